@@ -1,0 +1,58 @@
+// swift-tools-version: 6.0
+//
+// authstats: Amazon Cognito authentication analytics from exported logs.
+// Layout (see README "Architecture"):
+//   C libraries  -> CArchive (libarchive), CZlib (zlib); imported only by AuthStatsIngest
+//   Libraries    -> AuthStatsCore (pure Swift pipeline), AuthStatsIngest (files, archives),
+//                   AuthStatsGenerator (realistic sample exports)
+//   Executable   -> authstats (argument parsing and wiring only)
+//   Test support -> AuthStatsTestSupport
+import PackageDescription
+
+let package = Package(
+    name: "authstats",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "authstats", targets: ["authstats"]),
+        .library(name: "AuthStatsCore", targets: ["AuthStatsCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: C libraries (Debian -dev packages; only AuthStatsIngest imports these)
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // MARK: Libraries
+        .target(name: "AuthStatsCore"),
+        .target(name: "AuthStatsIngest", dependencies: ["AuthStatsCore", "CArchive", "CZlib"]),
+        .target(name: "AuthStatsGenerator", dependencies: ["AuthStatsCore", "AuthStatsIngest"]),
+
+        // MARK: Executable
+        .executableTarget(
+            name: "authstats",
+            dependencies: [
+                "AuthStatsCore", "AuthStatsIngest", "AuthStatsGenerator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: Test support
+        .target(name: "AuthStatsTestSupport", dependencies: ["AuthStatsCore", "AuthStatsIngest"]),
+
+        // MARK: Tests
+        .testTarget(name: "AuthStatsCoreTests", dependencies: ["AuthStatsCore", "AuthStatsTestSupport"]),
+        .testTarget(
+            name: "AuthStatsIngestTests",
+            dependencies: ["AuthStatsIngest", "AuthStatsCore", "AuthStatsTestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["AuthStatsTestSupport", "AuthStatsCore", "AuthStatsGenerator", "AuthStatsIngest"],
+            exclude: ["Golden"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,113 @@
+/// The JSON type of an extracted value.
+public enum JSONValueType: UInt8, Sendable {
+    case absent, string, number, bool, null, object, array
+}
+
+/// Where one extracted value lies in the record: byte offsets into the scanned buffer.
+///
+/// For a string, `start..<end` excludes the quotes and `hasEscapes` says whether it must be
+/// unescaped before use; for other types it covers the whole value.
+public struct JSONField: Sendable, Equatable {
+    public var type: JSONValueType
+    public var start: Int
+    public var end: Int
+    public var hasEscapes: Bool
+
+    public static let absent = JSONField(type: .absent, start: 0, end: 0, hasEscapes: false)
+
+    public init(type: JSONValueType, start: Int, end: Int, hasEscapes: Bool) {
+        self.type = type
+        self.start = start
+        self.end = end
+        self.hasEscapes = hasEscapes
+    }
+
+    /// The string value, unescaped; nil unless the value is a string.
+    public func string(in bytes: UnsafeRawBufferPointer) -> String? {
+        guard type == .string else { return nil }
+        let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+        if !hasEscapes { return String(decoding: raw, as: UTF8.self) }
+        return String(decoding: JSONField.unescape(raw), as: UTF8.self)
+    }
+
+    /// The non-empty string value, or nil.
+    public func nonEmptyString(in bytes: UnsafeRawBufferPointer) -> String? {
+        guard type == .string, end > start else { return nil }
+        return string(in: bytes)
+    }
+
+    /// The value as an exact integer: a JSON number without fraction, or with an exponent or
+    /// zero fraction that still names an integer (`1.7e12`); nil otherwise.
+    public func integer(in bytes: UnsafeRawBufferPointer) -> Int64? {
+        guard type == .number else { return nil }
+        var value: Int64 = 0
+        var index = start
+        let negative = bytes[index] == UInt8(ascii: "-")
+        if negative { index += 1 }
+        var simple = true
+        while index < end {
+            let c = bytes[index]
+            guard c >= 0x30 && c <= 0x39 else { simple = false; break }
+            let (m, o1) = value.multipliedReportingOverflow(by: 10)
+            let (s, o2) = m.addingReportingOverflow(Int64(c - 0x30))
+            if o1 || o2 { return nil }
+            value = s
+            index += 1
+        }
+        if simple { return negative ? -value : value }
+        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+        guard let double = Double(text), double.isFinite, double == double.rounded(.towardZero),
+            abs(double) <= 9_007_199_254_740_992
+        else { return nil }
+        return Int64(double)
+    }
+
+    /// The raw text of the value (for messages).
+    public func text(in bytes: UnsafeRawBufferPointer) -> String {
+        String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+    }
+
+    /// Resolves JSON escapes of an already validated string body.
+    static func unescape(_ raw: UnsafeRawBufferPointer) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(raw.count)
+        var i = 0
+        func hex4(_ at: Int) -> UInt32 {
+            var v: UInt32 = 0
+            for k in 0..<4 {
+                let c = raw[at + k]
+                let d: UInt8 = c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x61 + 10
+                v = v << 4 | UInt32(d)
+            }
+            return v
+        }
+        while i < raw.count {
+            let c = raw[i]
+            guard c == UInt8(ascii: "\\") else {
+                out.append(c)
+                i += 1
+                continue
+            }
+            let e = raw[i + 1]
+            i += 2
+            switch e {
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = hex4(i)
+                i += 4
+                if scalar >= 0xD800 && scalar < 0xDC00 {
+                    let low = hex4(i + 2)
+                    i += 6
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                }
+                out.append(contentsOf: Array(String(Character(Unicode.Scalar(scalar)!)).utf8))
+            default: out.append(e)
+            }
+        }
+        return out
+    }
+}

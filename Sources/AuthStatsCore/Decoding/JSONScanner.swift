@@ -1,0 +1,359 @@
+/// A validating, key-directed JSON scanner over raw bytes.
+///
+/// It reads one JSON value (a record) and, in the same pass, notes where the values of the
+/// schema's paths lie, as byte ranges (`JSONField`); no Swift `String` or dictionary is built
+/// for the rest of the record. Everything it passes over is still validated against RFC 8259
+/// (strings, escapes, UTF-8, numbers, literals, nesting), so a record that is not JSON is
+/// rejected with the offset and reason, never guessed at.
+///
+/// Why not `JSONDecoder`: it is about 20× slower on these records (`performance.md`).
+public struct JSONScanner: Sendable {
+    public let schema: FieldSchema
+    /// The extracted fields of the last scan, indexed by slot. Offsets are into the buffer.
+    public private(set) var fields: [JSONField]
+    /// Deeper nesting than this is rejected rather than risking the stack.
+    public static let maximumDepth = 512
+
+    public enum Outcome: Sendable, Equatable {
+        /// A whole value ends just before `end`.
+        case complete(end: Int)
+        /// Not JSON: the first bad byte is at `offset` (absolute), for `reason`.
+        case invalid(offset: Int, reason: String)
+        /// The buffer ended before the value did.
+        case incomplete
+    }
+
+    public init(schema: FieldSchema) {
+        self.schema = schema
+        fields = Array(repeating: .absent, count: schema.slotCount)
+    }
+
+    /// Scans one JSON value that starts at `start` (after optional whitespace).
+    public mutating func scan(_ bytes: UnsafeRawBufferPointer, from start: Int = 0) -> Outcome {
+        for i in fields.indices { fields[i] = .absent }
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return .incomplete }
+        return fields.withUnsafeMutableBufferPointer { out in
+            var parser = JSONParser(base: base, index: start, end: bytes.count, schema: schema, fields: out)
+            do throws(JSONScanError) {
+                parser.skipWhitespace()
+                try parser.value(node: 0, depth: 0)
+                return .complete(end: parser.index)
+            } catch {
+                switch error {
+                case .incomplete: return .incomplete
+                case .invalid(let offset, let reason): return .invalid(offset: offset, reason: reason)
+                }
+            }
+        }
+    }
+}
+
+enum JSONScanError: Error {
+    case incomplete
+    case invalid(Int, String)
+}
+
+/// The recursive-descent core of `JSONScanner`; `index` is the next unread byte.
+struct JSONParser {
+    let base: UnsafePointer<UInt8>
+    var index: Int
+    let end: Int
+    let schema: FieldSchema
+    let fields: UnsafeMutableBufferPointer<JSONField>
+
+    @inline(__always)
+    func peek() throws(JSONScanError) -> UInt8 {
+        guard index < end else { throw .incomplete }
+        return base[index]
+    }
+
+    @inline(__always)
+    mutating func skipWhitespace() {
+        while index < end {
+            let c = base[index]
+            if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { index += 1 } else { return }
+        }
+    }
+
+    mutating func value(node: Int, depth: Int) throws(JSONScanError) {
+        let c = try peek()
+        let start = index
+        let type: JSONValueType
+        var escaped = false
+        switch c {
+        case UInt8(ascii: "{"):
+            try object(node: node, depth: depth + 1)
+            type = .object
+        case UInt8(ascii: "["):
+            try array(node: node, depth: depth + 1)
+            type = .array
+        case UInt8(ascii: "\""):
+            escaped = try string()
+            type = .string
+        case UInt8(ascii: "t"):
+            try literal("true")
+            type = .bool
+        case UInt8(ascii: "f"):
+            try literal("false")
+            type = .bool
+        case UInt8(ascii: "n"):
+            try literal("null")
+            type = .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            try number()
+            type = .number
+        default:
+            throw .invalid(index, "expected a value, found \(Self.describe(c))")
+        }
+        if node >= 0, case let slot = schema.nodes[node].slot, slot >= 0 {
+            fields[slot] = type == .string
+                ? JSONField(type: type, start: start + 1, end: index - 1, hasEscapes: escaped)
+                : JSONField(type: type, start: start, end: index, hasEscapes: false)
+        }
+    }
+
+    mutating func object(node: Int, depth: Int) throws(JSONScanError) {
+        guard depth <= JSONScanner.maximumDepth else {
+            throw .invalid(index, "nesting deeper than \(JSONScanner.maximumDepth) levels")
+        }
+        index += 1
+        skipWhitespace()
+        if try peek() == UInt8(ascii: "}") {
+            index += 1
+            return
+        }
+        let tracked = node >= 0 && schema.hasChildren(node)
+        while true {
+            guard try peek() == UInt8(ascii: "\"") else {
+                throw .invalid(index, "expected '\"' to begin an object key, found \(Self.describe(base[index]))")
+            }
+            let keyStart = index + 1
+            let keyEscaped = try string()
+            var child = -1
+            if tracked {
+                child = key(from: keyStart, to: index - 1, escaped: keyEscaped, node: node)
+            }
+            skipWhitespace()
+            guard try peek() == UInt8(ascii: ":") else {
+                throw .invalid(index, "expected ':' after object key")
+            }
+            index += 1
+            skipWhitespace()
+            if child >= 0 {
+                for slot in schema.nodes[child].subtreeSlots { fields[slot] = .absent }
+            }
+            try value(node: child, depth: depth)
+            skipWhitespace()
+            let c = try peek()
+            if c == UInt8(ascii: ",") {
+                index += 1
+                skipWhitespace()
+            } else if c == UInt8(ascii: "}") {
+                index += 1
+                return
+            } else {
+                throw .invalid(index, "expected ',' or '}' after an object member, found \(Self.describe(c))")
+            }
+        }
+    }
+
+    func key(from start: Int, to stop: Int, escaped: Bool, node: Int) -> Int {
+        let raw = UnsafeRawBufferPointer(start: base + start, count: stop - start)
+        if !escaped { return schema.child(of: node, key: raw) }
+        let decoded = JSONField.unescape(raw)
+        return decoded.withUnsafeBytes { schema.child(of: node, key: $0) }
+    }
+
+    mutating func array(node: Int, depth: Int) throws(JSONScanError) {
+        guard depth <= JSONScanner.maximumDepth else {
+            throw .invalid(index, "nesting deeper than \(JSONScanner.maximumDepth) levels")
+        }
+        index += 1
+        skipWhitespace()
+        if try peek() == UInt8(ascii: "]") {
+            index += 1
+            return
+        }
+        let tracked = node >= 0 && schema.hasChildren(node)
+        var element = 0
+        while true {
+            var child = -1
+            if tracked {
+                let name = Array(String(element).utf8)
+                child = name.withUnsafeBytes { schema.child(of: node, key: $0) }
+                if child >= 0 { for slot in schema.nodes[child].subtreeSlots { fields[slot] = .absent } }
+            }
+            try value(node: child, depth: depth)
+            element += 1
+            skipWhitespace()
+            let c = try peek()
+            if c == UInt8(ascii: ",") {
+                index += 1
+                skipWhitespace()
+            } else if c == UInt8(ascii: "]") {
+                index += 1
+                return
+            } else {
+                throw .invalid(index, "expected ',' or ']' after an array element, found \(Self.describe(c))")
+            }
+        }
+    }
+
+    /// Passes over a string starting at its opening quote; returns whether it has escapes.
+    mutating func string() throws(JSONScanError) -> Bool {
+        index += 1
+        var escaped = false
+        while true {
+            // Plain ASCII runs are the common case: stay in this tight loop for them.
+            while index < end {
+                let c = base[index]
+                if c == 0x22 || c == 0x5C || c < 0x20 || c >= 0x80 { break }
+                index += 1
+            }
+            let c = try peek()
+            if c == 0x22 {
+                index += 1
+                return escaped
+            } else if c == 0x5C {
+                escaped = true
+                try escape()
+            } else if c < 0x20 {
+                throw .invalid(index, "control character \(Self.describe(c)) inside a string")
+            } else {
+                try utf8Sequence()
+            }
+        }
+    }
+
+    mutating func escape() throws(JSONScanError) {
+        let at = index
+        index += 1
+        let e = try peek()
+        switch e {
+        case 0x22, 0x5C, 0x2F, UInt8(ascii: "b"), UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"),
+            UInt8(ascii: "t"):
+            index += 1
+        case UInt8(ascii: "u"):
+            index += 1
+            let unit = try hex4(escapeAt: at)
+            if unit >= 0xDC00 && unit <= 0xDFFF {
+                throw .invalid(at, "unpaired low surrogate \\u\(String(unit, radix: 16)) in string")
+            }
+            if unit >= 0xD800 && unit <= 0xDBFF {
+                guard try peek() == 0x5C else { throw .invalid(at, "unpaired high surrogate in string") }
+                index += 1
+                guard try peek() == UInt8(ascii: "u") else { throw .invalid(at, "unpaired high surrogate in string") }
+                index += 1
+                let low = try hex4(escapeAt: at)
+                guard low >= 0xDC00 && low <= 0xDFFF else {
+                    throw .invalid(at, "unpaired high surrogate in string")
+                }
+            }
+        default:
+            throw .invalid(at, "invalid escape '\\\(Self.printable(e))' in string")
+        }
+    }
+
+    mutating func hex4(escapeAt: Int) throws(JSONScanError) -> UInt32 {
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let c = try peek()
+            let digit: UInt32
+            switch c {
+            case 0x30...0x39: digit = UInt32(c - 0x30)
+            case 0x41...0x46: digit = UInt32(c - 0x41 + 10)
+            case 0x61...0x66: digit = UInt32(c - 0x61 + 10)
+            default: throw .invalid(escapeAt, "invalid \\u escape in string")
+            }
+            value = value << 4 | digit
+            index += 1
+        }
+        return value
+    }
+
+    /// Validates one multi-byte UTF-8 sequence (RFC 3629: no overlongs, no surrogates).
+    mutating func utf8Sequence() throws(JSONScanError) {
+        let at = index
+        let c0 = base[index]
+        var need: Int
+        var low: UInt8 = 0x80
+        var high: UInt8 = 0xBF
+        switch c0 {
+        case 0xC2...0xDF: need = 1
+        case 0xE0: need = 2; low = 0xA0
+        case 0xE1...0xEC, 0xEE...0xEF: need = 2
+        case 0xED: need = 2; high = 0x9F
+        case 0xF0: need = 3; low = 0x90
+        case 0xF1...0xF3: need = 3
+        case 0xF4: need = 3; high = 0x8F
+        default: throw .invalid(at, "invalid UTF-8 byte \(Self.describe(c0)) in string")
+        }
+        index += 1
+        while need > 0 {
+            let c = try peek()
+            guard c >= low && c <= high else { throw .invalid(at, "invalid UTF-8 sequence in string") }
+            low = 0x80
+            high = 0xBF
+            index += 1
+            need -= 1
+        }
+    }
+
+    mutating func number() throws(JSONScanError) {
+        let start = index
+        if base[index] == UInt8(ascii: "-") { index += 1 }
+        let first = try peek()
+        if first == UInt8(ascii: "0") {
+            index += 1
+        } else if first >= 0x31 && first <= 0x39 {
+            try digits()
+        } else {
+            throw .invalid(start, "invalid number: expected a digit")
+        }
+        if index < end && base[index] == UInt8(ascii: ".") {
+            index += 1
+            guard try isDigit(peek()) else { throw .invalid(start, "invalid number: expected a digit after '.'") }
+            try digits()
+        }
+        if index < end && (base[index] | 0x20) == UInt8(ascii: "e") {
+            index += 1
+            let sign = try peek()
+            if sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { index += 1 }
+            guard try isDigit(peek()) else { throw .invalid(start, "invalid number: expected a digit in the exponent") }
+            try digits()
+        }
+        // A number that runs to the end of the buffer may continue in the next chunk.
+        if index >= end { throw .incomplete }
+        if isDigit(base[index]) { throw .invalid(start, "invalid number: leading zero") }
+    }
+
+    @inline(__always)
+    func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+
+    @inline(__always)
+    mutating func digits() throws(JSONScanError) {
+        while index < end && isDigit(base[index]) { index += 1 }
+    }
+
+    mutating func literal(_ word: StaticString) throws(JSONScanError) {
+        let start = index
+        let count = word.utf8CodeUnitCount
+        let text = word.utf8Start
+        for k in 0..<count {
+            guard index < end else { throw .incomplete }
+            guard base[index] == text[k] else {
+                throw .invalid(start, "expected a value, found \(Self.describe(base[start]))")
+            }
+            index += 1
+        }
+    }
+
+    static func describe(_ c: UInt8) -> String {
+        if c >= 0x20 && c < 0x7F { return "'\(Character(Unicode.Scalar(c)))'" }
+        return "byte 0x" + (c < 16 ? "0" : "") + String(c, radix: 16, uppercase: true)
+    }
+
+    static func printable(_ c: UInt8) -> String {
+        c >= 0x20 && c < 0x7F ? String(Character(Unicode.Scalar(c))) : describe(c)
+    }
+}

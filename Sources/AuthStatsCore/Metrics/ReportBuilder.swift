@@ -1,0 +1,154 @@
+/// Computes the report tables from an accumulator (stage 5).
+///
+/// Distinct-user columns are exact: the activity triples are sorted by user, and each user's
+/// active days are walked once, adding their contribution to per-day counters (difference
+/// arrays for the 7- and 30-day windows). Windows and first days use all data read; the
+/// range only chooses which rows are written (`metrics.md` §6).
+public enum ReportBuilder {
+    /// The report range: `from`/`to` where given, else the first/last day with an event.
+    /// Nil when there is neither data nor a bound.
+    public static func resolveRange(from: Day?, to: Day?, data: DayRange?) -> DayRange? {
+        switch (from, to) {
+        case let (f?, t?): return DayRange(first: f, last: t)
+        case let (f?, nil): return DayRange(first: f, last: max(f, data?.last ?? f))
+        case let (nil, t?): return DayRange(first: min(t, data?.first ?? t), last: t)
+        case (nil, nil): return data
+        }
+    }
+
+    /// - Complexity: O(a log a + d·v) for a activity triples, d days and v dimension values.
+    public static func build(_ acc: MetricsAccumulator, range: DayRange?) -> Reports {
+        guard let range else { return Reports(range: nil) }
+        let first = range.first.index
+        let count = range.count
+        var daily = (0..<count).map { DailyRow(date: range.first.advanced(by: $0)) }
+        var months: [Month: MonthlyRow] = [:]
+        for day in range.days {
+            months[day.month, default: MonthlyRow(month: day.month)].days += 1
+        }
+        var breakdown: [BreakdownKey: BreakdownRow] = [:]
+
+        // Event counters.
+        for (key, counters) in acc.counters where range.contains(Day(index: key.day)) {
+            let i = Int(key.day - first)
+            daily[i].signUps += counters.signUps
+            daily[i].signIns += counters.signIns
+            daily[i].authFailures += counters.authFailures
+            daily[i].events += counters.events
+            for dimension in Dimension.allCases {
+                let value = acc.table.valueID(ofProfile: key.profile, dimension)
+                let bkey = BreakdownKey(day: key.day, dimension: dimension, value: value)
+                var row = breakdown[bkey] ?? BreakdownRow(
+                    date: Day(index: key.day), dimension: dimension, value: acc.table.string(dimension, value))
+                row.signUps += counters.signUps
+                row.signIns += counters.signIns
+                row.authFailures += counters.authFailures
+                row.events += counters.events
+                breakdown[bkey] = row
+            }
+        }
+
+        // Distinct users, one user at a time.
+        let triples = acc.activity.sorted { ($0.user, $0.day, $0.profile) < ($1.user, $1.day, $1.profile) }
+        var wauDiff = [Int](repeating: 0, count: count + 1)
+        var mauDiff = [Int](repeating: 0, count: count + 1)
+        var userDays: [Int32] = []
+        var dayValues: [Set<UInt32>] = Array(repeating: [], count: Dimension.allCases.count)
+        var start = 0
+        while start < triples.count {
+            var end = start
+            userDays.removeAll(keepingCapacity: true)
+            while end < triples.count && triples[end].user == triples[start].user {
+                // Per (user, day): each distinct value of each dimension counts once.
+                let day = triples[end].day
+                var dayEnd = end
+                for d in dayValues.indices { dayValues[d].removeAll(keepingCapacity: true) }
+                while dayEnd < triples.count && triples[dayEnd].user == triples[start].user
+                    && triples[dayEnd].day == day
+                {
+                    for dimension in Dimension.allCases {
+                        dayValues[dimension.rawValue].insert(acc.table.valueID(ofProfile: triples[dayEnd].profile, dimension))
+                    }
+                    dayEnd += 1
+                }
+                userDays.append(day)
+                if range.contains(Day(index: day)) {
+                    for dimension in Dimension.allCases {
+                        for value in dayValues[dimension.rawValue] {
+                            breakdown[BreakdownKey(day: day, dimension: dimension, value: value)]?.activeUsers += 1
+                        }
+                    }
+                }
+                end = dayEnd
+            }
+            addUser(days: userDays, range: range, daily: &daily, months: &months, wau: &wauDiff, mau: &mauDiff)
+            start = end
+        }
+        var wau = 0
+        var mau = 0
+        for i in 0..<count {
+            wau += wauDiff[i]
+            mau += mauDiff[i]
+            daily[i].wau7d = wau
+            daily[i].mau30d = mau
+        }
+        for row in daily {
+            months[row.date.month]?.signUps += row.signUps
+            months[row.date.month]?.signIns += row.signIns
+            months[row.date.month]?.authFailures += row.authFailures
+            months[row.date.month]?.events += row.events
+            months[row.date.month]?.newUsers += row.newUsers
+        }
+        let rows = breakdown.values.sorted { a, b in
+            if a.date != b.date { return a.date < b.date }
+            if a.dimension != b.dimension {
+                return a.dimension.name.utf8.lexicographicallyPrecedes(b.dimension.name.utf8)
+            }
+            return a.value.utf8.lexicographicallyPrecedes(b.value.utf8)
+        }
+        return Reports(
+            range: range, daily: daily, monthly: months.values.sorted { $0.month < $1.month }, breakdown: rows)
+    }
+
+    /// Adds one user's contribution, given the sorted days on which the user was active.
+    static func addUser(
+        days: [Int32], range: DayRange, daily: inout [DailyRow], months: inout [Month: MonthlyRow],
+        wau: inout [Int], mau: inout [Int]
+    ) {
+        guard let firstDay = days.first else { return }
+        let first = Int(range.first.index)
+        let last = Int(range.last.index)
+        if range.contains(Day(index: firstDay)) { daily[Int(firstDay) - first].newUsers += 1 }
+        var lastMonth: Month?
+        for day in days where range.contains(Day(index: day)) {
+            daily[Int(day) - first].activeUsers += 1
+            let month = Day(index: day).month
+            if month != lastMonth {
+                months[month]?.activeUsers += 1
+                lastMonth = month
+            }
+        }
+        addWindows(days: days, width: 7, first: first, last: last, diff: &wau)
+        addWindows(days: days, width: 30, first: first, last: last, diff: &mau)
+    }
+
+    /// Marks, in `diff`, every range day within `width` days on or after an active day, once.
+    static func addWindows(days: [Int32], width: Int, first: Int, last: Int, diff: inout [Int]) {
+        var coveredUntil = Int.min  // last day already marked
+        for day in days {
+            let low = max(Int(day), coveredUntil + 1, first)
+            let high = min(Int(day) + width - 1, last)
+            if low <= high {
+                diff[low - first] += 1
+                diff[high - first + 1] -= 1
+            }
+            coveredUntil = max(coveredUntil, Int(day) + width - 1)
+        }
+    }
+}
+
+struct BreakdownKey: Hashable {
+    var day: Int32
+    var dimension: Dimension
+    var value: UInt32
+}

@@ -1,0 +1,75 @@
+/// A ratio reported with exactly four decimals, rounded half up, computed on integers so
+/// every platform prints the same digits.
+public struct Ratio: Sendable, Equatable, CustomStringConvertible {
+    public var numerator: Int
+    public var denominator: Int
+
+    public init(_ numerator: Int, _ denominator: Int) {
+        self.numerator = numerator
+        self.denominator = denominator
+    }
+
+    /// `0.2500`; `0.0000` when the denominator is 0.
+    public var description: String {
+        guard denominator > 0 else { return "0.0000" }
+        let scaled = (2 * numerator * 10_000 + denominator) / (2 * denominator)
+        let fraction = String(scaled % 10_000)
+        return "\(scaled / 10_000)." + String(repeating: "0", count: 4 - fraction.count) + fraction
+    }
+}
+
+/// One row of `daily.csv` (`metrics.md` §6).
+public struct DailyRow: Sendable, Equatable {
+    public var date: Day
+    public var signUps = 0
+    public var signIns = 0
+    public var authFailures = 0
+    public var activeUsers = 0
+    public var newUsers = 0
+    public var wau7d = 0
+    public var mau30d = 0
+    public var events = 0
+    public var stickiness: Ratio { Ratio(activeUsers, mau30d) }
+
+    public init(date: Day) { self.date = date }
+}
+
+/// One row of `monthly.csv` (`metrics.md` §7).
+public struct MonthlyRow: Sendable, Equatable {
+    public var month: Month
+    public var days = 0
+    public var signUps = 0
+    public var signIns = 0
+    public var authFailures = 0
+    public var activeUsers = 0
+    public var newUsers = 0
+    public var events = 0
+
+    public init(month: Month) { self.month = month }
+}
+
+/// One row of `breakdown.csv` (`metrics.md` §8).
+public struct BreakdownRow: Sendable, Equatable {
+    public var date: Day
+    public var dimension: Dimension
+    public var value: String
+    public var signUps = 0
+    public var signIns = 0
+    public var authFailures = 0
+    public var activeUsers = 0
+    public var events = 0
+
+    public init(date: Day, dimension: Dimension, value: String) {
+        self.date = date
+        self.dimension = dimension
+        self.value = value
+    }
+}
+
+/// The computed report tables.
+public struct Reports: Sendable, Equatable {
+    public var range: DayRange?
+    public var daily: [DailyRow] = []
+    public var monthly: [MonthlyRow] = []
+    public var breakdown: [BreakdownRow] = []
+}

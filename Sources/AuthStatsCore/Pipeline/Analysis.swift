@@ -1,0 +1,92 @@
+import Foundation
+
+/// The authstats pipeline, stage by stage, with the type at each boundary:
+///
+/// 1. **Ingest** (`AuthStatsIngest`): input paths → decompressed byte streams, one per file or
+///    archive member, each fed to a `StreamProcessor`.
+/// 2. **Frame** (`RecordFramer`): bytes → records (NDJSON or back-to-back JSON), each scanned
+///    once by `JSONScanner` into `JSONField` byte ranges.
+/// 3. **Decode** (`RecordDecoder`): fields → `Event` (`metrics.md` §1–§4), or a `RejectedRecord`.
+/// 4. **Aggregate** (`MetricsAccumulator`): events → counters and user-activity sets, deduplicated.
+/// 5. **Report** (`ReportBuilder`): accumulator + range → `Reports` → `ReportTable`s, written by
+///    `CSVTableWriter`, `JSONTableWriter` and `SummaryWriter`.
+///
+/// An `Analysis` is one run of stages 2–4 over any number of streams; `reports()` runs stage 5.
+public final class Analysis {
+    public struct Configuration: Sendable {
+        public var timeZone: TimeZone
+        /// The zone's name as the user gave it (Foundation reports `UTC` as `GMT`).
+        public var timeZoneName: String
+        public var from: Day?
+        public var to: Day?
+        public var maxRecordBytes: Int
+
+        public static let defaultMaxRecordBytes = 64 << 20
+
+        /// - Parameter timeZone: an IANA name; nil if Foundation does not know it.
+        public init?(timeZone name: String = "UTC", from: Day? = nil, to: Day? = nil,
+                     maxRecordBytes: Int = Configuration.defaultMaxRecordBytes) {
+            guard let timeZone = TimeZone(identifier: name) else { return nil }
+            self.timeZone = timeZone
+            timeZoneName = name
+            self.from = from
+            self.to = to
+            self.maxRecordBytes = maxRecordBytes
+        }
+    }
+
+    public let configuration: Configuration
+    public let rejects: any RejectSink
+    public private(set) var accumulator = MetricsAccumulator()
+    /// Every input stream, in the order read.
+    public private(set) var inputs: [InputReport] = []
+    private var clock: DayClock
+
+    public init(configuration: Configuration, rejects: any RejectSink) {
+        self.configuration = configuration
+        self.rejects = rejects
+        clock = DayClock(timeZone: configuration.timeZone)
+    }
+
+    /// Starts reading one stream of `path` (and archive `member`).
+    public func beginStream(path: String, member: String?, compression: String, container: String?) -> StreamProcessor {
+        var report = InputReport(path: path, member: member)
+        report.compression = compression
+        report.container = container
+        return StreamProcessor(analysis: self, report: report)
+    }
+
+    /// Records an input that could not be read at all (missing, unreadable, not an archive).
+    public func failedInput(path: String, member: String? = nil, error: String) {
+        var report = InputReport(path: path, member: member)
+        report.status = .failed
+        report.error = error
+        inputs.append(report)
+    }
+
+    /// Records an input that holds no stream at all (an empty archive): read, nothing in it.
+    public func emptyInput(path: String, member: String? = nil, compression: String, container: String?) {
+        var report = InputReport(path: path, member: member)
+        report.compression = compression
+        report.container = container
+        inputs.append(report)
+    }
+
+    func add(_ event: Event) -> Bool {
+        accumulator.add(event, day: clock.day(ofMillis: event.time))
+    }
+
+    func finish(_ stream: StreamProcessor) {
+        inputs.append(stream.report)
+    }
+
+    /// The report range and tables (stage 5).
+    public func reports() -> Reports {
+        let range = ReportBuilder.resolveRange(
+            from: configuration.from, to: configuration.to, data: accumulator.dayBounds)
+        return ReportBuilder.build(accumulator, range: range)
+    }
+
+    /// True when some input was read to the end or in part: otherwise nothing is written.
+    public var anyInputReadable: Bool { inputs.contains { $0.status != .failed } }
+}

@@ -1,0 +1,58 @@
+/// What happened to one input stream: a file, or one member of an archive (`summary.json`).
+public struct InputReport: Sendable, Equatable {
+    public enum Status: String, Sendable {
+        /// Read to its end.
+        case ok
+        /// The stream broke after some records were read; those are kept.
+        case partial
+        /// Nothing could be read.
+        case failed
+    }
+
+    public var path: String
+    public var member: String?
+    /// `pinpoint`, or `unknown` when no record of a known kind was found.
+    public var format = "unknown"
+    /// The stream's own compression: `none`, `gzip`, `bzip2`, `xz`, `zstd`, … (outermost first).
+    public var compression = "none"
+    /// The archive the member came from (`tar+gzip`, `zip`), or nil for a bare file.
+    public var container: String?
+    public var records = 0
+    public var events = 0
+    public var duplicates = 0
+    public var skipped = 0
+    public var rejected = 0
+    public var status = Status.ok
+    public var error: String?
+
+    public init(path: String, member: String? = nil) {
+        self.path = path
+        self.member = member
+    }
+
+    /// `path` or `path:member`, as messages name an input.
+    public var location: String { member.map { "\(path):\($0)" } ?? path }
+}
+
+/// A record that could not be read, kept whole for `rejects.ndjson`.
+public struct RejectedRecord: Sendable, Equatable {
+    public var input: String
+    public var member: String?
+    /// 1-based index of the record in its stream.
+    public var record: Int
+    public var reason: String
+    /// The record's bytes, or its first `RecordFramer.rejectPrefixBytes` when it was too long.
+    public var raw: [UInt8]
+    /// The full length when `raw` holds only a prefix.
+    public var truncatedFrom: Int?
+
+    /// The line printed on stderr: `path[:member]: record N: reason`.
+    public var message: String {
+        "\(member.map { "\(input):\($0)" } ?? input): record \(record): \(reason)"
+    }
+}
+
+/// Receives rejected records as they are found (the run writes them to `rejects.ndjson`).
+public protocol RejectSink: AnyObject {
+    func reject(_ record: RejectedRecord)
+}

@@ -1,0 +1,86 @@
+/// Reads one decompressed input stream: frames records, decodes them, counts the events.
+///
+/// Ingest fills `framer` with the stream's bytes through `read(_:)` and calls `end(error:)`
+/// when the stream is over (or broke). Every record ends up counted as an event, a
+/// duplicate, or a reject; none is dropped silently.
+public final class StreamProcessor {
+    public let framer: RecordFramer
+    public private(set) var report: InputReport
+    private let analysis: Analysis
+    private let decoder = RecordDecoder()
+
+    init(analysis: Analysis, report: InputReport) {
+        self.analysis = analysis
+        self.report = report
+        framer = RecordFramer(scanner: JSONScanner(schema: RecordDecoder.schema), maxRecordBytes: analysis.configuration.maxRecordBytes)
+    }
+
+    /// Lets `fill` write decompressed bytes into the framer's buffer, then processes every
+    /// record that is now whole. Returns what `fill` returned (0 at the end of the stream).
+    @discardableResult
+    public func read(_ fill: (UnsafeMutableRawBufferPointer) throws -> Int) rethrows -> Int {
+        let count = try framer.fill(fill)
+        drain()
+        return count
+    }
+
+    /// Appends bytes (for in-memory streams and tests).
+    public func read(bytes: UnsafeRawBufferPointer) {
+        framer.append(bytes)
+        drain()
+    }
+
+    /// The stream is over. With an error, the stream broke: what was read is kept, and the
+    /// input is `partial` (some records read) or `failed` (none).
+    public func end(error: String? = nil) {
+        if let error {
+            // What is buffered was cut by the damage: it is a broken record, not silently lost.
+            let pending = framer.unframedBytes
+            framer.finish()
+            while let item = framer.next() { handle(item, cutBy: pending > 0 ? error : nil) }
+            report.status = report.records > 0 ? .partial : .failed
+            report.error = error
+        } else {
+            framer.finish()
+            drain()
+        }
+        analysis.finish(self)
+    }
+
+    private func drain() {
+        while let item = framer.next() { handle(item, cutBy: nil) }
+    }
+
+    private func handle(_ item: RecordFramer.Item, cutBy error: String?) {
+        let bytes = framer.buffer
+        switch item {
+        case .record(let range, let number):
+            report.records += 1
+            switch decoder.decode(bytes, range: range, fields: framer.scanner.fields) {
+            case .event(let event):
+                report.format = event.source.name
+                if analysis.add(event) { report.events += 1 } else { report.duplicates += 1 }
+            case .rejected(let reason):
+                reject(number, reason, Array(UnsafeRawBufferPointer(rebasing: bytes[range])))
+            }
+        case .invalid(let range, let number, let offset, let reason):
+            report.records += 1
+            let text = error.map { "the input broke inside this record (\($0))" } ?? "invalid JSON at byte \(offset): \(reason)"
+            reject(number, text, Array(UnsafeRawBufferPointer(rebasing: bytes[range])))
+        case .oversize(let prefix, let number, let length):
+            report.records += 1
+            reject(
+                number,
+                "record of \(length) bytes is longer than --max-record-bytes \(framer.maxRecordBytes); skipped to its end",
+                prefix, truncatedFrom: length)
+        }
+    }
+
+    private func reject(_ number: Int, _ reason: String, _ raw: [UInt8], truncatedFrom: Int? = nil) {
+        report.rejected += 1
+        analysis.rejects.reject(
+            RejectedRecord(
+                input: report.path, member: report.member, record: number, reason: reason, raw: raw,
+                truncatedFrom: truncatedFrom))
+    }
+}

@@ -1,0 +1,74 @@
+/// One report table, independent of its file format: named columns and typed cells.
+///
+/// `CSVTableWriter` and `JSONTableWriter` render the same table, so `daily.csv` and
+/// `daily.json` can never disagree.
+public struct ReportTable: Sendable, Equatable {
+    public enum Cell: Sendable, Equatable {
+        case text(String)
+        case integer(Int)
+        /// Printed with exactly four decimals (`0.2500`).
+        case ratio(Ratio)
+        /// An empty CSV field; `null` in JSON.
+        case empty
+    }
+
+    /// File name without extension (`daily`), also the schema name (`authstats.daily/1`).
+    public var name: String
+    public var schemaVersion: Int
+    public var columns: [String]
+    public var rows: [[Cell]]
+
+    public init(name: String, schemaVersion: Int = 1, columns: [String], rows: [[Cell]] = []) {
+        self.name = name
+        self.schemaVersion = schemaVersion
+        self.columns = columns
+        self.rows = rows
+    }
+}
+
+extension Reports {
+    /// The tables of `reports.md`, in the order they are written.
+    public var tables: [ReportTable] {
+        [dailyTable, monthlyTable, breakdownTable]
+    }
+
+    public var dailyTable: ReportTable {
+        ReportTable(
+            name: "daily",
+            columns: [
+                "date", "sign_ups", "sign_ins", "auth_failures", "active_users", "new_users", "wau_7d", "mau_30d",
+                "stickiness", "events",
+            ],
+            rows: daily.map { r in
+                [
+                    .text(r.date.description), .integer(r.signUps), .integer(r.signIns), .integer(r.authFailures),
+                    .integer(r.activeUsers), .integer(r.newUsers), .integer(r.wau7d), .integer(r.mau30d),
+                    .ratio(r.stickiness), .integer(r.events),
+                ]
+            })
+    }
+
+    public var monthlyTable: ReportTable {
+        ReportTable(
+            name: "monthly",
+            columns: ["month", "days", "sign_ups", "sign_ins", "auth_failures", "active_users", "new_users", "events"],
+            rows: monthly.map { r in
+                [
+                    .text(r.month.description), .integer(r.days), .integer(r.signUps), .integer(r.signIns),
+                    .integer(r.authFailures), .integer(r.activeUsers), .integer(r.newUsers), .integer(r.events),
+                ]
+            })
+    }
+
+    public var breakdownTable: ReportTable {
+        ReportTable(
+            name: "breakdown",
+            columns: ["date", "dimension", "value", "sign_ups", "sign_ins", "auth_failures", "active_users", "events"],
+            rows: breakdown.map { r in
+                [
+                    .text(r.date.description), .text(r.dimension.name), .text(r.value), .integer(r.signUps),
+                    .integer(r.signIns), .integer(r.authFailures), .integer(r.activeUsers), .integer(r.events),
+                ]
+            })
+    }
+}

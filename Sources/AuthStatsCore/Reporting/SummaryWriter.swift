@@ -1,0 +1,73 @@
+/// Writes `summary.json` (`reports.md`): the run's totals and one entry per input stream.
+public enum SummaryWriter {
+    public struct Run: Sendable {
+        public var version: String
+        /// ISO 8601 time of the run: the one value that differs between identical runs.
+        public var generatedAt: String
+        public var timezone: String
+
+        public init(version: String, generatedAt: String, timezone: String) {
+            self.version = version
+            self.generatedAt = generatedAt
+            self.timezone = timezone
+        }
+    }
+
+    public static func write(
+        run: Run, reports: Reports, accumulator: MetricsAccumulator, inputs: [InputReport],
+        to out: inout some TextOutputStream
+    ) {
+        var totals = MetricsAccumulator.Counters()
+        for counters in accumulator.counters.values { totals.add(counters) }
+        func sum(_ key: KeyPath<InputReport, Int>) -> Int { inputs.reduce(0) { $0 + $1[keyPath: key] } }
+
+        out.write("{\n")
+        out.write("  \"schema\": \"authstats.summary/1\",\n")
+        out.write("  \"version\": \(JSONText.quote(run.version)),\n")
+        out.write("  \"generated_at\": \(JSONText.quote(run.generatedAt)),\n")
+        out.write("  \"timezone\": \(JSONText.quote(run.timezone)),\n")
+        if let range = reports.range {
+            out.write("  \"range\": {\"from\": \"\(range.first)\", \"to\": \"\(range.last)\"},\n")
+        } else {
+            out.write("  \"range\": null,\n")
+        }
+        let totalFields: [(String, Int)] = [
+            ("inputs", inputs.count), ("records", sum(\.records)), ("events", sum(\.events)),
+            ("duplicates", sum(\.duplicates)), ("skipped", sum(\.skipped)), ("rejected", sum(\.rejected)),
+            ("users", accumulator.userCount), ("sign_ups", totals.signUps), ("sign_ins", totals.signIns),
+            ("auth_failures", totals.authFailures),
+        ]
+        out.write("  \"totals\": {" + totalFields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "},\n")
+        out.write("  \"inputs\": [")
+        for (index, input) in inputs.enumerated() {
+            out.write(index == 0 ? "\n    " : ",\n    ")
+            let fields: [String] = [
+                "\"path\": \(JSONText.quote(input.path))",
+                "\"member\": \(JSONText.quote(input.member))",
+                "\"format\": \(JSONText.quote(input.format))",
+                "\"compression\": \(JSONText.quote(input.compression))",
+                "\"records\": \(input.records)",
+                "\"events\": \(input.events)",
+                "\"duplicates\": \(input.duplicates)",
+                "\"skipped\": \(input.skipped)",
+                "\"rejected\": \(input.rejected)",
+                "\"status\": \(JSONText.quote(input.status.rawValue))",
+                "\"error\": \(JSONText.quote(input.error))",
+                "\"container\": \(JSONText.quote(input.container))",
+            ]
+            out.write("{" + fields.joined(separator: ", ") + "}")
+        }
+        out.write(inputs.isEmpty ? "]\n}\n" : "\n  ]\n}\n")
+    }
+}
+
+extension RejectedRecord {
+    /// One line of `rejects.ndjson`, newline included.
+    public var ndjsonLine: String {
+        var line = "{\"input\": \(JSONText.quote(input)), \"member\": \(JSONText.quote(member)), "
+        line += "\"record\": \(record), \"reason\": \(JSONText.quote(reason)), "
+        line += "\"raw\": \(JSONText.quote(String(decoding: raw, as: UTF8.self)))"
+        if let truncatedFrom { line += ", \"raw_truncated_from\": \(truncatedFrom)" }
+        return line + "}\n"
+    }
+}

@@ -1,0 +1,74 @@
+import AuthStatsCore
+
+/// Builds one Pinpoint event-stream record (event_version 3.1, with the embedded endpoint), in
+/// the field order of the real export (`formats.md` §1.2, the altis sample).
+struct PinpointRecord {
+    static let appID = "0123456789abcdef0123456789abcdef"
+
+    var type: String
+    var time: Int64
+    var arrival: Int64
+    var user: GeneratedUser
+    var device: Int
+    var sessionID: String?
+    var sessionStart: Int64?
+    var sessionStop: Int64?
+    /// Leave `device.platform` empty so readers must fall back to the endpoint's.
+    var sparseDevice: Bool
+    var attributes: [(String, String)] = []
+
+    var json: String {
+        let endpoint = user.endpoints[device]
+        let platform = user.platforms[device]
+        let lower = platform.lowercased()
+        let make = lower == "ios" || lower == "macos" ? "apple" : lower == "android" ? "samsung" : "Blink"
+        let model = lower == "ios" ? "iPhone" : lower == "android" ? "SM-G991B" : "Chrome"
+        let channel = lower == "ios" ? "APNS" : lower == "android" ? "GCM" : "CUSTOM"
+        var s = "{\"event_type\":\(JSONText.quote(type)),\"event_timestamp\":\(time),"
+        s += "\"arrival_timestamp\":\(arrival),\"event_version\":\"3.1\","
+        s += "\"application\":{\"app_id\":\"\(Self.appID)\",\"cognito_identity_pool_id\":\"us-east-1:5e1f0c2a-0000-4000-8000-00000000a11c\","
+        s += "\"package_name\":\"com.example.authstats\",\"sdk\":{\"name\":\"aws-amplify\",\"version\":\"6.0.7\"},"
+        s += "\"title\":\"Example\",\"version_name\":\"\(user.version)\",\"version_code\":\"\(user.version.filter(\.isNumber))\"},"
+        s += "\"client\":{\"client_id\":\"\(endpoint)\",\"cognito_id\":\"us-east-1:\(user.sub)\"},"
+        if sparseDevice {
+            s += "\"device\":{\"platform\":{}},"
+        } else {
+            let language = user.locale.prefix(2)
+            s += "\"device\":{\"locale\":{\"code\":\"\(user.locale)\",\"country\":\"\(user.country)\",\"language\":\"\(language)\"},"
+            s += "\"make\":\"\(make)\",\"model\":\"\(model)\",\"platform\":{\"name\":\"\(platform)\",\"version\":\"17.2\"}},"
+        }
+        if let sessionID, let sessionStart {
+            s += "\"session\":{\"session_id\":\"\(sessionID)\",\"start_timestamp\":\(sessionStart)"
+            if let sessionStop { s += ",\"stop_timestamp\":\(sessionStop)" }
+            s += "},"
+        } else {
+            s += "\"session\":{},"
+        }
+        s += "\"attributes\":{" + attributes.map { "\(JSONText.quote($0.0)):\(JSONText.quote($0.1))" }.joined(separator: ",") + "},"
+        s += "\"metrics\":{\"elapsed\":\((time - (sessionStart ?? time)) / 1000)},"
+        s += "\"endpoint\":{\"ChannelType\":\"\(channel)\",\"EndpointStatus\":\"ACTIVE\",\"OptOut\":\"ALL\","
+        s += "\"RequestId\":\"\(sessionID ?? endpoint)\",\"Location\":{\"Country\":\"\(user.country)\"},"
+        s += "\"Demographic\":{\"Make\":\"\(make)\",\"Model\":\"\(model)\",\"Locale\":\"\(user.locale)\","
+        s += "\"AppVersion\":\"\(user.version)\",\"Platform\":\"\(platform)\",\"PlatformVersion\":\"17.2\"},"
+        s += "\"EffectiveDate\":\"\(ISOTime.string(millis: time))\",\"Attributes\":{\"plan\":[\"\(user.plan)\"],\"DeviceType\":[\"mobile\"]},"
+        if user.signedIn {
+            s += "\"User\":{\"UserId\":\"\(user.sub)\",\"UserAttributes\":{\"custom:plan\":[\"\(user.plan)\"]}},"
+        }
+        s += "\"ApplicationId\":\"\(Self.appID)\",\"Id\":\"\(endpoint)\",\"CohortId\":\"\(user.sub.utf8.first! % 100)\","
+        s += "\"CreationDate\":\"2024-01-01T00:00:00.000Z\"},\"awsAccountId\":\"111122223333\"}"
+        return s
+    }
+}
+
+/// ISO 8601 UTC text of epoch milliseconds, without Foundation formatters.
+enum ISOTime {
+    static func string(millis: Int64) -> String {
+        let day = Day(index: Int32((millis >= 0 ? millis : millis - 86_399_999) / 86_400_000))
+        let rest = millis - Int64(day.index) * 86_400_000
+        func pad(_ v: Int64, _ w: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, w - s.count)) + s
+        }
+        return "\(day)T\(pad(rest / 3_600_000, 2)):\(pad(rest / 60_000 % 60, 2)):\(pad(rest / 1000 % 60, 2)).\(pad(rest % 1000, 3))Z"
+    }
+}

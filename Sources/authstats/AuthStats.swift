@@ -1,0 +1,19 @@
+import ArgumentParser
+
+/// The `authstats` command: Cognito authentication analytics from exported logs.
+@main
+struct AuthStats: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "authstats",
+        abstract: "Amazon Cognito authentication analytics from exported logs, as Amazon Pinpoint showed them.",
+        discussion: """
+            Reads Pinpoint event-stream exports (any compression, any archive) and writes daily, \
+            monthly and breakdown reports as CSV and JSON. See README.md for the report columns.
+            """,
+        version: version,
+        subcommands: [ReportCommand.self, GenerateCommand.self],
+        defaultSubcommand: ReportCommand.self
+    )
+}

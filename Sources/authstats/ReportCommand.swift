@@ -1,0 +1,133 @@
+import ArgumentParser
+import AuthStatsCore
+import AuthStatsIngest
+import Foundation
+
+/// `authstats report`: read the inputs, write the reports.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Analyse exported logs and write the reports.",
+        discussion: """
+            Every INPUT is a file or a folder (read recursively, in sorted path order, hidden \
+            files skipped). Files are recognised by content: gzip, bzip2, xz, zstd or plain; tar \
+            and zip archives (members compressed again are read too). Records are JSON objects, \
+            one per line or back to back.
+
+            Writes daily, monthly and breakdown (.csv and .json), summary.json and rejects.ndjson \
+            into --out, each atomically.
+
+            Exit status: 0 all inputs read; 1 reports written but an input was partial or failed \
+            (or, with --strict, a record was rejected); 2 nothing written (no readable input, or \
+            --out cannot be written); 64 bad usage.
+            """)
+
+    @Argument(help: "Files or folders to read.")
+    var inputs: [String] = ["sample-logs"]
+
+    @Option(name: .long, help: ArgumentHelp("Folder for the reports (created if missing).", valueName: "dir"))
+    var out = "reports"
+
+    @Option(name: .long, help: ArgumentHelp("First day of the report (YYYY-MM-DD, inclusive). Default: first day with an event.", valueName: "date"))
+    var from: String?
+
+    @Option(name: .long, help: ArgumentHelp("Last day of the report (YYYY-MM-DD, inclusive). Default: last day with an event.", valueName: "date"))
+    var to: String?
+
+    @Option(name: .long, help: ArgumentHelp("IANA time zone whose calendar days the report counts (e.g. America/Los_Angeles).", valueName: "zone"))
+    var timezone = "UTC"
+
+    @Option(name: .long, help: ArgumentHelp("Longest record read whole; a longer one is rejected with its length.", valueName: "bytes"))
+    var maxRecordBytes = Analysis.Configuration.defaultMaxRecordBytes
+
+    @Flag(name: .long, help: "Exit with status 1 when any record was rejected.")
+    var strict = false
+
+    @Flag(name: .long, help: "Print only errors (no per-record warnings, progress or totals).")
+    var quiet = false
+
+    func validate() throws {
+        guard TimeZone(identifier: timezone) != nil else {
+            throw ValidationError("Unknown time zone '\(timezone)': use an IANA name such as UTC, Europe/Berlin or America/Los_Angeles.")
+        }
+        for (name, value) in [("--from", from), ("--to", to)] {
+            if let value, Day(iso: value) == nil {
+                throw ValidationError("\(name) '\(value)' is not a date: use YYYY-MM-DD, e.g. 2026-11-01.")
+            }
+        }
+        if let f = from.flatMap(Day.init(iso:)), let t = to.flatMap(Day.init(iso:)), f > t {
+            throw ValidationError("--from \(from!) is after --to \(to!).")
+        }
+        guard maxRecordBytes > 0 else { throw ValidationError("--max-record-bytes must be positive.") }
+    }
+
+    func run() throws {
+        let console = Console(quiet: quiet)
+        let output: ReportFiles
+        do {
+            output = try ReportFiles(folder: out)
+        } catch {
+            console.error("\(error)")
+            throw ExitCode(2)
+        }
+        let rejects: RejectsFile
+        do {
+            rejects = try RejectsFile(files: output, console: console)
+        } catch {
+            console.error("\(error)")
+            throw ExitCode(2)
+        }
+        let configuration = Analysis.Configuration(
+            timeZone: timezone, from: from.flatMap(Day.init(iso:)), to: to.flatMap(Day.init(iso:)),
+            maxRecordBytes: maxRecordBytes)!
+        let analysis = Analysis(configuration: configuration, rejects: rejects)
+        let reader = ArchiveReader(analysis: analysis)
+        var progress = Progress(console: console)
+        for found in InputDiscovery.expand(inputs) {
+            switch found {
+            case .file(let path):
+                reader.read(path: path)
+            case .problem(let path, let message):
+                analysis.failedInput(path: path, error: message)
+            }
+            progress.update(analysis)
+        }
+        for input in analysis.inputs where input.status != .ok {
+            console.warning("\(input.location): \(input.status.rawValue): \(input.error ?? "")")
+        }
+        guard analysis.anyInputReadable else {
+            rejects.discard()
+            console.error(analysis.inputs.isEmpty ? "no input files found in \(inputs.joined(separator: ", "))" : "no readable input; nothing written")
+            throw ExitCode(2)
+        }
+
+        let reports = analysis.reports()
+        do {
+            for table in reports.tables {
+                try output.write("\(table.name).csv") { CSVTableWriter.write(table, to: &$0) }
+                try output.write("\(table.name).json") {
+                    JSONTableWriter.write(table, timezone: configuration.timeZoneName, to: &$0)
+                }
+            }
+            let run = SummaryWriter.Run(
+                version: AuthStats.version, generatedAt: ISO8601DateFormatter().string(from: Date()),
+                timezone: configuration.timeZoneName)
+            try output.write("summary.json") {
+                SummaryWriter.write(
+                    run: run, reports: reports, accumulator: analysis.accumulator, inputs: analysis.inputs, to: &$0)
+            }
+            try rejects.commit()
+        } catch {
+            console.error("\(error)")
+            throw ExitCode(2)
+        }
+
+        let rejected = analysis.inputs.reduce(0) { $0 + $1.rejected }
+        let broken = analysis.inputs.filter { $0.status != .ok }.count
+        console.info(
+            "\(analysis.accumulator.events) events from \(analysis.inputs.count) inputs "
+                + "(\(analysis.accumulator.duplicates) duplicates, \(rejected) rejected, \(broken) inputs partial or failed); "
+                + "reports in \(out)/")
+        if broken > 0 || (strict && rejected > 0) { throw ExitCode(1) }
+    }
+}
