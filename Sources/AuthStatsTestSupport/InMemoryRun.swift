@@ -1,0 +1,73 @@
+import AuthStatsCore
+
+/// Collects rejected records in memory.
+public final class RejectCollector: RejectSink {
+    public private(set) var records: [RejectedRecord] = []
+    public init() {}
+    public func reject(_ record: RejectedRecord) { records.append(record) }
+}
+
+/// The result of running the pipeline over in-memory streams.
+public struct InMemoryRun {
+    public var reports: Reports
+    public var inputs: [InputReport]
+    public var rejects: [RejectedRecord]
+    public var accumulator: MetricsAccumulator
+
+    /// Runs stages 2–5 on `streams` (name, bytes), each fed in chunks of `chunkSize` bytes.
+    public init(
+        _ streams: [(String, [UInt8])], timeZone: String = "UTC", from: String? = nil, to: String? = nil,
+        maxRecordBytes: Int = Analysis.Configuration.defaultMaxRecordBytes, chunkSize: Int = 1 << 20
+    ) {
+        let collector = RejectCollector()
+        let configuration = Analysis.Configuration(
+            timeZone: timeZone, from: from.flatMap(Day.init(iso:)), to: to.flatMap(Day.init(iso:)),
+            maxRecordBytes: maxRecordBytes)!
+        let analysis = Analysis(configuration: configuration, rejects: collector)
+        for (name, bytes) in streams {
+            let stream = analysis.beginStream(path: name, member: nil, compression: "none", container: nil)
+            var offset = 0
+            while offset < bytes.count {
+                let end = min(bytes.count, offset + chunkSize)
+                bytes[offset..<end].withUnsafeBytes { stream.read(bytes: $0) }
+                offset = end
+            }
+            stream.end()
+        }
+        reports = analysis.reports()
+        inputs = analysis.inputs
+        rejects = collector.records
+        accumulator = analysis.accumulator
+    }
+
+    /// One stream of text.
+    public init(text: String, timeZone: String = "UTC", from: String? = nil, to: String? = nil,
+                maxRecordBytes: Int = Analysis.Configuration.defaultMaxRecordBytes, chunkSize: Int = 1 << 20) {
+        self.init([("test.ndjson", Array(text.utf8))], timeZone: timeZone, from: from, to: to,
+                  maxRecordBytes: maxRecordBytes, chunkSize: chunkSize)
+    }
+
+    /// Lines to events, one stream.
+    public init(_ lines: [PinpointLine], timeZone: String = "UTC", from: String? = nil, to: String? = nil) {
+        self.init(text: lines.ndjson, timeZone: timeZone, from: from, to: to)
+    }
+
+    /// The daily row of `date`.
+    public func day(_ date: String) -> DailyRow? { reports.daily.first { $0.date.description == date } }
+
+    /// The breakdown row of (`date`, `dimension`, `value`).
+    public func breakdown(_ date: String, _ dimension: Dimension, _ value: String) -> BreakdownRow? {
+        reports.breakdown.first { $0.date.description == date && $0.dimension == dimension && $0.value == value }
+    }
+
+    /// All report files as text, keyed by name (for comparing whole runs).
+    public var renderedTables: [String: String] {
+        var out: [String: String] = [:]
+        for table in reports.tables {
+            var csv = ""
+            CSVTableWriter.write(table, to: &csv)
+            out[table.name + ".csv"] = csv
+        }
+        return out
+    }
+}

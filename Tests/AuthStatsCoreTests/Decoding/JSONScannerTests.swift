@@ -1,0 +1,116 @@
+import Testing
+
+@testable import AuthStatsCore
+
+@Suite("JSONScanner")
+struct JSONScannerTests {
+    let schema = FieldSchema(["a", "b.c", "b.d.e", "list.1", "n"])
+
+    func scan(_ text: String) -> (JSONScanner.Outcome, [String?]) {
+        var scanner = JSONScanner(schema: schema)
+        let bytes = Array(text.utf8)
+        return bytes.withUnsafeBytes { raw in
+            let outcome = scanner.scan(raw)
+            let values = scanner.fields.map { field -> String? in
+                field.type == .absent ? nil : field.type == .string ? field.string(in: raw) : field.text(in: raw)
+            }
+            return (outcome, values)
+        }
+    }
+
+    @Test("extracts the schema's paths and ignores the same keys at other depths")
+    func extraction() {
+        let text = #"{"x":{"a":"decoy","b":{"c":"no"}},"a":"top","b":{"c":"deep","d":{"e":12}},"list":["0","one"],"n":null}"#
+        let (outcome, values) = scan(text)
+        #expect(outcome == .complete(end: text.utf8.count))
+        #expect(values == ["top", "deep", "12", "one", "null"])
+    }
+
+    @Test("unescapes strings, including surrogate pairs, and keys written with escapes")
+    func escapes() {
+        let (_, values) = scan(#"{"\u0061":"caf\u00e9 \"q\" \\ \/ \ud83d\ude00 \n","b":{"c":"é"}}"#)
+        #expect(values[0] == "café \"q\" \\ / 😀 \n")
+        #expect(values[1] == "é")
+    }
+
+    @Test("the last of duplicated keys wins as a whole")
+    func duplicateKeys() {
+        let (_, values) = scan(#"{"b":{"c":"first","d":{"e":1}},"b":{"c":"second"}}"#)
+        #expect(values[1] == "second")
+        #expect(values[2] == nil)
+    }
+
+    @Test("a value of another type where an object is expected is not an error")
+    func typeMismatch() {
+        let text = #"{"b":"HIDDEN_DUE_TO_SECURITY_REASONS","a":1}"#
+        let (outcome, values) = scan(text)
+        #expect(outcome == .complete(end: text.utf8.count))
+        #expect(values[1] == nil)
+        #expect(values[0] == "1")
+    }
+
+    @Test(
+        "rejects what is not JSON, with the offset and reason",
+        arguments: [
+            (#"{"a" "b"}"#, 5, "expected ':' after object key"),
+            (#"{"a":1,}"#, 7, "expected '\"' to begin an object key, found '}'"),
+            (#"{"a":1 "b":2}"#, 7, "expected ',' or '}' after an object member, found '\"'"),
+            (#"{"a":tru}"#, 5, "expected a value, found 't'"),
+            (#"{"a":01}"#, 5, "invalid number: leading zero"),
+            (#"{"a":1.}"#, 5, "invalid number: expected a digit after '.'"),
+            (#"{"a":-}"#, 5, "invalid number: expected a digit"),
+            (#"{"a":"\x"}"#, 6, "invalid escape '\\x' in string"),
+            (#"{"a":"\ud800"}"#, 6, "unpaired high surrogate in string"),
+            (#"{"a":"\udc00"}"#, 6, "unpaired low surrogate \\udc00 in string"),
+            ("{\"a\":\"x\ty\"}", 7, "control character byte 0x09 inside a string"),
+            (#"{"a":[1 2]}"#, 8, "expected ',' or ']' after an array element, found '2'"),
+            (#"{"a":'x'}"#, 5, "expected a value, found '''"),
+        ])
+    func invalid(text: String, offset: Int, reason: String) {
+        #expect(scan(text).0 == .invalid(offset: offset, reason: reason))
+    }
+
+    @Test("rejects invalid UTF-8 and overlong encodings")
+    func invalidUTF8() {
+        for bytes: [UInt8] in [[0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xFF], [0xE2, 0x28, 0xA1]] {
+            var scanner = JSONScanner(schema: schema)
+            let record = Array(#"{"a":""#.utf8) + bytes + Array(#""}"#.utf8)
+            let outcome = record.withUnsafeBytes { scanner.scan($0) }
+            guard case .invalid(let offset, _) = outcome else {
+                Issue.record("accepted \(bytes)")
+                continue
+            }
+            #expect(offset == 6)
+        }
+    }
+
+    @Test("a value cut by the end of the buffer is incomplete, not invalid")
+    func incomplete() {
+        for text in [#"{"a":"#, #"{"a":"ab"#, #"{"a":tr"#, #"{"a":12"#, #"{"a":"\u00"#, "{\"a\":\"\u{E9}"] {
+            var bytes = Array(text.utf8)
+            if text.hasSuffix("\u{E9}") { bytes.removeLast() }  // half of a two-byte sequence
+            var scanner = JSONScanner(schema: schema)
+            #expect(bytes.withUnsafeBytes { scanner.scan($0) } == .incomplete, "\(text)")
+        }
+    }
+
+    @Test("nesting is bounded")
+    func depth() {
+        let deep = String(repeating: "[", count: 600) + String(repeating: "]", count: 600)
+        #expect(scan(deep).0 == .invalid(offset: 512, reason: "nesting deeper than 512 levels"))
+    }
+
+    @Test("integers: plain, exponent form that is integral, and non-integers")
+    func integers() {
+        for (text, expected): (String, Int64?) in [
+            ("1643673911400", 1_643_673_911_400), ("-5", -5), ("1.6436739114e12", 1_643_673_911_400),
+            ("1643673911400.0", 1_643_673_911_400), ("1.5", nil), ("99999999999999999999", nil),
+        ] {
+            let bytes = Array(text.utf8)
+            let value = bytes.withUnsafeBytes {
+                JSONField(type: .number, start: 0, end: bytes.count, hasEscapes: false).integer(in: $0)
+            }
+            #expect(value == expected, "\(text)")
+        }
+    }
+}

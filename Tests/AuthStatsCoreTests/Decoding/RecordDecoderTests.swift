@@ -1,0 +1,96 @@
+import AuthStatsTestSupport
+import Testing
+
+@testable import AuthStatsCore
+
+@Suite("RecordDecoder (Pinpoint)")
+struct RecordDecoderTests {
+    func decode(_ text: String) -> RecordDecoder.Outcome {
+        var scanner = JSONScanner(schema: RecordDecoder.schema)
+        let bytes = Array(text.utf8)
+        return bytes.withUnsafeBytes { raw in
+            guard case .complete(let end) = scanner.scan(raw) else { fatalError("not JSON: \(text)") }
+            return RecordDecoder().decode(raw, range: 0..<end, fields: scanner.fields)
+        }
+    }
+
+    func event(_ text: String) -> Event? {
+        if case .event(let e) = decode(text) { return e }
+        return nil
+    }
+
+    func reason(_ text: String) -> String? {
+        if case .rejected(let r) = decode(text) { return r }
+        return nil
+    }
+
+    @Test(
+        "event_type maps to the kinds of metrics.md §2",
+        arguments: [
+            ("_userauth.sign_up", EventKind.signUp), ("_userauth.sign_in", .signIn),
+            ("_userauth.auth_fail", .authFailure), ("_session.start", .session), ("_session.stop", .session),
+            ("_session.pause", .session), ("_session.resume", .session), ("_monetization.purchase", .app),
+            ("pageView", .app), ("_campaign.send", .other), ("_email.send", .other), ("_SMS.buffered", .other),
+            ("_journey.send", .other), ("_userauth.unknown", .other),
+        ])
+    func kinds(type: String, kind: EventKind) {
+        #expect(event(PinpointLine(type, at: 1).json)?.kind == kind)
+    }
+
+    @Test("activity kinds are sign-ups, sign-ins, session and app events")
+    func activity() {
+        #expect(EventKind.allCases.filter(\.isActivity) == [.signUp, .signIn, .session, .app])
+    }
+
+    @Test("the user is endpoint.User.UserId when non-empty, else client.client_id, else none")
+    func userID() {
+        #expect(event(PinpointLine("x", at: 1, user: "sub-1", client: "c").json)?.user == UserID("sub-1"))
+        #expect(event(PinpointLine("x", at: 1, user: "", client: "c").json)?.user == UserID("c"))
+        #expect(event(PinpointLine("x", at: 1, client: "c").json)?.user == UserID("c"))
+        #expect(event(PinpointLine("x", at: 1, client: nil).json)?.user == nil)
+    }
+
+    @Test("dimensions: device first, then the embedded endpoint; platform lower-cased, locale ll_CC")
+    func dimensions() throws {
+        let fromDevice = try #require(event(
+            #"{"event_type":"x","event_timestamp":1,"application":{"version_name":"2.1"},"device":{"locale":{"code":"en_gb","country":"GB"},"platform":{"name":"iOS"}},"endpoint":{"Demographic":{"Platform":"android","Locale":"fr_FR","AppVersion":"9"},"Location":{"Country":"FR"}}}"#))
+        #expect(fromDevice.dimensions.values == ["ios", "en_GB", "2.1", "(unknown)", "GB", "pinpoint", "(unknown)"])
+        let fromEndpoint = try #require(event(
+            #"{"event_type":"x","event_timestamp":1,"application":{"version_name":""},"device":{"platform":{}},"endpoint":{"Demographic":{"Platform":"Android","Locale":"fr-fr","AppVersion":"9"},"Location":{"Country":"FR"}}}"#))
+        #expect(fromEndpoint.dimensions.values == ["android", "fr_FR", "9", "(unknown)", "FR", "pinpoint", "(unknown)"])
+        let bare = try #require(event(#"{"event_type":"x","event_timestamp":1}"#))
+        #expect(bare.dimensions.values == ["(unknown)", "(unknown)", "(unknown)", "(unknown)", "(unknown)", "pinpoint", "(unknown)"])
+    }
+
+    @Test("locale normalization", arguments: [
+        ("en_us", "en_US"), ("EN-gb", "en_GB"), ("de", "de"), ("zh_hant_tw", "zh_Hant_TW"), ("es_419", "es_419"),
+    ])
+    func locale(input: String, expected: String) {
+        #expect(RecordDecoder.normalizeLocale(input) == expected)
+    }
+
+    @Test("records without a usable event_timestamp or event_type are rejected with a reason")
+    func rejects() {
+        #expect(reason(#"{"event_type":"x"}"#) == "missing event_timestamp (not a Pinpoint event stream record)")
+        #expect(reason(#"{"event_type":"x","event_timestamp":"1643673911400"}"#)
+            == "event_timestamp is not an integer of epoch milliseconds: the string \"1643673911400\"")
+        #expect(reason(#"{"event_type":"x","event_timestamp":1.5}"#)
+            == "event_timestamp is not an integer of epoch milliseconds: 1.5")
+        #expect(reason(#"{"event_type":"x","event_timestamp":null}"#)
+            == "event_timestamp is not an integer of epoch milliseconds: null")
+        #expect(reason(#"{"event_timestamp":1}"#) == "missing event_type")
+        #expect(reason(#"[{"event_type":"x","event_timestamp":1}]"#) == "the record is a JSON array, not an object")
+        #expect(event(#"{"event_type":"x","event_timestamp":1.6e12}"#)?.time == 1_600_000_000_000)
+    }
+
+    @Test("the dedup identity is (event_type, event_timestamp, client_id, session_id, user_id)")
+    func fingerprint() {
+        let a = event(PinpointLine("x", at: 1, user: "u", client: "c", session: "s").json)!.fingerprint
+        #expect(event(PinpointLine("x", at: 1, user: "u", client: "c", session: "s", platform: "ios").json)!.fingerprint == a)
+        #expect(event(PinpointLine("y", at: 1, user: "u", client: "c", session: "s").json)!.fingerprint != a)
+        #expect(event(PinpointLine("x", at: 2, user: "u", client: "c", session: "s").json)!.fingerprint != a)
+        #expect(event(PinpointLine("x", at: 1, user: "u", client: "d", session: "s").json)!.fingerprint != a)
+        #expect(event(PinpointLine("x", at: 1, user: "u", client: "c", session: "t").json)!.fingerprint != a)
+        #expect(event(PinpointLine("x", at: 1, user: "v", client: "c", session: "s").json)!.fingerprint != a)
+    }
+}
