@@ -24,6 +24,10 @@ public struct ArchiveReader {
 
     /// Reads the file at `path`.
     public func read(path: String) {
+        if let gzip = GzipFileReader.open(path) {
+            gzip.pump(into: analysis.beginStream(path: path, member: nil, compression: "gzip", container: nil))
+            return
+        }
         let archive = LibArchive.newReader()
         defer { archive_read_free(archive) }
         guard archive_read_open_filename(archive, path, Self.blockSize) == ARCHIVE_OK else {

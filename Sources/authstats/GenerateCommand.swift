@@ -27,7 +27,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .long, help: "Chance that a signed-up user is active on a given day (0...1).")
     var activity = 0.35
 
-    @Flag(name: .long, help: "Print nothing but errors.")
+    @Flag(name: [.long, .short], help: "Print nothing but errors.")
     var quiet = false
 
     func validate() throws {

@@ -43,7 +43,7 @@ struct ReportCommand: ParsableCommand {
     @Flag(name: .long, help: "Exit with status 1 when any record was rejected.")
     var strict = false
 
-    @Flag(name: .long, help: "Print only errors (no per-record warnings, progress or totals).")
+    @Flag(name: [.long, .short], help: "Print only errors (no per-record warnings, progress or totals).")
     var quiet = false
 
     func validate() throws {
