@@ -1,0 +1,51 @@
+# authstats: `make run` and `make test` do all setup on a fresh Debian machine.
+SWIFT      ?= swift
+BIN        := .build/debug/authstats
+RELEASE    := .build/release/authstats
+APT_DEPS   := /usr/include/archive.h:libarchive-dev /usr/include/zlib.h:zlib1g-dev /usr/bin/pkg-config:pkg-config
+
+.PHONY: all deps build release run test record-golden bench format lint clean
+
+all: build
+
+# Install the Debian -dev packages whose files are missing (root on these machines).
+deps:
+	@missing=""; for pair in $(APT_DEPS); do file=$${pair%%:*}; pkg=$${pair##*:}; \
+	  [ -e "$$file" ] || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+# Analyse the committed sample-logs/ into reports/.
+run: build
+	$(BIN) report sample-logs --out reports
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+# Re-record the golden reports under Tests/EndToEndTests/Golden (then review the diff).
+record-golden: build
+	-RECORD_GOLDEN=1 $(SWIFT) test --filter EndToEndTests
+	$(SWIFT) test --filter EndToEndTests
+
+# Benchmark: release build, ~1 GB of generated events cached under .bench/, compared with gzip -dc.
+bench: release
+	Scripts/bench.sh
+
+format:
+	$(SWIFT) format --in-place --recursive Package.swift Sources Tests
+
+lint:
+	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
+
+clean:
+	rm -rf .build reports/*.csv reports/*.json reports/*.ndjson

@@ -1,0 +1,51 @@
+import AuthStatsCore
+import AuthStatsIngest
+import Foundation
+
+/// Runs the pipeline over files on disk through the real ingest stage (libarchive, zlib).
+public struct FileRun {
+    public var reports: Reports
+    public var inputs: [InputReport]
+    public var rejects: [RejectedRecord]
+
+    public init(_ paths: [String], timeZone: String = "UTC", maxRecordBytes: Int = Analysis.Configuration.defaultMaxRecordBytes) {
+        let collector = RejectCollector()
+        let analysis = Analysis(
+            configuration: Analysis.Configuration(timeZone: timeZone, maxRecordBytes: maxRecordBytes)!, rejects: collector)
+        let reader = ArchiveReader(analysis: analysis)
+        for found in InputDiscovery.expand(paths) {
+            switch found {
+            case .file(let path): reader.read(path: path)
+            case .problem(let path, let message): analysis.failedInput(path: path, error: message)
+            }
+        }
+        reports = analysis.reports()
+        inputs = analysis.inputs
+        rejects = collector.records
+    }
+
+    /// The three report tables as CSV text.
+    public var csv: String {
+        reports.tables.map { table in
+            var out = ""
+            CSVTableWriter.write(table, to: &out)
+            return out
+        }.joined(separator: "\n")
+    }
+}
+
+/// Test fixtures of a test target, found from the test file's own path.
+public struct Fixtures {
+    public let folder: URL
+
+    /// - Parameter file: pass `#filePath` of a test in the target whose `Fixtures/` is wanted.
+    public init(_ file: String = #filePath) {
+        var url = URL(fileURLWithPath: file).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: url.appendingPathComponent("Fixtures").path) && url.path != "/" {
+            url.deleteLastPathComponent()
+        }
+        folder = url.appendingPathComponent("Fixtures")
+    }
+
+    public func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+}

@@ -1,0 +1,124 @@
+import AuthStatsTestSupport
+import Foundation
+import Testing
+
+@testable import AuthStatsCore
+@testable import AuthStatsIngest
+
+@Suite("Bad input is reported precisely and never stops the run")
+struct BadInputTests {
+    let fixtures = Fixtures()
+
+    @Test("the altis sample: 3 events, the third record rejected with its location")
+    func altis() throws {
+        let run = FileRun([fixtures.path("pinpoint-altis-events.ndjson")])
+        #expect(run.inputs.map(\.events) == [3])
+        let reject = try #require(run.rejects.first)
+        #expect(run.rejects.count == 1)
+        #expect(reject.record == 3)
+        #expect(reject.member == nil)
+        #expect(reject.input.hasSuffix("pinpoint-altis-events.ndjson"))
+        #expect(reject.reason == "invalid JSON at byte 592: expected ':' after object key")
+        #expect(reject.raw.count == 2111)  // the whole third line
+        #expect(run.reports.breakdown.filter { $0.dimension == .platform }.map(\.value) == ["ios", "windows"])
+        #expect(run.reports.daily.map { "\($0.date) \($0.activeUsers)" } == ["2022-02-01 1"])
+    }
+
+    @Test("a truncated .gz keeps the records before the damage and is partial")
+    func truncated() throws {
+        let run = FileRun([fixtures.path("truncated.ndjson.gz"), fixtures.path("canonical.ndjson")])
+        let damaged = run.inputs[0]
+        #expect(damaged.status == .partial)
+        #expect(damaged.events == 3)
+        #expect(damaged.error == "truncated gzip input: the file ends inside a compressed stream, at compressed byte 330")
+        #expect(run.rejects.first?.reason.hasPrefix("the input broke inside this record") == true)
+        #expect(run.inputs[1].status == .ok)  // the next input is still read
+        // Its first three records are the ones already read from the damaged copy: duplicates.
+        #expect((run.inputs[1].events, run.inputs[1].duplicates) == (6, 4))
+    }
+
+    @Test("a large truncated .gz: every record before the damage is kept")
+    func truncatedLarge() throws {
+        let folder = CLI.temporaryFolder()
+        let lines = (0..<3000).map { PinpointLine("pageView", at: 1_700_000_000_000 + Int64($0) * 1000, user: "u\($0)").json }
+        let path = folder.appendingPathComponent("big.gz").path
+        let writer = try GzipFileWriter(path: path, level: 1)
+        for line in lines { try writer.write(line + "\n") }
+        try writer.close()
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let cut = folder.appendingPathComponent("cut.gz").path
+        try data.prefix(data.count * 2 / 3).write(to: URL(fileURLWithPath: cut))
+        // What gzip itself recovers is the reference: every whole line before the damage.
+        let run = FileRun([cut])
+        #expect(run.inputs[0].status == .partial)
+        #expect(run.inputs[0].events > 1500)
+        #expect(run.inputs[0].events + run.inputs[0].rejected == run.inputs[0].records)
+        #expect(run.rejects.count == 1)
+    }
+
+    @Test("a text file named .gz is read as the text it is")
+    func notGzip() {
+        let run = FileRun([fixtures.path("not-gzip.gz")])
+        #expect(run.inputs.map(\.compression) == ["none"])
+        #expect(run.inputs.map(\.status) == [.ok])
+        #expect(run.rejects.map(\.reason) == ["invalid JSON at byte 0: expected a value, found 't'", "invalid JSON at byte 0: expected a value, found 'n'"])
+        #expect(run.rejects.map(\.record) == [1, 2])
+    }
+
+    @Test("empty files and empty .gz files are read, with no records")
+    func empty() {
+        let run = FileRun([fixtures.path("empty.ndjson"), fixtures.path("empty.gz")])
+        #expect(run.inputs.map(\.status) == [.ok, .ok])
+        #expect(run.inputs.map(\.records) == [0, 0])
+        #expect(run.inputs.map(\.format) == ["unknown", "unknown"])
+        #expect(run.reports.daily.isEmpty)
+    }
+
+    @Test("a valid record of 9 MiB is read whole")
+    func nineMiB() throws {
+        let folder = CLI.temporaryFolder()
+        let path = folder.appendingPathComponent("large.ndjson")
+        let filler = String(repeating: "x", count: 9 << 20)
+        let big = #"{"event_type":"pageView","event_timestamp":1700000000000,"client":{"client_id":"c"},"attributes":{"blob":"\#(filler)"}}"#
+        try (big + "\n" + PinpointLine("pageView", at: 1_700_000_001_000, client: "d").json + "\n").write(to: path, atomically: true, encoding: .utf8)
+        let run = FileRun([path.path])
+        #expect(run.inputs[0].events == 2)
+        #expect(run.rejects.isEmpty)
+    }
+
+    @Test("a record over --max-record-bytes is rejected with its length; the next is read")
+    func oversize() throws {
+        let folder = CLI.temporaryFolder()
+        let path = folder.appendingPathComponent("long.ndjson")
+        let long = #"{"event_type":"pageView","event_timestamp":1700000000000,"attributes":{"blob":"\#(String(repeating: "y", count: 5000))"}}"#
+        try ([long, PinpointLine("pageView", at: 1_700_000_001_000).json].joined(separator: "\n") + "\n").write(to: path, atomically: true, encoding: .utf8)
+        let run = FileRun([path.path], maxRecordBytes: 1000)
+        #expect(run.inputs[0].events == 1)
+        #expect(run.rejects.map(\.record) == [1])
+        #expect(run.rejects.first?.reason == "record of \(long.utf8.count) bytes is longer than --max-record-bytes 1000; skipped to its end")
+        #expect(run.rejects.first?.truncatedFrom == long.utf8.count)
+        #expect(run.rejects.first?.raw.count == RecordFramer.rejectPrefixBytes)
+    }
+
+    @Test("a missing path is reported by name")
+    func missing() {
+        let run = FileRun(["/nonexistent/authstats-input"])
+        #expect(run.inputs.map(\.status) == [.failed])
+        #expect(run.inputs.first?.error == "Unable to open /nonexistent/authstats-input: no such file or folder")
+    }
+
+    @Test("folders are read recursively in sorted order, hidden files skipped")
+    func discovery() throws {
+        let folder = CLI.temporaryFolder()
+        for name in ["b/2.ndjson", "a/1.ndjson", ".hidden/x.ndjson", "a/.y.ndjson", "c.ndjson"] {
+            let url = folder.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data().write(to: url)
+        }
+        let found = InputDiscovery.expand([folder.path]).map { entry -> String in
+            guard case .file(let path) = entry else { return "problem" }
+            return String(path.dropFirst(folder.path.count + 1))
+        }
+        #expect(found == ["a/1.ndjson", "b/2.ndjson", "c.ndjson"])
+    }
+}

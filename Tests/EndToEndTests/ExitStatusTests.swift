@@ -1,0 +1,106 @@
+import AuthStatsTestSupport
+import Foundation
+import Testing
+
+@Suite("Command line: usage errors, exit status, help")
+struct ExitStatusTests {
+    let fixtures = CLI.packageRoot.appendingPathComponent("Tests/AuthStatsIngestTests/Fixtures")
+
+    func fixture(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
+
+    @Test("a bad --timezone exits 64 with a clear message")
+    func badTimeZone() throws {
+        let result = try CLI.run(["report", fixture("canonical.ndjson"), "--out", CLI.temporaryFolder().path, "--timezone", "Mars/Olympus"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("Unknown time zone 'Mars/Olympus': use an IANA name such as UTC, Europe/Berlin or America/Los_Angeles."))
+    }
+
+    @Test("a wrong option exits 64")
+    func wrongOption() throws {
+        let result = try CLI.run(["report", "--frobnicate"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("Unknown option '--frobnicate'"))
+    }
+
+    @Test("bad dates exit 64", arguments: [["--from", "2026-02-30"], ["--to", "yesterday"], ["--from", "2026-02-02", "--to", "2026-02-01"]])
+    func badDates(arguments: [String]) throws {
+        let result = try CLI.run(["report", fixture("canonical.ndjson"), "--out", CLI.temporaryFolder().path] + arguments)
+        #expect(result.status == 64)
+    }
+
+    @Test("no readable input exits 2 and writes nothing")
+    func noInput() throws {
+        let out = CLI.temporaryFolder()
+        let result = try CLI.run(["report", "/nonexistent/input", "--out", out.path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("Unable to open /nonexistent/input: no such file or folder"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).isEmpty)
+    }
+
+    @Test("an output folder that cannot be written exits 2")
+    func unwritable() throws {
+        let file = CLI.temporaryFolder().appendingPathComponent("plain-file")
+        try Data("x".utf8).write(to: file)
+        let result = try CLI.run(["report", fixture("canonical.ndjson"), "--out", file.path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("Unable to create the output folder \(file.path)"))
+    }
+
+    @Test("a partial input exits 1, with the reports written")
+    func partial() throws {
+        let out = CLI.temporaryFolder()
+        let result = try CLI.run(["report", fixture("truncated.ndjson.gz"), fixture("canonical.ndjson"), "--out", out.path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("partial: truncated gzip input"))
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("daily.csv").path))
+    }
+
+    @Test("rejected records exit 0, or 1 with --strict")
+    func strict() throws {
+        let sample = fixture("pinpoint-altis-events.ndjson")
+        let plain = try CLI.run(["report", sample, "--out", CLI.temporaryFolder().path])
+        #expect(plain.status == 0)
+        #expect(plain.stderr.contains("pinpoint-altis-events.ndjson: record 3: invalid JSON at byte 592: expected ':' after object key"))
+        let strict = try CLI.run(["report", sample, "--out", CLI.temporaryFolder().path, "--strict", "--quiet"])
+        #expect(strict.status == 1)
+        #expect(strict.stderr.isEmpty)
+    }
+
+    @Test("rejects.ndjson holds the rejected record whole with its location")
+    func rejectsFile() throws {
+        let out = CLI.temporaryFolder()
+        _ = try CLI.run(["report", fixture("pinpoint-altis-events.ndjson"), "--out", out.path, "--quiet"])
+        let line = try String(contentsOf: out.appendingPathComponent("rejects.ndjson"), encoding: .utf8)
+        let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+        #expect((object["input"] as? String)?.hasSuffix("pinpoint-altis-events.ndjson") == true)
+        #expect(object["member"] is NSNull)
+        #expect(object["record"] as? Int == 3)
+        #expect(object["reason"] as? String == "invalid JSON at byte 592: expected ':' after object key")
+        let third = try String(contentsOfFile: fixture("pinpoint-altis-events.ndjson"), encoding: .utf8).split(separator: "\n")[2]
+        #expect(object["raw"] as? String == String(third))
+    }
+
+    @Test("report --help documents every option")
+    func help() throws {
+        let result = try CLI.run(["report", "--help"])
+        #expect(result.status == 0)
+        for option in ["--out", "--from", "--to", "--timezone", "--max-record-bytes", "--strict", "--quiet", "<inputs>", "Exit status"] {
+            #expect(result.stdout.contains(option), "\(option) missing from --help")
+        }
+    }
+
+    @Test("the generator is deterministic for a seed")
+    func generatorDeterministic() throws {
+        let a = CLI.temporaryFolder(), b = CLI.temporaryFolder(), c = CLI.temporaryFolder()
+        for (folder, seed) in [(a, "3"), (b, "3"), (c, "4")] {
+            #expect(try CLI.run(["generate", "--out", folder.path, "--users", "15", "--days", "3", "--seed", seed, "-q"]).status == 0)
+        }
+        let ra = CLI.temporaryFolder(), rb = CLI.temporaryFolder(), rc = CLI.temporaryFolder()
+        for (input, out) in [(a, ra), (b, rb), (c, rc)] {
+            #expect(try CLI.run(["report", input.path, "--out", out.path, "-q"]).status == 0)
+        }
+        let daily = { (folder: URL) in try String(contentsOf: folder.appendingPathComponent("daily.csv"), encoding: .utf8) }
+        #expect(try daily(ra) == daily(rb))
+        #expect(try daily(ra) != daily(rc))
+    }
+}

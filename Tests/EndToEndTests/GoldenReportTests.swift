@@ -1,0 +1,95 @@
+import AuthStatsTestSupport
+import Foundation
+import Testing
+
+/// Runs the built `authstats` on `sample-logs/` and compares every report with the golden
+/// files in `Golden/` (`make record-golden` re-records them).
+@Suite("End to end: sample-logs/ against golden reports", .serialized)
+struct GoldenReportTests {
+    static let reportFiles = [
+        "daily.csv", "daily.json", "monthly.csv", "monthly.json", "breakdown.csv", "breakdown.json",
+        "summary.json", "rejects.ndjson",
+    ]
+    let goldenFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+
+    /// The files of one run, with `generated_at` (the one value allowed to change) masked.
+    func runReports(_ extra: [String] = []) throws -> (CLI.Result, [String: String]) {
+        let out = CLI.temporaryFolder("golden")
+        let result = try CLI.run(["report", "sample-logs", "--out", out.path] + extra)
+        var files: [String: String] = [:]
+        for name in Self.reportFiles {
+            let text = try String(contentsOf: out.appendingPathComponent(name), encoding: .utf8)
+            files[name] = name == "summary.json" ? Self.maskGeneratedAt(text) : text
+        }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasPrefix(".") }
+        #expect(leftovers.isEmpty, "temporary files left behind: \(leftovers)")
+        return (result, files)
+    }
+
+    static func maskGeneratedAt(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            line.contains("\"generated_at\"") ? "  \"generated_at\": \"(masked)\"," : String(line)
+        }.joined(separator: "\n")
+    }
+
+    @Test("every report matches its golden file")
+    func matchesGolden() throws {
+        let (result, files) = try runReports()
+        #expect(result.status == 0, "\(result.stderr)")
+        for name in Self.reportFiles {
+            if let problem = Golden.check(files[name]!, file: goldenFolder.appendingPathComponent(name)) {
+                Issue.record("\(problem)")
+            }
+        }
+        // The sample is meant to exercise duplicates, users on two platforms, and 10+ days.
+        let summary = try JSONSerialization.jsonObject(with: Data(files["summary.json"]!.utf8)) as! [String: Any]
+        let totals = summary["totals"] as! [String: Int]
+        #expect(totals["duplicates"]! > 0)
+        #expect(totals["rejected"] == 0)
+        #expect(files["daily.csv"]!.split(separator: "\n").count >= 11)
+    }
+
+    @Test("two runs write byte-identical reports")
+    func deterministic() throws {
+        let out1 = CLI.temporaryFolder("run1")
+        let out2 = CLI.temporaryFolder("run2")
+        #expect(try CLI.run(["report", "sample-logs", "--out", out1.path, "--quiet"]).status == 0)
+        #expect(try CLI.run(["report", "sample-logs", "--out", out2.path, "--quiet"]).status == 0)
+        for name in Self.reportFiles {
+            let a = try Data(contentsOf: out1.appendingPathComponent(name))
+            let b = try Data(contentsOf: out2.appendingPathComponent(name))
+            if name == "summary.json" {
+                #expect(Self.maskGeneratedAt(String(decoding: a, as: UTF8.self)) == Self.maskGeneratedAt(String(decoding: b, as: UTF8.self)))
+            } else {
+                #expect(a == b, "\(name) differs between runs")
+            }
+        }
+    }
+
+    @Test("sample-logs/ is exactly what its documented generate command writes")
+    func sampleLogsReproducible() throws {
+        let out = CLI.temporaryFolder("sample")
+        let result = try CLI.run([
+            "generate", "--out", out.path, "--users", "40", "--days", "10", "--start", "2026-10-28", "--seed", "7", "--quiet",
+        ])
+        #expect(result.status == 0)
+        let root = CLI.packageRoot.appendingPathComponent("sample-logs")
+        let generated = try files(under: out)
+        let committed = try files(under: root)
+        #expect(generated == committed)
+        for name in generated.prefix(20) {
+            #expect(try Data(contentsOf: out.appendingPathComponent(name)) == Data(contentsOf: root.appendingPathComponent(name)), "\(name)")
+        }
+    }
+
+    func files(under folder: URL) throws -> [String] {
+        let enumerator = FileManager.default.enumerator(atPath: folder.path)!
+        var out: [String] = []
+        while let name = enumerator.nextObject() as? String {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path, isDirectory: &isDirectory),
+               !isDirectory.boolValue { out.append(name) }
+        }
+        return out.sorted()
+    }
+}
