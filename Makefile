@@ -39,7 +39,7 @@ record-golden: build
 
 # Benchmark: release build, ~1 GB of generated events cached under .bench/, compared with gzip -dc.
 bench: release
-	Scripts/bench.sh
+	Tests/Benchmark/bench.sh
 
 format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests
