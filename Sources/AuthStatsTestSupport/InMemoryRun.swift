@@ -1,3 +1,4 @@
+import Foundation
 import AuthStatsCore
 
 /// Collects rejected records in memory.
@@ -17,13 +18,15 @@ public struct InMemoryRun {
     /// Runs stages 2–5 on `streams` (name, bytes), each fed in chunks of `chunkSize` bytes.
     public init(
         _ streams: [(String, [UInt8])], timeZone: String = "UTC", from: String? = nil, to: String? = nil,
-        maxRecordBytes: Int = Analysis.Configuration.defaultMaxRecordBytes, chunkSize: Int = 1 << 20
+        maxRecordBytes: Int = Analysis.Configuration.defaultMaxRecordBytes, chunkSize: Int = 1 << 20,
+        dedupCapacity: Int = DuplicateFilter.defaultCapacity, spill: (any SpillStore)? = nil
     ) {
         let collector = RejectCollector()
-        let configuration = Analysis.Configuration(
+        var configuration = Analysis.Configuration(
             timeZone: timeZone, from: from.flatMap(Day.init(iso:)), to: to.flatMap(Day.init(iso:)),
             maxRecordBytes: maxRecordBytes)!
-        let analysis = Analysis(configuration: configuration, rejects: collector)
+        configuration.dedupCapacity = dedupCapacity
+        let analysis = Analysis(configuration: configuration, rejects: collector, spill: spill)
         for (name, bytes) in streams {
             let stream = analysis.beginStream(path: name, member: nil, compression: "none", container: nil)
             var offset = 0
@@ -38,6 +41,25 @@ public struct InMemoryRun {
         inputs = analysis.inputs
         rejects = collector.records
         accumulator = analysis.accumulator
+    }
+
+    /// The accumulator of `streams` before duplicates across dedup windows are resolved
+    /// (what a worker hands over to be merged).
+    public static func unresolved(_ streams: [(String, [UInt8])], dedupCapacity: Int, spill: any SpillStore) -> MetricsAccumulator {
+        var accumulator = MetricsAccumulator(dedupCapacity: dedupCapacity, store: spill)
+        var clock = DayClock(timeZone: TimeZone(identifier: "UTC")!)
+        var scanner = JSONScanner(schema: RecordDecoder.schema)
+        for (_, bytes) in streams {
+            for line in bytes.split(separator: UInt8(ascii: "\n")) {
+                Array(line).withUnsafeBytes { raw in
+                    guard case .complete(let end) = scanner.scan(raw),
+                        case .event(let event) = RecordDecoder().decode(raw, range: 0..<end, fields: scanner.fields)
+                    else { return }
+                    accumulator.add(event, day: clock.day(ofMillis: event.time))
+                }
+            }
+        }
+        return accumulator
     }
 
     /// One stream of text.
@@ -56,7 +78,7 @@ public struct InMemoryRun {
     public func day(_ date: String) -> DailyRow? { reports.daily.first { $0.date.description == date } }
 
     /// The breakdown row of (`date`, `dimension`, `value`).
-    public func breakdown(_ date: String, _ dimension: Dimension, _ value: String) -> BreakdownRow? {
+    public func breakdown(_ date: String, _ dimension: AuthStatsCore.Dimension, _ value: String) -> BreakdownRow? {
         reports.breakdown.first { $0.date.description == date && $0.dimension == dimension && $0.value == value }
     }
 

@@ -40,6 +40,9 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Longest record read whole; a longer one is rejected with its length.", valueName: "bytes"))
     var maxRecordBytes = Analysis.Configuration.defaultMaxRecordBytes
 
+    @Option(name: .long, help: ArgumentHelp("Event fingerprints kept in memory for dedup (about 40 bytes each); older ones are spilled, sorted, to TMPDIR and merged at the end.", valueName: "count"))
+    var dedupWindow = DuplicateFilter.defaultCapacity
+
     @Flag(name: .long, help: "Exit with status 1 when any record was rejected.")
     var strict = false
 
@@ -59,6 +62,7 @@ struct ReportCommand: ParsableCommand {
             throw ValidationError("--from \(from!) is after --to \(to!).")
         }
         guard maxRecordBytes > 0 else { throw ValidationError("--max-record-bytes must be positive.") }
+        guard dedupWindow > 0 else { throw ValidationError("--dedup-window must be positive.") }
     }
 
     func run() throws {
@@ -77,10 +81,12 @@ struct ReportCommand: ParsableCommand {
             console.error("\(error)")
             throw ExitCode(2)
         }
-        let configuration = Analysis.Configuration(
+        var configuration = Analysis.Configuration(
             timeZone: timezone, from: from.flatMap(Day.init(iso:)), to: to.flatMap(Day.init(iso:)),
             maxRecordBytes: maxRecordBytes)!
-        let analysis = Analysis(configuration: configuration, rejects: rejects)
+        configuration.dedupCapacity = dedupWindow
+        let spill = TemporarySpillStore()
+        let analysis = Analysis(configuration: configuration, rejects: rejects, spill: spill)
         let reader = ArchiveReader(analysis: analysis)
         var progress = Progress(console: console)
         for found in InputDiscovery.expand(inputs) {
@@ -102,6 +108,9 @@ struct ReportCommand: ParsableCommand {
         }
 
         let reports = analysis.reports()
+        if let failure = analysis.accumulator.spillFailure {
+            console.warning("could not spill dedup state to \(NSTemporaryDirectory()) (\(failure)); kept it in memory")
+        }
         do {
             for table in reports.tables {
                 try output.write("\(table.name).csv") { CSVTableWriter.write(table, to: &$0) }

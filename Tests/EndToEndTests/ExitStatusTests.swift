@@ -84,7 +84,7 @@ struct ExitStatusTests {
     func help() throws {
         let result = try CLI.run(["report", "--help"])
         #expect(result.status == 0)
-        for option in ["--out", "--from", "--to", "--timezone", "--max-record-bytes", "--strict", "--quiet", "<inputs>", "Exit status"] {
+        for option in ["--out", "--from", "--to", "--timezone", "--max-record-bytes", "--dedup-window", "--strict", "--quiet", "<inputs>", "Exit status"] {
             #expect(result.stdout.contains(option), "\(option) missing from --help")
         }
     }

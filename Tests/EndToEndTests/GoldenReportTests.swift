@@ -66,6 +66,15 @@ struct GoldenReportTests {
         }
     }
 
+    @Test("a tiny dedup window (spilling to disk) writes the same reports")
+    func spilling() throws {
+        let (result, files) = try runReports(["--dedup-window", "25"])
+        #expect(result.status == 0)
+        for name in Self.reportFiles {
+            #expect(Golden.check(files[name]!, file: goldenFolder.appendingPathComponent(name)) == nil, "\(name)")
+        }
+    }
+
     @Test("sample-logs/ is exactly what its documented generate command writes")
     func sampleLogsReproducible() throws {
         let out = CLI.temporaryFolder("sample")

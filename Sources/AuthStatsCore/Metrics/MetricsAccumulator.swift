@@ -45,37 +45,35 @@ public struct MetricsAccumulator: Sendable {
         var profile: UInt32
     }
 
-    /// Where an event was counted, so that a duplicate found at merge time can be taken back.
-    struct Counted: Sendable {
-        var day: Int32
-        var profile: UInt32
-        var kind: EventKind
-    }
-
     var table = DimensionTable()
     var counters: [DayProfile: Counters] = [:]
     var activity: Set<Activity> = []
     /// Every user seen in any event (for `summary.json`'s `users`).
     var users: Set<UInt64> = []
-    /// Fingerprints of the events counted. This is the one part that grows with events: exact
-    /// dedup across files needs it (16 + 12 bytes an event). See the README's notes on memory.
-    var seen: [Fingerprint: Counted] = [:]
+    /// Fingerprints of the events counted, in bounded memory (spilled to `store`).
+    var dedup: DuplicateFilter
 
     public private(set) var events = 0
     public private(set) var duplicates = 0
 
-    public init() {}
+    /// - Parameters:
+    ///   - dedupCapacity: fingerprints held in memory before spilling to `store`.
+    ///   - store: where to spill; nil keeps every fingerprint in memory.
+    public init(dedupCapacity: Int = DuplicateFilter.defaultCapacity, store: (any SpillStore)? = nil) {
+        dedup = DuplicateFilter(capacity: dedupCapacity, store: store)
+    }
 
-    /// Counts `event` on `day`; returns false (and counts a duplicate) if it was seen before.
+    /// Counts `event` on `day` for input stream `input`; returns false (and counts a
+    /// duplicate) if it was seen before in the current dedup window. Duplicates across
+    /// windows are found by `resolveDuplicates()`.
     @discardableResult
-    public mutating func add(_ event: Event, day: Day) -> Bool {
+    public mutating func add(_ event: Event, day: Day, input: Int = 0) -> Bool {
         let profile = table.profile(of: event.dimensions)
-        let counted = Counted(day: day.index, profile: profile, kind: event.kind)
-        if seen[event.fingerprint] != nil {
+        let counted = DuplicateFilter.Counted(day: day.index, profile: profile, kind: event.kind, input: UInt32(input))
+        guard dedup.insert(event.fingerprint, counted) else {
             duplicates += 1
             return false
         }
-        seen[event.fingerprint] = counted
         events += 1
         counters[DayProfile(day: day.index, profile: profile), default: Counters()].add(event.kind)
         if let user = event.user {
@@ -89,7 +87,9 @@ public struct MetricsAccumulator: Sendable {
 
     /// Adds `other`'s state. Events of `other` already counted here are duplicates: the copy
     /// in `self` (read first) is kept. Merging in input order makes the result deterministic.
-    public mutating func merge(_ other: MetricsAccumulator) {
+    /// Returns the duplicates found by the merge (for per-input counts).
+    @discardableResult
+    public mutating func merge(_ other: MetricsAccumulator) -> [DuplicateFilter.Counted] {
         let remap = table.absorb(other.table)
         for (key, value) in other.counters {
             counters[DayProfile(day: key.day, profile: remap[Int(key.profile)]), default: Counters()].add(value)
@@ -100,15 +100,27 @@ public struct MetricsAccumulator: Sendable {
         users.formUnion(other.users)
         events += other.events
         duplicates += other.duplicates
-        for (fingerprint, counted) in other.seen {
-            let mine = Counted(day: counted.day, profile: remap[Int(counted.profile)], kind: counted.kind)
-            if seen[fingerprint] == nil {
-                seen[fingerprint] = mine
-                continue
-            }
+        let found = dedup.absorb(other.dedup, profileMap: remap)
+        takeBack(found)
+        return found
+    }
+
+    /// Finds duplicates across dedup windows and takes their counts back. Call once, after
+    /// the last event and before building reports; returns them (for per-input counts).
+    public mutating func resolveDuplicates() -> [DuplicateFilter.Counted] {
+        let found = dedup.resolve()
+        takeBack(found)
+        return found
+    }
+
+    /// Why spilling to disk stopped, if it did.
+    public var spillFailure: String? { dedup.spillFailure }
+
+    private mutating func takeBack(_ found: [DuplicateFilter.Counted]) {
+        for counted in found {
             var minus = Counters()
-            minus.add(mine.kind)
-            let key = DayProfile(day: mine.day, profile: mine.profile)
+            minus.add(counted.kind)
+            let key = DayProfile(day: counted.day, profile: counted.profile)
             counters[key, default: Counters()].add(
                 Counters(signUps: -minus.signUps, signIns: -minus.signIns, authFailures: -minus.authFailures, events: -1))
             events -= 1

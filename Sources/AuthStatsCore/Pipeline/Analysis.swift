@@ -20,6 +20,8 @@ public final class Analysis {
         public var from: Day?
         public var to: Day?
         public var maxRecordBytes: Int
+        /// Event fingerprints kept in memory for dedup before spilling (about 40 bytes each).
+        public var dedupCapacity = DuplicateFilter.defaultCapacity
 
         public static let defaultMaxRecordBytes = 64 << 20
 
@@ -37,14 +39,19 @@ public final class Analysis {
 
     public let configuration: Configuration
     public let rejects: any RejectSink
-    public private(set) var accumulator = MetricsAccumulator()
+    public private(set) var accumulator: MetricsAccumulator
     /// Every input stream, in the order read.
     public private(set) var inputs: [InputReport] = []
     private var clock: DayClock
 
-    public init(configuration: Configuration, rejects: any RejectSink) {
+    private var resolved = false
+
+    /// - Parameter spill: where the duplicate filter keeps fingerprints beyond
+    ///   `configuration.dedupCapacity`; nil keeps them all in memory.
+    public init(configuration: Configuration, rejects: any RejectSink, spill: (any SpillStore)? = nil) {
         self.configuration = configuration
         self.rejects = rejects
+        accumulator = MetricsAccumulator(dedupCapacity: configuration.dedupCapacity, store: spill)
         clock = DayClock(timeZone: configuration.timeZone)
     }
 
@@ -53,7 +60,8 @@ public final class Analysis {
         var report = InputReport(path: path, member: member)
         report.compression = compression
         report.container = container
-        return StreamProcessor(analysis: self, report: report)
+        inputs.append(report)  // its place; `finish` fills it in
+        return StreamProcessor(analysis: self, report: report, index: inputs.count - 1)
     }
 
     /// Records an input that could not be read at all (missing, unreadable, not an archive).
@@ -72,16 +80,28 @@ public final class Analysis {
         inputs.append(report)
     }
 
-    func add(_ event: Event) -> Bool {
-        accumulator.add(event, day: clock.day(ofMillis: event.time))
+    func add(_ event: Event, input: Int) -> Bool {
+        accumulator.add(event, day: clock.day(ofMillis: event.time), input: input)
     }
 
     func finish(_ stream: StreamProcessor) {
-        inputs.append(stream.report)
+        inputs[stream.index] = stream.report
+    }
+
+    /// Ends the reading: finds the duplicates that lie far apart (`DuplicateFilter`) and
+    /// corrects the counts. `reports()` calls it; it runs once.
+    public func finishReading() {
+        guard !resolved else { return }
+        resolved = true
+        for counted in accumulator.resolveDuplicates() {
+            inputs[Int(counted.input)].events -= 1
+            inputs[Int(counted.input)].duplicates += 1
+        }
     }
 
     /// The report range and tables (stage 5).
     public func reports() -> Reports {
+        finishReading()
         let range = ReportBuilder.resolveRange(
             from: configuration.from, to: configuration.to, data: accumulator.dayBounds)
         return ReportBuilder.build(accumulator, range: range)

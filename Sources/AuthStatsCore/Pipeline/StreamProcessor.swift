@@ -9,9 +9,13 @@ public final class StreamProcessor {
     private let analysis: Analysis
     private let decoder = RecordDecoder()
 
-    init(analysis: Analysis, report: InputReport) {
+    /// The stream's place in `Analysis.inputs`.
+    let index: Int
+
+    init(analysis: Analysis, report: InputReport, index: Int) {
         self.analysis = analysis
         self.report = report
+        self.index = index
         framer = RecordFramer(scanner: JSONScanner(schema: RecordDecoder.schema), maxRecordBytes: analysis.configuration.maxRecordBytes)
     }
 
@@ -59,7 +63,7 @@ public final class StreamProcessor {
             switch decoder.decode(bytes, range: range, fields: framer.scanner.fields) {
             case .event(let event):
                 report.format = event.source.name
-                if analysis.add(event) { report.events += 1 } else { report.duplicates += 1 }
+                if analysis.add(event, input: index) { report.events += 1 } else { report.duplicates += 1 }
             case .rejected(let reason):
                 reject(number, reason, Array(UnsafeRawBufferPointer(rebasing: bytes[range])))
             }

@@ -1,0 +1,248 @@
+/// Exact duplicate detection in bounded memory (`metrics.md` §3).
+///
+/// The fingerprints of the latest events are held in memory, up to `capacity`. When that
+/// fills, they are sorted and written to the `SpillStore` as a run, and memory starts over.
+/// A duplicate inside the window is caught at once; one across windows is found at the end
+/// by merging the sorted runs (`resolve()`), and reported so that its counts can be taken
+/// back. Runs are kept in input order, so the copy read first is always the one kept.
+///
+/// Memory: about 40 bytes per fingerprint in the window, plus a read buffer per run while
+/// resolving. Without a store (or if writing to it fails) nothing is spilled: still exact,
+/// but memory then grows with the events.
+public struct DuplicateFilter: Sendable {
+    /// Where an event was counted, so that a later duplicate can be taken back.
+    public struct Counted: Sendable, Equatable {
+        public var day: Int32
+        public var profile: UInt32
+        public var kind: EventKind
+        /// Index of the input stream (in `Analysis.inputs`) that counted it.
+        public var input: UInt32
+    }
+
+    struct Run: Sendable {
+        /// Where the run lies (after a merge, runs of several stores meet in one filter).
+        var store: any SpillStore
+        var id: Int
+        var count: Int
+        /// Maps the run's profile ids to the owner's (after a merge of accumulators).
+        var profileMap: [UInt32]?
+    }
+
+    public static let defaultCapacity = 1 << 20
+    static let entryBytes = 32
+
+    let capacity: Int
+    let store: (any SpillStore)?
+    private var recent: [Fingerprint: Counted] = [:]
+    private var runs: [Run] = []
+    /// Why spilling stopped, if it did (the run goes on, in memory).
+    public private(set) var spillFailure: String?
+    /// Set once spilled runs were resolved: their fingerprints are gone, so the filter can no
+    /// longer take part in a merge.
+    public private(set) var isResolved = false
+
+    public init(capacity: Int = DuplicateFilter.defaultCapacity, store: (any SpillStore)? = nil) {
+        self.capacity = max(capacity, 1)
+        self.store = store
+    }
+
+    /// Notes `fingerprint`; false if it was seen before in the current window.
+    public mutating func insert(_ fingerprint: Fingerprint, _ counted: Counted) -> Bool {
+        if recent[fingerprint] != nil { return false }
+        recent[fingerprint] = counted
+        if recent.count >= capacity { spill() }
+        return true
+    }
+
+    /// How many fingerprints are held in memory now.
+    public var inMemory: Int { recent.count }
+    public var spilledRuns: Int { runs.count }
+
+    private mutating func spill() {
+        guard let store, spillFailure == nil, !recent.isEmpty else { return }
+        let sorted = recent.sorted { ($0.key.high, $0.key.low) < ($1.key.high, $1.key.low) }
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(sorted.count * Self.entryBytes)
+        for (fingerprint, counted) in sorted { Self.encode(fingerprint, counted, into: &bytes) }
+        do {
+            let id = try store.write(bytes)
+            runs.append(Run(store: store, id: id, count: sorted.count, profileMap: nil))
+            recent.removeAll(keepingCapacity: true)
+        } catch {
+            spillFailure = "\(error)"
+        }
+    }
+
+    /// Takes in `other` (read after this one). `profileMap` maps its profile ids to ours.
+    mutating func absorb(_ other: DuplicateFilter, profileMap: [UInt32]) -> [Counted] {
+        precondition(!isResolved && !other.isResolved, "merge accumulators before resolving their duplicates")
+        var duplicates: [Counted] = []
+        if !other.runs.isEmpty {
+            spill()  // keep input order: our window precedes the other's runs
+            for var run in other.runs {
+                run.profileMap = run.profileMap.map { $0.map { profileMap[Int($0)] } } ?? profileMap
+                runs.append(run)
+            }
+        }
+        for (fingerprint, var counted) in other.recent {
+            counted.profile = profileMap[Int(counted.profile)]
+            if !insert(fingerprint, counted) { duplicates.append(counted) }
+        }
+        return duplicates
+    }
+
+    /// Finds the duplicates that lie in different windows: every copy after the first.
+    /// Without spilled runs there are none and nothing changes; with them, the runs are read
+    /// and removed, and the filter is `isResolved`.
+    /// - Complexity: O(n log r) for n spilled fingerprints in r runs.
+    public mutating func resolve() -> [Counted] {
+        guard !runs.isEmpty else { return [] }
+        isResolved = true
+        spill()
+        if !recent.isEmpty {
+            // Spilling failed (or this filter has no store): resolve against memory too.
+            return resolveWithMemory()
+        }
+        var cursors = runs.map { RunCursor(run: $0) }
+        var heap = MinHeap()
+        for index in cursors.indices {
+            if let head = cursors[index].current { heap.push(head.fingerprint, index) }
+        }
+        var duplicates: [Counted] = []
+        var last: Fingerprint?
+        while let (fingerprint, index) = heap.pop() {
+            if fingerprint == last, let entry = cursors[index].current { duplicates.append(entry.counted) }
+            last = fingerprint
+            cursors[index].advance()
+            if let head = cursors[index].current { heap.push(head.fingerprint, index) }
+        }
+        for run in runs { run.store.remove(run: run.id) }
+        runs.removeAll()
+        return duplicates
+    }
+
+    /// The fallback when a spill failed: read the runs back into memory, in order.
+    private mutating func resolveWithMemory() -> [Counted] {
+        var all: [Fingerprint: Counted] = [:]
+        var duplicates: [Counted] = []
+        for run in runs {
+            var cursor = RunCursor(run: run)
+            while let entry = cursor.current {
+                if all[entry.fingerprint] == nil { all[entry.fingerprint] = entry.counted } else { duplicates.append(entry.counted) }
+                cursor.advance()
+            }
+            run.store.remove(run: run.id)
+        }
+        for (fingerprint, counted) in recent where all[fingerprint] != nil { duplicates.append(counted) }
+        runs.removeAll()
+        return duplicates
+    }
+
+    static func encode(_ fingerprint: Fingerprint, _ counted: Counted, into bytes: inout [UInt8]) {
+        withUnsafeBytes(of: fingerprint.high.littleEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: fingerprint.low.littleEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: counted.day.littleEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: counted.profile.littleEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: counted.input.littleEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(counted.kind.rawValue)
+        bytes.append(contentsOf: [0, 0, 0])
+    }
+}
+
+/// Reads one spilled run back, a block at a time.
+struct RunCursor {
+    struct Entry {
+        var fingerprint: Fingerprint
+        var counted: DuplicateFilter.Counted
+    }
+
+    static let blockEntries = 1024
+    let run: DuplicateFilter.Run
+    private var block: [UInt8] = []
+    private var position = 0
+    private var consumed = 0
+    private(set) var current: Entry?
+
+    init(run: DuplicateFilter.Run) {
+        self.run = run
+        load()
+    }
+
+    mutating func advance() {
+        position += DuplicateFilter.entryBytes
+        consumed += 1
+        if position >= block.count { load() } else { decode() }
+    }
+
+    private mutating func load() {
+        let size = DuplicateFilter.entryBytes
+        let remaining = run.count - consumed
+        guard remaining > 0,
+            let bytes = try? run.store.read(run: run.id, offset: consumed * size, count: min(remaining, Self.blockEntries) * size),
+            bytes.count >= size
+        else {
+            current = nil
+            return
+        }
+        block = bytes
+        position = 0
+        decode()
+    }
+
+    private mutating func decode() {
+        block.withUnsafeBytes { raw in
+            let p = position
+            let high = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p, as: UInt64.self))
+            let low = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p + 8, as: UInt64.self))
+            let day = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 16, as: Int32.self))
+            var profile = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 20, as: UInt32.self))
+            let input = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 24, as: UInt32.self))
+            let kind = EventKind(rawValue: raw[p + 28]) ?? .other
+            if let map = run.profileMap { profile = map[Int(profile)] }
+            current = Entry(
+                fingerprint: Fingerprint(high: high, low: low),
+                counted: .init(day: day, profile: profile, kind: kind, input: input))
+        }
+    }
+}
+
+/// A binary min-heap of (fingerprint, run index), ties broken by run index so that the
+/// copy from the earliest run comes out first.
+struct MinHeap {
+    private var items: [(Fingerprint, Int)] = []
+
+    private static func less(_ a: (Fingerprint, Int), _ b: (Fingerprint, Int)) -> Bool {
+        (a.0.high, a.0.low, a.1) < (b.0.high, b.0.low, b.1)
+    }
+
+    mutating func push(_ fingerprint: Fingerprint, _ index: Int) {
+        items.append((fingerprint, index))
+        var child = items.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard Self.less(items[child], items[parent]) else { break }
+            items.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func pop() -> (Fingerprint, Int)? {
+        guard let top = items.first else { return nil }
+        let last = items.removeLast()
+        if !items.isEmpty {
+            items[0] = last
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1
+                let right = left + 1
+                var smallest = parent
+                if left < items.count && Self.less(items[left], items[smallest]) { smallest = left }
+                if right < items.count && Self.less(items[right], items[smallest]) { smallest = right }
+                if smallest == parent { break }
+                items.swapAt(parent, smallest)
+                parent = smallest
+            }
+        }
+        return top
+    }
+}

@@ -1,0 +1,59 @@
+import AuthStatsCore
+import Foundation
+
+/// Keeps spilled dedup runs in files of a private temporary folder (under `TMPDIR`), removed
+/// when the store goes away.
+public final class TemporarySpillStore: SpillStore, @unchecked Sendable {
+    // Unchecked: an accumulator, and so its store, is used by one thread at a time; the lock
+    // guards the bookkeeping anyway.
+    private let lock = NSLock()
+    private var folder: URL?
+    private var next = 0
+    private var handles: [Int: FileHandle] = [:]
+
+    public init() {}
+
+    deinit {
+        for handle in handles.values { try? handle.close() }
+        if let folder { try? FileManager.default.removeItem(at: folder) }
+    }
+
+    private func runURL(_ run: Int) -> URL? { folder?.appendingPathComponent("run-\(run)") }
+
+    public func write(_ bytes: [UInt8]) throws -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        if folder == nil {
+            let url = FileManager.default.temporaryDirectory
+                .appendingPathComponent("authstats-\(getpid())-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+            folder = url
+        }
+        next += 1
+        let url = runURL(next)!
+        try Data(bytes).write(to: url)
+        return next
+    }
+
+    public func read(run: Int, offset: Int, count: Int) throws -> [UInt8] {
+        lock.lock()
+        defer { lock.unlock() }
+        let handle: FileHandle
+        if let open = handles[run] {
+            handle = open
+        } else {
+            guard let url = runURL(run) else { return [] }
+            handle = try FileHandle(forReadingFrom: url)
+            handles[run] = handle
+        }
+        try handle.seek(toOffset: UInt64(offset))
+        return Array(try handle.read(upToCount: count) ?? Data())
+    }
+
+    public func remove(run: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        try? handles.removeValue(forKey: run)?.close()
+        if let url = runURL(run) { try? FileManager.default.removeItem(at: url) }
+    }
+}

@@ -1,0 +1,75 @@
+import AuthStatsTestSupport
+import Testing
+
+@testable import AuthStatsCore
+
+@Suite("Duplicates in bounded memory (metrics.md §3)")
+struct DuplicateFilterTests {
+    func fp(_ n: UInt64) -> Fingerprint { Fingerprint(high: n &* 0x9E37_79B9_7F4A_7C15, low: n) }
+    func counted(_ input: UInt32) -> DuplicateFilter.Counted { .init(day: 1, profile: 0, kind: .signIn, input: input) }
+
+    @Test("duplicates inside the window are caught at once, those across windows when resolving")
+    func windows() {
+        let store = MemorySpillStore()
+        var filter = DuplicateFilter(capacity: 3, store: store)
+        // Window 1: 1, 2, 3 (spilled). Window 2: 4, 1 (a duplicate across windows), 4 (a
+        // duplicate inside it), 5 (spilled). Window 3: 2 (across windows), 6.
+        let sequence: [(UInt64, UInt32, Bool)] = [
+            (1, 0, true), (2, 0, true), (3, 0, true), (4, 1, true), (1, 1, true), (4, 1, false), (5, 2, true),
+            (2, 3, true), (6, 3, true),
+        ]
+        for (n, input, fresh) in sequence {
+            let inserted = filter.insert(fp(n), counted(input))
+            #expect(inserted == fresh, "fingerprint \(n)")
+        }
+        #expect(store.written == 2)
+        #expect(filter.inMemory == 2)
+        let found = filter.resolve()
+        // The later copies of 1 (read from input 1) and 2 (input 3); the first copies stay.
+        #expect(found.map(\.input).sorted() == [1, 3])
+        #expect(filter.spilledRuns == 0)
+    }
+
+    /// Lines with many duplicate deliveries, far apart and close together, over 3 streams.
+    var streams: [(String, [UInt8])] {
+        var lines: [PinpointLine] = []
+        for i in 0..<400 {
+            let j = (i * 7) % 97  // 97 distinct records, each delivered about 4 times, far apart
+            lines.append(PinpointLine(j % 3 == 0 ? "_userauth.sign_in" : "pageView", at: 1_700_000_000_000 + Int64(j) * 3_600_000,
+                                      user: "u\(j % 37)", client: "c\(j % 37)", platform: ["ios", "android"][j % 2]))
+        }
+        let text = lines.map(\.json)
+        return [("a", text[0..<150]), ("b", text[150..<300]), ("c", text[300...])].map { name, part in
+            (name, Array((part.joined(separator: "\n") + "\n").utf8))
+        }
+    }
+
+    @Test("a tiny window with spilling gives exactly the reports and per-input counts of an unbounded one")
+    func spillingIsExact() {
+        let unbounded = InMemoryRun(streams)
+        let store = MemorySpillStore()
+        let spilled = InMemoryRun(streams, dedupCapacity: 7, spill: store)
+        #expect(store.written > 10)
+        #expect(spilled.reports == unbounded.reports)
+        #expect(spilled.inputs == unbounded.inputs)
+        #expect(unbounded.inputs.reduce(0) { $0 + $1.duplicates } > 100)
+    }
+
+    @Test("merging accumulators that both spilled equals one sequential run")
+    func mergeSpilled() {
+        let whole = InMemoryRun(streams).accumulator
+        let parts = streams.map { InMemoryRun.unresolved([$0], dedupCapacity: 5, spill: MemorySpillStore()) }
+        #expect(parts.allSatisfy { $0.dedup.spilledRuns > 3 })
+        var merged = parts[0]
+        merged.merge(parts[1])
+        merged.merge(parts[2])
+        _ = merged.resolveDuplicates()
+        #expect(merged.events == whole.events)
+        #expect(merged.duplicates == whole.duplicates)
+        let a = ReportBuilder.build(merged, range: merged.dayBounds), b = ReportBuilder.build(whole, range: whole.dayBounds)
+        #expect(a.daily == b.daily)
+        #expect(a.monthly == b.monthly)
+        #expect(a.breakdown == b.breakdown)
+        #expect(a.range == b.range)
+    }
+}
