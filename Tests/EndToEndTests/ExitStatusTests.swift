@@ -55,6 +55,38 @@ struct ExitStatusTests {
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("daily.csv").path))
     }
 
+    @Test(
+        "each bad input alone: its exit status and what summary.json says of it",
+        arguments: [
+            ("truncated.ndjson.gz", Int32(1), "partial", 3),
+            ("not-gzip.gz", Int32(0), "ok", 0),
+            ("empty.ndjson", Int32(0), "ok", 0),
+            ("empty.gz", Int32(0), "ok", 0),
+        ])
+    func badInputAlone(name: String, status: Int32, inputStatus: String, events: Int) throws {
+        let out = CLI.temporaryFolder()
+        let result = try CLI.run(["report", fixture(name), "--out", out.path, "--quiet"])
+        #expect(result.status == status)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as! [String: Any]
+        let input = (summary["inputs"] as! [[String: Any]])[0]
+        #expect(input["status"] as? String == inputStatus)
+        #expect(input["events"] as? Int == events)
+    }
+
+    @Test("a 9 MiB record is read (exit 0); over --max-record-bytes it is rejected (exit 0, or 1 with --strict)")
+    func recordSizes() throws {
+        let folder = CLI.temporaryFolder()
+        let path = folder.appendingPathComponent("large.ndjson")
+        let big = #"{"event_type":"pageView","event_timestamp":1700000000000,"client":{"client_id":"c"},"attributes":{"blob":"\#(String(repeating: "x", count: 9 << 20))"}}"#
+        try (big + "\n").write(to: path, atomically: true, encoding: .utf8)
+        #expect(try CLI.run(["report", path.path, "--out", folder.appendingPathComponent("a").path, "-q"]).status == 0)
+        let limited = try CLI.run(["report", path.path, "--out", folder.appendingPathComponent("b").path, "--max-record-bytes", "1048576"])
+        #expect(limited.status == 0)
+        #expect(limited.stderr.contains("record 1: record of \(big.utf8.count) bytes is longer than --max-record-bytes 1048576; skipped to its end"))
+        let strict = try CLI.run(["report", path.path, "--out", folder.appendingPathComponent("c").path, "--max-record-bytes", "1048576", "--strict", "-q"])
+        #expect(strict.status == 1)
+    }
+
     @Test("rejected records exit 0, or 1 with --strict")
     func strict() throws {
         let sample = fixture("pinpoint-altis-events.ndjson")
