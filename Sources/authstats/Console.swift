@@ -1,4 +1,5 @@
 import Foundation
+import AuthStatsCore
 
 /// Diagnostics on standard error: `authstats: warning: <where>: <what>`.
 struct Console {
@@ -20,7 +21,7 @@ struct Console {
 }
 
 /// A progress line every few seconds on long runs.
-struct Progress {
+struct ProgressLine {
     let console: Console
     private var last = Date()
     private let start = Date()
@@ -28,7 +29,7 @@ struct Progress {
 
     init(console: Console) { self.console = console }
 
-    mutating func update(_ analysis: AuthStatsCoreAnalysis) {
+    mutating func update(_ analysis: Analysis) {
         let now = Date()
         guard now.timeIntervalSince(last) >= Self.interval else { return }
         last = now

@@ -88,7 +88,7 @@ struct ReportCommand: ParsableCommand {
         let spill = TemporarySpillStore()
         let analysis = Analysis(configuration: configuration, rejects: rejects, spill: spill)
         let reader = ArchiveReader(analysis: analysis)
-        var progress = Progress(console: console)
+        var progress = ProgressLine(console: console)
         for found in InputDiscovery.expand(inputs) {
             switch found {
             case .file(let path):

@@ -1,7 +1,6 @@
 import AuthStatsCore
 import Foundation
 
-typealias AuthStatsCoreAnalysis = Analysis
 
 /// The output folder: every report is written beside its final name, then renamed into
 /// place, so a reader never sees half a file.
