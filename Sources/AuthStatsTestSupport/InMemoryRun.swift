@@ -53,7 +53,7 @@ public struct InMemoryRun {
             for line in bytes.split(separator: UInt8(ascii: "\n")) {
                 Array(line).withUnsafeBytes { raw in
                     guard case .complete(let end) = scanner.scan(raw),
-                        case .event(let event) = RecordDecoder().decode(raw, range: 0..<end, fields: scanner.fields)
+                        case .event(let event, _) = RecordDecoder().decode(raw, range: 0..<end, fields: scanner.fields)
                     else { return }
                     accumulator.add(event, day: clock.day(ofMillis: event.time))
                 }

@@ -37,6 +37,9 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("IANA time zone whose calendar days the report counts (e.g. America/Los_Angeles).", valueName: "zone"))
     var timezone = "UTC"
 
+    @Option(name: .customLong("users"), help: ArgumentHelp("A user directory: `aws cognito-idp list-users` output or the Cognito user CSV (with a sub column). Repeatable. Sets user_type for the users it lists; these files are not read as event inputs.", valueName: "file"))
+    var directoryFiles: [String] = []
+
     @Option(name: .long, help: ArgumentHelp("Longest record read whole; a longer one is rejected with its length.", valueName: "bytes"))
     var maxRecordBytes = Analysis.Configuration.defaultMaxRecordBytes
 
@@ -67,6 +70,22 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         let console = Console(quiet: quiet)
+        var directory = UserDirectory()
+        for file in directoryFiles {
+            do {
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    throw UserDirectory.Failure(description: "Unable to open the user directory \(file): it does not exist or cannot be read")
+                }
+                for problem in try directory.load(Array(data), name: file) { console.warning(problem) }
+            } catch {
+                console.error("\(error)")
+                throw ExitCode(2)
+            }
+        }
+        if !directoryFiles.isEmpty {
+            console.info("user directory: \(directory.count) users from \(directoryFiles.count) file(s)")
+        }
+        let directoryPaths = Set(directoryFiles.map { URL(fileURLWithPath: $0).standardizedFileURL.path })
         let output: ReportFiles
         do {
             output = try ReportFiles(folder: out)
@@ -86,12 +105,13 @@ struct ReportCommand: ParsableCommand {
             maxRecordBytes: maxRecordBytes)!
         configuration.dedupCapacity = dedupWindow
         let spill = TemporarySpillStore()
-        let analysis = Analysis(configuration: configuration, rejects: rejects, spill: spill)
+        let analysis = Analysis(configuration: configuration, rejects: rejects, spill: spill, directory: directory)
         let reader = ArchiveReader(analysis: analysis)
         var progress = ProgressLine(console: console)
         for found in InputDiscovery.expand(inputs) {
             switch found {
             case .file(let path):
+                if directoryPaths.contains(URL(fileURLWithPath: path).standardizedFileURL.path) { continue }
                 reader.read(path: path)
             case .problem(let path, let message):
                 analysis.failedInput(path: path, error: message)

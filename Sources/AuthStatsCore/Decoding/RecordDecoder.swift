@@ -1,10 +1,14 @@
 /// Turns one scanned record into a normalized `Event` (stage 3 of the pipeline).
 ///
-/// Reads only the fields the schema extracted, straight from the record's bytes. A record
-/// that cannot be counted is rejected with a reason a person can act on.
+/// Each record is sorted out by its content (`formats.md`): a Pinpoint event-stream record,
+/// a Cognito user activity record, or a CloudTrail record; the rest is skipped (a kind
+/// authstats does not analyse) or rejected (a record that cannot be read), with a reason a
+/// person can act on. Only the fields the schema extracted are read, straight from the bytes.
 public struct RecordDecoder: Sendable {
     public enum Outcome: Sendable {
-        case event(Event)
+        case event(Event, RecordFormat)
+        /// Not analysed, and counted as skipped (`metrics.md` §1).
+        case skipped(RecordFormat, reason: String)
         case rejected(reason: String)
     }
 
@@ -12,9 +16,18 @@ public struct RecordDecoder: Sendable {
     public static let schema = FieldSchema(Slot.allCases.map(\.path))
 
     enum Slot: Int, CaseIterable {
+        // Pinpoint event stream (formats.md §1)
         case eventType, eventTimestamp, clientID, userID, sessionID
         case platformName, demographicPlatform, localeCode, demographicLocale
         case versionName, demographicAppVersion, localeCountry, locationCountry
+        // Cognito user activity log (§4)
+        case activityTimestamp, eventSource, activityEventType, activityResponse, activityUserSub
+        case activityClientID, activityCountry, activityIdpName, activityEventID, activityCreationDate
+        // CloudTrail (§5)
+        case eventTime, eventName, errorCode, trailSub, responseUserSub, challengeName
+        case requestClientID, hostedUIClientID, eventID, trailEventType
+        // Other objects found among exports
+        case digestStartTime, attemptsMade, rawData, users
 
         var path: String {
             switch self {
@@ -31,7 +44,51 @@ public struct RecordDecoder: Sendable {
             case .demographicAppVersion: return "endpoint.Demographic.AppVersion"
             case .localeCountry: return "device.locale.country"
             case .locationCountry: return "endpoint.Location.Country"
+            case .activityTimestamp: return "eventTimestamp"
+            case .eventSource: return "eventSource"
+            case .activityEventType: return "message.eventType"
+            case .activityResponse: return "message.eventResponse"
+            case .activityUserSub: return "message.userSub"
+            case .activityClientID: return "message.clientId"
+            case .activityCountry: return "message.country"
+            case .activityIdpName: return "message.idpName"
+            case .activityEventID: return "message.eventId"
+            case .activityCreationDate: return "message.creationDate"
+            case .eventTime: return "eventTime"
+            case .eventName: return "eventName"
+            case .errorCode: return "errorCode"
+            case .trailSub: return "additionalEventData.sub"
+            case .responseUserSub: return "responseElements.userSub"
+            case .challengeName: return "responseElements.challengeName"
+            case .requestClientID: return "requestParameters.clientId"
+            case .hostedUIClientID: return "additionalEventData.requestParameters.client_id.0"
+            case .eventID: return "eventID"
+            case .trailEventType: return "eventType"
+            case .digestStartTime: return "digestStartTime"
+            case .attemptsMade: return "attemptsMade"
+            case .rawData: return "rawData"
+            case .users: return "Users"
             }
+        }
+    }
+
+    /// Read access to one record's extracted fields.
+    struct Fields {
+        let bytes: UnsafeRawBufferPointer
+        let fields: [JSONField]
+
+        subscript(_ slot: Slot) -> JSONField { fields[slot.rawValue] }
+
+        func has(_ slot: Slot) -> Bool { fields[slot.rawValue].type != .absent }
+
+        /// The non-empty string value; nil when missing, empty, not a string.
+        func text(_ slot: Slot) -> String? { fields[slot.rawValue].nonEmptyString(in: bytes) }
+
+        /// As `text`, also treating the string `"null"` as missing (the activity log writes
+        /// every value as a string, and `"null"` for none).
+        func value(_ slot: Slot) -> String? {
+            guard let text = text(slot), text != "null" else { return nil }
+            return text
         }
     }
 
@@ -42,57 +99,35 @@ public struct RecordDecoder: Sendable {
         guard bytes[range.lowerBound] == UInt8(ascii: "{") else {
             return .rejected(reason: "the record is a JSON array, not an object")
         }
-        func field(_ slot: Slot) -> JSONField { fields[slot.rawValue] }
-        func text(_ slot: Slot) -> String? { field(slot).nonEmptyString(in: bytes) }
-
-        let timestamp = field(.eventTimestamp)
-        guard timestamp.type != .absent else {
-            return .rejected(reason: "missing event_timestamp (not a Pinpoint event stream record)")
+        let f = Fields(bytes: bytes, fields: fields)
+        if f.has(.eventType) || f.has(.eventTimestamp) { return pinpoint(f) }
+        let source = f.text(.eventSource)
+        if source == "USER_ACTIVITY" || (f.has(.activityTimestamp) && f.has(.activityEventType)) { return activity(f) }
+        if source == "USER_NOTIFICATION" {
+            return .skipped(.cognitoActivity, reason: "a Cognito user notification log record")
         }
-        guard let time = timestamp.integer(in: bytes) else {
-            return .rejected(
-                reason: "event_timestamp is not an integer of epoch milliseconds: \(timestamp.describe(in: bytes))")
+        if f.has(.eventTime) && f.has(.eventName) && source != nil { return cloudTrail(f) }
+        if f.has(.digestStartTime) { return .skipped(.cloudTrailDigest, reason: "a CloudTrail digest file") }
+        if f.has(.rawData) && (f.has(.attemptsMade) || f.has(.errorCode)) {
+            return .skipped(.firehoseError, reason: "a Firehose error record (the delivery failed; rawData holds the original)")
         }
-        guard let eventType = text(.eventType) else {
-            return .rejected(reason: "missing event_type")
+        if f[.users].type == .array {
+            return .skipped(.userDirectory, reason: "a list-users page: pass user directories with --users")
         }
-        let clientID = text(.clientID)
-        let userString = text(.userID) ?? clientID
-        let sessionID = text(.sessionID)
-
-        var dimensions = DimensionValues()
-        dimensions[.platform] = (text(.platformName) ?? text(.demographicPlatform))?.lowercased() ?? ""
-        dimensions[.locale] = (text(.localeCode) ?? text(.demographicLocale)).map(Self.normalizeLocale) ?? ""
-        dimensions[.appVersion] = text(.versionName) ?? text(.demographicAppVersion) ?? ""
-        dimensions[.country] = text(.localeCountry) ?? text(.locationCountry) ?? ""
-        dimensions[.source] = EventSource.pinpoint.name
-
-        let fingerprint = Fingerprint(fields: [
-            "pinpoint", eventType, String(time), clientID ?? "", sessionID ?? "", userString ?? "",
-        ])
-        return .event(
-            Event(
-                time: time, source: .pinpoint, kind: .pinpoint(eventType: eventType),
-                user: userString.map(UserID.init), fingerprint: fingerprint, sessionID: sessionID,
-                dimensions: dimensions))
+        return .rejected(
+            reason: "not a record authstats knows: no event_type/event_timestamp (Pinpoint), "
+                + "eventSource USER_ACTIVITY (Cognito user activity) or eventTime/eventSource/eventName (CloudTrail)")
     }
+}
 
-    /// `ll_CC`: language lower-case, a two-letter region upper-case, `-` read as `_`
-    /// (`en-gb` → `en_GB`); a four-letter script is title-cased (`zh_hant_tw` → `zh_Hant_TW`).
-    public static func normalizeLocale(_ code: String) -> String {
-        let parts = code.split(whereSeparator: { $0 == "_" || $0 == "-" })
-        guard let language = parts.first else { return "" }
-        var out = [language.lowercased()]
-        for part in parts.dropFirst() {
-            switch part.count {
-            case 2: out.append(part.uppercased())
-            case 3 where part.allSatisfy(\.isLetter): out.append(part.uppercased())
-            case 4: out.append(part.prefix(1).uppercased() + part.dropFirst().lowercased())
-            default: out.append(String(part))
-            }
-        }
-        return out.joined(separator: "_")
-    }
+/// What kind of export a record (or a whole input) is (`summary.json`'s `format`).
+public enum RecordFormat: String, Sendable, CaseIterable {
+    case pinpoint
+    case cognitoActivity = "cognito-activity"
+    case cloudTrail = "cloudtrail"
+    case cloudTrailDigest = "cloudtrail-digest"
+    case firehoseError = "firehose-error"
+    case userDirectory = "cognito-user-directory"
 }
 
 extension JSONField {

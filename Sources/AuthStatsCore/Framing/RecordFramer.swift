@@ -11,6 +11,12 @@
 /// reported with its length. A broken record ends by the rules of `RecordBoundary`, so it
 /// never takes the next good record with it.
 ///
+/// Two container shapes are unwrapped on the way, so that memory never holds them whole:
+/// - a CloudTrail log file, `{"Records":[ {…}, {…} ]}`: each element of the array is a record
+///   (a file can be tens of MB);
+/// - a CloudWatch Logs export line, `<ISO timestamp> {…}`: the JSON after the time is the
+///   record.
+///
 /// Use: `fill` (or `append`) bytes, then call `next()` until it returns nil; at the end of
 /// the stream call `finish()` and drain `next()` again. An item's ranges index `buffer` and
 /// stay valid until the next `fill`/`append`.
@@ -43,6 +49,11 @@ public final class RecordFramer {
     private var pending = Pending.none
     /// Records seen so far (good and bad); the next record's number is this plus one.
     public private(set) var recordCount = 0
+    /// Inside the `Records` array of a CloudTrail file.
+    private var inRecordsArray = false
+    /// CloudTrail `{"Records":[…]}` envelopes and CloudWatch-prefixed lines seen.
+    public private(set) var envelopes = 0
+    public private(set) var timestampPrefixes = 0
 
     public init(scanner: JSONScanner, maxRecordBytes: Int, initialCapacity: Int = 1 << 20) {
         self.scanner = scanner
@@ -144,6 +155,28 @@ public final class RecordFramer {
                     if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { position += 1 } else { break }
                 }
                 guard position < filled else { return nil }
+                if inRecordsArray {
+                    switch base[position] {
+                    case UInt8(ascii: ","):
+                        position += 1
+                        continue
+                    case UInt8(ascii: "]"):
+                        // The end of the array; the envelope's closing brace goes with it.
+                        inRecordsArray = false
+                        var next = position + 1
+                        while next < filled, [0x20, 0x0A, 0x0D, 0x09].contains(base[next]) { next += 1 }
+                        if next >= filled && !atEOF { return nil }
+                        position = next < filled && base[next] == UInt8(ascii: "}") ? next + 1 : position + 1
+                        continue
+                    default: break
+                    }
+                } else {
+                    switch envelopeStart() {
+                    case .some(true): continue
+                    case .none: return nil
+                    case .some(false): break
+                    }
+                }
                 let first = base[position]
                 guard first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else {
                     pending = .seeking(RecordBoundary(firstByte: first))
@@ -157,6 +190,62 @@ public final class RecordFramer {
                 }
             }
         }
+    }
+
+    /// Steps over the start of a container at `position`: `{"Records":[` (CloudTrail) or an
+    /// ISO timestamp and a space before `{` (CloudWatch Logs). True if it did, false if there
+    /// is none, nil if more bytes are needed to tell.
+    private func envelopeStart() -> Bool? {
+        let c = base[position]
+        if c == UInt8(ascii: "{") {
+            let pattern: [UInt8] = Array("{\"Records\"".utf8)
+            var i = position
+            for expected in pattern {
+                guard i < filled else { return atEOF ? false : nil }
+                guard base[i] == expected else { return false }
+                i += 1
+                if expected == UInt8(ascii: "{") { skipWhitespace(&i) }
+            }
+            skipWhitespace(&i)
+            guard i < filled else { return atEOF ? false : nil }
+            guard base[i] == UInt8(ascii: ":") else { return false }
+            i += 1
+            skipWhitespace(&i)
+            guard i < filled else { return atEOF ? false : nil }
+            guard base[i] == UInt8(ascii: "[") else { return false }
+            position = i + 1
+            inRecordsArray = true
+            envelopes += 1
+            return true
+        }
+        if c >= 0x30 && c <= 0x39 {
+            // `2024-07-17T17:25:55.123Z {`: a date, a `T`, time characters, one space, `{`.
+            let shape = Array("dddd-dd-ddT".utf8)
+            var i = position
+            for expected in shape {
+                guard i < filled else { return atEOF ? false : nil }
+                let b = base[i]
+                let ok = expected == UInt8(ascii: "d") ? (b >= 0x30 && b <= 0x39) : b == expected
+                guard ok else { return false }
+                i += 1
+            }
+            while i < filled && i - position < 48 {
+                let b = base[i]
+                if b == 0x20 { break }
+                guard (b >= 0x30 && b <= 0x39) || b == 0x3A || b == 0x2E || b == 0x2B || b == 0x2D || b == 0x5A else { return false }
+                i += 1
+            }
+            guard i + 1 < filled else { return atEOF ? false : nil }
+            guard base[i] == 0x20 && base[i + 1] == UInt8(ascii: "{") else { return false }
+            position = i + 1
+            timestampPrefixes += 1
+            return true
+        }
+        return false
+    }
+
+    private func skipWhitespace(_ i: inout Int) {
+        while i < filled, [0x20, 0x0A, 0x0D, 0x09].contains(base[i]) { i += 1 }
     }
 
     /// A record that parsed whole in the fast path.

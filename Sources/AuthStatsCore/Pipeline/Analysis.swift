@@ -46,11 +46,20 @@ public final class Analysis {
 
     private var resolved = false
 
-    /// - Parameter spill: where the duplicate filter keeps fingerprints beyond
-    ///   `configuration.dedupCapacity`; nil keeps them all in memory.
-    public init(configuration: Configuration, rejects: any RejectSink, spill: (any SpillStore)? = nil) {
+    /// The users of `--users`: their `user_type` overrides the events'.
+    public let directory: UserDirectory
+
+    /// - Parameters:
+    ///   - spill: where the duplicate filter keeps fingerprints beyond
+    ///     `configuration.dedupCapacity`; nil keeps them all in memory.
+    ///   - directory: the user directory, if any.
+    public init(
+        configuration: Configuration, rejects: any RejectSink, spill: (any SpillStore)? = nil,
+        directory: UserDirectory = UserDirectory()
+    ) {
         self.configuration = configuration
         self.rejects = rejects
+        self.directory = directory
         accumulator = MetricsAccumulator(dedupCapacity: configuration.dedupCapacity, store: spill)
         clock = DayClock(timeZone: configuration.timeZone)
     }
@@ -81,7 +90,11 @@ public final class Analysis {
     }
 
     func add(_ event: Event, input: Int) -> Bool {
-        accumulator.add(event, day: clock.day(ofMillis: event.time), input: input)
+        var event = event
+        if let user = event.user, let type = directory.userType(of: user) {
+            event.dimensions[.userType] = type
+        }
+        return accumulator.add(event, day: clock.day(ofMillis: event.time), input: input)
     }
 
     func finish(_ stream: StreamProcessor) {

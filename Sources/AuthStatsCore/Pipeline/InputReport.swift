@@ -11,7 +11,8 @@ public struct InputReport: Sendable, Equatable {
 
     public var path: String
     public var member: String?
-    /// `pinpoint`, or `unknown` when no record of a known kind was found.
+    /// `pinpoint`, `cognito-activity`, `cloudtrail`, `cloudtrail-digest`, `firehose-error`,
+    /// `cognito-user-directory`; `mixed` when several; `unknown` when no known record was found.
     public var format = "unknown"
     /// The stream's own compression: `none`, `gzip`, `bzip2`, `xz`, `zstd`, … (outermost first).
     public var compression = "none"
@@ -24,6 +25,8 @@ public struct InputReport: Sendable, Equatable {
     public var rejected = 0
     public var status = Status.ok
     public var error: String?
+    /// Why records were skipped, with how many each.
+    public var skipReasons: [String: Int] = [:]
 
     public init(path: String, member: String? = nil) {
         self.path = path

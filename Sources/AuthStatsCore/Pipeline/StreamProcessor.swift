@@ -8,6 +8,8 @@ public final class StreamProcessor {
     public private(set) var report: InputReport
     private let analysis: Analysis
     private let decoder = RecordDecoder()
+    /// The kinds of record found so far (an input holding several is `mixed`).
+    private var formats: Set<RecordFormat> = []
 
     /// The stream's place in `Analysis.inputs`.
     let index: Int
@@ -48,7 +50,17 @@ public final class StreamProcessor {
             framer.finish()
             drain()
         }
+        report.format = formatName
         analysis.finish(self)
+    }
+
+    /// `summary.json`'s format: the one kind of record found, `mixed`, or `unknown`.
+    var formatName: String {
+        switch formats.count {
+        case 0: return "unknown"
+        case 1: return formats.first!.rawValue
+        default: return "mixed"
+        }
     }
 
     private func drain() {
@@ -61,9 +73,13 @@ public final class StreamProcessor {
         case .record(let range, let number):
             report.records += 1
             switch decoder.decode(bytes, range: range, fields: framer.scanner.fields) {
-            case .event(let event):
-                report.format = event.source.name
+            case .event(let event, let format):
+                formats.insert(format)
                 if analysis.add(event, input: index) { report.events += 1 } else { report.duplicates += 1 }
+            case .skipped(let format, let reason):
+                formats.insert(format)
+                report.skipped += 1
+                report.skipReasons[reason, default: 0] += 1
             case .rejected(let reason):
                 reject(number, reason, Array(UnsafeRawBufferPointer(rebasing: bytes[range])))
             }

@@ -54,6 +54,8 @@ public enum SummaryWriter {
                 "\"status\": \(JSONText.quote(input.status.rawValue))",
                 "\"error\": \(JSONText.quote(input.error))",
                 "\"container\": \(JSONText.quote(input.container))",
+                "\"skip_reasons\": {" + input.skipReasons.sorted { $0.key < $1.key }
+                    .map { "\(JSONText.quote($0.key)): \($0.value)" }.joined(separator: ", ") + "}",
             ]
             out.write("{" + fields.joined(separator: ", ") + "}")
         }

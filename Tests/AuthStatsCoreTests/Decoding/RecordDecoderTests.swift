@@ -15,7 +15,7 @@ struct RecordDecoderTests {
     }
 
     func event(_ text: String) -> Event? {
-        if case .event(let e) = decode(text) { return e }
+        if case .event(let e, _) = decode(text) { return e }
         return nil
     }
 

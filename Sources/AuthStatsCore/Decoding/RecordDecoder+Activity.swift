@@ -1,0 +1,48 @@
+extension RecordDecoder {
+    /// A Cognito user activity record (`userAuthEvents` export, `formats.md` §4): every value
+    /// a string, `"null"` meaning none.
+    func activity(_ f: Fields) -> Outcome {
+        let time: Int64
+        if let text = f.value(.activityTimestamp) {
+            guard let millis = Int64(text) else {
+                return .rejected(reason: "eventTimestamp is not epoch milliseconds: \"\(text.prefix(40))\"")
+            }
+            time = millis
+        } else if let millis = f[.activityTimestamp].integer(in: f.bytes) {
+            time = millis  // a number instead of the documented string: read it all the same
+        } else if let date = f.value(.activityCreationDate) {
+            guard let millis = Timestamps.javaDate(date) else {
+                return .rejected(reason: "no eventTimestamp, and message.creationDate is not a date like \"Wed Jul 17 17:25:55 UTC 2024\": \"\(date.prefix(40))\"")
+            }
+            time = millis
+        } else {
+            return .rejected(reason: "missing eventTimestamp and message.creationDate (a Cognito user activity record needs one)")
+        }
+        guard let eventType = f.value(.activityEventType) else {
+            return .rejected(reason: "missing message.eventType")
+        }
+        let response = f.value(.activityResponse)
+        let kind: EventKind
+        switch (eventType, response) {
+        case ("SignIn", "Pass"): kind = .signIn
+        case ("SignIn", "Fail"): kind = .authFailure
+        case ("SignIn", "InProgress"): kind = .authStep
+        case ("SignIn", _): kind = .other  // an unknown response: not counted as a sign-in or failure
+        case ("SignUp", "Pass"): kind = .signUp
+        default: kind = .account
+        }
+        let user = f.value(.activityUserSub)
+        let client = f.value(.activityClientID)
+        var dimensions = DimensionValues()
+        dimensions[.clientID] = client ?? ""
+        dimensions[.country] = f.value(.activityCountry) ?? ""
+        dimensions[.source] = EventSource.cognitoActivity.name
+        dimensions[.userType] = f.value(.activityIdpName) == nil ? "local" : "federated"
+        let fingerprint = f.value(.activityEventID).map { Fingerprint(fields: ["cognito-activity", $0]) }
+            ?? Fingerprint(fields: ["cognito-activity", eventType, response ?? "", String(time), user ?? "", client ?? ""])
+        let event = Event(
+            time: time, source: .cognitoActivity, kind: kind, user: user.map(UserID.init), fingerprint: fingerprint,
+            dimensions: dimensions)
+        return .event(event, .cognitoActivity)
+    }
+}

@@ -1,0 +1,52 @@
+extension RecordDecoder {
+    /// The user-pool operations that authenticate (`metrics.md` §2, CloudTrail column).
+    static let authOperations: Set<String> = [
+        "InitiateAuth", "AdminInitiateAuth", "RespondToAuthChallenge", "AdminRespondToAuthChallenge",
+    ]
+    static let accountOperations: Set<String> = [
+        "ConfirmSignUp", "ForgotPassword", "ConfirmForgotPassword", "ResendConfirmationCode",
+    ]
+
+    /// One CloudTrail record (`formats.md` §5): Cognito user-pool records become events; those
+    /// of other AWS services and Insights events are skipped.
+    func cloudTrail(_ f: Fields) -> Outcome {
+        let source = f.text(.eventSource) ?? ""
+        guard source == "cognito-idp.amazonaws.com" else {
+            return .skipped(.cloudTrail, reason: "a CloudTrail record of \(source.isEmpty ? "another service" : source)")
+        }
+        if f.text(.trailEventType) == "AwsCloudTrailInsight" {
+            return .skipped(.cloudTrail, reason: "a CloudTrail Insights event")
+        }
+        guard let timeText = f.text(.eventTime) else {
+            return .rejected(reason: "eventTime is not a string: \(f[.eventTime].describe(in: f.bytes))")
+        }
+        guard let time = Timestamps.iso8601(timeText) else {
+            return .rejected(reason: "eventTime is not an ISO 8601 time: \"\(timeText.prefix(40))\"")
+        }
+        guard let name = f.text(.eventName) else {
+            return .rejected(reason: "eventName is not a string: \(f[.eventName].describe(in: f.bytes))")
+        }
+        // errorCode may be missing, "" or null: all three mean success.
+        let failed = f.text(.errorCode) != nil
+        let kind: EventKind
+        if Self.authOperations.contains(name) {
+            kind = failed ? .authFailure : (f.text(.challengeName) != nil ? .authStep : .signIn)
+        } else if name == "SignUp" {
+            kind = failed ? .account : .signUp
+        } else if Self.accountOperations.contains(name) {
+            kind = .account
+        } else {
+            kind = .other
+        }
+        let user = f.text(.trailSub) ?? f.text(.responseUserSub)
+        var dimensions = DimensionValues()
+        dimensions[.clientID] = f.text(.requestClientID) ?? f.text(.hostedUIClientID) ?? ""
+        dimensions[.source] = EventSource.cloudtrail.name
+        let fingerprint = f.text(.eventID).map { Fingerprint(fields: ["cloudtrail", $0]) }
+            ?? Fingerprint(fields: ["cloudtrail", name, timeText, user ?? "", f.text(.errorCode) ?? ""])
+        let event = Event(
+            time: time, source: .cloudtrail, kind: kind, user: user.map(UserID.init), fingerprint: fingerprint,
+            dimensions: dimensions)
+        return .event(event, .cloudTrail)
+    }
+}

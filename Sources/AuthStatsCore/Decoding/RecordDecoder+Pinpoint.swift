@@ -1,0 +1,51 @@
+extension RecordDecoder {
+    /// A Pinpoint event-stream record (`formats.md` §1, `metrics.md` §1–§4).
+    func pinpoint(_ f: Fields) -> Outcome {
+        let timestamp = f[.eventTimestamp]
+        guard timestamp.type != .absent else {
+            return .rejected(reason: "missing event_timestamp (a Pinpoint event stream record needs one)")
+        }
+        guard let time = timestamp.integer(in: f.bytes) else {
+            return .rejected(
+                reason: "event_timestamp is not an integer of epoch milliseconds: \(timestamp.describe(in: f.bytes))")
+        }
+        guard let eventType = f.text(.eventType) else {
+            return .rejected(reason: "missing event_type")
+        }
+        let clientID = f.text(.clientID)
+        let userString = f.text(.userID) ?? clientID
+        let sessionID = f.text(.sessionID)
+
+        var dimensions = DimensionValues()
+        dimensions[.platform] = (f.text(.platformName) ?? f.text(.demographicPlatform))?.lowercased() ?? ""
+        dimensions[.locale] = (f.text(.localeCode) ?? f.text(.demographicLocale)).map(Self.normalizeLocale) ?? ""
+        dimensions[.appVersion] = f.text(.versionName) ?? f.text(.demographicAppVersion) ?? ""
+        dimensions[.country] = f.text(.localeCountry) ?? f.text(.locationCountry) ?? ""
+        dimensions[.source] = EventSource.pinpoint.name
+
+        let fingerprint = Fingerprint(fields: [
+            "pinpoint", eventType, String(time), clientID ?? "", sessionID ?? "", userString ?? "",
+        ])
+        let event = Event(
+            time: time, source: .pinpoint, kind: .pinpoint(eventType: eventType), user: userString.map(UserID.init),
+            fingerprint: fingerprint, sessionID: sessionID, dimensions: dimensions)
+        return .event(event, .pinpoint)
+    }
+
+    /// `ll_CC`: language lower-case, a two-letter region upper-case, `-` read as `_`
+    /// (`en-gb` → `en_GB`); a four-letter script is title-cased (`zh_hant_tw` → `zh_Hant_TW`).
+    public static func normalizeLocale(_ code: String) -> String {
+        let parts = code.split(whereSeparator: { $0 == "_" || $0 == "-" })
+        guard let language = parts.first else { return "" }
+        var out = [language.lowercased()]
+        for part in parts.dropFirst() {
+            switch part.count {
+            case 2: out.append(part.uppercased())
+            case 3 where part.allSatisfy(\.isLetter): out.append(part.uppercased())
+            case 4: out.append(part.prefix(1).uppercased() + part.dropFirst().lowercased())
+            default: out.append(String(part))
+            }
+        }
+        return out.joined(separator: "_")
+    }
+}

@@ -1,0 +1,29 @@
+/// One user of a Cognito user pool, from a user directory (`formats.md` §6.4, §6.5).
+public struct DirectoryUser: Sendable, Equatable {
+    /// The user's `sub`: what events name the user by.
+    public var sub: String
+    public var username: String?
+    /// `UserStatus`: `CONFIRMED`, `EXTERNAL_PROVIDER`, `UNCONFIRMED`, …
+    public var status: String?
+    public var enabled: Bool?
+    /// Every attribute under its Cognito name (`email`, `email_verified`, `custom:plan`,
+    /// `identities`, …), `sub` included; values as written (strings).
+    public var attributes: [String: String]
+
+    public init(sub: String, username: String? = nil, status: String? = nil, enabled: Bool? = nil, attributes: [String: String] = [:]) {
+        self.sub = sub
+        self.username = username
+        self.status = status
+        self.enabled = enabled
+        self.attributes = attributes
+    }
+
+    /// Federated when the user has linked identities or signed in through an external
+    /// provider (`metrics.md` §4).
+    public var isFederated: Bool {
+        status == "EXTERNAL_PROVIDER" || !(attributes["identities"] ?? "").isEmpty
+    }
+
+    /// `federated` or `local`, the `user_type` dimension.
+    public var userType: String { isFederated ? "federated" : "local" }
+}
