@@ -26,7 +26,7 @@ release: deps
 
 # Analyse the committed sample-logs/ into reports/.
 run: build
-	$(BIN) report sample-logs --out reports
+	$(BIN) report sample-logs --users sample-logs/users/list-users.json --out reports
 
 test: deps
 	$(SWIFT) build --build-tests

@@ -5,6 +5,40 @@ import AuthStatsCore
 struct PinpointRecord {
     static let appID = "0123456789abcdef0123456789abcdef"
 
+    /// The Pinpoint record of a simulated event: auth events carry no session, as Cognito sends them.
+    init(_ event: SimulatedEvent, user: GeneratedUser, arrival: Int64, sparseDevice: Bool) {
+        let type: String
+        var inSession = true
+        switch event.action {
+        case .sessionStart: type = "_session.start"
+        case .sessionStop: type = "_session.stop"
+        case .signUp: type = "_userauth.sign_up"; inSession = false
+        case .signIn: type = "_userauth.sign_in"; inSession = false
+        case .authFailure: type = "_userauth.auth_fail"; inSession = false
+        case .forgotPassword: type = "_custom.forgot_password"
+        case .custom(let name): type = name
+        }
+        self.init(
+            type: type, time: event.time, arrival: arrival, user: user, device: event.device,
+            sessionID: inSession ? event.sessionID : nil, sessionStart: inSession ? event.sessionStart : nil,
+            sessionStop: inSession ? event.sessionStop : nil, sparseDevice: sparseDevice,
+            attributes: type.hasPrefix("_") ? [] : [("screen", type == "search" ? "search" : "home"), ("plan", user.plan)])
+    }
+
+    init(type: String, time: Int64, arrival: Int64, user: GeneratedUser, device: Int, sessionID: String?,
+         sessionStart: Int64?, sessionStop: Int64?, sparseDevice: Bool, attributes: [(String, String)]) {
+        self.type = type
+        self.time = time
+        self.arrival = arrival
+        self.user = user
+        self.device = device
+        self.sessionID = sessionID
+        self.sessionStart = sessionStart
+        self.sessionStop = sessionStop
+        self.sparseDevice = sparseDevice
+        self.attributes = attributes
+    }
+
     var type: String
     var time: Int64
     var arrival: Int64

@@ -88,6 +88,25 @@ public final class RecordFramer {
         }
     }
 
+    /// Drops everything buffered (for a stream that is skipped whole); returns how many line
+    /// breaks it held and its last byte.
+    public func discardBuffered() -> (lineBreaks: Int, last: UInt8?) {
+        var lines = 0
+        for i in position..<filled where base[i] == 0x0A { lines += 1 }
+        let last = filled > position ? base[filled - 1] : nil
+        position = filled
+        return (lines, last)
+    }
+
+    /// The buffered bytes up to the first line break (at most `limit`), and whether a line
+    /// break (or the limit) ended them, for sniffing the start of a stream.
+    public func firstLine(limit: Int = 4096) -> (bytes: [UInt8], complete: Bool) {
+        var end = position
+        while end < filled && end - position < limit && base[end] != 0x0A { end += 1 }
+        let bytes = Array(UnsafeRawBufferPointer(start: storage + position, count: end - position))
+        return (bytes, end < filled || end - position >= limit)
+    }
+
     /// Marks the end of the stream: what is left is framed as a (possibly broken) record.
     public func finish() { atEOF = true }
 

@@ -48,7 +48,7 @@ public final class StreamProcessor {
             report.error = error
         } else {
             framer.finish()
-            drain()
+            drain(atEnd: true)
         }
         report.format = formatName
         analysis.finish(self)
@@ -63,8 +63,38 @@ public final class StreamProcessor {
         }
     }
 
-    private func drain() {
+    /// Whether the start of the stream has been looked at (`sniff`).
+    private var sniffed = false
+    /// The stream is not records but a user CSV: its lines are counted as skipped.
+    private var skippingWhole = false
+    private var partialLine = false
+    static let userCSVReason = "a Cognito user CSV: pass user directories with --users"
+
+    private func drain(atEnd: Bool = false) {
+        if !sniffed { sniff(atEnd: atEnd) }
+        if skippingWhole {
+            let (lineBreaks, last) = framer.discardBuffered()
+            let lines = lineBreaks + (atEnd && (last.map { $0 != 0x0A } ?? partialLine) ? 1 : 0)
+            if let last { partialLine = last != 0x0A }
+            report.skipped += lines
+            report.records += lines
+            report.skipReasons[Self.userCSVReason] = report.skipped
+            return
+        }
         while let item = framer.next() { handle(item, cutBy: nil) }
+    }
+
+    /// A Cognito user CSV among the inputs is a user directory, not events: skip it whole
+    /// (its first line is a header naming `cognito:username`).
+    private func sniff(atEnd: Bool) {
+        let (line, complete) = framer.firstLine()
+        guard complete || atEnd else { return }  // wait for the whole first line
+        sniffed = true
+        let text = String(decoding: line, as: UTF8.self)
+        if !text.hasPrefix("{") && text.contains("cognito:username") {
+            skippingWhole = true
+            formats.insert(.userDirectory)
+        }
     }
 
     private func handle(_ item: RecordFramer.Item, cutBy error: String?) {

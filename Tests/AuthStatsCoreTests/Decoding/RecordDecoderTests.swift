@@ -71,7 +71,7 @@ struct RecordDecoderTests {
 
     @Test("records without a usable event_timestamp or event_type are rejected with a reason")
     func rejects() {
-        #expect(reason(#"{"event_type":"x"}"#) == "missing event_timestamp (not a Pinpoint event stream record)")
+        #expect(reason(#"{"event_type":"x"}"#) == "missing event_timestamp (a Pinpoint event stream record needs one)")
         #expect(reason(#"{"event_type":"x","event_timestamp":"1643673911400"}"#)
             == "event_timestamp is not an integer of epoch milliseconds: the string \"1643673911400\"")
         #expect(reason(#"{"event_type":"x","event_timestamp":1.5}"#)

@@ -1,0 +1,204 @@
+import AuthStatsCore
+import AuthStatsIngest
+import Foundation
+
+/// Writes realistic exports of a Cognito user pool, in the layouts they have in S3:
+///
+/// - `pinpoint`: the Pinpoint event stream as Firehose writes it, gzip objects under
+///   `YYYY/MM/DD/HH/` (arrival hour, UTC) named `<stream>-1-YYYY-MM-DD-HH-MM-SS-<uuid>.gz`;
+///   some objects have no newline between records (Firehose's default), some records arrive
+///   hours late, a few twice;
+/// - `activity`: Cognito user activity logs (`userAuthEvents`), gzip NDJSON per hour under
+///   `AWSLogs/<account>/cognito-idp/userAuthEvents/…` (the S3 layout is unconfirmed, see
+///   formats.md §4.1), and some hours as a CloudWatch Logs export (`<time> <json>` lines);
+/// - `cloudtrail`: `AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/<account>_CloudTrail_<region>_<time>_<id>.json.gz`
+///   files of `{"Records":[…]}` in no order, with other services' records, a digest file a
+///   day, and records repeated in the next file;
+/// - a user directory of every user: `users/list-users.json` (list-users pages) and
+///   `users/users.csv` (the user CSV with `sub`, status and enabled columns).
+///
+/// Each user is logged by one of the kinds asked for (user number modulo the kinds), so the
+/// kinds do not count the same sign-in twice. Users sign up on some day (or before the
+/// data), come back on a share of the days (`activity`), have one or two devices, some sign
+/// in with Google (federated) or with MFA, and some sessions start just before midnight.
+/// Same options and seed, same bytes.
+public struct ExportGenerator {
+    public enum Kind: String, Sendable, CaseIterable {
+        case pinpoint, activity, cloudtrail
+    }
+
+    public struct Options: Sendable {
+        public var out: String
+        public var users = 50
+        public var days = 7
+        public var start = Day(year: 2026, month: 11, day: 1)
+        public var seed: UInt64 = 1
+        /// The chance that a user who has signed up is active on a given day.
+        public var activity = 0.35
+        public var kinds: [Kind] = [.pinpoint]
+
+        public init(out: String) { self.out = out }
+    }
+
+    public struct Summary: Sendable, Equatable {
+        public var files = 0
+        public var records = 0
+        /// Uncompressed bytes written.
+        public var bytes = 0
+    }
+
+    static let streamName = "authstats-pinpoint"
+    static let maxObjectBytes = 32 << 20
+    static let hourMillis: Int64 = 3_600_000
+
+    private struct Bucket: Hashable, Comparable {
+        var kind: Kind
+        var hour: Int64
+        static func < (a: Bucket, b: Bucket) -> Bool { (a.hour, a.kind.rawValue) < (b.hour, b.kind.rawValue) }
+    }
+
+    let options: Options
+    private var buckets: [Bucket: [String]] = [:]
+    private var summary = Summary()
+
+    init(options: Options) { self.options = options }
+
+    /// Generates everything; calls `progress` after each day.
+    public static func run(_ options: Options, progress: (Int, Summary) -> Void = { _, _ in }) throws -> Summary {
+        var generator = ExportGenerator(options: options)
+        let users = (0..<options.users).map { GeneratedUser(seed: options.seed, number: $0, days: options.days) }
+        for d in 0..<options.days {
+            let day = options.start.advanced(by: d)
+            let dayStart = Int64(day.index) * 86_400_000
+            for user in users {
+                generator.simulate(user: user, day: d, dayStart: dayStart)
+            }
+            if options.kinds.contains(.cloudtrail) { try generator.writeDigest(day: day) }
+            try generator.flush(before: dayStart)
+            progress(d + 1, generator.summary)
+        }
+        try generator.flush(before: .max)
+        try generator.writeDirectory(users)
+        return generator.summary
+    }
+
+    private mutating func simulate(user: GeneratedUser, day: Int, dayStart: Int64) {
+        var rng = SplitMix64(seed: options.seed, UInt64(user.number), UInt64(day) &+ 0x5EED)
+        let events = SessionSimulator.day(user: user, day: day, dayStart: dayStart, activity: options.activity, rng: &rng)
+        guard !events.isEmpty else { return }
+        switch options.kinds[user.number % options.kinds.count] {
+        case .pinpoint:
+            for event in events {
+                var arrival = event.time + 200 + Int64(rng.next() % 2800)
+                if rng.chance(0.02) { arrival += Self.hourMillis * Int64(1 + rng.next() % 20) }  // queued offline
+                let line = PinpointRecord(event, user: user, arrival: arrival, sparseDevice: rng.chance(0.1)).json
+                add(line, .pinpoint, at: arrival, rng: &rng)
+            }
+        case .activity:
+            for event in events {
+                for (time, line) in ActivityRecord.records(event, user: user, rng: &rng) {
+                    add(line, .activity, at: time + 1000, rng: &rng)
+                }
+            }
+        case .cloudtrail:
+            for event in events {
+                for (time, line) in CloudTrailRecord.records(event, user: user, rng: &rng) {
+                    add(line, .cloudtrail, at: time + 300_000 + Int64(rng.next() % 300_000), rng: &rng)
+                }
+            }
+        }
+    }
+
+    /// Files `line` under the hour of `delivery`; a few are delivered again an hour on.
+    private mutating func add(_ line: String, _ kind: Kind, at delivery: Int64, rng: inout SplitMix64) {
+        let hour = Self.floorHour(delivery)
+        buckets[Bucket(kind: kind, hour: hour), default: []].append(line)
+        if rng.chance(0.005) { buckets[Bucket(kind: kind, hour: hour + Self.hourMillis), default: []].append(line) }
+    }
+
+    static func floorHour(_ millis: Int64) -> Int64 { millis - ((millis % hourMillis) + hourMillis) % hourMillis }
+
+    /// Writes every bucket of an hour before `limit` (no later event can land there).
+    private mutating func flush(before limit: Int64) throws {
+        for bucket in buckets.keys.sorted() where bucket.hour < limit {
+            let lines = buckets.removeValue(forKey: bucket)!
+            var rng = SplitMix64(seed: options.seed, 0xF11E &+ UInt64(bucket.kind.hashValueStable), UInt64(bitPattern: bucket.hour))
+            switch bucket.kind {
+            case .pinpoint:
+                let backToBack = rng.chance(0.1)
+                var index = 0
+                while index < lines.count {
+                    let name = Layout.pinpoint(hour: bucket.hour, minute: Int64(rng.next() % 60), id: rng.uuid())
+                    var size = 0
+                    var chunk: [String] = []
+                    while index < lines.count && size < Self.maxObjectBytes {
+                        chunk.append(lines[index])
+                        size += lines[index].utf8.count
+                        index += 1
+                    }
+                    try write(name, records: chunk, separator: backToBack ? "" : "\n")
+                }
+            case .activity:
+                if rng.chance(0.2) {
+                    // A CloudWatch Logs export of the same records: `<ISO time> <json>` lines.
+                    let prefixed = lines.map { line -> String in
+                        let time = Int64(line.dropFirst(19).prefix(while: \.isNumber)) ?? bucket.hour
+                        return ISOTime.string(millis: time) + " " + line
+                    }
+                    try write(Layout.cloudWatch(hour: bucket.hour), records: prefixed, separator: "\n")
+                } else {
+                    try write(Layout.activity(hour: bucket.hour, id: rng.uuid()), records: lines, separator: "\n")
+                }
+            case .cloudtrail:
+                var records = lines
+                for _ in 0..<(1 + Int(rng.next() % 3)) {
+                    records.append(CloudTrailRecord.foreign(at: bucket.hour + Int64(rng.next() % 3_600_000), rng: &rng))
+                }
+                records.shuffle(using: &rng)  // CloudTrail files are in no order
+                let body = "{\"Records\":[" + records.joined(separator: ",") + "]}"
+                try write(Layout.cloudTrail(hour: bucket.hour, id: rng.token(16)), records: [body], separator: "", count: lines.count)
+            }
+        }
+    }
+
+    private mutating func writeDigest(day: Day) throws {
+        try write(Layout.digest(day: day), records: [CloudTrailRecord.digest(day: day)], separator: "", count: 1)
+    }
+
+    private mutating func writeDirectory(_ users: [GeneratedUser]) throws {
+        let folder = options.out + "/users"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try DirectoryFiles.listUsers(users).write(toFile: folder + "/list-users.json", atomically: true, encoding: .utf8)
+        try DirectoryFiles.csv(users).write(toFile: folder + "/users.csv", atomically: true, encoding: .utf8)
+        summary.files += 2
+    }
+
+    /// Writes one gzip file of `records` joined by `separator` (and ended by it, if any).
+    private mutating func write(_ name: String, records: [String], separator: String, count: Int? = nil) throws {
+        let path = options.out + "/" + name
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let writer = try GzipFileWriter(path: path)
+        for record in records {
+            try writer.write(record)
+            if !separator.isEmpty { try writer.write(separator) }
+            summary.bytes += record.utf8.count + separator.utf8.count
+        }
+        try writer.close()
+        summary.files += 1
+        summary.records += count ?? records.count
+    }
+}
+
+extension ExportGenerator.Kind {
+    /// A fixed number per kind (`hashValue` changes between runs).
+    var hashValueStable: Int { ExportGenerator.Kind.allCases.firstIndex(of: self)! }
+}
+
+extension SplitMix64 {
+    /// `count` characters of `[A-Za-z0-9]`, like CloudTrail's file-name suffix.
+    mutating func token(_ count: Int) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        return String((0..<count).map { _ in alphabet[Int(next() % UInt64(alphabet.count))] })
+    }
+}

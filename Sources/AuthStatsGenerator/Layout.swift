@@ -1,0 +1,38 @@
+import AuthStatsCore
+
+/// The S3 key layouts of the exports (`formats.md` §1.1, §4.1, §5.1).
+enum Layout {
+    static let account = CloudTrailRecord.account
+    static let region = CloudTrailRecord.region
+
+    /// Parts of an hour: `(YYYY, MM, DD, HH, MM)`.
+    static func parts(_ millis: Int64) -> (String, String, String, String, String) {
+        let c = Array(ISOTime.string(millis: millis))
+        return (String(c[0..<4]), String(c[5..<7]), String(c[8..<10]), String(c[11..<13]), String(c[14..<16]))
+    }
+
+    static func pinpoint(hour: Int64, minute: Int64, id: String) -> String {
+        let (y, m, d, h, mi) = parts(hour + minute * 60_000)
+        return "\(y)/\(m)/\(d)/\(h)/\(ExportGenerator.streamName)-1-\(y)-\(m)-\(d)-\(h)-\(mi)-00-\(id).gz"
+    }
+
+    static func activity(hour: Int64, id: String) -> String {
+        let (y, m, d, h, _) = parts(hour)
+        return "AWSLogs/\(account)/cognito-idp/userAuthEvents/\(ActivityRecord.userPoolID)/\(y)/\(m)/\(d)/\(h)/userAuthEvents-\(y)\(m)\(d)T\(h)00Z-\(id).json.gz"
+    }
+
+    static func cloudWatch(hour: Int64) -> String {
+        let (y, m, d, h, _) = parts(hour)
+        return "cloudwatch-export/\(ActivityRecord.userPoolID)/userAuthEvents-\(y)-\(m)-\(d)-\(h).log.gz"
+    }
+
+    static func cloudTrail(hour: Int64, id: String) -> String {
+        let (y, m, d, h, _) = parts(hour + 3_300_000)
+        return "AWSLogs/\(account)/CloudTrail/\(region)/\(y)/\(m)/\(d)/\(account)_CloudTrail_\(region)_\(y)\(m)\(d)T\(h)55Z_\(id).json.gz"
+    }
+
+    static func digest(day: Day) -> String {
+        let (y, m, d, _, _) = parts(Int64(day.index) * 86_400_000)
+        return "AWSLogs/\(account)/CloudTrail-Digest/\(region)/\(y)/\(m)/\(d)/\(account)_CloudTrail-Digest_\(region)_trail_\(region)_\(y)\(m)\(d)T235959Z.json.gz"
+    }
+}
