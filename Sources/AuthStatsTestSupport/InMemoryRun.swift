@@ -19,14 +19,15 @@ public struct InMemoryRun {
     public init(
         _ streams: [(String, [UInt8])], timeZone: String = "UTC", from: String? = nil, to: String? = nil,
         maxRecordBytes: Int = Analysis.Configuration.defaultMaxRecordBytes, chunkSize: Int = 1 << 20,
-        dedupCapacity: Int = DuplicateFilter.defaultCapacity, spill: (any SpillStore)? = nil
+        dedupCapacity: Int = DuplicateFilter.defaultCapacity, spill: (any SpillStore)? = nil,
+        directory: UserDirectory = UserDirectory()
     ) {
         let collector = RejectCollector()
         var configuration = Analysis.Configuration(
             timeZone: timeZone, from: from.flatMap(Day.init(iso:)), to: to.flatMap(Day.init(iso:)),
             maxRecordBytes: maxRecordBytes)!
         configuration.dedupCapacity = dedupCapacity
-        let analysis = Analysis(configuration: configuration, rejects: collector, spill: spill)
+        let analysis = Analysis(configuration: configuration, rejects: collector, spill: spill, directory: directory)
         for (name, bytes) in streams {
             let stream = analysis.beginStream(path: name, member: nil, compression: "none", container: nil)
             var offset = 0

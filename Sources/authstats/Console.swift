@@ -15,6 +15,22 @@ struct Console {
         if !quiet { write("authstats: \(message)") }
     }
 
+    /// The process's peak resident memory so far, in MB: `VmHWM` of `/proc/self/status`.
+    ///
+    /// Not `getrusage`'s `ru_maxrss`: on Linux that survives `exec`, so a child of a large
+    /// process would report its parent's peak.
+    static func peakMemoryMB() -> Int {
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
+        {
+            return kilobytes / 1024
+        }
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Int(usage.ru_maxrss) / 1024
+    }
+
     private func write(_ line: String) {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }

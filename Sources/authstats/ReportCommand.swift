@@ -156,7 +156,7 @@ struct ReportCommand: ParsableCommand {
         console.info(
             "\(analysis.accumulator.events) events from \(analysis.inputs.count) inputs "
                 + "(\(analysis.accumulator.duplicates) duplicates, \(rejected) rejected, \(broken) inputs partial or failed); "
-                + "reports in \(out)/")
+                + "reports in \(out)/; peak memory \(Console.peakMemoryMB()) MB")
         if broken > 0 || (strict && rejected > 0) { throw ExitCode(1) }
     }
 }

@@ -181,10 +181,10 @@ public final class RecordFramer {
                         continue
                     case UInt8(ascii: "]"):
                         // The end of the array; the envelope's closing brace goes with it.
-                        inRecordsArray = false
                         var next = position + 1
                         while next < filled, [0x20, 0x0A, 0x0D, 0x09].contains(base[next]) { next += 1 }
                         if next >= filled && !atEOF { return nil }
+                        inRecordsArray = false
                         position = next < filled && base[next] == UInt8(ascii: "}") ? next + 1 : position + 1
                         continue
                     default: break

@@ -111,3 +111,63 @@ struct RecordFramerTests {
         #expect(frame("\n\n  \r\n") == [])
     }
 }
+
+@Suite("RecordFramer: CloudTrail files and CloudWatch Logs exports")
+struct EnvelopeFramingTests {
+    func records(_ text: String, chunk: Int) -> [String] {
+        let framer = RecordFramer(scanner: JSONScanner(schema: FieldSchema(["a"])), maxRecordBytes: 1 << 20, initialCapacity: 64)
+        var out: [String] = []
+        func drain() {
+            while let item = framer.next() {
+                switch item {
+                case .record(let range, _): out.append(String(decoding: UnsafeRawBufferPointer(rebasing: framer.buffer[range]), as: UTF8.self))
+                case .invalid(let range, _, _, _): out.append("BAD " + String(decoding: UnsafeRawBufferPointer(rebasing: framer.buffer[range]), as: UTF8.self))
+                case .oversize: out.append("LONG")
+                }
+            }
+        }
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let end = min(bytes.count, offset + chunk)
+            bytes[offset..<end].withUnsafeBytes { framer.append($0) }
+            offset = end
+            drain()
+        }
+        framer.finish()
+        drain()
+        return out
+    }
+
+    @Test("each element of a Records array is a record, in any chunking")
+    func cloudTrail() {
+        for chunk in [1, 5, 13, 1 << 20] {
+            #expect(records(#"{"Records":[{"a":1},{"a":{"b":"]}"}}, {"a":3}]}"#, chunk: chunk) == [#"{"a":1}"#, #"{"a":{"b":"]}"}}"#, #"{"a":3}"#])
+            #expect(records("{ \"Records\" : [\n{\"a\":1}\n]\n}\n{\"a\":2}", chunk: chunk) == [#"{"a":1}"#, #"{"a":2}"#])
+            #expect(records(#"{"Records":[]}"#, chunk: chunk) == [])
+        }
+    }
+
+    @Test("a broken element of a Records array is rejected alone")
+    func brokenElement() {
+        #expect(records(#"{"Records":[{"a":1},{"a" 2},{"a":3}]}"#, chunk: 4) == [#"{"a":1}"#, #"BAD {"a" 2}"#, #"{"a":3}"#])
+    }
+
+    @Test("a truncated CloudTrail file keeps the whole elements")
+    func truncated() {
+        #expect(records(#"{"Records":[{"a":1},{"a":2},{"a"#, chunk: 3) == [#"{"a":1}"#, #"{"a":2}"#, #"BAD {"a"#])
+    }
+
+    @Test("a record whose first key is not Records is a record like any other")
+    func notEnvelope() {
+        #expect(records(#"{"Recordsx":[1]}{"a":[{"Records":[]}]}"#, chunk: 2) == [#"{"Recordsx":[1]}"#, #"{"a":[{"Records":[]}]}"#])
+    }
+
+    @Test("CloudWatch Logs lines: the JSON after the timestamp is the record")
+    func cloudWatch() {
+        let text = "2024-07-17T17:25:55.123Z {\"a\":1}\n2024-07-17T17:25:56+02:00 {\"a\":2}\n2024 is not a prefix\n"
+        for chunk in [1, 7, 1 << 20] {
+            #expect(records(text, chunk: chunk) == [#"{"a":1}"#, #"{"a":2}"#, "BAD 2024 is not a prefix"])
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Testing
+
+@testable import AuthStatsCore
+
+/// Builds a user activity record shaped like formats.md §4.2 (every value a string).
+func activityRecord(
+    _ type: String, _ response: String, timestamp: String? = "1718640000123", sub: String = "5b1f0c2d-sub",
+    idp: String = "", country: String = "Ireland", eventID: String = "0c7e2a9e-1b2c", creationDate: String = "Mon Jun 17 16:00:00 UTC 2024",
+    source: String = "USER_ACTIVITY"
+) -> String {
+    var s = "{"
+    if let timestamp { s += #""eventTimestamp":"\#(timestamp)","# }
+    s += #""eventSource":"\#(source)","logLevel":"INFO","message":{"version":"1","eventId":"\#(eventID)","eventType":"\#(type)","#
+    s += #""userSub":"\#(sub)","userName":"jdoe","userPoolId":"eu-west-1_AbCdEf123","clientId":"4abc123exampleclientid","#
+    s += #""creationDate":"\#(creationDate)","eventResponse":"\#(response)","riskLevel":"Low","riskDecision":"PASS","challenges":[],"#
+    s += #""deviceName":"Safari 17, iOS 17","ipAddress":"198.51.100.7","idpName":"\#(idp)","compromisedCredentialDetected":"false","#
+    s += #""city":"null","country":"\#(country)","hasContextData":"true"},"logSourceId":{"userPoolId":"eu-west-1_AbCdEf123"}}"#
+    return s
+}
+
+@Suite("Cognito user activity records (metrics.md §2, activity log column)")
+struct ActivityDecoderTests {
+    @Test(
+        "eventType / eventResponse map to kinds",
+        arguments: [
+            ("SignIn", "Pass", EventKind.signIn), ("SignIn", "Fail", .authFailure), ("SignIn", "InProgress", .authStep),
+            ("SignUp", "Pass", .signUp), ("SignUp", "Fail", .account), ("SignUp", "InProgress", .account),
+            ("ForgotPassword", "Pass", .account), ("PasswordChange", "Pass", .account), ("ResendCode", "Pass", .account),
+        ])
+    func kinds(type: String, response: String, kind: EventKind) {
+        #expect(decodedEvent(activityRecord(type, response))?.kind == kind)
+    }
+
+    @Test("user, time, client, country and user type")
+    func fields() throws {
+        let event = try #require(decodedEvent(activityRecord("SignIn", "Pass")))
+        #expect(event.user == UserID("5b1f0c2d-sub"))
+        #expect(event.time == 1_718_640_000_123)
+        #expect(event.source == .cognitoActivity)
+        #expect(event.dimensions.values == ["(unknown)", "(unknown)", "(unknown)", "4abc123exampleclientid", "Ireland", "cognito-activity", "local"])
+        #expect(decodedEvent(activityRecord("SignIn", "Pass", idp: "Google"))?.dimensions[.userType] == "federated")
+        #expect(decodedEvent(activityRecord("SignIn", "Pass", country: "null"))?.dimensions[.country] == "(unknown)")
+    }
+
+    @Test("without eventTimestamp, the time is message.creationDate")
+    func creationDate() {
+        #expect(decodedEvent(activityRecord("SignIn", "Pass", timestamp: nil, creationDate: "Wed Jul 17 17:25:55 UTC 2024"))?.time
+            == 1_721_237_155_000)
+        #expect(decodedEvent(activityRecord("SignIn", "Pass", timestamp: "null", creationDate: "Wed Jul 17 17:25:55 UTC 2024"))?.time
+            == 1_721_237_155_000)
+        guard case .rejected(let reason) = decodeRecord(activityRecord("SignIn", "Pass", timestamp: nil, creationDate: "someday")) else {
+            Issue.record("not rejected")
+            return
+        }
+        #expect(reason == "no eventTimestamp, and message.creationDate is not a date like \"Wed Jul 17 17:25:55 UTC 2024\": \"someday\"")
+    }
+
+    @Test("a non-numeric eventTimestamp is rejected")
+    func badTimestamp() {
+        guard case .rejected(let reason) = decodeRecord(activityRecord("SignIn", "Pass", timestamp: "12:00")) else {
+            Issue.record("not rejected")
+            return
+        }
+        #expect(reason == "eventTimestamp is not epoch milliseconds: \"12:00\"")
+    }
+
+    @Test("duplicates are the same message.eventId")
+    func dedup() {
+        let a = decodedEvent(activityRecord("SignIn", "Pass", eventID: "x"))!.fingerprint
+        #expect(decodedEvent(activityRecord("SignIn", "Pass", timestamp: "1718640009999", eventID: "x"))!.fingerprint == a)
+        #expect(decodedEvent(activityRecord("SignIn", "Pass", eventID: "y"))!.fingerprint != a)
+    }
+
+    @Test("notification logs are skipped")
+    func notification() {
+        guard case .skipped(.cognitoActivity, _) = decodeRecord(#"{"eventTimestamp":"1718640000123","eventSource":"USER_NOTIFICATION","logLevel":"ERROR","message":{"details":"SMS failed"},"logSourceId":{"userPoolId":"p"}}"#) else {
+            Issue.record("not skipped")
+            return
+        }
+    }
+
+    @Test("other objects: digests and Firehose errors are skipped, unknown shapes rejected")
+    func others() {
+        guard case .skipped(.cloudTrailDigest, _) = decodeRecord(#"{"awsAccountId":"1","digestStartTime":"2024-01-01T00:00:00Z","logFiles":[]}"#) else {
+            Issue.record("digest not skipped")
+            return
+        }
+        guard case .skipped(.firehoseError, _) = decodeRecord(#"{"attemptsMade":4,"arrivalTimestamp":1,"errorCode":"S3.AccessDenied","errorMessage":"x","rawData":"eyJ9"}"#) else {
+            Issue.record("Firehose error not skipped")
+            return
+        }
+        guard case .rejected = decodeRecord(#"{"hello":"world"}"#) else {
+            Issue.record("an unknown object was not rejected")
+            return
+        }
+    }
+}
