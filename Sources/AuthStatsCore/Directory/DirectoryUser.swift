@@ -1,3 +1,5 @@
+import Foundation
+
 /// One user of a Cognito user pool, from a user directory (`formats.md` §6.4, §6.5).
 public struct DirectoryUser: Sendable, Equatable {
     /// The user's `sub`: what events name the user by.
@@ -22,6 +24,15 @@ public struct DirectoryUser: Sendable, Equatable {
     /// provider (`metrics.md` §4).
     public var isFederated: Bool {
         status == "EXTERNAL_PROVIDER" || !(attributes["identities"] ?? "").isEmpty
+    }
+
+    /// The providers of the linked identities (`identities` is a JSON array inside a string):
+    /// `["Google"]`; empty when there are none or the value is not such an array.
+    public var identityProviders: [String] {
+        guard let text = attributes["identities"], let data = text.data(using: .utf8),
+            let list = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]]
+        else { return [] }
+        return list.compactMap { $0["providerName"] as? String }
     }
 
     /// `federated` or `local`, the `user_type` dimension.

@@ -70,6 +70,7 @@ struct UserDirectoryTests {
         #expect(fed.enabled == true)
         #expect(fed.attributes["custom:plan"] == "pro")
         #expect(fed.isFederated)
+        #expect(fed.identityProviders == ["Google"])
         let local = try #require(directory.users["sub-local"])
         #expect(local.attributes["email"] == "j,doe@example.com")
         #expect(local.enabled == false)
