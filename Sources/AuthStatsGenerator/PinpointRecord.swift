@@ -5,16 +5,17 @@ import AuthStatsCore
 struct PinpointRecord {
     static let appID = "0123456789abcdef0123456789abcdef"
 
-    /// The Pinpoint record of a simulated event: auth events carry no session, as Cognito sends them.
+    /// The Pinpoint record of a simulated event; auth events carry the session they happen in,
+    /// as the app's analytics client records them.
     init(_ event: SimulatedEvent, user: GeneratedUser, arrival: Int64, sparseDevice: Bool) {
         let type: String
-        var inSession = true
+        let inSession = true
         switch event.action {
         case .sessionStart: type = "_session.start"
         case .sessionStop: type = "_session.stop"
-        case .signUp: type = "_userauth.sign_up"; inSession = false
-        case .signIn: type = "_userauth.sign_in"; inSession = false
-        case .authFailure: type = "_userauth.auth_fail"; inSession = false
+        case .signUp: type = "_userauth.sign_up"
+        case .signIn: type = "_userauth.sign_in"
+        case .authFailure: type = "_userauth.auth_fail"
         case .forgotPassword: type = "_custom.forgot_password"
         case .custom(let name): type = name
         }
@@ -94,15 +95,7 @@ struct PinpointRecord {
     }
 }
 
-/// ISO 8601 UTC text of epoch milliseconds, without Foundation formatters.
+/// ISO 8601 UTC text of epoch milliseconds (`Timestamps.isoString`).
 enum ISOTime {
-    static func string(millis: Int64) -> String {
-        let day = Day(index: Int32((millis >= 0 ? millis : millis - 86_399_999) / 86_400_000))
-        let rest = millis - Int64(day.index) * 86_400_000
-        func pad(_ v: Int64, _ w: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, w - s.count)) + s
-        }
-        return "\(day)T\(pad(rest / 3_600_000, 2)):\(pad(rest / 60_000 % 60, 2)):\(pad(rest / 1000 % 60, 2)).\(pad(rest % 1000, 3))Z"
-    }
+    static func string(millis: Int64) -> String { Timestamps.isoString(millis: millis) }
 }

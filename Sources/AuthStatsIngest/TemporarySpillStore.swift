@@ -9,12 +9,10 @@ public final class TemporarySpillStore: SpillStore, @unchecked Sendable {
     private let lock = NSLock()
     private var folder: URL?
     private var next = 0
-    private var handles: [Int: FileHandle] = [:]
 
     public init() {}
 
     deinit {
-        for handle in handles.values { try? handle.close() }
         if let folder { try? FileManager.default.removeItem(at: folder) }
     }
 
@@ -35,17 +33,23 @@ public final class TemporarySpillStore: SpillStore, @unchecked Sendable {
         return next
     }
 
+    public func append(run: Int, _ bytes: [UInt8]) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let url = runURL(run) else { return }
+        let handle = try FileHandle(forWritingTo: url)
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: bytes)
+    }
+
+    /// Opens the run for each read (no descriptor stays open, however many runs there are).
     public func read(run: Int, offset: Int, count: Int) throws -> [UInt8] {
         lock.lock()
         defer { lock.unlock() }
-        let handle: FileHandle
-        if let open = handles[run] {
-            handle = open
-        } else {
-            guard let url = runURL(run) else { return [] }
-            handle = try FileHandle(forReadingFrom: url)
-            handles[run] = handle
-        }
+        guard let url = runURL(run) else { return [] }
+        let handle = try FileHandle(forReadingFrom: url)
+        defer { try? handle.close() }
         try handle.seek(toOffset: UInt64(offset))
         return Array(try handle.read(upToCount: count) ?? Data())
     }
@@ -53,7 +57,6 @@ public final class TemporarySpillStore: SpillStore, @unchecked Sendable {
     public func remove(run: Int) {
         lock.lock()
         defer { lock.unlock() }
-        try? handles.removeValue(forKey: run)?.close()
         if let url = runURL(run) { try? FileManager.default.removeItem(at: url) }
     }
 }

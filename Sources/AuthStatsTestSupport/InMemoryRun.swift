@@ -14,19 +14,24 @@ public struct InMemoryRun {
     public var inputs: [InputReport]
     public var rejects: [RejectedRecord]
     public var accumulator: MetricsAccumulator
+    /// Every session, by user then start.
+    public var sessions: [Session]
 
     /// Runs stages 2–5 on `streams` (name, bytes), each fed in chunks of `chunkSize` bytes.
     public init(
         _ streams: [(String, [UInt8])], timeZone: String = "UTC", from: String? = nil, to: String? = nil,
         maxRecordBytes: Int = Analysis.Configuration.defaultMaxRecordBytes, chunkSize: Int = 1 << 20,
         dedupCapacity: Int = DuplicateFilter.defaultCapacity, spill: (any SpillStore)? = nil,
-        directory: UserDirectory = UserDirectory()
+        directory: UserDirectory = UserDirectory(), sessionTimeout: String = "30m",
+        sessionMemory: Int = SessionLog.defaultBudget
     ) {
         let collector = RejectCollector()
         var configuration = Analysis.Configuration(
             timeZone: timeZone, from: from.flatMap(Day.init(iso:)), to: to.flatMap(Day.init(iso:)),
             maxRecordBytes: maxRecordBytes)!
         configuration.dedupCapacity = dedupCapacity
+        configuration.sessionTimeoutMillis = Duration.parseMillis(sessionTimeout)!
+        configuration.sessionMemory = sessionMemory
         let analysis = Analysis(configuration: configuration, rejects: collector, spill: spill, directory: directory)
         for (name, bytes) in streams {
             let stream = analysis.beginStream(path: name, member: nil, compression: "none", container: nil)
@@ -38,7 +43,9 @@ public struct InMemoryRun {
             }
             stream.end()
         }
-        reports = analysis.reports()
+        var sessions: [Session] = []
+        reports = analysis.reports { sessions.append($0) }
+        self.sessions = sessions
         inputs = analysis.inputs
         rejects = collector.records
         accumulator = analysis.accumulator
@@ -71,8 +78,8 @@ public struct InMemoryRun {
     }
 
     /// Lines to events, one stream.
-    public init(_ lines: [PinpointLine], timeZone: String = "UTC", from: String? = nil, to: String? = nil) {
-        self.init(text: lines.ndjson, timeZone: timeZone, from: from, to: to)
+    public init(_ lines: [PinpointLine], timeZone: String = "UTC", from: String? = nil, to: String? = nil, sessionTimeout: String = "30m") {
+        self.init([("test.ndjson", Array(lines.ndjson.utf8))], timeZone: timeZone, from: from, to: to, sessionTimeout: sessionTimeout)
     }
 
     /// The daily row of `date`.

@@ -11,6 +11,9 @@ public struct PinpointLine: Sendable {
     public var locale: String?
     public var appVersion: String?
     public var country: String?
+    /// `session.start_timestamp` / `stop_timestamp` (with a session id).
+    public var sessionStart: Int64?
+    public var sessionStop: Int64?
 
     public init(
         _ type: String, at time: Int64, user: String? = nil, client: String? = "client-1",
@@ -53,7 +56,10 @@ public struct PinpointLine: Sendable {
         }
         if let platform { device.append("\"platform\":{\"name\":\(JSONText.quote(platform))}") }
         s += device.joined(separator: ",") + "},\"session\":{"
-        if let sessionID { s += "\"session_id\":\(JSONText.quote(sessionID)),\"start_timestamp\":\(time)" }
+        if let sessionID {
+            s += "\"session_id\":\(JSONText.quote(sessionID)),\"start_timestamp\":\(sessionStart ?? time)"
+            if let sessionStop { s += ",\"stop_timestamp\":\(sessionStop)" }
+        }
         s += "},\"attributes\":{},\"metrics\":{}"
         if let userID { s += ",\"endpoint\":{\"User\":{\"UserId\":\(JSONText.quote(userID))}}" }
         return s + "}"

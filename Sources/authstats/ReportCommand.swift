@@ -46,6 +46,15 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Event fingerprints kept in memory for dedup (about 40 bytes each); older ones are spilled, sorted, to TMPDIR and merged at the end.", valueName: "count"))
     var dedupWindow = DuplicateFilter.defaultCapacity
 
+    @Option(name: .long, help: ArgumentHelp("Inactivity gap that splits sessions without a Pinpoint session id: a number with ms, s, m or h (90s, 45m, 2h, 1h30m).", valueName: "duration"))
+    var sessionTimeout = "30m"
+
+    @Option(name: .long, help: ArgumentHelp("Bytes of session events kept in memory before a sorted run is spilled to TMPDIR.", valueName: "bytes"))
+    var sessionMemory = SessionLog.defaultBudget
+
+    @Flag(name: .long, help: "Also write sessions.csv and sessions.json: one row per session, by user then start.")
+    var sessionsDetail = false
+
     @Flag(name: .long, help: "Exit with status 1 when any record was rejected.")
     var strict = false
 
@@ -66,6 +75,10 @@ struct ReportCommand: ParsableCommand {
         }
         guard maxRecordBytes > 0 else { throw ValidationError("--max-record-bytes must be positive.") }
         guard dedupWindow > 0 else { throw ValidationError("--dedup-window must be positive.") }
+        guard sessionMemory > 0 else { throw ValidationError("--session-memory must be positive.") }
+        guard let timeout = Duration.parseMillis(sessionTimeout), timeout > 0 else {
+            throw ValidationError("--session-timeout '\(sessionTimeout)' is not a duration: use e.g. 90s, 45m, 2h or 1h30m.")
+        }
     }
 
     func run() throws {
@@ -104,6 +117,8 @@ struct ReportCommand: ParsableCommand {
             timeZone: timezone, from: from.flatMap(Day.init(iso:)), to: to.flatMap(Day.init(iso:)),
             maxRecordBytes: maxRecordBytes)!
         configuration.dedupCapacity = dedupWindow
+        configuration.sessionTimeoutMillis = Duration.parseMillis(sessionTimeout)!
+        configuration.sessionMemory = sessionMemory
         let spill = TemporarySpillStore()
         let analysis = Analysis(configuration: configuration, rejects: rejects, spill: spill, directory: directory)
         let reader = ArchiveReader(analysis: analysis)
@@ -127,7 +142,15 @@ struct ReportCommand: ParsableCommand {
             throw ExitCode(2)
         }
 
-        let reports = analysis.reports()
+        let sessionsFile: SessionsFile?
+        do {
+            sessionsFile = sessionsDetail ? try SessionsFile(files: output, timezone: configuration.timeZoneName) : nil
+        } catch {
+            rejects.discard()
+            console.error("\(error)")
+            throw ExitCode(2)
+        }
+        let reports = analysis.reports(sessions: sessionsFile.map { file in { file.write($0) } })
         if let failure = analysis.accumulator.spillFailure {
             console.warning("could not spill dedup state to \(NSTemporaryDirectory()) (\(failure)); kept it in memory")
         }
@@ -146,6 +169,7 @@ struct ReportCommand: ParsableCommand {
                     run: run, reports: reports, accumulator: analysis.accumulator, inputs: analysis.inputs, to: &$0)
             }
             try rejects.commit()
+            try sessionsFile?.commit()
         } catch {
             console.error("\(error)")
             throw ExitCode(2)
@@ -156,7 +180,7 @@ struct ReportCommand: ParsableCommand {
         console.info(
             "\(analysis.accumulator.events) events from \(analysis.inputs.count) inputs "
                 + "(\(analysis.accumulator.duplicates) duplicates, \(rejected) rejected, \(broken) inputs partial or failed); "
-                + "reports in \(out)/; peak memory \(Console.peakMemoryMB()) MB")
+                + "\(analysis.sessionStats.totalSessions) sessions; reports in \(out)/; peak memory \(Console.peakMemoryMB()) MB")
         if broken > 0 || (strict && rejected > 0) { throw ExitCode(1) }
     }
 }

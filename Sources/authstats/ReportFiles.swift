@@ -95,3 +95,62 @@ final class RejectsFile: RejectSink {
         try? FileManager.default.removeItem(atPath: temporary)
     }
 }
+
+/// `sessions.csv` and `sessions.json` (`--sessions-detail`), streamed as sessions are built
+/// and renamed into place at the end.
+final class SessionsFile {
+    let files: ReportFiles
+    private var csv: BufferedFile
+    private var json: BufferedFile
+    private var first = true
+
+    init(files: ReportFiles, timezone: String) throws {
+        self.files = files
+        csv = try BufferedFile(path: files.temporaryPath(for: "sessions.csv"))
+        json = try BufferedFile(path: files.temporaryPath(for: "sessions.json"))
+        csv.write(CSVTableWriter.header(Session.columns))
+        json.write(JSONTableWriter.opening("sessions", timezone: timezone))
+    }
+
+    func write(_ session: Session) {
+        let cells = session.cells
+        csv.write(CSVTableWriter.line(cells))
+        json.write(JSONTableWriter.row(Session.columns, cells, first: first))
+        first = false
+    }
+
+    func commit() throws {
+        json.write(JSONTableWriter.closing(empty: first))
+        try csv.close()
+        try json.close()
+        try files.commit(files.temporaryPath(for: "sessions.csv"), as: "sessions.csv")
+        try files.commit(files.temporaryPath(for: "sessions.json"), as: "sessions.json")
+    }
+}
+
+/// A file written through a 1 MiB buffer.
+struct BufferedFile {
+    private let handle: FileHandle
+    private var buffer = Data()
+
+    init(path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: Data()), let handle = FileHandle(forWritingAtPath: path) else {
+            throw ReportFiles.Failure(description: "Unable to write \(path)")
+        }
+        self.handle = handle
+    }
+
+    mutating func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 20 {
+            handle.write(buffer)
+            buffer.removeAll(keepingCapacity: true)
+        }
+    }
+
+    mutating func close() throws {
+        handle.write(buffer)
+        buffer.removeAll()
+        try handle.close()
+    }
+}

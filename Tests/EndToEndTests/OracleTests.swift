@@ -14,6 +14,8 @@ struct OracleTests {
         var source: String
         var platform: String
         var idpFederated: Bool?
+        var time: Int64 = 0
+        var session: String?
     }
 
     static let root = CLI.packageRoot.appendingPathComponent("sample-logs")
@@ -75,7 +77,8 @@ struct OracleTests {
                 let platform = ((device?.isEmpty == false ? device : nil) ?? demographic ?? "(unknown)").lowercased()
                 let kind = ["_userauth.sign_up": "sign_up", "_userauth.sign_in": "sign_in", "_userauth.auth_fail": "auth_failure"][type]
                     ?? (type.hasPrefix("_session.") || type.hasPrefix("_monetization.") || !type.hasPrefix("_") ? "activity" : "other")
-                out.append(Event(day: day(time), kind: kind, user: user, source: "pinpoint", platform: platform))
+                let sessionID = session?.isEmpty == false ? session : nil
+                out.append(Event(day: day(time), kind: kind, user: user, source: "pinpoint", platform: platform, time: time, session: sessionID))
             } else if r["eventSource"] as? String == "USER_ACTIVITY" {
                 let m = r["message"] as! [String: Any]
                 guard seen.insert(m["eventId"] as! String).inserted else { continue }
@@ -83,7 +86,7 @@ struct OracleTests {
                 let kind = ["SignIn/Pass": "sign_in", "SignIn/Fail": "auth_failure", "SignUp/Pass": "sign_up"][pair] ?? "other"
                 let time = Int64(r["eventTimestamp"] as! String)!
                 out.append(Event(day: day(time), kind: kind, user: m["userSub"] as? String, source: "cognito-activity",
-                                 platform: "(unknown)", idpFederated: !(m["idpName"] as? String ?? "").isEmpty))
+                                 platform: "(unknown)", idpFederated: !(m["idpName"] as? String ?? "").isEmpty, time: time))
             } else if r["eventSource"] as? String == "cognito-idp.amazonaws.com" {
                 guard seen.insert(r["eventID"] as! String).inserted else { continue }
                 let name = r["eventName"] as! String
@@ -98,7 +101,7 @@ struct OracleTests {
                 let user = ((r["additionalEventData"] as? [String: Any])?["sub"] as? String)
                     ?? ((r["responseElements"] as? [String: Any])?["userSub"] as? String)
                 let time = Int64(iso.date(from: r["eventTime"] as! String)!.timeIntervalSince1970 * 1000)
-                out.append(Event(day: day(time), kind: kind, user: user, source: "cloudtrail", platform: "(unknown)"))
+                out.append(Event(day: day(time), kind: kind, user: user, source: "cloudtrail", platform: "(unknown)", time: time))
             }
         }
         return out
@@ -121,10 +124,34 @@ struct OracleTests {
 
     func isActive(_ e: Event) -> Bool { ["sign_up", "sign_in", "activity"].contains(e.kind) }
 
+    /// (user, start day) of every session, the naive way: per user, Pinpoint session ids
+    /// group their events; the rest split on gaps over 30 minutes.
+    func sessionStarts(_ events: [Event]) -> [(String, String)] {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd"
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        var out: [(String, String)] = []
+        let active = events.filter { isActive($0) && $0.user != nil }
+        for (user, mine) in Dictionary(grouping: active, by: { $0.user! }) {
+            var starts: [Int64] = []
+            for (_, group) in Dictionary(grouping: mine.filter { $0.session != nil }, by: { $0.session! }) {
+                starts.append(group.map(\.time).min()!)  // start_timestamp is the first event's time in this data
+            }
+            var last: Int64?
+            for e in mine.filter({ $0.session == nil }).sorted(by: { $0.time < $1.time }) {
+                if last == nil || e.time - last! > 30 * 60_000 { starts.append(e.time) }
+                last = e.time
+            }
+            out += starts.map { (user, formatter.string(from: Date(timeIntervalSince1970: Double($0) / 1000))) }
+        }
+        return out
+    }
+
     @Test("daily counts, and events and active users per source, platform and user type")
     func agree() throws {
         let events = try events()
         let directory = try directoryTypes()
+        let starts = sessionStarts(events)
         #expect(Set(events.map(\.source)) == ["pinpoint", "cognito-activity", "cloudtrail"])
         let out = CLI.temporaryFolder("oracle")
         #expect(try CLI.run(["report", "sample-logs", "--users", "sample-logs/users/list-users.json", "--out", out.path, "-q"]).status == 0)
@@ -138,6 +165,9 @@ struct OracleTests {
             #expect(Int(f[3]) == today.filter { $0.kind == "auth_failure" }.count, "\(f[0]) auth_failures")
             #expect(Int(f[4]) == Set(today.filter(isActive).compactMap(\.user)).count, "\(f[0]) active_users")
             #expect(Int(f[9]) == today.count, "\(f[0]) events")
+            let sessions = starts.filter { $0.1 == f[0] }
+            #expect(Int(f[10]) == sessions.count, "\(f[0]) sessions")
+            #expect(Int(f[11]) == Set(sessions.map(\.0)).count, "\(f[0]) session_users")
         }
         let breakdown = try String(contentsOf: out.appendingPathComponent("breakdown.csv"), encoding: .utf8).split(separator: "\n")
         var checked = 0

@@ -41,7 +41,7 @@ extension RecordDecoder {
         let fingerprint = f.value(.activityEventID).map { Fingerprint(fields: ["cognito-activity", $0]) }
             ?? Fingerprint(fields: ["cognito-activity", eventType, response ?? "", String(time), user ?? "", client ?? ""])
         let event = Event(
-            time: time, source: .cognitoActivity, kind: kind, user: user.map(UserID.init), fingerprint: fingerprint,
+            time: time, source: .cognitoActivity, kind: kind, user: user, fingerprint: fingerprint,
             dimensions: dimensions)
         return .event(event, .cognitoActivity)
     }

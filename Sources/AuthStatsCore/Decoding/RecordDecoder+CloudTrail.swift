@@ -45,7 +45,7 @@ extension RecordDecoder {
         let fingerprint = f.text(.eventID).map { Fingerprint(fields: ["cloudtrail", $0]) }
             ?? Fingerprint(fields: ["cloudtrail", name, timeText, user ?? "", f.text(.errorCode) ?? ""])
         let event = Event(
-            time: time, source: .cloudtrail, kind: kind, user: user.map(UserID.init), fingerprint: fingerprint,
+            time: time, source: .cloudtrail, kind: kind, user: user, fingerprint: fingerprint,
             dimensions: dimensions)
         return .event(event, .cloudTrail)
     }

@@ -27,8 +27,11 @@ extension RecordDecoder {
             "pinpoint", eventType, String(time), clientID ?? "", sessionID ?? "", userString ?? "",
         ])
         let event = Event(
-            time: time, source: .pinpoint, kind: .pinpoint(eventType: eventType), user: userString.map(UserID.init),
-            fingerprint: fingerprint, sessionID: sessionID, dimensions: dimensions)
+            time: time, source: .pinpoint, kind: .pinpoint(eventType: eventType), user: userString,
+            fingerprint: fingerprint, sessionID: sessionID,
+            sessionStart: sessionID == nil ? nil : f[.sessionStartTimestamp].integer(in: f.bytes),
+            sessionStop: sessionID == nil ? nil : f[.sessionStopTimestamp].integer(in: f.bytes),
+            dimensions: dimensions)
         return .event(event, .pinpoint)
     }
 

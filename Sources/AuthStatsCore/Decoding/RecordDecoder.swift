@@ -17,7 +17,7 @@ public struct RecordDecoder: Sendable {
 
     enum Slot: Int, CaseIterable {
         // Pinpoint event stream (formats.md §1)
-        case eventType, eventTimestamp, clientID, userID, sessionID
+        case eventType, eventTimestamp, clientID, userID, sessionID, sessionStartTimestamp, sessionStopTimestamp
         case platformName, demographicPlatform, localeCode, demographicLocale
         case versionName, demographicAppVersion, localeCountry, locationCountry
         // Cognito user activity log (§4)
@@ -36,6 +36,8 @@ public struct RecordDecoder: Sendable {
             case .clientID: return "client.client_id"
             case .userID: return "endpoint.User.UserId"
             case .sessionID: return "session.session_id"
+            case .sessionStartTimestamp: return "session.start_timestamp"
+            case .sessionStopTimestamp: return "session.stop_timestamp"
             case .platformName: return "device.platform.name"
             case .demographicPlatform: return "endpoint.Demographic.Platform"
             case .localeCode: return "device.locale.code"

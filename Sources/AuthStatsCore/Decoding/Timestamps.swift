@@ -38,6 +38,19 @@ public enum Timestamps {
         return Int64(day.index) * 86_400_000 + ((h * 60 + m) * 60 + s) * 1000 + millis - offset
     }
 
+    /// `2024-05-02T07:57:09.123Z`.
+    public static func isoString(millis: Int64) -> String {
+        let dayMillis: Int64 = 86_400_000
+        let dayIndex = millis >= 0 ? millis / dayMillis : (millis - dayMillis + 1) / dayMillis
+        let rest = millis - dayIndex * dayMillis
+        func pad(_ v: Int64, _ w: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, w - s.count)) + s
+        }
+        return "\(Day(index: Int32(dayIndex)))T\(pad(rest / 3_600_000, 2)):\(pad(rest / 60_000 % 60, 2)):"
+            + "\(pad(rest / 1000 % 60, 2)).\(pad(rest % 1000, 3))Z"
+    }
+
     static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// Java's `Date.toString()`: `Wed Jul 17 17:25:55 UTC 2024` (zone `UTC` or `GMT`).

@@ -52,6 +52,8 @@ public struct MetricsAccumulator: Sendable {
     var users: Set<UInt64> = []
     /// Fingerprints of the events counted, in bounded memory (spilled to `store`).
     var dedup: DuplicateFilter
+    /// The events that make sessions, sorted at the end in bounded memory.
+    public internal(set) var sessionLog: SessionLog
 
     public private(set) var events = 0
     public private(set) var duplicates = 0
@@ -59,8 +61,12 @@ public struct MetricsAccumulator: Sendable {
     /// - Parameters:
     ///   - dedupCapacity: fingerprints held in memory before spilling to `store`.
     ///   - store: where to spill; nil keeps every fingerprint in memory.
-    public init(dedupCapacity: Int = DuplicateFilter.defaultCapacity, store: (any SpillStore)? = nil) {
+    public init(
+        dedupCapacity: Int = DuplicateFilter.defaultCapacity, store: (any SpillStore)? = nil,
+        sessionMemory: Int = SessionLog.defaultBudget
+    ) {
         dedup = DuplicateFilter(capacity: dedupCapacity, store: store)
+        sessionLog = SessionLog(memoryBudget: sessionMemory, store: store)
     }
 
     /// Counts `event` on `day` for input stream `input`; returns false (and counts a
@@ -76,6 +82,7 @@ public struct MetricsAccumulator: Sendable {
         }
         events += 1
         counters[DayProfile(day: day.index, profile: profile), default: Counters()].add(event.kind)
+        if let record = SessionRecord(event) { sessionLog.append(record) }
         if let user = event.user {
             users.insert(user.hash)
             if event.kind.isActivity {
@@ -100,6 +107,7 @@ public struct MetricsAccumulator: Sendable {
         users.formUnion(other.users)
         events += other.events
         duplicates += other.duplicates
+        sessionLog.absorb(other.sessionLog)
         let found = dedup.absorb(other.dedup, profileMap: remap)
         takeBack(found)
         return found

@@ -17,8 +17,9 @@ public enum ReportBuilder {
     }
 
     /// - Complexity: O(a log a + d·v) for a activity triples, d days and v dimension values.
-    public static func build(_ acc: MetricsAccumulator, range: DayRange?) -> Reports {
+    public static func build(_ acc: MetricsAccumulator, range: DayRange?, sessions: SessionStats = SessionStats()) -> Reports {
         guard let range else { return Reports(range: nil) }
+        let lastDataDay = acc.dayBounds?.last
         let first = range.first.index
         let count = range.count
         var daily = (0..<count).map { DailyRow(date: range.first.advanced(by: $0)) }
@@ -27,6 +28,7 @@ public enum ReportBuilder {
             months[day.month, default: MonthlyRow(month: day.month)].days += 1
         }
         var breakdown: [BreakdownKey: BreakdownRow] = [:]
+        var cohorts: [Int32: RetentionRow] = [:]
 
         // Event counters.
         for (key, counters) in acc.counters where range.contains(Day(index: key.day)) {
@@ -82,6 +84,7 @@ public enum ReportBuilder {
                 end = dayEnd
             }
             addUser(days: userDays, range: range, daily: &daily, months: &months, wau: &wauDiff, mau: &mauDiff)
+            addRetention(days: userDays, range: range, lastDataDay: lastDataDay, cohorts: &cohorts)
             start = end
         }
         var wau = 0
@@ -91,6 +94,12 @@ public enum ReportBuilder {
             mau += mauDiff[i]
             daily[i].wau7d = wau
             daily[i].mau30d = mau
+        }
+        for i in daily.indices {
+            guard let day = sessions.days[daily[i].date.index] else { continue }
+            daily[i].sessions = day.sessions
+            daily[i].sessionUsers = day.users
+            daily[i].medianSessionSeconds = day.medianSeconds
         }
         for row in daily {
             months[row.date.month]?.signUps += row.signUps
@@ -107,7 +116,26 @@ public enum ReportBuilder {
             return a.value.utf8.lexicographicallyPrecedes(b.value.utf8)
         }
         return Reports(
-            range: range, daily: daily, monthly: months.values.sorted { $0.month < $1.month }, breakdown: rows)
+            range: range, daily: daily, monthly: months.values.sorted { $0.month < $1.month }, breakdown: rows,
+            retention: cohorts.values.sorted { $0.cohort < $1.cohort })
+    }
+
+    /// Adds one user to the retention row of its cohort (its first active day), if that day
+    /// is in the range (`metrics.md` §10). Targets after the last day with an event stay nil.
+    static func addRetention(days: [Int32], range: DayRange, lastDataDay: Day?, cohorts: inout [Int32: RetentionRow]) {
+        guard let first = days.first, range.contains(Day(index: first)), let last = lastDataDay?.index else { return }
+        var row = cohorts[first] ?? RetentionRow(cohort: Day(index: first))
+        row.size += 1
+        func activeOn(_ day: Int32) -> Bool { days.contains(day) }
+        func count(_ value: inout Int?, _ target: Int32, _ hit: Bool) {
+            guard target <= last else { return }
+            value = (value ?? 0) + (hit ? 1 : 0)
+        }
+        count(&row.retainedD1, first + 1, activeOn(first + 1))
+        count(&row.retainedD7, first + 7, activeOn(first + 7))
+        count(&row.retainedD30, first + 30, activeOn(first + 30))
+        count(&row.returned7d, first + 7, days.contains { $0 >= first + 1 && $0 <= first + 7 })
+        cohorts[first] = row
     }
 
     /// Adds one user's contribution, given the sorted days on which the user was active.

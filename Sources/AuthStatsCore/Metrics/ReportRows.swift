@@ -29,9 +29,25 @@ public struct DailyRow: Sendable, Equatable {
     public var wau7d = 0
     public var mau30d = 0
     public var events = 0
+    public var sessions = 0
+    public var sessionUsers = 0
+    public var medianSessionSeconds: Int64 = 0
     public var stickiness: Ratio { Ratio(activeUsers, mau30d) }
 
     public init(date: Day) { self.date = date }
+}
+
+/// One row of `retention.csv` (`metrics.md` §10): nil where the target day lies beyond the
+/// last day with an event.
+public struct RetentionRow: Sendable, Equatable {
+    public var cohort: Day
+    public var size = 0
+    public var retainedD1: Int?
+    public var retainedD7: Int?
+    public var retainedD30: Int?
+    public var returned7d: Int?
+
+    public init(cohort: Day) { self.cohort = cohort }
 }
 
 /// One row of `monthly.csv` (`metrics.md` §7).
@@ -72,4 +88,5 @@ public struct Reports: Sendable, Equatable {
     public var daily: [DailyRow] = []
     public var monthly: [MonthlyRow] = []
     public var breakdown: [BreakdownRow] = []
+    public var retention: [RetentionRow] = []
 }

@@ -4,6 +4,8 @@
 public protocol SpillStore: AnyObject, Sendable {
     /// Stores one run; returns its id.
     func write(_ bytes: [UInt8]) throws -> Int
+    /// Adds bytes to the end of run `run` (one made by `write`, possibly empty).
+    func append(run: Int, _ bytes: [UInt8]) throws
     /// Up to `count` bytes of run `run` from `offset`; fewer at its end.
     func read(run: Int, offset: Int, count: Int) throws -> [UInt8]
     /// Forgets a run that is no longer needed.
@@ -25,6 +27,8 @@ public final class MemorySpillStore: SpillStore, @unchecked Sendable {
         written += 1
         return next
     }
+
+    public func append(run: Int, _ bytes: [UInt8]) throws { runs[run, default: []] += bytes }
 
     public func read(run: Int, offset: Int, count: Int) throws -> [UInt8] {
         let bytes = runs[run] ?? []

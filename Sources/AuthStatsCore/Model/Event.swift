@@ -50,21 +50,31 @@ public struct Event: Sendable {
     public var source: EventSource
     public var kind: EventKind
     public var user: UserID?
+    /// The user id as written (for session detail); nil when there is no user.
+    public var userName: String?
     /// Identity for dedup: equal fingerprints are the same delivery.
     public var fingerprint: Fingerprint
+    /// Pinpoint `session.session_id`, when non-empty.
     public var sessionID: String?
+    /// Pinpoint `session.start_timestamp` / `stop_timestamp`: they widen the session.
+    public var sessionStart: Int64?
+    public var sessionStop: Int64?
     public var dimensions: DimensionValues
 
     public init(
-        time: Int64, source: EventSource, kind: EventKind, user: UserID?,
-        fingerprint: Fingerprint, sessionID: String? = nil, dimensions: DimensionValues
+        time: Int64, source: EventSource, kind: EventKind, user userName: String?,
+        fingerprint: Fingerprint, sessionID: String? = nil, sessionStart: Int64? = nil, sessionStop: Int64? = nil,
+        dimensions: DimensionValues
     ) {
         self.time = time
         self.source = source
         self.kind = kind
-        self.user = user
+        self.user = userName.map(UserID.init)
+        self.userName = userName
         self.fingerprint = fingerprint
         self.sessionID = sessionID
+        self.sessionStart = sessionStart
+        self.sessionStop = sessionStop
         self.dimensions = dimensions
     }
 }

@@ -22,6 +22,10 @@ public final class Analysis {
         public var maxRecordBytes: Int
         /// Event fingerprints kept in memory for dedup before spilling (about 40 bytes each).
         public var dedupCapacity = DuplicateFilter.defaultCapacity
+        /// The inactivity gap that splits sessions without a Pinpoint session id.
+        public var sessionTimeoutMillis: Int64 = 30 * 60_000
+        /// Bytes of session events kept in memory before spilling a sorted run.
+        public var sessionMemory = SessionLog.defaultBudget
 
         public static let defaultMaxRecordBytes = 64 << 20
 
@@ -60,7 +64,8 @@ public final class Analysis {
         self.configuration = configuration
         self.rejects = rejects
         self.directory = directory
-        accumulator = MetricsAccumulator(dedupCapacity: configuration.dedupCapacity, store: spill)
+        accumulator = MetricsAccumulator(
+            dedupCapacity: configuration.dedupCapacity, store: spill, sessionMemory: configuration.sessionMemory)
         clock = DayClock(timeZone: configuration.timeZone)
     }
 
@@ -101,23 +106,30 @@ public final class Analysis {
         inputs[stream.index] = stream.report
     }
 
+    /// Sessions per day, once `finishReading` has run.
+    public private(set) var sessionStats = SessionStats()
+
     /// Ends the reading: finds the duplicates that lie far apart (`DuplicateFilter`) and
-    /// corrects the counts. `reports()` calls it; it runs once.
-    public func finishReading() {
+    /// corrects the counts, then rebuilds the sessions (`Sessionizer`), handing each to
+    /// `sessions` when given. `reports()` calls it; it runs once.
+    public func finishReading(sessions: ((Session) -> Void)? = nil) {
         guard !resolved else { return }
         resolved = true
         for counted in accumulator.resolveDuplicates() {
             inputs[Int(counted.input)].events -= 1
             inputs[Int(counted.input)].duplicates += 1
         }
+        var records = accumulator.sessionLog.sorted()
+        var sessionizer = Sessionizer(timeoutMillis: configuration.sessionTimeoutMillis, clock: clock)
+        sessionStats = sessionizer.run(&records, each: sessions)
     }
 
     /// The report range and tables (stage 5).
-    public func reports() -> Reports {
-        finishReading()
+    public func reports(sessions: ((Session) -> Void)? = nil) -> Reports {
+        finishReading(sessions: sessions)
         let range = ReportBuilder.resolveRange(
             from: configuration.from, to: configuration.to, data: accumulator.dayBounds)
-        return ReportBuilder.build(accumulator, range: range)
+        return ReportBuilder.build(accumulator, range: range, sessions: sessionStats)
     }
 
     /// True when some input was read to the end or in part: otherwise nothing is written.

@@ -2,22 +2,28 @@
 /// only where needed, and a `'` before text that a spreadsheet would run as a formula.
 public enum CSVTableWriter {
     public static func write(_ table: ReportTable, to out: inout some TextOutputStream) {
-        out.write(table.columns.map(field).joined(separator: ","))
-        out.write("\n")
-        for row in table.rows {
-            var first = true
-            for cell in row {
-                if !first { out.write(",") }
-                first = false
-                switch cell {
-                case .text(let s): out.write(field(s))
-                case .integer(let n): out.write(String(n))
-                case .ratio(let r): out.write(r.description)
-                case .empty: break
-                }
+        out.write(header(table.columns))
+        for row in table.rows { out.write(line(row)) }
+    }
+
+    /// The header line, `\n` included.
+    public static func header(_ columns: [String]) -> String {
+        columns.map(field).joined(separator: ",") + "\n"
+    }
+
+    /// One row's line, `\n` included.
+    public static func line(_ row: [ReportTable.Cell]) -> String {
+        var out = ""
+        for (index, cell) in row.enumerated() {
+            if index > 0 { out += "," }
+            switch cell {
+            case .text(let s): out += field(s)
+            case .integer(let n): out += String(n)
+            case .ratio(let r): out += r.description
+            case .empty: break
             }
-            out.write("\n")
         }
+        return out + "\n"
     }
 
     /// One text field: guarded against formula injection, then quoted if it must be.

@@ -2,25 +2,35 @@
 /// object per line, keys in column order, numbers as JSON numbers.
 public enum JSONTableWriter {
     public static func write(_ table: ReportTable, timezone: String, to out: inout some TextOutputStream) {
-        out.write("{\n  \"schema\": \(JSONText.quote("authstats.\(table.name)/\(table.schemaVersion)")),\n")
-        out.write("  \"timezone\": \(JSONText.quote(timezone)),\n  \"rows\": [")
-        for (index, row) in table.rows.enumerated() {
-            out.write(index == 0 ? "\n    {" : ",\n    {")
-            for (position, (column, cell)) in zip(table.columns, row).enumerated() {
-                if position > 0 { out.write(", ") }
-                out.write(JSONText.quote(column))
-                out.write(": ")
-                switch cell {
-                case .text(let s): out.write(JSONText.quote(s))
-                case .integer(let n): out.write(String(n))
-                case .ratio(let r): out.write(r.description)
-                case .empty: out.write("null")
-                }
-            }
-            out.write("}")
-        }
-        out.write(table.rows.isEmpty ? "]\n}\n" : "\n  ]\n}\n")
+        out.write(opening(table.name, schemaVersion: table.schemaVersion, timezone: timezone))
+        for (index, cells) in table.rows.enumerated() { out.write(row(table.columns, cells, first: index == 0)) }
+        out.write(closing(empty: table.rows.isEmpty))
     }
+
+    /// Everything before the first row.
+    public static func opening(_ name: String, schemaVersion: Int = 1, timezone: String) -> String {
+        "{\n  \"schema\": \(JSONText.quote("authstats.\(name)/\(schemaVersion)")),\n"
+            + "  \"timezone\": \(JSONText.quote(timezone)),\n  \"rows\": ["
+    }
+
+    /// One row object, with the separator before it.
+    public static func row(_ columns: [String], _ cells: [ReportTable.Cell], first: Bool) -> String {
+        var out = first ? "\n    {" : ",\n    {"
+        for (position, (column, cell)) in zip(columns, cells).enumerated() {
+            if position > 0 { out += ", " }
+            out += JSONText.quote(column) + ": "
+            switch cell {
+            case .text(let s): out += JSONText.quote(s)
+            case .integer(let n): out += String(n)
+            case .ratio(let r): out += r.description
+            case .empty: out += "null"
+            }
+        }
+        return out + "}"
+    }
+
+    /// Everything after the last row.
+    public static func closing(empty: Bool) -> String { empty ? "]\n}\n" : "\n  ]\n}\n" }
 }
 
 /// JSON string literals, written by hand so output is byte-for-byte stable.

@@ -29,7 +29,7 @@ public struct ReportTable: Sendable, Equatable {
 extension Reports {
     /// The tables of `reports.md`, in the order they are written.
     public var tables: [ReportTable] {
-        [dailyTable, monthlyTable, breakdownTable]
+        [dailyTable, monthlyTable, breakdownTable, retentionTable]
     }
 
     public var dailyTable: ReportTable {
@@ -37,13 +37,31 @@ extension Reports {
             name: "daily",
             columns: [
                 "date", "sign_ups", "sign_ins", "auth_failures", "active_users", "new_users", "wau_7d", "mau_30d",
-                "stickiness", "events",
+                "stickiness", "events", "sessions", "session_users", "median_session_seconds",
             ],
             rows: daily.map { r in
                 [
                     .text(r.date.description), .integer(r.signUps), .integer(r.signIns), .integer(r.authFailures),
                     .integer(r.activeUsers), .integer(r.newUsers), .integer(r.wau7d), .integer(r.mau30d),
-                    .ratio(r.stickiness), .integer(r.events),
+                    .ratio(r.stickiness), .integer(r.events), .integer(r.sessions), .integer(r.sessionUsers),
+                    .integer(Int(r.medianSessionSeconds)),
+                ]
+            })
+    }
+
+    public var retentionTable: ReportTable {
+        ReportTable(
+            name: "retention",
+            columns: [
+                "cohort_date", "cohort_size", "retained_d1", "retained_d7", "retained_d30", "rate_d1", "rate_d7",
+                "rate_d30", "returned_7d",
+            ],
+            rows: retention.map { r in
+                func count(_ v: Int?) -> ReportTable.Cell { v.map { .integer($0) } ?? .empty }
+                func rate(_ v: Int?) -> ReportTable.Cell { v.map { .ratio(Ratio($0, r.size)) } ?? .empty }
+                return [
+                    .text(r.cohort.description), .integer(r.size), count(r.retainedD1), count(r.retainedD7),
+                    count(r.retainedD30), rate(r.retainedD1), rate(r.retainedD7), rate(r.retainedD30), count(r.returned7d),
                 ]
             })
     }

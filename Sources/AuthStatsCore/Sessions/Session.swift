@@ -1,0 +1,71 @@
+/// One visit of one user (`metrics.md` §9), as `sessions.csv` writes it.
+public struct Session: Sendable, Equatable {
+    public var user: String
+    /// The Pinpoint session id, or `<user>-<start ms>` for a session found by the gap rule.
+    public var id: String
+    /// Epoch milliseconds.
+    public var start: Int64
+    public var end: Int64
+    public var events = 0
+    public var signIns = 0
+    public var authFailures = 0
+    /// Of the session's first event.
+    public var platform: String
+    public var appVersion: String
+
+    /// Whole seconds, rounded down.
+    public var durationSeconds: Int64 { (end - start) / 1000 }
+
+    /// The columns of `sessions.csv`.
+    public static let columns = [
+        "user_id", "session_id", "start", "end", "duration_seconds", "events", "sign_ins", "auth_failures", "platform",
+        "app_version",
+    ]
+
+    /// This session as a row of `sessions.csv` (times ISO 8601 in UTC, to the millisecond).
+    public var cells: [ReportTable.Cell] {
+        [
+            .text(user), .text(id), .text(Timestamps.isoString(millis: start)), .text(Timestamps.isoString(millis: end)),
+            .integer(Int(durationSeconds)), .integer(events), .integer(signIns), .integer(authFailures), .text(platform),
+            .text(appVersion),
+        ]
+    }
+}
+
+/// Session counts per day of the session's start.
+public struct SessionStats: Sendable, Equatable {
+    public struct Day: Sendable, Equatable {
+        public var sessions = 0
+        public var users = 0
+        /// How many sessions lasted each number of seconds (for an exact median).
+        var durations: [Int64: Int] = [:]
+
+        /// The nearest-rank median: the ⌈n/2⌉-th smallest duration; 0 when there is none.
+        public var medianSeconds: Int64 {
+            guard sessions > 0 else { return 0 }
+            let rank = (sessions + 1) / 2
+            var seen = 0
+            for (seconds, count) in durations.sorted(by: { $0.key < $1.key }) {
+                seen += count
+                if seen >= rank { return seconds }
+            }
+            return 0
+        }
+    }
+
+    public var days: [Int32: Day] = [:]
+    public var totalSessions = 0
+
+    public init() {}
+
+    /// Adds one user's sessions, with the day each started on.
+    mutating func add(userSessions: [(Session, AuthStatsCore.Day)]) {
+        var userDays = Set<Int32>()
+        for (session, day) in userSessions {
+            days[day.index, default: Day()].sessions += 1
+            days[day.index, default: Day()].durations[session.durationSeconds, default: 0] += 1
+            if userDays.insert(day.index).inserted { days[day.index, default: Day()].users += 1 }
+            totalSessions += 1
+        }
+    }
+}

@@ -1,0 +1,136 @@
+/// One event as the session stage needs it, encoded so that plain byte order is the order
+/// sessions are built in: by user id, then session key, then time, then fingerprint.
+///
+/// Layout: user id bytes (`0x00` escaped as `01 01`, `0x01` as `01 02`) and a `0x00`
+/// terminator; session key, time (sign bit flipped) and fingerprint, 8 bytes big-endian each;
+/// then the payload: kind, session start and stop (8 bytes each), and the platform,
+/// app version and session id, each with a 2-byte length. Identical deliveries encode to
+/// identical bytes and so sort next to each other.
+public struct SessionRecord: Sendable, Equatable {
+    /// Session key of events without a Pinpoint session id.
+    public static let noSession: UInt64 = 0
+    /// Session key of auth failures: after every session of the user, so that each can be
+    /// counted on the sessions whose span holds it.
+    public static let failureKey: UInt64 = .max
+
+    public var user: String
+    public var sessionKey: UInt64
+    public var time: Int64
+    public var fingerprint: UInt64
+    public var kind: EventKind
+    public var sessionStart: Int64?
+    public var sessionStop: Int64?
+    public var platform: String
+    public var appVersion: String
+    public var sessionID: String?
+
+    public init(
+        user: String, sessionKey: UInt64, time: Int64, fingerprint: UInt64, kind: EventKind, sessionStart: Int64? = nil,
+        sessionStop: Int64? = nil, platform: String = Dimension.unknown, appVersion: String = Dimension.unknown,
+        sessionID: String? = nil
+    ) {
+        self.user = user
+        self.sessionKey = sessionKey
+        self.time = time
+        self.fingerprint = fingerprint
+        self.kind = kind
+        self.sessionStart = sessionStart
+        self.sessionStop = sessionStop
+        self.platform = platform
+        self.appVersion = appVersion
+        self.sessionID = sessionID
+    }
+
+    /// The record of `event`, or nil when the event plays no part in sessions (no user, or
+    /// neither an activity event nor an auth failure).
+    public init?(_ event: Event) {
+        guard let user = event.userName, event.kind.isActivity || event.kind == .authFailure else { return nil }
+        let key: UInt64
+        if event.kind == .authFailure {
+            key = Self.failureKey
+        } else if let id = event.sessionID {
+            var copy = id
+            key = max(1, min(Self.failureKey - 1, copy.withUTF8 { Hash64.hash(UnsafeRawBufferPointer($0), seed: 0x5E55) }))
+        } else {
+            key = Self.noSession
+        }
+        self.init(
+            user: user, sessionKey: key, time: event.time, fingerprint: event.fingerprint.low, kind: event.kind,
+            sessionStart: event.sessionStart, sessionStop: event.sessionStop, platform: event.dimensions[.platform],
+            appVersion: event.dimensions[.appVersion], sessionID: event.kind == .authFailure ? nil : event.sessionID)
+    }
+
+    /// The encoded bytes (see the type's discussion).
+    public func encoded() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(user.utf8.count + 64 + platform.utf8.count + appVersion.utf8.count + (sessionID?.utf8.count ?? 0))
+        for b in user.utf8 {
+            switch b {
+            case 0x00: out += [0x01, 0x01]
+            case 0x01: out += [0x01, 0x02]
+            default: out.append(b)
+            }
+        }
+        out.append(0x00)
+        Self.put(sessionKey, &out)
+        Self.put(UInt64(bitPattern: time) ^ (1 << 63), &out)
+        Self.put(fingerprint, &out)
+        out.append(kind.rawValue)
+        Self.put(UInt64(bitPattern: sessionStart ?? .min), &out)
+        Self.put(UInt64(bitPattern: sessionStop ?? .min), &out)
+        for text in [platform, appVersion, sessionID ?? ""] {
+            let bytes = Array(text.utf8.prefix(65_535))
+            out += [UInt8(bytes.count >> 8), UInt8(bytes.count & 0xFF)]
+            out += bytes
+        }
+        return out
+    }
+
+    /// Decodes what `encoded()` wrote; nil if the bytes are not such a record.
+    public init?(decoding bytes: UnsafeRawBufferPointer) {
+        var i = 0
+        var user: [UInt8] = []
+        while i < bytes.count && bytes[i] != 0x00 {
+            if bytes[i] == 0x01 {
+                guard i + 1 < bytes.count else { return nil }
+                user.append(bytes[i + 1] - 1)
+                i += 2
+            } else {
+                user.append(bytes[i])
+                i += 1
+            }
+        }
+        i += 1
+        guard i + 41 <= bytes.count else { return nil }
+        func get() -> UInt64 {
+            var v: UInt64 = 0
+            for k in 0..<8 { v = v << 8 | UInt64(bytes[i + k]) }
+            i += 8
+            return v
+        }
+        let key = get()
+        let time = Int64(bitPattern: get() ^ (1 << 63))
+        let fingerprint = get()
+        guard let kind = EventKind(rawValue: bytes[i]) else { return nil }
+        i += 1
+        let start = Int64(bitPattern: get())
+        let stop = Int64(bitPattern: get())
+        var texts: [String] = []
+        for _ in 0..<3 {
+            guard i + 2 <= bytes.count else { return nil }
+            let count = Int(bytes[i]) << 8 | Int(bytes[i + 1])
+            i += 2
+            guard i + count <= bytes.count else { return nil }
+            texts.append(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[i..<i + count]), as: UTF8.self))
+            i += count
+        }
+        self.init(
+            user: String(decoding: user, as: UTF8.self), sessionKey: key, time: time, fingerprint: fingerprint, kind: kind,
+            sessionStart: start == .min ? nil : start, sessionStop: stop == .min ? nil : stop, platform: texts[0],
+            appVersion: texts[1], sessionID: texts[2].isEmpty ? nil : texts[2])
+    }
+
+    static func put(_ value: UInt64, _ out: inout [UInt8]) {
+        for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+    }
+}

@@ -1,0 +1,170 @@
+import AuthStatsTestSupport
+import Testing
+
+@testable import AuthStatsCore
+
+@Suite("Sessions (metrics.md §9), hand-built users")
+struct SessionizerTests {
+    func at(_ iso: String) -> Int64 { PinpointLine.millis(iso) }
+
+    func line(_ type: String, _ iso: String, user: String = "u1", session: String? = nil, start: String? = nil, stop: String? = nil) -> PinpointLine {
+        var l = PinpointLine(type, iso: iso, user: user, session: session)
+        l.sessionStart = start.map(at)
+        l.sessionStop = stop.map(at)
+        return l
+    }
+
+    func summary(_ sessions: [Session]) -> [String] {
+        sessions.map { "\($0.user) \($0.id) \(Timestamps.isoString(millis: $0.start)) \($0.durationSeconds)s \($0.events)e \($0.signIns)si \($0.authFailures)af" }
+    }
+
+    @Test("a Pinpoint session runs from the earliest of its times and start_timestamp to the latest of its times and stop_timestamp")
+    func explicit() {
+        let run = InMemoryRun([
+            line("_session.start", "2026-03-01T10:00:00Z", session: "s1", start: "2026-03-01T09:59:50Z"),
+            line("pageView", "2026-03-01T10:05:00Z", session: "s1", start: "2026-03-01T09:59:50Z"),
+            line("_session.stop", "2026-03-01T10:20:00Z", session: "s1", start: "2026-03-01T09:59:50Z", stop: "2026-03-01T10:20:30Z"),
+        ])
+        #expect(summary(run.sessions) == ["u1 s1 2026-03-01T09:59:50.000Z 1240s 3e 0si 0af"])
+        #expect(run.day("2026-03-01").map { [$0.sessions, $0.sessionUsers, Int($0.medianSessionSeconds)] } == [1, 1, 1240])
+    }
+
+    @Test("a session known only from its _session.stop")
+    func stopOnly() {
+        let run = InMemoryRun([line("_session.stop", "2026-03-01T10:20:00Z", session: "s9", start: "2026-03-01T10:00:00Z", stop: "2026-03-01T10:20:00Z")])
+        #expect(summary(run.sessions) == ["u1 s9 2026-03-01T10:00:00.000Z 1200s 1e 0si 0af"])
+    }
+
+    @Test("a session whose events arrive in two files is one session")
+    func twoFiles() {
+        let a = [line("_session.start", "2026-03-01T10:00:00Z", session: "s1"), line("pageView", "2026-03-01T11:30:00Z", session: "s1")]
+        let b = [line("_session.stop", "2026-03-01T12:00:00Z", session: "s1", start: "2026-03-01T10:00:00Z", stop: "2026-03-01T12:00:00Z")]
+        let run = InMemoryRun([("late.ndjson", Array(b.ndjson.utf8)), ("early.ndjson", Array(a.ndjson.utf8))])
+        // An hour and a half between events does not split a Pinpoint session: its id holds it together.
+        #expect(summary(run.sessions) == ["u1 s1 2026-03-01T10:00:00.000Z 7200s 3e 0si 0af"])
+    }
+
+    @Test("without session ids: a gap equal to the timeout stays one session; a millisecond more splits")
+    func gap() {
+        let events = [
+            line("_userauth.sign_in", "2026-03-01T10:00:00Z"), line("pageView", "2026-03-01T10:30:00Z"),  // gap = 30 min
+            PinpointLine("pageView", at: at("2026-03-01T11:00:00Z") + 1, user: "u1"),  // gap = 30 min + 1 ms
+        ]
+        let run = InMemoryRun(events)
+        #expect(summary(run.sessions) == [
+            "u1 u1-\(at("2026-03-01T10:00:00Z")) 2026-03-01T10:00:00.000Z 1800s 2e 1si 0af",
+            "u1 u1-\(at("2026-03-01T11:00:00Z") + 1) 2026-03-01T11:00:00.001Z 0s 1e 0si 0af",
+        ])
+        // A longer timeout joins them.
+        #expect(InMemoryRun(events, sessionTimeout: "45m").sessions.count == 1)
+        #expect(InMemoryRun(events, sessionTimeout: "90s").sessions.count == 3)
+    }
+
+    @Test("events with and without a session id make separate sessions (metrics.md §9)")
+    func mixedIDs() {
+        let run = InMemoryRun([
+            line("_session.start", "2026-03-01T10:00:00Z", session: "s1"),
+            line("_userauth.sign_in", "2026-03-01T10:00:05Z"),
+            line("_session.stop", "2026-03-01T10:10:00Z", session: "s1"),
+        ])
+        #expect(run.sessions.map(\.id) == ["s1", "u1-\(at("2026-03-01T10:00:05Z"))"])
+    }
+
+    @Test("auth failures inside a session's span count on it; failures alone make no session")
+    func failures() {
+        let run = InMemoryRun([
+            line("_session.start", "2026-03-01T10:00:00Z", session: "s1"),
+            line("_userauth.auth_fail", "2026-03-01T10:01:00Z"),
+            line("_userauth.auth_fail", "2026-03-01T10:02:00Z", session: "s1"),
+            line("_userauth.sign_in", "2026-03-01T10:03:00Z", session: "s1"),
+            line("_session.stop", "2026-03-01T10:10:00Z", session: "s1"),
+            line("_userauth.auth_fail", "2026-03-01T15:00:00Z"),
+            line("_userauth.auth_fail", "2026-03-02T15:00:00Z", user: "u2"),
+        ])
+        #expect(summary(run.sessions) == ["u1 s1 2026-03-01T10:00:00.000Z 600s 3e 1si 2af"])
+    }
+
+    @Test("a session across midnight belongs to the day it started, in the report time zone")
+    func midnight() {
+        let events = [
+            line("_session.start", "2026-03-01T18:20:00Z", session: "s1"),  // Kolkata 23:50
+            line("_session.stop", "2026-03-01T18:40:00Z", session: "s1"),  // Kolkata 00:10 next day
+            line("_session.start", "2026-03-01T23:50:00Z", user: "u2", session: "s2"),
+            line("_session.stop", "2026-03-02T00:10:00Z", user: "u2", session: "s2"),
+        ]
+        let utc = InMemoryRun(events)
+        #expect(utc.reports.daily.map { "\($0.date) \($0.sessions) \($0.medianSessionSeconds)" } == ["2026-03-01 2 1200", "2026-03-02 0 0"])
+        let kolkata = InMemoryRun(events, timeZone: "Asia/Kolkata")
+        #expect(kolkata.reports.daily.map { "\($0.date) \($0.sessions)" } == ["2026-03-01 1", "2026-03-02 1"])
+    }
+
+    @Test("reversed (or shuffled) input gives identical sessions and reports")
+    func orderIndependent() {
+        var events: [PinpointLine] = []
+        for u in 0..<20 {
+            for k in 0..<12 {
+                let t = at("2026-03-01T08:00:00Z") + Int64((u * 7919 + k * 611) % 50) * 600_000 + Int64(k) * 1000
+                events.append(PinpointLine(k % 4 == 0 ? "_userauth.sign_in" : k % 5 == 0 ? "_userauth.auth_fail" : "pageView", at: t,
+                                           user: "user\(u)", session: k % 3 == 0 ? "s\(u)-\(k % 2)" : nil, platform: ["ios", "android"][k % 2]))
+            }
+        }
+        let sorted = InMemoryRun(events.sorted { $0.time < $1.time })
+        let reversed = InMemoryRun(Array(events.sorted { $0.time < $1.time }.reversed()))
+        var shuffler = Shuffler(seed: 7)
+        let shuffled = InMemoryRun(events.shuffled(using: &shuffler))
+        #expect(reversed.sessions == sorted.sessions)
+        #expect(shuffled.sessions == sorted.sessions)
+        #expect(reversed.reports == sorted.reports)
+        #expect(shuffled.reports == sorted.reports)
+        #expect(sorted.sessions.count > 40)
+    }
+
+    @Test("spilled, with duplicates found only at the end: the same sessions as in memory")
+    func spilled() {
+        var events: [PinpointLine] = []
+        for u in 0..<30 {
+            for k in 0..<8 { events.append(PinpointLine("pageView", at: at("2026-03-01T08:00:00Z") + Int64(u * 100_000 + k * 700_000), user: "u\(u)")) }
+        }
+        let text = Array((events + events.prefix(50)).ndjson.utf8)  // 50 deliveries twice, far apart
+        let plain = InMemoryRun([("a", text)])
+        let spilled = InMemoryRun([("a", text)], dedupCapacity: 16, spill: MemorySpillStore(), sessionMemory: 2048)
+        #expect(spilled.sessions == plain.sessions)
+        #expect(spilled.reports == plain.reports)
+        #expect(spilled.accumulator.sessionLog.spilledRuns == 0)  // consumed by the session pass
+        #expect(plain.sessions.reduce(0) { $0 + $1.events } == 240)
+    }
+
+    @Test("median: nearest rank, the ⌈n/2⌉-th smallest")
+    func median() {
+        var day = SessionStats.Day()
+        #expect(day.medianSeconds == 0)
+        for (seconds, expected) in [(10, 10), (30, 10), (20, 20), (40, 20), (50, 30)] as [(Int64, Int64)] {
+            day.sessions += 1
+            day.durations[seconds, default: 0] += 1
+            #expect(day.medianSeconds == expected)
+        }
+    }
+
+    @Test("durations on the command line", arguments: [("90s", 90_000), ("45m", 2_700_000), ("2h", 7_200_000), ("1h30m", 5_400_000), ("500ms", 500)] as [(String, Int64)])
+    func durations(text: String, millis: Int64) {
+        #expect(Duration.parseMillis(text) == millis)
+    }
+
+    @Test("not durations", arguments: ["", "30", "m", "1x", "-5m", "1.5h"])
+    func notDurations(text: String) {
+        #expect(Duration.parseMillis(text) == nil)
+    }
+}
+
+/// A seeded generator for shuffling test input.
+struct Shuffler: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
