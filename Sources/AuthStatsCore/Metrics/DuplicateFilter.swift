@@ -28,7 +28,7 @@ public struct DuplicateFilter: Sendable {
         var profileMap: [UInt32]?
     }
 
-    public static let defaultCapacity = 1 << 20
+    public static let defaultCapacity = 1 << 18
     static let entryBytes = 32
 
     let capacity: Int
@@ -60,10 +60,10 @@ public struct DuplicateFilter: Sendable {
 
     private mutating func spill() {
         guard let store, spillFailure == nil, !recent.isEmpty else { return }
-        let sorted = recent.sorted { ($0.key.high, $0.key.low) < ($1.key.high, $1.key.low) }
+        let sorted = recent.keys.sorted { ($0.high, $0.low) < ($1.high, $1.low) }
         var bytes = [UInt8]()
         bytes.reserveCapacity(sorted.count * Self.entryBytes)
-        for (fingerprint, counted) in sorted { Self.encode(fingerprint, counted, into: &bytes) }
+        for fingerprint in sorted { Self.encode(fingerprint, recent[fingerprint]!, into: &bytes) }
         do {
             let id = try store.write(bytes)
             runs.append(Run(store: store, id: id, count: sorted.count, profileMap: nil))
@@ -104,9 +104,10 @@ public struct DuplicateFilter: Sendable {
             return resolveWithMemory()
         }
         var cursors = runs.map { RunCursor(run: $0) }
-        var heap = MinHeap()
+        // Ties go to the earliest run, so the copy read first comes out first.
+        var heap = BinaryHeap<(Fingerprint, Int)> { a, b in (a.0.high, a.0.low, a.1) < (b.0.high, b.0.low, b.1) }
         for index in cursors.indices {
-            if let head = cursors[index].current { heap.push(head.fingerprint, index) }
+            if let head = cursors[index].current { heap.push((head.fingerprint, index)) }
         }
         var duplicates: [Counted] = []
         var last: Fingerprint?
@@ -114,7 +115,7 @@ public struct DuplicateFilter: Sendable {
             if fingerprint == last, let entry = cursors[index].current { duplicates.append(entry.counted) }
             last = fingerprint
             cursors[index].advance()
-            if let head = cursors[index].current { heap.push(head.fingerprint, index) }
+            if let head = cursors[index].current { heap.push((head.fingerprint, index)) }
         }
         for run in runs { run.store.remove(run: run.id) }
         runs.removeAll()
@@ -206,43 +207,3 @@ struct RunCursor {
     }
 }
 
-/// A binary min-heap of (fingerprint, run index), ties broken by run index so that the
-/// copy from the earliest run comes out first.
-struct MinHeap {
-    private var items: [(Fingerprint, Int)] = []
-
-    private static func less(_ a: (Fingerprint, Int), _ b: (Fingerprint, Int)) -> Bool {
-        (a.0.high, a.0.low, a.1) < (b.0.high, b.0.low, b.1)
-    }
-
-    mutating func push(_ fingerprint: Fingerprint, _ index: Int) {
-        items.append((fingerprint, index))
-        var child = items.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard Self.less(items[child], items[parent]) else { break }
-            items.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    mutating func pop() -> (Fingerprint, Int)? {
-        guard let top = items.first else { return nil }
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            var parent = 0
-            while true {
-                let left = 2 * parent + 1
-                let right = left + 1
-                var smallest = parent
-                if left < items.count && Self.less(items[left], items[smallest]) { smallest = left }
-                if right < items.count && Self.less(items[right], items[smallest]) { smallest = right }
-                if smallest == parent { break }
-                items.swapAt(parent, smallest)
-                parent = smallest
-            }
-        }
-        return top
-    }
-}

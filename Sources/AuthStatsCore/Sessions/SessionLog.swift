@@ -153,24 +153,23 @@ struct FrameReader {
 /// The merged, sorted stream of a `SessionLog`.
 public struct SortedRecords: IteratorProtocol {
     private var sources: [FrameReader]
-    private var heads: [[UInt8]?]
+    /// (record bytes, source index); ties (identical records) by source, for a total order.
+    private var heap = BinaryHeap<([UInt8], Int)> { a, b in
+        a.0.lexicographicallyPrecedes(b.0) || (a.0 == b.0 && a.1 < b.1)
+    }
 
     init(sources: [FrameReader]) {
         self.sources = sources
-        heads = []
-        for index in self.sources.indices { heads.append(self.sources[index].next()) }
+        for index in self.sources.indices {
+            if let head = self.sources[index].next() { heap.push((head, index)) }
+        }
     }
 
     /// The smallest remaining record.
-    /// - Complexity: O(r) for r runs (few: a run is `memoryBudget` bytes of records).
+    /// - Complexity: O(log r) for r runs.
     public mutating func next() -> SessionRecord? {
-        var best = -1
-        for index in heads.indices {
-            guard let head = heads[index] else { continue }
-            if best < 0 || head.lexicographicallyPrecedes(heads[best]!) { best = index }
-        }
-        guard best >= 0, let bytes = heads[best] else { return nil }
-        heads[best] = sources[best].next()
+        guard let (bytes, index) = heap.pop() else { return nil }
+        if let head = sources[index].next() { heap.push((head, index)) }
         return bytes.withUnsafeBytes { SessionRecord(decoding: $0) }
     }
 }
