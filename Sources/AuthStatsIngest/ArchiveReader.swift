@@ -22,8 +22,9 @@ public struct ArchiveReader {
 
     public init(analysis: Analysis) { self.analysis = analysis }
 
-    /// Reads the file at `path`.
-    public func read(path: String) {
+    /// Reads the file at `path`, the `index`-th input file in sorted order.
+    public func read(path: String, index: Int) {
+        analysis.beginFile(index: index)
         if let gzip = GzipFileReader.open(path) {
             gzip.pump(into: analysis.beginStream(path: path, member: nil, compression: "gzip", container: nil))
             return

@@ -8,20 +8,18 @@ public struct FileRun {
     public var inputs: [InputReport]
     public var rejects: [RejectedRecord]
 
-    public init(_ paths: [String], timeZone: String = "UTC", maxRecordBytes: Int = Analysis.Configuration.defaultMaxRecordBytes) {
+    public init(
+        _ paths: [String], timeZone: String = "UTC", maxRecordBytes: Int = Analysis.Configuration.defaultMaxRecordBytes,
+        jobs: Int = 1
+    ) {
         let collector = RejectCollector()
-        let analysis = Analysis(
-            configuration: Analysis.Configuration(timeZone: timeZone, maxRecordBytes: maxRecordBytes)!, rejects: collector)
-        let reader = ArchiveReader(analysis: analysis)
-        for found in InputDiscovery.expand(paths) {
-            switch found {
-            case .file(let path): reader.read(path: path)
-            case .problem(let path, let message): analysis.failedInput(path: path, error: message)
-            }
+        let configuration = Analysis.Configuration(timeZone: timeZone, maxRecordBytes: maxRecordBytes)!
+        let analysis = ParallelReader.read(InputDiscovery.expand(paths), jobs: jobs) {
+            Analysis(configuration: configuration, rejects: collector)
         }
         reports = analysis.reports()
         inputs = analysis.inputs
-        rejects = collector.records
+        rejects = collector.records.sorted { ($0.position, $0.record) < ($1.position, $1.record) }
     }
 
     /// The three report tables as CSV text.

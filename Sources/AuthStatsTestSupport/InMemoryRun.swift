@@ -1,11 +1,21 @@
 import Foundation
 import AuthStatsCore
 
-/// Collects rejected records in memory.
-public final class RejectCollector: RejectSink {
-    public private(set) var records: [RejectedRecord] = []
+/// Collects rejected records in memory (from any thread).
+public final class RejectCollector: RejectSink, @unchecked Sendable {
+    private let lock = NSLock()
+    private var collected: [RejectedRecord] = []
     public init() {}
-    public func reject(_ record: RejectedRecord) { records.append(record) }
+    public var records: [RejectedRecord] {
+        lock.lock()
+        defer { lock.unlock() }
+        return collected
+    }
+    public func reject(_ record: RejectedRecord) {
+        lock.lock()
+        collected.append(record)
+        lock.unlock()
+    }
 }
 
 /// The result of running the pipeline over in-memory streams.
@@ -53,17 +63,19 @@ public struct InMemoryRun {
 
     /// The accumulator of `streams` before duplicates across dedup windows are resolved
     /// (what a worker hands over to be merged).
-    public static func unresolved(_ streams: [(String, [UInt8])], dedupCapacity: Int, spill: any SpillStore) -> MetricsAccumulator {
+    public static func unresolved(
+        _ streams: [(String, [UInt8])], dedupCapacity: Int, spill: any SpillStore, firstPosition: Int = 0
+    ) -> MetricsAccumulator {
         var accumulator = MetricsAccumulator(dedupCapacity: dedupCapacity, store: spill)
         var clock = DayClock(timeZone: TimeZone(identifier: "UTC")!)
         var scanner = JSONScanner(schema: RecordDecoder.schema)
-        for (_, bytes) in streams {
+        for (index, (_, bytes)) in streams.enumerated() {
             for line in bytes.split(separator: UInt8(ascii: "\n")) {
                 Array(line).withUnsafeBytes { raw in
                     guard case .complete(let end) = scanner.scan(raw),
                         case .event(let event, _) = RecordDecoder().decode(raw, range: 0..<end, fields: scanner.fields)
                     else { return }
-                    accumulator.add(event, day: clock.day(ofMillis: event.time))
+                    accumulator.add(event, day: clock.day(ofMillis: event.time), position: UInt64(firstPosition + index) << 24)
                 }
             }
         }

@@ -36,22 +36,26 @@ struct Console {
     }
 }
 
-/// A progress line every few seconds on long runs.
-struct ProgressLine {
+/// A progress line every few seconds on long runs. Called serialized by the readers.
+final class ProgressLine {
     let console: Console
+    let files: Int
+    private var done = 0
     private var last = Date()
     private let start = Date()
     static let interval: TimeInterval = 5
 
-    init(console: Console) { self.console = console }
+    init(console: Console, files: Int) {
+        self.console = console
+        self.files = files
+    }
 
-    mutating func update(_ analysis: Analysis) {
+    /// One more file read; `worker` is the analysis of the worker that read it.
+    func fileDone(_ worker: Analysis) {
+        done += 1
         let now = Date()
         guard now.timeIntervalSince(last) >= Self.interval else { return }
         last = now
-        let records = analysis.inputs.reduce(0) { $0 + $1.records }
-        console.info(
-            "reading: \(analysis.inputs.count) inputs, \(records) records, "
-                + "\(analysis.accumulator.events) events, \(Int(now.timeIntervalSince(start)))s")
+        console.info("reading: \(done) of \(files) files, \(Int(now.timeIntervalSince(start)))s")
     }
 }

@@ -55,6 +55,9 @@ struct ReportCommand: ParsableCommand {
     @Flag(name: .long, help: "Also write sessions.csv and sessions.json: one row per session, by user then start.")
     var sessionsDetail = false
 
+    @Option(name: .long, help: ArgumentHelp("Worker threads (default: the number of cores). Output is the same for every value.", valueName: "n"))
+    var jobs = ProcessInfo.processInfo.activeProcessorCount
+
     @Flag(name: .long, help: "Exit with status 1 when any record was rejected.")
     var strict = false
 
@@ -75,6 +78,7 @@ struct ReportCommand: ParsableCommand {
         }
         guard maxRecordBytes > 0 else { throw ValidationError("--max-record-bytes must be positive.") }
         guard dedupWindow > 0 else { throw ValidationError("--dedup-window must be positive.") }
+        guard jobs > 0 else { throw ValidationError("--jobs must be positive.") }
         guard sessionMemory > 0 else { throw ValidationError("--session-memory must be positive.") }
         guard let timeout = Duration.parseMillis(sessionTimeout), timeout > 0 else {
             throw ValidationError("--session-timeout '\(sessionTimeout)' is not a duration: use e.g. 90s, 45m, 2h or 1h30m.")
@@ -120,20 +124,14 @@ struct ReportCommand: ParsableCommand {
         configuration.sessionTimeoutMillis = Duration.parseMillis(sessionTimeout)!
         configuration.sessionMemory = sessionMemory
         let spill = TemporarySpillStore()
-        let analysis = Analysis(configuration: configuration, rejects: rejects, spill: spill, directory: directory)
-        let reader = ArchiveReader(analysis: analysis)
-        var progress = ProgressLine(console: console)
-        for found in InputDiscovery.expand(inputs) {
-            switch found {
-            case .file(let path):
-                if directoryPaths.contains(URL(fileURLWithPath: path).standardizedFileURL.path) { continue }
-                reader.read(path: path)
-            case .problem(let path, let message):
-                analysis.failedInput(path: path, error: message)
-            }
-            progress.update(analysis)
+        let found = InputDiscovery.expand(inputs)
+        let progress = ProgressLine(console: console, files: found.count)
+        let analysis = ParallelReader.read(found, jobs: jobs, skip: directoryPaths) {
+            Analysis(configuration: configuration, rejects: rejects, spill: spill, directory: directory)
+        } fileDone: { worker in
+            progress.fileDone(worker)
         }
-        for input in analysis.inputs where input.status != .ok {
+        for input in analysis.inputs.sorted(by: { $0.position < $1.position }) where input.status != .ok {
             console.warning("\(input.location): \(input.status.rawValue): \(input.error ?? "")")
         }
         guard analysis.anyInputReadable else {

@@ -54,29 +54,43 @@ struct ReportFiles {
     }
 }
 
-/// `rejects.ndjson`, streamed while the run reads (rejects are never held in memory), and a
-/// warning on stderr for the first few.
-final class RejectsFile: RejectSink {
+/// `rejects.ndjson`: rejected records in input order (by stream position, then record),
+/// whichever worker found them, and a warning on stderr for the first few.
+///
+/// Rejects are never held all in memory: each input's lines are buffered and appended to a
+/// file of their own in a hidden folder beside the reports (only inputs with rejects get
+/// one); `commit` joins those files in position order.
+final class RejectsFile: RejectSink, @unchecked Sendable {
+    // Unchecked: every mutable member is guarded by `lock`.
     static let warnings = 20
+    static let flushBytes = 8 << 20
 
     let files: ReportFiles
     let console: Console
-    let temporary: String
-    private let handle: FileHandle
+    let folder: String
+    private let lock = NSLock()
+    private var buffers: [UInt64: Data] = [:]
+    private var written: Set<UInt64> = []
+    private var buffered = 0
     private var count = 0
 
     init(files: ReportFiles, console: Console) throws {
         self.files = files
         self.console = console
-        temporary = files.temporaryPath(for: "rejects.ndjson")
-        guard FileManager.default.createFile(atPath: temporary, contents: Data()),
-            let handle = FileHandle(forWritingAtPath: temporary)
-        else { throw ReportFiles.Failure(description: "Unable to write \(temporary)") }
-        self.handle = handle
+        folder = files.temporaryPath(for: "rejects")
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw ReportFiles.Failure(description: "Unable to write \(folder): \(ReportFiles.reason(error))")
+        }
     }
 
     func reject(_ record: RejectedRecord) {
-        handle.write(Data(record.ndjsonLine.utf8))
+        lock.lock()
+        defer { lock.unlock() }
+        buffers[record.position, default: Data()].append(contentsOf: record.ndjsonLine.utf8)
+        buffered += record.ndjsonLine.utf8.count
+        if buffered >= Self.flushBytes { flush() }
         count += 1
         if count <= Self.warnings {
             console.warning(record.message)
@@ -85,14 +99,41 @@ final class RejectsFile: RejectSink {
         }
     }
 
+    private func path(_ position: UInt64) -> String { folder + "/" + String(position) }
+
+    /// Appends every buffer to its input's file. Called with `lock` held.
+    private func flush() {
+        for (position, data) in buffers {
+            let file = path(position)
+            if written.insert(position).inserted { FileManager.default.createFile(atPath: file, contents: nil) }
+            if let handle = FileHandle(forWritingAtPath: file) {
+                handle.seekToEndOfFile()
+                handle.write(data)
+                try? handle.close()
+            }
+        }
+        buffers.removeAll()
+        buffered = 0
+    }
+
     func commit() throws {
-        try handle.close()
-        try files.commit(temporary, as: "rejects.ndjson")
+        lock.lock()
+        defer { lock.unlock() }
+        flush()
+        var out = BufferedFileWriter(path: files.temporaryPath(for: "rejects.ndjson"))
+        try out.open()
+        for position in written.sorted() {
+            guard let handle = FileHandle(forReadingAtPath: path(position)) else { continue }
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { out.write(chunk) }
+            try? handle.close()
+        }
+        try out.close()
+        try? FileManager.default.removeItem(atPath: folder)
+        try files.commit(files.temporaryPath(for: "rejects.ndjson"), as: "rejects.ndjson")
     }
 
     func discard() {
-        try? handle.close()
-        try? FileManager.default.removeItem(atPath: temporary)
+        try? FileManager.default.removeItem(atPath: folder)
     }
 }
 
@@ -130,27 +171,44 @@ final class SessionsFile {
 
 /// A file written through a 1 MiB buffer.
 struct BufferedFile {
-    private let handle: FileHandle
-    private var buffer = Data()
+    private var writer: BufferedFileWriter
 
     init(path: String) throws {
+        writer = BufferedFileWriter(path: path)
+        try writer.open()
+    }
+
+    mutating func write(_ text: String) { writer.write(Data(text.utf8)) }
+
+    mutating func close() throws { try writer.close() }
+}
+
+/// Bytes to a new file through a 1 MiB buffer.
+struct BufferedFileWriter {
+    let path: String
+    private var handle: FileHandle?
+    private var buffer = Data()
+
+    init(path: String) { self.path = path }
+
+    mutating func open() throws {
         guard FileManager.default.createFile(atPath: path, contents: Data()), let handle = FileHandle(forWritingAtPath: path) else {
             throw ReportFiles.Failure(description: "Unable to write \(path)")
         }
         self.handle = handle
     }
 
-    mutating func write(_ text: String) {
-        buffer.append(contentsOf: text.utf8)
+    mutating func write(_ data: Data) {
+        buffer.append(data)
         if buffer.count >= 1 << 20 {
-            handle.write(buffer)
+            handle?.write(buffer)
             buffer.removeAll(keepingCapacity: true)
         }
     }
 
     mutating func close() throws {
-        handle.write(buffer)
+        handle?.write(buffer)
         buffer.removeAll()
-        try handle.close()
+        try handle?.close()
     }
 }

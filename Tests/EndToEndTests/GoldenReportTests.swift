@@ -104,3 +104,46 @@ struct GoldenReportTests {
         return out.sorted()
     }
 }
+
+@Suite("--jobs: the same bytes for every number of workers")
+struct JobsTests {
+    @Test("sample-logs/ with --jobs 1, 2 and 3")
+    func sampleLogs() throws {
+        var outputs: [[String: String]] = []
+        for jobs in ["1", "2", "3"] {
+            let out = CLI.temporaryFolder("jobs\(jobs)")
+            let result = try CLI.run([
+                "report", "sample-logs", "--users", GoldenReportTests.directory, "--sessions-detail", "--jobs", jobs,
+                "--dedup-window", "50", "--session-memory", "8192", "--out", out.path, "-q",
+            ])
+            #expect(result.status == 0)
+            var files: [String: String] = [:]
+            for name in GoldenReportTests.reportFiles {
+                let text = try String(contentsOf: out.appendingPathComponent(name), encoding: .utf8)
+                files[name] = name == "summary.json" ? GoldenReportTests.maskGeneratedAt(text) : text
+            }
+            outputs.append(files)
+        }
+        for name in GoldenReportTests.reportFiles {
+            #expect(outputs[1][name] == outputs[0][name], "\(name): --jobs 2 differs from --jobs 1")
+            #expect(outputs[2][name] == outputs[0][name], "\(name): --jobs 3 differs from --jobs 1")
+        }
+    }
+
+    @Test("rejects come out in input order with several workers")
+    func rejectOrder() throws {
+        let folder = CLI.temporaryFolder("rejects")
+        for i in 0..<12 {
+            try "not json \(i)\n{\"event_type\":\"x\",\"event_timestamp\":1}\nbad again \(i)\n".write(
+                to: folder.appendingPathComponent(String(format: "f%02d.ndjson", i)), atomically: true, encoding: .utf8)
+        }
+        let out = CLI.temporaryFolder()
+        #expect(try CLI.run(["report", folder.path, "--out", out.path, "--jobs", "3", "-q"]).status == 0)
+        let lines = try String(contentsOf: out.appendingPathComponent("rejects.ndjson"), encoding: .utf8).split(separator: "\n")
+        let raws = lines.map { line -> String in
+            let object = try! JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            return object["raw"] as! String
+        }
+        #expect(raws == (0..<12).flatMap { ["not json \($0)", "bad again \($0)"] })
+    }
+}

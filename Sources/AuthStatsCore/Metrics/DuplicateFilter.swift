@@ -4,9 +4,10 @@
 /// fills, they are sorted and written to the `SpillStore` as a run, and memory starts over.
 /// A duplicate inside the window is caught at once; one across windows is found at the end
 /// by merging the sorted runs (`resolve()`), and reported so that its counts can be taken
-/// back. Runs are kept in input order, so the copy read first is always the one kept.
+/// back. Of several copies, the one from the earliest input (its position: file, then
+/// member) is kept, whichever worker read it, so parallel and sequential runs agree.
 ///
-/// Memory: about 40 bytes per fingerprint in the window, plus a read buffer per run while
+/// Memory: about 50 bytes per fingerprint in the window, plus a read buffer per run while
 /// resolving. Without a store (or if writing to it fails) nothing is spilled: still exact,
 /// but memory then grows with the events.
 public struct DuplicateFilter: Sendable {
@@ -15,8 +16,18 @@ public struct DuplicateFilter: Sendable {
         public var day: Int32
         public var profile: UInt32
         public var kind: EventKind
-        /// Index of the input stream (in `Analysis.inputs`) that counted it.
-        public var input: UInt32
+        /// Position of the input stream that counted it (`InputReport.position`).
+        public var input: UInt64
+        /// The user it made active, if it is an activity event with a user.
+        public var user: UInt64?
+
+        public init(day: Int32, profile: UInt32, kind: EventKind, input: UInt64, user: UInt64? = nil) {
+            self.day = day
+            self.profile = profile
+            self.kind = kind
+            self.input = input
+            self.user = user
+        }
     }
 
     struct Run: Sendable {
@@ -29,7 +40,7 @@ public struct DuplicateFilter: Sendable {
     }
 
     public static let defaultCapacity = 1 << 18
-    static let entryBytes = 32
+    static let entryBytes = 48
 
     let capacity: Int
     let store: (any SpillStore)?
@@ -46,7 +57,8 @@ public struct DuplicateFilter: Sendable {
         self.store = store
     }
 
-    /// Notes `fingerprint`; false if it was seen before in the current window.
+    /// Notes `fingerprint`; false if it was seen before in the current window (inputs are
+    /// read in increasing position, so the copy held is the earlier one).
     public mutating func insert(_ fingerprint: Fingerprint, _ counted: Counted) -> Bool {
         if recent[fingerprint] != nil { return false }
         recent[fingerprint] = counted
@@ -73,20 +85,29 @@ public struct DuplicateFilter: Sendable {
         }
     }
 
-    /// Takes in `other` (read after this one). `profileMap` maps its profile ids to ours.
+    /// Takes in `other`. `profileMap` maps its profile ids to ours. Returns the copies that
+    /// lost to an earlier one held here (or that displaced one held here, which is returned
+    /// instead): their counts are to be taken back.
     mutating func absorb(_ other: DuplicateFilter, profileMap: [UInt32]) -> [Counted] {
         precondition(!isResolved && !other.isResolved, "merge accumulators before resolving their duplicates")
         var duplicates: [Counted] = []
-        if !other.runs.isEmpty {
-            spill()  // keep input order: our window precedes the other's runs
-            for var run in other.runs {
-                run.profileMap = run.profileMap.map { $0.map { profileMap[Int($0)] } } ?? profileMap
-                runs.append(run)
-            }
+        for var run in other.runs {
+            run.profileMap = run.profileMap.map { $0.map { profileMap[Int($0)] } } ?? profileMap
+            runs.append(run)
         }
         for (fingerprint, var counted) in other.recent {
             counted.profile = profileMap[Int(counted.profile)]
-            if !insert(fingerprint, counted) { duplicates.append(counted) }
+            if let held = recent[fingerprint] {
+                if counted.input < held.input {
+                    recent[fingerprint] = counted
+                    duplicates.append(held)
+                } else {
+                    duplicates.append(counted)
+                }
+            } else {
+                recent[fingerprint] = counted
+                if recent.count >= capacity { spill() }
+            }
         }
         return duplicates
     }
@@ -104,37 +125,42 @@ public struct DuplicateFilter: Sendable {
             return resolveWithMemory()
         }
         var cursors = runs.map { RunCursor(run: $0) }
-        // Ties go to the earliest run, so the copy read first comes out first.
-        var heap = BinaryHeap<(Fingerprint, Int)> { a, b in (a.0.high, a.0.low, a.1) < (b.0.high, b.0.low, b.1) }
+        // Equal fingerprints come out earliest input first (then earliest run), so that copy is kept.
+        var heap = BinaryHeap<(Fingerprint, UInt64, Int)> { a, b in (a.0.high, a.0.low, a.1, a.2) < (b.0.high, b.0.low, b.1, b.2) }
         for index in cursors.indices {
-            if let head = cursors[index].current { heap.push((head.fingerprint, index)) }
+            if let head = cursors[index].current { heap.push((head.fingerprint, head.counted.input, index)) }
         }
         var duplicates: [Counted] = []
         var last: Fingerprint?
-        while let (fingerprint, index) = heap.pop() {
+        while let (fingerprint, _, index) = heap.pop() {
             if fingerprint == last, let entry = cursors[index].current { duplicates.append(entry.counted) }
             last = fingerprint
             cursors[index].advance()
-            if let head = cursors[index].current { heap.push((head.fingerprint, index)) }
+            if let head = cursors[index].current { heap.push((head.fingerprint, head.counted.input, index)) }
         }
         for run in runs { run.store.remove(run: run.id) }
         runs.removeAll()
         return duplicates
     }
 
-    /// The fallback when a spill failed: read the runs back into memory, in order.
+    /// The fallback when a spill failed: read the runs back into memory.
     private mutating func resolveWithMemory() -> [Counted] {
-        var all: [Fingerprint: Counted] = [:]
+        var all = recent
         var duplicates: [Counted] = []
         for run in runs {
             var cursor = RunCursor(run: run)
             while let entry = cursor.current {
-                if all[entry.fingerprint] == nil { all[entry.fingerprint] = entry.counted } else { duplicates.append(entry.counted) }
+                if let held = all[entry.fingerprint] {
+                    let (keep, lose) = entry.counted.input < held.input ? (entry.counted, held) : (held, entry.counted)
+                    all[entry.fingerprint] = keep
+                    duplicates.append(lose)
+                } else {
+                    all[entry.fingerprint] = entry.counted
+                }
                 cursor.advance()
             }
             run.store.remove(run: run.id)
         }
-        for (fingerprint, counted) in recent where all[fingerprint] != nil { duplicates.append(counted) }
         runs.removeAll()
         return duplicates
     }
@@ -145,8 +171,10 @@ public struct DuplicateFilter: Sendable {
         withUnsafeBytes(of: counted.day.littleEndian) { bytes.append(contentsOf: $0) }
         withUnsafeBytes(of: counted.profile.littleEndian) { bytes.append(contentsOf: $0) }
         withUnsafeBytes(of: counted.input.littleEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: (counted.user ?? 0).littleEndian) { bytes.append(contentsOf: $0) }
         bytes.append(counted.kind.rawValue)
-        bytes.append(contentsOf: [0, 0, 0])
+        bytes.append(counted.user == nil ? 0 : 1)
+        bytes.append(contentsOf: [0, 0, 0, 0, 0, 0])
     }
 }
 
@@ -197,12 +225,14 @@ struct RunCursor {
             let low = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p + 8, as: UInt64.self))
             let day = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 16, as: Int32.self))
             var profile = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 20, as: UInt32.self))
-            let input = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 24, as: UInt32.self))
-            let kind = EventKind(rawValue: raw[p + 28]) ?? .other
+            let input = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p + 24, as: UInt64.self))
+            let user = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p + 32, as: UInt64.self))
+            let kind = EventKind(rawValue: raw[p + 40]) ?? .other
+            let hasUser = raw[p + 41] == 1
             if let map = run.profileMap { profile = map[Int(profile)] }
             current = Entry(
                 fingerprint: Fingerprint(high: high, low: low),
-                counted: .init(day: day, profile: profile, kind: kind, input: input))
+                counted: .init(day: day, profile: profile, kind: kind, input: input, user: hasUser ? user : nil))
         }
     }
 }

@@ -47,7 +47,9 @@ public struct MetricsAccumulator: Sendable {
 
     var table = DimensionTable()
     var counters: [DayProfile: Counters] = [:]
-    var activity: Set<Activity> = []
+    /// Activity triples, each with how many counted events make it: a duplicate found after
+    /// the fact takes its event back, and the triple goes when no event is left.
+    var activity: [Activity: UInt32] = [:]
     /// Every user seen in any event (for `summary.json`'s `users`).
     var users: Set<UInt64> = []
     /// Fingerprints of the events counted, in bounded memory (spilled to `store`).
@@ -69,24 +71,26 @@ public struct MetricsAccumulator: Sendable {
         sessionLog = SessionLog(memoryBudget: sessionMemory, store: store)
     }
 
-    /// Counts `event` on `day` for input stream `input`; returns false (and counts a
-    /// duplicate) if it was seen before in the current dedup window. Duplicates across
-    /// windows are found by `resolveDuplicates()`.
+    /// Counts `event` on `day` for the input stream at `position` (`InputReport.position`);
+    /// returns false (and counts a duplicate) if it was seen before in the current dedup
+    /// window. Duplicates across windows are found by `resolveDuplicates()`.
     @discardableResult
-    public mutating func add(_ event: Event, day: Day, input: Int = 0) -> Bool {
+    public mutating func add(_ event: Event, day: Day, position: UInt64 = 0) -> Bool {
         let profile = table.profile(of: event.dimensions)
-        let counted = DuplicateFilter.Counted(day: day.index, profile: profile, kind: event.kind, input: UInt32(input))
+        let counted = DuplicateFilter.Counted(
+            day: day.index, profile: profile, kind: event.kind, input: position,
+            user: event.kind.isActivity ? event.user?.hash : nil)
         guard dedup.insert(event.fingerprint, counted) else {
             duplicates += 1
             return false
         }
         events += 1
         counters[DayProfile(day: day.index, profile: profile), default: Counters()].add(event.kind)
-        if let record = SessionRecord(event) { sessionLog.append(record) }
+        if let record = SessionRecord(event, position: position) { sessionLog.append(record) }
         if let user = event.user {
             users.insert(user.hash)
             if event.kind.isActivity {
-                activity.insert(Activity(user: user.hash, day: day.index, profile: profile))
+                activity[Activity(user: user.hash, day: day.index, profile: profile), default: 0] += 1
             }
         }
         return true
@@ -101,8 +105,8 @@ public struct MetricsAccumulator: Sendable {
         for (key, value) in other.counters {
             counters[DayProfile(day: key.day, profile: remap[Int(key.profile)]), default: Counters()].add(value)
         }
-        for a in other.activity {
-            activity.insert(Activity(user: a.user, day: a.day, profile: remap[Int(a.profile)]))
+        for (a, count) in other.activity {
+            activity[Activity(user: a.user, day: a.day, profile: remap[Int(a.profile)]), default: 0] += count
         }
         users.formUnion(other.users)
         events += other.events
@@ -131,6 +135,11 @@ public struct MetricsAccumulator: Sendable {
             let key = DayProfile(day: counted.day, profile: counted.profile)
             counters[key, default: Counters()].add(
                 Counters(signUps: -minus.signUps, signIns: -minus.signIns, authFailures: -minus.authFailures, events: -1))
+            if counters[key]?.events == 0 { counters[key] = nil }
+            if let user = counted.user {
+                let triple = Activity(user: user, day: counted.day, profile: counted.profile)
+                if let count = activity[triple] { activity[triple] = count > 1 ? count - 1 : nil }
+            }
             events -= 1
             duplicates += 1
         }

@@ -51,7 +51,7 @@ public enum ReportBuilder {
         }
 
         // Distinct users, one user at a time.
-        let triples = acc.activity.sorted { ($0.user, $0.day, $0.profile) < ($1.user, $1.day, $1.profile) }
+        let triples = acc.activity.keys.sorted { ($0.user, $0.day, $0.profile) < ($1.user, $1.day, $1.profile) }
         var wauDiff = [Int](repeating: 0, count: count + 1)
         var mauDiff = [Int](repeating: 0, count: count + 1)
         var userDays: [Int32] = []

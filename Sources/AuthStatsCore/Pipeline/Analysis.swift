@@ -69,9 +69,27 @@ public final class Analysis {
         clock = DayClock(timeZone: configuration.timeZone)
     }
 
+    private var fileIndex = 0
+    private var streamInFile = 0
+
+    /// Starts a file: the streams that follow are numbered within file `index` (its place
+    /// in sorted input order).
+    public func beginFile(index: Int) {
+        fileIndex = index
+        streamInFile = 0
+    }
+
+    /// A new entry of `inputs`, at the next position of the current file.
+    private func newInput(path: String, member: String?) -> InputReport {
+        var report = InputReport(path: path, member: member)
+        report.position = UInt64(fileIndex) << 24 | UInt64(min(streamInFile, (1 << 24) - 1))
+        streamInFile += 1
+        return report
+    }
+
     /// Starts reading one stream of `path` (and archive `member`).
     public func beginStream(path: String, member: String?, compression: String, container: String?) -> StreamProcessor {
-        var report = InputReport(path: path, member: member)
+        var report = newInput(path: path, member: member)
         report.compression = compression
         report.container = container
         inputs.append(report)  // its place; `finish` fills it in
@@ -80,7 +98,7 @@ public final class Analysis {
 
     /// Records an input that could not be read at all (missing, unreadable, not an archive).
     public func failedInput(path: String, member: String? = nil, error: String) {
-        var report = InputReport(path: path, member: member)
+        var report = newInput(path: path, member: member)
         report.status = .failed
         report.error = error
         inputs.append(report)
@@ -88,18 +106,37 @@ public final class Analysis {
 
     /// Records an input that holds no stream at all (an empty archive): read, nothing in it.
     public func emptyInput(path: String, member: String? = nil, compression: String, container: String?) {
-        var report = InputReport(path: path, member: member)
+        var report = newInput(path: path, member: member)
         report.compression = compression
         report.container = container
         inputs.append(report)
     }
 
-    func add(_ event: Event, input: Int) -> Bool {
+    func add(_ event: Event, position: UInt64) -> Bool {
         var event = event
         if let user = event.user, let type = directory.userType(of: user) {
             event.dimensions[.userType] = type
         }
-        return accumulator.add(event, day: clock.day(ofMillis: event.time), input: input)
+        return accumulator.add(event, day: clock.day(ofMillis: event.time), position: position)
+    }
+
+    /// Takes in the state of `other`, an analysis of other files with the same
+    /// configuration (a parallel worker). Merging in any order gives the same reports.
+    public func merge(_ other: Analysis) {
+        precondition(!resolved && !other.resolved, "merge analyses before reading their reports")
+        inputs += other.inputs
+        takeBack(accumulator.merge(other.accumulator))
+    }
+
+    /// Moves duplicates found after the fact from `events` to `duplicates` of their inputs.
+    private func takeBack(_ found: [DuplicateFilter.Counted]) {
+        guard !found.isEmpty else { return }
+        let index = Dictionary(inputs.enumerated().map { ($1.position, $0) }, uniquingKeysWith: { a, _ in a })
+        for counted in found {
+            guard let i = index[counted.input] else { continue }
+            inputs[i].events -= 1
+            inputs[i].duplicates += 1
+        }
     }
 
     func finish(_ stream: StreamProcessor) {
@@ -115,10 +152,8 @@ public final class Analysis {
     public func finishReading(sessions: ((Session) -> Void)? = nil) {
         guard !resolved else { return }
         resolved = true
-        for counted in accumulator.resolveDuplicates() {
-            inputs[Int(counted.input)].events -= 1
-            inputs[Int(counted.input)].duplicates += 1
-        }
+        inputs.sort { $0.position < $1.position }
+        takeBack(accumulator.resolveDuplicates())
         var records = accumulator.sessionLog.sorted()
         var sessionizer = Sessionizer(timeoutMillis: configuration.sessionTimeoutMillis, clock: clock)
         sessionStats = sessionizer.run(&records, each: sessions)

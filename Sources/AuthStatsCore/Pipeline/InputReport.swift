@@ -11,6 +11,10 @@ public struct InputReport: Sendable, Equatable {
 
     public var path: String
     public var member: String?
+    /// Where the stream stands in input order: the file's index (sorted path order) times
+    /// 2^24, plus the stream's number within the file. Reports list inputs in this order,
+    /// and of duplicate copies the one at the lowest position is kept.
+    public var position: UInt64 = 0
     /// `pinpoint`, `cognito-activity`, `cloudtrail`, `cloudtrail-digest`, `firehose-error`,
     /// `cognito-user-directory`; `mixed` when several; `unknown` when no known record was found.
     public var format = "unknown"
@@ -41,6 +45,8 @@ public struct InputReport: Sendable, Equatable {
 public struct RejectedRecord: Sendable, Equatable {
     public var input: String
     public var member: String?
+    /// The stream's `InputReport.position`: rejects are written in this order.
+    public var position: UInt64 = 0
     /// 1-based index of the record in its stream.
     public var record: Int
     public var reason: String

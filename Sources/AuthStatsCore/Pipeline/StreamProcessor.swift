@@ -105,7 +105,7 @@ public final class StreamProcessor {
             switch decoder.decode(bytes, range: range, fields: framer.scanner.fields) {
             case .event(let event, let format):
                 formats.insert(format)
-                if analysis.add(event, input: index) { report.events += 1 } else { report.duplicates += 1 }
+                if analysis.add(event, position: report.position) { report.events += 1 } else { report.duplicates += 1 }
             case .skipped(let format, let reason):
                 formats.insert(format)
                 report.skipped += 1
@@ -130,7 +130,7 @@ public final class StreamProcessor {
         report.rejected += 1
         analysis.rejects.reject(
             RejectedRecord(
-                input: report.path, member: report.member, record: number, reason: reason, raw: raw,
-                truncatedFrom: truncatedFrom))
+                input: report.path, member: report.member, position: report.position, record: number, reason: reason,
+                raw: raw, truncatedFrom: truncatedFrom))
     }
 }

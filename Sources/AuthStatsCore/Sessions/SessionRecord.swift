@@ -2,8 +2,9 @@
 /// sessions are built in: by user id, then session key, then time, then fingerprint.
 ///
 /// Layout: user id bytes (`0x00` escaped as `01 01`, `0x01` as `01 02`) and a `0x00`
-/// terminator; session key, time (sign bit flipped) and fingerprint, 8 bytes big-endian each;
-/// then the payload: kind, session start and stop (8 bytes each), and the platform,
+/// terminator; session key, time (sign bit flipped), fingerprint and input position, 8 bytes
+/// big-endian each (so of two deliveries of one event, the earlier input's sorts first, the
+/// copy dedup keeps); then the payload: kind, session start and stop (8 bytes each), and the platform,
 /// app version and session id, each with a 2-byte length. Identical deliveries encode to
 /// identical bytes and so sort next to each other.
 public struct SessionRecord: Sendable, Equatable {
@@ -17,6 +18,8 @@ public struct SessionRecord: Sendable, Equatable {
     public var sessionKey: UInt64
     public var time: Int64
     public var fingerprint: UInt64
+    /// `InputReport.position` of the stream the event came from.
+    public var position: UInt64 = 0
     public var kind: EventKind
     public var sessionStart: Int64?
     public var sessionStop: Int64?
@@ -43,7 +46,7 @@ public struct SessionRecord: Sendable, Equatable {
 
     /// The record of `event`, or nil when the event plays no part in sessions (no user, or
     /// neither an activity event nor an auth failure).
-    public init?(_ event: Event) {
+    public init?(_ event: Event, position: UInt64 = 0) {
         guard let user = event.userName, event.kind.isActivity || event.kind == .authFailure else { return nil }
         let key: UInt64
         if event.kind == .authFailure {
@@ -58,6 +61,7 @@ public struct SessionRecord: Sendable, Equatable {
             user: user, sessionKey: key, time: event.time, fingerprint: event.fingerprint.low, kind: event.kind,
             sessionStart: event.sessionStart, sessionStop: event.sessionStop, platform: event.dimensions[.platform],
             appVersion: event.dimensions[.appVersion], sessionID: event.kind == .authFailure ? nil : event.sessionID)
+        self.position = position
     }
 
     /// The encoded bytes (see the type's discussion).
@@ -75,6 +79,7 @@ public struct SessionRecord: Sendable, Equatable {
         Self.put(sessionKey, &out)
         Self.put(UInt64(bitPattern: time) ^ (1 << 63), &out)
         Self.put(fingerprint, &out)
+        Self.put(position, &out)
         out.append(kind.rawValue)
         Self.put(UInt64(bitPattern: sessionStart ?? .min), &out)
         Self.put(UInt64(bitPattern: sessionStop ?? .min), &out)
@@ -101,7 +106,7 @@ public struct SessionRecord: Sendable, Equatable {
             }
         }
         i += 1
-        guard i + 41 <= bytes.count else { return nil }
+        guard i + 49 <= bytes.count else { return nil }
         func get() -> UInt64 {
             var v: UInt64 = 0
             for k in 0..<8 { v = v << 8 | UInt64(bytes[i + k]) }
@@ -111,6 +116,7 @@ public struct SessionRecord: Sendable, Equatable {
         let key = get()
         let time = Int64(bitPattern: get() ^ (1 << 63))
         let fingerprint = get()
+        let position = get()
         guard let kind = EventKind(rawValue: bytes[i]) else { return nil }
         i += 1
         let start = Int64(bitPattern: get())
@@ -128,6 +134,7 @@ public struct SessionRecord: Sendable, Equatable {
             user: String(decoding: user, as: UTF8.self), sessionKey: key, time: time, fingerprint: fingerprint, kind: kind,
             sessionStart: start == .min ? nil : start, sessionStop: stop == .min ? nil : stop, platform: texts[0],
             appVersion: texts[1], sessionID: texts[2].isEmpty ? nil : texts[2])
+        self.position = position
     }
 
     static func put(_ value: UInt64, _ out: inout [UInt8]) {

@@ -6,7 +6,7 @@ import Testing
 @Suite("Duplicates in bounded memory (metrics.md §3)")
 struct DuplicateFilterTests {
     func fp(_ n: UInt64) -> Fingerprint { Fingerprint(high: n &* 0x9E37_79B9_7F4A_7C15, low: n) }
-    func counted(_ input: UInt32) -> DuplicateFilter.Counted { .init(day: 1, profile: 0, kind: .signIn, input: input) }
+    func counted(_ input: UInt64) -> DuplicateFilter.Counted { .init(day: 1, profile: 0, kind: .signIn, input: input) }
 
     @Test("duplicates inside the window are caught at once, those across windows when resolving")
     func windows() {
@@ -14,7 +14,7 @@ struct DuplicateFilterTests {
         var filter = DuplicateFilter(capacity: 3, store: store)
         // Window 1: 1, 2, 3 (spilled). Window 2: 4, 1 (a duplicate across windows), 4 (a
         // duplicate inside it), 5 (spilled). Window 3: 2 (across windows), 6.
-        let sequence: [(UInt64, UInt32, Bool)] = [
+        let sequence: [(UInt64, UInt64, Bool)] = [
             (1, 0, true), (2, 0, true), (3, 0, true), (4, 1, true), (1, 1, true), (4, 1, false), (5, 2, true),
             (2, 3, true), (6, 3, true),
         ]
@@ -71,5 +71,38 @@ struct DuplicateFilterTests {
         #expect(a.monthly == b.monthly)
         #expect(a.breakdown == b.breakdown)
         #expect(a.range == b.range)
+    }
+}
+
+@Suite("Merging workers: the copy from the earliest input is kept, whatever the merge order")
+struct MergeOrderTests {
+    @Test("merging in reverse order gives the same reports and per-input counts")
+    func reverseMerge() {
+        // Three streams; the same sign-in delivered in streams 0 and 2 with different platforms
+        // (the dimensions of the copy that is kept decide the breakdown).
+        let a = PinpointLine("_userauth.sign_in", iso: "2026-01-01T10:00:00Z", user: "u", platform: "ios")
+        var b = a
+        b.platform = "android"
+        let streams: [(String, [UInt8])] = [
+            ("0", Array([a].ndjson.utf8)),
+            ("1", Array([PinpointLine("pageView", iso: "2026-01-01T11:00:00Z", user: "v")].ndjson.utf8)),
+            ("2", Array([b].ndjson.utf8)),
+        ]
+        let parts = streams.enumerated().map { index, stream -> MetricsAccumulator in
+            InMemoryRun.unresolved([stream], dedupCapacity: 4, spill: MemorySpillStore(), firstPosition: index)
+        }
+        var forward = parts[0]
+        forward.merge(parts[1])
+        forward.merge(parts[2])
+        var backward = parts[2]
+        backward.merge(parts[1])
+        backward.merge(parts[0])
+        _ = forward.resolveDuplicates()
+        _ = backward.resolveDuplicates()
+        let f = ReportBuilder.build(forward, range: forward.dayBounds)
+        let r = ReportBuilder.build(backward, range: backward.dayBounds)
+        #expect(f.daily == r.daily)
+        #expect(f.breakdown.filter { $0.dimension == .platform }.map { "\($0.value) \($0.signIns)" } == ["(unknown) 0", "ios 1"])
+        #expect(r.breakdown.filter { $0.dimension == .platform }.map { "\($0.value) \($0.signIns)" } == ["(unknown) 0", "ios 1"])
     }
 }
