@@ -36,6 +36,9 @@ public struct ExportGenerator {
         /// The chance that a user who has signed up is active on a given day.
         public var activity = 0.35
         public var kinds: [Kind] = [.pinpoint]
+        /// Write every Pinpoint object newline-delimited (the default leaves a tenth of them
+        /// back to back, as Firehose does by default); tools that only read NDJSON need this.
+        public var newlineDelimited = false
 
         public init(out: String) { self.out = out }
     }
@@ -91,7 +94,14 @@ public struct ExportGenerator {
             for event in events {
                 var arrival = event.time + 200 + Int64(rng.next() % 2800)
                 if rng.chance(0.02) { arrival += Self.hourMillis * Int64(1 + rng.next() % 20) }  // queued offline
-                let line = PinpointRecord(event, user: user, arrival: arrival, sparseDevice: rng.chance(0.1)).json
+                var record = PinpointRecord(event, user: user, arrival: arrival, sparseDevice: rng.chance(0.1))
+                if !record.attributes.isEmpty {
+                    // What pages carry in real streams: ids and referrers that differ every time.
+                    record.attributes.append(("pageId", String(rng.next(), radix: 36)))
+                    record.attributes.append(("referrer", "https://example.com/\(["search", "mail", "ads", "home"][Int(rng.next() % 4)])?q=\(String(rng.next() % 1_000_000, radix: 36))"))
+                    record.attributes.append(("requestId", rng.uuid()))
+                }
+                let line = record.json
                 add(line, .pinpoint, at: arrival, rng: &rng)
             }
         case .activity:
@@ -125,7 +135,7 @@ public struct ExportGenerator {
             var rng = SplitMix64(seed: options.seed, 0xF11E &+ UInt64(bucket.kind.hashValueStable), UInt64(bitPattern: bucket.hour))
             switch bucket.kind {
             case .pinpoint:
-                let backToBack = rng.chance(0.1)
+                let backToBack = rng.chance(0.1) && !options.newlineDelimited
                 var index = 0
                 while index < lines.count {
                     let name = Layout.pinpoint(hour: bucket.hour, minute: Int64(rng.next() % 60), id: rng.uuid())

@@ -36,6 +36,9 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Exports to write, comma-separated: pinpoint, activity, cloudtrail.", valueName: "kinds"))
     var kinds = "pinpoint"
 
+    @Flag(name: .long, help: "Write every Pinpoint object newline-delimited (by default a tenth are back to back, as Firehose does).")
+    var newlineDelimited = false
+
     @Flag(name: [.long, .short], help: "Print nothing but errors.")
     var quiet = false
 
@@ -62,6 +65,7 @@ struct GenerateCommand: ParsableCommand {
     func run() throws {
         var options = ExportGenerator.Options(out: out)
         options.kinds = try parsedKinds()
+        options.newlineDelimited = newlineDelimited
         options.users = users
         options.days = days
         options.start = Day(iso: start)!

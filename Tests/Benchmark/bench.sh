@@ -1,64 +1,105 @@
 #!/usr/bin/env bash
-# make bench: authstats (release) against `gzip -dc` on the same generated exports, in one run.
+# make bench: authstats (release) against `gzip -dc` and DuckDB on the same generated exports,
+# measured in one run. Not part of CI.
 #
-# The input (~1 GB uncompressed Pinpoint event stream, gzip, Firehose layout) is generated on
-# first use and cached under .bench/ (git-ignored); it is never committed. Each tool runs
-# RUNS times; the table shows the median wall time, throughput in uncompressed MB/s (10^6
-# bytes), events/s and peak RSS (from /usr/bin/time -v).
+# The input (Pinpoint event stream, Cognito user activity logs and CloudTrail of 1,000,000
+# users over 60 days, gzip, in their S3 layouts; several GB uncompressed) is generated on
+# first use and cached under .bench/ (git-ignored); it is never committed. Each command runs
+# RUNS times (default 3); the table shows the median wall time, throughput in uncompressed
+# MB/s (10^6 bytes/s), events/s and peak RSS (/usr/bin/time -v).
+#
+# DuckDB (PyPI `duckdb`, installed into .bench/venv when missing; skipped with a message if
+# it cannot be) computes sign-ins and distinct active users per UTC day from the Pinpoint
+# objects alone (Tests/Benchmark/duckdb_query.sql), with 2 threads.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 BIN=.build/release/authstats
-DATA=.bench/pinpoint-120k-users-60-days
+DATA=.bench/exports-1m-users-60-days
 RUNS=${RUNS:-3}
-USERS=${BENCH_USERS:-120000}
+USERS=${BENCH_USERS:-1000000}
+JOBS=$(nproc)
 
 [ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time; }
 
 if [ ! -f "$DATA/.complete" ]; then
   echo "generating the benchmark input in $DATA (once; cached)…"
   rm -rf "$DATA"
-  "$BIN" generate --out "$DATA" --users "$USERS" --days 60 --start 2026-01-01 --activity 0.002 --seed 42 --quiet
+  "$BIN" generate --out "$DATA" --users "$USERS" --days 60 --start 2026-01-01 --activity 0.001 --seed 42 \
+    --kinds pinpoint,activity,cloudtrail --newline-delimited --quiet
+  rm -rf "$DATA/users"  # the directory is not part of the timed input
   find "$DATA" -name '*.gz' -print0 | sort -z | xargs -0 cat | gzip -dc | wc -c > "$DATA/.uncompressed-bytes"
+  find "$DATA"/20* -name '*.gz' -print0 | sort -z | xargs -0 cat | gzip -dc | wc -c > "$DATA/.pinpoint-bytes"
   touch "$DATA/.complete"
 fi
 BYTES=$(cat "$DATA/.uncompressed-bytes")
+PINPOINT_BYTES=$(cat "$DATA/.pinpoint-bytes")
 FILES=$(find "$DATA" -name '*.gz' | wc -l)
 COMPRESSED=$(du -sb "$DATA" | cut -f1)
 
-# run LABEL COMMAND…: prints "wall_seconds max_rss_kb" of the median run (by wall time).
+# measure COMMAND…: prints "wall_seconds max_rss_kb" of the median run (by wall time).
 measure() {
   local results=()
   for _ in $(seq "$RUNS"); do
-    /usr/bin/time -f "%e %M" -o .bench/time.txt "$@" > /dev/null
-    results+=("$(cat .bench/time.txt)")
+    /usr/bin/time -f "%e %M" -o .bench/time.txt "$@" > /dev/null 2> .bench/stderr.txt || { cat .bench/stderr.txt >&2; return 1; }
+    results+=("$(tail -1 .bench/time.txt)")
   done
   printf '%s\n' "${results[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
 }
 
-gunzip_all() { find "$DATA" -name '*.gz' -print0 | sort -z | xargs -0 gzip -dc; }
+gunzip_all() { find "$DATA" -name '*.gz' -print0 | sort -z | xargs -0 cat | gzip -dc; }
 export -f gunzip_all
 export DATA
 
-read -r AS_WALL AS_RSS < <(measure "$BIN" report "$DATA" --out .bench/reports --quiet)
+read -r AS_WALL AS_RSS < <(measure "$BIN" report "$DATA" --out .bench/reports --quiet --jobs "$JOBS")
 EVENTS=$(python3 -c "import json;print(json.load(open('.bench/reports/summary.json'))['totals']['events'])")
+USERS_SEEN=$(python3 -c "import json;print(json.load(open('.bench/reports/summary.json'))['totals']['users'])")
+read -r AS1_WALL AS1_RSS < <(measure "$BIN" report "$DATA" --out .bench/reports-1 --quiet --jobs 1)
 read -r GZ_WALL GZ_RSS < <(measure bash -c gunzip_all)
 
-row() {  # name wall rss
-  python3 - "$@" "$BYTES" "$EVENTS" <<'PY'
+DUCK_WALL=""
+if [ ! -x .bench/venv/bin/python ]; then
+  python3 -m venv .bench/venv >/dev/null 2>&1 && .bench/venv/bin/pip install -q duckdb >/dev/null 2>&1 \
+    || echo "DuckDB: could not install the PyPI package duckdb into .bench/venv; skipping it"
+fi
+if .bench/venv/bin/python -c "import duckdb" 2>/dev/null; then
+  cat > .bench/duckdb_run.py <<PY
+import duckdb, sys
+con = duckdb.connect()
+con.execute("SET threads=2")
+query = open("Tests/Benchmark/duckdb_query.sql").read().replace("PINPOINT_GLOB", "$DATA/20*/*/*/*/*.gz")
+rows = con.execute(query).fetchall()
+print(len(rows), "days", file=sys.stderr)
+PY
+  read -r DUCK_WALL DUCK_RSS < <(measure .bench/venv/bin/python .bench/duckdb_run.py)
+fi
+
+row() {  # name wall rss bytes events
+  python3 - "$@" <<'PY'
 import sys
-name, wall, rss, size, events = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+name, wall, rss, size, events = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 wall = max(wall, 0.01)
-ev = f"{events / wall:,.0f}" if name.startswith("authstats") else "-"
-print(f"| {name:<22} | {wall:8.2f} | {size / wall / 1e6:8.1f} | {ev:>12} | {rss / 1024:8.1f} |")
+ev = f"{int(events) / wall:,.0f}" if events != "-" else "-"
+print(f"| {name:<34} | {wall:8.2f} | {size / wall / 1e6:8.1f} | {ev:>12} | {rss / 1024:8.1f} |")
 PY
 }
 
 echo
-echo "input: $FILES gzip objects, $(( COMPRESSED / 1000000 )) MB compressed, $(( BYTES / 1000000 )) MB uncompressed, $EVENTS events; median of $RUNS runs; $(nproc) cores; $(date -u +%Y-%m-%d)"
+echo "input: $FILES gzip objects, $(( COMPRESSED / 1000000 )) MB compressed, $(( BYTES / 1000000 )) MB uncompressed" \
+     "(Pinpoint $(( PINPOINT_BYTES / 1000000 )) MB), $EVENTS events, $USERS_SEEN users; median of $RUNS runs; $JOBS cores; $(date -u +%Y-%m-%d)"
 echo
-echo "| tool                   |   wall s |     MB/s |     events/s |   RSS MB |"
-echo "|------------------------|----------|----------|--------------|----------|"
-row "authstats report" "$AS_WALL" "$AS_RSS"
-row "gzip -dc > /dev/null" "$GZ_WALL" "$GZ_RSS"
-python3 -c "print(f'\nauthstats / gzip -dc throughput: {float($GZ_WALL) / max(float($AS_WALL), 0.01):.2f}x')"
+echo "| command                            |   wall s |     MB/s |     events/s |   RSS MB |"
+echo "|------------------------------------|----------|----------|--------------|----------|"
+row "authstats report (--jobs $JOBS)" "$AS_WALL" "$AS_RSS" "$BYTES" "$EVENTS"
+row "authstats report --jobs 1" "$AS1_WALL" "$AS1_RSS" "$BYTES" "$EVENTS"
+row "gzip -dc > /dev/null" "$GZ_WALL" "$GZ_RSS" "$BYTES" "-"
+[ -n "$DUCK_WALL" ] && row "DuckDB, Pinpoint objects, 2 threads" "$DUCK_WALL" "$DUCK_RSS" "$PINPOINT_BYTES" "-"
+python3 - "$BYTES" "$AS_WALL" "$AS1_WALL" "$GZ_WALL" "$PINPOINT_BYTES" "${DUCK_WALL:-0}" <<'PY'
+import sys
+size, wall, wall1, gz, pp, duck = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6])
+mine = size / wall
+print(f"\nauthstats / gzip -dc throughput: {mine / (size / gz):.2f}x (target 3.0x)")
+if duck > 0:
+    print(f"authstats / DuckDB throughput:   {mine / (pp / duck):.2f}x (target 4.0x)")
+print(f"--jobs {__import__('os').cpu_count()} / --jobs 1:            {wall1 / wall:.2f}x")
+PY

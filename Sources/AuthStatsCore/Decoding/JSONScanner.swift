@@ -23,8 +23,11 @@ public struct JSONScanner: Sendable {
         case incomplete
     }
 
+    let view: SchemaView
+
     public init(schema: FieldSchema) {
         self.schema = schema
+        view = SchemaView(schema)
         fields = Array(repeating: .absent, count: schema.slotCount)
     }
 
@@ -32,8 +35,10 @@ public struct JSONScanner: Sendable {
     public mutating func scan(_ bytes: UnsafeRawBufferPointer, from start: Int = 0) -> Outcome {
         for i in fields.indices { fields[i] = .absent }
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return .incomplete }
-        return fields.withUnsafeMutableBufferPointer { out in
-            var parser = JSONParser(base: base, index: start, end: bytes.count, schema: schema, fields: out)
+        let view = self.view
+        return withExtendedLifetime(schema) {
+            fields.withUnsafeMutableBufferPointer { out in
+            var parser = JSONParser(base: base, index: start, end: bytes.count, schema: view, fields: out)
             do throws(JSONScanError) {
                 parser.skipWhitespace()
                 try parser.value(node: 0, depth: 0)
@@ -43,6 +48,7 @@ public struct JSONScanner: Sendable {
                 case .incomplete: return .incomplete
                 case .invalid(let offset, let reason): return .invalid(offset: offset, reason: reason)
                 }
+            }
             }
         }
     }
@@ -58,7 +64,7 @@ struct JSONParser {
     let base: UnsafePointer<UInt8>
     var index: Int
     let end: Int
-    let schema: FieldSchema
+    let schema: SchemaView
     let fields: UnsafeMutableBufferPointer<JSONField>
 
     @inline(__always)
@@ -105,7 +111,7 @@ struct JSONParser {
         default:
             throw .invalid(index, "expected a value, found \(Self.describe(c))")
         }
-        if node >= 0, case let slot = schema.nodes[node].slot, slot >= 0 {
+        if node >= 0, case let slot = Int(schema.slotOf[node]), slot >= 0 {
             fields[slot] = type == .string
                 ? JSONField(type: type, start: start + 1, end: index - 1, hasEscapes: escaped)
                 : JSONField(type: type, start: start, end: index, hasEscapes: false)
@@ -139,9 +145,7 @@ struct JSONParser {
             }
             index += 1
             skipWhitespace()
-            if child >= 0 {
-                for slot in schema.nodes[child].subtreeSlots { fields[slot] = .absent }
-            }
+            if child >= 0 { clearSubtree(child) }
             try value(node: child, depth: depth)
             skipWhitespace()
             let c = try peek()
@@ -157,11 +161,17 @@ struct JSONParser {
         }
     }
 
+    @inline(__always)
+    func clearSubtree(_ node: Int) {
+        let first = Int(schema.subtreeStart[node])
+        for i in first..<first + Int(schema.subtreeCount[node]) { fields[Int(schema.subtreeIndex[i])] = .absent }
+    }
+
+    @inline(__always)
     func key(from start: Int, to stop: Int, escaped: Bool, node: Int) -> Int {
-        let raw = UnsafeRawBufferPointer(start: base + start, count: stop - start)
-        if !escaped { return schema.child(of: node, key: raw) }
-        let decoded = JSONField.unescape(raw)
-        return decoded.withUnsafeBytes { schema.child(of: node, key: $0) }
+        if !escaped { return schema.child(of: node, key: base + start, count: stop - start) }
+        let decoded = JSONField.unescape(UnsafeRawBufferPointer(start: base + start, count: stop - start))
+        return decoded.withUnsafeBufferPointer { schema.child(of: node, key: $0.baseAddress!, count: $0.count) }
     }
 
     mutating func array(node: Int, depth: Int) throws(JSONScanError) {
@@ -180,8 +190,8 @@ struct JSONParser {
             var child = -1
             if tracked {
                 let name = Array(String(element).utf8)
-                child = name.withUnsafeBytes { schema.child(of: node, key: $0) }
-                if child >= 0 { for slot in schema.nodes[child].subtreeSlots { fields[slot] = .absent } }
+                child = name.withUnsafeBufferPointer { schema.child(of: node, key: $0.baseAddress!, count: $0.count) }
+                if child >= 0 { clearSubtree(child) }
             }
             try value(node: child, depth: depth)
             element += 1
@@ -204,7 +214,13 @@ struct JSONParser {
         index += 1
         var escaped = false
         while true {
-            // Plain ASCII runs are the common case: stay in this tight loop for them.
+            // Plain ASCII runs are the common case: skip them 8 bytes at a time (SWAR), then
+            // byte by byte up to the next quote, backslash, control or non-ASCII byte.
+            while index + 8 <= end {
+                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                if JSONParser.hasSpecialByte(word) { break }
+                index += 8
+            }
             while index < end {
                 let c = base[index]
                 if c == 0x22 || c == 0x5C || c < 0x20 || c >= 0x80 { break }
@@ -346,6 +362,18 @@ struct JSONParser {
             }
             index += 1
         }
+    }
+
+    /// Whether any byte of `word` is `"`, `\\`, below 0x20 or 0x80 and above.
+    @inline(__always)
+    static func hasSpecialByte(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        func zeroByte(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & high }
+        let quote = zeroByte(word ^ (ones &* 0x22))
+        let backslash = zeroByte(word ^ (ones &* 0x5C))
+        let control = (word &- ones &* 0x20) & ~word & high  // a byte below 0x20 (or borrows, caught below)
+        return (quote | backslash | control | (word & high)) != 0
     }
 
     static func describe(_ c: UInt8) -> String {

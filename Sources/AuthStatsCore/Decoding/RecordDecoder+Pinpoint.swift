@@ -23,9 +23,14 @@ extension RecordDecoder {
         dimensions[.country] = f.text(.localeCountry) ?? f.text(.locationCountry) ?? ""
         dimensions[.source] = EventSource.pinpoint.name
 
-        let fingerprint = Fingerprint(fields: [
-            "pinpoint", eventType, String(time), clientID ?? "", sessionID ?? "", userString ?? "",
-        ])
+        var builder = Fingerprint.Builder()
+        builder.add("pinpoint")
+        builder.add(eventType)
+        builder.add(time)
+        builder.add(clientID ?? "")
+        builder.add(sessionID ?? "")
+        builder.add(userString ?? "")
+        let fingerprint = builder.fingerprint
         let event = Event(
             time: time, source: .pinpoint, kind: .pinpoint(eventType: eventType), user: userString,
             fingerprint: fingerprint, sessionID: sessionID,
@@ -38,6 +43,19 @@ extension RecordDecoder {
     /// `ll_CC`: language lower-case, a two-letter region upper-case, `-` read as `_`
     /// (`en-gb` → `en_GB`); a four-letter script is title-cased (`zh_hant_tw` → `zh_Hant_TW`).
     public static func normalizeLocale(_ code: String) -> String {
+        // The common case, already `ll_CC`: return it as it is.
+        let u = code.utf8
+        if u.count == 5 {
+            var i = u.startIndex
+            let b0 = u[i]; i = u.index(after: i)
+            let b1 = u[i]; i = u.index(after: i)
+            let b2 = u[i]; i = u.index(after: i)
+            let b3 = u[i]; i = u.index(after: i)
+            let b4 = u[i]
+            func lower(_ b: UInt8) -> Bool { b >= 0x61 && b <= 0x7A }
+            func upper(_ b: UInt8) -> Bool { b >= 0x41 && b <= 0x5A }
+            if lower(b0) && lower(b1) && b2 == 0x5F && upper(b3) && upper(b4) { return code }
+        }
         let parts = code.split(whereSeparator: { $0 == "_" || $0 == "-" })
         guard let language = parts.first else { return "" }
         var out = [language.lowercased()]

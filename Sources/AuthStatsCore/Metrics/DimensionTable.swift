@@ -11,11 +11,26 @@ public struct DimensionTable: Sendable {
     private var ids: [[String: UInt32]] = Array(repeating: [:], count: Dimension.allCases.count)
     private(set) var profiles: [Profile] = []
     private var profileIDs: [Profile: UInt32] = [:]
+    /// Profile ids by value: one lookup for the common case of a profile seen before.
+    private var byValues: [DimensionValues: UInt32] = [:]
+    private var last: (DimensionValues, UInt32)?
 
     public init() {}
 
     /// The profile id of `values`, interning what is new.
     public mutating func profile(of values: DimensionValues) -> UInt32 {
+        if let last, last.0 == values { return last.1 }
+        if let id = byValues[values] {
+            last = (values, id)
+            return id
+        }
+        let id = intern(values)
+        byValues[values] = id
+        last = (values, id)
+        return id
+    }
+
+    private mutating func intern(_ values: DimensionValues) -> UInt32 {
         var interned = [UInt32](repeating: 0, count: values.values.count)
         for (d, value) in values.values.enumerated() {
             if let id = ids[d][value] {

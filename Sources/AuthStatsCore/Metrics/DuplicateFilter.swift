@@ -44,7 +44,7 @@ public struct DuplicateFilter: Sendable {
 
     let capacity: Int
     let store: (any SpillStore)?
-    private var recent: [Fingerprint: Counted] = [:]
+    private var recent: FingerprintTable
     private var runs: [Run] = []
     /// Why spilling stopped, if it did (the run goes on, in memory).
     public private(set) var spillFailure: String?
@@ -55,13 +55,14 @@ public struct DuplicateFilter: Sendable {
     public init(capacity: Int = DuplicateFilter.defaultCapacity, store: (any SpillStore)? = nil) {
         self.capacity = max(capacity, 1)
         self.store = store
+        recent = FingerprintTable(capacity: min(self.capacity, 1 << 16))
     }
 
     /// Notes `fingerprint`; false if it was seen before in the current window (inputs are
     /// read in increasing position, so the copy held is the earlier one).
     public mutating func insert(_ fingerprint: Fingerprint, _ counted: Counted) -> Bool {
         if recent[fingerprint] != nil { return false }
-        recent[fingerprint] = counted
+        recent.set(fingerprint, counted)
         if recent.count >= capacity { spill() }
         return true
     }
@@ -71,15 +72,15 @@ public struct DuplicateFilter: Sendable {
     public var spilledRuns: Int { runs.count }
 
     private mutating func spill() {
-        guard let store, spillFailure == nil, !recent.isEmpty else { return }
-        let sorted = recent.keys.sorted { ($0.high, $0.low) < ($1.high, $1.low) }
+        guard let store, spillFailure == nil, recent.count > 0 else { return }
+        let sorted = recent.sorted()
         var bytes = [UInt8]()
         bytes.reserveCapacity(sorted.count * Self.entryBytes)
-        for fingerprint in sorted { Self.encode(fingerprint, recent[fingerprint]!, into: &bytes) }
+        for (fingerprint, counted) in sorted { Self.encode(fingerprint, counted, into: &bytes) }
         do {
             let id = try store.write(bytes)
             runs.append(Run(store: store, id: id, count: sorted.count, profileMap: nil))
-            recent.removeAll(keepingCapacity: true)
+            recent.removeAll()
         } catch {
             spillFailure = "\(error)"
         }
@@ -95,17 +96,18 @@ public struct DuplicateFilter: Sendable {
             run.profileMap = run.profileMap.map { $0.map { profileMap[Int($0)] } } ?? profileMap
             runs.append(run)
         }
-        for (fingerprint, var counted) in other.recent {
+        other.recent.forEach { fingerprint, counted in
+            var counted = counted
             counted.profile = profileMap[Int(counted.profile)]
             if let held = recent[fingerprint] {
                 if counted.input < held.input {
-                    recent[fingerprint] = counted
+                    recent.set(fingerprint, counted)
                     duplicates.append(held)
                 } else {
                     duplicates.append(counted)
                 }
             } else {
-                recent[fingerprint] = counted
+                recent.set(fingerprint, counted)
                 if recent.count >= capacity { spill() }
             }
         }
@@ -120,7 +122,7 @@ public struct DuplicateFilter: Sendable {
         guard !runs.isEmpty else { return [] }
         isResolved = true
         spill()
-        if !recent.isEmpty {
+        if recent.count > 0 {
             // Spilling failed (or this filter has no store): resolve against memory too.
             return resolveWithMemory()
         }
@@ -145,7 +147,8 @@ public struct DuplicateFilter: Sendable {
 
     /// The fallback when a spill failed: read the runs back into memory.
     private mutating func resolveWithMemory() -> [Counted] {
-        var all = recent
+        var all: [Fingerprint: Counted] = [:]
+        recent.forEach { all[$0] = $1 }
         var duplicates: [Counted] = []
         for run in runs {
             var cursor = RunCursor(run: run)

@@ -29,17 +29,57 @@ public struct Fingerprint: Sendable, Hashable {
     /// The fingerprint of a list of fields; each field's length is part of it, so
     /// `("ab","c")` and `("a","bc")` differ.
     public init(fields: [String]) {
-        var bytes: [UInt8] = []
-        for field in fields {
-            let utf8 = Array(field.utf8)
-            withUnsafeBytes(of: UInt32(utf8.count).littleEndian) { bytes.append(contentsOf: $0) }
-            bytes.append(contentsOf: utf8)
+        var builder = Builder()
+        for field in fields { builder.add(field) }
+        self = builder.fingerprint
+    }
+
+    /// Builds a fingerprint field by field, without joining them: two independent 64-bit
+    /// hash states (xxHash64 rounds, murmur3 final mix) over each field's length and bytes.
+    public struct Builder {
+        private var a: UInt64 = 0x5157_4E41_4C59_5449
+        private var b: UInt64 = 0x0A17_C0DE_D00D_F00D
+
+        public init() {}
+
+        @inline(__always)
+        private mutating func mix(_ word: UInt64) {
+            a ^= Hash64.round(word)
+            a = ((a << 27) | (a >> 37)) &* Hash64.prime1 &+ 0x85EB_CA77_C2B2_AE63
+            b ^= Hash64.round(word ^ 0x9E37_79B9_7F4A_7C15)
+            b = ((b << 31) | (b >> 33)) &* Hash64.prime2 &+ 0x27D4_EB2F_1656_67C5
         }
-        let (h, l) = bytes.withUnsafeBytes { raw in
-            (Hash64.hash(raw, seed: 0x5157_4E41_4C59_5449), Hash64.hash(raw, seed: 0x0A17_C0DE_D00D_F00D))
+
+        public mutating func add(_ bytes: UnsafeRawBufferPointer) {
+            mix(UInt64(bytes.count) | 0xF1E1_D000_0000_0000)
+            var i = 0
+            while i + 8 <= bytes.count {
+                mix(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
+                i += 8
+            }
+            if i < bytes.count {
+                var tail: UInt64 = 0
+                var shift: UInt64 = 0
+                while i < bytes.count {
+                    tail |= UInt64(bytes[i]) << shift
+                    shift += 8
+                    i += 1
+                }
+                mix(tail)
+            }
         }
-        high = h
-        low = l
+
+        public mutating func add(_ text: String) {
+            var copy = text
+            copy.withUTF8 { add(UnsafeRawBufferPointer($0)) }
+        }
+
+        public mutating func add(_ value: Int64) {
+            mix(0xF1E1_D100_0000_0000)
+            mix(UInt64(bitPattern: value))
+        }
+
+        public var fingerprint: Fingerprint { Fingerprint(high: Hash64.finalMix(a), low: Hash64.finalMix(b ^ a)) }
     }
 }
 

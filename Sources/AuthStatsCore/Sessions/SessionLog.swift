@@ -31,9 +31,9 @@ public struct SessionLog: Sendable {
     public var spilledRuns: Int { runs.count }
 
     public mutating func append(_ record: SessionRecord) {
-        let bytes = record.encoded()
-        spans.append((arena.count, bytes.count))
-        arena += bytes
+        let start = arena.count
+        record.encode(into: &arena)
+        spans.append((start, arena.count - start))
         if arena.count + spans.count * 16 >= memoryBudget { spill() }
     }
 

@@ -67,7 +67,12 @@ public struct SessionRecord: Sendable, Equatable {
     /// The encoded bytes (see the type's discussion).
     public func encoded() -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(user.utf8.count + 64 + platform.utf8.count + appVersion.utf8.count + (sessionID?.utf8.count ?? 0))
+        encode(into: &out)
+        return out
+    }
+
+    /// Appends the encoded bytes to `out`.
+    public func encode(into out: inout [UInt8]) {
         for b in user.utf8 {
             switch b {
             case 0x00: out += [0x01, 0x01]
@@ -84,11 +89,11 @@ public struct SessionRecord: Sendable, Equatable {
         Self.put(UInt64(bitPattern: sessionStart ?? .min), &out)
         Self.put(UInt64(bitPattern: sessionStop ?? .min), &out)
         for text in [platform, appVersion, sessionID ?? ""] {
-            let bytes = Array(text.utf8.prefix(65_535))
-            out += [UInt8(bytes.count >> 8), UInt8(bytes.count & 0xFF)]
-            out += bytes
+            let count = min(text.utf8.count, 65_535)
+            out.append(UInt8(count >> 8))
+            out.append(UInt8(count & 0xFF))
+            out.append(contentsOf: text.utf8.prefix(count))
         }
-        return out
     }
 
     /// Decodes what `encoded()` wrote; nil if the bytes are not such a record.
