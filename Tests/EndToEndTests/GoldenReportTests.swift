@@ -81,7 +81,7 @@ struct GoldenReportTests {
     func sampleLogsReproducible() throws {
         let out = CLI.temporaryFolder("sample")
         let result = try CLI.run([
-            "generate", "--out", out.path, "--users", "40", "--days", "10", "--start", "2026-10-28", "--seed", "7", "--kinds", "pinpoint,activity,cloudtrail", "--quiet",
+            "generate", "--out", out.path, "--users", "40", "--days", "10", "--start", "2026-10-28", "--seed", "8", "--kinds", "pinpoint,activity,cloudtrail", "--quiet",
         ])
         #expect(result.status == 0)
         let root = CLI.packageRoot.appendingPathComponent("sample-logs")
