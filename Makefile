@@ -2,7 +2,7 @@
 SWIFT      ?= swift
 BIN        := .build/debug/authstats
 RELEASE    := .build/release/authstats
-APT_DEPS   := /usr/include/archive.h:libarchive-dev /usr/include/zlib.h:zlib1g-dev /usr/bin/pkg-config:pkg-config
+APT_DEPS   := /usr/include/archive.h:libarchive-dev /usr/include/zlib.h:zlib1g-dev /usr/include/isa-l/igzip_lib.h:libisal-dev /usr/bin/pkg-config:pkg-config
 
 .PHONY: all deps build release run test record-golden bench format lint clean
 

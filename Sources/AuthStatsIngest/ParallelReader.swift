@@ -12,13 +12,15 @@ public enum ParallelReader {
     /// Reads `found` and returns the merged analysis.
     /// - Parameters:
     ///   - skip: paths that are not event inputs (user directories).
-    ///   - make: a new analysis for a worker (called `jobs` times, on this thread).
+    ///   - make: a new analysis for a worker, given how many workers share the machine (so
+    ///     that memory budgets can be divided between them); called on this thread.
     ///   - fileDone: called (serialized) after each file with the worker's analysis.
     public static func read(
-        _ found: [InputDiscovery.Found], jobs: Int, skip: Set<String> = [], make: () -> Analysis,
+        _ found: [InputDiscovery.Found], jobs: Int, skip: Set<String> = [], make: (_ workers: Int) -> Analysis,
         fileDone: ((Analysis) -> Void)? = nil
     ) -> Analysis {
-        let workers = (0..<max(1, min(jobs, found.count))).map { _ in Worker(analysis: make()) }
+        let count = max(1, min(jobs, found.count))
+        let workers = (0..<count).map { _ in Worker(analysis: make(count)) }
         let queue = Queue(count: found.count)
         let work = { (worker: Worker) in
             let reader = ArchiveReader(analysis: worker.analysis)

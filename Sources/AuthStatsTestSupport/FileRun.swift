@@ -14,7 +14,7 @@ public struct FileRun {
     ) {
         let collector = RejectCollector()
         let configuration = Analysis.Configuration(timeZone: timeZone, maxRecordBytes: maxRecordBytes)!
-        let analysis = ParallelReader.read(InputDiscovery.expand(paths), jobs: jobs) {
+        let analysis = ParallelReader.read(InputDiscovery.expand(paths), jobs: jobs) { _ in
             Analysis(configuration: configuration, rejects: collector)
         }
         reports = analysis.reports()

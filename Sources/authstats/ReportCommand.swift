@@ -126,8 +126,12 @@ struct ReportCommand: ParsableCommand {
         let spill = TemporarySpillStore()
         let found = InputDiscovery.expand(inputs)
         let progress = ProgressLine(console: console, files: found.count)
-        let analysis = ParallelReader.read(found, jobs: jobs, skip: directoryPaths) {
-            Analysis(configuration: configuration, rejects: rejects, spill: spill, directory: directory)
+        let analysis = ParallelReader.read(found, jobs: jobs, skip: directoryPaths) { workers in
+            // The memory budgets are for the whole run: each worker gets its share.
+            var share = configuration
+            share.dedupCapacity = max(1024, configuration.dedupCapacity / workers)
+            share.sessionMemory = max(1 << 20, configuration.sessionMemory / workers)
+            return Analysis(configuration: share, rejects: rejects, spill: spill, directory: directory)
         } fileDone: { worker in
             progress.fileDone(worker)
         }

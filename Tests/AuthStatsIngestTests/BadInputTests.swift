@@ -56,6 +56,40 @@ struct BadInputTests {
         #expect(run.rejects.count == 1)
     }
 
+    @Test("a multi-member gzip file (members concatenated) is read to its end")
+    func multiMember() throws {
+        let folder = CLI.temporaryFolder()
+        var data = Data()
+        for part in 0..<3 {
+            let path = folder.appendingPathComponent("part\(part).gz").path
+            let writer = try GzipFileWriter(path: path)
+            try writer.write((0..<100).map { PinpointLine("pageView", at: 1_700_000_000_000 + Int64(part * 100 + $0) * 1000, user: "u").json }.joined(separator: "\n") + "\n")
+            try writer.close()
+            data.append(try Data(contentsOf: URL(fileURLWithPath: path)))
+        }
+        let joined = folder.appendingPathComponent("joined.gz")
+        try data.write(to: joined)
+        let run = FileRun([joined.path])
+        #expect(run.inputs.map(\.events) == [300])
+        #expect(run.inputs.map(\.status) == [.ok])
+    }
+
+    @Test("corrupt gzip data keeps what came before and says where")
+    func corrupt() throws {
+        let folder = CLI.temporaryFolder()
+        let path = folder.appendingPathComponent("c.gz").path
+        let writer = try GzipFileWriter(path: path, level: 1)
+        for i in 0..<5000 { try writer.write(PinpointLine("pageView", at: 1_700_000_000_000 + Int64(i) * 1000, user: "u\(i)").json + "\n") }
+        try writer.close()
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        for i in (bytes.count / 2)..<(bytes.count / 2 + 64) { bytes[i] ^= 0x5A }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let run = FileRun([path])
+        #expect(run.inputs[0].status == .partial)
+        #expect(run.inputs[0].events > 1000)
+        #expect(run.inputs[0].error?.hasPrefix("corrupt gzip data at compressed byte ") == true)
+    }
+
     @Test("a text file named .gz is read as the text it is")
     func notGzip() {
         let run = FileRun([fixtures.path("not-gzip.gz")])
