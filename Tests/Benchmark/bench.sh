@@ -14,18 +14,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-BIN=.build/release/authstats
-DATA=.bench/exports-1m-users-60-days
-RUNS=${RUNS:-3}
+# Overridable for the smoke test in `make test`: a tiny input, the debug binary, no DuckDB.
+BIN=${AUTHSTATS_BIN:-.build/release/authstats}
 USERS=${BENCH_USERS:-1000000}
+DAYS=${BENCH_DAYS:-60}
+WORK=${BENCH_WORK:-.bench}
+DATA=${BENCH_DATA:-$WORK/exports-$USERS-users-$DAYS-days}
+RUNS=${RUNS:-3}
+DUCKDB=${BENCH_DUCKDB:-1}
 JOBS=$(nproc)
+mkdir -p "$WORK"
 
 [ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time; }
 
 if [ ! -f "$DATA/.complete" ]; then
   echo "generating the benchmark input in $DATA (once; cached)…"
   rm -rf "$DATA"
-  "$BIN" generate --out "$DATA" --users "$USERS" --days 60 --start 2026-01-01 --activity 0.001 --seed 42 \
+  "$BIN" generate --out "$DATA" --users "$USERS" --days "$DAYS" --start 2026-01-01 --activity 0.001 --seed 42 \
     --kinds pinpoint,activity,cloudtrail --newline-delimited --quiet
   rm -rf "$DATA/users"  # the directory is not part of the timed input
   find "$DATA" -name '*.gz' -print0 | sort -z | xargs -0 cat | gzip -dc | wc -c > "$DATA/.uncompressed-bytes"
@@ -41,8 +46,8 @@ COMPRESSED=$(du -sb "$DATA" | cut -f1)
 measure() {
   local results=()
   for _ in $(seq "$RUNS"); do
-    /usr/bin/time -f "%e %M" -o .bench/time.txt "$@" > /dev/null 2> .bench/stderr.txt || { cat .bench/stderr.txt >&2; return 1; }
-    results+=("$(tail -1 .bench/time.txt)")
+    /usr/bin/time -f "%e %M" -o $WORK/time.txt "$@" > /dev/null 2> $WORK/stderr.txt || { cat $WORK/stderr.txt >&2; return 1; }
+    results+=("$(tail -1 $WORK/time.txt)")
   done
   printf '%s\n' "${results[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
 }
@@ -51,19 +56,19 @@ gunzip_all() { find "$DATA" -name '*.gz' -print0 | sort -z | xargs -0 cat | gzip
 export -f gunzip_all
 export DATA
 
-read -r AS_WALL AS_RSS < <(measure "$BIN" report "$DATA" --out .bench/reports --quiet --jobs "$JOBS")
-EVENTS=$(python3 -c "import json;print(json.load(open('.bench/reports/summary.json'))['totals']['events'])")
-USERS_SEEN=$(python3 -c "import json;print(json.load(open('.bench/reports/summary.json'))['totals']['users'])")
-read -r AS1_WALL AS1_RSS < <(measure "$BIN" report "$DATA" --out .bench/reports-1 --quiet --jobs 1)
+read -r AS_WALL AS_RSS < <(measure "$BIN" report "$DATA" --out "$WORK/reports" --quiet --jobs "$JOBS")
+EVENTS=$(python3 -c "import json;print(json.load(open('$WORK/reports/summary.json'))['totals']['events'])")
+USERS_SEEN=$(python3 -c "import json;print(json.load(open('$WORK/reports/summary.json'))['totals']['users'])")
+read -r AS1_WALL AS1_RSS < <(measure "$BIN" report "$DATA" --out "$WORK/reports-1" --quiet --jobs 1)
 read -r GZ_WALL GZ_RSS < <(measure bash -c gunzip_all)
 
 DUCK_WALL=""
-if [ ! -x .bench/venv/bin/python ]; then
+if [ "$DUCKDB" = 1 ] && [ ! -x .bench/venv/bin/python ]; then
   python3 -m venv .bench/venv >/dev/null 2>&1 && .bench/venv/bin/pip install -q duckdb >/dev/null 2>&1 \
     || echo "DuckDB: could not install the PyPI package duckdb into .bench/venv; skipping it"
 fi
-if .bench/venv/bin/python -c "import duckdb" 2>/dev/null; then
-  cat > .bench/duckdb_run.py <<PY
+if [ "$DUCKDB" = 1 ] && .bench/venv/bin/python -c "import duckdb" 2>/dev/null; then
+  cat > "$WORK/duckdb_run.py" <<PY
 import duckdb, sys
 con = duckdb.connect()
 con.execute("SET threads=2")
@@ -71,7 +76,7 @@ query = open("Tests/Benchmark/duckdb_query.sql").read().replace("PINPOINT_GLOB",
 rows = con.execute(query).fetchall()
 print(len(rows), "days", file=sys.stderr)
 PY
-  read -r DUCK_WALL DUCK_RSS < <(measure .bench/venv/bin/python .bench/duckdb_run.py)
+  read -r DUCK_WALL DUCK_RSS < <(measure .bench/venv/bin/python "$WORK/duckdb_run.py")
 fi
 
 row() {  # name wall rss bytes events

@@ -147,3 +147,35 @@ struct JobsTests {
         #expect(raws == (0..<12).flatMap { ["not json \($0)", "bad again \($0)"] })
     }
 }
+
+@Suite("make bench, smoke test: it runs on a tiny input, and --jobs N matches --jobs 1")
+struct BenchSmokeTests {
+    @Test("the benchmark script prints its table; its two runs write the same reports")
+    func smoke() throws {
+        let work = CLI.temporaryFolder("bench")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [CLI.packageRoot.appendingPathComponent("Tests/Benchmark/bench.sh").path]
+        process.currentDirectoryURL = CLI.packageRoot
+        process.environment = ProcessInfo.processInfo.environment.merging([
+            "AUTHSTATS_BIN": CLI.executable.path, "BENCH_USERS": "3000", "BENCH_DAYS": "4", "BENCH_WORK": work.path,
+            "RUNS": "1", "BENCH_DUCKDB": "0",
+        ]) { _, new in new }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(output)")
+        #expect(output.contains("| authstats report (--jobs"))
+        #expect(output.contains("| gzip -dc > /dev/null"))
+        #expect(output.contains("authstats / gzip -dc throughput:"))
+        for name in ["daily.csv", "monthly.csv", "breakdown.csv", "retention.csv", "rejects.ndjson"] {
+            let parallel = try Data(contentsOf: work.appendingPathComponent("reports/\(name)"))
+            let sequential = try Data(contentsOf: work.appendingPathComponent("reports-1/\(name)"))
+            #expect(parallel == sequential, "\(name) differs between --jobs \(ProcessInfo.processInfo.activeProcessorCount) and --jobs 1")
+        }
+    }
+}
