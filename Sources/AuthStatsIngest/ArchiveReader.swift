@@ -19,14 +19,19 @@ public struct ArchiveReader {
     static let blockSize = 1 << 20
 
     let analysis: Analysis
+    /// Inflate gzip files on a thread of their own (when a core would otherwise be idle).
+    let pipelined: Bool
 
-    public init(analysis: Analysis) { self.analysis = analysis }
+    public init(analysis: Analysis, pipelined: Bool = false) {
+        self.analysis = analysis
+        self.pipelined = pipelined
+    }
 
     /// Reads the file at `path`, the `index`-th input file in sorted order.
     public func read(path: String, index: Int) {
         analysis.beginFile(index: index)
         if let gzip = GzipFileReader.open(path) {
-            gzip.pump(into: analysis.beginStream(path: path, member: nil, compression: "gzip", container: nil))
+            gzip.pump(into: analysis.beginStream(path: path, member: nil, compression: "gzip", container: nil), pipelined: pipelined)
             return
         }
         let archive = LibArchive.newReader()

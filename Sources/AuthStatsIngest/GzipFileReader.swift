@@ -80,15 +80,56 @@ final class GzipFileReader {
     }
 
     /// Feeds the whole decompressed content to `processor`, ending it (with the error, if
-    /// the file is damaged).
-    func pump(into processor: StreamProcessor) {
+    /// the file is damaged). With `pipelined`, a second thread inflates while this one frames
+    /// and decodes, so one large file keeps two cores busy.
+    func pump(into processor: StreamProcessor, pipelined: Bool = false) {
         head.withUnsafeBytes { processor.read(bytes: $0) }
         head = []
+        if pipelined {
+            pumpPipelined(into: processor)
+            return
+        }
         do {
             while try processor.read({ try inflate(into: $0) }) > 0 {}
             processor.end()
         } catch {
             processor.end(error: (error as? Damage)?.message ?? "\(error)")
+        }
+    }
+
+    /// The inflating thread fills 1 MiB blocks and hands them over through a queue of at
+    /// most `ChunkQueue.depth` blocks; this thread reads them into `processor`.
+    private func pumpPipelined(into processor: StreamProcessor) {
+        let queue = ChunkQueue()
+        let reader = UncheckedReader(self)
+        let thread = Thread {
+            while true {
+                var block = queue.freeBlock()
+                var failure: String?
+                let count = block.withUnsafeMutableBytes { space -> Int in
+                    do throws(Damage) { return try reader.value.inflate(into: space) } catch {
+                        failure = error.message
+                        return 0
+                    }
+                }
+                queue.push(ChunkQueue.Item(block: block, count: count, error: failure))
+                if count == 0 || failure != nil { return }
+            }
+        }
+        thread.stackSize = 1 << 20
+        thread.start()
+        while true {
+            let item = queue.pop()
+            if item.count > 0 { item.block.withUnsafeBytes { processor.read(bytes: UnsafeRawBufferPointer(rebasing: $0[0..<item.count])) } }
+            queue.recycle(item.block)
+            if let error = item.error {
+                processor.end(error: error)
+                return
+            }
+            if item.count == 0 {
+                processor.end()
+                return
+            }
         }
     }
 
@@ -173,5 +214,61 @@ final class GzipFileReader {
         case ISAL_INCORRECT_CHECKSUM: return "incorrect checksum"
         default: return "ISA-L status \(status)"
         }
+    }
+}
+
+/// The reader, handed to the inflating thread. Unchecked: from `thread.start()` until the
+/// last block is popped only that thread touches it.
+final class UncheckedReader: @unchecked Sendable {
+    let value: GzipFileReader
+    init(_ value: GzipFileReader) { self.value = value }
+}
+
+/// A bounded queue of decompressed blocks between the inflating and the decoding thread.
+final class ChunkQueue: @unchecked Sendable {
+    // Unchecked: every member is guarded by `condition`.
+    struct Item {
+        var block: [UInt8]
+        var count: Int
+        var error: String?
+    }
+
+    static let depth = 4
+    static let blockSize = 1 << 20
+    private let condition = NSCondition()
+    private var items: [Item] = []
+    private var free: [[UInt8]] = []
+    private var allocated = 0
+
+    /// A block to fill: a recycled one, a new one while fewer than `depth` exist, or (waiting)
+    /// the next one recycled.
+    func freeBlock() -> [UInt8] {
+        condition.lock()
+        defer { condition.unlock() }
+        while free.isEmpty && allocated >= Self.depth { condition.wait() }
+        if let block = free.popLast() { return block }
+        allocated += 1
+        return [UInt8](repeating: 0, count: Self.blockSize)
+    }
+
+    func push(_ item: Item) {
+        condition.lock()
+        items.append(item)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func pop() -> Item {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.isEmpty { condition.wait() }
+        return items.removeFirst()
+    }
+
+    func recycle(_ block: [UInt8]) {
+        condition.lock()
+        free.append(block)
+        condition.broadcast()
+        condition.unlock()
     }
 }

@@ -7,7 +7,8 @@ import Foundation
 /// whole by one worker and in increasing order by each. At the end the workers' analyses are
 /// merged (`Analysis.merge`), the same merge a sharded run would use; positions keep inputs
 /// and duplicate choices in sorted path order, so `--jobs 1` and `--jobs N` write the same
-/// reports.
+/// reports. When there are fewer files than jobs, each worker inflates gzip on a second
+/// thread, so even a single large file keeps two cores busy.
 public enum ParallelReader {
     /// Reads `found` and returns the merged analysis.
     /// - Parameters:
@@ -23,7 +24,7 @@ public enum ParallelReader {
         let workers = (0..<count).map { _ in Worker(analysis: make(count)) }
         let queue = Queue(count: found.count)
         let work = { (worker: Worker) in
-            let reader = ArchiveReader(analysis: worker.analysis)
+            let reader = ArchiveReader(analysis: worker.analysis, pipelined: jobs > found.count)
             while let index = queue.next() {
                 switch found[index] {
                 case .file(let path):

@@ -156,3 +156,27 @@ struct BadInputTests {
         #expect(found == ["a/1.ndjson", "b/2.ndjson", "c.ndjson"])
     }
 }
+
+@Suite("Pipelined inflating (a second thread) reads the same as inline")
+struct PipelinedGzipTests {
+    @Test("large, truncated and empty gzip files, pipelined or not")
+    func same() throws {
+        let folder = CLI.temporaryFolder()
+        let path = folder.appendingPathComponent("big.gz").path
+        let writer = try GzipFileWriter(path: path, level: 1)
+        for i in 0..<40_000 { try writer.write(PinpointLine("pageView", at: 1_700_000_000_000 + Int64(i) * 1000, user: "u\(i % 977)").json + "\n") }
+        try writer.close()
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let cut = folder.appendingPathComponent("cut.gz").path
+        try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: cut))
+        let fixtures = Fixtures()
+        for file in [path, cut, fixtures.path("empty.gz"), fixtures.path("canonical.ndjson.gz")] {
+            // One file and two jobs: the worker inflates on a second thread.
+            let pipelined = FileRun([file], jobs: 2)
+            let inline = FileRun([file], jobs: 1)
+            #expect(pipelined.csv == inline.csv, "\(file)")
+            #expect(pipelined.inputs == inline.inputs, "\(file)")
+            #expect(pipelined.rejects == inline.rejects, "\(file)")
+        }
+    }
+}
