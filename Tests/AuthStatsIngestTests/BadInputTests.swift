@@ -40,11 +40,8 @@ struct BadInputTests {
     @Test("a large truncated .gz: every record before the damage is kept")
     func truncatedLarge() throws {
         let folder = CLI.temporaryFolder()
-        let lines = (0..<3000).map { PinpointLine("pageView", at: 1_700_000_000_000 + Int64($0) * 1000, user: "u\($0)").json }
         let path = folder.appendingPathComponent("big.gz").path
-        let writer = try GzipFileWriter(path: path, level: 1)
-        for line in lines { try writer.write(line + "\n") }
-        try writer.close()
+        try TestFiles.gzip(TestFiles.pageViews(3000, users: 3000), to: path)
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         let cut = folder.appendingPathComponent("cut.gz").path
         try data.prefix(data.count * 2 / 3).write(to: URL(fileURLWithPath: cut))
@@ -60,11 +57,10 @@ struct BadInputTests {
     func multiMember() throws {
         let folder = CLI.temporaryFolder()
         var data = Data()
+        let lines = TestFiles.pageViews(300, users: 1)
         for part in 0..<3 {
             let path = folder.appendingPathComponent("part\(part).gz").path
-            let writer = try GzipFileWriter(path: path)
-            try writer.write((0..<100).map { PinpointLine("pageView", at: 1_700_000_000_000 + Int64(part * 100 + $0) * 1000, user: "u").json }.joined(separator: "\n") + "\n")
-            try writer.close()
+            try TestFiles.gzip(Array(lines[part * 100..<(part + 1) * 100]), to: path)
             data.append(try Data(contentsOf: URL(fileURLWithPath: path)))
         }
         let joined = folder.appendingPathComponent("joined.gz")
@@ -76,11 +72,8 @@ struct BadInputTests {
 
     @Test("corrupt gzip data keeps what came before and says where")
     func corrupt() throws {
-        let folder = CLI.temporaryFolder()
-        let path = folder.appendingPathComponent("c.gz").path
-        let writer = try GzipFileWriter(path: path, level: 1)
-        for i in 0..<5000 { try writer.write(PinpointLine("pageView", at: 1_700_000_000_000 + Int64(i) * 1000, user: "u\(i)").json + "\n") }
-        try writer.close()
+        let path = CLI.temporaryFolder().appendingPathComponent("c.gz").path
+        try TestFiles.gzip(TestFiles.pageViews(5000, users: 5000), to: path)
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         for i in (bytes.count / 2)..<(bytes.count / 2 + 64) { bytes[i] ^= 0x5A }
         try Data(bytes).write(to: URL(fileURLWithPath: path))
@@ -163,9 +156,7 @@ struct PipelinedGzipTests {
     func same() throws {
         let folder = CLI.temporaryFolder()
         let path = folder.appendingPathComponent("big.gz").path
-        let writer = try GzipFileWriter(path: path, level: 1)
-        for i in 0..<40_000 { try writer.write(PinpointLine("pageView", at: 1_700_000_000_000 + Int64(i) * 1000, user: "u\(i % 977)").json + "\n") }
-        try writer.close()
+        try TestFiles.gzip(TestFiles.pageViews(40_000, users: 977), to: path)
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         let cut = folder.appendingPathComponent("cut.gz").path
         try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: cut))

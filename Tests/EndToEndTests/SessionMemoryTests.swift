@@ -40,20 +40,6 @@ struct SessionMemoryTests {
         return out
     }
 
-    func write(_ lines: [String], to url: URL) throws {
-        let writer = try GzipFileWriter(path: url.path, level: 1)
-        var chunk = ""
-        for line in lines {
-            chunk += line
-            chunk += "\n"
-            if chunk.utf8.count > 1 << 20 {
-                try writer.write(chunk)
-                chunk = ""
-            }
-        }
-        try writer.write(chunk)
-        try writer.close()
-    }
 
     @Test("same reports in time order and shuffled; peak memory bounded by users")
     func memory() throws {
@@ -71,10 +57,10 @@ struct SessionMemoryTests {
             return Int64(line[range.upperBound...].prefix { $0.isNumber })!
         }
         let order = all.indices.sorted { (times[$0], $0) < (times[$1], $1) }
-        try write(order.map { all[$0] }, to: sortedURL)
-        var rng = SeededGenerator(seed: 42)
+        try TestFiles.gzip(order.map { all[$0] }, to: sortedURL.path)
+        var rng = SeededRandom(seed: 42)
         all.shuffle(using: &rng)
-        try write(all, to: shuffledURL)
+        try TestFiles.gzip(all, to: shuffledURL.path)
         all = []
 
         var peaks: [Int] = []
@@ -114,15 +100,3 @@ struct SessionMemoryTests {
     }
 }
 
-/// SplitMix64, for a reproducible shuffle.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -5,22 +5,10 @@ import Testing
 
 @Suite("RecordDecoder (Pinpoint)")
 struct RecordDecoderTests {
-    func decode(_ text: String) -> RecordDecoder.Outcome {
-        var scanner = JSONScanner(schema: RecordDecoder.schema)
-        let bytes = Array(text.utf8)
-        return bytes.withUnsafeBytes { raw in
-            guard case .complete(let end) = scanner.scan(raw) else { fatalError("not JSON: \(text)") }
-            return RecordDecoder().decode(raw, range: 0..<end, fields: scanner.fields)
-        }
-    }
-
-    func event(_ text: String) -> Event? {
-        if case .event(let e, _) = decode(text) { return e }
-        return nil
-    }
+    func event(_ text: String) -> Event? { decodedEvent(text) }
 
     func reason(_ text: String) -> String? {
-        if case .rejected(let r) = decode(text) { return r }
+        if case .rejected(let r) = decodeRecord(text) { return r }
         return nil
     }
 

@@ -115,28 +115,13 @@ struct RecordFramerTests {
 @Suite("RecordFramer: CloudTrail files and CloudWatch Logs exports")
 struct EnvelopeFramingTests {
     func records(_ text: String, chunk: Int) -> [String] {
-        let framer = RecordFramer(scanner: JSONScanner(schema: FieldSchema(["a"])), maxRecordBytes: 1 << 20, initialCapacity: 64)
-        var out: [String] = []
-        func drain() {
-            while let item = framer.next() {
-                switch item {
-                case .record(let range, _): out.append(String(decoding: UnsafeRawBufferPointer(rebasing: framer.buffer[range]), as: UTF8.self))
-                case .invalid(let range, _, _, _): out.append("BAD " + String(decoding: UnsafeRawBufferPointer(rebasing: framer.buffer[range]), as: UTF8.self))
-                case .oversize: out.append("LONG")
-                }
+        RecordFramerTests().frame(text, chunk: chunk).map { item in
+            switch item {
+            case .record(let text): return text
+            case .invalid(let text, _, _): return "BAD " + text
+            case .oversize: return "LONG"
             }
         }
-        let bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let end = min(bytes.count, offset + chunk)
-            bytes[offset..<end].withUnsafeBytes { framer.append($0) }
-            offset = end
-            drain()
-        }
-        framer.finish()
-        drain()
-        return out
     }
 
     @Test("each element of a Records array is a record, in any chunking")

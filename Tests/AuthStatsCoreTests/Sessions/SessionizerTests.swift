@@ -110,7 +110,7 @@ struct SessionizerTests {
         }
         let sorted = InMemoryRun(events.sorted { $0.time < $1.time })
         let reversed = InMemoryRun(Array(events.sorted { $0.time < $1.time }.reversed()))
-        var shuffler = Shuffler(seed: 7)
+        var shuffler = SeededRandom(seed: 7)
         let shuffled = InMemoryRun(events.shuffled(using: &shuffler))
         #expect(reversed.sessions == sorted.sessions)
         #expect(shuffled.sessions == sorted.sessions)
@@ -156,15 +156,3 @@ struct SessionizerTests {
     }
 }
 
-/// A seeded generator for shuffling test input.
-struct Shuffler: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
