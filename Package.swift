@@ -41,7 +41,7 @@ let package = Package(
         ),
 
         // MARK: Test support
-        .target(name: "AuthStatsTestSupport", dependencies: ["AuthStatsCore", "AuthStatsIngest"]),
+        .target(name: "AuthStatsTestSupport", dependencies: ["AuthStatsCore", "AuthStatsIngest", "AuthStatsGenerator"]),
 
         // MARK: Tests
         .testTarget(name: "AuthStatsCoreTests", dependencies: ["AuthStatsCore", "AuthStatsTestSupport"]),

@@ -1,3 +1,4 @@
+import AuthStatsGenerator
 import AuthStatsIngest
 import Foundation
 
@@ -16,22 +17,11 @@ public enum TestFiles {
     }
 }
 
-/// SplitMix64: a seeded random generator, so that tests shuffle and generate the same way
-/// on every run.
-public struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
+/// A seeded random generator (the generator's SplitMix64), so that tests shuffle and
+/// generate the same way on every run.
+public typealias SeededRandom = SplitMix64
 
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
+    /// A number in `0..<n`.
     public mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-
-    public mutating func chance(_ p: Double) -> Bool { Double(next() >> 11) / Double(1 << 53) < p }
 }
