@@ -7,7 +7,7 @@
 /// back. Of several copies, the one from the earliest input (its position: file, then
 /// member) is kept, whichever worker read it, so parallel and sequential runs agree.
 ///
-/// Memory: about 50 bytes per fingerprint in the window, plus a read buffer per run while
+/// Memory: about 110 bytes per fingerprint in the window (a table kept at most half full), plus a read buffer per run while
 /// resolving. Without a store (or if writing to it fails) nothing is spilled: still exact,
 /// but memory then grows with the events.
 public struct DuplicateFilter: Sendable {
