@@ -9,11 +9,6 @@
 public final class FieldSchema: @unchecked Sendable {
     // Unchecked: immutable after `init`.
     public let paths: [String]
-    /// Per node: its key's range in `keyBytes`, its children's range in `childIndex`, its
-    /// slot (or -1), and its subtree slots' range in `subtreeIndex`.
-    let keyStart: [Int32], keyLength: [Int32], childStart: [Int32], childCount: [Int32]
-    let slotOf: [Int32], subtreeStart: [Int32], subtreeCount: [Int32]
-    let keyBytes: [UInt8], childIndex: [Int32], subtreeIndex: [Int32]
 
     public init(_ paths: [String]) {
         self.paths = paths
@@ -65,10 +60,9 @@ public final class FieldSchema: @unchecked Sendable {
             subtreeCount.append(Int32(node.subtree.count))
             subtreeIndex += node.subtree.map(Int32.init)
         }
-        (self.keyStart, self.keyLength, self.childStart, self.childCount) = (keyStart, keyLength, childStart, childCount)
-        (self.slotOf, self.subtreeStart, self.subtreeCount) = (slotOf, subtreeStart, subtreeCount)
-        (self.keyBytes, self.childIndex, self.subtreeIndex) = (keyBytes, childIndex, subtreeIndex)
-        // One owned copy of the tables for `SchemaView`: stable addresses for the schema's life.
+        // Per node: its key's range in `keyBytes`, its children's range in `childIndex`, its
+        // slot (or -1), and its subtree slots' range in `subtreeIndex`; stored in memory the
+        // schema owns, so `SchemaView` can point at it for the schema's whole life.
         let tables = [keyStart, keyLength, childStart, childCount, slotOf, subtreeStart, subtreeCount, childIndex, subtreeIndex]
         integers = .allocate(capacity: tables.reduce(0) { $0 + $1.count } + 1)
         var offset = 0

@@ -51,9 +51,6 @@ public final class RecordFramer {
     public private(set) var recordCount = 0
     /// Inside the `Records` array of a CloudTrail file.
     private var inRecordsArray = false
-    /// CloudTrail `{"Records":[…]}` envelopes and CloudWatch-prefixed lines seen.
-    public private(set) var envelopes = 0
-    public private(set) var timestampPrefixes = 0
 
     public init(scanner: JSONScanner, maxRecordBytes: Int, initialCapacity: Int = 1 << 20) {
         self.scanner = scanner
@@ -234,7 +231,6 @@ public final class RecordFramer {
             guard base[i] == UInt8(ascii: "[") else { return false }
             position = i + 1
             inRecordsArray = true
-            envelopes += 1
             return true
         }
         if c >= 0x30 && c <= 0x39 {
@@ -257,7 +253,6 @@ public final class RecordFramer {
             guard i + 1 < filled else { return atEOF ? false : nil }
             guard base[i] == 0x20 && base[i + 1] == UInt8(ascii: "{") else { return false }
             position = i + 1
-            timestampPrefixes += 1
             return true
         }
         return false
