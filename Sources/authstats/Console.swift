@@ -36,11 +36,14 @@ struct Console {
     }
 }
 
-/// A progress line every few seconds on long runs. Called serialized by the readers.
-final class ProgressLine {
+/// A progress line every few seconds on long runs, from any worker.
+final class ProgressLine: @unchecked Sendable {
+    // Unchecked: every mutable member is guarded by `lock`.
     let console: Console
     let files: Int
+    private let lock = NSLock()
     private var done = 0
+    private var bytes = 0
     private var last = Date()
     private let start = Date()
     static let interval: TimeInterval = 5
@@ -50,12 +53,19 @@ final class ProgressLine {
         self.files = files
     }
 
-    /// One more file read; `worker` is the analysis of the worker that read it.
-    func fileDone(_ worker: Analysis) {
-        done += 1
+    /// One more file read.
+    func fileDone() { update { done += 1 } }
+
+    /// `count` more decompressed bytes read.
+    func bytesRead(_ count: Int) { update { bytes += count } }
+
+    private func update(_ change: () -> Void) {
+        lock.lock()
+        defer { lock.unlock() }
+        change()
         let now = Date()
         guard now.timeIntervalSince(last) >= Self.interval else { return }
         last = now
-        console.info("reading: \(done) of \(files) files, \(Int(now.timeIntervalSince(start)))s")
+        console.info("reading: \(done) of \(files) files done, \(bytes / 1_000_000)+ MB read, \(Int(now.timeIntervalSince(start)))s")
     }
 }

@@ -131,9 +131,11 @@ struct ReportCommand: ParsableCommand {
             var share = configuration
             share.dedupCapacity = max(1024, configuration.dedupCapacity / workers)
             share.sessionMemory = max(1 << 20, configuration.sessionMemory / workers)
-            return Analysis(configuration: share, rejects: rejects, spill: spill, directory: directory)
-        } fileDone: { worker in
-            progress.fileDone(worker)
+            let analysis = Analysis(configuration: share, rejects: rejects, spill: spill, directory: directory)
+            analysis.progress = { progress.bytesRead($0) }
+            return analysis
+        } fileDone: { _ in
+            progress.fileDone()
         }
         for input in analysis.inputs.sorted(by: { $0.position < $1.position }) where input.status != .ok {
             console.warning("\(input.location): \(input.status.rawValue): \(input.error ?? "")")

@@ -72,6 +72,11 @@ public final class Analysis {
     private var fileIndex = 0
     private var streamInFile = 0
 
+    /// Called from time to time while a stream is read (every `progressBytes` of it), with
+    /// the bytes read since the last call: for progress lines on long runs.
+    public var progress: ((Int) -> Void)?
+    public static let progressBytes = 64 << 20
+
     /// Starts a file: the streams that follow are numbered within file `index` (its place
     /// in sorted input order).
     public func beginFile(index: Int) {

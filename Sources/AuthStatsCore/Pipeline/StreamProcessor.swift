@@ -27,6 +27,7 @@ public final class StreamProcessor {
     public func read(_ fill: (UnsafeMutableRawBufferPointer) throws -> Int) rethrows -> Int {
         let count = try framer.fill(fill)
         drain()
+        counted(count)
         return count
     }
 
@@ -34,6 +35,17 @@ public final class StreamProcessor {
     public func read(bytes: UnsafeRawBufferPointer) {
         framer.append(bytes)
         drain()
+        counted(bytes.count)
+    }
+
+    private var unreported = 0
+
+    private func counted(_ bytes: Int) {
+        unreported += bytes
+        if unreported >= Analysis.progressBytes, let progress = analysis.progress {
+            progress(unreported)
+            unreported = 0
+        }
     }
 
     /// The stream is over. With an error, the stream broke: what was read is kept, and the
