@@ -159,9 +159,9 @@ public final class Analysis {
         resolved = true
         inputs.sort { $0.position < $1.position }
         takeBack(accumulator.resolveDuplicates())
-        var records = accumulator.sessionLog.sorted()
+        let records = accumulator.sessionLog.sorted()
         var sessionizer = Sessionizer(timeoutMillis: configuration.sessionTimeoutMillis, clock: clock)
-        sessionStats = sessionizer.run(&records, each: sessions)
+        sessionStats = sessionizer.run(records, each: sessions)
     }
 
     /// The report range and tables (stage 5).

@@ -40,10 +40,10 @@ public struct SessionLog: Sendable {
     /// The spans of the records in memory, in byte order of the records.
     private func sortedSpans() -> [(Int, Int)] {
         arena.withUnsafeBytes { raw in
-            spans.sorted { a, b in
-                let x = UnsafeRawBufferPointer(rebasing: raw[a.0..<a.0 + a.1])
-                let y = UnsafeRawBufferPointer(rebasing: raw[b.0..<b.0 + b.1])
-                return x.lexicographicallyPrecedes(y)
+            let base = raw.baseAddress!
+            return spans.sorted { a, b in
+                let c = memcmp(base + a.0, base + b.0, min(a.1, b.1))
+                return c != 0 ? c < 0 : a.1 < b.1
             }
         }
     }
@@ -94,82 +94,155 @@ public struct SessionLog: Sendable {
 }
 
 /// Reads `[UInt32 length][bytes]` frames from a spilled run (a block at a time), or the
-/// records still in memory in their sorted order.
-struct FrameReader {
-    private var run: SessionLog.SpilledRun?
-    private var buffer: [UInt8]
+/// records still in memory in their sorted order, without copying a record: `current`
+/// points into the reader's own buffer and stays valid until the next `advance()`.
+final class FrameReader {
+    private let run: SessionLog.SpilledRun?
+    private var storage: UnsafeMutableRawPointer
+    private var capacity: Int
+    private var filled = 0
     private var position = 0
     private var runOffset = 0
     private var exhausted = false
-    private var order: [(Int, Int)] = []
+    private let order: [(Int, Int)]
     private var nextInOrder = 0
+    private(set) var current = UnsafeRawBufferPointer(start: nil, count: 0)
     static let block = 1 << 16
 
     init(run: SessionLog.SpilledRun) {
         self.run = run
-        buffer = []
+        order = []
+        capacity = Self.block * 2
+        storage = .allocate(byteCount: capacity, alignment: 8)
     }
 
     init(arena: [UInt8], order: [(Int, Int)]) {
-        buffer = arena
+        run = nil
         self.order = order
+        capacity = max(arena.count, 1)
+        storage = .allocate(byteCount: capacity, alignment: 8)
+        arena.withUnsafeBytes { storage.copyMemory(from: $0.baseAddress!, byteCount: arena.count) }
+        filled = arena.count
         exhausted = true
     }
 
-    /// The next frame's bytes, or nil at the end.
-    mutating func next() -> [UInt8]? {
+    deinit { storage.deallocate() }
+
+    /// Moves to the next frame; false at the end.
+    func advance() -> Bool {
         if run == nil {
-            guard nextInOrder < order.count else { return nil }
+            guard nextInOrder < order.count else { return false }
             let (offset, length) = order[nextInOrder]
             nextInOrder += 1
-            return Array(buffer[offset..<offset + length])
+            current = UnsafeRawBufferPointer(start: storage + offset, count: length)
+            return true
         }
-        guard ensure(4) else { return nil }
-        let length = Int(buffer[position]) << 24 | Int(buffer[position + 1]) << 16 | Int(buffer[position + 2]) << 8 | Int(buffer[position + 3])
-        guard ensure(4 + length) else { return nil }
-        let frame = Array(buffer[position + 4..<position + 4 + length])
+        guard ensure(4) else { return false }
+        let p = storage.assumingMemoryBound(to: UInt8.self) + position
+        let length = Int(p[0]) << 24 | Int(p[1]) << 16 | Int(p[2]) << 8 | Int(p[3])
+        guard ensure(4 + length) else { return false }
+        current = UnsafeRawBufferPointer(start: storage + position + 4, count: length)
         position += 4 + length
-        return frame
+        return true
     }
 
     /// Makes `count` bytes available from `position`; false at the end of the data.
-    private mutating func ensure(_ count: Int) -> Bool {
-        while buffer.count - position < count {
+    private func ensure(_ count: Int) -> Bool {
+        while filled - position < count {
             guard !exhausted, let run else { return false }
-            let more = (try? run.store.read(run: run.id, offset: runOffset, count: max(Self.block, count))) ?? []
+            let keep = filled - position
+            if position > 0 {
+                storage.copyMemory(from: storage + position, byteCount: keep)
+                filled = keep
+                position = 0
+            }
+            let want = max(Self.block, count)
+            if capacity - filled < want {
+                let grown = UnsafeMutableRawPointer.allocate(byteCount: filled + want, alignment: 8)
+                grown.copyMemory(from: storage, byteCount: filled)
+                storage.deallocate()
+                storage = grown
+                capacity = filled + want
+            }
+            let more = (try? run.store.read(run: run.id, offset: runOffset, count: want)) ?? []
             if more.isEmpty {
                 exhausted = true
                 run.store.remove(run: run.id)
                 return false
             }
+            more.withUnsafeBytes { (storage + filled).copyMemory(from: $0.baseAddress!, byteCount: more.count) }
+            filled += more.count
             runOffset += more.count
-            buffer = Array(buffer[position...]) + more
-            position = 0
         }
         return true
     }
 }
 
-/// The merged, sorted stream of a `SessionLog`.
-public struct SortedRecords: IteratorProtocol {
-    private var sources: [FrameReader]
-    /// (record bytes, source index); ties (identical records) by source, for a total order.
-    private var heap = BinaryHeap<([UInt8], Int)> { a, b in
-        a.0.lexicographicallyPrecedes(b.0) || (a.0 == b.0 && a.1 < b.1)
-    }
+/// The merged, sorted stream of a `SessionLog`: a k-way merge over the readers' current
+/// records, compared in place (`memcmp`), ties (identical records) by reader.
+public final class SortedRecords {
+    private let sources: [FrameReader]
+    private var heap: [Int] = []
+    private var pending: Int?
 
     init(sources: [FrameReader]) {
         self.sources = sources
-        for index in self.sources.indices {
-            if let head = self.sources[index].next() { heap.push((head, index)) }
+        for index in sources.indices where sources[index].advance() { push(index) }
+    }
+
+    @inline(__always)
+    private func less(_ a: Int, _ b: Int) -> Bool {
+        let x = sources[a].current
+        let y = sources[b].current
+        let c = memcmp(x.baseAddress!, y.baseAddress!, min(x.count, y.count))
+        if c != 0 { return c < 0 }
+        return x.count != y.count ? x.count < y.count : a < b
+    }
+
+    private func push(_ index: Int) {
+        heap.append(index)
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard less(heap[child], heap[parent]) else { break }
+            heap.swapAt(child, parent)
+            child = parent
         }
     }
 
-    /// The smallest remaining record.
+    private func pop() -> Int? {
+        guard let top = heap.first else { return nil }
+        let last = heap.removeLast()
+        if !heap.isEmpty {
+            heap[0] = last
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1
+                let right = left + 1
+                var smallest = parent
+                if left < heap.count && less(heap[left], heap[smallest]) { smallest = left }
+                if right < heap.count && less(heap[right], heap[smallest]) { smallest = right }
+                if smallest == parent { break }
+                heap.swapAt(parent, smallest)
+                parent = smallest
+            }
+        }
+        return top
+    }
+
+    /// The smallest remaining record's bytes, valid until the next call; nil at the end.
     /// - Complexity: O(log r) for r runs.
-    public mutating func next() -> SessionRecord? {
-        guard let (bytes, index) = heap.pop() else { return nil }
-        if let head = sources[index].next() { heap.push((head, index)) }
-        return bytes.withUnsafeBytes { SessionRecord(decoding: $0) }
+    public func next() -> UnsafeRawBufferPointer? {
+        if let index = pending, sources[index].advance() { push(index) }
+        pending = nil
+        guard let index = pop() else { return nil }
+        pending = index
+        return sources[index].current
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -146,3 +146,70 @@ public struct SessionRecord: Sendable, Equatable {
         for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
     }
 }
+
+/// A look at one encoded `SessionRecord` without decoding it: the fixed fields read in place,
+/// the texts only when asked for (once per session, not per event).
+struct SessionRecordView {
+    let bytes: UnsafeRawBufferPointer
+    /// Where the user's encoded bytes end (the `0x00` terminator).
+    let userEnd: Int
+
+    init?(_ bytes: UnsafeRawBufferPointer) {
+        var i = 0
+        while i < bytes.count && bytes[i] != 0x00 { i += bytes[i] == 0x01 ? 2 : 1 }
+        guard i + 1 + 49 <= bytes.count else { return nil }
+        self.bytes = bytes
+        userEnd = i
+    }
+
+    /// The bytes that make an event's identity: user, session key, time and fingerprint.
+    var identity: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: bytes[0..<userEnd + 1 + 24]) }
+    /// The encoded user, terminator included.
+    var encodedUser: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: bytes[0...userEnd]) }
+
+    @inline(__always)
+    private func word(_ offset: Int) -> UInt64 {
+        UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: userEnd + 1 + offset, as: UInt64.self))
+    }
+
+    var sessionKey: UInt64 { word(0) }
+    var time: Int64 { Int64(bitPattern: word(8) ^ (1 << 63)) }
+    var kind: EventKind { EventKind(rawValue: bytes[userEnd + 1 + 32]) ?? .other }
+    var sessionStart: Int64? {
+        let v = Int64(bitPattern: word(33))
+        return v == .min ? nil : v
+    }
+    var sessionStop: Int64? {
+        let v = Int64(bitPattern: word(41))
+        return v == .min ? nil : v
+    }
+
+    /// The user id, decoded.
+    var user: String {
+        var out: [UInt8] = []
+        var i = 0
+        while i < userEnd {
+            if bytes[i] == 0x01 {
+                out.append(bytes[i + 1] - 1)
+                i += 2
+            } else {
+                out.append(bytes[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Platform, app version and session id.
+    var texts: (String, String, String?) {
+        var i = userEnd + 1 + 49
+        var out: [String] = []
+        for _ in 0..<3 {
+            let count = Int(bytes[i]) << 8 | Int(bytes[i + 1])
+            i += 2
+            out.append(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[i..<i + count]), as: UTF8.self))
+            i += count
+        }
+        return (out[0], out[1], out[2].isEmpty ? nil : out[2])
+    }
+}

@@ -16,64 +16,80 @@ public struct Sessionizer {
 
     /// Builds the sessions of every user in `records`; `each` receives them (by user, then
     /// start) when given.
-    public mutating func run(_ records: inout SortedRecords, each: ((Session) -> Void)? = nil) -> SessionStats {
+    public mutating func run(_ records: SortedRecords, each: ((Session) -> Void)? = nil) -> SessionStats {
         var stats = SessionStats()
-        var user: String?
+        var userKey: [UInt8] = []
+        var userName = ""
         var sessions: [Session] = []
         var failures: [Int64] = []
-        var previous: (String, UInt64, Int64, UInt64)?
+        var previous: [UInt8] = []
         var currentKey: UInt64?
+        var clock = self.clock
 
         func finishUser() {
-            guard let name = user else { return }
+            guard !userKey.isEmpty else { return }
             for t in failures {
                 for i in sessions.indices where sessions[i].start <= t && t <= sessions[i].end { sessions[i].authFailures += 1 }
             }
             sessions.sort { ($0.start, $0.end, $0.id) < ($1.start, $1.end, $1.id) }
             stats.add(userSessions: sessions.map { ($0, clock.day(ofMillis: $0.start)) })
             if let each { sessions.forEach(each) }
-            _ = name
             sessions.removeAll(keepingCapacity: true)
             failures.removeAll(keepingCapacity: true)
             currentKey = nil
         }
 
-        while let r = records.next() {
-            let identity = (r.user, r.sessionKey, r.time, r.fingerprint)
-            if let p = previous, p == identity { continue }  // the same delivery twice
-            previous = identity
-            if r.user != user {
-                finishUser()
-                user = r.user
+        while let bytes = records.next() {
+            guard let r = SessionRecordView(bytes) else { continue }
+            let identity = r.identity
+            if previous.count == identity.count && previous.withUnsafeBytes({ memcmp($0.baseAddress!, identity.baseAddress!, identity.count) == 0 }) {
+                continue  // the same delivery twice: the copy from the earliest input came first
             }
-            if r.sessionKey == SessionRecord.failureKey {
-                failures.append(r.time)
+            previous.removeAll(keepingCapacity: true)
+            previous.append(contentsOf: identity)
+            let user = r.encodedUser
+            if userKey.count != user.count || !userKey.withUnsafeBytes({ memcmp($0.baseAddress!, user.baseAddress!, user.count) == 0 }) {
+                finishUser()
+                userKey = Array(user)
+                userName = r.user
+            }
+            let key = r.sessionKey
+            let time = r.time
+            if key == SessionRecord.failureKey {
+                failures.append(time)
                 continue
             }
             let extendsLast: Bool
-            if r.sessionKey == SessionRecord.noSession {
-                extendsLast = currentKey == SessionRecord.noSession && r.time - sessions[sessions.count - 1].end <= timeoutMillis
+            if key == SessionRecord.noSession {
+                extendsLast = currentKey == SessionRecord.noSession && time - sessions[sessions.count - 1].end <= timeoutMillis
             } else {
-                extendsLast = currentKey == r.sessionKey
+                extendsLast = currentKey == key
             }
+            let kind = r.kind
             if extendsLast {
                 let i = sessions.count - 1
-                sessions[i].start = min(sessions[i].start, r.time, r.sessionStart ?? .max)
-                sessions[i].end = max(sessions[i].end, r.time, r.sessionStop ?? .min)
+                sessions[i].start = min(sessions[i].start, time, r.sessionStart ?? .max)
+                sessions[i].end = max(sessions[i].end, time, r.sessionStop ?? .min)
                 sessions[i].events += 1
-                if r.kind == .signIn { sessions[i].signIns += 1 }
+                if kind == .signIn { sessions[i].signIns += 1 }
             } else {
-                let start = min(r.time, r.sessionStart ?? .max)
+                let (platform, appVersion, sessionID) = r.texts
                 var session = Session(
-                    user: r.user, id: r.sessionID ?? "\(r.user)-\(r.time)", start: start,
-                    end: max(r.time, r.sessionStop ?? .min), platform: r.platform, appVersion: r.appVersion)
+                    user: userName, id: sessionID ?? "\(userName)-\(time)", start: min(time, r.sessionStart ?? .max),
+                    end: max(time, r.sessionStop ?? .min), platform: platform, appVersion: appVersion)
                 session.events = 1
-                session.signIns = r.kind == .signIn ? 1 : 0
+                session.signIns = kind == .signIn ? 1 : 0
                 sessions.append(session)
-                currentKey = r.sessionKey
+                currentKey = key
             }
         }
         finishUser()
         return stats
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
