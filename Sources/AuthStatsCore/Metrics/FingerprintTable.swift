@@ -2,18 +2,23 @@
 /// window. Fingerprints are already uniformly random, so their low bits pick the slot
 /// directly; no `Hasher` runs on the hot path.
 struct FingerprintTable {
-    private var highs: [UInt64]
-    private var lows: [UInt64]
-    private var values: [DuplicateFilter.Counted]
+    /// One slot: key and value side by side, so a lookup touches one cache line.
+    struct Slot {
+        var high: UInt64
+        var low: UInt64
+        var value: DuplicateFilter.Counted
+    }
+
+    private var slots: [Slot]
     private var mask: Int
     private(set) var count = 0
 
     init(capacity: Int) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }  // at most half full
-        highs = Array(repeating: 0, count: size)
-        lows = Array(repeating: 0, count: size)
-        values = Array(repeating: DuplicateFilter.Counted(day: 0, profile: 0, kind: .other, input: 0), count: size)
+        slots = Array(
+            repeating: Slot(high: 0, low: 0, value: DuplicateFilter.Counted(day: 0, profile: 0, kind: .other, input: 0)),
+            count: size)
         mask = size - 1
     }
 
@@ -26,18 +31,23 @@ struct FingerprintTable {
     /// The slot of `fingerprint`, or of the empty slot where it would go.
     @inline(__always)
     private func slot(_ high: UInt64, _ low: UInt64) -> Int {
-        var i = Int(truncatingIfNeeded: low) & mask
-        while highs[i] != 0 || lows[i] != 0 {
-            if highs[i] == high && lows[i] == low { return i }
-            i = (i + 1) & mask
+        slots.withUnsafeBufferPointer { table in
+            var i = Int(truncatingIfNeeded: low) & mask
+            while table[i].high != 0 || table[i].low != 0 {
+                if table[i].high == high && table[i].low == low { return i }
+                i = (i + 1) & mask
+            }
+            return i
         }
-        return i
     }
+
+    @inline(__always)
+    private func isEmpty(_ i: Int) -> Bool { slots[i].high == 0 && slots[i].low == 0 }
 
     subscript(_ fingerprint: Fingerprint) -> DuplicateFilter.Counted? {
         let (h, l) = Self.key(fingerprint)
         let i = slot(h, l)
-        return highs[i] == 0 && lows[i] == 0 ? nil : values[i]
+        return isEmpty(i) ? nil : slots[i].value
     }
 
     /// Stores `value` for `fingerprint`; returns the value it replaced, if any.
@@ -45,24 +55,22 @@ struct FingerprintTable {
     mutating func set(_ fingerprint: Fingerprint, _ value: DuplicateFilter.Counted) -> DuplicateFilter.Counted? {
         let (h, l) = Self.key(fingerprint)
         let i = slot(h, l)
-        if highs[i] == 0 && lows[i] == 0 {
-            highs[i] = h
-            lows[i] = l
-            values[i] = value
+        if isEmpty(i) {
+            slots[i] = Slot(high: h, low: l, value: value)
             count += 1
-            if count * 2 > highs.count { grow() }
+            if count * 2 > slots.count { grow() }
             return nil
         }
-        let old = values[i]
-        values[i] = value
+        let old = slots[i].value
+        slots[i].value = value
         return old
     }
 
     private mutating func grow() {
-        let old = (highs, lows, values)
-        var bigger = FingerprintTable(capacity: highs.count)
-        for i in old.0.indices where old.0[i] != 0 || old.1[i] != 0 {
-            bigger.set(Fingerprint(high: old.0[i], low: old.1[i]), old.2[i])
+        let old = slots
+        var bigger = FingerprintTable(capacity: slots.count)
+        for slot in old where slot.high != 0 || slot.low != 0 {
+            bigger.set(Fingerprint(high: slot.high, low: slot.low), slot.value)
         }
         self = bigger
     }
@@ -71,8 +79,8 @@ struct FingerprintTable {
     func sorted() -> [(Fingerprint, DuplicateFilter.Counted)] {
         var out: [(Fingerprint, DuplicateFilter.Counted)] = []
         out.reserveCapacity(count)
-        for i in highs.indices where highs[i] != 0 || lows[i] != 0 {
-            out.append((Fingerprint(high: highs[i], low: lows[i]), values[i]))
+        for slot in slots where slot.high != 0 || slot.low != 0 {
+            out.append((Fingerprint(high: slot.high, low: slot.low), slot.value))
         }
         out.sort { ($0.0.high, $0.0.low) < ($1.0.high, $1.0.low) }
         return out
@@ -80,15 +88,15 @@ struct FingerprintTable {
 
     /// Every entry, in table order.
     func forEach(_ body: (Fingerprint, DuplicateFilter.Counted) -> Void) {
-        for i in highs.indices where highs[i] != 0 || lows[i] != 0 {
-            body(Fingerprint(high: highs[i], low: lows[i]), values[i])
+        for slot in slots where slot.high != 0 || slot.low != 0 {
+            body(Fingerprint(high: slot.high, low: slot.low), slot.value)
         }
     }
 
     mutating func removeAll() {
-        for i in highs.indices {
-            highs[i] = 0
-            lows[i] = 0
+        for i in slots.indices {
+            slots[i].high = 0
+            slots[i].low = 0
         }
         count = 0
     }

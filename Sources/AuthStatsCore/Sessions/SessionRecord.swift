@@ -73,12 +73,16 @@ public struct SessionRecord: Sendable, Equatable {
 
     /// Appends the encoded bytes to `out`.
     public func encode(into out: inout [UInt8]) {
-        for b in user.utf8 {
-            switch b {
-            case 0x00: out += [0x01, 0x01]
-            case 0x01: out += [0x01, 0x02]
-            default: out.append(b)
+        if user.utf8.contains(where: { $0 <= 0x01 }) {
+            for b in user.utf8 {
+                switch b {
+                case 0x00: out += [0x01, 0x01]
+                case 0x01: out += [0x01, 0x02]
+                default: out.append(b)
+                }
             }
+        } else {
+            out.append(contentsOf: user.utf8)
         }
         out.append(0x00)
         Self.put(sessionKey, &out)
@@ -142,8 +146,9 @@ public struct SessionRecord: Sendable, Equatable {
         self.position = position
     }
 
+    @inline(__always)
     static func put(_ value: UInt64, _ out: inout [UInt8]) {
-        for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+        withUnsafeBytes(of: value.bigEndian) { out.append(contentsOf: $0) }
     }
 }
 
