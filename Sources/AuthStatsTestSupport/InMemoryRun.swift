@@ -33,7 +33,7 @@ public struct InMemoryRun {
         maxRecordBytes: Int = Analysis.Configuration.defaultMaxRecordBytes, chunkSize: Int = 1 << 20,
         dedupCapacity: Int = DuplicateFilter.defaultCapacity, spill: (any SpillStore)? = nil,
         directory: UserDirectory = UserDirectory(), sessionTimeout: String = "30m",
-        sessionMemory: Int = SessionLog.defaultBudget
+        sessionMemory: Int = SessionLog.defaultBudget, sessionShards: Int = 1
     ) {
         let collector = RejectCollector()
         var configuration = Analysis.Configuration(
@@ -42,6 +42,7 @@ public struct InMemoryRun {
         configuration.dedupCapacity = dedupCapacity
         configuration.sessionTimeoutMillis = Duration.parseMillis(sessionTimeout)!
         configuration.sessionMemory = sessionMemory
+        configuration.sessionShards = sessionShards
         let analysis = Analysis(configuration: configuration, rejects: collector, spill: spill, directory: directory)
         for (name, bytes) in streams {
             let stream = analysis.beginStream(path: name, member: nil, compression: "none", container: nil)
@@ -54,7 +55,7 @@ public struct InMemoryRun {
             stream.end()
         }
         var sessions: [Session] = []
-        reports = analysis.reports { sessions.append($0) }
+        reports = sessionShards == 1 ? analysis.reports { sessions.append($0) } : analysis.reports()
         self.sessions = sessions
         inputs = analysis.inputs
         rejects = collector.records

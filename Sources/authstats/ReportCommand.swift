@@ -123,6 +123,9 @@ struct ReportCommand: ParsableCommand {
         configuration.dedupCapacity = dedupWindow
         configuration.sessionTimeoutMillis = Duration.parseMillis(sessionTimeout)!
         configuration.sessionMemory = sessionMemory
+        // Sessions of different users are built in parallel, unless sessions.csv must list
+        // them in one user order.
+        configuration.sessionShards = sessionsDetail ? 1 : jobs
         let spill = TemporarySpillStore()
         let found = InputDiscovery.expand(inputs)
         let progress = ProgressLine(console: console, files: found.count)

@@ -54,8 +54,10 @@ public struct MetricsAccumulator: Sendable {
     var users: Set<UInt64> = []
     /// Fingerprints of the events counted, in bounded memory (spilled to `store`).
     var dedup: DuplicateFilter
-    /// The events that make sessions, sorted at the end in bounded memory.
-    public internal(set) var sessionLog: SessionLog
+    /// The events that make sessions, sorted at the end in bounded memory; split by user
+    /// into shards that can be sessionized in parallel (one shard keeps `sessions.csv` in
+    /// one user order).
+    public internal(set) var sessionLogs: [SessionLog]
 
     public private(set) var events = 0
     public private(set) var duplicates = 0
@@ -65,10 +67,11 @@ public struct MetricsAccumulator: Sendable {
     ///   - store: where to spill; nil keeps every fingerprint in memory.
     public init(
         dedupCapacity: Int = DuplicateFilter.defaultCapacity, store: (any SpillStore)? = nil,
-        sessionMemory: Int = SessionLog.defaultBudget
+        sessionMemory: Int = SessionLog.defaultBudget, sessionShards: Int = 1
     ) {
         dedup = DuplicateFilter(capacity: dedupCapacity, store: store)
-        sessionLog = SessionLog(memoryBudget: sessionMemory, store: store)
+        let shards = max(1, sessionShards)
+        sessionLogs = (0..<shards).map { _ in SessionLog(memoryBudget: max(1, sessionMemory / shards), store: store) }
     }
 
     /// Counts `event` on `day` for the input stream at `position` (`InputReport.position`);
@@ -86,7 +89,9 @@ public struct MetricsAccumulator: Sendable {
         }
         events += 1
         counters[DayProfile(day: day.index, profile: profile), default: Counters()].add(event.kind)
-        if let record = SessionRecord(event, position: position) { sessionLog.append(record) }
+        if let record = SessionRecord(event, position: position), let user = event.user {
+            sessionLogs[Int(user.hash % UInt64(sessionLogs.count))].append(record)
+        }
         if let user = event.user {
             users.insert(user.hash)
             if event.kind.isActivity {
@@ -111,7 +116,8 @@ public struct MetricsAccumulator: Sendable {
         users.formUnion(other.users)
         events += other.events
         duplicates += other.duplicates
-        sessionLog.absorb(other.sessionLog)
+        precondition(sessionLogs.count == other.sessionLogs.count, "merge accumulators with the same session shards")
+        for shard in sessionLogs.indices { sessionLogs[shard].absorb(other.sessionLogs[shard]) }
         let found = dedup.absorb(other.dedup, profileMap: remap)
         takeBack(found)
         return found

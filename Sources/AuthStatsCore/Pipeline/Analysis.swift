@@ -26,6 +26,9 @@ public final class Analysis {
         public var sessionTimeoutMillis: Int64 = 30 * 60_000
         /// Bytes of session events kept in memory before spilling a sorted run.
         public var sessionMemory = SessionLog.defaultBudget
+        /// Shards of the session log, sessionized in parallel at the end. One shard writes
+        /// `sessions.csv` in user order; more shards are for speed only.
+        public var sessionShards = 1
 
         public static let defaultMaxRecordBytes = 64 << 20
 
@@ -65,7 +68,8 @@ public final class Analysis {
         self.rejects = rejects
         self.directory = directory
         accumulator = MetricsAccumulator(
-            dedupCapacity: configuration.dedupCapacity, store: spill, sessionMemory: configuration.sessionMemory)
+            dedupCapacity: configuration.dedupCapacity, store: spill, sessionMemory: configuration.sessionMemory,
+            sessionShards: configuration.sessionShards)
         clock = DayClock(timeZone: configuration.timeZone)
     }
 
@@ -159,9 +163,32 @@ public final class Analysis {
         resolved = true
         inputs.sort { $0.position < $1.position }
         takeBack(accumulator.resolveDuplicates())
-        let records = accumulator.sessionLog.sorted()
-        var sessionizer = Sessionizer(timeoutMillis: configuration.sessionTimeoutMillis, clock: clock)
-        sessionStats = sessionizer.run(records, each: sessions)
+        sessionStats = Self.sessionize(
+            accumulator.sessionLogs, timeoutMillis: configuration.sessionTimeoutMillis, clock: clock, each: sessions)
+        accumulator.sessionLogs = []
+    }
+
+    /// Builds the sessions of every shard, the shards in parallel (a shard holds whole users,
+    /// so their counts just add up). `each` is only allowed with one shard.
+    static func sessionize(
+        _ logs: [SessionLog], timeoutMillis: Int64, clock: DayClock, each: ((Session) -> Void)?
+    ) -> SessionStats {
+        precondition(each == nil || logs.count == 1, "session rows need a single shard")
+        if logs.count == 1 {
+            var log = logs[0]
+            var sessionizer = Sessionizer(timeoutMillis: timeoutMillis, clock: clock)
+            return sessionizer.run(log.sorted(), each: each)
+        }
+        let results = ShardResults(count: logs.count)
+        let shards = ShardLogs(logs)
+        DispatchQueue.concurrentPerform(iterations: logs.count) { shard in
+            var log = shards.logs[shard]
+            var sessionizer = Sessionizer(timeoutMillis: timeoutMillis, clock: clock)
+            results.set(shard, sessionizer.run(log.sorted()))
+        }
+        var total = SessionStats()
+        for stats in results.all { total.merge(stats) }
+        return total
     }
 
     /// The report range and tables (stage 5).
@@ -174,4 +201,31 @@ public final class Analysis {
 
     /// True when some input was read to the end or in part: otherwise nothing is written.
     public var anyInputReadable: Bool { inputs.contains { $0.status != .failed } }
+}
+
+/// The shards' logs, read (each by one thread) while sessionizing in parallel.
+final class ShardLogs: @unchecked Sendable {
+    // Unchecked: read-only once made; each thread copies out its own shard.
+    let logs: [SessionLog]
+    init(_ logs: [SessionLog]) { self.logs = logs }
+}
+
+/// Per-shard results of a parallel session pass, guarded by a lock.
+final class ShardResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [SessionStats]
+
+    init(count: Int) { results = Array(repeating: SessionStats(), count: count) }
+
+    func set(_ shard: Int, _ stats: SessionStats) {
+        lock.lock()
+        results[shard] = stats
+        lock.unlock()
+    }
+
+    var all: [SessionStats] {
+        lock.lock()
+        defer { lock.unlock() }
+        return results
+    }
 }

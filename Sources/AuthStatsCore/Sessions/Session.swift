@@ -58,6 +58,16 @@ public struct SessionStats: Sendable, Equatable {
 
     public init() {}
 
+    /// Adds the counts of `other`, made from other users (another shard).
+    public mutating func merge(_ other: SessionStats) {
+        totalSessions += other.totalSessions
+        for (index, day) in other.days {
+            days[index, default: Day()].sessions += day.sessions
+            days[index, default: Day()].users += day.users
+            for (seconds, count) in day.durations { days[index, default: Day()].durations[seconds, default: 0] += count }
+        }
+    }
+
     /// Adds one user's sessions, with the day each started on.
     mutating func add(userSessions: [(Session, AuthStatsCore.Day)]) {
         var userDays = Set<Int32>()
