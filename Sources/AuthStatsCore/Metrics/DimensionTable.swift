@@ -31,7 +31,7 @@ public struct DimensionTable: Sendable {
     }
 
     private mutating func intern(_ values: DimensionValues) -> UInt32 {
-        var interned = [UInt32](repeating: 0, count: values.values.count)
+        var interned = [UInt32](repeating: 0, count: Dimension.allCases.count)
         for (d, value) in values.values.enumerated() {
             if let id = ids[d][value] {
                 interned[d] = id
@@ -53,7 +53,7 @@ public struct DimensionTable: Sendable {
     /// The values of profile `id`.
     public func values(ofProfile id: UInt32) -> DimensionValues {
         var out = DimensionValues()
-        for d in Dimension.allCases { out.values[d.rawValue] = strings[d.rawValue][Int(profiles[Int(id)].values[d.rawValue])] }
+        for d in Dimension.allCases { out[d] = strings[d.rawValue][Int(profiles[Int(id)].values[d.rawValue])] }
         return out
     }
 

@@ -26,15 +26,46 @@ public enum Dimension: Int, Sendable, CaseIterable, Hashable {
 }
 
 /// The seven dimension values of one event, `(unknown)` where missing.
+///
+/// Seven stored strings rather than an array: building one per event then allocates nothing
+/// (the values are short enough to be stored inline in their `String`s).
 public struct DimensionValues: Sendable, Hashable {
-    public var values: [String]
+    private var platform = Dimension.unknown
+    private var locale = Dimension.unknown
+    private var appVersion = Dimension.unknown
+    private var clientID = Dimension.unknown
+    private var country = Dimension.unknown
+    private var source = Dimension.unknown
+    private var userType = Dimension.unknown
 
-    public init() {
-        values = Array(repeating: Dimension.unknown, count: Dimension.allCases.count)
-    }
+    public init() {}
+
+    /// The values in `Dimension` order.
+    public var values: [String] { Dimension.allCases.map { self[$0] } }
 
     public subscript(dimension: Dimension) -> String {
-        get { values[dimension.rawValue] }
-        set { values[dimension.rawValue] = newValue.isEmpty ? Dimension.unknown : newValue }
+        get {
+            switch dimension {
+            case .platform: return platform
+            case .locale: return locale
+            case .appVersion: return appVersion
+            case .clientID: return clientID
+            case .country: return country
+            case .source: return source
+            case .userType: return userType
+            }
+        }
+        set {
+            let value = newValue.isEmpty ? Dimension.unknown : newValue
+            switch dimension {
+            case .platform: platform = value
+            case .locale: locale = value
+            case .appVersion: appVersion = value
+            case .clientID: clientID = value
+            case .country: country = value
+            case .source: source = value
+            case .userType: userType = value
+            }
+        }
     }
 }
