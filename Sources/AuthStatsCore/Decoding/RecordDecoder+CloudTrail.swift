@@ -10,18 +10,20 @@ extension RecordDecoder {
     /// One CloudTrail record (`formats.md` §5): Cognito user-pool records become events; those
     /// of other AWS services and Insights events are skipped.
     func cloudTrail(_ f: Fields) -> Outcome {
-        let source = f.text(.eventSource) ?? ""
-        guard source == "cognito-idp.amazonaws.com" else {
+        guard f.equals(.eventSource, "cognito-idp.amazonaws.com") else {
+            let source = f.text(.eventSource) ?? ""
             return .skipped(.cloudTrail, reason: "a CloudTrail record of \(source.isEmpty ? "another service" : source)")
         }
-        if f.text(.trailEventType) == "AwsCloudTrailInsight" {
+        if f.equals(.trailEventType, "AwsCloudTrailInsight") {
             return .skipped(.cloudTrail, reason: "a CloudTrail Insights event")
         }
-        guard let timeText = f.text(.eventTime) else {
-            return .rejected(reason: "eventTime is not a string: \(f[.eventTime].describe(in: f.bytes))")
+        let timeField = f[.eventTime]
+        guard timeField.type == .string else {
+            return .rejected(reason: "eventTime is not a string: \(timeField.describe(in: f.bytes))")
         }
-        guard let time = Timestamps.iso8601(timeText) else {
-            return .rejected(reason: "eventTime is not an ISO 8601 time: \"\(timeText.prefix(40))\"")
+        let timeBytes = UnsafeRawBufferPointer(rebasing: f.bytes[timeField.start..<timeField.end])
+        guard !timeField.hasEscapes, let time = Timestamps.iso8601(timeBytes) else {
+            return .rejected(reason: "eventTime is not an ISO 8601 time: \"\(f.text(.eventTime)?.prefix(40) ?? "")\"")
         }
         guard let name = f.text(.eventName) else {
             return .rejected(reason: "eventName is not a string: \(f[.eventName].describe(in: f.bytes))")
@@ -43,7 +45,7 @@ extension RecordDecoder {
         dimensions[.clientID] = f.text(.requestClientID) ?? f.text(.hostedUIClientID) ?? ""
         dimensions[.source] = EventSource.cloudtrail.name
         let fingerprint = f.text(.eventID).map { Fingerprint(fields: ["cloudtrail", $0]) }
-            ?? Fingerprint(fields: ["cloudtrail", name, timeText, user ?? "", f.text(.errorCode) ?? ""])
+            ?? Fingerprint(fields: ["cloudtrail", name, String(time), user ?? "", f.text(.errorCode) ?? ""])
         let event = Event(
             time: time, source: .cloudtrail, kind: kind, user: user, fingerprint: fingerprint,
             dimensions: dimensions)

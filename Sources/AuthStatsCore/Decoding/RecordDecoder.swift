@@ -86,6 +86,13 @@ public struct RecordDecoder: Sendable {
         /// The non-empty string value; nil when missing, empty, not a string.
         func text(_ slot: Slot) -> String? { fields[slot.rawValue].nonEmptyString(in: bytes) }
 
+        /// Whether the value is the string `literal` (compared as bytes, no `String` made).
+        func equals(_ slot: Slot, _ literal: StaticString) -> Bool {
+            let field = fields[slot.rawValue]
+            guard field.type == .string, !field.hasEscapes, field.end - field.start == literal.utf8CodeUnitCount else { return false }
+            return memcmp(bytes.baseAddress! + field.start, literal.utf8Start, literal.utf8CodeUnitCount) == 0
+        }
+
         /// As `text`, also treating the string `"null"` as missing (the activity log writes
         /// every value as a string, and `"null"` for none).
         func value(_ slot: Slot) -> String? {
@@ -103,12 +110,13 @@ public struct RecordDecoder: Sendable {
         }
         let f = Fields(bytes: bytes, fields: fields)
         if f.has(.eventType) || f.has(.eventTimestamp) { return pinpoint(f) }
-        let source = f.text(.eventSource)
-        if source == "USER_ACTIVITY" || (f.has(.activityTimestamp) && f.has(.activityEventType)) { return activity(f) }
-        if source == "USER_NOTIFICATION" {
+        if f.equals(.eventSource, "USER_ACTIVITY") || (f.has(.activityTimestamp) && f.has(.activityEventType)) {
+            return activity(f)
+        }
+        if f.equals(.eventSource, "USER_NOTIFICATION") {
             return .skipped(.cognitoActivity, reason: "a Cognito user notification log record")
         }
-        if f.has(.eventTime) && f.has(.eventName) && source != nil { return cloudTrail(f) }
+        if f.has(.eventTime) && f.has(.eventName) && f[.eventSource].type == .string { return cloudTrail(f) }
         if f.has(.digestStartTime) { return .skipped(.cloudTrailDigest, reason: "a CloudTrail digest file") }
         if f.has(.rawData) && (f.has(.attemptsMade) || f.has(.errorCode)) {
             return .skipped(.firehoseError, reason: "a Firehose error record (the delivery failed; rawData holds the original)")
@@ -144,3 +152,9 @@ extension JSONField {
         }
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -3,33 +3,47 @@
 public enum Timestamps {
     /// `2024-05-02T07:57:09Z`, with optional fraction and `Z` or `±HH:MM` offset.
     public static func iso8601(_ text: String) -> Int64? {
-        let c = Array(text.utf8)
+        var copy = text
+        return copy.withUTF8 { iso8601(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The same, read straight from bytes (no `String`, no allocation).
+    public static func iso8601(_ c: UnsafeRawBufferPointer) -> Int64? {
+        func digits(_ from: Int, _ count: Int) -> Int64? {
+            var value: Int64 = 0
+            for i in from..<from + count {
+                let b = c[i]
+                guard b >= 0x30 && b <= 0x39 else { return nil }
+                value = value * 10 + Int64(b - 0x30)
+            }
+            return value
+        }
         guard c.count >= 19, c[4] == 0x2D, c[7] == 0x2D, c[10] == 0x54 || c[10] == 0x20, c[13] == 0x3A, c[16] == 0x3A,
-            let day = Day(iso: String(decoding: c[0..<10], as: UTF8.self)),
-            let h = number(c[11..<13]), let m = number(c[14..<16]), let s = number(c[17..<19]), h < 24, m < 60, s < 61
+            let year = digits(0, 4), let month = digits(5, 2), let dayOfMonth = digits(8, 2),
+            (1...12).contains(month), dayOfMonth >= 1, dayOfMonth <= Int64(Day.daysIn(year: Int(year), month: Int(month))),
+            let h = digits(11, 2), let m = digits(14, 2), let s = digits(17, 2), h < 24, m < 60, s < 61
         else { return nil }
+        let day = Day(year: Int(year), month: Int(month), day: Int(dayOfMonth))
         var i = 19
         var millis: Int64 = 0
         if i < c.count && c[i] == 0x2E {
             i += 1
-            var digits = 0
+            var count = 0
             while i < c.count, c[i] >= 0x30 && c[i] <= 0x39 {
-                if digits < 3 { millis = millis * 10 + Int64(c[i] - 0x30) }
-                digits += 1
+                if count < 3 { millis = millis * 10 + Int64(c[i] - 0x30) }
+                count += 1
                 i += 1
             }
-            guard digits > 0 else { return nil }
-            if digits < 3 { for _ in digits..<3 { millis *= 10 } }
+            guard count > 0 else { return nil }
+            if count < 3 { for _ in count..<3 { millis *= 10 } }
         }
         var offset: Int64 = 0
         if i < c.count {
             if c[i] == 0x5A && i == c.count - 1 {
                 offset = 0
-            } else if (c[i] == 0x2B || c[i] == 0x2D) && c.count - i >= 5 {
-                let rest = c[(i + 1)...].filter { $0 != 0x3A }
-                guard rest.count == 4, let oh = number(rest[rest.startIndex..<rest.startIndex + 2]),
-                    let om = number(rest[rest.startIndex + 2..<rest.endIndex])
-                else { return nil }
+            } else if (c[i] == 0x2B || c[i] == 0x2D) && (c.count - i == 6 && c[i + 3] == 0x3A || c.count - i == 5) {
+                let minutesAt = c.count - i == 6 ? i + 4 : i + 3
+                guard let oh = digits(i + 1, 2), let om = digits(minutesAt, 2) else { return nil }
                 offset = (oh * 60 + om) * 60_000 * (c[i] == 0x2D ? -1 : 1)
             } else {
                 return nil
@@ -68,12 +82,4 @@ public enum Timestamps {
         return Int64(day.index) * 86_400_000 + ((h * 60 + m) * 60 + s) * 1000
     }
 
-    private static func number(_ digits: ArraySlice<UInt8>) -> Int64? {
-        var value: Int64 = 0
-        for b in digits {
-            guard b >= 0x30 && b <= 0x39 else { return nil }
-            value = value * 10 + Int64(b - 0x30)
-        }
-        return digits.isEmpty ? nil : value
-    }
 }
