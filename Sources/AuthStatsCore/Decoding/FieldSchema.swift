@@ -116,9 +116,11 @@ struct SchemaView: @unchecked Sendable {
         let first = Int(childStart[node])
         for i in first..<first + Int(childCount[node]) {
             let candidate = Int(childIndex[i])
-            if Int(keyLength[candidate]) == count && memcmp(keyBytes + Int(keyStart[candidate]), key, count) == 0 {
-                return candidate
-            }
+            guard Int(keyLength[candidate]) == count else { continue }
+            let expected = keyBytes + Int(keyStart[candidate])
+            var k = 0
+            while k < count && expected[k] == key[k] { k += 1 }  // keys are short: no libc call
+            if k == count { return candidate }
         }
         return -1
     }

@@ -61,8 +61,7 @@ public struct DuplicateFilter: Sendable {
     /// Notes `fingerprint`; false if it was seen before in the current window (inputs are
     /// read in increasing position, so the copy held is the earlier one).
     public mutating func insert(_ fingerprint: Fingerprint, _ counted: Counted) -> Bool {
-        if recent[fingerprint] != nil { return false }
-        recent.set(fingerprint, counted)
+        guard recent.insertIfAbsent(fingerprint, counted) else { return false }
         if recent.count >= capacity { spill() }
         return true
     }

@@ -50,6 +50,18 @@ struct FingerprintTable {
         return isEmpty(i) ? nil : slots[i].value
     }
 
+    /// Stores `value` for `fingerprint` unless it is there already; one probe either way.
+    /// - Returns: true when it was stored.
+    mutating func insertIfAbsent(_ fingerprint: Fingerprint, _ value: DuplicateFilter.Counted) -> Bool {
+        let (h, l) = Self.key(fingerprint)
+        let i = slot(h, l)
+        guard isEmpty(i) else { return false }
+        slots[i] = Slot(high: h, low: l, value: value)
+        count += 1
+        if count * 2 > slots.count { grow() }
+        return true
+    }
+
     /// Stores `value` for `fingerprint`; returns the value it replaced, if any.
     @discardableResult
     mutating func set(_ fingerprint: Fingerprint, _ value: DuplicateFilter.Counted) -> DuplicateFilter.Counted? {
