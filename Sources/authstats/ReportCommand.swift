@@ -132,7 +132,7 @@ struct ReportCommand: ParsableCommand {
         let analysis = ParallelReader.read(found, jobs: jobs, skip: directoryPaths) { workers in
             // The memory budgets are for the whole run: each worker gets its share.
             var share = configuration
-            share.dedupCapacity = max(1024, configuration.dedupCapacity / workers)
+            share.dedupCapacity = max(1, configuration.dedupCapacity / workers)
             share.sessionMemory = max(1 << 20, configuration.sessionMemory / workers)
             let analysis = Analysis(configuration: share, rejects: rejects, spill: spill, directory: directory)
             analysis.progress = { progress.bytesRead($0) }

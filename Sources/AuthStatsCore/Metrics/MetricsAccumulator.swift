@@ -1,7 +1,8 @@
 /// Everything the reports are computed from, gathered event by event (stage 4).
 ///
 /// The state is a sufficient statistic, not a log: per (day, profile) event counters, and the
-/// set of (user, day, profile) triples with an activity event. Its size grows with users ×
+/// (user, day, profile) triples with an activity event (`ActivityTable`, spilled to disk past
+/// its window). Its size grows with users ×
 /// active days and with distinct dimension profiles, never with the number of events (the one
 /// exception is the duplicate filter, see `seen`). Accumulators merge (`merge(_:)`), so
 /// inputs can be read apart and combined, and a sequential run is the same code.
@@ -38,18 +39,12 @@ public struct MetricsAccumulator: Sendable {
         var profile: UInt32
     }
 
-    /// One user active on one day under one profile.
-    struct Activity: Hashable, Sendable {
-        var user: UInt64
-        var day: Int32
-        var profile: UInt32
-    }
-
     var table = DimensionTable()
     var counters: [DayProfile: Counters] = [:]
     /// Activity triples, each with how many counted events make it: a duplicate found after
-    /// the fact takes its event back, and the triple goes when no event is left.
-    var activity: [Activity: UInt32] = [:]
+    /// the fact takes its event back, and the triple goes when no event is left. Bounded in
+    /// memory: spilled as sorted runs like the dedup window.
+    var activity: ActivityTable
     /// Every user seen in any event (for `summary.json`'s `users`).
     var users: Set<UInt64> = []
     /// Fingerprints of the events counted, in bounded memory (spilled to `store`).
@@ -70,6 +65,7 @@ public struct MetricsAccumulator: Sendable {
         sessionMemory: Int = SessionLog.defaultBudget, sessionShards: Int = 1
     ) {
         dedup = DuplicateFilter(capacity: dedupCapacity, store: store)
+        activity = ActivityTable(capacity: 2 * dedupCapacity, store: store)
         let shards = max(1, sessionShards)
         sessionLogs = (0..<shards).map { _ in SessionLog(memoryBudget: max(1, sessionMemory / shards), store: store) }
     }
@@ -95,7 +91,7 @@ public struct MetricsAccumulator: Sendable {
         if let user = event.user {
             users.insert(user.hash)
             if event.kind.isActivity {
-                activity[Activity(user: user.hash, day: day.index, profile: profile), default: 0] += 1
+                activity.add(user: user.hash, day: day.index, profile: profile, 1)
             }
         }
         return true
@@ -110,9 +106,7 @@ public struct MetricsAccumulator: Sendable {
         for (key, value) in other.counters {
             counters[DayProfile(day: key.day, profile: remap[Int(key.profile)]), default: Counters()].add(value)
         }
-        for (a, count) in other.activity {
-            activity[Activity(user: a.user, day: a.day, profile: remap[Int(a.profile)]), default: 0] += count
-        }
+        activity.absorb(other.activity, profileMap: remap)
         users.formUnion(other.users)
         events += other.events
         duplicates += other.duplicates
@@ -142,10 +136,7 @@ public struct MetricsAccumulator: Sendable {
             counters[key, default: Counters()].add(
                 Counters(signUps: -minus.signUps, signIns: -minus.signIns, authFailures: -minus.authFailures, events: -1))
             if counters[key]?.events == 0 { counters[key] = nil }
-            if let user = counted.user {
-                let triple = Activity(user: user, day: counted.day, profile: counted.profile)
-                if let count = activity[triple] { activity[triple] = count > 1 ? count - 1 : nil }
-            }
+            if let user = counted.user { activity.add(user: user, day: counted.day, profile: counted.profile, -1) }
             events -= 1
             duplicates += 1
         }

@@ -50,43 +50,40 @@ public enum ReportBuilder {
             }
         }
 
-        // Distinct users, one user at a time.
-        let triples = acc.activity.keys.sorted { ($0.user, $0.day, $0.profile) < ($1.user, $1.day, $1.profile) }
+        // Distinct users, one user at a time, each user's days in order.
+        var groups = acc.activity.groups()
         var wauDiff = [Int](repeating: 0, count: count + 1)
         var mauDiff = [Int](repeating: 0, count: count + 1)
         var userDays: [Int32] = []
         var dayValues: [Set<UInt32>] = Array(repeating: [], count: Dimension.allCases.count)
-        var start = 0
-        while start < triples.count {
-            var end = start
-            userDays.removeAll(keepingCapacity: true)
-            while end < triples.count && triples[end].user == triples[start].user {
-                // Per (user, day): each distinct value of each dimension counts once.
-                let day = triples[end].day
-                var dayEnd = end
-                for d in dayValues.indices { dayValues[d].removeAll(keepingCapacity: true) }
-                while dayEnd < triples.count && triples[dayEnd].user == triples[start].user
-                    && triples[dayEnd].day == day
-                {
-                    for dimension in Dimension.allCases {
-                        dayValues[dimension.rawValue].insert(acc.table.valueID(ofProfile: triples[dayEnd].profile, dimension))
-                    }
-                    dayEnd += 1
-                }
-                userDays.append(day)
-                if range.contains(Day(index: day)) {
-                    for dimension in Dimension.allCases {
-                        for value in dayValues[dimension.rawValue] {
-                            breakdown[BreakdownKey(day: day, dimension: dimension, value: value)]?.activeUsers += 1
-                        }
-                    }
-                }
-                end = dayEnd
-            }
+        var currentUser: UInt64?
+        func finishUser() {
             addUser(days: userDays, range: range, daily: &daily, months: &months, wau: &wauDiff, mau: &mauDiff)
             addRetention(days: userDays, range: range, lastDataDay: lastDataDay, cohorts: &cohorts)
-            start = end
+            userDays.removeAll(keepingCapacity: true)
         }
+        while let (user, day, profiles) = groups.next() {
+            guard !profiles.isEmpty else { continue }  // every event of that day was a late duplicate
+            if user != currentUser {
+                if currentUser != nil { finishUser() }
+                currentUser = user
+            }
+            userDays.append(day)
+            guard range.contains(Day(index: day)) else { continue }
+            // Per (user, day): each distinct value of each dimension counts once.
+            for d in dayValues.indices { dayValues[d].removeAll(keepingCapacity: true) }
+            for profile in profiles {
+                for dimension in Dimension.allCases {
+                    dayValues[dimension.rawValue].insert(acc.table.valueID(ofProfile: profile, dimension))
+                }
+            }
+            for dimension in Dimension.allCases {
+                for value in dayValues[dimension.rawValue] {
+                    breakdown[BreakdownKey(day: day, dimension: dimension, value: value)]?.activeUsers += 1
+                }
+            }
+        }
+        if currentUser != nil { finishUser() }
         var wau = 0
         var mau = 0
         for i in 0..<count {

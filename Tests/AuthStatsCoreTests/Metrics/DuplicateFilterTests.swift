@@ -106,3 +106,26 @@ struct MergeOrderTests {
         #expect(r.breakdown.filter { $0.dimension == .platform }.map { "\($0.value) \($0.signIns)" } == ["(unknown) 0", "ios 1"])
     }
 }
+
+@Suite("Activity triples in bounded memory")
+struct ActivityTableTests {
+    @Test("spilled runs, counts taken back, and merged shards give the in-memory answer")
+    func groups() {
+        var table = ActivityTable(capacity: 3, store: MemorySpillStore())
+        // user 1: day 10 under profiles 0 and 1 (profile 1 taken back later), day 12 profile 0;
+        // user 2: day 10 profile 2 twice; user 3: day 11 only by an event taken back.
+        table.add(user: 2, day: 10, profile: 2, 1)
+        table.add(user: 1, day: 10, profile: 0, 1)
+        table.add(user: 1, day: 10, profile: 1, 1)  // spills the first three
+        table.add(user: 3, day: 11, profile: 0, 1)
+        table.add(user: 1, day: 12, profile: 0, 1)
+        table.add(user: 2, day: 10, profile: 2, 1)  // spills again
+        table.add(user: 1, day: 10, profile: 1, -1)
+        table.add(user: 3, day: 11, profile: 0, -1)
+        #expect(table.spilledRuns == 2)
+        var groups = table.groups()
+        var seen: [String] = []
+        while let (user, day, profiles) = groups.next() { seen.append("\(user) \(day) \(profiles)") }
+        #expect(seen == ["1 10 [0]", "1 12 [0]", "2 10 [2]", "3 11 []"])
+    }
+}

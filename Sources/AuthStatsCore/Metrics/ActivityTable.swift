@@ -1,0 +1,161 @@
+/// Who was active when, under which dimension profile: (user, day, profile) triples with
+/// counts, in bounded memory.
+///
+/// The triples of the latest events are held in a hash table up to `capacity`; when it
+/// fills, they are sorted and written to the `SpillStore` as a run, and memory starts over.
+/// `groups()` merges the runs and what is in memory into one stream in (user, day) order,
+/// summing the counts of a triple over all runs: a duplicate found after the fact enters a
+/// count of −1, so a triple that only it made goes away. Memory: ~50 bytes a triple in the
+/// window; disk: 24 bytes a triple per run it was in.
+public struct ActivityTable: Sendable {
+    struct Key: Hashable, Sendable {
+        var user: UInt64
+        var day: Int32
+        var profile: UInt32
+    }
+
+    struct Run: Sendable {
+        var store: any SpillStore
+        var id: Int
+        var count: Int
+        /// Maps the run's profile ids to the owner's (after a merge of accumulators).
+        var profileMap: [UInt32]?
+    }
+
+    public static let defaultCapacity = 1 << 19
+    static let entryBytes = 24
+
+    let capacity: Int
+    let store: (any SpillStore)?
+    private var counts: [Key: Int32] = [:]
+    private var runs: [Run] = []
+    public private(set) var spillFailure: String?
+
+    public init(capacity: Int = ActivityTable.defaultCapacity, store: (any SpillStore)? = nil) {
+        self.capacity = max(capacity, 1)
+        self.store = store
+    }
+
+    public var spilledRuns: Int { runs.count }
+
+    /// Adds `delta` events to the triple (user, day, profile).
+    mutating func add(user: UInt64, day: Int32, profile: UInt32, _ delta: Int32) {
+        let key = Key(user: user, day: day, profile: profile)
+        let count = counts[key, default: 0] + delta
+        counts[key] = count == 0 ? nil : count
+        if counts.count >= capacity { spill() }
+    }
+
+    private mutating func spill() {
+        guard let store, spillFailure == nil, !counts.isEmpty else { return }
+        let sorted = counts.sorted { ($0.key.user, $0.key.day, $0.key.profile) < ($1.key.user, $1.key.day, $1.key.profile) }
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(sorted.count * Self.entryBytes)
+        for (key, count) in sorted {
+            withUnsafeBytes(of: key.user.littleEndian) { bytes.append(contentsOf: $0) }
+            withUnsafeBytes(of: key.day.littleEndian) { bytes.append(contentsOf: $0) }
+            withUnsafeBytes(of: key.profile.littleEndian) { bytes.append(contentsOf: $0) }
+            withUnsafeBytes(of: count.littleEndian) { bytes.append(contentsOf: $0) }
+            bytes.append(contentsOf: [0, 0, 0, 0])
+        }
+        do {
+            let id = try store.write(bytes)
+            runs.append(Run(store: store, id: id, count: sorted.count, profileMap: nil))
+            counts.removeAll(keepingCapacity: true)
+        } catch {
+            spillFailure = "\(error)"
+        }
+    }
+
+    /// Takes in `other`; `profileMap` maps its profile ids to ours.
+    mutating func absorb(_ other: ActivityTable, profileMap: [UInt32]) {
+        for var run in other.runs {
+            run.profileMap = run.profileMap.map { $0.map { profileMap[Int($0)] } } ?? profileMap
+            runs.append(run)
+        }
+        for (key, count) in other.counts {
+            add(user: key.user, day: key.day, profile: profileMap[Int(key.profile)], count)
+        }
+    }
+
+    /// Every (user, day) with the profiles active on it, users and days ascending.
+    func groups() -> ActivityGroups {
+        let memory = counts.sorted { ($0.key.user, $0.key.day) < ($1.key.user, $1.key.day) }
+        return ActivityGroups(runs: runs, memory: memory.map { ($0.key, $0.value) })
+    }
+}
+
+/// The merged stream of an `ActivityTable`, one (user, day) at a time.
+struct ActivityGroups {
+    /// Reads one source: a spilled run, a block at a time, or the sorted in-memory entries.
+    struct Cursor {
+        let run: ActivityTable.Run?
+        let memory: [(ActivityTable.Key, Int32)]
+        var index = 0
+        var block: [UInt8] = []
+        var blockStart = 0
+
+        func entry() -> (ActivityTable.Key, Int32)? {
+            if run == nil { return index < memory.count ? memory[index] : nil }
+            guard let run, index < run.count else { return nil }
+            let p = (index - blockStart) * ActivityTable.entryBytes
+            return block.withUnsafeBytes { raw in
+                var key = ActivityTable.Key(
+                    user: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p, as: UInt64.self)),
+                    day: Int32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 8, as: Int32.self)),
+                    profile: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 12, as: UInt32.self)))
+                if let map = run.profileMap { key.profile = map[Int(key.profile)] }
+                return (key, Int32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 16, as: Int32.self)))
+            }
+        }
+
+        mutating func advance() {
+            index += 1
+            load()
+        }
+
+        /// Reads the block holding `index` (spilled runs).
+        mutating func load() {
+            guard let run, index < run.count, index - blockStart >= block.count / ActivityTable.entryBytes || block.isEmpty else { return }
+            let entries = min(4096, run.count - index)
+            block = (try? run.store.read(run: run.id, offset: index * ActivityTable.entryBytes, count: entries * ActivityTable.entryBytes)) ?? []
+            blockStart = index
+            if block.count < entries * ActivityTable.entryBytes { index = run.count }  // unreadable: end of run
+        }
+    }
+
+    private var cursors: [Cursor]
+    private var heap: BinaryHeap<(UInt64, Int32, Int)>
+
+    init(runs: [ActivityTable.Run], memory: [(ActivityTable.Key, Int32)]) {
+        cursors = runs.map { Cursor(run: $0, memory: []) } + [Cursor(run: nil, memory: memory)]
+        heap = BinaryHeap { a, b in (a.0, a.1, a.2) < (b.0, b.1, b.2) }
+        for i in cursors.indices {
+            cursors[i].load()
+            if let (key, _) = cursors[i].entry() { heap.push((key.user, key.day, i)) }
+        }
+    }
+
+    /// The next (user, day) and the profiles whose summed count there is positive (possibly
+    /// none, when every event of that day was taken back as a duplicate).
+    mutating func next() -> (user: UInt64, day: Int32, profiles: [UInt32])? {
+        guard let (user, day, first) = heap.pop() else { return nil }
+        var sums: [UInt32: Int32] = [:]
+        var source = first
+        while true {
+            // Take every entry of this (user, day) from `source`, then look at the next source.
+            while let (key, count) = cursors[source].entry(), key.user == user, key.day == day {
+                sums[key.profile, default: 0] += count
+                cursors[source].advance()
+            }
+            if let (key, _) = cursors[source].entry() { heap.push((key.user, key.day, source)) }
+            guard let top = heap.pop() else { break }
+            if top.0 != user || top.1 != day {
+                heap.push(top)
+                break
+            }
+            source = top.2
+        }
+        return (user, day, sums.filter { $0.value > 0 }.keys.sorted())
+    }
+}
