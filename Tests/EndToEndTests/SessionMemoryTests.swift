@@ -86,13 +86,13 @@ struct SessionMemoryTests {
         #expect(sessions == 3 * Self.users)
         // The bound: ~30 MB for the binary (runtime, Foundation, ICU data); the dedup window
         // of 262,144 fingerprints in an open-addressing table kept at most half full (524,288
-        // slots of 56 bytes = 29 MB, briefly 44 MB while it doubles; then spilled); 32 MB of
-        // session log plus 16 bytes a record to sort it (~7 MB; then spilled, ~110 bytes an
-        // event on disk); 4 MB of inflated blocks in flight; and per user ~300 bytes: two
-        // active days of (user, day, profile) triples with counts in a hash table (~2 × 48 B),
-        // the user set (~17 B), the report stage's sorted triples (~2 × 16 B) and slack = ~60 MB
-        // for 200,000 users. That is ~180 MB; 220 MB leaves room for the allocator. Memory
-        // grows with users, never with events (measured: ~160 MB debug, ~126 MB release).
+        // slots of 48 bytes = 25 MB, briefly 38 MB while it doubles; then spilled); the
+        // activity window of up to 524,288 (user, day, profile) triples (~25 MB; then spilled;
+        // here 400,000 triples); 32 MB of session log plus 16 bytes a record to sort it (~7 MB;
+        // then spilled); 4 MB of inflated blocks in flight; and per user ~100 bytes: the user
+        // set (~17 B) and the report stage's per-user work = ~20 MB for 200,000 users. That is
+        // ~160 MB; 220 MB leaves room for the allocator. Memory grows with users, never with
+        // events (measured: ~160 MB debug, ~126 MB release).
         for peak in peaks { #expect(peak < 220, "peak \(peak) MB") }
     }
 
