@@ -14,21 +14,13 @@ public struct ActivityTable: Sendable {
         var profile: UInt32
     }
 
-    struct Run: Sendable {
-        var store: any SpillStore
-        var id: Int
-        var count: Int
-        /// Maps the run's profile ids to the owner's (after a merge of accumulators).
-        var profileMap: [UInt32]?
-    }
-
     public static let defaultCapacity = 1 << 19
     static let entryBytes = 24
 
     let capacity: Int
     let store: (any SpillStore)?
     private var counts: [Key: Int32] = [:]
-    private var runs: [Run] = []
+    private var runs: [SpilledRun] = []
     public private(set) var spillFailure: String?
 
     public init(capacity: Int = ActivityTable.defaultCapacity, store: (any SpillStore)? = nil) {
@@ -60,7 +52,7 @@ public struct ActivityTable: Sendable {
         }
         do {
             let id = try store.write(bytes)
-            runs.append(Run(store: store, id: id, count: sorted.count, profileMap: nil))
+            runs.append(SpilledRun(store: store, id: id, count: sorted.count))
             counts.removeAll(keepingCapacity: true)
         } catch {
             spillFailure = "\(error)"
@@ -69,10 +61,7 @@ public struct ActivityTable: Sendable {
 
     /// Takes in `other`; `profileMap` maps its profile ids to ours.
     mutating func absorb(_ other: ActivityTable, profileMap: [UInt32]) {
-        for var run in other.runs {
-            run.profileMap = run.profileMap.map { $0.map { profileMap[Int($0)] } } ?? profileMap
-            runs.append(run)
-        }
+        runs += other.runs.map { $0.remapped(by: profileMap) }
         for (key, count) in other.counts {
             add(user: key.user, day: key.day, profile: profileMap[Int(key.profile)], count)
         }
@@ -89,7 +78,7 @@ public struct ActivityTable: Sendable {
 struct ActivityGroups {
     /// Reads one source: a spilled run, a block at a time, or the sorted in-memory entries.
     struct Cursor {
-        let run: ActivityTable.Run?
+        let run: SpilledRun?
         let memory: [(ActivityTable.Key, Int32)]
         var index = 0
         var block: [UInt8] = []
@@ -100,11 +89,10 @@ struct ActivityGroups {
             guard let run, index < run.count else { return nil }
             let p = (index - blockStart) * ActivityTable.entryBytes
             return block.withUnsafeBytes { raw in
-                var key = ActivityTable.Key(
+                let key = ActivityTable.Key(
                     user: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p, as: UInt64.self)),
                     day: Int32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 8, as: Int32.self)),
-                    profile: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 12, as: UInt32.self)))
-                if let map = run.profileMap { key.profile = map[Int(key.profile)] }
+                    profile: run.profile(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 12, as: UInt32.self))))
                 return (key, Int32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 16, as: Int32.self)))
             }
         }
@@ -127,7 +115,7 @@ struct ActivityGroups {
     private var cursors: [Cursor]
     private var heap: BinaryHeap<(UInt64, Int32, Int)>
 
-    init(runs: [ActivityTable.Run], memory: [(ActivityTable.Key, Int32)]) {
+    init(runs: [SpilledRun], memory: [(ActivityTable.Key, Int32)]) {
         cursors = runs.map { Cursor(run: $0, memory: []) } + [Cursor(run: nil, memory: memory)]
         heap = BinaryHeap { a, b in (a.0, a.1, a.2) < (b.0, b.1, b.2) }
         for i in cursors.indices {

@@ -30,22 +30,13 @@ public struct DuplicateFilter: Sendable {
         }
     }
 
-    struct Run: Sendable {
-        /// Where the run lies (after a merge, runs of several stores meet in one filter).
-        var store: any SpillStore
-        var id: Int
-        var count: Int
-        /// Maps the run's profile ids to the owner's (after a merge of accumulators).
-        var profileMap: [UInt32]?
-    }
-
     public static let defaultCapacity = 1 << 18
     static let entryBytes = 48
 
     let capacity: Int
     let store: (any SpillStore)?
     private var recent: FingerprintTable
-    private var runs: [Run] = []
+    private var runs: [SpilledRun] = []
     /// Why spilling stopped, if it did (the run goes on, in memory).
     public private(set) var spillFailure: String?
     /// Set once spilled runs were resolved: their fingerprints are gone, so the filter can no
@@ -78,7 +69,7 @@ public struct DuplicateFilter: Sendable {
         for (fingerprint, counted) in sorted { Self.encode(fingerprint, counted, into: &bytes) }
         do {
             let id = try store.write(bytes)
-            runs.append(Run(store: store, id: id, count: sorted.count, profileMap: nil))
+            runs.append(SpilledRun(store: store, id: id, count: sorted.count))
             recent.removeAll()
         } catch {
             spillFailure = "\(error)"
@@ -91,10 +82,7 @@ public struct DuplicateFilter: Sendable {
     mutating func absorb(_ other: DuplicateFilter, profileMap: [UInt32]) -> [Counted] {
         precondition(!isResolved && !other.isResolved, "merge accumulators before resolving their duplicates")
         var duplicates: [Counted] = []
-        for var run in other.runs {
-            run.profileMap = run.profileMap.map { $0.map { profileMap[Int($0)] } } ?? profileMap
-            runs.append(run)
-        }
+        runs += other.runs.map { $0.remapped(by: profileMap) }
         other.recent.forEach { fingerprint, counted in
             var counted = counted
             counted.profile = profileMap[Int(counted.profile)]
@@ -188,13 +176,13 @@ struct RunCursor {
     }
 
     static let blockEntries = 1024
-    let run: DuplicateFilter.Run
+    let run: SpilledRun
     private var block: [UInt8] = []
     private var position = 0
     private var consumed = 0
     private(set) var current: Entry?
 
-    init(run: DuplicateFilter.Run) {
+    init(run: SpilledRun) {
         self.run = run
         load()
     }
@@ -226,12 +214,11 @@ struct RunCursor {
             let high = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p, as: UInt64.self))
             let low = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p + 8, as: UInt64.self))
             let day = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 16, as: Int32.self))
-            var profile = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 20, as: UInt32.self))
+            let profile = run.profile(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 20, as: UInt32.self)))
             let input = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p + 24, as: UInt64.self))
             let user = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p + 32, as: UInt64.self))
             let kind = EventKind(rawValue: raw[p + 40]) ?? .other
             let hasUser = raw[p + 41] == 1
-            if let map = run.profileMap { profile = map[Int(profile)] }
             current = Entry(
                 fingerprint: Fingerprint(high: high, low: low),
                 counted: .init(day: day, profile: profile, kind: kind, input: input, user: hasUser ? user : nil))

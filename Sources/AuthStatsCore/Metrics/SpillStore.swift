@@ -12,6 +12,28 @@ public protocol SpillStore: AnyObject, Sendable {
     func remove(run: Int)
 }
 
+/// A sorted run written to a `SpillStore`: fixed-size entries that may name dimension
+/// profiles by the ids of the accumulator that wrote them.
+struct SpilledRun: Sendable {
+    /// Where the run lies (after a merge, runs of several stores meet in one structure).
+    var store: any SpillStore
+    var id: Int
+    /// Entries in the run.
+    var count: Int
+    /// Maps the run's profile ids to the owner's (after a merge of accumulators).
+    var profileMap: [UInt32]? = nil
+
+    /// The run as seen by an accumulator whose profile ids are `map` of this one's.
+    func remapped(by map: [UInt32]) -> SpilledRun {
+        var copy = self
+        copy.profileMap = profileMap.map { $0.map { map[Int($0)] } } ?? map
+        return copy
+    }
+
+    /// A profile id of the run, in its owner's ids.
+    func profile(_ id: UInt32) -> UInt32 { profileMap.map { $0[Int(id)] } ?? id }
+}
+
 /// A `SpillStore` in memory: for tests of the spilling logic, not for bounded memory.
 public final class MemorySpillStore: SpillStore, @unchecked Sendable {
     // Unchecked: used from one thread at a time, as every accumulator is.

@@ -18,11 +18,6 @@ public struct SessionLog: Sendable {
     private var runs: [SpilledRun] = []
     public private(set) var spillFailure: String?
 
-    struct SpilledRun: Sendable {
-        var store: any SpillStore
-        var id: Int
-    }
-
     public init(memoryBudget: Int = SessionLog.defaultBudget, store: (any SpillStore)? = nil) {
         self.memoryBudget = max(memoryBudget, 1)
         self.store = store
@@ -64,7 +59,7 @@ public struct SessionLog: Sendable {
                 }
             }
             if !chunk.isEmpty { try store.append(run: id, chunk) }
-            runs.append(SpilledRun(store: store, id: id))
+            runs.append(SpilledRun(store: store, id: id, count: spans.count))
             arena.removeAll(keepingCapacity: true)
             spans.removeAll(keepingCapacity: true)
         } catch {
@@ -97,7 +92,7 @@ public struct SessionLog: Sendable {
 /// records still in memory in their sorted order, without copying a record: `current`
 /// points into the reader's own buffer and stays valid until the next `advance()`.
 final class FrameReader {
-    private let run: SessionLog.SpilledRun?
+    private let run: SpilledRun?
     private var storage: UnsafeMutableRawPointer
     private var capacity: Int
     private var filled = 0
@@ -109,7 +104,7 @@ final class FrameReader {
     private(set) var current = UnsafeRawBufferPointer(start: nil, count: 0)
     static let block = 1 << 16
 
-    init(run: SessionLog.SpilledRun) {
+    init(run: SpilledRun) {
         self.run = run
         order = []
         capacity = Self.block * 2
@@ -182,60 +177,27 @@ final class FrameReader {
 /// records, compared in place (`memcmp`), ties (identical records) by reader.
 public final class SortedRecords {
     private let sources: [FrameReader]
-    private var heap: [Int] = []
+    private var heap: BinaryHeap<Int>
     private var pending: Int?
 
     init(sources: [FrameReader]) {
         self.sources = sources
-        for index in sources.indices where sources[index].advance() { push(index) }
-    }
-
-    @inline(__always)
-    private func less(_ a: Int, _ b: Int) -> Bool {
-        let x = sources[a].current
-        let y = sources[b].current
-        let c = memcmp(x.baseAddress!, y.baseAddress!, min(x.count, y.count))
-        if c != 0 { return c < 0 }
-        return x.count != y.count ? x.count < y.count : a < b
-    }
-
-    private func push(_ index: Int) {
-        heap.append(index)
-        var child = heap.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard less(heap[child], heap[parent]) else { break }
-            heap.swapAt(child, parent)
-            child = parent
+        heap = BinaryHeap { a, b in
+            let x = sources[a].current
+            let y = sources[b].current
+            let c = memcmp(x.baseAddress!, y.baseAddress!, min(x.count, y.count))
+            if c != 0 { return c < 0 }
+            return x.count != y.count ? x.count < y.count : a < b
         }
-    }
-
-    private func pop() -> Int? {
-        guard let top = heap.first else { return nil }
-        let last = heap.removeLast()
-        if !heap.isEmpty {
-            heap[0] = last
-            var parent = 0
-            while true {
-                let left = 2 * parent + 1
-                let right = left + 1
-                var smallest = parent
-                if left < heap.count && less(heap[left], heap[smallest]) { smallest = left }
-                if right < heap.count && less(heap[right], heap[smallest]) { smallest = right }
-                if smallest == parent { break }
-                heap.swapAt(parent, smallest)
-                parent = smallest
-            }
-        }
-        return top
+        for index in sources.indices where sources[index].advance() { heap.push(index) }
     }
 
     /// The smallest remaining record's bytes, valid until the next call; nil at the end.
     /// - Complexity: O(log r) for r runs.
     public func next() -> UnsafeRawBufferPointer? {
-        if let index = pending, sources[index].advance() { push(index) }
+        if let index = pending, sources[index].advance() { heap.push(index) }
         pending = nil
-        guard let index = pop() else { return nil }
+        guard let index = heap.pop() else { return nil }
         pending = index
         return sources[index].current
     }
