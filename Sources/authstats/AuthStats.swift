@@ -9,8 +9,9 @@ struct AuthStats: ParsableCommand {
         commandName: "authstats",
         abstract: "Amazon Cognito authentication analytics from exported logs, as Amazon Pinpoint showed them.",
         discussion: """
-            Reads Pinpoint event-stream exports (any compression, any archive) and writes daily, \
-            monthly and breakdown reports as CSV and JSON. See README.md for the report columns.
+            Reads Pinpoint event-stream exports, Cognito user activity logs and CloudTrail logs \
+            (any compression, any archive) and writes daily, monthly, breakdown and retention \
+            reports as CSV and JSON. See README.md for the report columns.
             """,
         version: version,
         subcommands: [ReportCommand.self, GenerateCommand.self],

@@ -10,12 +10,15 @@ struct ReportCommand: ParsableCommand {
         abstract: "Analyse exported logs and write the reports.",
         discussion: """
             Every INPUT is a file or a folder (read recursively, in sorted path order, hidden \
-            files skipped). Files are recognised by content: gzip, bzip2, xz, zstd or plain; tar \
+            files skipped). Pinpoint event-stream exports, Cognito user activity logs (also as \
+            CloudWatch Logs exports) and CloudTrail logs may be mixed: files and records are \
+            recognised by content, and so is compression: gzip, bzip2, xz, zstd or plain; tar \
             and zip archives (members compressed again are read too). Records are JSON objects, \
             one per line or back to back.
 
-            Writes daily, monthly and breakdown (.csv and .json), summary.json and rejects.ndjson \
-            into --out, each atomically.
+            Writes daily, monthly, breakdown and retention (.csv and .json), summary.json and \
+            rejects.ndjson (and sessions.csv/.json with --sessions-detail) into --out, each \
+            atomically.
 
             Exit status: 0 all inputs read; 1 reports written but an input was partial or failed \
             (or, with --strict, a record was rejected); 2 nothing written (no readable input, or \
