@@ -12,6 +12,11 @@ public final class TemporarySpillStore: SpillStore, @unchecked Sendable {
 
     public init() {}
 
+    /// The folder for the runs could not be made.
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
     deinit {
         if let folder { try? FileManager.default.removeItem(at: folder) }
     }
@@ -22,8 +27,14 @@ public final class TemporarySpillStore: SpillStore, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if folder == nil {
-            let url = FileManager.default.temporaryDirectory
-                .appendingPathComponent("authstats-\(getpid())-\(UUID().uuidString)")
+            let parent = FileManager.default.temporaryDirectory
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: parent.path, isDirectory: &isFolder), isFolder.boolValue,
+                access(parent.path, W_OK) == 0
+            else {
+                throw Failure(description: "the temporary folder \(parent.path) is not a writable folder; set TMPDIR to one")
+            }
+            let url = parent.appendingPathComponent("authstats-\(getpid())-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
             folder = url
         }

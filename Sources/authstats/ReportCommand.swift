@@ -161,8 +161,8 @@ struct ReportCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let reports = analysis.reports(sessions: sessionsFile.map { file in { file.write($0) } })
-        if let failure = analysis.accumulator.spillFailure {
-            console.warning("could not spill dedup state to \(NSTemporaryDirectory()) (\(failure)); kept it in memory")
+        if let failure = analysis.spillFailure {
+            console.warning("could not spill to disk, kept everything in memory: \(failure)")
         }
         do {
             for table in reports.tables {

@@ -126,7 +126,9 @@ public struct MetricsAccumulator: Sendable {
     }
 
     /// Why spilling to disk stopped, if it did.
-    public var spillFailure: String? { dedup.spillFailure }
+    public var spillFailure: String? {
+        dedup.spillFailure ?? activity.spillFailure ?? sessionLogs.lazy.compactMap(\.spillFailure).first
+    }
 
     private mutating func takeBack(_ found: [DuplicateFilter.Counted]) {
         for counted in found {

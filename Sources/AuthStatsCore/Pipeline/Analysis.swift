@@ -152,6 +152,11 @@ public final class Analysis {
         inputs[stream.index] = stream.report
     }
 
+    private var sessionSpillFailure: String?
+
+    /// Why spilling to disk stopped, if it did (the run then kept that state in memory).
+    public var spillFailure: String? { accumulator.spillFailure ?? sessionSpillFailure }
+
     /// Sessions per day, once `finishReading` has run.
     public private(set) var sessionStats = SessionStats()
 
@@ -163,6 +168,7 @@ public final class Analysis {
         resolved = true
         inputs.sort { $0.position < $1.position }
         takeBack(accumulator.resolveDuplicates())
+        sessionSpillFailure = accumulator.sessionLogs.lazy.compactMap(\.spillFailure).first
         sessionStats = Self.sessionize(
             accumulator.sessionLogs, timeoutMillis: configuration.sessionTimeoutMillis, clock: clock, each: sessions)
         accumulator.sessionLogs = []
