@@ -30,11 +30,15 @@ public enum CLI {
         fatalError("authstats is not built: run `swift build` (make test does)")
     }()
 
-    /// Runs `authstats arguments…` in `directory` (default: the package root).
-    public static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
+    /// Runs `authstats arguments…` in `directory` (default: the package root), with
+    /// `environment` added to this process's.
+    public static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         process.currentDirectoryURL = directory ?? packageRoot
         let out = Pipe()
         let err = Pipe()

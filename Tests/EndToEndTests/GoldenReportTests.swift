@@ -77,6 +77,20 @@ struct GoldenReportTests {
         }
     }
 
+    @Test("when nothing can be spilled, the run says so and keeps everything in memory: same reports")
+    func unspillable() throws {
+        let notAFolder = CLI.temporaryFolder().appendingPathComponent("file")
+        try Data("x".utf8).write(to: notAFolder)
+        let out = CLI.temporaryFolder("nospill")
+        let result = try CLI.run(
+            ["report", "sample-logs", "--users", Self.directory, "--dedup-window", "10", "--session-memory", "2048", "--out", out.path],
+            environment: ["TMPDIR": notAFolder.path])
+        #expect(result.status == 0)
+        #expect(result.stderr.contains("could not spill to disk, kept everything in memory: the temporary folder \(notAFolder.path) is not a writable folder; set TMPDIR to one"))
+        let daily = try String(contentsOf: out.appendingPathComponent("daily.csv"), encoding: .utf8)
+        #expect(Golden.check(daily, file: goldenFolder.appendingPathComponent("daily.csv")) == nil)
+    }
+
     @Test("sample-logs/ is exactly what its documented generate command writes")
     func sampleLogsReproducible() throws {
         let out = CLI.temporaryFolder("sample")
