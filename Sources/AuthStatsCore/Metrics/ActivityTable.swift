@@ -41,14 +41,15 @@ public struct ActivityTable: Sendable {
     private mutating func spill() {
         guard let store, spillFailure == nil, !counts.isEmpty else { return }
         let sorted = counts.sorted { ($0.key.user, $0.key.day, $0.key.profile) < ($1.key.user, $1.key.day, $1.key.profile) }
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(sorted.count * Self.entryBytes)
-        for (key, count) in sorted {
-            withUnsafeBytes(of: key.user.littleEndian) { bytes.append(contentsOf: $0) }
-            withUnsafeBytes(of: key.day.littleEndian) { bytes.append(contentsOf: $0) }
-            withUnsafeBytes(of: key.profile.littleEndian) { bytes.append(contentsOf: $0) }
-            withUnsafeBytes(of: count.littleEndian) { bytes.append(contentsOf: $0) }
-            bytes.append(contentsOf: [0, 0, 0, 0])
+        var bytes = [UInt8](repeating: 0, count: sorted.count * Self.entryBytes)
+        bytes.withUnsafeMutableBytes { raw in
+            for (i, (key, count)) in sorted.enumerated() {
+                let p = i * Self.entryBytes
+                raw.storeBytes(of: key.user.littleEndian, toByteOffset: p, as: UInt64.self)
+                raw.storeBytes(of: key.day.littleEndian, toByteOffset: p + 8, as: Int32.self)
+                raw.storeBytes(of: key.profile.littleEndian, toByteOffset: p + 12, as: UInt32.self)
+                raw.storeBytes(of: count.littleEndian, toByteOffset: p + 16, as: Int32.self)
+            }
         }
         do {
             let id = try store.write(bytes)

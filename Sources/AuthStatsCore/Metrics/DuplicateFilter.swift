@@ -64,9 +64,12 @@ public struct DuplicateFilter: Sendable {
     private mutating func spill() {
         guard let store, spillFailure == nil, recent.count > 0 else { return }
         let sorted = recent.sorted()
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(sorted.count * Self.entryBytes)
-        for (fingerprint, counted) in sorted { Self.encode(fingerprint, counted, into: &bytes) }
+        var bytes = [UInt8](repeating: 0, count: sorted.count * Self.entryBytes)
+        bytes.withUnsafeMutableBytes { raw in
+            for (i, (fingerprint, counted)) in sorted.enumerated() {
+                Self.encode(fingerprint, counted, into: raw, at: i * Self.entryBytes)
+            }
+        }
         do {
             let id = try store.write(bytes)
             runs.append(SpilledRun(store: store, id: id, count: sorted.count))
@@ -155,16 +158,17 @@ public struct DuplicateFilter: Sendable {
         return duplicates
     }
 
-    static func encode(_ fingerprint: Fingerprint, _ counted: Counted, into bytes: inout [UInt8]) {
-        withUnsafeBytes(of: fingerprint.high.littleEndian) { bytes.append(contentsOf: $0) }
-        withUnsafeBytes(of: fingerprint.low.littleEndian) { bytes.append(contentsOf: $0) }
-        withUnsafeBytes(of: counted.day.littleEndian) { bytes.append(contentsOf: $0) }
-        withUnsafeBytes(of: counted.profile.littleEndian) { bytes.append(contentsOf: $0) }
-        withUnsafeBytes(of: counted.input.littleEndian) { bytes.append(contentsOf: $0) }
-        withUnsafeBytes(of: (counted.user ?? 0).littleEndian) { bytes.append(contentsOf: $0) }
-        bytes.append(counted.kind.rawValue)
-        bytes.append(counted.user == nil ? 0 : 1)
-        bytes.append(contentsOf: [0, 0, 0, 0, 0, 0])
+    /// Writes one 48-byte entry at `offset` (the buffer is zeroed: padding stays 0).
+    @inline(__always)
+    static func encode(_ fingerprint: Fingerprint, _ counted: Counted, into raw: UnsafeMutableRawBufferPointer, at offset: Int) {
+        raw.storeBytes(of: fingerprint.high.littleEndian, toByteOffset: offset, as: UInt64.self)
+        raw.storeBytes(of: fingerprint.low.littleEndian, toByteOffset: offset + 8, as: UInt64.self)
+        raw.storeBytes(of: counted.day.littleEndian, toByteOffset: offset + 16, as: Int32.self)
+        raw.storeBytes(of: counted.profile.littleEndian, toByteOffset: offset + 20, as: UInt32.self)
+        raw.storeBytes(of: counted.input.littleEndian, toByteOffset: offset + 24, as: UInt64.self)
+        raw.storeBytes(of: (counted.user ?? 0).littleEndian, toByteOffset: offset + 32, as: UInt64.self)
+        raw[offset + 40] = counted.kind.rawValue
+        raw[offset + 41] = counted.user == nil ? 0 : 1
     }
 }
 
