@@ -1,6 +1,6 @@
 /// The events of the session stage, sorted in bounded memory (an external merge sort).
 ///
-/// Records (`SessionRecord.encoded()`) are kept in one byte arena up to `memoryBudget`;
+/// Records (`SessionRecord.encode(into:)`) are kept in one byte arena up to `memoryBudget`;
 /// when it fills, they are sorted by their bytes and written to the `SpillStore` as a run.
 /// `sorted()` merges the runs and what is in memory into one stream in byte order, so that
 /// each user's events arrive together, whatever order the input had. Without a store nothing

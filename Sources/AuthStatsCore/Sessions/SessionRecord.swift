@@ -64,13 +64,6 @@ public struct SessionRecord: Sendable, Equatable {
         self.position = position
     }
 
-    /// The encoded bytes (see the type's discussion).
-    public func encoded() -> [UInt8] {
-        var out: [UInt8] = []
-        encode(into: &out)
-        return out
-    }
-
     /// Appends the encoded bytes to `out`.
     public func encode(into out: inout [UInt8]) {
         if user.utf8.contains(where: { $0 <= 0x01 }) {
@@ -98,52 +91,6 @@ public struct SessionRecord: Sendable, Equatable {
             out.append(UInt8(count & 0xFF))
             out.append(contentsOf: text.utf8.prefix(count))
         }
-    }
-
-    /// Decodes what `encoded()` wrote; nil if the bytes are not such a record.
-    public init?(decoding bytes: UnsafeRawBufferPointer) {
-        var i = 0
-        var user: [UInt8] = []
-        while i < bytes.count && bytes[i] != 0x00 {
-            if bytes[i] == 0x01 {
-                guard i + 1 < bytes.count else { return nil }
-                user.append(bytes[i + 1] - 1)
-                i += 2
-            } else {
-                user.append(bytes[i])
-                i += 1
-            }
-        }
-        i += 1
-        guard i + 49 <= bytes.count else { return nil }
-        func get() -> UInt64 {
-            var v: UInt64 = 0
-            for k in 0..<8 { v = v << 8 | UInt64(bytes[i + k]) }
-            i += 8
-            return v
-        }
-        let key = get()
-        let time = Int64(bitPattern: get() ^ (1 << 63))
-        let fingerprint = get()
-        let position = get()
-        guard let kind = EventKind(rawValue: bytes[i]) else { return nil }
-        i += 1
-        let start = Int64(bitPattern: get())
-        let stop = Int64(bitPattern: get())
-        var texts: [String] = []
-        for _ in 0..<3 {
-            guard i + 2 <= bytes.count else { return nil }
-            let count = Int(bytes[i]) << 8 | Int(bytes[i + 1])
-            i += 2
-            guard i + count <= bytes.count else { return nil }
-            texts.append(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[i..<i + count]), as: UTF8.self))
-            i += count
-        }
-        self.init(
-            user: String(decoding: user, as: UTF8.self), sessionKey: key, time: time, fingerprint: fingerprint, kind: kind,
-            sessionStart: start == .min ? nil : start, sessionStop: stop == .min ? nil : stop, platform: texts[0],
-            appVersion: texts[1], sessionID: texts[2].isEmpty ? nil : texts[2])
-        self.position = position
     }
 
     @inline(__always)
