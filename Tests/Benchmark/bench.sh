@@ -10,7 +10,8 @@
 #
 # DuckDB (PyPI `duckdb`, installed into .bench/venv when missing; skipped with a message if
 # it cannot be) computes sign-ins and distinct active users per UTC day from the Pinpoint
-# objects alone (Tests/Benchmark/duckdb_query.sql), with 2 threads.
+# objects alone, with 2 threads, twice: with an explicit schema (Tests/Benchmark/duckdb_query.sql)
+# and with the schema detected by DuckDB (Tests/Benchmark/duckdb_query_auto.sql).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -72,11 +73,12 @@ if [ "$DUCKDB" = 1 ] && .bench/venv/bin/python -c "import duckdb" 2>/dev/null; t
 import duckdb, sys
 con = duckdb.connect()
 con.execute("SET threads=2")
-query = open("Tests/Benchmark/duckdb_query.sql").read().replace("PINPOINT_GLOB", "$DATA/20*/*/*/*/*.gz")
+query = open(sys.argv[1]).read().replace("PINPOINT_GLOB", "$DATA/20*/*/*/*/*.gz")
 rows = con.execute(query).fetchall()
 print(len(rows), "days", file=sys.stderr)
 PY
-  read -r DUCK_WALL DUCK_RSS < <(measure .bench/venv/bin/python "$WORK/duckdb_run.py")
+  read -r DUCK_WALL DUCK_RSS < <(measure .bench/venv/bin/python "$WORK/duckdb_run.py" Tests/Benchmark/duckdb_query.sql)
+  read -r DUCKA_WALL DUCKA_RSS < <(measure .bench/venv/bin/python "$WORK/duckdb_run.py" Tests/Benchmark/duckdb_query_auto.sql)
 fi
 
 row() {  # name wall rss bytes events
@@ -98,13 +100,17 @@ echo "|------------------------------------|----------|----------|--------------
 row "authstats report (--jobs $JOBS)" "$AS_WALL" "$AS_RSS" "$BYTES" "$EVENTS"
 row "authstats report --jobs 1" "$AS1_WALL" "$AS1_RSS" "$BYTES" "$EVENTS"
 row "gzip -dc > /dev/null" "$GZ_WALL" "$GZ_RSS" "$BYTES" "-"
-[ -n "$DUCK_WALL" ] && row "DuckDB, Pinpoint objects, 2 threads" "$DUCK_WALL" "$DUCK_RSS" "$PINPOINT_BYTES" "-"
-python3 - "$BYTES" "$AS_WALL" "$AS1_WALL" "$GZ_WALL" "$PINPOINT_BYTES" "${DUCK_WALL:-0}" <<'PY'
+if [ -n "$DUCK_WALL" ]; then
+  row "DuckDB, explicit columns, 2 thr." "$DUCK_WALL" "$DUCK_RSS" "$PINPOINT_BYTES" "-"
+  row "DuckDB, read_json_auto, 2 thr." "$DUCKA_WALL" "$DUCKA_RSS" "$PINPOINT_BYTES" "-"
+fi
+python3 - "$BYTES" "$AS_WALL" "$AS1_WALL" "$GZ_WALL" "$PINPOINT_BYTES" "${DUCK_WALL:-0}" "${DUCKA_WALL:-0}" <<'PY'
 import sys
-size, wall, wall1, gz, pp, duck = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6])
+size, wall, wall1, gz, pp = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
+duck, ducka = float(sys.argv[6]), float(sys.argv[7])
 mine = size / wall
 print(f"\nauthstats / gzip -dc throughput: {mine / (size / gz):.2f}x (target 3.0x)")
 if duck > 0:
-    print(f"authstats / DuckDB throughput:   {mine / (pp / duck):.2f}x (target 4.0x)")
+    print(f"authstats / DuckDB, explicit columns: {mine / (pp / duck):.2f}x; / DuckDB, read_json_auto: {mine / (pp / ducka):.2f}x (target 4.0x)")
 print(f"--jobs {__import__('os').cpu_count()} / --jobs 1:            {wall1 / wall:.2f}x")
 PY
