@@ -11,6 +11,14 @@ public enum TestFiles {
         try writer.close()
     }
 
+    /// A copy of the file at `path` cut to its first `fraction`, beside it as `cut.gz`.
+    public static func truncatedCopy(of path: String, fraction: Double) throws -> String {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let cut = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("cut.gz")
+        try data.prefix(Int(Double(data.count) * fraction)).write(to: cut)
+        return cut.path
+    }
+
     /// `count` page views of `users` users, one a second from 2023-11-14T22:13:20Z.
     public static func pageViews(_ count: Int, users: Int) -> [String] {
         (0..<count).map { PinpointLine("pageView", at: 1_700_000_000_000 + Int64($0) * 1000, user: "u\($0 % users)").json }

@@ -42,9 +42,7 @@ struct BadInputTests {
         let folder = CLI.temporaryFolder()
         let path = folder.appendingPathComponent("big.gz").path
         try TestFiles.gzip(TestFiles.pageViews(3000, users: 3000), to: path)
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        let cut = folder.appendingPathComponent("cut.gz").path
-        try data.prefix(data.count * 2 / 3).write(to: URL(fileURLWithPath: cut))
+        let cut = try TestFiles.truncatedCopy(of: path, fraction: 2.0 / 3)
         // What gzip itself recovers is the reference: every whole line before the damage.
         let run = FileRun([cut])
         #expect(run.inputs[0].status == .partial)
@@ -157,9 +155,7 @@ struct PipelinedGzipTests {
         let folder = CLI.temporaryFolder()
         let path = folder.appendingPathComponent("big.gz").path
         try TestFiles.gzip(TestFiles.pageViews(40_000, users: 977), to: path)
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        let cut = folder.appendingPathComponent("cut.gz").path
-        try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: cut))
+        let cut = try TestFiles.truncatedCopy(of: path, fraction: 0.5)
         let fixtures = Fixtures()
         for file in [path, cut, fixtures.path("empty.gz"), fixtures.path("canonical.ndjson.gz")] {
             // One file and two jobs: the worker inflates on a second thread.

@@ -10,7 +10,6 @@ public struct DimensionTable: Sendable {
     private(set) var strings: [[String]] = Array(repeating: [], count: Dimension.allCases.count)
     private var ids: [[String: UInt32]] = Array(repeating: [:], count: Dimension.allCases.count)
     private(set) var profiles: [Profile] = []
-    private var profileIDs: [Profile: UInt32] = [:]
     /// Profile ids by value: one lookup for the common case of a profile seen before.
     private var byValues: [DimensionValues: UInt32] = [:]
     private var last: (DimensionValues, UInt32)?
@@ -30,6 +29,7 @@ public struct DimensionTable: Sendable {
         return id
     }
 
+    /// A new profile for `values` (never seen: `profile(of:)` looked them up first).
     private mutating func intern(_ values: DimensionValues) -> UInt32 {
         var interned = [UInt32](repeating: 0, count: Dimension.allCases.count)
         for (d, value) in values.values.enumerated() {
@@ -42,12 +42,8 @@ public struct DimensionTable: Sendable {
                 interned[d] = id
             }
         }
-        let profile = Profile(values: interned)
-        if let id = profileIDs[profile] { return id }
-        let id = UInt32(profiles.count)
-        profiles.append(profile)
-        profileIDs[profile] = id
-        return id
+        profiles.append(Profile(values: interned))
+        return UInt32(profiles.count - 1)
     }
 
     /// The values of profile `id`.

@@ -132,11 +132,8 @@ public struct MetricsAccumulator: Sendable {
 
     private mutating func takeBack(_ found: [DuplicateFilter.Counted]) {
         for counted in found {
-            var minus = Counters()
-            minus.add(counted.kind)
             let key = DayProfile(day: counted.day, profile: counted.profile)
-            counters[key, default: Counters()].add(
-                Counters(signUps: -minus.signUps, signIns: -minus.signIns, authFailures: -minus.authFailures, events: -1))
+            counters[key, default: Counters()].add(counted.kind, -1)
             if counters[key]?.events == 0 { counters[key] = nil }
             if let user = counted.user { activity.add(user: user, day: counted.day, profile: counted.profile, -1) }
             events -= 1
@@ -156,14 +153,5 @@ public struct MetricsAccumulator: Sendable {
             high = max(high, key.day)
         }
         return low <= high ? DayRange(first: Day(index: low), last: Day(index: high)) : nil
-    }
-}
-
-extension MetricsAccumulator.Counters {
-    init(signUps: Int, signIns: Int, authFailures: Int, events: Int) {
-        self.signUps = signUps
-        self.signIns = signIns
-        self.authFailures = authFailures
-        self.events = events
     }
 }

@@ -122,11 +122,12 @@ public final class Analysis {
     }
 
     func add(_ event: Event, position: UInt64) -> Bool {
-        var event = event
-        if let user = event.user, let type = directory.userType(of: user) {
-            event.dimensions[.userType] = type
+        guard directory.count > 0, let user = event.user, let type = directory.userType(of: user) else {
+            return accumulator.add(event, day: clock.day(ofMillis: event.time), position: position)
         }
-        return accumulator.add(event, day: clock.day(ofMillis: event.time), position: position)
+        var listed = event
+        listed.dimensions[.userType] = type
+        return accumulator.add(listed, day: clock.day(ofMillis: event.time), position: position)
     }
 
     /// Takes in the state of `other`, an analysis of other files with the same
