@@ -95,7 +95,9 @@ public struct ExportGenerator {
                 var arrival = event.time + 200 + Int64(rng.next() % 2800)
                 if rng.chance(0.02) { arrival += Self.hourMillis * Int64(1 + rng.next() % 20) }  // queued offline
                 var record = PinpointRecord(event, user: user, arrival: arrival, sparseDevice: rng.chance(0.1))
-                if !record.attributes.isEmpty {
+                let pageEvent = !record.attributes.isEmpty
+                record.attributes += PageContext.attributes(time: event.time, rng: &rng)
+                if pageEvent {
                     // What pages carry in real streams: ids and referrers that differ every time.
                     record.attributes.append(("pageId", String(rng.next(), radix: 36)))
                     record.attributes.append(("referrer", "https://example.com/\(["search", "mail", "ads", "home"][Int(rng.next() % 4)])?q=\(String(rng.next() % 1_000_000, radix: 36))"))

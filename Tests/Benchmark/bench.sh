@@ -20,7 +20,8 @@ BIN=${AUTHSTATS_BIN:-.build/release/authstats}
 USERS=${BENCH_USERS:-1000000}
 DAYS=${BENCH_DAYS:-60}
 WORK=${BENCH_WORK:-.bench}
-DATA=${BENCH_DATA:-$WORK/exports-$USERS-users-$DAYS-days}
+# The name carries the generator's version: a cached set from an older generator is not reused.
+DATA=${BENCH_DATA:-$WORK/exports-v2-$USERS-users-$DAYS-days}
 RUNS=${RUNS:-3}
 DUCKDB=${BENCH_DUCKDB:-1}
 JOBS=$(nproc)
