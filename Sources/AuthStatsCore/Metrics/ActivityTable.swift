@@ -5,7 +5,7 @@
 /// fills, they are sorted and written to the `SpillStore` as a run, and memory starts over.
 /// `groups()` merges the runs and what is in memory into one stream in (user, day) order,
 /// summing the counts of a triple over all runs: a duplicate found after the fact enters a
-/// count of −1, so a triple that only it made goes away. Memory: ~50 bytes a triple in the
+/// count of −1, so a triple that only it made goes away. Memory: ~32 bytes a triple in the
 /// window; disk: 24 bytes a triple per run it was in.
 public struct ActivityTable: Sendable {
     struct Key: Hashable, Sendable {
@@ -19,7 +19,7 @@ public struct ActivityTable: Sendable {
 
     let capacity: Int
     let store: (any SpillStore)?
-    private var counts: [Key: Int32] = [:]
+    private var counts = TripleCounts()
     private var runs: [SpilledRun] = []
     public private(set) var spillFailure: String?
 
@@ -32,15 +32,13 @@ public struct ActivityTable: Sendable {
 
     /// Adds `delta` events to the triple (user, day, profile).
     mutating func add(user: UInt64, day: Int32, profile: UInt32, _ delta: Int32) {
-        let key = Key(user: user, day: day, profile: profile)
-        let count = counts[key, default: 0] + delta
-        counts[key] = count == 0 ? nil : count
+        counts.add(Key(user: user, day: day, profile: profile), delta)
         if counts.count >= capacity { spill() }
     }
 
     private mutating func spill() {
         guard let store, spillFailure == nil, !counts.isEmpty else { return }
-        let sorted = counts.sorted { ($0.key.user, $0.key.day, $0.key.profile) < ($1.key.user, $1.key.day, $1.key.profile) }
+        let sorted = counts.sorted()
         var bytes = [UInt8](repeating: 0, count: sorted.count * Self.entryBytes)
         bytes.withUnsafeMutableBytes { raw in
             for (i, (key, count)) in sorted.enumerated() {
@@ -54,7 +52,7 @@ public struct ActivityTable: Sendable {
         do {
             let id = try store.write(bytes)
             runs.append(SpilledRun(store: store, id: id, count: sorted.count))
-            counts.removeAll(keepingCapacity: true)
+            counts.removeAll()
         } catch {
             spillFailure = "\(error)"
         }
@@ -63,15 +61,14 @@ public struct ActivityTable: Sendable {
     /// Takes in `other`; `profileMap` maps its profile ids to ours.
     mutating func absorb(_ other: ActivityTable, profileMap: [UInt32]) {
         runs += other.runs.map { $0.remapped(by: profileMap) }
-        for (key, count) in other.counts {
+        for (key, count) in other.counts.sorted() {
             add(user: key.user, day: key.day, profile: profileMap[Int(key.profile)], count)
         }
     }
 
     /// Every (user, day) with the profiles active on it, users and days ascending.
     func groups() -> ActivityGroups {
-        let memory = counts.sorted { ($0.key.user, $0.key.day) < ($1.key.user, $1.key.day) }
-        return ActivityGroups(runs: runs, memory: memory.map { ($0.key, $0.value) })
+        ActivityGroups(runs: runs, memory: counts.sorted())
     }
 }
 
@@ -125,16 +122,20 @@ struct ActivityGroups {
         }
     }
 
-    /// The next (user, day) and the profiles whose summed count there is positive (possibly
-    /// none, when every event of that day was taken back as a duplicate).
-    mutating func next() -> (user: UInt64, day: Int32, profiles: [UInt32])? {
+    /// Reused by `next()`: the (profile, count) entries of the current (user, day).
+    private var entries: [(profile: UInt32, count: Int32)] = []
+
+    /// The next (user, day); `profiles` is set to the profiles whose summed count there is
+    /// positive, ascending (possibly none, when every event of that day was taken back as a
+    /// duplicate). Reusing `profiles` keeps the report pass free of per-user allocations.
+    mutating func next(profiles: inout [UInt32]) -> (user: UInt64, day: Int32)? {
         guard let (user, day, first) = heap.pop() else { return nil }
-        var sums: [UInt32: Int32] = [:]
+        entries.removeAll(keepingCapacity: true)
         var source = first
         while true {
             // Take every entry of this (user, day) from `source`, then look at the next source.
             while let (key, count) = cursors[source].entry(), key.user == user, key.day == day {
-                sums[key.profile, default: 0] += count
+                entries.append((key.profile, count))
                 cursors[source].advance()
             }
             if let (key, _) = cursors[source].entry() { heap.push((key.user, key.day, source)) }
@@ -145,6 +146,96 @@ struct ActivityGroups {
             }
             source = top.2
         }
-        return (user, day, sums.filter { $0.value > 0 }.keys.sorted())
+        profiles.removeAll(keepingCapacity: true)
+        if entries.count == 1 {
+            if entries[0].count > 0 { profiles.append(entries[0].profile) }
+            return (user, day)
+        }
+        entries.sort { $0.profile < $1.profile }
+        var i = 0
+        while i < entries.count {
+            let profile = entries[i].profile
+            var sum: Int32 = 0
+            while i < entries.count && entries[i].profile == profile {
+                sum += entries[i].count
+                i += 1
+            }
+            if sum > 0 { profiles.append(profile) }
+        }
+        return (user, day)
+    }
+}
+
+/// The in-memory window of an `ActivityTable`: (user, day, profile) → count, open
+/// addressing over one flat array (no `Hasher` per event). A triple whose count falls to 0
+/// keeps its slot (the merge drops it: it sums to nothing). Kept at most 3/4 full: 24 bytes
+/// a slot, 32 a triple.
+struct TripleCounts: Sendable {
+    struct Slot: Sendable {
+        var key: ActivityTable.Key
+        var count: Int32
+    }
+
+    /// An empty slot's day: no real day is this far back.
+    private static let emptyDay = Int32.min
+    private var slots: [Slot]
+    private var mask: Int
+    private(set) var count = 0
+
+    init() {
+        slots = Self.emptySlots(1024)
+        mask = 1023
+    }
+
+    private static func emptySlots(_ n: Int) -> [Slot] {
+        [Slot](repeating: Slot(key: ActivityTable.Key(user: 0, day: emptyDay, profile: 0), count: 0), count: n)
+    }
+
+    var isEmpty: Bool { count == 0 }
+
+    @inline(__always)
+    private static func hash(_ key: ActivityTable.Key) -> Int {
+        Int(truncatingIfNeeded: Hash64.finalMix(key.user ^ UInt64(UInt32(bitPattern: key.day)) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(key.profile) &* 0xC2B2_AE3D_27D4_EB4F))
+    }
+
+    /// Adds `delta` to the count of `key`.
+    mutating func add(_ key: ActivityTable.Key, _ delta: Int32) {
+        let added = slots.withUnsafeMutableBufferPointer { table -> Bool in
+            var i = Self.hash(key) & mask
+            while table[i].key.day != Self.emptyDay {
+                if table[i].key == key {
+                    table[i].count += delta
+                    return false
+                }
+                i = (i + 1) & mask
+            }
+            table[i] = Slot(key: key, count: delta)
+            return true
+        }
+        guard added else { return }
+        count += 1
+        if count * 4 > slots.count * 3 { grow() }
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = Self.emptySlots(old.count * 2)
+        mask = slots.count - 1
+        count = 0
+        for slot in old where slot.key.day != Self.emptyDay { add(slot.key, slot.count) }
+    }
+
+    /// Every triple and its count, sorted by (user, day, profile).
+    func sorted() -> [(ActivityTable.Key, Int32)] {
+        var out: [(ActivityTable.Key, Int32)] = []
+        out.reserveCapacity(count)
+        for slot in slots where slot.key.day != Self.emptyDay { out.append((slot.key, slot.count)) }
+        out.sort { ($0.0.user, $0.0.day, $0.0.profile) < ($1.0.user, $1.0.day, $1.0.profile) }
+        return out
+    }
+
+    mutating func removeAll() {
+        slots = Self.emptySlots(slots.count)
+        count = 0
     }
 }

@@ -50,19 +50,22 @@ public enum ReportBuilder {
             }
         }
 
-        // Distinct users, one user at a time, each user's days in order.
+        // Distinct users, one user at a time, each user's days in order. Active users per
+        // (day, dimension value) are counted in a flat array (`ActiveUserGrid`), not looked
+        // up by key: this loop runs once per active user-day.
         var groups = acc.activity.groups()
         var wauDiff = [Int](repeating: 0, count: count + 1)
         var mauDiff = [Int](repeating: 0, count: count + 1)
+        var grid = ActiveUserGrid(table: acc.table, days: count)
         var userDays: [Int32] = []
-        var dayValues: [Set<UInt32>] = Array(repeating: [], count: Dimension.allCases.count)
+        var profiles: [UInt32] = []
         var currentUser: UInt64?
         func finishUser() {
             addUser(days: userDays, range: range, daily: &daily, months: &months, wau: &wauDiff, mau: &mauDiff)
             addRetention(days: userDays, range: range, lastDataDay: lastDataDay, cohorts: &cohorts)
             userDays.removeAll(keepingCapacity: true)
         }
-        while let (user, day, profiles) = groups.next() {
+        while let (user, day) = groups.next(profiles: &profiles) {
             guard !profiles.isEmpty else { continue }  // every event of that day was a late duplicate
             if user != currentUser {
                 if currentUser != nil { finishUser() }
@@ -70,20 +73,12 @@ public enum ReportBuilder {
             }
             userDays.append(day)
             guard range.contains(Day(index: day)) else { continue }
-            // Per (user, day): each distinct value of each dimension counts once.
-            for d in dayValues.indices { dayValues[d].removeAll(keepingCapacity: true) }
-            for profile in profiles {
-                for dimension in Dimension.allCases {
-                    dayValues[dimension.rawValue].insert(acc.table.valueID(ofProfile: profile, dimension))
-                }
-            }
-            for dimension in Dimension.allCases {
-                for value in dayValues[dimension.rawValue] {
-                    breakdown[BreakdownKey(day: day, dimension: dimension, value: value)]?.activeUsers += 1
-                }
-            }
+            grid.addUser(day: Int(day - first), profiles: profiles)
         }
         if currentUser != nil { finishUser() }
+        for (key, row) in breakdown {
+            breakdown[key]?.activeUsers = row.activeUsers + grid.users(day: Int(key.day - first), key.dimension, key.value)
+        }
         var wau = 0
         var mau = 0
         for i in 0..<count {
@@ -176,4 +171,71 @@ struct BreakdownKey: Hashable {
     var day: Int32
     var dimension: Dimension
     var value: UInt32
+}
+
+/// Active users per (day, dimension, value), counted in one flat array: each user-day adds
+/// one to every distinct value its profiles have, once per dimension (`metrics.md` §6).
+struct ActiveUserGrid {
+    /// Each profile's value ids, `Dimension.allCases.count` per profile.
+    private let profileValues: [UInt32]
+    /// Where each dimension's values start within one day's stretch of `counts`.
+    private let base: [Int]
+    private let stride: Int
+    /// Dense counts when days × values is small (the usual case), else a sparse table: many
+    /// years × a high-cardinality custom attribute must not allocate every cell.
+    private var counts: [Int32]
+    private var sparse: [Int: Int32] = [:]
+    private let dense: Bool
+    static let denseCells = 1 << 22
+    private var seen: [Int] = []
+    private static let dimensions = Dimension.allCases.count
+
+    init(table: DimensionTable, days: Int) {
+        var values: [UInt32] = []
+        values.reserveCapacity(table.profileCount * Self.dimensions)
+        for profile in table.profiles { values += profile.values }
+        profileValues = values
+        var base: [Int] = []
+        var total = 0
+        for d in 0..<Self.dimensions {
+            base.append(total)
+            total += table.strings[d].count
+        }
+        self.base = base
+        stride = total
+        dense = days * total <= Self.denseCells
+        counts = [Int32](repeating: 0, count: dense ? max(1, days * total) : 0)
+    }
+
+    @inline(__always)
+    private mutating func bump(_ cell: Int) {
+        if dense { counts[cell] += 1 } else { sparse[cell, default: 0] += 1 }
+    }
+
+    /// One user active on day offset `day` under `profiles` (distinct, ascending).
+    mutating func addUser(day: Int, profiles: [UInt32]) {
+        let row = day * stride
+        if profiles.count == 1 {
+            let p = Int(profiles[0]) * Self.dimensions
+            for d in 0..<Self.dimensions { bump(row + base[d] + Int(profileValues[p + d])) }
+            return
+        }
+        // Several profiles: a value they share counts once.
+        seen.removeAll(keepingCapacity: true)
+        for profile in profiles {
+            let p = Int(profile) * Self.dimensions
+            for d in 0..<Self.dimensions {
+                let cell = row + base[d] + Int(profileValues[p + d])
+                if !seen.contains(cell) {
+                    seen.append(cell)
+                    bump(cell)
+                }
+            }
+        }
+    }
+
+    func users(day: Int, _ dimension: Dimension, _ value: UInt32) -> Int {
+        let cell = day * stride + base[dimension.rawValue] + Int(value)
+        return Int(dense ? counts[cell] : sparse[cell, default: 0])
+    }
 }

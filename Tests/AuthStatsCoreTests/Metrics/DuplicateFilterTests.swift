@@ -125,7 +125,8 @@ struct ActivityTableTests {
         #expect(table.spilledRuns == 2)
         var groups = table.groups()
         var seen: [String] = []
-        while let (user, day, profiles) = groups.next() { seen.append("\(user) \(day) \(profiles)") }
+        var profiles: [UInt32] = []
+        while let (user, day) = groups.next(profiles: &profiles) { seen.append("\(user) \(day) \(profiles)") }
         #expect(seen == ["1 10 [0]", "1 12 [0]", "2 10 [2]", "3 11 []"])
     }
 }
