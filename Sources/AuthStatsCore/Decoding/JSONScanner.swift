@@ -217,8 +217,14 @@ struct JSONParser {
             // Plain ASCII runs are the common case: skip them 8 bytes at a time (SWAR), then
             // byte by byte up to the next quote, backslash, control or non-ASCII byte.
             while index + 8 <= end {
-                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-                if JSONParser.hasSpecialByte(word) { break }
+                let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+                let special = JSONParser.specialBytes(word)
+                if special != 0 {
+                    // The lowest flagged byte is always a real one (a false flag needs a
+                    // borrow from a real one below it): jump straight to it.
+                    index += special.trailingZeroBitCount >> 3
+                    break
+                }
                 index += 8
             }
             while index < end {
@@ -364,16 +370,17 @@ struct JSONParser {
         }
     }
 
-    /// Whether any byte of `word` is `"`, `\\`, below 0x20 or 0x80 and above.
+    /// The high bit of each byte of `word` that is `"`, `\\`, below 0x20 or 0x80 and above
+    /// (bytes above a flagged one may be flagged falsely, through a borrow; the lowest is exact).
     @inline(__always)
-    static func hasSpecialByte(_ word: UInt64) -> Bool {
+    static func specialBytes(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let high: UInt64 = 0x8080_8080_8080_8080
         func zeroByte(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & high }
         let quote = zeroByte(word ^ (ones &* 0x22))
         let backslash = zeroByte(word ^ (ones &* 0x5C))
         let control = (word &- ones &* 0x20) & ~word & high  // a byte below 0x20 (or borrows, caught below)
-        return (quote | backslash | control | (word & high)) != 0
+        return quote | backslash | control | (word & high)
     }
 
     static func describe(_ c: UInt8) -> String {

@@ -43,18 +43,17 @@ extension RecordDecoder {
     /// `ll_CC`: language lower-case, a two-letter region upper-case, `-` read as `_`
     /// (`en-gb` → `en_GB`); a four-letter script is title-cased (`zh_hant_tw` → `zh_Hant_TW`).
     public static func normalizeLocale(_ code: String) -> String {
-        // The common case, already `ll_CC`: return it as it is.
+        // The common cases, `ll_CC` in any case with `_` or `-`: by bytes, no split.
         let u = code.utf8
         if u.count == 5 {
-            var i = u.startIndex
-            let b0 = u[i]; i = u.index(after: i)
-            let b1 = u[i]; i = u.index(after: i)
-            let b2 = u[i]; i = u.index(after: i)
-            let b3 = u[i]; i = u.index(after: i)
-            let b4 = u[i]
-            func lower(_ b: UInt8) -> Bool { b >= 0x61 && b <= 0x7A }
-            func upper(_ b: UInt8) -> Bool { b >= 0x41 && b <= 0x5A }
-            if lower(b0) && lower(b1) && b2 == 0x5F && upper(b3) && upper(b4) { return code }
+            var b = (UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0))
+            withUnsafeMutableBytes(of: &b) { $0.copyBytes(from: u) }
+            func letter(_ c: UInt8) -> Bool { (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A }
+            if letter(b.0) && letter(b.1) && (b.2 == 0x5F || b.2 == 0x2D) && letter(b.3) && letter(b.4) {
+                if b.0 >= 0x61 && b.1 >= 0x61 && b.2 == 0x5F && b.3 < 0x61 && b.4 < 0x61 { return code }
+                b = (b.0 | 0x20, b.1 | 0x20, 0x5F, b.3 & ~0x20, b.4 & ~0x20)
+                return withUnsafeBytes(of: &b) { String(decoding: $0, as: UTF8.self) }
+            }
         }
         let parts = code.split(whereSeparator: { $0 == "_" || $0 == "-" })
         guard let language = parts.first else { return "" }

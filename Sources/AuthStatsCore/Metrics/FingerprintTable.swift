@@ -87,14 +87,38 @@ struct FingerprintTable {
         self = bigger
     }
 
-    /// Every entry, sorted by fingerprint.
+    /// Every entry, sorted by fingerprint. Fingerprints are uniformly random, so a counting
+    /// sort on the top bits puts each in a bucket of a few, and an insertion sort finishes
+    /// each bucket: linear time, each entry moved once.
     func sorted() -> [(Fingerprint, DuplicateFilter.Counted)] {
-        var out: [(Fingerprint, DuplicateFilter.Counted)] = []
-        out.reserveCapacity(count)
+        let bits = max(1, min(20, (Int.bitWidth - count.leadingZeroBitCount) - 1))
+        let shift = UInt64(64 - bits)
+        var starts = [Int](repeating: 0, count: (1 << bits) + 1)
+        for slot in slots where slot.high != 0 || slot.low != 0 { starts[Int(slot.high >> shift) + 1] += 1 }
+        for i in 1..<starts.count { starts[i] += starts[i - 1] }
+        let filler = (Fingerprint(high: 0, low: 0), DuplicateFilter.Counted(day: 0, profile: 0, kind: .other, input: 0))
+        var out = [(Fingerprint, DuplicateFilter.Counted)](repeating: filler, count: count)
+        var next = starts
         for slot in slots where slot.high != 0 || slot.low != 0 {
-            out.append((Fingerprint(high: slot.high, low: slot.low), slot.value))
+            let bucket = Int(slot.high >> shift)
+            out[next[bucket]] = (Fingerprint(high: slot.high, low: slot.low), slot.value)
+            next[bucket] += 1
         }
-        out.sort { ($0.0.high, $0.0.low) < ($1.0.high, $1.0.low) }
+        out.withUnsafeMutableBufferPointer { entries in
+            for bucket in 0..<(1 << bits) where starts[bucket + 1] - starts[bucket] > 1 {
+                for i in starts[bucket] + 1..<starts[bucket + 1] {
+                    let entry = entries[i]
+                    var j = i
+                    while j > starts[bucket]
+                        && (entries[j - 1].0.high, entries[j - 1].0.low) > (entry.0.high, entry.0.low)
+                    {
+                        entries[j] = entries[j - 1]
+                        j -= 1
+                    }
+                    entries[j] = entry
+                }
+            }
+        }
         return out
     }
 

@@ -46,7 +46,7 @@ public struct MetricsAccumulator: Sendable {
     /// memory: spilled as sorted runs like the dedup window.
     var activity: ActivityTable
     /// Every user seen in any event (for `summary.json`'s `users`).
-    var users: Set<UInt64> = []
+    var users = UserHashSet()
     /// Fingerprints of the events counted, in bounded memory (spilled to `store`).
     var dedup: DuplicateFilter
     /// The events that make sessions, sorted at the end in bounded memory; split by user
@@ -65,7 +65,7 @@ public struct MetricsAccumulator: Sendable {
         sessionMemory: Int = SessionLog.defaultBudget, sessionShards: Int = 1
     ) {
         dedup = DuplicateFilter(capacity: dedupCapacity, store: store)
-        activity = ActivityTable(capacity: 2 * dedupCapacity, store: store)
+        activity = ActivityTable(capacity: 3 * dedupCapacity / 2, store: store)
         let shards = max(1, sessionShards)
         sessionLogs = (0..<shards).map { _ in SessionLog(memoryBudget: max(1, sessionMemory / shards), store: store) }
     }

@@ -168,11 +168,26 @@ public final class Analysis {
         guard !resolved else { return }
         resolved = true
         inputs.sort { $0.position < $1.position }
-        takeBack(accumulator.resolveDuplicates())
-        sessionSpillFailure = accumulator.sessionLogs.lazy.compactMap(\.spillFailure).first
-        sessionStats = Self.sessionize(
-            accumulator.sessionLogs, timeoutMillis: configuration.sessionTimeoutMillis, clock: clock, each: sessions)
+        let logs = accumulator.sessionLogs
         accumulator.sessionLogs = []
+        sessionSpillFailure = logs.lazy.compactMap(\.spillFailure).first
+        let timeout = configuration.sessionTimeoutMillis
+        if let sessions {
+            takeBack(accumulator.resolveDuplicates())
+            sessionStats = Self.sessionize(logs, timeoutMillis: timeout, clock: clock, each: sessions)
+            return
+        }
+        // The two passes share nothing (the session log keeps every delivery and drops the
+        // copies itself): the sessions are built while the duplicates are resolved.
+        let result = ShardResults(count: 1)
+        let clock = self.clock
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) {
+            result.set(0, Self.sessionize(logs, timeoutMillis: timeout, clock: clock, each: nil))
+        }
+        takeBack(accumulator.resolveDuplicates())
+        group.wait()
+        sessionStats = result.all[0]
     }
 
     /// Builds the sessions of every shard, the shards in parallel (a shard holds whole users,

@@ -32,14 +32,21 @@ public struct SessionLog: Sendable {
         if arena.count + spans.count * 16 >= memoryBudget { spill() }
     }
 
-    /// The spans of the records in memory, in byte order of the records.
+    /// The spans of the records in memory, in byte order of the records. Each is compared
+    /// first by its first 8 bytes as one big-endian word (the same order as `memcmp`: every
+    /// record is longer than 8 bytes), and only on a tie by `memcmp` of the rest.
     private func sortedSpans() -> [(Int, Int)] {
         arena.withUnsafeBytes { raw in
             let base = raw.baseAddress!
-            return spans.sorted { a, b in
-                let c = memcmp(base + a.0, base + b.0, min(a.1, b.1))
-                return c != 0 ? c < 0 : a.1 < b.1
+            var keyed = spans.map { span in
+                (prefix: UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: span.0, as: UInt64.self)), span: span)
             }
+            keyed.sort { a, b in
+                if a.prefix != b.prefix { return a.prefix < b.prefix }
+                let c = memcmp(base + a.span.0, base + b.span.0, min(a.span.1, b.span.1))
+                return c != 0 ? c < 0 : a.span.1 < b.span.1
+            }
+            return keyed.map(\.span)
         }
     }
 
@@ -50,9 +57,14 @@ public struct SessionLog: Sendable {
         do {
             let id = try store.write([])
             var chunk: [UInt8] = []
-            for (offset, length) in sortedSpans() {
-                chunk += [UInt8(length >> 24 & 0xFF), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)]
-                chunk += arena[offset..<offset + length]
+            chunk.reserveCapacity(1 << 21)
+            let order = sortedSpans()
+            for (offset, length) in order {
+                chunk.append(UInt8(length >> 24 & 0xFF))
+                chunk.append(UInt8(length >> 16 & 0xFF))
+                chunk.append(UInt8(length >> 8 & 0xFF))
+                chunk.append(UInt8(length & 0xFF))
+                arena.withUnsafeBytes { chunk.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[offset..<offset + length])) }
                 if chunk.count >= 1 << 20 {
                     try store.append(run: id, chunk)
                     chunk.removeAll(keepingCapacity: true)

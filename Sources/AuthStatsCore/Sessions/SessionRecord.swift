@@ -66,16 +66,19 @@ public struct SessionRecord: Sendable, Equatable {
 
     /// Appends the encoded bytes to `out`.
     public func encode(into out: inout [UInt8]) {
-        if user.utf8.contains(where: { $0 <= 0x01 }) {
-            for b in user.utf8 {
-                switch b {
-                case 0x00: out += [0x01, 0x01]
-                case 0x01: out += [0x01, 0x02]
-                default: out.append(b)
+        var user = self.user
+        user.withUTF8 { bytes in
+            if bytes.contains(where: { $0 <= 0x01 }) {
+                for b in bytes {
+                    switch b {
+                    case 0x00: out.append(0x01); out.append(0x01)
+                    case 0x01: out.append(0x01); out.append(0x02)
+                    default: out.append(b)
+                    }
                 }
+            } else {
+                out.append(contentsOf: bytes)
             }
-        } else {
-            out.append(contentsOf: user.utf8)
         }
         out.append(0x00)
         Self.put(sessionKey, &out)
@@ -85,11 +88,20 @@ public struct SessionRecord: Sendable, Equatable {
         out.append(kind.rawValue)
         Self.put(UInt64(bitPattern: sessionStart ?? .min), &out)
         Self.put(UInt64(bitPattern: sessionStop ?? .min), &out)
-        for text in [platform, appVersion, sessionID ?? ""] {
-            let count = min(text.utf8.count, 65_535)
+        Self.putText(platform, &out)
+        Self.putText(appVersion, &out)
+        Self.putText(sessionID ?? "", &out)
+    }
+
+    /// A text with its 2-byte length (longer ones are cut at 65,535 bytes).
+    @inline(__always)
+    static func putText(_ text: String, _ out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { bytes in
+            let count = min(bytes.count, 65_535)
             out.append(UInt8(count >> 8))
             out.append(UInt8(count & 0xFF))
-            out.append(contentsOf: text.utf8.prefix(count))
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[0..<count]))
         }
     }
 

@@ -51,7 +51,7 @@ struct RecordDecoderTests {
     }
 
     @Test("locale normalization", arguments: [
-        ("en_us", "en_US"), ("EN-gb", "en_GB"), ("de", "de"), ("zh_hant_tw", "zh_Hant_TW"), ("es_419", "es_419"),
+        ("en_us", "en_US"), ("EN-gb", "en_GB"), ("en_US", "en_US"), ("pt-br", "pt_BR"), ("ab_1x", "ab_1X"), ("de", "de"), ("zh_hant_tw", "zh_Hant_TW"), ("es_419", "es_419"),
     ])
     func locale(input: String, expected: String) {
         #expect(RecordDecoder.normalizeLocale(input) == expected)

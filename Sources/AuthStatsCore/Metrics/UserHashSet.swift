@@ -1,0 +1,51 @@
+/// A set of 64-bit user hashes (`UserID.hash`): open addressing, the hash's own bits pick
+/// the slot, so no `Hasher` runs per event. 8 bytes a slot, kept at most half full.
+struct UserHashSet: Sendable {
+    private var slots: [UInt64]
+    private var mask: Int
+    /// 0 marks an empty slot; the hash 0 itself is remembered apart.
+    private var hasZero = false
+    private(set) var count = 0
+
+    init() {
+        slots = [UInt64](repeating: 0, count: 1024)
+        mask = slots.count - 1
+    }
+
+    /// Adds `hash`; true when it was new.
+    @discardableResult
+    mutating func insert(_ hash: UInt64) -> Bool {
+        guard hash != 0 else {
+            if hasZero { return false }
+            hasZero = true
+            count += 1
+            return true
+        }
+        let inserted = slots.withUnsafeMutableBufferPointer { table -> Bool in
+            var i = Int(truncatingIfNeeded: hash) & mask
+            while table[i] != 0 {
+                if table[i] == hash { return false }
+                i = (i + 1) & mask
+            }
+            table[i] = hash
+            return true
+        }
+        guard inserted else { return false }
+        count += 1
+        if count * 2 > slots.count { grow() }
+        return true
+    }
+
+    mutating func formUnion(_ other: UserHashSet) {
+        if other.hasZero { insert(0) }
+        for hash in other.slots where hash != 0 { insert(hash) }
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = [UInt64](repeating: 0, count: old.count * 2)
+        mask = slots.count - 1
+        count = hasZero ? 1 : 0
+        for hash in old where hash != 0 { insert(hash) }
+    }
+}

@@ -1,0 +1,99 @@
+import AuthStatsTestSupport
+import Testing
+
+@testable import AuthStatsCore
+
+/// The open-addressing tables of the hot path, against the standard library's collections.
+@Suite("Flat tables: user set, activity triples, fingerprint sort, active-user grid")
+struct FlatTablesTests {
+    @Test("UserHashSet counts what Set<UInt64> counts, 0 and collisions included")
+    func userSet() {
+        var rng = SeededRandom(seed: 7)
+        var set = UserHashSet()
+        var reference = Set<UInt64>()
+        for i in 0..<50_000 {
+            // Repeats, 0, and values equal in their low bits (the slot index).
+            let value: UInt64 = i % 7 == 0 ? UInt64(i % 100) << 40 : i % 11 == 0 ? 0 : rng.next() % 30_000
+            let inserted = set.insert(value)
+            let expected = reference.insert(value).inserted
+            #expect(inserted == expected)
+        }
+        #expect(set.count == reference.count)
+        var other = UserHashSet()
+        for v in [UInt64(0), 1, 2, 99_999_999] { other.insert(v) }
+        set.formUnion(other)
+        reference.formUnion([0, 1, 2, 99_999_999])
+        #expect(set.count == reference.count)
+    }
+
+    @Test("TripleCounts sums deltas per triple and lists them sorted, zero counts kept")
+    func triples() {
+        var rng = SeededRandom(seed: 11)
+        var table = TripleCounts()
+        var reference: [ActivityTable.Key: Int32] = [:]
+        for _ in 0..<20_000 {
+            let key = ActivityTable.Key(user: rng.next() % 500, day: Int32(rng.next() % 9) - 4, profile: UInt32(rng.next() % 3))
+            let delta: Int32 = rng.next() % 5 == 0 ? -1 : 1
+            table.add(key, delta)
+            reference[key, default: 0] += delta
+        }
+        let listed = table.sorted()
+        #expect(listed.count == reference.count)
+        #expect(listed.map(\.0) == reference.keys.sorted { ($0.user, $0.day, $0.profile) < ($1.user, $1.day, $1.profile) })
+        #expect(listed.allSatisfy { reference[$0.0] == $0.1 })
+        table.removeAll()
+        #expect(table.isEmpty && table.sorted().isEmpty)
+    }
+
+    @Test("FingerprintTable.sorted orders by (high, low), equal highs included")
+    func fingerprintSort() {
+        var rng = SeededRandom(seed: 3)
+        var table = FingerprintTable(capacity: 4096)
+        var all: [Fingerprint] = []
+        for i in 0..<3000 {
+            // Every tenth shares its high word with another: the bucket's insertion sort
+            // must order them by the low word.
+            let high = i % 10 == 0 ? 42 : rng.next()
+            let f = Fingerprint(high: high, low: rng.next())
+            all.append(f)
+            let inserted = table.insertIfAbsent(f, .init(day: Int32(i), profile: 0, kind: .other, input: UInt64(i)))
+            #expect(inserted)
+        }
+        let sorted = table.sorted()
+        #expect(sorted.map { [$0.0.high, $0.0.low] } == all.sorted { ($0.high, $0.low) < ($1.high, $1.low) }.map { [$0.high, $0.low] })
+        #expect(sorted.allSatisfy { all[Int($0.1.input)] == $0.0 })
+        #expect(FingerprintTable(capacity: 1).sorted().isEmpty)
+    }
+
+    @Test("ActiveUserGrid: dense and sparse give the same counts; shared values count once")
+    func grid() {
+        var table = DimensionTable()
+        var a = DimensionValues()
+        a[.platform] = "ios"
+        var b = a
+        b[.appVersion] = "2.0"
+        let pa = table.profile(of: a)
+        let pb = table.profile(of: b)
+        var dense = ActiveUserGrid(table: table, days: 3)
+        // More days than the dense limit allows: the same cells, kept sparse.
+        var sparse = ActiveUserGrid(table: table, days: ActiveUserGrid.denseCells)
+        for grid in [0, 1] {
+            func add(_ day: Int, _ profiles: [UInt32]) {
+                if grid == 0 { dense.addUser(day: day, profiles: profiles) } else { sparse.addUser(day: day, profiles: profiles) }
+            }
+            add(0, [pa])
+            add(0, [pa, pb])  // one user with both: ios once, two app versions
+            add(2, [pb])
+        }
+        let ios = table.valueID(ofProfile: pa, .platform)
+        let v1 = table.valueID(ofProfile: pa, .appVersion)
+        let v2 = table.valueID(ofProfile: pb, .appVersion)
+        for grid in [dense, sparse] {
+            #expect(grid.users(day: 0, .platform, ios) == 2)
+            #expect(grid.users(day: 0, .appVersion, v1) == 2)
+            #expect(grid.users(day: 0, .appVersion, v2) == 1)
+            #expect(grid.users(day: 1, .platform, ios) == 0)
+            #expect(grid.users(day: 2, .platform, ios) == 1)
+        }
+    }
+}
