@@ -132,6 +132,7 @@ struct ReportCommand: ParsableCommand {
         let spill = TemporarySpillStore()
         let found = InputDiscovery.expand(inputs)
         let progress = ProgressLine(console: console, files: found.count)
+        let started = Date()
         let analysis = ParallelReader.read(found, jobs: jobs, skip: directoryPaths) { workers in
             // The memory budgets are for the whole run: each worker gets its share.
             var share = configuration
@@ -160,7 +161,10 @@ struct ReportCommand: ParsableCommand {
             console.error("\(error)")
             throw ExitCode(2)
         }
-        let reports = analysis.reports(sessions: sessionsFile.map { file in { file.write($0) } })
+        let read = Date()
+        analysis.finishReading(sessions: sessionsFile.map { file in { file.write($0) } })
+        let finished = Date()
+        let reports = analysis.reports()
         if let failure = analysis.spillFailure {
             console.warning("could not spill to disk, kept everything in memory: \(failure)")
         }
@@ -190,7 +194,13 @@ struct ReportCommand: ParsableCommand {
         console.info(
             "\(analysis.accumulator.events) events from \(analysis.inputs.count) inputs "
                 + "(\(analysis.accumulator.duplicates) duplicates, \(rejected) rejected, \(broken) inputs partial or failed); "
-                + "\(analysis.sessionStats.totalSessions) sessions; reports in \(out)/; peak memory \(Console.peakMemoryMB()) MB")
+                + "\(analysis.sessionStats.totalSessions) sessions; reports in \(out)/; peak memory \(Console.peakMemoryMB()) MB; "
+                + "\(Self.seconds(read, started)) reading, \(Self.seconds(finished, read)) for late duplicates and sessions, "
+                + "\(Self.seconds(Date(), finished)) for reports")
         if broken > 0 || (strict && rejected > 0) { throw ExitCode(1) }
+    }
+
+    static func seconds(_ end: Date, _ start: Date) -> String {
+        String(format: "%.1f s", end.timeIntervalSince(start))
     }
 }
