@@ -63,6 +63,9 @@ public final class StreamProcessor {
             drain(atEnd: true)
         }
         report.format = formatName
+        // The rest of a stream shorter than `progressBytes` counts too (most objects are).
+        if unreported > 0, let progress = analysis.progress { progress(unreported) }
+        unreported = 0
         analysis.finish(self)
     }
 
