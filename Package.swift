@@ -2,7 +2,8 @@
 //
 // authstats: Amazon Cognito authentication analytics from exported logs.
 // Layout (see README "Architecture"):
-//   C libraries  -> CArchive (libarchive), CZlib (zlib), CIsal (ISA-L); imported only by AuthStatsIngest
+//   C libraries  -> CArchive (libarchive), CZlib (zlib), CIsal (ISA-L), CMalloc (the C allocator's
+//                   settings); imported only by AuthStatsIngest
 //   Libraries    -> AuthStatsCore (pure Swift pipeline), AuthStatsIngest (files, archives),
 //                   AuthStatsGenerator (realistic sample exports)
 //   Executable   -> authstats (argument parsing and wiring only)
@@ -23,12 +24,13 @@ let package = Package(
         // MARK: C libraries (Debian -dev packages; only AuthStatsIngest imports these)
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CMalloc"),
         // ISA-L's igzip inflates gzip about twice as fast as zlib (performance.md).
         .systemLibrary(name: "CIsal", pkgConfig: "libisal", providers: [.apt(["libisal-dev"])]),
 
         // MARK: Libraries
         .target(name: "AuthStatsCore"),
-        .target(name: "AuthStatsIngest", dependencies: ["AuthStatsCore", "CArchive", "CZlib", "CIsal"]),
+        .target(name: "AuthStatsIngest", dependencies: ["AuthStatsCore", "CArchive", "CZlib", "CIsal", "CMalloc"]),
         .target(name: "AuthStatsGenerator", dependencies: ["AuthStatsCore", "AuthStatsIngest"]),
 
         // MARK: Executable

@@ -89,6 +89,7 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
+        Allocator.keepLargeBuffersApart()
         let console = Console(quiet: quiet)
         var directory = UserDirectory()
         for file in directoryFiles {

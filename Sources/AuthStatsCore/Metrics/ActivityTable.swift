@@ -36,22 +36,28 @@ public struct ActivityTable: Sendable {
         if counts.count >= capacity { spill() }
     }
 
+    /// Writes the window as one sorted run, a block of entries at a time.
     private mutating func spill() {
         guard let store, spillFailure == nil, !counts.isEmpty else { return }
-        let sorted = counts.sorted()
-        var bytes = [UInt8](repeating: 0, count: sorted.count * Self.entryBytes)
-        bytes.withUnsafeMutableBytes { raw in
-            for (i, (key, count)) in sorted.enumerated() {
-                let p = i * Self.entryBytes
-                raw.storeBytes(of: key.user.littleEndian, toByteOffset: p, as: UInt64.self)
-                raw.storeBytes(of: key.day.littleEndian, toByteOffset: p + 8, as: Int32.self)
-                raw.storeBytes(of: key.profile.littleEndian, toByteOffset: p + 12, as: UInt32.self)
-                raw.storeBytes(of: count.littleEndian, toByteOffset: p + 16, as: Int32.self)
-            }
-        }
         do {
-            let id = try store.write(bytes)
-            runs.append(SpilledRun(store: store, id: id, count: sorted.count))
+            let id = try store.write([])
+            var block = [UInt8](repeating: 0, count: 4096 * Self.entryBytes)
+            var filled = 0
+            try counts.forEachSorted { key, count in
+                block.withUnsafeMutableBytes { raw in
+                    raw.storeBytes(of: key.user.littleEndian, toByteOffset: filled, as: UInt64.self)
+                    raw.storeBytes(of: key.day.littleEndian, toByteOffset: filled + 8, as: Int32.self)
+                    raw.storeBytes(of: key.profile.littleEndian, toByteOffset: filled + 12, as: UInt32.self)
+                    raw.storeBytes(of: count.littleEndian, toByteOffset: filled + 16, as: Int32.self)
+                }
+                filled += Self.entryBytes
+                if filled == block.count {
+                    try store.append(run: id, block)
+                    filled = 0
+                }
+            }
+            if filled > 0 { try store.append(run: id, Array(block[0..<filled])) }
+            runs.append(SpilledRun(store: store, id: id, count: counts.count))
             counts.removeAll()
         } catch {
             spillFailure = "\(error)"
@@ -229,13 +235,31 @@ struct TripleCounts: Sendable {
     func sorted() -> [(ActivityTable.Key, Int32)] {
         var out: [(ActivityTable.Key, Int32)] = []
         out.reserveCapacity(count)
-        for slot in slots where slot.key.day != Self.emptyDay { out.append((slot.key, slot.count)) }
-        out.sort { ($0.0.user, $0.0.day, $0.0.profile) < ($1.0.user, $1.0.day, $1.0.profile) }
+        forEachSorted { out.append(($0, $1)) }
         return out
     }
 
+    /// Visits every triple in (user, day, profile) order, sorting 4-byte slot numbers rather
+    /// than copies of the entries.
+    func forEachSorted(_ body: (ActivityTable.Key, Int32) throws -> Void) rethrows {
+        try slots.withUnsafeBufferPointer { table in
+            var order: [UInt32] = []
+            order.reserveCapacity(count)
+            for (i, slot) in table.enumerated() where slot.key.day != Self.emptyDay { order.append(UInt32(i)) }
+            order.sort { a, b in
+                let x = table[Int(a)].key
+                let y = table[Int(b)].key
+                return (x.user, x.day, x.profile) < (y.user, y.day, y.profile)
+            }
+            for i in order { try body(table[Int(i)].key, table[Int(i)].count) }
+        }
+    }
+
+    /// Empties the table in place (a new array would briefly double its memory).
     mutating func removeAll() {
-        slots = Self.emptySlots(slots.count)
+        slots.withUnsafeMutableBufferPointer { table in
+            for i in table.indices { table[i].key.day = Self.emptyDay }
+        }
         count = 0
     }
 }

@@ -61,18 +61,23 @@ public struct DuplicateFilter: Sendable {
     public var inMemory: Int { recent.count }
     public var spilledRuns: Int { runs.count }
 
+    /// Writes the window as one sorted run, a block of entries at a time.
     private mutating func spill() {
         guard let store, spillFailure == nil, recent.count > 0 else { return }
-        let sorted = recent.sorted()
-        var bytes = [UInt8](repeating: 0, count: sorted.count * Self.entryBytes)
-        bytes.withUnsafeMutableBytes { raw in
-            for (i, (fingerprint, counted)) in sorted.enumerated() {
-                Self.encode(fingerprint, counted, into: raw, at: i * Self.entryBytes)
-            }
-        }
         do {
-            let id = try store.write(bytes)
-            runs.append(SpilledRun(store: store, id: id, count: sorted.count))
+            let id = try store.write([])
+            var block = [UInt8](repeating: 0, count: RunCursor.blockEntries * Self.entryBytes)
+            var filled = 0
+            try recent.forEachSorted { fingerprint, counted in
+                block.withUnsafeMutableBytes { Self.encode(fingerprint, counted, into: $0, at: filled) }
+                filled += Self.entryBytes
+                if filled == block.count {
+                    try store.append(run: id, block)
+                    filled = 0
+                }
+            }
+            if filled > 0 { try store.append(run: id, Array(block[0..<filled])) }
+            runs.append(SpilledRun(store: store, id: id, count: recent.count))
             recent.removeAll()
         } catch {
             spillFailure = "\(error)"

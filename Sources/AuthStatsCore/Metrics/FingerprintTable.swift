@@ -87,39 +87,53 @@ struct FingerprintTable {
         self = bigger
     }
 
-    /// Every entry, sorted by fingerprint. Fingerprints are uniformly random, so a counting
-    /// sort on the top bits puts each in a bucket of a few, and an insertion sort finishes
-    /// each bucket: linear time, each entry moved once.
+    /// Every entry, sorted by fingerprint.
     func sorted() -> [(Fingerprint, DuplicateFilter.Counted)] {
+        var out: [(Fingerprint, DuplicateFilter.Counted)] = []
+        out.reserveCapacity(count)
+        forEachSorted { out.append(($0, $1)) }
+        return out
+    }
+
+    /// Visits every entry in fingerprint order, without a sorted copy of the entries (a
+    /// spill would otherwise hold the table twice for a moment). Fingerprints are uniformly
+    /// random, so a counting sort of slot numbers on the top bits puts each in a bucket of a
+    /// few, and an insertion sort finishes each bucket: linear time, 4 bytes an entry.
+    func forEachSorted(_ body: (Fingerprint, DuplicateFilter.Counted) throws -> Void) rethrows {
+        guard count > 0 else { return }
         let bits = max(1, min(20, (Int.bitWidth - count.leadingZeroBitCount) - 1))
         let shift = UInt64(64 - bits)
-        var starts = [Int](repeating: 0, count: (1 << bits) + 1)
-        for slot in slots where slot.high != 0 || slot.low != 0 { starts[Int(slot.high >> shift) + 1] += 1 }
-        for i in 1..<starts.count { starts[i] += starts[i - 1] }
-        let filler = (Fingerprint(high: 0, low: 0), DuplicateFilter.Counted(day: 0, profile: 0, kind: .other, input: 0))
-        var out = [(Fingerprint, DuplicateFilter.Counted)](repeating: filler, count: count)
-        var next = starts
-        for slot in slots where slot.high != 0 || slot.low != 0 {
-            let bucket = Int(slot.high >> shift)
-            out[next[bucket]] = (Fingerprint(high: slot.high, low: slot.low), slot.value)
-            next[bucket] += 1
-        }
-        out.withUnsafeMutableBufferPointer { entries in
+        var starts = [Int32](repeating: 0, count: (1 << bits) + 1)
+        var order = [UInt32](repeating: 0, count: count)
+        try slots.withUnsafeBufferPointer { table in
+            for slot in table where slot.high != 0 || slot.low != 0 { starts[Int(slot.high >> shift) + 1] += 1 }
+            for i in 1..<starts.count { starts[i] += starts[i - 1] }
+            var next = starts
+            for (i, slot) in table.enumerated() where slot.high != 0 || slot.low != 0 {
+                let bucket = Int(slot.high >> shift)
+                order[Int(next[bucket])] = UInt32(i)
+                next[bucket] += 1
+            }
+            func less(_ a: UInt32, _ b: UInt32) -> Bool {
+                (table[Int(a)].high, table[Int(a)].low) < (table[Int(b)].high, table[Int(b)].low)
+            }
             for bucket in 0..<(1 << bits) where starts[bucket + 1] - starts[bucket] > 1 {
-                for i in starts[bucket] + 1..<starts[bucket + 1] {
-                    let entry = entries[i]
+                let first = Int(starts[bucket])
+                for i in first + 1..<Int(starts[bucket + 1]) {
+                    let entry = order[i]
                     var j = i
-                    while j > starts[bucket]
-                        && (entries[j - 1].0.high, entries[j - 1].0.low) > (entry.0.high, entry.0.low)
-                    {
-                        entries[j] = entries[j - 1]
+                    while j > first && less(entry, order[j - 1]) {
+                        order[j] = order[j - 1]
                         j -= 1
                     }
-                    entries[j] = entry
+                    order[j] = entry
                 }
             }
+            for i in order {
+                let slot = table[Int(i)]
+                try body(Fingerprint(high: slot.high, low: slot.low), slot.value)
+            }
         }
-        return out
     }
 
     /// Every entry, in table order.

@@ -65,7 +65,7 @@ public struct MetricsAccumulator: Sendable {
         sessionMemory: Int = SessionLog.defaultBudget, sessionShards: Int = 1
     ) {
         dedup = DuplicateFilter(capacity: dedupCapacity, store: store)
-        activity = ActivityTable(capacity: 3 * dedupCapacity / 2, store: store)
+        activity = ActivityTable(capacity: max(1, dedupCapacity / 2), store: store)
         let shards = max(1, sessionShards)
         sessionLogs = (0..<shards).map { _ in SessionLog(memoryBudget: max(1, sessionMemory / shards), store: store) }
     }

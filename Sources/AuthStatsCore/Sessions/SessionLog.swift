@@ -26,10 +26,19 @@ public struct SessionLog: Sendable {
     public var spilledRuns: Int { runs.count }
 
     public mutating func append(_ record: SessionRecord) {
+        if arena.capacity == 0 { reserve() }
         let start = arena.count
         record.encode(into: &arena)
         spans.append((start, arena.count - start))
         if arena.count + spans.count * 16 >= memoryBudget { spill() }
+    }
+
+    /// Room for a whole budget at once: growing by doubling would hold the old and the new
+    /// copy together, half again the budget at the moment of each copy. Pages are only
+    /// touched as records arrive.
+    private mutating func reserve() {
+        arena.reserveCapacity(memoryBudget)
+        spans.reserveCapacity(memoryBudget / 64)
     }
 
     /// The spans of the records in memory, in byte order of the records. Each is compared
@@ -82,11 +91,15 @@ public struct SessionLog: Sendable {
     /// Takes in `other`'s records (order does not matter: the output is sorted).
     mutating func absorb(_ other: SessionLog) {
         runs += other.runs
-        for (offset, length) in other.spans {
-            spans.append((arena.count, length))
-            arena += other.arena[offset..<offset + length]
+        if arena.capacity == 0 { reserve() }
+        other.arena.withUnsafeBytes { source in
+            for (offset, length) in other.spans {
+                // Spill as the budget fills, not after: the arena never outgrows its room.
+                if arena.count + length + (spans.count + 1) * 16 >= memoryBudget { spill() }
+                spans.append((arena.count, length))
+                arena.append(contentsOf: UnsafeRawBufferPointer(rebasing: source[offset..<offset + length]))
+            }
         }
-        if arena.count + spans.count * 16 >= memoryBudget { spill() }
     }
 
     /// Every record, in byte order. Consumes the log.
