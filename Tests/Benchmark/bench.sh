@@ -12,6 +12,10 @@
 # it cannot be) computes sign-ins and distinct active users per UTC day from the Pinpoint
 # objects alone, with 2 threads, twice: with an explicit schema (Tests/Benchmark/duckdb_query.sql)
 # and with the schema detected by DuckDB (Tests/Benchmark/duckdb_query_auto.sql).
+#
+# Then two checks of the issue's other targets: peak RSS for the same users with about 10x
+# the events (generated, cached), and one large .gz read with the default jobs (CPU% above
+# 100 means inflating and parsing overlap on two cores).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -24,6 +28,10 @@ WORK=${BENCH_WORK:-.bench}
 DATA=${BENCH_DATA:-$WORK/exports-v2-$USERS-users-$DAYS-days}
 RUNS=${RUNS:-3}
 DUCKDB=${BENCH_DUCKDB:-1}
+# The memory check: the same MEM_USERS users over 30 days at two activity levels (about 10x
+# the events apart), and one large .gz of SINGLE_MB uncompressed MB from the Pinpoint objects.
+MEM_USERS=${BENCH_MEM_USERS:-100000}
+SINGLE_MB=${BENCH_SINGLE_MB:-1000}
 JOBS=$(nproc)
 mkdir -p "$WORK"
 
@@ -82,6 +90,37 @@ PY
   read -r DUCKA_WALL DUCKA_RSS < <(measure .bench/venv/bin/python "$WORK/duckdb_run.py" Tests/Benchmark/duckdb_query_auto.sql)
 fi
 
+# Memory: the same users, few and many events (each set generated once, cached).
+mem_set() {  # activity → folder
+  local dir="$WORK/mem-v2-$MEM_USERS-users-$1"
+  if [ ! -f "$dir/.complete" ]; then
+    rm -rf "$dir"
+    "$BIN" generate --out "$dir" --users "$MEM_USERS" --days 30 --start 2026-01-01 --activity "$1" --seed 5 \
+      --kinds pinpoint,activity,cloudtrail --newline-delimited --quiet
+    rm -rf "$dir/users"
+    touch "$dir/.complete"
+  fi
+  echo "$dir"
+}
+MEM_FEW=$(mem_set 0.02)
+MEM_MANY=$(mem_set 0.8)
+read -r _ FEW_RSS < <(measure "$BIN" report "$MEM_FEW" --out "$WORK/reports-mem" --quiet --jobs "$JOBS")
+FEW_EVENTS=$(python3 -c "import json;print(json.load(open('$WORK/reports-mem/summary.json'))['totals']['events'])")
+read -r _ MANY_RSS < <(measure "$BIN" report "$MEM_MANY" --out "$WORK/reports-mem" --quiet --jobs "$JOBS")
+MANY_EVENTS=$(python3 -c "import json;print(json.load(open('$WORK/reports-mem/summary.json'))['totals']['events'])")
+
+# One large .gz: the first SINGLE_MB MB of the Pinpoint objects, recompressed as one file.
+SINGLE="$WORK/single-$SINGLE_MB-MB.ndjson.gz"
+if [ ! -f "$SINGLE" ]; then
+  # (head stops the decompression early: that SIGPIPE is expected, not a failure.)
+  { find "$DATA"/20* -name '*.gz' -print0 | sort -z | xargs -0 cat | gzip -dc 2>/dev/null || true; } \
+    | head -c "${SINGLE_MB}000000" | sed '$d' | gzip -6 > "$SINGLE.tmp"
+  mv "$SINGLE.tmp" "$SINGLE"
+fi
+SINGLE_BYTES=$(gzip -dc "$SINGLE" | wc -c)
+/usr/bin/time -f "%e %M %P" -o "$WORK/time.txt" "$BIN" report "$SINGLE" --out "$WORK/reports-single" --quiet --jobs "$JOBS"
+read -r SINGLE_WALL SINGLE_RSS SINGLE_CPU < "$WORK/time.txt"
+
 row() {  # name wall rss bytes events
   python3 - "$@" <<'PY'
 import sys
@@ -115,3 +154,12 @@ if duck > 0:
     print(f"authstats / DuckDB, explicit columns: {mine / (pp / duck):.2f}x; / DuckDB, read_json_auto: {mine / (pp / ducka):.2f}x (target 4.0x)")
 print(f"--jobs {__import__('os').cpu_count()} / --jobs 1:            {wall1 / wall:.2f}x")
 PY
+python3 - "$FEW_EVENTS" "$FEW_RSS" "$MANY_EVENTS" "$MANY_RSS" "$MEM_USERS" <<'PY'
+import sys
+fe, fr, me, mr, users = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+print(f"\npeak RSS, the same {users:,} users: {fe:,} events {fr / 1024:.1f} MB; {me:,} events ({me / fe:.1f}x) "
+      f"{mr / 1024:.1f} MB: {100 * (mr - fr) / fr:+.1f}% (target: at most +10% for 10x the events)")
+PY
+echo "one .gz of $(( SINGLE_BYTES / 1000000 )) MB, --jobs $JOBS: ${SINGLE_WALL} s," \
+  "$(python3 -c "print(f'{$SINGLE_BYTES / max($SINGLE_WALL, 0.01) / 1e6:.0f}')") MB/s, CPU ${SINGLE_CPU}, peak RSS $(( SINGLE_RSS / 1024 )) MB" \
+  "(above 100% CPU: inflating and parsing overlap)"

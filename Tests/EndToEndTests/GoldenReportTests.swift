@@ -174,7 +174,7 @@ struct BenchSmokeTests {
         process.currentDirectoryURL = CLI.packageRoot
         process.environment = ProcessInfo.processInfo.environment.merging([
             "AUTHSTATS_BIN": CLI.executable.path, "BENCH_USERS": "3000", "BENCH_DAYS": "4", "BENCH_WORK": work.path,
-            "RUNS": "1", "BENCH_DUCKDB": "0",
+            "RUNS": "1", "BENCH_DUCKDB": "0", "BENCH_MEM_USERS": "300", "BENCH_SINGLE_MB": "2",
         ]) { _, new in new }
         let pipe = Pipe()
         process.standardOutput = pipe
@@ -186,6 +186,8 @@ struct BenchSmokeTests {
         #expect(output.contains("| authstats report (--jobs"))
         #expect(output.contains("| gzip -dc > /dev/null"))
         #expect(output.contains("authstats / gzip -dc throughput:"))
+        #expect(output.contains("peak RSS, the same 300 users:"))
+        #expect(output.contains("one .gz of "))
         for name in ["daily.csv", "monthly.csv", "breakdown.csv", "retention.csv", "rejects.ndjson"] {
             let parallel = try Data(contentsOf: work.appendingPathComponent("reports/\(name)"))
             let sequential = try Data(contentsOf: work.appendingPathComponent("reports-1/\(name)"))
