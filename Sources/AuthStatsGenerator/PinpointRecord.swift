@@ -9,7 +9,6 @@ struct PinpointRecord {
     /// as the app's analytics client records them.
     init(_ event: SimulatedEvent, user: GeneratedUser, arrival: Int64, sparseDevice: Bool) {
         let type: String
-        let inSession = true
         switch event.action {
         case .sessionStart: type = "_session.start"
         case .sessionStop: type = "_session.stop"
@@ -21,8 +20,8 @@ struct PinpointRecord {
         }
         self.init(
             type: type, time: event.time, arrival: arrival, user: user, device: event.device,
-            sessionID: inSession ? event.sessionID : nil, sessionStart: inSession ? event.sessionStart : nil,
-            sessionStop: inSession ? event.sessionStop : nil, sparseDevice: sparseDevice,
+            sessionID: event.sessionID, sessionStart: event.sessionStart, sessionStop: event.sessionStop,
+            sparseDevice: sparseDevice,
             attributes: type.hasPrefix("_") ? [] : [("screen", type == "search" ? "search" : "home"), ("plan", user.plan)])
     }
 

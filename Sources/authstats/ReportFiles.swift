@@ -105,7 +105,7 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
     private func flush() {
         for (position, data) in buffers {
             let file = path(position)
-            if written.insert(position).inserted { FileManager.default.createFile(atPath: file, contents: nil) }
+            if written.insert(position).inserted { _ = FileManager.default.createFile(atPath: file, contents: nil) }
             if let handle = FileHandle(forWritingAtPath: file) {
                 handle.seekToEndOfFile()
                 handle.write(data)
