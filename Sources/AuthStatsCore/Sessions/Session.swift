@@ -68,14 +68,20 @@ public struct SessionStats: Sendable, Equatable {
         }
     }
 
-    /// Adds one user's sessions, with the day each started on.
-    mutating func add(userSessions: [(Session, AuthStatsCore.Day)]) {
-        var userDays = Set<Int32>()
-        for (session, day) in userSessions {
-            days[day.index, default: Day()].sessions += 1
-            days[day.index, default: Day()].durations[session.durationSeconds, default: 0] += 1
-            if userDays.insert(day.index).inserted { days[day.index, default: Day()].users += 1 }
-            totalSessions += 1
-        }
+    /// Adds one session of a user, on the day it started; `firstOfUserThatDay` when the user
+    /// has no other session counted on that day.
+    @inline(__always)
+    mutating func add(sessionOn day: Int32, seconds: Int64, firstOfUserThatDay: Bool) {
+        days[day, default: Day()].add(seconds: seconds, newUser: firstOfUserThatDay)
+        totalSessions += 1
+    }
+}
+
+extension SessionStats.Day {
+    @inline(__always)
+    mutating func add(seconds: Int64, newUser: Bool) {
+        sessions += 1
+        durations[seconds, default: 0] += 1
+        if newUser { users += 1 }
     }
 }

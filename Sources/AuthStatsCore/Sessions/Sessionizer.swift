@@ -25,15 +25,26 @@ public struct Sessionizer {
         var previous: [UInt8] = []
         var currentKey: UInt64?
         var clock = self.clock
+        var userDays: [Int32] = []
+        // Without `each`, only the counts are wanted: no texts are decoded, no rows sorted.
+        let detail = each != nil
 
         func finishUser() {
             guard !userKey.isEmpty else { return }
-            for t in failures {
-                for i in sessions.indices where sessions[i].start <= t && t <= sessions[i].end { sessions[i].authFailures += 1 }
+            userDays.removeAll(keepingCapacity: true)
+            for session in sessions {
+                let day = clock.day(ofMillis: session.start).index
+                let first = !userDays.contains(day)
+                if first { userDays.append(day) }
+                stats.add(sessionOn: day, seconds: session.durationSeconds, firstOfUserThatDay: first)
             }
-            sessions.sort { ($0.start, $0.end, $0.id) < ($1.start, $1.end, $1.id) }
-            stats.add(userSessions: sessions.map { ($0, clock.day(ofMillis: $0.start)) })
-            if let each { sessions.forEach(each) }
+            if let each {
+                for t in failures {
+                    for i in sessions.indices where sessions[i].start <= t && t <= sessions[i].end { sessions[i].authFailures += 1 }
+                }
+                sessions.sort { ($0.start, $0.end, $0.id) < ($1.start, $1.end, $1.id) }
+                sessions.forEach(each)
+            }
             sessions.removeAll(keepingCapacity: true)
             failures.removeAll(keepingCapacity: true)
             currentKey = nil
@@ -50,8 +61,9 @@ public struct Sessionizer {
             let user = r.encodedUser
             if userKey.count != user.count || !userKey.withUnsafeBytes({ memcmp($0.baseAddress!, user.baseAddress!, user.count) == 0 }) {
                 finishUser()
-                userKey = Array(user)
-                userName = r.user
+                userKey.removeAll(keepingCapacity: true)
+                userKey.append(contentsOf: user)
+                userName = detail ? r.user : ""
             }
             let key = r.sessionKey
             let time = r.time
@@ -73,10 +85,11 @@ public struct Sessionizer {
                 sessions[i].events += 1
                 if kind == .signIn { sessions[i].signIns += 1 }
             } else {
-                let (platform, appVersion, sessionID) = r.texts
+                let (platform, appVersion, sessionID) = detail ? r.texts : ("", "", "")
                 var session = Session(
-                    user: userName, id: sessionID ?? "\(userName)-\(time)", start: min(time, r.sessionStart ?? .max),
-                    end: max(time, r.sessionStop ?? .min), platform: platform, appVersion: appVersion)
+                    user: userName, id: detail ? sessionID ?? "\(userName)-\(time)" : "",
+                    start: min(time, r.sessionStart ?? .max), end: max(time, r.sessionStop ?? .min), platform: platform,
+                    appVersion: appVersion)
                 session.events = 1
                 session.signIns = kind == .signIn ? 1 : 0
                 sessions.append(session)
