@@ -10,6 +10,16 @@ public final class StreamProcessor {
     private let decoder = RecordDecoder()
     /// The kinds of record found so far (an input holding several is `mixed`).
     private var formats: Set<RecordFormat> = []
+    /// The format last added to `formats`: a stream is nearly always of one format, and this
+    /// spares a hashed insert per record.
+    private var lastFormat: RecordFormat?
+
+    @inline(__always)
+    private func saw(_ format: RecordFormat) {
+        guard format != lastFormat else { return }
+        formats.insert(format)
+        lastFormat = format
+    }
 
     /// The stream's place in `Analysis.inputs`.
     let index: Int
@@ -108,7 +118,7 @@ public final class StreamProcessor {
         let text = String(decoding: line, as: UTF8.self)
         if !text.hasPrefix("{") && text.contains("cognito:username") {
             skippingWhole = true
-            formats.insert(.userDirectory)
+            saw(.userDirectory)
         }
     }
 
@@ -119,10 +129,10 @@ public final class StreamProcessor {
             report.records += 1
             switch decoder.decode(bytes, range: range, fields: framer.scanner.fields) {
             case .event(let event, let format):
-                formats.insert(format)
+                saw(format)
                 if analysis.add(event, position: report.position) { report.events += 1 } else { report.duplicates += 1 }
             case .skipped(let format, let reason):
-                formats.insert(format)
+                saw(format)
                 report.skipped += 1
                 report.skipReasons[reason, default: 0] += 1
             case .rejected(let reason):
