@@ -40,24 +40,16 @@ public struct ActivityTable: Sendable {
     private mutating func spill() {
         guard let store, spillFailure == nil, !counts.isEmpty else { return }
         do {
-            let id = try store.write([])
-            var block = [UInt8](repeating: 0, count: 4096 * Self.entryBytes)
-            var filled = 0
+            var writer = try RunWriter(store: store, entryBytes: Self.entryBytes, blockEntries: 4096)
             try counts.forEachSorted { key, count in
-                block.withUnsafeMutableBytes { raw in
-                    raw.storeBytes(of: key.user.littleEndian, toByteOffset: filled, as: UInt64.self)
-                    raw.storeBytes(of: key.day.littleEndian, toByteOffset: filled + 8, as: Int32.self)
-                    raw.storeBytes(of: key.profile.littleEndian, toByteOffset: filled + 12, as: UInt32.self)
-                    raw.storeBytes(of: count.littleEndian, toByteOffset: filled + 16, as: Int32.self)
-                }
-                filled += Self.entryBytes
-                if filled == block.count {
-                    try store.append(run: id, block)
-                    filled = 0
+                try writer.add { raw, at in
+                    raw.storeBytes(of: key.user.littleEndian, toByteOffset: at, as: UInt64.self)
+                    raw.storeBytes(of: key.day.littleEndian, toByteOffset: at + 8, as: Int32.self)
+                    raw.storeBytes(of: key.profile.littleEndian, toByteOffset: at + 12, as: UInt32.self)
+                    raw.storeBytes(of: count.littleEndian, toByteOffset: at + 16, as: Int32.self)
                 }
             }
-            if filled > 0 { try store.append(run: id, Array(block[0..<filled])) }
-            runs.append(SpilledRun(store: store, id: id, count: counts.count))
+            runs.append(try writer.finish())
             counts.removeAll()
         } catch {
             spillFailure = "\(error)"

@@ -65,19 +65,11 @@ public struct DuplicateFilter: Sendable {
     private mutating func spill() {
         guard let store, spillFailure == nil, recent.count > 0 else { return }
         do {
-            let id = try store.write([])
-            var block = [UInt8](repeating: 0, count: RunCursor.blockEntries * Self.entryBytes)
-            var filled = 0
+            var writer = try RunWriter(store: store, entryBytes: Self.entryBytes, blockEntries: RunCursor.blockEntries)
             try recent.forEachSorted { fingerprint, counted in
-                block.withUnsafeMutableBytes { Self.encode(fingerprint, counted, into: $0, at: filled) }
-                filled += Self.entryBytes
-                if filled == block.count {
-                    try store.append(run: id, block)
-                    filled = 0
-                }
+                try writer.add { Self.encode(fingerprint, counted, into: $0, at: $1) }
             }
-            if filled > 0 { try store.append(run: id, Array(block[0..<filled])) }
-            runs.append(SpilledRun(store: store, id: id, count: recent.count))
+            runs.append(try writer.finish())
             recent.removeAll()
         } catch {
             spillFailure = "\(error)"

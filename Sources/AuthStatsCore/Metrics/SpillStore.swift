@@ -34,6 +34,44 @@ struct SpilledRun: Sendable {
     func profile(_ id: UInt32) -> UInt32 { profileMap.map { $0[Int(id)] } ?? id }
 }
 
+/// Writes one run of fixed-size entries to a `SpillStore`, a block at a time: the entries
+/// come from a sorted walk of a window, and no second copy of the window is made.
+struct RunWriter {
+    let store: any SpillStore
+    let id: Int
+    let entryBytes: Int
+    private var block: [UInt8]
+    private var filled = 0
+    private var count = 0
+
+    init(store: any SpillStore, entryBytes: Int, blockEntries: Int) throws {
+        self.store = store
+        self.entryBytes = entryBytes
+        id = try store.write([])
+        // Zeroed once: every entry writes the same offsets, so padding stays 0.
+        block = [UInt8](repeating: 0, count: blockEntries * entryBytes)
+    }
+
+    /// Appends one entry; `encode` writes it at the given offset of the buffer.
+    mutating func add(_ encode: (UnsafeMutableRawBufferPointer, Int) -> Void) throws {
+        let offset = filled
+        block.withUnsafeMutableBytes { encode($0, offset) }
+        filled += entryBytes
+        count += 1
+        if filled == block.count {
+            try store.append(run: id, block)
+            filled = 0
+        }
+    }
+
+    /// Writes what is left; the run.
+    mutating func finish() throws -> SpilledRun {
+        if filled > 0 { try store.append(run: id, Array(block[0..<filled])) }
+        filled = 0
+        return SpilledRun(store: store, id: id, count: count)
+    }
+}
+
 /// A `SpillStore` in memory: for tests of the spilling logic, not for bounded memory.
 public final class MemorySpillStore: SpillStore, @unchecked Sendable {
     // Unchecked: used from one thread at a time, as every accumulator is.
