@@ -4,9 +4,10 @@ import Testing
 
 @testable import AuthStatsCore
 
-/// The byte scanner against Foundation's `JSONSerialization`, on thousands of generated
-/// records: the same values at every schema path, and the same verdict on what is JSON.
-@Suite("JSONScanner against JSONSerialization (differential)")
+/// The byte scanner against Foundation's `JSONSerialization` and `JSONDecoder` (Codable), on
+/// thousands of generated records: the same values at every schema path, and the same
+/// verdict on what is JSON.
+@Suite("JSONScanner against JSONSerialization and JSONDecoder (differential)")
 struct ScannerDifferentialTests {
     typealias Rng = SeededRandom
 
@@ -105,14 +106,67 @@ struct ScannerDifferentialTests {
         return .some(node)
     }
 
-    @Test("the same value at every schema path, on 4,000 generated records")
+    /// Any JSON value, decoded through `Codable` (`JSONDecoder`), as the Foundation objects
+    /// `JSONSerialization` would give (so that one comparison serves both).
+    enum CodableValue: Decodable {
+        case value(Any)
+
+        init(from decoder: any Decoder) throws {
+            if var list = try? decoder.unkeyedContainer() {
+                var items: [Any] = []
+                while !list.isAtEnd { items.append(try list.decode(CodableValue.self).any) }
+                self = .value(items)
+                return
+            }
+            if let object = try? decoder.container(keyedBy: AnyKey.self) {
+                var members: [String: Any] = [:]
+                for key in object.allKeys { members[key.stringValue] = try object.decode(CodableValue.self, forKey: key).any }
+                self = .value(members)
+                return
+            }
+            let single = try decoder.singleValueContainer()
+            if single.decodeNil() {
+                self = .value(NSNull())
+            } else if let bool = try? single.decode(Bool.self) {
+                self = .value(NSNumber(value: bool))
+            } else if let text = try? single.decode(String.self) {
+                self = .value(text)
+            } else {
+                self = .value(NSNumber(value: try single.decode(Double.self)))
+            }
+        }
+
+        var any: Any {
+            switch self { case .value(let v): return v }
+        }
+    }
+
+    struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    @Test("the same value at every schema path, on 4,000 generated records (JSONSerialization)")
     func extraction() throws {
-        var rng = Rng(seed: 20_261_127)
+        try compare(records: 4000, seed: 20_261_127) { try JSONSerialization.jsonObject(with: $0) }
+    }
+
+    @Test("the same value at every schema path, on 2,000 generated records (JSONDecoder, Codable)")
+    func extractionCodable() throws {
+        try compare(records: 2000, seed: 5_2026) { try JSONDecoder().decode(CodableValue.self, from: $0).any }
+    }
+
+    /// Scans `records` generated records and compares every schema path with what `parse`
+    /// (a Foundation parser) finds there.
+    func compare(records: Int, seed: UInt64, parse: (Data) throws -> Any) throws {
+        var rng = Rng(seed: seed)
         var compared = 0
-        for _ in 0..<4000 {
+        for _ in 0..<records {
             let text = Self.record(&rng)
             let bytes = Array(text.utf8)
-            let reference = try JSONSerialization.jsonObject(with: Data(bytes))
+            let reference = try parse(Data(bytes))
             var scanner = JSONScanner(schema: Self.schema)
             try bytes.withUnsafeBytes { raw in
                 #expect(scanner.scan(raw) == .complete(end: bytes.count), "\(text)")
@@ -144,7 +198,7 @@ struct ScannerDifferentialTests {
                 }
             }
         }
-        #expect(compared > 10_000)
+        #expect(compared > records * 2)
     }
 
     /// Whether `text` holds a number whose value overflows a Double (`9e0071992`).
