@@ -52,7 +52,7 @@ final class GzipFileReader {
 
     private init(file: UnsafeMutablePointer<FILE>) {
         self.file = file
-        input = .allocate(capacity: Self.chunk)
+        input = ScratchBuffers.take(Self.chunk).pointer.bindMemory(to: UInt8.self, capacity: Self.chunk)
         state = .allocate(capacity: 1)
         isal_inflate_init(state)
         state.pointee.crc_flag = UInt32(ISAL_GZIP)
@@ -60,7 +60,7 @@ final class GzipFileReader {
 
     deinit {
         state.deallocate()
-        input.deallocate()
+        ScratchBuffers.give(UnsafeMutableRawPointer(input), capacity: Self.chunk)
         fclose(file)
     }
 

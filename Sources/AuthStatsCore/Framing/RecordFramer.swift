@@ -55,11 +55,10 @@ public final class RecordFramer {
     public init(scanner: JSONScanner, maxRecordBytes: Int, initialCapacity: Int = 1 << 20) {
         self.scanner = scanner
         self.maxRecordBytes = maxRecordBytes
-        capacity = max(initialCapacity, 64)
-        storage = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        (storage, capacity) = ScratchBuffers.take(max(initialCapacity, 64))
     }
 
-    deinit { storage.deallocate() }
+    deinit { ScratchBuffers.give(storage, capacity: capacity) }
 
     /// The buffered bytes; record ranges and scanner fields index into it.
     public var buffer: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: storage, count: filled) }
@@ -117,11 +116,11 @@ public final class RecordFramer {
         guard capacity - filled < minimum else { return }
         var newCapacity = capacity
         while newCapacity - filled < minimum { newCapacity *= 2 }
-        let grown = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 16)
+        let (grown, grownCapacity) = ScratchBuffers.take(newCapacity)
         grown.copyMemory(from: storage, byteCount: filled)
-        storage.deallocate()
+        ScratchBuffers.give(storage, capacity: capacity)
         storage = grown
-        capacity = newCapacity
+        capacity = grownCapacity
     }
 
     private var base: UnsafePointer<UInt8> { UnsafePointer(storage.assumingMemoryBound(to: UInt8.self)) }
