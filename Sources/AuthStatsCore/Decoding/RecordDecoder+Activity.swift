@@ -38,8 +38,9 @@ extension RecordDecoder {
         dimensions[.country] = f.value(.activityCountry) ?? ""
         dimensions[.source] = EventSource.cognitoActivity.name
         dimensions[.userType] = f.value(.activityIdpName) == nil ? "local" : "federated"
-        let fingerprint = f.value(.activityEventID).map { Fingerprint(fields: ["cognito-activity", $0]) }
-            ?? Fingerprint(fields: ["cognito-activity", eventType, response ?? "", String(time), user ?? "", client ?? ""])
+        let fingerprint = Fingerprint.of("cognito-activity", id: f.value(.activityEventID)) {
+            [eventType, response ?? "", String(time), user ?? "", client ?? ""]
+        }
         let event = Event(
             time: time, source: .cognitoActivity, kind: kind, user: user, fingerprint: fingerprint,
             dimensions: dimensions)

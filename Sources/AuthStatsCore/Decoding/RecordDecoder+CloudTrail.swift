@@ -44,8 +44,7 @@ extension RecordDecoder {
         var dimensions = DimensionValues()
         dimensions[.clientID] = f.text(.requestClientID) ?? f.text(.hostedUIClientID) ?? ""
         dimensions[.source] = EventSource.cloudtrail.name
-        let fingerprint = f.text(.eventID).map { Fingerprint(fields: ["cloudtrail", $0]) }
-            ?? Fingerprint(fields: ["cloudtrail", name, String(time), user ?? "", f.text(.errorCode) ?? ""])
+        let fingerprint = Fingerprint.of("cloudtrail", id: f.text(.eventID)) { [name, String(time), user ?? "", f.text(.errorCode) ?? ""] }
         let event = Event(
             time: time, source: .cloudtrail, kind: kind, user: user, fingerprint: fingerprint,
             dimensions: dimensions)

@@ -34,6 +34,20 @@ public struct Fingerprint: Sendable, Hashable {
         self = builder.fingerprint
     }
 
+    /// The fingerprint of a record of export `tag`: by its `id` when it has one, else by
+    /// `fields` (made only then). Equal to `init(fields: [tag, id])` or `[tag] + fields`,
+    /// without building that array for every record.
+    public static func of(_ tag: String, id: String?, otherwise fields: () -> [String]) -> Fingerprint {
+        var builder = Builder()
+        builder.add(tag)
+        if let id {
+            builder.add(id)
+        } else {
+            for field in fields() { builder.add(field) }
+        }
+        return builder.fingerprint
+    }
+
     /// Builds a fingerprint field by field, without joining them: two independent 64-bit
     /// hash states (xxHash64 rounds, murmur3 final mix) over each field's length and bytes.
     public struct Builder {

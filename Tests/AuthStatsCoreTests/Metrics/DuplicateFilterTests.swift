@@ -8,6 +8,13 @@ struct DuplicateFilterTests {
     func fp(_ n: UInt64) -> Fingerprint { Fingerprint(high: n &* 0x9E37_79B9_7F4A_7C15, low: n) }
     func counted(_ input: UInt64) -> DuplicateFilter.Counted { .init(day: 1, profile: 0, kind: .signIn, input: input) }
 
+    @Test("Fingerprint.of is the fingerprint of the tag and the id, or of the tag and the fields")
+    func fingerprintOf() {
+        #expect(Fingerprint.of("cloudtrail", id: "e-1") { ["x"] } == Fingerprint(fields: ["cloudtrail", "e-1"]))
+        #expect(Fingerprint.of("cloudtrail", id: nil) { ["SignUp", "17", ""] } == Fingerprint(fields: ["cloudtrail", "SignUp", "17", ""]))
+        #expect(Fingerprint.of("a", id: "bc") { [] } != Fingerprint.of("ab", id: "c") { [] })
+    }
+
     @Test("duplicates inside the window are caught at once, those across windows when resolving")
     func windows() {
         let store = MemorySpillStore()
