@@ -174,8 +174,9 @@ struct TripleCounts: Sendable {
         var count: Int32
     }
 
-    /// An empty slot's day: no real day is this far back.
-    private static let emptyDay = Int32.min
+    /// An empty slot's profile: profile ids count up from 0 and never get this far (a day,
+    /// from a timestamp however wild, could be any Int32).
+    private static let emptyProfile = UInt32.max
     private var slots: [Slot]
     private var mask: Int
     private(set) var count = 0
@@ -186,7 +187,7 @@ struct TripleCounts: Sendable {
     }
 
     private static func emptySlots(_ n: Int) -> [Slot] {
-        [Slot](repeating: Slot(key: ActivityTable.Key(user: 0, day: emptyDay, profile: 0), count: 0), count: n)
+        [Slot](repeating: Slot(key: ActivityTable.Key(user: 0, day: 0, profile: emptyProfile), count: 0), count: n)
     }
 
     var isEmpty: Bool { count == 0 }
@@ -200,7 +201,7 @@ struct TripleCounts: Sendable {
     mutating func add(_ key: ActivityTable.Key, _ delta: Int32) {
         let added = slots.withUnsafeMutableBufferPointer { table -> Bool in
             var i = Self.hash(key) & mask
-            while table[i].key.day != Self.emptyDay {
+            while table[i].key.profile != Self.emptyProfile {
                 if table[i].key == key {
                     table[i].count += delta
                     return false
@@ -220,7 +221,7 @@ struct TripleCounts: Sendable {
         slots = Self.emptySlots(old.count * 2)
         mask = slots.count - 1
         count = 0
-        for slot in old where slot.key.day != Self.emptyDay { add(slot.key, slot.count) }
+        for slot in old where slot.key.profile != Self.emptyProfile { add(slot.key, slot.count) }
     }
 
     /// Every triple and its count, sorted by (user, day, profile).
@@ -237,7 +238,7 @@ struct TripleCounts: Sendable {
         try slots.withUnsafeBufferPointer { table in
             var order: [UInt32] = []
             order.reserveCapacity(count)
-            for (i, slot) in table.enumerated() where slot.key.day != Self.emptyDay { order.append(UInt32(i)) }
+            for (i, slot) in table.enumerated() where slot.key.profile != Self.emptyProfile { order.append(UInt32(i)) }
             order.sort { a, b in
                 let x = table[Int(a)].key
                 let y = table[Int(b)].key
@@ -250,7 +251,7 @@ struct TripleCounts: Sendable {
     /// Empties the table in place (a new array would briefly double its memory).
     mutating func removeAll() {
         slots.withUnsafeMutableBufferPointer { table in
-            for i in table.indices { table[i].key.day = Self.emptyDay }
+            for i in table.indices { table[i].key.profile = Self.emptyProfile }
         }
         count = 0
     }

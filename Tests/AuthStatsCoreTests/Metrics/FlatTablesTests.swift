@@ -37,6 +37,11 @@ struct FlatTablesTests {
             table.add(key, delta)
             reference[key, default: 0] += delta
         }
+        // Any day is a real one, even Int32.min (a wild timestamp, truncated).
+        for key in [ActivityTable.Key(user: 1, day: .min, profile: 0), ActivityTable.Key(user: 0, day: 0, profile: 0)] {
+            table.add(key, 1)
+            reference[key, default: 0] += 1
+        }
         let listed = table.sorted()
         #expect(listed.count == reference.count)
         #expect(listed.map(\.0) == reference.keys.sorted { ($0.user, $0.day, $0.profile) < ($1.user, $1.day, $1.profile) })
