@@ -87,12 +87,6 @@ public enum ReportBuilder {
             daily[i].wau7d = wau
             daily[i].mau30d = mau
         }
-        for i in daily.indices {
-            guard let day = sessions.days[daily[i].date.index] else { continue }
-            daily[i].sessions = day.sessions
-            daily[i].sessionUsers = day.users
-            daily[i].medianSessionSeconds = day.medianSeconds
-        }
         for row in daily {
             months[row.date.month]?.signUps += row.signUps
             months[row.date.month]?.signIns += row.signIns
@@ -107,9 +101,22 @@ public enum ReportBuilder {
             }
             return a.value.utf8.lexicographicallyPrecedes(b.value.utf8)
         }
-        return Reports(
+        var reports = Reports(
             range: range, daily: daily, monthly: months.values.sorted { $0.month < $1.month }, breakdown: rows,
             retention: cohorts.values.sorted { $0.cohort < $1.cohort })
+        addSessions(sessions, to: &reports)
+        return reports
+    }
+
+    /// Fills the daily session columns from `sessions` (the rest of the reports does not
+    /// depend on them, so they can be built while the sessions still are).
+    public static func addSessions(_ sessions: SessionStats, to reports: inout Reports) {
+        for i in reports.daily.indices {
+            guard let day = sessions.days[reports.daily[i].date.index] else { continue }
+            reports.daily[i].sessions = day.sessions
+            reports.daily[i].sessionUsers = day.users
+            reports.daily[i].medianSessionSeconds = day.medianSeconds
+        }
     }
 
     /// Adds one user to the retention row of its cohort (its first active day), if that day

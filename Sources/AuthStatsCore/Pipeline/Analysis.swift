@@ -177,8 +177,9 @@ public final class Analysis {
             sessionStats = Self.sessionize(logs, timeoutMillis: timeout, clock: clock, each: sessions)
             return
         }
-        // The two passes share nothing (the session log keeps every delivery and drops the
-        // copies itself): the sessions are built while the duplicates are resolved.
+        // The session pass shares nothing with the rest (the session log keeps every delivery
+        // and drops the copies itself): the sessions are built while the duplicates are
+        // resolved and the report tables built, which need only the counts.
         let result = ShardResults(count: 1)
         let clock = self.clock
         let group = DispatchGroup()
@@ -186,8 +187,18 @@ public final class Analysis {
             result.set(0, Self.sessionize(logs, timeoutMillis: timeout, clock: clock, each: nil))
         }
         takeBack(accumulator.resolveDuplicates())
+        tablesWithoutSessions = buildTables(sessions: SessionStats())
         group.wait()
         sessionStats = result.all[0]
+    }
+
+    /// The report tables built during `finishReading`, before the session columns.
+    private var tablesWithoutSessions: Reports?
+
+    private func buildTables(sessions: SessionStats) -> Reports {
+        let range = ReportBuilder.resolveRange(
+            from: configuration.from, to: configuration.to, data: accumulator.dayBounds)
+        return ReportBuilder.build(accumulator, range: range, sessions: sessions)
     }
 
     /// Builds the sessions of every shard, the shards in parallel (a shard holds whole users,
@@ -216,9 +227,9 @@ public final class Analysis {
     /// The report range and tables (stage 5).
     public func reports(sessions: ((Session) -> Void)? = nil) -> Reports {
         finishReading(sessions: sessions)
-        let range = ReportBuilder.resolveRange(
-            from: configuration.from, to: configuration.to, data: accumulator.dayBounds)
-        return ReportBuilder.build(accumulator, range: range, sessions: sessionStats)
+        guard var reports = tablesWithoutSessions else { return buildTables(sessions: sessionStats) }
+        ReportBuilder.addSessions(sessionStats, to: &reports)
+        return reports
     }
 
     /// True when some input was read to the end or in part: otherwise nothing is written.
