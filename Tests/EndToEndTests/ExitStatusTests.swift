@@ -197,11 +197,14 @@ struct DirectoryAndMemoryTests {
         }
         // The binary alone (runtime, Foundation, ICU data, 1 MiB buffers) takes ~30 MB. The
         // file's records are framed one at a time, never held whole. What stays per event is
-        // ~60 bytes of dedup fingerprint and ~110 bytes of session log, each only up to its
-        // budget (then spilled to disk), and per user a few hundred bytes (5,000 users here).
+        // 40 bytes of dedup value (its 24-byte slots are allocated up front) and ~110 bytes of
+        // session log, each only up to its budget (then spilled to disk), and per user a few
+        // hundred bytes (5,000 users here). Measured: 36 -> 62 MB (the layout before the
+        // slots were split from the values: 40 -> 64 MB).
         let smallPeak = try peak(small)
         let largePeak = try peak(large)
-        #expect(largePeak - smallPeak < 25, "peak grew from \(smallPeak) to \(largePeak) MB for a 50 MB file")
+        #expect(largePeak - smallPeak < 30, "peak grew from \(smallPeak) to \(largePeak) MB for a 50 MB file")
+        #expect(largePeak < 70, "peak \(largePeak) MB for a 50 MB file")
         // With small budgets the growth is what the budgets allow, whatever the file's size.
         let tight = ["--dedup-window", "16384", "--session-memory", "2000000"]
         let smallTight = try peak(small, tight)

@@ -7,7 +7,7 @@
 /// back. Of several copies, the one from the earliest input (its position: file, then
 /// member) is kept, whichever worker read it, so parallel and sequential runs agree.
 ///
-/// Memory: about 110 bytes per fingerprint in the window (a table kept at most half full), plus a read buffer per run while
+/// Memory: about 90 bytes per fingerprint in the window (24-byte slots kept at most half full, and the 40-byte values), plus a read buffer per run while
 /// resolving. Without a store (or if writing to it fails) nothing is spilled: still exact,
 /// but memory then grows with the events.
 public struct DuplicateFilter: Sendable {
@@ -46,7 +46,7 @@ public struct DuplicateFilter: Sendable {
     public init(capacity: Int = DuplicateFilter.defaultCapacity, store: (any SpillStore)? = nil) {
         self.capacity = max(capacity, 1)
         self.store = store
-        recent = FingerprintTable(capacity: min(self.capacity, 1 << 16))
+        recent = FingerprintTable(capacity: min(self.capacity, 1 << 16), reserve: min(self.capacity, 1 << 22))
     }
 
     /// Notes `fingerprint`; false if it was seen before in the current window (inputs are

@@ -1,25 +1,32 @@
 /// An open-addressing hash table from fingerprints to where they were counted: the dedup
 /// window. Fingerprints are already uniformly random, so their low bits pick the slot
 /// directly; no `Hasher` runs on the hot path.
+///
+/// The probed slots hold only the key and a 4-byte index (24 bytes); the values sit densely
+/// in insertion order. Most events are new, and each insert then misses the cache once in a
+/// table less than half the size of one with the values inline, and appends its value
+/// where the last one went.
 struct FingerprintTable {
-    /// One slot: key and value side by side, so a lookup touches one cache line.
     struct Slot {
         var high: UInt64
         var low: UInt64
-        var value: DuplicateFilter.Counted
+        /// Into `values`.
+        var index: UInt32
     }
 
     private var slots: [Slot]
+    private var values: [DuplicateFilter.Counted] = []
     private var mask: Int
-    private(set) var count = 0
+    var count: Int { values.count }
 
-    init(capacity: Int) {
+    /// - Parameter reserve: room for this many values from the start (address space only
+    ///   until used): the values then never move, so growing never holds two copies.
+    init(capacity: Int, reserve: Int = 0) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }  // at most half full
-        slots = Array(
-            repeating: Slot(high: 0, low: 0, value: DuplicateFilter.Counted(day: 0, profile: 0, kind: .other, input: 0)),
-            count: size)
+        slots = Array(repeating: Slot(high: 0, low: 0, index: 0), count: size)
         mask = size - 1
+        values.reserveCapacity(reserve)
     }
 
     /// (0, 0) marks an empty slot; a real fingerprint of (0, 0) is stored as (0, 1).
@@ -47,7 +54,7 @@ struct FingerprintTable {
     subscript(_ fingerprint: Fingerprint) -> DuplicateFilter.Counted? {
         let (h, l) = Self.key(fingerprint)
         let i = slot(h, l)
-        return isEmpty(i) ? nil : slots[i].value
+        return isEmpty(i) ? nil : values[Int(slots[i].index)]
     }
 
     /// Stores `value` for `fingerprint` unless it is there already; one probe either way.
@@ -56,9 +63,7 @@ struct FingerprintTable {
         let (h, l) = Self.key(fingerprint)
         let i = slot(h, l)
         guard isEmpty(i) else { return false }
-        slots[i] = Slot(high: h, low: l, value: value)
-        count += 1
-        if count * 2 > slots.count { grow() }
+        add(h, l, value, at: i)
         return true
     }
 
@@ -68,23 +73,30 @@ struct FingerprintTable {
         let (h, l) = Self.key(fingerprint)
         let i = slot(h, l)
         if isEmpty(i) {
-            slots[i] = Slot(high: h, low: l, value: value)
-            count += 1
-            if count * 2 > slots.count { grow() }
+            add(h, l, value, at: i)
             return nil
         }
-        let old = slots[i].value
-        slots[i].value = value
+        let index = Int(slots[i].index)
+        let old = values[index]
+        values[index] = value
         return old
     }
 
+    @inline(__always)
+    private mutating func add(_ high: UInt64, _ low: UInt64, _ value: DuplicateFilter.Counted, at i: Int) {
+        slots[i] = Slot(high: high, low: low, index: UInt32(values.count))
+        values.append(value)
+        if values.count * 2 > slots.count { grow() }
+    }
+
+    /// Twice the slots; the values stay where they are.
     private mutating func grow() {
         let old = slots
-        var bigger = FingerprintTable(capacity: slots.count)
-        for slot in old where slot.high != 0 || slot.low != 0 {
-            bigger.set(Fingerprint(high: slot.high, low: slot.low), slot.value)
+        slots = Array(repeating: Slot(high: 0, low: 0, index: 0), count: old.count * 2)
+        mask = slots.count - 1
+        for entry in old where entry.high != 0 || entry.low != 0 {
+            slots[slot(entry.high, entry.low)] = entry
         }
-        self = bigger
     }
 
     /// Every entry, sorted by fingerprint.
@@ -131,7 +143,7 @@ struct FingerprintTable {
             }
             for i in order {
                 let slot = table[Int(i)]
-                try body(Fingerprint(high: slot.high, low: slot.low), slot.value)
+                try body(Fingerprint(high: slot.high, low: slot.low), values[Int(slot.index)])
             }
         }
     }
@@ -139,15 +151,18 @@ struct FingerprintTable {
     /// Every entry, in table order.
     func forEach(_ body: (Fingerprint, DuplicateFilter.Counted) -> Void) {
         for slot in slots where slot.high != 0 || slot.low != 0 {
-            body(Fingerprint(high: slot.high, low: slot.low), slot.value)
+            body(Fingerprint(high: slot.high, low: slot.low), values[Int(slot.index)])
         }
     }
 
+    /// Empties the table in place (the slots and the values keep their memory).
     mutating func removeAll() {
-        for i in slots.indices {
-            slots[i].high = 0
-            slots[i].low = 0
+        slots.withUnsafeMutableBufferPointer { table in
+            for i in table.indices {
+                table[i].high = 0
+                table[i].low = 0
+            }
         }
-        count = 0
+        values.removeAll(keepingCapacity: true)
     }
 }
