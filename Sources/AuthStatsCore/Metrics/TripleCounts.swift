@@ -1,0 +1,92 @@
+/// The in-memory window of an `ActivityTable`: (user, day, profile) → count, open
+/// addressing over one flat array (no `Hasher` per event). A triple whose count falls to 0
+/// keeps its slot (the merge drops it: it sums to nothing). Kept at most 3/4 full: 24 bytes
+/// a slot, 32 a triple.
+struct TripleCounts: Sendable {
+    struct Slot: Sendable {
+        var key: ActivityTable.Key
+        var count: Int32
+    }
+
+    /// An empty slot's profile: profile ids count up from 0 and never get this far (a day,
+    /// from a timestamp however wild, could be any Int32).
+    private static let emptyProfile = UInt32.max
+    private var slots: [Slot]
+    private var mask: Int
+    private(set) var count = 0
+
+    init() {
+        slots = Self.emptySlots(1024)
+        mask = 1023
+    }
+
+    private static func emptySlots(_ n: Int) -> [Slot] {
+        [Slot](repeating: Slot(key: ActivityTable.Key(user: 0, day: 0, profile: emptyProfile), count: 0), count: n)
+    }
+
+    var isEmpty: Bool { count == 0 }
+
+    @inline(__always)
+    private static func hash(_ key: ActivityTable.Key) -> Int {
+        Int(truncatingIfNeeded: Hash64.finalMix(key.user ^ UInt64(UInt32(bitPattern: key.day)) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(key.profile) &* 0xC2B2_AE3D_27D4_EB4F))
+    }
+
+    /// Adds `delta` to the count of `key`.
+    mutating func add(_ key: ActivityTable.Key, _ delta: Int32) {
+        let added = slots.withUnsafeMutableBufferPointer { table -> Bool in
+            var i = Self.hash(key) & mask
+            while table[i].key.profile != Self.emptyProfile {
+                if table[i].key == key {
+                    table[i].count += delta
+                    return false
+                }
+                i = (i + 1) & mask
+            }
+            table[i] = Slot(key: key, count: delta)
+            return true
+        }
+        guard added else { return }
+        count += 1
+        if count * 4 > slots.count * 3 { grow() }
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = Self.emptySlots(old.count * 2)
+        mask = slots.count - 1
+        count = 0
+        for slot in old where slot.key.profile != Self.emptyProfile { add(slot.key, slot.count) }
+    }
+
+    /// Every triple and its count, sorted by (user, day, profile).
+    func sorted() -> [(ActivityTable.Key, Int32)] {
+        var out: [(ActivityTable.Key, Int32)] = []
+        out.reserveCapacity(count)
+        forEachSorted { out.append(($0, $1)) }
+        return out
+    }
+
+    /// Visits every triple in (user, day, profile) order, sorting 4-byte slot numbers rather
+    /// than copies of the entries.
+    func forEachSorted(_ body: (ActivityTable.Key, Int32) throws -> Void) rethrows {
+        try slots.withUnsafeBufferPointer { table in
+            var order: [UInt32] = []
+            order.reserveCapacity(count)
+            for (i, slot) in table.enumerated() where slot.key.profile != Self.emptyProfile { order.append(UInt32(i)) }
+            order.sort { a, b in
+                let x = table[Int(a)].key
+                let y = table[Int(b)].key
+                return (x.user, x.day, x.profile) < (y.user, y.day, y.profile)
+            }
+            for i in order { try body(table[Int(i)].key, table[Int(i)].count) }
+        }
+    }
+
+    /// Empties the table in place (a new array would briefly double its memory).
+    mutating func removeAll() {
+        slots.withUnsafeMutableBufferPointer { table in
+            for i in table.indices { table[i].key.profile = Self.emptyProfile }
+        }
+        count = 0
+    }
+}
