@@ -31,13 +31,14 @@ extension RecordDecoder {
         builder.add(sessionID ?? "")
         builder.add(userString ?? "")
         let fingerprint = builder.fingerprint
-        let event = Event(
-            time: time, source: .pinpoint, kind: .pinpoint(eventType: eventType), user: userString,
-            fingerprint: fingerprint, sessionID: sessionID,
-            sessionStart: sessionID == nil ? nil : f[.sessionStartTimestamp].integer(in: f.bytes),
-            sessionStop: sessionID == nil ? nil : f[.sessionStopTimestamp].integer(in: f.bytes),
-            dimensions: dimensions)
-        return .event(event, .pinpoint)
+        return .event(
+            Event(
+                time: time, source: .pinpoint, kind: .pinpoint(eventType: eventType), user: userString,
+                fingerprint: fingerprint, sessionID: sessionID,
+                sessionStart: sessionID == nil ? nil : f[.sessionStartTimestamp].integer(in: f.bytes),
+                sessionStop: sessionID == nil ? nil : f[.sessionStopTimestamp].integer(in: f.bytes),
+                dimensions: dimensions),
+            .pinpoint)
     }
 
     /// `ll_CC`: language lower-case, a two-letter region upper-case, `-` read as `_`

@@ -85,8 +85,8 @@ public struct MetricsAccumulator: Sendable {
         }
         events += 1
         counters[DayProfile(day: day.index, profile: profile), default: Counters()].add(event.kind)
-        if let record = SessionRecord(event, position: position), let user = event.user {
-            sessionLogs[Int(user.hash % UInt64(sessionLogs.count))].append(record)
+        if let user = event.user, SessionRecord.takesPart(event) {
+            sessionLogs[Int(user.hash % UInt64(sessionLogs.count))].append(event, position: position)
         }
         if let user = event.user {
             users.insert(user.hash)

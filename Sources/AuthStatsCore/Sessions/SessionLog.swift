@@ -26,9 +26,20 @@ public struct SessionLog: Sendable {
     public var spilledRuns: Int { runs.count }
 
     public mutating func append(_ record: SessionRecord) {
+        appendEncoded { record.encode(into: &$0) }
+    }
+
+    /// Appends the record of `event` (one that `SessionRecord.takesPart`), encoded straight
+    /// from the event.
+    mutating func append(_ event: Event, position: UInt64) {
+        appendEncoded { SessionRecord.encode(event, position: position, into: &$0) }
+    }
+
+    @inline(__always)
+    private mutating func appendEncoded(_ encode: (inout [UInt8]) -> Void) {
         if arena.capacity == 0 { reserve() }
         let start = arena.count
-        record.encode(into: &arena)
+        encode(&arena)
         spans.append((start, arena.count - start))
         if arena.count + spans.count * 16 >= memoryBudget { spill() }
     }

@@ -47,26 +47,57 @@ public struct SessionRecord: Sendable, Equatable {
     /// The record of `event`, or nil when the event plays no part in sessions (no user, or
     /// neither an activity event nor an auth failure).
     public init?(_ event: Event, position: UInt64 = 0) {
-        guard let user = event.userName, event.kind.isActivity || event.kind == .authFailure else { return nil }
-        let key: UInt64
-        if event.kind == .authFailure {
-            key = Self.failureKey
-        } else if let id = event.sessionID {
-            var copy = id
-            key = max(1, min(Self.failureKey - 1, copy.withUTF8 { Hash64.hash(UnsafeRawBufferPointer($0), seed: 0x5E55) }))
-        } else {
-            key = Self.noSession
-        }
+        guard let user = event.userName, Self.takesPart(event) else { return nil }
         self.init(
-            user: user, sessionKey: key, time: event.time, fingerprint: event.fingerprint.low, kind: event.kind,
-            sessionStart: event.sessionStart, sessionStop: event.sessionStop, platform: event.dimensions[.platform],
-            appVersion: event.dimensions[.appVersion], sessionID: event.kind == .authFailure ? nil : event.sessionID)
+            user: user, sessionKey: Self.sessionKey(of: event), time: event.time, fingerprint: event.fingerprint.low,
+            kind: event.kind, sessionStart: event.sessionStart, sessionStop: event.sessionStop,
+            platform: event.dimensions[.platform], appVersion: event.dimensions[.appVersion],
+            sessionID: event.kind == .authFailure ? nil : event.sessionID)
         self.position = position
+    }
+
+    /// Whether `event` plays a part in sessions: it has a user, and it is an activity event
+    /// or an auth failure.
+    @inline(__always)
+    public static func takesPart(_ event: Event) -> Bool {
+        event.userName != nil && (event.kind.isActivity || event.kind == .authFailure)
+    }
+
+    /// Auth failures sort after every session of their user; events without a Pinpoint
+    /// session id form gap sessions; the others go by a hash of their session id.
+    static func sessionKey(of event: Event) -> UInt64 {
+        if event.kind == .authFailure { return failureKey }
+        guard let id = event.sessionID else { return noSession }
+        var copy = id
+        return max(1, min(failureKey - 1, copy.withUTF8 { Hash64.hash(UnsafeRawBufferPointer($0), seed: 0x5E55) }))
     }
 
     /// Appends the encoded bytes to `out`.
     public func encode(into out: inout [UInt8]) {
-        var user = self.user
+        Self.encode(
+            user: user, sessionKey: sessionKey, time: time, fingerprint: fingerprint, position: position, kind: kind,
+            sessionStart: sessionStart, sessionStop: sessionStop, platform: platform, appVersion: appVersion,
+            sessionID: sessionID, into: &out)
+    }
+
+    /// Appends the record of `event` (one that `takesPart`) to `out`, byte for byte what
+    /// `SessionRecord(event, position:)!.encode(into:)` writes, without making that value.
+    static func encode(_ event: Event, position: UInt64, into out: inout [UInt8]) {
+        encode(
+            user: event.userName ?? "", sessionKey: sessionKey(of: event), time: event.time,
+            fingerprint: event.fingerprint.low, position: position, kind: event.kind, sessionStart: event.sessionStart,
+            sessionStop: event.sessionStop, platform: event.dimensions[.platform],
+            appVersion: event.dimensions[.appVersion], sessionID: event.kind == .authFailure ? nil : event.sessionID,
+            into: &out)
+    }
+
+    @inline(__always)
+    static func encode(
+        user: String, sessionKey: UInt64, time: Int64, fingerprint: UInt64, position: UInt64, kind: EventKind,
+        sessionStart: Int64?, sessionStop: Int64?, platform: String, appVersion: String, sessionID: String?,
+        into out: inout [UInt8]
+    ) {
+        var user = user
         user.withUTF8 { bytes in
             if bytes.contains(where: { $0 <= 0x01 }) {
                 for b in bytes {
@@ -81,16 +112,16 @@ public struct SessionRecord: Sendable, Equatable {
             }
         }
         out.append(0x00)
-        Self.put(sessionKey, &out)
-        Self.put(UInt64(bitPattern: time) ^ (1 << 63), &out)
-        Self.put(fingerprint, &out)
-        Self.put(position, &out)
+        put(sessionKey, &out)
+        put(UInt64(bitPattern: time) ^ (1 << 63), &out)
+        put(fingerprint, &out)
+        put(position, &out)
         out.append(kind.rawValue)
-        Self.put(UInt64(bitPattern: sessionStart ?? .min), &out)
-        Self.put(UInt64(bitPattern: sessionStop ?? .min), &out)
-        Self.putText(platform, &out)
-        Self.putText(appVersion, &out)
-        Self.putText(sessionID ?? "", &out)
+        put(UInt64(bitPattern: sessionStart ?? .min), &out)
+        put(UInt64(bitPattern: sessionStop ?? .min), &out)
+        putText(platform, &out)
+        putText(appVersion, &out)
+        putText(sessionID ?? "", &out)
     }
 
     /// A text with its 2-byte length (longer ones are cut at 65,535 bytes).

@@ -137,6 +137,32 @@ struct SessionizerTests {
         #expect(plain.sessions.reduce(0) { $0 + $1.events } == 240)
     }
 
+    @Test("an event is encoded into the session log as its SessionRecord would be")
+    func encodeFromEvent() {
+        var dims = DimensionValues()
+        dims[.platform] = "ios"
+        dims[.appVersion] = "2.0"
+        let fingerprint = Fingerprint(fields: ["x"])
+        let events = [
+            Event(time: 1_000, source: .pinpoint, kind: .session, user: "u-1", fingerprint: fingerprint,
+                  sessionID: "s-1", sessionStart: 900, sessionStop: 2_000, dimensions: dims),
+            Event(time: 5_000, source: .pinpoint, kind: .app, user: "u\u{0}\u{1}2", fingerprint: fingerprint, dimensions: dims),
+            Event(time: 7_000, source: .cloudtrail, kind: .authFailure, user: "u-3", fingerprint: fingerprint,
+                  sessionID: "ignored", dimensions: DimensionValues()),
+        ]
+        for event in events {
+            var direct: [UInt8] = []
+            SessionRecord.encode(event, position: 42, into: &direct)
+            var viaRecord: [UInt8] = []
+            SessionRecord(event, position: 42)!.encode(into: &viaRecord)
+            #expect(direct == viaRecord)
+        }
+        let anonymous = Event(time: 1, source: .pinpoint, kind: .session, user: nil, fingerprint: fingerprint, dimensions: dims)
+        let account = Event(time: 1, source: .cloudtrail, kind: .account, user: "u", fingerprint: fingerprint, dimensions: dims)
+        #expect(!SessionRecord.takesPart(anonymous) && SessionRecord(anonymous) == nil)
+        #expect(!SessionRecord.takesPart(account) && SessionRecord(account) == nil)
+    }
+
     @Test("median: nearest rank, the ⌈n/2⌉-th smallest")
     func median() {
         var day = SessionStats.Day()
