@@ -53,9 +53,9 @@ enum CloudTrailRecord {
         _ name: String, at time: Int64, client: String, sub: String?, request: String, response: String,
         error: (String, String)? = nil, rng: inout SplitMix64
     ) -> String {
-        var s = "{\"eventVersion\":\"1.08\",\"userIdentity\":{\"type\":\"Unknown\",\"principalId\":\"Anonymous\"},"
-        s += "\"eventTime\":\"\(ISOTime.seconds(millis: time))\",\"eventSource\":\"cognito-idp.amazonaws.com\",\"eventName\":\"\(name)\","
-        s += "\"awsRegion\":\"\(region)\",\"sourceIPAddress\":\"198.51.100.7\",\"userAgent\":\"aws-sdk-js/3.0\","
+        var s = head(
+            identity: "{\"type\":\"Unknown\",\"principalId\":\"Anonymous\"}", at: time, source: "cognito-idp.amazonaws.com",
+            name: name, address: "198.51.100.7", agent: "aws-sdk-js/3.0")
         if let (code, message) = error {
             s += "\"errorCode\":\"\(code)\",\"errorMessage\":\"\(message)\","
         } else if rng.chance(0.2) {
@@ -63,34 +63,43 @@ enum CloudTrailRecord {
         }
         s += "\"requestParameters\":\(request),\"responseElements\":\(response),"
         s += sub.map { "\"additionalEventData\":{\"sub\":\"\($0)\"}," } ?? ""
-        s += "\"requestID\":\"\(rng.uuid())\",\"eventID\":\"\(rng.uuid())\",\"readOnly\":false,"
-        s += "\"eventType\":\"AwsApiCall\",\"managementEvent\":true,\"recipientAccountId\":\"\(account)\",\"eventCategory\":\"Management\"}"
-        return s
+        return s + tail(readOnly: false, type: "AwsApiCall", rng: &rng)
+    }
+
+    /// The fields every record here starts with.
+    static func head(identity: String, at time: Int64, source: String, name: String, address: String, agent: String) -> String {
+        "{\"eventVersion\":\"1.08\",\"userIdentity\":\(identity),"
+            + "\"eventTime\":\"\(ISOTime.seconds(millis: time))\",\"eventSource\":\"\(source)\",\"eventName\":\"\(name)\","
+            + "\"awsRegion\":\"\(region)\",\"sourceIPAddress\":\"\(address)\",\"userAgent\":\"\(agent)\","
+    }
+
+    /// The fields every record here ends with: new request and event ids, and `extra`
+    /// members before the category.
+    static func tail(readOnly: Bool, type: String, extra: String = "", rng: inout SplitMix64) -> String {
+        "\"requestID\":\"\(rng.uuid())\",\"eventID\":\"\(rng.uuid())\",\"readOnly\":\(readOnly),\"eventType\":\"\(type)\","
+            + "\"managementEvent\":true,\"recipientAccountId\":\"\(account)\",\(extra)\"eventCategory\":\"Management\"}"
     }
 
     static func hostedUI(_ name: String, at time: Int64, client: String, rng: inout SplitMix64) -> String {
-        var s = "{\"eventVersion\":\"1.08\",\"userIdentity\":{\"accountId\":\"\(account)\"},"
-        s += "\"eventTime\":\"\(ISOTime.seconds(millis: time))\",\"eventSource\":\"cognito-idp.amazonaws.com\",\"eventName\":\"\(name)\","
-        s += "\"awsRegion\":\"\(region)\",\"sourceIPAddress\":\"203.0.113.51\",\"userAgent\":\"Mozilla/5.0\","
+        var s = head(
+            identity: "{\"accountId\":\"\(account)\"}", at: time, source: "cognito-idp.amazonaws.com", name: name,
+            address: "203.0.113.51", agent: "Mozilla/5.0")
         s += "\"requestParameters\":null,\"responseElements\":null,\"additionalEventData\":{\"responseParameters\":{\"status\":302},"
         s += "\"requestParameters\":{\"client_id\":[\"\(client)\"],\"response_type\":[\"code\"],\"redirect_uri\":[\"https://app.example.com/cb\"]},"
         s += "\"userPoolDomain\":\"example.auth.\(region).amazoncognito.com\",\"userPoolId\":\"\(ActivityRecord.userPoolID)\"},"
-        s += "\"requestID\":\"\(rng.uuid())\",\"eventID\":\"\(rng.uuid())\",\"readOnly\":false,\"eventType\":\"AwsServiceEvent\","
-        s += "\"managementEvent\":true,\"recipientAccountId\":\"\(account)\",\"serviceEventDetails\":{\"serviceAccountId\":\"444455556666\"},"
-        s += "\"eventCategory\":\"Management\"}"
-        return s
+        return s + tail(
+            readOnly: false, type: "AwsServiceEvent", extra: "\"serviceEventDetails\":{\"serviceAccountId\":\"444455556666\"},",
+            rng: &rng)
     }
 
     /// A record of another AWS service in the same trail (skipped by authstats).
     static func foreign(at time: Int64, rng: inout SplitMix64) -> String {
         let (source, name) = [("s3.amazonaws.com", "GetBucketAcl"), ("sts.amazonaws.com", "AssumeRole"), ("kms.amazonaws.com", "Decrypt")][Int(rng.next() % 3)]
-        var s = "{\"eventVersion\":\"1.08\",\"userIdentity\":{\"type\":\"AWSService\",\"invokedBy\":\"cloudtrail.amazonaws.com\"},"
-        s += "\"eventTime\":\"\(ISOTime.seconds(millis: time))\",\"eventSource\":\"\(source)\",\"eventName\":\"\(name)\","
-        s += "\"awsRegion\":\"\(region)\",\"sourceIPAddress\":\"cloudtrail.amazonaws.com\",\"userAgent\":\"cloudtrail.amazonaws.com\","
-        s += "\"requestParameters\":{\"bucketName\":\"trail-bucket\"},\"responseElements\":null,"
-        s += "\"requestID\":\"\(rng.uuid())\",\"eventID\":\"\(rng.uuid())\",\"readOnly\":true,\"eventType\":\"AwsApiCall\","
-        s += "\"managementEvent\":true,\"recipientAccountId\":\"\(account)\",\"eventCategory\":\"Management\"}"
-        return s
+        return head(
+            identity: "{\"type\":\"AWSService\",\"invokedBy\":\"cloudtrail.amazonaws.com\"}", at: time, source: source, name: name,
+            address: "cloudtrail.amazonaws.com", agent: "cloudtrail.amazonaws.com")
+            + "\"requestParameters\":{\"bucketName\":\"trail-bucket\"},\"responseElements\":null,"
+            + tail(readOnly: true, type: "AwsApiCall", rng: &rng)
     }
 
     /// The day's CloudTrail digest file (skipped by authstats).

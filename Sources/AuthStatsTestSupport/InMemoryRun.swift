@@ -36,13 +36,9 @@ public struct InMemoryRun {
         sessionMemory: Int = SessionLog.defaultBudget, sessionShards: Int = 1
     ) {
         let collector = RejectCollector()
-        var configuration = Analysis.Configuration(
-            timeZone: timeZone, from: from.flatMap(Day.init(iso:)), to: to.flatMap(Day.init(iso:)),
-            maxRecordBytes: maxRecordBytes)!
-        configuration.dedupCapacity = dedupCapacity
-        configuration.sessionTimeoutMillis = Duration.parseMillis(sessionTimeout)!
-        configuration.sessionMemory = sessionMemory
-        configuration.sessionShards = sessionShards
+        let configuration = Analysis.Configuration(
+            timeZone: timeZone, from: from, to: to, maxRecordBytes: maxRecordBytes, dedupCapacity: dedupCapacity,
+            sessionTimeout: sessionTimeout, sessionMemory: sessionMemory, sessionShards: sessionShards)!
         let analysis = Analysis(configuration: configuration, rejects: collector, spill: spill, directory: directory)
         for (name, bytes) in streams {
             let stream = analysis.beginStream(path: name, member: nil, compression: "none", container: nil)

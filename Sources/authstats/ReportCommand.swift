@@ -121,15 +121,11 @@ struct ReportCommand: ParsableCommand {
             console.error("\(error)")
             throw ExitCode(2)
         }
-        var configuration = Analysis.Configuration(
-            timeZone: timezone, from: from.flatMap(Day.init(iso:)), to: to.flatMap(Day.init(iso:)),
-            maxRecordBytes: maxRecordBytes)!
-        configuration.dedupCapacity = dedupWindow
-        configuration.sessionTimeoutMillis = Duration.parseMillis(sessionTimeout)!
-        configuration.sessionMemory = sessionMemory
         // Sessions of different users are built in parallel, unless sessions.csv must list
-        // them in one user order.
-        configuration.sessionShards = sessionsDetail ? 1 : jobs
+        // them in one user order. (`validate()` has checked the zone, days and timeout.)
+        let configuration = Analysis.Configuration(
+            timeZone: timezone, from: from, to: to, maxRecordBytes: maxRecordBytes, dedupCapacity: dedupWindow,
+            sessionTimeout: sessionTimeout, sessionMemory: sessionMemory, sessionShards: sessionsDetail ? 1 : jobs)!
         let spill = TemporarySpillStore()
         let found = InputDiscovery.expand(inputs)
         let progress = ProgressLine(console: console, files: found.count)

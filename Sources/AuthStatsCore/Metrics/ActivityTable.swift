@@ -59,7 +59,7 @@ public struct ActivityTable: Sendable {
     /// Takes in `other`; `profileMap` maps its profile ids to ours.
     mutating func absorb(_ other: ActivityTable, profileMap: [UInt32]) {
         runs += other.runs.map { $0.remapped(by: profileMap) }
-        for (key, count) in other.counts.sorted() {
+        other.counts.forEach { key, count in
             add(user: key.user, day: key.day, profile: profileMap[Int(key.profile)], count)
         }
     }

@@ -99,14 +99,6 @@ struct FingerprintTable {
         }
     }
 
-    /// Every entry, sorted by fingerprint.
-    func sorted() -> [(Fingerprint, DuplicateFilter.Counted)] {
-        var out: [(Fingerprint, DuplicateFilter.Counted)] = []
-        out.reserveCapacity(count)
-        forEachSorted { out.append(($0, $1)) }
-        return out
-    }
-
     /// Visits every entry in fingerprint order, without a sorted copy of the entries (a
     /// spill would otherwise hold the table twice for a moment). Fingerprints are uniformly
     /// random, so a counting sort of slot numbers on the top bits puts each in a bucket of a

@@ -85,13 +85,13 @@ public struct MetricsAccumulator: Sendable {
         }
         events += 1
         counters[DayProfile(day: day.index, profile: profile), default: Counters()].add(event.kind)
-        if let user = event.user, SessionRecord.takesPart(event) {
-            sessionLogs[Int(user.hash % UInt64(sessionLogs.count))].append(event, position: position)
-        }
         if let user = event.user {
             users.insert(user.hash)
             if event.kind.isActivity {
                 activity.add(user: user.hash, day: day.index, profile: profile, 1)
+            }
+            if SessionRecord.takesPart(event) {
+                sessionLogs[Int(user.hash % UInt64(sessionLogs.count))].append(event, position: position)
             }
         }
         return true

@@ -66,6 +66,11 @@ struct TripleCounts: Sendable {
         return out
     }
 
+    /// Visits every triple, in table order.
+    func forEach(_ body: (ActivityTable.Key, Int32) -> Void) {
+        for slot in slots where slot.key.profile != Self.emptyProfile { body(slot.key, slot.count) }
+    }
+
     /// Visits every triple in (user, day, profile) order, sorting 4-byte slot numbers rather
     /// than copies of the entries.
     func forEachSorted(_ body: (ActivityTable.Key, Int32) throws -> Void) rethrows {

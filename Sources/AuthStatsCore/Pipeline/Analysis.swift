@@ -42,6 +42,23 @@ public final class Analysis {
             self.to = to
             self.maxRecordBytes = maxRecordBytes
         }
+
+        /// Every setting at once, as the command line gives them: days as `YYYY-MM-DD` (an
+        /// unreadable one is no bound), the timeout as a duration (`45m`). Nil for an unknown
+        /// time zone or an unreadable timeout.
+        public init?(
+            timeZone: String, from: String?, to: String?, maxRecordBytes: Int, dedupCapacity: Int,
+            sessionTimeout: String, sessionMemory: Int, sessionShards: Int
+        ) {
+            guard let timeout = Duration.parseMillis(sessionTimeout) else { return nil }
+            self.init(
+                timeZone: timeZone, from: from.flatMap(Day.init(iso:)), to: to.flatMap(Day.init(iso:)),
+                maxRecordBytes: maxRecordBytes)
+            self.dedupCapacity = dedupCapacity
+            sessionTimeoutMillis = timeout
+            self.sessionMemory = sessionMemory
+            self.sessionShards = sessionShards
+        }
     }
 
     public let configuration: Configuration

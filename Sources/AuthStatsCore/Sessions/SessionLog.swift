@@ -1,6 +1,6 @@
 /// The events of the session stage, sorted in bounded memory (an external merge sort).
 ///
-/// Records (`SessionRecord.encode(into:)`) are kept in one byte arena up to `memoryBudget`;
+/// Records (`SessionRecord.encode`) are kept in one byte arena up to `memoryBudget`;
 /// when it fills, they are sorted by their bytes and written to the `SpillStore` as a run.
 /// `sorted()` merges the runs and what is in memory into one stream in byte order, so that
 /// each user's events arrive together, whatever order the input had. Without a store nothing
@@ -25,21 +25,12 @@ public struct SessionLog: Sendable {
 
     public var spilledRuns: Int { runs.count }
 
-    public mutating func append(_ record: SessionRecord) {
-        appendEncoded { record.encode(into: &$0) }
-    }
-
-    /// Appends the record of `event` (one that `SessionRecord.takesPart`), encoded straight
-    /// from the event.
+    /// Appends the record of `event` (one that `SessionRecord.takesPart`), read from input
+    /// `position`.
     mutating func append(_ event: Event, position: UInt64) {
-        appendEncoded { SessionRecord.encode(event, position: position, into: &$0) }
-    }
-
-    @inline(__always)
-    private mutating func appendEncoded(_ encode: (inout [UInt8]) -> Void) {
         if arena.capacity == 0 { reserve() }
         let start = arena.count
-        encode(&arena)
+        SessionRecord.encode(event, position: position, into: &arena)
         spans.append((start, arena.count - start))
         if arena.count + spans.count * 16 >= memoryBudget { spill() }
     }

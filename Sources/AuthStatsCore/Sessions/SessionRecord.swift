@@ -1,4 +1,4 @@
-/// One event as the session stage needs it, encoded so that plain byte order is the order
+/// How one event is written to the session log, so that plain byte order is the order
 /// sessions are built in: by user id, then session key, then time, then fingerprint.
 ///
 /// Layout: user id bytes (`0x00` escaped as `01 01`, `0x01` as `01 02`) and a `0x00`
@@ -6,55 +6,13 @@
 /// big-endian each (so of two deliveries of one event, the earlier input's sorts first, the
 /// copy dedup keeps); then the payload: kind, session start and stop (8 bytes each), and the platform,
 /// app version and session id, each with a 2-byte length. Identical deliveries encode to
-/// identical bytes and so sort next to each other.
-public struct SessionRecord: Sendable, Equatable {
+/// identical bytes and so sort next to each other. `SessionRecordView` reads a record back.
+public enum SessionRecord {
     /// Session key of events without a Pinpoint session id.
     public static let noSession: UInt64 = 0
     /// Session key of auth failures: after every session of the user, so that each can be
     /// counted on the sessions whose span holds it.
     public static let failureKey: UInt64 = .max
-
-    public var user: String
-    public var sessionKey: UInt64
-    public var time: Int64
-    public var fingerprint: UInt64
-    /// `InputReport.position` of the stream the event came from.
-    public var position: UInt64 = 0
-    public var kind: EventKind
-    public var sessionStart: Int64?
-    public var sessionStop: Int64?
-    public var platform: String
-    public var appVersion: String
-    public var sessionID: String?
-
-    public init(
-        user: String, sessionKey: UInt64, time: Int64, fingerprint: UInt64, kind: EventKind, sessionStart: Int64? = nil,
-        sessionStop: Int64? = nil, platform: String = Dimension.unknown, appVersion: String = Dimension.unknown,
-        sessionID: String? = nil
-    ) {
-        self.user = user
-        self.sessionKey = sessionKey
-        self.time = time
-        self.fingerprint = fingerprint
-        self.kind = kind
-        self.sessionStart = sessionStart
-        self.sessionStop = sessionStop
-        self.platform = platform
-        self.appVersion = appVersion
-        self.sessionID = sessionID
-    }
-
-    /// The record of `event`, or nil when the event plays no part in sessions (no user, or
-    /// neither an activity event nor an auth failure).
-    public init?(_ event: Event, position: UInt64 = 0) {
-        guard let user = event.userName, Self.takesPart(event) else { return nil }
-        self.init(
-            user: user, sessionKey: Self.sessionKey(of: event), time: event.time, fingerprint: event.fingerprint.low,
-            kind: event.kind, sessionStart: event.sessionStart, sessionStop: event.sessionStop,
-            platform: event.dimensions[.platform], appVersion: event.dimensions[.appVersion],
-            sessionID: event.kind == .authFailure ? nil : event.sessionID)
-        self.position = position
-    }
 
     /// Whether `event` plays a part in sessions: it has a user, and it is an activity event
     /// or an auth failure.
@@ -72,32 +30,10 @@ public struct SessionRecord: Sendable, Equatable {
         return max(1, min(failureKey - 1, copy.withUTF8 { Hash64.hash(UnsafeRawBufferPointer($0), seed: 0x5E55) }))
     }
 
-    /// Appends the encoded bytes to `out`.
-    public func encode(into out: inout [UInt8]) {
-        Self.encode(
-            user: user, sessionKey: sessionKey, time: time, fingerprint: fingerprint, position: position, kind: kind,
-            sessionStart: sessionStart, sessionStop: sessionStop, platform: platform, appVersion: appVersion,
-            sessionID: sessionID, into: &out)
-    }
-
-    /// Appends the record of `event` (one that `takesPart`) to `out`, byte for byte what
-    /// `SessionRecord(event, position:)!.encode(into:)` writes, without making that value.
+    /// Appends the record of `event` (one that `takesPart`), read from input `position`
+    /// (`InputReport.position`), to `out`.
     static func encode(_ event: Event, position: UInt64, into out: inout [UInt8]) {
-        encode(
-            user: event.userName ?? "", sessionKey: sessionKey(of: event), time: event.time,
-            fingerprint: event.fingerprint.low, position: position, kind: event.kind, sessionStart: event.sessionStart,
-            sessionStop: event.sessionStop, platform: event.dimensions[.platform],
-            appVersion: event.dimensions[.appVersion], sessionID: event.kind == .authFailure ? nil : event.sessionID,
-            into: &out)
-    }
-
-    @inline(__always)
-    static func encode(
-        user: String, sessionKey: UInt64, time: Int64, fingerprint: UInt64, position: UInt64, kind: EventKind,
-        sessionStart: Int64?, sessionStop: Int64?, platform: String, appVersion: String, sessionID: String?,
-        into out: inout [UInt8]
-    ) {
-        var user = user
+        var user = event.userName ?? ""
         user.withUTF8 { bytes in
             if bytes.contains(where: { $0 <= 0x01 }) {
                 for b in bytes {
@@ -112,16 +48,16 @@ public struct SessionRecord: Sendable, Equatable {
             }
         }
         out.append(0x00)
-        put(sessionKey, &out)
-        put(UInt64(bitPattern: time) ^ (1 << 63), &out)
-        put(fingerprint, &out)
+        put(sessionKey(of: event), &out)
+        put(UInt64(bitPattern: event.time) ^ (1 << 63), &out)
+        put(event.fingerprint.low, &out)
         put(position, &out)
-        out.append(kind.rawValue)
-        put(UInt64(bitPattern: sessionStart ?? .min), &out)
-        put(UInt64(bitPattern: sessionStop ?? .min), &out)
-        putText(platform, &out)
-        putText(appVersion, &out)
-        putText(sessionID ?? "", &out)
+        out.append(event.kind.rawValue)
+        put(UInt64(bitPattern: event.sessionStart ?? .min), &out)
+        put(UInt64(bitPattern: event.sessionStop ?? .min), &out)
+        putText(event.dimensions[.platform], &out)
+        putText(event.dimensions[.appVersion], &out)
+        putText(event.kind == .authFailure ? "" : event.sessionID ?? "", &out)
     }
 
     /// A text with its 2-byte length (longer ones are cut at 65,535 bytes).
@@ -142,7 +78,7 @@ public struct SessionRecord: Sendable, Equatable {
     }
 }
 
-/// A look at one encoded `SessionRecord` without decoding it: the fixed fields read in place,
+/// A look at one encoded session record (`SessionRecord`) without decoding it: the fixed fields read in place,
 /// the texts only when asked for (once per session, not per event).
 struct SessionRecordView {
     let bytes: UnsafeRawBufferPointer
