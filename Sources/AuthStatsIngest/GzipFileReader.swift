@@ -18,6 +18,7 @@ import Foundation
 /// `isal_inflate_reset`, with `crc_flag = ISAL_GZIP` (gzip wrapper parsed, CRC checked).
 final class GzipFileReader {
     static let chunk = 1 << 20
+    static let step = 1 << 18
 
     private let file: UnsafeMutablePointer<FILE>
     private let state: UnsafeMutablePointer<inflate_state>
@@ -90,7 +91,7 @@ final class GzipFileReader {
             return
         }
         do {
-            while try processor.read({ try inflate(into: $0) }) > 0 {}
+            while try processor.read({ try inflate(into: UnsafeMutableRawBufferPointer(rebasing: $0.prefix(Self.step))) }) > 0 {}
             processor.end()
         } catch {
             processor.end(error: (error as? Damage)?.message ?? "\(error)")

@@ -38,7 +38,8 @@ public struct InMemoryRun {
         let collector = RejectCollector()
         let configuration = Analysis.Configuration(
             timeZone: timeZone, from: from, to: to, maxRecordBytes: maxRecordBytes, dedupCapacity: dedupCapacity,
-            sessionTimeout: sessionTimeout, sessionMemory: sessionMemory, sessionShards: sessionShards)!
+            sessionTimeout: sessionTimeout, sessionMemory: sessionMemory, sessionShards: sessionShards,
+            sessionDetail: sessionShards == 1)!
         let analysis = Analysis(configuration: configuration, rejects: collector, spill: spill, directory: directory)
         for (name, bytes) in streams {
             let stream = analysis.beginStream(path: name, member: nil, compression: "none", container: nil)

@@ -125,7 +125,8 @@ struct ReportCommand: ParsableCommand {
         // them in one user order. (`validate()` has checked the zone, days and timeout.)
         let configuration = Analysis.Configuration(
             timeZone: timezone, from: from, to: to, maxRecordBytes: maxRecordBytes, dedupCapacity: dedupWindow,
-            sessionTimeout: sessionTimeout, sessionMemory: sessionMemory, sessionShards: sessionsDetail ? 1 : jobs)!
+            sessionTimeout: sessionTimeout, sessionMemory: sessionMemory, sessionShards: sessionsDetail ? 1 : jobs,
+            sessionDetail: sessionsDetail)!
         let spill = TemporarySpillStore()
         let found = InputDiscovery.expand(inputs)
         let progress = ProgressLine(console: console, files: found.count)

@@ -31,18 +31,18 @@ extension RecordDecoder {
         case ("SignUp", "Pass"): kind = .signUp
         default: kind = .account
         }
-        let user = f.value(.activityUserSub)
+        let user = f.shortValue(.activityUserSub)
         let client = f.value(.activityClientID)
         var dimensions = DimensionValues()
         dimensions[.clientID] = client ?? ""
         dimensions[.country] = f.value(.activityCountry) ?? ""
         dimensions[.source] = EventSource.cognitoActivity.name
         dimensions[.userType] = f.value(.activityIdpName) == nil ? "local" : "federated"
-        let fingerprint = Fingerprint.of("cognito-activity", id: f.value(.activityEventID)) {
-            [eventType, response ?? "", String(time), user ?? "", client ?? ""]
+        let fingerprint = Fingerprint.of("cognito-activity", id: f.shortValue(.activityEventID)) {
+            [eventType, response ?? "", String(time), user?.string ?? "", client ?? ""]
         }
         let event = Event(
-            time: time, source: .cognitoActivity, kind: kind, user: user, fingerprint: fingerprint,
+            time: time, source: .cognitoActivity, kind: kind, userText: user, fingerprint: fingerprint,
             dimensions: dimensions)
         return .event(event, .cognitoActivity)
     }

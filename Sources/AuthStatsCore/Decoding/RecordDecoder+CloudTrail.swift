@@ -40,13 +40,15 @@ extension RecordDecoder {
         } else {
             kind = .other
         }
-        let user = f.text(.trailSub) ?? f.text(.responseUserSub)
+        let user = f.short(.trailSub) ?? f.short(.responseUserSub)
         var dimensions = DimensionValues()
         dimensions[.clientID] = f.text(.requestClientID) ?? f.text(.hostedUIClientID) ?? ""
         dimensions[.source] = EventSource.cloudtrail.name
-        let fingerprint = Fingerprint.of("cloudtrail", id: f.text(.eventID)) { [name, String(time), user ?? "", f.text(.errorCode) ?? ""] }
+        let fingerprint = Fingerprint.of("cloudtrail", id: f.short(.eventID)) {
+            [name, String(time), user?.string ?? "", f.text(.errorCode) ?? ""]
+        }
         let event = Event(
-            time: time, source: .cloudtrail, kind: kind, user: user, fingerprint: fingerprint,
+            time: time, source: .cloudtrail, kind: kind, userText: user, fingerprint: fingerprint,
             dimensions: dimensions)
         return .event(event, .cloudTrail)
     }

@@ -12,9 +12,9 @@ extension RecordDecoder {
         guard let eventType = f.text(.eventType) else {
             return .rejected(reason: "missing event_type")
         }
-        let clientID = f.text(.clientID)
-        let userString = f.text(.userID) ?? clientID
-        let sessionID = f.text(.sessionID)
+        let clientID = f.short(.clientID)
+        let user = f.short(.userID) ?? clientID
+        let sessionID = f.short(.sessionID)
 
         var dimensions = DimensionValues()
         dimensions[.platform] = (f.text(.platformName) ?? f.text(.demographicPlatform))?.lowercased() ?? ""
@@ -27,14 +27,14 @@ extension RecordDecoder {
         builder.add("pinpoint")
         builder.add(eventType)
         builder.add(time)
-        builder.add(clientID ?? "")
-        builder.add(sessionID ?? "")
-        builder.add(userString ?? "")
+        builder.add(clientID)
+        builder.add(sessionID)
+        builder.add(user)
         let fingerprint = builder.fingerprint
         return .event(
             Event(
-                time: time, source: .pinpoint, kind: .pinpoint(eventType: eventType), user: userString,
-                fingerprint: fingerprint, sessionID: sessionID,
+                time: time, source: .pinpoint, kind: .pinpoint(eventType: eventType), userText: user,
+                fingerprint: fingerprint, sessionText: sessionID,
                 sessionStart: sessionID == nil ? nil : f[.sessionStartTimestamp].integer(in: f.bytes),
                 sessionStop: sessionID == nil ? nil : f[.sessionStopTimestamp].integer(in: f.bytes),
                 dimensions: dimensions),

@@ -37,7 +37,7 @@ public struct Fingerprint: Sendable, Hashable {
     /// The fingerprint of a record of export `tag`: by its `id` when it has one, else by
     /// `fields` (made only then). Equal to `init(fields: [tag, id])` or `[tag] + fields`,
     /// without building that array for every record.
-    public static func of(_ tag: String, id: String?, otherwise fields: () -> [String]) -> Fingerprint {
+    public static func of(_ tag: String, id: ShortText?, otherwise fields: () -> [String]) -> Fingerprint {
         var builder = Builder()
         builder.add(tag)
         if let id {
@@ -88,6 +88,13 @@ public struct Fingerprint: Sendable, Hashable {
             copy.withUTF8 { add(UnsafeRawBufferPointer($0)) }
         }
 
+        /// Adds the text's bytes; nil adds the same as an empty text.
+        @inline(__always)
+        public mutating func add(_ text: ShortText?) {
+            guard let text else { return add(UnsafeRawBufferPointer(start: nil, count: 0)) }
+            text.withUTF8 { add($0) }
+        }
+
         public mutating func add(_ value: Int64) {
             mix(0xF1E1_D100_0000_0000)
             mix(UInt64(bitPattern: value))
@@ -104,12 +111,12 @@ public struct Event: Sendable {
     public var source: EventSource
     public var kind: EventKind
     public var user: UserID?
-    /// The user id as written (for session detail); nil when there is no user.
-    public var userName: String?
+    /// The user id as written (for sessions); nil when there is no user.
+    var userText: ShortText?
     /// Identity for dedup: equal fingerprints are the same delivery.
     public var fingerprint: Fingerprint
     /// Pinpoint `session.session_id`, when non-empty.
-    public var sessionID: String?
+    var sessionText: ShortText?
     /// Pinpoint `session.start_timestamp` / `stop_timestamp`: they widen the session.
     public var sessionStart: Int64?
     public var sessionStop: Int64?
@@ -124,11 +131,40 @@ public struct Event: Sendable {
         self.source = source
         self.kind = kind
         self.user = userName.map(UserID.init)
-        self.userName = userName
+        userText = userName.map { ShortText($0) }
         self.fingerprint = fingerprint
-        self.sessionID = sessionID
+        sessionText = sessionID.map { ShortText($0) }
         self.sessionStart = sessionStart
         self.sessionStop = sessionStop
         self.dimensions = dimensions
+    }
+
+    /// As `init(time:…)`, with the ids as read from a record (no `String` made for them).
+    init(
+        time: Int64, source: EventSource, kind: EventKind, userText user: ShortText?, fingerprint: Fingerprint,
+        sessionText sessionID: ShortText? = nil, sessionStart: Int64? = nil, sessionStop: Int64? = nil, dimensions: DimensionValues
+    ) {
+        self.time = time
+        self.source = source
+        self.kind = kind
+        self.user = user.map { UserID(hash: $0.withUTF8 { Hash64.hash($0) }) }
+        userText = user
+        self.fingerprint = fingerprint
+        sessionText = sessionID
+        self.sessionStart = sessionStart
+        self.sessionStop = sessionStop
+        self.dimensions = dimensions
+    }
+
+    /// The user id as written (for session detail); nil when there is no user.
+    public var userName: String? {
+        get { userText?.string }
+        set { userText = newValue.map { ShortText($0) } }
+    }
+
+    /// Pinpoint `session.session_id`, when non-empty.
+    public var sessionID: String? {
+        get { sessionText?.string }
+        set { sessionText = newValue.map { ShortText($0) } }
     }
 }

@@ -29,6 +29,9 @@ public final class Analysis {
         /// Shards of the session log, sessionized in parallel at the end. One shard writes
         /// `sessions.csv` in user order; more shards are for speed only.
         public var sessionShards = 1
+        /// Whether session rows (`finishReading(sessions:)`) are wanted: the session log then
+        /// keeps user ids and texts; without, it keeps what the counts need, in half the bytes.
+        public var sessionDetail = true
 
         public static let defaultMaxRecordBytes = 64 << 20
 
@@ -48,7 +51,7 @@ public final class Analysis {
         /// time zone or an unreadable timeout.
         public init?(
             timeZone: String, from: String?, to: String?, maxRecordBytes: Int, dedupCapacity: Int,
-            sessionTimeout: String, sessionMemory: Int, sessionShards: Int
+            sessionTimeout: String, sessionMemory: Int, sessionShards: Int, sessionDetail: Bool = true
         ) {
             guard let timeout = Duration.parseMillis(sessionTimeout) else { return nil }
             self.init(
@@ -58,6 +61,7 @@ public final class Analysis {
             sessionTimeoutMillis = timeout
             self.sessionMemory = sessionMemory
             self.sessionShards = sessionShards
+            self.sessionDetail = sessionDetail
         }
     }
 
@@ -86,7 +90,7 @@ public final class Analysis {
         self.directory = directory
         accumulator = MetricsAccumulator(
             dedupCapacity: configuration.dedupCapacity, store: spill, sessionMemory: configuration.sessionMemory,
-            sessionShards: configuration.sessionShards)
+            sessionShards: configuration.sessionShards, sessionNames: configuration.sessionDetail)
         clock = DayClock(timeZone: configuration.timeZone)
     }
 
@@ -195,13 +199,15 @@ public final class Analysis {
             return
         }
         // The session pass shares nothing with the rest (the session log keeps every delivery
-        // and drops the copies itself): the sessions are built while the duplicates are
-        // resolved and the report tables built, which need only the counts.
+        // and drops the copies itself): one thread builds the sessions, shard after shard,
+        // while this one resolves the duplicates and builds the report tables, which need
+        // only the counts. (Shards in parallel as well would put three threads on two cores
+        // and hold back the duplicates and tables, the longer chain.)
         let result = ShardResults(count: 1)
         let clock = self.clock
         let group = DispatchGroup()
         DispatchQueue.global().async(group: group) {
-            result.set(0, Self.sessionize(logs, timeoutMillis: timeout, clock: clock, each: nil))
+            result.set(0, Self.sessionize(logs, timeoutMillis: timeout, clock: clock, each: nil, parallel: false))
         }
         takeBack(accumulator.resolveDuplicates())
         tablesWithoutSessions = buildTables(sessions: SessionStats())
@@ -218,16 +224,20 @@ public final class Analysis {
         return ReportBuilder.build(accumulator, range: range, sessions: sessions)
     }
 
-    /// Builds the sessions of every shard, the shards in parallel (a shard holds whole users,
-    /// so their counts just add up). `each` is only allowed with one shard.
+    /// Builds the sessions of every shard, the shards in parallel unless not `parallel` (a
+    /// shard holds whole users, so their counts just add up). `each` is only allowed with one
+    /// shard.
     static func sessionize(
-        _ logs: [SessionLog], timeoutMillis: Int64, clock: DayClock, each: ((Session) -> Void)?
+        _ logs: [SessionLog], timeoutMillis: Int64, clock: DayClock, each: ((Session) -> Void)?, parallel: Bool = true
     ) -> SessionStats {
         precondition(each == nil || logs.count == 1, "session rows need a single shard")
-        if logs.count == 1 {
-            var log = logs[0]
-            var sessionizer = Sessionizer(timeoutMillis: timeoutMillis, clock: clock)
-            return sessionizer.run(log.sorted(), each: each)
+        if logs.count == 1 || !parallel {
+            var total = SessionStats()
+            for var log in logs {
+                var sessionizer = Sessionizer(timeoutMillis: timeoutMillis, clock: clock)
+                total.merge(sessionizer.run(log.sorted(), each: each))
+            }
+            return total
         }
         let results = ShardResults(count: logs.count)
         let shards = ShardLogs(logs)

@@ -12,15 +12,18 @@ public struct SessionLog: Sendable {
 
     let memoryBudget: Int
     let store: (any SpillStore)?
+    /// Records in `SessionRecord`'s compact layout (counts only, no user names or texts).
+    public let compact: Bool
     private var arena: [UInt8] = []
     /// (offset, length) of each record in `arena`.
     private var spans: [(Int, Int)] = []
     private var runs: [SpilledRun] = []
     public private(set) var spillFailure: String?
 
-    public init(memoryBudget: Int = SessionLog.defaultBudget, store: (any SpillStore)? = nil) {
+    public init(memoryBudget: Int = SessionLog.defaultBudget, store: (any SpillStore)? = nil, compact: Bool = false) {
         self.memoryBudget = max(memoryBudget, 1)
         self.store = store
+        self.compact = compact
     }
 
     public var spilledRuns: Int { runs.count }
@@ -30,7 +33,11 @@ public struct SessionLog: Sendable {
     mutating func append(_ event: Event, position: UInt64) {
         if arena.capacity == 0 { reserve() }
         let start = arena.count
-        SessionRecord.encode(event, position: position, into: &arena)
+        if compact {
+            SessionRecord.encodeCompact(event, position: position, into: &arena)
+        } else {
+            SessionRecord.encode(event, position: position, into: &arena)
+        }
         spans.append((start, arena.count - start))
         if arena.count + spans.count * 16 >= memoryBudget { spill() }
     }
@@ -92,6 +99,7 @@ public struct SessionLog: Sendable {
 
     /// Takes in `other`'s records (order does not matter: the output is sorted).
     mutating func absorb(_ other: SessionLog) {
+        precondition(compact == other.compact, "absorb a session log of the same layout")
         runs += other.runs
         if arena.capacity == 0 { reserve() }
         other.arena.withUnsafeBytes { source in
@@ -111,7 +119,7 @@ public struct SessionLog: Sendable {
         arena = []
         spans = []
         runs = []
-        return SortedRecords(sources: sources)
+        return SortedRecords(sources: sources, compact: compact)
     }
 }
 
@@ -204,11 +212,14 @@ final class FrameReader {
 /// records, compared in place (`memcmp`), ties (identical records) by reader.
 public final class SortedRecords {
     private let sources: [FrameReader]
+    /// The records are `SessionRecord`'s compact layout.
+    let compact: Bool
     private var heap: BinaryHeap<Int>
     private var pending: Int?
 
-    init(sources: [FrameReader]) {
+    init(sources: [FrameReader], compact: Bool) {
         self.sources = sources
+        self.compact = compact
         heap = BinaryHeap { a, b in
             let x = sources[a].current
             let y = sources[b].current

@@ -5,7 +5,12 @@
 /// terminator; session key, time (sign bit flipped), fingerprint and input position, 8 bytes
 /// big-endian each (so of two deliveries of one event, the earlier input's sorts first, the
 /// copy dedup keeps); then the payload: kind, session start and stop (8 bytes each), and the platform,
-/// app version and session id, each with a 2-byte length. Identical deliveries encode to
+/// app version and session id, each with a 2-byte length.
+///
+/// When only counts are wanted (no `sessions.csv`), records are `compact`: the user id is its
+/// 64-bit hash (the `UserID` every other count uses), 8 bytes big-endian, and there are no
+/// texts: 57 bytes a record, under half the named layout, so the log spills and merges
+/// half as much. Users then come in hash order, which no count depends on. Identical deliveries encode to
 /// identical bytes and so sort next to each other. `SessionRecordView` reads a record back.
 public enum SessionRecord {
     /// Session key of events without a Pinpoint session id.
@@ -18,23 +23,31 @@ public enum SessionRecord {
     /// or an auth failure.
     @inline(__always)
     public static func takesPart(_ event: Event) -> Bool {
-        event.userName != nil && (event.kind.isActivity || event.kind == .authFailure)
+        event.userText != nil && (event.kind.isActivity || event.kind == .authFailure)
     }
 
     /// Auth failures sort after every session of their user; events without a Pinpoint
     /// session id form gap sessions; the others go by a hash of their session id.
     static func sessionKey(of event: Event) -> UInt64 {
         if event.kind == .authFailure { return failureKey }
-        guard let id = event.sessionID else { return noSession }
-        var copy = id
-        return max(1, min(failureKey - 1, copy.withUTF8 { Hash64.hash(UnsafeRawBufferPointer($0), seed: 0x5E55) }))
+        guard let id = event.sessionText else { return noSession }
+        return max(1, min(failureKey - 1, id.withUTF8 { Hash64.hash($0, seed: 0x5E55) }))
+    }
+
+    /// Bytes of a compact record.
+    static let compactCount = 57
+
+    /// Appends the compact record of `event` (one that `takesPart`), read from input
+    /// `position`, to `out`.
+    static func encodeCompact(_ event: Event, position: UInt64, into out: inout [UInt8]) {
+        put(event.user?.hash ?? 0, &out)
+        putFixed(event, position: position, &out)
     }
 
     /// Appends the record of `event` (one that `takesPart`), read from input `position`
     /// (`InputReport.position`), to `out`.
     static func encode(_ event: Event, position: UInt64, into out: inout [UInt8]) {
-        var user = event.userName ?? ""
-        user.withUTF8 { bytes in
+        (event.userText ?? "").withUTF8 { bytes in
             if bytes.contains(where: { $0 <= 0x01 }) {
                 for b in bytes {
                     switch b {
@@ -48,6 +61,15 @@ public enum SessionRecord {
             }
         }
         out.append(0x00)
+        putFixed(event, position: position, &out)
+        putText(event.dimensions[.platform], &out)
+        putText(event.dimensions[.appVersion], &out)
+        if event.kind == .authFailure { putText(nil, &out) } else { putText(event.sessionText, &out) }
+    }
+
+    /// The fields after the user: 49 bytes.
+    @inline(__always)
+    private static func putFixed(_ event: Event, position: UInt64, _ out: inout [UInt8]) {
         put(sessionKey(of: event), &out)
         put(UInt64(bitPattern: event.time) ^ (1 << 63), &out)
         put(event.fingerprint.low, &out)
@@ -55,21 +77,28 @@ public enum SessionRecord {
         out.append(event.kind.rawValue)
         put(UInt64(bitPattern: event.sessionStart ?? .min), &out)
         put(UInt64(bitPattern: event.sessionStop ?? .min), &out)
-        putText(event.dimensions[.platform], &out)
-        putText(event.dimensions[.appVersion], &out)
-        putText(event.kind == .authFailure ? "" : event.sessionID ?? "", &out)
     }
 
     /// A text with its 2-byte length (longer ones are cut at 65,535 bytes).
     @inline(__always)
     static func putText(_ text: String, _ out: inout [UInt8]) {
         var text = text
-        text.withUTF8 { bytes in
-            let count = min(bytes.count, 65_535)
-            out.append(UInt8(count >> 8))
-            out.append(UInt8(count & 0xFF))
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[0..<count]))
-        }
+        text.withUTF8 { putBytes(UnsafeRawBufferPointer($0), &out) }
+    }
+
+    /// As `putText`; nil is written as an empty text.
+    @inline(__always)
+    static func putText(_ text: ShortText?, _ out: inout [UInt8]) {
+        guard let text else { return putBytes(UnsafeRawBufferPointer(start: nil, count: 0), &out) }
+        text.withUTF8 { putBytes($0, &out) }
+    }
+
+    @inline(__always)
+    static func putBytes(_ bytes: UnsafeRawBufferPointer, _ out: inout [UInt8]) {
+        let count = min(bytes.count, 65_535)
+        out.append(UInt8(count >> 8))
+        out.append(UInt8(count & 0xFF))
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<count]))
     }
 
     @inline(__always)
@@ -82,10 +111,19 @@ public enum SessionRecord {
 /// the texts only when asked for (once per session, not per event).
 struct SessionRecordView {
     let bytes: UnsafeRawBufferPointer
-    /// Where the user's encoded bytes end (the `0x00` terminator).
+    /// Where the user's encoded bytes end (the `0x00` terminator); for a compact record,
+    /// where its 8-byte hash ends, less one (so that the fixed fields start at `userEnd + 1`).
     let userEnd: Int
+    let compact: Bool
 
-    init?(_ bytes: UnsafeRawBufferPointer) {
+    init?(_ bytes: UnsafeRawBufferPointer, compact: Bool = false) {
+        self.compact = compact
+        if compact {
+            guard bytes.count == SessionRecord.compactCount else { return nil }
+            self.bytes = bytes
+            userEnd = 7
+            return
+        }
         var i = 0
         while i < bytes.count && bytes[i] != 0x00 { i += bytes[i] == 0x01 ? 2 : 1 }
         guard i + 1 + 49 <= bytes.count else { return nil }
@@ -95,7 +133,7 @@ struct SessionRecordView {
 
     /// The bytes that make an event's identity: user, session key, time and fingerprint.
     var identity: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: bytes[0..<userEnd + 1 + 24]) }
-    /// The encoded user, terminator included.
+    /// The encoded user, terminator included (a compact record's 8-byte hash).
     var encodedUser: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: bytes[0...userEnd]) }
 
     @inline(__always)
@@ -115,8 +153,9 @@ struct SessionRecordView {
         return v == .min ? nil : v
     }
 
-    /// The user id, decoded.
+    /// The user id, decoded (named records only).
     var user: String {
+        precondition(!compact, "a compact session record has no user name")
         var out: [UInt8] = []
         var i = 0
         while i < userEnd {
@@ -131,8 +170,9 @@ struct SessionRecordView {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Platform, app version and session id.
+    /// Platform, app version and session id (named records only).
     var texts: (String, String, String?) {
+        precondition(!compact, "a compact session record has no texts")
         var i = userEnd + 1 + 49
         var out: [String] = []
         for _ in 0..<3 {

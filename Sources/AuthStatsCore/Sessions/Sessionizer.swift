@@ -28,6 +28,8 @@ public struct Sessionizer {
         var userDays: [Int32] = []
         // Without `each`, only the counts are wanted: no texts are decoded, no rows sorted.
         let detail = each != nil
+        precondition(!detail || !records.compact, "session rows need the named session log")
+        let compact = records.compact
 
         func finishUser() {
             guard !userKey.isEmpty else { return }
@@ -51,7 +53,7 @@ public struct Sessionizer {
         }
 
         while let bytes = records.next() {
-            guard let r = SessionRecordView(bytes) else { continue }
+            guard let r = SessionRecordView(bytes, compact: compact) else { continue }
             let identity = r.identity
             if previous.count == identity.count && previous.withUnsafeBytes({ memcmp($0.baseAddress!, identity.baseAddress!, identity.count) == 0 }) {
                 continue  // the same delivery twice: the copy from the earliest input came first

@@ -137,6 +137,23 @@ struct SessionizerTests {
         #expect(plain.sessions.reduce(0) { $0 + $1.events } == 240)
     }
 
+    @Test("counts only (compact session records), spilled, sharded, duplicates found at the end: the same reports")
+    func compactSpilled() {
+        var events: [PinpointLine] = []
+        for u in 0..<30 {
+            for k in 0..<8 {
+                events.append(PinpointLine(k % 3 == 0 ? "_session.start" : "pageView", at: at("2026-03-01T08:00:00Z") + Int64(u * 100_000 + k * 700_000),
+                                           user: "u\(u)", session: k < 4 ? "s\(u)" : nil))
+            }
+        }
+        let text = Array((events + events.prefix(50)).ndjson.utf8)  // 50 deliveries twice, far apart
+        let named = InMemoryRun([("a", text)])
+        let compact = InMemoryRun([("a", text)], dedupCapacity: 16, spill: MemorySpillStore(), sessionMemory: 2048, sessionShards: 2)
+        #expect(compact.sessions.isEmpty)  // no rows without names
+        #expect(compact.reports == named.reports)
+        #expect(named.reports.daily.contains { $0.sessions > 0 })
+    }
+
     @Test("an event is encoded into the session log and read back field by field")
     func encodeFromEvent() throws {
         var dims = DimensionValues()
@@ -167,6 +184,20 @@ struct SessionizerTests {
                 #expect(view.sessionStart == event.sessionStart && view.sessionStop == event.sessionStop)
                 let (platform, version, session) = view.texts
                 #expect(platform == want.2 && version == want.3 && session == want.4)
+            }
+            // The compact layout (counts only): the user's hash, the same fixed fields, no texts.
+            var compact: [UInt8] = []
+            SessionRecord.encodeCompact(event, position: 42, into: &compact)
+            #expect(compact.count == SessionRecord.compactCount)
+            try compact.withUnsafeBytes { raw in
+                let view = try #require(SessionRecordView(raw, compact: true))
+                #expect(Array(view.encodedUser) == withUnsafeBytes(of: event.user!.hash.bigEndian) { Array($0) })
+                try bytes.withUnsafeBytes { named in
+                    let full = try #require(SessionRecordView(named))
+                    #expect(view.sessionKey == full.sessionKey && view.time == full.time && view.kind == full.kind)
+                    #expect(view.sessionStart == full.sessionStart && view.sessionStop == full.sessionStop)
+                    #expect(view.identity.count == 32 && Array(view.identity.suffix(24)) == Array(full.identity.suffix(24)))
+                }
             }
         }
         let anonymous = Event(time: 1, source: .pinpoint, kind: .session, user: nil, fingerprint: fingerprint, dimensions: dims)
