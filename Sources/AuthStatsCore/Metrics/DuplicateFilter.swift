@@ -1,15 +1,20 @@
 /// Exact duplicate detection in bounded memory (`metrics.md` §3).
 ///
-/// The fingerprints of the latest events are held in memory, up to `capacity`. When that
-/// fills, they are sorted and written to the `SpillStore` as a run, and memory starts over.
-/// A duplicate inside the window is caught at once; one across windows is found at the end
-/// by merging the sorted runs (`resolve()`), and reported so that its counts can be taken
-/// back. Of several copies, the one from the earliest input (its position: file, then
-/// member) is kept, whichever worker read it, so parallel and sequential runs agree.
+/// The fingerprints of the latest events are logged in memory (`FingerprintLog`), up to
+/// `capacity`, in reading order. When that fills, they are sorted and written to the
+/// `SpillStore` as a run, and memory starts over. At the end, the runs and the last window
+/// are merged (`resolve()`): every copy after the first of a fingerprint is a duplicate, and
+/// is reported so that its counts can be taken back. Of several copies, the one from the
+/// earliest input (its position: file, then member; within an input, the first read) is kept,
+/// whichever worker read it, so parallel and sequential runs agree.
 ///
-/// Memory: about 90 bytes per fingerprint in the window (24-byte slots kept at most half full, and the 40-byte values), plus a read buffer per run while
-/// resolving. Without a store (or if writing to it fails) nothing is spilled: still exact,
-/// but memory then grows with the events.
+/// Every event is counted when read and duplicates are taken back at the end, near or far
+/// apart alike: the same counts as catching a near copy at once, without a hash lookup per
+/// event (duplicate deliveries are rare).
+///
+/// Memory: 48 bytes per fingerprint in the window, plus 4 bytes each while it is sorted and a
+/// read buffer per run while resolving. Without a store (or if writing to it fails) nothing
+/// is spilled: still exact, but memory then grows with the events.
 public struct DuplicateFilter: Sendable {
     /// Where an event was counted, so that a later duplicate can be taken back.
     public struct Counted: Sendable, Equatable {
@@ -31,89 +36,82 @@ public struct DuplicateFilter: Sendable {
     }
 
     public static let defaultCapacity = 1 << 18
-    static let entryBytes = 48
+    static var entryBytes: Int { FingerprintLog.entryBytes }
 
     let capacity: Int
     let store: (any SpillStore)?
-    private var recent: FingerprintTable
+    private var window: FingerprintLog
     private var runs: [SpilledRun] = []
     /// Why spilling stopped, if it did (the run goes on, in memory).
     public private(set) var spillFailure: String?
-    /// Set once spilled runs were resolved: their fingerprints are gone, so the filter can no
-    /// longer take part in a merge.
+    /// Set once resolved: the fingerprints are gone, so the filter can no longer take part
+    /// in a merge.
     public private(set) var isResolved = false
 
     public init(capacity: Int = DuplicateFilter.defaultCapacity, store: (any SpillStore)? = nil) {
         self.capacity = max(capacity, 1)
         self.store = store
-        recent = FingerprintTable(capacity: min(self.capacity, 1 << 16), reserve: min(self.capacity, 1 << 22))
+        window = FingerprintLog(reserve: min(self.capacity, 1 << 22))
     }
 
-    /// Notes `fingerprint`; false if it was seen before in the current window (inputs are
-    /// read in increasing position, so the copy held is the earlier one).
-    public mutating func insert(_ fingerprint: Fingerprint, _ counted: Counted) -> Bool {
-        guard recent.insertIfAbsent(fingerprint, counted) else { return false }
-        if recent.count >= capacity { spill() }
-        return true
+    /// Logs the fingerprint of an event counted as `counted`.
+    @inline(__always)
+    public mutating func insert(_ fingerprint: Fingerprint, _ counted: Counted) {
+        window.append(fingerprint, counted)
+        if window.count >= capacity { spill() }
     }
 
     /// How many fingerprints are held in memory now.
-    public var inMemory: Int { recent.count }
+    public var inMemory: Int { window.count }
     public var spilledRuns: Int { runs.count }
 
     /// Writes the window as one sorted run, a block of entries at a time.
     private mutating func spill() {
-        guard let store, spillFailure == nil, recent.count > 0 else { return }
+        guard let store, spillFailure == nil, window.count > 0 else { return }
         do {
-            var writer = try RunWriter(store: store, entryBytes: Self.entryBytes, blockEntries: RunCursor.blockEntries)
-            try recent.forEachSorted { fingerprint, counted in
-                try writer.add { Self.encode(fingerprint, counted, into: $0, at: $1) }
+            let size = Self.entryBytes
+            var writer = try RunWriter(store: store, entryBytes: size, blockEntries: RunCursor.blockEntries)
+            let order = window.sortedOrder()
+            try window.bytes.withUnsafeBytes { raw in
+                for i in order {
+                    try writer.add { out, at in
+                        out.baseAddress!.advanced(by: at).copyMemory(from: raw.baseAddress! + Int(i) * size, byteCount: size)
+                    }
+                }
             }
             runs.append(try writer.finish())
-            recent.removeAll()
+            window.removeAll()
         } catch {
             spillFailure = "\(error)"
         }
     }
 
-    /// Takes in `other`. `profileMap` maps its profile ids to ours. Returns the copies that
-    /// lost to an earlier one held here (or that displaced one held here, which is returned
-    /// instead): their counts are to be taken back.
-    mutating func absorb(_ other: DuplicateFilter, profileMap: [UInt32]) -> [Counted] {
+    /// Takes in `other`. `profileMap` maps its profile ids to ours. Its copies of our events
+    /// (and ours of its) are found by `resolve()`, like any other.
+    mutating func absorb(_ other: DuplicateFilter, profileMap: [UInt32]) {
         precondition(!isResolved && !other.isResolved, "merge accumulators before resolving their duplicates")
-        var duplicates: [Counted] = []
         runs += other.runs.map { $0.remapped(by: profileMap) }
-        other.recent.forEach { fingerprint, counted in
-            var counted = counted
-            counted.profile = profileMap[Int(counted.profile)]
-            if let held = recent[fingerprint] {
-                if counted.input < held.input {
-                    recent.set(fingerprint, counted)
-                    duplicates.append(held)
-                } else {
-                    duplicates.append(counted)
-                }
-            } else {
-                recent.set(fingerprint, counted)
-                if recent.count >= capacity { spill() }
+        other.window.bytes.withUnsafeBytes { raw in
+            for offset in stride(from: 0, to: raw.count, by: Self.entryBytes) {
+                let (fingerprint, counted) = FingerprintLog.decode(raw, at: offset) { profileMap[Int($0)] }
+                insert(fingerprint, counted)
             }
         }
-        return duplicates
     }
 
-    /// Finds the duplicates that lie in different windows: every copy after the first.
-    /// Without spilled runs there are none and nothing changes; with them, the runs are read
-    /// and removed, and the filter is `isResolved`.
-    /// - Complexity: O(n log r) for n spilled fingerprints in r runs.
+    /// Finds the duplicates: every copy of a fingerprint after the first (earliest input,
+    /// then reading order), over the spilled runs and the window. With spilled runs, they are
+    /// read and removed, and the filter is `isResolved`; when everything is in memory, the
+    /// first copies stay, so the filter can still be merged (and resolved again).
+    /// - Complexity: O(n log r) for n fingerprints in r runs.
     public mutating func resolve() -> [Counted] {
-        guard !runs.isEmpty else { return [] }
+        guard !isResolved else { return [] }
+        if runs.isEmpty { return resolveInMemory() }
         isResolved = true
-        spill()
-        if recent.count > 0 {
-            // Spilling failed (or this filter has no store): resolve against memory too.
-            return resolveWithMemory()
-        }
+        // The window is read from memory, sorted, as one more run after the spilled ones
+        // (it was read after them).
         var cursors = runs.map { RunCursor(run: $0) }
+        if window.count > 0 { cursors.append(RunCursor(memory: window.bytes, order: window.sortedOrder())) }
         // Equal fingerprints come out earliest input first (then earliest run), so that copy is kept.
         var heap = BinaryHeap<(Fingerprint, UInt64, Int)> { a, b in (a.0.high, a.0.low, a.1, a.2) < (b.0.high, b.0.low, b.1, b.2) }
         for index in cursors.indices {
@@ -129,47 +127,35 @@ public struct DuplicateFilter: Sendable {
         }
         for run in runs { run.store.remove(run: run.id) }
         runs.removeAll()
+        window = FingerprintLog()
         return duplicates
     }
 
-    /// The fallback when a spill failed: read the runs back into memory.
-    private mutating func resolveWithMemory() -> [Counted] {
-        var all: [Fingerprint: Counted] = [:]
-        recent.forEach { all[$0] = $1 }
+    /// `resolve()` when nothing was spilled: the window keeps one entry per fingerprint.
+    private mutating func resolveInMemory() -> [Counted] {
+        let order = window.sortedOrder()
+        var kept = FingerprintLog(reserve: window.count)
         var duplicates: [Counted] = []
-        for run in runs {
-            var cursor = RunCursor(run: run)
-            while let entry = cursor.current {
-                if let held = all[entry.fingerprint] {
-                    let (keep, lose) = entry.counted.input < held.input ? (entry.counted, held) : (held, entry.counted)
-                    all[entry.fingerprint] = keep
-                    duplicates.append(lose)
+        var last: Fingerprint?
+        window.bytes.withUnsafeBytes { raw in
+            for i in order {
+                let offset = Int(i) * Self.entryBytes
+                let (fingerprint, counted) = FingerprintLog.decode(raw, at: offset)
+                if fingerprint == last {
+                    duplicates.append(counted)
                 } else {
-                    all[entry.fingerprint] = entry.counted
+                    kept.append(encoded: UnsafeRawBufferPointer(rebasing: raw[offset..<offset + Self.entryBytes]))
                 }
-                cursor.advance()
+                last = fingerprint
             }
-            run.store.remove(run: run.id)
         }
-        runs.removeAll()
+        window = kept
         return duplicates
-    }
-
-    /// Writes one 48-byte entry at `offset` (the buffer is zeroed: padding stays 0).
-    @inline(__always)
-    static func encode(_ fingerprint: Fingerprint, _ counted: Counted, into raw: UnsafeMutableRawBufferPointer, at offset: Int) {
-        raw.storeBytes(of: fingerprint.high.littleEndian, toByteOffset: offset, as: UInt64.self)
-        raw.storeBytes(of: fingerprint.low.littleEndian, toByteOffset: offset + 8, as: UInt64.self)
-        raw.storeBytes(of: counted.day.littleEndian, toByteOffset: offset + 16, as: Int32.self)
-        raw.storeBytes(of: counted.profile.littleEndian, toByteOffset: offset + 20, as: UInt32.self)
-        raw.storeBytes(of: counted.input.littleEndian, toByteOffset: offset + 24, as: UInt64.self)
-        raw.storeBytes(of: (counted.user ?? 0).littleEndian, toByteOffset: offset + 32, as: UInt64.self)
-        raw[offset + 40] = counted.kind.rawValue
-        raw[offset + 41] = counted.user == nil ? 0 : 1
     }
 }
 
-/// Reads one spilled run back, a block at a time.
+/// Reads one sorted run back: a spilled one, a block at a time, or the window in memory in
+/// its sorted order.
 struct RunCursor {
     struct Entry {
         var fingerprint: Fingerprint
@@ -177,24 +163,39 @@ struct RunCursor {
     }
 
     static let blockEntries = 1024
-    let run: SpilledRun
+    let run: SpilledRun?
     private var block: [UInt8] = []
     private var position = 0
     private var consumed = 0
+    /// For the window: its entry numbers in sorted order.
+    private let order: [UInt32]
     private(set) var current: Entry?
 
     init(run: SpilledRun) {
         self.run = run
+        order = []
         load()
     }
 
+    init(memory: [UInt8], order: [UInt32]) {
+        run = nil
+        block = memory
+        self.order = order
+        decode()
+    }
+
     mutating func advance() {
-        position += DuplicateFilter.entryBytes
         consumed += 1
+        if run == nil {
+            decode()
+            return
+        }
+        position += DuplicateFilter.entryBytes
         if position >= block.count { load() } else { decode() }
     }
 
     private mutating func load() {
+        guard let run else { return }
         let size = DuplicateFilter.entryBytes
         let remaining = run.count - consumed
         guard remaining > 0,
@@ -210,20 +211,17 @@ struct RunCursor {
     }
 
     private mutating func decode() {
-        block.withUnsafeBytes { raw in
-            let p = position
-            let high = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p, as: UInt64.self))
-            let low = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p + 8, as: UInt64.self))
-            let day = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 16, as: Int32.self))
-            let profile = run.profile(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 20, as: UInt32.self)))
-            let input = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p + 24, as: UInt64.self))
-            let user = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p + 32, as: UInt64.self))
-            let kind = EventKind(rawValue: raw[p + 40]) ?? .other
-            let hasUser = raw[p + 41] == 1
-            current = Entry(
-                fingerprint: Fingerprint(high: high, low: low),
-                counted: .init(day: day, profile: profile, kind: kind, input: input, user: hasUser ? user : nil))
+        if run == nil {
+            guard consumed < order.count else {
+                current = nil
+                return
+            }
+            position = Int(order[consumed]) * DuplicateFilter.entryBytes
+        }
+        let run = self.run
+        current = block.withUnsafeBytes { raw in
+            let (fingerprint, counted) = FingerprintLog.decode(raw, at: position) { run?.profile($0) ?? $0 }
+            return Entry(fingerprint: fingerprint, counted: counted)
         }
     }
 }
-

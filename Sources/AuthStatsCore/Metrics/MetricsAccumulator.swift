@@ -3,8 +3,9 @@
 /// The state is a sufficient statistic, not a log: per (day, profile) event counters, and the
 /// (user, day, profile) triples with an activity event (`ActivityTable`, spilled to disk past
 /// its window). Its size grows with users ×
-/// active days and with distinct dimension profiles, never with the number of events (the one
-/// exception is the duplicate filter, see `seen`). Accumulators merge (`merge(_:)`), so
+/// active days and with distinct dimension profiles, never with the number of events in memory
+/// (the duplicate filter and the session log keep a bounded window, and spill the rest to
+/// disk). Accumulators merge (`merge(_:)`), so
 /// inputs can be read apart and combined, and a sequential run is the same code.
 public struct MetricsAccumulator: Sendable {
     /// Event counters of one (day, profile).
@@ -74,19 +75,15 @@ public struct MetricsAccumulator: Sendable {
         }
     }
 
-    /// Counts `event` on `day` for the input stream at `position` (`InputReport.position`);
-    /// returns false (and counts a duplicate) if it was seen before in the current dedup
-    /// window. Duplicates across windows are found by `resolveDuplicates()`.
-    @discardableResult
-    public mutating func add(_ event: Event, day: Day, position: UInt64 = 0) -> Bool {
+    /// Counts `event` on `day` for the input stream at `position` (`InputReport.position`).
+    /// Its fingerprint is logged: if it turns out to be a copy of another event,
+    /// `resolveDuplicates()` takes its counts back.
+    public mutating func add(_ event: Event, day: Day, position: UInt64 = 0) {
         let profile = table.profile(of: event.dimensions)
         let counted = DuplicateFilter.Counted(
             day: day.index, profile: profile, kind: event.kind, input: position,
             user: event.kind.isActivity ? event.user?.hash : nil)
-        guard dedup.insert(event.fingerprint, counted) else {
-            duplicates += 1
-            return false
-        }
+        dedup.insert(event.fingerprint, counted)
         events += 1
         counters[DayProfile(day: day.index, profile: profile), default: Counters()].add(event.kind)
         if let user = event.user {
@@ -98,14 +95,11 @@ public struct MetricsAccumulator: Sendable {
                 sessionLogs[Int(user.hash % UInt64(sessionLogs.count))].append(event, position: position)
             }
         }
-        return true
     }
 
-    /// Adds `other`'s state. Events of `other` already counted here are duplicates: the copy
-    /// in `self` (read first) is kept. Merging in input order makes the result deterministic.
-    /// Returns the duplicates found by the merge (for per-input counts).
-    @discardableResult
-    public mutating func merge(_ other: MetricsAccumulator) -> [DuplicateFilter.Counted] {
+    /// Adds `other`'s state. Copies of one event in both are found by `resolveDuplicates()`,
+    /// which keeps the one from the earliest input: merging in any order gives the same reports.
+    public mutating func merge(_ other: MetricsAccumulator) {
         let remap = table.absorb(other.table)
         for (key, value) in other.counters {
             counters[DayProfile(day: key.day, profile: remap[Int(key.profile)]), default: Counters()].add(value)
@@ -116,12 +110,10 @@ public struct MetricsAccumulator: Sendable {
         duplicates += other.duplicates
         precondition(sessionLogs.count == other.sessionLogs.count, "merge accumulators with the same session shards")
         for shard in sessionLogs.indices { sessionLogs[shard].absorb(other.sessionLogs[shard]) }
-        let found = dedup.absorb(other.dedup, profileMap: remap)
-        takeBack(found)
-        return found
+        dedup.absorb(other.dedup, profileMap: remap)
     }
 
-    /// Finds duplicates across dedup windows and takes their counts back. Call once, after
+    /// Finds the duplicates and takes their counts back. Call once, after
     /// the last event and before building reports; returns them (for per-input counts).
     public mutating func resolveDuplicates() -> [DuplicateFilter.Counted] {
         let found = dedup.resolve()

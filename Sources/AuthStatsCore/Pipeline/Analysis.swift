@@ -142,13 +142,13 @@ public final class Analysis {
         inputs.append(report)
     }
 
-    func add(_ event: Event, position: UInt64) -> Bool {
+    func add(_ event: Event, position: UInt64) {
         guard directory.count > 0, let user = event.user, let type = directory.userType(of: user) else {
             return accumulator.add(event, day: clock.day(ofMillis: event.time), position: position)
         }
         var listed = event
         listed.dimensions[.userType] = type
-        return accumulator.add(listed, day: clock.day(ofMillis: event.time), position: position)
+        accumulator.add(listed, day: clock.day(ofMillis: event.time), position: position)
     }
 
     /// Takes in the state of `other`, an analysis of other files with the same
@@ -156,10 +156,10 @@ public final class Analysis {
     public func merge(_ other: Analysis) {
         precondition(!resolved && !other.resolved, "merge analyses before reading their reports")
         inputs += other.inputs
-        takeBack(accumulator.merge(other.accumulator))
+        accumulator.merge(other.accumulator)
     }
 
-    /// Moves duplicates found after the fact from `events` to `duplicates` of their inputs.
+    /// Moves the duplicates found at the end from `events` to `duplicates` of their inputs.
     private func takeBack(_ found: [DuplicateFilter.Counted]) {
         guard !found.isEmpty else { return }
         let index = Dictionary(inputs.enumerated().map { ($1.position, $0) }, uniquingKeysWith: { a, _ in a })

@@ -130,7 +130,8 @@ public final class StreamProcessor {
             switch decoder.decode(bytes, range: range, fields: framer.scanner.fields) {
             case .event(let event, let format):
                 saw(format)
-                if analysis.add(event, position: report.position) { report.events += 1 } else { report.duplicates += 1 }
+                analysis.add(event, position: report.position)
+                report.events += 1  // until `Analysis` finds it is a copy (at the end)
             case .skipped(let format, let reason):
                 saw(format)
                 report.skipped += 1

@@ -15,26 +15,37 @@ struct DuplicateFilterTests {
         #expect(Fingerprint.of("a", id: "bc") { [] } != Fingerprint.of("ab", id: "c") { [] })
     }
 
-    @Test("duplicates inside the window are caught at once, those across windows when resolving")
+    @Test("duplicates inside a window and across windows are found when resolving; the first copy stays")
     func windows() {
         let store = MemorySpillStore()
-        var filter = DuplicateFilter(capacity: 3, store: store)
-        // Window 1: 1, 2, 3 (spilled). Window 2: 4, 1 (a duplicate across windows), 4 (a
-        // duplicate inside it), 5 (spilled). Window 3: 2 (across windows), 6.
-        let sequence: [(UInt64, UInt64, Bool)] = [
-            (1, 0, true), (2, 0, true), (3, 0, true), (4, 1, true), (1, 1, true), (4, 1, false), (5, 2, true),
-            (2, 3, true), (6, 3, true),
-        ]
-        for (n, input, fresh) in sequence {
-            let inserted = filter.insert(fp(n), counted(input))
-            #expect(inserted == fresh, "fingerprint \(n)")
-        }
+        var filter = DuplicateFilter(capacity: 4, store: store)
+        // Window 1: 1, 2, 3, 4 (spilled). Window 2: 1 (a copy across windows), 4, 5, 4 (both
+        // copies of 4 across windows, one also inside the window; spilled). Window 3, still in
+        // memory: 2 (across windows), 5 (a copy of window 2's).
+        let sequence: [(UInt64, UInt64)] = [(1, 0), (2, 0), (3, 0), (4, 1), (1, 1), (4, 2), (5, 2), (4, 2), (2, 3), (5, 4)]
+        for (n, input) in sequence { filter.insert(fp(n), counted(input)) }
         #expect(store.written == 2)
         #expect(filter.inMemory == 2)
         let found = filter.resolve()
-        // The later copies of 1 (read from input 1) and 2 (input 3); the first copies stay.
-        #expect(found.map(\.input).sorted() == [1, 3])
-        #expect(filter.spilledRuns == 0)
+        // Every later copy: 1 from input 1, 4 twice from input 2, 2 from input 3, 5 from input 4.
+        #expect(found.map(\.input).sorted() == [1, 2, 2, 3, 4])
+        #expect(filter.spilledRuns == 0 && filter.inMemory == 0 && filter.isResolved)
+        // Without a store, the same answer from memory.
+        var unbounded = DuplicateFilter(capacity: 4)
+        for (n, input) in sequence { unbounded.insert(fp(n), counted(input)) }
+        #expect(unbounded.resolve().map(\.input).sorted() == [1, 2, 2, 3, 4])
+    }
+
+    @Test("two copies in one input: the first read is kept, in memory and spilled")
+    func sameInput() {
+        func copy(_ day: Int32) -> DuplicateFilter.Counted { .init(day: day, profile: 0, kind: .signIn, input: 5) }
+        for capacity in [1, 2, 100] {
+            var filter = DuplicateFilter(capacity: capacity, store: MemorySpillStore())
+            filter.insert(fp(9), copy(1))
+            filter.insert(fp(9), copy(2))
+            filter.insert(fp(9), copy(3))
+            #expect(filter.resolve().map(\.day) == [2, 3], "capacity \(capacity)")
+        }
     }
 
     /// Lines with many duplicate deliveries, far apart and close together, over 3 streams.

@@ -50,27 +50,32 @@ struct FlatTablesTests {
         #expect(table.isEmpty && table.sorted().isEmpty)
     }
 
-    @Test("FingerprintTable.forEachSorted visits by (high, low), equal highs included")
+    @Test("FingerprintLog.sortedOrder: by (high, low, input), equal keys in reading order")
     func fingerprintSort() {
         var rng = SeededRandom(seed: 3)
-        var table = FingerprintTable(capacity: 4096)
+        var log = FingerprintLog()
         var all: [Fingerprint] = []
         for i in 0..<3000 {
-            // Every tenth shares its high word with another: the bucket's insertion sort
-            // must order them by the low word.
+            // Every tenth shares its high word with another: the bucket's insertion sort must
+            // order them by the low word; every 7th repeats an earlier fingerprint.
             let high = i % 10 == 0 ? 42 : rng.next()
-            let f = Fingerprint(high: high, low: rng.next())
+            let f = i % 7 == 6 ? all[i / 2] : Fingerprint(high: high, low: rng.next())
             all.append(f)
-            let inserted = table.insertIfAbsent(f, .init(day: Int32(i), profile: 0, kind: .other, input: UInt64(i)))
-            #expect(inserted)
+            log.append(f, .init(day: Int32(i), profile: UInt32(i), kind: .signIn, input: input(i), user: i % 2 == 0 ? UInt64(i) : nil))
         }
-        var sorted: [(Fingerprint, DuplicateFilter.Counted)] = []
-        table.forEachSorted { sorted.append(($0, $1)) }
-        #expect(sorted.map { [$0.0.high, $0.0.low] } == all.sorted { ($0.high, $0.low) < ($1.high, $1.low) }.map { [$0.high, $0.low] })
-        #expect(sorted.allSatisfy { all[Int($0.1.input)] == $0.0 })
-        var none = 0
-        FingerprintTable(capacity: 1).forEachSorted { _, _ in none += 1 }
-        #expect(none == 0)
+        // Inputs out of reading order (as after a merge), some shared.
+        func input(_ i: Int) -> UInt64 { UInt64((i * 37) % 11) }
+        let order = log.sortedOrder().map(Int.init)
+        let expected = all.indices.sorted { (all[$0].high, all[$0].low, input($0), $0) < (all[$1].high, all[$1].low, input($1), $1) }
+        #expect(order == expected)
+        log.bytes.withUnsafeBytes { raw in
+            for i in [0, 1, 6, 2999] {
+                let (f, counted) = FingerprintLog.decode(raw, at: i * FingerprintLog.entryBytes)
+                #expect(f == all[i])
+                #expect(counted == .init(day: Int32(i), profile: UInt32(i), kind: .signIn, input: input(i), user: i % 2 == 0 ? UInt64(i) : nil))
+            }
+        }
+        #expect(FingerprintLog().sortedOrder().isEmpty)
     }
 
     @Test("ActiveUserGrid: dense and sparse give the same counts; shared values count once")

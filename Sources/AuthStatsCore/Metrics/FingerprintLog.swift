@@ -1,0 +1,103 @@
+/// The duplicate filter's window: fingerprints and where their events were counted, in the
+/// order they were read, as 48-byte entries (the layout of a spilled run, `encode`).
+///
+/// Appending is sequential: no lookup per event. Duplicates are found when the window is
+/// sorted (`sortedOrder`), when it spills and at the end; events are rarely delivered twice,
+/// so a per-event hash probe (a cache miss into a table of megabytes) bought nothing that
+/// the final merge does not do anyway.
+struct FingerprintLog: Sendable {
+    static let entryBytes = 48
+
+    private(set) var bytes: [UInt8] = []
+    var count: Int { bytes.count / Self.entryBytes }
+
+    init(reserve: Int = 0) { bytes.reserveCapacity(reserve * Self.entryBytes) }
+
+    @inline(__always)
+    mutating func append(_ fingerprint: Fingerprint, _ counted: DuplicateFilter.Counted) {
+        var entry: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &entry) { Self.encode(fingerprint, counted, into: $0, at: 0) }
+        withUnsafeBytes(of: entry) { bytes.append(contentsOf: $0) }
+    }
+
+    /// Appends an entry already encoded (from another log or a run).
+    mutating func append(encoded entry: UnsafeRawBufferPointer) { bytes.append(contentsOf: entry) }
+
+    /// Empties the log in place (its memory is kept).
+    mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
+
+    /// Entry numbers in (fingerprint, input position, entry number) order: of equal
+    /// fingerprints, the earliest input's come first, each input's in the order read (after
+    /// a merge, a log holds several workers' entries, in no input order). Fingerprints are uniformly random, so a counting sort on the top
+    /// bits of `high` leaves buckets of a few entries, and an insertion sort finishes each:
+    /// linear time, 4 bytes an entry.
+    func sortedOrder() -> [UInt32] {
+        let count = self.count
+        guard count > 0 else { return [] }
+        let bits = max(1, min(20, (Int.bitWidth - count.leadingZeroBitCount) - 1))
+        let shift = UInt64(64 - bits)
+        var starts = [Int32](repeating: 0, count: (1 << bits) + 1)
+        var order = [UInt32](repeating: 0, count: count)
+        bytes.withUnsafeBytes { raw in
+            func high(_ i: Int) -> UInt64 { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * Self.entryBytes, as: UInt64.self)) }
+            func low(_ i: Int) -> UInt64 { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * Self.entryBytes + 8, as: UInt64.self)) }
+            func input(_ i: Int) -> UInt64 { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * Self.entryBytes + 24, as: UInt64.self)) }
+            for i in 0..<count { starts[Int(high(i) >> shift) + 1] += 1 }
+            for b in 1..<starts.count { starts[b] += starts[b - 1] }
+            var next = starts
+            for i in 0..<count {
+                let bucket = Int(high(i) >> shift)
+                order[Int(next[bucket])] = UInt32(i)
+                next[bucket] += 1
+            }
+            for bucket in 0..<(1 << bits) where starts[bucket + 1] - starts[bucket] > 1 {
+                let first = Int(starts[bucket])
+                for i in first + 1..<Int(starts[bucket + 1]) {
+                    let entry = order[i]
+                    let key = (high(Int(entry)), low(Int(entry)), input(Int(entry)))
+                    var j = i
+                    // Strictly less: equal keys keep their reading order.
+                    while j > first, key < (high(Int(order[j - 1])), low(Int(order[j - 1])), input(Int(order[j - 1]))) {
+                        order[j] = order[j - 1]
+                        j -= 1
+                    }
+                    order[j] = entry
+                }
+            }
+        }
+        return order
+    }
+
+    /// Writes one 48-byte entry at `offset`: fingerprint, day, profile, input, user, kind,
+    /// whether there is a user, 6 bytes of zeros; little-endian.
+    @inline(__always)
+    static func encode(_ fingerprint: Fingerprint, _ counted: DuplicateFilter.Counted, into raw: UnsafeMutableRawBufferPointer, at offset: Int) {
+        raw.storeBytes(of: fingerprint.high.littleEndian, toByteOffset: offset, as: UInt64.self)
+        raw.storeBytes(of: fingerprint.low.littleEndian, toByteOffset: offset + 8, as: UInt64.self)
+        raw.storeBytes(of: counted.day.littleEndian, toByteOffset: offset + 16, as: Int32.self)
+        raw.storeBytes(of: counted.profile.littleEndian, toByteOffset: offset + 20, as: UInt32.self)
+        raw.storeBytes(of: counted.input.littleEndian, toByteOffset: offset + 24, as: UInt64.self)
+        raw.storeBytes(of: (counted.user ?? 0).littleEndian, toByteOffset: offset + 32, as: UInt64.self)
+        raw[offset + 40] = counted.kind.rawValue
+        raw[offset + 41] = counted.user == nil ? 0 : 1
+    }
+
+    /// Reads the entry at `offset`; `profile` maps its profile id to the reader's.
+    @inline(__always)
+    static func decode(_ raw: UnsafeRawBufferPointer, at p: Int, profile: (UInt32) -> UInt32 = { $0 })
+        -> (Fingerprint, DuplicateFilter.Counted)
+    {
+        let high = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p, as: UInt64.self))
+        let low = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p + 8, as: UInt64.self))
+        let day = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 16, as: Int32.self))
+        let id = profile(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 20, as: UInt32.self)))
+        let input = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p + 24, as: UInt64.self))
+        let user = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p + 32, as: UInt64.self))
+        let kind = EventKind(rawValue: raw[p + 40]) ?? .other
+        let hasUser = raw[p + 41] == 1
+        return (
+            Fingerprint(high: high, low: low),
+            .init(day: day, profile: id, kind: kind, input: input, user: hasUser ? user : nil)
+        )
+    }
+}
