@@ -29,10 +29,10 @@ extension RecordDecoder {
             return .rejected(reason: "eventName is not a string: \(f[.eventName].describe(in: f.bytes))")
         }
         // errorCode may be missing, "" or null: all three mean success.
-        let failed = f.text(.errorCode) != nil
+        let failed = f.isNonEmptyText(.errorCode)
         let kind: EventKind
         if Self.authOperations.contains(name) {
-            kind = failed ? .authFailure : (f.text(.challengeName) != nil ? .authStep : .signIn)
+            kind = failed ? .authFailure : (f.isNonEmptyText(.challengeName) ? .authStep : .signIn)
         } else if name == "SignUp" {
             kind = failed ? .account : .signUp
         } else if Self.accountOperations.contains(name) {

@@ -9,7 +9,13 @@ extension RecordDecoder {
             return .rejected(
                 reason: "event_timestamp is not an integer of epoch milliseconds: \(timestamp.describe(in: f.bytes))")
         }
-        guard let eventType = f.text(.eventType) else {
+        // The type is read as bytes: no `String` per record.
+        var builder = Fingerprint.Builder()
+        builder.add("pinpoint")
+        guard let kind = f.withText(.eventType, { type -> EventKind in
+            builder.add(type)
+            return EventKind.pinpoint(eventType: type)
+        }) else {
             return .rejected(reason: "missing event_type")
         }
         let clientID = f.short(.clientID)
@@ -23,9 +29,6 @@ extension RecordDecoder {
         dimensions[.country] = f.text(.localeCountry) ?? f.text(.locationCountry) ?? ""
         dimensions[.source] = EventSource.pinpoint.name
 
-        var builder = Fingerprint.Builder()
-        builder.add("pinpoint")
-        builder.add(eventType)
         builder.add(time)
         builder.add(clientID)
         builder.add(sessionID)
@@ -33,7 +36,7 @@ extension RecordDecoder {
         let fingerprint = builder.fingerprint
         return .event(
             Event(
-                time: time, source: .pinpoint, kind: .pinpoint(eventType: eventType), userText: user,
+                time: time, source: .pinpoint, kind: kind, userText: user,
                 fingerprint: fingerprint, sessionText: sessionID,
                 sessionStart: sessionID == nil ? nil : f[.sessionStartTimestamp].integer(in: f.bytes),
                 sessionStop: sessionID == nil ? nil : f[.sessionStopTimestamp].integer(in: f.bytes),

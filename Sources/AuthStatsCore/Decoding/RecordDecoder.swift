@@ -86,6 +86,22 @@ public struct RecordDecoder: Sendable {
         /// The non-empty string value; nil when missing, empty, not a string.
         func text(_ slot: Slot) -> String? { fields[slot.rawValue].nonEmptyString(in: bytes) }
 
+        /// Whether `text(slot)` would be non-nil, without making the `String`.
+        func isNonEmptyText(_ slot: Slot) -> Bool {
+            let field = fields[slot.rawValue]
+            return field.type == .string && field.end > field.start
+        }
+
+        /// Calls `body` with the non-empty string value's UTF-8 bytes (unescaped); nil when
+        /// the value is missing, empty or not a string.
+        func withText<R>(_ slot: Slot, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
+            let field = fields[slot.rawValue]
+            guard field.type == .string, field.end > field.start else { return nil }
+            let raw = UnsafeRawBufferPointer(rebasing: bytes[field.start..<field.end])
+            guard field.hasEscapes else { return body(raw) }
+            return JSONField.unescape(raw).withUnsafeBytes(body)
+        }
+
         /// As `text`, kept as a `ShortText` (no `String` made for an id that fits in place).
         func short(_ slot: Slot) -> ShortText? {
             let field = fields[slot.rawValue]

@@ -20,16 +20,28 @@ public enum EventKind: UInt8, Sendable, CaseIterable, Hashable {
 
     /// The kind of a Pinpoint `event_type` (`metrics.md` §2, Pinpoint column).
     public static func pinpoint(eventType: String) -> EventKind {
-        switch eventType {
-        case "_userauth.sign_up": return .signUp
-        case "_userauth.sign_in": return .signIn
-        case "_userauth.auth_fail": return .authFailure
-        case "_session.start", "_session.stop", "_session.pause", "_session.resume": return .session
-        default:
-            if eventType.hasPrefix("_monetization.") { return .app }
-            if eventType.hasPrefix("_") { return .other }
-            return .app
+        var copy = eventType
+        return copy.withUTF8 { pinpoint(eventType: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// As `pinpoint(eventType:)`, from the type's UTF-8 bytes (no `String` made per record).
+    public static func pinpoint(eventType bytes: UnsafeRawBufferPointer) -> EventKind {
+        func equals(_ literal: StaticString) -> Bool {
+            bytes.count == literal.utf8CodeUnitCount
+                && (bytes.count == 0 || memcmp(bytes.baseAddress!, literal.utf8Start, bytes.count) == 0)
         }
+        func hasPrefix(_ literal: StaticString) -> Bool {
+            bytes.count >= literal.utf8CodeUnitCount && memcmp(bytes.baseAddress!, literal.utf8Start, literal.utf8CodeUnitCount) == 0
+        }
+        guard bytes.first == UInt8(ascii: "_") else { return .app }
+        if equals("_userauth.sign_up") { return .signUp }
+        if equals("_userauth.sign_in") { return .signIn }
+        if equals("_userauth.auth_fail") { return .authFailure }
+        if equals("_session.start") || equals("_session.stop") || equals("_session.pause") || equals("_session.resume") {
+            return .session
+        }
+        if hasPrefix("_monetization.") { return .app }
+        return .other
     }
 }
 
@@ -48,3 +60,9 @@ public enum EventSource: UInt8, Sendable, CaseIterable, Hashable {
         }
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -19,10 +19,16 @@ struct RecordDecoderTests {
             ("_userauth.auth_fail", .authFailure), ("_session.start", .session), ("_session.stop", .session),
             ("_session.pause", .session), ("_session.resume", .session), ("_monetization.purchase", .app),
             ("pageView", .app), ("_campaign.send", .other), ("_email.send", .other), ("_SMS.buffered", .other),
-            ("_journey.send", .other), ("_userauth.unknown", .other),
+            ("_journey.send", .other), ("_userauth.unknown", .other), ("_", .other), ("_session.star", .other),
+            ("_session.startX", .other), ("_monetization.", .app), ("_monetization", .other), ("session.start", .app),
         ])
     func kinds(type: String, kind: EventKind) {
         #expect(event(PinpointLine(type, at: 1).json)?.kind == kind)
+        #expect(EventKind.pinpoint(eventType: type) == kind)
+        // Written with an escape, the type is read the same (unescaped before it is classified).
+        let escaped = PinpointLine(type, at: 1).json.replacingOccurrences(of: "\"event_type\":\"_", with: "\"event_type\":\"\\u005f")
+        #expect(event(escaped)?.kind == kind)
+        #expect(event(escaped)?.fingerprint == event(PinpointLine(type, at: 1).json)?.fingerprint)
     }
 
     @Test("activity kinds are sign-ups, sign-ins, session and app events")
