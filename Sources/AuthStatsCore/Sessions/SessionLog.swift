@@ -209,35 +209,59 @@ final class FrameReader {
 }
 
 /// The merged, sorted stream of a `SessionLog`: a k-way merge over the readers' current
-/// records, compared in place (`memcmp`), ties (identical records) by reader.
+/// records. The heap holds each reader's first 24 bytes as three big-endian words, so most
+/// comparisons need neither the reader nor `memcmp`; equal heads are compared in place,
+/// ties (identical records) by reader.
 public final class SortedRecords {
     private let sources: [FrameReader]
     /// The records are `SessionRecord`'s compact layout.
     let compact: Bool
-    private var heap: BinaryHeap<Int>
+    private var heap: BinaryHeap<Head>
     private var pending: Int?
+
+    struct Head {
+        var k0: UInt64, k1: UInt64, k2: UInt64
+        var source: Int
+    }
 
     init(sources: [FrameReader], compact: Bool) {
         self.sources = sources
         self.compact = compact
         heap = BinaryHeap { a, b in
-            let x = sources[a].current
-            let y = sources[b].current
+            if (a.k0, a.k1, a.k2) != (b.k0, b.k1, b.k2) { return (a.k0, a.k1, a.k2) < (b.k0, b.k1, b.k2) }
+            let x = sources[a.source].current
+            let y = sources[b.source].current
             let c = memcmp(x.baseAddress!, y.baseAddress!, min(x.count, y.count))
             if c != 0 { return c < 0 }
-            return x.count != y.count ? x.count < y.count : a < b
+            return x.count != y.count ? x.count < y.count : a.source < b.source
         }
-        for index in sources.indices where sources[index].advance() { heap.push(index) }
+        for index in sources.indices where sources[index].advance() { heap.push(head(index)) }
+    }
+
+    /// Reader `index`'s current record as a heap entry (zero-padded past a short record: a
+    /// shorter record that is a prefix of a longer one sorts first either way).
+    @inline(__always)
+    private func head(_ index: Int) -> Head {
+        let r = sources[index].current
+        if r.count >= 24 {
+            return Head(
+                k0: UInt64(bigEndian: r.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+                k1: UInt64(bigEndian: r.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+                k2: UInt64(bigEndian: r.loadUnaligned(fromByteOffset: 16, as: UInt64.self)), source: index)
+        }
+        var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: r) }
+        return Head(k0: UInt64(bigEndian: words.0), k1: UInt64(bigEndian: words.1), k2: UInt64(bigEndian: words.2), source: index)
     }
 
     /// The smallest remaining record's bytes, valid until the next call; nil at the end.
     /// - Complexity: O(log r) for r runs.
     public func next() -> UnsafeRawBufferPointer? {
-        if let index = pending, sources[index].advance() { heap.push(index) }
+        if let index = pending, sources[index].advance() { heap.push(head(index)) }
         pending = nil
-        guard let index = heap.pop() else { return nil }
-        pending = index
-        return sources[index].current
+        guard let top = heap.pop() else { return nil }
+        pending = top.source
+        return sources[top.source].current
     }
 }
 
