@@ -73,24 +73,19 @@ public struct ActivityTable: Sendable {
 /// The merged stream of an `ActivityTable`, one (user, day) at a time.
 struct ActivityGroups {
     /// Reads one source: a spilled run, a block at a time, or the sorted in-memory entries.
+    /// The current entry is decoded once, when the cursor gets to it.
     struct Cursor {
         let run: SpilledRun?
         let memory: [(ActivityTable.Key, Int32)]
         var index = 0
         var block: [UInt8] = []
         var blockStart = 0
+        private(set) var entry: (ActivityTable.Key, Int32)?
 
-        func entry() -> (ActivityTable.Key, Int32)? {
-            if run == nil { return index < memory.count ? memory[index] : nil }
-            guard let run, index < run.count else { return nil }
-            let p = (index - blockStart) * ActivityTable.entryBytes
-            return block.withUnsafeBytes { raw in
-                let key = ActivityTable.Key(
-                    user: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p, as: UInt64.self)),
-                    day: Int32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 8, as: Int32.self)),
-                    profile: run.profile(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 12, as: UInt32.self))))
-                return (key, Int32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 16, as: Int32.self)))
-            }
+        init(run: SpilledRun?, memory: [(ActivityTable.Key, Int32)]) {
+            self.run = run
+            self.memory = memory
+            load()
         }
 
         mutating func advance() {
@@ -98,13 +93,34 @@ struct ActivityGroups {
             load()
         }
 
-        /// Reads the block holding `index` (spilled runs).
-        mutating func load() {
-            guard let run, index < run.count, index - blockStart >= block.count / ActivityTable.entryBytes || block.isEmpty else { return }
-            let entries = min(4096, run.count - index)
-            block = (try? run.store.read(run: run.id, offset: index * ActivityTable.entryBytes, count: entries * ActivityTable.entryBytes)) ?? []
-            blockStart = index
-            if block.count < entries * ActivityTable.entryBytes { index = run.count }  // unreadable: end of run
+        /// Reads the block holding `index` if need be (spilled runs), and decodes the entry.
+        private mutating func load() {
+            guard let run else {
+                entry = index < memory.count ? memory[index] : nil
+                return
+            }
+            guard index < run.count else {
+                entry = nil
+                return
+            }
+            if index - blockStart >= block.count / ActivityTable.entryBytes || block.isEmpty {
+                let entries = min(4096, run.count - index)
+                block = (try? run.store.read(run: run.id, offset: index * ActivityTable.entryBytes, count: entries * ActivityTable.entryBytes)) ?? []
+                blockStart = index
+                if block.count < entries * ActivityTable.entryBytes {  // unreadable: end of run
+                    index = run.count
+                    entry = nil
+                    return
+                }
+            }
+            let p = (index - blockStart) * ActivityTable.entryBytes
+            entry = block.withUnsafeBytes { raw in
+                let key = ActivityTable.Key(
+                    user: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p, as: UInt64.self)),
+                    day: Int32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 8, as: Int32.self)),
+                    profile: run.profile(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 12, as: UInt32.self))))
+                return (key, Int32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 16, as: Int32.self)))
+            }
         }
     }
 
@@ -115,8 +131,7 @@ struct ActivityGroups {
         cursors = runs.map { Cursor(run: $0, memory: []) } + [Cursor(run: nil, memory: memory)]
         heap = BinaryHeap { a, b in (a.0, a.1, a.2) < (b.0, b.1, b.2) }
         for i in cursors.indices {
-            cursors[i].load()
-            if let (key, _) = cursors[i].entry() { heap.push((key.user, key.day, i)) }
+            if let (key, _) = cursors[i].entry { heap.push((key.user, key.day, i)) }
         }
     }
 
@@ -132,11 +147,11 @@ struct ActivityGroups {
         var source = first
         while true {
             // Take every entry of this (user, day) from `source`, then look at the next source.
-            while let (key, count) = cursors[source].entry(), key.user == user, key.day == day {
+            while let (key, count) = cursors[source].entry, key.user == user, key.day == day {
                 entries.append((key.profile, count))
                 cursors[source].advance()
             }
-            if let (key, _) = cursors[source].entry() { heap.push((key.user, key.day, source)) }
+            if let (key, _) = cursors[source].entry { heap.push((key.user, key.day, source)) }
             guard let top = heap.pop() else { break }
             if top.0 != user || top.1 != day {
                 heap.push(top)
