@@ -14,6 +14,9 @@ struct TripleCounts: Sendable {
     private var slots: [Slot]
     private var mask: Int
     private(set) var count = 0
+    /// The slot of the last key added (-1: none): a user's events come in runs (an SDK
+    /// sends a session's events together), and a repeat then needs no probe.
+    private var lastSlot = -1
 
     init() {
         slots = Self.emptySlots(1024)
@@ -33,24 +36,33 @@ struct TripleCounts: Sendable {
 
     /// Adds `delta` to the count of `key`.
     mutating func add(_ key: ActivityTable.Key, _ delta: Int32) {
-        let added = slots.withUnsafeMutableBufferPointer { table -> Bool in
+        let last = lastSlot
+        let mask = self.mask
+        // The slot used, and whether the key is new there.
+        let (slot, added) = slots.withUnsafeMutableBufferPointer { table -> (Int, Bool) in
+            if last >= 0 && table[last].key == key {
+                table[last].count += delta
+                return (last, false)
+            }
             var i = Self.hash(key) & mask
             while table[i].key.profile != Self.emptyProfile {
                 if table[i].key == key {
                     table[i].count += delta
-                    return false
+                    return (i, false)
                 }
                 i = (i + 1) & mask
             }
             table[i] = Slot(key: key, count: delta)
-            return true
+            return (i, true)
         }
+        lastSlot = slot
         guard added else { return }
         count += 1
         if count * 4 > slots.count * 3 { grow() }
     }
 
     private mutating func grow() {
+        lastSlot = -1
         let old = slots
         slots = Self.emptySlots(old.count * 2)
         mask = slots.count - 1
@@ -93,5 +105,6 @@ struct TripleCounts: Sendable {
             for i in table.indices { table[i].key.profile = Self.emptyProfile }
         }
         count = 0
+        lastSlot = -1
     }
 }

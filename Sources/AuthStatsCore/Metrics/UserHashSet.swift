@@ -6,6 +6,9 @@ struct UserHashSet: Sendable {
     /// 0 marks an empty slot; the hash 0 itself is remembered apart.
     private var hasZero = false
     private(set) var count = 0
+    /// The last hash inserted: a user's events come in runs (an SDK sends a session's events
+    /// together), and a repeat then needs no probe.
+    private var last: UInt64 = 0
 
     init() {
         slots = [UInt64](repeating: 0, count: 1024)
@@ -15,6 +18,7 @@ struct UserHashSet: Sendable {
     /// Adds `hash`; true when it was new.
     @discardableResult
     mutating func insert(_ hash: UInt64) -> Bool {
+        if hash == last && hash != 0 { return false }
         guard hash != 0 else {
             if hasZero { return false }
             hasZero = true
@@ -30,6 +34,7 @@ struct UserHashSet: Sendable {
             table[i] = hash
             return true
         }
+        last = hash
         guard inserted else { return false }
         count += 1
         if count * 2 > slots.count { grow() }
@@ -42,6 +47,7 @@ struct UserHashSet: Sendable {
     }
 
     private mutating func grow() {
+        last = 0  // every hash goes back in, that one too
         let old = slots
         slots = [UInt64](repeating: 0, count: old.count * 2)
         mask = slots.count - 1

@@ -11,12 +11,16 @@ struct FlatTablesTests {
         var rng = SeededRandom(seed: 7)
         var set = UserHashSet()
         var reference = Set<UInt64>()
+        var previous: UInt64 = 5
         for i in 0..<50_000 {
-            // Repeats, 0, and values equal in their low bits (the slot index).
-            let value: UInt64 = i % 7 == 0 ? UInt64(i % 100) << 40 : i % 11 == 0 ? 0 : rng.next() % 30_000
+            // Repeats (right after themselves too: runs of one user's events, also across
+            // the table's growth), 0, and values equal in their low bits (the slot index).
+            let value: UInt64 = i % 13 == 0 ? previous : i % 7 == 0 ? UInt64(i % 100) << 40 : i % 11 == 0 ? 0 : rng.next() % 30_000
+            previous = value
             let inserted = set.insert(value)
             let expected = reference.insert(value).inserted
             #expect(inserted == expected)
+            #expect(set.count == reference.count)
         }
         #expect(set.count == reference.count)
         var other = UserHashSet()
@@ -31,8 +35,11 @@ struct FlatTablesTests {
         var rng = SeededRandom(seed: 11)
         var table = TripleCounts()
         var reference: [ActivityTable.Key: Int32] = [:]
-        for _ in 0..<20_000 {
-            let key = ActivityTable.Key(user: rng.next() % 500, day: Int32(rng.next() % 9) - 4, profile: UInt32(rng.next() % 3))
+        var previous = ActivityTable.Key(user: 0, day: 0, profile: 0)
+        for i in 0..<20_000 {
+            // Every third repeats the one before (a run of one user's events), also across growth.
+            let key = i % 3 == 0 ? previous : ActivityTable.Key(user: rng.next() % 500, day: Int32(rng.next() % 9) - 4, profile: UInt32(rng.next() % 3))
+            previous = key
             let delta: Int32 = rng.next() % 5 == 0 ? -1 : 1
             table.add(key, delta)
             reference[key, default: 0] += delta
@@ -48,6 +55,9 @@ struct FlatTablesTests {
         #expect(listed.allSatisfy { reference[$0.0] == $0.1 })
         table.removeAll()
         #expect(table.isEmpty && table.sorted().isEmpty)
+        // The last key added is not remembered past emptying.
+        table.add(previous, 2)
+        #expect(table.count == 1 && table.sorted().map(\.1) == [2])
     }
 
     @Test("FingerprintLog.sortedOrder: by (high, low, input), equal keys in reading order")
