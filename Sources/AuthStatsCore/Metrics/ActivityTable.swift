@@ -125,13 +125,20 @@ struct ActivityGroups {
     }
 
     private var cursors: [Cursor]
-    private var heap: BinaryHeap<(UInt64, Int32, Int)>
+    /// A cursor's current (user, day) in the merge, then the cursor.
+    struct Head: Comparable {
+        var user: UInt64, day: Int32, cursor: Int
+
+        @inline(__always)
+        static func < (a: Head, b: Head) -> Bool { (a.user, a.day, a.cursor) < (b.user, b.day, b.cursor) }
+    }
+
+    private var heap = BinaryHeap<NaturalOrder<Head>>()
 
     init(runs: [SpilledRun], memory: [(ActivityTable.Key, Int32)]) {
         cursors = runs.map { Cursor(run: $0, memory: []) } + [Cursor(run: nil, memory: memory)]
-        heap = BinaryHeap { a, b in (a.0, a.1, a.2) < (b.0, b.1, b.2) }
         for i in cursors.indices {
-            if let (key, _) = cursors[i].entry { heap.push((key.user, key.day, i)) }
+            if let (key, _) = cursors[i].entry { heap.push(Head(user: key.user, day: key.day, cursor: i)) }
         }
     }
 
@@ -142,22 +149,23 @@ struct ActivityGroups {
     /// positive, ascending (possibly none, when every event of that day was taken back as a
     /// duplicate). Reusing `profiles` keeps the report pass free of per-user allocations.
     mutating func next(profiles: inout [UInt32]) -> (user: UInt64, day: Int32)? {
-        guard let (user, day, first) = heap.pop() else { return nil }
+        guard let first = heap.pop() else { return nil }
+        let (user, day) = (first.user, first.day)
         entries.removeAll(keepingCapacity: true)
-        var source = first
+        var source = first.cursor
         while true {
             // Take every entry of this (user, day) from `source`, then look at the next source.
             while let (key, count) = cursors[source].entry, key.user == user, key.day == day {
                 entries.append((key.profile, count))
                 cursors[source].advance()
             }
-            if let (key, _) = cursors[source].entry { heap.push((key.user, key.day, source)) }
+            if let (key, _) = cursors[source].entry { heap.push(Head(user: key.user, day: key.day, cursor: source)) }
             guard let top = heap.pop() else { break }
-            if top.0 != user || top.1 != day {
+            if top.user != user || top.day != day {
                 heap.push(top)
                 break
             }
-            source = top.2
+            source = top.cursor
         }
         profiles.removeAll(keepingCapacity: true)
         if entries.count == 1 {

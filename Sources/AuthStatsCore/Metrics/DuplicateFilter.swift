@@ -113,17 +113,19 @@ public struct DuplicateFilter: Sendable {
         var cursors = runs.map { RunCursor(run: $0) }
         if window.count > 0 { cursors.append(RunCursor(memory: window.bytes, order: window.sortedOrder())) }
         // Equal fingerprints come out earliest input first (then earliest run), so that copy is kept.
-        var heap = BinaryHeap<(Fingerprint, UInt64, Int)> { a, b in (a.0.high, a.0.low, a.1, a.2) < (b.0.high, b.0.low, b.1, b.2) }
+        var heap = BinaryHeap<NaturalOrder<RunHead>>()
         for index in cursors.indices {
-            if let head = cursors[index].current { heap.push((head.fingerprint, head.counted.input, index)) }
+            if let head = cursors[index].current { heap.push(RunHead(head, index)) }
         }
         var duplicates: [Counted] = []
         var last: Fingerprint?
-        while let (fingerprint, _, index) = heap.pop() {
+        while let top = heap.pop() {
+            let index = top.cursor
+            let fingerprint = Fingerprint(high: top.high, low: top.low)
             if fingerprint == last, let entry = cursors[index].current { duplicates.append(entry.counted) }
             last = fingerprint
             cursors[index].advance()
-            if let head = cursors[index].current { heap.push((head.fingerprint, head.counted.input, index)) }
+            if let head = cursors[index].current { heap.push(RunHead(head, index)) }
         }
         for run in runs { run.store.remove(run: run.id) }
         runs.removeAll()
@@ -152,6 +154,22 @@ public struct DuplicateFilter: Sendable {
         window = kept
         return duplicates
     }
+}
+
+/// A cursor's current entry in the merge: by fingerprint, then input, then cursor.
+struct RunHead: Comparable {
+    var high: UInt64, low: UInt64, input: UInt64
+    var cursor: Int
+
+    init(_ entry: RunCursor.Entry, _ cursor: Int) {
+        high = entry.fingerprint.high
+        low = entry.fingerprint.low
+        input = entry.counted.input
+        self.cursor = cursor
+    }
+
+    @inline(__always)
+    static func < (a: RunHead, b: RunHead) -> Bool { (a.high, a.low, a.input, a.cursor) < (b.high, b.low, b.input, b.cursor) }
 }
 
 /// Reads one sorted run back: a spilled one, a block at a time, or the window in memory in

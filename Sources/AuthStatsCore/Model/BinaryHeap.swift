@@ -1,9 +1,24 @@
-/// A binary min-heap ordered by `less`: the k-way merges of spilled runs use it.
-struct BinaryHeap<Element> {
-    private var items: [Element] = []
-    private let less: (Element, Element) -> Bool
+/// How a `BinaryHeap` orders its elements: a type, not a closure, so that the comparison is
+/// specialized and inlined into the heap (the k-way merges compare a few times per entry,
+/// millions of entries).
+protocol HeapOrder {
+    associatedtype Element
+    func less(_ a: Element, _ b: Element) -> Bool
+}
 
-    init(less: @escaping (Element, Element) -> Bool) { self.less = less }
+/// Elements by their own `<`.
+struct NaturalOrder<Element: Comparable>: HeapOrder {
+    @inline(__always)
+    func less(_ a: Element, _ b: Element) -> Bool { a < b }
+}
+
+/// A binary min-heap: the k-way merges of spilled runs use it.
+struct BinaryHeap<Order: HeapOrder> {
+    typealias Element = Order.Element
+    private var items: [Element] = []
+    private let order: Order
+
+    init(order: Order) { self.order = order }
 
     var isEmpty: Bool { items.isEmpty }
 
@@ -13,7 +28,7 @@ struct BinaryHeap<Element> {
         var child = items.count - 1
         while child > 0 {
             let parent = (child - 1) / 2
-            guard less(items[child], items[parent]) else { break }
+            guard order.less(items[child], items[parent]) else { break }
             items.swapAt(child, parent)
             child = parent
         }
@@ -30,8 +45,8 @@ struct BinaryHeap<Element> {
                 let left = 2 * parent + 1
                 let right = left + 1
                 var smallest = parent
-                if left < items.count && less(items[left], items[smallest]) { smallest = left }
-                if right < items.count && less(items[right], items[smallest]) { smallest = right }
+                if left < items.count && order.less(items[left], items[smallest]) { smallest = left }
+                if right < items.count && order.less(items[right], items[smallest]) { smallest = right }
                 if smallest == parent { break }
                 items.swapAt(parent, smallest)
                 parent = smallest
@@ -39,4 +54,9 @@ struct BinaryHeap<Element> {
         }
         return top
     }
+}
+
+extension BinaryHeap {
+    /// A heap ordered by the elements' `<`.
+    init<E: Comparable>() where Order == NaturalOrder<E> { self.init(order: NaturalOrder()) }
 }

@@ -216,7 +216,7 @@ public final class SortedRecords {
     private let sources: [FrameReader]
     /// The records are `SessionRecord`'s compact layout.
     let compact: Bool
-    private var heap: BinaryHeap<Head>
+    private var heap: BinaryHeap<Order>
     private var pending: Int?
 
     struct Head {
@@ -224,10 +224,12 @@ public final class SortedRecords {
         var source: Int
     }
 
-    init(sources: [FrameReader], compact: Bool) {
-        self.sources = sources
-        self.compact = compact
-        heap = BinaryHeap { a, b in
+    /// By the heads' words, then the records in place, then the reader.
+    struct Order: HeapOrder {
+        let sources: [FrameReader]
+
+        @inline(__always)
+        func less(_ a: Head, _ b: Head) -> Bool {
             if (a.k0, a.k1, a.k2) != (b.k0, b.k1, b.k2) { return (a.k0, a.k1, a.k2) < (b.k0, b.k1, b.k2) }
             let x = sources[a.source].current
             let y = sources[b.source].current
@@ -235,6 +237,12 @@ public final class SortedRecords {
             if c != 0 { return c < 0 }
             return x.count != y.count ? x.count < y.count : a.source < b.source
         }
+    }
+
+    init(sources: [FrameReader], compact: Bool) {
+        self.sources = sources
+        self.compact = compact
+        heap = BinaryHeap(order: Order(sources: sources))
         for index in sources.indices where sources[index].advance() { heap.push(head(index)) }
     }
 
