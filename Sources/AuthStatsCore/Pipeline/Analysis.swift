@@ -67,10 +67,14 @@ public final class Analysis {
 
     public let configuration: Configuration
     public let rejects: any RejectSink
-    public private(set) var accumulator: MetricsAccumulator
+    /// The accumulator and the day clock, behind a pointer this analysis owns: the per-event
+    /// path mutates them without the runtime's exclusivity checks on class properties (about
+    /// 1% of a run). Only this analysis touches them, from one thread at a time.
+    private let state: UnsafeMutablePointer<(accumulator: MetricsAccumulator, clock: DayClock)>
+    public var accumulator: MetricsAccumulator { state.pointee.accumulator }
+    private var clock: DayClock { state.pointee.clock }
     /// Every input stream, in the order read.
     public private(set) var inputs: [InputReport] = []
-    private var clock: DayClock
 
     private var resolved = false
 
@@ -88,10 +92,19 @@ public final class Analysis {
         self.configuration = configuration
         self.rejects = rejects
         self.directory = directory
-        accumulator = MetricsAccumulator(
-            dedupCapacity: configuration.dedupCapacity, store: spill, sessionMemory: configuration.sessionMemory,
-            sessionShards: configuration.sessionShards, sessionNames: configuration.sessionDetail)
-        clock = DayClock(timeZone: configuration.timeZone)
+        state = .allocate(capacity: 1)
+        state.initialize(
+            to: (
+                MetricsAccumulator(
+                    dedupCapacity: configuration.dedupCapacity, store: spill, sessionMemory: configuration.sessionMemory,
+                    sessionShards: configuration.sessionShards, sessionNames: configuration.sessionDetail),
+                DayClock(timeZone: configuration.timeZone)
+            ))
+    }
+
+    deinit {
+        state.deinitialize(count: 1)
+        state.deallocate()
     }
 
     private var fileIndex = 0
@@ -144,11 +157,13 @@ public final class Analysis {
 
     func add(_ event: Event, position: UInt64) {
         guard directory.count > 0, let user = event.user, let type = directory.userType(of: user) else {
-            return accumulator.add(event, day: clock.day(ofMillis: event.time), position: position)
+            let day = state.pointee.clock.day(ofMillis: event.time)
+            return state.pointee.accumulator.add(event, day: day, position: position)
         }
         var listed = event
         listed.dimensions[.userType] = type
-        accumulator.add(listed, day: clock.day(ofMillis: event.time), position: position)
+        let day = state.pointee.clock.day(ofMillis: event.time)
+        state.pointee.accumulator.add(listed, day: day, position: position)
     }
 
     /// Takes in the state of `other`, an analysis of other files with the same
@@ -156,7 +171,7 @@ public final class Analysis {
     public func merge(_ other: Analysis) {
         precondition(!resolved && !other.resolved, "merge analyses before reading their reports")
         inputs += other.inputs
-        accumulator.merge(other.accumulator)
+        state.pointee.accumulator.merge(other.accumulator)
     }
 
     /// Moves the duplicates found at the end from `events` to `duplicates` of their inputs.
@@ -190,11 +205,11 @@ public final class Analysis {
         resolved = true
         inputs.sort { $0.position < $1.position }
         let logs = accumulator.sessionLogs
-        accumulator.sessionLogs = []
+        state.pointee.accumulator.sessionLogs = []
         sessionSpillFailure = logs.lazy.compactMap(\.spillFailure).first
         let timeout = configuration.sessionTimeoutMillis
         if let sessions {
-            takeBack(accumulator.resolveDuplicates())
+            takeBack(state.pointee.accumulator.resolveDuplicates())
             sessionStats = Self.sessionize(logs, timeoutMillis: timeout, clock: clock, each: sessions)
             return
         }
@@ -209,7 +224,7 @@ public final class Analysis {
         DispatchQueue.global().async(group: group) {
             result.set(0, Self.sessionize(logs, timeoutMillis: timeout, clock: clock, each: nil, parallel: false))
         }
-        takeBack(accumulator.resolveDuplicates())
+        takeBack(state.pointee.accumulator.resolveDuplicates())
         tablesWithoutSessions = buildTables(sessions: SessionStats())
         group.wait()
         sessionStats = result.all[0]
