@@ -46,7 +46,7 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Longest record read whole; a longer one is rejected with its length.", valueName: "bytes"))
     var maxRecordBytes = Analysis.Configuration.defaultMaxRecordBytes
 
-    @Option(name: .long, help: ArgumentHelp("Event fingerprints kept in memory for dedup (about 90 bytes each with the table), shared by the workers; older ones are spilled, sorted, to TMPDIR and merged at the end.", valueName: "count"))
+    @Option(name: .long, help: ArgumentHelp("Event fingerprints kept in memory for dedup (48 bytes each), shared by the workers; older ones are spilled, sorted, to TMPDIR, and all are merged at the end to find the copies.", valueName: "count"))
     var dedupWindow = DuplicateFilter.defaultCapacity
 
     @Option(name: .long, help: ArgumentHelp("Inactivity gap that splits sessions without a Pinpoint session id: a number with ms, s, m or h (90s, 45m, 2h, 1h30m).", valueName: "duration"))

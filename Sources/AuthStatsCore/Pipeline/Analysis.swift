@@ -20,7 +20,7 @@ public final class Analysis {
         public var from: Day?
         public var to: Day?
         public var maxRecordBytes: Int
-        /// Event fingerprints kept in memory for dedup before spilling (about 90 bytes each).
+        /// Event fingerprints kept in memory for dedup before spilling (48 bytes each).
         public var dedupCapacity = DuplicateFilter.defaultCapacity
         /// The inactivity gap that splits sessions without a Pinpoint session id.
         public var sessionTimeoutMillis: Int64 = 30 * 60_000
