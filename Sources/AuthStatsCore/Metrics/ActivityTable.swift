@@ -104,7 +104,7 @@ struct ActivityGroups {
                 return
             }
             if index - blockStart >= block.count / ActivityTable.entryBytes || block.isEmpty {
-                let entries = min(4096, run.count - index)
+                let entries = min(1024, run.count - index)
                 block = (try? run.store.read(run: run.id, offset: index * ActivityTable.entryBytes, count: entries * ActivityTable.entryBytes)) ?? []
                 blockStart = index
                 if block.count < entries * ActivityTable.entryBytes {  // unreadable: end of run

@@ -250,7 +250,7 @@ public final class Analysis {
             var total = SessionStats()
             for var log in logs {
                 var sessionizer = Sessionizer(timeoutMillis: timeoutMillis, clock: clock)
-                total.merge(sessionizer.run(log.sorted(), each: each))
+                total.merge(log.withSorted { sessionizer.run($0, each: each) })
             }
             return total
         }
@@ -259,7 +259,7 @@ public final class Analysis {
         DispatchQueue.concurrentPerform(iterations: logs.count) { shard in
             var log = shards.logs[shard]
             var sessionizer = Sessionizer(timeoutMillis: timeoutMillis, clock: clock)
-            results.set(shard, sessionizer.run(log.sorted()))
+            results.set(shard, log.withSorted { sessionizer.run($0) })
         }
         var total = SessionStats()
         for stats in results.all { total.merge(stats) }

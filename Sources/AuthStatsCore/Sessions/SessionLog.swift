@@ -112,14 +112,20 @@ public struct SessionLog: Sendable {
         }
     }
 
-    /// Every record, in byte order. Consumes the log.
-    public mutating func sorted() -> SortedRecords {
+    /// Calls `body` with every record in byte order. The records still in memory are read
+    /// in place (no copy of the arena at the end), so the `SortedRecords` are valid only
+    /// inside `body`. Consumes the log.
+    public mutating func withSorted<R>(_ body: (SortedRecords) -> R) -> R {
         var sources: [FrameReader] = runs.map { FrameReader(run: $0) }
-        if !spans.isEmpty { sources.append(FrameReader(arena: arena, order: sortedSpans())) }
-        arena = []
+        let order = spans.isEmpty ? [] : sortedSpans()
+        let arena = self.arena
+        self.arena = []
         spans = []
         runs = []
-        return SortedRecords(sources: sources, compact: compact)
+        return arena.withUnsafeBytes { raw in
+            if !order.isEmpty { sources.append(FrameReader(memory: raw, order: order)) }
+            return body(SortedRecords(sources: sources, compact: compact))
+        }
     }
 }
 
@@ -137,7 +143,7 @@ final class FrameReader {
     private let order: [(Int, Int)]
     private var nextInOrder = 0
     private(set) var current = UnsafeRawBufferPointer(start: nil, count: 0)
-    static let block = 1 << 16
+    static let block = 1 << 14
 
     init(run: SpilledRun) {
         self.run = run
@@ -146,17 +152,17 @@ final class FrameReader {
         storage = .allocate(byteCount: capacity, alignment: 8)
     }
 
-    init(arena: [UInt8], order: [(Int, Int)]) {
+    /// The records in `memory` (not owned: it must outlive the reader), in `order`.
+    init(memory: UnsafeRawBufferPointer, order: [(Int, Int)]) {
         run = nil
         self.order = order
-        capacity = max(arena.count, 1)
-        storage = .allocate(byteCount: capacity, alignment: 8)
-        arena.withUnsafeBytes { storage.copyMemory(from: $0.baseAddress!, byteCount: arena.count) }
-        filled = arena.count
+        capacity = memory.count
+        storage = UnsafeMutableRawPointer(mutating: memory.baseAddress!)
+        filled = memory.count
         exhausted = true
     }
 
-    deinit { storage.deallocate() }
+    deinit { if run != nil { storage.deallocate() } }
 
     /// Moves to the next frame; false at the end.
     func advance() -> Bool {

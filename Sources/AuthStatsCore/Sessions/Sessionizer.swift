@@ -1,6 +1,6 @@
 /// Rebuilds every user's sessions from the sorted session log (`metrics.md` §9).
 ///
-/// The log arrives one user at a time (`SessionLog.sorted()`): first the events without a
+/// The log arrives one user at a time (`SessionLog.withSorted`): first the events without a
 /// Pinpoint session id in time order, split where a gap exceeds the timeout; then each
 /// Pinpoint session's events together; then the user's auth failures, each counted on every
 /// session whose span holds it. Identical deliveries that dedup could only spot at the end
