@@ -48,39 +48,59 @@ public struct Fingerprint: Sendable, Hashable {
         return builder.fingerprint
     }
 
-    /// Builds a fingerprint field by field, without joining them: two independent 64-bit
-    /// hash states (xxHash64 rounds, murmur3 final mix) over each field's length and bytes.
+    /// Builds a fingerprint field by field, without joining them: two 64-bit states, each
+    /// 16 bytes folded in with one 64×64→128-bit multiply (the wyhash step, the previous state
+    /// kept in), the two crossing the words differently; murmur3's final mix at the end.
     public struct Builder {
         private var a: UInt64 = 0x5157_4E41_4C59_5449
         private var b: UInt64 = 0x0A17_C0DE_D00D_F00D
 
         public init() {}
 
+        /// The high and low halves of x × y, folded together.
         @inline(__always)
-        private mutating func mix(_ word: UInt64) {
-            a ^= Hash64.round(word)
-            a = ((a << 27) | (a >> 37)) &* Hash64.prime1 &+ 0x85EB_CA77_C2B2_AE63
-            b ^= Hash64.round(word ^ 0x9E37_79B9_7F4A_7C15)
-            b = ((b << 31) | (b >> 33)) &* Hash64.prime2 &+ 0x27D4_EB2F_1656_67C5
+        private static func mum(_ x: UInt64, _ y: UInt64) -> UInt64 {
+            let product = x.multipliedFullWidth(by: y)
+            return product.high ^ product.low
+        }
+
+        @inline(__always)
+        private mutating func mix(_ w0: UInt64, _ w1: UInt64) {
+            a ^= Self.mum(a ^ w0 ^ 0xA076_1D64_78BD_642F, w1 ^ 0xE703_7ED1_A0B4_28DB)
+            b ^= Self.mum(b ^ w1 ^ 0x8EBC_6AF0_9C88_C6E3, w0 ^ 0x5899_65CC_7537_4CC3)
         }
 
         public mutating func add(_ bytes: UnsafeRawBufferPointer) {
-            mix(UInt64(bytes.count) | 0xF1E1_D000_0000_0000)
+            let count = bytes.count
+            mix(UInt64(count) | 0xF1E1_D000_0000_0000, 0x1D8E_4E27_C47D_124F)
             var i = 0
-            while i + 8 <= bytes.count {
-                mix(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
-                i += 8
+            while i + 16 <= count {
+                mix(
+                    UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)),
+                    UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self)))
+                i += 16
             }
-            if i < bytes.count {
-                var tail: UInt64 = 0
+            guard i < count else { return }
+            var w0: UInt64 = 0
+            var w1: UInt64 = 0
+            if i + 8 <= count {
+                w0 = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                i += 8
                 var shift: UInt64 = 0
-                while i < bytes.count {
-                    tail |= UInt64(bytes[i]) << shift
+                while i < count {
+                    w1 |= UInt64(bytes[i]) << shift
                     shift += 8
                     i += 1
                 }
-                mix(tail)
+            } else {
+                var shift: UInt64 = 0
+                while i < count {
+                    w0 |= UInt64(bytes[i]) << shift
+                    shift += 8
+                    i += 1
+                }
             }
+            mix(w0, w1)
         }
 
         public mutating func add(_ text: String) {
@@ -96,8 +116,7 @@ public struct Fingerprint: Sendable, Hashable {
         }
 
         public mutating func add(_ value: Int64) {
-            mix(0xF1E1_D100_0000_0000)
-            mix(UInt64(bitPattern: value))
+            mix(0xF1E1_D100_0000_0000, UInt64(bitPattern: value))
         }
 
         public var fingerprint: Fingerprint { Fingerprint(high: Hash64.finalMix(a), low: Hash64.finalMix(b ^ a)) }
