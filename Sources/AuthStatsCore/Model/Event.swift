@@ -57,50 +57,15 @@ public struct Fingerprint: Sendable, Hashable {
 
         public init() {}
 
-        /// The high and low halves of x × y, folded together.
-        @inline(__always)
-        private static func mum(_ x: UInt64, _ y: UInt64) -> UInt64 {
-            let product = x.multipliedFullWidth(by: y)
-            return product.high ^ product.low
-        }
-
         @inline(__always)
         private mutating func mix(_ w0: UInt64, _ w1: UInt64) {
-            a ^= Self.mum(a ^ w0 ^ 0xA076_1D64_78BD_642F, w1 ^ 0xE703_7ED1_A0B4_28DB)
-            b ^= Self.mum(b ^ w1 ^ 0x8EBC_6AF0_9C88_C6E3, w0 ^ 0x5899_65CC_7537_4CC3)
+            a ^= Hash64.mum(a ^ w0 ^ 0xA076_1D64_78BD_642F, w1 ^ 0xE703_7ED1_A0B4_28DB)
+            b ^= Hash64.mum(b ^ w1 ^ 0x8EBC_6AF0_9C88_C6E3, w0 ^ 0x5899_65CC_7537_4CC3)
         }
 
         public mutating func add(_ bytes: UnsafeRawBufferPointer) {
-            let count = bytes.count
-            mix(UInt64(count) | 0xF1E1_D000_0000_0000, 0x1D8E_4E27_C47D_124F)
-            var i = 0
-            while i + 16 <= count {
-                mix(
-                    UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)),
-                    UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self)))
-                i += 16
-            }
-            guard i < count else { return }
-            var w0: UInt64 = 0
-            var w1: UInt64 = 0
-            if i + 8 <= count {
-                w0 = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-                i += 8
-                var shift: UInt64 = 0
-                while i < count {
-                    w1 |= UInt64(bytes[i]) << shift
-                    shift += 8
-                    i += 1
-                }
-            } else {
-                var shift: UInt64 = 0
-                while i < count {
-                    w0 |= UInt64(bytes[i]) << shift
-                    shift += 8
-                    i += 1
-                }
-            }
-            mix(w0, w1)
+            mix(UInt64(bytes.count) | 0xF1E1_D000_0000_0000, 0x1D8E_4E27_C47D_124F)
+            Hash64.forEachPair(bytes) { mix($0, $1) }
         }
 
         public mutating func add(_ text: String) {

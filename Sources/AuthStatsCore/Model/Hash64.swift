@@ -1,8 +1,9 @@
 /// A fast, fixed (unseeded by the process) 64-bit hash of bytes.
 ///
-/// Eight bytes a round with the xxHash64 round function and murmur3's final mix. It is
-/// stable across runs and machines, which Swift's `Hasher` is not, so it can key user ids
-/// and dedup fingerprints that must agree between runs and shards.
+/// Sixteen bytes a step, folded in with one 64×64→128-bit multiply (wyhash's step, the
+/// previous state kept in), murmur3's final mix at the end. It is stable across runs and
+/// machines, which Swift's `Hasher` is not, so it can key user ids and dedup fingerprints
+/// that must agree between runs and shards.
 public enum Hash64 {
     @usableFromInline static let prime1: UInt64 = 0x9E37_79B1_85EB_CA87
     @usableFromInline static let prime2: UInt64 = 0xC2B2_AE3D_27D4_EB4F
@@ -10,34 +11,34 @@ public enum Hash64 {
     /// - Complexity: O(n) in the number of bytes.
     @inlinable
     public static func hash(_ bytes: UnsafeRawBufferPointer, seed: UInt64 = 0) -> UInt64 {
-        var h = seed &+ prime1 &+ UInt64(truncatingIfNeeded: bytes.count)
-        var index = 0
-        let count = bytes.count
-        while index + 8 <= count {
-            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
-            h ^= round(word)
-            h = ((h << 27) | (h >> 37)) &* prime1 &+ 0x85EB_CA77_C2B2_AE63
-            index += 8
-        }
-        if index < count {
-            var tail: UInt64 = 0
-            var shift: UInt64 = 0
-            while index < count {
-                tail |= UInt64(bytes[index]) << shift
-                shift += 8
-                index += 1
-            }
-            h ^= round(tail)
-            h = ((h << 27) | (h >> 37)) &* prime1
-        }
+        var h = seed ^ prime1 ^ UInt64(truncatingIfNeeded: bytes.count) &* prime2
+        forEachPair(bytes) { w0, w1 in h ^= mum(h ^ w0 ^ 0xA076_1D64_78BD_642F, w1 ^ 0xE703_7ED1_A0B4_28DB) }
         return finalMix(h)
     }
 
-    @inlinable
-    static func round(_ word: UInt64) -> UInt64 {
-        var w = word &* prime2
-        w = (w << 31) | (w >> 33)
-        return w &* prime1
+    /// The high and low halves of x × y, folded together.
+    @inlinable @inline(__always)
+    static func mum(_ x: UInt64, _ y: UInt64) -> UInt64 {
+        let product = x.multipliedFullWidth(by: y)
+        return product.high ^ product.low
+    }
+
+    /// Calls `body` with the bytes as little-endian words, two at a time; the last pair is
+    /// zero-padded (none for no bytes).
+    @inlinable @inline(__always)
+    static func forEachPair(_ bytes: UnsafeRawBufferPointer, _ body: (UInt64, UInt64) -> Void) {
+        let count = bytes.count
+        var i = 0
+        while i + 16 <= count {
+            body(
+                UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)),
+                UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self)))
+            i += 16
+        }
+        guard i < count else { return }
+        var words: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[i..<count])) }
+        body(UInt64(littleEndian: words.0), UInt64(littleEndian: words.1))
     }
 
     @inlinable
