@@ -40,8 +40,12 @@ public enum SessionRecord {
     /// Appends the compact record of `event` (one that `takesPart`), read from input
     /// `position`, to `out`.
     static func encodeCompact(_ event: Event, position: UInt64, into out: inout [UInt8]) {
-        put(event.user?.hash ?? 0, &out)
-        putFixed(event, position: position, &out)
+        var record: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &record) { raw in
+            raw.storeBytes(of: (event.user?.hash ?? 0).bigEndian, toByteOffset: 0, as: UInt64.self)
+            storeFixed(event, position: position, into: raw, at: 8)
+        }
+        withUnsafeBytes(of: record) { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<compactCount])) }
     }
 
     /// Appends the record of `event` (one that `takesPart`), read from input `position`
@@ -70,13 +74,22 @@ public enum SessionRecord {
     /// The fields after the user: 49 bytes.
     @inline(__always)
     private static func putFixed(_ event: Event, position: UInt64, _ out: inout [UInt8]) {
-        put(sessionKey(of: event), &out)
-        put(UInt64(bitPattern: event.time) ^ (1 << 63), &out)
-        put(event.fingerprint.low, &out)
-        put(position, &out)
-        out.append(event.kind.rawValue)
-        put(UInt64(bitPattern: event.sessionStart ?? .min), &out)
-        put(UInt64(bitPattern: event.sessionStop ?? .min), &out)
+        var fixed: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &fixed) { storeFixed(event, position: position, into: $0, at: 0) }
+        withUnsafeBytes(of: fixed) { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<49])) }
+    }
+
+    /// Writes the 49 bytes of `putFixed` at `offset` of `raw`: one append per record, not
+    /// one per field.
+    @inline(__always)
+    private static func storeFixed(_ event: Event, position: UInt64, into raw: UnsafeMutableRawBufferPointer, at offset: Int) {
+        raw.storeBytes(of: sessionKey(of: event).bigEndian, toByteOffset: offset, as: UInt64.self)
+        raw.storeBytes(of: (UInt64(bitPattern: event.time) ^ (1 << 63)).bigEndian, toByteOffset: offset + 8, as: UInt64.self)
+        raw.storeBytes(of: event.fingerprint.low.bigEndian, toByteOffset: offset + 16, as: UInt64.self)
+        raw.storeBytes(of: position.bigEndian, toByteOffset: offset + 24, as: UInt64.self)
+        raw[offset + 32] = event.kind.rawValue
+        raw.storeBytes(of: UInt64(bitPattern: event.sessionStart ?? .min).bigEndian, toByteOffset: offset + 33, as: UInt64.self)
+        raw.storeBytes(of: UInt64(bitPattern: event.sessionStop ?? .min).bigEndian, toByteOffset: offset + 41, as: UInt64.self)
     }
 
     /// A text with its 2-byte length (longer ones are cut at 65,535 bytes).
