@@ -77,15 +77,14 @@ public struct SessionLog: Sendable {
             var chunk: [UInt8] = []
             chunk.reserveCapacity(1 << 21)
             let order = sortedSpans()
-            for (offset, length) in order {
-                chunk.append(UInt8(length >> 24 & 0xFF))
-                chunk.append(UInt8(length >> 16 & 0xFF))
-                chunk.append(UInt8(length >> 8 & 0xFF))
-                chunk.append(UInt8(length & 0xFF))
-                arena.withUnsafeBytes { chunk.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[offset..<offset + length])) }
-                if chunk.count >= 1 << 20 {
-                    try store.append(run: id, chunk)
-                    chunk.removeAll(keepingCapacity: true)
+            try arena.withUnsafeBytes { raw in
+                for (offset, length) in order {
+                    withUnsafeBytes(of: UInt32(length).bigEndian) { chunk.append(contentsOf: $0) }
+                    chunk.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[offset..<offset + length]))
+                    if chunk.count >= 1 << 20 {
+                        try store.append(run: id, chunk)
+                        chunk.removeAll(keepingCapacity: true)
+                    }
                 }
             }
             if !chunk.isEmpty { try store.append(run: id, chunk) }
