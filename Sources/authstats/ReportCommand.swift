@@ -193,7 +193,7 @@ struct ReportCommand: ParsableCommand {
             "\(analysis.accumulator.events) events from \(analysis.inputs.count) inputs "
                 + "(\(analysis.accumulator.duplicates) duplicates, \(rejected) rejected, \(broken) inputs partial or failed); "
                 + "\(analysis.sessionStats.totalSessions) sessions; reports in \(out)/; peak memory \(Console.peakMemoryMB()) MB; "
-                + "\(Self.seconds(read, started)) reading, \(Self.seconds(finished, read)) for late duplicates, sessions "
+                + "\(Self.seconds(read, started)) reading, \(Self.seconds(finished, read)) for duplicates, sessions "
                 + "and report tables, \(Self.seconds(Date(), finished)) writing")
         if broken > 0 || (strict && rejected > 0) { throw ExitCode(1) }
     }

@@ -4,7 +4,7 @@
 /// The triples of the latest events are held in a hash table up to `capacity`; when it
 /// fills, they are sorted and written to the `SpillStore` as a run, and memory starts over.
 /// `groups()` merges the runs and what is in memory into one stream in (user, day) order,
-/// summing the counts of a triple over all runs: a duplicate found after the fact enters a
+/// summing the counts of a triple over all runs: a duplicate found at the end enters a
 /// count of −1, so a triple that only it made goes away. Memory: ~32 bytes a triple in the
 /// window; disk: 24 bytes a triple per run it was in.
 public struct ActivityTable: Sendable {

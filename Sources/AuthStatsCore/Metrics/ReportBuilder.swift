@@ -66,7 +66,7 @@ public enum ReportBuilder {
             userDays.removeAll(keepingCapacity: true)
         }
         while let (user, day) = groups.next(profiles: &profiles) {
-            guard !profiles.isEmpty else { continue }  // every event of that day was a late duplicate
+            guard !profiles.isEmpty else { continue }  // every event of that day was a duplicate, taken back
             if user != currentUser {
                 if currentUser != nil { finishUser() }
                 currentUser = user
