@@ -121,8 +121,9 @@ struct ReportCommand: ParsableCommand {
             console.error("\(error)")
             throw ExitCode(2)
         }
-        // Sessions of different users are built in parallel, unless sessions.csv must list
-        // them in one user order. (`validate()` has checked the zone, days and timeout.)
+        // The session log is split by user into `jobs` shards (smaller merges, built one after
+        // another), unless sessions.csv must list them in one user order. (`validate()` has
+        // checked the zone, days and timeout.)
         let configuration = Analysis.Configuration(
             timeZone: timezone, from: from, to: to, maxRecordBytes: maxRecordBytes, dedupCapacity: dedupWindow,
             sessionTimeout: sessionTimeout, sessionMemory: sessionMemory, sessionShards: sessionsDetail ? 1 : jobs,

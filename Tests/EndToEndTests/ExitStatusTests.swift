@@ -197,10 +197,9 @@ struct DirectoryAndMemoryTests {
         }
         // The binary alone (runtime, Foundation, ICU data, 1 MiB buffers) takes ~30 MB. The
         // file's records are framed one at a time, never held whole. What stays per event is
-        // 40 bytes of dedup value (its 24-byte slots are allocated up front) and ~110 bytes of
-        // session log, each only up to its budget (then spilled to disk), and per user a few
-        // hundred bytes (5,000 users here). Measured: 36 -> 62 MB (the layout before the
-        // slots were split from the values: 40 -> 64 MB).
+        // 48 bytes of dedup log and ~73 bytes of (compact) session log, each only up to its
+        // budget (then spilled to disk), and per user a few hundred bytes (5,000 users here).
+        // Measured with the debug binary: 33 -> 47 MB (earlier layouts: 36 -> 62, 40 -> 64).
         let smallPeak = try peak(small)
         let largePeak = try peak(large)
         #expect(largePeak - smallPeak < 30, "peak grew from \(smallPeak) to \(largePeak) MB for a 50 MB file")

@@ -103,18 +103,10 @@ public struct RecordDecoder: Sendable {
         }
 
         /// As `text`, kept as a `ShortText` (no `String` made for an id that fits in place).
-        func short(_ slot: Slot) -> ShortText? {
-            let field = fields[slot.rawValue]
-            guard field.type == .string, field.end > field.start else { return nil }
-            if field.hasEscapes { return field.string(in: bytes).map { ShortText($0) } }
-            return ShortText(utf8: UnsafeRawBufferPointer(rebasing: bytes[field.start..<field.end]))
-        }
+        func short(_ slot: Slot) -> ShortText? { withText(slot) { ShortText(utf8: $0) } }
 
         /// As `value`, kept as a `ShortText`.
-        func shortValue(_ slot: Slot) -> ShortText? {
-            guard !equals(slot, "null") else { return nil }
-            return short(slot)
-        }
+        func shortValue(_ slot: Slot) -> ShortText? { short(slot).flatMap { $0 == "null" ? nil : $0 } }
 
         /// Whether the value is the string `literal` (compared as bytes, no `String` made).
         func equals(_ slot: Slot, _ literal: StaticString) -> Bool {

@@ -106,8 +106,7 @@ public struct DuplicateFilter: Sendable {
     /// - Complexity: O(n log r) for n fingerprints in r runs.
     public mutating func resolve() -> [Counted] {
         guard !isResolved else { return [] }
-        if runs.isEmpty { return resolveInMemory() }
-        isResolved = true
+        let inMemoryOnly = runs.isEmpty
         // The window is read from memory, sorted, as one more run after the spilled ones
         // (it was read after them).
         var cursors = runs.map { RunCursor(run: $0) }
@@ -118,40 +117,28 @@ public struct DuplicateFilter: Sendable {
             if let head = cursors[index].current { heap.push(RunHead(head, index)) }
         }
         var duplicates: [Counted] = []
+        var kept = FingerprintLog(reserve: inMemoryOnly ? window.count : 0)
         var last: Fingerprint?
         while let top = heap.pop() {
             let index = top.cursor
             let fingerprint = Fingerprint(high: top.high, low: top.low)
-            if fingerprint == last, let entry = cursors[index].current { duplicates.append(entry.counted) }
+            if let entry = cursors[index].current {
+                if fingerprint == last {
+                    duplicates.append(entry.counted)
+                } else if inMemoryOnly {
+                    kept.append(fingerprint, entry.counted)
+                }
+            }
             last = fingerprint
             cursors[index].advance()
             if let head = cursors[index].current { heap.push(RunHead(head, index)) }
         }
-        for run in runs { run.store.remove(run: run.id) }
-        runs.removeAll()
-        window = FingerprintLog()
-        return duplicates
-    }
-
-    /// `resolve()` when nothing was spilled: the window keeps one entry per fingerprint.
-    private mutating func resolveInMemory() -> [Counted] {
-        let order = window.sortedOrder()
-        var kept = FingerprintLog(reserve: window.count)
-        var duplicates: [Counted] = []
-        var last: Fingerprint?
-        window.bytes.withUnsafeBytes { raw in
-            for i in order {
-                let offset = Int(i) * Self.entryBytes
-                let (fingerprint, counted) = FingerprintLog.decode(raw, at: offset)
-                if fingerprint == last {
-                    duplicates.append(counted)
-                } else {
-                    kept.append(encoded: UnsafeRawBufferPointer(rebasing: raw[offset..<offset + Self.entryBytes]))
-                }
-                last = fingerprint
-            }
-        }
         window = kept
+        if !inMemoryOnly {
+            isResolved = true
+            for run in runs { run.store.remove(run: run.id) }
+            runs.removeAll()
+        }
         return duplicates
     }
 }

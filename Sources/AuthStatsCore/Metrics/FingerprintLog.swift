@@ -20,17 +20,14 @@ struct FingerprintLog: Sendable {
         withUnsafeBytes(of: entry) { bytes.append(contentsOf: $0) }
     }
 
-    /// Appends an entry already encoded (from another log or a run).
-    mutating func append(encoded entry: UnsafeRawBufferPointer) { bytes.append(contentsOf: entry) }
-
     /// Empties the log in place (its memory is kept).
     mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
 
     /// Entry numbers in (fingerprint, input position, entry number) order: of equal
     /// fingerprints, the earliest input's come first, each input's in the order read (after
-    /// a merge, a log holds several workers' entries, in no input order). Fingerprints are uniformly random, so a counting sort on the top
-    /// bits of `high` leaves buckets of a few entries, and an insertion sort finishes each:
-    /// linear time, 4 bytes an entry.
+    /// a merge, a log holds several workers' entries, in no input order). Fingerprints are
+    /// uniformly random, so a counting sort on the top bits of `high` leaves buckets of a few
+    /// entries, and an insertion sort finishes each: linear time, 4 bytes an entry.
     func sortedOrder() -> [UInt32] {
         let count = self.count
         guard count > 0 else { return [] }
@@ -50,14 +47,25 @@ struct FingerprintLog: Sendable {
                 order[Int(next[bucket])] = UInt32(i)
                 next[bucket] += 1
             }
+            func key(_ entry: UInt32) -> (UInt64, UInt64, UInt64) { (high(Int(entry)), low(Int(entry)), input(Int(entry))) }
             for bucket in 0..<(1 << bits) where starts[bucket + 1] - starts[bucket] > 1 {
                 let first = Int(starts[bucket])
-                for i in first + 1..<Int(starts[bucket + 1]) {
+                let end = Int(starts[bucket + 1])
+                // Many copies of one event share a bucket: a real sort then, not a quadratic one
+                // (the entry number breaks ties, so equal keys keep their reading order).
+                if end - first > 32 {
+                    order[first..<end].sort { a, b in
+                        let (x, y) = (key(a), key(b))
+                        return x != y ? x < y : a < b
+                    }
+                    continue
+                }
+                for i in first + 1..<end {
                     let entry = order[i]
-                    let key = (high(Int(entry)), low(Int(entry)), input(Int(entry)))
+                    let k = key(entry)
                     var j = i
                     // Strictly less: equal keys keep their reading order.
-                    while j > first, key < (high(Int(order[j - 1])), low(Int(order[j - 1])), input(Int(order[j - 1]))) {
+                    while j > first, k < key(order[j - 1]) {
                         order[j] = order[j - 1]
                         j -= 1
                     }

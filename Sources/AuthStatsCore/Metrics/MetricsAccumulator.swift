@@ -51,8 +51,7 @@ public struct MetricsAccumulator: Sendable {
     /// Fingerprints of the events counted, in bounded memory (spilled to `store`).
     var dedup: DuplicateFilter
     /// The events that make sessions, sorted at the end in bounded memory; split by user
-    /// into shards that can be sessionized in parallel (one shard keeps `sessions.csv` in
-    /// one user order).
+    /// into shards, each merged on its own (one shard keeps `sessions.csv` in one user order).
     public internal(set) var sessionLogs: [SessionLog]
 
     public private(set) var events = 0

@@ -8,10 +8,10 @@ public struct UserID: Sendable, Hashable, Comparable {
     public init(hash: UInt64) { self.hash = hash }
 
     /// The id of the user named by `string`.
-    public init(_ string: String) {
-        var copy = string
-        hash = copy.withUTF8 { Hash64.hash(UnsafeRawBufferPointer($0)) }
-    }
+    public init(_ string: String) { self.init(ShortText(string)) }
+
+    /// The id of the user named by `text` (its UTF-8 bytes, hashed).
+    public init(_ text: ShortText) { hash = text.withUTF8 { Hash64.hash($0) } }
 
     public static func < (lhs: UserID, rhs: UserID) -> Bool { lhs.hash < rhs.hash }
 }
@@ -111,16 +111,10 @@ public struct Event: Sendable {
         fingerprint: Fingerprint, sessionID: String? = nil, sessionStart: Int64? = nil, sessionStop: Int64? = nil,
         dimensions: DimensionValues
     ) {
-        self.time = time
-        self.source = source
-        self.kind = kind
-        self.user = userName.map(UserID.init)
-        userText = userName.map { ShortText($0) }
-        self.fingerprint = fingerprint
-        sessionText = sessionID.map { ShortText($0) }
-        self.sessionStart = sessionStart
-        self.sessionStop = sessionStop
-        self.dimensions = dimensions
+        self.init(
+            time: time, source: source, kind: kind, userText: userName.map { ShortText($0) }, fingerprint: fingerprint,
+            sessionText: sessionID.map { ShortText($0) }, sessionStart: sessionStart, sessionStop: sessionStop,
+            dimensions: dimensions)
     }
 
     /// As `init(time:…)`, with the ids as read from a record (no `String` made for them).
@@ -131,7 +125,7 @@ public struct Event: Sendable {
         self.time = time
         self.source = source
         self.kind = kind
-        self.user = user.map { UserID(hash: $0.withUTF8 { Hash64.hash($0) }) }
+        self.user = user.map(UserID.init)
         userText = user
         self.fingerprint = fingerprint
         sessionText = sessionID

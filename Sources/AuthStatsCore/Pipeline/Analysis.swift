@@ -26,8 +26,8 @@ public final class Analysis {
         public var sessionTimeoutMillis: Int64 = 30 * 60_000
         /// Bytes of session events kept in memory before spilling a sorted run.
         public var sessionMemory = SessionLog.defaultBudget
-        /// Shards of the session log, sessionized in parallel at the end. One shard writes
-        /// `sessions.csv` in user order; more shards are for speed only.
+        /// Shards of the session log (users split by hash), sessionized one after another at
+        /// the end, each a smaller merge. One shard writes `sessions.csv` in user order.
         public var sessionShards = 1
         /// Whether session rows (`finishReading(sessions:)`) are wanted: the session log then
         /// keeps user ids and texts; without, it keeps what the counts need, in half the bytes.
@@ -156,13 +156,12 @@ public final class Analysis {
     }
 
     func add(_ event: Event, position: UInt64) {
+        let day = state.pointee.clock.day(ofMillis: event.time)
         guard directory.count > 0, let user = event.user, let type = directory.userType(of: user) else {
-            let day = state.pointee.clock.day(ofMillis: event.time)
             return state.pointee.accumulator.add(event, day: day, position: position)
         }
         var listed = event
         listed.dimensions[.userType] = type
-        let day = state.pointee.clock.day(ofMillis: event.time)
         state.pointee.accumulator.add(listed, day: day, position: position)
     }
 
@@ -216,18 +215,18 @@ public final class Analysis {
         // The session pass shares nothing with the rest (the session log keeps every delivery
         // and drops the copies itself): one thread builds the sessions, shard after shard,
         // while this one resolves the duplicates and builds the report tables, which need
-        // only the counts. (Shards in parallel as well would put three threads on two cores
-        // and hold back the duplicates and tables, the longer chain.)
-        let result = ShardResults(count: 1)
+        // only the counts. (Shards on more threads would put three threads on two cores and
+        // hold back the duplicates and tables, the longer chain.)
+        let result = SessionResult()
         let clock = self.clock
         let group = DispatchGroup()
         DispatchQueue.global().async(group: group) {
-            result.set(0, Self.sessionize(logs, timeoutMillis: timeout, clock: clock, each: nil, parallel: false))
+            result.set(Self.sessionize(logs, timeoutMillis: timeout, clock: clock, each: nil))
         }
         takeBack(state.pointee.accumulator.resolveDuplicates())
         tablesWithoutSessions = buildTables(sessions: SessionStats())
         group.wait()
-        sessionStats = result.all[0]
+        sessionStats = result.stats
     }
 
     /// The report tables built during `finishReading`, before the session columns.
@@ -239,30 +238,17 @@ public final class Analysis {
         return ReportBuilder.build(accumulator, range: range, sessions: sessions)
     }
 
-    /// Builds the sessions of every shard, the shards in parallel unless not `parallel` (a
-    /// shard holds whole users, so their counts just add up). `each` is only allowed with one
-    /// shard.
+    /// Builds the sessions of every shard, one after another (a shard holds whole users, so
+    /// their counts just add up). `each` is only allowed with one shard.
     static func sessionize(
-        _ logs: [SessionLog], timeoutMillis: Int64, clock: DayClock, each: ((Session) -> Void)?, parallel: Bool = true
+        _ logs: [SessionLog], timeoutMillis: Int64, clock: DayClock, each: ((Session) -> Void)?
     ) -> SessionStats {
         precondition(each == nil || logs.count == 1, "session rows need a single shard")
-        if logs.count == 1 || !parallel {
-            var total = SessionStats()
-            for var log in logs {
-                var sessionizer = Sessionizer(timeoutMillis: timeoutMillis, clock: clock)
-                total.merge(log.withSorted { sessionizer.run($0, each: each) })
-            }
-            return total
-        }
-        let results = ShardResults(count: logs.count)
-        let shards = ShardLogs(logs)
-        DispatchQueue.concurrentPerform(iterations: logs.count) { shard in
-            var log = shards.logs[shard]
-            var sessionizer = Sessionizer(timeoutMillis: timeoutMillis, clock: clock)
-            results.set(shard, log.withSorted { sessionizer.run($0) })
-        }
         var total = SessionStats()
-        for stats in results.all { total.merge(stats) }
+        for var log in logs {
+            var sessionizer = Sessionizer(timeoutMillis: timeoutMillis, clock: clock)
+            total.merge(log.withSorted { sessionizer.run($0, each: each) })
+        }
         return total
     }
 
@@ -278,29 +264,20 @@ public final class Analysis {
     public var anyInputReadable: Bool { inputs.contains { $0.status != .failed } }
 }
 
-/// The shards' logs, read (each by one thread) while sessionizing in parallel.
-final class ShardLogs: @unchecked Sendable {
-    // Unchecked: read-only once made; each thread copies out its own shard.
-    let logs: [SessionLog]
-    init(_ logs: [SessionLog]) { self.logs = logs }
-}
-
-/// Per-shard results of a parallel session pass, guarded by a lock.
-final class ShardResults: @unchecked Sendable {
+/// The session pass's result, set by the thread that builds the sessions (under a lock).
+final class SessionResult: @unchecked Sendable {
     private let lock = NSLock()
-    private var results: [SessionStats]
+    private var value = SessionStats()
 
-    init(count: Int) { results = Array(repeating: SessionStats(), count: count) }
-
-    func set(_ shard: Int, _ stats: SessionStats) {
+    func set(_ stats: SessionStats) {
         lock.lock()
-        results[shard] = stats
+        value = stats
         lock.unlock()
     }
 
-    var all: [SessionStats] {
+    var stats: SessionStats {
         lock.lock()
         defer { lock.unlock() }
-        return results
+        return value
     }
 }

@@ -113,11 +113,6 @@ public enum SessionRecord {
         out.append(UInt8(count & 0xFF))
         out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<count]))
     }
-
-    @inline(__always)
-    static func put(_ value: UInt64, _ out: inout [UInt8]) {
-        withUnsafeBytes(of: value.bigEndian) { out.append(contentsOf: $0) }
-    }
 }
 
 /// A look at one encoded session record (`SessionRecord`) without decoding it: the fixed fields read in place,

@@ -48,6 +48,18 @@ struct DuplicateFilterTests {
         }
     }
 
+    @Test("200 copies of one event, inputs in reverse: the earliest input's is kept, in memory and spilled")
+    func manyCopies() {
+        // One bucket of the window's sort holds them all (past its insertion-sort size).
+        for capacity in [1_000, 64] {
+            var filter = DuplicateFilter(capacity: capacity, store: MemorySpillStore())
+            for input in (0..<200).reversed() { filter.insert(fp(7), counted(UInt64(input))) }
+            filter.insert(fp(8), counted(0))
+            let found = filter.resolve()
+            #expect(found.map(\.input).sorted() == Array(1..<200).map(UInt64.init), "capacity \(capacity)")
+        }
+    }
+
     /// Lines with many duplicate deliveries, far apart and close together, over 3 streams.
     var streams: [(String, [UInt8])] {
         var lines: [PinpointLine] = []

@@ -116,7 +116,7 @@ struct SessionizerTests {
         #expect(shuffled.sessions == sorted.sessions)
         #expect(reversed.reports == sorted.reports)
         #expect(shuffled.reports == sorted.reports)
-        // Users split over shards sessionized in parallel: the same daily counts.
+        // Users split over shards, each sessionized on its own: the same daily counts.
         let sharded = InMemoryRun([("s", Array(events.ndjson.utf8))], sessionShards: 3)
         #expect(sharded.reports == sorted.reports)
         #expect(sorted.sessions.count > 40)
