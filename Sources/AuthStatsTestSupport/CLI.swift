@@ -54,10 +54,20 @@ public enum CLI {
             stderr: String(decoding: errData, as: UTF8.self))
     }
 
-    /// A new empty temporary folder.
+    /// A new empty temporary folder, inside this test process's own folder, which is removed
+    /// when the process exits (so test runs leave nothing behind in the temporary directory).
     public static func temporaryFolder(_ name: String = "authstats") -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)")
+        let url = testRoot.appendingPathComponent("\(name)-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
+
+    /// `authstats-tests-PID` in the temporary directory, removed at exit.
+    private static let testRoot: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "authstats-tests-\(ProcessInfo.processInfo.processIdentifier)")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(at: CLI.testRoot) }
+        return url
+    }()
 }

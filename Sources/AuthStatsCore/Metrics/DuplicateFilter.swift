@@ -70,7 +70,7 @@ public struct DuplicateFilter: Sendable {
         guard let store, spillFailure == nil, window.count > 0 else { return }
         do {
             let size = Self.entryBytes
-            var writer = try RunWriter(store: store, entryBytes: size, blockEntries: RunCursor.blockEntries)
+            var writer = try RunWriter(store: store, entryBytes: size, blockEntries: 4096)
             let order = window.sortedOrder()
             try window.bytes.withUnsafeBytes { raw in
                 for i in order {
@@ -167,7 +167,7 @@ struct RunCursor {
         var counted: DuplicateFilter.Counted
     }
 
-    static let blockEntries = 256
+    static let blockEntries = 1024
     let run: SpilledRun?
     private var block: [UInt8] = []
     private var position = 0
