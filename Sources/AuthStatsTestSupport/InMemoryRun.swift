@@ -28,18 +28,21 @@ public struct InMemoryRun {
     public var sessions: [Session]
 
     /// Runs stages 2–5 on `streams` (name, bytes), each fed in chunks of `chunkSize` bytes.
+    /// Session rows (`sessions`) are kept when `sessionDetail` (default: with one shard); a
+    /// run without them decodes through a `ProfileCache`, as `authstats report` does.
     public init(
         _ streams: [(String, [UInt8])], timeZone: String = "UTC", from: String? = nil, to: String? = nil,
         maxRecordBytes: Int = Analysis.Configuration.defaultMaxRecordBytes, chunkSize: Int = 1 << 20,
         dedupCapacity: Int = DuplicateFilter.defaultCapacity, spill: (any SpillStore)? = nil,
         directory: UserDirectory = UserDirectory(), sessionTimeout: String = "30m",
-        sessionMemory: Int = SessionLog.defaultBudget, sessionShards: Int = 1
+        sessionMemory: Int = SessionLog.defaultBudget, sessionShards: Int = 1, sessionDetail: Bool? = nil
     ) {
+        let detail = sessionDetail ?? (sessionShards == 1)
         let collector = RejectCollector()
         let configuration = Analysis.Configuration(
             timeZone: timeZone, from: from, to: to, maxRecordBytes: maxRecordBytes, dedupCapacity: dedupCapacity,
             sessionTimeout: sessionTimeout, sessionMemory: sessionMemory, sessionShards: sessionShards,
-            sessionDetail: sessionShards == 1)!
+            sessionDetail: detail)!
         let analysis = Analysis(configuration: configuration, rejects: collector, spill: spill, directory: directory)
         for (name, bytes) in streams {
             let stream = analysis.beginStream(path: name, member: nil, compression: "none", container: nil)
@@ -52,7 +55,7 @@ public struct InMemoryRun {
             stream.end()
         }
         var sessions: [Session] = []
-        reports = sessionShards == 1 ? analysis.reports { sessions.append($0) } : analysis.reports()
+        reports = detail ? analysis.reports { sessions.append($0) } : analysis.reports()
         self.sessions = sessions
         inputs = analysis.inputs
         rejects = collector.records

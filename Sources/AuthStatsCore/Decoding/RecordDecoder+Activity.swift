@@ -32,18 +32,24 @@ extension RecordDecoder {
         default: kind = .account
         }
         let user = f.shortValue(.activityUserSub)
-        let client = f.value(.activityClientID)
-        var dimensions = DimensionValues()
-        dimensions[.clientID] = client ?? ""
-        dimensions[.country] = f.value(.activityCountry) ?? ""
-        dimensions[.source] = EventSource.cognitoActivity.name
-        dimensions[.userType] = f.value(.activityIdpName) == nil ? "local" : "federated"
-        let fingerprint = Fingerprint.of("cognito-activity", id: f.shortValue(.activityEventID)) {
-            [eventType, response ?? "", String(time), user?.string ?? "", client ?? ""]
+        let (dimensions, hint) = f.dimensions(UInt8(ascii: "A"), Self.activityDimensionSlots) {
+            var dimensions = DimensionValues()
+            dimensions[.clientID] = f.value(.activityClientID) ?? ""
+            dimensions[.country] = f.value(.activityCountry) ?? ""
+            dimensions[.source] = EventSource.cognitoActivity.name
+            dimensions[.userType] = f.value(.activityIdpName) == nil ? "local" : "federated"
+            return dimensions
         }
-        let event = Event(
+        let fingerprint = Fingerprint.of("cognito-activity", id: f.shortValue(.activityEventID)) {
+            [eventType, response ?? "", String(time), user?.string ?? "", f.value(.activityClientID) ?? ""]
+        }
+        var event = Event(
             time: time, source: .cognitoActivity, kind: kind, userText: user, fingerprint: fingerprint,
             dimensions: dimensions)
+        event.profileHint = hint
         return .event(event, .cognitoActivity)
     }
+
+    /// The fields activity-log dimension values are made from (the key of a `ProfileCache`).
+    static let activityDimensionSlots: [Slot] = [.activityClientID, .activityCountry, .activityIdpName]
 }

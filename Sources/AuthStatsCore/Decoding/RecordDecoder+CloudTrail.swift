@@ -41,15 +41,22 @@ extension RecordDecoder {
             kind = .other
         }
         let user = f.short(.trailSub) ?? f.short(.responseUserSub)
-        var dimensions = DimensionValues()
-        dimensions[.clientID] = f.text(.requestClientID) ?? f.text(.hostedUIClientID) ?? ""
-        dimensions[.source] = EventSource.cloudtrail.name
+        let (dimensions, hint) = f.dimensions(UInt8(ascii: "T"), Self.cloudTrailDimensionSlots) {
+            var dimensions = DimensionValues()
+            dimensions[.clientID] = f.text(.requestClientID) ?? f.text(.hostedUIClientID) ?? ""
+            dimensions[.source] = EventSource.cloudtrail.name
+            return dimensions
+        }
         let fingerprint = Fingerprint.of("cloudtrail", id: f.short(.eventID)) {
             [name, String(time), user?.string ?? "", f.text(.errorCode) ?? ""]
         }
-        let event = Event(
+        var event = Event(
             time: time, source: .cloudtrail, kind: kind, userText: user, fingerprint: fingerprint,
             dimensions: dimensions)
+        event.profileHint = hint
         return .event(event, .cloudTrail)
     }
+
+    /// The fields CloudTrail dimension values are made from (the key of a `ProfileCache`).
+    static let cloudTrailDimensionSlots: [Slot] = [.requestClientID, .hostedUIClientID]
 }

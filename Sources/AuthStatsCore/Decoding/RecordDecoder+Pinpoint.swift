@@ -22,27 +22,36 @@ extension RecordDecoder {
         let user = f.short(.userID) ?? clientID
         let sessionID = f.short(.sessionID)
 
-        var dimensions = DimensionValues()
-        dimensions[.platform] = (f.text(.platformName) ?? f.text(.demographicPlatform))?.lowercased() ?? ""
-        dimensions[.locale] = (f.text(.localeCode) ?? f.text(.demographicLocale)).map(Self.normalizeLocale) ?? ""
-        dimensions[.appVersion] = f.text(.versionName) ?? f.text(.demographicAppVersion) ?? ""
-        dimensions[.country] = f.text(.localeCountry) ?? f.text(.locationCountry) ?? ""
-        dimensions[.source] = EventSource.pinpoint.name
+        let (dimensions, hint) = f.dimensions(UInt8(ascii: "P"), Self.pinpointDimensionSlots) {
+            var dimensions = DimensionValues()
+            dimensions[.platform] = (f.text(.platformName) ?? f.text(.demographicPlatform))?.lowercased() ?? ""
+            dimensions[.locale] = (f.text(.localeCode) ?? f.text(.demographicLocale)).map(Self.normalizeLocale) ?? ""
+            dimensions[.appVersion] = f.text(.versionName) ?? f.text(.demographicAppVersion) ?? ""
+            dimensions[.country] = f.text(.localeCountry) ?? f.text(.locationCountry) ?? ""
+            dimensions[.source] = EventSource.pinpoint.name
+            return dimensions
+        }
 
         builder.add(time)
         builder.add(clientID)
         builder.add(sessionID)
         builder.add(user)
         let fingerprint = builder.fingerprint
-        return .event(
-            Event(
-                time: time, source: .pinpoint, kind: kind, userText: user,
-                fingerprint: fingerprint, sessionText: sessionID,
-                sessionStart: sessionID == nil ? nil : f[.sessionStartTimestamp].integer(in: f.bytes),
-                sessionStop: sessionID == nil ? nil : f[.sessionStopTimestamp].integer(in: f.bytes),
-                dimensions: dimensions),
-            .pinpoint)
+        var event = Event(
+            time: time, source: .pinpoint, kind: kind, userText: user,
+            fingerprint: fingerprint, sessionText: sessionID,
+            sessionStart: sessionID == nil ? nil : f[.sessionStartTimestamp].integer(in: f.bytes),
+            sessionStop: sessionID == nil ? nil : f[.sessionStopTimestamp].integer(in: f.bytes),
+            dimensions: dimensions)
+        event.profileHint = hint
+        return .event(event, .pinpoint)
     }
+
+    /// The fields Pinpoint dimension values are made from (the key of a `ProfileCache`).
+    static let pinpointDimensionSlots: [Slot] = [
+        .platformName, .demographicPlatform, .localeCode, .demographicLocale, .versionName, .demographicAppVersion,
+        .localeCountry, .locationCountry,
+    ]
 
     /// `ll_CC`: language lower-case, a two-letter region upper-case, `-` read as `_`
     /// (`en-gb` → `en_GB`); a four-letter script is title-cased (`zh_hant_tw` → `zh_Hant_TW`).

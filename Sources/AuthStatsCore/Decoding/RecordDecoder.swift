@@ -78,6 +78,8 @@ public struct RecordDecoder: Sendable {
     struct Fields {
         let bytes: UnsafeRawBufferPointer
         let fields: [JSONField]
+        /// The worker's cache of dimension profiles, if it uses one.
+        var profiles: UnsafeMutablePointer<ProfileCache>? = nil
 
         subscript(_ slot: Slot) -> JSONField { fields[slot.rawValue] }
 
@@ -115,6 +117,15 @@ public struct RecordDecoder: Sendable {
             return memcmp(bytes.baseAddress! + field.start, literal.utf8Start, literal.utf8CodeUnitCount) == 0
         }
 
+        /// The dimension values `make` builds, unless `profiles` knows the raw bytes of
+        /// `slots` (after the export's `tag`): then the defaults, and the profile id as hint.
+        func dimensions(_ tag: UInt8, _ slots: [Slot], _ make: () -> DimensionValues) -> (DimensionValues, ProfileHint) {
+            guard let profiles else { return (make(), .none) }
+            let hint = profileHint(tag, slots, in: profiles)
+            if case .cached = hint { return (DimensionValues(), hint) }
+            return (make(), hint)
+        }
+
         /// As `text`, also treating the string `"null"` as missing (the activity log writes
         /// every value as a string, and `"null"` for none).
         func value(_ slot: Slot) -> String? {
@@ -127,10 +138,18 @@ public struct RecordDecoder: Sendable {
 
     /// Decodes the record at `range` of `bytes`, whose fields the scanner found.
     public func decode(_ bytes: UnsafeRawBufferPointer, range: Range<Int>, fields: [JSONField]) -> Outcome {
+        decode(bytes, range: range, fields: fields, profiles: nil)
+    }
+
+    /// As `decode(_:range:fields:)`; with `profiles`, an event whose dimension fields the
+    /// cache knows comes with its profile id instead of its dimension values.
+    func decode(
+        _ bytes: UnsafeRawBufferPointer, range: Range<Int>, fields: [JSONField], profiles: UnsafeMutablePointer<ProfileCache>?
+    ) -> Outcome {
         guard bytes[range.lowerBound] == UInt8(ascii: "{") else {
             return .rejected(reason: "the record is a JSON array, not an object")
         }
-        let f = Fields(bytes: bytes, fields: fields)
+        let f = Fields(bytes: bytes, fields: fields, profiles: profiles)
         if f.has(.eventType) || f.has(.eventTimestamp) { return pinpoint(f) }
         if f.equals(.eventSource, "USER_ACTIVITY") || (f.has(.activityTimestamp) && f.has(.activityEventType)) {
             return activity(f)

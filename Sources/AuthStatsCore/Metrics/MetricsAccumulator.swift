@@ -78,7 +78,11 @@ public struct MetricsAccumulator: Sendable {
     /// Its fingerprint is logged: if it turns out to be a copy of another event,
     /// `resolveDuplicates()` takes its counts back.
     public mutating func add(_ event: Event, day: Day, position: UInt64 = 0) {
-        let profile = table.profile(of: event.dimensions)
+        add(event, day: day, position: position, profile: table.profile(of: event.dimensions))
+    }
+
+    /// As `add(_:day:position:)`, with the event's dimension `profile` already known.
+    mutating func add(_ event: Event, day: Day, position: UInt64, profile: UInt32) {
         let counted = DuplicateFilter.Counted(
             day: day.index, profile: profile, kind: event.kind, input: position,
             user: event.kind.isActivity ? event.user?.hash : nil)

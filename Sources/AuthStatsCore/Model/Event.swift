@@ -105,6 +105,9 @@ public struct Event: Sendable {
     public var sessionStart: Int64?
     public var sessionStop: Int64?
     public var dimensions: DimensionValues
+    /// Decoded with a `ProfileCache`: the profile id when the cache knew the dimension fields
+    /// (`dimensions` are then not made), or that the cache waits for it.
+    var profileHint = ProfileHint.none
 
     public init(
         time: Int64, source: EventSource, kind: EventKind, user userName: String?,

@@ -81,6 +81,11 @@ public final class Analysis {
     /// The users of `--users`: their `user_type` overrides the events'.
     public let directory: UserDirectory
 
+    /// Profile ids by the raw bytes of dimension fields, for the decoders of this analysis's
+    /// streams: nil when events need their dimension values all the same (a user directory
+    /// overrides `user_type`; session rows name the platform and app version).
+    let profiles: UnsafeMutablePointer<ProfileCache>?
+
     /// - Parameters:
     ///   - spill: where the duplicate filter keeps fingerprints beyond
     ///     `configuration.dedupCapacity`; nil keeps them all in memory.
@@ -100,11 +105,19 @@ public final class Analysis {
                     sessionShards: configuration.sessionShards, sessionNames: configuration.sessionDetail),
                 DayClock(timeZone: configuration.timeZone)
             ))
+        if directory.count == 0 && !configuration.sessionDetail {
+            profiles = .allocate(capacity: 1)
+            profiles!.initialize(to: ProfileCache())
+        } else {
+            profiles = nil
+        }
     }
 
     deinit {
         state.deinitialize(count: 1)
         state.deallocate()
+        profiles?.deinitialize(count: 1)
+        profiles?.deallocate()
     }
 
     private var fileIndex = 0
@@ -157,6 +170,16 @@ public final class Analysis {
 
     func add(_ event: Event, position: UInt64) {
         let day = state.pointee.clock.day(ofMillis: event.time)
+        switch event.profileHint {
+        case .cached(let profile):
+            return state.pointee.accumulator.add(event, day: day, position: position, profile: profile)
+        case .pending:
+            let profile = state.pointee.accumulator.table.profile(of: event.dimensions)
+            profiles?.pointee.fill(profile)
+            return state.pointee.accumulator.add(event, day: day, position: position, profile: profile)
+        case .none:
+            break
+        }
         guard directory.count > 0, let user = event.user, let type = directory.userType(of: user) else {
             return state.pointee.accumulator.add(event, day: day, position: position)
         }

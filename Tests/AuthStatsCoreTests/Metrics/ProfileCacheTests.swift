@@ -1,0 +1,112 @@
+import AuthStatsTestSupport
+import Foundation
+import Testing
+
+@testable import AuthStatsCore
+
+@Suite("Profile ids cached by the raw bytes of dimension fields")
+struct ProfileCacheTests {
+    static func lookup(_ cache: inout ProfileCache, _ key: String) -> ProfileHint {
+        Array(key.utf8).withUnsafeBytes { cache.lookup($0) }
+    }
+
+    @Test("a miss waits for its id; the same bytes then hit, other bytes miss")
+    func lookupAndFill() {
+        var cache = ProfileCache()
+        #expect(Self.lookup(&cache, "android|en_GB") == .pending)
+        cache.fill(7)
+        #expect(Self.lookup(&cache, "android|en_GB") == .cached(7))
+        #expect(Self.lookup(&cache, "android|en_gb") == .pending)
+        cache.fill(8)
+        #expect(Self.lookup(&cache, "android|en_gb") == .cached(8))
+        #expect(Self.lookup(&cache, "android|en_GB") == .cached(7))
+        // A fill without a pending key (a hit came last) keeps nothing.
+        cache.fill(9)
+        #expect(cache.count == 2)
+        // A prefix of a known key is another key.
+        #expect(Self.lookup(&cache, "android|en_") == .pending)
+    }
+
+    @Test("thousands of keys through table growth keep their ids")
+    func growth() {
+        var cache = ProfileCache()
+        for i in 0..<5000 {
+            #expect(Self.lookup(&cache, "key-\(i)") == .pending)
+            cache.fill(UInt32(i))
+        }
+        for i in stride(from: 0, to: 5000, by: 7) { #expect(Self.lookup(&cache, "key-\(i)") == .cached(UInt32(i))) }
+        #expect(cache.count == 5000)
+    }
+
+    /// Pinpoint records whose dimension fields differ in their bytes but not in their values
+    /// (case, `-` for `_`, escapes, a fallback field), and some that differ in value.
+    static let variants: [String] = {
+        var lines = [
+            PinpointLine("_userauth.sign_in", at: PinpointLine.millis("2026-03-10T10:00:00Z"), user: "u1", platform: "Android", locale: "en-gb", appVersion: "2.3.0", country: "GB"),
+            PinpointLine("_userauth.sign_in", at: PinpointLine.millis("2026-03-10T10:01:00Z"), user: "u2", platform: "android", locale: "en_GB", appVersion: "2.3.0", country: "GB"),
+            PinpointLine("_userauth.sign_in", at: PinpointLine.millis("2026-03-10T10:02:00Z"), user: "u3", platform: "ANDROID", locale: "EN_gb", appVersion: "2.3.0", country: "GB"),
+            PinpointLine("pageView", at: PinpointLine.millis("2026-03-10T10:03:00Z"), user: "u1", platform: "Android", locale: "en-gb", appVersion: "2.3.0", country: "GB"),
+            PinpointLine("pageView", at: PinpointLine.millis("2026-03-10T10:04:00Z"), user: "u4", platform: "iOS", locale: "fr_FR", appVersion: "2.3.1"),
+            PinpointLine("pageView", at: PinpointLine.millis("2026-03-10T10:05:00Z"), user: "u4", platform: "iOS", locale: "fr_FR", appVersion: "2.3.1"),
+            // Differs from u4's only in the country: a key must hold every field.
+            PinpointLine("pageView", at: PinpointLine.millis("2026-03-10T10:05:30Z"), user: "u7", platform: "iOS", locale: "fr_FR", appVersion: "2.3.1", country: "FR"),
+            PinpointLine("pageView", at: PinpointLine.millis("2026-03-10T10:06:00Z"), user: "u5"),
+            PinpointLine("pageView", at: PinpointLine.millis("2026-03-10T10:07:00Z"), user: "u5", platform: "", locale: ""),
+        ].map(\.json)
+        // An escaped platform, and the platform only in endpoint.Demographic (the fallback).
+        lines.append(
+            lines[1].replacingOccurrences(of: #""name":"android""#, with: #""name":"andr\u006fid""#)
+                .replacingOccurrences(of: "1773136860000", with: "1773137280000"))  // 10:01 → 10:08
+        lines.append(
+            #"{"event_type":"pageView","event_timestamp":1773137340000,"client":{"client_id":"c9"},"device":{"locale":{"code":"en_GB"}},"endpoint":{"Demographic":{"Platform":"Android","AppVersion":"2.3.0"},"Location":{"Country":"GB"},"User":{"UserId":"u6"}}}"#)
+        return lines
+    }()
+
+    @Test("Pinpoint dimension values are the same with and without the cache, and as computed by hand")
+    func pinpointVariants() throws {
+        let text = Self.variants.joined(separator: "\n") + "\n"
+        let cached = InMemoryRun([("p.ndjson", Array(text.utf8))], sessionDetail: false)
+        let uncached = InMemoryRun([("p.ndjson", Array(text.utf8))], sessionDetail: true)
+        #expect(cached.rejects.isEmpty)
+        #expect(cached.renderedTables == uncached.renderedTables)
+        #expect(cached.accumulator.table.profileCount == uncached.accumulator.table.profileCount)
+        // By hand: android on 6 events (u1 twice, u2, u3, u2's escaped one, u6's fallback one),
+        // of 4 users.
+        let android = try #require(cached.breakdown("2026-03-10", .platform, "android"))
+        #expect(android.events == 6)
+        #expect(android.activeUsers == 4)
+        #expect(try #require(cached.breakdown("2026-03-10", .locale, "en_GB")).events == 6)
+        #expect(try #require(cached.breakdown("2026-03-10", .platform, "ios")).events == 3)
+        #expect(try #require(cached.breakdown("2026-03-10", .country, "FR")).events == 1)
+        #expect(try #require(cached.breakdown("2026-03-10", .platform, "(unknown)")).events == 2)
+        #expect(try #require(cached.breakdown("2026-03-10", .country, "GB")).events == 6)
+    }
+
+    @Test("activity-log and CloudTrail dimension values are the same with and without the cache")
+    func otherExports() throws {
+        let activity = [
+            activityRecord("SignIn", "Pass", sub: "a1", eventID: "e1"),
+            activityRecord("SignIn", "Pass", sub: "a2", country: "null", eventID: "e2"),
+            activityRecord("SignIn", "Fail", sub: "a3", idp: "Google", eventID: "e3"),
+            activityRecord("SignIn", "Pass", sub: "a4", idp: "null", eventID: "e4"),
+            activityRecord("SignIn", "Pass", sub: "a5", idp: "Google", country: "Ireland", eventID: "e5"),
+        ]
+        let trail = [
+            trailRecord("InitiateAuth", sub: "t1", eventID: "t-e1"),
+            trailRecord("InitiateAuth", sub: "t2", eventID: "t-e2"),
+            trailRecord("InitiateAuth", sub: "t3", requestParameters: "null", additional: #"{"sub":"t3","requestParameters":{"client_id":["3n4exampleclientid9"]}}"#, eventID: "t-e3"),
+            trailRecord("InitiateAuth", sub: "t4", requestParameters: "{}", eventID: "t-e4"),
+        ]
+        let text = (activity + trail).joined(separator: "\n") + "\n"
+        let cached = InMemoryRun([("mixed.ndjson", Array(text.utf8))], sessionDetail: false)
+        let uncached = InMemoryRun([("mixed.ndjson", Array(text.utf8))], sessionDetail: true)
+        #expect(cached.rejects.isEmpty)
+        #expect(cached.renderedTables == uncached.renderedTables)
+        // By hand: a3 and a5 are federated; the trail's client id comes from either field for t1–t3.
+        #expect(try #require(cached.breakdown("2024-06-17", .userType, "federated")).events == 2)
+        #expect(try #require(cached.breakdown("2024-06-17", .userType, "local")).events == 3)
+        #expect(try #require(cached.breakdown("2024-06-17", .country, "Ireland")).events == 4)
+        #expect(try #require(cached.breakdown("2024-05-02", .clientID, "3n4exampleclientid9")).events == 3)
+        #expect(try #require(cached.breakdown("2024-05-02", .clientID, "(unknown)")).events == 1)
+    }
+}
