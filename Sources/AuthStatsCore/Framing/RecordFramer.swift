@@ -36,7 +36,11 @@ public final class RecordFramer {
         case skipping(RecordBoundary, length: Int, prefix: [UInt8])
     }
 
-    public var scanner: JSONScanner
+    /// The scanner, behind a pointer this framer owns: scanning a record through it needs no
+    /// runtime exclusivity check (one per record on a class property).
+    private let scanner: UnsafeMutablePointer<JSONScanner>
+    /// The fields the scanner extracted from the last record.
+    public var fields: [JSONField] { scanner.pointee.fields }
     public let maxRecordBytes: Int
     /// How much of an over-long record is kept for the quarantine file.
     public static let rejectPrefixBytes = 4096
@@ -53,12 +57,17 @@ public final class RecordFramer {
     private var inRecordsArray = false
 
     public init(scanner: JSONScanner, maxRecordBytes: Int, initialCapacity: Int = 1 << 20) {
-        self.scanner = scanner
+        self.scanner = .allocate(capacity: 1)
+        self.scanner.initialize(to: scanner)
         self.maxRecordBytes = maxRecordBytes
         (storage, capacity) = ScratchBuffers.take(max(initialCapacity, 64))
     }
 
-    deinit { ScratchBuffers.give(storage, capacity: capacity) }
+    deinit {
+        ScratchBuffers.give(storage, capacity: capacity)
+        scanner.deinitialize(count: 1)
+        scanner.deallocate()
+    }
 
     /// The buffered bytes; record ranges and scanner fields index into it.
     public var buffer: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: storage, count: filled) }
@@ -197,7 +206,7 @@ public final class RecordFramer {
                     pending = .seeking(RecordBoundary(firstByte: first))
                     continue
                 }
-                switch scanner.scan(buffer, from: position) {
+                switch scanner.pointee.scan(buffer, from: position) {
                 case .complete(let end):
                     return emit(end: end)
                 case .invalid, .incomplete:
@@ -281,7 +290,7 @@ public final class RecordFramer {
             return .oversize(prefix: prefix(start, end), number: recordCount, length: end - start)
         }
         let bounded = UnsafeRawBufferPointer(start: storage, count: end)
-        switch scanner.scan(bounded, from: start) {
+        switch scanner.pointee.scan(bounded, from: start) {
         case .complete(let valueEnd):
             var trailing = valueEnd
             while trailing < end, [0x20, 0x0A, 0x0D, 0x09].contains(base[trailing]) { trailing += 1 }

@@ -41,7 +41,7 @@ public struct MetricsAccumulator: Sendable {
     }
 
     var table = DimensionTable()
-    var counters: [DayProfile: Counters] = [:]
+    var counters = CounterTable()
     /// Activity triples, each with how many counted events make it: a duplicate found after
     /// the fact takes its event back, and the triple goes when no event is left. Bounded in
     /// memory: spilled as sorted runs like the dedup window.
@@ -88,7 +88,7 @@ public struct MetricsAccumulator: Sendable {
             user: event.kind.isActivity ? event.user?.hash : nil)
         dedup.insert(event.fingerprint, counted)
         events += 1
-        counters[DayProfile(day: day.index, profile: profile), default: Counters()].add(event.kind)
+        counters.add(DayProfile(day: day.index, profile: profile), event.kind)
         if let user = event.user {
             users.insert(user.hash)
             if event.kind.isActivity {
@@ -105,7 +105,7 @@ public struct MetricsAccumulator: Sendable {
     public mutating func merge(_ other: MetricsAccumulator) {
         let remap = table.absorb(other.table)
         for (key, value) in other.counters {
-            counters[DayProfile(day: key.day, profile: remap[Int(key.profile)]), default: Counters()].add(value)
+            counters.add(DayProfile(day: key.day, profile: remap[Int(key.profile)]), value)
         }
         activity.absorb(other.activity, profileMap: remap)
         users.formUnion(other.users)
@@ -132,8 +132,7 @@ public struct MetricsAccumulator: Sendable {
     private mutating func takeBack(_ found: [DuplicateFilter.Counted]) {
         for counted in found {
             let key = DayProfile(day: counted.day, profile: counted.profile)
-            counters[key, default: Counters()].add(counted.kind, -1)
-            if counters[key]?.events == 0 { counters[key] = nil }
+            counters.add(key, counted.kind, -1)
             if let user = counted.user { activity.add(user: user, day: counted.day, profile: counted.profile, -1) }
             events -= 1
             duplicates += 1
