@@ -144,9 +144,20 @@ struct SchemaView: @unchecked Sendable {
             if candidate < 0 { return -1 }
             if Int(keyLength[candidate]) == count {
                 let expected = keyBytes + Int(keyStart[candidate])
-                var k = 0
-                while k < count && expected[k] == key[k] { k += 1 }  // keys are short: no libc call
-                if k == count { return candidate }
+                if count >= 8 && count <= 16 {
+                    // Two overlapping words cover the key.
+                    let a = UnsafeRawPointer(expected), b = UnsafeRawPointer(key)
+                    if a.loadUnaligned(as: UInt64.self) == b.loadUnaligned(as: UInt64.self)
+                        && a.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+                            == b.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+                    {
+                        return candidate
+                    }
+                } else {
+                    var k = 0
+                    while k < count && expected[k] == key[k] { k += 1 }  // keys are short: no libc call
+                    if k == count { return candidate }
+                }
             }
             i = (i + 1) & mask
         }

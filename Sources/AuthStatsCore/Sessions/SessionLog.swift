@@ -51,17 +51,20 @@ public struct SessionLog: Sendable {
     }
 
     /// The spans of the records in memory, in byte order of the records. Each is compared
-    /// first by its first 8 bytes as one big-endian word (the same order as `memcmp`: every
-    /// record is longer than 8 bytes), and only on a tie by `memcmp` of the rest.
+    /// first by its first 24 bytes as three big-endian words (the same order as `memcmp`:
+    /// every record is longer than 24 bytes): the user, then the session key, then the time,
+    /// so a user's records (which share the first word) rarely need more; only on a tie by
+    /// `memcmp` of the rest.
     private func sortedSpans() -> [(Int, Int)] {
         arena.withUnsafeBytes { raw in
             let base = raw.baseAddress!
-            var keyed = spans.map { span in
-                (prefix: UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: span.0, as: UInt64.self)), span: span)
-            }
+            func word(_ offset: Int) -> UInt64 { UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+            var keyed = spans.map { span in (k0: word(span.0), k1: word(span.0 + 8), k2: word(span.0 + 16), span: span) }
             keyed.sort { a, b in
-                if a.prefix != b.prefix { return a.prefix < b.prefix }
-                let c = memcmp(base + a.span.0, base + b.span.0, min(a.span.1, b.span.1))
+                if a.k0 != b.k0 { return a.k0 < b.k0 }
+                if a.k1 != b.k1 { return a.k1 < b.k1 }
+                if a.k2 != b.k2 { return a.k2 < b.k2 }
+                let c = memcmp(base + a.span.0 + 24, base + b.span.0 + 24, min(a.span.1, b.span.1) - 24)
                 return c != 0 ? c < 0 : a.span.1 < b.span.1
             }
             return keyed.map(\.span)
