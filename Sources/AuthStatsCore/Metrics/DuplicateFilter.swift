@@ -167,7 +167,7 @@ struct RunCursor {
         var counted: DuplicateFilter.Counted
     }
 
-    static let blockEntries = 1024
+    static let blockEntries = 256
     let run: SpilledRun?
     private var block: [UInt8] = []
     private var position = 0

@@ -8,7 +8,8 @@
 /// `fill(_:)`. Keys are compared byte for byte: a hit is exact, never a hash guess.
 ///
 /// The ids are those of one accumulator's `DimensionTable`, so a cache belongs to one
-/// `Analysis`. Memory is bounded: past `maxEntries` keys, new ones are no longer kept.
+/// `Analysis`. Memory is bounded: past `maxEntries` keys or `maxKeyBytesKept` bytes of them,
+/// new keys are no longer kept (their events are looked up by value, as without a cache).
 struct ProfileCache {
     private struct Slot {
         var hash: UInt64
@@ -19,7 +20,9 @@ struct ProfileCache {
 
     /// Keys kept at most; a longer tail of rare combinations is looked up by value.
     static let maxEntries = 1 << 16
-    /// Longest key kept (a key longer than this is not cached).
+    /// Bytes of keys kept at most (with `maxEntries`: about 3 MB a worker at most).
+    static let maxKeyBytesKept = 2 << 20
+    /// Longest key (a record whose dimension fields make a longer one is not cached).
     static let maxKeyBytes = 480
 
     private var slots: [Slot?]
@@ -48,7 +51,7 @@ struct ProfileCache {
             i = (i + 1) & mask
         }
         pending = nil
-        guard count < Self.maxEntries else { return .none }
+        guard count < Self.maxEntries, arena.count + key.count <= Self.maxKeyBytesKept else { return .none }
         let offset = arena.count
         arena.append(contentsOf: key)
         pending = (hash, offset, key.count)
@@ -101,15 +104,11 @@ extension RecordDecoder.Fields {
             var used = 1
             for slot in slots {
                 let field = self[slot]
-                guard field.type == .string, field.end > field.start else {
-                    out.storeBytes(of: UInt16(0), toByteOffset: used, as: UInt16.self)
-                    used += 2
-                    continue
-                }
-                let length = field.end - field.start
+                let present = field.type == .string && field.end > field.start
+                let length = present ? field.end - field.start : 0
                 guard used + 2 + length <= ProfileCache.maxKeyBytes else { return .none }
-                out.storeBytes(of: UInt16(length << 1 | (field.hasEscapes ? 1 : 0)), toByteOffset: used, as: UInt16.self)
-                (out + used + 2).copyMemory(from: bytes.baseAddress! + field.start, byteCount: length)
+                out.storeBytes(of: UInt16(length << 1 | (present && field.hasEscapes ? 1 : 0)), toByteOffset: used, as: UInt16.self)
+                if present { (out + used + 2).copyMemory(from: bytes.baseAddress! + field.start, byteCount: length) }
                 used += 2 + length
             }
             return cache.pointee.lookup(UnsafeRawBufferPointer(start: out, count: used))

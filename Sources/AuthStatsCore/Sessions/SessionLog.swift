@@ -145,7 +145,7 @@ final class FrameReader {
     private let order: [(Int, Int)]
     private var nextInOrder = 0
     private(set) var current = UnsafeRawBufferPointer(start: nil, count: 0)
-    static let block = 1 << 16
+    static let block = 1 << 14
 
     init(run: SpilledRun) {
         self.run = run

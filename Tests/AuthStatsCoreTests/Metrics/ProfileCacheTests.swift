@@ -38,6 +38,39 @@ struct ProfileCacheTests {
         #expect(cache.count == 5000)
     }
 
+    @Test("memory is bounded: past the byte budget, new keys are not kept")
+    func bounded() {
+        var cache = ProfileCache()
+        let long = String(repeating: "x", count: 460)
+        var kept = 0
+        for i in 0..<6000 {
+            if Self.lookup(&cache, "\(i)-\(long)") == .pending {
+                kept += 1
+                cache.fill(UInt32(i))
+            }
+        }
+        #expect(kept < 6000)
+        #expect(kept * 460 <= ProfileCache.maxKeyBytesKept)
+        #expect(cache.count == kept)
+        #expect(Self.lookup(&cache, "0-\(long)") == .cached(0))
+        #expect(Self.lookup(&cache, "5999-\(long)") == .none)
+    }
+
+    @Test("a dimension field too long to key is looked up by value")
+    func longField() throws {
+        let platform = String(repeating: "p", count: 600)
+        let lines = [
+            PinpointLine("pageView", at: PinpointLine.millis("2026-03-10T10:00:00Z"), user: "u1", platform: platform),
+            PinpointLine("pageView", at: PinpointLine.millis("2026-03-10T10:01:00Z"), user: "u2", platform: platform),
+            PinpointLine("pageView", at: PinpointLine.millis("2026-03-10T10:02:00Z"), user: "u3", platform: "ios"),
+        ]
+        let text = lines.ndjson
+        let cached = InMemoryRun([("p.ndjson", Array(text.utf8))], sessionDetail: false)
+        let uncached = InMemoryRun([("p.ndjson", Array(text.utf8))], sessionDetail: true)
+        #expect(cached.renderedTables == uncached.renderedTables)
+        #expect(try #require(cached.breakdown("2026-03-10", .platform, platform)).events == 2)
+    }
+
     /// Pinpoint records whose dimension fields differ in their bytes but not in their values
     /// (case, `-` for `_`, escapes, a fallback field), and some that differ in value.
     static let variants: [String] = {
