@@ -114,24 +114,23 @@ public struct DuplicateFilter: Sendable {
         // Equal fingerprints come out earliest input first (then earliest run), so that copy is kept.
         var heap = BinaryHeap<NaturalOrder<RunHead>>()
         for index in cursors.indices {
-            if let head = cursors[index].current { heap.push(RunHead(head, index)) }
+            if let head = cursors[index].head(index) { heap.push(head) }
         }
         var duplicates: [Counted] = []
         var kept = FingerprintLog(reserve: inMemoryOnly ? window.count : 0)
         var last: Fingerprint?
-        while let top = heap.pop() {
+        while let top = heap.top {
             let index = top.cursor
             let fingerprint = Fingerprint(high: top.high, low: top.low)
-            if let entry = cursors[index].current {
-                if fingerprint == last {
-                    duplicates.append(entry.counted)
-                } else if inMemoryOnly {
-                    kept.append(fingerprint, entry.counted)
-                }
+            // Only copies (rare) and kept entries are decoded whole.
+            if fingerprint == last {
+                duplicates.append(cursors[index].entry.counted)
+            } else if inMemoryOnly {
+                kept.append(fingerprint, cursors[index].entry.counted)
             }
             last = fingerprint
             cursors[index].advance()
-            if let head = cursors[index].current { heap.push(RunHead(head, index)) }
+            if let head = cursors[index].head(index) { heap.replaceTop(head) } else { _ = heap.pop() }
         }
         window = kept
         if !inMemoryOnly {
@@ -148,10 +147,10 @@ struct RunHead: Comparable {
     var high: UInt64, low: UInt64, input: UInt64
     var cursor: Int
 
-    init(_ entry: RunCursor.Entry, _ cursor: Int) {
-        high = entry.fingerprint.high
-        low = entry.fingerprint.low
-        input = entry.counted.input
+    init(high: UInt64, low: UInt64, input: UInt64, cursor: Int) {
+        self.high = high
+        self.low = low
+        self.input = input
         self.cursor = cursor
     }
 
@@ -170,11 +169,11 @@ struct RunCursor {
     static let blockEntries = 256
     let run: SpilledRun?
     private var block: [UInt8] = []
-    private var position = 0
+    /// Where the current entry starts in `block`; nil at the end.
+    private var position: Int?
     private var consumed = 0
     /// For the window: its entry numbers in sorted order.
     private let order: [UInt32]
-    private(set) var current: Entry?
 
     init(run: SpilledRun) {
         self.run = run
@@ -186,17 +185,35 @@ struct RunCursor {
         run = nil
         block = memory
         self.order = order
-        decode()
+        locate()
+    }
+
+    /// The current entry's merge key, as cursor `index`; nil at the end.
+    @inline(__always)
+    func head(_ index: Int) -> RunHead? {
+        guard let p = position else { return nil }
+        return block.withUnsafeBytes { raw in
+            RunHead(
+                high: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p, as: UInt64.self)),
+                low: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p + 8, as: UInt64.self)),
+                input: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p + 24, as: UInt64.self)), cursor: index)
+        }
+    }
+
+    /// The current entry, decoded (its profile in the owner's ids); only valid before the end.
+    var entry: Entry {
+        let run = self.run
+        return block.withUnsafeBytes { raw in
+            let (fingerprint, counted) = FingerprintLog.decode(raw, at: position!) { run?.profile($0) ?? $0 }
+            return Entry(fingerprint: fingerprint, counted: counted)
+        }
     }
 
     mutating func advance() {
         consumed += 1
-        if run == nil {
-            decode()
-            return
-        }
-        position += DuplicateFilter.entryBytes
-        if position >= block.count { load() } else { decode() }
+        guard run != nil, let p = position else { return locate() }
+        let next = p + DuplicateFilter.entryBytes
+        if next >= block.count { load() } else { position = next }
     }
 
     private mutating func load() {
@@ -207,26 +224,15 @@ struct RunCursor {
             let bytes = try? run.store.read(run: run.id, offset: consumed * size, count: min(remaining, Self.blockEntries) * size),
             bytes.count >= size
         else {
-            current = nil
+            position = nil
             return
         }
         block = bytes
         position = 0
-        decode()
     }
 
-    private mutating func decode() {
-        if run == nil {
-            guard consumed < order.count else {
-                current = nil
-                return
-            }
-            position = Int(order[consumed]) * DuplicateFilter.entryBytes
-        }
-        let run = self.run
-        current = block.withUnsafeBytes { raw in
-            let (fingerprint, counted) = FingerprintLog.decode(raw, at: position) { run?.profile($0) ?? $0 }
-            return Entry(fingerprint: fingerprint, counted: counted)
-        }
+    /// For the window: the position of its next entry in sorted order.
+    private mutating func locate() {
+        position = consumed < order.count ? Int(order[consumed]) * DuplicateFilter.entryBytes : nil
     }
 }

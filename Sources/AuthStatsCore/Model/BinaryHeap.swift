@@ -34,6 +34,31 @@ struct BinaryHeap<Order: HeapOrder> {
         }
     }
 
+    /// The smallest element.
+    var top: Element? { items.first }
+
+    /// Puts `element` in the top's place and restores the order: what a k-way merge does after
+    /// each step (the cursor just read moves on), in one pass down instead of a pop and a push.
+    /// - Complexity: O(log n).
+    mutating func replaceTop(_ element: Element) {
+        precondition(!items.isEmpty, "replaceTop on an empty heap")
+        let order = self.order
+        items.withUnsafeMutableBufferPointer { b in
+            let n = b.count
+            var hole = 0
+            while true {
+                let left = 2 * hole + 1
+                guard left < n else { break }
+                var child = left
+                if left + 1 < n && order.less(b[left + 1], b[left]) { child = left + 1 }
+                guard order.less(b[child], element) else { break }
+                b[hole] = b[child]
+                hole = child
+            }
+            b[hole] = element
+        }
+    }
+
     /// The smallest element, removed. - Complexity: O(log n).
     mutating func pop() -> Element? {
         guard let top = items.first else { return nil }

@@ -273,9 +273,12 @@ public final class SortedRecords {
     /// The smallest remaining record's bytes, valid until the next call; nil at the end.
     /// - Complexity: O(log r) for r runs.
     public func next() -> UnsafeRawBufferPointer? {
-        if let index = pending, sources[index].advance() { heap.push(head(index)) }
+        // The reader last returned stays on top until it moves on.
+        if let index = pending {
+            if sources[index].advance() { heap.replaceTop(head(index)) } else { _ = heap.pop() }
+        }
         pending = nil
-        guard let top = heap.pop() else { return nil }
+        guard let top = heap.top else { return nil }
         pending = top.source
         return sources[top.source].current
     }

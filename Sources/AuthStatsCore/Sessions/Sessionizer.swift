@@ -30,6 +30,7 @@ public struct Sessionizer {
         let detail = each != nil
         precondition(!detail || !records.compact, "session rows need the named session log")
         let compact = records.compact
+        if compact { return counts(records) }
 
         func finishUser() {
             guard !userKey.isEmpty else { return }
@@ -99,6 +100,76 @@ public struct Sessionizer {
             }
         }
         finishUser()
+        return stats
+    }
+
+    /// `run` for compact records (counts only): the same rules read at fixed offsets, with
+    /// words compared and only each session's span kept. Auth failures only count on
+    /// session rows, so they are passed over.
+    private func counts(_ records: SortedRecords) -> SessionStats {
+        var stats = SessionStats()
+        var clock = self.clock
+        var previous: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var hasPrevious = false
+        var user: UInt64 = 0
+        var hasUser = false
+        var starts: [Int64] = [], ends: [Int64] = []
+        var currentKey: UInt64?
+        var userDays: [Int32] = []
+
+        func finishUser() {
+            userDays.removeAll(keepingCapacity: true)
+            for i in starts.indices {
+                let day = clock.day(ofMillis: starts[i]).index
+                let first = !userDays.contains(day)
+                if first { userDays.append(day) }
+                stats.add(sessionOn: day, seconds: (ends[i] - starts[i]) / 1000, firstOfUserThatDay: first)
+            }
+            starts.removeAll(keepingCapacity: true)
+            ends.removeAll(keepingCapacity: true)
+            currentKey = nil
+        }
+
+        func word(_ bytes: UnsafeRawBufferPointer, _ offset: Int) -> UInt64 {
+            UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        }
+
+        while let bytes = records.next() {
+            guard bytes.count == SessionRecord.compactCount else { continue }
+            // User, session key, time, fingerprint: the record's identity.
+            let identity = (word(bytes, 0), word(bytes, 8), word(bytes, 16), word(bytes, 24))
+            let key = identity.1
+            if key == SessionRecord.failureKey { continue }
+            if hasPrevious && identity == previous { continue }  // the same delivery twice
+            previous = identity
+            hasPrevious = true
+            if !hasUser || identity.0 != user {
+                if hasUser { finishUser() }
+                user = identity.0
+                hasUser = true
+            }
+            let time = Int64(bitPattern: identity.2 ^ (1 << 63))
+            let startWord = Int64(bitPattern: word(bytes, 41))
+            let stopWord = Int64(bitPattern: word(bytes, 49))
+            let sessionStart = startWord == .min ? Int64.max : startWord
+            let sessionStop = stopWord  // .min when there is none
+            let extendsLast: Bool
+            if key == SessionRecord.noSession {
+                extendsLast = currentKey == SessionRecord.noSession && time - ends[ends.count - 1] <= timeoutMillis
+            } else {
+                extendsLast = currentKey == key
+            }
+            if extendsLast {
+                let i = starts.count - 1
+                starts[i] = min(starts[i], time, sessionStart)
+                ends[i] = max(ends[i], time, sessionStop)
+            } else {
+                starts.append(min(time, sessionStart))
+                ends.append(max(time, sessionStop))
+                currentKey = key
+            }
+        }
+        if hasUser { finishUser() }
         return stats
     }
 }

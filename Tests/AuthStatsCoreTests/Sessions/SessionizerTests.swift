@@ -154,6 +154,34 @@ struct SessionizerTests {
         #expect(named.reports.daily.contains { $0.sessions > 0 })
     }
 
+    @Test("counts only (compact records): start/stop timestamps, gaps, failures, a copy, midnight in a time zone, as with rows")
+    func compactCounts() throws {
+        let events = [
+            line("_session.start", "2026-03-01T10:00:00Z", session: "s1", start: "2026-03-01T09:59:50Z"),
+            line("pageView", "2026-03-01T10:05:00Z", session: "s1", start: "2026-03-01T09:59:50Z"),
+            line("_userauth.auth_fail", "2026-03-01T10:06:00Z"),
+            line("_session.stop", "2026-03-01T10:20:00Z", session: "s1", start: "2026-03-01T09:59:50Z", stop: "2026-03-01T10:20:30Z"),
+            line("_userauth.sign_in", "2026-03-01T11:00:00Z"),
+            line("pageView", "2026-03-01T11:30:00Z"),
+            line("pageView", "2026-03-01T12:00:01Z"),  // 30 min 1 s later: a new gap session
+            line("_session.stop", "2026-03-01T18:40:00Z", user: "u2", session: "s2", start: "2026-03-01T18:20:00Z", stop: "2026-03-01T18:40:00Z"),
+            line("_userauth.auth_fail", "2026-03-02T15:00:00Z", user: "u3"),
+        ]
+        let text = Array((events + [events[5]]).ndjson.utf8)  // one delivery twice
+        for zone in ["UTC", "Asia/Kolkata"] {
+            let rows = InMemoryRun([("a", text)], timeZone: zone)
+            let counts = InMemoryRun([("a", text)], timeZone: zone, sessionDetail: false)
+            #expect(counts.sessions.isEmpty)
+            #expect(counts.reports == rows.reports)
+            #expect(rows.sessions.count == 4)
+        }
+        // By hand, in UTC: s1 1240 s, the gap sessions 1800 s and 0 s, s2 1200 s: of 0, 1200, 1240,
+        // 1800 the median (the 2nd) is 1200.
+        let utc = InMemoryRun([("a", text)], sessionDetail: false)
+        let day = try #require(utc.day("2026-03-01"))
+        #expect([day.sessions, day.sessionUsers, Int(day.medianSessionSeconds)] == [4, 2, 1200])
+    }
+
     @Test("an event is encoded into the session log and read back field by field")
     func encodeFromEvent() throws {
         var dims = DimensionValues()
