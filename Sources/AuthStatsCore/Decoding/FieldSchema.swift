@@ -47,6 +47,7 @@ public final class FieldSchema: @unchecked Sendable {
             order += order[i].children
             i += 1
         }
+        nodeCount = order.count
         let number = Dictionary(uniqueKeysWithValues: order.enumerated().map { (ObjectIdentifier($1), Int32($0)) })
         var keyStart: [Int32] = [], keyLength: [Int32] = [], childStart: [Int32] = [], childCount: [Int32] = []
         var slotOf: [Int32] = [], subtreeStart: [Int32] = [], subtreeCount: [Int32] = []
@@ -106,6 +107,8 @@ public final class FieldSchema: @unchecked Sendable {
     }
 
     public var slotCount: Int { paths.count }
+    /// Nodes of the trie (the root included).
+    public private(set) var nodeCount = 0
 }
 
 /// Unsafe, retain-free views of a `FieldSchema` for the scanner's inner loop; valid while the

@@ -24,21 +24,27 @@ public struct JSONScanner: Sendable {
     }
 
     let view: SchemaView
+    /// What the keys of the last records were, place by place (`KeyMemory`).
+    private var memory: KeyMemory
 
     public init(schema: FieldSchema) {
         self.schema = schema
         view = SchemaView(schema)
         fields = Array(repeating: .absent, count: schema.slotCount)
+        memory = KeyMemory(nodes: schema.nodeCount)
     }
 
     /// Scans one JSON value that starts at `start` (after optional whitespace).
     public mutating func scan(_ bytes: UnsafeRawBufferPointer, from start: Int = 0) -> Outcome {
         for i in fields.indices { fields[i] = .absent }
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return .incomplete }
+        // A copy of this scanner shares the memory until one of them scans: then it takes its own.
+        if !isKnownUniquelyReferenced(&memory) { memory = KeyMemory(nodes: schema.nodeCount) }
         let view = self.view
-        return withExtendedLifetime(schema) {
+        let entries = memory.entries
+        return withExtendedLifetime((schema, memory)) {
             fields.withUnsafeMutableBufferPointer { out in
-            var parser = JSONParser(base: base, index: start, end: bytes.count, schema: view, fields: out)
+            var parser = JSONParser(base: base, index: start, end: bytes.count, schema: view, fields: out, memory: entries)
             do throws(JSONScanError) {
                 parser.skipWhitespace()
                 try parser.value(node: 0, depth: 0)
@@ -59,6 +65,42 @@ enum JSONScanError: Error {
     case invalid(Int, String)
 }
 
+/// The keys a scanner met in the last records, by tracked object node and place in the
+/// object: each key of up to 16 bytes as its length and first and last 8 bytes, with the
+/// schema child it named (or -1). Records of one export write their keys in the same order,
+/// so the key at a place is nearly always the one met there before: recognised by two word
+/// compares, with no hash and no probe of the schema's table (whose lookups wait on memory).
+/// A miss looks the key up in the schema and remembers it.
+///
+/// Unchecked Sendable: a scanner scans on one thread at a time, and a copy of a scanner takes
+/// its own memory at its first scan (`isKnownUniquelyReferenced`), so no two threads write
+/// one memory.
+final class KeyMemory: @unchecked Sendable {
+    struct Entry {
+        var head: UInt64 = 0
+        var tail: UInt64 = 0
+        /// The key's length; -1: nothing remembered.
+        var count: Int32 = -1
+        var child: Int32 = -1
+    }
+
+    /// Places remembered per object (later keys are looked up each time).
+    static let places = 32
+    let entries: UnsafeMutablePointer<Entry>
+    private let size: Int
+
+    init(nodes: Int) {
+        size = max(nodes, 1) * Self.places
+        entries = .allocate(capacity: size)
+        entries.initialize(repeating: Entry(), count: size)
+    }
+
+    deinit {
+        entries.deinitialize(count: size)
+        entries.deallocate()
+    }
+}
+
 /// The recursive-descent core of `JSONScanner`; `index` is the next unread byte.
 struct JSONParser {
     let base: UnsafePointer<UInt8>
@@ -66,6 +108,7 @@ struct JSONParser {
     let end: Int
     let schema: SchemaView
     let fields: UnsafeMutableBufferPointer<JSONField>
+    let memory: UnsafeMutablePointer<KeyMemory.Entry>
 
     @inline(__always)
     func peek() throws(JSONScanError) -> UInt8 {
@@ -129,6 +172,7 @@ struct JSONParser {
             return
         }
         let tracked = node >= 0 && schema.hasChildren(node)
+        var place = 0
         while true {
             guard try peek() == UInt8(ascii: "\"") else {
                 throw .invalid(index, "expected '\"' to begin an object key, found \(Self.describe(base[index]))")
@@ -137,7 +181,20 @@ struct JSONParser {
             let keyEscaped = try string()
             var child = -1
             if tracked {
-                child = key(from: keyStart, to: index - 1, escaped: keyEscaped, node: node)
+                let count = index - 1 - keyStart
+                if count <= 16 && place < KeyMemory.places && !keyEscaped {
+                    let remembered = memory + (node * KeyMemory.places + place)
+                    let (head, tail) = Self.words(base + keyStart, count)
+                    if Int(remembered.pointee.count) == count && remembered.pointee.head == head && remembered.pointee.tail == tail {
+                        child = Int(remembered.pointee.child)
+                    } else {
+                        child = schema.child(of: node, key: base + keyStart, count: count)
+                        remembered.pointee = KeyMemory.Entry(head: head, tail: tail, count: Int32(count), child: Int32(child))
+                    }
+                } else {
+                    child = key(from: keyStart, to: index - 1, escaped: keyEscaped, node: node)
+                }
+                place += 1
             }
             skipWhitespace()
             guard try peek() == UInt8(ascii: ":") else {
@@ -159,6 +216,27 @@ struct JSONParser {
                 throw .invalid(index, "expected ',' or '}' after an object member, found \(Self.describe(c))")
             }
         }
+    }
+
+    /// A key's first and last 8 bytes as little-endian words (the same word twice overlapping
+    /// for 8 to 16 bytes), read only inside the key: a shorter key as overlapping 4-byte
+    /// halves (or its bytes), zero above; the tail word is 0 then.
+    @inline(__always)
+    static func words(_ key: UnsafePointer<UInt8>, _ count: Int) -> (UInt64, UInt64) {
+        let raw = UnsafeRawPointer(key)
+        if count >= 8 {
+            return (
+                UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self)),
+                UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self))
+            )
+        }
+        if count >= 4 {
+            let low = UInt64(UInt32(littleEndian: raw.loadUnaligned(as: UInt32.self)))
+            let high = UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)))
+            return (low | high << UInt64(8 * (count - 4)), 0)
+        }
+        guard count > 0 else { return (0, 0) }
+        return (UInt64(key[0]) | UInt64(key[count >> 1]) << UInt64(8 * (count >> 1)) | UInt64(key[count - 1]) << UInt64(8 * (count - 1)), 0)
     }
 
     @inline(__always)

@@ -18,6 +18,53 @@ struct JSONScannerTests {
         }
     }
 
+    /// Scans each record with one scanner (its key memory carried from record to record).
+    func scanAll(_ texts: [String], with scanner: inout JSONScanner) -> [[String?]] {
+        texts.map { text in
+            Array(text.utf8).withUnsafeBytes { raw in
+                guard case .complete = scanner.scan(raw) else { return [] }
+                return scanner.fields.map { field in
+                    field.type == .absent ? nil : field.type == .string ? field.string(in: raw) : field.text(in: raw)
+                }
+            }
+        }
+    }
+
+    @Test("keys remembered by place: the same answers when keys change order, length, bytes or escapes")
+    func keyMemory() {
+        let records = [
+            #"{"a":"1","b":{"c":"2","d":{"e":3}},"n":4}"#,
+            #"{"a":"5","b":{"c":"6","d":{"e":7}},"n":8}"#,  // the same keys: all remembered
+            #"{"n":9,"b":{"d":{"e":10},"c":"11"},"a":"12"}"#,  // reversed at every level
+            #"{"z":0,"b":{"x":"13","c":"14"},"a":"15"}"#,  // another key of the same length at a place
+            #"{"a":"16","b":{"c":"17"},"n":18}"#,  // escaped keys at remembered places
+            #"{"aa":"19","b":{"cc":"20","c":"21"},"list":["x","22"]}"#,  // longer keys
+            #"{"a":"23","b":{"c":"24","d":{"e":25}},"n":26}"#,  // back to the first order
+            #"{"abcdefghijklmnopq":1,"abcdefghijklmnopr":2,"a":"27"}"#,  // keys over 16 bytes
+        ]
+        var scanner = JSONScanner(schema: schema)
+        let remembered = scanAll(records, with: &scanner)
+        let expected: [[String?]] = [
+            ["1", "2", "3", nil, "4"], ["5", "6", "7", nil, "8"], ["12", "11", "10", nil, "9"],
+            ["15", "14", nil, nil, nil], ["16", "17", nil, nil, "18"], [nil, "21", nil, "22", nil],
+            ["23", "24", "25", nil, "26"], ["27", nil, nil, nil, nil],
+        ]
+        #expect(remembered == expected)
+        // Each record alone, with a fresh scanner (nothing remembered).
+        for (i, text) in records.enumerated() {
+            var alone = JSONScanner(schema: schema)
+            #expect(scanAll([text], with: &alone) == [expected[i]])
+        }
+        // Keys of 9 to 16 bytes that differ only in their last bytes (or in the eighth).
+        var long = JSONScanner(schema: FieldSchema(["abcdefghij1", "abcdefghij2", "abcdefghijklmno"]))
+        let longRecords = [#"{"abcdefghij1":"x"}"#, #"{"abcdefghij2":"y"}"#, #"{"abcdefghijklmno":"z"}"#, #"{"abcdefgXijklmno":"w"}"#]
+        #expect(scanAll(longRecords, with: &long) == [["x", nil, nil], [nil, "y", nil], [nil, nil, "z"], [nil, nil, nil]])
+        // A copy scans on its own memory: the original's answers do not change.
+        var copy = scanner
+        #expect(scanAll(Array(records.reversed()), with: &copy) == Array(expected.reversed()))
+        #expect(scanAll(records, with: &scanner) == expected)
+    }
+
     @Test("extracts the schema's paths and ignores the same keys at other depths")
     func extraction() {
         let text = #"{"x":{"a":"decoy","b":{"c":"no"}},"a":"top","b":{"c":"deep","d":{"e":12}},"list":["0","one"],"n":null}"#
