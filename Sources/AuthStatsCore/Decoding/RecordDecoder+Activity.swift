@@ -40,7 +40,7 @@ extension RecordDecoder {
             dimensions[.userType] = f.value(.activityIdpName) == nil ? "local" : "federated"
             return dimensions
         }
-        let fingerprint = Fingerprint.of("cognito-activity", id: f.shortValue(.activityEventID)) {
+        let fingerprint = Fingerprint.of(Self.activityTag, id: f.shortValue(.activityEventID)) {
             [eventType, response ?? "", String(time), user?.string ?? "", f.value(.activityClientID) ?? ""]
         }
         var event = Event(
@@ -49,6 +49,8 @@ extension RecordDecoder {
         event.profileHint = hint
         return .event(event, .cognitoActivity)
     }
+
+    static let activityTag = Fingerprint.Builder(tag: "cognito-activity")
 
     /// The fields activity-log dimension values are made from (the key of a `ProfileCache`).
     static let activityDimensionSlots: [Slot] = [.activityClientID, .activityCountry, .activityIdpName]

@@ -47,7 +47,7 @@ extension RecordDecoder {
             dimensions[.source] = EventSource.cloudtrail.name
             return dimensions
         }
-        let fingerprint = Fingerprint.of("cloudtrail", id: f.short(.eventID)) {
+        let fingerprint = Fingerprint.of(Self.cloudTrailTag, id: f.short(.eventID)) {
             [name, String(time), user?.string ?? "", f.text(.errorCode) ?? ""]
         }
         var event = Event(
@@ -56,6 +56,8 @@ extension RecordDecoder {
         event.profileHint = hint
         return .event(event, .cloudTrail)
     }
+
+    static let cloudTrailTag = Fingerprint.Builder(tag: "cloudtrail")
 
     /// The fields CloudTrail dimension values are made from (the key of a `ProfileCache`).
     static let cloudTrailDimensionSlots: [Slot] = [.requestClientID, .hostedUIClientID]

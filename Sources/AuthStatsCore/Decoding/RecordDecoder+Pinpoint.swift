@@ -10,8 +10,7 @@ extension RecordDecoder {
                 reason: "event_timestamp is not an integer of epoch milliseconds: \(timestamp.describe(in: f.bytes))")
         }
         // The type is read as bytes: no `String` per record.
-        var builder = Fingerprint.Builder()
-        builder.add("pinpoint")
+        var builder = Self.pinpointTag
         guard let kind = f.withText(.eventType, { type -> EventKind in
             builder.add(type)
             return EventKind.pinpoint(eventType: type)
@@ -46,6 +45,9 @@ extension RecordDecoder {
         event.profileHint = hint
         return .event(event, .pinpoint)
     }
+
+    /// The fingerprint builder after the export's name (made once, not per record).
+    static let pinpointTag = Fingerprint.Builder(tag: "pinpoint")
 
     /// The fields Pinpoint dimension values are made from (the key of a `ProfileCache`).
     static let pinpointDimensionSlots: [Slot] = [

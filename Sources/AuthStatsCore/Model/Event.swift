@@ -38,8 +38,13 @@ public struct Fingerprint: Sendable, Hashable {
     /// `fields` (made only then). Equal to `init(fields: [tag, id])` or `[tag] + fields`,
     /// without building that array for every record.
     public static func of(_ tag: String, id: ShortText?, otherwise fields: () -> [String]) -> Fingerprint {
-        var builder = Builder()
-        builder.add(tag)
+        of(Builder(tag: tag), id: id, otherwise: fields)
+    }
+
+    /// As `of(_:id:otherwise:)`, from a builder that has taken in the tag (`Builder(tag:)`,
+    /// made once: the decoders keep one per export).
+    static func of(_ tagged: Builder, id: ShortText?, otherwise fields: () -> [String]) -> Fingerprint {
+        var builder = tagged
         if let id {
             builder.add(id)
         } else {
@@ -51,11 +56,14 @@ public struct Fingerprint: Sendable, Hashable {
     /// Builds a fingerprint field by field, without joining them: two 64-bit states, each
     /// 16 bytes folded in with one 64×64→128-bit multiply (the wyhash step, the previous state
     /// kept in), the two crossing the words differently; murmur3's final mix at the end.
-    public struct Builder {
+    public struct Builder: Sendable {
         private var a: UInt64 = 0x5157_4E41_4C59_5449
         private var b: UInt64 = 0x0A17_C0DE_D00D_F00D
 
         public init() {}
+
+        /// A builder that has taken in `tag`.
+        public init(tag: String) { add(tag) }
 
         @inline(__always)
         private mutating func mix(_ w0: UInt64, _ w1: UInt64) {
