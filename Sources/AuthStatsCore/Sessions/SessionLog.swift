@@ -55,17 +55,57 @@ public struct SessionLog: Sendable {
     /// every record is longer than 24 bytes): the user, then the session key, then the time,
     /// so a user's records (which share the first word) rarely need more; only on a tie by
     /// `memcmp` of the rest.
+    ///
+    /// The first word leads with the user (a hash in compact records, uniformly spread; the
+    /// id's first bytes otherwise), so the records are first dealt into buckets by its top
+    /// bits (one counting pass, no comparisons), then each bucket — a few records, mostly one
+    /// user's — is sorted on its own; a large bucket (one heavy user, or ids sharing their first
+    /// bytes) by a comparison sort, so that no input makes this quadratic.
     private func sortedSpans() -> [(Int, Int)] {
         arena.withUnsafeBytes { raw in
             let base = raw.baseAddress!
             func word(_ offset: Int) -> UInt64 { UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
-            var keyed = spans.map { span in (k0: word(span.0), k1: word(span.0 + 8), k2: word(span.0 + 16), span: span) }
-            keyed.sort { a, b in
+            typealias Keyed = (k0: UInt64, k1: UInt64, k2: UInt64, span: (Int, Int))
+            func less(_ a: Keyed, _ b: Keyed) -> Bool {
                 if a.k0 != b.k0 { return a.k0 < b.k0 }
                 if a.k1 != b.k1 { return a.k1 < b.k1 }
                 if a.k2 != b.k2 { return a.k2 < b.k2 }
                 let c = memcmp(base + a.span.0 + 24, base + b.span.0 + 24, min(a.span.1, b.span.1) - 24)
                 return c != 0 ? c < 0 : a.span.1 < b.span.1
+            }
+            let count = spans.count
+            let bits = max(1, min(16, (Int.bitWidth - count.leadingZeroBitCount) - 2))
+            let shift = UInt64(64 - bits)
+            var starts = [Int](repeating: 0, count: (1 << bits) + 1)
+            for span in spans { starts[Int(word(span.0) >> shift) + 1] += 1 }
+            for b in 1..<starts.count { starts[b] += starts[b - 1] }
+            var next = starts
+            var keyed = [Keyed](repeating: (0, 0, 0, (0, 0)), count: count)
+            for span in spans {
+                let k0 = word(span.0)
+                let b = Int(k0 >> shift)
+                keyed[next[b]] = (k0, word(span.0 + 8), word(span.0 + 16), span)
+                next[b] += 1
+            }
+            keyed.withUnsafeMutableBufferPointer { sorted in
+                for bucket in 0..<(1 << bits) {
+                    let first = starts[bucket], end = starts[bucket + 1]
+                    guard end - first > 1 else { continue }
+                    if end - first > 32 {
+                        var slice = UnsafeMutableBufferPointer(rebasing: sorted[first..<end])
+                        slice.sort(by: less)
+                        continue
+                    }
+                    for i in first + 1..<end {
+                        let item = sorted[i]
+                        var j = i
+                        while j > first, less(item, sorted[j - 1]) {
+                            sorted[j] = sorted[j - 1]
+                            j -= 1
+                        }
+                        sorted[j] = item
+                    }
+                }
             }
             return keyed.map(\.span)
         }
