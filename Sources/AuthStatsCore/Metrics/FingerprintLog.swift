@@ -26,54 +26,18 @@ struct FingerprintLog: Sendable {
     /// Entry numbers in (fingerprint, input position, entry number) order: of equal
     /// fingerprints, the earliest input's come first, each input's in the order read (after
     /// a merge, a log holds several workers' entries, in no input order). Fingerprints are
-    /// uniformly random, so a counting sort on the top bits of `high` leaves buckets of a few
-    /// entries, and an insertion sort finishes each: linear time, 4 bytes an entry.
+    /// uniformly random: a `BucketSort` on `high`, linear time, 4 bytes an entry.
     func sortedOrder() -> [UInt32] {
-        let count = self.count
-        guard count > 0 else { return [] }
-        let bits = max(1, min(20, (Int.bitWidth - count.leadingZeroBitCount) - 1))
-        let shift = UInt64(64 - bits)
-        var starts = [Int32](repeating: 0, count: (1 << bits) + 1)
-        var order = [UInt32](repeating: 0, count: count)
         bytes.withUnsafeBytes { raw in
-            func high(_ i: Int) -> UInt64 { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * Self.entryBytes, as: UInt64.self)) }
-            func low(_ i: Int) -> UInt64 { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * Self.entryBytes + 8, as: UInt64.self)) }
-            func input(_ i: Int) -> UInt64 { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * Self.entryBytes + 24, as: UInt64.self)) }
-            for i in 0..<count { starts[Int(high(i) >> shift) + 1] += 1 }
-            for b in 1..<starts.count { starts[b] += starts[b - 1] }
-            var next = starts
-            for i in 0..<count {
-                let bucket = Int(high(i) >> shift)
-                order[Int(next[bucket])] = UInt32(i)
-                next[bucket] += 1
+            func word(_ entry: UInt32, _ at: Int) -> UInt64 {
+                UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: Int(entry) * Self.entryBytes + at, as: UInt64.self))
             }
-            func key(_ entry: UInt32) -> (UInt64, UInt64, UInt64) { (high(Int(entry)), low(Int(entry)), input(Int(entry))) }
-            for bucket in 0..<(1 << bits) where starts[bucket + 1] - starts[bucket] > 1 {
-                let first = Int(starts[bucket])
-                let end = Int(starts[bucket + 1])
-                // Many copies of one event share a bucket: a real sort then, not a quadratic one
-                // (the entry number breaks ties, so equal keys keep their reading order).
-                if end - first > 32 {
-                    order[first..<end].sort { a, b in
-                        let (x, y) = (key(a), key(b))
-                        return x != y ? x < y : a < b
-                    }
-                    continue
-                }
-                for i in first + 1..<end {
-                    let entry = order[i]
-                    let k = key(entry)
-                    var j = i
-                    // Strictly less: equal keys keep their reading order.
-                    while j > first, k < key(order[j - 1]) {
-                        order[j] = order[j - 1]
-                        j -= 1
-                    }
-                    order[j] = entry
-                }
+            // The entry number breaks ties, so equal keys keep their reading order.
+            return BucketSort.sorted(count: count, item: { UInt32($0) }, lead: { word($0, 0) }) { a, b in
+                let (x, y) = ((word(a, 0), word(a, 8), word(a, 24)), (word(b, 0), word(b, 8), word(b, 24)))
+                return x != y ? x < y : a < b
             }
         }
-        return order
     }
 
     /// Writes one 48-byte entry at `offset`: fingerprint, day, profile, input, user, kind,

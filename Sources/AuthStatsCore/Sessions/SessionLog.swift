@@ -57,10 +57,9 @@ public struct SessionLog: Sendable {
     /// `memcmp` of the rest.
     ///
     /// The first word leads with the user (a hash in compact records, uniformly spread; the
-    /// id's first bytes otherwise), so the records are first dealt into buckets by its top
-    /// bits (one counting pass, no comparisons), then each bucket — a few records, mostly one
-    /// user's — is sorted on its own; a large bucket (one heavy user, or ids sharing their first
-    /// bytes) by a comparison sort, so that no input makes this quadratic.
+    /// id's first bytes otherwise): a `BucketSort` on it, whose buckets hold a few records,
+    /// mostly one user's (a heavy user's, or ids sharing their first bytes, take its
+    /// comparison sort).
     private func sortedSpans() -> [(Int, Int)] {
         arena.withUnsafeBytes { raw in
             let base = raw.baseAddress!
@@ -73,40 +72,11 @@ public struct SessionLog: Sendable {
                 let c = memcmp(base + a.span.0 + 24, base + b.span.0 + 24, min(a.span.1, b.span.1) - 24)
                 return c != 0 ? c < 0 : a.span.1 < b.span.1
             }
-            let count = spans.count
-            let bits = max(1, min(16, (Int.bitWidth - count.leadingZeroBitCount) - 2))
-            let shift = UInt64(64 - bits)
-            var starts = [Int](repeating: 0, count: (1 << bits) + 1)
-            for span in spans { starts[Int(word(span.0) >> shift) + 1] += 1 }
-            for b in 1..<starts.count { starts[b] += starts[b - 1] }
-            var next = starts
-            var keyed = [Keyed](repeating: (0, 0, 0, (0, 0)), count: count)
-            for span in spans {
-                let k0 = word(span.0)
-                let b = Int(k0 >> shift)
-                keyed[next[b]] = (k0, word(span.0 + 8), word(span.0 + 16), span)
-                next[b] += 1
-            }
-            keyed.withUnsafeMutableBufferPointer { sorted in
-                for bucket in 0..<(1 << bits) {
-                    let first = starts[bucket], end = starts[bucket + 1]
-                    guard end - first > 1 else { continue }
-                    if end - first > 32 {
-                        var slice = UnsafeMutableBufferPointer(rebasing: sorted[first..<end])
-                        slice.sort(by: less)
-                        continue
-                    }
-                    for i in first + 1..<end {
-                        let item = sorted[i]
-                        var j = i
-                        while j > first, less(item, sorted[j - 1]) {
-                            sorted[j] = sorted[j - 1]
-                            j -= 1
-                        }
-                        sorted[j] = item
-                    }
-                }
-            }
+            let keyed = BucketSort.sorted(
+                count: spans.count, item: { i -> Keyed in
+                    let span = spans[i]
+                    return (word(span.0), word(span.0 + 8), word(span.0 + 16), span)
+                }, lead: \.k0, by: less)
             return keyed.map(\.span)
         }
     }
