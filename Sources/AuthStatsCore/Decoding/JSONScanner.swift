@@ -36,14 +36,15 @@ public struct JSONScanner: Sendable {
 
     /// Scans one JSON value that starts at `start` (after optional whitespace).
     public mutating func scan(_ bytes: UnsafeRawBufferPointer, from start: Int = 0) -> Outcome {
-        for i in fields.indices { fields[i] = .absent }
-        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return .incomplete }
         // A copy of this scanner shares the memory until one of them scans: then it takes its own.
         if !isKnownUniquelyReferenced(&memory) { memory = KeyMemory(nodes: schema.nodeCount) }
+        // The schema and the memory belong to this scanner, which is borrowed (inout) for the
+        // whole scan: the view and the entries stay valid without retaining them again.
         let view = self.view
         let entries = memory.entries
-        return withExtendedLifetime((schema, memory)) {
-            fields.withUnsafeMutableBufferPointer { out in
+        return fields.withUnsafeMutableBufferPointer { out in
+            out.update(repeating: .absent)
+            guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return .incomplete }
             var parser = JSONParser(base: base, index: start, end: bytes.count, schema: view, fields: out, memory: entries)
             do throws(JSONScanError) {
                 parser.skipWhitespace()
@@ -54,7 +55,6 @@ public struct JSONScanner: Sendable {
                 case .incomplete: return .incomplete
                 case .invalid(let offset, let reason): return .invalid(offset: offset, reason: reason)
                 }
-            }
             }
         }
     }

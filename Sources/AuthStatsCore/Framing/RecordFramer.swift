@@ -187,7 +187,7 @@ public final class RecordFramer {
                     case UInt8(ascii: "]"):
                         // The end of the array; the envelope's closing brace goes with it.
                         var next = position + 1
-                        while next < filled, [0x20, 0x0A, 0x0D, 0x09].contains(base[next]) { next += 1 }
+                        while next < filled, Self.isWhitespace(base[next]) { next += 1 }
                         if next >= filled && !atEOF { return nil }
                         inRecordsArray = false
                         position = next < filled && base[next] == UInt8(ascii: "}") ? next + 1 : position + 1
@@ -222,9 +222,8 @@ public final class RecordFramer {
     private func envelopeStart() -> Bool? {
         let c = base[position]
         if c == UInt8(ascii: "{") {
-            let pattern: [UInt8] = Array("{\"Records\"".utf8)
             var i = position
-            for expected in pattern {
+            for expected in Self.recordsEnvelope {
                 guard i < filled else { return atEOF ? false : nil }
                 guard base[i] == expected else { return false }
                 i += 1
@@ -243,9 +242,8 @@ public final class RecordFramer {
         }
         if c >= 0x30 && c <= 0x39 {
             // `2024-07-17T17:25:55.123Z {`: a date, a `T`, time characters, one space, `{`.
-            let shape = Array("dddd-dd-ddT".utf8)
             var i = position
-            for expected in shape {
+            for expected in Self.timestampShape {
                 guard i < filled else { return atEOF ? false : nil }
                 let b = base[i]
                 let ok = expected == UInt8(ascii: "d") ? (b >= 0x30 && b <= 0x39) : b == expected
@@ -266,8 +264,16 @@ public final class RecordFramer {
         return false
     }
 
+    /// `{"Records"` (the start of a CloudTrail file) and the shape of a CloudWatch timestamp
+    /// (`d` a digit): made once, not per record.
+    private static let recordsEnvelope: [UInt8] = Array("{\"Records\"".utf8)
+    private static let timestampShape: [UInt8] = Array("dddd-dd-ddT".utf8)
+
+    @inline(__always)
+    private static func isWhitespace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 }
+
     private func skipWhitespace(_ i: inout Int) {
-        while i < filled, [0x20, 0x0A, 0x0D, 0x09].contains(base[i]) { i += 1 }
+        while i < filled, Self.isWhitespace(base[i]) { i += 1 }
     }
 
     /// A record that parsed whole in the fast path.
@@ -293,7 +299,7 @@ public final class RecordFramer {
         switch scanner.pointee.scan(bounded, from: start) {
         case .complete(let valueEnd):
             var trailing = valueEnd
-            while trailing < end, [0x20, 0x0A, 0x0D, 0x09].contains(base[trailing]) { trailing += 1 }
+            while trailing < end, Self.isWhitespace(base[trailing]) { trailing += 1 }
             if trailing == end { return .record(range: start..<end, number: recordCount) }
             return .invalid(
                 range: start..<end, number: recordCount, offset: trailing - start,
