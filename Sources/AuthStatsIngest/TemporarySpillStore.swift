@@ -71,7 +71,8 @@ public final class TemporarySpillStore: SpillStore, @unchecked Sendable {
             guard let path = path(id) else { throw Failure(description: "no spill folder") }
             let descriptor = Glibc.open(path, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o600)
             guard descriptor >= 0 else { throw Failure(description: "cannot create \(path): \(Self.reason())") }
-            descriptors[id] = OpenRun(descriptor: descriptor)
+            uses += 1
+            descriptors[id] = OpenRun(descriptor: descriptor, lastUse: uses)  // the newest: not the one closed
             closeIdle()
         }
         if !bytes.isEmpty { try append(run: id, bytes) }

@@ -1,8 +1,8 @@
 /// Dimension profile ids by the raw bytes their values are made from.
 ///
 /// Most events repeat a few combinations of platform, locale, app version and country. The
-/// decoder writes the raw bytes of a record's dimension fields as a key (`RecordDecoder.Fields
-/// .profileKey`); when this worker has seen that key before, the event carries its profile
+/// decoder writes the raw bytes of a record's dimension fields as a key (`Fields.profileHint`);
+/// when this worker has seen that key before, the event carries its profile
 /// id and no dimension `String` is made, normalized or hashed for it. On a miss the key waits
 /// here (`pending`) until `Analysis.add` has looked up the profile by value and calls
 /// `fill(_:)`. Keys are compared byte for byte: a hit is exact, never a hash guess.
