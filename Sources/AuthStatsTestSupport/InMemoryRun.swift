@@ -28,21 +28,23 @@ public struct InMemoryRun {
     public var sessions: [Session]
 
     /// Runs stages 2–5 on `streams` (name, bytes), each fed in chunks of `chunkSize` bytes.
-    /// Session rows (`sessions`) are kept when `sessionDetail` (default: with one shard); a
-    /// run without them decodes through a `ProfileCache`, as `authstats report` does.
+    /// Session rows (`sessions`) are kept when `sessionDetail` (default: with one shard).
+    /// `cacheProfiles: false` makes every event's dimension values (no `ProfileCache`).
     public init(
         _ streams: [(String, [UInt8])], timeZone: String = "UTC", from: String? = nil, to: String? = nil,
         maxRecordBytes: Int = Analysis.Configuration.defaultMaxRecordBytes, chunkSize: Int = 1 << 20,
         dedupCapacity: Int = DuplicateFilter.defaultCapacity, spill: (any SpillStore)? = nil,
         directory: UserDirectory = UserDirectory(), sessionTimeout: String = "30m",
-        sessionMemory: Int = SessionLog.defaultBudget, sessionShards: Int = 1, sessionDetail: Bool? = nil
+        sessionMemory: Int = SessionLog.defaultBudget, sessionShards: Int = 1, sessionDetail: Bool? = nil,
+        cacheProfiles: Bool = true
     ) {
         let detail = sessionDetail ?? (sessionShards == 1)
         let collector = RejectCollector()
-        let configuration = Analysis.Configuration(
+        var configuration = Analysis.Configuration(
             timeZone: timeZone, from: from, to: to, maxRecordBytes: maxRecordBytes, dedupCapacity: dedupCapacity,
             sessionTimeout: sessionTimeout, sessionMemory: sessionMemory, sessionShards: sessionShards,
             sessionDetail: detail)!
+        configuration.cacheProfiles = cacheProfiles
         let analysis = Analysis(configuration: configuration, rejects: collector, spill: spill, directory: directory)
         for (name, bytes) in streams {
             let stream = analysis.beginStream(path: name, member: nil, compression: "none", container: nil)

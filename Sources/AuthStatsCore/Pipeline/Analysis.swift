@@ -32,6 +32,9 @@ public final class Analysis {
         /// Whether session rows (`finishReading(sessions:)`) are wanted: the session log then
         /// keeps user ids and texts; without, it keeps what the counts need, in half the bytes.
         public var sessionDetail = true
+        /// Decode through a `ProfileCache` (the default). Off only to compare against the
+        /// values made for every event (tests).
+        public var cacheProfiles = true
 
         public static let defaultMaxRecordBytes = 64 << 20
 
@@ -82,9 +85,12 @@ public final class Analysis {
     public let directory: UserDirectory
 
     /// Profile ids by the raw bytes of dimension fields, for the decoders of this analysis's
-    /// streams: nil when events need their dimension values all the same (a user directory
-    /// overrides `user_type`; session rows name the platform and app version).
-    let profiles: UnsafeMutablePointer<ProfileCache>?
+    /// streams (`ProfileCache`). An event it knows carries no dimension values; `add` gets them
+    /// back from the profile when they are needed (a user directory overrides `user_type`;
+    /// session rows name the platform and app version).
+    let profiles: UnsafeMutablePointer<ProfileCache>
+    /// `profiles` for the decoders: nil when `configuration.cacheProfiles` is off.
+    var decoderProfiles: UnsafeMutablePointer<ProfileCache>? { configuration.cacheProfiles ? profiles : nil }
 
     /// - Parameters:
     ///   - spill: where the duplicate filter keeps fingerprints beyond
@@ -105,19 +111,15 @@ public final class Analysis {
                     sessionShards: configuration.sessionShards, sessionNames: configuration.sessionDetail),
                 DayClock(timeZone: configuration.timeZone)
             ))
-        if directory.count == 0 && !configuration.sessionDetail {
-            profiles = .allocate(capacity: 1)
-            profiles!.initialize(to: ProfileCache())
-        } else {
-            profiles = nil
-        }
+        profiles = .allocate(capacity: 1)
+        profiles.initialize(to: ProfileCache())
     }
 
     deinit {
         state.deinitialize(count: 1)
         state.deallocate()
-        profiles?.deinitialize(count: 1)
-        profiles?.deallocate()
+        profiles.deinitialize(count: 1)
+        profiles.deallocate()
     }
 
     private var fileIndex = 0
@@ -170,22 +172,29 @@ public final class Analysis {
 
     func add(_ event: Event, position: UInt64) {
         let day = state.pointee.clock.day(ofMillis: event.time)
+        // The profile of the values as decoded (before a directory's `user_type`), when the
+        // cache gives it or waits for it; the values themselves when something needs them.
+        var event = event
+        var decoded: UInt32?
         switch event.profileHint {
         case .cached(let profile):
-            return state.pointee.accumulator.add(event, day: day, position: position, profile: profile)
+            decoded = profile
+            if directory.count > 0 || configuration.sessionDetail {
+                event.dimensions = state.pointee.accumulator.table.values(ofProfile: profile)
+            }
         case .pending:
             let profile = state.pointee.accumulator.table.profile(of: event.dimensions)
-            profiles?.pointee.fill(profile)
-            return state.pointee.accumulator.add(event, day: day, position: position, profile: profile)
+            profiles.pointee.fill(profile)
+            decoded = profile
         case .none:
             break
         }
         guard directory.count > 0, let user = event.user, let type = directory.userType(of: user) else {
-            return state.pointee.accumulator.add(event, day: day, position: position)
+            guard let decoded else { return state.pointee.accumulator.add(event, day: day, position: position) }
+            return state.pointee.accumulator.add(event, day: day, position: position, profile: decoded)
         }
-        var listed = event
-        listed.dimensions[.userType] = type
-        state.pointee.accumulator.add(listed, day: day, position: position)
+        event.dimensions[.userType] = type
+        state.pointee.accumulator.add(event, day: day, position: position)
     }
 
     /// Takes in the state of `other`, an analysis of other files with the same

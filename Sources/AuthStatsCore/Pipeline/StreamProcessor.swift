@@ -127,7 +127,7 @@ public final class StreamProcessor {
         switch item {
         case .record(let range, let number):
             report.records += 1
-            switch decoder.decode(bytes, range: range, fields: framer.fields, profiles: analysis.profiles) {
+            switch decoder.decode(bytes, range: range, fields: framer.fields, profiles: analysis.decoderProfiles) {
             case .event(let event, let format):
                 saw(format)
                 analysis.add(event, position: report.position)

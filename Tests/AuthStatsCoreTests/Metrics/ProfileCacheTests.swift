@@ -66,7 +66,7 @@ struct ProfileCacheTests {
         ]
         let text = lines.ndjson
         let cached = InMemoryRun([("p.ndjson", Array(text.utf8))], sessionDetail: false)
-        let uncached = InMemoryRun([("p.ndjson", Array(text.utf8))], sessionDetail: true)
+        let uncached = InMemoryRun([("p.ndjson", Array(text.utf8))], sessionDetail: false, cacheProfiles: false)
         #expect(cached.renderedTables == uncached.renderedTables)
         #expect(try #require(cached.breakdown("2026-03-10", .platform, platform)).events == 2)
     }
@@ -99,7 +99,7 @@ struct ProfileCacheTests {
     func pinpointVariants() throws {
         let text = Self.variants.joined(separator: "\n") + "\n"
         let cached = InMemoryRun([("p.ndjson", Array(text.utf8))], sessionDetail: false)
-        let uncached = InMemoryRun([("p.ndjson", Array(text.utf8))], sessionDetail: true)
+        let uncached = InMemoryRun([("p.ndjson", Array(text.utf8))], sessionDetail: false, cacheProfiles: false)
         #expect(cached.rejects.isEmpty)
         #expect(cached.renderedTables == uncached.renderedTables)
         #expect(cached.accumulator.table.profileCount == uncached.accumulator.table.profileCount)
@@ -113,6 +113,30 @@ struct ProfileCacheTests {
         #expect(try #require(cached.breakdown("2026-03-10", .country, "FR")).events == 1)
         #expect(try #require(cached.breakdown("2026-03-10", .platform, "(unknown)")).events == 2)
         #expect(try #require(cached.breakdown("2026-03-10", .country, "GB")).events == 6)
+    }
+
+    @Test("session rows and a user directory's user_type: the same with and without the cache")
+    func rowsAndDirectory() throws {
+        let text = Self.variants.joined(separator: "\n") + "\n"
+        var directory = UserDirectory()
+        _ = try directory.load(
+            Array("cognito:username,sub,identities\nu1,u1,\nu2,u2,[{\"providerName\":\"Google\"}]\n".utf8), name: "users.csv")
+        for detail in [true, false] {
+            let cached = InMemoryRun([("p.ndjson", Array(text.utf8))], directory: directory, sessionDetail: detail)
+            let uncached = InMemoryRun(
+                [("p.ndjson", Array(text.utf8))], directory: directory, sessionDetail: detail, cacheProfiles: false)
+            #expect(cached.renderedTables == uncached.renderedTables)
+            #expect(cached.sessions == uncached.sessions)
+            #expect(cached.sessions.count == (detail ? 7 : 0))
+        }
+        // By hand: u1 is local (2 events), u2 federated (its 2 events); the rest unknown.
+        let run = InMemoryRun([("p.ndjson", Array(text.utf8))], directory: directory, sessionDetail: false)
+        #expect(try #require(run.breakdown("2026-03-10", .userType, "local")).events == 2)
+        #expect(try #require(run.breakdown("2026-03-10", .userType, "federated")).events == 2)
+        #expect(try #require(run.breakdown("2026-03-10", .userType, "(unknown)")).events == 7)
+        // Session rows name the platform and version the cache did not make Strings for.
+        let rows = InMemoryRun([("p.ndjson", Array(text.utf8))], sessionDetail: true)
+        #expect(rows.sessions.filter { $0.platform == "android" && $0.appVersion == "2.3.0" }.count >= 3)
     }
 
     @Test("activity-log and CloudTrail dimension values are the same with and without the cache")
@@ -132,7 +156,7 @@ struct ProfileCacheTests {
         ]
         let text = (activity + trail).joined(separator: "\n") + "\n"
         let cached = InMemoryRun([("mixed.ndjson", Array(text.utf8))], sessionDetail: false)
-        let uncached = InMemoryRun([("mixed.ndjson", Array(text.utf8))], sessionDetail: true)
+        let uncached = InMemoryRun([("mixed.ndjson", Array(text.utf8))], sessionDetail: false, cacheProfiles: false)
         #expect(cached.rejects.isEmpty)
         #expect(cached.renderedTables == uncached.renderedTables)
         // By hand: a3 and a5 are federated; the trail's client id comes from either field for t1–t3.
