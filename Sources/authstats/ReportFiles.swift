@@ -144,6 +144,7 @@ final class SessionsFile {
     private var csv: BufferedFile
     private var json: BufferedFile
     private var first = true
+    private let keys = JSONTableWriter.keys(Session.columns)
 
     init(files: ReportFiles, timezone: String) throws {
         self.files = files
@@ -156,7 +157,7 @@ final class SessionsFile {
     func write(_ session: Session) {
         let cells = session.cells
         csv.write(CSVTableWriter.line(cells))
-        json.write(JSONTableWriter.row(Session.columns, cells, first: first))
+        json.write(JSONTableWriter.row(keys: keys, cells, first: first))
         first = false
     }
 
@@ -178,7 +179,7 @@ struct BufferedFile {
         try writer.open()
     }
 
-    mutating func write(_ text: String) { writer.write(Data(text.utf8)) }
+    mutating func write(_ text: String) { writer.write(text) }
 
     mutating func close() throws { try writer.close() }
 }
@@ -200,6 +201,17 @@ struct BufferedFileWriter {
 
     mutating func write(_ data: Data) {
         buffer.append(data)
+        flushIfFull()
+    }
+
+    /// Appends the text's UTF-8 bytes (no `Data` made for it).
+    mutating func write(_ text: String) {
+        var text = text
+        text.withUTF8 { buffer.append($0.baseAddress ?? UnsafePointer(bitPattern: 1)!, count: $0.count) }
+        flushIfFull()
+    }
+
+    private mutating func flushIfFull() {
         if buffer.count >= 1 << 20 {
             handle?.write(buffer)
             buffer.removeAll(keepingCapacity: true)

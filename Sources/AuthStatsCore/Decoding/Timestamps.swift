@@ -57,12 +57,20 @@ public enum Timestamps {
         let dayMillis: Int64 = 86_400_000
         let dayIndex = millis >= 0 ? millis / dayMillis : (millis - dayMillis + 1) / dayMillis
         let rest = millis - dayIndex * dayMillis
-        func pad(_ v: Int64, _ w: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, w - s.count)) + s
+        // `THH:MM:SS.mmmZ` as bytes (one String for the time, not one per field).
+        var time: [UInt8] = Array("T00:00:00.000Z".utf8)
+        func put(_ value: Int64, at end: Int, digits: Int) {
+            var v = value
+            for i in stride(from: end, to: end - digits, by: -1) {
+                time[i] = UInt8(0x30 + v % 10)
+                v /= 10
+            }
         }
-        return "\(Day(index: Int32(dayIndex)))T\(pad(rest / 3_600_000, 2)):\(pad(rest / 60_000 % 60, 2)):"
-            + "\(pad(rest / 1000 % 60, 2)).\(pad(rest % 1000, 3))Z"
+        put(rest / 3_600_000, at: 2, digits: 2)
+        put(rest / 60_000 % 60, at: 5, digits: 2)
+        put(rest / 1000 % 60, at: 8, digits: 2)
+        put(rest % 1000, at: 12, digits: 3)
+        return "\(Day(index: Int32(dayIndex)))" + String(decoding: time, as: UTF8.self)
     }
 
     static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]

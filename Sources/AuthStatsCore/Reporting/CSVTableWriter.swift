@@ -26,13 +26,15 @@ public enum CSVTableWriter {
         return out + "\n"
     }
 
-    /// One text field: guarded against formula injection, then quoted if it must be.
+    /// One text field: guarded against formula injection, then quoted if it must be (when
+    /// it holds a comma, quote, CR or LF byte: also one followed by a combining mark, which
+    /// a check by `Character` would have let through unquoted).
     public static func field(_ text: String) -> String {
         var value = text
-        if let first = value.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) {
+        if let first = value.utf8.first, first == 0x3D || first == 0x2B || first == 0x2D || first == 0x40 || first == 0x09 || first == 0x0D {
             value = "'" + value
         }
-        if value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) {
+        if value.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
             return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
         return value

@@ -3,7 +3,8 @@
 public enum JSONTableWriter {
     public static func write(_ table: ReportTable, timezone: String, to out: inout some TextOutputStream) {
         out.write(opening(table.name, schemaVersion: table.schemaVersion, timezone: timezone))
-        for (index, cells) in table.rows.enumerated() { out.write(row(table.columns, cells, first: index == 0)) }
+        let keys = keys(table.columns)
+        for (index, cells) in table.rows.enumerated() { out.write(row(keys: keys, cells, first: index == 0)) }
         out.write(closing(empty: table.rows.isEmpty))
     }
 
@@ -13,12 +14,20 @@ public enum JSONTableWriter {
             + "  \"timezone\": \(JSONText.quote(timezone)),\n  \"rows\": ["
     }
 
+    /// The `"column": ` that starts each member of a row object (made once per table).
+    public static func keys(_ columns: [String]) -> [String] { columns.map { JSONText.quote($0) + ": " } }
+
     /// One row object, with the separator before it.
     public static func row(_ columns: [String], _ cells: [ReportTable.Cell], first: Bool) -> String {
+        row(keys: keys(columns), cells, first: first)
+    }
+
+    /// One row object, its members started by `keys` (`keys(columns)`).
+    public static func row(keys: [String], _ cells: [ReportTable.Cell], first: Bool) -> String {
         var out = first ? "\n    {" : ",\n    {"
-        for (position, (column, cell)) in zip(columns, cells).enumerated() {
+        for (position, (key, cell)) in zip(keys, cells).enumerated() {
             if position > 0 { out += ", " }
-            out += JSONText.quote(column) + ": "
+            out += key
             switch cell {
             case .text(let s): out += JSONText.quote(s)
             case .integer(let n): out += String(n)
@@ -36,6 +45,9 @@ public enum JSONTableWriter {
 /// JSON string literals, written by hand so output is byte-for-byte stable.
 public enum JSONText {
     public static func quote(_ text: String) -> String {
+        // Most texts need no escape: then the text itself, quoted (checked by bytes: every
+        // character escaped below is one ASCII byte, and no byte of a longer one is).
+        if !text.utf8.contains(where: { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 || $0 == 0x7F }) { return "\"" + text + "\"" }
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

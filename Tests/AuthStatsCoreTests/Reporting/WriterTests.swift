@@ -8,6 +8,8 @@ struct WriterTests {
         ("plain", "plain"), ("a,b", "\"a,b\""), ("say \"hi\"", "\"say \"\"hi\"\"\""), ("two\nlines", "\"two\nlines\""),
         ("=SUM(A1)", "'=SUM(A1)"), ("+1", "'+1"), ("-1", "'-1"), ("@cmd", "'@cmd"), ("\tx", "'\tx"), ("\rx", "\"'\rx\""),
         ("=a,b", "\"'=a,b\""), ("(unknown)", "(unknown)"), ("", ""),
+        // A comma with a combining mark is one Character, but still a comma byte: quoted.
+        ("a,\u{301}b", "\"a,\u{301}b\""), ("crlf\r\nx", "\"crlf\r\nx\""), ("é,ü", "\"é,ü\""), ("日本", "日本"),
     ])
     func csvField(text: String, expected: String) {
         #expect(CSVTableWriter.field(text) == expected)
@@ -45,6 +47,19 @@ struct WriterTests {
     @Test("JSON strings escape quotes, backslashes and control characters")
     func quote() {
         #expect(JSONText.quote("a\"b\\c\n\u{01}é") == "\"a\\\"b\\\\c\\n\\u0001é\"")
+        // Nothing to escape (the fast path), and each escape alone.
+        #expect(JSONText.quote("plain é 日本 😀") == "\"plain é 日本 😀\"")
+        #expect(JSONText.quote("") == "\"\"")
+        #expect(JSONText.quote("\u{7F}") == "\"\\u007f\"")
+        #expect(JSONText.quote("\t\r") == "\"\\t\\r\"")
+    }
+
+    @Test("ISO times to the millisecond, before and after 1970")
+    func isoTimes() {
+        #expect(Timestamps.isoString(millis: 0) == "1970-01-01T00:00:00.000Z")
+        #expect(Timestamps.isoString(millis: 1_772_375_228_276) == "2026-03-01T14:27:08.276Z")
+        #expect(Timestamps.isoString(millis: -1) == "1969-12-31T23:59:59.999Z")
+        #expect(Timestamps.isoString(millis: 86_399_999) == "1970-01-01T23:59:59.999Z")
     }
 }
 
