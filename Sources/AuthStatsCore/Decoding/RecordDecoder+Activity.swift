@@ -43,10 +43,9 @@ extension RecordDecoder {
         let fingerprint = Fingerprint.of(Self.activityTag, id: f.shortValue(.activityEventID)) {
             [eventType, response ?? "", String(time), user?.string ?? "", f.value(.activityClientID) ?? ""]
         }
-        var event = Event(
+        let event = Event(
             time: time, source: .cognitoActivity, kind: kind, userText: user, fingerprint: fingerprint,
-            dimensions: dimensions)
-        event.profileHint = hint
+            dimensions: dimensions, profileHint: hint)
         return .event(event, .cognitoActivity)
     }
 

@@ -50,10 +50,9 @@ extension RecordDecoder {
         let fingerprint = Fingerprint.of(Self.cloudTrailTag, id: f.short(.eventID)) {
             [name, String(time), user?.string ?? "", f.text(.errorCode) ?? ""]
         }
-        var event = Event(
+        let event = Event(
             time: time, source: .cloudtrail, kind: kind, userText: user, fingerprint: fingerprint,
-            dimensions: dimensions)
-        event.profileHint = hint
+            dimensions: dimensions, profileHint: hint)
         return .event(event, .cloudTrail)
     }
 

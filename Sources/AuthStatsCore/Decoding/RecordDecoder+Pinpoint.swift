@@ -36,13 +36,12 @@ extension RecordDecoder {
         builder.add(sessionID)
         builder.add(user)
         let fingerprint = builder.fingerprint
-        var event = Event(
+        let event = Event(
             time: time, source: .pinpoint, kind: kind, userText: user,
             fingerprint: fingerprint, sessionText: sessionID,
             sessionStart: sessionID == nil ? nil : f[.sessionStartTimestamp].integer(in: f.bytes),
             sessionStop: sessionID == nil ? nil : f[.sessionStopTimestamp].integer(in: f.bytes),
-            dimensions: dimensions)
-        event.profileHint = hint
+            dimensions: dimensions, profileHint: hint)
         return .event(event, .pinpoint)
     }
 

@@ -149,23 +149,22 @@ struct ActivityGroups {
     /// positive, ascending (possibly none, when every event of that day was taken back as a
     /// duplicate). Reusing `profiles` keeps the report pass free of per-user allocations.
     mutating func next(profiles: inout [UInt32]) -> (user: UInt64, day: Int32)? {
-        guard let first = heap.pop() else { return nil }
+        guard let first = heap.top else { return nil }
         let (user, day) = (first.user, first.day)
         entries.removeAll(keepingCapacity: true)
-        var source = first.cursor
-        while true {
-            // Take every entry of this (user, day) from `source`, then look at the next source.
+        // Every cursor at this (user, day), in heap order: take its entries of it, then put it
+        // back at its next (user, day).
+        while let top = heap.top, top.user == user, top.day == day {
+            let source = top.cursor
             while let (key, count) = cursors[source].entry, key.user == user, key.day == day {
                 entries.append((key.profile, count))
                 cursors[source].advance()
             }
-            if let (key, _) = cursors[source].entry { heap.push(Head(user: key.user, day: key.day, cursor: source)) }
-            guard let top = heap.pop() else { break }
-            if top.user != user || top.day != day {
-                heap.push(top)
-                break
+            if let (key, _) = cursors[source].entry {
+                heap.replaceTop(Head(user: key.user, day: key.day, cursor: source))
+            } else {
+                _ = heap.pop()
             }
-            source = top.cursor
         }
         profiles.removeAll(keepingCapacity: true)
         if entries.count == 1 {

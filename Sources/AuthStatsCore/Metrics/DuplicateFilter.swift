@@ -147,13 +147,6 @@ struct RunHead: Comparable {
     var high: UInt64, low: UInt64, input: UInt64
     var cursor: Int
 
-    init(high: UInt64, low: UInt64, input: UInt64, cursor: Int) {
-        self.high = high
-        self.low = low
-        self.input = input
-        self.cursor = cursor
-    }
-
     @inline(__always)
     static func < (a: RunHead, b: RunHead) -> Bool { (a.high, a.low, a.input, a.cursor) < (b.high, b.low, b.input, b.cursor) }
 }

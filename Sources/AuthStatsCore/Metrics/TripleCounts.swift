@@ -87,10 +87,10 @@ struct TripleCounts: Sendable {
     /// than copies of the entries (a `BucketSort` on the user hash).
     func forEachSorted(_ body: (ActivityTable.Key, Int32) throws -> Void) rethrows {
         try slots.withUnsafeBufferPointer { table in
-            var order: [UInt32] = []
-            order.reserveCapacity(count)
-            for (i, slot) in table.enumerated() where slot.key.profile != Self.emptyProfile { order.append(UInt32(i)) }
-            order = BucketSort.sorted(count: order.count, item: { [order] in order[$0] }, lead: { table[Int($0)].key.user }) { a, b in
+            var occupied: [UInt32] = []
+            occupied.reserveCapacity(count)
+            for (i, slot) in table.enumerated() where slot.key.profile != Self.emptyProfile { occupied.append(UInt32(i)) }
+            let order = BucketSort.sorted(count: occupied.count, item: { occupied[$0] }, lead: { table[Int($0)].key.user }) { a, b in
                 let x = table[Int(a)].key
                 let y = table[Int(b)].key
                 return (x.user, x.day, x.profile) < (y.user, y.day, y.profile)

@@ -63,20 +63,7 @@ struct BinaryHeap<Order: HeapOrder> {
     mutating func pop() -> Element? {
         guard let top = items.first else { return nil }
         let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            var parent = 0
-            while true {
-                let left = 2 * parent + 1
-                let right = left + 1
-                var smallest = parent
-                if left < items.count && order.less(items[left], items[smallest]) { smallest = left }
-                if right < items.count && order.less(items[right], items[smallest]) { smallest = right }
-                if smallest == parent { break }
-                items.swapAt(parent, smallest)
-                parent = smallest
-            }
-        }
+        if !items.isEmpty { replaceTop(last) }
         return top
     }
 }

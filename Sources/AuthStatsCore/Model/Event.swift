@@ -128,10 +128,12 @@ public struct Event: Sendable {
             dimensions: dimensions)
     }
 
-    /// As `init(time:…)`, with the ids as read from a record (no `String` made for them).
+    /// As `init(time:…)`, with the ids as read from a record (no `String` made for them) and
+    /// what a `ProfileCache` knew of its dimensions.
     init(
         time: Int64, source: EventSource, kind: EventKind, userText user: ShortText?, fingerprint: Fingerprint,
-        sessionText sessionID: ShortText? = nil, sessionStart: Int64? = nil, sessionStop: Int64? = nil, dimensions: DimensionValues
+        sessionText sessionID: ShortText? = nil, sessionStart: Int64? = nil, sessionStop: Int64? = nil, dimensions: DimensionValues,
+        profileHint: ProfileHint = .none
     ) {
         self.time = time
         self.source = source
@@ -143,6 +145,7 @@ public struct Event: Sendable {
         self.sessionStart = sessionStart
         self.sessionStop = sessionStop
         self.dimensions = dimensions
+        self.profileHint = profileHint
     }
 
     /// The user id as written (for session detail); nil when there is no user.

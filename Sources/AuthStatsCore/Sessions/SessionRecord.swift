@@ -149,6 +149,13 @@ struct SessionRecordView {
         UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: userEnd + 1 + offset, as: UInt64.self))
     }
 
+    /// A compact record's identity as words: user hash, session key, time and fingerprint
+    /// (the bytes of `identity`, compared without `memcmp`).
+    var compactIdentity: (UInt64, UInt64, UInt64, UInt64) {
+        precondition(compact, "a named session record's user is not one word")
+        return (UInt64(bigEndian: bytes.loadUnaligned(as: UInt64.self)), word(0), word(8), word(16))
+    }
+
     var sessionKey: UInt64 { word(0) }
     var time: Int64 { Int64(bitPattern: word(8) ^ (1 << 63)) }
     var kind: EventKind { EventKind(rawValue: bytes[userEnd + 1 + 32]) ?? .other }

@@ -29,8 +29,7 @@ public struct Sessionizer {
         // Without `each`, only the counts are wanted: no texts are decoded, no rows sorted.
         let detail = each != nil
         precondition(!detail || !records.compact, "session rows need the named session log")
-        let compact = records.compact
-        if compact { return counts(records) }
+        if records.compact { return counts(records) }
 
         func finishUser() {
             guard !userKey.isEmpty else { return }
@@ -54,7 +53,7 @@ public struct Sessionizer {
         }
 
         while let bytes = records.next() {
-            guard let r = SessionRecordView(bytes, compact: compact) else { continue }
+            guard let r = SessionRecordView(bytes) else { continue }
             let identity = r.identity
             if previous.count == identity.count && previous.withUnsafeBytes({ memcmp($0.baseAddress!, identity.baseAddress!, identity.count) == 0 }) {
                 continue  // the same delivery twice: the copy from the earliest input came first
@@ -103,8 +102,8 @@ public struct Sessionizer {
         return stats
     }
 
-    /// `run` for compact records (counts only): the same rules read at fixed offsets, with
-    /// words compared and only each session's span kept. Auth failures only count on
+    /// `run` for compact records (counts only): the same rules, with identities and users
+    /// compared as words and only each session's span kept. Auth failures only count on
     /// session rows, so they are passed over.
     private func counts(_ records: SortedRecords) -> SessionStats {
         var stats = SessionStats()
@@ -130,15 +129,10 @@ public struct Sessionizer {
             currentKey = nil
         }
 
-        func word(_ bytes: UnsafeRawBufferPointer, _ offset: Int) -> UInt64 {
-            UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-        }
-
         while let bytes = records.next() {
-            guard bytes.count == SessionRecord.compactCount else { continue }
-            // User, session key, time, fingerprint: the record's identity.
-            let identity = (word(bytes, 0), word(bytes, 8), word(bytes, 16), word(bytes, 24))
-            let key = identity.1
+            guard let r = SessionRecordView(bytes, compact: true) else { continue }
+            let identity = r.compactIdentity
+            let key = r.sessionKey
             if key == SessionRecord.failureKey { continue }
             if hasPrevious && identity == previous { continue }  // the same delivery twice
             previous = identity
@@ -148,11 +142,9 @@ public struct Sessionizer {
                 user = identity.0
                 hasUser = true
             }
-            let time = Int64(bitPattern: identity.2 ^ (1 << 63))
-            let startWord = Int64(bitPattern: word(bytes, 41))
-            let stopWord = Int64(bitPattern: word(bytes, 49))
-            let sessionStart = startWord == .min ? Int64.max : startWord
-            let sessionStop = stopWord  // .min when there is none
+            let time = r.time
+            let sessionStart = r.sessionStart ?? .max
+            let sessionStop = r.sessionStop ?? .min
             let extendsLast: Bool
             if key == SessionRecord.noSession {
                 extendsLast = currentKey == SessionRecord.noSession && time - ends[ends.count - 1] <= timeoutMillis
