@@ -8,7 +8,8 @@ import Darwin
 #endif
 
 /// Keeps spilled runs in files of a private temporary folder (under `TMPDIR`), removed when
-/// the store goes away.
+/// the store goes away, or by `TemporaryFolders` on a signal or any exit; its name,
+/// `authstats-<pid>-<random>`, lets a later run remove it if this process was killed.
 ///
 /// Each run's file stays open between calls (opening and closing it for every block cost
 /// more than the reads and writes), up to `maxOpen` at once: past that, the least recently
@@ -41,6 +42,15 @@ public final class TemporarySpillStore: SpillStore, @unchecked Sendable {
         self.parent = parent ?? FileManager.default.temporaryDirectory
     }
 
+    /// Removes the spill folders that killed runs left in `parent` (default: `TMPDIR`), the
+    /// provably stale ones only (`TemporaryFolders.removeStale`).
+    ///
+    /// - Returns: the folders removed.
+    public static func removeLeftovers(in parent: URL? = nil) -> [String] {
+        let folder = parent ?? FileManager.default.temporaryDirectory
+        return TemporaryFolders.removeStale(in: folder.path, pidOf: TemporaryFolders.spillFolderPID)
+    }
+
     /// The store's folder, once a run was written.
     public var folderPath: String? {
         lock.lock()
@@ -55,7 +65,7 @@ public final class TemporarySpillStore: SpillStore, @unchecked Sendable {
 
     deinit {
         for run in descriptors.values { close(run.descriptor) }
-        if let folder { try? FileManager.default.removeItem(at: folder) }
+        if let folder { TemporaryFolders.shared.remove(folder.path) }
     }
 
     private func path(_ run: Int) -> String? { folder?.appendingPathComponent("run-\(run)").path }
@@ -86,9 +96,11 @@ public final class TemporarySpillStore: SpillStore, @unchecked Sendable {
         else {
             throw Failure(description: "the temporary folder \(parent.path) is not a writable folder; set TMPDIR to one")
         }
-        let url = parent.appendingPathComponent("authstats-\(getpid())-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
+        do {
+            return URL(fileURLWithPath: try TemporaryFolders.shared.create(TemporaryFolders.spillFolderName(), in: parent.path))
+        } catch {
+            throw Failure(description: "\(error)")
+        }
     }
 
     public func append(run: Int, _ bytes: [UInt8]) throws {

@@ -31,8 +31,11 @@ struct Console {
         return Int(usage.ru_maxrss) / 1024
     }
 
+    /// One line to stderr with `write(2)`: a failure (stderr closed, EPIPE) is ignored rather
+    /// than trapping as `FileHandle.write` does.
     private func write(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        var text = line + "\n"
+        text.withUTF8 { _ = POSIX.writeAll(STDERR_FILENO, UnsafeRawBufferPointer($0)) }
     }
 }
 

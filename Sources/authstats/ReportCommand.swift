@@ -91,35 +91,23 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         Allocator.keepLargeBuffersApart()
         let console = Console(quiet: quiet)
-        var directory = UserDirectory()
-        for file in directoryFiles {
-            do {
-                guard let data = FileManager.default.contents(atPath: file) else {
-                    throw UserDirectory.Failure(description: "Unable to open the user directory \(file): it does not exist or cannot be read")
-                }
-                for problem in try directory.load(Array(data), name: file) { console.warning(problem) }
-            } catch {
-                console.error("\(error)")
-                throw ExitCode(2)
-            }
-        }
-        if !directoryFiles.isEmpty {
-            console.info("user directory: \(directory.count) users from \(directoryFiles.count) file(s)")
-        }
+        SignalCleanup.install(console: console)
+        // Whatever ends the run, its temporary folders go with it.
+        defer { TemporaryFolders.shared.removeAll() }
+        let directory = try loadDirectory(console: console)
         let directoryPaths = Set(directoryFiles.map { URL(fileURLWithPath: $0).standardizedFileURL.path })
-        let output: ReportFiles
-        do {
-            output = try ReportFiles(folder: out)
-        } catch {
-            console.error("\(error)")
-            throw ExitCode(2)
+        let output = try openOutput(console: console)
+        /// Exit 2: nothing in --out changed.
+        func fail(_ message: String) -> ExitCode {
+            output.discard()
+            console.error(message)
+            return ExitCode(2)
         }
         let rejects: RejectsFile
         do {
             rejects = try RejectsFile(files: output, console: console)
         } catch {
-            console.error("\(error)")
-            throw ExitCode(2)
+            throw fail("\(error)")
         }
         // The session log is split by user into `jobs` shards (smaller merges, built one after
         // another), unless sessions.csv must list them in one user order. (`validate()` has
@@ -143,22 +131,19 @@ struct ReportCommand: ParsableCommand {
         } fileDone: { _ in
             progress.fileDone()
         }
-        for input in analysis.inputs.sorted(by: { $0.position < $1.position }) where input.status != .ok {
+        let inputReports = Self.tidied(analysis.inputs)
+        for input in inputReports.sorted(by: { $0.position < $1.position }) where input.status != .ok {
             console.warning("\(input.location): \(input.status.rawValue): \(input.error ?? "")")
         }
         guard analysis.anyInputReadable else {
-            rejects.discard()
-            console.error(analysis.inputs.isEmpty ? "no input files found in \(inputs.joined(separator: ", "))" : "no readable input; nothing written")
-            throw ExitCode(2)
+            throw fail(analysis.inputs.isEmpty ? "no input files found in \(inputs.joined(separator: ", "))" : "no readable input; nothing written")
         }
 
         let sessionsFile: SessionsFile?
         do {
             sessionsFile = sessionsDetail ? try SessionsFile(files: output, timezone: configuration.timeZoneName) : nil
         } catch {
-            rejects.discard()
-            console.error("\(error)")
-            throw ExitCode(2)
+            throw fail("\(error); nothing in \(out) changed")
         }
         let read = Date()
         analysis.finishReading(sessions: sessionsFile.map { file in { file.write($0) } })
@@ -179,14 +164,14 @@ struct ReportCommand: ParsableCommand {
                 timezone: configuration.timeZoneName)
             try output.write("summary.json") {
                 SummaryWriter.write(
-                    run: run, reports: reports, accumulator: analysis.accumulator, inputs: analysis.inputs, to: &$0)
+                    run: run, reports: reports, accumulator: analysis.accumulator, inputs: inputReports, to: &$0)
             }
             try rejects.commit()
             try sessionsFile?.commit()
         } catch {
-            console.error("\(error)")
-            throw ExitCode(2)
+            throw fail("\(error); nothing in \(out) changed")
         }
+        try commit(output, console: console, fail: fail)
 
         let rejected = analysis.inputs.reduce(0) { $0 + $1.rejected }
         let broken = analysis.inputs.filter { $0.status != .ok }.count
@@ -197,6 +182,69 @@ struct ReportCommand: ParsableCommand {
                 + "\(Self.seconds(read, started)) reading, \(Self.seconds(finished, read)) for duplicates, sessions "
                 + "and report tables, \(Self.seconds(Date(), finished)) writing")
         if broken > 0 || (strict && rejected > 0) { throw ExitCode(1) }
+    }
+
+    /// Reads the `--users` files, decompressed like any input. A file that cannot be read at
+    /// all stops the run (exit 2, nothing written); one cut short or damaged keeps the users
+    /// before the damage, with a warning that says where.
+    func loadDirectory(console: Console) throws -> UserDirectory {
+        var directory = UserDirectory()
+        for file in directoryFiles {
+            do {
+                let (bytes, damage) = try DirectoryFileReader.read(file)
+                if let damage { console.warning("\(file): \(damage); the users before the damage are kept") }
+                for problem in try directory.load(bytes, name: file) { console.warning(problem) }
+            } catch {
+                console.error("\(error)")
+                throw ExitCode(2)
+            }
+        }
+        if !directoryFiles.isEmpty {
+            console.info("user directory: \(directory.count) users from \(directoryFiles.count) file(s)")
+        }
+        return directory
+    }
+
+    /// Resolves `--out`, makes its staging folder, and removes what killed runs left there and
+    /// in `TMPDIR`.
+    func openOutput(console: Console) throws -> ReportFiles {
+        let output: ReportFiles
+        do {
+            output = try ReportFiles(folder: out)
+        } catch {
+            console.error("\(error)")
+            throw ExitCode(2)
+        }
+        let leftovers = output.leftoversRemoved + TemporarySpillStore.removeLeftovers()
+        if !leftovers.isEmpty {
+            console.info("removed what killed runs left: \(leftovers.joined(separator: ", "))")
+        }
+        return output
+    }
+
+    /// Puts the new report set in place as one step (`ReportFiles.commit`).
+    func commit(_ output: ReportFiles, console: Console, fail: (String) -> ExitCode) throws {
+        do {
+            let (outcome, problems) = try output.commit()
+            if case .fileByFile(let reason) = outcome {
+                console.warning(
+                    "the reports in \(out) were replaced file by file (summary.json last), not as one folder, because "
+                        + "\(reason): a reader may have seen files of both runs for a moment")
+            }
+            for problem in problems { console.warning(problem) }
+        } catch {
+            throw fail("\(error); nothing in \(out) changed")
+        }
+    }
+
+    /// The inputs' reports with each error as one line: libarchive ends some of its messages
+    /// with a newline ("ZIP uncompressed data is wrong size (…)\n").
+    static func tidied(_ inputs: [InputReport]) -> [InputReport] {
+        inputs.map { input in
+            var input = input
+            input.error = input.error?.trimmingCharacters(in: .whitespacesAndNewlines)
+            return input
+        }
     }
 
     static func seconds(_ end: Date, _ start: Date) -> String {

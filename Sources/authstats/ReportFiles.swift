@@ -1,56 +1,154 @@
 import AuthStatsCore
+import AuthStatsIngest
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// The output folder: every report is written beside its final name, then renamed into
-/// place, so a reader never sees half a file.
-struct ReportFiles {
+/// The output folder (`--out`) and the staging folder each run writes its reports into.
+///
+/// No report is written into `--out` itself: every file goes into a fresh staging folder,
+/// which replaces the output folder as one step at the end (`commit`, `ReportFiles+Swap`),
+/// so that a reader never sees the files of two runs side by side and a failed run changes
+/// nothing. The staging folder sits beside the output folder (same parent, so on the same
+/// file system), named `.<out>.authstats-staging-<pid>`; when the output folder cannot be
+/// swapped (it is a mount point, its parent cannot be written, or it is the current folder),
+/// the staging folder is `.authstats-staging-<pid>` inside it and the files are renamed into
+/// place one by one, `summary.json` last.
+final class ReportFiles {
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }
 
+    /// `--out` as given (for messages).
     let folder: String
+    /// The folder that is replaced: `--out`, or what its link points to, absolute.
+    let target: String
+    /// Where the reports are written until `commit`.
+    let staging: String
+    /// Why the report set is replaced file by file rather than swapped as one folder, or nil.
+    let fileByFile: String?
+    /// Folders this run made to hold `--out` (removed again when nothing is written).
+    private let madeFolders: [String]
+    /// What killed runs had left, removed.
+    private(set) var leftoversRemoved: [String] = []
 
-    /// Creates the folder if needed and checks that it can be written.
+    /// Every report file authstats writes: what replaces a folder's reports, all of them, so
+    /// no file of an older run stays beside the new ones. Anything else in `--out` is kept.
+    static let reportNames: Set<String> = Set(
+        ["daily", "monthly", "breakdown", "retention", "sessions"].flatMap { ["\($0).csv", "\($0).json"] }
+            + ["summary.json", "rejects.ndjson"])
+
+    static let stagingMarker = "authstats-staging-"
+
+    /// Resolves `--out`, makes the folders above it if needed, removes what killed runs left
+    /// there, and makes the staging folder (so that an unwritable place fails now, before any
+    /// input is read).
     init(folder: String) throws {
         self.folder = folder
+        target = POSIX.resolvingLinks(folder)
+        let parent = (target as NSString).deletingLastPathComponent
+        let existing = POSIX.info(target)
+        if let existing {
+            guard POSIX.isFolder(existing) else {
+                throw Failure(description: "Unable to create the output folder \(folder): \(POSIX.reason(ENOTDIR))")
+            }
+            guard access(target, W_OK) == 0 else {
+                throw Failure(description: "Unable to write to the output folder \(folder): \(POSIX.reason())")
+            }
+            madeFolders = []
+        } else {
+            do {
+                madeFolders = try POSIX.makeFolders(parent)
+            } catch {
+                throw Failure(description: "Unable to create the output folder \(folder): \(error)")
+            }
+        }
+        let current = POSIX.realPath(".") ?? ""
+        if existing == nil {
+            fileByFile = nil
+        } else if POSIX.isMountPoint(target) {
+            fileByFile = "it is a mount point (a folder inside it, as --out, is swapped as one step)"
+        } else if access(parent, W_OK) != 0 {
+            fileByFile = "its parent folder cannot be written (\(POSIX.reason()))"
+        } else if current == target || current.hasPrefix(target.hasSuffix("/") ? target : target + "/") {
+            fileByFile = "it holds the current folder"
+        } else {
+            fileByFile = nil
+        }
+        leftoversRemoved = Self.removeLeftovers(in: parent, target: target)
+        let name = fileByFile == nil
+            ? ".\(String((target as NSString).lastPathComponent.utf8.prefix(200)) ?? "out").\(Self.stagingMarker)\(getpid())"
+            : ".\(Self.stagingMarker)\(getpid())"
         do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            // 0777 before the umask, as `mkdir` makes a folder: this one becomes `--out`.
+            staging = try TemporaryFolders.shared.create(name, in: fileByFile == nil ? parent : target, mode: 0o777)
         } catch {
-            throw Failure(description: "Unable to create the output folder \(folder): \(Self.reason(error))")
+            Self.removeFolders(madeFolders)
+            throw Failure(description: "Unable to write to the output folder \(folder): \(error)")
         }
-        let probe = temporaryPath(for: "write-check")
-        guard FileManager.default.createFile(atPath: probe, contents: Data()) else {
-            throw Failure(description: "Unable to write to the output folder \(folder): permission denied or read-only")
+        if let existing, fileByFile == nil {
+            // The staging folder becomes --out: it keeps --out's permissions and owner.
+            chmod(staging, existing.st_mode & 0o7777)
+            if existing.st_uid != geteuid() || existing.st_gid != getegid() {
+                _ = chown(staging, existing.st_uid, existing.st_gid)  // best effort: only root may give a folder away
+            }
         }
-        try? FileManager.default.removeItem(atPath: probe)
     }
 
-    func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
+    /// The staged path of the report `name`.
+    func path(_ name: String) -> String { (staging as NSString).appendingPathComponent(name) }
 
-    func temporaryPath(for name: String) -> String { path(".\(name).tmp-\(getpid())") }
-
-    /// Writes `name` atomically with the text `body` produces.
+    /// Writes the report `name` with the text `body` produces.
     func write(_ name: String, _ body: (inout String) -> Void) throws {
         var text = ""
         body(&text)
-        let temporary = temporaryPath(for: name)
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else {
-            throw Failure(description: "Unable to write \(temporary)")
-        }
-        try commit(temporary, as: name)
+        var file = BufferedFileWriter(path: path(name))
+        try file.open()
+        file.write(text)
+        try file.close()
     }
 
-    /// Renames a finished temporary file to its final name.
-    func commit(_ temporary: String, as name: String) throws {
-        guard rename(temporary, path(name)) == 0 else {
-            let reason = String(cString: strerror(errno))
-            throw Failure(description: "Unable to write \(path(name)): \(reason)")
-        }
+    /// Removes the staging folder, and the folders made for `--out`: nothing changes.
+    func discard() {
+        TemporaryFolders.shared.remove(staging)
+        Self.removeFolders(madeFolders)
     }
 
-    static func reason(_ error: Error) -> String {
-        (error as NSError).localizedFailureReason ?? error.localizedDescription
+    private static func removeFolders(_ folders: [String]) {
+        for made in folders.reversed() { rmdir(made) }  // only if still empty
+    }
+
+    /// Removes what killed runs left (only what is provably stale, `TemporaryFolders`): their
+    /// staging folders beside the output folder and inside it, and, inside it, the hidden
+    /// `.<report>.tmp-<pid>` files and `.rejects.tmp-<pid>` folder of earlier versions.
+    ///
+    /// - Returns: the paths removed.
+    static func removeLeftovers(in parent: String, target: String) -> [String] {
+        var removed = TemporaryFolders.removeStale(in: parent, pidOf: stagingPID)
+        if POSIX.exists(target) {
+            removed += TemporaryFolders.removeStale(in: target) { stagingPID($0) ?? earlierTemporaryPID($0) }
+        }
+        return removed
+    }
+
+    /// The PID of a staging folder's name: `.<out>.authstats-staging-<pid>` or
+    /// `.authstats-staging-<pid>`.
+    static func stagingPID(_ name: String) -> pid_t? {
+        guard name.hasPrefix("."), let marker = name.range(of: stagingMarker, options: .backwards) else { return nil }
+        guard marker.lowerBound == name.index(after: name.startIndex) || name[name.index(before: marker.lowerBound)] == "."
+        else { return nil }
+        return TemporaryFolders.pid(name[marker.upperBound...])
+    }
+
+    /// The PID of a temporary name of earlier versions: `.<report>.tmp-<pid>`,
+    /// `.rejects.tmp-<pid>`, `.write-check.tmp-<pid>`.
+    static func earlierTemporaryPID(_ name: String) -> pid_t? {
+        guard name.hasPrefix("."), let marker = name.range(of: ".tmp-", options: .backwards) else { return nil }
+        let base = String(name[name.index(after: name.startIndex)..<marker.lowerBound])
+        guard reportNames.contains(base) || base == "rejects" || base == "write-check" else { return nil }
+        return TemporaryFolders.pid(name[marker.upperBound...])
     }
 }
 
@@ -58,8 +156,9 @@ struct ReportFiles {
 /// whichever worker found them, and a warning on stderr for the first few.
 ///
 /// Rejects are never held all in memory: each input's lines are buffered and appended to a
-/// file of their own in a hidden folder beside the reports (only inputs with rejects get
-/// one); `commit` joins those files in position order.
+/// file of their own in a hidden folder of the staging folder (only inputs with rejects get
+/// one); `commit` joins those files in position order. A write that fails is remembered and
+/// makes `commit` fail: no reject is lost without the run saying so.
 final class RejectsFile: RejectSink, @unchecked Sendable {
     // Unchecked: every mutable member is guarded by `lock`.
     static let warnings = 20
@@ -73,15 +172,15 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
     private var written: Set<UInt64> = []
     private var buffered = 0
     private var count = 0
+    /// The first write that failed.
+    private var failure: POSIX.Failure?
 
     init(files: ReportFiles, console: Console) throws {
         self.files = files
         self.console = console
-        folder = files.temporaryPath(for: "rejects")
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw ReportFiles.Failure(description: "Unable to write \(folder): \(ReportFiles.reason(error))")
+        folder = files.path(".rejects-parts")
+        guard mkdir(folder, 0o700) == 0 else {
+            throw POSIX.Failure("Unable to create \(folder)")
         }
     }
 
@@ -103,14 +202,18 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
 
     /// Appends every buffer to its input's file. Called with `lock` held.
     private func flush() {
-        for (position, data) in buffers {
+        for (position, data) in buffers where failure == nil {
             let file = path(position)
-            if written.insert(position).inserted { _ = FileManager.default.createFile(atPath: file, contents: nil) }
-            if let handle = FileHandle(forWritingAtPath: file) {
-                handle.seekToEndOfFile()
-                handle.write(data)
-                try? handle.close()
+            written.insert(position)
+            let descriptor = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+            guard descriptor >= 0 else {
+                failure = POSIX.Failure("Unable to write \(file)")
+                break
             }
+            data.withUnsafeBytes { bytes in
+                if let error = POSIX.writeAll(descriptor, bytes) { failure = POSIX.Failure("Unable to write \(file)", code: error) }
+            }
+            close(descriptor)
         }
         buffers.removeAll()
         buffered = 0
@@ -120,25 +223,30 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         flush()
-        var out = BufferedFileWriter(path: files.temporaryPath(for: "rejects.ndjson"))
+        if let failure { throw failure }
+        var out = BufferedFileWriter(path: files.path("rejects.ndjson"))
         try out.open()
         for position in written.sorted() {
-            guard let handle = FileHandle(forReadingAtPath: path(position)) else { continue }
-            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { out.write(chunk) }
-            try? handle.close()
+            let file = path(position)
+            let descriptor = open(file, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { throw POSIX.Failure("Unable to read \(file)") }
+            defer { close(descriptor) }
+            var chunk = [UInt8](repeating: 0, count: 1 << 20)
+            while true {
+                let n = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                guard n >= 0 else { throw POSIX.Failure("Unable to read \(file)") }
+                if n == 0 { break }
+                out.write(Data(chunk[0..<n]))
+            }
         }
         try out.close()
-        try? FileManager.default.removeItem(atPath: folder)
-        try files.commit(files.temporaryPath(for: "rejects.ndjson"), as: "rejects.ndjson")
-    }
-
-    func discard() {
         try? FileManager.default.removeItem(atPath: folder)
     }
 }
 
-/// `sessions.csv` and `sessions.json` (`--sessions-detail`), streamed as sessions are built
-/// and renamed into place at the end.
+/// `sessions.csv` and `sessions.json` (`--sessions-detail`), streamed into the staging folder
+/// as sessions are built.
 final class SessionsFile {
     let files: ReportFiles
     private var csv: BufferedFile
@@ -148,8 +256,8 @@ final class SessionsFile {
 
     init(files: ReportFiles, timezone: String) throws {
         self.files = files
-        csv = try BufferedFile(path: files.temporaryPath(for: "sessions.csv"))
-        json = try BufferedFile(path: files.temporaryPath(for: "sessions.json"))
+        csv = try BufferedFile(path: files.path("sessions.csv"))
+        json = try BufferedFile(path: files.path("sessions.json"))
         csv.write(CSVTableWriter.header(Session.columns))
         json.write(JSONTableWriter.opening("sessions", timezone: timezone))
     }
@@ -165,8 +273,6 @@ final class SessionsFile {
         json.write(JSONTableWriter.closing(empty: first))
         try csv.close()
         try json.close()
-        try files.commit(files.temporaryPath(for: "sessions.csv"), as: "sessions.csv")
-        try files.commit(files.temporaryPath(for: "sessions.json"), as: "sessions.json")
     }
 }
 
@@ -184,19 +290,19 @@ struct BufferedFile {
     mutating func close() throws { try writer.close() }
 }
 
-/// Bytes to a new file through a 1 MiB buffer.
+/// Bytes to a new file through a 1 MiB buffer. The first failed write is kept (later writes
+/// are dropped) and thrown by `close`, which also flushes the file to disk.
 struct BufferedFileWriter {
     let path: String
-    private var handle: FileHandle?
+    private var descriptor: Int32 = -1
     private var buffer = Data()
+    private var failure: POSIX.Failure?
 
     init(path: String) { self.path = path }
 
     mutating func open() throws {
-        guard FileManager.default.createFile(atPath: path, contents: Data()), let handle = FileHandle(forWritingAtPath: path) else {
-            throw ReportFiles.Failure(description: "Unable to write \(path)")
-        }
-        self.handle = handle
+        descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+        guard descriptor >= 0 else { throw POSIX.Failure("Unable to write \(path)") }
     }
 
     mutating func write(_ data: Data) {
@@ -212,15 +318,24 @@ struct BufferedFileWriter {
     }
 
     private mutating func flushIfFull() {
-        if buffer.count >= 1 << 20 {
-            handle?.write(buffer)
-            buffer.removeAll(keepingCapacity: true)
-        }
+        if buffer.count >= 1 << 20 { drain() }
     }
 
+    private mutating func drain() {
+        if failure == nil, descriptor >= 0 {
+            let error = buffer.withUnsafeBytes { POSIX.writeAll(descriptor, $0) }
+            if let error { failure = POSIX.Failure("Unable to write \(path)", code: error) }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes what is buffered, flushes the file to disk and closes it.
     mutating func close() throws {
-        handle?.write(buffer)
-        buffer.removeAll()
-        try handle?.close()
+        guard descriptor >= 0 else { return }
+        drain()
+        if failure == nil && fsync(descriptor) != 0 { failure = POSIX.Failure("Unable to write \(path)") }
+        if Glibc.close(descriptor) != 0 && failure == nil { failure = POSIX.Failure("Unable to write \(path)") }
+        descriptor = -1
+        if let failure { throw failure }
     }
 }

@@ -1,0 +1,416 @@
+import AuthStatsTestSupport
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Issue 11, defect 6: the report set changes as one step, and exit 2 means nothing in
+/// `--out` changed.
+@Suite("Reliability: the report set changes as one step (issue 11)", .serialized)
+struct ReportSetTests {
+    let canonical = CLI.packageRoot.appendingPathComponent("Tests/AuthStatsIngestTests/Fixtures/canonical.ndjson").path
+    let sample = "sample-logs"
+    let users = "sample-logs/users/list-users.json"
+
+    /// Hidden entries (a staging folder, an earlier version's `.x.tmp-PID`) in `folder`.
+    func hidden(_ folder: URL) -> [String] { Reliability.names(folder).filter { $0.hasPrefix(".") } }
+
+    @Test("a full disk: exit 2 with the OS reason, --out byte for byte as it was, no temporary file left", .enabled(if: Reliability.canMount))
+    func fullDisk() throws {
+        let disk = CLI.temporaryFolder("disk")
+        // Room for the reports of sample-logs/ (128 KB in 4 KB pages), not for them and a new
+        // set with sessions.csv and .json (184 KB) at once.
+        #expect(Reliability.mountTmpfs(at: disk, kilobytes: 256))
+        defer { Reliability.unmount(disk) }
+        let out = disk.appendingPathComponent("reports")
+        #expect(try CLI.run(["report", sample, "--users", users, "--out", out.path, "-q"]).status == 0)
+        try Data("kept\n".utf8).write(to: out.appendingPathComponent("README"))
+        let before = Reliability.snapshot(out)
+        let result = try CLI.run(["report", sample, "--users", users, "--sessions-detail", "--out", out.path, "-q"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("No space left on device; nothing in \(out.path) changed"), "\(result.stderr)")
+        #expect(Reliability.snapshot(out) == before)
+        #expect(Reliability.names(disk) == ["reports"])
+    }
+
+    @Test("a file size limit (EFBIG): exit 2, --out as it was")
+    func fileSizeLimit() throws {
+        let out = CLI.temporaryFolder("limited")
+        #expect(try CLI.run(["report", sample, "--users", users, "--out", out.path, "-q"]).status == 0)
+        let before = Reliability.snapshot(out)
+        // 30 blocks (of 512 bytes in dash, 1024 in bash): less than breakdown.json (38 KB);
+        // SIGXFSZ ignored, so the write fails with EFBIG.
+        let result = try Reliability.shell(
+            "ulimit -f 30; trap '' XFSZ; exec '\(CLI.executable.path)' report \(sample) --users \(users) --sessions-detail --out '\(out.path)' -q")
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("File too large; nothing in \(out.path) changed"), "\(result.stderr)")
+        #expect(Reliability.snapshot(out) == before)
+        #expect(hidden(out.deletingLastPathComponent()).isEmpty)
+    }
+
+    @Test("a read-only --out: exit 2 with the OS reason, nothing changed", .enabled(if: Reliability.canMount))
+    func readOnly() throws {
+        let disk = CLI.temporaryFolder("ro")
+        #expect(Reliability.mountTmpfs(at: disk, kilobytes: 4096))
+        defer { Reliability.unmount(disk) }
+        let out = disk.appendingPathComponent("reports")
+        #expect(try CLI.run(["report", canonical, "--out", out.path, "-q"]).status == 0)
+        #expect(Reliability.remount(disk, options: "ro"))
+        let before = Reliability.snapshot(disk)
+        let result = try CLI.run(["report", canonical, "--out", out.path, "-q"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("Read-only file system"), "\(result.stderr)")
+        #expect(Reliability.snapshot(disk) == before)
+    }
+
+    @Test("no readable input: exit 2 and --out is not even made")
+    func notMade() throws {
+        let out = CLI.temporaryFolder().appendingPathComponent("new/reports")
+        let result = try CLI.run(["report", "/nonexistent/input", "--out", out.path])
+        #expect(result.status == 2)
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+        #expect(!FileManager.default.fileExists(atPath: out.deletingLastPathComponent().path))
+    }
+
+    /// Reads summary.json, daily.csv and sessions.csv through one descriptor of the folder,
+    /// as a reader that opens (or `cd`s into) the folder does: nil when a file is missing.
+    func readSet(_ folder: URL) -> (summary: String, daily: String, sessions: String)? {
+        let descriptor = open(folder.path, O_RDONLY | O_DIRECTORY)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        func read(_ name: String) -> String? {
+            let file = openat(descriptor, name, O_RDONLY)
+            guard file >= 0 else { return nil }
+            let handle = FileHandle(fileDescriptor: file, closeOnDealloc: true)
+            return (try? handle.readToEnd()).map { String(decoding: $0, as: UTF8.self) }
+        }
+        guard let summary = read("summary.json"), let daily = read("daily.csv"), let sessions = read("sessions.csv") else { return nil }
+        return (summary, daily, sessions)
+    }
+
+    @Test("a reader of the folder never sees files of two runs, while runs with different inputs rewrite it")
+    func neverMixed() throws {
+        let folder = CLI.temporaryFolder("mixed")
+        let a = folder.appendingPathComponent("a.ndjson")
+        let b = folder.appendingPathComponent("b.ndjson")
+        try (TestFiles.pageViews(3000, users: 40).joined(separator: "\n") + "\n").write(to: a, atomically: false, encoding: .utf8)
+        try (TestFiles.pageViews(2000, users: 70).joined(separator: "\n") + "\n").write(to: b, atomically: false, encoding: .utf8)
+        let out = folder.appendingPathComponent("reports")
+        var expected: [String: (daily: String, sessions: String)] = [:]
+        for input in [a, b] {
+            #expect(try CLI.run(["report", input.path, "--sessions-detail", "--out", out.path, "-q"]).status == 0)
+            let set = try #require(readSet(out))
+            expected[input.lastPathComponent] = (set.daily, set.sessions)
+        }
+        #expect(expected["a.ndjson"]!.daily != expected["b.ndjson"]!.daily)
+        #expect(expected["a.ndjson"]!.sessions != expected["b.ndjson"]!.sessions)
+
+        let sets = expected
+        let stop = Flag()
+        let mixed = Counter()
+        let whole = Counter()
+        let watcher = Thread {
+            while !stop.value {
+                guard let set = readSet(out) else { continue }
+                let input = set.summary.contains("a.ndjson") ? "a.ndjson" : "b.ndjson"
+                if set.daily != sets[input]!.daily || set.sessions != sets[input]!.sessions {
+                    mixed.add()
+                } else {
+                    whole.add()
+                }
+            }
+        }
+        watcher.start()
+        for round in 0..<8 {
+            let input = round % 2 == 0 ? a : b
+            #expect(try CLI.run(["report", input.path, "--sessions-detail", "--out", out.path, "-q"]).status == 0)
+        }
+        stop.set()
+        #expect(Reliability.wait(seconds: 5) { watcher.isFinished })
+        #expect(mixed.value == 0, "a reader saw files of two runs \(mixed.value) times (\(whole.value) whole sets)")
+        #expect(whole.value > 0)
+        #expect(hidden(folder).isEmpty)
+    }
+
+    @Test("what is not a report in --out survives a rewrite (files, links, folders, the folder's mode); reports of the older run go")
+    func foreignFilesKept() throws {
+        let out = CLI.temporaryFolder("foreign").appendingPathComponent("reports")
+        #expect(try CLI.run(["report", canonical, "--sessions-detail", "--out", out.path, "-q"]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("sessions.csv").path))
+        try Data().write(to: out.appendingPathComponent(".gitkeep"))
+        try Data("our notes\n".utf8).write(to: out.appendingPathComponent("README.md"))
+        try FileManager.default.createDirectory(at: out.appendingPathComponent("archive/2026"), withIntermediateDirectories: true)
+        try Data("old\n".utf8).write(to: out.appendingPathComponent("archive/2026/daily.csv"))
+        try FileManager.default.createSymbolicLink(atPath: out.appendingPathComponent("latest").path, withDestinationPath: "archive/2026")
+        chmod(out.path, 0o750)
+        let foreign = Reliability.snapshot(out).filter { !$0.key.hasSuffix(".csv") && !$0.key.hasSuffix(".json") && !$0.key.hasSuffix(".ndjson") || $0.key.hasPrefix("archive") }
+
+        let result = try CLI.run(["report", canonical, "--out", out.path, "-q"])
+        #expect(result.status == 0)
+        let after = Reliability.snapshot(out)
+        for (name, entry) in foreign {
+            #expect(after[name] == entry, "\(name)")
+        }
+        #expect(after["sessions.csv"] == nil && after["sessions.json"] == nil, "sessions.* of the older run left beside the new set")
+        #expect(after["daily.csv"] != nil && after["summary.json"] != nil)
+        var info = stat()
+        #expect(stat(out.path, &info) == 0 && info.st_mode & 0o7777 == 0o750)
+        #expect(hidden(out.deletingLastPathComponent()).isEmpty)
+    }
+
+    @Test("--out a link to a folder: the folder it points to gets the reports, the link stays")
+    func linkedOut() throws {
+        let folder = CLI.temporaryFolder("link")
+        let real = folder.appendingPathComponent("real")
+        let link = folder.appendingPathComponent("reports")
+        try FileManager.default.createDirectory(at: real, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "real")
+        for _ in 0..<2 {
+            #expect(try CLI.run(["report", canonical, "--out", link.path, "-q"]).status == 0)
+        }
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link.path) == "real")
+        #expect(FileManager.default.fileExists(atPath: real.appendingPathComponent("summary.json").path))
+        #expect(Reliability.names(folder) == ["real", "reports"])
+    }
+
+    @Test("--out a mount point (it cannot be renamed): replaced file by file, summary.json last, with a warning", .enabled(if: Reliability.canMount))
+    func mountPoint() throws {
+        let out = CLI.temporaryFolder("mounted")
+        #expect(Reliability.mountTmpfs(at: out, kilobytes: 4096))
+        defer { Reliability.unmount(out) }
+        try Data("kept\n".utf8).write(to: out.appendingPathComponent("README"))
+        #expect(try CLI.run(["report", canonical, "--sessions-detail", "--out", out.path, "-q"]).status == 0)
+        let result = try CLI.run(["report", canonical, "--out", out.path])
+        #expect(result.status == 0)
+        #expect(result.stderr.contains("were replaced file by file (summary.json last), not as one folder, because it is a mount point"))
+        let names = Reliability.names(out)
+        #expect(names.contains("README") && names.contains("summary.json") && !names.contains("sessions.csv"))
+        #expect(!names.contains { $0.hasPrefix(".") })
+    }
+}
+
+/// Issue 11, defect 7: temporary files never outlive the run that made them.
+@Suite("Reliability: signals and leftovers of killed runs (issue 11)", .serialized)
+struct TemporaryFileTests {
+    /// Starts a run over a large input with small memory budgets (so that it spills at once),
+    /// a TMPDIR of its own, and waits until both its spill folder and its staging folder exist.
+    func startSpillingRun(_ input: URL, out: URL, tmp: URL) throws -> Process {
+        let logs = CLI.temporaryFolder("logs")
+        let process = try Reliability.start(
+            ["report", input.path, "--out", out.path, "--dedup-window", "1000", "--session-memory", "100000", "-q"],
+            environment: ["TMPDIR": tmp.path], logs: logs)
+        let ready = Reliability.wait(seconds: 60) {
+            Reliability.names(tmp).contains { $0.hasPrefix("authstats-\(process.processIdentifier)-") }
+                && Reliability.names(out.deletingLastPathComponent()).contains(".reports.authstats-staging-\(process.processIdentifier)")
+        }
+        #expect(ready, "no spill or staging folder appeared: \(Reliability.names(tmp)) \(Reliability.names(out.deletingLastPathComponent()))")
+        #expect(process.isRunning, "the run ended before it could be signalled")
+        return process
+    }
+
+    @Test("SIGTERM and SIGINT: exit 143 and 130, the staging and spill folders removed, --out untouched", arguments: [SIGTERM, SIGINT])
+    func signalled(signal: Int32) throws {
+        let input = try Reliability.pageViewFile(300_000)
+        let tmp = CLI.temporaryFolder("tmpdir")
+        let parent = CLI.temporaryFolder("parent")
+        let out = parent.appendingPathComponent("reports")
+        let process = try startSpillingRun(input, out: out, tmp: tmp)
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 128 + signal)
+        #expect(Reliability.names(tmp).isEmpty)
+        #expect(Reliability.names(parent).isEmpty)
+    }
+
+    @Test("after SIGKILL, the next run removes what the killed one left, and only that")
+    func killed() throws {
+        let input = try Reliability.pageViewFile(300_000)
+        let tmp = CLI.temporaryFolder("tmpdir")
+        let parent = CLI.temporaryFolder("parent")
+        let out = parent.appendingPathComponent("reports")
+        let process = try startSpillingRun(input, out: out, tmp: tmp)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let leftSpill = Reliability.names(tmp)
+        let leftStaging = Reliability.names(parent)
+        #expect(leftSpill.count == 1 && leftStaging == [".reports.authstats-staging-\(process.processIdentifier)"])
+
+        // Leftovers of live processes (this test's own PID), one of an earlier version, and one
+        // whose PID is gone but whose lock a live process holds (a run in another PID namespace).
+        let me = getpid()
+        let dead = try Reliability.deadPID()
+        let alive = ["authstats-\(me)-A1B2", ".reports.authstats-staging-\(me)", ".other.authstats-staging-\(me)"]
+        try FileManager.default.createDirectory(at: tmp.appendingPathComponent(alive[0]), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: parent.appendingPathComponent(alive[1]), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: parent.appendingPathComponent(alive[2]), withIntermediateDirectories: true)
+        let locked = tmp.appendingPathComponent("authstats-\(dead)-LOCKED")
+        try FileManager.default.createDirectory(at: locked, withIntermediateDirectories: true)
+        let lock = open(locked.path, O_RDONLY | O_DIRECTORY)
+        defer { close(lock) }
+        #expect(flock(lock, LOCK_EX | LOCK_NB) == 0)
+
+        let small = try Reliability.pageViewFile(100)
+        let second = try CLI.run(["report", small.path, "--out", out.path], environment: ["TMPDIR": tmp.path])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stderr.contains("removed what killed runs left: "))
+        #expect(second.stderr.contains(leftStaging[0]) && second.stderr.contains(leftSpill[0]))
+        #expect(Reliability.names(tmp) == [alive[0], "authstats-\(dead)-LOCKED"].sorted())
+        #expect(Reliability.names(parent) == [alive[1], alive[2], "reports"].sorted())
+    }
+
+    @Test("temporary files of earlier versions left in --out by a killed run are removed; a live run's are kept")
+    func earlierVersionLeftovers() throws {
+        let out = CLI.temporaryFolder("reports")
+        let dead = try Reliability.deadPID()
+        let me = getpid()
+        for name in [".daily.csv.tmp-\(dead)", ".sessions.json.tmp-\(dead)", ".summary.json.tmp-\(me)", ".notes.tmp-\(dead)"] {
+            try Data("x".utf8).write(to: out.appendingPathComponent(name))
+        }
+        try FileManager.default.createDirectory(at: out.appendingPathComponent(".rejects.tmp-\(dead)/3"), withIntermediateDirectories: true)
+        let input = try Reliability.pageViewFile(100)
+        let result = try CLI.run(["report", input.path, "--out", out.path, "-q"])
+        #expect(result.status == 0)
+        #expect(Reliability.names(out).filter { $0.hasPrefix(".") } == [".notes.tmp-\(dead)", ".summary.json.tmp-\(me)"])
+    }
+
+    @Test("a failed run (no readable input) leaves no temporary file")
+    func failedRunClean() throws {
+        let parent = CLI.temporaryFolder("parent")
+        let tmp = CLI.temporaryFolder("tmpdir")
+        let result = try CLI.run(["report", "/nonexistent", "--out", parent.appendingPathComponent("reports").path], environment: ["TMPDIR": tmp.path])
+        #expect(result.status == 2)
+        #expect(Reliability.names(parent).isEmpty && Reliability.names(tmp).isEmpty)
+    }
+
+    @Test("stderr closed early (`authstats … 2>&1 | head -1`): the run is not killed by SIGPIPE and writes its reports")
+    func closedStderr() throws {
+        let out = CLI.temporaryFolder("reports")
+        let input = CLI.packageRoot.appendingPathComponent("Tests/AuthStatsIngestTests/Fixtures/pinpoint-altis-events.ndjson")
+        // `true` exits at once, closing the pipe; bash's PIPESTATUS gives authstats' status.
+        let bash = try Reliability.shell(
+            "exec bash -c \"'\(CLI.executable.path)' report '\(input.path)' --out '\(out.path)' 2>&1 | true; echo \\${PIPESTATUS[0]}\"")
+        #expect(bash.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(bash.stdout) \(bash.stderr)")
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("summary.json").path))
+    }
+}
+
+/// A flag one thread sets and another reads.
+final class Flag: @unchecked Sendable {
+    // Unchecked: guarded by `lock`.
+    private let lock = NSLock()
+    private var flag = false
+    var value: Bool { lock.withLock { flag } }
+    func set() { lock.withLock { flag = true } }
+}
+
+/// A count one thread adds to and another reads.
+final class Counter: @unchecked Sendable {
+    // Unchecked: guarded by `lock`.
+    private let lock = NSLock()
+    private var count = 0
+    var value: Int { lock.withLock { count } }
+    func add() { lock.withLock { count += 1 } }
+}
+
+/// Issue 11: a `--users` file cut short keeps its users before the damage; a compressed one is
+/// read like any input; errors are one line with the OS reason.
+@Suite("Reliability: user directories and error texts (issue 11)")
+struct DirectoryAndMessageTests {
+    let sample = "sample-logs"
+    let users = CLI.packageRoot.appendingPathComponent("sample-logs/users/list-users.json")
+
+    /// One list-users page of `count` users, one user a line: `u1` … (sub `sub-1` …).
+    func listUsers(_ count: Int) -> String {
+        let lines = (1...count).map { i in
+            #"{"Username": "u\#(i)", "Attributes": [{"Name": "sub", "Value": "sub-\#(i)"}], "Enabled": true, "UserStatus": "CONFIRMED"}"#
+        }
+        return "{\"Users\": [\n" + lines.joined(separator: ",\n") + "\n]}\n"
+    }
+
+    @Test("a compressed --users file (gzip, bzip2, xz, zstd) gives the same reports as the plain one", arguments: ["gzip", "bzip2", "xz", "zstd"])
+    func compressed(tool: String) throws {
+        let folder = CLI.temporaryFolder("users")
+        let packed = folder.appendingPathComponent("list-users.json.\(tool)")
+        #expect(try Reliability.shell("\(tool) -c '\(users.path)' > '\(packed.path)'").status == 0)
+        var breakdowns: [String] = []
+        for file in [users, packed] {
+            let out = folder.appendingPathComponent("out-\(file.lastPathComponent)")
+            let result = try CLI.run(["report", sample, "--users", file.path, "--out", out.path])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stderr.contains("user directory: 40 users from 1 file(s)"), "\(result.stderr)")
+            breakdowns.append(try String(contentsOf: out.appendingPathComponent("breakdown.csv"), encoding: .utf8))
+        }
+        #expect(breakdowns[0] == breakdowns[1])
+    }
+
+    @Test("a list-users file cut inside user 7 keeps users 1-6, warns with the byte, and the run goes on (exit 0)")
+    func truncatedListUsers() throws {
+        let text = listUsers(10)
+        let cut = text.range(of: #""Username": "u7""#)!.upperBound
+        let bytes = text.utf8.distance(from: text.startIndex, to: cut)
+        let file = CLI.temporaryFolder("users").appendingPathComponent("users.json")
+        try Data(text.utf8.prefix(bytes)).write(to: file)
+        let result = try CLI.run(["report", sample, "--users", file.path, "--out", CLI.temporaryFolder().path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains(
+            "warning: \(file.path): page 1: the file ends inside user 7 at byte \(bytes); the rest of the file is not read (6 users of this page before it kept)"),
+            "\(result.stderr)")
+        #expect(result.stderr.contains("user directory: 6 users from 1 file(s)"))
+    }
+
+    @Test("a gzip --users file cut short keeps the users decoded before the cut, with a warning")
+    func truncatedGzipUsers() throws {
+        let folder = CLI.temporaryFolder("users")
+        let plain = folder.appendingPathComponent("users.json")
+        try listUsers(5000).write(to: plain, atomically: false, encoding: .utf8)
+        let packed = folder.appendingPathComponent("users.json.gz")
+        try TestFiles.gzip([try String(contentsOf: plain, encoding: .utf8)], to: packed.path, level: 6)
+        let cut = try TestFiles.truncatedCopy(of: packed.path, fraction: 0.5)
+        let result = try CLI.run(["report", sample, "--users", cut, "--out", folder.appendingPathComponent("out").path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("\(cut): truncated gzip input"), "\(result.stderr)")
+        #expect(result.stderr.contains("the users before the damage are kept"))
+        let count = result.stderr.range(of: "user directory: ").map { Int(result.stderr[$0.upperBound...].prefix { $0.isNumber }) ?? 0 } ?? 0
+        #expect(count > 1000 && count < 5000, "\(count) users kept")
+    }
+
+    @Test("a --users file that does not exist: exit 2 with the OS reason, nothing written")
+    func missingUsers() throws {
+        let out = CLI.temporaryFolder().appendingPathComponent("reports")
+        let result = try CLI.run(["report", sample, "--users", "/nonexistent/users.json", "--out", out.path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("Unable to open the user directory /nonexistent/users.json: No such file or directory"))
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
+    @Test("an error text that libarchive ends with a newline is one line in summary.json and on stderr",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")))
+    func errorWithoutNewline() throws {
+        let folder = CLI.temporaryFolder("zip")
+        let zip = folder.appendingPathComponent("wrong-size.zip")
+        let record = #"{"event_type":"pageView","event_timestamp":1700000000000,"client":{"client_id":"c"}}"#
+        // A deflated member whose recorded size is 7 bytes more than its data: libarchive says
+        // "ZIP uncompressed data is wrong size (read 85, expected 92)\n".
+        let script = """
+            import struct, zipfile
+            z = zipfile.ZipFile('\(zip.path)', 'w', zipfile.ZIP_DEFLATED); z.writestr('a.ndjson', '\(record)\\n'); z.close()
+            d = bytearray(open('\(zip.path)', 'rb').read())
+            size = struct.unpack('<I', d[22:26])[0]; d[22:26] = struct.pack('<I', size + 7)
+            c = d.find(b'PK\\x01\\x02'); d[c+24:c+28] = struct.pack('<I', size + 7)
+            open('\(zip.path)', 'wb').write(d)
+            """
+        try script.write(to: folder.appendingPathComponent("make.py"), atomically: false, encoding: .utf8)
+        #expect(try Reliability.shell("python3 '\(folder.appendingPathComponent("make.py").path)'").status == 0)
+        let out = folder.appendingPathComponent("out")
+        let canonical = CLI.packageRoot.appendingPathComponent("Tests/AuthStatsIngestTests/Fixtures/canonical.ndjson").path
+        let result = try CLI.run(["report", zip.path, canonical, "--out", out.path])
+        #expect(result.status == 1)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as! [String: Any]
+        let errors = (summary["inputs"] as! [[String: Any]]).compactMap { $0["error"] as? String }
+        #expect(errors == ["ZIP uncompressed data is wrong size (read 85, expected 92)"])
+        #expect(result.stderr.contains("failed: ZIP uncompressed data is wrong size (read 85, expected 92)\nauthstats: "), "\(result.stderr)")
+    }
+}
