@@ -185,11 +185,3 @@ enum POSIX {
         return String(decoding: bytes, as: UTF8.self)
     }
 }
-
-extension NSError {
-    /// The POSIX error code under a Foundation file error, if any.
-    var underlyingPOSIXCode: Int32? {
-        if domain == NSPOSIXErrorDomain { return Int32(code) }
-        return (userInfo[NSUnderlyingErrorKey] as? NSError)?.underlyingPOSIXCode
-    }
-}

@@ -17,12 +17,14 @@ struct ReportCommand: ParsableCommand {
             one per line or back to back.
 
             Writes daily, monthly, breakdown and retention (.csv and .json), summary.json and \
-            rejects.ndjson (and sessions.csv/.json with --sessions-detail) into --out, each \
-            atomically.
+            rejects.ndjson (and sessions.csv/.json with --sessions-detail) into --out: the new \
+            set replaces the previous one as one step; other files in --out are kept.
 
             Exit status: 0 all inputs read; 1 reports written but an input was partial or failed \
-            (or, with --strict, a record was rejected); 2 nothing written (no readable input, or \
-            --out cannot be written); 64 bad usage.
+            (or, with --strict, a record was rejected); 2 nothing written and nothing in --out \
+            changed (no readable input, an unreadable --users file, or --out cannot be written); \
+            64 bad usage; 130, 143, 129 stopped by SIGINT, SIGTERM, SIGHUP (temporary files \
+            removed).
             """)
 
     @Argument(help: "Files or folders to read.")
@@ -40,7 +42,7 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("IANA time zone whose calendar days the report counts (e.g. America/Los_Angeles).", valueName: "zone"))
     var timezone = "UTC"
 
-    @Option(name: .customLong("users"), help: ArgumentHelp("A user directory: `aws cognito-idp list-users` output or the Cognito user CSV (with a sub column). Repeatable. Sets user_type for the users it lists; these files are not read as event inputs.", valueName: "file"))
+    @Option(name: .customLong("users"), help: ArgumentHelp("A user directory: `aws cognito-idp list-users` output or the Cognito user CSV (with a sub column), plain or compressed (gzip, bzip2, xz, zstd). Repeatable. Sets user_type for the users it lists; these files are not read as event inputs.", valueName: "file"))
     var directoryFiles: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("Longest record read whole; a longer one is rejected with its length.", valueName: "bytes"))
@@ -131,8 +133,7 @@ struct ReportCommand: ParsableCommand {
         } fileDone: { _ in
             progress.fileDone()
         }
-        let inputReports = Self.tidied(analysis.inputs)
-        for input in inputReports.sorted(by: { $0.position < $1.position }) where input.status != .ok {
+        for input in Self.tidied(analysis.inputs).sorted(by: { $0.position < $1.position }) where input.status != .ok {
             console.warning("\(input.location): \(input.status.rawValue): \(input.error ?? "")")
         }
         guard analysis.anyInputReadable else {
@@ -164,7 +165,7 @@ struct ReportCommand: ParsableCommand {
                 timezone: configuration.timeZoneName)
             try output.write("summary.json") {
                 SummaryWriter.write(
-                    run: run, reports: reports, accumulator: analysis.accumulator, inputs: inputReports, to: &$0)
+                    run: run, reports: reports, accumulator: analysis.accumulator, inputs: Self.tidied(analysis.inputs), to: &$0)
             }
             try rejects.commit()
             try sessionsFile?.commit()

@@ -74,13 +74,16 @@ extension ReportFiles {
         default:
             throw POSIX.Failure("Unable to swap the new reports into \(folder)", code: code)
         }
-        try? POSIX.syncFolder(parent)
         if problems.isEmpty {
             TemporaryFolders.shared.remove(staging)
         } else {
+            // Not under a staging name, which a later run would remove as a killed run's.
+            let kept = "\(target).previous-\(getpid())"
             TemporaryFolders.shared.forget(staging)
-            problems.append("the previous content of \(folder) is kept in \(staging)")
+            let moved = rename(staging, kept) == 0
+            problems.append("the previous content of \(folder) is kept in \(moved ? kept : staging)")
         }
+        try? POSIX.syncFolder(parent)
         return (.swapped, problems)
     }
 

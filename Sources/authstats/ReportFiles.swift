@@ -32,7 +32,7 @@ final class ReportFiles {
     /// Folders this run made to hold `--out` (removed again when nothing is written).
     private let madeFolders: [String]
     /// What killed runs had left, removed.
-    private(set) var leftoversRemoved: [String] = []
+    let leftoversRemoved: [String]
 
     /// Every report file authstats writes: what replaces a folder's reports, all of them, so
     /// no file of an older run stays beside the new ones. Anything else in `--out` is kept.
@@ -78,6 +78,7 @@ final class ReportFiles {
             fileByFile = nil
         }
         leftoversRemoved = Self.removeLeftovers(in: parent, target: target)
+        // A name has at most 255 bytes: the folder's name is cut to leave room for the rest.
         let name = fileByFile == nil
             ? ".\(String((target as NSString).lastPathComponent.utf8.prefix(200)) ?? "out").\(Self.stagingMarker)\(getpid())"
             : ".\(Self.stagingMarker)\(getpid())"

@@ -189,6 +189,28 @@ struct ReportSetTests {
         #expect(names.contains("README") && names.contains("summary.json") && !names.contains("sessions.csv"))
         #expect(!names.contains { $0.hasPrefix(".") })
     }
+
+    @Test("--out whose parent folder cannot be written (run as nobody): replaced file by file, foreign files kept, older reports removed",
+          .enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
+    func parentNotWritable() throws {
+        // The test's temporary folders belong to root (mode 755): nobody may write in --out only.
+        let out = CLI.temporaryFolder("nobody")
+        try Data("kept\n".utf8).write(to: out.appendingPathComponent("README"))
+        #expect(chown(out.path, 65534, 65534) == 0 && chown(out.appendingPathComponent("README").path, 65534, 65534) == 0)
+        func run(_ extra: String) throws -> Reliability.Result {
+            try Reliability.shell(
+                "setpriv --reuid=65534 --regid=65534 --clear-groups '\(CLI.executable.path)' report '\(canonical)' --out '\(out.path)' \(extra)")
+        }
+        #expect(try run("--sessions-detail -q").status == 0)
+        #expect(Reliability.names(out).contains("sessions.csv"))
+        let result = try run("")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("replaced file by file (summary.json last), not as one folder, because its parent folder cannot be written (Permission denied)"))
+        let names = Reliability.names(out)
+        #expect(names.contains("README") && names.contains("summary.json") && names.contains("daily.csv"))
+        #expect(!names.contains("sessions.csv") && !names.contains { $0.hasPrefix(".") }, "\(names)")
+        #expect(try String(contentsOf: out.appendingPathComponent("README"), encoding: .utf8) == "kept\n")
+    }
 }
 
 /// Issue 11, defect 7: temporary files never outlive the run that made them.
