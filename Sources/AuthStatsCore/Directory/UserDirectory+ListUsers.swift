@@ -12,10 +12,11 @@ extension UserDirectory {
             switch item {
             case .record(let range, _):
                 copies.append(Array(UnsafeRawBufferPointer(rebasing: framer.buffer[range])))
-            case .invalid(_, let number, let offset, let reason):
-                problems.append("\(name): page \(number): invalid JSON at byte \(offset): \(reason); skipped")
+            case .invalid(_, let number, let reason):
+                problems.append("\(name): page \(number): \(reason); skipped")
             case .oversize(_, let number, _):
                 problems.append("\(name): page \(number): too long; skipped")
+            case .padding: break
             }
         }
         var pagesRead = 0

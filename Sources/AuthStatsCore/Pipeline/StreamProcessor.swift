@@ -93,6 +93,7 @@ public final class StreamProcessor {
     /// The stream is not records but a user CSV: its lines are counted as skipped.
     private var skippingWhole = false
     private var partialLine = false
+    static let paddingReason = "a run of NUL bytes between records (padding, as logrotate's copytruncate leaves)"
     static let userCSVReason = "a Cognito user CSV: pass user directories with --users"
 
     private func drain(atEnd: Bool = false) {
@@ -139,10 +140,14 @@ public final class StreamProcessor {
             case .rejected(let reason):
                 reject(number, reason, Array(UnsafeRawBufferPointer(rebasing: bytes[range])))
             }
-        case .invalid(let range, let number, let offset, let reason):
+        case .invalid(let range, let number, let reason):
             report.records += 1
-            let text = error.map { "the input broke inside this record (\($0))" } ?? "invalid JSON at byte \(offset): \(reason)"
+            let text = error.map { "the input broke inside this record (\($0))" } ?? reason
             reject(number, text, Array(UnsafeRawBufferPointer(rebasing: bytes[range])))
+        case .padding:
+            report.records += 1
+            report.skipped += 1
+            report.skipReasons[Self.paddingReason, default: 0] += 1
         case .oversize(let prefix, let number, let length):
             report.records += 1
             reject(
