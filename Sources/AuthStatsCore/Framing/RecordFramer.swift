@@ -360,16 +360,16 @@ public final class RecordFramer {
         return found - storage
     }
 
-    /// Whether the bytes at `i` (not whitespace) continue an object or array around the value
-    /// before them: `}`, `:`, or `,` followed by anything but `{` (a `Records` array, or
-    /// records separated by a stray comma, go on with `{`).
+    /// Whether the bytes at `i` (not whitespace) continue an object around the value before
+    /// them: `}`, `:`, or `,` and the next key's quote. (After a record come the next record,
+    /// junk, or in a `Records` array `,` and the next element.)
     private static func continuesEnclosingValue(_ base: UnsafePointer<UInt8>, at i: Int, filled: Int) -> Bool {
         switch base[i] {
         case UInt8(ascii: "}"), UInt8(ascii: ":"): return true
         case UInt8(ascii: ","):
             var j = i + 1
             while j < filled, isWhitespace(base[j]) { j += 1 }
-            return j < filled && base[j] != UInt8(ascii: "{")
+            return j < filled && base[j] == UInt8(ascii: "\"")
         default: return false
         }
     }

@@ -129,8 +129,17 @@ public final class StreamProcessor {
         case .record(let range, let number):
             report.records += 1
             switch decoder.decode(bytes, range: range, fields: framer.fields, profiles: analysis.decoderProfiles) {
-            case .event(let event, let format):
+            case .event(var event, let format):
                 saw(format)
+                let accepted = analysis.configuration.acceptedMillis
+                guard accepted.contains(event.time) else {
+                    let reason = analysis.configuration.acceptedTimes.reason(event.time, field: event.source.timeField)
+                    reject(number, reason, Array(UnsafeRawBufferPointer(rebasing: bytes[range])))
+                    break
+                }
+                // A session bound outside the range is a clock error too: the event's own time stands.
+                if let start = event.sessionStart, !accepted.contains(start) { event.sessionStart = nil }
+                if let stop = event.sessionStop, !accepted.contains(stop) { event.sessionStop = nil }
                 analysis.add(event, position: report.position)
                 report.events += 1  // until `Analysis` finds it is a copy (at the end)
             case .skipped(let format, let reason):
