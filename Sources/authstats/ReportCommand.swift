@@ -45,6 +45,12 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .customLong("users"), help: ArgumentHelp("A user directory: `aws cognito-idp list-users` output or the Cognito user CSV (with a sub column), plain or compressed (gzip, bzip2, xz, zstd). Repeatable. Sets user_type for the users it lists; these files are not read as event inputs.", valueName: "file"))
     var directoryFiles: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp("Oldest event day accepted (UTC, YYYY-MM-DD); an earlier event time is rejected as a clock or unit error.", valueName: "date"))
+    var oldestEvent = "\(TimeRange.defaultOldest)"
+
+    @Option(name: .long, help: ArgumentHelp("Newest event day accepted (UTC, YYYY-MM-DD). Default: three days after today by this machine's clock.", valueName: "date"))
+    var newestEvent: String?
+
     @Option(name: .long, help: ArgumentHelp("Longest record read whole; a longer one is rejected with its length.", valueName: "bytes"))
     var maxRecordBytes = Analysis.Configuration.defaultMaxRecordBytes
 
@@ -81,6 +87,7 @@ struct ReportCommand: ParsableCommand {
         if let f = from.flatMap(Day.init(iso:)), let t = to.flatMap(Day.init(iso:)), f > t {
             throw ValidationError("--from \(from!) is after --to \(to!).")
         }
+        _ = try acceptedTimes()
         guard maxRecordBytes > 0 else { throw ValidationError("--max-record-bytes must be positive.") }
         guard dedupWindow > 0 else { throw ValidationError("--dedup-window must be positive.") }
         guard jobs > 0 else { throw ValidationError("--jobs must be positive.") }
@@ -88,6 +95,25 @@ struct ReportCommand: ParsableCommand {
         guard let timeout = Duration.parseMillis(sessionTimeout), timeout > 0 else {
             throw ValidationError("--session-timeout '\(sessionTimeout)' is not a duration: use e.g. 90s, 45m, 2h or 1h30m.")
         }
+    }
+
+    /// `--oldest-event` to `--newest-event`, within `TimeRange.limits`.
+    func acceptedTimes() throws -> TimeRange {
+        var range = TimeRange.default()
+        for (name, value, bound) in [("--oldest-event", oldestEvent, \TimeRange.oldest), ("--newest-event", newestEvent, \.newest)] {
+            guard let value else { continue }
+            guard let day = Day(iso: value) else {
+                throw ValidationError("\(name) '\(value)' is not a date: use YYYY-MM-DD, e.g. 2010-01-01.")
+            }
+            guard TimeRange.limits.contains(day) else {
+                throw ValidationError("\(name) \(value) is outside \(TimeRange.limits.lowerBound) to \(TimeRange.limits.upperBound).")
+            }
+            range[keyPath: bound] = day
+        }
+        guard range.oldest <= range.newest else {
+            throw ValidationError("--oldest-event \(range.oldest) is after --newest-event \(range.newest).")
+        }
+        return range
     }
 
     func run() throws {
@@ -114,10 +140,11 @@ struct ReportCommand: ParsableCommand {
         // The session log is split by user into `jobs` shards (smaller merges, built one after
         // another), unless sessions.csv must list them in one user order. (`validate()` has
         // checked the zone, days and timeout.)
-        let configuration = Analysis.Configuration(
+        var configuration = Analysis.Configuration(
             timeZone: timezone, from: from, to: to, maxRecordBytes: maxRecordBytes, dedupCapacity: dedupWindow,
             sessionTimeout: sessionTimeout, sessionMemory: sessionMemory, sessionShards: sessionsDetail ? 1 : jobs,
             sessionDetail: sessionsDetail)!
+        configuration.acceptedTimes = try acceptedTimes()
         let spill = TemporarySpillStore()
         let found = InputDiscovery.expand(inputs)
         let progress = ProgressLine(console: console, files: found.count)

@@ -148,7 +148,7 @@ struct JobsTests {
     func rejectOrder() throws {
         let folder = CLI.temporaryFolder("rejects")
         for i in 0..<12 {
-            try "not json \(i)\n{\"event_type\":\"x\",\"event_timestamp\":1}\nbad again \(i)\n".write(
+            try "not json \(i)\n{\"event_type\":\"x\",\"event_timestamp\":1793491200000}\nbad again \(i)\n".write(
                 to: folder.appendingPathComponent(String(format: "f%02d.ndjson", i)), atomically: true, encoding: .utf8)
         }
         let out = CLI.temporaryFolder()

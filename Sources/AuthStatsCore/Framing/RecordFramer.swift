@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Cuts a decompressed byte stream into records (stage 2 of the pipeline).
 ///
 /// Records may be newline-delimited JSON or JSON objects written back to back with no
@@ -8,8 +14,11 @@
 ///
 /// Records of any length up to `maxRecordBytes` are read whole: the buffer grows as needed.
 /// A longer one is passed over without being kept (only its first `rejectPrefixBytes`) and
-/// reported with its length. A broken record ends by the rules of `RecordBoundary`, so it
-/// never takes the next good record with it.
+/// reported with its length. Damage (a broken or truncated record, or junk between records:
+/// a stray `null`, `,`, word, byte order mark) ends where the next record starts (`resync`),
+/// so it never takes a good record with it, back to back or not; the damaged bytes are one
+/// reject. A run of NUL bytes between records is padding (`copytruncate` leaves it), and a
+/// byte order mark at the start of the stream is passed over.
 ///
 /// Two container shapes are unwrapped on the way, so that memory never holds them whole:
 /// - a CloudTrail log file, `{"Records":[ {…}, {…} ]}`: each element of the array is a record
@@ -24,16 +33,39 @@ public final class RecordFramer {
     public enum Item: Sendable, Equatable {
         /// A whole JSON value; the scanner's `fields` describe it.
         case record(range: Range<Int>, number: Int)
-        /// Not JSON: `offset` is relative to the record start.
-        case invalid(range: Range<Int>, number: Int, offset: Int, reason: String)
+        /// Damaged bytes: a record that is not JSON, or junk between records, up to where the
+        /// next record starts; `reason` says what was seen.
+        case invalid(range: Range<Int>, number: Int, reason: String)
         /// Longer than the limit: its first bytes and total length.
         case oversize(prefix: [UInt8], number: Int, length: Int)
+        /// A run of NUL bytes between records (what `copytruncate` leaves in a log file):
+        /// counted as skipped, not a record.
+        case padding(length: Int)
     }
 
     private enum Pending {
         case none
-        case seeking(RecordBoundary)
+        /// A record that runs past the buffered bytes: scanned again once the buffer holds
+        /// twice as many of its bytes (so a long record costs at most twice its length).
+        case waiting(tried: Int)
+        /// Damaged bytes from `position`: looking for the next record start at or after
+        /// `searchFrom` (relative to `position`). `dropped` bytes of the damage were already
+        /// passed over (it grew past `maxRecordBytes`), `prefix` keeps its first bytes.
+        case resyncing(searchFrom: Int, reason: Reason, dropped: Int, prefix: [UInt8])
         case skipping(RecordBoundary, length: Int, prefix: [UInt8])
+        case padding(length: Int)
+    }
+
+    /// Why the damaged bytes at `position` are not a record, worded once the damage's end
+    /// (the next record start) is known.
+    private enum Reason {
+        /// The scanner failed at `offset` (relative to the record start).
+        case json(offset: Int, text: String)
+        /// The scan ran to the end of the stream.
+        case endOfStream
+        /// Bytes that cannot start a record.
+        case junk
+
     }
 
     /// The scanner, behind a pointer this framer owns: scanning a record through it needs no
@@ -55,6 +87,8 @@ public final class RecordFramer {
     public private(set) var recordCount = 0
     /// Inside the `Records` array of a CloudTrail file.
     private var inRecordsArray = false
+    /// Nothing but whitespace read yet (a byte order mark may come).
+    private var atStreamStart = true
 
     public init(scanner: JSONScanner, maxRecordBytes: Int, initialCapacity: Int = 1 << 20) {
         self.scanner = .allocate(capacity: 1)
@@ -154,31 +188,48 @@ public final class RecordFramer {
                     pending = .skipping(boundary, length: length + consumed, prefix: prefix)
                     return nil
                 }
-            case .seeking(var boundary):
-                let result = boundary.scan(base, recordStart: position, filled: filled, atEOF: atEOF)
-                switch result {
-                case .end(let end):
-                    pending = .none
-                    return finishRecord(end: end)
-                case .needMore:
-                    if filled - position > maxRecordBytes {
-                        let prefixCount = min(Self.rejectPrefixBytes, filled - position)
-                        let prefix = Array(UnsafeRawBufferPointer(start: storage + position, count: prefixCount))
-                        let consumed = boundary.scanned
-                        boundary.scanned = 0
-                        position += consumed
-                        pending = .skipping(boundary, length: consumed, prefix: prefix)
-                        continue
-                    }
-                    pending = .seeking(boundary)
+            case .padding(let length):
+                var i = position
+                while i < filled && base[i] == 0 { i += 1 }
+                let total = length + (i - position)
+                position = i
+                if i == filled && !atEOF {
+                    pending = .padding(length: total)
                     return nil
                 }
+                pending = .none
+                return .padding(length: total)
+            case .waiting(let tried):
+                let buffered = filled - position
+                if !atEOF && buffered < 2 * tried { return nil }
+                pending = .none
+                if let item = scanRecord() { return item }
+            case .resyncing(let searchFrom, let reason, let dropped, let prefix):
+                if let item = resync(searchFrom: searchFrom, reason: reason, dropped: dropped, prefix: prefix) {
+                    return item
+                }
+                if case .resyncing = pending { return nil }
             case .none:
                 while position < filled {
                     let c = base[position]
                     if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { position += 1 } else { break }
                 }
                 guard position < filled else { return nil }
+                if atStreamStart {
+                    // A UTF-8 byte order mark before the first record is not data.
+                    if filled - position < 3 && !atEOF { return nil }
+                    atStreamStart = false
+                    if filled - position >= 3 && base[position] == 0xEF && base[position + 1] == 0xBB
+                        && base[position + 2] == 0xBF
+                    {
+                        position += 3
+                        continue
+                    }
+                }
+                if base[position] == 0 {
+                    pending = .padding(length: 0)
+                    continue
+                }
                 if inRecordsArray {
                     switch base[position] {
                     case UInt8(ascii: ","):
@@ -203,17 +254,194 @@ public final class RecordFramer {
                 }
                 let first = base[position]
                 guard first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else {
-                    pending = .seeking(RecordBoundary(firstByte: first))
+                    pending = .resyncing(searchFrom: 1, reason: .junk, dropped: 0, prefix: [])
                     continue
                 }
-                switch scanner.pointee.scan(buffer, from: position) {
-                case .complete(let end):
-                    return emit(end: end)
-                case .invalid, .incomplete:
-                    pending = .seeking(RecordBoundary(firstByte: first))
-                }
+                if let item = scanRecord() { return item }
             }
         }
+    }
+
+    /// Scans the record that starts at `position`: emits it, waits for more bytes, or starts
+    /// looking for where the damage ends.
+    private func scanRecord() -> Item? {
+        switch scanner.pointee.scan(buffer, from: position) {
+        case .complete(let end):
+            return emit(end: end)
+        case .incomplete:
+            if atEOF {
+                pending = .resyncing(searchFrom: 1, reason: .endOfStream, dropped: 0, prefix: [])
+            } else if filled - position > maxRecordBytes {
+                let prefixCount = min(Self.rejectPrefixBytes, filled - position)
+                let prefix = Array(UnsafeRawBufferPointer(start: storage + position, count: prefixCount))
+                pending = .skipping(RecordBoundary(firstByte: base[position]), length: 0, prefix: prefix)
+            } else {
+                pending = .waiting(tried: filled - position)
+            }
+        case .invalid(let offset, let reason):
+            pending = .resyncing(searchFrom: 1, reason: .json(offset: offset - position, text: reason), dropped: 0, prefix: [])
+        }
+        return nil
+    }
+
+    /// Looks for the end of the damage that starts at `position`: the first `{` after it
+    /// from which a whole JSON object parses and that is not followed by what would continue
+    /// an enclosing object (`,"`, `}` or `:`). That is where the next record starts, whether
+    /// the records are back to back, one per line, or elements of a `Records` array; the
+    /// damaged bytes before it are one reject. A `{` inside the damaged record may pass too
+    /// (an element of an array it held): that fragment is then a reject of its own, never an
+    /// event, and no record after the damage is lost.
+    ///
+    /// Each candidate is scanned once; scans fail at the first bad byte, and nesting is
+    /// bounded (`JSONScanner.maximumDepth`), so the search costs about the damage's length.
+    private func resync(searchFrom: Int, reason: Reason, dropped: Int, prefix: [UInt8]) -> Item? {
+        var from = position + searchFrom
+        var dropped = dropped
+        var prefix = prefix
+        while true {
+            let candidate = nextBrace(from)
+            // Junk that does not start like a record is read line by line, as text is.
+            if case .junk = reason, let lineEnd = nextByte(0x0A, from, before: candidate ?? filled) {
+                return damaged(end: lineEnd, reason: reason, dropped: dropped, prefix: prefix)
+            }
+            guard let candidate else {
+                if atEOF { return damaged(end: filled, reason: reason, dropped: dropped, prefix: prefix) }
+                from = filled
+                break
+            }
+            switch scanner.pointee.scan(buffer, from: candidate) {
+            case .complete(let end):
+                var after = end
+                skipWhitespace(&after)
+                guard after < filled || atEOF else {
+                    from = candidate  // decide once the next bytes are in
+                    break
+                }
+                if after < filled && Self.continuesEnclosingValue(base, at: after, filled: filled) {
+                    from = candidate + 1
+                    continue
+                }
+                return damaged(end: candidate, reason: reason, dropped: dropped, prefix: prefix)
+            case .invalid:
+                from = candidate + 1
+                continue
+            case .incomplete:
+                if atEOF {
+                    from = candidate + 1
+                    continue
+                }
+                from = candidate
+            }
+            break
+        }
+        // More bytes are needed. Damage longer than a record may be is passed over as it
+        // goes (only its first bytes are kept), so memory never holds more than one record.
+        if from - position > maxRecordBytes {
+            if prefix.isEmpty {
+                prefix = Array(UnsafeRawBufferPointer(start: storage + position, count: min(Self.rejectPrefixBytes, from - position)))
+            }
+            // Trailing whitespace stays: it is not part of the damage if the next record follows.
+            var until = from
+            while until > position && Self.isWhitespace(base[until - 1]) { until -= 1 }
+            dropped += until - position
+            position = until
+        }
+        pending = .resyncing(searchFrom: from - position, reason: reason, dropped: dropped, prefix: prefix)
+        return nil
+    }
+
+    /// The next `{` at or after `from` in the buffered bytes.
+    private func nextBrace(_ from: Int) -> Int? { nextByte(UInt8(ascii: "{"), from, before: filled) }
+
+    /// The first `byte` in `from..<end`.
+    private func nextByte(_ byte: UInt8, _ from: Int, before end: Int) -> Int? {
+        guard from < end else { return nil }
+        guard let found = memchr(storage + from, Int32(byte), end - from) else { return nil }
+        return found - storage
+    }
+
+    /// Whether the bytes at `i` (not whitespace) continue an object around the value before
+    /// them: `}`, `:`, or `,` and the next key's quote. (After a record come the next record,
+    /// junk, or in a `Records` array `,` and the next element.)
+    private static func continuesEnclosingValue(_ base: UnsafePointer<UInt8>, at i: Int, filled: Int) -> Bool {
+        switch base[i] {
+        case UInt8(ascii: "}"), UInt8(ascii: ":"): return true
+        case UInt8(ascii: ","):
+            var j = i + 1
+            while j < filled, isWhitespace(base[j]) { j += 1 }
+            return j < filled && base[j] == UInt8(ascii: "\"")
+        default: return false
+        }
+    }
+
+    /// The damaged bytes from `position` to `end` (trailing whitespace left out) as one item.
+    private func damaged(end: Int, reason: Reason, dropped: Int, prefix: [UInt8]) -> Item {
+        pending = .none
+        var last = end
+        while last > position && Self.isWhitespace(base[last - 1]) { last -= 1 }
+        // In a `Records` array, the comma before the next element is a separator, not damage.
+        if inRecordsArray && last > position + 1 && base[last - 1] == UInt8(ascii: ",") {
+            last -= 1
+            while last > position && Self.isWhitespace(base[last - 1]) { last -= 1 }
+        }
+        let start = position
+        position = end
+        recordCount += 1
+        if dropped > 0 || last - start > maxRecordBytes {
+            let kept = prefix.isEmpty ? self.prefix(start, last) : prefix
+            return .oversize(prefix: kept, number: recordCount, length: dropped + (last - start))
+        }
+        return .invalid(range: start..<last, number: recordCount, reason: describe(reason, start: start, end: last))
+    }
+
+    /// A reason that names what was seen.
+    private func describe(_ reason: Reason, start: Int, end: Int) -> String {
+        let length = end - start
+        switch reason {
+        case .json(let offset, let text):
+            if offset < length { return "invalid JSON at byte \(offset): \(text)" }
+            return "truncated record: its JSON value breaks off after \(length) bytes, where the next record starts"
+        case .endOfStream:
+            return "truncated record: the stream ends \(length) bytes into it, before its JSON value does"
+        case .junk:
+            return "not a record: " + Self.describeJunk(UnsafeRawBufferPointer(start: storage + start, count: length))
+        }
+    }
+
+    /// What bytes between records are: a JSON value that is not an object, a byte order
+    /// mark, a stray separator, or text that is not JSON.
+    static func describeJunk(_ bytes: UnsafeRawBufferPointer) -> String {
+        let sample = String(decoding: bytes.prefix(40), as: UTF8.self).debugDescription
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { return "a UTF-8 byte order mark (EF BB BF) between records" }
+        if bytes.count == 1 {
+            let c = bytes[0]
+            if c == UInt8(ascii: ",") || c == UInt8(ascii: "]") || c == UInt8(ascii: "}") {
+                return "a stray '\(Character(Unicode.Scalar(c)))' between records"
+            }
+        }
+        // A space after it, so that a number at the very end scans as whole.
+        var probe = JSONScanner(schema: FieldSchema([]))
+        let spaced = Array(bytes) + [0x20]
+        if case .complete(let end) = spaced.withUnsafeBytes({ probe.scan($0, from: 0) }), end == bytes.count {
+            switch bytes[0] {
+            case UInt8(ascii: "\""): return "a JSON string (\(sample)), not an object"
+            case UInt8(ascii: "n"): return "a JSON null, not an object"
+            case UInt8(ascii: "t"), UInt8(ascii: "f"): return "a JSON boolean (\(sample)), not an object"
+            default: return "a JSON number (\(sample)), not an object"
+            }
+        }
+        return "not JSON: \(sample) where a record should start"
+    }
+
+    /// A record that parsed whole.
+    private func emit(end: Int) -> Item {
+        let start = position
+        position = end
+        recordCount += 1
+        if end - start > maxRecordBytes {
+            return .oversize(prefix: prefix(start, end), number: recordCount, length: end - start)
+        }
+        return .record(range: start..<end, number: recordCount)
     }
 
     /// Steps over the start of a container at `position`: `{"Records":[` (CloudTrail) or an
@@ -274,43 +502,6 @@ public final class RecordFramer {
 
     private func skipWhitespace(_ i: inout Int) {
         while i < filled, Self.isWhitespace(base[i]) { i += 1 }
-    }
-
-    /// A record that parsed whole in the fast path.
-    private func emit(end: Int) -> Item {
-        let start = position
-        position = end
-        recordCount += 1
-        if end - start > maxRecordBytes {
-            return .oversize(prefix: prefix(start, end), number: recordCount, length: end - start)
-        }
-        return .record(range: start..<end, number: recordCount)
-    }
-
-    /// A record whose end the boundary rules found: parse exactly its bytes.
-    private func finishRecord(end: Int) -> Item {
-        let start = position
-        position = end
-        recordCount += 1
-        if end - start > maxRecordBytes {
-            return .oversize(prefix: prefix(start, end), number: recordCount, length: end - start)
-        }
-        let bounded = UnsafeRawBufferPointer(start: storage, count: end)
-        switch scanner.pointee.scan(bounded, from: start) {
-        case .complete(let valueEnd):
-            var trailing = valueEnd
-            while trailing < end, Self.isWhitespace(base[trailing]) { trailing += 1 }
-            if trailing == end { return .record(range: start..<end, number: recordCount) }
-            return .invalid(
-                range: start..<end, number: recordCount, offset: trailing - start,
-                reason: "unexpected \(JSONParser.describe(base[trailing])) after the end of the JSON value")
-        case .invalid(let offset, let reason):
-            return .invalid(range: start..<end, number: recordCount, offset: offset - start, reason: reason)
-        case .incomplete:
-            return .invalid(
-                range: start..<end, number: recordCount, offset: end - start,
-                reason: "the record ends before its JSON value does (truncated record)")
-        }
     }
 
     private func prefix(_ start: Int, _ end: Int) -> [UInt8] {

@@ -59,6 +59,15 @@ public enum EventSource: UInt8, Sendable, CaseIterable, Hashable {
         case .cloudtrail: return "cloudtrail"
         }
     }
+
+    /// The field an event's time comes from, for messages.
+    public var timeField: String {
+        switch self {
+        case .pinpoint: return "event_timestamp"
+        case .cognitoActivity: return "eventTimestamp"
+        case .cloudtrail: return "eventTime"
+        }
+    }
 }
 
 #if canImport(Glibc)

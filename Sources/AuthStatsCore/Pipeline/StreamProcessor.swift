@@ -93,6 +93,7 @@ public final class StreamProcessor {
     /// The stream is not records but a user CSV: its lines are counted as skipped.
     private var skippingWhole = false
     private var partialLine = false
+    static let paddingReason = "a run of NUL bytes between records (padding, as logrotate's copytruncate leaves)"
     static let userCSVReason = "a Cognito user CSV: pass user directories with --users"
 
     private func drain(atEnd: Bool = false) {
@@ -128,8 +129,17 @@ public final class StreamProcessor {
         case .record(let range, let number):
             report.records += 1
             switch decoder.decode(bytes, range: range, fields: framer.fields, profiles: analysis.decoderProfiles) {
-            case .event(let event, let format):
+            case .event(var event, let format):
                 saw(format)
+                let accepted = analysis.configuration.acceptedMillis
+                guard accepted.contains(event.time) else {
+                    let reason = analysis.configuration.acceptedTimes.reason(event.time, field: event.source.timeField)
+                    reject(number, reason, Array(UnsafeRawBufferPointer(rebasing: bytes[range])))
+                    break
+                }
+                // A session bound outside the range is a clock error too: the event's own time stands.
+                if let start = event.sessionStart, !accepted.contains(start) { event.sessionStart = nil }
+                if let stop = event.sessionStop, !accepted.contains(stop) { event.sessionStop = nil }
                 analysis.add(event, position: report.position)
                 report.events += 1  // until `Analysis` finds it is a copy (at the end)
             case .skipped(let format, let reason):
@@ -139,10 +149,14 @@ public final class StreamProcessor {
             case .rejected(let reason):
                 reject(number, reason, Array(UnsafeRawBufferPointer(rebasing: bytes[range])))
             }
-        case .invalid(let range, let number, let offset, let reason):
+        case .invalid(let range, let number, let reason):
             report.records += 1
-            let text = error.map { "the input broke inside this record (\($0))" } ?? "invalid JSON at byte \(offset): \(reason)"
+            let text = error.map { "the input broke inside this record (\($0))" } ?? reason
             reject(number, text, Array(UnsafeRawBufferPointer(rebasing: bytes[range])))
+        case .padding:
+            report.records += 1
+            report.skipped += 1
+            report.skipReasons[Self.paddingReason, default: 0] += 1
         case .oversize(let prefix, let number, let length):
             report.records += 1
             reject(

@@ -6,8 +6,9 @@ import Testing
 struct RecordFramerTests {
     enum Framed: Equatable {
         case record(String)
-        case invalid(String, offset: Int, reason: String)
+        case invalid(String, reason: String)
         case oversize(length: Int)
+        case padding(length: Int)
     }
 
     /// Frames `text`, fed in chunks of `chunk` bytes.
@@ -19,12 +20,14 @@ struct RecordFramerTests {
                 let buffer = framer.buffer
                 switch item {
                 case .record(let range, let number):
-                    #expect(number == out.count + 1)
+                    #expect(number == out.filter { if case .padding = $0 { false } else { true } }.count + 1)
                     out.append(.record(String(decoding: UnsafeRawBufferPointer(rebasing: buffer[range]), as: UTF8.self)))
-                case .invalid(let range, _, let offset, let reason):
-                    out.append(.invalid(String(decoding: UnsafeRawBufferPointer(rebasing: buffer[range]), as: UTF8.self), offset: offset, reason: reason))
+                case .invalid(let range, _, let reason):
+                    out.append(.invalid(String(decoding: UnsafeRawBufferPointer(rebasing: buffer[range]), as: UTF8.self), reason: reason))
                 case .oversize(_, _, let length):
                     out.append(.oversize(length: length))
+                case .padding(let length):
+                    out.append(.padding(length: length))
                 }
             }
         }
@@ -54,35 +57,102 @@ struct RecordFramerTests {
 
     @Test("a broken record never takes the next good record with it")
     func brokenRecords() {
-        // Balanced but invalid: ends at its closing brace.
+        // Balanced but invalid: ends where the next record starts.
         #expect(frame("{\"a\" 1}\n{\"a\":2}\n") == [
-            .invalid(#"{"a" 1}"#, offset: 5, reason: "expected ':' after object key"), .record(#"{"a":2}"#),
+            .invalid(#"{"a" 1}"#, reason: "invalid JSON at byte 5: expected ':' after object key"), .record(#"{"a":2}"#),
         ])
-        // Truncated line: ends at the line break before the next record.
+        let cut = "truncated record: its JSON value breaks off after 11 bytes, where the next record starts"
         for chunk in [1, 4, 1 << 20] {
-            #expect(frame("{\"a\":{\"b\":1\n{\"a\":2}\n", chunk: chunk) == [
-                .invalid(#"{"a":{"b":1"#, offset: 11, reason: "the record ends before its JSON value does (truncated record)"),
-                .record(#"{"a":2}"#),
-            ])
+            #expect(frame("{\"a\":{\"b\":1\n{\"a\":2}\n", chunk: chunk) == [.invalid(#"{"a":{"b":1"#, reason: cut), .record(#"{"a":2}"#)])
         }
-        // Unterminated string: a raw line break ends it.
+        // Unterminated string (JSON allows no raw line break in one): cut off where the next line starts.
         #expect(frame("{\"a\":\"abc\n{\"a\":2}") == [
-            .invalid(#"{"a":"abc"#, offset: 9, reason: "the record ends before its JSON value does (truncated record)"),
+            .invalid(#"{"a":"abc"#, reason: "truncated record: its JSON value breaks off after 9 bytes, where the next record starts"),
             .record(#"{"a":2}"#),
         ])
-        // A line that is not a JSON object is one broken record.
+        // A line that is not a JSON object is one broken record, named for what it is.
         #expect(frame("hello world\n{\"a\":2}\n") == [
-            .invalid("hello world", offset: 0, reason: "expected a value, found 'h'"), .record(#"{"a":2}"#),
+            .invalid("hello world", reason: #"not a record: not JSON: "hello world" where a record should start"#),
+            .record(#"{"a":2}"#),
         ])
-        // Trailing text after a record is its own broken record.
         #expect(frame("{\"a\":1} junk\n{\"a\":2}") == [
-            .record(#"{"a":1}"#), .invalid("junk", offset: 0, reason: "expected a value, found 'j'"), .record(#"{"a":2}"#),
+            .record(#"{"a":1}"#), .invalid("junk", reason: #"not a record: not JSON: "junk" where a record should start"#),
+            .record(#"{"a":2}"#),
         ])
         // Truncated at the end of the stream.
         #expect(frame("{\"a\":1}\n{\"a\":") == [
             .record(#"{"a":1}"#),
-            .invalid(#"{"a":"#, offset: 5, reason: "the record ends before its JSON value does (truncated record)"),
+            .invalid(#"{"a":"#, reason: "truncated record: the stream ends 5 bytes into it, before its JSON value does"),
         ])
+    }
+
+    /// Back to back (Firehose's default): `good` records around one piece of damage.
+    static let good = [#"{"a":1,"b":{"c":[1,2]}}"#, #"{"a":2,"b":{"c":[]}}"#, #"{"a":3}"#]
+
+    @Test(
+        "back-to-back records: damage of any kind is one reject and every record after it is kept",
+        arguments: [
+            (#"{"a":9,"b":{"c":[1"#, "truncated record: its JSON value breaks off after 18 bytes, where the next record starts"),
+            (#"{"a":"tru"#, "truncated record: its JSON value breaks off after 9 bytes, where the next record starts"),
+            (#"{"a""#, "truncated record: its JSON value breaks off after 4 bytes, where the next record starts"),
+            (#"{"a":9,"b":"#, "truncated record: its JSON value breaks off after 11 bytes, where the next record starts"),
+            ("null", "not a record: a JSON null, not an object"),
+            (",", "not a record: a stray ',' between records"),
+            ("42", #"not a record: a JSON number ("42"), not an object"#),
+            (#""hello""#, #"not a record: a JSON string ("\"hello\""), not an object"#),
+            ("hello", #"not a record: not JSON: "hello" where a record should start"#),
+            ("\u{FEFF}", "not a record: a UTF-8 byte order mark (EF BB BF) between records"),
+            ("{]", "invalid JSON at byte 1: expected '\"' to begin an object key, found ']'"),
+        ])
+    func backToBackDamage(damage: String, reason: String) {
+        for chunk in [1, 3, 16, 1 << 20] {
+            let text = Self.good[0] + damage + Self.good[1] + Self.good[2]
+            #expect(frame(text, chunk: chunk) == [
+                .record(Self.good[0]), .invalid(damage, reason: reason), .record(Self.good[1]), .record(Self.good[2]),
+            ], "chunk \(chunk)")
+        }
+    }
+
+    @Test("a truncated record followed by many back-to-back records keeps them all")
+    func truncatedBeforeMany() {
+        let records = (0..<2000).map { #"{"id":\#($0),"s":"x{y}z","n":{"k":[1,{"d":2}]}}"# }
+        let text = records[0] + #"{"id":-1,"n":{"k":[1,{"d""# + records[1...].joined()
+        let framed = frame(text, chunk: 4096)
+        #expect(framed.count == 2001)
+        #expect(framed.filter { if case .record = $0 { true } else { false } }.count == 2000)
+    }
+
+    @Test("NUL padding (copytruncate) is skipped as one run; a NUL inside a record is damage")
+    func nulPadding() {
+        let nuls = String(repeating: "\u{0}", count: 512)
+        for chunk in [1, 100, 1 << 20] {
+            #expect(frame(nuls + "{\"a\":1}\n{\"a\":2}", chunk: chunk) == [.padding(length: 512), .record(#"{"a":1}"#), .record(#"{"a":2}"#)])
+            #expect(frame("{\"a\":1}" + nuls + "{\"a\":2}" + nuls, chunk: chunk) == [
+                .record(#"{"a":1}"#), .padding(length: 512), .record(#"{"a":2}"#), .padding(length: 512),
+            ])
+        }
+        #expect(frame("{\"a\":\"x\u{0}\"}{\"a\":2}") == [
+            .invalid("{\"a\":\"x\u{0}\"}", reason: "invalid JSON at byte 7: control character byte 0x00 inside a string"),
+            .record(#"{"a":2}"#),
+        ])
+    }
+
+    @Test("a byte order mark at the start of the stream is passed over")
+    func byteOrderMark() {
+        for chunk in [1, 2, 1 << 20] {
+            #expect(frame("\u{FEFF}{\"a\":1}\n{\"a\":2}", chunk: chunk) == [.record(#"{"a":1}"#), .record(#"{"a":2}"#)])
+            #expect(frame("\u{FEFF}", chunk: chunk) == [])
+        }
+    }
+
+    @Test("damage longer than a record may be is one reject, kept by its first bytes")
+    func longDamage() {
+        let junk = String(repeating: "j", count: 5000)
+        for chunk in [7, 1000, 1 << 20] {
+            #expect(frame("{\"a\":1}" + junk + "{\"a\":2}", chunk: chunk, max: 100) == [
+                .record(#"{"a":1}"#), .oversize(length: 5000), .record(#"{"a":2}"#),
+            ])
+        }
     }
 
     @Test("records longer than the limit are skipped to their end and reported with their length")
@@ -92,7 +162,7 @@ struct RecordFramerTests {
             #expect(frame("{\"a\":1}\n\(long)\n{\"a\":2}\n", chunk: chunk, max: 100) == [
                 .record(#"{"a":1}"#), .oversize(length: 308), .record(#"{"a":2}"#),
             ])
-            // A broken long line: skipped to the next line that starts a record.
+            // A broken long line: passed over to where the next record starts.
             #expect(frame("{\"a\":\"\(String(repeating: "y", count: 300))\n{\"a\":2}", chunk: chunk, max: 100) == [
                 .oversize(length: 306), .record(#"{"a":2}"#),
             ])
@@ -118,8 +188,9 @@ struct EnvelopeFramingTests {
         RecordFramerTests().frame(text, chunk: chunk).map { item in
             switch item {
             case .record(let text): return text
-            case .invalid(let text, _, _): return "BAD " + text
+            case .invalid(let text, _): return "BAD " + text
             case .oversize: return "LONG"
+            case .padding: return "NUL"
             }
         }
     }

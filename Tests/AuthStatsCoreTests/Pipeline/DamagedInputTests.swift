@@ -1,0 +1,129 @@
+import AuthStatsTestSupport
+import Foundation
+import Testing
+
+@testable import AuthStatsCore
+
+/// Regression tests for issue 11's defects 1 and 2 (and the BOM, NUL padding and reject
+/// reasons): each case here lost records, crashed or misnamed a reject before.
+@Suite("Damaged input: absurd times, broken back-to-back records, junk between records")
+struct DamagedInputTests {
+    static func line(_ time: Int64, user: String = "u1", client: String = "c1") -> String {
+        #"{"event_type":"_userauth.sign_in","event_timestamp":\#(time),"client":{"client_id":"\#(client)"},"endpoint":{"User":{"UserId":"\#(user)"}}}"#
+    }
+
+    static let day: Int64 = 86_400_000
+    static let nov1: Int64 = 1_793_491_200_000  // 2026-11-01T00:00:00Z
+
+    @Test(
+        "a time outside the accepted range is a reject with its reason, and costs no memory",
+        arguments: [
+            (Int64.max, "event_timestamp 9223372036854775807 (after the year 9999; microseconds or nanoseconds?) is outside the accepted range"),
+            (1_793_491_200_000_000, "event_timestamp 1793491200000000 (after the year 9999; microseconds or nanoseconds?)"),
+            (253_402_214_400_000, "event_timestamp 253402214400000 (9999-12-31T00:00:00.000Z) is outside"),
+            (946_684_799_999, "event_timestamp 946684799999 (1999-12-31T23:59:59.999Z) is outside the accepted range 2000-01-01 to"),
+            (-62_167_219_200_001, "(before the year 0)"),
+        ])
+    func outOfRange(time: Int64, reason: String) {
+        let text = [Self.line(Self.nov1), Self.line(time, client: "bad"), Self.line(Self.nov1 + 1000, client: "c2")].joined(separator: "\n")
+        let run = InMemoryRun(text: text)
+        #expect(run.inputs.map(\.events) == [2])
+        #expect(run.rejects.map(\.record) == [2])
+        #expect(run.rejects.first?.reason.contains(reason) == true, "\(run.rejects.first?.reason ?? "")")
+        #expect(run.reports.daily.map(\.date.description) == ["2026-11-01"])  // one row, not millennia of them
+    }
+
+    @Test("the range's edges: its first and last millisecond count, one outside does not")
+    func edges() {
+        let oldest: Int64 = 946_684_800_000  // 2000-01-01T00:00:00Z
+        let range = TimeRange(oldest: Day(year: 2000, month: 1, day: 1), newest: Day(year: 2000, month: 1, day: 2))
+        #expect(range.millis == oldest...(oldest + 2 * Self.day - 1))
+        #expect(TimeRange.default(now: Date(timeIntervalSince1970: 1_793_491_200)).newest == Day(year: 2026, month: 11, day: 4))
+        let text = [oldest - 1, oldest, oldest + 2 * Self.day - 1, oldest + 2 * Self.day].map { Self.line($0, client: "c\($0)") }
+        var configuration = Analysis.Configuration()!
+        configuration.acceptedTimes = range
+        let collector = RejectCollector()
+        let analysis = Analysis(configuration: configuration, rejects: collector)
+        let stream = analysis.beginStream(path: "t", member: nil, compression: "none", container: nil)
+        Array(text.joined(separator: "\n").utf8).withUnsafeBytes { stream.read(bytes: $0) }
+        stream.end()
+        #expect(analysis.inputs.map(\.events) == [2])
+        #expect(collector.records.map(\.record) == [1, 4])
+    }
+
+    @Test("a session bound outside the range is ignored; the event counts")
+    func sessionBounds() {
+        let text = #"{"event_type":"_session.start","event_timestamp":\#(Self.nov1),"session":{"session_id":"s1","start_timestamp":1,"stop_timestamp":\#(Int64.max)},"endpoint":{"User":{"UserId":"u1"}}}"#
+        let run = InMemoryRun([("t", Array(text.utf8))], sessionDetail: true)
+        #expect(run.rejects.isEmpty)
+        #expect(run.sessions.map(\.durationSeconds) == [0])
+        #expect(run.reports.daily.map(\.date.description) == ["2026-11-01"])
+    }
+
+    /// 2,328 back-to-back records (Firehose's default framing) with `damage` after record 10.
+    func backToBack(damage: String, chunk: Int) -> InMemoryRun {
+        let records = (0..<2328).map { Self.line(Self.nov1 + Int64($0) * 1000, user: "u\($0 % 50)", client: "c\($0)") }
+        let text = records[..<10].joined() + damage + records[10...].joined()
+        return InMemoryRun(text: text, chunkSize: chunk)
+    }
+
+    @Test(
+        "back to back: one damaged record or stray junk loses nothing after it",
+        arguments: ["null", ",", "word", "\u{FEFF}", "\u{0}", #"{"event_type":"_userauth.sign_in","event_timestamp":17"#, "42", #""hello""#])
+    func backToBackDamage(damage: String) {
+        for chunk in [1000, 1 << 20] {
+            let run = backToBack(damage: damage, chunk: chunk)
+            #expect(run.inputs.map(\.events) == [2328], "\(damage.debugDescription) chunk \(chunk)")
+            #expect(run.inputs.map(\.status) == [.ok])
+            if damage == "\u{0}" {
+                #expect(run.rejects.isEmpty)
+                #expect(run.inputs.first?.skipReasons == [StreamProcessor.paddingReason: 1])
+            } else {
+                #expect(run.rejects.map { String(decoding: $0.raw, as: UTF8.self) } == [damage])  // only the damaged bytes
+                #expect(run.rejects.map(\.record) == [11])
+            }
+        }
+    }
+
+    @Test("rejects name what they saw")
+    func reasons() {
+        let run = InMemoryRun(text: "\"hello\"\nnull\n42\n[1,2]\n{\"a\":1}\n")
+        #expect(run.rejects.map(\.reason) == [
+            #"not a record: a JSON string ("\"hello\""), not an object"#,
+            "not a record: a JSON null, not an object",
+            #"not a record: a JSON number ("42"), not an object"#,
+            "the record is a JSON array, not an object",
+            "not a record authstats knows: no event_type/event_timestamp (Pinpoint), eventSource USER_ACTIVITY "
+                + "(Cognito user activity) or eventTime/eventSource/eventName (CloudTrail)",
+        ])
+    }
+
+    @Test("a CloudTrail Records array keeps every element around a broken one")
+    func cloudTrailArray() {
+        func element(_ i: Int) -> String {
+            #"{"eventVersion":"1.08","eventTime":"2026-11-01T10:00:0\#(i)Z","eventSource":"cognito-idp.amazonaws.com","eventName":"InitiateAuth","eventID":"e\#(i)","additionalEventData":{"sub":"u\#(i)"},"requestParameters":{"clientId":"c"}}"#
+        }
+        let text = #"{"Records":["# + element(1) + "," + #"{"eventVersion":"1.08","eventTime":"2026-"# + "," + element(2) + ",null," + element(3) + "]}"
+        for chunk in [7, 1 << 20] {
+            let run = InMemoryRun(text: text, chunkSize: chunk)
+            #expect(run.inputs.map(\.events) == [3])
+            #expect(run.rejects.map { String(decoding: $0.raw, as: UTF8.self) } == [#"{"eventVersion":"1.08","eventTime":"2026-"#, "null"])
+        }
+    }
+
+    @Test("a leading byte order mark is not a reject")
+    func byteOrderMark() {
+        let run = InMemoryRun(text: "\u{FEFF}" + Self.line(Self.nov1) + "\n")
+        #expect(run.rejects.isEmpty)
+        #expect(run.inputs.map(\.events) == [1])
+    }
+
+    @Test("512 NUL bytes before the records (copytruncate) are a counted skip, not an unknown empty input")
+    func copytruncate() {
+        let text = String(repeating: "\u{0}", count: 512) + Self.line(Self.nov1) + "\n" + Self.line(Self.nov1 + 1, client: "c2") + "\n"
+        let run = InMemoryRun(text: text, chunkSize: 100)
+        #expect(run.inputs.map(\.events) == [2])
+        #expect(run.inputs.map(\.format) == ["pinpoint"])
+        #expect(run.inputs.first?.skipReasons == [StreamProcessor.paddingReason: 1])
+    }
+}
