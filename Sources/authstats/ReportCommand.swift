@@ -125,7 +125,7 @@ struct ReportCommand: ParsableCommand {
         let directory = try loadDirectory(console: console)
         let directoryPaths = Set(directoryFiles.map { URL(fileURLWithPath: $0).standardizedFileURL.path })
         let output = try openOutput(console: console)
-        /// Exit 2: nothing in --out changed.
+        // Exit 2: nothing in --out changed.
         func fail(_ message: String) -> ExitCode {
             output.discard()
             console.error(message)

@@ -77,15 +77,25 @@ struct ListUsersWalk {
     let data: [UInt8]
     private var index = 0
     private var scanner = JSONScanner(schema: FieldSchema([]))
+    /// The events of the page read last, and how many of them were handed out.
     private var pending: [Event] = []
+    private var taken = 0
     private var stopped = false
     private var pages = 0
 
     init(_ data: [UInt8]) { self.data = data }
 
     mutating func next() -> Event? {
-        if pending.isEmpty && !stopped { readPage() }
-        return pending.isEmpty ? nil : pending.removeFirst()
+        if taken == pending.count {
+            // A page's events are handed out by position: `removeFirst` would make a page of
+            // a million users quadratic.
+            pending.removeAll(keepingCapacity: true)
+            taken = 0
+            if !stopped { readPage() }
+            if pending.isEmpty { return nil }
+        }
+        taken += 1
+        return pending[taken - 1]
     }
 
     /// Reads the next page into `pending`, or stops at the end of the data or at damage.
