@@ -5,40 +5,29 @@ import Foundation
 import Glibc
 #endif
 
-/// A whole file read into memory and decompressed (gzip, bzip2, xz, zstd, … or none,
-/// recognised by content), for files that are read whole, such as `--users` directories.
+/// A whole file, decompressed whatever its compression, into memory (for the `--users`
+/// files: a compressed user directory is read like any input).
+///
+/// A stand-in with the same interface as the ingest rework's `DecompressedFile` (issue 11),
+/// which replaces it: this one reads through libarchive (all filters, raw format).
 public enum DecompressedFile {
-    /// The file could not be opened at all.
-    public struct Failure: Error, CustomStringConvertible {
-        public var path: String
-        /// The OS's or libarchive's reason.
-        public var reason: String
-        public var description: String { "Unable to open \(path): \(reason)" }
-    }
-
-    /// Reads and decompresses the file at `path`, keeping at most `limit` bytes.
-    ///
-    /// - Returns: the bytes decoded, and why the stream stopped early (damage, or `limit`
-    ///   reached), or nil when it was read to its end. The bytes decoded before damage are
-    ///   kept.
-    /// - Throws: `Failure`, with the OS reason, when the file cannot be opened or is not a
-    ///   readable stream at all.
-    public static func read(path: String, limit: Int) throws(Failure) -> (bytes: [UInt8], error: String?) {
+    /// The file's decoded bytes, at most `limit` of them, and why reading stopped early, if it
+    /// did: the bytes decoded before damage are kept, and `error` says what broke (the bare
+    /// OS reason when the file cannot be opened: callers name the file).
+    public static func read(path: String, limit: Int) -> (bytes: [UInt8], error: String?) {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw Failure(path: path, reason: String(cString: strerror(errno))) }
+        guard descriptor >= 0 else { return ([], String(cString: strerror(errno))) }
         defer { close(descriptor) }
         let archive = archive_read_new()!
         defer { archive_read_free(archive) }
         archive_read_support_filter_all(archive)
         archive_read_support_format_raw(archive)
         archive_read_support_format_empty(archive)
-        guard archive_read_open_fd(archive, descriptor, 1 << 16) == ARCHIVE_OK else {
-            throw Failure(path: path, reason: errorText(archive))
-        }
+        guard archive_read_open_fd(archive, descriptor, 1 << 16) == ARCHIVE_OK else { return ([], errorText(archive)) }
         var entry: OpaquePointer?
         let header = archive_read_next_header(archive, &entry)
         if header == ARCHIVE_EOF { return ([], nil) }
-        guard header >= ARCHIVE_WARN else { throw Failure(path: path, reason: errorText(archive)) }
+        guard header >= ARCHIVE_WARN else { return ([], errorText(archive)) }
         var bytes: [UInt8] = []
         var block = [UInt8](repeating: 0, count: 1 << 16)
         while true {
@@ -48,7 +37,7 @@ public enum DecompressedFile {
             if n == 0 { return (bytes, nil) }
             guard bytes.count + n <= limit else {
                 bytes += block[0..<(limit - bytes.count)]
-                return (bytes, "longer than \(limit) bytes decompressed; read up to there")
+                return (bytes, "larger than \(limit) bytes once decompressed; read to that size")
             }
             bytes += block[0..<n]
         }

@@ -146,7 +146,7 @@ struct DirectoryAndMemoryTests {
         let out = CLI.temporaryFolder()
         let result = try CLI.run(["report", canonical, "--users", "/nonexistent/users.json", "--out", out.path])
         #expect(result.status == 2)
-        #expect(result.stderr.contains("Unable to open the user directory /nonexistent/users.json"))
+        #expect(result.stderr.contains("Unable to read the user directory /nonexistent/users.json"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).isEmpty)
     }
 

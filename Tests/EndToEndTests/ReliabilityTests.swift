@@ -404,7 +404,7 @@ struct DirectoryAndMessageTests {
         let out = CLI.temporaryFolder().appendingPathComponent("reports")
         let result = try CLI.run(["report", sample, "--users", "/nonexistent/users.json", "--out", out.path])
         #expect(result.status == 2)
-        #expect(result.stderr.contains("Unable to open the user directory /nonexistent/users.json: No such file or directory"))
+        #expect(result.stderr.contains("Unable to read the user directory /nonexistent/users.json: No such file or directory"))
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 
