@@ -69,6 +69,9 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Worker threads (default: the number of cores). Output is the same for every value.", valueName: "n"))
     var jobs = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(name: .long, help: ArgumentHelp("Rejected records written to rejects.ndjson at most (the first ones in input order); all are counted in summary.json.", valueName: "n"))
+    var maxRejects = 10_000
+
     @Flag(name: .long, help: "Exit with status 1 when any record was rejected.")
     var strict = false
 
@@ -88,6 +91,7 @@ struct ReportCommand: ParsableCommand {
             throw ValidationError("--from \(from!) is after --to \(to!).")
         }
         _ = try acceptedTimes()
+        guard maxRejects >= 0 else { throw ValidationError("--max-rejects must be 0 or more.") }
         guard maxRecordBytes > 0 else { throw ValidationError("--max-record-bytes must be positive.") }
         guard dedupWindow > 0 else { throw ValidationError("--dedup-window must be positive.") }
         guard jobs > 0 else { throw ValidationError("--jobs must be positive.") }
@@ -133,7 +137,7 @@ struct ReportCommand: ParsableCommand {
         }
         let rejects: RejectsFile
         do {
-            rejects = try RejectsFile(files: output, console: console)
+            rejects = try RejectsFile(files: output, console: console, limit: maxRejects)
         } catch {
             throw fail("\(error)")
         }
@@ -189,7 +193,7 @@ struct ReportCommand: ParsableCommand {
             }
             let run = SummaryWriter.Run(
                 version: AuthStats.version, generatedAt: ISO8601DateFormatter().string(from: Date()),
-                timezone: configuration.timeZoneName)
+                timezone: configuration.timeZoneName, maxRejects: maxRejects)
             try output.write("summary.json") {
                 SummaryWriter.write(
                     run: run, reports: reports, accumulator: analysis.accumulator, inputs: Self.tidied(analysis.inputs), to: &$0)
@@ -202,6 +206,9 @@ struct ReportCommand: ParsableCommand {
         try commit(output, console: console, fail: fail)
 
         let rejected = analysis.inputs.reduce(0) { $0 + $1.rejected }
+        if rejected > maxRejects {
+            console.warning("\(rejected - maxRejects) rejected records past --max-rejects \(maxRejects) are counted in summary.json but not written to rejects.ndjson")
+        }
         let broken = analysis.inputs.filter { $0.status != .ok }.count
         console.info(
             "\(analysis.accumulator.events) events from \(analysis.inputs.count) inputs "

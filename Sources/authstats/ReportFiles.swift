@@ -168,17 +168,25 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
     let files: ReportFiles
     let console: Console
     let folder: String
+    /// At most this many rejects are written (`--max-rejects`): the first ones in input
+    /// order, whichever worker found them. The rest are counted, not kept.
+    let limit: Int
     private let lock = NSLock()
     private var buffers: [UInt64: Data] = [:]
     private var written: Set<UInt64> = []
+    /// Rejects kept per input stream: a stream's rejects past `limit` can never be among the
+    /// first `limit` of the run, so they are dropped as they come (a deterministic cut: each
+    /// stream is read by one worker, in order).
+    private var kept: [UInt64: Int] = [:]
     private var buffered = 0
     private var count = 0
     /// The first write that failed.
     private var failure: POSIX.Failure?
 
-    init(files: ReportFiles, console: Console) throws {
+    init(files: ReportFiles, console: Console, limit: Int) throws {
         self.files = files
         self.console = console
+        self.limit = limit
         folder = files.path(".rejects-parts")
         guard mkdir(folder, 0o700) == 0 else {
             throw POSIX.Failure("Unable to create \(folder)")
@@ -188,10 +196,14 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
     func reject(_ record: RejectedRecord) {
         lock.lock()
         defer { lock.unlock() }
-        buffers[record.position, default: Data()].append(contentsOf: record.ndjsonLine.utf8)
-        buffered += record.ndjsonLine.utf8.count
-        if buffered >= Self.flushBytes { flush() }
         count += 1
+        if kept[record.position, default: 0] < limit {
+            kept[record.position, default: 0] += 1
+            let line = record.ndjsonLine
+            buffers[record.position, default: Data()].append(contentsOf: line.utf8)
+            buffered += line.utf8.count
+            if buffered >= Self.flushBytes { flush() }
+        }
         if count <= Self.warnings {
             console.warning(record.message)
         } else if count == Self.warnings + 1 {
@@ -227,7 +239,8 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
         if let failure { throw failure }
         var out = BufferedFileWriter(path: files.path("rejects.ndjson"))
         try out.open()
-        for position in written.sorted() {
+        var lines = 0
+        copying: for position in written.sorted() {
             let file = path(position)
             let descriptor = open(file, O_RDONLY | O_CLOEXEC)
             guard descriptor >= 0 else { throw POSIX.Failure("Unable to read \(file)") }
@@ -238,7 +251,14 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
                 if n < 0 && errno == EINTR { continue }
                 guard n >= 0 else { throw POSIX.Failure("Unable to read \(file)") }
                 if n == 0 { break }
-                out.write(Data(chunk[0..<n]))
+                // Up to the `limit`-th line break of the whole file (each reject is one line).
+                var end = 0
+                while end < n && lines < limit {
+                    if chunk[end] == 0x0A { lines += 1 }
+                    end += 1
+                }
+                out.write(Data(chunk[0..<end]))
+                if lines == limit { break copying }
             }
         }
         try out.close()

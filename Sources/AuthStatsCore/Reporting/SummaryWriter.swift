@@ -5,11 +5,14 @@ public enum SummaryWriter {
         /// ISO 8601 time of the run: the one value that differs between identical runs.
         public var generatedAt: String
         public var timezone: String
+        /// `--max-rejects`: how many rejects `rejects.ndjson` holds at most.
+        public var maxRejects: Int
 
-        public init(version: String, generatedAt: String, timezone: String) {
+        public init(version: String, generatedAt: String, timezone: String, maxRejects: Int = .max) {
             self.version = version
             self.generatedAt = generatedAt
             self.timezone = timezone
+            self.maxRejects = maxRejects
         }
     }
 
@@ -38,6 +41,11 @@ public enum SummaryWriter {
             ("auth_failures", totals.authFailures),
         ]
         out.write("  \"totals\": {" + totalFields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "},\n")
+        // rejects.ndjson holds the first `maxRejects` in input order; the rest are only counted.
+        let rejected = sum(\.rejected)
+        let written = min(rejected, run.maxRejects)
+        let limit = run.maxRejects == .max ? "null" : "\(run.maxRejects)"
+        out.write("  \"rejects_file\": {\"limit\": \(limit), \"written\": \(written), \"omitted\": \(rejected - written)},\n")
         out.write("  \"inputs\": [")
         for (index, input) in inputs.enumerated() {
             out.write(index == 0 ? "\n    " : ",\n    ")

@@ -1,0 +1,73 @@
+import AuthStatsTestSupport
+import Foundation
+import Testing
+
+/// `--max-rejects` and the accepted time range, through the real binary (issue 11).
+@Suite("Reject cap and accepted time range on the command line")
+struct RejectLimitTests {
+    func summary(_ out: URL) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as! [String: Any]
+    }
+
+    @Test("rejects.ndjson keeps the first --max-rejects in input order, the same for every --jobs; all are counted")
+    func cap() throws {
+        let folder = CLI.temporaryFolder("junk")
+        for file in 0..<3 {
+            let lines = (0..<5).map { "junk \(file)-\($0)" }.joined(separator: "\n") + "\n"
+            try lines.write(to: folder.appendingPathComponent("f\(file).ndjson"), atomically: true, encoding: .utf8)
+        }
+        var files: [Data] = []
+        for jobs in ["1", "3"] {
+            let out = CLI.temporaryFolder()
+            let result = try CLI.run(["report", folder.path, "--out", out.path, "--max-rejects", "7", "--jobs", jobs])
+            #expect(result.status == 0)
+            #expect(result.stderr.contains("8 rejected records past --max-rejects 7 are counted in summary.json but not written to rejects.ndjson"))
+            let text = try String(contentsOf: out.appendingPathComponent("rejects.ndjson"), encoding: .utf8)
+            let raws = text.split(separator: "\n").map { line in
+                (try! JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any])["raw"] as! String
+            }
+            #expect(raws == (0..<5).map { "junk 0-\($0)" } + ["junk 1-0", "junk 1-1"])
+            let object = try summary(out)
+            #expect(object["rejects_file"] as? [String: Int] == ["limit": 7, "written": 7, "omitted": 8])
+            #expect((object["totals"] as? [String: Any])?["rejected"] as? Int == 15)
+            files.append(try Data(contentsOf: out.appendingPathComponent("rejects.ndjson")))
+        }
+        #expect(files[0] == files[1])
+    }
+
+    @Test("a million junk lines write only the default 10,000 rejects")
+    func millionJunk() throws {
+        let folder = CLI.temporaryFolder("junk")
+        let line = Array("not json at all\n".utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(line.count * 1_000_000)
+        for _ in 0..<1_000_000 { bytes += line }
+        try Data(bytes).write(to: folder.appendingPathComponent("junk.log"))
+        let out = CLI.temporaryFolder()
+        let result = try CLI.run(["report", folder.path, "--out", out.path, "-q"])
+        #expect(result.status == 0)
+        let text = try String(contentsOf: out.appendingPathComponent("rejects.ndjson"), encoding: .utf8)
+        #expect(text.split(separator: "\n").count == 10_000)
+        #expect(try summary(out)["rejects_file"] as? [String: Int] == ["limit": 10_000, "written": 10_000, "omitted": 990_000])
+    }
+
+    @Test("--oldest-event/--newest-event widen or narrow the accepted range; bad values are usage errors")
+    func range() throws {
+        let folder = CLI.temporaryFolder("times")
+        // 1999-12-31T12:00:00Z and 2026-11-01T00:00:00Z
+        let text = [944_654_400_000, 1_793_491_200_000].map {
+            #"{"event_type":"_userauth.sign_in","event_timestamp":\#($0),"client":{"client_id":"c\#($0)"},"endpoint":{"User":{"UserId":"u"}}}"#
+        }.joined(separator: "\n")
+        try text.write(to: folder.appendingPathComponent("e.ndjson"), atomically: true, encoding: .utf8)
+        let narrow = CLI.temporaryFolder()
+        #expect(try CLI.run(["report", folder.path, "--out", narrow.path, "-q"]).status == 0)
+        #expect((try summary(narrow)["totals"] as? [String: Any])?["events"] as? Int == 1)
+        let wide = CLI.temporaryFolder()
+        #expect(try CLI.run(["report", folder.path, "--out", wide.path, "--oldest-event", "1999-01-01", "-q"]).status == 0)
+        #expect((try summary(wide)["totals"] as? [String: Any])?["events"] as? Int == 2)
+        for bad in [["--oldest-event", "1969-12-31"], ["--newest-event", "2200-01-01"], ["--oldest-event", "2020-01-02", "--newest-event", "2020-01-01"], ["--newest-event", "soon"]] {
+            let result = try CLI.run(["report", folder.path, "--out", CLI.temporaryFolder().path] + bad)
+            #expect(result.status == 64, "\(bad)")
+        }
+    }
+}
