@@ -106,7 +106,6 @@ struct ReportCommand: ParsableCommand {
         if !directoryFiles.isEmpty {
             console.info("user directory: \(directory.count) users from \(directoryFiles.count) file(s)")
         }
-        let directoryPaths = Set(directoryFiles.map { URL(fileURLWithPath: $0).standardizedFileURL.path })
         let output: ReportFiles
         do {
             output = try ReportFiles(folder: out)
@@ -129,10 +128,11 @@ struct ReportCommand: ParsableCommand {
             sessionTimeout: sessionTimeout, sessionMemory: sessionMemory, sessionShards: sessionsDetail ? 1 : jobs,
             sessionDetail: sessionsDetail)!
         let spill = TemporarySpillStore()
-        let found = InputDiscovery.expand(inputs)
+        // The user directories and the output folder are never read as inputs.
+        let found = InputDiscovery.expand(inputs, excluding: directoryFiles + [out])
         let progress = ProgressLine(console: console, files: found.count)
         let started = Date()
-        let analysis = ParallelReader.read(found, jobs: jobs, skip: directoryPaths) { workers in
+        let analysis = ParallelReader.read(found, jobs: jobs) { workers in
             // The memory budgets are for the whole run: each worker gets its share.
             var share = configuration
             share.dedupCapacity = max(1, configuration.dedupCapacity / workers)

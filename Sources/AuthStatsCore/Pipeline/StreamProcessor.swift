@@ -48,6 +48,15 @@ public final class StreamProcessor {
         counted(bytes.count)
     }
 
+    /// Bytes the ingest stage passed over before the records (the NUL padding `copytruncate`
+    /// leaves): counted as one skipped piece with its reason, so that every byte read is a
+    /// record, a skip or a reject.
+    public func skip(_ reason: String) {
+        report.records += 1
+        report.skipped += 1
+        report.skipReasons[reason, default: 0] += 1
+    }
+
     private var unreported = 0
 
     private func counted(_ bytes: Int) {

@@ -1,0 +1,35 @@
+/// A whole file, decompressed whatever its compression, into memory (for the `--users`
+/// files: a compressed user directory is read like any input).
+public enum DecompressedFile {
+    /// The file's decoded bytes, at most `limit` of them, and why reading stopped early, if it
+    /// did: the bytes decoded before damage are kept (a truncated `users.json.gz` keeps the
+    /// users before the cut), and `error` says what broke (with the OS reason for OS errors).
+    ///
+    /// An archive (tar, zip) is not read: `error` says so and `bytes` is empty.
+    public static func read(path: String, limit: Int) -> (bytes: [UInt8], error: String?) {
+        let opened: StreamOpener.Opened
+        do {
+            opened = try StreamOpener.open(try FileSource(path: Array(path.utf8)))
+        } catch {
+            return ([], error.message)
+        }
+        if opened.kind == .tar || opened.kind == .zip {
+            return ([], "it is a \(opened.kind == .tar ? "tar" : "zip") archive; give the file itself, not an archive of it")
+        }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            do throws(InputDamage) {
+                let n = try chunk.withUnsafeMutableBytes { space in Result { () throws(InputDamage) in try opened.source.read(into: space) } }.get()
+                if n == 0 { return (bytes, nil) }
+                guard bytes.count + n <= limit else {
+                    bytes += chunk[0..<(limit - bytes.count)]
+                    return (bytes, "larger than \(limit) bytes once decompressed; read to that size")
+                }
+                bytes += chunk[0..<n]
+            } catch {
+                return (bytes, error.message)
+            }
+        }
+    }
+}
