@@ -103,6 +103,8 @@ public struct ArchiveReader {
         var pending: StreamProcessor?
         var damagedHeaders = DamagedHeaders()
         var previous: String?
+        // Whether a member already carries the source's damage (it broke while being read).
+        var damageReported = false
         while true {
             var entry: OpaquePointer?
             let status = archive_read_next_header(archive, &entry)
@@ -127,7 +129,7 @@ public struct ArchiveReader {
                 let error = feed.failure(of: archive)
                 if let pending {
                     pending.end(error: "the archive breaks after this member: \(error)")
-                } else {
+                } else if !damageReported {
                     analysis.failedInput(path: path, member: member, error: error)
                 }
                 return
@@ -149,6 +151,7 @@ public struct ArchiveReader {
             pending = readStream(
                 ArchiveEntrySource(archive: archive, feed: feed), path: path, member: memberName, container: members,
                 depth: depth + 1, deferEnd: true)
+            damageReported = pending == nil && feed.damage != nil
         }
         if !sawEntry {
             analysis.emptyInput(path: path, member: member, compression: compression, container: container)

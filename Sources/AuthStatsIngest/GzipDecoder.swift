@@ -62,17 +62,9 @@ final class GzipDecoder: ByteSource {
     private func inflateSome(into space: UnsafeMutableRawBufferPointer, produced: inout Int) throws(InputDamage) {
         let out = space.baseAddress!.assumingMemoryBound(to: UInt8.self)
         while produced < space.count {
-            if state.pointee.avail_in == 0 {
-                if atInputEnd { return }
-                try refill()
-                if atInputEnd {
-                    // The end of the input is fine between members (or in an empty file), not inside one.
-                    if inMember && consumedBefore > 0 {
-                        throw InputDamage(message: "truncated gzip input: the file ends inside a compressed stream, at compressed byte \(consumedBefore)")
-                    }
-                    return
-                }
-            }
+            if state.pointee.avail_in == 0 && !atInputEnd { try refill() }
+            // The end of the input is fine between members, not inside one.
+            if state.pointee.avail_in == 0 && atInputEnd && !inMember { return }
             if !inMember {
                 let next = state.pointee.next_in[0]
                 if next == 0 {
@@ -95,6 +87,7 @@ final class GzipDecoder: ByteSource {
             state.pointee.next_out = out + produced
             state.pointee.avail_out = UInt32(min(space.count - produced, Int(UInt32.max)))
             let before = Int(state.pointee.avail_out)
+            let inputBefore = state.pointee.avail_in
             let status = isal_inflate(state)
             let made = before - Int(state.pointee.avail_out)
             produced += made
@@ -103,6 +96,14 @@ final class GzipDecoder: ByteSource {
             }
             if state.pointee.block_state == ISAL_BLOCK_FINISH {
                 inMember = false
+            } else if made == 0 && state.pointee.avail_in == 0 && atInputEnd {
+                // Inflating with no input hands out what ISA-L still held (its `tmp_out`
+                // buffer); once nothing comes, the input ended inside the member.
+                throw InputDamage(
+                    message: "truncated gzip input: the file ends inside a compressed stream, at compressed byte \(compressedOffset)")
+            } else if made == 0 && inputBefore > 0 && state.pointee.avail_in == inputBefore {
+                // Neither input taken nor output made: never loop on it.
+                throw InputDamage(message: "corrupt gzip data at compressed byte \(compressedOffset): the decoder made no progress")
             }
         }
     }
