@@ -17,7 +17,7 @@ final class FileSource: ByteSource {
     /// Opens the file at `path` (raw bytes, so any name can be opened).
     init(path: [UInt8]) throws(InputDamage) {
         let fd = CPath.with(path) { open($0, O_RDONLY | O_CLOEXEC) }
-        guard fd >= 0 else { throw InputDamage(message: "cannot open: \(OSError.text())") }
+        guard fd >= 0 else { throw InputDamage(message: OSError.text()) }  // the caller says what it opened
         var info = stat()
         guard fstat(fd, &info) == 0 else {
             let text = OSError.text()
