@@ -70,9 +70,15 @@ public struct ArchiveReader {
                 opened.source, path: path, member: member, compression: opened.compressionName, container: container,
                 members: container.map { "\($0)>\(here)" } ?? here, depth: depth)
             return nil
-        default:
+        case .nul, .records:
+            let padding = opened.kind == .nul ? opened.source.skipNULs() : 0
+            // Nothing but whole 512-byte NUL blocks: an empty tar archive (its end mark).
+            if padding >= 1024 && padding % 512 == 0 && opened.source.isAtCleanEnd {
+                analysis.emptyInput(path: path, member: member, compression: opened.compressionName, container: container)
+                return nil
+            }
             let stream = analysis.beginStream(path: path, member: member, compression: opened.compressionName, container: container)
-            if opened.kind == .nul, opened.source.skipNULs() > 0 { stream.skip(Self.nulPaddingReason) }
+            if padding > 0 { stream.skip(Self.nulPaddingReason) }
             // A second thread pays only when there is decoding to overlap with the framing.
             guard StreamPump.pump(opened.source, into: stream, pipelined: pipelined && !opened.compression.isEmpty) else {
                 return nil

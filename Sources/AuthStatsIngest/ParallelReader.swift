@@ -7,8 +7,8 @@ import Foundation
 /// whole by one worker and in increasing order by each. At the end the workers' analyses are
 /// merged (`Analysis.merge`), the same merge a sharded run would use; positions keep inputs
 /// and duplicate choices in sorted path order, so `--jobs 1` and `--jobs N` write the same
-/// reports. When there are fewer files than jobs, each worker inflates gzip on a second
-/// thread, so even a single large file keeps two cores busy.
+/// reports. When there are fewer files than jobs, each worker decodes compressed files on a
+/// second thread, so even a single large file keeps two cores busy.
 public enum ParallelReader {
     /// Reads `found` and returns the merged analysis.
     /// - Parameters:

@@ -31,6 +31,9 @@ final class PeekableSource: ByteSource {
         return head[headStart...]
     }
 
+    /// Whether the stream is over: no byte left, and it did not break.
+    var isAtCleanEnd: Bool { peek(1).isEmpty && damage == nil }
+
     /// Drops `count` peeked bytes (at most what `peek` returned).
     func consume(_ count: Int) {
         headStart += count

@@ -6,14 +6,17 @@
 enum StreamOpener {
     static let maximumLayers = 8
 
+    /// What a decoded stream holds: an archive, NUL padding (then records), or records.
+    enum Content: Equatable { case tar, zip, nul, records }
+
     /// The decoded content of a stream.
     struct Opened {
         /// The decoded bytes, their start still to be looked at.
         let source: PeekableSource
         /// The compressions undone, outermost first (empty: none).
         let compression: [String]
-        /// What the decoded bytes hold: `.tar`, `.zip`, `.nul` (padding first) or `.records`.
-        let kind: ContentSniffer.Kind
+        /// What the decoded bytes hold.
+        let kind: Content
 
         /// `summary.json`'s `compression`: the layers joined by `+`, or `none`.
         var compressionName: String { compression.isEmpty ? "none" : compression.joined(separator: "+") }
@@ -44,8 +47,10 @@ enum StreamOpener {
                 guard !filter.filters.isEmpty else { return Opened(source: PeekableSource(filter), compression: layers, kind: .records) }
                 decoded = filter
                 layers += filter.filters
-            case .tar, .zip, .nul, .records:
-                return Opened(source: source, compression: layers, kind: kind)
+            case .tar: return Opened(source: source, compression: layers, kind: .tar)
+            case .zip: return Opened(source: source, compression: layers, kind: .zip)
+            case .nul: return Opened(source: source, compression: layers, kind: .nul)
+            case .records: return Opened(source: source, compression: layers, kind: .records)
             }
             guard layers.count <= maximumLayers else {
                 throw InputDamage(message: "more than \(maximumLayers) layers of compression (\(layers.joined(separator: "+"))); not read")
