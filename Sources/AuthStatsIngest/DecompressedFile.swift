@@ -7,9 +7,22 @@ public enum DecompressedFile {
     ///
     /// An archive (tar, zip) is not read: `error` says so and `bytes` is empty.
     public static func read(path: String, limit: Int) -> (bytes: [UInt8], error: String?) {
+        do {
+            return collect(try FileSource(path: Array(path.utf8)), limit: limit)
+        } catch {
+            return ([], error.message)
+        }
+    }
+
+    /// The same for bytes in memory (a compressed file's content; for tests and fuzzing).
+    public static func decode(_ bytes: [UInt8], limit: Int) -> (bytes: [UInt8], error: String?) {
+        collect(MemorySource(bytes), limit: limit)
+    }
+
+    private static func collect(_ source: any ByteSource, limit: Int) -> (bytes: [UInt8], error: String?) {
         let opened: StreamOpener.Opened
         do {
-            opened = try StreamOpener.open(try FileSource(path: Array(path.utf8)))
+            opened = try StreamOpener.open(source)
         } catch {
             return ([], error.message)
         }
@@ -31,5 +44,20 @@ public enum DecompressedFile {
                 return (bytes, error.message)
             }
         }
+    }
+}
+
+/// Bytes in memory as a source.
+final class MemorySource: ByteSource {
+    private let bytes: [UInt8]
+    private var position = 0
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    func read(into space: UnsafeMutableRawBufferPointer) throws(InputDamage) -> Int {
+        let n = min(space.count, bytes.count - position)
+        bytes.withUnsafeBytes { space.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[position..<position + n])) }
+        position += n
+        return n
     }
 }

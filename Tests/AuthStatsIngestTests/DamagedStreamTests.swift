@@ -72,6 +72,20 @@ struct DamagedStreamTests {
         #expect(input.records == input.events + input.rejected)
     }
 
+    @Test("decoding on a second thread (one file, two jobs) reads the same as inline, whole or cut", arguments: codecs.map(\.name))
+    func pipelined(codec: String) throws {
+        let spec = Self.codecs.first { $0.name == codec }!
+        for keep in [{ (n: Int) in n }, { (n: Int) in n / 2 }] {
+            let path = try Self.damaged(spec.compress, keep: keep)
+            let pipelined = FileRun([path], jobs: 2)
+            let inline = FileRun([path], jobs: 1)
+            #expect(pipelined.inputs == inline.inputs)
+            #expect(pipelined.rejects == inline.rejects)
+            #expect(pipelined.csv == inline.csv)
+            #expect(inline.inputs.first?.events ?? 0 > 1000)
+        }
+    }
+
     @Test("a .tar.gz missing its last 10 bytes keeps its members' records; no ghost input")
     func tarGzipMissingTrailer() throws {
         let folder = CLI.temporaryFolder()

@@ -21,9 +21,13 @@ struct DecompressedFileTests {
 
     @Test("the same bytes from every compression", arguments: [nil, "gzip -c", "xz -c", "bzip2 -c", "zstd -q -c", "lz4 -q -c"])
     func same(compress: String?) throws {
-        let read = DecompressedFile.read(path: try Self.file(compress), limit: 1 << 20)
+        let path = try Self.file(compress)
+        let read = DecompressedFile.read(path: path, limit: 1 << 20)
         #expect(read.error == nil)
         #expect(read.bytes == [UInt8](Self.text))
+        let decoded = DecompressedFile.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))), limit: 1 << 20)
+        #expect(decoded.bytes == read.bytes)
+        #expect(decoded.error == nil)
     }
 
     @Test("a truncated file keeps the bytes before the damage and says what broke")

@@ -27,6 +27,20 @@ struct StreamInputTests {
         #expect(input.records == 1001)
     }
 
+    @Test("an empty tar archive (only its NUL end blocks) is an empty input; 100 NULs are one padding skip")
+    func onlyNULs() throws {
+        let folder = CLI.temporaryFolder()
+        let tar = folder.appendingPathComponent("empty.tar").path
+        _ = try Shell.output("tar cf '\(tar)' --files-from /dev/null")
+        let nuls = folder.appendingPathComponent("nuls.log").path
+        try Data(count: 100).write(to: URL(fileURLWithPath: nuls))
+        let run = FileRun([tar, nuls])
+        #expect(run.inputs.map(\.status) == [.ok, .ok])
+        #expect(run.inputs.map(\.records) == [0, 1])
+        #expect(run.inputs.map(\.skipReasons) == [[:], [ArchiveReader.nulPaddingReason: 1]])
+        #expect(run.rejects.isEmpty)
+    }
+
     @Test("NUL padding inside a compressed stream is skipped the same way", arguments: ["gzip -c", "xz -c"])
     func leadingNULsCompressed(compress: String) throws {
         let folder = CLI.temporaryFolder()
