@@ -69,14 +69,23 @@ final class ArchiveEntrySource: ByteSource {
         self.feed = feed
     }
 
+    /// A warning on the entry's data (zip's "ZIP bad CRC"): the entry is damaged, which is
+    /// reported once the block that came with it is delivered.
+    private var warning: InputDamage?
+
     func read(into space: UnsafeMutableRawBufferPointer) throws(InputDamage) -> Int {
         while remaining == 0 {
+            if let warning {
+                self.warning = nil
+                throw warning
+            }
             var pointer: UnsafeRawPointer?
             var size = 0
             var offset: la_int64_t = 0
             let status = archive_read_data_block(archive, &pointer, &size, &offset)
             if status == ARCHIVE_EOF { return 0 }
             if status < ARCHIVE_WARN { throw InputDamage(message: feed.failure(of: archive)) }
+            if status == ARCHIVE_WARN { warning = InputDamage(message: LibArchive.errorText(archive)) }
             (block, remaining) = (pointer, pointer == nil ? 0 : size)
         }
         let n = min(space.count, remaining)

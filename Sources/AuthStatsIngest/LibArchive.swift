@@ -32,10 +32,13 @@ enum LibArchive {
         return archive
     }
 
-    /// `archive_error_string`, else the OS reason of `archive_errno`, else a plain "read
-    /// error": never a bare status number.
+    /// `archive_error_string` (without the line break some of its texts end in), else the OS
+    /// reason of `archive_errno`, else a plain "read error": never a bare status number.
     static func errorText(_ archive: OpaquePointer) -> String {
-        if let text = archive_error_string(archive) { return String(cString: text) }
+        if let text = archive_error_string(archive) {
+            let trimmed = String(cString: text).trimmingSuffix(while: { $0 == "\n" || $0 == "\r" || $0 == " " })
+            if !trimmed.isEmpty { return trimmed }
+        }
         let code = archive_errno(archive)
         return code > 0 ? "read error: \(OSError.text(code))" : "read error (libarchive gave no reason)"
     }
@@ -52,5 +55,14 @@ enum LibArchive {
             index += 1
         }
         return names.reversed()
+    }
+}
+
+extension String {
+    /// The string without its trailing characters that match `drop`.
+    fileprivate func trimmingSuffix(while drop: (Character) -> Bool) -> String {
+        var end = endIndex
+        while end > startIndex, drop(self[index(before: end)]) { end = index(before: end) }
+        return String(self[..<end])
     }
 }

@@ -135,6 +135,49 @@ struct DamagedStreamTests {
         #expect(member.error?.hasPrefix("truncated xz input") == true)
     }
 
+    @Test("a tar with one damaged member header: the others are read, the loss reported once (as GNU tar)")
+    func tarDamagedHeader() throws {
+        let folder = CLI.temporaryFolder()
+        let content = folder.appendingPathComponent("content")
+        try FileManager.default.createDirectory(at: content, withIntermediateDirectories: true)
+        for (name, count) in [("1.ndjson", 100), ("2.ndjson", 50), ("3.ndjson", 100)] {
+            let start = name == "3.ndjson" ? 200 : 0  // 3 holds other records than 1
+            try (Self.lines[start..<start + count].joined(separator: "\n") + "\n").write(
+                to: content.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        let tar = folder.appendingPathComponent("bundle.tar").path
+        _ = try Shell.output("tar cf '\(tar)' -C '\(content.path)' 1.ndjson 2.ndjson 3.ndjson")
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: tar)))
+        let header = try #require((0..<(bytes.count / 512)).first { Array(bytes[$0 * 512..<$0 * 512 + 9]) == Array("2.ndjson\0".utf8) })
+        bytes.replaceSubrange(header * 512 + 148..<header * 512 + 156, with: Array("0000000\0".utf8))  // a wrong checksum
+        try Data(bytes).write(to: URL(fileURLWithPath: tar))
+        let run = FileRun([tar])
+        #expect(run.inputs.map(\.member) == ["1.ndjson", nil, "3.ndjson"])
+        #expect(run.inputs.map(\.events) == [100, 0, 100])
+        #expect(run.inputs.map(\.status) == [.ok, .failed, .ok])
+        #expect(run.inputs[1].error?.hasPrefix("damaged archive: ") == true)
+        #expect(run.inputs[1].error?.contains("after member 1.ndjson skipped (Damaged tar archive)") == true)
+    }
+
+    @Test("a zip member whose data is damaged is partial, with libarchive's reason on one line")
+    func zipDamagedMember() throws {
+        let folder = CLI.temporaryFolder()
+        try (Self.lines.joined(separator: "\n") + "\n").write(
+            to: folder.appendingPathComponent("log.ndjson"), atomically: true, encoding: .utf8)
+        let zip = folder.appendingPathComponent("bundle.zip").path
+        _ = try Shell.output("cd '\(folder.path)' && zip -q bundle.zip log.ndjson")
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: zip)))
+        for i in (bytes.count / 2)..<(bytes.count / 2 + 32) { bytes[i] ^= 0x55 }
+        try Data(bytes).write(to: URL(fileURLWithPath: zip))
+        let run = FileRun([zip])
+        let member = try #require(run.inputs.first)
+        #expect(run.inputs.count == 1)
+        #expect(member.status == .partial)
+        #expect(member.events > 500)
+        let error = try #require(member.error)
+        #expect(!error.isEmpty && !error.hasSuffix("\n"))
+    }
+
     @Test("NUL bytes after a gzip member are padding, not damage")
     func gzipTrailingNULs() throws {
         let folder = CLI.temporaryFolder()
