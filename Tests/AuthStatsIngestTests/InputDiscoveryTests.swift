@@ -76,6 +76,18 @@ struct InputDiscoveryTests {
         #expect(run.rejects.first?.message.hasPrefix(shown + ": record 1: ") == true)
     }
 
+    @Test("a FIFO met in a folder is reported, not opened (no writer: it would wait forever)")
+    func fifoInFolder() throws {
+        let folder = try Self.folderWithLog()
+        let root = folder.appendingPathComponent("in").path
+        #expect(mkfifo(root + "/pipe", 0o600) == 0)
+        let run = FileRun([root])
+        #expect(run.inputs.map(\.path) == [root + "/pipe", root + "/sub/a.ndjson"])
+        #expect(run.inputs.first?.status == .failed)
+        #expect(run.inputs.first?.error == "Unable to read \(root)/pipe: not a regular file (a FIFO); not read")
+        #expect(run.inputs.last?.events == 3)
+    }
+
     @Test("an error names the OS reason")
     func errnoText() throws {
         let folder = try Self.folderWithLog()
