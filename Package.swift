@@ -2,8 +2,8 @@
 //
 // authstats: Amazon Cognito authentication analytics from exported logs.
 // Layout (see README "Architecture"):
-//   C libraries  -> CArchive (libarchive), CZlib (zlib), CIsal (ISA-L), CMalloc (the C allocator's
-//                   settings); imported only by AuthStatsIngest
+//   C libraries  -> CArchive (libarchive), CZlib (zlib), CIsal (ISA-L), CLzma (xz), CBzip2, CZstd,
+//                   CMalloc (the C allocator's settings); imported only by AuthStatsIngest
 //   Libraries    -> AuthStatsCore (pure Swift pipeline), AuthStatsIngest (files, archives),
 //                   AuthStatsGenerator (realistic sample exports)
 //   Executable   -> authstats (argument parsing and wiring only)
@@ -27,10 +27,17 @@ let package = Package(
         .systemLibrary(name: "CMalloc"),
         // ISA-L's igzip inflates gzip about twice as fast as zlib (performance.md).
         .systemLibrary(name: "CIsal", pkgConfig: "libisal", providers: [.apt(["libisal-dev"])]),
+        // xz, bzip2 and zstd decoded directly (not through libarchive's filters, which drop the
+        // block they were decoding when the stream breaks): every byte before damage is kept.
+        .systemLibrary(name: "CLzma", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
+        .systemLibrary(name: "CBzip2", providers: [.apt(["libbz2-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
 
         // MARK: Libraries
         .target(name: "AuthStatsCore"),
-        .target(name: "AuthStatsIngest", dependencies: ["AuthStatsCore", "CArchive", "CZlib", "CIsal", "CMalloc"]),
+        .target(name: "AuthStatsIngest", dependencies: [
+                "AuthStatsCore", "CArchive", "CZlib", "CIsal", "CLzma", "CBzip2", "CZstd", "CMalloc",
+            ]),
         .target(name: "AuthStatsGenerator", dependencies: ["AuthStatsCore", "AuthStatsIngest"]),
 
         // MARK: Executable

@@ -1,25 +1,32 @@
 import AuthStatsCore
 import CArchive
 
-/// Reads one input file through libarchive and feeds each decompressed stream to the
-/// analysis (stage 1b).
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads one input file and feeds each decompressed stream to the analysis (stage 1b).
 ///
-/// Everything is recognised by content, not by name: gzip, bzip2, xz, zstd, … (all of
-/// libarchive's filters), tar and zip containers, and bare streams (libarchive's `raw`
-/// format). A member of a container is opened again the same way, so a `.gz` object inside a
-/// `.tar.gz` bundle is decompressed too (up to `maximumNesting` levels).
+/// Everything is recognised by content, not by name (`ContentSniffer`): gzip, bzip2, xz and
+/// zstd are decoded by authstats itself (`StreamOpener`), other compressions by libarchive's
+/// filters; tar and zip archives are read by libarchive over the decoded bytes, and each
+/// member is opened the same way, so a `.gz` object inside a `.tar.gz` bundle is decompressed
+/// too (archives up to `maximumNesting` levels deep).
 ///
-/// Only tar, zip, raw and empty are enabled: with `format_all`, libarchive can take a gzipped
-/// JSON-lines file for an mtree spec (`STYLE.md` §6).
+/// The file is opened once and read front to back (`FileSource`), so a FIFO, `/dev/stdin` or
+/// a process substitution is read whole. NUL bytes at the start of a stream (what
+/// `copytruncate` leaves) are passed over and counted as one skipped piece.
 ///
-/// Damage (a truncated or corrupt stream) ends that stream with its libarchive error: records
-/// already read are kept and the input is marked `partial`; the run goes on.
+/// Damage (a truncated or corrupt stream) ends that stream with its error: every record
+/// decoded before it is kept and the input is marked `partial`; the run goes on. When an
+/// archive breaks after its last member was read whole, that member carries the error
+/// (the member's records are all kept, as GNU tar extracts them).
 public struct ArchiveReader {
     public static let maximumNesting = 4
-    static let blockSize = 1 << 20
-
+    /// The skip reason of NUL bytes at the start of a stream.
+    public static let nulPaddingReason = StreamProcessor.paddingReason
     let analysis: Analysis
-    /// Inflate gzip files on a thread of their own (when a core would otherwise be idle).
+    /// Decode compressed files on a thread of their own (when a core would otherwise be idle).
     let pipelined: Bool
 
     public init(analysis: Analysis, pipelined: Bool = false) {
@@ -28,130 +35,152 @@ public struct ArchiveReader {
     }
 
     /// Reads the file at `path`, the `index`-th input file in sorted order.
-    public func read(path: String, index: Int) {
+    public func read(_ path: InputPath, index: Int) {
         analysis.beginFile(index: index)
-        if let gzip = GzipFileReader.open(path) {
-            gzip.pump(into: analysis.beginStream(path: path, member: nil, compression: "gzip", container: nil), pipelined: pipelined)
+        let shown = path.display
+        let source: FileSource
+        do {
+            source = try FileSource(path: path.bytes)
+        } catch {
+            analysis.failedInput(path: shown, error: "Unable to open \(shown): \(error.message)")
             return
         }
-        let archive = LibArchive.newReader()
-        defer { archive_read_free(archive) }
-        guard archive_read_open_filename(archive, path, Self.blockSize) == ARCHIVE_OK else {
-            analysis.failedInput(path: path, error: "Unable to open \(path): \(LibArchive.errorText(archive))")
-            return
-        }
-        readEntries(archive, path: path, member: nil, container: nil, depth: 0, source: nil)
+        readStream(source, path: shown, member: nil, container: nil, depth: 0, deferEnd: false)
     }
 
-    /// Reads every entry of an opened archive. `member`/`container` describe where this
-    /// archive itself lies when it is a member of another; `source` feeds it in that case.
-    private func readEntries(
-        _ archive: OpaquePointer, path: String, member: String?, container: String?, depth: Int,
-        source: NestedSource?
+    /// Reads one stream (a file or an archive member): undoes its compression, then reads it
+    /// as an archive or as records. With `deferEnd`, a record stream read cleanly to its end
+    /// is returned not yet ended (its archive may still break after it).
+    @discardableResult
+    private func readStream(
+        _ source: any ByteSource, path: String, member: String?, container: String?, depth: Int, deferEnd: Bool
+    ) -> StreamProcessor? {
+        let opened: StreamOpener.Opened
+        do {
+            opened = try StreamOpener.open(source)
+        } catch {
+            analysis.failedInput(path: path, member: member, error: error.message)
+            return nil
+        }
+        switch opened.kind {
+        case .tar, .zip:
+            let kind = opened.kind == .tar ? "tar" : "zip"
+            let here = opened.compression.isEmpty ? kind : "\(kind)+\(opened.compressionName)"
+            readArchive(
+                opened.source, path: path, member: member, compression: opened.compressionName, container: container,
+                members: container.map { "\($0)>\(here)" } ?? here, depth: depth)
+            return nil
+        case .nul, .records:
+            let padding = opened.kind == .nul ? opened.source.skipNULs() : 0
+            // Nothing but whole 512-byte NUL blocks: an empty tar archive (its end mark).
+            if padding >= 1024 && padding % 512 == 0 && opened.source.isAtCleanEnd {
+                analysis.emptyInput(path: path, member: member, compression: opened.compressionName, container: container)
+                return nil
+            }
+            let stream = analysis.beginStream(path: path, member: member, compression: opened.compressionName, container: container)
+            if padding > 0 { stream.skip(Self.nulPaddingReason) }
+            // A second thread pays only when there is decoding to overlap with the framing.
+            guard StreamPump.pump(opened.source, into: stream, pipelined: pipelined && !opened.compression.isEmpty) else {
+                return nil
+            }
+            if deferEnd { return stream }
+            stream.end()
+            return nil
+        }
+    }
+
+    /// Reads every member of a tar or zip archive whose (decoded) bytes `source` gives.
+    /// `member`/`container` say where the archive itself lies; `members` is its members'
+    /// container (`tar+gzip`, `zip>tar`).
+    private func readArchive(
+        _ source: any ByteSource, path: String, member: String?, compression: String, container: String?, members: String,
+        depth: Int
     ) {
+        let archive = LibArchive.newArchiveReader()
+        defer { archive_read_free(archive) }
+        let feed = ArchiveFeed(source)
+        guard feed.open(archive) else {
+            analysis.failedInput(path: path, member: member, error: feed.failure(of: archive))
+            return
+        }
         var sawEntry = false
+        // The last member's records, read whole but not yet ended: if the archive breaks
+        // right after it, the damage is reported there (not as an input of its own).
+        var pending: StreamProcessor?
+        var damagedHeaders = DamagedHeaders()
+        var previous: String?
+        // Whether a member already carries the source's damage (it broke while being read).
+        var damageReported = false
         while true {
             var entry: OpaquePointer?
             let status = archive_read_next_header(archive, &entry)
-            if status == ARCHIVE_EOF { break }
-            if status < ARCHIVE_WARN {
-                let error = source?.error ?? LibArchive.errorText(archive)
-                analysis.failedInput(path: path, member: member, error: error)
-                return
-            }
-            sawEntry = true
-            let format = archive_format(archive) & ARCHIVE_FORMAT_BASE_MASK
-            let compression = LibArchive.filterNames(archive)
-            if format == ARCHIVE_FORMAT_RAW || format == ARCHIVE_FORMAT_EMPTY {
-                let stream = analysis.beginStream(
-                    path: path, member: member, compression: compression, container: container)
-                pump(archive, into: stream, source: source)
-                return
-            }
-            guard let entry, archive_entry_filetype(entry) == 0o100000 else { continue }  // AE_IFREG
-            let name = archive_entry_pathname(entry).map { String(cString: $0) } ?? "(unnamed)"
-            if name.split(separator: "/").last?.hasPrefix(".") == true { continue }
-            let memberName = member.map { "\($0):\(name)" } ?? name
-            let kind = format == ARCHIVE_FORMAT_ZIP ? "zip" : format == ARCHIVE_FORMAT_TAR ? "tar" : "archive"
-            let here = compression == "none" ? kind : "\(kind)+\(compression)"
-            let memberContainer = container.map { "\($0)>\(here)" } ?? here
-            guard depth < Self.maximumNesting else {
-                analysis.failedInput(
-                    path: path, member: memberName,
-                    error: "archives nested more than \(Self.maximumNesting) deep; not read")
+            if status == ARCHIVE_RETRY {
+                // A damaged header: libarchive skips it and looks for the next one.
+                damagedHeaders.note(LibArchive.errorText(archive))
                 continue
             }
-            readMember(of: archive, path: path, member: memberName, container: memberContainer, depth: depth + 1)
+            if let problem = damagedHeaders.take(after: previous) {
+                pending?.end()
+                pending = nil
+                analysis.failedInput(path: path, member: member, error: problem)
+            }
+            // The end of the archive is read on to the end of its stream, so that the
+            // decoder checks what follows (a gzip trailer: tar stops at its end blocks).
+            let ended = status == ARCHIVE_EOF && feed.drain()
+            if ended {
+                pending?.end()
+                break
+            }
+            if status < ARCHIVE_WARN || status == ARCHIVE_EOF {
+                let error = feed.failure(of: archive)
+                if let pending {
+                    pending.end(error: "the archive breaks after this member: \(error)")
+                } else if !damageReported {
+                    analysis.failedInput(path: path, member: member, error: error)
+                }
+                return
+            }
+            pending?.end()
+            pending = nil
+            sawEntry = true
+            guard let entry, archive_entry_filetype(entry) == 0o100000 else { continue }  // AE_IFREG
+            let nameBytes = archive_entry_pathname(entry).map { Array(UnsafeBufferPointer(start: $0, count: strlen($0))).map(UInt8.init(bitPattern:)) }
+            let name = nameBytes.map { DisplayPath.text($0) } ?? "(unnamed)"
+            previous = name
+            if nameBytes?.split(separator: UInt8(ascii: "/")).last?.first == UInt8(ascii: ".") { continue }  // hidden
+            let memberName = member.map { "\($0):\(name)" } ?? name
+            guard depth < Self.maximumNesting else {
+                analysis.failedInput(
+                    path: path, member: memberName, error: "archives nested more than \(Self.maximumNesting) deep; not read")
+                continue
+            }
+            pending = readStream(
+                ArchiveEntrySource(archive: archive, feed: feed), path: path, member: memberName, container: members,
+                depth: depth + 1, deferEnd: true)
+            damageReported = pending == nil && feed.damage != nil
         }
         if !sawEntry {
-            analysis.emptyInput(path: path, member: member, compression: LibArchive.filterNames(archive), container: container)
+            analysis.emptyInput(path: path, member: member, compression: compression, container: container)
         }
-    }
-
-    /// Opens the current entry of `outer` as an archive of its own and reads it.
-    private func readMember(of outer: OpaquePointer, path: String, member: String, container: String, depth: Int) {
-        let source = NestedSource(outer: outer)
-        let inner = LibArchive.newReader()
-        defer { archive_read_free(inner) }
-        let context = Unmanaged.passUnretained(source).toOpaque()
-        let opened = archive_read_open(inner, context, nil, NestedSource.readCallback, nil)
-        guard opened == ARCHIVE_OK else {
-            analysis.failedInput(path: path, member: member, error: source.error ?? LibArchive.errorText(inner))
-            return
-        }
-        readEntries(inner, path: path, member: member, container: container, depth: depth, source: source)
-        withExtendedLifetime(source) {}
-    }
-
-    /// Moves the decompressed bytes of the current entry into the stream.
-    private func pump(_ archive: OpaquePointer, into stream: StreamProcessor, source: NestedSource?) {
-        while true {
-            var failure: String?
-            let count = stream.read { space in
-                let n = archive_read_data(archive, space.baseAddress, space.count)
-                if n < 0 {
-                    failure = source?.error ?? LibArchive.errorText(archive)
-                    return 0
-                }
-                return n
-            }
-            if let failure {
-                stream.end(error: failure)
-                return
-            }
-            if count == 0 {
-                stream.end()
-                return
-            }
-        }
+        withExtendedLifetime(feed) {}
     }
 }
 
-/// Feeds a nested libarchive reader from the current entry of its parent archive.
-final class NestedSource {
-    let outer: OpaquePointer
-    let buffer: UnsafeMutableRawPointer
-    /// The parent's error, when reading it failed (the child only sees "read error").
-    var error: String?
+/// Damaged archive headers met in a row (libarchive's `ARCHIVE_RETRY`), reported once.
+struct DamagedHeaders {
+    private var count = 0
+    private var first = ""
 
-    init(outer: OpaquePointer) {
-        self.outer = outer
-        buffer = UnsafeMutableRawPointer.allocate(byteCount: ArchiveReader.blockSize, alignment: 16)
+    mutating func note(_ text: String) {
+        if count == 0 { first = text }
+        count += 1
     }
 
-    deinit { buffer.deallocate() }
-
-    /// The corresponding C callback type is `archive_read_callback`.
-    static let readCallback: @convention(c) (
-        OpaquePointer?, UnsafeMutableRawPointer?, UnsafeMutablePointer<UnsafeRawPointer?>?
-    ) -> Int = { _, context, out in
-        let source = Unmanaged<NestedSource>.fromOpaque(context!).takeUnretainedValue()
-        let n = archive_read_data(source.outer, source.buffer, ArchiveReader.blockSize)
-        if n < 0 {
-            source.error = LibArchive.errorText(source.outer)
-            return -1
-        }
-        out?.pointee = UnsafeRawPointer(source.buffer)
-        return n
+    /// The problem to report, once the damaged run is over; nil if there was none.
+    mutating func take(after previous: String?) -> String? {
+        guard count > 0 else { return nil }
+        defer { count = 0 }
+        let place = previous.map { "after member \($0)" } ?? "at the start of the archive"
+        return "damaged archive: \(count) unreadable header block(s) \(place) skipped (\(first)); what they held is lost"
     }
 }

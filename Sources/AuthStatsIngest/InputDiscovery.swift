@@ -1,51 +1,147 @@
-import Foundation
+import AuthStatsCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Expands the INPUT arguments into the files to read (stage 1a).
 ///
-/// A file is taken as it is; a folder is walked recursively in sorted path order (byte
-/// order), skipping hidden files and folders (names starting with `.`). A path that does not
-/// exist or cannot be listed is kept as a `problem` that names it, so the run can report it
-/// and go on.
+/// A file is taken as it is (a FIFO or `/dev/stdin` too: it is read as a stream); a folder is
+/// walked recursively in sorted path order (byte order), skipping hidden files and folders
+/// (names starting with `.`). Names are handled as the raw bytes the file system stores, so a
+/// name that is not UTF-8 is read like any other.
+///
+/// Each real file and folder is read once, however many paths lead to it (two arguments, a
+/// symbolic link): they are told apart by device and inode. A link back to a folder being
+/// walked (a cycle) is reported once, as a problem naming it, and not followed. Paths that are
+/// not inputs (the `--users` files, the `--out` folder) are excluded the same way. A path that
+/// does not exist or cannot be listed is kept as a `problem` with the OS reason, so the run can
+/// report it and go on.
 public enum InputDiscovery {
     public enum Found: Sendable, Equatable {
-        case file(String)
+        case file(InputPath)
         case problem(path: String, message: String)
     }
 
-    public static func expand(_ paths: [String]) -> [Found] {
-        var out: [Found] = []
-        for path in paths {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                out.append(.problem(path: path, message: "Unable to open \(path): no such file or folder"))
-                continue
-            }
-            if isDirectory.boolValue {
-                walk(path, into: &out)
-            } else {
-                out.append(.file(path))
-            }
-        }
-        return out
+    /// - Parameters:
+    ///   - paths: the INPUT arguments.
+    ///   - excluding: files and folders never read as inputs (the user directories, the
+    ///     output folder), wherever they lie; paths that do not exist are ignored.
+    public static func expand(_ paths: [String], excluding: [String] = []) -> [Found] {
+        var walk = Walk(excluded: Set(excluding.compactMap { FileID(path: Array($0.utf8)) }))
+        for path in paths { walk.visit(Array(path.utf8), topLevel: true, ancestors: []) }
+        return walk.found
     }
 
-    private static func walk(_ folder: String, into out: inout [Found]) {
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: folder)
-        } catch {
-            out.append(.problem(path: folder, message: "Unable to list \(folder): \(error.localizedDescription)"))
-            return
+    /// A file's identity: its device and inode.
+    struct FileID: Hashable {
+        var device: UInt64
+        var inode: UInt64
+
+        init(_ info: stat) {
+            device = UInt64(info.st_dev)
+            inode = UInt64(info.st_ino)
         }
-        let base = folder.hasSuffix("/") ? folder : folder + "/"
-        for name in names.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) where !name.hasPrefix(".") {
-            let path = base + name
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                out.append(.problem(path: path, message: "Unable to open \(path): broken link"))
-                continue
-            }
-            if isDirectory.boolValue { walk(path, into: &out) } else { out.append(.file(path)) }
+
+        /// The identity of what `path` leads to (following links), or nil.
+        init?(path: [UInt8]) {
+            var info = stat()
+            guard CPath.with(path, { stat($0, &info) }) == 0 else { return nil }
+            self.init(info)
         }
     }
+
+    private struct Walk {
+        let excluded: Set<FileID>
+        var found: [Found] = []
+        var seen: Set<FileID> = []
+
+        init(excluded: Set<FileID>) { self.excluded = excluded }
+
+        /// Adds the file or folder at `path`. `ancestors` are the folders being walked above
+        /// it (a link to one of them is a cycle).
+        mutating func visit(_ path: [UInt8], topLevel: Bool, ancestors: [(FileID, [UInt8])]) {
+            let shown = DisplayPath.text(path)
+            var info = stat()
+            guard CPath.with(path, { stat($0, &info) }) == 0 else {
+                let code = errno
+                var link = stat()
+                let broken = code == ENOENT && CPath.with(path, { lstat($0, &link) }) == 0
+                let reason = broken ? "broken symbolic link (\(OSError.text(code)))" : OSError.text(code)
+                found.append(.problem(path: shown, message: "Unable to open \(shown): \(reason)"))
+                return
+            }
+            let id = FileID(info)
+            guard !excluded.contains(id) else { return }
+            if let ancestor = ancestors.first(where: { $0.0 == id }) {
+                found.append(
+                    .problem(
+                        path: shown,
+                        message: "Unable to read \(shown): a symbolic link cycle (it leads back to \(DisplayPath.text(ancestor.1))); not followed"))
+                return
+            }
+            guard seen.insert(id).inserted else { return }  // read once, under its first path
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR:
+                list(path, shown: shown, ancestors: ancestors + [(id, path)])
+            case S_IFREG:
+                found.append(.file(InputPath(path)))
+            default:
+                // A FIFO or device named on the command line is read as a stream; one met in a
+                // folder is not (opening a FIFO without a writer would wait forever).
+                if topLevel {
+                    found.append(.file(InputPath(path)))
+                } else {
+                    found.append(.problem(path: shown, message: "Unable to read \(shown): not a regular file (\(Self.kind(info.st_mode))); not read"))
+                }
+            }
+        }
+
+        private mutating func list(_ folder: [UInt8], shown: String, ancestors: [(FileID, [UInt8])]) {
+            guard let directory = CPath.with(folder, { opendir($0) }) else {
+                found.append(.problem(path: shown, message: "Unable to list \(shown): \(OSError.text())"))
+                return
+            }
+            var names: [[UInt8]] = []
+            while true {
+                errno = 0
+                guard let entry = readdir(directory) else {
+                    if errno != 0 { found.append(.problem(path: shown, message: "Unable to list \(shown): \(OSError.text())")) }
+                    break
+                }
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
+                if name.first == UInt8(ascii: ".") { continue }  // hidden, `.` and `..`
+                names.append(name)
+            }
+            closedir(directory)
+            let base = folder.last == UInt8(ascii: "/") ? folder : folder + [UInt8(ascii: "/")]
+            for name in names.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+                visit(base + name, topLevel: false, ancestors: ancestors)
+            }
+        }
+
+        private static func kind(_ mode: mode_t) -> String {
+            switch mode & S_IFMT {
+            case S_IFIFO: return "a FIFO"
+            case S_IFSOCK: return "a socket"
+            case S_IFCHR: return "a character device"
+            case S_IFBLK: return "a block device"
+            default: return "type \(String(mode & S_IFMT, radix: 8))"
+            }
+        }
+    }
+}
+
+/// A file to read, named by the raw bytes of its path (any name the file system allows).
+public struct InputPath: Sendable, Hashable {
+    public let bytes: [UInt8]
+
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+    public init(_ path: String) { bytes = Array(path.utf8) }
+
+    /// The path as messages and reports show it (`DisplayPath`: control characters and bytes
+    /// that are not UTF-8 escaped).
+    public var display: String { DisplayPath.text(bytes) }
 }

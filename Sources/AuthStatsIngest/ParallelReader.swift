@@ -7,17 +7,16 @@ import Foundation
 /// whole by one worker and in increasing order by each. At the end the workers' analyses are
 /// merged (`Analysis.merge`), the same merge a sharded run would use; positions keep inputs
 /// and duplicate choices in sorted path order, so `--jobs 1` and `--jobs N` write the same
-/// reports. When there are fewer files than jobs, each worker inflates gzip on a second
-/// thread, so even a single large file keeps two cores busy.
+/// reports. When there are fewer files than jobs, each worker decodes compressed files on a
+/// second thread, so even a single large file keeps two cores busy.
 public enum ParallelReader {
     /// Reads `found` and returns the merged analysis.
     /// - Parameters:
-    ///   - skip: paths that are not event inputs (user directories).
     ///   - make: a new analysis for a worker, given how many workers share the machine (so
     ///     that memory budgets can be divided between them); called on this thread.
     ///   - fileDone: called (serialized) after each file with the worker's analysis.
     public static func read(
-        _ found: [InputDiscovery.Found], jobs: Int, skip: Set<String> = [], make: (_ workers: Int) -> Analysis,
+        _ found: [InputDiscovery.Found], jobs: Int, make: (_ workers: Int) -> Analysis,
         fileDone: ((Analysis) -> Void)? = nil
     ) -> Analysis {
         let count = max(1, min(jobs, found.count))
@@ -28,8 +27,7 @@ public enum ParallelReader {
             while let index = queue.next() {
                 switch found[index] {
                 case .file(let path):
-                    if skip.contains(URL(fileURLWithPath: path).standardizedFileURL.path) { continue }
-                    reader.read(path: path, index: index)
+                    reader.read(path, index: index)
                 case .problem(let path, let message):
                     worker.analysis.beginFile(index: index)
                     worker.analysis.failedInput(path: path, error: message)

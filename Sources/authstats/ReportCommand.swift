@@ -127,7 +127,6 @@ struct ReportCommand: ParsableCommand {
         // Whatever ends the run, its temporary folders go with it.
         defer { TemporaryFolders.shared.removeAll() }
         let directory = try loadDirectory(console: console)
-        let directoryPaths = Set(directoryFiles.map { URL(fileURLWithPath: $0).standardizedFileURL.path })
         let output = try openOutput(console: console)
         // Exit 2: nothing in --out changed.
         func fail(_ message: String) -> ExitCode {
@@ -150,10 +149,11 @@ struct ReportCommand: ParsableCommand {
             sessionDetail: sessionsDetail)!
         configuration.acceptedTimes = try acceptedTimes()
         let spill = TemporarySpillStore()
-        let found = InputDiscovery.expand(inputs)
+        // The user directories and the output folder are never read as inputs.
+        let found = InputDiscovery.expand(inputs, excluding: directoryFiles + [out])
         let progress = ProgressLine(console: console, files: found.count)
         let started = Date()
-        let analysis = ParallelReader.read(found, jobs: jobs, skip: directoryPaths) { workers in
+        let analysis = ParallelReader.read(found, jobs: jobs) { workers in
             // The memory budgets are for the whole run: each worker gets its share.
             var share = configuration
             share.dedupCapacity = max(1, configuration.dedupCapacity / workers)
@@ -168,14 +168,14 @@ struct ReportCommand: ParsableCommand {
             console.warning("\(input.location): \(input.status.rawValue): \(input.error ?? "")")
         }
         guard analysis.anyInputReadable else {
-            throw fail(analysis.inputs.isEmpty ? "no input files found in \(inputs.joined(separator: ", "))" : "no readable input; nothing written")
+            throw fail(analysis.inputs.isEmpty ? "no input files found in \(inputs.map(DisplayPath.text).joined(separator: ", "))" : "no readable input; nothing written")
         }
 
         let sessionsFile: SessionsFile?
         do {
             sessionsFile = sessionsDetail ? try SessionsFile(files: output, timezone: configuration.timeZoneName) : nil
         } catch {
-            throw fail("\(error); nothing in \(out) changed")
+            throw fail("\(error); nothing in \(DisplayPath.text(out)) changed")
         }
         let read = Date()
         analysis.finishReading(sessions: sessionsFile.map { file in { file.write($0) } })
@@ -201,7 +201,7 @@ struct ReportCommand: ParsableCommand {
             try rejects.commit()
             try sessionsFile?.commit()
         } catch {
-            throw fail("\(error); nothing in \(out) changed")
+            throw fail("\(error); nothing in \(DisplayPath.text(out)) changed")
         }
         try commit(output, console: console, fail: fail)
 
@@ -213,7 +213,7 @@ struct ReportCommand: ParsableCommand {
         console.info(
             "\(analysis.accumulator.events) events from \(analysis.inputs.count) inputs "
                 + "(\(analysis.accumulator.duplicates) duplicates, \(rejected) rejected, \(broken) inputs partial or failed); "
-                + "\(analysis.sessionStats.totalSessions) sessions; reports in \(out)/; peak memory \(Console.peakMemoryMB()) MB; "
+                + "\(analysis.sessionStats.totalSessions) sessions; reports in \(DisplayPath.text(out))/; peak memory \(Console.peakMemoryMB()) MB; "
                 + "\(Self.seconds(read, started)) reading, \(Self.seconds(finished, read)) for duplicates, sessions "
                 + "and report tables, \(Self.seconds(Date(), finished)) writing")
         if broken > 0 || (strict && rejected > 0) { throw ExitCode(1) }
@@ -227,7 +227,7 @@ struct ReportCommand: ParsableCommand {
         for file in directoryFiles {
             do {
                 let (bytes, damage) = try DirectoryFileReader.read(file)
-                if let damage { console.warning("\(file): \(damage); the users before the damage are kept") }
+                if let damage { console.warning("\(DisplayPath.text(file)): \(damage); the users before the damage are kept") }
                 for problem in try directory.load(bytes, name: file) { console.warning(problem) }
             } catch {
                 console.error("\(error)")
@@ -263,12 +263,12 @@ struct ReportCommand: ParsableCommand {
             let (outcome, problems) = try output.commit()
             if case .fileByFile(let reason) = outcome {
                 console.warning(
-                    "the reports in \(out) were replaced file by file (summary.json last), not as one folder, because "
+                    "the reports in \(DisplayPath.text(out)) were replaced file by file (summary.json last), not as one folder, because "
                         + "\(reason): a reader may have seen files of both runs for a moment")
             }
             for problem in problems { console.warning(problem) }
         } catch {
-            throw fail("\(error); nothing in \(out) changed")
+            throw fail("\(error); nothing in \(DisplayPath.text(out)) changed")
         }
     }
 

@@ -132,7 +132,7 @@ struct BadInputTests {
     func missing() {
         let run = FileRun(["/nonexistent/authstats-input"])
         #expect(run.inputs.map(\.status) == [.failed])
-        #expect(run.inputs.first?.error == "Unable to open /nonexistent/authstats-input: no such file or folder")
+        #expect(run.inputs.first?.error == "Unable to open /nonexistent/authstats-input: No such file or directory")
     }
 
     @Test("folders are read recursively in sorted order, hidden files skipped")
@@ -145,7 +145,7 @@ struct BadInputTests {
         }
         let found = InputDiscovery.expand([folder.path]).map { entry -> String in
             guard case .file(let path) = entry else { return "problem" }
-            return String(path.dropFirst(folder.path.count + 1))
+            return String(path.display.dropFirst(folder.path.count + 1))
         }
         #expect(found == ["a/1.ndjson", "b/2.ndjson", "c.ndjson"])
     }

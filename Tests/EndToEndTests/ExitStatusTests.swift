@@ -33,7 +33,7 @@ struct ExitStatusTests {
         let out = CLI.temporaryFolder()
         let result = try CLI.run(["report", "/nonexistent/input", "--out", out.path])
         #expect(result.status == 2)
-        #expect(result.stderr.contains("Unable to open /nonexistent/input: no such file or folder"))
+        #expect(result.stderr.contains("Unable to open /nonexistent/input: No such file or directory"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).isEmpty)
     }
 

@@ -433,6 +433,6 @@ struct DirectoryAndMessageTests {
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as! [String: Any]
         let errors = (summary["inputs"] as! [[String: Any]]).compactMap { $0["error"] as? String }
         #expect(errors == ["ZIP uncompressed data is wrong size (read 85, expected 92)"])
-        #expect(result.stderr.contains("failed: ZIP uncompressed data is wrong size (read 85, expected 92)\nauthstats: "), "\(result.stderr)")
+        #expect(result.stderr.contains("partial: ZIP uncompressed data is wrong size (read 85, expected 92)\nauthstats: "), "\(result.stderr)")
     }
 }

@@ -48,6 +48,15 @@ public final class StreamProcessor {
         counted(bytes.count)
     }
 
+    /// Bytes the ingest stage passed over before the records (the NUL padding `copytruncate`
+    /// leaves): counted as one skipped piece with its reason, so that every byte read is a
+    /// record, a skip or a reject.
+    public func skip(_ reason: String) {
+        report.records += 1
+        report.skipped += 1
+        report.skipReasons[reason, default: 0] += 1
+    }
+
     private var unreported = 0
 
     private func counted(_ bytes: Int) {
@@ -93,7 +102,9 @@ public final class StreamProcessor {
     /// The stream is not records but a user CSV: its lines are counted as skipped.
     private var skippingWhole = false
     private var partialLine = false
-    static let paddingReason = "a run of NUL bytes between records (padding, as logrotate's copytruncate leaves)"
+    /// The skip reason of a run of NUL bytes, before or between records (one reason,
+    /// whichever stage passes the run over).
+    public static let paddingReason = "NUL padding (as logrotate's copytruncate leaves)"
     static let userCSVReason = "a Cognito user CSV: pass user directories with --users"
 
     private func drain(atEnd: Bool = false) {

@@ -1,0 +1,135 @@
+import CArchive
+
+/// Feeds a libarchive reader from a `ByteSource` (the corresponding C callback type is
+/// `archive_read_callback`), so libarchive reads bytes that authstats has already opened and
+/// decoded: a FIFO, a gzip stream inflated by ISA-L, an archive member.
+///
+/// The source's damage is kept here: libarchive itself only learns "read error".
+final class ArchiveFeed {
+    static let blockSize = 1 << 16
+    let source: any ByteSource
+    private let buffer: UnsafeMutableRawPointer
+    /// The source's damage, once it broke.
+    private(set) var damage: InputDamage?
+
+    init(_ source: any ByteSource) {
+        self.source = source
+        buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.blockSize, alignment: 16)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// Opens `archive` on this feed; the feed must outlive the archive's reading.
+    func open(_ archive: OpaquePointer) -> Bool {
+        archive_read_open(archive, Unmanaged.passUnretained(self).toOpaque(), nil, Self.readCallback, nil) == ARCHIVE_OK
+    }
+
+    /// Reads what is left of the source after the archive's end (padding, a compressed
+    /// stream's trailer). False if the source broke (then `damage` says how).
+    func drain() -> Bool {
+        guard damage == nil else { return false }
+        do throws(InputDamage) {
+            while try source.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: Self.blockSize)) > 0 {}
+            return true
+        } catch {
+            damage = error
+            return false
+        }
+    }
+
+    /// Why reading `archive` failed: the source's damage if it broke, else libarchive's text.
+    func failure(of archive: OpaquePointer) -> String { damage?.message ?? LibArchive.errorText(archive) }
+
+    private static let readCallback: @convention(c) (
+        OpaquePointer?, UnsafeMutableRawPointer?, UnsafeMutablePointer<UnsafeRawPointer?>?
+    ) -> Int = { _, context, out in
+        let feed = Unmanaged<ArchiveFeed>.fromOpaque(context!).takeUnretainedValue()
+        guard feed.damage == nil else { return -1 }
+        do throws(InputDamage) {
+            let n = try feed.source.read(into: UnsafeMutableRawBufferPointer(start: feed.buffer, count: blockSize))
+            out?.pointee = UnsafeRawPointer(feed.buffer)
+            return n
+        } catch {
+            feed.damage = error
+            return -1
+        }
+    }
+}
+
+/// The data of libarchive's current entry, as a source (`archive_read_data_block`: every
+/// block libarchive produced is delivered, also the ones before an error).
+final class ArchiveEntrySource: ByteSource {
+    private let archive: OpaquePointer
+    private let feed: ArchiveFeed
+    private var block: UnsafeRawPointer?
+    private var remaining = 0
+
+    init(archive: OpaquePointer, feed: ArchiveFeed) {
+        self.archive = archive
+        self.feed = feed
+    }
+
+    /// A warning on the entry's data (zip's "ZIP bad CRC"): the entry is damaged, which is
+    /// reported once the block that came with it is delivered.
+    private var warning: InputDamage?
+
+    func read(into space: UnsafeMutableRawBufferPointer) throws(InputDamage) -> Int {
+        while remaining == 0 {
+            if let warning {
+                self.warning = nil
+                throw warning
+            }
+            var pointer: UnsafeRawPointer?
+            var size = 0
+            var offset: la_int64_t = 0
+            let status = archive_read_data_block(archive, &pointer, &size, &offset)
+            if status == ARCHIVE_EOF { return 0 }
+            if status < ARCHIVE_WARN { throw InputDamage(message: feed.failure(of: archive)) }
+            if status == ARCHIVE_WARN { warning = InputDamage(message: LibArchive.errorText(archive)) }
+            (block, remaining) = (pointer, pointer == nil ? 0 : size)
+        }
+        let n = min(space.count, remaining)
+        space.baseAddress!.copyMemory(from: block!, byteCount: n)
+        block! += n
+        remaining -= n
+        return n
+    }
+}
+
+/// A stream decompressed by libarchive's own filters (lz4, lzip, compress, uuencode, …: the
+/// ones authstats does not decode itself). The filters found are `filters`, outermost first.
+final class LibArchiveFilterSource: ByteSource {
+    private let archive: OpaquePointer
+    private let feed: ArchiveFeed
+    private var entry: ArchiveEntrySource?
+    private var openDamage: InputDamage?
+    /// The compressions libarchive found (empty: none; the bytes are passed as they are).
+    private(set) var filters: [String] = []
+
+    init(_ upstream: any ByteSource) {
+        archive = LibArchive.newFilterReader()
+        feed = ArchiveFeed(upstream)
+        guard feed.open(archive) else {
+            openDamage = InputDamage(message: feed.failure(of: archive))
+            return
+        }
+        var header: OpaquePointer?
+        let status = archive_read_next_header(archive, &header)
+        filters = LibArchive.filterNames(archive)
+        if status == ARCHIVE_OK || status == ARCHIVE_WARN {
+            entry = ArchiveEntrySource(archive: archive, feed: feed)
+        } else if status != ARCHIVE_EOF {
+            openDamage = InputDamage(message: feed.failure(of: archive))
+        }
+    }
+
+    deinit { archive_read_free(archive) }
+
+    func read(into space: UnsafeMutableRawBufferPointer) throws(InputDamage) -> Int {
+        if let openDamage {
+            self.openDamage = nil
+            throw openDamage
+        }
+        return try entry?.read(into: space) ?? 0
+    }
+}

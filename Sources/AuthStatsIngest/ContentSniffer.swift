@@ -1,0 +1,74 @@
+/// Tells what a stream holds from its first bytes: a compression, an archive, NUL padding, or
+/// records. Everything is recognised by content, never by name.
+enum ContentSniffer {
+    enum Kind: Equatable {
+        case gzip, xz, bzip2, zstd
+        /// Another compression libarchive knows (lz4, lzip, compress, lzop, uuencode, …).
+        case otherFilter
+        case tar, zip
+        /// NUL bytes (what `copytruncate` leaves at the start of a log).
+        case nul
+        /// Anything else: the records themselves (or the bytes of an empty stream).
+        case records
+    }
+
+    /// The bytes `kind(of:)` needs to decide (a tar header is 512 bytes).
+    static let headBytes = 512
+
+    static func kind(of head: ArraySlice<UInt8>) -> Kind {
+        let bytes = Array(head.prefix(headBytes))
+        func starts(_ magic: [UInt8]) -> Bool { bytes.starts(with: magic) }
+        if starts([0x1F, 0x8B]) { return .gzip }
+        if starts([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) { return .xz }
+        if starts([0x42, 0x5A, 0x68]), bytes.count > 3, (0x31...0x39).contains(bytes[3]) { return .bzip2 }
+        if starts([0x28, 0xB5, 0x2F, 0xFD]) { return .zstd }
+        // A zstd skippable frame (magic 0x184D2A5?, little-endian) may come first.
+        if bytes.count >= 4, bytes[0] & 0xF0 == 0x50, bytes[1...3] == [0x2A, 0x4D, 0x18] { return .zstd }
+        if otherFilterMagics.contains(where: starts) { return .otherFilter }
+        if starts([0x50, 0x4B, 0x03, 0x04]) || starts([0x50, 0x4B, 0x05, 0x06]) || starts([0x50, 0x4B, 0x07, 0x08]) {
+            return .zip
+        }
+        if isTarHeader(bytes) { return .tar }
+        if bytes.first == 0 { return .nul }
+        return .records
+    }
+
+    /// Magic numbers of libarchive's other filters: lz4 (frame, legacy), lzip, compress (.Z),
+    /// lzop, lrzip, grzip, uuencode, rpm, and lzma-alone (`]` + `00 00`: libarchive checks the
+    /// rest of its header; if it declines, the bytes come back unchanged).
+    static let otherFilterMagics: [[UInt8]] = [
+        [0x04, 0x22, 0x4D, 0x18], [0x02, 0x21, 0x4C, 0x18], Array("LZIP".utf8), [0x1F, 0x9D],
+        [0x89, 0x4C, 0x5A, 0x4F, 0x00, 0x0D, 0x0A, 0x1A, 0x0A], Array("LRZI".utf8), Array("GRZipII".utf8),
+        Array("begin ".utf8), Array("begin-base64 ".utf8), [0xED, 0xAB, 0xEE, 0xDB], [0x5D, 0x00, 0x00],
+    ]
+
+    /// A tar header block: its checksum field (octal, bytes 148–155) equals the sum of the
+    /// block's bytes with that field taken as spaces (unsigned, or signed as old tars wrote it).
+    /// An all-NUL block is the end-of-archive mark, not a header.
+    static func isTarHeader(_ block: [UInt8]) -> Bool {
+        guard block.count >= 512, block[0] != 0 else { return false }
+        var stored = 0
+        var digits = 0
+        for byte in block[148..<156] {
+            if byte >= 0x30 && byte <= 0x37 {
+                stored = stored * 8 + Int(byte - 0x30)
+                digits += 1
+            } else if byte == 0x20 && digits == 0 {
+                continue  // leading spaces
+            } else if byte == 0x20 || byte == 0 {
+                break
+            } else {
+                return false
+            }
+        }
+        guard digits > 0 else { return false }
+        var unsigned = 0
+        var signed = 0
+        for (i, byte) in block[0..<512].enumerated() {
+            let value = (148..<156).contains(i) ? 0x20 : byte
+            unsigned += Int(value)
+            signed += Int(Int8(bitPattern: value))
+        }
+        return stored == unsigned || stored == signed
+    }
+}

@@ -1,0 +1,92 @@
+import AuthStatsCore
+
+/// One compression format's decoder, driven by `StreamDecoder` (xz, bzip2, zstd).
+protocol DecompressionCodec: AnyObject {
+    /// The name `summary.json` gives the compression (`xz`, `bzip2`, `zstd`).
+    static var name: String { get }
+    /// Decodes from `input` into `output`. `finish`: no input follows `input`. Returns the
+    /// bytes consumed and produced, and whether a whole stream (member, frame) ended there.
+    func decode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, finish: Bool)
+        throws(InputDamage) -> (consumed: Int, produced: Int, ended: Bool)
+    /// Makes the codec ready for another stream after one ended (concatenated streams).
+    func reset() throws(InputDamage)
+}
+
+/// Decompresses a source with a `DecompressionCodec`, straight into the caller's buffer.
+///
+/// Every byte the codec decoded before damage is delivered, then the damage is thrown with
+/// the compressed offset where it lies (libarchive's filters drop the block they were
+/// filling). Concatenated streams (`cat a.bz2 b.bz2`, multi-frame zstd) are read to the end;
+/// NUL bytes after a complete stream are padding, not damage.
+final class StreamDecoder<Codec: DecompressionCodec>: ByteSource {
+    static var chunk: Int { 1 << 20 }
+    private let upstream: any ByteSource
+    private let codec: Codec
+    private let input: UnsafeMutableRawPointer
+    private var inputCount = 0
+    private var inputPosition = 0
+    /// Compressed bytes consumed before the current input buffer.
+    private var consumedBefore = 0
+    private var atInputEnd = false
+    /// A stream ended and no other has started yet (the input may end here).
+    private var betweenStreams = false
+    private var deferred = DeferredDamage()
+
+    init(_ upstream: any ByteSource, codec: Codec) {
+        self.upstream = upstream
+        self.codec = codec
+        input = ScratchBuffers.take(Self.chunk).pointer
+    }
+
+    deinit { ScratchBuffers.give(input, capacity: Self.chunk) }
+
+    func read(into space: UnsafeMutableRawBufferPointer) throws(InputDamage) -> Int {
+        try deferred.rethrow()
+        var produced = 0
+        do throws(InputDamage) {
+            try decode(into: space, produced: &produced)
+            return produced
+        } catch {
+            return try deferred.deliver(produced, before: error)
+        }
+    }
+
+    private func decode(into space: UnsafeMutableRawBufferPointer, produced: inout Int) throws(InputDamage) {
+        while produced < space.count {
+            if inputPosition == inputCount && !atInputEnd {
+                consumedBefore += inputCount
+                (inputCount, inputPosition) = (0, 0)
+                inputCount = try upstream.read(into: UnsafeMutableRawBufferPointer(start: input, count: Self.chunk))
+                atInputEnd = inputCount == 0
+            }
+            let bytes = input.assumingMemoryBound(to: UInt8.self)
+            if betweenStreams {
+                while inputPosition < inputCount && bytes[inputPosition] == 0 { inputPosition += 1 }  // padding
+                if inputPosition == inputCount {
+                    if atInputEnd { return }
+                    continue
+                }
+                try codec.reset()
+                betweenStreams = false
+            }
+            let (consumed, made, ended) = try codec.decode(
+                UnsafeRawBufferPointer(start: input + inputPosition, count: inputCount - inputPosition),
+                into: UnsafeMutableRawBufferPointer(rebasing: space[produced...]), finish: atInputEnd)
+            inputPosition += consumed
+            produced += made
+            if ended {
+                betweenStreams = true
+            } else if consumed == 0 && made == 0 {
+                // No progress with room for both: the input ends inside a stream (or the codec is
+                // stuck, which must not loop forever).
+                let place = "at compressed byte \(consumedBefore + inputPosition)"
+                if atInputEnd {
+                    throw InputDamage(message: "truncated \(Codec.name) input: the file ends inside a compressed stream, \(place)")
+                }
+                if inputPosition < inputCount {
+                    throw InputDamage(message: "corrupt \(Codec.name) data \(place): the decoder made no progress")
+                }
+            }
+        }
+    }
+}

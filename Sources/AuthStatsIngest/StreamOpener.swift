@@ -1,0 +1,74 @@
+/// Undoes a stream's compression layers, one decoder per layer, and says what is inside.
+///
+/// gzip (ISA-L), xz, bzip2 and zstd are decoded here (every byte before damage is kept);
+/// other compressions go through libarchive's filters. Layers stack (`.json.gz.gz`) up to
+/// `maximumLayers`.
+enum StreamOpener {
+    static let maximumLayers = 8
+
+    /// What a decoded stream holds: an archive, NUL padding (then records), or records.
+    enum Content: Equatable { case tar, zip, nul, records }
+
+    /// The decoded content of a stream.
+    struct Opened {
+        /// The decoded bytes, their start still to be looked at.
+        let source: PeekableSource
+        /// The compressions undone, outermost first (empty: none).
+        let compression: [String]
+        /// What the decoded bytes hold.
+        let kind: Content
+
+        /// `summary.json`'s `compression`: the layers joined by `+`, or `none`.
+        var compressionName: String { compression.isEmpty ? "none" : compression.joined(separator: "+") }
+    }
+
+    static func open(_ raw: any ByteSource) throws(InputDamage) -> Opened {
+        var source = PeekableSource(raw)
+        var layers: [String] = []
+        while true {
+            let kind = ContentSniffer.kind(of: source.peek(ContentSniffer.headBytes))
+            let decoded: any ByteSource
+            switch kind {
+            case .gzip:
+                decoded = GzipDecoder(source)
+                layers.append("gzip")
+            case .xz:
+                decoded = StreamDecoder(source, codec: try XzCodec())
+                layers.append(XzCodec.name)
+            case .bzip2:
+                decoded = StreamDecoder(source, codec: try Bzip2Codec())
+                layers.append(Bzip2Codec.name)
+            case .zstd:
+                decoded = StreamDecoder(source, codec: try ZstdCodec())
+                layers.append(ZstdCodec.name)
+            case .otherFilter:
+                let filter = LibArchiveFilterSource(source)
+                // libarchive declined: the bytes pass unchanged and are records.
+                guard !filter.filters.isEmpty else { return Opened(source: PeekableSource(filter), compression: layers, kind: .records) }
+                decoded = filter
+                layers += filter.filters
+            case .tar: return Opened(source: source, compression: layers, kind: .tar)
+            case .zip: return Opened(source: source, compression: layers, kind: .zip)
+            case .nul: return Opened(source: source, compression: layers, kind: .nul)
+            case .records: return Opened(source: source, compression: layers, kind: .records)
+            }
+            guard layers.count <= maximumLayers else {
+                throw InputDamage(message: "more than \(maximumLayers) layers of compression (\(layers.joined(separator: "+"))); not read")
+            }
+            source = PeekableSource(decoded)
+        }
+    }
+}
+
+extension PeekableSource {
+    /// Passes over the NUL bytes at the start; returns how many there were.
+    func skipNULs() -> Int {
+        var count = 0
+        while true {
+            let zeros = peek(1).prefix { $0 == 0 }.count
+            if zeros == 0 { return count }
+            consume(zeros)
+            count += zeros
+        }
+    }
+}

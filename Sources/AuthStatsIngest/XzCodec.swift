@@ -1,0 +1,59 @@
+import CLzma
+
+/// xz (and its concatenated streams and stream padding) with liblzma.
+///
+/// The corresponding C calls are `lzma_stream_decoder` (with `LZMA_CONCATENATED`),
+/// `lzma_code` and `lzma_end`.
+final class XzCodec: DecompressionCodec {
+    static let name = "xz"
+    /// The decoder may use at most this much memory: a hostile header cannot ask for gigabytes
+    /// (`xz -9` needs 65 MiB).
+    static let memoryLimit: UInt64 = 512 << 20
+    private var stream = clzma_stream_init()
+
+    init() throws(InputDamage) { try start() }
+
+    deinit { lzma_end(&stream) }
+
+    private func start() throws(InputDamage) {
+        let status = lzma_stream_decoder(&stream, Self.memoryLimit, 0x08  /* LZMA_CONCATENATED: a macro through UINT32_C that Swift does not import */)
+        guard status == LZMA_OK else { throw InputDamage(message: "cannot start the xz decoder: \(Self.describe(status))") }
+    }
+
+    func reset() throws(InputDamage) {
+        lzma_end(&stream)
+        stream = clzma_stream_init()
+        try start()
+    }
+
+    func decode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, finish: Bool)
+        throws(InputDamage) -> (consumed: Int, produced: Int, ended: Bool)
+    {
+        stream.next_in = input.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        stream.avail_in = input.count
+        stream.next_out = output.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        stream.avail_out = output.count
+        let status = lzma_code(&stream, finish ? LZMA_FINISH : LZMA_RUN)
+        let consumed = input.count - stream.avail_in
+        let produced = output.count - stream.avail_out
+        switch status {
+        case LZMA_OK: return (consumed, produced, false)
+        case LZMA_STREAM_END: return (consumed, produced, true)
+        case LZMA_BUF_ERROR: return (consumed, produced, false)  // no progress: the caller sees a truncation
+        default:
+            throw InputDamage(message: "corrupt xz data at compressed byte \(stream.total_in): \(Self.describe(status))")
+        }
+    }
+
+    static func describe(_ status: lzma_ret) -> String {
+        switch status {
+        case LZMA_DATA_ERROR: return "invalid compressed data"
+        case LZMA_FORMAT_ERROR: return "not in the xz format"
+        case LZMA_OPTIONS_ERROR: return "unsupported options"
+        case LZMA_MEM_ERROR: return "out of memory"
+        case LZMA_MEMLIMIT_ERROR: return "needs more than \(memoryLimit >> 20) MiB of memory to decode"
+        case LZMA_UNSUPPORTED_CHECK: return "unsupported integrity check"
+        default: return "liblzma status \(status.rawValue)"
+        }
+    }
+}

@@ -1,0 +1,4 @@
+#ifndef AUTHSTATS_CZSTD_SHIM_H
+#define AUTHSTATS_CZSTD_SHIM_H
+#include <zstd.h>
+#endif

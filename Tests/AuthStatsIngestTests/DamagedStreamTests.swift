@@ -1,0 +1,222 @@
+import AuthStatsTestSupport
+import Foundation
+import Testing
+
+@testable import AuthStatsCore
+@testable import AuthStatsIngest
+
+/// Issue 11, defect 3: records decoded before damage were lost for bzip2, xz, zstd and archive
+/// members (libarchive's `archive_read_data` dropped up to 1 MiB it had already copied, and its
+/// filters the block they were filling).
+@Suite("Damaged compressed streams keep every record decoded before the damage (issue 11, defect 3)")
+struct DamagedStreamTests {
+    /// 2,328 page views, each with 256 random hex digits: real exports compress about 10:1,
+    /// not 100:1, so that a tenth of the file holds several of each codec's blocks.
+    static let lines: [String] = {
+        var random = SeededRandom(seed: 11)
+        return TestFiles.pageViews(2328, users: 2328).map { line in
+            let pad = (0..<32).map { _ in String(format: "%08x", UInt32(truncatingIfNeeded: random.next())) }.joined()
+            return "{\"pad\":\"\(pad)\"," + line.dropFirst()
+        }
+    }()
+
+    /// Each codec's command, and the reference reader of a damaged stream: Python's own codec
+    /// (every byte it can decode) or, for zstd, the zstd tool.
+    static let codecs: [(name: String, compress: String, reference: String)] = [
+        ("xz", "xz -c", "python3 -c 'import lzma,sys; d=lzma.LZMADecompressor(); sys.stdout.buffer.write(d.decompress(sys.stdin.buffer.read()))'"),
+        ("bzip2", "bzip2 -1 -c", "python3 -c 'import bz2,sys; d=bz2.BZ2Decompressor(); sys.stdout.buffer.write(d.decompress(sys.stdin.buffer.read()))'"),
+        ("zstd", "zstd -q -c", "zstd -q -dc"),
+        ("gzip", "gzip -c", "python3 -c 'import zlib,sys; d=zlib.decompressobj(31); sys.stdout.buffer.write(d.decompress(sys.stdin.buffer.read()))'"),
+    ]
+
+    /// The log compressed with `compress` and cut to `keep` bytes (negative: that many fewer).
+    static func damaged(_ compress: String, keep: (Int) -> Int) throws -> String {
+        let folder = CLI.temporaryFolder()
+        let plain = folder.appendingPathComponent("log.ndjson").path
+        try (lines.joined(separator: "\n") + "\n").write(toFile: plain, atomically: true, encoding: .utf8)
+        let whole = try Shell.output("\(compress) < '\(plain)'")
+        let cut = folder.appendingPathComponent("cut").path
+        try Data(whole.prefix(keep(whole.count))).write(to: URL(fileURLWithPath: cut))
+        return cut
+    }
+
+    @Test("cut by one byte: every record is kept, the input is partial", arguments: codecs.map(\.name))
+    func cutByOneByte(codec: String) throws {
+        let spec = Self.codecs.first { $0.name == codec }!
+        let cut = try Self.damaged(spec.compress) { $0 - 1 }
+        let run = FileRun([cut])
+        let input = try #require(run.inputs.first)
+        #expect(run.inputs.count == 1)
+        #expect(input.compression == codec)
+        #expect(input.status == .partial)
+        #expect(input.events == 2328)  // the damage lies in the trailer, after every record
+        #expect(input.rejected == 0)
+        #expect(input.error?.hasPrefix("truncated \(codec) input: the file ends inside a compressed stream") == true)
+    }
+
+    @Test("cut to 10%: partial, with exactly the whole records the reference decoder recovers", arguments: codecs.map(\.name))
+    func cutToTenPercent(codec: String) throws {
+        let spec = Self.codecs.first { $0.name == codec }!
+        // zstd hands out whole blocks of up to 128 KiB: a tenth of this file lies inside the
+        // first one (the zstd tool recovers nothing from it either), so it is cut at 30%.
+        let cut = try Self.damaged(spec.compress) { codec == "zstd" ? $0 * 3 / 10 : $0 / 10 }
+        let recovered = try Shell.output("\(spec.reference) < '\(cut)' 2>/dev/null || true")
+        let whole = recovered.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).dropLast().count
+        #expect(whole > 100, "the reference decoder recovers records from the first 10%")
+        let run = FileRun([cut])
+        let input = try #require(run.inputs.first)
+        #expect(input.status == .partial)
+        #expect(input.events == whole)
+        // The record the damage cut in two is the one reject; nothing else is lost.
+        #expect(input.rejected == (recovered.last == UInt8(ascii: "\n") ? 0 : 1))
+        #expect(input.records == input.events + input.rejected)
+    }
+
+    @Test("decoding on a second thread (one file, two jobs) reads the same as inline, whole or cut", arguments: codecs.map(\.name))
+    func pipelined(codec: String) throws {
+        let spec = Self.codecs.first { $0.name == codec }!
+        for keep in [{ (n: Int) in n }, { (n: Int) in n / 2 }] {
+            let path = try Self.damaged(spec.compress, keep: keep)
+            let pipelined = FileRun([path], jobs: 2)
+            let inline = FileRun([path], jobs: 1)
+            #expect(pipelined.inputs == inline.inputs)
+            #expect(pipelined.rejects == inline.rejects)
+            #expect(pipelined.csv == inline.csv)
+            #expect(inline.inputs.first?.events ?? 0 > 1000)
+        }
+    }
+
+    @Test("a .tar.gz missing its last 10 bytes keeps its members' records; no ghost input")
+    func tarGzipMissingTrailer() throws {
+        let folder = CLI.temporaryFolder()
+        let content = folder.appendingPathComponent("content")
+        try FileManager.default.createDirectory(at: content.appendingPathComponent("d"), withIntermediateDirectories: true)
+        try (Self.lines.joined(separator: "\n") + "\n").write(
+            to: content.appendingPathComponent("d/a.ndjson"), atomically: true, encoding: .utf8)
+        let bundle = folder.appendingPathComponent("bundle.tar.gz").path
+        _ = try Shell.output("tar czf '\(bundle)' -C '\(content.path)' d")
+        let whole = try Data(contentsOf: URL(fileURLWithPath: bundle))
+        let cut = folder.appendingPathComponent("cut.tar.gz").path
+        try whole.prefix(whole.count - 10).write(to: URL(fileURLWithPath: cut))
+        let run = FileRun([cut])
+        // GNU tar extracts the member whole (then fails on the gzip trailer): so does authstats.
+        #expect(run.inputs.map(\.member) == ["d/a.ndjson"])
+        let member = try #require(run.inputs.first)
+        #expect(member.events == 2328)
+        #expect(member.rejected == 0)
+        #expect(member.container == "tar+gzip")
+        #expect(member.status == .partial)
+        #expect(member.error?.hasPrefix("the archive breaks after this member: truncated gzip input") == true)
+    }
+
+    @Test("a .tar.xz cut inside its member keeps the member's records before the cut")
+    func tarXzCutInsideMember() throws {
+        let folder = CLI.temporaryFolder()
+        let content = folder.appendingPathComponent("content")
+        try FileManager.default.createDirectory(at: content, withIntermediateDirectories: true)
+        let plain = content.appendingPathComponent("a.ndjson")
+        try (Self.lines.joined(separator: "\n") + "\n").write(to: plain, atomically: true, encoding: .utf8)
+        let bundle = folder.appendingPathComponent("bundle.tar.xz").path
+        _ = try Shell.output("tar cJf '\(bundle)' -C '\(content.path)' a.ndjson")
+        let whole = try Data(contentsOf: URL(fileURLWithPath: bundle))
+        let cut = folder.appendingPathComponent("cut.tar.xz").path
+        try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: cut))
+        // The reference: Python's lzma decodes the cut stream; the member's data starts after
+        // one 512-byte tar header.
+        let recovered = try Shell.output(
+            "python3 -c 'import lzma,sys; sys.stdout.buffer.write(lzma.LZMADecompressor().decompress(sys.stdin.buffer.read())[512:])' < '\(cut)'")
+        let wholeLines = recovered.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).dropLast().count
+        let run = FileRun([cut])
+        #expect(run.inputs.map(\.member) == ["a.ndjson"])
+        let member = try #require(run.inputs.first)
+        #expect(member.status == .partial)
+        #expect(member.events == wholeLines)
+        #expect(member.events > 1000)
+        #expect(member.error?.hasPrefix("truncated xz input") == true)
+    }
+
+    @Test("a tar with one damaged member header: the others are read, the loss reported once (as GNU tar)")
+    func tarDamagedHeader() throws {
+        let folder = CLI.temporaryFolder()
+        let content = folder.appendingPathComponent("content")
+        try FileManager.default.createDirectory(at: content, withIntermediateDirectories: true)
+        for (name, count) in [("1.ndjson", 100), ("2.ndjson", 50), ("3.ndjson", 100)] {
+            let start = name == "3.ndjson" ? 200 : 0  // 3 holds other records than 1
+            try (Self.lines[start..<start + count].joined(separator: "\n") + "\n").write(
+                to: content.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        let tar = folder.appendingPathComponent("bundle.tar").path
+        _ = try Shell.output("tar cf '\(tar)' -C '\(content.path)' 1.ndjson 2.ndjson 3.ndjson")
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: tar)))
+        let header = try #require((0..<(bytes.count / 512)).first { Array(bytes[$0 * 512..<$0 * 512 + 9]) == Array("2.ndjson\0".utf8) })
+        bytes.replaceSubrange(header * 512 + 148..<header * 512 + 156, with: Array("0000000\0".utf8))  // a wrong checksum
+        try Data(bytes).write(to: URL(fileURLWithPath: tar))
+        let run = FileRun([tar])
+        #expect(run.inputs.map(\.member) == ["1.ndjson", nil, "3.ndjson"])
+        #expect(run.inputs.map(\.events) == [100, 0, 100])
+        #expect(run.inputs.map(\.status) == [.ok, .failed, .ok])
+        #expect(run.inputs[1].error?.hasPrefix("damaged archive: ") == true)
+        #expect(run.inputs[1].error?.contains("after member 1.ndjson skipped (Damaged tar archive)") == true)
+    }
+
+    @Test("a zip member whose data is damaged is partial, with libarchive's reason on one line")
+    func zipDamagedMember() throws {
+        let folder = CLI.temporaryFolder()
+        try (Self.lines.joined(separator: "\n") + "\n").write(
+            to: folder.appendingPathComponent("log.ndjson"), atomically: true, encoding: .utf8)
+        let zip = folder.appendingPathComponent("bundle.zip").path
+        _ = try Shell.output("cd '\(folder.path)' && zip -q bundle.zip log.ndjson")
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: zip)))
+        for i in (bytes.count / 2)..<(bytes.count / 2 + 32) { bytes[i] ^= 0x55 }
+        try Data(bytes).write(to: URL(fileURLWithPath: zip))
+        let run = FileRun([zip])
+        let member = try #require(run.inputs.first)
+        #expect(run.inputs.count == 1)
+        #expect(member.status == .partial)
+        #expect(member.events > 500)
+        let error = try #require(member.error)
+        #expect(!error.isEmpty && !error.hasSuffix("\n"))
+    }
+
+    @Test("NUL bytes after a gzip member are padding, not damage")
+    func gzipTrailingNULs() throws {
+        let folder = CLI.temporaryFolder()
+        let path = folder.appendingPathComponent("padded.gz").path
+        try TestFiles.gzip(Array(Self.lines.prefix(100)), to: path)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(count: 1000))
+        try handle.close()
+        let run = FileRun([path])
+        #expect(run.inputs.map(\.status) == [.ok])
+        #expect(run.inputs.map(\.events) == [100])
+        #expect(run.inputs.first?.error == nil)
+    }
+}
+
+/// Runs shell commands (the real compression tools) for tests.
+enum Shell {
+    /// The standard output of `/bin/sh -c command`; throws when it exits non-zero.
+    static func output(_ command: String, input: Data? = nil) throws -> Data {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        let out = Pipe()
+        process.standardOutput = out
+        if let input {
+            let pipe = Pipe()
+            process.standardInput = pipe
+            try process.run()
+            try pipe.fileHandleForWriting.write(contentsOf: input)
+            try pipe.fileHandleForWriting.close()
+        } else {
+            try process.run()
+        }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw Failure(command: command, status: process.terminationStatus) }
+        return data
+    }
+
+    struct Failure: Error { var command: String; var status: Int32 }
+}

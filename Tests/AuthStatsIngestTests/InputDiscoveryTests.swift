@@ -1,0 +1,115 @@
+import AuthStatsTestSupport
+import Foundation
+import Testing
+
+@testable import AuthStatsCore
+@testable import AuthStatsIngest
+
+/// Issue 11, defects 5 and 8, and the `--out` folder inside an input folder.
+@Suite("Each real file is read once; cycles end; any name is read and shown escaped (issue 11, defects 5, 8)")
+struct InputDiscoveryTests {
+    static let lines = TestFiles.pageViews(3, users: 3)
+
+    static func folderWithLog() throws -> URL {
+        let folder = CLI.temporaryFolder()
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("in/sub"), withIntermediateDirectories: true)
+        try (lines.joined(separator: "\n") + "\n").write(
+            to: folder.appendingPathComponent("in/sub/a.ndjson"), atomically: true, encoding: .utf8)
+        return folder
+    }
+
+    @Test("a link back to a folder being walked is reported once and not followed; the file is read once")
+    func symlinkCycle() throws {
+        let folder = try Self.folderWithLog()
+        let root = folder.appendingPathComponent("in").path
+        try FileManager.default.createSymbolicLink(atPath: root + "/sub/up", withDestinationPath: "..")
+        try FileManager.default.createSymbolicLink(atPath: root + "/self", withDestinationPath: "../in")
+        let run = FileRun([root])
+        #expect(run.inputs.map(\.path) == [root + "/self", root + "/sub/a.ndjson", root + "/sub/up"])
+        #expect(run.inputs.map(\.status) == [.failed, .ok, .failed])
+        #expect(run.inputs[0].error == "Unable to read \(root)/self: a symbolic link cycle (it leads back to \(root)); not followed")
+        #expect(run.inputs[2].error == "Unable to read \(root)/sub/up: a symbolic link cycle (it leads back to \(root)); not followed")
+        #expect(run.inputs[1].events == 3)
+        #expect(run.reports.daily.map(\.events) == [3])
+    }
+
+    @Test("the same file by two paths (an argument twice, a link) is read once, under its first path")
+    func sameFileTwice() throws {
+        let folder = try Self.folderWithLog()
+        let file = folder.appendingPathComponent("in/sub/a.ndjson").path
+        let link = folder.appendingPathComponent("link.ndjson").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: file)
+        let run = FileRun([file, link, file])
+        #expect(run.inputs.map(\.path) == [file])
+        #expect(run.inputs.map(\.events) == [3])
+        #expect(run.inputs.map(\.duplicates) == [0])
+    }
+
+    @Test("a name that is not UTF-8 is read, and shown with its byte escaped")
+    func nonUTF8Name() throws {
+        let folder = try Self.folderWithLog()
+        let root = folder.appendingPathComponent("in").path
+        let name = Array(root.utf8) + Array("/caf".utf8) + [0xE9] + Array(".ndjson".utf8)
+        let fd = name.withUnsafeBufferPointer { bytes -> Int32 in
+            (Array(bytes) + [0]).withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o644) }
+        }
+        #expect(fd >= 0)
+        let line = Array((PinpointLine("pageView", at: 1_700_000_500_000, user: "w").json + "\n").utf8)
+        _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        let run = FileRun([root])
+        #expect(run.inputs.map(\.path) == [root + "/caf\\xe9.ndjson", root + "/sub/a.ndjson"])
+        #expect(run.inputs.map(\.events) == [1, 3])
+        #expect(run.inputs.map(\.status) == [.ok, .ok])
+    }
+
+    @Test("control characters in a name are escaped in every place it is shown")
+    func controlCharacters() throws {
+        let folder = try Self.folderWithLog()
+        let root = folder.appendingPathComponent("in").path
+        let path = root + "/evil\u{1B}[31m\nname.ndjson"
+        try "not json\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let run = FileRun([root])
+        let shown = root + "/evil\\x1b[31m\\nname.ndjson"
+        #expect(run.inputs.first?.path == shown)
+        #expect(run.rejects.first?.input == shown)
+        #expect(run.rejects.first?.message.hasPrefix(shown + ": record 1: ") == true)
+    }
+
+    @Test("a FIFO met in a folder is reported, not opened (no writer: it would wait forever)")
+    func fifoInFolder() throws {
+        let folder = try Self.folderWithLog()
+        let root = folder.appendingPathComponent("in").path
+        #expect(mkfifo(root + "/pipe", 0o600) == 0)
+        let run = FileRun([root])
+        #expect(run.inputs.map(\.path) == [root + "/pipe", root + "/sub/a.ndjson"])
+        #expect(run.inputs.first?.status == .failed)
+        #expect(run.inputs.first?.error == "Unable to read \(root)/pipe: not a regular file (a FIFO); not read")
+        #expect(run.inputs.last?.events == 3)
+    }
+
+    @Test("an error names the OS reason")
+    func errnoText() throws {
+        let folder = try Self.folderWithLog()
+        let path = folder.appendingPathComponent("in/sub/a.ndjson/below").path
+        let run = FileRun([path])
+        #expect(run.inputs.first?.error == "Unable to open \(path): Not a directory")
+        let broken = folder.appendingPathComponent("in/broken").path
+        try FileManager.default.createSymbolicLink(atPath: broken, withDestinationPath: "nowhere")
+        let walked = FileRun([folder.appendingPathComponent("in").path])
+        #expect(walked.inputs.first?.error == "Unable to open \(broken): broken symbolic link (No such file or directory)")
+    }
+
+    @Test("an --out folder inside an input folder is never read as input (the built binary)")
+    func outInsideInput() throws {
+        let folder = try Self.folderWithLog()
+        let root = folder.appendingPathComponent("in").path
+        for _ in 0..<2 {
+            let result = try CLI.run(["report", root, "--out", root + "/reports", "--quiet"])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/reports/summary.json"))) as! [String: Any]
+        let inputs = summary["inputs"] as! [[String: Any]]
+        #expect(inputs.map { $0["path"] as? String } == [root + "/sub/a.ndjson"])
+    }
+}
