@@ -92,6 +92,28 @@ struct FuzzRegressionTests {
         #expect(run.inputs.first?.skipped == 0)
     }
 
+    // MARK: FuzzAnalysis with the data's own report range (issue 11, defect 1)
+
+    @Test("fuzz: an event time in nanoseconds beside one in milliseconds is a reject, not a crash")
+    func timeInNanoseconds() throws {
+        // Found with an open report range: a day row for every day between the two times,
+        // 69,007,642,976 bytes, and the run aborts (signal 6) before writing anything.
+        let folder = CLI.temporaryFolder()
+        let file = folder.appendingPathComponent("far.json")
+        let lines = [
+            #"{"event_type":"_session.start","event_timestamp":1793150671484,"client":{"client_id":"a"}}"#,
+            #"{"event_type":"_session.start","event_timestamp":1793318993318375242,"client":{"client_id":"b"}}"#,
+        ]
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: file)
+        let out = CLI.temporaryFolder()
+        let result = try CLI.run(["report", file.path, "--out", out.path, "--quiet"])
+        #expect([0, 1].contains(result.status), "exit \(result.status): \(result.stderr.prefix(300))")
+        let summary = try? JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as? [String: Any]
+        let totals = summary?["totals"] as? [String: Any]
+        #expect(totals?["events"] as? Int == 1)
+        #expect(totals?["rejected"] as? Int == 1)
+    }
+
     // MARK: FuzzFramer: an over-long record's quarantined prefix
 
     @Test("fuzz: an over-long record's raw prefix is its first bytes, however the stream is cut", arguments: [1 << 20, 1])

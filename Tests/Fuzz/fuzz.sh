@@ -80,7 +80,8 @@ for target in $targets; do
   new=$(($(ls "$crashes" | wc -l) - before))
   line=$(printf '%-18s %12s executions  %3s crashes  %3s timeouts  %3s out-of-memory  (%s new inputs in %s)' \
     "$target" "${execs:-?}" "${crashes_seen:-?}" "${timeouts:-?}" "${ooms:-?}" "$new" "$crashes")
-  [ "$status" = 0 ] || line="$line; libFuzzer exited with $status"
+  # 77: libFuzzer found something (counted above); anything else is worth a look in the log.
+  [ "$status" = 0 ] || [ "$status" = 77 ] || line="$line; libFuzzer exited with $status"
   echo "$line"
   summary+=("$line")
   if [ "$new" -gt 0 ] || [ "${crashes_seen:-0}" != 0 ] || [ "${timeouts:-0}" != 0 ] || [ "${ooms:-0}" != 0 ]; then found=1; fi
