@@ -11,11 +11,14 @@ import Foundation
 import FuzzSupport
 
 /// One file per fuzzing process, in memory when /dev/shm exists (a write per input).
-let path: String = {
-    let folder = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
-    return "\(folder)/authstats-fuzz-ingest-\(ProcessInfo.processInfo.processIdentifier)"
-}()
+let folder = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
+let prefix = "authstats-fuzz-ingest-"
+let path = "\(folder)/\(prefix)\(ProcessInfo.processInfo.processIdentifier)"
 atexit { unlink(path) }
+// A process that crashed (a finding) never ran its atexit: remove the files of those that are gone.
+for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasPrefix(prefix) {
+    if let pid = Int32(name.dropFirst(prefix.count)), kill(pid, 0) != 0, errno == ESRCH { unlink("\(folder)/\(name)") }
+}
 
 func run(pipelined: Bool) -> RunOutput {
     let rejects = CollectedRejects()
