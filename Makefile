@@ -4,7 +4,7 @@ BIN        := .build/debug/authstats
 RELEASE    := .build/release/authstats
 APT_DEPS   := /usr/include/archive.h:libarchive-dev /usr/include/zlib.h:zlib1g-dev /usr/include/isa-l/igzip_lib.h:libisal-dev /usr/include/lzma.h:liblzma-dev /usr/include/bzlib.h:libbz2-dev /usr/include/zstd.h:libzstd-dev /usr/bin/pkg-config:pkg-config
 
-.PHONY: all deps build release run test record-golden bench format lint clean
+.PHONY: all deps build release run test record-golden bench fuzz format lint clean
 
 all: build
 
@@ -40,6 +40,13 @@ record-golden: build
 # Benchmark: release build, ~1 GB of generated events cached under .bench/, compared with gzip -dc.
 bench: release
 	Tests/Benchmark/bench.sh
+
+# Coverage-guided fuzzing (libFuzzer, -sanitize=fuzzer,address) of every fuzz target in
+# Tests/Fuzz, from a seed corpus built from sample-logs/; findings go to .fuzz/crashes/.
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= all
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TARGETS="$(FUZZ_TARGETS)" SWIFT=$(SWIFT) Tests/Fuzz/fuzz.sh
 
 format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests

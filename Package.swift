@@ -16,6 +16,8 @@ let package = Package(
     products: [
         .executable(name: "authstats", targets: ["authstats"]),
         .library(name: "AuthStatsCore", targets: ["AuthStatsCore"]),
+        // For the fuzz targets (Tests/Fuzz, a package of its own that depends on this one).
+        .library(name: "AuthStatsIngest", targets: ["AuthStatsIngest"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
