@@ -25,9 +25,9 @@ final class Bzip2Codec: DecompressionCodec {
     }
 
     func decode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, finish: Bool)
-        throws(InputDamage) -> (consumed: Int, produced: Int, ended: Bool)
+        -> (consumed: Int, produced: Int, ended: Bool, damage: InputDamage?)
     {
-        guard output.count > 0 else { return (0, 0, false) }
+        guard output.count > 0 else { return (0, 0, false, nil) }
         stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: CChar.self))
         stream.avail_in = UInt32(min(input.count, Int(UInt32.max)))
         stream.next_out = output.baseAddress?.assumingMemoryBound(to: CChar.self)
@@ -38,10 +38,11 @@ final class Bzip2Codec: DecompressionCodec {
         let produced = Int(outBefore - stream.avail_out)
         totalIn += consumed
         switch status {
-        case BZ_OK: return (consumed, produced, false)
-        case BZ_STREAM_END: return (consumed, produced, true)
+        case BZ_OK: return (consumed, produced, false, nil)
+        case BZ_STREAM_END: return (consumed, produced, true, nil)
         default:
-            throw InputDamage(message: "corrupt bzip2 data at compressed byte \(totalIn): \(Self.describe(status))")
+            let damage = InputDamage(message: "corrupt bzip2 data at compressed byte \(totalIn): \(Self.describe(status))")
+            return (consumed, produced, false, damage)
         }
     }
 

@@ -5,9 +5,11 @@ protocol DecompressionCodec: AnyObject {
     /// The name `summary.json` gives the compression (`xz`, `bzip2`, `zstd`).
     static var name: String { get }
     /// Decodes from `input` into `output`. `finish`: no input follows `input`. Returns the
-    /// bytes consumed and produced, and whether a whole stream (member, frame) ended there.
+    /// bytes consumed and produced, whether a whole stream (member, frame) ended there, and the
+    /// damage met, if any: the bytes produced before it in the same call are still returned
+    /// (a thrown error would lose them; liblzma and libbz2 write them before they fail).
     func decode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, finish: Bool)
-        throws(InputDamage) -> (consumed: Int, produced: Int, ended: Bool)
+        -> (consumed: Int, produced: Int, ended: Bool, damage: InputDamage?)
     /// Makes the codec ready for another stream after one ended (concatenated streams).
     func reset() throws(InputDamage)
 }
@@ -69,11 +71,12 @@ final class StreamDecoder<Codec: DecompressionCodec>: ByteSource {
                 try codec.reset()
                 betweenStreams = false
             }
-            let (consumed, made, ended) = try codec.decode(
+            let (consumed, made, ended, damage) = codec.decode(
                 UnsafeRawBufferPointer(start: input + inputPosition, count: inputCount - inputPosition),
                 into: UnsafeMutableRawBufferPointer(rebasing: space[produced...]), finish: atInputEnd)
             inputPosition += consumed
             produced += made
+            if let damage { throw damage }
             if ended {
                 betweenStreams = true
             } else if consumed == 0 && made == 0 {

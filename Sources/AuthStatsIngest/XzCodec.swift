@@ -27,7 +27,7 @@ final class XzCodec: DecompressionCodec {
     }
 
     func decode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, finish: Bool)
-        throws(InputDamage) -> (consumed: Int, produced: Int, ended: Bool)
+        -> (consumed: Int, produced: Int, ended: Bool, damage: InputDamage?)
     {
         stream.next_in = input.baseAddress?.assumingMemoryBound(to: UInt8.self)
         stream.avail_in = input.count
@@ -37,11 +37,12 @@ final class XzCodec: DecompressionCodec {
         let consumed = input.count - stream.avail_in
         let produced = output.count - stream.avail_out
         switch status {
-        case LZMA_OK: return (consumed, produced, false)
-        case LZMA_STREAM_END: return (consumed, produced, true)
-        case LZMA_BUF_ERROR: return (consumed, produced, false)  // no progress: the caller sees a truncation
+        case LZMA_OK: return (consumed, produced, false, nil)
+        case LZMA_STREAM_END: return (consumed, produced, true, nil)
+        case LZMA_BUF_ERROR: return (consumed, produced, false, nil)  // no progress: the caller sees a truncation
         default:
-            throw InputDamage(message: "corrupt xz data at compressed byte \(stream.total_in): \(Self.describe(status))")
+            let damage = InputDamage(message: "corrupt xz data at compressed byte \(stream.total_in): \(Self.describe(status))")
+            return (consumed, produced, false, damage)
         }
     }
 

@@ -425,11 +425,14 @@ def make_cases(out, seed):
                 assert decidable or damage == "flip", case
                 case.update(kept=kept, broke=broke)
                 # Bytes that must show up in a reject's `raw`: junk (not a BOM, which may be read
-                # as an encoding mark, nor a comma, which may be read as a separator) and, when
+                # as an encoding mark, nor a comma, which may be read as a separator, nor NULs) and, when
                 # the stream did not break, a cut record.
                 needles = []
-                if damage == "junk" and detail not in ("bom", "comma"):
+                if damage == "junk" and detail not in ("bom", "comma", "nul"):
                     needles.append(junk.strip(b",\n").decode())
+                # A run of NUL bytes between records is padding (what copytruncate leaves): a
+                # skip with its reason, not a reject.
+                case["padding"] = damage == "junk" and detail == "nul"
                 if damage == "truncate" and not broke and codec == "none":
                     tail = cut_record(stream, len(content))
                     if tail:

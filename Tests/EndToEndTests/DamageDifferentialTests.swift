@@ -31,6 +31,8 @@ struct DamageDifferentialTests {
         var rejectContains: [String]
         /// For byte flips: the text of each kept record (garbage may repeat its id, not all of it).
         var keptRecords: [String]?
+        /// NUL bytes were put between records: the input must count them as a padding skip.
+        var padding: Bool?
     }
 
     struct Expected: Decodable {
@@ -47,6 +49,7 @@ struct DamageDifferentialTests {
         var status: String
         var error: String?
         var events: Int
+        var skipReasons: [String: Int]
     }
 
     /// What the run wrote, by input file name.
@@ -93,7 +96,7 @@ struct DamageDifferentialTests {
             outcome.inputs[Self.fileName(input["path"] as! String), default: []].append(
                 Input(
                     member: input["member"] as? String, status: input["status"] as! String, error: input["error"] as? String,
-                    events: input["events"] as! Int))
+                    events: input["events"] as! Int, skipReasons: input["skip_reasons"] as? [String: Int] ?? [:]))
         }
         let rejects = try String(contentsOf: out.appendingPathComponent("rejects.ndjson"), encoding: .utf8)
         for line in rejects.split(separator: "\n") {
@@ -132,6 +135,9 @@ struct DamageDifferentialTests {
             }
             if input.events != kept.count {
                 problems.append("\(input.events) events in summary.json, \(kept.count) intact records")
+            }
+            if c.padding == true && !input.skipReasons.keys.contains(where: { $0.hasPrefix("NUL padding") }) {
+                problems.append("the NUL bytes are not a padding skip: \(input.skipReasons)")
             }
             if let member = c.member, input.member != member {
                 problems.append("member \(input.member ?? "null"), not \(member)")

@@ -165,10 +165,13 @@ public struct RecordDecoder: Sendable {
         if f[.users].type == .array {
             return .skipped(.userDirectory, reason: "a list-users page: pass user directories with --users")
         }
-        return .rejected(
-            reason: "not a record authstats knows: no event_type/event_timestamp (Pinpoint), "
-                + "eventSource USER_ACTIVITY (Cognito user activity) or eventTime/eventSource/eventName (CloudTrail)")
+        return .rejected(reason: Self.unknownRecord)
     }
+
+    /// The reason for an object of no known kind.
+    public static let unknownRecord =
+        "not a record authstats knows: no event_type/event_timestamp (Pinpoint), "
+        + "eventSource USER_ACTIVITY (Cognito user activity) or eventTime/eventSource/eventName (CloudTrail)"
 }
 
 /// What kind of export a record (or a whole input) is (`summary.json`'s `format`).

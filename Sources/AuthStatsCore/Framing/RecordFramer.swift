@@ -87,6 +87,8 @@ public final class RecordFramer {
     public private(set) var recordCount = 0
     /// Inside the `Records` array of a CloudTrail file.
     private var inRecordsArray = false
+    /// The stream offset of `storage`'s first byte (bytes moved out of the buffer so far).
+    private var origin = 0
     /// Nothing but whitespace read yet (a byte order mark may come).
     private var atStreamStart = true
 
@@ -149,8 +151,12 @@ public final class RecordFramer {
     /// Marks the end of the stream: what is left is framed as a (possibly broken) record.
     public func finish() { atEOF = true }
 
+    /// Where buffer index `index` lies in the whole stream (bytes from its start).
+    public func streamOffset(_ index: Int) -> Int { origin + index }
+
     private func reserve(_ minimum: Int) {
         if position > 0 {
+            origin += position
             let keep = filled - position
             if keep > 0 { storage.copyMemory(from: storage + position, byteCount: keep) }
             filled = keep

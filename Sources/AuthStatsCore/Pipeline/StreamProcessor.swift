@@ -81,6 +81,7 @@ public final class StreamProcessor {
             framer.finish()
             drain(atEnd: true)
         }
+        releaseHeld()
         report.format = formatName
         // The rest of a stream shorter than `progressBytes` counts too (most objects are).
         if unreported > 0, let progress = analysis.progress { progress(unreported) }
@@ -138,8 +139,14 @@ public final class StreamProcessor {
         let bytes = framer.buffer
         switch item {
         case .record(let range, let number):
+            let outcome = decoder.decode(bytes, range: range, fields: framer.fields, profiles: analysis.decoderProfiles)
+            if held != nil {
+                // An object of no known kind right after damage is a piece of the broken record.
+                if case .rejected(let reason) = outcome, reason == RecordDecoder.unknownRecord, merge(range) { return }
+                releaseHeld()
+            }
             report.records += 1
-            switch decoder.decode(bytes, range: range, fields: framer.fields, profiles: analysis.decoderProfiles) {
+            switch outcome {
             case .event(var event, let format):
                 saw(format)
                 let accepted = analysis.configuration.acceptedMillis
@@ -161,20 +168,57 @@ public final class StreamProcessor {
                 reject(number, reason, Array(UnsafeRawBufferPointer(rebasing: bytes[range])))
             }
         case .invalid(let range, let number, let reason):
+            if held != nil {
+                if merge(range) { return }
+                releaseHeld()
+            }
             report.records += 1
             let text = error.map { "the input broke inside this record (\($0))" } ?? reason
-            reject(number, text, Array(UnsafeRawBufferPointer(rebasing: bytes[range])))
+            held = HeldDamage(
+                number: number, reason: text, raw: Array(UnsafeRawBufferPointer(rebasing: bytes[range])),
+                end: framer.streamOffset(range.upperBound))
         case .padding:
+            releaseHeld()
             report.records += 1
             report.skipped += 1
             report.skipReasons[Self.paddingReason, default: 0] += 1
         case .oversize(let prefix, let number, let length):
+            releaseHeld()
             report.records += 1
             reject(
                 number,
                 "record of \(length) bytes is longer than --max-record-bytes \(framer.maxRecordBytes); skipped to its end",
                 prefix, truncatedFrom: length)
         }
+    }
+
+    /// Damaged bytes, held until the next item is known: what directly follows damage and is
+    /// no record either (an object that closed inside the broken record, the comma after it)
+    /// is the same damage, so it joins this one reject.
+    private struct HeldDamage {
+        var number: Int
+        var reason: String
+        var raw: [UInt8]
+        /// The stream offset just after the damage.
+        var end: Int
+    }
+
+    private var held: HeldDamage?
+
+    /// Adds the bytes at `range` to the held damage when they follow it directly.
+    private func merge(_ range: Range<Int>) -> Bool {
+        guard var damage = held, framer.streamOffset(range.lowerBound) == damage.end else { return false }
+        damage.raw += UnsafeRawBufferPointer(rebasing: framer.buffer[range])
+        damage.end = framer.streamOffset(range.upperBound)
+        held = damage
+        return true
+    }
+
+    /// Rejects the held damage.
+    private func releaseHeld() {
+        guard let damage = held else { return }
+        held = nil
+        reject(damage.number, damage.reason, damage.raw)
     }
 
     private func reject(_ number: Int, _ reason: String, _ raw: [UInt8], truncatedFrom: Int? = nil) {
