@@ -108,6 +108,8 @@ public struct ArchiveReader {
         // right after it, the damage is reported there (not as an input of its own).
         var pending: StreamProcessor?
         var damagedHeaders = DamagedHeaders()
+        // Damage met after `pending` was read whole, reported with it.
+        var problems: [String] = []
         var previous: String?
         // Whether a member already carries the source's damage (it broke while being read).
         var damageReported = false
@@ -119,29 +121,40 @@ public struct ArchiveReader {
                 damagedHeaders.note(LibArchive.errorText(archive))
                 continue
             }
+            // Damage after a member read whole, up to where the archive ends, is that
+            // member's: it ends `partial` with all of it (one entry in summary.json, no ghost
+            // input). Damaged headers before any member are an input's own.
             if let problem = damagedHeaders.take(after: previous) {
-                pending?.end()
-                pending = nil
-                analysis.failedInput(path: path, member: member, error: problem)
+                if pending != nil {
+                    problems.append(problem)
+                } else {
+                    analysis.failedInput(path: path, member: member, error: problem)
+                    damageReported = true
+                }
             }
             // The end of the archive is read on to the end of its stream, so that the
             // decoder checks what follows (a gzip trailer: tar stops at its end blocks).
             let ended = status == ARCHIVE_EOF && feed.drain()
             if ended {
-                pending?.end()
+                endPending(&pending, problems: &problems)
                 break
             }
             if status < ARCHIVE_WARN || status == ARCHIVE_EOF {
                 let error = feed.failure(of: archive)
-                if let pending {
-                    pending.end(error: "the archive breaks after this member: \(error)")
+                if pending != nil {
+                    problems.append(error)
+                    endPending(&pending, problems: &problems)
                 } else if !damageReported {
                     analysis.failedInput(path: path, member: member, error: error)
                 }
                 return
             }
-            pending?.end()
-            pending = nil
+            // Another member follows: damaged headers before it are a loss of their own (as
+            // GNU tar reports them), the member before it was whole.
+            let between = problems
+            problems = []
+            endPending(&pending, problems: &problems)
+            for problem in between { analysis.failedInput(path: path, member: member, error: problem) }
             sawEntry = true
             guard let entry, archive_entry_filetype(entry) == 0o100000 else { continue }  // AE_IFREG
             let nameBytes = archive_entry_pathname(entry).map { Array(UnsafeBufferPointer(start: $0, count: strlen($0))).map(UInt8.init(bitPattern:)) }
@@ -164,6 +177,15 @@ public struct ArchiveReader {
         }
         withExtendedLifetime(feed) {}
     }
+}
+
+/// Ends the member read last: `ok`, or `partial` with the damage found after it.
+private func endPending(_ pending: inout StreamProcessor?, problems: inout [String]) {
+    if let stream = pending {
+        stream.end(error: problems.isEmpty ? nil : "the archive breaks after this member: " + problems.joined(separator: "; "))
+    }
+    pending = nil
+    problems = []
 }
 
 /// Damaged archive headers met in a row (libarchive's `ARCHIVE_RETRY`), reported once.
