@@ -14,6 +14,9 @@ protocol ByteSource: AnyObject {
 /// Why a stream could not be read on: truncated, corrupt, or an OS error (with its errno text).
 struct InputDamage: Error, Equatable {
     var message: String
+    /// Bytes at the end of what was already handed out that the damage shows were never
+    /// decoded (ISA-L may count a few at a broken gzip stream): the reader drops them.
+    var retract = 0
 }
 
 extension ByteSource {

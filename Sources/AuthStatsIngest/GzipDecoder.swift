@@ -1,5 +1,6 @@
 import AuthStatsCore
 import CIsal
+import CZlib
 
 /// Inflates a gzip stream with ISA-L's igzip (the default hot path: Firehose objects).
 ///
@@ -23,6 +24,11 @@ final class GzipDecoder: ByteSource {
     private var atInputEnd = false
     private var inMember = true
     private var deferred = DeferredDamage()
+    /// Where the current member starts in `input`, while all of it is there (nil once the
+    /// member goes on past a refill): what a replay with zlib needs (`replayWithZlib`).
+    private var memberStart: Int? = 0
+    /// Bytes of the current member handed out (or produced in this call) so far.
+    private var memberOutput = 0
 
     init(_ upstream: any ByteSource) {
         self.upstream = upstream
@@ -51,6 +57,9 @@ final class GzipDecoder: ByteSource {
     private var compressedOffset: Int { consumedBefore + inputCount - Int(state.pointee.avail_in) }
 
     private func refill() throws(InputDamage) {
+        // A member that goes on past this refill has its start in the bytes dropped now.
+        let first = consumedBefore == 0 && inputCount == 0
+        memberStart = inMember && !first ? nil : 0
         consumedBefore += inputCount
         inputCount = 0
         inputCount = try upstream.read(into: UnsafeMutableRawBufferPointer(start: input, count: Self.chunk))
@@ -78,6 +87,8 @@ final class GzipDecoder: ByteSource {
                     throw InputDamage(message: "unexpected data after the end of the gzip stream, at compressed byte \(compressedOffset)")
                 }
                 let (nextIn, availIn) = (state.pointee.next_in, state.pointee.avail_in)
+                memberStart = nextIn! - input
+                memberOutput = 0
                 isal_inflate_reset(state)
                 state.pointee.crc_flag = UInt32(ISAL_GZIP)
                 state.pointee.next_in = nextIn
@@ -89,11 +100,23 @@ final class GzipDecoder: ByteSource {
             let before = Int(state.pointee.avail_out)
             let inputBefore = state.pointee.avail_in
             let status = isal_inflate(state)
-            let made = before - Int(state.pointee.avail_out)
-            produced += made
+            var made = before - Int(state.pointee.avail_out)
             if status < 0 {
-                throw InputDamage(message: "corrupt gzip data at compressed byte \(compressedOffset): \(Self.describe(status))")
+                // At damage ISA-L may count a few bytes it never wrote (what the buffer held
+                // before: the result would depend on the file read earlier). zlib, replayed
+                // over the member, says exactly what precedes the damage.
+                var retract = 0
+                if let start = memberStart {
+                    let replay = replayWithZlib(from: start, skipping: memberOutput, into: out + produced, capacity: space.count - produced)
+                    made = replay.written
+                    // What ISA-L handed out in earlier calls beyond zlib's bytes: taken back.
+                    retract = max(0, memberOutput - replay.total)
+                }
+                produced += made
+                throw InputDamage(message: "corrupt gzip data at compressed byte \(compressedOffset): \(Self.describe(status))", retract: retract)
             }
+            produced += made
+            memberOutput += made
             if state.pointee.block_state == ISAL_BLOCK_FINISH {
                 inMember = false
             } else if made == 0 && state.pointee.avail_in == 0 && atInputEnd {
@@ -106,6 +129,41 @@ final class GzipDecoder: ByteSource {
                 throw InputDamage(message: "corrupt gzip data at compressed byte \(compressedOffset): the decoder made no progress")
             }
         }
+    }
+
+    /// Inflates the member that starts at `input[start]` with zlib up to its damage, and
+    /// writes what comes after its first `skip` bytes to `out`; returns that count and the
+    /// member's whole count before the damage.
+    private func replayWithZlib(
+        from start: Int, skipping skip: Int, into out: UnsafeMutablePointer<UInt8>, capacity: Int
+    ) -> (written: Int, total: Int) {
+        var stream = z_stream()
+        guard czlib_inflateInit2(&stream, 16 + 15) == Z_OK else { return (0, skip) }  // 16: a gzip wrapper
+        defer { inflateEnd(&stream) }
+        stream.next_in = input + start
+        stream.avail_in = UInt32(inputCount - start)
+        var scratch = [UInt8](repeating: 0, count: 1 << 16)
+        var seen = 0
+        var written = 0
+        while written < capacity {
+            let made = scratch.withUnsafeMutableBufferPointer { buffer -> Int in
+                stream.next_out = buffer.baseAddress
+                stream.avail_out = UInt32(buffer.count)
+                let status = inflate(&stream, Z_SYNC_FLUSH)
+                let made = buffer.count - Int(stream.avail_out)
+                // Only bytes before the damage (zlib hands out nothing it could not decode).
+                let keepFrom = max(0, skip - seen)
+                if made > keepFrom {
+                    let count = min(made - keepFrom, capacity - written)
+                    (out + written).update(from: buffer.baseAddress! + keepFrom, count: count)
+                    written += count
+                }
+                seen += made
+                return status == Z_OK ? made : -1
+            }
+            if made <= 0 { break }
+        }
+        return (written, seen)
     }
 
     static func describe(_ status: Int32) -> String {

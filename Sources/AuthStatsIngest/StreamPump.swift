@@ -19,7 +19,8 @@ enum StreamPump {
             while try stream.read({ space in try source.read(into: UnsafeMutableRawBufferPointer(rebasing: space.prefix(step))) }) > 0 {}
             return true
         } catch {
-            stream.end(error: (error as? InputDamage)?.message ?? "\(error)")
+            let damage = error as? InputDamage
+            stream.end(error: damage?.message ?? "\(error)", retract: damage?.retract ?? 0)
             return false
         }
     }
@@ -32,10 +33,10 @@ enum StreamPump {
         let thread = Thread {
             while true {
                 var block = queue.freeBlock()
-                var failure: String?
+                var failure: InputDamage?
                 let count = block.withUnsafeMutableBytes { space -> Int in
                     do throws(InputDamage) { return try reader.value.read(into: space) } catch {
-                        failure = error.message
+                        failure = error
                         return 0
                     }
                 }
@@ -50,7 +51,7 @@ enum StreamPump {
             if item.count > 0 { item.block.withUnsafeBytes { stream.read(bytes: UnsafeRawBufferPointer(rebasing: $0[0..<item.count])) } }
             queue.recycle(item.block)
             if let error = item.error {
-                stream.end(error: error)
+                stream.end(error: error.message, retract: error.retract)
                 return false
             }
             if item.count == 0 { return true }
@@ -71,7 +72,7 @@ final class ChunkQueue: @unchecked Sendable {
     struct Item {
         var block: [UInt8]
         var count: Int
-        var error: String?
+        var error: InputDamage?
     }
 
     static let depth = 4

@@ -6,4 +6,8 @@
 static inline int czlib_deflateInit2(z_streamp strm, int level, int windowBits, int memLevel) {
     return deflateInit2(strm, level, Z_DEFLATED, windowBits, memLevel, Z_DEFAULT_STRATEGY);
 }
+/// inflateInit2 is a macro too.
+static inline int czlib_inflateInit2(z_streamp strm, int windowBits) {
+    return inflateInit2(strm, windowBits);
+}
 #endif

@@ -148,6 +148,9 @@ public final class RecordFramer {
         return (bytes, end < filled || end - position >= limit)
     }
 
+    /// Drops up to `count` buffered bytes from the end, as far as they are not yet framed.
+    public func dropLast(_ count: Int) { filled -= min(count, filled - position) }
+
     /// Marks the end of the stream: what is left is framed as a (possibly broken) record.
     public func finish() { atEOF = true }
 
@@ -306,8 +309,15 @@ public final class RecordFramer {
         var prefix = prefix
         while true {
             let candidate = nextBrace(from)
-            // Junk that does not start like a record is read line by line, as text is.
-            if case .junk = reason, let lineEnd = nextByte(0x0A, from, before: candidate ?? filled) {
+            // Junk that does not start like a record is read line by line, as text is; so is a
+            // broken record from its first bad byte on (one-per-line exports end it there).
+            var lineFrom: Int?
+            switch reason {
+            case .junk: lineFrom = from
+            case .json(let offset, _) where dropped == 0: lineFrom = max(from, position + offset)
+            default: break
+            }
+            if let lineFrom, let lineEnd = nextByte(0x0A, lineFrom, before: candidate ?? filled) {
                 return damaged(end: lineEnd, reason: reason, dropped: dropped, prefix: prefix)
             }
             guard let candidate else {

@@ -69,7 +69,10 @@ public final class StreamProcessor {
 
     /// The stream is over. With an error, the stream broke: what was read is kept, and the
     /// input is `partial` (some records read) or `failed` (none).
-    public func end(error: String? = nil) {
+    /// `retract`: bytes at the end of what was read that the damage shows were never really
+    /// decoded; they are dropped (as far as they are not yet framed).
+    public func end(error: String? = nil, retract: Int = 0) {
+        if retract > 0 { framer.dropLast(retract) }
         if let error {
             // What is buffered was cut by the damage: it is a broken record, not silently lost.
             let pending = framer.unframedBytes
@@ -109,7 +112,12 @@ public final class StreamProcessor {
     static let userCSVReason = "a Cognito user CSV: pass user directories with --users"
 
     private func drain(atEnd: Bool = false) {
-        if !sniffed { sniff(atEnd: atEnd) }
+        if !sniffed {
+            sniff(atEnd: atEnd)
+            // Nothing is framed before the first line is known: what the sniff sees must not
+            // depend on how the stream was cut.
+            guard sniffed else { return }
+        }
         if skippingWhole {
             let (lineBreaks, last) = framer.discardBuffered()
             let lines = lineBreaks + (atEnd && (last.map { $0 != 0x0A } ?? partialLine) ? 1 : 0)
@@ -128,8 +136,12 @@ public final class StreamProcessor {
         let (line, complete) = framer.firstLine()
         guard complete || atEnd else { return }  // wait for the whole first line
         sniffed = true
-        let text = String(decoding: line, as: UTF8.self)
-        if !text.hasPrefix("{") && text.contains("cognito:username") {
+        // A header of attribute names: `cognito:username` is one of its comma-separated fields.
+        let text = String(decoding: line.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(line.dropFirst(3)) : line, as: UTF8.self)
+        let fields = text.split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        if !text.hasPrefix("{") && fields.contains("cognito:username") {
             skippingWhole = true
             saw(.userDirectory)
         }

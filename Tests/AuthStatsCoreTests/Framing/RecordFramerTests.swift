@@ -86,6 +86,17 @@ struct RecordFramerTests {
         ])
     }
 
+    @Test("one per line: a broken record ends at the end of its line, and the next lines are read as lines")
+    func brokenLines() {
+        for chunk in [1, 5, 1 << 20] {
+            #expect(frame("{\"a\" 1} junk\nmore junk\n{\"a\":2}\n", chunk: chunk) == [
+                .invalid(#"{"a" 1} junk"#, reason: "invalid JSON at byte 5: expected ':' after object key"),
+                .invalid("more junk", reason: #"not a record: not JSON: "more junk" where a record should start"#),
+                .record(#"{"a":2}"#),
+            ])
+        }
+    }
+
     /// Back to back (Firehose's default): `good` records around one piece of damage.
     static let good = [#"{"a":1,"b":{"c":[1,2]}}"#, #"{"a":2,"b":{"c":[]}}"#, #"{"a":3}"#]
 
