@@ -181,18 +181,20 @@ public final class RecordFramer {
     public func next() -> Item? {
         while true {
             switch pending {
-            case .skipping(var boundary, let length, let prefix):
+            case .skipping(var boundary, let length, var prefix):
                 let result = boundary.scan(base, recordStart: position, filled: filled, atEOF: atEOF)
                 switch result {
                 case .end(let end):
                     pending = .none
                     let total = length + (end - position)
+                    keep(&prefix, position..<end)
                     position = end
                     recordCount += 1
                     return .oversize(prefix: prefix, number: recordCount, length: total)
                 case .needMore:
                     let consumed = boundary.scanned
                     boundary.scanned = 0
+                    keep(&prefix, position..<position + consumed)
                     position += consumed
                     pending = .skipping(boundary, length: length + consumed, prefix: prefix)
                     return nil
@@ -278,17 +280,21 @@ public final class RecordFramer {
         case .complete(let end):
             return emit(end: end)
         case .incomplete:
-            if atEOF {
+            // A record whose scan runs past the limit (here, or in a whole stream at a bad byte
+            // beyond it) is skipped by bracket depth, however the stream was cut.
+            if filled - position > maxRecordBytes {
+                pending = .skipping(RecordBoundary(firstByte: base[position]), length: 0, prefix: [])
+            } else if atEOF {
                 pending = .resyncing(searchFrom: 1, reason: .endOfStream, dropped: 0, prefix: [])
-            } else if filled - position > maxRecordBytes {
-                let prefixCount = min(Self.rejectPrefixBytes, filled - position)
-                let prefix = Array(UnsafeRawBufferPointer(start: storage + position, count: prefixCount))
-                pending = .skipping(RecordBoundary(firstByte: base[position]), length: 0, prefix: prefix)
             } else {
                 pending = .waiting(tried: filled - position)
             }
         case .invalid(let offset, let reason):
-            pending = .resyncing(searchFrom: 1, reason: .json(offset: offset - position, text: reason), dropped: 0, prefix: [])
+            if offset - position > maxRecordBytes {
+                pending = .skipping(RecordBoundary(firstByte: base[position]), length: 0, prefix: [])
+            } else {
+                pending = .resyncing(searchFrom: 1, reason: .json(offset: offset - position, text: reason), dropped: 0, prefix: [])
+            }
         }
         return nil
     }
@@ -353,17 +359,22 @@ public final class RecordFramer {
         // More bytes are needed. Damage longer than a record may be is passed over as it
         // goes (only its first bytes are kept), so memory never holds more than one record.
         if from - position > maxRecordBytes {
-            if prefix.isEmpty {
-                prefix = Array(UnsafeRawBufferPointer(start: storage + position, count: min(Self.rejectPrefixBytes, from - position)))
-            }
             // Trailing whitespace stays: it is not part of the damage if the next record follows.
             var until = from
             while until > position && Self.isWhitespace(base[until - 1]) { until -= 1 }
+            keep(&prefix, position..<until)
             dropped += until - position
             position = until
         }
         pending = .resyncing(searchFrom: from - position, reason: reason, dropped: dropped, prefix: prefix)
         return nil
+    }
+
+    /// Adds the buffered bytes at `range` (the next ones of an over-long record) to its kept
+    /// first bytes, up to `rejectPrefixBytes`: the same prefix however the stream was cut.
+    private func keep(_ prefix: inout [UInt8], _ range: Range<Int>) {
+        let count = min(Self.rejectPrefixBytes - prefix.count, range.count)
+        if count > 0 { prefix += UnsafeRawBufferPointer(start: storage + range.lowerBound, count: count) }
     }
 
     /// The next `{` at or after `from` in the buffered bytes.
@@ -404,7 +415,8 @@ public final class RecordFramer {
         position = end
         recordCount += 1
         if dropped > 0 || last - start > maxRecordBytes {
-            let kept = prefix.isEmpty ? self.prefix(start, last) : prefix
+            var kept = prefix
+            keep(&kept, start..<last)
             return .oversize(prefix: kept, number: recordCount, length: dropped + (last - start))
         }
         return .invalid(range: start..<last, number: recordCount, reason: describe(reason, start: start, end: last))
