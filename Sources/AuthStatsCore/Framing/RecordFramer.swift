@@ -59,8 +59,9 @@ public final class RecordFramer {
     /// Why the damaged bytes at `position` are not a record, worded once the damage's end
     /// (the next record start) is known.
     private enum Reason {
-        /// The scanner failed at `offset` (relative to the record start).
-        case json(offset: Int, text: String)
+        /// The scanner failed at stream offset `at` (`streamOffset`: it stays right when the
+        /// buffer moves or long damage is passed over).
+        case json(at: Int, text: String)
         /// The scan ran to the end of the stream.
         case endOfStream
         /// Bytes that cannot start a record.
@@ -293,7 +294,7 @@ public final class RecordFramer {
             if offset - position > maxRecordBytes {
                 pending = .skipping(RecordBoundary(firstByte: base[position]), length: 0, prefix: [])
             } else {
-                pending = .resyncing(searchFrom: 1, reason: .json(offset: offset - position, text: reason), dropped: 0, prefix: [])
+                pending = .resyncing(searchFrom: 1, reason: .json(at: streamOffset(offset), text: reason), dropped: 0, prefix: [])
             }
         }
         return nil
@@ -320,7 +321,7 @@ public final class RecordFramer {
             var lineFrom: Int?
             switch reason {
             case .junk: lineFrom = from
-            case .json(let offset, _) where dropped == 0: lineFrom = max(from, position + offset)
+            case .json(let at, _): lineFrom = max(from, at - origin)
             default: break
             }
             if let lineFrom, let lineEnd = nextByte(0x0A, lineFrom, before: candidate ?? filled) {
@@ -339,9 +340,15 @@ public final class RecordFramer {
                     from = candidate  // decide once the next bytes are in
                     break
                 }
-                if after < filled && Self.continuesEnclosingValue(base, at: after, filled: filled) {
-                    from = candidate + 1
-                    continue
+                if after < filled {
+                    guard let continues = continuesEnclosingValue(at: after) else {
+                        from = candidate  // decide once the next bytes are in
+                        break
+                    }
+                    if continues {
+                        from = candidate + 1
+                        continue
+                    }
                 }
                 return damaged(end: candidate, reason: reason, dropped: dropped, prefix: prefix)
             case .invalid:
@@ -390,13 +397,15 @@ public final class RecordFramer {
     /// Whether the bytes at `i` (not whitespace) continue an object around the value before
     /// them: `}`, `:`, or `,` and the next key's quote. (After a record come the next record,
     /// junk, or in a `Records` array `,` and the next element.)
-    private static func continuesEnclosingValue(_ base: UnsafePointer<UInt8>, at i: Int, filled: Int) -> Bool {
+    /// Nil when the bytes buffered so far cannot tell.
+    private func continuesEnclosingValue(at i: Int) -> Bool? {
         switch base[i] {
         case UInt8(ascii: "}"), UInt8(ascii: ":"): return true
         case UInt8(ascii: ","):
             var j = i + 1
-            while j < filled, isWhitespace(base[j]) { j += 1 }
-            return j < filled && base[j] == UInt8(ascii: "\"")
+            while j < filled, Self.isWhitespace(base[j]) { j += 1 }
+            if j == filled { return atEOF ? false : nil }
+            return base[j] == UInt8(ascii: "\"")
         default: return false
         }
     }
@@ -426,7 +435,8 @@ public final class RecordFramer {
     private func describe(_ reason: Reason, start: Int, end: Int) -> String {
         let length = end - start
         switch reason {
-        case .json(let offset, let text):
+        case .json(let at, let text):
+            let offset = at - streamOffset(start)
             if offset < length { return "invalid JSON at byte \(offset): \(text)" }
             return "truncated record: its JSON value breaks off after \(length) bytes, where the next record starts"
         case .endOfStream:

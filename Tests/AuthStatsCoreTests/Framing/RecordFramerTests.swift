@@ -1,3 +1,5 @@
+import AuthStatsTestSupport
+import Foundation
 import Testing
 
 @testable import AuthStatsCore
@@ -235,6 +237,21 @@ struct EnvelopeFramingTests {
         let text = "2024-07-17T17:25:55.123Z {\"a\":1}\n2024-07-17T17:25:56+02:00 {\"a\":2}\n2024 is not a prefix\n"
         for chunk in [1, 7, 1 << 20] {
             #expect(records(text, chunk: chunk) == [#"{"a":1}"#, #"{"a":2}"#, "BAD 2024 is not a prefix"])
+        }
+    }
+}
+
+@Suite("RecordFramer: the same items however the stream is cut (fuzz findings)")
+struct FramerChunkingTests {
+    @Test(
+        "a broken record whose resynchronisation point lay at a chunk's end (a nested object, then a comma as the last byte)",
+        arguments: [64, 500, 4096])
+    func commaAtChunkEnd(maxRecordBytes: Int) throws {
+        let url = CLI.packageRoot.appendingPathComponent("Tests/Fuzz/Regressions/framer-comma-at-chunk-end.json")
+        let text = String(decoding: try Data(contentsOf: url), as: UTF8.self)
+        let whole = RecordFramerTests().frame(text, max: maxRecordBytes)
+        for chunk in [1, 7, 35, 124, 333] {
+            #expect(RecordFramerTests().frame(text, chunk: chunk, max: maxRecordBytes) == whole, "chunks of \(chunk)")
         }
     }
 }

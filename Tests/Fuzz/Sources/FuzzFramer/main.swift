@@ -12,8 +12,9 @@ import FuzzSupport
 /// One framed item, in terms that do not depend on where the buffer held it.
 enum Framed: Equatable {
     case record([UInt8], number: Int, fields: [JSONField])
-    case invalid([UInt8], number: Int, offset: Int, reason: String)
+    case invalid([UInt8], number: Int, reason: String)
     case oversize(prefix: [UInt8], number: Int, length: Int)
+    case padding(length: Int)
 }
 
 func frame(_ chunks: [UnsafeRawBufferPointer], maxRecordBytes: Int) -> [Framed] {
@@ -39,15 +40,19 @@ func frame(_ chunks: [UnsafeRawBufferPointer], maxRecordBytes: Int) -> [Framed] 
                     _ = decoder.decode(alone, range: 0..<alone.count, fields: fresh.fields)
                 }
                 items.append(.record(bytes, number: number, fields: fields))
-            case .invalid(let range, let number, let offset, let reason):
+            case .invalid(let range, let number, let reason):
                 check(range.lowerBound >= 0 && range.upperBound <= buffer.count && !range.isEmpty, "invalid range \(range) of \(buffer.count)")
-                check(offset >= 0 && offset <= range.count, "invalid offset \(offset) outside its record of \(range.count)")
-                items.append(.invalid(Array(UnsafeRawBufferPointer(rebasing: buffer[range])), number: number, offset: offset, reason: reason))
+                check(!reason.isEmpty, "a reject without its reason")
+                items.append(.invalid(Array(UnsafeRawBufferPointer(rebasing: buffer[range])), number: number, reason: reason))
+            case .padding(let length):
+                check(length > 0, "empty padding")
+                items.append(.padding(length: length))
             case .oversize(let prefix, let number, let length):
                 check(length > maxRecordBytes && prefix.count <= RecordFramer.rejectPrefixBytes, "oversize of \(length), prefix \(prefix.count)")
                 items.append(.oversize(prefix: prefix, number: number, length: length))
             }
-            check(framer.recordCount == items.count, "item numbers skip: \(framer.recordCount) after \(items.count) items")
+            let numbered = items.filter { if case .padding = $0 { false } else { true } }.count
+            check(framer.recordCount == numbered, "item numbers skip: \(framer.recordCount) after \(numbered) items")
         }
     }
     for chunk in chunks {

@@ -23,7 +23,7 @@ for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
 func run(pipelined: Bool) -> RunOutput {
     let rejects = CollectedRejects()
     let analysis = Pipeline.analysis(Pipeline.configuration(), rejects: rejects)
-    ArchiveReader(analysis: analysis, pipelined: pipelined).read(path: path, index: 0)
+    ArchiveReader(analysis: analysis, pipelined: pipelined).read(InputPath(path), index: 0)
     return Pipeline.finish(analysis, rejects: rejects, render: !pipelined)
 }
 
