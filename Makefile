@@ -3,14 +3,23 @@ SWIFT      ?= swift
 BIN        := .build/debug/authstats
 RELEASE    := .build/release/authstats
 APT_DEPS   := /usr/include/archive.h:libarchive-dev /usr/include/zlib.h:zlib1g-dev /usr/include/isa-l/igzip_lib.h:libisal-dev /usr/include/lzma.h:liblzma-dev /usr/include/bzlib.h:libbz2-dev /usr/include/zstd.h:libzstd-dev /usr/bin/pkg-config:pkg-config
+# Command-line codecs the tests make damaged inputs with.
+TEST_DEPS  := /usr/bin/bzip2:bzip2 /usr/bin/xz:xz-utils /usr/bin/zstd:zstd /usr/bin/zip:zip
 
-.PHONY: all deps build release run test record-golden bench fuzz format lint clean
+.PHONY: all deps test-deps install-missing build release run test record-golden bench fuzz format lint clean
 
 all: build
 
 # Install the Debian -dev packages whose files are missing (root on these machines).
 deps:
-	@missing=""; for pair in $(APT_DEPS); do file=$${pair%%:*}; pkg=$${pair##*:}; \
+	@$(MAKE) --no-print-directory install-missing PAIRS="$(APT_DEPS)"
+
+test-deps: deps
+	@$(MAKE) --no-print-directory install-missing PAIRS="$(TEST_DEPS)"
+
+# Installs the package of each FILE:PACKAGE pair in PAIRS whose file is missing.
+install-missing:
+	@missing=""; for pair in $(PAIRS); do file=$${pair%%:*}; pkg=$${pair##*:}; \
 	  [ -e "$$file" ] || missing="$$missing $$pkg"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
@@ -28,7 +37,7 @@ release: deps
 run: build
 	$(BIN) report sample-logs --users sample-logs/users/list-users.json --out reports
 
-test: deps
+test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

@@ -33,6 +33,13 @@ public enum CLI {
     /// Runs `authstats arguments…` in `directory` (default: the package root), with
     /// `environment` added to this process's.
     public static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Result {
+        try program(executable, arguments, in: directory, environment: environment)
+    }
+
+    /// Runs any program the same way (a shell line: `program(URL(fileURLWithPath: "/bin/sh"), ["-c", line])`).
+    public static func program(
+        _ executable: URL, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]
+    ) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments

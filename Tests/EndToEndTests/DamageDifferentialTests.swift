@@ -67,7 +67,7 @@ struct DamageDifferentialTests {
     static func prepare() throws -> (Expected, Outcome) {
         let folder = CLI.temporaryFolder("damage")
         let script = CLI.packageRoot.appendingPathComponent("Tests/Differential/damage_reference.py")
-        let python = try Self.run("/usr/bin/env", ["python3", script.path, folder.path, "--seed", "11"])
+        let python = try CLI.program(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script.path, folder.path, "--seed", "11"])
         guard python.status == 0 else { throw Failure("damage_reference.py failed (\(python.status)): \(python.stderr)") }
         print("damage differential: \(python.stdout.trimmingCharacters(in: .whitespacesAndNewlines))")
         if !python.stderr.isEmpty { print(python.stderr) }  // a missing codec is said out loud
@@ -177,22 +177,6 @@ struct DamageDifferentialTests {
             "damage differential, \(codec): checked \(cases.count) cases (\(kinds.map { "\($0.value) \($0.key)" }.joined(separator: ", "))) "
                 + "of \(expected.cases.count) (seed \(expected.seed), \(expected.rerolledFlips) undecidable flip positions passed over); \(failed.count) failed")
         #expect(failed.isEmpty, "\(failed.count) of \(cases.count) \(codec) cases:\n\(failed.joined(separator: "\n"))")
-    }
-
-    /// Runs a program, with both pipes read before waiting.
-    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
     }
 
     struct Failure: Error, CustomStringConvertible {
