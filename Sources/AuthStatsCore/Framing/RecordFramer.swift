@@ -366,9 +366,14 @@ public final class RecordFramer {
         // More bytes are needed. Damage longer than a record may be is passed over as it
         // goes (only its first bytes are kept), so memory never holds more than one record.
         if from - position > maxRecordBytes {
-            // Trailing whitespace stays: it is not part of the damage if the next record follows.
+            // Trailing whitespace (and in a `Records` array, commas) stays: `damaged` decides
+            // what of it belongs to the damage once the next record is found.
             var until = from
-            while until > position && Self.isWhitespace(base[until - 1]) { until -= 1 }
+            while until > position
+                && (Self.isWhitespace(base[until - 1]) || (inRecordsArray && base[until - 1] == UInt8(ascii: ",")))
+            {
+                until -= 1
+            }
             keep(&prefix, position..<until)
             dropped += until - position
             position = until
@@ -416,7 +421,7 @@ public final class RecordFramer {
         var last = end
         while last > position && Self.isWhitespace(base[last - 1]) { last -= 1 }
         // In a `Records` array, the comma before the next element is a separator, not damage.
-        if inRecordsArray && last > position + 1 && base[last - 1] == UInt8(ascii: ",") {
+        if inRecordsArray && (last > position + 1 || (dropped > 0 && last > position)) && base[last - 1] == UInt8(ascii: ",") {
             last -= 1
             while last > position && Self.isWhitespace(base[last - 1]) { last -= 1 }
         }

@@ -243,15 +243,23 @@ struct EnvelopeFramingTests {
 
 @Suite("RecordFramer: the same items however the stream is cut (fuzz findings)")
 struct FramerChunkingTests {
-    @Test(
-        "a broken record whose resynchronisation point lay at a chunk's end (a nested object, then a comma as the last byte)",
-        arguments: [64, 500, 4096])
-    func commaAtChunkEnd(maxRecordBytes: Int) throws {
-        let url = CLI.packageRoot.appendingPathComponent("Tests/Fuzz/Regressions/framer-comma-at-chunk-end.json")
+    /// Inputs FuzzFramer found framed differently whole and in chunks: a resynchronisation
+    /// point decided on a comma that was the last byte buffered; the comma after long damage
+    /// in a `Records` array counted in the damage when it had been passed over.
+    static let findings = [
+        "framer-comma-at-chunk-end.json", "framer-records-comma-after-long-damage-1.bin",
+        "framer-records-comma-after-long-damage-2.bin",
+    ]
+
+    @Test("whole and cut into chunks of any size, at any record limit", arguments: findings)
+    func finding(name: String) throws {
+        let url = CLI.packageRoot.appendingPathComponent("Tests/Fuzz/Regressions/\(name)")
         let text = String(decoding: try Data(contentsOf: url), as: UTF8.self)
-        let whole = RecordFramerTests().frame(text, max: maxRecordBytes)
-        for chunk in [1, 7, 35, 124, 333] {
-            #expect(RecordFramerTests().frame(text, chunk: chunk, max: maxRecordBytes) == whole, "chunks of \(chunk)")
+        for maxRecordBytes in [64, 500, 4096] {
+            let whole = RecordFramerTests().frame(text, max: maxRecordBytes)
+            for chunk in [1, 7, 35, 124, 333] {
+                #expect(RecordFramerTests().frame(text, chunk: chunk, max: maxRecordBytes) == whole, "chunks of \(chunk), limit \(maxRecordBytes)")
+            }
         }
     }
 }
