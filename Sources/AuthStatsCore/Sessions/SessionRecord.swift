@@ -1,5 +1,7 @@
 /// How one event is written to the session log, so that plain byte order is the order
-/// sessions are built in: by user id, then session key, then time, then fingerprint.
+/// sessions are built in: by user id, then session key, then time, then fingerprint. The
+/// session keys put a user's Pinpoint sessions first, then the events without a session id,
+/// then the auth failures (`UserSessions` needs every span before it can join an event to one).
 ///
 /// Layout: user id bytes (`0x00` escaped as `01 01`, `0x01` as `01 02`) and a `0x00`
 /// terminator; session key, time (sign bit flipped), fingerprint and input position, 8 bytes
@@ -13,8 +15,9 @@
 /// half as much. Users then come in hash order, which no count depends on. Identical deliveries encode to
 /// identical bytes and so sort next to each other. `SessionRecordView` reads a record back.
 public enum SessionRecord {
-    /// Session key of events without a Pinpoint session id.
-    public static let noSession: UInt64 = 0
+    /// Session key of events without a Pinpoint session id: after every Pinpoint session of
+    /// the user, so that their spans are known when these events come to join them.
+    public static let noSession: UInt64 = .max - 1
     /// Session key of auth failures: after every session of the user, so that each can be
     /// counted on the sessions whose span holds it.
     public static let failureKey: UInt64 = .max
@@ -26,12 +29,12 @@ public enum SessionRecord {
         event.userText != nil && (event.kind.isActivity || event.kind == .authFailure)
     }
 
-    /// Auth failures sort after every session of their user; events without a Pinpoint
-    /// session id form gap sessions; the others go by a hash of their session id.
+    /// Events with a Pinpoint session id go by a hash of it (below `noSession`); then come
+    /// the events without one, then the auth failures.
     static func sessionKey(of event: Event) -> UInt64 {
         if event.kind == .authFailure { return failureKey }
         guard let id = event.sessionText else { return noSession }
-        return max(1, min(failureKey - 1, id.withUTF8 { Hash64.hash($0, seed: 0x5E55) }))
+        return min(noSession - 1, id.withUTF8 { Hash64.hash($0, seed: 0x5E55) })
     }
 
     /// Bytes of a compact record.

@@ -1,10 +1,15 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Rebuilds every user's sessions from the sorted session log (`metrics.md` §9).
 ///
-/// The log arrives one user at a time (`SessionLog.withSorted`): first the events without a
-/// Pinpoint session id in time order, split where a gap exceeds the timeout; then each
-/// Pinpoint session's events together; then the user's auth failures, each counted on every
-/// session whose span holds it. Identical deliveries that dedup could only spot at the end
-/// sort next to each other and are dropped here. Memory: one user's sessions at a time.
+/// The log arrives one user at a time (`SessionLog.withSorted`); `UserSessions` applies the
+/// session rule to each user's records. Identical deliveries that dedup could only spot at
+/// the end sort next to each other and are dropped here. Memory: one user's sessions at a
+/// time.
 public struct Sessionizer {
     public let timeoutMillis: Int64
     public var clock: DayClock
@@ -15,159 +20,85 @@ public struct Sessionizer {
     }
 
     /// Builds the sessions of every user in `records`; `each` receives them (by user, then
-    /// start) when given.
+    /// start) when given. Without `each`, only the counts are wanted: no texts are decoded,
+    /// no rows built or sorted (and the records may be compact).
     public mutating func run(_ records: SortedRecords, each: ((Session) -> Void)? = nil) -> SessionStats {
+        precondition(each == nil || !records.compact, "session rows need the named session log")
         var stats = SessionStats()
-        var userKey: [UInt8] = []
-        var userName = ""
-        var sessions: [Session] = []
-        var failures: [Int64] = []
-        var previous: [UInt8] = []
-        var currentKey: UInt64?
         var clock = self.clock
+        var user = UserSessions(timeoutMillis: timeoutMillis, rows: each != nil)
+        var last = LastRecord(compact: records.compact)
         var userDays: [Int32] = []
-        // Without `each`, only the counts are wanted: no texts are decoded, no rows sorted.
-        let detail = each != nil
-        precondition(!detail || !records.compact, "session rows need the named session log")
-        if records.compact { return counts(records) }
+        var anyUser = false
 
         func finishUser() {
-            guard !userKey.isEmpty else { return }
             userDays.removeAll(keepingCapacity: true)
-            for session in sessions {
-                let day = clock.day(ofMillis: session.start).index
+            for (start, end) in zip(user.starts, user.ends) {
+                let day = clock.day(ofMillis: start).index
                 let first = !userDays.contains(day)
                 if first { userDays.append(day) }
-                stats.add(sessionOn: day, seconds: session.durationSeconds, firstOfUserThatDay: first)
+                stats.add(sessionOn: day, seconds: (end - start) / 1000, firstOfUserThatDay: first)
             }
-            if let each {
-                for t in failures {
-                    for i in sessions.indices where sessions[i].start <= t && t <= sessions[i].end { sessions[i].authFailures += 1 }
-                }
-                sessions.sort { ($0.start, $0.end, $0.id) < ($1.start, $1.end, $1.id) }
-                sessions.forEach(each)
-            }
-            sessions.removeAll(keepingCapacity: true)
-            failures.removeAll(keepingCapacity: true)
-            currentKey = nil
+            if let each { user.sortedRows().forEach(each) }
         }
 
         while let bytes = records.next() {
-            guard let r = SessionRecordView(bytes) else { continue }
-            let identity = r.identity
-            if previous.count == identity.count && previous.withUnsafeBytes({ memcmp($0.baseAddress!, identity.baseAddress!, identity.count) == 0 }) {
+            guard let r = SessionRecordView(bytes, compact: records.compact) else { continue }
+            switch last.see(r) {
+            case .copy:
                 continue  // the same delivery twice: the copy from the earliest input came first
+            case .nextUser:
+                if anyUser { finishUser() }
+                anyUser = true
+                user.begin(user: each != nil ? r.user : "")
+            case .sameUser:
+                break
             }
-            previous.removeAll(keepingCapacity: true)
-            previous.append(contentsOf: identity)
-            let user = r.encodedUser
-            if userKey.count != user.count || !userKey.withUnsafeBytes({ memcmp($0.baseAddress!, user.baseAddress!, user.count) == 0 }) {
-                finishUser()
-                userKey.removeAll(keepingCapacity: true)
-                userKey.append(contentsOf: user)
-                userName = detail ? r.user : ""
-            }
-            let key = r.sessionKey
-            let time = r.time
-            if key == SessionRecord.failureKey {
-                failures.append(time)
-                continue
-            }
-            let extendsLast: Bool
-            if key == SessionRecord.noSession {
-                extendsLast = currentKey == SessionRecord.noSession && time - sessions[sessions.count - 1].end <= timeoutMillis
-            } else {
-                extendsLast = currentKey == key
-            }
-            let kind = r.kind
-            if extendsLast {
-                let i = sessions.count - 1
-                sessions[i].start = min(sessions[i].start, time, r.sessionStart ?? .max)
-                sessions[i].end = max(sessions[i].end, time, r.sessionStop ?? .min)
-                sessions[i].events += 1
-                if kind == .signIn { sessions[i].signIns += 1 }
-            } else {
-                let (platform, appVersion, sessionID) = detail ? r.texts : ("", "", "")
-                var session = Session(
-                    user: userName, id: detail ? sessionID ?? "\(userName)-\(time)" : "",
-                    start: min(time, r.sessionStart ?? .max), end: max(time, r.sessionStop ?? .min), platform: platform,
-                    appVersion: appVersion)
-                session.events = 1
-                session.signIns = kind == .signIn ? 1 : 0
-                sessions.append(session)
-                currentKey = key
-            }
+            user.add(r)
         }
-        finishUser()
-        return stats
-    }
-
-    /// `run` for compact records (counts only): the same rules, with identities and users
-    /// compared as words and only each session's span kept. Auth failures only count on
-    /// session rows, so they are passed over.
-    private func counts(_ records: SortedRecords) -> SessionStats {
-        var stats = SessionStats()
-        var clock = self.clock
-        var previous: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        var hasPrevious = false
-        var user: UInt64 = 0
-        var hasUser = false
-        var starts: [Int64] = [], ends: [Int64] = []
-        var currentKey: UInt64?
-        var userDays: [Int32] = []
-
-        func finishUser() {
-            userDays.removeAll(keepingCapacity: true)
-            for i in starts.indices {
-                let day = clock.day(ofMillis: starts[i]).index
-                let first = !userDays.contains(day)
-                if first { userDays.append(day) }
-                stats.add(sessionOn: day, seconds: (ends[i] - starts[i]) / 1000, firstOfUserThatDay: first)
-            }
-            starts.removeAll(keepingCapacity: true)
-            ends.removeAll(keepingCapacity: true)
-            currentKey = nil
-        }
-
-        while let bytes = records.next() {
-            guard let r = SessionRecordView(bytes, compact: true) else { continue }
-            let identity = r.compactIdentity
-            let key = r.sessionKey
-            if key == SessionRecord.failureKey { continue }
-            if hasPrevious && identity == previous { continue }  // the same delivery twice
-            previous = identity
-            hasPrevious = true
-            if !hasUser || identity.0 != user {
-                if hasUser { finishUser() }
-                user = identity.0
-                hasUser = true
-            }
-            let time = r.time
-            let sessionStart = r.sessionStart ?? .max
-            let sessionStop = r.sessionStop ?? .min
-            let extendsLast: Bool
-            if key == SessionRecord.noSession {
-                extendsLast = currentKey == SessionRecord.noSession && time - ends[ends.count - 1] <= timeoutMillis
-            } else {
-                extendsLast = currentKey == key
-            }
-            if extendsLast {
-                let i = starts.count - 1
-                starts[i] = min(starts[i], time, sessionStart)
-                ends[i] = max(ends[i], time, sessionStop)
-            } else {
-                starts.append(min(time, sessionStart))
-                ends.append(max(time, sessionStop))
-                currentKey = key
-            }
-        }
-        if hasUser { finishUser() }
+        if anyUser { finishUser() }
         return stats
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+/// The record read last, to drop a second delivery of it and to see where the next user
+/// begins. Compact records compare as words, named ones by their bytes.
+struct LastRecord {
+    enum Seen { case copy, sameUser, nextUser }
+
+    let compact: Bool
+    private var any = false
+    /// A compact record's identity (`SessionRecordView.compactIdentity`).
+    private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    /// A named record's identity, and how many of its first bytes are the encoded user.
+    private var identity: [UInt8] = []
+    private var userCount = 0
+
+    init(compact: Bool) { self.compact = compact }
+
+    /// How `r` relates to the record before it; it becomes the last record.
+    mutating func see(_ r: SessionRecordView) -> Seen {
+        defer { any = true }
+        if compact {
+            let next = r.compactIdentity
+            if any && next == words { return .copy }
+            let sameUser = any && next.0 == words.0
+            words = next
+            return sameUser ? .sameUser : .nextUser
+        }
+        let next = r.identity
+        if any && identity.count == next.count
+            && identity.withUnsafeBytes({ memcmp($0.baseAddress!, next.baseAddress!, next.count) == 0 })
+        {
+            return .copy
+        }
+        let user = r.encodedUser
+        let sameUser =
+            any && userCount == user.count
+            && identity.withUnsafeBytes { memcmp($0.baseAddress!, user.baseAddress!, user.count) == 0 }
+        identity.removeAll(keepingCapacity: true)
+        identity.append(contentsOf: next)
+        userCount = user.count
+        return sameUser ? .sameUser : .nextUser
+    }
+}
