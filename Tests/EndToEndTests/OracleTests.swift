@@ -16,6 +16,9 @@ struct OracleTests {
         var idpFederated: Bool?
         var time: Int64 = 0
         var session: String?
+        /// Pinpoint `session.start_timestamp` / `stop_timestamp`.
+        var sessionStart: Int64?
+        var sessionStop: Int64?
     }
 
     static let root = CLI.packageRoot.appendingPathComponent("sample-logs")
@@ -69,7 +72,8 @@ struct OracleTests {
                 let client = (r["client"] as? [String: Any])?["client_id"] as? String
                 let userID = ((r["endpoint"] as? [String: Any])?["User"] as? [String: Any])?["UserId"] as? String
                 let user = (userID?.isEmpty == false ? userID : nil) ?? client
-                let session = (r["session"] as? [String: Any])?["session_id"] as? String
+                let sessionObject = r["session"] as? [String: Any]
+                let session = sessionObject?["session_id"] as? String
                 let time = (r["event_timestamp"] as! NSNumber).int64Value
                 guard seen.insert([type, String(time), client ?? "", session ?? "", user ?? ""].joined(separator: "|")).inserted else { continue }
                 let device = ((r["device"] as? [String: Any])?["platform"] as? [String: Any])?["name"] as? String
@@ -78,7 +82,9 @@ struct OracleTests {
                 let kind = ["_userauth.sign_up": "sign_up", "_userauth.sign_in": "sign_in", "_userauth.auth_fail": "auth_failure"][type]
                     ?? (type.hasPrefix("_session.") || type.hasPrefix("_monetization.") || !type.hasPrefix("_") ? "activity" : "other")
                 let sessionID = session?.isEmpty == false ? session : nil
-                out.append(Event(day: day(time), kind: kind, user: user, source: "pinpoint", platform: platform, time: time, session: sessionID))
+                out.append(Event(day: day(time), kind: kind, user: user, source: "pinpoint", platform: platform, time: time, session: sessionID,
+                                 sessionStart: (sessionObject?["start_timestamp"] as? NSNumber)?.int64Value,
+                                 sessionStop: (sessionObject?["stop_timestamp"] as? NSNumber)?.int64Value))
             } else if r["eventSource"] as? String == "USER_ACTIVITY" {
                 let m = r["message"] as! [String: Any]
                 guard seen.insert(m["eventId"] as! String).inserted else { continue }
@@ -125,7 +131,9 @@ struct OracleTests {
     func isActive(_ e: Event) -> Bool { ["sign_up", "sign_in", "activity"].contains(e.kind) }
 
     /// (user, start day) of every session, the naive way: per user, Pinpoint session ids
-    /// group their events; the rest split on gaps over 30 minutes.
+    /// group their events (from the earliest of their times and start timestamps to the
+    /// latest of their times and stop timestamps); the rest, leaving out those inside such a
+    /// span (they join it), split on gaps over 30 minutes.
     func sessionStarts(_ events: [Event]) -> [(String, String)] {
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyy-MM-dd"
@@ -134,11 +142,14 @@ struct OracleTests {
         let active = events.filter { isActive($0) && $0.user != nil }
         for (user, mine) in Dictionary(grouping: active, by: { $0.user! }) {
             var starts: [Int64] = []
+            var spans: [ClosedRange<Int64>] = []
             for (_, group) in Dictionary(grouping: mine.filter { $0.session != nil }, by: { $0.session! }) {
-                starts.append(group.map(\.time).min()!)  // start_timestamp is the first event's time in this data
+                let start = group.map { min($0.time, $0.sessionStart ?? $0.time) }.min()!
+                spans.append(start...group.map { max($0.time, $0.sessionStop ?? $0.time) }.max()!)
+                starts.append(start)
             }
             var last: Int64?
-            for e in mine.filter({ $0.session == nil }).sorted(by: { $0.time < $1.time }) {
+            for e in mine.filter({ e in e.session == nil && !spans.contains { $0.contains(e.time) } }).sorted(by: { $0.time < $1.time }) {
                 if last == nil || e.time - last! > 30 * 60_000 { starts.append(e.time) }
                 last = e.time
             }

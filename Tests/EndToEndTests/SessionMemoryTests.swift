@@ -10,8 +10,9 @@ struct SessionMemoryTests {
     static let perUser = 10
 
     /// Each user: a Pinpoint session of 5 events (start, sign-in, 2 views, stop) on one day,
-    /// and 5 events without a session id two days later (an auth failure, a sign-in, and views
-    /// 10 and 50 minutes apart: two sessions), over 14 days.
+    /// the sign-in without a session id, as Cognito reports it (it joins the session: it lies
+    /// in its span), and 5 events without a session id two days later (an auth failure, a
+    /// sign-in, and views 10 and 50 minutes apart: two sessions), over 14 days.
     static func lines() -> [String] {
         var out: [String] = []
         out.reserveCapacity(users * perUser)
@@ -26,7 +27,7 @@ struct SessionMemoryTests {
                 return #"{"event_type":"\#(type)","event_timestamp":\#(t),"client":{"client_id":"\#(client)"}\#(s)}"#
             }
             out.append(record("_session.start", t0, session: session))
-            out.append(record("_userauth.sign_in", t0 + 5_000, session: session))
+            out.append(record("_userauth.sign_in", t0 + 5_000, session: nil))
             out.append(record("pageView", t0 + 60_000, session: session))
             out.append(record("pageView", t0 + 120_000, session: session))
             out.append(record("_session.stop", t0 + 300_000, session: session))
