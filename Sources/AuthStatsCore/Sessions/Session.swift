@@ -6,10 +6,13 @@ public struct Session: Sendable, Equatable {
     /// Epoch milliseconds.
     public var start: Int64
     public var end: Int64
+    /// Its activity events (with those that joined it without a session id) and sign-ins.
     public var events = 0
     public var signIns = 0
+    /// The user's auth failures inside [start, end].
     public var authFailures = 0
-    /// Of the session's first event.
+    /// Of the session's first event; for a Pinpoint session, its first event with its session
+    /// id (an event that joined it without one changes neither).
     public var platform: String
     public var appVersion: String
 

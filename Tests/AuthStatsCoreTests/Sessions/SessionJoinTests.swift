@@ -201,6 +201,18 @@ struct SessionJoinTests {
         #expect(daily(run, "2026-03-01") == [3, 2, 0])  // durations 0, 0, 1200
     }
 
+    @Test("a joined event before the session's first own event changes neither its platform nor its app version")
+    func platformOfOwnFirstEvent() {
+        var start = line("_session.start", "2026-03-01T10:00:00Z", session: "s1", start: "2026-03-01T09:59:00Z")
+        start.platform = "ios"
+        start.appVersion = "2.1"
+        var signIn = line("_userauth.sign_in", "2026-03-01T09:59:30Z")  // inside [09:59:00, 10:00:00], before the first s1 event
+        signIn.platform = "android"
+        signIn.appVersion = "1.0"
+        let run = sessionize([signIn, start])
+        #expect(run.sessions.map { "\($0.id) \($0.events) \($0.platform) \($0.appVersion)" } == ["s1 2 ios 2.1"])
+    }
+
     /// The README's worked example (sign-in 10:00:00, page views 10:30:00 and 11:00:00.001),
     /// extended with one app session a1 from 12:00:00 to 12:20:00, a sign-in Cognito reports
     /// without a session id at 12:00:00 and a page view at 12:20:00.001.
