@@ -37,8 +37,7 @@ struct UserSessions {
     private var sealed = false
     private var idSessions = 0
     /// The session-id sessions by (start, session id): the order in which they take in
-    /// events without one; `joinHead` is the first whose span has not ended before the
-    /// current event.
+    /// events without one. Every entry before `joinHead` ended before the current event.
     private var joinOrder: [Int] = []
     private var joinHead = 0
 
