@@ -27,7 +27,7 @@ let package = Package(
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CMalloc"),
-        // ISA-L's igzip inflates gzip about twice as fast as zlib (performance.md).
+        // ISA-L's igzip inflates gzip about twice as fast as zlib (docs/performance.md).
         .systemLibrary(name: "CIsal", pkgConfig: "libisal", providers: [.apt(["libisal-dev"])]),
         // xz, bzip2 and zstd decoded directly (not through libarchive's filters, which drop the
         // block they were decoding when the stream breaks): every byte before damage is kept.

@@ -1,7 +1,7 @@
 import AuthStatsCore
 
-/// Cognito user activity records (`userAuthEvents` export, `formats.md` §4.2): every value a
-/// string, the time a string of epoch milliseconds.
+/// Cognito user activity records (`userAuthEvents` export, `docs/inputs.md` "Cognito user
+/// activity log"): every value a string, the time a string of epoch milliseconds.
 enum ActivityRecord {
     static let userPoolID = "eu-west-1_AbCdEf123"
 

@@ -1,6 +1,6 @@
 import AuthStatsCore
 
-/// CloudTrail records of the user pool's API calls (`formats.md` §5), and of other services
+/// CloudTrail records of the user pool's API calls (`docs/inputs.md` "CloudTrail"), and of other services
 /// logged by the same trail.
 enum CloudTrailRecord {
     static let account = "111122223333"

@@ -1,7 +1,7 @@
 import AuthStatsCore
 
 /// The user directory of the generated pool, as `aws cognito-idp list-users` prints it and as
-/// a user CSV export (`formats.md` §6.4, §6.5).
+/// a user CSV export (`docs/inputs.md` "The user directory").
 enum DirectoryFiles {
     static let pageSize = 60
 

@@ -10,7 +10,8 @@ import Foundation
 ///   hours late, a few twice;
 /// - `activity`: Cognito user activity logs (`userAuthEvents`), gzip NDJSON per hour under
 ///   `AWSLogs/<account>/cognito-idp/userAuthEvents/…` (the S3 layout is unconfirmed, see
-///   formats.md §4.1), and some hours as a CloudWatch Logs export (`<time> <json>` lines);
+///   `docs/inputs.md` "Cognito user activity log"), and some hours as a CloudWatch Logs
+///   export (`<time> <json>` lines);
 /// - `cloudtrail`: `AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/<account>_CloudTrail_<region>_<time>_<id>.json.gz`
 ///   files of `{"Records":[…]}` in no order, with other services' records, a digest file a
 ///   day, and records repeated in the next file;

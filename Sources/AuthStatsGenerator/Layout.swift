@@ -1,6 +1,6 @@
 import AuthStatsCore
 
-/// The S3 key layouts of the exports (`formats.md` §1.1, §4.1, §5.1).
+/// The S3 key layouts of the exports (`docs/inputs.md`, "Where it comes from" of each export).
 enum Layout {
     static let account = CloudTrailRecord.account
     static let region = CloudTrailRecord.region

@@ -1,9 +1,9 @@
 /// The page attributes a web or mobile analytics client attaches to every Pinpoint event,
-/// session and auth events included, as in the altis sample (`formats.md` §1.2): the page's
+/// session and auth events included, as in the altis sample (`docs/inputs.md` "Pinpoint event stream"): the page's
 /// URL, title, a page-session id, the visit's referrer and a local date.
 ///
 /// They are what makes real event-stream objects compress about 6–8:1 rather than the 15–18:1
-/// of records that repeat the same few constants (`performance.md` measured at 6.6:1); the
+/// of records that repeat the same few constants (`docs/performance.md`: 6.6:1); the
 /// benchmark's `gzip -dc` and DuckDB baselines depend on that ratio.
 enum PageContext {
     static let sections = ["deals", "news", "reviews", "guides", "shop", "help", "account", "blog"]

@@ -1,7 +1,8 @@
 import AuthStatsCore
 
 /// Builds one Pinpoint event-stream record (event_version 3.1, with the embedded endpoint), in
-/// the field order of the real export (`formats.md` §1.2, the altis sample).
+/// the field order of the real export (the altis sample of `docs/inputs.md` "Pinpoint event
+/// stream").
 struct PinpointRecord {
     static let appID = "0123456789abcdef0123456789abcdef"
 

@@ -7,7 +7,7 @@ import CZlib
 /// Why not libarchive: when a stream is truncated or damaged it drops the block it was
 /// decompressing (64 KiB, or the whole of a small file), so the records before the damage
 /// would be lost; here every byte up to the damage is delivered and the error says where it
-/// is. Why ISA-L: it inflates about twice as fast as zlib (`performance.md`). Multi-member
+/// is. Why ISA-L: it inflates about twice as fast as zlib (`docs/performance.md`). Multi-member
 /// streams (concatenated gzip members) are read to the end; NUL bytes after a member are
 /// padding (as gzip(1) and Python's `gzip` treat them), not damage.
 ///

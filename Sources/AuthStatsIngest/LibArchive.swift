@@ -22,8 +22,8 @@ enum LibArchive {
     /// A reader that only undoes a compression filter (for those authstats does not decode
     /// itself: lz4, lzip, compress, …); the result is one raw stream.
     ///
-    /// Only raw and empty formats: with `format_all`, libarchive can take a gzipped JSON-lines
-    /// file for an mtree spec (`STYLE.md` §6).
+    /// Only raw and empty formats: with `format_all`, libarchive took a gzipped JSON-lines
+    /// file for an mtree spec ("Missing type keyword in mtree specification") when tried.
     static func newFilterReader() -> OpaquePointer {
         guard let archive = archive_read_new() else { fatalError("archive_read_new: out of memory") }
         archive_read_support_filter_all(archive)

@@ -151,13 +151,13 @@ duck, ducka = float(sys.argv[6]), float(sys.argv[7])
 mine = size / wall
 print(f"\nauthstats / gzip -dc throughput: {mine / (size / gz):.2f}x (target 3.0x)")
 if duck > 0:
-    # The issue's DuckDB peer is performance.md's measurement (194 MB/s against 267 MB/s for
+    # The issue's DuckDB peer is docs/performance.md's measurement (194 MB/s against 267 MB/s for
     # gzip -dc: slower than gzip -dc); the schema-detecting query is that kind of run. The
     # explicit four-column schema is printed beside it, with both peers' speed against gzip.
     print(f"authstats / DuckDB, read_json_auto: {mine / (pp / ducka):.2f}x (target 4.0x); "
           f"/ DuckDB, explicit columns: {mine / (pp / duck):.2f}x")
     print(f"DuckDB / gzip -dc throughput:   read_json_auto {(pp / ducka) / (size / gz):.2f}x, explicit columns "
-          f"{(pp / duck) / (size / gz):.2f}x (performance.md's peer: 194 / 267 = 0.73x)")
+          f"{(pp / duck) / (size / gz):.2f}x (docs/performance.md's peer: 194 / 267 = 0.73x)")
 print(f"--jobs {__import__('os').cpu_count()} / --jobs 1:            {wall1 / wall:.2f}x")
 PY
 python3 - "$FEW_EVENTS" "$FEW_RSS" "$MANY_EVENTS" "$MANY_RSS" "$MEM_USERS" <<'PY'

@@ -1,6 +1,6 @@
 -- The peer query of `make bench`: sign-ins and distinct active users per UTC day, from the
--- Pinpoint event-stream objects alone, with the user of metrics.md §1 and the activity
--- event types of §2.
+-- Pinpoint event-stream objects alone, with the user of docs/inputs.md "Pinpoint event
+-- stream" and the activity event types of docs/metrics.md "Kinds".
 SELECT
     CAST(to_timestamp(event_timestamp / 1000) AS DATE) AS day,
     count(*) FILTER (WHERE event_type = '_userauth.sign_in') AS sign_ins,

@@ -1,5 +1,6 @@
 -- The same peer query as duckdb_query.sql, the way an analyst usually writes it: DuckDB
--- detects the JSON schema itself (read_json_auto), as in performance.md's measurement.
+-- detects the JSON schema itself (read_json_auto): one of the two ways the DuckDB peer of
+-- docs/performance.md "The DuckDB peer" may have run.
 SELECT
     CAST(to_timestamp(event_timestamp / 1000) AS DATE) AS day,
     count(*) FILTER (WHERE event_type = '_userauth.sign_in') AS sign_ins,

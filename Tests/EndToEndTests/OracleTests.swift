@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// An independent, naive computation over `sample-logs/` with Foundation's
-/// `JSONSerialization` and plain sets, straight from `metrics.md`, compared with what
+/// `JSONSerialization` and plain sets, straight from `docs/metrics.md`, compared with what
 /// authstats writes: daily counts, and events and active users per source and user type.
 @Suite("Oracle: a naive Foundation computation agrees with authstats on sample-logs/")
 struct OracleTests {

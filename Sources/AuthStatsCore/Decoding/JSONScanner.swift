@@ -6,7 +6,8 @@
 /// (strings, escapes, UTF-8, numbers, literals, nesting), so a record that is not JSON is
 /// rejected with the offset and reason, never guessed at.
 ///
-/// Why not `JSONDecoder`: it is about 20× slower on these records (`performance.md`).
+/// Why not `JSONDecoder`: it is about 20× slower on these records (`docs/performance.md`
+/// "What each stage costs").
 public struct JSONScanner: Sendable {
     public let schema: FieldSchema
     /// The extracted fields of the last scan, indexed by slot. Offsets are into the buffer.

@@ -1,6 +1,6 @@
 extension RecordDecoder {
-    /// A Cognito user activity record (`userAuthEvents` export, `formats.md` §4): every value
-    /// a string, `"null"` meaning none.
+    /// A Cognito user activity record (`userAuthEvents` export, `docs/inputs.md` "Cognito user
+    /// activity log"): every value a string, `"null"` meaning none.
     func activity(_ f: Fields) -> Outcome {
         let time: Int64
         if let text = f.value(.activityTimestamp) {

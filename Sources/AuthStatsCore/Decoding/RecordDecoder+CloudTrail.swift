@@ -1,5 +1,5 @@
 extension RecordDecoder {
-    /// The user-pool operations that authenticate (`metrics.md` §2, CloudTrail column).
+    /// The user-pool operations that authenticate (`docs/metrics.md` "Kinds", CloudTrail column).
     static let authOperations: Set<String> = [
         "InitiateAuth", "AdminInitiateAuth", "RespondToAuthChallenge", "AdminRespondToAuthChallenge",
     ]
@@ -7,8 +7,8 @@ extension RecordDecoder {
         "ConfirmSignUp", "ForgotPassword", "ConfirmForgotPassword", "ResendConfirmationCode",
     ]
 
-    /// One CloudTrail record (`formats.md` §5): Cognito user-pool records become events; those
-    /// of other AWS services and Insights events are skipped.
+    /// One CloudTrail record (`docs/inputs.md` "CloudTrail"): Cognito user-pool records become
+    /// events; those of other AWS services and Insights events are skipped.
     func cloudTrail(_ f: Fields) -> Outcome {
         guard f.equals(.eventSource, "cognito-idp.amazonaws.com") else {
             let source = f.text(.eventSource) ?? ""

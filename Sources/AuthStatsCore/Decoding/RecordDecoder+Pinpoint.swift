@@ -1,5 +1,5 @@
 extension RecordDecoder {
-    /// A Pinpoint event-stream record (`formats.md` §1, `metrics.md` §1–§4).
+    /// A Pinpoint event-stream record (`docs/inputs.md` "Pinpoint event stream").
     func pinpoint(_ f: Fields) -> Outcome {
         let timestamp = f[.eventTimestamp]
         guard timestamp.type != .absent else {

@@ -1,13 +1,13 @@
 /// Turns one scanned record into a normalized `Event` (stage 3 of the pipeline).
 ///
-/// Each record is sorted out by its content (`formats.md`): a Pinpoint event-stream record,
-/// a Cognito user activity record, or a CloudTrail record; the rest is skipped (a kind
-/// authstats does not analyse) or rejected (a record that cannot be read), with a reason a
+/// Each record is sorted out by its content (`docs/inputs.md` "Telling the exports apart"): a
+/// Pinpoint event-stream record, a Cognito user activity record, or a CloudTrail record; the
+/// rest is skipped (a kind authstats does not analyse) or rejected (a record that cannot be read), with a reason a
 /// person can act on. Only the fields the schema extracted are read, straight from the bytes.
 public struct RecordDecoder: Sendable {
     public enum Outcome: Sendable {
         case event(Event, RecordFormat)
-        /// Not analysed, and counted as skipped (`metrics.md` §1).
+        /// Not analysed, and counted as skipped (`docs/inputs.md` "Skipped and rejected records").
         case skipped(RecordFormat, reason: String)
         case rejected(reason: String)
     }
@@ -16,14 +16,14 @@ public struct RecordDecoder: Sendable {
     public static let schema = FieldSchema(Slot.allCases.map(\.path))
 
     enum Slot: Int, CaseIterable {
-        // Pinpoint event stream (formats.md §1)
+        // Pinpoint event stream (docs/inputs.md "Pinpoint event stream")
         case eventType, eventTimestamp, clientID, userID, sessionID, sessionStartTimestamp, sessionStopTimestamp
         case platformName, demographicPlatform, localeCode, demographicLocale
         case versionName, demographicAppVersion, localeCountry, locationCountry
-        // Cognito user activity log (§4)
+        // Cognito user activity log (docs/inputs.md "Cognito user activity log")
         case activityTimestamp, eventSource, activityEventType, activityResponse, activityUserSub
         case activityClientID, activityCountry, activityIdpName, activityEventID, activityCreationDate
-        // CloudTrail (§5)
+        // CloudTrail (docs/inputs.md "CloudTrail")
         case eventTime, eventName, errorCode, trailSub, responseUserSub, challengeName
         case requestClientID, hostedUIClientID, eventID, trailEventType
         // Other objects found among exports

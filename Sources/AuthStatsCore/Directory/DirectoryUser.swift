@@ -1,6 +1,7 @@
 import Foundation
 
-/// One user of a Cognito user pool, from a user directory (`formats.md` §6.4, §6.5).
+/// One user of a Cognito user pool, from a user directory (`docs/inputs.md` "The user
+/// directory").
 public struct DirectoryUser: Sendable, Equatable {
     /// The user's `sub`: what events name the user by.
     public var sub: String
@@ -21,7 +22,7 @@ public struct DirectoryUser: Sendable, Equatable {
     }
 
     /// Federated when the user has linked identities or signed in through an external
-    /// provider (`metrics.md` §4).
+    /// provider (`docs/metrics.md` "Dimensions").
     public var isFederated: Bool {
         status == "EXTERNAL_PROVIDER" || !(attributes["identities"] ?? "").isEmpty
     }

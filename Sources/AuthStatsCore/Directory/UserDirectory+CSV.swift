@@ -4,9 +4,9 @@ extension UserDirectory {
     static let statusColumns: Set<String> = ["UserStatus", "cognito:user_status", "status"]
     static let enabledColumns: Set<String> = ["Enabled", "enabled"]
 
-    /// The Cognito user CSV (`formats.md` §6.5): a header of attribute names, `\,` for a comma
-    /// inside a value (double-quoted fields are read too). It must have a `sub` column, since
-    /// events name users by their `sub`.
+    /// The Cognito user CSV (`docs/inputs.md` "The user directory"): a header of attribute
+    /// names, `\,` for a comma inside a value (double-quoted fields are read too). It must have
+    /// a `sub` column, since events name users by their `sub`.
     mutating func loadCSV(_ text: String, name: String) throws -> [String] {
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
         while lines.last?.isEmpty == true { lines.removeLast() }

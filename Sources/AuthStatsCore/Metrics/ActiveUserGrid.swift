@@ -1,5 +1,6 @@
 /// Active users per (day, dimension, value), counted in one flat array: each user-day adds
-/// one to every distinct value its profiles have, once per dimension (`metrics.md` §6).
+/// one to every distinct value its profiles have, once per dimension (`docs/metrics.md`
+/// "Breakdown").
 struct ActiveUserGrid {
     /// Each profile's value ids, `Dimension.allCases.count` per profile.
     private let profileValues: [UInt32]

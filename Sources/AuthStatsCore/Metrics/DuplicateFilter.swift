@@ -1,4 +1,4 @@
-/// Exact duplicate detection in bounded memory (`metrics.md` §3).
+/// Exact duplicate detection in bounded memory (`docs/metrics.md` "Duplicates").
 ///
 /// The fingerprints of the latest events are logged in memory (`FingerprintLog`), up to
 /// `capacity`, in reading order. When that fills, they are sorted and written to the

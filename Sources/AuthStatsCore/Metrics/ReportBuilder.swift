@@ -3,7 +3,7 @@
 /// Distinct-user columns are exact: the activity triples are sorted by user, and each user's
 /// active days are walked once, adding their contribution to per-day counters (difference
 /// arrays for the 7- and 30-day windows). Windows and first days use all data read; the
-/// range only chooses which rows are written (`metrics.md` §6).
+/// range only chooses which rows are written (`docs/metrics.md` "The report range").
 public enum ReportBuilder {
     /// The report range: `from`/`to` where given, else the first/last day with an event.
     /// Nil when there is neither data nor a bound.
@@ -120,7 +120,8 @@ public enum ReportBuilder {
     }
 
     /// Adds one user to the retention row of its cohort (its first active day), if that day
-    /// is in the range (`metrics.md` §10). Targets after the last day with an event stay nil.
+    /// is in the range (`docs/metrics.md` "Retention"). Targets after the last day with an event
+    /// stay nil.
     static func addRetention(days: [Int32], range: DayRange, lastDataDay: Day?, cohorts: inout [Int32: RetentionRow]) {
         guard let first = days.first, range.contains(Day(index: first)), let last = lastDataDay?.index else { return }
         var row = cohorts[first] ?? RetentionRow(cohort: Day(index: first))

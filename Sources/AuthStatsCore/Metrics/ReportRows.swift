@@ -1,5 +1,7 @@
-/// A ratio reported with exactly four decimals, rounded half up, computed on integers so
-/// every platform prints the same digits.
+/// A ratio reported with exactly four decimals, rounded half up from the exact fraction
+/// (`docs/reports.md` "Numbers and text": 9/32 = 0.28125 → `0.2813`). Computed on integers, so
+/// every platform prints the same digits and ties go up (`%.4f` of a `Double` rounds them to
+/// even: `0.2812`).
 public struct Ratio: Sendable, Equatable, CustomStringConvertible {
     public var numerator: Int
     public var denominator: Int
@@ -12,13 +14,14 @@ public struct Ratio: Sendable, Equatable, CustomStringConvertible {
     /// `0.2500`; `0.0000` when the denominator is 0.
     public var description: String {
         guard denominator > 0 else { return "0.0000" }
+        // ⌊n·10⁴/d + ½⌋, in integers: a tie (9/32 = 0.28125) goes up.
         let scaled = (2 * numerator * 10_000 + denominator) / (2 * denominator)
         let fraction = String(scaled % 10_000)
         return "\(scaled / 10_000)." + String(repeating: "0", count: 4 - fraction.count) + fraction
     }
 }
 
-/// One row of `daily.csv` (`metrics.md` §6).
+/// One row of `daily.csv` (`docs/metrics.md` "Daily").
 public struct DailyRow: Sendable, Equatable {
     public var date: Day
     public var signUps = 0
@@ -37,8 +40,8 @@ public struct DailyRow: Sendable, Equatable {
     public init(date: Day) { self.date = date }
 }
 
-/// One row of `retention.csv` (`metrics.md` §10): nil where the target day lies beyond the
-/// last day with an event.
+/// One row of `retention.csv` (`docs/metrics.md` "Retention"): nil where the target day lies
+/// beyond the last day with an event.
 public struct RetentionRow: Sendable, Equatable {
     public var cohort: Day
     public var size = 0
@@ -50,7 +53,7 @@ public struct RetentionRow: Sendable, Equatable {
     public init(cohort: Day) { self.cohort = cohort }
 }
 
-/// One row of `monthly.csv` (`metrics.md` §7).
+/// One row of `monthly.csv` (`docs/metrics.md` "Monthly").
 public struct MonthlyRow: Sendable, Equatable {
     public var month: Month
     public var days = 0
@@ -64,7 +67,7 @@ public struct MonthlyRow: Sendable, Equatable {
     public init(month: Month) { self.month = month }
 }
 
-/// One row of `breakdown.csv` (`metrics.md` §8).
+/// One row of `breakdown.csv` (`docs/metrics.md` "Breakdown").
 public struct BreakdownRow: Sendable, Equatable {
     public var date: Day
     public var dimension: Dimension

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Maps event instants to calendar days in a report time zone (`metrics.md` §5).
+/// Maps event instants to calendar days in a report time zone (`docs/metrics.md` "Days and
+/// time zones").
 ///
 /// Asking `TimeZone` for every event would dominate the hot path, so the offset is cached
 /// per 15-minute block of UTC time: every zone's offset is constant within such a block

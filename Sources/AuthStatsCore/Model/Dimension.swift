@@ -1,4 +1,4 @@
-/// A breakdown dimension (`metrics.md` §4).
+/// A breakdown dimension (`docs/metrics.md` "Dimensions").
 public enum Dimension: Int, Sendable, CaseIterable, Hashable {
     case platform
     case locale

@@ -16,7 +16,8 @@ public struct UserID: Sendable, Hashable, Comparable {
     public static func < (lhs: UserID, rhs: UserID) -> Bool { lhs.hash < rhs.hash }
 }
 
-/// A 128-bit content fingerprint used to recognise duplicate deliveries (`metrics.md` §3).
+/// A 128-bit content fingerprint used to recognise duplicate deliveries (`docs/metrics.md`
+/// "Duplicates").
 public struct Fingerprint: Sendable, Hashable {
     public var high: UInt64
     public var low: UInt64
@@ -96,7 +97,7 @@ public struct Fingerprint: Sendable, Hashable {
     }
 }
 
-/// One normalized event (`metrics.md` §1): what every record of every source becomes.
+/// One normalized event (`docs/metrics.md` "Events"): what every record of every source becomes.
 public struct Event: Sendable {
     /// Instant of the event, epoch milliseconds.
     public var time: Int64

@@ -1,4 +1,4 @@
-/// What an event means for authentication analytics (`metrics.md` §2).
+/// What an event means for authentication analytics (`docs/metrics.md` "Kinds").
 public enum EventKind: UInt8, Sendable, CaseIterable, Hashable {
     case signUp
     case signIn
@@ -18,7 +18,7 @@ public enum EventKind: UInt8, Sendable, CaseIterable, Hashable {
         }
     }
 
-    /// The kind of a Pinpoint `event_type` (`metrics.md` §2, Pinpoint column).
+    /// The kind of a Pinpoint `event_type` (`docs/metrics.md` "Kinds", Pinpoint column).
     public static func pinpoint(eventType: String) -> EventKind {
         var copy = eventType
         return copy.withUTF8 { pinpoint(eventType: UnsafeRawBufferPointer($0)) }

@@ -6,7 +6,8 @@ import Foundation
 ///    archive member, each fed to a `StreamProcessor`.
 /// 2. **Frame** (`RecordFramer`): bytes → records (NDJSON or back-to-back JSON), each scanned
 ///    once by `JSONScanner` into `JSONField` byte ranges.
-/// 3. **Decode** (`RecordDecoder`): fields → `Event` (`metrics.md` §1–§4), or a `RejectedRecord`.
+/// 3. **Decode** (`RecordDecoder`): fields → `Event` (`docs/metrics.md` "Events" to
+///    "Dimensions"), or a `RejectedRecord`.
 /// 4. **Aggregate** (`MetricsAccumulator`): events → counters and user-activity sets, deduplicated.
 /// 5. **Report** (`ReportBuilder`): accumulator + range → `Reports` → `ReportTable`s, written by
 ///    `CSVTableWriter`, `JSONTableWriter` and `SummaryWriter`.

@@ -1,5 +1,5 @@
-/// Writes a table as CSV per `reports.md`: RFC 4180, `\n` line ends, a header row, quoting
-/// only where needed, and a `'` before text that a spreadsheet would run as a formula.
+/// Writes a table as CSV per `docs/reports.md` "CSV": RFC 4180, `\n` line ends, a header row,
+/// quoting only where needed, and a `'` before text that a spreadsheet would run as a formula.
 public enum CSVTableWriter {
     public static func write(_ table: ReportTable, to out: inout some TextOutputStream) {
         out.write(header(table.columns))

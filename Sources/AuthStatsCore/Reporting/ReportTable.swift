@@ -27,7 +27,7 @@ public struct ReportTable: Sendable, Equatable {
 }
 
 extension Reports {
-    /// The tables of `reports.md`, in the order they are written.
+    /// The tables of `docs/reports.md` "Files", in the order they are written.
     public var tables: [ReportTable] {
         [dailyTable, monthlyTable, breakdownTable, retentionTable]
     }

@@ -1,4 +1,5 @@
-/// Writes `summary.json` (`reports.md`): the run's totals and one entry per input stream.
+/// Writes `summary.json` (`docs/reports.md` "summary.json"): the run's totals and one entry per
+/// input stream.
 public enum SummaryWriter {
     public struct Run: Sendable {
         public var version: String

@@ -2,7 +2,8 @@ import Testing
 
 @testable import AuthStatsCore
 
-/// Builds a user activity record shaped like formats.md §4.2 (every value a string).
+/// Builds a user activity record shaped like the example in docs/inputs.md "Cognito user
+/// activity log" (every value a string).
 func activityRecord(
     _ type: String, _ response: String, timestamp: String? = "1718640000123", sub: String = "5b1f0c2d-sub",
     idp: String = "", country: String = "Ireland", eventID: String = "0c7e2a9e-1b2c", creationDate: String = "Mon Jun 17 16:00:00 UTC 2024",
@@ -18,7 +19,7 @@ func activityRecord(
     return s
 }
 
-@Suite("Cognito user activity records (metrics.md §2, activity log column)")
+@Suite("Cognito user activity records (docs/metrics.md \"Kinds\", activity log column)")
 struct ActivityDecoderTests {
     @Test(
         "eventType / eventResponse map to kinds",

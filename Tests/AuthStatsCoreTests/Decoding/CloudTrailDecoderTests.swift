@@ -2,7 +2,8 @@ import Testing
 
 @testable import AuthStatsCore
 
-/// Builds a CloudTrail record shaped like formats.md §5.4.
+/// Builds a CloudTrail record of a user-pool call with the fields of docs/inputs.md "CloudTrail"
+/// (by default a public client's `InitiateAuth`, its `authParameters` hidden).
 func trailRecord(
     _ name: String, time: String = "2024-05-02T07:57:09Z", source: String = "cognito-idp.amazonaws.com",
     error: String? = nil, errorJSON: String? = nil, sub: String? = "sub-1", responseElements: String = "null",
@@ -36,7 +37,7 @@ func decodedEvent(_ text: String) -> Event? {
     return nil
 }
 
-@Suite("CloudTrail records (metrics.md §2, CloudTrail column)")
+@Suite("CloudTrail records (docs/metrics.md \"Kinds\", CloudTrail column)")
 struct CloudTrailDecoderTests {
     @Test(
         "operations map to kinds",

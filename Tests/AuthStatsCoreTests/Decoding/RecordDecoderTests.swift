@@ -13,7 +13,7 @@ struct RecordDecoderTests {
     }
 
     @Test(
-        "event_type maps to the kinds of metrics.md §2",
+        "event_type maps to the kinds of docs/metrics.md \"Kinds\"",
         arguments: [
             ("_userauth.sign_up", EventKind.signUp), ("_userauth.sign_in", .signIn),
             ("_userauth.auth_fail", .authFailure), ("_session.start", .session), ("_session.stop", .session),

@@ -3,7 +3,7 @@ import Testing
 
 @testable import AuthStatsCore
 
-@Suite("Daily, monthly and breakdown metrics (metrics.md §6–§8), hand-computed")
+@Suite("Daily, monthly and breakdown metrics (docs/metrics.md \"Daily\", \"Monthly\", \"Breakdown\"), hand-computed")
 struct DailyMetricsTests {
     /// 2026-03-10: u1 signs in twice (one delivery duplicated) and starts a session on a
     /// second platform; two events without any user id; u2 views a page.
@@ -137,7 +137,7 @@ struct DailyMetricsTests {
     }
 }
 
-@Suite("Ratios")
+@Suite("Ratios (docs/reports.md \"Numbers and text\")")
 struct RatioTests {
     @Test("four decimals, rounded half up, 0 when the denominator is 0", arguments: [
         (1, 3, "0.3333"), (2, 3, "0.6667"), (1, 8, "0.1250"), (1, 32, "0.0313"), (5, 5, "1.0000"), (0, 0, "0.0000"),
@@ -145,5 +145,30 @@ struct RatioTests {
     ])
     func ratio(n: Int, d: Int, text: String) {
         #expect(Ratio(n, d).description == text)
+    }
+
+    /// 9/32 = 0.28125 exactly: a tie at the fifth decimal. Half up gives 0.2813; printf's
+    /// `%.4f` (half to even on the binary value) would give 0.2812.
+    @Test("a tie rounds up from the exact fraction: 9/32 = 0.28125 -> 0.2813", arguments: [
+        (9, 32, "0.2813"), (3, 32, "0.0938"), (27, 32, "0.8438"), (31, 32, "0.9688"),
+        (56_250_000, 200_000_000, "0.2813"),  // the same tie with a large cohort
+        (28_124_999, 100_000_000, "0.2812"),  // just below the tie
+    ])
+    func tie(n: Int, d: Int, text: String) {
+        #expect(Ratio(n, d).description == text)
+    }
+
+    /// Every fraction n/d with d up to 160 against a second statement of the rule: the
+    /// quotient of n·10^4 by d, plus one when twice the remainder reaches d.
+    @Test("every fraction up to /160 rounds half up from its exact value")
+    func exhaustive() {
+        for d in 1...160 {
+            for n in 0...d {
+                let (q, r) = (n * 10_000).quotientAndRemainder(dividingBy: d)
+                let rounded = q + (2 * r >= d ? 1 : 0)
+                let expected = "\(rounded / 10_000)." + String(String(rounded % 10_000 + 10_000).dropFirst())
+                #expect(Ratio(n, d).description == expected, "\(n)/\(d)")
+            }
+        }
     }
 }

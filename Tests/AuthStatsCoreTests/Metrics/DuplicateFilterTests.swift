@@ -3,7 +3,7 @@ import Testing
 
 @testable import AuthStatsCore
 
-@Suite("Duplicates in bounded memory (metrics.md §3)")
+@Suite("Duplicates in bounded memory (docs/metrics.md \"Duplicates\")")
 struct DuplicateFilterTests {
     func fp(_ n: UInt64) -> Fingerprint { Fingerprint(high: n &* 0x9E37_79B9_7F4A_7C15, low: n) }
     func counted(_ input: UInt64) -> DuplicateFilter.Counted { .init(day: 1, profile: 0, kind: .signIn, input: input) }

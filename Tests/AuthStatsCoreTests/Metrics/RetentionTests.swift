@@ -3,7 +3,7 @@ import Testing
 
 @testable import AuthStatsCore
 
-@Suite("Retention (metrics.md §10), checked by hand")
+@Suite("Retention (docs/metrics.md \"Retention\"), checked by hand")
 struct RetentionTests {
     /// Cohort 2026-01-01: a, b, c. a returns on day 1 and day 30; b on day 7; c on day 3 only.
     /// Cohort 2026-01-05: d, who returns on day 1. The data ends on 2026-01-31 (a's day 30),

@@ -3,7 +3,7 @@ import Testing
 
 @testable import AuthStatsCore
 
-@Suite("Days in the report time zone (metrics.md §5)")
+@Suite("Days in the report time zone (docs/metrics.md \"Days and time zones\")")
 struct TimeZoneTests {
     /// Events just before and after midnight in Los Angeles (across the 2026-03-08 DST start)
     /// and in Kolkata (+05:30), one user each.

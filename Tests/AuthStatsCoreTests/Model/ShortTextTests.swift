@@ -55,7 +55,7 @@ struct ShortTextTests {
         }
         #expect(event.userName == "😀-u")
         #expect(event.user == UserID("😀-u"))
-        // metrics.md §3: (event_type, event_timestamp, client_id, session_id, user_id), unescaped.
+        // docs/metrics.md "Duplicates": (event_type, event_timestamp, client_id, session_id, user_id), unescaped.
         var expected = Fingerprint.Builder()
         expected.add("pinpoint")
         expected.add("pageView")

@@ -2,7 +2,7 @@ import Testing
 
 @testable import AuthStatsCore
 
-@Suite("CSV and JSON writers (reports.md formats)")
+@Suite("CSV and JSON writers (docs/reports.md \"CSV\" and \"JSON\")")
 struct WriterTests {
     @Test("CSV fields: quoted only when needed, formulas defused", arguments: [
         ("plain", "plain"), ("a,b", "\"a,b\""), ("say \"hi\"", "\"say \"\"hi\"\"\""), ("two\nlines", "\"two\nlines\""),
