@@ -2,7 +2,7 @@ import AuthStatsTestSupport
 import Foundation
 import Testing
 
-/// The session join (`metrics.md` §9) through the built binary: events without a session id
+/// The session join (`docs/metrics.md` "Sessions") through the built binary: events without a session id
 /// from the activity log and CloudTrail join the Pinpoint session whose span holds them,
 /// one of them only because of a Pinpoint file read after it; the same bytes for every
 /// `--jobs`, and the same daily counts without `--sessions-detail`.

@@ -1,4 +1,4 @@
-/// One visit of one user (`metrics.md` §9), as `sessions.csv` writes it.
+/// One visit of one user (`docs/metrics.md` "Sessions"), as `sessions.csv` writes it.
 public struct Session: Sendable, Equatable {
     public var user: String
     /// The Pinpoint session id, or `<user>-<start ms>` for a session found by the gap rule.

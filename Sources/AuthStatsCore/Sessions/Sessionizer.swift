@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-/// Rebuilds every user's sessions from the sorted session log (`metrics.md` §9).
+/// Rebuilds every user's sessions from the sorted session log (`docs/metrics.md` "Sessions").
 ///
 /// The log arrives one user at a time (`SessionLog.withSorted`); `UserSessions` applies the
 /// session rule to each user's records. Identical deliveries that dedup could only spot at

@@ -1,5 +1,5 @@
 /// One user's sessions, built record by record from the sorted session log: the session rule
-/// of `metrics.md` §9, written once for session rows and for counts alone.
+/// of `docs/metrics.md` "Sessions", written once for session rows and for counts alone.
 ///
 /// The log gives a user's records in the order of their session key (`SessionRecord`):
 /// 1. each Pinpoint session's events together, in time order: the session of that id, from

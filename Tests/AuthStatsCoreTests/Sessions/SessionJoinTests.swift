@@ -3,7 +3,7 @@ import Testing
 
 @testable import AuthStatsCore
 
-/// Events without a session id inside a session-id session's span join it (`metrics.md` §9).
+/// Events without a session id inside a session-id session's span join it (`docs/metrics.md` "Sessions").
 /// Every expectation is worked out by hand; each run is made twice, with session rows and
 /// with counts alone (compact records), whose reports must agree.
 @Suite("Sessions: events without a session id join the session whose span holds them")
@@ -253,7 +253,7 @@ struct SessionJoinTests {
         #expect(daily(shorter, "2026-03-01") == [5, 1, 0])
     }
 
-    /// The rule straight from `metrics.md` §9, the naive way: every session-id session's span,
+    /// The rule straight from `docs/metrics.md` "Sessions", the naive way: every session-id session's span,
     /// then each sessionless event joins the first span by (start, id bytes) that holds it,
     /// and the rest split on gaps; auth failures count on every span that holds them.
     /// Sessions as "id start end events signIns authFailures".

@@ -3,7 +3,7 @@ import Testing
 
 @testable import AuthStatsCore
 
-@Suite("Sessions (metrics.md §9), hand-built users")
+@Suite("Sessions (docs/metrics.md, Sessions), hand-built users")
 struct SessionizerTests {
     func at(_ iso: String) -> Int64 { PinpointLine.millis(iso) }
 
@@ -60,7 +60,7 @@ struct SessionizerTests {
         #expect(InMemoryRun(events, sessionTimeout: "90s").sessions.count == 3)
     }
 
-    @Test("an event without a session id outside every session-id span makes a gap session, however close (metrics.md §9)")
+    @Test("an event without a session id outside every session-id span makes a gap session, however close (docs/metrics.md, Sessions)")
     func mixedIDs() {
         let run = InMemoryRun([
             line("_session.start", "2026-03-01T10:00:00Z", session: "s1"),
