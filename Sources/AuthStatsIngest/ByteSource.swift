@@ -32,6 +32,28 @@ extension ByteSource {
     }
 }
 
+extension ByteSource {
+    /// Fills `space` as far as the stream goes: the decoders read their input in whole
+    /// chunks this way, so where chunks end depends only on the stream, never on how a pipe
+    /// or a file handed its bytes out (what a decoder keeps at damage may depend on it). The
+    /// damage met after some bytes is returned beside them; with none, it is thrown.
+    func fill(_ space: UnsafeMutableRawBufferPointer) throws(InputDamage) -> (count: Int, damage: InputDamage?) {
+        var done = 0
+        while done < space.count {
+            let n: Int
+            do throws(InputDamage) {
+                n = try read(into: UnsafeMutableRawBufferPointer(rebasing: space[done...]))
+            } catch {
+                if done == 0 { throw error }
+                return (done, error)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return (done, nil)
+    }
+}
+
 /// A damage found after some bytes were produced: handed out on the next call, so those bytes
 /// are delivered first (a decoder's `read(into:)` keeps one of these).
 struct DeferredDamage {

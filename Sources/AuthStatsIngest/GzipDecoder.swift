@@ -24,9 +24,18 @@ final class GzipDecoder: ByteSource {
     private var atInputEnd = false
     private var inMember = true
     private var deferred = DeferredDamage()
-    /// Where the current member starts in `input`, while all of it is there (nil once the
-    /// member goes on past a refill): what a replay with zlib needs (`replayWithZlib`).
-    private var memberStart: Int? = 0
+    /// Damage of the source found after the bytes of the last chunk: thrown at the next refill.
+    private var upstreamDamage: InputDamage?
+    /// Where the current member's bytes start in `input` (0 when it began in an earlier
+    /// chunk, whose part of it `memberBytes` keeps): what a replay with zlib needs.
+    private var memberStart = 0
+    /// The current member's compressed bytes from earlier chunks, up to `replayLimit`.
+    private var memberBytes: [UInt8] = []
+    /// Whether all of the current member's bytes are at hand (`memberBytes` and `input`).
+    private var replayable = true
+    /// A member longer than this (compressed) is not kept for a replay: past it, a damaged
+    /// member may end its last reject with a few bytes ISA-L counted but never wrote.
+    static let replayLimit = 8 << 20
     /// Bytes of the current member handed out (or produced in this call) so far.
     private var memberOutput = 0
 
@@ -54,15 +63,28 @@ final class GzipDecoder: ByteSource {
         }
     }
 
-    private var compressedOffset: Int { consumedBefore + inputCount - Int(state.pointee.avail_in) }
+    /// Where ISA-L stands in the compressed stream (from `next_in`: at some errors it leaves
+    /// `avail_in` meaningless).
+    private var compressedOffset: Int { consumedBefore + (state.pointee.next_in.map { $0 - input } ?? inputCount) }
 
     private func refill() throws(InputDamage) {
-        // A member that goes on past this refill has its start in the bytes dropped now.
-        let first = consumedBefore == 0 && inputCount == 0
-        memberStart = inMember && !first ? nil : 0
+        // A member that goes on past this refill keeps its bytes of this chunk for a replay.
+        if inMember && inputCount > memberStart && replayable {
+            if memberBytes.count + inputCount - memberStart <= Self.replayLimit {
+                memberBytes.append(contentsOf: UnsafeBufferPointer(start: input + memberStart, count: inputCount - memberStart))
+            } else {
+                replayable = false
+                memberBytes = []
+            }
+        }
+        memberStart = 0
         consumedBefore += inputCount
         inputCount = 0
-        inputCount = try upstream.read(into: UnsafeMutableRawBufferPointer(start: input, count: Self.chunk))
+        if let damage = upstreamDamage {
+            upstreamDamage = nil
+            throw damage
+        }
+        (inputCount, upstreamDamage) = try upstream.fill(UnsafeMutableRawBufferPointer(start: input, count: Self.chunk))
         if inputCount == 0 { atInputEnd = true }
         state.pointee.next_in = input
         state.pointee.avail_in = UInt32(inputCount)
@@ -88,6 +110,8 @@ final class GzipDecoder: ByteSource {
                 }
                 let (nextIn, availIn) = (state.pointee.next_in, state.pointee.avail_in)
                 memberStart = nextIn! - input
+                memberBytes = []
+                replayable = true
                 memberOutput = 0
                 isal_inflate_reset(state)
                 state.pointee.crc_flag = UInt32(ISAL_GZIP)
@@ -106,8 +130,8 @@ final class GzipDecoder: ByteSource {
                 // before: the result would depend on the file read earlier). zlib, replayed
                 // over the member, says exactly what precedes the damage.
                 var retract = 0
-                if let start = memberStart {
-                    let replay = replayWithZlib(from: start, skipping: memberOutput, into: out + produced, capacity: space.count - produced)
+                if replayable {
+                    let replay = replayWithZlib(skipping: memberOutput, into: out + produced, capacity: space.count - produced)
                     made = replay.written
                     // What ISA-L handed out in earlier calls beyond zlib's bytes: taken back.
                     retract = max(0, memberOutput - replay.total)
@@ -131,17 +155,30 @@ final class GzipDecoder: ByteSource {
         }
     }
 
-    /// Inflates the member that starts at `input[start]` with zlib up to its damage, and
-    /// writes what comes after its first `skip` bytes to `out`; returns that count and the
-    /// member's whole count before the damage.
-    private func replayWithZlib(
-        from start: Int, skipping skip: Int, into out: UnsafeMutablePointer<UInt8>, capacity: Int
-    ) -> (written: Int, total: Int) {
+    /// Inflates the current member (`memberBytes`, then `input` from `memberStart`) with
+    /// zlib up to its damage, and writes what comes after its first `skip` bytes to `out`;
+    /// returns that count and the member's whole count before the damage.
+    private func replayWithZlib(skipping skip: Int, into out: UnsafeMutablePointer<UInt8>, capacity: Int) -> (written: Int, total: Int) {
         var stream = z_stream()
         guard czlib_inflateInit2(&stream, 16 + 15) == Z_OK else { return (0, skip) }  // 16: a gzip wrapper
         defer { inflateEnd(&stream) }
-        stream.next_in = input + start
-        stream.avail_in = UInt32(inputCount - start)
+        var earlier = memberBytes  // zlib reads it through a pointer that must stay valid
+        var segments: [(UnsafeMutablePointer<UInt8>, Int)] = [(input + memberStart, inputCount - memberStart)]
+        let result = earlier.withUnsafeMutableBufferPointer { kept -> (Int, Int) in
+            if kept.count > 0 { segments.insert((kept.baseAddress!, kept.count), at: 0) }
+            stream.next_in = segments[0].0
+            stream.avail_in = UInt32(segments[0].1)
+            segments.removeFirst()
+            return inflateAll(&stream, segments: &segments, skipping: skip, into: out, capacity: capacity)
+        }
+        return result
+    }
+
+    /// The loop of `replayWithZlib`: moves on to the next input segment when one is used up.
+    private func inflateAll(
+        _ stream: inout z_stream, segments: inout [(UnsafeMutablePointer<UInt8>, Int)], skipping skip: Int,
+        into out: UnsafeMutablePointer<UInt8>, capacity: Int
+    ) -> (Int, Int) {
         var scratch = [UInt8](repeating: 0, count: 1 << 16)
         var seen = 0
         var written = 0
@@ -161,7 +198,15 @@ final class GzipDecoder: ByteSource {
                 seen += made
                 return status == Z_OK ? made : -1
             }
-            if made <= 0 { break }
+            if made < 0 { break }
+            if stream.avail_in == 0 {
+                guard !segments.isEmpty else { break }
+                stream.next_in = segments[0].0
+                stream.avail_in = UInt32(segments[0].1)
+                segments.removeFirst()
+            } else if made == 0 {
+                break
+            }
         }
         return (written, seen)
     }

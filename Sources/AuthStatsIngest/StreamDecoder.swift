@@ -33,6 +33,8 @@ final class StreamDecoder<Codec: DecompressionCodec>: ByteSource {
     /// A stream ended and no other has started yet (the input may end here).
     private var betweenStreams = false
     private var deferred = DeferredDamage()
+    /// Damage of the source found after the bytes of the last chunk: thrown at the next refill.
+    private var upstreamDamage: InputDamage?
 
     init(_ upstream: any ByteSource, codec: Codec) {
         self.upstream = upstream
@@ -58,7 +60,11 @@ final class StreamDecoder<Codec: DecompressionCodec>: ByteSource {
             if inputPosition == inputCount && !atInputEnd {
                 consumedBefore += inputCount
                 (inputCount, inputPosition) = (0, 0)
-                inputCount = try upstream.read(into: UnsafeMutableRawBufferPointer(start: input, count: Self.chunk))
+                if let damage = upstreamDamage {
+                    upstreamDamage = nil
+                    throw damage
+                }
+                (inputCount, upstreamDamage) = try upstream.fill(UnsafeMutableRawBufferPointer(start: input, count: Self.chunk))
                 atInputEnd = inputCount == 0
             }
             let bytes = input.assumingMemoryBound(to: UInt8.self)

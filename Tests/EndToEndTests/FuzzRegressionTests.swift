@@ -128,3 +128,42 @@ struct FuzzRegressionTests {
         #expect(run.rejects.first?.truncatedFrom == record.utf8.count)
     }
 }
+
+/// Review findings on the gzip replay (issue 11): a member larger than the 4 KiB the sniff
+/// peeks at, or than one 1 MiB input chunk, keeps every record before the damage.
+@Suite("gzip damage after many records: everything zlib decodes is kept")
+struct GzipReplayTests {
+    /// A gzip member of `count` Pinpoint records (deflate blocks at `level`: 0 stored, 6
+    /// Huffman-coded), then a block of the reserved type 3: zlib decodes every record, then
+    /// stops with "invalid block type".
+    static func damagedMember(records count: Int, level: Int, to path: String) throws {
+        let script = """
+            import struct, zlib, sys
+            records = b"".join(b'{"event_type":"_userauth.sign_in","event_timestamp":%d,"client":{"client_id":"c%d"},"endpoint":{"User":{"UserId":"u%d"}}}\\n' % (1793491200000 + i, i, i) for i in range(\(count)))
+            c = zlib.compressobj(\(level), zlib.DEFLATED, -15)
+            raw = c.compress(records) + c.flush(zlib.Z_SYNC_FLUSH)
+            header = b"\\x1f\\x8b\\x08\\x00\\x00\\x00\\x00\\x00\\x00\\x03"
+            open(sys.argv[1], "wb").write(header + raw + b"\\x07" + b"\\x00" * 16)
+            """
+        let result = try CLI.program(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", script, path])
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+
+    @Test(
+        "3, 30, 12,000 and 60,000 records, stored or compressed: all kept, the input partial",
+        arguments: [3, 30, 12_000, 60_000], [0, 6])
+    func kept(records: Int, level: Int) throws {
+        let folder = CLI.temporaryFolder("gzip-replay")
+        let path = folder.appendingPathComponent("damaged.gz").path
+        try Self.damagedMember(records: records, level: level, to: path)
+        let out = folder.appendingPathComponent("out")
+        let result = try CLI.run(["report", path, "--out", out.path, "--quiet"])
+        #expect(result.status == 1)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as! [String: Any]
+        let input = (summary["inputs"] as! [[String: Any]])[0]
+        #expect(input["events"] as? Int == records)
+        #expect(input["status"] as? String == "partial")
+        #expect((input["error"] as? String)?.hasPrefix("corrupt gzip data at compressed byte ") == true)
+        #expect((input["error"] as? String)?.contains("-") == false, "a negative offset: \(input["error"] ?? "")")
+    }
+}
