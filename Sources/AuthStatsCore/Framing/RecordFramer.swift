@@ -51,7 +51,9 @@ public final class RecordFramer {
         /// Damaged bytes from `position`: looking for the next record start at or after
         /// `searchFrom` (relative to `position`). `dropped` bytes of the damage were already
         /// passed over (it grew past `maxRecordBytes`), `prefix` keeps its first bytes.
-        case resyncing(searchFrom: Int, reason: Reason, dropped: Int, prefix: [UInt8])
+        /// `tried`: how many bytes from `searchFrom` on a candidate start was last scanned
+        /// with (rescanned, like `waiting`, only once twice as many are in).
+        case resyncing(searchFrom: Int, reason: Reason, dropped: Int, prefix: [UInt8], tried: Int = 0)
         case skipping(RecordBoundary, length: Int, prefix: [UInt8])
         case padding(length: Int)
     }
@@ -216,7 +218,8 @@ public final class RecordFramer {
                 if !atEOF && buffered < 2 * tried { return nil }
                 pending = .none
                 if let item = scanRecord() { return item }
-            case .resyncing(let searchFrom, let reason, let dropped, let prefix):
+            case .resyncing(let searchFrom, let reason, let dropped, let prefix, let tried):
+                if tried > 0 && !atEOF && filled - (position + searchFrom) < 2 * tried { return nil }
                 if let item = resync(searchFrom: searchFrom, reason: reason, dropped: dropped, prefix: prefix) {
                     return item
                 }
@@ -314,6 +317,7 @@ public final class RecordFramer {
         var from = position + searchFrom
         var dropped = dropped
         var prefix = prefix
+        var tried = 0
         while true {
             let candidate = nextBrace(from)
             // Junk that does not start like a record is read line by line, as text is; so is a
@@ -332,7 +336,20 @@ public final class RecordFramer {
                 from = filled
                 break
             }
-            switch scanner.pointee.scan(buffer, from: candidate) {
+            // A candidate whose scan runs further than a record may be long ends the damage
+            // (the record is then skipped by bracket depth, `scanRecord`): memory stays bounded,
+            // and whole and cut streams decide alike, since any scan past the limit is one.
+            let outcome = scanner.pointee.scan(buffer, from: candidate)
+            switch outcome {
+            case .complete(let end) where end - candidate > maxRecordBytes:
+                return damaged(end: candidate, reason: reason, dropped: dropped, prefix: prefix)
+            case .invalid(let offset, _) where offset - candidate > maxRecordBytes:
+                return damaged(end: candidate, reason: reason, dropped: dropped, prefix: prefix)
+            case .incomplete where filled - candidate > maxRecordBytes:
+                return damaged(end: candidate, reason: reason, dropped: dropped, prefix: prefix)
+            default: break
+            }
+            switch outcome {
             case .complete(let end):
                 var after = end
                 skipWhitespace(&after)
@@ -360,6 +377,7 @@ public final class RecordFramer {
                     continue
                 }
                 from = candidate
+                tried = filled - candidate
             }
             break
         }
@@ -378,7 +396,7 @@ public final class RecordFramer {
             dropped += until - position
             position = until
         }
-        pending = .resyncing(searchFrom: from - position, reason: reason, dropped: dropped, prefix: prefix)
+        pending = .resyncing(searchFrom: from - position, reason: reason, dropped: dropped, prefix: prefix, tried: tried)
         return nil
     }
 

@@ -217,12 +217,15 @@ public final class StreamProcessor {
 
     private var held: HeldDamage?
 
-    /// Adds the bytes at `range` to the held damage when they follow it directly.
+    /// Adds the bytes at `range` to the held damage when they follow it directly, up to a
+    /// record's length (`--max-record-bytes`; past it they are damage of their own).
     private func merge(_ range: Range<Int>) -> Bool {
-        guard var damage = held, framer.streamOffset(range.lowerBound) == damage.end else { return false }
-        damage.raw += UnsafeRawBufferPointer(rebasing: framer.buffer[range])
-        damage.end = framer.streamOffset(range.upperBound)
-        held = damage
+        guard let damage = held, framer.streamOffset(range.lowerBound) == damage.end,
+            damage.raw.count + range.count <= framer.maxRecordBytes
+        else { return false }
+        // In place: a copy per merge would make a run of small pieces quadratic.
+        held!.raw.append(contentsOf: UnsafeRawBufferPointer(rebasing: framer.buffer[range]))
+        held!.end = framer.streamOffset(range.upperBound)
         return true
     }
 

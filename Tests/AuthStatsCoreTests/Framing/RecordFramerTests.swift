@@ -263,3 +263,47 @@ struct FramerChunkingTests {
         }
     }
 }
+
+@Suite("RecordFramer: damage costs time and memory linear in its length (review findings)")
+struct FramerBoundsTests {
+    @Test("junk before a record longer than the limit: the buffer never holds much more than the limit")
+    func longRecordAfterJunk() {
+        let framer = RecordFramer(scanner: JSONScanner(schema: FieldSchema(["a"])), maxRecordBytes: 1000, initialCapacity: 64)
+        let text = Array(("x{\"a\":\"" + String(repeating: "a", count: 200_000) + "\"}{\"a\":2}").utf8)
+        var items: [String] = []
+        var largest = 0
+        var offset = 0
+        func drain() {
+            while let item = framer.next() {
+                switch item {
+                case .record: items.append("record")
+                case .invalid(_, _, let reason): items.append("invalid: " + reason)
+                case .oversize(_, _, let length): items.append("oversize \(length)")
+                case .padding: items.append("padding")
+                }
+            }
+        }
+        while offset < text.count {
+            let end = min(text.count, offset + 512)
+            text[offset..<end].withUnsafeBytes { framer.append($0) }
+            largest = max(largest, framer.unframedBytes)
+            offset = end
+            drain()
+        }
+        framer.finish()
+        drain()
+        #expect(items == [#"invalid: not a record: not JSON: "x" where a record should start"#, "oversize 200008", "record"])
+        #expect(largest < 4 * 1000, "the framer held \(largest) bytes")  // before: all 200 KB
+    }
+
+    @Test("tiny objects after damage join it up to a record's length; the rest are rejects of their own, in linear time")
+    func piecesAfterDamage() {
+        let text = "x" + String(repeating: "{}", count: 200_000) + "\n"
+        let run = InMemoryRun(text: text, maxRecordBytes: 1000)
+        let rejects = run.rejects
+        // "x" and 499 "{}" (999 bytes: one more would pass the limit), then 199,501 on their own.
+        #expect(rejects.first?.raw.count == 999)
+        #expect(rejects.count == 1 + 199_501)
+        #expect(rejects.map(\.raw.count).reduce(0, +) == 400_001)
+    }
+}
