@@ -83,8 +83,13 @@ struct ReportCommand: ParsableCommand {
             throw ValidationError("Unknown time zone '\(timezone)': use an IANA name such as UTC, Europe/Berlin or America/Los_Angeles.")
         }
         for (name, value) in [("--from", from), ("--to", to)] {
-            if let value, Day(iso: value) == nil {
+            guard let value else { continue }
+            guard let day = Day(iso: value) else {
                 throw ValidationError("\(name) '\(value)' is not a date: use YYYY-MM-DD, e.g. 2026-11-01.")
+            }
+            // A row per day: the range is bounded like the accepted event times.
+            guard TimeRange.limits.contains(day) else {
+                throw ValidationError("\(name) \(value) is outside \(TimeRange.limits.lowerBound) to \(TimeRange.limits.upperBound).")
             }
         }
         if let f = from.flatMap(Day.init(iso:)), let t = to.flatMap(Day.init(iso:)), f > t {
@@ -267,6 +272,8 @@ struct ReportCommand: ParsableCommand {
                         + "\(reason): a reader may have seen files of both runs for a moment")
             }
             for problem in problems { console.warning(problem) }
+        } catch let failure as ReportFiles.Failure where failure.mixed {
+            throw fail("\(failure)")
         } catch {
             throw fail("\(error); nothing in \(DisplayPath.text(out)) changed")
         }

@@ -77,8 +77,9 @@ extension ReportFiles {
         if problems.isEmpty {
             TemporaryFolders.shared.remove(staging)
         } else {
-            // Not under a staging name, which a later run would remove as a killed run's.
-            let kept = "\(target).previous-\(getpid())"
+            // Not under a staging name, which a later run would remove as a killed run's;
+            // hidden, so that a run over the folder holding `--out` does not read it.
+            let kept = (parent as NSString).appendingPathComponent(".\((target as NSString).lastPathComponent).previous-\(getpid())")
             TemporaryFolders.shared.forget(staging)
             let moved = rename(staging, kept) == 0
             problems.append("the previous content of \(folder) is kept in \(moved ? kept : staging)")
@@ -204,7 +205,7 @@ extension ReportFiles {
                     if !undone { stuck.append(POSIX.text(name)) }
                 }
                 guard stuck.isEmpty else {
-                    throw Failure(description: "\(failure); could not undo \(stuck.joined(separator: ", ")) (\(POSIX.reason())): \(folder) holds files of two runs")
+                    throw Failure(description: "\(failure); could not undo \(stuck.joined(separator: ", ")) (\(POSIX.reason())): \(folder) holds files of two runs", mixed: true)
                 }
                 throw failure
             }

@@ -19,6 +19,9 @@ import Glibc
 final class ReportFiles {
     struct Failure: Error, CustomStringConvertible {
         var description: String
+        /// The folder was left with files of two runs (a failed file-by-file replace whose undo
+        /// failed too): the one exit 2 after which `--out` did change.
+        var mixed = false
     }
 
     /// `--out` as given (for messages).
@@ -180,6 +183,22 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
     private var kept: [UInt64: Int] = [:]
     private var buffered = 0
     private var count = 0
+    /// Rejects at later positions than this are dropped as they come: the streams up to it
+    /// already hold `limit` of them, all before any later one in input order.
+    private var frontier = UInt64.max
+
+    /// Moves `frontier` to the first position by which `limit` rejects are kept. Called with
+    /// `lock` held, every 1,024 rejects (a sort of the positions with rejects).
+    private func moveFrontier() {
+        var total = 0
+        for position in kept.keys.sorted() {
+            total += kept[position]!
+            if total >= limit {
+                frontier = position
+                return
+            }
+        }
+    }
     /// The first write that failed.
     private var failure: POSIX.Failure?
 
@@ -197,7 +216,8 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         count += 1
-        if kept[record.position, default: 0] < limit {
+        if count % 1024 == 0 { moveFrontier() }
+        if record.position <= frontier && kept[record.position, default: 0] < limit {
             kept[record.position, default: 0] += 1
             let line = record.ndjsonLine
             buffers[record.position, default: Data()].append(contentsOf: line.utf8)

@@ -22,7 +22,12 @@ struct ExitStatusTests {
         #expect(result.stderr.contains("Unknown option '--frobnicate'"))
     }
 
-    @Test("bad dates exit 64", arguments: [["--from", "2026-02-30"], ["--to", "yesterday"], ["--from", "2026-02-02", "--to", "2026-02-01"]])
+    @Test(
+        "bad dates exit 64",
+        arguments: [
+            ["--from", "2026-02-30"], ["--to", "yesterday"], ["--from", "2026-02-02", "--to", "2026-02-01"],
+            ["--from", "0001-01-01"], ["--to", "9999-12-31"],
+        ])
     func badDates(arguments: [String]) throws {
         let result = try CLI.run(["report", fixture("canonical.ndjson"), "--out", CLI.temporaryFolder().path] + arguments)
         #expect(result.status == 64)
