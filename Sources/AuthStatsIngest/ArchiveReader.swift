@@ -104,6 +104,9 @@ public struct ArchiveReader {
             return
         }
         var sawEntry = false
+        // Whether a member was read (or reported), and why the other entries were not.
+        var readMember = false
+        var passedOver: [String: Int] = [:]
         // The last member's records, read whole but not yet ended: if the archive breaks
         // right after it, the damage is reported there (not as an input of its own).
         var pending: StreamProcessor?
@@ -156,11 +159,18 @@ public struct ArchiveReader {
             endPending(&pending, problems: &problems)
             for problem in between { analysis.failedInput(path: path, member: member, error: problem) }
             sawEntry = true
-            guard let entry, archive_entry_filetype(entry) == 0o100000 else { continue }  // AE_IFREG
+            guard let entry, archive_entry_filetype(entry) == 0o100000 else {  // AE_IFREG
+                passedOver["an archive entry that is not a regular file (a folder, link or device)", default: 0] += 1
+                continue
+            }
             let nameBytes = archive_entry_pathname(entry).map { Array(UnsafeBufferPointer(start: $0, count: strlen($0))).map(UInt8.init(bitPattern:)) }
             let name = nameBytes.map { DisplayPath.text($0) } ?? "(unnamed)"
             previous = name
-            if nameBytes?.split(separator: UInt8(ascii: "/")).last?.first == UInt8(ascii: ".") { continue }  // hidden
+            if nameBytes?.split(separator: UInt8(ascii: "/")).last?.first == UInt8(ascii: ".") {  // hidden
+                passedOver["a hidden archive member (its name starts with '.')", default: 0] += 1
+                continue
+            }
+            readMember = true
             let memberName = member.map { "\($0):\(name)" } ?? name
             guard depth < Self.maximumNesting else {
                 analysis.failedInput(
@@ -172,8 +182,9 @@ public struct ArchiveReader {
                 depth: depth + 1, deferEnd: true)
             damageReported = pending == nil && feed.damage != nil
         }
-        if !sawEntry {
-            analysis.emptyInput(path: path, member: member, compression: compression, container: container)
+        // An archive whose entries were all passed over still gets its line, saying why.
+        if !sawEntry || !readMember {
+            analysis.emptyInput(path: path, member: member, compression: compression, container: container, passedOver: passedOver)
         }
         withExtendedLifetime(feed) {}
     }

@@ -167,3 +167,33 @@ struct GzipReplayTests {
         #expect((input["error"] as? String)?.contains("-") == false, "a negative offset: \(input["error"] ?? "")")
     }
 }
+
+@Suite("Fuzz findings: archives whose entries are all passed over")
+struct ArchiveEntriesPassedOverTests {
+    @Test("fuzz: a damaged zip whose only entry reads as a folder still gets its line, saying why nothing was read")
+    func zipWithoutRegularMember() throws {
+        let file = FuzzRegressionTests.regressions.appendingPathComponent("ingest-zip-no-regular-member.zip").path
+        let out = CLI.temporaryFolder()
+        #expect(try CLI.run(["report", file, "--out", out.path, "--quiet"]).status == 0)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as! [String: Any]
+        let inputs = summary["inputs"] as! [[String: Any]]
+        #expect(inputs.count == 1)  // before: none at all, and "no input files found"
+        #expect(inputs.first?["skip_reasons"] as? [String: Int] == ["an archive entry that is not a regular file (a folder, link or device)": 1])
+    }
+
+    @Test("a tar of only a folder and a hidden file: one line with both reasons")
+    func tarOfFolderAndHiddenFile() throws {
+        let folder = CLI.temporaryFolder("tar")
+        let content = folder.appendingPathComponent("content")
+        try FileManager.default.createDirectory(at: content.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        try "{}".write(to: content.appendingPathComponent(".hidden.json"), atomically: true, encoding: .utf8)
+        let tar = folder.appendingPathComponent("bundle.tar").path
+        #expect(try CLI.program(URL(fileURLWithPath: "/bin/sh"), ["-c", "cd '\(content.path)' && tar -cf '\(tar)' sub .hidden.json"]).status == 0)
+        let out = folder.appendingPathComponent("out")
+        #expect(try CLI.run(["report", tar, "--out", out.path, "--quiet"]).status == 0)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as! [String: Any]
+        let inputs = summary["inputs"] as! [[String: Any]]
+        #expect(inputs.count == 1)
+        #expect(inputs.first?["skipped"] as? Int == 2)
+    }
+}

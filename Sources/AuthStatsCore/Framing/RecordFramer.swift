@@ -77,6 +77,11 @@ public final class RecordFramer {
     /// The fields the scanner extracted from the last record.
     public var fields: [JSONField] { scanner.pointee.fields }
     public let maxRecordBytes: Int
+    /// How far before the end of the buffered bytes a scan may stop with `incomplete` although
+    /// its first bad byte lies there (a literal, an escape, a UTF-8 sequence is judged whole):
+    /// a scan that is incomplete this far past the limit is past it in a whole stream too.
+    static let scanLookahead = 64
+
     /// How much of an over-long record is kept for the quarantine file.
     public static let rejectPrefixBytes = 4096
 
@@ -286,7 +291,7 @@ public final class RecordFramer {
         case .incomplete:
             // A record whose scan runs past the limit (here, or in a whole stream at a bad byte
             // beyond it) is skipped by bracket depth, however the stream was cut.
-            if filled - position > maxRecordBytes {
+            if filled - position > maxRecordBytes + Self.scanLookahead {
                 pending = .skipping(RecordBoundary(firstByte: base[position]), length: 0, prefix: [])
             } else if atEOF {
                 pending = .resyncing(searchFrom: 1, reason: .endOfStream, dropped: 0, prefix: [])
@@ -345,7 +350,7 @@ public final class RecordFramer {
                 return damaged(end: candidate, reason: reason, dropped: dropped, prefix: prefix)
             case .invalid(let offset, _) where offset - candidate > maxRecordBytes:
                 return damaged(end: candidate, reason: reason, dropped: dropped, prefix: prefix)
-            case .incomplete where filled - candidate > maxRecordBytes:
+            case .incomplete where filled - candidate > maxRecordBytes + Self.scanLookahead:
                 return damaged(end: candidate, reason: reason, dropped: dropped, prefix: prefix)
             default: break
             }
@@ -383,15 +388,15 @@ public final class RecordFramer {
         }
         // More bytes are needed. Damage longer than a record may be is passed over as it
         // goes (only its first bytes are kept), so memory never holds more than one record.
-        if from - position > maxRecordBytes {
-            // Trailing whitespace (and in a `Records` array, commas) stays: `damaged` decides
-            // what of it belongs to the damage once the next record is found.
-            var until = from
-            while until > position
-                && (Self.isWhitespace(base[until - 1]) || (inRecordsArray && base[until - 1] == UInt8(ascii: ",")))
-            {
-                until -= 1
-            }
+        // Trailing whitespace (and in a `Records` array, commas) stays: `damaged` decides what
+        // of it belongs to the damage once the next record is found.
+        var until = from
+        while until > position
+            && (Self.isWhitespace(base[until - 1]) || (inRecordsArray && base[until - 1] == UInt8(ascii: ",")))
+        {
+            until -= 1
+        }
+        if until - position > maxRecordBytes {
             keep(&prefix, position..<until)
             dropped += until - position
             position = until

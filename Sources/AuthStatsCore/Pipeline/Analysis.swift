@@ -169,11 +169,17 @@ public final class Analysis {
         inputs.append(report)
     }
 
-    /// Records an input that holds no stream at all (an empty archive): read, nothing in it.
-    public func emptyInput(path: String, member: String? = nil, compression: String, container: String?) {
+    /// Records an input that holds no stream at all (an empty archive): read, nothing in it;
+    /// `passedOver` counts its entries that were not read, by reason (as skipped).
+    public func emptyInput(
+        path: String, member: String? = nil, compression: String, container: String?, passedOver: [String: Int] = [:]
+    ) {
         var report = newInput(path: path, member: member)
         report.compression = compression
         report.container = container
+        report.skipReasons = passedOver
+        report.skipped = passedOver.values.reduce(0, +)
+        report.records = report.skipped
         inputs.append(report)
     }
 

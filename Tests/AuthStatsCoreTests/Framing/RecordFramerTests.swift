@@ -245,10 +245,13 @@ struct EnvelopeFramingTests {
 struct FramerChunkingTests {
     /// Inputs FuzzFramer found framed differently whole and in chunks: a resynchronisation
     /// point decided on a comma that was the last byte buffered; the comma after long damage
-    /// in a `Records` array counted in the damage when it had been passed over.
+    /// in a `Records` array counted in the damage when it had been passed over; a scan that
+    /// stopped `incomplete` just past the limit although its bad byte (a `\u` escape) lay
+    /// before it; damage of exactly the limit's length, passed over in pieces.
     static let findings = [
         "framer-comma-at-chunk-end.json", "framer-records-comma-after-long-damage-1.bin",
-        "framer-records-comma-after-long-damage-2.bin",
+        "framer-records-comma-after-long-damage-2.bin", "framer-incomplete-hides-bad-escape.bin",
+        "framer-damage-of-exactly-the-limit.bin",
     ]
 
     @Test("whole and cut into chunks of any size, at any record limit", arguments: findings)
