@@ -31,6 +31,13 @@ public struct PinpointLine: Sendable {
         self.country = country
     }
 
+    /// An event at `iso` with its session's `start_timestamp`/`stop_timestamp` (ISO times too).
+    public init(_ type: String, iso: String, user: String, session: String?, start: String?, stop: String?) {
+        self.init(type, iso: iso, user: user, session: session)
+        sessionStart = start.map(PinpointLine.millis)
+        sessionStop = stop.map(PinpointLine.millis)
+    }
+
     /// An event at `iso` (`2026-11-01T23:59:59Z`, UTC) instead of epoch milliseconds.
     public init(
         _ type: String, iso: String, user: String? = nil, client: String? = "client-1",

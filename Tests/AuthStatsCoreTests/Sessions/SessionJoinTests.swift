@@ -11,10 +11,7 @@ struct SessionJoinTests {
     func at(_ iso: String) -> Int64 { PinpointLine.millis(iso) }
 
     func line(_ type: String, _ iso: String, user: String = "u1", session: String? = nil, start: String? = nil, stop: String? = nil) -> PinpointLine {
-        var l = PinpointLine(type, iso: iso, user: user, session: session)
-        l.sessionStart = start.map(at)
-        l.sessionStop = stop.map(at)
-        return l
+        PinpointLine(type, iso: iso, user: user, session: session, start: start, stop: stop)
     }
 
     /// A sessionless event `ms` milliseconds after `iso`.
