@@ -1,5 +1,6 @@
-/// Finds where a record ends without parsing it: the fallback when a record is broken, when
-/// it runs past the current chunk, or when it is too long to keep.
+/// Finds where a record ends without parsing it: used for a record too long to keep
+/// (`--max-record-bytes`), which is passed over as it streams. (Broken records end where the
+/// next record starts: `RecordFramer.resync`.)
 ///
 /// It follows only strings and bracket depth, with two rules that keep a broken record from
 /// swallowing the next good one:
