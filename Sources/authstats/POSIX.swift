@@ -87,6 +87,21 @@ enum POSIX {
         return nil
     }
 
+    /// Reads `descriptor` to its end in chunks of `size` bytes, handing each to `body`, which
+    /// returns false to stop early. A read error throws `failure` with the OS reason.
+    static func readChunks(
+        _ descriptor: Int32, size: Int, failure: String, _ body: (UnsafeRawBufferPointer) throws -> Bool
+    ) throws {
+        var chunk = [UInt8](repeating: 0, count: size)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw Failure(failure) }
+            if n == 0 { return }
+            guard try chunk.withUnsafeBytes({ try body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) else { return }
+        }
+    }
+
     /// Flushes a folder's entries to disk (after files were made or renamed in it).
     static func syncFolder(_ path: String) throws {
         let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

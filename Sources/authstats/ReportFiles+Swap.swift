@@ -122,15 +122,9 @@ extension ReportFiles {
         let target = openat(new, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, info.st_mode & 0o7777)
         guard target >= 0 else { throw POSIX.Failure("create") }
         defer { close(target) }
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(source, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw POSIX.Failure("read") }
-            if n == 0 { break }
-            if let code = buffer.withUnsafeBytes({ POSIX.writeAll(target, UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) {
-                throw POSIX.Failure("write", code: code)
-            }
+        try POSIX.readChunks(source, size: 1 << 16, failure: "read") { bytes in
+            if let code = POSIX.writeAll(target, bytes) { throw POSIX.Failure("write", code: code) }
+            return true
         }
         guard fsync(target) == 0 else { throw POSIX.Failure("fsync") }
     }

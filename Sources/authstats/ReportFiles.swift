@@ -265,21 +265,17 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
             let descriptor = open(file, O_RDONLY | O_CLOEXEC)
             guard descriptor >= 0 else { throw POSIX.Failure("Unable to read \(file)") }
             defer { close(descriptor) }
-            var chunk = [UInt8](repeating: 0, count: 1 << 20)
-            while true {
-                let n = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-                if n < 0 && errno == EINTR { continue }
-                guard n >= 0 else { throw POSIX.Failure("Unable to read \(file)") }
-                if n == 0 { break }
+            try POSIX.readChunks(descriptor, size: 1 << 20, failure: "Unable to read \(file)") { chunk in
                 // Up to the `limit`-th line break of the whole file (each reject is one line).
                 var end = 0
-                while end < n && lines < limit {
+                while end < chunk.count && lines < limit {
                     if chunk[end] == 0x0A { lines += 1 }
                     end += 1
                 }
-                out.write(Data(chunk[0..<end]))
-                if lines == limit { break copying }
+                out.write(Data(UnsafeRawBufferPointer(rebasing: chunk[0..<end])))
+                return lines < limit
             }
+            if lines == limit { break copying }
         }
         try out.close()
         try? FileManager.default.removeItem(atPath: folder)

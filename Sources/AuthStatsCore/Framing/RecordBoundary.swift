@@ -7,7 +7,6 @@
 /// - a raw line break inside a string ends the record (JSON forbids one there);
 /// - a line break at depth > 0 that is followed by `{` at the start of the next line ends it
 ///   (newline-delimited exports start every record there; pretty-printed JSON indents).
-/// A record that does not start with `{` or `[` is one line.
 struct RecordBoundary: Sendable {
     enum Result: Equatable {
         /// The record ends just before this absolute offset.
@@ -15,24 +14,17 @@ struct RecordBoundary: Sendable {
         case needMore
     }
 
-    let lineMode: Bool
     var depth = 0
     var inString = false
     var escaped = false
     /// How far the scan has got, relative to the record start.
     var scanned = 0
 
-    init(firstByte: UInt8) {
-        lineMode = firstByte != UInt8(ascii: "{") && firstByte != UInt8(ascii: "[")
-    }
-
     mutating func scan(_ base: UnsafePointer<UInt8>, recordStart: Int, filled: Int, atEOF: Bool) -> Result {
         var i = recordStart + scanned
         while i < filled {
             let c = base[i]
-            if lineMode {
-                if c == 0x0A { return .end(i) }
-            } else if inString {
+            if inString {
                 if escaped {
                     escaped = false
                 } else if c == 0x5C {

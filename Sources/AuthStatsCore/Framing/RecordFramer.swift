@@ -292,7 +292,7 @@ public final class RecordFramer {
             // A record whose scan runs past the limit (here, or in a whole stream at a bad byte
             // beyond it) is skipped by bracket depth, however the stream was cut.
             if filled - position > maxRecordBytes + Self.scanLookahead {
-                pending = .skipping(RecordBoundary(firstByte: base[position]), length: 0, prefix: [])
+                pending = .skipping(RecordBoundary(), length: 0, prefix: [])
             } else if atEOF {
                 pending = .resyncing(searchFrom: 1, reason: .endOfStream, dropped: 0, prefix: [])
             } else {
@@ -300,7 +300,7 @@ public final class RecordFramer {
             }
         case .invalid(let offset, let reason):
             if offset - position > maxRecordBytes {
-                pending = .skipping(RecordBoundary(firstByte: base[position]), length: 0, prefix: [])
+                pending = .skipping(RecordBoundary(), length: 0, prefix: [])
             } else {
                 pending = .resyncing(searchFrom: 1, reason: .json(at: streamOffset(offset), text: reason), dropped: 0, prefix: [])
             }

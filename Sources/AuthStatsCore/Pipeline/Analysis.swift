@@ -37,11 +37,7 @@ public final class Analysis {
         /// values made for every event (tests).
         public var cacheProfiles = true
         /// The event times accepted; others are rejected (`TimeRange`).
-        public var acceptedTimes = TimeRange.default() {
-            didSet { acceptedMillis = acceptedTimes.millis }
-        }
-        /// `acceptedTimes` in epoch milliseconds (checked once per event).
-        public private(set) var acceptedMillis = TimeRange.default().millis
+        public var acceptedTimes = TimeRange.default()
 
         public static let defaultMaxRecordBytes = 64 << 20
 

@@ -31,7 +31,7 @@ public final class StreamProcessor {
         self.analysis = analysis
         self.report = report
         self.index = index
-        accepted = analysis.configuration.acceptedMillis
+        accepted = analysis.configuration.acceptedTimes.millis
         framer = RecordFramer(scanner: JSONScanner(schema: RecordDecoder.schema), maxRecordBytes: analysis.configuration.maxRecordBytes)
     }
 
