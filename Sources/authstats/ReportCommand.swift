@@ -66,6 +66,18 @@ struct ReportCommand: ParsableCommand {
     @Flag(name: .long, help: "Also write sessions.csv and sessions.json: one row per session, by user then start.")
     var sessionsDetail = false
 
+    @Option(name: .customLong("segments"), help: ArgumentHelp("Pinpoint segment definitions: `aws pinpoint get-segments` or `get-segment` output, or a JSON array of {Name, Dimensions | SegmentGroups} (several documents may follow one another in a file). Repeatable. Writes segments.csv, segment_daily.csv and a member export per segment under segments/ (docs/segments.md). A definition authstats cannot evaluate is refused before any input is read (exit 64).", valueName: "file"))
+    var segmentFiles: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Adds the dimension attr:NAME to breakdown.csv: each user's value of that attribute (user directory or Pinpoint endpoint), (unknown) when absent. Repeatable.", valueName: "name"))
+    var breakdownAttribute: [String] = []
+
+    @Flag(name: .long, help: "As Cognito's \"Share user attribute data with Amazon Pinpoint\": segment members get an EMAIL endpoint for a verified email address and an SMS endpoint for a verified phone number. Without it, no email address or phone number appears in any report.")
+    var shareUserData = false
+
+    @Option(name: .long, help: ArgumentHelp("Bytes of user profile observations kept in memory (with segments or attribute breakdowns) before a sorted run is spilled to TMPDIR.", valueName: "bytes"))
+    var profileMemory = ProfileOptions().memory
+
     @Option(name: .long, help: ArgumentHelp("Worker threads (default: the number of cores). Output is the same for every value.", valueName: "n"))
     var jobs = ProcessInfo.processInfo.activeProcessorCount
 
@@ -101,6 +113,8 @@ struct ReportCommand: ParsableCommand {
         guard dedupWindow > 0 else { throw ValidationError("--dedup-window must be positive.") }
         guard jobs > 0 else { throw ValidationError("--jobs must be positive.") }
         guard sessionMemory > 0 else { throw ValidationError("--session-memory must be positive.") }
+        guard profileMemory > 0 else { throw ValidationError("--profile-memory must be positive.") }
+        for name in breakdownAttribute where name.isEmpty { throw ValidationError("--breakdown-attribute needs an attribute name.") }
         guard let timeout = Duration.parseMillis(sessionTimeout), timeout > 0 else {
             throw ValidationError("--session-timeout '\(sessionTimeout)' is not a duration: use e.g. 90s, 45m, 2h or 1h30m.")
         }
@@ -131,6 +145,7 @@ struct ReportCommand: ParsableCommand {
         SignalCleanup.install(console: console)
         // Whatever ends the run, its temporary folders go with it.
         defer { TemporaryFolders.shared.removeAll() }
+        let segments = try loadSegments(console: console)
         let directory = try loadDirectory(console: console)
         let output = try openOutput(console: console)
         // Exit 2: nothing in --out changed.
@@ -153,6 +168,8 @@ struct ReportCommand: ParsableCommand {
             sessionTimeout: sessionTimeout, sessionMemory: sessionMemory, sessionShards: sessionsDetail ? 1 : jobs,
             sessionDetail: sessionsDetail)!
         configuration.acceptedTimes = try acceptedTimes()
+        configuration.profiles = ProfileOptions(segments: segments, breakdownAttributes: breakdownAttribute, shareUserData: shareUserData)
+        configuration.profiles.memory = profileMemory
         let spill = TemporarySpillStore()
         // The user directories and the output folder are never read as inputs.
         let found = InputDiscovery.expand(inputs, excluding: directoryFiles + [out])
@@ -163,6 +180,7 @@ struct ReportCommand: ParsableCommand {
             var share = configuration
             share.dedupCapacity = max(1, configuration.dedupCapacity / workers)
             share.sessionMemory = max(1 << 20, configuration.sessionMemory / workers)
+            share.profiles.memory = max(1 << 20, configuration.profiles.memory / workers)
             let analysis = Analysis(configuration: share, rejects: rejects, spill: spill, directory: directory)
             analysis.progress = { progress.bytesRead($0) }
             return analysis
@@ -205,6 +223,7 @@ struct ReportCommand: ParsableCommand {
             }
             try rejects.commit()
             try sessionsFile?.commit()
+            if let segments { try writeMemberExports(segments, analysis: analysis, output: output) }
         } catch {
             throw fail("\(error); nothing in \(DisplayPath.text(out)) changed")
         }
@@ -291,5 +310,67 @@ struct ReportCommand: ParsableCommand {
 
     static func seconds(_ end: Date, _ start: Date) -> String {
         String(format: "%.1f s", end.timeIntervalSince(start))
+    }
+}
+
+extension ReportCommand {
+    /// Reads and checks the `--segments` files before any input is read: a file that cannot be
+    /// read or a definition that cannot be evaluated stops the run with exit 64 (bad usage).
+    func loadSegments(console: Console) throws -> SegmentSet? {
+        guard !segmentFiles.isEmpty else { return nil }
+        var files: [(name: String, data: [UInt8])] = []
+        for file in segmentFiles {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                console.error("Unable to read the segment definitions \(DisplayPath.text(file)): \(POSIX.reason())")
+                throw ExitCode(64)
+            }
+            files.append((DisplayPath.text(file), Array(data)))
+        }
+        do {
+            let set = try SegmentSet.load(files: files, timeZone: TimeZone(identifier: timezone)!)
+            guard set.count > 0 else {
+                console.error("no segment definitions in \(segmentFiles.map(DisplayPath.text).joined(separator: ", "))")
+                throw ExitCode(64)
+            }
+            return set
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            console.error("\(error)")
+            throw ExitCode(64)
+        }
+    }
+
+    /// `segments/<file>.csv`: each segment's members, one row per endpoint, in Pinpoint's
+    /// endpoint import CSV format (a segment without exported endpoints gets the header alone).
+    func writeMemberExports(_ segments: SegmentSet, analysis: Analysis, output: ReportFiles) throws {
+        guard var exports = analysis.memberExports else { return }
+        let folder = output.path(ReportFiles.segmentFolder)
+        guard mkdir(folder, 0o777) == 0 else { throw POSIX.Failure("Unable to create \(folder)") }
+        // The rows come by segment: one file open at a time.
+        let headers = (0..<segments.count).map { exports.header(segment: $0) }
+        var current: (index: Int, file: BufferedFile)?
+        var failure: Error?
+        func open(through segment: Int) {
+            while failure == nil, (current?.index ?? -1) < segment {
+                do {
+                    if var done = current?.file { try done.close() }
+                    let index = (current?.index ?? -1) + 1
+                    var file = try BufferedFile(path: folder + "/" + SegmentFileName.fileName(for: segments.names[index]) + ".csv")
+                    file.write(MemberExport.line(headers[index]))
+                    current = (index, file)
+                } catch {
+                    failure = error
+                }
+            }
+        }
+        exports.forEachRow { segment, cells in
+            open(through: segment)
+            current?.file.write(MemberExport.line(cells))
+        }
+        open(through: segments.count - 1)
+        if let failure { throw failure }
+        if var last = current?.file { try last.close() }
+        if let failure = exports.spillFailure { throw POSIX.Failure("Unable to spill the member exports: \(failure)") }
     }
 }

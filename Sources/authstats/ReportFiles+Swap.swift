@@ -155,22 +155,36 @@ extension ReportFiles {
         let staged = try POSIX.openFolder(staging)
         defer { close(staged) }
         let summary = Array("summary.json".utf8CString)
-        // The staged files, less copies of --out's own files made for a swap that was not done.
+        // The staged files (and report folders: `segments/`), less copies of --out's own
+        // files made for a swap that was not done.
         let written = try POSIX.names(in: staged).filter { name in
-            guard let info = POSIX.info(name, in: staged), !POSIX.isFolder(info) else { return false }
+            guard let info = POSIX.info(name, in: staged) else { return false }
+            if POSIX.isFolder(info) { return Self.reportNames.contains(POSIX.text(name)) }
             return POSIX.info(name, in: out).map { $0.st_ino != info.st_ino || $0.st_dev != info.st_dev } ?? true
         }
         let obsolete = try POSIX.names(in: out).filter { Self.reportNames.contains(POSIX.text($0)) && !written.contains($0) }
-        // Hard links to the old reports, to undo with.
+        // Hard links to the old reports, to undo with; an old report folder is moved there
+        // (a folder cannot be linked), last, and moved back if that fails.
         let previous = Array(".previous".utf8CString)
         guard mkdirat(staged, previous, 0o700) == 0 else { throw POSIX.Failure("Unable to create \(path(".previous"))") }
         let backup = openat(staged, previous, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard backup >= 0 else { throw POSIX.Failure("Unable to open \(path(".previous"))") }
         defer { close(backup) }
-        for name in written + obsolete where POSIX.info(name, in: out) != nil {
+        func isFolder(_ name: [CChar], in folder: Int32) -> Bool { POSIX.info(name, in: folder).map(POSIX.isFolder) ?? false }
+        let oldFolders = (written + obsolete).filter { isFolder($0, in: out) }
+        for name in written + obsolete where POSIX.info(name, in: out) != nil && !oldFolders.contains(name) {
             guard linkat(out, name, backup, name, 0) == 0 else {
                 throw POSIX.Failure("Unable to keep a copy of \(POSIX.text(name)) of \(folder) to undo with")
             }
+        }
+        var moved: [[CChar]] = []
+        for name in oldFolders {
+            guard renameat(out, name, backup, name) == 0 else {
+                let failure = POSIX.Failure("Unable to move the previous \(POSIX.text(name)) of \(folder) aside")
+                for done in moved { _ = renameat(backup, done, out, done) }
+                throw failure
+            }
+            moved.append(name)
         }
         enum Step {
             case put([CChar])
@@ -184,7 +198,9 @@ extension ReportFiles {
                 let (name, ok): ([CChar], Bool)
                 switch step {
                 case .put(let file): (name, ok) = (file, renameat(staged, file, out, file) == 0)
-                case .remove(let file): (name, ok) = (file, unlinkat(out, file, 0) == 0)
+                case .remove(let file):
+                    // A report folder was moved aside already.
+                    (name, ok) = (file, oldFolders.contains(file) || unlinkat(out, file, 0) == 0)
                 }
                 if ok {
                     done.append(name)
@@ -194,9 +210,14 @@ extension ReportFiles {
                 // Undo: the old file back where there was one, else no file.
                 var stuck: [String] = []
                 for name in done.reversed() {
+                    // A new report folder goes back to the staging folder first.
+                    if isFolder(name, in: out), renameat(out, name, staged, name) != 0 { stuck.append(POSIX.text(name)) }
                     let undone = POSIX.info(name, in: backup) != nil
-                        ? renameat(backup, name, out, name) == 0 : unlinkat(out, name, 0) == 0
+                        ? renameat(backup, name, out, name) == 0 : (isFolder(name, in: staged) || unlinkat(out, name, 0) == 0)
                     if !undone { stuck.append(POSIX.text(name)) }
+                }
+                for name in oldFolders where !done.contains(name) && renameat(backup, name, out, name) != 0 {
+                    stuck.append(POSIX.text(name))
                 }
                 guard stuck.isEmpty else {
                     throw Failure(description: "\(failure); could not undo \(stuck.joined(separator: ", ")) (\(POSIX.reason())): \(folder) holds files of two runs", mixed: true)

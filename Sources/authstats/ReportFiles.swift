@@ -40,8 +40,10 @@ final class ReportFiles {
     /// Every report file authstats writes: what replaces a folder's reports, all of them, so
     /// no file of an older run stays beside the new ones. Anything else in `--out` is kept.
     static let reportNames: Set<String> = Set(
-        ["daily", "monthly", "breakdown", "retention", "sessions"].flatMap { ["\($0).csv", "\($0).json"] }
-            + ["summary.json", "rejects.ndjson"])
+        ["daily", "monthly", "breakdown", "retention", "sessions", "segments", "segment_daily"].flatMap { ["\($0).csv", "\($0).json"] }
+            + ["summary.json", "rejects.ndjson", ReportFiles.segmentFolder])
+
+    static let segmentFolder = ReportFilesNames.segmentFolder
 
     static let stagingMarker = "authstats-staging-"
 

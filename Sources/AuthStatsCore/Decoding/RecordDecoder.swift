@@ -13,7 +13,11 @@ public struct RecordDecoder: Sendable {
     }
 
     /// Every path any decoder reads; the scanner extracts all of them in one pass.
-    public static let schema = FieldSchema(Slot.allCases.map(\.path))
+    public static let schema = FieldSchema(Slot.allCases.prefix { $0 != .deviceMake }.map(\.path))
+
+    /// `schema` and the fields of user profiles (`ProfileObservation`): read only when
+    /// segments or attribute breakdowns want them.
+    public static let profileSchema = FieldSchema(Slot.allCases.map(\.path))
 
     enum Slot: Int, CaseIterable {
         // Pinpoint event stream (docs/inputs.md "Pinpoint event stream")
@@ -28,6 +32,9 @@ public struct RecordDecoder: Sendable {
         case requestClientID, hostedUIClientID, eventID, trailEventType
         // Other objects found among exports
         case digestStartTime, attemptsMade, rawData, users
+        // User profiles (profileSchema only; docs/segments.md "Profiles")
+        case deviceMake, deviceModel, demographicMake, demographicModel
+        case endpointID, channelType, endpointAddress, userAttributes, endpointAttributes
 
         var path: String {
             switch self {
@@ -70,6 +77,15 @@ public struct RecordDecoder: Sendable {
             case .attemptsMade: return "attemptsMade"
             case .rawData: return "rawData"
             case .users: return "Users"
+            case .deviceMake: return "device.make"
+            case .deviceModel: return "device.model"
+            case .demographicMake: return "endpoint.Demographic.Make"
+            case .demographicModel: return "endpoint.Demographic.Model"
+            case .endpointID: return "endpoint.Id"
+            case .channelType: return "endpoint.ChannelType"
+            case .endpointAddress: return "endpoint.Address"
+            case .userAttributes: return "endpoint.User.UserAttributes"
+            case .endpointAttributes: return "endpoint.Attributes"
             }
         }
     }

@@ -149,6 +149,23 @@ struct ActivityGroups {
     /// positive, ascending (possibly none, when every event of that day was taken back as a
     /// duplicate). Reusing `profiles` keeps the report pass free of per-user allocations.
     mutating func next(profiles: inout [UInt32]) -> (user: UInt64, day: Int32)? {
+        guard let key = gather() else { return nil }
+        profiles.removeAll(keepingCapacity: true)
+        forEachSum { profile, sum in if sum > 0 { profiles.append(profile) } }
+        return key
+    }
+
+    /// The next (user, day); `sums` is set to each profile's summed count there, profiles
+    /// ascending (a sum may be 0 or less when duplicates were taken back).
+    mutating func next(sums: inout [(profile: UInt32, count: Int32)]) -> (user: UInt64, day: Int32)? {
+        guard let key = gather() else { return nil }
+        sums.removeAll(keepingCapacity: true)
+        forEachSum { sums.append(($0, $1)) }
+        return key
+    }
+
+    /// Moves every cursor past the smallest (user, day), collecting its entries in `entries`.
+    private mutating func gather() -> (user: UInt64, day: Int32)? {
         guard let first = heap.top else { return nil }
         let (user, day) = (first.user, first.day)
         entries.removeAll(keepingCapacity: true)
@@ -166,11 +183,13 @@ struct ActivityGroups {
                 _ = heap.pop()
             }
         }
-        profiles.removeAll(keepingCapacity: true)
-        if entries.count == 1 {
-            if entries[0].count > 0 { profiles.append(entries[0].profile) }
-            return (user, day)
-        }
+        return (user, day)
+    }
+
+    /// Calls `body` with each profile of `entries` and its summed count, profiles ascending.
+    @inline(__always)
+    private mutating func forEachSum(_ body: (UInt32, Int32) -> Void) {
+        if entries.count == 1 { return body(entries[0].profile, entries[0].count) }
         entries.sort { $0.profile < $1.profile }
         var i = 0
         while i < entries.count {
@@ -180,8 +199,7 @@ struct ActivityGroups {
                 sum += entries[i].count
                 i += 1
             }
-            if sum > 0 { profiles.append(profile) }
+            body(profile, sum)
         }
-        return (user, day)
     }
 }

@@ -57,6 +57,12 @@ public struct MetricsAccumulator: Sendable {
     public private(set) var events = 0
     public private(set) var duplicates = 0
 
+    /// With segments or attribute breakdowns (`collectProfiles`): each user's events per
+    /// day by kind (`UserKind`), taken back like the activity triples, and what the events
+    /// say of the user (`ProfileLog`). Nil otherwise: none of this work is done.
+    var userKinds: ActivityTable?
+    var profileLog: ProfileLog?
+
     /// - Parameters:
     ///   - dedupCapacity: fingerprints held in memory before spilling to `store`.
     ///   - store: where to spill; nil keeps every fingerprint in memory.
@@ -74,6 +80,12 @@ public struct MetricsAccumulator: Sendable {
         }
     }
 
+    /// Starts collecting user profiles (before the first event).
+    mutating func collectProfiles(capacity: Int, memory: Int, store: (any SpillStore)?) {
+        userKinds = ActivityTable(capacity: capacity, store: store)
+        profileLog = ProfileLog(memoryBudget: memory, store: store)
+    }
+
     /// Counts `event` on `day` for the input stream at `position` (`InputReport.position`).
     /// Its fingerprint is logged: if it turns out to be a copy of another event,
     /// `resolveDuplicates()` takes its counts back.
@@ -85,7 +97,7 @@ public struct MetricsAccumulator: Sendable {
     mutating func add(_ event: Event, day: Day, position: UInt64, profile: UInt32) {
         let counted = DuplicateFilter.Counted(
             day: day.index, profile: profile, kind: event.kind, input: position,
-            user: event.kind.isActivity ? event.user?.hash : nil)
+            user: event.kind.isActivity || userKinds != nil ? event.user?.hash : nil)
         dedup.insert(event.fingerprint, counted)
         events += 1
         counters.add(DayProfile(day: day.index, profile: profile), event.kind)
@@ -94,6 +106,7 @@ public struct MetricsAccumulator: Sendable {
             if event.kind.isActivity {
                 activity.add(user: user.hash, day: day.index, profile: profile, 1)
             }
+            if userKinds != nil { userKinds!.add(user: user.hash, day: day.index, profile: UserKind(event.kind).rawValue, 1) }
             if SessionRecord.takesPart(event) {
                 sessionLogs[Int(user.hash % UInt64(sessionLogs.count))].append(event, position: position)
             }
@@ -114,6 +127,8 @@ public struct MetricsAccumulator: Sendable {
         precondition(sessionLogs.count == other.sessionLogs.count, "merge accumulators with the same session shards")
         for shard in sessionLogs.indices { sessionLogs[shard].absorb(other.sessionLogs[shard]) }
         dedup.absorb(other.dedup, profileMap: remap)
+        if let kinds = other.userKinds { userKinds?.absorb(kinds, profileMap: UserKind.identity) }
+        if let log = other.profileLog { profileLog?.absorb(log) }
     }
 
     /// Finds the duplicates and takes their counts back. Call once, after
@@ -127,13 +142,17 @@ public struct MetricsAccumulator: Sendable {
     /// Why spilling to disk stopped, if it did.
     public var spillFailure: String? {
         dedup.spillFailure ?? activity.spillFailure ?? sessionLogs.lazy.compactMap(\.spillFailure).first
+            ?? userKinds?.spillFailure ?? profileLog?.spillFailure
     }
 
     private mutating func takeBack(_ found: [DuplicateFilter.Counted]) {
         for counted in found {
             let key = DayProfile(day: counted.day, profile: counted.profile)
             counters.add(key, counted.kind, -1)
-            if let user = counted.user { activity.add(user: user, day: counted.day, profile: counted.profile, -1) }
+            if let user = counted.user {
+                if counted.kind.isActivity { activity.add(user: user, day: counted.day, profile: counted.profile, -1) }
+                userKinds?.add(user: user, day: counted.day, profile: UserKind(counted.kind).rawValue, -1)
+            }
             events -= 1
             duplicates += 1
         }
@@ -152,4 +171,27 @@ public struct MetricsAccumulator: Sendable {
         }
         return low <= high ? DayRange(first: Day(index: low), last: Day(index: high)) : nil
     }
+}
+
+/// How a user's events of one day are counted for profiles and segments: the kind table's
+/// "profile" slot holds one of these.
+enum UserKind: UInt32, CaseIterable {
+    /// An activity event that is no sign-up or sign-in (session, app).
+    case otherActivity = 0
+    case signUp = 1
+    case signIn = 2
+    case authFailure = 3
+    /// An event that makes no one active (auth steps, account, other).
+    case inactive = 4
+
+    init(_ kind: EventKind) {
+        switch kind {
+        case .signUp: self = .signUp
+        case .signIn: self = .signIn
+        case .authFailure: self = .authFailure
+        default: self = kind.isActivity ? .otherActivity : .inactive
+        }
+    }
+
+    static let identity: [UInt32] = allCases.map(\.rawValue)
 }

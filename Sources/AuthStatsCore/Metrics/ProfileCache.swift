@@ -89,6 +89,12 @@ enum ProfileHint: Sendable, Equatable {
     case cached(UInt32)
     /// Not seen: its `dimensions` were made, and the cache waits for the id they get.
     case pending
+
+    /// The profile id, when the cache knew it.
+    var cachedProfile: UInt32? {
+        if case .cached(let profile) = self { return profile }
+        return nil
+    }
 }
 
 extension RecordDecoder.Fields {

@@ -94,13 +94,7 @@ public enum ReportBuilder {
             months[row.date.month]?.events += row.events
             months[row.date.month]?.newUsers += row.newUsers
         }
-        let rows = breakdown.values.sorted { a, b in
-            if a.date != b.date { return a.date < b.date }
-            if a.dimension != b.dimension {
-                return a.dimension.name.utf8.lexicographicallyPrecedes(b.dimension.name.utf8)
-            }
-            return a.value.utf8.lexicographicallyPrecedes(b.value.utf8)
-        }
+        let rows = breakdown.values.sorted(by: BreakdownRow.precedes)
         var reports = Reports(
             range: range, daily: daily, monthly: months.values.sorted { $0.month < $1.month }, breakdown: rows,
             retention: cohorts.values.sorted { $0.cohort < $1.cohort })

@@ -71,6 +71,9 @@ public struct MonthlyRow: Sendable, Equatable {
 public struct BreakdownRow: Sendable, Equatable {
     public var date: Day
     public var dimension: Dimension
+    /// Set for an `attr:NAME` row (`--breakdown-attribute`): the attribute's name (then
+    /// `dimension` is not used).
+    public var attribute: String?
     public var value: String
     public var signUps = 0
     public var signIns = 0
@@ -83,6 +86,18 @@ public struct BreakdownRow: Sendable, Equatable {
         self.dimension = dimension
         self.value = value
     }
+
+    /// The name in the `dimension` column: `platform`, …, or `attr:NAME`.
+    public var dimensionName: String { attribute.map { "attr:" + $0 } ?? dimension.name }
+
+    /// The order of `breakdown.csv`: by date, dimension name, value (names and values by bytes).
+    public static func precedes(_ a: BreakdownRow, _ b: BreakdownRow) -> Bool {
+        if a.date != b.date { return a.date < b.date }
+        if a.dimension != b.dimension || a.attribute != b.attribute {
+            return a.dimensionName.utf8.lexicographicallyPrecedes(b.dimensionName.utf8)
+        }
+        return a.value.utf8.lexicographicallyPrecedes(b.value.utf8)
+    }
 }
 
 /// The computed report tables.
@@ -92,4 +107,8 @@ public struct Reports: Sendable, Equatable {
     public var monthly: [MonthlyRow] = []
     public var breakdown: [BreakdownRow] = []
     public var retention: [RetentionRow] = []
+    /// With segments (`--segments`): one row per segment, in definition order.
+    public var segments: [SegmentRow] = []
+    /// With segments: one row per (day, segment).
+    public var segmentDaily: [SegmentDailyRow] = []
 }

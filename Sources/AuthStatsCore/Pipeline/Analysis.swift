@@ -38,6 +38,9 @@ public final class Analysis {
         public var cacheProfiles = true
         /// The event times accepted; others are rejected (`TimeRange`).
         public var acceptedTimes = TimeRange.default()
+        /// Segments and attribute breakdowns: user profiles are collected only when they
+        /// want them (`ProfileOptions.wanted`).
+        public var profiles = ProfileOptions()
 
         public static let defaultMaxRecordBytes = 64 << 20
 
@@ -116,7 +119,22 @@ public final class Analysis {
             ))
         profiles = .allocate(capacity: 1)
         profiles.initialize(to: ProfileCache())
+        self.spill = spill
+        if configuration.profiles.wanted {
+            state.pointee.accumulator.collectProfiles(
+                capacity: max(1, configuration.dedupCapacity / 2), memory: configuration.profiles.memory, store: spill)
+        }
     }
+
+    /// Where the stages spill (also the member exports, at the end).
+    private let spill: (any SpillStore)?
+
+    /// Whether events are decoded with their profile fields (`RecordDecoder.profileSchema`)
+    /// and handed to `add(_:position:fields:)`.
+    public var collectsProfiles: Bool { configuration.profiles.wanted }
+
+    /// Encoded demographics by dimension profile id (`ProfileLog.demographics`), made once each.
+    private var demographicBytes: [UInt32: [UInt8]] = [:]
 
     deinit {
         state.deinitialize(count: 1)
@@ -177,6 +195,23 @@ public final class Analysis {
         report.skipped = passedOver.values.reduce(0, +)
         report.records = report.skipped
         inputs.append(report)
+    }
+
+    /// As `add(_:position:)`, also noting what the event says of its user's profile (read
+    /// from `fields`, as `RecordDecoder.profileSchema` extracted them). Events after the report
+    /// range are counted but not observed: a profile is as of the range's last day.
+    func add(_ event: Event, position: UInt64, fields: RecordDecoder.Fields) {
+        add(event, position: position)
+        guard let user = event.user else { return }
+        let day = state.pointee.clock.day(ofMillis: event.time)
+        if let to = configuration.to, day > to { return }
+        let profile = event.profileHint.cachedProfile ?? state.pointee.accumulator.table.profile(of: event.dimensions)
+        let demographics = demographicBytes[profile] ?? {
+            let bytes = ProfileLog.demographics(state.pointee.accumulator.table.values(ofProfile: profile))
+            demographicBytes[profile] = bytes
+            return bytes
+        }()
+        state.pointee.accumulator.profileLog?.observe(event, user: user.hash, demographics: demographics, fields: fields)
     }
 
     func add(_ event: Event, position: UInt64) {
@@ -248,9 +283,12 @@ public final class Analysis {
         state.pointee.accumulator.sessionLogs = []
         sessionSpillFailure = logs.lazy.compactMap(\.spillFailure).first
         let timeout = configuration.sessionTimeoutMillis
+        // Segment profiles count each user's sessions in the report range.
+        let userDays = collectsProfiles ? reportRange.map { $0.first.index...$0.last.index } : nil
+        defer { runSegmentPass() }
         if let sessions {
             takeBack(state.pointee.accumulator.resolveDuplicates())
-            sessionStats = Self.sessionize(logs, timeoutMillis: timeout, clock: clock, each: sessions)
+            sessionStats = Self.sessionize(logs, timeoutMillis: timeout, clock: clock, userDays: userDays, each: sessions)
             return
         }
         // The session pass shares nothing with the rest (the session log keeps every delivery
@@ -262,7 +300,7 @@ public final class Analysis {
         let clock = self.clock
         let group = DispatchGroup()
         DispatchQueue.global().async(group: group) {
-            result.set(Self.sessionize(logs, timeoutMillis: timeout, clock: clock, each: nil))
+            result.set(Self.sessionize(logs, timeoutMillis: timeout, clock: clock, userDays: userDays, each: nil))
         }
         takeBack(state.pointee.accumulator.resolveDuplicates())
         tablesWithoutSessions = buildTables(sessions: SessionStats())
@@ -270,24 +308,51 @@ public final class Analysis {
         sessionStats = result.stats
     }
 
+    /// The report range: `--from`/`--to` where given, else the days with events.
+    private var reportRange: DayRange? {
+        ReportBuilder.resolveRange(from: configuration.from, to: configuration.to, data: accumulator.dayBounds)
+    }
+
+    /// Segments and attribute breakdowns, once the duplicates and sessions are known.
+    private var segmentOutput: SegmentPass.Output?
+
+    /// The member exports of the segments (`segments/<file>.csv`), once `finishReading` has run.
+    public var memberExports: MemberExportLog? {
+        get { segmentOutput?.exports }
+        set { if let newValue { segmentOutput?.exports = newValue } }
+    }
+
+    private func runSegmentPass() {
+        guard collectsProfiles, let range = reportRange, var profileLog = accumulator.profileLog,
+            let kinds = accumulator.userKinds
+        else { return }
+        state.pointee.accumulator.profileLog = nil
+        state.pointee.accumulator.userKinds = nil
+        let daily = (tablesWithoutSessions ?? buildTables(sessions: SessionStats())).daily
+        let pass = SegmentPass(
+            options: configuration.profiles, range: range, directory: directory, userSessions: sessionStats.userSessions,
+            store: spill)
+        segmentOutput = pass.run(kinds: kinds, profiles: &profileLog, daily: daily)
+    }
+
     /// The report tables built during `finishReading`, before the session columns.
     private var tablesWithoutSessions: Reports?
 
     private func buildTables(sessions: SessionStats) -> Reports {
-        let range = ReportBuilder.resolveRange(
-            from: configuration.from, to: configuration.to, data: accumulator.dayBounds)
-        return ReportBuilder.build(accumulator, range: range, sessions: sessions)
+        ReportBuilder.build(accumulator, range: reportRange, sessions: sessions)
     }
 
     /// Builds the sessions of every shard, one after another (a shard holds whole users, so
     /// their counts just add up). `each` is only allowed with one shard.
     static func sessionize(
-        _ logs: [SessionLog], timeoutMillis: Int64, clock: DayClock, each: ((Session) -> Void)?
+        _ logs: [SessionLog], timeoutMillis: Int64, clock: DayClock, userDays: ClosedRange<Int32>? = nil,
+        each: ((Session) -> Void)?
     ) -> SessionStats {
         precondition(each == nil || logs.count == 1, "session rows need a single shard")
         var total = SessionStats()
         for var log in logs {
             var sessionizer = Sessionizer(timeoutMillis: timeoutMillis, clock: clock)
+            sessionizer.userDays = userDays
             total.merge(log.withSorted { sessionizer.run($0, each: each) })
         }
         return total
@@ -296,8 +361,15 @@ public final class Analysis {
     /// The report range and tables (stage 5).
     public func reports(sessions: ((Session) -> Void)? = nil) -> Reports {
         finishReading(sessions: sessions)
-        guard var reports = tablesWithoutSessions else { return buildTables(sessions: sessionStats) }
-        ReportBuilder.addSessions(sessionStats, to: &reports)
+        var reports = tablesWithoutSessions ?? buildTables(sessions: sessionStats)
+        if tablesWithoutSessions != nil { ReportBuilder.addSessions(sessionStats, to: &reports) }
+        if let segments = segmentOutput {
+            reports.segments = segments.rows
+            reports.segmentDaily = segments.daily
+            if !segments.breakdown.isEmpty {
+                reports.breakdown = (reports.breakdown + segments.breakdown).sorted(by: BreakdownRow.precedes)
+            }
+        }
         return reports
     }
 

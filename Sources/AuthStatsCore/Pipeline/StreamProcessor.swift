@@ -8,6 +8,8 @@ public final class StreamProcessor {
     public private(set) var report: InputReport
     private let analysis: Analysis
     private let decoder = RecordDecoder()
+    /// Whether records are decoded with their profile fields (`Analysis.collectsProfiles`).
+    private let collectsProfiles: Bool
     /// The kinds of record found so far (an input holding several is `mixed`).
     private var formats: Set<RecordFormat> = []
     /// The format last added to `formats`: a stream is nearly always of one format, and this
@@ -32,7 +34,10 @@ public final class StreamProcessor {
         self.report = report
         self.index = index
         accepted = analysis.configuration.acceptedTimes.millis
-        framer = RecordFramer(scanner: JSONScanner(schema: RecordDecoder.schema), maxRecordBytes: analysis.configuration.maxRecordBytes)
+        collectsProfiles = analysis.collectsProfiles
+        framer = RecordFramer(
+            scanner: JSONScanner(schema: analysis.collectsProfiles ? RecordDecoder.profileSchema : RecordDecoder.schema),
+            maxRecordBytes: analysis.configuration.maxRecordBytes)
     }
 
     /// Lets `fill` write decompressed bytes into the framer's buffer, then processes every
@@ -155,6 +160,16 @@ public final class StreamProcessor {
         }
     }
 
+    /// Counts an event (and, with profiles, notes what its record says of its user).
+    @inline(__always)
+    private func add(_ event: Event, _ bytes: UnsafeRawBufferPointer) {
+        if collectsProfiles {
+            analysis.add(event, position: report.position, fields: RecordDecoder.Fields(bytes: bytes, fields: framer.fields))
+        } else {
+            analysis.add(event, position: report.position)
+        }
+    }
+
     private func handle(_ item: RecordFramer.Item, cutBy error: String?) {
         let bytes = framer.buffer
         switch item {
@@ -177,9 +192,9 @@ public final class StreamProcessor {
                     var clamped = event
                     if Self.outside(event.sessionStart, accepted) { clamped.sessionStart = nil }
                     if Self.outside(event.sessionStop, accepted) { clamped.sessionStop = nil }
-                    analysis.add(clamped, position: report.position)
+                    add(clamped, bytes)
                 } else {
-                    analysis.add(event, position: report.position)
+                    add(event, bytes)
                 }
                 report.events += 1  // until `Analysis` finds it is a copy (at the end)
             case .skipped(let format, let reason):

@@ -29,7 +29,7 @@ public struct ReportTable: Sendable, Equatable {
 extension Reports {
     /// The tables of `docs/reports.md` "Files", in the order they are written.
     public var tables: [ReportTable] {
-        [dailyTable, monthlyTable, breakdownTable, retentionTable]
+        [dailyTable, monthlyTable, breakdownTable, retentionTable] + (segments.isEmpty ? [] : [segmentsTable, segmentDailyTable])
     }
 
     public var dailyTable: ReportTable {
@@ -84,7 +84,7 @@ extension Reports {
             columns: ["date", "dimension", "value", "sign_ups", "sign_ins", "auth_failures", "active_users", "events"],
             rows: breakdown.map { r in
                 [
-                    .text(r.date.description), .text(r.dimension.name), .text(r.value), .integer(r.signUps),
+                    .text(r.date.description), .text(r.dimensionName), .text(r.value), .integer(r.signUps),
                     .integer(r.signIns), .integer(r.authFailures), .integer(r.activeUsers), .integer(r.events),
                 ]
             })

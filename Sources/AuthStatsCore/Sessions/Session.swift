@@ -58,12 +58,15 @@ public struct SessionStats: Sendable, Equatable {
 
     public var days: [Int32: Day] = [:]
     public var totalSessions = 0
+    /// With `Sessionizer.userDays`: each user's sessions starting on those days, by user hash.
+    public var userSessions: [UInt64: Int] = [:]
 
     public init() {}
 
     /// Adds the counts of `other`, made from other users (another shard).
     public mutating func merge(_ other: SessionStats) {
         totalSessions += other.totalSessions
+        userSessions.merge(other.userSessions) { $0 + $1 }
         for (index, day) in other.days {
             days[index, default: Day()].sessions += day.sessions
             days[index, default: Day()].users += day.users

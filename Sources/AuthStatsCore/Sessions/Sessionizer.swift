@@ -13,6 +13,9 @@ import Darwin
 public struct Sessionizer {
     public let timeoutMillis: Int64
     public var clock: DayClock
+    /// When set, each user's sessions starting on these days are counted in
+    /// `SessionStats.userSessions` (for segment profiles).
+    public var userDays: ClosedRange<Int32>?
 
     public init(timeoutMillis: Int64, clock: DayClock) {
         self.timeoutMillis = timeoutMillis
@@ -30,15 +33,20 @@ public struct Sessionizer {
         var last = LastRecord(compact: records.compact)
         var userDays: [Int32] = []
         var anyUser = false
+        let countRange = self.userDays
+        var userHash: UInt64 = 0
 
         func finishUser() {
             userDays.removeAll(keepingCapacity: true)
+            var inRange = 0
             for (start, end) in zip(user.starts, user.ends) {
                 let day = clock.day(ofMillis: start).index
                 let first = !userDays.contains(day)
                 if first { userDays.append(day) }
                 stats.add(sessionOn: day, seconds: (end - start) / 1000, firstOfUserThatDay: first)
+                if let countRange, countRange.contains(day) { inRange += 1 }
             }
+            if inRange > 0 { stats.userSessions[userHash] = inRange }
             if let each { user.sortedRows().forEach(each) }
         }
 
@@ -50,6 +58,7 @@ public struct Sessionizer {
             case .nextUser:
                 if anyUser { finishUser() }
                 anyUser = true
+                if countRange != nil { userHash = records.compact ? r.compactIdentity.0 : UserID(r.user).hash }
                 user.begin(user: each != nil ? r.user : "")
             case .sameUser:
                 break

@@ -1,0 +1,131 @@
+import Foundation
+
+/// What segments and attribute breakdowns want of a run (`--segments`, `--breakdown-attribute`,
+/// `--share-user-data`): with none of it, no profile is collected.
+public struct ProfileOptions: Sendable {
+    public var segments: SegmentSet?
+    /// Attribute names for `breakdown.csv`'s `attr:NAME` dimensions, in the order given.
+    public var breakdownAttributes: [String]
+    /// Members' verified email addresses and phone numbers become `EMAIL` / `SMS` endpoints
+    /// (and `Demographic.Channel` sees them); without it no address appears in any report.
+    public var shareUserData: Bool
+    /// Bytes of profile observations held in memory (per reader) before spilling.
+    public var memory = ProfileLog.defaultBudget
+
+    public init(segments: SegmentSet? = nil, breakdownAttributes: [String] = [], shareUserData: Bool = false) {
+        self.segments = segments
+        self.breakdownAttributes = breakdownAttributes
+        self.shareUserData = shareUserData
+    }
+
+    /// Whether anything needs profiles.
+    public var wanted: Bool { segments != nil || !breakdownAttributes.isEmpty }
+}
+
+/// One row of `segments.csv` (`docs/segments.md` "Reports").
+public struct SegmentRow: Sendable, Equatable {
+    public var segment: String
+    public var users = 0
+    public var activeUsersLastDay = 0
+    public var wau7dLastDay = 0
+    public var mau30dLastDay = 0
+    public var signUps = 0
+    public var signIns = 0
+    public var authFailures = 0
+    public var sessions = 0
+    /// Rows of the segment's member export (`segments/<file>.csv`).
+    public var endpoints = 0
+    public var file: String
+
+    public init(segment: String, file: String) {
+        self.segment = segment
+        self.file = file
+    }
+}
+
+/// One row of `segment_daily.csv`.
+public struct SegmentDailyRow: Sendable, Equatable {
+    public var date: Day
+    public var segment: String
+    public var signUps = 0
+    public var signIns = 0
+    public var authFailures = 0
+    public var activeUsers = 0
+
+    public init(date: Day, segment: String) {
+        self.date = date
+        self.segment = segment
+    }
+}
+
+/// The columns of a Pinpoint endpoint import CSV (`formats.md` §3.2) that authstats fills.
+public enum MemberExport {
+    public static let fixedColumns = [
+        "ChannelType", "Address", "Id", "User.UserId", "Demographic.Platform", "Demographic.AppVersion",
+        "Demographic.Locale", "Location.Country",
+    ]
+
+    /// Directory attributes never written as columns: the id (it is `User.UserId`), linked
+    /// identities (a JSON text of provider ids) and the addresses (only ever an `EMAIL`/`SMS`
+    /// endpoint's `Address`, with `--share-user-data`).
+    public static let withheldAttributes: Set<String> = ["sub", "identities", "email", "phone_number"]
+}
+
+extension MemberExport {
+    /// One line of a member export, `\n` included: RFC 4180 quoting (a field with a comma or a
+    /// quote is quoted, quotes doubled), and, as Pinpoint's importer refuses line breaks and tabs
+    /// in values, each of them written as a space. Unlike the report tables, a value that begins
+    /// with `=`, `+`, `-` or `@` is written as it is: the file is for Pinpoint's importer, and a
+    /// `'` before it would change the attribute's value there (`docs/segments.md`).
+    public static func line(_ cells: [String]) -> String {
+        var out = ""
+        for (index, cell) in cells.enumerated() {
+            if index > 0 { out += "," }
+            var value = cell
+            if value.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+                value = String(value.map { $0 == "\n" || $0 == "\r" || $0 == "\r\n" || $0 == "\t" ? " " : $0 })
+            }
+            if value.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 }) {
+                value = "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            }
+            out += value
+        }
+        return out + "\n"
+    }
+}
+
+extension Reports {
+    public var segmentsTable: ReportTable {
+        ReportTable(
+            name: "segments",
+            columns: [
+                "segment", "users", "active_users_last_day", "mau_30d_last_day", "sign_ups", "sign_ins", "auth_failures",
+                "wau_7d_last_day", "sessions", "endpoints", "file",
+            ],
+            rows: segments.map { r in
+                [
+                    .text(r.segment), .integer(r.users), .integer(r.activeUsersLastDay), .integer(r.mau30dLastDay),
+                    .integer(r.signUps), .integer(r.signIns), .integer(r.authFailures), .integer(r.wau7dLastDay),
+                    .integer(r.sessions), .integer(r.endpoints), .text(ReportFilesNames.segmentFolder + "/" + r.file),
+                ]
+            })
+    }
+
+    public var segmentDailyTable: ReportTable {
+        ReportTable(
+            name: "segment_daily",
+            columns: ["date", "segment", "sign_ups", "sign_ins", "auth_failures", "active_users"],
+            rows: segmentDaily.map { r in
+                [
+                    .text(r.date.description), .text(r.segment), .integer(r.signUps), .integer(r.signIns),
+                    .integer(r.authFailures), .integer(r.activeUsers),
+                ]
+            })
+    }
+}
+
+/// Names of the report set shared by the writer and the tables.
+public enum ReportFilesNames {
+    /// The folder of the segments' member exports (`segments/<file>.csv`).
+    public static let segmentFolder = "segments"
+}

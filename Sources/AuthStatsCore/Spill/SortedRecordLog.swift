@@ -1,0 +1,318 @@
+/// Variable-length byte records sorted in bounded memory (an external merge sort): the
+/// machinery under the session log and the profile log.
+///
+/// Records are kept in one byte arena up to `memoryBudget`; when it fills, they are sorted by
+/// their bytes and written to the `SpillStore` as a run of `[UInt32 length][bytes]` frames.
+/// `withSorted` merges the runs and what is in memory into one stream in byte order, so a
+/// record layout that leads with its grouping key (a user) brings each group together,
+/// whatever order the input had. Without a store nothing is spilled (exact, but memory grows
+/// with the records).
+public struct SortedRecordLog: Sendable {
+    let memoryBudget: Int
+    let store: (any SpillStore)?
+    private(set) var arena: [UInt8] = []
+    /// (offset, length) of each record in `arena`.
+    private var spans: [(Int, Int)] = []
+    private var runs: [SpilledRun] = []
+    public private(set) var spillFailure: String?
+
+    public init(memoryBudget: Int, store: (any SpillStore)?) {
+        self.memoryBudget = max(memoryBudget, 1)
+        self.store = store
+    }
+
+    public var spilledRuns: Int { runs.count }
+    /// Records held in memory.
+    var count: Int { spans.count }
+    var isEmpty: Bool { spans.isEmpty && runs.isEmpty }
+
+    /// Appends one record, written by `encode` to the end of the arena. Returns its index
+    /// among the records in memory, valid until the next spill.
+    @discardableResult
+    mutating func append(_ encode: (inout [UInt8]) -> Void) -> Int {
+        if arena.capacity == 0 { reserve() }
+        let start = arena.count
+        encode(&arena)
+        spans.append((start, arena.count - start))
+        return spans.count - 1
+    }
+
+    /// Whether the records in memory fill the budget (then `spill()` is due).
+    var isFull: Bool { arena.count + spans.count * 16 >= memoryBudget }
+
+    /// Calls `body` with the bytes of record `index` (one `append` returned, before a spill).
+    func withRecord<R>(_ index: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        let (offset, length) = spans[index]
+        return arena.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[offset..<offset + length])) }
+    }
+
+    /// Changes record `index` in place (not its length).
+    mutating func update(record index: Int, _ body: (UnsafeMutableRawBufferPointer) -> Void) {
+        let (offset, length) = spans[index]
+        arena.withUnsafeMutableBytes { body(UnsafeMutableRawBufferPointer(rebasing: $0[offset..<offset + length])) }
+    }
+
+    /// Room for a whole budget at once: growing by doubling would hold the old and the new
+    /// copy together, half again the budget at the moment of each copy. Pages are only
+    /// touched as records arrive.
+    private mutating func reserve() {
+        arena.reserveCapacity(memoryBudget)
+        spans.reserveCapacity(memoryBudget / 64)
+    }
+
+    /// The spans of the records in memory, in byte order of the records. Each is compared
+    /// first by its first 24 bytes as three big-endian words (the same order as `memcmp`),
+    /// so records of one group (which share the first word) rarely need more; only on a tie
+    /// by `memcmp` of the rest.
+    ///
+    /// The first word leads with the group key (a hash, uniformly spread, or an id's first
+    /// bytes): a `BucketSort` on it, whose buckets hold a few records, mostly of one group.
+    private func sortedSpans() -> [(Int, Int)] {
+        arena.withUnsafeBytes { raw in
+            let base = raw.baseAddress!
+            func word(_ offset: Int, _ span: (Int, Int)) -> UInt64 {
+                guard offset + 8 > span.1 else {
+                    return UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: span.0 + offset, as: UInt64.self))
+                }
+                var w: UInt64 = 0
+                if offset < span.1 {
+                    withUnsafeMutableBytes(of: &w) { $0.copyMemory(from: UnsafeRawBufferPointer(start: base + span.0 + offset, count: span.1 - offset)) }
+                }
+                return UInt64(bigEndian: w)
+            }
+            typealias Keyed = (k0: UInt64, k1: UInt64, k2: UInt64, span: (Int, Int))
+            func less(_ a: Keyed, _ b: Keyed) -> Bool {
+                if a.k0 != b.k0 { return a.k0 < b.k0 }
+                if a.k1 != b.k1 { return a.k1 < b.k1 }
+                if a.k2 != b.k2 { return a.k2 < b.k2 }
+                let n = min(a.span.1, b.span.1)
+                let c = n > 24 ? memcmp(base + a.span.0 + 24, base + b.span.0 + 24, n - 24) : 0
+                return c != 0 ? c < 0 : a.span.1 < b.span.1
+            }
+            let keyed = BucketSort.sorted(
+                count: spans.count, item: { i -> Keyed in
+                    let span = spans[i]
+                    return (word(0, span), word(8, span), word(16, span), span)
+                }, lead: \.k0, by: less)
+            return keyed.map(\.span)
+        }
+    }
+
+    /// Writes the records in memory as one sorted run of `[UInt32 length][bytes]` frames, a
+    /// megabyte at a time (so spilling needs no second copy of the arena). Without a store,
+    /// or once spilling failed, the records stay in memory.
+    mutating func spill() {
+        guard let store, spillFailure == nil, !spans.isEmpty else { return }
+        do {
+            let id = try store.write([])
+            var chunk: [UInt8] = []
+            chunk.reserveCapacity(1 << 21)
+            let order = sortedSpans()
+            try arena.withUnsafeBytes { raw in
+                for (offset, length) in order {
+                    withUnsafeBytes(of: UInt32(length).bigEndian) { chunk.append(contentsOf: $0) }
+                    chunk.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[offset..<offset + length]))
+                    if chunk.count >= 1 << 20 {
+                        try store.append(run: id, chunk)
+                        chunk.removeAll(keepingCapacity: true)
+                    }
+                }
+            }
+            if !chunk.isEmpty { try store.append(run: id, chunk) }
+            runs.append(SpilledRun(store: store, id: id, count: spans.count))
+            arena.removeAll(keepingCapacity: true)
+            spans.removeAll(keepingCapacity: true)
+        } catch {
+            spillFailure = "\(error)"
+        }
+    }
+
+    /// Takes in `other`'s records (order does not matter: the output is sorted).
+    mutating func absorb(_ other: SortedRecordLog) {
+        runs += other.runs
+        if arena.capacity == 0 { reserve() }
+        other.arena.withUnsafeBytes { source in
+            for (offset, length) in other.spans {
+                // Spill as the budget fills, not after: the arena never outgrows its room.
+                if arena.count + length + (spans.count + 1) * 16 >= memoryBudget { spill() }
+                spans.append((arena.count, length))
+                arena.append(contentsOf: UnsafeRawBufferPointer(rebasing: source[offset..<offset + length]))
+            }
+        }
+    }
+
+    /// Calls `body` with every record in byte order. The records still in memory are read
+    /// in place (no copy of the arena at the end), so the `SortedRecords` are valid only
+    /// inside `body`. Consumes the log.
+    public mutating func withSorted<R>(compact: Bool = false, _ body: (SortedRecords) -> R) -> R {
+        var sources: [FrameReader] = runs.map { FrameReader(run: $0) }
+        let order = spans.isEmpty ? [] : sortedSpans()
+        let arena = self.arena
+        self.arena = []
+        spans = []
+        runs = []
+        return arena.withUnsafeBytes { raw in
+            if !order.isEmpty { sources.append(FrameReader(memory: raw, order: order)) }
+            return body(SortedRecords(sources: sources, compact: compact))
+        }
+    }
+}
+
+/// Reads `[UInt32 length][bytes]` frames from a spilled run (a block at a time), or the
+/// records still in memory in their sorted order, without copying a record: `current`
+/// points into the reader's own buffer and stays valid until the next `advance()`.
+final class FrameReader {
+    private let run: SpilledRun?
+    private var storage: UnsafeMutableRawPointer
+    private var capacity: Int
+    private var filled = 0
+    private var position = 0
+    private var runOffset = 0
+    private var exhausted = false
+    private let order: [(Int, Int)]
+    private var nextInOrder = 0
+    private(set) var current = UnsafeRawBufferPointer(start: nil, count: 0)
+    static let block = 1 << 14
+
+    init(run: SpilledRun) {
+        self.run = run
+        order = []
+        capacity = Self.block * 2
+        storage = .allocate(byteCount: capacity, alignment: 8)
+    }
+
+    /// The records in `memory` (not owned: it must outlive the reader), in `order`.
+    init(memory: UnsafeRawBufferPointer, order: [(Int, Int)]) {
+        run = nil
+        self.order = order
+        capacity = memory.count
+        storage = UnsafeMutableRawPointer(mutating: memory.baseAddress!)
+        filled = memory.count
+        exhausted = true
+    }
+
+    deinit { if run != nil { storage.deallocate() } }
+
+    /// Moves to the next frame; false at the end.
+    func advance() -> Bool {
+        if run == nil {
+            guard nextInOrder < order.count else { return false }
+            let (offset, length) = order[nextInOrder]
+            nextInOrder += 1
+            current = UnsafeRawBufferPointer(start: storage + offset, count: length)
+            return true
+        }
+        guard ensure(4) else { return false }
+        let p = storage.assumingMemoryBound(to: UInt8.self) + position
+        let length = Int(p[0]) << 24 | Int(p[1]) << 16 | Int(p[2]) << 8 | Int(p[3])
+        guard ensure(4 + length) else { return false }
+        current = UnsafeRawBufferPointer(start: storage + position + 4, count: length)
+        position += 4 + length
+        return true
+    }
+
+    /// Makes `count` bytes available from `position`; false at the end of the data.
+    private func ensure(_ count: Int) -> Bool {
+        while filled - position < count {
+            guard !exhausted, let run else { return false }
+            let keep = filled - position
+            if position > 0 {
+                storage.copyMemory(from: storage + position, byteCount: keep)
+                filled = keep
+                position = 0
+            }
+            let want = max(Self.block, count)
+            if capacity - filled < want {
+                let grown = UnsafeMutableRawPointer.allocate(byteCount: filled + want, alignment: 8)
+                grown.copyMemory(from: storage, byteCount: filled)
+                storage.deallocate()
+                storage = grown
+                capacity = filled + want
+            }
+            let more = (try? run.store.read(run: run.id, offset: runOffset, count: want)) ?? []
+            if more.isEmpty {
+                exhausted = true
+                run.store.remove(run: run.id)
+                return false
+            }
+            more.withUnsafeBytes { (storage + filled).copyMemory(from: $0.baseAddress!, byteCount: more.count) }
+            filled += more.count
+            runOffset += more.count
+        }
+        return true
+    }
+}
+
+/// The merged, sorted stream of a `SessionLog`: a k-way merge over the readers' current
+/// records. The heap holds each reader's first 24 bytes as three big-endian words, so most
+/// comparisons need neither the reader nor `memcmp`; equal heads are compared in place,
+/// ties (identical records) by reader.
+public final class SortedRecords {
+    private let sources: [FrameReader]
+    /// The records are `SessionRecord`'s compact layout.
+    let compact: Bool
+    private var heap: BinaryHeap<Order>
+    private var pending: Int?
+
+    struct Head {
+        var k0: UInt64, k1: UInt64, k2: UInt64
+        var source: Int
+    }
+
+    /// By the heads' words, then the records in place, then the reader.
+    struct Order: HeapOrder {
+        let sources: [FrameReader]
+
+        @inline(__always)
+        func less(_ a: Head, _ b: Head) -> Bool {
+            if (a.k0, a.k1, a.k2) != (b.k0, b.k1, b.k2) { return (a.k0, a.k1, a.k2) < (b.k0, b.k1, b.k2) }
+            let x = sources[a.source].current
+            let y = sources[b.source].current
+            let c = memcmp(x.baseAddress!, y.baseAddress!, min(x.count, y.count))
+            if c != 0 { return c < 0 }
+            return x.count != y.count ? x.count < y.count : a.source < b.source
+        }
+    }
+
+    init(sources: [FrameReader], compact: Bool) {
+        self.sources = sources
+        self.compact = compact
+        heap = BinaryHeap(order: Order(sources: sources))
+        for index in sources.indices where sources[index].advance() { heap.push(head(index)) }
+    }
+
+    /// Reader `index`'s current record as a heap entry (zero-padded past a short record: a
+    /// shorter record that is a prefix of a longer one sorts first either way).
+    @inline(__always)
+    private func head(_ index: Int) -> Head {
+        let r = sources[index].current
+        if r.count >= 24 {
+            return Head(
+                k0: UInt64(bigEndian: r.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+                k1: UInt64(bigEndian: r.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+                k2: UInt64(bigEndian: r.loadUnaligned(fromByteOffset: 16, as: UInt64.self)), source: index)
+        }
+        var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: r) }
+        return Head(k0: UInt64(bigEndian: words.0), k1: UInt64(bigEndian: words.1), k2: UInt64(bigEndian: words.2), source: index)
+    }
+
+    /// The smallest remaining record's bytes, valid until the next call; nil at the end.
+    /// - Complexity: O(log r) for r runs.
+    public func next() -> UnsafeRawBufferPointer? {
+        // The reader last returned stays on top until it moves on.
+        if let index = pending {
+            if sources[index].advance() { heap.replaceTop(head(index)) } else { _ = heap.pop() }
+        }
+        pending = nil
+        guard let top = heap.top else { return nil }
+        pending = top.source
+        return sources[top.source].current
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
