@@ -26,6 +26,8 @@ public struct InMemoryRun {
     public var accumulator: MetricsAccumulator
     /// Every session, by user then start.
     public var sessions: [Session]
+    /// With segments: each segment's member export, header first, as cells.
+    public var memberExports: [[[String]]] = []
 
     /// Runs stages 2–5 on `streams` (name, bytes), each fed in chunks of `chunkSize` bytes.
     /// Session rows (`sessions`) are kept when `sessionDetail` (default: with one shard).
@@ -36,7 +38,7 @@ public struct InMemoryRun {
         dedupCapacity: Int = DuplicateFilter.defaultCapacity, spill: (any SpillStore)? = nil,
         directory: UserDirectory = UserDirectory(), sessionTimeout: String = "30m",
         sessionMemory: Int = SessionLog.defaultBudget, sessionShards: Int = 1, sessionDetail: Bool? = nil,
-        cacheProfiles: Bool = true
+        cacheProfiles: Bool = true, profiles: ProfileOptions = ProfileOptions()
     ) {
         let detail = sessionDetail ?? (sessionShards == 1)
         let collector = RejectCollector()
@@ -45,6 +47,7 @@ public struct InMemoryRun {
             sessionTimeout: sessionTimeout, sessionMemory: sessionMemory, sessionShards: sessionShards,
             sessionDetail: detail)!
         configuration.cacheProfiles = cacheProfiles
+        configuration.profiles = profiles
         let analysis = Analysis(configuration: configuration, rejects: collector, spill: spill, directory: directory)
         for (name, bytes) in streams {
             let stream = analysis.beginStream(path: name, member: nil, compression: "none", container: nil)
@@ -62,6 +65,11 @@ public struct InMemoryRun {
         inputs = analysis.inputs
         rejects = collector.records
         accumulator = analysis.accumulator
+        if var exports = analysis.memberExports, let segments = profiles.segments {
+            var tables = (0..<segments.count).map { [exports.header(segment: $0)] }
+            exports.forEachRow { tables[$0].append($1) }
+            memberExports = tables
+        }
     }
 
     /// The accumulator of `streams` before duplicates across dedup windows are resolved

@@ -171,8 +171,8 @@ struct ReportCommand: ParsableCommand {
         configuration.profiles = ProfileOptions(segments: segments, breakdownAttributes: breakdownAttribute, shareUserData: shareUserData)
         configuration.profiles.memory = profileMemory
         let spill = TemporarySpillStore()
-        // The user directories and the output folder are never read as inputs.
-        let found = InputDiscovery.expand(inputs, excluding: directoryFiles + [out])
+        // The user directories, segment definitions and the output folder are never read as inputs.
+        let found = InputDiscovery.expand(inputs, excluding: directoryFiles + segmentFiles + [out])
         let progress = ProgressLine(console: console, files: found.count)
         let started = Date()
         let analysis = ParallelReader.read(found, jobs: jobs) { workers in

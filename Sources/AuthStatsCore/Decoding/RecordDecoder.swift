@@ -31,7 +31,7 @@ public struct RecordDecoder: Sendable {
         case eventTime, eventName, errorCode, trailSub, responseUserSub, challengeName
         case requestClientID, hostedUIClientID, eventID, trailEventType
         // Other objects found among exports
-        case digestStartTime, attemptsMade, rawData, users
+        case digestStartTime, attemptsMade, rawData, users, segmentsResponse, segmentResponse
         // User profiles (profileSchema only; docs/segments.md "Profiles")
         case deviceMake, deviceModel, demographicMake, demographicModel
         case endpointID, channelType, endpointAddress, userAttributes, endpointAttributes
@@ -77,6 +77,8 @@ public struct RecordDecoder: Sendable {
             case .attemptsMade: return "attemptsMade"
             case .rawData: return "rawData"
             case .users: return "Users"
+            case .segmentsResponse: return "SegmentsResponse"
+            case .segmentResponse: return "SegmentResponse"
             case .deviceMake: return "device.make"
             case .deviceModel: return "device.model"
             case .demographicMake: return "endpoint.Demographic.Make"
@@ -163,6 +165,9 @@ public struct RecordDecoder: Sendable {
         _ bytes: UnsafeRawBufferPointer, range: Range<Int>, fields: [JSONField], profiles: UnsafeMutablePointer<ProfileCache>?
     ) -> Outcome {
         guard bytes[range.lowerBound] == UInt8(ascii: "{") else {
+            if Self.looksLikeSegmentList(UnsafeRawBufferPointer(rebasing: bytes[range])) {
+                return .skipped(.segmentDefinitions, reason: Self.segmentDefinitionsReason)
+            }
             return .rejected(reason: "the record is a JSON array, not an object")
         }
         let f = Fields(bytes: bytes, fields: fields, profiles: profiles)
@@ -181,7 +186,25 @@ public struct RecordDecoder: Sendable {
         if f[.users].type == .array {
             return .skipped(.userDirectory, reason: "a list-users page: pass user directories with --users")
         }
+        if f[.segmentsResponse].type == .object || f[.segmentResponse].type == .object {
+            return .skipped(.segmentDefinitions, reason: Self.segmentDefinitionsReason)
+        }
         return .rejected(reason: Self.unknownRecord)
+    }
+
+    static let segmentDefinitionsReason = "Pinpoint segment definitions: pass them with --segments"
+
+    /// Whether an array record is a list of segment definitions (`[{"Name":…,"Dimensions":…}]`,
+    /// the `CreateSegment` form), which a folder of inputs may hold beside the logs.
+    static func looksLikeSegmentList(_ record: UnsafeRawBufferPointer) -> Bool {
+        func has(_ key: String) -> Bool {
+            let needle = Array(key.utf8)
+            guard record.count >= needle.count else { return false }
+            return (0...(record.count - needle.count)).contains { i in
+                record[i] == needle[0] && needle.indices.allSatisfy { record[i + $0] == needle[$0] }
+            }
+        }
+        return has("\"Name\"") && (has("\"Dimensions\"") || has("\"SegmentGroups\""))
     }
 
     /// The reason for an object of no known kind.
@@ -198,6 +221,7 @@ public enum RecordFormat: String, Sendable, CaseIterable {
     case cloudTrailDigest = "cloudtrail-digest"
     case firehoseError = "firehose-error"
     case userDirectory = "cognito-user-directory"
+    case segmentDefinitions = "pinpoint-segments"
 }
 
 extension JSONField {
