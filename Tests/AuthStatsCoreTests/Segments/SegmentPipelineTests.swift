@@ -1,0 +1,230 @@
+import AuthStatsTestSupport
+import Foundation
+import Testing
+
+@testable import AuthStatsCore
+
+/// Profiles built from events and the directory, evaluated end to end through `Analysis`
+/// (`docs/segments.md` "Profiles", "Reports", "Member exports"), against hand-computed results.
+@Suite("Segments through the pipeline: profiles, reports, member exports")
+struct SegmentPipelineTests {
+    /// A Pinpoint record with an embedded endpoint.
+    static func record(
+        _ type: String, _ iso: String, user: String?, endpoint: String? = nil, channel: String = "GCM", platform: String = "android",
+        session: String? = nil, userAttributes: [String: [String]] = [:], attributes: [String: [String]] = [:], address: String? = nil
+    ) -> String {
+        func object(_ map: [String: [String]]) -> String {
+            "{" + map.sorted { $0.key < $1.key }.map { "\(JSONText.quote($0.key)):[" + $0.value.map(JSONText.quote).joined(separator: ",") + "]" }.joined(separator: ",") + "}"
+        }
+        var s = "{\"event_type\":\"\(type)\",\"event_timestamp\":\(PinpointLine.millis(iso)),"
+        s += "\"application\":{\"app_id\":\"app\",\"version_name\":\"2.0\"},\"client\":{\"client_id\":\(JSONText.quote(endpoint ?? "client-x"))},"
+        s += "\"device\":{\"locale\":{\"code\":\"en_US\",\"country\":\"US\"},\"make\":\"samsung\",\"model\":\"SM-1\",\"platform\":{\"name\":\"\(platform)\"}},"
+        s += session.map { "\"session\":{\"session_id\":\"\($0)\",\"start_timestamp\":\(PinpointLine.millis(iso))}," } ?? ""
+        s += "\"endpoint\":{\"ChannelType\":\"\(channel)\","
+        if let address { s += "\"Address\":\(JSONText.quote(address)),"}
+        s += "\"Attributes\":\(object(attributes)),\"Id\":\(JSONText.quote(endpoint ?? "client-x"))"
+        if let user { s += ",\"User\":{\"UserId\":\(JSONText.quote(user)),\"UserAttributes\":\(object(userAttributes))}" }
+        return s + "}}"
+    }
+
+    static let events = [
+        record("_userauth.sign_in", "2026-03-01T10:00:00Z", user: "u1", endpoint: "ep1", userAttributes: ["plan": ["free"]], attributes: ["tier": ["a"]]),
+        record("_userauth.sign_in", "2026-03-05T09:00:00Z", user: "u1", endpoint: "ep1", userAttributes: ["plan": ["pro"]]),
+        // The same delivery again: counted once, in the reports and in the profile.
+        record("_userauth.sign_in", "2026-03-05T09:00:00Z", user: "u1", endpoint: "ep1", userAttributes: ["plan": ["pro"]]),
+        record("_userauth.auth_fail", "2026-03-05T09:01:00Z", user: "u1", endpoint: "ep1"),
+        record("_userauth.sign_up", "2026-03-02T12:00:00Z", user: "u2", endpoint: "ep2", channel: "APNS", platform: "iOS", userAttributes: ["plan": ["pro"]]),
+        record("_session.start", "2026-03-02T12:00:05Z", user: "u2", endpoint: "ep2", channel: "APNS", platform: "iOS", session: "s1"),
+        record("_userauth.auth_fail", "2026-03-03T08:00:00Z", user: "u3", endpoint: "ep3"),
+        // After the range's last day: counted in no profile.
+        record("_userauth.sign_in", "2026-03-07T08:00:00Z", user: "u3", endpoint: "ep3", userAttributes: ["plan": ["pro"]]),
+    ].joined(separator: "\n")
+
+    static let definitions = #"""
+        [{"Name": "pro", "Dimensions": {"UserAttributes": {"plan": {"AttributeType": "INCLUSIVE", "Values": ["pro"]}}}},
+         {"Name": "directory pro", "Dimensions": {"UserAttributes": {"custom:plan": {"Values": ["pro"]}}}},
+         {"Name": "two sign-ins", "Dimensions": {"Metrics": {"sign_ins": {"ComparisonOperator": "EQUAL", "Value": 2}}}},
+         {"Name": "active 7d", "Dimensions": {"Behavior": {"Recency": {"Duration": "DAY_7", "RecencyType": "ACTIVE"}}}},
+         {"Name": "inactive 7d", "Dimensions": {"Behavior": {"Recency": {"Duration": "DAY_7", "RecencyType": "INACTIVE"}}}},
+         {"Name": "email", "Dimensions": {"Demographic": {"Channel": {"DimensionType": "INCLUSIVE", "Values": ["EMAIL"]}}}},
+         {"Name": "ios", "Dimensions": {"Demographic": {"Platform": {"DimensionType": "INCLUSIVE", "Values": ["IOS"]}}}}]
+        """#
+
+    static var directory: UserDirectory {
+        var directory = UserDirectory()
+        directory.add(DirectoryUser(
+            sub: "u4", status: "CONFIRMED", enabled: true,
+            attributes: ["sub": "u4", "custom:plan": "pro", "email": "u4@example.com", "email_verified": "true",
+                         "phone_number": "+15550100", "phone_number_verified": "false"]))
+        return directory
+    }
+
+    static func run(
+        share: Bool = false, memory: Int = ProfileLog.defaultBudget, spill: (any SpillStore)? = nil, timeZone: String = "UTC",
+        to: String = "2026-03-05", text: String = events, definitions: String = definitions, breakdown: [String] = []
+    ) throws -> InMemoryRun {
+        var options = ProfileOptions(
+            segments: try SegmentSet.load(files: [("s.json", Array(definitions.utf8))], timeZone: TimeZone(identifier: timeZone)!),
+            breakdownAttributes: breakdown, shareUserData: share)
+        options.memory = memory
+        return InMemoryRun(
+            [("events.ndjson", Array(text.utf8))], timeZone: timeZone, to: to, dedupCapacity: 2, spill: spill,
+            directory: directory, profiles: options)
+    }
+
+    static func row(_ run: InMemoryRun, _ name: String) -> SegmentRow? { run.reports.segments.first { $0.segment == name } }
+
+    @Test("membership and segment metrics, hand-computed")
+    func membership() throws {
+        let run = try Self.run()
+        let counts = run.reports.segments.map { "\($0.segment): \($0.users)" }
+        // pro: u1 (latest plan pro), u2; directory pro: u4 (custom:plan); two sign-ins: u1 (the
+        // copy not counted); active 7d: u1, u2; inactive: u3 (only a failure), u4 (no event);
+        // email: nobody without --share-user-data; ios: u2 (platform compared lower-cased).
+        #expect(counts == ["pro: 2", "directory pro: 1", "two sign-ins: 1", "active 7d: 2", "inactive 7d: 2", "email: 0", "ios: 1"])
+        let pro = try #require(Self.row(run, "pro"))
+        #expect(pro.activeUsersLastDay == 1)  // u1 on 03-05
+        #expect(pro.mau30dLastDay == 2)
+        #expect(pro.signUps == 1 && pro.signIns == 2 && pro.authFailures == 1)
+        // u1: two sign-ins four days apart, two sessions (the failure makes none). u2: the
+        // sign-up at 12:00:00 is before session s1's span (from 12:00:05), so it joins nothing
+        // and is a session of its own, then s1: two.
+        #expect(pro.sessions == 4)
+        let daily = run.reports.segmentDaily.filter { $0.segment == "pro" }.map {
+            "\($0.date) \($0.signUps) \($0.signIns) \($0.authFailures) \($0.activeUsers)"
+        }
+        #expect(daily == ["2026-03-01 0 1 0 1", "2026-03-02 1 0 0 1", "2026-03-03 0 0 0 0", "2026-03-04 0 0 0 0", "2026-03-05 0 1 1 1"])
+        // u3's sign-in after the range makes no profile: not in "pro", inactive.
+        #expect(Self.row(run, "inactive 7d")?.authFailures == 1)
+    }
+
+    @Test("member export: Pinpoint import columns, one row per endpoint, sorted by user id")
+    func memberExport() throws {
+        let run = try Self.run()
+        let pro = run.memberExports[0]
+        #expect(pro[0] == MemberExport.fixedColumns + ["User.UserAttributes.plan", "Attributes.tier"])
+        #expect(pro[1] == ["GCM", "", "ep1", "u1", "android", "2.0", "en_US", "US", "pro", "a"])
+        #expect(pro[2] == ["APNS", "", "ep2", "u2", "ios", "2.0", "en_US", "US", "pro", ""])
+        #expect(pro.count == 3)
+        // The directory user has no endpoint: a member without a row.
+        let directoryPro = run.memberExports[1]
+        #expect(directoryPro.count == 1)
+        #expect(!directoryPro[0].contains { $0.contains("email") && $0 != "User.UserAttributes.email_verified" })
+        #expect(Self.row(run, "directory pro")?.endpoints == 0)
+    }
+
+    @Test("--share-user-data: an EMAIL endpoint for a verified address only, never an unverified phone")
+    func sharing() throws {
+        let run = try Self.run(share: true)
+        #expect(Self.row(run, "email")?.users == 1)
+        let rows = run.memberExports[1].dropFirst()  // directory pro: u4
+        #expect(rows.count == 1)
+        let row = try #require(rows.first)
+        #expect(row[0] == "EMAIL" && row[1] == "u4@example.com" && row[3] == "u4")
+        #expect(row[2].hasPrefix("cognito-email-") && !row[2].contains("example"))
+        let everything = run.memberExports.flatMap { $0 }.flatMap { $0 }
+        #expect(!everything.contains("+15550100"))
+        // Without the flag no address anywhere, even from an endpoint that carries one.
+        let withAddress = Self.events + "\n" + Self.record(
+            "_userauth.sign_in", "2026-03-04T10:00:00Z", user: "u2", endpoint: "ep-mail", channel: "EMAIL", userAttributes: ["plan": ["pro"]],
+            address: "u2@example.com")
+        let plain = try Self.run(text: withAddress)
+        #expect(!plain.memberExports.flatMap { $0 }.flatMap { $0 }.contains("u2@example.com"))
+        #expect(Self.row(plain, "email")?.users == 1)  // the channel still matches
+        // u2's email is not known to be verified (no directory entry): not written even with the flag.
+        let shared = try Self.run(share: true, text: withAddress)
+        #expect(!shared.memberExports.flatMap { $0 }.flatMap { $0 }.contains("u2@example.com"))
+    }
+
+    @Test("attribute values with commas, quotes, a leading = and several values round-trip through a CSV reader")
+    func roundTrip() throws {
+        let values = ["a,b", "say \"hi\"", "=SUM(A1)", "tab\there", "ünïcødé"]
+        let text = Self.record("_userauth.sign_in", "2026-03-05T10:00:00Z", user: "w,\"1\"", endpoint: "ep=1", userAttributes: ["note": values, "plan": ["pro"]])
+        let run = try Self.run(text: text)
+        let cells = run.memberExports[0]
+        var csv = ""
+        for row in cells { csv += MemberExport.line(row) }
+        let parsed = Self.parseCSV(csv)
+        #expect(parsed.count == 2)
+        let header = parsed[0]
+        #expect(header.filter { $0 == "User.UserAttributes.note" }.count == values.count)
+        let notes = zip(header, parsed[1]).filter { $0.0 == "User.UserAttributes.note" }.map(\.1)
+        #expect(notes == ["a,b", "say \"hi\"", "=SUM(A1)", "tab here", "ünïcødé"])  // a tab is written as a space
+        #expect(parsed[1][2] == "ep=1" && parsed[1][3] == "w,\"1\"")
+    }
+
+    @Test("recency across a time zone's day boundary")
+    func recencyTimeZone() throws {
+        // 2026-03-05T03:00Z is 03-04 in New York: with --to 2026-03-04 the user was active on L
+        // there, and in UTC the event falls after L and says nothing.
+        let text = Self.record("_userauth.sign_in", "2026-03-05T03:00:00Z", user: "late", endpoint: "e")
+        let definitions = #"[{"Name": "today", "Dimensions": {"Behavior": {"Recency": {"Duration": "HR_24", "RecencyType": "ACTIVE"}}}}]"#
+        let newYork = try Self.run(timeZone: "America/New_York", to: "2026-03-04", text: text, definitions: definitions)
+        #expect(Self.row(newYork, "today")?.users == 1)
+        let utc = try Self.run(to: "2026-03-04", text: text, definitions: definitions)
+        #expect(Self.row(utc, "today")?.users == 0)
+    }
+
+    @Test("attr:NAME breakdown: the user's value as of the range's end; (unknown) without one or without a user")
+    func attributeBreakdown() throws {
+        let noUser = #"{"event_type":"_userauth.auth_fail","event_timestamp":\#(PinpointLine.millis("2026-03-05T11:00:00Z")),"client":{}}"#
+        let run = try Self.run(text: Self.events + "\n" + noUser, breakdown: ["plan"])
+        let rows = run.reports.breakdown.filter { $0.attribute == "plan" }.map {
+            "\($0.date) \($0.value) \($0.signUps) \($0.signIns) \($0.authFailures) \($0.activeUsers) \($0.events)"
+        }
+        #expect(rows == [
+            "2026-03-01 pro 0 1 0 1 1",  // u1's value as of 03-05 is pro, also for 03-01
+            "2026-03-02 pro 1 0 0 1 2",
+            "2026-03-03 (unknown) 0 0 1 0 1",  // u3 has no plan on or before 03-05
+            "2026-03-05 (unknown) 0 0 1 0 1",  // the event without a user
+            "2026-03-05 pro 0 1 1 1 2",
+        ])
+        #expect(run.reports.breakdown.map(\.dimensionName).contains("attr:plan"))
+    }
+
+    @Test("a tiny profile memory (spilled observations) gives the same segments")
+    func spilled() throws {
+        let inMemory = try Self.run()
+        let store = MemorySpillStore()
+        let spilled = try Self.run(memory: 64, spill: store)
+        #expect(store.written > 0)
+        #expect(spilled.reports.segments == inMemory.reports.segments)
+        #expect(spilled.reports.segmentDaily == inMemory.reports.segmentDaily)
+        #expect(spilled.memberExports == inMemory.memberExports)
+    }
+
+    /// RFC 4180, as a spreadsheet or `csv.reader` reads it.
+    static func parseCSV(_ text: String) -> [[String]] {
+        var rows: [[String]] = []
+        var row: [String] = []
+        var field = ""
+        var quoted = false
+        var chars = Array(text)
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            if quoted {
+                if c == "\"" {
+                    if i + 1 < chars.count && chars[i + 1] == "\"" { field.append("\""); i += 1 } else { quoted = false }
+                } else {
+                    field.append(c)
+                }
+            } else if c == "\"" {
+                quoted = true
+            } else if c == "," {
+                row.append(field)
+                field = ""
+            } else if c == "\n" {
+                row.append(field)
+                rows.append(row)
+                row = []
+                field = ""
+            } else {
+                field.append(c)
+            }
+            i += 1
+        }
+        chars = []
+        return rows
+    }
+}
