@@ -1,0 +1,130 @@
+extension IAMPolicy {
+    /// What the permission policies of a role say about one action on one resource.
+    public enum Decision: Sendable, Hashable {
+        /// An `Allow` statement matches and no `Deny` does.
+        case allowed
+        /// A `Deny` statement matches (it wins over any `Allow`): the policy and statement.
+        case denied(policy: String, statement: String)
+        /// No statement allows it.
+        case notAllowed
+    }
+
+    /// Whether a set of permission policies (a role's inline and managed policies together)
+    /// allows `action` on `resource`: an explicit `Deny` in any of them wins, else any
+    /// `Allow` allows, else it is not allowed (IAM's evaluation within one account, without
+    /// boundaries, session policies or SCPs).
+    ///
+    /// Actions match case-insensitively, resources case-sensitively, both with the `*` and
+    /// `?` wildcards (`mobiletargeting:*`, `arn:aws:mobiletargeting:*:111122223333:apps/*`).
+    public static func decision(_ policies: [(name: String, policy: IAMPolicy)], action: String, resource: String) -> Decision {
+        var allowed = false
+        for (name, policy) in policies {
+            for statement in policy.statements
+            where statement.actions.matches(action, caseInsensitive: true) && statement.resources.matches(resource, caseInsensitive: false) {
+                if statement.effect == .deny { return .denied(policy: name, statement: statement.label) }
+                allowed = true
+            }
+        }
+        return allowed ? .allowed : .notAllowed
+    }
+
+    /// What a trust policy says about a service assuming the role.
+    public enum TrustDecision: Sendable, Hashable {
+        case allowed
+        /// A `Deny` statement stops it.
+        case denied(statement: String)
+        /// Statements would let the service assume the role, but only with an external id
+        /// the client does not send: the values (or patterns) they require.
+        case externalIDMismatch(required: [String])
+        /// No statement lets the service assume the role.
+        case notTrusted
+    }
+
+    /// Whether this trust policy lets `service` (`cognito-idp.amazonaws.com`) call
+    /// `sts:AssumeRole` when the caller passes `externalID` (nil: none).
+    ///
+    /// A statement applies when its actions match `sts:AssumeRole` and its principals the
+    /// service (or `*`); an `sts:ExternalId` condition is met when the external id matches one
+    /// of its values. A `Deny` that applies and whose conditions are met wins.
+    public func trust(service: String, externalID: String?) -> TrustDecision {
+        let applying = statements.filter {
+            $0.actions.matches("sts:AssumeRole", caseInsensitive: true) && $0.principals.matchesPrincipal(service)
+        }
+        if let deny = applying.first(where: { $0.effect == .deny && $0.conditionsMet(externalID: externalID) }) {
+            return .denied(statement: deny.label)
+        }
+        let allows = applying.filter { $0.effect == .allow }
+        if allows.isEmpty { return .notTrusted }
+        if allows.contains(where: { $0.conditionsMet(externalID: externalID) }) { return .allowed }
+        let required = allows.flatMap { $0.externalIDConditions.flatMap(\.values) }
+        return .externalIDMismatch(required: Array(Set(required)).sorted())
+    }
+}
+
+extension IAMPolicy.Statement {
+    /// Whether every `sts:ExternalId` condition is met by `externalID` (none given meets
+    /// none: the key is then absent, and `StringEquals` on an absent key is false).
+    func conditionsMet(externalID: String?) -> Bool {
+        externalIDConditions.allSatisfy { condition in
+            guard let externalID else { return false }
+            return condition.values.contains { value in
+                condition.isPattern ? Wildcard.matches(value, externalID, caseInsensitive: false) : value == externalID
+            }
+        }
+    }
+}
+
+extension IAMPolicy.Statement.Names {
+    /// Whether these names (patterns) match `name`.
+    func matches(_ name: String, caseInsensitive: Bool) -> Bool {
+        switch self {
+        case .these(let patterns): patterns.contains { Wildcard.matches($0, name, caseInsensitive: caseInsensitive) }
+        case .allBut(let patterns): !patterns.contains { Wildcard.matches($0, name, caseInsensitive: caseInsensitive) }
+        case .nothing: false
+        }
+    }
+
+    /// Whether these principals include the service `name`: listed (service names are
+    /// compared case-insensitively) or `*`; or, for `NotPrincipal`, not listed.
+    func matchesPrincipal(_ name: String) -> Bool {
+        switch self {
+        case .these(let names): names.contains { $0 == "*" || $0.lowercased() == name.lowercased() }
+        case .allBut(let names): !names.contains { $0.lowercased() == name.lowercased() }
+        case .nothing: false
+        }
+    }
+}
+
+/// IAM's wildcards: `*` matches any run of characters (none too), `?` any one character.
+enum Wildcard {
+    /// Whether `text` matches `pattern` whole.
+    ///
+    /// - Complexity: O(pattern × text) at worst (the usual greedy match with one backtrack
+    ///   point per `*`).
+    static func matches(_ pattern: String, _ text: String, caseInsensitive: Bool) -> Bool {
+        let p = Array((caseInsensitive ? pattern.lowercased() : pattern).unicodeScalars)
+        let t = Array((caseInsensitive ? text.lowercased() : text).unicodeScalars)
+        var i = 0
+        var j = 0
+        var star: Int?
+        var resume = 0
+        while j < t.count {
+            if i < p.count, p[i] == "?" || p[i] == t[j], p[i] != "*" {
+                i += 1
+                j += 1
+            } else if i < p.count, p[i] == "*" {
+                star = i
+                resume = j
+                i += 1
+            } else if let star {
+                i = star + 1
+                resume += 1
+                j = resume
+            } else {
+                return false
+            }
+        }
+        while i < p.count, p[i] == "*" { i += 1 }
+        return i == p.count
+    }
+}

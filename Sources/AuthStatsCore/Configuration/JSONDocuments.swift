@@ -1,0 +1,72 @@
+import Foundation
+
+/// The JSON values of a configuration file: one, or several back to back (what
+/// `aws … > file` gives when several commands append to one file), parsed with Foundation's
+/// `JSONSerialization`.
+///
+/// `JSONSerialization` reads one value only, so each value's end is found first with the
+/// `JSONScanner` the record framer uses; the files are small (kilobytes), so parsing them
+/// into dictionaries costs nothing that matters.
+enum JSONDocuments {
+    /// Where and why reading stopped.
+    struct Damage: Sendable, Equatable {
+        /// 0-based byte offset.
+        var offset: Int
+        var reason: String
+    }
+
+    /// The values in file order and, when the file is not JSON from some point on, where;
+    /// the values before the damage are kept.
+    static func read(_ data: [UInt8]) -> (values: [Any], damage: Damage?) {
+        var scanner = JSONScanner(schema: FieldSchema([]))
+        var values: [Any] = []
+        var index = 0
+        while true {
+            index = skipSpace(data, from: index)
+            guard index < data.count else { return (values, nil) }
+            let start = index
+            switch data.withUnsafeBytes({ scanner.scan($0, from: start) }) {
+            case .complete(let end):
+                do {
+                    values.append(try JSONSerialization.jsonObject(with: Data(data[start..<end]), options: [.fragmentsAllowed]))
+                } catch {
+                    // The scanner validates RFC 8259; Foundation may still refuse a value
+                    // (a number out of its range): say so at the value's start.
+                    return (values, Damage(offset: start, reason: "not JSON Foundation can read (\(error.localizedDescription))"))
+                }
+                index = end
+            case .invalid(let offset, let reason):
+                return (values, Damage(offset: offset, reason: reason))
+            case .incomplete:
+                return (values, Damage(offset: data.count, reason: "the file ends inside a JSON value"))
+            }
+        }
+    }
+
+    /// Skips JSON whitespace and a UTF-8 byte order mark.
+    private static func skipSpace(_ data: [UInt8], from start: Int) -> Int {
+        var index = start
+        while index < data.count {
+            switch data[index] {
+            case 0x20, 0x0A, 0x0D, 0x09: index += 1
+            case 0xEF where data[index...].starts(with: [0xEF, 0xBB, 0xBF]): index += 3
+            default: return index
+            }
+        }
+        return index
+    }
+}
+
+/// Reading a member of a parsed JSON object the way configuration files need it.
+extension Dictionary where Key == String, Value == Any {
+    /// A string member; a number or boolean as its JSON text (so that a mistyped value still
+    /// fails the check of its field with what was written); nil when absent or `null`.
+    func stringMember(_ key: String) -> String? {
+        switch self[key] {
+        case let text as String: text
+        case nil, is NSNull: nil
+        case let number as NSNumber: number.description
+        case let other?: String(describing: other)
+        }
+    }
+}

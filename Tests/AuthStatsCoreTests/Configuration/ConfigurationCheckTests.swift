@@ -1,0 +1,159 @@
+import Testing
+
+@testable import AuthStatsCore
+
+@Suite("check-config rules: clients, projects, regions, ARNs")
+struct ConfigurationCheckTests {
+    typealias F = ConfigurationFixtures
+
+    func check(_ texts: String..., roles: IAMRoles? = nil, strict: Bool = false) -> ConfigurationReport {
+        var configuration = AnalyticsConfiguration()
+        var findings: [ConfigurationFinding] = []
+        for (index, text) in texts.enumerated() { findings += configuration.load(Array(text.utf8), name: "file\(index + 1)") }
+        return ConfigurationCheck.run(configuration, roles: roles, readFindings: findings, strict: strict)
+    }
+
+    func arn(_ region: String, _ project: String = F.projectA, partition: String = "aws") -> String {
+        "arn:\(partition):mobiletargeting:\(region):111122223333:apps/\(project)"
+    }
+
+    @Test("a good configuration has no findings")
+    func clean() {
+        let report = check(
+            F.describe("a", name: "web", analytics: ["ApplicationArn": arn("eu-west-1"), "UserDataShared": true]),
+            F.describe("b", analytics: ["ApplicationId": F.projectB, "RoleArn": F.roleARN, "ExternalId": "x"]))
+        #expect(report.findings.isEmpty)
+        #expect(report.exitStatus == 0)
+        #expect(!report.rolesChecked)
+    }
+
+    @Test("a project id that is not 32 hex characters, in ApplicationId or inside ApplicationArn, names the field")
+    func projectID() {
+        let report = check(
+            F.describe("a", name: "web", analytics: ["ApplicationId": "0123456789abcdef"]),
+            F.describe("b", analytics: ["ApplicationArn": arn("eu-west-1", "not-hex-at-all")]))
+        #expect(F.codes(report.findings) == ["project-id", "project-id"])
+        #expect(report.findings.map(\.field) == ["ApplicationId", "ApplicationArn"])
+        #expect(report.findings[0].clientID == "a" && report.findings[0].clientName == "web")
+        #expect(report.findings[0].message == "'0123456789abcdef' is not a Pinpoint project id: 32 hex characters")
+        #expect(report.exitStatus == 1)
+    }
+
+    @Test(
+        "the region rule: the ARN's region, us-east-1 for an ApplicationId",
+        arguments: [
+            ("ap-northeast-1_Abc", "us-east-1", true), ("ap-south-1_Abc", "us-east-1", true), ("ap-south-1_Abc", "ap-south-1", true),
+            ("eu-west-1_Abc", "eu-west-2", false), ("eu-west-2_Abc", "eu-west-2", false), ("eu-west-3_Abc", "eu-west-3", true),
+            ("eu-west-3_Abc", "us-east-1", false), ("eu-south-1_Abc", "eu-south-1", false), ("af-south-1_Abc", "us-east-1", false),
+        ])
+    func regionByARN(pool: String, projectRegion: String, allowed: Bool) {
+        let report = check(F.describe("a", pool: pool, analytics: ["ApplicationArn": arn(projectRegion)]))
+        #expect(F.codes(report.findings) == (allowed ? [] : ["project-region"]))
+        if !allowed { #expect(report.findings[0].field == "ApplicationArn") }
+    }
+
+    @Test(
+        "an ApplicationId alone is a us-east-1 project",
+        arguments: [("ap-northeast-1_Abc", true), ("us-east-1_Abc", true), ("eu-west-3_Abc", false), ("me-south-1_Abc", false)])
+    func regionByApplicationID(pool: String, allowed: Bool) {
+        let report = check(F.describe("a", pool: pool, analytics: ["ApplicationId": F.projectA]))
+        #expect(F.codes(report.findings) == (allowed ? [] : ["project-region"]))
+    }
+
+    @Test("the messages say what was allowed, and that Pinpoint never existed in the six regions")
+    func regionMessages() {
+        let london = check(F.describe("a", analytics: ["ApplicationArn": arn("eu-west-2")]))
+        #expect(london.findings[0].message == "the project is in eu-west-2, and a pool in eu-west-1 could send analytics only to us-east-1 or eu-west-1")
+        let milan = check(F.describe("a", pool: "eu-south-1_Abc", analytics: ["ApplicationArn": arn("eu-south-1")]))
+        #expect(milan.findings[0].message.hasPrefix("Pinpoint never existed in eu-south-1 (Europe (Milan))"))
+    }
+
+    @Test("one client id mapped to two different projects is an error naming the client and both sources")
+    func twoProjects() {
+        let report = check(
+            F.describe("a", name: "web", analytics: ["ApplicationId": F.projectA]),
+            F.describe("a", name: "web", analytics: ["ApplicationArn": arn("eu-west-1", F.projectB)]),
+            F.describe("a", name: "web", analytics: ["ApplicationId": F.projectA.uppercased()]))
+        #expect(F.codes(report.findings) == ["two-projects"])
+        let finding = report.findings[0]
+        #expect(finding.clientID == "a")
+        #expect(finding.field == "AnalyticsConfiguration")
+        #expect(finding.message.contains("\(F.projectA) (file1, document 1), \(F.projectB) (file2, document 1)"))
+    }
+
+    @Test("the same client read twice with the same project is no finding")
+    func sameProjectTwice() {
+        let report = check(
+            F.describe("a", analytics: ["ApplicationId": F.projectA]), F.describe("a", analytics: ["ApplicationId": F.projectA]))
+        #expect(report.findings.isEmpty)
+        #expect(report.clients.count == 1)
+    }
+
+    @Test("two clients sharing a project in one pool: one project with two clients, no finding; in two pools: a warning")
+    func sharedProject() throws {
+        let shared = check(
+            F.describe("a", analytics: ["ApplicationId": F.projectA]), F.describe("b", analytics: ["ApplicationId": F.projectA, "UserDataShared": true]))
+        #expect(shared.findings.isEmpty)
+        #expect(shared.projects.count == 1)
+        #expect(shared.projects[0].clients.map(\.clientID) == ["a", "b"])
+        let pools = check(
+            F.describe("a", analytics: ["ApplicationId": F.projectA]),
+            F.describe("b", pool: "eu-west-1_Other", analytics: ["ApplicationId": F.projectA]))
+        #expect(F.codes(pools.findings) == ["project-in-two-pools"])
+        let finding = try #require(pools.findings.first)
+        #expect(finding.severity == .warning && finding.projectID == F.projectA && finding.clientID == nil)
+        #expect(finding.message.hasPrefix("clients in 2 user pools: eu-west-1_AbCdEf123 (a), eu-west-1_Other (b)"))
+        #expect(pools.exitStatus == 0)
+    }
+
+    @Test("ARNs that do not parse, and a RoleArn that is not a role")
+    func arns() {
+        let report = check(
+            F.describe("a", analytics: ["ApplicationArn": "arn:aws:mobiletargeting:eu-west-1:apps/\(F.projectA)", "RoleArn": "CognitoPinpoint"]),
+            F.describe("b", analytics: ["ApplicationId": F.projectA, "RoleArn": "arn:aws:iam::111122223333:user/writer"]))
+        #expect(report.findings.map { "\($0.clientID!) \($0.field!) \($0.code.rawValue)" } == ["a ApplicationArn arn", "a RoleArn arn", "b RoleArn role-arn"])
+        #expect(report.findings[2].message == "'arn:aws:iam::111122223333:user/writer' is an ARN of iam user, not of an IAM role (arn:PARTITION:iam::ACCOUNT:role/NAME)")
+    }
+
+    @Test("ApplicationId and the ARN's project differ")
+    func mismatch() {
+        let report = check(F.describe("a", analytics: ["ApplicationArn": arn("eu-west-1"), "ApplicationId": F.projectB]))
+        #expect(F.codes(report.findings) == ["project-id-mismatch"])
+    }
+
+    @Test("a pool id without a region is an error for a configured client")
+    func poolID() {
+        let report = check(F.describe("a", pool: "AbCdEf123", analytics: ["ApplicationId": F.projectA]), F.describe("b", pool: nil, analytics: ["ApplicationId": F.projectB]))
+        #expect(F.codes(report.findings) == ["user-pool-id", "user-pool-id"])
+    }
+
+    @Test("a client without analytics is a warning; --strict makes it an error and exit 1")
+    func unconfigured() {
+        let text = F.describe("a") + F.describe("b", analytics: [:])
+        let report = check(text)
+        #expect(F.codes(report.findings) == ["unconfigured", "unconfigured"])
+        #expect(report.findings.allSatisfy { $0.severity == .warning && $0.field == "AnalyticsConfiguration" })
+        #expect(report.errors == 0 && report.warnings == 2 && report.exitStatus == 0)
+        let strict = check(text, strict: true)
+        #expect(strict.findings.allSatisfy { $0.severity == .error && $0.code == .unconfigured })
+        #expect(strict.errors == 2 && strict.warnings == 0 && strict.exitStatus == 1)
+    }
+
+    @Test("no clients at all is an error")
+    func noClients() {
+        #expect(F.codes(check("[]").findings) == ["no-clients"])
+    }
+
+    @Test("findings come out in the same order whatever the order of the files")
+    func deterministic() {
+        let files = [
+            F.describe("b", analytics: ["ApplicationId": "12"]), F.describe("a"),
+            F.describe("c", pool: "x", analytics: ["ApplicationArn": "nope", "RoleArn": "nope"]),
+        ]
+        let one = check(files[0], files[1], files[2])
+        let other = check(files[2], files[0], files[1])
+        #expect(one.findings.map(\.message) == other.findings.map(\.message))
+        #expect(one.findings.map(\.clientID) == ["a", "b", "c", "c", "c"])
+        #expect(one.clients.map(\.clientID) == ["a", "b", "c"])
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import Testing
+
+@testable import AuthStatsCore
+
+@Suite("check-config with --iam: get-role, get-role-policy and get-policy-version files")
+struct RoleCheckTests {
+    typealias F = ConfigurationFixtures
+
+    /// A client of project A (by ARN in eu-west-1) with the custom role, checked against `iam`.
+    func check(_ iam: String..., analytics: [String: Any]? = nil, strict: Bool = false) -> ConfigurationReport {
+        let settings =
+            analytics ?? [
+                "ApplicationArn": "arn:aws:mobiletargeting:eu-west-1:111122223333:apps/\(F.projectA)", "RoleArn": F.roleARN,
+                "ExternalId": "ext-1",
+            ]
+        var configuration = AnalyticsConfiguration()
+        var findings = configuration.load(Array(F.describe("c1", name: "web", analytics: settings).utf8), name: "clients")
+        var roles = IAMRoles()
+        for (index, text) in iam.enumerated() { findings += roles.load(Array(text.utf8), name: "iam\(index + 1)") }
+        return ConfigurationCheck.run(configuration, roles: roles, readFindings: findings, strict: strict)
+    }
+
+    @Test("a role whose trust and permissions are right passes")
+    func passes() {
+        let report = check(F.getRole(trust: F.trust(externalID: "ext-1")), F.getRolePolicy(document: F.permissions()))
+        #expect(report.findings.isEmpty)
+        #expect(report.rolesChecked)
+    }
+
+    @Test("a get-policy-version output applies to the role whose get-role output is in the same file")
+    func policyVersionInRoleFile() {
+        let report = check(F.getRole(trust: F.trust()) + "\n" + F.getPolicyVersion(F.permissions()))
+        #expect(report.findings.isEmpty)
+    }
+
+    @Test("a get-policy-version output in a file without a get-role output is an error, and applies to no role")
+    func policyVersionAlone() {
+        let report = check(F.getRole(trust: F.trust()), F.getPolicyVersion(F.permissions()))
+        #expect(F.codes(report.findings) == ["policy-without-role", "role-partly-described"])
+        #expect(report.findings.first { $0.code == .policyWithoutRole }?.file == "iam2")
+    }
+
+    @Test("a role the files do not describe is a warning; --strict makes it an error")
+    func notDescribed() {
+        let report = check(F.getRole("SomeOtherRole", trust: F.trust()))
+        #expect(F.codes(report.findings) == ["role-not-described"])
+        #expect(report.findings[0].severity == .warning && report.findings[0].field == "RoleArn")
+        #expect(report.exitStatus == 0)
+        #expect(check(F.getRole("SomeOtherRole", trust: F.trust()), strict: true).exitStatus == 1)
+    }
+
+    @Test("a role of the same name in another account is not the client's")
+    func otherAccount() {
+        let report = check(F.getRole(arn: "arn:aws:iam::444455556666:role/CognitoPinpoint", trust: F.trust()))
+        #expect(F.codes(report.findings) == ["role-not-described"])
+    }
+
+    @Test("only the trust policy, or only the permissions: the missing half is a warning")
+    func partlyDescribed() {
+        #expect(F.codes(check(F.getRole(trust: F.trust())).findings) == ["role-partly-described"])
+        #expect(F.codes(check(F.getRolePolicy(document: F.permissions())).findings) == ["role-partly-described"])
+    }
+
+    @Test("the service-linked role, and no RoleArn at all, are accepted as they are")
+    func serviceLinked() {
+        let slr = "arn:aws:iam::111122223333:role/aws-service-role/cognito-idp.amazonaws.com/AWSServiceRoleForAmazonCognitoIdp"
+        let arn = "arn:aws:mobiletargeting:eu-west-1:111122223333:apps/\(F.projectA)"
+        #expect(check(analytics: ["ApplicationArn": arn, "RoleArn": slr]).findings.isEmpty)
+        #expect(check(analytics: ["ApplicationArn": arn]).findings.isEmpty)
+    }
+
+    @Test("a trust policy without the principal: an error naming the client, field and role")
+    func missingPrincipal() throws {
+        let report = check(F.getRole(trust: F.trust(service: "pinpoint.amazonaws.com")), F.getRolePolicy(document: F.permissions()))
+        #expect(F.codes(report.findings) == ["trust-policy"])
+        let finding = try #require(report.findings.first)
+        #expect(finding.clientID == "c1" && finding.field == "RoleArn")
+        #expect(finding.message == "the trust policy of role CognitoPinpoint does not let the service principal cognito-idp.amazonaws.com assume it (sts:AssumeRole)")
+    }
+
+    @Test("a wrong external id, and none where one is required: an error on ExternalId")
+    func wrongExternalID() throws {
+        let report = check(F.getRole(trust: F.trust(externalID: "ext-2")), F.getRolePolicy(document: F.permissions()))
+        #expect(F.codes(report.findings) == ["external-id"])
+        #expect(report.findings[0].field == "ExternalId")
+        #expect(report.findings[0].message == "'ext-1' is not the sts:ExternalId the trust policy of role CognitoPinpoint requires ('ext-2')")
+        let none = check(
+            F.getRole(trust: F.trust(externalID: "ext-2")), F.getRolePolicy(document: F.permissions()),
+            analytics: ["ApplicationId": F.projectA, "RoleArn": F.roleARN])
+        #expect(none.findings.map(\.message) == ["none given, but the trust policy of role CognitoPinpoint requires sts:ExternalId 'ext-2'"])
+    }
+
+    @Test("a Deny in the permissions: an error for the denied action only")
+    func deny() {
+        let deny: [String: Any] = ["Statement": ["Sid": "NoEvents", "Effect": "Deny", "Action": "mobiletargeting:PutEvents", "Resource": "*"]]
+        let report = check(
+            F.getRole(trust: F.trust()) + F.getPolicyVersion(["Statement": ["Effect": "Allow", "Action": "*", "Resource": "*"]]),
+            F.getRolePolicy(policy: "NoEvents", document: deny))
+        #expect(F.codes(report.findings) == ["permissions"])
+        #expect(report.findings[0].message.hasSuffix("mobiletargeting:PutEvents on arn:aws:mobiletargeting:eu-west-1:111122223333:apps/\(F.projectA): denied by statement NoEvents of inline policy NoEvents"))
+    }
+
+    @Test("permissions for another project, or for one action only")
+    func notAllowed() {
+        let other = check(F.getRole(trust: F.trust()), F.getRolePolicy(document: F.permissions(project: F.projectB)))
+        #expect(F.codes(other.findings) == ["permissions", "permissions"])
+        let one = check(F.getRole(trust: F.trust()), F.getRolePolicy(document: F.permissions(action: "mobiletargeting:UpdateEndpoint")))
+        #expect(one.findings.map(\.message) == [
+            "role CognitoPinpoint may not call mobiletargeting:PutEvents on arn:aws:mobiletargeting:eu-west-1:111122223333:apps/\(F.projectA): "
+                + "none of its permission policies allows it (inline policy Publish)"
+        ])
+    }
+
+    @Test("for an ApplicationId, the project's ARN is in us-east-1, in the role's partition and account")
+    func applicationIDResource() {
+        let analytics: [String: Any] = ["ApplicationId": F.projectA, "RoleArn": "arn:aws-cn:iam::111122223333:role/CognitoPinpoint"]
+        let exact = F.permissions(resource: "arn:aws-cn:mobiletargeting:us-east-1:111122223333:apps/\(F.projectA)")
+        let role = F.getRole(arn: "arn:aws-cn:iam::111122223333:role/CognitoPinpoint", trust: F.trust())
+        #expect(check(role, F.getRolePolicy(document: exact), analytics: analytics).findings.isEmpty)
+        let euWest = F.permissions(resource: "arn:aws-cn:mobiletargeting:eu-west-1:111122223333:apps/\(F.projectA)")
+        #expect(F.codes(check(role, F.getRolePolicy(document: euWest), analytics: analytics).findings) == ["permissions", "permissions"])
+    }
+
+    @Test("Statement as one object, Action as a string, a URL-encoded trust policy")
+    func shapes() {
+        let trust = F.json(["Statement": ["Effect": "Allow", "Principal": ["Service": "cognito-idp.amazonaws.com"], "Action": "sts:AssumeRole"]])
+        let encoded = trust.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        let permissions: [String: Any] = ["Statement": ["Effect": "Allow", "Action": "mobiletargeting:*", "Resource": "*"]]
+        #expect(check(F.getRole(trust: encoded), F.getRolePolicy(document: permissions)).findings.isEmpty)
+    }
+
+    @Test("what is wrong with the IAM files themselves")
+    func badFiles() {
+        let report = check(
+            F.getRolePolicy(document: "not a policy"), #"{"Policy": {"PolicyName": "P"}}"#, #"{"Role": {"RoleName": "CognitoPinpoint""#,
+            F.json(["Role": ["Arn": "x"]]))
+        #expect(F.codes(report.findings) == ["invalid-json", "policy-document", "role-not-described", "unknown-document", "unknown-document"])
+    }
+}
