@@ -11,9 +11,9 @@ struct CheckConfigCLITests {
 
     /// The mistakes sample with all its IAM files.
     static func mistakes() throws -> [String] {
-        let folder = CLI.packageRoot.appendingPathComponent("sample-logs/config-mistakes/iam")
+        let folder = CLI.packageRoot.appendingPathComponent("Tests/Samples/config-mistakes/iam")
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }.sorted()
-        return ["sample-logs/config-mistakes/clients.json"] + names.flatMap { ["--iam", "sample-logs/config-mistakes/iam/\($0)"] }
+        return ["Tests/Samples/config-mistakes/clients.json"] + names.flatMap { ["--iam", "Tests/Samples/config-mistakes/iam/\($0)"] }
     }
 
     /// Two clients of one project, as `describe-user-pool-client` prints them, back to back.

@@ -32,6 +32,7 @@ public struct RecordDecoder: Sendable {
         case requestClientID, hostedUIClientID, eventID, trailEventType
         // Other objects found among exports
         case digestStartTime, attemptsMade, rawData, users, segmentsResponse, segmentResponse
+        case userPoolClient, userPoolClients, iamRole, policyDocument, policyVersion
         // User profiles (profileSchema only; docs/segments.md "Profiles")
         case deviceMake, deviceModel, demographicMake, demographicModel
         case endpointID, channelType, endpointAddress, userAttributes, endpointAttributes
@@ -79,6 +80,11 @@ public struct RecordDecoder: Sendable {
             case .users: return "Users"
             case .segmentsResponse: return "SegmentsResponse"
             case .segmentResponse: return "SegmentResponse"
+            case .userPoolClient: return "UserPoolClient"
+            case .userPoolClients: return "UserPoolClients"
+            case .iamRole: return "Role"
+            case .policyDocument: return "PolicyDocument"
+            case .policyVersion: return "PolicyVersion"
             case .deviceMake: return "device.make"
             case .deviceModel: return "device.model"
             case .demographicMake: return "endpoint.Demographic.Make"
@@ -189,6 +195,12 @@ public struct RecordDecoder: Sendable {
         if f[.segmentsResponse].type == .object || f[.segmentResponse].type == .object {
             return .skipped(.segmentDefinitions, reason: Self.segmentDefinitionsReason)
         }
+        if f[.userPoolClient].type == .object || f[.userPoolClients].type == .array {
+            return .skipped(.configuration, reason: "Cognito app client configuration: pass it with --clients or to check-config")
+        }
+        if f[.iamRole].type == .object || f.has(.policyDocument) || f[.policyVersion].type == .object {
+            return .skipped(.configuration, reason: "an IAM role or policy: pass it to check-config with --iam")
+        }
         return .rejected(reason: Self.unknownRecord)
     }
 
@@ -222,6 +234,7 @@ public enum RecordFormat: String, Sendable, CaseIterable {
     case firehoseError = "firehose-error"
     case userDirectory = "cognito-user-directory"
     case segmentDefinitions = "pinpoint-segments"
+    case configuration = "aws-configuration"
 }
 
 extension JSONField {
