@@ -133,8 +133,10 @@ public final class Analysis {
     /// and handed to `add(_:position:fields:)`.
     public var collectsProfiles: Bool { configuration.profiles.wanted }
 
-    /// Encoded demographics by dimension profile id (`ProfileLog.demographics`), made once each.
-    private var demographicBytes: [UInt32: [UInt8]] = [:]
+    /// Encoded demographics of each dimension profile id (`ProfileLog.demographics`), made
+    /// once each: where they lie in `demographicBytes`, by id.
+    private var demographicBytes: [UInt8] = []
+    private var demographicSpans: [(Int, Int)] = []
 
     deinit {
         state.deinitialize(count: 1)
@@ -206,12 +208,21 @@ public final class Analysis {
         let day = state.pointee.clock.day(ofMillis: event.time)
         if let to = configuration.to, day > to { return }
         let profile = event.profileHint.cachedProfile ?? state.pointee.accumulator.table.profile(of: event.dimensions)
-        let demographics = demographicBytes[profile] ?? {
-            let bytes = ProfileLog.demographics(state.pointee.accumulator.table.values(ofProfile: profile))
-            demographicBytes[profile] = bytes
-            return bytes
-        }()
-        state.pointee.accumulator.profileLog?.observe(event, user: user.hash, position: position, demographics: demographics, fields: fields)
+        if Int(profile) >= demographicSpans.count {
+            // A new profile id: its demographics encoded once (ids are dense, in order).
+            let values = state.pointee.accumulator.table
+            for id in demographicSpans.count...Int(profile) {
+                let start = demographicBytes.count
+                demographicBytes += ProfileLog.demographics(values.values(ofProfile: UInt32(id)))
+                demographicSpans.append((start, demographicBytes.count))
+            }
+        }
+        let (start, end) = demographicSpans[Int(profile)]
+        demographicBytes.withUnsafeBytes { bytes in
+            state.pointee.accumulator.profileLog?.observe(
+                event, user: user.hash, position: position, demographics: UnsafeRawBufferPointer(rebasing: bytes[start..<end]),
+                fields: fields)
+        }
     }
 
     func add(_ event: Event, position: UInt64) {

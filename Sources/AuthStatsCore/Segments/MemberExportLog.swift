@@ -31,33 +31,45 @@ public struct MemberExportLog: Sendable {
 
     public var spillFailure: String? { log.spillFailure }
 
-    mutating func add(segment: Int, profile: UserProfile, endpoint: UserProfile.Endpoint) {
+    /// Adds a row for each of `endpoints` of the member `profile` to each of `segments`.
+    mutating func add(segments: [Int], profile: UserProfile, endpoints: [UserProfile.Endpoint]) {
+        guard !endpoints.isEmpty else { return }
         let attributes = profile.attributes
             .filter { !MemberExport.withheldAttributes.contains($0.key) && !$0.value.values.isEmpty }
             .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-        for (name, attribute) in attributes {
-            let key = ColumnKey(endpointLevel: attribute.origin == .endpointAttributes, name: name)
-            columns[segment][key] = max(columns[segment][key] ?? 0, attribute.values.count)
+        let keys = attributes.map { ColumnKey(endpointLevel: $0.value.origin == .endpointAttributes, name: $0.key) }
+        // The row after its sort key, the same for every segment.
+        var body: [UInt8] = []
+        for segment in segments {
+            for (key, (_, attribute)) in zip(keys, attributes) {
+                columns[segment][key] = max(columns[segment][key] ?? 0, attribute.values.count)
+            }
         }
-        log.append { out in
-            out.append(UInt8(segment >> 8))
-            out.append(UInt8(segment & 0xFF))
+        for endpoint in endpoints {
+            body.removeAll(keepingCapacity: true)
             for key in [profile.userID, endpoint.id, endpoint.channelType] {
-                out.append(contentsOf: Array(key.utf8).map { $0 == 0 ? 0x20 : $0 })
-                out.append(0)
+                body.append(contentsOf: key.utf8.map { $0 == 0 ? 0x20 : $0 })
+                body.append(0)
             }
             for text in [endpoint.address, endpoint.platform, endpoint.appVersion, endpoint.locale, endpoint.country] {
-                ProfileLog.putText(text ?? "", &out)
+                ProfileLog.putText(text ?? "", &body)
             }
-            ProfileLog.putWord(UInt64(attributes.count), &out)
+            ProfileLog.putWord(UInt64(attributes.count), &body)
             for (name, attribute) in attributes {
-                out.append(attribute.origin == .endpointAttributes ? 1 : 0)
-                ProfileLog.putText(name, &out)
-                ProfileLog.putWord(UInt64(attribute.values.count), &out)
-                for value in attribute.values { ProfileLog.putText(value, &out) }
+                body.append(attribute.origin == .endpointAttributes ? 1 : 0)
+                ProfileLog.putText(name, &body)
+                ProfileLog.putWord(UInt64(attribute.values.count), &body)
+                for value in attribute.values { ProfileLog.putText(value, &body) }
+            }
+            for segment in segments {
+                log.append { out in
+                    out.append(UInt8(segment >> 8))
+                    out.append(UInt8(segment & 0xFF))
+                    out.append(contentsOf: body)
+                }
+                if log.isFull { log.spill() }
             }
         }
-        if log.isFull { log.spill() }
     }
 
     /// The header of segment `index`'s export: the fixed columns, then each attribute column

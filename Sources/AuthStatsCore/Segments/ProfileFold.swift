@@ -5,13 +5,21 @@ extension ProfileLog {
     /// activity event's demographics (`demographics`: platform, app version, locale, country,
     /// each a NUL-terminated field, empty when unknown), and a Pinpoint event's attribute objects and
     /// endpoint. `fields` are the record's (scanned with `RecordDecoder.profileSchema`).
-    mutating func observe(_ event: Event, user: UInt64, position: UInt64, demographics: [UInt8], fields f: RecordDecoder.Fields) {
+    mutating func observe(
+        _ event: Event, user: UInt64, position: UInt64, demographics: UnsafeRawBufferPointer, fields f: RecordDecoder.Fields
+    ) {
+        // Fields are copied from the record's bytes as they are (no `String` made per event).
         let pinpoint = event.source == .pinpoint
         if event.kind.isActivity {
             observe(user: user, .demographics, time: event.time, position: position) { out in
                 out.append(contentsOf: demographics)
-                Self.putField(pinpoint ? f.firstText(.deviceMake, .demographicMake) : nil, &out)
-                Self.putField(pinpoint ? f.firstText(.deviceModel, .demographicModel) : nil, &out)
+                if pinpoint {
+                    f.appendField(.deviceMake, else: .demographicMake, to: &out)
+                    f.appendField(.deviceModel, else: .demographicModel, to: &out)
+                } else {
+                    out.append(0)
+                    out.append(0)
+                }
             }
         }
         guard pinpoint else { return }
@@ -24,10 +32,10 @@ extension ProfileLog {
             }
         }
         observe(user: user, .endpoint, time: event.time, position: position) { out in
-            Self.putField(event.userText?.string, &out)
-            Self.putField(f.firstText(.endpointID, .clientID), &out)
-            Self.putField(f.text(.channelType), &out)
-            Self.putField(f.text(.endpointAddress), &out)
+            if let user = event.userText { user.withUTF8 { Self.putText($0, &out) } } else { out.append(0) }
+            f.appendField(.endpointID, else: .clientID, to: &out)
+            f.appendField(.channelType, to: &out)
+            f.appendField(.endpointAddress, to: &out)
             out.append(contentsOf: demographics)
         }
     }
@@ -49,10 +57,12 @@ extension ProfileLog {
 }
 
 extension RecordDecoder.Fields {
-    /// The first non-empty string of the slots.
-    func firstText(_ slots: RecordDecoder.Slot...) -> String? {
-        for slot in slots { if let text = text(slot) { return text } }
-        return nil
+    /// Appends the non-empty string value of `slot` (else of `fallback`), unescaped, as a
+    /// NUL-terminated field; an empty field when neither has one.
+    func appendField(_ slot: RecordDecoder.Slot, else fallback: RecordDecoder.Slot? = nil, to out: inout [UInt8]) {
+        if withText(slot, { ProfileLog.putText($0, &out) }) != nil { return }
+        if let fallback, withText(fallback, { ProfileLog.putText($0, &out) }) != nil { return }
+        out.append(0)
     }
 
     /// The raw bytes of an object value (`{…}`, escapes as written); empty when it is not an object.
@@ -79,9 +89,12 @@ struct ObservedProfile {
 /// Replays the sorted observations of a `ProfileLog` one user at a time (users by hash).
 struct ProfileFold {
     private let records: SortedRecords
+    /// The first record of the next user (copied: the stream's buffer moves on).
     private var pending: (user: UInt64, bytes: [UInt8])?
-    /// Parsed attribute objects by their bytes: users share a few combinations of values.
-    private var parsed: [[UInt8]: [(String, [String])]] = [:]
+    /// Parsed attribute objects by a hash of their bytes (then the bytes): users share a few
+    /// combinations of values.
+    private var parsed: [UInt64: [(bytes: [UInt8], attributes: [(String, [String])])]] = [:]
+    private var parsedCount = 0
 
     init(_ records: SortedRecords) {
         self.records = records
@@ -92,7 +105,7 @@ struct ProfileFold {
     mutating func next() -> (user: UInt64, profile: ObservedProfile)? {
         guard let (user, first) = pending else { return nil }
         var profile = ObservedProfile()
-        apply(first, to: &profile)
+        first.withUnsafeBytes { apply($0, to: &profile) }
         pending = nil
         while let bytes = records.next() {
             let reader = ProfileRecordReader(bytes)
@@ -100,52 +113,50 @@ struct ProfileFold {
                 pending = (reader.user, Array(bytes))
                 break
             }
-            apply(Array(bytes), to: &profile)
+            apply(bytes, to: &profile)
         }
         return (user, profile)
     }
 
-    private mutating func apply(_ record: [UInt8], to profile: inout ObservedProfile) {
-        record.withUnsafeBytes { raw in
-            var r = ProfileRecordReader(raw)
-            func set(_ field: inout String?, _ value: String) { if !value.isEmpty { field = value } }
-            switch r.kind {
-            case .demographics:
-                set(&profile.platform, r.text())
-                set(&profile.appVersion, r.text())
-                set(&profile.locale, r.text())
-                set(&profile.country, r.text())
-                set(&profile.make, r.text())
-                set(&profile.model, r.text())
-            case .attributes:
-                for (origin, bytes) in [(UserProfile.AttributeOrigin.userAttributes, r.long()), (.endpointAttributes, r.long())] {
-                    for (name, values) in attributes(bytes) {
-                        profile.attributes[name] = UserProfile.Attribute(values: values, origin: origin)
-                    }
+    private mutating func apply(_ raw: UnsafeRawBufferPointer, to profile: inout ObservedProfile) {
+        var r = ProfileRecordReader(raw)
+        func set(_ field: inout String?, _ value: UnsafeRawBufferPointer) {
+            if !value.isEmpty { field = String(decoding: value, as: UTF8.self) }
+        }
+        func text(_ value: UnsafeRawBufferPointer) -> String? { value.isEmpty ? nil : String(decoding: value, as: UTF8.self) }
+        switch r.kind {
+        case .demographics:
+            set(&profile.platform, r.raw())
+            set(&profile.appVersion, r.raw())
+            set(&profile.locale, r.raw())
+            set(&profile.country, r.raw())
+            set(&profile.make, r.raw())
+            set(&profile.model, r.raw())
+        case .attributes:
+            for origin in [UserProfile.AttributeOrigin.userAttributes, .endpointAttributes] {
+                for (name, values) in attributes(r.raw()) {
+                    profile.attributes[name] = UserProfile.Attribute(values: values, origin: origin)
                 }
-            case .endpoint:
-                let user = r.text()
-                if !user.isEmpty { profile.userText = user }
-                let id = r.text()
-                let channel = r.text()
-                let address = r.text()
-                let (platform, appVersion, locale, country) = (r.text(), r.text(), r.text(), r.text())
-                guard !id.isEmpty else { return }
-                profile.endpoints[id] = UserProfile.Endpoint(
-                    id: id, channelType: channel, address: address.isEmpty ? nil : address,
-                    platform: platform.isEmpty ? nil : platform, appVersion: appVersion.isEmpty ? nil : appVersion,
-                    locale: locale.isEmpty ? nil : locale, country: country.isEmpty ? nil : country)
-            case nil:
-                return
             }
+        case .endpoint:
+            if let user = text(r.raw()) { profile.userText = user }
+            guard let id = text(r.raw()) else { return }
+            let channel = text(r.raw()) ?? ""
+            let address = text(r.raw())
+            profile.endpoints[id] = UserProfile.Endpoint(
+                id: id, channelType: channel, address: address, platform: text(r.raw()), appVersion: text(r.raw()),
+                locale: text(r.raw()), country: text(r.raw()))
+        case nil:
+            return
         }
     }
 
     /// The name → values of a Pinpoint attribute object (`{"plan":["pro"]}`; a plain string or
     /// number is read as a list of one); empty for anything else.
-    private mutating func attributes(_ bytes: [UInt8]) -> [(String, [String])] {
+    private mutating func attributes(_ bytes: UnsafeRawBufferPointer) -> [(String, [String])] {
         guard bytes.count > 2 else { return [] }
-        if let known = parsed[bytes] { return known }
+        let hash = Hash64.hash(bytes)
+        if let known = parsed[hash]?.first(where: { $0.bytes.elementsEqual(bytes) }) { return known.attributes }
         var out: [(String, [String])] = []
         if let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] {
             for (name, value) in object {
@@ -156,7 +167,10 @@ struct ProfileFold {
             }
         }
         out.sort { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
-        if parsed.count < 65_536 { parsed[bytes] = out }
+        if parsedCount < 65_536 {
+            parsed[hash, default: []].append((Array(bytes), out))
+            parsedCount += 1
+        }
         return out
     }
 
@@ -169,7 +183,3 @@ struct ProfileFold {
     }
 }
 
-extension ProfileRecordReader {
-    /// The next field's bytes, as an array (an attribute object).
-    mutating func long() -> [UInt8] { Array(raw()) }
-}

@@ -123,7 +123,9 @@ struct SegmentPass {
                 let membership = segments.evaluate(profile, lastDay: range.last)
                 guard !membership.isEmpty else { continue }
                 let exported = exportedEndpoints(profile)
-                for s in 0..<segmentCount where membership.contains(s) {
+                let memberOf = (0..<segmentCount).filter { membership.contains($0) }
+                output.exports.add(segments: memberOf, profile: profile, endpoints: exported)
+                for s in memberOf {
                     var row = output.rows[s]
                     row.users += 1
                     if let lastActive = profile.lastActive {
@@ -144,7 +146,6 @@ struct SegmentPass {
                         segmentDays[i].authFailures += day.counts.3
                         if day.isActive { segmentDays[i].activeUsers += 1 }
                     }
-                    for endpoint in exported { output.exports.add(segment: s, profile: profile, endpoint: endpoint) }
                 }
             }
         }
