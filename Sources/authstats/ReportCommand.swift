@@ -364,9 +364,9 @@ extension ReportCommand {
                 }
             }
         }
-        exports.forEachRow { segment, cells in
+        exports.forEachLine { segment, line in
             open(through: segment)
-            current?.file.write(MemberExport.line(cells))
+            current?.file.write(line)
         }
         open(through: segments.count - 1)
         if let failure { throw failure }

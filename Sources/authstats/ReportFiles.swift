@@ -326,6 +326,8 @@ struct BufferedFile {
 
     mutating func write(_ text: String) { writer.write(text) }
 
+    mutating func write(_ bytes: UnsafeRawBufferPointer) { writer.write(bytes) }
+
     mutating func close() throws { try writer.close() }
 }
 
@@ -346,6 +348,13 @@ struct BufferedFileWriter {
 
     mutating func write(_ data: Data) {
         buffer.append(data)
+        flushIfFull()
+    }
+
+    /// Appends the bytes.
+    mutating func write(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress else { return }
+        buffer.append(base.assumingMemoryBound(to: UInt8.self), count: bytes.count)
         flushIfFull()
     }
 

@@ -87,6 +87,14 @@ public struct BreakdownRow: Sendable, Equatable {
         self.value = value
     }
 
+    mutating func add(_ other: BreakdownRow) {
+        signUps += other.signUps
+        signIns += other.signIns
+        authFailures += other.authFailures
+        activeUsers += other.activeUsers
+        events += other.events
+    }
+
     /// The name in the `dimension` column: `platform`, …, or `attr:NAME`.
     public var dimensionName: String { attribute.map { "attr:" + $0 } ?? dimension.name }
 

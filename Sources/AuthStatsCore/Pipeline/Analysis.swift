@@ -121,8 +121,10 @@ public final class Analysis {
         profiles.initialize(to: ProfileCache())
         self.spill = spill
         if configuration.profiles.wanted {
+            // The kind counts hold every event's user-day, not only activity: twice the room of
+            // the activity triples (fewer, longer runs to merge at the end).
             state.pointee.accumulator.collectProfiles(
-                capacity: max(1, configuration.dedupCapacity / 2), memory: configuration.profiles.memory, store: spill)
+                capacity: max(1, configuration.dedupCapacity), memory: configuration.profiles.memory, store: spill)
         }
     }
 
@@ -296,17 +298,19 @@ public final class Analysis {
         let timeout = configuration.sessionTimeoutMillis
         // Segment profiles count each user's sessions in the report range.
         let userDays = collectsProfiles ? reportRange.map { $0.first.index...$0.last.index } : nil
-        defer { runSegmentPass() }
         if let sessions {
             takeBack(state.pointee.accumulator.resolveDuplicates())
             sessionStats = Self.sessionize(logs, timeoutMillis: timeout, clock: clock, userDays: userDays, each: sessions)
+            runSegmentPass(sessions: sessionStats.userSessions)
             return
         }
         // The session pass shares nothing with the rest (the session log keeps every delivery
         // and drops the copies itself): one thread builds the sessions, shard after shard,
         // while this one resolves the duplicates and builds the report tables, which need
-        // only the counts. (Shards on more threads would put three threads on two cores and
-        // hold back the duplicates and tables, the longer chain.)
+        // only the counts, and the segments, which need the sessions only if a definition
+        // compares them (else they are added to the segment rows after). (Shards on more
+        // threads would put three threads on two cores and hold back the duplicates and
+        // tables, the longer chain.)
         let result = SessionResult()
         let clock = self.clock
         let group = DispatchGroup()
@@ -315,8 +319,15 @@ public final class Analysis {
         }
         takeBack(state.pointee.accumulator.resolveDuplicates())
         tablesWithoutSessions = buildTables(sessions: SessionStats())
+        let segmentsNeedSessions = configuration.profiles.segments?.usesSessions ?? false
+        if !segmentsNeedSessions { runSegmentPass(sessions: nil) }
         group.wait()
         sessionStats = result.stats
+        if segmentsNeedSessions {
+            runSegmentPass(sessions: sessionStats.userSessions)
+        } else {
+            segmentOutput?.addSessions(sessionStats.userSessions)
+        }
     }
 
     /// The report range: `--from`/`--to` where given, else the days with events.
@@ -333,16 +344,16 @@ public final class Analysis {
         set { if let newValue { segmentOutput?.exports = newValue } }
     }
 
-    private func runSegmentPass() {
+    private func runSegmentPass(sessions: [UInt64: Int]?) {
         guard collectsProfiles, let range = reportRange, var profileLog = accumulator.profileLog,
             let kinds = accumulator.userKinds
         else { return }
         state.pointee.accumulator.profileLog = nil
         state.pointee.accumulator.userKinds = nil
+
         let daily = (tablesWithoutSessions ?? buildTables(sessions: SessionStats())).daily
         let pass = SegmentPass(
-            options: configuration.profiles, range: range, directory: directory, userSessions: sessionStats.userSessions,
-            store: spill)
+            options: configuration.profiles, range: range, directory: directory, userSessions: sessions, store: spill)
         segmentOutput = pass.run(kinds: kinds, profiles: &profileLog, daily: daily)
     }
 

@@ -31,12 +31,22 @@ public struct MemberExportLog: Sendable {
 
     public var spillFailure: String? { log.spillFailure }
 
+    /// Takes in `other`'s rows (of the same segments).
+    mutating func absorb(_ other: MemberExportLog) {
+        log.absorb(other.log)
+        for s in columns.indices {
+            columns[s].merge(other.columns[s]) { max($0, $1) }
+        }
+    }
+
     /// Adds a row for each of `endpoints` of the member `profile` to each of `segments`.
     mutating func add(segments: [Int], profile: UserProfile, endpoints: [UserProfile.Endpoint]) {
         guard !endpoints.isEmpty else { return }
-        let attributes = profile.attributes
-            .filter { !MemberExport.withheldAttributes.contains($0.key) && !$0.value.values.isEmpty }
-            .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        var attributes: [(key: String, value: UserProfile.Attribute)] = []
+        for entry in profile.attributes where !entry.value.values.isEmpty && !MemberExport.withheldAttributes.contains(entry.key) {
+            attributes.append(entry)
+        }
+        attributes.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
         let keys = attributes.map { ColumnKey(endpointLevel: $0.value.origin == .endpointAttributes, name: $0.key) }
         // The row after its sort key, the same for every segment.
         var body: [UInt8] = []
@@ -47,10 +57,7 @@ public struct MemberExportLog: Sendable {
         }
         for endpoint in endpoints {
             body.removeAll(keepingCapacity: true)
-            for key in [profile.userID, endpoint.id, endpoint.channelType] {
-                body.append(contentsOf: key.utf8.map { $0 == 0 ? 0x20 : $0 })
-                body.append(0)
-            }
+            for key in [profile.userID, endpoint.id, endpoint.channelType] { ProfileLog.putText(key, &body) }
             for text in [endpoint.address, endpoint.platform, endpoint.appVersion, endpoint.locale, endpoint.country] {
                 ProfileLog.putText(text ?? "", &body)
             }
@@ -82,33 +89,59 @@ public struct MemberExportLog: Sendable {
     /// Calls `row` for every row, by segment then user id then endpoint id, with the row's
     /// cells in `header(segment:)` order. Consumes the log.
     public mutating func forEachRow(_ row: (_ segment: Int, _ cells: [String]) -> Void) {
-        let layouts = columns.map { $0.sorted { $0.key < $1.key } }
+        var cells: [String] = []
+        forEachRecord { segment, fields in
+            cells.removeAll(keepingCapacity: true)
+            fields { cells.append(String(decoding: $0, as: UTF8.self)) }
+            row(segment, cells)
+        }
+    }
+
+    /// Calls `line` for every row, as `forEachRow` orders them, with the row's CSV line
+    /// (`MemberExport.line`'s rules, `\n` included), made from the stored bytes without a
+    /// `String` per cell. Consumes the log.
+    public mutating func forEachLine(_ line: (_ segment: Int, _ bytes: UnsafeRawBufferPointer) -> Void) {
+        var out: [UInt8] = []
+        forEachRecord { segment, fields in
+            out.removeAll(keepingCapacity: true)
+            var first = true
+            fields { cell in
+                if !first { out.append(0x2C) }
+                first = false
+                MemberExport.appendField(cell, to: &out)
+            }
+            out.append(0x0A)
+            out.withUnsafeBytes { line(segment, $0) }
+        }
+    }
+
+    /// Walks the sorted records; for each, `body` gets its segment and a function that hands
+    /// out its cells' bytes in header order.
+    private mutating func forEachRecord(_ body: (Int, ((UnsafeRawBufferPointer) -> Void) -> Void) -> Void) {
+        let layouts = columns.map { layout in
+            layout.sorted { $0.key < $1.key }.map { (level: $0.key.endpointLevel, name: Array($0.key.name.utf8), width: $0.value) }
+        }
         log.withSorted { records in
+            var attributes: [(level: Bool, name: UnsafeRawBufferPointer, values: [UnsafeRawBufferPointer])] = []
             while let bytes = records.next() {
                 let segment = Int(bytes[0]) << 8 | Int(bytes[1])
-                var offset = 2
-                var keys: [String] = []
-                for _ in 0..<3 {
-                    var end = offset
-                    while end < bytes.count && bytes[end] != 0 { end += 1 }
-                    keys.append(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset..<end]), as: UTF8.self))
-                    offset = min(bytes.count, end + 1)
-                }
                 var reader = ProfileRecordReader(bytes)
-                reader.offset = offset
-                let (address, platform, appVersion, locale, country) = (reader.text(), reader.text(), reader.text(), reader.text(), reader.text())
-                var values: [ColumnKey: [String]] = [:]
+                reader.offset = 2
+                let (user, id, channel) = (reader.raw(), reader.raw(), reader.raw())
+                let (address, platform, appVersion, locale, country) = (reader.raw(), reader.raw(), reader.raw(), reader.raw(), reader.raw())
+                attributes.removeAll(keepingCapacity: true)
                 for _ in 0..<reader.word() {
-                    let endpointLevel = reader.byte() == 1
-                    let name = reader.text()
-                    values[ColumnKey(endpointLevel: endpointLevel, name: name)] = (0..<reader.word()).map { _ in reader.text() }
+                    let level = reader.byte() == 1
+                    let name = reader.raw()
+                    attributes.append((level, name, (0..<reader.word()).map { _ in reader.raw() }))
                 }
-                var cells = [keys[2], address, keys[1], keys[0], platform, appVersion, locale, country]
-                for (key, width) in layouts[segment] {
-                    let given = values[key] ?? []
-                    cells += (0..<width).map { $0 < given.count ? given[$0] : "" }
+                body(segment) { cell in
+                    for field in [channel, address, id, user, platform, appVersion, locale, country] { cell(field) }
+                    for column in layouts[segment] {
+                        let given = attributes.first { $0.level == column.level && $0.name.elementsEqual(column.name) }?.values ?? []
+                        for i in 0..<column.width { cell(i < given.count ? given[i] : UnsafeRawBufferPointer(start: nil, count: 0)) }
+                    }
                 }
-                row(segment, cells)
             }
         }
     }

@@ -1,42 +1,36 @@
 import Foundation
 
 extension ProfileLog {
-    /// Notes what one event says of its user's profile (`docs/segments.md` "Profiles"): an
-    /// activity event's demographics (`demographics`: platform, app version, locale, country,
-    /// each a NUL-terminated field, empty when unknown), and a Pinpoint event's attribute objects and
-    /// endpoint. `fields` are the record's (scanned with `RecordDecoder.profileSchema`).
+    /// Notes what one event says of its user's profile (`docs/segments.md` "Profiles"), as one
+    /// `.event` observation: a flags byte (1: an activity event, whose demographics count; 2: a
+    /// Pinpoint event, with attributes and an endpoint), the demographics (`demographics`:
+    /// platform, app version, locale, country, each a NUL-terminated field, empty when unknown),
+    /// make and model; then, for Pinpoint, the `UserAttributes` and `Attributes` objects as
+    /// written, the user id, endpoint id, channel type and address. One record (one hash, one
+    /// probe) per event; `fields` are the record's (scanned with `RecordDecoder.profileSchema`).
     mutating func observe(
         _ event: Event, user: UInt64, position: UInt64, demographics: UnsafeRawBufferPointer, fields f: RecordDecoder.Fields
     ) {
-        // Fields are copied from the record's bytes as they are (no `String` made per event).
         let pinpoint = event.source == .pinpoint
-        if event.kind.isActivity {
-            observe(user: user, .demographics, time: event.time, position: position) { out in
-                out.append(contentsOf: demographics)
-                if pinpoint {
-                    f.appendField(.deviceMake, else: .demographicMake, to: &out)
-                    f.appendField(.deviceModel, else: .demographicModel, to: &out)
-                } else {
-                    out.append(0)
-                    out.append(0)
-                }
+        let activity = event.kind.isActivity
+        guard pinpoint || activity else { return }
+        // Fields are copied from the record's bytes as they are (no `String` made per event).
+        observe(user: user, .event, time: event.time, position: position) { out in
+            out.append((activity ? 1 : 0) | (pinpoint ? 2 : 0))
+            out.append(contentsOf: demographics)
+            guard pinpoint else {
+                out.append(0)
+                out.append(0)
+                return
             }
-        }
-        guard pinpoint else { return }
-        let userAttributes = f.objectBytes(.userAttributes)
-        let attributes = f.objectBytes(.endpointAttributes)
-        if userAttributes.count > 2 || attributes.count > 2 {
-            observe(user: user, .attributes, time: event.time, position: position) { out in
-                Self.putLong(userAttributes, &out)
-                Self.putLong(attributes, &out)
-            }
-        }
-        observe(user: user, .endpoint, time: event.time, position: position) { out in
+            f.appendField(.deviceMake, else: .demographicMake, to: &out)
+            f.appendField(.deviceModel, else: .demographicModel, to: &out)
+            Self.putLong(f.objectBytes(.userAttributes), &out)
+            Self.putLong(f.objectBytes(.endpointAttributes), &out)
             if let user = event.userText { user.withUTF8 { Self.putText($0, &out) } } else { out.append(0) }
             f.appendField(.endpointID, else: .clientID, to: &out)
             f.appendField(.channelType, to: &out)
             f.appendField(.endpointAddress, to: &out)
-            out.append(contentsOf: demographics)
         }
     }
 
@@ -86,36 +80,67 @@ struct ObservedProfile {
     var endpoints: [String: UserProfile.Endpoint] = [:]
 }
 
-/// Replays the sorted observations of a `ProfileLog` one user at a time (users by hash).
-struct ProfileFold {
+/// The sorted observations of a `ProfileLog`, one user at a time (users by hash): each
+/// user's records copied out as `[UInt32 length][record]…`, for a `ProfileFold` to replay
+/// (on another thread: the stream only merges and copies).
+struct ProfileStream {
     private let records: SortedRecords
-    /// The first record of the next user (copied: the stream's buffer moves on).
-    private var pending: (user: UInt64, bytes: [UInt8])?
+    /// The next record's user, once read.
+    private var pending: UInt64?
+    private var pendingBytes: [UInt8] = []
+
+    init(_ records: SortedRecords) {
+        self.records = records
+        if let first = records.next() {
+            pending = ProfileRecordReader(first).user
+            Self.put(first, &pendingBytes)
+        }
+    }
+
+    /// The next user's hash and records; nil at the end.
+    mutating func next() -> (user: UInt64, records: [UInt8])? {
+        guard let user = pending else { return nil }
+        var out = pendingBytes
+        pendingBytes = []
+        pending = nil
+        while let bytes = records.next() {
+            let next = ProfileRecordReader(bytes).user
+            guard next == user else {
+                pending = next
+                Self.put(bytes, &pendingBytes)
+                break
+            }
+            Self.put(bytes, &out)
+        }
+        return (user, out)
+    }
+
+    private static func put(_ record: UnsafeRawBufferPointer, _ out: inout [UInt8]) {
+        withUnsafeBytes(of: UInt32(record.count).littleEndian) { out.append(contentsOf: $0) }
+        out.append(contentsOf: record)
+    }
+}
+
+/// Replays one user's observations (`ProfileStream`) in their order into an `ObservedProfile`.
+struct ProfileFold {
     /// Parsed attribute objects by a hash of their bytes (then the bytes): users share a few
     /// combinations of values.
     private var parsed: [UInt64: [(bytes: [UInt8], attributes: [(String, [String])])]] = [:]
     private var parsedCount = 0
 
-    init(_ records: SortedRecords) {
-        self.records = records
-        if let first = records.next() { pending = (ProfileRecordReader(first).user, Array(first)) }
-    }
+    init() {}
 
-    /// The next user's hash and profile; nil at the end.
-    mutating func next() -> (user: UInt64, profile: ObservedProfile)? {
-        guard let (user, first) = pending else { return nil }
+    mutating func fold(_ records: [UInt8]) -> ObservedProfile {
         var profile = ObservedProfile()
-        first.withUnsafeBytes { apply($0, to: &profile) }
-        pending = nil
-        while let bytes = records.next() {
-            let reader = ProfileRecordReader(bytes)
-            guard reader.user == user else {
-                pending = (reader.user, Array(bytes))
-                break
+        records.withUnsafeBytes { raw in
+            var offset = 0
+            while offset + 4 <= raw.count {
+                let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+                apply(UnsafeRawBufferPointer(rebasing: raw[offset + 4..<offset + 4 + length]), to: &profile)
+                offset += 4 + length
             }
-            apply(bytes, to: &profile)
         }
-        return (user, profile)
+        return profile
     }
 
     private mutating func apply(_ raw: UnsafeRawBufferPointer, to profile: inout ObservedProfile) {
@@ -124,31 +149,30 @@ struct ProfileFold {
             if !value.isEmpty { field = String(decoding: value, as: UTF8.self) }
         }
         func text(_ value: UnsafeRawBufferPointer) -> String? { value.isEmpty ? nil : String(decoding: value, as: UTF8.self) }
-        switch r.kind {
-        case .demographics:
-            set(&profile.platform, r.raw())
-            set(&profile.appVersion, r.raw())
-            set(&profile.locale, r.raw())
-            set(&profile.country, r.raw())
-            set(&profile.make, r.raw())
-            set(&profile.model, r.raw())
-        case .attributes:
-            for origin in [UserProfile.AttributeOrigin.userAttributes, .endpointAttributes] {
-                for (name, values) in attributes(r.raw()) {
-                    profile.attributes[name] = UserProfile.Attribute(values: values, origin: origin)
-                }
-            }
-        case .endpoint:
-            if let user = text(r.raw()) { profile.userText = user }
-            guard let id = text(r.raw()) else { return }
-            let channel = text(r.raw()) ?? ""
-            let address = text(r.raw())
-            profile.endpoints[id] = UserProfile.Endpoint(
-                id: id, channelType: channel, address: address, platform: text(r.raw()), appVersion: text(r.raw()),
-                locale: text(r.raw()), country: text(r.raw()))
-        case nil:
-            return
+        guard r.kind == .event else { return }
+        let flags = r.byte()
+        let (platform, appVersion, locale, country, make, model) = (r.raw(), r.raw(), r.raw(), r.raw(), r.raw(), r.raw())
+        if flags & 1 != 0 {
+            set(&profile.platform, platform)
+            set(&profile.appVersion, appVersion)
+            set(&profile.locale, locale)
+            set(&profile.country, country)
+            set(&profile.make, make)
+            set(&profile.model, model)
         }
+        guard flags & 2 != 0 else { return }
+        for origin in [UserProfile.AttributeOrigin.userAttributes, .endpointAttributes] {
+            for (name, values) in attributes(r.raw()) {
+                profile.attributes[name] = UserProfile.Attribute(values: values, origin: origin)
+            }
+        }
+        if let user = text(r.raw()) { profile.userText = user }
+        guard let id = text(r.raw()) else { return }
+        let channel = text(r.raw()) ?? ""
+        let address = text(r.raw())
+        profile.endpoints[id] = UserProfile.Endpoint(
+            id: id, channelType: channel, address: address, platform: text(platform), appVersion: text(appVersion),
+            locale: text(locale), country: text(country))
     }
 
     /// The name → values of a Pinpoint attribute object (`{"plan":["pro"]}`; a plain string or

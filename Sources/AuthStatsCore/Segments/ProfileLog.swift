@@ -3,10 +3,9 @@
 ///
 /// Each observation is a record `[user hash, 8 bytes big-endian][kind][time, 8 bytes, sign
 /// flipped, big-endian][input position, complemented, 8 bytes][payload: NUL-terminated
-/// fields]` in a `SortedRecordLog`: the latest demographics of an
-/// activity event, the `UserAttributes` and `Attributes` objects of a Pinpoint event as
-/// written, or one endpoint. A user repeats the same observation on most events, so records
-/// in memory are indexed by (user, kind, payload): a repeat only moves the time forward in
+/// fields]` in a `SortedRecordLog`, one per event: an activity event's demographics, and a
+/// Pinpoint event's `UserAttributes` and `Attributes` objects as written and its endpoint. A
+/// user repeats the same observation on most events, so records in memory are indexed by (user, kind, payload): a repeat only moves the time forward in
 /// place, and memory grows with distinct observations, not with events. Past the budget the
 /// records are sorted and spilled like every other stage. At the end they come back sorted
 /// by user, then kind, then time: `ProfileFold` replays each user's in time order, the later
@@ -15,12 +14,11 @@
 /// the same for any order of reading, any `--jobs`.
 struct ProfileLog: Sendable {
     enum Kind: UInt8 {
-        case demographics = 1
-        case attributes = 2
-        case endpoint = 3
+        /// What one event says (`observe(_:user:position:demographics:fields:)`).
+        case event = 4
     }
 
-    static let defaultBudget = 16 << 20
+    static let defaultBudget = 24 << 20
     static let headerBytes = 25
 
     private var log: SortedRecordLog

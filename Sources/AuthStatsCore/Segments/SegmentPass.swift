@@ -1,3 +1,5 @@
+import Foundation
+
 /// The end-of-run pass that builds every user's profile and evaluates the segments
 /// (`docs/segments.md`): one walk over the users in hash order, joining three sorted streams
 /// (the per-day kind counts, the folded profile observations, the user directory) and the
@@ -6,8 +8,9 @@ struct SegmentPass {
     let options: ProfileOptions
     let range: DayRange
     let directory: UserDirectory
-    /// Sessions starting in the range, by user hash.
-    let userSessions: [UInt64: Int]
+    /// Sessions starting in the range, by user hash; nil while they are still being built
+    /// (then `Output.pendingSessions` keeps each member's segments, for `addSessions`).
+    let userSessions: [UInt64: Int]?
     /// Where the member export rows spill.
     let store: (any SpillStore)?
 
@@ -16,6 +19,17 @@ struct SegmentPass {
         var daily: [SegmentDailyRow] = []
         var breakdown: [BreakdownRow] = []
         var exports: MemberExportLog
+        /// Without the sessions: each member and their segments.
+        var pendingSessions: [(user: UInt64, segments: SegmentMembership)] = []
+
+        /// Adds each member's sessions to their segments' rows, once the sessions are known.
+        mutating func addSessions(_ sessions: [UInt64: Int]) {
+            for (user, membership) in pendingSessions {
+                guard let n = sessions[user], n > 0 else { continue }
+                for s in rows.indices where membership.contains(s) { rows[s].sessions += n }
+            }
+            pendingSessions = []
+        }
     }
 
     /// Counts of one user on one day, by `UserKind`.
@@ -23,34 +37,128 @@ struct SegmentPass {
         var day: Int32
         var counts: (Int, Int, Int, Int, Int)  // other activity, sign-ups, sign-ins, failures, inactive
 
+        mutating func add(_ other: DayCounts) {
+            counts = (counts.0 + other.counts.0, counts.1 + other.counts.1, counts.2 + other.counts.2,
+                      counts.3 + other.counts.3, counts.4 + other.counts.4)
+        }
+
         var isActive: Bool { counts.0 > 0 || counts.1 > 0 || counts.2 > 0 }
         var events: Int { counts.0 + counts.1 + counts.2 + counts.3 + counts.4 }
     }
 
-    func run(kinds: ActivityTable, profiles: inout ProfileLog, daily: [DailyRow]) -> Output {
-        let segments = options.segments
-        let segmentCount = segments?.count ?? 0
-        let names = segments?.names ?? []
+    /// One user as the three streams give them, before the profile is made.
+    struct UserInput {
+        var user: UInt64
+        var days: [DayCounts]
+        /// The user's profile observations (`ProfileStream`), folded on the lane.
+        var observations: [UInt8]
+        var listed: DirectoryUser?
+    }
+
+    /// What one lane adds up (lanes' results are sums, merged in any order).
+    struct Partial {
+        var rows: [SegmentRow]
+        var segmentDays: [SegmentDailyRow]
+        /// Attribute breakdowns: rows by (day, attribute, value).
+        var attributeRows: [AttributeKey: BreakdownRow] = [:]
+        /// What users made each day, so that events without a user can go to `(unknown)`.
+        var userTotals: [DayCounts]
+        var exports: MemberExportLog
+        var pendingSessions: [(user: UInt64, segments: SegmentMembership)] = []
+    }
+
+    /// Users handed to a lane at a time.
+    static let batchSize = 2048
+
+    /// - Parameter lanes: threads that make and evaluate the profiles while this one merges
+    ///   the sorted streams (0: all on this thread).
+    func run(kinds: ActivityTable, profiles: inout ProfileLog, daily: [DailyRow], lanes: Int = 2) -> Output {
+        let segmentCount = options.segments?.count ?? 0
+        let names = options.segments?.names ?? []
         let files = names.map(SegmentFileName.fileName(for:))
         let days = range.count
         let first = range.first.index
-        let last = range.last.index
-        var output = Output(exports: MemberExportLog(segments: segmentCount, store: store))
-        output.rows = zip(names, files).map { SegmentRow(segment: $0, file: $1 + ".csv") }
-        var segmentDays = [SegmentDailyRow](repeating: SegmentDailyRow(date: range.first, segment: ""), count: segmentCount * days)
+        var blankDays = [SegmentDailyRow]()
         for s in 0..<segmentCount {
-            for d in 0..<days { segmentDays[s * days + d] = SegmentDailyRow(date: range.first.advanced(by: d), segment: names[s]) }
+            for d in 0..<days { blankDays.append(SegmentDailyRow(date: range.first.advanced(by: d), segment: names[s])) }
         }
-        // Attribute breakdowns: rows by (day, attribute, value); `userTotals` is what users
-        // made each day, so that events without a user can go to `(unknown)`.
-        var attributeRows: [AttributeKey: BreakdownRow] = [:]
-        var userTotals = [DayCounts](repeating: DayCounts(day: 0, counts: (0, 0, 0, 0, 0)), count: days)
+        func partial() -> Partial {
+            Partial(
+                rows: zip(names, files).map { SegmentRow(segment: $0, file: $1 + ".csv") }, segmentDays: blankDays,
+                userTotals: [DayCounts](repeating: DayCounts(day: 0, counts: (0, 0, 0, 0, 0)), count: days),
+                exports: MemberExportLog(segments: segmentCount, store: store))
+        }
 
+        let workers = (0..<max(lanes, 1)).map { _ in Lane(partial()) }
+        let inFlight = DispatchSemaphore(value: 2 * max(lanes, 1))
+        let group = DispatchGroup()
+        var batch: [UserInput] = []
+        var nextLane = 0
+        func hand(_ users: [UserInput]) {
+            guard lanes > 0 else { return workers[0].add(users, pass: self) }
+            let lane = workers[nextLane]
+            nextLane = (nextLane + 1) % workers.count
+            inFlight.wait()
+            lane.queue.async(group: group) {
+                lane.add(users, pass: self)
+                inFlight.signal()
+            }
+        }
+        merge(kinds: kinds, profiles: &profiles) { input in
+            batch.append(input)
+            if batch.count == Self.batchSize {
+                hand(batch)
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        if !batch.isEmpty { hand(batch) }
+        group.wait()
+
+        var total = workers[0].partial
+        for lane in workers.dropFirst() {
+            let other = lane.partial
+            for s in total.rows.indices { total.rows[s].add(other.rows[s]) }
+            for i in total.segmentDays.indices { total.segmentDays[i].add(other.segmentDays[i]) }
+            for (key, row) in other.attributeRows {
+                if var mine = total.attributeRows[key] { mine.add(row); total.attributeRows[key] = mine } else { total.attributeRows[key] = row }
+            }
+            for d in total.userTotals.indices { total.userTotals[d].add(other.userTotals[d]) }
+            total.exports.absorb(other.exports)
+            total.pendingSessions += other.pendingSessions
+        }
+
+        // Events without a user: `(unknown)` of every attribute.
+        for (index, name) in options.breakdownAttributes.enumerated() {
+            for d in 0..<min(days, daily.count) {
+                let row = daily[d]
+                let t = total.userTotals[d]
+                let rest = (row.signUps - t.counts.1, row.signIns - t.counts.2, row.authFailures - t.counts.3, row.events - t.counts.4)
+                guard rest.3 > 0 else { continue }
+                let key = AttributeKey(day: first + Int32(d), attribute: index, value: Dimension.unknown)
+                var out = total.attributeRows[key] ?? Self.attributeRow(first + Int32(d), name, Dimension.unknown)
+                out.signUps += rest.0
+                out.signIns += rest.1
+                out.authFailures += rest.2
+                out.events += rest.3
+                total.attributeRows[key] = out
+            }
+        }
+        var output = Output(exports: total.exports)
+        output.rows = total.rows
+        output.breakdown = Array(total.attributeRows.values)
+        // Days ascending, segments in definition order within a day.
+        output.daily = (0..<days).flatMap { d in (0..<segmentCount).map { total.segmentDays[$0 * days + d] } }
+        output.pendingSessions = total.pendingSessions
+        return output
+    }
+
+    /// Walks the users in hash order, joining the per-day kind counts, the folded profile
+    /// observations and the directory; `each` gets every user any of them knows.
+    func merge(kinds: ActivityTable, profiles: inout ProfileLog, _ each: (UserInput) -> Void) {
         let directoryUsers = directory.users.values.map { (UserID($0.sub).hash, $0) }.sorted { $0.0 < $1.0 }
         var nextDirectory = 0
         var groups = kinds.groups()
         var sums: [(profile: UInt32, count: Int32)] = []
-        var pendingDay: (user: UInt64, day: DayCounts)?
         func readDay() -> (UInt64, DayCounts)? {
             guard let (user, day) = groups.next(sums: &sums) else { return nil }
             var counts = DayCounts(day: day, counts: (0, 0, 0, 0, 0))
@@ -65,12 +173,10 @@ struct SegmentPass {
             }
             return (user, counts)
         }
-        pendingDay = readDay()
-
+        var pendingDay = readDay()
         profiles.withSorted { records in
-            var fold = ProfileFold(records)
-            var pendingProfile = fold.next()
-            var userDays: [DayCounts] = []
+            var stream = ProfileStream(records)
+            var pendingProfile = stream.next()
             while true {
                 // The smallest user hash among the three streams.
                 var user = UInt64.max
@@ -79,103 +185,100 @@ struct SegmentPass {
                 if let (u, _) = pendingProfile { user = min(user, u); any = true }
                 if nextDirectory < directoryUsers.count { user = min(user, directoryUsers[nextDirectory].0); any = true }
                 guard any else { break }
-
-                userDays.removeAll(keepingCapacity: true)
+                var input = UserInput(user: user, days: [], observations: [], listed: nil)
                 while let (u, day) = pendingDay, u == user {
-                    if day.events > 0 { userDays.append(day) }
+                    if day.events > 0 { input.days.append(day) }
                     pendingDay = readDay()
                 }
-                var observed = ObservedProfile()
-                if let (u, profile) = pendingProfile, u == user {
-                    observed = profile
-                    pendingProfile = fold.next()
+                if let (u, records) = pendingProfile, u == user {
+                    input.observations = records
+                    pendingProfile = stream.next()
                 }
-                var listed: DirectoryUser?
                 while nextDirectory < directoryUsers.count, directoryUsers[nextDirectory].0 == user {
-                    listed = directoryUsers[nextDirectory].1
+                    input.listed = directoryUsers[nextDirectory].1
                     nextDirectory += 1
                 }
-                guard !userDays.isEmpty || listed != nil || !observed.endpoints.isEmpty else { continue }
-                let profile = makeProfile(user: user, days: userDays, observed: observed, listed: listed)
+                guard !input.days.isEmpty || input.listed != nil || !input.observations.isEmpty else { continue }
+                each(input)
+            }
+        }
+    }
 
-                for day in userDays where day.day >= first && day.day <= last {
-                    let d = Int(day.day - first)
-                    userTotals[d].counts.1 += day.counts.1
-                    userTotals[d].counts.2 += day.counts.2
-                    userTotals[d].counts.3 += day.counts.3
-                    userTotals[d].counts.4 += day.events
-                    for (index, name) in options.breakdownAttributes.enumerated() {
-                        let values = Self.distinct(profile.attributes[name]?.values ?? [])
-                        for value in values.isEmpty ? [Dimension.unknown] : values {
-                            let key = AttributeKey(day: day.day, attribute: index, value: value)
-                            var row = attributeRows[key] ?? Self.attributeRow(day.day, name, value)
-                            row.signUps += day.counts.1
-                            row.signIns += day.counts.2
-                            row.authFailures += day.counts.3
-                            row.events += day.events
-                            if day.isActive { row.activeUsers += 1 }
-                            attributeRows[key] = row
-                        }
-                    }
-                }
-
-                guard let segments else { continue }
-                let membership = segments.evaluate(profile, lastDay: range.last)
-                guard !membership.isEmpty else { continue }
-                let exported = exportedEndpoints(profile)
-                let memberOf = (0..<segmentCount).filter { membership.contains($0) }
-                output.exports.add(segments: memberOf, profile: profile, endpoints: exported)
-                for s in memberOf {
-                    var row = output.rows[s]
-                    row.users += 1
-                    if let lastActive = profile.lastActive {
-                        if lastActive == range.last { row.activeUsersLastDay += 1 }
-                        if lastActive.index >= last - 6 { row.wau7dLastDay += 1 }
-                        if lastActive.index >= last - 29 { row.mau30dLastDay += 1 }
-                    }
-                    row.signUps += profile.signUps
-                    row.signIns += profile.signIns
-                    row.authFailures += profile.authFailures
-                    row.sessions += profile.sessions
-                    row.endpoints += exported.count
-                    output.rows[s] = row
-                    for day in userDays where day.day >= first && day.day <= last {
-                        let i = s * days + Int(day.day - first)
-                        segmentDays[i].signUps += day.counts.1
-                        segmentDays[i].signIns += day.counts.2
-                        segmentDays[i].authFailures += day.counts.3
-                        if day.isActive { segmentDays[i].activeUsers += 1 }
-                    }
+    /// Makes and evaluates one user's profile, adding them where they count.
+    func add(_ input: UserInput, fold: inout ProfileFold, to partial: inout Partial) {
+        let first = range.first.index
+        let last = range.last.index
+        let days = range.count
+        let observed = fold.fold(input.observations)
+        let profile = makeProfile(user: input.user, days: input.days, observed: observed, listed: input.listed)
+        for day in input.days where day.day >= first && day.day <= last {
+            let d = Int(day.day - first)
+            partial.userTotals[d].counts.1 += day.counts.1
+            partial.userTotals[d].counts.2 += day.counts.2
+            partial.userTotals[d].counts.3 += day.counts.3
+            partial.userTotals[d].counts.4 += day.events
+            for (index, name) in options.breakdownAttributes.enumerated() {
+                let values = Self.distinct(profile.attributes[name]?.values ?? [])
+                for value in values.isEmpty ? [Dimension.unknown] : values {
+                    let key = AttributeKey(day: day.day, attribute: index, value: value)
+                    var row = partial.attributeRows[key] ?? Self.attributeRow(day.day, name, value)
+                    row.signUps += day.counts.1
+                    row.signIns += day.counts.2
+                    row.authFailures += day.counts.3
+                    row.events += day.events
+                    if day.isActive { row.activeUsers += 1 }
+                    partial.attributeRows[key] = row
                 }
             }
         }
-
-        // Events without a user: `(unknown)` of every attribute.
-        for (index, name) in options.breakdownAttributes.enumerated() {
-            for d in 0..<min(days, daily.count) {
-                let row = daily[d]
-                let t = userTotals[d]
-                let rest = (row.signUps - t.counts.1, row.signIns - t.counts.2, row.authFailures - t.counts.3, row.events - t.counts.4)
-                guard rest.3 > 0 else { continue }
-                let key = AttributeKey(day: first + Int32(d), attribute: index, value: Dimension.unknown)
-                var out = attributeRows[key] ?? Self.attributeRow(first + Int32(d), name, Dimension.unknown)
-                out.signUps += rest.0
-                out.signIns += rest.1
-                out.authFailures += rest.2
-                out.events += rest.3
-                attributeRows[key] = out
+        guard let segments = options.segments else { return }
+        let membership = segments.evaluate(profile, lastDay: range.last)
+        guard !membership.isEmpty else { return }
+        let exported = exportedEndpoints(profile)
+        let memberOf = (0..<segments.count).filter { membership.contains($0) }
+        if userSessions == nil { partial.pendingSessions.append((input.user, membership)) }
+        partial.exports.add(segments: memberOf, profile: profile, endpoints: exported)
+        for s in memberOf {
+            partial.rows[s].users += 1
+            if let lastActive = profile.lastActive {
+                if lastActive == range.last { partial.rows[s].activeUsersLastDay += 1 }
+                if lastActive.index >= last - 6 { partial.rows[s].wau7dLastDay += 1 }
+                if lastActive.index >= last - 29 { partial.rows[s].mau30dLastDay += 1 }
+            }
+            partial.rows[s].signUps += profile.signUps
+            partial.rows[s].signIns += profile.signIns
+            partial.rows[s].authFailures += profile.authFailures
+            partial.rows[s].sessions += profile.sessions
+            partial.rows[s].endpoints += exported.count
+            for day in input.days where day.day >= first && day.day <= last {
+                let i = s * days + Int(day.day - first)
+                partial.segmentDays[i].signUps += day.counts.1
+                partial.segmentDays[i].signIns += day.counts.2
+                partial.segmentDays[i].authFailures += day.counts.3
+                if day.isActive { partial.segmentDays[i].activeUsers += 1 }
             }
         }
-        output.breakdown = Array(attributeRows.values)
-        // Days ascending, segments in definition order within a day.
-        output.daily = (0..<days).flatMap { d in (0..<segmentCount).map { segmentDays[$0 * days + d] } }
-        return output
+    }
+
+    /// A thread that adds users to its own `Partial`, a batch at a time, in the order given.
+    final class Lane: @unchecked Sendable {
+        // Unchecked: `partial` is touched only on `queue`, and read after the group is done.
+        var partial: Partial
+        var fold = ProfileFold()
+        let queue = DispatchQueue(label: "authstats.segments")
+
+        init(_ partial: Partial) { self.partial = partial }
+
+        func add(_ users: [UserInput], pass: SegmentPass) {
+            for input in users { pass.add(input, fold: &fold, to: &partial) }
+        }
     }
 
     /// One user's `UserProfile` (`docs/segments.md` "Profiles").
     func makeProfile(user: UInt64, days: [DayCounts], observed: ObservedProfile, listed: DirectoryUser?) -> UserProfile {
         var profile = UserProfile(userID: observed.userText ?? listed?.sub ?? "")
         if let listed {
+            profile.attributes.reserveCapacity(listed.attributes.count + observed.attributes.count + 2)
             for (name, value) in listed.attributes {
                 profile.attributes[name] = UserProfile.Attribute(values: [value], origin: .directory)
             }
@@ -186,7 +289,11 @@ struct SegmentPass {
                 profile.attributes["cognito:enabled"] = UserProfile.Attribute(values: [enabled ? "true" : "false"], origin: .directory)
             }
         }
-        for (name, attribute) in observed.attributes { profile.attributes[name] = attribute }
+        if profile.attributes.isEmpty {
+            profile.attributes = observed.attributes
+        } else {
+            for (name, attribute) in observed.attributes { profile.attributes[name] = attribute }
+        }
         profile.platform = observed.platform
         profile.appVersion = observed.appVersion
         profile.locale = observed.locale
@@ -216,7 +323,7 @@ struct SegmentPass {
             profile.authFailures += day.counts.3
             if day.isActive { profile.activeDays += 1 }
         }
-        profile.sessions = userSessions[user] ?? 0
+        profile.sessions = userSessions?[user] ?? 0
         return profile
     }
 

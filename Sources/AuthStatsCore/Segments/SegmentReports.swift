@@ -41,6 +41,18 @@ public struct SegmentRow: Sendable, Equatable {
         self.segment = segment
         self.file = file
     }
+
+    mutating func add(_ other: SegmentRow) {
+        users += other.users
+        activeUsersLastDay += other.activeUsersLastDay
+        wau7dLastDay += other.wau7dLastDay
+        mau30dLastDay += other.mau30dLastDay
+        signUps += other.signUps
+        signIns += other.signIns
+        authFailures += other.authFailures
+        sessions += other.sessions
+        endpoints += other.endpoints
+    }
 }
 
 /// One row of `segment_daily.csv`.
@@ -55,6 +67,13 @@ public struct SegmentDailyRow: Sendable, Equatable {
     public init(date: Day, segment: String) {
         self.date = date
         self.segment = segment
+    }
+
+    mutating func add(_ other: SegmentDailyRow) {
+        signUps += other.signUps
+        signIns += other.signIns
+        authFailures += other.authFailures
+        activeUsers += other.activeUsers
     }
 }
 
@@ -78,19 +97,40 @@ extension MemberExport {
     /// with `=`, `+`, `-` or `@` is written as it is: the file is for Pinpoint's importer, and a
     /// `'` before it would change the attribute's value there (`docs/segments.md`).
     public static func line(_ cells: [String]) -> String {
-        var out = ""
+        var out: [UInt8] = []
         for (index, cell) in cells.enumerated() {
-            if index > 0 { out += "," }
-            var value = cell
-            if value.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
-                value = String(value.map { $0 == "\n" || $0 == "\r" || $0 == "\r\n" || $0 == "\t" ? " " : $0 })
-            }
-            if value.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 }) {
-                value = "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-            }
-            out += value
+            if index > 0 { out.append(0x2C) }
+            var cell = cell
+            cell.withUTF8 { appendField(UnsafeRawBufferPointer($0), to: &out) }
         }
-        return out + "\n"
+        out.append(0x0A)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends one field of a member export line (the rules of `line`).
+    static func appendField(_ cell: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        var quote = false
+        var clean = true
+        for byte in cell {
+            if byte == 0x2C || byte == 0x22 { quote = true }
+            if byte == 0x0A || byte == 0x0D || byte == 0x09 { clean = false }
+        }
+        if !quote && clean { return out.append(contentsOf: cell) }
+        if quote { out.append(0x22) }
+        var i = 0
+        while i < cell.count {
+            let byte = cell[i]
+            switch byte {
+            case 0x22: out.append(0x22); out.append(0x22)
+            case 0x0D where i + 1 < cell.count && cell[i + 1] == 0x0A:  // CR LF: one space
+                out.append(0x20)
+                i += 1
+            case 0x0A, 0x0D, 0x09: out.append(0x20)
+            default: out.append(byte)
+            }
+            i += 1
+        }
+        if quote { out.append(0x22) }
     }
 }
 

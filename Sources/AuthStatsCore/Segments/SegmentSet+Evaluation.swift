@@ -14,7 +14,7 @@ extension SegmentSet {
     ///   allocation for up to 64 segments, beyond `CONTAINS` and the instants read.
     public func evaluate(_ profile: UserProfile, lastDay: Day) -> SegmentMembership {
         var membership = SegmentMembership()
-        for index in evaluationOrder where Self.matches(definitions[index], profile, lastDay, membership) {
+        for (index, shared) in ordered where Self.matches(shared.definition, profile, lastDay, membership) {
             membership.insert(index)
         }
         return membership
@@ -142,5 +142,18 @@ extension SegmentSet {
     /// profile's platform is lower-cased already).
     static func lowercased(_ text: String) -> String {
         text.utf8.contains { ($0 >= 0x41 && $0 <= 0x5A) || $0 >= 0x80 } ? text.lowercased() : text
+    }
+}
+
+extension SegmentSet {
+    /// Whether a definition compares the `sessions` counter: only then must each user's
+    /// sessions be known before the segments are evaluated (otherwise the segment pass runs
+    /// while the sessions are still being built, and adds them to its rows after).
+    public var usesSessions: Bool {
+        func uses(_ dimensions: SegmentRule.Dimensions) -> Bool { dimensions.metrics.contains { $0.counter == .sessions } }
+        return definitions.contains { definition in
+            (definition.dimensions.map(uses) ?? false)
+                || (definition.groups?.groups.contains { $0.dimensions.contains(where: uses) } ?? false)
+        }
     }
 }

@@ -17,10 +17,20 @@ public struct SegmentSet: Sendable {
     /// Definition indices with every `SourceSegments` base before the segments that use it,
     /// otherwise in definition order.
     let evaluationOrder: [Int]
+    /// The definitions in `evaluationOrder`, each behind one reference: evaluating a user
+    /// then retains one object per segment, not every array inside a definition (a measured
+    /// tenth of the segment pass).
+    let ordered: [(index: Int, definition: Shared)]
+
+    final class Shared: Sendable {
+        let definition: SegmentDefinition
+        init(_ definition: SegmentDefinition) { self.definition = definition }
+    }
 
     init(definitions: [SegmentDefinition], evaluationOrder: [Int]) {
         self.definitions = definitions
         self.evaluationOrder = evaluationOrder
+        ordered = evaluationOrder.map { ($0, Shared(definitions[$0])) }
     }
 
     /// A set without segments.
