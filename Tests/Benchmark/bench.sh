@@ -13,6 +13,9 @@
 # objects alone, with 2 threads, twice: with an explicit schema (Tests/Benchmark/duckdb_query.sql)
 # and with the schema detected by DuckDB (Tests/Benchmark/duckdb_query_auto.sql).
 #
+# With segments: the same input plus the user directory of its users (users.csv, generated
+# once beside it) and the three segments of sample-logs/segments.json, against the default run.
+#
 # Then two checks of the issue's other targets: peak RSS for the same users with about 10x
 # the events (generated, cached), and one large .gz read with the default jobs (CPU% above
 # 100 means inflating and parsing overlap on two cores).
@@ -42,7 +45,7 @@ if [ ! -f "$DATA/.complete" ]; then
   rm -rf "$DATA"
   "$BIN" generate --out "$DATA" --users "$USERS" --days "$DAYS" --start 2026-01-01 --activity 0.001 --seed 42 \
     --kinds pinpoint,activity,cloudtrail --newline-delimited --quiet
-  rm -rf "$DATA/users"  # the directory is not part of the timed input
+  mv "$DATA/users" "$WORK/users-$USERS"  # the directory is not part of the timed input
   find "$DATA" -name '*.gz' -print0 | sort -z | xargs -0 cat | gzip -dc | wc -c > "$DATA/.uncompressed-bytes"
   find "$DATA"/20* -name '*.gz' -print0 | sort -z | xargs -0 cat | gzip -dc | wc -c > "$DATA/.pinpoint-bytes"
   touch "$DATA/.complete"
@@ -70,6 +73,18 @@ read -r AS_WALL AS_RSS < <(measure "$BIN" report "$DATA" --out "$WORK/reports" -
 EVENTS=$(python3 -c "import json;print(json.load(open('$WORK/reports/summary.json'))['totals']['events'])")
 USERS_SEEN=$(python3 -c "import json;print(json.load(open('$WORK/reports/summary.json'))['totals']['users'])")
 read -r AS1_WALL AS1_RSS < <(measure "$BIN" report "$DATA" --out "$WORK/reports-1" --quiet --jobs 1)
+
+# The directory of the same users (a cached set from before it was kept: made once, from the
+# same seed, with a day of events that are thrown away).
+DIRECTORY="$WORK/users-$USERS"
+if [ ! -f "$DIRECTORY/users.csv" ]; then
+  echo "generating the user directory in $DIRECTORY (once; cached)…"
+  rm -rf "$WORK/directory-tmp"
+  "$BIN" generate --out "$WORK/directory-tmp" --users "$USERS" --days "$DAYS" --start 2026-01-01 --activity 0.00001 --seed 42 --kinds pinpoint --quiet
+  rm -rf "$DIRECTORY" && mv "$WORK/directory-tmp/users" "$DIRECTORY" && rm -rf "$WORK/directory-tmp"
+fi
+read -r SEG_WALL SEG_RSS < <(measure "$BIN" report "$DATA" --out "$WORK/reports-segments" --quiet --jobs "$JOBS" \
+  --users "$DIRECTORY/users.csv" --segments sample-logs/segments.json)
 read -r GZ_WALL GZ_RSS < <(measure bash -c gunzip_all)
 
 DUCK_WALL=""
@@ -139,6 +154,7 @@ echo "| command                            |   wall s |     MB/s |     events/s 
 echo "|------------------------------------|----------|----------|--------------|----------|"
 row "authstats report (--jobs $JOBS)" "$AS_WALL" "$AS_RSS" "$BYTES" "$EVENTS"
 row "authstats report --jobs 1" "$AS1_WALL" "$AS1_RSS" "$BYTES" "$EVENTS"
+row "  + directory, 3 segments" "$SEG_WALL" "$SEG_RSS" "$BYTES" "$EVENTS"
 row "gzip -dc > /dev/null" "$GZ_WALL" "$GZ_RSS" "$BYTES" "-"
 if [ -n "$DUCK_WALL" ]; then
   row "DuckDB, explicit columns, 2 thr." "$DUCK_WALL" "$DUCK_RSS" "$PINPOINT_BYTES" "-"
@@ -160,6 +176,7 @@ if duck > 0:
           f"{(pp / duck) / (size / gz):.2f}x (docs/performance.md's peer: 194 / 267 = 0.73x)")
 print(f"--jobs {__import__('os').cpu_count()} / --jobs 1:            {wall1 / wall:.2f}x")
 PY
+python3 -c "print(f'with the directory and 3 segments: {$AS_WALL / max($SEG_WALL, 0.01) * 100:.0f}% of the default run\'s throughput (target 85%), peak RSS {$SEG_RSS / 1024:.0f} MB (target 256)')"
 python3 - "$FEW_EVENTS" "$FEW_RSS" "$MANY_EVENTS" "$MANY_RSS" "$MEM_USERS" <<'PY'
 import sys
 fe, fr, me, mr, users = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])

@@ -198,6 +198,9 @@ struct BenchSmokeTests {
         #expect(output.contains("authstats / gzip -dc throughput:"))
         #expect(output.contains("peak RSS, the same 300 users:"))
         #expect(output.contains("one .gz of "))
+        #expect(output.contains("| + directory, 3 segments") || output.contains("|   + directory, 3 segments"))
+        #expect(output.contains("with the directory and 3 segments:"))
+        #expect(FileManager.default.fileExists(atPath: work.appendingPathComponent("reports-segments/segments.csv").path))
         for name in ["daily.csv", "monthly.csv", "breakdown.csv", "retention.csv", "rejects.ndjson"] {
             let parallel = try Data(contentsOf: work.appendingPathComponent("reports/\(name)"))
             let sequential = try Data(contentsOf: work.appendingPathComponent("reports-1/\(name)"))
