@@ -38,7 +38,7 @@ public struct InMemoryRun {
         dedupCapacity: Int = DuplicateFilter.defaultCapacity, spill: (any SpillStore)? = nil,
         directory: UserDirectory = UserDirectory(), sessionTimeout: String = "30m",
         sessionMemory: Int = SessionLog.defaultBudget, sessionShards: Int = 1, sessionDetail: Bool? = nil,
-        cacheProfiles: Bool = true, profiles: ProfileOptions = ProfileOptions()
+        cacheProfiles: Bool = true, profiles: ProfileOptions = ProfileOptions(), authSources: Set<EventSource>? = nil
     ) {
         let detail = sessionDetail ?? (sessionShards == 1)
         let collector = RejectCollector()
@@ -48,6 +48,7 @@ public struct InMemoryRun {
             sessionDetail: detail)!
         configuration.cacheProfiles = cacheProfiles
         configuration.profiles = profiles
+        configuration.authSources = authSources
         let analysis = Analysis(configuration: configuration, rejects: collector, spill: spill, directory: directory)
         for (name, bytes) in streams {
             let stream = analysis.beginStream(path: name, member: nil, compression: "none", container: nil)

@@ -75,6 +75,9 @@ struct ReportCommand: ParsableCommand {
     @Flag(name: .long, help: "As Cognito's \"Share user attribute data with Amazon Pinpoint\": segment members get an EMAIL endpoint for a verified email address and an SMS endpoint for a verified phone number. Without it, no email address or phone number appears in any report.")
     var shareUserData = false
 
+    @Option(name: .customLong("auth-source"), help: ArgumentHelp("Count sign-ups, sign-ins and failures only from this export: pinpoint, cognito-activity or cloudtrail. Repeatable. Events of the other exports still count as activity, in sessions and in segments. Use it when two exports hold the same sign-ins (summary.json's overlaps).", valueName: "export"))
+    var authSource: [String] = []
+
     @Option(name: .long, help: ArgumentHelp("Bytes of user profile observations kept in memory (with segments or attribute breakdowns) before a sorted run is spilled to TMPDIR.", valueName: "bytes"))
     var profileMemory = ProfileOptions().memory
 
@@ -115,6 +118,9 @@ struct ReportCommand: ParsableCommand {
         guard sessionMemory > 0 else { throw ValidationError("--session-memory must be positive.") }
         guard profileMemory > 0 else { throw ValidationError("--profile-memory must be positive.") }
         for name in breakdownAttribute where name.isEmpty { throw ValidationError("--breakdown-attribute needs an attribute name.") }
+        for name in authSource where !EventSource.allCases.contains(where: { $0.name == name }) {
+            throw ValidationError("--auth-source '\(name)' is not an export: use pinpoint, cognito-activity or cloudtrail.")
+        }
         guard let timeout = Duration.parseMillis(sessionTimeout), timeout > 0 else {
             throw ValidationError("--session-timeout '\(sessionTimeout)' is not a duration: use e.g. 90s, 45m, 2h or 1h30m.")
         }
@@ -170,6 +176,7 @@ struct ReportCommand: ParsableCommand {
         configuration.acceptedTimes = try acceptedTimes()
         configuration.profiles = ProfileOptions(segments: segments, breakdownAttributes: breakdownAttribute, shareUserData: shareUserData)
         configuration.profiles.memory = profileMemory
+        if !authSource.isEmpty { configuration.authSources = Set(EventSource.allCases.filter { authSource.contains($0.name) }) }
         let spill = TemporarySpillStore()
         // The user directories, segment definitions and the output folder are never read as inputs.
         let found = InputDiscovery.expand(inputs, excluding: directoryFiles + segmentFiles + [out])
@@ -216,7 +223,8 @@ struct ReportCommand: ParsableCommand {
             }
             let run = SummaryWriter.Run(
                 version: AuthStats.version, generatedAt: ISO8601DateFormatter().string(from: Date()),
-                timezone: configuration.timeZoneName, maxRejects: maxRejects)
+                timezone: configuration.timeZoneName, maxRejects: maxRejects,
+                authSources: authSource.isEmpty ? nil : EventSource.allCases.map(\.name).filter(authSource.contains))
             try output.write("summary.json") {
                 SummaryWriter.write(
                     run: run, reports: reports, accumulator: analysis.accumulator, inputs: Self.tidied(analysis.inputs), to: &$0)
@@ -229,6 +237,20 @@ struct ReportCommand: ParsableCommand {
         }
         try commit(output, console: console, fail: fail)
 
+        let overlaps = analysis.accumulator.overlaps
+        if let first = overlaps.first {
+            // The export with the most authentication events on those days is suggested.
+            var totals: [String: Int] = [:]
+            for overlap in overlaps {
+                for (source, counts) in overlap.exports { totals[source, default: 0] += counts.signUps + counts.signIns + counts.authFailures }
+            }
+            let exports = totals.keys.sorted()
+            let suggested = totals.max { ($0.value, $1.key) < ($1.value, $0.key) }!.key
+            console.warning(
+                "\(overlaps.count) day\(overlaps.count == 1 ? " has" : "s have") sign-ups, sign-ins or failures from more than one export "
+                    + "(\(exports.joined(separator: ", ")); first \(first.date); see summary.json's overlaps): if the exports hold the same "
+                    + "sign-ins, each is counted once per export; keep one with --auth-source \(suggested) (README \"Migrating from Pinpoint analytics\")")
+        }
         let rejected = analysis.inputs.reduce(0) { $0 + $1.rejected }
         if rejected > maxRejects {
             console.warning("\(rejected - maxRejects) rejected records past --max-rejects \(maxRejects) are counted in summary.json but not written to rejects.ndjson")

@@ -18,6 +18,10 @@ public enum EventKind: UInt8, Sendable, CaseIterable, Hashable {
         }
     }
 
+    /// Sign-ups, sign-ins and failures: what `--auth-source` chooses the exports of.
+    @inlinable
+    public var isAuthentication: Bool { self == .signUp || self == .signIn || self == .authFailure }
+
     /// The kind of a Pinpoint `event_type` (`docs/metrics.md` "Kinds", Pinpoint column).
     public static func pinpoint(eventType: String) -> EventKind {
         var copy = eventType

@@ -41,6 +41,9 @@ public final class Analysis {
         /// Segments and attribute breakdowns: user profiles are collected only when they
         /// want them (`ProfileOptions.wanted`).
         public var profiles = ProfileOptions()
+        /// `--auth-source`: only these exports' sign-ups, sign-ins and failures count as such;
+        /// the others' still count as activity (`docs/metrics.md` "Overlapping exports"). Nil: all.
+        public var authSources: Set<EventSource>?
 
         public static let defaultMaxRecordBytes = 64 << 20
 
@@ -228,6 +231,15 @@ public final class Analysis {
     }
 
     func add(_ event: Event, position: UInt64) {
+        if let sources = configuration.authSources, !sources.contains(event.source), event.kind.isAuthentication {
+            var event = event
+            event.kind = event.kind == .authFailure ? .other : .app
+            return count(event, position: position)
+        }
+        count(event, position: position)
+    }
+
+    private func count(_ event: Event, position: UInt64) {
         let day = state.pointee.clock.day(ofMillis: event.time)
         // The profile of the values as decoded (before a directory's `user_type`), when the
         // cache gives it or waits for it; the values themselves when something needs them.

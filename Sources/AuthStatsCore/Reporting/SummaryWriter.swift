@@ -9,11 +9,15 @@ public enum SummaryWriter {
         /// `--max-rejects`: how many rejects `rejects.ndjson` holds at most.
         public var maxRejects: Int
 
-        public init(version: String, generatedAt: String, timezone: String, maxRejects: Int = .max) {
+        /// `--auth-source`: the exports whose sign-ups, sign-ins and failures count (nil: all).
+        public var authSources: [String]?
+
+        public init(version: String, generatedAt: String, timezone: String, maxRejects: Int = .max, authSources: [String]? = nil) {
             self.version = version
             self.generatedAt = generatedAt
             self.timezone = timezone
             self.maxRejects = maxRejects
+            self.authSources = authSources
         }
     }
 
@@ -47,6 +51,16 @@ public enum SummaryWriter {
         let written = min(rejected, run.maxRejects)
         let limit = run.maxRejects == .max ? "null" : "\(run.maxRejects)"
         out.write("  \"rejects_file\": {\"limit\": \(limit), \"written\": \(written), \"omitted\": \(rejected - written)},\n")
+        out.write("  \"auth_sources\": " + (run.authSources.map { "[" + $0.map(JSONText.quote).joined(separator: ", ") + "]" } ?? "null") + ",\n")
+        out.write("  \"overlaps\": [")
+        for (index, overlap) in accumulator.overlaps.enumerated() {
+            out.write(index == 0 ? "\n    " : ",\n    ")
+            let exports = overlap.exports.map { source, counts in
+                "\(JSONText.quote(source)): {\"sign_ups\": \(counts.signUps), \"sign_ins\": \(counts.signIns), \"auth_failures\": \(counts.authFailures)}"
+            }
+            out.write("{\"date\": \"\(overlap.date)\", \"exports\": {" + exports.joined(separator: ", ") + "}}")
+        }
+        out.write(accumulator.overlaps.isEmpty ? "],\n" : "\n  ],\n")
         out.write("  \"inputs\": [")
         for (index, input) in inputs.enumerated() {
             out.write(index == 0 ? "\n    " : ",\n    ")
