@@ -75,6 +75,12 @@ struct ReportCommand: ParsableCommand {
     @Flag(name: .long, help: "As Cognito's \"Share user attribute data with Amazon Pinpoint\": segment members get an EMAIL endpoint for a verified email address and an SMS endpoint for a verified phone number. Without it, no email address or phone number appears in any report.")
     var shareUserData = false
 
+    @Option(name: .customLong("clients"), help: ArgumentHelp("App client configuration: `aws cognito-idp describe-user-pool-client` output (one or many per file) or `list-user-pool-clients` output. Repeatable. Each event then gets a project_id (Pinpoint records: application.app_id; the other exports: through their app client; else (unconfigured)), a breakdown dimension. Check the files with `authstats check-config`.", valueName: "file"))
+    var clientFiles: [String] = []
+
+    @Flag(name: .long, help: "With --clients: also write every report under projects/<project_id>/, for that project's events alone (exact distinct users and sessions per project).")
+    var byProject = false
+
     @Option(name: .customLong("auth-source"), help: ArgumentHelp("Count sign-ups, sign-ins and failures only from this export: pinpoint, cognito-activity or cloudtrail. Repeatable. Events of the other exports still count as activity, in sessions and in segments. Use it when two exports hold the same sign-ins (summary.json's overlaps).", valueName: "export"))
     var authSource: [String] = []
 
@@ -118,6 +124,7 @@ struct ReportCommand: ParsableCommand {
         guard sessionMemory > 0 else { throw ValidationError("--session-memory must be positive.") }
         guard profileMemory > 0 else { throw ValidationError("--profile-memory must be positive.") }
         for name in breakdownAttribute where name.isEmpty { throw ValidationError("--breakdown-attribute needs an attribute name.") }
+        if byProject && clientFiles.isEmpty { throw ValidationError("--by-project needs --clients (the app clients' projects).") }
         for name in authSource where !EventSource.allCases.contains(where: { $0.name == name }) {
             throw ValidationError("--auth-source '\(name)' is not an export: use pinpoint, cognito-activity or cloudtrail.")
         }
@@ -152,6 +159,7 @@ struct ReportCommand: ParsableCommand {
         // Whatever ends the run, its temporary folders go with it.
         defer { TemporaryFolders.shared.removeAll() }
         let segments = try loadSegments(console: console)
+        let clients = try loadClients(console: console)
         let directory = try loadDirectory(console: console)
         let output = try openOutput(console: console)
         // Exit 2: nothing in --out changed.
@@ -176,10 +184,11 @@ struct ReportCommand: ParsableCommand {
         configuration.acceptedTimes = try acceptedTimes()
         configuration.profiles = ProfileOptions(segments: segments, breakdownAttributes: breakdownAttribute, shareUserData: shareUserData)
         configuration.profiles.memory = profileMemory
+        configuration.clients = clients
         if !authSource.isEmpty { configuration.authSources = Set(EventSource.allCases.filter { authSource.contains($0.name) }) }
         let spill = TemporarySpillStore()
         // The user directories, segment definitions and the output folder are never read as inputs.
-        let found = InputDiscovery.expand(inputs, excluding: directoryFiles + segmentFiles + [out])
+        let found = InputDiscovery.expand(inputs, excluding: directoryFiles + segmentFiles + clientFiles + [out])
         let progress = ProgressLine(console: console, files: found.count)
         let started = Date()
         let analysis = ParallelReader.read(found, jobs: jobs) { workers in
@@ -336,6 +345,25 @@ struct ReportCommand: ParsableCommand {
 }
 
 extension ReportCommand {
+    /// Reads the `--clients` files. A file that cannot be read stops the run (exit 64); what
+    /// `check-config` would call an error is a warning here (the reports use what can be used).
+    func loadClients(console: Console) throws -> AnalyticsConfiguration? {
+        guard !clientFiles.isEmpty else { return nil }
+        var configuration = AnalyticsConfiguration()
+        for file in clientFiles {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                console.error("Unable to read the app client configuration \(DisplayPath.text(file)): \(POSIX.reason())")
+                throw ExitCode(64)
+            }
+            for finding in configuration.load(Array(data), name: DisplayPath.text(file)) where finding.severity == .error {
+                console.warning("\(DisplayPath.text(file)): \(finding.message)")
+            }
+        }
+        let projects = configuration.projects
+        console.info("app clients: \(configuration.clients.count) in \(projects.count) project(s) from \(clientFiles.count) file(s)")
+        return configuration
+    }
+
     /// Reads and checks the `--segments` files before any input is read: a file that cannot be
     /// read or a definition that cannot be evaluated stops the run with exit 64 (bad usage).
     func loadSegments(console: Console) throws -> SegmentSet? {

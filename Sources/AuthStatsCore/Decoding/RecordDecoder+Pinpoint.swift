@@ -28,6 +28,8 @@ extension RecordDecoder {
             dimensions[.appVersion] = f.text(.versionName) ?? f.text(.demographicAppVersion) ?? ""
             dimensions[.country] = f.text(.localeCountry) ?? f.text(.locationCountry) ?? ""
             dimensions[.source] = EventSource.pinpoint.name
+            // A project id is hex: lower-cased, as `AnalyticsConfiguration` keeps them.
+            dimensions[.projectID] = f.text(.appID)?.lowercased() ?? ""
             return dimensions
         }
 
@@ -51,7 +53,7 @@ extension RecordDecoder {
     /// The fields Pinpoint dimension values are made from (the key of a `ProfileCache`).
     static let pinpointDimensionSlots: [Slot] = [
         .platformName, .demographicPlatform, .localeCode, .demographicLocale, .versionName, .demographicAppVersion,
-        .localeCountry, .locationCountry,
+        .localeCountry, .locationCountry, .appID,
     ]
 
     /// `ll_CC`: language lower-case, a two-letter region upper-case, `-` read as `_`

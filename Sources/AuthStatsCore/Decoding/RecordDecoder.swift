@@ -21,7 +21,7 @@ public struct RecordDecoder: Sendable {
 
     enum Slot: Int, CaseIterable {
         // Pinpoint event stream (docs/inputs.md "Pinpoint event stream")
-        case eventType, eventTimestamp, clientID, userID, sessionID, sessionStartTimestamp, sessionStopTimestamp
+        case eventType, eventTimestamp, clientID, userID, sessionID, sessionStartTimestamp, sessionStopTimestamp, appID
         case platformName, demographicPlatform, localeCode, demographicLocale
         case versionName, demographicAppVersion, localeCountry, locationCountry
         // Cognito user activity log (docs/inputs.md "Cognito user activity log")
@@ -46,6 +46,7 @@ public struct RecordDecoder: Sendable {
             case .sessionID: return "session.session_id"
             case .sessionStartTimestamp: return "session.start_timestamp"
             case .sessionStopTimestamp: return "session.stop_timestamp"
+            case .appID: return "application.app_id"
             case .platformName: return "device.platform.name"
             case .demographicPlatform: return "endpoint.Demographic.Platform"
             case .localeCode: return "device.locale.code"

@@ -17,7 +17,10 @@ public enum ReportBuilder {
     }
 
     /// - Complexity: O(a log a + d·v) for a activity triples, d days and v dimension values.
-    public static func build(_ acc: MetricsAccumulator, range: DayRange?, sessions: SessionStats = SessionStats()) -> Reports {
+    public static func build(
+        _ acc: MetricsAccumulator, range: DayRange?, sessions: SessionStats = SessionStats(),
+        dimensions: [Dimension] = Dimension.allCases.filter { $0 != .projectID }
+    ) -> Reports {
         guard let range else { return Reports(range: nil) }
         let lastDataDay = acc.dayBounds?.last
         let first = range.first.index
@@ -37,7 +40,7 @@ public enum ReportBuilder {
             daily[i].signIns += counters.signIns
             daily[i].authFailures += counters.authFailures
             daily[i].events += counters.events
-            for dimension in Dimension.allCases {
+            for dimension in dimensions {
                 let value = acc.table.valueID(ofProfile: key.profile, dimension)
                 let bkey = BreakdownKey(day: key.day, dimension: dimension, value: value)
                 var row = breakdown[bkey] ?? BreakdownRow(

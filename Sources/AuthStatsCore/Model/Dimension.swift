@@ -7,6 +7,9 @@ public enum Dimension: Int, Sendable, CaseIterable, Hashable {
     case country
     case source
     case userType
+    /// The Pinpoint project (`--clients`): Pinpoint's `application.app_id`, or the project of
+    /// the event's app client; `(unconfigured)` when neither says. Reported only with `--clients`.
+    case projectID
 
     /// The name written in `breakdown.csv`.
     public var name: String {
@@ -18,14 +21,18 @@ public enum Dimension: Int, Sendable, CaseIterable, Hashable {
         case .country: return "country"
         case .source: return "source"
         case .userType: return "user_type"
+        case .projectID: return "project_id"
         }
     }
+
+    /// The value of `project_id` for an event no configured project claims.
+    public static let unconfigured = "(unconfigured)"
 
     /// The value written for a missing or empty dimension.
     public static let unknown = "(unknown)"
 }
 
-/// The seven dimension values of one event, `(unknown)` where missing.
+/// The dimension values of one event, `(unknown)` where missing.
 ///
 /// Seven stored strings rather than an array: building one per event then allocates nothing
 /// (the values are short enough to be stored inline in their `String`s).
@@ -37,6 +44,7 @@ public struct DimensionValues: Sendable, Hashable {
     private var country = Dimension.unknown
     private var source = Dimension.unknown
     private var userType = Dimension.unknown
+    private var projectID = Dimension.unknown
 
     public init() {}
 
@@ -53,6 +61,7 @@ public struct DimensionValues: Sendable, Hashable {
             case .country: return country
             case .source: return source
             case .userType: return userType
+            case .projectID: return projectID
             }
         }
         set {
@@ -65,6 +74,7 @@ public struct DimensionValues: Sendable, Hashable {
             case .country: country = value
             case .source: source = value
             case .userType: userType = value
+            case .projectID: projectID = value
             }
         }
     }

@@ -41,6 +41,8 @@ public final class Analysis {
         /// Segments and attribute breakdowns: user profiles are collected only when they
         /// want them (`ProfileOptions.wanted`).
         public var profiles = ProfileOptions()
+        /// `--clients`: the app clients' Pinpoint projects; each event then gets a `project_id`.
+        public var clients: AnalyticsConfiguration?
         /// `--auth-source`: only these exports' sign-ups, sign-ins and failures count as such;
         /// the others' still count as activity (`docs/metrics.md` "Overlapping exports"). Nil: all.
         public var authSources: Set<EventSource>?
@@ -241,14 +243,16 @@ public final class Analysis {
 
     private func count(_ event: Event, position: UInt64) {
         let day = state.pointee.clock.day(ofMillis: event.time)
-        // The profile of the values as decoded (before a directory's `user_type`), when the
-        // cache gives it or waits for it; the values themselves when something needs them.
+        // The profile of the values as decoded (before a directory's `user_type` or the
+        // project of `--clients`), when the cache gives it or waits for it; the values
+        // themselves when something needs them.
         var event = event
         var decoded: UInt32?
+        let clients = configuration.clients
         switch event.profileHint {
         case .cached(let profile):
             decoded = profile
-            if directory.count > 0 || configuration.sessionDetail {
+            if directory.count > 0 || configuration.sessionDetail || clients != nil {
                 event.dimensions = state.pointee.accumulator.table.values(ofProfile: profile)
             }
         case .pending:
@@ -258,12 +262,27 @@ public final class Analysis {
         case .none:
             break
         }
-        guard directory.count > 0, let user = event.user, let type = directory.userType(of: user) else {
-            guard let decoded else { return state.pointee.accumulator.add(event, day: day, position: position) }
-            return state.pointee.accumulator.add(event, day: day, position: position, profile: decoded)
+        if let clients {
+            event.dimensions[.projectID] = Self.project(of: event, clients)
+            decoded = nil
         }
-        event.dimensions[.userType] = type
-        state.pointee.accumulator.add(event, day: day, position: position)
+        if directory.count > 0, let user = event.user, let type = directory.userType(of: user) {
+            event.dimensions[.userType] = type
+            decoded = nil
+        }
+        guard let decoded else { return state.pointee.accumulator.add(event, day: day, position: position) }
+        state.pointee.accumulator.add(event, day: day, position: position, profile: decoded)
+    }
+
+    /// The `project_id` of an event with `--clients` (`docs/metrics.md` "Dimensions"): a Pinpoint
+    /// record's own `application.app_id`; another export's through its app client; else
+    /// `(unconfigured)`.
+    static func project(of event: Event, _ clients: AnalyticsConfiguration) -> String {
+        if event.source == .pinpoint {
+            let id = event.dimensions[.projectID]
+            return id == Dimension.unknown ? Dimension.unconfigured : id
+        }
+        return clients.project(ofClient: event.dimensions[.clientID])?.id ?? Dimension.unconfigured
     }
 
     /// Takes in the state of `other`, an analysis of other files with the same
@@ -373,7 +392,12 @@ public final class Analysis {
     private var tablesWithoutSessions: Reports?
 
     private func buildTables(sessions: SessionStats) -> Reports {
-        ReportBuilder.build(accumulator, range: reportRange, sessions: sessions)
+        ReportBuilder.build(accumulator, range: reportRange, sessions: sessions, dimensions: reportedDimensions)
+    }
+
+    /// The breakdown's dimensions: `project_id` only with `--clients`.
+    var reportedDimensions: [Dimension] {
+        Dimension.allCases.filter { $0 != .projectID || configuration.clients != nil }
     }
 
     /// Builds the sessions of every shard, one after another (a shard holds whole users, so
