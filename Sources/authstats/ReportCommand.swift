@@ -185,6 +185,7 @@ struct ReportCommand: ParsableCommand {
         configuration.profiles = ProfileOptions(segments: segments, breakdownAttributes: breakdownAttribute, shareUserData: shareUserData)
         configuration.profiles.memory = profileMemory
         configuration.clients = clients
+        configuration.byProject = byProject
         if !authSource.isEmpty { configuration.authSources = Set(EventSource.allCases.filter { authSource.contains($0.name) }) }
         let spill = TemporarySpillStore()
         // The user directories, segment definitions and the output folder are never read as inputs.
@@ -224,11 +225,12 @@ struct ReportCommand: ParsableCommand {
             console.warning("could not spill to disk, kept everything in memory: \(failure)")
         }
         do {
-            for table in reports.tables {
-                try output.write("\(table.name).csv") { CSVTableWriter.write(table, to: &$0) }
-                try output.write("\(table.name).json") {
-                    JSONTableWriter.write(table, timezone: configuration.timeZoneName, to: &$0)
-                }
+            try writeTables(reports, timezone: configuration.timeZoneName, folder: "", output: output)
+            for (id, projectReports, project) in byProject ? analysis.projectReports() : [] {
+                let folder = ReportFiles.projectFolder + "/" + SegmentFileName.fileName(for: id) + "/"
+                try POSIX.makeFolders(output.path(folder))
+                try writeTables(projectReports, timezone: configuration.timeZoneName, folder: folder, output: output)
+                if let segments { try writeMemberExports(segments, analysis: project, output: output, folder: folder) }
             }
             let run = SummaryWriter.Run(
                 version: AuthStats.version, generatedAt: ISO8601DateFormatter().string(from: Date()),
@@ -240,7 +242,7 @@ struct ReportCommand: ParsableCommand {
             }
             try rejects.commit()
             try sessionsFile?.commit()
-            if let segments { try writeMemberExports(segments, analysis: analysis, output: output) }
+            if let segments { try writeMemberExports(segments, analysis: analysis, output: output, folder: "") }
         } catch {
             throw fail("\(error); nothing in \(DisplayPath.text(out)) changed")
         }
@@ -345,6 +347,14 @@ struct ReportCommand: ParsableCommand {
 }
 
 extension ReportCommand {
+    /// The tables of one report set (the run's, or a project's under `projects/<id>/`).
+    func writeTables(_ reports: Reports, timezone: String, folder: String, output: ReportFiles) throws {
+        for table in reports.tables {
+            try output.write("\(folder)\(table.name).csv") { CSVTableWriter.write(table, to: &$0) }
+            try output.write("\(folder)\(table.name).json") { JSONTableWriter.write(table, timezone: timezone, to: &$0) }
+        }
+    }
+
     /// Reads the `--clients` files. A file that cannot be read stops the run (exit 64); what
     /// `check-config` would call an error is a warning here (the reports use what can be used).
     func loadClients(console: Console) throws -> AnalyticsConfiguration? {
@@ -393,9 +403,9 @@ extension ReportCommand {
 
     /// `segments/<file>.csv`: each segment's members, one row per endpoint, in Pinpoint's
     /// endpoint import CSV format (a segment without exported endpoints gets the header alone).
-    func writeMemberExports(_ segments: SegmentSet, analysis: Analysis, output: ReportFiles) throws {
+    func writeMemberExports(_ segments: SegmentSet, analysis: Analysis, output: ReportFiles, folder prefix: String) throws {
         guard var exports = analysis.memberExports else { return }
-        let folder = output.path(ReportFiles.segmentFolder)
+        let folder = output.path(prefix + ReportFiles.segmentFolder)
         guard mkdir(folder, 0o777) == 0 else { throw POSIX.Failure("Unable to create \(folder)") }
         // The rows come by segment: one file open at a time.
         let headers = (0..<segments.count).map { exports.header(segment: $0) }

@@ -41,9 +41,11 @@ final class ReportFiles {
     /// no file of an older run stays beside the new ones. Anything else in `--out` is kept.
     static let reportNames: Set<String> = Set(
         ["daily", "monthly", "breakdown", "retention", "sessions", "segments", "segment_daily"].flatMap { ["\($0).csv", "\($0).json"] }
-            + ["summary.json", "rejects.ndjson", ReportFiles.segmentFolder])
+            + ["summary.json", "rejects.ndjson", ReportFiles.segmentFolder, ReportFiles.projectFolder])
 
     static let segmentFolder = ReportFilesNames.segmentFolder
+    /// The folder of the per-project report sets (`--by-project`).
+    static let projectFolder = "projects"
 
     static let stagingMarker = "authstats-staging-"
 

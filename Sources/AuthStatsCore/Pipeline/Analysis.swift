@@ -43,6 +43,11 @@ public final class Analysis {
         public var profiles = ProfileOptions()
         /// `--clients`: the app clients' Pinpoint projects; each event then gets a `project_id`.
         public var clients: AnalyticsConfiguration?
+        /// `--by-project`: each project's events also counted in an analysis of their own.
+        public var byProject = false
+        /// This is one project's analysis (`--by-project`): its segments choose among the
+        /// users of its events, not every user of the directory.
+        public var projectShare = false
         /// `--auth-source`: only these exports' sign-ups, sign-ins and failures count as such;
         /// the others' still count as activity (`docs/metrics.md` "Overlapping exports"). Nil: all.
         public var authSources: Set<EventSource>?
@@ -210,7 +215,13 @@ public final class Analysis {
     /// from `fields`, as `RecordDecoder.profileSchema` extracted them). Events after the report
     /// range are counted but not observed: a profile is as of the range's last day.
     func add(_ event: Event, position: UInt64, fields: RecordDecoder.Fields) {
-        add(event, position: position)
+        let counted = add(event, position: position)
+        observe(event, position: position, fields: fields)
+        if let counted, configuration.byProject { child(counted.dimensions[.projectID]).observe(counted, position: position, fields: fields) }
+    }
+
+    /// Notes what `event` says of its user's profile.
+    private func observe(_ event: Event, position: UInt64, fields: RecordDecoder.Fields) {
         guard let user = event.user else { return }
         let day = state.pointee.clock.day(ofMillis: event.time)
         if let to = configuration.to, day > to { return }
@@ -232,16 +243,40 @@ public final class Analysis {
         }
     }
 
-    func add(_ event: Event, position: UInt64) {
+    /// Counts `event`; with `--by-project`, also in its project's analysis. Returns the event
+    /// as counted when it has a project (`--clients`): its values made, `project_id` set.
+    @discardableResult
+    func add(_ event: Event, position: UInt64) -> Event? {
+        var event = event
         if let sources = configuration.authSources, !sources.contains(event.source), event.kind.isAuthentication {
-            var event = event
             event.kind = event.kind == .authFailure ? .other : .app
-            return count(event, position: position)
         }
-        count(event, position: position)
+        guard let counted = count(event, position: position) else { return nil }
+        if configuration.byProject { child(counted.dimensions[.projectID]).count(counted, position: position) }
+        return counted
     }
 
-    private func count(_ event: Event, position: UInt64) {
+    /// With `--by-project`: an analysis per project, of that project's events alone, by id.
+    public private(set) var projects: [String: Analysis] = [:]
+
+    /// The analysis of `project`, made on its first event: the same settings but its share of
+    /// the memory budgets, no projects of its own, and no directory-only users in its segments.
+    private func child(_ project: String) -> Analysis {
+        if let existing = projects[project] { return existing }
+        var settings = configuration
+        settings.byProject = false
+        settings.projectShare = true
+        let share = max(1, (configuration.clients?.projects.count ?? 0) + 1)
+        settings.dedupCapacity = max(1, configuration.dedupCapacity / share)
+        settings.sessionMemory = max(1 << 20, configuration.sessionMemory / share)
+        settings.profiles.memory = max(1 << 20, configuration.profiles.memory / share)
+        let analysis = Analysis(configuration: settings, rejects: rejects, spill: spill, directory: directory)
+        projects[project] = analysis
+        return analysis
+    }
+
+    @discardableResult
+    private func count(_ event: Event, position: UInt64) -> Event? {
         let day = state.pointee.clock.day(ofMillis: event.time)
         // The profile of the values as decoded (before a directory's `user_type` or the
         // project of `--clients`), when the cache gives it or waits for it; the values
@@ -264,14 +299,19 @@ public final class Analysis {
         }
         if let clients {
             event.dimensions[.projectID] = Self.project(of: event, clients)
+            event.profileHint = .none  // the values are made; a profile id is this table's alone
             decoded = nil
         }
         if directory.count > 0, let user = event.user, let type = directory.userType(of: user) {
             event.dimensions[.userType] = type
             decoded = nil
         }
-        guard let decoded else { return state.pointee.accumulator.add(event, day: day, position: position) }
+        guard let decoded else {
+            state.pointee.accumulator.add(event, day: day, position: position)
+            return clients == nil ? nil : event
+        }
         state.pointee.accumulator.add(event, day: day, position: position, profile: decoded)
+        return nil
     }
 
     /// The `project_id` of an event with `--clients` (`docs/metrics.md` "Dimensions"): a Pinpoint
@@ -291,6 +331,9 @@ public final class Analysis {
         precondition(!resolved && !other.resolved, "merge analyses before reading their reports")
         inputs += other.inputs
         state.pointee.accumulator.merge(other.accumulator)
+        for (project, analysis) in other.projects {
+            if let mine = projects[project] { mine.merge(analysis) } else { projects[project] = analysis }
+        }
     }
 
     /// Moves the duplicates found at the end from `events` to `duplicates` of their inputs.
@@ -322,6 +365,13 @@ public final class Analysis {
     public func finishReading(sessions: ((Session) -> Void)? = nil) {
         guard !resolved else { return }
         resolved = true
+        // Each project's analysis after this one's (each uses both cores on its own).
+        defer {
+            for id in projects.keys.sorted() {
+                projects[id]!.rangeOverride = reportRange
+                projects[id]!.finishReading()
+            }
+        }
         inputs.sort { $0.position < $1.position }
         let logs = accumulator.sessionLogs
         state.pointee.accumulator.sessionLogs = []
@@ -361,10 +411,12 @@ public final class Analysis {
         }
     }
 
-    /// The report range: `--from`/`--to` where given, else the days with events.
+    /// The report range: `--from`/`--to` where given, else the days with events (a project's
+    /// analysis: the whole run's range, so that its rows line up with the run's).
     private var reportRange: DayRange? {
-        ReportBuilder.resolveRange(from: configuration.from, to: configuration.to, data: accumulator.dayBounds)
+        rangeOverride ?? ReportBuilder.resolveRange(from: configuration.from, to: configuration.to, data: accumulator.dayBounds)
     }
+    private var rangeOverride: DayRange?
 
     /// Segments and attribute breakdowns, once the duplicates and sessions are known.
     private var segmentOutput: SegmentPass.Output?
@@ -384,7 +436,8 @@ public final class Analysis {
 
         let daily = (tablesWithoutSessions ?? buildTables(sessions: SessionStats())).daily
         let pass = SegmentPass(
-            options: configuration.profiles, range: range, directory: directory, userSessions: sessions, store: spill)
+            options: configuration.profiles, range: range, directory: directory, userSessions: sessions, store: spill,
+            directoryOnlyUsers: !configuration.projectShare)
         segmentOutput = pass.run(kinds: kinds, profiles: &profileLog, daily: daily)
     }
 
@@ -429,6 +482,12 @@ public final class Analysis {
             }
         }
         return reports
+    }
+
+    /// With `--by-project`: each project's id and reports, ids in byte order.
+    public func projectReports() -> [(id: String, reports: Reports, analysis: Analysis)] {
+        finishReading()
+        return projects.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { ($0, projects[$0]!.reports(), projects[$0]!) }
     }
 
     /// True when some input was read to the end or in part: otherwise nothing is written.

@@ -13,6 +13,9 @@ struct SegmentPass {
     let userSessions: [UInt64: Int]?
     /// Where the member export rows spill.
     let store: (any SpillStore)?
+    /// Whether users of the directory without events are among the users (not for one
+    /// project's analysis: its users are those of its events).
+    var directoryOnlyUsers = true
 
     struct Output {
         var rows: [SegmentRow] = []
@@ -198,7 +201,7 @@ struct SegmentPass {
                     input.listed = directoryUsers[nextDirectory].1
                     nextDirectory += 1
                 }
-                guard !input.days.isEmpty || input.listed != nil || !input.observations.isEmpty else { continue }
+                guard !input.days.isEmpty || (input.listed != nil && directoryOnlyUsers) || !input.observations.isEmpty else { continue }
                 each(input)
             }
         }

@@ -1,0 +1,73 @@
+import AuthStatsTestSupport
+import Foundation
+import Testing
+
+/// `--clients` and `--by-project` (issue 14): each event's project, and a report set per project.
+@Suite("Per-project reports")
+struct ProjectReportTests {
+    static let arguments = [
+        "report", "sample-logs", "--users", "sample-logs/users/list-users.json", "--clients", "sample-logs/clients.json",
+        "--by-project", "--segments", "sample-logs/segments.json", "-q",
+    ]
+
+    static func table(_ url: URL) throws -> [[String: String]] {
+        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        return lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(lines[0], $0)) }
+    }
+
+    @Test("events split exactly among the projects; distinct users per project are exact, not sums")
+    func projects() throws {
+        let out = CLI.temporaryFolder("projects")
+        let result = try CLI.run(Self.arguments + ["--out", out.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let projects = try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("projects").path).sorted()
+        #expect(projects == ["0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"])
+        let top = try Self.table(out.appendingPathComponent("daily.csv"))
+        let parts = try projects.map { try Self.table(out.appendingPathComponent("projects/\($0)/daily.csv")) }
+        var someDayShared = false
+        for (index, day) in top.enumerated() {
+            for column in ["sign_ups", "sign_ins", "auth_failures", "events"] {
+                #expect(parts.reduce(0) { $0 + Int($1[index][column]!)! } == Int(day[column]!)!, "\(day["date"]!) \(column)")
+            }
+            let sum = parts.reduce(0) { $0 + Int($1[index]["active_users"]!)! }
+            #expect(sum >= Int(day["active_users"]!)!)
+            if sum > Int(day["active_users"]!)! { someDayShared = true }
+        }
+        // Users on a phone and on the web use two app clients of two projects: counted in each.
+        #expect(someDayShared)
+        // The breakdown's project_id rows are the projects' own daily counts.
+        let breakdown = try Self.table(out.appendingPathComponent("breakdown.csv")).filter { $0["dimension"] == "project_id" }
+        for (project, rows) in zip(projects, parts) {
+            for row in rows where Int(row["events"]!)! > 0 {
+                let match = breakdown.first { $0["date"] == row["date"] && $0["value"] == project }
+                #expect(match?["sign_ins"] == row["sign_ins"] && match?["active_users"] == row["active_users"], "\(project) \(row["date"]!)")
+            }
+        }
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("projects/\(projects[0])/segments/struggling-to-sign-in.csv").path))
+    }
+
+    @Test("the same bytes for --jobs 1 and 2")
+    func jobs() throws {
+        var outputs: [[String: Data]] = []
+        for jobs in ["1", "2"] {
+            let out = CLI.temporaryFolder("projects-jobs")
+            #expect(try CLI.run(Self.arguments + ["--jobs", jobs, "--out", out.path]).status == 0)
+            var files: [String: Data] = [:]
+            let enumerator = FileManager.default.enumerator(atPath: out.appendingPathComponent("projects").path)!
+            while let name = enumerator.nextObject() as? String {
+                guard name.hasSuffix(".csv") || name.hasSuffix(".json") else { continue }
+                files[name] = try Data(contentsOf: out.appendingPathComponent("projects/\(name)"))
+            }
+            outputs.append(files)
+        }
+        #expect(outputs[0].count > 20)
+        #expect(outputs[0] == outputs[1])
+    }
+
+    @Test("--by-project without --clients is a usage error")
+    func usage() throws {
+        let result = try CLI.run(["report", "sample-logs", "--by-project", "--out", CLI.temporaryFolder("p").path])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("--by-project needs --clients"))
+    }
+}
