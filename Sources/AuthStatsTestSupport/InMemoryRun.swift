@@ -26,6 +26,8 @@ public struct InMemoryRun {
     public var accumulator: MetricsAccumulator
     /// Every session, by user then start.
     public var sessions: [Session]
+    /// With `--pinpoint-parity`: the events left out, by reason.
+    public var parityLeftOut: [ParityReason: Int] = [:]
     /// With segments: each segment's member export, header first, as cells.
     public var memberExports: [[[String]]] = []
 
@@ -38,7 +40,8 @@ public struct InMemoryRun {
         dedupCapacity: Int = DuplicateFilter.defaultCapacity, spill: (any SpillStore)? = nil,
         directory: UserDirectory = UserDirectory(), sessionTimeout: String = "30m",
         sessionMemory: Int = SessionLog.defaultBudget, sessionShards: Int = 1, sessionDetail: Bool? = nil,
-        cacheProfiles: Bool = true, profiles: ProfileOptions = ProfileOptions(), authSources: Set<EventSource>? = nil
+        cacheProfiles: Bool = true, profiles: ProfileOptions = ProfileOptions(), authSources: Set<EventSource>? = nil,
+        configure: (inout Analysis.Configuration) -> Void = { _ in }
     ) {
         let detail = sessionDetail ?? (sessionShards == 1)
         let collector = RejectCollector()
@@ -49,6 +52,7 @@ public struct InMemoryRun {
         configuration.cacheProfiles = cacheProfiles
         configuration.profiles = profiles
         configuration.authSources = authSources
+        configure(&configuration)
         let analysis = Analysis(configuration: configuration, rejects: collector, spill: spill, directory: directory)
         for (name, bytes) in streams {
             let stream = analysis.beginStream(path: name, member: nil, compression: "none", container: nil)
@@ -66,6 +70,7 @@ public struct InMemoryRun {
         inputs = analysis.inputs
         rejects = collector.records
         accumulator = analysis.accumulator
+        parityLeftOut = analysis.parityLeftOut
         if var exports = analysis.memberExports, let segments = profiles.segments {
             var tables = (0..<segments.count).map { [exports.header(segment: $0)] }
             exports.forEachRow { tables[$0].append($1) }

@@ -81,6 +81,9 @@ struct ReportCommand: ParsableCommand {
     @Flag(name: .long, help: "With --clients: also write every report under projects/<project_id>/, for that project's events alone (exact distinct users and sessions per project).")
     var byProject = false
 
+    @Flag(name: .long, help: "Count only what Pinpoint analytics would have received: every Pinpoint record; from the activity log and CloudTrail only local users' events of the nine operations that carry AnalyticsMetadata, not through the hosted UI, and (with --clients) only through app clients with analytics. summary.json says how many events were left out, by reason.")
+    var pinpointParity = false
+
     @Option(name: .customLong("auth-source"), help: ArgumentHelp("Count sign-ups, sign-ins and failures only from this export: pinpoint, cognito-activity or cloudtrail. Repeatable. Events of the other exports still count as activity, in sessions and in segments. Use it when two exports hold the same sign-ins (summary.json's overlaps).", valueName: "export"))
     var authSource: [String] = []
 
@@ -186,6 +189,7 @@ struct ReportCommand: ParsableCommand {
         configuration.profiles.memory = profileMemory
         configuration.clients = clients
         configuration.byProject = byProject
+        configuration.pinpointParity = pinpointParity
         if !authSource.isEmpty { configuration.authSources = Set(EventSource.allCases.filter { authSource.contains($0.name) }) }
         let spill = TemporarySpillStore()
         // The user directories, segment definitions and the output folder are never read as inputs.
@@ -232,10 +236,11 @@ struct ReportCommand: ParsableCommand {
                 try writeTables(projectReports, timezone: configuration.timeZoneName, folder: folder, output: output)
                 if let segments { try writeMemberExports(segments, analysis: project, output: output, folder: folder) }
             }
-            let run = SummaryWriter.Run(
+            var run = SummaryWriter.Run(
                 version: AuthStats.version, generatedAt: ISO8601DateFormatter().string(from: Date()),
                 timezone: configuration.timeZoneName, maxRejects: maxRejects,
                 authSources: authSource.isEmpty ? nil : EventSource.allCases.map(\.name).filter(authSource.contains))
+            run.parityLeftOut = pinpointParity ? analysis.parityLeftOut : nil
             try output.write("summary.json") {
                 SummaryWriter.write(
                     run: run, reports: reports, accumulator: analysis.accumulator, inputs: Self.tidied(analysis.inputs), to: &$0)

@@ -43,9 +43,17 @@ extension RecordDecoder {
         let fingerprint = Fingerprint.of(Self.activityTag, id: f.shortValue(.activityEventID)) {
             [eventType, response ?? "", String(time), user?.string ?? "", f.value(.activityClientID) ?? ""]
         }
-        let event = Event(
+        var event = Event(
             time: time, source: .cognitoActivity, kind: kind, userText: user, fingerprint: fingerprint,
             dimensions: dimensions, profileHint: hint)
+        // SignIn, SignUp, ForgotPassword and ResendCode are made by operations of the nine
+        // (InitiateAuth…, SignUp, ForgotPassword, ResendConfirmationCode); PasswordChange and
+        // the rest are not.
+        if f.isNonEmptyText(.activityIdpName) && f.value(.activityIdpName) != nil {
+            event.parity = .federatedUser
+        } else if !["SignIn", "SignUp", "ForgotPassword", "ResendCode"].contains(eventType) {
+            event.parity = .otherOperation
+        }
         return .event(event, .cognitoActivity)
     }
 

@@ -3,6 +3,12 @@ extension RecordDecoder {
     static let authOperations: Set<String> = [
         "InitiateAuth", "AdminInitiateAuth", "RespondToAuthChallenge", "AdminRespondToAuthChallenge",
     ]
+    /// The operations that carry `AnalyticsMetadata`: the only ones Cognito sent to Pinpoint
+    /// (`formats.md` §7 in the reference; `docs/metrics.md` "Pinpoint parity").
+    static let analyticsOperations: Set<String> = [
+        "AdminInitiateAuth", "AdminRespondToAuthChallenge", "ConfirmForgotPassword", "ConfirmSignUp", "ForgotPassword",
+        "InitiateAuth", "ResendConfirmationCode", "RespondToAuthChallenge", "SignUp",
+    ]
     static let accountOperations: Set<String> = [
         "ConfirmSignUp", "ForgotPassword", "ConfirmForgotPassword", "ResendConfirmationCode",
     ]
@@ -50,9 +56,14 @@ extension RecordDecoder {
         let fingerprint = Fingerprint.of(Self.cloudTrailTag, id: f.short(.eventID)) {
             [name, String(time), user?.string ?? "", f.text(.errorCode) ?? ""]
         }
-        let event = Event(
+        var event = Event(
             time: time, source: .cloudtrail, kind: kind, userText: user, fingerprint: fingerprint,
             dimensions: dimensions, profileHint: hint)
+        if !f.isNonEmptyText(.requestClientID) && f.has(.hostedUIClientID) {
+            event.parity = .hostedUI
+        } else if !Self.analyticsOperations.contains(name) {
+            event.parity = .otherOperation
+        }
         return .event(event, .cloudTrail)
     }
 

@@ -114,6 +114,9 @@ public struct Event: Sendable {
     public var sessionStart: Int64?
     public var sessionStop: Int64?
     public var dimensions: DimensionValues
+    /// Why Pinpoint would not have received this event, as far as the record tells
+    /// (`--pinpoint-parity`; `docs/metrics.md` "Pinpoint parity").
+    public var parity = ParityReason.received
     /// Decoded with a `ProfileCache`: the profile id when the cache knew the dimension fields
     /// (`dimensions` are then not made), or that the cache waits for it.
     var profileHint = ProfileHint.none
@@ -160,4 +163,32 @@ public struct Event: Sendable {
         get { sessionText?.string }
         set { sessionText = newValue.map { ShortText($0) } }
     }
+}
+
+/// Why Pinpoint analytics would not have received an event (`docs/metrics.md` "Pinpoint parity").
+public enum ParityReason: UInt8, Sendable, CaseIterable, Comparable {
+    /// It would have (or, a Pinpoint record, it did).
+    case received
+    /// A user signed in through a federated identity provider: Cognito sent analytics for
+    /// local users only.
+    case federatedUser
+    /// Through the hosted UI, which never sent analytics.
+    case hostedUI
+    /// Not one of the nine operations that carry `AnalyticsMetadata`.
+    case otherOperation
+    /// With `--clients`: an app client without analytics, or in a region where there were none.
+    case clientWithoutAnalytics
+
+    /// The reason as `summary.json` names it.
+    public var name: String {
+        switch self {
+        case .received: return "received"
+        case .federatedUser: return "federated user"
+        case .hostedUI: return "hosted UI"
+        case .otherOperation: return "not one of the nine operations"
+        case .clientWithoutAnalytics: return "app client without analytics"
+        }
+    }
+
+    public static func < (a: ParityReason, b: ParityReason) -> Bool { a.rawValue < b.rawValue }
 }

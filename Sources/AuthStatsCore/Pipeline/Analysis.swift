@@ -48,6 +48,8 @@ public final class Analysis {
         /// This is one project's analysis (`--by-project`): its segments choose among the
         /// users of its events, not every user of the directory.
         public var projectShare = false
+        /// `--pinpoint-parity`: count only what Pinpoint analytics would have received.
+        public var pinpointParity = false
         /// `--auth-source`: only these exports' sign-ups, sign-ins and failures count as such;
         /// the others' still count as activity (`docs/metrics.md` "Overlapping exports"). Nil: all.
         public var authSources: Set<EventSource>?
@@ -215,7 +217,7 @@ public final class Analysis {
     /// from `fields`, as `RecordDecoder.profileSchema` extracted them). Events after the report
     /// range are counted but not observed: a profile is as of the range's last day.
     func add(_ event: Event, position: UInt64, fields: RecordDecoder.Fields) {
-        let counted = add(event, position: position)
+        let counted = count(checked: event, position: position)
         observe(event, position: position, fields: fields)
         if let counted, configuration.byProject { child(counted.dimensions[.projectID]).observe(counted, position: position, fields: fields) }
     }
@@ -247,6 +249,37 @@ public final class Analysis {
     /// as counted when it has a project (`--clients`): its values made, `project_id` set.
     @discardableResult
     func add(_ event: Event, position: UInt64) -> Event? {
+        count(checked: event, position: position)
+    }
+
+    /// Events `--pinpoint-parity` left out, by reason.
+    public private(set) var parityLeftOut: [ParityReason: Int] = [:]
+
+    /// With `--pinpoint-parity`, why Pinpoint would not have received `event` (`docs/metrics.md`
+    /// "Pinpoint parity"), counted by reason; nil when it would have (then it is counted). A
+    /// Pinpoint record was received; another export's event is left out for a federated user
+    /// (its record says so, or the directory), the hosted UI, an operation not among the
+    /// nine, or (with `--clients`) an app client without analytics; an event without a user
+    /// stays.
+    func leftOut(_ event: Event) -> ParityReason? {
+        guard configuration.pinpointParity, event.source != .pinpoint else { return nil }
+        var reason = event.parity
+        if reason == .received, directory.count > 0, let user = event.user, directory.userType(of: user) == "federated" {
+            reason = .federatedUser
+        }
+        if reason == .received, let clients = configuration.clients {
+            let client = event.profileHint.cachedProfile.map {
+                state.pointee.accumulator.table.values(ofProfile: $0)[.clientID]
+            } ?? event.dimensions[.clientID]
+            if !clients.sentAnalytics(client: client) { reason = .clientWithoutAnalytics }
+        }
+        guard reason != .received, !(reason == .federatedUser && event.user == nil) else { return nil }
+        parityLeftOut[reason, default: 0] += 1
+        return reason
+    }
+
+    /// `add` after the parity check.
+    private func count(checked event: Event, position: UInt64) -> Event? {
         var event = event
         if let sources = configuration.authSources, !sources.contains(event.source), event.kind.isAuthentication {
             event.kind = event.kind == .authFailure ? .other : .app
@@ -331,6 +364,7 @@ public final class Analysis {
         precondition(!resolved && !other.resolved, "merge analyses before reading their reports")
         inputs += other.inputs
         state.pointee.accumulator.merge(other.accumulator)
+        parityLeftOut.merge(other.parityLeftOut, uniquingKeysWith: +)
         for (project, analysis) in other.projects {
             if let mine = projects[project] { mine.merge(analysis) } else { projects[project] = analysis }
         }

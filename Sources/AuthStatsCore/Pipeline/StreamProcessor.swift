@@ -10,6 +10,8 @@ public final class StreamProcessor {
     private let decoder = RecordDecoder()
     /// Whether records are decoded with their profile fields (`Analysis.collectsProfiles`).
     private let collectsProfiles: Bool
+    /// `--pinpoint-parity` is on.
+    private let parity: Bool
     /// The kinds of record found so far (an input holding several is `mixed`).
     private var formats: Set<RecordFormat> = []
     /// The format last added to `formats`: a stream is nearly always of one format, and this
@@ -35,6 +37,7 @@ public final class StreamProcessor {
         self.index = index
         accepted = analysis.configuration.acceptedTimes.millis
         collectsProfiles = analysis.collectsProfiles
+        parity = analysis.configuration.pinpointParity
         framer = RecordFramer(
             scanner: JSONScanner(schema: analysis.collectsProfiles ? RecordDecoder.profileSchema : RecordDecoder.schema),
             maxRecordBytes: analysis.configuration.maxRecordBytes)
@@ -160,9 +163,16 @@ public final class StreamProcessor {
         }
     }
 
-    /// Counts an event (and, with profiles, notes what its record says of its user).
+    /// Counts an event (and, with profiles, notes what its record says of its user); with
+    /// `--pinpoint-parity`, an event Pinpoint would not have received is skipped instead.
     @inline(__always)
     private func add(_ event: Event, _ bytes: UnsafeRawBufferPointer) {
+        if parity, let reason = analysis.leftOut(event) {
+            report.events -= 1  // counted as read by the caller: a skip, not an event
+            report.skipped += 1
+            report.skipReasons["left out by --pinpoint-parity: \(reason.name)", default: 0] += 1
+            return
+        }
         if collectsProfiles {
             analysis.add(event, position: report.position, fields: RecordDecoder.Fields(bytes: bytes, fields: framer.fields))
         } else {

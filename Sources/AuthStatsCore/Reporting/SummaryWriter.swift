@@ -11,6 +11,8 @@ public enum SummaryWriter {
 
         /// `--auth-source`: the exports whose sign-ups, sign-ins and failures count (nil: all).
         public var authSources: [String]?
+        /// `--pinpoint-parity`: the events left out, by reason (nil: the mode is off).
+        public var parityLeftOut: [ParityReason: Int]?
 
         public init(version: String, generatedAt: String, timezone: String, maxRejects: Int = .max, authSources: [String]? = nil) {
             self.version = version
@@ -52,6 +54,12 @@ public enum SummaryWriter {
         let limit = run.maxRejects == .max ? "null" : "\(run.maxRejects)"
         out.write("  \"rejects_file\": {\"limit\": \(limit), \"written\": \(written), \"omitted\": \(rejected - written)},\n")
         out.write("  \"auth_sources\": " + (run.authSources.map { "[" + $0.map(JSONText.quote).joined(separator: ", ") + "]" } ?? "null") + ",\n")
+        if let leftOut = run.parityLeftOut {
+            let reasons = ParityReason.allCases.dropFirst().map { "\(JSONText.quote($0.name)): \(leftOut[$0] ?? 0)" }
+            out.write("  \"pinpoint_parity\": {\"left_out\": {" + reasons.joined(separator: ", ") + "}},\n")
+        } else {
+            out.write("  \"pinpoint_parity\": null,\n")
+        }
         out.write("  \"overlaps\": [")
         for (index, overlap) in accumulator.overlaps.enumerated() {
             out.write(index == 0 ? "\n    " : ",\n    ")
