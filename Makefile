@@ -35,7 +35,8 @@ release: deps
 
 # Analyse the committed sample-logs/ into reports/.
 run: build
-	$(BIN) report sample-logs --users sample-logs/users/list-users.json --segments sample-logs/segments.json --out reports
+	$(BIN) report sample-logs --users sample-logs/users/list-users.json --segments sample-logs/segments.json \
+	    --clients sample-logs/clients.json --by-project --out reports
 
 test: test-deps
 	$(SWIFT) build --build-tests
