@@ -14,10 +14,11 @@ public enum ParallelReader {
     /// - Parameters:
     ///   - make: a new analysis for a worker, given how many workers share the machine (so
     ///     that memory budgets can be divided between them); called on this thread.
-    ///   - fileDone: called (serialized) after each file with the worker's analysis.
+    ///   - fileDone: called (serialized) after each file with the worker's analysis and the
+    ///     file's index in `found`.
     public static func read(
         _ found: [InputDiscovery.Found], jobs: Int, make: (_ workers: Int) -> Analysis,
-        fileDone: ((Analysis) -> Void)? = nil
+        fileDone: ((Analysis, Int) -> Void)? = nil
     ) -> Analysis {
         let count = max(1, min(jobs, found.count))
         let workers = (0..<count).map { _ in Worker(analysis: make(count)) }
@@ -32,7 +33,7 @@ public enum ParallelReader {
                     worker.analysis.beginFile(index: index)
                     worker.analysis.failedInput(path: path, error: message)
                 }
-                if let fileDone { queue.serialized { fileDone(worker.analysis) } }
+                if let fileDone { queue.serialized { fileDone(worker.analysis, index) } }
             }
         }
         if workers.count == 1 {

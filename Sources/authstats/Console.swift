@@ -39,36 +39,117 @@ struct Console {
     }
 }
 
-/// A progress line every few seconds on long runs, from any worker.
+/// Progress on long runs (`--progress`): files and compressed bytes done of the total, the
+/// speed, the time so far and left, and the phase.
+///
+/// On a terminal (`auto`, stderr a TTY) one line rewritten in place twice a second; `plain`
+/// prints a line every 10 s (for cron logs); `none`, `--quiet`, or `auto` on a pipe print
+/// nothing. The readers only add to counters under a lock (per file, and per 64 MiB read);
+/// a timer thread draws: reading costs nothing measurable.
 final class ProgressLine: @unchecked Sendable {
     // Unchecked: every mutable member is guarded by `lock`.
-    let console: Console
-    let files: Int
-    private let lock = NSLock()
-    private var done = 0
-    private var bytes = 0
-    private var last = Date()
-    private let start = Date()
-    static let interval: TimeInterval = 5
-
-    init(console: Console, files: Int) {
-        self.console = console
-        self.files = files
+    enum Mode: String, CaseIterable {
+        case auto, plain, none
     }
 
-    /// One more file read.
-    func fileDone() { update { done += 1 } }
+    private let lock = NSLock()
+    private let files: Int
+    private let totalBytes: Int64
+    private let sizes: [Int64]
+    private var done = 0
+    private var doneBytes: Int64 = 0
+    /// Decompressed bytes read (reported by the readers every 64 MiB and at each stream's end).
+    private var readBytes: Int64 = 0
+    private var phase = "reading"
+    private let start = Date()
+    private let terminal: Bool
+    private var timer: DispatchSourceTimer?
+    private var drawn = 0
+
+    /// - Parameter sizes: each input's size in bytes (0 when unknown), by index.
+    init(mode: Mode, quiet: Bool, sizes: [Int64]) {
+        self.sizes = sizes
+        files = sizes.count
+        totalBytes = sizes.reduce(0, +)
+        terminal = mode == .auto && isatty(STDERR_FILENO) == 1
+        let active = !quiet && (terminal || mode == .plain)
+        guard active else { return }
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue.global(qos: .utility))
+        let interval: DispatchTimeInterval = terminal ? .milliseconds(500) : .seconds(10)
+        timer.schedule(deadline: .now() + interval, repeating: interval)
+        timer.setEventHandler { [weak self] in self?.draw() }
+        timer.resume()
+        self.timer = timer
+    }
+
+    /// File `index` has been read.
+    func fileDone(_ index: Int) {
+        lock.lock()
+        done += 1
+        doneBytes += index < sizes.count ? sizes[index] : 0
+        lock.unlock()
+    }
 
     /// `count` more decompressed bytes read.
-    func bytesRead(_ count: Int) { update { bytes += count } }
+    func bytesRead(_ count: Int) {
+        lock.lock()
+        readBytes += Int64(count)
+        lock.unlock()
+    }
 
-    private func update(_ change: () -> Void) {
+    /// The run moved on to `name` (`resolving duplicates`, `sessions`, `writing`).
+    func phase(_ name: String) {
+        lock.lock()
+        phase = name
+        lock.unlock()
+        if timer != nil { draw() }
+    }
+
+    /// Stops drawing and clears the line.
+    func finish() {
+        timer?.cancel()
+        timer = nil
         lock.lock()
         defer { lock.unlock() }
-        change()
-        let now = Date()
-        guard now.timeIntervalSince(last) >= Self.interval else { return }
-        last = now
-        console.info("reading: \(done) of \(files) files done, \(bytes / 1_000_000)+ MB read, \(Int(now.timeIntervalSince(start)))s")
+        if terminal && drawn > 0 { Self.write("\r" + String(repeating: " ", count: drawn) + "\r") }
+        drawn = 0
+    }
+
+    /// The line as it stands (`reading: 120/4404 files, 310/1024 MB, 2900 MB read at 966 MB/s,
+    /// 0:03, ~0:07 left`): compressed bytes of the files done, decompressed bytes read.
+    func text(now: Date = Date()) -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        let elapsed = max(now.timeIntervalSince(start), 0.001)
+        let read = Double(readBytes) / 1e6
+        var line = "\(phase): \(done)/\(files) files, \(doneBytes / 1_000_000)/\(totalBytes / 1_000_000) MB"
+        line += ", \(Int(read)) MB read at \(Int(read / elapsed)) MB/s, \(Self.clock(elapsed))"
+        if phase == "reading", doneBytes > 0, totalBytes > doneBytes {
+            line += ", ~\(Self.clock(elapsed * Double(totalBytes - doneBytes) / Double(doneBytes))) left"
+        }
+        return line
+    }
+
+    private func draw() {
+        let line = "authstats: " + text()
+        lock.lock()
+        defer { lock.unlock() }
+        guard timer != nil else { return }
+        if terminal {
+            Self.write("\r" + line + String(repeating: " ", count: max(0, drawn - line.count)))
+            drawn = line.count
+        } else {
+            Self.write(line + "\n")
+        }
+    }
+
+    static func clock(_ seconds: Double) -> String {
+        let s = Int(seconds)
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+    }
+
+    private static func write(_ text: String) {
+        var text = text
+        text.withUTF8 { _ = POSIX.writeAll(STDERR_FILENO, UnsafeRawBufferPointer($0)) }
     }
 }

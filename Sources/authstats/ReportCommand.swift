@@ -99,6 +99,9 @@ struct ReportCommand: ParsableCommand {
     @Flag(name: .long, help: "Exit with status 1 when any record was rejected.")
     var strict = false
 
+    @Option(name: .customLong("progress"), help: ArgumentHelp("Progress on long runs: auto (a line rewritten in place when stderr is a terminal, else nothing), plain (a line every 10 s, for cron logs) or none.", valueName: "mode"))
+    var progressMode: ProgressLine.Mode = .auto
+
     @Flag(name: [.long, .short], help: "Print only errors (no per-record warnings, progress or totals).")
     var quiet = false
 
@@ -194,7 +197,8 @@ struct ReportCommand: ParsableCommand {
         let spill = TemporarySpillStore()
         // The user directories, segment definitions and the output folder are never read as inputs.
         let found = InputDiscovery.expand(inputs, excluding: directoryFiles + segmentFiles + clientFiles + [out])
-        let progress = ProgressLine(console: console, files: found.count)
+        let progress = ProgressLine(mode: progressMode, quiet: quiet, sizes: found.map(Self.size))
+        defer { progress.finish() }
         let started = Date()
         let analysis = ParallelReader.read(found, jobs: jobs) { workers in
             // The memory budgets are for the whole run: each worker gets its share.
@@ -205,8 +209,8 @@ struct ReportCommand: ParsableCommand {
             let analysis = Analysis(configuration: share, rejects: rejects, spill: spill, directory: directory)
             analysis.progress = { progress.bytesRead($0) }
             return analysis
-        } fileDone: { _ in
-            progress.fileDone()
+        } fileDone: { _, index in
+            progress.fileDone(index)
         }
         for input in Self.tidied(analysis.inputs).sorted(by: { $0.position < $1.position }) where input.status != .ok {
             console.warning("\(input.location): \(input.status.rawValue): \(input.error ?? "")")
@@ -222,9 +226,11 @@ struct ReportCommand: ParsableCommand {
             throw fail("\(error); nothing in \(DisplayPath.text(out)) changed")
         }
         let read = Date()
+        progress.phase("resolving duplicates, sessions, segments")
         analysis.finishReading(sessions: sessionsFile.map { file in { file.write($0) } })
         let finished = Date()
         let reports = analysis.reports()
+        progress.phase("writing")
         if let failure = analysis.spillFailure {
             console.warning("could not spill to disk, kept everything in memory: \(failure)")
         }
@@ -252,6 +258,7 @@ struct ReportCommand: ParsableCommand {
             throw fail("\(error); nothing in \(DisplayPath.text(out)) changed")
         }
         try commit(output, console: console, fail: fail)
+        progress.finish()
 
         let overlaps = analysis.accumulator.overlaps
         if let first = overlaps.first {
@@ -351,7 +358,15 @@ struct ReportCommand: ParsableCommand {
     }
 }
 
+extension ProgressLine.Mode: ExpressibleByArgument {}
+
 extension ReportCommand {
+    /// The size of an input file in bytes (0 for a problem or a stream).
+    static func size(_ found: InputDiscovery.Found) -> Int64 {
+        guard case .file(let path) = found, let info = POSIX.info(path.display), info.st_mode & S_IFMT == S_IFREG else { return 0 }
+        return Int64(info.st_size)
+    }
+
     /// The tables of one report set (the run's, or a project's under `projects/<id>/`).
     func writeTables(_ reports: Reports, timezone: String, folder: String, output: ReportFiles) throws {
         for table in reports.tables {
