@@ -46,8 +46,10 @@ struct SegmentPass {
         var attributeRows: [AttributeKey: BreakdownRow] = [:]
         var userTotals = [DayCounts](repeating: DayCounts(day: 0, counts: (0, 0, 0, 0, 0)), count: days)
 
-        let directoryUsers = directory.users.values.map { (UserID($0.sub).hash, $0) }.sorted { $0.0 < $1.0 }
-        var nextDirectory = 0
+        // The directory's users, streamed in hash order (spilled runs merged) from a copy.
+        var directoryCopy = directory
+        let directoryUsers = directoryCopy.sortedUsers()
+        var nextDirectory = directoryUsers.next()
         var groups = kinds.groups()
         var sums: [(profile: UInt32, count: Int32)] = []
         var pendingDay: (user: UInt64, day: DayCounts)?
@@ -77,7 +79,7 @@ struct SegmentPass {
                 var any = false
                 if let (u, _) = pendingDay { user = min(user, u); any = true }
                 if let (u, _) = pendingProfile { user = min(user, u); any = true }
-                if nextDirectory < directoryUsers.count { user = min(user, directoryUsers[nextDirectory].0); any = true }
+                if let (u, _) = nextDirectory { user = min(user, u); any = true }
                 guard any else { break }
 
                 userDays.removeAll(keepingCapacity: true)
@@ -91,9 +93,9 @@ struct SegmentPass {
                     pendingProfile = fold.next()
                 }
                 var listed: DirectoryUser?
-                while nextDirectory < directoryUsers.count, directoryUsers[nextDirectory].0 == user {
-                    listed = directoryUsers[nextDirectory].1
-                    nextDirectory += 1
+                if let (u, entry) = nextDirectory, u == user {
+                    listed = entry
+                    nextDirectory = directoryUsers.next()
                 }
                 guard !userDays.isEmpty || listed != nil || !observed.endpoints.isEmpty else { continue }
                 let profile = makeProfile(user: user, days: userDays, observed: observed, listed: listed)
