@@ -1,5 +1,6 @@
-/// A whole file, decompressed whatever its compression, into memory (for the `--users`
-/// files: a compressed user directory is read like any input).
+/// A file decompressed whatever its compression, for the `--users` files (a compressed user
+/// directory is read like any input): a chunk at a time (`Reader`, what the command uses), or
+/// whole into memory (`read`, `decode`: for tests and fuzzing).
 public enum DecompressedFile {
     /// The file's decoded bytes, at most `limit` of them, and why reading stopped early, if it
     /// did: the bytes decoded before damage are kept (a truncated `users.json.gz` keeps the
