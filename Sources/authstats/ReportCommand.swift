@@ -146,7 +146,9 @@ struct ReportCommand: ParsableCommand {
         // Whatever ends the run, its temporary folders go with it.
         defer { TemporaryFolders.shared.removeAll() }
         let segments = try loadSegments(console: console)
-        let directory = try loadDirectory(console: console)
+        // The users' attributes are kept only for what reads them at the end.
+        let profiles = ProfileOptions(segments: segments, breakdownAttributes: breakdownAttribute, shareUserData: shareUserData)
+        let directory = try loadDirectory(console: console, keepUsers: profiles.wanted)
         let output = try openOutput(console: console)
         // Exit 2: nothing in --out changed.
         func fail(_ message: String) -> ExitCode {
@@ -247,11 +249,12 @@ struct ReportCommand: ParsableCommand {
     /// all stops the run (exit 2, nothing written); one cut short or damaged keeps the users
     /// before the damage, with a warning that says where.
     ///
-    /// The files are read a chunk at a time; the users' records spill to a temporary store
-    /// of their own past 16 MB (`UserDirectory`), so a directory of millions of users costs
-    /// the run about 18 MB a million users until the segment pass.
-    func loadDirectory(console: Console) throws -> UserDirectory {
-        var directory = UserDirectory(store: TemporarySpillStore())
+    /// The files are read a chunk at a time; the users' records (when `keepUsers`: segments
+    /// or attribute breakdowns read them at the end) spill to a temporary store of their own
+    /// past 16 MB (`UserDirectory`), so a directory costs the run about 16 MB a million users
+    /// until the segment pass.
+    func loadDirectory(console: Console, keepUsers: Bool) throws -> UserDirectory {
+        var directory = UserDirectory(store: TemporarySpillStore(), keepsUsers: keepUsers)
         for file in directoryFiles {
             do {
                 let (damage, problems) = try DirectoryFileReader.load(file, into: &directory)

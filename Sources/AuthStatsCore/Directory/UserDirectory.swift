@@ -6,10 +6,13 @@ import Foundation
 ///
 /// Memory, for a million users (`docs/inputs.md` "The user directory"): what every event asks
 /// (is the user listed, is it federated) is a `UserTypeTable` of the sub hashes, about
-/// 18 MB; the users themselves, with their attributes, are records of a `SortedRecordLog`
+/// 16 MB; the users themselves, with their attributes, are records of a `SortedRecordLog`
 /// that spills sorted runs to the `SpillStore` past `memoryBudget` and gives its room back
-/// once a file is read, so they cost disk, not memory, until the segment pass streams them
-/// back in hash order (`sortedUsers()`). The files themselves are read a chunk at a time.
+/// once a file is read, so they cost disk (about 250 bytes a user), not memory, until the
+/// segment pass streams them back in hash order (`sortedUsers()`); without `keepsUsers`
+/// they are not kept at all. The files themselves are read a chunk at a time.
+/// (Before: a `[String: DirectoryUser]` of everyone and the files read whole, 1.2 GB for a
+/// million users.)
 ///
 /// Copies (each worker's `Analysis` holds one) share the spilled runs: the users are streamed
 /// once, by one copy, at the end of the run.
@@ -22,6 +25,8 @@ public struct UserDirectory: Sendable {
     private var scratch: [UInt8] = []
     /// Set when the users are streamed, shared by the copies (see `sortedUsers()`).
     private let streamed = StreamedFlag()
+    /// Whether the users are kept for `sortedUsers()` (only their `user_type`s otherwise).
+    public let keepsUsers: Bool
 
     /// The default memory budget of the users' records: 16 MB.
     public static let defaultMemoryBudget = 16 << 20
@@ -29,8 +34,11 @@ public struct UserDirectory: Sendable {
     /// - Parameters:
     ///   - memoryBudget: bytes of user records held in memory before a sorted run is spilled.
     ///   - store: where the runs go; nil keeps every user in memory.
-    public init(memoryBudget: Int = UserDirectory.defaultMemoryBudget, store: (any SpillStore)? = nil) {
+    ///   - keepsUsers: false when nothing will stream the users (no segments, no attribute
+    ///     breakdowns): then only the `user_type`s are kept, and nothing is written to `store`.
+    public init(memoryBudget: Int = UserDirectory.defaultMemoryBudget, store: (any SpillStore)? = nil, keepsUsers: Bool = true) {
         log = SortedRecordLog(memoryBudget: memoryBudget, store: store)
+        self.keepsUsers = keepsUsers
     }
 
     /// Adds (or replaces, by `sub`) one user.
@@ -39,6 +47,7 @@ public struct UserDirectory: Sendable {
     mutating func add(_ entry: DirectoryEntry) {
         let hash = entry.hash
         types.set(hash, federated: entry.isFederated)
+        guard keepsUsers else { return }
         added += 1
         let sequence = added
         var scratch = self.scratch
@@ -65,7 +74,8 @@ public struct UserDirectory: Sendable {
     public var spillFailure: String? { log.spillFailure }
 
     /// Every user once, in ascending `UserID(sub).hash` order; of several entries of one
-    /// `sub`, the one read last. Consumes the users (the directory keeps its `user_type`s).
+    /// `sub`, the one read last (none without `keepsUsers`). Consumes the users (the
+    /// directory keeps its `user_type`s).
     ///
     /// The runs spilled before this copy was made are shared with the other copies and are
     /// read (and removed) once: streaming them a second time, from any copy, is a programming

@@ -172,6 +172,19 @@ struct UserDirectoryStreamingTests {
         #expect(reversed.sortedList().allSatisfy { $0.user.attributes["custom:plan"] == "pro" })
     }
 
+    @Test("without keepsUsers (no segments, no attribute breakdowns): the user_types only, nothing spilled")
+    func typesOnly() throws {
+        let store = MemorySpillStore()
+        var directory = UserDirectory(memoryBudget: 1 << 10, store: store, keepsUsers: false)
+        let problems = try directory.load(Array(Self.listUsers(100).utf8), name: "u.json")
+        #expect(problems.isEmpty)
+        #expect(directory.count == 100)
+        #expect(directory.userType(of: UserID("sub-3")) == "federated")
+        #expect(directory.userType(of: UserID("sub-4")) == "local")
+        #expect(store.written == 0)
+        #expect(directory.sortedList().isEmpty)
+    }
+
     @Test("a file cut short keeps the users before the damage, whatever the chunk")
     func cutShort() throws {
         let text = Self.listUsers(100, perPage: 40)
