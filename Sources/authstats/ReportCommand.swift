@@ -166,7 +166,10 @@ struct ReportCommand: ParsableCommand {
         defer { TemporaryFolders.shared.removeAll() }
         let segments = try loadSegments(console: console)
         let clients = try loadClients(console: console)
-        let directory = try loadDirectory(console: console)
+        var profiles = ProfileOptions(segments: segments, breakdownAttributes: breakdownAttribute, shareUserData: shareUserData)
+        profiles.memory = profileMemory
+        // The users' attributes are kept only for what reads them at the end.
+        let directory = try loadDirectory(console: console, keepUsers: profiles.wanted)
         let output = try openOutput(console: console)
         // Exit 2: nothing in --out changed.
         func fail(_ message: String) -> ExitCode {
@@ -188,8 +191,7 @@ struct ReportCommand: ParsableCommand {
             sessionTimeout: sessionTimeout, sessionMemory: sessionMemory, sessionShards: sessionsDetail ? 1 : jobs,
             sessionDetail: sessionsDetail)!
         configuration.acceptedTimes = try acceptedTimes()
-        configuration.profiles = ProfileOptions(segments: segments, breakdownAttributes: breakdownAttribute, shareUserData: shareUserData)
-        configuration.profiles.memory = profileMemory
+        configuration.profiles = profiles
         configuration.clients = clients
         configuration.byProject = byProject
         configuration.pinpointParity = pinpointParity
@@ -291,17 +293,25 @@ struct ReportCommand: ParsableCommand {
     /// Reads the `--users` files, decompressed like any input. A file that cannot be read at
     /// all stops the run (exit 2, nothing written); one cut short or damaged keeps the users
     /// before the damage, with a warning that says where.
-    func loadDirectory(console: Console) throws -> UserDirectory {
-        var directory = UserDirectory()
+    ///
+    /// The files are read a chunk at a time; the users' records (when `keepUsers`: segments
+    /// or attribute breakdowns read them at the end) spill to a temporary store of their own
+    /// past 16 MB (`UserDirectory`), so a directory costs the run about 16 MB a million users
+    /// until the segment pass.
+    func loadDirectory(console: Console, keepUsers: Bool) throws -> UserDirectory {
+        var directory = UserDirectory(store: TemporarySpillStore(), keepsUsers: keepUsers)
         for file in directoryFiles {
             do {
-                let (bytes, damage) = try DirectoryFileReader.read(file)
+                let (damage, problems) = try DirectoryFileReader.load(file, into: &directory)
                 if let damage { console.warning("\(DisplayPath.text(file)): \(damage); the users before the damage are kept") }
-                for problem in try directory.load(bytes, name: file) { console.warning(problem) }
+                for problem in problems { console.warning(problem) }
             } catch {
                 console.error("\(error)")
                 throw ExitCode(2)
             }
+        }
+        if let failure = directory.spillFailure {
+            console.warning("could not spill the user directory to disk, kept it in memory: \(failure)")
         }
         if !directoryFiles.isEmpty {
             console.info("user directory: \(directory.count) users from \(directoryFiles.count) file(s)")

@@ -47,6 +47,37 @@ struct DecompressedFileTests {
         #expect(read.error == "larger than 100 bytes once decompressed; read to that size")
     }
 
+    @Test("read a chunk at a time (what --users does): the same bytes, damage and limit as whole")
+    func chunked() throws {
+        func stream(_ path: String, limit: Int, space: Int) -> (bytes: [UInt8], error: String?, count: Int) {
+            let reader = DecompressedFile.Reader(path: path, limit: limit)
+            var bytes: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: space)
+            while true {
+                let n = chunk.withUnsafeMutableBytes { reader.read(into: $0) }
+                if n == 0 { break }
+                bytes += chunk[0..<n]
+            }
+            return (bytes, reader.error, reader.count)
+        }
+        let path = try Self.file("xz -c")
+        let whole = try Data(contentsOf: URL(fileURLWithPath: path))
+        try whole.prefix(whole.count - 1).write(to: URL(fileURLWithPath: path))
+        for space in [1, 7, 1 << 16] {
+            let read = stream(path, limit: 1 << 20, space: space)
+            #expect(read.bytes == [UInt8](Self.text))
+            #expect(read.count == Self.text.count)
+            #expect(read.error?.hasPrefix("truncated xz input") == true)
+            let limited = stream(path, limit: 100, space: space)
+            #expect(limited.bytes == [UInt8](Self.text.prefix(100)))
+            #expect(limited.error == "larger than 100 bytes once decompressed; read to that size")
+            let exact = stream(try Self.file(nil), limit: Self.text.count, space: space)
+            #expect(exact.bytes == [UInt8](Self.text) && exact.error == nil)
+        }
+        let missing = stream("/nonexistent/users.json", limit: 100, space: 10)
+        #expect(missing.bytes.isEmpty && missing.error == "No such file or directory")
+    }
+
     @Test("a missing file and an archive are errors with their reason")
     func errors() throws {
         #expect(DecompressedFile.read(path: "/nonexistent/users.json", limit: 100).error == "No such file or directory")

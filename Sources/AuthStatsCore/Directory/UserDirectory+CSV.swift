@@ -1,90 +1,280 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 extension UserDirectory {
     /// Columns of the user CSV that are not attributes.
     static let usernameColumns: Set<String> = ["cognito:username", "Username", "username"]
     static let statusColumns: Set<String> = ["UserStatus", "cognito:user_status", "status"]
     static let enabledColumns: Set<String> = ["Enabled", "enabled"]
 
+    /// What a column of the user CSV is.
+    enum CSVColumn {
+        case username, status, enabled
+        /// An attribute, under the column's name (its bytes).
+        case attribute(UnsafeRawBufferPointer)
+    }
+
     /// The Cognito user CSV (`docs/inputs.md` "The user directory"): a header of attribute
     /// names, `\,` for a comma inside a value (double-quoted fields are read too). It must have
     /// a `sub` column, since events name users by their `sub`.
-    mutating func loadCSV(_ text: String, name: String) throws -> [String] {
-        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-        while lines.last?.isEmpty == true { lines.removeLast() }
-        guard let headerLine = lines.first else {
+    ///
+    /// Read line by line from the input as bytes: a line's fields are found in place (or
+    /// unescaped into one reused buffer when the line has quotes or backslashes, `CSVFields`)
+    /// and go straight into a `DirectoryEntry`, with no `String` per line or field (the
+    /// header's names only). Lines end at `\n` (a `\r` before it is dropped); a line number
+    /// counts every line, empty ones too.
+    mutating func loadCSV(_ input: DirectoryInput, name: String) throws -> [String] {
+        var lines = CSVLines(input)
+        var fields = CSVFields()
+        guard let first = lines.next() else {
             throw Failure(description: "Unable to read the user directory \(name): the file is empty")
         }
-        let header = Self.fields(String(headerLine).replacingOccurrences(of: "\u{FEFF}", with: ""))
-        guard header.contains("cognito:username") || header.contains("sub") else {
-            throw Failure(description: "Unable to read the user directory \(name): neither list-users JSON nor a Cognito user CSV (its header has no cognito:username or sub column)")
+        let notADirectory = Failure(description: "Unable to read the user directory \(name): neither list-users JSON nor a Cognito user CSV (its header has no cognito:username or sub column)")
+        if first.isEmpty {
+            // Only empty lines: an empty file; else the empty header has no sub column.
+            while let line = lines.next() {
+                if !line.isEmpty { throw notADirectory }
+            }
+            throw Failure(description: "Unable to read the user directory \(name): the file is empty")
         }
+        // The header, without byte order marks.
+        let header: [String] = lines.withBytes(first) { raw in
+            var bytes = Array(raw)
+            var i = 0
+            while i + 3 <= bytes.count {
+                if bytes[i] == 0xEF && bytes[i + 1] == 0xBB && bytes[i + 2] == 0xBF { bytes.removeSubrange(i..<i + 3) } else { i += 1 }
+            }
+            return bytes.withUnsafeBytes { line in
+                let count = fields.split(line)
+                return fields.withFields(line: line) { field in (0..<count).map { String(decoding: field($0), as: UTF8.self) } }
+            }
+        }
+        guard header.contains("cognito:username") || header.contains("sub") else { throw notADirectory }
         guard let subColumn = header.firstIndex(of: "sub") else {
             throw Failure(description: "Unable to read the user directory \(name): the CSV has no sub column, so its users cannot be matched to events; export the sub of each user")
         }
+        // The attribute names, where the entries can point at them for the whole file.
+        let names = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, header.reduce(0) { $0 + $1.utf8.count }), alignment: 1)
+        defer { names.deallocate() }
+        var used = 0
+        let columns: [CSVColumn] = header.map { column in
+            if Self.usernameColumns.contains(column) { return .username }
+            if Self.statusColumns.contains(column) { return .status }
+            if Self.enabledColumns.contains(column) { return .enabled }
+            let start = used
+            for byte in column.utf8 {
+                names[used] = byte
+                used += 1
+            }
+            return .attribute(UnsafeRawBufferPointer(rebasing: names[start..<used]))
+        }
         var problems: [String] = []
-        for (index, line) in lines.enumerated().dropFirst() where !line.isEmpty {
-            let place = "\(name): line \(index + 1)"
-            let values = Self.fields(String(line))
-            guard values.count == header.count else {
-                problems.append("\(place): \(values.count) fields, the header has \(header.count); skipped")
-                continue
-            }
-            let sub = values[subColumn]
-            guard !sub.isEmpty else {
-                problems.append("\(place): no sub; skipped")
-                continue
-            }
-            var user = DirectoryUser(sub: sub)
-            for (column, value) in zip(header, values) where !value.isEmpty {
-                if Self.usernameColumns.contains(column) {
-                    user.username = value
-                } else if Self.statusColumns.contains(column) {
-                    user.status = value
-                } else if Self.enabledColumns.contains(column) {
-                    user.enabled = value.lowercased() == "true"
-                } else {
-                    user.attributes[column] = value
+        var entry = DirectoryEntry()
+        while let line = lines.next() {
+            if line.isEmpty { continue }
+            let problem: String? = lines.withBytes(line) { raw in
+                let count = fields.split(raw)
+                guard count == header.count else { return "\(count) fields, the header has \(header.count)" }
+                return fields.withFields(line: raw) { field in
+                    let sub = field(subColumn)
+                    guard !sub.isEmpty else { return "no sub" }
+                    if let repaired = Self.repairedUTF8(sub) {
+                        repaired.withUnsafeBytes { addCSV(sub: $0, columns: columns, field, entry: &entry) }
+                    } else {
+                        addCSV(sub: sub, columns: columns, field, entry: &entry)
+                    }
+                    return nil
                 }
             }
-            add(user)
+            if let problem { problems.append("\(name): line \(lines.number): \(problem); skipped") }
         }
         return problems
     }
 
-    /// Splits one CSV line: `\,` is a comma inside a value; `"…"` quotes, with `""` for `"`.
+    /// Adds the user of one CSV line: `sub`, and the line's fields by column.
+    private mutating func addCSV(sub: UnsafeRawBufferPointer, columns: [CSVColumn], _ field: (Int) -> UnsafeRawBufferPointer, entry: inout DirectoryEntry) {
+        entry.reset()
+        entry.sub = sub
+        for (index, column) in columns.enumerated() {
+            let value = field(index)
+            if value.isEmpty { continue }  // empty values are not kept
+            switch column {
+            case .username: entry.username = value
+            case .status: entry.status = value
+            case .enabled: entry.enabled = value.count == 4 && value.elementsEqual("true".utf8, by: { $0 | 0x20 == $1 })
+            case .attribute(let attribute): entry.addAttribute(name: attribute, value: value)
+            }
+        }
+        add(entry)
+    }
+
+    /// nil when `bytes` are UTF-8; else what a `String` of them holds (invalid bytes replaced
+    /// by U+FFFD): the hash of a sub must be the `UserID` its `String` gives.
+    static func repairedUTF8(_ bytes: UnsafeRawBufferPointer) -> [UInt8]? {
+        if bytes.allSatisfy({ $0 < 0x80 }) { return nil }
+        let text = String(decoding: bytes, as: UTF8.self)
+        return text.utf8.elementsEqual(bytes) ? nil : Array(text.utf8)
+    }
+
+    /// Splits one CSV line (the test's entry point): `\,` is a comma inside a value; `"…"`
+    /// quotes, with `""` for `"`.
     static func fields(_ line: String) -> [String] {
-        var out: [String] = []
-        var current = ""
-        var quoted = false
-        var chars = Array(line)
-        if chars.last == "\r" { chars.removeLast() }
-        var i = 0
-        while i < chars.count {
-            let c = chars[i]
-            if quoted {
-                if c == "\"" {
-                    if i + 1 < chars.count && chars[i + 1] == "\"" {
-                        current.append("\"")
-                        i += 1
-                    } else {
-                        quoted = false
-                    }
-                } else {
-                    current.append(c)
+        var fields = CSVFields()
+        var bytes = Array(line.utf8)
+        if bytes.last == 0x0D { bytes.removeLast() }
+        return bytes.withUnsafeBytes { line in
+            let count = fields.split(line)
+            return fields.withFields(line: line) { field in (0..<count).map { String(decoding: field($0), as: UTF8.self) } }
+        }
+    }
+}
+
+/// The lines of a user CSV, read on as needed: each as its absolute range in the input,
+/// without its `\n` and the `\r` before it.
+struct CSVLines {
+    private var input: DirectoryInput
+    /// Where the next line starts.
+    private var position = 0
+    /// The 1-based number of the line `next()` returned last.
+    private(set) var number = 0
+
+    init(_ input: DirectoryInput) { self.input = input }
+
+    /// The next line; nil at the end of the file. The previous line's bytes may be dropped.
+    mutating func next() -> Range<Int>? {
+        input.keep = position
+        var searched = position
+        while true {
+            let found: Int? = input.withWindow { window in
+                let from = searched - input.base
+                guard from < window.count, let p = memchr(window.baseAddress! + from, 0x0A, window.count - from) else { return nil }
+                return input.base + (UnsafeRawPointer(p) - window.baseAddress!)
+            }
+            if let newline = found {
+                let start = position
+                position = newline + 1
+                number += 1
+                // `\r\n`: the `\r` is part of the line break.
+                let end = newline > start && input[newline - 1] == 0x0D ? newline - 1 : newline
+                return start..<end
+            }
+            searched = input.end
+            if !input.more() { break }
+        }
+        // The last line, without a line break.
+        guard position < input.end else { return nil }
+        let start = position
+        position = input.end
+        number += 1
+        return start..<input.end
+    }
+
+    func withBytes<R>(_ range: Range<Int>, _ body: (UnsafeRawBufferPointer) -> R) -> R { input.withBytes(range, body) }
+}
+
+/// The fields of one CSV line: where they lie in the line itself when it has no `"` or `\`
+/// (nearly every line of an export), else unescaped into one reused buffer.
+struct CSVFields {
+    private var scratch: [UInt8] = []
+    /// Field `i` is `[starts[i], ends[i])` of the line, or of `scratch`.
+    private var starts: [Int] = []
+    private var ends: [Int] = []
+    private var inScratch = false
+
+    init() {
+        scratch.reserveCapacity(4096)
+        starts.reserveCapacity(64)
+        ends.reserveCapacity(64)
+    }
+
+    /// Calls `body` with a function that gives the bytes of field `index` of `line`, the
+    /// line split last (valid inside `body`).
+    func withFields<R>(line: UnsafeRawBufferPointer, _ body: ((Int) -> UnsafeRawBufferPointer) -> R) -> R {
+        func run(_ base: UnsafeRawBufferPointer) -> R {
+            starts.withUnsafeBufferPointer { starts in
+                ends.withUnsafeBufferPointer { ends in
+                    body { index in UnsafeRawBufferPointer(rebasing: base[starts[index]..<ends[index]]) }
                 }
-            } else if c == "\\" && i + 1 < chars.count && chars[i + 1] == "," {
-                current.append(",")
+            }
+        }
+        return inScratch ? scratch.withUnsafeBytes { run($0) } : run(line)
+    }
+
+    /// Splits `line` (a trailing `\r` is dropped): `\,` is a comma inside a value; a field
+    /// that starts with `"` is quoted up to the next lone `"`, with `""` for `"`. Returns the
+    /// number of fields.
+    mutating func split(_ line: UnsafeRawBufferPointer) -> Int {
+        starts.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+        var n = line.count
+        if n > 0 && line[n - 1] == 0x0D { n -= 1 }
+        let comma = UInt8(ascii: ","), quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        guard let base = line.baseAddress, n > 0 else {
+            inScratch = false
+            starts.append(0)
+            ends.append(0)
+            return 1
+        }
+        if memchr(base, Int32(quote), n) == nil && memchr(base, Int32(backslash), n) == nil {
+            // Plain: the fields are between the commas.
+            inScratch = false
+            var start = 0
+            while let p = memchr(base + start, Int32(comma), n - start) {
+                let end = UnsafeRawPointer(p) - base
+                starts.append(start)
+                ends.append(end)
+                start = end + 1
+            }
+            starts.append(start)
+            ends.append(n)
+            return starts.count
+        }
+        inScratch = true
+        scratch.removeAll(keepingCapacity: true)
+        var fieldStart = 0  // in `scratch`
+        var quoted = false
+        var i = 0
+        while i < n {
+            // A run of plain bytes is copied at once.
+            var j = i
+            if quoted {
+                while j < n && line[j] != quote { j += 1 }
+            } else {
+                while j < n, line[j] != comma, line[j] != quote, line[j] != backslash { j += 1 }
+            }
+            if j > i {
+                scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: line[i..<j]))
+                i = j
+                continue
+            }
+            let c = line[i]
+            if quoted {
+                // c is `"`
+                if i + 1 < n && line[i + 1] == quote {
+                    scratch.append(quote)
+                    i += 1
+                } else {
+                    quoted = false
+                }
+            } else if c == backslash && i + 1 < n && line[i + 1] == comma {
+                scratch.append(comma)
                 i += 1
-            } else if c == "," {
-                out.append(current)
-                current = ""
-            } else if c == "\"" && current.isEmpty {
+            } else if c == comma {
+                starts.append(fieldStart)
+                ends.append(scratch.count)
+                fieldStart = scratch.count
+            } else if c == quote && scratch.count == fieldStart {
                 quoted = true
             } else {
-                current.append(c)
+                scratch.append(c)
             }
             i += 1
         }
-        out.append(current)
-        return out
+        starts.append(fieldStart)
+        ends.append(scratch.count)
+        return starts.count
     }
 }

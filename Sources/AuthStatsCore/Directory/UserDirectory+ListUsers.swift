@@ -1,14 +1,23 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension UserDirectory {
     /// `aws cognito-idp list-users` output: `{"Users":[…]}` pages, one or several back to back.
     ///
     /// Read user by user (`ListUsersWalk`), so that a file cut short, or damaged in the middle,
     /// keeps every user before the damage; the damage is reported with its byte position.
-    mutating func loadListUsers(_ data: [UInt8], name: String) throws -> [String] {
-        var walk = ListUsersWalk(data)
+    /// Each user's bytes (validated by the walk's `JSONScanner`) are read by `ListUsersEntry`
+    /// straight into a `DirectoryEntry`: no `JSONSerialization`, no `String` per user.
+    mutating func loadListUsers(_ input: DirectoryInput, name: String) throws -> [String] {
+        var walk = ListUsersWalk(input)
         var problems: [String] = []
         var pagesRead = 0
+        var entry = DirectoryEntry()
+        // Room for a user's unescaped strings (`UnescapeSpace`).
+        var space: [UInt8] = []
         while let event = walk.next() {
             switch event {
             case .page(let page, let hasUsers):
@@ -17,16 +26,18 @@ extension UserDirectory {
                 } else {
                     problems.append("\(name): page \(page): not a list-users page (no \"Users\" array); skipped")
                 }
-            case .user(let page, let position, let bytes):
-                let place = "\(name): page \(page), user \(position)"
-                guard let entry = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
-                    problems.append("\(place): not an object; skipped")
-                    continue
+            case .user(let page, let position, let range):
+                if space.count < range.count { space = [UInt8](repeating: 0, count: max(range.count, space.count * 2, 4096)) }
+                // The entry points into the user's bytes and `space`: it is added inside both.
+                let problem: String? = walk.withBytes(range) { user in
+                    space.withUnsafeMutableBytes { room in
+                        var unescaped = UnescapeSpace(room)
+                        if let problem = ListUsersEntry.read(user, unescaped: &unescaped, into: &entry) { return problem }
+                        add(entry)
+                        return nil
+                    }
                 }
-                switch Self.user(fromListUsers: entry) {
-                case .success(let user): add(user)
-                case .failure(let failure): problems.append("\(place): \(failure.description); skipped")
-                }
+                if let problem { problems.append("\(name): page \(page), user \(position): \(problem); skipped") }
             case .damage(let page, let users, let offset, let reason):
                 problems.append(
                     "\(name): page \(page): \(reason) at byte \(offset); the rest of the file is not read "
@@ -38,150 +49,430 @@ extension UserDirectory {
         }
         return problems
     }
+}
 
-    /// One `UserType` of list-users.
-    static func user(fromListUsers entry: [String: Any]) -> Result<DirectoryUser, Failure> {
-        guard let attributes = entry["Attributes"] as? [Any] else {
-            return .failure(Failure(description: "no Attributes list"))
-        }
-        var values: [String: String] = [:]
-        for attribute in attributes {
-            guard let pair = attribute as? [String: Any], let name = pair["Name"] as? String else {
-                return .failure(Failure(description: "an attribute without a Name"))
+/// Reads one `UserType` of list-users (an element of `Users`, already validated as JSON):
+/// `Username`, `UserStatus`, `Enabled` and every `{"Name", "Value"}` of `Attributes`, as
+/// `JSONSerialization` and `as?` casts read them before (of two equal keys the later counts;
+/// a `Value` that is not a string is ""; `Enabled` is a boolean, or a number equal to 1 or 0).
+enum ListUsersEntry {
+    /// Fills `entry` (pointing into `bytes` and `unescaped`); or says why the user is skipped.
+    static func read(_ bytes: UnsafeRawBufferPointer, unescaped: inout UnescapeSpace, into entry: inout DirectoryEntry) -> String? {
+        entry.reset()
+        var json = ValidJSON(bytes)
+        json.skipSpace()
+        guard json.peek == UInt8(ascii: "{") else { return "not an object" }
+        var attributes: Int?
+        var username: Range<Int>?
+        var status: Range<Int>?
+        var enabled: Bool?
+        json.members { key, json in
+            switch key {
+            case .attributes:
+                attributes = json.peek == UInt8(ascii: "[") ? json.index : nil
+                json.skipValue()
+            case .username: username = json.stringBody()
+            case .status: status = json.stringBody()
+            case .enabled: enabled = json.boolean()
+            case .other, .name, .value: json.skipValue()
             }
-            values[name] = pair["Value"] as? String ?? ""
         }
-        guard let sub = values["sub"], !sub.isEmpty else {
-            return .failure(Failure(description: "no sub attribute"))
+        guard let attributes else { return "no Attributes list" }
+        var sub: UnsafeRawBufferPointer?
+        json.index = attributes
+        var failure: String?
+        json.elements { json in
+            guard failure == nil else { return json.skipValue() }
+            guard json.peek == UInt8(ascii: "{") else {
+                failure = "an attribute without a Name"
+                return json.skipValue()
+            }
+            var name: Range<Int>?
+            var value: Range<Int>?
+            json.members { key, json in
+                switch key {
+                case .name: name = json.stringBody()
+                case .value: value = json.stringBody()
+                default: json.skipValue()
+                }
+            }
+            guard let name else {
+                failure = "an attribute without a Name"
+                return
+            }
+            let nameBytes = json.string(name, &unescaped)
+            let valueBytes = value.map { json.string($0, &unescaped) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
+            entry.addAttribute(name: nameBytes, value: valueBytes)
+            if DirectoryEntry.equals(nameBytes, "sub") { sub = valueBytes }
         }
-        return .success(
-            DirectoryUser(
-                sub: sub, username: entry["Username"] as? String, status: entry["UserStatus"] as? String,
-                enabled: entry["Enabled"] as? Bool, attributes: values))
+        if let failure { return failure }
+        guard let sub, !sub.isEmpty else { return "no sub attribute" }
+        entry.sub = sub
+        entry.username = username.map { json.string($0, &unescaped) }
+        entry.status = status.map { json.string($0, &unescaped) }
+        entry.enabled = enabled
+        return nil
     }
 }
 
-/// Walks list-users pages user by user: each element of a page's `Users` array is handed out
-/// as its bytes (validated by `JSONScanner`) as soon as it is complete, so that damage, or the
-/// end of a file cut short, loses only what follows it.
+/// Room for the unescaped strings of one user, handed out front to back: escapes only ever
+/// shorten a string (`\n` is 1 byte, `\u00e9` 2, a surrogate pair 4), so a room the size of
+/// the user's JSON always suffices, and what was handed out stays where it is.
+struct UnescapeSpace {
+    let room: UnsafeMutableRawBufferPointer
+    private var used = 0
+
+    init(_ room: UnsafeMutableRawBufferPointer) { self.room = room }
+
+    /// The string body `raw` (escapes as written) unescaped, in the room.
+    mutating func unescape(_ raw: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        let bytes = JSONField.unescape(raw)
+        precondition(used + bytes.count <= room.count, "an unescaped string longer than its JSON")
+        let start = room.baseAddress! + used
+        bytes.withUnsafeBytes { start.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        used += bytes.count
+        return UnsafeRawBufferPointer(start: start, count: bytes.count)
+    }
+}
+
+/// A cursor over JSON that is known to be valid (the walk's `JSONScanner` checked it): it
+/// only finds where things are. White space and strings are passed over 8 bytes at a time
+/// (list-users output is indented, and mostly strings).
+struct ValidJSON {
+    /// The keys `ListUsersEntry` looks for.
+    enum Key { case attributes, username, status, enabled, name, value, other }
+
+    let bytes: UnsafeRawBufferPointer
+    let base: UnsafeRawPointer
+    var index = 0
+
+    init(_ bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+        // A user's JSON is never empty (the scanner found a value), but a pointer is needed.
+        base = bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
+    }
+
+    var peek: UInt8? { index < bytes.count ? base.load(fromByteOffset: index, as: UInt8.self) : nil }
+
+    @inline(__always)
+    func byte(_ i: Int) -> UInt8 { base.load(fromByteOffset: i, as: UInt8.self) }
+
+    @inline(__always)
+    func word(_ i: Int) -> UInt64 { UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self)) }
+
+    static let ones: UInt64 = 0x0101_0101_0101_0101
+    static let high: UInt64 = 0x8080_8080_8080_8080
+
+    /// The high bit of each byte of `word` that is zero (the lowest flagged byte is exact).
+    @inline(__always)
+    static func zeroBytes(_ word: UInt64) -> UInt64 { (word &- ones) & ~word & high }
+
+    mutating func skipSpace() {
+        while true {
+            // Indentation: runs of spaces, 8 at a time.
+            while index + 8 <= bytes.count {
+                let spaces = Self.zeroBytes(word(index) ^ (Self.ones &* 0x20))
+                // The lowest byte that is not a space ends the run.
+                let notSpace = ~spaces & Self.high
+                if notSpace == 0 {
+                    index += 8
+                    continue
+                }
+                index += notSpace.trailingZeroBitCount >> 3
+                break
+            }
+            guard index < bytes.count else { return }
+            switch byte(index) {
+            case 0x20, 0x0A, 0x0D, 0x09: index += 1
+            default: return
+            }
+        }
+    }
+
+    /// For each member of the object at `index`: `body` with its key, `index` at its value
+    /// (which `body` passes over). Ends past the object.
+    mutating func members(_ body: (Key, inout ValidJSON) -> Void) {
+        index += 1  // `{`
+        while true {
+            skipSpace()
+            if byte(index) == UInt8(ascii: "}") { break }
+            if byte(index) == UInt8(ascii: ",") {
+                index += 1
+                skipSpace()
+            }
+            let key = self.key(stringBody())
+            skipSpace()
+            index += 1  // `:`
+            skipSpace()
+            body(key, &self)
+        }
+        index += 1
+    }
+
+    /// For each element of the array at `index`: `body` with `index` at it (which `body`
+    /// passes over). Ends past the array.
+    mutating func elements(_ body: (inout ValidJSON) -> Void) {
+        index += 1  // `[`
+        while true {
+            skipSpace()
+            if byte(index) == UInt8(ascii: "]") { break }
+            if byte(index) == UInt8(ascii: ",") {
+                index += 1
+                skipSpace()
+            }
+            body(&self)
+        }
+        index += 1
+    }
+
+    /// The body (between the quotes, escapes as written) of the string at `index`, passed
+    /// over; nil (and the value passed over) when the value is not a string.
+    mutating func stringBody() -> Range<Int>? {
+        guard byte(index) == UInt8(ascii: "\"") else {
+            skipValue()
+            return nil
+        }
+        let start = index + 1
+        index = start
+        while true {
+            // To the next quote or backslash, 8 bytes at a time.
+            while index + 8 <= bytes.count {
+                let w = word(index)
+                let special = Self.zeroBytes(w ^ (Self.ones &* 0x22)) | Self.zeroBytes(w ^ (Self.ones &* 0x5C))
+                if special != 0 {
+                    index += special.trailingZeroBitCount >> 3
+                    break
+                }
+                index += 8
+            }
+            let c = byte(index)
+            if c == UInt8(ascii: "\"") { break }
+            index += c == UInt8(ascii: "\\") ? 2 : 1
+        }
+        index += 1
+        return start..<index - 1
+    }
+
+    /// A string's body with its escapes resolved: in place when it has none, else in `room`.
+    func string(_ body: Range<Int>, _ room: inout UnescapeSpace) -> UnsafeRawBufferPointer {
+        let raw = UnsafeRawBufferPointer(rebasing: bytes[body])
+        guard !raw.isEmpty, memchr(raw.baseAddress!, 0x5C, raw.count) != nil else { return raw }
+        return room.unescape(raw)
+    }
+
+    /// `true`, `false`, or a number equal to 1 or 0 (what `as? Bool` takes); nil otherwise.
+    /// The value is passed over.
+    mutating func boolean() -> Bool? {
+        let start = index
+        skipValue()
+        let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
+        switch raw.first ?? 0 {
+        case UInt8(ascii: "t"): return true
+        case UInt8(ascii: "f"): return false
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            switch Double(String(decoding: raw, as: UTF8.self)) {
+            case 1: return true
+            case 0: return false
+            default: return nil
+            }
+        default: return nil
+        }
+    }
+
+    /// Passes over the value at `index`.
+    mutating func skipValue() {
+        var depth = 0
+        repeat {
+            switch byte(index) {
+            case UInt8(ascii: "\""):
+                _ = stringBody()
+                continue
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+            case UInt8(ascii: ","), UInt8(ascii: ":"):
+                break
+            case 0x20, 0x0A, 0x0D, 0x09:
+                skipSpace()
+                continue
+            default:
+                // A number or a literal: up to the next delimiter.
+                while index < bytes.count, !Self.isDelimiter(byte(index)) { index += 1 }
+                continue
+            }
+            index += 1
+        } while depth > 0
+    }
+
+    static func isDelimiter(_ c: UInt8) -> Bool {
+        switch c {
+        case UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x0A, 0x0D, 0x09: return true
+        default: return false
+        }
+    }
+
+    /// Which of the keys looked for `body` (a key's body) is.
+    func key(_ body: Range<Int>?) -> Key {
+        guard let body else { return .other }
+        let raw = UnsafeRawBufferPointer(rebasing: bytes[body])
+        // A key with escapes is compared as its text.
+        var unescaped: [UInt8] = []
+        if !raw.isEmpty, memchr(raw.baseAddress!, 0x5C, raw.count) != nil {
+            unescaped = JSONField.unescape(raw)
+        }
+        return unescaped.isEmpty ? Self.key(raw) : unescaped.withUnsafeBytes { raw in Self.key(raw) }
+    }
+
+    static func key(_ raw: UnsafeRawBufferPointer) -> Key {
+        typealias E = DirectoryEntry
+        switch raw.count {
+        case 4 where E.equals(raw, "Name"): return .name
+        case 5 where E.equals(raw, "Value"): return .value
+        case 7 where E.equals(raw, "Enabled"): return .enabled
+        case 8 where E.equals(raw, "Username"): return .username
+        case 10 where E.equals(raw, "Attributes"): return .attributes
+        case 10 where E.equals(raw, "UserStatus"): return .status
+        default: return .other
+        }
+    }
+}
+
+/// Walks list-users pages user by user, reading the input on as it goes: each element of a
+/// page's `Users` array is handed out as its byte range (validated by `JSONScanner`) as soon
+/// as it is complete, so that damage, or the end of a file cut short, loses only what follows
+/// it, and only one user (and a chunk of the file) is in memory at a time.
 struct ListUsersWalk {
     enum Event {
-        /// A page began (1-based); whether it has a `Users` array is known at its end.
+        /// A page with a `Users` array began (when its `Users` array opens; 1-based), or a
+        /// page without one ended (`hasUsers` false).
         case page(Int, hasUsers: Bool)
-        /// One element of the page's `Users` array, 1-based, whole.
-        case user(page: Int, position: Int, bytes: ArraySlice<UInt8>)
+        /// One element of the page's `Users` array, 1-based, whole: its bytes are
+        /// `withBytes(range)` until the next `next()`.
+        case user(page: Int, position: Int, range: Range<Int>)
         /// The walk stops: `reason` at byte `offset` (0-based), after `users` users of `page`.
         case damage(page: Int, users: Int, offset: Int, reason: String)
     }
 
-    let data: [UInt8]
+    /// Where the walk is: between pages, in a page (before its first member or after one),
+    /// or in a page's `Users` array.
+    private enum State { case betweenPages, inPage(first: Bool), inUsers, stopped }
+
+    private var input: DirectoryInput
+    /// The absolute offset of the next byte to look at.
     private var index = 0
     private var scanner = JSONScanner(schema: FieldSchema([]))
-    /// The events of the page read last, and how many of them were handed out.
-    private var pending: [Event] = []
-    private var taken = 0
-    private var stopped = false
+    private var state = State.betweenPages
     private var pages = 0
+    /// Users of the current page so far, and whether it has a `Users` array.
+    private var users = 0
+    private var hasUsers = false
 
-    init(_ data: [UInt8]) { self.data = data }
+    init(_ input: DirectoryInput) { self.input = input }
+
+    /// Calls `body` with the bytes of `range` (a `.user` event's, before the next `next()`).
+    func withBytes<R>(_ range: Range<Int>, _ body: (UnsafeRawBufferPointer) -> R) -> R { input.withBytes(range, body) }
 
     mutating func next() -> Event? {
-        if taken == pending.count {
-            // A page's events are handed out by position: `removeFirst` would make a page of
-            // a million users quadratic.
-            pending.removeAll(keepingCapacity: true)
-            taken = 0
-            if !stopped { readPage() }
-            if pending.isEmpty { return nil }
-        }
-        taken += 1
-        return pending[taken - 1]
-    }
-
-    /// Reads the next page into `pending`, or stops at the end of the data or at damage.
-    private mutating func readPage() {
-        skipSpace()
-        guard index < data.count else { return stopped = true }
-        pages += 1
-        var users = 0
-        var hasUsers = false
-        func stop(_ reason: String, at offset: Int) {
-            // A page cut inside its Users array is still a list-users page.
-            if hasUsers { pending.insert(.page(pages, hasUsers: true), at: 0) }
-            pending.append(.damage(page: pages, users: users, offset: offset, reason: reason))
-            stopped = true
-        }
-        guard data[index] == UInt8(ascii: "{") else {
-            return stop("not a list-users page (\(Self.describe(data[index])) where a page starts)", at: index)
-        }
-        index += 1
-        var first = true
+        // What the previous events pointed at is done with.
+        input.keep = index
         while true {
-            // `{`, then key-value pairs separated by commas, then `}`.
-            skipSpace()
-            guard index < data.count else { return stop("the file ends inside the page", at: data.count) }
-            if data[index] == UInt8(ascii: "}") && first { break }
-            if !first {
-                if data[index] == UInt8(ascii: "}") { break }
-                guard data[index] == UInt8(ascii: ",") else {
-                    return stop("expected ',' or '}' in the page, found \(Self.describe(data[index]))", at: index)
+            switch state {
+            case .stopped:
+                return nil
+            case .betweenPages:
+                skipSpace()
+                guard input.has(index) else {
+                    state = .stopped
+                    return nil
+                }
+                pages += 1
+                users = 0
+                hasUsers = false
+                guard input[index] == UInt8(ascii: "{") else {
+                    return stop("not a list-users page (\(Self.describe(input[index])) where a page starts)", at: index)
+                }
+                index += 1
+                state = .inPage(first: true)
+            case .inPage(let first):
+                // `{`, then key-value pairs separated by commas, then `}`.
+                skipSpace()
+                guard input.has(index) else { return stop("the file ends inside the page", at: input.end) }
+                if input[index] == UInt8(ascii: "}") {
+                    index += 1
+                    state = .betweenPages
+                    if !hasUsers { return .page(pages, hasUsers: false) }
+                    continue
+                }
+                if !first {
+                    guard input[index] == UInt8(ascii: ",") else {
+                        return stop("expected ',' or '}' in the page, found \(Self.describe(input[index]))", at: index)
+                    }
+                    index += 1
+                    skipSpace()
+                    guard input.has(index) else { return stop("the file ends inside the page", at: input.end) }
+                }
+                state = .inPage(first: false)
+                guard input[index] == UInt8(ascii: "\"") else {
+                    return stop("expected a key, found \(Self.describe(input[index]))", at: index)
+                }
+                let keyStart = index
+                let keyEnd: Int
+                switch value("a key") {
+                case .success(let end): keyEnd = end
+                case .failure(let damage): return stop(damage.reason, at: damage.offset)
+                }
+                let isUsers = input.withBytes(keyStart..<keyEnd) { $0.elementsEqual(#""Users""#.utf8) }
+                skipSpace()
+                guard input.has(index) else { return stop("the file ends inside the page", at: input.end) }
+                guard input[index] == UInt8(ascii: ":") else {
+                    return stop("expected ':' after a key, found \(Self.describe(input[index]))", at: index)
                 }
                 index += 1
                 skipSpace()
-                guard index < data.count else { return stop("the file ends inside the page", at: data.count) }
-            }
-            first = false
-            guard data[index] == UInt8(ascii: "\"") else {
-                return stop("expected a key, found \(Self.describe(data[index]))", at: index)
-            }
-            let keyStart = index
-            let keyEnd: Int
-            switch value("a key") {
-            case .success(let end): keyEnd = end
-            case .failure(let damage): return stop(damage.reason, at: damage.offset)
-            }
-            skipSpace()
-            guard index < data.count else { return stop("the file ends inside the page", at: data.count) }
-            guard data[index] == UInt8(ascii: ":") else {
-                return stop("expected ':' after a key, found \(Self.describe(data[index]))", at: index)
-            }
-            index += 1
-            skipSpace()
-            let isUsers = data[keyStart..<keyEnd].elementsEqual(#""Users""#.utf8)
-            guard isUsers, index < data.count, data[index] == UInt8(ascii: "[") else {
-                if case .failure(let damage) = value("a value") { return stop(damage.reason, at: damage.offset) }
-                continue
-            }
-            hasUsers = true
-            index += 1
-            while true {
+                guard isUsers, input.has(index), input[index] == UInt8(ascii: "[") else {
+                    if case .failure(let damage) = value("a value") { return stop(damage.reason, at: damage.offset) }
+                    continue
+                }
+                index += 1
+                state = .inUsers
+                if !hasUsers {
+                    hasUsers = true
+                    return .page(pages, hasUsers: true)
+                }
+            case .inUsers:
                 // `[`, then users separated by commas, then `]`.
                 skipSpace()
-                guard index < data.count else { return stop("the file ends inside the Users array", at: data.count) }
-                if data[index] == UInt8(ascii: "]") {
+                guard input.has(index) else { return stop("the file ends inside the Users array", at: input.end) }
+                if input[index] == UInt8(ascii: "]") {
                     index += 1
-                    break
+                    state = .inPage(first: false)
+                    continue
                 }
                 if users > 0 {
-                    guard data[index] == UInt8(ascii: ",") else {
-                        return stop("expected ',' or ']' after user \(users), found \(Self.describe(data[index]))", at: index)
+                    guard input[index] == UInt8(ascii: ",") else {
+                        return stop("expected ',' or ']' after user \(users), found \(Self.describe(input[index]))", at: index)
                     }
                     index += 1
                     skipSpace()
                 }
                 let start = index
-                let end: Int
+                input.keep = start
                 switch value("user \(users + 1)") {
-                case .success(let userEnd): end = userEnd
-                case .failure(let damage): return stop(damage.reason, at: damage.offset)
+                case .success(let end):
+                    users += 1
+                    return .user(page: pages, position: users, range: start..<end)
+                case .failure(let damage):
+                    return stop(damage.reason, at: damage.offset)
                 }
-                users += 1
-                pending.append(.user(page: pages, position: users, bytes: data[start..<end]))
             }
         }
-        index += 1  // the page's `}`
-        // The page event goes before its users.
-        pending.insert(.page(pages, hasUsers: hasUsers), at: 0)
+    }
+
+    /// Stops the walk at damage.
+    private mutating func stop(_ reason: String, at offset: Int) -> Event {
+        state = .stopped
+        return .damage(page: pages, users: users, offset: offset, reason: reason)
     }
 
     struct Damage: Error {
@@ -189,26 +480,33 @@ struct ListUsersWalk {
         var offset: Int
     }
 
-    /// Scans one JSON value at `index` and moves past it; or says why it is not whole (the
-    /// file ends inside it, or the scanner's reason).
+    /// Scans one JSON value at `index` and moves past it (reading on while the input ends
+    /// inside it); or says why it is not whole (the file ends inside it, or the scanner's
+    /// reason).
     private mutating func value(_ what: String) -> Result<Int, Damage> {
-        switch data.withUnsafeBytes({ scanner.scan($0, from: index) }) {
-        case .complete(let end):
-            index = end
-            return .success(end)
-        case .invalid(let offset, let reason):
-            return .failure(Damage(reason: "invalid JSON in \(what): \(reason)", offset: offset))
-        case .incomplete:
-            return .failure(Damage(reason: "the file ends inside \(what)", offset: data.count))
+        while true {
+            let base = input.base
+            let from = index - base
+            let outcome = input.withWindow { window in scanner.scan(window, from: from) }
+            switch outcome {
+            case .complete(let end):
+                index = base + end
+                return .success(index)
+            case .invalid(let offset, let reason):
+                return .failure(Damage(reason: "invalid JSON in \(what): \(reason)", offset: base + offset))
+            case .incomplete:
+                if input.more() { continue }
+                return .failure(Damage(reason: "the file ends inside \(what)", offset: input.end))
+            }
         }
     }
 
     /// Skips JSON whitespace and a UTF-8 byte order mark.
     private mutating func skipSpace() {
-        while index < data.count {
-            switch data[index] {
+        while input.has(index) {
+            switch input[index] {
             case 0x20, 0x0A, 0x0D, 0x09: index += 1
-            case 0xEF where data[index...].starts(with: [0xEF, 0xBB, 0xBF]): index += 3
+            case 0xEF where input.has(index + 2) && input[index + 1] == 0xBB && input[index + 2] == 0xBF: index += 3
             default: return
             }
         }

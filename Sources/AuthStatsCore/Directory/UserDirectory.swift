@@ -1,27 +1,96 @@
 import Foundation
 
 /// The users of a Cognito user pool, read from `aws cognito-idp list-users` output or the
-/// user CSV export (`--users`). It sets the `user_type` dimension of the users it lists; a
-/// later stage uses the attributes for segments.
+/// user CSV export (`--users`). It sets the `user_type` dimension of the users it lists; the
+/// segment pass gets every user with its attributes at the end.
 ///
-/// Memory: one entry per user with its attributes (a directory is a few hundred bytes a
-/// user); events are matched by a 64-bit hash of the `sub`.
+/// Memory, for a million users (`docs/inputs.md` "The user directory"): what every event asks
+/// (is the user listed, is it federated) is a `UserTypeTable` of the sub hashes, about
+/// 16 MB; the users themselves, with their attributes, are records of a `SortedRecordLog`
+/// that spills sorted runs to the `SpillStore` past `memoryBudget` and gives its room back
+/// once a file is read, so they cost disk (about 250 bytes a user), not memory, until the
+/// segment pass streams them back in hash order (`sortedUsers()`); without `keepsUsers`
+/// they are not kept at all. The files themselves are read a chunk at a time.
+/// (Before: a `[String: DirectoryUser]` of everyone and the files read whole, 1.2 GB for a
+/// million users.)
+///
+/// Copies (each worker's `Analysis` holds one) share the spilled runs: the users are streamed
+/// once, by one copy, at the end of the run.
 public struct UserDirectory: Sendable {
-    public private(set) var users: [String: DirectoryUser] = [:]
-    private var userTypes: [UInt64: String] = [:]
+    private var types = UserTypeTable()
+    private var log: SortedRecordLog
+    /// Entries added so far: a record's sequence number, so that the entry read last wins.
+    private var added: UInt64 = 0
+    /// Where `add` assembles a record.
+    private var scratch: [UInt8] = []
+    /// Set when the users are streamed, shared by the copies (see `sortedUsers()`).
+    private let streamed = StreamedFlag()
+    /// Whether the users are kept for `sortedUsers()` (only their `user_type`s otherwise).
+    public let keepsUsers: Bool
 
-    public init() {}
+    /// The default memory budget of the users' records: 16 MB.
+    public static let defaultMemoryBudget = 16 << 20
 
-    /// Adds (or replaces, by `sub`) one user.
-    public mutating func add(_ user: DirectoryUser) {
-        users[user.sub] = user
-        userTypes[UserID(user.sub).hash] = user.userType
+    /// - Parameters:
+    ///   - memoryBudget: bytes of user records held in memory before a sorted run is spilled.
+    ///   - store: where the runs go; nil keeps every user in memory.
+    ///   - keepsUsers: false when nothing will stream the users (no segments, no attribute
+    ///     breakdowns): then only the `user_type`s are kept, and nothing is written to `store`.
+    public init(memoryBudget: Int = UserDirectory.defaultMemoryBudget, store: (any SpillStore)? = nil, keepsUsers: Bool = true) {
+        log = SortedRecordLog(memoryBudget: memoryBudget, store: store)
+        self.keepsUsers = keepsUsers
     }
 
-    /// The `user_type` of a listed user.
-    public func userType(of user: UserID) -> String? { userTypes[user.hash] }
+    /// Adds (or replaces, by `sub`) one user.
+    public mutating func add(_ user: DirectoryUser) { DirectoryEntry.with(user) { add($0) } }
 
-    public var count: Int { users.count }
+    mutating func add(_ entry: DirectoryEntry) {
+        let hash = entry.hash
+        types.set(hash, federated: entry.isFederated)
+        guard keepsUsers else { return }
+        added += 1
+        let sequence = added
+        var scratch = self.scratch
+        self.scratch = []
+        log.append { DirectoryRecord.encode(entry, hash: hash, sequence: sequence, scratch: &scratch, into: &$0) }
+        self.scratch = scratch
+        if log.isFull { log.spill() }
+    }
+
+    /// The `user_type` of a listed user: `federated` or `local`; nil for a user not listed.
+    @inline(__always)
+    public func userType(of user: UserID) -> String? {
+        guard let federated = types.federated(user.hash) else { return nil }
+        return federated ? "federated" : "local"
+    }
+
+    /// Users listed (distinct subs, as far as their 64-bit hashes tell).
+    public var count: Int { types.count }
+
+    /// Runs of user records spilled so far.
+    public var spilledRuns: Int { log.spilledRuns }
+
+    /// Why the users could not be spilled (they are then kept in memory), if they could not.
+    public var spillFailure: String? { log.spillFailure }
+
+    /// Every user once, in ascending `UserID(sub).hash` order; of several entries of one
+    /// `sub`, the one read last (none without `keepsUsers`). Consumes the users (the
+    /// directory keeps its `user_type`s).
+    ///
+    /// The runs spilled before this copy was made are shared with the other copies and are
+    /// read (and removed) once: streaming them a second time, from any copy, is a programming
+    /// error and traps rather than giving a directory with users missing.
+    public mutating func sortedUsers() -> DirectoryUserStream {
+        if log.spilledRuns > 0 {
+            precondition(streamed.set(), "the spilled users of a user directory are streamed once")
+        }
+        return DirectoryUserStream(log.takeSorted())
+    }
+
+    /// Calls `body` with `sortedUsers()`.
+    public mutating func withSortedUsers<R>(_ body: (DirectoryUserStream) throws -> R) rethrows -> R {
+        try body(sortedUsers())
+    }
 
     /// A directory file that could not be read at all.
     public struct Failure: Error, CustomStringConvertible {
@@ -29,14 +98,48 @@ public struct UserDirectory: Sendable {
         public init(description: String) { self.description = description }
     }
 
-    /// Reads one directory file's content; malformed entries are skipped and described in
-    /// the returned problems (`<name>: page 2, user 5: no sub attribute; skipped`).
+    /// Reads one directory file, a chunk at a time from `read` (which returns 0 at its end);
+    /// malformed entries are skipped and described in the returned problems
+    /// (`<name>: page 2, user 5: no sub attribute; skipped`).
+    /// - Parameter chunk: bytes read at a time (at least).
     /// - Throws: `Failure` when the content is neither list-users JSON nor a user CSV.
-    public mutating func load(_ data: [UInt8], name: String) throws -> [String] {
-        let first = data.first { ![0x20, 0x0A, 0x0D, 0x09, 0xEF, 0xBB, 0xBF].contains($0) }
-        if first == UInt8(ascii: "{") {
-            return try loadListUsers(data, name: name)
+    public mutating func load(name: String, chunk: Int = 1 << 20, read: @escaping (UnsafeMutableRawBufferPointer) -> Int) throws -> [String] {
+        var input = DirectoryInput(chunk: chunk, read: read)
+        // JSON when the first byte that is not white space or a byte order mark is `{`.
+        var offset = 0
+        while input.has(offset), [0x20, 0x0A, 0x0D, 0x09, 0xEF, 0xBB, 0xBF].contains(input[offset]) { offset += 1 }
+        let isJSON = input.has(offset) && input[offset] == UInt8(ascii: "{")
+        defer {
+            // The whole directory spills once it went past the budget: between the loading and
+            // the segment pass, the records take no memory.
+            if log.spilledRuns > 0 { log.spillAndRelease() }
         }
-        return try loadCSV(String(decoding: data, as: UTF8.self), name: name)
+        return isJSON ? try loadListUsers(input, name: name) : try loadCSV(input, name: name)
+    }
+
+    /// Reads one directory file's content (`load(name:chunk:read:)` on bytes in memory).
+    public mutating func load(_ data: [UInt8], name: String, chunk: Int = 1 << 20) throws -> [String] {
+        var position = 0
+        return try load(name: name, chunk: chunk) { space in
+            let n = min(space.count, data.count - position)
+            data.withUnsafeBytes { space.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[position..<position + n])) }
+            position += n
+            return n
+        }
+    }
+}
+
+/// Whether a directory's users were streamed: one flag for a directory and its copies.
+final class StreamedFlag: @unchecked Sendable {
+    // Unchecked: `value` is only touched under `lock`.
+    private let lock = NSLock()
+    private var value = false
+
+    /// Sets the flag; false when it was set already.
+    func set() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        defer { value = true }
+        return !value
     }
 }

@@ -158,8 +158,10 @@ struct SegmentPass {
     /// Walks the users in hash order, joining the per-day kind counts, the folded profile
     /// observations and the directory; `each` gets every user any of them knows.
     func merge(kinds: ActivityTable, profiles: inout ProfileLog, _ each: (UserInput) -> Void) {
-        let directoryUsers = directory.users.values.map { (UserID($0.sub).hash, $0) }.sorted { $0.0 < $1.0 }
-        var nextDirectory = 0
+        // The directory's users, streamed in hash order (spilled runs merged) from a copy.
+        var directoryCopy = directory
+        let directoryUsers = directoryCopy.sortedUsers()
+        var nextDirectory = directoryUsers.next()
         var groups = kinds.groups()
         var sums: [(profile: UInt32, count: Int32)] = []
         func readDay() -> (UInt64, DayCounts)? {
@@ -186,7 +188,7 @@ struct SegmentPass {
                 var any = false
                 if let (u, _) = pendingDay { user = min(user, u); any = true }
                 if let (u, _) = pendingProfile { user = min(user, u); any = true }
-                if nextDirectory < directoryUsers.count { user = min(user, directoryUsers[nextDirectory].0); any = true }
+                if let (u, _) = nextDirectory { user = min(user, u); any = true }
                 guard any else { break }
                 var input = UserInput(user: user, days: [], observations: [], listed: nil)
                 while let (u, day) = pendingDay, u == user {
@@ -197,9 +199,9 @@ struct SegmentPass {
                     input.observations = records
                     pendingProfile = stream.next()
                 }
-                while nextDirectory < directoryUsers.count, directoryUsers[nextDirectory].0 == user {
-                    input.listed = directoryUsers[nextDirectory].1
-                    nextDirectory += 1
+                if let (u, entry) = nextDirectory, u == user {
+                    input.listed = entry
+                    nextDirectory = directoryUsers.next()
                 }
                 guard !input.days.isEmpty || (input.listed != nil && directoryOnlyUsers) || !input.observations.isEmpty else { continue }
                 each(input)

@@ -141,6 +141,32 @@ public struct SortedRecordLog: Sendable {
         }
     }
 
+    /// Spills the records in memory and gives the arena's room back, for a log that is
+    /// complete and is only read at the end (the user directory, between its loading and the
+    /// segment pass): then only the runs are held. Without a store, or once spilling failed,
+    /// the records stay in memory.
+    mutating func spillAndRelease() {
+        spill()
+        guard spans.isEmpty else { return }
+        arena = []
+        spans = []
+    }
+
+    /// Every record in byte order, as a stream that owns what it reads (no closure to stay
+    /// inside): the records still in memory are copied out, since this log's arena may be
+    /// shared with copies of the log. Consumes the log.
+    public mutating func takeSorted() -> SortedRecords {
+        var sources: [FrameReader] = runs.map { FrameReader(run: $0) }
+        if !spans.isEmpty {
+            let order = sortedSpans()
+            arena.withUnsafeBytes { sources.append(FrameReader(copying: $0, order: order)) }
+        }
+        arena = []
+        spans = []
+        runs = []
+        return SortedRecords(sources: sources, compact: false)
+    }
+
     /// Calls `body` with every record in byte order. The records still in memory are read
     /// in place (no copy of the arena at the end), so the `SortedRecords` are valid only
     /// inside `body`. Consumes the log.
@@ -163,6 +189,8 @@ public struct SortedRecordLog: Sendable {
 /// points into the reader's own buffer and stays valid until the next `advance()`.
 final class FrameReader {
     private let run: SpilledRun?
+    /// Whether `storage` is the reader's own (to free).
+    private let owned: Bool
     private var storage: UnsafeMutableRawPointer
     private var capacity: Int
     private var filled = 0
@@ -176,6 +204,7 @@ final class FrameReader {
 
     init(run: SpilledRun) {
         self.run = run
+        owned = true
         order = []
         capacity = Self.block * 2
         storage = .allocate(byteCount: capacity, alignment: 8)
@@ -184,6 +213,7 @@ final class FrameReader {
     /// The records in `memory` (not owned: it must outlive the reader), in `order`.
     init(memory: UnsafeRawBufferPointer, order: [(Int, Int)]) {
         run = nil
+        owned = false
         self.order = order
         capacity = memory.count
         storage = UnsafeMutableRawPointer(mutating: memory.baseAddress!)
@@ -191,7 +221,19 @@ final class FrameReader {
         exhausted = true
     }
 
-    deinit { if run != nil { storage.deallocate() } }
+    /// A copy of the records in `memory`, owned by the reader, in `order`.
+    init(copying memory: UnsafeRawBufferPointer, order: [(Int, Int)]) {
+        run = nil
+        owned = true
+        self.order = order
+        capacity = max(memory.count, 1)
+        storage = .allocate(byteCount: capacity, alignment: 8)
+        if memory.count > 0 { storage.copyMemory(from: memory.baseAddress!, byteCount: memory.count) }
+        filled = memory.count
+        exhausted = true
+    }
+
+    deinit { if owned { storage.deallocate() } }
 
     /// Moves to the next frame; false at the end.
     func advance() -> Bool {

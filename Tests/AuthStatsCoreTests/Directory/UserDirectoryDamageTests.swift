@@ -22,7 +22,7 @@ struct UserDirectoryDamageTests {
     func load(_ bytes: [UInt8]) throws -> (subs: [String], problems: [String]) {
         var directory = UserDirectory()
         let problems = try directory.load(bytes, name: "users.json")
-        return (directory.users.keys.sorted(), problems)
+        return (directory.allUsers().keys.sorted(), problems)
     }
 
     /// The text up to (not including) the first `marker`.

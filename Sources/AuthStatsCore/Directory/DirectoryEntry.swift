@@ -1,0 +1,225 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One user as a reader (CSV line, list-users entry) finds it: where its fields' bytes lie
+/// in what the reader holds (the line, the user's JSON, a buffer of unescaped strings), with
+/// no `String`, dictionary or copy per user. `UserDirectory.add` copies it, once, into a
+/// record of its sorted log.
+///
+/// The bytes pointed at must stay valid until `add` returns: a reader builds and adds an
+/// entry inside one access to those bytes.
+struct DirectoryEntry {
+    typealias Bytes = UnsafeRawBufferPointer
+    var sub = Bytes(start: nil, count: 0)
+    var username: Bytes?
+    var status: Bytes?
+    var enabled: Bool?
+    /// In the order read: of two of one name, the later one counts (as a dictionary would
+    /// keep it).
+    private(set) var attributes: [(name: Bytes, value: Bytes)] = []
+
+    init() { attributes.reserveCapacity(32) }
+
+    mutating func reset() {
+        attributes.removeAll(keepingCapacity: true)
+        sub = Bytes(start: nil, count: 0)
+        username = nil
+        status = nil
+        enabled = nil
+    }
+
+    mutating func addAttribute(name: Bytes, value: Bytes) { attributes.append((name, value)) }
+
+    /// Federated (`DirectoryUser.isFederated`): status `EXTERNAL_PROVIDER`, or a non-empty
+    /// `identities` (the last one, as the user's attributes keep it).
+    var isFederated: Bool {
+        if let status, Self.equals(status, "EXTERNAL_PROVIDER") { return true }
+        for attribute in attributes.reversed() where Self.equals(attribute.name, "identities") {
+            return !attribute.value.isEmpty
+        }
+        return false
+    }
+
+    /// The `UserID.hash` of the sub.
+    var hash: UInt64 { Hash64.hash(sub) }
+
+    /// Whether `bytes` are `word`'s.
+    @inline(__always)
+    static func equals(_ bytes: Bytes, _ word: StaticString) -> Bool {
+        bytes.count == word.utf8CodeUnitCount && (bytes.isEmpty || memcmp(bytes.baseAddress!, word.utf8Start, bytes.count) == 0)
+    }
+
+    /// Calls `body` with the entry of `user` (attributes in the dictionary's order).
+    static func with<R>(_ user: DirectoryUser, _ body: (DirectoryEntry) -> R) -> R {
+        // Every string's bytes in one buffer, then the entry points into it.
+        var bytes: [UInt8] = []
+        var ranges: [Range<Int>] = []
+        func add(_ text: String) {
+            let start = bytes.count
+            bytes += text.utf8
+            ranges.append(start..<bytes.count)
+        }
+        add(user.sub)
+        add(user.username ?? "")
+        add(user.status ?? "")
+        for (name, value) in user.attributes {
+            add(name)
+            add(value)
+        }
+        return bytes.withUnsafeBytes { raw in
+            var entry = DirectoryEntry()
+            func field(_ index: Int) -> Bytes { Bytes(rebasing: raw[ranges[index]]) }
+            entry.sub = field(0)
+            if user.username != nil { entry.username = field(1) }
+            if user.status != nil { entry.status = field(2) }
+            entry.enabled = user.enabled
+            for index in stride(from: 3, to: ranges.count, by: 2) { entry.addAttribute(name: field(index), value: field(index + 1)) }
+            return body(entry)
+        }
+    }
+}
+
+/// The record of one directory entry in `UserDirectory`'s sorted log:
+///
+///     [hash: 8 bytes, big-endian][~sequence: 8 bytes, big-endian][flags: 1 byte]
+///     [sub][username]?[status]?[attribute count][name][value]…
+///
+/// each string as a LEB128 length and its bytes (a value may hold any byte, NUL too). The log
+/// sorts records by their bytes: by user hash, and of one user the entry read last (the
+/// highest sequence, complemented) first, so that `DirectoryUserStream` keeps the first of
+/// each hash and skips the rest: "a later entry replaces an earlier one".
+enum DirectoryRecord {
+    static let hasUsername: UInt8 = 1
+    static let hasStatus: UInt8 = 2
+    static let hasEnabled: UInt8 = 4
+    static let isEnabled: UInt8 = 8
+
+    /// Appends the record of `entry` to `out`, in one copy: it is written into `scratch`
+    /// (grown as needed, kept by the caller from one record to the next) first.
+    static func encode(_ entry: DirectoryEntry, hash: UInt64, sequence: UInt64, scratch: inout [UInt8], into out: inout [UInt8]) {
+        var size = 17 + varintSize(entry.sub.count) + entry.sub.count + varintSize(entry.attributes.count)
+        if let username = entry.username { size += varintSize(username.count) + username.count }
+        if let status = entry.status { size += varintSize(status.count) + status.count }
+        for (name, value) in entry.attributes { size += varintSize(name.count) + name.count + varintSize(value.count) + value.count }
+        if scratch.count < size { scratch = [UInt8](repeating: 0, count: max(size, scratch.count * 2, 4096)) }
+        scratch.withUnsafeMutableBytes { raw in
+            let p = raw.baseAddress!
+            p.storeBytes(of: hash.bigEndian, toByteOffset: 0, as: UInt64.self)
+            p.storeBytes(of: (~sequence).bigEndian, toByteOffset: 8, as: UInt64.self)
+            var flags: UInt8 = 0
+            if entry.username != nil { flags |= hasUsername }
+            if entry.status != nil { flags |= hasStatus }
+            if let enabled = entry.enabled { flags |= hasEnabled | (enabled ? isEnabled : 0) }
+            p.storeBytes(of: flags, toByteOffset: 16, as: UInt8.self)
+            var i = 17
+            func varint(_ value: Int) {
+                var v = UInt(value)
+                while v >= 0x80 {
+                    p.storeBytes(of: UInt8(truncatingIfNeeded: v) | 0x80, toByteOffset: i, as: UInt8.self)
+                    i += 1
+                    v >>= 7
+                }
+                p.storeBytes(of: UInt8(v), toByteOffset: i, as: UInt8.self)
+                i += 1
+            }
+            func string(_ bytes: UnsafeRawBufferPointer) {
+                varint(bytes.count)
+                if !bytes.isEmpty { (p + i).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
+                i += bytes.count
+            }
+            string(entry.sub)
+            if let username = entry.username { string(username) }
+            if let status = entry.status { string(status) }
+            varint(entry.attributes.count)
+            for (name, value) in entry.attributes {
+                string(name)
+                string(value)
+            }
+            out.append(contentsOf: UnsafeRawBufferPointer(start: p, count: size))
+        }
+    }
+
+    @inline(__always)
+    static func varintSize(_ value: Int) -> Int {
+        var v = UInt(value) >> 7
+        var n = 1
+        while v > 0 {
+            n += 1
+            v >>= 7
+        }
+        return n
+    }
+
+    /// The hash a record leads with.
+    @inline(__always)
+    static func hash(of record: UnsafeRawBufferPointer) -> UInt64 {
+        UInt64(bigEndian: record.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
+    }
+
+    /// The user of a record that `encode` wrote.
+    static func decode(_ record: UnsafeRawBufferPointer) -> DirectoryUser {
+        var i = 16
+        func varint() -> Int {
+            var value = 0
+            var shift = 0
+            while true {
+                let byte = record[i]
+                i += 1
+                value |= Int(byte & 0x7F) << shift
+                if byte < 0x80 { return value }
+                shift += 7
+            }
+        }
+        func string() -> String {
+            let count = varint()
+            defer { i += count }
+            return String(decoding: UnsafeRawBufferPointer(rebasing: record[i..<i + count]), as: UTF8.self)
+        }
+        let flags = record[i]
+        i += 1
+        var user = DirectoryUser(sub: string())
+        if flags & hasUsername != 0 { user.username = string() }
+        if flags & hasStatus != 0 { user.status = string() }
+        if flags & hasEnabled != 0 { user.enabled = flags & isEnabled != 0 }
+        let count = varint()
+        user.attributes.reserveCapacity(count)
+        for _ in 0..<count {
+            let name = string()
+            user.attributes[name] = string()
+        }
+        return user
+    }
+}
+
+/// Every user of a directory once, in ascending `UserID(sub).hash` order (what the segment
+/// pass joins with the other per-user streams): of the entries of one hash, the one read
+/// last. The stream owns what it reads (spilled runs, a copy of the records that were still
+/// in memory), so it lives on its own; it is read once, front to back.
+public final class DirectoryUserStream {
+    private let records: SortedRecords?
+    /// The first record of the next hash, met while skipping older entries: valid until the
+    /// next `records.next()`.
+    private var lookahead: UnsafeRawBufferPointer?
+    private var started = false
+
+    init(_ records: SortedRecords?) { self.records = records }
+
+    /// The next user and its hash; nil after the last.
+    public func next() -> (hash: UInt64, user: DirectoryUser)? {
+        guard let records else { return nil }
+        if !started {
+            started = true
+            lookahead = records.next()
+        }
+        guard let record = lookahead else { return nil }
+        let hash = DirectoryRecord.hash(of: record)
+        let user = DirectoryRecord.decode(record)
+        // Older entries of the same hash (a sub listed again, or in an earlier file) follow.
+        lookahead = records.next()
+        while let next = lookahead, DirectoryRecord.hash(of: next) == hash { lookahead = records.next() }
+        return (hash, user)
+    }
+}

@@ -1,0 +1,241 @@
+import Testing
+
+@testable import AuthStatsCore
+
+extension UserDirectory {
+    /// Every user, in the order the segment pass gets them (from a copy: the directory
+    /// itself is not consumed; a directory whose users spilled can be streamed once).
+    func sortedList() -> [(hash: UInt64, user: DirectoryUser)] {
+        var copy = self
+        let stream = copy.sortedUsers()
+        var out: [(hash: UInt64, user: DirectoryUser)] = []
+        while let next = stream.next() { out.append(next) }
+        return out
+    }
+
+    /// Every user by `sub` (what `users` was; for the tests).
+    func allUsers() -> [String: DirectoryUser] {
+        Dictionary(sortedList().map { ($0.user.sub, $0.user) }, uniquingKeysWith: { _, later in later })
+    }
+}
+
+/// The directory read a chunk at a time, its users kept as records that spill past a budget
+/// and come back once each, in hash order.
+@Suite("User directory: streamed loading, spilled users, later entries win")
+struct UserDirectoryStreamingTests {
+    /// `count` users as list-users pages of `perPage`, pretty-printed as the AWS CLI does;
+    /// every third federated, attributes with escapes and a comma.
+    static func listUsers(_ count: Int, perPage: Int = 60, from first: Int = 0, plan: String = "pro") -> String {
+        var pages: [String] = []
+        var i = first
+        while i < first + count {
+            let users = (i..<min(first + count, i + perPage)).map { n in
+                """
+                        {
+                            "Username": "user\(n)",
+                            "Attributes": [
+                                {"Name": "sub", "Value": "sub-\(n)"},
+                                {"Name": "email", "Value": "user\(n)@example.com"},
+                                {"Name": "custom:plan", "Value": "\(plan)"},
+                                {"Name": "custom:note", "Value": "a \\"quoted\\", \\u00e9 \\\\ note"}\(n % 3 == 0 ? #",{"Name": "identities", "Value": "[{\"providerName\":\"Google\"}]"}"# : "")
+                            ],
+                            "UserCreateDate": 1706745600.123,
+                            "Enabled": \(n % 5 == 0 ? "false" : "true"),
+                            "UserStatus": "\(n % 3 == 0 ? "EXTERNAL_PROVIDER" : "CONFIRMED")"
+                        }
+                """
+            }
+            pages.append("{\n    \"Users\": [\n" + users.joined(separator: ",\n") + "\n    ],\n    \"PaginationToken\": \"t\(i)\"\n}\n")
+            i += perPage
+        }
+        return pages.joined()
+    }
+
+    /// The same users as a user CSV.
+    static func csv(_ count: Int, from first: Int = 0, plan: String = "pro") -> String {
+        var lines = ["cognito:username,sub,email,custom:plan,custom:note,identities,UserStatus,Enabled"]
+        for n in first..<first + count {
+            let identities = n % 3 == 0 ? #"[{"providerName":"Google"}]"# : ""
+            lines.append(
+                "user\(n),sub-\(n),user\(n)@example.com,\(plan),\"a \"\"quoted\"\", é \\ note\",\(identities),"
+                    + "\(n % 3 == 0 ? "EXTERNAL_PROVIDER" : "CONFIRMED"),\(n % 5 == 0 ? "false" : "true")")
+        }
+        return lines.joined(separator: "\r\n") + "\r\n"
+    }
+
+    static func load(_ texts: [String], budget: Int = UserDirectory.defaultMemoryBudget, store: (any SpillStore)? = nil, chunk: Int = 1 << 20) throws -> (UserDirectory, [String]) {
+        var directory = UserDirectory(memoryBudget: budget, store: store)
+        var problems: [String] = []
+        for (index, text) in texts.enumerated() {
+            problems += try directory.load(Array(text.utf8), name: "file\(index + 1)", chunk: chunk)
+        }
+        return (directory, problems)
+    }
+
+    @Test("a directory larger than its budget spills, and gives the same users in the same (hash) order")
+    func spilled() throws {
+        let store = MemorySpillStore()
+        let (inMemory, _) = try Self.load([Self.listUsers(500)])
+        let (spilled, problems) = try Self.load([Self.listUsers(500)], budget: 8 << 10, store: store)
+        #expect(problems.isEmpty)
+        #expect(inMemory.spilledRuns == 0)
+        #expect(spilled.spilledRuns > 5)
+        #expect(spilled.count == 500)
+        let expected = inMemory.sortedList()
+        let got = spilled.sortedList()
+        #expect(got.count == 500)
+        #expect(got.map(\.hash) == expected.map(\.hash))
+        #expect(got.map(\.user) == expected.map(\.user))
+        #expect(got.map(\.hash) == got.map(\.hash).sorted())
+        #expect(got.allSatisfy { $0.hash == UserID($0.user.sub).hash })
+        let user3 = try #require(got.first { $0.user.sub == "sub-3" }?.user)
+        #expect(user3 == DirectoryUser(
+            sub: "sub-3", username: "user3", status: "EXTERNAL_PROVIDER", enabled: true,
+            attributes: [
+                "sub": "sub-3", "email": "user3@example.com", "custom:plan": "pro", "custom:note": "a \"quoted\", é \\ note",
+                "identities": #"[{"providerName":"Google"}]"#,
+            ]))
+        // The spilled runs are read once, then gone from the store.
+        #expect(spilled.userType(of: UserID("sub-3")) == "federated")
+        #expect(spilled.userType(of: UserID("sub-4")) == "local")
+        #expect(spilled.userType(of: UserID("sub-nobody")) == nil)
+    }
+
+    @Test("the CSV gives the same users as list-users, in memory and spilled")
+    func csvSame() throws {
+        let (json, _) = try Self.load([Self.listUsers(300)])
+        let (csv, problems) = try Self.load([Self.csv(300)], budget: 4 << 10, store: MemorySpillStore())
+        #expect(problems.isEmpty)
+        #expect(csv.spilledRuns > 0)
+        #expect(csv.sortedList().map(\.user) == json.sortedList().map(\.user))
+    }
+
+    @Test("any chunk size gives the same users and problems", arguments: [1, 2, 7, 64, 1000])
+    func chunks(chunk: Int) throws {
+        let texts = [
+            Self.listUsers(40, perPage: 7),
+            Self.csv(40, from: 20) + "short,line\n\nuser-x,,e,p,n,,CONFIRMED,true\n",
+            Self.listUsers(3) + #"{"Users": [{"Attributes": []}, 17, {"Attributes": [{"Value": "x"}]}], "x": [1, 2.5e3, true, null]}{"Groups": []}"#,
+        ]
+        let (whole, wholeProblems) = try Self.load(texts)
+        let (chunked, chunkedProblems) = try Self.load(texts, chunk: chunk)
+        #expect(chunkedProblems == wholeProblems)
+        #expect(chunked.sortedList().map(\.user) == whole.sortedList().map(\.user))
+        #expect(wholeProblems == [
+            "file2: line 42: 2 fields, the header has 8; skipped",
+            "file2: line 44: no sub; skipped",
+            "file3: page 2, user 1: no sub attribute; skipped",
+            "file3: page 2, user 2: not an object; skipped",
+            "file3: page 2, user 3: an attribute without a Name; skipped",
+            "file3: page 3: not a list-users page (no \"Users\" array); skipped",
+        ])
+        // The damage tests' cuts, read a few bytes at a time.
+        for cut in [100, 500, 1000, 1500] {
+            let text = Array(Self.listUsers(10).utf8.prefix(cut))
+            var a = UserDirectory()
+            var b = UserDirectory()
+            let problemsA = try? a.load(text, name: "cut")
+            let problemsB = try? b.load(text, name: "cut", chunk: chunk)
+            #expect(problemsA == problemsB)
+            #expect(a.sortedList().map(\.user) == b.sortedList().map(\.user))
+        }
+    }
+
+    @Test("a sub listed twice: the later entry wins, in one file or across files, spilled or not")
+    func laterWins() throws {
+        // In one CSV: user 1 twice, the second time as another plan and no longer federated.
+        let twice = Self.csv(3) + "renamed,sub-0,new@example.com,free,,,CONFIRMED,true\n"
+        for store in [nil, MemorySpillStore()] as [MemorySpillStore?] {
+            let (directory, problems) = try Self.load([twice], budget: 256, store: store)
+            #expect(problems.isEmpty)
+            #expect(directory.count == 3)
+            let users = directory.sortedList()
+            #expect(users.count == 3)
+            let first = try #require(users.first { $0.user.sub == "sub-0" }?.user)
+            #expect(first.username == "renamed")
+            #expect(first.attributes["custom:plan"] == "free")
+            #expect(first.attributes["identities"] == nil)
+            #expect(directory.userType(of: UserID("sub-0")) == "local")
+        }
+        // Across files: list-users, then a CSV that lists half of them again on another plan;
+        // the first file spilled before the second one is read.
+        let (directory, _) = try Self.load([Self.listUsers(200), Self.csv(100, from: 100, plan: "enterprise")], budget: 4 << 10, store: MemorySpillStore())
+        #expect(directory.count == 200)
+        let users = directory.sortedList()
+        #expect(users.count == 200)
+        for (_, user) in users {
+            let n = Int(user.sub.dropFirst(4))!
+            #expect(user.attributes["custom:plan"] == (n >= 100 ? "enterprise" : "pro"), "\(user.sub)")
+        }
+        // And the other way round: the earlier file's entries lose.
+        let (reversed, _) = try Self.load([Self.csv(100, from: 100, plan: "enterprise"), Self.listUsers(200)], budget: 4 << 10, store: MemorySpillStore())
+        #expect(reversed.sortedList().allSatisfy { $0.user.attributes["custom:plan"] == "pro" })
+    }
+
+    @Test("without keepsUsers (no segments, no attribute breakdowns): the user_types only, nothing spilled")
+    func typesOnly() throws {
+        let store = MemorySpillStore()
+        var directory = UserDirectory(memoryBudget: 1 << 10, store: store, keepsUsers: false)
+        let problems = try directory.load(Array(Self.listUsers(100).utf8), name: "u.json")
+        #expect(problems.isEmpty)
+        #expect(directory.count == 100)
+        #expect(directory.userType(of: UserID("sub-3")) == "federated")
+        #expect(directory.userType(of: UserID("sub-4")) == "local")
+        #expect(store.written == 0)
+        #expect(directory.sortedList().isEmpty)
+    }
+
+    @Test("a file cut short keeps the users before the damage, whatever the chunk")
+    func cutShort() throws {
+        let text = Self.listUsers(100, perPage: 40)
+        let cut = text.range(of: #""Username": "user57""#)!.lowerBound
+        let bytes = Array(text.utf8.prefix(text.utf8.distance(from: text.startIndex, to: cut)))
+        for chunk in [3, 1 << 20] {
+            var directory = UserDirectory(memoryBudget: 2 << 10, store: MemorySpillStore())
+            let problems = try directory.load(bytes, name: "users.json", chunk: chunk)
+            #expect(problems == [
+                "users.json: page 2: the file ends inside user 18 at byte \(bytes.count); the rest of the file is not read (17 users of this page before it kept)"
+            ])
+            #expect(directory.count == 57)
+            #expect(directory.sortedList().map(\.user.sub).sorted() == (0..<57).map { "sub-\($0)" }.sorted())
+        }
+        // A CSV cut inside a line: that line is short and skipped, the ones before kept.
+        let csv = Self.csv(10)
+        let line = csv.range(of: "user7,")!.upperBound
+        var directory = UserDirectory()
+        let problems = try directory.load(Array(csv.utf8.prefix(csv.utf8.distance(from: csv.startIndex, to: line))), name: "users.csv", chunk: 16)
+        #expect(problems == ["users.csv: line 9: 2 fields, the header has 8; skipped"])
+        #expect(directory.count == 7)
+    }
+
+    @Test("the CSV: quotes, escaped commas, CRLF, a byte order mark, empty lines, values of any bytes")
+    func csvDetails() throws {
+        let text = "\u{FEFF}sub,Username,enabled,note\r\n\r\ns1,u1,TRUE,\"x,\"\"y\"\"\"\r\ns2,,no,a\\,b\\c\r\n\n"
+        var directory = UserDirectory()
+        let problems = try directory.load(Array(text.utf8) + Array("s3,u3,true,nul\0byte\n".utf8), name: "u.csv", chunk: 5)
+        #expect(problems.isEmpty)
+        let users = directory.allUsers()
+        #expect(users["s1"] == DirectoryUser(sub: "s1", username: "u1", enabled: true, attributes: ["sub": "s1", "note": "x,\"y\""]))
+        #expect(users["s2"] == DirectoryUser(sub: "s2", enabled: false, attributes: ["sub": "s2", "note": "a,b\\c"]))
+        #expect(users["s3"]?.attributes["note"] == "nul\0byte")
+        #expect(UserDirectory.fields(#"a,"b,c",d\,e"#) == ["a", "b,c", "d,e"])
+    }
+
+    @Test("list-users: escaped keys, repeated keys (the later counts), Enabled as 1 or 0, a Value that is not a string")
+    func listUsersDetails() throws {
+        let text = """
+            {"Users": [
+              {"Username": "a", "Username": "b", "Enabled": 1, "UserStatus": 5,
+               "Attr\\u0069butes": [{"Name": "sub", "Value": "s1"}, {"Name": "n", "Value": 3}, {"Name": "n2", "Value": "x", "Value": "y"}]},
+              {"Enabled": 0, "Attributes": [{"Name": "sub", "Value": "s2"}], "Attributes": [{"Name": "sub", "Value": "s3"}]}
+            ]}
+            """
+        var directory = UserDirectory()
+        let problems = try directory.load(Array(text.utf8), name: "u.json")
+        #expect(problems.isEmpty)
+        let users = directory.allUsers()
+        #expect(users["s1"] == DirectoryUser(sub: "s1", username: "b", status: nil, enabled: true, attributes: ["sub": "s1", "n": "", "n2": "y"]))
+        #expect(users["s2"] == nil)
+        #expect(users["s3"] == DirectoryUser(sub: "s3", enabled: false, attributes: ["sub": "s3"]))
+    }
+}
