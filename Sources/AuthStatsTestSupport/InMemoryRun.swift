@@ -26,6 +26,8 @@ public struct InMemoryRun {
     public var accumulator: MetricsAccumulator
     /// Every session, by user then start.
     public var sessions: [Session]
+    /// With `--by-project`: each project's id and reports.
+    public var projects: [(id: String, reports: Reports, analysis: Analysis)] = []
     /// With `--pinpoint-parity`: the events left out, by reason.
     public var parityLeftOut: [ParityReason: Int] = [:]
     /// With segments: each segment's member export, header first, as cells.
@@ -71,6 +73,7 @@ public struct InMemoryRun {
         rejects = collector.records
         accumulator = analysis.accumulator
         parityLeftOut = analysis.parityLeftOut
+        projects = analysis.configuration.byProject ? analysis.projectReports() : []
         if var exports = analysis.memberExports, let segments = profiles.segments {
             var tables = (0..<segments.count).map { [exports.header(segment: $0)] }
             exports.forEachRow { tables[$0].append($1) }

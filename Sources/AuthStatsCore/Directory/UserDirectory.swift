@@ -14,8 +14,9 @@ import Foundation
 /// (Before: a `[String: DirectoryUser]` of everyone and the files read whole, 1.2 GB for a
 /// million users.)
 ///
-/// Copies (each worker's `Analysis` holds one) share the spilled runs: the users are streamed
-/// once, by one copy, at the end of the run.
+/// Copies (each worker's `Analysis`, and each project's with `--by-project`, holds one)
+/// share the spilled runs, which stay in the store until the run ends: each copy can stream
+/// the users once.
 public struct UserDirectory: Sendable {
     private var types = UserTypeTable()
     private var log: SortedRecordLog
@@ -23,8 +24,6 @@ public struct UserDirectory: Sendable {
     private var added: UInt64 = 0
     /// Where `add` assembles a record.
     private var scratch: [UInt8] = []
-    /// Set when the users are streamed, shared by the copies (see `sortedUsers()`).
-    private let streamed = StreamedFlag()
     /// Whether the users are kept for `sortedUsers()` (only their `user_type`s otherwise).
     public let keepsUsers: Bool
 
@@ -78,13 +77,10 @@ public struct UserDirectory: Sendable {
     /// directory keeps its `user_type`s).
     ///
     /// The runs spilled before this copy was made are shared with the other copies and are
-    /// read (and removed) once: streaming them a second time, from any copy, is a programming
-    /// error and traps rather than giving a directory with users missing.
+    /// left in the store (the temporary folder goes at the end of the run), so that every
+    /// copy (each project's analysis) can stream them.
     public mutating func sortedUsers() -> DirectoryUserStream {
-        if log.spilledRuns > 0 {
-            precondition(streamed.set(), "the spilled users of a user directory are streamed once")
-        }
-        return DirectoryUserStream(log.takeSorted())
+        DirectoryUserStream(log.takeSorted(keepingRuns: true))
     }
 
     /// Calls `body` with `sortedUsers()`.
@@ -126,20 +122,5 @@ public struct UserDirectory: Sendable {
             position += n
             return n
         }
-    }
-}
-
-/// Whether a directory's users were streamed: one flag for a directory and its copies.
-final class StreamedFlag: @unchecked Sendable {
-    // Unchecked: `value` is only touched under `lock`.
-    private let lock = NSLock()
-    private var value = false
-
-    /// Sets the flag; false when it was set already.
-    func set() -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        defer { value = true }
-        return !value
     }
 }

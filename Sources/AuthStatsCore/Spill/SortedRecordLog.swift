@@ -154,9 +154,10 @@ public struct SortedRecordLog: Sendable {
 
     /// Every record in byte order, as a stream that owns what it reads (no closure to stay
     /// inside): the records still in memory are copied out, since this log's arena may be
-    /// shared with copies of the log. Consumes the log.
-    public mutating func takeSorted() -> SortedRecords {
-        var sources: [FrameReader] = runs.map { FrameReader(run: $0) }
+    /// shared with copies of the log. Consumes the log; with `keepingRuns`, its spilled runs
+    /// stay in the store, for copies of the log to read again.
+    public mutating func takeSorted(keepingRuns: Bool = false) -> SortedRecords {
+        var sources: [FrameReader] = runs.map { FrameReader(run: $0, keep: keepingRuns) }
         if !spans.isEmpty {
             let order = sortedSpans()
             arena.withUnsafeBytes { sources.append(FrameReader(copying: $0, order: order)) }
@@ -189,6 +190,8 @@ public struct SortedRecordLog: Sendable {
 /// points into the reader's own buffer and stays valid until the next `advance()`.
 final class FrameReader {
     private let run: SpilledRun?
+    /// Leave the run in its store at its end (`init(run:keep:)`).
+    private var keepsRun = false
     /// Whether `storage` is the reader's own (to free).
     private let owned: Bool
     private var storage: UnsafeMutableRawPointer
@@ -202,8 +205,10 @@ final class FrameReader {
     private(set) var current = UnsafeRawBufferPointer(start: nil, count: 0)
     static let block = 1 << 14
 
-    init(run: SpilledRun) {
+    /// - Parameter keep: leave the run in its store when read to the end (it is read again).
+    init(run: SpilledRun, keep: Bool = false) {
         self.run = run
+        keepsRun = keep
         owned = true
         order = []
         capacity = Self.block * 2
@@ -274,7 +279,7 @@ final class FrameReader {
             let more = (try? run.store.read(run: run.id, offset: runOffset, count: want)) ?? []
             if more.isEmpty {
                 exhausted = true
-                run.store.remove(run: run.id)
+                if !keepsRun { run.store.remove(run: run.id) }
                 return false
             }
             more.withUnsafeBytes { (storage + filled).copyMemory(from: $0.baseAddress!, byteCount: more.count) }

@@ -4,7 +4,7 @@ import Testing
 
 extension UserDirectory {
     /// Every user, in the order the segment pass gets them (from a copy: the directory
-    /// itself is not consumed; a directory whose users spilled can be streamed once).
+    /// itself is not consumed, and spilled runs stay for other copies).
     func sortedList() -> [(hash: UInt64, user: DirectoryUser)] {
         var copy = self
         let stream = copy.sortedUsers()

@@ -228,3 +228,37 @@ struct SegmentPipelineTests {
         return rows
     }
 }
+
+@Suite("Segments per project, with a spilled user directory")
+struct ProjectSegmentTests {
+    @Test("every project's segment pass streams the spilled directory: same attributes for its users")
+    func spilledDirectoryPerProject() throws {
+        let store = MemorySpillStore()
+        var directory = UserDirectory(memoryBudget: 64, store: store)
+        for i in 0..<50 {
+            directory.add(DirectoryUser(sub: "d\(i)", attributes: ["sub": "d\(i)", "custom:plan": i % 2 == 0 ? "pro" : "free"]))
+        }
+        let events = (0..<50).map { i in
+            PinpointLine("_userauth.sign_in", iso: "2026-03-05T10:00:\(String(format: "%02d", i))Z", user: "d\(i)").json
+                .replacingOccurrences(of: #""app_id":"app""#, with: #""app_id":"\#(i < 25 ? "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" : "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb")""#)
+        }.joined(separator: "\n")
+        let segments = try SegmentSet.load(
+            files: [("s.json", Array(#"[{"Name":"pro","Dimensions":{"UserAttributes":{"custom:plan":{"Values":["pro"]}}}}]"#.utf8))],
+            timeZone: TimeZone(identifier: "UTC")!)
+        var clients = AnalyticsConfiguration()
+        _ = clients.load(Array("{\"UserPoolClients\":[]}".utf8), name: "c.json")
+        let options = ProfileOptions(segments: segments)
+        var projectRows: [String: Int] = [:]
+        let run = InMemoryRun(
+            [("e.ndjson", Array(events.utf8))], spill: store, directory: directory, profiles: options,
+            configure: {
+                $0.clients = clients
+                $0.byProject = true
+            })
+        #expect(directory.spilledRuns > 0)
+        #expect(run.reports.segments.first?.users == 25)
+        for (id, reports, _) in run.projects { projectRows[id] = reports.segments.first?.users }
+        // d0…d24 in project a (13 of them even: pro), d25…d49 in b (12 pro).
+        #expect(projectRows == ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa": 13, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb": 12])
+    }
+}
