@@ -35,16 +35,21 @@ struct ChartTests {
         #expect(ValueAxis(kind: .permille, upTo: 1000).max == 1000)
     }
 
-    @Test("day labels: at most 7 on a wide chart, 5 on a small one; the year where the range spans two")
+    @Test("day labels: at most 7 on a wide chart, 5 on a small one; months for long ranges; the year where the range spans two")
     func dayLabels() {
         let ten = (0..<10).map { days[0].advanced(by: $0) }
         #expect(DayAxis(days: ten).ticks.map(\.label) == ["Oct 28", "Oct 30", "Nov 1", "Nov 3", "Nov 5"])
-        let year = (0..<366).map { Day(iso: "2026-06-01")!.advanced(by: $0) }
-        let ticks = DayAxis(days: year).ticks
-        #expect(ticks.count <= 7)
-        #expect(ticks.first?.label == "Jun 1 2026")
-        #expect(ticks.contains { $0.label.hasSuffix(" 2027") })
-        #expect(DayAxis(days: year, frame: .small).ticks.count <= 5)
+        let sixWeeks = (0..<42).map { days[0].advanced(by: $0) }
+        #expect(DayAxis(days: sixWeeks).ticks.map(\.label) == ["Oct 28", "Nov 4", "Nov 11", "Nov 18", "Nov 25", "Dec 2"])
+        let year = (0..<366).map { Day(iso: "2025-11-01")!.advanced(by: $0) }
+        #expect(DayAxis(days: year).ticks.map(\.label) == ["Nov 2025", "Jan 2026", "Mar", "May", "Jul", "Sep", "Nov"])
+        #expect(DayAxis(days: year, frame: .small).ticks.map(\.label) == ["Jan 2026", "Apr", "Jul", "Oct"])
+        let newYear = (0..<10).map { Day(iso: "2025-12-28")!.advanced(by: $0) }
+        #expect(DayAxis(days: newYear).ticks.map(\.label) == ["Dec 28 2025", "Dec 30", "Jan 1 2026", "Jan 3", "Jan 5"])
+        let spanning = (0..<90).map { Day(iso: "2025-11-20")!.advanced(by: $0) }
+        #expect(DayAxis(days: spanning).ticks.map(\.label) == ["Dec 2025", "Jan 2026", "Feb"])
+        let decade = (0..<3653).map { Day(iso: "2020-01-01")!.advanced(by: $0) }
+        #expect(DayAxis(days: decade).ticks.count <= 7)
         #expect(DayAxis(days: [days[0]]).ticks.map(\.label) == ["Oct 28"])
     }
 

@@ -179,7 +179,7 @@ struct HTMLBrowserTests {
             for row in rows { totals[row["value"] as! String, default: 0] += row["events"] as! Int }
             let ranked = totals.keys.sorted { totals[$0]! != totals[$1]! ? totals[$0]! > totals[$1]! : Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
             let top = Array(ranked.prefix(5))
-            expectedNames["breakdown-\(index)"] = top + (ranked.count > 5 ? ["Other (\(ranked.count - 5) values)"] : [])
+            expectedNames["breakdown-\(index)"] = top + (ranked.count > 5 ? ["Other (\(ranked.count - 5) value\(ranked.count == 6 ? "" : "s"))"] : [])
             expected["breakdown-\(index)"] = days.map { day in
                 let ofDay = rows.filter { $0["date"] as! String == day }
                 func events(_ value: String) -> Int { ofDay.first { $0["value"] as! String == value }?["events"] as? Int ?? 0 }

@@ -8,7 +8,7 @@ struct ChartFrame: Equatable {
     var height: Double
     var left = 46.0
     var right = 10.0
-    var top = 18.0
+    var top = 26.0
     var bottom = 24.0
 
     /// The main charts: two fit side by side on a laptop, and on a 360-pixel phone the labels
@@ -108,28 +108,44 @@ struct DayAxis: Equatable {
     /// Labels at most: one per 60 units of plot (7 on a wide chart, 5 on a small one).
     var labelLimit: Int { max(2, Int(frame.plotWidth / 60)) }
 
-    /// Days between labels: the smallest of 1, 2, 3 days, 1, 2 weeks, 1, 2, 3, 6 months or
-    /// years that labels at most `labelLimit` days.
-    var labelStep: Int {
-        let steps = [1, 2, 3, 7, 14, 30, 61, 91, 182, 365, 730, 1461, 3652]
+    /// Days between labels, for ranges up to 8 weeks or so: the smallest of 1, 2, 3 days, 1 or
+    /// 2 weeks that labels at most `labelLimit` days; nil when even 2 weeks is too many, or
+    /// when weekly labels would cross a new year (then the labels go on the first days of
+    /// months, where the year fits).
+    var labelStep: Int? {
         let n = days.count
-        return steps.first { (n + $0 - 1) / $0 <= labelLimit } ?? (n + labelLimit - 1) / labelLimit
+        guard let step = [1, 2, 3, 7, 14].first(where: { (n + $0 - 1) / $0 <= labelLimit }) else { return nil }
+        if step >= 7, let first = days.first, let last = days.last, first.civil.year != last.civil.year { return nil }
+        return step
     }
 
-    /// A label every `labelStep` days from the first; the year is written on the first label
-    /// and on the first of each new year when the range spans more than one year.
+    /// Labels every `labelStep` days from the first (`Oct 28`), or, for longer ranges, on the
+    /// first day of every 1, 2, 3, 6 or 12 months (`Mar`). The year is added to the first
+    /// label and to the first of each new year when the range spans more than one.
     var ticks: [Tick] {
         guard let first = days.first, let last = days.last else { return [] }
         let spansYears = first.civil.year != last.civil.year
+        var indices: [Int]
+        var monthly = false
+        if let step = labelStep {
+            indices = Array(stride(from: 0, to: days.count, by: step))
+        } else {
+            monthly = true
+            let starts = days.indices.filter { days[$0].civil.day == 1 }
+            let every = [1, 2, 3, 6, 12].first { (starts.count + $0 - 1) / $0 <= labelLimit } ?? (starts.count + labelLimit - 1) / labelLimit
+            // Months counted from January, so that "every 3 months" falls on quarters.
+            indices = starts.filter { (days[$0].civil.month - 1) % every == 0 }
+            if indices.count > labelLimit || indices.isEmpty { indices = Array(starts.enumerated().filter { $0.offset % every == 0 }.map(\.element)) }
+        }
         var previousYear: Int?
-        return stride(from: 0, to: days.count, by: labelStep).map { index in
+        return indices.map { index in
             let day = days[index]
-            let year = day.civil.year
+            let (year, month, _) = day.civil
             let withYear = spansYears && year != previousYear
             previousYear = year
-            return Tick(
-                at: Format.coordinate(x(index)), labelAt: Format.coordinate(frame.plotBottom + 15),
-                label: Format.shortDay(day, year: withYear))
+            let label = monthly
+                ? Format.monthNames[month - 1] + (withYear ? " \(year)" : "") : Format.shortDay(day, year: withYear)
+            return Tick(at: Format.coordinate(x(index)), labelAt: Format.coordinate(frame.plotBottom + 15), label: label)
         }
     }
 }

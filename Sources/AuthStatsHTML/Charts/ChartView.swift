@@ -39,7 +39,7 @@ struct ChartView: Equatable {
         plotLeft = Format.coordinate(frame.left)
         plotRight = Format.coordinate(frame.width - frame.right)
         plotBottom = Format.coordinate(frame.plotBottom)
-        unitY = Format.coordinate(frame.top - 6)
+        unitY = Format.coordinate(frame.top - 12)
         yLabelX = Format.coordinate(frame.left - 6)
         tickEnd = Format.coordinate(frame.plotBottom + 4)
         self.id = id

@@ -39,7 +39,9 @@ struct DayChart {
         }.max() ?? 0
         let values = ValueAxis(kind: kind, upTo: top, frame: frame)
         let band = axis.band
-        let barWidth = max(0.5, band * (days.count == 1 ? 0.4 : 0.72))
+        // Bars with gaps between them, but for one day (not the whole plot wide) and for long
+        // ranges, where gaps of a fraction of a pixel would only shimmer.
+        let barWidth = band * (days.count == 1 ? 0.4 : days.count > Self.dotLimit ? 1 : 0.72)
 
         var marks: [DayMark] = []
         marks.reserveCapacity(days.count)

@@ -65,7 +65,7 @@ enum BreakdownCharts {
             let ranked = ranked(dimension)
             let all = dimension.totals.values.reduce(0, +)
             func detail(_ events: Int, _ signIns: Int) -> String {
-                "\(Format.count(events)) events (\(Format.percent(events, all))), \(Format.count(signIns)) sign-ins"
+                "\(Format.plural(events, "event")) (\(Format.percent(events, all))), \(Format.plural(signIns, "sign-in"))"
             }
             var series = ranked.prefix(topValues).enumerated().map { i, value in
                 DayChart.Series(
@@ -84,12 +84,12 @@ enum BreakdownCharts {
                 }
                 series.append(
                     DayChart.Series(
-                        name: "Other (\(Format.count(rest.count)) values)", color: otherColor, values: values,
+                        name: "Other (\(Format.plural(rest.count, "value")))", color: otherColor, values: values,
                         detail: detail(events, signIns)))
             }
             return DayChart(
                 id: "breakdown-\(index)", title: title(dimension.name), unit: "events",
-                note: "\(dimension.name) in breakdown.csv: \(Format.count(ranked.count)) values, \(Format.count(all)) events",
+                note: "\(dimension.name) in breakdown.csv: \(Format.plural(ranked.count, "value")), \(Format.plural(all, "event"))",
                 style: .stackedBars, frame: .small, days: days, series: series
             ).view
         }

@@ -74,7 +74,10 @@ enum Format {
     static func longDay(_ day: Day) -> String { "\(weekday(day)) \(day)" }
 
     /// `1 day`, `10 days`.
-    static func days(_ n: Int) -> String { n == 1 ? "1 day" : "\(count(n)) days" }
+    static func days(_ n: Int) -> String { plural(n, "day") }
+
+    /// `1 value`, `1,234 values`.
+    static func plural(_ n: Int, _ noun: String) -> String { n == 1 ? "1 \(noun)" : "\(count(n)) \(noun)s" }
 
     /// An SVG coordinate with at most one decimal (`12`, `12.5`), rounded half away from zero.
     static func coordinate(_ value: Double) -> String {

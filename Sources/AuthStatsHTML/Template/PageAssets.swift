@@ -60,7 +60,7 @@ enum PageAssets {
         nav ul{list-style:none;padding:0;margin:0;display:flex;flex-wrap:wrap;gap:4px 14px}
         nav a{color:var(--blue);text-decoration:none}
         .note{color:var(--muted);font-size:.85rem;margin:6px 0}
-        .figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:10px}
+        .figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(136px,1fr));gap:10px}
         .figure{background:var(--card);border-radius:8px;padding:10px 12px}
         .figure .label{font-size:.78rem;color:var(--muted);text-transform:uppercase;letter-spacing:.03em}
         .figure .value{font-size:1.6rem;font-weight:600;font-variant-numeric:tabular-nums}
