@@ -308,3 +308,64 @@ struct HTMLBrowserTests {
         String(decoding: try! JSONSerialization.data(withJSONObject: [text]), as: UTF8.self).dropFirst().dropLast().description
     }
 }
+
+/// `authstats report` and report.html: `--no-html`, the first rejects, the previous period.
+@Suite("report.html from the command line")
+struct HTMLReportCLITests {
+    @Test("--no-html writes no report.html, and removes one an earlier run left in --out")
+    func noHTML() throws {
+        let out = CLI.temporaryFolder("nohtml")
+        #expect(try CLI.run(["report", "sample-logs", "--out", out.path, "-q"]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("report.html").path))
+        #expect(try CLI.run(["report", "sample-logs", "--out", out.path, "-q", "--no-html"]).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("report.html").path))
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("daily.csv").path))
+    }
+
+    /// The record texts of the page's rejects table, in order.
+    func rejectTexts(_ html: String) -> [String] {
+        html.components(separatedBy: "<td><code>").dropFirst().map { String($0[..<$0.range(of: "</code>")!.lowerBound]) }
+    }
+
+    @Test("the page lists the first rejects of rejects.ndjson, in input order with several workers, within --max-rejects")
+    func firstRejects() throws {
+        let folder = CLI.temporaryFolder("rejects")
+        for i in 0..<12 {
+            try "not json \(i)\n{\"event_type\":\"x\",\"event_timestamp\":1793491200000}\nbad again \(i)\n".write(
+                to: folder.appendingPathComponent(String(format: "f%02d.ndjson", i)), atomically: true, encoding: .utf8)
+        }
+        for (limit, shown) in [(10_000, 20), (3, 3), (0, 0)] {
+            let out = CLI.temporaryFolder()
+            #expect(try CLI.run(["report", folder.path, "--out", out.path, "--jobs", "3", "--max-rejects", String(limit), "-q"]).status == 0)
+            let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+            let expected = (0..<12).flatMap { ["not json \($0)", "bad again \($0)"] }.prefix(shown)
+            #expect(rejectTexts(html) == Array(expected), "--max-rejects \(limit)")
+            #expect(html.contains("24 rejected; rejects.ndjson holds \(min(24, limit))"))
+        }
+    }
+
+    @Test("with --from inside the data, the headline compares with the days of the same length before")
+    func previousPeriod() throws {
+        let out = CLI.temporaryFolder("from")
+        let before = CLI.temporaryFolder("before")
+        // A tiny dedup window and session memory: the second pass over spilled activity reads
+        // the same triples as the first.
+        #expect(try CLI.run(["report", "sample-logs", "--from", "2026-11-02", "--out", out.path, "-q", "--dedup-window", "25", "--session-memory", "4096"]).status == 0)
+        #expect(try CLI.run(["report", "sample-logs", "--from", "2026-10-28", "--to", "2026-11-01", "--out", before.path, "-q"]).status == 0)
+        let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(html.contains("Changes are against the 5 days before, 2026-10-28 to 2026-11-01."))
+        let rows = try String(contentsOf: before.appendingPathComponent("daily.csv"), encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { $0.split(separator: ",").map { Int($0) ?? 0 } }
+        func sum(_ column: Int) -> Int { rows.reduce(0) { $0 + $1[column] } }
+        // The hover text of each change holds the previous period's value.
+        let previous = html.components(separatedBy: "title=\"Previous period: ").dropFirst().map { String($0[..<$0.firstIndex(of: "\"")!]) }
+        let activeDays = sum(4)
+        let mean = (2 * activeDays * 10 + rows.count) / (2 * rows.count)
+        #expect(previous.prefix(2) == ["\(sum(1))", "\(sum(2))"])
+        #expect(previous[3] == "\(mean / 10).\(mean % 10)")
+        #expect(previous[4] == "\(rows.last![7])")
+        // Without --from, the data never reaches before the range: no change is shown.
+        let plain = try String(contentsOf: URL(fileURLWithPath: "Tests/EndToEndTests/Golden/report.html", relativeTo: CLI.packageRoot), encoding: .utf8)
+        #expect(!plain.contains("Previous period") && plain.contains("No change is shown"))
+    }
+}
