@@ -48,8 +48,8 @@ public enum Chromium {
         let profile = work.appendingPathComponent("profile")
         let stdout = work.appendingPathComponent("stdout")
         let stderr = work.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: stdout.path, contents: nil)
-        FileManager.default.createFile(atPath: stderr.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdout.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderr.path, contents: nil)
         // Output goes to files, not pipes: a DOM of more than a pipe's 64 KiB would block
         // Chromium while nothing reads it.
         let process = Process()
