@@ -5,7 +5,7 @@
 //   C libraries  -> CArchive (libarchive), CZlib (zlib), CIsal (ISA-L), CLzma (xz), CBzip2, CZstd,
 //                   CMalloc (the C allocator's settings); imported only by AuthStatsIngest
 //   Libraries    -> AuthStatsCore (pure Swift pipeline), AuthStatsIngest (files, archives),
-//                   AuthStatsGenerator (realistic sample exports)
+//                   AuthStatsGenerator (realistic sample exports), AuthStatsHTML (report.html)
 //   Executable   -> authstats (argument parsing and wiring only)
 //   Test support -> AuthStatsTestSupport
 import PackageDescription
@@ -21,6 +21,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // report.html's templates: escapes every {{value}} for HTML text and attributes
+        // (Sources/AuthStatsHTML/HTMLReport.swift says why this one).
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // MARK: C libraries (Debian -dev packages; only AuthStatsIngest imports these)
@@ -41,12 +44,13 @@ let package = Package(
                 "AuthStatsCore", "CArchive", "CZlib", "CIsal", "CLzma", "CBzip2", "CZstd", "CMalloc",
             ]),
         .target(name: "AuthStatsGenerator", dependencies: ["AuthStatsCore", "AuthStatsIngest"]),
+        .target(name: "AuthStatsHTML", dependencies: ["AuthStatsCore", .product(name: "Mustache", package: "swift-mustache")]),
 
         // MARK: Executable
         .executableTarget(
             name: "authstats",
             dependencies: [
-                "AuthStatsCore", "AuthStatsIngest", "AuthStatsGenerator",
+                "AuthStatsCore", "AuthStatsIngest", "AuthStatsGenerator", "AuthStatsHTML",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -56,6 +60,7 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "AuthStatsCoreTests", dependencies: ["AuthStatsCore", "AuthStatsTestSupport"]),
+        .testTarget(name: "AuthStatsHTMLTests", dependencies: ["AuthStatsHTML", "AuthStatsCore", "AuthStatsTestSupport"]),
         .testTarget(
             name: "AuthStatsIngestTests",
             dependencies: ["AuthStatsIngest", "AuthStatsCore", "AuthStatsTestSupport"],

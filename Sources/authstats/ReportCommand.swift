@@ -1,5 +1,6 @@
 import ArgumentParser
 import AuthStatsCore
+import AuthStatsHTML
 import AuthStatsIngest
 import Foundation
 
@@ -16,9 +17,10 @@ struct ReportCommand: ParsableCommand {
             and zip archives (members compressed again are read too). Records are JSON objects, \
             one per line or back to back.
 
-            Writes daily, monthly, breakdown and retention (.csv and .json), summary.json and \
-            rejects.ndjson (and sessions.csv/.json with --sessions-detail) into --out: the new \
-            set replaces the previous one as one step; other files in --out are kept.
+            Writes daily, monthly, breakdown and retention (.csv and .json), summary.json, \
+            rejects.ndjson and report.html (and sessions.csv/.json with --sessions-detail) into \
+            --out: the new set replaces the previous one as one step; other files in --out are \
+            kept.
 
             Exit status: 0 all inputs read; 1 reports written but an input was partial or failed \
             (or, with --strict, a record was rejected); 2 nothing written and nothing in --out \
@@ -95,6 +97,9 @@ struct ReportCommand: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Rejected records written to rejects.ndjson at most (the first ones in input order); all are counted in summary.json.", valueName: "n"))
     var maxRejects = 10_000
+
+    @Flag(name: .customLong("no-html"), help: "Do not write report.html (the charts page).")
+    var noHTML = false
 
     @Flag(name: .long, help: "Exit with status 1 when any record was rejected.")
     var strict = false
@@ -252,6 +257,13 @@ struct ReportCommand: ParsableCommand {
             try output.write("summary.json") {
                 SummaryWriter.write(
                     run: run, reports: reports, accumulator: analysis.accumulator, inputs: Self.tidied(analysis.inputs), to: &$0)
+            }
+            if !noHTML {
+                let page = HTMLReport.Input(
+                    run: run, reports: reports, accumulator: analysis.accumulator, inputs: Self.tidied(analysis.inputs),
+                    firstRejects: rejects.first,
+                    previous: HTMLReport.previousPeriod(of: reports, accumulator: analysis.accumulator))
+                try output.write("report.html") { HTMLReport.write(page, to: &$0) }
             }
             try rejects.commit()
             try sessionsFile?.commit()

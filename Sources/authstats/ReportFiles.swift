@@ -41,7 +41,7 @@ final class ReportFiles {
     /// no file of an older run stays beside the new ones. Anything else in `--out` is kept.
     static let reportNames: Set<String> = Set(
         ["daily", "monthly", "breakdown", "retention", "sessions", "segments", "segment_daily"].flatMap { ["\($0).csv", "\($0).json"] }
-            + ["summary.json", "rejects.ndjson", ReportFiles.segmentFolder, ReportFiles.projectFolder])
+            + ["summary.json", "rejects.ndjson", "report.html", ReportFiles.segmentFolder, ReportFiles.projectFolder])
 
     static let segmentFolder = ReportFilesNames.segmentFolder
     /// The folder of the per-project report sets (`--by-project`).
@@ -205,6 +205,18 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
     }
     /// The first write that failed.
     private var failure: POSIX.Failure?
+    /// The first rejects in input order (by stream position, then record), at most
+    /// `firstCount` of them and no more than `limit`: the first lines of rejects.ndjson, for
+    /// report.html.
+    private var firstKept: [RejectedRecord] = []
+    static let firstCount = 20
+
+    /// The first rejects in input order, as rejects.ndjson begins.
+    var first: [RejectedRecord] {
+        lock.lock()
+        defer { lock.unlock() }
+        return firstKept
+    }
 
     init(files: ReportFiles, console: Console, limit: Int) throws {
         self.files = files
@@ -221,6 +233,7 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
         defer { lock.unlock() }
         count += 1
         if count % 1024 == 0 { moveFrontier() }
+        keepIfFirst(record)
         if record.position <= frontier && kept[record.position, default: 0] < limit {
             kept[record.position, default: 0] += 1
             let line = record.ndjsonLine
@@ -233,6 +246,15 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
         } else if count == Self.warnings + 1 {
             console.warning("more rejected records: see rejects.ndjson")
         }
+    }
+
+    /// Keeps `record` among the first rejects. Called with `lock` held.
+    private func keepIfFirst(_ record: RejectedRecord) {
+        func precedes(_ a: RejectedRecord, _ b: RejectedRecord) -> Bool { (a.position, a.record) < (b.position, b.record) }
+        let size = min(limit, Self.firstCount)
+        guard size > 0, firstKept.count < size || precedes(record, firstKept[firstKept.count - 1]) else { return }
+        firstKept.insert(record, at: firstKept.firstIndex { precedes(record, $0) } ?? firstKept.count)
+        if firstKept.count > size { firstKept.removeLast() }
     }
 
     private func path(_ position: UInt64) -> String { folder + "/" + String(position) }

@@ -11,7 +11,7 @@ struct GoldenReportTests {
         "retention.csv", "retention.json", "sessions.csv", "sessions.json", "summary.json", "rejects.ndjson",
         "segments.csv", "segments.json", "segment_daily.csv", "segment_daily.json",
         "segments/paying-android-active-7d.csv", "segments/struggling-to-sign-in.csv",
-        "segments/free-plan web%2Fdesktop users (EU).csv",
+        "segments/free-plan web%2Fdesktop users (EU).csv", "report.html",
     ]
     static let directory = "sample-logs/users/list-users.json"
     static let segments = "sample-logs/segments.json"

@@ -20,9 +20,9 @@ struct ReportSetTests {
     @Test("a full disk: exit 2 with the OS reason, --out byte for byte as it was, no temporary file left", .enabled(if: Reliability.canMount))
     func fullDisk() throws {
         let disk = CLI.temporaryFolder("disk")
-        // Room for the reports of sample-logs/ (128 KB in 4 KB pages), not for them and a new
-        // set with sessions.csv and .json (184 KB) at once.
-        #expect(Reliability.mountTmpfs(at: disk, kilobytes: 256))
+        // Room for the reports of sample-logs/ (260 KB in 4 KB pages, report.html 136 KB of
+        // them), not for them and a new set with sessions.csv and .json (316 KB) at once.
+        #expect(Reliability.mountTmpfs(at: disk, kilobytes: 384))
         defer { Reliability.unmount(disk) }
         let out = disk.appendingPathComponent("reports")
         #expect(try CLI.run(["report", sample, "--users", users, "--out", out.path, "-q"]).status == 0)

@@ -1,0 +1,120 @@
+/// One chart as the template draws it (`PageTemplate.chart`): every number is already text,
+/// so the template only places it.
+///
+/// A chart is an SVG with a fixed `viewBox` (`ChartFrame`), scaled to the page's width: the
+/// same drawing on a phone, a monitor and paper. Each day of the range is one `DayMark`: a
+/// `<g class="day">` holding the day's marks (dots or bar pieces), an invisible hit area, and
+/// an SVG `<title>` with the day's values (the hover value; `PageScript` also shows it under
+/// the chart on a tap). `data-day` and `data-values` repeat the values for the browser test.
+struct ChartView: Equatable {
+    /// The `data-chart` name, unique in the page (`dau`, `breakdown-2`).
+    var id: String
+    var title: String
+    /// What the values count, written above the value axis (`users`, `sessions`).
+    var unit: String
+    /// A sentence under the chart, or empty.
+    var note: String
+    var width: String
+    var height: String
+    var plotLeft: String
+    var plotRight: String
+    var plotBottom: String
+    var unitY: String
+    var yLabelX: String
+    var tickEnd: String
+    var yTicks: [Tick]
+    var xTicks: [Tick]
+    var legend: [LegendItem]
+    var lines: [Line]
+    var days: [DayMark]
+    /// Mustache sees stored properties only (it reads values through `Mirror`).
+    var hasNote: Bool
+
+    init(
+        id: String, title: String, unit: String, note: String, frame: ChartFrame, yTicks: [Tick], xTicks: [Tick],
+        legend: [LegendItem], lines: [Line], days: [DayMark]
+    ) {
+        width = Format.coordinate(frame.width)
+        height = Format.coordinate(frame.height)
+        plotLeft = Format.coordinate(frame.left)
+        plotRight = Format.coordinate(frame.width - frame.right)
+        plotBottom = Format.coordinate(frame.plotBottom)
+        unitY = Format.coordinate(frame.top - 12)
+        yLabelX = Format.coordinate(frame.left - 6)
+        tickEnd = Format.coordinate(frame.plotBottom + 4)
+        self.id = id
+        self.title = title
+        self.unit = unit
+        self.note = note
+        self.yTicks = yTicks
+        self.xTicks = xTicks
+        self.legend = legend
+        self.lines = lines
+        self.days = days
+        hasNote = !note.isEmpty
+    }
+}
+
+/// A labelled position on an axis: `at` is the coordinate along it.
+struct Tick: Equatable {
+    var at: String
+    /// Where the label's baseline sits on the other axis.
+    var labelAt: String
+    var label: String
+}
+
+struct LegendItem: Equatable {
+    /// The colour class (`c-blue`).
+    var color: String
+    var name: String
+    /// Totals after the name (`1,234 events · 45.1%`), or empty.
+    var detail: String
+    /// Drawn as a line (a swatch of a line chart) rather than a block.
+    var isLine: Bool
+    var hasDetail: Bool
+
+    init(color: String, name: String, detail: String, isLine: Bool) {
+        self.color = color
+        self.name = name
+        self.detail = detail
+        self.isLine = isLine
+        hasDetail = !detail.isEmpty
+    }
+}
+
+/// One series of a line chart: an SVG path through its days' points.
+struct Line: Equatable {
+    var color: String
+    var d: String
+}
+
+/// One day of a chart.
+struct DayMark: Equatable {
+    /// `YYYY-MM-DD`.
+    var day: String
+    /// The day's value of each series, comma-separated, in legend order.
+    var values: String
+    /// The hover value: the day, then one line per series.
+    var tip: String
+    /// The hit area: the day's whole band of the plot.
+    var x: String
+    var y: String
+    var w: String
+    var h: String
+    var dots: [Dot]
+    var bars: [Bar]
+}
+
+struct Dot: Equatable {
+    var color: String
+    var cx: String
+    var cy: String
+}
+
+struct Bar: Equatable {
+    var color: String
+    var x: String
+    var y: String
+    var w: String
+    var h: String
+}

@@ -1,0 +1,90 @@
+import AuthStatsCore
+
+/// Builds a `ChartView` of values per day: lines (each series a path with a dot per day) or
+/// stacked bars (each series a piece of the day's bar, bottom up in legend order).
+struct DayChart {
+    enum Style {
+        case lines
+        case stackedBars
+    }
+
+    /// One series: its name, colour class and one value per day of the chart.
+    struct Series: Equatable {
+        var name: String
+        var color: String
+        var values: [Int]
+        /// Text after the name in the legend, or empty.
+        var detail = ""
+    }
+
+    /// Dots are drawn on line charts of at most this many days (above, only the lines: a
+    /// year of dots is a smear, and the hover values are still there per day).
+    static let dotLimit = 62
+
+    var id: String
+    var title: String
+    var unit: String
+    var note = ""
+    var style: Style
+    var kind = ValueAxis.Kind.count
+    var frame = ChartFrame.wide
+    var days: [Day]
+    var series: [Series]
+
+    /// The chart as the template draws it.
+    var view: ChartView {
+        let axis = DayAxis(days: days, frame: frame)
+        let top = days.indices.map { i in
+            style == .lines ? series.map { $0.values[i] }.max() ?? 0 : series.reduce(0) { $0 + $1.values[i] }
+        }.max() ?? 0
+        let values = ValueAxis(kind: kind, upTo: top, frame: frame)
+        let band = axis.band
+        // Bars with gaps between them, but for one day (not the whole plot wide) and for long
+        // ranges, where gaps of a fraction of a pixel would only shimmer.
+        let barWidth = band * (days.count == 1 ? 0.4 : days.count > Self.dotLimit ? 1 : 0.72)
+
+        var marks: [DayMark] = []
+        marks.reserveCapacity(days.count)
+        for (i, day) in days.enumerated() {
+            let x = axis.x(i)
+            var tip = [Format.longDay(day)] + series.map { "\($0.name): \(values.text($0.values[i]))" }
+            if style == .stackedBars && series.count > 1 {
+                tip.append("All: \(values.text(series.reduce(0) { $0 + $1.values[i] }))")
+            }
+            var dots: [Dot] = []
+            var bars: [Bar] = []
+            switch style {
+            case .lines where days.count <= Self.dotLimit:
+                dots = series.map {
+                    Dot(color: $0.color, cx: Format.coordinate(x), cy: Format.coordinate(values.y($0.values[i])))
+                }
+            case .lines:
+                break
+            case .stackedBars:
+                var below = 0
+                for s in series where s.values[i] > 0 {
+                    let top = values.y(below + s.values[i])
+                    bars.append(
+                        Bar(
+                            color: s.color, x: Format.coordinate(x - barWidth / 2), y: Format.coordinate(top),
+                            w: Format.coordinate(barWidth), h: Format.coordinate(values.y(below) - top)))
+                    below += s.values[i]
+                }
+            }
+            marks.append(
+                DayMark(
+                    day: day.description, values: series.map { String($0.values[i]) }.joined(separator: ","),
+                    tip: tip.joined(separator: "\n"), x: Format.coordinate(x - band / 2), y: Format.coordinate(frame.top),
+                    w: Format.coordinate(band), h: Format.coordinate(frame.plotHeight), dots: dots, bars: bars))
+        }
+
+        let lines: [Line] = style == .lines ? series.map { s in
+            let points = s.values.indices.map { "\(Format.coordinate(axis.x($0))) \(Format.coordinate(values.y(s.values[$0])))" }
+            return Line(color: s.color, d: "M" + points.joined(separator: "L"))
+        } : []
+        return ChartView(
+            id: id, title: title, unit: unit, note: note, frame: frame, yTicks: values.ticks, xTicks: axis.ticks,
+            legend: series.map { LegendItem(color: $0.color, name: $0.name, detail: $0.detail, isLine: style == .lines) },
+            lines: lines, days: marks)
+    }
+}

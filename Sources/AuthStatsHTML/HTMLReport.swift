@@ -1,0 +1,52 @@
+import AuthStatsCore
+import Mustache
+
+/// `report.html`: the report tables as one self-contained page of charts and tables
+/// (`docs/reports.md` "report.html").
+///
+/// Stages: `HTMLReport.Input` (the tables and what `summary.json` holds) → `PageView` (every
+/// figure, chart and table as text: `Headline`, `DayChart`, `BreakdownCharts`,
+/// `RetentionTable`, `SegmentsSection`, `InputsSection`) → `PageTemplate` (Mustache) → the page.
+///
+/// The page needs nothing but itself: the style and a 20-line script are inline, the charts
+/// are SVG drawn here, there are no fonts, images or links to fetch, and a
+/// Content-Security-Policy lets only that style and script apply (`PageAssets`). Nothing in
+/// it depends on the clock, the locale or dictionary order: the same input gives the same
+/// bytes.
+///
+/// **Why swift-mustache** (hummingbird-project/swift-mustache) rather than Plot
+/// (JohnSundell/Plot), the other templating package on the machine list:
+/// - Escaping is the default and covers attributes: `{{value}}` escapes `&`, `<`, `>`, `"`
+///   and `'`, so a value is safe in text and in a quoted attribute alike (hover titles,
+///   `data-` attributes), and the raw form `{{{…}}}` stands out in review. Plot 0.14.0 writes
+///   attribute values as given (`name="\(value)"`, no escaping: a `"` in a value ends the
+///   attribute), and its text escaping keeps anything that looks like an entity (`&lt;` from
+///   the logs would show as `<`).
+/// - Plot has no SVG elements; every chart element would be a hand-named custom node.
+/// - The page reads as HTML in one place (`PageTemplate`), while all computing stays in
+///   typed Swift (`PageView`); Mustache has no logic to hide computing in.
+/// - It is small, has no dependencies and is maintained with Hummingbird.
+public enum HTMLReport {
+    /// The page for `input`.
+    public static func render(_ input: Input) -> String {
+        library.render(PageView(input), withTemplate: "page") ?? ""
+    }
+
+    /// Writes the page for `input` to `out`.
+    public static func write(_ input: Input, to out: inout some TextOutputStream) {
+        out.write(render(input))
+    }
+
+    /// The parsed templates. They are constants, so a parse error is a bug that every test of
+    /// the page finds.
+    static let library: MustacheLibrary = {
+        do {
+            return MustacheLibrary(templates: [
+                "page": try MustacheTemplate(string: PageTemplate.page),
+                "chart": try MustacheTemplate(string: PageTemplate.chart),
+            ])
+        } catch {
+            fatalError("report.html template: \(error)")
+        }
+    }()
+}

@@ -1,0 +1,128 @@
+import AuthStatsCore
+
+/// What the run read (`summary.json`): totals, inputs by format and status, skip reasons,
+/// the inputs that broke, every input (up to `listLimit`), and the first rejects.
+struct InputsSection: Equatable {
+    struct Total: Equatable {
+        var label: String
+        var value: String
+    }
+
+    /// Inputs of one (format, compression, status).
+    struct Group: Equatable {
+        var format: String
+        var compression: String
+        var status: String
+        var cells: [String]
+    }
+
+    struct Reason: Equatable {
+        var reason: String
+        var count: String
+    }
+
+    struct Input: Equatable {
+        var location: String
+        var format: String
+        var compression: String
+        var status: String
+        var error: String
+        var cells: [String]
+    }
+
+    struct Reject: Equatable {
+        var location: String
+        var record: String
+        var reason: String
+        var raw: String
+    }
+
+    /// Inputs listed one by one at most (all are in `summary.json`).
+    static let listLimit = 500
+    /// Characters of a reject's record shown.
+    static let rawLimit = 300
+
+    static let countColumns = ["Inputs", "Records", "Events", "Duplicates", "Skipped", "Rejected"]
+    static let inputColumns = ["Records", "Events", "Duplicates", "Skipped", "Rejected"]
+
+    var totals: [Total]
+    var groups: [Group]
+    var reasons: [Reason]
+    var hasReasons: Bool
+    var broken: [Input]
+    var hasBroken: Bool
+    var listed: [Input]
+    var listNote: String
+    var rejectsNote: String
+    var rejects: [Reject]
+    var hasRejects: Bool
+
+    init(inputs: [InputReport], totals runTotals: HTMLReport.RunTotals, rejects firstRejects: [RejectedRecord], maxRejects: Int) {
+        func sum(_ key: KeyPath<InputReport, Int>) -> Int { inputs.reduce(0) { $0 + $1[keyPath: key] } }
+        let rejected = sum(\.rejected)
+        totals = [
+            Total(label: "Inputs", value: Format.count(inputs.count)),
+            Total(label: "Records", value: Format.count(sum(\.records))),
+            Total(label: "Events", value: Format.count(sum(\.events))),
+            Total(label: "Duplicates", value: Format.count(sum(\.duplicates))),
+            Total(label: "Skipped", value: Format.count(sum(\.skipped))),
+            Total(label: "Rejected", value: Format.count(rejected)),
+            Total(label: "Users", value: Format.count(runTotals.users)),
+            Total(label: "Sign-ups", value: Format.count(runTotals.signUps)),
+            Total(label: "Sign-ins", value: Format.count(runTotals.signIns)),
+            Total(label: "Auth failures", value: Format.count(runTotals.authFailures)),
+        ]
+
+        struct Key: Hashable {
+            var format: String
+            var compression: String
+            var status: String
+        }
+        var grouped: [Key: [Int]] = [:]
+        var reasonCounts: [String: Int] = [:]
+        for input in inputs {
+            let key = Key(format: input.format, compression: input.compression, status: input.status.rawValue)
+            let counts = [1, input.records, input.events, input.duplicates, input.skipped, input.rejected]
+            grouped[key] = zip(grouped[key] ?? [0, 0, 0, 0, 0, 0], counts).map { $0 + $1 }
+            for (reason, count) in input.skipReasons { reasonCounts[reason, default: 0] += count }
+        }
+        func bytes(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
+        groups = grouped.keys.sorted { a, b in
+            a.format != b.format ? bytes(a.format, b.format)
+                : a.compression != b.compression ? bytes(a.compression, b.compression) : bytes(a.status, b.status)
+        }.map { key in
+            Group(format: key.format, compression: key.compression, status: key.status, cells: grouped[key]!.map(Format.count))
+        }
+        reasons = reasonCounts.sorted { $0.value != $1.value ? $0.value > $1.value : bytes($0.key, $1.key) }
+            .map { Reason(reason: $0.key, count: Format.count($0.value)) }
+        hasReasons = !reasons.isEmpty
+
+        func row(_ input: InputReport) -> Input {
+            Input(
+                location: input.location + (input.container.map { " (\($0))" } ?? ""), format: input.format,
+                compression: input.compression, status: input.status.rawValue, error: input.error ?? "",
+                cells: [input.records, input.events, input.duplicates, input.skipped, input.rejected].map(Format.count))
+        }
+        broken = inputs.filter { $0.status != .ok }.map(row)
+        hasBroken = !broken.isEmpty
+        listed = inputs.prefix(Self.listLimit).map(row)
+        listNote = inputs.count > Self.listLimit
+            ? "The first \(Format.count(Self.listLimit)) of \(Format.count(inputs.count)) inputs; summary.json lists them all."
+            : "All \(Format.count(inputs.count)) inputs, in input order."
+
+        rejects = firstRejects.prefix(min(HTMLReport.rejectLimit, maxRejects)).map { reject in
+            let text = String(decoding: reject.raw, as: UTF8.self)
+            let raw = text.count > Self.rawLimit ? String(text.prefix(Self.rawLimit)) + "…" : text
+            return Reject(
+                location: reject.member.map { "\(reject.input):\($0)" } ?? reject.input, record: Format.count(reject.record),
+                reason: reject.reason, raw: raw + (reject.truncatedFrom.map { " (\(Format.count($0)) bytes in all)" } ?? ""))
+        }
+        hasRejects = !rejects.isEmpty
+        let written = min(rejected, maxRejects)
+        rejectsNote = rejected == 0
+            ? "No record was rejected."
+            : "\(Format.count(rejected)) rejected; rejects.ndjson holds \(Format.count(written))"
+                + (rejected > written ? " (--max-rejects \(Format.count(maxRejects)))" : "")
+                + (rejects.isEmpty ? "." : "; the first \(Format.count(rejects.count)) below.")
+    }
+}

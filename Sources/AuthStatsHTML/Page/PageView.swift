@@ -1,0 +1,149 @@
+import AuthStatsCore
+
+/// Everything `PageTemplate` shows, computed from an `HTMLReport.Input`: text and flags only
+/// (the template reads stored properties through `Mirror`, and has no logic of its own).
+struct PageView {
+    struct Section: Equatable {
+        var id: String
+        var title: String
+    }
+
+    struct ColumnName: Equatable {
+        var name: String
+    }
+
+    var csp: String
+    var css: String
+    var script: String
+    var version: String
+    var timezone: String
+    var title: String
+    var hasRange: Bool
+    var rangeText: String
+    var comparison: String
+    var sections: [Section]
+    var figures: [Figure]
+    var activity: [ChartView]
+    var auth: [ChartView]
+    var sessions: [ChartView]
+    var breakdowns: [ChartView]
+    var hasBreakdowns: Bool
+    var retention: [RetentionTable.Row]
+    var retentionColumns: [ColumnName]
+    var hasRetention: Bool
+    var segments: [SegmentsSection]
+    var segmentColumns: [ColumnName]
+    var inputs: InputsSection
+    var inputColumns: [ColumnName]
+    var groupColumns: [ColumnName]
+
+    init(_ input: HTMLReport.Input) {
+        let reports = input.reports
+        csp = PageAssets.contentSecurityPolicy
+        css = PageAssets.stylesheet
+        script = PageAssets.script
+        version = input.run.version
+        timezone = input.run.timezone
+        let daily = reports.daily
+        let days = daily.map(\.date)
+        if let range = reports.range {
+            hasRange = true
+            rangeText = "\(range.first) to \(range.last), \(Format.days(range.count)), days in \(input.run.timezone)"
+            title = "authstats: \(range.first) to \(range.last)"
+        } else {
+            hasRange = false
+            rangeText = "No events were read: there is no report range."
+            title = "authstats: no events"
+        }
+
+        let headline = Headline(daily)
+        let previous = input.previous.flatMap { $0.range == nil ? nil : Headline($0.daily) }
+        figures = hasRange ? headline.figures(previous: previous) : []
+        if let range = reports.range {
+            let before = HTMLReport.previousRange(of: range)
+            comparison = previous != nil
+                ? "Changes are against the \(Format.days(range.count)) before, \(before.first) to \(before.last)."
+                : "No change is shown: the data does not reach back to \(before.first), the start of the \(Format.days(range.count)) before the range (a report from --from on, over data that starts earlier, has one)."
+        } else {
+            comparison = ""
+        }
+
+        func series(_ name: String, _ color: String, _ key: KeyPath<DailyRow, Int>) -> DayChart.Series {
+            DayChart.Series(name: name, color: color, values: daily.map { $0[keyPath: key] })
+        }
+        activity = days.isEmpty ? [] : [
+            DayChart(
+                id: "active-users", title: "Active users", unit: "users",
+                note: "Users with an activity event on the day, in the 7 days and in the 30 days up to it.",
+                style: .lines, days: days,
+                series: [
+                    series("Daily", "c-blue", \.activeUsers), series("7-day", "c-teal", \.wau7d),
+                    series("30-day", "c-purple", \.mau30d),
+                ]
+            ).view,
+            DayChart(
+                id: "new-users", title: "New users", unit: "users",
+                note: "Users whose first activity in all the data read is on the day.", style: .stackedBars, days: days,
+                series: [series("New users", "c-green", \.newUsers)]
+            ).view,
+        ]
+        auth = days.isEmpty ? [] : [
+            DayChart(
+                id: "auth", title: "Sign-ups, sign-ins and failures", unit: "events", note: "Events per day, as Pinpoint's charts counted them.",
+                style: .lines, days: days,
+                series: [
+                    series("Sign-ups", "c-green", \.signUps), series("Sign-ins", "c-blue", \.signIns),
+                    series("Auth failures", "c-red", \.authFailures),
+                ]
+            ).view,
+            DayChart(
+                id: "failure-rate", title: "Failure rate", unit: "rate",
+                note: "Auth failures ÷ (sign-ins + auth failures) on the day; 0% on a day with neither.", style: .lines,
+                kind: .permille, days: days,
+                series: [
+                    DayChart.Series(
+                        name: "Failure rate", color: "c-red",
+                        values: daily.map { Format.permille($0.authFailures, $0.signIns + $0.authFailures) })
+                ]
+            ).view,
+        ]
+        sessions = days.isEmpty ? [] : [
+            DayChart(
+                id: "sessions", title: "Sessions", unit: "sessions", note: "Sessions that start on the day.",
+                style: .stackedBars, days: days, series: [series("Sessions", "c-teal", \.sessions)]
+            ).view,
+            DayChart(
+                id: "session-duration", title: "Median session duration", unit: "duration",
+                note: "The median length of the sessions that start on the day (0 without sessions).", style: .lines,
+                kind: .duration, days: days,
+                series: [
+                    DayChart.Series(name: "Median", color: "c-purple", values: daily.map { Int($0.medianSessionSeconds) })
+                ]
+            ).view,
+        ]
+        breakdowns = reports.range.map { BreakdownCharts.charts(reports.breakdown, range: $0) } ?? []
+        hasBreakdowns = !breakdowns.isEmpty
+        retention = RetentionTable(reports.retention).rows
+        retentionColumns = RetentionTable.columns.map(ColumnName.init)
+        hasRetention = !retention.isEmpty
+        segments = reports.segments.isEmpty || reports.range == nil
+            ? [] : [SegmentsSection(segments: reports.segments, daily: reports.segmentDaily, range: reports.range!)]
+        segmentColumns = SegmentsSection.columns.map(ColumnName.init)
+        inputs = InputsSection(inputs: input.inputs, totals: input.totals, rejects: input.firstRejects, maxRejects: input.run.maxRejects)
+        inputColumns = InputsSection.inputColumns.map(ColumnName.init)
+        groupColumns = InputsSection.countColumns.map(ColumnName.init)
+
+        var sections: [Section] = []
+        if hasRange {
+            sections += [
+                Section(id: "overview", title: "Overview"), Section(id: "activity", title: "Active users"),
+                Section(id: "auth", title: "Sign-ins"), Section(id: "sessions", title: "Sessions"),
+            ]
+            if hasBreakdowns { sections.append(Section(id: "breakdowns", title: "Breakdowns")) }
+            if hasRetention { sections.append(Section(id: "retention", title: "Retention")) }
+            if !segments.isEmpty { sections.append(Section(id: "segments", title: "Segments")) }
+        }
+        sections.append(Section(id: "inputs", title: "Inputs"))
+        self.sections = sections
+    }
+}

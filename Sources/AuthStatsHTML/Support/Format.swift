@@ -1,0 +1,91 @@
+import AuthStatsCore
+
+/// Numbers, dates and durations as the page writes them: computed on integers (or rounded
+/// once from a `Double`), never through a locale, so the same input gives the same bytes on
+/// every machine.
+enum Format {
+    /// `12,345`; `-1,024`.
+    static func count(_ value: Int) -> String {
+        let digits = String(value.magnitude)
+        var out = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { out.append(",") }
+            out.append(digit)
+        }
+        return value < 0 ? "-" + out : out
+    }
+
+    /// `numerator / denominator` as a percentage with one decimal, rounded half up on
+    /// integers (`38.2%`); `0.0%` when the denominator is 0.
+    static func percent(_ numerator: Int, _ denominator: Int) -> String {
+        tenths(permille(numerator, denominator)) + "%"
+    }
+
+    /// `numerator / denominator` in tenths of a percent, rounded half up (1/3 → 333).
+    static func permille(_ numerator: Int, _ denominator: Int) -> Int {
+        guard denominator > 0 else { return 0 }
+        let up = (2 * abs(numerator) * 1000 + denominator) / (2 * denominator)
+        return numerator < 0 ? -up : up
+    }
+
+    /// Tenths as a decimal: 382 → `38.2`, -5 → `-0.5`.
+    static func tenths(_ value: Int) -> String {
+        let sign = value < 0 ? "-" : ""
+        return "\(sign)\(count(Int(value.magnitude / 10))).\(value.magnitude % 10)"
+    }
+
+    /// A mean with one decimal, rounded half up on integers (`14.6`).
+    static func mean(_ total: Int, _ count: Int) -> String {
+        guard count > 0 else { return "0" }
+        return tenths((2 * total * 10 + count) / (2 * count))
+    }
+
+    /// A duration in seconds as people read it: `45s`, `6m 08s`, `1h 02m`.
+    static func duration(_ seconds: Int64) -> String {
+        let s = max(0, seconds)
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return "\(s / 60)m \(pad(Int(s % 60)))s" }
+        return "\(s / 3600)h \(pad(Int(s % 3600 / 60)))m"
+    }
+
+    /// An axis label for a duration: `0`, `30s`, `5m`, `1h`, `1h 30m`.
+    static func durationTick(_ seconds: Int) -> String {
+        if seconds == 0 { return "0" }
+        if seconds < 60 { return "\(seconds)s" }
+        if seconds < 3600 { return seconds % 60 == 0 ? "\(seconds / 60)m" : "\(seconds / 60)m \(pad(seconds % 60))s" }
+        return seconds % 3600 == 0 ? "\(seconds / 3600)h" : "\(seconds / 3600)h \(pad(seconds % 3600 / 60))m"
+    }
+
+    static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    static let weekdayNames = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+    /// `Oct 28`, or `Oct 28 2026` with the year.
+    static func shortDay(_ day: Day, year: Bool = false) -> String {
+        let (y, m, d) = day.civil
+        return "\(monthNames[m - 1]) \(d)" + (year ? " \(y)" : "")
+    }
+
+    /// `Wed`: 1970-01-01 (day 0) was a Thursday.
+    static func weekday(_ day: Day) -> String {
+        weekdayNames[Int(((Int64(day.index) % 7) + 7 + 3) % 7)]
+    }
+
+    /// `Wed 2026-10-28`, the first line of every hover value.
+    static func longDay(_ day: Day) -> String { "\(weekday(day)) \(day)" }
+
+    /// `1 day`, `10 days`.
+    static func days(_ n: Int) -> String { plural(n, "day") }
+
+    /// `1 value`, `1,234 values`.
+    static func plural(_ n: Int, _ noun: String) -> String { n == 1 ? "1 \(noun)" : "\(count(n)) \(noun)s" }
+
+    /// An SVG coordinate with at most one decimal (`12`, `12.5`), rounded half away from zero.
+    static func coordinate(_ value: Double) -> String {
+        let scaled = Int((value * 10).rounded())
+        let sign = scaled < 0 ? "-" : ""
+        let magnitude = scaled.magnitude
+        return magnitude % 10 == 0 ? "\(sign)\(magnitude / 10)" : "\(sign)\(magnitude / 10).\(magnitude % 10)"
+    }
+
+    static func pad(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+}

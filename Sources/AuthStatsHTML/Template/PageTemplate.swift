@@ -1,0 +1,202 @@
+/// The Mustache templates of `report.html`: `page`, and the `chart` partial it draws each
+/// chart with.
+///
+/// Every `{{value}}` is escaped for HTML text and for quoted attribute values (`&`, `<`, `>`,
+/// `"`, `'`): user ids, app versions, segment names, file names and record text only ever
+/// reach the page that way. The only `{{{raw}}}` values are the page's own constant style and
+/// script (`PageAssets`), and no value from the logs is placed inside `<script>`, `<style>`,
+/// an `on…=` or a URL attribute (`HTMLTemplateTests` checks the template for this).
+enum PageTemplate {
+    static let chart = """
+        <figure class="chart">
+        <figcaption><h3>{{title}}</h3>
+        <ul class="legend">{{#legend}}<li><span class="sw {{color}}{{#isLine}} line{{/isLine}}"></span><bdi>{{name}}</bdi>{{#hasDetail}} <span class="detail">{{detail}}</span>{{/hasDetail}}</li>{{/legend}}</ul>
+        </figcaption>
+        <svg class="plot" data-chart="{{id}}" viewBox="0 0 {{width}} {{height}}" role="img" aria-label="{{title}}">
+        <text class="unit" x="4" y="{{unitY}}">{{unit}}</text>
+        <g class="grid">{{#yTicks}}<line x1="{{plotLeft}}" x2="{{plotRight}}" y1="{{at}}" y2="{{at}}"></line><text class="y" x="{{yLabelX}}" y="{{labelAt}}">{{label}}</text>{{/yTicks}}</g>
+        <line class="axis" x1="{{plotLeft}}" x2="{{plotRight}}" y1="{{plotBottom}}" y2="{{plotBottom}}"></line>
+        <g class="xaxis">{{#xTicks}}<line class="axis" x1="{{at}}" x2="{{at}}" y1="{{plotBottom}}" y2="{{tickEnd}}"></line><text class="x" x="{{at}}" y="{{labelAt}}">{{label}}</text>{{/xTicks}}</g>
+        {{#lines}}<path class="line {{color}}" d="{{d}}"></path>
+        {{/lines}}
+        {{#days}}<g class="day" data-day="{{day}}" data-values="{{values}}"><title>{{tip}}</title><rect class="hit" x="{{x}}" y="{{y}}" width="{{w}}" height="{{h}}"></rect>{{#bars}}<rect class="bar {{color}}" x="{{x}}" y="{{y}}" width="{{w}}" height="{{h}}"></rect>{{/bars}}{{#dots}}<circle class="dot {{color}}" cx="{{cx}}" cy="{{cy}}" r="3"></circle>{{/dots}}</g>
+        {{/days}}
+        </svg>
+        <output class="readout"></output>
+        {{#hasNote}}<p class="note">{{note}}</p>{{/hasNote}}
+        </figure>
+
+        """
+
+    static let page = """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta http-equiv="Content-Security-Policy" content="{{csp}}">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="generator" content="authstats {{version}}">
+        <title>{{title}}</title>
+        <style>{{{css}}}</style>
+        </head>
+        <body>
+        <header>
+        <h1>Authentication analytics</h1>
+        <p class="range">{{rangeText}}</p>
+        <nav><ul>{{#sections}}<li><a href="#{{id}}">{{title}}</a></li>{{/sections}}</ul></nav>
+        </header>
+        <main>
+        {{#hasRange}}
+        <section id="overview">
+        <h2>Overview</h2>
+        <div class="figures">
+        {{#figures}}
+        <div class="figure"><div class="label">{{label}}</div><div class="value">{{value}}</div><div class="detail">{{detail}}</div>{{#hasChange}}<div class="change {{direction}}" title="Previous period: {{previous}}">{{change}}</div>{{/hasChange}}</div>
+        {{/figures}}
+        </div>
+        <p class="note">{{comparison}}</p>
+        </section>
+        <section id="activity">
+        <h2>Active users</h2>
+        <div class="charts">
+        {{#activity}}{{> chart}}{{/activity}}
+        </div>
+        </section>
+        <section id="auth">
+        <h2>Sign-ups, sign-ins and failures</h2>
+        <div class="charts">
+        {{#auth}}{{> chart}}{{/auth}}
+        </div>
+        </section>
+        <section id="sessions">
+        <h2>Sessions</h2>
+        <div class="charts">
+        {{#sessions}}{{> chart}}{{/sessions}}
+        </div>
+        </section>
+        {{#hasBreakdowns}}
+        <section id="breakdowns">
+        <h2>Breakdowns</h2>
+        <p class="note">Events per day by value: the five values of each dimension with the most events in the range, the rest together as Other.</p>
+        <div class="charts small">
+        {{#breakdowns}}{{> chart}}{{/breakdowns}}
+        </div>
+        </section>
+        {{/hasBreakdowns}}
+        {{#hasRetention}}
+        <section id="retention">
+        <h2>Retention</h2>
+        <p class="note">A cohort is the users whose first activity in all the data read is on that day. Each cell is the share of the cohort active on day 1, day 7 or day 30 after it, or on any of the 7 days after it; · where the data ends before that day.</p>
+        <div class="scroll">
+        <table class="heat">
+        <thead><tr><th>Cohort</th><th class="num">New users</th>{{#retentionColumns}}<th class="num">{{name}}</th>{{/retentionColumns}}</tr></thead>
+        <tbody>
+        {{#retention}}
+        <tr><th scope="row">{{cohort}}</th><td class="num">{{size}}</td>{{#cells}}<td class="{{level}}" title="{{tip}}">{{text}}</td>{{/cells}}</tr>
+        {{/retention}}
+        </tbody>
+        </table>
+        </div>
+        <div class="scale"><span class="h0">0%</span><span class="h2">20%</span><span class="h4">40%</span><span class="h6">60%</span><span class="h8">80%</span><span class="h9">90%+</span></div>
+        </section>
+        {{/hasRetention}}
+        {{#segments}}
+        <section id="segments">
+        <h2>Segments</h2>
+        <p class="note">Members as of the last day of the range; 7-day and 30-day active users on that day.</p>
+        <div class="scroll">
+        <table>
+        <thead><tr><th>Segment</th>{{#segmentColumns}}<th class="num">{{name}}</th>{{/segmentColumns}}<th>Member export</th></tr></thead>
+        <tbody>
+        {{#rows}}
+        <tr><th scope="row"><bdi>{{name}}</bdi></th>{{#cells}}<td class="num">{{.}}</td>{{/cells}}<td><bdi>{{file}}</bdi></td></tr>
+        {{/rows}}
+        </tbody>
+        </table>
+        </div>
+        <div class="charts small">
+        {{#charts}}{{> chart}}{{/charts}}
+        </div>
+        {{#hasNote}}<p class="note">{{note}}</p>{{/hasNote}}
+        </section>
+        {{/segments}}
+        {{/hasRange}}
+        <section id="inputs">
+        <h2>Inputs</h2>
+        {{#inputs}}
+        <dl class="totals">{{#totals}}<div><dt>{{label}}</dt><dd>{{value}}</dd></div>{{/totals}}</dl>
+        <h3>By format and status</h3>
+        <div class="scroll">
+        <table>
+        <thead><tr><th>Format</th><th>Compression</th><th>Status</th>{{#groupColumns}}<th class="num">{{name}}</th>{{/groupColumns}}</tr></thead>
+        <tbody>
+        {{#groups}}
+        <tr><td>{{format}}</td><td>{{compression}}</td><td class="status {{status}}">{{status}}</td>{{#cells}}<td class="num">{{.}}</td>{{/cells}}</tr>
+        {{/groups}}
+        </tbody>
+        </table>
+        </div>
+        {{#hasReasons}}
+        <h3>Skipped records</h3>
+        <table>
+        <thead><tr><th>Reason</th><th class="num">Records</th></tr></thead>
+        <tbody>
+        {{#reasons}}
+        <tr><td>{{reason}}</td><td class="num">{{count}}</td></tr>
+        {{/reasons}}
+        </tbody>
+        </table>
+        {{/hasReasons}}
+        {{#hasBroken}}
+        <h3>Inputs not read to the end</h3>
+        <div class="scroll">
+        <table>
+        <thead><tr><th>Input</th><th>Status</th><th>What broke</th></tr></thead>
+        <tbody>
+        {{#broken}}
+        <tr><td><bdi>{{location}}</bdi></td><td class="status {{status}}">{{status}}</td><td><bdi>{{error}}</bdi></td></tr>
+        {{/broken}}
+        </tbody>
+        </table>
+        </div>
+        {{/hasBroken}}
+        <h3>Rejected records</h3>
+        <p class="note">{{rejectsNote}}</p>
+        {{#hasRejects}}
+        <div class="scroll">
+        <table>
+        <thead><tr><th>Input</th><th class="num">Record</th><th>Reason</th><th>Record text</th></tr></thead>
+        <tbody>
+        {{#rejects}}
+        <tr><td><bdi>{{location}}</bdi></td><td class="num">{{record}}</td><td><bdi>{{reason}}</bdi></td><td><code>{{raw}}</code></td></tr>
+        {{/rejects}}
+        </tbody>
+        </table>
+        </div>
+        {{/hasRejects}}
+        <details>
+        <summary>Every input</summary>
+        <p class="note">{{listNote}}</p>
+        <div class="scroll">
+        <table>
+        <thead><tr><th>Input</th><th>Format</th><th>Compression</th><th>Status</th>{{#inputColumns}}<th class="num">{{name}}</th>{{/inputColumns}}</tr></thead>
+        <tbody>
+        {{#listed}}
+        <tr><td><bdi>{{location}}</bdi></td><td>{{format}}</td><td>{{compression}}</td><td class="status {{status}}">{{status}}</td>{{#cells}}<td class="num">{{.}}</td>{{/cells}}</tr>
+        {{/listed}}
+        </tbody>
+        </table>
+        </div>
+        </details>
+        {{/inputs}}
+        </section>
+        </main>
+        <footer>
+        <p>Made by authstats {{version}} from the report tables (docs/reports.md): the same input gives the same page. Days are calendar days in {{timezone}}. Point at or tap a chart for a day's values.</p>
+        </footer>
+        <script>{{{script}}}</script>
+        </body>
+        </html>
+
+        """
+}

@@ -1,0 +1,111 @@
+@testable import AuthStatsCore
+import Testing
+
+@testable import AuthStatsHTML
+
+/// The chart geometry: axes, and each day's values, hover text and marks.
+@Suite("report.html: chart data points")
+struct ChartTests {
+    let days = (0..<5).map { Day(iso: "2026-10-28")!.advanced(by: $0) }
+
+    @Test("count axes: steps of 1, 2 or 5 times a power of ten, at most 5 of them, to the top value")
+    func countAxis() {
+        for (top, max, step) in [(0, 1, 1), (1, 1, 1), (4, 4, 1), (6, 6, 2), (10, 10, 2), (11, 15, 5), (38, 40, 10), (99, 100, 20), (1234, 1500, 500)] {
+            let axis = ValueAxis(kind: .count, upTo: top)
+            #expect(axis.max == max && axis.step == step, "top \(top): \(axis.max) by \(axis.step)")
+            #expect(axis.max >= top && axis.max / axis.step <= 5)
+        }
+        let axis = ValueAxis(kind: .count, upTo: 38)
+        #expect(axis.ticks.map(\.label) == ["0", "10", "20", "30", "40"])
+        #expect(axis.y(0) == ChartFrame.wide.plotBottom)
+        #expect(axis.y(40) == ChartFrame.wide.top)
+    }
+
+    @Test("duration and rate axes")
+    func otherAxes() {
+        let duration = ValueAxis(kind: .duration, upTo: 577)
+        #expect(duration.step == 120 && duration.max == 600)
+        #expect(duration.ticks.map(\.label) == ["0", "2m", "4m", "6m", "8m", "10m"])
+        #expect(duration.text(368) == "6m 08s")
+        let long = ValueAxis(kind: .duration, upTo: 2_000_000)
+        #expect(long.max >= 2_000_000 && long.max / long.step <= 5)
+        let rate = ValueAxis(kind: .permille, upTo: 250)
+        #expect(rate.ticks.map(\.label) == ["0%", "5%", "10%", "15%", "20%", "25%"])
+        #expect(rate.text(144) == "14.4%")
+        #expect(ValueAxis(kind: .permille, upTo: 1000).max == 1000)
+    }
+
+    @Test("day labels: at most 7 on a wide chart, 5 on a small one; months for long ranges; the year where the range spans two")
+    func dayLabels() {
+        let ten = (0..<10).map { days[0].advanced(by: $0) }
+        #expect(DayAxis(days: ten).ticks.map(\.label) == ["Oct 28", "Oct 30", "Nov 1", "Nov 3", "Nov 5"])
+        let sixWeeks = (0..<42).map { days[0].advanced(by: $0) }
+        #expect(DayAxis(days: sixWeeks).ticks.map(\.label) == ["Oct 28", "Nov 4", "Nov 11", "Nov 18", "Nov 25", "Dec 2"])
+        let year = (0..<366).map { Day(iso: "2025-11-01")!.advanced(by: $0) }
+        #expect(DayAxis(days: year).ticks.map(\.label) == ["Nov 2025", "Jan 2026", "Mar", "May", "Jul", "Sep", "Nov"])
+        #expect(DayAxis(days: year, frame: .small).ticks.map(\.label) == ["Jan 2026", "Apr", "Jul", "Oct"])
+        let newYear = (0..<10).map { Day(iso: "2025-12-28")!.advanced(by: $0) }
+        #expect(DayAxis(days: newYear).ticks.map(\.label) == ["Dec 28 2025", "Dec 30", "Jan 1 2026", "Jan 3", "Jan 5"])
+        let spanning = (0..<90).map { Day(iso: "2025-11-20")!.advanced(by: $0) }
+        #expect(DayAxis(days: spanning).ticks.map(\.label) == ["Dec 2025", "Jan 2026", "Feb"])
+        let decade = (0..<3653).map { Day(iso: "2020-01-01")!.advanced(by: $0) }
+        #expect(DayAxis(days: decade).ticks.count <= 7)
+        #expect(DayAxis(days: [days[0]]).ticks.map(\.label) == ["Oct 28"])
+    }
+
+    @Test("a line chart: per day the values, the hover text, a dot per series on the value")
+    func lines() {
+        let chart = DayChart(
+            id: "t", title: "T", unit: "users", style: .lines, days: days,
+            series: [
+                .init(name: "A", color: "c-blue", values: [1, 2, 3, 4, 5]), .init(name: "B", color: "c-teal", values: [10, 0, 7, 0, 2]),
+            ]
+        ).view
+        let axis = ValueAxis(kind: .count, upTo: 10)
+        #expect(chart.days.map(\.day) == days.map(\.description))
+        #expect(chart.days.map(\.values) == ["1,10", "2,0", "3,7", "4,0", "5,2"])
+        #expect(chart.days[0].tip == "Wed 2026-10-28\nA: 1\nB: 10")
+        for (i, mark) in chart.days.enumerated() {
+            #expect(mark.dots.map(\.cy) == [[1, 2, 3, 4, 5][i], [10, 0, 7, 0, 2][i]].map { Format.coordinate(axis.y($0)) })
+            #expect(mark.dots.allSatisfy { $0.cx == Format.coordinate(DayAxis(days: days).x(i)) })
+            #expect(mark.bars.isEmpty)
+        }
+        #expect(chart.lines.count == 2)
+        #expect(chart.lines[0].d.split(separator: "L").count == 5)
+        #expect(chart.legend.map(\.name) == ["A", "B"] && chart.legend.allSatisfy(\.isLine))
+    }
+
+    @Test("stacked bars: a piece per value above 0, bottom up, the pieces as tall as the day's total")
+    func stackedBars() {
+        let chart = DayChart(
+            id: "t", title: "T", unit: "events", style: .stackedBars, days: days,
+            series: [
+                .init(name: "ios", color: "c-blue", values: [3, 0, 1, 0, 4]), .init(name: "Other", color: "c-gray", values: [2, 5, 0, 0, 1]),
+            ]
+        ).view
+        let axis = ValueAxis(kind: .count, upTo: 5)
+        #expect(chart.days.map(\.values) == ["3,2", "0,5", "1,0", "0,0", "4,1"])
+        #expect(chart.days.map { $0.bars.count } == [2, 1, 1, 0, 2])
+        #expect(chart.days[0].tip == "Wed 2026-10-28\nios: 3\nOther: 2\nAll: 5")
+        let first = chart.days[0].bars
+        #expect(first.map(\.color) == ["c-blue", "c-gray"])
+        #expect(first[0].y == Format.coordinate(axis.y(3)))
+        #expect(first[1].y == Format.coordinate(axis.y(5)))
+        let heights = first.map { Double($0.h)! }
+        #expect(abs(heights.reduce(0, +) - (axis.y(0) - axis.y(5))) < 0.2)
+        #expect(chart.lines.isEmpty)
+    }
+
+    @Test("long ranges: no dots past 62 days, every day still has its values and hover text")
+    func longRange() {
+        let year = (0..<365).map { days[0].advanced(by: $0) }
+        let chart = DayChart(
+            id: "t", title: "T", unit: "users", style: .lines, days: year,
+            series: [.init(name: "A", color: "c-blue", values: Array(0..<365))]
+        ).view
+        #expect(chart.days.count == 365)
+        #expect(chart.days.allSatisfy { $0.dots.isEmpty })
+        #expect(chart.days[364].values == "364")
+        #expect(chart.lines[0].d.split(separator: "L").count == 365)
+    }
+}

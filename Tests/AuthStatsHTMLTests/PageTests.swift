@@ -1,0 +1,226 @@
+import Foundation
+import Testing
+
+@testable import AuthStatsCore
+@testable import AuthStatsHTML
+
+/// The whole page: escaping of every value from the logs, its structure, and determinism.
+@Suite("report.html: the page")
+struct PageTests {
+    static let hostile = "</script><img src=x onerror=alert(1)>"
+    static let quoted = "\"'><svg onload=alert(2)>"
+    static let texts = [hostile, quoted, "a & b <b>", "\u{2028}x\u{2029}", "{{css}}"]
+
+    /// A run where every text that comes from the logs (or from a definition file) is one
+    /// of `texts`.
+    static func hostileInput() -> HTMLReport.Input {
+        let first = Day(iso: "2026-11-01")!
+        var reports = Reports(range: DayRange(first: first, last: first.advanced(by: 2)))
+        reports.daily = (0..<3).map { i in
+            var row = DailyRow(date: first.advanced(by: i))
+            row.signIns = 3 + i
+            row.activeUsers = 2
+            row.mau30d = 4
+            return row
+        }
+        for (i, text) in texts.enumerated() {
+            var row = BreakdownRow(date: first, dimension: .appVersion, value: text)
+            row.events = i + 1
+            reports.breakdown.append(row)
+            var attribute = BreakdownRow(date: first, dimension: .platform, value: text)
+            attribute.attribute = text
+            attribute.events = 1
+            reports.breakdown.append(attribute)
+            var segment = SegmentRow(segment: text, file: text + ".csv")
+            segment.users = i
+            reports.segments.append(segment)
+            for day in 0..<3 { reports.segmentDaily.append(SegmentDailyRow(date: first.advanced(by: day), segment: text)) }
+        }
+        reports.breakdown.sort(by: BreakdownRow.precedes)
+        var retention = RetentionRow(cohort: first)
+        retention.size = 2
+        retention.retainedD1 = 1
+        reports.retention = [retention]
+        let inputs = texts.map { text -> InputReport in
+            var input = InputReport(path: text, member: text)
+            input.format = text
+            input.compression = text
+            input.container = text
+            input.status = .partial
+            input.error = text
+            input.skipReasons = [text: 1]
+            input.records = 2
+            input.rejected = 1
+            input.skipped = 1
+            return input
+        }
+        let rejects = texts.enumerated().map { i, text in
+            RejectedRecord(input: text, member: text, record: i + 1, reason: text, raw: Array(text.utf8))
+        }
+        return HTMLReport.Input(
+            run: SummaryWriter.Run(version: "0.1.0", generatedAt: "2026-11-30T02:00:07Z", timezone: "Europe/Berlin"),
+            reports: reports, totals: HTMLReport.RunTotals(users: 4, signUps: 0, signIns: 12, authFailures: 0),
+            inputs: inputs, firstRejects: rejects)
+    }
+
+    /// The page split into its tags (every `<` of the page outside `<style>` and `<script>`
+    /// opens one, since text has its `<` escaped), with `<style>` and `<script>` bodies cut out.
+    static func tags(_ page: String) -> (tags: [(name: String, attributes: [(String, String)])], style: [String], script: [String]) {
+        var rest = Substring(page)
+        var tags: [(String, [(String, String)])] = []
+        var bodies: [String: [String]] = ["style": [], "script": []]
+        while let open = rest.firstIndex(of: "<") {
+            let close = rest[open...].firstIndex(of: ">")!
+            let inside = rest[rest.index(after: open)..<close]
+            let name = String(inside.prefix { !$0.isWhitespace })
+            var attributes: [(String, String)] = []
+            var scan = inside.dropFirst(name.count)
+            while let equals = scan.firstIndex(of: "=") {
+                let key = scan[..<equals].trimmingCharacters(in: .whitespaces)
+                guard scan[scan.index(after: equals)] == "\"" else {
+                    // Not quoted: reported as such (the allowed names never begin so).
+                    attributes.append(("unquoted " + key, ""))
+                    scan = scan[scan.index(after: equals)...].drop { !$0.isWhitespace }
+                    continue
+                }
+                let valueStart = scan.index(equals, offsetBy: 2)  // past ="
+                let valueEnd = scan[valueStart...].firstIndex(of: "\"")!
+                attributes.append((key, String(scan[valueStart..<valueEnd])))
+                scan = scan[scan.index(after: valueEnd)...]
+            }
+            tags.append((name, attributes))
+            rest = rest[rest.index(after: close)...]
+            if name == "style" || name == "script" {
+                let end = rest.range(of: "</\(name)>")!
+                bodies[name]!.append(String(rest[..<end.lowerBound]))
+                rest = rest[end.lowerBound...]
+            }
+        }
+        return (tags, bodies["style"]!, bodies["script"]!)
+    }
+
+    static let allowedTags: Set<String> = [
+        "!DOCTYPE", "html", "/html", "head", "/head", "meta", "title", "/title", "style", "/style", "body", "/body", "header",
+        "/header", "h1", "/h1", "h2", "/h2", "h3", "/h3", "p", "/p", "nav", "/nav", "ul", "/ul", "li", "/li", "a", "/a", "main",
+        "/main", "section", "/section", "div", "/div", "figure", "/figure", "figcaption", "/figcaption", "span", "/span", "bdi",
+        "/bdi", "svg", "/svg", "text", "/text", "g", "/g", "line", "/line", "path", "/path", "rect", "/rect", "circle", "/circle",
+        "output", "/output", "table", "/table", "thead", "/thead", "tbody", "/tbody", "tr", "/tr", "th", "/th", "td", "/td", "dl",
+        "/dl", "dt", "/dt", "dd", "/dd", "details", "/details", "summary", "/summary", "code", "/code", "footer", "/footer",
+        "script", "/script",
+    ]
+    static let allowedAttributes: Set<String> = [
+        "lang", "charset", "http-equiv", "content", "name", "href", "id", "class", "title", "role", "aria-label", "data-chart",
+        "data-day", "data-values", "viewBox", "x", "y", "x1", "x2", "y1", "y2", "width", "height", "d", "cx", "cy", "r", "scope",
+    ]
+
+    @Test("values from the logs are text: no tag, attribute, style or script of theirs reaches the page")
+    func escaping() {
+        let page = HTMLReport.render(Self.hostileInput())
+        for text in [Self.hostile, Self.quoted, "a & b <b>"] {
+            #expect(!page.contains(text), "\(text) is in the page unescaped")
+        }
+        #expect(page.contains("&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"))
+        #expect(page.contains("&quot;&#39;&gt;&lt;svg onload=alert(2)&gt;"))
+        #expect(page.contains("a &amp; b &lt;b&gt;"))
+        #expect(page.contains("{{css}}"), "template syntax in a value is text, not a template")
+
+        let (tags, style, script) = Self.tags(page)
+        #expect(style == [PageAssets.stylesheet])
+        #expect(script == [PageAssets.script])
+        for (name, attributes) in tags {
+            #expect(Self.allowedTags.contains(name), "tag <\(name)>")
+            for (key, value) in attributes {
+                #expect(Self.allowedAttributes.contains(key), "attribute \(key) of <\(name)>")
+                if key == "href" { #expect(value.hasPrefix("#"), "a link out of the page: \(value)") }
+                #expect(!value.contains("<") && !value.contains("\""), "\(key)=\"\(value)\"")
+            }
+        }
+        // Each value is where a reader looks for it.
+        for text in ["&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;.csv", "Attribute &lt;/script&gt;"] {
+            #expect(page.contains(text), "\(text)")
+        }
+        #expect(page.contains("aria-label=\"&quot;&#39;&gt;&lt;svg onload=alert(2)&gt;\""), "a segment name in an attribute")
+    }
+
+    @Test("the Content-Security-Policy lets exactly the page's style and script apply, and loads nothing")
+    func contentSecurityPolicy() {
+        let page = HTMLReport.render(Self.hostileInput())
+        let policy = PageAssets.contentSecurityPolicy
+        #expect(policy.hasPrefix("default-src 'none'; "))
+        #expect(policy.contains("style-src \(SHA256.cspSource(PageAssets.stylesheet))"))
+        #expect(policy.contains("script-src \(SHA256.cspSource(PageAssets.script))"))
+        #expect(page.contains("content=\"\(policy.replacingOccurrences(of: "'", with: "&#39;"))\""))
+        // Its meta element comes before the style and script it allows.
+        let meta = page.range(of: "http-equiv=\"Content-Security-Policy\"")!.lowerBound
+        #expect(meta < page.range(of: "<style>")!.lowerBound)
+        // Nothing to fetch: no URL but in-page anchors.
+        for scheme in ["http:", "https:", "//", "url(", "@import", "src="] {
+            #expect(!PageAssets.stylesheet.contains(scheme) && !PageTemplate.page.contains(scheme) && !PageTemplate.chart.contains(scheme))
+        }
+    }
+
+    @Test("the templates: raw output only for the page's own style and script, no value inside them")
+    func templates() {
+        for template in [PageTemplate.page, PageTemplate.chart] {
+            var rest = Substring(template)
+            while let raw = rest.range(of: "{{{") {
+                let end = rest.range(of: "}}}", range: raw.upperBound..<rest.endIndex)!
+                #expect(["css", "script"].contains(String(rest[raw.upperBound..<end.lowerBound])))
+                rest = rest[end.upperBound...]
+            }
+            #expect(!template.contains("{{&"), "the other raw form")
+            let handler = try! NSRegularExpression(pattern: "\\son[a-z]+\\s*=")
+            #expect(handler.firstMatch(in: template, range: NSRange(template.startIndex..., in: template)) == nil, "an event handler attribute")
+        }
+        #expect(PageTemplate.page.contains("<style>{{{css}}}</style>"))
+        #expect(PageTemplate.page.contains("<script>{{{script}}}</script>"))
+        #expect(!PageTemplate.page.contains("style=\"") && !PageTemplate.chart.contains("style=\""), "inline styles (the policy blocks them)")
+    }
+
+    @Test("the same input gives the same bytes; the run's time is nowhere in the page")
+    func deterministic() {
+        let input = Self.hostileInput()
+        let page = HTMLReport.render(input)
+        #expect(HTMLReport.render(input) == page)
+        var other = input
+        other.run.generatedAt = "2030-01-01T00:00:00Z"
+        // The same skip reasons, added in another order.
+        other.inputs = input.inputs.map { report in
+            var copy = report
+            copy.skipReasons = [:]
+            for (key, value) in report.skipReasons.sorted(by: { $0.key > $1.key }) { copy.skipReasons[key] = value }
+            return copy
+        }
+        #expect(HTMLReport.render(other) == page)
+        #expect(!page.contains("2026-11-30") && !page.contains("02:00:07"))
+        var out = ""
+        HTMLReport.write(input, to: &out)
+        #expect(out == page)
+    }
+
+    @Test("each chart of the page: its name and its days' values")
+    func charts() {
+        let page = HTMLReport.render(Self.hostileInput())
+        let charts = Self.tags(page).tags.filter { $0.name == "svg" }.compactMap { $0.attributes.first { $0.0 == "data-chart" }?.1 }
+        #expect(charts == [
+            "active-users", "new-users", "auth", "failure-rate", "sessions", "session-duration",
+            // app_version, then the five attributes (each text is also an attribute name)
+            "breakdown-0", "breakdown-1", "breakdown-2", "breakdown-3", "breakdown-4", "breakdown-5",
+            "segment-0", "segment-1", "segment-2", "segment-3", "segment-4",
+        ])
+        let values = Self.tags(page).tags.filter { $0.name == "g" }.compactMap { $0.attributes.first { $0.0 == "data-values" }?.1 }
+        #expect(values.prefix(3) == ["2,0,4", "2,0,4", "2,0,4"])
+        #expect(values[6...8] == ["0,3,0", "0,4,0", "0,5,0"])
+    }
+
+    @Test("no events: the page says so and shows the inputs")
+    func empty() {
+        var input = Self.hostileInput()
+        input.reports = Reports(range: nil)
+        let page = HTMLReport.render(input)
+        #expect(page.contains("No events were read: there is no report range."))
+        #expect(!page.contains("<svg"))
+        #expect(page.contains("<section id=\"inputs\">"))
+        #expect(!page.contains("id=\"overview\""))
+    }
+}
