@@ -6,7 +6,7 @@ APT_DEPS   := /usr/include/archive.h:libarchive-dev /usr/include/zlib.h:zlib1g-d
 # Command-line codecs the tests make damaged inputs with; headless Chromium for report.html.
 TEST_DEPS  := /usr/bin/bzip2:bzip2 /usr/bin/xz:xz-utils /usr/bin/zstd:zstd /usr/bin/zip:zip /usr/bin/chromium:chromium
 
-.PHONY: all deps test-deps install-missing build release run test record-golden bench fuzz format lint clean
+.PHONY: all deps test-deps install-missing build release run test record-golden bench fuzz format lint clean man install
 
 all: build
 
@@ -43,6 +43,31 @@ test: test-deps
 	# The fuzz targets (Tests/Fuzz, a package of their own) still build against today's API.
 	$(SWIFT) build --package-path Tests/Fuzz --scratch-path .build-fuzz-check -Xswiftc -sanitize=fuzzer
 	$(SWIFT) test --skip-build
+	# make install into a scratch PREFIX: the man page and the completions are generated.
+	rm -rf .build/install-check && $(MAKE) --no-print-directory install PREFIX=/usr DESTDIR=$(CURDIR)/.build/install-check
+	grep -q '^\.Dt AUTHSTATS 1' .build/install-check/usr/share/man/man1/authstats.1 || grep -q 'authstats' .build/install-check/usr/share/man/man1/authstats.1
+	grep -q -- '--segments' .build/install-check/usr/share/bash-completion/completions/authstats
+	grep -q -- 'segments' .build/install-check/usr/share/zsh/site-functions/_authstats
+	grep -q -- 'segments' .build/install-check/usr/share/fish/vendor_completions.d/authstats.fish
+	.build/install-check/usr/bin/authstats --version
+
+# The man page, from the command's own help (swift-argument-parser's manual generator).
+MAN        := .build/man/authstats.1
+man: deps
+	$(SWIFT) package generate-manual
+	mkdir -p .build/man && cp .build/plugins/GenerateManual/outputs/authstats/authstats.1 $(MAN)
+
+# The binary, the man page and the shell completions under PREFIX (and DESTDIR, for packaging).
+PREFIX     ?= /usr/local
+install: release man
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+	    $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 755 $(RELEASE) $(DESTDIR)$(PREFIX)/bin/authstats
+	install -m 644 $(MAN) $(DESTDIR)$(PREFIX)/share/man/man1/authstats.1
+	$(RELEASE) --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/authstats
+	$(RELEASE) --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_authstats
+	$(RELEASE) --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/authstats.fish
 
 # Re-record the golden reports under Tests/EndToEndTests/Golden (then review the diff).
 record-golden: build

@@ -153,3 +153,19 @@ final class ProgressLine: @unchecked Sendable {
         text.withUTF8 { _ = POSIX.writeAll(STDERR_FILENO, UnsafeRawBufferPointer($0)) }
     }
 }
+
+/// The `AUTHSTATS_*` variables a cron job sets once instead of repeating options
+/// (`authstats report --help` lists them): each gives an option's default, and an option on
+/// the command line wins. An empty variable is unset.
+enum Environment {
+    static let variables = [
+        ("AUTHSTATS_OUT", "--out"), ("AUTHSTATS_TIMEZONE", "--timezone"), ("AUTHSTATS_USERS", "--users"),
+        ("AUTHSTATS_JOBS", "--jobs"), ("AUTHSTATS_SESSION_TIMEOUT", "--session-timeout"),
+        ("AUTHSTATS_MAX_REJECTS", "--max-rejects"), ("AUTHSTATS_PROGRESS", "--progress"),
+    ]
+
+    static func value(_ name: String) -> String? {
+        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
+        return value
+    }
+}

@@ -15,7 +15,7 @@ struct ReportCommand: ParsableCommand {
             CloudWatch Logs exports) and CloudTrail logs may be mixed: files and records are \
             recognised by content, and so is compression: gzip, bzip2, xz, zstd or plain; tar \
             and zip archives (members compressed again are read too). Records are JSON objects, \
-            one per line or back to back.
+            one per line or back to back. - reads standard input.
 
             Writes daily, monthly, breakdown and retention (.csv and .json), summary.json, \
             rejects.ndjson and report.html (and sessions.csv/.json with --sessions-detail) into \
@@ -27,13 +27,19 @@ struct ReportCommand: ParsableCommand {
             changed (no readable input, an unreadable --users file, or --out cannot be written); \
             64 bad usage; 130, 143, 129 stopped by SIGINT, SIGTERM, SIGHUP (temporary files \
             removed).
+
+            Environment: AUTHSTATS_OUT, AUTHSTATS_TIMEZONE, AUTHSTATS_USERS, AUTHSTATS_JOBS, \
+            AUTHSTATS_SESSION_TIMEOUT, AUTHSTATS_MAX_REJECTS and AUTHSTATS_PROGRESS give the \
+            defaults of --out, --timezone, --users, --jobs, --session-timeout, --max-rejects and \
+            --progress (an option given wins); TMPDIR is where spilled runs go. authstats prints \
+            no colour, so NO_COLOR has nothing to turn off.
             """)
 
-    @Argument(help: "Files or folders to read.")
-    var inputs: [String] = ["sample-logs"]
+    @Argument(help: "Files or folders to read; - reads standard input (any compression).")
+    var inputs: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("Folder for the reports (created if missing).", valueName: "dir"))
-    var out = "reports"
+    var out = Environment.value("AUTHSTATS_OUT") ?? "reports"
 
     @Option(name: .long, help: ArgumentHelp("First day of the report (YYYY-MM-DD, inclusive). Default: first day with an event.", valueName: "date"))
     var from: String?
@@ -42,10 +48,10 @@ struct ReportCommand: ParsableCommand {
     var to: String?
 
     @Option(name: .long, help: ArgumentHelp("IANA time zone whose calendar days the report counts (e.g. America/Los_Angeles).", valueName: "zone"))
-    var timezone = "UTC"
+    var timezone = Environment.value("AUTHSTATS_TIMEZONE") ?? "UTC"
 
     @Option(name: .customLong("users"), help: ArgumentHelp("A user directory: `aws cognito-idp list-users` output or the Cognito user CSV (with a sub column), plain or compressed (gzip, bzip2, xz, zstd). Repeatable. Sets user_type for the users it lists; these files are not read as event inputs.", valueName: "file"))
-    var directoryFiles: [String] = []
+    var directoryFiles: [String] = Environment.value("AUTHSTATS_USERS").map { [$0] } ?? []
 
     @Option(name: .long, help: ArgumentHelp("Oldest event day accepted (UTC, YYYY-MM-DD); an earlier event time is rejected as a clock or unit error.", valueName: "date"))
     var oldestEvent = "\(TimeRange.defaultOldest)"
@@ -60,7 +66,7 @@ struct ReportCommand: ParsableCommand {
     var dedupWindow = DuplicateFilter.defaultCapacity
 
     @Option(name: .long, help: ArgumentHelp("Inactivity gap that splits sessions without a Pinpoint session id: a number with ms, s, m or h (90s, 45m, 2h, 1h30m).", valueName: "duration"))
-    var sessionTimeout = "30m"
+    var sessionTimeout = Environment.value("AUTHSTATS_SESSION_TIMEOUT") ?? "30m"
 
     @Option(name: .long, help: ArgumentHelp("Bytes of session events kept in memory before a sorted run is spilled to TMPDIR.", valueName: "bytes"))
     var sessionMemory = SessionLog.defaultBudget
@@ -93,10 +99,10 @@ struct ReportCommand: ParsableCommand {
     var profileMemory = ProfileOptions().memory
 
     @Option(name: .long, help: ArgumentHelp("Worker threads (default: the number of cores). Output is the same for every value.", valueName: "n"))
-    var jobs = ProcessInfo.processInfo.activeProcessorCount
+    var jobs = Environment.value("AUTHSTATS_JOBS").flatMap { Int($0) } ?? ProcessInfo.processInfo.activeProcessorCount
 
     @Option(name: .long, help: ArgumentHelp("Rejected records written to rejects.ndjson at most (the first ones in input order); all are counted in summary.json.", valueName: "n"))
-    var maxRejects = 10_000
+    var maxRejects = Environment.value("AUTHSTATS_MAX_REJECTS").flatMap { Int($0) } ?? 10_000
 
     @Flag(name: .customLong("no-html"), help: "Do not write report.html (the charts page).")
     var noHTML = false
@@ -105,12 +111,17 @@ struct ReportCommand: ParsableCommand {
     var strict = false
 
     @Option(name: .customLong("progress"), help: ArgumentHelp("Progress on long runs: auto (a line rewritten in place when stderr is a terminal, else nothing), plain (a line every 10 s, for cron logs) or none.", valueName: "mode"))
-    var progressMode: ProgressLine.Mode = .auto
+    var progressMode: ProgressLine.Mode = Environment.value("AUTHSTATS_PROGRESS").flatMap(ProgressLine.Mode.init(rawValue:)) ?? .auto
 
     @Flag(name: [.long, .short], help: "Print only errors (no per-record warnings, progress or totals).")
     var quiet = false
 
     func validate() throws {
+        guard !inputs.isEmpty else {
+            throw ValidationError(
+                "Give the files or folders to read: `authstats report exports/` (or - for standard input, "
+                    + "`aws s3 cp s3://bucket/key - | authstats report -`); `make run` reads sample-logs/.")
+        }
         guard TimeZone(identifier: timezone) != nil else {
             throw ValidationError("Unknown time zone '\(timezone)': use an IANA name such as UTC, Europe/Berlin or America/Los_Angeles.")
         }
@@ -203,7 +214,8 @@ struct ReportCommand: ParsableCommand {
         if !authSource.isEmpty { configuration.authSources = Set(EventSource.allCases.filter { authSource.contains($0.name) }) }
         let spill = TemporarySpillStore()
         // The user directories, segment definitions and the output folder are never read as inputs.
-        let found = InputDiscovery.expand(inputs, excluding: directoryFiles + segmentFiles + clientFiles + [out])
+        // `-` is standard input, read as a stream like a FIFO.
+        let found = InputDiscovery.expand(inputs.map { $0 == "-" ? "/dev/stdin" : $0 }, excluding: directoryFiles + segmentFiles + clientFiles + [out])
         let progress = ProgressLine(mode: progressMode, quiet: quiet, sizes: found.map(Self.size))
         defer { progress.finish() }
         let started = Date()

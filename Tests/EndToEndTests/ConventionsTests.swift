@@ -1,0 +1,70 @@
+import AuthStatsTestSupport
+import Foundation
+import Testing
+
+/// The command-line conventions of issue 17: no silent default input, `-` for standard input,
+/// progress on a terminal only, `AUTHSTATS_*` defaults, completions.
+@Suite("Command-line conventions", .serialized)
+struct ConventionsTests {
+    static let sample = "sample-logs/2026/10/28/01"
+
+    @Test("a bare `authstats report` is a usage error that says what to give")
+    func bare() throws {
+        let result = try CLI.run(["report", "--out", CLI.temporaryFolder("bare").path])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("Give the files or folders to read"))
+    }
+
+    @Test("- reads standard input, in every compression", arguments: ["cat", "gzip -c", "bzip2 -c", "xz -c", "zstd -c -q"])
+    func standardInput(compressor: String) throws {
+        let out = CLI.temporaryFolder("stdin")
+        let authstats = CLI.executable.path
+        let line = "gzip -dc \(Self.sample)/*.gz | \(compressor) | '\(authstats)' report - --out '\(out.path)' -q"
+        let result = try CLI.program(URL(fileURLWithPath: "/bin/sh"), ["-c", line])
+        #expect(result.status == 0, "\(result.stderr)")
+        let summary = try String(contentsOf: out.appendingPathComponent("summary.json"), encoding: .utf8)
+        #expect(summary.contains(#""path": "/dev/stdin""#))
+        #expect(summary.contains(#""events": 4"#))
+    }
+
+    @Test("progress: a line rewritten in place on a terminal; nothing on a pipe; plain lines with --progress plain")
+    func progress() throws {
+        let out = CLI.temporaryFolder("progress")
+        // script(1) gives the command a pseudo-terminal; its output is what the terminal got.
+        let command = "'\(CLI.executable.path)' report sample-logs --out '\(out.path)'"
+        let terminal = try CLI.program(URL(fileURLWithPath: "/usr/bin/script"), ["-qc", command, "/dev/null"])
+        #expect(terminal.status == 0)
+        #expect(terminal.stdout.contains("\rauthstats: "), "\(terminal.stdout.prefix(400))")
+        #expect(terminal.stdout.contains("files,"))
+        let pipe = try CLI.run(["report", "sample-logs", "--out", out.path])
+        #expect(!pipe.stderr.contains("files,"))
+        let plain = try CLI.run(["report", "sample-logs", "--out", out.path, "--progress", "plain"])
+        #expect(plain.stderr.contains("writing: "))
+        #expect(!plain.stderr.contains("\r"))
+        let quiet = try CLI.program(URL(fileURLWithPath: "/usr/bin/script"), ["-qc", command + " -q", "/dev/null"])
+        #expect(!quiet.stdout.contains("files,"))
+    }
+
+    @Test("AUTHSTATS_* variables give defaults; an option on the command line wins")
+    func environment() throws {
+        let fromEnvironment = CLI.temporaryFolder("env")
+        let result = try CLI.run(
+            ["report", Self.sample, "-q"], environment: ["AUTHSTATS_OUT": fromEnvironment.path, "AUTHSTATS_TIMEZONE": "Asia/Tokyo"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let summary = try String(contentsOf: fromEnvironment.appendingPathComponent("summary.json"), encoding: .utf8)
+        #expect(summary.contains(#""timezone": "Asia/Tokyo""#))
+        let given = CLI.temporaryFolder("env-given")
+        #expect(try CLI.run(["report", Self.sample, "-q", "--timezone", "UTC", "--out", given.path], environment: ["AUTHSTATS_TIMEZONE": "Asia/Tokyo"]).status == 0)
+        #expect(try String(contentsOf: given.appendingPathComponent("summary.json"), encoding: .utf8).contains(#""timezone": "UTC""#))
+        let help = try CLI.run(["report", "--help"])
+        #expect(help.stdout.contains("AUTHSTATS_OUT"))
+    }
+
+    @Test("shell completions are generated for bash, zsh and fish", arguments: ["bash", "zsh", "fish"])
+    func completions(shell: String) throws {
+        let result = try CLI.run(["--generate-completion-script", shell])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("segments"))
+        #expect(result.stdout.contains("check-config"))
+    }
+}
