@@ -17,7 +17,7 @@ struct ExitStatusTests {
 
     @Test("a wrong option exits 64")
     func wrongOption() throws {
-        let result = try CLI.run(["report", "--frobnicate"])
+        let result = try CLI.run(["report", "sample-logs", "--frobnicate"])
         #expect(result.status == 64)
         #expect(result.stderr.contains("Unknown option '--frobnicate'"))
     }

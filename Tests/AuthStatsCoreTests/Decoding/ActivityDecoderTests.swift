@@ -38,7 +38,7 @@ struct ActivityDecoderTests {
         #expect(event.user == UserID("5b1f0c2d-sub"))
         #expect(event.time == 1_718_640_000_123)
         #expect(event.source == .cognitoActivity)
-        #expect(event.dimensions.values == ["(unknown)", "(unknown)", "(unknown)", "4abc123exampleclientid", "Ireland", "cognito-activity", "local"])
+        #expect(event.dimensions.values == ["(unknown)", "(unknown)", "(unknown)", "4abc123exampleclientid", "Ireland", "cognito-activity", "local", "(unknown)"])
         #expect(decodedEvent(activityRecord("SignIn", "Pass", idp: "Google"))?.dimensions[.userType] == "federated")
         #expect(decodedEvent(activityRecord("SignIn", "Pass", country: "null"))?.dimensions[.country] == "(unknown)")
     }

@@ -98,7 +98,7 @@ struct CloudTrailDecoderTests {
         #expect(signUp.user == UserID("new-sub"))
         #expect(signUp.time == 1_714_636_629_000)
         #expect(signUp.source == .cloudtrail)
-        #expect(signUp.dimensions.values == ["(unknown)", "(unknown)", "(unknown)", "3n4exampleclientid9", "(unknown)", "cloudtrail", "(unknown)"])
+        #expect(signUp.dimensions.values == ["(unknown)", "(unknown)", "(unknown)", "3n4exampleclientid9", "(unknown)", "cloudtrail", "(unknown)", "(unknown)"])
     }
 
     @Test("the hosted UI's client id is additionalEventData.requestParameters.client_id[0]")

@@ -48,12 +48,12 @@ struct RecordDecoderTests {
     func dimensions() throws {
         let fromDevice = try #require(event(
             #"{"event_type":"x","event_timestamp":1,"application":{"version_name":"2.1"},"device":{"locale":{"code":"en_gb","country":"GB"},"platform":{"name":"iOS"}},"endpoint":{"Demographic":{"Platform":"android","Locale":"fr_FR","AppVersion":"9"},"Location":{"Country":"FR"}}}"#))
-        #expect(fromDevice.dimensions.values == ["ios", "en_GB", "2.1", "(unknown)", "GB", "pinpoint", "(unknown)"])
+        #expect(fromDevice.dimensions.values == ["ios", "en_GB", "2.1", "(unknown)", "GB", "pinpoint", "(unknown)", "(unknown)"])
         let fromEndpoint = try #require(event(
             #"{"event_type":"x","event_timestamp":1,"application":{"version_name":""},"device":{"platform":{}},"endpoint":{"Demographic":{"Platform":"Android","Locale":"fr-fr","AppVersion":"9"},"Location":{"Country":"FR"}}}"#))
-        #expect(fromEndpoint.dimensions.values == ["android", "fr_FR", "9", "(unknown)", "FR", "pinpoint", "(unknown)"])
+        #expect(fromEndpoint.dimensions.values == ["android", "fr_FR", "9", "(unknown)", "FR", "pinpoint", "(unknown)", "(unknown)"])
         let bare = try #require(event(#"{"event_type":"x","event_timestamp":1}"#))
-        #expect(bare.dimensions.values == ["(unknown)", "(unknown)", "(unknown)", "(unknown)", "(unknown)", "pinpoint", "(unknown)"])
+        #expect(bare.dimensions.values == ["(unknown)", "(unknown)", "(unknown)", "(unknown)", "(unknown)", "pinpoint", "(unknown)", "(unknown)"])
     }
 
     @Test("locale normalization", arguments: [
