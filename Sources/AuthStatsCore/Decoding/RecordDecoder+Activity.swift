@@ -43,17 +43,21 @@ extension RecordDecoder {
         let fingerprint = Fingerprint.of(Self.activityTag, id: f.shortValue(.activityEventID)) {
             [eventType, response ?? "", String(time), user?.string ?? "", f.value(.activityClientID) ?? ""]
         }
-        var event = Event(
-            time: time, source: .cognitoActivity, kind: kind, userText: user, fingerprint: fingerprint,
-            dimensions: dimensions, profileHint: hint)
         // SignIn, SignUp, ForgotPassword and ResendCode are made by operations of the nine
         // (InitiateAuth…, SignUp, ForgotPassword, ResendConfirmationCode); PasswordChange and
-        // the rest are not.
+        // the rest are not. (Only `account` events need the type compared: SignIn and a
+        // passing SignUp make other kinds.)
+        let parity: ParityReason
         if f.isNonEmptyText(.activityIdpName) && f.value(.activityIdpName) != nil {
-            event.parity = .federatedUser
-        } else if !["SignIn", "SignUp", "ForgotPassword", "ResendCode"].contains(eventType) {
-            event.parity = .otherOperation
+            parity = .federatedUser
+        } else if kind == .account && eventType != "SignUp" && eventType != "ForgotPassword" && eventType != "ResendCode" {
+            parity = .otherOperation
+        } else {
+            parity = .received
         }
+        let event = Event(
+            time: time, source: .cognitoActivity, kind: kind, userText: user, fingerprint: fingerprint,
+            dimensions: dimensions, profileHint: hint, parity: parity)
         return .event(event, .cognitoActivity)
     }
 

@@ -3,12 +3,9 @@ extension RecordDecoder {
     static let authOperations: Set<String> = [
         "InitiateAuth", "AdminInitiateAuth", "RespondToAuthChallenge", "AdminRespondToAuthChallenge",
     ]
-    /// The operations that carry `AnalyticsMetadata`: the only ones Cognito sent to Pinpoint
-    /// (`formats.md` §7 in the reference; `docs/metrics.md` "Pinpoint parity").
-    static let analyticsOperations: Set<String> = [
-        "AdminInitiateAuth", "AdminRespondToAuthChallenge", "ConfirmForgotPassword", "ConfirmSignUp", "ForgotPassword",
-        "InitiateAuth", "ResendConfirmationCode", "RespondToAuthChallenge", "SignUp",
-    ]
+    // The nine operations that carry `AnalyticsMetadata` (the only ones Cognito sent to
+    // Pinpoint, `docs/metrics.md` "Pinpoint parity") are `authOperations`, `SignUp` and
+    // `accountOperations`: the decoder tells them by the kind they make.
     static let accountOperations: Set<String> = [
         "ConfirmSignUp", "ForgotPassword", "ConfirmForgotPassword", "ResendConfirmationCode",
     ]
@@ -56,14 +53,13 @@ extension RecordDecoder {
         let fingerprint = Fingerprint.of(Self.cloudTrailTag, id: f.short(.eventID)) {
             [name, String(time), user?.string ?? "", f.text(.errorCode) ?? ""]
         }
-        var event = Event(
+        // The nine operations are exactly those that make a sign-in, failure, step, sign-up or
+        // account event here: every `other` event is made by another operation (no lookup).
+        let parity: ParityReason = !f.isNonEmptyText(.requestClientID) && f.has(.hostedUIClientID)
+            ? .hostedUI : kind == .other ? .otherOperation : .received
+        let event = Event(
             time: time, source: .cloudtrail, kind: kind, userText: user, fingerprint: fingerprint,
-            dimensions: dimensions, profileHint: hint)
-        if !f.isNonEmptyText(.requestClientID) && f.has(.hostedUIClientID) {
-            event.parity = .hostedUI
-        } else if !Self.analyticsOperations.contains(name) {
-            event.parity = .otherOperation
-        }
+            dimensions: dimensions, profileHint: hint, parity: parity)
         return .event(event, .cloudTrail)
     }
 

@@ -137,7 +137,7 @@ public struct Event: Sendable {
     init(
         time: Int64, source: EventSource, kind: EventKind, userText user: ShortText?, fingerprint: Fingerprint,
         sessionText sessionID: ShortText? = nil, sessionStart: Int64? = nil, sessionStop: Int64? = nil, dimensions: DimensionValues,
-        profileHint: ProfileHint = .none
+        profileHint: ProfileHint = .none, parity: ParityReason = .received
     ) {
         self.time = time
         self.source = source
@@ -150,6 +150,7 @@ public struct Event: Sendable {
         self.sessionStop = sessionStop
         self.dimensions = dimensions
         self.profileHint = profileHint
+        self.parity = parity
     }
 
     /// The user id as written (for session detail); nil when there is no user.

@@ -217,9 +217,11 @@ public final class Analysis {
     /// from `fields`, as `RecordDecoder.profileSchema` extracted them). Events after the report
     /// range are counted but not observed: a profile is as of the range's last day.
     func add(_ event: Event, position: UInt64, fields: RecordDecoder.Fields) {
-        let counted = count(checked: event, position: position)
+        add(event, position: position)
         observe(event, position: position, fields: fields)
-        if let counted, configuration.byProject { child(counted.dimensions[.projectID]).observe(counted, position: position, fields: fields) }
+        if configuration.byProject, let counted = lastProjectEvent {
+            child(counted.dimensions[.projectID]).observe(counted, position: position, fields: fields)
+        }
     }
 
     /// Notes what `event` says of its user's profile.
@@ -245,12 +247,21 @@ public final class Analysis {
         }
     }
 
-    /// Counts `event`; with `--by-project`, also in its project's analysis. Returns the event
-    /// as counted when it has a project (`--clients`): its values made, `project_id` set.
-    @discardableResult
-    func add(_ event: Event, position: UInt64) -> Event? {
-        count(checked: event, position: position)
+    /// Counts `event`; with `--by-project`, also in its project's analysis.
+    func add(_ event: Event, position: UInt64) {
+        guard let sources = configuration.authSources, !sources.contains(event.source), event.kind.isAuthentication else {
+            return count(event, position: position)
+        }
+        // Another export's sign-up, sign-in or failure with `--auth-source`: an app or other
+        // event. (The event is copied only then: a copy per event retains its texts.)
+        var demoted = event
+        demoted.kind = event.kind == .authFailure ? .other : .app
+        count(demoted, position: position)
     }
+
+    /// With `--by-project`: the event `count` counted last, its values made and `project_id`
+    /// set (for its project's analysis to observe too).
+    private var lastProjectEvent: Event?
 
     /// Events `--pinpoint-parity` left out, by reason.
     public private(set) var parityLeftOut: [ParityReason: Int] = [:]
@@ -278,17 +289,6 @@ public final class Analysis {
         return reason
     }
 
-    /// `add` after the parity check.
-    private func count(checked event: Event, position: UInt64) -> Event? {
-        var event = event
-        if let sources = configuration.authSources, !sources.contains(event.source), event.kind.isAuthentication {
-            event.kind = event.kind == .authFailure ? .other : .app
-        }
-        guard let counted = count(event, position: position) else { return nil }
-        if configuration.byProject { child(counted.dimensions[.projectID]).count(counted, position: position) }
-        return counted
-    }
-
     /// With `--by-project`: an analysis per project, of that project's events alone, by id.
     public private(set) var projects: [String: Analysis] = [:]
 
@@ -308,8 +308,7 @@ public final class Analysis {
         return analysis
     }
 
-    @discardableResult
-    private func count(_ event: Event, position: UInt64) -> Event? {
+    private func count(_ event: Event, position: UInt64) {
         let day = state.pointee.clock.day(ofMillis: event.time)
         // The profile of the values as decoded (before a directory's `user_type` or the
         // project of `--clients`), when the cache gives it or waits for it; the values
@@ -341,10 +340,13 @@ public final class Analysis {
         }
         guard let decoded else {
             state.pointee.accumulator.add(event, day: day, position: position)
-            return clients == nil ? nil : event
+            if configuration.byProject {
+                child(event.dimensions[.projectID]).count(event, position: position)
+                lastProjectEvent = event
+            }
+            return
         }
         state.pointee.accumulator.add(event, day: day, position: position, profile: decoded)
-        return nil
     }
 
     /// The `project_id` of an event with `--clients` (`docs/metrics.md` "Dimensions"): a Pinpoint
