@@ -209,6 +209,12 @@ public final class DirectoryUserStream {
 
     /// The next user and its hash; nil after the last.
     public func next() -> (hash: UInt64, user: DirectoryUser)? {
+        nextRecord().map { ($0.hash, Self.decode($0.record)) }
+    }
+
+    /// As `next()`, the user as its record's bytes (`DirectoryUserStream.decode` makes the
+    /// user: the segment pass does that on another thread).
+    func nextRecord() -> (hash: UInt64, record: [UInt8])? {
         guard let records else { return nil }
         if !started {
             started = true
@@ -216,10 +222,15 @@ public final class DirectoryUserStream {
         }
         guard let record = lookahead else { return nil }
         let hash = DirectoryRecord.hash(of: record)
-        let user = DirectoryRecord.decode(record)
+        let bytes = Array(record)
         // Older entries of the same hash (a sub listed again, or in an earlier file) follow.
         lookahead = records.next()
         while let next = lookahead, DirectoryRecord.hash(of: next) == hash { lookahead = records.next() }
-        return (hash, user)
+        return (hash, bytes)
+    }
+
+    /// The user of a record `nextRecord()` gave.
+    static func decode(_ record: [UInt8]) -> DirectoryUser {
+        record.withUnsafeBytes { DirectoryRecord.decode($0) }
     }
 }

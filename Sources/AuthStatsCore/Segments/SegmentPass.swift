@@ -55,7 +55,8 @@ struct SegmentPass {
         var days: [DayCounts]
         /// The user's profile observations (`ProfileStream`), folded on the lane.
         var observations: [UInt8]
-        var listed: DirectoryUser?
+        /// The user's directory record, decoded on the lane.
+        var listed: [UInt8]?
     }
 
     /// What one lane adds up (lanes' results are sums, merged in any order).
@@ -161,7 +162,7 @@ struct SegmentPass {
         // The directory's users, streamed in hash order (spilled runs merged) from a copy.
         var directoryCopy = directory
         let directoryUsers = directoryCopy.sortedUsers()
-        var nextDirectory = directoryUsers.next()
+        var nextDirectory = directoryUsers.nextRecord()
         var groups = kinds.groups()
         var sums: [(profile: UInt32, count: Int32)] = []
         func readDay() -> (UInt64, DayCounts)? {
@@ -199,9 +200,9 @@ struct SegmentPass {
                     input.observations = records
                     pendingProfile = stream.next()
                 }
-                if let (u, entry) = nextDirectory, u == user {
-                    input.listed = entry
-                    nextDirectory = directoryUsers.next()
+                if let (u, record) = nextDirectory, u == user {
+                    input.listed = record
+                    nextDirectory = directoryUsers.nextRecord()
                 }
                 guard !input.days.isEmpty || (input.listed != nil && directoryOnlyUsers) || !input.observations.isEmpty else { continue }
                 each(input)
@@ -215,7 +216,8 @@ struct SegmentPass {
         let last = range.last.index
         let days = range.count
         let observed = fold.fold(input.observations)
-        let profile = makeProfile(user: input.user, days: input.days, observed: observed, listed: input.listed)
+        let profile = makeProfile(
+            user: input.user, days: input.days, observed: observed, listed: input.listed.map(DirectoryUserStream.decode))
         for day in input.days where day.day >= first && day.day <= last {
             let d = Int(day.day - first)
             partial.userTotals[d].counts.1 += day.counts.1
