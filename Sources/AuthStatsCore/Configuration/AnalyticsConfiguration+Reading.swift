@@ -51,12 +51,7 @@ extension AnalyticsConfiguration {
             }
         }
         for value in values { take(value, nested: false) }
-        if let damage {
-            findings.append(
-                ConfigurationFinding(
-                    .invalidJSON, file: name,
-                    message: "not JSON at byte \(damage.offset) (\(damage.reason)); \(values.count) document(s) before it read"))
-        }
+        if let damage { findings.append(.invalidJSON(damage, file: name, documentsBefore: values.count)) }
         return findings
     }
 

@@ -115,12 +115,7 @@ public struct IAMRoles: Sendable {
                     unknown(name, number, "not get-role, get-role-policy or get-policy-version output (no Role, PolicyDocument or PolicyVersion.Document)"))
             }
         }
-        if let damage {
-            findings.append(
-                ConfigurationFinding(
-                    .invalidJSON, file: name,
-                    message: "not JSON at byte \(damage.offset) (\(damage.reason)); \(values.count) document(s) before it read"))
-        }
+        if let damage { findings.append(.invalidJSON(damage, file: name, documentsBefore: values.count)) }
         return findings
     }
 

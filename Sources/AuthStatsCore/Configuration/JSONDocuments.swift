@@ -70,3 +70,12 @@ extension Dictionary where Key == String, Value == Any {
         }
     }
 }
+
+extension ConfigurationFinding {
+    /// A file that stops being JSON at `damage`, after `documentsBefore` documents (read).
+    static func invalidJSON(_ damage: JSONDocuments.Damage, file: String, documentsBefore: Int) -> ConfigurationFinding {
+        ConfigurationFinding(
+            .invalidJSON, file: file,
+            message: "not JSON at byte \(damage.offset) (\(damage.reason)); \(documentsBefore) document(s) before it read")
+    }
+}

@@ -383,24 +383,8 @@ struct SegmentReader {
         return path + "[" + quoted(key) + "]"
     }
 
-    /// A string as JSON writes it, quotes and escapes included.
-    static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                result += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                    + String(scalar.value, radix: 16)
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
-    }
+    /// A string as JSON writes it, quotes and escapes included (the reports' own quoting).
+    static func quoted(_ text: String) -> String { JSONText.quote(text) }
 }
 
 extension SegmentJSON {
