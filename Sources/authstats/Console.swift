@@ -78,8 +78,10 @@ final class ProgressLine: @unchecked Sendable {
         let interval: DispatchTimeInterval = terminal ? .milliseconds(500) : .seconds(10)
         timer.schedule(deadline: .now() + interval, repeating: interval)
         timer.setEventHandler { [weak self] in self?.draw() }
-        timer.resume()
+        lock.lock()
         self.timer = timer
+        lock.unlock()
+        timer.resume()
     }
 
     /// File `index` has been read.
@@ -101,16 +103,17 @@ final class ProgressLine: @unchecked Sendable {
     func phase(_ name: String) {
         lock.lock()
         phase = name
+        let drawing = timer != nil
         lock.unlock()
-        if timer != nil { draw() }
+        if drawing { draw() }
     }
 
     /// Stops drawing and clears the line.
     func finish() {
-        timer?.cancel()
-        timer = nil
         lock.lock()
         defer { lock.unlock() }
+        timer?.cancel()
+        timer = nil
         if terminal && drawn > 0 { Self.write("\r" + String(repeating: " ", count: drawn) + "\r") }
         drawn = 0
     }

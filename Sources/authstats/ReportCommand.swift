@@ -146,6 +146,11 @@ struct ReportCommand: ParsableCommand {
         guard sessionMemory > 0 else { throw ValidationError("--session-memory must be positive.") }
         guard profileMemory > 0 else { throw ValidationError("--profile-memory must be positive.") }
         for name in breakdownAttribute where name.isEmpty { throw ValidationError("--breakdown-attribute needs an attribute name.") }
+        for name in breakdownAttribute where MemberExport.withheldAttributes.contains(name) && name != "sub" {
+            throw ValidationError(
+                "--breakdown-attribute \(name): \(name) is never written to a report (it holds addresses or linked identities); "
+                    + "see docs/segments.md \"Member exports\".")
+        }
         if byProject && clientFiles.isEmpty { throw ValidationError("--by-project needs --clients (the app clients' projects).") }
         for name in authSource where !EventSource.allCases.contains(where: { $0.name == name }) {
             throw ValidationError("--auth-source '\(name)' is not an export: use pinpoint, cognito-activity or cloudtrail.")
@@ -182,7 +187,10 @@ struct ReportCommand: ParsableCommand {
         defer { TemporaryFolders.shared.removeAll() }
         let segments = try loadSegments(console: console)
         let clients = try loadClients(console: console)
-        var profiles = ProfileOptions(segments: segments, breakdownAttributes: breakdownAttribute, shareUserData: shareUserData)
+        // A name given twice is one dimension.
+        var names: [String] = []
+        for name in breakdownAttribute where !names.contains(name) { names.append(name) }
+        var profiles = ProfileOptions(segments: segments, breakdownAttributes: names, shareUserData: shareUserData)
         profiles.memory = profileMemory
         // The users' attributes are kept only for what reads them at the end.
         let directory = try loadDirectory(console: console, keepUsers: profiles.wanted)
@@ -444,6 +452,10 @@ extension ReportCommand {
             let set = try SegmentSet.load(files: files, timeZone: TimeZone(identifier: timezone)!)
             guard set.count > 0 else {
                 console.error("no segment definitions in \(segmentFiles.map(DisplayPath.text).joined(separator: ", "))")
+                throw ExitCode(64)
+            }
+            guard set.count <= MemberExport.maxSegments else {
+                console.error("\(set.count) segments: at most \(MemberExport.maxSegments) in one run")
                 throw ExitCode(64)
             }
             return set

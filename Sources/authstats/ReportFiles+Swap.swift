@@ -177,22 +177,24 @@ extension ReportFiles {
                 throw POSIX.Failure("Unable to keep a copy of \(POSIX.text(name)) of \(folder) to undo with")
             }
         }
-        var moved: [[CChar]] = []
-        for name in oldFolders {
-            guard renameat(out, name, backup, name) == 0 else {
-                let failure = POSIX.Failure("Unable to move the previous \(POSIX.text(name)) of \(folder) aside")
-                for done in moved { _ = renameat(backup, done, out, done) }
-                throw failure
-            }
-            moved.append(name)
-        }
         enum Step {
             case put([CChar])
             case remove([CChar])
         }
         let steps = written.filter { $0 != summary }.map(Step.put) + obsolete.map(Step.remove)
             + (written.contains(summary) ? [.put(summary)] : [])
+        // One step under the cleanup lock, from moving the old report folders aside to the last
+        // rename: a signal in between must not remove the staging folder that holds them.
         try TemporaryFolders.shared.withLock {
+            var moved: [[CChar]] = []
+            for name in oldFolders {
+                guard renameat(out, name, backup, name) == 0 else {
+                    let failure = POSIX.Failure("Unable to move the previous \(POSIX.text(name)) of \(folder) aside")
+                    for done in moved { _ = renameat(backup, done, out, done) }
+                    throw failure
+                }
+                moved.append(name)
+            }
             var done: [[CChar]] = []
             for step in steps {
                 let (name, ok): ([CChar], Bool)

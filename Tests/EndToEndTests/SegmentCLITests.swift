@@ -46,4 +46,21 @@ struct SegmentCLITests {
         let rows = table.split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
         #expect(Set(rows.map { $0[1] }).count == 1)
     }
+
+    @Test("--breakdown-attribute: an address attribute is refused; a name given twice is one dimension")
+    func breakdownAttribute() throws {
+        let out = CLI.temporaryFolder("attr")
+        let refused = try CLI.run(["report", "sample-logs", "--users", "sample-logs/users/list-users.json", "--breakdown-attribute", "email", "--out", out.path])
+        #expect(refused.status == 64)
+        #expect(refused.stderr.contains("email is never written to a report"))
+        let twice = try CLI.run([
+            "report", "sample-logs", "--users", "sample-logs/users/list-users.json", "--breakdown-attribute", "custom:plan",
+            "--breakdown-attribute", "custom:plan", "--out", out.path, "-q",
+        ])
+        #expect(twice.status == 0)
+        let rows = try String(contentsOf: out.appendingPathComponent("breakdown.csv"), encoding: .utf8).split(separator: "\n")
+            .filter { $0.contains(",attr:custom:plan,") }
+        #expect(!rows.isEmpty)
+        #expect(Set(rows).count == rows.count)
+    }
 }

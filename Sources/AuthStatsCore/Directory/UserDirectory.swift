@@ -83,11 +83,6 @@ public struct UserDirectory: Sendable {
         DirectoryUserStream(log.takeSorted(keepingRuns: true))
     }
 
-    /// Calls `body` with `sortedUsers()`.
-    public mutating func withSortedUsers<R>(_ body: (DirectoryUserStream) throws -> R) rethrows -> R {
-        try body(sortedUsers())
-    }
-
     /// A directory file that could not be read at all.
     public struct Failure: Error, CustomStringConvertible {
         public var description: String

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where the duplicate filter keeps what it no longer holds in memory: numbered runs of
 /// bytes, written once and read back in order. `AuthStatsIngest.TemporarySpillStore` keeps
 /// them in temporary files; `MemorySpillStore` in memory (for tests).
@@ -74,27 +76,42 @@ struct RunWriter {
 
 /// A `SpillStore` in memory: for tests of the spilling logic, not for bounded memory.
 public final class MemorySpillStore: SpillStore, @unchecked Sendable {
-    // Unchecked: used from one thread at a time, as every accumulator is.
+    // Unchecked: every member is touched under `lock` (the session and segment passes spill
+    // from two threads at once).
+    private let lock = NSLock()
     private var runs: [Int: [UInt8]] = [:]
     private var next = 0
-    public private(set) var written = 0
+    private var writes = 0
 
     public init() {}
 
-    public func write(_ bytes: [UInt8]) throws -> Int {
-        next += 1
-        runs[next] = bytes
-        written += 1
-        return next
+    /// Runs written so far.
+    public var written: Int { locked { writes } }
+
+    private func locked<R>(_ body: () -> R) -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return body()
     }
 
-    public func append(run: Int, _ bytes: [UInt8]) throws { runs[run, default: []] += bytes }
+    public func write(_ bytes: [UInt8]) throws -> Int {
+        locked {
+            next += 1
+            runs[next] = bytes
+            writes += 1
+            return next
+        }
+    }
+
+    public func append(run: Int, _ bytes: [UInt8]) throws { locked { runs[run, default: []] += bytes } }
 
     public func read(run: Int, offset: Int, count: Int) throws -> [UInt8] {
-        let bytes = runs[run] ?? []
-        guard offset < bytes.count else { return [] }
-        return Array(bytes[offset..<min(bytes.count, offset + count)])
+        locked {
+            let bytes = runs[run] ?? []
+            guard offset < bytes.count else { return [] }
+            return Array(bytes[offset..<min(bytes.count, offset + count)])
+        }
     }
 
-    public func remove(run: Int) { runs[run] = nil }
+    public func remove(run: Int) { locked { runs[run] = nil } }
 }

@@ -25,8 +25,9 @@ extension ProfileLog {
             }
             f.appendField(.deviceMake, else: .demographicMake, to: &out)
             f.appendField(.deviceModel, else: .demographicModel, to: &out)
-            Self.putLong(f.objectBytes(.userAttributes), &out)
-            Self.putLong(f.objectBytes(.endpointAttributes), &out)
+            // Attribute objects as written (JSON text holds no NUL byte).
+            Self.putText(f.objectBytes(.userAttributes), &out)
+            Self.putText(f.objectBytes(.endpointAttributes), &out)
             if let user = event.userText { user.withUTF8 { Self.putText($0, &out) } } else { out.append(0) }
             f.appendField(.endpointID, else: .clientID, to: &out)
             f.appendField(.channelType, to: &out)
@@ -34,10 +35,6 @@ extension ProfileLog {
         }
     }
 
-    static func putField(_ text: String?, _ out: inout [UInt8]) { putText(text ?? "", &out) }
-
-    /// An attribute object's raw JSON (which holds no NUL byte) and a NUL.
-    static func putLong(_ bytes: UnsafeRawBufferPointer, _ out: inout [UInt8]) { putText(bytes, &out) }
 
     /// The demographics bytes of `values` (as `observe` wants them).
     static func demographics(_ values: DimensionValues) -> [UInt8] {
@@ -127,6 +124,7 @@ struct ProfileFold {
     /// combinations of values.
     private var parsed: [UInt64: [(bytes: [UInt8], attributes: [(String, [String])])]] = [:]
     private var parsedCount = 0
+    private var parsedBytes = 0
 
     init() {}
 
@@ -191,9 +189,11 @@ struct ProfileFold {
             }
         }
         out.sort { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
-        if parsedCount < 65_536 {
+        // Kept while the cache is small (a few combinations of values are the common case).
+        if parsedCount < 65_536, parsedBytes + bytes.count <= 16 << 20 {
             parsed[hash, default: []].append((Array(bytes), out))
             parsedCount += 1
+            parsedBytes += bytes.count
         }
         return out
     }

@@ -161,7 +161,6 @@ struct ProfileRecordReader {
 
     var user: UInt64 { UInt64(bigEndian: bytes.loadUnaligned(as: UInt64.self)) }
     var kind: ProfileLog.Kind? { ProfileLog.Kind(rawValue: bytes[8]) }
-    var time: Int64 { Int64(bitPattern: UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 9, as: UInt64.self)) ^ (1 << 63)) }
 
     /// The next field's bytes (up to its NUL); empty past the end.
     mutating func raw() -> UnsafeRawBufferPointer {
@@ -171,9 +170,6 @@ struct ProfileRecordReader {
         defer { offset = end + 1 }
         return UnsafeRawBufferPointer(rebasing: bytes[offset..<end])
     }
-
-    /// The next field as text; "" past the end.
-    mutating func text() -> String { String(decoding: raw(), as: UTF8.self) }
 }
 
 #if canImport(Glibc)

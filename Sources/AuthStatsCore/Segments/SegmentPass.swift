@@ -308,10 +308,11 @@ struct SegmentPass {
         profile.make = observed.make
         profile.model = observed.model
         profile.endpoints = observed.endpoints.values.sorted()
-        if options.shareUserData {
+        if options.shareUserData, let listed {
+            // Only the directory's addresses and flags count: a Pinpoint attribute of the same
+            // name neither verifies an address nor replaces the verified one.
             for (channel, address, verified) in [("EMAIL", "email", "email_verified"), ("SMS", "phone_number", "phone_number_verified")] {
-                guard let value = profile.attributes[address]?.values.first, !value.isEmpty,
-                    profile.attributes[verified]?.values.first == "true",
+                guard let value = Self.verifiedAddress(listed, address, verified),
                     !profile.endpoints.contains(where: { $0.channelType == channel && $0.address == value })
                 else { continue }
                 profile.endpoints.append(UserProfile.Endpoint(
@@ -320,6 +321,8 @@ struct SegmentPass {
             }
             profile.endpoints.sort()
         }
+        profile.verifiedEmail = listed.flatMap { Self.verifiedAddress($0, "email", "email_verified") }
+        profile.verifiedPhone = listed.flatMap { Self.verifiedAddress($0, "phone_number", "phone_number_verified") }
         let first = range.first.index
         let last = range.last.index
         for day in days {
@@ -335,15 +338,22 @@ struct SegmentPass {
     }
 
     /// The endpoints a member's export rows show: an `EMAIL`, `SMS` or `VOICE` endpoint only
-    /// with user data sharing and the matching address verified (never an unverified address).
+    /// with user data sharing and only for the address the directory lists as verified (never
+    /// an unverified address, nor one a Pinpoint record names).
     func exportedEndpoints(_ profile: UserProfile) -> [UserProfile.Endpoint] {
         profile.endpoints.filter { endpoint in
             switch endpoint.channelType {
-            case "EMAIL": return options.shareUserData && profile.attributes["email_verified"]?.values.first == "true"
-            case "SMS", "VOICE": return options.shareUserData && profile.attributes["phone_number_verified"]?.values.first == "true"
+            case "EMAIL": return options.shareUserData && endpoint.address != nil && endpoint.address == profile.verifiedEmail
+            case "SMS", "VOICE": return options.shareUserData && endpoint.address != nil && endpoint.address == profile.verifiedPhone
             default: return true
             }
         }
+    }
+
+    /// The directory's `address` attribute when its `verified` attribute is `true`.
+    static func verifiedAddress(_ user: DirectoryUser, _ address: String, _ verified: String) -> String? {
+        guard user.attributes[verified] == "true", let value = user.attributes[address], !value.isEmpty else { return nil }
+        return value
     }
 
     /// A stable id for an endpoint made from a shared address, which does not show the address.

@@ -88,6 +88,9 @@ public enum MemberExport {
     /// identities (a JSON text of provider ids) and the addresses (only ever an `EMAIL`/`SMS`
     /// endpoint's `Address`, with `--share-user-data`).
     public static let withheldAttributes: Set<String> = ["sub", "identities", "email", "phone_number"]
+
+    /// Segments in one run at most (a member export row names its segment in two bytes).
+    public static let maxSegments = 65_535
 }
 
 extension MemberExport {

@@ -81,6 +81,10 @@ public struct UserProfile: Sendable, Equatable {
     public var authFailures: Int
     public var sessions: Int
     public var activeDays: Int
+    /// The directory's email address and phone number, when its `*_verified` says `true`:
+    /// the only addresses a member export may show (`--share-user-data`).
+    public var verifiedEmail: String?
+    public var verifiedPhone: String?
 
     public init(
         userID: String, attributes: [String: Attribute] = [:], platform: String? = nil, appVersion: String? = nil,

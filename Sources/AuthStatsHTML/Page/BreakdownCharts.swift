@@ -12,11 +12,11 @@ enum BreakdownCharts {
     static let otherColor = "c-gray"
 
     /// The dimensions in the order the issue names them, then `attr:` ones by name (bytes).
-    static let order: [String] = ["platform", "app_version", "locale", "country", "client_id", "source", "user_type"]
+    static let order: [String] = ["platform", "app_version", "locale", "country", "client_id", "source", "user_type", "project_id"]
 
     static let titles: [String: String] = [
         "platform": "Platform", "app_version": "App version", "locale": "Locale", "country": "Country",
-        "client_id": "App client", "source": "Source", "user_type": "User type",
+        "client_id": "App client", "source": "Source", "user_type": "User type", "project_id": "Pinpoint project",
     ]
 
     /// One dimension's totals over the range and per day.

@@ -136,6 +136,19 @@ struct SegmentPipelineTests {
         #expect(!shared.memberExports.flatMap { $0 }.flatMap { $0 }.contains("u2@example.com"))
     }
 
+    @Test("--share-user-data writes only the address the directory verified, whatever the events say")
+    func sharingOnlyVerified() throws {
+        // u4 is listed with u4@example.com verified; its events name other addresses.
+        let text = Self.events + "\n" + Self.record(
+            "_userauth.sign_in", "2026-03-04T10:00:00Z", user: "u4", endpoint: "ep-u4", channel: "EMAIL",
+            userAttributes: ["email": ["evil@example.com"], "email_verified": ["true"]], address: "other@example.com")
+        let run = try Self.run(share: true, text: text)
+        let cells = run.memberExports.flatMap { $0 }.flatMap { $0 }
+        #expect(cells.contains("u4@example.com"))
+        #expect(!cells.contains("evil@example.com"))
+        #expect(!cells.contains("other@example.com"))
+    }
+
     @Test("attribute values with commas, quotes, a leading = and several values round-trip through a CSV reader")
     func roundTrip() throws {
         let values = ["a,b", "say \"hi\"", "=SUM(A1)", "tab\there", "ünïcødé"]

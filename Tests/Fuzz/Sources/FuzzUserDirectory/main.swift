@@ -18,9 +18,8 @@ FuzzDriver.run { bytes in
         do {
             let problems = try directory.load(data, name: "users.fuzz", chunk: chunk)
             var users: [(UInt64, DirectoryUser)] = []
-            directory.withSortedUsers { stream in
-                while let (hash, user) = stream.next() { users.append((hash, user)) }
-            }
+            let stream = directory.sortedUsers()
+            while let (hash, user) = stream.next() { users.append((hash, user)) }
             check(users.count == directory.count, "\(users.count) users streamed, count says \(directory.count)")
             return .success((users, problems))
         } catch let failure as UserDirectory.Failure {
