@@ -17,6 +17,8 @@ extension HTMLReport {
         /// The tables of the period of the same length just before the range, when the data
         /// reaches back that far (`HTMLReport.previousPeriod`): the headline's changes.
         public var previous: Reports?
+        /// With `--by-project`: each project's tables and page (a section of this page).
+        public var projects: [Project] = []
 
         public init(
             run: SummaryWriter.Run, reports: Reports, totals: RunTotals, inputs: [InputReport],
@@ -42,6 +44,19 @@ extension HTMLReport {
                     users: accumulator.userCount, signUps: counters.signUps, signIns: counters.signIns,
                     authFailures: counters.authFailures),
                 inputs: inputs, firstRejects: firstRejects, previous: previous)
+        }
+    }
+
+    /// One project's tables (`--by-project`) and the path of its own page from this one.
+    public struct Project: Sendable {
+        public var id: String
+        public var reports: Reports
+        public var page: String
+
+        public init(id: String, reports: Reports, page: String) {
+            self.id = id
+            self.reports = reports
+            self.page = page
         }
     }
 

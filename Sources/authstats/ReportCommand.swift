@@ -263,26 +263,36 @@ struct ReportCommand: ParsableCommand {
         }
         do {
             try writeTables(reports, timezone: configuration.timeZoneName, folder: "", output: output)
-            for (id, projectReports, project) in byProject ? analysis.projectReports() : [] {
-                let folder = ReportFiles.projectFolder + "/" + SegmentFileName.fileName(for: id) + "/"
-                try POSIX.makeFolders(output.path(folder))
-                try writeTables(projectReports, timezone: configuration.timeZoneName, folder: folder, output: output)
-                if let segments { try writeMemberExports(segments, analysis: project, output: output, folder: folder) }
-            }
             var run = SummaryWriter.Run(
                 version: AuthStats.version, generatedAt: ISO8601DateFormatter().string(from: Date()),
                 timezone: configuration.timeZoneName, maxRejects: maxRejects,
                 authSources: authSource.isEmpty ? nil : EventSource.allCases.map(\.name).filter(authSource.contains))
             run.parityLeftOut = pinpointParity ? analysis.parityLeftOut : nil
+            // Each project's report set (`--by-project`), its own page included.
+            var projectPages: [HTMLReport.Project] = []
+            for (id, projectReports, project) in byProject ? analysis.projectReports() : [] {
+                let folder = ReportFiles.projectFolder + "/" + SegmentFileName.fileName(for: id) + "/"
+                try POSIX.makeFolders(output.path(folder))
+                try writeTables(projectReports, timezone: configuration.timeZoneName, folder: folder, output: output)
+                if let segments { try writeMemberExports(segments, analysis: project, output: output, folder: folder) }
+                if !noHTML {
+                    let page = HTMLReport.Input(
+                        run: run, reports: projectReports, accumulator: project.accumulator, inputs: [],
+                        previous: HTMLReport.previousPeriod(of: projectReports, accumulator: project.accumulator))
+                    try output.write(folder + "report.html") { HTMLReport.write(page, to: &$0) }
+                    projectPages.append(HTMLReport.Project(id: id, reports: projectReports, page: folder + "report.html"))
+                }
+            }
             try output.write("summary.json") {
                 SummaryWriter.write(
                     run: run, reports: reports, accumulator: analysis.accumulator, inputs: Self.tidied(analysis.inputs), to: &$0)
             }
             if !noHTML {
-                let page = HTMLReport.Input(
+                var page = HTMLReport.Input(
                     run: run, reports: reports, accumulator: analysis.accumulator, inputs: Self.tidied(analysis.inputs),
                     firstRejects: rejects.first,
                     previous: HTMLReport.previousPeriod(of: reports, accumulator: analysis.accumulator))
+                page.projects = projectPages
                 try output.write("report.html") { HTMLReport.write(page, to: &$0) }
             }
             try rejects.commit()

@@ -44,6 +44,13 @@ struct ProjectReportTests {
             }
         }
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("projects/\(projects[0])/segments/struggling-to-sign-in.csv").path))
+        // report.html: a section per project, linking each project's own page.
+        let page = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(page.contains(#"<section id="projects">"#))
+        for project in projects {
+            #expect(page.contains(#"href="projects/\#(project)/report.html""#))
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("projects/\(project)/report.html").path))
+        }
     }
 
     @Test("the same bytes for --jobs 1 and 2")

@@ -32,6 +32,8 @@ struct PageView {
     var retentionColumns: [ColumnName]
     var hasRetention: Bool
     var segments: [SegmentsSection]
+    var projects: [ProjectsSection]
+    var projectColumns: [ColumnName]
     var segmentColumns: [ColumnName]
     var inputs: InputsSection
     var inputColumns: [ColumnName]
@@ -129,6 +131,8 @@ struct PageView {
         segments = reports.segments.isEmpty || reports.range == nil
             ? [] : [SegmentsSection(segments: reports.segments, daily: reports.segmentDaily, range: reports.range!)]
         segmentColumns = SegmentsSection.columns.map(ColumnName.init)
+        projects = input.projects.isEmpty || reports.range == nil ? [] : [ProjectsSection(projects: input.projects, range: reports.range!)]
+        projectColumns = ProjectsSection.columns.map(ColumnName.init)
         inputs = InputsSection(inputs: input.inputs, totals: input.totals, rejects: input.firstRejects, maxRejects: input.run.maxRejects)
         inputColumns = InputsSection.inputColumns.map(ColumnName.init)
         groupColumns = InputsSection.countColumns.map(ColumnName.init)
@@ -142,6 +146,7 @@ struct PageView {
             if hasBreakdowns { sections.append(Section(id: "breakdowns", title: "Breakdowns")) }
             if hasRetention { sections.append(Section(id: "retention", title: "Retention")) }
             if !segments.isEmpty { sections.append(Section(id: "segments", title: "Segments")) }
+            if !projects.isEmpty { sections.append(Section(id: "projects", title: "Projects")) }
         }
         sections.append(Section(id: "inputs", title: "Inputs"))
         self.sections = sections

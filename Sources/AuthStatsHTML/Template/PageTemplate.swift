@@ -120,6 +120,25 @@ enum PageTemplate {
         {{#hasNote}}<p class="note">{{note}}</p>{{/hasNote}}
         </section>
         {{/segments}}
+        {{#projects}}
+        <section id="projects">
+        <h2>Pinpoint projects</h2>
+        <p class="note">Each project's events alone (--by-project): a user of two projects counts in both.</p>
+        <div class="scroll">
+        <table>
+        <thead><tr><th>Project</th>{{#projectColumns}}<th class="num">{{name}}</th>{{/projectColumns}}<th>Page</th></tr></thead>
+        <tbody>
+        {{#rows}}
+        <tr><th scope="row"><bdi>{{name}}</bdi></th>{{#cells}}<td class="num">{{.}}</td>{{/cells}}<td><a href="{{page}}">{{page}}</a></td></tr>
+        {{/rows}}
+        </tbody>
+        </table>
+        </div>
+        <div class="charts small">
+        {{#charts}}{{> chart}}{{/charts}}
+        </div>
+        </section>
+        {{/projects}}
         {{/hasRange}}
         <section id="inputs">
         <h2>Inputs</h2>
