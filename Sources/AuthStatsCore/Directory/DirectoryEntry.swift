@@ -185,7 +185,9 @@ enum DirectoryRecord {
         if flags & hasStatus != 0 { user.status = string() }
         if flags & hasEnabled != 0 { user.enabled = flags & isEnabled != 0 }
         let count = varint()
-        user.attributes.reserveCapacity(count)
+        // Room made once (`init(minimumCapacity:)` is specialized; `reserveCapacity` is not,
+        // and its generic call looks the storage's type up at run time).
+        user.attributes = Dictionary(minimumCapacity: count)
         for _ in 0..<count {
             let name = string()
             user.attributes[name] = string()

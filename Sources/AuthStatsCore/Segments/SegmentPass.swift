@@ -285,7 +285,7 @@ struct SegmentPass {
     func makeProfile(user: UInt64, days: [DayCounts], observed: ObservedProfile, listed: DirectoryUser?) -> UserProfile {
         var profile = UserProfile(userID: observed.userText ?? listed?.sub ?? "")
         if let listed {
-            profile.attributes.reserveCapacity(listed.attributes.count + observed.attributes.count + 2)
+            profile.attributes = Dictionary(minimumCapacity: listed.attributes.count + observed.attributes.count + 2)
             for (name, value) in listed.attributes {
                 profile.attributes[name] = UserProfile.Attribute(values: [value], origin: .directory)
             }
