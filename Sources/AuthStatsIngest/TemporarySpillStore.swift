@@ -119,6 +119,20 @@ public final class TemporarySpillStore: SpillStore, @unchecked Sendable {
         }
     }
 
+    /// The first reason a run could not be read back, if one could not.
+    public var readFailure: String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return firstReadFailure
+    }
+    private var firstReadFailure: String?
+
+    public func readFailed(_ reason: String) {
+        lock.lock()
+        if firstReadFailure == nil { firstReadFailure = reason }
+        lock.unlock()
+    }
+
     public func read(run: Int, offset: Int, count: Int) throws -> [UInt8] {
         let descriptor = try acquire(run)
         defer { release(run) }

@@ -6,6 +6,7 @@ import Foundation
 
 /// `authstats report`: read the inputs, write the reports.
 struct ReportCommand: ParsableCommand {
+
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Analyse exported logs and write the reports.",
@@ -193,7 +194,9 @@ struct ReportCommand: ParsableCommand {
         var profiles = ProfileOptions(segments: segments, breakdownAttributes: names, shareUserData: shareUserData)
         profiles.memory = profileMemory
         // The users' attributes are kept only for what reads them at the end.
-        let directory = try loadDirectory(console: console, keepUsers: profiles.wanted)
+        // Where the directory's users spill (read back by the segment pass).
+        let directorySpill = TemporarySpillStore()
+        let directory = try loadDirectory(console: console, keepUsers: profiles.wanted, spill: directorySpill)
         let output = try openOutput(console: console)
         // Exit 2: nothing in --out changed.
         func fail(_ message: String) -> ExitCode {
@@ -258,6 +261,10 @@ struct ReportCommand: ParsableCommand {
         let finished = Date()
         let reports = analysis.reports()
         progress.phase("writing")
+        // A run spilled to TMPDIR that could not be read back would leave the reports short.
+        if let failure = spill.readFailure ?? directorySpill.readFailure {
+            throw fail("could not read back what was spilled to the temporary folder (\(failure)); the reports would miss it; nothing written")
+        }
         if let failure = analysis.spillFailure {
             console.warning("could not spill to disk, kept everything in memory: \(failure)")
         }
@@ -340,8 +347,8 @@ struct ReportCommand: ParsableCommand {
     /// or attribute breakdowns read them at the end) spill to a temporary store of their own
     /// past 16 MB (`UserDirectory`), so a directory costs the run about 16 MB a million users
     /// until the segment pass.
-    func loadDirectory(console: Console, keepUsers: Bool) throws -> UserDirectory {
-        var directory = UserDirectory(store: TemporarySpillStore(), keepsUsers: keepUsers)
+    func loadDirectory(console: Console, keepUsers: Bool, spill directorySpill: any SpillStore) throws -> UserDirectory {
+        var directory = UserDirectory(store: directorySpill, keepsUsers: keepUsers)
         for file in directoryFiles {
             do {
                 let (damage, problems) = try DirectoryFileReader.load(file, into: &directory)

@@ -105,7 +105,7 @@ struct ActivityGroups {
             }
             if index - blockStart >= block.count / ActivityTable.entryBytes || block.isEmpty {
                 let entries = min(1024, run.count - index)
-                block = (try? run.store.read(run: run.id, offset: index * ActivityTable.entryBytes, count: entries * ActivityTable.entryBytes)) ?? []
+                block = run.read(offset: index * ActivityTable.entryBytes, count: entries * ActivityTable.entryBytes)
                 blockStart = index
                 if block.count < entries * ActivityTable.entryBytes {  // unreadable: end of run
                     index = run.count

@@ -213,10 +213,12 @@ struct RunCursor {
         guard let run else { return }
         let size = DuplicateFilter.entryBytes
         let remaining = run.count - consumed
-        guard remaining > 0,
-            let bytes = try? run.store.read(run: run.id, offset: consumed * size, count: min(remaining, Self.blockEntries) * size),
-            bytes.count >= size
-        else {
+        guard remaining > 0 else {
+            position = nil
+            return
+        }
+        let bytes = run.read(offset: consumed * size, count: min(remaining, Self.blockEntries) * size)
+        guard bytes.count >= size else {
             position = nil
             return
         }

@@ -12,6 +12,13 @@ public protocol SpillStore: AnyObject, Sendable {
     func read(run: Int, offset: Int, count: Int) throws -> [UInt8]
     /// Forgets a run that is no longer needed.
     func remove(run: Int)
+    /// Notes that a run could not be read back (its reader ends it there): the run must then
+    /// not write reports, which would miss what the run held.
+    func readFailed(_ reason: String)
+}
+
+extension SpillStore {
+    public func readFailed(_ reason: String) {}
 }
 
 /// A sorted run written to a `SpillStore`: fixed-size entries that may name dimension
@@ -34,6 +41,17 @@ struct SpilledRun: Sendable {
 
     /// A profile id of the run, in its owner's ids.
     func profile(_ id: UInt32) -> UInt32 { profileMap.map { $0[Int(id)] } ?? id }
+
+    /// Up to `count` bytes from `offset`; empty at the end, or when the store cannot read them
+    /// (then `SpillStore.readFailed` says why: the reader stops, the run fails).
+    func read(offset: Int, count: Int) -> [UInt8] {
+        do {
+            return try store.read(run: id, offset: offset, count: count)
+        } catch {
+            store.readFailed("\(error)")
+            return []
+        }
+    }
 }
 
 /// Writes one run of fixed-size entries to a `SpillStore`, a block at a time: the entries

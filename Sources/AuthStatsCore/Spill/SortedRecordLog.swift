@@ -276,7 +276,7 @@ final class FrameReader {
                 storage = grown
                 capacity = filled + want
             }
-            let more = (try? run.store.read(run: run.id, offset: runOffset, count: want)) ?? []
+            let more = run.read(offset: runOffset, count: want)
             if more.isEmpty {
                 exhausted = true
                 if !keepsRun { run.store.remove(run: run.id) }
