@@ -161,8 +161,27 @@ enum DirectoryRecord {
 
     /// The user of a record that `encode` wrote.
     static func decode(_ record: UnsafeRawBufferPointer) -> DirectoryUser {
+        var reader = Reader(record: record)
+        let (sub, username, status, enabled) = reader.head()
+        var user = DirectoryUser(sub: sub, username: username, status: status, enabled: enabled)
+        let count = reader.varint()
+        // Room made once (`init(minimumCapacity:)` is specialized; `reserveCapacity` is not,
+        // and its generic call looks the storage's type up at run time).
+        user.attributes = Dictionary(minimumCapacity: count)
+        for _ in 0..<count {
+            let name = reader.string()
+            user.attributes[name] = reader.string()
+        }
+        return user
+    }
+
+    /// Reads a record's fields in order: the head (sub, username, status, enabled), then the
+    /// attribute count and each name and value.
+    struct Reader {
+        let record: UnsafeRawBufferPointer
         var i = 16
-        func varint() -> Int {
+
+        mutating func varint() -> Int {
             var value = 0
             var shift = 0
             while true {
@@ -173,26 +192,55 @@ enum DirectoryRecord {
                 shift += 7
             }
         }
-        func string() -> String {
+
+        mutating func string() -> String {
             let count = varint()
             defer { i += count }
             return String(decoding: UnsafeRawBufferPointer(rebasing: record[i..<i + count]), as: UTF8.self)
         }
-        let flags = record[i]
-        i += 1
-        var user = DirectoryUser(sub: string())
-        if flags & hasUsername != 0 { user.username = string() }
-        if flags & hasStatus != 0 { user.status = string() }
-        if flags & hasEnabled != 0 { user.enabled = flags & isEnabled != 0 }
-        let count = varint()
-        // Room made once (`init(minimumCapacity:)` is specialized; `reserveCapacity` is not,
-        // and its generic call looks the storage's type up at run time).
-        user.attributes = Dictionary(minimumCapacity: count)
-        for _ in 0..<count {
-            let name = string()
-            user.attributes[name] = string()
+
+        mutating func head() -> (sub: String, username: String?, status: String?, enabled: Bool?) {
+            let flags = record[i]
+            i += 1
+            let sub = string()
+            let username = flags & hasUsername != 0 ? string() : nil
+            let status = flags & hasStatus != 0 ? string() : nil
+            return (sub, username, status, flags & hasEnabled != 0 ? flags & isEnabled != 0 : nil)
         }
-        return user
+    }
+}
+
+/// A directory user as the segment pass wants them: the attributes already in profile form
+/// (one dictionary made per user, not two), and the verified addresses.
+struct ListedProfile {
+    var sub: String
+    var attributes: [String: UserProfile.Attribute]
+    /// `email` / `phone_number` when the user's `*_verified` attribute is `true`.
+    var verifiedEmail: String?
+    var verifiedPhone: String?
+}
+
+extension DirectoryRecord {
+    /// The `ListedProfile` of a record that `encode` wrote: attributes under their Cognito
+    /// names, plus `cognito:user_status` and `cognito:enabled` (`docs/segments.md` "Profiles").
+    static func listedProfile(_ record: UnsafeRawBufferPointer) -> ListedProfile {
+        var reader = Reader(record: record)
+        let (sub, _, status, enabled) = reader.head()
+        let count = reader.varint()
+        var attributes = [String: UserProfile.Attribute](minimumCapacity: count + 2)
+        for _ in 0..<count {
+            let name = reader.string()
+            attributes[name] = UserProfile.Attribute(values: [reader.string()], origin: .directory)
+        }
+        if let status { attributes["cognito:user_status"] = UserProfile.Attribute(values: [status], origin: .directory) }
+        if let enabled { attributes["cognito:enabled"] = UserProfile.Attribute(values: [enabled ? "true" : "false"], origin: .directory) }
+        func verified(_ address: String, _ flag: String) -> String? {
+            guard attributes[flag]?.values.first == "true", let value = attributes[address]?.values.first, !value.isEmpty else { return nil }
+            return value
+        }
+        return ListedProfile(
+            sub: sub, attributes: attributes, verifiedEmail: verified("email", "email_verified"),
+            verifiedPhone: verified("phone_number", "phone_number_verified"))
     }
 }
 

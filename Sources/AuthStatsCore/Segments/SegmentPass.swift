@@ -217,7 +217,8 @@ struct SegmentPass {
         let days = range.count
         let observed = fold.fold(input.observations)
         let profile = makeProfile(
-            user: input.user, days: input.days, observed: observed, listed: input.listed.map(DirectoryUserStream.decode))
+            user: input.user, days: input.days, observed: observed,
+            listed: input.listed.map { $0.withUnsafeBytes(DirectoryRecord.listedProfile) })
         for day in input.days where day.day >= first && day.day <= last {
             let d = Int(day.day - first)
             partial.userTotals[d].counts.1 += day.counts.1
@@ -282,24 +283,14 @@ struct SegmentPass {
     }
 
     /// One user's `UserProfile` (`docs/segments.md` "Profiles").
-    func makeProfile(user: UInt64, days: [DayCounts], observed: ObservedProfile, listed: DirectoryUser?) -> UserProfile {
+    func makeProfile(user: UInt64, days: [DayCounts], observed: ObservedProfile, listed: ListedProfile?) -> UserProfile {
         var profile = UserProfile(userID: observed.userText ?? listed?.sub ?? "")
-        if let listed {
-            profile.attributes = Dictionary(minimumCapacity: listed.attributes.count + observed.attributes.count + 2)
-            for (name, value) in listed.attributes {
-                profile.attributes[name] = UserProfile.Attribute(values: [value], origin: .directory)
-            }
-            if let status = listed.status {
-                profile.attributes["cognito:user_status"] = UserProfile.Attribute(values: [status], origin: .directory)
-            }
-            if let enabled = listed.enabled {
-                profile.attributes["cognito:enabled"] = UserProfile.Attribute(values: [enabled ? "true" : "false"], origin: .directory)
-            }
-        }
-        if profile.attributes.isEmpty {
-            profile.attributes = observed.attributes
+        // The directory's attributes, then the events' over them (`docs/segments.md` "Profiles").
+        if var attributes = listed?.attributes {
+            for (name, attribute) in observed.attributes { attributes[name] = attribute }
+            profile.attributes = attributes
         } else {
-            for (name, attribute) in observed.attributes { profile.attributes[name] = attribute }
+            profile.attributes = observed.attributes
         }
         profile.platform = observed.platform
         profile.appVersion = observed.appVersion
@@ -311,8 +302,8 @@ struct SegmentPass {
         if options.shareUserData, let listed {
             // Only the directory's addresses and flags count: a Pinpoint attribute of the same
             // name neither verifies an address nor replaces the verified one.
-            for (channel, address, verified) in [("EMAIL", "email", "email_verified"), ("SMS", "phone_number", "phone_number_verified")] {
-                guard let value = Self.verifiedAddress(listed, address, verified),
+            for (channel, verified) in [("EMAIL", listed.verifiedEmail), ("SMS", listed.verifiedPhone)] {
+                guard let value = verified,
                     !profile.endpoints.contains(where: { $0.channelType == channel && $0.address == value })
                 else { continue }
                 profile.endpoints.append(UserProfile.Endpoint(
@@ -321,8 +312,8 @@ struct SegmentPass {
             }
             profile.endpoints.sort()
         }
-        profile.verifiedEmail = listed.flatMap { Self.verifiedAddress($0, "email", "email_verified") }
-        profile.verifiedPhone = listed.flatMap { Self.verifiedAddress($0, "phone_number", "phone_number_verified") }
+        profile.verifiedEmail = listed?.verifiedEmail
+        profile.verifiedPhone = listed?.verifiedPhone
         let first = range.first.index
         let last = range.last.index
         for day in days {
@@ -348,12 +339,6 @@ struct SegmentPass {
             default: return true
             }
         }
-    }
-
-    /// The directory's `address` attribute when its `verified` attribute is `true`.
-    static func verifiedAddress(_ user: DirectoryUser, _ address: String, _ verified: String) -> String? {
-        guard user.attributes[verified] == "true", let value = user.attributes[address], !value.isEmpty else { return nil }
-        return value
     }
 
     /// A stable id for an endpoint made from a shared address, which does not show the address.
