@@ -19,7 +19,7 @@ public enum ReportBuilder {
     /// - Complexity: O(a log a + d·v) for a activity triples, d days and v dimension values.
     public static func build(
         _ acc: MetricsAccumulator, range: DayRange?, sessions: SessionStats = SessionStats(),
-        dimensions: [Dimension] = Dimension.allCases.filter { $0 != .projectID }
+        dimensions: [Dimension] = Dimension.reported(withProjects: false)
     ) -> Reports {
         guard let range else { return Reports(range: nil) }
         let lastDataDay = acc.dayBounds?.last

@@ -25,6 +25,11 @@ public enum Dimension: Int, Sendable, CaseIterable, Hashable {
         }
     }
 
+    /// The breakdown's dimensions: `project_id` only with `--clients` (without, nothing sets it).
+    public static func reported(withProjects: Bool) -> [Dimension] {
+        allCases.filter { $0 != .projectID || withProjects }
+    }
+
     /// The value of `project_id` for an event no configured project claims.
     public static let unconfigured = "(unconfigured)"
 

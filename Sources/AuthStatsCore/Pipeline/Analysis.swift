@@ -403,7 +403,7 @@ public final class Analysis {
         resolved = true
         // Each project's analysis after this one's (each uses both cores on its own).
         defer {
-            for id in projects.keys.sorted() {
+            for id in projectIDs {
                 projects[id]!.rangeOverride = reportRange
                 projects[id]!.finishReading()
             }
@@ -458,10 +458,10 @@ public final class Analysis {
     private var segmentOutput: SegmentPass.Output?
 
     /// The member exports of the segments (`segments/<file>.csv`), once `finishReading` has run.
-    public var memberExports: MemberExportLog? {
-        get { segmentOutput?.exports }
-        set { if let newValue { segmentOutput?.exports = newValue } }
-    }
+    public var memberExports: MemberExportLog? { segmentOutput?.exports }
+
+    /// The projects' ids in byte order (`--by-project`).
+    private var projectIDs: [String] { projects.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
 
     private func runSegmentPass(sessions: [UInt64: Int]?) {
         guard collectsProfiles, let range = reportRange, var profileLog = accumulator.profileLog,
@@ -485,9 +485,7 @@ public final class Analysis {
     }
 
     /// The breakdown's dimensions: `project_id` only with `--clients`.
-    var reportedDimensions: [Dimension] {
-        Dimension.allCases.filter { $0 != .projectID || configuration.clients != nil }
-    }
+    var reportedDimensions: [Dimension] { Dimension.reported(withProjects: configuration.clients != nil) }
 
     /// Builds the sessions of every shard, one after another (a shard holds whole users, so
     /// their counts just add up). `each` is only allowed with one shard.
@@ -523,7 +521,7 @@ public final class Analysis {
     /// With `--by-project`: each project's id and reports, ids in byte order.
     public func projectReports() -> [(id: String, reports: Reports, analysis: Analysis)] {
         finishReading()
-        return projects.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { ($0, projects[$0]!.reports(), projects[$0]!) }
+        return projectIDs.map { ($0, projects[$0]!.reports(), projects[$0]!) }
     }
 
     /// True when some input was read to the end or in part: otherwise nothing is written.

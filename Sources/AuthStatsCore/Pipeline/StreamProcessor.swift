@@ -168,7 +168,6 @@ public final class StreamProcessor {
     @inline(__always)
     private func add(_ event: Event, _ bytes: UnsafeRawBufferPointer) {
         if parity, let reason = analysis.leftOut(event) {
-            report.events -= 1  // counted as read by the caller: a skip, not an event
             report.skipped += 1
             report.skipReasons["left out by --pinpoint-parity: \(reason.name)", default: 0] += 1
             return
@@ -178,6 +177,7 @@ public final class StreamProcessor {
         } else {
             analysis.add(event, position: report.position)
         }
+        report.events += 1  // until `Analysis` finds it is a copy (at the end)
     }
 
     private func handle(_ item: RecordFramer.Item, cutBy error: String?) {
@@ -206,7 +206,6 @@ public final class StreamProcessor {
                 } else {
                     add(event, bytes)
                 }
-                report.events += 1  // until `Analysis` finds it is a copy (at the end)
             case .skipped(let format, let reason):
                 if held != nil { releaseHeld() }
                 report.records += 1

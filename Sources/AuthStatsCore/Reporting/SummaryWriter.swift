@@ -60,15 +60,16 @@ public enum SummaryWriter {
         } else {
             out.write("  \"pinpoint_parity\": null,\n")
         }
+        let overlaps = accumulator.overlaps
         out.write("  \"overlaps\": [")
-        for (index, overlap) in accumulator.overlaps.enumerated() {
+        for (index, overlap) in overlaps.enumerated() {
             out.write(index == 0 ? "\n    " : ",\n    ")
             let exports = overlap.exports.map { source, counts in
                 "\(JSONText.quote(source)): {\"sign_ups\": \(counts.signUps), \"sign_ins\": \(counts.signIns), \"auth_failures\": \(counts.authFailures)}"
             }
             out.write("{\"date\": \"\(overlap.date)\", \"exports\": {" + exports.joined(separator: ", ") + "}}")
         }
-        out.write(accumulator.overlaps.isEmpty ? "],\n" : "\n  ],\n")
+        out.write(overlaps.isEmpty ? "],\n" : "\n  ],\n")
         out.write("  \"inputs\": [")
         for (index, input) in inputs.enumerated() {
             out.write(index == 0 ? "\n    " : ",\n    ")

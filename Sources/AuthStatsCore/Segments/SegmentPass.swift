@@ -45,6 +45,9 @@ struct SegmentPass {
                       counts.3 + other.counts.3, counts.4 + other.counts.4)
         }
 
+        var signUps: Int { counts.1 }
+        var signIns: Int { counts.2 }
+        var authFailures: Int { counts.3 }
         var isActive: Bool { counts.0 > 0 || counts.1 > 0 || counts.2 > 0 }
         var events: Int { counts.0 + counts.1 + counts.2 + counts.3 + counts.4 }
     }
@@ -229,13 +232,7 @@ struct SegmentPass {
                 let values = Self.distinct(profile.attributes[name]?.values ?? [])
                 for value in values.isEmpty ? [Dimension.unknown] : values {
                     let key = AttributeKey(day: day.day, attribute: index, value: value)
-                    var row = partial.attributeRows[key] ?? Self.attributeRow(day.day, name, value)
-                    row.signUps += day.counts.1
-                    row.signIns += day.counts.2
-                    row.authFailures += day.counts.3
-                    row.events += day.events
-                    if day.isActive { row.activeUsers += 1 }
-                    partial.attributeRows[key] = row
+                    partial.attributeRows[key, default: Self.attributeRow(day.day, name, value)].add(day)
                 }
             }
         }
@@ -259,11 +256,7 @@ struct SegmentPass {
             partial.rows[s].sessions += profile.sessions
             partial.rows[s].endpoints += exported.count
             for day in input.days where day.day >= first && day.day <= last {
-                let i = s * days + Int(day.day - first)
-                partial.segmentDays[i].signUps += day.counts.1
-                partial.segmentDays[i].signIns += day.counts.2
-                partial.segmentDays[i].authFailures += day.counts.3
-                if day.isActive { partial.segmentDays[i].activeUsers += 1 }
+                partial.segmentDays[s * days + Int(day.day - first)].add(day)
             }
         }
     }
@@ -319,9 +312,9 @@ struct SegmentPass {
         for day in days {
             if day.isActive && day.day <= last { profile.lastActive = Day(index: day.day) }
             guard day.day >= first && day.day <= last else { continue }
-            profile.signUps += day.counts.1
-            profile.signIns += day.counts.2
-            profile.authFailures += day.counts.3
+            profile.signUps += day.signUps
+            profile.signIns += day.signIns
+            profile.authFailures += day.authFailures
             if day.isActive { profile.activeDays += 1 }
         }
         profile.sessions = userSessions?[user] ?? 0
@@ -364,5 +357,26 @@ struct SegmentPass {
         var row = BreakdownRow(date: Day(index: day), dimension: .platform, value: value)
         row.attribute = name
         return row
+    }
+}
+
+extension SegmentDailyRow {
+    /// Adds one member's day.
+    mutating func add(_ day: SegmentPass.DayCounts) {
+        signUps += day.signUps
+        signIns += day.signIns
+        authFailures += day.authFailures
+        if day.isActive { activeUsers += 1 }
+    }
+}
+
+extension BreakdownRow {
+    /// Adds one user's day (an `attr:` row).
+    mutating func add(_ day: SegmentPass.DayCounts) {
+        signUps += day.signUps
+        signIns += day.signIns
+        authFailures += day.authFailures
+        events += day.events
+        if day.isActive { activeUsers += 1 }
     }
 }

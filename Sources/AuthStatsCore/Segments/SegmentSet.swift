@@ -16,7 +16,7 @@ public struct SegmentSet: Sendable {
     let definitions: [SegmentDefinition]
     /// Definition indices with every `SourceSegments` base before the segments that use it,
     /// otherwise in definition order.
-    let evaluationOrder: [Int]
+    var evaluationOrder: [Int] { ordered.map(\.index) }
     /// The definitions in `evaluationOrder`, each behind one reference: evaluating a user
     /// then retains one object per segment, not every array inside a definition (a measured
     /// tenth of the segment pass).
@@ -29,7 +29,6 @@ public struct SegmentSet: Sendable {
 
     init(definitions: [SegmentDefinition], evaluationOrder: [Int]) {
         self.definitions = definitions
-        self.evaluationOrder = evaluationOrder
         ordered = evaluationOrder.map { ($0, Shared(definitions[$0])) }
     }
 

@@ -70,16 +70,6 @@ public struct SortedRecordLog: Sendable {
     private func sortedSpans() -> [(Int, Int)] {
         arena.withUnsafeBytes { raw in
             let base = raw.baseAddress!
-            func word(_ offset: Int, _ span: (Int, Int)) -> UInt64 {
-                guard offset + 8 > span.1 else {
-                    return UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: span.0 + offset, as: UInt64.self))
-                }
-                var w: UInt64 = 0
-                if offset < span.1 {
-                    withUnsafeMutableBytes(of: &w) { $0.copyMemory(from: UnsafeRawBufferPointer(start: base + span.0 + offset, count: span.1 - offset)) }
-                }
-                return UInt64(bigEndian: w)
-            }
             typealias Keyed = (k0: UInt64, k1: UInt64, k2: UInt64, span: (Int, Int))
             func less(_ a: Keyed, _ b: Keyed) -> Bool {
                 if a.k0 != b.k0 { return a.k0 < b.k0 }
@@ -92,7 +82,8 @@ public struct SortedRecordLog: Sendable {
             let keyed = BucketSort.sorted(
                 count: spans.count, item: { i -> Keyed in
                     let span = spans[i]
-                    return (word(0, span), word(8, span), word(16, span), span)
+                    let (k0, k1, k2) = leadingWords(UnsafeRawBufferPointer(rebasing: raw[span.0..<span.0 + span.1]))
+                    return (k0, k1, k2, span)
                 }, lead: \.k0, by: less)
             return keyed.map(\.span)
         }
@@ -332,16 +323,8 @@ public final class SortedRecords {
     /// shorter record that is a prefix of a longer one sorts first either way).
     @inline(__always)
     private func head(_ index: Int) -> Head {
-        let r = sources[index].current
-        if r.count >= 24 {
-            return Head(
-                k0: UInt64(bigEndian: r.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
-                k1: UInt64(bigEndian: r.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
-                k2: UInt64(bigEndian: r.loadUnaligned(fromByteOffset: 16, as: UInt64.self)), source: index)
-        }
-        var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: r) }
-        return Head(k0: UInt64(bigEndian: words.0), k1: UInt64(bigEndian: words.1), k2: UInt64(bigEndian: words.2), source: index)
+        let (k0, k1, k2) = leadingWords(sources[index].current)
+        return Head(k0: k0, k1: k1, k2: k2, source: index)
     }
 
     /// The smallest remaining record's bytes, valid until the next call; nil at the end.
@@ -356,6 +339,23 @@ public final class SortedRecords {
         pending = top.source
         return sources[top.source].current
     }
+}
+
+/// A record's first 24 bytes as three big-endian words, zero-padded past a shorter record:
+/// comparing them compares the records as `memcmp` would, up to there (a shorter record that
+/// is a prefix of a longer one sorts first either way). Both the in-memory sort and the merge
+/// order records by them.
+@inline(__always)
+func leadingWords(_ record: UnsafeRawBufferPointer) -> (UInt64, UInt64, UInt64) {
+    if record.count >= 24 {
+        return (
+            UInt64(bigEndian: record.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+            UInt64(bigEndian: record.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+            UInt64(bigEndian: record.loadUnaligned(fromByteOffset: 16, as: UInt64.self)))
+    }
+    var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: record) }
+    return (UInt64(bigEndian: words.0), UInt64(bigEndian: words.1), UInt64(bigEndian: words.2))
 }
 
 #if canImport(Glibc)
