@@ -21,7 +21,9 @@ extension RecordDecoder {
         let user = f.short(.userID) ?? clientID
         let sessionID = f.short(.sessionID)
 
-        let (dimensions, hint) = f.dimensions(UInt8(ascii: "P"), Self.pinpointDimensionSlots) {
+        let (dimensions, hint) = f.dimensions(
+            UInt8(ascii: projects ? "Q" : "P"), projects ? Self.pinpointProjectSlots : Self.pinpointDimensionSlots
+        ) {
             var dimensions = DimensionValues()
             dimensions[.platform] = (f.text(.platformName) ?? f.text(.demographicPlatform))?.lowercased() ?? ""
             dimensions[.locale] = (f.text(.localeCode) ?? f.text(.demographicLocale)).map(Self.normalizeLocale) ?? ""
@@ -29,7 +31,7 @@ extension RecordDecoder {
             dimensions[.country] = f.text(.localeCountry) ?? f.text(.locationCountry) ?? ""
             dimensions[.source] = EventSource.pinpoint.name
             // A project id is hex: lower-cased, as `AnalyticsConfiguration` keeps them.
-            dimensions[.projectID] = f.text(.appID)?.lowercased() ?? ""
+            if projects { dimensions[.projectID] = f.text(.appID)?.lowercased() ?? "" }
             return dimensions
         }
 
@@ -53,8 +55,11 @@ extension RecordDecoder {
     /// The fields Pinpoint dimension values are made from (the key of a `ProfileCache`).
     static let pinpointDimensionSlots: [Slot] = [
         .platformName, .demographicPlatform, .localeCode, .demographicLocale, .versionName, .demographicAppVersion,
-        .localeCountry, .locationCountry, .appID,
+        .localeCountry, .locationCountry,
     ]
+
+    /// `pinpointDimensionSlots` and the project (`projects`).
+    static let pinpointProjectSlots: [Slot] = pinpointDimensionSlots + [.appID]
 
     /// `ll_CC`: language lower-case, a two-letter region upper-case, `-` read as `_`
     /// (`en-gb` → `en_GB`); a four-letter script is title-cased (`zh_hant_tw` → `zh_Hant_TW`).

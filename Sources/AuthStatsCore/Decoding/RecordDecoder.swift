@@ -13,7 +13,10 @@ public struct RecordDecoder: Sendable {
     }
 
     /// Every path any decoder reads; the scanner extracts all of them in one pass.
-    public static let schema = FieldSchema(Slot.allCases.prefix { $0 != .deviceMake }.map(\.path))
+    public static let schema = FieldSchema(Slot.allCases.prefix { $0 != .appID }.map(\.path))
+
+    /// `schema` and `application.app_id` (`--clients`: the Pinpoint project).
+    public static let projectSchema = FieldSchema(Slot.allCases.prefix { $0 != .deviceMake }.map(\.path))
 
     /// `schema` and the fields of user profiles (`ProfileObservation`): read only when
     /// segments or attribute breakdowns want them.
@@ -21,7 +24,7 @@ public struct RecordDecoder: Sendable {
 
     enum Slot: Int, CaseIterable {
         // Pinpoint event stream (docs/inputs.md "Pinpoint event stream")
-        case eventType, eventTimestamp, clientID, userID, sessionID, sessionStartTimestamp, sessionStopTimestamp, appID
+        case eventType, eventTimestamp, clientID, userID, sessionID, sessionStartTimestamp, sessionStopTimestamp
         case platformName, demographicPlatform, localeCode, demographicLocale
         case versionName, demographicAppVersion, localeCountry, locationCountry
         // Cognito user activity log (docs/inputs.md "Cognito user activity log")
@@ -33,6 +36,8 @@ public struct RecordDecoder: Sendable {
         // Other objects found among exports
         case digestStartTime, attemptsMade, rawData, users, segmentsResponse, segmentResponse
         case userPoolClient, userPoolClients, iamRole, policyDocument, policyVersion
+        // The Pinpoint project (projectSchema and profileSchema only; `--clients`)
+        case appID
         // User profiles (profileSchema only; docs/segments.md "Profiles")
         case deviceMake, deviceModel, demographicMake, demographicModel
         case endpointID, channelType, endpointAddress, userAttributes, endpointAttributes
@@ -159,7 +164,12 @@ public struct RecordDecoder: Sendable {
         }
     }
 
-    public init() {}
+    /// Whether Pinpoint records' `application.app_id` becomes their `project_id` (`--clients`;
+    /// the fields were scanned with `projectSchema` or `profileSchema`). Without, it is neither
+    /// read nor part of the dimension cache's key: the default run pays nothing for projects.
+    let projects: Bool
+
+    public init(projects: Bool = false) { self.projects = projects }
 
     /// Decodes the record at `range` of `bytes`, whose fields the scanner found.
     public func decode(_ bytes: UnsafeRawBufferPointer, range: Range<Int>, fields: [JSONField]) -> Outcome {

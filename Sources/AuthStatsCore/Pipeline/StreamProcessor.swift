@@ -7,7 +7,7 @@ public final class StreamProcessor {
     public let framer: RecordFramer
     public private(set) var report: InputReport
     private let analysis: Analysis
-    private let decoder = RecordDecoder()
+    private let decoder: RecordDecoder
     /// Whether records are decoded with their profile fields (`Analysis.collectsProfiles`).
     private let collectsProfiles: Bool
     /// `--pinpoint-parity` is on.
@@ -37,9 +37,12 @@ public final class StreamProcessor {
         self.index = index
         accepted = analysis.configuration.acceptedTimes.millis
         collectsProfiles = analysis.collectsProfiles
+        decoder = RecordDecoder(projects: analysis.configuration.clients != nil)
         parity = analysis.configuration.pinpointParity
         framer = RecordFramer(
-            scanner: JSONScanner(schema: analysis.collectsProfiles ? RecordDecoder.profileSchema : RecordDecoder.schema),
+            scanner: JSONScanner(
+                schema: analysis.collectsProfiles
+                    ? RecordDecoder.profileSchema : analysis.configuration.clients != nil ? RecordDecoder.projectSchema : RecordDecoder.schema),
             maxRecordBytes: analysis.configuration.maxRecordBytes)
     }
 
