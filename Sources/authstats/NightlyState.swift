@@ -15,6 +15,9 @@ final class NightlyState {
     static let metaVersion = "authstats_version"
     /// The first day with event detail in the state: where the last whole write's horizon began.
     static let metaDetailFrom = "detail_from"
+    /// "on" when the state keeps user profiles (for segments and attribute breakdowns): chosen
+    /// by its first run (`--segments` or `--breakdown-attribute`), kept by every later one.
+    static let metaProfiles = "profiles"
     /// A whole write (freezing sessions, dropping old fingerprints) is due once the state holds
     /// this many days of event detail beyond its horizon.
     static let compactionSlack = 7
@@ -32,6 +35,8 @@ final class NightlyState {
     let batch: Int
     /// The first day with event detail (nil: a state with no event yet).
     let detailFrom: Day?
+    /// Whether the state keeps user profiles (segments can be evaluated from it).
+    let keepsProfiles: Bool
 
     /// Whether the state holds no event yet: a batch then writes it whole.
     var isEmpty: Bool { newestDay == nil }
@@ -94,7 +99,11 @@ final class NightlyState {
     ///   - timeZone: the zone given (option or environment), nil when none was.
     ///   - horizon: `--state-horizon` as given: a number of days or `none` (nil: not given).
     ///   - rebuild: forget everything the state holds (then it takes this run's zone and options).
-    init(folder: String, timeZone requested: String?, horizon requestedHorizon: String?, options: Options, rebuild: Bool) throws {
+    /// - Parameter profiles: this run wants user profiles (segments or attribute breakdowns).
+    init(
+        folder: String, timeZone requested: String?, horizon requestedHorizon: String?, options: Options, profiles: Bool,
+        rebuild: Bool
+    ) throws {
         self.folder = folder
         do {
             lock = try StateLock.acquire(folder: folder)
@@ -115,7 +124,7 @@ final class NightlyState {
                 try database.transaction {
                     try database.removeAllChunks()
                     try database.removeLedger()
-                    for name in [Self.metaTimeZone, Self.metaHorizon, Self.metaNewestDay, Self.metaOptions, Self.metaDetailFrom] {
+                    for name in [Self.metaTimeZone, Self.metaHorizon, Self.metaNewestDay, Self.metaOptions, Self.metaDetailFrom, Self.metaProfiles] {
                         try database.setMeta(name, "")
                     }
                 }
@@ -145,6 +154,14 @@ final class NightlyState {
             newestDay = try database.meta(Self.metaNewestDay).flatMap(Day.init(iso:))
             detailFrom = try database.meta(Self.metaDetailFrom).flatMap(Day.init(iso:))
             batch = try database.lastBatch() + 1
+            let storedProfiles = try database.meta(Self.metaProfiles).flatMap { $0.isEmpty ? nil : $0 == "on" }
+            if storedProfiles == false && profiles && newestDay != nil {
+                throw Failure.usage(
+                    "the state in \(path) keeps no user profiles (its first run had no --segments or --breakdown-attribute), "
+                        + "so segments and attribute breakdowns cannot be computed from it: --rebuild with every input and "
+                        + "--segments (or --breakdown-attribute) to keep them from now on")
+            }
+            keepsProfiles = newestDay == nil ? profiles : storedProfiles ?? profiles
         } catch let failure as Failure {
             throw failure
         } catch {
@@ -297,6 +314,7 @@ final class NightlyState {
         try database.setMeta(Self.metaNewestDay, newest?.description ?? "")
         try database.setMeta(Self.metaDetailFrom, detailFrom?.description ?? "")
         try database.setMeta(Self.metaOptions, options.text)
+        try database.setMeta(Self.metaProfiles, keepsProfiles ? "on" : "off")
         try database.setMeta(Self.metaVersion, AuthStats.version)
     }
 

@@ -25,11 +25,12 @@ extension ReportCommand {
 
     /// Opens and locks `--state`, when given; a state that cannot be used stops the run with
     /// its exit status (64, 75 or 2) before anything is read.
-    func openState(console: Console) throws -> NightlyState? {
+    func openState(console: Console, profiles: Bool) throws -> NightlyState? {
         guard let state else { return nil }
         do {
             let nightly = try NightlyState(
-                folder: state, timeZone: requestedTimeZone, horizon: stateHorizon, options: try countingOptions(), rebuild: rebuild)
+                folder: state, timeZone: requestedTimeZone, horizon: stateHorizon, options: try countingOptions(), profiles: profiles,
+                rebuild: rebuild)
             if let newest = nightly.newestDay {
                 let start = NightlyState.horizonStart(newest: newest, horizon: nightly.horizon)
                 console.info(

@@ -208,7 +208,7 @@ struct ReportCommand: ParsableCommand {
         // Whatever ends the run, its temporary folders go with it.
         defer { TemporaryFolders.shared.removeAll() }
         // The state first: it decides the time zone, and a busy one stops the run at once.
-        let nightly = try openState(console: console)
+        let nightly = try openState(console: console, profiles: !segmentFiles.isEmpty || !breakdownAttribute.isEmpty)
         let timezone = nightly?.timeZone ?? requestedTimeZone ?? "UTC"
         let segments = try loadSegments(console: console, timezone: timezone)
         let clients = try loadClients(console: console)
@@ -218,7 +218,7 @@ struct ReportCommand: ParsableCommand {
         var profiles = ProfileOptions(segments: segments, breakdownAttributes: names, shareUserData: shareUserData)
         profiles.memory = profileMemory
         // A state keeps profiles whether or not this run reports segments: a later run may.
-        profiles.collect = nightly != nil
+        profiles.collect = nightly?.keepsProfiles ?? false
         // The users' attributes are kept only for what reads them at the end.
         // Where the directory's users spill (read back by the segment pass).
         let directorySpill = TemporarySpillStore()

@@ -49,6 +49,7 @@ struct StateCommand: ParsableCommand {
                     ("timezone", try meta(NightlyState.metaTimeZone), false),
                     ("horizon_days", try meta(NightlyState.metaHorizon), false),
                     ("newest_day", try meta(NightlyState.metaNewestDay), false),
+                    ("user_profiles", try meta(NightlyState.metaProfiles), false),
                     ("batches", "\(batches.count)", true),
                     ("last_batch_finished", batches.last?.finished ?? "", false),
                     ("inputs", "\(ledger.count)", true),
@@ -157,9 +158,18 @@ struct StateCommand: ParsableCommand {
                 horizons.insert(try meta(part, NightlyState.metaHorizon))
             }
             horizons.remove("none")
+            // The merged state keeps profiles only if every part does (else they would cover
+            // some inputs only).
+            var profiles = true
+            for part in parts where try meta(part, NightlyState.metaProfiles) != "on" { profiles = false }
             let target = try NightlyState(
                 folder: into, timeZone: zone.isEmpty ? nil : zone, horizon: stateHorizon ?? horizons.first,
-                options: NightlyState.Options(text: options), rebuild: false)
+                options: NightlyState.Options(text: options), profiles: profiles, rebuild: false)
+            if !target.isEmpty && target.keepsProfiles != profiles {
+                throw NightlyState.Failure.refused(
+                    "\(DisplayPath.text(into)) \(target.keepsProfiles ? "keeps" : "keeps no") user profiles and the others "
+                        + "\(profiles ? "do" : "do not all"): the merged profiles would cover some inputs only")
+            }
             // No input may be in two states: its events would count twice.
             var owner: [String: String] = [:]
             var ledgers: [[LedgerEntry]] = []
@@ -188,7 +198,7 @@ struct StateCommand: ParsableCommand {
             let timeout = counting.values.first { $0.name == "--session-timeout" }?.value ?? ""
             configuration.sessionTimeoutMillis = Int64(timeout.split(separator: " ").first ?? "") ?? configuration.sessionTimeoutMillis
             configuration.byProject = counting.values.contains { $0.name == "--by-project" && $0.value == "on" }
-            configuration.profiles.collect = true
+            configuration.profiles.collect = target.keepsProfiles
             configuration.keepsAllDays = true
             let spill = TemporarySpillStore()
             defer { TemporaryFolders.shared.removeAll() }
