@@ -33,10 +33,11 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-# Analyse the committed sample-logs/ into reports/.
+# Analyse the committed sample-logs/ into reports/. `make run STATE=dir` keeps a nightly state
+# there (docs/state.md): a second run reads nothing new.
 run: build
 	$(BIN) report sample-logs --users sample-logs/users/list-users.json --segments sample-logs/segments.json \
-	    --clients sample-logs/clients.json --by-project --out reports
+	    --clients sample-logs/clients.json --by-project --out reports $(if $(STATE),--state $(STATE))
 
 test: test-deps
 	$(SWIFT) build --build-tests
