@@ -59,9 +59,15 @@ public struct UserDirectory: Sendable {
     /// The `user_type` of a listed user: `federated` or `local`; nil for a user not listed.
     @inline(__always)
     public func userType(of user: UserID) -> String? {
-        guard let federated = types.federated(user.hash) else { return nil }
-        return federated ? "federated" : "local"
+        isFederated(user).map(Self.userType(federated:))
     }
+
+    /// Whether a listed user is federated; nil for a user not listed.
+    @inline(__always)
+    public func isFederated(_ user: UserID) -> Bool? { types.federated(user.hash) }
+
+    /// The `user_type` value of a listed user.
+    public static func userType(federated: Bool) -> String { federated ? "federated" : "local" }
 
     /// Users listed (distinct subs, as far as their 64-bit hashes tell).
     public var count: Int { types.count }
