@@ -329,6 +329,7 @@ struct ReportCommand: ParsableCommand {
                 timezone: configuration.timeZoneName, maxRejects: maxRejects,
                 authSources: authSource.isEmpty ? nil : EventSource.allCases.map(\.name).filter(authSource.contains))
             run.parityLeftOut = pinpointParity ? analysis.parityLeftOut : nil
+            if nightly != nil { run.stateTotals = (analysis.accumulator.events, analysis.accumulator.duplicates) }
             // Each project's report set (`--by-project`), its own page included.
             var projectPages: [HTMLReport.Project] = []
             for (id, projectReports, project) in byProject ? analysis.projectReports() : [] {
