@@ -65,7 +65,8 @@ extension ReportCommand {
         }
         let whole = Analysis(configuration: configuration, rejects: rejects, spill: spill, directory: directory)
         do {
-            try whole.restore(from: nightly.database)
+            // A rebuild starts from nothing (its commit replaces the state).
+            if !nightly.rebuild { try whole.restore(from: nightly.database) }
         } catch {
             throw fail("could not read the state in \(DisplayPath.text(nightly.folder)): \(error); it was left as it was")
         }

@@ -262,7 +262,7 @@ struct ReportCommand: ParsableCommand {
         var readThisBatch: [NightlyState.Candidate] = []
         if let nightly {
             do {
-                let selected = try nightly.select(found, rebuild: rebuild)
+                let selected = try nightly.select(found)
                 readThisBatch = selected.read
                 found = selected.problems + selected.read.map(\.found)
                 if !selected.known.isEmpty {
