@@ -87,7 +87,9 @@ final class NightlyState {
     ///   - timeZone: the zone given (option or environment), nil when none was.
     ///   - horizon: `--state-horizon` as given: a number of days or `none` (nil: not given).
     ///   - rebuild: forget everything the state holds (then it takes this run's zone and options).
-    init(folder: String, timeZone requested: String?, horizon requestedHorizon: String?, options: Options, rebuild: Bool) throws {
+    ///   - merging: the target of `state merge`, whose zone comes from the states merged into it
+    ///     (another zone is refused as for two of those states, exit 1, not a usage error).
+    init(folder: String, timeZone requested: String?, horizon requestedHorizon: String?, options: Options, rebuild: Bool, merging: Bool = false) throws {
         self.folder = folder
         self.rebuild = rebuild
         do {
@@ -111,6 +113,9 @@ final class NightlyState {
             // A rebuild reads nothing the state holds; the commit replaces all of it.
             func stored(_ name: String) throws -> String? { rebuild ? nil : try database.meta(name).flatMap { $0.isEmpty ? nil : $0 } }
             let storedZone = try stored(Self.metaTimeZone)
+            if merging, let storedZone, let requested, requested != storedZone {
+                throw Failure.refused("\(path) counts days in \(storedZone), the states to merge into it in \(requested): states of two time zones do not merge; nothing changed")
+            }
             if let storedZone, let requested, requested != storedZone {
                 throw Failure.usage(
                     "the state in \(path) counts days in \(storedZone), not \(requested): drop --timezone (and AUTHSTATS_TIMEZONE) "

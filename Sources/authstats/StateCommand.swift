@@ -157,24 +157,36 @@ struct StateCommand: ParsableCommand {
                 horizons.insert(try meta(part, NightlyState.metaHorizon))
             }
             horizons.remove("none")
-            let target = try NightlyState(
-                folder: into, timeZone: zone.isEmpty ? nil : zone, horizon: stateHorizon ?? horizons.first,
-                options: NightlyState.Options(text: options), rebuild: false)
-            // No input may be in two states: its events would count twice.
-            var owner: [String: String] = [:]
+            // No input may be in two states: its events would count twice. The states merged are
+            // checked among themselves before --into is opened (and made, when new), so that a
+            // refused merge leaves no new state behind.
+            func refused(_ path: String, _ first: String, _ second: String) -> NightlyState.Failure {
+                .refused("\(path) is in both \(first) and \(second): merging would count its events twice; nothing changed")
+            }
+            var owner: [String: (state: String, path: String)] = [:]
             var ledgers: [[LedgerEntry]] = []
             do {
-                for entry in try target.database.ledger() { owner[entry.contentHash] = "\(DisplayPath.text(into)) (as \(entry.path))" }
                 for part in parts {
                     let ledger = try part.database.ledger()
                     for entry in ledger {
-                        if let first = owner[entry.contentHash] {
-                            throw NightlyState.Failure.refused(
-                                "\(entry.path) is in both \(first) and \(DisplayPath.text(part.folder)): merging would count its events twice; nothing changed")
-                        }
-                        owner[entry.contentHash] = DisplayPath.text(part.folder)
+                        if let first = owner[entry.contentHash] { throw refused(entry.path, first.state, DisplayPath.text(part.folder)) }
+                        owner[entry.contentHash] = (DisplayPath.text(part.folder), entry.path)
                     }
                     ledgers.append(ledger)
+                }
+            } catch let failure as NightlyState.Failure {
+                throw failure
+            } catch {
+                throw NightlyState.Failure.unusable("\(error)")
+            }
+            let target = try NightlyState(
+                folder: into, timeZone: zone.isEmpty ? nil : zone, horizon: stateHorizon ?? horizons.first,
+                options: NightlyState.Options(text: options), rebuild: false, merging: true)
+            do {
+                for entry in try target.database.ledger() {
+                    if let other = owner[entry.contentHash] {
+                        throw refused(other.path, "\(DisplayPath.text(into)) (as \(entry.path))", other.state)
+                    }
                 }
             } catch let failure as NightlyState.Failure {
                 throw failure
