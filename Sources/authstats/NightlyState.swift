@@ -38,7 +38,11 @@ final class NightlyState {
     /// Whether the state keeps user profiles (segments can be evaluated from it).
     let keepsProfiles: Bool
 
-    /// Whether the state holds no event yet: a batch then writes it whole.
+    /// `--rebuild`: what the state holds is ignored, and replaced by this run's commit (in its
+    /// one transaction: a rebuild that is stopped leaves the state as it was).
+    let rebuild: Bool
+
+    /// Whether the state holds no event yet (or is being rebuilt): a batch then writes it whole.
     var isEmpty: Bool { newestDay == nil }
 
     /// What makes two runs count the same event differently: they must not share a state.
@@ -98,13 +102,16 @@ final class NightlyState {
     /// - Parameters:
     ///   - timeZone: the zone given (option or environment), nil when none was.
     ///   - horizon: `--state-horizon` as given: a number of days or `none` (nil: not given).
+    ///   - profiles: this run wants user profiles (segments or attribute breakdowns).
     ///   - rebuild: forget everything the state holds (then it takes this run's zone and options).
-    /// - Parameter profiles: this run wants user profiles (segments or attribute breakdowns).
+    ///   - merging: the target of `state merge`, whose zone comes from the states merged into it
+    ///     (another zone is refused as for two of those states, exit 1, not a usage error).
     init(
         folder: String, timeZone requested: String?, horizon requestedHorizon: String?, options: Options, profiles: Bool,
-        rebuild: Bool
+        rebuild: Bool, merging: Bool = false
     ) throws {
         self.folder = folder
+        self.rebuild = rebuild
         do {
             lock = try StateLock.acquire(folder: folder)
         } catch let error as StateError {
@@ -114,36 +121,36 @@ final class NightlyState {
         let database: StateDatabase
         do {
             database = try StateDatabase.open(folder: folder, create: true)
+        } catch StateError.notAuthstats(let path) {
+            // Its message says already that the file was left as it is.
+            throw Failure.unusable("\(StateError.notAuthstats(path: path))")
         } catch {
             throw Failure.unusable("\(error); the state was left as it was")
         }
         self.database = database
         let path = DisplayPath.text(folder)
         do {
-            if rebuild {
-                try database.transaction {
-                    try database.removeAllChunks()
-                    try database.removeLedger()
-                    for name in [Self.metaTimeZone, Self.metaHorizon, Self.metaNewestDay, Self.metaOptions, Self.metaDetailFrom, Self.metaProfiles] {
-                        try database.setMeta(name, "")
-                    }
-                }
+            // A rebuild reads nothing the state holds; its commit replaces all of it.
+            func stored(_ name: String) throws -> String? { rebuild ? nil : try database.meta(name).flatMap { $0.isEmpty ? nil : $0 } }
+            let storedZone = try stored(Self.metaTimeZone)
+            if merging, let storedZone, let requested, requested != storedZone {
+                throw Failure.refused(
+                    "\(path) counts days in \(storedZone), the states to merge into it in \(requested): states of two time zones do not merge; nothing changed")
             }
-            let storedZone = try database.meta(Self.metaTimeZone).flatMap { $0.isEmpty ? nil : $0 }
             if let storedZone, let requested, requested != storedZone {
                 throw Failure.usage(
                     "the state in \(path) counts days in \(storedZone), not \(requested): drop --timezone (and AUTHSTATS_TIMEZONE) "
                         + "to use \(storedZone), or give another --state folder (or --rebuild to recount everything in \(requested))")
             }
             timeZone = storedZone ?? requested ?? "UTC"
-            let storedHorizon = try database.meta(Self.metaHorizon).flatMap { $0.isEmpty ? nil : $0 }
+            let storedHorizon = try stored(Self.metaHorizon)
             if let storedHorizon, let requestedHorizon, storedHorizon != requestedHorizon {
                 throw Failure.usage(
                     "the state in \(path) keeps a horizon of \(storedHorizon) days, not \(requestedHorizon): drop --state-horizon, or --rebuild")
             }
             let horizonText = storedHorizon ?? requestedHorizon ?? "35"
             horizon = horizonText == "none" ? nil : Int(horizonText)
-            if let storedOptions = try database.meta(Self.metaOptions).flatMap({ $0.isEmpty ? nil : Options(text: $0) }),
+            if let storedOptions = try stored(Self.metaOptions).map(Options.init(text:)),
                 storedOptions != options
             {
                 throw Failure.usage(
@@ -151,10 +158,10 @@ final class NightlyState {
                         + storedOptions.differences(from: options).joined(separator: "; ")
                         + ". Give the same ones, another --state folder, or --rebuild with every input")
             }
-            newestDay = try database.meta(Self.metaNewestDay).flatMap(Day.init(iso:))
-            detailFrom = try database.meta(Self.metaDetailFrom).flatMap(Day.init(iso:))
+            newestDay = try stored(Self.metaNewestDay).flatMap(Day.init(iso:))
+            detailFrom = try stored(Self.metaDetailFrom).flatMap(Day.init(iso:))
             batch = try database.lastBatch() + 1
-            let storedProfiles = try database.meta(Self.metaProfiles).flatMap { $0.isEmpty ? nil : $0 == "on" }
+            let storedProfiles = try stored(Self.metaProfiles).map { $0 == "on" }
             if storedProfiles == false && profiles && newestDay != nil {
                 throw Failure.usage(
                     "the state in \(path) keeps no user profiles (its first run had no --segments or --breakdown-attribute), "
@@ -187,7 +194,7 @@ final class NightlyState {
 
     /// Splits the found inputs into those to read and those the ledger already holds (same
     /// content, under any path). A known path whose content changed is refused.
-    func select(_ found: [InputDiscovery.Found], rebuild: Bool) throws -> (read: [Candidate], problems: [InputDiscovery.Found], known: [String]) {
+    func select(_ found: [InputDiscovery.Found]) throws -> (read: [Candidate], problems: [InputDiscovery.Found], known: [String]) {
         var read: [Candidate] = []
         var problems: [InputDiscovery.Found] = []
         var known: [String] = []
@@ -205,11 +212,20 @@ final class NightlyState {
                 problems.append(.problem(path: path, message: "\(error)"))
                 continue
             }
-            if let entry = try database.ledgerEntry(contentHash: identity.hash) {
+            // A ledger that cannot be read is a state that cannot be used (exit 2), as for its other tables.
+            let byContent: LedgerEntry?
+            let byPath: LedgerEntry?
+            do {
+                byContent = rebuild ? nil : try database.ledgerEntry(contentHash: identity.hash)
+                byPath = byContent == nil && !rebuild ? try database.ledgerEntries(path: path).first : nil
+            } catch {
+                throw Failure.unusable("\(error); the state was left as it was")
+            }
+            if let entry = byContent {
                 known.append(entry.path == path ? "\(path) (read in batch \(entry.batch))" : "\(path) (the same bytes as \(entry.path), read in batch \(entry.batch))")
                 continue
             }
-            if !rebuild, let entry = try database.ledgerEntries(path: path).first {
+            if let entry = byPath {
                 throw Failure.refused(
                     "\(path) changed since batch \(entry.batch) read it (\(entry.size) bytes then, \(identity.size) now): "
                         + "its events are in the state already; rerun with --rebuild and every input to count it again")
@@ -300,6 +316,7 @@ final class NightlyState {
         let start = Self.horizonStart(newest: newest, horizon: horizon)
         try database.transaction {
             try database.removeAllChunks()
+            if rebuild { try database.removeLedger() }
             try analysis.save(to: database, .whole(detailFrom: start))
             try verify()
             for row in ledger { try database.addLedgerEntry(row) }

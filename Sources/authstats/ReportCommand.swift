@@ -262,7 +262,7 @@ struct ReportCommand: ParsableCommand {
         var readThisBatch: [NightlyState.Candidate] = []
         if let nightly {
             do {
-                let selected = try nightly.select(found, rebuild: rebuild)
+                let selected = try nightly.select(found)
                 readThisBatch = selected.read
                 found = selected.problems + selected.read.map(\.found)
                 if !selected.known.isEmpty {
@@ -329,6 +329,7 @@ struct ReportCommand: ParsableCommand {
                 timezone: configuration.timeZoneName, maxRejects: maxRejects,
                 authSources: authSource.isEmpty ? nil : EventSource.allCases.map(\.name).filter(authSource.contains))
             run.parityLeftOut = pinpointParity ? analysis.parityLeftOut : nil
+            if nightly != nil { run.stateTotals = (analysis.accumulator.events, analysis.accumulator.duplicates) }
             // Each project's report set (`--by-project`), its own page included.
             var projectPages: [HTMLReport.Project] = []
             for (id, projectReports, project) in byProject ? analysis.projectReports() : [] {

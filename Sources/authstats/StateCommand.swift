@@ -47,7 +47,7 @@ struct StateCommand: ParsableCommand {
                     ("schema_version", "\(StateDatabase.schemaVersion)", true),
                     ("authstats_version", try meta(NightlyState.metaVersion), false),
                     ("timezone", try meta(NightlyState.metaTimeZone), false),
-                    ("horizon_days", try meta(NightlyState.metaHorizon), false),
+                    ("horizon_days", try meta(NightlyState.metaHorizon), Int(try meta(NightlyState.metaHorizon)) != nil),
                     ("newest_day", try meta(NightlyState.metaNewestDay), false),
                     ("user_profiles", try meta(NightlyState.metaProfiles), false),
                     ("batches", "\(batches.count)", true),
@@ -145,6 +145,9 @@ struct StateCommand: ParsableCommand {
             var horizons = Set<String>()
             for part in parts {
                 let name = DisplayPath.text(part.folder)
+                if try meta(part, NightlyState.metaTimeZone).isEmpty {
+                    throw NightlyState.Failure.refused("\(name) holds no batch yet (no input was ever committed to it): nothing to merge; nothing changed")
+                }
                 if try meta(part, NightlyState.metaTimeZone) != zone {
                     throw NightlyState.Failure.refused(
                         "\(name) counts days in \(try meta(part, NightlyState.metaTimeZone)), \(DisplayPath.text(parts[0].folder)) in \(zone): states of two time zones do not merge")
@@ -162,29 +165,45 @@ struct StateCommand: ParsableCommand {
             // some inputs only).
             var profiles = true
             for part in parts where try meta(part, NightlyState.metaProfiles) != "on" { profiles = false }
-            let target = try NightlyState(
-                folder: into, timeZone: zone.isEmpty ? nil : zone, horizon: stateHorizon ?? horizons.first,
-                options: NightlyState.Options(text: options), profiles: profiles, rebuild: false)
-            if !target.isEmpty && target.keepsProfiles != profiles {
-                throw NightlyState.Failure.refused(
-                    "\(DisplayPath.text(into)) \(target.keepsProfiles ? "keeps" : "keeps no") user profiles and the others "
-                        + "\(profiles ? "do" : "do not all"): the merged profiles would cover some inputs only")
+            // No input may be in two states: its events would count twice. The states merged are
+            // checked among themselves before --into is opened (and made, when new), so that a
+            // refused merge leaves no new state behind.
+            func refused(_ path: String, _ first: String, _ second: String) -> NightlyState.Failure {
+                .refused("\(path) is in both \(first) and \(second): merging would count its events twice; nothing changed")
             }
-            // No input may be in two states: its events would count twice.
-            var owner: [String: String] = [:]
+            var owner: [String: (state: String, path: String)] = [:]
             var ledgers: [[LedgerEntry]] = []
             do {
-                for entry in try target.database.ledger() { owner[entry.contentHash] = "\(DisplayPath.text(into)) (as \(entry.path))" }
                 for part in parts {
                     let ledger = try part.database.ledger()
                     for entry in ledger {
-                        if let first = owner[entry.contentHash] {
-                            throw NightlyState.Failure.refused(
-                                "\(entry.path) is in both \(first) and \(DisplayPath.text(part.folder)): merging would count its events twice; nothing changed")
-                        }
-                        owner[entry.contentHash] = DisplayPath.text(part.folder)
+                        if let first = owner[entry.contentHash] { throw refused(entry.path, first.state, DisplayPath.text(part.folder)) }
+                        owner[entry.contentHash] = (DisplayPath.text(part.folder), entry.path)
                     }
                     ledgers.append(ledger)
+                }
+            } catch let failure as NightlyState.Failure {
+                throw failure
+            } catch {
+                throw NightlyState.Failure.unusable("\(error)")
+            }
+            // An existing --into keeps its horizon; a new one takes --state-horizon, else the
+            // shortest of the states merged (35 days when all are shards' "none").
+            let newTarget = !StateDatabase.exists(folder: into)
+            let shortest = horizons.compactMap { Int($0) }.min().map(String.init)
+            let target = try NightlyState(
+                folder: into, timeZone: zone.isEmpty ? nil : zone, horizon: stateHorizon ?? (newTarget ? shortest : nil),
+                options: NightlyState.Options(text: options), profiles: profiles, rebuild: false, merging: true)
+            if !target.isEmpty && target.keepsProfiles != profiles {
+                throw NightlyState.Failure.refused(
+                    "\(DisplayPath.text(into)) \(target.keepsProfiles ? "keeps" : "keeps no") user profiles and the others "
+                        + "\(profiles ? "do" : "do not all"): the merged profiles would cover some inputs only; nothing changed")
+            }
+            do {
+                for entry in try target.database.ledger() {
+                    if let other = owner[entry.contentHash] {
+                        throw refused(other.path, "\(DisplayPath.text(into)) (as \(entry.path))", other.state)
+                    }
                 }
             } catch let failure as NightlyState.Failure {
                 throw failure

@@ -13,6 +13,10 @@ public enum SummaryWriter {
         public var authSources: [String]?
         /// `--pinpoint-parity`: the events left out, by reason (nil: the mode is off).
         public var parityLeftOut: [ParityReason: Int]?
+        /// With `--state`: the events and duplicates of everything the state holds (every
+        /// batch), which `totals` gives instead of the sums over this run's inputs, so that
+        /// they equal one run's over all the inputs (`docs/state.md` "The invariant").
+        public var stateTotals: (events: Int, duplicates: Int)?
 
         public init(version: String, generatedAt: String, timezone: String, maxRejects: Int = .max, authSources: [String]? = nil) {
             self.version = version
@@ -42,8 +46,8 @@ public enum SummaryWriter {
             out.write("  \"range\": null,\n")
         }
         let totalFields: [(String, Int)] = [
-            ("inputs", inputs.count), ("records", sum(\.records)), ("events", sum(\.events)),
-            ("duplicates", sum(\.duplicates)), ("skipped", sum(\.skipped)), ("rejected", sum(\.rejected)),
+            ("inputs", inputs.count), ("records", sum(\.records)), ("events", run.stateTotals?.events ?? sum(\.events)),
+            ("duplicates", run.stateTotals?.duplicates ?? sum(\.duplicates)), ("skipped", sum(\.skipped)), ("rejected", sum(\.rejected)),
             ("users", accumulator.userCount), ("sign_ups", totals.signUps), ("sign_ins", totals.signIns),
             ("auth_failures", totals.authFailures),
         ]

@@ -19,7 +19,9 @@ public protocol StateChunkSource: AnyObject {
 /// Writes one stream as frames of `[length][bytes]`, the length a LEB128 varint, cut into
 /// chunks of about `chunkBytes` at frame boundaries (a frame never spans two chunks). Records
 /// of integers (`add(words:)`) are varints too: a day, a profile id and a count take a byte
-/// or three each, so a (user, day, profile, count) triple takes ~16 bytes, not 32.
+/// or three each, so a (user, day, profile, count) triple takes ~16 bytes, not 32. Each chunk
+/// starts with a 64-bit hash of the rest: SQLite checks its pages, not what they hold, and a
+/// flipped bit in a count must be refused as damage, not reported as a number.
 struct StateStreamWriter {
     static let chunkBytes = 1 << 20
     let sink: any StateChunkSink
@@ -36,10 +38,11 @@ struct StateStreamWriter {
         self.scope = scope
         seq = try sink.nextSeq(name: name, scope: scope)
         buffer.reserveCapacity(Self.chunkBytes + 64)
+        buffer.append(contentsOf: repeatElement(0, count: 8))  // the chunk's check, set by `flush`
     }
 
     mutating func add(_ bytes: UnsafeRawBufferPointer) throws {
-        if buffer.count + 10 + bytes.count > Self.chunkBytes && !buffer.isEmpty { try flush() }
+        if buffer.count + 10 + bytes.count > Self.chunkBytes && buffer.count > 8 { try flush() }
         Varint.put(UInt64(bytes.count), &buffer)
         buffer.append(contentsOf: bytes)
         records += 1
@@ -57,26 +60,39 @@ struct StateStreamWriter {
     private var scratch: [UInt8] = []
 
     private mutating func flush() throws {
+        let check = buffer.withUnsafeBytes { Hash64.hash(UnsafeRawBufferPointer(rebasing: $0[8...]), seed: StateStreamReader.checkSeed) }
+        withUnsafeBytes(of: check.littleEndian) { raw in
+            for i in 0..<8 { buffer[i] = raw[i] }
+        }
         try sink.appendChunk(name: name, scope: scope, seq: seq, buffer)
         seq += 1
         buffer.removeAll(keepingCapacity: true)
+        buffer.append(contentsOf: repeatElement(0, count: 8))  // the next chunk's check
     }
 
     /// Writes what is left.
     mutating func finish() throws {
-        if !buffer.isEmpty { try flush() }
+        if buffer.count > 8 { try flush() }
     }
 }
 
 /// Reads back a stream written by `StateStreamWriter`, one record at a time.
 enum StateStreamReader {
+    static let checkSeed: UInt64 = 0x57A7_E0C4_EC4B_0001
+
     /// Calls `body` with each record (valid only inside the call).
     static func forEach(
         _ source: any StateChunkSource, name: String, scope: String, _ body: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
+        var number = 0
         try source.forEachChunk(name: name, scope: scope) { chunk in
+            number += 1
             try chunk.withUnsafeBytes { raw in
-                var at = 0
+                guard raw.count >= 8,
+                    UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+                        == Hash64.hash(UnsafeRawBufferPointer(rebasing: raw[8...]), seed: checkSeed)
+                else { throw StateFormatError("chunk \(number) of \(name)\(scope.isEmpty ? "" : " (\(scope))") fails its checksum") }
+                var at = 8
                 while at < raw.count {
                     guard let count = Varint.get(raw, &at).map(Int.init), count <= raw.count - at else {
                         throw StateFormatError("a record of \(name) runs past its chunk")

@@ -1,0 +1,159 @@
+import AuthStatsTestSupport
+import Foundation
+import Testing
+
+extension StateCLITests {
+    /// The inputs ledger, the horizon and `state merge` through the built binary.
+    @Suite("End to end: the state's ledger, horizon and merge (issue 15)")
+    struct Ledger {
+        typealias S = StateCLI
+
+        @Test("a renamed copy of an input is skipped, and said so; the state and the reports unchanged")
+        func renamedCopy() throws {
+            let data = try S.data()
+            let state = try S.sharedState()
+            let before = try S.bytes(S.databasePath(state))
+            let folder = state.deletingLastPathComponent()
+            let copy = folder.appendingPathComponent("elsewhere/renamed.gz")
+            try FileManager.default.createDirectory(at: copy.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: data.files[3], toPath: copy.path)
+            let out = folder.appendingPathComponent("out")
+            let result = try S.report([copy.path], state: state, out: out)
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stderr.contains("already in the state, skipped"), "\(result.stderr)")
+            #expect(result.stderr.contains("\(copy.path) (the same bytes as \(data.files[3])"), "\(result.stderr)")
+            #expect(try S.bytes(S.databasePath(state)) == before, "the state file changed")
+            try S.expectSame(try S.single(data.files), out, "after a renamed copy")
+        }
+
+        @Test("a known path whose bytes changed is exit 1 naming it, nothing changed; --rebuild then equals one run")
+        func changedFile() throws {
+            let data = try S.data()
+            let folder = CLI.temporaryFolder("state-changed")
+            let state = folder.appendingPathComponent("state")
+            let out = folder.appendingPathComponent("out")
+            let halves = S.split(data.files, into: 2)
+            let inputs = folder.appendingPathComponent("in")
+            let changing = try S.gzip(
+                [PinpointLine("pageView", iso: "2026-11-04T10:00:00Z", user: "changing-a").json], inputs, "changing.json.gz")
+            try S.runBatches([halves[0] + [changing]], state: state, out: out)
+            let stateBefore = try S.bytes(S.databasePath(state))
+            let reportsBefore = Reliability.snapshot(out)
+            try S.gzip(
+                [PinpointLine("pageView", iso: "2026-11-04T10:00:00Z", user: "changing-b").json,
+                 PinpointLine("_userauth.sign_in", iso: "2026-11-08T10:00:00Z", user: "changing-b").json],
+                inputs, "changing.json.gz")
+            let refused = try S.report([changing] + halves[1], state: state, out: out)
+            #expect(refused.status == 1, "\(refused.stderr)")
+            #expect(refused.stderr.contains("\(changing) changed since batch 1 read it"), "\(refused.stderr)")
+            #expect(try S.bytes(S.databasePath(state)) == stateBefore, "the state file changed")
+            #expect(Reliability.snapshot(out) == reportsBefore, "the reports changed")
+
+            let all = halves[0] + [changing] + halves[1]
+            let rebuilt = try S.report(all, state: state, out: out, S.reportOptions + ["--rebuild"])
+            #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
+            try S.expectSame(try S.single(all), out, "--rebuild with every input")
+            let info = try S.info(state)
+            #expect(S.number(info, "inputs") == all.count)
+            // And the next batch after a rebuild goes on from it.
+            let later = try S.gzip([PinpointLine("pageView", iso: "2026-11-12T10:00:00Z", user: "changing-c").json], inputs, "later.json.gz")
+            let next = try S.report([later], state: state, out: out)
+            #expect(next.status == 0, "\(next.stderr)")
+            try S.expectSame(try S.single(all + [later]), out, "a batch after the rebuild")
+        }
+
+        @Test("an input older than the horizon is refused: exit 1 naming it, its oldest day and the horizon; state and reports unchanged")
+        func horizon() throws {
+            let data = try S.data()
+            let folder = CLI.temporaryFolder("state-horizon")
+            let state = folder.appendingPathComponent("state")
+            let out = folder.appendingPathComponent("out")
+            let first = try S.report(data.files, state: state, out: out, S.reportOptions + ["--state-horizon", "3"])
+            #expect(first.status == 0, "\(first.stderr)")
+            let info = try S.info(state)
+            #expect(info["horizon_days"] as? String == "3" || S.number(info, "horizon_days") == 3)
+            let newest = try #require(info["newest_day"] as? String)
+            let newestMillis = PinpointLine.millis(newest + "T12:00:00Z")
+            func day(_ back: Int64) -> String { String(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(newestMillis - back * 86_400_000) / 1000)).prefix(10)) }
+
+            let stateBefore = try S.bytes(S.databasePath(state))
+            let reportsBefore = Reliability.snapshot(out)
+            let inputs = folder.appendingPathComponent("in")
+            let old = try S.gzip([
+                PinpointLine("pageView", at: newestMillis - 2 * 86_400_000, user: "horizon-new").json,
+                PinpointLine("pageView", at: newestMillis - 10 * 86_400_000, user: "horizon-old").json,
+            ], inputs, "old.json.gz")
+            let refused = try S.report([old], state: state, out: out)
+            #expect(refused.status == 1, "\(refused.stderr)")
+            #expect(refused.stderr.contains("\(old) holds events of \(day(10))"), "\(refused.stderr)")
+            #expect(refused.stderr.contains("horizon"), "\(refused.stderr)")
+            #expect(refused.stderr.contains("event detail from \(day(2)) on (3 days back from \(newest)"), "\(refused.stderr)")
+            #expect(try S.bytes(S.databasePath(state)) == stateBefore, "the state file changed")
+            #expect(Reliability.snapshot(out) == reportsBefore, "the reports changed")
+            #expect(S.number(try S.info(state), "inputs") == data.files.count)
+
+            // Inside the horizon is fine.
+            let recent = try S.gzip([PinpointLine("pageView", at: newestMillis - 2 * 86_400_000, user: "horizon-new").json], inputs, "recent.json.gz")
+            let accepted = try S.report([recent], state: state, out: out)
+            #expect(accepted.status == 0, "\(accepted.stderr)")
+            try S.expectSame(try S.single(data.files + [recent]), out, "an input inside the horizon")
+        }
+
+        @Test("state merge: states of disjoint inputs, with records copied across them, equal one state built from all")
+        func merge() throws {
+            let data = try S.data()
+            let folder = CLI.temporaryFolder("state-merge")
+            func path(_ name: String) -> URL { folder.appendingPathComponent(name) }
+            let halves = S.split(data.files, into: 2)
+            // Records of the first half (generated and by hand) again, in a file of the second.
+            let first = try S.gzip([
+                PinpointLine("pageView", iso: "2026-11-03T10:00:00Z", user: "merge-a").json,
+                PinpointLine("_userauth.sign_in", iso: "2026-11-03T10:05:00Z", user: "merge-a").json,
+            ], path("in"), "a-hand.json.gz")
+            let pinpoint = halves[0].filter { $0.contains("pinpoint") }
+            var copies = try S.gunzip(pinpoint[0]).prefix(3).map { $0 }
+            copies += try S.gunzip(pinpoint[10]).prefix(2)
+            copies.append(PinpointLine("_userauth.sign_in", iso: "2026-11-03T10:05:00Z", user: "merge-a").json)
+            let second = try S.gzip(copies, path("in"), "b-copies.json.gz")
+            let a = halves[0] + [first]
+            let b = halves[1] + [second]
+
+            try S.runBatches([a], state: path("A"), out: path("oA"))
+            try S.runBatches([b], state: path("B"), out: path("oB"))
+            try S.runBatches([a, b], state: path("all"), out: path("oAll"))
+            let merged = try CLI.run(["state", "merge", "--into", path("C").path, path("A").path, path("B").path])
+            #expect(merged.status == 0, "\(merged.stderr)")
+            for (state, out) in [("C", "fromC"), ("all", "fromAll")] {
+                let result = try S.report([], state: path(state), out: path(out))
+                #expect(result.status == 0, "\(state): \(result.stderr)")
+            }
+            try S.expectSame(path("fromAll"), path("fromC"), "the merged state against the state built from all")
+            try S.expectSame(try S.single(a + b), path("fromC"), "the merged state against one run")
+            let info = try S.info(path("C"))
+            #expect(S.number(info, "inputs") == a.count + b.count)
+            #expect(S.number(info, "duplicates") == S.number(try S.info(path("all")), "duplicates"))
+
+            // An input in two states is refused, named; nothing made or changed.
+            try S.runBatches([[data.files[5], data.files[6]]], state: path("D"), out: path("oD"))
+            let mergedBefore = try S.bytes(S.databasePath(path("C")))
+            let shared = try CLI.run(["state", "merge", "--into", path("E").path, path("A").path, path("D").path])
+            #expect(shared.status == 1, "\(shared.stderr)")
+            #expect(shared.stderr.contains("\(data.files[5]) is in both"), "\(shared.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: S.databasePath(path("E"))), "a refused merge made --into")
+            let intoShared = try CLI.run(["state", "merge", "--into", path("C").path, path("D").path])
+            #expect(intoShared.status == 1, "\(intoShared.stderr)")
+            #expect(intoShared.stderr.contains("\(data.files[5]) is in both"), "\(intoShared.stderr)")
+            #expect(try S.bytes(S.databasePath(path("C"))) == mergedBefore)
+
+            // States of two time zones are refused, as parts or into an existing state.
+            try S.runBatches([[data.files.last!]], state: path("NY"), out: path("oNY"), S.reportOptions + ["--timezone", "America/New_York"])
+            let zones = try CLI.run(["state", "merge", "--into", path("F").path, path("B").path, path("NY").path])
+            #expect(zones.status == 1, "\(zones.stderr)")
+            #expect(zones.stderr.contains("time zones"), "\(zones.stderr)")
+            let intoZone = try CLI.run(["state", "merge", "--into", path("C").path, path("NY").path])
+            #expect(intoZone.status == 1, "\(intoZone.stderr)")
+            #expect(intoZone.stderr.contains("time zones"), "\(intoZone.stderr)")
+            #expect(try S.bytes(S.databasePath(path("C"))) == mergedBefore)
+        }
+    }
+}

@@ -1,0 +1,208 @@
+import AuthStatsTestSupport
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension StateCLITests {
+    /// The state's safety through the built binary: `kill -9` at several points, a second run
+    /// while one holds the state, damaged and foreign files.
+    @Suite("End to end: the state survives kill -9, a second run, damage (issue 15)", .serialized)
+    struct Safety {
+        typealias S = StateCLI
+
+        /// Batch 1 is a seventh of the generated files; batch 2 the large input, killed four
+        /// times before its commit ended (after 50 ms, after 200 ms, as its commit begins: the
+        /// rollback journal appears, and deep in its commit: the file has grown past the
+        /// committed one), each leaving the committed state; then once more, after its commit,
+        /// as it writes the reports; then the same batch again.
+        @Test("kill -9 during a batch (reading, committing, writing reports), then the same batch again: one run's reports")
+        func killNine() throws {
+            let data = try S.data()
+            let large = try S.largeInput()
+            let first = S.split(data.files, into: 7)[0]
+            let folder = CLI.temporaryFolder("state-kill")
+            let state = folder.appendingPathComponent("state")
+            let out = folder.appendingPathComponent("out")
+            let journal = S.databasePath(state) + "-journal"
+            try S.runBatches([first], state: state, out: out)
+            let committed = try S.bytes(S.databasePath(state))
+            let arguments = ["report", large, "--state", state.path, "--out", out.path, "--jobs", "1"] + S.reportOptions
+
+            func expectPreviousState(_ when: String) throws {
+                // Opening the state rolls a hot journal back: the file is the committed one again.
+                let info = try S.info(state)
+                #expect(S.number(info, "inputs") == first.count, "after a kill \(when)")
+                #expect(S.number(info, "batches") == 1, "after a kill \(when)")
+                #expect(try S.bytes(S.databasePath(state)) == committed, "after a kill \(when): the state file is not the committed one")
+            }
+            for delay in [50_000, 200_000] as [useconds_t] {
+                let run = try S.start(arguments, logs: folder)
+                usleep(delay)
+                #expect(run.isRunning, "the run ended within \(delay / 1000) ms: kill it later")
+                S.killNine(run)
+                try expectPreviousState("after \(delay / 1000) ms")
+            }
+            func size(_ path: String) -> Int { (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0 }
+            for (when, inCommit) in [
+                ("as the commit begins", { FileManager.default.fileExists(atPath: journal) }),
+                ("deep in the commit", { FileManager.default.fileExists(atPath: journal) && size(S.databasePath(state)) > committed.count + (1 << 20) }),
+            ] as [(String, () -> Bool)] {
+                let run = try S.start(arguments, logs: folder)
+                let seen = S.poll(run, seconds: 60, until: inCommit)
+                #expect(seen && run.isRunning, "the run ended before it was seen \(when)")
+                S.killNine(run)
+                try expectPreviousState(when)
+            }
+
+            // Read again, committed, and killed as it writes the reports: the commit was seen
+            // under way (a journal left by the kill as it began may lie there from the start),
+            // and its journal is gone.
+            let run = try S.start(arguments, logs: folder)
+            var began = false
+            let ended = S.poll(run, seconds: 60) {
+                let exists = FileManager.default.fileExists(atPath: journal)
+                began = began || (exists && size(S.databasePath(state)) > committed.count + (1 << 20))
+                return began && !exists
+            }
+            #expect(ended && run.isRunning, "the run ended before it was seen after its commit")
+            S.killNine(run)
+            #expect(S.number(try S.info(state), "inputs") == first.count + 1, "the batch is not in the state after its commit")
+            #expect(!FileManager.default.fileExists(atPath: journal), "a journal left beside the committed state")
+
+            // The same batch again: known now, skipped; the reports are one run's.
+            let rerun = try CLI.run(Array(arguments))
+            #expect(rerun.status == 0, "\(rerun.stderr)")
+            #expect(rerun.stderr.contains("already in the state, skipped"), "\(rerun.stderr)")
+            try S.expectSame(try S.single(first + [large]), out, "the batch run again after the kills")
+
+            // A --rebuild killed before its commit leaves the state as it was, not empty.
+            let completed = try S.bytes(S.databasePath(state))
+            let rebuild = try S.start(
+                ["report"] + first + [large, "--state", state.path, "--out", out.path, "--jobs", "1", "--rebuild"] + S.reportOptions, logs: folder)
+            usleep(300_000)
+            S.killNine(rebuild)
+            #expect(S.number(try S.info(state), "inputs") == first.count + 1, "a killed --rebuild emptied the state")
+            #expect(try S.bytes(S.databasePath(state)) == completed)
+        }
+
+        @Test("a second run while one holds the state exits 75 at once, naming the other's PID")
+        func concurrent() throws {
+            let data = try S.data()
+            let large = try S.largeInput()
+            let folder = CLI.temporaryFolder("state-busy")
+            let state = folder.appendingPathComponent("state")
+            let lock = state.appendingPathComponent(".lock").path
+            let holder = try S.start(
+                ["report", large, "--state", state.path, "--out", folder.appendingPathComponent("o1").path, "--jobs", "1"] + S.reportOptions,
+                logs: folder)
+            defer { S.killNine(holder) }
+            let held = S.poll(holder, seconds: 30) {
+                !(((try? String(contentsOfFile: lock, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+            }
+            try #require(held && holder.isRunning, "the first run never held the lock, or ended too soon")
+            let started = Date()
+            let second = try S.report([data.files[0]], state: state, out: folder.appendingPathComponent("o2"))
+            let elapsed = Date().timeIntervalSince(started)
+            #expect(second.status == 75, "\(second.stderr)")
+            #expect(second.stderr.contains("PID \(holder.processIdentifier)"), "\(second.stderr)")
+            #expect(elapsed < 5, "the second run took \(elapsed) s")
+            #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("o2/daily.csv").path))
+            // Nor does state merge, whether the state held is merged or merged into.
+            let other = try S.sharedState()
+            let into = folder.appendingPathComponent("merged")
+            for arguments in [["--into", into.path, state.path], ["--into", state.path, other.path]] {
+                let merge = try CLI.run(["state", "merge"] + arguments)
+                #expect(merge.status == 75, "\(merge.stderr)")
+                #expect(merge.stderr.contains("PID \(holder.processIdentifier)"), "\(merge.stderr)")
+            }
+            #expect(!FileManager.default.fileExists(atPath: S.databasePath(into)))
+            #expect(holder.isRunning)
+        }
+
+        /// SQLite checks its pages' structure, not the bytes of a blob: damage inside a chunk
+        /// of the state's streams is seen only where a record's framing breaks. One byte of a
+        /// stored count changed (bit rot, a bad copy) must not become a report.
+        @Test("a byte changed inside the stored counts is refused (exit 2), not reported")
+        func flippedByte() throws {
+            let state = try S.sharedState()
+            let path = S.databasePath(state)
+            var bytes = try S.bytes(path)
+            // A `counters` record: a 4-byte length 48, then day, profile, sign-ups, sign-ins,
+            // failures and events as 8-byte little-endian words. The first of 2026-11-02 that
+            // lies within one page.
+            let day = PinpointLine.millis("2026-11-02T00:00:00Z") / 86_400_000
+            let pattern = [0x30, 0, 0, 0] + withUnsafeBytes(of: day.littleEndian) { Array($0) }
+            let found = (0..<(bytes.count - 52)).first { at in
+                at % 4096 < 4096 - 64 && bytes[at..<at + 12].elementsEqual(pattern)
+            }
+            let at = try #require(found, "no counters record of 2026-11-02 in the state file")
+            let before = try S.report([], state: state, out: state.deletingLastPathComponent().appendingPathComponent("before"))
+            #expect(before.status == 0)
+            bytes[at + 4 + 24] ^= 0x01  // sign-ins, one more or one less
+            try bytes.write(to: URL(fileURLWithPath: path))
+            let out = state.deletingLastPathComponent().appendingPathComponent("after")
+            let result = try S.report([], state: state, out: out)
+            #expect(result.status == 2, "\(result.stderr)")
+            #expect(result.stderr.contains("damaged"), "\(result.stderr)")
+            let daily = (try? String(contentsOf: out.appendingPathComponent("daily.csv"), encoding: .utf8)) ?? ""
+            let was = (try? String(contentsOf: state.deletingLastPathComponent().appendingPathComponent("before/daily.csv"), encoding: .utf8)) ?? ""
+            #expect(daily.isEmpty, "reports written from a damaged state:\n\(Golden.diff(was, daily))")
+            #expect(try S.bytes(path) == bytes)
+        }
+
+        @Test(
+            "a damaged state file, another program's SQLite database or a text file: exit 2, a clear message, the file unchanged",
+            arguments: ["damaged", "foreign database", "text"])
+        func unusable(kind: String) throws {
+            let data = try S.data()
+            let state = try S.sharedState()
+            let path = S.databasePath(state)
+            var bytes = try S.bytes(path)
+            let message: String
+            switch kind {
+            case "damaged":
+                // Garbage over the middle third of the pages (the header and schema intact).
+                let pages = bytes.count / 4096
+                var random = SeededRandom(seed: 8)
+                for page in (pages / 3)..<(2 * pages / 3) {
+                    for offset in stride(from: page * 4096, to: (page + 1) * 4096, by: 8) {
+                        withUnsafeBytes(of: random.next()) { bytes.replaceSubrange(offset..<offset + 8, with: $0) }
+                    }
+                }
+                message = "damaged"
+            case "foreign database":
+                // A SQLite database of another program: another application_id (offset 68).
+                bytes.replaceSubrange(68..<72, with: [0x0F, 0x05, 0x51, 0x12])
+                message = "not an authstats state"
+            default:
+                bytes = Data("day,count\n2026-11-01,3\n".utf8)
+                message = "not an authstats state"
+            }
+            try bytes.write(to: URL(fileURLWithPath: path))
+            let folder = state.deletingLastPathComponent()
+            let input = try S.gzip([PinpointLine("pageView", iso: "2026-11-12T10:00:00Z", user: "unusable").json], folder, "new.json.gz")
+            for (what, arguments) in [
+                ("report from the state", ["report", "--state", state.path, "--out", folder.appendingPathComponent("o1").path]),
+                ("report with a new input", ["report", input, "--state", state.path, "--out", folder.appendingPathComponent("o2").path]),
+                ("report with a known input", ["report", data.files[0], "--state", state.path, "--out", folder.appendingPathComponent("o3").path]),
+                ("state info", ["state", "info", "--state", state.path]),
+                ("state merge from it", ["state", "merge", "--into", folder.appendingPathComponent("m").path, state.path]),
+            ] {
+                let result = try CLI.run(arguments)
+                #expect(result.status == 2, "\(kind), \(what): \(result.stderr)")
+                // SQLite finds the damage (naming the file), or the reading of a stream does (naming the folder).
+                #expect(result.stderr.contains(message) && result.stderr.contains(state.path), "\(kind), \(what): \(result.stderr)")
+                #expect(!result.stderr.contains("Error: "), "\(kind), \(what): not one of authstats's messages: \(result.stderr)")
+                #expect(try S.bytes(path) == bytes, "\(kind), \(what): the file changed")
+                #expect(!FileManager.default.fileExists(atPath: S.databasePath(state) + "-journal"))
+            }
+            for name in ["o1", "o2", "o3"] {
+                #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("\(name)/daily.csv").path), "\(kind): reports written")
+            }
+            #expect(!FileManager.default.fileExists(atPath: S.databasePath(folder.appendingPathComponent("m"))), "\(kind): merged into a new state")
+        }
+    }
+}

@@ -1,0 +1,254 @@
+import AuthStatsTestSupport
+import Foundation
+import Testing
+
+/// The nightly state (issue 15, `docs/state.md`) through the built binary: for any split of
+/// the inputs into batches read by successive `report --state` runs, the reports after the
+/// last equal one stateless run over all the inputs, byte for byte (`summary.json` without its
+/// run fields); late data, copies of earlier records and sessions across batches included.
+/// The ledger, the horizon, `kill -9`, concurrent runs, damaged files and `state merge` are
+/// in StateCLILedgerTests.swift and StateCLISafetyTests.swift.
+@Suite("End to end: the nightly state equals one run over all the inputs (issue 15)")
+struct StateCLITests {
+    typealias S = StateCLI
+
+    @Test(
+        "the generated files in 1, 2 and 7 batches equal one run over all of them",
+        arguments: ["UTC", "America/New_York"])
+    func batches(timeZone: String) throws {
+        let data = try S.data()
+        let options = S.reportOptions + ["--timezone", timeZone]
+        let expected = try S.single(data.files, options)
+        for count in [1, 2, 7] {
+            let folder = CLI.temporaryFolder("state-batches")
+            let state = folder.appendingPathComponent("state")
+            let out = folder.appendingPathComponent("out")
+            try S.runBatches(S.split(data.files, into: count), state: state, out: out, options)
+            try S.expectSame(expected, out, "\(count) batches in \(timeZone)")
+        }
+    }
+
+    /// Each night's files (by the day in their path) as one batch, with a horizon of two days:
+    /// older fingerprints are dropped and older sessions frozen, and New York's days straddle
+    /// the files' UTC days.
+    @Test("day by day with --state-horizon 2 in America/New_York (sessions frozen) equals one run")
+    func nightly() throws {
+        let data = try S.data()
+        let options = S.reportOptions + ["--timezone", "America/New_York"]
+        let expected = try S.single(data.files, options)
+        let folder = CLI.temporaryFolder("state-nightly")
+        let state = folder.appendingPathComponent("state")
+        let out = folder.appendingPathComponent("out")
+        // 2026/11/05/…, 2026-11-05, 20261105T…: the day a file was written.
+        let pattern = try Regex(#"(2026)[/-]?(1[12])[/-]?([0-3][0-9])"#)
+        var nights: [String: [String]] = [:]
+        for file in data.files {
+            let relative = String(file.dropFirst(data.folder.path.count))
+            let match = try #require(relative.firstMatch(of: pattern), "no day in \(relative)")
+            nights[String(relative[match.range]).filter(\.isNumber), default: []].append(file)
+        }
+        #expect(nights.count >= 12)
+        try S.runBatches(nights.keys.sorted().map { nights[$0]! }, state: state, out: out, options + ["--state-horizon", "2"])
+        try S.expectSame(expected, out, "\(nights.count) nightly batches, horizon 2")
+        let info = try S.info(state)
+        #expect((S.number(info, "frozen_sessions") ?? 0) > 100, "\(info)")
+    }
+
+    @Test("with --clients --by-project, --segments and --users: projects/ and segments/ equal one run's too")
+    func projectsAndSegments() throws {
+        let data = try S.data()
+        let samples = CLI.packageRoot.appendingPathComponent("sample-logs")
+        let options = S.reportOptions + [
+            "--users", data.users, "--segments", samples.appendingPathComponent("segments.json").path,
+            "--clients", samples.appendingPathComponent("clients.json").path, "--by-project",
+        ]
+        let expected = try S.single(data.files, options)
+        // The comparison covers what is there: make sure the folders are.
+        let names = try S.reportFiles(expected)
+        #expect(names.contains { $0.hasPrefix("projects/") && $0.hasSuffix("/daily.csv") })
+        #expect(names.contains { $0.hasPrefix("segments/") })
+        #expect(names.contains { $0.hasPrefix("projects/") && $0.contains("/segments/") })
+        let folder = CLI.temporaryFolder("state-projects")
+        let out = folder.appendingPathComponent("out")
+        try S.runBatches(S.split(data.files, into: 2), state: folder.appendingPathComponent("state"), out: out, options)
+        try S.expectSame(expected, out, "2 batches with projects and segments")
+    }
+
+    /// Hand-made Pinpoint events of users the generator does not have, added to the generated
+    /// files of four batches (`LateData`).
+    @Test("late data: a day two batches back, a copy of an earlier record, a session across batches, a bridged session, an earlier first day")
+    func lateData() throws {
+        let data = try S.data()
+        let folder = CLI.temporaryFolder("state-late")
+        let batches = try LateData.batches(generated: data.files, in: folder.appendingPathComponent("in"))
+        let expected = try S.single(batches.flatMap { $0 })
+        // The cases are really in the data: one run sees one session per case, of all its events.
+        let sessions = try String(contentsOf: expected.appendingPathComponent("sessions.csv"), encoding: .utf8)
+        for (user, events) in [("late-span", 4), ("late-gap", 3), ("late-bridge", 3)] {
+            let rows = sessions.split(separator: "\n").filter { $0.hasPrefix("\(user),") }
+            #expect(rows.count == 1 && rows[0].split(separator: ",")[5] == "\(events)", "\(user): \(rows)")
+        }
+        let state = folder.appendingPathComponent("state")
+        let out = folder.appendingPathComponent("out")
+        for (number, batch) in batches.enumerated() {
+            let result = try S.report(batch, state: state, out: out)
+            #expect(result.status == 0, "batch \(number + 1): \(result.stderr)")
+            if number == 2 {
+                // The copies were found among the first batch's records: none counted again.
+                let summary = try JSONSerialization.jsonObject(with: S.bytes(out.appendingPathComponent("summary.json").path)) as? [String: Any]
+                let inputs = summary?["inputs"] as? [[String: Any]] ?? []
+                let copy = inputs.first { ($0["path"] as? String)?.hasSuffix(LateData.copyName) == true }
+                #expect(copy?["events"] as? Int == 0, "\(copy ?? [:])")
+                #expect((copy?["duplicates"] as? Int ?? 0) >= 2, "\(copy ?? [:])")
+            }
+        }
+        try S.expectSame(expected, out, "late data in 4 batches")
+    }
+
+    @Test("a rerun with no new input changes neither the reports nor the state file's bytes")
+    func rerun() throws {
+        let data = try S.data()
+        let state = try S.sharedState()
+        let expected = try S.single(data.files)
+        let before = try S.bytes(S.databasePath(state))
+        let folder = state.deletingLastPathComponent()
+        // The last batch again: every input is known and skipped.
+        let again = folder.appendingPathComponent("again")
+        let result = try S.report(S.split(data.files, into: 2)[1], state: state, out: again)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("already in the state, skipped"), "\(result.stderr)")
+        try S.expectSame(expected, again, "the last batch read again")
+        #expect(try S.bytes(S.databasePath(state)) == before, "the state file changed")
+        // No input at all: the reports from the state alone.
+        let alone = folder.appendingPathComponent("alone")
+        let second = try S.report([], state: state, out: alone)
+        #expect(second.status == 0, "\(second.stderr)")
+        try S.expectSame(expected, alone, "no input")
+        try S.expectSame(again, alone, "the rerun and the run with no input")
+        #expect(try S.bytes(S.databasePath(state)) == before, "the state file changed")
+    }
+
+    @Test("reports from the state alone for a range inside the data equal a stateless run with the same --from/--to")
+    func subRange() throws {
+        let data = try S.data()
+        let state = try S.sharedState()
+        let range = ["--from", "2026-11-04", "--to", "2026-11-09"]
+        let expected = try S.single(data.files, S.reportOptions + range)
+        let out = state.deletingLastPathComponent().appendingPathComponent("range")
+        let result = try S.report([], state: state, out: out, S.reportOptions + range)
+        #expect(result.status == 0, "\(result.stderr)")
+        try S.expectSame(expected, out, "--from 2026-11-04 --to 2026-11-09 from the state")
+        let daily = try String(contentsOf: out.appendingPathComponent("daily.csv"), encoding: .utf8)
+        #expect(daily.split(separator: "\n").dropFirst().map { $0.prefix(10) } == (4...9).map { "2026-11-0\($0)" })
+    }
+
+    @Test("state info: inputs, days, users, horizon, time zone and schema version, as text and as JSON")
+    func info() throws {
+        let data = try S.data()
+        let state = try S.sharedState()
+        let expected = try S.single(data.files)
+        let summary = try JSONSerialization.jsonObject(with: S.bytes(expected.appendingPathComponent("summary.json").path)) as? [String: Any]
+        let totals = try #require(summary?["totals"] as? [String: Any])
+        let range = try #require(summary?["range"] as? [String: String])
+        let daily = try String(contentsOf: expected.appendingPathComponent("daily.csv"), encoding: .utf8)
+        let header = try #require(daily.split(separator: "\n").first).split(separator: ",")
+        let eventsColumn = try #require(header.firstIndex(of: "events"))
+        let activeDays = daily.split(separator: "\n").dropFirst().filter { $0.split(separator: ",")[eventsColumn] != "0" }.count
+
+        let info = try S.info(state)
+        #expect(S.number(info, "schema_version") == 1)
+        #expect(info["timezone"] as? String == "UTC")
+        #expect(info["horizon_days"] as? String == "35" || S.number(info, "horizon_days") == 35, "\(info["horizon_days"] ?? "nil")")
+        #expect(S.number(info, "inputs") == data.files.count)
+        #expect(S.number(info, "batches") == 2)
+        #expect(S.number(info, "users") == totals["users"] as? Int)
+        #expect(S.number(info, "events") == totals["events"] as? Int)
+        #expect(S.number(info, "duplicates") == totals["duplicates"] as? Int)
+        #expect(S.number(info, "days") == activeDays)
+        #expect(info["first_day"] as? String == range["from"])
+        #expect(info["last_day"] as? String == range["to"])
+        #expect(info["newest_day"] as? String == range["to"])
+        #expect((S.number(info, "file_bytes") ?? 0) > 0)
+
+        let text = try CLI.run(["state", "info", "--state", state.path])
+        #expect(text.status == 0, "\(text.stderr)")
+        var fields: [String: String] = [:]
+        for line in text.stdout.split(separator: "\n") {
+            let parts = line.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+            if parts.count == 2 { fields[String(parts[0])] = parts[1].trimmingCharacters(in: .whitespaces) }
+        }
+        for (name, value) in [
+            ("schema_version", "1"), ("timezone", "UTC"), ("horizon_days", "35"), ("inputs", "\(data.files.count)"),
+            ("users", "\(totals["users"] as? Int ?? -1)"), ("days", "\(activeDays)"),
+        ] {
+            #expect(fields[name] == value, "state info: \(name) is \(fields[name] ?? "missing"), not \(value)\n\(text.stdout)")
+        }
+    }
+
+    @Test("--timezone (or AUTHSTATS_TIMEZONE) other than the state's is exit 64 naming the state's zone; the state unchanged")
+    func otherTimeZone() throws {
+        let data = try S.data()
+        let state = try S.sharedState()
+        let before = try S.bytes(S.databasePath(state))
+        let folder = state.deletingLastPathComponent()
+        let input = [data.files[0]]
+        let option = try S.report(input, state: state, out: folder.appendingPathComponent("o1"), S.reportOptions + ["--timezone", "Europe/Berlin"])
+        #expect(option.status == 64, "\(option.stderr)")
+        #expect(option.stderr.contains("counts days in UTC"), "\(option.stderr)")
+        let variable = try S.report([], state: state, out: folder.appendingPathComponent("o2"), environment: ["AUTHSTATS_TIMEZONE": "Asia/Tokyo"])
+        #expect(variable.status == 64, "\(variable.stderr)")
+        #expect(variable.stderr.contains("counts days in UTC"), "\(variable.stderr)")
+        #expect(try S.bytes(S.databasePath(state)) == before)
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("o1/daily.csv").path))
+        // The state's own zone, given or not, is fine.
+        let same = try S.report([], state: state, out: folder.appendingPathComponent("o3"), S.reportOptions + ["--timezone", "UTC"])
+        #expect(same.status == 0, "\(same.stderr)")
+    }
+}
+
+/// The late-data case's inputs: the generated files in four batches, with hand-made files of
+/// users the generator does not have.
+enum LateData {
+    static let copyName = "b3-copies.json.gz"
+
+    static func line(_ type: String, _ iso: String, _ user: String) -> String { PinpointLine(type, iso: iso, user: user).json }
+
+    static func session(_ type: String, _ iso: String, stop: String? = nil) -> String {
+        PinpointLine(type, iso: iso, user: "late-span", session: "late-span-1", start: "2026-11-05T10:00:00Z", stop: stop).json
+    }
+
+    /// Batch 1: the first half of a session with an id (late-span) and of one without
+    /// (late-gap, events under 30 minutes apart); late-bridge's two sessions 50 minutes apart;
+    /// late-early's first days, 2026-11-10 and 11.
+    /// Batch 2: the sessions' second halves.
+    /// Batch 3: sign-ins and a sign-up on 2026-11-02 (a day the first batch reported); an event
+    /// between late-bridge's sessions that joins them; late-early's event of 2026-11-03 (its
+    /// first day moves earlier); and a file of copies, compressed anew: a generated record of
+    /// the first batch and late-early's sign-up.
+    /// Batch 4: generated files alone.
+    static func batches(generated: [String], in folder: URL) throws -> [[String]] {
+        var parts = StateCLI.split(generated, into: 4)
+        let signUp = line("_userauth.sign_up", "2026-11-10T09:00:00Z", "late-early")
+        parts[0].append(try StateCLI.gzip([
+            session("_session.start", "2026-11-05T10:00:00Z"), session("pageView", "2026-11-05T10:05:00Z"),
+            line("pageView", "2026-11-05T12:00:00Z", "late-gap"), line("pageView", "2026-11-05T12:10:00Z", "late-gap"),
+            line("pageView", "2026-11-06T14:00:00Z", "late-bridge"), line("pageView", "2026-11-06T14:50:00Z", "late-bridge"),
+            signUp, line("pageView", "2026-11-11T09:00:00Z", "late-early"),
+        ], folder, "b1-hand.json.gz"))
+        parts[1].append(try StateCLI.gzip([
+            session("pageView", "2026-11-05T10:20:00Z"), session("_session.stop", "2026-11-05T10:40:00Z", stop: "2026-11-05T10:45:00Z"),
+            line("pageView", "2026-11-05T12:25:00Z", "late-gap"),
+        ], folder, "b2-hand.json.gz"))
+        parts[2].append(try StateCLI.gzip([
+            line("_userauth.sign_in", "2026-11-02T08:00:00Z", "late-day-a"), line("_userauth.sign_up", "2026-11-02T09:00:00Z", "late-day-b"),
+            line("_userauth.sign_in", "2026-11-02T09:05:00Z", "late-day-b"),
+            line("pageView", "2026-11-06T14:25:00Z", "late-bridge"),
+            line("pageView", "2026-11-03T10:00:00Z", "late-early"),
+        ], folder, "b3-hand.json.gz"))
+        // A generated Pinpoint record of the first batch, and a hand-made one.
+        let first = try #require(parts[0].first { $0.contains("pinpoint") })
+        let record = try #require(try StateCLI.gunzip(first).first)
+        parts[2].append(try StateCLI.gzip([record, signUp], folder, copyName))
+        return parts
+    }
+}
