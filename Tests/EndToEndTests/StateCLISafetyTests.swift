@@ -130,18 +130,27 @@ extension StateCLITests {
             let state = try S.sharedState()
             let path = S.databasePath(state)
             var bytes = try S.bytes(path)
-            // A `counters` record: a 4-byte length 48, then day, profile, sign-ups, sign-ins,
-            // failures and events as 8-byte little-endian words. The first of 2026-11-02 that
-            // lies within one page.
-            let day = PinpointLine.millis("2026-11-02T00:00:00Z") / 86_400_000
-            let pattern = [0x30, 0, 0, 0] + withUnsafeBytes(of: day.littleEndian) { Array($0) }
-            let found = (0..<(bytes.count - 52)).first { at in
-                at % 4096 < 4096 - 64 && bytes[at..<at + 12].elementsEqual(pattern)
+            // The first bytes of the `counters` stream's first chunk (a checksum, then varint
+            // records of day, profile and counts), found in the file; a byte well inside it is
+            // changed below.
+            let probe = Process()
+            probe.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+            probe.arguments = [path, "SELECT hex(substr(data, 1, 24)) FROM chunks WHERE name = 'counters' ORDER BY scope, seq LIMIT 1"]
+            let pipe = Pipe()
+            probe.standardOutput = pipe
+            try probe.run()
+            probe.waitUntilExit()
+            let hex = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            let pattern = stride(from: 0, to: hex.count, by: 2).map { i -> UInt8 in
+                UInt8(hex[hex.index(hex.startIndex, offsetBy: i)..<hex.index(hex.startIndex, offsetBy: i + 2)], radix: 16)!
             }
-            let at = try #require(found, "no counters record of 2026-11-02 in the state file")
+            try #require(pattern.count == 24, "the counters stream's first chunk: \(hex)")
+            let found = (0..<(bytes.count - 24)).first { bytes[$0..<$0 + 24].elementsEqual(pattern) }
+            let at = try #require(found, "no counters chunk in the state file")
             let before = try S.report([], state: state, out: state.deletingLastPathComponent().appendingPathComponent("before"))
             #expect(before.status == 0)
-            bytes[at + 4 + 24] ^= 0x01  // sign-ins, one more or one less
+            bytes[at + 20] ^= 0x01  // inside the first records: a count one more or one less
             try bytes.write(to: URL(fileURLWithPath: path))
             let out = state.deletingLastPathComponent().appendingPathComponent("after")
             let result = try S.report([], state: state, out: out)
