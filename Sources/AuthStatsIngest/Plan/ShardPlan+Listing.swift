@@ -54,9 +54,10 @@ extension ShardPlan {
     public static func parseListing(_ text: String, name: String) throws(ShardPlanError) -> [Listed] {
         var files: [Listed] = []
         var number = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // By bytes: "\r\n" is one Character, so a String split on "\n" would keep it whole.
+        for bytes in text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false) {
             number += 1
-            let line = line.hasSuffix("\r") ? line.dropLast() : line
+            let line = Substring(bytes.last == 0x0D ? bytes.dropLast() : bytes)
             if line.isEmpty { continue }
             guard let tab = line.lastIndex(of: "\t") else {
                 throw .badListingLine(file: name, line: number, reason: "no tab; each line is path<TAB>size in bytes")
