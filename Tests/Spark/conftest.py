@@ -50,8 +50,10 @@ def spark_submit():
                    SPARK_LOCAL_IP="127.0.0.1", **(environment or {}))
         command = [submit, "--master", "local[2]", "--conf", "spark.ui.enabled=false", DRIVER] + arguments
         started = time.time()
-        result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, timeout=600)
+        # spark-submit runs the driver with its stderr joined to stdout: one stream, in order.
+        result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, timeout=600)
         result.seconds = time.time() - started
+        result.output = result.stdout
         return result
 
     return run
@@ -59,7 +61,7 @@ def spark_submit():
 
 def driver_messages(result):
     """The driver's own lines (and what follows them), without Spark's log."""
-    lines = result.stderr.splitlines()
+    lines = result.output.splitlines()
     start = next((n for n, line in enumerate(lines) if line.startswith("authstats-spark:")), len(lines))
     return "\n".join(line for line in lines[start:] if " INFO " not in line)
 
