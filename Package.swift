@@ -3,8 +3,10 @@
 // authstats: Amazon Cognito authentication analytics from exported logs.
 // Layout (see README "Architecture"):
 //   C libraries  -> CArchive (libarchive), CZlib (zlib), CIsal (ISA-L), CLzma (xz), CBzip2, CZstd,
-//                   CMalloc (the C allocator's settings); imported only by AuthStatsIngest
+//                   CMalloc (the C allocator's settings); imported only by AuthStatsIngest;
+//                   CSQLite (SQLite), imported only by AuthStatsState
 //   Libraries    -> AuthStatsCore (pure Swift pipeline), AuthStatsIngest (files, archives),
+//                   AuthStatsState (the nightly state: lock, SQLite file, input ledger),
 //                   AuthStatsGenerator (realistic sample exports), AuthStatsHTML (report.html)
 //   Executable   -> authstats (argument parsing and wiring only)
 //   Test support -> AuthStatsTestSupport
@@ -26,7 +28,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
-        // MARK: C libraries (Debian -dev packages; only AuthStatsIngest imports these)
+        // MARK: C libraries (Debian -dev packages; AuthStatsIngest imports these, AuthStatsState only CSQLite)
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CMalloc"),
@@ -37,12 +39,15 @@ let package = Package(
         .systemLibrary(name: "CLzma", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
         .systemLibrary(name: "CBzip2", providers: [.apt(["libbz2-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // The nightly state's one file (issue 15): the C API directly, no wrapper package.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // MARK: Libraries
         .target(name: "AuthStatsCore"),
         .target(name: "AuthStatsIngest", dependencies: [
                 "AuthStatsCore", "CArchive", "CZlib", "CIsal", "CLzma", "CBzip2", "CZstd", "CMalloc",
             ]),
+        .target(name: "AuthStatsState", dependencies: ["AuthStatsCore", "CSQLite"]),
         .target(name: "AuthStatsGenerator", dependencies: ["AuthStatsCore", "AuthStatsIngest"]),
         .target(name: "AuthStatsHTML", dependencies: ["AuthStatsCore", .product(name: "Mustache", package: "swift-mustache")]),
 
@@ -50,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "authstats",
             dependencies: [
-                "AuthStatsCore", "AuthStatsIngest", "AuthStatsGenerator", "AuthStatsHTML",
+                "AuthStatsCore", "AuthStatsIngest", "AuthStatsGenerator", "AuthStatsHTML", "AuthStatsState",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -60,6 +65,8 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "AuthStatsCoreTests", dependencies: ["AuthStatsCore", "AuthStatsTestSupport"]),
+        .testTarget(
+            name: "AuthStatsStateTests", dependencies: ["AuthStatsState", "AuthStatsCore", "AuthStatsTestSupport"]),
         .testTarget(name: "AuthStatsHTMLTests", dependencies: ["AuthStatsHTML", "AuthStatsCore", "AuthStatsTestSupport"]),
         .testTarget(
             name: "AuthStatsIngestTests",

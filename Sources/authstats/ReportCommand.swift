@@ -48,8 +48,17 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Last day of the report (YYYY-MM-DD, inclusive). Default: last day with an event.", valueName: "date"))
     var to: String?
 
-    @Option(name: .long, help: ArgumentHelp("IANA time zone whose calendar days the report counts (e.g. America/Los_Angeles).", valueName: "zone"))
-    var timezone = Environment.value("AUTHSTATS_TIMEZONE") ?? "UTC"
+    @Option(name: .long, help: ArgumentHelp("IANA time zone whose calendar days the report counts (e.g. America/Los_Angeles). Default: UTC, or the zone of the --state.", valueName: "zone"))
+    var timezone: String?
+
+    @Option(name: .long, help: ArgumentHelp("A nightly state folder (docs/state.md): inputs already read into it are skipped, new ones added, and the reports cover everything it holds, as one run over all the inputs would. Without INPUT, reports from the state alone.", valueName: "dir"))
+    var state: String?
+
+    @Option(name: .customLong("state-horizon"), help: ArgumentHelp("Days of event detail (duplicate fingerprints, session events) a new --state keeps, back from its newest day; an input with older events is refused. A number, or none (keep all: shard states). Default: 35.", valueName: "days"))
+    var stateHorizon: String?
+
+    @Flag(name: .long, help: "With --state: forget what the state holds and read every input given again.")
+    var rebuild = false
 
     @Option(name: .customLong("users"), help: ArgumentHelp("A user directory: `aws cognito-idp list-users` output or the Cognito user CSV (with a sub column), plain or compressed (gzip, bzip2, xz, zstd). Repeatable. Sets user_type for the users it lists; these files are not read as event inputs.", valueName: "file"))
     var directoryFiles: [String] = Environment.value("AUTHSTATS_USERS").map { [$0] } ?? []
@@ -117,14 +126,26 @@ struct ReportCommand: ParsableCommand {
     @Flag(name: [.long, .short], help: "Print only errors (no per-record warnings, progress or totals).")
     var quiet = false
 
+    /// `--timezone`, else AUTHSTATS_TIMEZONE: the zone asked for, if any.
+    var requestedTimeZone: String? { timezone ?? Environment.value("AUTHSTATS_TIMEZONE") }
+
     func validate() throws {
-        guard !inputs.isEmpty else {
+        guard !inputs.isEmpty || state != nil else {
             throw ValidationError(
                 "Give the files or folders to read: `authstats report exports/` (or - for standard input, "
                     + "`aws s3 cp s3://bucket/key - | authstats report -`); `make run` reads sample-logs/.")
         }
-        guard TimeZone(identifier: timezone) != nil else {
-            throw ValidationError("Unknown time zone '\(timezone)': use an IANA name such as UTC, Europe/Berlin or America/Los_Angeles.")
+        if let zone = requestedTimeZone, TimeZone(identifier: zone) == nil {
+            throw ValidationError("Unknown time zone '\(zone)': use an IANA name such as UTC, Europe/Berlin or America/Los_Angeles.")
+        }
+        if let horizon = stateHorizon, horizon != "none", (Int(horizon) ?? 0) < 1 {
+            throw ValidationError("--state-horizon '\(horizon)' is not a number of days (1 or more) or none.")
+        }
+        if state == nil, stateHorizon != nil || rebuild {
+            throw ValidationError("--state-horizon and --rebuild go with --state.")
+        }
+        if state != nil, inputs.contains("-") {
+            throw ValidationError("--state records each input in its ledger by its bytes: standard input (-) cannot be; save it to a file first.")
         }
         for (name, value) in [("--from", from), ("--to", to)] {
             guard let value else { continue }
@@ -186,17 +207,22 @@ struct ReportCommand: ParsableCommand {
         SignalCleanup.install(console: console)
         // Whatever ends the run, its temporary folders go with it.
         defer { TemporaryFolders.shared.removeAll() }
-        let segments = try loadSegments(console: console)
+        // The state first: it decides the time zone, and a busy one stops the run at once.
+        let nightly = try openState(console: console)
+        let timezone = nightly?.timeZone ?? requestedTimeZone ?? "UTC"
+        let segments = try loadSegments(console: console, timezone: timezone)
         let clients = try loadClients(console: console)
         // A name given twice is one dimension.
         var names: [String] = []
         for name in breakdownAttribute where !names.contains(name) { names.append(name) }
         var profiles = ProfileOptions(segments: segments, breakdownAttributes: names, shareUserData: shareUserData)
         profiles.memory = profileMemory
+        // A state keeps profiles whether or not this run reports segments: a later run may.
+        profiles.collect = nightly != nil
         // The users' attributes are kept only for what reads them at the end.
         // Where the directory's users spill (read back by the segment pass).
         let directorySpill = TemporarySpillStore()
-        let directory = try loadDirectory(console: console, keepUsers: profiles.wanted, spill: directorySpill)
+        let directory = try loadDirectory(console: console, keepUsers: profiles.reported, spill: directorySpill)
         let output = try openOutput(console: console)
         // Exit 2: nothing in --out changed.
         func fail(_ message: String) -> ExitCode {
@@ -215,22 +241,45 @@ struct ReportCommand: ParsableCommand {
         // checked the zone, days and timeout.)
         var configuration = Analysis.Configuration(
             timeZone: timezone, from: from, to: to, maxRecordBytes: maxRecordBytes, dedupCapacity: dedupWindow,
-            sessionTimeout: sessionTimeout, sessionMemory: sessionMemory, sessionShards: sessionsDetail ? 1 : jobs,
-            sessionDetail: sessionsDetail)!
+            sessionTimeout: sessionTimeout, sessionMemory: sessionMemory, sessionShards: sessionsDetail || nightly != nil ? 1 : jobs,
+            sessionDetail: sessionsDetail || nightly != nil)!
         configuration.acceptedTimes = try acceptedTimes()
         configuration.profiles = profiles
         configuration.clients = clients
         configuration.byProject = byProject
         configuration.pinpointParity = pinpointParity
         if !authSource.isEmpty { configuration.authSources = Set(EventSource.allCases.filter { authSource.contains($0.name) }) }
+        if let nightly {
+            // Inputs of this batch come after every earlier batch's (the copy kept of a
+            // duplicate is the earliest input's, as in one run over all of them).
+            configuration.firstPosition = UInt64(nightly.batch) << 44
+            configuration.keepsAllDays = true
+        }
         let spill = TemporarySpillStore()
         // The user directories, segment definitions and the output folder are never read as inputs.
         // `-` is standard input, read as a stream like a FIFO.
-        let found = InputDiscovery.expand(inputs.map { $0 == "-" ? "/dev/stdin" : $0 }, excluding: directoryFiles + segmentFiles + clientFiles + [out])
+        var found = InputDiscovery.expand(inputs.map { $0 == "-" ? "/dev/stdin" : $0 }, excluding: directoryFiles + segmentFiles + clientFiles + [out] + (state.map { [$0] } ?? []))
+        var readThisBatch: [NightlyState.Candidate] = []
+        if let nightly {
+            do {
+                let selected = try nightly.select(found, rebuild: rebuild)
+                readThisBatch = selected.read
+                found = selected.problems + selected.read.map(\.found)
+                if !selected.known.isEmpty {
+                    console.info(
+                        "\(selected.known.count) input\(selected.known.count == 1 ? "" : "s") already in the state, skipped: "
+                            + selected.known.prefix(3).joined(separator: ", ") + (selected.known.count > 3 ? ", …" : ""))
+                }
+            } catch let failure as NightlyState.Failure {
+                output.discard()
+                console.error(failure.description)
+                throw ExitCode(failure.exitCode)
+            }
+        }
         let progress = ProgressLine(mode: progressMode, quiet: quiet, sizes: found.map(Self.size))
         defer { progress.finish() }
         let started = Date()
-        let analysis = ParallelReader.read(found, jobs: jobs) { workers in
+        var analysis = ParallelReader.read(found, jobs: jobs) { workers in
             // The memory budgets are for the whole run: each worker gets its share.
             var share = configuration
             share.dedupCapacity = max(1, configuration.dedupCapacity / workers)
@@ -245,7 +294,12 @@ struct ReportCommand: ParsableCommand {
         for input in Self.tidied(analysis.inputs).sorted(by: { $0.position < $1.position }) where input.status != .ok {
             console.warning("\(input.location): \(input.status.rawValue): \(input.error ?? "")")
         }
-        guard analysis.anyInputReadable else {
+        if let nightly {
+            analysis = try addToState(
+                nightly, analysis, read: readThisBatch, configuration: configuration, rejects: rejects, spill: spill,
+                directory: directory, started: started, console: console, fail: fail)
+        }
+        guard analysis.anyInputReadable || nightly != nil else {
             throw fail(analysis.inputs.isEmpty ? "no input files found in \(inputs.map(DisplayPath.text).joined(separator: ", "))" : "no readable input; nothing written")
         }
 
@@ -455,7 +509,7 @@ extension ReportCommand {
 
     /// Reads and checks the `--segments` files before any input is read: a file that cannot be
     /// read or a definition that cannot be evaluated stops the run with exit 64 (bad usage).
-    func loadSegments(console: Console) throws -> SegmentSet? {
+    func loadSegments(console: Console, timezone: String) throws -> SegmentSet? {
         guard !segmentFiles.isEmpty else { return nil }
         var files: [(name: String, data: [UInt8])] = []
         for file in segmentFiles {

@@ -104,7 +104,8 @@ public struct DuplicateFilter: Sendable {
     /// read and removed, and the filter is `isResolved`; when everything is in memory, the
     /// first copies stay, so the filter can still be merged (and resolved again).
     /// - Complexity: O(n log r) for n fingerprints in r runs.
-    public mutating func resolve() -> [Counted] {
+    /// `keep` sees each fingerprint that stays (the first copy of each), in fingerprint order.
+    public mutating func resolve(keep: ((Fingerprint, Counted) -> Void)? = nil) -> [Counted] {
         guard !isResolved else { return [] }
         let inMemoryOnly = runs.isEmpty
         // The window is read from memory, sorted, as one more run after the spilled ones
@@ -125,8 +126,9 @@ public struct DuplicateFilter: Sendable {
             // Only copies (rare) and kept entries are decoded whole.
             if fingerprint == last {
                 duplicates.append(cursors[index].entry.counted)
-            } else if inMemoryOnly {
-                kept.append(fingerprint, cursors[index].entry.counted)
+            } else {
+                if inMemoryOnly { kept.append(fingerprint, cursors[index].entry.counted) }
+                if let keep { keep(fingerprint, cursors[index].entry.counted) }
             }
             last = fingerprint
             cursors[index].advance()

@@ -54,8 +54,8 @@ public struct MetricsAccumulator: Sendable {
     /// into shards, each merged on its own (one shard keeps `sessions.csv` in one user order).
     public internal(set) var sessionLogs: [SessionLog]
 
-    public private(set) var events = 0
-    public private(set) var duplicates = 0
+    public internal(set) var events = 0
+    public internal(set) var duplicates = 0
 
     /// With segments or attribute breakdowns (`collectProfiles`): each user's events per
     /// day by kind (`UserKind`), taken back like the activity triples, and what the events
@@ -133,8 +133,11 @@ public struct MetricsAccumulator: Sendable {
 
     /// Finds the duplicates and takes their counts back. Call once, after
     /// the last event and before building reports; returns them (for per-input counts).
-    public mutating func resolveDuplicates() -> [DuplicateFilter.Counted] {
-        let found = dedup.resolve()
+    /// `keep` sees each fingerprint that stays (the first copy), in fingerprint order.
+    public mutating func resolveDuplicates(keep: ((Fingerprint, DuplicateFilter.Counted) -> Void)? = nil)
+        -> [DuplicateFilter.Counted]
+    {
+        let found = dedup.resolve(keep: keep)
         takeBack(found)
         return found
     }

@@ -41,6 +41,12 @@ struct UserHashSet: Sendable {
         return true
     }
 
+    /// Calls `body` with every hash, in slot order.
+    func forEach(_ body: (UInt64) throws -> Void) rethrows {
+        if hasZero { try body(0) }
+        for hash in slots where hash != 0 { try body(hash) }
+    }
+
     mutating func formUnion(_ other: UserHashSet) {
         if other.hasZero { insert(0) }
         for hash in other.slots where hash != 0 { insert(hash) }

@@ -53,6 +53,12 @@ public final class Analysis {
         /// `--auth-source`: only these exports' sign-ups, sign-ins and failures count as such;
         /// the others' still count as activity (`docs/metrics.md` "Overlapping exports"). Nil: all.
         public var authSources: Set<EventSource>?
+        /// Added to every input position (`InputReport.position`): a nightly state's batch
+        /// number in the high bits, so that inputs of an earlier batch come first.
+        public var firstPosition: UInt64 = 0
+        /// A run kept in a nightly state: every event is observed for profiles, even after
+        /// `to` (a later report may cover those days).
+        public var keepsAllDays = false
 
         public static let defaultMaxRecordBytes = 64 << 20
 
@@ -91,7 +97,7 @@ public final class Analysis {
     /// The accumulator and the day clock, behind a pointer this analysis owns: the per-event
     /// path mutates them without the runtime's exclusivity checks on class properties (about
     /// 1% of a run). Only this analysis touches them, from one thread at a time.
-    private let state: UnsafeMutablePointer<(accumulator: MetricsAccumulator, clock: DayClock)>
+    let state: UnsafeMutablePointer<(accumulator: MetricsAccumulator, clock: DayClock)>
     public var accumulator: MetricsAccumulator { state.pointee.accumulator }
     private var clock: DayClock { state.pointee.clock }
     /// Every input stream, in the order read.
@@ -141,7 +147,7 @@ public final class Analysis {
     }
 
     /// Where the stages spill (also the member exports, at the end).
-    private let spill: (any SpillStore)?
+    let spill: (any SpillStore)?
 
     /// Whether events are decoded with their profile fields (`RecordDecoder.profileSchema`)
     /// and handed to `add(_:position:fields:)`.
@@ -177,7 +183,7 @@ public final class Analysis {
     /// A new entry of `inputs`, at the next position of the current file.
     private func newInput(path: String, member: String?) -> InputReport {
         var report = InputReport(path: path, member: member)
-        report.position = UInt64(fileIndex) << 24 | UInt64(min(streamInFile, (1 << 24) - 1))
+        report.position = configuration.firstPosition + (UInt64(fileIndex) << 24 | UInt64(min(streamInFile, (1 << 24) - 1)))
         streamInFile += 1
         return report
     }
@@ -228,7 +234,7 @@ public final class Analysis {
     private func observe(_ event: Event, position: UInt64, fields: RecordDecoder.Fields) {
         guard let user = event.user else { return }
         let day = state.pointee.clock.day(ofMillis: event.time)
-        if let to = configuration.to, day > to { return }
+        if let to = configuration.to, day > to, !configuration.keepsAllDays { return }
         let profile = event.profileHint.cachedProfile ?? state.pointee.accumulator.table.profile(of: event.dimensions)
         if Int(profile) >= demographicSpans.count {
             // A new profile id: its demographics encoded once (ids are dense, in order).
@@ -264,7 +270,7 @@ public final class Analysis {
     private var lastProjectEvent: Event?
 
     /// Events `--pinpoint-parity` left out, by reason.
-    public private(set) var parityLeftOut: [ParityReason: Int] = [:]
+    public internal(set) var parityLeftOut: [ParityReason: Int] = [:]
 
     /// With `--pinpoint-parity`, why Pinpoint would not have received `event` (`docs/metrics.md`
     /// "Pinpoint parity"), counted by reason; nil when it would have (then it is counted). A
@@ -294,7 +300,7 @@ public final class Analysis {
 
     /// The analysis of `project`, made on its first event: the same settings but its share of
     /// the memory budgets, no projects of its own, and no directory-only users in its segments.
-    private func child(_ project: String) -> Analysis {
+    func child(_ project: String) -> Analysis {
         if let existing = projects[project] { return existing }
         var settings = configuration
         settings.byProject = false
@@ -373,7 +379,7 @@ public final class Analysis {
     }
 
     /// Moves the duplicates found at the end from `events` to `duplicates` of their inputs.
-    private func takeBack(_ found: [DuplicateFilter.Counted]) {
+    func takeBack(_ found: [DuplicateFilter.Counted]) {
         guard !found.isEmpty else { return }
         let index = Dictionary(inputs.enumerated().map { ($1.position, $0) }, uniquingKeysWith: { a, _ in a })
         for counted in found {
@@ -414,7 +420,7 @@ public final class Analysis {
         sessionSpillFailure = logs.lazy.compactMap(\.spillFailure).first
         let timeout = configuration.sessionTimeoutMillis
         // Segment profiles count each user's sessions in the report range.
-        let userDays = collectsProfiles ? reportRange.map { $0.first.index...$0.last.index } : nil
+        let userDays = configuration.profiles.reported ? reportRange.map { $0.first.index...$0.last.index } : nil
         if let sessions {
             takeBack(state.pointee.accumulator.resolveDuplicates())
             sessionStats = Self.sessionize(logs, timeoutMillis: timeout, clock: clock, userDays: userDays, each: sessions)
@@ -464,7 +470,7 @@ public final class Analysis {
     private var projectIDs: [String] { projects.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
 
     private func runSegmentPass(sessions: [UInt64: Int]?) {
-        guard collectsProfiles, let range = reportRange, var profileLog = accumulator.profileLog,
+        guard configuration.profiles.reported, let range = reportRange, var profileLog = accumulator.profileLog,
             let kinds = accumulator.userKinds
         else { return }
         state.pointee.accumulator.profileLog = nil

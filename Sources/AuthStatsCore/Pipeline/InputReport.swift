@@ -31,6 +31,10 @@ public struct InputReport: Sendable, Equatable {
     public var error: String?
     /// Why records were skipped, with how many each.
     public var skipReasons: [String: Int] = [:]
+    /// The earliest and latest instants of its events (epoch ms); `Int64.max`/`.min` when it
+    /// has none. A nightly state refuses an input older than its horizon.
+    public var oldestEventMillis = Int64.max
+    public var newestEventMillis = Int64.min
 
     public init(path: String, member: String? = nil) {
         self.path = path

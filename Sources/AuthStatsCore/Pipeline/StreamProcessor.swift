@@ -181,6 +181,8 @@ public final class StreamProcessor {
             analysis.add(event, position: report.position)
         }
         report.events += 1  // until `Analysis` finds it is a copy (at the end)
+        if event.time < report.oldestEventMillis { report.oldestEventMillis = event.time }
+        if event.time > report.newestEventMillis { report.newestEventMillis = event.time }
     }
 
     private func handle(_ item: RecordFramer.Item, cutBy error: String?) {

@@ -117,6 +117,13 @@ struct ProfileLog: Sendable {
         used = 0
     }
 
+    /// Appends an observation record as it was written (read back from a nightly state); it
+    /// is folded with the others by the segment pass, like a record of another spilled run.
+    mutating func appendRecord(_ bytes: UnsafeRawBufferPointer) {
+        _ = log.append { $0.append(contentsOf: bytes) }
+        if log.isFull { spill() }
+    }
+
     /// Takes in `other`'s observations (after reading: no more `observe` calls).
     mutating func absorb(_ other: ProfileLog) {
         log.absorb(other.log)

@@ -18,8 +18,14 @@ public struct ProfileOptions: Sendable {
         self.shareUserData = shareUserData
     }
 
-    /// Whether anything needs profiles.
-    public var wanted: Bool { segments != nil || !breakdownAttributes.isEmpty }
+    /// Collect profiles even when no report reads them (a nightly state keeps them for later
+    /// runs that may ask for segments).
+    public var collect = false
+
+    /// Whether profiles are collected.
+    public var wanted: Bool { collect || reported }
+    /// Whether a report reads them (segments or attribute breakdowns).
+    public var reported: Bool { segments != nil || !breakdownAttributes.isEmpty }
 }
 
 /// One row of `segments.csv` (`docs/segments.md` "Reports").

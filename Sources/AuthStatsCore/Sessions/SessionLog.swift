@@ -28,6 +28,12 @@ public struct SessionLog: Sendable {
         if log.isFull { log.spill() }
     }
 
+    /// Appends a record as `append` encodes one (read back from a nightly state).
+    mutating func appendRecord(_ bytes: UnsafeRawBufferPointer) {
+        _ = log.append { $0.append(contentsOf: bytes) }
+        if log.isFull { log.spill() }
+    }
+
     /// Takes in `other`'s records (order does not matter: the output is sorted).
     mutating func absorb(_ other: SessionLog) {
         precondition(compact == other.compact, "absorb a session log of the same layout")

@@ -21,6 +21,9 @@ public enum SessionRecord {
     /// Session key of auth failures: after every session of the user, so that each can be
     /// counted on the sessions whose span holds it.
     public static let failureKey: UInt64 = .max
+    /// Session key of a finished session kept whole by the nightly state (`FrozenSession`):
+    /// before every other key, so that a user's frozen sessions come first.
+    public static let frozenKey: UInt64 = 0
 
     /// Whether `event` plays a part in sessions: it has a user, and it is an activity event
     /// or an auth failure.
@@ -34,7 +37,7 @@ public enum SessionRecord {
     static func sessionKey(of event: Event) -> UInt64 {
         if event.kind == .authFailure { return failureKey }
         guard let id = event.sessionText else { return noSession }
-        return min(noSession - 1, id.withUTF8 { Hash64.hash($0, seed: 0x5E55) })
+        return max(frozenKey + 1, min(noSession - 1, id.withUTF8 { Hash64.hash($0, seed: 0x5E55) }))
     }
 
     /// Bytes of a compact record.
@@ -54,24 +57,28 @@ public enum SessionRecord {
     /// Appends the record of `event` (one that `takesPart`), read from input `position`
     /// (`InputReport.position`), to `out`.
     static func encode(_ event: Event, position: UInt64, into out: inout [UInt8]) {
-        (event.userText ?? "").withUTF8 { bytes in
-            if bytes.contains(where: { $0 <= 0x01 }) {
-                for b in bytes {
-                    switch b {
-                    case 0x00: out.append(0x01); out.append(0x01)
-                    case 0x01: out.append(0x01); out.append(0x02)
-                    default: out.append(b)
-                    }
-                }
-            } else {
-                out.append(contentsOf: bytes)
-            }
-        }
-        out.append(0x00)
+        (event.userText ?? "").withUTF8 { putUser($0, &out) }
         putFixed(event, position: position, &out)
         putText(event.dimensions[.platform], &out)
         putText(event.dimensions[.appVersion], &out)
         if event.kind == .authFailure { putText(nil, &out) } else { putText(event.sessionText, &out) }
+    }
+
+    /// The user id's bytes, `0x00` and `0x01` escaped (byte order kept), and the terminator.
+    @inline(__always)
+    static func putUser(_ bytes: UnsafeRawBufferPointer, _ out: inout [UInt8]) {
+        if bytes.contains(where: { $0 <= 0x01 }) {
+            for b in bytes {
+                switch b {
+                case 0x00: out.append(0x01); out.append(0x01)
+                case 0x01: out.append(0x01); out.append(0x02)
+                default: out.append(b)
+                }
+            }
+        } else {
+            out.append(contentsOf: bytes)
+        }
+        out.append(0x00)
     }
 
     /// The fields after the user: 49 bytes.
@@ -186,6 +193,13 @@ struct SessionRecordView {
             }
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Where the three texts end (named records only): a frozen session's counts follow.
+    var textsEnd: Int {
+        var i = userEnd + 1 + 49
+        for _ in 0..<3 { i += 2 + (Int(bytes[i]) << 8 | Int(bytes[i + 1])) }
+        return i
     }
 
     /// Platform, app version and session id (named records only).

@@ -39,13 +39,15 @@ public struct Sessionizer {
         func finishUser() {
             userDays.removeAll(keepingCapacity: true)
             var inRange = 0
-            for (start, end) in zip(user.starts, user.ends) {
+            func count(_ start: Int64, _ end: Int64) {
                 let day = clock.day(ofMillis: start).index
                 let first = !userDays.contains(day)
                 if first { userDays.append(day) }
                 stats.add(sessionOn: day, seconds: (end - start) / 1000, firstOfUserThatDay: first)
                 if let countRange, countRange.contains(day) { inRange += 1 }
             }
+            for (start, end) in zip(user.starts, user.ends) { count(start, end) }
+            for span in user.frozenSpans { count(span.start, span.end) }
             if inRange > 0 { stats.userSessions[userHash] = inRange }
             if let each { user.sortedRows().forEach(each) }
         }

@@ -40,6 +40,10 @@ struct UserSessions {
     /// events without one. Every entry before `joinHead` ended before the current event.
     private var joinOrder: [Int] = []
     private var joinHead = 0
+    /// Sessions the nightly state kept whole (`FrozenSession`): they come first and end before
+    /// any event still held can reach them, so they take no part in joining; only counted.
+    private(set) var frozenSpans: [(start: Int64, end: Int64)] = []
+    private var frozenRows: [Session] = []
 
     init(timeoutMillis: Int64, rows: Bool) {
         self.timeoutMillis = timeoutMillis
@@ -57,6 +61,8 @@ struct UserSessions {
         idSessions = 0
         joinOrder.removeAll(keepingCapacity: true)
         joinHead = 0
+        frozenSpans.removeAll(keepingCapacity: true)
+        frozenRows.removeAll(keepingCapacity: true)
     }
 
     /// Takes in the user's next record, in the log's order (a second delivery already dropped).
@@ -64,6 +70,9 @@ struct UserSessions {
         let key = r.sessionKey
         let time = r.time
         switch key {
+        case SessionRecord.frozenKey:
+            frozenSpans.append(FrozenSession.span(r))
+            if rows { frozenRows.append(FrozenSession.decode(r, user: user)) }
         case SessionRecord.failureKey:
             guard rows else { return }  // auth failures only count on rows
             for i in sessions.indices where starts[i] <= time && time <= ends[i] { sessions[i].authFailures += 1 }
@@ -96,14 +105,20 @@ struct UserSessions {
         }
     }
 
-    /// The rows of the user's sessions by start, end and id (rows only).
+    /// The rows of the user's sessions, frozen ones too, by start, end and id (rows only).
     mutating func sortedRows() -> [Session] {
+        var all = liveRows() + frozenRows
+        all.sort { ($0.start, $0.end, $0.id) < ($1.start, $1.end, $1.id) }
+        return all
+    }
+
+    /// The rows of the sessions built from events (not frozen ones), in span order (rows only).
+    mutating func liveRows() -> [Session] {
         precondition(rows, "no rows were built")
         for i in sessions.indices {
             sessions[i].start = starts[i]
             sessions[i].end = ends[i]
         }
-        sessions.sort { ($0.start, $0.end, $0.id) < ($1.start, $1.end, $1.id) }
         return sessions
     }
 

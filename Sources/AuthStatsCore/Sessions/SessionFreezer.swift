@@ -1,0 +1,84 @@
+/// Keeps what the nightly state needs of the session log (`docs/state.md` "Sessions and the
+/// horizon"): the events of every session that a later event could still change, and each
+/// session that none can, frozen whole (`FrozenSession`).
+///
+/// Later inputs hold only events from `cutoff + timeout` on (older ones are refused), so a
+/// session that ended before `cutoff` can neither be extended by the gap rule nor hold a later
+/// event in its span: it is final. Per user, with the sessions built as `Sessionizer` builds
+/// them, the boundary `T` is the earliest start of a session that ends at or after `cutoff`,
+/// lowered while a session straddles it; the sessions that end before `T` are frozen and
+/// their events dropped, the events from `T` on are kept as they are. Every event lies in
+/// its session's span, so each session is either wholly frozen or wholly kept.
+struct SessionFreezer {
+    let timeoutMillis: Int64
+    /// Sessions that end before this instant (epoch ms) are frozen; nil keeps every event.
+    let cutoff: Int64?
+
+    /// Reads the sorted named records and hands each record to keep to `emit`.
+    func run(_ records: SortedRecords, emit: (UnsafeRawBufferPointer) -> Void) {
+        var last = LastRecord(compact: false)
+        var user = UserSessions(timeoutMillis: timeoutMillis, rows: true)
+        // The current user's records (copies dropped), to emit once their sessions are known.
+        var arena: [UInt8] = []
+        var spans: [(offset: Int, count: Int)] = []
+        var anyUser = false
+        var scratch: [UInt8] = []
+
+        func finishUser() {
+            defer {
+                arena.removeAll(keepingCapacity: true)
+                spans.removeAll(keepingCapacity: true)
+            }
+            let boundary = cutoff.map { boundaryTime(user, cutoff: $0) } ?? .min
+            if boundary > .min {
+                let rows = user.liveRows()
+                for i in rows.indices where user.ends[i] < boundary {
+                    scratch.removeAll(keepingCapacity: true)
+                    FrozenSession.encode(rows[i], into: &scratch)
+                    scratch.withUnsafeBytes { emit($0) }
+                }
+            }
+            arena.withUnsafeBytes { raw in
+                for (offset, count) in spans {
+                    let bytes = UnsafeRawBufferPointer(rebasing: raw[offset..<offset + count])
+                    let r = SessionRecordView(bytes)!
+                    if r.sessionKey == SessionRecord.frozenKey || r.time >= boundary { emit(bytes) }
+                }
+            }
+        }
+
+        while let bytes = records.next() {
+            guard let r = SessionRecordView(bytes) else { continue }
+            switch last.see(r) {
+            case .copy:
+                continue
+            case .nextUser:
+                if anyUser { finishUser() }
+                anyUser = true
+                user.begin(user: r.user)
+            case .sameUser:
+                break
+            }
+            user.add(r)
+            spans.append((arena.count, bytes.count))
+            arena.append(contentsOf: bytes)
+        }
+        if anyUser { finishUser() }
+    }
+
+    /// `T` for one user: `.max` when every session ended before `cutoff` (all frozen).
+    private func boundaryTime(_ user: UserSessions, cutoff: Int64) -> Int64 {
+        var boundary = Int64.max
+        for (start, end) in zip(user.starts, user.ends) where end >= cutoff { boundary = min(boundary, start) }
+        // A session that ends at or after T but starts before it is kept too: lower T to its start.
+        var lowered = true
+        while lowered {
+            lowered = false
+            for (start, end) in zip(user.starts, user.ends) where end >= boundary && start < boundary {
+                boundary = start
+                lowered = true
+            }
+        }
+        return boundary
+    }
+}

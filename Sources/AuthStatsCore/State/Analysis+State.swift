@@ -1,0 +1,231 @@
+/// The nightly state's contents (`docs/state.md`): what an analysis has gathered, written as
+/// streams (`StateStreamWriter`) and read back into a fresh analysis before its new inputs.
+///
+/// The accumulator is a sufficient statistic, so most of it is written as it stands: the
+/// dimension profiles, the (day, profile) counters, the (user, day, profile) activity triples,
+/// the users, each user's events per day by kind and the profile observations. Event-level
+/// detail is kept only where a later input can still change the result: the fingerprints
+/// of the horizon's days (a later copy is found and taken back) and the session events of
+/// sessions that a later event could join; older sessions are frozen (`SessionFreezer`).
+extension Analysis {
+    /// Stream names, one per table (`docs/state.md` "Tables").
+    enum Stream {
+        static let profiles = "profiles"
+        static let counters = "counters"
+        static let activity = "activity"
+        static let users = "users"
+        static let fingerprints = "fingerprints"
+        static let sessions = "sessions"
+        static let kinds = "kinds"
+        static let observations = "observations"
+        static let totals = "totals"
+        static let parity = "parity"
+    }
+
+    /// The scope of a project's analysis (`--by-project`); the run's own is "".
+    static func scope(ofProject id: String) -> String { "project/" + id }
+
+    /// Takes in a saved state, before any input is read (its profile ids are kept as they were).
+    public func restore(from source: any StateChunkSource) throws {
+        try restore(from: source, scope: "")
+        guard configuration.byProject else { return }
+        for scope in try source.scopes(of: Stream.totals) where scope.hasPrefix("project/") {
+            try child(String(scope.dropFirst("project/".count))).restore(from: source, scope: scope)
+        }
+    }
+
+    private func restore(from source: any StateChunkSource, scope: String) throws {
+        let pointer = state
+        var expected: UInt32 = 0
+        try StateStreamReader.forEach(source, name: Stream.profiles, scope: scope) { raw in
+            let id = pointer.pointee.accumulator.table.profile(of: try Self.profileValues(raw))
+            guard id == expected else { throw StateFormatError("profile \(expected) repeats profile \(id)") }
+            expected += 1
+        }
+        func day(_ word: UInt64) -> Int32 { Int32(truncatingIfNeeded: Int64(bitPattern: word)) }
+        try StateStreamReader.forEachWords(source, name: Stream.counters, scope: scope, count: 6) { w in
+            var counters = MetricsAccumulator.Counters()
+            counters.signUps = Int(truncatingIfNeeded: w[2])
+            counters.signIns = Int(truncatingIfNeeded: w[3])
+            counters.authFailures = Int(truncatingIfNeeded: w[4])
+            counters.events = Int(truncatingIfNeeded: w[5])
+            pointer.pointee.accumulator.counters.add(.init(day: day(w[0]), profile: UInt32(truncatingIfNeeded: w[1])), counters)
+        }
+        try StateStreamReader.forEachWords(source, name: Stream.activity, scope: scope, count: 4) { w in
+            pointer.pointee.accumulator.activity.add(
+                user: w[0], day: day(w[1]), profile: UInt32(truncatingIfNeeded: w[2]), Int32(truncatingIfNeeded: w[3]))
+        }
+        try StateStreamReader.forEachWords(source, name: Stream.users, scope: scope, count: 1) { w in
+            pointer.pointee.accumulator.users.insert(w[0])
+        }
+        try StateStreamReader.forEach(source, name: Stream.fingerprints, scope: scope) { raw in
+            guard raw.count == FingerprintLog.entryBytes else { throw StateFormatError("a fingerprint has \(raw.count) bytes") }
+            let (fingerprint, counted) = FingerprintLog.decode(raw, at: 0)
+            pointer.pointee.accumulator.dedup.insert(fingerprint, counted)
+        }
+        precondition(accumulator.sessionLogs.count == 1, "a state run keeps one session log")
+        try StateStreamReader.forEach(source, name: Stream.sessions, scope: scope) { raw in
+            guard SessionRecordView(raw) != nil else { throw StateFormatError("a session record is cut short") }
+            pointer.pointee.accumulator.sessionLogs[0].appendRecord(raw)
+        }
+        if accumulator.userKinds != nil {
+            try StateStreamReader.forEachWords(source, name: Stream.kinds, scope: scope, count: 4) { w in
+                pointer.pointee.accumulator.userKinds!.add(
+                    user: w[0], day: day(w[1]), profile: UInt32(truncatingIfNeeded: w[2]), Int32(truncatingIfNeeded: w[3]))
+            }
+        }
+        if accumulator.profileLog != nil {
+            try StateStreamReader.forEach(source, name: Stream.observations, scope: scope) { raw in
+                guard raw.count >= ProfileLog.headerBytes else { throw StateFormatError("an observation is cut short") }
+                pointer.pointee.accumulator.profileLog!.appendRecord(raw)
+            }
+        }
+        try StateStreamReader.forEachWords(source, name: Stream.totals, scope: scope, count: 2) { w in
+            pointer.pointee.accumulator.events += Int(truncatingIfNeeded: w[0])
+            pointer.pointee.accumulator.duplicates += Int(truncatingIfNeeded: w[1])
+        }
+        try StateStreamReader.forEachWords(source, name: Stream.parity, scope: scope, count: 2) { w in
+            guard let reason = ParityReason(rawValue: UInt8(truncatingIfNeeded: w[0])) else {
+                throw StateFormatError("unknown parity reason \(w[0])")
+            }
+            self.parityLeftOut[reason, default: 0] += Int(truncatingIfNeeded: w[1])
+        }
+    }
+
+    /// After the last input: resolves the duplicates and writes everything the state keeps
+    /// to `sink`. Event-level detail is kept from `detailFrom` on (nil: all of it): the
+    /// fingerprints of those days, and the events of sessions that an event of those days
+    /// could still change. The session and profile logs are read and filled again with what
+    /// was written, so the reports that follow are built from exactly what the state holds.
+    public func save(to sink: any StateChunkSink, detailFrom: Day?) throws {
+        try save(to: sink, scope: "", detailFrom: detailFrom)
+        for id in projects.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            try projects[id]!.save(to: sink, scope: Self.scope(ofProject: id), detailFrom: detailFrom)
+        }
+    }
+
+    private func save(to sink: any StateChunkSink, scope: String, detailFrom: Day?) throws {
+        let pointer = state
+        func stream(_ name: String, _ body: (inout StateStreamWriter) throws -> Void) throws {
+            var writer = StateStreamWriter(sink, name: name, scope: scope)
+            try body(&writer)
+            try writer.finish()
+        }
+        func word(_ day: Int32) -> UInt64 { UInt64(bitPattern: Int64(day)) }
+
+        // The duplicates first: the fingerprints that stay are written as they are found.
+        var fingerprints = StateStreamWriter(sink, name: Stream.fingerprints, scope: scope)
+        var entry = [UInt8](repeating: 0, count: FingerprintLog.entryBytes)
+        var failure: (any Error)?
+        let found = pointer.pointee.accumulator.resolveDuplicates { fingerprint, counted in
+            if let detailFrom, counted.day < detailFrom.index { return }
+            guard failure == nil else { return }
+            entry.withUnsafeMutableBytes { FingerprintLog.encode(fingerprint, counted, into: $0, at: 0) }
+            do { try fingerprints.add(entry) } catch { failure = error }
+        }
+        takeBack(found)
+        if let failure { throw failure }
+        try fingerprints.finish()
+        let accumulator = pointer.pointee.accumulator
+        try stream(Stream.profiles) { writer in
+            for id in 0..<accumulator.table.profileCount {
+                try writer.add(Self.profileRecord(accumulator.table.values(ofProfile: UInt32(id))))
+            }
+        }
+        try stream(Stream.counters) { writer in
+            // In key order, so that the same state writes the same bytes.
+            for (key, c) in accumulator.counters.sorted(by: { ($0.key.day, $0.key.profile) < ($1.key.day, $1.key.profile) })
+            where c.events != 0 || c.signUps != 0 || c.signIns != 0 || c.authFailures != 0 {
+                try writer.add(
+                    words: word(key.day), UInt64(key.profile), UInt64(bitPattern: Int64(c.signUps)),
+                    UInt64(bitPattern: Int64(c.signIns)), UInt64(bitPattern: Int64(c.authFailures)), UInt64(bitPattern: Int64(c.events)))
+            }
+        }
+        func triples(_ table: ActivityTable, _ writer: inout StateStreamWriter) throws {
+            var groups = table.groups()
+            var sums: [(profile: UInt32, count: Int32)] = []
+            while let (user, day) = groups.next(sums: &sums) {
+                for (profile, count) in sums where count > 0 {
+                    try writer.add(words: user, word(day), UInt64(profile), UInt64(count))
+                }
+            }
+        }
+        try stream(Stream.activity) { try triples(accumulator.activity, &$0) }
+        if let kinds = accumulator.userKinds { try stream(Stream.kinds) { try triples(kinds, &$0) } }
+        try stream(Stream.users) { writer in
+            var hashes: [UInt64] = []
+            accumulator.users.forEach { hashes.append($0) }
+            for hash in hashes.sorted() { try writer.add(words: hash) }
+        }
+        try stream(Stream.totals) { try $0.add(words: UInt64(accumulator.events), UInt64(accumulator.duplicates)) }
+        try stream(Stream.parity) { writer in
+            for (reason, count) in parityLeftOut.sorted(by: { $0.key < $1.key }) {
+                try writer.add(words: UInt64(reason.rawValue), UInt64(count))
+            }
+        }
+        if var observations = pointer.pointee.accumulator.profileLog {
+            pointer.pointee.accumulator.profileLog = nil
+            var refilled = ProfileLog(memoryBudget: configuration.profiles.memory, store: spill)
+            try stream(Stream.observations) { writer in
+                var failure: (any Error)?
+                observations.withSorted { records in
+                    while let record = records.next() {
+                        if failure == nil { do { try writer.add(record) } catch { failure = error } }
+                        refilled.appendRecord(record)
+                    }
+                }
+                if let failure { throw failure }
+            }
+            pointer.pointee.accumulator.profileLog = refilled
+        }
+        try saveSessions(to: sink, scope: scope, detailFrom: detailFrom)
+    }
+
+    /// The session log, with the sessions no later event can change frozen.
+    private func saveSessions(to sink: any StateChunkSink, scope: String, detailFrom: Day?) throws {
+        precondition(accumulator.sessionLogs.count == 1, "a state run keeps one session log")
+        var log = state.pointee.accumulator.sessionLogs[0]
+        // Later inputs hold no event before the start of `detailFrom` (in any zone: 14 hours
+        // before its UTC midnight); a session that ended a timeout before that is final.
+        let cutoff = detailFrom.map { Int64($0.index) * 86_400_000 - 14 * 3_600_000 - configuration.sessionTimeoutMillis }
+        let freezer = SessionFreezer(timeoutMillis: configuration.sessionTimeoutMillis, cutoff: cutoff)
+        var refilled = SessionLog(memoryBudget: configuration.sessionMemory, store: spill, compact: false)
+        var writer = StateStreamWriter(sink, name: Stream.sessions, scope: scope)
+        var failure: (any Error)?
+        log.withSorted { records in
+            freezer.run(records) { bytes in
+                guard failure == nil else { return }
+                do { try writer.add(bytes) } catch { failure = error }
+                refilled.appendRecord(bytes)
+            }
+        }
+        if let failure { throw failure }
+        try writer.finish()
+        state.pointee.accumulator.sessionLogs[0] = refilled
+    }
+
+    /// A profile's values as one record: each dimension's text with a 4-byte length, in
+    /// `Dimension` order.
+    static func profileRecord(_ values: DimensionValues) -> [UInt8] {
+        var out: [UInt8] = []
+        for value in values.values {
+            withUnsafeBytes(of: UInt32(value.utf8.count).littleEndian) { out.append(contentsOf: $0) }
+            out.append(contentsOf: value.utf8)
+        }
+        return out
+    }
+
+    static func profileValues(_ raw: UnsafeRawBufferPointer) throws -> DimensionValues {
+        var values = DimensionValues()
+        var at = 0
+        for dimension in Dimension.allCases {
+            guard at + 4 <= raw.count else { throw StateFormatError("a profile is cut short") }
+            let count = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
+            guard at + 4 + count <= raw.count else { throw StateFormatError("a profile is cut short") }
+            values[dimension] = String(decoding: UnsafeRawBufferPointer(rebasing: raw[at + 4..<at + 4 + count]), as: UTF8.self)
+            at += 4 + count
+        }
+        guard at == raw.count else { throw StateFormatError("a profile has \(raw.count - at) bytes too many") }
+        return values
+    }
+}

@@ -1,0 +1,43 @@
+/// What a nightly state holds, counted from its streams without rebuilding an analysis
+/// (`authstats state info`).
+public struct StateSummary: Sendable, Equatable {
+    public var events = 0
+    public var duplicates = 0
+    public var users = 0
+    /// Days with an event, and the first and last of them.
+    public var days = 0
+    public var firstDay: Day?
+    public var lastDay: Day?
+    /// Event-level detail of the horizon: fingerprints and session records (frozen sessions apart).
+    public var fingerprints = 0
+    public var sessionEvents = 0
+    public var frozenSessions = 0
+    /// `--by-project` analyses held.
+    public var projects: [String] = []
+
+    public init() {}
+
+    /// Reads the run's own streams (scope "") and lists the projects' scopes.
+    public static func read(_ source: any StateChunkSource) throws -> StateSummary {
+        typealias Stream = Analysis.Stream
+        var summary = StateSummary()
+        try StateStreamReader.forEachWords(source, name: Stream.totals, scope: "", count: 2) { w in
+            summary.events += Int(truncatingIfNeeded: w[0])
+            summary.duplicates += Int(truncatingIfNeeded: w[1])
+        }
+        try StateStreamReader.forEach(source, name: Stream.users, scope: "") { _ in summary.users += 1 }
+        var days = Set<Int32>()
+        try StateStreamReader.forEachWords(source, name: Stream.counters, scope: "", count: 6) { w in
+            if w[5] > 0 { days.insert(Int32(truncatingIfNeeded: Int64(bitPattern: w[0]))) }
+        }
+        summary.days = days.count
+        summary.firstDay = days.min().map { Day(index: $0) }
+        summary.lastDay = days.max().map { Day(index: $0) }
+        try StateStreamReader.forEach(source, name: Stream.fingerprints, scope: "") { _ in summary.fingerprints += 1 }
+        try StateStreamReader.forEach(source, name: Stream.sessions, scope: "") { raw in
+            if SessionRecordView(raw)?.sessionKey == SessionRecord.frozenKey { summary.frozenSessions += 1 } else { summary.sessionEvents += 1 }
+        }
+        summary.projects = try source.scopes(of: Stream.totals).filter { $0.hasPrefix("project/") }.map { String($0.dropFirst(8)) }
+        return summary
+    }
+}

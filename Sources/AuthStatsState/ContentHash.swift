@@ -1,0 +1,75 @@
+import AuthStatsCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The identity of an input's bytes as stored (compressed), for the inputs ledger: a file
+/// seen again under another name, or again after a copy, is recognised by its bytes.
+///
+/// 128 bits, as 32 lowercase hex digits, from `Fingerprint.Builder` over the file read in
+/// fixed 1 MiB blocks. The builder folds each block's length into the hash, so the blocks
+/// must be the same every time: a short `read` is topped up before the block is added, and
+/// only the last block may be shorter.
+public enum ContentHash {
+    /// The size of the blocks the bytes are hashed in; changing it changes every hash.
+    static let blockSize = 1 << 20
+
+    /// Hashes the file at `path`, and reports its size (the bytes hashed) and its modification
+    /// time (ms since the epoch, as `fstat` saw it once opened).
+    ///
+    /// - Complexity: one pass over the file, in one 1 MiB buffer.
+    /// - Throws: `StateError.sqlite` naming the file and the system's reason when it cannot
+    ///   be opened or read.
+    public static func of(path: String) throws -> (hash: String, size: Int64, modifiedMillis: Int64) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw failure(path, "open") }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw failure(path, "read") }
+        #if canImport(Darwin)
+        let time = status.st_mtimespec
+        #else
+        let time = status.st_mtim
+        #endif
+        let modified = Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
+
+        var builder = Fingerprint.Builder()
+        var block = [UInt8](repeating: 0, count: blockSize)
+        var total: Int64 = 0
+        while true {
+            let filled = try block.withUnsafeMutableBytes { buffer in
+                var filled = 0
+                while filled < buffer.count {
+                    let count = read(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
+                    if count == 0 { break }
+                    if count < 0 {
+                        if errno == EINTR { continue }
+                        throw failure(path, "read")
+                    }
+                    filled += count
+                }
+                if filled > 0 { builder.add(UnsafeRawBufferPointer(rebasing: buffer[..<filled])) }
+                return filled
+            }
+            total += Int64(filled)
+            if filled < blockSize { break }
+        }
+        return (hex(builder.fingerprint), total, modified)
+    }
+
+    /// `high` then `low`, 16 lowercase hex digits each.
+    static func hex(_ fingerprint: Fingerprint) -> String {
+        func digits(_ word: UInt64) -> String {
+            let text = String(word, radix: 16)
+            return String(repeating: "0", count: 16 - text.count) + text
+        }
+        return digits(fingerprint.high) + digits(fingerprint.low)
+    }
+
+    private static func failure(_ path: String, _ operation: String) -> StateError {
+        .sqlite(path: path, operation: operation, message: String(cString: strerror(errno)))
+    }
+}

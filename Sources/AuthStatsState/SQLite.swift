@@ -1,0 +1,199 @@
+import CSQLite
+
+/// A value bound to a statement's `?` parameter.
+enum SQLValue {
+    case text(String)
+    case integer(Int64)
+    case blob([UInt8])
+    case null
+
+    static func int(_ value: Int) -> SQLValue { .integer(Int64(value)) }
+    static func nullable(_ value: String?) -> SQLValue { value.map { .text($0) } ?? .null }
+}
+
+/// One SQLite connection (`sqlite3 *`), the only place this module calls the C API from.
+///
+/// Statements are prepared on first use and kept, keyed by their SQL text, until `close`; each
+/// use resets it when done, so no read transaction stays open between calls. Every result
+/// code other than success becomes a `StateError` naming the file, in `error(_:_:)`.
+final class Connection {
+    let path: String
+    private var handle: OpaquePointer?
+    private var statements: [String: Statement] = [:]
+
+    /// Opens `path` read-write (and creates it when `create`): the corresponding C function is
+    /// `sqlite3_open_v2`. SQLite reads nothing until the first statement.
+    init(path: String, create: Bool) throws {
+        self.path = path
+        let flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0)
+        let code = sqlite3_open_v2(path, &handle, flags, nil)
+        guard code == SQLITE_OK else {
+            let failure = error(code, "open")
+            sqlite3_close_v2(handle)
+            handle = nil
+            throw failure
+        }
+        // Extended codes only sharpen sqlite3_errmsg; `error` maps on the primary code.
+        sqlite3_extended_result_codes(handle, 1)
+    }
+
+    deinit { close() }
+
+    /// Finalizes every kept statement and closes the connection; idempotent.
+    func close() {
+        for statement in statements.values { statement.finalize() }
+        statements = [:]
+        sqlite3_close_v2(handle)
+        handle = nil
+    }
+
+    /// Whether a transaction is open (`sqlite3_get_autocommit` is 0).
+    var inTransaction: Bool { handle.map { sqlite3_get_autocommit($0) == 0 } ?? false }
+
+    /// Writes the open transaction's changed pages into the file now, the journal synced first
+    /// (`sqlite3_db_cacheflush`), as a commit does before it removes the journal: for tests
+    /// that stop a run at that point.
+    func flushCache() throws {
+        let code = sqlite3_db_cacheflush(handle)
+        guard code == SQLITE_OK else { throw error(code, "write the cached pages to") }
+    }
+
+    /// Runs `sql` with `values`, calling `row` for each result row, then resets the statement.
+    ///
+    /// - Parameter operation: what is being done, a verb phrase whose object is the file
+    ///   ("read the ledger of"), for the error message.
+    func query(
+        _ sql: String, _ operation: String, _ values: [SQLValue] = [], row: (Statement) throws -> Void
+    ) throws {
+        let statement = try prepared(sql, operation)
+        defer { statement.reset() }
+        try statement.bind(values, operation)
+        while try statement.step(operation) { try row(statement) }
+    }
+
+    /// Runs `sql`, which returns no rows (or rows nobody needs), with `values`.
+    func execute(_ sql: String, _ operation: String, _ values: [SQLValue] = []) throws {
+        try query(sql, operation, values) { _ in }
+    }
+
+    /// The first column of the first row of `sql` as an integer (0 when there is no row).
+    func integer(_ sql: String, _ operation: String, _ values: [SQLValue] = []) throws -> Int64 {
+        var result: Int64 = 0
+        var first = true
+        try query(sql, operation, values) { row in
+            if first { result = row.integer(0) }
+            first = false
+        }
+        return result
+    }
+
+    /// The statement for `sql`, prepared now or on an earlier call.
+    private func prepared(_ sql: String, _ operation: String) throws -> Statement {
+        if let statement = statements[sql] { return statement }
+        guard let handle else {
+            throw StateError.sqlite(path: path, operation: operation, message: "the state is closed")
+        }
+        var raw: OpaquePointer?
+        let code = sqlite3_prepare_v2(handle, sql, -1, &raw, nil)
+        guard code == SQLITE_OK, let raw else { throw error(code, operation) }
+        let statement = Statement(raw, connection: self)
+        statements[sql] = statement
+        return statement
+    }
+
+    /// The `StateError` for result `code` of `operation`, with SQLite's message for it.
+    ///
+    /// Busy and locked mean another connection holds the file; corrupt and "not a database"
+    /// can only come from a file that passed the ownership check, so they mean ours is damaged.
+    func error(_ code: Int32, _ operation: String) -> StateError {
+        let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
+        switch code & 0xFF {
+        case SQLITE_BUSY, SQLITE_LOCKED: return .busy(lockPath: path, pid: nil)
+        case SQLITE_CORRUPT, SQLITE_NOTADB: return .damaged(path: path, reason: "\(operation): \(message)")
+        default: return .sqlite(path: path, operation: operation, message: message)
+        }
+    }
+}
+
+/// A prepared statement (`sqlite3_stmt *`), owned by its `Connection`.
+final class Statement {
+    private var handle: OpaquePointer?
+    private unowned let connection: Connection
+
+    fileprivate init(_ handle: OpaquePointer, connection: Connection) {
+        self.handle = handle
+        self.connection = connection
+    }
+
+    fileprivate func finalize() {
+        sqlite3_finalize(handle)
+        handle = nil
+    }
+
+    /// Ready for the next use: `sqlite3_reset` (which ends its read, if it was the last) and
+    /// `sqlite3_clear_bindings`. The result code repeats the last step's, already reported.
+    fileprivate func reset() {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+    }
+
+    /// Binds `values` to parameters 1, 2, …; text and blobs are copied (`SQLITE_TRANSIENT`).
+    fileprivate func bind(_ values: [SQLValue], _ operation: String) throws {
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            let code: Int32
+            switch value {
+            case .integer(let integer):
+                code = sqlite3_bind_int64(handle, index, integer)
+            case .null:
+                code = sqlite3_bind_null(handle, index)
+            case .text(var text):
+                code = text.withUTF8 { bytes in
+                    bytes.withMemoryRebound(to: CChar.self) { chars in
+                        // An empty buffer may have no address, which SQLite would take for NULL.
+                        guard let start = chars.baseAddress, !chars.isEmpty else {
+                            return sqlite3_bind_text(handle, index, "", 0, csqlite_transient())
+                        }
+                        return sqlite3_bind_text64(
+                            handle, index, start, UInt64(chars.count), csqlite_transient(), UInt8(SQLITE_UTF8))
+                    }
+                }
+            case .blob(let bytes):
+                code = bytes.withUnsafeBytes { raw in
+                    raw.isEmpty
+                        ? sqlite3_bind_zeroblob(handle, index, 0)
+                        : sqlite3_bind_blob64(handle, index, raw.baseAddress, UInt64(raw.count), csqlite_transient())
+                }
+            }
+            guard code == SQLITE_OK else { throw connection.error(code, operation) }
+        }
+    }
+
+    /// Advances to the next row: true when there is one, false when done.
+    fileprivate func step(_ operation: String) throws -> Bool {
+        switch sqlite3_step(handle) {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        case let code: throw connection.error(code, operation)
+        }
+    }
+
+    /// Column `index` of the current row as an integer (0 for NULL).
+    func integer(_ index: Int32) -> Int64 { sqlite3_column_int64(handle, index) }
+
+    /// Column `index` of the current row as text, nil for NULL.
+    func text(_ index: Int32) -> String? {
+        guard let bytes = sqlite3_column_text(handle, index) else { return nil }
+        let count = Int(sqlite3_column_bytes(handle, index))
+        return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+    }
+
+    /// Column `index` of the current row as bytes (empty for NULL), copied out of SQLite's
+    /// buffer, which the next step reuses.
+    func blob(_ index: Int32) -> [UInt8] {
+        let pointer = sqlite3_column_blob(handle, index)
+        let count = Int(sqlite3_column_bytes(handle, index))
+        guard let pointer, count > 0 else { return [] }
+        return [UInt8](UnsafeRawBufferPointer(start: pointer, count: count))
+    }
+}

@@ -1,0 +1,46 @@
+/// Bulk data as ordered chunks of bytes: each `name` (a kind of data) has scopes (for example
+/// one per day), and each scope a sequence of chunks read back in `seq` order.
+extension StateDatabase {
+    /// Stores `data` as chunk `seq` of `name` in `scope`.
+    ///
+    /// - Throws: `.sqlite` (a constraint failure) when that chunk exists.
+    public func appendChunk(name: String, scope: String, seq: Int, _ data: [UInt8]) throws {
+        try connection.execute(
+            "INSERT INTO chunks(name, scope, seq, data) VALUES (?, ?, ?, ?)", "append a chunk to",
+            [.text(name), .text(scope), .int(seq), .blob(data)])
+    }
+
+    /// Calls `body` with each chunk of `name` in `scope`, in `seq` order; one chunk is in
+    /// memory at a time.
+    public func forEachChunk(name: String, scope: String, _ body: ([UInt8]) throws -> Void) throws {
+        try connection.query(
+            "SELECT data FROM chunks WHERE name = ? AND scope = ? ORDER BY seq", "read chunks from",
+            [.text(name), .text(scope)]
+        ) { try body($0.blob(0)) }
+    }
+
+    /// The scopes that have chunks of `name`, sorted by their UTF-8 bytes.
+    public func scopes(of name: String) throws -> [String] {
+        var scopes: [String] = []
+        // The BINARY collation compares the stored UTF-8 with memcmp: byte order.
+        try connection.query(
+            "SELECT DISTINCT scope FROM chunks WHERE name = ? ORDER BY scope", "list the scopes in", [.text(name)]
+        ) { scopes.append($0.text(0) ?? "") }
+        return scopes
+    }
+
+    /// Removes every chunk of every name. The file keeps its size (its pages are reused).
+    public func removeAllChunks() throws {
+        try connection.execute("DELETE FROM chunks", "remove the chunks from")
+    }
+
+    /// The total size of the chunks' data by name, for `state info`.
+    public func chunkBytes() throws -> [String: Int] {
+        var bytes: [String: Int] = [:]
+        // length() of a blob is read from the record header: the data itself is not loaded.
+        try connection.query("SELECT name, sum(length(data)) FROM chunks GROUP BY name", "measure the chunks in") {
+            bytes[$0.text(0) ?? ""] = Int($0.integer(1))
+        }
+        return bytes
+    }
+}

@@ -1,0 +1,203 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The state's one SQLite file, DIR/authstats.sqlite: what the nightly runs keep between them
+/// (bulk data as ordered chunks, the inputs ledger, the batches, a few named values).
+///
+/// One file, so a backup is one copy: the default rollback journal, not WAL (whose `-wal` file
+/// holds committed data until a checkpoint), with `synchronous=FULL` so a commit that returned
+/// survives a power cut. The caller holds the folder's `StateLock` while it uses this; SQLite's
+/// own locking only turns a second writer into `.busy` instead of a wait.
+///
+/// Not for use from several threads at once.
+public final class StateDatabase {
+    public static let fileName = "authstats.sqlite"
+    /// "ATST", stamped with `PRAGMA application_id`: how a file is known to be ours.
+    public static let applicationID: Int32 = 0x4154_5354
+    /// `PRAGMA user_version` of the files this build writes.
+    public static let schemaVersion = StateSchema.current.version
+
+    /// The file's path.
+    public let path: String
+    let connection: Connection
+
+    private init(connection: Connection) {
+        self.connection = connection
+        path = connection.path
+    }
+
+    deinit { close() }
+
+    /// Whether `folder` has a state file to open: a regular file (or a link to one) of one byte
+    /// or more (a zero-length one counts as missing, as SQLite takes it for an empty database).
+    public static func exists(folder: String) -> Bool {
+        var status = stat()
+        let path = (folder as NSString).appendingPathComponent(fileName)
+        return stat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFREG && status.st_size > 0
+    }
+
+    /// Opens DIR/authstats.sqlite, making it (and DIR) when missing and `create`.
+    ///
+    /// A file that is not ours is refused and left byte for byte as it was: its header and
+    /// `application_id` are read with plain reads before SQLite opens it. A file of ours at an
+    /// older schema version is migrated; a missing or zero-length one is made at
+    /// `schemaVersion`, in one transaction.
+    ///
+    /// - Throws: `.notAuthstats`; `.damaged` (shorter than its header says, a table missing, an
+    ///   older version with no way up, or SQLite finds it corrupt); `.newerSchema`; `.busy`
+    ///   when another connection holds it; `.sqlite` when missing and not `create`, or for
+    ///   anything else.
+    public static func open(folder: String, create: Bool) throws -> StateDatabase {
+        try open(folder: folder, create: create, schema: .current)
+    }
+
+    /// `open(folder:create:)` for `schema`: tests pass a later one to exercise migrations.
+    static func open(folder: String, create: Bool, schema: StateSchema) throws -> StateDatabase {
+        let path = (folder as NSString).appendingPathComponent(fileName)
+        if try StateFileHeader.inspect(path) == .missing {
+            guard create else { throw missing(path) }
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw StateError.sqlite(
+                    path: folder, operation: "create the state folder", message: StateLock.reason(of: error))
+            }
+        }
+        let database = StateDatabase(connection: try Connection(path: path, create: create))
+        do {
+            try database.prepare(schema, create: create)
+        } catch {
+            database.close()
+            throw error
+        }
+        return database
+    }
+
+    /// Settles the connection, then makes, checks or migrates the schema.
+    private func prepare(_ schema: StateSchema, create: Bool) throws {
+        // Both are the defaults; stated, since a WAL file or a lax sync would break the promises above.
+        try connection.execute("PRAGMA journal_mode=DELETE", "set the journal mode of")
+        try connection.execute("PRAGMA synchronous=FULL", "set the sync mode of")
+
+        let owner = try connection.integer("PRAGMA application_id", "read the application id of")
+        let version = Int(try connection.integer("PRAGMA user_version", "read the schema version of"))
+        let objects = try connection.integer("SELECT count(*) FROM sqlite_schema", "read the schema of")
+        if owner == 0 && version == 0 && objects == 0 {
+            // Missing, zero-length, or ours with its making rolled back: make it now.
+            guard create else { throw Self.missing(path) }
+            try transaction {
+                try connection.execute("PRAGMA application_id=\(Self.applicationID)", "stamp")
+                try connection.execute("PRAGMA user_version=\(schema.version)", "stamp")
+                for statement in schema.create { try connection.execute(statement, "create the tables of") }
+            }
+            return
+        }
+        guard owner == Self.applicationID else { throw StateError.notAuthstats(path: path) }
+        if version > schema.version {
+            throw StateError.newerSchema(path: path, found: version, supported: schema.version)
+        }
+        if version < schema.version {
+            guard let steps = schema.migrations(from: version) else {
+                throw StateError.damaged(
+                    path: path, reason: "schema version \(version), older than any this authstats can upgrade")
+            }
+            try transaction {
+                for step in steps {
+                    for statement in step.statements {
+                        try connection.execute(statement, "upgrade to schema version \(step.version)")
+                    }
+                }
+                try connection.execute("PRAGMA user_version=\(schema.version)", "stamp")
+            }
+        }
+        var tables = Set<String>()
+        try connection.query("SELECT name FROM sqlite_schema WHERE type = 'table'", "read the schema of") {
+            if let name = $0.text(0) { tables.insert(name) }
+        }
+        if let absent = schema.tables.subtracting(tables).sorted().first {
+            throw StateError.damaged(path: path, reason: "the table \(absent) is missing")
+        }
+    }
+
+    private static func missing(_ path: String) -> StateError {
+        .sqlite(path: path, operation: "open", message: "no state has been saved there")
+    }
+
+    /// Closes the file; idempotent, and done on deinit too. Any later call throws `.sqlite`.
+    public func close() { connection.close() }
+
+    /// Runs `body` in a write transaction: `BEGIN IMMEDIATE`, then `COMMIT`; `ROLLBACK` and
+    /// rethrow when `body` throws (nothing it did is kept). Transactions do not nest.
+    ///
+    /// IMMEDIATE takes the write lock at once, so a second writer fails at the start (`.busy`)
+    /// rather than after its work.
+    public func transaction<R>(_ body: () throws -> R) throws -> R {
+        guard !connection.inTransaction else {
+            throw StateError.sqlite(
+                path: path, operation: "begin a transaction on", message: "one is already open (they do not nest)")
+        }
+        try connection.execute("BEGIN IMMEDIATE", "begin a transaction on")
+        let result: R
+        do {
+            result = try body()
+            try connection.execute("COMMIT", "commit to")
+        } catch {
+            // After a failed COMMIT the transaction may still be open; its error is the one to report.
+            if connection.inTransaction { try? connection.execute("ROLLBACK", "roll back") }
+            throw error
+        }
+        return result
+    }
+
+    // MARK: Named values
+
+    /// The value stored under `name`, nil when none is.
+    public func meta(_ name: String) throws -> String? {
+        var value: String?
+        try connection.query("SELECT value FROM meta WHERE name = ?", "read a value from", [.text(name)]) {
+            value = $0.text(0)
+        }
+        return value
+    }
+
+    /// Stores `value` under `name`, replacing any value there.
+    public func setMeta(_ name: String, _ value: String) throws {
+        try connection.execute(
+            "INSERT OR REPLACE INTO meta(name, value) VALUES (?, ?)", "store a value in", [.text(name), .text(value)])
+    }
+
+    // MARK: The file
+
+    /// The file's size as SQLite sees it: `page_count * page_size` (free pages included).
+    public func fileBytes() throws -> Int {
+        let pages = try connection.integer("PRAGMA page_count", "read the size of")
+        let pageSize = try connection.integer("PRAGMA page_size", "read the size of")
+        return Int(pages * pageSize)
+    }
+
+    /// Runs `PRAGMA quick_check` (every page and b-tree read and checked; indexes not matched
+    /// against their tables), which takes a pass over the whole file.
+    ///
+    /// - Throws: `.damaged` with the check's first message.
+    public func quickCheck() throws {
+        var first: String?
+        try connection.query("PRAGMA quick_check(1)", "check") { row in
+            if first == nil { first = row.text(0) }
+        }
+        guard let first, first != "ok" else { return }
+        // The first message comes after a line naming the schema ("*** in database main ***").
+        let lines = first.split(separator: "\n").filter { !$0.hasPrefix("*** ") }
+        throw StateError.damaged(path: path, reason: "quick_check: " + lines.joined(separator: "; "))
+    }
+
+    /// Writes a consistent, compacted copy of the state to `path` (`VACUUM INTO`), which must
+    /// not exist or be empty. Not inside a transaction.
+    public func vacuumInto(_ path: String) throws {
+        try connection.execute("VACUUM INTO ?", "copy the state to \(path) from", [.text(path)])
+    }
+}

@@ -1,0 +1,284 @@
+import AuthStatsCore
+import AuthStatsIngest
+import AuthStatsState
+import Foundation
+
+/// `report --state DIR`: the state folder of a nightly run (`docs/state.md`), held for the
+/// whole run. Opening it takes the lock (a second run exits 75 at once), checks that the file
+/// is an authstats state that this version reads, and that the options which decide what is
+/// counted are those the state was built with.
+final class NightlyState {
+    static let metaTimeZone = "timezone"
+    static let metaHorizon = "horizon"
+    static let metaNewestDay = "newest_day"
+    static let metaOptions = "options"
+    static let metaVersion = "authstats_version"
+
+    let folder: String
+    let lock: StateLock
+    let database: StateDatabase
+    /// The zone the state counts days in.
+    let timeZone: String
+    /// Days of event-level detail kept (nil: all, for shard states).
+    let horizon: Int?
+    /// The newest event day the state held before this run.
+    let newestDay: Day?
+    /// This run's batch number.
+    let batch: Int
+
+    /// What makes two runs count the same event differently: they must not share a state.
+    struct Options: Equatable {
+        var values: [(name: String, value: String)]
+
+        static func == (a: Options, b: Options) -> Bool { a.text == b.text }
+
+        var text: String { values.map { "\($0.name)=\($0.value)" }.joined(separator: "\n") }
+
+        init(values: [(name: String, value: String)]) { self.values = values }
+
+        init(text: String) {
+            values = text.split(separator: "\n").map { line in
+                let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+                return (parts[0], parts.count > 1 ? parts[1] : "")
+            }
+        }
+
+        /// The options that differ, as `--name: state's value, this run's value`.
+        func differences(from run: Options) -> [String] {
+            var out: [String] = []
+            for (name, value) in values {
+                let other = run.values.first { $0.name == name }?.value ?? "(none)"
+                if other != value { out.append("\(name) (the state's: \(value.isEmpty ? "(none)" : value); this run's: \(other.isEmpty ? "(none)" : other))") }
+            }
+            return out
+        }
+    }
+
+    enum Failure: Error, CustomStringConvertible {
+        /// Exit 64: the run's options contradict the state's.
+        case usage(String)
+        /// Exit 75: another run holds the state.
+        case busy(String)
+        /// Exit 2: the state cannot be used; it is left as it was.
+        case unusable(String)
+        /// Exit 1: an input cannot be taken in (nothing committed).
+        case refused(String)
+
+        var description: String {
+            switch self {
+            case .usage(let m), .busy(let m), .unusable(let m), .refused(let m): return m
+            }
+        }
+
+        var exitCode: Int32 {
+            switch self {
+            case .usage: return 64
+            case .busy: return 75
+            case .unusable: return 2
+            case .refused: return 1
+            }
+        }
+    }
+
+    /// - Parameters:
+    ///   - timeZone: the zone given (option or environment), nil when none was.
+    ///   - horizon: `--state-horizon` as given: a number of days or `none` (nil: not given).
+    ///   - rebuild: forget everything the state holds (then it takes this run's zone and options).
+    init(folder: String, timeZone requested: String?, horizon requestedHorizon: String?, options: Options, rebuild: Bool) throws {
+        self.folder = folder
+        do {
+            lock = try StateLock.acquire(folder: folder)
+        } catch let error as StateError {
+            if case .busy = error { throw Failure.busy("\(error)") }
+            throw Failure.unusable("\(error)")
+        }
+        let database: StateDatabase
+        do {
+            database = try StateDatabase.open(folder: folder, create: true)
+        } catch {
+            throw Failure.unusable("\(error); the state was left as it was")
+        }
+        self.database = database
+        let path = DisplayPath.text(folder)
+        do {
+            if rebuild {
+                try database.transaction {
+                    try database.removeAllChunks()
+                    try database.removeLedger()
+                    for name in [Self.metaTimeZone, Self.metaHorizon, Self.metaNewestDay, Self.metaOptions] {
+                        try database.setMeta(name, "")
+                    }
+                }
+            }
+            let storedZone = try database.meta(Self.metaTimeZone).flatMap { $0.isEmpty ? nil : $0 }
+            if let storedZone, let requested, requested != storedZone {
+                throw Failure.usage(
+                    "the state in \(path) counts days in \(storedZone), not \(requested): drop --timezone (and AUTHSTATS_TIMEZONE) "
+                        + "to use \(storedZone), or give another --state folder (or --rebuild to recount everything in \(requested))")
+            }
+            timeZone = storedZone ?? requested ?? "UTC"
+            let storedHorizon = try database.meta(Self.metaHorizon).flatMap { $0.isEmpty ? nil : $0 }
+            if let storedHorizon, let requestedHorizon, storedHorizon != requestedHorizon {
+                throw Failure.usage(
+                    "the state in \(path) keeps a horizon of \(storedHorizon) days, not \(requestedHorizon): drop --state-horizon, or --rebuild")
+            }
+            let horizonText = storedHorizon ?? requestedHorizon ?? "35"
+            horizon = horizonText == "none" ? nil : Int(horizonText)
+            if let storedOptions = try database.meta(Self.metaOptions).flatMap({ $0.isEmpty ? nil : Options(text: $0) }),
+                storedOptions != options
+            {
+                throw Failure.usage(
+                    "the state in \(path) was built with other counting options: "
+                        + storedOptions.differences(from: options).joined(separator: "; ")
+                        + ". Give the same ones, another --state folder, or --rebuild with every input")
+            }
+            newestDay = try database.meta(Self.metaNewestDay).flatMap(Day.init(iso:))
+            batch = try database.lastBatch() + 1
+        } catch let failure as Failure {
+            throw failure
+        } catch {
+            throw Failure.unusable("\(error); the state was left as it was")
+        }
+    }
+
+    /// The first day whose events may still arrive: `horizon` days back from the newest day
+    /// held (nil: any day).
+    static func horizonStart(newest: Day?, horizon: Int?) -> Day? {
+        guard let newest, let horizon else { return nil }
+        return newest.advanced(by: -(horizon - 1))
+    }
+
+    /// An input of this run and its identity.
+    struct Candidate {
+        var found: InputDiscovery.Found
+        var path: String
+        var hash: String
+        var size: Int64
+        var modified: Int64
+    }
+
+    /// Splits the found inputs into those to read and those the ledger already holds (same
+    /// content, under any path). A known path whose content changed is refused.
+    func select(_ found: [InputDiscovery.Found], rebuild: Bool) throws -> (read: [Candidate], problems: [InputDiscovery.Found], known: [String]) {
+        var read: [Candidate] = []
+        var problems: [InputDiscovery.Found] = []
+        var known: [String] = []
+        var seen: [String: String] = [:]
+        for item in found {
+            guard case .file(let input) = item else {
+                problems.append(item)
+                continue
+            }
+            let path = input.display
+            let identity: (hash: String, size: Int64, modifiedMillis: Int64)
+            do {
+                identity = try ContentHash.of(path: String(decoding: input.bytes, as: UTF8.self))
+            } catch {
+                problems.append(.problem(path: path, message: "\(error)"))
+                continue
+            }
+            if let entry = try database.ledgerEntry(contentHash: identity.hash) {
+                known.append(entry.path == path ? "\(path) (read in batch \(entry.batch))" : "\(path) (the same bytes as \(entry.path), read in batch \(entry.batch))")
+                continue
+            }
+            if !rebuild, let entry = try database.ledgerEntries(path: path).first {
+                throw Failure.refused(
+                    "\(path) changed since batch \(entry.batch) read it (\(entry.size) bytes then, \(identity.size) now): "
+                        + "its events are in the state already; rerun with --rebuild and every input to count it again")
+            }
+            if let first = seen[identity.hash] {
+                known.append("\(path) (the same bytes as \(first), in this run)")
+                continue
+            }
+            seen[identity.hash] = path
+            read.append(Candidate(found: item, path: path, hash: identity.hash, size: identity.size, modified: identity.modifiedMillis))
+        }
+        return (read, problems, known)
+    }
+
+    /// The inputs holding an event before the horizon: each named with its oldest day.
+    func tooOld(_ inputs: [InputReport], clock: DayClock) -> [String] {
+        guard let start = Self.horizonStart(newest: newestDay, horizon: horizon) else { return [] }
+        var clock = clock
+        return inputs.compactMap { input in
+            guard input.oldestEventMillis != .max else { return nil }
+            let oldest = clock.day(ofMillis: input.oldestEventMillis)
+            return oldest < start ? "\(input.location) holds events of \(oldest)" : nil
+        }
+    }
+
+    /// Writes the run's whole state and its ledger rows in one transaction. `verify` runs
+    /// before the commit (a spilled run that could not be read back must not be committed).
+    func commit(
+        _ analysis: Analysis, read: [Candidate], options: Options, clock: DayClock, arguments: [String], started: Date,
+        verify: () throws -> Void
+    ) throws {
+        var clock = clock
+        // Each file's streams (archive members) add up to one ledger row.
+        var byPath: [String: (records: Int, events: Int, oldest: Int64, newest: Int64, status: String)] = [:]
+        for input in analysis.inputs {
+            var row = byPath[input.path] ?? (0, 0, .max, .min, "ok")
+            row.records += input.records
+            row.events += input.events
+            row.oldest = min(row.oldest, input.oldestEventMillis)
+            row.newest = max(row.newest, input.newestEventMillis)
+            if input.status != .ok { row.status = input.status.rawValue }
+            byPath[input.path] = row
+        }
+        let ledger = read.map { candidate in
+            let row = byPath[candidate.path]
+            return LedgerEntry(
+                contentHash: candidate.hash, path: candidate.path, size: candidate.size, modified: candidate.modified,
+                batch: batch, records: row?.records ?? 0, events: row?.events ?? 0,
+                firstDay: row.flatMap { $0.oldest == .max ? nil : clock.day(ofMillis: $0.oldest).description },
+                lastDay: row.flatMap { $0.newest == .min ? nil : clock.day(ofMillis: $0.newest).description },
+                status: row?.status ?? "ok")
+        }
+        let formatter = ISO8601DateFormatter()
+        let entry = BatchEntry(
+            number: batch, started: formatter.string(from: started), finished: formatter.string(from: Date()),
+            version: AuthStats.version, arguments: arguments.joined(separator: " "))
+        try write(analysis, ledger: ledger, batches: [entry], options: options, verify: verify)
+    }
+
+    /// `state merge`: writes the merged analysis with the other states' ledgers and batches,
+    /// their batch numbers moved after this state's.
+    func merge(_ analysis: Analysis, ledgers: [[LedgerEntry]], batches: [[BatchEntry]], options: Options, verify: () throws -> Void) throws {
+        var next = batch
+        var ledger: [LedgerEntry] = []
+        var renumbered: [BatchEntry] = []
+        for (entries, parts) in zip(ledgers, batches) {
+            var map: [Int: Int] = [:]
+            for part in parts {
+                map[part.number] = next
+                var moved = part
+                moved.number = next
+                renumbered.append(moved)
+                next += 1
+            }
+            for var entry in entries {
+                entry.batch = map[entry.batch] ?? entry.batch
+                ledger.append(entry)
+            }
+        }
+        try write(analysis, ledger: ledger, batches: renumbered, options: options, verify: verify)
+    }
+
+    private func write(_ analysis: Analysis, ledger: [LedgerEntry], batches: [BatchEntry], options: Options, verify: () throws -> Void) throws {
+        let newest = [newestDay, analysis.accumulator.dayBounds?.last].compactMap { $0 }.max()
+        try database.transaction {
+            try database.removeAllChunks()
+            try analysis.save(to: database, detailFrom: Self.horizonStart(newest: newest, horizon: horizon))
+            try verify()
+            for entry in ledger { try database.addLedgerEntry(entry) }
+            for entry in batches { try database.addBatch(entry) }
+            try database.setMeta(Self.metaTimeZone, timeZone)
+            try database.setMeta(Self.metaHorizon, horizon.map(String.init) ?? "none")
+            try database.setMeta(Self.metaNewestDay, newest?.description ?? "")
+            try database.setMeta(Self.metaOptions, options.text)
+            try database.setMeta(Self.metaVersion, AuthStats.version)
+        }
+    }
+}
+
+extension StateDatabase: StateChunkSink, StateChunkSource {}

@@ -1,0 +1,88 @@
+import ArgumentParser
+import AuthStatsCore
+import AuthStatsIngest
+import AuthStatsState
+import Foundation
+
+/// `report --state DIR`: the nightly run's steps around the usual reading (`docs/state.md`
+/// "A batch").
+extension ReportCommand {
+    /// The options that decide what is counted: a state keeps those it was built with.
+    func countingOptions() throws -> NightlyState.Options {
+        var clients: [String] = []
+        for file in clientFiles {
+            // By content: the same configuration under another name is the same.
+            clients.append((try? ContentHash.of(path: file).hash) ?? "unreadable")
+        }
+        return NightlyState.Options(values: [
+            ("--session-timeout", Duration.parseMillis(sessionTimeout).map { "\($0) ms" } ?? sessionTimeout),
+            ("--pinpoint-parity", pinpointParity ? "on" : "off"),
+            ("--auth-source", authSource.sorted().joined(separator: ",")),
+            ("--clients", clients.sorted().joined(separator: ",")),
+            ("--by-project", byProject ? "on" : "off"),
+        ])
+    }
+
+    /// Opens and locks `--state`, when given; a state that cannot be used stops the run with
+    /// its exit status (64, 75 or 2) before anything is read.
+    func openState(console: Console) throws -> NightlyState? {
+        guard let state else { return nil }
+        do {
+            let nightly = try NightlyState(
+                folder: state, timeZone: requestedTimeZone, horizon: stateHorizon, options: try countingOptions(), rebuild: rebuild)
+            if let newest = nightly.newestDay {
+                let start = NightlyState.horizonStart(newest: newest, horizon: nightly.horizon)
+                console.info(
+                    "state \(DisplayPath.text(state)): batch \(nightly.batch), newest day \(newest)"
+                        + (start.map { ", event detail from \($0) on" } ?? ""))
+            }
+            return nightly
+        } catch let failure as NightlyState.Failure {
+            console.error(failure.description)
+            throw ExitCode(failure.exitCode)
+        }
+    }
+
+    /// Checks this batch's inputs against the horizon, folds in what the state holds, and
+    /// commits the new whole state with the batch's ledger rows (one transaction). Returns
+    /// the analysis the reports are built from: the state and this batch together.
+    func addToState(
+        _ nightly: NightlyState, _ batch: Analysis, read: [NightlyState.Candidate], configuration: Analysis.Configuration,
+        rejects: any RejectSink, spill: TemporarySpillStore, directory: UserDirectory, started: Date, console: Console,
+        fail: (String) -> ExitCode
+    ) throws -> Analysis {
+        let clock = DayClock(timeZone: configuration.timeZone)
+        let old = nightly.tooOld(batch.inputs, clock: clock)
+        if !old.isEmpty {
+            let start = NightlyState.horizonStart(newest: nightly.newestDay, horizon: nightly.horizon)!
+            // Nothing is committed and no report written: exit 1, as for an input that cannot be read.
+            _ = fail(
+                old.joined(separator: "; ") + ": older than the state's horizon, which keeps event detail from \(start) on "
+                    + "(\(nightly.horizon!) days back from \(nightly.newestDay!), its newest day), so duplicates and sessions "
+                    + "there could no longer be resolved exactly. Nothing was committed. Rerun with --rebuild and every input "
+                    + "to count them, or a longer --state-horizon for a new state.")
+            throw ExitCode(1)
+        }
+        let whole = Analysis(configuration: configuration, rejects: rejects, spill: spill, directory: directory)
+        do {
+            try whole.restore(from: nightly.database)
+        } catch {
+            throw fail("could not read the state in \(DisplayPath.text(nightly.folder)): \(error); it was left as it was")
+        }
+        whole.merge(batch)
+        guard !read.isEmpty || rebuild else { return whole }  // nothing new: the state stays as it was
+        do {
+            try nightly.commit(
+                whole, read: read, options: try countingOptions(), clock: clock, arguments: Array(CommandLine.arguments.dropFirst()),
+                started: started
+            ) {
+                if let failure = spill.readFailure {
+                    throw NightlyState.Failure.unusable("could not read back what was spilled to the temporary folder (\(failure))")
+                }
+            }
+        } catch {
+            throw fail("could not write the state in \(DisplayPath.text(nightly.folder)): \(error); it was left as it was")
+        }
+        return whole
+    }
+}

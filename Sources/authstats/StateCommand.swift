@@ -1,0 +1,222 @@
+import ArgumentParser
+import AuthStatsCore
+import AuthStatsIngest
+import AuthStatsState
+import Foundation
+
+/// `authstats state`: look into a nightly state, or fold states into one (`docs/state.md`).
+struct StateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "state",
+        abstract: "Inspect nightly states (report --state) or merge them into one.",
+        subcommands: [Info.self, Merge.self])
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text
+        case json
+    }
+
+    struct Info: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "What a state holds: inputs, days, users, horizon, time zone, size, schema version.",
+            discussion: "Exit status: 0 printed; 2 the folder holds no state, or not one this authstats reads.")
+
+        @Option(name: .long, help: ArgumentHelp("The state folder.", valueName: "dir"))
+        var state: String
+
+        @Option(name: .long, help: ArgumentHelp("text or json.", valueName: "format"))
+        var format: Format = .text
+
+        func run() throws {
+            let console = Console(quiet: false)
+            guard StateDatabase.exists(folder: state) else {
+                console.error("no state in \(DisplayPath.text(state)) (no \(StateDatabase.fileName))")
+                throw ExitCode(2)
+            }
+            let fields: [(String, String, Bool)]  // name, value, is a number (JSON)
+            do {
+                let database = try StateDatabase.open(folder: state, create: false)
+                defer { database.close() }
+                let summary = try StateSummary.read(database)
+                let ledger = try database.ledger()
+                let batches = try database.batches()
+                let bytes = try database.chunkBytes()
+                func meta(_ name: String) throws -> String { try database.meta(name) ?? "" }
+                fields = [
+                    ("folder", DisplayPath.text(state), false),
+                    ("schema_version", "\(StateDatabase.schemaVersion)", true),
+                    ("authstats_version", try meta(NightlyState.metaVersion), false),
+                    ("timezone", try meta(NightlyState.metaTimeZone), false),
+                    ("horizon_days", try meta(NightlyState.metaHorizon), false),
+                    ("newest_day", try meta(NightlyState.metaNewestDay), false),
+                    ("batches", "\(batches.count)", true),
+                    ("last_batch_finished", batches.last?.finished ?? "", false),
+                    ("inputs", "\(ledger.count)", true),
+                    ("input_bytes", "\(ledger.reduce(Int64(0)) { $0 + $1.size })", true),
+                    ("events", "\(summary.events)", true),
+                    ("duplicates", "\(summary.duplicates)", true),
+                    ("users", "\(summary.users)", true),
+                    ("days", "\(summary.days)", true),
+                    ("first_day", summary.firstDay?.description ?? "", false),
+                    ("last_day", summary.lastDay?.description ?? "", false),
+                    ("fingerprints_in_horizon", "\(summary.fingerprints)", true),
+                    ("session_events_in_horizon", "\(summary.sessionEvents)", true),
+                    ("frozen_sessions", "\(summary.frozenSessions)", true),
+                    ("projects", "\(summary.projects.count)", true),
+                    ("file_bytes", "\(try database.fileBytes())", true),
+                ] + bytes.keys.sorted().map { ("bytes_\($0)", "\(bytes[$0]!)", true) }
+            } catch {
+                console.error("\(error)")
+                throw ExitCode(2)
+            }
+            switch format {
+            case .text:
+                let width = fields.map(\.0.count).max() ?? 0
+                for (name, value, _) in fields {
+                    print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + (value.isEmpty ? "-" : value))
+                }
+            case .json:
+                let body = fields.map { name, value, number in
+                    "  \"\(name)\": " + (number ? value : (value.isEmpty ? "null" : JSONText.quote(value)))
+                }
+                print("{\n" + body.joined(separator: ",\n") + "\n}")
+            }
+        }
+    }
+
+    struct Merge: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Fold other states into one: the result equals a state built from all their inputs.",
+            discussion: """
+                The states must count days in the same time zone, with the same counting options \
+                (session timeout, --clients, --by-project, --pinpoint-parity, --auth-source), and \
+                hold no input in common (an input in two of them is refused, named). A state kept \
+                without a horizon (a shard's, --state-horizon none) merges into any; the result \
+                keeps the horizon of --into (35 days for a new one unless --state-horizon says).
+
+                Exit status: 0 merged; 1 refused (nothing changed); 2 a state cannot be read; \
+                64 bad usage; 75 a state is in use by another run.
+                """)
+
+        @Option(name: .long, help: ArgumentHelp("The state to merge into (created if missing).", valueName: "dir"))
+        var into: String
+
+        @Argument(help: ArgumentHelp("The states to fold in.", valueName: "state"))
+        var others: [String]
+
+        @Option(name: .customLong("state-horizon"), help: ArgumentHelp("The horizon of a new --into state: days, or none.", valueName: "days"))
+        var stateHorizon: String?
+
+        func validate() throws {
+            guard !others.isEmpty else { throw ValidationError("Give the states to merge: state merge --into DIR OTHER…") }
+        }
+
+        func run() throws {
+            let console = Console(quiet: false)
+            do {
+                try merge(console: console)
+            } catch let failure as NightlyState.Failure {
+                console.error(failure.description)
+                throw ExitCode(failure.exitCode)
+            }
+        }
+
+        private func merge(console: Console) throws {
+            // Every state is locked for the whole merge: none changes under it.
+            var parts: [(folder: String, lock: StateLock, database: StateDatabase)] = []
+            for folder in others {
+                guard StateDatabase.exists(folder: folder) else {
+                    throw NightlyState.Failure.unusable("no state in \(DisplayPath.text(folder)) (no \(StateDatabase.fileName))")
+                }
+                do {
+                    let lock = try StateLock.acquire(folder: folder)
+                    parts.append((folder, lock, try StateDatabase.open(folder: folder, create: false)))
+                } catch let error as StateError {
+                    if case .busy = error { throw NightlyState.Failure.busy("\(error)") }
+                    throw NightlyState.Failure.unusable("\(error)")
+                }
+            }
+            func meta(_ part: (folder: String, lock: StateLock, database: StateDatabase), _ name: String) throws -> String {
+                do { return try part.database.meta(name) ?? "" } catch { throw NightlyState.Failure.unusable("\(error)") }
+            }
+            let zone = try meta(parts[0], NightlyState.metaTimeZone)
+            let options = try meta(parts[0], NightlyState.metaOptions)
+            var horizons = Set<String>()
+            for part in parts {
+                let name = DisplayPath.text(part.folder)
+                if try meta(part, NightlyState.metaTimeZone) != zone {
+                    throw NightlyState.Failure.refused(
+                        "\(name) counts days in \(try meta(part, NightlyState.metaTimeZone)), \(DisplayPath.text(parts[0].folder)) in \(zone): states of two time zones do not merge")
+                }
+                if try meta(part, NightlyState.metaOptions) != options {
+                    throw NightlyState.Failure.refused(
+                        "\(name) was built with other counting options than \(DisplayPath.text(parts[0].folder)): "
+                            + NightlyState.Options(text: options).differences(from: NightlyState.Options(text: try meta(part, NightlyState.metaOptions)))
+                            .joined(separator: "; "))
+                }
+                horizons.insert(try meta(part, NightlyState.metaHorizon))
+            }
+            horizons.remove("none")
+            let target = try NightlyState(
+                folder: into, timeZone: zone.isEmpty ? nil : zone, horizon: stateHorizon ?? horizons.first,
+                options: NightlyState.Options(text: options), rebuild: false)
+            // No input may be in two states: its events would count twice.
+            var owner: [String: String] = [:]
+            var ledgers: [[LedgerEntry]] = []
+            do {
+                for entry in try target.database.ledger() { owner[entry.contentHash] = "\(DisplayPath.text(into)) (as \(entry.path))" }
+                for part in parts {
+                    let ledger = try part.database.ledger()
+                    for entry in ledger {
+                        if let first = owner[entry.contentHash] {
+                            throw NightlyState.Failure.refused(
+                                "\(entry.path) is in both \(first) and \(DisplayPath.text(part.folder)): merging would count its events twice; nothing changed")
+                        }
+                        owner[entry.contentHash] = DisplayPath.text(part.folder)
+                    }
+                    ledgers.append(ledger)
+                }
+            } catch let failure as NightlyState.Failure {
+                throw failure
+            } catch {
+                throw NightlyState.Failure.unusable("\(error)")
+            }
+            let counting = NightlyState.Options(text: options)
+            guard var configuration = Analysis.Configuration(timeZone: target.timeZone) else {
+                throw NightlyState.Failure.unusable("unknown time zone \(target.timeZone) in the states")
+            }
+            let timeout = counting.values.first { $0.name == "--session-timeout" }?.value ?? ""
+            configuration.sessionTimeoutMillis = Int64(timeout.split(separator: " ").first ?? "") ?? configuration.sessionTimeoutMillis
+            configuration.byProject = counting.values.contains { $0.name == "--by-project" && $0.value == "on" }
+            configuration.profiles.collect = true
+            configuration.keepsAllDays = true
+            let spill = TemporarySpillStore()
+            defer { TemporaryFolders.shared.removeAll() }
+            let discard = DiscardedRejects()
+            let whole = Analysis(configuration: configuration, rejects: discard, spill: spill)
+            do {
+                try whole.restore(from: target.database)
+                for part in parts {
+                    let analysis = Analysis(configuration: configuration, rejects: discard, spill: spill)
+                    try analysis.restore(from: part.database)
+                    whole.merge(analysis)
+                }
+            } catch {
+                throw NightlyState.Failure.unusable("could not read a state: \(error); nothing changed")
+            }
+            do {
+                try target.merge(whole, ledgers: ledgers, batches: parts.map { try $0.database.batches() }, options: counting) {
+                    if let failure = spill.readFailure { throw NightlyState.Failure.unusable("could not read back what was spilled to the temporary folder: \(failure)") }
+                }
+            } catch {
+                throw NightlyState.Failure.unusable("could not write \(DisplayPath.text(into)): \(error); it was left as it was")
+            }
+            console.info("merged \(parts.count) state\(parts.count == 1 ? "" : "s") into \(DisplayPath.text(into)): \(whole.accumulator.events) events")
+        }
+    }
+}
+
+/// Rejects of a run that reads no record (a merge).
+final class DiscardedRejects: RejectSink, @unchecked Sendable {
+    func reject(_ record: RejectedRecord) {}
+}

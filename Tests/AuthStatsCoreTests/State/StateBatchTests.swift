@@ -1,0 +1,172 @@
+import AuthStatsCore
+import AuthStatsTestSupport
+import Foundation
+import Testing
+
+/// The nightly state's invariant (`docs/state.md`), in process: for any split of the inputs
+/// into batches read in order, each batch restored from the state the previous one saved, the
+/// reports from the last state equal one run over all the inputs: late data, duplicates across
+/// batches, sessions across batches and across the horizon's freezing included.
+@Suite struct StateBatchTests {
+    /// Streams of generated Pinpoint events: one per day over `days` days, then the awkward ones.
+    static func streams(days: Int = 50) -> [(String, [UInt8])] {
+        var random = SystemRandomNumberGeneratorStandIn(seed: 7)
+        let first = PinpointLine.millis("2026-09-01T00:00:00Z")
+        let platforms = ["iOS", "Android", "Web"]
+        let types = ["_session.start", "page_view", "_userauth.sign_in", "_userauth.auth_fail", "_userauth.sign_up", "purchase"]
+        var out: [(String, [UInt8])] = []
+        var kept: [String] = []
+        for day in 0..<days {
+            var lines: [String] = []
+            for _ in 0..<(20 + Int(random.next() % 15)) {
+                let user = "user-\(random.next() % 40)"
+                let time = first + Int64(day) * 86_400_000 + Int64(random.next() % 86_400_000)
+                var line = PinpointLine(
+                    types[Int(random.next() % UInt64(types.count))], at: time, user: user,
+                    session: random.next() % 3 == 0 ? "s-\(user)-\(day)" : nil,
+                    platform: platforms[Int(random.next() % 3)], locale: "en_US", appVersion: "1.\(random.next() % 3)",
+                    country: random.next() % 2 == 0 ? "US" : "DE")
+                if line.sessionID != nil { line.sessionStart = time - 60_000 }
+                lines.append(line.json)
+                // A few events of each day after a short gap, so that sessions have several events.
+                if random.next() % 2 == 0 {
+                    lines.append(PinpointLine("page_view", at: time + Int64(random.next() % 1_200_000), user: user).json)
+                }
+            }
+            if day % 9 == 4 { kept.append(contentsOf: lines.prefix(3)) }
+            out.append((String(format: "day-%02d.json", day), Array(lines.joined(separator: "\n").utf8)))
+        }
+        let last = first + Int64(days - 1) * 86_400_000
+        // A session across midnight at the end of the data (its halves in two streams), and two
+        // events 40 minutes apart that a late event between them bridges.
+        out.append(("midnight-a.json", Array(PinpointLine("page_view", at: last - 600_000, user: "night-owl").json.utf8)))
+        out.append(("midnight-b.json", Array(PinpointLine("page_view", at: last + 600_000, user: "night-owl").json.utf8)))
+        let bridge = last - 5 * 3_600_000
+        out.append(("bridge-a.json", Array([bridge, bridge + 2_400_000].map { PinpointLine("page_view", at: $0, user: "bridged").json }.joined(separator: "\n").utf8)))
+        // Late: events for a day well inside the data (two batches back in any split), a first
+        // day moved earlier for a user, and copies of events read long before.
+        out.append(("late.json", Array([
+            PinpointLine("_userauth.sign_in", at: last - 3 * 86_400_000 + 3_600_000, user: "user-3").json,
+            PinpointLine("page_view", at: last - 20 * 86_400_000, user: "late-comer").json,
+            PinpointLine("page_view", at: bridge + 1_200_000, user: "bridged").json,
+        ].joined(separator: "\n").utf8)))
+        out.append(("late-comer.json", Array(PinpointLine("page_view", at: last, user: "late-comer").json.utf8)))
+        out.append(("copies.json", Array(kept.suffix(12).joined(separator: "\n").utf8)))
+        return out
+    }
+
+    /// The reports and session rows of the batches, run one after another through a state.
+    static func batched(
+        _ streams: [(String, [UInt8])], batches: Int, timeZone: String, horizon: Int?, segments: SegmentSet? = nil
+    ) throws -> (Reports, [Session]) {
+        var state = MemoryStateChunks()
+        var newest: Day?
+        let size = (streams.count + batches - 1) / batches
+        for batch in 0..<batches {
+            let analysis = try Self.analysis(timeZone: timeZone, batch: batch + 1, segments: segments)
+            try analysis.restore(from: state)
+            for (name, bytes) in streams.dropFirst(batch * size).prefix(size) {
+                let stream = analysis.beginStream(path: name, member: nil, compression: "none", container: nil)
+                bytes.withUnsafeBytes { stream.read(bytes: $0) }
+                stream.end()
+            }
+            newest = [newest, analysis.accumulator.dayBounds?.last].compactMap { $0 }.max()
+            let next = MemoryStateChunks()
+            try analysis.save(to: next, detailFrom: horizon.flatMap { h in newest.map { $0.advanced(by: -(h - 1)) } })
+            state = next
+        }
+        // Reports from the state alone.
+        let analysis = try Self.analysis(timeZone: timeZone, batch: batches + 1, segments: segments)
+        try analysis.restore(from: state)
+        var sessions: [Session] = []
+        let reports = analysis.reports { sessions.append($0) }
+        return (reports, sessions)
+    }
+
+    static func analysis(timeZone: String, batch: Int, segments: SegmentSet?) throws -> Analysis {
+        var configuration = Analysis.Configuration(timeZone: timeZone)!
+        configuration.firstPosition = UInt64(batch) << 44
+        configuration.keepsAllDays = true
+        configuration.profiles = ProfileOptions(segments: segments)
+        configuration.profiles.collect = true
+        return Analysis(configuration: configuration, rejects: RejectCollector())
+    }
+
+    static func whole(_ streams: [(String, [UInt8])], timeZone: String, segments: SegmentSet? = nil) -> InMemoryRun {
+        InMemoryRun(streams, timeZone: timeZone, sessionDetail: true, profiles: ProfileOptions(segments: segments))
+    }
+
+    @Test(arguments: [("UTC", 1), ("UTC", 2), ("UTC", 7), ("America/New_York", 2), ("America/New_York", 7)])
+    func batchesEqualOneRun(zone: String, batches: Int) throws {
+        let streams = Self.streams()
+        let expected = Self.whole(streams, timeZone: zone)
+        for horizon in [nil, 35] as [Int?] {
+            let (reports, sessions) = try Self.batched(streams, batches: batches, timeZone: zone, horizon: horizon)
+            #expect(reports == expected.reports, "\(zone), \(batches) batches, horizon \(horizon.map(String.init) ?? "none")")
+            #expect(sessions == expected.sessions, "\(zone), \(batches) batches, horizon \(horizon.map(String.init) ?? "none")")
+        }
+    }
+
+    @Test func duplicatesAcrossBatchesAreTakenBack() throws {
+        let line = PinpointLine("_userauth.sign_in", iso: "2026-11-01T10:00:00Z", user: "u1").json
+        let streams = [("a.json", Array(line.utf8)), ("b.json", Array(line.utf8))]
+        let (reports, _) = try Self.batched(streams, batches: 2, timeZone: "UTC", horizon: 35)
+        #expect(reports.daily.map(\.signIns) == [1])
+        #expect(reports == Self.whole(streams, timeZone: "UTC").reports)
+    }
+
+    @Test func aLateEventBridgesTwoSessionsOfAnEarlierBatch() throws {
+        let a = [PinpointLine("page_view", iso: "2026-11-01T10:00:00Z", user: "u"), PinpointLine("page_view", iso: "2026-11-01T10:50:00Z", user: "u")]
+        let b = [PinpointLine("page_view", iso: "2026-11-01T10:25:00Z", user: "u")]
+        let streams = [("a.json", Array(a.map(\.json).joined(separator: "\n").utf8)), ("b.json", Array(b.map(\.json).joined(separator: "\n").utf8))]
+        let (_, first) = try Self.batched(Array(streams.prefix(1)), batches: 1, timeZone: "UTC", horizon: 35)
+        #expect(first.count == 2)
+        let (reports, sessions) = try Self.batched(streams, batches: 2, timeZone: "UTC", horizon: 35)
+        #expect(sessions.count == 1)
+        #expect(sessions.first?.events == 3)
+        #expect(reports == Self.whole(streams, timeZone: "UTC").reports)
+    }
+
+    @Test func sessionsOutsideTheHorizonAreFrozenWhole() throws {
+        // 40 days of one user's daily visits: with a 5-day horizon most sessions are frozen,
+        // and the state keeps only the last days' events.
+        let streams = (0..<40).map { day -> (String, [UInt8]) in
+            let base = PinpointLine.millis("2026-09-01T12:00:00Z") + Int64(day) * 86_400_000
+            let lines = [base, base + 60_000, base + 120_000].map { PinpointLine("page_view", at: $0, user: "daily").json }
+            return (String(format: "d%02d.json", day), Array(lines.joined(separator: "\n").utf8))
+        }
+        var state = MemoryStateChunks()
+        let analysis = try Self.analysis(timeZone: "UTC", batch: 1, segments: nil)
+        for (name, bytes) in streams {
+            let stream = analysis.beginStream(path: name, member: nil, compression: "none", container: nil)
+            bytes.withUnsafeBytes { stream.read(bytes: $0) }
+            stream.end()
+        }
+        let newest = analysis.accumulator.dayBounds!.last
+        try analysis.save(to: state, detailFrom: newest.advanced(by: -4))
+        let summary = try StateSummary.read(state)
+        // The last five days' events, and day 34's: its session ended after the cutoff (a timeout
+        // and 14 hours, the widest zone offset, before day 35 begins).
+        #expect(summary.sessionEvents == 18)
+        #expect(summary.frozenSessions == 34)
+        #expect(summary.fingerprints == 15)
+        state = MemoryStateChunks()
+        let (reports, sessions) = try Self.batched(streams, batches: 4, timeZone: "UTC", horizon: 5)
+        let expected = Self.whole(streams, timeZone: "UTC")
+        #expect(sessions == expected.sessions)
+        #expect(reports == expected.reports)
+    }
+}
+
+/// A small deterministic generator (SplitMix64), so that the streams are the same every run.
+struct SystemRandomNumberGeneratorStandIn {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,267 @@
+import AuthStatsTestSupport
+import Foundation
+import Testing
+
+@testable import AuthStatsState
+
+/// Issue 15: the state file keeps what a run stored, reads it back in a fixed order, and keeps
+/// nothing of a transaction that failed.
+@Suite("State database: create, reopen, transactions, copies")
+struct StateDatabaseTests {
+    typealias F = StateFixtures
+
+    /// Everything `F.makeState` stored, checked on `database`.
+    func expectSampleContent(_ database: StateDatabase) throws {
+        #expect(try database.meta("created") == "2026-01-02")
+        #expect(try database.meta("absent") == nil)
+
+        var chunks: [[UInt8]] = []
+        try database.forEachChunk(name: "events", scope: "2026-01-02") { chunks.append($0) }
+        #expect(chunks.count == 3)
+        #expect(chunks == [0, 1, 2].map { F.chunk($0, count: 1_000_000) })
+        // By UTF-8 bytes: "Z" (0x5A) < "a" < "b" < "é" (0xC3 0xA9).
+        #expect(try database.scopes(of: "users") == ["Z", "a", "b", "é"])
+        #expect(try database.scopes(of: "events") == ["2026-01-02"])
+        #expect(try database.scopes(of: "absent") == [])
+        #expect(try database.chunkBytes() == ["events": 3_000_000, "users": 5])
+
+        for entry in F.ledger {
+            #expect(try database.ledgerEntry(contentHash: entry.contentHash) == entry)
+        }
+        #expect(try database.ledgerEntry(contentHash: "absent") == nil)
+        #expect(try database.ledgerEntries(path: "/logs/b.gz").map(\.contentHash) == ["deadbeef", "c0ffee"])
+        #expect(try database.ledgerEntries(path: "/logs/c.gz") == [])
+        // By batch, then path bytes ("/logs/Z.gz" before "/logs/b.gz").
+        #expect(try database.ledger().map(\.contentHash) == ["0badf00d", "deadbeef", "abc123", "c0ffee"])
+
+        #expect(try database.batches() == F.batches)
+        #expect(try database.lastBatch() == 2)
+    }
+
+    @Test("a new state is stamped with our application id and schema version, and is empty")
+    func newState() throws {
+        let folder = (F.folder() as NSString).appendingPathComponent("nested/state")
+        #expect(!StateDatabase.exists(folder: folder))
+        let database = try StateDatabase.open(folder: folder, create: true)
+        defer { database.close() }
+        #expect(StateDatabase.exists(folder: folder))
+        #expect(database.path == F.databasePath(folder))
+        let linked = F.folder()
+        try FileManager.default.createSymbolicLink(atPath: F.databasePath(linked), withDestinationPath: database.path)
+        #expect(StateDatabase.exists(folder: linked))
+        #expect(try database.connection.integer("PRAGMA application_id", "read") == 0x4154_5354)
+        #expect(try database.connection.integer("PRAGMA user_version", "read") == 1)
+        #expect(try database.connection.text("PRAGMA journal_mode") == "delete")
+        #expect(try database.connection.integer("PRAGMA synchronous", "read") == 2)  // FULL
+        #expect(try database.lastBatch() == 0)
+        #expect(try database.ledger() == [])
+        #expect(try database.chunkBytes() == [:])
+        #expect(try database.fileBytes() > 0)
+        try database.quickCheck()
+    }
+
+    @Test("what was stored is there after reopening: values, chunks in seq order, scopes, ledger, batches")
+    func createThenReopen() throws {
+        let folder = F.folder()
+        try F.makeState(folder).close()
+        let database = try StateDatabase.open(folder: folder, create: false)
+        defer { database.close() }
+        try expectSampleContent(database)
+        try database.quickCheck()
+        // One file to back up: no journal left beside it.
+        #expect(try F.names(folder) == [StateDatabase.fileName])
+    }
+
+    @Test("setMeta replaces, addLedgerEntry replaces by hash, addBatch replaces by number")
+    func replacing() throws {
+        let database = try F.makeState(F.folder())
+        defer { database.close() }
+        try database.setMeta("created", "later")
+        #expect(try database.meta("created") == "later")
+        var moved = F.ledger[0]
+        moved.path = "/elsewhere/b.gz"
+        moved.firstDay = nil
+        try database.addLedgerEntry(moved)
+        #expect(try database.ledgerEntry(contentHash: moved.contentHash) == moved)
+        #expect(try database.ledger().count == F.ledger.count)
+        var finished = F.batches[1]
+        finished.finished = "2026-01-03T01:09:00Z"
+        try database.addBatch(finished)
+        #expect(try database.batches() == [F.batches[0], finished])
+    }
+
+    @Test("appending a chunk twice is refused; removeAllChunks and removeLedger empty their tables only")
+    func removing() throws {
+        let database = try F.makeState(F.folder())
+        defer { database.close() }
+        #expect(throws: StateError.self) {
+            try database.appendChunk(name: "users", scope: "a", seq: 0, [1])
+        }
+        try database.appendChunk(name: "empty", scope: "", seq: 0, [])
+        var empty: [[UInt8]] = []
+        try database.forEachChunk(name: "empty", scope: "") { empty.append($0) }
+        #expect(empty == [[]])
+        try database.removeAllChunks()
+        #expect(try database.chunkBytes() == [:])
+        #expect(try database.scopes(of: "users") == [])
+        try database.removeLedger()
+        #expect(try database.ledger() == [])
+        #expect(try database.batches() == F.batches)
+        #expect(try database.meta("created") == "2026-01-02")
+    }
+
+    @Test("a transaction whose body throws keeps nothing, and its error comes out")
+    func rollback() throws {
+        struct Stop: Error, Equatable {}
+        let folder = F.folder()
+        let database = try StateDatabase.open(folder: folder, create: true)
+        defer { database.close() }
+        #expect(throws: Stop()) {
+            try database.transaction {
+                try database.setMeta("a", "1")
+                try database.appendChunk(name: "events", scope: "d", seq: 0, [1, 2, 3])
+                try database.addLedgerEntry(F.ledger[0])
+                try database.addBatch(F.batches[0])
+                throw Stop()
+            }
+        }
+        #expect(try database.meta("a") == nil)
+        #expect(try database.chunkBytes() == [:])
+        #expect(try database.ledger() == [])
+        #expect(try database.lastBatch() == 0)
+        // The next one works, and returns its body's value.
+        #expect(try database.transaction { try database.setMeta("a", "2"); return 7 } == 7)
+        database.close()
+        let reopened = try StateDatabase.open(folder: folder, create: false)
+        defer { reopened.close() }
+        #expect(try reopened.meta("a") == "2")
+    }
+
+    /// A run killed in a transaction: the file and its journal copied at `moment`.
+    @Test(
+        "a run killed in a transaction: open rolls it back (killed as pages spilled, before the journal went, mid-commit)",
+        arguments: ["spilling", "written", "half written"])
+    func hotJournal(moment: String) throws {
+        let folder = F.folder()
+        let database = try F.makeState(folder)
+        defer { database.close() }
+        let path = F.databasePath(folder)
+        let sizeBefore = try F.bytes(path).count
+        var file = Data()
+        var journal = Data()
+        try database.transaction {
+            // More than SQLite's 2 MB page cache: pages spill into the file, the journal keeps the old ones.
+            for seq in 0..<5 {
+                try database.appendChunk(name: "late", scope: "x", seq: seq, F.chunk(seq, count: 1_000_000))
+            }
+            try database.setMeta("created", "overwritten")
+            if moment != "spilling" { try database.connection.flushCache() }
+            file = try F.bytes(path)
+            journal = try F.bytes(path + "-journal")
+        }
+        if moment == "half written" {
+            // Killed as the commit wrote the file (the journal complete, synced by the flush): the
+            // first pages written, page 1 with the new page count among them, but not the last.
+            // Shorter than its header says, which the journal undoes.
+            file = try F.bytes(path).prefix(sizeBefore)
+        }
+        let crashed = F.folder()
+        try F.write(file, to: F.databasePath(crashed))
+        try F.write(journal, to: F.databasePath(crashed) + "-journal")
+
+        let recovered = try StateDatabase.open(folder: crashed, create: false)
+        defer { recovered.close() }
+        try expectSampleContent(recovered)
+        #expect(try recovered.scopes(of: "late") == [])
+        try recovered.quickCheck()
+        #expect(try F.names(crashed) == [StateDatabase.fileName])
+    }
+
+    @Test("transactions do not nest")
+    func notNested() throws {
+        let database = try StateDatabase.open(folder: F.folder(), create: true)
+        defer { database.close() }
+        let error = #expect(throws: StateError.self) {
+            try database.transaction { try database.transaction { try database.setMeta("a", "1") } }
+        }
+        #expect(
+            error?.description
+                == "Unable to begin a transaction on \(database.path): one is already open (they do not nest)")
+        #expect(try database.meta("a") == nil)
+    }
+
+    @Test("a second connection cannot write while the first holds a transaction: busy, with no PID")
+    func busyBySQLite() throws {
+        let folder = F.folder()
+        let first = try StateDatabase.open(folder: folder, create: true)
+        defer { first.close() }
+        let second = try StateDatabase.open(folder: folder, create: false)
+        defer { second.close() }
+        try first.transaction {
+            try first.setMeta("a", "1")
+            let error = #expect(throws: StateError.busy(lockPath: first.path, pid: nil)) {
+                try second.transaction { try second.setMeta("b", "2") }
+            }
+            #expect(
+                error?.description
+                    == "Unable to use \(first.path): another process is using it; run again when it has finished")
+        }
+        #expect(try second.meta("a") == "1")
+    }
+
+    @Test("vacuumInto writes a copy that opens with the same content; not over an existing file")
+    func vacuumInto() throws {
+        let database = try F.makeState(F.folder())
+        defer { database.close() }
+        let backup = F.folder()
+        try database.vacuumInto(F.databasePath(backup))
+        let copy = try StateDatabase.open(folder: backup, create: false)
+        defer { copy.close() }
+        try expectSampleContent(copy)
+        try copy.quickCheck()
+
+        let error = #expect(throws: StateError.self) { try database.vacuumInto(F.databasePath(backup)) }
+        #expect(
+            error?.description
+                == "Unable to copy the state to \(F.databasePath(backup)) from \(database.path): output file already exists")
+    }
+
+    @Test("a missing state is not made without create, nor its folder")
+    func missingWithoutCreate() throws {
+        let folder = (F.folder() as NSString).appendingPathComponent("none")
+        let error = #expect(throws: StateError.self) { try StateDatabase.open(folder: folder, create: false) }
+        #expect(error?.description == "Unable to open \(F.databasePath(folder)): no state has been saved there")
+        #expect(!FileManager.default.fileExists(atPath: folder))
+    }
+
+    @Test("a zero-length file is a missing state: made with create, refused without")
+    func zeroLength() throws {
+        let folder = F.folder()
+        try F.write(Data(), to: F.databasePath(folder))
+        #expect(!StateDatabase.exists(folder: folder))
+        #expect(throws: StateError.self) { try StateDatabase.open(folder: folder, create: false) }
+        #expect(try F.bytes(F.databasePath(folder)).isEmpty)
+        let database = try StateDatabase.open(folder: folder, create: true)
+        defer { database.close() }
+        try database.setMeta("a", "1")
+        #expect(try database.meta("a") == "1")
+    }
+
+    @Test("after close every call throws")
+    func closed() throws {
+        let database = try StateDatabase.open(folder: F.folder(), create: true)
+        database.close()
+        database.close()
+        let error = #expect(throws: StateError.self) { try database.meta("a") }
+        #expect(error?.description == "Unable to read a value from \(database.path): the state is closed")
+    }
+}
+
+extension Connection {
+    /// The first column of the first row of `sql` as text (tests only).
+    func text(_ sql: String) throws -> String? {
+        var result: String?
+        try query(sql, "read") { if result == nil { result = $0.text(0) } }
+        return result
+    }
+}

@@ -1,0 +1,68 @@
+import AuthStatsTestSupport
+import Foundation
+import Testing
+
+@testable import AuthStatsState
+
+/// Issue 15: a file at an older schema version is brought up to date through the ordered
+/// migrations, all or nothing. No older version was released, so these tests pretend: a
+/// build whose schema is version 2, with one test-only migration, opens today's files.
+@Suite("State database: migrations from an older schema version")
+struct StateMigrationTests {
+    typealias F = StateFixtures
+
+    /// Today's schema plus a version 2 that adds a column, made by `statements`.
+    func versionTwo(_ statements: [String]) -> StateSchema {
+        var schema = StateSchema.current
+        schema.version = 2
+        schema.migrations.append(StateSchema.Migration(version: 2, statements: statements))
+        return schema
+    }
+
+    @Test("a version 1 file opened by a version 2 build is migrated, keeps its content, and is then too new for version 1")
+    func migrated() throws {
+        let folder = F.folder()
+        try F.makeState(folder).close()
+        let schema = versionTwo(["ALTER TABLE batches ADD COLUMN note TEXT NOT NULL DEFAULT ''"])
+        let database = try StateDatabase.open(folder: folder, create: false, schema: schema)
+        #expect(try database.connection.integer("PRAGMA user_version", "read") == 2)
+        #expect(try database.connection.text("SELECT note FROM batches WHERE number = 1") == "")
+        #expect(try database.batches() == F.batches)
+        #expect(try database.ledger().count == F.ledger.count)
+        database.close()
+
+        // Opened again by the same build: nothing to do.
+        try StateDatabase.open(folder: folder, create: false, schema: schema).close()
+        #expect(
+            throws: StateError.newerSchema(path: F.databasePath(folder), found: 2, supported: 1)
+        ) { try StateDatabase.open(folder: folder, create: false) }
+    }
+
+    @Test("a migration that fails leaves the file at its old version, unchanged")
+    func failedMigration() throws {
+        let folder = F.folder()
+        try F.makeState(folder).close()
+        let path = F.databasePath(folder)
+        let before = try F.bytes(path)
+        let schema = versionTwo(["ALTER TABLE batches ADD COLUMN note TEXT", "ALTER TABLE nowhere ADD COLUMN x"])
+        let error = #expect(throws: StateError.self) {
+            try StateDatabase.open(folder: folder, create: false, schema: schema)
+        }
+        #expect(
+            error?.description == "Unable to upgrade to schema version 2 \(path): no such table: nowhere")
+        #expect(try F.bytes(path) == before)
+        let database = try StateDatabase.open(folder: folder, create: false)
+        defer { database.close() }
+        #expect(try database.batches() == F.batches)
+    }
+
+    @Test("the steps from a version must be contiguous", arguments: [
+        (0, [Int]?.none), (1, [2, 3]), (2, [3]), (3, []),
+    ] as [(Int, [Int]?)])
+    func steps(found: Int, expected: [Int]?) {
+        var schema = StateSchema.current
+        schema.version = 3
+        schema.migrations = [.init(version: 3, statements: []), .init(version: 2, statements: [])]
+        #expect(schema.migrations(from: found)?.map(\.version) == expected)
+    }
+}

@@ -1,0 +1,155 @@
+import AuthStatsTestSupport
+import Foundation
+import Testing
+
+@testable import AuthStatsState
+
+/// Issue 15: a file that is not ours, or ours but broken or too new, is refused with an error
+/// naming it, and left byte for byte as it was (no journal made beside it either).
+@Suite("State database: foreign, damaged and newer files refused and left unchanged")
+struct StateRefusalTests {
+    typealias F = StateFixtures
+
+    /// Opens `folder` (with `create`, the more dangerous) and returns the error, checking that
+    /// the folder's files are exactly as before.
+    func refusal(_ folder: String, create: Bool = true) throws -> StateError? {
+        let path = F.databasePath(folder)
+        let before = try F.bytes(path)
+        let names = try F.names(folder)
+        let error = #expect(throws: StateError.self) { try StateDatabase.open(folder: folder, create: create) }
+        #expect(try F.bytes(path) == before)
+        #expect(try F.names(folder) == names)
+        return error
+    }
+
+    @Test(
+        "not ours: another program's SQLite database, an empty one of nobody's, a text file, a bare header",
+        arguments: ["foreign", "unstamped", "text", "header only"])
+    func notOurs(kind: String) throws {
+        let folder = F.folder()
+        let path = F.databasePath(folder)
+        switch kind {
+        case "foreign":
+            try F.sqlite(path, [
+                "PRAGMA application_id=1234", "CREATE TABLE notes(body TEXT)", "INSERT INTO notes VALUES ('mine')",
+            ])
+        case "unstamped":
+            // No application id, user_version 0, no tables left: still somebody's SQLite file.
+            try F.sqlite(path, ["CREATE TABLE t(x)", "DROP TABLE t"])
+            #expect(try F.bytes(path).count > 0)
+        case "text":
+            try F.write(Data("user,count\nalice,3\n".utf8), to: path)
+        default:
+            try F.write(Data("SQLite format 3\0".utf8), to: path)
+        }
+        let error = try refusal(folder)
+        #expect(error == .notAuthstats(path: path))
+        #expect(
+            error?.description
+                == "Unable to open \(path): not an authstats state (another program's SQLite database, or not SQLite); "
+                + "it was left as it is, choose another state folder or move it away")
+        #expect(try refusal(folder, create: false) == .notAuthstats(path: path))
+    }
+
+    @Test("a folder named authstats.sqlite is not ours")
+    func folderInTheWay() throws {
+        let folder = F.folder()
+        try FileManager.default.createDirectory(atPath: F.databasePath(folder), withIntermediateDirectories: false)
+        #expect(throws: StateError.notAuthstats(path: F.databasePath(folder))) {
+            try StateDatabase.open(folder: folder, create: true)
+        }
+        #expect(!StateDatabase.exists(folder: folder))
+    }
+
+    @Test("ours, truncated in the middle: damaged, found at open (the header's page count)")
+    func truncated() throws {
+        let folder = F.folder()
+        try F.makeState(folder).close()
+        let path = F.databasePath(folder)
+        let whole = try F.bytes(path)
+        try F.write(whole.prefix(whole.count / 2), to: path)
+        let error = try refusal(folder)
+        #expect(
+            error == .damaged(path: path, reason: "truncated: \(whole.count / 2) bytes, its header says \(whole.count)"))
+        #expect(
+            error?.description
+                == "Unable to use \(path): the state is damaged (truncated: \(whole.count / 2) bytes, its header says "
+                + "\(whole.count)); restore a backup, or remove the file to start again from the inputs")
+    }
+
+    @Test("ours, with garbage over pages after the first: opens, and quickCheck finds it damaged")
+    func garbage() throws {
+        let folder = F.folder()
+        try F.makeState(folder).close()
+        let path = F.databasePath(folder)
+        var bytes = try F.bytes(path)
+        // Pages 2 to 6 (the tables' and the index's roots, the first chunk's pages).
+        bytes.replaceSubrange(4096..<6 * 4096, with: [UInt8](repeating: 0xA5, count: 5 * 4096))
+        try F.write(bytes, to: path)
+
+        let database = try StateDatabase.open(folder: folder, create: false)
+        let error = #expect(throws: StateError.self) { try database.quickCheck() }
+        database.close()
+        guard case .damaged(path, let reason)? = error else {
+            Issue.record("expected .damaged, got \(String(describing: error))")
+            return
+        }
+        // SQLite's words: "Page 6: btreeInitPage() returns error code 11" with 3.40.
+        #expect(reason.hasPrefix("quick_check: Page "))
+        #expect(!reason.contains("\n"))
+        #expect(try F.bytes(path) == bytes)
+        #expect(try F.names(folder) == [StateDatabase.fileName])
+    }
+
+    @Test("ours, with garbage over pages: reading a broken table throws damaged, with SQLite's message")
+    func garbageRead() throws {
+        let folder = F.folder()
+        try F.makeState(folder).close()
+        let path = F.databasePath(folder)
+        var bytes = try F.bytes(path)
+        bytes.replaceSubrange(4096..<6 * 4096, with: [UInt8](repeating: 0xA5, count: 5 * 4096))
+        try F.write(bytes, to: path)
+        let database = try StateDatabase.open(folder: folder, create: false)
+        defer { database.close() }
+        // The inputs table's root is among the pages overwritten.
+        let error = #expect(throws: StateError.self) { try database.ledger() }
+        guard case .damaged(path, "read the ledger of: database disk image is malformed")? = error else {
+            Issue.record("expected .damaged, got \(String(describing: error))")
+            return
+        }
+    }
+
+    @Test("a newer schema version is refused, naming both versions")
+    func newer() throws {
+        let folder = F.folder()
+        try F.makeState(folder).close()
+        let path = F.databasePath(folder)
+        try F.sqlite(path, ["PRAGMA user_version=7"])
+        let error = try refusal(folder)
+        #expect(error == .newerSchema(path: path, found: 7, supported: 1))
+        #expect(
+            error?.description
+                == "Unable to open \(path): written by a newer authstats (schema version 7, this one reads up to 1); "
+                + "upgrade authstats")
+    }
+
+    @Test("ours at schema version 0 with tables: no migration reaches it, so damaged")
+    func olderThanAnyMigration() throws {
+        let folder = F.folder()
+        try F.makeState(folder).close()
+        let path = F.databasePath(folder)
+        try F.sqlite(path, ["PRAGMA user_version=0"])
+        #expect(
+            try refusal(folder)
+                == .damaged(path: path, reason: "schema version 0, older than any this authstats can upgrade"))
+    }
+
+    @Test("ours with a table missing: damaged")
+    func tableMissing() throws {
+        let folder = F.folder()
+        try F.makeState(folder).close()
+        let path = F.databasePath(folder)
+        try F.sqlite(path, ["DROP TABLE batches"])
+        #expect(try refusal(folder) == .damaged(path: path, reason: "the table batches is missing"))
+    }
+}
