@@ -118,3 +118,29 @@ def test_a_second_attempt_of_a_shard_in_place_changes_nothing(fake, exports, tmp
     os.makedirs(os.path.join(out, "shards", "shard-1", "x"))  # the other attempt, renamed in meanwhile
     assert job(1)["reused"] is True
     assert not [name for name in os.listdir(os.path.join(out, "shards")) if name.startswith(".")]
+
+
+def test_an_object_changed_since_the_plan_fails_its_shard(s3_server, tmp_path):
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=s3_server)
+    client.create_bucket(Bucket="changing")
+    client.put_object(Bucket="changing", Key="a/x.gz", Body=b"12345")
+    client.put_object(Bucket="changing", Key="a/y.gz", Body=b"123")
+    assert authstats_spark.list_s3(["s3://changing/a"], s3_server) == [("s3://changing/a/x.gz", 5), ("s3://changing/a/y.gz", 3)]
+    # Listed as report walks a folder: component by component (a/sub/ before a/sub.gz, which
+    # S3's byte order puts first), hidden names and folder markers skipped, a/ not a.gz; an
+    # object named exactly is itself; a URL reached twice is listed once.
+    for key in ("b/sub.gz", "b/sub/1.gz", "b/.hidden/2.gz", "b/sub/.3.gz", "b/marker/", "b.gz"):
+        client.put_object(Bucket="changing", Key=key, Body=b"z")
+    listed = authstats_spark.list_s3(["s3://changing/b", "s3://changing/b.gz", "s3://changing/b/sub.gz"], s3_server)
+    assert [path for path, _ in listed] == ["s3://changing/b/sub/1.gz", "s3://changing/b/sub.gz", "s3://changing/b.gz"]
+    plan = tmp_path / "plan.json"
+    entries = [{"path": "s3://changing/a/x.gz", "size": 5, "archive": False, "shard": 0, "index": 0},
+               {"path": "s3://changing/a/y.gz", "size": 4, "archive": False, "shard": 0, "index": 1}]
+    plan.write_text(json.dumps({"schema": "authstats.plan/1", "id": "0" * 32, "shards": 1, "inputs": entries}))
+    args = authstats_spark.parse_arguments(["--inputs", "s3://changing/a", "--shards", "1", "--out", str(tmp_path),
+                                            "--authstats", sys.executable, "--s3-endpoint", s3_server])
+    job = authstats_spark.ShardJob(args, str(tmp_path), str(plan), "authstats")
+    with pytest.raises(authstats_spark.ShardFailed, match=r"s3://changing/a/y.gz is 3 bytes, not the 4 it was planned with"):
+        job.localized_plan(0, str(tmp_path))

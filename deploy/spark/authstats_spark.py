@@ -27,6 +27,7 @@ messages are printed); 64 bad usage.
 """
 
 import argparse
+import concurrent.futures
 import errno
 import json
 import os
@@ -38,6 +39,9 @@ import time
 import uuid
 
 EXIT_OK, EXIT_PARTIAL, EXIT_FAILED, EXIT_USAGE = 0, 1, 2, 64
+
+# S3 objects a shard downloads at once.
+DOWNLOAD_THREADS = 8
 
 # The shard's own exit statuses that still leave a complete state: 0, and 1 (an input was
 # partial or failed; the rest was read, as in a single run).
@@ -271,10 +275,9 @@ class ShardJob:
         plan whose paths for this shard are the local copies (same id, shards and indexes)."""
         with open(self.plan_path, encoding="utf-8") as file:
             plan = json.load(file)
-        client = s3_client(self.s3_endpoint)
-        for entry in plan["inputs"]:
-            if entry["shard"] != shard:
-                continue
+        client = s3_client(self.s3_endpoint)  # boto3 clients may be shared between threads
+
+        def download(entry):
             bucket, key = split_s3(entry["path"])
             # Named by index (a key may hold ".." or be long); the base name keeps its extension.
             local = os.path.join(work, "objects", str(entry["index"]), os.path.basename(key) or "object")
@@ -284,7 +287,13 @@ class ShardJob:
             if size != entry["size"]:
                 raise ShardFailed(f"{entry['path']} is {size} bytes, not the {entry['size']} it was planned with: "
                                   "it changed since it was listed; run again (a new plan)")
-            entry["path"] = local
+            return local
+
+        mine = [entry for entry in plan["inputs"] if entry["shard"] == shard]
+        # Several downloads at once: an object's latency, not the bandwidth, bounds small objects.
+        with concurrent.futures.ThreadPoolExecutor(DOWNLOAD_THREADS) as pool:
+            for entry, local in zip(mine, pool.map(download, mine)):
+                entry["path"] = local
         path = os.path.join(work, "plan.json")
         with open(path, "w", encoding="utf-8") as file:
             json.dump(plan, file)
