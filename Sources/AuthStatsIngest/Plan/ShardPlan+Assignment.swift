@@ -3,33 +3,40 @@ import AuthStatsCore
 extension ShardPlan {
     /// The plan of `listing` over `shards` shards.
     ///
-    /// Each file's `index` is its place in `listing` (the order a single run reads them in);
-    /// the assignment goes largest first, ties by path bytes, each file to the least loaded
-    /// shard, ties to the lowest shard index (longest-processing-time-first scheduling, so
-    /// the largest load is at most the smallest plus the largest file).
+    /// Each file's `index` is its place in `listing` (the order a single run reads them in).
+    /// Files of one size go to one shard together: two copies of a file always have one size,
+    /// and in one shard the state's ledger recognises the copy by content, as a single run
+    /// does, where copies in two shards would make their states unmergeable (`state merge`
+    /// refuses states that share an input). These groups go largest first (total bytes; ties
+    /// by their first path's bytes), each to the least loaded shard, ties to the lowest shard
+    /// index (longest-processing-time-first scheduling): no shard ends more than the largest
+    /// group above the least loaded one.
     ///
     /// - Parameters:
     ///   - listing: the files, in input order; no path twice.
     ///   - shards: 1 to `maxShards`.
     /// - Throws: `ShardPlanError.badShardCount` or `.duplicatePath`.
-    /// - Complexity: O(n log n + n log N) for n files and N shards.
+    /// - Complexity: O(n log n + g log N) for n files in g sizes and N shards.
     public static func make(_ listing: [Listed], shards: Int) throws(ShardPlanError) -> ShardPlan {
         guard (1...maxShards).contains(shards) else { throw .badShardCount(shards) }
         var seen = Set<String>()
         for file in listing where !seen.insert(file.path).inserted { throw .duplicatePath(file.path) }
-        let order = listing.indices.sorted { a, b in
-            let x = listing[a]
-            let y = listing[b]
-            if x.size != y.size { return x.size > y.size }
-            return x.path.utf8.lexicographicallyPrecedes(y.path.utf8)
+        // The groups of equal size, each's files in path byte order.
+        var groups = Dictionary(grouping: listing.indices, by: { listing[$0].size }).values.map { members in
+            members.sorted { listing[$0].path.utf8.lexicographicallyPrecedes(listing[$1].path.utf8) }
         }
-        // A heap of (load, shard): the least loaded shard on top, the lowest index among equals.
+        groups.sort { a, b in
+            let x = listing[a[0]].size * Int64(a.count)
+            let y = listing[b[0]].size * Int64(b.count)
+            if x != y { return x > y }
+            return listing[a[0]].path.utf8.lexicographicallyPrecedes(listing[b[0]].path.utf8)
+        }
         // (All loads start at 0, so shard order is already a heap.)
         var heap = LoadHeap(shards: shards)
         var assigned = [Int](repeating: 0, count: listing.count)
-        for position in order {
-            assigned[position] = heap.least.shard
-            heap.addToLeast(listing[position].size)
+        for group in groups {
+            for position in group { assigned[position] = heap.least.shard }
+            heap.addToLeast(listing[group[0]].size * Int64(group.count))
         }
         let inputs = listing.enumerated().map { index, file in
             Input(path: file.path, size: file.size, archive: file.archive, shard: assigned[index], index: index)

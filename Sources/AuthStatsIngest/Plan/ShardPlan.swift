@@ -16,8 +16,9 @@
 /// The assignment of a listing of input files to N shards: which process reads which file.
 ///
 /// Deterministic: the same listing and N give the same plan, byte for byte, on any machine.
-/// Files go largest first (ties by path bytes) to the least loaded shard (ties to the lowest
-/// index), so no shard carries more than the least loaded one plus the largest file.
+/// Files go largest first to the least loaded shard, files of one size together (copies of a
+/// file stay in one shard: `make(_:shards:)`), so no shard carries more than the least loaded
+/// one plus the largest group of equal-size files.
 public struct ShardPlan: Sendable, Equatable {
     /// The plan file's schema name.
     public static let schema = "authstats.plan/1"

@@ -28,13 +28,14 @@ struct ShardPlanTests {
         #expect(try ShardPlan.make(Self.listing(499), shards: shards).id != a.id)
     }
 
-    @Test("no shard carries more than the least loaded one plus the largest file", arguments: [1, 2, 3, 5, 8, 13, 100])
+    @Test("no shard carries more than the least loaded one plus the largest group of equal-size files", arguments: [1, 2, 3, 5, 8, 13, 100])
     func balanced(shards: Int) throws {
         for seed in [1, 2, 3] as [UInt64] {
             let files = Self.listing(300, seed: seed)
             let plan = try ShardPlan.make(files, shards: shards)
             let loads = plan.loads
-            #expect(loads.max()! <= loads.min()! + files.map(\.size).max()!)
+            let largestGroup = Dictionary(grouping: files, by: \.size).values.map { $0.map(\.size).reduce(0, +) }.max()!
+            #expect(loads.max()! <= loads.min()! + largestGroup)
             #expect(loads.reduce(0, +) == files.map(\.size).reduce(0, +))
         }
     }
@@ -56,15 +57,29 @@ struct ShardPlanTests {
         #expect(plan.inputs.map(\.index) == Array(0..<257))
     }
 
-    @Test("largest first, ties by path bytes, to the least loaded shard, ties to the lowest index")
+    @Test("largest first (files of one size together), ties by path bytes, to the least loaded shard, ties to the lowest index")
     func assignmentOrder() throws {
-        let files = [("d", 10), ("c", 30), ("b", 30), ("a", 20), ("e", 5)].map { ShardPlan.Listed(path: $0.0, size: Int64($0.1)) }
+        let files = [("d", 10), ("c", 30), ("b", 30), ("a", 20), ("e", 5), ("f", 25)].map { ShardPlan.Listed(path: $0.0, size: Int64($0.1)) }
         let plan = try ShardPlan.make(files, shards: 2)
-        // b (30) → 0; c (30) → 1; a (20) → 0 (both 30: lowest); d (10) → 1 (30 < 50); e (5) → 1 (40 < 50).
-        #expect(plan.inputs.map(\.shard) == [1, 1, 0, 0, 1])
-        #expect(plan.loads == [50, 45])
-        // More shards than files: the rest get nothing.
-        #expect(try ShardPlan.make(files, shards: 7).loads == [30, 30, 20, 10, 5, 0, 0])
+        // b and c (60) → 0; f (25) → 1; a (20) → 1 (25 < 60); d (10) → 1 (45 < 60); e (5) → 1 (55 < 60).
+        #expect(plan.inputs.map(\.shard) == [1, 0, 0, 1, 1, 1])
+        #expect(plan.loads == [60, 60])
+        // More shards than groups: the rest get nothing; equal loads go to the lowest index.
+        #expect(try ShardPlan.make(files, shards: 7).loads == [60, 25, 20, 10, 5, 0, 0])
+        let ties = try ShardPlan.make([("y", 7), ("x", 8), ("z", 8)].map { ShardPlan.Listed(path: $0.0, size: Int64($0.1)) }, shards: 3)
+        #expect(ties.inputs.map(\.shard) == [1, 0, 0])
+    }
+
+    @Test("copies of a file (one size) are always in one shard, so its state recognises the copy")
+    func copiesTogether() throws {
+        var files = Self.listing(200)
+        files += files.prefix(20).enumerated().map { n, file in ShardPlan.Listed(path: "copies/\(n).gz", size: file.size) }
+        for shards in [2, 3, 7, 50] {
+            let plan = try ShardPlan.make(files, shards: shards)
+            for (size, inputs) in Dictionary(grouping: plan.inputs, by: \.size) {
+                #expect(Set(inputs.map(\.shard)).count == 1, "size \(size)")
+            }
+        }
     }
 
     @Test("a bad number of shards and a path listed twice are refused", arguments: [0, -1, ShardPlan.maxShards + 1])
