@@ -129,10 +129,14 @@ def upload(folder, endpoint, bucket, prefix):
 @pytest.fixture(scope="session")
 def exports(authstats, tmp_path_factory):
     """A few MB of generated exports of all three kinds (the user directory moved out, so
-    every file is an event input)."""
+    every file is an event input), and a copy of one object under another name (a plan keeps
+    copies in one shard, whose state skips the copy as a single run does)."""
     folder = tmp_path_factory.mktemp("exports")
     data = folder / "data"
     subprocess.run([authstats, "generate", "--out", str(data), "--users", "300", "--days", "20",
                     "--kinds", "pinpoint,activity,cloudtrail", "-q"], check=True)
     shutil.move(str(data / "users"), str(folder / "users"))
+    first = sorted(data.glob("2026/*/*/*/*.gz"))[0]
+    (data / "redelivered").mkdir()
+    shutil.copy(first, data / "redelivered" / first.name)
     return str(data)
