@@ -29,6 +29,17 @@ extension StateDatabase {
         return scopes
     }
 
+    /// The `seq` after the last chunk of `name` in `scope` (0 when there is none): where a
+    /// batch appends to a stream.
+    public func nextSeq(name: String, scope: String) throws -> Int {
+        var next = 0
+        try connection.query(
+            "SELECT COALESCE(MAX(seq) + 1, 0) FROM chunks WHERE name = ? AND scope = ?", "read chunks from",
+            [.text(name), .text(scope)]
+        ) { next = Int($0.integer(0)) }
+        return next
+    }
+
     /// Removes every chunk of every name. The file keeps its size (its pages are reused).
     public func removeAllChunks() throws {
         try connection.execute("DELETE FROM chunks", "remove the chunks from")

@@ -13,6 +13,11 @@ final class NightlyState {
     static let metaNewestDay = "newest_day"
     static let metaOptions = "options"
     static let metaVersion = "authstats_version"
+    /// The first day with event detail in the state: where the last whole write's horizon began.
+    static let metaDetailFrom = "detail_from"
+    /// A whole write (freezing sessions, dropping old fingerprints) is due once the state holds
+    /// this many days of event detail beyond its horizon.
+    static let compactionSlack = 7
 
     let folder: String
     let lock: StateLock
@@ -25,6 +30,11 @@ final class NightlyState {
     let newestDay: Day?
     /// This run's batch number.
     let batch: Int
+    /// The first day with event detail (nil: a state with no event yet).
+    let detailFrom: Day?
+
+    /// Whether the state holds no event yet: a batch then writes it whole.
+    var isEmpty: Bool { newestDay == nil }
 
     /// What makes two runs count the same event differently: they must not share a state.
     struct Options: Equatable {
@@ -105,7 +115,7 @@ final class NightlyState {
                 try database.transaction {
                     try database.removeAllChunks()
                     try database.removeLedger()
-                    for name in [Self.metaTimeZone, Self.metaHorizon, Self.metaNewestDay, Self.metaOptions] {
+                    for name in [Self.metaTimeZone, Self.metaHorizon, Self.metaNewestDay, Self.metaOptions, Self.metaDetailFrom] {
                         try database.setMeta(name, "")
                     }
                 }
@@ -133,6 +143,7 @@ final class NightlyState {
                         + ". Give the same ones, another --state folder, or --rebuild with every input")
             }
             newestDay = try database.meta(Self.metaNewestDay).flatMap(Day.init(iso:))
+            detailFrom = try database.meta(Self.metaDetailFrom).flatMap(Day.init(iso:))
             batch = try database.lastBatch() + 1
         } catch let failure as Failure {
             throw failure
@@ -207,16 +218,11 @@ final class NightlyState {
         }
     }
 
-    /// Writes the run's whole state and its ledger rows in one transaction. `verify` runs
-    /// before the commit (a spilled run that could not be read back must not be committed).
-    func commit(
-        _ analysis: Analysis, read: [Candidate], options: Options, clock: DayClock, arguments: [String], started: Date,
-        verify: () throws -> Void
-    ) throws {
+    /// The ledger rows of this batch's inputs (a file's streams add up to one row).
+    func ledgerRows(_ inputs: [InputReport], read: [Candidate], clock: DayClock) -> [LedgerEntry] {
         var clock = clock
-        // Each file's streams (archive members) add up to one ledger row.
         var byPath: [String: (records: Int, events: Int, oldest: Int64, newest: Int64, status: String)] = [:]
-        for input in analysis.inputs {
+        for input in inputs {
             var row = byPath[input.path] ?? (0, 0, .max, .min, "ok")
             row.records += input.records
             row.events += input.events
@@ -225,7 +231,7 @@ final class NightlyState {
             if input.status != .ok { row.status = input.status.rawValue }
             byPath[input.path] = row
         }
-        let ledger = read.map { candidate in
+        return read.map { candidate in
             let row = byPath[candidate.path]
             return LedgerEntry(
                 contentHash: candidate.hash, path: candidate.path, size: candidate.size, modified: candidate.modified,
@@ -234,15 +240,68 @@ final class NightlyState {
                 lastDay: row.flatMap { $0.newest == .min ? nil : clock.day(ofMillis: $0.newest).description },
                 status: row?.status ?? "ok")
         }
-        let formatter = ISO8601DateFormatter()
-        let entry = BatchEntry(
-            number: batch, started: formatter.string(from: started), finished: formatter.string(from: Date()),
-            version: AuthStats.version, arguments: arguments.joined(separator: " "))
-        try write(analysis, ledger: ledger, batches: [entry], options: options, verify: verify)
     }
 
-    /// `state merge`: writes the merged analysis with the other states' ledgers and batches,
-    /// their batch numbers moved after this state's.
+    func batchEntry(arguments: [String], started: Date) -> BatchEntry {
+        let formatter = ISO8601DateFormatter()
+        return BatchEntry(
+            number: batch, started: formatter.string(from: started), finished: formatter.string(from: Date()),
+            version: AuthStats.version, arguments: arguments.joined(separator: " "))
+    }
+
+    /// The newest event day once `analysis` is in.
+    func newest(with analysis: Analysis) -> Day? { [newestDay, analysis.accumulator.dayBounds?.last].compactMap { $0 }.max() }
+
+    /// Whether the state, with a batch that brings its newest day to `newest`, holds enough
+    /// event detail beyond its horizon to be written whole again.
+    func compactionDue(newest: Day?) -> Bool {
+        guard let start = Self.horizonStart(newest: newest, horizon: horizon), let detailFrom else { return false }
+        return detailFrom.distance(to: start) >= Self.compactionSlack
+    }
+
+    /// Appends a batch (`Analysis.StateWrite.batch`) with its ledger rows, in one transaction.
+    func append(
+        _ delta: Analysis, ledger: [LedgerEntry], batch entry: BatchEntry, firstPosition: UInt64, options: Options,
+        verify: () throws -> Void
+    ) throws {
+        let newest = newest(with: delta)
+        try database.transaction {
+            try delta.save(to: database, .batch(firstPosition: firstPosition))
+            try verify()
+            for row in ledger { try database.addLedgerEntry(row) }
+            try database.addBatch(entry)
+            try setMeta(newest: newest, detailFrom: detailFrom ?? delta.accumulator.dayBounds?.first, options: options)
+        }
+    }
+
+    /// Writes the state whole from `analysis` (a first batch, a compaction, a merge), with
+    /// these ledger rows and batches, in one transaction.
+    func writeWhole(
+        _ analysis: Analysis, ledger: [LedgerEntry], batches: [BatchEntry], options: Options, verify: () throws -> Void
+    ) throws {
+        let newest = newest(with: analysis)
+        let start = Self.horizonStart(newest: newest, horizon: horizon)
+        try database.transaction {
+            try database.removeAllChunks()
+            try analysis.save(to: database, .whole(detailFrom: start))
+            try verify()
+            for row in ledger { try database.addLedgerEntry(row) }
+            for entry in batches { try database.addBatch(entry) }
+            try setMeta(newest: newest, detailFrom: start ?? analysis.accumulator.dayBounds?.first, options: options)
+        }
+    }
+
+    private func setMeta(newest: Day?, detailFrom: Day?, options: Options) throws {
+        try database.setMeta(Self.metaTimeZone, timeZone)
+        try database.setMeta(Self.metaHorizon, horizon.map(String.init) ?? "none")
+        try database.setMeta(Self.metaNewestDay, newest?.description ?? "")
+        try database.setMeta(Self.metaDetailFrom, detailFrom?.description ?? "")
+        try database.setMeta(Self.metaOptions, options.text)
+        try database.setMeta(Self.metaVersion, AuthStats.version)
+    }
+
+    /// `state merge`: the merged analysis written whole, with the other states' ledgers and
+    /// batches, their batch numbers moved after this state's.
     func merge(_ analysis: Analysis, ledgers: [[LedgerEntry]], batches: [[BatchEntry]], options: Options, verify: () throws -> Void) throws {
         var next = batch
         var ledger: [LedgerEntry] = []
@@ -261,23 +320,7 @@ final class NightlyState {
                 ledger.append(entry)
             }
         }
-        try write(analysis, ledger: ledger, batches: renumbered, options: options, verify: verify)
-    }
-
-    private func write(_ analysis: Analysis, ledger: [LedgerEntry], batches: [BatchEntry], options: Options, verify: () throws -> Void) throws {
-        let newest = [newestDay, analysis.accumulator.dayBounds?.last].compactMap { $0 }.max()
-        try database.transaction {
-            try database.removeAllChunks()
-            try analysis.save(to: database, detailFrom: Self.horizonStart(newest: newest, horizon: horizon))
-            try verify()
-            for entry in ledger { try database.addLedgerEntry(entry) }
-            for entry in batches { try database.addBatch(entry) }
-            try database.setMeta(Self.metaTimeZone, timeZone)
-            try database.setMeta(Self.metaHorizon, horizon.map(String.init) ?? "none")
-            try database.setMeta(Self.metaNewestDay, newest?.description ?? "")
-            try database.setMeta(Self.metaOptions, options.text)
-            try database.setMeta(Self.metaVersion, AuthStats.version)
-        }
+        try writeWhole(analysis, ledger: ledger, batches: renumbered, options: options, verify: verify)
     }
 }
 

@@ -63,26 +63,70 @@ extension ReportCommand {
                     + "to count them, or a longer --state-horizon for a new state.")
             throw ExitCode(1)
         }
-        let whole = Analysis(configuration: configuration, rejects: rejects, spill: spill, directory: directory)
-        do {
-            try whole.restore(from: nightly.database)
-        } catch {
-            throw fail("could not read the state in \(DisplayPath.text(nightly.folder)): \(error); it was left as it was")
-        }
-        whole.merge(batch)
-        guard !read.isEmpty || rebuild else { return whole }  // nothing new: the state stays as it was
-        do {
-            try nightly.commit(
-                whole, read: read, options: try countingOptions(), clock: clock, arguments: Array(CommandLine.arguments.dropFirst()),
-                started: started
-            ) {
-                if let failure = spill.readFailure {
-                    throw NightlyState.Failure.unusable("could not read back what was spilled to the temporary folder (\(failure))")
-                }
+        let options = try countingOptions()
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        let verify = {
+            if let failure = spill.readFailure {
+                throw NightlyState.Failure.unusable("could not read back what was spilled to the temporary folder (\(failure))")
             }
-        } catch {
-            throw fail("could not write the state in \(DisplayPath.text(nightly.folder)): \(error); it was left as it was")
         }
+        func failing<R>(_ what: String, _ body: () throws -> R) throws -> R {
+            do {
+                return try body()
+            } catch {
+                throw fail("could not \(what) the state in \(DisplayPath.text(nightly.folder)): \(error); it was left as it was")
+            }
+        }
+        let timing = ProcessInfo.processInfo.environment["AUTHSTATS_STATE_TIMING"] != nil
+        var mark = Date()
+        func step(_ name: String) {
+            guard timing else { return }
+            console.info("state: \(name) \(String(format: "%.2f", Date().timeIntervalSince(mark))) s")
+            mark = Date()
+        }
+        if nightly.isEmpty || rebuild {
+            // Nothing to restore: this batch is the whole state, written as it stands; its
+            // reports are built from what was written.
+            if !read.isEmpty || rebuild {
+                try failing("write") {
+                    try nightly.writeWhole(
+                        batch, ledger: nightly.ledgerRows(batch.inputs, read: read, clock: clock),
+                        batches: [nightly.batchEntry(arguments: arguments, started: started)], options: options, verify: verify)
+                }
+                step("written whole")
+            }
+            return batch
+        }
+        // The batch's counts, resolved against the state's fingerprints, are appended; the
+        // reports then come from the whole state (written whole again when its event detail
+        // runs a week past the horizon).
+        let inputs: [InputReport]
+        var compact = false
+        if !read.isEmpty {
+            let delta = Analysis(configuration: configuration, rejects: rejects, spill: spill, directory: directory)
+            try failing("read") { try delta.restore(from: nightly.database, for: .batch) }
+            delta.merge(batch)
+            step("batch resolved against the state")
+            try failing("write") {
+                try nightly.append(
+                    delta, ledger: nightly.ledgerRows(delta.inputs, read: read, clock: clock),
+                    batch: nightly.batchEntry(arguments: arguments, started: started), firstPosition: configuration.firstPosition,
+                    options: options, verify: verify)
+            }
+            step("batch appended")
+            compact = nightly.compactionDue(newest: nightly.newest(with: delta))
+            inputs = delta.inputs
+        } else {
+            inputs = batch.inputs
+        }
+        let whole = Analysis(configuration: configuration, rejects: rejects, spill: spill, directory: directory)
+        try failing("read") { try whole.restore(from: nightly.database, for: compact ? .everything : .reports) }
+        step("restored")
+        if compact {
+            try failing("write") { try nightly.writeWhole(whole, ledger: [], batches: [], options: options, verify: verify) }
+            step("written whole (event detail past the horizon dropped)")
+        }
+        whole.adoptInputs(inputs)
         return whole
     }
 }

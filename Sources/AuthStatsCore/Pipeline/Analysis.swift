@@ -101,7 +101,7 @@ public final class Analysis {
     public var accumulator: MetricsAccumulator { state.pointee.accumulator }
     private var clock: DayClock { state.pointee.clock }
     /// Every input stream, in the order read.
-    public private(set) var inputs: [InputReport] = []
+    public internal(set) var inputs: [InputReport] = []
 
     private var resolved = false
 
@@ -294,6 +294,9 @@ public final class Analysis {
         parityLeftOut[reason, default: 0] += 1
         return reason
     }
+
+    /// Dimension profiles taken from a nightly state (`restore`): a batch writes those after them.
+    var restoredProfiles = 0
 
     /// With `--by-project`: an analysis per project, of that project's events alone, by id.
     public private(set) var projects: [String: Analysis] = [:]

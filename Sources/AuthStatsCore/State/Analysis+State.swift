@@ -25,16 +25,43 @@ extension Analysis {
     /// The scope of a project's analysis (`--by-project`); the run's own is "".
     static func scope(ofProject id: String) -> String { "project/" + id }
 
-    /// Takes in a saved state, before any input is read (its profile ids are kept as they were).
-    public func restore(from source: any StateChunkSource) throws {
-        try restore(from: source, scope: "")
+    /// What a restore reads.
+    public enum StateUse: Sendable {
+        /// Everything: to write the state whole again (a compaction, a merge).
+        case everything
+        /// All but the fingerprints: the duplicates in it are resolved already (reports).
+        case reports
+        /// The profiles and the fingerprints only: a batch counts its new events against them
+        /// and appends what they add (`StateWrite.batch`).
+        case batch
+    }
+
+    /// How `save` writes.
+    public enum StateWrite: Sendable {
+        /// The whole state (after `removeAllChunks`), event detail kept from `detailFrom` on
+        /// (nil: all of it), older sessions frozen.
+        case whole(detailFrom: Day?)
+        /// Appends what this batch adds: its new profiles, its events' counts, activity,
+        /// users, kinds, observations, the fingerprints and session events of its inputs
+        /// (those from `firstPosition` on).
+        case batch(firstPosition: UInt64)
+    }
+
+    /// Sets the inputs `summary.json` lists: those of the batch read into the state (an
+    /// analysis restored from it has read none itself).
+    public func adoptInputs(_ inputs: [InputReport]) { self.inputs = inputs }
+
+    /// Takes in a saved state, before any input is read or merged in (its profile ids are
+    /// kept as they were).
+    public func restore(from source: any StateChunkSource, for use: StateUse = .everything) throws {
+        try restore(from: source, scope: "", use: use)
         guard configuration.byProject else { return }
         for scope in try source.scopes(of: Stream.totals) where scope.hasPrefix("project/") {
-            try child(String(scope.dropFirst("project/".count))).restore(from: source, scope: scope)
+            try child(String(scope.dropFirst("project/".count))).restore(from: source, scope: scope, use: use)
         }
     }
 
-    private func restore(from source: any StateChunkSource, scope: String) throws {
+    private func restore(from source: any StateChunkSource, scope: String, use: StateUse) throws {
         let pointer = state
         var expected: UInt32 = 0
         try StateStreamReader.forEach(source, name: Stream.profiles, scope: scope) { raw in
@@ -42,6 +69,11 @@ extension Analysis {
             guard id == expected else { throw StateFormatError("profile \(expected) repeats profile \(id)") }
             expected += 1
         }
+        restoredProfiles = Int(expected)
+        if case .batch = use {
+            return try restoreFingerprints(from: source, scope: scope)
+        }
+        if case .everything = use { try restoreFingerprints(from: source, scope: scope) }
         func day(_ word: UInt64) -> Int32 { Int32(truncatingIfNeeded: Int64(bitPattern: word)) }
         try StateStreamReader.forEachWords(source, name: Stream.counters, scope: scope, count: 6) { w in
             var counters = MetricsAccumulator.Counters()
@@ -57,11 +89,6 @@ extension Analysis {
         }
         try StateStreamReader.forEachWords(source, name: Stream.users, scope: scope, count: 1) { w in
             pointer.pointee.accumulator.users.insert(w[0])
-        }
-        try StateStreamReader.forEach(source, name: Stream.fingerprints, scope: scope) { raw in
-            guard raw.count == FingerprintLog.entryBytes else { throw StateFormatError("a fingerprint has \(raw.count) bytes") }
-            let (fingerprint, counted) = FingerprintLog.decode(raw, at: 0)
-            pointer.pointee.accumulator.dedup.insert(fingerprint, counted)
         }
         precondition(accumulator.sessionLogs.count == 1, "a state run keeps one session log")
         try StateStreamReader.forEach(source, name: Stream.sessions, scope: scope) { raw in
@@ -97,28 +124,39 @@ extension Analysis {
     /// fingerprints of those days, and the events of sessions that an event of those days
     /// could still change. The session and profile logs are read and filled again with what
     /// was written, so the reports that follow are built from exactly what the state holds.
-    public func save(to sink: any StateChunkSink, detailFrom: Day?) throws {
-        try save(to: sink, scope: "", detailFrom: detailFrom)
+    public func save(to sink: any StateChunkSink, _ write: StateWrite) throws {
+        try save(to: sink, scope: "", write)
         for id in projects.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-            try projects[id]!.save(to: sink, scope: Self.scope(ofProject: id), detailFrom: detailFrom)
+            try projects[id]!.save(to: sink, scope: Self.scope(ofProject: id), write)
         }
     }
 
-    private func save(to sink: any StateChunkSink, scope: String, detailFrom: Day?) throws {
+    private func save(to sink: any StateChunkSink, scope: String, _ write: StateWrite) throws {
+        var detailFrom: Day?
+        var firstPosition: UInt64 = 0
+        var firstProfile = 0
+        switch write {
+        case .whole(let from):
+            detailFrom = from
+        case .batch(let position):
+            firstPosition = position
+            firstProfile = restoredProfiles
+        }
         let pointer = state
         func stream(_ name: String, _ body: (inout StateStreamWriter) throws -> Void) throws {
-            var writer = StateStreamWriter(sink, name: name, scope: scope)
+            var writer = try StateStreamWriter(sink, name: name, scope: scope)
             try body(&writer)
             try writer.finish()
         }
         func word(_ day: Int32) -> UInt64 { UInt64(bitPattern: Int64(day)) }
 
         // The duplicates first: the fingerprints that stay are written as they are found.
-        var fingerprints = StateStreamWriter(sink, name: Stream.fingerprints, scope: scope)
+        var fingerprints = try StateStreamWriter(sink, name: Stream.fingerprints, scope: scope)
         var entry = [UInt8](repeating: 0, count: FingerprintLog.entryBytes)
         var failure: (any Error)?
         let found = pointer.pointee.accumulator.resolveDuplicates { fingerprint, counted in
             if let detailFrom, counted.day < detailFrom.index { return }
+            if counted.input < firstPosition { return }  // a batch's own only: the others are in the state
             guard failure == nil else { return }
             entry.withUnsafeMutableBytes { FingerprintLog.encode(fingerprint, counted, into: $0, at: 0) }
             do { try fingerprints.add(entry) } catch { failure = error }
@@ -128,7 +166,7 @@ extension Analysis {
         try fingerprints.finish()
         let accumulator = pointer.pointee.accumulator
         try stream(Stream.profiles) { writer in
-            for id in 0..<accumulator.table.profileCount {
+            for id in firstProfile..<accumulator.table.profileCount {
                 try writer.add(Self.profileRecord(accumulator.table.values(ofProfile: UInt32(id))))
             }
         }
@@ -163,6 +201,9 @@ extension Analysis {
                 try writer.add(words: UInt64(reason.rawValue), UInt64(count))
             }
         }
+        // A batch's logs are not read again (the reports restore the whole state), so they
+        // are not refilled.
+        let refill = firstPosition == 0
         if var observations = pointer.pointee.accumulator.profileLog {
             pointer.pointee.accumulator.profileLog = nil
             var refilled = ProfileLog(memoryBudget: configuration.profiles.memory, store: spill)
@@ -171,18 +212,18 @@ extension Analysis {
                 observations.withSorted { records in
                     while let record = records.next() {
                         if failure == nil { do { try writer.add(record) } catch { failure = error } }
-                        refilled.appendRecord(record)
+                        if refill { refilled.appendRecord(record) }
                     }
                 }
                 if let failure { throw failure }
             }
             pointer.pointee.accumulator.profileLog = refilled
         }
-        try saveSessions(to: sink, scope: scope, detailFrom: detailFrom)
+        try saveSessions(to: sink, scope: scope, detailFrom: detailFrom, refill: refill)
     }
 
     /// The session log, with the sessions no later event can change frozen.
-    private func saveSessions(to sink: any StateChunkSink, scope: String, detailFrom: Day?) throws {
+    private func saveSessions(to sink: any StateChunkSink, scope: String, detailFrom: Day?, refill: Bool) throws {
         precondition(accumulator.sessionLogs.count == 1, "a state run keeps one session log")
         var log = state.pointee.accumulator.sessionLogs[0]
         // Later inputs hold no event before the start of `detailFrom` (in any zone: 14 hours
@@ -190,18 +231,27 @@ extension Analysis {
         let cutoff = detailFrom.map { Int64($0.index) * 86_400_000 - 14 * 3_600_000 - configuration.sessionTimeoutMillis }
         let freezer = SessionFreezer(timeoutMillis: configuration.sessionTimeoutMillis, cutoff: cutoff)
         var refilled = SessionLog(memoryBudget: configuration.sessionMemory, store: spill, compact: false)
-        var writer = StateStreamWriter(sink, name: Stream.sessions, scope: scope)
+        var writer = try StateStreamWriter(sink, name: Stream.sessions, scope: scope)
         var failure: (any Error)?
         log.withSorted { records in
             freezer.run(records) { bytes in
                 guard failure == nil else { return }
                 do { try writer.add(bytes) } catch { failure = error }
-                refilled.appendRecord(bytes)
+                if refill { refilled.appendRecord(bytes) }
             }
         }
         if let failure { throw failure }
         try writer.finish()
         state.pointee.accumulator.sessionLogs[0] = refilled
+    }
+
+    private func restoreFingerprints(from source: any StateChunkSource, scope: String) throws {
+        let pointer = state
+        try StateStreamReader.forEach(source, name: Stream.fingerprints, scope: scope) { raw in
+            guard raw.count == FingerprintLog.entryBytes else { throw StateFormatError("a fingerprint has \(raw.count) bytes") }
+            let (fingerprint, counted) = FingerprintLog.decode(raw, at: 0)
+            pointer.pointee.accumulator.dedup.insert(fingerprint, counted)
+        }
     }
 
     /// A profile's values as one record: each dimension's text with a 4-byte length, in

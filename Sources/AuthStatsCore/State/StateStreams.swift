@@ -3,6 +3,10 @@
 /// keeps them in SQLite; tests may keep them in memory (`MemoryStateChunks`).
 public protocol StateChunkSink: AnyObject {
     func appendChunk(name: String, scope: String, seq: Int, _ data: [UInt8]) throws
+    /// The `seq` after the last chunk of the stream (0 for a new one).
+    func nextSeq(name: String, scope: String) throws -> Int
+    /// Forgets every stream (before the state is written whole).
+    func removeAllChunks() throws
 }
 
 public protocol StateChunkSource: AnyObject {
@@ -23,10 +27,12 @@ struct StateStreamWriter {
     private var seq = 0
     private(set) var records = 0
 
-    init(_ sink: any StateChunkSink, name: String, scope: String) {
+    /// A writer that appends to the stream's chunks (a new stream starts at 0).
+    init(_ sink: any StateChunkSink, name: String, scope: String) throws {
         self.sink = sink
         self.name = name
         self.scope = scope
+        seq = try sink.nextSeq(name: name, scope: scope)
         buffer.reserveCapacity(Self.chunkBytes + 64)
     }
 
@@ -114,4 +120,8 @@ public final class MemoryStateChunks: StateChunkSink, StateChunkSource, @uncheck
     public func scopes(of name: String) throws -> [String] {
         (streams[name] ?? [:]).keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
+
+    public func nextSeq(name: String, scope: String) throws -> Int { streams[name]?[scope]?.count ?? 0 }
+
+    public func removeAllChunks() throws { streams = [:] }
 }

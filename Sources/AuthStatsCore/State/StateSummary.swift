@@ -25,7 +25,10 @@ public struct StateSummary: Sendable, Equatable {
             summary.events += Int(truncatingIfNeeded: w[0])
             summary.duplicates += Int(truncatingIfNeeded: w[1])
         }
-        try StateStreamReader.forEach(source, name: Stream.users, scope: "") { _ in summary.users += 1 }
+        // A batch appends the users of its own events: some are in earlier batches too.
+        var users = Set<UInt64>()
+        try StateStreamReader.forEachWords(source, name: Stream.users, scope: "", count: 1) { users.insert($0[0]) }
+        summary.users = users.count
         var days = Set<Int32>()
         try StateStreamReader.forEachWords(source, name: Stream.counters, scope: "", count: 6) { w in
             if w[5] > 0 { days.insert(Int32(truncatingIfNeeded: Int64(bitPattern: w[0]))) }

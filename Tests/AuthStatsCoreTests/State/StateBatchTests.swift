@@ -55,29 +55,42 @@ import Testing
         return out
     }
 
-    /// The reports and session rows of the batches, run one after another through a state.
+    /// The reports and session rows of the batches, run one after another through a state as
+    /// `report --state` does: the first batch written whole; each later one resolved against
+    /// the state's fingerprints and appended, and the state written whole again after it when
+    /// `compactEvery` says (freezing sessions and dropping fingerprints past the horizon).
     static func batched(
-        _ streams: [(String, [UInt8])], batches: Int, timeZone: String, horizon: Int?, segments: SegmentSet? = nil
+        _ streams: [(String, [UInt8])], batches: Int, timeZone: String, horizon: Int?, segments: SegmentSet? = nil,
+        compactEvery: Int = 1
     ) throws -> (Reports, [Session]) {
-        var state = MemoryStateChunks()
+        let state = MemoryStateChunks()
         var newest: Day?
+        func start(_ newest: Day?) -> Day? { horizon.flatMap { h in newest.map { $0.advanced(by: -(h - 1)) } } }
         let size = (streams.count + batches - 1) / batches
         for batch in 0..<batches {
             let analysis = try Self.analysis(timeZone: timeZone, batch: batch + 1, segments: segments)
-            try analysis.restore(from: state)
+            if batch > 0 { try analysis.restore(from: state, for: .batch) }
             for (name, bytes) in streams.dropFirst(batch * size).prefix(size) {
                 let stream = analysis.beginStream(path: name, member: nil, compression: "none", container: nil)
                 bytes.withUnsafeBytes { stream.read(bytes: $0) }
                 stream.end()
             }
             newest = [newest, analysis.accumulator.dayBounds?.last].compactMap { $0 }.max()
-            let next = MemoryStateChunks()
-            try analysis.save(to: next, detailFrom: horizon.flatMap { h in newest.map { $0.advanced(by: -(h - 1)) } })
-            state = next
+            if batch == 0 {
+                try analysis.save(to: state, .whole(detailFrom: start(newest)))
+            } else {
+                try analysis.save(to: state, .batch(firstPosition: analysis.configuration.firstPosition))
+            }
+            if batch > 0 && batch % compactEvery == 0 {
+                let whole = try Self.analysis(timeZone: timeZone, batch: batch + 1, segments: segments)
+                try whole.restore(from: state, for: .everything)
+                try state.removeAllChunks()
+                try whole.save(to: state, .whole(detailFrom: start(newest)))
+            }
         }
         // Reports from the state alone.
         let analysis = try Self.analysis(timeZone: timeZone, batch: batches + 1, segments: segments)
-        try analysis.restore(from: state)
+        try analysis.restore(from: state, for: .reports)
         var sessions: [Session] = []
         let reports = analysis.reports { sessions.append($0) }
         return (reports, sessions)
@@ -101,9 +114,31 @@ import Testing
         let streams = Self.streams()
         let expected = Self.whole(streams, timeZone: zone)
         for horizon in [nil, 35] as [Int?] {
-            let (reports, sessions) = try Self.batched(streams, batches: batches, timeZone: zone, horizon: horizon)
-            #expect(reports == expected.reports, "\(zone), \(batches) batches, horizon \(horizon.map(String.init) ?? "none")")
-            #expect(sessions == expected.sessions, "\(zone), \(batches) batches, horizon \(horizon.map(String.init) ?? "none")")
+            for compactEvery in [1, 3, 100] {
+                let (reports, sessions) = try Self.batched(
+                    streams, batches: batches, timeZone: zone, horizon: horizon, compactEvery: compactEvery)
+                let label = "\(zone), \(batches) batches, horizon \(horizon.map(String.init) ?? "none"), written whole every \(compactEvery)"
+                #expect(reports == expected.reports, "\(label)")
+                #expect(sessions == expected.sessions, "\(label)")
+            }
+        }
+    }
+
+    @Test func segmentsEqualOneRun() throws {
+        let definitions = """
+            [{"Name": "iOS users", "Dimensions": {"Demographic": {"Platform": {"DimensionType": "INCLUSIVE", "Values": ["ios"]}}}},
+             {"Name": "signed in lately", "Dimensions": {"Behavior": {"Recency": {"Duration": "DAY_7", "RecencyType": "ACTIVE"}},
+              "Metrics": {"sign_ins": {"ComparisonOperator": "GREATER_THAN_OR_EQUAL", "Value": 1}}}}]
+            """
+        let streams = Self.streams()
+        for zone in ["UTC", "America/New_York"] {
+            let segments = try SegmentSet.load(files: [("s.json", Array(definitions.utf8))], timeZone: TimeZone(identifier: zone)!)
+            let expected = Self.whole(streams, timeZone: zone, segments: segments)
+            #expect(!expected.reports.segments.isEmpty && expected.reports.segments.allSatisfy { $0.users > 0 })
+            for batches in [2, 7] {
+                let (reports, _) = try Self.batched(streams, batches: batches, timeZone: zone, horizon: 35, segments: segments, compactEvery: 3)
+                #expect(reports == expected.reports, "\(zone), \(batches) batches")
+            }
         }
     }
 
@@ -135,7 +170,7 @@ import Testing
             let lines = [base, base + 60_000, base + 120_000].map { PinpointLine("page_view", at: $0, user: "daily").json }
             return (String(format: "d%02d.json", day), Array(lines.joined(separator: "\n").utf8))
         }
-        var state = MemoryStateChunks()
+        let state = MemoryStateChunks()
         let analysis = try Self.analysis(timeZone: "UTC", batch: 1, segments: nil)
         for (name, bytes) in streams {
             let stream = analysis.beginStream(path: name, member: nil, compression: "none", container: nil)
@@ -143,14 +178,13 @@ import Testing
             stream.end()
         }
         let newest = analysis.accumulator.dayBounds!.last
-        try analysis.save(to: state, detailFrom: newest.advanced(by: -4))
+        try analysis.save(to: state, .whole(detailFrom: newest.advanced(by: -4)))
         let summary = try StateSummary.read(state)
         // The last five days' events, and day 34's: its session ended after the cutoff (a timeout
         // and 14 hours, the widest zone offset, before day 35 begins).
         #expect(summary.sessionEvents == 18)
         #expect(summary.frozenSessions == 34)
         #expect(summary.fingerprints == 15)
-        state = MemoryStateChunks()
         let (reports, sessions) = try Self.batched(streams, batches: 4, timeZone: "UTC", horizon: 5)
         let expected = Self.whole(streams, timeZone: "UTC")
         #expect(sessions == expected.sessions)
