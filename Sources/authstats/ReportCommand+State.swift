@@ -77,11 +77,10 @@ extension ReportCommand {
                 throw fail("could not \(what) the state in \(DisplayPath.text(nightly.folder)): \(error); it was left as it was")
             }
         }
-        let timing = ProcessInfo.processInfo.environment["AUTHSTATS_STATE_TIMING"] != nil
+        // Each step's time, in the run's last lines (`--quiet` drops them).
         var mark = Date()
         func step(_ name: String) {
-            guard timing else { return }
-            console.info("state: \(name) \(String(format: "%.2f", Date().timeIntervalSince(mark))) s")
+            console.info("state \(DisplayPath.text(nightly.folder)): \(name) in \(Self.seconds(Date(), mark))")
             mark = Date()
         }
         if nightly.isEmpty || rebuild {

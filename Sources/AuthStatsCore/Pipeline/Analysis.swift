@@ -59,6 +59,9 @@ public final class Analysis {
         /// A run kept in a nightly state: every event is observed for profiles, even after
         /// `to` (a later report may cover those days).
         public var keepsAllDays = false
+        /// Each input file's place in a larger order (a shard plan's whole listing), by its
+        /// index in this run's: positions then order inputs as one run over the whole listing.
+        public var fileIndexes: [Int]?
 
         public static let defaultMaxRecordBytes = 64 << 20
 
@@ -176,7 +179,7 @@ public final class Analysis {
     /// Starts a file: the streams that follow are numbered within file `index` (its place
     /// in sorted input order).
     public func beginFile(index: Int) {
-        fileIndex = index
+        fileIndex = configuration.fileIndexes?[index] ?? index
         streamInFile = 0
     }
 

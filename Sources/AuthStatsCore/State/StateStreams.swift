@@ -16,8 +16,10 @@ public protocol StateChunkSource: AnyObject {
     func scopes(of name: String) throws -> [String]
 }
 
-/// Writes one stream as `[UInt32 length][bytes]` frames, cut into chunks of about
-/// `chunkBytes` at frame boundaries (a frame never spans two chunks).
+/// Writes one stream as frames of `[length][bytes]`, the length a LEB128 varint, cut into
+/// chunks of about `chunkBytes` at frame boundaries (a frame never spans two chunks). Records
+/// of integers (`add(words:)`) are varints too: a day, a profile id and a count take a byte
+/// or three each, so a (user, day, profile, count) triple takes ~16 bytes, not 32.
 struct StateStreamWriter {
     static let chunkBytes = 1 << 20
     let sink: any StateChunkSink
@@ -37,21 +39,22 @@ struct StateStreamWriter {
     }
 
     mutating func add(_ bytes: UnsafeRawBufferPointer) throws {
-        if buffer.count + 4 + bytes.count > Self.chunkBytes && !buffer.isEmpty { try flush() }
-        withUnsafeBytes(of: UInt32(bytes.count).littleEndian) { buffer.append(contentsOf: $0) }
+        if buffer.count + 10 + bytes.count > Self.chunkBytes && !buffer.isEmpty { try flush() }
+        Varint.put(UInt64(bytes.count), &buffer)
         buffer.append(contentsOf: bytes)
         records += 1
     }
 
     mutating func add(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try add($0) } }
 
-    /// A record of fixed-width integers, little-endian.
+    /// A record of integers, each a varint.
     mutating func add(words: UInt64...) throws {
-        var record: [UInt8] = []
-        record.reserveCapacity(words.count * 8)
-        for word in words { withUnsafeBytes(of: word.littleEndian) { record.append(contentsOf: $0) } }
+        scratch.removeAll(keepingCapacity: true)
+        for word in words { Varint.put(word, &scratch) }
+        let record = scratch
         try add(record)
     }
+    private var scratch: [UInt8] = []
 
     private mutating func flush() throws {
         try sink.appendChunk(name: name, scope: scope, seq: seq, buffer)
@@ -74,11 +77,12 @@ enum StateStreamReader {
         try source.forEachChunk(name: name, scope: scope) { chunk in
             try chunk.withUnsafeBytes { raw in
                 var at = 0
-                while at + 4 <= raw.count {
-                    let count = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
-                    guard at + 4 + count <= raw.count else { throw StateFormatError("a record of \(name) runs past its chunk") }
-                    try body(UnsafeRawBufferPointer(rebasing: raw[at + 4..<at + 4 + count]))
-                    at += 4 + count
+                while at < raw.count {
+                    guard let count = Varint.get(raw, &at).map(Int.init), count <= raw.count - at else {
+                        throw StateFormatError("a record of \(name) runs past its chunk")
+                    }
+                    try body(UnsafeRawBufferPointer(rebasing: raw[at..<at + count]))
+                    at += count
                 }
             }
         }
@@ -90,10 +94,42 @@ enum StateStreamReader {
     ) throws {
         var words = [UInt64](repeating: 0, count: count)
         try forEach(source, name: name, scope: scope) { raw in
-            guard raw.count == count * 8 else { throw StateFormatError("a record of \(name) has \(raw.count) bytes, not \(count * 8)") }
-            for i in 0..<count { words[i] = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)) }
+            var at = 0
+            for i in 0..<count {
+                guard let word = Varint.get(raw, &at) else { throw StateFormatError("a record of \(name) is cut short") }
+                words[i] = word
+            }
+            guard at == raw.count else { throw StateFormatError("a record of \(name) has \(raw.count - at) bytes too many") }
             try body(words)
         }
+    }
+}
+
+/// LEB128: seven bits a byte, low first, the high bit set on all but the last.
+enum Varint {
+    @inline(__always)
+    static func put(_ value: UInt64, _ out: inout [UInt8]) {
+        var v = value
+        while v >= 0x80 {
+            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        out.append(UInt8(v))
+    }
+
+    /// The varint at `at` (moved past it); nil when cut short or longer than 64 bits.
+    @inline(__always)
+    static func get(_ raw: UnsafeRawBufferPointer, _ at: inout Int) -> UInt64? {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while at < raw.count && shift < 64 {
+            let byte = raw[at]
+            at += 1
+            value |= UInt64(byte & 0x7F) << shift
+            if byte < 0x80 { return value }
+            shift += 7
+        }
+        return nil
     }
 }
 
