@@ -4,7 +4,8 @@
 
 - `plan …`: the real authstats plan (REAL_AUTHSTATS).
 - `report --plan P --shard I --state DIR …`: DIR/files.tsv, a line `index<TAB>path<TAB>sha256`
-  per file of shard I (the file's content hashed). FAKE_FAIL_SHARD=I makes shard I exit 2.
+  per file of shard I (the file's content hashed). FAKE_FAIL_SHARD=I makes shard I exit 2;
+  FAKE_KILL_SHARD=I kills it (SIGKILL) with its state half made.
 - `state merge --into DIR S…`: DIR/files.tsv, the lines of every S, sorted by index; a
   missing S is refused (exit 2).
 - `report --state DIR --out OUT`: OUT/files.tsv, a copy.
@@ -13,6 +14,7 @@
 import hashlib
 import json
 import os
+import signal
 import sys
 
 
@@ -41,6 +43,9 @@ def main(arguments):
         if os.environ.get("FAKE_FAIL_SHARD") == str(shard):
             print(f"authstats: error: boom on shard {shard}", file=sys.stderr)
             return 2
+        if os.environ.get("FAKE_KILL_SHARD") == str(shard):
+            os.makedirs(value(arguments, "--state"))  # killed halfway through its state
+            os.kill(os.getpid(), signal.SIGKILL)
         with open(value(arguments, "--plan")) as file:
             plan = json.load(file)
         state = value(arguments, "--state")

@@ -120,6 +120,31 @@ def test_a_second_attempt_of_a_shard_in_place_changes_nothing(fake, exports, tmp
     assert not [name for name in os.listdir(os.path.join(out, "shards")) if name.startswith(".")]
 
 
+def test_a_killed_shard_leaves_nothing_behind(fake, exports, tmp_path):
+    """A shard process killed (the OOM killer, a preempted machine): the task fails, saying so,
+    and neither its final state nor a temporary copy is left; the scratch space is cleaned."""
+    out = str(tmp_path / "out")
+    os.makedirs(os.path.join(out, "logs"))
+    os.makedirs(os.path.join(out, "shards"))
+    plan = os.path.join(out, "plan.json")
+    os.environ.update(fake["env"])
+    assert authstats_spark.run_authstats(authstats_spark.plan_command(fake["binary"], 2, plan, [exports]), "plan") == 0
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    args = authstats_spark.parse_arguments(["--inputs", exports, "--shards", "2", "--out", out, "--authstats", fake["binary"],
+                                            "--authstats-on-executors", fake["binary"], "--scratch", str(scratch)])
+    job = authstats_spark.ShardJob(args, out, plan, "authstats")
+    os.environ["FAKE_KILL_SHARD"] = "1"
+    try:
+        with pytest.raises(authstats_spark.ShardFailed, match="shard 1: authstats was killed by SIGKILL"):
+            job(1)
+    finally:
+        del os.environ["FAKE_KILL_SHARD"]
+    assert os.listdir(os.path.join(out, "shards")) == []
+    assert os.listdir(scratch) == []
+    assert job(1)["reused"] is False  # and the retry starts from nothing
+
+
 def test_an_object_changed_since_the_plan_fails_its_shard(s3_server, tmp_path):
     import boto3
 

@@ -32,6 +32,7 @@ import errno
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -319,6 +320,8 @@ class ShardJob:
             stderr = result.stderr.decode("utf-8", "replace")
             with open(os.path.join(self.out, "logs", f"shard-{shard}.{attempt}.stderr"), "w", encoding="utf-8") as file:
                 file.write(stderr)
+            if result.returncode < 0:  # the out-of-memory killer, a preempted machine
+                raise ShardFailed(f"authstats was killed by {signal.Signals(-result.returncode).name}:\n{stderr}")
             if result.returncode not in SHARD_STATE_WRITTEN:
                 raise ShardFailed(f"authstats exited with status {result.returncode}:\n{stderr}")
             status = {"shard": shard, "exit": result.returncode, "seconds": round(time.time() - started, 3),
