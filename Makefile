@@ -6,7 +6,7 @@ APT_DEPS   := /usr/include/archive.h:libarchive-dev /usr/include/zlib.h:zlib1g-d
 # Command-line codecs the tests make damaged inputs with; headless Chromium for report.html.
 TEST_DEPS  := /usr/bin/bzip2:bzip2 /usr/bin/xz:xz-utils /usr/bin/zstd:zstd /usr/bin/zip:zip /usr/bin/chromium:chromium
 
-.PHONY: all deps test-deps install-missing build release run test record-golden bench fuzz format lint clean man install
+.PHONY: all deps test-deps install-missing build release run test test-spark venv record-golden bench fuzz format lint clean man install
 
 all: build
 
@@ -39,11 +39,31 @@ run: build
 	$(BIN) report sample-logs --users sample-logs/users/list-users.json --segments sample-logs/segments.json \
 	    --clients sample-logs/clients.json --by-project --out reports $(if $(STATE),--state $(STATE))
 
-test: test-deps
+# The Spark test's Python (.venv/): PySpark, moto's S3 server, boto3, PyYAML and pytest, pinned in
+# Tests/Spark/requirements.txt; made again only when that file changes. If PySpark cannot be
+# installed the Spark test is skipped, saying so loudly, and the rest of make test still runs.
+VENV       := .venv
+venv: $(VENV)/.requirements
+	@:
+
+$(VENV)/.requirements: Tests/Spark/requirements.txt
+	@echo "make venv: installing $$(grep -c '^[a-z]' $<) Python packages into $(VENV)/ (once)"
+	@python3 -m venv $(VENV) && $(VENV)/bin/pip install -q --disable-pip-version-check -r $< && cp $< $@ \
+	  || echo "*** make venv: PySpark and moto could NOT be installed into $(VENV)/: the Spark test will be SKIPPED ***" >&2
+
+# The Spark driver (deploy/spark) end to end, in local[2] mode and through a local S3 server.
+test-spark: build venv
+	@if [ -x $(VENV)/bin/pytest ]; then $(VENV)/bin/python -m pytest -q Tests/Spark; \
+	 else echo "*** SKIPPED the Spark test: PySpark could not be installed into $(VENV)/ ***"; fi
+
+test: test-deps venv
 	$(SWIFT) build --build-tests
 	# The fuzz targets (Tests/Fuzz, a package of their own) still build against today's API.
 	$(SWIFT) build --package-path Tests/Fuzz --scratch-path .build-fuzz-check -Xswiftc -sanitize=fuzzer
 	$(SWIFT) test --skip-build
+	# The deploy/ manifests name the commands the tests run (the Spark end-to-end test: make test-spark).
+	@if [ -x $(VENV)/bin/pytest ]; then $(VENV)/bin/python -m pytest -q Tests/Spark/test_manifests.py; \
+	 else echo "*** SKIPPED Tests/Spark/test_manifests.py: no $(VENV)/ (make venv failed) ***"; fi
 	# make install into a scratch PREFIX: the man page and the completions are generated.
 	rm -rf .build/install-check && $(MAKE) --no-print-directory install PREFIX=/usr DESTDIR=$(CURDIR)/.build/install-check
 	grep -q '^\.Dt AUTHSTATS 1' .build/install-check/usr/share/man/man1/authstats.1 || grep -q 'authstats' .build/install-check/usr/share/man/man1/authstats.1

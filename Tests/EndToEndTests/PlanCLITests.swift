@@ -1,0 +1,63 @@
+import AuthStatsTestSupport
+import Foundation
+import Testing
+
+/// `authstats plan` (issue 16): the command's exit statuses and its file.
+@Suite("authstats plan: the command (issue 16)")
+struct PlanCLITests {
+    @Test("the same inputs twice give the same plan file, byte for byte, listing every input once")
+    func deterministic() throws {
+        let folder = CLI.temporaryFolder("plan-cli")
+        let a = folder.appendingPathComponent("a.json").path
+        let b = folder.appendingPathComponent("b.json").path
+        for out in [a, b] {
+            let result = try CLI.run(["plan", "sample-logs", "--shards", "3", "--out", out])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stderr.contains(" inputs, "), "\(result.stderr)")
+        }
+        let text = try String(contentsOfFile: a, encoding: .utf8)
+        #expect(text == (try String(contentsOfFile: b, encoding: .utf8)))
+        let stdout = try CLI.run(["plan", "sample-logs", "--shards", "3", "--out", "-", "-q"])
+        #expect(stdout.stdout == text)
+        #expect(stdout.stderr.isEmpty)
+        // Every file `report` reads, in its order.
+        let report = try CLI.run(["report", "sample-logs", "--out", folder.appendingPathComponent("reports").path, "-q", "--no-html"])
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("reports/summary.json"))) as! [String: Any]
+        let plan = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
+        #expect(report.status == 0)
+        let read = (summary["inputs"] as! [[String: Any]]).map { $0["path"] as! String }
+        #expect((plan["inputs"] as! [[String: Any]]).map { $0["path"] as! String } == read)
+    }
+
+    @Test("bad usage is exit 64 with the reason", arguments: [
+        (["--shards", "0", "sample-logs"], "--shards 0: give a number of shards from 1 to 100000."),
+        (["--shards", "x", "sample-logs"], "The value 'x' is invalid for '--shards <n>'"),
+        (["--shards", "2"], "Give the files or folders to plan"),
+        (["--shards", "2", "sample-logs", "--listing", "l.tsv"], "Give either INPUT paths or --listing, not both."),
+        (["--shards", "2", "-"], "- (standard input) cannot be planned"),
+    ])
+    func usage(arguments: [String], message: String) throws {
+        let result = try CLI.run(["plan"] + arguments + ["--out", CLI.temporaryFolder("plan-usage").appendingPathComponent("p.json").path])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
+
+    @Test("an input that cannot be listed, or a bad listing line: exit 1, no plan; no input at all: exit 2")
+    func failures() throws {
+        let folder = CLI.temporaryFolder("plan-fail")
+        let out = folder.appendingPathComponent("p.json").path
+        let missing = try CLI.run(["plan", "sample-logs", folder.appendingPathComponent("nope").path, "--shards", "2", "--out", out])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("Unable to open \(folder.path)/nope: No such file or directory"))
+        #expect(!FileManager.default.fileExists(atPath: out))
+        let listing = folder.appendingPathComponent("l.tsv")
+        try "s3://b/a.gz\t12\ns3://b/b.gz\ttwelve\n".write(to: listing, atomically: true, encoding: .utf8)
+        let bad = try CLI.run(["plan", "--listing", listing.path, "--shards", "2", "--out", out])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("\(listing.path):2: size 'twelve' is not a number of bytes"))
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("empty"), withIntermediateDirectories: true)
+        let empty = try CLI.run(["plan", folder.appendingPathComponent("empty").path, "--shards", "2", "--out", out])
+        #expect(empty.status == 2)
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""A stand-in for authstats's state commands, to test the Spark driver's mechanics alone
+(which shard reads which file, once; a failed shard; a rerun) without issue 15's state.
+
+- `plan …`: the real authstats plan (REAL_AUTHSTATS).
+- `report --plan P --shard I --state DIR …`: DIR/files.tsv, a line `index<TAB>path<TAB>sha256`
+  per file of shard I (the file's content hashed). FAKE_FAIL_SHARD=I makes shard I exit 2;
+  FAKE_KILL_SHARD=I kills it (SIGKILL) with its state half made.
+- `state merge --into DIR S…`: DIR/files.tsv, the lines of every S, sorted by index; a
+  missing S is refused (exit 2).
+- `report --state DIR --out OUT`: OUT/files.tsv, a copy.
+"""
+
+import hashlib
+import json
+import os
+import signal
+import sys
+
+
+def value(arguments, name):
+    return arguments[arguments.index(name) + 1]
+
+
+def main(arguments):
+    if arguments[0] == "plan":
+        os.execv(os.environ["REAL_AUTHSTATS"], [os.environ["REAL_AUTHSTATS"]] + arguments)
+    if arguments[:2] == ["state", "merge"]:
+        into = value(arguments, "--into")
+        lines = []
+        for state in arguments[4:]:
+            if not os.path.isdir(state):
+                print(f"authstats: error: shard state {state} is missing", file=sys.stderr)
+                return 2
+            with open(os.path.join(state, "files.tsv")) as file:
+                lines += file.readlines()
+        os.makedirs(into)
+        with open(os.path.join(into, "files.tsv"), "w") as file:
+            file.writelines(sorted(lines, key=lambda line: int(line.split("\t")[0])))
+        return 0
+    if arguments[0] == "report" and "--plan" in arguments:
+        shard = int(value(arguments, "--shard"))
+        if os.environ.get("FAKE_FAIL_SHARD") == str(shard):
+            print(f"authstats: error: boom on shard {shard}", file=sys.stderr)
+            return 2
+        if os.environ.get("FAKE_KILL_SHARD") == str(shard):
+            os.makedirs(value(arguments, "--state"))  # killed halfway through its state
+            os.kill(os.getpid(), signal.SIGKILL)
+        with open(value(arguments, "--plan")) as file:
+            plan = json.load(file)
+        state = value(arguments, "--state")
+        os.makedirs(state)
+        with open(os.path.join(state, "files.tsv"), "w") as out:
+            for entry in plan["inputs"]:
+                if entry["shard"] == shard:
+                    with open(entry["path"], "rb") as file:
+                        digest = hashlib.sha256(file.read()).hexdigest()
+                    out.write(f"{entry['index']}\t{entry['path']}\t{digest}\n")
+        return 0
+    if arguments[0] == "report" and "--state" in arguments:
+        reports = value(arguments, "--out")
+        os.makedirs(reports, exist_ok=True)
+        with open(os.path.join(value(arguments, "--state"), "files.tsv")) as source:
+            with open(os.path.join(reports, "files.tsv"), "w") as target:
+                target.write(source.read())
+        return 0
+    print(f"fake authstats: unexpected arguments {arguments}", file=sys.stderr)
+    return 64
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,171 @@
+"""The Spark driver's mechanics (issue 16), with a stand-in for authstats's state commands
+(fake_authstats.py): every planned file is read by exactly one shard, locally and through S3;
+a failing shard stops the run with its messages and leaves no state; a rerun does only the
+missing shard; a second attempt of a shard that is in place changes nothing."""
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+
+import pytest
+
+import authstats_spark
+from conftest import driver_messages, upload
+
+FAKE = os.path.join(os.path.dirname(__file__), "fake_authstats.py")
+
+
+@pytest.fixture
+def fake(authstats, tmp_path):
+    """fake_authstats.py run by this Python (the executors run what they are shipped)."""
+    path = tmp_path / "authstats"
+    path.write_text(f"#!{sys.executable}\n" + open(FAKE).read())
+    path.chmod(0o755)
+    return {"binary": str(path), "env": {"REAL_AUTHSTATS": authstats}}
+
+
+def digests(folder):
+    found = {}
+    for directory, _, names in os.walk(folder):
+        for name in names:
+            path = os.path.join(directory, name)
+            with open(path, "rb") as file:
+                found[path] = hashlib.sha256(file.read()).hexdigest()
+    return found
+
+
+def merged_lines(out):
+    with open(os.path.join(out, "reports", "files.tsv")) as file:
+        return [line.rstrip("\n").split("\t") for line in file]
+
+
+def test_every_file_is_read_by_one_shard(spark_submit, fake, exports, tmp_path):
+    out = str(tmp_path / "out")
+    result = spark_submit(["--inputs", exports, "--shards", "3", "--out", out, "--authstats", fake["binary"]], fake["env"])
+    assert result.returncode == 0, driver_messages(result)
+    with open(os.path.join(out, "plan.json")) as file:
+        plan = json.load(file)
+    lines = merged_lines(out)
+    assert [int(index) for index, _, _ in lines] == list(range(len(plan["inputs"])))
+    files = digests(exports)
+    assert {path: digest for _, path, digest in lines} == files
+    assert [entry["path"] for entry in plan["inputs"]] == [path for _, path, _ in lines]
+    # The shipped binary ran (not a path on the executors), and no temporary state is left.
+    assert sorted(os.listdir(os.path.join(out, "shards"))) == ["PLAN", "shard-0", "shard-1", "shard-2"]
+    with open(os.path.join(out, "run.json")) as file:
+        run = json.load(file)
+    assert [shard["exit"] for shard in run["shards"]] == [0, 0, 0]
+    print(f"\nSpark driver, stand-in binary, 3 shards: {result.seconds:.1f} s")
+
+
+def test_s3_objects_are_downloaded_and_read_by_one_shard(spark_submit, fake, exports, s3_server, tmp_path):
+    count = upload(exports, s3_server, "mechanics", "exports/2026")
+    out = str(tmp_path / "out")
+    result = spark_submit(["--inputs", "s3://mechanics/exports", "--shards", "4", "--out", out, "--authstats", fake["binary"],
+                           "--s3-endpoint", s3_server, "--scratch", str(tmp_path)], fake["env"])
+    assert result.returncode == 0, driver_messages(result)
+    lines = merged_lines(out)
+    assert len(lines) == count
+    # Each shard read a local copy with the object's content, in the order of the local walk.
+    local = sorted(digests(exports).items(), key=lambda item: authstats_spark.walk_order(os.path.relpath(item[0], exports)))
+    assert [digest for _, _, digest in lines] == [digest for _, digest in local]
+    assert all(path.startswith(str(tmp_path)) for _, path, _ in lines)
+    # The scratch space is cleaned.
+    assert not [name for name in os.listdir(tmp_path) if name.startswith("authstats-shard-")]
+
+
+def test_a_failing_shard_stops_the_run_and_a_rerun_does_only_it(spark_submit, fake, exports, tmp_path):
+    out = str(tmp_path / "out")
+    arguments = ["--inputs", exports, "--shards", "3", "--out", out, "--authstats", fake["binary"]]
+    failed = spark_submit(arguments, dict(fake["env"], FAKE_FAIL_SHARD="1"))
+    assert failed.returncode == 2, driver_messages(failed)
+    assert "authstats-spark: error: shard 1 failed: authstats exited with status 2:\nauthstats: error: boom on shard 1" in failed.output, driver_messages(failed)
+    shards = os.listdir(os.path.join(out, "shards"))
+    assert "shard-1" not in shards and not [name for name in shards if name.startswith(".")]
+    assert not os.path.exists(os.path.join(out, "reports"))
+    # Again, without the fault: the shards already in place are kept; shard 1 runs.
+    kept = {name: os.stat(os.path.join(out, "shards", name)).st_ino for name in shards if name.startswith("shard-")}
+    again = spark_submit(arguments, fake["env"])
+    assert again.returncode == 0, driver_messages(again)
+    with open(os.path.join(out, "run.json")) as file:
+        reused = {shard["shard"]: shard["reused"] for shard in json.load(file)["shards"]}
+    assert reused[1] is False and all(reused[int(name[6:])] for name in kept)
+    assert len(merged_lines(out)) == len(digests(exports))
+
+
+def test_a_second_attempt_of_a_shard_in_place_changes_nothing(fake, exports, tmp_path):
+    """What a speculative or retried Spark task does, without Spark: the same shard twice."""
+    out = str(tmp_path / "out")
+    os.makedirs(os.path.join(out, "logs"))
+    plan = os.path.join(out, "plan.json")
+    os.environ.update(fake["env"])
+    assert authstats_spark.run_authstats(authstats_spark.plan_command(fake["binary"], 2, plan, [exports]), "plan") == 0
+    args = authstats_spark.parse_arguments(["--inputs", exports, "--shards", "2", "--out", out, "--authstats", fake["binary"],
+                                            "--authstats-on-executors", fake["binary"], "--scratch", str(tmp_path)])
+    job = authstats_spark.ShardJob(args, out, plan, "authstats")
+    first = job(0)
+    state = os.path.join(out, "shards", "shard-0")
+    before = os.stat(os.path.join(state, "files.tsv"))
+    second = job(0)
+    assert first["reused"] is False and second["reused"] is True
+    assert os.stat(os.path.join(state, "files.tsv")).st_mtime_ns == before.st_mtime_ns
+    # Two attempts that both finish: the second's rename fails, and its copy is removed.
+    shutil.rmtree(state)
+    first = job(1)
+    os.rename(os.path.join(out, "shards", "shard-1"), os.path.join(out, "shards", "winner"))
+    os.makedirs(os.path.join(out, "shards", "shard-1", "x"))  # the other attempt, renamed in meanwhile
+    assert job(1)["reused"] is True
+    assert not [name for name in os.listdir(os.path.join(out, "shards")) if name.startswith(".")]
+
+
+def test_a_killed_shard_leaves_nothing_behind(fake, exports, tmp_path):
+    """A shard process killed (the OOM killer, a preempted machine): the task fails, saying so,
+    and neither its final state nor a temporary copy is left; the scratch space is cleaned."""
+    out = str(tmp_path / "out")
+    os.makedirs(os.path.join(out, "logs"))
+    os.makedirs(os.path.join(out, "shards"))
+    plan = os.path.join(out, "plan.json")
+    os.environ.update(fake["env"])
+    assert authstats_spark.run_authstats(authstats_spark.plan_command(fake["binary"], 2, plan, [exports]), "plan") == 0
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    args = authstats_spark.parse_arguments(["--inputs", exports, "--shards", "2", "--out", out, "--authstats", fake["binary"],
+                                            "--authstats-on-executors", fake["binary"], "--scratch", str(scratch)])
+    job = authstats_spark.ShardJob(args, out, plan, "authstats")
+    os.environ["FAKE_KILL_SHARD"] = "1"
+    try:
+        with pytest.raises(authstats_spark.ShardFailed, match="shard 1: authstats was killed by SIGKILL"):
+            job(1)
+    finally:
+        del os.environ["FAKE_KILL_SHARD"]
+    assert os.listdir(os.path.join(out, "shards")) == []
+    assert os.listdir(scratch) == []
+    assert job(1)["reused"] is False  # and the retry starts from nothing
+
+
+def test_an_object_changed_since_the_plan_fails_its_shard(s3_server, tmp_path):
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=s3_server)
+    client.create_bucket(Bucket="changing")
+    client.put_object(Bucket="changing", Key="a/x.gz", Body=b"12345")
+    client.put_object(Bucket="changing", Key="a/y.gz", Body=b"123")
+    assert authstats_spark.list_s3(["s3://changing/a"], s3_server) == [("s3://changing/a/x.gz", 5), ("s3://changing/a/y.gz", 3)]
+    # Listed as report walks a folder: component by component (a/sub/ before a/sub.gz, which
+    # S3's byte order puts first), hidden names and folder markers skipped, a/ not a.gz; an
+    # object named exactly is itself; a URL reached twice is listed once.
+    for key in ("b/sub.gz", "b/sub/1.gz", "b/.hidden/2.gz", "b/sub/.3.gz", "b/marker/", "b.gz"):
+        client.put_object(Bucket="changing", Key=key, Body=b"z")
+    listed = authstats_spark.list_s3(["s3://changing/b", "s3://changing/b.gz", "s3://changing/b/sub.gz"], s3_server)
+    assert [path for path, _ in listed] == ["s3://changing/b/sub/1.gz", "s3://changing/b/sub.gz", "s3://changing/b.gz"]
+    plan = tmp_path / "plan.json"
+    entries = [{"path": "s3://changing/a/x.gz", "size": 5, "archive": False, "shard": 0, "index": 0},
+               {"path": "s3://changing/a/y.gz", "size": 4, "archive": False, "shard": 0, "index": 1}]
+    plan.write_text(json.dumps({"schema": "authstats.plan/1", "id": "0" * 32, "shards": 1, "inputs": entries}))
+    args = authstats_spark.parse_arguments(["--inputs", "s3://changing/a", "--shards", "1", "--out", str(tmp_path),
+                                            "--authstats", sys.executable, "--s3-endpoint", s3_server])
+    job = authstats_spark.ShardJob(args, str(tmp_path), str(plan), "authstats")
+    with pytest.raises(authstats_spark.ShardFailed, match=r"s3://changing/a/y.gz is 3 bytes, not the 4 it was planned with"):
+        job.localized_plan(0, str(tmp_path))

@@ -1,0 +1,437 @@
+#!/usr/bin/env python3
+"""authstats on Apache Spark: one reprocessing spread over a cluster, merged exactly.
+
+    spark-submit authstats_spark.py --inputs PATH_OR_S3... --shards N --out OUT
+
+The stages (docs/distributed.md says why each is shaped so):
+
+1. Plan, on the driver. Local inputs: `authstats plan` lists them as `report` would.
+   S3 inputs (s3://bucket/prefix): listed here with boto3 into OUT/listing.tsv, in the order
+   `report` would walk the same tree, then `authstats plan --listing`. Result: OUT/plan.json.
+2. Shards, one Spark task each (`sc.parallelize(range(N), N)`). A task runs
+   `authstats report --plan plan.json --shard I --state-horizon none` into a state on the
+   executor's local scratch space (after downloading its S3 objects there), copies the state
+   to OUT/shards/ under a temporary name and renames it to OUT/shards/shard-I. A retried or
+   speculative attempt of a shard that is already in place does nothing, and a loser's
+   rename fails: no shard is ever counted twice.
+3. Merge, on the driver: `authstats state merge --into OUT/state OUT/shards/shard-*`, then
+   `authstats report --state OUT/state --out OUT/reports`.
+
+OUT must be a folder that the driver and every executor see (local[N] mode: any folder; a
+cluster: a shared file system such as EFS, FSx or an NFS volume). Running again with the same
+inputs and N re-runs only the shards not yet in OUT/shards.
+
+Exit status: 0 reports written; 1 reports written, but an input was partial or failed in a
+shard or in the final report; 2 a shard, the merge or the report failed (the failing shard's
+messages are printed); 64 bad usage.
+"""
+
+import argparse
+import concurrent.futures
+import errno
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+EXIT_OK, EXIT_PARTIAL, EXIT_FAILED, EXIT_USAGE = 0, 1, 2, 64
+
+# S3 objects a shard downloads at once.
+DOWNLOAD_THREADS = 8
+
+# The shard's own exit statuses that still leave a complete state: 0, and 1 (an input was
+# partial or failed; the rest was read, as in a single run).
+SHARD_STATE_WRITTEN = (0, 1)
+
+
+def say(message):
+    print(f"authstats-spark: {message}", file=sys.stderr, flush=True)
+
+
+class Usage(argparse.ArgumentParser):
+    """argparse, with authstats's exit status for bad usage (64, not argparse's 2)."""
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def parse_arguments(argv):
+    parser = Usage(
+        prog="authstats_spark.py",
+        description="Run one authstats reprocessing as N Spark tasks (one per shard of the inputs) "
+        "and merge their states into one set of reports, equal to a single run's.",
+        epilog="Exit status: 0 reports written; 1 reports written but an input was partial or failed; "
+        "2 a shard, the merge or the report failed; 64 bad usage. See deploy/spark/README.md.",
+    )
+    parser.add_argument("--inputs", nargs="+", required=True, metavar="PATH_OR_S3",
+                        help="local files or folders (on a path every executor sees), or s3://bucket/prefix URLs; not both kinds")
+    parser.add_argument("--shards", type=int, required=True, metavar="N", help="number of shards, one Spark task each")
+    parser.add_argument("--out", required=True, metavar="OUT",
+                        help="output folder on a file system shared by the driver and the executors: "
+                        "plan.json, shards/, state/, reports/")
+    parser.add_argument("--authstats", default=None, metavar="BIN",
+                        help="the authstats binary on the driver (default: authstats on PATH); shipped to the executors with the job")
+    parser.add_argument("--authstats-on-executors", default=None, metavar="PATH",
+                        help="the binary's path on the executors when it is installed there (then nothing is shipped)")
+    parser.add_argument("--timezone", default="UTC", metavar="ZONE", help="IANA time zone of the reports (default UTC)")
+    parser.add_argument("--scratch", default=None, metavar="DIR",
+                        help="local folder on each executor for a shard's state and downloaded objects (default: the temporary folder)")
+    parser.add_argument("--s3-endpoint", default=None, metavar="URL", help="S3 endpoint URL (an S3-compatible server); default: AWS's")
+    args = parser.parse_args(argv)
+    if args.shards < 1:
+        parser.error(f"--shards {args.shards}: give 1 or more")
+    kinds = {is_s3(path) for path in args.inputs}
+    if len(kinds) > 1:
+        parser.error("--inputs: give either local paths or s3:// URLs, not both")
+    args.s3 = kinds == {True}
+    for url in args.inputs if args.s3 else []:
+        if not split_s3(url)[0]:
+            parser.error(f"--inputs {url}: an S3 URL is s3://bucket or s3://bucket/prefix")
+    args.authstats = args.authstats or shutil.which("authstats")
+    if not args.authstats or not os.access(args.authstats, os.X_OK):
+        parser.error("the authstats binary was not found: give --authstats BIN (or put authstats on PATH)")
+    args.authstats = os.path.abspath(args.authstats)
+    return args
+
+
+# The authstats command lines (the deploy/ manifests run the same; Tests/Spark checks it)
+
+def plan_command(binary, shards, plan, inputs=(), listing=None):
+    command = [binary, "plan", "--shards", str(shards), "--out", plan]
+    return command + (["--listing", listing] if listing else list(inputs))
+
+
+def shard_command(binary, plan, shard, state, timezone, reports):
+    """One shard's partial state: event-level detail for all its days (no horizon), so that
+    duplicates, sessions and first days across shards merge exactly."""
+    return [binary, "report", "--plan", plan, "--shard", str(shard), "--state", state, "--state-horizon", "none",
+            "--timezone", timezone, "--out", reports, "--no-html", "--progress", "none"]
+
+
+def merge_command(binary, into, shard_states):
+    return [binary, "state", "merge", "--into", into] + list(shard_states)
+
+
+def report_command(binary, state, timezone, reports):
+    return [binary, "report", "--state", state, "--timezone", timezone, "--out", reports]
+
+
+# S3 listing (driver)
+
+def is_s3(path):
+    return path.startswith("s3://")
+
+
+def split_s3(url):
+    """s3://bucket/some/key -> ("bucket", "some/key")."""
+    bucket, _, key = url[len("s3://"):].partition("/")
+    return bucket, key
+
+
+def s3_client(endpoint):
+    import boto3  # only S3 runs need it, on the driver and the executors
+
+    return boto3.client("s3", endpoint_url=endpoint)
+
+
+def walk_order(relative_key):
+    """The order `report` walks a folder tree in: component by component, by bytes."""
+    return [part.encode("utf-8") for part in relative_key.split("/")]
+
+
+def list_s3(urls, endpoint):
+    """[(s3 url, size)] for the inputs, in the order `report` would read the same tree.
+
+    A URL that names an object is that object; any other is a folder (its prefix with a
+    trailing /), walked like a local one: every object below it, hidden names (a component
+    starting with .) and folder markers skipped, sorted component by component. An object
+    reached twice is listed once, the first time.
+    """
+    import botocore.exceptions
+
+    client = s3_client(endpoint)
+    pages = client.get_paginator("list_objects_v2")
+    listing, seen = [], set()
+    for url in urls:
+        bucket, key = split_s3(url)
+        found = []
+        if key and not key.endswith("/"):
+            try:
+                head = client.head_object(Bucket=bucket, Key=key)
+                found = [(key, head["ContentLength"], "")]
+            except botocore.exceptions.ClientError:  # not an object: a folder
+                key += "/"
+        if not found:
+            for page in pages.paginate(Bucket=bucket, Prefix=key):
+                for item in page.get("Contents", []):
+                    relative = item["Key"][len(key):]
+                    if not relative or relative.endswith("/"):
+                        continue
+                    if any(part.startswith(".") for part in relative.split("/")):
+                        continue
+                    found.append((item["Key"], item["Size"], relative))
+            if not found:
+                raise SystemExit(f"authstats-spark: error: no objects under {url}")
+            found.sort(key=lambda entry: walk_order(entry[2]))
+        for object_key, size, _ in found:
+            path = f"s3://{bucket}/{object_key}"
+            if path not in seen:
+                seen.add(path)
+                listing.append((path, size))
+    return listing
+
+
+# Plan (driver)
+
+def run_authstats(command, what):
+    """Runs an authstats command on the driver; its messages go to stderr as they come."""
+    say("running " + " ".join(command))
+    status = subprocess.run(command).returncode
+    if status not in (EXIT_OK, EXIT_PARTIAL):
+        say(f"error: {what} failed (exit {status})")
+    return status
+
+
+def make_plan(args, out):
+    plan_path = os.path.join(out, "plan.json")
+    if args.s3:
+        listing_path = os.path.join(out, "listing.tsv")
+        listing = list_s3(args.inputs, args.s3_endpoint)
+        with open(listing_path, "w", encoding="utf-8") as file:
+            for path, size in listing:
+                if "\n" in path:
+                    raise SystemExit(f"authstats-spark: error: {path!r}: an object key with a line break cannot be planned")
+                file.write(f"{path}\t{size}\n")
+        command = plan_command(args.authstats, args.shards, plan_path, listing=listing_path)
+    else:
+        command = plan_command(args.authstats, args.shards, plan_path, inputs=[os.path.abspath(p) for p in args.inputs])
+    status = run_authstats(command, "authstats plan")
+    if status != EXIT_OK:
+        raise SystemExit(EXIT_FAILED if status != EXIT_USAGE else EXIT_USAGE)
+    with open(plan_path, encoding="utf-8") as file:
+        return plan_path, json.load(file)
+
+
+def prepare_shards_folder(out, plan_id):
+    """OUT/shards for this plan: kept shards of the same plan are reused (a rerun does only
+    the missing ones); shards of another plan and leftovers of killed attempts are removed."""
+    shards = os.path.join(out, "shards")
+    os.makedirs(shards, exist_ok=True)
+    marker = os.path.join(shards, "PLAN")
+    previous = open(marker, encoding="utf-8").read().strip() if os.path.exists(marker) else None
+    for name in os.listdir(shards):
+        leftover = name.startswith(".shard-")
+        stale = previous != plan_id and name.startswith("shard-")
+        if leftover or stale:
+            shutil.rmtree(os.path.join(shards, name), ignore_errors=True)
+    with open(marker, "w", encoding="utf-8") as file:
+        file.write(plan_id + "\n")
+    logs = os.path.join(out, "logs")
+    shutil.rmtree(logs, ignore_errors=True)
+    os.makedirs(logs)
+
+
+# One shard (executor)
+
+class ShardFailed(Exception):
+    pass
+
+
+class ShardJob:
+    """What every task needs, shipped to the executors with the task (picklable)."""
+
+    def __init__(self, args, out, plan_path, binary_name):
+        self.out = out
+        self.plan_path = plan_path
+        self.s3 = args.s3
+        self.s3_endpoint = args.s3_endpoint
+        self.timezone = args.timezone
+        self.scratch = args.scratch
+        self.installed_binary = args.authstats_on_executors
+        self.binary_name = binary_name
+
+    def binary(self, work):
+        """The authstats binary on this executor: installed, or shipped with the job."""
+        if self.installed_binary:
+            return self.installed_binary
+        from pyspark import SparkFiles
+
+        shipped = SparkFiles.get(self.binary_name)
+        if os.access(shipped, os.X_OK):
+            return shipped
+        # A shipped file may lose its executable bit: run a copy that has it.
+        copy = os.path.join(work, self.binary_name)
+        shutil.copyfile(shipped, copy)
+        os.chmod(copy, 0o755)
+        return copy
+
+    def localized_plan(self, shard, work):
+        """For S3 inputs: downloads the shard's objects into `work` and returns a copy of the
+        plan whose paths for this shard are the local copies (same id, shards and indexes)."""
+        with open(self.plan_path, encoding="utf-8") as file:
+            plan = json.load(file)
+        client = s3_client(self.s3_endpoint)  # boto3 clients may be shared between threads
+
+        def download(entry):
+            bucket, key = split_s3(entry["path"])
+            # Named by index (a key may hold ".." or be long); the base name keeps its extension.
+            local = os.path.join(work, "objects", str(entry["index"]), os.path.basename(key) or "object")
+            os.makedirs(os.path.dirname(local), exist_ok=True)
+            client.download_file(bucket, key, local)
+            size = os.path.getsize(local)
+            if size != entry["size"]:
+                raise ShardFailed(f"{entry['path']} is {size} bytes, not the {entry['size']} it was planned with: "
+                                  "it changed since it was listed; run again (a new plan)")
+            return local
+
+        mine = [entry for entry in plan["inputs"] if entry["shard"] == shard]
+        # Several downloads at once: an object's latency, not the bandwidth, bounds small objects.
+        with concurrent.futures.ThreadPoolExecutor(DOWNLOAD_THREADS) as pool:
+            for entry, local in zip(mine, pool.map(download, mine)):
+                entry["path"] = local
+        path = os.path.join(work, "plan.json")
+        with open(path, "w", encoding="utf-8") as file:
+            json.dump(plan, file)
+        return path
+
+    def __call__(self, shard):
+        shards_folder = os.path.join(self.out, "shards")
+        final = os.path.join(shards_folder, f"shard-{shard}")
+        if os.path.isdir(final):  # an earlier attempt (or run) put it in place
+            return self.status_of(final, shard, reused=True)
+        started = time.time()
+        attempt = uuid.uuid4().hex[:12]
+        failed_log = os.path.join(self.out, "logs", f"shard-{shard}.failed")
+        work = tempfile.mkdtemp(prefix=f"authstats-shard-{shard}-", dir=self.scratch)
+        temporary = os.path.join(shards_folder, f".shard-{shard}.{attempt}")
+        try:
+            plan = self.localized_plan(shard, work) if self.s3 else self.plan_path
+            state = os.path.join(work, "state")
+            command = shard_command(self.binary(work), plan, shard, state, self.timezone, os.path.join(work, "reports"))
+            # Spilled runs go to the executor's scratch space too.
+            environment = dict(os.environ, TMPDIR=work)
+            result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment)
+            stderr = result.stderr.decode("utf-8", "replace")
+            with open(os.path.join(self.out, "logs", f"shard-{shard}.{attempt}.stderr"), "w", encoding="utf-8") as file:
+                file.write(stderr)
+            if result.returncode < 0:  # the out-of-memory killer, a preempted machine
+                raise ShardFailed(f"authstats was killed by {signal.Signals(-result.returncode).name}:\n{stderr}")
+            if result.returncode not in SHARD_STATE_WRITTEN:
+                raise ShardFailed(f"authstats exited with status {result.returncode}:\n{stderr}")
+            status = {"shard": shard, "exit": result.returncode, "seconds": round(time.time() - started, 3),
+                      "attempt": attempt, "host": os.uname().nodename}
+            with open(os.path.join(state, "authstats-spark.json"), "w", encoding="utf-8") as file:
+                json.dump(status, file)
+            # Copied under a temporary name, then renamed: OUT/shards/shard-I is whole or absent.
+            shutil.copytree(state, temporary)
+            try:
+                os.rename(temporary, final)
+            except OSError as error:
+                if error.errno not in (errno.EEXIST, errno.ENOTEMPTY) or not os.path.isdir(final):
+                    raise
+                # Another attempt of this shard (speculative, or retried) got there first.
+                shutil.rmtree(temporary, ignore_errors=True)
+                return self.status_of(final, shard, reused=True)
+            return dict(status, reused=False)
+        except Exception as error:
+            shutil.rmtree(temporary, ignore_errors=True)
+            message = str(error) if isinstance(error, ShardFailed) else f"{type(error).__name__}: {error}"
+            with open(failed_log, "w", encoding="utf-8") as file:
+                file.write(message)
+            raise ShardFailed(f"shard {shard}: {message}") from None
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    @staticmethod
+    def status_of(final, shard, reused):
+        try:
+            with open(os.path.join(final, "authstats-spark.json"), encoding="utf-8") as file:
+                return dict(json.load(file), reused=reused)
+        except OSError:
+            return {"shard": shard, "exit": EXIT_OK, "seconds": 0, "reused": reused}
+
+
+def run_shards(args, out, plan_path, plan):
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.builder.appName(f"authstats plan {plan['id']}").getOrCreate()
+    context = spark.sparkContext
+    context.setLogLevel("WARN")
+    binary_name = os.path.basename(args.authstats)
+    if not args.authstats_on_executors:
+        context.addFile(args.authstats)
+    job = ShardJob(args, out, plan_path, binary_name)
+    shards = plan["shards"]
+    try:
+        started = time.time()
+        results = context.parallelize(range(shards), shards).map(job).collect()
+        return results, time.time() - started
+    except Exception as error:  # Py4J's wrapper of the task's failure
+        failed = sorted(name for name in os.listdir(os.path.join(out, "logs")) if name.endswith(".failed"))
+        for name in failed:
+            shard = name[len("shard-"):-len(".failed")]
+            if not os.path.isdir(os.path.join(out, "shards", f"shard-{shard}")):
+                with open(os.path.join(out, "logs", name), encoding="utf-8") as file:
+                    say(f"error: shard {shard} failed: {file.read().rstrip()}")
+        if not failed:
+            say(f"error: the Spark job failed: {error}")
+        raise SystemExit(EXIT_FAILED)
+    finally:
+        spark.stop()
+
+
+# Merge and report (driver)
+
+def merge_and_report(args, out, shards):
+    shard_states = [os.path.join(out, "shards", f"shard-{i}") for i in range(shards)]
+    # Merged into a new folder, which then replaces OUT/state: a state left by an earlier run
+    # is never merged into again (that would count its shards twice).
+    merged = os.path.join(out, f".state.{uuid.uuid4().hex[:12]}")
+    status = run_authstats(merge_command(args.authstats, merged, shard_states), "authstats state merge")
+    if status != EXIT_OK:
+        shutil.rmtree(merged, ignore_errors=True)
+        raise SystemExit(EXIT_FAILED)
+    state = os.path.join(out, "state")
+    if os.path.exists(state):
+        old = os.path.join(out, f".state.old.{uuid.uuid4().hex[:12]}")
+        os.rename(state, old)
+        os.rename(merged, state)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.rename(merged, state)
+    reports = os.path.join(out, "reports")
+    status = run_authstats(report_command(args.authstats, state, args.timezone, reports), "authstats report --state")
+    return status, reports
+
+
+def main(argv=None):
+    args = parse_arguments(sys.argv[1:] if argv is None else argv)
+    out = os.path.abspath(args.out)
+    os.makedirs(out, exist_ok=True)
+    plan_path, plan = make_plan(args, out)
+    prepare_shards_folder(out, plan["id"])
+    results, shard_seconds = run_shards(args, out, plan_path, plan)
+    started = time.time()
+    status, reports = merge_and_report(args, out, plan["shards"])
+    merge_seconds = time.time() - started
+    partial = [result["shard"] for result in results if result["exit"] == EXIT_PARTIAL]
+    if partial:
+        say(f"warning: shards {', '.join(map(str, partial))} had partial or failed inputs (see {out}/logs)")
+    with open(os.path.join(out, "run.json"), "w", encoding="utf-8") as file:
+        json.dump({"plan": plan["id"], "shards": sorted(results, key=lambda r: r["shard"]),
+                   "shard_job_seconds": round(shard_seconds, 3), "merge_report_seconds": round(merge_seconds, 3)},
+                  file, indent=1)
+    if status not in (EXIT_OK, EXIT_PARTIAL):
+        return EXIT_FAILED
+    say(f"reports in {reports} ({plan['shards']} shards in {shard_seconds:.1f} s, merge and report {merge_seconds:.1f} s)")
+    return EXIT_PARTIAL if partial or status == EXIT_PARTIAL else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
