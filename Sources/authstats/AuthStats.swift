@@ -14,7 +14,7 @@ struct AuthStats: ParsableCommand {
             reports as CSV and JSON. See README.md for the report columns.
             """,
         version: version,
-        subcommands: [ReportCommand.self, PlanCommand.self, GenerateCommand.self, CheckConfigCommand.self, StateCommand.self],
+        subcommands: [ReportCommand.self, PlanCommand.self, GenerateCommand.self, CheckConfigCommand.self, StateCommand.self, MergeCommand.self],
         defaultSubcommand: ReportCommand.self
     )
 }

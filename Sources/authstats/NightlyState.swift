@@ -18,6 +18,12 @@ final class NightlyState {
     /// "on" when the state keeps user profiles (for segments and attribute breakdowns): chosen
     /// by its first run (`--segments` or `--breakdown-attribute`), kept by every later one.
     static let metaProfiles = "profiles"
+    /// A shard state's plan (`report --plan`): its id, the shard and the plan's shard count.
+    static let metaPlan = "plan"
+    static let metaShard = "plan_shard"
+    static let metaShards = "plan_shards"
+    /// What a merge with `--allow-missing` went without (reports from the state are partial).
+    static let metaPartial = "partial"
     /// A whole write (freezing sessions, dropping old fingerprints) is due once the state holds
     /// this many days of event detail beyond its horizon.
     static let compactionSlack = 7
@@ -37,6 +43,10 @@ final class NightlyState {
     let detailFrom: Day?
     /// Whether the state keeps user profiles (segments can be evaluated from it).
     let keepsProfiles: Bool
+    /// A shard state's plan, as this run reads it (or as the state was made).
+    let plan: (id: String, shard: Int, shards: Int)?
+    /// Set when the state was merged without some shards of its plan.
+    var partial: String?
 
     /// `--rebuild`: what the state holds is ignored, and replaced by this run's commit (in its
     /// one transaction: a rebuild that is stopped leaves the state as it was).
@@ -108,7 +118,7 @@ final class NightlyState {
     ///     (another zone is refused as for two of those states, exit 1, not a usage error).
     init(
         folder: String, timeZone requested: String?, horizon requestedHorizon: String?, options: Options, profiles: Bool,
-        rebuild: Bool, merging: Bool = false
+        rebuild: Bool, merging: Bool = false, plan: (id: String, shard: Int, shards: Int)? = nil
     ) throws {
         self.folder = folder
         self.rebuild = rebuild
@@ -169,6 +179,22 @@ final class NightlyState {
                         + "--segments (or --breakdown-attribute) to keep them from now on")
             }
             keepsProfiles = newestDay == nil ? profiles : storedProfiles ?? profiles
+            let storedPlan = try stored(Self.metaPlan)
+            if let storedPlan, newestDay != nil {
+                let shard = Int(try stored(Self.metaShard) ?? "") ?? -1
+                if let plan, plan.id != storedPlan || plan.shard != shard {
+                    throw Failure.usage(
+                        "the state in \(path) is shard \(shard) of plan \(storedPlan), not shard \(plan.shard) of plan \(plan.id): "
+                            + "give each shard a state folder of its own")
+                }
+                let shards = Int(try stored(Self.metaShards) ?? "") ?? 0
+                self.plan = plan ?? (storedPlan, shard, shards)
+            } else if plan != nil && newestDay != nil {
+                throw Failure.usage("the state in \(path) is no shard state: give a shard its own new state folder")
+            } else {
+                self.plan = plan
+            }
+            partial = try stored(Self.metaPartial)
         } catch let failure as Failure {
             throw failure
         } catch {
@@ -332,6 +358,10 @@ final class NightlyState {
         try database.setMeta(Self.metaDetailFrom, detailFrom?.description ?? "")
         try database.setMeta(Self.metaOptions, options.text)
         try database.setMeta(Self.metaProfiles, keepsProfiles ? "on" : "off")
+        try database.setMeta(Self.metaPlan, plan?.id ?? "")
+        try database.setMeta(Self.metaShard, plan.map { String($0.shard) } ?? "")
+        try database.setMeta(Self.metaShards, plan.map { String($0.shards) } ?? "")
+        try database.setMeta(Self.metaPartial, partial ?? "")
         try database.setMeta(Self.metaVersion, AuthStats.version)
     }
 

@@ -25,12 +25,30 @@ extension ReportCommand {
 
     /// Opens and locks `--state`, when given; a state that cannot be used stops the run with
     /// its exit status (64, 75 or 2) before anything is read.
-    func openState(console: Console, profiles: Bool) throws -> NightlyState? {
+    /// `--plan` with `--shard` or `--shard-from-env`: the plan, the shard, and its files with
+    /// their places in the plan's listing. A plan that cannot be read, or a shard it does not
+    /// have, is a usage error (exit 64).
+    func loadShard(console: Console) throws -> (plan: ShardPlan, shard: Int, files: [(path: String, index: Int)])? {
+        guard let plan else { return nil }
+        do {
+            let loaded = try ShardPlan.load(path: plan)
+            let index = try shard ?? ShardIndex.fromEnvironment(ProcessInfo.processInfo.environment).shard
+            try loaded.check(shard: index)
+            let files = loaded.files(ofShard: index)
+            console.info("shard \(index) of \(loaded.shards) (plan \(loaded.id)): \(files.count) file\(files.count == 1 ? "" : "s")")
+            return (loaded, index, files)
+        } catch {
+            console.error("\(error)")
+            throw ExitCode(64)
+        }
+    }
+
+    func openState(console: Console, profiles: Bool, plan: (id: String, shard: Int, shards: Int)?) throws -> NightlyState? {
         guard let state else { return nil }
         do {
             let nightly = try NightlyState(
                 folder: state, timeZone: requestedTimeZone, horizon: stateHorizon, options: try countingOptions(), profiles: profiles,
-                rebuild: rebuild)
+                rebuild: rebuild, plan: plan)
             if let newest = nightly.newestDay {
                 let start = NightlyState.horizonStart(newest: newest, horizon: nightly.horizon)
                 console.info(

@@ -60,6 +60,15 @@ struct ReportCommand: ParsableCommand {
     @Flag(name: .long, help: "With --state: forget what the state holds and read every input given again.")
     var rebuild = false
 
+    @Option(name: .long, help: ArgumentHelp("A shard plan (`authstats plan`): read one shard's files into --state, a shard state to merge (docs/distributed.md). Give --shard or --shard-from-env, and --state-horizon none.", valueName: "plan.json"))
+    var plan: String?
+
+    @Option(name: .long, help: ArgumentHelp("With --plan: the shard to read (0 to shards - 1).", valueName: "i"))
+    var shard: Int?
+
+    @Flag(name: .customLong("shard-from-env"), help: "With --plan: the shard from JOB_COMPLETION_INDEX (Kubernetes Indexed Job), AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch array job) or SLURM_ARRAY_TASK_ID, whichever is set.")
+    var shardFromEnvironment = false
+
     @Option(name: .customLong("users"), help: ArgumentHelp("A user directory: `aws cognito-idp list-users` output or the Cognito user CSV (with a sub column), plain or compressed (gzip, bzip2, xz, zstd). Repeatable. Sets user_type for the users it lists; these files are not read as event inputs.", valueName: "file"))
     var directoryFiles: [String] = Environment.value("AUTHSTATS_USERS").map { [$0] } ?? []
 
@@ -130,7 +139,7 @@ struct ReportCommand: ParsableCommand {
     var requestedTimeZone: String? { timezone ?? Environment.value("AUTHSTATS_TIMEZONE") }
 
     func validate() throws {
-        guard !inputs.isEmpty || state != nil else {
+        guard !inputs.isEmpty || state != nil || plan != nil else {
             throw ValidationError(
                 "Give the files or folders to read: `authstats report exports/` (or - for standard input, "
                     + "`aws s3 cp s3://bucket/key - | authstats report -`); `make run` reads sample-logs/.")
@@ -143,6 +152,16 @@ struct ReportCommand: ParsableCommand {
         }
         if state == nil, stateHorizon != nil || rebuild {
             throw ValidationError("--state-horizon and --rebuild go with --state.")
+        }
+        if plan != nil {
+            guard state != nil else { throw ValidationError("--plan reads a shard into a shard state: give --state DIR.") }
+            guard inputs.isEmpty else { throw ValidationError("--plan names the files to read: give no INPUT with it.") }
+            guard (shard != nil) != shardFromEnvironment else {
+                throw ValidationError("--plan needs the shard: --shard I or --shard-from-env (one of them).")
+            }
+            if let shard, shard < 0 { throw ValidationError("--shard \(shard): shards are numbered from 0.") }
+        } else if shard != nil || shardFromEnvironment {
+            throw ValidationError("--shard and --shard-from-env go with --plan.")
         }
         if state != nil, inputs.contains("-") {
             throw ValidationError("--state records each input in its ledger by its bytes: standard input (-) cannot be; save it to a file first.")
@@ -208,7 +227,10 @@ struct ReportCommand: ParsableCommand {
         // Whatever ends the run, its temporary folders go with it.
         defer { TemporaryFolders.shared.removeAll() }
         // The state first: it decides the time zone, and a busy one stops the run at once.
-        let nightly = try openState(console: console, profiles: !segmentFiles.isEmpty || !breakdownAttribute.isEmpty)
+        let shardRun = try loadShard(console: console)
+        let nightly = try openState(
+            console: console, profiles: !segmentFiles.isEmpty || !breakdownAttribute.isEmpty,
+            plan: shardRun.map { ($0.plan.id, $0.shard, $0.plan.shards) })
         let timezone = nightly?.timeZone ?? requestedTimeZone ?? "UTC"
         let segments = try loadSegments(console: console, timezone: timezone)
         let clients = try loadClients(console: console)
@@ -258,13 +280,24 @@ struct ReportCommand: ParsableCommand {
         let spill = TemporarySpillStore()
         // The user directories, segment definitions and the output folder are never read as inputs.
         // `-` is standard input, read as a stream like a FIFO.
-        var found = InputDiscovery.expand(inputs.map { $0 == "-" ? "/dev/stdin" : $0 }, excluding: directoryFiles + segmentFiles + clientFiles + [out] + (state.map { [$0] } ?? []))
+        let paths = shardRun?.files.map(\.path) ?? inputs.map { $0 == "-" ? "/dev/stdin" : $0 }
+        var found = InputDiscovery.expand(paths, excluding: directoryFiles + segmentFiles + clientFiles + [out] + (state.map { [$0] } ?? []))
         var readThisBatch: [NightlyState.Candidate] = []
         if let nightly {
             do {
                 let selected = try nightly.select(found)
                 readThisBatch = selected.read
                 found = selected.problems + selected.read.map(\.found)
+                if let shardRun {
+                    // Each file at its place in the plan's whole listing: shards merge as one run.
+                    let places = Dictionary(shardRun.files.map { ($0.path, $0.index) }, uniquingKeysWith: min)
+                    configuration.fileIndexes = found.map { item in
+                        switch item {
+                        case .file(let path): return places[path.display] ?? 0
+                        case .problem(let path, _): return places[path] ?? 0
+                        }
+                    }
+                }
                 if !selected.known.isEmpty {
                     console.info(
                         "\(selected.known.count) input\(selected.known.count == 1 ? "" : "s") already in the state, skipped: "
@@ -330,6 +363,7 @@ struct ReportCommand: ParsableCommand {
                 authSources: authSource.isEmpty ? nil : EventSource.allCases.map(\.name).filter(authSource.contains))
             run.parityLeftOut = pinpointParity ? analysis.parityLeftOut : nil
             if nightly != nil { run.stateTotals = (analysis.accumulator.events, analysis.accumulator.duplicates) }
+            run.partial = nightly?.partial
             // Each project's report set (`--by-project`), its own page included.
             var projectPages: [HTMLReport.Project] = []
             for (id, projectReports, project) in byProject ? analysis.projectReports() : [] {
@@ -391,7 +425,8 @@ struct ReportCommand: ParsableCommand {
                 + "\(analysis.sessionStats.totalSessions) sessions; reports in \(DisplayPath.text(out))/; peak memory \(Console.peakMemoryMB()) MB; "
                 + "\(Self.seconds(read, started)) reading, \(Self.seconds(finished, read)) for duplicates, sessions "
                 + "and report tables, \(Self.seconds(Date(), finished)) writing")
-        if broken > 0 || (strict && rejected > 0) { throw ExitCode(1) }
+        if let partial = nightly?.partial { console.warning("the reports are partial: \(partial) (see summary.json's partial)") }
+        if broken > 0 || (strict && rejected > 0) || nightly?.partial != nil { throw ExitCode(1) }
     }
 
     /// Reads the `--users` files, decompressed like any input. A file that cannot be read at

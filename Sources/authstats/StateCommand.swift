@@ -108,6 +108,9 @@ struct StateCommand: ParsableCommand {
         @Option(name: .customLong("state-horizon"), help: ArgumentHelp("The horizon of a new --into state: days, or none.", valueName: "days"))
         var stateHorizon: String?
 
+        @Flag(name: .long, help: "Merge the shard states of a plan even when some shards are missing: reports from the result are marked partial in summary.json (exit 1).")
+        var allowMissing = false
+
         func validate() throws {
             guard !others.isEmpty else { throw ValidationError("Give the states to merge: state merge --into DIR OTHER…") }
         }
@@ -120,6 +123,38 @@ struct StateCommand: ParsableCommand {
                 console.error(failure.description)
                 throw ExitCode(failure.exitCode)
             }
+        }
+
+        /// Shard states (`report --plan`) merge only with shards of the same plan, and all of
+        /// them unless `--allow-missing`; returns what is missing then.
+        private func checkShards(_ parts: [(name: String, database: StateDatabase)]) throws -> String? {
+            var plans: [(name: String, plan: String, shard: Int, shards: Int)] = []
+            for (name, database) in parts {
+                do {
+                    let plan = try database.meta(NightlyState.metaPlan) ?? ""
+                    let shard = Int(try database.meta(NightlyState.metaShard) ?? "") ?? -1
+                    let shards = Int(try database.meta(NightlyState.metaShards) ?? "") ?? 0
+                    plans.append((name, plan, shard, shards))
+                } catch {
+                    throw NightlyState.Failure.unusable("\(error)")
+                }
+            }
+            let shardStates = plans.filter { !$0.plan.isEmpty }
+            guard let first = shardStates.first else { return nil }
+            if let other = plans.first(where: { $0.plan != first.plan }) {
+                throw NightlyState.Failure.refused(
+                    "\(first.name) is shard \(first.shard) of plan \(first.plan), "
+                        + (other.plan.isEmpty ? "\(other.name) is no shard state" : "\(other.name) is shard \(other.shard) of plan \(other.plan)")
+                        + ": only the shard states of one plan merge; nothing changed")
+            }
+            let missing = Set(0..<first.shards).subtracting(shardStates.map(\.shard)).sorted()
+            guard !missing.isEmpty else { return nil }
+            let list = missing.count == 1 ? "shard \(missing[0])" : "shards " + missing.map(String.init).joined(separator: ", ")
+            let text = "\(list) of \(first.shards) (plan \(first.plan)) missing"
+            guard allowMissing else {
+                throw NightlyState.Failure.refused("\(text): give every shard's state, or --allow-missing to merge without (the reports are then marked partial); nothing changed")
+            }
+            return text
         }
 
         private func merge(console: Console) throws {
@@ -161,6 +196,7 @@ struct StateCommand: ParsableCommand {
                 horizons.insert(try meta(part, NightlyState.metaHorizon))
             }
             horizons.remove("none")
+            let partial = try checkShards(parts.map { (DisplayPath.text($0.folder), $0.database) })
             // The merged state keeps profiles only if every part does (else they would cover
             // some inputs only).
             var profiles = true
@@ -194,6 +230,7 @@ struct StateCommand: ParsableCommand {
             let target = try NightlyState(
                 folder: into, timeZone: zone.isEmpty ? nil : zone, horizon: stateHorizon ?? (newTarget ? shortest : nil),
                 options: NightlyState.Options(text: options), profiles: profiles, rebuild: false, merging: true)
+            target.partial = partial ?? target.partial
             if !target.isEmpty && target.keepsProfiles != profiles {
                 throw NightlyState.Failure.refused(
                     "\(DisplayPath.text(into)) \(target.keepsProfiles ? "keeps" : "keeps no") user profiles and the others "

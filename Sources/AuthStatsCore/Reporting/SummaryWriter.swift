@@ -17,6 +17,9 @@ public enum SummaryWriter {
         /// batch), which `totals` gives instead of the sums over this run's inputs, so that
         /// they equal one run's over all the inputs (`docs/state.md` "The invariant").
         public var stateTotals: (events: Int, duplicates: Int)?
+        /// Reports from a state merged without some of its plan's shards (`--allow-missing`):
+        /// what is missing. Written as `partial` only then.
+        public var partial: String?
 
         public init(version: String, generatedAt: String, timezone: String, maxRejects: Int = .max, authSources: [String]? = nil) {
             self.version = version
@@ -40,6 +43,7 @@ public enum SummaryWriter {
         out.write("  \"version\": \(JSONText.quote(run.version)),\n")
         out.write("  \"generated_at\": \(JSONText.quote(run.generatedAt)),\n")
         out.write("  \"timezone\": \(JSONText.quote(run.timezone)),\n")
+        if let partial = run.partial { out.write("  \"partial\": \(JSONText.quote(partial)),\n") }
         if let range = reports.range {
             out.write("  \"range\": {\"from\": \"\(range.first)\", \"to\": \"\(range.last)\"},\n")
         } else {
