@@ -1,0 +1,141 @@
+import AuthStatsTestSupport
+import Foundation
+import Testing
+
+/// Sharded runs through the built binary (issue 16, `docs/distributed.md`): a plan's shards
+/// read into shard states, merged, equal one run over all the files, byte for byte.
+@Suite("End to end: shards of a plan merge into one run's reports (issue 16)")
+struct ShardCLITests {
+    typealias S = StateCLI
+
+    /// The generated files plus the awkward ones: a late file, copies of records read by
+    /// another shard (re-gzipped, so different bytes), sessions and users across shards.
+    static func inputs(_ folder: URL) throws -> [String] {
+        let data = try S.data()
+        let extra = folder.appendingPathComponent("extra")
+        try FileManager.default.createDirectory(at: extra, withIntermediateDirectories: true)
+        let old = try S.gunzip(data.files[0])
+        let late = [
+            PinpointLine("_userauth.sign_in", iso: "2026-11-02T08:00:00Z", user: "spanning").json,
+            PinpointLine("page_view", iso: "2026-11-12T23:50:00Z", user: "spanning").json,
+        ]
+        let bridge = [PinpointLine("page_view", iso: "2026-11-13T00:10:00Z", user: "spanning").json]
+        return data.files + [
+            try S.gzip(Array(old.prefix(3)), extra, "copies.json.gz"),
+            try S.gzip(late, extra, "late.json.gz"),
+            try S.gzip(bridge, extra, "zz-bridge.json.gz"),
+        ]
+    }
+
+    static func plan(_ inputs: [String], shards: Int, _ folder: URL) throws -> String {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let listing = folder.appendingPathComponent("listing.tsv")
+        let lines = try inputs.map { path -> String in
+            let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! NSNumber
+            return "\(path)\t\(size)"
+        }
+        try (lines.joined(separator: "\n") + "\n").write(to: listing, atomically: true, encoding: .utf8)
+        let plan = folder.appendingPathComponent("plan.json").path
+        let result = try CLI.run(["plan", "--listing", listing.path, "--shards", "\(shards)", "--out", plan])
+        #expect(result.status == 0, "\(result.stderr)")
+        return plan
+    }
+
+    @Test("shards merged equal one run", arguments: [(2, "UTC"), (3, "America/New_York")])
+    func shardsEqualOneRun(shards: Int, zone: String) throws {
+        let folder = CLI.temporaryFolder("shards")
+        let inputs = try Self.inputs(folder)
+        let options = S.reportOptions + ["--timezone", zone]
+        let expected = try S.single(inputs, options)
+        let plan = try Self.plan(inputs, shards: shards, folder)
+        var states: [String] = []
+        for shard in 0..<shards {
+            let state = folder.appendingPathComponent("shard-\(shard)")
+            let result = try CLI.run(
+                ["report", "--plan", plan, "--shard", "\(shard)", "--state", state.path, "--state-horizon", "none",
+                 "--out", folder.appendingPathComponent("shard-out-\(shard)").path] + options)
+            #expect(result.status == 0, "shard \(shard): \(result.stderr)")
+            states.append(state.path)
+        }
+        let out = folder.appendingPathComponent("merged")
+        let merged = try CLI.run(["merge"] + states.reversed() + ["--out", out.path, "--report-options", options.joined(separator: " ")])
+        #expect(merged.status == 0, "\(merged.stderr)")
+        try S.expectSame(expected, out, "\(shards) shards in \(zone)")
+
+        // The same through state merge, then a night on top of the merged state.
+        let state = folder.appendingPathComponent("merged-state")
+        let merge = try CLI.run(["state", "merge", "--into", state.path] + states)
+        #expect(merge.status == 0, "\(merge.stderr)")
+        let info = try S.info(state)
+        #expect(info["horizon_days"] as? NSNumber == 35)
+        let again = folder.appendingPathComponent("from-state")
+        #expect(try S.report([], state: state, out: again, options).status == 0)
+        try S.expectSame(expected, again, "\(shards) shards merged with state merge")
+    }
+
+    @Test("a missing shard is refused, named; --allow-missing marks the reports partial (exit 1)")
+    func missingShard() throws {
+        let folder = CLI.temporaryFolder("shards-missing")
+        let inputs = try Self.inputs(folder)
+        let plan = try Self.plan(inputs, shards: 3, folder)
+        var states: [String] = []
+        for shard in [0, 2] {
+            let state = folder.appendingPathComponent("shard-\(shard)")
+            let result = try CLI.run(
+                ["report", "--plan", plan, "--shard", "\(shard)", "--state", state.path, "--state-horizon", "none",
+                 "--out", folder.appendingPathComponent("out-\(shard)").path, "--no-html", "-q"])
+            #expect(result.status == 0, "\(result.stderr)")
+            states.append(state.path)
+        }
+        let out = folder.appendingPathComponent("merged")
+        let refused = try CLI.run(["merge"] + states + ["--out", out.path])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("shard 1 of 3"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("daily.csv").path))
+        let partial = try CLI.run(["merge"] + states + ["--out", out.path, "--allow-missing", "--report-options", "--no-html"])
+        #expect(partial.status == 1, "\(partial.stderr)")
+        let summary = try String(contentsOf: out.appendingPathComponent("summary.json"), encoding: .utf8)
+        #expect(summary.contains("\"partial\": \"shard 1 of 3"), "\(summary)")
+    }
+
+    @Test("--shard-from-env takes the shard from each scheduler's variable", arguments: [
+        "JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX", "SLURM_ARRAY_TASK_ID",
+    ])
+    func shardFromEnvironment(variable: String) throws {
+        let folder = CLI.temporaryFolder("shards-env")
+        let inputs = Array(try S.data().files.prefix(40))
+        let plan = try Self.plan(inputs, shards: 2, folder)
+        let byIndex = folder.appendingPathComponent("by-index")
+        let byEnvironment = folder.appendingPathComponent("by-env")
+        #expect(try CLI.run(["report", "--plan", plan, "--shard", "1", "--state", byIndex.path, "--state-horizon", "none",
+                             "--out", folder.appendingPathComponent("o1").path, "--no-html", "-q"]).status == 0)
+        let result = try CLI.run(
+            ["report", "--plan", plan, "--shard-from-env", "--state", byEnvironment.path, "--state-horizon", "none",
+             "--out", folder.appendingPathComponent("o2").path, "--no-html"],
+            environment: [variable: "1"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("shard 1 of 2"), "\(result.stderr)")
+        try S.expectSame(folder.appendingPathComponent("o1"), folder.appendingPathComponent("o2"), variable)
+        let none = try CLI.run(
+            ["report", "--plan", plan, "--shard-from-env", "--state", folder.appendingPathComponent("x").path, "--out",
+             folder.appendingPathComponent("o3").path])
+        #expect(none.status == 64)
+        #expect(none.stderr.contains("JOB_COMPLETION_INDEX"), "\(none.stderr)")
+    }
+
+    @Test("shard states of two plans do not merge")
+    func twoPlans() throws {
+        let folder = CLI.temporaryFolder("shards-plans")
+        let files = try S.data().files
+        let a = try Self.plan(Array(files.prefix(30)), shards: 1, folder.appendingPathComponent("a"))
+        let b = try Self.plan(Array(files.dropFirst(30).prefix(30)), shards: 1, folder.appendingPathComponent("b"))
+        for (name, plan) in [("a", a), ("b", b)] {
+            #expect(try CLI.run(["report", "--plan", plan, "--shard", "0", "--state", folder.appendingPathComponent("s-\(name)").path,
+                                 "--state-horizon", "none", "--out", folder.appendingPathComponent("o-\(name)").path, "--no-html", "-q"]).status == 0)
+        }
+        let merge = try CLI.run(["state", "merge", "--into", folder.appendingPathComponent("m").path,
+                                 folder.appendingPathComponent("s-a").path, folder.appendingPathComponent("s-b").path])
+        #expect(merge.status == 1)
+        #expect(merge.stderr.contains("only the shard states of one plan merge"), "\(merge.stderr)")
+    }
+}
