@@ -61,9 +61,8 @@ test: test-deps venv
 	# The fuzz targets (Tests/Fuzz, a package of their own) still build against today's API.
 	$(SWIFT) build --package-path Tests/Fuzz --scratch-path .build-fuzz-check -Xswiftc -sanitize=fuzzer
 	$(SWIFT) test --skip-build
-	# The deploy/ manifests name the commands the tests run (the Spark end-to-end test: make test-spark).
-	@if [ -x $(VENV)/bin/pytest ]; then $(VENV)/bin/python -m pytest -q Tests/Spark/test_manifests.py; \
-	 else echo "*** SKIPPED Tests/Spark/test_manifests.py: no $(VENV)/ (make venv failed) ***"; fi
+	# The Spark driver in local[2] mode, locally and through moto's S3 server, and the deploy/ manifests.
+	@$(MAKE) --no-print-directory test-spark
 	# make install into a scratch PREFIX: the man page and the completions are generated.
 	rm -rf .build/install-check && $(MAKE) --no-print-directory install PREFIX=/usr DESTDIR=$(CURDIR)/.build/install-check
 	grep -q '^\.Dt AUTHSTATS 1' .build/install-check/usr/share/man/man1/authstats.1 || grep -q 'authstats' .build/install-check/usr/share/man/man1/authstats.1

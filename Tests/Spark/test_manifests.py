@@ -8,7 +8,6 @@ import os
 import shlex
 import subprocess
 
-import pytest
 import yaml
 
 import authstats_spark
@@ -113,14 +112,8 @@ def test_the_shard_count_agrees():
         assert {e["name"]: e["value"] for e in environment}["SHARDS"] == shards
 
 
-# Options that issue 15 and 16's owner adds to report (--state, --plan…) and the state
-# command: until they are in this build, their check waits (the rest is checked).
-PENDING = {"report": {"--plan", "--shard-from-env", "--state", "--state-horizon"}}
-
-
 def test_every_option_is_one_authstats_has(authstats):
     missing = []
-    pending = []
     helps = {}
     for key, commands in by_subcommand().items():
         for file, command in commands:
@@ -134,7 +127,5 @@ def test_every_option_is_one_authstats_has(authstats):
             for option in options(command):
                 if helps[name] is not None and option in helps[name]:
                     continue
-                (pending if helps[name] is None or option in PENDING.get(name, ()) else missing).append(f"{file}: {name} {option}")
+                missing.append(f"{file}: {name} {option}")
     assert not missing, "options authstats does not have:\n" + "\n".join(missing)
-    if pending:
-        pytest.skip("waiting for issue 15's state on main: " + ", ".join(sorted(set(p.split(": ")[1] for p in pending))))
