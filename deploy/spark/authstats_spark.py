@@ -422,7 +422,8 @@ def main(argv=None):
     merge_seconds = time.time() - started
     partial = [result["shard"] for result in results if result["exit"] == EXIT_PARTIAL]
     if partial:
-        say(f"warning: shards {', '.join(map(str, partial))} had partial or failed inputs (see {out}/logs)")
+        which = f"shard {partial[0]}" if len(partial) == 1 else f"shards {', '.join(map(str, partial))}"
+        say(f"warning: {which} read an input only in part or not at all (see {out}/logs)")
     with open(os.path.join(out, "run.json"), "w", encoding="utf-8") as file:
         json.dump({"plan": plan["id"], "shards": sorted(results, key=lambda r: r["shard"]),
                    "shard_job_seconds": round(shard_seconds, 3), "merge_report_seconds": round(merge_seconds, 3)},
