@@ -336,14 +336,15 @@ final class NightlyState {
     /// Writes the state whole from `analysis` (a first batch, a compaction, a merge), with
     /// these ledger rows and batches, in one transaction.
     func writeWhole(
-        _ analysis: Analysis, ledger: [LedgerEntry], batches: [BatchEntry], options: Options, verify: () throws -> Void
+        _ analysis: Analysis, ledger: [LedgerEntry], batches: [BatchEntry], options: Options, reported: Bool = true,
+        verify: () throws -> Void
     ) throws {
         let newest = newest(with: analysis)
         let start = Self.horizonStart(newest: newest, horizon: horizon)
         try database.transaction {
             try database.removeAllChunks()
             if rebuild { try database.removeLedger() }
-            try analysis.save(to: database, .whole(detailFrom: start))
+            try analysis.save(to: database, .whole(detailFrom: start, reported: reported))
             try verify()
             for row in ledger { try database.addLedgerEntry(row) }
             for entry in batches { try database.addBatch(entry) }
