@@ -225,6 +225,7 @@ final class NightlyState {
         var problems: [InputDiscovery.Found] = []
         var known: [String] = []
         var seen: [String: String] = [:]
+        let hasher = ContentHasher()
         for item in found {
             guard case .file(let input) = item else {
                 problems.append(item)
@@ -233,7 +234,7 @@ final class NightlyState {
             let path = input.display
             let identity: (hash: String, size: Int64, modifiedMillis: Int64)
             do {
-                identity = try ContentHash.of(path: String(decoding: input.bytes, as: UTF8.self))
+                identity = try hasher.hash(path: String(decoding: input.bytes, as: UTF8.self))
             } catch {
                 problems.append(.problem(path: path, message: "\(error)"))
                 continue
