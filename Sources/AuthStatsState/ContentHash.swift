@@ -24,40 +24,7 @@ public enum ContentHash {
     /// - Throws: `StateError.sqlite` naming the file and the system's reason when it cannot
     ///   be opened or read.
     public static func of(path: String) throws -> (hash: String, size: Int64, modifiedMillis: Int64) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw failure(path, "open") }
-        defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else { throw failure(path, "read") }
-        #if canImport(Darwin)
-        let time = status.st_mtimespec
-        #else
-        let time = status.st_mtim
-        #endif
-        let modified = Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
-
-        var builder = Fingerprint.Builder()
-        var block = [UInt8](repeating: 0, count: blockSize)
-        var total: Int64 = 0
-        while true {
-            let filled = try block.withUnsafeMutableBytes { buffer in
-                var filled = 0
-                while filled < buffer.count {
-                    let count = read(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
-                    if count == 0 { break }
-                    if count < 0 {
-                        if errno == EINTR { continue }
-                        throw failure(path, "read")
-                    }
-                    filled += count
-                }
-                if filled > 0 { builder.add(UnsafeRawBufferPointer(rebasing: buffer[..<filled])) }
-                return filled
-            }
-            total += Int64(filled)
-            if filled < blockSize { break }
-        }
-        return (hex(builder.fingerprint), total, modified)
+        try ContentHasher().hash(path: path)
     }
 
     /// `high` then `low`, 16 lowercase hex digits each.
@@ -69,7 +36,51 @@ public enum ContentHash {
         return digits(fingerprint.high) + digits(fingerprint.low)
     }
 
-    private static func failure(_ path: String, _ operation: String) -> StateError {
+    static func failure(_ path: String, _ operation: String) -> StateError {
         .sqlite(path: path, operation: operation, message: String(cString: strerror(errno)))
+    }
+}
+
+/// `ContentHash` over many files with one buffer: a fresh zeroed 1 MiB buffer per file cost a
+/// page fault per 4 KiB (1.1 M faults, 2 s of system time, over the bench set's 4,400 files).
+public final class ContentHasher {
+    private let block = UnsafeMutableRawBufferPointer.allocate(byteCount: ContentHash.blockSize, alignment: 16)
+
+    public init() {}
+
+    deinit { block.deallocate() }
+
+    /// As `ContentHash.of(path:)`.
+    public func hash(path: String) throws -> (hash: String, size: Int64, modifiedMillis: Int64) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw ContentHash.failure(path, "open") }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw ContentHash.failure(path, "read") }
+        #if canImport(Darwin)
+        let time = status.st_mtimespec
+        #else
+        let time = status.st_mtim
+        #endif
+        let modified = Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
+
+        var builder = Fingerprint.Builder()
+        var total: Int64 = 0
+        while true {
+            var filled = 0
+            while filled < block.count {
+                let count = read(descriptor, block.baseAddress! + filled, block.count - filled)
+                if count == 0 { break }
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    throw ContentHash.failure(path, "read")
+                }
+                filled += count
+            }
+            if filled > 0 { builder.add(UnsafeRawBufferPointer(rebasing: block[..<filled])) }
+            total += Int64(filled)
+            if filled < block.count { break }
+        }
+        return (ContentHash.hex(builder.fingerprint), total, modified)
     }
 }

@@ -225,6 +225,7 @@ final class NightlyState {
         var problems: [InputDiscovery.Found] = []
         var known: [String] = []
         var seen: [String: String] = [:]
+        let hasher = ContentHasher()
         for item in found {
             guard case .file(let input) = item else {
                 problems.append(item)
@@ -233,7 +234,7 @@ final class NightlyState {
             let path = input.display
             let identity: (hash: String, size: Int64, modifiedMillis: Int64)
             do {
-                identity = try ContentHash.of(path: String(decoding: input.bytes, as: UTF8.self))
+                identity = try hasher.hash(path: String(decoding: input.bytes, as: UTF8.self))
             } catch {
                 problems.append(.problem(path: path, message: "\(error)"))
                 continue
@@ -336,14 +337,15 @@ final class NightlyState {
     /// Writes the state whole from `analysis` (a first batch, a compaction, a merge), with
     /// these ledger rows and batches, in one transaction.
     func writeWhole(
-        _ analysis: Analysis, ledger: [LedgerEntry], batches: [BatchEntry], options: Options, verify: () throws -> Void
+        _ analysis: Analysis, ledger: [LedgerEntry], batches: [BatchEntry], options: Options, reported: Bool = true,
+        verify: () throws -> Void
     ) throws {
         let newest = newest(with: analysis)
         let start = Self.horizonStart(newest: newest, horizon: horizon)
         try database.transaction {
             try database.removeAllChunks()
             if rebuild { try database.removeLedger() }
-            try analysis.save(to: database, .whole(detailFrom: start))
+            try analysis.save(to: database, .whole(detailFrom: start, reported: reported))
             try verify()
             for row in ledger { try database.addLedgerEntry(row) }
             for entry in batches { try database.addBatch(entry) }

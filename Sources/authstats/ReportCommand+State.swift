@@ -109,7 +109,8 @@ extension ReportCommand {
                 try failing("write") {
                     try nightly.writeWhole(
                         batch, ledger: nightly.ledgerRows(batch.inputs, read: read, clock: clock),
-                        batches: [nightly.batchEntry(arguments: arguments, started: started)], options: options, verify: verify)
+                        batches: [nightly.batchEntry(arguments: arguments, started: started)], options: options,
+                        reported: nightly.plan == nil, verify: verify)
                 }
                 step("written whole")
             }

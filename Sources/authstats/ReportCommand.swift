@@ -332,6 +332,16 @@ struct ReportCommand: ParsableCommand {
                 nightly, analysis, read: readThisBatch, configuration: configuration, rejects: rejects, spill: spill,
                 directory: directory, started: started, console: console, fail: fail)
         }
+        if let shardRun {
+            // A shard's reports would cover its files only: its state is what the merge reads.
+            let broken = analysis.inputs.filter { $0.status != .ok }.count
+            output.discard()
+            console.info(
+                "shard \(shardRun.shard) of \(shardRun.plan.shards): \(readThisBatch.count) files into \(DisplayPath.text(state ?? ""))"
+                    + " (\(broken) partial or failed); no reports: merge the shard states (authstats merge)")
+            if broken > 0 { throw ExitCode(1) }
+            return
+        }
         guard analysis.anyInputReadable || nightly != nil else {
             throw fail(analysis.inputs.isEmpty ? "no input files found in \(inputs.map(DisplayPath.text).joined(separator: ", "))" : "no readable input; nothing written")
         }

@@ -40,7 +40,9 @@ extension Analysis {
     public enum StateWrite: Sendable {
         /// The whole state (after `removeAllChunks`), event detail kept from `detailFrom` on
         /// (nil: all of it), older sessions frozen.
-        case whole(detailFrom: Day?)
+        /// `reported`: reports are built from this analysis afterwards (its logs are then
+        /// refilled from what was written); a shard's state is only merged.
+        case whole(detailFrom: Day?, reported: Bool = true)
         /// Appends what this batch adds: its new profiles, its events' counts, activity,
         /// users, kinds, observations, the fingerprints and session events of its inputs
         /// (those from `firstPosition` on).
@@ -135,12 +137,15 @@ extension Analysis {
         var detailFrom: Day?
         var firstPosition: UInt64 = 0
         var firstProfile = 0
+        var refill = true
         switch write {
-        case .whole(let from):
+        case .whole(let from, let reported):
             detailFrom = from
+            refill = reported
         case .batch(let position):
             firstPosition = position
             firstProfile = restoredProfiles
+            refill = false
         }
         let pointer = state
         func stream(_ name: String, _ body: (inout StateStreamWriter) throws -> Void) throws {
@@ -203,7 +208,6 @@ extension Analysis {
         }
         // A batch's logs are not read again (the reports restore the whole state), so they
         // are not refilled.
-        let refill = firstPosition == 0
         if var observations = pointer.pointee.accumulator.profileLog {
             pointer.pointee.accumulator.profileLog = nil
             var refilled = ProfileLog(memoryBudget: configuration.profiles.memory, store: spill)
