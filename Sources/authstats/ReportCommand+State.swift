@@ -105,7 +105,9 @@ extension ReportCommand {
         if nightly.isEmpty || rebuild {
             // Nothing to restore: this batch is the whole state, written as it stands; its
             // reports are built from what was written.
-            if !read.isEmpty || rebuild {
+            // A shard's state is written even when its shard has no file: the merge must
+            // find every shard of the plan.
+            if !read.isEmpty || rebuild || nightly.plan != nil {
                 try failing("write") {
                     try nightly.writeWhole(
                         batch, ledger: nightly.ledgerRows(batch.inputs, read: read, clock: clock),

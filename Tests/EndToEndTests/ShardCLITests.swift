@@ -128,6 +128,23 @@ struct ShardCLITests {
         #expect(none.stderr.contains("JOB_COMPLETION_INDEX"), "\(none.stderr)")
     }
 
+    @Test("a shard with no file writes a state that merges (more shards than files)")
+    func emptyShard() throws {
+        let folder = CLI.temporaryFolder("shards-empty")
+        let files = Array(try S.data().files.prefix(2))
+        let plan = try Self.plan(files, shards: 4, folder)
+        var states: [String] = []
+        for shard in 0..<4 {
+            let state = folder.appendingPathComponent("s\(shard)").path
+            #expect(try CLI.run(["report", "--plan", plan, "--shard", "\(shard)", "--state", state, "--state-horizon", "none", "-q"]).status == 0)
+            states.append(state)
+        }
+        let out = folder.appendingPathComponent("merged")
+        let merged = try CLI.run(["merge"] + states + ["--out", out.path, "--report-options", S.reportOptions.joined(separator: " ")])
+        #expect(merged.status == 0, "\(merged.stderr)")
+        try S.expectSame(try S.single(files), out, "2 files in 4 shards")
+    }
+
     @Test("shard states of two plans do not merge")
     func twoPlans() throws {
         let folder = CLI.temporaryFolder("shards-plans")
