@@ -162,6 +162,30 @@ import Testing
         #expect(reports == Self.whole(streams, timeZone: "UTC").reports)
     }
 
+    @Test func anAuthFailureInTheHorizonOutsideAnySessionIsKeptForALateSession() throws {
+        // The user's only session is frozen (day 0, long before the horizon); its auth
+        // failure of day 8 lies in no session yet. A late event of the same minute makes a
+        // session whose span holds it: the failure must count on it, as in one run.
+        let first = [
+            PinpointLine("page_view", iso: "2026-11-01T12:00:00Z", user: "u"),
+            PinpointLine("_userauth.auth_fail", iso: "2026-11-09T12:00:00Z", user: "u"),
+            PinpointLine("page_view", iso: "2026-11-10T12:00:00Z", user: "other"),
+        ]
+        let late = [
+            PinpointLine("page_view", iso: "2026-11-09T11:59:00Z", user: "u"),
+            PinpointLine("page_view", iso: "2026-11-09T12:01:00Z", user: "u"),
+        ]
+        let streams = [
+            ("a.json", Array(first.map(\.json).joined(separator: "\n").utf8)),
+            ("late.json", Array(late.map(\.json).joined(separator: "\n").utf8)),
+        ]
+        let expected = Self.whole(streams, timeZone: "UTC")
+        #expect(expected.sessions.map(\.authFailures).reduce(0, +) == 1)
+        let (reports, sessions) = try Self.batched(streams, batches: 2, timeZone: "UTC", horizon: 5)
+        #expect(sessions == expected.sessions)
+        #expect(reports == expected.reports)
+    }
+
     @Test func sessionsOutsideTheHorizonAreFrozenWhole() throws {
         // 40 days of one user's daily visits: with a 5-day horizon most sessions are frozen,
         // and the state keeps only the last days' events.
