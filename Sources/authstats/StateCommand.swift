@@ -157,6 +157,45 @@ struct StateCommand: ParsableCommand {
             return text
         }
 
+        /// The days of a state's events and where its event detail begins.
+        struct Span {
+            var name: String
+            var first: Day?
+            var last: Day?
+            /// The first day with fingerprints and session events (`NightlyState.metaDetailFrom`).
+            var detailFrom: Day?
+
+            init(name: String, ledger: [LedgerEntry], detailFrom: String) {
+                self.name = name
+                first = ledger.compactMap { $0.firstDay.flatMap(Day.init(iso:)) }.min()
+                last = ledger.compactMap { $0.lastDay.flatMap(Day.init(iso:)) }.max()
+                self.detailFrom = Day(iso: detailFrom)
+            }
+        }
+
+        /// A state past whose horizon another state's events lie cannot be merged exactly: it
+        /// dropped the fingerprints and froze the sessions of its days before `detailFrom`, so a
+        /// copy or a session neighbour of those events in the other state would go unseen (a
+        /// batch refuses such an input as older than its horizon). States whose events lie
+        /// apart, more than the session timeout and a day, merge whatever their horizons.
+        static func checkDetail(_ spans: [Span], timeoutMillis: Int64?) throws {
+            let dayMillis: Int64 = 86_400_000
+            let margin = Int(((timeoutMillis ?? 30 * 60_000) + dayMillis - 1) / dayMillis) + 1
+            for kept in spans {
+                guard let detailFrom = kept.detailFrom, let keptFirst = kept.first, keptFirst < detailFrom else { continue }
+                for other in spans where other.name != kept.name {
+                    guard let first = other.first, let last = other.last else { continue }
+                    if first < detailFrom && last.advanced(by: margin) >= keptFirst {
+                        throw NightlyState.Failure.refused(
+                            "\(other.name) holds events from \(first) to \(last), and \(kept.name) keeps event detail only from "
+                                + "\(detailFrom) on (its horizon), so their copies and sessions before that could not be matched: "
+                                + "merge states whose days meet only within each one's horizon, or build one state from all the inputs; "
+                                + "nothing changed")
+                    }
+                }
+            }
+        }
+
         private func merge(console: Console) throws {
             // Every state is locked for the whole merge: none changes under it.
             var parts: [(folder: String, lock: StateLock, database: StateDatabase)] = []
@@ -223,6 +262,14 @@ struct StateCommand: ParsableCommand {
             } catch {
                 throw NightlyState.Failure.unusable("\(error)")
             }
+            let counting = NightlyState.Options(text: options)
+            let timeout = counting.values.first { $0.name == "--session-timeout" }?.value ?? ""
+            let timeoutMillis = Int64(timeout.split(separator: " ").first ?? "")
+            var spans: [Span] = []
+            for (part, ledger) in zip(parts, ledgers) {
+                spans.append(Span(name: DisplayPath.text(part.folder), ledger: ledger, detailFrom: try meta(part, NightlyState.metaDetailFrom)))
+            }
+            try Self.checkDetail(spans, timeoutMillis: timeoutMillis)
             // An existing --into keeps its horizon; a new one takes --state-horizon, else the
             // shortest of the states merged (35 days when all are shards' "none").
             let newTarget = !StateDatabase.exists(folder: into)
@@ -237,22 +284,25 @@ struct StateCommand: ParsableCommand {
                         + "\(profiles ? "do" : "do not all"): the merged profiles would cover some inputs only; nothing changed")
             }
             do {
-                for entry in try target.database.ledger() {
+                let ledger = try target.database.ledger()
+                for entry in ledger {
                     if let other = owner[entry.contentHash] {
                         throw refused(other.path, "\(DisplayPath.text(into)) (as \(entry.path))", other.state)
                     }
+                }
+                if !target.isEmpty {
+                    let span = Span(name: DisplayPath.text(into), ledger: ledger, detailFrom: target.detailFrom?.description ?? "")
+                    try Self.checkDetail([span] + spans, timeoutMillis: timeoutMillis)
                 }
             } catch let failure as NightlyState.Failure {
                 throw failure
             } catch {
                 throw NightlyState.Failure.unusable("\(error)")
             }
-            let counting = NightlyState.Options(text: options)
             guard var configuration = Analysis.Configuration(timeZone: target.timeZone) else {
                 throw NightlyState.Failure.unusable("unknown time zone \(target.timeZone) in the states")
             }
-            let timeout = counting.values.first { $0.name == "--session-timeout" }?.value ?? ""
-            configuration.sessionTimeoutMillis = Int64(timeout.split(separator: " ").first ?? "") ?? configuration.sessionTimeoutMillis
+            configuration.sessionTimeoutMillis = timeoutMillis ?? configuration.sessionTimeoutMillis
             configuration.byProject = counting.values.contains { $0.name == "--by-project" && $0.value == "on" }
             configuration.profiles.collect = target.keepsProfiles
             configuration.keepsAllDays = true

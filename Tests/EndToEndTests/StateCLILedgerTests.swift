@@ -155,5 +155,42 @@ extension StateCLITests {
             #expect(intoZone.stderr.contains("time zones"), "\(intoZone.stderr)")
             #expect(try S.bytes(S.databasePath(path("C"))) == mergedBefore)
         }
+
+        @Test("state merge refuses states whose days meet where one of them keeps no event detail; states far apart merge")
+        func mergeAcrossAHorizon() throws {
+            let data = try S.data()
+            let folder = CLI.temporaryFolder("state-merge-horizon")
+            func path(_ name: String) -> URL { folder.appendingPathComponent(name) }
+            // A keeps event detail for its last 2 days only; B holds copies of A's first records.
+            try S.runBatches([data.files], state: path("A"), out: path("oA"), S.reportOptions + ["--state-horizon", "2"])
+            let newest = try #require(try S.info(path("A"))["newest_day"] as? String)
+            let firstDetail = String(
+                ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(PinpointLine.millis(newest + "T12:00:00Z")) / 1000 - 86_400)).prefix(10))
+            let pinpoint = data.files.filter { $0.contains("pinpoint") }
+            let copies = try S.gzip(try S.gunzip(pinpoint[0]).prefix(3).map { $0 }, path("in"), "copies.json.gz")
+            try S.runBatches([[copies]], state: path("B"), out: path("oB"))
+            let refused = try CLI.run(["state", "merge", "--into", path("C").path, path("A").path, path("B").path])
+            #expect(refused.status == 1, "\(refused.stderr)")
+            #expect(refused.stderr.contains("keeps event detail only from \(firstDetail) on"), "\(refused.stderr)")
+            #expect(refused.stderr.contains("nothing changed"), "\(refused.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: S.databasePath(path("C"))), "a refused merge made --into")
+            // Into A itself, the same.
+            let stateBefore = try S.bytes(S.databasePath(path("A")))
+            let into = try CLI.run(["state", "merge", "--into", path("A").path, path("B").path])
+            #expect(into.status == 1, "\(into.stderr)")
+            #expect(try S.bytes(S.databasePath(path("A"))) == stateBefore)
+
+            // A state of days long before A's merges with it, and equals one run.
+            let early = try S.gzip([
+                PinpointLine("pageView", iso: "2026-10-01T10:00:00Z", user: "early").json,
+                PinpointLine("_userauth.sign_in", iso: "2026-10-02T10:05:00Z", user: "early").json,
+            ], path("in"), "early.json.gz")
+            try S.runBatches([[early]], state: path("E"), out: path("oE"), S.reportOptions + ["--state-horizon", "2"])
+            let merged = try CLI.run(["state", "merge", "--into", path("F").path, path("A").path, path("E").path])
+            #expect(merged.status == 0, "\(merged.stderr)")
+            let result = try S.report([], state: path("F"), out: path("oF"))
+            #expect(result.status == 0, "\(result.stderr)")
+            try S.expectSame(try S.single(data.files + [early]), path("oF"), "states far apart, merged")
+        }
     }
 }
