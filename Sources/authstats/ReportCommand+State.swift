@@ -47,7 +47,8 @@ extension ReportCommand {
         guard let state else { return nil }
         do {
             let nightly = try NightlyState(
-                folder: state, timeZone: requestedTimeZone, horizon: stateHorizon, options: try countingOptions(), profiles: profiles,
+                folder: state, timeZone: requestedTimeZone, horizon: stateHorizon ?? (self.plan != nil ? "none" : nil),
+                options: try countingOptions(), profiles: profiles,
                 rebuild: rebuild, plan: plan)
             if let newest = nightly.newestDay {
                 let start = NightlyState.horizonStart(newest: newest, horizon: nightly.horizon)

@@ -60,7 +60,7 @@ struct ReportCommand: ParsableCommand {
     @Flag(name: .long, help: "With --state: forget what the state holds and read every input given again.")
     var rebuild = false
 
-    @Option(name: .long, help: ArgumentHelp("A shard plan (`authstats plan`): read one shard's files into --state, a shard state to merge (docs/distributed.md). Give --shard or --shard-from-env, and --state-horizon none.", valueName: "plan.json"))
+    @Option(name: .long, help: ArgumentHelp("A shard plan (`authstats plan`): read one shard's files into --state, a shard state to merge (docs/distributed.md). Give --shard or --shard-from-env. A shard state keeps all its event detail (--state-horizon none, the default with --plan).", valueName: "plan.json"))
     var plan: String?
 
     @Option(name: .long, help: ArgumentHelp("With --plan: the shard to read (0 to shards - 1).", valueName: "i"))
@@ -160,6 +160,11 @@ struct ReportCommand: ParsableCommand {
                 throw ValidationError("--plan needs the shard: --shard I or --shard-from-env (one of them).")
             }
             if let shard, shard < 0 { throw ValidationError("--shard \(shard): shards are numbered from 0.") }
+            // Duplicates, sessions and first days across shards meet only at the merge: a
+            // shard that dropped detail past a horizon would make the merge inexact.
+            if let horizon = stateHorizon, horizon != "none" {
+                throw ValidationError("--plan: a shard state keeps all its event detail (--state-horizon none), not \(horizon) days; the merged state applies the horizon.")
+            }
         } else if shard != nil || shardFromEnvironment {
             throw ValidationError("--shard and --shard-from-env go with --plan.")
         }
