@@ -24,6 +24,8 @@ final class NightlyState {
     static let metaShards = "plan_shards"
     /// What a merge with `--allow-missing` went without (reports from the state are partial).
     static let metaPartial = "partial"
+    /// Where the input positions of the state's batches end (`StatePositions`).
+    static let metaNextPosition = "next_position"
     /// A whole write (freezing sessions, dropping old fingerprints) is due once the state holds
     /// this many days of event detail beyond its horizon.
     static let compactionSlack = 7
@@ -39,6 +41,9 @@ final class NightlyState {
     let newestDay: Day?
     /// This run's batch number.
     let batch: Int
+    /// Where the positions of the state's inputs end, and this batch's begin (`StatePositions`).
+    private(set) var heldPositions: UInt64
+    let firstPosition: UInt64
     /// The first day with event detail (nil: a state with no event yet).
     let detailFrom: Day?
     /// Whether the state keeps user profiles (segments can be evaluated from it).
@@ -171,6 +176,8 @@ final class NightlyState {
             newestDay = try stored(Self.metaNewestDay).flatMap(Day.init(iso:))
             detailFrom = try stored(Self.metaDetailFrom).flatMap(Day.init(iso:))
             batch = try database.lastBatch() + 1
+            heldPositions = try stored(Self.metaNextPosition).flatMap { UInt64($0) } ?? 0
+            firstPosition = StatePositions.first(batch: batch, held: heldPositions)
             let storedProfiles = try stored(Self.metaProfiles).map { $0 == "on" }
             if storedProfiles == false && profiles && newestDay != nil {
                 throw Failure.usage(
@@ -324,6 +331,7 @@ final class NightlyState {
         verify: () throws -> Void
     ) throws {
         let newest = newest(with: delta)
+        heldPositions = StatePositions.next(after: delta.inputs, held: heldPositions)
         try database.transaction {
             try delta.save(to: database, .batch(firstPosition: firstPosition))
             try verify()
@@ -334,12 +342,14 @@ final class NightlyState {
     }
 
     /// Writes the state whole from `analysis` (a first batch, a compaction, a merge), with
-    /// these ledger rows and batches, in one transaction.
+    /// these ledger rows and batches, in one transaction. `held`: where the positions of
+    /// states merged into it end.
     func writeWhole(
         _ analysis: Analysis, ledger: [LedgerEntry], batches: [BatchEntry], options: Options, reported: Bool = true,
-        verify: () throws -> Void
+        held: UInt64 = 0, verify: () throws -> Void
     ) throws {
         let newest = newest(with: analysis)
+        heldPositions = StatePositions.next(after: analysis.inputs, held: max(heldPositions, held))
         let start = Self.horizonStart(newest: newest, horizon: horizon)
         try database.transaction {
             try database.removeAllChunks()
@@ -363,12 +373,15 @@ final class NightlyState {
         try database.setMeta(Self.metaShard, plan.map { String($0.shard) } ?? "")
         try database.setMeta(Self.metaShards, plan.map { String($0.shards) } ?? "")
         try database.setMeta(Self.metaPartial, partial ?? "")
+        try database.setMeta(Self.metaNextPosition, String(heldPositions))
         try database.setMeta(Self.metaVersion, AuthStats.version)
     }
 
     /// `state merge`: the merged analysis written whole, with the other states' ledgers and
     /// batches, their batch numbers moved after this state's.
-    func merge(_ analysis: Analysis, ledgers: [[LedgerEntry]], batches: [[BatchEntry]], options: Options, verify: () throws -> Void) throws {
+    func merge(
+        _ analysis: Analysis, ledgers: [[LedgerEntry]], batches: [[BatchEntry]], held: UInt64, options: Options, verify: () throws -> Void
+    ) throws {
         var next = batch
         var ledger: [LedgerEntry] = []
         var renumbered: [BatchEntry] = []
@@ -386,7 +399,7 @@ final class NightlyState {
                 ledger.append(entry)
             }
         }
-        try writeWhole(analysis, ledger: ledger, batches: renumbered, options: options, verify: verify)
+        try writeWhole(analysis, ledger: ledger, batches: renumbered, options: options, held: held, verify: verify)
     }
 }
 

@@ -279,7 +279,7 @@ struct ReportCommand: ParsableCommand {
         if let nightly {
             // Inputs of this batch come after every earlier batch's (the copy kept of a
             // duplicate is the earliest input's, as in one run over all of them).
-            configuration.firstPosition = UInt64(nightly.batch) << 44
+            configuration.firstPosition = nightly.firstPosition
             configuration.keepsAllDays = true
         }
         let spill = TemporarySpillStore()

@@ -320,8 +320,11 @@ struct StateCommand: ParsableCommand {
             } catch {
                 throw NightlyState.Failure.unusable("could not read a state: \(error); nothing changed")
             }
+            // The merged state's next batch comes after every input of every part.
+            var held: UInt64 = 0
+            for part in parts { held = max(held, UInt64(try meta(part, NightlyState.metaNextPosition)) ?? 0) }
             do {
-                try target.merge(whole, ledgers: ledgers, batches: parts.map { try $0.database.batches() }, options: counting) {
+                try target.merge(whole, ledgers: ledgers, batches: parts.map { try $0.database.batches() }, held: held, options: counting) {
                     if let failure = spill.readFailure { throw NightlyState.Failure.unusable("could not read back what was spilled to the temporary folder: \(failure)") }
                 }
             } catch {
