@@ -72,7 +72,7 @@ final class NightlyState {
 
         init(text: String) {
             values = text.split(separator: "\n").map { line in
-                let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+                let parts = line.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
                 return (parts[0], parts.count > 1 ? parts[1] : "")
             }
         }

@@ -213,5 +213,17 @@ extension StateCLITests {
             }
             #expect(!FileManager.default.fileExists(atPath: S.databasePath(folder.appendingPathComponent("m"))), "\(kind): merged into a new state")
         }
+
+        @Test("a meta value that authstats would not write (counting options of one line \"=\") is not a crash")
+        func oddOptions() throws {
+            let state = try S.sharedState()
+            let sql = try CLI.program(
+                URL(fileURLWithPath: "/usr/bin/sqlite3"), [S.databasePath(state), "UPDATE meta SET value = '=' WHERE name = 'options'"])
+            try #require(sql.status == 0, "\(sql.stderr)")
+            let folder = state.deletingLastPathComponent()
+            let result = try CLI.run(["report", "--state", state.path, "--out", folder.appendingPathComponent("o").path])
+            #expect(result.status == 64, "\(result.stderr)")
+            #expect(result.stderr.contains("other counting options"), "\(result.stderr)")
+        }
     }
 }
