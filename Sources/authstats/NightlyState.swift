@@ -29,6 +29,15 @@ final class NightlyState {
     /// A whole write (freezing sessions, dropping old fingerprints) is due once the state holds
     /// this many days of event detail beyond its horizon.
     static let compactionSlack = 7
+    /// The longest `--state-horizon`: a hundred years of days (day arithmetic stays in range).
+    static let maxHorizon = 36_500
+
+    /// Why `text` is no `--state-horizon` (a number of days from 1 to `maxHorizon`, or none); nil when it is one.
+    static func horizonProblem(_ text: String) -> String? {
+        if text == "none" { return nil }
+        if let days = Int(text), (1...maxHorizon).contains(days) { return nil }
+        return "--state-horizon '\(text)' is not a number of days from 1 to \(maxHorizon), or none."
+    }
 
     let folder: String
     let lock: StateLock
@@ -164,6 +173,9 @@ final class NightlyState {
                     "the state in \(path) keeps a horizon of \(storedHorizon) days, not \(requestedHorizon): drop --state-horizon, or --rebuild")
             }
             let horizonText = storedHorizon ?? requestedHorizon ?? "35"
+            if let problem = Self.horizonProblem(horizonText) {
+                throw storedHorizon == nil ? Failure.usage(problem) : Failure.unusable("the state in \(path) has a horizon that authstats does not write: \(problem)")
+            }
             horizon = horizonText == "none" ? nil : Int(horizonText)
             if let storedOptions = try stored(Self.metaOptions).map(Options.init(text:)),
                 storedOptions != options

@@ -54,7 +54,7 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A nightly state folder (docs/state.md): inputs already read into it are skipped, new ones added, and the reports cover everything it holds, as one run over all the inputs would. Without INPUT, reports from the state alone.", valueName: "dir"))
     var state: String?
 
-    @Option(name: .customLong("state-horizon"), help: ArgumentHelp("Days of event detail (duplicate fingerprints, session events) a new --state keeps, back from its newest day; an input with older events is refused. A number, or none (keep all: shard states). Default: 35.", valueName: "days"))
+    @Option(name: .customLong("state-horizon"), help: ArgumentHelp("Days of event detail (duplicate fingerprints, session events) a new --state keeps, back from its newest day; an input with older events is refused. A number of days (1 to 36500), or none (keep all: shard states). Default: 35.", valueName: "days"))
     var stateHorizon: String?
 
     @Flag(name: .long, help: "With --state: forget what the state holds and read every input given again.")
@@ -147,9 +147,7 @@ struct ReportCommand: ParsableCommand {
         if let zone = requestedTimeZone, TimeZone(identifier: zone) == nil {
             throw ValidationError("Unknown time zone '\(zone)': use an IANA name such as UTC, Europe/Berlin or America/Los_Angeles.")
         }
-        if let horizon = stateHorizon, horizon != "none", (Int(horizon) ?? 0) < 1 {
-            throw ValidationError("--state-horizon '\(horizon)' is not a number of days (1 or more) or none.")
-        }
+        if let problem = stateHorizon.flatMap(NightlyState.horizonProblem) { throw ValidationError(problem) }
         if state == nil, stateHorizon != nil || rebuild {
             throw ValidationError("--state-horizon and --rebuild go with --state.")
         }

@@ -113,6 +113,7 @@ struct StateCommand: ParsableCommand {
 
         func validate() throws {
             guard !others.isEmpty else { throw ValidationError("Give the states to merge: state merge --into DIR OTHER…") }
+            if let problem = stateHorizon.flatMap(NightlyState.horizonProblem) { throw ValidationError(problem) }
         }
 
         func run() throws {

@@ -99,6 +99,25 @@ extension StateCLITests {
             try S.expectSame(try S.single(data.files + [recent]), out, "an input inside the horizon")
         }
 
+        @Test("--state-horizon: a number of days that no day index can hold, or no number, is bad usage (exit 64), not a crash")
+        func horizonOutOfRange() throws {
+            let data = try S.data()
+            let folder = CLI.temporaryFolder("state-horizon-range")
+            for horizon in ["99999999999", "3000000000", "36501", "abc"] {
+                let report = try S.report([data.files[0]], state: folder.appendingPathComponent("s"), out: folder.appendingPathComponent("o"),
+                                          ["--state-horizon", horizon])
+                #expect(report.status == 64, "report \(horizon): \(report.stderr)")
+                #expect(report.stderr.contains("--state-horizon '\(horizon)'"), "report \(horizon): \(report.stderr)")
+            }
+            try S.runBatches([[data.files[0]]], state: folder.appendingPathComponent("a"), out: folder.appendingPathComponent("oa"))
+            for horizon in ["99999999999", "abc", "0"] {
+                let merge = try CLI.run(["state", "merge", "--into", folder.appendingPathComponent("m").path, "--state-horizon", horizon,
+                                         folder.appendingPathComponent("a").path])
+                #expect(merge.status == 64, "merge \(horizon): \(merge.stderr)")
+                #expect(!FileManager.default.fileExists(atPath: S.databasePath(folder.appendingPathComponent("m"))))
+            }
+        }
+
         @Test("state merge: states of disjoint inputs, with records copied across them, equal one state built from all")
         func merge() throws {
             let data = try S.data()
