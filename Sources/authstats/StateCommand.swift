@@ -93,7 +93,9 @@ struct StateCommand: ParsableCommand {
                 (session timeout, --clients, --by-project, --pinpoint-parity, --auth-source), and \
                 hold no input in common (an input in two of them is refused, named). A state kept \
                 without a horizon (a shard's, --state-horizon none) merges into any; the result \
-                keeps the horizon of --into (35 days for a new one unless --state-horizon says).
+                keeps the horizon of an existing --into; a new one takes --state-horizon, else the \
+                shortest horizon of the states merged (35 days when none has one). A state whose \
+                events meet another's days before that one's horizon is refused, naming both.
 
                 Exit status: 0 merged; 1 refused (nothing changed); 2 a state cannot be read; \
                 64 bad usage; 75 a state is in use by another run.
