@@ -5,8 +5,8 @@ extension ShardPlan {
     ///
     /// Each file's `index` is its place in `listing` (the order a single run reads them in).
     /// Files of one size go to one shard together: two copies of a file always have one size,
-    /// and in one shard the state's ledger recognises the copy by content, as a single run
-    /// does, where copies in two shards would make their states unmergeable (`state merge`
+    /// and in one shard the state's ledger recognises the copy by content and skips it
+    /// (`docs/state.md` "The invariant"), where copies in two shards would make their states unmergeable (`state merge`
     /// refuses states that share an input). These groups go largest first (total bytes; ties
     /// by their first path's bytes), each to the least loaded shard, ties to the lowest shard
     /// index (longest-processing-time-first scheduling): no shard ends more than the largest
