@@ -166,13 +166,16 @@ final class NightlyState {
                     "the state in \(path) counts days in \(storedZone), not \(requested): drop --timezone (and AUTHSTATS_TIMEZONE) "
                         + "to use \(storedZone), or give another --state folder (or --rebuild to recount everything in \(requested))")
             }
-            timeZone = storedZone ?? requested ?? "UTC"
+            // A rebuild recounts in the zone and horizon it is given; without them, in the
+            // state's (a nightly line gives none: the state's message says to drop --timezone).
+            func kept(_ name: String) throws -> String? { rebuild ? try database.meta(name).flatMap { $0.isEmpty ? nil : $0 } : nil }
+            timeZone = try storedZone ?? requested ?? kept(Self.metaTimeZone) ?? "UTC"
             let storedHorizon = try stored(Self.metaHorizon)
             if let storedHorizon, let requestedHorizon, storedHorizon != requestedHorizon {
                 throw Failure.usage(
                     "the state in \(path) keeps a horizon of \(storedHorizon) days, not \(requestedHorizon): drop --state-horizon, or --rebuild")
             }
-            let horizonText = storedHorizon ?? requestedHorizon ?? "35"
+            let horizonText = try storedHorizon ?? requestedHorizon ?? kept(Self.metaHorizon) ?? "35"
             if let problem = Self.horizonProblem(horizonText) {
                 throw storedHorizon == nil ? Failure.usage(problem) : Failure.unusable("the state in \(path) has a horizon that authstats does not write: \(problem)")
             }

@@ -62,6 +62,28 @@ extension StateCLITests {
             try S.expectSame(try S.single(all + [later]), out, "a batch after the rebuild")
         }
 
+        @Test("--rebuild without --timezone or --state-horizon keeps the state's zone and horizon (the cron line, plus --rebuild)")
+        func rebuildKeepsZone() throws {
+            let data = try S.data()
+            let folder = CLI.temporaryFolder("state-rebuild-zone")
+            let state = folder.appendingPathComponent("state")
+            let out = folder.appendingPathComponent("out")
+            let halves = S.split(data.files, into: 2)
+            try S.runBatches([halves[0]], state: state, out: out, S.reportOptions + ["--timezone", "America/New_York", "--state-horizon", "20"])
+            // Later nights drop --timezone, as the state's message says to.
+            try S.runBatches([halves[1]], state: state, out: out)
+            let rebuilt = try S.report(data.files, state: state, out: out, S.reportOptions + ["--rebuild"])
+            #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
+            let info = try S.info(state)
+            #expect(info["timezone"] as? String == "America/New_York", "\(info)")
+            #expect(S.number(info, "horizon_days") == 20, "\(info)")
+            try S.expectSame(try S.single(data.files, S.reportOptions + ["--timezone", "America/New_York"]), out, "rebuilt")
+            // A zone given with --rebuild is taken.
+            let other = try S.report(data.files, state: state, out: out, S.reportOptions + ["--rebuild", "--timezone", "UTC"])
+            #expect(other.status == 0, "\(other.stderr)")
+            #expect(try S.info(state)["timezone"] as? String == "UTC")
+        }
+
         @Test("an input older than the horizon is refused: exit 1 naming it, its oldest day and the horizon; state and reports unchanged")
         func horizon() throws {
             let data = try S.data()
