@@ -91,7 +91,12 @@ final class NightlyState {
             var out: [String] = []
             for (name, value) in values {
                 let other = run.values.first { $0.name == name }?.value ?? "(none)"
-                if other != value { out.append("\(name) (the state's: \(value.isEmpty ? "(none)" : value); this run's: \(other.isEmpty ? "(none)" : other))") }
+                // Both sides may come from a state file: shown escaped (`DisplayPath`).
+                if other != value {
+                    out.append(
+                        "\(DisplayPath.text(name)) (the state's: \(value.isEmpty ? "(none)" : DisplayPath.text(value)); "
+                            + "this run's: \(other.isEmpty ? "(none)" : DisplayPath.text(other)))")
+                }
             }
             return out
         }
@@ -157,27 +162,35 @@ final class NightlyState {
             // A rebuild reads nothing the state holds; its commit replaces all of it.
             func stored(_ name: String) throws -> String? { rebuild ? nil : try database.meta(name).flatMap { $0.isEmpty ? nil : $0 } }
             let storedZone = try stored(Self.metaTimeZone)
+            // Text read from the state is shown escaped: it may not be authstats's.
+            let shownZone = storedZone.map(DisplayPath.text) ?? ""
             if merging, let storedZone, let requested, requested != storedZone {
                 throw Failure.refused(
-                    "\(path) counts days in \(storedZone), the states to merge into it in \(requested): states of two time zones do not merge; nothing changed")
+                    "\(path) counts days in \(shownZone), the states to merge into it in \(requested): states of two time zones do not merge; nothing changed")
             }
             if let storedZone, let requested, requested != storedZone {
                 throw Failure.usage(
-                    "the state in \(path) counts days in \(storedZone), not \(requested): drop --timezone (and AUTHSTATS_TIMEZONE) "
-                        + "to use \(storedZone), or give another --state folder (or --rebuild to recount everything in \(requested))")
+                    "the state in \(path) counts days in \(shownZone), not \(requested): drop --timezone (and AUTHSTATS_TIMEZONE) "
+                        + "to use \(shownZone), or give another --state folder (or --rebuild to recount everything in \(requested))")
             }
             // A rebuild recounts in the zone and horizon it is given; without them, in the
             // state's (a nightly line gives none: the state's message says to drop --timezone).
             func kept(_ name: String) throws -> String? { rebuild ? try database.meta(name).flatMap { $0.isEmpty ? nil : $0 } : nil }
             timeZone = try storedZone ?? requested ?? kept(Self.metaTimeZone) ?? "UTC"
+            guard TimeZone(identifier: timeZone) != nil else {
+                throw Failure.unusable(
+                    "the state in \(path) counts days in '\(DisplayPath.text(timeZone))', a time zone this system does not know; "
+                        + "the state was left as it was")
+            }
             let storedHorizon = try stored(Self.metaHorizon)
             if let storedHorizon, let requestedHorizon, storedHorizon != requestedHorizon {
                 throw Failure.usage(
-                    "the state in \(path) keeps a horizon of \(storedHorizon) days, not \(requestedHorizon): drop --state-horizon, or --rebuild")
+                    "the state in \(path) keeps a horizon of \(DisplayPath.text(storedHorizon)) days, not \(requestedHorizon): drop --state-horizon, or --rebuild")
             }
             let horizonText = try storedHorizon ?? requestedHorizon ?? kept(Self.metaHorizon) ?? "35"
             if let problem = Self.horizonProblem(horizonText) {
-                throw storedHorizon == nil ? Failure.usage(problem) : Failure.unusable("the state in \(path) has a horizon that authstats does not write: \(problem)")
+                throw storedHorizon == nil
+                    ? Failure.usage(problem) : Failure.unusable("the state in \(path) has a horizon that authstats does not write: \(DisplayPath.text(problem))")
             }
             horizon = horizonText == "none" ? nil : Int(horizonText)
             if let storedOptions = try stored(Self.metaOptions).map(Options.init(text:)),
@@ -206,7 +219,7 @@ final class NightlyState {
                 let shard = Int(try stored(Self.metaShard) ?? "") ?? -1
                 if let plan, plan.id != storedPlan || plan.shard != shard {
                     throw Failure.usage(
-                        "the state in \(path) is shard \(shard) of plan \(storedPlan), not shard \(plan.shard) of plan \(plan.id): "
+                        "the state in \(path) is shard \(shard) of plan \(DisplayPath.text(storedPlan)), not shard \(plan.shard) of plan \(plan.id): "
                             + "give each shard a state folder of its own")
                 }
                 let shards = Int(try stored(Self.metaShards) ?? "") ?? 0
@@ -270,7 +283,11 @@ final class NightlyState {
                 throw Failure.unusable("\(error); the state was left as it was")
             }
             if let entry = byContent {
-                known.append(entry.path == path ? "\(path) (read in batch \(entry.batch))" : "\(path) (the same bytes as \(entry.path), read in batch \(entry.batch))")
+                // The ledger's path comes from the state file: shown escaped.
+                known.append(
+                    entry.path == path
+                        ? "\(path) (read in batch \(entry.batch))"
+                        : "\(path) (the same bytes as \(DisplayPath.text(entry.path)), read in batch \(entry.batch))")
                 continue
             }
             if let entry = byPath {

@@ -438,7 +438,7 @@ struct ReportCommand: ParsableCommand {
                 + "\(analysis.sessionStats.totalSessions) sessions; reports in \(DisplayPath.text(out))/; peak memory \(Console.peakMemoryMB()) MB; "
                 + "\(Self.seconds(read, started)) reading, \(Self.seconds(finished, read)) for duplicates, sessions "
                 + "and report tables, \(Self.seconds(Date(), finished)) writing")
-        if let partial = nightly?.partial { console.warning("the reports are partial: \(partial) (see summary.json's partial)") }
+        if let partial = nightly?.partial { console.warning("the reports are partial: \(DisplayPath.text(partial)) (see summary.json's partial)") }
         if broken > 0 || (strict && rejected > 0) || nightly?.partial != nil { throw ExitCode(1) }
     }
 

@@ -74,7 +74,8 @@ struct StateCommand: ParsableCommand {
             case .text:
                 let width = fields.map(\.0.count).max() ?? 0
                 for (name, value, _) in fields {
-                    print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + (value.isEmpty ? "-" : value))
+                    // Values read from the state are shown escaped (`DisplayPath`): it may not be authstats's.
+                    print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + (value.isEmpty ? "-" : DisplayPath.text(value)))
                 }
             case .json:
                 let body = fields.map { name, value, number in
@@ -137,7 +138,7 @@ struct StateCommand: ParsableCommand {
                     let plan = try database.meta(NightlyState.metaPlan) ?? ""
                     let shard = Int(try database.meta(NightlyState.metaShard) ?? "") ?? -1
                     let shards = Int(try database.meta(NightlyState.metaShards) ?? "") ?? 0
-                    plans.append((name, plan, shard, shards))
+                    plans.append((name, DisplayPath.text(plan), shard, shards))
                 } catch {
                     throw NightlyState.Failure.unusable("\(error)")
                 }
@@ -227,7 +228,7 @@ struct StateCommand: ParsableCommand {
                 }
                 if try meta(part, NightlyState.metaTimeZone) != zone {
                     throw NightlyState.Failure.refused(
-                        "\(name) counts days in \(try meta(part, NightlyState.metaTimeZone)), \(DisplayPath.text(parts[0].folder)) in \(zone): states of two time zones do not merge")
+                        "\(name) counts days in \(DisplayPath.text(try meta(part, NightlyState.metaTimeZone))), \(DisplayPath.text(parts[0].folder)) in \(DisplayPath.text(zone)): states of two time zones do not merge")
                 }
                 if try meta(part, NightlyState.metaOptions) != options {
                     throw NightlyState.Failure.refused(
@@ -247,7 +248,7 @@ struct StateCommand: ParsableCommand {
             // checked among themselves before --into is opened (and made, when new), so that a
             // refused merge leaves no new state behind.
             func refused(_ path: String, _ first: String, _ second: String) -> NightlyState.Failure {
-                .refused("\(path) is in both \(first) and \(second): merging would count its events twice; nothing changed")
+                .refused("\(DisplayPath.text(path)) is in both \(first) and \(second): merging would count its events twice; nothing changed")
             }
             var owner: [String: (state: String, path: String)] = [:]
             var ledgers: [[LedgerEntry]] = []
@@ -290,7 +291,7 @@ struct StateCommand: ParsableCommand {
                 let ledger = try target.database.ledger()
                 for entry in ledger {
                     if let other = owner[entry.contentHash] {
-                        throw refused(other.path, "\(DisplayPath.text(into)) (as \(entry.path))", other.state)
+                        throw refused(other.path, "\(DisplayPath.text(into)) (as \(DisplayPath.text(entry.path)))", other.state)
                     }
                 }
                 if !target.isEmpty {
@@ -303,7 +304,7 @@ struct StateCommand: ParsableCommand {
                 throw NightlyState.Failure.unusable("\(error)")
             }
             guard var configuration = Analysis.Configuration(timeZone: target.timeZone) else {
-                throw NightlyState.Failure.unusable("unknown time zone \(target.timeZone) in the states")
+                throw NightlyState.Failure.unusable("unknown time zone \(DisplayPath.text(target.timeZone)) in the states")
             }
             configuration.sessionTimeoutMillis = timeoutMillis ?? configuration.sessionTimeoutMillis
             configuration.byProject = counting.values.contains { $0.name == "--by-project" && $0.value == "on" }
