@@ -217,9 +217,7 @@ extension StateCLITests {
         @Test("a meta value that authstats would not write (counting options of one line \"=\") is not a crash")
         func oddOptions() throws {
             let state = try S.sharedState()
-            let sql = try CLI.program(
-                URL(fileURLWithPath: "/usr/bin/sqlite3"), [S.databasePath(state), "UPDATE meta SET value = '=' WHERE name = 'options'"])
-            try #require(sql.status == 0, "\(sql.stderr)")
+            try S.sqlite(state, "UPDATE meta SET value = '=' WHERE name = 'options'")
             let folder = state.deletingLastPathComponent()
             let result = try CLI.run(["report", "--state", state.path, "--out", folder.appendingPathComponent("o").path])
             #expect(result.status == 64, "\(result.stderr)")
@@ -229,9 +227,7 @@ extension StateCLITests {
         @Test("a state whose time zone this system does not know is refused (exit 2), not a crash")
         func unknownZone() throws {
             let state = try S.sharedState()
-            let sql = try CLI.program(
-                URL(fileURLWithPath: "/usr/bin/sqlite3"), [S.databasePath(state), "UPDATE meta SET value = 'Nowhere/Zone' WHERE name = 'timezone'"])
-            try #require(sql.status == 0, "\(sql.stderr)")
+            try S.sqlite(state, "UPDATE meta SET value = 'Nowhere/Zone' WHERE name = 'timezone'")
             let folder = state.deletingLastPathComponent()
             let result = try CLI.run(["report", "--state", state.path, "--out", folder.appendingPathComponent("o").path])
             #expect(result.status == 2, "\(result.stderr)")
@@ -253,8 +249,7 @@ extension StateCLITests {
                 (state, "UPDATE meta SET value = 'v' || char(27) || '[2J' WHERE name = 'authstats_version'"),
                 (other, "UPDATE inputs SET path = 'also' || char(27) || '[31m'"),
             ] {
-                let result = try CLI.program(URL(fileURLWithPath: "/usr/bin/sqlite3"), [S.databasePath(target), sql])
-                try #require(result.status == 0, "\(result.stderr)")
+                try S.sqlite(target, sql)
             }
             let copy = folder.appendingPathComponent("in/copy.gz")
             try FileManager.default.createDirectory(at: copy.deletingLastPathComponent(), withIntermediateDirectories: true)
