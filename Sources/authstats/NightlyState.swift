@@ -24,9 +24,20 @@ final class NightlyState {
     static let metaShards = "plan_shards"
     /// What a merge with `--allow-missing` went without (reports from the state are partial).
     static let metaPartial = "partial"
+    /// Where the input positions of the state's batches end (`StatePositions`).
+    static let metaNextPosition = "next_position"
     /// A whole write (freezing sessions, dropping old fingerprints) is due once the state holds
     /// this many days of event detail beyond its horizon.
     static let compactionSlack = 7
+    /// The longest `--state-horizon`: a hundred years of days (day arithmetic stays in range).
+    static let maxHorizon = 36_500
+
+    /// Why `text` is no `--state-horizon` (a number of days from 1 to `maxHorizon`, or none); nil when it is one.
+    static func horizonProblem(_ text: String) -> String? {
+        if text == "none" { return nil }
+        if let days = Int(text), (1...maxHorizon).contains(days) { return nil }
+        return "--state-horizon '\(text)' is not a number of days from 1 to \(maxHorizon), or none."
+    }
 
     let folder: String
     let lock: StateLock
@@ -39,6 +50,9 @@ final class NightlyState {
     let newestDay: Day?
     /// This run's batch number.
     let batch: Int
+    /// Where the positions of the state's inputs end, and this batch's begin (`StatePositions`).
+    private(set) var heldPositions: UInt64
+    let firstPosition: UInt64
     /// The first day with event detail (nil: a state with no event yet).
     let detailFrom: Day?
     /// Whether the state keeps user profiles (segments can be evaluated from it).
@@ -67,7 +81,7 @@ final class NightlyState {
 
         init(text: String) {
             values = text.split(separator: "\n").map { line in
-                let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+                let parts = line.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
                 return (parts[0], parts.count > 1 ? parts[1] : "")
             }
         }
@@ -77,7 +91,12 @@ final class NightlyState {
             var out: [String] = []
             for (name, value) in values {
                 let other = run.values.first { $0.name == name }?.value ?? "(none)"
-                if other != value { out.append("\(name) (the state's: \(value.isEmpty ? "(none)" : value); this run's: \(other.isEmpty ? "(none)" : other))") }
+                // Both sides may come from a state file: shown escaped (`DisplayPath`).
+                if other != value {
+                    out.append(
+                        "\(DisplayPath.text(name)) (the state's: \(value.isEmpty ? "(none)" : DisplayPath.text(value)); "
+                            + "this run's: \(other.isEmpty ? "(none)" : DisplayPath.text(other)))")
+                }
             }
             return out
         }
@@ -143,22 +162,36 @@ final class NightlyState {
             // A rebuild reads nothing the state holds; its commit replaces all of it.
             func stored(_ name: String) throws -> String? { rebuild ? nil : try database.meta(name).flatMap { $0.isEmpty ? nil : $0 } }
             let storedZone = try stored(Self.metaTimeZone)
+            // Text read from the state is shown escaped: it may not be authstats's.
+            let shownZone = storedZone.map(DisplayPath.text) ?? ""
             if merging, let storedZone, let requested, requested != storedZone {
                 throw Failure.refused(
-                    "\(path) counts days in \(storedZone), the states to merge into it in \(requested): states of two time zones do not merge; nothing changed")
+                    "\(path) counts days in \(shownZone), the states to merge into it in \(requested): states of two time zones do not merge; nothing changed")
             }
             if let storedZone, let requested, requested != storedZone {
                 throw Failure.usage(
-                    "the state in \(path) counts days in \(storedZone), not \(requested): drop --timezone (and AUTHSTATS_TIMEZONE) "
-                        + "to use \(storedZone), or give another --state folder (or --rebuild to recount everything in \(requested))")
+                    "the state in \(path) counts days in \(shownZone), not \(requested): drop --timezone (and AUTHSTATS_TIMEZONE) "
+                        + "to use \(shownZone), or give another --state folder (or --rebuild to recount everything in \(requested))")
             }
-            timeZone = storedZone ?? requested ?? "UTC"
+            // A rebuild recounts in the zone and horizon it is given; without them, in the
+            // state's (a nightly line gives none: the state's message says to drop --timezone).
+            func kept(_ name: String) throws -> String? { rebuild ? try database.meta(name).flatMap { $0.isEmpty ? nil : $0 } : nil }
+            timeZone = try storedZone ?? requested ?? kept(Self.metaTimeZone) ?? "UTC"
+            guard TimeZone(identifier: timeZone) != nil else {
+                throw Failure.unusable(
+                    "the state in \(path) counts days in '\(DisplayPath.text(timeZone))', a time zone this system does not know; "
+                        + "the state was left as it was")
+            }
             let storedHorizon = try stored(Self.metaHorizon)
             if let storedHorizon, let requestedHorizon, storedHorizon != requestedHorizon {
                 throw Failure.usage(
-                    "the state in \(path) keeps a horizon of \(storedHorizon) days, not \(requestedHorizon): drop --state-horizon, or --rebuild")
+                    "the state in \(path) keeps a horizon of \(DisplayPath.text(storedHorizon)) days, not \(requestedHorizon): drop --state-horizon, or --rebuild")
             }
-            let horizonText = storedHorizon ?? requestedHorizon ?? "35"
+            let horizonText = try storedHorizon ?? requestedHorizon ?? kept(Self.metaHorizon) ?? "35"
+            if let problem = Self.horizonProblem(horizonText) {
+                throw storedHorizon == nil
+                    ? Failure.usage(problem) : Failure.unusable("the state in \(path) has a horizon that authstats does not write: \(DisplayPath.text(problem))")
+            }
             horizon = horizonText == "none" ? nil : Int(horizonText)
             if let storedOptions = try stored(Self.metaOptions).map(Options.init(text:)),
                 storedOptions != options
@@ -171,6 +204,8 @@ final class NightlyState {
             newestDay = try stored(Self.metaNewestDay).flatMap(Day.init(iso:))
             detailFrom = try stored(Self.metaDetailFrom).flatMap(Day.init(iso:))
             batch = try database.lastBatch() + 1
+            heldPositions = try stored(Self.metaNextPosition).flatMap { UInt64($0) } ?? 0
+            firstPosition = StatePositions.first(batch: batch, held: heldPositions)
             let storedProfiles = try stored(Self.metaProfiles).map { $0 == "on" }
             if storedProfiles == false && profiles && newestDay != nil {
                 throw Failure.usage(
@@ -184,7 +219,7 @@ final class NightlyState {
                 let shard = Int(try stored(Self.metaShard) ?? "") ?? -1
                 if let plan, plan.id != storedPlan || plan.shard != shard {
                     throw Failure.usage(
-                        "the state in \(path) is shard \(shard) of plan \(storedPlan), not shard \(plan.shard) of plan \(plan.id): "
+                        "the state in \(path) is shard \(shard) of plan \(DisplayPath.text(storedPlan)), not shard \(plan.shard) of plan \(plan.id): "
                             + "give each shard a state folder of its own")
                 }
                 let shards = Int(try stored(Self.metaShards) ?? "") ?? 0
@@ -249,7 +284,11 @@ final class NightlyState {
                 throw Failure.unusable("\(error); the state was left as it was")
             }
             if let entry = byContent {
-                known.append(entry.path == path ? "\(path) (read in batch \(entry.batch))" : "\(path) (the same bytes as \(entry.path), read in batch \(entry.batch))")
+                // The ledger's path comes from the state file: shown escaped.
+                known.append(
+                    entry.path == path
+                        ? "\(path) (read in batch \(entry.batch))"
+                        : "\(path) (the same bytes as \(DisplayPath.text(entry.path)), read in batch \(entry.batch))")
                 continue
             }
             if let entry = byPath {
@@ -325,6 +364,7 @@ final class NightlyState {
         verify: () throws -> Void
     ) throws {
         let newest = newest(with: delta)
+        heldPositions = StatePositions.next(after: delta.inputs, held: heldPositions)
         try database.transaction {
             try delta.save(to: database, .batch(firstPosition: firstPosition))
             try verify()
@@ -335,12 +375,14 @@ final class NightlyState {
     }
 
     /// Writes the state whole from `analysis` (a first batch, a compaction, a merge), with
-    /// these ledger rows and batches, in one transaction.
+    /// these ledger rows and batches, in one transaction. `held`: where the positions of
+    /// states merged into it end.
     func writeWhole(
         _ analysis: Analysis, ledger: [LedgerEntry], batches: [BatchEntry], options: Options, reported: Bool = true,
-        verify: () throws -> Void
+        held: UInt64 = 0, verify: () throws -> Void
     ) throws {
         let newest = newest(with: analysis)
+        heldPositions = StatePositions.next(after: analysis.inputs, held: max(heldPositions, held))
         let start = Self.horizonStart(newest: newest, horizon: horizon)
         try database.transaction {
             try database.removeAllChunks()
@@ -364,12 +406,15 @@ final class NightlyState {
         try database.setMeta(Self.metaShard, plan.map { String($0.shard) } ?? "")
         try database.setMeta(Self.metaShards, plan.map { String($0.shards) } ?? "")
         try database.setMeta(Self.metaPartial, partial ?? "")
+        try database.setMeta(Self.metaNextPosition, String(heldPositions))
         try database.setMeta(Self.metaVersion, AuthStats.version)
     }
 
     /// `state merge`: the merged analysis written whole, with the other states' ledgers and
     /// batches, their batch numbers moved after this state's.
-    func merge(_ analysis: Analysis, ledgers: [[LedgerEntry]], batches: [[BatchEntry]], options: Options, verify: () throws -> Void) throws {
+    func merge(
+        _ analysis: Analysis, ledgers: [[LedgerEntry]], batches: [[BatchEntry]], held: UInt64, options: Options, verify: () throws -> Void
+    ) throws {
         var next = batch
         var ledger: [LedgerEntry] = []
         var renumbered: [BatchEntry] = []
@@ -387,7 +432,7 @@ final class NightlyState {
                 ledger.append(entry)
             }
         }
-        try writeWhole(analysis, ledger: ledger, batches: renumbered, options: options, verify: verify)
+        try writeWhole(analysis, ledger: ledger, batches: renumbered, options: options, held: held, verify: verify)
     }
 }
 

@@ -14,8 +14,8 @@ struct PlanCommand: ParsableCommand {
             files skipped) or the lines of --listing (`path<TAB>size`, e.g. S3 objects listed by \
             deploy/spark/authstats_spark.py), and assigns each file to one of --shards shards: \
             largest first to the least loaded shard, files of one size together (so two copies \
-            of a file are read by one shard, whose state recognises the copy as a single run \
-            does), so no shard reads more than the least loaded one plus the largest group of \
+            of a file are read by one shard, whose state recognises the copy by its bytes and \
+            skips it; copies in two shards would make their states unmergeable), so no shard reads more than the least loaded one plus the largest group of \
             equal-size files. The same listing and --shards give the same plan, \
             byte for byte. Each shard then runs `authstats report --plan PLAN --shard I --state \
             DIR` (or --shard-from-env in a Kubernetes Indexed Job, an AWS Batch array job or a \

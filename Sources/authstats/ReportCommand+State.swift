@@ -23,8 +23,6 @@ extension ReportCommand {
         ])
     }
 
-    /// Opens and locks `--state`, when given; a state that cannot be used stops the run with
-    /// its exit status (64, 75 or 2) before anything is read.
     /// `--plan` with `--shard` or `--shard-from-env`: the plan, the shard, and its files with
     /// their places in the plan's listing. A plan that cannot be read, or a shard it does not
     /// have, is a usage error (exit 64).
@@ -43,11 +41,14 @@ extension ReportCommand {
         }
     }
 
+    /// Opens and locks `--state`, when given; a state that cannot be used stops the run with
+    /// its exit status (64, 75 or 2) before anything is read.
     func openState(console: Console, profiles: Bool, plan: (id: String, shard: Int, shards: Int)?) throws -> NightlyState? {
         guard let state else { return nil }
         do {
             let nightly = try NightlyState(
-                folder: state, timeZone: requestedTimeZone, horizon: stateHorizon, options: try countingOptions(), profiles: profiles,
+                folder: state, timeZone: requestedTimeZone, horizon: stateHorizon ?? (self.plan != nil ? "none" : nil),
+                options: try countingOptions(), profiles: profiles,
                 rebuild: rebuild, plan: plan)
             if let newest = nightly.newestDay {
                 let start = NightlyState.horizonStart(newest: newest, horizon: nightly.horizon)
@@ -62,9 +63,10 @@ extension ReportCommand {
         }
     }
 
-    /// Checks this batch's inputs against the horizon, folds in what the state holds, and
-    /// commits the new whole state with the batch's ledger rows (one transaction). Returns
-    /// the analysis the reports are built from: the state and this batch together.
+    /// Checks this batch's inputs against the horizon, resolves them against the state's
+    /// fingerprints and appends what they add with their ledger rows (one transaction; the
+    /// first batch and a rebuild write the state whole, and a compaction follows when due).
+    /// Returns the analysis the reports are built from: the whole state restored.
     func addToState(
         _ nightly: NightlyState, _ batch: Analysis, read: [NightlyState.Candidate], configuration: Analysis.Configuration,
         rejects: any RejectSink, spill: TemporarySpillStore, directory: UserDirectory, started: Date, console: Console,

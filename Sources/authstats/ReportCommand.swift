@@ -54,13 +54,13 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A nightly state folder (docs/state.md): inputs already read into it are skipped, new ones added, and the reports cover everything it holds, as one run over all the inputs would. Without INPUT, reports from the state alone.", valueName: "dir"))
     var state: String?
 
-    @Option(name: .customLong("state-horizon"), help: ArgumentHelp("Days of event detail (duplicate fingerprints, session events) a new --state keeps, back from its newest day; an input with older events is refused. A number, or none (keep all: shard states). Default: 35.", valueName: "days"))
+    @Option(name: .customLong("state-horizon"), help: ArgumentHelp("Days of event detail (duplicate fingerprints, session events) a new --state keeps, back from its newest day; an input with older events is refused. A number of days (1 to 36500), or none (keep all: shard states). Default: 35.", valueName: "days"))
     var stateHorizon: String?
 
     @Flag(name: .long, help: "With --state: forget what the state holds and read every input given again.")
     var rebuild = false
 
-    @Option(name: .long, help: ArgumentHelp("A shard plan (`authstats plan`): read one shard's files into --state, a shard state to merge (docs/distributed.md). Give --shard or --shard-from-env, and --state-horizon none.", valueName: "plan.json"))
+    @Option(name: .long, help: ArgumentHelp("A shard plan (`authstats plan`): read one shard's files into --state, a shard state to merge (docs/distributed.md). Give --shard or --shard-from-env. A shard state keeps all its event detail (--state-horizon none, the default with --plan).", valueName: "plan.json"))
     var plan: String?
 
     @Option(name: .long, help: ArgumentHelp("With --plan: the shard to read (0 to shards - 1).", valueName: "i"))
@@ -147,9 +147,7 @@ struct ReportCommand: ParsableCommand {
         if let zone = requestedTimeZone, TimeZone(identifier: zone) == nil {
             throw ValidationError("Unknown time zone '\(zone)': use an IANA name such as UTC, Europe/Berlin or America/Los_Angeles.")
         }
-        if let horizon = stateHorizon, horizon != "none", (Int(horizon) ?? 0) < 1 {
-            throw ValidationError("--state-horizon '\(horizon)' is not a number of days (1 or more) or none.")
-        }
+        if let problem = stateHorizon.flatMap(NightlyState.horizonProblem) { throw ValidationError(problem) }
         if state == nil, stateHorizon != nil || rebuild {
             throw ValidationError("--state-horizon and --rebuild go with --state.")
         }
@@ -160,6 +158,11 @@ struct ReportCommand: ParsableCommand {
                 throw ValidationError("--plan needs the shard: --shard I or --shard-from-env (one of them).")
             }
             if let shard, shard < 0 { throw ValidationError("--shard \(shard): shards are numbered from 0.") }
+            // Duplicates, sessions and first days across shards meet only at the merge: a
+            // shard that dropped detail past a horizon would make the merge inexact.
+            if let horizon = stateHorizon, horizon != "none" {
+                throw ValidationError("--plan: a shard state keeps all its event detail (--state-horizon none), not \(horizon) days; the merged state applies the horizon.")
+            }
         } else if shard != nil || shardFromEnvironment {
             throw ValidationError("--shard and --shard-from-env go with --plan.")
         }
@@ -274,7 +277,7 @@ struct ReportCommand: ParsableCommand {
         if let nightly {
             // Inputs of this batch come after every earlier batch's (the copy kept of a
             // duplicate is the earliest input's, as in one run over all of them).
-            configuration.firstPosition = UInt64(nightly.batch) << 44
+            configuration.firstPosition = nightly.firstPosition
             configuration.keepsAllDays = true
         }
         let spill = TemporarySpillStore()
@@ -435,7 +438,7 @@ struct ReportCommand: ParsableCommand {
                 + "\(analysis.sessionStats.totalSessions) sessions; reports in \(DisplayPath.text(out))/; peak memory \(Console.peakMemoryMB()) MB; "
                 + "\(Self.seconds(read, started)) reading, \(Self.seconds(finished, read)) for duplicates, sessions "
                 + "and report tables, \(Self.seconds(Date(), finished)) writing")
-        if let partial = nightly?.partial { console.warning("the reports are partial: \(partial) (see summary.json's partial)") }
+        if let partial = nightly?.partial { console.warning("the reports are partial: \(DisplayPath.text(partial)) (see summary.json's partial)") }
         if broken > 0 || (strict && rejected > 0) || nightly?.partial != nil { throw ExitCode(1) }
     }
 

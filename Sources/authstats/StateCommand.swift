@@ -74,7 +74,8 @@ struct StateCommand: ParsableCommand {
             case .text:
                 let width = fields.map(\.0.count).max() ?? 0
                 for (name, value, _) in fields {
-                    print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + (value.isEmpty ? "-" : value))
+                    // Values read from the state are shown escaped (`DisplayPath`): it may not be authstats's.
+                    print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + (value.isEmpty ? "-" : DisplayPath.text(value)))
                 }
             case .json:
                 let body = fields.map { name, value, number in
@@ -93,7 +94,9 @@ struct StateCommand: ParsableCommand {
                 (session timeout, --clients, --by-project, --pinpoint-parity, --auth-source), and \
                 hold no input in common (an input in two of them is refused, named). A state kept \
                 without a horizon (a shard's, --state-horizon none) merges into any; the result \
-                keeps the horizon of --into (35 days for a new one unless --state-horizon says).
+                keeps the horizon of an existing --into; a new one takes --state-horizon, else the \
+                shortest horizon of the states merged (35 days when none has one). A state whose \
+                events meet another's days before that one's horizon is refused, naming both.
 
                 Exit status: 0 merged; 1 refused (nothing changed); 2 a state cannot be read; \
                 64 bad usage; 75 a state is in use by another run.
@@ -113,6 +116,7 @@ struct StateCommand: ParsableCommand {
 
         func validate() throws {
             guard !others.isEmpty else { throw ValidationError("Give the states to merge: state merge --into DIR OTHER…") }
+            if let problem = stateHorizon.flatMap(NightlyState.horizonProblem) { throw ValidationError(problem) }
         }
 
         func run() throws {
@@ -134,7 +138,7 @@ struct StateCommand: ParsableCommand {
                     let plan = try database.meta(NightlyState.metaPlan) ?? ""
                     let shard = Int(try database.meta(NightlyState.metaShard) ?? "") ?? -1
                     let shards = Int(try database.meta(NightlyState.metaShards) ?? "") ?? 0
-                    plans.append((name, plan, shard, shards))
+                    plans.append((name, DisplayPath.text(plan), shard, shards))
                 } catch {
                     throw NightlyState.Failure.unusable("\(error)")
                 }
@@ -155,6 +159,45 @@ struct StateCommand: ParsableCommand {
                 throw NightlyState.Failure.refused("\(text): give every shard's state, or --allow-missing to merge without (the reports are then marked partial); nothing changed")
             }
             return text
+        }
+
+        /// The days of a state's events and where its event detail begins.
+        struct Span {
+            var name: String
+            var first: Day?
+            var last: Day?
+            /// The first day with fingerprints and session events (`NightlyState.metaDetailFrom`).
+            var detailFrom: Day?
+
+            init(name: String, ledger: [LedgerEntry], detailFrom: String) {
+                self.name = name
+                first = ledger.compactMap { $0.firstDay.flatMap(Day.init(iso:)) }.min()
+                last = ledger.compactMap { $0.lastDay.flatMap(Day.init(iso:)) }.max()
+                self.detailFrom = Day(iso: detailFrom)
+            }
+        }
+
+        /// A state past whose horizon another state's events lie cannot be merged exactly: it
+        /// dropped the fingerprints and froze the sessions of its days before `detailFrom`, so a
+        /// copy or a session neighbour of those events in the other state would go unseen (a
+        /// batch refuses such an input as older than its horizon). States whose events lie
+        /// apart, more than the session timeout and a day, merge whatever their horizons.
+        static func checkDetail(_ spans: [Span], timeoutMillis: Int64?) throws {
+            let dayMillis: Int64 = 86_400_000
+            let margin = Int(((timeoutMillis ?? 30 * 60_000) + dayMillis - 1) / dayMillis) + 1
+            for kept in spans {
+                guard let detailFrom = kept.detailFrom, let keptFirst = kept.first, keptFirst < detailFrom else { continue }
+                for other in spans where other.name != kept.name {
+                    guard let first = other.first, let last = other.last else { continue }
+                    if first < detailFrom && last.advanced(by: margin) >= keptFirst {
+                        throw NightlyState.Failure.refused(
+                            "\(other.name) holds events from \(first) to \(last), and \(kept.name) keeps event detail only from "
+                                + "\(detailFrom) on (its horizon), so their copies and sessions before that could not be matched: "
+                                + "merge states whose days meet only within each one's horizon, or build one state from all the inputs; "
+                                + "nothing changed")
+                    }
+                }
+            }
         }
 
         private func merge(console: Console) throws {
@@ -185,7 +228,7 @@ struct StateCommand: ParsableCommand {
                 }
                 if try meta(part, NightlyState.metaTimeZone) != zone {
                     throw NightlyState.Failure.refused(
-                        "\(name) counts days in \(try meta(part, NightlyState.metaTimeZone)), \(DisplayPath.text(parts[0].folder)) in \(zone): states of two time zones do not merge")
+                        "\(name) counts days in \(DisplayPath.text(try meta(part, NightlyState.metaTimeZone))), \(DisplayPath.text(parts[0].folder)) in \(DisplayPath.text(zone)): states of two time zones do not merge")
                 }
                 if try meta(part, NightlyState.metaOptions) != options {
                     throw NightlyState.Failure.refused(
@@ -205,7 +248,7 @@ struct StateCommand: ParsableCommand {
             // checked among themselves before --into is opened (and made, when new), so that a
             // refused merge leaves no new state behind.
             func refused(_ path: String, _ first: String, _ second: String) -> NightlyState.Failure {
-                .refused("\(path) is in both \(first) and \(second): merging would count its events twice; nothing changed")
+                .refused("\(DisplayPath.text(path)) is in both \(first) and \(second): merging would count its events twice; nothing changed")
             }
             var owner: [String: (state: String, path: String)] = [:]
             var ledgers: [[LedgerEntry]] = []
@@ -223,6 +266,14 @@ struct StateCommand: ParsableCommand {
             } catch {
                 throw NightlyState.Failure.unusable("\(error)")
             }
+            let counting = NightlyState.Options(text: options)
+            let timeout = counting.values.first { $0.name == "--session-timeout" }?.value ?? ""
+            let timeoutMillis = Int64(timeout.split(separator: " ").first ?? "")
+            var spans: [Span] = []
+            for (part, ledger) in zip(parts, ledgers) {
+                spans.append(Span(name: DisplayPath.text(part.folder), ledger: ledger, detailFrom: try meta(part, NightlyState.metaDetailFrom)))
+            }
+            try Self.checkDetail(spans, timeoutMillis: timeoutMillis)
             // An existing --into keeps its horizon; a new one takes --state-horizon, else the
             // shortest of the states merged (35 days when all are shards' "none").
             let newTarget = !StateDatabase.exists(folder: into)
@@ -237,22 +288,25 @@ struct StateCommand: ParsableCommand {
                         + "\(profiles ? "do" : "do not all"): the merged profiles would cover some inputs only; nothing changed")
             }
             do {
-                for entry in try target.database.ledger() {
+                let ledger = try target.database.ledger()
+                for entry in ledger {
                     if let other = owner[entry.contentHash] {
-                        throw refused(other.path, "\(DisplayPath.text(into)) (as \(entry.path))", other.state)
+                        throw refused(other.path, "\(DisplayPath.text(into)) (as \(DisplayPath.text(entry.path)))", other.state)
                     }
+                }
+                if !target.isEmpty {
+                    let span = Span(name: DisplayPath.text(into), ledger: ledger, detailFrom: target.detailFrom?.description ?? "")
+                    try Self.checkDetail([span] + spans, timeoutMillis: timeoutMillis)
                 }
             } catch let failure as NightlyState.Failure {
                 throw failure
             } catch {
                 throw NightlyState.Failure.unusable("\(error)")
             }
-            let counting = NightlyState.Options(text: options)
             guard var configuration = Analysis.Configuration(timeZone: target.timeZone) else {
-                throw NightlyState.Failure.unusable("unknown time zone \(target.timeZone) in the states")
+                throw NightlyState.Failure.unusable("unknown time zone \(DisplayPath.text(target.timeZone)) in the states")
             }
-            let timeout = counting.values.first { $0.name == "--session-timeout" }?.value ?? ""
-            configuration.sessionTimeoutMillis = Int64(timeout.split(separator: " ").first ?? "") ?? configuration.sessionTimeoutMillis
+            configuration.sessionTimeoutMillis = timeoutMillis ?? configuration.sessionTimeoutMillis
             configuration.byProject = counting.values.contains { $0.name == "--by-project" && $0.value == "on" }
             configuration.profiles.collect = target.keepsProfiles
             configuration.keepsAllDays = true
@@ -270,8 +324,11 @@ struct StateCommand: ParsableCommand {
             } catch {
                 throw NightlyState.Failure.unusable("could not read a state: \(error); nothing changed")
             }
+            // The merged state's next batch comes after every input of every part.
+            var held: UInt64 = 0
+            for part in parts { held = max(held, UInt64(try meta(part, NightlyState.metaNextPosition)) ?? 0) }
             do {
-                try target.merge(whole, ledgers: ledgers, batches: parts.map { try $0.database.batches() }, options: counting) {
+                try target.merge(whole, ledgers: ledgers, batches: parts.map { try $0.database.batches() }, held: held, options: counting) {
                     if let failure = spill.readFailure { throw NightlyState.Failure.unusable("could not read back what was spilled to the temporary folder: \(failure)") }
                 }
             } catch {

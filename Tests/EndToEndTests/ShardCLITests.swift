@@ -145,6 +145,21 @@ struct ShardCLITests {
         try S.expectSame(try S.single(files), out, "2 files in 4 shards")
     }
 
+    @Test("a shard state keeps all its event detail: no horizon without --state-horizon, and a number refused")
+    func shardHorizon() throws {
+        let folder = CLI.temporaryFolder("shards-horizon")
+        let plan = try Self.plan(Array(try S.data().files.prefix(20)), shards: 2, folder)
+        let state = folder.appendingPathComponent("shard-0")
+        let result = try CLI.run(["report", "--plan", plan, "--shard", "0", "--state", state.path,
+                                  "--out", folder.appendingPathComponent("o").path, "--no-html", "-q"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try S.info(state)["horizon_days"] as? String == "none")
+        let numbered = try CLI.run(["report", "--plan", plan, "--shard", "1", "--state", folder.appendingPathComponent("shard-1").path,
+                                    "--state-horizon", "35", "--out", folder.appendingPathComponent("o1").path, "--no-html", "-q"])
+        #expect(numbered.status == 64, "\(numbered.stderr)")
+        #expect(numbered.stderr.contains("--state-horizon none"), "\(numbered.stderr)")
+    }
+
     @Test("shard states of two plans do not merge")
     func twoPlans() throws {
         let folder = CLI.temporaryFolder("shards-plans")

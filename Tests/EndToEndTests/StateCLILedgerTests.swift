@@ -62,6 +62,28 @@ extension StateCLITests {
             try S.expectSame(try S.single(all + [later]), out, "a batch after the rebuild")
         }
 
+        @Test("--rebuild without --timezone or --state-horizon keeps the state's zone and horizon (the cron line, plus --rebuild)")
+        func rebuildKeepsZone() throws {
+            let data = try S.data()
+            let folder = CLI.temporaryFolder("state-rebuild-zone")
+            let state = folder.appendingPathComponent("state")
+            let out = folder.appendingPathComponent("out")
+            let halves = S.split(data.files, into: 2)
+            try S.runBatches([halves[0]], state: state, out: out, S.reportOptions + ["--timezone", "America/New_York", "--state-horizon", "20"])
+            // Later nights drop --timezone, as the state's message says to.
+            try S.runBatches([halves[1]], state: state, out: out)
+            let rebuilt = try S.report(data.files, state: state, out: out, S.reportOptions + ["--rebuild"])
+            #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
+            let info = try S.info(state)
+            #expect(info["timezone"] as? String == "America/New_York", "\(info)")
+            #expect(S.number(info, "horizon_days") == 20, "\(info)")
+            try S.expectSame(try S.single(data.files, S.reportOptions + ["--timezone", "America/New_York"]), out, "rebuilt")
+            // A zone given with --rebuild is taken.
+            let other = try S.report(data.files, state: state, out: out, S.reportOptions + ["--rebuild", "--timezone", "UTC"])
+            #expect(other.status == 0, "\(other.stderr)")
+            #expect(try S.info(state)["timezone"] as? String == "UTC")
+        }
+
         @Test("an input older than the horizon is refused: exit 1 naming it, its oldest day and the horizon; state and reports unchanged")
         func horizon() throws {
             let data = try S.data()
@@ -97,6 +119,25 @@ extension StateCLITests {
             let accepted = try S.report([recent], state: state, out: out)
             #expect(accepted.status == 0, "\(accepted.stderr)")
             try S.expectSame(try S.single(data.files + [recent]), out, "an input inside the horizon")
+        }
+
+        @Test("--state-horizon: a number of days that no day index can hold, or no number, is bad usage (exit 64), not a crash")
+        func horizonOutOfRange() throws {
+            let data = try S.data()
+            let folder = CLI.temporaryFolder("state-horizon-range")
+            for horizon in ["99999999999", "3000000000", "36501", "abc"] {
+                let report = try S.report([data.files[0]], state: folder.appendingPathComponent("s"), out: folder.appendingPathComponent("o"),
+                                          ["--state-horizon", horizon])
+                #expect(report.status == 64, "report \(horizon): \(report.stderr)")
+                #expect(report.stderr.contains("--state-horizon '\(horizon)'"), "report \(horizon): \(report.stderr)")
+            }
+            try S.runBatches([[data.files[0]]], state: folder.appendingPathComponent("a"), out: folder.appendingPathComponent("oa"))
+            for horizon in ["99999999999", "abc", "0"] {
+                let merge = try CLI.run(["state", "merge", "--into", folder.appendingPathComponent("m").path, "--state-horizon", horizon,
+                                         folder.appendingPathComponent("a").path])
+                #expect(merge.status == 64, "merge \(horizon): \(merge.stderr)")
+                #expect(!FileManager.default.fileExists(atPath: S.databasePath(folder.appendingPathComponent("m"))))
+            }
         }
 
         @Test("state merge: states of disjoint inputs, with records copied across them, equal one state built from all")
@@ -154,6 +195,43 @@ extension StateCLITests {
             #expect(intoZone.status == 1, "\(intoZone.stderr)")
             #expect(intoZone.stderr.contains("time zones"), "\(intoZone.stderr)")
             #expect(try S.bytes(S.databasePath(path("C"))) == mergedBefore)
+        }
+
+        @Test("state merge refuses states whose days meet where one of them keeps no event detail; states far apart merge")
+        func mergeAcrossAHorizon() throws {
+            let data = try S.data()
+            let folder = CLI.temporaryFolder("state-merge-horizon")
+            func path(_ name: String) -> URL { folder.appendingPathComponent(name) }
+            // A keeps event detail for its last 2 days only; B holds copies of A's first records.
+            try S.runBatches([data.files], state: path("A"), out: path("oA"), S.reportOptions + ["--state-horizon", "2"])
+            let newest = try #require(try S.info(path("A"))["newest_day"] as? String)
+            let firstDetail = String(
+                ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(PinpointLine.millis(newest + "T12:00:00Z")) / 1000 - 86_400)).prefix(10))
+            let pinpoint = data.files.filter { $0.contains("pinpoint") }
+            let copies = try S.gzip(try S.gunzip(pinpoint[0]).prefix(3).map { $0 }, path("in"), "copies.json.gz")
+            try S.runBatches([[copies]], state: path("B"), out: path("oB"))
+            let refused = try CLI.run(["state", "merge", "--into", path("C").path, path("A").path, path("B").path])
+            #expect(refused.status == 1, "\(refused.stderr)")
+            #expect(refused.stderr.contains("keeps event detail only from \(firstDetail) on"), "\(refused.stderr)")
+            #expect(refused.stderr.contains("nothing changed"), "\(refused.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: S.databasePath(path("C"))), "a refused merge made --into")
+            // Into A itself, the same.
+            let stateBefore = try S.bytes(S.databasePath(path("A")))
+            let into = try CLI.run(["state", "merge", "--into", path("A").path, path("B").path])
+            #expect(into.status == 1, "\(into.stderr)")
+            #expect(try S.bytes(S.databasePath(path("A"))) == stateBefore)
+
+            // A state of days long before A's merges with it, and equals one run.
+            let early = try S.gzip([
+                PinpointLine("pageView", iso: "2026-10-01T10:00:00Z", user: "early").json,
+                PinpointLine("_userauth.sign_in", iso: "2026-10-02T10:05:00Z", user: "early").json,
+            ], path("in"), "early.json.gz")
+            try S.runBatches([[early]], state: path("E"), out: path("oE"), S.reportOptions + ["--state-horizon", "2"])
+            let merged = try CLI.run(["state", "merge", "--into", path("F").path, path("A").path, path("E").path])
+            #expect(merged.status == 0, "\(merged.stderr)")
+            let result = try S.report([], state: path("F"), out: path("oF"))
+            #expect(result.status == 0, "\(result.stderr)")
+            try S.expectSame(try S.single(data.files + [early]), path("oF"), "states far apart, merged")
         }
     }
 }

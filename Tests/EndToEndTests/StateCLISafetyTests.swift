@@ -213,5 +213,56 @@ extension StateCLITests {
             }
             #expect(!FileManager.default.fileExists(atPath: S.databasePath(folder.appendingPathComponent("m"))), "\(kind): merged into a new state")
         }
+
+        @Test("a meta value that authstats would not write (counting options of one line \"=\") is not a crash")
+        func oddOptions() throws {
+            let state = try S.sharedState()
+            try S.sqlite(state, "UPDATE meta SET value = '=' WHERE name = 'options'")
+            let folder = state.deletingLastPathComponent()
+            let result = try CLI.run(["report", "--state", state.path, "--out", folder.appendingPathComponent("o").path])
+            #expect(result.status == 64, "\(result.stderr)")
+            #expect(result.stderr.contains("other counting options"), "\(result.stderr)")
+        }
+
+        @Test("a state whose time zone this system does not know is refused (exit 2), not a crash")
+        func unknownZone() throws {
+            let state = try S.sharedState()
+            try S.sqlite(state, "UPDATE meta SET value = 'Nowhere/Zone' WHERE name = 'timezone'")
+            let folder = state.deletingLastPathComponent()
+            let result = try CLI.run(["report", "--state", state.path, "--out", folder.appendingPathComponent("o").path])
+            #expect(result.status == 2, "\(result.stderr)")
+            #expect(result.stderr.contains("Nowhere/Zone"), "\(result.stderr)")
+            let merge = try CLI.run(["state", "merge", "--into", folder.appendingPathComponent("m").path, state.path])
+            #expect(merge.status == 2, "\(merge.stderr)")
+        }
+
+        @Test("text from a state (ledger paths, meta values) is printed escaped, never as terminal control bytes")
+        func stateTextEscaped() throws {
+            let data = try S.data()
+            let folder = CLI.temporaryFolder("state-escaped")
+            let state = folder.appendingPathComponent("state")
+            let other = folder.appendingPathComponent("other")
+            try S.runBatches([[data.files[0]]], state: state, out: folder.appendingPathComponent("o"))
+            try S.runBatches([[data.files[0]]], state: other, out: folder.appendingPathComponent("o2"))
+            for (target, sql) in [
+                (state, "UPDATE inputs SET path = 'evil' || char(27) || ']0;owned' || char(7)"),
+                (state, "UPDATE meta SET value = 'v' || char(27) || '[2J' WHERE name = 'authstats_version'"),
+                (other, "UPDATE inputs SET path = 'also' || char(27) || '[31m'"),
+            ] {
+                try S.sqlite(target, sql)
+            }
+            let copy = folder.appendingPathComponent("in/copy.gz")
+            try FileManager.default.createDirectory(at: copy.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: data.files[0], toPath: copy.path)
+            let skipped = try S.report([copy.path], state: state, out: folder.appendingPathComponent("o3"))
+            #expect(skipped.status == 0, "\(skipped.stderr)")
+            #expect(skipped.stderr.contains("the same bytes as evil"), "\(skipped.stderr)")
+            let info = try CLI.run(["state", "info", "--state", state.path])
+            let merged = try CLI.run(["state", "merge", "--into", folder.appendingPathComponent("m").path, state.path, other.path])
+            #expect(merged.status == 1, "\(merged.stderr)")
+            for (what, text) in [("report", skipped.stderr), ("state info", info.stdout), ("state merge", merged.stderr)] {
+                #expect(!text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 }, "\(what): \(text.debugDescription)")
+            }
+        }
     }
 }

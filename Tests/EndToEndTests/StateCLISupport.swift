@@ -148,6 +148,13 @@ enum StateCLI {
 
     static func databasePath(_ state: URL) -> String { state.appendingPathComponent("authstats.sqlite").path }
 
+    /// Runs one SQL statement on the state's file with the sqlite3 shell (a state edited by
+    /// something other than authstats).
+    static func sqlite(_ state: URL, _ statement: String) throws {
+        let result = try CLI.program(URL(fileURLWithPath: "/usr/bin/sqlite3"), [databasePath(state), statement])
+        guard result.status == 0 else { throw Failure("sqlite3 \(statement): \(result.stderr)") }
+    }
+
     /// The lines of a gzip file (`gzip -dc`).
     static func gunzip(_ path: String) throws -> [String] {
         let result = try CLI.program(URL(fileURLWithPath: "/bin/sh"), ["-c", "gzip -dc '\(path)'"])

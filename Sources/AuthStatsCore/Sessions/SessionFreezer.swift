@@ -8,7 +8,9 @@
 /// them, the boundary `T` is the earliest start of a session that ends at or after `cutoff`,
 /// lowered while a session straddles it; the sessions that end before `T` are frozen and
 /// their events dropped, the events from `T` on are kept as they are. Every event lies in
-/// its session's span, so each session is either wholly frozen or wholly kept.
+/// its session's span, so each session is either wholly frozen or wholly kept. Auth failures,
+/// which belong to no session but count on each whose span holds them, are kept from `cutoff`
+/// on: a later event's session may still hold one that lies before `T`.
 struct SessionFreezer {
     let timeoutMillis: Int64
     /// Sessions that end before this instant (epoch ms) are frozen; nil keeps every event.
@@ -42,7 +44,7 @@ struct SessionFreezer {
                 for (offset, count) in spans {
                     let bytes = UnsafeRawBufferPointer(rebasing: raw[offset..<offset + count])
                     let r = SessionRecordView(bytes)!
-                    if r.sessionKey == SessionRecord.frozenKey || r.time >= boundary { emit(bytes) }
+                    if r.sessionKey == SessionRecord.frozenKey || r.time >= boundary || keepsFailure(r) { emit(bytes) }
                 }
             }
         }
@@ -64,6 +66,15 @@ struct SessionFreezer {
             arena.append(contentsOf: bytes)
         }
         if anyUser { finishUser() }
+    }
+
+    /// Whether `r` is an auth failure that a later event could still bring into a session: one
+    /// from `cutoff` on. It may lie before `T`, in no session yet (or be the user's only record
+    /// there), and a later event's session can hold it; a failure before `cutoff` cannot be
+    /// reached, and those inside frozen sessions are counted on them already.
+    private func keepsFailure(_ r: SessionRecordView) -> Bool {
+        guard let cutoff else { return true }
+        return r.sessionKey == SessionRecord.failureKey && r.time >= cutoff
     }
 
     /// `T` for one user: `.max` when every session ended before `cutoff` (all frozen).

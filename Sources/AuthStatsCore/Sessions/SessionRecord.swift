@@ -195,6 +195,30 @@ struct SessionRecordView {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Whether a named record read from outside (a nightly state) is laid out as `encode` or
+    /// `FrozenSession.encode` writes it: escapes in the user that decode, three texts inside
+    /// the record, and after them nothing but a frozen session's three counts. The other
+    /// accessors trust the layout.
+    var isWellFormed: Bool {
+        guard !compact else { return true }
+        var i = 0
+        while i < userEnd {
+            if bytes[i] == 0x01 {
+                guard i + 1 < userEnd, bytes[i + 1] == 0x01 || bytes[i + 1] == 0x02 else { return false }
+                i += 2
+            } else {
+                i += 1
+            }
+        }
+        var at = userEnd + 1 + 49
+        for _ in 0..<3 {
+            guard at + 2 <= bytes.count else { return false }
+            at += 2 + (Int(bytes[at]) << 8 | Int(bytes[at + 1]))
+            guard at <= bytes.count else { return false }
+        }
+        return bytes.count - at == (sessionKey == SessionRecord.frozenKey ? 24 : 0)
+    }
+
     /// Where the three texts end (named records only): a frozen session's counts follow.
     var textsEnd: Int {
         var i = userEnd + 1 + 49

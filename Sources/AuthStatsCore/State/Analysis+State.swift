@@ -76,31 +76,47 @@ extension Analysis {
             return try restoreFingerprints(from: source, scope: scope)
         }
         if case .everything = use { try restoreFingerprints(from: source, scope: scope) }
-        func day(_ word: UInt64) -> Int32 { Int32(truncatingIfNeeded: Int64(bitPattern: word)) }
+        // What is read is checked before it is used as an index or a range: a chunk's checksum
+        // finds damage, not a state written by something else.
+        let profiles = UInt64(expected)
+        func day(_ word: UInt64, _ name: String) throws -> Int32 {
+            let day = Int64(bitPattern: word)
+            guard Self.days.contains(day) else { throw StateFormatError("a record of \(name) has day \(day)") }
+            return Int32(day)
+        }
+        func profile(_ word: UInt64, _ name: String) throws -> UInt32 {
+            guard word < profiles else { throw StateFormatError("a record of \(name) names profile \(word) of \(profiles)") }
+            return UInt32(word)
+        }
         try StateStreamReader.forEachWords(source, name: Stream.counters, scope: scope, count: 6) { w in
+            let key = MetricsAccumulator.DayProfile(day: try day(w[0], Stream.counters), profile: try profile(w[1], Stream.counters))
             var counters = MetricsAccumulator.Counters()
             counters.signUps = Int(truncatingIfNeeded: w[2])
             counters.signIns = Int(truncatingIfNeeded: w[3])
             counters.authFailures = Int(truncatingIfNeeded: w[4])
             counters.events = Int(truncatingIfNeeded: w[5])
-            pointer.pointee.accumulator.counters.add(.init(day: day(w[0]), profile: UInt32(truncatingIfNeeded: w[1])), counters)
+            pointer.pointee.accumulator.counters.add(key, counters)
         }
         try StateStreamReader.forEachWords(source, name: Stream.activity, scope: scope, count: 4) { w in
             pointer.pointee.accumulator.activity.add(
-                user: w[0], day: day(w[1]), profile: UInt32(truncatingIfNeeded: w[2]), Int32(truncatingIfNeeded: w[3]))
+                user: w[0], day: try day(w[1], Stream.activity), profile: try profile(w[2], Stream.activity),
+                Int32(truncatingIfNeeded: w[3]))
         }
         try StateStreamReader.forEachWords(source, name: Stream.users, scope: scope, count: 1) { w in
             pointer.pointee.accumulator.users.insert(w[0])
         }
         precondition(accumulator.sessionLogs.count == 1, "a state run keeps one session log")
         try StateStreamReader.forEach(source, name: Stream.sessions, scope: scope) { raw in
-            guard SessionRecordView(raw) != nil else { throw StateFormatError("a session record is cut short") }
+            guard let r = SessionRecordView(raw), r.isWellFormed else { throw StateFormatError("a session record is not one authstats writes") }
             pointer.pointee.accumulator.sessionLogs[0].appendRecord(raw)
         }
         if accumulator.userKinds != nil {
             try StateStreamReader.forEachWords(source, name: Stream.kinds, scope: scope, count: 4) { w in
+                guard let kind = UInt32(exactly: w[2]).flatMap(UserKind.init(rawValue:)) else {
+                    throw StateFormatError("a record of \(Stream.kinds) has kind \(w[2])")
+                }
                 pointer.pointee.accumulator.userKinds!.add(
-                    user: w[0], day: day(w[1]), profile: UInt32(truncatingIfNeeded: w[2]), Int32(truncatingIfNeeded: w[3]))
+                    user: w[0], day: try day(w[1], Stream.kinds), profile: kind.rawValue, Int32(truncatingIfNeeded: w[3]))
             }
         }
         if accumulator.profileLog != nil {
@@ -254,9 +270,17 @@ extension Analysis {
         try StateStreamReader.forEach(source, name: Stream.fingerprints, scope: scope) { raw in
             guard raw.count == FingerprintLog.entryBytes else { throw StateFormatError("a fingerprint has \(raw.count) bytes") }
             let (fingerprint, counted) = FingerprintLog.decode(raw, at: 0)
+            // Its profile and day are indexes when a copy's counts are taken back, or states merged.
+            guard counted.profile < restoredProfiles, Self.days.contains(Int64(counted.day)) else {
+                throw StateFormatError("a fingerprint names profile \(counted.profile) of \(restoredProfiles), day \(counted.day)")
+            }
             pointer.pointee.accumulator.dedup.insert(fingerprint, counted)
         }
     }
+
+    /// The day indexes a state may hold: those of the times any run accepts (`TimeRange.limits`),
+    /// a day either side for the zones.
+    static let days = Int64(TimeRange.limits.lowerBound.index) - 1...Int64(TimeRange.limits.upperBound.index) + 1
 
     /// A profile's values as one record: each dimension's text with a 4-byte length, in
     /// `Dimension` order.

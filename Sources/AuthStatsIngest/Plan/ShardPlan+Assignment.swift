@@ -5,8 +5,8 @@ extension ShardPlan {
     ///
     /// Each file's `index` is its place in `listing` (the order a single run reads them in).
     /// Files of one size go to one shard together: two copies of a file always have one size,
-    /// and in one shard the state's ledger recognises the copy by content, as a single run
-    /// does, where copies in two shards would make their states unmergeable (`state merge`
+    /// and in one shard the state's ledger recognises the copy by content and skips it
+    /// (`docs/state.md` "The invariant"), where copies in two shards would make their states unmergeable (`state merge`
     /// refuses states that share an input). These groups go largest first (total bytes; ties
     /// by their first path's bytes), each to the least loaded shard, ties to the lowest shard
     /// index (longest-processing-time-first scheduling): no shard ends more than the largest
@@ -15,12 +15,19 @@ extension ShardPlan {
     /// - Parameters:
     ///   - listing: the files, in input order; no path twice.
     ///   - shards: 1 to `maxShards`.
-    /// - Throws: `ShardPlanError.badShardCount` or `.duplicatePath`.
+    /// - Throws: `ShardPlanError.badShardCount`, `.duplicatePath` or `.tooLarge`.
     /// - Complexity: O(n log n + g log N) for n files in g sizes and N shards.
     public static func make(_ listing: [Listed], shards: Int) throws(ShardPlanError) -> ShardPlan {
         guard (1...maxShards).contains(shards) else { throw .badShardCount(shards) }
         var seen = Set<String>()
         for file in listing where !seen.insert(file.path).inserted { throw .duplicatePath(file.path) }
+        // Every load and group total below is at most the sum: it must fit.
+        var total: Int64 = 0
+        for file in listing {
+            let (sum, overflow) = total.addingReportingOverflow(file.size)
+            guard !overflow else { throw .tooLarge }
+            total = sum
+        }
         // The groups of equal size, each's files in path byte order.
         var groups = Dictionary(grouping: listing.indices, by: { listing[$0].size }).values.map { members in
             members.sorted { listing[$0].path.utf8.lexicographicallyPrecedes(listing[$1].path.utf8) }

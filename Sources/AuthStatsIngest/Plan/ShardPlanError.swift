@@ -5,6 +5,8 @@ import AuthStatsCore
 public enum ShardPlanError: Error, Equatable, CustomStringConvertible {
     case badShardCount(Int)
     case duplicatePath(String)
+    /// The listed sizes add up past what a 64-bit count of bytes holds (a listing gone wrong).
+    case tooLarge
     /// An input that cannot go into a plan (not a regular file, a name that is not UTF-8).
     case unplannable(path: String, reason: String)
     /// A path `InputDiscovery` could not open or list, with its message.
@@ -21,6 +23,8 @@ public enum ShardPlanError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .badShardCount(let n):
             return "--shards \(n): give a number of shards from 1 to \(ShardPlan.maxShards)."
+        case .tooLarge:
+            return "the listed sizes add up to 2^63 bytes or more; check the listing's sizes (bytes, decimal)."
         case .duplicatePath(let path):
             return "\(DisplayPath.text(path)) is listed twice; a plan reads each input once."
         case .unplannable(let path, let reason):

@@ -150,6 +150,39 @@ import Testing
         #expect(reports == Self.whole(streams, timeZone: "UTC").reports)
     }
 
+    @Test func aBatchAfterOneOfOverAMillionFilesComesAfterAllOfThem() throws {
+        // Batch 1 reads file 2^20 + 5 of its inputs (a first run over years of exports, or a
+        // shard of a large plan); batch 2 holds a copy of its record, batch 3 anything. The
+        // copy must lose to the earlier batch's, and be taken back once only.
+        let sign = PinpointLine("_userauth.sign_in", iso: "2026-11-01T10:00:00Z", user: "u1").json
+        let streams = [
+            ("a.json", Array(sign.utf8)),
+            ("b.json", Array((sign + "\n" + PinpointLine("page_view", iso: "2026-11-02T10:00:00Z", user: "u2").json).utf8)),
+            ("c.json", Array(PinpointLine("page_view", iso: "2026-11-03T10:00:00Z", user: "u3").json.utf8)),
+        ]
+        let state = MemoryStateChunks()
+        var held: UInt64 = 0
+        for (batch, (name, bytes)) in streams.enumerated() {
+            var configuration = Analysis.Configuration(timeZone: "UTC")!
+            configuration.firstPosition = StatePositions.first(batch: batch + 1, held: held)
+            configuration.keepsAllDays = true
+            configuration.fileIndexes = [batch == 0 ? (1 << 20) + 5 : 0]
+            let analysis = Analysis(configuration: configuration, rejects: RejectCollector())
+            if batch > 0 { try analysis.restore(from: state, for: .batch) }
+            analysis.beginFile(index: 0)
+            let stream = analysis.beginStream(path: name, member: nil, compression: "none", container: nil)
+            bytes.withUnsafeBytes { stream.read(bytes: $0) }
+            stream.end()
+            held = StatePositions.next(after: analysis.inputs, held: held)
+            try analysis.save(to: state, batch == 0 ? .whole(detailFrom: nil) : .batch(firstPosition: configuration.firstPosition))
+        }
+        let analysis = Analysis(configuration: Analysis.Configuration(timeZone: "UTC")!, rejects: RejectCollector())
+        try analysis.restore(from: state, for: .reports)
+        let reports = analysis.reports()
+        #expect(reports.daily.map(\.signIns) == [1, 0, 0])
+        #expect(reports == Self.whole(streams, timeZone: "UTC").reports)
+    }
+
     @Test func aLateEventBridgesTwoSessionsOfAnEarlierBatch() throws {
         let a = [PinpointLine("page_view", iso: "2026-11-01T10:00:00Z", user: "u"), PinpointLine("page_view", iso: "2026-11-01T10:50:00Z", user: "u")]
         let b = [PinpointLine("page_view", iso: "2026-11-01T10:25:00Z", user: "u")]
@@ -160,6 +193,30 @@ import Testing
         #expect(sessions.count == 1)
         #expect(sessions.first?.events == 3)
         #expect(reports == Self.whole(streams, timeZone: "UTC").reports)
+    }
+
+    @Test func anAuthFailureInTheHorizonOutsideAnySessionIsKeptForALateSession() throws {
+        // The user's only session is frozen (day 0, long before the horizon); its auth
+        // failure of day 8 lies in no session yet. A late event of the same minute makes a
+        // session whose span holds it: the failure must count on it, as in one run.
+        let first = [
+            PinpointLine("page_view", iso: "2026-11-01T12:00:00Z", user: "u"),
+            PinpointLine("_userauth.auth_fail", iso: "2026-11-09T12:00:00Z", user: "u"),
+            PinpointLine("page_view", iso: "2026-11-10T12:00:00Z", user: "other"),
+        ]
+        let late = [
+            PinpointLine("page_view", iso: "2026-11-09T11:59:00Z", user: "u"),
+            PinpointLine("page_view", iso: "2026-11-09T12:01:00Z", user: "u"),
+        ]
+        let streams = [
+            ("a.json", Array(first.map(\.json).joined(separator: "\n").utf8)),
+            ("late.json", Array(late.map(\.json).joined(separator: "\n").utf8)),
+        ]
+        let expected = Self.whole(streams, timeZone: "UTC")
+        #expect(expected.sessions.map(\.authFailures).reduce(0, +) == 1)
+        let (reports, sessions) = try Self.batched(streams, batches: 2, timeZone: "UTC", horizon: 5)
+        #expect(sessions == expected.sessions)
+        #expect(reports == expected.reports)
     }
 
     @Test func sessionsOutsideTheHorizonAreFrozenWhole() throws {

@@ -28,6 +28,17 @@ struct ShardPlanTests {
         #expect(try ShardPlan.make(Self.listing(499), shards: shards).id != a.id)
     }
 
+    @Test("sizes that add up past 2^63 bytes are refused (a listing is input), not a trap")
+    func sizesPastTheLargestInteger() throws {
+        let twins = [ShardPlan.Listed(path: "a.gz", size: .max), ShardPlan.Listed(path: "b.gz", size: .max)]
+        #expect(throws: ShardPlanError.tooLarge) { try ShardPlan.make(twins, shards: 2) }
+        let apart = [ShardPlan.Listed(path: "a.gz", size: .max), ShardPlan.Listed(path: "b.gz", size: 1)]
+        #expect(throws: ShardPlanError.tooLarge) { try ShardPlan.make(apart, shards: 1) }
+        let fits = [ShardPlan.Listed(path: "a.gz", size: .max - 1), ShardPlan.Listed(path: "b.gz", size: 1)]
+        #expect(try ShardPlan.make(fits, shards: 1).loads == [.max])
+        #expect(ShardPlanError.tooLarge.description.contains("2^63"))
+    }
+
     @Test("no shard carries more than the least loaded one plus the largest group of equal-size files", arguments: [1, 2, 3, 5, 8, 13, 100])
     func balanced(shards: Int) throws {
         for seed in [1, 2, 3] as [UInt64] {

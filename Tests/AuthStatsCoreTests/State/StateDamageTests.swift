@@ -1,0 +1,127 @@
+@testable import AuthStatsCore
+import AuthStatsTestSupport
+import Testing
+
+/// A state whose chunks pass their checksum (rewritten by hand, or by another program) but
+/// whose records are not what authstats writes: each is refused as damage when it is read,
+/// never trusted as an index, a length or a day (`docs/state.md` "Tables").
+@Suite struct StateDamageTests {
+    static let names = [
+        Analysis.Stream.profiles, Analysis.Stream.counters, Analysis.Stream.activity, Analysis.Stream.users,
+        Analysis.Stream.kinds, Analysis.Stream.observations, Analysis.Stream.fingerprints, Analysis.Stream.sessions,
+        Analysis.Stream.totals, Analysis.Stream.parity,
+    ]
+
+    static func configuration() -> Analysis.Configuration {
+        var configuration = Analysis.Configuration(timeZone: "UTC")!
+        configuration.keepsAllDays = true
+        configuration.profiles.collect = true
+        return configuration
+    }
+
+    /// A state of a few events (one session with a session id, one without, an auth failure).
+    static func saved() throws -> MemoryStateChunks {
+        let lines = [
+            PinpointLine("_userauth.sign_in", iso: "2026-11-01T10:00:00Z", user: "u1", session: "s1"),
+            PinpointLine("page_view", iso: "2026-11-01T10:05:00Z", user: "u1"),
+            PinpointLine("_userauth.auth_fail", iso: "2026-11-01T10:06:00Z", user: "u2"),
+        ]
+        let analysis = Analysis(configuration: configuration(), rejects: RejectCollector())
+        let stream = analysis.beginStream(path: "a.json", member: nil, compression: "none", container: nil)
+        Array(lines.map(\.json).joined(separator: "\n").utf8).withUnsafeBytes { stream.read(bytes: $0) }
+        stream.end()
+        let state = MemoryStateChunks()
+        try analysis.save(to: state, .whole(detailFrom: nil))
+        return state
+    }
+
+    /// `state` with the records of stream `name` (scope "") passed through `change`, its
+    /// chunks written again (with good checksums).
+    static func rewritten(_ state: MemoryStateChunks, _ name: String, _ change: ([UInt8]) -> [UInt8]) throws -> MemoryStateChunks {
+        let out = MemoryStateChunks()
+        for other in names where other != name {
+            for scope in try state.scopes(of: other) {
+                var seq = 0
+                try state.forEachChunk(name: other, scope: scope) { chunk in
+                    try out.appendChunk(name: other, scope: scope, seq: seq, chunk)
+                    seq += 1
+                }
+            }
+        }
+        var records: [[UInt8]] = []
+        try StateStreamReader.forEach(state, name: name, scope: "") { records.append(Array($0)) }
+        var writer = try StateStreamWriter(out, name: name, scope: "")
+        for record in records { try writer.add(change(record)) }
+        try writer.finish()
+        return out
+    }
+
+    /// Words of an integer record, changed, as varints again.
+    static func words(_ change: @escaping (inout [UInt64]) -> Void) -> ([UInt8]) -> [UInt8] {
+        { record in
+            var words: [UInt64] = []
+            record.withUnsafeBytes { raw in
+                var at = 0
+                while let word = Varint.get(raw, &at) { words.append(word) }
+            }
+            change(&words)
+            var out: [UInt8] = []
+            for word in words { Varint.put(word, &out) }
+            return out
+        }
+    }
+
+    static func expectRefused(_ state: MemoryStateChunks, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        for use in [Analysis.StateUse.everything, .reports] {
+            let analysis = Analysis(configuration: configuration(), rejects: RejectCollector())
+            #expect(throws: StateFormatError.self, "\(what), restored for \(use)", sourceLocation: sourceLocation) {
+                try analysis.restore(from: state, for: use)
+            }
+        }
+    }
+
+    @Test func theUntouchedStateIsRead() throws {
+        let analysis = Analysis(configuration: Self.configuration(), rejects: RejectCollector())
+        try analysis.restore(from: try Self.rewritten(try Self.saved(), Analysis.Stream.sessions) { $0 }, for: .reports)
+        #expect(analysis.reports().daily.map(\.events) == [3])
+    }
+
+    @Test func aSessionRecordWhoseTextsRunPastItsEnd() throws {
+        Self.expectRefused(try Self.rewritten(try Self.saved(), Analysis.Stream.sessions) { Array($0.dropLast()) }, "a text cut short")
+        Self.expectRefused(try Self.rewritten(try Self.saved(), Analysis.Stream.sessions) { $0 + [0] }, "a byte after the texts")
+    }
+
+    @Test func aSessionRecordWithABadEscapeInItsUser() throws {
+        // 0x01 escapes only 0x01 and 0x02 (for 0x00 and 0x01); 0x01 0x00 would decode to -1.
+        let state = try Self.rewritten(try Self.saved(), Analysis.Stream.sessions) { [0x01, 0x00] + $0 }
+        Self.expectRefused(state, "an escape of 0x00")
+    }
+
+    @Test func countsOfAProfileTheStateDoesNotHold() throws {
+        Self.expectRefused(try Self.rewritten(try Self.saved(), Analysis.Stream.counters, Self.words { $0[1] = 7 }), "counters")
+        Self.expectRefused(try Self.rewritten(try Self.saved(), Analysis.Stream.activity, Self.words { $0[2] = 7 }), "activity")
+    }
+
+    @Test func aFingerprintOfAProfileTheStateDoesNotHold() throws {
+        let state = try Self.rewritten(try Self.saved(), Analysis.Stream.fingerprints) { record in
+            var record = record
+            record[20] = 7  // the profile id, little-endian
+            return record
+        }
+        for use in [Analysis.StateUse.everything, .batch] {
+            let analysis = Analysis(configuration: Self.configuration(), rejects: RejectCollector())
+            #expect(throws: StateFormatError.self, "restored for \(use)") { try analysis.restore(from: state, for: use) }
+        }
+    }
+
+    @Test func aKindThatIsNone() throws {
+        Self.expectRefused(try Self.rewritten(try Self.saved(), Analysis.Stream.kinds, Self.words { $0[2] = 9 }), "kinds")
+    }
+
+    @Test func aDayOutsideEveryAcceptedRange() throws {
+        let far = UInt64(bitPattern: Int64(Int32.max - 10))
+        Self.expectRefused(try Self.rewritten(try Self.saved(), Analysis.Stream.counters, Self.words { $0[0] = far }), "counters")
+        Self.expectRefused(try Self.rewritten(try Self.saved(), Analysis.Stream.activity, Self.words { $0[1] = far }), "activity")
+        Self.expectRefused(try Self.rewritten(try Self.saved(), Analysis.Stream.kinds, Self.words { $0[1] = far }), "kinds")
+    }
+}
