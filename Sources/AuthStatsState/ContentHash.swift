@@ -27,6 +27,18 @@ public enum ContentHash {
         try ContentHasher().hash(path: path)
     }
 
+    /// The size and modification time (ms) of the file at `path` (links followed), or nil.
+    public static func sizeAndTime(path: String) -> (size: Int64, modifiedMillis: Int64)? {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        #if canImport(Darwin)
+        let time = status.st_mtimespec
+        #else
+        let time = status.st_mtim
+        #endif
+        return (Int64(status.st_size), Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000)
+    }
+
     /// `high` then `low`, 16 lowercase hex digits each.
     static func hex(_ fingerprint: Fingerprint) -> String {
         func digits(_ word: UInt64) -> String {

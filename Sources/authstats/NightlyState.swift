@@ -267,9 +267,24 @@ final class NightlyState {
                 continue
             }
             let path = input.display
+            let file = String(decoding: input.bytes, as: UTF8.self)
+            // The same path, size and modification time as a ledger row: taken as read without
+            // reading its bytes again (as rsync decides), so a night costs nothing per old file.
+            if !rebuild, let quick = ContentHash.sizeAndTime(path: file) {
+                let same: LedgerEntry?
+                do {
+                    same = try database.ledgerEntries(path: path).first { $0.size == quick.size && $0.modified == quick.modifiedMillis }
+                } catch {
+                    throw Failure.unusable("\(error); the state was left as it was")
+                }
+                if let same {
+                    known.append("\(path) (read in batch \(same.batch))")
+                    continue
+                }
+            }
             let identity: (hash: String, size: Int64, modifiedMillis: Int64)
             do {
-                identity = try hasher.hash(path: String(decoding: input.bytes, as: UTF8.self))
+                identity = try hasher.hash(path: file)
             } catch {
                 problems.append(.problem(path: path, message: "\(error)"))
                 continue
@@ -317,7 +332,9 @@ final class NightlyState {
         }
     }
 
-    /// The ledger rows of this batch's inputs (a file's streams add up to one row).
+    /// The ledger rows of this batch's inputs (a file's streams add up to one row), once its
+    /// duplicates are taken back. A file that could not be read at all gets none: the next
+    /// run tries it again.
     func ledgerRows(_ inputs: [InputReport], read: [Candidate], clock: DayClock) -> [LedgerEntry] {
         var clock = clock
         var byPath: [String: (records: Int, events: Int, oldest: Int64, newest: Int64, status: String)] = [:]
@@ -330,8 +347,9 @@ final class NightlyState {
             if input.status != .ok { row.status = input.status.rawValue }
             byPath[input.path] = row
         }
-        return read.map { candidate in
+        return read.compactMap { candidate in
             let row = byPath[candidate.path]
+            if let row, row.status == InputReport.Status.failed.rawValue, row.records == 0 { return nil }
             return LedgerEntry(
                 contentHash: candidate.hash, path: candidate.path, size: candidate.size, modified: candidate.modified,
                 batch: batch, records: row?.records ?? 0, events: row?.events ?? 0,
@@ -360,7 +378,7 @@ final class NightlyState {
 
     /// Appends a batch (`Analysis.StateWrite.batch`) with its ledger rows, in one transaction.
     func append(
-        _ delta: Analysis, ledger: [LedgerEntry], batch entry: BatchEntry, firstPosition: UInt64, options: Options,
+        _ delta: Analysis, ledger: () -> [LedgerEntry], batch entry: BatchEntry, firstPosition: UInt64, options: Options,
         verify: () throws -> Void
     ) throws {
         let newest = newest(with: delta)
@@ -368,7 +386,7 @@ final class NightlyState {
         try database.transaction {
             try delta.save(to: database, .batch(firstPosition: firstPosition))
             try verify()
-            for row in ledger { try database.addLedgerEntry(row) }
+            for row in ledger() { try database.addLedgerEntry(row) }
             try database.addBatch(entry)
             try setMeta(newest: newest, detailFrom: detailFrom ?? delta.accumulator.dayBounds?.first, options: options)
         }
@@ -378,7 +396,7 @@ final class NightlyState {
     /// these ledger rows and batches, in one transaction. `held`: where the positions of
     /// states merged into it end.
     func writeWhole(
-        _ analysis: Analysis, ledger: [LedgerEntry], batches: [BatchEntry], options: Options, reported: Bool = true,
+        _ analysis: Analysis, ledger: () -> [LedgerEntry], batches: [BatchEntry], options: Options, reported: Bool = true,
         held: UInt64 = 0, verify: () throws -> Void
     ) throws {
         let newest = newest(with: analysis)
@@ -389,7 +407,7 @@ final class NightlyState {
             if rebuild { try database.removeLedger() }
             try analysis.save(to: database, .whole(detailFrom: start, reported: reported))
             try verify()
-            for row in ledger { try database.addLedgerEntry(row) }
+            for row in ledger() { try database.addLedgerEntry(row) }
             for entry in batches { try database.addBatch(entry) }
             try setMeta(newest: newest, detailFrom: start ?? analysis.accumulator.dayBounds?.first, options: options)
         }
@@ -432,7 +450,7 @@ final class NightlyState {
                 ledger.append(entry)
             }
         }
-        try writeWhole(analysis, ledger: ledger, batches: renumbered, options: options, held: held, verify: verify)
+        try writeWhole(analysis, ledger: { ledger }, batches: renumbered, options: options, held: held, verify: verify)
     }
 }
 

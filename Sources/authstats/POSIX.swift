@@ -119,7 +119,7 @@ enum POSIX {
             guard isFolder(existing) || followingLinks(path).map(isFolder) == true else { throw Failure("\(path) exists", code: ENOTDIR) }
             return []
         }
-        let parent = (path as NSString).deletingLastPathComponent
+        let parent = parentFolder(path)
         var made = parent.isEmpty || parent == path ? [] : try makeFolders(parent)
         guard mkdir(path, 0o777) == 0 || errno == EEXIST else { throw Failure("Unable to create \(path)") }
         made.append(path)
@@ -153,13 +153,21 @@ enum POSIX {
         var current = path
         for _ in 0..<40 {  // ELOOP's limit
             guard let target = linkTarget(current) else { break }
-            current = target.hasPrefix("/") ? target : ((current as NSString).deletingLastPathComponent as NSString).appendingPathComponent(target)
+            current = target.hasPrefix("/") ? target : (parentFolder(current) as NSString).appendingPathComponent(target)
         }
         if let real = realPath(current) { return real }
-        let parent = (current as NSString).deletingLastPathComponent
+        let parent = parentFolder(current)
         let name = (current as NSString).lastPathComponent
         if let real = realPath(parent.isEmpty ? "." : parent) { return (real as NSString).appendingPathComponent(name) }
         return URL(fileURLWithPath: current).standardizedFileURL.path
+    }
+
+    /// The folder part of `path` ("" for a bare name such as `x`): Foundation's
+    /// `deletingLastPathComponent` traps on a one-character path without a slash.
+    static func parentFolder(_ path: String) -> String {
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "" }
+        let parent = String(path[..<slash])
+        return parent.isEmpty ? "/" : parent
     }
 
     static func realPath(_ path: String) -> String? {

@@ -112,7 +112,7 @@ extension ReportCommand {
             if !read.isEmpty || rebuild || nightly.plan != nil {
                 try failing("write") {
                     try nightly.writeWhole(
-                        batch, ledger: nightly.ledgerRows(batch.inputs, read: read, clock: clock),
+                        batch, ledger: { nightly.ledgerRows(batch.inputs, read: read, clock: clock) },
                         batches: [nightly.batchEntry(arguments: arguments, started: started)], options: options,
                         reported: nightly.plan == nil, verify: verify)
                 }
@@ -132,7 +132,7 @@ extension ReportCommand {
             step("batch resolved against the state")
             try failing("write") {
                 try nightly.append(
-                    delta, ledger: nightly.ledgerRows(delta.inputs, read: read, clock: clock),
+                    delta, ledger: { nightly.ledgerRows(delta.inputs, read: read, clock: clock) },
                     batch: nightly.batchEntry(arguments: arguments, started: started), firstPosition: configuration.firstPosition,
                     options: options, verify: verify)
             }
@@ -146,7 +146,7 @@ extension ReportCommand {
         try failing("read") { try whole.restore(from: nightly.database, for: compact ? .everything : .reports) }
         step("restored")
         if compact {
-            try failing("write") { try nightly.writeWhole(whole, ledger: [], batches: [], options: options, verify: verify) }
+            try failing("write") { try nightly.writeWhole(whole, ledger: { [] }, batches: [], options: options, verify: verify) }
             step("written whole (event detail past the horizon dropped)")
         }
         whole.adoptInputs(inputs)

@@ -38,7 +38,7 @@ extension ReportFiles {
         if let fileByFile {
             return (.fileByFile(fileByFile), try replaceFileByFile())
         }
-        let parent = (target as NSString).deletingLastPathComponent
+        let parent = POSIX.parentFolder(target)
         if !POSIX.exists(target) {
             let code = TemporaryFolders.shared.withLock { rename(staging, target) == 0 ? 0 : errno }
             if code == 0 {

@@ -55,7 +55,7 @@ final class ReportFiles {
     init(folder: String) throws {
         self.folder = folder
         target = POSIX.resolvingLinks(folder)
-        let parent = (target as NSString).deletingLastPathComponent
+        let parent = POSIX.parentFolder(target)
         let existing = POSIX.info(target)
         if let existing {
             guard POSIX.isFolder(existing) else {

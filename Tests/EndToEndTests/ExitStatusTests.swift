@@ -15,6 +15,14 @@ struct ExitStatusTests {
         #expect(result.stderr.contains("Unknown time zone 'Mars/Olympus': use an IANA name such as UTC, Europe/Berlin or America/Los_Angeles."))
     }
 
+    @Test("--out with a one-letter relative folder (Foundation's path parent trapped on it)")
+    func oneLetterOut() throws {
+        let folder = CLI.temporaryFolder()
+        let result = try CLI.run(["report", fixture("canonical.ndjson"), "--out", "x", "--no-html", "-q"], in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("x/daily.csv").path))
+    }
+
     @Test("a wrong option exits 64")
     func wrongOption() throws {
         let result = try CLI.run(["report", "sample-logs", "--frobnicate"])
