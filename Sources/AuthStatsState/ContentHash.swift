@@ -1,4 +1,5 @@
 import AuthStatsCore
+import Foundation
 
 #if canImport(Glibc)
 import Glibc
@@ -94,5 +95,32 @@ public final class ContentHasher {
             if filled < block.count { break }
         }
         return (ContentHash.hex(builder.fingerprint), total, modified)
+    }
+}
+
+extension ContentHash {
+    /// `of(path:)` for each path, on `threads` threads (one buffer each), results in order.
+    public static func of(paths: [String], threads: Int) -> [Result<(hash: String, size: Int64, modifiedMillis: Int64), StateError>] {
+        let results = UnsafeMutableBufferPointer<Result<(hash: String, size: Int64, modifiedMillis: Int64), StateError>?>.allocate(
+            capacity: paths.count)
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        let lanes = max(1, min(threads, paths.count))
+        // Lane `t` hashes paths t, t + lanes, …: each result is written by one thread only.
+        struct Slots: @unchecked Sendable { let buffer: UnsafeMutableBufferPointer<Result<(hash: String, size: Int64, modifiedMillis: Int64), StateError>?> }
+        let shared = Slots(buffer: results)
+        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+            let hasher = ContentHasher()
+            for i in stride(from: lane, to: paths.count, by: lanes) {
+                do {
+                    shared.buffer[i] = .success(try hasher.hash(path: paths[i]))
+                } catch let error as StateError {
+                    shared.buffer[i] = .failure(error)
+                } catch {
+                    shared.buffer[i] = .failure(.sqlite(path: paths[i], operation: "read", message: "\(error)"))
+                }
+            }
+        }
+        return results.map { $0! }
     }
 }

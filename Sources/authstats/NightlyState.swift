@@ -255,12 +255,14 @@ final class NightlyState {
 
     /// Splits the found inputs into those to read and those the ledger already holds (same
     /// content, under any path). A known path whose content changed is refused.
-    func select(_ found: [InputDiscovery.Found]) throws -> (read: [Candidate], problems: [InputDiscovery.Found], known: [String]) {
+    func select(_ found: [InputDiscovery.Found], threads: Int) throws -> (read: [Candidate], problems: [InputDiscovery.Found], known: [String]) {
         var read: [Candidate] = []
         var problems: [InputDiscovery.Found] = []
         var known: [String] = []
         var seen: [String: String] = [:]
-        let hasher = ContentHasher()
+        // The same path, size and modification time as a ledger row: taken as read without
+        // reading its bytes again (as rsync decides), so a night costs nothing per old file.
+        var toHash: [(item: InputDiscovery.Found, path: String, file: String)] = []
         for item in found {
             guard case .file(let input) = item else {
                 problems.append(item)
@@ -268,8 +270,6 @@ final class NightlyState {
             }
             let path = input.display
             let file = String(decoding: input.bytes, as: UTF8.self)
-            // The same path, size and modification time as a ledger row: taken as read without
-            // reading its bytes again (as rsync decides), so a night costs nothing per old file.
             if !rebuild, let quick = ContentHash.sizeAndTime(path: file) {
                 let same: LedgerEntry?
                 do {
@@ -282,10 +282,16 @@ final class NightlyState {
                     continue
                 }
             }
+            toHash.append((item, path, file))
+        }
+        // The others hashed on every core (reading stored bytes is cheap next to inflating them).
+        let hashes = ContentHash.of(paths: toHash.map(\.file), threads: threads)
+        for ((item, path, _), hashed) in zip(toHash, hashes) {
             let identity: (hash: String, size: Int64, modifiedMillis: Int64)
-            do {
-                identity = try hasher.hash(path: file)
-            } catch {
+            switch hashed {
+            case .success(let value):
+                identity = value
+            case .failure(let error):
                 problems.append(.problem(path: path, message: "\(error)"))
                 continue
             }

@@ -288,7 +288,7 @@ struct ReportCommand: ParsableCommand {
         var readThisBatch: [NightlyState.Candidate] = []
         if let nightly {
             do {
-                let selected = try nightly.select(found)
+                let selected = try nightly.select(found, threads: jobs)
                 readThisBatch = selected.read
                 found = selected.problems + selected.read.map(\.found)
                 if let shardRun {

@@ -17,9 +17,22 @@ struct SessionFreezer {
     let cutoff: Int64?
 
     /// Reads the sorted named records and hands each record to keep to `emit`.
+    ///
+    /// Sessions are built twice over at most: first their spans alone (no texts decoded, no
+    /// rows), which decide the boundary; only a user with a session to freeze is built again
+    /// with rows, to write them. Without a cutoff nothing is built: every record is kept.
     func run(_ records: SortedRecords, emit: (UnsafeRawBufferPointer) -> Void) {
         var last = LastRecord(compact: false)
-        var user = UserSessions(timeoutMillis: timeoutMillis, rows: true)
+        guard let cutoff else {
+            while let bytes = records.next() {
+                guard let r = SessionRecordView(bytes) else { continue }
+                if case .copy = last.see(r) { continue }
+                emit(bytes)
+            }
+            return
+        }
+        var spansOnly = UserSessions(timeoutMillis: timeoutMillis, rows: false)
+        var withRows = UserSessions(timeoutMillis: timeoutMillis, rows: true)
         // The current user's records (copies dropped), to emit once their sessions are known.
         var arena: [UInt8] = []
         var spans: [(offset: Int, count: Int)] = []
@@ -31,18 +44,24 @@ struct SessionFreezer {
                 arena.removeAll(keepingCapacity: true)
                 spans.removeAll(keepingCapacity: true)
             }
-            let boundary = cutoff.map { boundaryTime(user, cutoff: $0) } ?? .min
-            if boundary > .min {
-                let rows = user.liveRows()
-                for i in rows.indices where user.ends[i] < boundary {
-                    scratch.removeAll(keepingCapacity: true)
-                    FrozenSession.encode(rows[i], into: &scratch)
-                    scratch.withUnsafeBytes { emit($0) }
-                }
-            }
+            let boundary = boundaryTime(spansOnly, cutoff: cutoff)
             arena.withUnsafeBytes { raw in
-                for (offset, count) in spans {
-                    let bytes = UnsafeRawBufferPointer(rebasing: raw[offset..<offset + count])
+                func record(_ i: Int) -> UnsafeRawBufferPointer {
+                    UnsafeRawBufferPointer(rebasing: raw[spans[i].offset..<spans[i].offset + spans[i].count])
+                }
+                if spansOnly.ends.contains(where: { $0 < boundary }) {
+                    // Something to freeze: the same sessions again, with their rows.
+                    withRows.begin(user: SessionRecordView(record(0))!.user)
+                    for i in spans.indices { withRows.add(SessionRecordView(record(i))!) }
+                    let rows = withRows.liveRows()
+                    for i in rows.indices where withRows.ends[i] < boundary {
+                        scratch.removeAll(keepingCapacity: true)
+                        FrozenSession.encode(rows[i], into: &scratch)
+                        scratch.withUnsafeBytes { emit($0) }
+                    }
+                }
+                for i in spans.indices {
+                    let bytes = record(i)
                     let r = SessionRecordView(bytes)!
                     if r.sessionKey == SessionRecord.frozenKey || r.time >= boundary || keepsFailure(r) { emit(bytes) }
                 }
@@ -57,11 +76,11 @@ struct SessionFreezer {
             case .nextUser:
                 if anyUser { finishUser() }
                 anyUser = true
-                user.begin(user: r.user)
+                spansOnly.begin(user: "")
             case .sameUser:
                 break
             }
-            user.add(r)
+            spansOnly.add(r)
             spans.append((arena.count, bytes.count))
             arena.append(contentsOf: bytes)
         }
