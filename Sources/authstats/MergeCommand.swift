@@ -51,10 +51,10 @@ struct MergeCommand: ParsableCommand {
         }
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let into = (folder as NSString).appendingPathComponent("state")
-        var merge = try StateCommand.Merge.parse(["--into", into] + (allowMissing ? ["--allow-missing"] : []) + states)
+        let merge = try StateCommand.Merge.parse(["--into", into] + (allowMissing ? ["--allow-missing"] : []) + states)
         try merge.run()
         let options = reportOptions.split(whereSeparator: \.isWhitespace).map(String.init)
-        var report = try ReportCommand.parse(["--state", into, "--out", out] + options)
+        let report = try ReportCommand.parse(["--state", into, "--out", out] + options)
         try report.run()
     }
 }

@@ -381,7 +381,7 @@ struct ReportCommand: ParsableCommand {
             var projectPages: [HTMLReport.Project] = []
             for (id, projectReports, project) in byProject ? analysis.projectReports() : [] {
                 let folder = ReportFiles.projectFolder + "/" + SegmentFileName.fileName(for: id) + "/"
-                try POSIX.makeFolders(output.path(folder))
+                _ = try POSIX.makeFolders(output.path(folder))
                 try writeTables(projectReports, timezone: configuration.timeZoneName, folder: folder, output: output)
                 if let segments { try writeMemberExports(segments, analysis: project, output: output, folder: folder) }
                 if !noHTML {
