@@ -26,6 +26,41 @@ extension StateCLITests {
             try S.expectSame(try S.single(data.files), out, "after a renamed copy")
         }
 
+        @Test("a file that could not be read is not recorded: the next night reads it (fixed) without --rebuild")
+        func failedInputIsRetried() throws {
+            let folder = CLI.temporaryFolder("state-failed-input")
+            let state = folder.appendingPathComponent("state")
+            let file = folder.appendingPathComponent("late.gz")
+            try Data([0x1F, 0x8B]).write(to: file)  // a gzip cut off after its magic bytes: nothing readable
+            let first = try S.report([file.path], state: state, out: folder.appendingPathComponent("o1"))
+            #expect(first.status == 1, "\(first.stderr)")
+            #expect(S.number(try S.info(state), "inputs") == 0)
+            try FileManager.default.removeItem(at: file)
+            try TestFiles.gzip([PinpointLine("_userauth.sign_in", iso: "2026-11-05T10:00:00Z", user: "u1").json], to: file.path)
+            let second = try S.report([file.path], state: state, out: folder.appendingPathComponent("o2"))
+            #expect(second.status == 0, "\(second.stderr)")
+            let info = try S.info(state)
+            #expect(S.number(info, "inputs") == 1 && S.number(info, "events") == 1, "\(info)")
+        }
+
+        @Test("a file with the path, size and modification time of its ledger row is skipped unread")
+        func sameSizeAndTime() throws {
+            let folder = CLI.temporaryFolder("state-same-time")
+            let state = folder.appendingPathComponent("state")
+            let file = folder.appendingPathComponent("day.gz")
+            try TestFiles.gzip([PinpointLine("page_view", iso: "2026-11-05T10:00:00Z", user: "u1").json], to: file.path)
+            #expect(try S.report([file.path], state: state, out: folder.appendingPathComponent("o1")).status == 0)
+            // Unreadable now, but the same size and time: the ledger row says it was read.
+            let attributes = try FileManager.default.attributesOfItem(atPath: file.path)
+            var bytes = try Data(contentsOf: file)
+            bytes[bytes.count / 2] ^= 0xFF
+            try bytes.write(to: file)
+            try FileManager.default.setAttributes([.modificationDate: attributes[.modificationDate]!], ofItemAtPath: file.path)
+            let again = try S.report([file.path], state: state, out: folder.appendingPathComponent("o2"))
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(again.stderr.contains("already in the state, skipped"), "\(again.stderr)")
+        }
+
         @Test("a known path whose bytes changed is exit 1 naming it, nothing changed; --rebuild then equals one run")
         func changedFile() throws {
             let data = try S.data()
