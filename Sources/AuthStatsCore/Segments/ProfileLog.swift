@@ -131,6 +131,9 @@ struct ProfileLog: Sendable {
         used = 0
     }
 
+    /// Every observation in order, the log left as it was (`SortedRecordLog.sortedCopy`).
+    func sortedCopy() -> SortedRecords { log.sortedCopy() }
+
     /// Calls `body` with every observation, by user, kind, time. Consumes the log.
     mutating func withSorted<R>(_ body: (SortedRecords) -> R) -> R {
         hashes = []

@@ -40,6 +40,9 @@ public struct SessionLog: Sendable {
         log.absorb(other.log)
     }
 
+    /// Every record in byte order, the log left as it was (`SortedRecordLog.sortedCopy`).
+    func sortedCopy() -> SortedRecords { log.sortedCopy(compact: compact) }
+
     /// Calls `body` with every record in byte order (valid only inside `body`). Consumes the log.
     public mutating func withSorted<R>(_ body: (SortedRecords) -> R) -> R {
         log.withSorted(compact: compact, body)

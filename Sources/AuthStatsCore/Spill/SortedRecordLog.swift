@@ -159,6 +159,18 @@ public struct SortedRecordLog: Sendable {
         return SortedRecords(sources: sources, compact: false)
     }
 
+    /// Every record in byte order, leaving the log as it was (its spilled runs stay in the
+    /// store, the records in memory are copied out): for a log that is read twice (the nightly
+    /// state writes it, then the reports read it).
+    func sortedCopy(compact: Bool = false) -> SortedRecords {
+        var sources: [FrameReader] = runs.map { FrameReader(run: $0, keep: true) }
+        if !spans.isEmpty {
+            let order = sortedSpans()
+            arena.withUnsafeBytes { sources.append(FrameReader(copying: $0, order: order)) }
+        }
+        return SortedRecords(sources: sources, compact: compact)
+    }
+
     /// Calls `body` with every record in byte order. The records still in memory are read
     /// in place (no copy of the arena at the end), so the `SortedRecords` are valid only
     /// inside `body`. Consumes the log.

@@ -41,7 +41,7 @@ extension Analysis {
         /// The whole state (after `removeAllChunks`), event detail kept from `detailFrom` on
         /// (nil: all of it), older sessions frozen.
         /// `reported`: reports are built from this analysis afterwards (its logs are then
-        /// refilled from what was written); a shard's state is only merged.
+        /// read without being consumed); a shard's state is only merged.
         case whole(detailFrom: Day?, reported: Bool = true)
         /// Appends what this batch adds: its new profiles, its events' counts, activity,
         /// users, kinds, observations, the fingerprints and session events of its inputs
@@ -140,8 +140,9 @@ extension Analysis {
     /// After the last input: resolves the duplicates and writes everything the state keeps
     /// to `sink`. Event-level detail is kept from `detailFrom` on (nil: all of it): the
     /// fingerprints of those days, and the events of sessions that an event of those days
-    /// could still change. The session and profile logs are read and filled again with what
-    /// was written, so the reports that follow are built from exactly what the state holds.
+    /// could still change. Written whole with reports to follow, the session and profile logs
+    /// are read without being consumed: the reports sessionize the log as it was, which gives
+    /// the sessions the frozen ones stand for.
     public func save(to sink: any StateChunkSink, _ write: StateWrite) throws {
         try save(to: sink, scope: "", write)
         for id in projects.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
@@ -153,15 +154,15 @@ extension Analysis {
         var detailFrom: Day?
         var firstPosition: UInt64 = 0
         var firstProfile = 0
-        var refill = true
+        var readAgain = true
         switch write {
         case .whole(let from, let reported):
             detailFrom = from
-            refill = reported
+            readAgain = reported
         case .batch(let position):
             firstPosition = position
             firstProfile = restoredProfiles
-            refill = false
+            readAgain = false
         }
         let pointer = state
         func stream(_ name: String, _ body: (inout StateStreamWriter) throws -> Void) throws {
@@ -222,47 +223,56 @@ extension Analysis {
                 try writer.add(words: UInt64(reason.rawValue), UInt64(count))
             }
         }
-        // A batch's logs are not read again (the reports restore the whole state), so they
-        // are not refilled.
-        if var observations = pointer.pointee.accumulator.profileLog {
-            pointer.pointee.accumulator.profileLog = nil
-            var refilled = ProfileLog(memoryBudget: configuration.profiles.memory, store: spill)
+        // With reports to follow, the logs are read without being consumed, and the reports
+        // read them again as they were (the frozen sessions written stand for exactly the
+        // sessions of their events); otherwise they are consumed.
+        if let observations = pointer.pointee.accumulator.profileLog {
             try stream(Stream.observations) { writer in
-                var failure: (any Error)?
-                observations.withSorted { records in
-                    while let record = records.next() {
-                        if failure == nil { do { try writer.add(record) } catch { failure = error } }
-                        if refill { refilled.appendRecord(record) }
-                    }
+                func write(_ records: SortedRecords) throws {
+                    while let record = records.next() { try writer.add(record) }
                 }
-                if let failure { throw failure }
+                if readAgain {
+                    try write(observations.sortedCopy())
+                } else {
+                    var consumed = observations
+                    pointer.pointee.accumulator.profileLog = nil
+                    var failure: (any Error)?
+                    consumed.withSorted { records in
+                        do { try write(records) } catch { failure = error }
+                    }
+                    if let failure { throw failure }
+                }
             }
-            pointer.pointee.accumulator.profileLog = refilled
         }
-        try saveSessions(to: sink, scope: scope, detailFrom: detailFrom, refill: refill)
+        try saveSessions(to: sink, scope: scope, detailFrom: detailFrom, readAgain: readAgain)
     }
 
     /// The session log, with the sessions no later event can change frozen.
-    private func saveSessions(to sink: any StateChunkSink, scope: String, detailFrom: Day?, refill: Bool) throws {
+    /// `readAgain`: reports follow, so the log is read without being consumed.
+    private func saveSessions(to sink: any StateChunkSink, scope: String, detailFrom: Day?, readAgain: Bool) throws {
         precondition(accumulator.sessionLogs.count == 1, "a state run keeps one session log")
         var log = state.pointee.accumulator.sessionLogs[0]
         // Later inputs hold no event before the start of `detailFrom` (in any zone: 14 hours
         // before its UTC midnight); a session that ended a timeout before that is final.
         let cutoff = detailFrom.map { Int64($0.index) * 86_400_000 - 14 * 3_600_000 - configuration.sessionTimeoutMillis }
         let freezer = SessionFreezer(timeoutMillis: configuration.sessionTimeoutMillis, cutoff: cutoff)
-        var refilled = SessionLog(memoryBudget: configuration.sessionMemory, store: spill, compact: false)
         var writer = try StateStreamWriter(sink, name: Stream.sessions, scope: scope)
         var failure: (any Error)?
-        log.withSorted { records in
+        func write(_ records: SortedRecords) {
             freezer.run(records) { bytes in
                 guard failure == nil else { return }
                 do { try writer.add(bytes) } catch { failure = error }
-                if refill { refilled.appendRecord(bytes) }
             }
+        }
+        if readAgain {
+            // Read, not consumed: the reports sessionize the same log.
+            write(log.sortedCopy())
+        } else {
+            state.pointee.accumulator.sessionLogs[0] = SessionLog(memoryBudget: 1, store: nil, compact: false)
+            log.withSorted { write($0) }
         }
         if let failure { throw failure }
         try writer.finish()
-        state.pointee.accumulator.sessionLogs[0] = refilled
     }
 
     private func restoreFingerprints(from source: any StateChunkSource, scope: String) throws {
