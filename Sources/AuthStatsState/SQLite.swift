@@ -188,6 +188,14 @@ final class Statement {
         return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
     }
 
+    /// Column `index` of the current row as bytes in SQLite's own buffer, valid only inside
+    /// `body` (the next step reuses it): no copy.
+    func withBlob<R>(_ index: Int32, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let pointer = sqlite3_column_blob(handle, index)
+        let count = Int(sqlite3_column_bytes(handle, index))
+        return try body(UnsafeRawBufferPointer(start: count > 0 ? pointer : nil, count: count > 0 ? count : 0))
+    }
+
     /// Column `index` of the current row as bytes (empty for NULL), copied out of SQLite's
     /// buffer, which the next step reuses.
     func blob(_ index: Int32) -> [UInt8] {

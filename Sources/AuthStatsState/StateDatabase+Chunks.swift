@@ -19,6 +19,15 @@ extension StateDatabase {
         ) { try body($0.blob(0)) }
     }
 
+    /// As `forEachChunk`, each chunk in SQLite's buffer (valid only inside `body`): no 1 MiB
+    /// array made per chunk (their page faults were a sixth of a restore).
+    public func forEachChunkBytes(name: String, scope: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try connection.query(
+            "SELECT data FROM chunks WHERE name = ? AND scope = ? ORDER BY seq", "read chunks from",
+            [.text(name), .text(scope)]
+        ) { try $0.withBlob(0, body) }
+    }
+
     /// The scopes that have chunks of `name`, sorted by their UTF-8 bytes.
     public func scopes(of name: String) throws -> [String] {
         var scopes: [String] = []

@@ -12,8 +12,17 @@ public protocol StateChunkSink: AnyObject {
 public protocol StateChunkSource: AnyObject {
     /// The chunks of one stream, in order.
     func forEachChunk(name: String, scope: String, _ body: ([UInt8]) throws -> Void) throws
+    /// As `forEachChunk`, each chunk's bytes valid only inside `body` (a source may lend its
+    /// own buffer).
+    func forEachChunkBytes(name: String, scope: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws
     /// The scopes that hold a stream of `name`, in byte order.
     func scopes(of name: String) throws -> [String]
+}
+
+extension StateChunkSource {
+    public func forEachChunkBytes(name: String, scope: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try forEachChunk(name: name, scope: scope) { chunk in try chunk.withUnsafeBytes(body) }
+    }
 }
 
 /// Writes one stream as frames of `[length][bytes]`, the length a LEB128 varint, cut into
@@ -85,9 +94,9 @@ enum StateStreamReader {
         _ source: any StateChunkSource, name: String, scope: String, _ body: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
         var number = 0
-        try source.forEachChunk(name: name, scope: scope) { chunk in
+        try source.forEachChunkBytes(name: name, scope: scope) { raw in
             number += 1
-            try chunk.withUnsafeBytes { raw in
+            do {
                 guard raw.count >= 8,
                     UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
                         == Hash64.hash(UnsafeRawBufferPointer(rebasing: raw[8...]), seed: checkSeed)
