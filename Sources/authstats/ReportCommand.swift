@@ -24,10 +24,13 @@ struct ReportCommand: ParsableCommand {
             kept.
 
             Exit status: 0 all inputs read; 1 reports written but an input was partial or failed \
-            (or, with --strict, a record was rejected); 2 nothing written and nothing in --out \
-            changed (no readable input, an unreadable --users file, or --out cannot be written); \
-            64 bad usage; 130, 143, 129 stopped by SIGINT, SIGTERM, SIGHUP (temporary files \
-            removed).
+            (or, with --strict, a record was rejected; or the state was merged without some \
+            shards), or with --state nothing written because an input changed at a known path \
+            or is older than the horizon; 2 nothing written and nothing in --out changed (no \
+            readable input, an unreadable --users file, --out cannot be written, or a --state \
+            that is not authstats's or is damaged); 64 bad usage (with --state, also another \
+            time zone or counting option than the state's); 75 another run holds the --state; \
+            130, 143, 129 stopped by SIGINT, SIGTERM, SIGHUP (temporary files removed).
 
             Environment: AUTHSTATS_OUT, AUTHSTATS_TIMEZONE, AUTHSTATS_USERS, AUTHSTATS_JOBS, \
             AUTHSTATS_SESSION_TIMEOUT, AUTHSTATS_MAX_REJECTS and AUTHSTATS_PROGRESS give the \
