@@ -262,7 +262,9 @@ final class NightlyState {
         var seen: [String: String] = [:]
         // The same path, size and modification time as a ledger row: taken as read without
         // reading its bytes again (as rsync decides), so a night costs nothing per old file.
-        var toHash: [(item: InputDiscovery.Found, path: String, file: String)] = []
+        // Each file's ledger rows by path are read once: for this check and, hashed, for the
+        // changed-file check below.
+        var toHash: [(item: InputDiscovery.Found, path: String, file: String, rows: [LedgerEntry])] = []
         for item in found {
             guard case .file(let input) = item else {
                 problems.append(item)
@@ -270,23 +272,25 @@ final class NightlyState {
             }
             let path = input.display
             let file = String(decoding: input.bytes, as: UTF8.self)
-            if !rebuild, let quick = ContentHash.sizeAndTime(path: file) {
-                let same: LedgerEntry?
+            var rows: [LedgerEntry] = []
+            if !rebuild {
                 do {
-                    same = try database.ledgerEntries(path: path).first { $0.size == quick.size && $0.modified == quick.modifiedMillis }
+                    rows = try database.ledgerEntries(path: path)
                 } catch {
                     throw Failure.unusable("\(error); the state was left as it was")
                 }
-                if let same {
+                if let quick = ContentHash.sizeAndTime(path: file),
+                    let same = rows.first(where: { $0.size == quick.size && $0.modified == quick.modifiedMillis })
+                {
                     known.append("\(path) (read in batch \(same.batch))")
                     continue
                 }
             }
-            toHash.append((item, path, file))
+            toHash.append((item, path, file, rows))
         }
         // The others hashed on every core (reading stored bytes is cheap next to inflating them).
         let hashes = ContentHash.of(paths: toHash.map(\.file), threads: threads)
-        for ((item, path, _), hashed) in zip(toHash, hashes) {
+        for ((item, path, _, rows), hashed) in zip(toHash, hashes) {
             let identity: (hash: String, size: Int64, modifiedMillis: Int64)
             switch hashed {
             case .success(let value):
@@ -300,7 +304,7 @@ final class NightlyState {
             let byPath: LedgerEntry?
             do {
                 byContent = rebuild ? nil : try database.ledgerEntry(contentHash: identity.hash)
-                byPath = byContent == nil && !rebuild ? try database.ledgerEntries(path: path).first : nil
+                byPath = byContent == nil ? rows.first : nil
             } catch {
                 throw Failure.unusable("\(error); the state was left as it was")
             }

@@ -284,7 +284,7 @@ public final class Analysis {
     func leftOut(_ event: Event) -> ParityReason? {
         guard configuration.pinpointParity, event.source != .pinpoint else { return nil }
         var reason = event.parity
-        if reason == .received, directory.count > 0, let user = event.user, directory.userType(of: user) == "federated" {
+        if reason == .received, directory.count > 0, let user = event.user, directory.isFederated(user) == true {
             reason = .federatedUser
         }
         if reason == .received, let clients = configuration.clients {
@@ -494,7 +494,7 @@ public final class Analysis {
     public var memberExports: MemberExportLog? { segmentOutput?.exports }
 
     /// The projects' ids in byte order (`--by-project`).
-    private var projectIDs: [String] { projects.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
+    var projectIDs: [String] { projects.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
 
     private func runSegmentPass(sessions: [UInt64: Int]?) {
         guard configuration.profiles.reported, let range = reportRange, var profileLog = accumulator.profileLog,

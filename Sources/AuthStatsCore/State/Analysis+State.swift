@@ -145,7 +145,7 @@ extension Analysis {
     /// the sessions the frozen ones stand for.
     public func save(to sink: any StateChunkSink, _ write: StateWrite) throws {
         try save(to: sink, scope: "", write)
-        for id in projects.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+        for id in projectIDs {
             try projects[id]!.save(to: sink, scope: Self.scope(ofProject: id), write)
         }
     }

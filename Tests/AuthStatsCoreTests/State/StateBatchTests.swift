@@ -142,6 +142,31 @@ import Testing
         }
     }
 
+    @Test func aChainOfOverlappingSessionsAcrossTheCutoffIsKeptWhole() throws {
+        // Pinpoint sessions that overlap one after another from day 0 to day 9 (each starts
+        // before the last one ends): with a 5-day horizon the latest one reaches past the
+        // freezing cutoff, so none of the chain may be frozen; then unrelated daily visits.
+        let base = PinpointLine.millis("2026-09-01T12:00:00Z")
+        var chain: [String] = []
+        for i in 0..<20 {
+            let start = base + Int64(i) * 43_200_000  // every 12 hours, each lasting 13
+            chain.append(PinpointLine(
+                "page_view", iso: Timestamps.isoString(millis: start + 60_000), user: "bot", session: "s\(i)",
+                start: Timestamps.isoString(millis: start), stop: Timestamps.isoString(millis: start + 46_800_000)).json)
+        }
+        var streams = [("chain.json", Array(chain.joined(separator: "\n").utf8))]
+        streams += (0..<14).map { day -> (String, [UInt8]) in
+            let at = base + Int64(day) * 86_400_000 + 3_600_000
+            return (String(format: "d%02d.json", day), Array(PinpointLine("page_view", at: at, user: "daily").json.utf8))
+        }
+        let expected = Self.whole(streams, timeZone: "UTC")
+        for batches in [1, 4] {
+            let (reports, sessions) = try Self.batched(streams, batches: batches, timeZone: "UTC", horizon: 5)
+            #expect(sessions == expected.sessions, "\(batches) batches")
+            #expect(reports == expected.reports, "\(batches) batches")
+        }
+    }
+
     @Test func duplicatesAcrossBatchesAreTakenBack() throws {
         let line = PinpointLine("_userauth.sign_in", iso: "2026-11-01T10:00:00Z", user: "u1").json
         let streams = [("a.json", Array(line.utf8)), ("b.json", Array(line.utf8))]
