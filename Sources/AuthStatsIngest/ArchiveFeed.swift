@@ -74,6 +74,29 @@ final class ArchiveEntrySource: ByteSource {
     private var warning: InputDamage?
 
     func read(into space: UnsafeMutableRawBufferPointer) throws(InputDamage) -> Int {
+        guard try loadBlock() else { return 0 }
+        let n = min(space.count, remaining)
+        space.baseAddress!.copyMemory(from: block!, byteCount: n)
+        block! += n
+        remaining -= n
+        return n
+    }
+
+    /// Appends the entry's data to `bytes` to its end (true), or until the next block would
+    /// take `bytes` past `limit` (false: that block and the rest are still to be read here).
+    /// Damage is thrown once the bytes before it are appended.
+    func append(to bytes: inout [UInt8], limit: Int) throws(InputDamage) -> Bool {
+        while try loadBlock() {
+            guard bytes.count + remaining <= limit else { return false }
+            bytes.append(contentsOf: UnsafeRawBufferPointer(start: block, count: remaining))
+            remaining = 0
+        }
+        return true
+    }
+
+    /// Makes sure a block with bytes is at hand (`archive_read_data_block`); false at the
+    /// entry's end.
+    private func loadBlock() throws(InputDamage) -> Bool {
         while remaining == 0 {
             if let warning {
                 self.warning = nil
@@ -83,16 +106,12 @@ final class ArchiveEntrySource: ByteSource {
             var size = 0
             var offset: la_int64_t = 0
             let status = archive_read_data_block(archive, &pointer, &size, &offset)
-            if status == ARCHIVE_EOF { return 0 }
+            if status == ARCHIVE_EOF { return false }
             if status < ARCHIVE_WARN { throw InputDamage(message: feed.failure(of: archive)) }
             if status == ARCHIVE_WARN { warning = InputDamage(message: LibArchive.errorText(archive)) }
             (block, remaining) = (pointer, pointer == nil ? 0 : size)
         }
-        let n = min(space.count, remaining)
-        space.baseAddress!.copyMemory(from: block!, byteCount: n)
-        block! += n
-        remaining -= n
-        return n
+        return true
     }
 }
 

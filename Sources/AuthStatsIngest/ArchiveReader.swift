@@ -21,17 +21,29 @@ import Glibc
 /// decoded before it is kept and the input is marked `partial`; the run goes on. When an
 /// archive breaks after its last member was read whole, that member carries the error
 /// (the member's records are all kept, as GNU tar extracts them).
+///
+/// With a `queue` (more than one worker), an archive's members are copied out as libarchive
+/// reads them and handed to the other workers (`ArchiveMember`); each keeps the position it
+/// has when the archive is read in one piece, and a member is handed over only once what
+/// follows it is known to be sound, so reports and errors are those of the serial reading.
 public struct ArchiveReader {
     public static let maximumNesting = 4
     /// The skip reason of NUL bytes at the start of a stream.
     public static let nulPaddingReason = StreamProcessor.paddingReason
     let analysis: Analysis
     /// Decode compressed files on a thread of their own (when a core would otherwise be idle).
-    let pipelined: Bool
+    var pipelined: Bool
+    /// Where archive members go to the other workers; nil: every member is read here.
+    let queue: ReadingQueue?
 
     public init(analysis: Analysis, pipelined: Bool = false) {
+        self.init(analysis: analysis, pipelined: pipelined, queue: nil)
+    }
+
+    init(analysis: Analysis, pipelined: Bool, queue: ReadingQueue?) {
         self.analysis = analysis
         self.pipelined = pipelined
+        self.queue = queue
     }
 
     /// Reads the file at `path`, the `index`-th input file in sorted order.
@@ -52,7 +64,7 @@ public struct ArchiveReader {
     /// as an archive or as records. With `deferEnd`, a record stream read cleanly to its end
     /// is returned not yet ended (its archive may still break after it).
     @discardableResult
-    private func readStream(
+    func readStream(
         _ source: any ByteSource, path: String, member: String?, container: String?, depth: Int, deferEnd: Bool
     ) -> StreamProcessor? {
         let opened: StreamOpener.Opened
@@ -110,12 +122,26 @@ public struct ArchiveReader {
         // The last member's records, read whole but not yet ended: if the archive breaks
         // right after it, the damage is reported there (not as an input of its own).
         var pending: StreamProcessor?
+        // Or the last member copied (with a queue), not yet read: it goes to another worker
+        // once what follows it is known to be sound; else it is read here first (`settle`),
+        // since how it ends decides where the damage after it is reported.
+        var held: ArchiveMember?
         var damagedHeaders = DamagedHeaders()
         // Damage met after `pending` was read whole, reported with it.
         var problems: [String] = []
         var previous: String?
         // Whether a member already carries the source's damage (it broke while being read).
         var damageReported = false
+        func settle() {
+            guard let member = held else { return }
+            held = nil
+            (pending, damageReported) = read(held: member)
+        }
+        func endLast() {
+            endPending(&pending, problems: &problems)
+            if let member = held, let queue { handOver(member, to: queue) }
+            held = nil
+        }
         while true {
             var entry: OpaquePointer?
             let status = archive_read_next_header(archive, &entry)
@@ -128,6 +154,7 @@ public struct ArchiveReader {
             // member's: it ends `partial` with all of it (one entry in summary.json, no ghost
             // input). Damaged headers before any member are an input's own.
             if let problem = damagedHeaders.take(after: previous) {
+                settle()
                 if pending != nil {
                     problems.append(problem)
                 } else {
@@ -139,11 +166,12 @@ public struct ArchiveReader {
             // decoder checks what follows (a gzip trailer: tar stops at its end blocks).
             let ended = status == ARCHIVE_EOF && feed.drain()
             if ended {
-                endPending(&pending, problems: &problems)
+                endLast()
                 break
             }
             if status < ARCHIVE_WARN || status == ARCHIVE_EOF {
                 let error = feed.failure(of: archive)
+                settle()
                 if pending != nil {
                     problems.append(error)
                     endPending(&pending, problems: &problems)
@@ -156,7 +184,7 @@ public struct ArchiveReader {
             // GNU tar reports them), the member before it was whole.
             let between = problems
             problems = []
-            endPending(&pending, problems: &problems)
+            endLast()
             for problem in between { analysis.failedInput(path: path, member: member, error: problem) }
             sawEntry = true
             guard let entry, archive_entry_filetype(entry) == 0o100000 else {  // AE_IFREG
@@ -177,10 +205,17 @@ public struct ArchiveReader {
                     path: path, member: memberName, error: "archives nested more than \(Self.maximumNesting) deep; not read")
                 continue
             }
-            pending = readStream(
-                ArchiveEntrySource(archive: archive, feed: feed), path: path, member: memberName, container: members,
-                depth: depth + 1, deferEnd: true)
-            damageReported = pending == nil && feed.damage != nil
+            let data = ArchiveEntrySource(archive: archive, feed: feed)
+            guard let queue else {
+                pending = readStream(data, path: path, member: memberName, container: members, depth: depth + 1, deferEnd: true)
+                damageReported = pending == nil && feed.damage != nil
+                continue
+            }
+            let size = archive_entry_size_is_set(entry) != 0 ? Int(archive_entry_size(entry)) : nil
+            switch take(data, size: size, feed: feed, queue: queue, path: path, member: memberName, container: members, depth: depth + 1) {
+            case .read(let stream, let reported): (pending, damageReported) = (stream, reported)
+            case .copied(let member): (held, damageReported) = (member, false)
+            }
         }
         // An archive whose entries were all passed over still gets its line, saying why.
         if !sawEntry || !readMember {

@@ -98,18 +98,3 @@ public enum DecompressedFile {
         }
     }
 }
-
-/// Bytes in memory as a source.
-final class MemorySource: ByteSource {
-    private let bytes: [UInt8]
-    private var position = 0
-
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-    func read(into space: UnsafeMutableRawBufferPointer) throws(InputDamage) -> Int {
-        let n = min(space.count, bytes.count - position)
-        bytes.withUnsafeBytes { space.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[position..<position + n])) }
-        position += n
-        return n
-    }
-}

@@ -4,36 +4,57 @@ import Foundation
 /// Reads the input files with `jobs` workers (stage 1, in parallel).
 ///
 /// Each worker has an `Analysis` of its own and takes the next unread file, so files are read
-/// whole by one worker and in increasing order by each. At the end the workers' analyses are
-/// merged (`Analysis.merge`), the same merge a sharded run would use; positions keep inputs
-/// and duplicate choices in sorted path order, so `--jobs 1` and `--jobs N` write the same
-/// reports. When there are fewer files than jobs, each worker decodes compressed files on a
-/// second thread, so even a single large file keeps two cores busy.
+/// in increasing order. An archive is read by the worker that took it, in order (libarchive
+/// reads it front to back), and its members are handed to whichever worker is free
+/// (`ReadingQueue`): a `.tar` of thousands of gzip objects keeps every core busy, as the same
+/// objects in a folder do. At the end the workers' analyses are merged (`Analysis.merge`),
+/// the same merge a sharded run would use; positions keep inputs and duplicate choices in
+/// sorted path order (an archive member keeps its place whichever worker reads it), so
+/// `--jobs 1` and `--jobs N` write the same reports. When there are fewer files than jobs,
+/// each worker decodes compressed files on a second thread, so even a single large file keeps
+/// two cores busy.
 public enum ParallelReader {
+    /// An archive member longer than this (as stored in the archive: a `.gz` object's
+    /// compressed bytes) is read in place by the worker reading its archive, not copied and
+    /// handed over.
+    public static let memberLimit = 8 << 20
+
     /// Reads `found` and returns the merged analysis.
     /// - Parameters:
+    ///   - memberLimit: archive members up to this many bytes are handed to other workers
+    ///     (`ParallelReader.memberLimit`; tests set it low to read members in place).
     ///   - make: a new analysis for a worker, given how many workers share the machine (so
     ///     that memory budgets can be divided between them); called on this thread.
     ///   - fileDone: called (serialized) after each file with the worker's analysis and the
-    ///     file's index in `found`.
+    ///     file's index in `found` (an archive: once it is read through; members handed over
+    ///     may still be being read).
     public static func read(
-        _ found: [InputDiscovery.Found], jobs: Int, make: (_ workers: Int) -> Analysis,
-        fileDone: ((Analysis, Int) -> Void)? = nil
+        _ found: [InputDiscovery.Found], jobs: Int, memberLimit: Int = ParallelReader.memberLimit,
+        make: (_ workers: Int) -> Analysis, fileDone: ((Analysis, Int) -> Void)? = nil
     ) -> Analysis {
-        let count = max(1, min(jobs, found.count))
+        // With fewer files than jobs, the other workers wait for archive members.
+        let count = found.isEmpty ? 1 : max(1, jobs)
         let workers = (0..<count).map { _ in Worker(analysis: make(count)) }
-        let queue = Queue(count: found.count)
+        // Waiting members: room for a few per worker (members copy far faster than they are
+        // read), in bounded memory.
+        let queue = ReadingQueue(files: found.count, memberLimit: memberLimit, byteLimit: max(4 << 20, count << 20))
         let work = { (worker: Worker) in
-            let reader = ArchiveReader(analysis: worker.analysis, pipelined: jobs > found.count)
-            while let index = queue.next() {
-                switch found[index] {
-                case .file(let path):
-                    reader.read(path, index: index)
-                case .problem(let path, let message):
-                    worker.analysis.beginFile(index: index)
-                    worker.analysis.failedInput(path: path, error: message)
+            let reader = ArchiveReader(analysis: worker.analysis, pipelined: jobs > found.count, queue: count > 1 ? queue : nil)
+            while let next = queue.next() {
+                switch next {
+                case .member(let member):
+                    reader.read(member)
+                case .file(let index):
+                    switch found[index] {
+                    case .file(let path):
+                        reader.read(path, index: index)
+                    case .problem(let path, let message):
+                        worker.analysis.beginFile(index: index)
+                        worker.analysis.failedInput(path: path, error: message)
+                    }
+                    queue.fileRead()
+                    if let fileDone { queue.serialized { fileDone(worker.analysis, index) } }
                 }
-                if let fileDone { queue.serialized { fileDone(worker.analysis, index) } }
             }
         }
         if workers.count == 1 {
@@ -55,32 +76,9 @@ public enum ParallelReader {
     }
 
     /// The workers' loop. Unchecked: what it captures is either read-only (the inputs) or
-    /// locked (`Queue`, and `fileDone` runs inside `Queue.serialized`).
+    /// locked (`ReadingQueue`, and `fileDone` runs inside `ReadingQueue.serialized`).
     final class Job: @unchecked Sendable {
         let run: (Worker) -> Void
         init(run: @escaping (Worker) -> Void) { self.run = run }
-    }
-
-    /// Hands out file indexes in increasing order.
-    final class Queue: @unchecked Sendable {
-        private let lock = NSLock()
-        private var nextIndex = 0
-        private let count: Int
-
-        init(count: Int) { self.count = count }
-
-        func next() -> Int? {
-            lock.lock()
-            defer { lock.unlock() }
-            guard nextIndex < count else { return nil }
-            nextIndex += 1
-            return nextIndex - 1
-        }
-
-        func serialized(_ body: () -> Void) {
-            lock.lock()
-            defer { lock.unlock() }
-            body()
-        }
     }
 }

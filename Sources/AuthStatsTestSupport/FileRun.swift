@@ -8,18 +8,27 @@ public struct FileRun {
     public var inputs: [InputReport]
     public var rejects: [RejectedRecord]
 
+    /// - Parameter memberLimit: archive members up to this many bytes are handed to other
+    ///   workers (with `jobs` above 1); longer ones are read in place.
     public init(
         _ paths: [String], timeZone: String = "UTC", maxRecordBytes: Int = Analysis.Configuration.defaultMaxRecordBytes,
-        jobs: Int = 1
+        jobs: Int = 1, memberLimit: Int = ParallelReader.memberLimit
     ) {
         let collector = RejectCollector()
         let configuration = Analysis.Configuration(timeZone: timeZone, maxRecordBytes: maxRecordBytes)!
-        let analysis = ParallelReader.read(InputDiscovery.expand(paths), jobs: jobs) { _ in
+        let analysis = ParallelReader.read(InputDiscovery.expand(paths), jobs: jobs, memberLimit: memberLimit) { _ in
             Analysis(configuration: configuration, rejects: collector)
         }
         reports = analysis.reports()
         inputs = analysis.inputs
         rejects = collector.records.sorted { ($0.position, $0.record) < ($1.position, $1.record) }
+    }
+
+    /// A run read some other way (tests of the ingest stage's parts).
+    public init(reports: Reports, inputs: [InputReport], rejects: [RejectedRecord]) {
+        self.reports = reports
+        self.inputs = inputs
+        self.rejects = rejects
     }
 
     /// The three report tables as CSV text.

@@ -183,6 +183,32 @@ public final class Analysis {
         streamInFile = 0
     }
 
+    /// A place in the input order, kept for one input that is made later, possibly by another
+    /// analysis of the same run: an archive member handed to another worker keeps the position
+    /// it has when its archive is read in one piece (`ArchiveReader`).
+    public struct InputSlot: Sendable, Equatable {
+        let file: Int
+        let stream: Int
+    }
+
+    /// Takes the next position of the current file for one input that `placing(at:)` makes.
+    public func reserveInput() -> InputSlot {
+        defer { streamInFile += 1 }
+        return InputSlot(file: fileIndex, stream: streamInFile)
+    }
+
+    /// Runs `body`, whose one input (a stream, a failed or an empty input) takes the position
+    /// of `slot`; the numbering of the file being read here stays as it was.
+    public func placing<T>(at slot: InputSlot, _ body: () -> T) -> T {
+        let saved = (fileIndex, streamInFile)
+        (fileIndex, streamInFile) = (slot.file, slot.stream)
+        defer {
+            precondition(streamInFile == slot.stream + 1, "a reserved input position is used by exactly one input")
+            (fileIndex, streamInFile) = saved
+        }
+        return body()
+    }
+
     /// A new entry of `inputs`, at the next position of the current file.
     private func newInput(path: String, member: String?) -> InputReport {
         var report = InputReport(path: path, member: member)

@@ -1,0 +1,188 @@
+import AuthStatsTestSupport
+import Foundation
+import Testing
+
+@testable import AuthStatsCore
+@testable import AuthStatsIngest
+
+/// Issue 18, item 5: archive members handed to other workers. Whole or damaged, an archive
+/// gives the same inputs (positions, counts, statuses, errors), rejects and reports as when
+/// one worker reads every member in place.
+@Suite("Archive members read by other workers: the same inputs, rejects and reports as one worker")
+struct ArchiveMembersTests {
+    /// 30 gzip members of 10 to 250 records (each repeating some of the one before it: duplicates
+    /// across members), one with a broken record, an uncompressed member, and a tar of three
+    /// gzip members inside (an archive inside the archive); in tar order.
+    static func content() throws -> (folder: URL, names: [String]) {
+        let folder = CLI.temporaryFolder("members")
+        let lines = DamagedStreamTests.lines
+        var names: [String] = []
+        for i in 0..<30 {
+            let start = i * 60
+            var chunk = Array(lines[start..<min(lines.count, start + 10 + (i * 37) % 240)])
+            if i == 3 { chunk.insert("not json", at: 5) }
+            let name = String(format: "m%02d.gz", i)
+            try TestFiles.gzip(chunk, to: folder.appendingPathComponent(name).path)
+            names.append(name)
+        }
+        try (lines[100..<160].joined(separator: "\n") + "\n").write(
+            to: folder.appendingPathComponent("m20.ndjson"), atomically: true, encoding: .utf8)
+        names.insert("m20.ndjson", at: 21)
+        let inner = folder.appendingPathComponent("inner")
+        try FileManager.default.createDirectory(at: inner, withIntermediateDirectories: true)
+        for i in 0..<3 { try TestFiles.gzip(Array(lines[2000 + i * 100..<2100 + i * 100]), to: inner.appendingPathComponent("\(i).gz").path) }
+        try Self.shell("tar cf '\(folder.path)/m15-inner.tar' -C '\(inner.path)' 0.gz 1.gz 2.gz")
+        names.insert("m15-inner.tar", at: 16)
+        return (folder, names)
+    }
+
+    @discardableResult
+    static func shell(_ command: String) throws -> Data { try Shell.output(command) }
+
+    /// The archive's bytes: `tar` or `zip` of the content.
+    static func archive(_ format: String) throws -> [UInt8] {
+        let (folder, names) = try content()
+        let list = names.map { "'\($0)'" }.joined(separator: " ")
+        let path = folder.appendingPathComponent("bundle.\(format)").path
+        switch format {
+        case "zip": try shell("cd '\(folder.path)' && zip -q '\(path)' \(list)")
+        default: try shell("tar cf '\(path)' -C '\(folder.path)' \(list)")
+        }
+        return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
+    /// Where each member of a tar lies: its name, header and data offsets, and data size.
+    static func tarMembers(_ bytes: [UInt8]) -> [(name: String, header: Int, data: Int, size: Int)] {
+        var members: [(String, Int, Int, Int)] = []
+        var offset = 0
+        while offset + 512 <= bytes.count, bytes[offset] != 0 {
+            let name = String(decoding: bytes[offset..<offset + 100].prefix { $0 != 0 }, as: UTF8.self)
+            let sizeField = String(decoding: bytes[offset + 124..<offset + 136].prefix { $0 != 0 && $0 != 0x20 }, as: UTF8.self)
+            let size = Int(sizeField, radix: 8) ?? 0
+            members.append((name, offset, offset + 512, size))
+            offset += 512 + (size + 511) / 512 * 512
+        }
+        return members
+    }
+
+    /// `bytes` compressed by gzip(1) (through a file: a pipe both ways would fill up).
+    static func gzipped(_ bytes: [UInt8]) throws -> [UInt8] {
+        let path = CLI.temporaryFolder("members-gzip").appendingPathComponent("bundle").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return [UInt8](try Shell.output("gzip -c '\(path)'"))
+    }
+
+    /// Each case: the archive's bytes, whole or damaged, and its file name.
+    static let cases: [String] = [
+        "tar", "tar cut inside a member", "tar cut inside its end blocks", "tar with a damaged header in the middle",
+        "tar with junk after its last member", "tar with a corrupt member, then cut inside it", "tar cut inside the inner tar",
+        "tar.gz", "tar.gz missing its last 10 bytes", "tar.gz cut in the middle", "tar.gz corrupt in the middle",
+        "zip", "zip with a damaged member in the middle", "zip cut in the middle",
+    ]
+
+    static func make(_ name: String) throws -> (path: String, damaged: Bool) {
+        let tar = try archive("tar")
+        let members = tarMembers(tar)
+        func member(_ prefix: String) -> (name: String, header: Int, data: Int, size: Int) { members.first { $0.name.hasPrefix(prefix) }! }
+        var bytes: [UInt8]
+        switch name {
+        case "tar": bytes = tar
+        case "tar cut inside a member":
+            let m = member("m18")
+            bytes = Array(tar[..<(m.data + m.size / 2)])
+        case "tar cut inside its end blocks":
+            let last = members.last!
+            bytes = Array(tar[..<(last.data + (last.size + 511) / 512 * 512 + 600)])
+        case "tar with a damaged header in the middle":
+            bytes = tar
+            let m = member("m12")
+            bytes.replaceSubrange(m.header + 148..<m.header + 156, with: Array("0000000\0".utf8))
+        case "tar with junk after its last member":
+            let last = members.last!
+            bytes = Array(tar[..<(last.data + (last.size + 511) / 512 * 512)]) + [UInt8](repeating: 0x41, count: 2048)
+        case "tar with a corrupt member, then cut inside it":
+            let m = member("m27")
+            bytes = tar
+            for i in m.data + 40..<m.data + 72 { bytes[i] ^= 0x55 }
+            bytes = Array(bytes[..<(m.data + m.size * 4 / 5)])
+        case "tar cut inside the inner tar":
+            let m = member("m15-inner")
+            bytes = Array(tar[..<(m.data + m.size / 2)])
+        case "tar.gz": bytes = try gzipped(tar)
+        case "tar.gz missing its last 10 bytes": bytes = Array(try gzipped(tar).dropLast(10))
+        case "tar.gz cut in the middle":
+            let whole = try gzipped(tar)
+            bytes = Array(whole[..<(whole.count / 2)])
+        case "tar.gz corrupt in the middle":
+            bytes = try gzipped(tar)
+            for i in bytes.count / 2..<bytes.count / 2 + 32 { bytes[i] ^= 0x55 }
+        case "zip": bytes = try archive("zip")
+        case "zip with a damaged member in the middle":
+            bytes = try archive("zip")
+            for i in bytes.count / 2..<bytes.count / 2 + 32 { bytes[i] ^= 0x55 }
+        case "zip cut in the middle":
+            let whole = try archive("zip")
+            bytes = Array(whole[..<(whole.count / 2)])
+        default: fatalError("no case \(name)")
+        }
+        let path = CLI.temporaryFolder("members-case").appendingPathComponent("bundle").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return (path, name != "tar" && name != "tar.gz" && name != "zip")
+    }
+
+    /// Reads `path` as two workers would, one step at a time: the first reads the archive and
+    /// hands members over (none is read by the other until the archive is read through), then
+    /// the second reads every member handed over. Returns the merged run and how many members
+    /// the second read.
+    static func handedOver(_ path: String, memberLimit: Int) throws -> (run: FileRun, handed: Int) {
+        let rejects = RejectCollector()
+        let configuration = Analysis.Configuration()!
+        let reading = Analysis(configuration: configuration, rejects: rejects)
+        let other = Analysis(configuration: configuration, rejects: rejects)
+        let queue = ReadingQueue(files: 1, memberLimit: memberLimit, byteLimit: .max)
+        guard case .file(0) = queue.next(), case .file(let input) = InputDiscovery.expand([path]).first else {
+            throw Failure(message: "no file to read")
+        }
+        ArchiveReader(analysis: reading, pipelined: false, queue: queue).read(input, index: 0)
+        queue.fileRead()
+        let helper = ArchiveReader(analysis: other, pipelined: false, queue: queue)
+        var handed = 0
+        while case .member(let member) = queue.next() {
+            helper.read(member)
+            handed += 1
+        }
+        reading.merge(other)
+        let reports = reading.reports()
+        let sorted = rejects.records.sorted { ($0.position, $0.record) < ($1.position, $1.record) }
+        return (FileRun(reports: reports, inputs: reading.inputs, rejects: sorted), handed)
+    }
+
+    struct Failure: Error { var message: String }
+
+    @Test("whole or damaged: members handed over read as one worker reads them", arguments: cases)
+    func parity(name: String) throws {
+        let (path, damaged) = try Self.make(name)
+        let one = FileRun([path], jobs: 1)
+        #expect(one.inputs.count > (damaged ? 5 : 30), "\(one.inputs.map(\.member))")
+        if !damaged {
+            #expect(one.inputs.allSatisfy { $0.status == .ok })
+            #expect(one.inputs.contains { $0.member == "m15-inner.tar:1.gz" && $0.events == 100 })
+            #expect(one.inputs.reduce(0) { $0 + $1.duplicates } > 100)
+            #expect(one.rejects.count == 1)
+        }
+        // Members are 3 to 75 KB: with a limit of 20 KB, the longer ones are read in place.
+        let (all, handedAll) = try Self.handedOver(path, memberLimit: ParallelReader.memberLimit)
+        let (some, handedSome) = try Self.handedOver(path, memberLimit: 20_000)
+        #expect(handedAll > (damaged ? 2 : 20), "members were handed over")
+        #expect(handedSome > 0 && handedSome < handedAll, "some members were handed over, the longer ones read in place")
+        let runs = [
+            ("handed over", all), ("handed over up to 20 KB", some), ("--jobs 2", FileRun([path], jobs: 2)),
+            ("--jobs 3, members up to 20 KB", FileRun([path], jobs: 3, memberLimit: 20_000)),
+        ]
+        for (how, run) in runs {
+            #expect(run.inputs == one.inputs, "\(how): inputs differ")
+            #expect(run.rejects == one.rejects, "\(how): rejects differ")
+            #expect(run.csv == one.csv, "\(how): reports differ")
+        }
+    }
+}
