@@ -82,17 +82,8 @@ final class ArchiveEntrySource: ByteSource {
         return n
     }
 
-    /// Appends the entry's data to `bytes` to its end (true), or until the next block would
-    /// take `bytes` past `limit` (false: that block and the rest are still to be read here).
-    /// Damage is thrown once the bytes before it are appended.
-    func append(to bytes: inout [UInt8], limit: Int) throws(InputDamage) -> Bool {
-        while try loadBlock() {
-            guard bytes.count + remaining <= limit else { return false }
-            bytes.append(contentsOf: UnsafeRawBufferPointer(start: block, count: remaining))
-            remaining = 0
-        }
-        return true
-    }
+    /// Whether data follows (nothing of it is consumed); false at the entry's end.
+    func hasMore() throws(InputDamage) -> Bool { try loadBlock() }
 
     /// Makes sure a block with bytes is at hand (`archive_read_data_block`); false at the
     /// entry's end.

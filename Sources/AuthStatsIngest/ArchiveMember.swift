@@ -4,10 +4,12 @@ import AuthStatsCore
 /// read on (`ArchiveReader`, `ReadingQueue`): its bytes as the archive holds them (a `.gz`
 /// object still compressed), how they ended, and where its one input goes.
 ///
+/// Its bytes hold room in the queue's `copyBudget` until it is gone (read and let go).
+///
 /// Unchecked: made by the worker reading the archive and handed over through the queue's
 /// lock; after that only the worker reading it touches it, and `bytes` is never changed.
 final class ArchiveMember: @unchecked Sendable {
-    let bytes: [UInt8]
+    let bytes: MemberBytes
     /// The damage that ended the member's data, if it broke (thrown after `bytes`).
     let damage: InputDamage?
     /// Whether that damage is the archive's own source's (`ArchiveFeed.damage`): the archive
@@ -21,7 +23,7 @@ final class ArchiveMember: @unchecked Sendable {
     let depth: Int
 
     init(
-        bytes: [UInt8], damage: InputDamage?, archiveBroke: Bool, slot: Analysis.InputSlot, path: String, member: String,
+        bytes: MemberBytes, damage: InputDamage?, archiveBroke: Bool, slot: Analysis.InputSlot, path: String, member: String,
         container: String, depth: Int
     ) {
         self.bytes = bytes

@@ -8,8 +8,8 @@ import AuthStatsCore
 /// member's position, and hands the copy to `ReadingQueue`; any worker then reads it through
 /// the same `readStream` as a member read in place. A member is handed over only once the
 /// next header was read sound (damage right after a member is reported on it, which needs
-/// to know how the member ended); an archive inside an archive, and a member longer than
-/// `ReadingQueue.memberLimit`, are read here, in place.
+/// to know how the member ended); an archive inside an archive, and a member that does not
+/// fit the queue's `copyBudget`, are read here, in place.
 extension ArchiveReader {
     /// What became of a member `take` was given.
     enum Taken {
@@ -26,21 +26,25 @@ extension ArchiveReader {
         _ data: ArchiveEntrySource, size: Int?, feed: ArchiveFeed, queue: ReadingQueue, path: String, member: String,
         container: String, depth: Int
     ) -> Taken {
-        var bytes: [UInt8] = []
-        if let size { bytes.reserveCapacity(min(size, queue.memberLimit)) }
+        // Room for the whole member (as its header says), or for a first part of one of
+        // unknown length; none: read here, as it comes.
+        let room = size ?? min(Self.unknownLengthCopy, queue.copyBudget)
+        guard queue.reserveCopy(room) else {
+            return readInPlace(data, feed: feed, path: path, member: member, container: container, depth: depth)
+        }
+        let bytes = MemberBytes(capacity: size ?? min(room, 1 << 20), reserved: room, queue: queue)
         var damage: InputDamage?
         var whole = true
         do throws(InputDamage) {
-            whole = try data.append(to: &bytes, limit: queue.memberLimit)
+            whole = try bytes.fill(from: data, limit: room)
         } catch {
             damage = error
         }
         guard whole else {
-            // Too long to hold: read here as it comes, the copied start first.
-            let stream = readStream(
-                MemorySource(bytes, then: data), path: path, member: member, container: container, depth: depth, deferEnd: true)
-            return .read(stream, damageReported: stream == nil && feed.damage != nil)
+            // Longer than its room: read here as it comes, the copied start first.
+            return readInPlace(MemorySource(bytes, then: data), feed: feed, path: path, member: member, container: container, depth: depth)
         }
+        bytes.keepRoomForCount()
         let archiveBroke = feed.damage != nil
         if Self.holdsArchive(bytes, damage: damage) {
             // An archive inside: read here, its own members handed on in turn.
@@ -54,9 +58,21 @@ extension ArchiveReader {
                 member: member, container: container, depth: depth))
     }
 
+    /// The room taken for a member whose header gives no length (a zip member followed by a
+    /// data descriptor): a longer one is read in place.
+    static let unknownLengthCopy = 8 << 20
+
+    /// Reads a member here, from `source`, as one worker reads every member.
+    private func readInPlace(
+        _ source: any ByteSource, feed: ArchiveFeed, path: String, member: String, container: String, depth: Int
+    ) -> Taken {
+        let stream = readStream(source, path: path, member: member, container: container, depth: depth, deferEnd: true)
+        return .read(stream, damageReported: stream == nil && feed.damage != nil)
+    }
+
     /// Whether the copied bytes hold a tar or zip archive (under any compression), rather than
     /// one stream of records (or a stream that cannot be opened: one failed input).
-    static func holdsArchive(_ bytes: [UInt8], damage: InputDamage?) -> Bool {
+    static func holdsArchive(_ bytes: MemberBytes, damage: InputDamage?) -> Bool {
         guard let opened = try? StreamOpener.open(MemorySource(bytes, damage: damage)) else { return false }
         return opened.kind == .tar || opened.kind == .zip
     }

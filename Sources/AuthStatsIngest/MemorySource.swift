@@ -6,7 +6,12 @@
 /// member's own source (`ArchiveEntrySource`) does: the reader of a copy meets what it would
 /// have met reading the archive.
 final class MemorySource: ByteSource {
-    private let bytes: [UInt8]
+    private enum Storage {
+        case array([UInt8])
+        case copy(MemberBytes)
+    }
+    private let storage: Storage
+    private let count: Int
     private var offset = 0
     /// Where the stream goes on after `bytes` (a member too long to copy whole), if anywhere.
     private let rest: (any ByteSource)?
@@ -15,16 +20,28 @@ final class MemorySource: ByteSource {
     /// Whether `damage` was thrown to the reader (it read that far).
     private(set) var deliveredDamage = false
 
-    init(_ bytes: [UInt8], then rest: (any ByteSource)? = nil, damage: InputDamage? = nil) {
-        self.bytes = bytes
+    init(_ bytes: [UInt8], damage: InputDamage? = nil) {
+        storage = .array(bytes)
+        count = bytes.count
+        rest = nil
+        self.damage = damage
+    }
+
+    /// The bytes of `copy`, then `rest` or `damage`.
+    init(_ copy: MemberBytes, then rest: (any ByteSource)? = nil, damage: InputDamage? = nil) {
+        storage = .copy(copy)
+        count = copy.count
         self.rest = rest
         self.damage = damage
     }
 
     func read(into space: UnsafeMutableRawBufferPointer) throws(InputDamage) -> Int {
-        if offset < bytes.count {
-            let n = min(space.count, bytes.count - offset)
-            bytes.withUnsafeBytes { space.baseAddress!.copyMemory(from: $0.baseAddress! + offset, byteCount: n) }
+        if offset < count {
+            let n = min(space.count, count - offset)
+            switch storage {
+            case .array(let bytes): bytes.withUnsafeBytes { space.baseAddress!.copyMemory(from: $0.baseAddress! + offset, byteCount: n) }
+            case .copy(let copy): space.baseAddress!.copyMemory(from: copy.bytes.baseAddress! + offset, byteCount: n)
+            }
             offset += n
             return n
         }

@@ -14,22 +14,23 @@ import Foundation
 /// each worker decodes compressed files on a second thread, so even a single large file keeps
 /// two cores busy.
 public enum ParallelReader {
-    /// An archive member longer than this (as stored in the archive: a `.gz` object's
-    /// compressed bytes) is read in place by the worker reading its archive, not copied and
-    /// handed over.
-    public static let memberLimit = 8 << 20
+    /// The bytes of archive members copied out at once (as stored in the archive: a `.gz`
+    /// object's compressed bytes), for `workers` workers: 16 MiB for each, and for the worker
+    /// reading the archive. A member that does not fit is read in place by the worker reading
+    /// its archive, not copied and handed over.
+    public static func copyBudget(workers: Int) -> Int { (workers + 1) << 24 }
 
     /// Reads `found` and returns the merged analysis.
     /// - Parameters:
-    ///   - memberLimit: archive members up to this many bytes are handed to other workers
-    ///     (`ParallelReader.memberLimit`; tests set it low to read members in place).
+    ///   - copyBudget: the bytes of archive members copied out at once (default
+    ///     `copyBudget(workers:)`; tests set it low to read members in place).
     ///   - make: a new analysis for a worker, given how many workers share the machine (so
     ///     that memory budgets can be divided between them); called on this thread.
     ///   - fileDone: called (serialized) after each file with the worker's analysis and the
     ///     file's index in `found` (an archive: once it is read through; members handed over
     ///     may still be being read).
     public static func read(
-        _ found: [InputDiscovery.Found], jobs: Int, memberLimit: Int = ParallelReader.memberLimit,
+        _ found: [InputDiscovery.Found], jobs: Int, copyBudget: Int? = nil,
         make: (_ workers: Int) -> Analysis, fileDone: ((Analysis, Int) -> Void)? = nil
     ) -> Analysis {
         // With fewer files than jobs, the other workers wait for archive members.
@@ -37,7 +38,8 @@ public enum ParallelReader {
         let workers = (0..<count).map { _ in Worker(analysis: make(count)) }
         // Waiting members: room for a few per worker (members copy far faster than they are
         // read), in bounded memory.
-        let queue = ReadingQueue(files: found.count, memberLimit: memberLimit, byteLimit: max(4 << 20, count << 20))
+        let queue = ReadingQueue(
+            files: found.count, copyBudget: copyBudget ?? Self.copyBudget(workers: count), byteLimit: max(4 << 20, count << 20))
         let work = { (worker: Worker) in
             let reader = ArchiveReader(analysis: worker.analysis, pipelined: jobs > found.count, queue: count > 1 ? queue : nil)
             while let next = queue.next() {

@@ -8,15 +8,15 @@ public struct FileRun {
     public var inputs: [InputReport]
     public var rejects: [RejectedRecord]
 
-    /// - Parameter memberLimit: archive members up to this many bytes are handed to other
-    ///   workers (with `jobs` above 1); longer ones are read in place.
+    /// - Parameter copyBudget: the bytes of archive members copied out at once and handed to
+    ///   other workers (with `jobs` above 1); a member that does not fit is read in place.
     public init(
         _ paths: [String], timeZone: String = "UTC", maxRecordBytes: Int = Analysis.Configuration.defaultMaxRecordBytes,
-        jobs: Int = 1, memberLimit: Int = ParallelReader.memberLimit
+        jobs: Int = 1, copyBudget: Int? = nil
     ) {
         let collector = RejectCollector()
         let configuration = Analysis.Configuration(timeZone: timeZone, maxRecordBytes: maxRecordBytes)!
-        let analysis = ParallelReader.read(InputDiscovery.expand(paths), jobs: jobs, memberLimit: memberLimit) { _ in
+        let analysis = ParallelReader.read(InputDiscovery.expand(paths), jobs: jobs, copyBudget: copyBudget) { _ in
             Analysis(configuration: configuration, rejects: collector)
         }
         reports = analysis.reports()

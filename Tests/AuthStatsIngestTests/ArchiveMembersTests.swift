@@ -134,12 +134,12 @@ struct ArchiveMembersTests {
     /// hands members over (none is read by the other until the archive is read through), then
     /// the second reads every member handed over. Returns the merged run and how many members
     /// the second read.
-    static func handedOver(_ path: String, memberLimit: Int) throws -> (run: FileRun, handed: Int) {
+    static func handedOver(_ path: String, copyBudget: Int) throws -> (run: FileRun, handed: Int) {
         let rejects = RejectCollector()
         let configuration = Analysis.Configuration()!
         let reading = Analysis(configuration: configuration, rejects: rejects)
         let other = Analysis(configuration: configuration, rejects: rejects)
-        let queue = ReadingQueue(files: 1, memberLimit: memberLimit, byteLimit: .max)
+        let queue = ReadingQueue(files: 1, copyBudget: copyBudget, byteLimit: .max)
         guard case .file(0) = queue.next(), case .file(let input) = InputDiscovery.expand([path]).first else {
             throw Failure(message: "no file to read")
         }
@@ -170,14 +170,15 @@ struct ArchiveMembersTests {
             #expect(one.inputs.reduce(0) { $0 + $1.duplicates } > 100)
             #expect(one.rejects.count == 1)
         }
-        // Members are 3 to 75 KB: with a limit of 20 KB, the longer ones are read in place.
-        let (all, handedAll) = try Self.handedOver(path, memberLimit: ParallelReader.memberLimit)
-        let (some, handedSome) = try Self.handedOver(path, memberLimit: 20_000)
+        // Members are 3 to 75 KB: with room for 100 KB of copies, here none of them is read
+        // before the archive is read through, so the room fills and the rest are read in place.
+        let (all, handedAll) = try Self.handedOver(path, copyBudget: ParallelReader.copyBudget(workers: 2))
+        let (some, handedSome) = try Self.handedOver(path, copyBudget: 100_000)
         #expect(handedAll > (damaged ? 2 : 20), "members were handed over")
-        #expect(handedSome > 0 && handedSome < handedAll, "some members were handed over, the longer ones read in place")
+        #expect(handedSome > 0 && handedSome < handedAll, "some members were handed over, the others read in place")
         let runs = [
-            ("handed over", all), ("handed over up to 20 KB", some), ("--jobs 2", FileRun([path], jobs: 2)),
-            ("--jobs 3, members up to 20 KB", FileRun([path], jobs: 3, memberLimit: 20_000)),
+            ("handed over", all), ("handed over, room for 100 KB", some), ("--jobs 2", FileRun([path], jobs: 2)),
+            ("--jobs 3, room for 100 KB", FileRun([path], jobs: 3, copyBudget: 100_000)),
         ]
         for (how, run) in runs {
             #expect(run.inputs == one.inputs, "\(how): inputs differ")
