@@ -447,7 +447,8 @@ public final class Analysis {
         sessionSpillFailure = logs.lazy.compactMap(\.spillFailure).first
         let timeout = configuration.sessionTimeoutMillis
         // Segment profiles count each user's sessions in the report range.
-        let userDays = configuration.profiles.reported ? reportRange.map { $0.first.index...$0.last.index } : nil
+        let userDays = sessionUserDays
+        precondition(sessions == nil || sessionsAhead == nil, "session rows are built by finishReading itself")
         if let sessions {
             takeBack(state.pointee.accumulator.resolveDuplicates())
             sessionStats = Self.sessionize(logs, timeoutMillis: timeout, clock: clock, userDays: userDays, each: sessions)
@@ -461,11 +462,20 @@ public final class Analysis {
         // compares them (else they are added to the segment rows after). (Shards on more
         // threads would put three threads on two cores and hold back the duplicates and
         // tables, the longer chain.)
-        let result = SessionResult()
-        let clock = self.clock
-        let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) {
-            result.set(Self.sessionize(logs, timeoutMillis: timeout, clock: clock, userDays: userDays, each: nil))
+        let result: SessionResult
+        let group: DispatchGroup
+        if let ahead = sessionsAhead {
+            // Started while the nightly state was written (`sessionizeAhead`): the log it
+            // reads is left to the temporary folder, which goes at the end of the run.
+            (result, group) = ahead
+            sessionsAhead = nil
+        } else {
+            result = SessionResult()
+            group = DispatchGroup()
+            let clock = self.clock
+            DispatchQueue.global().async(group: group) {
+                result.set(Self.sessionize(logs, timeoutMillis: timeout, clock: clock, userDays: userDays, each: nil))
+            }
         }
         takeBack(state.pointee.accumulator.resolveDuplicates())
         tablesWithoutSessions = buildTables(sessions: SessionStats())
@@ -478,6 +488,39 @@ public final class Analysis {
         } else {
             segmentOutput?.addSessions(sessionStats.userSessions)
         }
+    }
+
+    /// The days whose sessions segment profiles count (the report range), when they are wanted.
+    private var sessionUserDays: ClosedRange<Int32>? {
+        configuration.profiles.reported ? reportRange.map { $0.first.index...$0.last.index } : nil
+    }
+
+    /// The report's sessions being built on another thread (`sessionizeAhead`).
+    private var sessionsAhead: (result: SessionResult, group: DispatchGroup)?
+
+    /// Starts building the report's sessions on another thread now, from a copy of the
+    /// session log (which keeps every delivery and drops copies itself, so the duplicates
+    /// need not be resolved first): while the nightly state is written from the same log,
+    /// the two passes share both cores instead of running one after the other. Only for a
+    /// run whose `finishReading` wants no session rows.
+    public func sessionizeAhead() {
+        guard !resolved, sessionsAhead == nil else { return }
+        let logs = accumulator.sessionLogs
+        let timeout = configuration.sessionTimeoutMillis
+        let clock = self.clock
+        let userDays = sessionUserDays
+        let result = SessionResult()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) {
+            var total = SessionStats()
+            for log in logs {
+                var sessionizer = Sessionizer(timeoutMillis: timeout, clock: clock)
+                sessionizer.userDays = userDays
+                total.merge(sessionizer.run(log.sortedCopy(), each: nil))
+            }
+            result.set(total)
+        }
+        sessionsAhead = (result, group)
     }
 
     /// The report range: `--from`/`--to` where given, else the days with events (a project's
