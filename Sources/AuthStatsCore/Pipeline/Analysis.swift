@@ -30,6 +30,10 @@ public final class Analysis {
         /// Shards of the session log (users split by hash), sessionized one after another at
         /// the end, each a smaller merge. One shard writes `sessions.csv` in user order.
         public var sessionShards = 1
+        /// Threads for the session shards at the end of a run: the cores left beside the
+        /// thread that resolves the duplicates and builds the tables (one on two cores; on a
+        /// big machine the shards, one per job, no longer run one after another).
+        public var sessionThreads = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
         /// Whether session rows (`finishReading(sessions:)`) are wanted: the session log then
         /// keeps user ids and texts; without, it keeps what the counts need, in half the bytes.
         public var sessionDetail = true
@@ -473,8 +477,10 @@ public final class Analysis {
             result = SessionResult()
             group = DispatchGroup()
             let clock = self.clock
+            let threads = configuration.sessionThreads
             DispatchQueue.global().async(group: group) {
-                result.set(Self.sessionize(logs, timeoutMillis: timeout, clock: clock, userDays: userDays, each: nil))
+                result.set(
+                    Self.sessionize(logs, timeoutMillis: timeout, clock: clock, userDays: userDays, threads: threads, each: nil))
             }
         }
         takeBack(state.pointee.accumulator.resolveDuplicates())
@@ -566,18 +572,37 @@ public final class Analysis {
     /// Builds the sessions of every shard, one after another (a shard holds whole users, so
     /// their counts just add up). `each` is only allowed with one shard.
     static func sessionize(
-        _ logs: [SessionLog], timeoutMillis: Int64, clock: DayClock, userDays: ClosedRange<Int32>? = nil,
+        _ logs: [SessionLog], timeoutMillis: Int64, clock: DayClock, userDays: ClosedRange<Int32>? = nil, threads: Int = 1,
         each: ((Session) -> Void)?
     ) -> SessionStats {
         precondition(each == nil || logs.count == 1, "session rows need a single shard")
         var total = SessionStats()
-        for var log in logs {
-            var sessionizer = Sessionizer(timeoutMillis: timeoutMillis, clock: clock)
-            sessionizer.userDays = userDays
-            total.merge(log.withSorted { sessionizer.run($0, each: each) })
+        let threads = min(threads, logs.count)
+        guard threads > 1, each == nil else {
+            for log in logs { total.merge(shardStats(log, timeoutMillis: timeoutMillis, clock: clock, userDays: userDays, each: each)) }
+            return total
         }
+        // Shards on `threads` threads (a big machine's end phase), merged in shard order.
+        let parts = ShardStats(count: logs.count)
+        DispatchQueue.concurrentPerform(iterations: threads) { thread in
+            for shard in stride(from: thread, to: logs.count, by: threads) {
+                parts.set(shard, shardStats(logs[shard], timeoutMillis: timeoutMillis, clock: clock, userDays: userDays, each: nil))
+            }
+        }
+        for part in parts.all { total.merge(part) }
         return total
     }
+
+    /// The sessions of one shard (consumed).
+    private static func shardStats(
+        _ log: SessionLog, timeoutMillis: Int64, clock: DayClock, userDays: ClosedRange<Int32>?, each: ((Session) -> Void)?
+    ) -> SessionStats {
+        var log = log
+        var sessionizer = Sessionizer(timeoutMillis: timeoutMillis, clock: clock)
+        sessionizer.userDays = userDays
+        return log.withSorted { sessionizer.run($0, each: each) }
+    }
+
 
     /// The report range and tables (stage 5).
     public func reports(sessions: ((Session) -> Void)? = nil) -> Reports {
@@ -602,6 +627,27 @@ public final class Analysis {
 
     /// True when some input was read to the end or in part: otherwise nothing is written.
     public var anyInputReadable: Bool { inputs.contains { $0.status != .failed } }
+}
+
+/// Each session shard's stats, set by the thread that built it (under a lock).
+final class ShardStats: @unchecked Sendable {
+    // Unchecked: `parts` is only touched under `lock`.
+    private let lock = NSLock()
+    private var parts: [SessionStats]
+
+    init(count: Int) { parts = Array(repeating: SessionStats(), count: count) }
+
+    func set(_ shard: Int, _ stats: SessionStats) {
+        lock.lock()
+        parts[shard] = stats
+        lock.unlock()
+    }
+
+    var all: [SessionStats] {
+        lock.lock()
+        defer { lock.unlock() }
+        return parts
+    }
 }
 
 /// The session pass's result, set by the thread that builds the sessions (under a lock).
