@@ -206,9 +206,9 @@ echo "one .gz of $(( SINGLE_BYTES / 1000000 )) MB, --jobs $JOBS: ${SINGLE_WALL} 
 # Every shape of export (issue 18): name | what it is | users | days | generate options. Each
 # has the generator's defaults otherwise (start 2026-01-01, activity 0.001, seed 42).
 SHAPES=(
-  "small-objects|Pinpoint, Firehose buffers of 300 s / 5 MiB at low traffic: thousands of objects of ~200 KB|54000|9|--buffer-seconds 300 --buffer-mib 5"
-  "small-records|Pinpoint, only the _userauth and _session events Cognito sends: ~700-byte records|200000|10|--pinpoint-records cognito"
-  "real-compressibility|Pinpoint, varied ids, attribute values and page URLs: ~6.5:1|40000|5|--record-variety high"
+  "small-objects|Pinpoint, Firehose buffers of 300 s / 5 MiB at low traffic: thousands of objects of ~180 KB|54000|9|--buffer-seconds 300 --buffer-mib 5"
+  "small-records|Pinpoint, only the _userauth and _session events Cognito sends: ~800-byte records|200000|10|--pinpoint-records cognito"
+  "real-compressibility|Pinpoint, varied ids, attribute values and page URLs: ~6.7:1|40000|5|--record-variety high"
   "back-to-back|Pinpoint, every object back to back (Firehose's default framing)|54000|5|--back-to-back"
   "trail-and-activity|CloudTrail (half its records other services') and activity logs, 5-minute files|185000|10|--kinds activity,cloudtrail --buffer-seconds 300 --other-services 1"
   "many-dimensions|the three exports, 300 app versions and locales in 249 countries|110000|10|--kinds pinpoint,activity,cloudtrail --dimension-values 300 --newline-delimited"
