@@ -94,7 +94,8 @@ record-golden: build
 	-RECORD_GOLDEN=1 $(SWIFT) test --filter EndToEndTests
 	$(SWIFT) test --filter EndToEndTests
 
-# Benchmark: release build, ~1 GB of generated events cached under .bench/, compared with gzip -dc.
+# Benchmark: release build, generated exports cached under .bench/ (the main set and one set per
+# shape of export), compared with gzip -dc and DuckDB; per-shape CPU per GB, scaling, fixed costs.
 bench: release
 	Tests/Benchmark/bench.sh
 

@@ -69,6 +69,9 @@ let package = Package(
             name: "AuthStatsStateTests", dependencies: ["AuthStatsState", "AuthStatsCore", "AuthStatsTestSupport"]),
         .testTarget(name: "AuthStatsHTMLTests", dependencies: ["AuthStatsHTML", "AuthStatsCore", "AuthStatsTestSupport"]),
         .testTarget(
+            name: "AuthStatsGeneratorTests",
+            dependencies: ["AuthStatsGenerator", "AuthStatsCore", "AuthStatsIngest", "AuthStatsTestSupport"]),
+        .testTarget(
             name: "AuthStatsIngestTests",
             dependencies: ["AuthStatsIngest", "AuthStatsCore", "AuthStatsTestSupport"],
             resources: [.copy("Fixtures")]

@@ -23,6 +23,12 @@ import Foundation
 /// data), come back on a share of the days (`activity`), have one or two devices, some sign
 /// in with Google (federated) or with MFA, and some sessions start just before midnight.
 /// Same options and seed, same bytes.
+///
+/// Options give the other shapes real buckets have (issue 18, each measured by `make bench`),
+/// leaving the default output as it was: Firehose's buffering (`bufferSeconds`,
+/// `bufferBytes`), framing (`backToBack`), Cognito's own sparse records (`pinpointRecords`),
+/// less compressible records (`variety`), many dimension values (`dimensionValues`) and a
+/// trail of mostly other services (`otherServices`).
 public struct ExportGenerator {
     public enum Kind: String, Sendable, CaseIterable {
         case pinpoint, activity, cloudtrail
@@ -40,6 +46,24 @@ public struct ExportGenerator {
         /// Write every Pinpoint object newline-delimited (the default leaves a tenth of them
         /// back to back, as Firehose does by default); tools that only read NDJSON need this.
         public var newlineDelimited = false
+        /// Write every Pinpoint object back to back, no separator (Firehose's default).
+        public var backToBack = false
+        /// Firehose's buffer interval (`BufferingHints.IntervalInSeconds`, 1...900): each
+        /// export's objects hold the records delivered in one window of that many seconds, in
+        /// delivery order, as a stream of low traffic writes them (Firehose's default is 300).
+        /// `nil`: one object per export and hour (the records in the order they were made).
+        public var bufferSeconds: Int?
+        /// Firehose's buffer size (`BufferingHints.SizeInMBs`): a Pinpoint object holds at most
+        /// this many uncompressed bytes (past them, the next object starts).
+        public var bufferBytes = ExportGenerator.maxObjectBytes
+        /// What the Pinpoint records look like.
+        public var pinpointRecords = PinpointRecords.app
+        /// More values that differ from event to event (`RecordVariety`).
+        public var variety = RecordVariety.standard
+        /// Distinct app versions, locales and countries; `nil`: the few of `GeneratedUser`.
+        public var dimensionValues: Int?
+        /// CloudTrail records of other AWS services per Cognito record; `nil`: 1 to 3 a file.
+        public var otherServices: Double?
 
         public init(out: String) { self.out = out }
     }
@@ -61,8 +85,14 @@ public struct ExportGenerator {
         static func < (a: Bucket, b: Bucket) -> Bool { (a.hour, a.kind.rawValue) < (b.hour, b.kind.rawValue) }
     }
 
+    /// A record and the time it was delivered at (the object it lands in).
+    private struct Delivered {
+        var time: Int64
+        var line: String
+    }
+
     let options: Options
-    private var buckets: [Bucket: [String]] = [:]
+    private var buckets: [Bucket: [Delivered]] = [:]
     private var summary = Summary()
 
     init(options: Options) { self.options = options }
@@ -70,7 +100,9 @@ public struct ExportGenerator {
     /// Generates everything; calls `progress` after each day.
     public static func run(_ options: Options, progress: (Int, Summary) -> Void = { _, _ in }) throws -> Summary {
         var generator = ExportGenerator(options: options)
-        let users = (0..<options.users).map { GeneratedUser(seed: options.seed, number: $0, days: options.days) }
+        let users = (0..<options.users).map {
+            GeneratedUser(seed: options.seed, number: $0, days: options.days, dimensionValues: options.dimensionValues)
+        }
         for d in 0..<options.days {
             let day = options.start.advanced(by: d)
             let dayStart = Int64(day.index) * 86_400_000
@@ -93,6 +125,14 @@ public struct ExportGenerator {
         switch options.kinds[user.number % options.kinds.count] {
         case .pinpoint:
             for event in events {
+                if options.pinpointRecords == .cognito {
+                    // Only what Cognito sends itself, in its sparse shape (no app, device or page fields).
+                    guard event.action.sentByCognito else { continue }
+                    let arrival = event.time + 200 + Int64(rng.next() % 2800)
+                    let record = PinpointRecord(event, user: user, arrival: arrival, sparseDevice: true)
+                    add(record.cognitoJSON, .pinpoint, at: arrival, rng: &rng)
+                    continue
+                }
                 var arrival = event.time + 200 + Int64(rng.next() % 2800)
                 if rng.chance(0.02) { arrival += Self.hourMillis * Int64(1 + rng.next() % 20) }  // queued offline
                 var record = PinpointRecord(event, user: user, arrival: arrival, sparseDevice: rng.chance(0.1))
@@ -104,6 +144,7 @@ public struct ExportGenerator {
                     record.attributes.append(("referrer", "https://example.com/\(["search", "mail", "ads", "home"][Int(rng.next() % 4)])?q=\(String(rng.next() % 1_000_000, radix: 36))"))
                     record.attributes.append(("requestId", rng.uuid()))
                 }
+                if options.variety == .high { record.addVariety(pageEvent: pageEvent, rng: &rng) }
                 let line = record.json
                 add(line, .pinpoint, at: arrival, rng: &rng)
             }
@@ -125,8 +166,10 @@ public struct ExportGenerator {
     /// Files `line` under the hour of `delivery`; a few are delivered again an hour on.
     private mutating func add(_ line: String, _ kind: Kind, at delivery: Int64, rng: inout SplitMix64) {
         let hour = Self.floorHour(delivery)
-        buckets[Bucket(kind: kind, hour: hour), default: []].append(line)
-        if rng.chance(0.005) { buckets[Bucket(kind: kind, hour: hour + Self.hourMillis), default: []].append(line) }
+        buckets[Bucket(kind: kind, hour: hour), default: []].append(Delivered(time: delivery, line: line))
+        if rng.chance(0.005) {
+            buckets[Bucket(kind: kind, hour: hour + Self.hourMillis), default: []].append(Delivered(time: delivery + Self.hourMillis, line: line))
+        }
     }
 
     static func floorHour(_ millis: Int64) -> Int64 { millis - ((millis % hourMillis) + hourMillis) % hourMillis }
@@ -134,17 +177,22 @@ public struct ExportGenerator {
     /// Writes every bucket of an hour before `limit` (no later event can land there).
     private mutating func flush(before limit: Int64) throws {
         for bucket in buckets.keys.sorted() where bucket.hour < limit {
-            let lines = buckets.removeValue(forKey: bucket)!
+            let delivered = buckets.removeValue(forKey: bucket)!
             var rng = SplitMix64(seed: options.seed, 0xF11E &+ UInt64(bucket.kind.hashValueStable), UInt64(bitPattern: bucket.hour))
+            if let seconds = options.bufferSeconds {
+                try writeWindows(of: bucket, delivered, seconds: seconds, rng: &rng)
+                continue
+            }
+            let lines = delivered.map(\.line)
             switch bucket.kind {
             case .pinpoint:
-                let backToBack = rng.chance(0.1) && !options.newlineDelimited
+                let backToBack = pinpointBackToBack(rng: &rng)
                 var index = 0
                 while index < lines.count {
                     let name = Layout.pinpoint(hour: bucket.hour, minute: Int64(rng.next() % 60), id: rng.uuid())
                     var size = 0
                     var chunk: [String] = []
-                    while index < lines.count && size < Self.maxObjectBytes {
+                    while index < lines.count && size < options.bufferBytes {
                         chunk.append(lines[index])
                         size += lines[index].utf8.count
                         index += 1
@@ -153,25 +201,89 @@ public struct ExportGenerator {
                 }
             case .activity:
                 if rng.chance(0.2) {
-                    // A CloudWatch Logs export of the same records: `<ISO time> <json>` lines.
-                    let prefixed = lines.map { line -> String in
-                        let time = Int64(line.dropFirst(19).prefix(while: \.isNumber)) ?? bucket.hour
-                        return ISOTime.string(millis: time) + " " + line
-                    }
-                    try write(Layout.cloudWatch(hour: bucket.hour), records: prefixed, separator: "\n")
+                    try writeCloudWatchExport(hour: bucket.hour, lines: lines)
                 } else {
                     try write(Layout.activity(hour: bucket.hour, id: rng.uuid()), records: lines, separator: "\n")
                 }
             case .cloudtrail:
-                var records = lines
-                for _ in 0..<(1 + Int(rng.next() % 3)) {
-                    records.append(CloudTrailRecord.foreign(at: bucket.hour + Int64(rng.next() % 3_600_000), rng: &rng))
-                }
-                records.shuffle(using: &rng)  // CloudTrail files are in no order
-                let body = "{\"Records\":[" + records.joined(separator: ",") + "]}"
-                try write(Layout.cloudTrail(hour: bucket.hour, id: rng.token(16)), records: [body], separator: "", count: lines.count)
+                try writeTrail(lines, from: bucket.hour, span: Self.hourMillis, rng: &rng) { Layout.cloudTrail(hour: bucket.hour, id: $0.token(16)) }
             }
         }
+    }
+
+    /// Whether an hour's Pinpoint objects are back to back (a tenth of the hours, or all
+    /// with `backToBack`, none with `newlineDelimited`).
+    private func pinpointBackToBack(rng: inout SplitMix64) -> Bool {
+        let drawn = rng.chance(0.1)  // drawn whatever the options, so the rest of the data does not change
+        return options.backToBack || (drawn && !options.newlineDelimited)
+    }
+
+    /// Writes one CloudTrail file of `lines` and other services' records (`otherServices`, or
+    /// 1 to 3) dated in `from..<from + span`, shuffled, named by `name` (drawn after them).
+    private mutating func writeTrail(
+        _ lines: [String], from: Int64, span: Int64, rng: inout SplitMix64, name: (inout SplitMix64) -> String
+    ) throws {
+        var records = lines
+        let others = options.otherServices.map { Int((Double(lines.count) * $0).rounded()) } ?? 1 + Int(rng.next() % 3)
+        for _ in 0..<others {
+            records.append(CloudTrailRecord.foreign(at: from + Int64(rng.next() % UInt64(span)), rng: &rng))
+        }
+        records.shuffle(using: &rng)  // CloudTrail files are in no order
+        let body = "{\"Records\":[" + records.joined(separator: ",") + "]}"
+        try write(name(&rng), records: [body], separator: "", count: lines.count)
+    }
+
+    /// Writes an hour's records as Firehose does at low traffic (`bufferSeconds`): one object
+    /// per window of `seconds` (epoch-aligned, cut at the hour), its records in delivery
+    /// order; a Pinpoint object also ends at `bufferBytes`. CloudTrail files get the window's
+    /// end as their delivery time; an activity-log hour exported from CloudWatch Logs stays one file.
+    private mutating func writeWindows(of bucket: Bucket, _ delivered: [Delivered], seconds: Int, rng: inout SplitMix64) throws {
+        let window = Int64(seconds) * 1000
+        // Stable: records delivered in the same millisecond keep the order they were made in.
+        let sorted = delivered.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
+        let backToBack = bucket.kind == .pinpoint && pinpointBackToBack(rng: &rng)
+        if bucket.kind == .activity && rng.chance(0.2) {
+            try writeCloudWatchExport(hour: bucket.hour, lines: sorted.map(\.line))
+            return
+        }
+        var start = 0
+        while start < sorted.count {
+            let opened = sorted[start].time - ((sorted[start].time % window) + window) % window
+            var end = start
+            while end < sorted.count && sorted[end].time < opened + window { end += 1 }
+            switch bucket.kind {
+            case .pinpoint:
+                var index = start
+                while index < end {
+                    let name = Layout.pinpoint(time: sorted[index].time, id: rng.uuid())
+                    var size = 0
+                    var chunk: [String] = []
+                    while index < end && size < options.bufferBytes {
+                        chunk.append(sorted[index].line)
+                        size += sorted[index].line.utf8.count
+                        index += 1
+                    }
+                    try write(name, records: chunk, separator: backToBack ? "" : "\n")
+                }
+            case .activity:
+                try write(Layout.activity(time: opened, id: rng.uuid()), records: sorted[start..<end].map(\.line), separator: "\n")
+            case .cloudtrail:
+                let delivery = opened + window
+                try writeTrail(sorted[start..<end].map(\.line), from: opened, span: window, rng: &rng) {
+                    Layout.cloudTrail(delivery: delivery, id: $0.token(16))
+                }
+            }
+            start = end
+        }
+    }
+
+    /// A CloudWatch Logs export of an hour's activity records: `<ISO time> <json>` lines.
+    private mutating func writeCloudWatchExport(hour: Int64, lines: [String]) throws {
+        let prefixed = lines.map { line -> String in
+            let time = Int64(line.dropFirst(19).prefix(while: \.isNumber)) ?? hour
+            return ISOTime.string(millis: time) + " " + line
+        }
+        try write(Layout.cloudWatch(hour: hour), records: prefixed, separator: "\n")
     }
 
     private mutating func writeDigest(day: Day) throws {

@@ -27,7 +27,10 @@ struct GeneratedUser {
     let firstDay: Int
     let providerID: String
 
-    init(seed: UInt64, number: Int, days: Int) {
+    /// - Parameter dimensionValues: how many app versions and locales users spread over
+    ///   (`ManyDimensions`); `nil`: the few of `versions` and `locales`. The same random
+    ///   numbers are drawn either way, so every other property stays the same.
+    init(seed: UInt64, number: Int, days: Int, dimensionValues: Int? = nil) {
         self.number = number
         var rng = SplitMix64(seed: seed, 0xA11CE, UInt64(number))
         sub = rng.uuid()
@@ -36,8 +39,15 @@ struct GeneratedUser {
         let first = Int(rng.next() % UInt64(Self.platforms.count))
         let second = (first + 1 + Int(rng.next() % UInt64(Self.platforms.count - 1))) % Self.platforms.count
         platforms = twoDevices ? [Self.platforms[first], Self.platforms[second]] : [Self.platforms[first]]
-        locale = Self.locales[Int(rng.next() % UInt64(Self.locales.count))]
-        version = Self.versions[Int(rng.next() % UInt64(Self.versions.count))]
+        let localeDraw = rng.next()
+        let versionDraw = rng.next()
+        if let many = dimensionValues {
+            locale = ManyDimensions.locale(Int(localeDraw % UInt64(many)))
+            version = ManyDimensions.version(Int(versionDraw % UInt64(many)))
+        } else {
+            locale = Self.locales[Int(localeDraw % UInt64(Self.locales.count))]
+            version = Self.versions[Int(versionDraw % UInt64(Self.versions.count))]
+        }
         plan = Self.plans[Int(rng.next() % UInt64(Self.plans.count))]
         signedIn = rng.chance(0.8)
         // A third of the users existed before the data starts; the rest sign up during it.
@@ -52,7 +62,7 @@ struct GeneratedUser {
         return parts.count > 1 ? parts[1].uppercased() : "US"
     }
 
-    var countryName: String { Self.countryNames[country] ?? "United States" }
+    var countryName: String { Self.countryNames[country] ?? ManyDimensions.names[country] ?? "United States" }
 
     var username: String { federated ? "Google_\(providerID)" : "user\(number)" }
 

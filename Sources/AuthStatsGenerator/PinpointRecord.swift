@@ -51,6 +51,10 @@ struct PinpointRecord {
     /// Leave `device.platform` empty so readers must fall back to the endpoint's.
     var sparseDevice: Bool
     var attributes: [(String, String)] = []
+    /// Metrics after `elapsed` (numbers, written as they are).
+    var metrics: [(String, String)] = []
+    /// The endpoint's attributes after `plan` and `DeviceType`, one value each.
+    var endpointAttributes: [(String, String)] = []
 
     var json: String {
         let endpoint = user.endpoints[device]
@@ -80,17 +84,44 @@ struct PinpointRecord {
             s += "\"session\":{},"
         }
         s += "\"attributes\":{" + attributes.map { "\(JSONText.quote($0.0)):\(JSONText.quote($0.1))" }.joined(separator: ",") + "},"
-        s += "\"metrics\":{\"elapsed\":\((time - (sessionStart ?? time)) / 1000)},"
+        s += "\"metrics\":{\"elapsed\":\((time - (sessionStart ?? time)) / 1000)" + metrics.map { ",\(JSONText.quote($0.0)):\($0.1)" }.joined() + "},"
         s += "\"endpoint\":{\"ChannelType\":\"\(channel)\",\"EndpointStatus\":\"ACTIVE\",\"OptOut\":\"ALL\","
         s += "\"RequestId\":\"\(sessionID ?? endpoint)\",\"Location\":{\"Country\":\"\(user.country)\"},"
         s += "\"Demographic\":{\"Make\":\"\(make)\",\"Model\":\"\(model)\",\"Locale\":\"\(user.locale)\","
         s += "\"AppVersion\":\"\(user.version)\",\"Platform\":\"\(platform)\",\"PlatformVersion\":\"17.2\"},"
-        s += "\"EffectiveDate\":\"\(ISOTime.string(millis: time))\",\"Attributes\":{\"plan\":[\"\(user.plan)\"],\"DeviceType\":[\"mobile\"]},"
+        s += "\"EffectiveDate\":\"\(ISOTime.string(millis: time))\",\"Attributes\":{\"plan\":[\"\(user.plan)\"],\"DeviceType\":[\"mobile\"]"
+        s += endpointAttributes.map { ",\(JSONText.quote($0.0)):[\(JSONText.quote($0.1))]" }.joined() + "},"
         if user.signedIn {
             s += "\"User\":{\"UserId\":\"\(user.sub)\",\"UserAttributes\":{\"custom:plan\":[\"\(user.plan)\"]}},"
         }
         s += "\"ApplicationId\":\"\(Self.appID)\",\"Id\":\"\(endpoint)\",\"CohortId\":\"\(user.sub.utf8.first! % 100)\","
         s += "\"CreationDate\":\"2024-01-01T00:00:00.000Z\"},\"awsAccountId\":\"111122223333\"}"
+        return s
+    }
+
+    /// The record as Cognito itself sends it (`docs/inputs.md` "Pinpoint event stream": the
+    /// example of a sign-in as Cognito sends it; AWS publishes no sample): no app SDK,
+    /// device, attributes or page fields, an endpoint of a few fields with the user; a session
+    /// only on session events. About 600–900 bytes.
+    var cognitoJSON: String {
+        let endpoint = user.endpoints[device]
+        var s = "{\"event_type\":\(JSONText.quote(type)),\"event_timestamp\":\(time),\"arrival_timestamp\":\(arrival),"
+        s += "\"event_version\":\"3.1\",\"application\":{\"app_id\":\"\(Self.appID)\",\"sdk\":{}},"
+        s += "\"client\":{\"client_id\":\"\(endpoint)\"},\"device\":{\"platform\":{}},"
+        if type.hasPrefix("_session."), let sessionID, let sessionStart {
+            s += "\"session\":{\"session_id\":\"\(sessionID)\",\"start_timestamp\":\(sessionStart)"
+            if let sessionStop { s += ",\"stop_timestamp\":\(sessionStop)" }
+            s += "},"
+        } else {
+            s += "\"session\":{},"
+        }
+        s += "\"attributes\":{},\"metrics\":{},"
+        s += "\"endpoint\":{\"Id\":\"\(endpoint)\",\"ApplicationId\":\"\(Self.appID)\",\"EndpointStatus\":\"ACTIVE\",\"OptOut\":\"ALL\","
+        s += "\"CohortId\":\"\(user.sub.utf8.first! % 100)\",\"EffectiveDate\":\"\(ISOTime.string(millis: time))\","
+        s += "\"CreationDate\":\"2024-01-01T00:00:00.000Z\",\"Location\":{\"Country\":\"\(user.country)\"},"
+        s += "\"Demographic\":{\"Platform\":\"\(user.platforms[device])\",\"AppVersion\":\"\(user.version)\",\"Locale\":\"\(user.locale)\"}"
+        if user.signedIn { s += ",\"User\":{\"UserId\":\"\(user.sub)\"}" }
+        s += "},\"awsAccountId\":\"111122223333\"}"
         return s
     }
 }

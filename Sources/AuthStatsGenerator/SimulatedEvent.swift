@@ -3,6 +3,15 @@ struct SimulatedEvent {
     enum Action: Equatable {
         case sessionStart, sessionStop, signUp, signIn, authFailure, forgotPassword
         case custom(String)
+
+        /// Whether Cognito sends it to Pinpoint itself (`_userauth.*` and `_session.*`), rather
+        /// than the app's analytics client.
+        var sentByCognito: Bool {
+            switch self {
+            case .sessionStart, .sessionStop, .signUp, .signIn, .authFailure: return true
+            case .forgotPassword, .custom: return false
+            }
+        }
     }
 
     var action: Action

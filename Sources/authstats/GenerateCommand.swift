@@ -13,6 +13,13 @@ struct GenerateCommand: ParsableCommand {
             --kinds (so kinds never count the same sign-in twice); users/list-users.json and \
             users/users.csv list every user (pass one with `report --users`). The same options \
             and seed always give the same files.
+
+            The shapes of real buckets (`make bench` measures each): --buffer-seconds 300 for the \
+            many small objects a stream of low traffic leaves; --pinpoint-records cognito for small \
+            records; --record-variety high for objects that compress like real exports (about \
+            6-7:1); --back-to-back for Firehose's default framing; --kinds activity,cloudtrail \
+            (with --other-services) for a bucket of those logs; --dimension-values 300 for \
+            hundreds of app versions, locales and countries.
             """)
 
     @Option(name: .long, help: ArgumentHelp("Folder to write into (created if missing).", valueName: "dir"))
@@ -39,6 +46,45 @@ struct GenerateCommand: ParsableCommand {
     @Flag(name: .long, help: "Write every Pinpoint object newline-delimited (by default a tenth are back to back, as Firehose does).")
     var newlineDelimited = false
 
+    @Flag(name: .long, help: "Write every Pinpoint object back to back, no newline between records (Firehose's default).")
+    var backToBack = false
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Firehose's buffer interval (1-900): one object per export and window of this many seconds, records in delivery order (default: one per hour).",
+            valueName: "seconds"))
+    var bufferSeconds: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Firehose's buffer size (1-128): at most this many MiB in a Pinpoint object.", valueName: "MiB"))
+    var bufferMib = ExportGenerator.Options(out: "").bufferBytes >> 20
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Pinpoint records: app (an app's analytics client: every event, with device, page attributes and endpoint; about 1.7 KB) or cognito (only the _userauth and _session events Cognito sends, few fields; 600-900 bytes).",
+            valueName: "app|cognito"))
+    var pinpointRecords = PinpointRecords.app.rawValue
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Values that differ from event to event in app records: standard (objects compress about 10:1) or high (more ids, queries and metrics: about 6-7:1, like real exports).",
+            valueName: "standard|high"))
+    var recordVariety = RecordVariety.standard.rawValue
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Distinct app versions and locales (in as many countries, up to 249) users spread over (default: 4 versions, 8 locales).",
+            valueName: "n"))
+    var dimensionValues: Int?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("CloudTrail records of other AWS services per Cognito record (default: 1 to 3 a file).", valueName: "ratio"))
+    var otherServices: Double?
+
     @Flag(name: [.long, .short], help: "Print nothing but errors.")
     var quiet = false
 
@@ -47,6 +93,21 @@ struct GenerateCommand: ParsableCommand {
         guard users > 0, days > 0 else { throw ValidationError("--users and --days must be positive.") }
         guard (0...1).contains(activity) else { throw ValidationError("--activity must be between 0 and 1.") }
         _ = try parsedKinds()
+        guard !(backToBack && newlineDelimited) else { throw ValidationError("--back-to-back and --newline-delimited exclude each other.") }
+        if let bufferSeconds, !(1...900).contains(bufferSeconds) {
+            throw ValidationError("--buffer-seconds must be between 1 and 900 (Firehose's range).")
+        }
+        guard (1...128).contains(bufferMib) else { throw ValidationError("--buffer-mib must be between 1 and 128 (Firehose's range).") }
+        guard PinpointRecords(rawValue: pinpointRecords) != nil else {
+            throw ValidationError("--pinpoint-records: unknown shape '\(pinpointRecords)'; use app or cognito.")
+        }
+        guard RecordVariety(rawValue: recordVariety) != nil else {
+            throw ValidationError("--record-variety: unknown value '\(recordVariety)'; use standard or high.")
+        }
+        if let dimensionValues, dimensionValues < 1 { throw ValidationError("--dimension-values must be positive.") }
+        if let otherServices, !(otherServices >= 0 && otherServices <= 1000) {
+            throw ValidationError("--other-services must be between 0 and 1000.")
+        }
     }
 
     func parsedKinds() throws -> [ExportGenerator.Kind] {
@@ -66,6 +127,13 @@ struct GenerateCommand: ParsableCommand {
         var options = ExportGenerator.Options(out: out)
         options.kinds = try parsedKinds()
         options.newlineDelimited = newlineDelimited
+        options.backToBack = backToBack
+        options.bufferSeconds = bufferSeconds
+        options.bufferBytes = bufferMib << 20
+        options.pinpointRecords = PinpointRecords(rawValue: pinpointRecords)!
+        options.variety = RecordVariety(rawValue: recordVariety)!
+        options.dimensionValues = dimensionValues
+        options.otherServices = otherServices
         options.users = users
         options.days = days
         options.start = Day(iso: start)!

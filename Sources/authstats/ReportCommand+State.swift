@@ -110,6 +110,9 @@ extension ReportCommand {
             // A shard's state is written even when its shard has no file: the merge must
             // find every shard of the plan.
             if !read.isEmpty || rebuild || nightly.plan != nil {
+                // The reports' sessions are built meanwhile, from the same log (not for
+                // session rows, which `finishReading` writes as it builds them).
+                if nightly.plan == nil && !sessionsDetail { batch.sessionizeAhead() }
                 try failing("write") {
                     try nightly.writeWhole(
                         batch, ledger: { nightly.ledgerRows(batch.inputs, read: read, clock: clock) },

@@ -519,7 +519,7 @@ struct ReportCommand: ParsableCommand {
     }
 
     static func seconds(_ end: Date, _ start: Date) -> String {
-        String(format: "%.1f s", end.timeIntervalSince(start))
+        String(format: "%.2f s", end.timeIntervalSince(start))
     }
 }
 

@@ -19,6 +19,16 @@
 # Then two checks of the issue's other targets: peak RSS for the same users with about 10x
 # the events (generated, cached), and one large .gz read with the default jobs (CPU% above
 # 100 means inflating and parsing overlap on two cores).
+#
+# Then every shape of export of issue 18, each generated once (cached, ~300-800 MB
+# uncompressed; the set above is the first): `authstats report --jobs 1` and `gzip -dc` over
+# the same files, run alternately, by CPU time (user + sys: what a neighbour on this shared
+# machine changes least), per uncompressed GB (10^9 bytes), with events per CPU-second and
+# the ratio of the two (target 2.0: authstats needs at most half of gzip -dc's CPU per byte).
+# Then the machine's scaling at that moment (two `gzip -dc` in parallel, each over half the
+# files, against one over all) beside `--jobs 2` / `--jobs 1`, and the fixed costs: a run
+# over one day's objects of the set above (what a nightly run reads), split into start-up,
+# reading, end phase and writing by the run's own closing line, and a run over one small file.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -35,6 +45,11 @@ DUCKDB=${BENCH_DUCKDB:-1}
 # the events apart), and one large .gz of SINGLE_MB uncompressed MB from the Pinpoint objects.
 MEM_USERS=${BENCH_MEM_USERS:-100000}
 SINGLE_MB=${BENCH_SINGLE_MB:-1000}
+# The shapes: users divided by SHAPES_SCALE and days capped at SHAPES_DAYS (the smoke test
+# makes them tiny). SHAPES_VERSION names the generator options below: change it with them.
+SHAPES_SCALE=${BENCH_SHAPES_SCALE:-1}
+SHAPES_DAYS=${BENCH_SHAPES_DAYS:-1000}
+SHAPES_VERSION=s1
 JOBS=$(nproc)
 mkdir -p "$WORK"
 
@@ -186,3 +201,181 @@ PY
 echo "one .gz of $(( SINGLE_BYTES / 1000000 )) MB, --jobs $JOBS: ${SINGLE_WALL} s," \
   "$(python3 -c "print(f'{$SINGLE_BYTES / max($SINGLE_WALL, 0.01) / 1e6:.0f}')") MB/s, CPU ${SINGLE_CPU}, peak RSS $(( SINGLE_RSS / 1024 )) MB" \
   "(above 100% CPU: inflating and parsing overlap)"
+
+# ---------------------------------------------------------------------------------------------
+# Every shape of export (issue 18): name | what it is | users | days | generate options. Each
+# has the generator's defaults otherwise (start 2026-01-01, activity 0.001, seed 42).
+SHAPES=(
+  "small-objects|Pinpoint, Firehose buffers of 300 s / 5 MiB at low traffic: thousands of objects of ~180 KB|54000|9|--buffer-seconds 300 --buffer-mib 5"
+  "small-records|Pinpoint, only the _userauth and _session events Cognito sends: ~800-byte records|200000|10|--pinpoint-records cognito"
+  "real-compressibility|Pinpoint, varied ids, attribute values and page URLs: ~6.7:1|40000|5|--record-variety high"
+  "back-to-back|Pinpoint, every object back to back (Firehose's default framing)|54000|5|--back-to-back"
+  "trail-and-activity|CloudTrail (half its records other services') and activity logs, 5-minute files|185000|10|--kinds activity,cloudtrail --buffer-seconds 300 --other-services 1"
+  "many-dimensions|the three exports, 300 app versions and locales in 249 countries|110000|10|--kinds pinpoint,activity,cloudtrail --dimension-values 300 --newline-delimited"
+)
+
+# shape_set users days options…: the folder of that shape (generated once, cached).
+shape_set() {
+  local users=$(( $1 / SHAPES_SCALE )) days=$(( $2 < SHAPES_DAYS ? $2 : SHAPES_DAYS )); shift 2
+  (( users < 50 )) && users=50
+  local dir="$WORK/shape-$SHAPES_VERSION-$(echo "$users $days $*" | md5sum | cut -c1-12)"
+  if [ ! -f "$dir/.complete" ]; then
+    rm -rf "$dir"
+    # shellcheck disable=SC2068
+    "$BIN" generate --out "$dir" --users "$users" --days "$days" --start 2026-01-01 --activity 0.001 --seed 42 $@ --quiet
+    rm -rf "$dir/users"
+    echo "$users users, $days days: authstats generate $*" > "$dir/.options"
+    touch "$dir/.complete"
+  fi
+  echo "$dir"
+}
+
+# file_list dir → a NUL-separated sorted list of its .gz files (beside the bench's work files).
+file_list() {
+  local list="$WORK/files-$(basename "$1").list"
+  find "$1" -name '*.gz' -print0 | sort -z > "$list"
+  echo "$list"
+}
+gunzip_list() { xargs -0 gzip -dc < "$1"; }
+export -f gunzip_list
+
+# cpu_run COMMAND…: one run; prints "cpu_seconds wall_seconds" (cpu = user + sys of it and its children).
+cpu_run() {
+  /usr/bin/time -f "%U %S %e" -o "$WORK/time.txt" "$@" > /dev/null 2> "$WORK/stderr.txt" || { cat "$WORK/stderr.txt" >&2; return 1; }
+  tail -1 "$WORK/time.txt" | awk '{ printf "%.2f %.2f\n", $1 + $2, $3 }'
+}
+median() { sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"; }  # of RUNS lines, by the first number
+
+SHAPE_ROWS="$WORK/shape-rows.txt"
+: > "$SHAPE_ROWS"
+# measure_shape name dir [scaling]: RUNS rounds of authstats --jobs 1 then gzip -dc (CPU),
+# one table row. With "scaling", each round also times two gzip -dc in parallel over the two
+# halves of the files and authstats --jobs 2 (wall), for the scaling line.
+measure_shape() {
+  local name=$1 dir=$2 scaling=${3:-}
+  local list; list=$(file_list "$dir")
+  local bytes files compressed
+  bytes=$(gunzip_list "$list" | wc -c)
+  files=$(tr -cd '\0' < "$list" | wc -c)
+  compressed=$(xargs -0 cat < "$list" | wc -c)
+  local as=() gz=() two=() as2=()
+  if [ -n "$scaling" ]; then
+    # The halves: every other file, so both get a like share of sizes and kinds.
+    local half0="$WORK/half0.list" half1="$WORK/half1.list"
+    tr '\0' '\n' < "$list" | awk 'NR % 2 == 1' | tr '\n' '\0' > "$half0"
+    tr '\0' '\n' < "$list" | awk 'NR % 2 == 0' | tr '\n' '\0' > "$half1"
+  fi
+  for _ in $(seq "$RUNS"); do
+    as+=("$(cpu_run "$BIN" report "$dir" --out "$WORK/reports-shape" --quiet --jobs 1)")
+    gz+=("$(cpu_run bash -c 'gunzip_list "$0"' "$list")")
+    if [ -n "$scaling" ]; then
+      two+=("$(cpu_run bash -c 'gunzip_list "$0" & gunzip_list "$1"; wait' "$half0" "$half1" | awk '{ print $2 }')")
+      as2+=("$(cpu_run "$BIN" report "$dir" --out "$WORK/reports-shape-2" --quiet --jobs 2 | awk '{ print $2 }')")
+    fi
+  done
+  local as_cpu gz_cpu events records
+  as_cpu=$(printf '%s\n' "${as[@]}" | median | cut -d' ' -f1)
+  gz_cpu=$(printf '%s\n' "${gz[@]}" | median | cut -d' ' -f1)
+  events=$(python3 -c "import json;print(json.load(open('$WORK/reports-shape/summary.json'))['totals']['events'])")
+  records=$(python3 -c "import json;print(json.load(open('$WORK/reports-shape/summary.json'))['totals']['records'])")
+  echo "$name $files $bytes $compressed $records $events $as_cpu $gz_cpu" >> "$SHAPE_ROWS"
+  if [ -n "$scaling" ]; then
+    # Wall times: one gzip -dc (from the CPU runs above), two in parallel, --jobs 1 and --jobs 2.
+    SCALE_GZ1=$(printf '%s\n' "${gz[@]}" | awk '{ print $2 }' | median)
+    SCALE_GZ2=$(printf '%s\n' "${two[@]}" | median)
+    SCALE_AS1=$(printf '%s\n' "${as[@]}" | awk '{ print $2 }' | median)
+    SCALE_AS2=$(printf '%s\n' "${as2[@]}" | median)
+  fi
+}
+
+echo
+echo "measuring every shape (issue 18): --jobs 1 and gzip -dc by CPU time, $RUNS rounds each…"
+measure_shape "current" "$DATA" scaling
+for shape in "${SHAPES[@]}"; do
+  IFS='|' read -r name _ users days options <<< "$shape"
+  # shellcheck disable=SC2086
+  measure_shape "$name" "$(shape_set "$users" "$days" $options)"
+done
+
+# Fixed costs. One day's objects of the set above: its middle day, every export (what a
+# nightly run reads), with the default jobs; the run's closing line says how long it read,
+# resolved duplicates, sessions and report tables, and wrote; the rest is start-up and exit.
+DAY=$(date -u -d "2026-01-01 + $(( DAYS / 2 )) days" +%Y-%m-%d)
+DAY_PATH=${DAY//-//}
+mapfile -d '' DAY_FILES < <(find "$DATA" \( -path "*/$DAY_PATH/*" -o -name "*-$DAY-*" \) -name '*.gz' -print0 | sort -z)
+DAY_BYTES=$(cat "${DAY_FILES[@]}" | gzip -dc | wc -c)
+day_runs=()
+for _ in $(seq "$RUNS"); do
+  /usr/bin/time -f "%e %U %S" -o "$WORK/time.txt" "$BIN" report "${DAY_FILES[@]}" --out "$WORK/reports-day" --jobs "$JOBS" --progress none \
+    > /dev/null 2> "$WORK/stderr.txt" || { cat "$WORK/stderr.txt" >&2; exit 1; }
+  # "… 0.21 s reading, 0.03 s for duplicates, sessions and report tables, 0.02 s writing"
+  phases=$(grep -o '[0-9.]* s reading, [0-9.]* s for duplicates, sessions and report tables, [0-9.]* s writing' "$WORK/stderr.txt" \
+    | awk '{ print $1, $4, $12 }')
+  day_runs+=("$(tail -1 "$WORK/time.txt") $phases")
+done
+DAY_RUN=$(printf '%s\n' "${day_runs[@]}" | median)
+DAY_EVENTS=$(python3 -c "import json;print(json.load(open('$WORK/reports-day/summary.json'))['totals']['events'])")
+
+# One small file: the first object of the small-objects shape.
+IFS='|' read -r _ _ users days options <<< "${SHAPES[0]}"
+# shellcheck disable=SC2086
+SMALL_LIST=$(file_list "$(shape_set "$users" "$days" $options)")
+SMALL_FILE=$(tr '\0' '\n' < "$SMALL_LIST" | sed -n 1p)  # (not `head`: sort's SIGPIPE would fail the pipe)
+# Timed to the microsecond (getrusage of the child), not /usr/bin/time's hundredths.
+SMALL_RUN=$(python3 - "$RUNS" "$BIN" report "$SMALL_FILE" --out "$WORK/reports-small" --quiet <<'PY'
+import resource, subprocess, sys, time
+runs, command = int(sys.argv[1]), sys.argv[2:]
+results = []
+for _ in range(runs):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    results.append((wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime))
+wall, cpu = sorted(results)[(runs + 1) // 2 - 1]
+print(f"{wall:.4f} {cpu:.4f}")
+PY
+)
+SMALL_BYTES=$(gzip -dc "$SMALL_FILE" | wc -c)
+
+echo
+echo "Per shape: authstats report --jobs 1 against gzip -dc over the same files, CPU seconds (user + sys)"
+echo "per uncompressed GB (10^9 bytes), medians of $RUNS rounds; ratio = gzip -dc CPU / authstats CPU (target 2.0)"
+echo
+python3 - "$SHAPE_ROWS" <<'PY'
+import sys
+print("| shape                | files | MB uncompr. | ratio x:1 | B/record |     events | authstats CPU s/GB | events/CPU s | gzip -dc CPU s/GB | gzip/authstats |")
+print("|----------------------|-------|-------------|-----------|----------|------------|--------------------|--------------|-------------------|----------------|")
+for line in open(sys.argv[1]):
+    name, files, size, comp, records, events, mine, gz = line.split()
+    size, comp, records, events = int(size), int(comp), int(records), int(events)
+    mine, gz = max(float(mine), 0.01), max(float(gz), 0.01)
+    gb = size / 1e9
+    print(f"| {name:<20} | {int(files):>5} | {size / 1e6:>11,.0f} | {size / max(comp, 1):>9.1f} | {size / max(records, 1):>8,.0f} "
+          f"| {events:>10,} | {mine / gb:>18.2f} | {events / mine:>12,.0f} | {gz / gb:>17.2f} | {gz / mine:>13.2f}x |")
+PY
+for shape in "${SHAPES[@]}"; do
+  IFS='|' read -r name what users days options <<< "$shape"
+  echo "  $name: $what (authstats generate $options)"
+done
+python3 - "$SCALE_GZ1" "$SCALE_GZ2" "$SCALE_AS1" "$SCALE_AS2" <<'PY'
+import sys
+gz1, gz2, as1, as2 = (max(float(v), 0.01) for v in sys.argv[1:])
+machine, mine = gz1 / gz2, as1 / as2
+print(f"\nscaling at this moment (current set, wall, medians): two gzip -dc in parallel {machine:.2f}x one; "
+      f"authstats --jobs 2 / --jobs 1: {mine:.2f}x ({mine / machine * 100:.0f}% of the machine's; target: within 5%)")
+PY
+read -r DAY_WALL DAY_USER DAY_SYS DAY_READ DAY_END DAY_WRITE <<< "$DAY_RUN"
+python3 - "$DAY" "${#DAY_FILES[@]}" "$DAY_BYTES" "$DAY_EVENTS" "$JOBS" "$DAY_WALL" "$DAY_USER" "$DAY_SYS" "$DAY_READ" "$DAY_END" "$DAY_WRITE" <<'PY'
+import sys
+day, files, size, events, jobs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+wall, user, sys_, read, end, write = (float(v) for v in sys.argv[6:])
+wall = max(wall, 0.01)
+start = max(wall - read - end - write, 0)
+print(f"one day's objects ({day}: {files} files, {size / 1e6:,.0f} MB, {events:,} events), --jobs {jobs}: {wall:.2f} s "
+      f"(CPU {user + sys_:.2f} s); reading and parsing {read:.2f} s; outside them {wall - read:.2f} s = {(wall - read) / wall * 100:.0f}% "
+      f"(start-up and exit {start:.2f}, end phase {end:.2f}, writing {write:.2f}; target: under 10%)")
+PY
+read -r SMALL_WALL SMALL_CPU <<< "$SMALL_RUN"
+echo "one small file ($(( SMALL_BYTES / 1000 )) KB uncompressed): $(python3 -c "print(f'{$SMALL_WALL * 1000:.0f} ms wall, {$SMALL_CPU * 1000:.0f} ms CPU')") (target: under 50 ms)"

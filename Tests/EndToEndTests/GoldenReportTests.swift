@@ -185,6 +185,7 @@ struct BenchSmokeTests {
         process.environment = ProcessInfo.processInfo.environment.merging([
             "AUTHSTATS_BIN": CLI.executable.path, "BENCH_USERS": "3000", "BENCH_DAYS": "4", "BENCH_WORK": work.path,
             "RUNS": "1", "BENCH_DUCKDB": "0", "BENCH_MEM_USERS": "300", "BENCH_SINGLE_MB": "2",
+            "BENCH_SHAPES_SCALE": "1000", "BENCH_SHAPES_DAYS": "2",
         ]) { _, new in new }
         let pipe = Pipe()
         process.standardOutput = pipe
@@ -200,6 +201,17 @@ struct BenchSmokeTests {
         #expect(output.contains("one .gz of "))
         #expect(output.contains("| + directory, 3 segments") || output.contains("|   + directory, 3 segments"))
         #expect(output.contains("with the directory and 3 segments:"))
+        // The per-shape table (issue 18): a row for the set above and for every shape, each
+        // with events read; the scaling line and the two fixed costs.
+        for shape in ["current", "small-objects", "small-records", "real-compressibility", "back-to-back", "trail-and-activity", "many-dimensions"] {
+            let row = output.split(separator: "\n").first { $0.hasPrefix("| \(shape) ") }
+            #expect(row != nil, "no row for \(shape)")
+            let events = row.map { $0.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }.flatMap { Int($0[6].replacingOccurrences(of: ",", with: "")) }
+            #expect((events ?? 0) > 0, "\(row ?? "")")
+        }
+        #expect(output.contains("scaling at this moment (current set, wall, medians): two gzip -dc in parallel"))
+        #expect(output.contains("one day's objects (2026-01-03: "))
+        #expect(output.contains("one small file ("))
         #expect(FileManager.default.fileExists(atPath: work.appendingPathComponent("reports-segments/segments.csv").path))
         for name in ["daily.csv", "monthly.csv", "breakdown.csv", "retention.csv", "rejects.ndjson"] {
             let parallel = try Data(contentsOf: work.appendingPathComponent("reports/\(name)"))

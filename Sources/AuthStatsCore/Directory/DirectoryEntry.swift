@@ -193,10 +193,13 @@ enum DirectoryRecord {
             }
         }
 
-        mutating func string() -> String {
+        mutating func string() -> String { String(decoding: bytes(), as: UTF8.self) }
+
+        /// The next string's bytes, inside `record`.
+        mutating func bytes() -> UnsafeRawBufferPointer {
             let count = varint()
             defer { i += count }
-            return String(decoding: UnsafeRawBufferPointer(rebasing: record[i..<i + count]), as: UTF8.self)
+            return UnsafeRawBufferPointer(rebasing: record[i..<i + count])
         }
 
         mutating func head() -> (sub: String, username: String?, status: String?, enabled: Bool?) {
@@ -212,6 +215,26 @@ enum DirectoryRecord {
 
 /// A directory user as the segment pass wants them: the attributes already in profile form
 /// (one dictionary made per user, not two), and the verified addresses.
+/// The attribute names a segment pass reads to evaluate (`SegmentPass.evaluated`): a profile
+/// made of just these decides membership as the whole profile would, for a fraction of the
+/// strings (most users are members of nothing, or have no endpoint to export).
+struct AttributeNames: Sendable {
+    private let names: [[UInt8]]
+    private let set: Set<String>
+
+    init(_ names: some Sequence<String>) {
+        set = Set(names)
+        self.names = set.map { Array($0.utf8) }
+    }
+
+    func contains(_ name: String) -> Bool { set.contains(name) }
+
+    /// Whether the UTF-8 bytes `name` are one of the names (compared as bytes: no `String`).
+    func contains(_ name: UnsafeRawBufferPointer) -> Bool {
+        names.contains { $0.count == name.count && $0.withUnsafeBytes { $0.elementsEqual(name) } }
+    }
+}
+
 struct ListedProfile {
     var sub: String
     var attributes: [String: UserProfile.Attribute]
@@ -223,17 +246,25 @@ struct ListedProfile {
 extension DirectoryRecord {
     /// The `ListedProfile` of a record that `encode` wrote: attributes under their Cognito
     /// names, plus `cognito:user_status` and `cognito:enabled` (`docs/segments.md` "Profiles").
-    static func listedProfile(_ record: UnsafeRawBufferPointer) -> ListedProfile {
+    /// With `only`, just the attributes it names (and the addresses' own, for `verified*`).
+    static func listedProfile(_ record: UnsafeRawBufferPointer, only: AttributeNames? = nil) -> ListedProfile {
         var reader = Reader(record: record)
         let (sub, _, status, enabled) = reader.head()
         let count = reader.varint()
-        var attributes = [String: UserProfile.Attribute](minimumCapacity: count + 2)
+        var attributes = [String: UserProfile.Attribute](minimumCapacity: only == nil ? count + 2 : 4)
         for _ in 0..<count {
-            let name = reader.string()
-            attributes[name] = UserProfile.Attribute(values: [reader.string()], origin: .directory)
+            let name = reader.bytes()
+            let value = reader.bytes()
+            guard only?.contains(name) ?? true else { continue }
+            attributes[String(decoding: name, as: UTF8.self)] = UserProfile.Attribute(
+                values: [String(decoding: value, as: UTF8.self)], origin: .directory)
         }
-        if let status { attributes["cognito:user_status"] = UserProfile.Attribute(values: [status], origin: .directory) }
-        if let enabled { attributes["cognito:enabled"] = UserProfile.Attribute(values: [enabled ? "true" : "false"], origin: .directory) }
+        if let status, only?.contains("cognito:user_status") ?? true {
+            attributes["cognito:user_status"] = UserProfile.Attribute(values: [status], origin: .directory)
+        }
+        if let enabled, only?.contains("cognito:enabled") ?? true {
+            attributes["cognito:enabled"] = UserProfile.Attribute(values: [enabled ? "true" : "false"], origin: .directory)
+        }
         func verified(_ address: String, _ flag: String) -> String? {
             guard attributes[flag]?.values.first == "true", let value = attributes[address]?.values.first, !value.isEmpty else { return nil }
             return value

@@ -8,6 +8,10 @@
 public enum DisplayPath {
     /// The display form of a name given as raw bytes (as the file system stores it).
     public static func text<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> String {
+        // Printable ASCII without a backslash, nearly every name: as it is. (The general path
+        // below, byte by byte, was 8% of a run over 5,000 small files.)
+        let plain: String?? = bytes.withContiguousStorageIfAvailable { plainText($0) }
+        if let plain = plain ?? plainText(bytes) { return plain }
         var out = ""
         var index = bytes.startIndex
         var pending: [UInt8] = []
@@ -36,8 +40,17 @@ public enum DisplayPath {
 
     /// The display form of a name already held as a `String`.
     public static func text(_ name: String) -> String {
+        if name.utf8.allSatisfy(isPlain) { return name }
         guard name.unicodeScalars.contains(where: needsEscape) else { return name }
         return escape(name)
+    }
+
+    @inline(__always)
+    private static func isPlain(_ byte: UInt8) -> Bool { byte >= 0x20 && byte < 0x7F && byte != 0x5C }
+
+    /// `bytes` as text when each is plain (`isPlain`); nil otherwise.
+    private static func plainText(_ bytes: some Collection<UInt8>) -> String? {
+        bytes.allSatisfy(isPlain) ? String(decoding: bytes, as: UTF8.self) : nil
     }
 
     private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {

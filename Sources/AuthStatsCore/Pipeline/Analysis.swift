@@ -30,6 +30,10 @@ public final class Analysis {
         /// Shards of the session log (users split by hash), sessionized one after another at
         /// the end, each a smaller merge. One shard writes `sessions.csv` in user order.
         public var sessionShards = 1
+        /// Threads for the session shards at the end of a run: the cores left beside the
+        /// thread that resolves the duplicates and builds the tables (one on two cores; on a
+        /// big machine the shards, one per job, no longer run one after another).
+        public var sessionThreads = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
         /// Whether session rows (`finishReading(sessions:)`) are wanted: the session log then
         /// keeps user ids and texts; without, it keeps what the counts need, in half the bytes.
         public var sessionDetail = true
@@ -473,7 +477,8 @@ public final class Analysis {
         sessionSpillFailure = logs.lazy.compactMap(\.spillFailure).first
         let timeout = configuration.sessionTimeoutMillis
         // Segment profiles count each user's sessions in the report range.
-        let userDays = configuration.profiles.reported ? reportRange.map { $0.first.index...$0.last.index } : nil
+        let userDays = sessionUserDays
+        precondition(sessions == nil || sessionsAhead == nil, "session rows are built by finishReading itself")
         if let sessions {
             takeBack(state.pointee.accumulator.resolveDuplicates())
             sessionStats = Self.sessionize(logs, timeoutMillis: timeout, clock: clock, userDays: userDays, each: sessions)
@@ -487,11 +492,22 @@ public final class Analysis {
         // compares them (else they are added to the segment rows after). (Shards on more
         // threads would put three threads on two cores and hold back the duplicates and
         // tables, the longer chain.)
-        let result = SessionResult()
-        let clock = self.clock
-        let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) {
-            result.set(Self.sessionize(logs, timeoutMillis: timeout, clock: clock, userDays: userDays, each: nil))
+        let result: SessionResult
+        let group: DispatchGroup
+        if let ahead = sessionsAhead {
+            // Started while the nightly state was written (`sessionizeAhead`): the log it
+            // reads is left to the temporary folder, which goes at the end of the run.
+            (result, group) = ahead
+            sessionsAhead = nil
+        } else {
+            result = SessionResult()
+            group = DispatchGroup()
+            let clock = self.clock
+            let threads = configuration.sessionThreads
+            DispatchQueue.global().async(group: group) {
+                result.set(
+                    Self.sessionize(logs, timeoutMillis: timeout, clock: clock, userDays: userDays, threads: threads, each: nil))
+            }
         }
         takeBack(state.pointee.accumulator.resolveDuplicates())
         tablesWithoutSessions = buildTables(sessions: SessionStats())
@@ -504,6 +520,39 @@ public final class Analysis {
         } else {
             segmentOutput?.addSessions(sessionStats.userSessions)
         }
+    }
+
+    /// The days whose sessions segment profiles count (the report range), when they are wanted.
+    private var sessionUserDays: ClosedRange<Int32>? {
+        configuration.profiles.reported ? reportRange.map { $0.first.index...$0.last.index } : nil
+    }
+
+    /// The report's sessions being built on another thread (`sessionizeAhead`).
+    private var sessionsAhead: (result: SessionResult, group: DispatchGroup)?
+
+    /// Starts building the report's sessions on another thread now, from a copy of the
+    /// session log (which keeps every delivery and drops copies itself, so the duplicates
+    /// need not be resolved first): while the nightly state is written from the same log,
+    /// the two passes share both cores instead of running one after the other. Only for a
+    /// run whose `finishReading` wants no session rows.
+    public func sessionizeAhead() {
+        guard !resolved, sessionsAhead == nil else { return }
+        let logs = accumulator.sessionLogs
+        let timeout = configuration.sessionTimeoutMillis
+        let clock = self.clock
+        let userDays = sessionUserDays
+        let result = SessionResult()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) {
+            var total = SessionStats()
+            for log in logs {
+                var sessionizer = Sessionizer(timeoutMillis: timeout, clock: clock)
+                sessionizer.userDays = userDays
+                total.merge(sessionizer.run(log.sortedCopy(), each: nil))
+            }
+            result.set(total)
+        }
+        sessionsAhead = (result, group)
     }
 
     /// The report range: `--from`/`--to` where given, else the days with events (a project's
@@ -549,18 +598,37 @@ public final class Analysis {
     /// Builds the sessions of every shard, one after another (a shard holds whole users, so
     /// their counts just add up). `each` is only allowed with one shard.
     static func sessionize(
-        _ logs: [SessionLog], timeoutMillis: Int64, clock: DayClock, userDays: ClosedRange<Int32>? = nil,
+        _ logs: [SessionLog], timeoutMillis: Int64, clock: DayClock, userDays: ClosedRange<Int32>? = nil, threads: Int = 1,
         each: ((Session) -> Void)?
     ) -> SessionStats {
         precondition(each == nil || logs.count == 1, "session rows need a single shard")
         var total = SessionStats()
-        for var log in logs {
-            var sessionizer = Sessionizer(timeoutMillis: timeoutMillis, clock: clock)
-            sessionizer.userDays = userDays
-            total.merge(log.withSorted { sessionizer.run($0, each: each) })
+        let threads = min(threads, logs.count)
+        guard threads > 1, each == nil else {
+            for log in logs { total.merge(shardStats(log, timeoutMillis: timeoutMillis, clock: clock, userDays: userDays, each: each)) }
+            return total
         }
+        // Shards on `threads` threads (a big machine's end phase), merged in shard order.
+        let parts = ShardStats(count: logs.count)
+        DispatchQueue.concurrentPerform(iterations: threads) { thread in
+            for shard in stride(from: thread, to: logs.count, by: threads) {
+                parts.set(shard, shardStats(logs[shard], timeoutMillis: timeoutMillis, clock: clock, userDays: userDays, each: nil))
+            }
+        }
+        for part in parts.all { total.merge(part) }
         return total
     }
+
+    /// The sessions of one shard (consumed).
+    private static func shardStats(
+        _ log: SessionLog, timeoutMillis: Int64, clock: DayClock, userDays: ClosedRange<Int32>?, each: ((Session) -> Void)?
+    ) -> SessionStats {
+        var log = log
+        var sessionizer = Sessionizer(timeoutMillis: timeoutMillis, clock: clock)
+        sessionizer.userDays = userDays
+        return log.withSorted { sessionizer.run($0, each: each) }
+    }
+
 
     /// The report range and tables (stage 5).
     public func reports(sessions: ((Session) -> Void)? = nil) -> Reports {
@@ -585,6 +653,27 @@ public final class Analysis {
 
     /// True when some input was read to the end or in part: otherwise nothing is written.
     public var anyInputReadable: Bool { inputs.contains { $0.status != .failed } }
+}
+
+/// Each session shard's stats, set by the thread that built it (under a lock).
+final class ShardStats: @unchecked Sendable {
+    // Unchecked: `parts` is only touched under `lock`.
+    private let lock = NSLock()
+    private var parts: [SessionStats]
+
+    init(count: Int) { parts = Array(repeating: SessionStats(), count: count) }
+
+    func set(_ shard: Int, _ stats: SessionStats) {
+        lock.lock()
+        parts[shard] = stats
+        lock.unlock()
+    }
+
+    var all: [SessionStats] {
+        lock.lock()
+        defer { lock.unlock() }
+        return parts
+    }
 }
 
 /// The session pass's result, set by the thread that builds the sessions (under a lock).

@@ -16,6 +16,23 @@ struct SegmentPass {
     /// Whether users of the directory without events are among the users (not for one
     /// project's analysis: its users are those of its events).
     var directoryOnlyUsers = true
+    /// The directory attributes membership, breakdowns and shared addresses read.
+    let evaluated: AttributeNames
+
+    init(
+        options: ProfileOptions, range: DayRange, directory: UserDirectory, userSessions: [UInt64: Int]?,
+        store: (any SpillStore)?, directoryOnlyUsers: Bool = true
+    ) {
+        self.options = options
+        self.range = range
+        self.directory = directory
+        self.userSessions = userSessions
+        self.store = store
+        self.directoryOnlyUsers = directoryOnlyUsers
+        evaluated = AttributeNames(
+            (options.segments?.attributeNames ?? []).union(options.breakdownAttributes)
+                .union(["email", "email_verified", "phone_number", "phone_number_verified"]))
+    }
 
     struct Output {
         var rows: [SegmentRow] = []
@@ -219,9 +236,12 @@ struct SegmentPass {
         let last = range.last.index
         let days = range.count
         let observed = fold.fold(input.observations)
+        // The directory's attributes that decide membership and breakdowns only: the whole
+        // record is decoded again just for a member with endpoints to export. (Decoding every
+        // attribute of every listed user was a quarter of the pass.)
         let profile = makeProfile(
             user: input.user, days: input.days, observed: observed,
-            listed: input.listed.map { $0.withUnsafeBytes(DirectoryRecord.listedProfile) })
+            listed: input.listed.map { $0.withUnsafeBytes { DirectoryRecord.listedProfile($0, only: evaluated) } })
         for day in input.days where day.day >= first && day.day <= last {
             let d = Int(day.day - first)
             partial.userTotals[d].counts.1 += day.counts.1
@@ -242,7 +262,14 @@ struct SegmentPass {
         let exported = exportedEndpoints(profile)
         let memberOf = (0..<segments.count).filter { membership.contains($0) }
         if userSessions == nil { partial.pendingSessions.append((input.user, membership)) }
-        partial.exports.add(segments: memberOf, profile: profile, endpoints: exported)
+        if !exported.isEmpty {
+            let whole = input.listed.map { listed in
+                makeProfile(
+                    user: input.user, days: input.days, observed: observed,
+                    listed: listed.withUnsafeBytes { DirectoryRecord.listedProfile($0) })
+            }
+            partial.exports.add(segments: memberOf, profile: whole ?? profile, endpoints: exported)
+        }
         for s in memberOf {
             partial.rows[s].users += 1
             if let lastActive = profile.lastActive {

@@ -27,6 +27,18 @@ public struct SegmentSet: Sendable {
         init(_ definition: SegmentDefinition) { self.definition = definition }
     }
 
+    /// Every attribute name a definition looks at (`Attributes` and `UserAttributes`, in
+    /// their own dimensions and in their groups').
+    var attributeNames: Set<String> {
+        var names = Set<String>()
+        for definition in definitions {
+            for dimensions in [definition.dimensions].compactMap({ $0 }) + (definition.groups?.groups.flatMap(\.dimensions) ?? []) {
+                for attribute in dimensions.attributes { names.insert(attribute.name) }
+            }
+        }
+        return names
+    }
+
     init(definitions: [SegmentDefinition], evaluationOrder: [Int]) {
         self.definitions = definitions
         ordered = evaluationOrder.map { ($0, Shared(definitions[$0])) }

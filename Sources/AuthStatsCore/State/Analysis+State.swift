@@ -1,3 +1,5 @@
+import Foundation
+
 /// The nightly state's contents (`docs/state.md`): what an analysis has gathered, written as
 /// streams (`StateStreamWriter`) and read back into a fresh analysis before its new inputs.
 ///
@@ -165,6 +167,11 @@ extension Analysis {
             readAgain = false
         }
         let pointer = state
+        // The sessions are frozen and written on another thread while this one resolves the
+        // duplicates and writes the other streams (one connection, taken in turns).
+        let sink = LockedChunkSink(sink)
+        let sessions = try saveSessions(to: sink, scope: scope, detailFrom: detailFrom, readAgain: readAgain)
+        defer { sessions.wait() }
         func stream(_ name: String, _ body: (inout StateStreamWriter) throws -> Void) throws {
             var writer = try StateStreamWriter(sink, name: name, scope: scope)
             try body(&writer)
@@ -244,35 +251,35 @@ extension Analysis {
                 }
             }
         }
-        try saveSessions(to: sink, scope: scope, detailFrom: detailFrom, readAgain: readAgain)
+        try sessions.finish()
     }
 
-    /// The session log, with the sessions no later event can change frozen.
+    /// Starts writing the session log, with the sessions no later event can change frozen,
+    /// on another thread; `finish()` waits for it and throws what it met.
     /// `readAgain`: reports follow, so the log is read without being consumed.
-    private func saveSessions(to sink: any StateChunkSink, scope: String, detailFrom: Day?, readAgain: Bool) throws {
+    private func saveSessions(to sink: any StateChunkSink, scope: String, detailFrom: Day?, readAgain: Bool) throws -> BackgroundWrite {
         precondition(accumulator.sessionLogs.count == 1, "a state run keeps one session log")
         var log = state.pointee.accumulator.sessionLogs[0]
+        // Read, not consumed, when the reports sessionize the same log; otherwise it is taken
+        // from the accumulator here, on this thread.
+        if !readAgain { state.pointee.accumulator.sessionLogs[0] = SessionLog(memoryBudget: 1, store: nil, compact: false) }
         // Later inputs hold no event before the start of `detailFrom` (in any zone: 14 hours
         // before its UTC midnight); a session that ended a timeout before that is final.
         let cutoff = detailFrom.map { Int64($0.index) * 86_400_000 - 14 * 3_600_000 - configuration.sessionTimeoutMillis }
         let freezer = SessionFreezer(timeoutMillis: configuration.sessionTimeoutMillis, cutoff: cutoff)
         var writer = try StateStreamWriter(sink, name: Stream.sessions, scope: scope)
-        var failure: (any Error)?
-        func write(_ records: SortedRecords) {
-            freezer.run(records) { bytes in
-                guard failure == nil else { return }
-                do { try writer.add(bytes) } catch { failure = error }
+        return BackgroundWrite {
+            var failure: (any Error)?
+            func write(_ records: SortedRecords) {
+                freezer.run(records) { bytes in
+                    guard failure == nil else { return }
+                    do { try writer.add(bytes) } catch { failure = error }
+                }
             }
+            if readAgain { write(log.sortedCopy()) } else { log.withSorted { write($0) } }
+            if let failure { throw failure }
+            try writer.finish()
         }
-        if readAgain {
-            // Read, not consumed: the reports sessionize the same log.
-            write(log.sortedCopy())
-        } else {
-            state.pointee.accumulator.sessionLogs[0] = SessionLog(memoryBudget: 1, store: nil, compact: false)
-            log.withSorted { write($0) }
-        }
-        if let failure { throw failure }
-        try writer.finish()
     }
 
     private func restoreFingerprints(from source: any StateChunkSource, scope: String) throws {
@@ -315,5 +322,56 @@ extension Analysis {
         }
         guard at == raw.count else { throw StateFormatError("a profile has \(raw.count - at) bytes too many") }
         return values
+    }
+}
+
+/// A write running on another thread: `finish()` waits for it and rethrows its error;
+/// `wait()` only waits (on the way out of a write that failed on this thread).
+final class BackgroundWrite: @unchecked Sendable {
+    // Unchecked: `body` runs on the writing thread alone (what it captures is its own);
+    // `failure` is set there before the group leaves, and read after.
+    private let group = DispatchGroup()
+    private let body: () throws -> Void
+    private var failure: (any Error)?
+
+    init(_ body: @escaping () throws -> Void) {
+        self.body = body
+        DispatchQueue.global().async(group: group) { [self] in
+            do { try self.body() } catch { failure = error }
+        }
+    }
+
+    func wait() { group.wait() }
+
+    func finish() throws {
+        group.wait()
+        if let failure { throw failure }
+    }
+}
+
+/// A sink that several threads write streams to in turns (one SQLite connection).
+final class LockedChunkSink: StateChunkSink, @unchecked Sendable {
+    // Unchecked: every use of `base` is under `lock`.
+    private let base: any StateChunkSink
+    private let lock = NSLock()
+
+    init(_ base: any StateChunkSink) { self.base = base }
+
+    func appendChunk(name: String, scope: String, seq: Int, _ data: [UInt8]) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        try base.appendChunk(name: name, scope: scope, seq: seq, data)
+    }
+
+    func nextSeq(name: String, scope: String) throws -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return try base.nextSeq(name: name, scope: scope)
+    }
+
+    func removeAllChunks() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        try base.removeAllChunks()
     }
 }

@@ -239,3 +239,40 @@ struct UserDirectoryStreamingTests {
         #expect(users["s3"] == DirectoryUser(sub: "s3", enabled: false, attributes: ["sub": "s3"]))
     }
 }
+
+/// The segment pass decodes only the attributes its definitions read (`AttributeNames`): that
+/// must be exactly the whole profile's attributes of those names, and the verified addresses.
+@Suite("Directory records: a profile of only the attributes segments read")
+struct ListedProfileSubsetTests {
+    @Test("only the named attributes (status and enabled too), the same values; verified addresses kept")
+    func subset() {
+        var directory = UserDirectory()
+        directory.add(DirectoryUser(
+            sub: "sub-1", username: "ann", status: "CONFIRMED", enabled: false,
+            attributes: [
+                "sub": "sub-1", "email": "ann@example.com", "email_verified": "true", "phone_number": "+15551234",
+                "phone_number_verified": "false", "custom:plan": "pro", "custom:plant": "fern", "locale": "fr_FR",
+            ]))
+        var copy = directory
+        let stream = copy.sortedUsers()
+        let record = stream.nextRecord()!.record
+        let whole = record.withUnsafeBytes { DirectoryRecord.listedProfile($0) }
+        let names = AttributeNames(["custom:plan", "cognito:enabled", "email", "email_verified", "phone_number", "phone_number_verified"])
+        let lean = record.withUnsafeBytes { DirectoryRecord.listedProfile($0, only: names) }
+        #expect(Set(lean.attributes.keys) == ["custom:plan", "cognito:enabled", "email", "email_verified", "phone_number", "phone_number_verified"])
+        for (name, attribute) in lean.attributes { #expect(whole.attributes[name] == attribute) }
+        #expect(lean.attributes["cognito:enabled"]?.values == ["false"])
+        #expect(whole.attributes["custom:plant"]?.values == ["fern"] && whole.attributes["cognito:user_status"]?.values == ["CONFIRMED"])
+        #expect(lean.verifiedEmail == "ann@example.com" && lean.verifiedEmail == whole.verifiedEmail)
+        #expect(lean.verifiedPhone == nil && whole.verifiedPhone == nil)
+        #expect(lean.sub == "sub-1")
+    }
+
+    @Test("names compare as whole byte strings, not prefixes")
+    func bytes() {
+        let names = AttributeNames(["custom:plan"])
+        for (name, expected) in [("custom:plan", true), ("custom:pla", false), ("custom:plant", false), ("", false)] {
+            #expect(Array(name.utf8).withUnsafeBytes { names.contains($0) } == expected, "\(name)")
+        }
+    }
+}

@@ -114,8 +114,16 @@ struct SessionizerTests {
         #expect(reversed.reports == sorted.reports)
         #expect(shuffled.reports == sorted.reports)
         // Users split over shards, each sessionized on its own: the same daily counts.
-        let sharded = InMemoryRun([("s", Array(events.ndjson.utf8))], sessionShards: 3)
+        let sharded = InMemoryRun([("s", Array(events.ndjson.utf8))], sessionShards: 3) { $0.sessionThreads = 1 }
         #expect(sharded.reports == sorted.reports)
+        // The shards on threads of their own (a big machine's end phase), spilled: the same.
+        for threads in [2, 3, 8] {
+            let parallel = InMemoryRun(
+                [("s", Array(events.ndjson.utf8))], spill: MemorySpillStore(), sessionMemory: 2048, sessionShards: 3
+            ) { $0.sessionThreads = threads }
+            #expect(parallel.reports == sorted.reports)
+            #expect(parallel.accumulator.sessionLogs.isEmpty)
+        }
         #expect(sorted.sessions.count > 40)
     }
 
