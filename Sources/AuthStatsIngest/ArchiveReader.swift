@@ -211,7 +211,7 @@ public struct ArchiveReader {
                 damageReported = pending == nil && feed.damage != nil
                 continue
             }
-            let size = archive_entry_size_is_set(entry) != 0 ? Int(archive_entry_size(entry)) : nil
+            let size = archive_entry_size_is_set(entry) != 0 && archive_entry_size(entry) >= 0 ? Int(archive_entry_size(entry)) : nil
             switch take(data, size: size, feed: feed, queue: queue, path: path, member: memberName, container: members, depth: depth + 1) {
             case .read(let stream, let reported): (pending, damageReported) = (stream, reported)
             case .copied(let member): (held, damageReported) = (member, false)
