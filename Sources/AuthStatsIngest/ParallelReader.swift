@@ -33,8 +33,15 @@ public enum ParallelReader {
         _ found: [InputDiscovery.Found], jobs: Int, copyBudget: Int? = nil,
         make: (_ workers: Int) -> Analysis, fileDone: ((Analysis, Int) -> Void)? = nil
     ) -> Analysis {
-        // With fewer files than jobs, the other workers wait for archive members.
-        let count = found.isEmpty ? 1 : max(1, jobs)
+        // With fewer files than jobs, the other workers wait for archive members, when some
+        // file is named as an archive; otherwise one worker per file, so that a single plain
+        // object keeps the whole memory budgets (an archive named otherwise is still read
+        // exactly, its members by the worker that opened it).
+        let mayHoldMembers = found.contains { item in
+            if case .file(let path) = item { return ArchiveName.isArchive(String(decoding: path.bytes, as: UTF8.self)) }
+            return false
+        }
+        let count = found.isEmpty ? 1 : max(1, mayHoldMembers ? jobs : min(jobs, found.count))
         let workers = (0..<count).map { _ in Worker(analysis: make(count)) }
         // Waiting members: room for a few per worker (members copy far faster than they are
         // read), in bounded memory.

@@ -50,6 +50,12 @@ final class Connection {
     /// Whether a transaction is open (`sqlite3_get_autocommit` is 0).
     var inTransaction: Bool { handle.map { sqlite3_get_autocommit($0) == 0 } ?? false }
 
+    /// Set while a transaction's body runs (`StateDatabase.transaction`): a statement then
+    /// refuses to run outside the transaction. After an I/O error or a full disk SQLite may
+    /// roll the transaction back by itself; a statement run after that would commit on its
+    /// own, a part of a batch that the run reports as not written.
+    var expectsTransaction = false
+
     /// Writes the open transaction's changed pages into the file now, the journal synced first
     /// (`sqlite3_db_cacheflush`), as a commit does before it removes the journal: for tests
     /// that stop a run at that point.
@@ -65,6 +71,10 @@ final class Connection {
     func query(
         _ sql: String, _ operation: String, _ values: [SQLValue] = [], row: (Statement) throws -> Void
     ) throws {
+        if expectsTransaction && !inTransaction {
+            throw StateError.sqlite(
+                path: path, operation: operation, message: "the transaction was rolled back after an earlier error; nothing more is written")
+        }
         let statement = try prepared(sql, operation)
         defer { statement.reset() }
         try statement.bind(values, operation)

@@ -144,9 +144,12 @@ public final class StateDatabase {
         try connection.execute("BEGIN IMMEDIATE", "begin a transaction on")
         let result: R
         do {
+            connection.expectsTransaction = true
             result = try body()
+            connection.expectsTransaction = false
             try connection.execute("COMMIT", "commit to")
         } catch {
+            connection.expectsTransaction = false
             // After a failed COMMIT the transaction may still be open; its error is the one to report.
             if connection.inTransaction { try? connection.execute("ROLLBACK", "roll back") }
             throw error

@@ -30,6 +30,7 @@
 # over one day's objects of the set above (what a nightly run reads), split into start-up,
 # reading, end phase and writing by the run's own closing line, and a run over one small file.
 set -euo pipefail
+shopt -s inherit_errexit  # a failed generate inside $(…) stops the script too
 cd "$(dirname "$0")/../.."
 
 # Overridable for the smoke test in `make test`: a tiny input, the debug binary, no DuckDB.
@@ -236,7 +237,7 @@ file_list() {
   find "$1" -name '*.gz' -print0 | sort -z > "$list"
   echo "$list"
 }
-gunzip_list() { xargs -0 gzip -dc < "$1"; }
+gunzip_list() { xargs -0 -r gzip -dc < "$1"; }
 export -f gunzip_list
 
 # cpu_run COMMAND…: one run; prints "cpu_seconds wall_seconds" (cpu = user + sys of it and its children).

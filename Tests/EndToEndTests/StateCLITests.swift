@@ -74,6 +74,30 @@ struct StateCLITests {
         try S.expectSame(expected, out, "2 batches with projects and segments")
     }
 
+    /// Without `--sessions-detail` a first write (and a rebuild) builds the reports' sessions
+    /// on a thread of its own while the state is written from the same session log
+    /// (`sessionizeAhead`); spilled, with segment profiles counting sessions.
+    @Test("without --sessions-detail, spilled, with segments: a first write, a rebuild and a later batch equal one run")
+    func sessionsBuiltWhileTheStateIsWritten() throws {
+        let data = try S.data()
+        let samples = CLI.packageRoot.appendingPathComponent("sample-logs")
+        let options = [
+            "--no-html", "--session-memory", "4096", "--users", data.users,
+            "--segments", samples.appendingPathComponent("segments.json").path,
+        ]
+        let expected = try S.single(data.files, options)
+        let folder = CLI.temporaryFolder("state-ahead")
+        let state = folder.appendingPathComponent("state")
+        let out = folder.appendingPathComponent("out")
+        try S.runBatches([data.files], state: state, out: out, options)
+        try S.expectSame(expected, out, "a first write of everything")
+        try S.runBatches([data.files], state: state, out: out, options + ["--rebuild"])
+        try S.expectSame(expected, out, "a rebuild")
+        let batches = folder.appendingPathComponent("batches")
+        try S.runBatches(S.split(data.files, into: 2), state: batches, out: out, options)
+        try S.expectSame(expected, out, "2 batches")
+    }
+
     /// Hand-made Pinpoint events of users the generator does not have, added to the generated
     /// files of four batches (`LateData`).
     @Test("late data: a day two batches back, a copy of an earlier record, a session across batches, a bridged session, an earlier first day")

@@ -213,8 +213,6 @@ enum DirectoryRecord {
     }
 }
 
-/// A directory user as the segment pass wants them: the attributes already in profile form
-/// (one dictionary made per user, not two), and the verified addresses.
 /// The attribute names a segment pass reads to evaluate (`SegmentPass.evaluated`): a profile
 /// made of just these decides membership as the whole profile would, for a fraction of the
 /// strings (most users are members of nothing, or have no endpoint to export).
@@ -229,12 +227,19 @@ struct AttributeNames: Sendable {
 
     func contains(_ name: String) -> Bool { set.contains(name) }
 
-    /// Whether the UTF-8 bytes `name` are one of the names (compared as bytes: no `String`).
+    /// Whether the UTF-8 bytes `name` are one of the names: ASCII compared as bytes (no
+    /// `String`), other text as a `String` (canonically equivalent forms are one name, as
+    /// they are as dictionary keys).
     func contains(_ name: UnsafeRawBufferPointer) -> Bool {
-        names.contains { $0.count == name.count && $0.withUnsafeBytes { $0.elementsEqual(name) } }
+        if name.allSatisfy({ $0 < 0x80 }) {
+            return names.contains { $0.count == name.count && $0.withUnsafeBytes { $0.elementsEqual(name) } }
+        }
+        return set.contains(String(decoding: name, as: UTF8.self))
     }
 }
 
+/// A directory user as the segment pass wants them: the attributes already in profile form
+/// (one dictionary made per user, not two), and the verified addresses.
 struct ListedProfile {
     var sub: String
     var attributes: [String: UserProfile.Attribute]

@@ -27,7 +27,7 @@ public final class Analysis {
         public var sessionTimeoutMillis: Int64 = 30 * 60_000
         /// Bytes of session events kept in memory before spilling a sorted run.
         public var sessionMemory = SessionLog.defaultBudget
-        /// Shards of the session log (users split by hash), sessionized one after another at
+        /// Shards of the session log (users split by hash), sessionized on `sessionThreads` at
         /// the end, each a smaller merge. One shard writes `sessions.csv` in user order.
         public var sessionShards = 1
         /// Threads for the session shards at the end of a run: the cores left beside the
@@ -486,12 +486,12 @@ public final class Analysis {
             return
         }
         // The session pass shares nothing with the rest (the session log keeps every delivery
-        // and drops the copies itself): one thread builds the sessions, shard after shard,
-        // while this one resolves the duplicates and builds the report tables, which need
-        // only the counts, and the segments, which need the sessions only if a definition
-        // compares them (else they are added to the segment rows after). (Shards on more
-        // threads would put three threads on two cores and hold back the duplicates and
-        // tables, the longer chain.)
+        // and drops the copies itself): other threads build the sessions (the shards on the
+        // cores left, `sessionThreads`: one on two cores, since more would hold back the
+        // duplicates and tables, the longer chain there) while this one resolves the
+        // duplicates and builds the report tables, which need only the counts, and the
+        // segments, which need the sessions only if a definition compares them (else they are
+        // added to the segment rows after).
         let result: SessionResult
         let group: DispatchGroup
         if let ahead = sessionsAhead {
@@ -595,7 +595,7 @@ public final class Analysis {
     /// The breakdown's dimensions: `project_id` only with `--clients`.
     var reportedDimensions: [Dimension] { Dimension.reported(withProjects: configuration.clients != nil) }
 
-    /// Builds the sessions of every shard, one after another (a shard holds whole users, so
+    /// Builds the sessions of every shard, on `threads` threads (a shard holds whole users, so
     /// their counts just add up). `each` is only allowed with one shard.
     static func sessionize(
         _ logs: [SessionLog], timeoutMillis: Int64, clock: DayClock, userDays: ClosedRange<Int32>? = nil, threads: Int = 1,

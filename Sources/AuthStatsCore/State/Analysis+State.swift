@@ -171,7 +171,9 @@ extension Analysis {
         // duplicates and writes the other streams (one connection, taken in turns).
         let sink = LockedChunkSink(sink)
         let sessions = try saveSessions(to: sink, scope: scope, detailFrom: detailFrom, readAgain: readAgain)
-        defer { sessions.wait() }
+        // On this thread's error the sessions' thread stops at its next record (the sink
+        // refuses every call after a failed one, on either thread).
+        defer { sessions.cancelAndWait() }
         func stream(_ name: String, _ body: (inout StateStreamWriter) throws -> Void) throws {
             var writer = try StateStreamWriter(sink, name: name, scope: scope)
             try body(&writer)
@@ -268,11 +270,15 @@ extension Analysis {
         let cutoff = detailFrom.map { Int64($0.index) * 86_400_000 - 14 * 3_600_000 - configuration.sessionTimeoutMillis }
         let freezer = SessionFreezer(timeoutMillis: configuration.sessionTimeoutMillis, cutoff: cutoff)
         var writer = try StateStreamWriter(sink, name: Stream.sessions, scope: scope)
-        return BackgroundWrite {
+        return BackgroundWrite { cancelled in
             var failure: (any Error)?
             func write(_ records: SortedRecords) {
                 freezer.run(records) { bytes in
                     guard failure == nil else { return }
+                    if cancelled() {
+                        failure = CancellationError()
+                        return
+                    }
                     do { try writer.add(bytes) } catch { failure = error }
                 }
             }
@@ -326,22 +332,36 @@ extension Analysis {
 }
 
 /// A write running on another thread: `finish()` waits for it and rethrows its error;
-/// `wait()` only waits (on the way out of a write that failed on this thread).
+/// `cancelAndWait()` asks it to stop (the body polls `cancelled`) and waits, on the way out of
+/// a write that failed on this thread.
 final class BackgroundWrite: @unchecked Sendable {
     // Unchecked: `body` runs on the writing thread alone (what it captures is its own);
-    // `failure` is set there before the group leaves, and read after.
+    // `failure` is set there before the group leaves, and read after; `stop` is under `lock`.
     private let group = DispatchGroup()
-    private let body: () throws -> Void
+    private let body: (_ cancelled: () -> Bool) throws -> Void
     private var failure: (any Error)?
+    private let lock = NSLock()
+    private var stop = false
 
-    init(_ body: @escaping () throws -> Void) {
+    init(_ body: @escaping (_ cancelled: () -> Bool) throws -> Void) {
         self.body = body
         DispatchQueue.global().async(group: group) { [self] in
-            do { try self.body() } catch { failure = error }
+            do { try self.body(self.isCancelled) } catch { failure = error }
         }
     }
 
-    func wait() { group.wait() }
+    private func isCancelled() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stop
+    }
+
+    func cancelAndWait() {
+        lock.lock()
+        stop = true
+        lock.unlock()
+        group.wait()
+    }
 
     func finish() throws {
         group.wait()
@@ -349,29 +369,39 @@ final class BackgroundWrite: @unchecked Sendable {
     }
 }
 
-/// A sink that several threads write streams to in turns (one SQLite connection).
+/// A sink that several threads write streams to in turns (one SQLite connection). After a
+/// call fails, every later call, on any thread, throws that error without reaching the
+/// connection: a failed write must leave nothing behind (the transaction it was in is rolled
+/// back, by SQLite itself after an I/O error).
 final class LockedChunkSink: StateChunkSink, @unchecked Sendable {
-    // Unchecked: every use of `base` is under `lock`.
+    // Unchecked: every use of `base` and `failure` is under `lock`.
     private let base: any StateChunkSink
     private let lock = NSLock()
+    private var failure: (any Error)?
 
     init(_ base: any StateChunkSink) { self.base = base }
 
-    func appendChunk(name: String, scope: String, seq: Int, _ data: [UInt8]) throws {
+    private func locked<R>(_ body: () throws -> R) throws -> R {
         lock.lock()
         defer { lock.unlock() }
-        try base.appendChunk(name: name, scope: scope, seq: seq, data)
+        if let failure { throw failure }
+        do {
+            return try body()
+        } catch {
+            failure = error
+            throw error
+        }
+    }
+
+    func appendChunk(name: String, scope: String, seq: Int, _ data: [UInt8]) throws {
+        try locked { try base.appendChunk(name: name, scope: scope, seq: seq, data) }
     }
 
     func nextSeq(name: String, scope: String) throws -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return try base.nextSeq(name: name, scope: scope)
+        try locked { try base.nextSeq(name: name, scope: scope) }
     }
 
     func removeAllChunks() throws {
-        lock.lock()
-        defer { lock.unlock() }
-        try base.removeAllChunks()
+        try locked { try base.removeAllChunks() }
     }
 }

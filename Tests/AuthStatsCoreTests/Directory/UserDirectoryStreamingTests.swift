@@ -274,5 +274,9 @@ struct ListedProfileSubsetTests {
         for (name, expected) in [("custom:plan", true), ("custom:pla", false), ("custom:plant", false), ("", false)] {
             #expect(Array(name.utf8).withUnsafeBytes { names.contains($0) } == expected, "\(name)")
         }
+        // Non-ASCII names are one name in either normal form, as dictionary keys are.
+        let accented = AttributeNames(["custom:caf\u{E9}"])
+        #expect(Array("custom:cafe\u{301}".utf8).withUnsafeBytes { accented.contains($0) })
+        #expect(!Array("custom:cafe".utf8).withUnsafeBytes { accented.contains($0) })
     }
 }

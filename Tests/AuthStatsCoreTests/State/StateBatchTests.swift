@@ -286,3 +286,64 @@ struct SystemRandomNumberGeneratorStandIn {
         return z ^ (z >> 31)
     }
 }
+
+/// A state write whose sink fails part way (a full disk) stops on both of its threads: no call
+/// reaches the sink after the failing one, so a transaction that SQLite rolled back by itself
+/// gets nothing committed outside it.
+@Suite struct StateWriteFailureTests {
+    /// Counts calls; the `failAt`-th (1-based) throws, and calls after it are counted apart.
+    final class FailingSink: StateChunkSink, @unchecked Sendable {
+        // Unchecked: `LockedChunkSink` calls it under its lock.
+        let failAt: Int
+        var calls = 0
+        var callsAfterFailure = 0
+        let chunks = MemoryStateChunks()
+        struct Full: Error {}
+
+        init(failAt: Int) { self.failAt = failAt }
+
+        private func call() throws {
+            calls += 1
+            if calls > failAt { callsAfterFailure += 1 }
+            if calls == failAt { throw Full() }
+        }
+
+        func appendChunk(name: String, scope: String, seq: Int, _ data: [UInt8]) throws {
+            try call()
+            try chunks.appendChunk(name: name, scope: scope, seq: seq, data)
+        }
+
+        func nextSeq(name: String, scope: String) throws -> Int {
+            try call()
+            return try chunks.nextSeq(name: name, scope: scope)
+        }
+
+        func removeAllChunks() throws {
+            try call()
+            try chunks.removeAllChunks()
+        }
+    }
+
+    static func read() throws -> Analysis {
+        let analysis = try StateBatchTests.analysis(timeZone: "UTC", batch: 1, segments: nil)
+        for (name, bytes) in StateBatchTests.streams(days: 50) {
+            let stream = analysis.beginStream(path: name, member: nil, compression: "none", container: nil)
+            bytes.withUnsafeBytes { stream.read(bytes: $0) }
+            stream.end()
+        }
+        return analysis
+    }
+
+    @Test func noCallAfterTheFailingOne() throws {
+        // How many calls a whole write makes (the sessions stream's on their own thread).
+        let probe = FailingSink(failAt: .max)
+        try Self.read().save(to: probe, .whole(detailFrom: nil))
+        #expect(probe.calls > 10)
+        for failAt in 1...probe.calls {
+            let sink = FailingSink(failAt: failAt)
+            #expect(throws: FailingSink.Full.self) { try Self.read().save(to: sink, .whole(detailFrom: nil)) }
+            #expect(sink.callsAfterFailure == 0, "failing at call \(failAt)")
+            #expect(sink.calls == failAt, "failing at call \(failAt)")
+        }
+    }
+}
