@@ -40,7 +40,6 @@ public enum DisplayPath {
 
     /// The display form of a name already held as a `String`.
     public static func text(_ name: String) -> String {
-        if name.utf8.allSatisfy(isPlain) { return name }
         guard name.unicodeScalars.contains(where: needsEscape) else { return name }
         return escape(name)
     }

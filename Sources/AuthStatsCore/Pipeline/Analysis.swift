@@ -492,23 +492,9 @@ public final class Analysis {
         // duplicates and builds the report tables, which need only the counts, and the
         // segments, which need the sessions only if a definition compares them (else they are
         // added to the segment rows after).
-        let result: SessionResult
-        let group: DispatchGroup
-        if let ahead = sessionsAhead {
-            // Started while the nightly state was written (`sessionizeAhead`): the log it
-            // reads is left to the temporary folder, which goes at the end of the run.
-            (result, group) = ahead
-            sessionsAhead = nil
-        } else {
-            result = SessionResult()
-            group = DispatchGroup()
-            let clock = self.clock
-            let threads = configuration.sessionThreads
-            DispatchQueue.global().async(group: group) {
-                result.set(
-                    Self.sessionize(logs, timeoutMillis: timeout, clock: clock, userDays: userDays, threads: threads, each: nil))
-            }
-        }
+        // Started while the nightly state was written (`sessionizeAhead`), or now.
+        let (result, group) = sessionsAhead ?? startSessions(logs, keep: false)
+        sessionsAhead = nil
         takeBack(state.pointee.accumulator.resolveDuplicates())
         tablesWithoutSessions = buildTables(sessions: SessionStats())
         let segmentsNeedSessions = configuration.profiles.segments?.usesSessions ?? false
@@ -537,22 +523,22 @@ public final class Analysis {
     /// run whose `finishReading` wants no session rows.
     public func sessionizeAhead() {
         guard !resolved, sessionsAhead == nil else { return }
-        let logs = accumulator.sessionLogs
-        let timeout = configuration.sessionTimeoutMillis
-        let clock = self.clock
-        let userDays = sessionUserDays
+        // The log is read, not consumed: the state's writer reads it too (its spilled runs go
+        // with the temporary folder at the end of the run).
+        sessionsAhead = startSessions(accumulator.sessionLogs, keep: true)
+    }
+
+    /// Builds the sessions of `logs` (without rows) on other threads; `keep`: read the logs
+    /// without consuming them.
+    private func startSessions(_ logs: [SessionLog], keep: Bool) -> (result: SessionResult, group: DispatchGroup) {
         let result = SessionResult()
         let group = DispatchGroup()
+        let (timeout, clock, userDays, threads) = (configuration.sessionTimeoutMillis, clock, sessionUserDays, configuration.sessionThreads)
         DispatchQueue.global().async(group: group) {
-            var total = SessionStats()
-            for log in logs {
-                var sessionizer = Sessionizer(timeoutMillis: timeout, clock: clock)
-                sessionizer.userDays = userDays
-                total.merge(sessionizer.run(log.sortedCopy(), each: nil))
-            }
-            result.set(total)
+            result.set(
+                Self.sessionize(logs, timeoutMillis: timeout, clock: clock, userDays: userDays, threads: threads, keep: keep, each: nil))
         }
-        sessionsAhead = (result, group)
+        return (result, group)
     }
 
     /// The report range: `--from`/`--to` where given, else the days with events (a project's
@@ -599,33 +585,38 @@ public final class Analysis {
     /// their counts just add up). `each` is only allowed with one shard.
     static func sessionize(
         _ logs: [SessionLog], timeoutMillis: Int64, clock: DayClock, userDays: ClosedRange<Int32>? = nil, threads: Int = 1,
-        each: ((Session) -> Void)?
+        keep: Bool = false, each: ((Session) -> Void)?
     ) -> SessionStats {
         precondition(each == nil || logs.count == 1, "session rows need a single shard")
         var total = SessionStats()
         let threads = min(threads, logs.count)
         guard threads > 1, each == nil else {
-            for log in logs { total.merge(shardStats(log, timeoutMillis: timeoutMillis, clock: clock, userDays: userDays, each: each)) }
+            for log in logs {
+                total.merge(shardStats(log, timeoutMillis: timeoutMillis, clock: clock, userDays: userDays, keep: keep, each: each))
+            }
             return total
         }
         // Shards on `threads` threads (a big machine's end phase), merged in shard order.
         let parts = ShardStats(count: logs.count)
         DispatchQueue.concurrentPerform(iterations: threads) { thread in
             for shard in stride(from: thread, to: logs.count, by: threads) {
-                parts.set(shard, shardStats(logs[shard], timeoutMillis: timeoutMillis, clock: clock, userDays: userDays, each: nil))
+                parts.set(
+                    shard, shardStats(logs[shard], timeoutMillis: timeoutMillis, clock: clock, userDays: userDays, keep: keep, each: nil))
             }
         }
         for part in parts.all { total.merge(part) }
         return total
     }
 
-    /// The sessions of one shard (consumed).
+    /// The sessions of one shard; its log is consumed unless `keep`.
     private static func shardStats(
-        _ log: SessionLog, timeoutMillis: Int64, clock: DayClock, userDays: ClosedRange<Int32>?, each: ((Session) -> Void)?
+        _ log: SessionLog, timeoutMillis: Int64, clock: DayClock, userDays: ClosedRange<Int32>?, keep: Bool,
+        each: ((Session) -> Void)?
     ) -> SessionStats {
-        var log = log
         var sessionizer = Sessionizer(timeoutMillis: timeoutMillis, clock: clock)
         sessionizer.userDays = userDays
+        if keep { return sessionizer.run(log.sortedCopy(), each: each) }
+        var log = log
         return log.withSorted { sessionizer.run($0, each: each) }
     }
 
