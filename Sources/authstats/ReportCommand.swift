@@ -330,6 +330,10 @@ struct ReportCommand: ParsableCommand {
         } fileDone: { _, index in
             progress.fileDone(index)
         }
+        // Asked once the reading is done: the directory's records spill beside it.
+        if let failure = directory.spillFailure {
+            console.warning("could not spill the user directory to disk, kept it in memory: \(failure)")
+        }
         for input in Self.tidied(analysis.inputs).sorted(by: { $0.position < $1.position }) where input.status != .ok {
             console.warning("\(input.location): \(input.status.rawValue): \(input.error ?? "")")
         }
@@ -454,7 +458,9 @@ struct ReportCommand: ParsableCommand {
     /// past 16 MB (`UserDirectory`), so a directory costs the run about 16 MB a million users
     /// until the segment pass.
     func loadDirectory(console: Console, keepUsers: Bool, spill directorySpill: any SpillStore) throws -> UserDirectory {
-        var directory = UserDirectory(store: directorySpill, keepsUsers: keepUsers)
+        // The records sort and spill on a thread of their own, beside the parsing and then the
+        // reading (`DirectoryRecordWriter`): the reading needs only the users' types.
+        var directory = UserDirectory(store: directorySpill, keepsUsers: keepUsers, background: true)
         for file in directoryFiles {
             do {
                 let (damage, problems) = try DirectoryFileReader.load(file, into: &directory)
@@ -464,9 +470,6 @@ struct ReportCommand: ParsableCommand {
                 console.error("\(error)")
                 throw ExitCode(2)
             }
-        }
-        if let failure = directory.spillFailure {
-            console.warning("could not spill the user directory to disk, kept it in memory: \(failure)")
         }
         if !directoryFiles.isEmpty {
             console.info("user directory: \(directory.count) users from \(directoryFiles.count) file(s)")

@@ -20,6 +20,8 @@ import Foundation
 public struct UserDirectory: Sendable {
     private var types = UserTypeTable()
     private var log: SortedRecordLog
+    /// With `background`, where the records go instead of `log`.
+    private let writer: DirectoryRecordWriter?
     /// Entries added so far: a record's sequence number, so that the entry read last wins.
     private var added: UInt64 = 0
     /// Where `add` assembles a record.
@@ -35,8 +37,15 @@ public struct UserDirectory: Sendable {
     ///   - store: where the runs go; nil keeps every user in memory.
     ///   - keepsUsers: false when nothing will stream the users (no segments, no attribute
     ///     breakdowns): then only the `user_type`s are kept, and nothing is written to `store`.
-    public init(memoryBudget: Int = UserDirectory.defaultMemoryBudget, store: (any SpillStore)? = nil, keepsUsers: Bool = true) {
+    ///   - background: the records are sorted and spilled on a thread of their own
+    ///     (`DirectoryRecordWriter`) while the files are read on; the same users come back.
+    ///     Only the thread that loads may add users, and before the directory is copied.
+    public init(
+        memoryBudget: Int = UserDirectory.defaultMemoryBudget, store: (any SpillStore)? = nil, keepsUsers: Bool = true,
+        background: Bool = false
+    ) {
         log = SortedRecordLog(memoryBudget: memoryBudget, store: store)
+        writer = background && keepsUsers ? DirectoryRecordWriter(memoryBudget: memoryBudget, store: store) : nil
         self.keepsUsers = keepsUsers
     }
 
@@ -51,9 +60,13 @@ public struct UserDirectory: Sendable {
         let sequence = added
         var scratch = self.scratch
         self.scratch = []
-        log.append { DirectoryRecord.encode(entry, hash: hash, sequence: sequence, scratch: &scratch, into: &$0) }
+        if let writer {
+            writer.append { DirectoryRecord.encode(entry, hash: hash, sequence: sequence, scratch: &scratch, into: &$0) }
+        } else {
+            log.append { DirectoryRecord.encode(entry, hash: hash, sequence: sequence, scratch: &scratch, into: &$0) }
+            if log.isFull { log.spill() }
+        }
         self.scratch = scratch
-        if log.isFull { log.spill() }
     }
 
     /// The `user_type` of a listed user: `federated` or `local`; nil for a user not listed.
@@ -73,10 +86,12 @@ public struct UserDirectory: Sendable {
     public var count: Int { types.count }
 
     /// Runs of user records spilled so far.
-    public var spilledRuns: Int { log.spilledRuns }
+    /// (With `background`, once the writer has caught up.)
+    public var spilledRuns: Int { (writer?.settled() ?? log).spilledRuns }
 
     /// Why the users could not be spilled (they are then kept in memory), if they could not.
-    public var spillFailure: String? { log.spillFailure }
+    /// (With `background`, once the writer has caught up.)
+    public var spillFailure: String? { (writer?.settled() ?? log).spillFailure }
 
     /// Every user once, in ascending `UserID(sub).hash` order; of several entries of one
     /// `sub`, the one read last (none without `keepsUsers`). Consumes the users (the
@@ -86,7 +101,11 @@ public struct UserDirectory: Sendable {
     /// left in the store (the temporary folder goes at the end of the run), so that every
     /// copy (each project's analysis) can stream them.
     public mutating func sortedUsers() -> DirectoryUserStream {
-        DirectoryUserStream(log.takeSorted(keepingRuns: true))
+        if let writer {
+            var settled = writer.settled()
+            return DirectoryUserStream(settled.takeSorted(keepingRuns: true))
+        }
+        return DirectoryUserStream(log.takeSorted(keepingRuns: true))
     }
 
     /// A directory file that could not be read at all.
@@ -109,7 +128,11 @@ public struct UserDirectory: Sendable {
         defer {
             // The whole directory spills once it went past the budget: between the loading and
             // the segment pass, the records take no memory.
-            if log.spilledRuns > 0 { log.spillAndRelease() }
+            if let writer {
+                writer.endOfFile()
+            } else if log.spilledRuns > 0 {
+                log.spillAndRelease()
+            }
         }
         return isJSON ? try loadListUsers(input, name: name) : try loadCSV(input, name: name)
     }

@@ -9,6 +9,11 @@ public struct MemberExportLog: Sendable {
     private var log: SortedRecordLog
     /// Per segment, the attribute columns its rows need: (group, name) → most values of one row.
     private(set) var columns: [[ColumnKey: Int]]
+    /// Per segment, the columns of the last member `add` noted in `columns`: most members
+    /// have the same attribute names and counts, which then need no lookup (a `String` hash
+    /// per attribute, segment and member had been a third of `add`).
+    private var lastColumns: [[ColumnKey]]
+    private var lastWidths: [[Int]]
 
     /// `User.UserAttributes.<name>` (directory and Pinpoint user attributes) sort before
     /// `Attributes.<name>` (Pinpoint endpoint attributes).
@@ -27,6 +32,8 @@ public struct MemberExportLog: Sendable {
     init(segments: Int, store: (any SpillStore)?) {
         log = SortedRecordLog(memoryBudget: 8 << 20, store: store)
         columns = Array(repeating: [:], count: segments)
+        lastColumns = Array(repeating: [], count: segments)
+        lastWidths = Array(repeating: [], count: segments)
     }
 
     public var spillFailure: String? { log.spillFailure }
@@ -43,17 +50,20 @@ public struct MemberExportLog: Sendable {
     mutating func add(segments: [Int], profile: UserProfile, endpoints: [UserProfile.Endpoint]) {
         guard !endpoints.isEmpty else { return }
         var attributes: [(key: String, value: UserProfile.Attribute)] = []
-        for entry in profile.attributes where !entry.value.values.isEmpty && !MemberExport.withheldAttributes.contains(entry.key) {
+        for entry in profile.attributes where !entry.value.values.isEmpty && !MemberExport.isWithheld(entry.key) {
             attributes.append(entry)
         }
         attributes.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
         let keys = attributes.map { ColumnKey(endpointLevel: $0.value.origin == .endpointAttributes, name: $0.key) }
+        let widths = attributes.map(\.value.values.count)
         // The row after its sort key, the same for every segment.
         var body: [UInt8] = []
-        for segment in segments {
-            for (key, (_, attribute)) in zip(keys, attributes) {
-                columns[segment][key] = max(columns[segment][key] ?? 0, attribute.values.count)
+        for segment in segments where lastWidths[segment] != widths || lastColumns[segment] != keys {
+            for (key, width) in zip(keys, widths) {
+                columns[segment][key] = max(columns[segment][key] ?? 0, width)
             }
+            lastColumns[segment] = keys
+            lastWidths[segment] = widths
         }
         for endpoint in endpoints {
             body.removeAll(keepingCapacity: true)

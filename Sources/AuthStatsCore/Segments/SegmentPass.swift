@@ -29,9 +29,11 @@ struct SegmentPass {
         self.userSessions = userSessions
         self.store = store
         self.directoryOnlyUsers = directoryOnlyUsers
-        evaluated = AttributeNames(
-            (options.segments?.attributeNames ?? []).union(options.breakdownAttributes)
-                .union(["email", "email_verified", "phone_number", "phone_number_verified"]))
+        // The addresses and their flags only when shared: nothing else reads them (a definition
+        // or breakdown that names one has it among its own names).
+        var names = (options.segments?.attributeNames ?? []).union(options.breakdownAttributes)
+        if options.shareUserData { names.formUnion(["email", "email_verified", "phone_number", "phone_number_verified"]) }
+        evaluated = AttributeNames(names)
     }
 
     struct Output {
@@ -263,12 +265,14 @@ struct SegmentPass {
         let memberOf = (0..<segments.count).filter { membership.contains($0) }
         if userSessions == nil { partial.pendingSessions.append((input.user, membership)) }
         if !exported.isEmpty {
-            let whole = input.listed.map { listed in
-                makeProfile(
-                    user: input.user, days: input.days, observed: observed,
-                    listed: listed.withUnsafeBytes { DirectoryRecord.listedProfile($0) })
+            // The export shows every attribute: the profile with the directory's whole record
+            // (all else, endpoints included, is as the evaluated attributes made it).
+            var whole = profile
+            if let listed = input.listed {
+                whole.attributes = Self.attributes(
+                    listed: listed.withUnsafeBytes { DirectoryRecord.listedProfile($0).attributes }, observed: observed.attributes)
             }
-            partial.exports.add(segments: memberOf, profile: whole ?? profile, endpoints: exported)
+            partial.exports.add(segments: memberOf, profile: whole, endpoints: exported)
         }
         for s in memberOf {
             partial.rows[s].users += 1
@@ -305,13 +309,7 @@ struct SegmentPass {
     /// One user's `UserProfile` (`docs/segments.md` "Profiles").
     func makeProfile(user: UInt64, days: [DayCounts], observed: ObservedProfile, listed: ListedProfile?) -> UserProfile {
         var profile = UserProfile(userID: observed.userText ?? listed?.sub ?? "")
-        // The directory's attributes, then the events' over them (`docs/segments.md` "Profiles").
-        if var attributes = listed?.attributes {
-            for (name, attribute) in observed.attributes { attributes[name] = attribute }
-            profile.attributes = attributes
-        } else {
-            profile.attributes = observed.attributes
-        }
+        profile.attributes = Self.attributes(listed: listed?.attributes, observed: observed.attributes)
         profile.platform = observed.platform
         profile.appVersion = observed.appVersion
         profile.locale = observed.locale
@@ -346,6 +344,15 @@ struct SegmentPass {
         }
         profile.sessions = userSessions?[user] ?? 0
         return profile
+    }
+
+    /// The directory's attributes, then the events' over them (`docs/segments.md` "Profiles").
+    static func attributes(
+        listed: [String: UserProfile.Attribute]?, observed: [String: UserProfile.Attribute]
+    ) -> [String: UserProfile.Attribute] {
+        guard var attributes = listed, !attributes.isEmpty else { return observed }
+        for (name, attribute) in observed { attributes[name] = attribute }
+        return attributes
     }
 
     /// The endpoints a member's export rows show: an `EMAIL`, `SMS` or `VOICE` endpoint only

@@ -63,8 +63,11 @@ struct UserDirectoryStreamingTests {
         return lines.joined(separator: "\r\n") + "\r\n"
     }
 
-    static func load(_ texts: [String], budget: Int = UserDirectory.defaultMemoryBudget, store: (any SpillStore)? = nil, chunk: Int = 1 << 20) throws -> (UserDirectory, [String]) {
-        var directory = UserDirectory(memoryBudget: budget, store: store)
+    static func load(
+        _ texts: [String], budget: Int = UserDirectory.defaultMemoryBudget, store: (any SpillStore)? = nil, chunk: Int = 1 << 20,
+        background: Bool = false
+    ) throws -> (UserDirectory, [String]) {
+        var directory = UserDirectory(memoryBudget: budget, store: store, background: background)
         var problems: [String] = []
         for (index, text) in texts.enumerated() {
             problems += try directory.load(Array(text.utf8), name: "file\(index + 1)", chunk: chunk)
@@ -170,6 +173,46 @@ struct UserDirectoryStreamingTests {
         // And the other way round: the earlier file's entries lose.
         let (reversed, _) = try Self.load([Self.csv(100, from: 100, plan: "enterprise"), Self.listUsers(200)], budget: 4 << 10, store: MemorySpillStore())
         #expect(reversed.sortedList().allSatisfy { $0.user.attributes["custom:plan"] == "pro" })
+    }
+
+    @Test("records sorted and spilled on a thread of their own (background) give what the loading thread's log gives")
+    func background() throws {
+        // Several files, later entries replacing earlier ones, more than one batch of the
+        // writer (1 MB), spilled at a few budgets and not at all.
+        let texts = [Self.listUsers(3000, perPage: 60), Self.csv(2500, from: 1500, plan: "enterprise"), Self.csv(40, from: 10, plan: "free")]
+        for budget in [4 << 10, 256 << 10, UserDirectory.defaultMemoryBudget] {
+            let plainStore = MemorySpillStore()
+            let backgroundStore = MemorySpillStore()
+            let (plain, plainProblems) = try Self.load(texts, budget: budget, store: plainStore)
+            let (threaded, problems) = try Self.load(texts, budget: budget, store: backgroundStore, background: true)
+            #expect(problems == plainProblems)
+            #expect(threaded.count == plain.count)
+            #expect(threaded.count == 4000)
+            #expect(threaded.spilledRuns == plain.spilledRuns)
+            #expect(backgroundStore.written == plainStore.written)
+            let expected = plain.sortedList()
+            let got = threaded.sortedList()
+            #expect(got.count == 4000)
+            #expect(got.map(\.hash) == expected.map(\.hash))
+            #expect(got.map(\.user) == expected.map(\.user))
+            // Every copy streams them all, as with the plain log.
+            #expect(threaded.sortedList().map(\.user) == expected.map(\.user))
+            #expect(got.first { $0.user.sub == "sub-15" }?.user.attributes["custom:plan"] == "free")
+            #expect(got.first { $0.user.sub == "sub-1600" }?.user.attributes["custom:plan"] == "enterprise")
+            #expect(got.first { $0.user.sub == "sub-900" }?.user.attributes["custom:plan"] == "pro")
+            #expect(threaded.userType(of: UserID("sub-3")) == "federated")
+            #expect(threaded.userType(of: UserID("sub-4")) == "local")
+        }
+        // Users added one by one (no file): the same too.
+        var plain = UserDirectory(memoryBudget: 1 << 10, store: MemorySpillStore())
+        var threaded = UserDirectory(memoryBudget: 1 << 10, store: MemorySpillStore(), background: true)
+        for n in 0..<300 {
+            let user = DirectoryUser(sub: "s\(n % 250)", username: "u\(n)", attributes: ["custom:n": "\(n)"])
+            plain.add(user)
+            threaded.add(user)
+        }
+        #expect(threaded.sortedList().map(\.user) == plain.sortedList().map(\.user))
+        #expect(threaded.sortedList().count == 250)
     }
 
     @Test("without keepsUsers (no segments, no attribute breakdowns): the user_types only, nothing spilled")
