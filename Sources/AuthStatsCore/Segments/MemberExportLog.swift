@@ -49,34 +49,48 @@ public struct MemberExportLog: Sendable {
     /// Adds a row for each of `endpoints` of the member `profile` to each of `segments`.
     mutating func add(segments: [Int], profile: UserProfile, endpoints: [UserProfile.Endpoint]) {
         guard !endpoints.isEmpty else { return }
-        var attributes: [(key: String, value: UserProfile.Attribute)] = []
-        for entry in profile.attributes where !entry.value.values.isEmpty && !MemberExport.isWithheld(entry.key) {
-            attributes.append(entry)
+        var attributes: [ExportAttribute] = []
+        for (name, attribute) in profile.attributes where !attribute.values.isEmpty && !MemberExport.isWithheld(name) {
+            attributes.append(ExportAttribute(name: name, endpointLevel: attribute.origin == .endpointAttributes, values: attribute.values))
         }
-        attributes.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-        let keys = attributes.map { ColumnKey(endpointLevel: $0.value.origin == .endpointAttributes, name: $0.key) }
-        let widths = attributes.map(\.value.values.count)
+        attributes.sort { $0.key.name.utf8.lexicographicallyPrecedes($1.key.name.utf8) }
+        add(segments: segments, userID: profile.userID, attributes: attributes, endpoints: endpoints)
+    }
+
+    /// Adds a row for each of `endpoints` of the member `userID` to each of `segments`, with
+    /// `attributes`: the member's attributes with values, none withheld, in byte order of
+    /// their names (what `add(segments:profile:endpoints:)` makes of a profile).
+    mutating func add(segments: [Int], userID: String, attributes: [ExportAttribute], endpoints: [UserProfile.Endpoint]) {
+        guard !endpoints.isEmpty else { return }
+        for segment in segments where !Self.same(lastColumns[segment], lastWidths[segment], attributes) {
+            for attribute in attributes {
+                columns[segment][attribute.key] = max(columns[segment][attribute.key] ?? 0, attribute.count)
+            }
+            lastColumns[segment] = attributes.map(\.key)
+            lastWidths[segment] = attributes.map(\.count)
+        }
         // The row after its sort key, the same for every segment.
         var body: [UInt8] = []
-        for segment in segments where lastWidths[segment] != widths || lastColumns[segment] != keys {
-            for (key, width) in zip(keys, widths) {
-                columns[segment][key] = max(columns[segment][key] ?? 0, width)
-            }
-            lastColumns[segment] = keys
-            lastWidths[segment] = widths
-        }
         for endpoint in endpoints {
             body.removeAll(keepingCapacity: true)
-            for key in [profile.userID, endpoint.id, endpoint.channelType] { ProfileLog.putText(key, &body) }
-            for text in [endpoint.address, endpoint.platform, endpoint.appVersion, endpoint.locale, endpoint.country] {
-                ProfileLog.putText(text ?? "", &body)
-            }
+            ProfileLog.putText(userID, &body)
+            ProfileLog.putText(endpoint.id, &body)
+            ProfileLog.putText(endpoint.channelType, &body)
+            ProfileLog.putText(endpoint.address ?? "", &body)
+            ProfileLog.putText(endpoint.platform ?? "", &body)
+            ProfileLog.putText(endpoint.appVersion ?? "", &body)
+            ProfileLog.putText(endpoint.locale ?? "", &body)
+            ProfileLog.putText(endpoint.country ?? "", &body)
             ProfileLog.putWord(UInt64(attributes.count), &body)
-            for (name, attribute) in attributes {
-                body.append(attribute.origin == .endpointAttributes ? 1 : 0)
-                ProfileLog.putText(name, &body)
-                ProfileLog.putWord(UInt64(attribute.values.count), &body)
-                for value in attribute.values { ProfileLog.putText(value, &body) }
+            for attribute in attributes {
+                body.append(attribute.key.endpointLevel ? 1 : 0)
+                ProfileLog.putText(attribute.key.name, &body)
+                ProfileLog.putWord(UInt64(attribute.count), &body)
+                if let value = attribute.bytes {
+                    ProfileLog.putText(value, &body)
+                } else {
+                    for value in attribute.values { ProfileLog.putText(value, &body) }
+                }
             }
             for segment in segments {
                 log.append { out in
@@ -87,6 +101,13 @@ public struct MemberExportLog: Sendable {
                 if log.isFull { log.spill() }
             }
         }
+    }
+
+    /// Whether `attributes` have the columns and widths noted last.
+    private static func same(_ keys: [ColumnKey], _ widths: [Int], _ attributes: [ExportAttribute]) -> Bool {
+        guard keys.count == attributes.count else { return false }
+        for (i, attribute) in attributes.enumerated() where widths[i] != attribute.count || keys[i] != attribute.key { return false }
+        return true
     }
 
     /// The header of segment `index`'s export: the fixed columns, then each attribute column
@@ -169,4 +190,28 @@ extension ProfileRecordReader {
         defer { offset += 1 }
         return bytes[offset]
     }
+}
+
+/// One attribute of a member's export rows: its column and its values, either `String`s or
+/// one value as the bytes of a directory record (valid while the row is added: no `String`
+/// made for it).
+struct ExportAttribute {
+    var key: MemberExportLog.ColumnKey
+    var values: [String]
+    /// The one value, as UTF-8 bytes (then `values` is empty).
+    var bytes: UnsafeRawBufferPointer?
+
+    init(name: String, endpointLevel: Bool, values: [String]) {
+        key = MemberExportLog.ColumnKey(endpointLevel: endpointLevel, name: name)
+        self.values = values
+    }
+
+    init(name: String, bytes: UnsafeRawBufferPointer) {
+        key = MemberExportLog.ColumnKey(endpointLevel: false, name: name)
+        values = []
+        self.bytes = bytes
+    }
+
+    /// Values (the columns the attribute takes in the row).
+    var count: Int { bytes == nil ? values.count : 1 }
 }

@@ -91,6 +91,8 @@ struct SegmentPass {
         var userTotals: [DayCounts]
         var exports: MemberExportLog
         var pendingSessions: [(user: UInt64, segments: SegmentMembership)] = []
+        /// The directory's attribute names, for the member exports (not merged).
+        var names = NameCache()
     }
 
     /// Users handed to a lane at a time.
@@ -265,14 +267,24 @@ struct SegmentPass {
         let memberOf = (0..<segments.count).filter { membership.contains($0) }
         if userSessions == nil { partial.pendingSessions.append((input.user, membership)) }
         if !exported.isEmpty {
-            // The export shows every attribute: the profile with the directory's whole record
-            // (all else, endpoints included, is as the evaluated attributes made it).
-            var whole = profile
+            // The export shows every attribute: the directory's whole record, the events' over
+            // it (all else, endpoints included, is as the evaluated attributes made it).
             if let listed = input.listed {
-                whole.attributes = Self.attributes(
-                    listed: listed.withUnsafeBytes { DirectoryRecord.listedProfile($0).attributes }, observed: observed.attributes)
+                let added = listed.withUnsafeBytes { record -> Bool in
+                    guard let attributes = ExportAttributes.make(record: record, observed: observed.attributes, names: &partial.names)
+                    else { return false }
+                    partial.exports.add(segments: memberOf, userID: profile.userID, attributes: attributes, endpoints: exported)
+                    return true
+                }
+                if !added {
+                    var whole = profile
+                    whole.attributes = Self.attributes(
+                        listed: listed.withUnsafeBytes { DirectoryRecord.listedProfile($0).attributes }, observed: observed.attributes)
+                    partial.exports.add(segments: memberOf, profile: whole, endpoints: exported)
+                }
+            } else {
+                partial.exports.add(segments: memberOf, profile: profile, endpoints: exported)
             }
-            partial.exports.add(segments: memberOf, profile: whole, endpoints: exported)
         }
         for s in memberOf {
             partial.rows[s].users += 1
