@@ -219,10 +219,20 @@ enum DirectoryRecord {
 struct AttributeNames: Sendable {
     private let names: [[UInt8]]
     private let set: Set<String>
+    /// Whether the status, the enabled flag and the addresses' flags are among the names
+    /// (asked for every user: looked up once).
+    let status: Bool
+    let enabled: Bool
+    let emailVerified: Bool
+    let phoneVerified: Bool
 
     init(_ names: some Sequence<String>) {
         set = Set(names)
         self.names = set.map { Array($0.utf8) }
+        status = set.contains("cognito:user_status")
+        enabled = set.contains("cognito:enabled")
+        emailVerified = set.contains("email_verified")
+        phoneVerified = set.contains("phone_number_verified")
     }
 
     func contains(_ name: String) -> Bool { set.contains(name) }
@@ -252,9 +262,19 @@ extension DirectoryRecord {
     /// The `ListedProfile` of a record that `encode` wrote: attributes under their Cognito
     /// names, plus `cognito:user_status` and `cognito:enabled` (`docs/segments.md` "Profiles").
     /// With `only`, just the attributes it names (and the addresses' own, for `verified*`).
-    static func listedProfile(_ record: UnsafeRawBufferPointer, only: AttributeNames? = nil) -> ListedProfile {
+    /// - Parameter withSub: false when the caller has the user id already: `sub` is then
+    ///   empty (no `String` made).
+    static func listedProfile(_ record: UnsafeRawBufferPointer, only: AttributeNames? = nil, withSub: Bool = true) -> ListedProfile {
         var reader = Reader(record: record)
-        let (sub, _, status, enabled) = reader.head()
+        // The head, without a `String` for the username (not part of a profile).
+        let flags = record[reader.i]
+        reader.i += 1
+        let subBytes = reader.bytes()
+        let sub = withSub ? String(decoding: subBytes, as: UTF8.self) : ""
+        if flags & hasUsername != 0 { _ = reader.bytes() }
+        let statusBytes = flags & hasStatus != 0 ? reader.bytes() : nil
+        let status = only?.status ?? true ? statusBytes.map { String(decoding: $0, as: UTF8.self) } : nil
+        let enabled: Bool? = flags & hasEnabled != 0 ? flags & isEnabled != 0 : nil
         let count = reader.varint()
         var attributes = [String: UserProfile.Attribute](minimumCapacity: only == nil ? count + 2 : 4)
         for _ in 0..<count {
@@ -264,19 +284,19 @@ extension DirectoryRecord {
             attributes[String(decoding: name, as: UTF8.self)] = UserProfile.Attribute(
                 values: [String(decoding: value, as: UTF8.self)], origin: .directory)
         }
-        if let status, only?.contains("cognito:user_status") ?? true {
+        if let status {
             attributes["cognito:user_status"] = UserProfile.Attribute(values: [status], origin: .directory)
         }
-        if let enabled, only?.contains("cognito:enabled") ?? true {
+        if let enabled, only?.enabled ?? true {
             attributes["cognito:enabled"] = UserProfile.Attribute(values: [enabled ? "true" : "false"], origin: .directory)
         }
-        func verified(_ address: String, _ flag: String) -> String? {
-            guard attributes[flag]?.values.first == "true", let value = attributes[address]?.values.first, !value.isEmpty else { return nil }
+        func verified(_ address: String, _ flag: String, _ read: Bool) -> String? {
+            guard read, attributes[flag]?.values.first == "true", let value = attributes[address]?.values.first, !value.isEmpty else { return nil }
             return value
         }
         return ListedProfile(
-            sub: sub, attributes: attributes, verifiedEmail: verified("email", "email_verified"),
-            verifiedPhone: verified("phone_number", "phone_number_verified"))
+            sub: sub, attributes: attributes, verifiedEmail: verified("email", "email_verified", only?.emailVerified ?? true),
+            verifiedPhone: verified("phone_number", "phone_number_verified", only?.phoneVerified ?? true))
     }
 }
 

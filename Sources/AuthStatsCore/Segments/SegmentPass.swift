@@ -245,7 +245,7 @@ struct SegmentPass {
         // attribute of every listed user was a quarter of the pass.)
         let profile = makeProfile(
             user: input.user, days: input.days, observed: observed,
-            listed: input.listed.map { $0.withUnsafeBytes { DirectoryRecord.listedProfile($0, only: evaluated) } })
+            listed: input.listed.map { $0.withUnsafeBytes { DirectoryRecord.listedProfile($0, only: evaluated, withSub: observed.userText == nil) } })
         for day in input.days where day.day >= first && day.day <= last {
             let d = Int(day.day - first)
             partial.userTotals[d].counts.1 += day.counts.1

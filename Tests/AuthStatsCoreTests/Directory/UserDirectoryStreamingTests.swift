@@ -309,6 +309,17 @@ struct ListedProfileSubsetTests {
         #expect(lean.verifiedEmail == "ann@example.com" && lean.verifiedEmail == whole.verifiedEmail)
         #expect(lean.verifiedPhone == nil && whole.verifiedPhone == nil)
         #expect(lean.sub == "sub-1")
+        // Without the addresses' flags, no verified address (nothing reads it then); without
+        // the sub asked for, no sub; the status when named.
+        let noAddresses = record.withUnsafeBytes {
+            DirectoryRecord.listedProfile($0, only: AttributeNames(["custom:plan", "email", "cognito:user_status"]), withSub: false)
+        }
+        #expect(noAddresses.sub == "")
+        #expect(noAddresses.verifiedEmail == nil && noAddresses.verifiedPhone == nil)
+        #expect(noAddresses.attributes == [
+            "custom:plan": whole.attributes["custom:plan"]!, "email": whole.attributes["email"]!,
+            "cognito:user_status": whole.attributes["cognito:user_status"]!,
+        ])
     }
 
     @Test("names compare as whole byte strings, not prefixes")
