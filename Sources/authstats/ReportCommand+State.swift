@@ -48,7 +48,7 @@ extension ReportCommand {
         do {
             let nightly = try NightlyState(
                 folder: state, timeZone: requestedTimeZone, horizon: stateHorizon ?? (self.plan != nil ? "none" : nil),
-                options: try countingOptions(), profiles: profiles,
+                options: try countingOptions(), profiles: profiles, sessionRows: sessionsDetail,
                 rebuild: rebuild, plan: plan)
             if let newest = nightly.newestDay {
                 let start = NightlyState.horizonStart(newest: newest, horizon: nightly.horizon)
@@ -130,7 +130,7 @@ extension ReportCommand {
         var compact = false
         if !read.isEmpty {
             let delta = Analysis(configuration: configuration, rejects: rejects, spill: spill, directory: directory)
-            try failing("read") { try delta.restore(from: nightly.database, for: .batch) }
+            try failing("read") { try delta.restore(from: nightly.database, for: .batch, sessionRows: nightly.keepsSessionRows) }
             delta.merge(batch)
             step("batch resolved against the state")
             try failing("write") {
@@ -146,7 +146,7 @@ extension ReportCommand {
             inputs = batch.inputs
         }
         let whole = Analysis(configuration: configuration, rejects: rejects, spill: spill, directory: directory)
-        try failing("read") { try whole.restore(from: nightly.database, for: compact ? .everything : .reports) }
+        try failing("read") { try whole.restore(from: nightly.database, for: compact ? .everything : .reports, sessionRows: nightly.keepsSessionRows) }
         step("restored")
         if compact {
             try failing("write") { try nightly.writeWhole(whole, ledger: { [] }, batches: [], options: options, verify: verify) }

@@ -265,12 +265,13 @@ struct ReportCommand: ParsableCommand {
             throw fail("\(error)")
         }
         // The session log is split by user into `jobs` shards (smaller merges, built one after
-        // another), unless sessions.csv must list them in one user order. (`validate()` has
-        // checked the zone, days and timeout.)
+        // another), unless sessions.csv must list them in one user order or a state keeps it.
+        // It holds user ids and texts for sessions.csv, now or (a state that keeps session
+        // rows) on a later night. (`validate()` has checked the zone, days and timeout.)
         var configuration = Analysis.Configuration(
             timeZone: timezone, from: from, to: to, maxRecordBytes: maxRecordBytes, dedupCapacity: dedupWindow,
             sessionTimeout: sessionTimeout, sessionMemory: sessionMemory, sessionShards: sessionsDetail || nightly != nil ? 1 : jobs,
-            sessionDetail: sessionsDetail || nightly != nil)!
+            sessionDetail: sessionsDetail || nightly?.keepsSessionRows == true)!
         configuration.acceptedTimes = try acceptedTimes()
         configuration.profiles = profiles
         configuration.clients = clients

@@ -37,7 +37,7 @@ struct StateCommand: ParsableCommand {
             do {
                 let database = try StateDatabase.open(folder: state, create: false)
                 defer { database.close() }
-                let summary = try StateSummary.read(database)
+                let summary = try StateSummary.read(database, sessionRows: database.meta(NightlyState.metaSessionRows) != "off")
                 let ledger = try database.ledger()
                 let batches = try database.batches()
                 let bytes = try database.chunkBytes()
@@ -50,6 +50,8 @@ struct StateCommand: ParsableCommand {
                     ("horizon_days", try meta(NightlyState.metaHorizon), Int(try meta(NightlyState.metaHorizon)) != nil),
                     ("newest_day", try meta(NightlyState.metaNewestDay), false),
                     ("user_profiles", try meta(NightlyState.metaProfiles), false),
+                    // A state made before the choice existed keeps them.
+                    ("session_rows", try meta(NightlyState.metaSessionRows).isEmpty ? "on" : try meta(NightlyState.metaSessionRows), false),
                     ("batches", "\(batches.count)", true),
                     ("last_batch_finished", batches.last?.finished ?? "", false),
                     ("inputs", "\(ledger.count)", true),
@@ -244,6 +246,9 @@ struct StateCommand: ParsableCommand {
             // some inputs only).
             var profiles = true
             for part in parts where try meta(part, NightlyState.metaProfiles) != "on" { profiles = false }
+            // It keeps session rows (user ids and texts) only if every part does; a part without
+            // them makes the merged log counts-only (`docs/state.md` "Session rows").
+            let partRows = try parts.map { try meta($0, NightlyState.metaSessionRows) != "off" }
             // No input may be in two states: its events would count twice. The states merged are
             // checked among themselves before --into is opened (and made, when new), so that a
             // refused merge leaves no new state behind.
@@ -280,7 +285,8 @@ struct StateCommand: ParsableCommand {
             let shortest = horizons.compactMap { Int($0) }.min().map(String.init)
             let target = try NightlyState(
                 folder: into, timeZone: zone.isEmpty ? nil : zone, horizon: stateHorizon ?? (newTarget ? shortest : nil),
-                options: NightlyState.Options(text: options), profiles: profiles, rebuild: false, merging: true)
+                options: NightlyState.Options(text: options), profiles: profiles,
+                sessionRows: !partRows.contains(false), rebuild: false, merging: true)
             target.partial = partial ?? target.partial
             if !target.isEmpty && target.keepsProfiles != profiles {
                 throw NightlyState.Failure.refused(
@@ -309,16 +315,17 @@ struct StateCommand: ParsableCommand {
             configuration.sessionTimeoutMillis = timeoutMillis ?? configuration.sessionTimeoutMillis
             configuration.byProject = counting.values.contains { $0.name == "--by-project" && $0.value == "on" }
             configuration.profiles.collect = target.keepsProfiles
+            configuration.sessionDetail = target.keepsSessionRows
             configuration.keepsAllDays = true
             let spill = TemporarySpillStore()
             defer { TemporaryFolders.shared.removeAll() }
             let discard = DiscardedRejects()
             let whole = Analysis(configuration: configuration, rejects: discard, spill: spill)
             do {
-                try whole.restore(from: target.database)
-                for part in parts {
+                try whole.restore(from: target.database, sessionRows: target.database.meta(NightlyState.metaSessionRows) != "off")
+                for (part, rows) in zip(parts, partRows) {
                     let analysis = Analysis(configuration: configuration, rejects: discard, spill: spill)
-                    try analysis.restore(from: part.database)
+                    try analysis.restore(from: part.database, sessionRows: rows)
                     whole.merge(analysis)
                 }
             } catch {

@@ -136,10 +136,21 @@ struct ShardCLITests {
         var states: [String] = []
         for shard in 0..<4 {
             let state = folder.appendingPathComponent("s\(shard)").path
-            #expect(try CLI.run(["report", "--plan", plan, "--shard", "\(shard)", "--state", state, "--state-horizon", "none", "-q"]).status == 0)
+            // Shards keep session rows only when asked (their merged state is what sessions.csv is made from).
+            #expect(try CLI.run(["report", "--plan", plan, "--shard", "\(shard)", "--state", state, "--state-horizon", "none", "-q"]
+                + (shard == 3 ? [] : ["--sessions-detail"])).status == 0)
             states.append(state)
         }
         let out = folder.appendingPathComponent("merged")
+        // One shard without rows: the merged state keeps none, and a report asking for them is refused.
+        let refused = try CLI.run(["merge"] + states + ["--out", out.path, "--report-options", S.reportOptions.joined(separator: " ")])
+        #expect(refused.status == 64 && refused.stderr.contains("keeps no session rows"), "\(refused.stderr)")
+        let counts = try CLI.run(["merge"] + states + ["--out", out.path, "--report-options", "--no-html"])
+        #expect(counts.status == 0, "\(counts.stderr)")
+        try S.expectSame(try S.single(files, ["--no-html"]), out, "2 files in 4 shards, one without session rows")
+        let rows = folder.appendingPathComponent("s3")
+        try FileManager.default.removeItem(at: rows)
+        #expect(try CLI.run(["report", "--plan", plan, "--shard", "3", "--state", rows.path, "--state-horizon", "none", "-q", "--sessions-detail"]).status == 0)
         let merged = try CLI.run(["merge"] + states + ["--out", out.path, "--report-options", S.reportOptions.joined(separator: " ")])
         #expect(merged.status == 0, "\(merged.stderr)")
         try S.expectSame(try S.single(files), out, "2 files in 4 shards")
