@@ -4,15 +4,16 @@ import AuthStatsIngest
 import Foundation
 
 /// `authstats merge SHARD_STATE… --out DIR`: the reduce step of a sharded run in one command
-/// (`docs/distributed.md`): `state merge` into a temporary state, then `report --state` from
-/// it. The merged state is thrown away; keep it with `state merge --into` instead.
+/// (`docs/distributed.md`): the reports of `state merge` then `report --state`, made from the
+/// states merged in memory, with no merged state written; keep one with `state merge --into`.
 struct MergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
         abstract: "Merge shard states and write the reports, in one step.",
         discussion: """
-            The same as `authstats state merge --into TMP SHARD_STATE…` then `authstats report \
-            --state TMP --out DIR`, with TMP removed at the end. --report-options gives report its \
+            The reports of `authstats state merge --into TMP SHARD_STATE…` then `authstats report \
+            --state TMP --out DIR`, made from the states merged in memory: no merged state is \
+            written (keep one with state merge --into). --report-options gives report its \
             options, split at spaces: those the shards were made with (--clients, --by-project, \
             --session-timeout, --pinpoint-parity, --auth-source) and any of --sessions-detail, \
             --no-html, --from, --to, --segments, --users (for a path with a space, run state \
@@ -40,21 +41,17 @@ struct MergeCommand: ParsableCommand {
 
     func run() throws {
         let console = Console(quiet: false)
-        // A folder of its own (not a registered temporary folder: `state merge` and `report`
-        // each remove theirs when they end), removed when this command ends.
-        let folder = (NSTemporaryDirectory() as NSString).appendingPathComponent("authstats-merge-\(UUID().uuidString)")
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            console.error("Unable to create \(folder): \(error.localizedDescription)")
-            throw ExitCode(2)
-        }
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let into = (folder as NSString).appendingPathComponent("state")
-        let merge = try StateCommand.Merge.parse(["--into", into] + (allowMissing ? ["--allow-missing"] : []) + states)
-        try merge.run()
         let options = reportOptions.split(whereSeparator: \.isWhitespace).map(String.init)
-        let report = try ReportCommand.parse(["--state", into, "--out", out] + options)
-        try report.run()
+        let report = try ReportCommand.parse(["--out", out, "--merged-states"] + options)
+        // The states are locked and checked first; the report is made from their merge in
+        // memory: no merged state is written and read back.
+        let merging: MergeParts
+        do {
+            merging = try MergeParts.open(states, allowMissing: allowMissing)
+        } catch let failure as NightlyState.Failure {
+            console.error(failure.description)
+            throw ExitCode(failure.exitCode)
+        }
+        try report.run(merging: merging)
     }
 }

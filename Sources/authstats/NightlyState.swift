@@ -18,6 +18,11 @@ final class NightlyState {
     /// "on" when the state keeps user profiles (for segments and attribute breakdowns): chosen
     /// by its first run (`--segments` or `--breakdown-attribute`), kept by every later one.
     static let metaProfiles = "profiles"
+    /// "on" when the state keeps the session log with user ids and texts, so that
+    /// `sessions.csv` can be written from it: chosen by its first run (`--sessions-detail`),
+    /// kept by every later one; "off" keeps the counts-only layout, half the bytes. A state
+    /// written before this choice existed has no entry and keeps the rows.
+    static let metaSessionRows = "session_rows"
     /// A shard state's plan (`report --plan`): its id, the shard and the plan's shard count.
     static let metaPlan = "plan"
     static let metaShard = "plan_shard"
@@ -57,6 +62,9 @@ final class NightlyState {
     let detailFrom: Day?
     /// Whether the state keeps user profiles (segments can be evaluated from it).
     let keepsProfiles: Bool
+    /// Whether the state keeps the session log with user ids and texts (`sessions.csv` can be
+    /// written from it); otherwise in `SessionRecord`'s compact layout.
+    let keepsSessionRows: Bool
     /// A shard state's plan, as this run reads it (or as the state was made).
     let plan: (id: String, shard: Int, shards: Int)?
     /// Set when the state was merged without some shards of its plan.
@@ -132,12 +140,14 @@ final class NightlyState {
     ///   - timeZone: the zone given (option or environment), nil when none was.
     ///   - horizon: `--state-horizon` as given: a number of days or `none` (nil: not given).
     ///   - profiles: this run wants user profiles (segments or attribute breakdowns).
+    ///   - sessionRows: this run wants session rows (`--sessions-detail`); for a merge, whether
+    ///     every state merged keeps them.
     ///   - rebuild: forget everything the state holds (then it takes this run's zone and options).
     ///   - merging: the target of `state merge`, whose zone comes from the states merged into it
     ///     (another zone is refused as for two of those states, exit 1, not a usage error).
     init(
         folder: String, timeZone requested: String?, horizon requestedHorizon: String?, options: Options, profiles: Bool,
-        rebuild: Bool, merging: Bool = false, plan: (id: String, shard: Int, shards: Int)? = nil
+        sessionRows: Bool, rebuild: Bool, merging: Bool = false, plan: (id: String, shard: Int, shards: Int)? = nil
     ) throws {
         self.folder = folder
         self.rebuild = rebuild
@@ -214,6 +224,22 @@ final class NightlyState {
                         + "--segments (or --breakdown-attribute) to keep them from now on")
             }
             keepsProfiles = newestDay == nil ? profiles : storedProfiles ?? profiles
+            let storedRows = try stored(Self.metaSessionRows).map { $0 == "on" }
+            if storedRows == false && sessionRows && newestDay != nil && !merging {
+                throw Failure.usage(
+                    "the state in \(path) keeps no session rows (its first run had no --sessions-detail), so sessions.csv "
+                        + "cannot be written from it: drop --sessions-detail, or --rebuild with every input and --sessions-detail "
+                        + "to keep them from now on")
+            }
+            // A merge keeps the rows only if the target and every state merged into it do (the
+            // others' records lose their names as they are read); a report run never drops them.
+            if newestDay == nil {
+                keepsSessionRows = sessionRows
+            } else if merging {
+                keepsSessionRows = sessionRows && (storedRows ?? true)
+            } else {
+                keepsSessionRows = storedRows ?? true
+            }
             let storedPlan = try stored(Self.metaPlan)
             if let storedPlan, newestDay != nil {
                 let shard = Int(try stored(Self.metaShard) ?? "") ?? -1
@@ -430,6 +456,7 @@ final class NightlyState {
         try database.setMeta(Self.metaDetailFrom, detailFrom?.description ?? "")
         try database.setMeta(Self.metaOptions, options.text)
         try database.setMeta(Self.metaProfiles, keepsProfiles ? "on" : "off")
+        try database.setMeta(Self.metaSessionRows, keepsSessionRows ? "on" : "off")
         try database.setMeta(Self.metaPlan, plan?.id ?? "")
         try database.setMeta(Self.metaShard, plan.map { String($0.shard) } ?? "")
         try database.setMeta(Self.metaShards, plan.map { String($0.shards) } ?? "")

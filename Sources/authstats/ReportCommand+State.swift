@@ -23,6 +23,39 @@ extension ReportCommand {
         ])
     }
 
+    /// `authstats merge`: this run's options against the states merged, as `openState` checks
+    /// them against a state (exit 64 on a difference); it reads nothing but the states.
+    func check(_ merging: MergeParts, console: Console) throws {
+        func usage(_ message: String) -> ExitCode {
+            console.error(message)
+            return ExitCode(64)
+        }
+        if state != nil || plan != nil || !inputs.isEmpty {
+            throw usage("authstats merge reads the states it is given and nothing else: --report-options takes report's options, not inputs, --state or --plan")
+        }
+        let zone = DisplayPath.text(merging.zone)
+        if let requested = requestedTimeZone, requested != merging.zone {
+            throw usage("the states count days in \(zone), not \(requested): drop --timezone (and AUTHSTATS_TIMEZONE) to use \(zone)")
+        }
+        let stored = NightlyState.Options(text: merging.options)
+        let mine = try countingOptions()
+        if stored != mine {
+            throw usage(
+                "the states were built with other counting options: " + stored.differences(from: mine).joined(separator: "; ")
+                    + ". Give the same ones in --report-options")
+        }
+        if !merging.profiles && (!segmentFiles.isEmpty || !breakdownAttribute.isEmpty) {
+            throw usage(
+                "the states keep no user profiles (not every shard run had --segments or --breakdown-attribute), so segments "
+                    + "and attribute breakdowns cannot be computed from them: give the shard runs one of them")
+        }
+        if sessionsDetail && merging.sessionRows.contains(false) {
+            throw usage(
+                "a state merged keeps no session rows (its first run had no --sessions-detail), so sessions.csv cannot be "
+                    + "written from the merge: drop --sessions-detail, or give the shard runs --sessions-detail")
+        }
+    }
+
     /// `--plan` with `--shard` or `--shard-from-env`: the plan, the shard, and its files with
     /// their places in the plan's listing. A plan that cannot be read, or a shard it does not
     /// have, is a usage error (exit 64).
@@ -48,7 +81,7 @@ extension ReportCommand {
         do {
             let nightly = try NightlyState(
                 folder: state, timeZone: requestedTimeZone, horizon: stateHorizon ?? (self.plan != nil ? "none" : nil),
-                options: try countingOptions(), profiles: profiles,
+                options: try countingOptions(), profiles: profiles, sessionRows: sessionsDetail,
                 rebuild: rebuild, plan: plan)
             if let newest = nightly.newestDay {
                 let start = NightlyState.horizonStart(newest: newest, horizon: nightly.horizon)
@@ -130,7 +163,7 @@ extension ReportCommand {
         var compact = false
         if !read.isEmpty {
             let delta = Analysis(configuration: configuration, rejects: rejects, spill: spill, directory: directory)
-            try failing("read") { try delta.restore(from: nightly.database, for: .batch) }
+            try failing("read") { try delta.restore(from: nightly.database, for: .batch, sessionRows: nightly.keepsSessionRows) }
             delta.merge(batch)
             step("batch resolved against the state")
             try failing("write") {
@@ -146,7 +179,7 @@ extension ReportCommand {
             inputs = batch.inputs
         }
         let whole = Analysis(configuration: configuration, rejects: rejects, spill: spill, directory: directory)
-        try failing("read") { try whole.restore(from: nightly.database, for: compact ? .everything : .reports) }
+        try failing("read") { try whole.restore(from: nightly.database, for: compact ? .everything : .reports, sessionRows: nightly.keepsSessionRows) }
         step("restored")
         if compact {
             try failing("write") { try nightly.writeWhole(whole, ledger: { [] }, batches: [], options: options, verify: verify) }

@@ -96,6 +96,10 @@ struct ReportCommand: ParsableCommand {
     @Flag(name: .long, help: "Also write sessions.csv and sessions.json: one row per session, by user then start.")
     var sessionsDetail = false
 
+    /// Set by `authstats merge` only (never shown): the states it merges are the input.
+    @Flag(name: .customLong("merged-states"), help: .private)
+    var mergedStates = false
+
     @Option(name: .customLong("segments"), help: ArgumentHelp("Pinpoint segment definitions: `aws pinpoint get-segments` or `get-segment` output, or a JSON array of {Name, Dimensions | SegmentGroups} (several documents may follow one another in a file). Repeatable. Writes segments.csv, segment_daily.csv and a member export per segment under segments/ (docs/segments.md). A definition authstats cannot evaluate is refused before any input is read (exit 64).", valueName: "file"))
     var segmentFiles: [String] = []
 
@@ -142,7 +146,7 @@ struct ReportCommand: ParsableCommand {
     var requestedTimeZone: String? { timezone ?? Environment.value("AUTHSTATS_TIMEZONE") }
 
     func validate() throws {
-        guard !inputs.isEmpty || state != nil || plan != nil else {
+        guard !inputs.isEmpty || state != nil || plan != nil || mergedStates else {
             throw ValidationError(
                 "Give the files or folders to read: `authstats report exports/` (or - for standard input, "
                     + "`aws s3 cp s3://bucket/key - | authstats report -`); `make run` reads sample-logs/.")
@@ -227,17 +231,28 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
+        guard !mergedStates else {
+            Console(quiet: quiet).error("--merged-states is authstats merge's own: run authstats merge SHARD_STATE… --out DIR")
+            throw ExitCode(64)
+        }
+        try run(merging: nil)
+    }
+
+    /// - Parameter merging: the states of `authstats merge`, opened and checked together: the
+    ///   reports are those of their merge, made in memory (no merged state is written).
+    func run(merging: MergeParts?) throws {
         Allocator.keepLargeBuffersApart()
         let console = Console(quiet: quiet)
         SignalCleanup.install(console: console)
         // Whatever ends the run, its temporary folders go with it.
         defer { TemporaryFolders.shared.removeAll() }
         // The state first: it decides the time zone, and a busy one stops the run at once.
-        let shardRun = try loadShard(console: console)
-        let nightly = try openState(
+        let shardRun = merging == nil ? try loadShard(console: console) : nil
+        let nightly = merging == nil ? try openState(
             console: console, profiles: !segmentFiles.isEmpty || !breakdownAttribute.isEmpty,
-            plan: shardRun.map { ($0.plan.id, $0.shard, $0.plan.shards) })
-        let timezone = nightly?.timeZone ?? requestedTimeZone ?? "UTC"
+            plan: shardRun.map { ($0.plan.id, $0.shard, $0.plan.shards) }) : nil
+        if let merging { try check(merging, console: console) }
+        let timezone = nightly?.timeZone ?? merging?.zone ?? requestedTimeZone ?? "UTC"
         let segments = try loadSegments(console: console, timezone: timezone)
         let clients = try loadClients(console: console)
         // A name given twice is one dimension.
@@ -246,7 +261,7 @@ struct ReportCommand: ParsableCommand {
         var profiles = ProfileOptions(segments: segments, breakdownAttributes: names, shareUserData: shareUserData)
         profiles.memory = profileMemory
         // A state keeps profiles whether or not this run reports segments: a later run may.
-        profiles.collect = nightly?.keepsProfiles ?? false
+        profiles.collect = nightly?.keepsProfiles ?? merging?.profiles ?? false
         // The users' attributes are kept only for what reads them at the end.
         // Where the directory's users spill (read back by the segment pass).
         let directorySpill = TemporarySpillStore()
@@ -265,12 +280,14 @@ struct ReportCommand: ParsableCommand {
             throw fail("\(error)")
         }
         // The session log is split by user into `jobs` shards (smaller merges, built one after
-        // another), unless sessions.csv must list them in one user order. (`validate()` has
-        // checked the zone, days and timeout.)
+        // another), unless sessions.csv must list them in one user order or a state keeps it.
+        // It holds user ids and texts for sessions.csv, now or (a state that keeps session
+        // rows) on a later night. (`validate()` has checked the zone, days and timeout.)
         var configuration = Analysis.Configuration(
             timeZone: timezone, from: from, to: to, maxRecordBytes: maxRecordBytes, dedupCapacity: dedupWindow,
-            sessionTimeout: sessionTimeout, sessionMemory: sessionMemory, sessionShards: sessionsDetail || nightly != nil ? 1 : jobs,
-            sessionDetail: sessionsDetail || nightly != nil)!
+            sessionTimeout: sessionTimeout, sessionMemory: sessionMemory,
+            sessionShards: sessionsDetail || nightly != nil || merging != nil ? 1 : jobs,
+            sessionDetail: sessionsDetail || nightly?.keepsSessionRows == true)!
         configuration.acceptedTimes = try acceptedTimes()
         configuration.profiles = profiles
         configuration.clients = clients
@@ -283,6 +300,7 @@ struct ReportCommand: ParsableCommand {
             configuration.firstPosition = nightly.firstPosition
             configuration.keepsAllDays = true
         }
+        if merging != nil { configuration.keepsAllDays = true }
         let spill = TemporarySpillStore()
         // The user directories, segment definitions and the output folder are never read as inputs.
         // `-` is standard input, read as a stream like a FIFO.
@@ -334,6 +352,15 @@ struct ReportCommand: ParsableCommand {
         if let failure = directory.spillFailure {
             console.warning("could not spill the user directory to disk, kept it in memory: \(failure)")
         }
+        if let merging {
+            do {
+                try merging.restore(into: analysis, rejects: rejects, spill: spill)
+            } catch let failure as NightlyState.Failure {
+                output.discard()
+                console.error(failure.description)
+                throw ExitCode(failure.exitCode)
+            }
+        }
         for input in Self.tidied(analysis.inputs).sorted(by: { $0.position < $1.position }) where input.status != .ok {
             console.warning("\(input.location): \(input.status.rawValue): \(input.error ?? "")")
         }
@@ -352,7 +379,7 @@ struct ReportCommand: ParsableCommand {
             if broken > 0 { throw ExitCode(1) }
             return
         }
-        guard analysis.anyInputReadable || nightly != nil else {
+        guard analysis.anyInputReadable || nightly != nil || merging != nil else {
             throw fail(analysis.inputs.isEmpty ? "no input files found in \(inputs.map(DisplayPath.text).joined(separator: ", "))" : "no readable input; nothing written")
         }
 
@@ -382,8 +409,8 @@ struct ReportCommand: ParsableCommand {
                 timezone: configuration.timeZoneName, maxRejects: maxRejects,
                 authSources: authSource.isEmpty ? nil : EventSource.allCases.map(\.name).filter(authSource.contains))
             run.parityLeftOut = pinpointParity ? analysis.parityLeftOut : nil
-            if nightly != nil { run.stateTotals = (analysis.accumulator.events, analysis.accumulator.duplicates) }
-            run.partial = nightly?.partial
+            if nightly != nil || merging != nil { run.stateTotals = (analysis.accumulator.events, analysis.accumulator.duplicates) }
+            run.partial = nightly?.partial ?? merging?.partial
             // Each project's report set (`--by-project`), its own page included.
             var projectPages: [HTMLReport.Project] = []
             for (id, projectReports, project) in byProject ? analysis.projectReports() : [] {
@@ -445,8 +472,9 @@ struct ReportCommand: ParsableCommand {
                 + "\(analysis.sessionStats.totalSessions) sessions; reports in \(DisplayPath.text(out))/; peak memory \(Console.peakMemoryMB()) MB; "
                 + "\(Self.seconds(read, started)) reading, \(Self.seconds(finished, read)) for duplicates, sessions "
                 + "and report tables, \(Self.seconds(Date(), finished)) writing")
-        if let partial = nightly?.partial { console.warning("the reports are partial: \(DisplayPath.text(partial)) (see summary.json's partial)") }
-        if broken > 0 || (strict && rejected > 0) || nightly?.partial != nil { throw ExitCode(1) }
+        let partial = nightly?.partial ?? merging?.partial
+        if let partial { console.warning("the reports are partial: \(DisplayPath.text(partial)) (see summary.json's partial)") }
+        if broken > 0 || (strict && rejected > 0) || partial != nil { throw ExitCode(1) }
     }
 
     /// Reads the `--users` files, decompressed like any input. A file that cannot be read at

@@ -136,13 +136,51 @@ struct ShardCLITests {
         var states: [String] = []
         for shard in 0..<4 {
             let state = folder.appendingPathComponent("s\(shard)").path
+            // Shards keep session rows only when asked (their merged state is what sessions.csv is made from).
+            #expect(try CLI.run(["report", "--plan", plan, "--shard", "\(shard)", "--state", state, "--state-horizon", "none", "-q"]
+                + (shard == 3 ? [] : ["--sessions-detail"])).status == 0)
+            states.append(state)
+        }
+        let out = folder.appendingPathComponent("merged")
+        // One shard without rows: the merged state keeps none, and a report asking for them is refused.
+        let refused = try CLI.run(["merge"] + states + ["--out", out.path, "--report-options", S.reportOptions.joined(separator: " ")])
+        #expect(refused.status == 64 && refused.stderr.contains("keeps no session rows"), "\(refused.stderr)")
+        let counts = try CLI.run(["merge"] + states + ["--out", out.path, "--report-options", "--no-html"])
+        #expect(counts.status == 0, "\(counts.stderr)")
+        try S.expectSame(try S.single(files, ["--no-html"]), out, "2 files in 4 shards, one without session rows")
+        let rows = folder.appendingPathComponent("s3")
+        try FileManager.default.removeItem(at: rows)
+        #expect(try CLI.run(["report", "--plan", plan, "--shard", "3", "--state", rows.path, "--state-horizon", "none", "-q", "--sessions-detail"]).status == 0)
+        let merged = try CLI.run(["merge"] + states + ["--out", out.path, "--report-options", S.reportOptions.joined(separator: " ")])
+        #expect(merged.status == 0, "\(merged.stderr)")
+        try S.expectSame(try S.single(files), out, "2 files in 4 shards")
+    }
+
+    @Test("authstats merge refuses report options the states were not made with, inputs, and its own flag on report")
+    func mergeChecksTheReportOptions() throws {
+        let folder = CLI.temporaryFolder("shards-usage")
+        let files = Array(try S.data().files.prefix(2))
+        let plan = try Self.plan(files, shards: 2, folder)
+        var states: [String] = []
+        for shard in 0..<2 {
+            let state = folder.appendingPathComponent("s\(shard)").path
             #expect(try CLI.run(["report", "--plan", plan, "--shard", "\(shard)", "--state", state, "--state-horizon", "none", "-q"]).status == 0)
             states.append(state)
         }
         let out = folder.appendingPathComponent("merged")
-        let merged = try CLI.run(["merge"] + states + ["--out", out.path, "--report-options", S.reportOptions.joined(separator: " ")])
-        #expect(merged.status == 0, "\(merged.stderr)")
-        try S.expectSame(try S.single(files), out, "2 files in 4 shards")
+        for (options, says) in [
+            ("--session-timeout 10m", "--session-timeout"), ("--timezone Europe/Berlin", "count days in UTC"),
+            (files[0], "reads the states it is given"), ("--segments sample-logs/segments.json", "keep no user profiles"),
+        ] {
+            let result = try CLI.run(["merge"] + states + ["--out", out.path, "--report-options", options], in: CLI.packageRoot)
+            #expect(result.status == 64 && result.stderr.contains(says), "\(options): \(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: out.path), "\(options)")
+        }
+        let own = try CLI.run(["report", "--merged-states", "--out", out.path])
+        #expect(own.status == 64 && own.stderr.contains("authstats merge"), "\(own.stderr)")
+        // What is accepted is one run's reports, from the states merged in memory.
+        #expect(try CLI.run(["merge"] + states + ["--out", out.path, "--report-options", "--no-html"]).status == 0)
+        try S.expectSame(try S.single(files, ["--no-html"]), out, "2 files in 2 shards")
     }
 
     @Test("a shard state keeps all its event detail: no horizon without --state-horizon, and a number refused")

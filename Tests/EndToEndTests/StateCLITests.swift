@@ -91,11 +91,25 @@ struct StateCLITests {
         let out = folder.appendingPathComponent("out")
         try S.runBatches([data.files], state: state, out: out, options)
         try S.expectSame(expected, out, "a first write of everything")
+        // Without --sessions-detail the state keeps the counts-only session log: session rows
+        // cannot be asked for later (exit 64, nothing changed), only after a rebuild.
+        #expect(try S.info(state)["session_rows"] as? String == "off")
+        let before = try S.info(state)
+        let refused = try S.report([], state: state, out: folder.appendingPathComponent("refused"), options + ["--sessions-detail"])
+        #expect(refused.status == 64, "\(refused.stderr)")
+        #expect(refused.stderr.contains("keeps no session rows") && refused.stderr.contains("--rebuild"), "\(refused.stderr)")
+        #expect(try S.info(state) as NSDictionary == before as NSDictionary)
         try S.runBatches([data.files], state: state, out: out, options + ["--rebuild"])
         try S.expectSame(expected, out, "a rebuild")
         let batches = folder.appendingPathComponent("batches")
         try S.runBatches(S.split(data.files, into: 2), state: batches, out: out, options)
         try S.expectSame(expected, out, "2 batches")
+        // A rebuild that asks for session rows keeps them from then on.
+        let detailed = options + ["--sessions-detail"]
+        try S.runBatches([data.files], state: state, out: out, detailed + ["--rebuild"])
+        #expect(try S.info(state)["session_rows"] as? String == "on")
+        try S.runBatches([[]], state: state, out: out, detailed)
+        try S.expectSame(try S.single(data.files, detailed), out, "rows kept after a rebuild with --sessions-detail")
     }
 
     /// Hand-made Pinpoint events of users the generator does not have, added to the generated

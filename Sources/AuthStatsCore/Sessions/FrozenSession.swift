@@ -29,6 +29,23 @@ enum FrozenSession {
         putWord(UInt64(session.authFailures), &out)
     }
 
+    /// The compact form (`SessionRecord.compactCount` bytes, for a state without session
+    /// rows): the user's hash, then the same fixed fields, with a hash of the span and its
+    /// `ordinal` among the user's sessions of that span frozen together as the fingerprint
+    /// word (no session id is kept to tell two such sessions apart); no texts, no counts.
+    static func encodeCompact(user: UInt64, start: Int64, end: Int64, ordinal: Int, into out: inout [UInt8]) {
+        let span = [UInt64(bitPattern: start), UInt64(bitPattern: end), UInt64(ordinal)]
+        let spanHash = span.withUnsafeBytes { Hash64.hash($0, seed: 0xF0_2E) }
+        putWord(user, &out)
+        putWord(SessionRecord.frozenKey, &out)
+        putWord(UInt64(bitPattern: start) ^ (1 << 63), &out)
+        putWord(spanHash, &out)
+        putWord(0, &out)
+        out.append(0)
+        putWord(UInt64(bitPattern: start), &out)
+        putWord(UInt64(bitPattern: end), &out)
+    }
+
     /// The span of a frozen record (counts only need it).
     static func span(_ r: SessionRecordView) -> (start: Int64, end: Int64) {
         (r.sessionStart ?? r.time, r.sessionStop ?? r.time)

@@ -21,11 +21,15 @@ struct SessionFreezer {
     /// Sessions are built twice over at most: first their spans alone (no texts decoded, no
     /// rows), which decide the boundary; only a user with a session to freeze is built again
     /// with rows, to write them. Without a cutoff nothing is built: every record is kept.
+    ///
+    /// Compact records (a state without session rows) freeze into compact frozen records, of
+    /// the spans alone: nothing is built a second time.
     func run(_ records: SortedRecords, emit: (UnsafeRawBufferPointer) -> Void) {
-        var last = LastRecord(compact: false)
+        let compact = records.compact
+        var last = LastRecord(compact: compact)
         guard let cutoff else {
             while let bytes = records.next() {
-                guard let r = SessionRecordView(bytes) else { continue }
+                guard let r = SessionRecordView(bytes, compact: compact) else { continue }
                 if case .copy = last.see(r) { continue }
                 emit(bytes)
             }
@@ -49,7 +53,18 @@ struct SessionFreezer {
                 func record(_ i: Int) -> UnsafeRawBufferPointer {
                     UnsafeRawBufferPointer(rebasing: raw[spans[i].offset..<spans[i].offset + spans[i].count])
                 }
-                if spansOnly.ends.contains(where: { $0 < boundary }) {
+                if compact {
+                    // The spans are all a compact frozen session holds.
+                    let user = SessionRecordView(record(0), compact: true)!.compactIdentity.0
+                    var ordinals: [Int64: Int] = [:]
+                    for (start, end) in zip(spansOnly.starts, spansOnly.ends) where end < boundary {
+                        let ordinal = ordinals[start, default: 0]
+                        ordinals[start] = ordinal + 1
+                        scratch.removeAll(keepingCapacity: true)
+                        FrozenSession.encodeCompact(user: user, start: start, end: end, ordinal: ordinal, into: &scratch)
+                        scratch.withUnsafeBytes { emit($0) }
+                    }
+                } else if spansOnly.ends.contains(where: { $0 < boundary }) {
                     // Something to freeze: the same sessions again, with their rows.
                     withRows.begin(user: SessionRecordView(record(0))!.user)
                     for i in spans.indices { withRows.add(SessionRecordView(record(i))!) }
@@ -62,14 +77,14 @@ struct SessionFreezer {
                 }
                 for i in spans.indices {
                     let bytes = record(i)
-                    let r = SessionRecordView(bytes)!
+                    let r = SessionRecordView(bytes, compact: compact)!
                     if r.sessionKey == SessionRecord.frozenKey || r.time >= boundary || keepsFailure(r) { emit(bytes) }
                 }
             }
         }
 
         while let bytes = records.next() {
-            guard let r = SessionRecordView(bytes) else { continue }
+            guard let r = SessionRecordView(bytes, compact: compact) else { continue }
             switch last.see(r) {
             case .copy:
                 continue

@@ -64,6 +64,15 @@ public enum SessionRecord {
         if event.kind == .authFailure { putText(nil, &out) } else { putText(event.sessionText, &out) }
     }
 
+    /// Appends the compact form of a named record (an event's or a frozen session's): the
+    /// user's hash and the same fixed fields, the texts (and a frozen session's counts) left
+    /// out. What `encodeCompact` writes for the same event.
+    static func compactForm(of r: SessionRecordView, into out: inout [UInt8]) {
+        precondition(!r.compact, "the record is compact already")
+        withUnsafeBytes(of: UserID(r.user).hash.bigEndian) { out.append(contentsOf: $0) }
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: r.bytes[r.userEnd + 1..<r.userEnd + 1 + 49]))
+    }
+
     /// The user id's bytes, `0x00` and `0x01` escaped (byte order kept), and the terminator.
     @inline(__always)
     static func putUser(_ bytes: UnsafeRawBufferPointer, _ out: inout [UInt8]) {

@@ -57,15 +57,19 @@ extension Analysis {
 
     /// Takes in a saved state, before any input is read or merged in (its profile ids are
     /// kept as they were).
-    public func restore(from source: any StateChunkSource, for use: StateUse = .everything) throws {
-        try restore(from: source, scope: "", use: use)
+    ///
+    /// - Parameter sessionRows: whether the state's session records are named (user ids and
+    ///   texts) or compact (nil: as this analysis keeps its log). Named records read into a
+    ///   compact log lose their names; compact ones cannot be read into a named log.
+    public func restore(from source: any StateChunkSource, for use: StateUse = .everything, sessionRows: Bool? = nil) throws {
+        try restore(from: source, scope: "", use: use, sessionRows: sessionRows)
         guard configuration.byProject else { return }
         for scope in try source.scopes(of: Stream.totals) where scope.hasPrefix("project/") {
-            try child(String(scope.dropFirst("project/".count))).restore(from: source, scope: scope, use: use)
+            try child(String(scope.dropFirst("project/".count))).restore(from: source, scope: scope, use: use, sessionRows: sessionRows)
         }
     }
 
-    private func restore(from source: any StateChunkSource, scope: String, use: StateUse) throws {
+    private func restore(from source: any StateChunkSource, scope: String, use: StateUse, sessionRows: Bool?) throws {
         let pointer = state
         var expected: UInt32 = 0
         try StateStreamReader.forEach(source, name: Stream.profiles, scope: scope) { raw in
@@ -108,9 +112,21 @@ extension Analysis {
             pointer.pointee.accumulator.users.insert(w[0])
         }
         precondition(accumulator.sessionLogs.count == 1, "a state run keeps one session log")
+        let compact = accumulator.sessionLogs[0].compact
+        let named = sessionRows ?? !compact
+        guard named || compact else { throw StateFormatError("the state keeps no session rows (user ids and texts)") }
+        var scratch: [UInt8] = []
         try StateStreamReader.forEach(source, name: Stream.sessions, scope: scope) { raw in
-            guard let r = SessionRecordView(raw), r.isWellFormed else { throw StateFormatError("a session record is not one authstats writes") }
-            pointer.pointee.accumulator.sessionLogs[0].appendRecord(raw)
+            guard let r = SessionRecordView(raw, compact: !named), r.isWellFormed else {
+                throw StateFormatError("a session record is not one authstats writes")
+            }
+            if named && compact {
+                scratch.removeAll(keepingCapacity: true)
+                SessionRecord.compactForm(of: r, into: &scratch)
+                scratch.withUnsafeBytes { pointer.pointee.accumulator.sessionLogs[0].appendRecord($0) }
+            } else {
+                pointer.pointee.accumulator.sessionLogs[0].appendRecord(raw)
+            }
         }
         if accumulator.userKinds != nil {
             try StateStreamReader.forEachWords(source, name: Stream.kinds, scope: scope, count: 4) { w in
@@ -264,7 +280,7 @@ extension Analysis {
         var log = state.pointee.accumulator.sessionLogs[0]
         // Read, not consumed, when the reports sessionize the same log; otherwise it is taken
         // from the accumulator here, on this thread.
-        if !readAgain { state.pointee.accumulator.sessionLogs[0] = SessionLog(memoryBudget: 1, store: nil, compact: false) }
+        if !readAgain { state.pointee.accumulator.sessionLogs[0] = SessionLog(memoryBudget: 1, store: nil, compact: log.compact) }
         // Later inputs hold no event before the start of `detailFrom` (in any zone: 14 hours
         // before its UTC midnight); a session that ended a timeout before that is final.
         let cutoff = detailFrom.map { Int64($0.index) * 86_400_000 - 14 * 3_600_000 - configuration.sessionTimeoutMillis }

@@ -17,8 +17,9 @@ public struct StateSummary: Sendable, Equatable {
 
     public init() {}
 
-    /// Reads the run's own streams (scope "") and lists the projects' scopes.
-    public static func read(_ source: any StateChunkSource) throws -> StateSummary {
+    /// Reads the run's own streams (scope "") and lists the projects' scopes. `sessionRows`:
+    /// whether the session records are named or compact (`NightlyState` "session_rows").
+    public static func read(_ source: any StateChunkSource, sessionRows: Bool = true) throws -> StateSummary {
         typealias Stream = Analysis.Stream
         var summary = StateSummary()
         try StateStreamReader.forEachWords(source, name: Stream.totals, scope: "", count: 2) { w in
@@ -38,7 +39,7 @@ public struct StateSummary: Sendable, Equatable {
         summary.lastDay = days.max().map { Day(index: $0) }
         try StateStreamReader.forEach(source, name: Stream.fingerprints, scope: "") { _ in summary.fingerprints += 1 }
         try StateStreamReader.forEach(source, name: Stream.sessions, scope: "") { raw in
-            if SessionRecordView(raw)?.sessionKey == SessionRecord.frozenKey { summary.frozenSessions += 1 } else { summary.sessionEvents += 1 }
+            if SessionRecordView(raw, compact: !sessionRows)?.sessionKey == SessionRecord.frozenKey { summary.frozenSessions += 1 } else { summary.sessionEvents += 1 }
         }
         summary.projects = try source.scopes(of: Stream.totals).filter { $0.hasPrefix("project/") }.map { String($0.dropFirst(8)) }
         return summary

@@ -1,4 +1,4 @@
-import AuthStatsCore
+@testable import AuthStatsCore
 import AuthStatsTestSupport
 import Foundation
 import Testing
@@ -61,14 +61,14 @@ import Testing
     /// `compactEvery` says (freezing sessions and dropping fingerprints past the horizon).
     static func batched(
         _ streams: [(String, [UInt8])], batches: Int, timeZone: String, horizon: Int?, segments: SegmentSet? = nil,
-        compactEvery: Int = 1
+        compactEvery: Int = 1, sessionRows: Bool = true
     ) throws -> (Reports, [Session]) {
         let state = MemoryStateChunks()
         var newest: Day?
         func start(_ newest: Day?) -> Day? { horizon.flatMap { h in newest.map { $0.advanced(by: -(h - 1)) } } }
         let size = (streams.count + batches - 1) / batches
         for batch in 0..<batches {
-            let analysis = try Self.analysis(timeZone: timeZone, batch: batch + 1, segments: segments)
+            let analysis = try Self.analysis(timeZone: timeZone, batch: batch + 1, segments: segments, sessionRows: sessionRows)
             if batch > 0 { try analysis.restore(from: state, for: .batch) }
             for (name, bytes) in streams.dropFirst(batch * size).prefix(size) {
                 let stream = analysis.beginStream(path: name, member: nil, compression: "none", container: nil)
@@ -82,22 +82,25 @@ import Testing
                 try analysis.save(to: state, .batch(firstPosition: analysis.configuration.firstPosition))
             }
             if batch > 0 && batch % compactEvery == 0 {
-                let whole = try Self.analysis(timeZone: timeZone, batch: batch + 1, segments: segments)
+                let whole = try Self.analysis(timeZone: timeZone, batch: batch + 1, segments: segments, sessionRows: sessionRows)
                 try whole.restore(from: state, for: .everything)
                 try state.removeAllChunks()
                 try whole.save(to: state, .whole(detailFrom: start(newest)))
             }
         }
         // Reports from the state alone.
-        let analysis = try Self.analysis(timeZone: timeZone, batch: batches + 1, segments: segments)
+        let analysis = try Self.analysis(timeZone: timeZone, batch: batches + 1, segments: segments, sessionRows: sessionRows)
         try analysis.restore(from: state, for: .reports)
         var sessions: [Session] = []
-        let reports = analysis.reports { sessions.append($0) }
+        let reports = sessionRows ? analysis.reports { sessions.append($0) } : analysis.reports()
         return (reports, sessions)
     }
 
-    static func analysis(timeZone: String, batch: Int, segments: SegmentSet?) throws -> Analysis {
+    /// `sessionRows` false: the state keeps the counts-only (compact) session log, as a state
+    /// made without `--sessions-detail` does.
+    static func analysis(timeZone: String, batch: Int, segments: SegmentSet?, sessionRows: Bool = true) throws -> Analysis {
         var configuration = Analysis.Configuration(timeZone: timeZone)!
+        configuration.sessionDetail = sessionRows
         configuration.firstPosition = UInt64(batch) << 44
         configuration.keepsAllDays = true
         configuration.profiles = ProfileOptions(segments: segments)
@@ -122,6 +125,79 @@ import Testing
                 #expect(sessions == expected.sessions, "\(label)")
             }
         }
+    }
+
+    @Test(arguments: [("UTC", 2), ("UTC", 7), ("America/New_York", 7)])
+    func batchesWithoutSessionRowsEqualOneRun(zone: String, batches: Int) throws {
+        // The compact log and its compact frozen sessions give the same counts.
+        let streams = Self.streams()
+        let expected = Self.whole(streams, timeZone: zone)
+        for horizon in [nil, 35] as [Int?] {
+            for compactEvery in [1, 3] {
+                let (reports, _) = try Self.batched(
+                    streams, batches: batches, timeZone: zone, horizon: horizon, compactEvery: compactEvery, sessionRows: false)
+                #expect(reports == expected.reports, "\(zone), \(batches) batches, horizon \(horizon.map(String.init) ?? "none"), every \(compactEvery)")
+            }
+        }
+    }
+
+    @Test func twoFrozenSessionsOfOneSpanStayTwoWithoutSessionRows() throws {
+        // Two Pinpoint sessions of one user with the same start and stop, long before the
+        // horizon: frozen compact, they keep no id, and must not be taken for copies of each other.
+        let start = "2026-09-01T12:00:00Z"
+        let stop = "2026-09-01T12:05:00Z"
+        var lines = ["s1", "s2"].map {
+            PinpointLine("page_view", iso: "2026-09-01T12:01:00Z", user: "twin", session: $0, start: start, stop: stop).json
+        }
+        lines += (1..<12).map { PinpointLine("page_view", at: PinpointLine.millis(start) + Int64($0) * 86_400_000, user: "later").json }
+        let streams = [("a.json", Array(lines.joined(separator: "\n").utf8)), ("b.json", Array(PinpointLine("page_view", iso: "2026-09-13T12:00:00Z", user: "twin").json.utf8))]
+        let expected = Self.whole(streams, timeZone: "UTC")
+        #expect(expected.reports.daily.map(\.sessions).reduce(0, +) == 14)
+        let state = MemoryStateChunks()
+        let analysis = try Self.analysis(timeZone: "UTC", batch: 1, segments: nil, sessionRows: false)
+        for (name, bytes) in streams {
+            let stream = analysis.beginStream(path: name, member: nil, compression: "none", container: nil)
+            bytes.withUnsafeBytes { stream.read(bytes: $0) }
+            stream.end()
+        }
+        try analysis.save(to: state, .whole(detailFrom: analysis.accumulator.dayBounds!.last.advanced(by: -4)))
+        let summary = try StateSummary.read(state, sessionRows: false)
+        // The twins, and "later"'s sessions that ended before the cutoff (2026-09-08T09:30Z: a
+        // timeout and 14 hours before the horizon's first day): September 2 to 7.
+        #expect(summary.frozenSessions == 8)
+        let restored = try Self.analysis(timeZone: "UTC", batch: 2, segments: nil, sessionRows: false)
+        try restored.restore(from: state, for: .reports)
+        #expect(restored.reports() == expected.reports)
+        let (reports, _) = try Self.batched(streams, batches: 2, timeZone: "UTC", horizon: 5, sessionRows: false)
+        #expect(reports == expected.reports)
+    }
+
+    @Test func aStateWithSessionRowsReadsIntoACountsOnlyLog() throws {
+        // A merge of a state with session rows and one without: the named records lose their
+        // names as they are read (`SessionRecord.compactForm`), frozen ones too, and count the same.
+        let streams = Self.streams(days: 20)
+        let expected = Self.whole(streams, timeZone: "UTC")
+        let state = MemoryStateChunks()
+        let named = try Self.analysis(timeZone: "UTC", batch: 1, segments: nil, sessionRows: true)
+        for (name, bytes) in streams {
+            let stream = named.beginStream(path: name, member: nil, compression: "none", container: nil)
+            bytes.withUnsafeBytes { stream.read(bytes: $0) }
+            stream.end()
+        }
+        try named.save(to: state, .whole(detailFrom: named.accumulator.dayBounds!.last.advanced(by: -4)))
+        #expect(try StateSummary.read(state).frozenSessions > 0)
+        let compact = try Self.analysis(timeZone: "UTC", batch: 2, segments: nil, sessionRows: false)
+        try compact.restore(from: state, for: .reports, sessionRows: true)
+        #expect(compact.reports() == expected.reports)
+        // The other way round is refused, not misread.
+        let countsOnly = MemoryStateChunks()
+        let plain = try Self.analysis(timeZone: "UTC", batch: 1, segments: nil, sessionRows: false)
+        let stream = plain.beginStream(path: "a.json", member: nil, compression: "none", container: nil)
+        streams[0].1.withUnsafeBytes { stream.read(bytes: $0) }
+        stream.end()
+        try plain.save(to: countsOnly, .whole(detailFrom: nil))
+        let wantsRows = try Self.analysis(timeZone: "UTC", batch: 2, segments: nil, sessionRows: true)
+        #expect(throws: StateFormatError.self) { try wantsRows.restore(from: countsOnly, for: .reports, sessionRows: false) }
     }
 
     @Test func segmentsEqualOneRun() throws {
@@ -271,6 +347,22 @@ import Testing
         let expected = Self.whole(streams, timeZone: "UTC")
         #expect(sessions == expected.sessions)
         #expect(reports == expected.reports)
+        // Without session rows: the same events kept and sessions frozen, each in the compact
+        // layout (57 bytes, against the named layout's user id and texts).
+        let compactState = MemoryStateChunks()
+        let compact = try Self.analysis(timeZone: "UTC", batch: 1, segments: nil, sessionRows: false)
+        for (name, bytes) in streams {
+            let stream = compact.beginStream(path: name, member: nil, compression: "none", container: nil)
+            bytes.withUnsafeBytes { stream.read(bytes: $0) }
+            stream.end()
+        }
+        try compact.save(to: compactState, .whole(detailFrom: newest.advanced(by: -4)))
+        #expect(try StateSummary.read(compactState, sessionRows: false) == summary)
+        var sizes: [Int] = []
+        try StateStreamReader.forEach(compactState, name: "sessions", scope: "") { sizes.append($0.count) }
+        #expect(sizes.count == 52 && sizes.allSatisfy { $0 == 57 })
+        let (compactReports, _) = try Self.batched(streams, batches: 4, timeZone: "UTC", horizon: 5, sessionRows: false)
+        #expect(compactReports == expected.reports)
     }
 }
 

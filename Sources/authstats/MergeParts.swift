@@ -1,0 +1,249 @@
+import AuthStatsCore
+import AuthStatsIngest
+import AuthStatsState
+import Foundation
+
+/// The states of a merge (`state merge`, `authstats merge`), opened and checked together:
+/// each one locked for the whole merge (none changes under it), all of one time zone and of
+/// the same counting options, no input in two of them, the shards of one plan (all of them
+/// unless `--allow-missing`), and no state's events before another's horizon.
+struct MergeParts {
+    typealias Part = (folder: String, lock: StateLock, database: StateDatabase)
+
+    var parts: [Part]
+    var zone: String
+    /// The counting options, as the states store them (`NightlyState.Options.text`).
+    var options: String
+    /// What is missing of the plan (`--allow-missing`), if anything.
+    var partial: String?
+    /// Whether every state keeps user profiles, and, per state, whether it keeps session rows.
+    var profiles: Bool
+    var sessionRows: [Bool]
+    /// Each input's content hash → the state that holds it (shown) and its path there.
+    var owner: [String: (state: String, path: String)]
+    var ledgers: [[LedgerEntry]]
+    var spans: [Span]
+    var timeoutMillis: Int64?
+
+    static func meta(_ part: Part, _ name: String) throws -> String {
+        do { return try part.database.meta(name) ?? "" } catch { throw NightlyState.Failure.unusable("\(error)") }
+    }
+
+    static func inBoth(_ path: String, _ first: String, _ second: String) -> NightlyState.Failure {
+        .refused("\(DisplayPath.text(path)) is in both \(first) and \(second): merging would count its events twice; nothing changed")
+    }
+
+    /// Restores every state into `whole` (each into an analysis of its own with `whole`'s
+    /// configuration, then merged in, in the order given): their duplicates of each other are
+    /// resolved as those of parallel workers are, when `whole` is finished or saved. As many
+    /// states are read at once as there are cores (each has its own SQLite connection), their
+    /// memory budgets shared among them: a merge of two shard states of the bench set takes
+    /// 0.65 s instead of 0.95 s one state after the other (2 cores).
+    func restore(into whole: Analysis, rejects: any RejectSink, spill: TemporarySpillStore) throws {
+        let lanes = max(1, min(parts.count, ProcessInfo.processInfo.activeProcessorCount))
+        // The memory budgets are shared by the states read at once, as by parallel workers.
+        var share = whole.configuration
+        share.dedupCapacity = max(1, share.dedupCapacity / lanes)
+        share.sessionMemory = max(1 << 20, share.sessionMemory / lanes)
+        share.profiles.memory = max(1 << 20, share.profiles.memory / lanes)
+        var next = 0
+        while next < parts.count {
+            let group = Array(next..<min(next + lanes, parts.count))
+            let results = LockedResults(count: group.count)
+            let round = Round(
+                databases: group.map { parts[$0].database }, rows: group.map { sessionRows[$0] }, configuration: share,
+                rejects: rejects, spill: spill, directory: whole.directory)
+            DispatchQueue.concurrentPerform(iterations: group.count) { slot in
+                let analysis = Analysis(configuration: round.configuration, rejects: round.rejects, spill: round.spill, directory: round.directory)
+                do {
+                    try analysis.restore(from: round.databases[slot], sessionRows: round.rows[slot])
+                    results.set(slot, .success(analysis))
+                } catch {
+                    results.set(slot, .failure(error))
+                }
+            }
+            for result in results.take() {
+                switch result {
+                case .success(let analysis): whole.merge(analysis)
+                case .failure(let error): throw NightlyState.Failure.unusable("could not read a state: \(error); nothing changed")
+                }
+            }
+            next += group.count
+        }
+    }
+
+    /// What the threads of one round read: each its own state's connection, nothing shared
+    /// but the read-only configuration and the (thread-safe) rejects, spill store and directory.
+    private struct Round: @unchecked Sendable {
+        let databases: [StateDatabase]
+        let rows: [Bool]
+        let configuration: Analysis.Configuration
+        let rejects: any RejectSink
+        let spill: TemporarySpillStore
+        let directory: UserDirectory
+    }
+
+    /// The restored states of one round, each set by its own thread.
+    private final class LockedResults: @unchecked Sendable {
+        // Unchecked: every use of `slots` is under `lock`.
+        private let lock = NSLock()
+        private var slots: [Result<Analysis, any Error>?]
+
+        init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+        func set(_ slot: Int, _ result: Result<Analysis, any Error>) {
+            lock.lock()
+            slots[slot] = result
+            lock.unlock()
+        }
+
+        func take() -> [Result<Analysis, any Error>] {
+            lock.lock()
+            defer { lock.unlock() }
+            return slots.map { $0! }
+        }
+    }
+
+    static func open(_ folders: [String], allowMissing: Bool) throws -> MergeParts {
+        // Every state is locked for the whole merge: none changes under it.
+        var parts: [Part] = []
+        for folder in folders {
+            guard StateDatabase.exists(folder: folder) else {
+                throw NightlyState.Failure.unusable("no state in \(DisplayPath.text(folder)) (no \(StateDatabase.fileName))")
+            }
+            do {
+                let lock = try StateLock.acquire(folder: folder)
+                parts.append((folder, lock, try StateDatabase.open(folder: folder, create: false)))
+            } catch let error as StateError {
+                if case .busy = error { throw NightlyState.Failure.busy("\(error)") }
+                throw NightlyState.Failure.unusable("\(error)")
+            }
+        }
+        let zone = try meta(parts[0], NightlyState.metaTimeZone)
+        let options = try meta(parts[0], NightlyState.metaOptions)
+        for part in parts {
+            let name = DisplayPath.text(part.folder)
+            if try meta(part, NightlyState.metaTimeZone).isEmpty {
+                throw NightlyState.Failure.refused("\(name) holds no batch yet (no input was ever committed to it): nothing to merge; nothing changed")
+            }
+            if try meta(part, NightlyState.metaTimeZone) != zone {
+                throw NightlyState.Failure.refused(
+                    "\(name) counts days in \(DisplayPath.text(try meta(part, NightlyState.metaTimeZone))), \(DisplayPath.text(parts[0].folder)) in \(DisplayPath.text(zone)): states of two time zones do not merge")
+            }
+            if try meta(part, NightlyState.metaOptions) != options {
+                throw NightlyState.Failure.refused(
+                    "\(name) was built with other counting options than \(DisplayPath.text(parts[0].folder)): "
+                        + NightlyState.Options(text: options).differences(from: NightlyState.Options(text: try meta(part, NightlyState.metaOptions)))
+                        .joined(separator: "; "))
+            }
+        }
+        let partial = try checkShards(parts.map { (DisplayPath.text($0.folder), $0.database) }, allowMissing: allowMissing)
+        // The merged state keeps profiles only if every part does (else they would cover
+        // some inputs only).
+        var profiles = true
+        for part in parts where try meta(part, NightlyState.metaProfiles) != "on" { profiles = false }
+        // It keeps session rows (user ids and texts) only if every part does; a part without
+        // them makes the merged log counts-only (`docs/state.md` "Session rows").
+        let partRows = try parts.map { try meta($0, NightlyState.metaSessionRows) != "off" }
+        // No input may be in two states: its events would count twice. The states merged are
+        // checked among themselves before --into is opened (and made, when new), so that a
+        // refused merge leaves no new state behind.
+        var owner: [String: (state: String, path: String)] = [:]
+        var ledgers: [[LedgerEntry]] = []
+        do {
+            for part in parts {
+                let ledger = try part.database.ledger()
+                for entry in ledger {
+                    if let first = owner[entry.contentHash] { throw inBoth(entry.path, first.state, DisplayPath.text(part.folder)) }
+                    owner[entry.contentHash] = (DisplayPath.text(part.folder), entry.path)
+                }
+                ledgers.append(ledger)
+            }
+        } catch let failure as NightlyState.Failure {
+            throw failure
+        } catch {
+            throw NightlyState.Failure.unusable("\(error)")
+        }
+        let timeout = NightlyState.Options(text: options).values.first { $0.name == "--session-timeout" }?.value ?? ""
+        let timeoutMillis = Int64(timeout.split(separator: " ").first ?? "")
+        var spans: [Span] = []
+        for (part, ledger) in zip(parts, ledgers) {
+            spans.append(Span(name: DisplayPath.text(part.folder), ledger: ledger, detailFrom: try meta(part, NightlyState.metaDetailFrom)))
+        }
+        try checkDetail(spans, timeoutMillis: timeoutMillis)
+        return MergeParts(
+            parts: parts, zone: zone, options: options, partial: partial, profiles: profiles, sessionRows: partRows, owner: owner,
+            ledgers: ledgers, spans: spans, timeoutMillis: timeoutMillis)
+    }
+
+    /// Shard states (`report --plan`) merge only with shards of the same plan, and all of
+    /// them unless `--allow-missing`; returns what is missing then.
+    static func checkShards(_ parts: [(name: String, database: StateDatabase)], allowMissing: Bool) throws -> String? {
+        var plans: [(name: String, plan: String, shard: Int, shards: Int)] = []
+        for (name, database) in parts {
+            do {
+                let plan = try database.meta(NightlyState.metaPlan) ?? ""
+                let shard = Int(try database.meta(NightlyState.metaShard) ?? "") ?? -1
+                let shards = Int(try database.meta(NightlyState.metaShards) ?? "") ?? 0
+                plans.append((name, DisplayPath.text(plan), shard, shards))
+            } catch {
+                throw NightlyState.Failure.unusable("\(error)")
+            }
+        }
+        let shardStates = plans.filter { !$0.plan.isEmpty }
+        guard let first = shardStates.first else { return nil }
+        if let other = plans.first(where: { $0.plan != first.plan }) {
+            throw NightlyState.Failure.refused(
+                "\(first.name) is shard \(first.shard) of plan \(first.plan), "
+                    + (other.plan.isEmpty ? "\(other.name) is no shard state" : "\(other.name) is shard \(other.shard) of plan \(other.plan)")
+                    + ": only the shard states of one plan merge; nothing changed")
+        }
+        let missing = Set(0..<first.shards).subtracting(shardStates.map(\.shard)).sorted()
+        guard !missing.isEmpty else { return nil }
+        let list = missing.count == 1 ? "shard \(missing[0])" : "shards " + missing.map(String.init).joined(separator: ", ")
+        let text = "\(list) of \(first.shards) (plan \(first.plan)) missing"
+        guard allowMissing else {
+            throw NightlyState.Failure.refused("\(text): give every shard's state, or --allow-missing to merge without (the reports are then marked partial); nothing changed")
+        }
+        return text
+    }
+
+    /// The days of a state's events and where its event detail begins.
+    struct Span {
+        var name: String
+        var first: Day?
+        var last: Day?
+        /// The first day with fingerprints and session events (`NightlyState.metaDetailFrom`).
+        var detailFrom: Day?
+
+        init(name: String, ledger: [LedgerEntry], detailFrom: String) {
+            self.name = name
+            first = ledger.compactMap { $0.firstDay.flatMap(Day.init(iso:)) }.min()
+            last = ledger.compactMap { $0.lastDay.flatMap(Day.init(iso:)) }.max()
+            self.detailFrom = Day(iso: detailFrom)
+        }
+    }
+
+    /// A state past whose horizon another state's events lie cannot be merged exactly: it
+    /// dropped the fingerprints and froze the sessions of its days before `detailFrom`, so a
+    /// copy or a session neighbour of those events in the other state would go unseen (a
+    /// batch refuses such an input as older than its horizon). States whose events lie
+    /// apart, more than the session timeout and a day, merge whatever their horizons.
+    static func checkDetail(_ spans: [Span], timeoutMillis: Int64?) throws {
+        let dayMillis: Int64 = 86_400_000
+        let margin = Int(((timeoutMillis ?? 30 * 60_000) + dayMillis - 1) / dayMillis) + 1
+        for kept in spans {
+            guard let detailFrom = kept.detailFrom, let keptFirst = kept.first, keptFirst < detailFrom else { continue }
+            for other in spans where other.name != kept.name {
+                guard let first = other.first, let last = other.last else { continue }
+                if first < detailFrom && last.advanced(by: margin) >= keptFirst {
+                    throw NightlyState.Failure.refused(
+                        "\(other.name) holds events from \(first) to \(last), and \(kept.name) keeps event detail only from "
+                            + "\(detailFrom) on (its horizon), so their copies and sessions before that could not be matched: "
+                            + "merge states whose days meet only within each one's horizon, or build one state from all the inputs; "
+                            + "nothing changed")
+                }
+            }
+        }
+    }
+}
