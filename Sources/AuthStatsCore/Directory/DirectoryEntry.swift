@@ -321,6 +321,12 @@ public final class DirectoryUserStream {
     /// As `next()`, the user as its record's bytes (`DirectoryUserStream.decode` makes the
     /// user: the segment pass does that on another thread).
     func nextRecord() -> (hash: UInt64, record: [UInt8])? {
+        var bytes: [UInt8] = []
+        return nextRecord(into: &bytes).map { ($0, bytes) }
+    }
+
+    /// As `nextRecord()`, the record appended to `out` (no array made per user).
+    func nextRecord(into out: inout [UInt8]) -> UInt64? {
         guard let records else { return nil }
         if !started {
             started = true
@@ -328,11 +334,11 @@ public final class DirectoryUserStream {
         }
         guard let record = lookahead else { return nil }
         let hash = DirectoryRecord.hash(of: record)
-        let bytes = Array(record)
+        out.append(contentsOf: record)
         // Older entries of the same hash (a sub listed again, or in an earlier file) follow.
         lookahead = records.next()
         while let next = lookahead, DirectoryRecord.hash(of: next) == hash { lookahead = records.next() }
-        return (hash, bytes)
+        return hash
     }
 
     /// The user of a record `nextRecord()` gave.

@@ -82,34 +82,34 @@ struct ObservedProfile {
 /// (on another thread: the stream only merges and copies).
 struct ProfileStream {
     private let records: SortedRecords
-    /// The next record's user, once read.
-    private var pending: UInt64?
+    /// The next user's hash, once its first record is read; nil at the end.
+    private(set) var nextUser: UInt64?
+    /// That first record, copied out.
     private var pendingBytes: [UInt8] = []
 
     init(_ records: SortedRecords) {
         self.records = records
         if let first = records.next() {
-            pending = ProfileRecordReader(first).user
+            nextUser = ProfileRecordReader(first).user
             Self.put(first, &pendingBytes)
         }
     }
 
-    /// The next user's hash and records; nil at the end.
-    mutating func next() -> (user: UInt64, records: [UInt8])? {
-        guard let user = pending else { return nil }
-        var out = pendingBytes
-        pendingBytes = []
-        pending = nil
+    /// Appends `nextUser`'s records to `out`, and moves on to the next user.
+    mutating func appendUser(to out: inout [UInt8]) {
+        guard let user = nextUser else { return }
+        out += pendingBytes
+        pendingBytes.removeAll(keepingCapacity: true)
+        nextUser = nil
         while let bytes = records.next() {
             let next = ProfileRecordReader(bytes).user
             guard next == user else {
-                pending = next
+                nextUser = next
                 Self.put(bytes, &pendingBytes)
                 break
             }
             Self.put(bytes, &out)
         }
-        return (user, out)
     }
 
     private static func put(_ record: UnsafeRawBufferPointer, _ out: inout [UInt8]) {
@@ -128,15 +128,14 @@ struct ProfileFold {
 
     init() {}
 
-    mutating func fold(_ records: [UInt8]) -> ObservedProfile {
+    /// The profile of one user's records (`[UInt32 length][record]…`, as `ProfileStream` writes them).
+    mutating func fold(_ raw: UnsafeRawBufferPointer) -> ObservedProfile {
         var profile = ObservedProfile()
-        records.withUnsafeBytes { raw in
-            var offset = 0
-            while offset + 4 <= raw.count {
-                let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
-                apply(UnsafeRawBufferPointer(rebasing: raw[offset + 4..<offset + 4 + length]), to: &profile)
-                offset += 4 + length
-            }
+        var offset = 0
+        while offset + 4 <= raw.count {
+            let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+            apply(UnsafeRawBufferPointer(rebasing: raw[offset + 4..<offset + 4 + length]), to: &profile)
+            offset += 4 + length
         }
         return profile
     }

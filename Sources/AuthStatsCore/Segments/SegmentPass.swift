@@ -71,14 +71,50 @@ struct SegmentPass {
         var events: Int { counts.0 + counts.1 + counts.2 + counts.3 + counts.4 }
     }
 
-    /// One user as the three streams give them, before the profile is made.
+    /// One user as the three streams give them, before the profile is made: a view into
+    /// the `UserBatch` that holds them.
     struct UserInput {
         var user: UInt64
-        var days: [DayCounts]
+        var days: UnsafeBufferPointer<DayCounts>
         /// The user's profile observations (`ProfileStream`), folded on the lane.
-        var observations: [UInt8]
+        var observations: UnsafeRawBufferPointer
         /// The user's directory record, decoded on the lane.
-        var listed: [UInt8]?
+        var listed: UnsafeRawBufferPointer?
+    }
+
+    /// Users handed to a lane at once: their days and bytes in two arrays for the whole
+    /// batch. (Three arrays a user, allocated on the merging thread and freed on the lanes,
+    /// had cost that thread a third of its time in `malloc`.)
+    struct UserBatch {
+        struct Entry {
+            var user: UInt64
+            var days: Range<Int>
+            var observations: Range<Int>
+            var listed: Range<Int>?
+        }
+        var entries: [Entry] = []
+        var days: [DayCounts] = []
+        var bytes: [UInt8] = []
+
+        init() {
+            entries.reserveCapacity(SegmentPass.batchSize)
+            days.reserveCapacity(SegmentPass.batchSize * 4)
+            bytes.reserveCapacity(SegmentPass.batchSize * 512)
+        }
+
+        /// Calls `body` with each user, in the order added.
+        func forEach(_ body: (UserInput) -> Void) {
+            days.withUnsafeBufferPointer { days in
+                bytes.withUnsafeBytes { bytes in
+                    for entry in entries {
+                        body(UserInput(
+                            user: entry.user, days: UnsafeBufferPointer(rebasing: days[entry.days]),
+                            observations: UnsafeRawBufferPointer(rebasing: bytes[entry.observations]),
+                            listed: entry.listed.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) }))
+                    }
+                }
+            }
+        }
     }
 
     /// What one lane adds up (lanes' results are sums, merged in any order).
@@ -120,9 +156,8 @@ struct SegmentPass {
         let workers = (0..<max(lanes, 1)).map { _ in Lane(partial()) }
         let inFlight = DispatchSemaphore(value: 2 * max(lanes, 1))
         let group = DispatchGroup()
-        var batch: [UserInput] = []
         var nextLane = 0
-        func hand(_ users: [UserInput]) {
+        func hand(_ users: UserBatch) {
             guard lanes > 0 else { return workers[0].add(users, pass: self) }
             let lane = workers[nextLane]
             nextLane = (nextLane + 1) % workers.count
@@ -132,14 +167,7 @@ struct SegmentPass {
                 inFlight.signal()
             }
         }
-        merge(kinds: kinds, profiles: &profiles) { input in
-            batch.append(input)
-            if batch.count == Self.batchSize {
-                hand(batch)
-                batch.removeAll(keepingCapacity: true)
-            }
-        }
-        if !batch.isEmpty { hand(batch) }
+        merge(kinds: kinds, profiles: &profiles, hand)
         group.wait()
 
         var total = workers[0].partial
@@ -181,12 +209,15 @@ struct SegmentPass {
     }
 
     /// Walks the users in hash order, joining the per-day kind counts, the folded profile
-    /// observations and the directory; `each` gets every user any of them knows.
-    func merge(kinds: ActivityTable, profiles: inout ProfileLog, _ each: (UserInput) -> Void) {
+    /// observations and the directory; `hand` gets every user any of them knows, in batches
+    /// of `batchSize` (the last one shorter).
+    func merge(kinds: ActivityTable, profiles: inout ProfileLog, _ hand: (UserBatch) -> Void) {
         // The directory's users, streamed in hash order (spilled runs merged) from a copy.
         var directoryCopy = directory
         let directoryUsers = directoryCopy.sortedUsers()
-        var nextDirectory = directoryUsers.nextRecord()
+        // The next directory user's record, read ahead.
+        var directoryRecord: [UInt8] = []
+        var nextDirectory = directoryUsers.nextRecord(into: &directoryRecord)
         var groups = kinds.groups()
         var sums: [(profile: UInt32, count: Int32)] = []
         func readDay() -> (UInt64, DayCounts)? {
@@ -204,34 +235,44 @@ struct SegmentPass {
             return (user, counts)
         }
         var pendingDay = readDay()
+        var batch = UserBatch()
         profiles.withSorted { records in
             var stream = ProfileStream(records)
-            var pendingProfile = stream.next()
             while true {
                 // The smallest user hash among the three streams.
                 var user = UInt64.max
                 var any = false
                 if let (u, _) = pendingDay { user = min(user, u); any = true }
-                if let (u, _) = pendingProfile { user = min(user, u); any = true }
-                if let (u, _) = nextDirectory { user = min(user, u); any = true }
+                if let u = stream.nextUser { user = min(user, u); any = true }
+                if let u = nextDirectory { user = min(user, u); any = true }
                 guard any else { break }
-                var input = UserInput(user: user, days: [], observations: [], listed: nil)
+                let (dayStart, byteStart) = (batch.days.count, batch.bytes.count)
                 while let (u, day) = pendingDay, u == user {
-                    if day.events > 0 { input.days.append(day) }
+                    if day.events > 0 { batch.days.append(day) }
                     pendingDay = readDay()
                 }
-                if let (u, records) = pendingProfile, u == user {
-                    input.observations = records
-                    pendingProfile = stream.next()
+                if stream.nextUser == user { stream.appendUser(to: &batch.bytes) }
+                let observations = byteStart..<batch.bytes.count
+                var listed: Range<Int>?
+                if nextDirectory == user {
+                    batch.bytes += directoryRecord
+                    listed = observations.upperBound..<batch.bytes.count
+                    directoryRecord.removeAll(keepingCapacity: true)
+                    nextDirectory = directoryUsers.nextRecord(into: &directoryRecord)
                 }
-                if let (u, record) = nextDirectory, u == user {
-                    input.listed = record
-                    nextDirectory = directoryUsers.nextRecord()
+                let days = dayStart..<batch.days.count
+                guard !days.isEmpty || (listed != nil && directoryOnlyUsers) || !observations.isEmpty else {
+                    batch.bytes.removeSubrange(byteStart...)
+                    continue
                 }
-                guard !input.days.isEmpty || (input.listed != nil && directoryOnlyUsers) || !input.observations.isEmpty else { continue }
-                each(input)
+                batch.entries.append(UserBatch.Entry(user: user, days: days, observations: observations, listed: listed))
+                if batch.entries.count == Self.batchSize {
+                    hand(batch)
+                    batch = UserBatch()
+                }
             }
         }
+        if !batch.entries.isEmpty { hand(batch) }
     }
 
     /// Makes and evaluates one user's profile, adding them where they count.
@@ -245,7 +286,7 @@ struct SegmentPass {
         // attribute of every listed user was a quarter of the pass.)
         let profile = makeProfile(
             user: input.user, days: input.days, observed: observed,
-            listed: input.listed.map { $0.withUnsafeBytes { DirectoryRecord.listedProfile($0, only: evaluated, withSub: observed.userText == nil) } })
+            listed: input.listed.map { DirectoryRecord.listedProfile($0, only: evaluated, withSub: observed.userText == nil) })
         for day in input.days where day.day >= first && day.day <= last {
             let d = Int(day.day - first)
             partial.userTotals[d].counts.1 += day.counts.1
@@ -270,16 +311,12 @@ struct SegmentPass {
             // The export shows every attribute: the directory's whole record, the events' over
             // it (all else, endpoints included, is as the evaluated attributes made it).
             if let listed = input.listed {
-                let added = listed.withUnsafeBytes { record -> Bool in
-                    guard let attributes = ExportAttributes.make(record: record, observed: observed.attributes, names: &partial.names)
-                    else { return false }
+                if let attributes = ExportAttributes.make(record: listed, observed: observed.attributes, names: &partial.names) {
                     partial.exports.add(segments: memberOf, userID: profile.userID, attributes: attributes, endpoints: exported)
-                    return true
-                }
-                if !added {
+                } else {
                     var whole = profile
                     whole.attributes = Self.attributes(
-                        listed: listed.withUnsafeBytes { DirectoryRecord.listedProfile($0).attributes }, observed: observed.attributes)
+                        listed: DirectoryRecord.listedProfile(listed).attributes, observed: observed.attributes)
                     partial.exports.add(segments: memberOf, profile: whole, endpoints: exported)
                 }
             } else {
@@ -313,13 +350,13 @@ struct SegmentPass {
 
         init(_ partial: Partial) { self.partial = partial }
 
-        func add(_ users: [UserInput], pass: SegmentPass) {
-            for input in users { pass.add(input, fold: &fold, to: &partial) }
+        func add(_ users: UserBatch, pass: SegmentPass) {
+            users.forEach { pass.add($0, fold: &fold, to: &partial) }
         }
     }
 
     /// One user's `UserProfile` (`docs/segments.md` "Profiles").
-    func makeProfile(user: UInt64, days: [DayCounts], observed: ObservedProfile, listed: ListedProfile?) -> UserProfile {
+    func makeProfile(user: UInt64, days: UnsafeBufferPointer<DayCounts>, observed: ObservedProfile, listed: ListedProfile?) -> UserProfile {
         var profile = UserProfile(userID: observed.userText ?? listed?.sub ?? "")
         profile.attributes = Self.attributes(listed: listed?.attributes, observed: observed.attributes)
         profile.platform = observed.platform
