@@ -275,3 +275,53 @@ struct ProjectSegmentTests {
         #expect(projectRows == ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa": 13, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb": 12])
     }
 }
+
+extension SegmentPipelineTests {
+    /// The segment pass hands the users to its lanes in batches (`SegmentPass.UserBatch`, 2,048
+    /// users each): thousands of users, listed, with events or both, spilled or not, give the
+    /// hand-computed counts and export rows, the same with the directory in a thread of its own.
+    @Test("thousands of users across many batches of the segment pass: hand-computed counts and export rows")
+    func batches() throws {
+        let segments = try SegmentSet.load(
+            files: [("s.json", Array(#"""
+                [{"Name": "pro", "Dimensions": {"UserAttributes": {"custom:plan": {"Values": ["pro"]}}}},
+                 {"Name": "everyone", "Dimensions": {}},
+                 {"Name": "two sign-ins", "Dimensions": {"Metrics": {"sign_ins": {"ComparisonOperator": "EQUAL", "Value": 2}}}}]
+                """#.utf8))],
+            timeZone: TimeZone(identifier: "UTC")!)
+        // d0…d4999 listed (every third on plan pro); e0…e699 only in events; d0…d3999 with events,
+        // every fifth of them signing in twice.
+        var events: [String] = []
+        for i in 0..<4000 {
+            for n in 0..<(i % 5 == 0 ? 2 : 1) {
+                events.append(Self.record("_userauth.sign_in", "2026-03-0\(1 + i % 4)T10:00:0\(n)Z", user: "d\(i)", endpoint: "ep-d\(i)"))
+            }
+        }
+        for i in 0..<700 { events.append(Self.record("_userauth.sign_in", "2026-03-04T11:00:00Z", user: "e\(i)", endpoint: "ep-e\(i)")) }
+        for (background, budget, store) in [(false, UserDirectory.defaultMemoryBudget, nil), (true, 4 << 10, MemorySpillStore())] as [(Bool, Int, MemorySpillStore?)] {
+            var directory = UserDirectory(memoryBudget: budget, store: store, background: background)
+            for i in 0..<5000 {
+                directory.add(DirectoryUser(sub: "d\(i)", status: "CONFIRMED", attributes: ["sub": "d\(i)", "custom:plan": i % 3 == 0 ? "pro" : "free"]))
+            }
+            var options = ProfileOptions(segments: segments)
+            options.memory = store == nil ? ProfileLog.defaultBudget : 1 << 12
+            let run = InMemoryRun(
+                [("e.ndjson", Array(events.joined(separator: "\n").utf8))], to: "2026-03-05", spill: store, directory: directory,
+                profiles: options)
+            let rows = run.reports.segments.map { "\($0.segment) \($0.users) \($0.signIns) \($0.endpoints)" }
+            // pro: 1667 listed (i % 3 == 0), 1334 of them with events (i < 4000): 1334 rows,
+            // sign-ins 1334 + the 267 of them with i % 15 == 0 that sign in twice.
+            // everyone: 5000 + 700; sign-ins 4000 + 800 + 700; rows 4700.
+            // two sign-ins: d0, d5, …, d3995: 800, no e-user.
+            #expect(rows == ["pro 1667 1601 1334", "everyone 5700 5500 4700", "two sign-ins 800 1600 800"])
+            let pro = run.memberExports[0]
+            #expect(pro.count == 1 + 1334)
+            let ids = pro.dropFirst().map { $0[3] }
+            #expect(ids == ids.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+            #expect(Set(ids) == Set((0..<4000).filter { $0 % 3 == 0 }.map { "d\($0)" }))
+            let plan = try #require(pro[0].firstIndex(of: "User.UserAttributes.custom:plan"))
+            let status = try #require(pro[0].firstIndex(of: "User.UserAttributes.cognito:user_status"))
+            #expect(pro.dropFirst().allSatisfy { $0[plan] == "pro" && $0[status] == "CONFIRMED" && $0[2] == "ep-" + $0[3] })
+        }
+    }
+}
