@@ -19,6 +19,9 @@ import Foundation
 /// the users once.
 public struct UserDirectory: Sendable {
     private var types = UserTypeTable()
+    /// Types of entries added and not yet in `types` (`UserTypeTable.set(_:)` takes them 16 at
+    /// a time); empty whenever the directory is asked anything.
+    private var pendingTypes: [(hash: UInt64, federated: Bool)] = []
     private var log: SortedRecordLog
     /// With `background`, where the records go instead of `log`.
     private let writer: DirectoryRecordWriter?
@@ -50,11 +53,16 @@ public struct UserDirectory: Sendable {
     }
 
     /// Adds (or replaces, by `sub`) one user.
-    public mutating func add(_ user: DirectoryUser) { DirectoryEntry.with(user) { add($0) } }
+    public mutating func add(_ user: DirectoryUser) {
+        DirectoryEntry.with(user) { add($0) }
+        settleTypes()
+    }
 
+    /// Adds one entry; its type goes into the table with the next 15, or at `settleTypes()`.
     mutating func add(_ entry: DirectoryEntry) {
         let hash = entry.hash
-        types.set(hash, federated: entry.isFederated)
+        pendingTypes.append((hash, entry.isFederated))
+        if pendingTypes.count == 16 { settleTypes() }
         guard keepsUsers else { return }
         added += 1
         let sequence = added
@@ -67,6 +75,13 @@ public struct UserDirectory: Sendable {
             if log.isFull { log.spill() }
         }
         self.scratch = scratch
+    }
+
+    /// Puts the pending types into the table.
+    private mutating func settleTypes() {
+        guard !pendingTypes.isEmpty else { return }
+        pendingTypes.withUnsafeBufferPointer { types.set($0) }
+        pendingTypes.removeAll(keepingCapacity: true)
     }
 
     /// The `user_type` of a listed user: `federated` or `local`; nil for a user not listed.
@@ -126,6 +141,7 @@ public struct UserDirectory: Sendable {
         while input.has(offset), [0x20, 0x0A, 0x0D, 0x09, 0xEF, 0xBB, 0xBF].contains(input[offset]) { offset += 1 }
         let isJSON = input.has(offset) && input[offset] == UInt8(ascii: "{")
         defer {
+            settleTypes()
             // The whole directory spills once it went past the budget: between the loading and
             // the segment pass, the records take no memory.
             if let writer {

@@ -35,6 +35,29 @@ struct UserTypeTable: Sendable {
         count += 1
     }
 
+    /// Sets the flags of `entries` in their order, as `set(_:federated:)` one by one does; the
+    /// slots of each 16 are loaded first, side by side, so that their cache misses overlap.
+    /// (One at a time, each insert into the 16 MB table of a million users waited for memory:
+    /// a fifth of the directory's loading.)
+    mutating func set(_ entries: UnsafeBufferPointer<(hash: UInt64, federated: Bool)>) {
+        var start = 0
+        while start < entries.count {
+            let end = min(start + 16, entries.count)
+            if !slots.isEmpty {
+                var touched: UInt64 = 0
+                slots.withUnsafeBufferPointer { table in
+                    for k in start..<end { touched &+= table[Int(truncatingIfNeeded: entries[k].hash) & mask] }
+                }
+                loaded = touched
+            }
+            for k in start..<end { set(entries[k].hash, federated: entries[k].federated) }
+            start = end
+        }
+    }
+
+    /// What the loads of `set(_:)` read, kept so that they are made.
+    private var loaded: UInt64 = 0
+
     /// Whether `hash` is federated; nil when it is not listed.
     @inline(__always)
     func federated(_ hash: UInt64) -> Bool? {

@@ -215,6 +215,35 @@ struct UserDirectoryStreamingTests {
         #expect(threaded.sortedList().count == 250)
     }
 
+    @Test("types set 16 at a time (their slots loaded side by side) are the types set one by one")
+    func typesInGroups() {
+        // Hashes that collide in the low bits (the slot) as well as spread ones, some set
+        // twice with another flag (the later counts), across the table's growth.
+        var entries: [(hash: UInt64, federated: Bool)] = []
+        for i in 0..<5000 {
+            let hash = i % 7 == 0 ? UInt64(i + 1) << 40 : UInt64(i) &* 0x9E37_79B9_7F4A_7C15
+            entries.append((hash, i % 3 == 0))
+        }
+        entries += entries.prefix(777).map { ($0.hash, !$0.federated) }
+        entries.append((0, true))
+        var one = UserTypeTable()
+        for entry in entries { one.set(entry.hash, federated: entry.federated) }
+        for size in [1, 5, 16, 17, 1000, entries.count] {
+            var grouped = UserTypeTable()
+            var start = 0
+            while start < entries.count {
+                let end = min(start + size, entries.count)
+                entries[start..<end].withUnsafeBufferPointer { grouped.set($0) }
+                start = end
+            }
+            #expect(grouped.count == one.count)
+            #expect(entries.allSatisfy { grouped.federated($0.hash) == one.federated($0.hash) })
+            #expect(grouped.federated(12345) == nil && one.federated(12345) == nil)
+        }
+        #expect(one.count == 5001)
+        #expect(one.federated(entries[0].hash) == false)  // set again, flipped
+    }
+
     @Test("without keepsUsers (no segments, no attribute breakdowns): the user_types only, nothing spilled")
     func typesOnly() throws {
         let store = MemorySpillStore()
