@@ -15,10 +15,12 @@ public struct SortedRecordLog: Sendable {
     private var spans: [(Int, Int)] = []
     private var runs: [SpilledRun] = []
     public private(set) var spillFailure: String?
-    /// The run being written by `appendInOrder`: its id, the frames not yet written, and the
-    /// last record (the next must not sort before it).
+    /// The run being written by `appendInOrder`: its id, the frames written to it, the frames
+    /// not yet written (and their number), and the last record (the next must not sort before it).
     private var ordered: Int?
+    private var orderedWritten = 0
     private var orderedChunk: [UInt8] = []
+    private var orderedChunkFrames = 0
     private var orderedLast: [UInt8] = []
     /// Runs started by `appendInOrder`: past `maxInOrderRuns` the stream is not as sorted as
     /// expected (a state written by an older authstats), and its records are sorted as any.
@@ -151,10 +153,12 @@ public struct SortedRecordLog: Sendable {
                 spillFailure = "\(error)"
                 return appendInOrder(record)
             }
+            orderedWritten = 0
             orderedChunk.reserveCapacity(1 << 20 + 1 << 16)
         }
         withUnsafeBytes(of: UInt32(record.count).bigEndian) { orderedChunk.append(contentsOf: $0) }
         orderedChunk.append(contentsOf: record)
+        orderedChunkFrames += 1
         orderedLast.removeAll(keepingCapacity: true)
         orderedLast.append(contentsOf: record)
         if orderedChunk.count >= 1 << 20 { flushInOrder(store) }
@@ -167,22 +171,27 @@ public struct SortedRecordLog: Sendable {
         guard let id = ordered else { return }
         ordered = nil
         orderedLast.removeAll(keepingCapacity: true)
-        runs.append(SpilledRun(store: store, id: id, count: 0))
+        runs.append(SpilledRun(store: store, id: id, count: orderedWritten))
     }
 
-    /// Writes the frames of the run in order; if that fails, the run ends with what was
-    /// written before and the frames are kept in memory instead (nothing is lost).
+    /// Writes the frames of the run in order; if that fails, the run ends with the frames
+    /// written before (it is read no further: a failed write may have left part of the chunk
+    /// in the store) and the chunk's frames are kept in memory instead (nothing is lost, and
+    /// nothing is read twice).
     private mutating func flushInOrder(_ store: any SpillStore) {
         guard let id = ordered, !orderedChunk.isEmpty else { return }
         do {
             try store.append(run: id, orderedChunk)
             orderedChunk.removeAll(keepingCapacity: true)
+            orderedWritten += orderedChunkFrames
+            orderedChunkFrames = 0
         } catch {
             spillFailure = "\(error)"
             ordered = nil
-            runs.append(SpilledRun(store: store, id: id, count: 0))
+            runs.append(SpilledRun(store: store, id: id, count: orderedWritten))
             let chunk = orderedChunk
             orderedChunk = []
+            orderedChunkFrames = 0
             chunk.withUnsafeBytes { raw in
                 var at = 0
                 while at + 4 <= raw.count {
@@ -285,6 +294,9 @@ final class FrameReader {
     private var exhausted = false
     private let order: [(Int, Int)]
     private var nextInOrder = 0
+    /// Frames of the run not read yet (its `count`: a run may hold more bytes after them,
+    /// from a write that failed part-way).
+    private var framesLeft = 0
     private(set) var current = UnsafeRawBufferPointer(start: nil, count: 0)
     static let block = 1 << 14
 
@@ -294,6 +306,7 @@ final class FrameReader {
         keepsRun = keep
         owned = true
         order = []
+        framesLeft = run.count
         capacity = Self.block * 2
         storage = .allocate(byteCount: capacity, alignment: 8)
     }
@@ -332,12 +345,18 @@ final class FrameReader {
             current = UnsafeRawBufferPointer(start: storage + offset, count: length)
             return true
         }
+        guard framesLeft > 0 else {
+            if !exhausted, !keepsRun, let run { run.store.remove(run: run.id) }
+            exhausted = true
+            return false
+        }
         guard ensure(4) else { return false }
         let p = storage.assumingMemoryBound(to: UInt8.self) + position
         let length = Int(p[0]) << 24 | Int(p[1]) << 16 | Int(p[2]) << 8 | Int(p[3])
         guard ensure(4 + length) else { return false }
         current = UnsafeRawBufferPointer(start: storage + position + 4, count: length)
         position += 4 + length
+        framesLeft -= 1
         return true
     }
 

@@ -79,6 +79,45 @@ struct InOrderRunTests {
         #expect(Self.sortedOut(&log) == records.sorted { $0.lexicographicallyPrecedes($1) })
     }
 
+    /// A store whose append fails part-way after `appendsAllowed` of them, as a file write
+    /// on a full disk does: the first half of the bytes lands in the run, then an error.
+    final class PartialAppends: SpillStore, @unchecked Sendable {
+        private let lock = NSLock()
+        private let inner = MemorySpillStore()
+        private var appends = 0
+        let appendsAllowed: Int
+
+        init(appendsAllowed: Int) { self.appendsAllowed = appendsAllowed }
+
+        func write(_ bytes: [UInt8]) throws -> Int { try inner.write(bytes) }
+        func append(run: Int, _ bytes: [UInt8]) throws {
+            lock.lock()
+            appends += 1
+            let failing = appends > appendsAllowed
+            lock.unlock()
+            guard failing else { return try inner.append(run: run, bytes) }
+            try inner.append(run: run, Array(bytes.prefix(bytes.count / 2)))
+            throw POSIXError(.ENOSPC)
+        }
+        func read(run: Int, offset: Int, count: Int) throws -> [UInt8] { try inner.read(run: run, offset: offset, count: count) }
+        func remove(run: Int) { inner.remove(run: run) }
+    }
+
+    @Test("a store that fails part-way through a write: what it wrote of the failed chunk is not read back twice", arguments: [0, 1])
+    func partialWrite(appendsAllowed: Int) {
+        // 2 MB of records: the chunks of 1 MiB are written as they fill; the failing one is
+        // half written, and its records are kept in memory as well.
+        let records = Self.records(segments: 2, each: 60_000, seed: 11)
+        var log = SortedRecordLog(memoryBudget: 64 << 20, store: PartialAppends(appendsAllowed: appendsAllowed))
+        for record in records { record.withUnsafeBytes { log.appendInOrder($0) } }
+        log.endInOrder()
+        #expect(log.spillFailure != nil)
+        let out = Self.sortedOut(&log)
+        #expect(out.count == records.count)
+        let same = out == records.sorted { $0.lexicographicallyPrecedes($1) }
+        #expect(same, "every record once, in byte order")
+    }
+
     func fp(_ n: UInt64) -> Fingerprint { Fingerprint(high: n &* 0x9E37_79B9_7F4A_7C15, low: n) }
 
     /// Entries in merge order (fingerprint, then input) within each of `segments` parts.
