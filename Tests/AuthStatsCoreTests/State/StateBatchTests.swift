@@ -219,6 +219,37 @@ import Testing
         #expect(throws: StateFormatError.self) { try wantsRows.restore(from: countsOnly, for: .reports, sessionRows: false) }
     }
 
+    @Test(arguments: [false, true])
+    func statesWithAndWithoutSessionRowsMergeAsOneRun(spill: Bool) throws {
+        // A merge of two states, one with session rows and one without (as `state merge` and
+        // `authstats merge` read them): the named records lose their names as they are read and
+        // must meet the other state's compact records as one run's would. The streams are
+        // split so that copies of events (copies.json), a session across midnight and one
+        // bridged by a late event lie in both states.
+        let streams = Self.streams(days: 20)
+        let expected = Self.whole(streams, timeZone: "UTC")
+        let parts = [streams.enumerated().filter { $0.offset % 2 == 0 }.map(\.element), streams.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)]
+        var states: [MemoryStateChunks] = []
+        for (index, part) in parts.enumerated() {
+            let analysis = try Self.analysis(timeZone: "UTC", batch: index + 1, segments: nil, sessionRows: index == 0, spill: spill)
+            for (name, bytes) in part {
+                let stream = analysis.beginStream(path: name, member: nil, compression: "none", container: nil)
+                bytes.withUnsafeBytes { stream.read(bytes: $0) }
+                stream.end()
+            }
+            let state = MemoryStateChunks()
+            try analysis.save(to: state, .whole(detailFrom: nil))
+            states.append(state)
+        }
+        let merged = try Self.analysis(timeZone: "UTC", batch: 3, segments: nil, sessionRows: false, spill: spill)
+        for (index, state) in states.enumerated() {
+            let part = try Self.analysis(timeZone: "UTC", batch: 3, segments: nil, sessionRows: false, spill: spill)
+            try part.restore(from: state, sessionRows: index == 0)
+            merged.merge(part)
+        }
+        #expect(merged.reports() == expected.reports, "spill \(spill)")
+    }
+
     @Test func segmentsEqualOneRun() throws {
         let definitions = """
             [{"Name": "iOS users", "Dimensions": {"Demographic": {"Platform": {"DimensionType": "INCLUSIVE", "Values": ["ios"]}}}},
