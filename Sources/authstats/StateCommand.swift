@@ -98,7 +98,9 @@ struct StateCommand: ParsableCommand {
                 without a horizon (a shard's, --state-horizon none) merges into any; the result \
                 keeps the horizon of an existing --into; a new one takes --state-horizon, else the \
                 shortest horizon of the states merged (35 days when none has one). A state whose \
-                events meet another's days before that one's horizon is refused, naming both.
+                events meet another's days before that one's horizon is refused, naming both. \
+                The result keeps session rows (for sessions.csv) only if every state merged, and \
+                an existing --into, keeps them: their first runs had --sessions-detail.
 
                 Exit status: 0 merged; 1 refused (nothing changed); 2 a state cannot be read; \
                 64 bad usage; 75 a state is in use by another run.
