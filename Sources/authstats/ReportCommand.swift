@@ -350,7 +350,7 @@ struct ReportCommand: ParsableCommand {
         }
         if let merging {
             do {
-                try merging.restore(into: analysis, rejects: rejects, spill: spill)
+                try merging.restore(into: analysis, rejects: rejects, spill: spill, jobs: jobs)
             } catch let failure as NightlyState.Failure {
                 output.discard()
                 console.error(failure.description)

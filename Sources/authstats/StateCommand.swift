@@ -148,6 +148,13 @@ struct StateCommand: ParsableCommand {
                 options: counting, profiles: opened.profiles, sessionRows: !opened.sessionRows.contains(false), rebuild: false,
                 merging: true)
             target.partial = opened.partial ?? target.partial
+            // A target's session rows are not dropped for good by a merge: that is a rebuild's choice.
+            let targetRows = try MergeParts.meta((into, target.lock, target.database), NightlyState.metaSessionRows) != "off"
+            if !target.isEmpty && targetRows, let without = opened.sessionRows.firstIndex(of: false) {
+                throw NightlyState.Failure.refused(
+                    "\(DisplayPath.text(into)) keeps session rows and \(DisplayPath.text(opened.parts[without].folder)) "
+                        + "does not (its first run had no --sessions-detail): merged, the rows would cover some inputs only; nothing changed")
+            }
             if !target.isEmpty && target.keepsProfiles != opened.profiles {
                 throw NightlyState.Failure.refused(
                     "\(DisplayPath.text(into)) \(target.keepsProfiles ? "keeps" : "keeps no") user profiles and the others "

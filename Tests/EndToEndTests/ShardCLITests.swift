@@ -184,6 +184,12 @@ struct ShardCLITests {
         // One shard without rows: the merged state keeps none, and a report asking for them is refused.
         let refused = try CLI.run(["merge"] + states + ["--out", out.path, "--report-options", S.reportOptions.joined(separator: " ")])
         #expect(refused.status == 64 && refused.stderr.contains("keeps no session rows"), "\(refused.stderr)")
+        // Merged into a state that keeps rows, a state without them is refused: the rows would be lost for good.
+        let keeping = folder.appendingPathComponent("keeping").path
+        #expect(try CLI.run(["state", "merge", "--allow-missing", "--into", keeping, states[0]]).status == 0)
+        let dropping = try CLI.run(["state", "merge", "--allow-missing", "--into", keeping, states[3]])
+        #expect(dropping.status == 1 && dropping.stderr.contains("keeps session rows"), "\(dropping.stderr)")
+        #expect(try S.info(URL(fileURLWithPath: keeping))["session_rows"] as? String == "on")
         let counts = try CLI.run(["merge"] + states + ["--out", out.path, "--report-options", "--no-html"])
         #expect(counts.status == 0, "\(counts.stderr)")
         try S.expectSame(try S.single(files, ["--no-html"]), out, "2 files in 4 shards, one without session rows")
@@ -210,6 +216,7 @@ struct ShardCLITests {
         for (options, says) in [
             ("--session-timeout 10m", "--session-timeout"), ("--timezone Europe/Berlin", "count days in UTC"),
             (files[0], "reads the states it is given"), ("--segments sample-logs/segments.json", "keep no user profiles"),
+            ("--shard 1", "--shard"),
         ] {
             let result = try CLI.run(["merge"] + states + ["--out", out.path, "--report-options", options], in: CLI.packageRoot)
             #expect(result.status == 64 && result.stderr.contains(says), "\(options): \(result.stderr)")
