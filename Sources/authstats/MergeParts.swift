@@ -39,8 +39,9 @@ struct MergeParts {
     /// states are read at once as there are cores (each has its own SQLite connection), their
     /// memory budgets shared among them: a merge of two shard states of the bench set takes
     /// 0.65 s instead of 0.95 s one state after the other (2 cores).
-    func restore(into whole: Analysis, rejects: any RejectSink, spill: TemporarySpillStore) throws {
-        let lanes = max(1, min(parts.count, ProcessInfo.processInfo.activeProcessorCount))
+    /// - Parameter jobs: states read at once at most (`--jobs`; nil: the cores).
+    func restore(into whole: Analysis, rejects: any RejectSink, spill: TemporarySpillStore, jobs: Int? = nil) throws {
+        let lanes = max(1, min(parts.count, jobs ?? ProcessInfo.processInfo.activeProcessorCount))
         // The memory budgets are shared by the states read at once, as by parallel workers.
         var share = whole.configuration
         share.dedupCapacity = max(1, share.dedupCapacity / lanes)

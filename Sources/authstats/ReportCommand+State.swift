@@ -30,8 +30,10 @@ extension ReportCommand {
             console.error(message)
             return ExitCode(64)
         }
-        if state != nil || plan != nil || !inputs.isEmpty {
-            throw usage("authstats merge reads the states it is given and nothing else: --report-options takes report's options, not inputs, --state or --plan")
+        if state != nil || plan != nil || !inputs.isEmpty || rebuild || stateHorizon != nil || shard != nil || shardFromEnvironment {
+            throw usage(
+                "authstats merge reads the states it is given and nothing else: --report-options takes report's options, "
+                    + "not inputs, --state, --rebuild, --state-horizon, --plan or --shard")
         }
         let zone = DisplayPath.text(merging.zone)
         if let requested = requestedTimeZone, requested != merging.zone {

@@ -93,7 +93,7 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Bytes of session events kept in memory before a sorted run is spilled to TMPDIR.", valueName: "bytes"))
     var sessionMemory = SessionLog.defaultBudget
 
-    @Flag(name: .long, help: "Also write sessions.csv and sessions.json: one row per session, by user then start.")
+    @Flag(name: .long, help: "Also write sessions.csv and sessions.json: one row per session, by user then start. With --state: only from a state whose first run (or --rebuild) had it (docs/state.md \"Session rows\").")
     var sessionsDetail = false
 
     /// Set by `authstats merge` only (never shown): the states it merges are the input.
@@ -354,7 +354,7 @@ struct ReportCommand: ParsableCommand {
         }
         if let merging {
             do {
-                try merging.restore(into: analysis, rejects: rejects, spill: spill)
+                try merging.restore(into: analysis, rejects: rejects, spill: spill, jobs: jobs)
             } catch let failure as NightlyState.Failure {
                 output.discard()
                 console.error(failure.description)

@@ -98,7 +98,9 @@ struct StateCommand: ParsableCommand {
                 without a horizon (a shard's, --state-horizon none) merges into any; the result \
                 keeps the horizon of an existing --into; a new one takes --state-horizon, else the \
                 shortest horizon of the states merged (35 days when none has one). A state whose \
-                events meet another's days before that one's horizon is refused, naming both.
+                events meet another's days before that one's horizon is refused, naming both. \
+                The result keeps session rows (for sessions.csv) only if every state merged, and \
+                an existing --into, keeps them: their first runs had --sessions-detail.
 
                 Exit status: 0 merged; 1 refused (nothing changed); 2 a state cannot be read; \
                 64 bad usage; 75 a state is in use by another run.
@@ -146,6 +148,13 @@ struct StateCommand: ParsableCommand {
                 options: counting, profiles: opened.profiles, sessionRows: !opened.sessionRows.contains(false), rebuild: false,
                 merging: true)
             target.partial = opened.partial ?? target.partial
+            // A target's session rows are not dropped for good by a merge: that is a rebuild's choice.
+            let targetRows = try MergeParts.meta((into, target.lock, target.database), NightlyState.metaSessionRows) != "off"
+            if !target.isEmpty && targetRows, let without = opened.sessionRows.firstIndex(of: false) {
+                throw NightlyState.Failure.refused(
+                    "\(DisplayPath.text(into)) keeps session rows and \(DisplayPath.text(opened.parts[without].folder)) "
+                        + "does not (its first run had no --sessions-detail): merged, the rows would cover some inputs only; nothing changed")
+            }
             if !target.isEmpty && target.keepsProfiles != opened.profiles {
                 throw NightlyState.Failure.refused(
                     "\(DisplayPath.text(into)) \(target.keepsProfiles ? "keeps" : "keeps no") user profiles and the others "

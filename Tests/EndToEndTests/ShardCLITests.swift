@@ -73,6 +73,45 @@ struct ShardCLITests {
         try S.expectSame(expected, again, "\(shards) shards merged with state merge")
     }
 
+    /// `authstats merge` restores the shard states on several threads at once, into one spill
+    /// store, the sorted streams straight into its runs: with tiny memory budgets (every
+    /// state spills), segments (profiles), --by-project (each project's analysis restored
+    /// too) and a users directory, its reports still equal one run's.
+    @Test("authstats merge, spilled, with segments, --by-project and users, equals one run")
+    func mergeSpilledWithProfilesEqualsOneRun() throws {
+        let folder = CLI.temporaryFolder("shards-spilled")
+        // The sample logs: their app clients belong to two projects (sample-logs/clients.json).
+        let samples = CLI.packageRoot.appendingPathComponent("sample-logs")
+        let given = ["clients.json", "segments.json", "users/list-users.json"].map { samples.appendingPathComponent($0).path }
+        let inputs = try ["2026", "AWSLogs", "cloudwatch-export"].flatMap { top in
+            try FileManager.default.subpathsOfDirectory(atPath: samples.appendingPathComponent(top).path).sorted()
+                .map { samples.appendingPathComponent(top).appendingPathComponent($0).path }
+                .filter { (try? FileManager.default.attributesOfItem(atPath: $0)[.type] as? FileAttributeType) == .typeRegular }
+        }
+        #expect(inputs.count > 100)
+        let options = [
+            "--no-html", "--sessions-detail", "--clients", given[0], "--by-project", "--segments", given[1], "--users", given[2],
+            "--dedup-window", "64", "--session-memory", "4096", "--profile-memory", "2048",
+        ]
+        let expected = try S.single(inputs, options)
+        let plan = try Self.plan(inputs, shards: 4, folder)
+        var states: [String] = []
+        for shard in 0..<4 {
+            let state = folder.appendingPathComponent("shard-\(shard)")
+            let result = try CLI.run(
+                ["report", "--plan", plan, "--shard", "\(shard)", "--state", state.path, "--state-horizon", "none", "-q"] + options)
+            #expect(result.status == 0, "shard \(shard): \(result.stderr)")
+            states.append(state.path)
+        }
+        let out = folder.appendingPathComponent("merged")
+        let merged = try CLI.run(["merge"] + states + ["--out", out.path, "--report-options", options.joined(separator: " ")])
+        #expect(merged.status == 0, "\(merged.stderr)")
+        try S.expectSame(expected, out, "4 shards, spilled, with segments and projects")
+        for file in ["segments.csv", "sessions.csv", "projects"] {
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "\(file)")
+        }
+    }
+
     @Test("a missing shard is refused, named; --allow-missing marks the reports partial (exit 1)")
     func missingShard() throws {
         let folder = CLI.temporaryFolder("shards-missing")
@@ -145,6 +184,12 @@ struct ShardCLITests {
         // One shard without rows: the merged state keeps none, and a report asking for them is refused.
         let refused = try CLI.run(["merge"] + states + ["--out", out.path, "--report-options", S.reportOptions.joined(separator: " ")])
         #expect(refused.status == 64 && refused.stderr.contains("keeps no session rows"), "\(refused.stderr)")
+        // Merged into a state that keeps rows, a state without them is refused: the rows would be lost for good.
+        let keeping = folder.appendingPathComponent("keeping").path
+        #expect(try CLI.run(["state", "merge", "--allow-missing", "--into", keeping, states[0]]).status == 0)
+        let dropping = try CLI.run(["state", "merge", "--allow-missing", "--into", keeping, states[3]])
+        #expect(dropping.status == 1 && dropping.stderr.contains("keeps session rows"), "\(dropping.stderr)")
+        #expect(try S.info(URL(fileURLWithPath: keeping))["session_rows"] as? String == "on")
         let counts = try CLI.run(["merge"] + states + ["--out", out.path, "--report-options", "--no-html"])
         #expect(counts.status == 0, "\(counts.stderr)")
         try S.expectSame(try S.single(files, ["--no-html"]), out, "2 files in 4 shards, one without session rows")
@@ -171,6 +216,7 @@ struct ShardCLITests {
         for (options, says) in [
             ("--session-timeout 10m", "--session-timeout"), ("--timezone Europe/Berlin", "count days in UTC"),
             (files[0], "reads the states it is given"), ("--segments sample-logs/segments.json", "keep no user profiles"),
+            ("--shard 1", "--shard"),
         ] {
             let result = try CLI.run(["merge"] + states + ["--out", out.path, "--report-options", options], in: CLI.packageRoot)
             #expect(result.status == 64 && result.stderr.contains(says), "\(options): \(result.stderr)")

@@ -44,6 +44,15 @@ public struct DuplicateFilter: Sendable {
     private var runs: [SpilledRun] = []
     /// Why spilling stopped, if it did (the run goes on, in memory).
     public private(set) var spillFailure: String?
+    /// The run `insertInOrder` is writing: its id, the entries written, the block not yet
+    /// written, and the merge key of its last entry.
+    private var ordered: Int?
+    private var orderedWritten = 0
+    private var orderedBlock = FingerprintLog()
+    private var orderedLast: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    /// Runs started by `insertInOrder` (past `SortedRecordLog.maxInOrderRuns`, entries are
+    /// logged as any: the stream is not as sorted as expected).
+    private var inOrderRuns = 0
     /// Set once resolved: the fingerprints are gone, so the filter can no longer take part
     /// in a merge.
     public private(set) var isResolved = false
@@ -59,6 +68,65 @@ public struct DuplicateFilter: Sendable {
     public mutating func insert(_ fingerprint: Fingerprint, _ counted: Counted) {
         window.append(fingerprint, counted)
         if window.count >= capacity { spill() }
+    }
+
+    /// Logs a fingerprint of a stream already in merge order (a nightly state's, written by
+    /// `resolve(keep:)`): straight into a run of the store, with no copy in memory and no sort;
+    /// one that sorts before the one before it starts a new run (a state's batches are each
+    /// sorted on their own). `endInOrder()` closes the run. Without a store, or once spilling
+    /// failed, it is logged as any other.
+    public mutating func insertInOrder(_ fingerprint: Fingerprint, _ counted: Counted) {
+        guard let store, spillFailure == nil, inOrderRuns <= SortedRecordLog.maxInOrderRuns else { return insert(fingerprint, counted) }
+        let key = (fingerprint.high, fingerprint.low, counted.input)
+        if ordered != nil && key < orderedLast { endInOrder() }
+        if ordered == nil {
+            inOrderRuns += 1
+            do {
+                ordered = try store.write([])
+            } catch {
+                spillFailure = "\(error)"
+                return insert(fingerprint, counted)
+            }
+            orderedWritten = 0
+        }
+        orderedBlock.append(fingerprint, counted)
+        orderedLast = key
+        if orderedBlock.count == Self.orderedBlockEntries { flushInOrder(store) }
+    }
+
+    /// Entries written to the store at a time by `insertInOrder`.
+    static let orderedBlockEntries = 4096
+
+    /// Closes the run `insertInOrder` was writing, if any.
+    public mutating func endInOrder() {
+        guard let store, ordered != nil else { return }
+        flushInOrder(store)
+        guard let id = ordered else { return }
+        ordered = nil
+        runs.append(SpilledRun(store: store, id: id, count: orderedWritten))
+    }
+
+    /// Writes the block of the run in order; if that fails, the run ends with what was written
+    /// before and the block's entries are logged in memory instead (nothing is lost).
+    private mutating func flushInOrder(_ store: any SpillStore) {
+        guard let id = ordered, orderedBlock.count > 0 else { return }
+        do {
+            try store.append(run: id, orderedBlock.bytes)
+            orderedWritten += orderedBlock.count
+            orderedBlock.removeAll()
+        } catch {
+            spillFailure = "\(error)"
+            ordered = nil
+            runs.append(SpilledRun(store: store, id: id, count: orderedWritten))
+            let block = orderedBlock
+            orderedBlock = FingerprintLog()
+            block.bytes.withUnsafeBytes { raw in
+                for offset in stride(from: 0, to: raw.count, by: Self.entryBytes) {
+                    let (fingerprint, counted) = FingerprintLog.decode(raw, at: offset)
+                    insert(fingerprint, counted)
+                }
+            }
+        }
     }
 
     /// How many fingerprints are held in memory now.
@@ -90,6 +158,7 @@ public struct DuplicateFilter: Sendable {
     /// (and ours of its) are found by `resolve()`, like any other.
     mutating func absorb(_ other: DuplicateFilter, profileMap: [UInt32]) {
         precondition(!isResolved && !other.isResolved, "merge accumulators before resolving their duplicates")
+        precondition(other.ordered == nil, "end the run in order before the filter is merged")
         runs += other.runs.map { $0.remapped(by: profileMap) }
         other.window.bytes.withUnsafeBytes { raw in
             for offset in stride(from: 0, to: raw.count, by: Self.entryBytes) {
@@ -107,6 +176,7 @@ public struct DuplicateFilter: Sendable {
     /// `keep` sees each fingerprint that stays (the first copy of each), in fingerprint order.
     public mutating func resolve(keep: ((Fingerprint, Counted) -> Void)? = nil) -> [Counted] {
         guard !isResolved else { return [] }
+        endInOrder()
         let inMemoryOnly = runs.isEmpty
         // The window is read from memory, sorted, as one more run after the spilled ones
         // (it was read after them).

@@ -42,6 +42,9 @@ struct SessionFreezer {
         var spans: [(offset: Int, count: Int)] = []
         var anyUser = false
         var scratch: [UInt8] = []
+        // The user's newly frozen sessions, encoded (their spans in `frozen`).
+        var frozen: [UInt8] = []
+        var frozenSpans: [(offset: Int, count: Int)] = []
 
         func finishUser() {
             defer {
@@ -49,6 +52,16 @@ struct SessionFreezer {
                 spans.removeAll(keepingCapacity: true)
             }
             let boundary = boundaryTime(spansOnly, cutoff: cutoff)
+            // Newly frozen sessions are emitted with the user's kept records in byte order, as
+            // the log's (a state's stream stays sorted, and is read back without a sort).
+            frozen.removeAll(keepingCapacity: true)
+            frozenSpans.removeAll(keepingCapacity: true)
+            func emitFrozen() {
+                scratch.withUnsafeBytes { bytes in
+                    frozenSpans.append((frozen.count, bytes.count))
+                    frozen.append(contentsOf: bytes)
+                }
+            }
             arena.withUnsafeBytes { raw in
                 func record(_ i: Int) -> UnsafeRawBufferPointer {
                     UnsafeRawBufferPointer(rebasing: raw[spans[i].offset..<spans[i].offset + spans[i].count])
@@ -62,7 +75,7 @@ struct SessionFreezer {
                         ordinals[start] = ordinal + 1
                         scratch.removeAll(keepingCapacity: true)
                         FrozenSession.encodeCompact(user: user, start: start, end: end, ordinal: ordinal, into: &scratch)
-                        scratch.withUnsafeBytes { emit($0) }
+                        emitFrozen()
                     }
                 } else if spansOnly.ends.contains(where: { $0 < boundary }) {
                     // Something to freeze: the same sessions again, with their rows.
@@ -72,13 +85,22 @@ struct SessionFreezer {
                     for i in rows.indices where withRows.ends[i] < boundary {
                         scratch.removeAll(keepingCapacity: true)
                         FrozenSession.encode(rows[i], into: &scratch)
-                        scratch.withUnsafeBytes { emit($0) }
+                        emitFrozen()
                     }
                 }
+                var kept: [UnsafeRawBufferPointer] = []
                 for i in spans.indices {
                     let bytes = record(i)
                     let r = SessionRecordView(bytes, compact: compact)!
-                    if r.sessionKey == SessionRecord.frozenKey || r.time >= boundary || keepsFailure(r) { emit(bytes) }
+                    if r.sessionKey == SessionRecord.frozenKey || r.time >= boundary || keepsFailure(r) {
+                        if frozenSpans.isEmpty { emit(bytes) } else { kept.append(bytes) }
+                    }
+                }
+                guard !frozenSpans.isEmpty else { return }
+                frozen.withUnsafeBytes { made in
+                    kept += frozenSpans.map { UnsafeRawBufferPointer(rebasing: made[$0.offset..<$0.offset + $0.count]) }
+                    kept.sort { $0.lexicographicallyPrecedes($1) }
+                    kept.forEach(emit)
                 }
             }
         }

@@ -34,6 +34,12 @@ public struct SessionLog: Sendable {
         if log.isFull { log.spill() }
     }
 
+    /// Appends a record of a stream already in the log's order (a nightly state's), with no
+    /// sort (`SortedRecordLog.appendInOrder`); `endInOrder()` after the last.
+    mutating func appendInOrder(_ bytes: UnsafeRawBufferPointer) { log.appendInOrder(bytes) }
+
+    mutating func endInOrder() { log.endInOrder() }
+
     /// Takes in `other`'s records (order does not matter: the output is sorted).
     mutating func absorb(_ other: SessionLog) {
         precondition(compact == other.compact, "absorb a session log of the same layout")

@@ -15,6 +15,17 @@ public struct SortedRecordLog: Sendable {
     private var spans: [(Int, Int)] = []
     private var runs: [SpilledRun] = []
     public private(set) var spillFailure: String?
+    /// The run being written by `appendInOrder`: its id, the frames written to it, the frames
+    /// not yet written (and their number), and the last record (the next must not sort before it).
+    private var ordered: Int?
+    private var orderedWritten = 0
+    private var orderedChunk: [UInt8] = []
+    private var orderedChunkFrames = 0
+    private var orderedLast: [UInt8] = []
+    /// Runs started by `appendInOrder`: past `maxInOrderRuns` the stream is not as sorted as
+    /// expected (a state written by an older authstats), and its records are sorted as any.
+    private var inOrderRuns = 0
+    static let maxInOrderRuns = 64
 
     public init(memoryBudget: Int, store: (any SpillStore)?) {
         self.memoryBudget = max(memoryBudget, 1)
@@ -118,8 +129,83 @@ public struct SortedRecordLog: Sendable {
         }
     }
 
+    /// Appends a record of a stream that arrives in byte order (a nightly state's, written
+    /// sorted): straight into a run of the store, with no copy in memory and no sort; a record
+    /// that sorts before the one before it starts a new run (a state's batches are each sorted
+    /// on their own). `endInOrder()` closes the run. Without a store, or once spilling failed,
+    /// the record is appended as any other. (Restoring a state re-sorted what it had sorted.)
+    mutating func appendInOrder(_ record: UnsafeRawBufferPointer) {
+        guard let store, spillFailure == nil, inOrderRuns <= Self.maxInOrderRuns else {
+            append { $0.append(contentsOf: record) }
+            if isFull { spill() }
+            return
+        }
+        if ordered != nil {
+            let n = min(orderedLast.count, record.count)
+            let c = n == 0 ? 0 : orderedLast.withUnsafeBytes { memcmp($0.baseAddress!, record.baseAddress!, n) }
+            if c > 0 || (c == 0 && orderedLast.count > record.count) { endInOrder() }
+        }
+        if ordered == nil {
+            inOrderRuns += 1
+            do {
+                ordered = try store.write([])
+            } catch {
+                spillFailure = "\(error)"
+                return appendInOrder(record)
+            }
+            orderedWritten = 0
+            orderedChunk.reserveCapacity(1 << 20 + 1 << 16)
+        }
+        withUnsafeBytes(of: UInt32(record.count).bigEndian) { orderedChunk.append(contentsOf: $0) }
+        orderedChunk.append(contentsOf: record)
+        orderedChunkFrames += 1
+        orderedLast.removeAll(keepingCapacity: true)
+        orderedLast.append(contentsOf: record)
+        if orderedChunk.count >= 1 << 20 { flushInOrder(store) }
+    }
+
+    /// Closes the run `appendInOrder` was writing, if any.
+    mutating func endInOrder() {
+        guard let store, ordered != nil else { return }
+        flushInOrder(store)
+        guard let id = ordered else { return }
+        ordered = nil
+        orderedLast.removeAll(keepingCapacity: true)
+        runs.append(SpilledRun(store: store, id: id, count: orderedWritten))
+    }
+
+    /// Writes the frames of the run in order; if that fails, the run ends with the frames
+    /// written before (it is read no further: a failed write may have left part of the chunk
+    /// in the store) and the chunk's frames are kept in memory instead (nothing is lost, and
+    /// nothing is read twice).
+    private mutating func flushInOrder(_ store: any SpillStore) {
+        guard let id = ordered, !orderedChunk.isEmpty else { return }
+        do {
+            try store.append(run: id, orderedChunk)
+            orderedChunk.removeAll(keepingCapacity: true)
+            orderedWritten += orderedChunkFrames
+            orderedChunkFrames = 0
+        } catch {
+            spillFailure = "\(error)"
+            ordered = nil
+            runs.append(SpilledRun(store: store, id: id, count: orderedWritten))
+            let chunk = orderedChunk
+            orderedChunk = []
+            orderedChunkFrames = 0
+            chunk.withUnsafeBytes { raw in
+                var at = 0
+                while at + 4 <= raw.count {
+                    let length = Int(UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
+                    append { $0.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[at + 4..<at + 4 + length])) }
+                    at += 4 + length
+                }
+            }
+        }
+    }
+
     /// Takes in `other`'s records (order does not matter: the output is sorted).
     mutating func absorb(_ other: SortedRecordLog) {
+        precondition(other.ordered == nil, "end the run in order before the log is merged")
         runs += other.runs
         if arena.capacity == 0 { reserve() }
         other.arena.withUnsafeBytes { source in
@@ -148,6 +234,7 @@ public struct SortedRecordLog: Sendable {
     /// shared with copies of the log. Consumes the log; with `keepingRuns`, its spilled runs
     /// stay in the store, for copies of the log to read again.
     public mutating func takeSorted(keepingRuns: Bool = false) -> SortedRecords {
+        precondition(ordered == nil, "end the run in order before the log is read")
         var sources: [FrameReader] = runs.map { FrameReader(run: $0, keep: keepingRuns) }
         if !spans.isEmpty {
             let order = sortedSpans()
@@ -163,6 +250,7 @@ public struct SortedRecordLog: Sendable {
     /// store, the records in memory are copied out): for a log that is read twice (the nightly
     /// state writes it, then the reports read it).
     func sortedCopy(compact: Bool = false) -> SortedRecords {
+        precondition(ordered == nil, "end the run in order before the log is read")
         var sources: [FrameReader] = runs.map { FrameReader(run: $0, keep: true) }
         if !spans.isEmpty {
             let order = sortedSpans()
@@ -175,6 +263,7 @@ public struct SortedRecordLog: Sendable {
     /// in place (no copy of the arena at the end), so the `SortedRecords` are valid only
     /// inside `body`. Consumes the log.
     public mutating func withSorted<R>(compact: Bool = false, _ body: (SortedRecords) -> R) -> R {
+        precondition(ordered == nil, "end the run in order before the log is read")
         var sources: [FrameReader] = runs.map { FrameReader(run: $0) }
         let order = spans.isEmpty ? [] : sortedSpans()
         let arena = self.arena
@@ -205,6 +294,9 @@ final class FrameReader {
     private var exhausted = false
     private let order: [(Int, Int)]
     private var nextInOrder = 0
+    /// Frames of the run not read yet (its `count`: a run may hold more bytes after them,
+    /// from a write that failed part-way).
+    private var framesLeft = 0
     private(set) var current = UnsafeRawBufferPointer(start: nil, count: 0)
     static let block = 1 << 14
 
@@ -214,6 +306,7 @@ final class FrameReader {
         keepsRun = keep
         owned = true
         order = []
+        framesLeft = run.count
         capacity = Self.block * 2
         storage = .allocate(byteCount: capacity, alignment: 8)
     }
@@ -252,12 +345,18 @@ final class FrameReader {
             current = UnsafeRawBufferPointer(start: storage + offset, count: length)
             return true
         }
+        guard framesLeft > 0 else {
+            if !exhausted, !keepsRun, let run { run.store.remove(run: run.id) }
+            exhausted = true
+            return false
+        }
         guard ensure(4) else { return false }
         let p = storage.assumingMemoryBound(to: UInt8.self) + position
         let length = Int(p[0]) << 24 | Int(p[1]) << 16 | Int(p[2]) << 8 | Int(p[3])
         guard ensure(4 + length) else { return false }
         current = UnsafeRawBufferPointer(start: storage + position + 4, count: length)
         position += 4 + length
+        framesLeft -= 1
         return true
     }
 

@@ -121,13 +121,16 @@ extension Analysis {
                 throw StateFormatError("a session record is not one authstats writes")
             }
             if named && compact {
+                // Named records lose their names, and their order with them.
                 scratch.removeAll(keepingCapacity: true)
                 SessionRecord.compactForm(of: r, into: &scratch)
                 scratch.withUnsafeBytes { pointer.pointee.accumulator.sessionLogs[0].appendRecord($0) }
             } else {
-                pointer.pointee.accumulator.sessionLogs[0].appendRecord(raw)
+                // The stream is sorted (each batch's part of it): no sort again.
+                pointer.pointee.accumulator.sessionLogs[0].appendInOrder(raw)
             }
         }
+        pointer.pointee.accumulator.sessionLogs[0].endInOrder()
         if accumulator.userKinds != nil {
             try StateStreamReader.forEachWords(source, name: Stream.kinds, scope: scope, count: 4) { w in
                 guard let kind = UInt32(exactly: w[2]).flatMap(UserKind.init(rawValue:)) else {
@@ -316,8 +319,10 @@ extension Analysis {
             guard counted.profile < restoredProfiles, Self.days.contains(Int64(counted.day)) else {
                 throw StateFormatError("a fingerprint names profile \(counted.profile) of \(restoredProfiles), day \(counted.day)")
             }
-            pointer.pointee.accumulator.dedup.insert(fingerprint, counted)
+            // In fingerprint order (each batch's part of the stream): no sort again.
+            pointer.pointee.accumulator.dedup.insertInOrder(fingerprint, counted)
         }
+        pointer.pointee.accumulator.dedup.endInOrder()
     }
 
     /// The day indexes a state may hold: those of the times any run accepts (`TimeRange.limits`),

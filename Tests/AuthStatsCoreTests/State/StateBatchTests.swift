@@ -61,14 +61,14 @@ import Testing
     /// `compactEvery` says (freezing sessions and dropping fingerprints past the horizon).
     static func batched(
         _ streams: [(String, [UInt8])], batches: Int, timeZone: String, horizon: Int?, segments: SegmentSet? = nil,
-        compactEvery: Int = 1, sessionRows: Bool = true
+        compactEvery: Int = 1, sessionRows: Bool = true, spill: Bool = false
     ) throws -> (Reports, [Session]) {
         let state = MemoryStateChunks()
         var newest: Day?
         func start(_ newest: Day?) -> Day? { horizon.flatMap { h in newest.map { $0.advanced(by: -(h - 1)) } } }
         let size = (streams.count + batches - 1) / batches
         for batch in 0..<batches {
-            let analysis = try Self.analysis(timeZone: timeZone, batch: batch + 1, segments: segments, sessionRows: sessionRows)
+            let analysis = try Self.analysis(timeZone: timeZone, batch: batch + 1, segments: segments, sessionRows: sessionRows, spill: spill)
             if batch > 0 { try analysis.restore(from: state, for: .batch) }
             for (name, bytes) in streams.dropFirst(batch * size).prefix(size) {
                 let stream = analysis.beginStream(path: name, member: nil, compression: "none", container: nil)
@@ -82,14 +82,14 @@ import Testing
                 try analysis.save(to: state, .batch(firstPosition: analysis.configuration.firstPosition))
             }
             if batch > 0 && batch % compactEvery == 0 {
-                let whole = try Self.analysis(timeZone: timeZone, batch: batch + 1, segments: segments, sessionRows: sessionRows)
+                let whole = try Self.analysis(timeZone: timeZone, batch: batch + 1, segments: segments, sessionRows: sessionRows, spill: spill)
                 try whole.restore(from: state, for: .everything)
                 try state.removeAllChunks()
                 try whole.save(to: state, .whole(detailFrom: start(newest)))
             }
         }
         // Reports from the state alone.
-        let analysis = try Self.analysis(timeZone: timeZone, batch: batches + 1, segments: segments, sessionRows: sessionRows)
+        let analysis = try Self.analysis(timeZone: timeZone, batch: batches + 1, segments: segments, sessionRows: sessionRows, spill: spill)
         try analysis.restore(from: state, for: .reports)
         var sessions: [Session] = []
         let reports = sessionRows ? analysis.reports { sessions.append($0) } : analysis.reports()
@@ -98,14 +98,19 @@ import Testing
 
     /// `sessionRows` false: the state keeps the counts-only (compact) session log, as a state
     /// made without `--sessions-detail` does.
-    static func analysis(timeZone: String, batch: Int, segments: SegmentSet?, sessionRows: Bool = true) throws -> Analysis {
+    /// `spill`: a store (small budgets), so that what a restore reads in order goes straight
+    /// to runs of it (`SortedRecordLog.appendInOrder`).
+    static func analysis(timeZone: String, batch: Int, segments: SegmentSet?, sessionRows: Bool = true, spill: Bool = false) throws -> Analysis {
         var configuration = Analysis.Configuration(timeZone: timeZone)!
         configuration.sessionDetail = sessionRows
         configuration.firstPosition = UInt64(batch) << 44
         configuration.keepsAllDays = true
         configuration.profiles = ProfileOptions(segments: segments)
         configuration.profiles.collect = true
-        return Analysis(configuration: configuration, rejects: RejectCollector())
+        guard spill else { return Analysis(configuration: configuration, rejects: RejectCollector()) }
+        configuration.dedupCapacity = 64
+        configuration.sessionMemory = 4096
+        return Analysis(configuration: configuration, rejects: RejectCollector(), spill: MemorySpillStore())
     }
 
     static func whole(_ streams: [(String, [UInt8])], timeZone: String, segments: SegmentSet? = nil) -> InMemoryRun {
@@ -138,6 +143,20 @@ import Testing
                     streams, batches: batches, timeZone: zone, horizon: horizon, compactEvery: compactEvery, sessionRows: false)
                 #expect(reports == expected.reports, "\(zone), \(batches) batches, horizon \(horizon.map(String.init) ?? "none"), every \(compactEvery)")
             }
+        }
+    }
+
+    @Test(arguments: [(2, true), (7, true), (7, false)])
+    func batchesSpilledEqualOneRun(batches: Int, sessionRows: Bool) throws {
+        // With a spill store and tiny budgets: a restore writes the state's sorted streams
+        // straight to runs (no sort), spills what the batch reads, and merges them all.
+        let streams = Self.streams()
+        let expected = Self.whole(streams, timeZone: "UTC")
+        for compactEvery in [1, 3] {
+            let (reports, sessions) = try Self.batched(
+                streams, batches: batches, timeZone: "UTC", horizon: 35, compactEvery: compactEvery, sessionRows: sessionRows, spill: true)
+            #expect(reports == expected.reports, "\(batches) batches, every \(compactEvery), rows \(sessionRows)")
+            if sessionRows { #expect(sessions == expected.sessions, "\(batches) batches, every \(compactEvery)") }
         }
     }
 
@@ -198,6 +217,37 @@ import Testing
         try plain.save(to: countsOnly, .whole(detailFrom: nil))
         let wantsRows = try Self.analysis(timeZone: "UTC", batch: 2, segments: nil, sessionRows: true)
         #expect(throws: StateFormatError.self) { try wantsRows.restore(from: countsOnly, for: .reports, sessionRows: false) }
+    }
+
+    @Test(arguments: [false, true])
+    func statesWithAndWithoutSessionRowsMergeAsOneRun(spill: Bool) throws {
+        // A merge of two states, one with session rows and one without (as `state merge` and
+        // `authstats merge` read them): the named records lose their names as they are read and
+        // must meet the other state's compact records as one run's would. The streams are
+        // split so that copies of events (copies.json), a session across midnight and one
+        // bridged by a late event lie in both states.
+        let streams = Self.streams(days: 20)
+        let expected = Self.whole(streams, timeZone: "UTC")
+        let parts = [streams.enumerated().filter { $0.offset % 2 == 0 }.map(\.element), streams.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)]
+        var states: [MemoryStateChunks] = []
+        for (index, part) in parts.enumerated() {
+            let analysis = try Self.analysis(timeZone: "UTC", batch: index + 1, segments: nil, sessionRows: index == 0, spill: spill)
+            for (name, bytes) in part {
+                let stream = analysis.beginStream(path: name, member: nil, compression: "none", container: nil)
+                bytes.withUnsafeBytes { stream.read(bytes: $0) }
+                stream.end()
+            }
+            let state = MemoryStateChunks()
+            try analysis.save(to: state, .whole(detailFrom: nil))
+            states.append(state)
+        }
+        let merged = try Self.analysis(timeZone: "UTC", batch: 3, segments: nil, sessionRows: false, spill: spill)
+        for (index, state) in states.enumerated() {
+            let part = try Self.analysis(timeZone: "UTC", batch: 3, segments: nil, sessionRows: false, spill: spill)
+            try part.restore(from: state, sessionRows: index == 0)
+            merged.merge(part)
+        }
+        #expect(merged.reports() == expected.reports, "spill \(spill)")
     }
 
     @Test func segmentsEqualOneRun() throws {
@@ -343,6 +393,11 @@ import Testing
         #expect(summary.sessionEvents == 18)
         #expect(summary.frozenSessions == 34)
         #expect(summary.fingerprints == 15)
+        // Written in the log's byte order, frozen sessions among the kept events (a restore
+        // reads the stream without sorting it again).
+        var written: [[UInt8]] = []
+        try StateStreamReader.forEach(state, name: "sessions", scope: "") { written.append(Array($0)) }
+        #expect(zip(written, written.dropFirst()).allSatisfy { !$1.lexicographicallyPrecedes($0) })
         let (reports, sessions) = try Self.batched(streams, batches: 4, timeZone: "UTC", horizon: 5)
         let expected = Self.whole(streams, timeZone: "UTC")
         #expect(sessions == expected.sessions)
@@ -358,9 +413,10 @@ import Testing
         }
         try compact.save(to: compactState, .whole(detailFrom: newest.advanced(by: -4)))
         #expect(try StateSummary.read(compactState, sessionRows: false) == summary)
-        var sizes: [Int] = []
-        try StateStreamReader.forEach(compactState, name: "sessions", scope: "") { sizes.append($0.count) }
-        #expect(sizes.count == 52 && sizes.allSatisfy { $0 == 57 })
+        var compactRecords: [[UInt8]] = []
+        try StateStreamReader.forEach(compactState, name: "sessions", scope: "") { compactRecords.append(Array($0)) }
+        #expect(compactRecords.count == 52 && compactRecords.allSatisfy { $0.count == 57 })
+        #expect(zip(compactRecords, compactRecords.dropFirst()).allSatisfy { !$1.lexicographicallyPrecedes($0) })
         let (compactReports, _) = try Self.batched(streams, batches: 4, timeZone: "UTC", horizon: 5, sessionRows: false)
         #expect(compactReports == expected.reports)
     }

@@ -1,0 +1,155 @@
+import Foundation
+import AuthStatsTestSupport
+import Testing
+
+@testable import AuthStatsCore
+
+/// A stream that arrives sorted (a nightly state's sessions and fingerprints) is written
+/// straight to runs of the store, without a sort (`SortedRecordLog.appendInOrder`,
+/// `DuplicateFilter.insertInOrder`): the same records come out, and nothing is lost when the
+/// store fails or the stream is less sorted than expected.
+@Suite("Streams read back in order, without a sort")
+struct InOrderRunTests {
+    /// A store whose appends fail after `appendsAllowed` of them.
+    final class FailingAppends: SpillStore, @unchecked Sendable {
+        private let lock = NSLock()
+        private let inner = MemorySpillStore()
+        private var appends = 0
+        let appendsAllowed: Int
+
+        init(appendsAllowed: Int) { self.appendsAllowed = appendsAllowed }
+
+        func write(_ bytes: [UInt8]) throws -> Int { try inner.write(bytes) }
+        func append(run: Int, _ bytes: [UInt8]) throws {
+            lock.lock()
+            appends += 1
+            let failing = appends > appendsAllowed
+            lock.unlock()
+            if failing { throw POSIXError(.ENOSPC) }
+            try inner.append(run: run, bytes)
+        }
+        func read(run: Int, offset: Int, count: Int) throws -> [UInt8] { try inner.read(run: run, offset: offset, count: count) }
+        func remove(run: Int) { inner.remove(run: run) }
+    }
+
+    /// Records of 1 to 40 bytes: `segments` sorted runs of them, one after another (a state's
+    /// batches), and some in no order at all.
+    static func records(segments: Int, each: Int, seed: UInt64) -> [[UInt8]] {
+        var random = SeededRandom(seed: seed)
+        var out: [[UInt8]] = []
+        for _ in 0..<segments {
+            var part = (0..<each).map { _ in (0..<(1 + Int(random.next() % 40))).map { _ in UInt8(random.next() % 7) } }
+            part.sort { $0.lexicographicallyPrecedes($1) }
+            out += part
+        }
+        return out
+    }
+
+    static func sortedOut(_ log: inout SortedRecordLog) -> [[UInt8]] {
+        log.withSorted { sorted in
+            var out: [[UInt8]] = []
+            while let record = sorted.next() { out.append(Array(record)) }
+            return out
+        }
+    }
+
+    @Test("sorted segments become runs of their own; the merge gives every record in byte order", arguments: [1, 3, 200])
+    func segments(count: Int) {
+        let records = Self.records(segments: count, each: 3000 / count, seed: UInt64(count))
+        let store = MemorySpillStore()
+        var log = SortedRecordLog(memoryBudget: 1 << 20, store: store)
+        for record in records { record.withUnsafeBytes { log.appendInOrder($0) } }
+        log.endInOrder()
+        // One run per sorted segment; a stream of 200 (an older state's) falls back to sorting
+        // in memory after 64 runs.
+        // (Two segments meet in order now and then: a run may hold both.)
+        #expect(log.spilledRuns <= min(count, SortedRecordLog.maxInOrderRuns + 1) && log.spilledRuns >= min(count, 60))
+        #expect(count > SortedRecordLog.maxInOrderRuns ? log.count > 0 : log.count == 0)
+        #expect(Self.sortedOut(&log) == records.sorted { $0.lexicographicallyPrecedes($1) })
+    }
+
+    @Test("a store that fails part-way: the run ends with what was written, the rest is kept in memory", arguments: [0, 1, 2])
+    func failingStore(appendsAllowed: Int) {
+        // 2 MB of records: the chunks of 1 MiB are written as they fill.
+        let records = Self.records(segments: 2, each: 60_000, seed: 9)
+        var log = SortedRecordLog(memoryBudget: 64 << 20, store: FailingAppends(appendsAllowed: appendsAllowed))
+        for record in records { record.withUnsafeBytes { log.appendInOrder($0) } }
+        log.endInOrder()
+        #expect(log.spillFailure != nil)
+        #expect(Self.sortedOut(&log) == records.sorted { $0.lexicographicallyPrecedes($1) })
+    }
+
+    /// A store whose append fails part-way after `appendsAllowed` of them, as a file write
+    /// on a full disk does: the first half of the bytes lands in the run, then an error.
+    final class PartialAppends: SpillStore, @unchecked Sendable {
+        private let lock = NSLock()
+        private let inner = MemorySpillStore()
+        private var appends = 0
+        let appendsAllowed: Int
+
+        init(appendsAllowed: Int) { self.appendsAllowed = appendsAllowed }
+
+        func write(_ bytes: [UInt8]) throws -> Int { try inner.write(bytes) }
+        func append(run: Int, _ bytes: [UInt8]) throws {
+            lock.lock()
+            appends += 1
+            let failing = appends > appendsAllowed
+            lock.unlock()
+            guard failing else { return try inner.append(run: run, bytes) }
+            try inner.append(run: run, Array(bytes.prefix(bytes.count / 2)))
+            throw POSIXError(.ENOSPC)
+        }
+        func read(run: Int, offset: Int, count: Int) throws -> [UInt8] { try inner.read(run: run, offset: offset, count: count) }
+        func remove(run: Int) { inner.remove(run: run) }
+    }
+
+    @Test("a store that fails part-way through a write: what it wrote of the failed chunk is not read back twice", arguments: [0, 1])
+    func partialWrite(appendsAllowed: Int) {
+        // 2 MB of records: the chunks of 1 MiB are written as they fill; the failing one is
+        // half written, and its records are kept in memory as well.
+        let records = Self.records(segments: 2, each: 60_000, seed: 11)
+        var log = SortedRecordLog(memoryBudget: 64 << 20, store: PartialAppends(appendsAllowed: appendsAllowed))
+        for record in records { record.withUnsafeBytes { log.appendInOrder($0) } }
+        log.endInOrder()
+        #expect(log.spillFailure != nil)
+        let out = Self.sortedOut(&log)
+        #expect(out.count == records.count)
+        let same = out == records.sorted { $0.lexicographicallyPrecedes($1) }
+        #expect(same, "every record once, in byte order")
+    }
+
+    func fp(_ n: UInt64) -> Fingerprint { Fingerprint(high: n &* 0x9E37_79B9_7F4A_7C15, low: n) }
+
+    /// Entries in merge order (fingerprint, then input) within each of `segments` parts.
+    func entries(segments: Int) -> [(Fingerprint, DuplicateFilter.Counted)] {
+        var out: [(Fingerprint, DuplicateFilter.Counted)] = []
+        for segment in 0..<segments {
+            var part = (0..<5000).map { i -> (Fingerprint, DuplicateFilter.Counted) in
+                // Every 7th fingerprint repeats in every segment (a copy across batches).
+                let n = UInt64(i % 7 == 0 ? i : i + 10_000 * (segment + 1))
+                return (fp(n), .init(day: 1, profile: 0, kind: .signIn, input: UInt64(segment * 10 + i % 3)))
+            }
+            part.sort { ($0.0.high, $0.0.low, $0.1.input) < ($1.0.high, $1.0.low, $1.1.input) }
+            out += part
+        }
+        return out
+    }
+
+    @Test("fingerprints in order find the same copies as fingerprints logged any way", arguments: [1, 3, 100])
+    func fingerprints(segments: Int) {
+        let entries = entries(segments: segments)
+        var plain = DuplicateFilter(capacity: 1 << 20)
+        for (f, c) in entries { plain.insert(f, c) }
+        let expected = plain.resolve().map(\.input).sorted()
+        #expect(segments == 1 ? expected.isEmpty : !expected.isEmpty)
+        // (One segment is two appends: the failing stores fail only with more.)
+        for store in [MemorySpillStore(), FailingAppends(appendsAllowed: 3), PartialAppends(appendsAllowed: 3)] as [any SpillStore] {
+            var filter = DuplicateFilter(capacity: 1 << 20, store: store)
+            for (f, c) in entries { filter.insertInOrder(f, c) }
+            filter.endInOrder()
+            #expect(filter.spilledRuns > 0)
+            #expect((filter.spillFailure != nil) == (segments > 1 && !(store is MemorySpillStore)), "\(type(of: store))")
+            #expect(filter.resolve().map(\.input).sorted() == expected, "\(type(of: store)), \(segments) segments")
+        }
+    }
+}
