@@ -44,14 +44,10 @@ public struct DuplicateFilter: Sendable {
     private var runs: [SpilledRun] = []
     /// Why spilling stopped, if it did (the run goes on, in memory).
     public private(set) var spillFailure: String?
-    /// The run `insertInOrder` is writing: its id, the entries written, the block not yet
-    /// written, and the merge key of its last entry.
-    private var ordered: Int?
-    private var orderedWritten = 0
-    private var orderedBlock = FingerprintLog()
+    /// The run `insertInOrder` is writing, and the merge key of its last entry.
+    private var ordered: InOrderRun?
     private var orderedLast: (UInt64, UInt64, UInt64) = (0, 0, 0)
-    /// Runs started by `insertInOrder` (past `SortedRecordLog.maxInOrderRuns`, entries are
-    /// logged as any: the stream is not as sorted as expected).
+    /// Runs started by `insertInOrder` (`InOrderRun.maxRuns`).
     private var inOrderRuns = 0
     /// Set once resolved: the fingerprints are gone, so the filter can no longer take part
     /// in a merge.
@@ -76,22 +72,25 @@ public struct DuplicateFilter: Sendable {
     /// sorted on their own). `endInOrder()` closes the run. Without a store, or once spilling
     /// failed, it is logged as any other.
     public mutating func insertInOrder(_ fingerprint: Fingerprint, _ counted: Counted) {
-        guard let store, spillFailure == nil, inOrderRuns <= SortedRecordLog.maxInOrderRuns else { return insert(fingerprint, counted) }
+        guard let store, spillFailure == nil, inOrderRuns <= InOrderRun.maxRuns else { return insert(fingerprint, counted) }
         let key = (fingerprint.high, fingerprint.low, counted.input)
         if ordered != nil && key < orderedLast { endInOrder() }
         if ordered == nil {
             inOrderRuns += 1
             do {
-                ordered = try store.write([])
+                ordered = try InOrderRun(store: store, blockBytes: Self.orderedBlockEntries * Self.entryBytes)
             } catch {
                 spillFailure = "\(error)"
                 return insert(fingerprint, counted)
             }
-            orderedWritten = 0
         }
-        orderedBlock.append(fingerprint, counted)
+        ordered?.add { block in
+            let at = block.count
+            block.append(contentsOf: repeatElement(0, count: Self.entryBytes))
+            block.withUnsafeMutableBytes { FingerprintLog.encode(fingerprint, counted, into: $0, at: at) }
+        }
         orderedLast = key
-        if orderedBlock.count == Self.orderedBlockEntries { flushInOrder(store) }
+        if ordered!.block.count == Self.orderedBlockEntries * Self.entryBytes { flushInOrder() }
     }
 
     /// Entries written to the store at a time by `insertInOrder`.
@@ -99,32 +98,22 @@ public struct DuplicateFilter: Sendable {
 
     /// Closes the run `insertInOrder` was writing, if any.
     public mutating func endInOrder() {
-        guard let store, ordered != nil else { return }
-        flushInOrder(store)
-        guard let id = ordered else { return }
+        flushInOrder()
+        if let run = ordered { runs.append(run.run) }
         ordered = nil
-        runs.append(SpilledRun(store: store, id: id, count: orderedWritten))
     }
 
-    /// Writes the block of the run in order; if that fails, the run ends with what was written
-    /// before and the block's entries are logged in memory instead (nothing is lost).
-    private mutating func flushInOrder(_ store: any SpillStore) {
-        guard let id = ordered, orderedBlock.count > 0 else { return }
-        do {
-            try store.append(run: id, orderedBlock.bytes)
-            orderedWritten += orderedBlock.count
-            orderedBlock.removeAll()
-        } catch {
-            spillFailure = "\(error)"
-            ordered = nil
-            runs.append(SpilledRun(store: store, id: id, count: orderedWritten))
-            let block = orderedBlock
-            orderedBlock = FingerprintLog()
-            block.bytes.withUnsafeBytes { raw in
-                for offset in stride(from: 0, to: raw.count, by: Self.entryBytes) {
-                    let (fingerprint, counted) = FingerprintLog.decode(raw, at: offset)
-                    insert(fingerprint, counted)
-                }
+    /// Writes the block of the run; if that fails, the run ends with the entries written
+    /// before and the block's entries are logged in memory instead (`InOrderRun.flush`).
+    private mutating func flushInOrder() {
+        guard let failure = ordered?.flush() else { return }
+        spillFailure = "\(failure.error)"
+        runs.append(ordered!.run)
+        ordered = nil
+        failure.unwritten.withUnsafeBytes { raw in
+            for offset in stride(from: 0, to: raw.count, by: Self.entryBytes) {
+                let (fingerprint, counted) = FingerprintLog.decode(raw, at: offset)
+                insert(fingerprint, counted)
             }
         }
     }

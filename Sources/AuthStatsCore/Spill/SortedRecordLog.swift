@@ -17,15 +17,10 @@ public struct SortedRecordLog: Sendable {
     public private(set) var spillFailure: String?
     /// The run being written by `appendInOrder`: its id, the frames written to it, the frames
     /// not yet written (and their number), and the last record (the next must not sort before it).
-    private var ordered: Int?
-    private var orderedWritten = 0
-    private var orderedChunk: [UInt8] = []
-    private var orderedChunkFrames = 0
+    /// The run `appendInOrder` is writing, its last record, and the runs it started.
+    private var ordered: InOrderRun?
     private var orderedLast: [UInt8] = []
-    /// Runs started by `appendInOrder`: past `maxInOrderRuns` the stream is not as sorted as
-    /// expected (a state written by an older authstats), and its records are sorted as any.
     private var inOrderRuns = 0
-    static let maxInOrderRuns = 64
 
     public init(memoryBudget: Int, store: (any SpillStore)?) {
         self.memoryBudget = max(memoryBudget, 1)
@@ -135,7 +130,7 @@ public struct SortedRecordLog: Sendable {
     /// on their own). `endInOrder()` closes the run. Without a store, or once spilling failed,
     /// the record is appended as any other. (Restoring a state re-sorted what it had sorted.)
     mutating func appendInOrder(_ record: UnsafeRawBufferPointer) {
-        guard let store, spillFailure == nil, inOrderRuns <= Self.maxInOrderRuns else {
+        guard let store, spillFailure == nil, inOrderRuns <= InOrderRun.maxRuns else {
             append { $0.append(contentsOf: record) }
             if isFull { spill() }
             return
@@ -148,57 +143,42 @@ public struct SortedRecordLog: Sendable {
         if ordered == nil {
             inOrderRuns += 1
             do {
-                ordered = try store.write([])
+                ordered = try InOrderRun(store: store, blockBytes: 1 << 20 + 1 << 16)
             } catch {
                 spillFailure = "\(error)"
                 return appendInOrder(record)
             }
-            orderedWritten = 0
-            orderedChunk.reserveCapacity(1 << 20 + 1 << 16)
         }
-        withUnsafeBytes(of: UInt32(record.count).bigEndian) { orderedChunk.append(contentsOf: $0) }
-        orderedChunk.append(contentsOf: record)
-        orderedChunkFrames += 1
+        ordered?.add { block in
+            withUnsafeBytes(of: UInt32(record.count).bigEndian) { block.append(contentsOf: $0) }
+            block.append(contentsOf: record)
+        }
         orderedLast.removeAll(keepingCapacity: true)
         orderedLast.append(contentsOf: record)
-        if orderedChunk.count >= 1 << 20 { flushInOrder(store) }
+        if ordered!.block.count >= 1 << 20 { flushInOrder() }
     }
 
     /// Closes the run `appendInOrder` was writing, if any.
     mutating func endInOrder() {
-        guard let store, ordered != nil else { return }
-        flushInOrder(store)
-        guard let id = ordered else { return }
+        flushInOrder()
+        if let run = ordered { runs.append(run.run) }
         ordered = nil
         orderedLast.removeAll(keepingCapacity: true)
-        runs.append(SpilledRun(store: store, id: id, count: orderedWritten))
     }
 
-    /// Writes the frames of the run in order; if that fails, the run ends with the frames
-    /// written before (it is read no further: a failed write may have left part of the chunk
-    /// in the store) and the chunk's frames are kept in memory instead (nothing is lost, and
-    /// nothing is read twice).
-    private mutating func flushInOrder(_ store: any SpillStore) {
-        guard let id = ordered, !orderedChunk.isEmpty else { return }
-        do {
-            try store.append(run: id, orderedChunk)
-            orderedChunk.removeAll(keepingCapacity: true)
-            orderedWritten += orderedChunkFrames
-            orderedChunkFrames = 0
-        } catch {
-            spillFailure = "\(error)"
-            ordered = nil
-            runs.append(SpilledRun(store: store, id: id, count: orderedWritten))
-            let chunk = orderedChunk
-            orderedChunk = []
-            orderedChunkFrames = 0
-            chunk.withUnsafeBytes { raw in
-                var at = 0
-                while at + 4 <= raw.count {
-                    let length = Int(UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
-                    append { $0.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[at + 4..<at + 4 + length])) }
-                    at += 4 + length
-                }
+    /// Writes the frames of the run; if that fails, the run ends with the frames written
+    /// before and the block's frames are kept in memory instead (`InOrderRun.flush`).
+    private mutating func flushInOrder() {
+        guard let failure = ordered?.flush() else { return }
+        spillFailure = "\(failure.error)"
+        runs.append(ordered!.run)
+        ordered = nil
+        failure.unwritten.withUnsafeBytes { raw in
+            var at = 0
+            while at + 4 <= raw.count {
+                let length = Int(UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
+                append { $0.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[at + 4..<at + 4 + length])) }
+                at += 4 + length
             }
         }
     }

@@ -10,14 +10,19 @@ import Testing
 /// store fails or the stream is less sorted than expected.
 @Suite("Streams read back in order, without a sort")
 struct InOrderRunTests {
-    /// A store whose appends fail after `appendsAllowed` of them.
+    /// A store whose appends fail after `appendsAllowed` of them; `partly`: the failing
+    /// append writes the first half of its bytes first, as a file write on a full disk does.
     final class FailingAppends: SpillStore, @unchecked Sendable {
         private let lock = NSLock()
         private let inner = MemorySpillStore()
         private var appends = 0
         let appendsAllowed: Int
+        let partly: Bool
 
-        init(appendsAllowed: Int) { self.appendsAllowed = appendsAllowed }
+        init(appendsAllowed: Int, partly: Bool = false) {
+            self.appendsAllowed = appendsAllowed
+            self.partly = partly
+        }
 
         func write(_ bytes: [UInt8]) throws -> Int { try inner.write(bytes) }
         func append(run: Int, _ bytes: [UInt8]) throws {
@@ -25,8 +30,9 @@ struct InOrderRunTests {
             appends += 1
             let failing = appends > appendsAllowed
             lock.unlock()
-            if failing { throw POSIXError(.ENOSPC) }
-            try inner.append(run: run, bytes)
+            guard failing else { return try inner.append(run: run, bytes) }
+            if partly { try inner.append(run: run, Array(bytes.prefix(bytes.count / 2))) }
+            throw POSIXError(.ENOSPC)
         }
         func read(run: Int, offset: Int, count: Int) throws -> [UInt8] { try inner.read(run: run, offset: offset, count: count) }
         func remove(run: Int) { inner.remove(run: run) }
@@ -63,8 +69,8 @@ struct InOrderRunTests {
         // One run per sorted segment; a stream of 200 (an older state's) falls back to sorting
         // in memory after 64 runs.
         // (Two segments meet in order now and then: a run may hold both.)
-        #expect(log.spilledRuns <= min(count, SortedRecordLog.maxInOrderRuns + 1) && log.spilledRuns >= min(count, 60))
-        #expect(count > SortedRecordLog.maxInOrderRuns ? log.count > 0 : log.count == 0)
+        #expect(log.spilledRuns <= min(count, InOrderRun.maxRuns + 1) && log.spilledRuns >= min(count, 60))
+        #expect(count > InOrderRun.maxRuns ? log.count > 0 : log.count == 0)
         #expect(Self.sortedOut(&log) == records.sorted { $0.lexicographicallyPrecedes($1) })
     }
 
@@ -79,36 +85,12 @@ struct InOrderRunTests {
         #expect(Self.sortedOut(&log) == records.sorted { $0.lexicographicallyPrecedes($1) })
     }
 
-    /// A store whose append fails part-way after `appendsAllowed` of them, as a file write
-    /// on a full disk does: the first half of the bytes lands in the run, then an error.
-    final class PartialAppends: SpillStore, @unchecked Sendable {
-        private let lock = NSLock()
-        private let inner = MemorySpillStore()
-        private var appends = 0
-        let appendsAllowed: Int
-
-        init(appendsAllowed: Int) { self.appendsAllowed = appendsAllowed }
-
-        func write(_ bytes: [UInt8]) throws -> Int { try inner.write(bytes) }
-        func append(run: Int, _ bytes: [UInt8]) throws {
-            lock.lock()
-            appends += 1
-            let failing = appends > appendsAllowed
-            lock.unlock()
-            guard failing else { return try inner.append(run: run, bytes) }
-            try inner.append(run: run, Array(bytes.prefix(bytes.count / 2)))
-            throw POSIXError(.ENOSPC)
-        }
-        func read(run: Int, offset: Int, count: Int) throws -> [UInt8] { try inner.read(run: run, offset: offset, count: count) }
-        func remove(run: Int) { inner.remove(run: run) }
-    }
-
     @Test("a store that fails part-way through a write: what it wrote of the failed chunk is not read back twice", arguments: [0, 1])
     func partialWrite(appendsAllowed: Int) {
         // 2 MB of records: the chunks of 1 MiB are written as they fill; the failing one is
         // half written, and its records are kept in memory as well.
         let records = Self.records(segments: 2, each: 60_000, seed: 11)
-        var log = SortedRecordLog(memoryBudget: 64 << 20, store: PartialAppends(appendsAllowed: appendsAllowed))
+        var log = SortedRecordLog(memoryBudget: 64 << 20, store: FailingAppends(appendsAllowed: appendsAllowed, partly: true))
         for record in records { record.withUnsafeBytes { log.appendInOrder($0) } }
         log.endInOrder()
         #expect(log.spillFailure != nil)
@@ -143,7 +125,7 @@ struct InOrderRunTests {
         let expected = plain.resolve().map(\.input).sorted()
         #expect(segments == 1 ? expected.isEmpty : !expected.isEmpty)
         // (One segment is two appends: the failing stores fail only with more.)
-        for store in [MemorySpillStore(), FailingAppends(appendsAllowed: 3), PartialAppends(appendsAllowed: 3)] as [any SpillStore] {
+        for store in [MemorySpillStore(), FailingAppends(appendsAllowed: 3), FailingAppends(appendsAllowed: 3, partly: true)] as [any SpillStore] {
             var filter = DuplicateFilter(capacity: 1 << 20, store: store)
             for (f, c) in entries { filter.insertInOrder(f, c) }
             filter.endInOrder()

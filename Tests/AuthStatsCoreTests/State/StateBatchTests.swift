@@ -70,11 +70,7 @@ import Testing
         for batch in 0..<batches {
             let analysis = try Self.analysis(timeZone: timeZone, batch: batch + 1, segments: segments, sessionRows: sessionRows, spill: spill)
             if batch > 0 { try analysis.restore(from: state, for: .batch) }
-            for (name, bytes) in streams.dropFirst(batch * size).prefix(size) {
-                let stream = analysis.beginStream(path: name, member: nil, compression: "none", container: nil)
-                bytes.withUnsafeBytes { stream.read(bytes: $0) }
-                stream.end()
-            }
+            StateBatchTests.read(streams.dropFirst(batch * size).prefix(size), into: analysis)
             newest = [newest, analysis.accumulator.dayBounds?.last].compactMap { $0 }.max()
             if batch == 0 {
                 try analysis.save(to: state, .whole(detailFrom: start(newest)))
@@ -100,6 +96,15 @@ import Testing
     /// made without `--sessions-detail` does.
     /// `spill`: a store (small budgets), so that what a restore reads in order goes straight
     /// to runs of it (`SortedRecordLog.appendInOrder`).
+    /// Reads `streams` into `analysis`, one stream after another.
+    static func read(_ streams: some Sequence<(String, [UInt8])>, into analysis: Analysis) {
+        for (name, bytes) in streams {
+            let stream = analysis.beginStream(path: name, member: nil, compression: "none", container: nil)
+            bytes.withUnsafeBytes { stream.read(bytes: $0) }
+            stream.end()
+        }
+    }
+
     static func analysis(timeZone: String, batch: Int, segments: SegmentSet?, sessionRows: Bool = true, spill: Bool = false) throws -> Analysis {
         var configuration = Analysis.Configuration(timeZone: timeZone)!
         configuration.sessionDetail = sessionRows
@@ -174,11 +179,7 @@ import Testing
         #expect(expected.reports.daily.map(\.sessions).reduce(0, +) == 14)
         let state = MemoryStateChunks()
         let analysis = try Self.analysis(timeZone: "UTC", batch: 1, segments: nil, sessionRows: false)
-        for (name, bytes) in streams {
-            let stream = analysis.beginStream(path: name, member: nil, compression: "none", container: nil)
-            bytes.withUnsafeBytes { stream.read(bytes: $0) }
-            stream.end()
-        }
+        StateBatchTests.read(streams, into: analysis)
         try analysis.save(to: state, .whole(detailFrom: analysis.accumulator.dayBounds!.last.advanced(by: -4)))
         let summary = try StateSummary.read(state, sessionRows: false)
         // The twins, and "later"'s sessions that ended before the cutoff (2026-09-08T09:30Z: a
@@ -198,11 +199,7 @@ import Testing
         let expected = Self.whole(streams, timeZone: "UTC")
         let state = MemoryStateChunks()
         let named = try Self.analysis(timeZone: "UTC", batch: 1, segments: nil, sessionRows: true)
-        for (name, bytes) in streams {
-            let stream = named.beginStream(path: name, member: nil, compression: "none", container: nil)
-            bytes.withUnsafeBytes { stream.read(bytes: $0) }
-            stream.end()
-        }
+        StateBatchTests.read(streams, into: named)
         try named.save(to: state, .whole(detailFrom: named.accumulator.dayBounds!.last.advanced(by: -4)))
         #expect(try StateSummary.read(state).frozenSessions > 0)
         let compact = try Self.analysis(timeZone: "UTC", batch: 2, segments: nil, sessionRows: false)
@@ -232,11 +229,7 @@ import Testing
         var states: [MemoryStateChunks] = []
         for (index, part) in parts.enumerated() {
             let analysis = try Self.analysis(timeZone: "UTC", batch: index + 1, segments: nil, sessionRows: index == 0, spill: spill)
-            for (name, bytes) in part {
-                let stream = analysis.beginStream(path: name, member: nil, compression: "none", container: nil)
-                bytes.withUnsafeBytes { stream.read(bytes: $0) }
-                stream.end()
-            }
+            StateBatchTests.read(part, into: analysis)
             let state = MemoryStateChunks()
             try analysis.save(to: state, .whole(detailFrom: nil))
             states.append(state)
@@ -380,11 +373,7 @@ import Testing
         }
         let state = MemoryStateChunks()
         let analysis = try Self.analysis(timeZone: "UTC", batch: 1, segments: nil)
-        for (name, bytes) in streams {
-            let stream = analysis.beginStream(path: name, member: nil, compression: "none", container: nil)
-            bytes.withUnsafeBytes { stream.read(bytes: $0) }
-            stream.end()
-        }
+        StateBatchTests.read(streams, into: analysis)
         let newest = analysis.accumulator.dayBounds!.last
         try analysis.save(to: state, .whole(detailFrom: newest.advanced(by: -4)))
         let summary = try StateSummary.read(state)
@@ -406,11 +395,7 @@ import Testing
         // layout (57 bytes, against the named layout's user id and texts).
         let compactState = MemoryStateChunks()
         let compact = try Self.analysis(timeZone: "UTC", batch: 1, segments: nil, sessionRows: false)
-        for (name, bytes) in streams {
-            let stream = compact.beginStream(path: name, member: nil, compression: "none", container: nil)
-            bytes.withUnsafeBytes { stream.read(bytes: $0) }
-            stream.end()
-        }
+        StateBatchTests.read(streams, into: compact)
         try compact.save(to: compactState, .whole(detailFrom: newest.advanced(by: -4)))
         #expect(try StateSummary.read(compactState, sessionRows: false) == summary)
         var compactRecords: [[UInt8]] = []
@@ -474,11 +459,7 @@ struct SystemRandomNumberGeneratorStandIn {
 
     static func read() throws -> Analysis {
         let analysis = try StateBatchTests.analysis(timeZone: "UTC", batch: 1, segments: nil)
-        for (name, bytes) in StateBatchTests.streams(days: 50) {
-            let stream = analysis.beginStream(path: name, member: nil, compression: "none", container: nil)
-            bytes.withUnsafeBytes { stream.read(bytes: $0) }
-            stream.end()
-        }
+        StateBatchTests.read(StateBatchTests.streams(days: 50), into: analysis)
         return analysis
     }
 
