@@ -168,7 +168,7 @@ struct ScannerDifferentialTests {
             let bytes = Array(text.utf8)
             let reference = try parse(Data(bytes))
             var scanner = JSONScanner(schema: Self.schema)
-            try bytes.withUnsafeBytes { raw in
+            bytes.withUnsafeBytes { raw in
                 #expect(scanner.scan(raw) == .complete(end: bytes.count), "\(text)")
                 for (slot, path) in Self.schema.paths.enumerated() {
                     let field = scanner.fields[slot]
