@@ -29,6 +29,13 @@ struct MergeParts {
         do { return try part.database.meta(name) ?? "" } catch { throw NightlyState.Failure.unusable("\(error)") }
     }
 
+    /// The distinct non-empty marks of what is missing, in order, as one text; nil if none.
+    static func combined(_ marks: [String?]) -> String? {
+        var out: [String] = []
+        for case let mark? in marks where !mark.isEmpty && !out.contains(mark) { out.append(mark) }
+        return out.isEmpty ? nil : out.joined(separator: "; ")
+    }
+
     static func inBoth(_ path: String, _ first: String, _ second: String) -> NightlyState.Failure {
         .refused("\(DisplayPath.text(path)) is in both \(first) and \(second): merging would count its events twice; nothing changed")
     }
@@ -138,7 +145,10 @@ struct MergeParts {
                         .joined(separator: "; "))
             }
         }
-        let partial = try checkShards(parts.map { (DisplayPath.text($0.folder), $0.database) }, allowMissing: allowMissing)
+        // What is missing: shards of this merge's plan, and what a state merged in was missing
+        // itself (an earlier merge with --allow-missing): the result lacks it all.
+        let missing = try checkShards(parts.map { (DisplayPath.text($0.folder), $0.database) }, allowMissing: allowMissing)
+        let partial = try combined([missing] + parts.map { try meta($0, NightlyState.metaPartial) })
         // The merged state keeps profiles only if every part does (else they would cover
         // some inputs only).
         var profiles = true

@@ -147,7 +147,7 @@ struct StateCommand: ParsableCommand {
                 folder: into, timeZone: opened.zone.isEmpty ? nil : opened.zone, horizon: stateHorizon ?? (newTarget ? shortest : nil),
                 options: counting, profiles: opened.profiles, sessionRows: !opened.sessionRows.contains(false), rebuild: false,
                 merging: true)
-            target.partial = opened.partial ?? target.partial
+            target.partial = MergeParts.combined([target.partial, opened.partial])
             // A target's session rows are not dropped for good by a merge: that is a rebuild's choice.
             let targetRows = try MergeParts.meta((into, target.lock, target.database), NightlyState.metaSessionRows) != "off"
             if !target.isEmpty && targetRows, let without = opened.sessionRows.firstIndex(of: false) {

@@ -135,6 +135,20 @@ struct ShardCLITests {
         #expect(partial.status == 1, "\(partial.stderr)")
         let summary = try String(contentsOf: out.appendingPathComponent("summary.json"), encoding: .utf8)
         #expect(summary.contains("\"partial\": \"shard 1 of 3"), "\(summary)")
+        // A partial merged state merged again stays partial: the result still lacks shard 1.
+        let first = folder.appendingPathComponent("first").path
+        #expect(try CLI.run(["state", "merge", "--allow-missing", "--into", first] + states).status == 0)
+        let again = folder.appendingPathComponent("again").path
+        #expect(try CLI.run(["state", "merge", "--into", again, first]).status == 0)
+        let fromAgain = folder.appendingPathComponent("from-again")
+        let report = try S.report([], state: URL(fileURLWithPath: again), out: fromAgain, ["--no-html"])
+        #expect(report.status == 1 && report.stderr.contains("partial"), "\(report.stderr)")
+        let merged = try CLI.run(["merge", first, "--out", folder.appendingPathComponent("merged-again").path, "--report-options", "--no-html"])
+        #expect(merged.status == 1, "\(merged.stderr)")
+        for folder in [fromAgain, folder.appendingPathComponent("merged-again")] {
+            let text = try String(contentsOf: folder.appendingPathComponent("summary.json"), encoding: .utf8)
+            #expect(text.contains("\"partial\": \"shard 1 of 3"), "\(text)")
+        }
     }
 
     @Test("--shard-from-env takes the shard from each scheduler's variable", arguments: [
