@@ -115,9 +115,12 @@ enum StateStreamReader {
 
     /// As `forEach`, with each record read as little-endian words (`StateStreamWriter.add(words:)`).
     static func forEachWords(
-        _ source: any StateChunkSource, name: String, scope: String, count: Int, _ body: ([UInt64]) throws -> Void
+        _ source: any StateChunkSource, name: String, scope: String, count: Int, _ body: (UnsafeBufferPointer<UInt64>) throws -> Void
     ) throws {
-        var words = [UInt64](repeating: 0, count: count)
+        // A buffer, not an array: handing an array to `body` retained it for every record.
+        let words = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: count)
+        words.initialize(repeating: 0)
+        defer { words.deallocate() }
         try forEach(source, name: name, scope: scope) { raw in
             var at = 0
             for i in 0..<count {
@@ -125,7 +128,7 @@ enum StateStreamReader {
                 words[i] = word
             }
             guard at == raw.count else { throw StateFormatError("a record of \(name) has \(raw.count - at) bytes too many") }
-            try body(words)
+            try body(UnsafeBufferPointer(words))
         }
     }
 }
