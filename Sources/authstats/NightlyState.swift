@@ -282,6 +282,17 @@ final class NightlyState {
     /// Splits the found inputs into those to read and those the ledger already holds (same
     /// content, under any path). A known path whose content changed is refused.
     func select(_ found: [InputDiscovery.Found], threads: Int) throws -> (read: [Candidate], problems: [InputDiscovery.Found], known: [String]) {
+        // Its look-ups in one read transaction (`StateDatabase.reading`).
+        do {
+            return try database.reading { try selectReading(found, threads: threads) }
+        } catch let error as StateError {
+            throw Failure.unusable("\(error); the state was left as it was")
+        }
+    }
+
+    private func selectReading(
+        _ found: [InputDiscovery.Found], threads: Int
+    ) throws -> (read: [Candidate], problems: [InputDiscovery.Found], known: [String]) {
         var read: [Candidate] = []
         var problems: [InputDiscovery.Found] = []
         var known: [String] = []

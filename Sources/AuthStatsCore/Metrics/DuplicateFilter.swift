@@ -164,8 +164,14 @@ public struct DuplicateFilter: Sendable {
     /// read and removed, and the filter is `isResolved`; when everything is in memory, the
     /// first copies stay, so the filter can still be merged (and resolved again).
     /// - Complexity: O(n log r) for n fingerprints in r runs.
-    /// `keep` sees each fingerprint that stays (the first copy of each), in fingerprint order.
-    public mutating func resolve(keep: ((Fingerprint, Counted) -> Void)? = nil) -> [Counted] {
+    public mutating func resolve() -> [Counted] { resolve(keeping: false) { _, _ in } }
+
+    /// As `resolve()`; `keep` sees each fingerprint that stays (the first copy of each), in
+    /// fingerprint order. Not escaping (an optional closure would be): what it captures is
+    /// then reached without a retain or an exclusivity check per fingerprint.
+    public mutating func resolve(keep: (Fingerprint, Counted) -> Void) -> [Counted] { resolve(keeping: true, keep: keep) }
+
+    private mutating func resolve(keeping: Bool, keep: (Fingerprint, Counted) -> Void) -> [Counted] {
         guard !isResolved else { return [] }
         endInOrder()
         let inMemoryOnly = runs.isEmpty
@@ -189,7 +195,7 @@ public struct DuplicateFilter: Sendable {
                 duplicates.append(cursors[index].entry.counted)
             } else {
                 if inMemoryOnly { kept.append(fingerprint, cursors[index].entry.counted) }
-                if let keep { keep(fingerprint, cursors[index].entry.counted) }
+                if keeping { keep(fingerprint, cursors[index].entry.counted) }
             }
             last = fingerprint
             cursors[index].advance()

@@ -133,10 +133,15 @@ public struct MetricsAccumulator: Sendable {
 
     /// Finds the duplicates and takes their counts back. Call once, after
     /// the last event and before building reports; returns them (for per-input counts).
-    /// `keep` sees each fingerprint that stays (the first copy), in fingerprint order.
-    public mutating func resolveDuplicates(keep: ((Fingerprint, DuplicateFilter.Counted) -> Void)? = nil)
-        -> [DuplicateFilter.Counted]
-    {
+    public mutating func resolveDuplicates() -> [DuplicateFilter.Counted] {
+        let found = dedup.resolve()
+        takeBack(found)
+        return found
+    }
+
+    /// As `resolveDuplicates()`; `keep` sees each fingerprint that stays (the first copy), in
+    /// fingerprint order.
+    public mutating func resolveDuplicates(keep: (Fingerprint, DuplicateFilter.Counted) -> Void) -> [DuplicateFilter.Counted] {
         let found = dedup.resolve(keep: keep)
         takeBack(found)
         return found

@@ -288,8 +288,11 @@ extension Analysis {
         // before its UTC midnight); a session that ended a timeout before that is final.
         let cutoff = detailFrom.map { Int64($0.index) * 86_400_000 - 14 * 3_600_000 - configuration.sessionTimeoutMillis }
         let freezer = SessionFreezer(timeoutMillis: configuration.sessionTimeoutMillis, cutoff: cutoff)
-        var writer = try StateStreamWriter(sink, name: Stream.sessions, scope: scope)
+        let sessionsWriter = try StateStreamWriter(sink, name: Stream.sessions, scope: scope)
         return BackgroundWrite { cancelled in
+            // The closure's own copy: a variable it captured would be checked for exclusive
+            // access at run time on every record.
+            var writer = sessionsWriter
             var failure: (any Error)?
             var written = 0
             func write(_ records: SortedRecords) {
