@@ -28,6 +28,21 @@ extension StateDatabase {
         ) { try $0.withBlob(0, body) }
     }
 
+    /// The first chunk of `name` in `scope` after `seq` (nil: its first), copied into
+    /// `buffer` (its room kept); its `seq`, or nil past the last.
+    public func chunk(name: String, scope: String, after seq: Int?, into buffer: inout [UInt8]) throws -> Int? {
+        var found: Int?
+        try connection.query(
+            "SELECT seq, data FROM chunks WHERE name = ? AND scope = ? AND seq > ? ORDER BY seq LIMIT 1", "read chunks from",
+            [.text(name), .text(scope), .int(seq ?? -1)]
+        ) { row in
+            found = Int(row.integer(0))
+            buffer.removeAll(keepingCapacity: true)
+            row.withBlob(1) { buffer.append(contentsOf: $0) }
+        }
+        return found
+    }
+
     /// The scopes that have chunks of `name`, sorted by their UTF-8 bytes.
     public func scopes(of name: String) throws -> [String] {
         var scopes: [String] = []

@@ -165,7 +165,9 @@ extension ReportCommand {
         var compact = false
         if !read.isEmpty {
             let delta = Analysis(configuration: configuration, rejects: rejects, spill: spill, directory: directory)
-            try failing("read") { try delta.restore(from: nightly.database, for: .batch, sessionRows: nightly.keepsSessionRows) }
+            try failing("read") {
+                try delta.restore(from: nightly.database, for: .batch, sessionRows: nightly.keepsSessionRows, batch: batch)
+            }
             delta.merge(batch)
             step("batch resolved against the state")
             try failing("write") {

@@ -59,6 +59,20 @@ public struct DuplicateFilter: Sendable {
         window = FingerprintLog(reserve: min(self.capacity, 1 << 22))
     }
 
+    /// The first words (`Fingerprint.high`) of the fingerprints logged, when they are all in
+    /// the window (nil once some were spilled, or resolved): a fingerprint whose first word is
+    /// not among them is no copy of any of them.
+    func highWordsInWindow() -> UserHashSet? {
+        guard runs.isEmpty, ordered == nil, !isResolved else { return nil }
+        var words = UserHashSet()
+        window.bytes.withUnsafeBytes { raw in
+            for offset in stride(from: 0, to: raw.count, by: Self.entryBytes) {
+                words.insert(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+            }
+        }
+        return words
+    }
+
     /// Logs the fingerprint of an event counted as `counted`.
     @inline(__always)
     public mutating func insert(_ fingerprint: Fingerprint, _ counted: Counted) {

@@ -1,5 +1,6 @@
-/// A set of 64-bit user hashes (`UserID.hash`): open addressing, the hash's own bits pick
-/// the slot, so no `Hasher` runs per event. 8 bytes a slot, kept at most half full.
+/// A set of 64-bit user hashes (`UserID.hash`), or of other uniformly random words (a
+/// fingerprint's): open addressing, the hash's own bits pick the slot, so no `Hasher` runs
+/// per event. 8 bytes a slot, kept at most half full.
 struct UserHashSet: Sendable {
     private var slots: [UInt64]
     private var mask: Int
@@ -39,6 +40,18 @@ struct UserHashSet: Sendable {
         count += 1
         if count * 2 > slots.count { grow() }
         return true
+    }
+
+    func contains(_ hash: UInt64) -> Bool {
+        guard hash != 0 else { return hasZero }
+        return slots.withUnsafeBufferPointer { table in
+            var i = Int(truncatingIfNeeded: hash) & mask
+            while table[i] != 0 {
+                if table[i] == hash { return true }
+                i = (i + 1) & mask
+            }
+            return false
+        }
     }
 
     /// Calls `body` with every hash, in slot order.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where the nightly state keeps its bulk data (`docs/state.md` "Tables"): named streams of
 /// records, one per table and scope, stored as ordered chunks. `AuthStatsState.StateDatabase`
 /// keeps them in SQLite; tests may keep them in memory (`MemoryStateChunks`).
@@ -17,6 +19,9 @@ public protocol StateChunkSource: AnyObject {
     func forEachChunkBytes(name: String, scope: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws
     /// The scopes that hold a stream of `name`, in byte order.
     func scopes(of name: String) throws -> [String]
+    /// The first chunk of a stream after chunk `seq` (nil: its first), copied into `buffer`;
+    /// returns its `seq`, or nil past the last. One chunk at a time, for `LockedChunkSource`.
+    func chunk(name: String, scope: String, after seq: Int?, into buffer: inout [UInt8]) throws -> Int?
 }
 
 extension StateChunkSource {
@@ -185,7 +190,41 @@ public final class MemoryStateChunks: StateChunkSink, StateChunkSource, @uncheck
         (streams[name] ?? [:]).keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
+    public func chunk(name: String, scope: String, after seq: Int?, into buffer: inout [UInt8]) throws -> Int? {
+        let chunks = streams[name]?[scope] ?? []
+        let next = seq.map { $0 + 1 } ?? 0
+        guard next < chunks.count else { return nil }
+        buffer.removeAll(keepingCapacity: true)
+        buffer.append(contentsOf: chunks[next])
+        return next
+    }
+
     public func nextSeq(name: String, scope: String) throws -> Int { streams[name]?[scope]?.count ?? 0 }
 
     public func removeAllChunks() throws { streams = [:] }
+}
+
+/// A source shared by threads that each read their own streams (`Analysis.restore`): each
+/// chunk is copied out under a lock into the reading thread's buffer, and decoded outside it.
+final class LockedChunkSource: StateChunkSource, @unchecked Sendable {
+    // Unchecked: every use of `base` is under `lock`.
+    private let base: any StateChunkSource
+    private let lock = NSLock()
+
+    init(_ base: any StateChunkSource) { self.base = base }
+
+    func forEachChunk(name: String, scope: String, _ body: ([UInt8]) throws -> Void) throws {
+        var buffer: [UInt8] = []
+        var seq: Int?
+        while let next = try lock.withLock({ try base.chunk(name: name, scope: scope, after: seq, into: &buffer) }) {
+            seq = next
+            try body(buffer)
+        }
+    }
+
+    func scopes(of name: String) throws -> [String] { try lock.withLock { try base.scopes(of: name) } }
+
+    func chunk(name: String, scope: String, after seq: Int?, into buffer: inout [UInt8]) throws -> Int? {
+        try lock.withLock { try base.chunk(name: name, scope: scope, after: seq, into: &buffer) }
+    }
 }
