@@ -19,6 +19,16 @@ struct StateDatabaseTests {
         try database.forEachChunk(name: "events", scope: "2026-01-02") { chunks.append($0) }
         #expect(chunks.count == 3)
         #expect(chunks == [0, 1, 2].map { F.chunk($0, count: 1_000_000) })
+        // One at a time (how threads share a state's reading), into one buffer: the same.
+        var one: [UInt8] = [9, 9]
+        var seqs: [Int] = []
+        var copies: [[UInt8]] = []
+        while let seq = try database.chunk(name: "events", scope: "2026-01-02", after: seqs.last, into: &one) {
+            seqs.append(seq)
+            copies.append(one)
+        }
+        #expect(seqs == [0, 1, 2] && copies == chunks)
+        #expect(try database.chunk(name: "events", scope: "absent", after: nil, into: &one) == nil)
         // By UTF-8 bytes: "Z" (0x5A) < "a" < "b" < "é" (0xC3 0xA9).
         #expect(try database.scopes(of: "users") == ["Z", "a", "b", "é"])
         #expect(try database.scopes(of: "events") == ["2026-01-02"])

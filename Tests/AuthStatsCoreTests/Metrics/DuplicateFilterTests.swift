@@ -102,6 +102,18 @@ struct DuplicateFilterTests {
         #expect(a.breakdown == b.breakdown)
         #expect(a.range == b.range)
     }
+
+    @Test("the first words of the fingerprints in the window (what a night's state reading keeps), none once spilled")
+    func highWords() throws {
+        var filter = DuplicateFilter(capacity: 5, store: MemorySpillStore())
+        for n in [1, 2, 0, 2] as [UInt64] { filter.insert(fp(n), counted(n)) }
+        let words = try #require(filter.highWordsInWindow())
+        #expect(words.count == 3)
+        for n in [0, 1, 2] as [UInt64] { #expect(words.contains(fp(n).high)) }
+        #expect(!words.contains(fp(3).high) && !words.contains(1))
+        filter.insert(fp(3), counted(3))  // the fifth: the window spills
+        #expect(filter.spilledRuns == 1 && filter.highWordsInWindow() == nil)
+    }
 }
 
 @Suite("Merging workers: the copy from the earliest input is kept, whatever the merge order")

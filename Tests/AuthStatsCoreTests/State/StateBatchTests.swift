@@ -475,4 +475,30 @@ struct SystemRandomNumberGeneratorStandIn {
             #expect(sink.calls == failAt, "failing at call \(failAt)")
         }
     }
+
+    @Test("a locked source gives each stream's chunks in order, from threads reading at once")
+    func lockedSource() throws {
+        let chunks = MemoryStateChunks()
+        for seq in 0..<50 {
+            try chunks.appendChunk(name: "a", scope: "", seq: seq, [UInt8(seq), 1])
+            try chunks.appendChunk(name: "b", scope: "x", seq: seq, [UInt8(seq), 2, 2])
+        }
+        let shared = LockedChunkSource(chunks)
+        let read = LockedResults()
+        DispatchQueue.concurrentPerform(iterations: 2) { part in
+            var seen: [[UInt8]] = []
+            try? shared.forEachChunk(name: part == 0 ? "a" : "b", scope: part == 0 ? "" : "x") { seen.append($0) }
+            read.set(part, seen)
+        }
+        #expect(read.get(0) == (0..<50).map { [UInt8($0), 1] })
+        #expect(read.get(1) == (0..<50).map { [UInt8($0), 2, 2] })
+        #expect(try shared.scopes(of: "b") == ["x"])
+    }
+}
+
+private final class LockedResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [Int: [[UInt8]]] = [:]
+    func set(_ part: Int, _ value: [[UInt8]]) { lock.withLock { results[part] = value } }
+    func get(_ part: Int) -> [[UInt8]]? { lock.withLock { results[part] } }
 }
