@@ -61,16 +61,27 @@ import Testing
     /// `compactEvery` says (freezing sessions and dropping fingerprints past the horizon).
     static func batched(
         _ streams: [(String, [UInt8])], batches: Int, timeZone: String, horizon: Int?, segments: SegmentSet? = nil,
-        compactEvery: Int = 1, sessionRows: Bool = true, spill: Bool = false
+        compactEvery: Int = 1, sessionRows: Bool = true, spill: Bool = false, nightly: Bool = false,
+        restoredFingerprints: ((Int) -> Void)? = nil
     ) throws -> (Reports, [Session]) {
         let state = MemoryStateChunks()
         var newest: Day?
         func start(_ newest: Day?) -> Day? { horizon.flatMap { h in newest.map { $0.advanced(by: -(h - 1)) } } }
         let size = (streams.count + batches - 1) / batches
         for batch in 0..<batches {
-            let analysis = try Self.analysis(timeZone: timeZone, batch: batch + 1, segments: segments, sessionRows: sessionRows, spill: spill)
-            if batch > 0 { try analysis.restore(from: state, for: .batch) }
+            var analysis = try Self.analysis(timeZone: timeZone, batch: batch + 1, segments: segments, sessionRows: sessionRows, spill: spill)
+            if batch > 0 && !nightly { try analysis.restore(from: state, for: .batch) }
             StateBatchTests.read(streams.dropFirst(batch * size).prefix(size), into: analysis)
+            if batch > 0 && nightly {
+                // As `report --state` does (`addToState`): the batch read first, then a fresh
+                // analysis restored with it (only the state's fingerprints that could be its
+                // copies), the batch merged in.
+                let delta = try Self.analysis(timeZone: timeZone, batch: batch + 1, segments: segments, sessionRows: sessionRows, spill: spill)
+                try delta.restore(from: state, for: .batch, batch: analysis)
+                restoredFingerprints?(delta.accumulator.dedup.inMemory)
+                delta.merge(analysis)
+                analysis = delta
+            }
             newest = [newest, analysis.accumulator.dayBounds?.last].compactMap { $0 }.max()
             if batch == 0 {
                 try analysis.save(to: state, .whole(detailFrom: start(newest)))
@@ -162,6 +173,32 @@ import Testing
                 streams, batches: batches, timeZone: "UTC", horizon: 35, compactEvery: compactEvery, sessionRows: sessionRows, spill: true)
             #expect(reports == expected.reports, "\(batches) batches, every \(compactEvery), rows \(sessionRows)")
             if sessionRows { #expect(sessions == expected.sessions, "\(batches) batches, every \(compactEvery)") }
+        }
+    }
+
+    @Test(arguments: [("UTC", 2, false), ("UTC", 7, false), ("America/New_York", 7, false), ("UTC", 7, true)])
+    func nightlyBatchesReadingOnlyMatchingFingerprintsEqualOneRun(zone: String, batches: Int, spill: Bool) throws {
+        // The order `report --state` uses: each batch read, then the state's fingerprints read
+        // in with it, only those whose first word is one of the batch's while the batch's are
+        // all in memory (with `spill`, its window spills: all of them are read). The copies of
+        // earlier batches' records (`streams()`'s last file) must still be found.
+        let streams = Self.streams()
+        let expected = Self.whole(streams, timeZone: zone)
+        for horizon in [nil, 35] as [Int?] {
+            for compactEvery in [1, 3] {
+                var restored: [Int] = []
+                let (reports, sessions) = try Self.batched(
+                    streams, batches: batches, timeZone: zone, horizon: horizon, compactEvery: compactEvery, spill: spill,
+                    nightly: true, restoredFingerprints: { restored.append($0) })
+                let label = "\(zone), \(batches) batches, horizon \(horizon.map(String.init) ?? "none"), every \(compactEvery), spill \(spill)"
+                #expect(reports == expected.reports, "\(label)")
+                if !spill {
+                    #expect(sessions == expected.sessions, "\(label)")
+                    // Not vacuous: the state held hundreds of fingerprints before each later
+                    // batch, and only the few sharing a first word with the batch's were read.
+                    #expect(restored.count == batches - 1 && restored.allSatisfy { $0 < 20 }, "\(label): \(restored)")
+                }
+            }
         }
     }
 
