@@ -52,6 +52,10 @@ struct FingerprintLog: Sendable {
         raw.storeBytes(of: (counted.user ?? 0).littleEndian, toByteOffset: offset + 32, as: UInt64.self)
         raw[offset + 40] = counted.kind.rawValue
         raw[offset + 41] = counted.user == nil ? 0 : 1
+        // The zeros too: a caller may encode into memory it did not clear (`insertInOrder`'s
+        // stack entry), whose bytes would otherwise go to the spill store as they were.
+        raw.storeBytes(of: 0 as UInt16, toByteOffset: offset + 42, as: UInt16.self)
+        raw.storeBytes(of: 0 as UInt32, toByteOffset: offset + 44, as: UInt32.self)
     }
 
     /// Reads the entry at `offset`; `profile` maps its profile id to the reader's.

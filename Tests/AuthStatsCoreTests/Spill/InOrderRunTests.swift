@@ -127,6 +127,42 @@ struct InOrderRunTests {
         #expect(filter.resolve().map(\.input).sorted() == plain.resolve().map(\.input).sorted())
     }
 
+    /// A store that keeps every byte appended, to look at what was written.
+    final class RecordingStore: SpillStore, @unchecked Sendable {
+        private let lock = NSLock()
+        private let inner = MemorySpillStore()
+        private var appended: [UInt8] = []
+        var bytes: [UInt8] { lock.withLock { appended } }
+
+        func write(_ bytes: [UInt8]) throws -> Int { try inner.write(bytes) }
+        func append(run: Int, _ bytes: [UInt8]) throws {
+            lock.withLock { appended += bytes }
+            try inner.append(run: run, bytes)
+        }
+        func read(run: Int, offset: Int, count: Int) throws -> [UInt8] { try inner.read(run: run, offset: offset, count: count) }
+        func remove(run: Int) { inner.remove(run: run) }
+    }
+
+    @Test("fingerprints written in order are whole entries: their last 6 bytes are zeros, as every entry's")
+    func inOrderEntriesAreWhole() {
+        let entries = entries(segments: 2)
+        let store = RecordingStore()
+        var filter = DuplicateFilter(capacity: 1 << 20, store: store)
+        for (f, c) in entries {
+            // Whatever the stack held before.
+            withUnsafeTemporaryAllocation(byteCount: 256, alignment: 8) { $0.initializeMemory(as: UInt8.self, repeating: 0xA5) }
+            filter.insertInOrder(f, c)
+        }
+        filter.endInOrder()
+        let written = store.bytes
+        #expect(written.count == entries.count * FingerprintLog.entryBytes)
+        var dirty = 0
+        for at in stride(from: 0, to: written.count, by: FingerprintLog.entryBytes) where written[at + 42..<at + 48].contains(where: { $0 != 0 }) {
+            dirty += 1
+        }
+        #expect(dirty == 0, "\(dirty) of \(entries.count) entries carry bytes that were never written")
+    }
+
     func fp(_ n: UInt64) -> Fingerprint { Fingerprint(high: n &* 0x9E37_79B9_7F4A_7C15, low: n) }
 
     /// Entries in merge order (fingerprint, then input) within each of `segments` parts.
