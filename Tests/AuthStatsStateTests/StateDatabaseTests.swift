@@ -200,6 +200,27 @@ struct StateDatabaseTests {
         #expect(try database.meta("a") == nil)
     }
 
+    @Test("a read transaction gives its body's value, ends when the body throws, and nests with no transaction")
+    func readTransaction() throws {
+        struct Stop: Error, Equatable {}
+        let database = try StateDatabase.open(folder: F.folder(), create: true)
+        defer { database.close() }
+        try database.transaction { try database.setMeta("a", "1") }
+        #expect(try database.reading { try database.meta("a") } == "1")
+        #expect(throws: Stop()) { try database.reading { _ = try database.meta("a"); throw Stop() } }
+        // Nothing left open: a write transaction starts, in turn, and a read one after it.
+        try database.transaction { try database.setMeta("a", "2") }
+        #expect(try database.reading { try database.meta("a") } == "2")
+        for nested in [
+            { try database.reading { try database.transaction { try database.setMeta("a", "3") } } },
+            { try database.transaction { try database.reading { _ = try database.meta("a") } } },
+        ] as [() throws -> Void] {
+            let error = #expect(throws: StateError.self) { try nested() }
+            #expect(error?.description == "Unable to begin a transaction on \(database.path): one is already open (they do not nest)")
+        }
+        #expect(try database.meta("a") == "2")
+    }
+
     @Test("a second connection cannot write while the first holds a transaction: busy, with no PID")
     func busyBySQLite() throws {
         let folder = F.folder()
