@@ -78,7 +78,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["AuthStatsTestSupport", "AuthStatsCore", "AuthStatsGenerator", "AuthStatsIngest"],
+            dependencies: ["AuthStatsTestSupport", "AuthStatsCore", "AuthStatsGenerator", "AuthStatsIngest", "AuthStatsState"],
             exclude: ["Golden"]
         ),
     ],

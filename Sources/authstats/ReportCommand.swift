@@ -403,7 +403,6 @@ struct ReportCommand: ParsableCommand {
             console.warning("could not spill to disk, kept everything in memory: \(failure)")
         }
         do {
-            try writeTables(reports, timezone: configuration.timeZoneName, folder: "", output: output)
             var run = SummaryWriter.Run(
                 version: AuthStats.version, generatedAt: ISO8601DateFormatter().string(from: Date()),
                 timezone: configuration.timeZoneName, maxRejects: maxRejects,
@@ -411,6 +410,18 @@ struct ReportCommand: ParsableCommand {
             run.parityLeftOut = pinpointParity ? analysis.parityLeftOut : nil
             if nightly != nil || merging != nil { run.stateTotals = (analysis.accumulator.events, analysis.accumulator.duplicates) }
             run.partial = nightly?.partial ?? merging?.partial
+            func mainPage(projects: [HTMLReport.Project]) -> HTMLReport.Input {
+                var page = HTMLReport.Input(
+                    run: run, reports: reports, accumulator: analysis.accumulator, inputs: Self.tidied(analysis.inputs),
+                    firstRejects: rejects.first,
+                    previous: HTMLReport.previousPeriod(of: reports, accumulator: analysis.accumulator))
+                page.projects = projects
+                return page
+            }
+            // Without projects (whose pages it links), the page is rendered on another thread
+            // while the tables are written: 10 ms of a one-day run's 90.
+            let pageAhead = noHTML || byProject ? nil : PageAhead(mainPage(projects: []))
+            try writeTables(reports, timezone: configuration.timeZoneName, folder: "", output: output)
             // Each project's report set (`--by-project`), its own page included.
             var projectPages: [HTMLReport.Project] = []
             for (id, projectReports, project) in byProject ? analysis.projectReports() : [] {
@@ -430,13 +441,11 @@ struct ReportCommand: ParsableCommand {
                 SummaryWriter.write(
                     run: run, reports: reports, accumulator: analysis.accumulator, inputs: Self.tidied(analysis.inputs), to: &$0)
             }
-            if !noHTML {
-                var page = HTMLReport.Input(
-                    run: run, reports: reports, accumulator: analysis.accumulator, inputs: Self.tidied(analysis.inputs),
-                    firstRejects: rejects.first,
-                    previous: HTMLReport.previousPeriod(of: reports, accumulator: analysis.accumulator))
-                page.projects = projectPages
-                try output.write("report.html") { HTMLReport.write(page, to: &$0) }
+            if let pageAhead {
+                let html = pageAhead.wait()
+                try output.write("report.html") { $0 += html }
+            } else if !noHTML {
+                try output.write("report.html") { HTMLReport.write(mainPage(projects: projectPages), to: &$0) }
             }
             try rejects.commit()
             try sessionsFile?.commit()
@@ -652,5 +661,22 @@ extension ReportCommand {
         if let failure { throw failure }
         if var last = current?.file { try last.close() }
         if let failure = exports.spillFailure { throw POSIX.Failure("Unable to spill the member exports: \(failure)") }
+    }
+}
+
+/// `report.html` rendered on a thread of its own; `wait()` returns the page.
+private final class PageAhead: @unchecked Sendable {
+    // Unchecked: `html` is written once by the rendering thread, before `group` leaves, and
+    // read only after `wait()`.
+    private var html = ""
+    private let group = DispatchGroup()
+
+    init(_ page: HTMLReport.Input) {
+        DispatchQueue.global().async(group: group) { [self] in HTMLReport.write(page, to: &html) }
+    }
+
+    func wait() -> String {
+        group.wait()
+        return html
     }
 }

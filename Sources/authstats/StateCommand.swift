@@ -118,8 +118,14 @@ struct StateCommand: ParsableCommand {
         @Flag(name: .long, help: "Merge the shard states of a plan even when some shards are missing: reports from the result are marked partial in summary.json (exit 1).")
         var allowMissing = false
 
+        @Option(name: .long, help: ArgumentHelp(
+            "States read at once, on as many threads (default: the cores, or AUTHSTATS_JOBS); the result is the same for any number.",
+            valueName: "n"))
+        var jobs = Environment.value("AUTHSTATS_JOBS").flatMap { Int($0) } ?? ProcessInfo.processInfo.activeProcessorCount
+
         func validate() throws {
             guard !others.isEmpty else { throw ValidationError("Give the states to merge: state merge --into DIR OTHER…") }
+            guard jobs > 0 else { throw ValidationError("--jobs must be positive.") }
             if let problem = stateHorizon.flatMap(NightlyState.horizonProblem) { throw ValidationError(problem) }
         }
 
@@ -193,7 +199,7 @@ struct StateCommand: ParsableCommand {
             } catch {
                 throw NightlyState.Failure.unusable("could not read a state: \(error); nothing changed")
             }
-            try opened.restore(into: whole, rejects: discard, spill: spill)
+            try opened.restore(into: whole, rejects: discard, spill: spill, jobs: jobs)
             // The merged state's next batch comes after every input of every part.
             var held: UInt64 = 0
             for part in opened.parts { held = max(held, UInt64(try MergeParts.meta(part, NightlyState.metaNextPosition)) ?? 0) }

@@ -66,6 +66,13 @@ struct ShardCLITests {
         let state = folder.appendingPathComponent("merged-state")
         let merge = try CLI.run(["state", "merge", "--into", state.path] + states)
         #expect(merge.status == 0, "\(merge.stderr)")
+        // One state at a time, or one block of them per thread: the same state.
+        for jobs in Set(["1", "2", "\(shards)"]).sorted() {
+            let alone = folder.appendingPathComponent("merged-state-jobs-\(jobs)")
+            let result = try CLI.run(["state", "merge", "--jobs", jobs, "--into", alone.path] + states)
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(try S.streams(alone) == S.streams(state), "state merge --jobs \(jobs)")
+        }
         let info = try S.info(state)
         #expect(info["horizon_days"] as? NSNumber == 35)
         let again = folder.appendingPathComponent("from-state")
@@ -107,6 +114,14 @@ struct ShardCLITests {
         let merged = try CLI.run(["merge"] + states + ["--out", out.path, "--report-options", options.joined(separator: " ")])
         #expect(merged.status == 0, "\(merged.stderr)")
         try S.expectSame(expected, out, "4 shards, spilled, with segments and projects")
+        // One block of states per thread, the blocks merged in order: the same for any number.
+        for jobs in ["1", "3"] {
+            let again = folder.appendingPathComponent("merged-jobs-\(jobs)")
+            let result = try CLI.run(
+                ["merge"] + states + ["--out", again.path, "--report-options", (options + ["--jobs", jobs]).joined(separator: " ")])
+            #expect(result.status == 0, "\(result.stderr)")
+            try S.expectSame(expected, again, "4 shards, --jobs \(jobs)")
+        }
         for file in ["segments.csv", "sessions.csv", "projects"] {
             #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "\(file)")
         }

@@ -1,3 +1,4 @@
+import AuthStatsState
 import AuthStatsTestSupport
 import Foundation
 import Testing
@@ -213,6 +214,20 @@ enum StateCLI {
     // MARK: The state
 
     /// `authstats state info --state STATE --format json`, parsed.
+    /// Every stream of the state in `folder`, chunk by chunk, by name and scope: what a
+    /// state holds, without SQLite's own bookkeeping (free pages) or the batches' times.
+    static func streams(_ folder: URL) throws -> [String: [[UInt8]]] {
+        let database = try StateDatabase.open(folder: folder.path, create: false)
+        defer { database.close() }
+        var streams: [String: [[UInt8]]] = [:]
+        for name in try database.chunkBytes().keys {
+            for scope in try database.scopes(of: name) {
+                try database.forEachChunk(name: name, scope: scope) { streams["\(name) \(scope)", default: []].append($0) }
+            }
+        }
+        return streams
+    }
+
     static func info(_ state: URL) throws -> [String: Any] {
         let result = try CLI.run(["state", "info", "--state", state.path, "--format", "json"])
         guard result.status == 0 else { throw Failure("state info exited \(result.status): \(result.stderr)") }

@@ -60,6 +60,17 @@ struct UserHashSet: Sendable {
         for hash in slots where hash != 0 { try body(hash) }
     }
 
+    /// Every hash, ascending: dealt into buckets by their top bits first (the hashes are
+    /// uniform): half the time of a comparison sort, for the users of the bench set's half.
+    func sorted() -> [UInt64] {
+        var hashes: [UInt64] = []
+        hashes.reserveCapacity(count)
+        forEach { hashes.append($0) }
+        return hashes.withUnsafeBufferPointer { all in
+            BucketSort.sorted(count: all.count, item: { all[$0] }, lead: { $0 }, by: <)
+        }
+    }
+
     mutating func formUnion(_ other: UserHashSet) {
         if other.hasZero { insert(0) }
         for hash in other.slots where hash != 0 { insert(hash) }

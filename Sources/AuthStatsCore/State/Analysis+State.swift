@@ -283,9 +283,7 @@ extension Analysis {
         try stream(Stream.activity) { try triples(accumulator.activity, &$0) }
         if let kinds = accumulator.userKinds { try stream(Stream.kinds) { try triples(kinds, &$0) } }
         try stream(Stream.users) { writer in
-            var hashes: [UInt64] = []
-            accumulator.users.forEach { hashes.append($0) }
-            for hash in hashes.sorted() { try writer.add(words: hash) }
+            for hash in accumulator.users.sorted() { try writer.add(words: hash) }
         }
         try stream(Stream.totals) { try $0.add(words: UInt64(accumulator.events), UInt64(accumulator.duplicates)) }
         try stream(Stream.parity) { writer in

@@ -28,6 +28,15 @@ struct FlatTablesTests {
         set.formUnion(other)
         reference.formUnion([0, 1, 2, 99_999_999])
         #expect(set.count == reference.count)
+        // Ascending, each once, 0 first; and the contains of every value, and of values not in it.
+        #expect(set.sorted() == reference.sorted())
+        for value in reference { #expect(set.contains(value)) }
+        #expect(!set.contains(30_000) && !set.contains(UInt64.max))
+        var spread = UserHashSet()
+        for _ in 0..<10_000 { spread.insert(rng.next()) }  // the whole range: many buckets
+        var all: [UInt64] = []
+        spread.forEach { all.append($0) }
+        #expect(spread.sorted() == all.sorted())
     }
 
     @Test("TripleCounts sums deltas per triple and lists them sorted, zero counts kept")
