@@ -98,13 +98,7 @@ public struct DuplicateFilter: Sendable {
                 return insert(fingerprint, counted)
             }
         }
-        let bytes = ordered!.add { block in
-            // Encoded on the stack and copied: appending zeros first cost 3% of a merge.
-            withUnsafeTemporaryAllocation(byteCount: Self.entryBytes, alignment: 8) { entry in
-                FingerprintLog.encode(fingerprint, counted, into: entry, at: 0)
-                block.append(contentsOf: UnsafeRawBufferPointer(entry))
-            }
-        }
+        let bytes = ordered!.add { FingerprintLog.append(fingerprint, counted, to: &$0) }
         orderedLast = key
         if bytes == Self.orderedBlockEntries * Self.entryBytes { flushInOrder() }
     }

@@ -15,8 +15,15 @@ struct FingerprintLog: Sendable {
 
     @inline(__always)
     mutating func append(_ fingerprint: Fingerprint, _ counted: DuplicateFilter.Counted) {
+        Self.append(fingerprint, counted, to: &bytes)
+    }
+
+    /// Appends one entry to `bytes` (this log's, or a block of a run written in order):
+    /// encoded on the stack and copied, with no zeros appended first.
+    @inline(__always)
+    static func append(_ fingerprint: Fingerprint, _ counted: DuplicateFilter.Counted, to bytes: inout [UInt8]) {
         var entry: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &entry) { Self.encode(fingerprint, counted, into: $0, at: 0) }
+        withUnsafeMutableBytes(of: &entry) { encode(fingerprint, counted, into: $0, at: 0) }
         withUnsafeBytes(of: entry) { bytes.append(contentsOf: $0) }
     }
 
