@@ -105,9 +105,16 @@ extension Analysis {
                 }
             } catch {
                 parts.set(part, error)
+                shared.stop()
             }
         }
         if let error = parts.firstError { throw error }
+    }
+
+    /// A pointer to one field of the accumulator, for a restore thread: accesses through it
+    /// are to that field alone (`state.pointee` is the whole tuple).
+    private func field<Value>(_ path: WritableKeyPath<MetricsAccumulator, Value>) -> UnsafeMutablePointer<Value> {
+        state.pointer(to: \.accumulator)!.pointer(to: path)!
     }
 
     /// What is read is checked before it is used as an index or a range: a chunk's checksum
@@ -125,19 +132,22 @@ extension Analysis {
 
     /// `restore`'s first part: the fingerprints (for `.everything`), the activity and the kinds.
     private func restoreFingerprintsAndActivity(from source: any StateChunkSource, scope: String, use: StateUse, profiles: UInt64) throws {
-        let pointer = state
+        // Each thread reaches only its own fields, through pointers to them: an access through
+        // `state.pointee` would be one to the whole accumulator, racing the other thread's.
+        let activity = field(\.activity)
+        let kinds = field(\.userKinds)
         if case .everything = use { try restoreFingerprints(from: source, scope: scope) }
         try StateStreamReader.forEachWords(source, name: Stream.activity, scope: scope, count: 4) { w in
-            pointer.pointee.accumulator.activity.add(
+            activity.pointee.add(
                 user: w[0], day: try Self.day(w[1], Stream.activity), profile: try Self.profile(w[2], Stream.activity, of: profiles),
                 Int32(truncatingIfNeeded: w[3]))
         }
-        if pointer.pointee.accumulator.userKinds != nil {
+        if kinds.pointee != nil {
             try StateStreamReader.forEachWords(source, name: Stream.kinds, scope: scope, count: 4) { w in
                 guard let kind = UInt32(exactly: w[2]).flatMap(UserKind.init(rawValue:)) else {
                     throw StateFormatError("a record of \(Stream.kinds) has kind \(w[2])")
                 }
-                pointer.pointee.accumulator.userKinds!.add(
+                kinds.pointee!.add(
                     user: w[0], day: try Self.day(w[1], Stream.kinds), profile: kind.rawValue, Int32(truncatingIfNeeded: w[3]))
             }
         }
@@ -146,7 +156,12 @@ extension Analysis {
     /// `restore`'s second part: the counters, the users, the sessions, the observations, the
     /// totals and what parity left out.
     private func restoreTheRest(from source: any StateChunkSource, scope: String, sessionRows: Bool?, profiles: UInt64) throws {
-        let pointer = state
+        let counts = field(\.counters)
+        let users = field(\.users)
+        let sessionLogs = field(\.sessionLogs)
+        let profileLog = field(\.profileLog)
+        let events = field(\.events)
+        let duplicates = field(\.duplicates)
         try StateStreamReader.forEachWords(source, name: Stream.counters, scope: scope, count: 6) { w in
             let key = MetricsAccumulator.DayProfile(
                 day: try Self.day(w[0], Stream.counters), profile: try Self.profile(w[1], Stream.counters, of: profiles))
@@ -155,13 +170,13 @@ extension Analysis {
             counters.signIns = Int(truncatingIfNeeded: w[3])
             counters.authFailures = Int(truncatingIfNeeded: w[4])
             counters.events = Int(truncatingIfNeeded: w[5])
-            pointer.pointee.accumulator.counters.add(key, counters)
+            counts.pointee.add(key, counters)
         }
         try StateStreamReader.forEachWords(source, name: Stream.users, scope: scope, count: 1) { w in
-            pointer.pointee.accumulator.users.insert(w[0])
+            users.pointee.insert(w[0])
         }
-        precondition(pointer.pointee.accumulator.sessionLogs.count == 1, "a state run keeps one session log")
-        let compact = pointer.pointee.accumulator.sessionLogs[0].compact
+        precondition(sessionLogs.pointee.count == 1, "a state run keeps one session log")
+        let compact = sessionLogs.pointee[0].compact
         let named = sessionRows ?? !compact
         guard named || compact else { throw StateFormatError("the state keeps no session rows (user ids and texts)") }
         var scratch: [UInt8] = []
@@ -173,22 +188,22 @@ extension Analysis {
                 // Named records lose their names, and their order with them.
                 scratch.removeAll(keepingCapacity: true)
                 SessionRecord.compactForm(of: r, into: &scratch)
-                scratch.withUnsafeBytes { pointer.pointee.accumulator.sessionLogs[0].appendRecord($0) }
+                scratch.withUnsafeBytes { sessionLogs.pointee[0].appendRecord($0) }
             } else {
                 // The stream is sorted (each batch's part of it): no sort again.
-                pointer.pointee.accumulator.sessionLogs[0].appendInOrder(raw)
+                sessionLogs.pointee[0].appendInOrder(raw)
             }
         }
-        pointer.pointee.accumulator.sessionLogs[0].endInOrder()
-        if pointer.pointee.accumulator.profileLog != nil {
+        sessionLogs.pointee[0].endInOrder()
+        if profileLog.pointee != nil {
             try StateStreamReader.forEach(source, name: Stream.observations, scope: scope) { raw in
                 guard raw.count >= ProfileLog.headerBytes else { throw StateFormatError("an observation is cut short") }
-                pointer.pointee.accumulator.profileLog!.appendRecord(raw)
+                profileLog.pointee!.appendRecord(raw)
             }
         }
         try StateStreamReader.forEachWords(source, name: Stream.totals, scope: scope, count: 2) { w in
-            pointer.pointee.accumulator.events += Int(truncatingIfNeeded: w[0])
-            pointer.pointee.accumulator.duplicates += Int(truncatingIfNeeded: w[1])
+            events.pointee += Int(truncatingIfNeeded: w[0])
+            duplicates.pointee += Int(truncatingIfNeeded: w[1])
         }
         var parity: [ParityReason: Int] = [:]
         try StateStreamReader.forEachWords(source, name: Stream.parity, scope: scope, count: 2) { w in
@@ -356,7 +371,7 @@ extension Analysis {
     /// - Parameter matching: when given, only fingerprints whose first word is among these
     ///   are taken in (`restore(from:for:sessionRows:batch:)`).
     private func restoreFingerprints(from source: any StateChunkSource, scope: String, matching: UserHashSet? = nil) throws {
-        let pointer = state
+        let dedup = field(\.dedup)
         try StateStreamReader.forEach(source, name: Stream.fingerprints, scope: scope) { raw in
             guard raw.count == FingerprintLog.entryBytes else { throw StateFormatError("a fingerprint has \(raw.count) bytes") }
             if let matching, !matching.contains(UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))) { return }
@@ -366,9 +381,9 @@ extension Analysis {
                 throw StateFormatError("a fingerprint names profile \(counted.profile) of \(restoredProfiles), day \(counted.day)")
             }
             // In fingerprint order (each batch's part of the stream): no sort again.
-            pointer.pointee.accumulator.dedup.insertInOrder(fingerprint, counted)
+            dedup.pointee.insertInOrder(fingerprint, counted)
         }
-        pointer.pointee.accumulator.dedup.endInOrder()
+        dedup.pointee.endInOrder()
     }
 
     /// The day indexes a state may hold: those of the times any run accepts (`TimeRange.limits`),
@@ -488,5 +503,13 @@ private final class RestoreParts: @unchecked Sendable {
 
     func set(_ part: Int, _ error: any Error) { lock.withLock { errors[part] = error } }
 
-    var firstError: (any Error)? { lock.withLock { errors.keys.min().flatMap { errors[$0] } } }
+    /// The lowest part's error that is not the `CancellationError` of a part stopped because
+    /// the other failed. (With both parts' streams damaged, which one is found first depends
+    /// on timing.)
+    var firstError: (any Error)? {
+        lock.withLock {
+            let causes = errors.filter { !($0.value is CancellationError) }
+            return (causes.isEmpty ? errors : causes).min { $0.key < $1.key }?.value
+        }
+    }
 }

@@ -207,16 +207,21 @@ public final class MemoryStateChunks: StateChunkSink, StateChunkSource, @uncheck
 /// A source shared by threads that each read their own streams (`Analysis.restore`): each
 /// chunk is copied out under a lock into the reading thread's buffer, and decoded outside it.
 final class LockedChunkSource: StateChunkSource, @unchecked Sendable {
-    // Unchecked: every use of `base` is under `lock`.
+    // Unchecked: every use of `base` and `stopped` is under `lock`.
     private let base: any StateChunkSource
     private let lock = NSLock()
+    private var stopped = false
 
     init(_ base: any StateChunkSource) { self.base = base }
+
+    /// After a reader failed: every later chunk read, on any thread, throws
+    /// `CancellationError` (the others stop at their next chunk instead of reading on).
+    func stop() { lock.withLock { stopped = true } }
 
     func forEachChunk(name: String, scope: String, _ body: ([UInt8]) throws -> Void) throws {
         var buffer: [UInt8] = []
         var seq: Int?
-        while let next = try lock.withLock({ try base.chunk(name: name, scope: scope, after: seq, into: &buffer) }) {
+        while let next = try chunk(name: name, scope: scope, after: seq, into: &buffer) {
             seq = next
             try body(buffer)
         }
@@ -225,6 +230,9 @@ final class LockedChunkSource: StateChunkSource, @unchecked Sendable {
     func scopes(of name: String) throws -> [String] { try lock.withLock { try base.scopes(of: name) } }
 
     func chunk(name: String, scope: String, after seq: Int?, into buffer: inout [UInt8]) throws -> Int? {
-        try lock.withLock { try base.chunk(name: name, scope: scope, after: seq, into: &buffer) }
+        try lock.withLock {
+            if stopped { throw CancellationError() }
+            return try base.chunk(name: name, scope: scope, after: seq, into: &buffer)
+        }
     }
 }

@@ -531,6 +531,21 @@ struct SystemRandomNumberGeneratorStandIn {
         #expect(read.get(1) == (0..<50).map { [UInt8($0), 2, 2] })
         #expect(try shared.scopes(of: "b") == ["x"])
     }
+
+    @Test("once stopped (a reader failed), a locked source refuses every later chunk")
+    func lockedSourceStops() throws {
+        let chunks = MemoryStateChunks()
+        for seq in 0..<3 { try chunks.appendChunk(name: "a", scope: "", seq: seq, [UInt8(seq)]) }
+        let shared = LockedChunkSource(chunks)
+        var buffer: [UInt8] = []
+        #expect(try shared.chunk(name: "a", scope: "", after: nil, into: &buffer) == 0)
+        #expect(buffer == [0])
+        shared.stop()
+        #expect(throws: CancellationError.self) { try shared.chunk(name: "a", scope: "", after: 0, into: &buffer) }
+        var seen = 0
+        #expect(throws: CancellationError.self) { try shared.forEachChunk(name: "a", scope: "") { _ in seen += 1 } }
+        #expect(seen == 0)
+    }
 }
 
 private final class LockedResults: @unchecked Sendable {

@@ -19,13 +19,14 @@ import Testing
         return configuration
     }
 
-    /// A state of a few events (one session with a session id, one without, an auth failure).
-    static func saved() throws -> MemoryStateChunks {
+    /// A state of a few events (one session with a session id, one without, an auth failure),
+    /// and `filler` more page views of as many users.
+    static func saved(filler: Int = 0) throws -> MemoryStateChunks {
         let lines = [
             PinpointLine("_userauth.sign_in", iso: "2026-11-01T10:00:00Z", user: "u1", session: "s1"),
             PinpointLine("page_view", iso: "2026-11-01T10:05:00Z", user: "u1"),
             PinpointLine("_userauth.auth_fail", iso: "2026-11-01T10:06:00Z", user: "u2"),
-        ]
+        ] + (0..<filler).map { PinpointLine("page_view", iso: "2026-11-02T10:00:00Z", user: "filler-\($0)") }
         let analysis = Analysis(configuration: configuration(), rejects: RejectCollector())
         let stream = analysis.beginStream(path: "a.json", member: nil, compression: "none", container: nil)
         Array(lines.map(\.json).joined(separator: "\n").utf8).withUnsafeBytes { stream.read(bytes: $0) }
@@ -100,6 +101,18 @@ import Testing
     @Test func countsOfAProfileTheStateDoesNotHold() throws {
         Self.expectRefused(try Self.rewritten(try Self.saved(), Analysis.Stream.counters, Self.words { $0[1] = 7 }), "counters")
         Self.expectRefused(try Self.rewritten(try Self.saved(), Analysis.Stream.activity, Self.words { $0[2] = 7 }), "activity")
+    }
+
+    /// The restore's two threads: the one that fails stops the other at its next chunk
+    /// (`LockedChunkSource.stop`), and the error thrown is the failure, never the other's
+    /// cancellation. Here the counters (the second thread's first stream) are damaged while
+    /// the first thread has thousands of fingerprints still to read.
+    @Test func theFailureNotTheOtherThreadsCancellationIsThrown() throws {
+        let state = try Self.rewritten(try Self.saved(filler: 20_000), Analysis.Stream.counters, Self.words { $0[1] = 7 })
+        Self.expectRefused(state, "counters, beside 20,000 fingerprints")
+        // And the other way round: the activity (the first thread's, after the fingerprints).
+        let activity = try Self.rewritten(try Self.saved(filler: 20_000), Analysis.Stream.activity, Self.words { $0[2] = 7 })
+        Self.expectRefused(activity, "activity, beside 20,000 session events")
     }
 
     @Test func aFingerprintOfAProfileTheStateDoesNotHold() throws {
