@@ -19,6 +19,9 @@ public final class StateDatabase {
     public static let fileName = "authstats.sqlite"
     /// "ATST", stamped with `PRAGMA application_id`: how a file is known to be ours.
     public static let applicationID: Int32 = 0x4154_5354
+    /// The page size of a new state file, in bytes.
+    static let pageSize = 65536
+
     /// `PRAGMA user_version` of the files this build writes.
     public static let schemaVersion = StateSchema.current.version
 
@@ -90,6 +93,10 @@ public final class StateDatabase {
         if owner == 0 && version == 0 && objects == 0 {
             // Missing, zero-length, or ours with its making rolled back: make it now.
             guard create else { throw Self.missing(path) }
+            // 64 KiB pages (SQLite's largest; settable only before the first table): the
+            // streams' 1 MiB chunks are read page by page, a `pread` each, and 4 KiB pages
+            // made a night's restore 60,000 system calls (`docs/state.md` "Sizes and speed").
+            try connection.execute("PRAGMA page_size=\(Self.pageSize)", "set the page size of")
             try transaction {
                 try connection.execute("PRAGMA application_id=\(Self.applicationID)", "stamp")
                 try connection.execute("PRAGMA user_version=\(schema.version)", "stamp")

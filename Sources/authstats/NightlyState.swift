@@ -45,6 +45,15 @@ final class NightlyState {
     }
 
     let folder: String
+
+    /// Closes and deletes the state file this run created (nothing committed to it but its
+    /// empty tables); the lock file stays, as `StateLock.release` explains.
+    func removeNew() {
+        database.close()
+        let path = (folder as NSString).appendingPathComponent(StateDatabase.fileName)
+        for name in [path, path + "-journal"] { try? FileManager.default.removeItem(atPath: name) }
+    }
+
     let lock: StateLock
     let database: StateDatabase
     /// The zone the state counts days in.

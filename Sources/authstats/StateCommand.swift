@@ -153,6 +153,11 @@ struct StateCommand: ParsableCommand {
                 folder: into, timeZone: opened.zone.isEmpty ? nil : opened.zone, horizon: stateHorizon ?? (newTarget ? shortest : nil),
                 options: counting, profiles: opened.profiles, sessionRows: !opened.sessionRows.contains(false), rebuild: false,
                 merging: true)
+            // A new --into that the merge does not fill (a state found damaged as it is read, a
+            // write that fails) is removed again: no empty state is left that a later run would
+            // take for a merged one.
+            var committed = false
+            defer { if newTarget && !committed { target.removeNew() } }
             target.partial = MergeParts.combined([target.partial, opened.partial])
             // A target's session rows are not dropped for good by a merge: that is a rebuild's choice.
             let targetRows = try MergeParts.meta((into, target.lock, target.database), NightlyState.metaSessionRows) != "off"
@@ -210,6 +215,7 @@ struct StateCommand: ParsableCommand {
             } catch {
                 throw NightlyState.Failure.unusable("could not write \(DisplayPath.text(into)): \(error); it was left as it was")
             }
+            committed = true
             console.info("merged \(opened.parts.count) state\(opened.parts.count == 1 ? "" : "s") into \(DisplayPath.text(into)): \(whole.accumulator.events) events")
         }
     }

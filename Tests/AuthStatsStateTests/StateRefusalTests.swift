@@ -84,7 +84,9 @@ struct StateRefusalTests {
         let path = F.databasePath(folder)
         var bytes = try F.bytes(path)
         // Pages 2 to 6 (the tables' and the index's roots, the first chunk's pages).
-        bytes.replaceSubrange(4096..<6 * 4096, with: [UInt8](repeating: 0xA5, count: 5 * 4096))
+        let page = StateDatabase.pageSize
+        #expect(bytes.count >= 6 * page)
+        bytes.replaceSubrange(page..<6 * page, with: [UInt8](repeating: 0xA5, count: 5 * page))
         try F.write(bytes, to: path)
 
         let database = try StateDatabase.open(folder: folder, create: false)
@@ -107,7 +109,8 @@ struct StateRefusalTests {
         try F.makeState(folder).close()
         let path = F.databasePath(folder)
         var bytes = try F.bytes(path)
-        bytes.replaceSubrange(4096..<6 * 4096, with: [UInt8](repeating: 0xA5, count: 5 * 4096))
+        let page = StateDatabase.pageSize
+        bytes.replaceSubrange(page..<6 * page, with: [UInt8](repeating: 0xA5, count: 5 * page))
         try F.write(bytes, to: path)
         let database = try StateDatabase.open(folder: folder, create: false)
         defer { database.close() }
