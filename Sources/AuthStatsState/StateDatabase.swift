@@ -22,6 +22,10 @@ public final class StateDatabase {
     /// The page size of a new state file, in bytes.
     static let pageSize = 65536
 
+    /// Whether this connection made the file's tables (it was missing, empty, or ours with its
+    /// making rolled back): decided while the caller holds the state's lock.
+    public private(set) var created = false
+
     /// `PRAGMA user_version` of the files this build writes.
     public static let schemaVersion = StateSchema.current.version
 
@@ -95,13 +99,14 @@ public final class StateDatabase {
             guard create else { throw Self.missing(path) }
             // 64 KiB pages (SQLite's largest; settable only before the first table): the
             // streams' 1 MiB chunks are read page by page, a `pread` each, and 4 KiB pages
-            // made a night's restore 60,000 system calls (`docs/state.md` "Sizes and speed").
+            // made a night's restore ~66,000 system calls (`docs/state.md` "Tables").
             try connection.execute("PRAGMA page_size=\(Self.pageSize)", "set the page size of")
             try transaction {
                 try connection.execute("PRAGMA application_id=\(Self.applicationID)", "stamp")
                 try connection.execute("PRAGMA user_version=\(schema.version)", "stamp")
                 for statement in schema.create { try connection.execute(statement, "create the tables of") }
             }
+            created = true
             return
         }
         guard owner == Self.applicationID else { throw StateError.notAuthstats(path: path) }

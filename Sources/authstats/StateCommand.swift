@@ -155,9 +155,11 @@ struct StateCommand: ParsableCommand {
                 merging: true)
             // A new --into that the merge does not fill (a state found damaged as it is read, a
             // write that fails) is removed again: no empty state is left that a later run would
-            // take for a merged one.
+            // take for a merged one. New means made by this run, under its lock (`newTarget`
+            // was looked at before the lock: another run may have made the state since).
+            let made = target.database.created
             var committed = false
-            defer { if newTarget && !committed { target.removeNew() } }
+            defer { if made && !committed { target.removeNew() } }
             target.partial = MergeParts.combined([target.partial, opened.partial])
             // A target's session rows are not dropped for good by a merge: that is a rebuild's choice.
             let targetRows = try MergeParts.meta((into, target.lock, target.database), NightlyState.metaSessionRows) != "off"
@@ -213,7 +215,8 @@ struct StateCommand: ParsableCommand {
                     if let failure = spill.readFailure { throw NightlyState.Failure.unusable("could not read back what was spilled to the temporary folder: \(failure)") }
                 }
             } catch {
-                throw NightlyState.Failure.unusable("could not write \(DisplayPath.text(into)): \(error); it was left as it was")
+                throw NightlyState.Failure.unusable(
+                    "could not write \(DisplayPath.text(into)): \(error); " + (made ? "the new state was removed" : "it was left as it was"))
             }
             committed = true
             console.info("merged \(opened.parts.count) state\(opened.parts.count == 1 ? "" : "s") into \(DisplayPath.text(into)): \(whole.accumulator.events) events")

@@ -68,6 +68,14 @@ struct StateDatabaseTests {
         #expect(try database.chunkBytes() == [:])
         #expect(try database.fileBytes() > 0)
         try database.quickCheck()
+        // 64 KiB pages, in the file's own header (bytes 16-17: 1 stands for 65536), and the
+        // connection knows it made the file; one that opens it again did not.
+        #expect(try database.connection.integer("PRAGMA page_size", "read") == 65536)
+        #expect(try F.bytes(database.path)[16..<18].elementsEqual([0x00, 0x01]))
+        #expect(database.created)
+        let again = try StateDatabase.open(folder: folder, create: true)
+        defer { again.close() }
+        #expect(!again.created)
     }
 
     @Test("what was stored is there after reopening: values, chunks in seq order, scopes, ledger, batches")

@@ -83,9 +83,9 @@ struct StateRefusalTests {
         try F.makeState(folder).close()
         let path = F.databasePath(folder)
         var bytes = try F.bytes(path)
-        // Pages 2 to 6 (the tables' and the index's roots, the first chunk's pages).
-        let page = StateDatabase.pageSize
-        #expect(bytes.count >= 6 * page)
+        // Pages 2 to 6: the roots of tables and indexes (meta, chunks and its index, the ledger and its index).
+        let page = try #require(StateFileHeader(Array(bytes.prefix(StateFileHeader.size)))?.pageSize)
+        try #require(bytes.count >= 6 * page)
         bytes.replaceSubrange(page..<6 * page, with: [UInt8](repeating: 0xA5, count: 5 * page))
         try F.write(bytes, to: path)
 
@@ -109,7 +109,8 @@ struct StateRefusalTests {
         try F.makeState(folder).close()
         let path = F.databasePath(folder)
         var bytes = try F.bytes(path)
-        let page = StateDatabase.pageSize
+        let page = try #require(StateFileHeader(Array(bytes.prefix(StateFileHeader.size)))?.pageSize)
+        try #require(bytes.count >= 6 * page)
         bytes.replaceSubrange(page..<6 * page, with: [UInt8](repeating: 0xA5, count: 5 * page))
         try F.write(bytes, to: path)
         let database = try StateDatabase.open(folder: folder, create: false)

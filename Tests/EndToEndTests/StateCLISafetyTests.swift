@@ -125,9 +125,10 @@ extension StateCLITests {
         /// SQLite checks its pages' structure, not the bytes of a blob: damage inside a chunk
         /// of the state's streams is seen only where a record's framing breaks. One byte of a
         /// stored count changed (bit rot, a bad copy) must not become a report.
-        @Test("a byte changed inside the stored counts is refused (exit 2), not reported")
-        func flippedByte() throws {
-            let state = try S.sharedState()
+        /// Changes a byte inside the first records of the `counters` stream of the state in
+        /// `state` (its chunk's checksum then fails), after `before` has run; returns the
+        /// file's bytes as changed.
+        static func damageCounters(_ state: URL, before: () throws -> Void = {}) throws -> Data {
             let path = S.databasePath(state)
             var bytes = try S.bytes(path)
             // The first bytes of the `counters` stream's first chunk (a checksum, then varint
@@ -148,10 +149,20 @@ extension StateCLITests {
             try #require(pattern.count == 24, "the counters stream's first chunk: \(hex)")
             let found = (0..<(bytes.count - 24)).first { bytes[$0..<$0 + 24].elementsEqual(pattern) }
             let at = try #require(found, "no counters chunk in the state file")
-            let before = try S.report([], state: state, out: state.deletingLastPathComponent().appendingPathComponent("before"))
-            #expect(before.status == 0)
+            try before()
             bytes[at + 20] ^= 0x01  // inside the first records: a count one more or one less
             try bytes.write(to: URL(fileURLWithPath: path))
+            return bytes
+        }
+
+        @Test("a byte changed inside the stored counts is refused (exit 2), not reported")
+        func flippedByte() throws {
+            let state = try S.sharedState()
+            let path = S.databasePath(state)
+            let bytes = try Self.damageCounters(state) {
+                let before = try S.report([], state: state, out: state.deletingLastPathComponent().appendingPathComponent("before"))
+                #expect(before.status == 0)
+            }
             let out = state.deletingLastPathComponent().appendingPathComponent("after")
             let result = try S.report([], state: state, out: out)
             #expect(result.status == 2, "\(result.stderr)")
@@ -160,6 +171,30 @@ extension StateCLITests {
             let was = (try? String(contentsOf: state.deletingLastPathComponent().appendingPathComponent("before/daily.csv"), encoding: .utf8)) ?? ""
             #expect(daily.isEmpty, "reports written from a damaged state:\n\(Golden.diff(was, daily))")
             #expect(try S.bytes(path) == bytes)
+        }
+
+        /// The damage is found only as the state is read, after `--into` was opened: a new
+        /// `--into` is removed again, an existing one is left as it was.
+        @Test("state merge of a state found damaged as it is read: exit 2, a new --into removed, an existing one unchanged")
+        func mergeOfADamagedState() throws {
+            let state = try S.sharedState()
+            let folder = state.deletingLastPathComponent()
+            let bytes = try Self.damageCounters(state)
+            let new = folder.appendingPathComponent("new-into")
+            let result = try CLI.run(["state", "merge", "--into", new.path, state.path])
+            #expect(result.status == 2, "\(result.stderr)")
+            #expect(result.stderr.contains("damaged"), "\(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: S.databasePath(new)), "an empty state left in the new --into")
+            #expect(!FileManager.default.fileExists(atPath: S.databasePath(new) + "-journal"))
+
+            let existing = folder.appendingPathComponent("existing-into")
+            let input = try S.gzip([PinpointLine("pageView", iso: "2026-11-20T10:00:00Z", user: "elsewhere").json], folder, "other.json.gz")
+            #expect(try S.report([input], state: existing, out: folder.appendingPathComponent("existing-out")).status == 0)
+            let kept = try S.bytes(S.databasePath(existing))
+            let again = try CLI.run(["state", "merge", "--into", existing.path, state.path])
+            #expect(again.status == 2, "\(again.stderr)")
+            #expect(try S.bytes(S.databasePath(existing)) == kept)
+            #expect(try S.bytes(S.databasePath(state)) == bytes)
         }
 
         @Test(
@@ -173,7 +208,8 @@ extension StateCLITests {
             let message: String
             switch kind {
             case "damaged":
-                // Garbage over the middle third of the pages (the header and schema intact).
+                // Garbage over the middle third of the file, in 4 KiB steps (the header and schema
+                // intact; the file's own pages are 64 KiB: whole pages damaged either way).
                 let pages = bytes.count / 4096
                 var random = SeededRandom(seed: 8)
                 for page in (pages / 3)..<(2 * pages / 3) {

@@ -114,7 +114,10 @@ extension Analysis {
     /// A pointer to one field of the accumulator, for a restore thread: accesses through it
     /// are to that field alone (`state.pointee` is the whole tuple).
     private func field<Value>(_ path: WritableKeyPath<MetricsAccumulator, Value>) -> UnsafeMutablePointer<Value> {
-        state.pointer(to: \.accumulator)!.pointer(to: path)!
+        guard let field = state.pointer(to: \.accumulator)?.pointer(to: path) else {
+            preconditionFailure("\(path) is not a stored property of the accumulator: a restore thread cannot have it alone")
+        }
+        return field
     }
 
     /// What is read is checked before it is used as an index or a range: a chunk's checksum
@@ -492,8 +495,8 @@ final class LockedChunkSink: StateChunkSink, @unchecked Sendable {
 }
 
 /// `restore`'s two parts: the analysis they fill (unchecked: each part touches only its own
-/// streams' parts of the accumulator) and their errors, the first part's reported first.
-private final class RestoreParts: @unchecked Sendable {
+/// streams' parts of the accumulator, through pointers to them) and their errors (`firstError`).
+final class RestoreParts: @unchecked Sendable {
     let analysis: Analysis
     // `errors` is only touched under `lock`.
     private let lock = NSLock()
