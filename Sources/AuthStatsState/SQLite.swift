@@ -47,6 +47,14 @@ final class Connection {
         handle = nil
     }
 
+    /// The bytes of page cache this connection holds now (`SQLITE_DBSTATUS_CACHE_USED`).
+    var cacheBytes: Int {
+        var current: Int32 = 0
+        var highest: Int32 = 0
+        guard let handle, sqlite3_db_status(handle, SQLITE_DBSTATUS_CACHE_USED, &current, &highest, 0) == SQLITE_OK else { return 0 }
+        return Int(current)
+    }
+
     /// Whether a transaction is open (`sqlite3_get_autocommit` is 0).
     var inTransaction: Bool { handle.map { sqlite3_get_autocommit($0) == 0 } ?? false }
 

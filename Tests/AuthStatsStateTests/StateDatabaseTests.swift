@@ -78,6 +78,26 @@ struct StateDatabaseTests {
         #expect(!again.created)
     }
 
+    /// SQLite sizes its cache in pages with the page size it had when the cache was made (4
+    /// KiB), and keeps that count at the file's 64 KiB pages unless `cache_size` is set again:
+    /// 500 pages, 32 MB, where 2,000 KiB were meant.
+    @Test("the page cache stays at 2,000 KiB at 64 KiB pages, writing a new state and reading it again")
+    func cacheSize() throws {
+        let folder = F.folder()
+        let database = try StateDatabase.open(folder: folder, create: true)
+        try database.transaction {
+            for seq in 0..<12 { try database.appendChunk(name: "big", scope: "", seq: seq, F.chunk(seq, count: 1_000_000)) }
+        }
+        #expect(database.connection.cacheBytes <= 2_200_000, "\(database.connection.cacheBytes) bytes of cache after writing")
+        database.close()
+        let again = try StateDatabase.open(folder: folder, create: false)
+        defer { again.close() }
+        var read = 0
+        try again.forEachChunkBytes(name: "big", scope: "") { read += $0.count }
+        #expect(read >= 12_000_000)
+        #expect(again.connection.cacheBytes <= 2_200_000, "\(again.connection.cacheBytes) bytes of cache after reading")
+    }
+
     @Test("what was stored is there after reopening: values, chunks in seq order, scopes, ledger, batches")
     func createThenReopen() throws {
         let folder = F.folder()
