@@ -133,7 +133,8 @@ extension Analysis {
         return UInt32(word)
     }
 
-    /// `restore`'s first part: the fingerprints (for `.everything`), the activity and the kinds.
+    /// `restore`'s first part: the fingerprints (for `.everything`), the activity, the kinds and
+    /// the users.
     private func restoreFingerprintsAndActivity(from source: any StateChunkSource, scope: String, use: StateUse, profiles: UInt64) throws {
         // Each thread reaches only its own fields, through pointers to them: an access through
         // `state.pointee` would be one to the whole accumulator, racing the other thread's.
@@ -154,13 +155,17 @@ extension Analysis {
                     user: w[0], day: try Self.day(w[1], Stream.kinds), profile: kind.rawValue, Int32(truncatingIfNeeded: w[3]))
             }
         }
+        // The users here, not on the other thread: the session events make that one the longer.
+        let users = field(\.users)
+        try StateStreamReader.forEachWords(source, name: Stream.users, scope: scope, count: 1) { w in
+            users.pointee.insert(w[0])
+        }
     }
 
-    /// `restore`'s second part: the counters, the users, the sessions, the observations, the
-    /// totals and what parity left out.
+    /// `restore`'s second part: the counters, the sessions, the observations, the totals and
+    /// what parity left out.
     private func restoreTheRest(from source: any StateChunkSource, scope: String, sessionRows: Bool?, profiles: UInt64) throws {
         let counts = field(\.counters)
-        let users = field(\.users)
         let sessionLogs = field(\.sessionLogs)
         let profileLog = field(\.profileLog)
         let events = field(\.events)
@@ -174,9 +179,6 @@ extension Analysis {
             counters.authFailures = Int(truncatingIfNeeded: w[4])
             counters.events = Int(truncatingIfNeeded: w[5])
             counts.pointee.add(key, counters)
-        }
-        try StateStreamReader.forEachWords(source, name: Stream.users, scope: scope, count: 1) { w in
-            users.pointee.insert(w[0])
         }
         precondition(sessionLogs.pointee.count == 1, "a state run keeps one session log")
         let compact = sessionLogs.pointee[0].compact
