@@ -21,11 +21,11 @@ final class Connection {
     private var handle: OpaquePointer?
     private var statements: [String: Statement] = [:]
 
-    /// Opens `path` read-write (and creates it when `create`): the corresponding C function is
-    /// `sqlite3_open_v2`. SQLite reads nothing until the first statement.
-    init(path: String, create: Bool) throws {
+    /// Opens `path` read-write (and creates it when `create`), or read-only: the corresponding
+    /// C function is `sqlite3_open_v2`. SQLite reads nothing until the first statement.
+    init(path: String, create: Bool, readOnly: Bool = false) throws {
         self.path = path
-        let flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0)
+        let flags = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0)
         let code = sqlite3_open_v2(path, &handle, flags, nil)
         guard code == SQLITE_OK else {
             let failure = error(code, "open")
@@ -54,6 +54,10 @@ final class Connection {
         guard let handle, sqlite3_db_status(handle, SQLITE_DBSTATUS_CACHE_USED, &current, &highest, 0) == SQLITE_OK else { return 0 }
         return Int(current)
     }
+
+    /// Whether the open transaction has written (`sqlite3_txn_state` is `SQLITE_TXN_WRITE`):
+    /// another connection would not see what it wrote.
+    var hasWritten: Bool { handle.map { sqlite3_txn_state($0, nil) == SQLITE_TXN_WRITE } ?? false }
 
     /// Whether a transaction is open (`sqlite3_get_autocommit` is 0).
     var inTransaction: Bool { handle.map { sqlite3_get_autocommit($0) == 0 } ?? false }

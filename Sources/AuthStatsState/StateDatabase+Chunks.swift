@@ -28,6 +28,15 @@ extension StateDatabase {
         ) { try $0.withBlob(0, body) }
     }
 
+    /// A second, read-only connection to the same file, for a thread that reads beside this
+    /// connection's (a restore's): each reads its own chunks in place, with no lock and no
+    /// copy. Nil while this connection has written in an open transaction (the other would
+    /// not see it). The connection closes when the object is released.
+    public func concurrentReader() throws -> StateDatabase? {
+        guard !connection.hasWritten else { return nil }
+        return try StateDatabase.reader(path: path)
+    }
+
     /// The first chunk of `name` in `scope` after `seq` (nil: its first), copied into
     /// `buffer` (its room kept); its `seq`, or nil past the last.
     public func chunk(name: String, scope: String, after seq: Int?, into buffer: inout [UInt8]) throws -> Int? {

@@ -93,6 +93,14 @@ public final class StateDatabase {
         return database
     }
 
+    /// A read-only connection to the state file at `path`, which another connection has
+    /// opened and checked (`concurrentReader`).
+    static func reader(path: String) throws -> StateDatabase {
+        let database = StateDatabase(connection: try Connection(path: path, create: false, readOnly: true))
+        try database.connection.execute("PRAGMA cache_size=\(cacheKiB)", "set the cache size of")
+        return database
+    }
+
     /// Settles the connection, then makes, checks or migrates the schema.
     private func prepare(_ schema: StateSchema, create: Bool) throws {
         // Both are the defaults; stated, since a WAL file or a lax sync would break the promises above.

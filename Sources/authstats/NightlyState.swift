@@ -511,4 +511,6 @@ final class NightlyState {
     }
 }
 
-extension StateDatabase: StateChunkSink, StateChunkSource {}
+extension StateDatabase: StateChunkSink, StateChunkSource {
+    public func concurrentSource() throws -> (any StateChunkSource)? { try concurrentReader() }
+}

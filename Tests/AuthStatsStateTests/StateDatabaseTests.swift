@@ -98,6 +98,25 @@ struct StateDatabaseTests {
         #expect(again.connection.cacheBytes <= 2_200_000, "\(again.connection.cacheBytes) bytes of cache after reading")
     }
 
+    @Test("a second, read-only connection reads the same chunks; none while a write is open")
+    func concurrentReader() throws {
+        let folder = F.folder()
+        let database = try StateDatabase.open(folder: folder, create: true)
+        defer { database.close() }
+        for seq in 0..<3 { try database.appendChunk(name: "c", scope: "s", seq: seq, F.chunk(seq, count: 70_000)) }
+        let reader = try #require(try database.concurrentReader())
+        var read: [[UInt8]] = []
+        try reader.forEachChunkBytes(name: "c", scope: "s") { read.append(Array($0)) }
+        #expect(read == (0..<3).map { F.chunk($0, count: 70_000) })
+        #expect(throws: StateError.self) { try reader.setMeta("x", "1") }  // read-only
+        try database.transaction {
+            try database.setMeta("x", "1")
+            // What this transaction wrote, another connection would not see.
+            #expect(try database.concurrentReader() == nil)
+        }
+        reader.close()
+    }
+
     @Test("what was stored is there after reopening: values, chunks in seq order, scopes, ledger, batches")
     func createThenReopen() throws {
         let folder = F.folder()

@@ -90,22 +90,31 @@ extension Analysis {
         if case .batch = use {
             return try restoreFingerprints(from: source, scope: scope, matching: matching)
         }
-        // Two threads, each reading its own streams into its own parts of the accumulator
-        // (chunks copied out under a lock): the fingerprints and the activity on one, the rest
-        // on the other. A night's restore took 0.30 s on one core.
-        let shared = LockedChunkSource(source)
+        // Two threads, each reading its own streams into its own parts of the accumulator: the
+        // fingerprints, the activity and the users on one, the rest on the other. Each on a
+        // connection of its own when the source has a second one (a state file), else sharing
+        // it, chunks copied out under a lock (`LockedChunkSource`). A night's restore took 0.30 s
+        // on one core.
+        let signal = StopSignal()
+        let sources: [any StateChunkSource]
+        if let other = try source.concurrentSource() {
+            sources = [StoppableChunkSource(other, signal: signal), StoppableChunkSource(source, signal: signal)]
+        } else {
+            let shared = LockedChunkSource(source, signal: signal)
+            sources = [shared, shared]
+        }
         let profiles = UInt64(expected)
-        let parts = RestoreParts(self)
+        let parts = RestoreParts(self, sources: sources)
         DispatchQueue.concurrentPerform(iterations: 2) { part in
             do {
                 if part == 0 {
-                    try parts.analysis.restoreFingerprintsAndActivity(from: shared, scope: scope, use: use, profiles: profiles)
+                    try parts.analysis.restoreFingerprintsAndActivity(from: parts.sources[0], scope: scope, use: use, profiles: profiles)
                 } else {
-                    try parts.analysis.restoreTheRest(from: shared, scope: scope, sessionRows: sessionRows, profiles: profiles)
+                    try parts.analysis.restoreTheRest(from: parts.sources[1], scope: scope, sessionRows: sessionRows, profiles: profiles)
                 }
             } catch {
                 parts.set(part, error)
-                shared.stop()
+                signal.stop()
             }
         }
         if let error = parts.firstError { throw error }
@@ -500,11 +509,16 @@ final class LockedChunkSink: StateChunkSink, @unchecked Sendable {
 /// streams' parts of the accumulator, through pointers to them) and their errors (`firstError`).
 final class RestoreParts: @unchecked Sendable {
     let analysis: Analysis
+    /// Each part's source (unchecked: a part reads only its own, or a `LockedChunkSource` both share).
+    let sources: [any StateChunkSource]
     // `errors` is only touched under `lock`.
     private let lock = NSLock()
     private var errors: [Int: any Error] = [:]
 
-    init(_ analysis: Analysis) { self.analysis = analysis }
+    init(_ analysis: Analysis, sources: [any StateChunkSource] = []) {
+        self.analysis = analysis
+        self.sources = sources
+    }
 
     func set(_ part: Int, _ error: any Error) { lock.withLock { errors[part] = error } }
 

@@ -22,12 +22,18 @@ public protocol StateChunkSource: AnyObject {
     /// The first chunk of a stream after chunk `seq` (nil: its first), copied into `buffer`;
     /// returns its `seq`, or nil past the last. One chunk at a time, for `LockedChunkSource`.
     func chunk(name: String, scope: String, after seq: Int?, into buffer: inout [UInt8]) throws -> Int?
+    /// Another source over the same chunks that a second thread may read while this one is
+    /// read (a connection of its own); nil when there is none (the threads then share this
+    /// one through a `LockedChunkSource`).
+    func concurrentSource() throws -> (any StateChunkSource)?
 }
 
 extension StateChunkSource {
     public func forEachChunkBytes(name: String, scope: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         try forEachChunk(name: name, scope: scope) { chunk in try chunk.withUnsafeBytes(body) }
     }
+
+    public func concurrentSource() throws -> (any StateChunkSource)? { nil }
 }
 
 /// Writes one stream as frames of `[length][bytes]`, the length a LEB128 varint, cut into
@@ -206,17 +212,33 @@ public final class MemoryStateChunks: StateChunkSink, StateChunkSource, @uncheck
 
 /// A source shared by threads that each read their own streams (`Analysis.restore`): each
 /// chunk is copied out under a lock into the reading thread's buffer, and decoded outside it.
-final class LockedChunkSource: StateChunkSource, @unchecked Sendable {
-    // Unchecked: every use of `base` and `stopped` is under `lock`.
-    private let base: any StateChunkSource
+/// Set when one of the threads reading a state failed: the others stop at their next chunk.
+final class StopSignal: @unchecked Sendable {
+    // Unchecked: `stopped` is only touched under `lock`.
     private let lock = NSLock()
     private var stopped = false
 
-    init(_ base: any StateChunkSource) { self.base = base }
-
-    /// After a reader failed: every later chunk read, on any thread, throws
-    /// `CancellationError` (the others stop at their next chunk instead of reading on).
     func stop() { lock.withLock { stopped = true } }
+
+    /// Throws `CancellationError` once stopped.
+    func check() throws { if lock.withLock({ stopped }) { throw CancellationError() } }
+}
+
+/// A source shared by threads: each chunk is read under a lock and copied out, then used
+/// outside it. Once stopped (a reader failed), every later chunk read, on any thread, throws
+/// `CancellationError` (the others stop at their next chunk instead of reading on).
+final class LockedChunkSource: StateChunkSource, @unchecked Sendable {
+    // Unchecked: every use of `base` is under `lock`.
+    private let base: any StateChunkSource
+    private let lock = NSLock()
+    let signal: StopSignal
+
+    init(_ base: any StateChunkSource, signal: StopSignal = StopSignal()) {
+        self.base = base
+        self.signal = signal
+    }
+
+    func stop() { signal.stop() }
 
     func forEachChunk(name: String, scope: String, _ body: ([UInt8]) throws -> Void) throws {
         var buffer: [UInt8] = []
@@ -230,9 +252,40 @@ final class LockedChunkSource: StateChunkSource, @unchecked Sendable {
     func scopes(of name: String) throws -> [String] { try lock.withLock { try base.scopes(of: name) } }
 
     func chunk(name: String, scope: String, after seq: Int?, into buffer: inout [UInt8]) throws -> Int? {
-        try lock.withLock {
-            if stopped { throw CancellationError() }
-            return try base.chunk(name: name, scope: scope, after: seq, into: &buffer)
+        try signal.check()
+        return try lock.withLock { try base.chunk(name: name, scope: scope, after: seq, into: &buffer) }
+    }
+}
+
+/// A source one thread reads alone (a connection of its own), beside others reading theirs:
+/// its chunks are lent as they are, and a stop of `signal` ends it at the next chunk.
+final class StoppableChunkSource: StateChunkSource {
+    private let base: any StateChunkSource
+    let signal: StopSignal
+
+    init(_ base: any StateChunkSource, signal: StopSignal) {
+        self.base = base
+        self.signal = signal
+    }
+
+    func forEachChunk(name: String, scope: String, _ body: ([UInt8]) throws -> Void) throws {
+        try base.forEachChunk(name: name, scope: scope) { chunk in
+            try signal.check()
+            try body(chunk)
         }
+    }
+
+    func forEachChunkBytes(name: String, scope: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try base.forEachChunkBytes(name: name, scope: scope) { raw in
+            try signal.check()
+            try body(raw)
+        }
+    }
+
+    func scopes(of name: String) throws -> [String] { try base.scopes(of: name) }
+
+    func chunk(name: String, scope: String, after seq: Int?, into buffer: inout [UInt8]) throws -> Int? {
+        try signal.check()
+        return try base.chunk(name: name, scope: scope, after: seq, into: &buffer)
     }
 }

@@ -532,6 +532,25 @@ struct SystemRandomNumberGeneratorStandIn {
         #expect(try shared.scopes(of: "b") == ["x"])
     }
 
+    @Test("a source read alone stops at its next chunk once another reader failed")
+    func stoppableSourceStops() throws {
+        let chunks = MemoryStateChunks()
+        for seq in 0..<3 { try chunks.appendChunk(name: "a", scope: "", seq: seq, [UInt8(seq)]) }
+        let signal = StopSignal()
+        let own = StoppableChunkSource(chunks, signal: signal)
+        var seen: [[UInt8]] = []
+        #expect(throws: CancellationError.self) {
+            try own.forEachChunkBytes(name: "a", scope: "") { raw in
+                seen.append(Array(raw))
+                signal.stop()  // as the other thread would, failing
+            }
+        }
+        #expect(seen == [[0]])
+        #expect(throws: CancellationError.self) { try own.forEachChunk(name: "a", scope: "") { _ in } }
+        // Without a second connection, the threads share the source through a lock.
+        #expect(try chunks.concurrentSource() == nil)
+    }
+
     @Test("once stopped (a reader failed), a locked source refuses every later chunk")
     func lockedSourceStops() throws {
         let chunks = MemoryStateChunks()
