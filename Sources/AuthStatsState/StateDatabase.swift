@@ -80,12 +80,7 @@ public final class StateDatabase {
         let database = StateDatabase(connection: try Connection(path: path, create: create))
         do {
             try database.prepare(schema, create: create)
-            // SQLite sizes its page cache in pages from `cache_size` (default -2000: 2,000 KiB)
-            // with the page size it had when the cache was made, 4 KiB, and does not size it
-            // again when the file's own page size takes over: at 64 KiB pages the cache could
-            // grow to 500 of them, 32 MB (a first run's peak RSS went 123 -> 142 MB). Set
-            // again now that the page size is the file's, it is 2,000 KiB again.
-            try database.connection.execute("PRAGMA cache_size=\(Self.cacheKiB)", "set the cache size of")
+            try database.sizeCache()
         } catch {
             database.close()
             throw error
@@ -97,8 +92,17 @@ public final class StateDatabase {
     /// opened and checked (`concurrentReader`).
     static func reader(path: String) throws -> StateDatabase {
         let database = StateDatabase(connection: try Connection(path: path, create: false, readOnly: true))
-        try database.connection.execute("PRAGMA cache_size=\(cacheKiB)", "set the cache size of")
+        try database.sizeCache()
         return database
+    }
+
+    /// SQLite sizes its page cache in pages, from `cache_size` (default −2000: 2,000 KiB) and
+    /// the page size it had when the cache was made, 4 KiB, and does not size it again when the
+    /// file's own page size takes over: at 64 KiB pages the cache could grow to 500 of them,
+    /// 32 MB (a first run's peak RSS went 123 -> 142 MB). Set again once the file is open, it is
+    /// 2,000 KiB again.
+    private func sizeCache() throws {
+        try connection.execute("PRAGMA cache_size=\(Self.cacheKiB)", "set the cache size of")
     }
 
     /// Settles the connection, then makes, checks or migrates the schema.

@@ -45,15 +45,6 @@ final class NightlyState {
     }
 
     let folder: String
-
-    /// Closes and deletes the state file this run created (nothing committed to it but its
-    /// empty tables); the lock file stays, as `StateLock.release` explains.
-    func removeNew() {
-        database.close()
-        let path = (folder as NSString).appendingPathComponent(StateDatabase.fileName)
-        for name in [path, path + "-journal"] { try? FileManager.default.removeItem(atPath: name) }
-    }
-
     let lock: StateLock
     let database: StateDatabase
     /// The zone the state counts days in.
@@ -508,6 +499,15 @@ final class NightlyState {
             }
         }
         try writeWhole(analysis, ledger: { ledger }, batches: renumbered, options: options, held: held, verify: verify)
+    }
+}
+
+extension NightlyState {
+    /// Closes and deletes the state file this run created (nothing committed to it but its
+    /// empty tables); the lock file stays, as `StateLock.release` explains.
+    func removeNew() {
+        database.close()
+        for name in [database.path, database.path + "-journal"] { try? FileManager.default.removeItem(atPath: name) }
     }
 }
 

@@ -96,13 +96,14 @@ extension Analysis {
         // it, chunks copied out under a lock (`LockedChunkSource`). A night's restore took 0.30 s
         // on one core.
         let signal = StopSignal()
-        let sources: [any StateChunkSource]
+        let bases: [any StateChunkSource]
         if let other = try source.concurrentSource() {
-            sources = [StoppableChunkSource(other, signal: signal), StoppableChunkSource(source, signal: signal)]
+            bases = [other, source]
         } else {
-            let shared = LockedChunkSource(source, signal: signal)
-            sources = [shared, shared]
+            let locked = LockedChunkSource(source)
+            bases = [locked, locked]
         }
+        let sources = bases.map { StoppableChunkSource($0, signal: signal) }
         let profiles = UInt64(expected)
         let parts = RestoreParts(self, sources: sources)
         DispatchQueue.concurrentPerform(iterations: 2) { part in
@@ -509,7 +510,8 @@ final class LockedChunkSink: StateChunkSink, @unchecked Sendable {
 /// streams' parts of the accumulator, through pointers to them) and their errors (`firstError`).
 final class RestoreParts: @unchecked Sendable {
     let analysis: Analysis
-    /// Each part's source (unchecked: a part reads only its own, or a `LockedChunkSource` both share).
+    /// Each part's source (unchecked: a part reads only its own, over a connection of its own or
+    /// a `LockedChunkSource` both share).
     let sources: [any StateChunkSource]
     // `errors` is only touched under `lock`.
     private let lock = NSLock()

@@ -210,8 +210,6 @@ public final class MemoryStateChunks: StateChunkSink, StateChunkSource, @uncheck
     public func removeAllChunks() throws { streams = [:] }
 }
 
-/// A source shared by threads that each read their own streams (`Analysis.restore`): each
-/// chunk is copied out under a lock into the reading thread's buffer, and decoded outside it.
 /// Set when one of the threads reading a state failed: the others stop at their next chunk.
 final class StopSignal: @unchecked Sendable {
     // Unchecked: `stopped` is only touched under `lock`.
@@ -224,21 +222,15 @@ final class StopSignal: @unchecked Sendable {
     func check() throws { if lock.withLock({ stopped }) { throw CancellationError() } }
 }
 
-/// A source shared by threads: each chunk is read under a lock and copied out, then used
-/// outside it. Once stopped (a reader failed), every later chunk read, on any thread, throws
-/// `CancellationError` (the others stop at their next chunk instead of reading on).
+/// A source shared by threads that each read their own streams (`Analysis.restore`): each
+/// chunk is copied out under a lock into the reading thread's buffer, and decoded outside it.
+/// (Stopping is `StoppableChunkSource`'s, over this one.)
 final class LockedChunkSource: StateChunkSource, @unchecked Sendable {
     // Unchecked: every use of `base` is under `lock`.
     private let base: any StateChunkSource
     private let lock = NSLock()
-    let signal: StopSignal
 
-    init(_ base: any StateChunkSource, signal: StopSignal = StopSignal()) {
-        self.base = base
-        self.signal = signal
-    }
-
-    func stop() { signal.stop() }
+    init(_ base: any StateChunkSource) { self.base = base }
 
     func forEachChunk(name: String, scope: String, _ body: ([UInt8]) throws -> Void) throws {
         var buffer: [UInt8] = []
@@ -252,16 +244,16 @@ final class LockedChunkSource: StateChunkSource, @unchecked Sendable {
     func scopes(of name: String) throws -> [String] { try lock.withLock { try base.scopes(of: name) } }
 
     func chunk(name: String, scope: String, after seq: Int?, into buffer: inout [UInt8]) throws -> Int? {
-        try signal.check()
-        return try lock.withLock { try base.chunk(name: name, scope: scope, after: seq, into: &buffer) }
+        try lock.withLock { try base.chunk(name: name, scope: scope, after: seq, into: &buffer) }
     }
 }
 
-/// A source one thread reads alone (a connection of its own), beside others reading theirs:
-/// its chunks are lent as they are, and a stop of `signal` ends it at the next chunk.
+/// A restore thread's source (a connection of its own, or a `LockedChunkSource` the threads
+/// share): its chunks are passed on as they are, and a stop of `signal` (another thread failed)
+/// ends it at the next chunk, with `CancellationError`.
 final class StoppableChunkSource: StateChunkSource {
     private let base: any StateChunkSource
-    let signal: StopSignal
+    private let signal: StopSignal
 
     init(_ base: any StateChunkSource, signal: StopSignal) {
         self.base = base

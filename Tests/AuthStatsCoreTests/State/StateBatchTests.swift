@@ -555,11 +555,13 @@ struct SystemRandomNumberGeneratorStandIn {
     func lockedSourceStops() throws {
         let chunks = MemoryStateChunks()
         for seq in 0..<3 { try chunks.appendChunk(name: "a", scope: "", seq: seq, [UInt8(seq)]) }
-        let shared = LockedChunkSource(chunks)
+        // As `Analysis.restore` reads a state held in memory: the locked source, stoppable.
+        let signal = StopSignal()
+        let shared = StoppableChunkSource(LockedChunkSource(chunks), signal: signal)
         var buffer: [UInt8] = []
         #expect(try shared.chunk(name: "a", scope: "", after: nil, into: &buffer) == 0)
         #expect(buffer == [0])
-        shared.stop()
+        signal.stop()
         #expect(throws: CancellationError.self) { try shared.chunk(name: "a", scope: "", after: 0, into: &buffer) }
         var seen = 0
         #expect(throws: CancellationError.self) { try shared.forEachChunk(name: "a", scope: "") { _ in seen += 1 } }

@@ -104,7 +104,7 @@ import Testing
     }
 
     /// The restore's two threads: the one that fails stops the other at its next chunk
-    /// (`LockedChunkSource.stop`), and the error thrown is the failure, never the other's
+    /// (`StopSignal`), and the error thrown is the failure, never the other's
     /// cancellation, whichever thread fails and however the two overlap (which depends on
     /// the machine: the choice itself is tested below, without threads).
     @Test func theFailureNotTheOtherThreadsCancellationIsThrown() throws {
