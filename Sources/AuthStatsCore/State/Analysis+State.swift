@@ -151,19 +151,22 @@ extension Analysis {
         let activity = field(\.activity)
         let kinds = field(\.userKinds)
         if case .everything = use { try restoreFingerprints(from: source, scope: scope) }
+        // Both streams are written in (user, day) order (each batch's part of them): no sort again.
         try StateStreamReader.forEachWords(source, name: Stream.activity, scope: scope, count: 4) { w in
-            activity.pointee.add(
+            activity.pointee.appendInOrder(
                 user: w[0], day: try Self.day(w[1], Stream.activity), profile: try Self.profile(w[2], Stream.activity, of: profiles),
                 Int32(truncatingIfNeeded: w[3]))
         }
+        activity.pointee.endInOrder()
         if kinds.pointee != nil {
             try StateStreamReader.forEachWords(source, name: Stream.kinds, scope: scope, count: 4) { w in
                 guard let kind = UInt32(exactly: w[2]).flatMap(UserKind.init(rawValue:)) else {
                     throw StateFormatError("a record of \(Stream.kinds) has kind \(w[2])")
                 }
-                kinds.pointee!.add(
+                kinds.pointee!.appendInOrder(
                     user: w[0], day: try Self.day(w[1], Stream.kinds), profile: kind.rawValue, Int32(truncatingIfNeeded: w[3]))
             }
+            kinds.pointee!.endInOrder()
         }
         // The users here, not on the other thread: the session events make that one the longer.
         let users = field(\.users)

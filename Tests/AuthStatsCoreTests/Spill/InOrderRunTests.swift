@@ -4,10 +4,10 @@ import Testing
 
 @testable import AuthStatsCore
 
-/// A stream that arrives sorted (a nightly state's sessions and fingerprints) is written
-/// straight to runs of the store, without a sort (`SortedRecordLog.appendInOrder`,
-/// `DuplicateFilter.insertInOrder`): the same records come out, and nothing is lost when the
-/// store fails or the stream is less sorted than expected.
+/// A stream that arrives sorted (a nightly state's sessions, fingerprints and activity) is
+/// written straight to runs of the store, without a sort (`SortedRecordLog.appendInOrder`,
+/// `DuplicateFilter.insertInOrder`, `ActivityTable.appendInOrder`): the same records come out,
+/// and nothing is lost when the store fails or the stream is less sorted than expected.
 @Suite("Streams read back in order, without a sort")
 struct InOrderRunTests {
     /// A store whose appends fail after `appendsAllowed` of them; `partly`: the failing
@@ -195,6 +195,57 @@ struct InOrderRunTests {
             #expect(filter.spilledRuns > 0)
             #expect((filter.spillFailure != nil) == (segments > 1 && !(store is MemorySpillStore)), "\(type(of: store))")
             #expect(filter.resolve().map(\.input).sorted() == expected, "\(type(of: store)), \(segments) segments")
+        }
+    }
+
+    /// Activity triples in (user, day) order within each of `segments` parts (a state's
+    /// batches), the profiles of a (user, day) in no order; every 5th (user, day, profile)
+    /// repeats in every part, and some counts are negative (duplicates taken back).
+    func triples(segments: Int) -> [(user: UInt64, day: Int32, profile: UInt32, count: Int32)] {
+        var random = SeededRandom(seed: UInt64(segments))
+        var out: [(user: UInt64, day: Int32, profile: UInt32, count: Int32)] = []
+        for segment in 0..<segments {
+            var part: [(user: UInt64, day: Int32, profile: UInt32, count: Int32)] = []
+            for i in 0..<(6000 / segments + 50) {
+                let user = i % 5 == 0 ? UInt64(i) &* 0x9E37_79B9_7F4A_7C15 : (UInt64(i) &+ UInt64(segment) << 40) &* 0x9E37_79B9_7F4A_7C15
+                let day = Int32(20_000 + i % 11)
+                for profile in [UInt32(random.next() % 4), 4 + UInt32(random.next() % 4)] {
+                    part.append((user, day, profile, Int32(random.next() % 5) - 1))
+                }
+            }
+            part.sort { ($0.user, $0.day) < ($1.user, $1.day) }
+            out += part
+        }
+        return out
+    }
+
+    /// The table's (user, day) groups with their profiles' summed counts.
+    func groups(_ table: ActivityTable) -> [String] {
+        var groups = table.groups()
+        var sums: [(profile: UInt32, count: Int32)] = []
+        var out: [String] = []
+        while let (user, day) = groups.next(sums: &sums) { out.append("\(user) \(day) \(sums.map { "\($0.profile):\($0.count)" })") }
+        return out
+    }
+
+    @Test("activity in order gives the same groups as activity added any way", arguments: [1, 3, 100])
+    func activity(segments: Int) {
+        let triples = triples(segments: segments)
+        var plain = ActivityTable(capacity: 1 << 20)
+        for t in triples { plain.add(user: t.user, day: t.day, profile: t.profile, t.count) }
+        let expected = groups(plain)
+        let stores: [(any SpillStore)?] = [
+            MemorySpillStore(), FailingAppends(appendsAllowed: 3), FailingAppends(appendsAllowed: 3, partly: true), FailingWrites(), nil,
+        ]
+        for store in stores {
+            // A small window: what falls back to memory spills as usual.
+            var table = ActivityTable(capacity: 1000, store: store)
+            for t in triples { table.appendInOrder(user: t.user, day: t.day, profile: t.profile, t.count) }
+            table.endInOrder()
+            let name = store.map { "\(type(of: $0))" } ?? "no store"
+            if store is MemorySpillStore { #expect(table.spilledRuns >= min(segments, InOrderRun.maxRuns), "\(name)") }
+            #expect((table.spillFailure != nil) == (store is FailingWrites || (store is FailingAppends && segments > 1)), "\(name)")
+            #expect(groups(table) == expected, "\(name), \(segments) segments")
         }
     }
 }
