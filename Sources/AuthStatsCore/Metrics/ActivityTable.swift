@@ -7,7 +7,7 @@
 /// summing the counts of a triple over all runs: a duplicate found at the end enters a
 /// count of −1, so a triple that only it made goes away. Memory: ~32 bytes a triple in the
 /// window; disk: 24 bytes a triple per run it was in.
-public struct ActivityTable: Sendable {
+public struct ActivityTable: Sendable, InOrderRunOwner {
     struct Key: Hashable, Sendable {
         var user: UInt64
         var day: Int32
@@ -20,13 +20,13 @@ public struct ActivityTable: Sendable {
     let capacity: Int
     let store: (any SpillStore)?
     private var counts = TripleCounts()
-    private var runs: [SpilledRun] = []
-    public private(set) var spillFailure: String?
+    var runs: [SpilledRun] = []
+    public internal(set) var spillFailure: String?
     /// The run `appendInOrder` is writing, the (user, day) of its last entry, and the runs it
-    /// started.
-    private var ordered: InOrderRun?
+    /// started (`InOrderRunOwner`).
+    var inOrder: InOrderRun?
     private var orderedLast: (user: UInt64, day: Int32) = (0, 0)
-    private var inOrderRuns = 0
+    var inOrderRuns = 0
 
     public init(capacity: Int = ActivityTable.defaultCapacity, store: (any SpillStore)? = nil) {
         self.capacity = max(capacity, 1)
@@ -42,49 +42,22 @@ public struct ActivityTable: Sendable {
     }
 
     /// Adds a triple of a stream already in (user, day) order (a nightly state's, written from
-    /// `groups()`): straight into a run of the store, with no hash table and no sort; one that
-    /// sorts before the one before it starts a new run (a state's batches are each sorted on
-    /// their own). `endInOrder()` closes the run. Without a store, past `InOrderRun.maxRuns`,
-    /// or once spilling failed, it is added as any other. (Restoring a night's 60-day state
-    /// hashed and re-sorted 12 MB of triples it had written sorted: the longer of the two
-    /// restore threads, a tenth of a night's CPU.)
+    /// `groups()`): straight into a run of the store, with no hash table and no sort
+    /// (`InOrderRunOwner`); one that sorts before the one before it starts a new run.
+    /// `endInOrder()` closes the run. (Restoring a night's 60-day state hashed and re-sorted
+    /// 12 MB of triples it had written sorted: the longer of the two restore threads.)
     mutating func appendInOrder(user: UInt64, day: Int32, profile: UInt32, _ count: Int32) {
-        if ordered == nil || (user, day) < orderedLast {
-            if ordered != nil { endInOrder() }
-            guard let store, spillFailure == nil, inOrderRuns < InOrderRun.maxRuns else {
-                return add(user: user, day: day, profile: profile, count)
-            }
-            inOrderRuns += 1
-            do {
-                ordered = try InOrderRun(store: store, blockBytes: Self.orderedBlockEntries * Self.entryBytes)
-            } catch {
-                spillFailure = "\(error)"
-                return add(user: user, day: day, profile: profile, count)
-            }
+        let key = Key(user: user, day: day, profile: profile)
+        guard appendInOrder(breaksOrder: (user, day) < orderedLast, { Self.append(key, count, to: &$0) }) else {
+            return add(user: user, day: day, profile: profile, count)
         }
-        let bytes = ordered!.add { Self.append(Key(user: user, day: day, profile: profile), count, to: &$0) }
         orderedLast = (user, day)
-        if bytes == Self.orderedBlockEntries * Self.entryBytes { flushInOrder() }
     }
 
-    /// Entries written to the store at a time by `appendInOrder`.
-    static let orderedBlockEntries = 4096
+    static let inOrderBlockBytes = 4096 * entryBytes
 
-    /// Closes the run `appendInOrder` was writing, if any.
-    mutating func endInOrder() {
-        flushInOrder()
-        if let run = ordered { runs.append(run.run) }
-        ordered = nil
-    }
-
-    /// Writes the block of the run; if that fails, the run ends with the entries written
-    /// before and the block's entries are added in memory instead (`InOrderRun.flush`).
-    private mutating func flushInOrder() {
-        guard let failure = ordered?.flush() else { return }
-        spillFailure = "\(failure.error)"
-        runs.append(ordered!.run)
-        ordered = nil
-        failure.unwritten.withUnsafeBytes { raw in
+    mutating func keepUnwritten(_ block: [UInt8]) {
+        block.withUnsafeBytes { raw in
             for offset in stride(from: 0, to: raw.count, by: Self.entryBytes) {
                 let (key, count) = Self.entry(raw, at: offset, profile: { $0 })
                 add(user: key.user, day: key.day, profile: key.profile, count)
@@ -137,7 +110,7 @@ public struct ActivityTable: Sendable {
 
     /// Takes in `other`; `profileMap` maps its profile ids to ours.
     mutating func absorb(_ other: ActivityTable, profileMap: [UInt32]) {
-        precondition(other.ordered == nil, "end the run in order before the table is merged")
+        precondition(other.inOrder == nil, "end the run in order before the table is merged")
         runs += other.runs.map { $0.remapped(by: profileMap) }
         other.counts.forEach { key, count in
             add(user: key.user, day: key.day, profile: profileMap[Int(key.profile)], count)
@@ -146,7 +119,7 @@ public struct ActivityTable: Sendable {
 
     /// Every (user, day) with the profiles active on it, users and days ascending.
     func groups() -> ActivityGroups {
-        precondition(ordered == nil, "end the run in order before the table is read")
+        precondition(inOrder == nil, "end the run in order before the table is read")
         return ActivityGroups(runs: runs, memory: counts.sorted())
     }
 }

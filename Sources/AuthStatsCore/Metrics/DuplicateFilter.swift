@@ -15,7 +15,7 @@
 /// Memory: 48 bytes per fingerprint in the window, plus 4 bytes each while it is sorted and a
 /// read buffer per run while resolving. Without a store (or if writing to it fails) nothing
 /// is spilled: still exact, but memory then grows with the events.
-public struct DuplicateFilter: Sendable {
+public struct DuplicateFilter: Sendable, InOrderRunOwner {
     /// Where an event was counted, so that a later duplicate can be taken back.
     public struct Counted: Sendable, Equatable {
         public var day: Int32
@@ -41,14 +41,14 @@ public struct DuplicateFilter: Sendable {
     let capacity: Int
     let store: (any SpillStore)?
     private var window: FingerprintLog
-    private var runs: [SpilledRun] = []
+    var runs: [SpilledRun] = []
     /// Why spilling stopped, if it did (the run goes on, in memory).
-    public private(set) var spillFailure: String?
-    /// The run `insertInOrder` is writing, and the merge key of its last entry.
-    private var ordered: InOrderRun?
+    public internal(set) var spillFailure: String?
+    /// The run `insertInOrder` is writing, the merge key of its last entry, and the runs it
+    /// started (`InOrderRunOwner`).
+    var inOrder: InOrderRun?
     private var orderedLast: (UInt64, UInt64, UInt64) = (0, 0, 0)
-    /// Runs started by `insertInOrder` (`InOrderRun.maxRuns`).
-    private var inOrderRuns = 0
+    var inOrderRuns = 0
     /// Set once resolved: the fingerprints are gone, so the filter can no longer take part
     /// in a merge.
     public private(set) var isResolved = false
@@ -63,7 +63,7 @@ public struct DuplicateFilter: Sendable {
     /// the window (nil once some were spilled, or resolved): a fingerprint whose first word is
     /// not among them is no copy of any of them.
     func highWordsInWindow() -> UserHashSet? {
-        guard runs.isEmpty, ordered == nil, !isResolved else { return nil }
+        guard runs.isEmpty, inOrder == nil, !isResolved else { return nil }
         var words = UserHashSet()
         window.bytes.withUnsafeBytes { raw in
             for offset in stride(from: 0, to: raw.count, by: Self.entryBytes) {
@@ -81,46 +81,21 @@ public struct DuplicateFilter: Sendable {
     }
 
     /// Logs a fingerprint of a stream already in merge order (a nightly state's, written by
-    /// `resolve(keep:)`): straight into a run of the store, with no copy in memory and no sort;
-    /// one that sorts before the one before it starts a new run (a state's batches are each
-    /// sorted on their own). `endInOrder()` closes the run. Without a store, or once spilling
-    /// failed, it is logged as any other.
+    /// `resolve(keep:)`): straight into a run of the store, with no copy in memory and no sort
+    /// (`InOrderRunOwner`); one that sorts before the one before it starts a new run.
+    /// `endInOrder()` closes the run.
     public mutating func insertInOrder(_ fingerprint: Fingerprint, _ counted: Counted) {
         let key = (fingerprint.high, fingerprint.low, counted.input)
-        if ordered == nil || key < orderedLast {
-            if ordered != nil { endInOrder() }
-            guard store != nil, spillFailure == nil, inOrderRuns < InOrderRun.maxRuns else { return insert(fingerprint, counted) }
-            inOrderRuns += 1
-            do {
-                ordered = try InOrderRun(store: store!, blockBytes: Self.orderedBlockEntries * Self.entryBytes)
-            } catch {
-                spillFailure = "\(error)"
-                return insert(fingerprint, counted)
-            }
+        guard appendInOrder(breaksOrder: key < orderedLast, { FingerprintLog.append(fingerprint, counted, to: &$0) }) else {
+            return insert(fingerprint, counted)
         }
-        let bytes = ordered!.add { FingerprintLog.append(fingerprint, counted, to: &$0) }
         orderedLast = key
-        if bytes == Self.orderedBlockEntries * Self.entryBytes { flushInOrder() }
     }
 
-    /// Entries written to the store at a time by `insertInOrder`.
-    static let orderedBlockEntries = 4096
+    static let inOrderBlockBytes = 4096 * entryBytes
 
-    /// Closes the run `insertInOrder` was writing, if any.
-    public mutating func endInOrder() {
-        flushInOrder()
-        if let run = ordered { runs.append(run.run) }
-        ordered = nil
-    }
-
-    /// Writes the block of the run; if that fails, the run ends with the entries written
-    /// before and the block's entries are logged in memory instead (`InOrderRun.flush`).
-    private mutating func flushInOrder() {
-        guard let failure = ordered?.flush() else { return }
-        spillFailure = "\(failure.error)"
-        runs.append(ordered!.run)
-        ordered = nil
-        failure.unwritten.withUnsafeBytes { raw in
+    mutating func keepUnwritten(_ block: [UInt8]) {
+        block.withUnsafeBytes { raw in
             for offset in stride(from: 0, to: raw.count, by: Self.entryBytes) {
                 let (fingerprint, counted) = FingerprintLog.decode(raw, at: offset)
                 insert(fingerprint, counted)
@@ -157,7 +132,7 @@ public struct DuplicateFilter: Sendable {
     /// (and ours of its) are found by `resolve()`, like any other.
     mutating func absorb(_ other: DuplicateFilter, profileMap: [UInt32]) {
         precondition(!isResolved && !other.isResolved, "merge accumulators before resolving their duplicates")
-        precondition(other.ordered == nil, "end the run in order before the filter is merged")
+        precondition(other.inOrder == nil, "end the run in order before the filter is merged")
         runs += other.runs.map { $0.remapped(by: profileMap) }
         other.window.bytes.withUnsafeBytes { raw in
             for offset in stride(from: 0, to: raw.count, by: Self.entryBytes) {

@@ -55,3 +55,65 @@ struct InOrderRun {
     /// The run as written (its reader stops after `written` items).
     var run: SpilledRun { SpilledRun(store: store, id: id, count: written) }
 }
+
+/// A log or table that takes a sorted stream straight into runs of its store, as
+/// `SortedRecordLog`, `DuplicateFilter` and `ActivityTable` take a nightly state's streams
+/// back. The rules are written once, here: a new run where the owner says the order breaks
+/// (a state's batches are each sorted on their own), none past `InOrderRun.maxRuns` (a state
+/// written before this: the owner then keeps the rest in memory, and sorts it as any), and
+/// the items of a block the store could not take are handed back to be kept in memory.
+protocol InOrderRunOwner {
+    var store: (any SpillStore)? { get }
+    var runs: [SpilledRun] { get set }
+    var spillFailure: String? { get set }
+    /// The run being written, and the runs started so far.
+    var inOrder: InOrderRun? { get set }
+    var inOrderRuns: Int { get set }
+    /// Bytes of an in-order run's block: it is written once it holds as many.
+    static var inOrderBlockBytes: Int { get }
+    /// Keeps in memory the items of a block the store could not take, as they were encoded.
+    mutating func keepUnwritten(_ block: [UInt8])
+}
+
+extension InOrderRunOwner {
+    /// Appends one item (`encode` appends its bytes), in a new run when `breaksOrder` or none
+    /// is open. Returns false when it is not taken (no store, spilling failed, or too many
+    /// runs): the owner keeps it in memory.
+    @inline(__always)
+    mutating func appendInOrder(breaksOrder: Bool, _ encode: (inout [UInt8]) -> Void) -> Bool {
+        if inOrder == nil || breaksOrder {
+            endInOrder()
+            guard let store, spillFailure == nil, inOrderRuns < InOrderRun.maxRuns else { return false }
+            inOrderRuns += 1
+            do {
+                // Room for the last item past a full block (a session record), so that the
+                // block never grows.
+                inOrder = try InOrderRun(store: store, blockBytes: Self.inOrderBlockBytes + 1 << 16)
+            } catch {
+                spillFailure = "\(error)"
+                return false
+            }
+        }
+        // In place (`inOrder!.add`): a copy of the run per item retains its store and block.
+        if inOrder!.add(encode) >= Self.inOrderBlockBytes { flushInOrder() }
+        return true
+    }
+
+    /// Closes the run being written, if any.
+    mutating func endInOrder() {
+        flushInOrder()
+        if let run = inOrder { runs.append(run.run) }
+        inOrder = nil
+    }
+
+    /// Writes the block of the run; if that fails, the run ends with the items written
+    /// before, and the block's items are kept in memory instead (`InOrderRun.flush`).
+    private mutating func flushInOrder() {
+        guard let failure = inOrder?.flush() else { return }
+        spillFailure = "\(failure.error)"
+        runs.append(inOrder!.run)
+        inOrder = nil
+        keepUnwritten(failure.unwritten)
+    }
+}
+

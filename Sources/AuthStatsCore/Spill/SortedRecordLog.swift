@@ -7,19 +7,19 @@
 /// record layout that leads with its grouping key (a user) brings each group together,
 /// whatever order the input had. Without a store nothing is spilled (exact, but memory grows
 /// with the records).
-public struct SortedRecordLog: Sendable {
+public struct SortedRecordLog: Sendable, InOrderRunOwner {
     let memoryBudget: Int
     let store: (any SpillStore)?
     private(set) var arena: [UInt8] = []
     /// (offset, length) of each record in `arena`.
     private var spans: [(Int, Int)] = []
-    private var runs: [SpilledRun] = []
-    public private(set) var spillFailure: String?
+    var runs: [SpilledRun] = []
+    public internal(set) var spillFailure: String?
     /// The run `appendInOrder` is writing, its last record (the next must not sort before it),
-    /// and the runs it started.
-    private var ordered: InOrderRun?
+    /// and the runs it started (`InOrderRunOwner`).
+    var inOrder: InOrderRun?
     private var orderedLast: [UInt8] = []
-    private var inOrderRuns = 0
+    var inOrderRuns = 0
 
     public init(memoryBudget: Int, store: (any SpillStore)?) {
         self.memoryBudget = max(memoryBudget, 1)
@@ -124,34 +124,24 @@ public struct SortedRecordLog: Sendable {
     }
 
     /// Appends a record of a stream that arrives in byte order (a nightly state's, written
-    /// sorted): straight into a run of the store, with no copy in memory and no sort; a record
-    /// that sorts before the one before it starts a new run (a state's batches are each sorted
-    /// on their own). `endInOrder()` closes the run. Without a store, or once spilling failed,
-    /// the record is appended as any other. (Restoring a state re-sorted what it had sorted.)
+    /// sorted): straight into a run of the store, with no copy in memory and no sort
+    /// (`InOrderRunOwner`); a record that sorts before the one before it starts a new run.
+    /// `endInOrder()` closes the run. (Restoring a state re-sorted what it had sorted.)
     mutating func appendInOrder(_ record: UnsafeRawBufferPointer) {
-        if ordered == nil || sortsBeforeLast(record) {
-            if ordered != nil { endInOrder() }
-            guard store != nil, spillFailure == nil, inOrderRuns < InOrderRun.maxRuns else {
-                append { $0.append(contentsOf: record) }
-                if isFull { spill() }
-                return
-            }
-            inOrderRuns += 1
-            do {
-                ordered = try InOrderRun(store: store!, blockBytes: 1 << 20 + 1 << 16)
-            } catch {
-                spillFailure = "\(error)"
-                return appendInOrder(record)
-            }
-        }
-        let bytes = ordered!.add { block in
+        let taken = appendInOrder(breaksOrder: sortsBeforeLast(record)) { block in
             withUnsafeBytes(of: UInt32(record.count).bigEndian) { block.append(contentsOf: $0) }
             block.append(contentsOf: record)
         }
+        guard taken else {
+            append { $0.append(contentsOf: record) }
+            if isFull { spill() }
+            return
+        }
         orderedLast.removeAll(keepingCapacity: true)
         orderedLast.append(contentsOf: record)
-        if bytes >= 1 << 20 { flushInOrder() }
     }
+
+    static let inOrderBlockBytes = 1 << 20
 
     /// Whether `record` sorts before the last one `appendInOrder` wrote.
     private func sortsBeforeLast(_ record: UnsafeRawBufferPointer) -> Bool {
@@ -160,22 +150,8 @@ public struct SortedRecordLog: Sendable {
         return c > 0 || (c == 0 && orderedLast.count > record.count)
     }
 
-    /// Closes the run `appendInOrder` was writing, if any.
-    mutating func endInOrder() {
-        flushInOrder()
-        if let run = ordered { runs.append(run.run) }
-        ordered = nil
-        orderedLast.removeAll(keepingCapacity: true)
-    }
-
-    /// Writes the frames of the run; if that fails, the run ends with the frames written
-    /// before and the block's frames are kept in memory instead (`InOrderRun.flush`).
-    private mutating func flushInOrder() {
-        guard let failure = ordered?.flush() else { return }
-        spillFailure = "\(failure.error)"
-        runs.append(ordered!.run)
-        ordered = nil
-        failure.unwritten.withUnsafeBytes { raw in
+    mutating func keepUnwritten(_ block: [UInt8]) {
+        block.withUnsafeBytes { raw in
             var at = 0
             while at + 4 <= raw.count {
                 let length = Int(UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
@@ -187,7 +163,7 @@ public struct SortedRecordLog: Sendable {
 
     /// Takes in `other`'s records (order does not matter: the output is sorted).
     mutating func absorb(_ other: SortedRecordLog) {
-        precondition(other.ordered == nil, "end the run in order before the log is merged")
+        precondition(other.inOrder == nil, "end the run in order before the log is merged")
         runs += other.runs
         if arena.capacity == 0 { reserve() }
         other.arena.withUnsafeBytes { source in
@@ -216,7 +192,7 @@ public struct SortedRecordLog: Sendable {
     /// shared with copies of the log. Consumes the log; with `keepingRuns`, its spilled runs
     /// stay in the store, for copies of the log to read again.
     public mutating func takeSorted(keepingRuns: Bool = false) -> SortedRecords {
-        precondition(ordered == nil, "end the run in order before the log is read")
+        precondition(inOrder == nil, "end the run in order before the log is read")
         var sources: [FrameReader] = runs.map { FrameReader(run: $0, keep: keepingRuns) }
         if !spans.isEmpty {
             let order = sortedSpans()
@@ -232,7 +208,7 @@ public struct SortedRecordLog: Sendable {
     /// store, the records in memory are copied out): for a log that is read twice (the nightly
     /// state writes it, then the reports read it).
     func sortedCopy(compact: Bool = false) -> SortedRecords {
-        precondition(ordered == nil, "end the run in order before the log is read")
+        precondition(inOrder == nil, "end the run in order before the log is read")
         var sources: [FrameReader] = runs.map { FrameReader(run: $0, keep: true) }
         if !spans.isEmpty {
             let order = sortedSpans()
@@ -245,7 +221,7 @@ public struct SortedRecordLog: Sendable {
     /// in place (no copy of the arena at the end), so the `SortedRecords` are valid only
     /// inside `body`. Consumes the log.
     public mutating func withSorted<R>(compact: Bool = false, _ body: (SortedRecords) -> R) -> R {
-        precondition(ordered == nil, "end the run in order before the log is read")
+        precondition(inOrder == nil, "end the run in order before the log is read")
         var sources: [FrameReader] = runs.map { FrameReader(run: $0) }
         let order = spans.isEmpty ? [] : sortedSpans()
         let arena = self.arena
