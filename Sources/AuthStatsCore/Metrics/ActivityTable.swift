@@ -48,7 +48,11 @@ public struct ActivityTable: Sendable, InOrderRunOwner {
     /// 12 MB of triples it had written sorted: the longer of the two restore threads.)
     mutating func appendInOrder(user: UInt64, day: Int32, profile: UInt32, _ count: Int32) {
         let key = Key(user: user, day: day, profile: profile)
-        guard appendInOrder(breaksOrder: (user, day) < orderedLast, { Self.append(key, count, to: &$0) }) else {
+        let taken = appendInOrder(breaksOrder: (user, day) < orderedLast, count: Self.entryBytes) { raw in
+            Self.store(key, count, into: raw, at: 0)
+            raw.storeBytes(of: 0 as UInt32, toByteOffset: 20, as: UInt32.self)  // the padding: the block is reused
+        }
+        guard taken else {
             return add(user: user, day: day, profile: profile, count)
         }
         orderedLast = (user, day)
@@ -73,14 +77,6 @@ public struct ActivityTable: Sendable, InOrderRunOwner {
         raw.storeBytes(of: key.day.littleEndian, toByteOffset: p + 8, as: Int32.self)
         raw.storeBytes(of: key.profile.littleEndian, toByteOffset: p + 12, as: UInt32.self)
         raw.storeBytes(of: count.littleEndian, toByteOffset: p + 16, as: Int32.self)
-    }
-
-    /// `store` at the end of `bytes`.
-    @inline(__always)
-    static func append(_ key: Key, _ count: Int32, to bytes: inout [UInt8]) {
-        let at = bytes.count
-        bytes.append(contentsOf: repeatElement(0, count: entryBytes))
-        bytes.withUnsafeMutableBytes { store(key, count, into: $0, at: at) }
     }
 
     /// The entry at `offset` of a run's bytes; `profile` maps its profile id.

@@ -86,7 +86,10 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
     /// `endInOrder()` closes the run.
     public mutating func insertInOrder(_ fingerprint: Fingerprint, _ counted: Counted) {
         let key = (fingerprint.high, fingerprint.low, counted.input)
-        guard appendInOrder(breaksOrder: key < orderedLast, { FingerprintLog.append(fingerprint, counted, to: &$0) }) else {
+        let taken = appendInOrder(breaksOrder: key < orderedLast, count: Self.entryBytes) {
+            FingerprintLog.encode(fingerprint, counted, into: $0, at: 0)
+        }
+        guard taken else {
             return insert(fingerprint, counted)
         }
         orderedLast = key

@@ -27,7 +27,8 @@ public struct Sessionizer {
     /// no rows built or sorted (and the records may be compact).
     public mutating func run(_ records: SortedRecords, each: ((Session) -> Void)? = nil) -> SessionStats {
         precondition(each == nil || !records.compact, "session rows need the named session log")
-        var stats = SessionStats()
+        var tally = SessionTally()
+        var userSessions: [UInt64: Int] = [:]
         var clock = self.clock
         var user = UserSessions(timeoutMillis: timeoutMillis, rows: each != nil)
         var last = LastRecord(compact: records.compact)
@@ -43,12 +44,12 @@ public struct Sessionizer {
                 let day = clock.day(ofMillis: start).index
                 let first = !userDays.contains(day)
                 if first { userDays.append(day) }
-                stats.add(sessionOn: day, seconds: (end - start) / 1000, firstOfUserThatDay: first)
+                tally.add(sessionOn: day, seconds: (end - start) / 1000, firstOfUserThatDay: first)
                 if let countRange, countRange.contains(day) { inRange += 1 }
             }
             for (start, end) in zip(user.starts, user.ends) { count(start, end) }
             for span in user.frozenSpans { count(span.start, span.end) }
-            if inRange > 0 { stats.userSessions[userHash] = inRange }
+            if inRange > 0 { userSessions[userHash] = inRange }
             if let each { user.sortedRows().forEach(each) }
         }
 
@@ -68,6 +69,8 @@ public struct Sessionizer {
             user.add(r)
         }
         if anyUser { finishUser() }
+        var stats = tally.stats
+        stats.userSessions = userSessions
         return stats
     }
 }

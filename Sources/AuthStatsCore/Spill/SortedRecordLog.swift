@@ -19,6 +19,7 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
     /// and the runs it started (`InOrderRunOwner`).
     var inOrder: InOrderRun?
     private var orderedLast: [UInt8] = []
+    private var orderedLastCount = 0
     var inOrderRuns = 0
 
     public init(memoryBudget: Int, store: (any SpillStore)?) {
@@ -128,26 +129,29 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
     /// (`InOrderRunOwner`); a record that sorts before the one before it starts a new run.
     /// `endInOrder()` closes the run. (Restoring a state re-sorted what it had sorted.)
     mutating func appendInOrder(_ record: UnsafeRawBufferPointer) {
-        let taken = appendInOrder(breaksOrder: sortsBeforeLast(record)) { block in
-            withUnsafeBytes(of: UInt32(record.count).bigEndian) { block.append(contentsOf: $0) }
-            block.append(contentsOf: record)
+        let taken = appendInOrder(breaksOrder: sortsBeforeLast(record), count: 4 + record.count) { frame in
+            frame.storeBytes(of: UInt32(record.count).bigEndian, as: UInt32.self)
+            if record.count > 0 { (frame.baseAddress! + 4).copyMemory(from: record.baseAddress!, byteCount: record.count) }
         }
         guard taken else {
             append { $0.append(contentsOf: record) }
             if isFull { spill() }
             return
         }
-        orderedLast.removeAll(keepingCapacity: true)
-        orderedLast.append(contentsOf: record)
+        // Kept in a buffer that only grows (a copy through `append(contentsOf:)` per record
+        // was a tenth of the restore's instructions).
+        if orderedLast.count < record.count { orderedLast = [UInt8](repeating: 0, count: max(record.count, 2 * orderedLast.count)) }
+        if record.count > 0 { orderedLast.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: record.baseAddress!, byteCount: record.count) } }
+        orderedLastCount = record.count
     }
 
     static let inOrderBlockBytes = 1 << 20
 
     /// Whether `record` sorts before the last one `appendInOrder` wrote.
     private func sortsBeforeLast(_ record: UnsafeRawBufferPointer) -> Bool {
-        let n = min(orderedLast.count, record.count)
+        let n = min(orderedLastCount, record.count)
         let c = n == 0 ? 0 : orderedLast.withUnsafeBytes { memcmp($0.baseAddress!, record.baseAddress!, n) }
-        return c > 0 || (c == 0 && orderedLast.count > record.count)
+        return c > 0 || (c == 0 && orderedLastCount > record.count)
     }
 
     mutating func keepUnwritten(_ block: [UInt8]) {
