@@ -46,15 +46,21 @@ struct InOrderRun {
     /// ends at `written` (`run`).
     mutating func flush() -> (error: any Error, unwritten: [UInt8])? {
         guard filled > 0 else { return nil }
-        let bytes = filled == block.count ? block : Array(block[..<filled])
+        // The block itself, cut to its filled bytes and grown back after (no copy of the
+        // megabyte: `Array(block[..<filled])` was 1.5% of a night's instructions).
+        let size = block.count
+        block.removeSubrange(filled...)
         filled = 0
-        defer { blockItems = 0 }
+        defer {
+            blockItems = 0
+            block.append(contentsOf: repeatElement(0, count: size - block.count))
+        }
         do {
-            try store.append(run: id, bytes)
+            try store.append(run: id, block)
             written += blockItems
             return nil
         } catch {
-            return (error, bytes)
+            return (error, block)
         }
     }
 
