@@ -246,6 +246,9 @@ struct ReportCommand: ParsableCommand {
         SignalCleanup.install(console: console)
         // Whatever ends the run, its temporary folders go with it.
         defer { TemporaryFolders.shared.removeAll() }
+        // report.html's templates are parsed meanwhile, not after the tables (a third of what a
+        // run over one small file executes; `HTMLReport.prepare`).
+        if !noHTML { DispatchQueue.global().async { HTMLReport.prepare() } }
         // The state first: it decides the time zone, and a busy one stops the run at once.
         let shardRun = merging == nil ? try loadShard(console: console) : nil
         let nightly = merging == nil ? try openState(
