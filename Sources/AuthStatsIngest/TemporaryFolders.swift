@@ -150,13 +150,13 @@ public final class TemporaryFolders: @unchecked Sendable {
         // and sorting every name cost ~13,000 instructions an entry, a tenth of what a run
         // that reads nothing executes in a TMPDIR of a thousand entries (a shared server's).
         guard let folder = opendir(parent) else { return [] }
+        defer { closedir(folder) }
         var candidates: [(name: String, pid: pid_t)] = []
         while let entry = readdir(folder) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.baseAddress!.assumingMemoryBound(to: CChar.self)) }
             guard name != "." && name != "..", let pid = pidOf(name), pid != getpid() else { continue }
             candidates.append((name, pid))
         }
-        closedir(folder)
         var removed: [String] = []
         for (name, pid) in candidates.sorted(by: { $0.name < $1.name }) {
             guard isGone(pid) else { continue }

@@ -169,7 +169,7 @@ enum Environment {
 
     /// `getenv`, not `ProcessInfo.processInfo.environment[name]`, which copies the whole
     /// environment into a dictionary each time: the argument parser makes the command's
-    /// defaults 44 times a run, and that was a sixth of what a run that reads nothing executes.
+    /// defaults 44 times a run, and that was a tenth of what a run that reads nothing executes.
     static func value(_ name: String) -> String? {
         guard let pointer = getenv(name), pointer.pointee != 0 else { return nil }
         return String(cString: pointer)

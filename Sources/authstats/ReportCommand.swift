@@ -246,11 +246,11 @@ struct ReportCommand: ParsableCommand {
         SignalCleanup.install(console: console)
         // Whatever ends the run, its temporary folders go with it.
         defer { TemporaryFolders.shared.removeAll() }
-        // report.html's templates are parsed meanwhile, not after the tables (a third of what a
-        // run over one small file executes; `HTMLReport.prepare`).
-        if !noHTML { DispatchQueue.global().async { HTMLReport.prepare() } }
         // The state first: it decides the time zone, and a busy one stops the run at once.
         let shardRun = merging == nil ? try loadShard(console: console) : nil
+        // report.html's templates are parsed meanwhile, not after the tables (a quarter of what
+        // a run that reads nothing executes; `HTMLReport.prepare`). A shard writes no reports.
+        if !noHTML && shardRun == nil { DispatchQueue.global().async { HTMLReport.prepare() } }
         let nightly = merging == nil ? try openState(
             console: console, profiles: !segmentFiles.isEmpty || !breakdownAttribute.isEmpty,
             plan: shardRun.map { ($0.plan.id, $0.shard, $0.plan.shards) }) : nil

@@ -56,6 +56,11 @@ struct ConventionsTests {
         let given = CLI.temporaryFolder("env-given")
         #expect(try CLI.run(["report", Self.sample, "-q", "--timezone", "UTC", "--out", given.path], environment: ["AUTHSTATS_TIMEZONE": "Asia/Tokyo"]).status == 0)
         #expect(try String(contentsOf: given.appendingPathComponent("summary.json"), encoding: .utf8).contains(#""timezone": "UTC""#))
+        // An empty variable is unset (the default, UTC), not an empty zone.
+        let empty = CLI.temporaryFolder("env-empty")
+        let unset = try CLI.run(["report", Self.sample, "-q", "--out", empty.path], environment: ["AUTHSTATS_TIMEZONE": ""])
+        #expect(unset.status == 0, "\(unset.stderr)")
+        #expect(try String(contentsOf: empty.appendingPathComponent("summary.json"), encoding: .utf8).contains(#""timezone": "UTC""#))
         let help = try CLI.run(["report", "--help"])
         #expect(help.stdout.contains("AUTHSTATS_OUT"))
     }

@@ -3,6 +3,8 @@
 ///
 /// The triples of the latest events are held in a hash table up to `capacity`; when it
 /// fills, they are sorted and written to the `SpillStore` as a run, and memory starts over.
+/// A stream that arrives in (user, day) order (a nightly state's) goes straight into runs
+/// instead (`appendInOrder`), with no hash table and no sort.
 /// `groups()` merges the runs and what is in memory into one stream in (user, day) order,
 /// summing the counts of a triple over all runs: a duplicate found at the end enters a
 /// count of −1, so a triple that only it made goes away. Memory: ~32 bytes a triple in the
@@ -48,9 +50,8 @@ public struct ActivityTable: Sendable, InOrderRunOwner {
     /// 12 MB of triples it had written sorted: the longer of the two restore threads.)
     mutating func appendInOrder(user: UInt64, day: Int32, profile: UInt32, _ count: Int32) {
         let key = Key(user: user, day: day, profile: profile)
-        let taken = appendInOrder(breaksOrder: (user, day) < orderedLast, count: Self.entryBytes) { raw in
-            Self.store(key, count, into: raw, at: 0)
-            raw.storeBytes(of: 0 as UInt32, toByteOffset: 20, as: UInt32.self)  // the padding: the block is reused
+        let taken = appendInOrder(breaksOrder: (user, day) < orderedLast, count: Self.entryBytes) {
+            Self.encode(key, count, into: $0, at: 0)
         }
         guard taken else {
             return add(user: user, day: day, profile: profile, count)
@@ -63,25 +64,26 @@ public struct ActivityTable: Sendable, InOrderRunOwner {
     mutating func keepUnwritten(_ block: [UInt8]) {
         block.withUnsafeBytes { raw in
             for offset in stride(from: 0, to: raw.count, by: Self.entryBytes) {
-                let (key, count) = Self.entry(raw, at: offset, profile: { $0 })
+                let (key, count) = Self.decode(raw, at: offset, profile: { $0 })
                 add(user: key.user, day: key.day, profile: key.profile, count)
             }
         }
     }
 
-    /// One entry of a run: user, day, profile and count, little-endian, then 4 bytes of
-    /// padding (zero: the runs' blocks start zeroed).
+    /// One entry of a run: user, day, profile and count, little-endian, then 4 zero bytes
+    /// (written too: an in-order run's block is reused from one block to the next).
     @inline(__always)
-    static func store(_ key: Key, _ count: Int32, into raw: UnsafeMutableRawBufferPointer, at p: Int) {
+    static func encode(_ key: Key, _ count: Int32, into raw: UnsafeMutableRawBufferPointer, at p: Int) {
         raw.storeBytes(of: key.user.littleEndian, toByteOffset: p, as: UInt64.self)
         raw.storeBytes(of: key.day.littleEndian, toByteOffset: p + 8, as: Int32.self)
         raw.storeBytes(of: key.profile.littleEndian, toByteOffset: p + 12, as: UInt32.self)
         raw.storeBytes(of: count.littleEndian, toByteOffset: p + 16, as: Int32.self)
+        raw.storeBytes(of: 0 as UInt32, toByteOffset: p + 20, as: UInt32.self)
     }
 
     /// The entry at `offset` of a run's bytes; `profile` maps its profile id.
     @inline(__always)
-    static func entry(_ raw: UnsafeRawBufferPointer, at p: Int, profile: (UInt32) -> UInt32) -> (Key, Int32) {
+    static func decode(_ raw: UnsafeRawBufferPointer, at p: Int, profile: (UInt32) -> UInt32) -> (Key, Int32) {
         let key = Key(
             user: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p, as: UInt64.self)),
             day: Int32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 8, as: Int32.self)),
@@ -95,7 +97,7 @@ public struct ActivityTable: Sendable, InOrderRunOwner {
         do {
             var writer = try RunWriter(store: store, entryBytes: Self.entryBytes, blockEntries: 4096)
             try counts.forEachSorted { key, count in
-                try writer.add { raw, at in Self.store(key, count, into: raw, at: at) }
+                try writer.add { raw, at in Self.encode(key, count, into: raw, at: at) }
             }
             runs.append(try writer.finish())
             counts.removeAll()
@@ -164,7 +166,7 @@ struct ActivityGroups {
                 }
             }
             let p = (index - blockStart) * ActivityTable.entryBytes
-            entry = block.withUnsafeBytes { ActivityTable.entry($0, at: p, profile: run.profile) }
+            entry = block.withUnsafeBytes { ActivityTable.decode($0, at: p, profile: run.profile) }
         }
     }
 

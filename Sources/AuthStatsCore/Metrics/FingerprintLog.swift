@@ -13,17 +13,11 @@ struct FingerprintLog: Sendable {
 
     init(reserve: Int = 0) { bytes.reserveCapacity(reserve * Self.entryBytes) }
 
+    /// Appends one entry: encoded on the stack and copied, with no zeros appended first.
     @inline(__always)
     mutating func append(_ fingerprint: Fingerprint, _ counted: DuplicateFilter.Counted) {
-        Self.append(fingerprint, counted, to: &bytes)
-    }
-
-    /// Appends one entry to `bytes` (this log's, or a block of a run written in order):
-    /// encoded on the stack and copied, with no zeros appended first.
-    @inline(__always)
-    static func append(_ fingerprint: Fingerprint, _ counted: DuplicateFilter.Counted, to bytes: inout [UInt8]) {
         var entry: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &entry) { encode(fingerprint, counted, into: $0, at: 0) }
+        withUnsafeMutableBytes(of: &entry) { Self.encode(fingerprint, counted, into: $0, at: 0) }
         withUnsafeBytes(of: entry) { bytes.append(contentsOf: $0) }
     }
 
@@ -59,8 +53,9 @@ struct FingerprintLog: Sendable {
         raw.storeBytes(of: (counted.user ?? 0).littleEndian, toByteOffset: offset + 32, as: UInt64.self)
         raw[offset + 40] = counted.kind.rawValue
         raw[offset + 41] = counted.user == nil ? 0 : 1
-        // The zeros too: a caller may encode into memory it did not clear (`insertInOrder`'s
-        // stack entry), whose bytes would otherwise go to the spill store as they were.
+        // The zeros too: a caller may encode into memory it did not clear (an in-order run's
+        // block, reused from one block to the next), whose bytes would otherwise go to the
+        // spill store as they were.
         raw.storeBytes(of: 0 as UInt16, toByteOffset: offset + 42, as: UInt16.self)
         raw.storeBytes(of: 0 as UInt32, toByteOffset: offset + 44, as: UInt32.self)
     }

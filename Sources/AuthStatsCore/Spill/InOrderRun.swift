@@ -1,13 +1,12 @@
 /// A run of a `SpillStore` written in the order its items arrive, a block at a time: how a
-/// nightly state's sorted streams are read back without a second sort
-/// (`SortedRecordLog.appendInOrder`, `DuplicateFilter.insertInOrder`, `docs/state.md` "One
-/// external sort"). The caller sees that each item sorts at or after the one before, and starts
-/// a new run where the order breaks; past `maxRuns` of them a stream is not as sorted as
-/// expected (a state written by an older authstats) and its items are logged as any.
+/// nightly state's sorted streams are read back without a second sort (`docs/state.md` "One
+/// external sort"). Its owners (`InOrderRunOwner`, below: the session and profile logs, the
+/// dedup filter, the activity tables) see that each item sorts at or after the one before,
+/// and start a new run where the order breaks.
 ///
 /// A failed write ends the run with the items written before: the run is read no further
 /// (a write that failed, on a full disk, may have left part of its block in the store), and
-/// the block is handed back, for the caller to keep in memory. Nothing is lost or read twice.
+/// the block is handed back, for the owner to keep in memory. Nothing is lost or read twice.
 struct InOrderRun {
     static let maxRuns = 64
 
@@ -30,7 +29,7 @@ struct InOrderRun {
 
     /// Adds one item of `count` bytes, which `write` stores in the buffer it is given (every
     /// byte of it: the block is reused); returns the block's bytes (the caller flushes past
-    /// its block size). Called in place (`run!.add`), so that no item copies the run: a copy
+    /// its block size). Called in place (`inOrder!.add`), so that no item copies the run: a copy
     /// retains its store and block, which cost a tenth of a merge's CPU.
     @inline(__always)
     mutating func add(count: Int, _ write: (UnsafeMutableRawBufferPointer) -> Void) -> Int {
@@ -72,7 +71,8 @@ struct InOrderRun {
 /// `SortedRecordLog`, `DuplicateFilter` and `ActivityTable` take a nightly state's streams
 /// back. The rules are written once, here: a new run where the owner says the order breaks
 /// (a state's batches are each sorted on their own), none past `InOrderRun.maxRuns` (a state
-/// written before this: the owner then keeps the rest in memory, and sorts it as any), and
+/// written before this, or one appended to by more than 63 batches since it was last written
+/// whole: the owner then keeps the rest in memory, and sorts it as any), and
 /// the items of a block the store could not take are handed back to be kept in memory.
 protocol InOrderRunOwner {
     var store: (any SpillStore)? { get }
@@ -83,11 +83,17 @@ protocol InOrderRunOwner {
     var inOrderRuns: Int { get set }
     /// Bytes of an in-order run's block: it is written once it holds as many.
     static var inOrderBlockBytes: Int { get }
+    /// Room past a full block for the item that fills it (for items of varying size, so
+    /// that the block does not grow; 0 by default, for fixed-size entries that fill it
+    /// exactly).
+    static var inOrderSlack: Int { get }
     /// Keeps in memory the items of a block the store could not take, as they were encoded.
     mutating func keepUnwritten(_ block: [UInt8])
 }
 
 extension InOrderRunOwner {
+    static var inOrderSlack: Int { 0 }
+
     /// Appends one item of `count` bytes (`write` stores them), in a new run when
     /// `breaksOrder` or none is open. Returns false when it is not taken (no store, spilling
     /// failed, or too many runs): the owner keeps it in memory.
@@ -98,9 +104,7 @@ extension InOrderRunOwner {
             guard let store, spillFailure == nil, inOrderRuns < InOrderRun.maxRuns else { return false }
             inOrderRuns += 1
             do {
-                // Room for the last item past a full block (a session record), so that the
-                // block never grows.
-                inOrder = try InOrderRun(store: store, blockBytes: Self.inOrderBlockBytes + 1 << 16)
+                inOrder = try InOrderRun(store: store, blockBytes: Self.inOrderBlockBytes + Self.inOrderSlack)
             } catch {
                 spillFailure = "\(error)"
                 return false

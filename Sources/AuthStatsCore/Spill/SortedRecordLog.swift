@@ -147,6 +147,9 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
 
     static let inOrderBlockBytes = 1 << 20
 
+    /// Room for the record that fills a block (records vary in size).
+    static let inOrderSlack = 1 << 16
+
     /// Whether `record` sorts before the last one `appendInOrder` wrote.
     private func sortsBeforeLast(_ record: UnsafeRawBufferPointer) -> Bool {
         let n = min(orderedLastCount, record.count)

@@ -32,11 +32,17 @@ struct SessionTallyTests {
     func edges() {
         var plain = SessionStats()
         var tally = SessionTally()
-        for (day, seconds, first) in [(Int32(5), Int64(0xFFFF_FFFE), false), (5, 0xFFFF_FFFF, false), (0, 0, false), (0, 0, true)] {
+        // The users' array grows downward too (a first user on day 20,000, then on -3), and a
+        // negative duration (end before start: not made by the sessionizer) is still counted.
+        for (day, seconds, first) in [
+            (Int32(20_000), Int64(60), true), (-3, 5, true), (Int32(5), Int64(0xFFFF_FFFE), false), (5, 0xFFFF_FFFF, false),
+            (0, 0, false), (0, 0, true), (7, -2, true),
+        ] {
             plain.add(sessionOn: day, seconds: seconds, firstOfUserThatDay: first)
             tally.add(sessionOn: day, seconds: seconds, firstOfUserThatDay: first)
         }
         #expect(tally.stats == plain)
         #expect(tally.stats.days[5]?.users == 0 && tally.stats.days[0]?.users == 1)
+        #expect(tally.stats.days[-3]?.users == 1 && tally.stats.days[20_000]?.users == 1 && tally.stats.days[7]?.durations[-2] == 1)
     }
 }

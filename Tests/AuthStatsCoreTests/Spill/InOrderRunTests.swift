@@ -206,11 +206,13 @@ struct InOrderRunTests {
         var out: [(user: UInt64, day: Int32, profile: UInt32, count: Int32)] = []
         for segment in 0..<segments {
             var part: [(user: UInt64, day: Int32, profile: UInt32, count: Int32)] = []
-            for i in 0..<(6000 / segments + 50) {
+            for i in 0..<(3000 / segments + 50) {
                 let user = i % 5 == 0 ? UInt64(i) &* 0x9E37_79B9_7F4A_7C15 : (UInt64(i) &+ UInt64(segment) << 40) &* 0x9E37_79B9_7F4A_7C15
-                let day = Int32(20_000 + i % 11)
-                for profile in [UInt32(random.next() % 4), 4 + UInt32(random.next() % 4)] {
-                    part.append((user, day, profile, Int32(random.next() % 5) - 1))
+                // Several days of each user.
+                for day in Set((0..<3).map { _ in Int32(20_000 + Int(random.next() % 11)) }) {
+                    for profile in [UInt32(random.next() % 4), 4 + UInt32(random.next() % 4)] {
+                        part.append((user, day, profile, Int32(random.next() % 5) - 1))
+                    }
                 }
             }
             part.sort { ($0.user, $0.day) < ($1.user, $1.day) }
@@ -231,6 +233,7 @@ struct InOrderRunTests {
     @Test("activity in order gives the same groups as activity added any way", arguments: [1, 3, 100])
     func activity(segments: Int) {
         let triples = triples(segments: segments)
+        #expect(triples.count > 4 * 4096)
         var plain = ActivityTable(capacity: 1 << 20)
         for t in triples { plain.add(user: t.user, day: t.day, profile: t.profile, t.count) }
         let expected = groups(plain)
@@ -244,8 +247,53 @@ struct InOrderRunTests {
             table.endInOrder()
             let name = store.map { "\(type(of: $0))" } ?? "no store"
             if store is MemorySpillStore { #expect(table.spilledRuns >= min(segments, InOrderRun.maxRuns), "\(name)") }
-            #expect((table.spillFailure != nil) == (store is FailingWrites || (store is FailingAppends && segments > 1)), "\(name)")
+            // (More than 3 blocks of 4,096 entries in every case: the failing appends fail.)
+            #expect((table.spillFailure != nil) == (store is FailingWrites || store is FailingAppends), "\(name)")
             #expect(groups(table) == expected, "\(name), \(segments) segments")
         }
+    }
+
+    @Test("activity: a part that starts with the user the last one ended with, on an earlier day, is a run of its own")
+    func activityBreaksOnTheDay() {
+        // Part k holds users k…k+1; it ends with user k+1 on day 20,010, and part k+1 starts
+        // with that user on day 20,000: only the day says the order broke.
+        var triples: [(user: UInt64, day: Int32, profile: UInt32, count: Int32)] = []
+        for part in 0..<10 {
+            let (first, last) = (UInt64(part + 1) << 32, UInt64(part + 2) << 32)
+            triples += [(first, 20_000, 0, 1), (first, 20_005, 1, 2), (first + 7, 20_001, 0, 1), (last, 20_010, 2, 1)]
+        }
+        var plain = ActivityTable(capacity: 1 << 20)
+        for t in triples { plain.add(user: t.user, day: t.day, profile: t.profile, t.count) }
+        var table = ActivityTable(capacity: 1 << 20, store: MemorySpillStore())
+        for t in triples { table.appendInOrder(user: t.user, day: t.day, profile: t.profile, t.count) }
+        table.endInOrder()
+        #expect(table.spilledRuns == 10)
+        #expect(groups(table) == groups(plain))
+    }
+
+    @Test("records larger than what is left of a block, and than a block, are written whole")
+    func largeRecords() {
+        // Small records (55 bytes with their frames) up to 1,039,500 bytes, just under the
+        // 1 MiB a block is written at, then one of 100 KB (past the 64 KiB of room after it),
+        // one of 2 MB, and small ones again; in order.
+        var records: [[UInt8]] = (0..<18_900).map { i in [0] + withUnsafeBytes(of: UInt32(i).bigEndian, Array.init) + [UInt8](repeating: 1, count: 50) }
+        records.append([1] + [UInt8](repeating: 2, count: 100_000))
+        records.append([2] + [UInt8](repeating: 3, count: 2_000_000))
+        records += (0..<100).map { [3, UInt8($0)] }
+        var log = SortedRecordLog(memoryBudget: 64 << 20, store: MemorySpillStore())
+        for record in records { record.withUnsafeBytes { log.appendInOrder($0) } }
+        log.endInOrder()
+        #expect(log.spilledRuns == 1 && log.count == 0)
+        #expect(Self.sortedOut(&log) == records)
+    }
+
+    @Test("entries are encoded whole into memory that held anything before (an in-order block is reused)")
+    func encodedWhole() {
+        var raw = [UInt8](repeating: 0xA5, count: 2 * 48)
+        raw.withUnsafeMutableBytes { FingerprintLog.encode(fp(7), .init(day: 1, profile: 2, kind: .signIn, input: 3), into: $0, at: 48) }
+        #expect(raw[48 + 42..<96].allSatisfy { $0 == 0 }, "a fingerprint entry's padding")
+        raw = [UInt8](repeating: 0xA5, count: ActivityTable.entryBytes)
+        raw.withUnsafeMutableBytes { ActivityTable.encode(.init(user: 1, day: 2, profile: 3), 4, into: $0, at: 0) }
+        #expect(raw[20..<24].allSatisfy { $0 == 0 }, "an activity entry's padding")
     }
 }
