@@ -134,25 +134,34 @@ public final class TemporarySpillStore: SpillStore, @unchecked Sendable {
     }
 
     public func read(run: Int, offset: Int, count: Int) throws -> [UInt8] {
+        var failure: (any Error)?
+        let bytes = [UInt8](unsafeUninitializedCapacity: max(count, 0)) { buffer, initialized in
+            do {
+                initialized = try read(run: run, offset: offset, into: UnsafeMutableRawBufferPointer(buffer))
+            } catch {
+                failure = error
+                initialized = 0
+            }
+        }
+        if let failure { throw failure }
+        return bytes
+    }
+
+    /// Reads straight into the caller's buffer (a merge's readers: no array per read).
+    public func read(run: Int, offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         let descriptor = try acquire(run)
         defer { release(run) }
-        var failure: Int32 = 0
-        let bytes = [UInt8](unsafeUninitializedCapacity: max(count, 0)) { buffer, initialized in
-            var done = 0
-            while done < count {
-                let n = pread(descriptor, buffer.baseAddress! + done, count - done, off_t(offset + done))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    break
-                }
-                if n == 0 { break }
-                done += n
+        var done = 0
+        while done < buffer.count {
+            let n = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Failure(description: "cannot read a spilled run: \(String(cString: strerror(errno)))")
             }
-            initialized = done
+            if n == 0 { break }
+            done += n
         }
-        if failure != 0 { throw Failure(description: "cannot read a spilled run: \(String(cString: strerror(failure)))") }
-        return bytes
+        return done
     }
 
     public func remove(run: Int) {

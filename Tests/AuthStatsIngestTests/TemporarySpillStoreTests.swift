@@ -31,7 +31,18 @@ struct TemporarySpillStoreTests {
             // Past the end: what is there, then nothing.
             #expect(try store.read(run: id, offset: 3000, count: 100) == Self.pattern(run: run, count: 10, from: 3000))
             #expect(try store.read(run: id, offset: 5000, count: 100) == [])
+            // Straight into a buffer (the merge's readers): the same bytes, the count read.
+            var buffer = [UInt8](repeating: 0, count: 100)
+            #expect(try buffer.withUnsafeMutableBytes { try store.read(run: id, offset: 1234, into: $0) } == 100)
+            #expect(buffer == Self.pattern(run: run, count: 100, from: 1234))
+            #expect(try buffer.withUnsafeMutableBytes { try store.read(run: id, offset: 3000, into: $0) } == 10)
+            #expect(Array(buffer[..<10]) == Self.pattern(run: run, count: 10, from: 3000))
+            #expect(try buffer.withUnsafeMutableBytes { try store.read(run: id, offset: 5000, into: $0) } == 0)
         }
+        // A removed run cannot be read into a buffer either: an error, not zero bytes.
+        store.remove(run: ids[0])
+        var buffer = [UInt8](repeating: 0, count: 8)
+        #expect(throws: (any Error).self) { try buffer.withUnsafeMutableBytes { try store.read(run: ids[0], offset: 0, into: $0) } }
     }
 
     @Test("removed runs and the folder are gone")

@@ -10,6 +10,8 @@ public protocol SpillStore: AnyObject, Sendable {
     func append(run: Int, _ bytes: [UInt8]) throws
     /// Up to `count` bytes of run `run` from `offset`; fewer at its end.
     func read(run: Int, offset: Int, count: Int) throws -> [UInt8]
+    /// The same into `buffer` (up to its size); returns how many bytes were read.
+    func read(run: Int, offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws -> Int
     /// Forgets a run that is no longer needed.
     func remove(run: Int)
     /// Notes that a run could not be read back (its reader ends it there): the run must then
@@ -19,6 +21,12 @@ public protocol SpillStore: AnyObject, Sendable {
 
 extension SpillStore {
     public func readFailed(_ reason: String) {}
+
+    public func read(run: Int, offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let bytes = try read(run: run, offset: offset, count: buffer.count)
+        bytes.withUnsafeBytes { buffer.copyMemory(from: $0) }
+        return bytes.count
+    }
 }
 
 /// A sorted run written to a `SpillStore`: fixed-size entries that may name dimension
@@ -50,6 +58,17 @@ struct SpilledRun: Sendable {
         } catch {
             store.readFailed("\(error)")
             return []
+        }
+    }
+
+    /// The same into `buffer`, without an array between: how many bytes were read (0 at the
+    /// end, or when the store cannot read them).
+    func read(offset: Int, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        do {
+            return try store.read(run: id, offset: offset, into: buffer)
+        } catch {
+            store.readFailed("\(error)")
+            return 0
         }
     }
 }

@@ -263,7 +263,7 @@ final class FrameReader {
     /// from a write that failed part-way).
     private var framesLeft = 0
     private(set) var current = UnsafeRawBufferPointer(start: nil, count: 0)
-    static let block = 1 << 14
+    static let block = 1 << 16
 
     /// - Parameter keep: leave the run in its store when read to the end (it is read again).
     init(run: SpilledRun, keep: Bool = false) {
@@ -343,15 +343,15 @@ final class FrameReader {
                 storage = grown
                 capacity = filled + want
             }
-            let more = run.read(offset: runOffset, count: want)
-            if more.isEmpty {
+            // Straight into the buffer (reading into an array and copying it was 2% of a merge).
+            let more = run.read(offset: runOffset, into: UnsafeMutableRawBufferPointer(start: storage + filled, count: want))
+            if more == 0 {
                 exhausted = true
                 if !keepsRun { run.store.remove(run: run.id) }
                 return false
             }
-            more.withUnsafeBytes { (storage + filled).copyMemory(from: $0.baseAddress!, byteCount: more.count) }
-            filled += more.count
-            runOffset += more.count
+            filled += more
+            runOffset += more
         }
         return true
     }
