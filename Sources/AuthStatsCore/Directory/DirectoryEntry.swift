@@ -241,10 +241,18 @@ struct AttributeNames: Sendable {
     /// `String`), other text as a `String` (canonically equivalent forms are one name, as
     /// they are as dictionary keys).
     func contains(_ name: UnsafeRawBufferPointer) -> Bool {
-        if name.allSatisfy({ $0 < 0x80 }) {
-            return names.contains { $0.count == name.count && $0.withUnsafeBytes { $0.elementsEqual(name) } }
+        // Bytes first, lengths before `memcmp` (asked for every attribute of every listed user:
+        // `allSatisfy` and `elementsEqual` byte by byte were 4% of a segments run's instructions).
+        // Equal bytes are an equal `String` too, so a match answers for any text.
+        for candidate in names where candidate.count == name.count {
+            if name.isEmpty || candidate.withUnsafeBytes({ memcmp($0.baseAddress!, name.baseAddress!, name.count) }) == 0 { return true }
         }
-        return set.contains(String(decoding: name, as: UTF8.self))
+        var ascii = true
+        for byte in name where byte >= 0x80 {
+            ascii = false
+            break
+        }
+        return ascii ? false : set.contains(String(decoding: name, as: UTF8.self))
     }
 }
 
