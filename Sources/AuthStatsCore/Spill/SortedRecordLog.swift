@@ -101,22 +101,20 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
     mutating func spill() {
         guard let store, spillFailure == nil, !spans.isEmpty else { return }
         do {
-            let id = try store.write([])
-            var chunk: [UInt8] = []
-            chunk.reserveCapacity(1 << 21)
+            // Frames written in place into the run's block (`InOrderRun`: two
+            // `append(contentsOf:)` calls a record were ~200 instructions of each spilled
+            // session event and directory user).
+            var run = try InOrderRun(store: store, blockBytes: Self.inOrderBlockBytes + Self.inOrderSlack)
             let order = sortedSpans()
             try arena.withUnsafeBytes { raw in
                 for (offset, length) in order {
-                    withUnsafeBytes(of: UInt32(length).bigEndian) { chunk.append(contentsOf: $0) }
-                    chunk.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[offset..<offset + length]))
-                    if chunk.count >= 1 << 20 {
-                        try store.append(run: id, chunk)
-                        chunk.removeAll(keepingCapacity: true)
-                    }
+                    let record = UnsafeRawBufferPointer(rebasing: raw[offset..<offset + length])
+                    let filled = run.add(count: 4 + length) { Self.frame(record, into: $0) }
+                    if filled >= Self.inOrderBlockBytes, let failure = run.flush() { throw failure.error }
                 }
             }
-            if !chunk.isEmpty { try store.append(run: id, chunk) }
-            runs.append(SpilledRun(store: store, id: id, count: spans.count))
+            if let failure = run.flush() { throw failure.error }
+            runs.append(run.run)
             arena.removeAll(keepingCapacity: true)
             spans.removeAll(keepingCapacity: true)
         } catch {
@@ -129,10 +127,7 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
     /// (`InOrderRunOwner`); a record that sorts before the one before it starts a new run.
     /// `endInOrder()` closes the run. (Restoring a state re-sorted what it had sorted.)
     mutating func appendInOrder(_ record: UnsafeRawBufferPointer) {
-        let taken = appendInOrder(breaksOrder: sortsBeforeLast(record), count: 4 + record.count) { frame in
-            frame.storeBytes(of: UInt32(record.count).bigEndian, as: UInt32.self)
-            if record.count > 0 { (frame.baseAddress! + 4).copyMemory(from: record.baseAddress!, byteCount: record.count) }
-        }
+        let taken = appendInOrder(breaksOrder: sortsBeforeLast(record), count: 4 + record.count) { Self.frame(record, into: $0) }
         guard taken else {
             append { $0.append(contentsOf: record) }
             if isFull { spill() }
@@ -146,6 +141,13 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
     }
 
     static let inOrderBlockBytes = 1 << 20
+
+    /// A run's frame of `record`: its length (4 bytes, big-endian), then its bytes.
+    @inline(__always)
+    static func frame(_ record: UnsafeRawBufferPointer, into frame: UnsafeMutableRawBufferPointer) {
+        frame.storeBytes(of: UInt32(record.count).bigEndian, as: UInt32.self)
+        if record.count > 0 { (frame.baseAddress! + 4).copyMemory(from: record.baseAddress!, byteCount: record.count) }
+    }
 
     /// Room for the record that fills a block (records vary in size).
     static let inOrderSlack = 1 << 16
