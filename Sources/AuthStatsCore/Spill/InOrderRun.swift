@@ -1,4 +1,5 @@
-/// A run of a `SpillStore` written in the order its items arrive, a block at a time: how a
+/// A run of a `SpillStore` written in the order its items arrive, a block at a time, each item
+/// in place through a pointer: how a `SortedRecordLog` writes a sorted spill, and how a
 /// nightly state's sorted streams are read back without a second sort (`docs/state.md` "One
 /// external sort"). Its owners (`InOrderRunOwner`, below: the session and profile logs, the
 /// dedup filter, the activity tables) see that each item sorts at or after the one before,
