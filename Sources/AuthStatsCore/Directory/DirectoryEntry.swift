@@ -237,9 +237,9 @@ struct AttributeNames: Sendable {
 
     func contains(_ name: String) -> Bool { set.contains(name) }
 
-    /// Whether the UTF-8 bytes `name` are one of the names: ASCII compared as bytes (no
-    /// `String`), other text as a `String` (canonically equivalent forms are one name, as
-    /// they are as dictionary keys).
+    /// Whether the UTF-8 bytes `name` are one of the names: as bytes first (no `String`);
+    /// then, for text that is not ASCII, as a `String` (canonically equivalent forms are one
+    /// name, as they are as dictionary keys).
     func contains(_ name: UnsafeRawBufferPointer) -> Bool {
         // Bytes first, lengths before `memcmp` (asked for every attribute of every listed user:
         // `allSatisfy` and `elementsEqual` byte by byte were 4% of a segments run's instructions).

@@ -185,7 +185,6 @@ struct CSVFields {
     private var inScratch = false
 
     init() {
-        scratch.reserveCapacity(4096)
         starts.reserveCapacity(64)
         ends.reserveCapacity(64)
     }
@@ -233,9 +232,10 @@ struct CSVFields {
             return starts.count
         }
         inScratch = true
-        // Unescaping only shrinks a line: `scratch` is sized once for it and written through a
-        // pointer (`append(contentsOf:)` per run of bytes was ~100 instructions a call, a
-        // sixth of reading a directory whose lines have quotes).
+        // Unescaping only shrinks a line: `scratch` is made at least as long as the line (and
+        // kept for the next ones) and written through a pointer (`append(contentsOf:)` per run
+        // of bytes was ~100 instructions a call, a sixth of reading a directory whose lines
+        // have quotes).
         if scratch.count < n { scratch = [UInt8](repeating: 0, count: max(n, 2 * scratch.count)) }
         var used = 0  // bytes of `scratch` written
         var fieldStart = 0  // in `scratch`

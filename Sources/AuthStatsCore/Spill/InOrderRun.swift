@@ -7,7 +7,8 @@
 ///
 /// A failed write ends the run with the items written before: the run is read no further
 /// (a write that failed, on a full disk, may have left part of its block in the store), and
-/// the block is handed back, for the owner to keep in memory. Nothing is lost or read twice.
+/// the block is handed back, for the owner to keep in memory (a spill, whose records are all
+/// still in memory, drops the run instead). Nothing is lost or read twice.
 struct InOrderRun {
     static let maxRuns = 64
 

@@ -104,16 +104,23 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
             // Frames written in place into the run's block (`InOrderRun`: two
             // `append(contentsOf:)` calls a record were ~200 instructions of each spilled
             // session event and directory user).
-            var run = try InOrderRun(store: store, blockBytes: Self.inOrderBlockBytes + Self.inOrderSlack)
+            // A block no larger than what is spilled (it is zero-filled when made).
+            let bytes = min(Self.inOrderBlockBytes, arena.count + 4 * spans.count)
+            var run = try InOrderRun(store: store, blockBytes: bytes + Self.inOrderSlack)
+            // A run that could not be written whole is dropped; its records stay in memory.
+            func written() throws {
+                guard let failure = run.flush() else { return }
+                store.remove(run: run.id)
+                throw failure.error
+            }
             let order = sortedSpans()
             try arena.withUnsafeBytes { raw in
                 for (offset, length) in order {
                     let record = UnsafeRawBufferPointer(rebasing: raw[offset..<offset + length])
-                    let filled = run.add(count: 4 + length) { Self.frame(record, into: $0) }
-                    if filled >= Self.inOrderBlockBytes, let failure = run.flush() { throw failure.error }
+                    if run.add(count: 4 + length, { Self.frame(record, into: $0) }) >= Self.inOrderBlockBytes { try written() }
                 }
             }
-            if let failure = run.flush() { throw failure.error }
+            try written()
             runs.append(run.run)
             arena.removeAll(keepingCapacity: true)
             spans.removeAll(keepingCapacity: true)

@@ -291,6 +291,30 @@ struct UserDirectoryStreamingTests {
         #expect(users["s2"] == DirectoryUser(sub: "s2", enabled: false, attributes: ["sub": "s2", "note": "a,b\\c"]))
         #expect(users["s3"]?.attributes["note"] == "nul\0byte")
         #expect(UserDirectory.fields(#"a,"b,c",d\,e"#) == ["a", "b,c", "d,e"])
+        // One splitter for every line, as a file is read: a longer quoted line after a short
+        // one (the unescaping buffer grows), a line that ends in a backslash, then a short one.
+        var fields = CSVFields()
+        func split(_ line: String) -> [String] {
+            Array(line.utf8).withUnsafeBytes { raw in
+                let count = fields.split(raw)
+                return fields.withFields(line: raw) { field in (0..<count).map { String(decoding: field($0), as: UTF8.self) } }
+            }
+        }
+        #expect(split(#""a""#) == ["a"])
+        let long = String(repeating: "x", count: 10_000)
+        #expect(split("\"\(long)\",\"y\"\"z\",w\\,v") == [long, "y\"z", "w,v"])
+        #expect(split(#""q",ends\"#) == ["q", #"ends\"#])
+        #expect(split(#""b",c"#) == ["b", "c"])
+    }
+
+    @Test("attribute names match as bytes, and text that is not ASCII as a String too")
+    func attributeNames() {
+        let names = AttributeNames(["custom:plan", "caf\u{E9}", "K"])
+        func has(_ name: String) -> Bool { Array(name.utf8).withUnsafeBytes { names.contains($0) } }
+        #expect(has("custom:plan") && !has("custom:pla") && !has("custom:plan2") && !has(""))
+        #expect(has("caf\u{E9}"))  // the same bytes
+        #expect(has("cafe\u{301}"))  // canonically equivalent, other bytes
+        #expect(has("\u{212A}"))  // KELVIN SIGN, canonically K
     }
 
     @Test("list-users: escaped keys, repeated keys (the later counts), Enabled as 1 or 0, a Value that is not a string")

@@ -296,4 +296,18 @@ struct InOrderRunTests {
         raw.withUnsafeMutableBytes { ActivityTable.encode(.init(user: 1, day: 2, profile: 3), 4, into: $0, at: 0) }
         #expect(raw[20..<24].allSatisfy { $0 == 0 }, "an activity entry's padding")
     }
+
+    @Test("a spill the store cannot take: the run is dropped, its records stay in memory, none lost", arguments: [false, true])
+    func failingSpill(partly: Bool) {
+        var random = SeededRandom(seed: 13)
+        let records = Self.records(segments: 1, each: 3000, seed: 13).shuffled(using: &random)
+        // A 20 KB budget: several spills; the store takes the first one's block only.
+        var log = SortedRecordLog(memoryBudget: 20_000, store: FailingAppends(appendsAllowed: 1, partly: partly))
+        for record in records {
+            log.append { $0.append(contentsOf: record) }
+            if log.isFull { log.spill() }
+        }
+        #expect(log.spillFailure != nil && log.spilledRuns == 1)
+        #expect(Self.sortedOut(&log) == records.sorted { $0.lexicographicallyPrecedes($1) })
+    }
 }
