@@ -78,6 +78,11 @@ extension StateDatabase {
         try connection.execute("DELETE FROM chunks", "remove the chunks from")
     }
 
+    /// Removes the chunks of one stream.
+    public func removeChunks(name: String, scope: String) throws {
+        try connection.execute("DELETE FROM chunks WHERE name = ? AND scope = ?", "remove the chunks from", [.text(name), .text(scope)])
+    }
+
     /// The total size of the chunks' data by name, for `state info`.
     public func chunkBytes() throws -> [String: Int] {
         var bytes: [String: Int] = [:]

@@ -439,6 +439,20 @@ final class NightlyState {
         }
     }
 
+    /// The state's `ReportTotals` when they hold its last batch; nil when it keeps none, or
+    /// keeps some from before a later batch (`docs/state.md` "Reports without restoring").
+    func totals() throws -> ReportTotals? {
+        guard let (totals, stamp) = try ReportTotals.load(from: database), stamp == (try database.lastBatch()) else { return nil }
+        return totals
+    }
+
+    /// Keeps `totals` as the state's, stamped with its last batch, in a transaction of their
+    /// own: a run stopped before it commits leaves the older totals, which the next run sees are
+    /// stale and does not use.
+    func saveTotals(_ totals: ReportTotals) throws {
+        try database.transaction { try totals.save(to: database, stamp: try database.lastBatch()) }
+    }
+
     /// Writes the state whole from `analysis` (a first batch, a compaction, a merge), with
     /// these ledger rows and batches, in one transaction. `held`: where the positions of
     /// states merged into it end.

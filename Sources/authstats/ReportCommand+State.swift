@@ -98,6 +98,14 @@ extension ReportCommand {
         }
     }
 
+    /// Whether this run's reports can be kept as, and come from, the state's `ReportTotals`
+    /// (`docs/state.md` "Reports without restoring"): not with user profiles, session rows,
+    /// projects or shards, whose reports need more than the totals hold.
+    func totalsApply(_ nightly: NightlyState) -> Bool {
+        !nightly.keepsProfiles && !nightly.keepsSessionRows && nightly.plan == nil && !byProject && !sessionsDetail
+            && segmentFiles.isEmpty && breakdownAttribute.isEmpty
+    }
+
     /// Checks this batch's inputs against the horizon, resolves them against the state's
     /// fingerprints and appends what they add with their ledger rows (one transaction; the
     /// first batch and a rebuild write the state whole, and a compaction follows when due).
@@ -159,17 +167,44 @@ extension ReportCommand {
             return batch
         }
         // The batch's counts, resolved against the state's fingerprints, are appended; the
-        // reports then come from the whole state (written whole again when its event detail
-        // runs a week past the horizon).
+        // reports then come from the state's report totals, changed by what the batch's users
+        // add, or else from the whole state (written whole again when its event detail runs a
+        // week past the horizon).
+        func analysis() -> Analysis { Analysis(configuration: configuration, rejects: rejects, spill: spill, directory: directory) }
+        var totals = try totalsApply(nightly) && configuration.from == nil && configuration.to == nil
+            ? failing("read") { try nightly.totals() } : nil
         let inputs: [InputReport]
         var compact = false
         if !read.isEmpty {
-            let delta = Analysis(configuration: configuration, rejects: rejects, spill: spill, directory: directory)
+            // The state's fingerprints that could be copies of the batch's records, and (with
+            // totals) the batch's users' activity, users and session events, read at once on
+            // two connections (a night: 0.19 → 0.10 s).
+            let delta = analysis()
+            let users = analysis()
+            let ends = try totals.map { _ in try failing("read") { try Analysis.UserStreamEnds(of: nightly.database) } }
             try failing("read") {
-                try delta.restore(from: nightly.database, for: .batch, sessionRows: nightly.keepsSessionRows, batch: batch)
+                let restoreDelta = {
+                    try delta.restore(from: nightly.database, for: .batch, sessionRows: nightly.keepsSessionRows, batch: batch)
+                }
+                guard totals != nil else { return try restoreDelta() }
+                guard let second = try nightly.database.concurrentReader() else {
+                    try restoreDelta()
+                    return try users.restoreUsers(of: batch, from: nightly.database)
+                }
+                try atOnce(restoreDelta) { try users.restoreUsers(of: batch, from: second) }
             }
             delta.merge(batch)
-            step("batch resolved against the state")
+            step("batch resolved against the state" + (totals != nil ? ", its users read" : ""))
+            // The stretch of days the totals cover once the batch is in.
+            let axis = totals.flatMap { stored in
+                delta.accumulator.dayBounds.map { data in
+                    let added = ReportTotals.axis(of: data)
+                    return DayRange(first: min(stored.axis.first, added.first), last: max(stored.axis.last, added.last))
+                } ?? stored.axis
+            }
+            // What the batch's users added before it, then with it (their events read from the
+            // state above, then the chunks the batch appends).
+            let before = axis.map { users.userTotals(axis: $0) }
             try failing("write") {
                 try nightly.append(
                     delta, ledger: { nightly.ledgerRows(delta.inputs, read: read, clock: clock) },
@@ -179,8 +214,25 @@ extension ReportCommand {
             step("batch appended")
             compact = nightly.compactionDue(newest: nightly.newest(with: delta))
             inputs = delta.inputs
+            if let axis, let before, let ends, !compact {
+                try failing("read") { try users.restoreUsers(of: batch, from: nightly.database, after: ends) }
+                totals!.add(before, sign: -1)
+                totals!.add(users.userTotals(axis: axis), sign: 1)
+                try failing("write") { try nightly.saveTotals(totals!) }
+                step("report totals updated from the batch's users")
+            } else {
+                totals = nil
+            }
         } else {
             inputs = batch.inputs
+        }
+        if let totals {
+            let counts = analysis()
+            try failing("read") { try counts.restoreCounts(from: nightly.database) }
+            counts.adoptInputs(inputs)
+            counts.useTotals(totals)
+            step("restored counts")
+            return counts
         }
         let whole = Analysis(configuration: configuration, rejects: rejects, spill: spill, directory: directory)
         try failing("read") { try whole.restore(from: nightly.database, for: compact ? .everything : .reports, sessionRows: nightly.keepsSessionRows) }
@@ -192,4 +244,31 @@ extension ReportCommand {
         whole.adoptInputs(inputs)
         return whole
     }
+}
+
+/// Runs two parts at once, on two threads, each touching only its own objects (and what is
+/// safe to share); throws the first part's error, else the second's.
+private func atOnce(_ first: () throws -> Void, _ second: () throws -> Void) throws {
+    try withoutActuallyEscaping(first) { first in
+        try withoutActuallyEscaping(second) { second in
+            let parts = TwoParts([first, second])
+            DispatchQueue.concurrentPerform(iterations: 2) { parts.run($0) }
+            if let error = parts.error { throw error }
+        }
+    }
+}
+
+private final class TwoParts: @unchecked Sendable {
+    // Unchecked: each thread runs its own part; `errors` is only touched under `lock`.
+    private let parts: [() throws -> Void]
+    private let lock = NSLock()
+    private var errors: [Int: any Error] = [:]
+
+    init(_ parts: [() throws -> Void]) { self.parts = parts }
+
+    func run(_ part: Int) {
+        do { try parts[part]() } catch { lock.withLock { errors[part] = error } }
+    }
+
+    var error: (any Error)? { lock.withLock { errors.min { $0.key < $1.key }?.value } }
 }

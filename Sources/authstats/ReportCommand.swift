@@ -397,6 +397,16 @@ struct ReportCommand: ParsableCommand {
         analysis.finishReading(sessions: sessionsFile.map { file in { file.write($0) } })
         let finished = Date()
         let reports = analysis.reports()
+        if let nightly, totalsApply(nightly), !analysis.reportsFromTotals, (try? nightly.totals()) == nil,
+            let totals = analysis.reportTotals()
+        {
+            // Kept for the next night, which then reads only what its batch's users add.
+            do {
+                try nightly.saveTotals(totals)
+            } catch {
+                console.warning("could not keep the report totals in the state (\(error)): the next run reads the whole state again")
+            }
+        }
         progress.phase("writing")
         // A run spilled to TMPDIR that could not be read back would leave the reports short.
         if let failure = spill.readFailure ?? directorySpill.readFailure {

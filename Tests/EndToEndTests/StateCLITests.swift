@@ -143,6 +143,59 @@ struct StateCLITests {
         try S.expectSame(expected, out, "late data in 4 batches")
     }
 
+    /// Without `--sessions-detail` a state keeps its report totals (`docs/state.md` "Reports
+    /// without restoring"): a night reads only its batch's users and changes the totals by
+    /// what they add. Late data in 4 batches through them; a batch with `--to` takes the whole
+    /// state and keeps the totals again; totals one batch old (as a run killed between its
+    /// commit and theirs leaves them) are not used.
+    @Test("report totals: late data in 4 batches, a run with no input, a run with --to, totals a batch old: one run's reports")
+    func reportTotals() throws {
+        let data = try S.data()
+        let folder = CLI.temporaryFolder("state-totals")
+        let batches = try LateData.batches(generated: data.files, in: folder.appendingPathComponent("in"))
+        let options = ["--no-html"]
+        let expected = try S.single(batches.flatMap { $0 }, options)
+        let state = folder.appendingPathComponent("state")
+        let out = folder.appendingPathComponent("out")
+        let updated = "report totals updated from the batch's users"
+        for (number, batch) in batches.enumerated() {
+            let result = try S.report(batch, state: state, out: out, options)
+            #expect(result.status == 0, "batch \(number + 1): \(result.stderr)")
+            #expect(result.stderr.contains(updated) == (number > 0), "batch \(number + 1): \(result.stderr)")
+        }
+        try S.expectSame(expected, out, "late data in 4 batches through the totals")
+        let alone = try S.report([], state: state, out: out, options)
+        #expect(alone.status == 0 && alone.stderr.contains("restored counts"), "\(alone.stderr)")
+        try S.expectSame(expected, out, "no input: the reports from the totals")
+
+        // The same batches again in another state: the third with --to (the whole state read,
+        // the totals kept again after it), the second's totals put back after the third.
+        let other = folder.appendingPathComponent("other")
+        let kept = folder.appendingPathComponent("kept.sqlite")
+        for (number, batch) in batches.enumerated() {
+            let to = number == 2 ? ["--to", "2026-11-30"] : []
+            let result = try S.report(batch, state: other, out: out, options + to)
+            #expect(result.status == 0, "batch \(number + 1): \(result.stderr)")
+            // The fourth finds the totals a batch old: it reads the whole state, and keeps them again.
+            #expect(result.stderr.contains(updated) == (number == 1), "batch \(number + 1): \(result.stderr)")
+            if number == 1 { try FileManager.default.copyItem(atPath: S.databasePath(other), toPath: kept.path) }
+            if number == 2 {
+                let sql = "ATTACH '\(kept.path)' AS old; DELETE FROM chunks WHERE name = 'report_totals'; "
+                    + "INSERT INTO chunks SELECT * FROM old.chunks WHERE name = 'report_totals';"
+                let put = Process()
+                put.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+                put.arguments = [S.databasePath(other), sql]
+                try put.run()
+                put.waitUntilExit()
+                #expect(put.terminationStatus == 0)
+            }
+        }
+        try S.expectSame(expected, out, "totals a batch old not used")
+        let after = try S.report([], state: other, out: out, options)
+        #expect(after.status == 0 && after.stderr.contains("restored counts"), "\(after.stderr)")
+        try S.expectSame(expected, out, "no input: the totals kept again")
+    }
+
     @Test("a rerun with no new input changes neither the reports nor the state file's bytes")
     func rerun() throws {
         let data = try S.data()

@@ -64,4 +64,21 @@ struct ActiveUserGrid {
         let cell = day * stride + base[dimension.rawValue] + Int(value)
         return Int(dense ? counts[cell] : sparse[cell, default: 0])
     }
+
+    /// Every cell counted: its day offset, dimension, value id and users (dense cells in
+    /// order; sparse ones in no order).
+    func forEachCount(_ body: (Int, Dimension, UInt32, Int) -> Void) {
+        func visit(_ cell: Int, _ n: Int) {
+            let (day, within) = cell.quotientAndRemainder(dividingBy: stride)
+            var d = Self.dimensions - 1
+            while base[d] > within { d -= 1 }
+            body(day, Dimension(rawValue: d)!, UInt32(within - base[d]), n)
+        }
+        guard stride > 0 else { return }
+        if dense {
+            for (cell, n) in counts.enumerated() where n != 0 { visit(cell, Int(n)) }
+        } else {
+            for (cell, n) in sparse where n != 0 { visit(cell, Int(n)) }
+        }
+    }
 }

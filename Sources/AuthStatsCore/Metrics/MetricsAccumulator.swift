@@ -167,7 +167,10 @@ public struct MetricsAccumulator: Sendable {
     }
 
     /// Distinct users seen in any event.
-    public var userCount: Int { users.count }
+    public var userCount: Int { restoredUserCount ?? users.count }
+    /// The state's count of users, for an accumulator that holds its counters alone
+    /// (`Analysis.useTotals`).
+    var restoredUserCount: Int?
 
     /// The first and last day with an event, if any.
     public var dayBounds: DayRange? {

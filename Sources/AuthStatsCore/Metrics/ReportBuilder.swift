@@ -23,6 +23,51 @@ public enum ReportBuilder {
     ) -> Reports {
         guard let range else { return Reports(range: nil) }
         let lastDataDay = acc.dayBounds?.last
+        var columns = UserColumns(range: range)
+        var grid = ActiveUserGrid(table: acc.table, days: range.count)
+        addUsers(of: acc, lastDataDay: lastDataDay, to: &columns, grid: &grid)
+        let first = range.first.index
+        return assemble(acc, range: range, columns: columns, lastDataDay: lastDataDay, sessions: sessions, dimensions: dimensions) {
+            key, _ in grid.users(day: Int(key.day - first), key.dimension, key.value)
+        }
+    }
+
+    /// Walks the activity one user at a time, each user's days in order, adding each user's
+    /// contribution to `columns` (over its range) and to `grid` (active users per day and
+    /// dimension value, counted in a flat array, not looked up by key: this loop runs once per
+    /// active user-day).
+    static func addUsers(of acc: MetricsAccumulator, lastDataDay: Day?, to columns: inout UserColumns, grid: inout ActiveUserGrid) {
+        let range = columns.range
+        let first = range.first.index
+        var groups = acc.activity.groups()
+        var userDays: [Int32] = []
+        var profiles: [UInt32] = []
+        var currentUser: UInt64?
+        func finishUser() {
+            addUser(days: userDays, range: range, daily: &columns.daily, months: &columns.months, wau: &columns.wau, mau: &columns.mau)
+            addRetention(days: userDays, range: range, lastDataDay: lastDataDay, cohorts: &columns.cohorts)
+            userDays.removeAll(keepingCapacity: true)
+        }
+        while let (user, day) = groups.next(profiles: &profiles) {
+            guard !profiles.isEmpty else { continue }  // every event of that day was a duplicate, taken back
+            if user != currentUser {
+                if currentUser != nil { finishUser() }
+                currentUser = user
+            }
+            userDays.append(day)
+            guard range.contains(Day(index: day)) else { continue }
+            grid.addUser(day: Int(day - first), profiles: profiles)
+        }
+        if currentUser != nil { finishUser() }
+    }
+
+    /// The report tables of `range` from the event counters of `acc` and the distinct-user
+    /// columns summed over users (`columns`, over `range` or a longer stretch starting no
+    /// later); `activeUsers` gives a breakdown row's distinct users (by its key and value).
+    static func assemble(
+        _ acc: MetricsAccumulator, range: DayRange, columns: UserColumns, lastDataDay: Day?, sessions: SessionStats,
+        dimensions: [Dimension], activeUsers: (BreakdownKey, String) -> Int
+    ) -> Reports {
         let first = range.first.index
         let count = range.count
         var daily = (0..<count).map { DailyRow(date: range.first.advanced(by: $0)) }
@@ -31,7 +76,6 @@ public enum ReportBuilder {
             months[day.month, default: MonthlyRow(month: day.month)].days += 1
         }
         var breakdown: [BreakdownKey: BreakdownRow] = [:]
-        var cohorts: [Int32: RetentionRow] = [:]
 
         // Event counters.
         for (key, counters) in acc.counters where range.contains(Day(index: key.day)) {
@@ -53,42 +97,36 @@ public enum ReportBuilder {
             }
         }
 
-        // Distinct users, one user at a time, each user's days in order. Active users per
-        // (day, dimension value) are counted in a flat array (`ActiveUserGrid`), not looked
-        // up by key: this loop runs once per active user-day.
-        var groups = acc.activity.groups()
-        var wauDiff = [Int](repeating: 0, count: count + 1)
-        var mauDiff = [Int](repeating: 0, count: count + 1)
-        var grid = ActiveUserGrid(table: acc.table, days: count)
-        var userDays: [Int32] = []
-        var profiles: [UInt32] = []
-        var currentUser: UInt64?
-        func finishUser() {
-            addUser(days: userDays, range: range, daily: &daily, months: &months, wau: &wauDiff, mau: &mauDiff)
-            addRetention(days: userDays, range: range, lastDataDay: lastDataDay, cohorts: &cohorts)
-            userDays.removeAll(keepingCapacity: true)
-        }
-        while let (user, day) = groups.next(profiles: &profiles) {
-            guard !profiles.isEmpty else { continue }  // every event of that day was a duplicate, taken back
-            if user != currentUser {
-                if currentUser != nil { finishUser() }
-                currentUser = user
-            }
-            userDays.append(day)
-            guard range.contains(Day(index: day)) else { continue }
-            grid.addUser(day: Int(day - first), profiles: profiles)
-        }
-        if currentUser != nil { finishUser() }
+        // Distinct users: the windows are running sums of their difference arrays, from the
+        // columns' first day.
         for (key, row) in breakdown {
-            breakdown[key]?.activeUsers = row.activeUsers + grid.users(day: Int(key.day - first), key.dimension, key.value)
+            breakdown[key]?.activeUsers = activeUsers(key, row.value)
         }
-        var wau = 0
-        var mau = 0
+        let offset = Int(first - columns.range.first.index)
+        precondition(offset >= 0 && offset + count <= columns.daily.count, "the user columns must cover the report range")
+        var wau = columns.wau[0..<offset].reduce(0, +)
+        var mau = columns.mau[0..<offset].reduce(0, +)
         for i in 0..<count {
-            wau += wauDiff[i]
-            mau += mauDiff[i]
+            daily[i].activeUsers = columns.daily[offset + i].activeUsers
+            daily[i].newUsers = columns.daily[offset + i].newUsers
+            wau += columns.wau[offset + i]
+            mau += columns.mau[offset + i]
             daily[i].wau7d = wau
             daily[i].mau30d = mau
+        }
+        for (month, row) in columns.months where months[month] != nil {
+            months[month]?.activeUsers = row.activeUsers
+        }
+        var cohorts: [RetentionRow] = []
+        if let last = lastDataDay?.index {
+            for (day, var row) in columns.cohorts where range.contains(Day(index: day)) && row.size > 0 {
+                // Targets after the last day with an event stay nil; those up to it are counted.
+                row.retainedD1 = day + 1 > last ? nil : row.retainedD1 ?? 0
+                row.retainedD7 = day + 7 > last ? nil : row.retainedD7 ?? 0
+                row.returned7d = day + 7 > last ? nil : row.returned7d ?? 0
+                row.retainedD30 = day + 30 > last ? nil : row.retainedD30 ?? 0
+                cohorts.append(row)
+            }
         }
         for row in daily {
             months[row.date.month]?.signUps += row.signUps
@@ -100,7 +138,7 @@ public enum ReportBuilder {
         let rows = breakdown.values.sorted(by: BreakdownRow.precedes)
         var reports = Reports(
             range: range, daily: daily, monthly: months.values.sorted { $0.month < $1.month }, breakdown: rows,
-            retention: cohorts.values.sorted { $0.cohort < $1.cohort })
+            retention: cohorts.sorted { $0.cohort < $1.cohort })
         addSessions(sessions, to: &reports)
         return reports
     }
@@ -169,6 +207,29 @@ public enum ReportBuilder {
             }
             coveredUntil = max(coveredUntil, Int(day) + width - 1)
         }
+    }
+}
+
+/// The distinct-user columns of the reports summed over users, over the days of `range`: what
+/// `ReportBuilder.addUser` and `addRetention` add for each user (`ReportTotals` keeps them
+/// between nightly runs).
+struct UserColumns: Sendable, Equatable {
+    var range: DayRange
+    /// Active and new users per day (the other fields stay 0).
+    var daily: [DailyRow]
+    /// Active users per month (the other fields stay 0).
+    var months: [Month: MonthlyRow] = [:]
+    /// The 7- and 30-day windows' difference arrays: `range.count + 1` entries.
+    var wau: [Int]
+    var mau: [Int]
+    var cohorts: [Int32: RetentionRow] = [:]
+
+    init(range: DayRange) {
+        self.range = range
+        daily = (0..<range.count).map { DailyRow(date: range.first.advanced(by: $0)) }
+        for day in range.days where months[day.month] == nil { months[day.month] = MonthlyRow(month: day.month) }
+        wau = [Int](repeating: 0, count: range.count + 1)
+        mau = wau
     }
 }
 

@@ -508,6 +508,22 @@ public final class Analysis {
         }
     }
 
+    /// Takes the report tables and session counts from `totals` instead of building them
+    /// (`docs/state.md` "Reports without restoring"): for an analysis that holds the state's
+    /// counters alone (`restoreCounts`), with no activity or sessions to walk.
+    public func useTotals(_ totals: ReportTotals) {
+        guard !resolved else { return }
+        resolved = true
+        inputs.sort { $0.position < $1.position }
+        tablesWithoutSessions = reportRange.map { totals.reports(accumulator, range: $0, dimensions: reportedDimensions) }
+            ?? Reports(range: nil)
+        sessionStats = totals.sessions
+        state.pointee.accumulator.restoredUserCount = totals.users
+    }
+
+    /// Whether the reports come from `ReportTotals` (`useTotals`).
+    public var reportsFromTotals: Bool { accumulator.restoredUserCount != nil }
+
     /// The days whose sessions segment profiles count (the report range), when they are wanted.
     private var sessionUserDays: ClosedRange<Int32>? {
         configuration.profiles.reported ? reportRange.map { $0.first.index...$0.last.index } : nil

@@ -79,14 +79,7 @@ extension Analysis {
     private func restore(
         from source: any StateChunkSource, scope: String, use: StateUse, sessionRows: Bool?, matching: UserHashSet? = nil
     ) throws {
-        let pointer = state
-        var expected: UInt32 = 0
-        try StateStreamReader.forEach(source, name: Stream.profiles, scope: scope) { raw in
-            let id = pointer.pointee.accumulator.table.profile(of: try Self.profileValues(raw))
-            guard id == expected else { throw StateFormatError("profile \(expected) repeats profile \(id)") }
-            expected += 1
-        }
-        restoredProfiles = Int(expected)
+        let expected = try restoreProfiles(from: source, scope: scope)
         if case .batch = use {
             return try restoreFingerprints(from: source, scope: scope, matching: matching)
         }
@@ -104,7 +97,7 @@ extension Analysis {
             bases = [locked, locked]
         }
         let sources = bases.map { StoppableChunkSource($0, signal: signal) }
-        let profiles = UInt64(expected)
+        let profiles = expected
         let parts = RestoreParts(self, sources: sources)
         DispatchQueue.concurrentPerform(iterations: 2) { part in
             do {
@@ -121,9 +114,29 @@ extension Analysis {
         if let error = parts.firstError { throw error }
     }
 
+    /// Takes in the state's profiles (their ids kept: the first, before anything else);
+    /// returns how many.
+    /// (`fromSeq`: the profiles of the chunks from that one on, after those taken in before.)
+    func restoreProfiles(from source: any StateChunkSource, scope: String, fromSeq: Int? = nil) throws -> UInt64 {
+        let pointer = state
+        var expected = UInt32(fromSeq == nil ? 0 : accumulator.table.profileCount)
+        func take(_ raw: UnsafeRawBufferPointer) throws {
+            let id = pointer.pointee.accumulator.table.profile(of: try Self.profileValues(raw))
+            guard id == expected else { throw StateFormatError("profile \(expected) repeats profile \(id)") }
+            expected += 1
+        }
+        if let fromSeq {
+            try StateStreamReader.forEach(source, name: Stream.profiles, scope: scope, fromSeq: fromSeq, take)
+        } else {
+            try StateStreamReader.forEach(source, name: Stream.profiles, scope: scope, take)
+        }
+        restoredProfiles = Int(expected)
+        return UInt64(expected)
+    }
+
     /// A pointer to one field of the accumulator, for a restore thread: accesses through it
     /// are to that field alone (`state.pointee` is the whole tuple).
-    private func field<Value>(_ path: WritableKeyPath<MetricsAccumulator, Value>) -> UnsafeMutablePointer<Value> {
+    func field<Value>(_ path: WritableKeyPath<MetricsAccumulator, Value>) -> UnsafeMutablePointer<Value> {
         guard let field = state.pointer(to: \.accumulator)?.pointer(to: path) else {
             preconditionFailure("\(path) is not a stored property of the accumulator: a restore thread cannot have it alone")
         }
@@ -132,13 +145,13 @@ extension Analysis {
 
     /// What is read is checked before it is used as an index or a range: a chunk's checksum
     /// finds damage, not a state written by something else.
-    private static func day(_ word: UInt64, _ name: String) throws -> Int32 {
+    static func day(_ word: UInt64, _ name: String) throws -> Int32 {
         let day = Int64(bitPattern: word)
         guard Self.days.contains(day) else { throw StateFormatError("a record of \(name) has day \(day)") }
         return Int32(day)
     }
 
-    private static func profile(_ word: UInt64, _ name: String, of profiles: UInt64) throws -> UInt32 {
+    static func profile(_ word: UInt64, _ name: String, of profiles: UInt64) throws -> UInt32 {
         guard word < profiles else { throw StateFormatError("a record of \(name) names profile \(word) of \(profiles)") }
         return UInt32(word)
     }
@@ -178,21 +191,9 @@ extension Analysis {
     /// `restore`'s second part: the counters, the sessions, the observations, the totals and
     /// what parity left out.
     private func restoreTheRest(from source: any StateChunkSource, scope: String, sessionRows: Bool?, profiles: UInt64) throws {
-        let counts = field(\.counters)
+        try restoreCounts(from: source, scope: scope, profiles: profiles)
         let sessionLogs = field(\.sessionLogs)
         let profileLog = field(\.profileLog)
-        let events = field(\.events)
-        let duplicates = field(\.duplicates)
-        try StateStreamReader.forEachWords(source, name: Stream.counters, scope: scope, count: 6) { w in
-            let key = MetricsAccumulator.DayProfile(
-                day: try Self.day(w[0], Stream.counters), profile: try Self.profile(w[1], Stream.counters, of: profiles))
-            var counters = MetricsAccumulator.Counters()
-            counters.signUps = Int(truncatingIfNeeded: w[2])
-            counters.signIns = Int(truncatingIfNeeded: w[3])
-            counters.authFailures = Int(truncatingIfNeeded: w[4])
-            counters.events = Int(truncatingIfNeeded: w[5])
-            counts.pointee.add(key, counters)
-        }
         precondition(sessionLogs.pointee.count == 1, "a state run keeps one session log")
         let compact = sessionLogs.pointee[0].compact
         let named = sessionRows ?? !compact
@@ -218,6 +219,23 @@ extension Analysis {
                 guard raw.count >= ProfileLog.headerBytes else { throw StateFormatError("an observation is cut short") }
                 profileLog.pointee!.appendRecord(raw)
             }
+        }
+    }
+
+    /// The counters, the totals and what parity left out.
+    func restoreCounts(from source: any StateChunkSource, scope: String, profiles: UInt64) throws {
+        let counts = field(\.counters)
+        let events = field(\.events)
+        let duplicates = field(\.duplicates)
+        try StateStreamReader.forEachWords(source, name: Stream.counters, scope: scope, count: 6) { w in
+            let key = MetricsAccumulator.DayProfile(
+                day: try Self.day(w[0], Stream.counters), profile: try Self.profile(w[1], Stream.counters, of: profiles))
+            var counters = MetricsAccumulator.Counters()
+            counters.signUps = Int(truncatingIfNeeded: w[2])
+            counters.signIns = Int(truncatingIfNeeded: w[3])
+            counters.authFailures = Int(truncatingIfNeeded: w[4])
+            counters.events = Int(truncatingIfNeeded: w[5])
+            counts.pointee.add(key, counters)
         }
         try StateStreamReader.forEachWords(source, name: Stream.totals, scope: scope, count: 2) { w in
             events.pointee += Int(truncatingIfNeeded: w[0])
@@ -506,6 +524,10 @@ final class LockedChunkSink: StateChunkSink, @unchecked Sendable {
 
     func removeAllChunks() throws {
         try locked { try base.removeAllChunks() }
+    }
+
+    func removeChunks(name: String, scope: String) throws {
+        try locked { try base.removeChunks(name: name, scope: scope) }
     }
 }
 

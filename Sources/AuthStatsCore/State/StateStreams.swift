@@ -9,6 +9,8 @@ public protocol StateChunkSink: AnyObject {
     func nextSeq(name: String, scope: String) throws -> Int
     /// Forgets every stream (before the state is written whole).
     func removeAllChunks() throws
+    /// Forgets one stream (before it is written again).
+    func removeChunks(name: String, scope: String) throws
 }
 
 public protocol StateChunkSource: AnyObject {
@@ -107,20 +109,38 @@ enum StateStreamReader {
         var number = 0
         try source.forEachChunkBytes(name: name, scope: scope) { raw in
             number += 1
-            do {
-                guard raw.count >= 8,
-                    UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
-                        == Hash64.hash(UnsafeRawBufferPointer(rebasing: raw[8...]), seed: checkSeed)
-                else { throw StateFormatError("chunk \(number) of \(name)\(scope.isEmpty ? "" : " (\(scope))") fails its checksum") }
-                var at = 8
-                while at < raw.count {
-                    guard let count = Varint.get(raw, &at).map(Int.init), count <= raw.count - at else {
-                        throw StateFormatError("a record of \(name) runs past its chunk")
-                    }
-                    try body(UnsafeRawBufferPointer(rebasing: raw[at..<at + count]))
-                    at += count
-                }
+            try records(of: raw, number: number, name: name, scope: scope, body)
+        }
+    }
+
+    /// As `forEach`, from the chunk numbered `seq` on (the chunks a batch appended after it).
+    static func forEach(
+        _ source: any StateChunkSource, name: String, scope: String, fromSeq seq: Int,
+        _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        var buffer: [UInt8] = []
+        var at: Int? = seq > 0 ? seq - 1 : nil
+        while let next = try source.chunk(name: name, scope: scope, after: at, into: &buffer) {
+            at = next
+            try buffer.withUnsafeBytes { try records(of: $0, number: next + 1, name: name, scope: scope, body) }
+        }
+    }
+
+    /// Checks chunk `number` of a stream and calls `body` with each of its records.
+    private static func records(
+        of raw: UnsafeRawBufferPointer, number: Int, name: String, scope: String, _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        guard raw.count >= 8,
+            UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+                == Hash64.hash(UnsafeRawBufferPointer(rebasing: raw[8...]), seed: checkSeed)
+        else { throw StateFormatError("chunk \(number) of \(name)\(scope.isEmpty ? "" : " (\(scope))") fails its checksum") }
+        var at = 8
+        while at < raw.count {
+            guard let count = Varint.get(raw, &at).map(Int.init), count <= raw.count - at else {
+                throw StateFormatError("a record of \(name) runs past its chunk")
             }
+            try body(UnsafeRawBufferPointer(rebasing: raw[at..<at + count]))
+            at += count
         }
     }
 
@@ -208,6 +228,8 @@ public final class MemoryStateChunks: StateChunkSink, StateChunkSource, @uncheck
     public func nextSeq(name: String, scope: String) throws -> Int { streams[name]?[scope]?.count ?? 0 }
 
     public func removeAllChunks() throws { streams = [:] }
+
+    public func removeChunks(name: String, scope: String) throws { streams[name]?[scope] = nil }
 }
 
 /// Set when one of the threads reading a state failed: the others stop at their next chunk.

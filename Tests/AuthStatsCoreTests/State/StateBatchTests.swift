@@ -492,6 +492,11 @@ struct SystemRandomNumberGeneratorStandIn {
             try call()
             try chunks.removeAllChunks()
         }
+
+        func removeChunks(name: String, scope: String) throws {
+            try call()
+            try chunks.removeChunks(name: name, scope: scope)
+        }
     }
 
     static func read() throws -> Analysis {

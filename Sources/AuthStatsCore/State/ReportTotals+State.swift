@@ -1,0 +1,250 @@
+/// The nightly state's `report_totals` stream (`docs/state.md` "Reports without restoring"),
+/// and the partial restores a night builds its change to them from.
+extension ReportTotals {
+    static let stream = "report_totals"
+    /// The layout of the stream's records; totals of another layout are not read (the night
+    /// then reads the whole state and writes them again).
+    static let layout: UInt64 = 1
+
+    private enum Kind: UInt64 {
+        case header, day, month, cohort, value, sessionDay, duration
+    }
+
+    /// Writes the totals as the state's `report_totals` (replacing it), stamped with the last
+    /// batch they hold.
+    public func save(to sink: any StateChunkSink, stamp: Int) throws {
+        try sink.removeChunks(name: Self.stream, scope: "")
+        var writer = try StateStreamWriter(sink, name: Self.stream, scope: "")
+        var record: [UInt8] = []
+        func put(_ kind: Kind, _ words: [UInt64], text: String? = nil) throws {
+            record.removeAll(keepingCapacity: true)
+            Varint.put(kind.rawValue, &record)
+            for word in words { Varint.put(word, &record) }
+            if let text { record.append(contentsOf: text.utf8) }
+            try writer.add(record)
+        }
+        let first = columns.range.first.index
+        try put(
+            .header,
+            [Self.layout, UInt64(stamp), zigzag(first), UInt64(columns.range.count), UInt64(users), UInt64(sessions.totalSessions)])
+        for i in columns.wau.indices {
+            let row = i < columns.daily.count ? columns.daily[i] : DailyRow(date: columns.range.last)
+            guard row.activeUsers != 0 || row.newUsers != 0 || columns.wau[i] != 0 || columns.mau[i] != 0 else { continue }
+            try put(.day, [UInt64(i), zigzag(row.activeUsers), zigzag(row.newUsers), zigzag(columns.wau[i]), zigzag(columns.mau[i])])
+        }
+        for (month, row) in columns.months.sorted(by: { $0.key < $1.key }) where row.activeUsers != 0 {
+            try put(.month, [UInt64(month.year), UInt64(month.month), zigzag(row.activeUsers)])
+        }
+        func optional(_ value: Int?) -> UInt64 { value.map { zigzag($0) + 1 } ?? 0 }
+        for (day, row) in columns.cohorts.sorted(by: { $0.key < $1.key }) {
+            try put(
+                .cohort,
+                [zigzag(day), zigzag(row.size), optional(row.retainedD1), optional(row.retainedD7), optional(row.retainedD30),
+                 optional(row.returned7d)])
+        }
+        let values = activeByValue.sorted {
+            ($0.key.day, $0.key.dimension.rawValue) != ($1.key.day, $1.key.dimension.rawValue)
+                ? ($0.key.day, $0.key.dimension.rawValue) < ($1.key.day, $1.key.dimension.rawValue)
+                : $0.key.value.utf8.lexicographicallyPrecedes($1.key.value.utf8)
+        }
+        for (key, n) in values {
+            try put(.value, [zigzag(key.day), UInt64(key.dimension.rawValue), zigzag(n)], text: key.value)
+        }
+        for (day, stats) in sessions.days.sorted(by: { $0.key < $1.key }) {
+            try put(.sessionDay, [zigzag(day), zigzag(stats.sessions), zigzag(stats.users)])
+            for (seconds, n) in stats.durations.sorted(by: { $0.key < $1.key }) {
+                try put(.duration, [zigzag(day), zigzag(seconds), zigzag(n)])
+            }
+        }
+        try writer.finish()
+    }
+
+    /// The totals kept in `source` and the last batch they hold; nil when it keeps none (or in
+    /// another layout).
+    public static func load(from source: any StateChunkSource) throws -> (totals: ReportTotals, stamp: Int)? {
+        var totals: ReportTotals?
+        var stamp = 0
+        var foreign = false
+        func damaged(_ what: String) -> StateFormatError { StateFormatError("a record of \(stream) \(what)") }
+        try StateStreamReader.forEach(source, name: stream, scope: "") { raw in
+            guard !foreign else { return }
+            var at = 0
+            func word() throws -> UInt64 {
+                guard let w = Varint.get(raw, &at) else { throw damaged("is cut short") }
+                return w
+            }
+            func signed() throws -> Int { unzigzag(try word()) }
+            func day() throws -> Int32 {
+                let d = Int64(unzigzag(try word()))
+                guard Analysis.days.contains(d) else { throw damaged("has day \(d)") }
+                return Int32(d)
+            }
+            guard let kind = Kind(rawValue: try word()) else { throw damaged("is of an unknown kind") }
+            if kind == .header {
+                guard totals == nil else { throw damaged("repeats the header") }
+                guard try word() == layout else {
+                    foreign = true
+                    return
+                }
+                stamp = Int(truncatingIfNeeded: try word())
+                let first = try day()
+                let count = Int(truncatingIfNeeded: try word())
+                guard count > 0 && count <= 1 << 20 else { throw damaged("has \(count) days") }
+                let range = DayRange(first: Day(index: first), last: Day(index: first).advanced(by: count - 1))
+                totals = ReportTotals(
+                    columns: UserColumns(range: range), activeByValue: [:], users: Int(truncatingIfNeeded: try word()),
+                    sessions: SessionStats())
+                totals!.sessions.totalSessions = Int(truncatingIfNeeded: try word())
+                return
+            }
+            guard totals != nil else { throw damaged("comes before the header") }
+            switch kind {
+            case .header: break
+            case .day:
+                let i = Int(truncatingIfNeeded: try word())
+                guard i >= 0 && i < totals!.columns.wau.count else { throw damaged("has day offset \(i)") }
+                let (active, new) = (try signed(), try signed())
+                if i < totals!.columns.daily.count {
+                    totals!.columns.daily[i].activeUsers = active
+                    totals!.columns.daily[i].newUsers = new
+                }
+                totals!.columns.wau[i] = try signed()
+                totals!.columns.mau[i] = try signed()
+            case .month:
+                let (year, month) = (Int(truncatingIfNeeded: try word()), Int(truncatingIfNeeded: try word()))
+                guard (1...12).contains(month) else { throw damaged("has month \(month)") }
+                totals!.columns.months[Month(year: year, month: month), default: MonthlyRow(month: Month(year: year, month: month))]
+                    .activeUsers = try signed()
+            case .cohort:
+                let cohort = try day()
+                var row = RetentionRow(cohort: Day(index: cohort))
+                row.size = try signed()
+                func optional() throws -> Int? {
+                    let w = try word()
+                    return w == 0 ? nil : unzigzag(w - 1)
+                }
+                row.retainedD1 = try optional()
+                row.retainedD7 = try optional()
+                row.retainedD30 = try optional()
+                row.returned7d = try optional()
+                totals!.columns.cohorts[cohort] = row
+            case .value:
+                let d = try day()
+                guard let dimension = Dimension(rawValue: Int(truncatingIfNeeded: try word())) else { throw damaged("has no dimension") }
+                let n = try signed()
+                let text = String(decoding: UnsafeRawBufferPointer(rebasing: raw[at...]), as: UTF8.self)
+                totals!.activeByValue[ValueDay(day: d, dimension: dimension, value: text)] = n
+            case .sessionDay:
+                let d = try day()
+                totals!.sessions.days[d, default: SessionStats.Day()].sessions = try signed()
+                totals!.sessions.days[d, default: SessionStats.Day()].users = try signed()
+            case .duration:
+                let d = try day()
+                let seconds = Int64(try signed())
+                totals!.sessions.days[d, default: SessionStats.Day()].durations[seconds] = try signed()
+            }
+        }
+        guard !foreign, let totals else { return nil }
+        return (totals, stamp)
+    }
+}
+
+@inline(__always) private func zigzag(_ n: Int) -> UInt64 { UInt64(bitPattern: Int64(n << 1 ^ n >> 63)) }
+@inline(__always) private func zigzag(_ n: Int32) -> UInt64 { zigzag(Int(n)) }
+@inline(__always) private func zigzag(_ n: Int64) -> UInt64 { zigzag(Int(n)) }
+@inline(__always) private func unzigzag(_ w: UInt64) -> Int { Int(Int64(bitPattern: w >> 1) ^ -Int64(bitPattern: w & 1)) }
+
+extension Analysis {
+    /// Takes in the state's counters, event totals and what parity left out, with its profiles:
+    /// all that the reports need beside `ReportTotals`.
+    public func restoreCounts(from source: any StateChunkSource) throws {
+        let profiles = try restoreProfiles(from: source, scope: "")
+        try restoreCounts(from: source, scope: "", profiles: profiles)
+    }
+
+    /// Where a state's activity, users and session streams end: the chunks a batch appends
+    /// come after (`restoreUsers(of:from:after:)`).
+    public struct UserStreamEnds: Sendable {
+        fileprivate var seqs: [Int]
+        fileprivate static let names = [Stream.activity, Stream.users, Stream.sessions, Stream.profiles]
+
+        public init(of sink: any StateChunkSink) throws { seqs = try Self.names.map { try sink.nextSeq(name: $0, scope: "") } }
+    }
+
+    /// Takes in the state's activity, users and session events of the users of `batch` only
+    /// (the first time with the profiles; `after`: only the chunks appended since): what those
+    /// users add to `ReportTotals` (`userTotals`). Compact session records only (a state that
+    /// keeps session rows keeps no totals).
+    public func restoreUsers(of batch: Analysis, from source: any StateChunkSource, after ends: UserStreamEnds? = nil) throws {
+        let wanted = batch.accumulator.users
+        let profiles = try restoreProfiles(from: source, scope: "", fromSeq: ends?.seqs[3])
+        let activity = field(\.activity)
+        let users = field(\.users)
+        let sessionLogs = field(\.sessionLogs)
+        precondition(sessionLogs.pointee.count == 1 && sessionLogs.pointee[0].compact, "a state with totals keeps compact sessions")
+        func forEach(_ stream: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+            let name = UserStreamEnds.names[stream]
+            if let ends {
+                try StateStreamReader.forEach(source, name: name, scope: "", fromSeq: ends.seqs[stream], body)
+            } else {
+                try StateStreamReader.forEach(source, name: name, scope: "", body)
+            }
+        }
+        // Each stream is sorted by user: one look-up per user, not per record (the last one
+        // kept through a pointer: a captured variable is checked for exclusive access on
+        // every record).
+        let last = UnsafeMutablePointer<(user: UInt64, wanted: Bool)>.allocate(capacity: 1)
+        defer { last.deallocate() }
+        @inline(__always) func isWanted(_ user: UInt64) -> Bool {
+            if last.pointee.user == user { return last.pointee.wanted }
+            let yes = wanted.contains(user)
+            last.pointee = (user, yes)
+            return yes
+        }
+        func word(_ raw: UnsafeRawBufferPointer, _ at: inout Int, _ name: String) throws -> UInt64 {
+            guard let w = Varint.get(raw, &at) else { throw StateFormatError("a record of \(name) is cut short") }
+            return w
+        }
+        // The user first; the rest of a record only when the user is wanted.
+        last.pointee = (0, wanted.contains(0))
+        try forEach(0) { raw in
+            var at = 0
+            let user = try word(raw, &at, Stream.activity)
+            guard isWanted(user) else { return }
+            let (day, profile, count) = (try word(raw, &at, Stream.activity), try word(raw, &at, Stream.activity), try word(raw, &at, Stream.activity))
+            activity.pointee.appendInOrder(
+                user: user, day: try Self.day(day, Stream.activity), profile: try Self.profile(profile, Stream.activity, of: profiles),
+                Int32(truncatingIfNeeded: count))
+        }
+        activity.pointee.endInOrder()
+        try forEach(1) { raw in
+            var at = 0
+            let user = try word(raw, &at, Stream.users)
+            if wanted.contains(user) { users.pointee.insert(user) }
+        }
+        last.pointee = (0, wanted.contains(0))
+        try forEach(2) { raw in
+            guard raw.count == SessionRecord.compactCount else { throw StateFormatError("a session record is not one authstats writes") }
+            guard isWanted(UInt64(bigEndian: raw.loadUnaligned(as: UInt64.self))) else { return }
+            sessionLogs.pointee[0].appendInOrder(raw)
+        }
+        sessionLogs.pointee[0].endInOrder()
+    }
+
+    /// The `ReportTotals` of everything this analysis holds over `axis`: its users' activity,
+    /// and sessions built from its session log (read, not consumed: more may be restored into
+    /// it), for an analysis restored with `restoreUsers`.
+    public func userTotals(axis: DayRange) -> ReportTotals {
+        let sessions = Self.sessionize(
+            accumulator.sessionLogs, timeoutMillis: configuration.sessionTimeoutMillis, clock: state.pointee.clock, keep: true,
+            each: nil)
+        return ReportTotals.build(accumulator, axis: axis, sessions: sessions)
+    }
+
+    /// The `ReportTotals` of the whole analysis once its reports are built (`finishReading`
+    /// has built its sessions); nil without data.
+    public func reportTotals() -> ReportTotals? {
+        guard let data = accumulator.dayBounds else { return nil }
+        return ReportTotals.build(accumulator, axis: ReportTotals.axis(of: data), sessions: sessionStats)
+    }
+}
