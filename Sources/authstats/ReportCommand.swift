@@ -302,6 +302,7 @@ struct ReportCommand: ParsableCommand {
             // duplicate is the earliest input's, as in one run over all of them).
             configuration.firstPosition = nightly.firstPosition
             configuration.keepsAllDays = true
+            configuration.keepsReportTotals = totalsApply(nightly)
         }
         if merging != nil { configuration.keepsAllDays = true }
         let spill = TemporarySpillStore()

@@ -42,6 +42,10 @@ struct StateCommand: ParsableCommand {
                 let batches = try database.batches()
                 let bytes = try database.chunkBytes()
                 func meta(_ name: String) throws -> String { try database.meta(name) ?? "" }
+                // Report totals (docs/state.md "Reports without restoring"): current when they
+                // hold the last batch; a night with stale ones reads the whole state and keeps
+                // them again.
+                let totals = try ReportTotals.load(from: database).map { $0.stamp == (try database.lastBatch()) ? "current" : "stale" }
                 fields = [
                     ("folder", DisplayPath.text(state), false),
                     ("schema_version", "\(StateDatabase.schemaVersion)", true),
@@ -65,6 +69,7 @@ struct StateCommand: ParsableCommand {
                     ("fingerprints_in_horizon", "\(summary.fingerprints)", true),
                     ("session_events_in_horizon", "\(summary.sessionEvents)", true),
                     ("frozen_sessions", "\(summary.frozenSessions)", true),
+                    ("report_totals", totals ?? "none", false),
                     ("projects", "\(summary.projects.count)", true),
                     ("file_bytes", "\(try database.fileBytes())", true),
                 ] + bytes.keys.sorted().map { ("bytes_\($0)", "\(bytes[$0]!)", true) }

@@ -188,12 +188,16 @@ struct StateCLITests {
                 try put.run()
                 put.waitUntilExit()
                 #expect(put.terminationStatus == 0)
+                #expect(try S.info(other)["report_totals"] as? String == "stale")
             }
         }
         try S.expectSame(expected, out, "totals a batch old not used")
         let after = try S.report([], state: other, out: out, options)
         #expect(after.status == 0 && after.stderr.contains("restored counts"), "\(after.stderr)")
         try S.expectSame(expected, out, "no input: the totals kept again")
+        #expect(try S.info(other)["report_totals"] as? String == "current")
+        // A state with session rows keeps none.
+        #expect(try S.info(try S.sharedState())["report_totals"] as? String == "none")
     }
 
     @Test("a rerun with no new input changes neither the reports nor the state file's bytes")

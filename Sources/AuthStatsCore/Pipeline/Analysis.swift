@@ -63,6 +63,9 @@ public final class Analysis {
         /// A run kept in a nightly state: every event is observed for profiles, even after
         /// `to` (a later report may cover those days).
         public var keepsAllDays = false
+        /// The run keeps the state's report totals (`ReportTotals`): its tables are built
+        /// through them, so that they cost no second walk of the activity.
+        public var keepsReportTotals = false
         /// Each input file's place in a larger order (a shard plan's whole listing), by its
         /// index in this run's: positions then order inputs as one run over the whole listing.
         public var fileIndexes: [Int]?
@@ -591,7 +594,28 @@ public final class Analysis {
     private var tablesWithoutSessions: Reports?
 
     private func buildTables(sessions: SessionStats) -> Reports {
-        ReportBuilder.build(accumulator, range: reportRange, sessions: sessions, dimensions: reportedDimensions)
+        if configuration.keepsReportTotals, let data = accumulator.dayBounds, reportRange == data {
+            // The same tables, from the totals the state keeps (`ReportTotals.reports`).
+            let totals = userTotals ?? ReportTotals.build(accumulator, axis: ReportTotals.axis(of: data), sessions: SessionStats())
+            userTotals = totals
+            var reports = totals.reports(accumulator, range: data, dimensions: reportedDimensions)
+            ReportBuilder.addSessions(sessions, to: &reports)
+            return reports
+        }
+        return ReportBuilder.build(accumulator, range: reportRange, sessions: sessions, dimensions: reportedDimensions)
+    }
+
+    /// The report totals, without sessions, when `buildTables` built the tables through them.
+    private var userTotals: ReportTotals?
+
+    /// The `ReportTotals` of the whole analysis once its reports are built (`finishReading`
+    /// has built its sessions); nil without data.
+    public func reportTotals() -> ReportTotals? {
+        guard let data = accumulator.dayBounds else { return nil }
+        var totals = userTotals ?? ReportTotals.build(accumulator, axis: ReportTotals.axis(of: data), sessions: SessionStats())
+        totals.sessions = sessionStats
+        totals.sessions.userSessions = [:]
+        return totals
     }
 
     /// The breakdown's dimensions: `project_id` only with `--clients`.

@@ -240,11 +240,4 @@ extension Analysis {
             each: nil)
         return ReportTotals.build(accumulator, axis: axis, sessions: sessions)
     }
-
-    /// The `ReportTotals` of the whole analysis once its reports are built (`finishReading`
-    /// has built its sessions); nil without data.
-    public func reportTotals() -> ReportTotals? {
-        guard let data = accumulator.dayBounds else { return nil }
-        return ReportTotals.build(accumulator, axis: ReportTotals.axis(of: data), sessions: sessionStats)
-    }
 }

@@ -33,6 +33,13 @@ import Testing
         #expect(fromTotals == reports)
         // Not vacuous: the data has windows, cohorts with every target and several values.
         #expect(reports.retention.contains { $0.retainedD30 != nil } && reports.breakdown.count > 100)
+        // A run that keeps totals builds its tables through them: the same tables, the same totals.
+        var configuration = analysis.configuration
+        configuration.keepsReportTotals = true
+        let keeping = Analysis(configuration: configuration, rejects: RejectCollector())
+        StateBatchTests.read(streams, into: keeping)
+        #expect(keeping.reports() == reports)
+        #expect(keeping.reportTotals() == totals)
     }
 
     @Test("totals of two sets of users add up to those of all; subtracting one set gives the other's, zero entries dropped")
