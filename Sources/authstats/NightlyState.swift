@@ -441,16 +441,26 @@ final class NightlyState {
 
     /// The state's `ReportTotals` when they hold its last batch; nil when it keeps none, or
     /// keeps some from before a later batch (`docs/state.md` "Reports without restoring").
-    func totals() throws -> ReportTotals? {
-        guard let (totals, stamp) = try ReportTotals.load(from: database), stamp == (try database.lastBatch()) else { return nil }
-        return totals
+    /// Totals that cannot be read (damaged) count as none, with a warning on `console`: they
+    /// are only ever a shortcut, and the run keeps new ones after its reports.
+    func totals(console: Console? = nil) -> ReportTotals? {
+        do {
+            guard let (totals, stamp) = try ReportTotals.load(from: database), stamp == (try database.lastBatch()) else { return nil }
+            return totals
+        } catch {
+            console?.warning("the state's report totals cannot be read (\(error)): the reports come from the whole state, and the totals are kept again")
+            return nil
+        }
     }
 
     /// Keeps `totals` as the state's, stamped with its last batch, in a transaction of their
     /// own: a run stopped before it commits leaves the older totals, which the next run sees are
-    /// stale and does not use.
-    func saveTotals(_ totals: ReportTotals) throws {
-        try database.transaction { try totals.save(to: database, stamp: try database.lastBatch()) }
+    /// stale and does not use. `verify` (that every spilled run read back whole) runs inside it.
+    func saveTotals(_ totals: ReportTotals, verify: () throws -> Void) throws {
+        try database.transaction {
+            try verify()
+            try totals.save(to: database, stamp: try database.lastBatch())
+        }
     }
 
     /// Writes the state whole from `analysis` (a first batch, a compaction, a merge), with

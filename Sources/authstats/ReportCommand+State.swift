@@ -171,10 +171,21 @@ extension ReportCommand {
         // add, or else from the whole state (written whole again when its event detail runs a
         // week past the horizon).
         func analysis() -> Analysis { Analysis(configuration: configuration, rejects: rejects, spill: spill, directory: directory) }
-        var totals = try totalsApply(nightly) && configuration.from == nil && configuration.to == nil
-            ? failing("read") { try nightly.totals() } : nil
+        // A night that writes the state whole again (its event detail a week past the horizon)
+        // restores all of it anyway: it reads no users' part first.
+        let compact = !read.isEmpty && nightly.compactionDue(newest: nightly.newest(with: batch))
+        var totals =
+            totalsApply(nightly) && configuration.from == nil && configuration.to == nil && !compact
+            ? nightly.totals(console: console) : nil
+        /// The totals cannot be brought up to date after the batch's commit: the reports come
+        /// from the whole state, and the next run keeps new totals (these are stale now).
+        func giveUpTotals(_ error: any Error) {
+            console.warning(
+                "could not bring the state's report totals up to date (\(error)): the reports come from the whole state, "
+                    + "and the totals are kept again after them")
+            totals = nil
+        }
         let inputs: [InputReport]
-        var compact = false
         if !read.isEmpty {
             // The state's fingerprints that could be copies of the batch's records, and (with
             // totals) the batch's users' activity, users and session events, read at once on
@@ -212,27 +223,40 @@ extension ReportCommand {
                     options: options, verify: verify)
             }
             step("batch appended")
-            compact = nightly.compactionDue(newest: nightly.newest(with: delta))
             inputs = delta.inputs
-            if let axis, let before, let ends, !compact {
-                try failing("read") { try users.restoreUsers(of: batch, from: nightly.database, after: ends) }
-                totals!.add(before, sign: -1)
-                totals!.add(users.userTotals(axis: axis), sign: 1)
-                try failing("write") { try nightly.saveTotals(totals!) }
-                step("report totals updated from the batch's users")
-            } else {
-                totals = nil
+            if let axis, let before, let ends {
+                do {
+                    try users.restoreUsers(of: batch, from: nightly.database, after: ends)
+                    totals!.add(before, sign: -1)
+                    totals!.add(users.userTotals(axis: axis), sign: 1)
+                    // Totals built from a spilled run read back short are never kept.
+                    try nightly.saveTotals(totals!, verify: verify)
+                    step("report totals updated from the batch's users")
+                } catch {
+                    giveUpTotals(error)
+                }
             }
         } else {
             inputs = batch.inputs
         }
-        if let totals {
+        if let current = totals {
             let counts = analysis()
-            try failing("read") { try counts.restoreCounts(from: nightly.database) }
-            counts.adoptInputs(inputs)
-            counts.useTotals(totals)
-            step("restored counts")
-            return counts
+            do {
+                try counts.restoreCounts(from: nightly.database)
+                // Totals that do not cover the days with data are not the state's (never
+                // written so; checked rather than trusted).
+                if let data = counts.accumulator.dayBounds, !(current.axis.first <= data.first && current.axis.last >= data.last) {
+                    throw NightlyState.Failure.unusable("they cover \(current.axis.first) to \(current.axis.last), the data \(data.first) to \(data.last)")
+                }
+                counts.adoptInputs(inputs)
+                counts.useTotals(current)
+                step("restored counts")
+                return counts
+            } catch let damaged as StateFormatError {
+                throw fail("could not read the state in \(DisplayPath.text(nightly.folder)): \(damaged); it was left as it was")
+            } catch {
+                giveUpTotals(error)
+            }
         }
         let whole = Analysis(configuration: configuration, rejects: rejects, spill: spill, directory: directory)
         try failing("read") { try whole.restore(from: nightly.database, for: compact ? .everything : .reports, sessionRows: nightly.keepsSessionRows) }

@@ -398,12 +398,15 @@ struct ReportCommand: ParsableCommand {
         analysis.finishReading(sessions: sessionsFile.map { file in { file.write($0) } })
         let finished = Date()
         let reports = analysis.reports()
-        if let nightly, totalsApply(nightly), !analysis.reportsFromTotals, (try? nightly.totals()) == nil,
+        if let nightly, totalsApply(nightly), !analysis.reportsFromTotals, nightly.totals() == nil,
             let totals = analysis.reportTotals()
         {
-            // Kept for the next night, which then reads only what its batch's users add.
+            // Kept for the next night, which then reads only what its batch's users add (not
+            // if a spilled run was read back short: the run fails below).
             do {
-                try nightly.saveTotals(totals)
+                try nightly.saveTotals(totals) {
+                    if let failure = spill.readFailure ?? directorySpill.readFailure { throw NightlyState.Failure.unusable("\(failure)") }
+                }
             } catch {
                 console.warning("could not keep the report totals in the state (\(error)): the next run reads the whole state again")
             }

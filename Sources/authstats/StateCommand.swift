@@ -45,7 +45,13 @@ struct StateCommand: ParsableCommand {
                 // Report totals (docs/state.md "Reports without restoring"): current when they
                 // hold the last batch; a night with stale ones reads the whole state and keeps
                 // them again.
-                let totals = try ReportTotals.load(from: database).map { $0.stamp == (try database.lastBatch()) ? "current" : "stale" }
+                let totals: String?
+                do {
+                    totals = try ReportTotals.load(from: database).map { $0.stamp == (try database.lastBatch()) ? "current" : "stale" }
+                } catch let damaged as StateFormatError {
+                    // Recomputed by the next run, so not fatal here either.
+                    totals = "damaged (\(damaged.description))"
+                }
                 fields = [
                     ("folder", DisplayPath.text(state), false),
                     ("schema_version", "\(StateDatabase.schemaVersion)", true),

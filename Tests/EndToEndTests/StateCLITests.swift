@@ -31,10 +31,14 @@ struct StateCLITests {
     /// Each night's files (by the day in their path) as one batch, with a horizon of two days:
     /// older fingerprints are dropped and older sessions frozen, and New York's days straddle
     /// the files' UTC days.
-    @Test("day by day with --state-horizon 2 in America/New_York (sessions frozen) equals one run")
-    func nightly() throws {
+    /// Without `--sessions-detail` the nights go through the state's report totals, and the
+    /// nights that write the state whole (compactions) keep them.
+    @Test(
+        "day by day with --state-horizon 2 in America/New_York (sessions frozen) equals one run",
+        arguments: [S.reportOptions, ["--no-html"]])
+    func nightly(reportOptions: [String]) throws {
         let data = try S.data()
-        let options = S.reportOptions + ["--timezone", "America/New_York"]
+        let options = reportOptions + ["--timezone", "America/New_York"]
         let expected = try S.single(data.files, options)
         let folder = CLI.temporaryFolder("state-nightly")
         let state = folder.appendingPathComponent("state")
@@ -49,9 +53,10 @@ struct StateCLITests {
         }
         #expect(nights.count >= 12)
         try S.runBatches(nights.keys.sorted().map { nights[$0]! }, state: state, out: out, options + ["--state-horizon", "2"])
-        try S.expectSame(expected, out, "\(nights.count) nightly batches, horizon 2")
+        try S.expectSame(expected, out, "\(nights.count) nightly batches, horizon 2, \(reportOptions)")
         let info = try S.info(state)
         #expect((S.number(info, "frozen_sessions") ?? 0) > 100, "\(info)")
+        #expect(info["report_totals"] as? String == (reportOptions.contains("--sessions-detail") ? "none" : "current"), "\(info)")
     }
 
     @Test("with --clients --by-project, --segments and --users: projects/ and segments/ equal one run's too")
@@ -164,9 +169,26 @@ struct StateCLITests {
             #expect(result.stderr.contains(updated) == (number > 0), "batch \(number + 1): \(result.stderr)")
         }
         try S.expectSame(expected, out, "late data in 4 batches through the totals")
+        let bytes = try S.bytes(S.databasePath(state))
         let alone = try S.report([], state: state, out: out, options)
         #expect(alone.status == 0 && alone.stderr.contains("restored counts"), "\(alone.stderr)")
         try S.expectSame(expected, out, "no input: the reports from the totals")
+        #expect(try S.bytes(S.databasePath(state)) == bytes, "a run with no input changed the state file")
+        // Damaged totals are a warning: the whole state is read, the totals kept again.
+        func sql(_ database: URL, _ statement: String) throws {
+            let run = Process()
+            run.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+            run.arguments = [S.databasePath(database), statement]
+            try run.run()
+            run.waitUntilExit()
+            #expect(run.terminationStatus == 0, "\(statement)")
+        }
+        try sql(state, "UPDATE chunks SET data = zeroblob(length(data)) WHERE name = 'report_totals'")
+        #expect((try S.info(state)["report_totals"] as? String ?? "").hasPrefix("damaged"))
+        let repaired = try S.report([], state: state, out: out, options)
+        #expect(repaired.status == 0 && repaired.stderr.contains("report totals cannot be read"), "\(repaired.stderr)")
+        try S.expectSame(expected, out, "damaged totals: the whole state read")
+        #expect(try S.info(state)["report_totals"] as? String == "current")
 
         // The same batches again in another state: the third with --to (the whole state read,
         // the totals kept again after it), the second's totals put back after the third.
@@ -180,14 +202,10 @@ struct StateCLITests {
             #expect(result.stderr.contains(updated) == (number == 1), "batch \(number + 1): \(result.stderr)")
             if number == 1 { try FileManager.default.copyItem(atPath: S.databasePath(other), toPath: kept.path) }
             if number == 2 {
-                let sql = "ATTACH '\(kept.path)' AS old; DELETE FROM chunks WHERE name = 'report_totals'; "
-                    + "INSERT INTO chunks SELECT * FROM old.chunks WHERE name = 'report_totals';"
-                let put = Process()
-                put.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-                put.arguments = [S.databasePath(other), sql]
-                try put.run()
-                put.waitUntilExit()
-                #expect(put.terminationStatus == 0)
+                try sql(
+                    other,
+                    "ATTACH '\(kept.path)' AS old; DELETE FROM chunks WHERE name = 'report_totals'; "
+                        + "INSERT INTO chunks SELECT * FROM old.chunks WHERE name = 'report_totals';")
                 #expect(try S.info(other)["report_totals"] as? String == "stale")
             }
         }

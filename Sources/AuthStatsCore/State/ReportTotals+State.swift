@@ -26,7 +26,7 @@ extension ReportTotals {
         let first = columns.range.first.index
         try put(
             .header,
-            [Self.layout, UInt64(stamp), zigzag(first), UInt64(columns.range.count), UInt64(users), UInt64(sessions.totalSessions)])
+            [Self.layout, UInt64(stamp), zigzag(first), UInt64(columns.range.count), zigzag(users), zigzag(sessions.totalSessions)])
         for i in columns.wau.indices {
             let row = i < columns.daily.count ? columns.daily[i] : DailyRow(date: columns.range.last)
             guard row.activeUsers != 0 || row.newUsers != 0 || columns.wau[i] != 0 || columns.mau[i] != 0 else { continue }
@@ -91,10 +91,9 @@ extension ReportTotals {
                 let count = Int(truncatingIfNeeded: try word())
                 guard count > 0 && count <= 1 << 20 else { throw damaged("has \(count) days") }
                 let range = DayRange(first: Day(index: first), last: Day(index: first).advanced(by: count - 1))
-                totals = ReportTotals(
-                    columns: UserColumns(range: range), activeByValue: [:], users: Int(truncatingIfNeeded: try word()),
-                    sessions: SessionStats())
-                totals!.sessions.totalSessions = Int(truncatingIfNeeded: try word())
+                totals = ReportTotals(columns: UserColumns(range: range), activeByValue: [:], users: try signed(), sessions: SessionStats())
+                totals!.sessions.totalSessions = try signed()
+                guard at == raw.count else { throw damaged("has bytes past its end") }
                 return
             }
             guard totals != nil else { throw damaged("comes before the header") }
@@ -143,6 +142,8 @@ extension ReportTotals {
                 let seconds = Int64(try signed())
                 totals!.sessions.days[d, default: SessionStats.Day()].durations[seconds] = try signed()
             }
+            // A value's text runs to the end; every other record ends with its last number.
+            guard kind == .value || at == raw.count else { throw damaged("has bytes past its end") }
         }
         guard !foreign, let totals else { return nil }
         return (totals, stamp)

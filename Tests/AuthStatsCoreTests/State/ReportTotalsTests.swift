@@ -95,6 +95,17 @@ import Testing
         let damaged = MemoryStateChunks()
         for (seq, chunk) in chunks.enumerated() { try damaged.appendChunk(name: ReportTotals.stream, scope: "", seq: seq, chunk) }
         #expect(throws: StateFormatError.self) { try ReportTotals.load(from: damaged) }
+        // Another layout (a later authstats's) is not read: nil, so the run reads the whole state.
+        let later = MemoryStateChunks()
+        var writer = try StateStreamWriter(later, name: ReportTotals.stream, scope: "")
+        try writer.add([0, 2, 7])
+        try writer.finish()
+        #expect(try ReportTotals.load(from: later) == nil)
+        // Negative sums (never written, but not a crash) read back as written.
+        var negative = totals
+        negative.users = -3
+        try negative.save(to: state, stamp: 9)
+        #expect(try ReportTotals.load(from: state)?.totals.users == -3)
     }
 
     @Test(
