@@ -134,11 +134,15 @@ extension ReportCommand {
                 throw NightlyState.Failure.unusable("could not read back what was spilled to the temporary folder (\(failure))")
             }
         }
+        // Set once this batch is committed: a failure after it leaves the state with the batch.
+        var committed = false
         func failing<R>(_ what: String, _ body: () throws -> R) throws -> R {
             do {
                 return try body()
             } catch {
-                throw fail("could not \(what) the state in \(DisplayPath.text(nightly.folder)): \(error); it was left as it was")
+                throw fail(
+                    "could not \(what) the state in \(DisplayPath.text(nightly.folder)): \(error); "
+                        + (committed ? "this run's inputs were committed to it, but no report was written" : "it was left as it was"))
             }
         }
         // Each step's time, in the run's last lines (`--quiet` drops them).
@@ -189,7 +193,7 @@ extension ReportCommand {
         if !read.isEmpty {
             // The state's fingerprints that could be copies of the batch's records, and (with
             // totals) the batch's users' activity, users and session events, read at once on
-            // two connections (a night: 0.19 → 0.10 s).
+            // two connections (a night: 0.19 → 0.12 s).
             let delta = analysis()
             let users = analysis()
             let ends = try totals.map { _ in try failing("read") { try Analysis.UserStreamEnds(of: nightly.database) } }
@@ -223,6 +227,7 @@ extension ReportCommand {
                     options: options, verify: verify)
             }
             step("batch appended")
+            committed = true
             inputs = delta.inputs
             if let axis, let before, let ends {
                 do {
@@ -253,7 +258,7 @@ extension ReportCommand {
                 step("restored counts")
                 return counts
             } catch let damaged as StateFormatError {
-                throw fail("could not read the state in \(DisplayPath.text(nightly.folder)): \(damaged); it was left as it was")
+                _ = try failing("read") { throw damaged }
             } catch {
                 giveUpTotals(error)
             }
