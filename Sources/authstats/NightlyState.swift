@@ -424,9 +424,10 @@ final class NightlyState {
     }
 
     /// Appends a batch (`Analysis.StateWrite.batch`) with its ledger rows, in one transaction.
+    /// `then` runs last inside the transaction (the report totals, from what the batch wrote).
     func append(
         _ delta: Analysis, ledger: () -> [LedgerEntry], batch entry: BatchEntry, firstPosition: UInt64, options: Options,
-        verify: () throws -> Void
+        verify: () throws -> Void, then: () throws -> Void = {}
     ) throws {
         let newest = newest(with: delta)
         heldPositions = StatePositions.next(after: delta.inputs, held: heldPositions)
@@ -436,6 +437,7 @@ final class NightlyState {
             for row in ledger() { try database.addLedgerEntry(row) }
             try database.addBatch(entry)
             try setMeta(newest: newest, detailFrom: detailFrom ?? delta.accumulator.dayBounds?.first, options: options)
+            try then()
         }
     }
 

@@ -220,27 +220,35 @@ extension ReportCommand {
             // What the batch's users added before it, then with it (their events read from the
             // state above, then the chunks the batch appends).
             let before = axis.map { users.userTotals(axis: $0) }
+            // The totals change in the batch's own transaction: what the batch wrote for its
+            // users is read back through the same connection before the commit, so the state
+            // never holds the batch without its totals (one commit, one sync).
+            var updated = false
             try failing("write") {
                 try nightly.append(
                     delta, ledger: { nightly.ledgerRows(delta.inputs, read: read, clock: clock) },
                     batch: nightly.batchEntry(arguments: arguments, started: started), firstPosition: configuration.firstPosition,
-                    options: options, verify: verify)
-            }
-            step("batch appended")
-            committed = true
-            inputs = delta.inputs
-            if let axis, let before, let ends {
-                do {
-                    try users.restoreUsers(of: batch, from: nightly.database, after: ends)
+                    options: options, verify: verify
+                ) {
+                    guard let axis, let before, let ends else { return }
+                    do {
+                        try users.restoreUsers(of: batch, from: nightly.database, after: ends)
+                        // Not from a spilled run read back short.
+                        try verify()
+                    } catch {
+                        // Left as they were: stale once the batch commits, so not used again.
+                        return giveUpTotals(error)
+                    }
                     totals!.add(before, sign: -1)
                     totals!.add(users.userTotals(axis: axis), sign: 1)
-                    // Totals built from a spilled run read back short are never kept.
-                    try nightly.saveTotals(totals!, verify: verify)
-                    step("report totals updated from the batch's users")
-                } catch {
-                    giveUpTotals(error)
+                    try totals!.save(to: nightly.database, stamp: try nightly.database.lastBatch())
+                    updated = true
                 }
             }
+            step(updated ? "batch appended, report totals updated from its users" : "batch appended")
+            committed = true
+            inputs = delta.inputs
+            if !updated { totals = nil }
         } else {
             inputs = batch.inputs
         }

@@ -162,7 +162,7 @@ struct StateCLITests {
         let expected = try S.single(batches.flatMap { $0 }, options)
         let state = folder.appendingPathComponent("state")
         let out = folder.appendingPathComponent("out")
-        let updated = "report totals updated from the batch's users"
+        let updated = "report totals updated from its users"
         for (number, batch) in batches.enumerated() {
             let result = try S.report(batch, state: state, out: out, options)
             #expect(result.status == 0, "batch \(number + 1): \(result.stderr)")
