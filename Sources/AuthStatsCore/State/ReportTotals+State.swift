@@ -3,8 +3,10 @@
 extension ReportTotals {
     static let stream = "report_totals"
     /// The layout of the stream's records; totals of another layout are not read (the night
-    /// then reads the whole state and writes them again).
-    static let layout: UInt64 = 1
+    /// then reads the whole state and writes them again). 2: the users and sessions in the
+    /// header zigzag-coded like every other signed number (1, written by the builds of
+    /// `c59a2c8` to `6dfecf7`, had them plain: read as 2 they came out halved).
+    static let layout: UInt64 = 2
 
     private enum Kind: UInt64 {
         case header, day, month, cohort, value, sessionDay, duration

@@ -98,9 +98,15 @@ import Testing
         // Another layout (a later authstats's) is not read: nil, so the run reads the whole state.
         let later = MemoryStateChunks()
         var writer = try StateStreamWriter(later, name: ReportTotals.stream, scope: "")
-        try writer.add([0, 2, 7])
+        try writer.add([0, UInt8(ReportTotals.layout + 1), 7])
         try writer.finish()
         #expect(try ReportTotals.load(from: later) == nil)
+        // And an earlier one (1: the header's users and sessions not zigzag-coded).
+        let earlier = MemoryStateChunks()
+        var old = try StateStreamWriter(earlier, name: ReportTotals.stream, scope: "")
+        try old.add([0, 1, 7])
+        try old.finish()
+        #expect(try ReportTotals.load(from: earlier) == nil)
         // Negative sums (never written, but not a crash) read back as written.
         var negative = totals
         negative.users = -3
