@@ -231,16 +231,23 @@ extension ReportCommand {
                     options: options, verify: verify
                 ) {
                     guard let axis, let before, let ends else { return }
+                    let after: ReportTotals
                     do {
                         try users.restoreUsers(of: batch, from: nightly.database, after: ends)
-                        // Not from a spilled run read back short.
+                        after = users.userTotals(axis: axis)
+                        // Not from a spilled run read back short (building them reads the runs).
                         try verify()
+                    } catch let damaged as StateFormatError {
+                        // What this transaction just wrote reads back damaged: nothing is committed.
+                        throw damaged
                     } catch {
                         // Left as they were: stale once the batch commits, so not used again.
                         return giveUpTotals(error)
                     }
                     totals!.add(before, sign: -1)
-                    totals!.add(users.userTotals(axis: axis), sign: 1)
+                    totals!.add(after, sign: 1)
+                    // A write that fails here fails the batch's transaction (nothing committed;
+                    // the run stops as for any write to the state that fails).
                     try totals!.save(to: nightly.database, stamp: try nightly.database.lastBatch())
                     updated = true
                 }

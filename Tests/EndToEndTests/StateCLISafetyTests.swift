@@ -26,7 +26,11 @@ extension StateCLITests {
         func killNine(reportOptions: [String]) throws {
             let data = try S.data()
             let large = try S.largeInput()
-            let first = S.split(data.files, into: 7)[0]
+            // With totals, the first batch is the last seventh of the days: the large batch then
+            // appends without writing the state whole, so its totals change inside its own
+            // transaction, which the kills below interrupt.
+            let totals = !reportOptions.contains("--sessions-detail")
+            let first = S.split(data.files, into: 7)[totals ? 6 : 0]
             let folder = CLI.temporaryFolder("state-kill")
             let state = folder.appendingPathComponent("state")
             let out = folder.appendingPathComponent("out")
@@ -81,14 +85,11 @@ extension StateCLITests {
             #expect(rerun.status == 0, "\(rerun.stderr)")
             #expect(rerun.stderr.contains("already in the state, skipped"), "\(rerun.stderr)")
             try S.expectSame(try S.single(first + [large], reportOptions), out, "the batch run again after the kills")
-            if !reportOptions.contains("--sessions-detail") {
-                // This batch writes the state whole (its event detail runs past the horizon), so
-                // it keeps its totals after its reports, where it was killed: the rerun found
-                // them stale, read the whole state and kept them; a run after it reports from them.
+            if totals {
+                // The totals committed with the batch (before the kill as it wrote the reports):
+                // the rerun reported from them.
+                #expect(rerun.stderr.contains("restored counts"), "\(rerun.stderr)")
                 #expect(try S.info(state)["report_totals"] as? String == "current")
-                let again = try CLI.run(["report", "--state", state.path, "--out", out.path] + reportOptions)
-                #expect(again.status == 0 && again.stderr.contains("restored counts"), "\(again.stderr)")
-                try S.expectSame(try S.single(first + [large], reportOptions), out, "from the totals after the kills")
             }
 
             // A --rebuild killed before its commit leaves the state as it was, not empty.

@@ -151,8 +151,8 @@ struct StateCLITests {
     /// Without `--sessions-detail` a state keeps its report totals (`docs/state.md` "Reports
     /// without restoring"): a night reads only its batch's users and changes the totals by
     /// what they add. Late data in 4 batches through them; a batch with `--to` takes the whole
-    /// state and keeps the totals again; totals one batch old (as a run killed between its
-    /// commit and theirs leaves them) are not used.
+    /// state and keeps the totals again; totals one batch old (as a batch appended by a build
+    /// that keeps none leaves them) are not used.
     @Test("report totals: late data in 4 batches, a run with no input, a run with --to, totals a batch old: one run's reports")
     func reportTotals() throws {
         let data = try S.data()
