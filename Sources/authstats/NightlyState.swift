@@ -447,12 +447,18 @@ final class NightlyState {
     /// are only ever a shortcut, and the run keeps new ones after its reports.
     func totals(console: Console? = nil) -> ReportTotals? {
         do {
-            guard let (totals, stamp) = try ReportTotals.load(from: database), stamp == (try database.lastBatch()) else { return nil }
+            guard let (totals, current) = try Self.storedTotals(in: database), current else { return nil }
             return totals
         } catch {
             console?.warning("the state's report totals cannot be read (\(error)): the reports come from the whole state, and the totals are kept again")
             return nil
         }
+    }
+
+    /// The report totals `database` keeps, and whether they are current (stamped with its last
+    /// batch); nil when it keeps none, or keeps them in another layout.
+    static func storedTotals(in database: StateDatabase) throws -> (totals: ReportTotals, current: Bool)? {
+        try ReportTotals.load(from: database).map { ($0.totals, $0.stamp == (try database.lastBatch())) }
     }
 
     /// Keeps `totals` as the state's, stamped with its last batch, in a transaction of their

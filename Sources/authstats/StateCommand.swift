@@ -47,7 +47,7 @@ struct StateCommand: ParsableCommand {
                 // them again.
                 let totals: String?
                 do {
-                    totals = try ReportTotals.load(from: database).map { $0.stamp == (try database.lastBatch()) ? "current" : "stale" }
+                    totals = try NightlyState.storedTotals(in: database).map { $0.current ? "current" : "stale" }
                 } catch let damaged as StateFormatError {
                     // Recomputed by the next run, so not fatal here either.
                     totals = "damaged (\(damaged.description))"

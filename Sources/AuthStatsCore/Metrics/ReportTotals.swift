@@ -14,6 +14,7 @@ public struct ReportTotals: Sendable, Equatable {
     /// is the same in every analysis.
     var activeByValue: [ValueDay: Int]
     public internal(set) var users: Int
+    /// The session counts, without the per-user counts segments use (`setSessions`).
     public internal(set) var sessions: SessionStats
 
     struct ValueDay: Hashable, Sendable {
@@ -43,9 +44,15 @@ public struct ReportTotals: Sendable, Equatable {
         grid.forEachCount { day, dimension, value, n in
             active[ValueDay(day: axis.first.index + Int32(day), dimension: dimension, value: acc.table.string(dimension, value))] = n
         }
-        var sessions = sessions
+        var totals = ReportTotals(columns: columns, activeByValue: active, users: acc.userCount, sessions: SessionStats())
+        totals.setSessions(sessions)
+        return totals
+    }
+
+    /// Takes the session counts of `stats`, not its per-user counts (`userSessions`).
+    mutating func setSessions(_ stats: SessionStats) {
+        sessions = stats
         sessions.userSessions = [:]
-        return ReportTotals(columns: columns, activeByValue: active, users: acc.userCount, sessions: sessions)
     }
 
     /// Adds (`sign` 1) or subtracts (−1) `other`, made from the same or other users; the
@@ -115,23 +122,5 @@ extension UserColumns {
         for (month, row) in months { out.months[month] = row }
         out.cohorts = cohorts
         return out
-    }
-}
-
-extension SessionStats {
-    /// Adds (`sign` 1) or subtracts (−1) the counts of `other` (users' sessions without their
-    /// hashes); days and durations that come to zero are dropped.
-    mutating func add(_ other: SessionStats, sign: Int) {
-        totalSessions += sign * other.totalSessions
-        for (index, day) in other.days {
-            var mine = days[index] ?? Day()
-            mine.sessions += sign * day.sessions
-            mine.users += sign * day.users
-            for (seconds, count) in day.durations {
-                let total = mine.durations[seconds, default: 0] + sign * count
-                mine.durations[seconds] = total == 0 ? nil : total
-            }
-            days[index] = mine.sessions == 0 && mine.users == 0 && mine.durations.isEmpty ? nil : mine
-        }
     }
 }

@@ -613,8 +613,7 @@ public final class Analysis {
     public func reportTotals() -> ReportTotals? {
         guard let data = accumulator.dayBounds else { return nil }
         var totals = userTotals ?? ReportTotals.build(accumulator, axis: ReportTotals.axis(of: data), sessions: SessionStats())
-        totals.sessions = sessionStats
-        totals.sessions.userSessions = [:]
+        totals.setSessions(sessionStats)
         return totals
     }
 

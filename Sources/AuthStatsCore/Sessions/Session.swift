@@ -65,12 +65,24 @@ public struct SessionStats: Sendable, Equatable {
 
     /// Adds the counts of `other`, made from other users (another shard).
     public mutating func merge(_ other: SessionStats) {
-        totalSessions += other.totalSessions
         userSessions.merge(other.userSessions) { $0 + $1 }
+        add(other, sign: 1)
+    }
+
+    /// Adds (`sign` 1) or subtracts (−1) the counts of `other`, but not its users' session
+    /// counts (`userSessions`); days and durations that come to zero are dropped (`ReportTotals`
+    /// takes a night's users out and back in).
+    mutating func add(_ other: SessionStats, sign: Int) {
+        totalSessions += sign * other.totalSessions
         for (index, day) in other.days {
-            days[index, default: Day()].sessions += day.sessions
-            days[index, default: Day()].users += day.users
-            for (seconds, count) in day.durations { days[index, default: Day()].durations[seconds, default: 0] += count }
+            var mine = days[index] ?? Day()
+            mine.sessions += sign * day.sessions
+            mine.users += sign * day.users
+            for (seconds, count) in day.durations {
+                let total = mine.durations[seconds, default: 0] + sign * count
+                mine.durations[seconds] = total == 0 ? nil : total
+            }
+            days[index] = mine.sessions == 0 && mine.users == 0 && mine.durations.isEmpty ? nil : mine
         }
     }
 

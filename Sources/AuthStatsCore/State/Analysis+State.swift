@@ -125,11 +125,7 @@ extension Analysis {
             guard id == expected else { throw StateFormatError("profile \(expected) repeats profile \(id)") }
             expected += 1
         }
-        if let fromSeq {
-            try StateStreamReader.forEach(source, name: Stream.profiles, scope: scope, fromSeq: fromSeq, take)
-        } else {
-            try StateStreamReader.forEach(source, name: Stream.profiles, scope: scope, take)
-        }
+        try StateStreamReader.forEach(source, name: Stream.profiles, scope: scope, fromSeq: fromSeq, take)
         restoredProfiles = Int(expected)
         return UInt64(expected)
     }

@@ -165,13 +165,19 @@ extension Analysis {
         try restoreCounts(from: source, scope: "", profiles: profiles)
     }
 
-    /// Where a state's activity, users and session streams end: the chunks a batch appends
-    /// come after (`restoreUsers(of:from:after:)`).
+    /// Where a state's activity, users, session and profile streams end: the chunks a batch
+    /// appends come after (`restoreUsers(of:from:after:)`).
     public struct UserStreamEnds: Sendable {
-        fileprivate var seqs: [Int]
-        fileprivate static let names = [Stream.activity, Stream.users, Stream.sessions, Stream.profiles]
+        private var seqs: [String: Int] = [:]
 
-        public init(of sink: any StateChunkSink) throws { seqs = try Self.names.map { try sink.nextSeq(name: $0, scope: "") } }
+        public init(of sink: any StateChunkSink) throws {
+            for name in [Stream.activity, Stream.users, Stream.sessions, Stream.profiles] {
+                seqs[name] = try sink.nextSeq(name: name, scope: "")
+            }
+        }
+
+        /// The first chunk of `stream` after the ends.
+        fileprivate func seq(_ stream: String) -> Int { seqs[stream]! }
     }
 
     /// Takes in the state's activity, users and session events of the users of `batch` only
@@ -180,22 +186,14 @@ extension Analysis {
     /// keeps session rows keeps no totals).
     public func restoreUsers(of batch: Analysis, from source: any StateChunkSource, after ends: UserStreamEnds? = nil) throws {
         let wanted = batch.accumulator.users
-        let profiles = try restoreProfiles(from: source, scope: "", fromSeq: ends?.seqs[3])
+        let profiles = try restoreProfiles(from: source, scope: "", fromSeq: ends?.seq(Stream.profiles))
         let activity = field(\.activity)
         let users = field(\.users)
         let sessionLogs = field(\.sessionLogs)
         precondition(sessionLogs.pointee.count == 1 && sessionLogs.pointee[0].compact, "a state with totals keeps compact sessions")
-        func forEach(_ stream: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-            let name = UserStreamEnds.names[stream]
-            if let ends {
-                try StateStreamReader.forEach(source, name: name, scope: "", fromSeq: ends.seqs[stream], body)
-            } else {
-                try StateStreamReader.forEach(source, name: name, scope: "", body)
-            }
-        }
-        // Each stream is sorted by user: one look-up per user, not per record (the last one
-        // kept through a pointer: a captured variable is checked for exclusive access on
-        // every record).
+        // The activity and session streams are sorted by user: one look-up per user, not per
+        // record (the last one kept through a pointer: a captured variable is checked for
+        // exclusive access on every record).
         let last = UnsafeMutablePointer<(user: UInt64, wanted: Bool)>.allocate(capacity: 1)
         defer { last.deallocate() }
         @inline(__always) func isWanted(_ user: UInt64) -> Bool {
@@ -204,29 +202,22 @@ extension Analysis {
             last.pointee = (user, yes)
             return yes
         }
-        func word(_ raw: UnsafeRawBufferPointer, _ at: inout Int, _ name: String) throws -> UInt64 {
-            guard let w = Varint.get(raw, &at) else { throw StateFormatError("a record of \(name) is cut short") }
-            return w
-        }
-        // The user first; the rest of a record only when the user is wanted.
         last.pointee = (0, wanted.contains(0))
-        try forEach(0) { raw in
-            var at = 0
-            let user = try word(raw, &at, Stream.activity)
-            guard isWanted(user) else { return }
-            let (day, profile, count) = (try word(raw, &at, Stream.activity), try word(raw, &at, Stream.activity), try word(raw, &at, Stream.activity))
+        try StateStreamReader.forEachWords(
+            source, name: Stream.activity, scope: "", fromSeq: ends?.seq(Stream.activity), count: 4, keep: isWanted
+        ) { w in
             activity.pointee.appendInOrder(
-                user: user, day: try Self.day(day, Stream.activity), profile: try Self.profile(profile, Stream.activity, of: profiles),
-                Int32(truncatingIfNeeded: count))
+                user: w[0], day: try Self.day(w[1], Stream.activity), profile: try Self.profile(w[2], Stream.activity, of: profiles),
+                Int32(truncatingIfNeeded: w[3]))
         }
         activity.pointee.endInOrder()
-        try forEach(1) { raw in
-            var at = 0
-            let user = try word(raw, &at, Stream.users)
-            if wanted.contains(user) { users.pointee.insert(user) }
+        try StateStreamReader.forEachWords(
+            source, name: Stream.users, scope: "", fromSeq: ends?.seq(Stream.users), count: 1, keep: wanted.contains
+        ) { w in
+            users.pointee.insert(w[0])
         }
         last.pointee = (0, wanted.contains(0))
-        try forEach(2) { raw in
+        try StateStreamReader.forEach(source, name: Stream.sessions, scope: "", fromSeq: ends?.seq(Stream.sessions)) { raw in
             guard raw.count == SessionRecord.compactCount else { throw StateFormatError("a session record is not one authstats writes") }
             guard isWanted(UInt64(bigEndian: raw.loadUnaligned(as: UInt64.self))) else { return }
             sessionLogs.pointee[0].appendInOrder(raw)

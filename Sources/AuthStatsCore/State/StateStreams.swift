@@ -102,22 +102,19 @@ struct StateStreamWriter {
 enum StateStreamReader {
     static let checkSeed: UInt64 = 0x57A7_E0C4_EC4B_0001
 
-    /// Calls `body` with each record (valid only inside the call).
+    /// Calls `body` with each record (valid only inside the call); `fromSeq`: only those of
+    /// the chunks from that one on (the chunks a batch appended after it).
     static func forEach(
-        _ source: any StateChunkSource, name: String, scope: String, _ body: (UnsafeRawBufferPointer) throws -> Void
-    ) throws {
-        var number = 0
-        try source.forEachChunkBytes(name: name, scope: scope) { raw in
-            number += 1
-            try records(of: raw, number: number, name: name, scope: scope, body)
-        }
-    }
-
-    /// As `forEach`, from the chunk numbered `seq` on (the chunks a batch appended after it).
-    static func forEach(
-        _ source: any StateChunkSource, name: String, scope: String, fromSeq seq: Int,
+        _ source: any StateChunkSource, name: String, scope: String, fromSeq seq: Int? = nil,
         _ body: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
+        guard let seq else {
+            var number = 0
+            return try source.forEachChunkBytes(name: name, scope: scope) { raw in
+                number += 1
+                try records(of: raw, number: number, name: name, scope: scope, body)
+            }
+        }
         var buffer: [UInt8] = []
         var at: Int? = seq > 0 ? seq - 1 : nil
         while let next = try source.chunk(name: name, scope: scope, after: at, into: &buffer) {
@@ -145,18 +142,21 @@ enum StateStreamReader {
     }
 
     /// As `forEach`, with each record read as little-endian words (`StateStreamWriter.add(words:)`).
+    /// `keep`: a record whose first word it refuses is passed over, the rest of it not decoded.
     static func forEachWords(
-        _ source: any StateChunkSource, name: String, scope: String, count: Int, _ body: (UnsafeBufferPointer<UInt64>) throws -> Void
+        _ source: any StateChunkSource, name: String, scope: String, fromSeq: Int? = nil, count: Int,
+        keep: ((UInt64) -> Bool)? = nil, _ body: (UnsafeBufferPointer<UInt64>) throws -> Void
     ) throws {
         // A buffer, not an array: handing an array to `body` retained it for every record.
         let words = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: count)
         words.initialize(repeating: 0)
         defer { words.deallocate() }
-        try forEach(source, name: name, scope: scope) { raw in
+        try forEach(source, name: name, scope: scope, fromSeq: fromSeq) { raw in
             var at = 0
             for i in 0..<count {
                 guard let word = Varint.get(raw, &at) else { throw StateFormatError("a record of \(name) is cut short") }
                 words[i] = word
+                if i == 0, let keep, !keep(word) { return }
             }
             guard at == raw.count else { throw StateFormatError("a record of \(name) has \(raw.count - at) bytes too many") }
             try body(UnsafeBufferPointer(words))
