@@ -141,6 +141,7 @@ struct StateCommand: ParsableCommand {
         }
 
         func run() throws {
+            Allocator.keepLargeBuffersApart()
             let console = Console(quiet: false)
             do {
                 try merge(console: console)
