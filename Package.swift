@@ -67,7 +67,9 @@ let package = Package(
         .testTarget(name: "AuthStatsCoreTests", dependencies: ["AuthStatsCore", "AuthStatsTestSupport"]),
         .testTarget(
             name: "AuthStatsStateTests", dependencies: ["AuthStatsState", "AuthStatsCore", "AuthStatsTestSupport"]),
-        .testTarget(name: "AuthStatsHTMLTests", dependencies: ["AuthStatsHTML", "AuthStatsCore", "AuthStatsTestSupport"]),
+        .testTarget(
+            name: "AuthStatsHTMLTests",
+            dependencies: ["AuthStatsHTML", "AuthStatsCore", "AuthStatsTestSupport", .product(name: "Mustache", package: "swift-mustache")]),
         .testTarget(
             name: "AuthStatsGeneratorTests",
             dependencies: ["AuthStatsGenerator", "AuthStatsCore", "AuthStatsIngest", "AuthStatsTestSupport"]),

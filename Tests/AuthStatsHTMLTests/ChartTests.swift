@@ -1,4 +1,5 @@
 @testable import AuthStatsCore
+import Mustache
 import Testing
 
 @testable import AuthStatsHTML
@@ -94,6 +95,51 @@ struct ChartTests {
         let heights = first.map { Double($0.h)! }
         #expect(abs(heights.reduce(0, +) - (axis.y(0) - axis.y(5))) < 0.2)
         #expect(chart.lines.isEmpty)
+    }
+
+    /// The days' part of the chart partial as the template held it before `DayMark.write`.
+    static let daysTemplate = """
+        {{#days}}<g class="day" data-day="{{day}}" data-values="{{values}}"><title>{{tip}}</title><rect class="hit" x="{{x}}" y="{{y}}" width="{{w}}" height="{{h}}"></rect>{{#bars}}<rect class="bar {{color}}" x="{{x}}" y="{{y}}" width="{{w}}" height="{{h}}"></rect>{{/bars}}{{#dots}}<circle class="dot {{color}}" cx="{{cx}}" cy="{{cy}}" r="3"></circle>{{/dots}}</g>
+        {{/days}}
+        """
+
+    @Test("the days' marks: the bytes the template wrote for them, each value escaped, also before a combining mark")
+    func marks() throws {
+        let chart = DayChart(
+            id: "t", title: "T", unit: "events", style: .stackedBars, days: days,
+            series: [
+                .init(name: PageTests.hostile, color: "c-blue", values: [3, 0, 1, 0, 4]),
+                .init(name: "a & b 'q'", color: "c-gray", values: [2, 5, 0, 0, 1]),
+            ]
+        ).view
+        let lines = DayChart(
+            id: "l", title: "L", unit: "users", style: .lines, days: days,
+            series: [.init(name: PageTests.quoted, color: "c-teal", values: [1, 2, 3, 4, 5])]
+        ).view
+        // What swift-mustache makes of the days with the template's old text (values as
+        // dictionaries: it reads those without any help).
+        func context(_ chart: ChartView) -> [String: Any] {
+            [
+                "days": chart.days.map { day -> [String: Any] in
+                    [
+                        "day": day.day, "values": day.values, "tip": day.tip, "x": day.x, "y": day.y, "w": day.w, "h": day.h,
+                        "bars": day.bars.map { ["color": $0.color, "x": $0.x, "y": $0.y, "w": $0.w, "h": $0.h] },
+                        "dots": day.dots.map { ["color": $0.color, "cx": $0.cx, "cy": $0.cy] },
+                    ]
+                }
+            ]
+        }
+        let template = try MustacheTemplate(string: Self.daysTemplate)
+        for view in [chart, lines] {
+            #expect(!view.marks.isEmpty)
+            #expect(view.marks == template.render(context(view)))
+        }
+        #expect(!chart.marks.contains(PageTests.hostile) && chart.marks.contains("&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"))
+        #expect(chart.marks.contains("a &amp; b &#39;q&#39;"))
+        // A quote followed by a combining mark is one `Character`, which swift-mustache's
+        // escaping passes over whole; the marks escape it byte by byte.
+        #expect(HTMLText.escaped("x\"\u{301} onmouseover=y '\u{301}<\u{301}&") == "x&quot;\u{301} onmouseover=y &#39;\u{301}&lt;\u{301}&amp;")
+        #expect(HTMLText.escaped("") == "" && HTMLText.escaped("plain ü") == "plain ü")
     }
 
     @Test("long ranges: no dots past 62 days, every day still has its values and hover text")

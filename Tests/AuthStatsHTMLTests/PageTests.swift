@@ -159,13 +159,13 @@ struct PageTests {
         }
     }
 
-    @Test("the templates: raw output only for the page's own style and script, no value inside them")
+    @Test("the templates: raw output only for the page's own style and script, and the chart's marks that DayMark writes escaped; no value inside them")
     func templates() {
         for template in [PageTemplate.page, PageTemplate.chart] {
             var rest = Substring(template)
             while let raw = rest.range(of: "{{{") {
                 let end = rest.range(of: "}}}", range: raw.upperBound..<rest.endIndex)!
-                #expect(["css", "script"].contains(String(rest[raw.upperBound..<end.lowerBound])))
+                #expect((template == PageTemplate.page ? ["css", "script"] : ["marks"]).contains(String(rest[raw.upperBound..<end.lowerBound])))
                 rest = rest[end.upperBound...]
             }
             #expect(!template.contains("{{&"), "the other raw form")

@@ -33,9 +33,6 @@ struct TemplateValuesTests {
         let cell = RetentionTable.Cell(text: "40.0%", level: "h4", tip: "4 of 10")
         let row = RetentionTable.Row(cohort: "2026-01-01", size: "10", cells: [cell])
         let input = InputsSection.Input(location: "a.gz", format: "pinpoint", compression: "gzip", status: "ok", error: "", cells: ["1"])
-        Self.check(dot)
-        Self.check(bar)
-        Self.check(day)
         Self.check(tick)
         Self.check(legend)
         Self.check(line)
@@ -43,5 +40,6 @@ struct TemplateValuesTests {
         Self.check(cell)
         Self.check(row)
         Self.check(input)
+        Self.check(PageView(PageTests.hostileInput()))
     }
 }

@@ -1,7 +1,8 @@
 import AuthStatsCore
 
 /// Everything `PageTemplate` shows, computed from an `HTMLReport.Input`: text and flags only
-/// (the template reads stored properties through `Mirror`, and has no logic of its own).
+/// (the template reads stored properties by name, `TemplateValues.swift`, and has no logic
+/// of its own).
 struct PageView {
     struct Section: Equatable {
         var id: String

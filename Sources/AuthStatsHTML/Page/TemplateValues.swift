@@ -1,11 +1,48 @@
 import Mustache
 
-// The values the template reads most often, by name without `Mirror`: the marks of each
-// day of every chart, the axes, and the rows of the longest tables. Mustache otherwise
+// The values the template reads most often, by name without `Mirror`: the charts, their
+// axes and legends, and the rows of the longest tables (the days' marks, the most numerous,
+// are written by `DayMark.write`, not by the template). Mustache otherwise
 // reflects the value for every name it looks up (and again in each enclosing value for a
 // name the inner one has not got): `Mirror` was most of the time `report.html` took (12% of
 // a run over one day's files). Each `child(named:)` names every stored property;
 // `TemplateValuesTests` checks them against `Mirror`, so that a new property cannot be missed.
+
+// The page itself: every name the template looks up at the top, and every name an inner
+// value has not got, ends here (through `Mirror`, ~130,000 instructions a look-up).
+extension PageView: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "csp": csp
+        case "css": css
+        case "script": script
+        case "version": version
+        case "timezone": timezone
+        case "title": title
+        case "hasRange": hasRange
+        case "rangeText": rangeText
+        case "comparison": comparison
+        case "sections": sections
+        case "figures": figures
+        case "activity": activity
+        case "auth": auth
+        case "sessions": sessions
+        case "breakdowns": breakdowns
+        case "hasBreakdowns": hasBreakdowns
+        case "retention": retention
+        case "retentionColumns": retentionColumns
+        case "hasRetention": hasRetention
+        case "segments": segments
+        case "projects": projects
+        case "projectColumns": projectColumns
+        case "segmentColumns": segmentColumns
+        case "inputs": inputs
+        case "inputColumns": inputColumns
+        case "groupColumns": groupColumns
+        default: nil
+        }
+    }
+}
 
 extension ChartView: MustacheParent {
     func child(named name: String) -> Any? {
@@ -27,6 +64,7 @@ extension ChartView: MustacheParent {
         case "legend": legend
         case "lines": lines
         case "days": days
+        case "marks": marks
         case "hasNote": hasNote
         default: nil
         }
@@ -62,47 +100,6 @@ extension Line: MustacheParent {
         switch name {
         case "color": color
         case "d": d
-        default: nil
-        }
-    }
-}
-
-extension DayMark: MustacheParent {
-    func child(named name: String) -> Any? {
-        switch name {
-        case "day": day
-        case "values": values
-        case "tip": tip
-        case "x": x
-        case "y": y
-        case "w": w
-        case "h": h
-        case "dots": dots
-        case "bars": bars
-        default: nil
-        }
-    }
-}
-
-extension Dot: MustacheParent {
-    func child(named name: String) -> Any? {
-        switch name {
-        case "color": color
-        case "cx": cx
-        case "cy": cy
-        default: nil
-        }
-    }
-}
-
-extension Bar: MustacheParent {
-    func child(named name: String) -> Any? {
-        switch name {
-        case "color": color
-        case "x": x
-        case "y": y
-        case "w": w
-        case "h": h
         default: nil
         }
     }

@@ -19,9 +19,7 @@ enum PageTemplate {
         <g class="xaxis">{{#xTicks}}<line class="axis" x1="{{at}}" x2="{{at}}" y1="{{plotBottom}}" y2="{{tickEnd}}"></line><text class="x" x="{{at}}" y="{{labelAt}}">{{label}}</text>{{/xTicks}}</g>
         {{#lines}}<path class="line {{color}}" d="{{d}}"></path>
         {{/lines}}
-        {{#days}}<g class="day" data-day="{{day}}" data-values="{{values}}"><title>{{tip}}</title><rect class="hit" x="{{x}}" y="{{y}}" width="{{w}}" height="{{h}}"></rect>{{#bars}}<rect class="bar {{color}}" x="{{x}}" y="{{y}}" width="{{w}}" height="{{h}}"></rect>{{/bars}}{{#dots}}<circle class="dot {{color}}" cx="{{cx}}" cy="{{cy}}" r="3"></circle>{{/dots}}</g>
-        {{/days}}
-        </svg>
+        {{{marks}}}</svg>
         <output class="readout"></output>
         {{#hasNote}}<p class="note">{{note}}</p>{{/hasNote}}
         </figure>
