@@ -115,39 +115,24 @@ struct DayMark: Equatable {
 
     /// The day's `<g class="day">` and a newline, as `ChartView.marks` holds it.
     func write(to out: inout String) {
-        func attribute(_ name: String, _ value: String) {
-            out += " " + name + "=\""
-            HTMLText.append(value, to: &out)
-            out += "\""
+        /// `open`, then each attribute with its value escaped, then `close`.
+        func tag(_ open: String, _ attributes: KeyValuePairs<String, String>, _ close: String) {
+            out += open
+            for (name, value) in attributes {
+                out += " " + name + "=\""
+                HTMLText.append(value, to: &out)
+                out += "\""
+            }
+            out += close
         }
-        out += "<g class=\"day\""
-        attribute("data-day", day)
-        attribute("data-values", values)
-        out += "><title>"
+        tag("<g class=\"day\"", ["data-day": day, "data-values": values], "><title>")
         HTMLText.append(tip, to: &out)
-        out += "</title><rect class=\"hit\""
-        attribute("x", x)
-        attribute("y", y)
-        attribute("width", w)
-        attribute("height", h)
-        out += "></rect>"
+        tag("</title><rect class=\"hit\"", ["x": x, "y": y, "width": w, "height": h], "></rect>")
         for bar in bars {
-            out += "<rect class=\"bar "
-            HTMLText.append(bar.color, to: &out)
-            out += "\""
-            attribute("x", bar.x)
-            attribute("y", bar.y)
-            attribute("width", bar.w)
-            attribute("height", bar.h)
-            out += "></rect>"
+            tag("<rect class=\"bar " + HTMLText.escaped(bar.color) + "\"", ["x": bar.x, "y": bar.y, "width": bar.w, "height": bar.h], "></rect>")
         }
         for dot in dots {
-            out += "<circle class=\"dot "
-            HTMLText.append(dot.color, to: &out)
-            out += "\""
-            attribute("cx", dot.cx)
-            attribute("cy", dot.cy)
-            out += " r=\"3\"></circle>"
+            tag("<circle class=\"dot " + HTMLText.escaped(dot.color) + "\"", ["cx": dot.cx, "cy": dot.cy], " r=\"3\"></circle>")
         }
         out += "</g>\n"
     }
