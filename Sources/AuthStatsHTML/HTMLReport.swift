@@ -30,7 +30,7 @@ import Mustache
 /// One part is not the template's: the days' marks of each chart (`ChartView.marks`, written
 /// by `DayMark.write`). A 60-day page holds ~17,000 of their values, and swift-mustache
 /// spends ~7,000 instructions on each (the context stack, half a dozen dynamic casts): 476 M
-/// instructions for the bench set's page, 111 M since. They are escaped as the template
+/// instructions for the bench set's page, 122 M since. They are escaped as the template
 /// escapes (`HTMLText`, byte by byte), the template places them with `{{{marks}}}`, and
 /// `ChartTests` renders the old template text beside them.
 public enum HTMLReport {
