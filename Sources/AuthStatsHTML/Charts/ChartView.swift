@@ -33,7 +33,7 @@ struct ChartView: Equatable {
     /// here, each value escaped (`HTMLText`), the page for the bench set's 60 days took 122 M
     /// instructions instead of 476 M, byte for byte the same page.
     var marks: String
-    /// Mustache sees stored properties only (it reads values through `Mirror`).
+    /// Stored, as every value the template reads (`TemplateValuesTests` checks them against `Mirror`).
     var hasNote: Bool
 
     init(
