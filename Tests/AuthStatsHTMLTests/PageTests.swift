@@ -1,4 +1,5 @@
 import Foundation
+import Mustache
 import Testing
 
 @testable import AuthStatsCore
@@ -9,7 +10,10 @@ import Testing
 struct PageTests {
     static let hostile = "</script><img src=x onerror=alert(1)>"
     static let quoted = "\"'><svg onload=alert(2)>"
-    static let texts = [hostile, quoted, "a & b <b>", "\u{2028}x\u{2029}", "{{css}}"]
+    /// A quote and a `<` that a combining mark follows: one `Character` each, which
+    /// swift-mustache's own escaping passed over whole.
+    static let combined = "x\"\u{301} onclick=alert(3) <\u{301}img>"
+    static let texts = [hostile, quoted, "a & b <b>", "\u{2028}x\u{2029}", "{{css}}", combined]
 
     /// A run where every text that comes from the logs (or from a definition file) is one
     /// of `texts`.
@@ -169,12 +173,29 @@ struct PageTests {
                 rest = rest[end.upperBound...]
             }
             #expect(!template.contains("{{&"), "the other raw form")
+            // Each template (a partial too) starts with the escaping of `HTMLText`.
+            #expect(template.hasPrefix("{{% CONTENT_TYPE: AUTHSTATS_HTML}}\n"))
             let handler = try! NSRegularExpression(pattern: "\\son[a-z]+\\s*=")
             #expect(handler.firstMatch(in: template, range: NSRange(template.startIndex..., in: template)) == nil, "an event handler attribute")
         }
         #expect(PageTemplate.page.contains("<style>{{{css}}}</style>"))
         #expect(PageTemplate.page.contains("<script>{{{script}}}</script>"))
         #expect(!PageTemplate.page.contains("style=\"") && !PageTemplate.chart.contains("style=\""), "inline styles (the policy blocks them)")
+    }
+
+    @Test("the templates' escaping: swift-mustache's five characters and entities, byte by byte, so also before a combining mark")
+    func templateEscaping() throws {
+        _ = HTMLReport.library  // registers it
+        let template = try MustacheTemplate(string: PageTemplate.escaping + "<a title=\"{{v}}\">{{v}}</a>")
+        let plain = try MustacheTemplate(string: "<a title=\"{{v}}\">{{v}}</a>")
+        for text in Self.texts + ["", "ü & ü", "\u{0}\u{7F}"] where !text.unicodeScalars.contains(where: { $0.value == 0x301 }) {
+            // The same as swift-mustache's own escaping wherever no combining mark follows.
+            #expect(template.render(["v": text]) == plain.render(["v": text]))
+        }
+        let escaped = "x&quot;\u{301} onclick=alert(3) &lt;\u{301}img&gt;"
+        #expect(template.render(["v": Self.combined]) == "<a title=\"\(escaped)\">\(escaped)</a>")
+        // Where swift-mustache's own leaves that quote as it is: it would end the attribute.
+        #expect(plain.render(["v": Self.combined]).hasPrefix("<a title=\"x\"\u{301} onclick"))
     }
 
     @Test("the same input gives the same bytes; the run's time is nowhere in the page")
@@ -204,9 +225,9 @@ struct PageTests {
         let charts = Self.tags(page).tags.filter { $0.name == "svg" }.compactMap { $0.attributes.first { $0.0 == "data-chart" }?.1 }
         #expect(charts == [
             "active-users", "new-users", "auth", "failure-rate", "sessions", "session-duration",
-            // app_version, then the five attributes (each text is also an attribute name)
-            "breakdown-0", "breakdown-1", "breakdown-2", "breakdown-3", "breakdown-4", "breakdown-5",
-            "segment-0", "segment-1", "segment-2", "segment-3", "segment-4",
+            // app_version, then the six attributes (each text is also an attribute name)
+            "breakdown-0", "breakdown-1", "breakdown-2", "breakdown-3", "breakdown-4", "breakdown-5", "breakdown-6",
+            "segment-0", "segment-1", "segment-2", "segment-3", "segment-4", "segment-5",
         ])
         let values = Self.tags(page).tags.filter { $0.name == "g" }.compactMap { $0.attributes.first { $0.0 == "data-values" }?.1 }
         #expect(values.prefix(3) == ["2,0,4", "2,0,4", "2,0,4"])

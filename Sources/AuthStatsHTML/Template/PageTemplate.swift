@@ -2,12 +2,16 @@
 /// chart with.
 ///
 /// Every `{{value}}` is escaped for HTML text and for quoted attribute values (`&`, `<`, `>`,
-/// `"`, `'`): user ids, app versions, segment names, file names and record text only ever
+/// `"`, `'`, by `HTMLText`): user ids, app versions, segment names, file names and record text only ever
 /// reach the page that way. The only `{{{raw}}}` values are the page's own constant style and
 /// script (`PageAssets`), and no value from the logs is placed inside `<script>`, `<style>`,
 /// an `on…=` or a URL attribute (`HTMLTemplateTests` checks the template for this).
 enum PageTemplate {
-    static let chart = """
+    /// The first line of each template (a partial starts again with swift-mustache's own
+    /// escaping): `{{value}}` is escaped by `HTMLText` (`HTMLReport.escaping`).
+    static let escaping = "{{% CONTENT_TYPE: \(HTMLReport.escapingName)}}\n"
+
+    static let chart = escaping + """
         <figure class="chart">
         <figcaption><h3>{{title}}</h3>
         <ul class="legend">{{#legend}}<li><span class="sw {{color}}{{#isLine}} line{{/isLine}}"></span><bdi>{{name}}</bdi>{{#hasDetail}} <span class="detail">{{detail}}</span>{{/hasDetail}}</li>{{/legend}}</ul>
@@ -26,7 +30,7 @@ enum PageTemplate {
 
         """
 
-    static let page = """
+    static let page = escaping + """
         <!DOCTYPE html>
         <html lang="en">
         <head>
