@@ -18,7 +18,10 @@ import Mustache
 /// (JohnSundell/Plot), the other templating package on the machine list:
 /// - Escaping is the default and covers attributes: `{{value}}` escapes `&`, `<`, `>`, `"`
 ///   and `'`, so a value is safe in text and in a quoted attribute alike (hover titles,
-///   `data-` attributes), and the raw form `{{{…}}}` stands out in review. Plot 0.14.0 writes
+///   `data-` attributes), and the raw form `{{{…}}}` stands out in review. The escaping is
+///   our own (`Escaping`, `HTMLText`): swift-mustache's compares whole `Character`s and so
+///   leaves one of the five as it is when a combining mark follows it or a prepended mark
+///   comes before (`"` + U+0301, U+0600 + `<`), which could end an attribute or open a tag. Plot 0.14.0 writes
 ///   attribute values as given (`name="\(value)"`, no escaping: a `"` in a value ends the
 ///   attribute), and its text escaping keeps anything that looks like an entity (`&lt;` from
 ///   the logs would show as `<`).
@@ -28,11 +31,10 @@ import Mustache
 /// - It is small, has no dependencies and is maintained with Hummingbird.
 ///
 /// One part is not the template's: the days' marks of each chart (`ChartView.marks`, written
-/// by `DayMark.write`). A 60-day page holds ~17,000 of their values, and swift-mustache
-/// spends ~7,000 instructions on each (the context stack, half a dozen dynamic casts): 476 M
-/// instructions for the bench set's page, 122 M since (99 M with `Escaping`). They are escaped as the template
-/// escapes (`HTMLText`, byte by byte), the template places them with `{{{marks}}}`, and
-/// `ChartTests` renders the old template text beside them.
+/// by `DayMark.write`), most of a long page's values, on each of which swift-mustache spends
+/// thousands of instructions (docs/performance.md "Page faults, and the page"). They are
+/// escaped as the template escapes (`HTMLText`), the template places them with
+/// `{{{marks}}}`, and `ChartTests` renders the old template text beside them.
 public enum HTMLReport {
     /// The page for `input`.
     public static func render(_ input: Input) -> String {
@@ -50,10 +52,9 @@ public enum HTMLReport {
     public static func prepare() { _ = library }
 
     /// How the templates escape `{{value}}`: as swift-mustache's `HTML` content type does
-    /// (the same five characters, the same entities), but byte by byte (`HTMLText`), so also a
-    /// quote that a combining mark follows, and without a dictionary look-up per `Character`
-    /// (which was 28% of the page's time once the chart marks were written outside the
-    /// template).
+    /// (the same five characters, the same entities), but byte by byte (`HTMLText`), so also
+    /// one that a combining mark follows or a prepended mark precedes, and without a
+    /// dictionary look-up per `Character`.
     struct Escaping: MustacheContentType {
         func escapeText(_ text: String) -> String { HTMLText.escaped(text) }
     }

@@ -15,10 +15,11 @@ public enum Allocator {
     /// A fixed mmap threshold also stops glibc from moving its trim threshold (to twice the
     /// mmap threshold, as it does on its own), which then stays at 128 KiB: each free of a
     /// buffer at the top of a heap gave its pages back, and the next buffer faulted them in
-    /// again. So it is set to twice ours, 8 MiB: a shard of half the bench set took 130,000
-    /// minor page faults instead of 40,000 (sys 0.75 against 0.50 s), a plain run of the
-    /// same files 47,000 instead of 37,000, the memory set (100,000 users, 10× the events)
-    /// 98,000 instead of 59,000; peak RSS 2–8 MB higher.
+    /// again. So it is set to twice ours, 8 MiB. Minor page faults before → after: a shard of
+    /// half the bench set 130,000 → 40,000 (sys 0.75 → 0.50 s), a plain run of the same files
+    /// 47,000 → 37,000, the memory set (100,000 users, 10× the events) 98,000 → 59,000; peak
+    /// RSS 2–11 MB higher on 2 cores (each malloc arena, one a worker, may keep up to 8 MiB
+    /// free at its top: on many cores, up to 8 MiB a job).
     public static func keepLargeBuffersApart() {
         let mmapThreshold = 4 << 20
         _ = cmalloc_set_mmap_threshold(Int32(mmapThreshold) + 1)

@@ -97,10 +97,12 @@ struct ChartTests {
         #expect(chart.lines.isEmpty)
     }
 
-    /// The days' part of the chart partial as the template held it before `DayMark.write`.
+    /// The days' part of the chart partial as the template held it before `DayMark.write`,
+    /// with the line after it (the standalone `{{/days}}` line is dropped whole).
     static let daysTemplate = """
         {{#days}}<g class="day" data-day="{{day}}" data-values="{{values}}"><title>{{tip}}</title><rect class="hit" x="{{x}}" y="{{y}}" width="{{w}}" height="{{h}}"></rect>{{#bars}}<rect class="bar {{color}}" x="{{x}}" y="{{y}}" width="{{w}}" height="{{h}}"></rect>{{/bars}}{{#dots}}<circle class="dot {{color}}" cx="{{cx}}" cy="{{cy}}" r="3"></circle>{{/dots}}</g>
         {{/days}}
+        </svg>
         """
 
     @Test("the days' marks: the bytes the template wrote for them, each value escaped, also before a combining mark")
@@ -132,7 +134,7 @@ struct ChartTests {
         let template = try MustacheTemplate(string: Self.daysTemplate)
         for view in [chart, lines] {
             #expect(!view.marks.isEmpty)
-            #expect(view.marks == template.render(context(view)))
+            #expect(view.marks + "</svg>" == template.render(context(view)))
         }
         #expect(!chart.marks.contains(PageTests.hostile) && chart.marks.contains("&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"))
         #expect(chart.marks.contains("a &amp; b &#39;q&#39;"))
@@ -140,6 +142,11 @@ struct ChartTests {
         // escaping passes over whole; the marks escape it byte by byte.
         #expect(HTMLText.escaped("x\"\u{301} onmouseover=y '\u{301}<\u{301}&") == "x&quot;\u{301} onmouseover=y &#39;\u{301}&lt;\u{301}&amp;")
         #expect(HTMLText.escaped("") == "" && HTMLText.escaped("plain ü") == "plain ü")
+        // A prepended mark before one (U+0600), a joiner or a variation selector after one,
+        // nothing but the five.
+        #expect(HTMLText.escaped("\u{600}<meta>") == "\u{600}&lt;meta&gt;")
+        #expect(HTMLText.escaped("&\u{200D}x '\u{FE0F}") == "&amp;\u{200D}x &#39;\u{FE0F}")
+        #expect(HTMLText.escaped("<>&\"'") == "&lt;&gt;&amp;&quot;&#39;")
     }
 
     @Test("long ranges: no dots past 62 days, every day still has its values and hover text")

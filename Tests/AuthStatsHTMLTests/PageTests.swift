@@ -10,9 +10,10 @@ import Testing
 struct PageTests {
     static let hostile = "</script><img src=x onerror=alert(1)>"
     static let quoted = "\"'><svg onload=alert(2)>"
-    /// A quote and a `<` that a combining mark follows: one `Character` each, which
-    /// swift-mustache's own escaping passed over whole.
-    static let combined = "x\"\u{301} onclick=alert(3) <\u{301}img>"
+    /// A quote and a `<` that a combining mark follows, and a `<` that a prepended mark
+    /// (U+0600) precedes: one `Character` each, which swift-mustache's own escaping passed
+    /// over whole.
+    static let combined = "x\"\u{301} onclick=alert(3) <\u{301}img> \u{600}<meta http-equiv=refresh>"
     static let texts = [hostile, quoted, "a & b <b>", "\u{2028}x\u{2029}", "{{css}}", combined]
 
     /// A run where every text that comes from the logs (or from a definition file) is one
@@ -178,6 +179,13 @@ struct PageTests {
             let handler = try! NSRegularExpression(pattern: "\\son[a-z]+\\s*=")
             #expect(handler.firstMatch(in: template, range: NSRange(template.startIndex..., in: template)) == nil, "an event handler attribute")
         }
+        // The marks `DayMark.write` makes, from a page of hostile values, by the same rules.
+        let view = PageView(Self.hostileInput())
+        let marks = (view.activity + view.auth + view.sessions + view.breakdowns).map(\.marks).joined()
+        #expect(marks.contains("<g class=\"day\""))
+        let parsed = Self.tags(marks)
+        #expect(Set(parsed.tags.map(\.name)) == ["g", "/g", "title", "/title", "rect", "/rect", "circle", "/circle"])
+        #expect(parsed.tags.allSatisfy { $0.attributes.allSatisfy { Self.allowedAttributes.contains($0.0) } })
         #expect(PageTemplate.page.contains("<style>{{{css}}}</style>"))
         #expect(PageTemplate.page.contains("<script>{{{script}}}</script>"))
         #expect(!PageTemplate.page.contains("style=\"") && !PageTemplate.chart.contains("style=\""), "inline styles (the policy blocks them)")
@@ -188,14 +196,15 @@ struct PageTests {
         _ = HTMLReport.library  // registers it
         let template = try MustacheTemplate(string: PageTemplate.escaping + "<a title=\"{{v}}\">{{v}}</a>")
         let plain = try MustacheTemplate(string: "<a title=\"{{v}}\">{{v}}</a>")
-        for text in Self.texts + ["", "ü & ü", "\u{0}\u{7F}"] where !text.unicodeScalars.contains(where: { $0.value == 0x301 }) {
+        for text in Self.texts + ["", "ü & ü", "\u{0}\u{7F}"] where !text.unicodeScalars.contains(where: { [0x301, 0x600].contains($0.value) }) {
             // The same as swift-mustache's own escaping wherever no combining mark follows.
             #expect(template.render(["v": text]) == plain.render(["v": text]))
         }
-        let escaped = "x&quot;\u{301} onclick=alert(3) &lt;\u{301}img&gt;"
+        let escaped = "x&quot;\u{301} onclick=alert(3) &lt;\u{301}img&gt; \u{600}&lt;meta http-equiv=refresh&gt;"
         #expect(template.render(["v": Self.combined]) == "<a title=\"\(escaped)\">\(escaped)</a>")
         // Where swift-mustache's own leaves that quote as it is: it would end the attribute.
         #expect(plain.render(["v": Self.combined]).hasPrefix("<a title=\"x\"\u{301} onclick"))
+        #expect(plain.render(["v": "\u{600}<meta>"]) == "<a title=\"\u{600}<meta&gt;\">\u{600}<meta&gt;</a>")
     }
 
     @Test("the same input gives the same bytes; the run's time is nowhere in the page")

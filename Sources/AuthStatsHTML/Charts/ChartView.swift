@@ -26,13 +26,11 @@ struct ChartView: Equatable {
     var xTicks: [Tick]
     var legend: [LegendItem]
     var lines: [Line]
-    var days: [DayMark]
-    /// The days' marks as SVG, written here rather than by the template (`DayMark.write`): a
-    /// chart of 60 days has ~700 values in them, and swift-mustache spends ~7,000 instructions
-    /// on each (a look-up through the context stack and half a dozen dynamic casts). Written
-    /// here, each value escaped (`HTMLText`), the page for the bench set's 60 days took 122 M
-    /// instructions instead of 476 M, byte for byte the same page.
-    var marks: String
+    let days: [DayMark]
+    /// The days' marks as SVG (`DayMark.write`, every value escaped by `HTMLText`), written
+    /// here rather than by the template, which spent thousands of instructions on each of
+    /// their values (docs/performance.md "Page faults, and the page"). Set with `days`, once.
+    let marks: String
     /// Stored, as every value the template reads (`TemplateValuesTests` checks them against `Mirror`).
     var hasNote: Bool
 
@@ -119,7 +117,9 @@ struct DayMark: Equatable {
         func tag(_ open: String, _ attributes: KeyValuePairs<String, String>, _ close: String) {
             out += open
             for (name, value) in attributes {
-                out += " " + name + "=\""
+                out += " "
+                out += name
+                out += "=\""
                 HTMLText.append(value, to: &out)
                 out += "\""
             }

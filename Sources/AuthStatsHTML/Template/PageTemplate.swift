@@ -2,10 +2,11 @@
 /// chart with.
 ///
 /// Every `{{value}}` is escaped for HTML text and for quoted attribute values (`&`, `<`, `>`,
-/// `"`, `'`, by `HTMLText`): user ids, app versions, segment names, file names and record text only ever
-/// reach the page that way. The only `{{{raw}}}` values are the page's own constant style and
-/// script (`PageAssets`), and no value from the logs is placed inside `<script>`, `<style>`,
-/// an `on…=` or a URL attribute (`HTMLTemplateTests` checks the template for this).
+/// `"`, `'`, by `HTMLText`): user ids, app versions, segment names, file names and record text
+/// only ever reach the page that way. The only `{{{raw}}}` values are the page's own constant
+/// style and script (`PageAssets`) and each chart's day marks, which `DayMark.write` makes
+/// with the same escaping; no value from the logs is placed inside `<script>`, `<style>`, an
+/// `on…=` or a URL attribute (`PageTests.templates` checks the templates and the marks).
 enum PageTemplate {
     /// The first line of each template (a partial starts again with swift-mustache's own
     /// escaping): `{{value}}` is escaped by `HTMLText` (`HTMLReport.escaping`).
