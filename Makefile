@@ -6,7 +6,7 @@ APT_DEPS   := /usr/include/archive.h:libarchive-dev /usr/include/zlib.h:zlib1g-d
 # Command-line codecs the tests make damaged inputs with; headless Chromium for report.html.
 TEST_DEPS  := /usr/bin/bzip2:bzip2 /usr/bin/xz:xz-utils /usr/bin/zstd:zstd /usr/bin/zip:zip /usr/bin/chromium:chromium
 
-.PHONY: all deps test-deps install-missing build release run test test-spark venv record-golden bench fuzz format lint clean man install
+.PHONY: all deps test-deps install-missing build release run test test-spark venv record-golden bench bench-shards fuzz format lint clean man install
 
 all: build
 
@@ -101,6 +101,11 @@ record-golden: build
 # shape of export), compared with gzip -dc and DuckDB; per-shape CPU per GB, scaling, fixed costs.
 bench: release
 	Tests/Benchmark/bench.sh
+
+# The sharded run (issue 16) on the same set: 2, 4 and 8 shards one after another against one
+# run, the merge both ways, and the merged reports compared with the one run's.
+bench-shards: release
+	Tests/Benchmark/bench-shards.sh
 
 # Coverage-guided fuzzing (libFuzzer, -sanitize=fuzzer,address) of every fuzz target in
 # Tests/Fuzz, from a seed corpus built from sample-logs/; findings go to .fuzz/crashes/.

@@ -33,14 +33,8 @@ set -euo pipefail
 shopt -s inherit_errexit  # a failed generate inside $(…) stops the script too
 cd "$(dirname "$0")/../.."
 
-# Overridable for the smoke test in `make test`: a tiny input, the debug binary, no DuckDB.
-BIN=${AUTHSTATS_BIN:-.build/release/authstats}
-USERS=${BENCH_USERS:-1000000}
-DAYS=${BENCH_DAYS:-60}
-WORK=${BENCH_WORK:-.bench}
-# The name carries the generator's version: a cached set from an older generator is not reused.
-DATA=${BENCH_DATA:-$WORK/exports-v2-$USERS-users-$DAYS-days}
-RUNS=${RUNS:-3}
+# The set, its binary, work folder and RUNS (overridable for the smoke test in `make test`).
+source Tests/Benchmark/bench-set.sh
 DUCKDB=${BENCH_DUCKDB:-1}
 # The memory check: the same MEM_USERS users over 30 days at two activity levels (about 10x
 # the events apart), and one large .gz of SINGLE_MB uncompressed MB from the Pinpoint objects.
@@ -52,23 +46,7 @@ SHAPES_SCALE=${BENCH_SHAPES_SCALE:-1}
 SHAPES_DAYS=${BENCH_SHAPES_DAYS:-1000}
 SHAPES_VERSION=s1
 JOBS=$(nproc)
-mkdir -p "$WORK"
-
-[ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time; }
-
-if [ ! -f "$DATA/.complete" ]; then
-  echo "generating the benchmark input in $DATA (once; cached)…"
-  rm -rf "$DATA"
-  "$BIN" generate --out "$DATA" --users "$USERS" --days "$DAYS" --start 2026-01-01 --activity 0.001 --seed 42 \
-    --kinds pinpoint,activity,cloudtrail --newline-delimited --quiet
-  mv "$DATA/users" "$WORK/users-$USERS"  # the directory is not part of the timed input
-  find "$DATA" -name '*.gz' -print0 | sort -z | xargs -0 cat | gzip -dc | wc -c > "$DATA/.uncompressed-bytes"
-  find "$DATA"/20* -name '*.gz' -print0 | sort -z | xargs -0 cat | gzip -dc | wc -c > "$DATA/.pinpoint-bytes"
-  touch "$DATA/.complete"
-fi
-BYTES=$(cat "$DATA/.uncompressed-bytes")
 PINPOINT_BYTES=$(cat "$DATA/.pinpoint-bytes")
-FILES=$(find "$DATA" -name '*.gz' | wc -l)
 COMPRESSED=$(du -sb "$DATA" | cut -f1)
 
 # measure COMMAND…: prints "wall_seconds max_rss_kb" of the median run (by wall time).

@@ -172,6 +172,34 @@ struct JobsTests {
     }
 }
 
+@Suite("make bench-shards, smoke test: it runs on a tiny input, and the merged reports equal one run's")
+struct BenchShardsSmokeTests {
+    @Test("the sharded benchmark prints its table and checks the merges against one run")
+    func smoke() throws {
+        let work = CLI.temporaryFolder("bench-shards")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [CLI.packageRoot.appendingPathComponent("Tests/Benchmark/bench-shards.sh").path]
+        process.currentDirectoryURL = CLI.packageRoot
+        process.environment = ProcessInfo.processInfo.environment.merging([
+            "AUTHSTATS_BIN": CLI.executable.path, "BENCH_USERS": "2000", "BENCH_DAYS": "3", "BENCH_WORK": work.path,
+            "RUNS": "1", "BENCH_SHARDS": "2 3",
+        ]) { _, new in new }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(output)")
+        for row in ["| one run, report ", "| 2 shards, sum of shard runs ", "| authstats merge, 3 states ", "| state merge + report --state, 3 "] {
+            #expect(output.contains(row), "no row \(row)")
+        }
+        #expect(output.contains("the reports of every merge equal the one run's"))
+    }
+}
+
 @Suite("make bench, smoke test: it runs on a tiny input, and --jobs N matches --jobs 1")
 struct BenchSmokeTests {
     @Test("the benchmark script prints its table; its two runs write the same reports")
