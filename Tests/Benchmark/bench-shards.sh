@@ -1,38 +1,49 @@
 #!/usr/bin/env bash
 # make bench-shards: the sharded run of issue 16 on the benchmark set of `make bench` (generated
-# on first use, cached under .bench/). The set is planned into 2, 4 and 8 shards; each round
-# runs one plain `authstats report` over the whole set, then every shard of each plan one
-# after another (`report --plan … --shard I --state DIR --state-horizon none`, states under
-# .bench/shards/), then the reduce step both ways: `authstats merge` (reports from the states
-# merged in memory) and `state merge --into` then `report --state`. RUNS rounds (default 3),
-# alternated, medians; wall and CPU (user + sys) from /usr/bin/time. The targets: the shards'
-# sum within 10% of the one run (wall), the merge and its report within 15%, merge peak RSS
-# ≤ 256 MB. Last, the merged reports are compared with the one run's, table by table.
+# on first use, cached under .bench/). The set is planned into 2, 4 and 8 shards. Each round
+# runs, for each plan: one plain `authstats report` over the whole set, then every shard of the
+# plan one after another (`report --plan … --shard I --state DIR --state-horizon none`, the
+# states on disk under .bench/bench-shards/), then the reduce step both ways: `authstats merge`
+# (reports from the states merged in memory) and `state merge --into` then `report --state`.
+# Each ratio is taken within its round (the shards' sum against the plain run just before
+# them), then the median and the range over RUNS rounds (default 3); wall and CPU (user + sys)
+# from /usr/bin/time. The targets: the shards' sum within 10% of one run (wall), `authstats
+# merge` within 15%, its peak RSS ≤ 256 MB. Last, every merge's reports are compared with the
+# plain run's, file by file. The states are removed after each plan (about 350 MB a plan).
 set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "$0")/../.."
 source Tests/Benchmark/bench-set.sh
-SHARDS=${BENCH_SHARDS:-2 4 8}
-OUT="$WORK/shards"
-rm -rf "$OUT"
-mkdir -p "$OUT"
+read -ra SHARDS <<< "${BENCH_SHARDS:-2 4 8}"
+for n in "${SHARDS[@]}"; do [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "BENCH_SHARDS: not a number of shards: $n" >&2; exit 64; }; done
+(( RUNS > 0 )) || { echo "RUNS must be at least 1" >&2; exit 64; }
+# Its own folder, removed only when it holds the mark this script leaves in it.
+OUT="$WORK/bench-shards"
+if [ -e "$OUT" ]; then
+  [ -f "$OUT/.bench-shards" ] || { echo "$OUT exists and is not this benchmark's folder; move it away" >&2; exit 1; }
+  rm -rf "$OUT"
+fi
+mkdir -p "$OUT" && touch "$OUT/.bench-shards"
 
-# timed FILE COMMAND…: runs it, appends "wall cpu rss_kb" to $OUT/FILE.
+# timed FILE COMMAND…: runs it, appends "wall cpu rss_kb" to $OUT/FILE; on failure says which
+# command failed and how (a killed command writes nothing of its own).
 timed() {
   local file=$1; shift
-  /usr/bin/time -f "%e %U %S %M" -o "$OUT/time.txt" "$@" > /dev/null 2> "$OUT/stderr.txt" || { cat "$OUT/stderr.txt" >&2; return 1; }
+  /usr/bin/time -f "%e %U %S %M" -o "$OUT/time.txt" "$@" > /dev/null 2> "$OUT/stderr.txt" || {
+    echo "bench-shards: failed: $*" >&2; cat "$OUT/stderr.txt" "$OUT/time.txt" >&2; return 1; }
   tail -1 "$OUT/time.txt" | awk '{ printf "%.2f %.2f %d\n", $1, $2 + $3, $4 }' >> "$OUT/$file"
 }
 
-for n in $SHARDS; do "$BIN" plan "$DATA" --shards "$n" --out "$OUT/plan-$n.json" --quiet; done
-echo "sharded runs over $DATA ($FILES files, $(( BYTES / 1000000 )) MB uncompressed), shards $SHARDS, $RUNS rounds…"
+for n in "${SHARDS[@]}"; do "$BIN" plan "$DATA" --shards "$n" --out "$OUT/plan-$n.json" --quiet; done
+echo "sharded runs over $DATA ($FILES files, $(( BYTES / 1000000 )) MB uncompressed), shards ${SHARDS[*]}, $RUNS rounds…"
+# Once untimed: the set in the page cache, the binary loaded, for the first timed run as for the rest.
+"$BIN" report "$DATA" --out "$OUT/warm-up" --quiet
 for _ in $(seq "$RUNS"); do
-  timed one.times "$BIN" report "$DATA" --out "$OUT/one" --quiet
-  for n in $SHARDS; do
+  for n in "${SHARDS[@]}"; do
+    timed "one-$n.times" "$BIN" report "$DATA" --out "$OUT/one" --quiet
     states=()
     for (( i = 0; i < n; i++ )); do
       states+=("$OUT/state-$n-$i")
-      rm -rf "$OUT/state-$n-$i"
       timed "shards-$n.part" "$BIN" report --plan "$OUT/plan-$n.json" --shard "$i" --state "$OUT/state-$n-$i" \
         --state-horizon none --out "$OUT/unused" --quiet
     done
@@ -40,40 +51,40 @@ for _ in $(seq "$RUNS"); do
     awk '{ w += $1; c += $2; if ($3 > r) r = $3 } END { printf "%.2f %.2f %d\n", w, c, r }' "$OUT/shards-$n.part" >> "$OUT/shards-$n.times"
     rm -f "$OUT/shards-$n.part"
     timed "merge-$n.times" "$BIN" merge "${states[@]}" --out "$OUT/merged-$n"
-    rm -rf "$OUT/merged-state-$n"
-    timed "state-merge-$n.times" "$BIN" state merge --into "$OUT/merged-state-$n" "${states[@]}"
-    timed "state-report-$n.times" "$BIN" report --state "$OUT/merged-state-$n" --out "$OUT/reported-$n" --quiet
-  done
-done
-
-python3 - "$OUT" "$RUNS" $SHARDS <<'PY'
-import sys
-out, runs, shards = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
-def med(name, field):
-    values = sorted(float(line.split()[field]) for line in open(f"{out}/{name}.times"))
-    return values[(runs + 1) // 2 - 1]
-one_wall, one_cpu = med("one", 0), med("one", 1)
-print(f"| {'':38} | {'wall s':>7} | {'CPU s':>6} | {'vs one run (wall)':>17} | {'peak RSS MB':>11} |")
-print(f"|{'-' * 40}|{'-' * 9}|{'-' * 8}|{'-' * 19}|{'-' * 13}|")
-def row(label, wall, cpu, rss, note=""):
-    print(f"| {label:38} | {wall:7.2f} | {cpu:6.2f} | {wall / one_wall:8.2f}{note:>9} | {rss / 1024:11.0f} |")
-row("one run, report", one_wall, one_cpu, med("one", 2))
-for n in shards:
-    row(f"{n} shards, sum of shard runs", med(f"shards-{n}", 0), med(f"shards-{n}", 1), med(f"shards-{n}", 2), " (≤ 1.10)")
-    row(f"authstats merge, {n} states", med(f"merge-{n}", 0), med(f"merge-{n}", 1), med(f"merge-{n}", 2), " (≤ 0.15)")
-    wall = med(f"state-merge-{n}", 0) + med(f"state-report-{n}", 0)
-    cpu = med(f"state-merge-{n}", 1) + med(f"state-report-{n}", 1)
-    row(f"state merge + report --state, {n}", wall, cpu, max(med(f"state-merge-{n}", 2), med(f"state-report-{n}", 2)))
-PY
-
-# The merged reports are the one run's (summary.json and report.html say how they were made).
-for n in $SHARDS; do
-  for dir in "$OUT/merged-$n" "$OUT/reported-$n"; do
-    for table in daily monthly breakdown retention; do
-      for ext in csv json; do
-        cmp -s "$OUT/one/$table.$ext" "$dir/$table.$ext" || { echo "$dir/$table.$ext differs from one run's" >&2; exit 1; }
+    timed "state-merge-$n.part" "$BIN" state merge --into "$OUT/merged-state-$n" "${states[@]}"
+    timed "state-merge-$n.part" "$BIN" report --state "$OUT/merged-state-$n" --out "$OUT/reported-$n" --quiet
+    awk '{ w += $1; c += $2; if ($3 > r) r = $3 } END { printf "%.2f %.2f %d\n", w, c, r }' "$OUT/state-merge-$n.part" >> "$OUT/state-merge-$n.times"
+    rm -rf "$OUT/state-merge-$n.part" "$OUT/merged-state-$n" "${states[@]}"
+    # The merges' reports are the plain run's (summary.json and report.html say how they were made).
+    for dir in "$OUT/merged-$n" "$OUT/reported-$n"; do
+      for file in daily.csv daily.json monthly.csv monthly.json breakdown.csv breakdown.json retention.csv retention.json rejects.ndjson; do
+        cmp -s "$OUT/one/$file" "$dir/$file" || { echo "$dir/$file differs from the one run's" >&2; exit 1; }
       done
     done
   done
 done
-echo "the reports of every merge equal the one run's (daily, monthly, breakdown, retention; CSV and JSON)"
+
+python3 - "$OUT" "${SHARDS[@]}" <<'PY'
+import statistics, sys
+out, shards = sys.argv[1], sys.argv[2:]
+def rows(name):
+    return [[float(v) for v in line.split()] for line in open(f"{out}/{name}.times")]
+def spread(values, fmt):
+    return f"{statistics.median(values):{fmt}} ({min(values):{fmt}}–{max(values):{fmt}})"
+print(f"| {'':31} | {'wall s, median (range)':>24} | {'CPU s':>6} | {'vs the one run beside it':>24} | {'peak RSS MB':>11} |")
+print(f"|{'-' * 33}|{'-' * 26}|{'-' * 8}|{'-' * 26}|{'-' * 13}|")
+for n in shards:
+    one = rows(f"one-{n}")
+    def row(label, name, target=""):
+        runs = rows(name)
+        ratios = [r[0] / max(o[0], 0.01) for r, o in zip(runs, one)]
+        rss = max(r[2] for r in runs) / 1024
+        print(f"| {label:31} | {spread([r[0] for r in runs], '.2f'):>24} | {statistics.median(r[1] for r in runs):6.2f} "
+              f"| {spread(ratios, '.2f') + target:>24} | {rss:11.0f} |")
+    row("one run, report", f"one-{n}")
+    row(f"{n} shards, sum of shard runs", f"shards-{n}", " ≤1.10")
+    row(f"authstats merge, {n} states", f"merge-{n}", " ≤0.15")
+    row(f"state merge + report --state, {n}", f"state-merge-{n}")
+print("targets: shards' sum ≤ 1.10 and authstats merge ≤ 0.15 of the one run, merge peak RSS ≤ 256 MB")
+PY
+echo "the reports of every merge equal the one run's (daily, monthly, breakdown, retention: CSV and JSON; rejects)"
