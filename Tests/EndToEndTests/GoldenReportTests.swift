@@ -178,21 +178,9 @@ struct BenchShardsSmokeTests {
     func smoke() throws {
         let work = CLI.temporaryFolder("bench-shards")
         defer { try? FileManager.default.removeItem(at: work) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [CLI.packageRoot.appendingPathComponent("Tests/Benchmark/bench-shards.sh").path]
-        process.currentDirectoryURL = CLI.packageRoot
-        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("BENCH_") }.merging([
-            "AUTHSTATS_BIN": CLI.executable.path, "BENCH_USERS": "2000", "BENCH_DAYS": "3", "BENCH_WORK": work.path,
-            "RUNS": "1", "BENCH_SHARDS": "2 3",
-        ]) { _, new in new }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(output)")
+        let (status, output) = try BenchSmokeTests.run(
+            "bench-shards.sh", ["BENCH_USERS": "2000", "BENCH_DAYS": "3", "BENCH_WORK": work.path, "RUNS": "1", "BENCH_SHARDS": "2 3"])
+        #expect(status == 0, "\(output)")
         for n in [2, 3] {
             for row in ["| \(n) shards, sum of shard runs ", "| authstats merge, \(n) states ", "| state merge + report --state, \(n) "] {
                 #expect(output.contains(row), "no row \(row)")
@@ -205,26 +193,36 @@ struct BenchShardsSmokeTests {
 
 @Suite("make bench, smoke test: it runs on a tiny input, and --jobs N matches --jobs 1")
 struct BenchSmokeTests {
-    @Test("the benchmark script prints its table; its two runs write the same reports")
-    func smoke() throws {
-        let work = CLI.temporaryFolder("bench")
-        defer { try? FileManager.default.removeItem(at: work) }
+    /// Runs `Tests/Benchmark/SCRIPT` with the debug binary and `environment` (no `BENCH_*`
+    /// of the caller's: a developer's `BENCH_DATA` would point it at the full set); its status
+    /// and its output and errors together.
+    static func run(_ script: String, _ environment: [String: String]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [CLI.packageRoot.appendingPathComponent("Tests/Benchmark/bench.sh").path]
+        process.arguments = [CLI.packageRoot.appendingPathComponent("Tests/Benchmark/" + script).path]
         process.currentDirectoryURL = CLI.packageRoot
-        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("BENCH_") }.merging([
-            "AUTHSTATS_BIN": CLI.executable.path, "BENCH_USERS": "3000", "BENCH_DAYS": "4", "BENCH_WORK": work.path,
-            "RUNS": "1", "BENCH_DUCKDB": "0", "BENCH_MEM_USERS": "300", "BENCH_SINGLE_MB": "2",
-            "BENCH_SHAPES_SCALE": "1000", "BENCH_SHAPES_DAYS": "2",
-        ]) { _, new in new }
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("BENCH_") }
+            .merging(environment.merging(["AUTHSTATS_BIN": CLI.executable.path]) { new, _ in new }) { _, new in new }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(output)")
+        return (process.terminationStatus, output)
+    }
+
+    @Test("the benchmark script prints its table; its two runs write the same reports")
+    func smoke() throws {
+        let work = CLI.temporaryFolder("bench")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let (status, output) = try Self.run(
+            "bench.sh",
+            [
+                "BENCH_USERS": "3000", "BENCH_DAYS": "4", "BENCH_WORK": work.path, "RUNS": "1", "BENCH_DUCKDB": "0",
+                "BENCH_MEM_USERS": "300", "BENCH_SINGLE_MB": "2", "BENCH_SHAPES_SCALE": "1000", "BENCH_SHAPES_DAYS": "2",
+            ])
+        #expect(status == 0, "\(output)")
         #expect(output.contains("| authstats report (--jobs"))
         #expect(output.contains("| gzip -dc > /dev/null"))
         #expect(output.contains("authstats / gzip -dc throughput:"))
