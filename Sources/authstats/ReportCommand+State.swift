@@ -206,24 +206,18 @@ extension ReportCommand {
                     try restoreDelta()
                     return try users.restoreUsers(of: batch, from: nightly.database)
                 }
-                try atOnce(restoreDelta) { try users.restoreUsers(of: batch, from: second) }
+                try bothAtOnce(restoreDelta) { try users.restoreUsers(of: batch, from: second) }
             }
             delta.merge(batch)
             step("batch resolved against the state" + (totals != nil ? ", its users read" : ""))
             // The stretch of days the totals cover once the batch is in.
-            let axis = totals.flatMap { stored in
-                delta.accumulator.dayBounds.map { data in
-                    let added = ReportTotals.axis(of: data)
-                    return DayRange(first: min(stored.axis.first, added.first), last: max(stored.axis.last, added.last))
-                } ?? stored.axis
-            }
+            let axis = totals.map { stored in delta.accumulator.dayBounds.map { stored.axis.union(ReportTotals.axis(of: $0)) } ?? stored.axis }
             // What the batch's users added before it, then with it (their events read from the
             // state above, then the chunks the batch appends).
             let before = axis.map { users.userTotals(axis: $0) }
             // The totals change in the batch's own transaction: what the batch wrote for its
             // users is read back through the same connection before the commit, so the state
             // never holds the batch without its totals (one commit, one sync).
-            var updated = false
             try failing("write") {
                 try nightly.append(
                     delta, ledger: { nightly.ledgerRows(delta.inputs, read: read, clock: clock) },
@@ -249,13 +243,11 @@ extension ReportCommand {
                     // A write that fails here fails the batch's transaction (nothing committed;
                     // the run stops as for any write to the state that fails).
                     try totals!.save(to: nightly.database, stamp: try nightly.database.lastBatch())
-                    updated = true
                 }
             }
-            step(updated ? "batch appended, report totals updated from its users" : "batch appended")
+            step(totals != nil ? "batch appended, report totals updated from its users" : "batch appended")
             committed = true
             inputs = delta.inputs
-            if !updated { totals = nil }
         } else {
             inputs = batch.inputs
         }
@@ -278,7 +270,7 @@ extension ReportCommand {
                 giveUpTotals(error)
             }
         }
-        let whole = Analysis(configuration: configuration, rejects: rejects, spill: spill, directory: directory)
+        let whole = analysis()
         try failing("read") { try whole.restore(from: nightly.database, for: compact ? .everything : .reports, sessionRows: nightly.keepsSessionRows) }
         step("restored")
         if compact {
@@ -288,31 +280,4 @@ extension ReportCommand {
         whole.adoptInputs(inputs)
         return whole
     }
-}
-
-/// Runs two parts at once, on two threads, each touching only its own objects (and what is
-/// safe to share); throws the first part's error, else the second's.
-private func atOnce(_ first: () throws -> Void, _ second: () throws -> Void) throws {
-    try withoutActuallyEscaping(first) { first in
-        try withoutActuallyEscaping(second) { second in
-            let parts = TwoParts([first, second])
-            DispatchQueue.concurrentPerform(iterations: 2) { parts.run($0) }
-            if let error = parts.error { throw error }
-        }
-    }
-}
-
-private final class TwoParts: @unchecked Sendable {
-    // Unchecked: each thread runs its own part; `errors` is only touched under `lock`.
-    private let parts: [() throws -> Void]
-    private let lock = NSLock()
-    private var errors: [Int: any Error] = [:]
-
-    init(_ parts: [() throws -> Void]) { self.parts = parts }
-
-    func run(_ part: Int) {
-        do { try parts[part]() } catch { lock.withLock { errors[part] = error } }
-    }
-
-    var error: (any Error)? { lock.withLock { errors.min { $0.key < $1.key }?.value } }
 }

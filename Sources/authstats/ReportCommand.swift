@@ -398,23 +398,21 @@ struct ReportCommand: ParsableCommand {
         analysis.finishReading(sessions: sessionsFile.map { file in { file.write($0) } })
         let finished = Date()
         let reports = analysis.reports()
-        if let nightly, totalsApply(nightly), !analysis.reportsFromTotals, nightly.totals() == nil,
-            let totals = analysis.reportTotals()
-        {
-            // Kept for the next night, which then reads only what its batch's users add (not
-            // if a spilled run was read back short: the run fails below).
-            do {
-                try nightly.saveTotals(totals) {
-                    if let failure = spill.readFailure ?? directorySpill.readFailure { throw NightlyState.Failure.unusable("\(failure)") }
-                }
-            } catch {
-                console.warning("could not keep the report totals in the state (\(error)): the next run reads the whole state again")
-            }
-        }
         progress.phase("writing")
         // A run spilled to TMPDIR that could not be read back would leave the reports short.
         if let failure = spill.readFailure ?? directorySpill.readFailure {
             throw fail("could not read back what was spilled to the temporary folder (\(failure)); the reports would miss it; nothing written")
+        }
+        if let nightly, configuration.keepsReportTotals, !analysis.reportsFromTotals, nightly.totals() == nil,
+            let totals = analysis.reportTotals()
+        {
+            // Kept for the next night, which then reads only what its batch's users add (built
+            // from runs that all read back whole: checked just above).
+            do {
+                try nightly.saveTotals(totals)
+            } catch {
+                console.warning("could not keep the report totals in the state (\(error)): the next run reads the whole state again")
+            }
         }
         if let failure = analysis.spillFailure {
             console.warning("could not spill to disk, kept everything in memory: \(failure)")

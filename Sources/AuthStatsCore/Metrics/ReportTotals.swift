@@ -59,8 +59,7 @@ public struct ReportTotals: Sendable, Equatable {
     /// columns then cover both stretches. Entries that come to zero are dropped, so that
     /// totals equal those built from the users they hold, whatever the path.
     public mutating func add(_ other: ReportTotals, sign: Int) {
-        let axis = DayRange(
-            first: min(columns.range.first, other.columns.range.first), last: max(columns.range.last, other.columns.range.last))
+        let axis = columns.range.union(other.columns.range)
         columns = columns.rebased(to: axis)
         let theirs = other.columns.rebased(to: axis)
         for i in columns.daily.indices {

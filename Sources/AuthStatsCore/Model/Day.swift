@@ -104,4 +104,8 @@ public struct DayRange: Sendable, Hashable {
     public var days: ClosedRange<Day> { first...last }
     public var count: Int { first.distance(to: last) + 1 }
     public func contains(_ day: Day) -> Bool { day >= first && day <= last }
+    /// The shortest range that holds both.
+    public func union(_ other: DayRange) -> DayRange {
+        DayRange(first: min(first, other.first), last: max(last, other.last))
+    }
 }

@@ -19,11 +19,15 @@ struct PackedKeyTable<Value> {
         shift = UInt64(64 - capacityLog2)
     }
 
+    /// Where `key`'s probe starts: one multiplicative mix, its top bits.
+    @inline(__always)
+    private func home(_ key: UInt64) -> Int { Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift) }
+
     /// The slot of `key` (not `empty`), made if new.
     @inline(__always)
-    mutating func slot(_ key: UInt64) -> Int {
+    private mutating func slot(_ key: UInt64) -> Int {
         let mask = keys.count - 1
-        var i = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift)
+        var i = home(key)
         while true {
             let k = keys[i]
             if k == key { return i }
@@ -53,7 +57,7 @@ struct PackedKeyTable<Value> {
         shift -= 1
         let mask = keys.count - 1
         for (j, key) in oldKeys.enumerated() where key != Self.empty {
-            var i = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift)
+            var i = home(key)
             while keys[i] != Self.empty { i = (i + 1) & mask }
             keys[i] = key
             values[i] = oldValues[j]

@@ -75,7 +75,8 @@ public struct SessionStats: Sendable, Equatable {
     mutating func add(_ other: SessionStats, sign: Int) {
         totalSessions += sign * other.totalSessions
         for (index, day) in other.days {
-            var mine = days[index] ?? Day()
+            // Taken out, not copied: its durations are then changed in place.
+            var mine = days.removeValue(forKey: index) ?? Day()
             mine.sessions += sign * day.sessions
             mine.users += sign * day.users
             for (seconds, count) in day.durations {

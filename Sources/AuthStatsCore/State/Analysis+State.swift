@@ -97,21 +97,10 @@ extension Analysis {
             bases = [locked, locked]
         }
         let sources = bases.map { StoppableChunkSource($0, signal: signal) }
-        let profiles = expected
-        let parts = RestoreParts(self, sources: sources)
-        DispatchQueue.concurrentPerform(iterations: 2) { part in
-            do {
-                if part == 0 {
-                    try parts.analysis.restoreFingerprintsAndActivity(from: parts.sources[0], scope: scope, use: use, profiles: profiles)
-                } else {
-                    try parts.analysis.restoreTheRest(from: parts.sources[1], scope: scope, sessionRows: sessionRows, profiles: profiles)
-                }
-            } catch {
-                parts.set(part, error)
-                signal.stop()
-            }
-        }
-        if let error = parts.firstError { throw error }
+        try bothAtOnce(
+            { try self.restoreFingerprintsAndActivity(from: sources[0], scope: scope, use: use, profiles: expected) },
+            { try self.restoreTheRest(from: sources[1], scope: scope, sessionRows: sessionRows, profiles: expected) },
+            stop: signal.stop)
     }
 
     /// Takes in the state's profiles (their ids kept: the first, before anything else);
@@ -524,34 +513,5 @@ final class LockedChunkSink: StateChunkSink, @unchecked Sendable {
 
     func removeChunks(name: String, scope: String) throws {
         try locked { try base.removeChunks(name: name, scope: scope) }
-    }
-}
-
-/// `restore`'s two parts: the analysis they fill (unchecked: each part touches only its own
-/// streams' parts of the accumulator, through pointers to them) and their errors (`firstError`).
-final class RestoreParts: @unchecked Sendable {
-    let analysis: Analysis
-    /// Each part's source (unchecked: a part reads only its own, over a connection of its own or
-    /// a `LockedChunkSource` both share).
-    let sources: [any StateChunkSource]
-    // `errors` is only touched under `lock`.
-    private let lock = NSLock()
-    private var errors: [Int: any Error] = [:]
-
-    init(_ analysis: Analysis, sources: [any StateChunkSource] = []) {
-        self.analysis = analysis
-        self.sources = sources
-    }
-
-    func set(_ part: Int, _ error: any Error) { lock.withLock { errors[part] = error } }
-
-    /// The lowest part's error that is not the `CancellationError` of a part stopped because
-    /// the other failed. (With both parts' streams damaged, which one is found first depends
-    /// on timing.)
-    var firstError: (any Error)? {
-        lock.withLock {
-            let causes = errors.filter { !($0.value is CancellationError) }
-            return (causes.isEmpty ? errors : causes).min { $0.key < $1.key }?.value
-        }
     }
 }

@@ -152,10 +152,8 @@ extension ReportTotals {
     }
 }
 
-@inline(__always) private func zigzag(_ n: Int) -> UInt64 { UInt64(bitPattern: Int64(n << 1 ^ n >> 63)) }
-@inline(__always) private func zigzag(_ n: Int32) -> UInt64 { zigzag(Int(n)) }
-@inline(__always) private func zigzag(_ n: Int64) -> UInt64 { zigzag(Int(n)) }
-@inline(__always) private func unzigzag(_ w: UInt64) -> Int { Int(Int64(bitPattern: w >> 1) ^ -Int64(bitPattern: w & 1)) }
+@inline(__always) private func zigzag(_ n: some BinaryInteger) -> UInt64 { Varint.zigzag(Int(n)) }
+@inline(__always) private func unzigzag(_ w: UInt64) -> Int { Varint.unzigzag(w) }
 
 extension Analysis {
     /// Takes in the state's counters, event totals and what parity left out, with its profiles:

@@ -147,16 +147,19 @@ enum StateStreamReader {
         _ source: any StateChunkSource, name: String, scope: String, fromSeq: Int? = nil, count: Int,
         keep: ((UInt64) -> Bool)? = nil, _ body: (UnsafeBufferPointer<UInt64>) throws -> Void
     ) throws {
+        precondition(count > 0, "a record of words has one at least")
         // A buffer, not an array: handing an array to `body` retained it for every record.
         let words = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: count)
         words.initialize(repeating: 0)
         defer { words.deallocate() }
         try forEach(source, name: name, scope: scope, fromSeq: fromSeq) { raw in
             var at = 0
-            for i in 0..<count {
+            guard let first = Varint.get(raw, &at) else { throw StateFormatError("a record of \(name) is cut short") }
+            if let keep, !keep(first) { return }
+            words[0] = first
+            for i in 1..<count {
                 guard let word = Varint.get(raw, &at) else { throw StateFormatError("a record of \(name) is cut short") }
                 words[i] = word
-                if i == 0, let keep, !keep(word) { return }
             }
             guard at == raw.count else { throw StateFormatError("a record of \(name) has \(raw.count - at) bytes too many") }
             try body(UnsafeBufferPointer(words))
@@ -175,6 +178,15 @@ enum Varint {
         }
         out.append(UInt8(v))
     }
+
+    /// A signed number as an unsigned one with its sign in the low bit (0, −1, 1, −2 …: 0, 1,
+    /// 2, 3 …), so that a small negative number is a short varint too.
+    @inline(__always)
+    static func zigzag(_ n: Int) -> UInt64 { UInt64(bitPattern: Int64(n << 1 ^ n >> 63)) }
+
+    /// The number `zigzag` made `w` from.
+    @inline(__always)
+    static func unzigzag(_ w: UInt64) -> Int { Int(Int64(bitPattern: w >> 1) ^ -Int64(bitPattern: w & 1)) }
 
     /// The varint at `at` (moved past it); nil when cut short or longer than 64 bits.
     @inline(__always)

@@ -127,5 +127,21 @@ struct FlatTablesTests {
             #expect(grid.users(day: 1, .platform, ios) == 0)
             #expect(grid.users(day: 2, .platform, ios) == 1)
         }
+        // Every counted cell, once, with the count `users` gives; the same from both.
+        struct Cell: Hashable { var day: Int, dimension: Dimension, value: UInt32, users: Int }
+        var cells: [[Cell]] = []
+        for grid in [dense, sparse] {
+            var seen: [Cell] = []
+            grid.forEachCount { seen.append(Cell(day: $0, dimension: $1, value: $2, users: $3)) }
+            #expect(seen.allSatisfy { grid.users(day: $0.day, $0.dimension, $0.value) == $0.users && $0.users > 0 })
+            #expect(Set(seen).count == seen.count)
+            #expect(!seen.contains { $0.day == 1 })
+            for cell in [Cell(day: 0, dimension: .platform, value: ios, users: 2), Cell(day: 0, dimension: .appVersion, value: v1, users: 2),
+                         Cell(day: 0, dimension: .appVersion, value: v2, users: 1), Cell(day: 2, dimension: .platform, value: ios, users: 1)] {
+                #expect(seen.contains(cell))
+            }
+            cells.append(seen)
+        }
+        #expect(Set(cells[0]) == Set(cells[1]))
     }
 }

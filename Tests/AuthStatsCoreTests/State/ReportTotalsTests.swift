@@ -159,10 +159,7 @@ import Testing
             delta.merge(read)
             newest = [newest, delta.accumulator.dayBounds?.last].compactMap { $0 }.max()
             let stored = try #require(totals)
-            let axis = delta.accumulator.dayBounds.map { data in
-                DayRange(
-                    first: min(stored.axis.first, data.first), last: max(stored.axis.last, ReportTotals.axis(of: data).last))
-            } ?? stored.axis
+            let axis = delta.accumulator.dayBounds.map { stored.axis.union(ReportTotals.axis(of: $0)) } ?? stored.axis
             let before = users.userTotals(axis: axis)
             try delta.save(to: state, .batch(firstPosition: delta.configuration.firstPosition))
             try users.restoreUsers(of: read, from: state, after: ends)

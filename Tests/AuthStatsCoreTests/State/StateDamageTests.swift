@@ -117,7 +117,7 @@ import Testing
     }
 
     @Test func theErrorReportedIsAFailureNotACancellation() throws {
-        let parts = RestoreParts(Analysis(configuration: Self.configuration(), rejects: RejectCollector()))
+        let parts = TwoParts([{}, {}])
         parts.set(0, CancellationError())
         #expect(parts.firstError is CancellationError)  // all there is
         parts.set(1, StateFormatError("the second part's"))
