@@ -14,6 +14,11 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
     /// (offset, length) of each record in `arena`.
     private var spans: [(Int, Int)] = []
     var runs: [SpilledRun] = []
+    /// Records taken in from other logs (`absorb`), each in the arena it was written to: sorted
+    /// when this log is read, by the thread reading it (the session log: beside the
+    /// duplicates), not copied into this arena and spilled by the merge of the workers, which
+    /// runs on one thread while the other cores wait.
+    private var absorbed: [(arena: [UInt8], spans: [(Int, Int)])] = []
     public internal(set) var spillFailure: String?
     /// The run `appendInOrder` is writing, its last record (the next must not sort before it),
     /// and the runs it started (`InOrderRunOwner`).
@@ -30,7 +35,7 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
     public var spilledRuns: Int { runs.count }
     /// Records held in memory.
     var count: Int { spans.count }
-    var isEmpty: Bool { spans.isEmpty && runs.isEmpty }
+    var isEmpty: Bool { spans.isEmpty && runs.isEmpty && absorbed.isEmpty }
 
     /// Appends one record, written by `encode` to the end of the arena. Returns its index
     /// among the records in memory, valid until the next spill.
@@ -73,7 +78,7 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
     ///
     /// The first word leads with the group key (a hash, uniformly spread, or an id's first
     /// bytes): a `BucketSort` on it, whose buckets hold a few records, mostly of one group.
-    private func sortedSpans() -> [(Int, Int)] {
+    private static func sortedSpans(_ arena: [UInt8], _ spans: [(Int, Int)]) -> [(Int, Int)] {
         arena.withUnsafeBytes { raw in
             let base = raw.baseAddress!
             typealias Keyed = (k0: UInt64, k1: UInt64, k2: UInt64, span: (Int, Int))
@@ -95,38 +100,50 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
         }
     }
 
-    /// Writes the records in memory as one sorted run of `[UInt32 length][bytes]` frames, a
-    /// megabyte at a time (so spilling needs no second copy of the arena). Without a store,
-    /// or once spilling failed, the records stay in memory.
+    /// Writes the records in memory as sorted runs of `[UInt32 length][bytes]` frames (one for
+    /// this log's arena, one for each it absorbed), a megabyte at a time (so spilling needs no
+    /// second copy of the arena). Without a store, or once spilling failed, the records stay
+    /// in memory.
     mutating func spill() {
-        guard let store, spillFailure == nil, !spans.isEmpty else { return }
+        guard let store, spillFailure == nil else { return }
         do {
-            // Frames written in place into the run's block (`InOrderRun`: two
-            // `append(contentsOf:)` calls a record were ~200 instructions of each spilled
-            // session event and directory user).
-            // A block no larger than what is spilled (it is zero-filled when made).
-            let bytes = min(Self.inOrderBlockBytes, arena.count + 4 * spans.count)
-            var run = try InOrderRun(store: store, blockBytes: bytes + Self.inOrderSlack)
-            // A run that could not be written whole is dropped; its records stay in memory.
-            func written() throws {
-                guard let failure = run.flush() else { return }
-                store.remove(run: run.id)
-                throw failure.error
+            if !spans.isEmpty {
+                runs.append(try Self.writeRun(arena, spans, to: store))
+                arena.removeAll(keepingCapacity: true)
+                spans.removeAll(keepingCapacity: true)
             }
-            let order = sortedSpans()
-            try arena.withUnsafeBytes { raw in
-                for (offset, length) in order {
-                    let record = UnsafeRawBufferPointer(rebasing: raw[offset..<offset + length])
-                    if run.add(count: 4 + length, { Self.frame(record, into: $0) }) >= Self.inOrderBlockBytes { try written() }
-                }
+            while let last = absorbed.last {
+                runs.append(try Self.writeRun(last.arena, last.spans, to: store))
+                absorbed.removeLast()
             }
-            try written()
-            runs.append(run.run)
-            arena.removeAll(keepingCapacity: true)
-            spans.removeAll(keepingCapacity: true)
         } catch {
             spillFailure = "\(error)"
         }
+    }
+
+    /// The records of `spans` in `arena`, sorted, as a new run of `store`.
+    private static func writeRun(_ arena: [UInt8], _ spans: [(Int, Int)], to store: any SpillStore) throws -> SpilledRun {
+        // Frames written in place into the run's block (`InOrderRun`: two
+        // `append(contentsOf:)` calls a record were ~200 instructions of each spilled
+        // session event and directory user).
+        // A block no larger than what is spilled (it is zero-filled when made).
+        let bytes = min(Self.inOrderBlockBytes, arena.count + 4 * spans.count)
+        var run = try InOrderRun(store: store, blockBytes: bytes + Self.inOrderSlack)
+        // A run that could not be written whole is dropped; its records stay in memory.
+        func written() throws {
+            guard let failure = run.flush() else { return }
+            store.remove(run: run.id)
+            throw failure.error
+        }
+        let order = sortedSpans(arena, spans)
+        try arena.withUnsafeBytes { raw in
+            for (offset, length) in order {
+                let record = UnsafeRawBufferPointer(rebasing: raw[offset..<offset + length])
+                if run.add(count: 4 + length, { Self.frame(record, into: $0) }) >= Self.inOrderBlockBytes { try written() }
+            }
+        }
+        try written()
+        return run.run
     }
 
     /// Appends a record of a stream that arrives in byte order (a nightly state's, written
@@ -177,19 +194,13 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
         }
     }
 
-    /// Takes in `other`'s records (order does not matter: the output is sorted).
+    /// Takes in `other`'s records (order does not matter: the output is sorted): its runs, and
+    /// its arenas as they are (`absorbed`).
     mutating func absorb(_ other: SortedRecordLog) {
         precondition(other.inOrder == nil, "end the run in order before the log is merged")
         runs += other.runs
-        if arena.capacity == 0 { reserve() }
-        other.arena.withUnsafeBytes { source in
-            for (offset, length) in other.spans {
-                // Spill as the budget fills, not after: the arena never outgrows its room.
-                if arena.count + length + (spans.count + 1) * 16 >= memoryBudget { spill() }
-                spans.append((arena.count, length))
-                arena.append(contentsOf: UnsafeRawBufferPointer(rebasing: source[offset..<offset + length]))
-            }
-        }
+        absorbed += other.absorbed
+        if !other.spans.isEmpty { absorbed.append((other.arena, other.spans)) }
     }
 
     /// Spills the records in memory and gives the arena's room back, for a log that is
@@ -203,51 +214,57 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
         spans = []
     }
 
+    /// The records in memory, each arena with its records' spans in sorted order: this log's
+    /// own, then those it absorbed.
+    private var sortedArenas: [(arena: [UInt8], order: [(Int, Int)])] {
+        let arenas = (spans.isEmpty ? [] : [(arena, spans)]) + absorbed
+        return arenas.map { ($0.0, Self.sortedSpans($0.0, $0.1)) }
+    }
+
     /// Every record in byte order, as a stream that owns what it reads (no closure to stay
     /// inside): the records still in memory are copied out, since this log's arena may be
     /// shared with copies of the log. Consumes the log; with `keepingRuns`, its spilled runs
     /// stay in the store, for copies of the log to read again.
     public mutating func takeSorted(keepingRuns: Bool = false) -> SortedRecords {
-        precondition(inOrder == nil, "end the run in order before the log is read")
-        var sources: [FrameReader] = runs.map { FrameReader(run: $0, keep: keepingRuns) }
-        if !spans.isEmpty {
-            let order = sortedSpans()
-            arena.withUnsafeBytes { sources.append(FrameReader(copying: $0, order: order)) }
-        }
+        let records = sortedCopy(keepingRuns: keepingRuns)
         arena = []
         spans = []
         runs = []
-        return SortedRecords(sources: sources, compact: false)
+        absorbed = []
+        return records
     }
 
     /// Every record in byte order, leaving the log as it was (its spilled runs stay in the
     /// store, the records in memory are copied out): for a log that is read twice (the nightly
     /// state writes it, then the reports read it).
-    func sortedCopy(compact: Bool = false) -> SortedRecords {
+    func sortedCopy(compact: Bool = false, keepingRuns: Bool = true) -> SortedRecords {
         precondition(inOrder == nil, "end the run in order before the log is read")
-        var sources: [FrameReader] = runs.map { FrameReader(run: $0, keep: true) }
-        if !spans.isEmpty {
-            let order = sortedSpans()
+        var sources: [FrameReader] = runs.map { FrameReader(run: $0, keep: keepingRuns) }
+        for (arena, order) in sortedArenas {
             arena.withUnsafeBytes { sources.append(FrameReader(copying: $0, order: order)) }
         }
         return SortedRecords(sources: sources, compact: compact)
     }
 
     /// Calls `body` with every record in byte order. The records still in memory are read
-    /// in place (no copy of the arena at the end), so the `SortedRecords` are valid only
+    /// in place (no copy of an arena at the end), so the `SortedRecords` are valid only
     /// inside `body`. Consumes the log.
     public mutating func withSorted<R>(compact: Bool = false, _ body: (SortedRecords) -> R) -> R {
         precondition(inOrder == nil, "end the run in order before the log is read")
-        var sources: [FrameReader] = runs.map { FrameReader(run: $0) }
-        let order = spans.isEmpty ? [] : sortedSpans()
-        let arena = self.arena
-        self.arena = []
+        let sources: [FrameReader] = runs.map { FrameReader(run: $0) }
+        let arenas = sortedArenas
+        arena = []
         spans = []
         runs = []
-        return arena.withUnsafeBytes { raw in
-            if !order.isEmpty { sources.append(FrameReader(memory: raw, order: order)) }
-            return body(SortedRecords(sources: sources, compact: compact))
+        absorbed = []
+        // Each arena held (and its bytes pinned) by one `withUnsafeBytes` around the next.
+        func reading(_ next: Int, _ sources: [FrameReader]) -> R {
+            guard next < arenas.count else { return body(SortedRecords(sources: sources, compact: compact)) }
+            return arenas[next].arena.withUnsafeBytes { raw in
+                reading(next + 1, sources + [FrameReader(memory: raw, order: arenas[next].order)])
+            }
         }
+        return reading(0, sources)
     }
 }
 

@@ -140,9 +140,36 @@ struct ShardPlanFileTests {
         (good.replacingOccurrences(of: "0123456789abcdef0123456789abcdef", with: "xyz"), "id 'xyz' is not 32 lower-case hex digits"),
         (good.replacingOccurrences(of: "\"size\": 1", with: "\"size\": \"1\""), "not an authstats plan (inputs[0].size: expected a number)"),
         (good.replacingOccurrences(of: "\"archive\": false, ", with: ""), "not an authstats plan (inputs[0]: missing \"archive\")"),
+        (good + " {}", "not JSON"),
+        ("[" + good + "]", "not an authstats plan (expected an object)"),
+        (good.replacingOccurrences(of: "\"id\"", with: "\"Id\""), "not an authstats plan (missing \"id\")"),
+        (good.replacingOccurrences(of: "\"shards\": 2", with: "\"shards\": 2.5"), "not an authstats plan (shards: expected a whole number)"),
+        (good.replacingOccurrences(of: "\"archive\": false", with: "\"archive\": 0"), "not an authstats plan (inputs[0].archive: expected true or false)"),
+        (good.replacingOccurrences(of: "[{", with: "[7, {"), "not an authstats plan (inputs[0]: expected an object)"),
+        (good.replacingOccurrences(of: "}]}", with: "}, {\"path\": \"b\"}]}"), "not an authstats plan (inputs[1]: missing \"size\")"),
+        (#"{"schema": "authstats.plan/1", "id": "0123456789abcdef0123456789abcdef", "shards": 2, "inputs": {}}"#,
+         "not an authstats plan (inputs: expected an array)"),
+        // The schema is named first, whatever else is wrong.
+        (#"{"schema": "authstats.plan/0", "inputs": 3}"#, "schema 'authstats.plan/0' is not authstats.plan/1; make the plan again with this authstats"),
     ])
     func badPlans(text: String, reason: String) {
         #expect(throws: ShardPlanError.badPlan(file: "p.json", reason: reason)) { try ShardPlan.parse(Data(text.utf8), name: "p.json") }
+    }
+
+    @Test("a plan written by another JSON writer reads the same (the Spark driver's: Python's json)")
+    func otherWriters() throws {
+        let plan = try ShardPlan.make(ShardPlanTests.listing(12) + [ShardPlan.Listed(path: "s3://b/é \"q\"\\x.gz", size: 3)], shards: 3)
+        let object = try JSONSerialization.jsonObject(with: Data(plan.json().utf8)) as! [String: Any]
+        // Keys sorted, one line, escapes of its own (\u00e9, \/), an extra key at each level.
+        var extra = object
+        extra["note"] = ["kept": [1, 2.5, nil, true] as [Any?]]
+        extra["inputs"] = (object["inputs"] as! [[String: Any]]).map { $0.merging(["etag": "x\u{1}"]) { a, _ in a } }
+        for options: JSONSerialization.WritingOptions in [[.sortedKeys], [.prettyPrinted, .withoutEscapingSlashes]] {
+            let data = try JSONSerialization.data(withJSONObject: extra, options: options)
+            #expect(try ShardPlan.parse(data, name: "p.json") == plan)
+        }
+        let escaped = plan.json().replacingOccurrences(of: "é", with: "\\u00e9").replacingOccurrences(of: "s3://", with: "s3:\\/\\/")
+        #expect(try ShardPlan.parse(Data(escaped.utf8), name: "p.json") == plan)
     }
 
     @Test("a missing plan file names the OS reason")

@@ -1,0 +1,90 @@
+import AuthStatsTestSupport
+import Testing
+
+@testable import AuthStatsCore
+
+/// The workers' logs are merged at the end of the reading (`absorb`): their arenas are taken as
+/// they are, unsorted, and sorted only when the merged log is read (on the thread reading it),
+/// so the merge itself, on one thread, neither copies nor spills them.
+@Suite("Sorted record logs merged: what each absorbed is read in order, or spilled with the rest")
+struct SortedRecordLogTests {
+    /// `count` records of 1 to 40 bytes in no order (bytes 0…6: many ties on the first bytes).
+    static func records(_ count: Int, seed: UInt64) -> [[UInt8]] {
+        var random = SeededRandom(seed: seed)
+        return (0..<count).map { _ in (0..<(1 + Int(random.next() % 40))).map { _ in UInt8(random.next() % 7) } }
+    }
+
+    static func log(_ records: [[UInt8]], budget: Int, store: (any SpillStore)?) -> SortedRecordLog {
+        var log = SortedRecordLog(memoryBudget: budget, store: store)
+        for record in records {
+            log.append { $0.append(contentsOf: record) }
+            if log.isFull { log.spill() }
+        }
+        return log
+    }
+
+    static func drain(_ records: SortedRecords) -> [[UInt8]] {
+        var out: [[UInt8]] = []
+        while let record = records.next() { out.append(Array(record)) }
+        return out
+    }
+
+    static func sorted(_ records: [[UInt8]]) -> [[UInt8]] { records.sorted { $0.lexicographicallyPrecedes($1) } }
+
+    @Test("merged logs give every record once, in byte order, read any of the three ways", arguments: [false, true])
+    func merged(spilling: Bool) {
+        let store = MemorySpillStore()
+        // Budgets that spill some of each log, or none.
+        let budget = spilling ? 16 << 10 : 64 << 20
+        let parts = (0..<4).map { Self.records(2_000 + 500 * $0, seed: UInt64(40 + $0)) }
+        var logs = parts.map { Self.log($0, budget: budget, store: store) }
+        #expect(logs.allSatisfy { spilling ? $0.spilledRuns > 0 : $0.spilledRuns == 0 })
+        let runs = logs.map(\.spilledRuns).reduce(0, +)
+        // One that absorbed another is absorbed in turn (its arenas come along).
+        logs[2].absorb(logs[3])
+        var merged = logs[0]
+        merged.absorb(logs[1])
+        merged.absorb(logs[2])
+        #expect(merged.spilledRuns == runs, "runs are moved, none written by the merge")
+        #expect(merged.count == logs[0].count, "this log's own arena is as it was")
+        let expected = Self.sorted(parts.flatMap { $0 })
+        #expect(Self.drain(merged.sortedCopy()) == expected)
+        var taken = merged
+        #expect(Self.drain(taken.takeSorted(keepingRuns: true)) == expected)
+        #expect(taken.isEmpty)
+        #expect(merged.withSorted { Self.drain($0) } == expected)
+        #expect(merged.isEmpty)
+    }
+
+    @Test("a merged log that fills spills its own records and those it absorbed, each a sorted run")
+    func spillAfterMerge() {
+        let store = MemorySpillStore()
+        let first = Self.records(300, seed: 7)
+        let second = Self.records(300, seed: 8)
+        var log = Self.log(first, budget: 32 << 10, store: store)
+        log.absorb(Self.log(second, budget: 32 << 10, store: store))
+        #expect(log.spilledRuns == 0 && log.count == first.count)
+        let more = Self.records(5_000, seed: 9)
+        var spilledAt: Int?
+        for record in more {
+            log.append { $0.append(contentsOf: record) }
+            if log.isFull {
+                log.spill()
+                spilledAt = spilledAt ?? log.spilledRuns
+            }
+        }
+        #expect(spilledAt == 2, "the first spill writes two runs: this log's arena and the absorbed one")
+        #expect(log.withSorted { Self.drain($0) } == Self.sorted(first + second + more))
+    }
+
+    @Test("without a store nothing is spilled: a merge keeps every record in memory, and reads them all")
+    func withoutStore() {
+        let first = Self.records(3_000, seed: 3)
+        let second = Self.records(3_000, seed: 4)
+        var log = Self.log(first, budget: 4 << 10, store: nil)
+        log.absorb(Self.log(second, budget: 4 << 10, store: nil))
+        log.spill()
+        #expect(log.spilledRuns == 0)
+        #expect(log.withSorted { Self.drain($0) } == Self.sorted(first + second))
+    }
+}
