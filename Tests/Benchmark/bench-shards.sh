@@ -3,13 +3,15 @@
 # on first use, cached under .bench/). The set is planned into 2, 4 and 8 shards. Each round
 # runs, for each plan: one plain `authstats report` over the whole set, then every shard of the
 # plan one after another (`report --plan … --shard I --state DIR --state-horizon none`, the
-# states on disk under .bench/bench-shards/), then the reduce step both ways: `authstats merge`
-# (reports from the states merged in memory) and `state merge --into` then `report --state`.
-# Each ratio is taken within its round (the shards' sum against the plain run just before
-# them), then the median and the range over RUNS rounds (default 3); wall and CPU (user + sys)
-# from /usr/bin/time. The targets: the shards' sum within 10% of one run (wall), `authstats
-# merge` within 15%, its peak RSS ≤ 256 MB. Last, every merge's reports are compared with the
-# plain run's, file by file. The states are removed after each plan (about 350 MB a plan).
+# states on disk under .bench/bench-shards/), then the plain run again, then the reduce step
+# both ways: `authstats merge` (reports from the states merged in memory) and `state merge
+# --into` then `report --state`. Each ratio is taken within its round, against the mean of the
+# plain runs before and after the shards (this machine's speed drifts by 10–30% within
+# minutes: a plain run on one side alone tilted the ratio whichever way the drift went), then
+# the median and the range over RUNS rounds (default 3); wall and CPU (user + sys) from
+# /usr/bin/time. The targets: the shards' sum within 10% of one run (wall), `authstats merge`
+# within 15%, its peak RSS ≤ 256 MB. Last, every merge's reports are compared with the plain
+# run's, file by file. The states are removed after each plan (about 350 MB a plan).
 set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "$0")/../.."
@@ -50,6 +52,7 @@ for _ in $(seq "$RUNS"); do
     # One line for the round: the shards' wall and CPU added, the largest RSS.
     awk '{ w += $1; c += $2; if ($3 > r) r = $3 } END { printf "%.2f %.2f %d\n", w, c, r }' "$OUT/shards-$n.part" >> "$OUT/shards-$n.times"
     rm -f "$OUT/shards-$n.part"
+    timed "one-after-$n.times" "$BIN" report "$DATA" --out "$OUT/one" --quiet
     timed "merge-$n.times" "$BIN" merge "${states[@]}" --out "$OUT/merged-$n"
     timed "state-merge-$n.part" "$BIN" state merge --into "$OUT/merged-state-$n" "${states[@]}"
     timed "state-merge-$n.part" "$BIN" report --state "$OUT/merged-state-$n" --out "$OUT/reported-$n" --quiet
@@ -74,14 +77,15 @@ def spread(values, fmt):
 print(f"| {'':31} | {'wall s, median (range)':>24} | {'CPU s':>6} | {'vs the one run beside it':>24} | {'peak RSS MB':>11} |")
 print(f"|{'-' * 33}|{'-' * 26}|{'-' * 8}|{'-' * 26}|{'-' * 13}|")
 for n in shards:
-    one = rows(f"one-{n}")
+    # The plain runs on either side of the round's shards, averaged (wall, CPU; the larger RSS).
+    one = [[(b[0] + a[0]) / 2, (b[1] + a[1]) / 2, max(b[2], a[2])] for b, a in zip(rows(f"one-{n}"), rows(f"one-after-{n}"))]
     def row(label, name, target=""):
-        runs = rows(name)
+        runs = one if name is None else rows(name)
         ratios = [r[0] / max(o[0], 0.01) for r, o in zip(runs, one)]
         rss = max(r[2] for r in runs) / 1024
         print(f"| {label:31} | {spread([r[0] for r in runs], '.2f'):>24} | {statistics.median(r[1] for r in runs):6.2f} "
               f"| {spread(ratios, '.2f') + target:>24} | {rss:11.0f} |")
-    row("one run, report", f"one-{n}")
+    row("one run (mean of before, after)", None)
     row(f"{n} shards, sum of shard runs", f"shards-{n}", " ≤1.10")
     row(f"authstats merge, {n} states", f"merge-{n}", " ≤0.15")
     row(f"state merge + report --state, {n}", f"state-merge-{n}")

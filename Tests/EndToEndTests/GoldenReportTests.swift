@@ -186,7 +186,7 @@ struct BenchShardsSmokeTests {
                 #expect(output.contains(row), "no row \(row)")
             }
         }
-        #expect(output.contains("| one run, report "))
+        #expect(output.contains("| one run (mean of before, after) "))
         #expect(output.contains("the reports of every merge equal the one run's"))
     }
 }
