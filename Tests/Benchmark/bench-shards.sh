@@ -74,7 +74,7 @@ def rows(name):
     return [[float(v) for v in line.split()] for line in open(f"{out}/{name}.times")]
 def spread(values, fmt):
     return f"{statistics.median(values):{fmt}} ({min(values):{fmt}}–{max(values):{fmt}})"
-print(f"| {'':31} | {'wall s, median (range)':>24} | {'CPU s':>6} | {'vs the one run beside it':>24} | {'peak RSS MB':>11} |")
+print(f"| {'':31} | {'wall s, median (range)':>24} | {'CPU s':>6} | {'vs the plain runs beside':>24} | {'peak RSS MB':>11} |")
 print(f"|{'-' * 33}|{'-' * 26}|{'-' * 8}|{'-' * 26}|{'-' * 13}|")
 for n in shards:
     # The plain runs on either side of the round's shards, averaged (wall, CPU; the larger RSS).

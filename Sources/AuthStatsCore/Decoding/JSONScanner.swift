@@ -61,6 +61,20 @@ public struct JSONScanner: Sendable {
     }
 }
 
+extension JSONScanner {
+    /// The offset of the first byte at or after `start` that is not JSON white space
+    /// (RFC 8259: space, tab, line feed, carriage return); `bytes.count` if there is none.
+    public static func skipWhitespace(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
+        var at = start
+        while at < bytes.count {
+            let c = bytes[at]
+            guard c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 else { break }
+            at += 1
+        }
+        return at
+    }
+}
+
 enum JSONScanError: Error {
     case incomplete
     case invalid(Int, String)

@@ -3,6 +3,8 @@
 ///
 /// Records are kept in one byte arena up to `memoryBudget`; when it fills, they are sorted by
 /// their bytes and written to the `SpillStore` as a run of `[UInt32 length][bytes]` frames.
+/// Arenas of other logs merged into this one (`absorb`) are kept beside it up to another
+/// budget, and spilled with it: at most twice the budget in memory.
 /// `withSorted` merges the runs and what is in memory into one stream in byte order, so a
 /// record layout that leads with its grouping key (a user) brings each group together,
 /// whatever order the input had. Without a store nothing is spilled (exact, but memory grows
@@ -17,8 +19,10 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
     /// Records taken in from other logs (`absorb`), each in the arena it was written to: sorted
     /// when this log is read, by the thread reading it (the session log: beside the
     /// duplicates), not copied into this arena and spilled by the merge of the workers, which
-    /// runs on one thread while the other cores wait.
+    /// runs on one thread while the other cores wait. At most `memoryBudget` bytes of them
+    /// (`absorbedBytes`, records and spans as `isFull` counts them).
     private var absorbed: [(arena: [UInt8], spans: [(Int, Int)])] = []
+    private var absorbedBytes = 0
     public internal(set) var spillFailure: String?
     /// The run `appendInOrder` is writing, its last record (the next must not sort before it),
     /// and the runs it started (`InOrderRunOwner`).
@@ -33,7 +37,7 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
     }
 
     public var spilledRuns: Int { runs.count }
-    /// Records held in memory.
+    /// Records held in this log's own arena (those `append` indexes; not those absorbed).
     var count: Int { spans.count }
     var isEmpty: Bool { spans.isEmpty && runs.isEmpty && absorbed.isEmpty }
 
@@ -48,7 +52,8 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
         return spans.count - 1
     }
 
-    /// Whether the records in memory fill the budget (then `spill()` is due).
+    /// Whether the records in this log's own arena fill the budget (then `spill()` is due; it
+    /// writes those absorbed too).
     var isFull: Bool { arena.count + spans.count * 16 >= memoryBudget }
 
     /// Calls `body` with the bytes of record `index` (one `append` returned, before a spill).
@@ -115,6 +120,7 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
             while let last = absorbed.last {
                 runs.append(try Self.writeRun(last.arena, last.spans, to: store))
                 absorbed.removeLast()
+                absorbedBytes -= Self.bytes(last.arena, last.spans)
             }
         } catch {
             spillFailure = "\(error)"
@@ -195,13 +201,33 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
     }
 
     /// Takes in `other`'s records (order does not matter: the output is sorted): its runs, and
-    /// its arenas as they are (`absorbed`).
+    /// its arenas as they are (`absorbed`) while they fit in a budget beside this log's own
+    /// (two workers' logs, each of half the run's budget, always do); an arena that does not
+    /// is written to a run here (without a store, or once spilling failed, it is kept).
     mutating func absorb(_ other: SortedRecordLog) {
         precondition(other.inOrder == nil, "end the run in order before the log is merged")
         runs += other.runs
-        absorbed += other.absorbed
-        if !other.spans.isEmpty { absorbed.append((other.arena, other.spans)) }
+        var arenas = other.absorbed
+        if !other.spans.isEmpty { arenas.append((other.arena, other.spans)) }
+        for (arena, spans) in arenas {
+            let bytes = Self.bytes(arena, spans)
+            if absorbedBytes + bytes > memoryBudget, let store, spillFailure == nil {
+                do {
+                    runs.append(try Self.writeRun(arena, spans, to: store))
+                    continue
+                } catch {
+                    spillFailure = "\(error)"
+                }
+            }
+            // An arena that ever held many more records than now is copied to its size (its
+            // touched pages would stay with it).
+            absorbed.append((arena.capacity > 2 * arena.count + 4096 ? Array(arena) : arena, spans))
+            absorbedBytes += bytes
+        }
     }
+
+    /// The memory `isFull` counts for records: their bytes and 16 a span.
+    private static func bytes(_ arena: [UInt8], _ spans: [(Int, Int)]) -> Int { arena.count + spans.count * 16 }
 
     /// Spills the records in memory and gives the arena's room back, for a log that is
     /// complete and is only read at the end (the user directory, between its loading and the
@@ -231,6 +257,7 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
         spans = []
         runs = []
         absorbed = []
+        absorbedBytes = 0
         return records
     }
 
@@ -257,6 +284,7 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
         spans = []
         runs = []
         absorbed = []
+        absorbedBytes = 0
         // Each arena held (and its bytes pinned) by one `withUnsafeBytes` around the next.
         func reading(_ next: Int, _ sources: [FrameReader]) -> R {
             guard next < arenas.count else { return body(SortedRecords(sources: sources, compact: compact)) }

@@ -80,7 +80,8 @@ extension ShardPlan {
 
     /// The plan file's fields, read with `JSONScanner`: every shard reads the whole plan, one
     /// entry for each input of the reprocessing, and `JSONDecoder` took 30 ms for a plan of
-    /// 4,400 inputs (each shard's, before it could read a byte); the scanner takes about 2.
+    /// 4,400 inputs (each shard's, before it could read a byte); the scanner, with the checks
+    /// below, about 7 (both under `perf`).
     /// Any JSON with these fields is a plan (the Spark driver writes it with Python's `json`);
     /// other keys are read past.
     private struct PlanFile {
@@ -102,15 +103,13 @@ extension ShardPlan {
         private static let entry = FieldSchema(["path", "size", "archive", "shard", "index"])
 
         init(_ bytes: UnsafeRawBufferPointer) throws(Problem) {
-            func skipSpace(_ at: Int) -> Int {
-                var at = at
-                while at < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[at]) { at += 1 }
-                return at
-            }
+            func skipSpace(_ at: Int) -> Int { JSONScanner.skipWhitespace(bytes, from: at) }
             var scanner = JSONScanner(schema: Self.top)
-            let start = skipSpace(0)
+            // A UTF-8 byte order mark is passed over, as JSONDecoder did (an editor on Windows writes one).
+            let bom = bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF
+            let start = skipSpace(bom ? 3 : 0)
             guard case .complete(let end) = scanner.scan(bytes, from: start), skipSpace(end) == bytes.count else { throw .notJSON }
-            let fields = Fields(bytes: bytes, fields: scanner.fields, keys: Self.top.paths, place: "")
+            let fields = Fields(bytes: bytes, fields: scanner.fields, keys: Self.top.paths, entry: nil)
             guard bytes[start] == UInt8(ascii: "{") else { throw .notPlan("expected an object") }
             schema = try fields.string(0)
             guard schema == ShardPlan.schema else { throw .schema(schema) }
@@ -123,11 +122,10 @@ extension ShardPlan {
             var at = skipSpace(list.start + 1)
             while bytes[at] != UInt8(ascii: "]") {
                 if !inputs.isEmpty { at = skipSpace(at + 1) }  // past the comma
-                let place = "inputs[\(inputs.count)]"
                 guard bytes[at] == UInt8(ascii: "{"), case .complete(let next) = entries.scan(bytes, from: at) else {
-                    throw .notPlan("\(place): expected an object")
+                    throw .notPlan("inputs[\(inputs.count)]: expected an object")
                 }
-                let entry = Fields(bytes: bytes, fields: entries.fields, keys: Self.entry.paths, place: place)
+                let entry = Fields(bytes: bytes, fields: entries.fields, keys: Self.entry.paths, entry: inputs.count)
                 inputs.append(Input(
                     path: try entry.string(0), size: Int64(try entry.integer(1)), archive: try entry.bool(2),
                     shard: try entry.integer(3), index: try entry.integer(4)))
@@ -140,13 +138,16 @@ extension ShardPlan {
             let bytes: UnsafeRawBufferPointer
             let fields: [JSONField]
             let keys: [String]
-            /// "inputs[3]", or "" for the plan's own fields.
-            let place: String
+            /// Which of `inputs` (nil: the plan's own fields), named only in a message.
+            let entry: Int?
+
+            /// "inputs[3].size", or "shards".
+            func name(_ slot: Int) -> String { entry.map { "inputs[\($0)].\(keys[slot])" } ?? keys[slot] }
 
             func field(_ slot: Int, _ type: JSONValueType, _ what: String) throws(Problem) -> JSONField {
                 let field = fields[slot]
-                guard field.type != .absent else { throw .notPlan("\(place.isEmpty ? "" : place + ": ")missing \"\(keys[slot])\"") }
-                guard field.type == type else { throw .notPlan("\(place.isEmpty ? "" : place + ".")\(keys[slot]): expected \(what)") }
+                guard field.type != .absent else { throw .notPlan("\(entry.map { "inputs[\($0)]: " } ?? "")missing \"\(keys[slot])\"") }
+                guard field.type == type else { throw .notPlan("\(name(slot)): expected \(what)") }
                 return field
             }
 
@@ -154,7 +155,7 @@ extension ShardPlan {
             func bool(_ slot: Int) throws(Problem) -> Bool { bytes[try field(slot, .bool, "true or false").start] == UInt8(ascii: "t") }
             func integer(_ slot: Int) throws(Problem) -> Int {
                 guard let value = try field(slot, .number, "a number").integer(in: bytes) else {
-                    throw .notPlan("\(place.isEmpty ? "" : place + ".")\(keys[slot]): expected a whole number")
+                    throw .notPlan("\(name(slot)): expected a whole number")
                 }
                 return Int(value)
             }

@@ -45,7 +45,9 @@ struct SortedRecordLogTests {
         var merged = logs[0]
         merged.absorb(logs[1])
         merged.absorb(logs[2])
-        #expect(merged.spilledRuns == runs, "runs are moved, none written by the merge")
+        // Runs are moved; arenas are kept while they fit beside this log's (with these small
+        // budgets, some do not, and are written).
+        #expect(spilling ? merged.spilledRuns > runs : merged.spilledRuns == runs)
         #expect(merged.count == logs[0].count, "this log's own arena is as it was")
         let expected = Self.sorted(parts.flatMap { $0 })
         #expect(Self.drain(merged.sortedCopy()) == expected)
@@ -75,6 +77,29 @@ struct SortedRecordLogTests {
         }
         #expect(spilledAt == 2, "the first spill writes two runs: this log's arena and the absorbed one")
         #expect(log.withSorted { Self.drain($0) } == Self.sorted(first + second + more))
+    }
+
+    @Test("a log keeps what it absorbs up to one budget beside its own; past that, an absorbed arena is written to a run")
+    func absorbBound() {
+        let store = MemorySpillStore()
+        let parts = (0..<5).map { Self.records(1_000, seed: UInt64(60 + $0)) }
+        // A budget that the first two logs fill exactly (as `isFull` counts: bytes, 16 a record);
+        // none of them spilled on its own. Merged into an empty log, as the state merge's lanes are.
+        let sizes = parts.map { part in part.reduce(0) { $0 + $1.count + 16 } }
+        let budget = sizes[0] + sizes[1]
+        let logs = parts.map { Self.log($0, budget: budget, store: store) }
+        #expect(logs.allSatisfy { $0.spilledRuns == 0 && !$0.isFull })
+        var merged = SortedRecordLog(memoryBudget: budget, store: store)
+        for log in logs { merged.absorb(log) }
+        // Two fit in a budget beside the (empty) own arena, the third does not: three written.
+        #expect(merged.spilledRuns == 3, "past one budget, absorbed arenas are spilled")
+        #expect(merged.count == 0)
+        #expect(merged.withSorted { Self.drain($0) } == Self.sorted(parts.flatMap { $0 }))
+        // Without a store, everything stays in memory and is read.
+        var kept = SortedRecordLog(memoryBudget: budget, store: nil)
+        for part in parts { kept.absorb(Self.log(part, budget: budget, store: nil)) }
+        #expect(kept.spilledRuns == 0)
+        #expect(kept.withSorted { Self.drain($0) } == Self.sorted(parts.flatMap { $0 }))
     }
 
     @Test("without a store nothing is spilled: a merge keeps every record in memory, and reads them all")

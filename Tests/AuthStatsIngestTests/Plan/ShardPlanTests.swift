@@ -168,6 +168,13 @@ struct ShardPlanFileTests {
             let data = try JSONSerialization.data(withJSONObject: extra, options: options)
             #expect(try ShardPlan.parse(data, name: "p.json") == plan)
         }
+        // A byte order mark, an entry with an object of its own, a key twice (the last wins, as
+        // in Python's json), and a plan of no inputs.
+        let marked = [UInt8]([0xEF, 0xBB, 0xBF]) + Array(plan.json().replacingOccurrences(of: "\"shard\": ", with: "\"more\": {\"shard\": -1}, \"shard\": 9, \"shard\": ").utf8)
+        #expect(try ShardPlan.parse(Data(marked), name: "p.json") == plan)
+        let empty = ShardPlan(id: plan.id, shards: 2, inputs: [])
+        #expect(try ShardPlan.parse(Data(empty.json().utf8), name: "p.json") == empty)
+        #expect(try ShardPlan.parse(Data(#"{"inputs":[],"shards":2,"id":"\#(plan.id)","schema":"authstats.plan/1"}"#.utf8), name: "p.json") == empty)
         let escaped = plan.json().replacingOccurrences(of: "é", with: "\\u00e9").replacingOccurrences(of: "s3://", with: "s3:\\/\\/")
         #expect(try ShardPlan.parse(Data(escaped.utf8), name: "p.json") == plan)
     }
