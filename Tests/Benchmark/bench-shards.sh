@@ -36,6 +36,13 @@ timed() {
   tail -1 "$OUT/time.txt" | awk '{ printf "%.2f %.2f %d\n", $1, $2 + $3, $4 }' >> "$OUT/$file"
 }
 
+# added NAME: the commands timed into NAME.part as one line of NAME.times, the round's: their
+# wall and CPU added, the largest RSS.
+added() {
+  awk '{ w += $1; c += $2; if ($3 > r) r = $3 } END { printf "%.2f %.2f %d\n", w, c, r }' "$OUT/$1.part" >> "$OUT/$1.times"
+  rm -f "$OUT/$1.part"
+}
+
 for n in "${SHARDS[@]}"; do "$BIN" plan "$DATA" --shards "$n" --out "$OUT/plan-$n.json" --quiet; done
 echo "sharded runs over $DATA ($FILES files, $(( BYTES / 1000000 )) MB uncompressed), shards ${SHARDS[*]}, $RUNS rounds…"
 # Once untimed: the set in the page cache, the binary loaded, for the first timed run as for the rest.
@@ -49,15 +56,13 @@ for _ in $(seq "$RUNS"); do
       timed "shards-$n.part" "$BIN" report --plan "$OUT/plan-$n.json" --shard "$i" --state "$OUT/state-$n-$i" \
         --state-horizon none --out "$OUT/unused" --quiet
     done
-    # One line for the round: the shards' wall and CPU added, the largest RSS.
-    awk '{ w += $1; c += $2; if ($3 > r) r = $3 } END { printf "%.2f %.2f %d\n", w, c, r }' "$OUT/shards-$n.part" >> "$OUT/shards-$n.times"
-    rm -f "$OUT/shards-$n.part"
+    added "shards-$n"
     timed "one-after-$n.times" "$BIN" report "$DATA" --out "$OUT/one" --quiet
     timed "merge-$n.times" "$BIN" merge "${states[@]}" --out "$OUT/merged-$n"
     timed "state-merge-$n.part" "$BIN" state merge --into "$OUT/merged-state-$n" "${states[@]}"
     timed "state-merge-$n.part" "$BIN" report --state "$OUT/merged-state-$n" --out "$OUT/reported-$n" --quiet
-    awk '{ w += $1; c += $2; if ($3 > r) r = $3 } END { printf "%.2f %.2f %d\n", w, c, r }' "$OUT/state-merge-$n.part" >> "$OUT/state-merge-$n.times"
-    rm -rf "$OUT/state-merge-$n.part" "$OUT/merged-state-$n" "${states[@]}"
+    added "state-merge-$n"
+    rm -rf "$OUT/merged-state-$n" "${states[@]}"
     # The merges' reports are the plain run's (summary.json and report.html say how they were made).
     for dir in "$OUT/merged-$n" "$OUT/reported-$n"; do
       for file in daily.csv daily.json monthly.csv monthly.json breakdown.csv breakdown.json retention.csv retention.json rejects.ndjson; do

@@ -22,7 +22,7 @@ enum JSONDocuments {
         var values: [Any] = []
         var index = 0
         while true {
-            index = skipSpace(data, from: index)
+            index = data.withUnsafeBytes { JSONScanner.skipSpace($0, from: index) }
             guard index < data.count else { return (values, nil) }
             let start = index
             switch data.withUnsafeBytes({ scanner.scan($0, from: start) }) {
@@ -41,19 +41,6 @@ enum JSONDocuments {
                 return (values, Damage(offset: data.count, reason: "the file ends inside a JSON value"))
             }
         }
-    }
-
-    /// Skips JSON whitespace and a UTF-8 byte order mark.
-    private static func skipSpace(_ data: [UInt8], from start: Int) -> Int {
-        var index = start
-        while index < data.count {
-            switch data[index] {
-            case 0x20, 0x0A, 0x0D, 0x09: index += 1
-            case 0xEF where data[index...].starts(with: [0xEF, 0xBB, 0xBF]): index += 3
-            default: return index
-            }
-        }
-        return index
     }
 }
 

@@ -62,14 +62,19 @@ public struct JSONScanner: Sendable {
 }
 
 extension JSONScanner {
-    /// The offset of the first byte at or after `start` that is not JSON white space
-    /// (RFC 8259: space, tab, line feed, carriage return); `bytes.count` if there is none.
-    public static func skipWhitespace(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
+    /// The offset of the first byte at or after `start` that is neither JSON white space
+    /// (RFC 8259: space, tab, line feed, carriage return) nor a UTF-8 byte order mark (which
+    /// Windows editors write at a file's start); `bytes.count` if there is none. For files of
+    /// JSON values (plans, configuration files), not records (`RecordFramer` names a mark
+    /// between records).
+    public static func skipSpace(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
         var at = start
         while at < bytes.count {
-            let c = bytes[at]
-            guard c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 else { break }
-            at += 1
+            switch bytes[at] {
+            case 0x20, 0x0A, 0x0D, 0x09: at += 1
+            case 0xEF where at + 2 < bytes.count && bytes[at + 1] == 0xBB && bytes[at + 2] == 0xBF: at += 3
+            default: return at
+            }
         }
         return at
     }

@@ -20,9 +20,10 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
     /// when this log is read, by the thread reading it (the session log: beside the
     /// duplicates), not copied into this arena and spilled by the merge of the workers, which
     /// runs on one thread while the other cores wait. At most `memoryBudget` bytes of them
-    /// (`absorbedBytes`, records and spans as `isFull` counts them).
+    /// (`absorbedBytes`).
     private var absorbed: [(arena: [UInt8], spans: [(Int, Int)])] = []
-    private var absorbedBytes = 0
+    /// The absorbed records' bytes and spans, as `isFull` counts them (a few arenas at most).
+    private var absorbedBytes: Int { absorbed.reduce(0) { $0 + Self.bytes($1.arena, $1.spans) } }
     public internal(set) var spillFailure: String?
     /// The run `appendInOrder` is writing, its last record (the next must not sort before it),
     /// and the runs it started (`InOrderRunOwner`).
@@ -120,7 +121,6 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
             while let last = absorbed.last {
                 runs.append(try Self.writeRun(last.arena, last.spans, to: store))
                 absorbed.removeLast()
-                absorbedBytes -= Self.bytes(last.arena, last.spans)
             }
         } catch {
             spillFailure = "\(error)"
@@ -222,7 +222,6 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
             // An arena that ever held many more records than now is copied to its size (its
             // touched pages would stay with it).
             absorbed.append((arena.capacity > 2 * arena.count + 4096 ? Array(arena) : arena, spans))
-            absorbedBytes += bytes
         }
     }
 
@@ -253,12 +252,16 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
     /// stay in the store, for copies of the log to read again.
     public mutating func takeSorted(keepingRuns: Bool = false) -> SortedRecords {
         let records = sortedCopy(keepingRuns: keepingRuns)
+        empty()
+        return records
+    }
+
+    /// Lets go of every record (the readers made from them hold what they read).
+    private mutating func empty() {
         arena = []
         spans = []
         runs = []
         absorbed = []
-        absorbedBytes = 0
-        return records
     }
 
     /// Every record in byte order, leaving the log as it was (its spilled runs stay in the
@@ -280,11 +283,7 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
         precondition(inOrder == nil, "end the run in order before the log is read")
         let sources: [FrameReader] = runs.map { FrameReader(run: $0) }
         let arenas = sortedArenas
-        arena = []
-        spans = []
-        runs = []
-        absorbed = []
-        absorbedBytes = 0
+        empty()
         // Each arena held (and its bytes pinned) by one `withUnsafeBytes` around the next.
         func reading(_ next: Int, _ sources: [FrameReader]) -> R {
             guard next < arenas.count else { return body(SortedRecords(sources: sources, compact: compact)) }

@@ -103,11 +103,10 @@ extension ShardPlan {
         private static let entry = FieldSchema(["path", "size", "archive", "shard", "index"])
 
         init(_ bytes: UnsafeRawBufferPointer) throws(Problem) {
-            func skipSpace(_ at: Int) -> Int { JSONScanner.skipWhitespace(bytes, from: at) }
+            // White space and a UTF-8 byte order mark (JSONDecoder passed over one too).
+            func skipSpace(_ at: Int) -> Int { JSONScanner.skipSpace(bytes, from: at) }
             var scanner = JSONScanner(schema: Self.top)
-            // A UTF-8 byte order mark is passed over, as JSONDecoder did (an editor on Windows writes one).
-            let bom = bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF
-            let start = skipSpace(bom ? 3 : 0)
+            let start = skipSpace(0)
             guard case .complete(let end) = scanner.scan(bytes, from: start), skipSpace(end) == bytes.count else { throw .notJSON }
             let fields = Fields(bytes: bytes, fields: scanner.fields, keys: Self.top.paths, entry: nil)
             guard bytes[start] == UInt8(ascii: "{") else { throw .notPlan("expected an object") }
