@@ -40,7 +40,7 @@ struct StateCommand: ParsableCommand {
                 let summary = try StateSummary.read(database, sessionRows: database.meta(NightlyState.metaSessionRows) != "off")
                 let ledger = try database.ledger()
                 let batches = try database.batches()
-                let bytes = try database.chunkBytes()
+                let bytes = try database.chunkBytes().reduce(into: [String: Int]()) { $0[Analysis.table(ofStream: $1.key), default: 0] += $1.value }
                 func meta(_ name: String) throws -> String { try database.meta(name) ?? "" }
                 // Report totals (docs/state.md "Reports without restoring"): current when they
                 // hold the last batch; a night with stale ones reads the whole state and keeps

@@ -5,27 +5,49 @@ import Testing
 @testable import AuthStatsState
 
 /// Issue 15: a file at an older schema version is brought up to date through the ordered
-/// migrations, all or nothing. No older version was released, so these tests pretend: a
-/// build whose schema is version 2, with one test-only migration, opens today's files.
+/// migrations, all or nothing: today's version-1 step, and a pretended next version with a
+/// test-only migration that opens today's files.
 @Suite("State database: migrations from an older schema version")
 struct StateMigrationTests {
     typealias F = StateFixtures
 
-    /// Today's schema plus a version 2 that adds a column, made by `statements`.
-    func versionTwo(_ statements: [String]) -> StateSchema {
+    static let today = StateSchema.current.version
+    static let next = today + 1
+
+    /// Today's schema plus a next version that adds a column, made by `statements`.
+    func versionNext(_ statements: [String]) -> StateSchema {
         var schema = StateSchema.current
-        schema.version = 2
-        schema.migrations.append(StateSchema.Migration(version: 2, statements: statements))
+        schema.version = Self.next
+        schema.migrations.append(StateSchema.Migration(version: Self.next, statements: statements))
         return schema
     }
 
-    @Test("a version 1 file opened by a version 2 build is migrated, keeps its content, and is then too new for version 1")
+    @Test("a version 1 file (one fingerprint stream) is stamped version 2, its content kept; then too new for version 1")
+    func fromVersionOne() throws {
+        let folder = F.folder()
+        try F.makeState(folder).close()
+        let path = F.databasePath(folder)
+        try F.sqlite(path, ["PRAGMA user_version=1"])
+        let database = try StateDatabase.open(folder: folder, create: false)
+        #expect(try database.connection.integer("PRAGMA user_version", "read") == 2)
+        #expect(try database.batches() == F.batches)
+        #expect(try database.ledger().count == F.ledger.count)
+        database.close()
+        var one = StateSchema.current
+        one.version = 1
+        one.migrations = []
+        #expect(throws: StateError.newerSchema(path: path, found: 2, supported: 1)) {
+            try StateDatabase.open(folder: folder, create: false, schema: one)
+        }
+    }
+
+    @Test("a file of today's version opened by the next version's build is migrated, keeps its content, and is then too new for today's")
     func migrated() throws {
         let folder = F.folder()
         try F.makeState(folder).close()
-        let schema = versionTwo(["ALTER TABLE batches ADD COLUMN note TEXT NOT NULL DEFAULT ''"])
+        let schema = versionNext(["ALTER TABLE batches ADD COLUMN note TEXT NOT NULL DEFAULT ''"])
         let database = try StateDatabase.open(folder: folder, create: false, schema: schema)
-        #expect(try database.connection.integer("PRAGMA user_version", "read") == 2)
+        #expect(try database.connection.integer("PRAGMA user_version", "read") == Self.next)
         #expect(try database.connection.text("SELECT note FROM batches WHERE number = 1") == "")
         #expect(try database.batches() == F.batches)
         #expect(try database.ledger().count == F.ledger.count)
@@ -34,7 +56,7 @@ struct StateMigrationTests {
         // Opened again by the same build: nothing to do.
         try StateDatabase.open(folder: folder, create: false, schema: schema).close()
         #expect(
-            throws: StateError.newerSchema(path: F.databasePath(folder), found: 2, supported: 1)
+            throws: StateError.newerSchema(path: F.databasePath(folder), found: Self.next, supported: Self.today)
         ) { try StateDatabase.open(folder: folder, create: false) }
     }
 
@@ -44,12 +66,12 @@ struct StateMigrationTests {
         try F.makeState(folder).close()
         let path = F.databasePath(folder)
         let before = try F.bytes(path)
-        let schema = versionTwo(["ALTER TABLE batches ADD COLUMN note TEXT", "ALTER TABLE nowhere ADD COLUMN x"])
+        let schema = versionNext(["ALTER TABLE batches ADD COLUMN note TEXT", "ALTER TABLE nowhere ADD COLUMN x"])
         let error = #expect(throws: StateError.self) {
             try StateDatabase.open(folder: folder, create: false, schema: schema)
         }
         #expect(
-            error?.description == "Unable to upgrade to schema version 2 \(path): no such table: nowhere")
+            error?.description == "Unable to upgrade to schema version \(Self.next) \(path): no such table: nowhere")
         #expect(try F.bytes(path) == before)
         let database = try StateDatabase.open(folder: folder, create: false)
         defer { database.close() }
@@ -60,7 +82,7 @@ struct StateMigrationTests {
         (0, [Int]?.none), (1, [2, 3]), (2, [3]), (3, []),
     ] as [(Int, [Int]?)])
     func steps(found: Int, expected: [Int]?) {
-        var schema = StateSchema.current
+        var schema = StateSchema.current  // (its own steps replaced)
         schema.version = 3
         schema.migrations = [.init(version: 3, statements: []), .init(version: 2, statements: [])]
         #expect(schema.migrations(from: found)?.map(\.version) == expected)

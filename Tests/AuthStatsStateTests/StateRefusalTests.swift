@@ -130,10 +130,10 @@ struct StateRefusalTests {
         let path = F.databasePath(folder)
         try F.sqlite(path, ["PRAGMA user_version=7"])
         let error = try refusal(folder)
-        #expect(error == .newerSchema(path: path, found: 7, supported: 1))
+        #expect(error == .newerSchema(path: path, found: 7, supported: 2))
         #expect(
             error?.description
-                == "Unable to open \(path): written by a newer authstats (schema version 7, this one reads up to 1); "
+                == "Unable to open \(path): written by a newer authstats (schema version 7, this one reads up to 2); "
                 + "upgrade authstats")
     }
 

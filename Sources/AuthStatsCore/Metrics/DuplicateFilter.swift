@@ -59,18 +59,25 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
         window = FingerprintLog(reserve: min(self.capacity, 1 << 22))
     }
 
-    /// The first words (`Fingerprint.high`) of the fingerprints logged, when they are all in
-    /// the window (nil once some were spilled, or resolved): a fingerprint whose first word is
-    /// not among them is no copy of any of them.
-    func highWordsInWindow() -> UserHashSet? {
+    /// The first words and the days of the fingerprints logged, when they are all in the
+    /// window (nil once some were spilled, or resolved).
+    func windowFingerprints() -> BatchFingerprints? {
         guard runs.isEmpty, inOrder == nil, !isResolved else { return nil }
         var words = UserHashSet()
+        var days = Set<Int32>()
+        var lastDay: Int32?
         window.bytes.withUnsafeBytes { raw in
             for offset in stride(from: 0, to: raw.count, by: Self.entryBytes) {
                 words.insert(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+                // (A file's events come a day at a time: one insert per change of day.)
+                let day = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 16, as: Int32.self))
+                if day != lastDay {
+                    days.insert(day)
+                    lastDay = day
+                }
             }
         }
-        return words
+        return BatchFingerprints(highWords: words, days: days)
     }
 
     /// Logs the fingerprint of an event counted as `counted`.
@@ -285,4 +292,11 @@ struct RunCursor {
     private mutating func locate() {
         position = consumed < order.count ? Int(order[consumed]) * DuplicateFilter.entryBytes : nil
     }
+}
+
+/// What a batch's fingerprints tell of the state's that could be copies of them: a copy has
+/// the same first word (`Fingerprint.high`) and the same day as its record.
+struct BatchFingerprints {
+    var highWords: UserHashSet
+    var days: Set<Int32>
 }

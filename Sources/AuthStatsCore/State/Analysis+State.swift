@@ -16,12 +16,28 @@ extension Analysis {
         static let counters = "counters"
         static let activity = "activity"
         static let users = "users"
+        /// The fingerprints as schema version 1 kept them, every day in one stream: read (whole)
+        /// beside the buckets below until the state is next written whole, never written.
         static let fingerprints = "fingerprints"
+        /// The fingerprints, in `fingerprintBuckets` streams by their day (`docs/state.md`
+        /// "Tables"): a copy of a record has the record's day, so a night reads only the
+        /// buckets of its batch's days (a quarter of the horizon's fingerprints for one day's
+        /// files, which span two days).
+        static let fingerprintBuckets = 8
+        static func fingerprints(bucket: Int) -> String { "fingerprints.\(bucket)" }
+        static func fingerprintBucket(day: Int32) -> Int { Int(day) & (fingerprintBuckets - 1) }
+        /// Every stream that may hold fingerprints: the version-1 one, then the buckets.
+        static let allFingerprints = [fingerprints] + (0..<fingerprintBuckets).map { fingerprints(bucket: $0) }
         static let sessions = "sessions"
         static let kinds = "kinds"
         static let observations = "observations"
         static let totals = "totals"
         static let parity = "parity"
+    }
+
+    /// The table a stream belongs to, for `state info`'s sizes: the fingerprints' buckets are one.
+    public static func table(ofStream name: String) -> String {
+        name.hasPrefix(Stream.fingerprints + ".") ? Stream.fingerprints : name
     }
 
     /// The scope of a project's analysis (`--by-project`); the run's own is "".
@@ -69,7 +85,7 @@ extension Analysis {
     ) throws {
         try restore(
             from: source, scope: "", use: use, sessionRows: sessionRows,
-            matching: batch.flatMap { $0.state.pointee.accumulator.dedup.highWordsInWindow() })
+            matching: batch.flatMap { $0.state.pointee.accumulator.dedup.windowFingerprints() })
         guard configuration.byProject else { return }
         for scope in try source.scopes(of: Stream.totals) where scope.hasPrefix("project/") {
             try child(String(scope.dropFirst("project/".count))).restore(from: source, scope: scope, use: use, sessionRows: sessionRows)
@@ -77,7 +93,7 @@ extension Analysis {
     }
 
     private func restore(
-        from source: any StateChunkSource, scope: String, use: StateUse, sessionRows: Bool?, matching: UserHashSet? = nil
+        from source: any StateChunkSource, scope: String, use: StateUse, sessionRows: Bool?, matching: BatchFingerprints? = nil
     ) throws {
         let expected = try restoreProfiles(from: source, scope: scope)
         if case .batch = use {
@@ -278,8 +294,10 @@ extension Analysis {
         }
         func word(_ day: Int32) -> UInt64 { UInt64(bitPattern: Int64(day)) }
 
-        // The duplicates first: the fingerprints that stay are written as they are found.
-        var fingerprints = try StateStreamWriter(sink, name: Stream.fingerprints, scope: scope)
+        // The duplicates first: the fingerprints that stay are written as they are found, each
+        // into its day's bucket (a writer made when its first fingerprint comes; 256 KiB chunks,
+        // so that the eight buffers hold 2 MiB, not 8: a first run's peak RSS rose 9 MB).
+        var buckets = [StateStreamWriter?](repeating: nil, count: Stream.fingerprintBuckets)
         var entry = [UInt8](repeating: 0, count: FingerprintLog.entryBytes)
         var failure: (any Error)?
         let found = pointer.pointee.accumulator.resolveDuplicates { fingerprint, counted in
@@ -287,11 +305,18 @@ extension Analysis {
             if counted.input < firstPosition { return }  // a batch's own only: the others are in the state
             guard failure == nil else { return }
             entry.withUnsafeMutableBytes { FingerprintLog.encode(fingerprint, counted, into: $0, at: 0) }
-            do { try fingerprints.add(entry) } catch { failure = error }
+            let bucket = Stream.fingerprintBucket(day: counted.day)
+            do {
+                if buckets[bucket] == nil {
+                    buckets[bucket] = try StateStreamWriter(
+                        sink, name: Stream.fingerprints(bucket: bucket), scope: scope, chunkBytes: StateStreamWriter.chunkBytes / 4)
+                }
+                try buckets[bucket]!.add(entry)
+            } catch { failure = error }
         }
         takeBack(found)
         if let failure { throw failure }
-        try fingerprints.finish()
+        for index in buckets.indices { try buckets[index]?.finish() }
         let accumulator = pointer.pointee.accumulator
         try stream(Stream.profiles) { writer in
             for id in firstProfile..<accumulator.table.profileCount {
@@ -391,18 +416,29 @@ extension Analysis {
 
     /// - Parameter matching: when given, only fingerprints whose first word is among these
     ///   are taken in (`restore(from:for:sessionRows:batch:)`).
-    private func restoreFingerprints(from source: any StateChunkSource, scope: String, matching: UserHashSet? = nil) throws {
+    /// Takes in the state's fingerprints: all of them, or (`matching`) only those whose first
+    /// word is among a batch's, from the buckets of its days.
+    private func restoreFingerprints(from source: any StateChunkSource, scope: String, matching: BatchFingerprints? = nil) throws {
         let dedup = field(\.dedup)
-        try StateStreamReader.forEach(source, name: Stream.fingerprints, scope: scope) { raw in
-            guard raw.count == FingerprintLog.entryBytes else { throw StateFormatError("a fingerprint has \(raw.count) bytes") }
-            if let matching, !matching.contains(UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))) { return }
-            let (fingerprint, counted) = FingerprintLog.decode(raw, at: 0)
-            // Its profile and day are indexes when a copy's counts are taken back, or states merged.
-            guard counted.profile < restoredProfiles, Self.days.contains(Int64(counted.day)) else {
-                throw StateFormatError("a fingerprint names profile \(counted.profile) of \(restoredProfiles), day \(counted.day)")
+        let buckets = matching.map { Set($0.days.map(Stream.fingerprintBucket)) }
+        for (index, name) in Stream.allFingerprints.enumerated() {
+            // The version-1 stream (index 0) holds every day.
+            if let buckets, index > 0, !buckets.contains(index - 1) { continue }
+            try StateStreamReader.forEach(source, name: name, scope: scope) { raw in
+                guard raw.count == FingerprintLog.entryBytes else { throw StateFormatError("a fingerprint has \(raw.count) bytes") }
+                if let matching, !matching.highWords.contains(UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))) { return }
+                let (fingerprint, counted) = FingerprintLog.decode(raw, at: 0)
+                // Its profile and day are indexes when a copy's counts are taken back, or states merged.
+                guard counted.profile < restoredProfiles, Self.days.contains(Int64(counted.day)) else {
+                    throw StateFormatError("a fingerprint names profile \(counted.profile) of \(restoredProfiles), day \(counted.day)")
+                }
+                guard index == 0 || Stream.fingerprintBucket(day: counted.day) == index - 1 else {
+                    throw StateFormatError("a fingerprint of day \(counted.day) is in \(name)")
+                }
+                // In fingerprint order (each batch's part of each stream; one that sorts before
+                // the one before starts a new run): no sort again.
+                dedup.pointee.insertInOrder(fingerprint, counted)
             }
-            // In fingerprint order (each batch's part of the stream): no sort again.
-            dedup.pointee.insertInOrder(fingerprint, counted)
         }
         dedup.pointee.endInOrder()
     }

@@ -183,26 +183,21 @@ extension Analysis {
     /// users add to `ReportTotals` (`userTotals`). Compact session records only (a state that
     /// keeps session rows keeps no totals).
     public func restoreUsers(of batch: Analysis, from source: any StateChunkSource, after ends: UserStreamEnds? = nil) throws {
+        try restoreUserActivity(of: batch, from: source, after: ends)
+        try restoreUserSessions(of: batch, from: source, after: ends)
+    }
+
+    /// `restoreUsers`' first part, its profiles, activity and users; the second reaches only the
+    /// session log, so that each may run on its own thread (and connection).
+    public func restoreUserActivity(of batch: Analysis, from source: any StateChunkSource, after ends: UserStreamEnds? = nil) throws {
         let wanted = batch.accumulator.users
         let profiles = try restoreProfiles(from: source, scope: "", fromSeq: ends?.seq(Stream.profiles))
         let activity = field(\.activity)
         let users = field(\.users)
-        let sessionLogs = field(\.sessionLogs)
-        precondition(sessionLogs.pointee.count == 1 && sessionLogs.pointee[0].compact, "a state with totals keeps compact sessions")
-        // The activity and session streams are sorted by user: one look-up per user, not per
-        // record (the last one kept through a pointer: a captured variable is checked for
-        // exclusive access on every record).
-        let last = UnsafeMutablePointer<(user: UInt64, wanted: Bool)>.allocate(capacity: 1)
-        defer { last.deallocate() }
-        @inline(__always) func isWanted(_ user: UInt64) -> Bool {
-            if last.pointee.user == user { return last.pointee.wanted }
-            let yes = wanted.contains(user)
-            last.pointee = (user, yes)
-            return yes
-        }
-        last.pointee = (0, wanted.contains(0))
+        let isWanted = Self.userFilter(wanted)
+        defer { isWanted.release() }
         try StateStreamReader.forEachWords(
-            source, name: Stream.activity, scope: "", fromSeq: ends?.seq(Stream.activity), count: 4, keep: isWanted
+            source, name: Stream.activity, scope: "", fromSeq: ends?.seq(Stream.activity), count: 4, keep: { isWanted.test($0) }
         ) { w in
             activity.pointee.appendInOrder(
                 user: w[0], day: try Self.day(w[1], Stream.activity), profile: try Self.profile(w[2], Stream.activity, of: profiles),
@@ -210,17 +205,47 @@ extension Analysis {
         }
         activity.pointee.endInOrder()
         try StateStreamReader.forEachWords(
-            source, name: Stream.users, scope: "", fromSeq: ends?.seq(Stream.users), count: 1, keep: wanted.contains
+            source, name: Stream.users, scope: "", fromSeq: ends?.seq(Stream.users), count: 1, keep: { wanted.contains($0) }
         ) { w in
             users.pointee.insert(w[0])
         }
-        last.pointee = (0, wanted.contains(0))
+    }
+
+    /// `restoreUsers`' second part: the session events of the users of `batch`.
+    public func restoreUserSessions(of batch: Analysis, from source: any StateChunkSource, after ends: UserStreamEnds? = nil) throws {
+        let sessionLogs = field(\.sessionLogs)
+        precondition(sessionLogs.pointee.count == 1 && sessionLogs.pointee[0].compact, "a state with totals keeps compact sessions")
+        let isWanted = Self.userFilter(batch.accumulator.users)
+        defer { isWanted.release() }
         try StateStreamReader.forEach(source, name: Stream.sessions, scope: "", fromSeq: ends?.seq(Stream.sessions)) { raw in
             guard raw.count == SessionRecord.compactCount else { throw StateFormatError("a session record is not one authstats writes") }
-            guard isWanted(UInt64(bigEndian: raw.loadUnaligned(as: UInt64.self))) else { return }
+            guard isWanted.test(UInt64(bigEndian: raw.loadUnaligned(as: UInt64.self))) else { return }
             sessionLogs.pointee[0].appendInOrder(raw)
         }
         sessionLogs.pointee[0].endInOrder()
+    }
+
+    /// Whether a user is among `wanted`, for streams sorted by user: one look-up per user, not
+    /// per record (the last answer kept through a pointer: a captured variable is checked for
+    /// exclusive access on every record).
+    struct UserFilter {
+        let wanted: UserHashSet
+        let last: UnsafeMutablePointer<(user: UInt64, wanted: Bool)>
+
+        @inline(__always) func test(_ user: UInt64) -> Bool {
+            if last.pointee.user == user { return last.pointee.wanted }
+            let yes = wanted.contains(user)
+            last.pointee = (user, yes)
+            return yes
+        }
+
+        func release() { last.deallocate() }
+    }
+
+    static func userFilter(_ wanted: UserHashSet) -> UserFilter {
+        let last = UnsafeMutablePointer<(user: UInt64, wanted: Bool)>.allocate(capacity: 1)
+        last.initialize(to: (0, wanted.contains(0)))
+        return UserFilter(wanted: wanted, last: last)
     }
 
     /// The `ReportTotals` of everything this analysis holds over `axis`: its users' activity,

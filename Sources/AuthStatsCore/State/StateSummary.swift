@@ -37,7 +37,9 @@ public struct StateSummary: Sendable, Equatable {
         summary.days = days.count
         summary.firstDay = days.min().map { Day(index: $0) }
         summary.lastDay = days.max().map { Day(index: $0) }
-        try StateStreamReader.forEach(source, name: Stream.fingerprints, scope: "") { _ in summary.fingerprints += 1 }
+        for name in Stream.allFingerprints {
+            try StateStreamReader.forEach(source, name: name, scope: "") { _ in summary.fingerprints += 1 }
+        }
         try StateStreamReader.forEach(source, name: Stream.sessions, scope: "") { raw in
             if SessionRecordView(raw, compact: !sessionRows)?.sessionKey == SessionRecord.frozenKey { summary.frozenSessions += 1 } else { summary.sessionEvents += 1 }
         }

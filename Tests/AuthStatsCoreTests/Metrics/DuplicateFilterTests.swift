@@ -6,7 +6,7 @@ import Testing
 @Suite("Duplicates in bounded memory (docs/metrics.md \"Duplicates\")")
 struct DuplicateFilterTests {
     func fp(_ n: UInt64) -> Fingerprint { Fingerprint(high: n &* 0x9E37_79B9_7F4A_7C15, low: n) }
-    func counted(_ input: UInt64) -> DuplicateFilter.Counted { .init(day: 1, profile: 0, kind: .signIn, input: input) }
+    func counted(_ input: UInt64, day: Int32 = 1) -> DuplicateFilter.Counted { .init(day: day, profile: 0, kind: .signIn, input: input) }
 
     @Test("Fingerprint.of is the fingerprint of the tag and the id, or of the tag and the fields")
     func fingerprintOf() {
@@ -103,16 +103,17 @@ struct DuplicateFilterTests {
         #expect(a.range == b.range)
     }
 
-    @Test("the first words of the fingerprints in the window (what a night's state reading keeps), none once spilled")
+    @Test("the first words and days of the fingerprints in the window (what a night's state reading keeps), none once spilled")
     func highWords() throws {
         var filter = DuplicateFilter(capacity: 5, store: MemorySpillStore())
-        for n in [1, 2, 0, 2] as [UInt64] { filter.insert(fp(n), counted(n)) }
-        let words = try #require(filter.highWordsInWindow())
-        #expect(words.count == 3)
-        for n in [0, 1, 2] as [UInt64] { #expect(words.contains(fp(n).high)) }
-        #expect(!words.contains(fp(3).high) && !words.contains(1))
+        for n in [1, 2, 0, 2] as [UInt64] { filter.insert(fp(n), counted(n, day: n == 0 ? -3 : 40)) }
+        let batch = try #require(filter.windowFingerprints())
+        #expect(batch.highWords.count == 3)
+        for n in [0, 1, 2] as [UInt64] { #expect(batch.highWords.contains(fp(n).high)) }
+        #expect(!batch.highWords.contains(fp(3).high) && !batch.highWords.contains(1))
+        #expect(batch.days == [40, -3])
         filter.insert(fp(3), counted(3))  // the fifth: the window spills
-        #expect(filter.spilledRuns == 1 && filter.highWordsInWindow() == nil)
+        #expect(filter.spilledRuns == 1 && filter.windowFingerprints() == nil)
     }
 }
 

@@ -331,6 +331,61 @@ import Testing
         #expect(reports == Self.whole(streams, timeZone: "UTC").reports)
     }
 
+    /// A state of ten days of events, and a night of one record: a copy of the first record of
+    /// day 3 (2026-09-04, day 20,700: bucket 4 of 8).
+    static func tenDaysAndACopy() throws -> (state: MemoryStateChunks, night: Analysis) {
+        let days = Array(Self.streams(days: 10).prefix(10))
+        let first = try Self.analysis(timeZone: "UTC", batch: 1, segments: nil)
+        Self.read(days, into: first)
+        let state = MemoryStateChunks()
+        try first.save(to: state, .whole(detailFrom: nil))
+        let copy = String(decoding: days[3].1, as: UTF8.self).split(separator: "\n")[0]
+        let night = try Self.analysis(timeZone: "UTC", batch: 2, segments: nil)
+        Self.read([("night.json", Array(copy.utf8))], into: night)
+        return (state, night)
+    }
+
+    /// The copies a night finds: its batch resolved against `source` as `report --state` does.
+    static func copiesFound(_ night: Analysis, in source: any StateChunkSource) throws -> Int {
+        let delta = try Self.analysis(timeZone: "UTC", batch: 2, segments: nil)
+        try delta.restore(from: source, for: .batch, batch: night)
+        delta.merge(night)
+        return delta.state.pointee.accumulator.resolveDuplicates().count
+    }
+
+    @Test func aNightReadsTheFingerprintsOfItsBatchsDaysOnly() throws {
+        let (state, night) = try Self.tenDaysAndACopy()
+        let buckets = (0..<Analysis.Stream.fingerprintBuckets).filter { try! state.nextSeq(name: Analysis.Stream.fingerprints(bucket: $0), scope: "") > 0 }
+        #expect(buckets.count == 8, "ten days fill every bucket")
+        let source = RecordingSource(state)
+        #expect(try Self.copiesFound(night, in: source) == 1)
+        #expect(source.names.filter { $0.hasPrefix(Analysis.Stream.fingerprints) } == ["fingerprints", "fingerprints.4"])
+    }
+
+    @Test func aStateOfSchemaVersionOneKeepsItsFingerprintsInOneStream() throws {
+        // As version 1 wrote them: every day's fingerprints in one stream, read whole.
+        let (state, night) = try Self.tenDaysAndACopy()
+        var records: [[UInt8]] = []
+        for bucket in 0..<Analysis.Stream.fingerprintBuckets {
+            let name = Analysis.Stream.fingerprints(bucket: bucket)
+            try StateStreamReader.forEach(state, name: name, scope: "") { records.append(Array($0)) }
+            try state.removeChunks(name: name, scope: "")
+        }
+        var writer = try StateStreamWriter(state, name: Analysis.Stream.fingerprints, scope: "")
+        for record in records.sorted(by: { $0.lexicographicallyPrecedes($1) }) { try writer.add(record) }
+        try writer.finish()
+        #expect(records.count > 200)
+        #expect(try Self.copiesFound(night, in: state) == 1)
+        // Written whole again, they go to their buckets.
+        let whole = try Self.analysis(timeZone: "UTC", batch: 2, segments: nil)
+        try whole.restore(from: state, for: .everything)
+        try state.removeAllChunks()
+        try whole.save(to: state, .whole(detailFrom: nil))
+        #expect(try state.nextSeq(name: Analysis.Stream.fingerprints, scope: "") == 0)
+        #expect(try StateSummary.read(state).fingerprints == records.count)
+        #expect(try Self.copiesFound(night, in: state) == 1)
+    }
+
     @Test func aBatchAfterOneOfOverAMillionFilesComesAfterAllOfThem() throws {
         // Batch 1 reads file 2^20 + 5 of its inputs (a first run over years of exports, or a
         // shard of a large plan); batch 2 holds a copy of its record, batch 3 anything. The
@@ -579,4 +634,29 @@ private final class LockedResults: @unchecked Sendable {
     private var results: [Int: [[UInt8]]] = [:]
     func set(_ part: Int, _ value: [[UInt8]]) { lock.withLock { results[part] = value } }
     func get(_ part: Int) -> [[UInt8]]? { lock.withLock { results[part] } }
+}
+
+/// A source that notes the streams read from it.
+final class RecordingSource: StateChunkSource, @unchecked Sendable {
+    let base: MemoryStateChunks
+    private(set) var names: [String] = []
+
+    init(_ base: MemoryStateChunks) { self.base = base }
+
+    func forEachChunk(name: String, scope: String, _ body: ([UInt8]) throws -> Void) throws {
+        names.append(name)
+        try base.forEachChunk(name: name, scope: scope, body)
+    }
+
+    func forEachChunkBytes(name: String, scope: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        names.append(name)
+        try base.forEachChunkBytes(name: name, scope: scope, body)
+    }
+
+    func scopes(of name: String) throws -> [String] { try base.scopes(of: name) }
+
+    func chunk(name: String, scope: String, after seq: Int?, into buffer: inout [UInt8]) throws -> Int? {
+        if seq == nil { names.append(name) }
+        return try base.chunk(name: name, scope: scope, after: seq, into: &buffer)
+    }
 }

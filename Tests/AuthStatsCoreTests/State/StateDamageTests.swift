@@ -8,9 +8,9 @@ import Testing
 @Suite struct StateDamageTests {
     static let names = [
         Analysis.Stream.profiles, Analysis.Stream.counters, Analysis.Stream.activity, Analysis.Stream.users,
-        Analysis.Stream.kinds, Analysis.Stream.observations, Analysis.Stream.fingerprints, Analysis.Stream.sessions,
-        Analysis.Stream.totals, Analysis.Stream.parity,
-    ]
+        Analysis.Stream.kinds, Analysis.Stream.observations, Analysis.Stream.sessions, Analysis.Stream.totals,
+        Analysis.Stream.parity,
+    ] + Analysis.Stream.allFingerprints
 
     static func configuration() -> Analysis.Configuration {
         var configuration = Analysis.Configuration(timeZone: "UTC")!
@@ -37,10 +37,14 @@ import Testing
     }
 
     /// `state` with the records of stream `name` (scope "") passed through `change`, its
-    /// chunks written again (with good checksums).
-    static func rewritten(_ state: MemoryStateChunks, _ name: String, _ change: ([UInt8]) -> [UInt8]) throws -> MemoryStateChunks {
+    /// chunks written again (with good checksums). The fingerprints (`Stream.fingerprints`)
+    /// are taken from every bucket and written into `into` (default: the version-1 stream).
+    static func rewritten(
+        _ state: MemoryStateChunks, _ name: String, into target: String? = nil, _ change: ([UInt8]) -> [UInt8]
+    ) throws -> MemoryStateChunks {
         let out = MemoryStateChunks()
-        for other in names where other != name {
+        let sources = name == Analysis.Stream.fingerprints ? Analysis.Stream.allFingerprints : [name]
+        for other in names where !sources.contains(other) {
             for scope in try state.scopes(of: other) {
                 var seq = 0
                 try state.forEachChunk(name: other, scope: scope) { chunk in
@@ -50,8 +54,8 @@ import Testing
             }
         }
         var records: [[UInt8]] = []
-        try StateStreamReader.forEach(state, name: name, scope: "") { records.append(Array($0)) }
-        var writer = try StateStreamWriter(out, name: name, scope: "")
+        for source in sources { try StateStreamReader.forEach(state, name: source, scope: "") { records.append(Array($0)) } }
+        var writer = try StateStreamWriter(out, name: target ?? name, scope: "")
         for record in records { try writer.add(change(record)) }
         try writer.finish()
         return out
@@ -135,6 +139,16 @@ import Testing
         for use in [Analysis.StateUse.everything, .batch] {
             let analysis = Analysis(configuration: Self.configuration(), rejects: RejectCollector())
             #expect(throws: StateFormatError.self, "restored for \(use)") { try analysis.restore(from: state, for: use) }
+        }
+    }
+
+    @Test func aFingerprintInAnotherDaysBucket() throws {
+        // The state's fingerprints are of 2026-11-01 (day 20,758: bucket 6 of 8), moved into bucket 2.
+        let state = try Self.rewritten(try Self.saved(), Analysis.Stream.fingerprints, into: Analysis.Stream.fingerprints(bucket: 2)) { $0 }
+        for use in [Analysis.StateUse.everything, .batch] {
+            let analysis = Analysis(configuration: Self.configuration(), rejects: RejectCollector())
+            let error = #expect(throws: StateFormatError.self, "restored for \(use)") { try analysis.restore(from: state, for: use) }
+            #expect(error?.description.contains("is in fingerprints.2") == true)
         }
     }
 
