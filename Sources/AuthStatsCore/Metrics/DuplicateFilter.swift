@@ -103,6 +103,9 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
     }
 
     static let inOrderBlockBytes = 4096 * entryBytes
+    /// A state's fingerprints come in a stream per day bucket, each sorted by batch: a run
+    /// for each bucket of each batch (`Analysis.Stream.fingerprintBuckets`).
+    static let inOrderMaxRuns = Analysis.Stream.fingerprintBuckets * InOrderRun.maxRuns
 
     mutating func keepUnwritten(_ block: [UInt8]) {
         block.withUnsafeBytes { raw in

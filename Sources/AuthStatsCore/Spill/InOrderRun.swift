@@ -72,8 +72,8 @@ struct InOrderRun {
 /// A log or table that takes a sorted stream straight into runs of its store, as
 /// `SortedRecordLog`, `DuplicateFilter` and `ActivityTable` take a nightly state's streams
 /// back. The rules are written once, here: a new run where the owner says the order breaks
-/// (a state's batches are each sorted on their own), none past `InOrderRun.maxRuns` (a state
-/// written before this, or one appended to by more than 63 batches since it was last written
+/// (a state's batches are each sorted on their own), none past `inOrderMaxRuns` (a state
+/// written before this, or one appended to by more batches than that since it was last written
 /// whole: the owner then keeps the rest in memory, and sorts it as any), and
 /// the items of a block the store could not take are handed back to be kept in memory.
 protocol InOrderRunOwner {
@@ -89,12 +89,15 @@ protocol InOrderRunOwner {
     /// that the block does not grow; 0 by default, for fixed-size entries that fill it
     /// exactly).
     static var inOrderSlack: Int { get }
+    /// The runs an owner starts at most (`InOrderRun.maxRuns` by default).
+    static var inOrderMaxRuns: Int { get }
     /// Keeps in memory the items of a block the store could not take, as they were encoded.
     mutating func keepUnwritten(_ block: [UInt8])
 }
 
 extension InOrderRunOwner {
     static var inOrderSlack: Int { 0 }
+    static var inOrderMaxRuns: Int { InOrderRun.maxRuns }
 
     /// Appends one item of `count` bytes (`write` stores them), in a new run when
     /// `breaksOrder` or none is open. Returns false when it is not taken (no store, spilling
@@ -103,7 +106,7 @@ extension InOrderRunOwner {
     mutating func appendInOrder(breaksOrder: Bool, count: Int, _ write: (UnsafeMutableRawBufferPointer) -> Void) -> Bool {
         if inOrder == nil || breaksOrder {
             endInOrder()
-            guard let store, spillFailure == nil, inOrderRuns < InOrderRun.maxRuns else { return false }
+            guard let store, spillFailure == nil, inOrderRuns < Self.inOrderMaxRuns else { return false }
             inOrderRuns += 1
             do {
                 inOrder = try InOrderRun(store: store, blockBytes: Self.inOrderBlockBytes + Self.inOrderSlack)

@@ -122,11 +122,13 @@ extension Analysis {
     /// Takes in the state's profiles (their ids kept: the first, before anything else);
     /// returns how many.
     /// (`fromSeq`: the profiles of the chunks from that one on, after those taken in before.)
+    /// (Through a pointer to the table alone: a night reads a user's session events on another
+    /// thread meanwhile.)
     func restoreProfiles(from source: any StateChunkSource, scope: String, fromSeq: Int? = nil) throws -> UInt64 {
-        let pointer = state
-        var expected = UInt32(fromSeq == nil ? 0 : accumulator.table.profileCount)
+        let table = field(\.table)
+        var expected = UInt32(fromSeq == nil ? 0 : table.pointee.profileCount)
         func take(_ raw: UnsafeRawBufferPointer) throws {
-            let id = pointer.pointee.accumulator.table.profile(of: try Self.profileValues(raw))
+            let id = table.pointee.profile(of: try Self.profileValues(raw))
             guard id == expected else { throw StateFormatError("profile \(expected) repeats profile \(id)") }
             expected += 1
         }

@@ -140,7 +140,7 @@ enum StateStreamReader {
             let short = raw[at]
             let length = short < 0x80 ? UInt64(short) : Varint.get(raw, &at)
             if short < 0x80 { at += 1 }
-            guard let count = length.map(Int.init), count <= raw.count - at else {
+            guard let count = length.flatMap({ Int(exactly: $0) }), count <= raw.count - at else {
                 throw StateFormatError("a record of \(name) runs past its chunk")
             }
             try body(UnsafeRawBufferPointer(rebasing: raw[at..<at + count]))

@@ -372,7 +372,12 @@ import Testing
             try state.removeChunks(name: name, scope: "")
         }
         var writer = try StateStreamWriter(state, name: Analysis.Stream.fingerprints, scope: "")
-        for record in records.sorted(by: { $0.lexicographicallyPrecedes($1) }) { try writer.add(record) }
+        // In fingerprint order (then input), as version 1 wrote them.
+        func key(_ record: [UInt8]) -> (UInt64, UInt64, UInt64) {
+            let (fingerprint, counted) = record.withUnsafeBytes { FingerprintLog.decode($0, at: 0) }
+            return (fingerprint.high, fingerprint.low, counted.input)
+        }
+        for record in records.sorted(by: { key($0) < key($1) }) { try writer.add(record) }
         try writer.finish()
         #expect(records.count > 200)
         #expect(try Self.copiesFound(night, in: state) == 1)

@@ -130,15 +130,18 @@ import Testing
         #expect((parts.firstError as? StateFormatError)?.description.contains("the first part's") == true)
     }
 
-    @Test func aFingerprintOfAProfileTheStateDoesNotHold() throws {
-        let state = try Self.rewritten(try Self.saved(), Analysis.Stream.fingerprints) { record in
+    @Test(arguments: [Analysis.Stream.fingerprints, Analysis.Stream.fingerprints(bucket: 6)])
+    func aFingerprintOfAProfileTheStateDoesNotHold(in stream: String) throws {
+        // In the version-1 stream, and in the bucket of the fingerprints' day (2026-11-01).
+        let state = try Self.rewritten(try Self.saved(), Analysis.Stream.fingerprints, into: stream) { record in
             var record = record
             record[20] = 7  // the profile id, little-endian
             return record
         }
         for use in [Analysis.StateUse.everything, .batch] {
             let analysis = Analysis(configuration: Self.configuration(), rejects: RejectCollector())
-            #expect(throws: StateFormatError.self, "restored for \(use)") { try analysis.restore(from: state, for: use) }
+            let error = #expect(throws: StateFormatError.self, "restored for \(use)") { try analysis.restore(from: state, for: use) }
+            #expect(error?.description.contains("names profile 7") == true)
         }
     }
 
@@ -150,6 +153,18 @@ import Testing
             let error = #expect(throws: StateFormatError.self, "restored for \(use)") { try analysis.restore(from: state, for: use) }
             #expect(error?.description.contains("is in fingerprints.2") == true)
         }
+    }
+
+    @Test func aRecordLengthPastAnyInteger() throws {
+        // A chunk with a good checksum whose first record claims 2^63 bytes.
+        var body: [UInt8] = []
+        Varint.put(1 << 63, &body)
+        body += [1, 2, 3]
+        let check = body.withUnsafeBytes { Hash64.hash($0, seed: StateStreamReader.checkSeed) }
+        let state = MemoryStateChunks()
+        try state.appendChunk(name: "x", scope: "", seq: 0, withUnsafeBytes(of: check.littleEndian) { Array($0) } + body)
+        let error = #expect(throws: StateFormatError.self) { try StateStreamReader.forEach(state, name: "x", scope: "") { _ in } }
+        #expect(error?.description.contains("runs past its chunk") == true)
     }
 
     @Test func aKindThatIsNone() throws {
