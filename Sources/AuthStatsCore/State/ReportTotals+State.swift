@@ -65,6 +65,10 @@ extension ReportTotals {
     /// another layout).
     public static func load(from source: any StateChunkSource) throws -> (totals: ReportTotals, stamp: Int)? {
         var totals: ReportTotals?
+        // The header's day counts, kept apart: reading them through `totals!` copied the whole
+        // totals (a retain of each of its tables) for every record, a third of a night's
+        // reading of them.
+        var header: (days: Int, daily: Int)?
         var stamp = 0
         var foreign = false
         func damaged(_ what: String) -> StateFormatError { StateFormatError("a record of \(stream) \(what)") }
@@ -83,7 +87,7 @@ extension ReportTotals {
             }
             guard let kind = Kind(rawValue: try word()) else { throw damaged("is of an unknown kind") }
             if kind == .header {
-                guard totals == nil else { throw damaged("repeats the header") }
+                guard header == nil else { throw damaged("repeats the header") }
                 guard try word() == layout else {
                     foreign = true
                     return
@@ -95,17 +99,18 @@ extension ReportTotals {
                 let range = DayRange(first: Day(index: first), last: Day(index: first).advanced(by: count - 1))
                 totals = ReportTotals(columns: UserColumns(range: range), activeByValue: [:], users: try signed(), sessions: SessionStats())
                 totals!.sessions.totalSessions = try signed()
+                header = (totals!.columns.wau.count, totals!.columns.daily.count)
                 guard at == raw.count else { throw damaged("has bytes past its end") }
                 return
             }
-            guard totals != nil else { throw damaged("comes before the header") }
+            guard header != nil else { throw damaged("comes before the header") }
             switch kind {
             case .header: break
             case .day:
                 let i = Int(truncatingIfNeeded: try word())
-                guard i >= 0 && i < totals!.columns.wau.count else { throw damaged("has day offset \(i)") }
+                guard i >= 0 && i < header!.days else { throw damaged("has day offset \(i)") }
                 let (active, new) = (try signed(), try signed())
-                if i < totals!.columns.daily.count {
+                if i < header!.daily {
                     totals!.columns.daily[i].activeUsers = active
                     totals!.columns.daily[i].newUsers = new
                 }
