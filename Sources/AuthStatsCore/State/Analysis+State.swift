@@ -26,8 +26,11 @@ extension Analysis {
         static let fingerprintBuckets = 8
         static func fingerprints(bucket: Int) -> String { "fingerprints.\(bucket)" }
         static func fingerprintBucket(day: Int32) -> Int { Int(day) & (fingerprintBuckets - 1) }
-        /// Every stream that may hold fingerprints: the version-1 one, then the buckets.
-        static let allFingerprints = [fingerprints] + (0..<fingerprintBuckets).map { fingerprints(bucket: $0) }
+        /// Every stream that may hold fingerprints, with its bucket: the version-1 one (nil:
+        /// every day), then the buckets.
+        static let fingerprintStreams: [(name: String, bucket: Int?)] =
+            [(fingerprints, nil)] + (0..<fingerprintBuckets).map { (fingerprints(bucket: $0), $0) }
+        static let allFingerprints = fingerprintStreams.map(\.name)
         static let sessions = "sessions"
         static let kinds = "kinds"
         static let observations = "observations"
@@ -311,7 +314,7 @@ extension Analysis {
             do {
                 if buckets[bucket] == nil {
                     buckets[bucket] = try StateStreamWriter(
-                        sink, name: Stream.fingerprints(bucket: bucket), scope: scope, chunkBytes: StateStreamWriter.chunkBytes / 4)
+                        sink, name: Stream.fingerprints(bucket: bucket), scope: scope, chunkBytes: StateStreamWriter.defaultChunkBytes / 4)
                 }
                 try buckets[bucket]!.add(entry)
             } catch { failure = error }
@@ -422,10 +425,9 @@ extension Analysis {
     /// word is among a batch's, from the buckets of its days.
     private func restoreFingerprints(from source: any StateChunkSource, scope: String, matching: BatchFingerprints? = nil) throws {
         let dedup = field(\.dedup)
-        let buckets = matching.map { Set($0.days.map(Stream.fingerprintBucket)) }
-        for (index, name) in Stream.allFingerprints.enumerated() {
-            // The version-1 stream (index 0) holds every day.
-            if let buckets, index > 0, !buckets.contains(index - 1) { continue }
+        let wanted = matching.map { Set($0.days.map(Stream.fingerprintBucket)) }
+        for (name, bucket) in Stream.fingerprintStreams {
+            if let bucket, let wanted, !wanted.contains(bucket) { continue }
             try StateStreamReader.forEach(source, name: name, scope: scope) { raw in
                 guard raw.count == FingerprintLog.entryBytes else { throw StateFormatError("a fingerprint has \(raw.count) bytes") }
                 if let matching, !matching.highWords.contains(UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))) { return }
@@ -434,7 +436,7 @@ extension Analysis {
                 guard counted.profile < restoredProfiles, Self.days.contains(Int64(counted.day)) else {
                     throw StateFormatError("a fingerprint names profile \(counted.profile) of \(restoredProfiles), day \(counted.day)")
                 }
-                guard index == 0 || Stream.fingerprintBucket(day: counted.day) == index - 1 else {
+                guard bucket == nil || Stream.fingerprintBucket(day: counted.day) == bucket else {
                     throw StateFormatError("a fingerprint of day \(counted.day) is in \(name)")
                 }
                 // In fingerprint order (each batch's part of each stream; one that sorts before

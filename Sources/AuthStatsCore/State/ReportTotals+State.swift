@@ -199,14 +199,14 @@ extension Analysis {
         let profiles = try restoreProfiles(from: source, scope: "", fromSeq: ends?.seq(Stream.profiles))
         let activity = field(\.activity)
         let users = field(\.users)
-        let isWanted = Self.userFilter(wanted)
-        defer { isWanted.release() }
-        try StateStreamReader.forEachWords(
-            source, name: Stream.activity, scope: "", fromSeq: ends?.seq(Stream.activity), count: 4, keep: { isWanted.test($0) }
-        ) { w in
-            activity.pointee.appendInOrder(
-                user: w[0], day: try Self.day(w[1], Stream.activity), profile: try Self.profile(w[2], Stream.activity, of: profiles),
-                Int32(truncatingIfNeeded: w[3]))
+        try Self.withUserFilter(wanted) { isWanted in
+            try StateStreamReader.forEachWords(
+                source, name: Stream.activity, scope: "", fromSeq: ends?.seq(Stream.activity), count: 4, keep: { isWanted.test($0) }
+            ) { w in
+                activity.pointee.appendInOrder(
+                    user: w[0], day: try Self.day(w[1], Stream.activity), profile: try Self.profile(w[2], Stream.activity, of: profiles),
+                    Int32(truncatingIfNeeded: w[3]))
+            }
         }
         activity.pointee.endInOrder()
         try StateStreamReader.forEachWords(
@@ -220,12 +220,12 @@ extension Analysis {
     public func restoreUserSessions(of batch: Analysis, from source: any StateChunkSource, after ends: UserStreamEnds? = nil) throws {
         let sessionLogs = field(\.sessionLogs)
         precondition(sessionLogs.pointee.count == 1 && sessionLogs.pointee[0].compact, "a state with totals keeps compact sessions")
-        let isWanted = Self.userFilter(batch.accumulator.users)
-        defer { isWanted.release() }
-        try StateStreamReader.forEach(source, name: Stream.sessions, scope: "", fromSeq: ends?.seq(Stream.sessions)) { raw in
-            guard raw.count == SessionRecord.compactCount else { throw StateFormatError("a session record is not one authstats writes") }
-            guard isWanted.test(UInt64(bigEndian: raw.loadUnaligned(as: UInt64.self))) else { return }
-            sessionLogs.pointee[0].appendInOrder(raw)
+        try Self.withUserFilter(batch.accumulator.users) { isWanted in
+            try StateStreamReader.forEach(source, name: Stream.sessions, scope: "", fromSeq: ends?.seq(Stream.sessions)) { raw in
+                guard raw.count == SessionRecord.compactCount else { throw StateFormatError("a session record is not one authstats writes") }
+                guard isWanted.test(UInt64(bigEndian: raw.loadUnaligned(as: UInt64.self))) else { return }
+                sessionLogs.pointee[0].appendInOrder(raw)
+            }
         }
         sessionLogs.pointee[0].endInOrder()
     }
@@ -243,14 +243,14 @@ extension Analysis {
             last.pointee = (user, yes)
             return yes
         }
-
-        func release() { last.deallocate() }
     }
 
-    static func userFilter(_ wanted: UserHashSet) -> UserFilter {
-        let last = UnsafeMutablePointer<(user: UInt64, wanted: Bool)>.allocate(capacity: 1)
-        last.initialize(to: (0, wanted.contains(0)))
-        return UserFilter(wanted: wanted, last: last)
+    /// Calls `body` with a filter of `wanted` (valid inside the call).
+    static func withUserFilter<R>(_ wanted: UserHashSet, _ body: (UserFilter) throws -> R) rethrows -> R {
+        try withUnsafeTemporaryAllocation(of: (user: UInt64, wanted: Bool).self, capacity: 1) { last in
+            last.baseAddress!.initialize(to: (0, wanted.contains(0)))
+            return try body(UserFilter(wanted: wanted, last: last.baseAddress!))
+        }
     }
 
     /// The `ReportTotals` of everything this analysis holds over `axis`: its users' activity,

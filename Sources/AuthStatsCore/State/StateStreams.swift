@@ -39,24 +39,24 @@ extension StateChunkSource {
 }
 
 /// Writes one stream as frames of `[length][bytes]`, the length a LEB128 varint, cut into
-/// chunks of about `chunkBytes` at frame boundaries (a frame never spans two chunks). Records
+/// chunks of about `defaultChunkBytes` at frame boundaries (a frame never spans two chunks). Records
 /// of integers (`add(words:)`) are varints too: a day, a profile id and a count take a byte
 /// or three each, so a (user, day, profile, count) triple takes ~16 bytes, not 32. Each chunk
 /// starts with a 64-bit hash of the rest: SQLite checks its pages, not what they hold, and a
 /// flipped bit in a count must be refused as damage, not reported as a number.
 struct StateStreamWriter {
-    static let chunkBytes = 1 << 20
+    static let defaultChunkBytes = 1 << 20
     let sink: any StateChunkSink
     let name: String
     let scope: String
-    /// This writer's chunk size: `chunkBytes`, or less where many streams are written at once.
+    /// This writer's chunk size: `defaultChunkBytes`, or less where many streams are written at once.
     let chunkBytes: Int
     private var buffer: [UInt8] = []
     private var seq = 0
     private(set) var records = 0
 
     /// A writer that appends to the stream's chunks (a new stream starts at 0).
-    init(_ sink: any StateChunkSink, name: String, scope: String, chunkBytes: Int = Self.chunkBytes) throws {
+    init(_ sink: any StateChunkSink, name: String, scope: String, chunkBytes: Int = Self.defaultChunkBytes) throws {
         self.sink = sink
         self.name = name
         self.scope = scope
@@ -136,11 +136,7 @@ enum StateStreamReader {
         else { throw StateFormatError("chunk \(number) of \(name)\(scope.isEmpty ? "" : " (\(scope))") fails its checksum") }
         var at = 8
         while at < raw.count {
-            // A record's length: one byte for any record under 128 bytes (nearly all of them).
-            let short = raw[at]
-            let length = short < 0x80 ? UInt64(short) : Varint.get(raw, &at)
-            if short < 0x80 { at += 1 }
-            guard let count = length.flatMap({ Int(exactly: $0) }), count <= raw.count - at else {
+            guard let count = Varint.get(raw, &at).flatMap({ Int(exactly: $0) }), count <= raw.count - at else {
                 throw StateFormatError("a record of \(name) runs past its chunk")
             }
             try body(UnsafeRawBufferPointer(rebasing: raw[at..<at + count]))
@@ -210,14 +206,16 @@ enum Varint {
     /// found by the first clear high bit, its seven-bit groups gathered with shifts. A user
     /// hash takes 10 bytes, and the byte loop was ~80 instructions of one (a night reads 2 M);
     /// now ~35. (`getByBytes` is the rule; the tests compare the two on every length.)
+    /// A one-byte varint (a record's length, a small count) is read as a byte first.
     @inline(__always)
     static func get(_ raw: UnsafeRawBufferPointer, _ at: inout Int) -> UInt64? {
-        guard at >= 0, at + 8 <= raw.count else { return getByBytes(raw, &at) }
-        let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self))
-        if word & 0x80 == 0 {
+        guard at >= 0, at < raw.count else { return nil }
+        if raw[at] < 0x80 {
             at += 1
-            return word & 0x7F
+            return UInt64(raw[at - 1])
         }
+        guard at + 8 <= raw.count else { return getByBytes(raw, &at) }
+        let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self))
         let ends = ~word & 0x8080_8080_8080_8080
         guard ends != 0 else {
             // Nine or ten bytes: the first eight hold 56 bits.
