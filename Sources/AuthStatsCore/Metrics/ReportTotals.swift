@@ -52,7 +52,7 @@ public struct ReportTotals: Sendable, Equatable {
     /// Takes the session counts of `stats`, not its per-user counts (`userSessions`).
     mutating func setSessions(_ stats: SessionStats) {
         sessions = stats
-        sessions.userSessions = [:]
+        sessions.userSessions = UserSessionCounts()
     }
 
     /// Adds (`sign` 1) or subtracts (−1) `other`, made from the same or other users; the

@@ -576,7 +576,7 @@ public final class Analysis {
     /// The projects' ids in byte order (`--by-project`).
     var projectIDs: [String] { projects.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
 
-    private func runSegmentPass(sessions: [UInt64: Int]?) {
+    private func runSegmentPass(sessions: UserSessionCounts?) {
         guard configuration.profiles.reported, let range = reportRange, var profileLog = accumulator.profileLog,
             let kinds = accumulator.userKinds
         else { return }

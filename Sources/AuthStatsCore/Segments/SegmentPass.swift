@@ -10,7 +10,7 @@ struct SegmentPass {
     let directory: UserDirectory
     /// Sessions starting in the range, by user hash; nil while they are still being built
     /// (then `Output.pendingSessions` keeps each member's segments, for `addSessions`).
-    let userSessions: [UInt64: Int]?
+    let userSessions: UserSessionCounts?
     /// Where the member export rows spill.
     let store: (any SpillStore)?
     /// Whether users of the directory without events are among the users (not for one
@@ -20,7 +20,7 @@ struct SegmentPass {
     let evaluated: AttributeNames
 
     init(
-        options: ProfileOptions, range: DayRange, directory: UserDirectory, userSessions: [UInt64: Int]?,
+        options: ProfileOptions, range: DayRange, directory: UserDirectory, userSessions: UserSessionCounts?,
         store: (any SpillStore)?, directoryOnlyUsers: Bool = true
     ) {
         self.options = options
@@ -45,9 +45,11 @@ struct SegmentPass {
         var pendingSessions: [(user: UInt64, segments: SegmentMembership)] = []
 
         /// Adds each member's sessions to their segments' rows, once the sessions are known.
-        mutating func addSessions(_ sessions: [UInt64: Int]) {
+        /// Each lane's members are in hash order, as the counts are: one walk a lane.
+        mutating func addSessions(_ sessions: UserSessionCounts) {
+            var counts = UserSessionCounts.Cursor(sessions)
             for (user, membership) in pendingSessions {
-                guard let n = sessions[user], n > 0 else { continue }
+                guard let n = counts.count(of: user), n > 0 else { continue }
                 for s in rows.indices where membership.contains(s) { rows[s].sessions += n }
             }
             pendingSessions = []

@@ -59,13 +59,13 @@ public struct SessionStats: Sendable, Equatable {
     public var days: [Int32: Day] = [:]
     public var totalSessions = 0
     /// With `Sessionizer.userDays`: each user's sessions starting on those days, by user hash.
-    public var userSessions: [UInt64: Int] = [:]
+    public var userSessions = UserSessionCounts()
 
     public init() {}
 
     /// Adds the counts of `other`, made from other users (another shard).
     public mutating func merge(_ other: SessionStats) {
-        userSessions.merge(other.userSessions) { $0 + $1 }
+        userSessions.merge(other.userSessions)
         add(other, sign: 1)
     }
 

@@ -28,7 +28,7 @@ public struct Sessionizer {
     public mutating func run(_ records: SortedRecords, each: ((Session) -> Void)? = nil) -> SessionStats {
         precondition(each == nil || !records.compact, "session rows need the named session log")
         var tally = SessionTally()
-        var userSessions: [UInt64: Int] = [:]
+        var userSessions = UserSessionCounts()
         var clock = self.clock
         var user = UserSessions(timeoutMillis: timeoutMillis, rows: each != nil)
         var last = LastRecord(compact: records.compact)
@@ -49,7 +49,7 @@ public struct Sessionizer {
             }
             for (start, end) in zip(user.starts, user.ends) { count(start, end) }
             for span in user.frozenSpans { count(span.start, span.end) }
-            if inRange > 0 { userSessions[userHash] = inRange }
+            if inRange > 0 { userSessions.append(user: userHash, count: inRange) }
             if let each { user.sortedRows().forEach(each) }
         }
 
@@ -70,6 +70,7 @@ public struct Sessionizer {
         }
         if anyUser { finishUser() }
         var stats = tally.stats
+        userSessions.finish()
         stats.userSessions = userSessions
         return stats
     }

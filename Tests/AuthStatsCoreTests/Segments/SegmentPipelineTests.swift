@@ -314,6 +314,22 @@ extension SegmentPipelineTests {
             // everyone: 5000 + 700; sign-ins 4000 + 800 + 700; rows 4700.
             // two sign-ins: d0, d5, …, d3995: 800, no e-user.
             #expect(rows == ["pro 1667 1601 1334", "everyone 5700 5500 4700", "two sign-ins 800 1600 800"])
+            // One session a user with events (two sign-ins a second apart are one), added to
+            // the rows once the sessions are built, from both lanes' members.
+            #expect(run.reports.segments.map(\.sessions) == [1334, 4700, 800])
+            // A definition that compares sessions: the pass waits for them and looks each
+            // user's count up (4,700 users with one session each, none with two).
+            var bySessions = options
+            bySessions.segments = try SegmentSet.load(
+                files: [("s.json", Array(#"""
+                    [{"Name": "one session", "Dimensions": {"Metrics": {"sessions": {"ComparisonOperator": "EQUAL", "Value": 1}}}},
+                     {"Name": "two sessions", "Dimensions": {"Metrics": {"sessions": {"ComparisonOperator": "EQUAL", "Value": 2}}}}]
+                    """#.utf8))],
+                timeZone: TimeZone(identifier: "UTC")!)
+            let counted = InMemoryRun(
+                [("e.ndjson", Array(events.joined(separator: "\n").utf8))], to: "2026-03-05", spill: store, directory: directory,
+                profiles: bySessions)
+            #expect(counted.reports.segments.map { "\($0.segment) \($0.users) \($0.sessions)" } == ["one session 4700 4700", "two sessions 0 0"])
             let pro = run.memberExports[0]
             #expect(pro.count == 1 + 1334)
             let ids = pro.dropFirst().map { $0[3] }
