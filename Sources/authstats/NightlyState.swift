@@ -446,31 +446,12 @@ final class NightlyState {
     /// Totals that cannot be read (damaged) count as none, with a warning on `console`: they
     /// are only ever a shortcut, and the run keeps new ones after its reports.
     func totals(console: Console? = nil) -> ReportTotals? {
-        Self.currentTotals(Result { try Self.storedTotals(in: database) }, console: console)
-    }
-
-    /// The totals of a load (`storedTotals`) if they are current; a load that failed is a
-    /// warning on `console`, and none.
-    static func currentTotals(_ load: Result<(totals: ReportTotals, current: Bool)?, any Error>, console: Console?) -> ReportTotals? {
         do {
-            guard let (totals, current) = try load.get(), current else { return nil }
+            guard let (totals, current) = try Self.storedTotals(in: database), current else { return nil }
             return totals
         } catch {
             console?.warning("the state's report totals cannot be read (\(error)): the reports come from the whole state, and the totals are kept again")
             return nil
-        }
-    }
-
-    /// Whether the state keeps report totals that are current, from their header alone (their
-    /// load can then run beside the night's other reads). A header that cannot be read counts
-    /// as none, with the warning of `totals(console:)`.
-    func totalsCurrent(console: Console? = nil) -> Bool {
-        do {
-            guard let stamp = try ReportTotals.stamp(in: database) else { return false }
-            return stamp == (try database.lastBatch())
-        } catch {
-            console?.warning("the state's report totals cannot be read (\(error)): the reports come from the whole state, and the totals are kept again")
-            return false
         }
     }
 

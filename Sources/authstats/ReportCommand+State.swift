@@ -178,12 +178,9 @@ extension ReportCommand {
         // A night that writes the state whole again (its event detail a week past the horizon)
         // restores all of it anyway: it reads no users' part first.
         let compact = !read.isEmpty && nightly.compactionDue(newest: nightly.newest(with: batch))
-        // Whether the state's totals are current is read from their header; they are loaded
-        // beside the state's reads below (here, for a batch that adds nothing).
-        let totalsWanted =
+        var totals =
             totalsApply(nightly) && configuration.from == nil && configuration.to == nil && !compact
-            && nightly.totalsCurrent(console: console)
-        var totals = totalsWanted && read.isEmpty ? nightly.totals(console: console) : nil
+            ? nightly.totals(console: console) : nil
         /// The totals cannot be brought up to date after the batch's commit: the reports come
         /// from the whole state, and the next run keeps new totals (these are stale now).
         func giveUpTotals(_ error: any Error) {
@@ -195,38 +192,28 @@ extension ReportCommand {
         let inputs: [InputReport]
         if !read.isEmpty {
             // The state's fingerprints that could be copies of the batch's records, and (with
-            // totals) the totals and the batch's users' activity, users and session events, read
-            // at once on two connections (a night: 0.19 → 0.12 s): the fingerprints of the
-            // batch's days and the users' activity on one, the totals and the users' session
-            // events (the largest stream) on the other (the totals' load, 20 ms, had come
-            // before both, one core idle).
+            // totals) the batch's users' activity, users and session events, read at once on
+            // two connections (a night: 0.19 → 0.12 s): the fingerprints of the batch's days
+            // and the users' activity on one, their session events (the largest stream) on the
+            // other.
             let delta = analysis()
             let users = analysis()
-            let ends = totalsWanted ? try failing("read") { try Analysis.UserStreamEnds(of: nightly.database) } : nil
+            let ends = try totals.map { _ in try failing("read") { try Analysis.UserStreamEnds(of: nightly.database) } }
             try failing("read") {
                 let restoreDelta = {
                     try delta.restore(from: nightly.database, for: .batch, sessionRows: nightly.keepsSessionRows, batch: batch)
                 }
-                guard totalsWanted else { return try restoreDelta() }
+                guard totals != nil else { return try restoreDelta() }
                 guard let second = try nightly.database.concurrentReader() else {
-                    totals = nightly.totals(console: console)
                     try restoreDelta()
-                    return totals == nil ? () : try users.restoreUsers(of: batch, from: nightly.database)
+                    return try users.restoreUsers(of: batch, from: nightly.database)
                 }
-                // Loaded on the second thread, the warning (if any) given on this one.
-                var load: Result<(totals: ReportTotals, current: Bool)?, any Error>?
                 try bothAtOnce(
                     {
                         try restoreDelta()
                         try users.restoreUserActivity(of: batch, from: nightly.database)
                     },
-                    {
-                        load = Result { try NightlyState.storedTotals(in: second) }
-                        try users.restoreUserSessions(of: batch, from: second)
-                    })
-                // Totals that fail to load leave the users read for nothing: the batch is
-                // appended without them, as when there are none.
-                totals = load.flatMap { NightlyState.currentTotals($0, console: console) }
+                    { try users.restoreUserSessions(of: batch, from: second) })
             }
             delta.merge(batch)
             step("batch resolved against the state" + (totals != nil ? ", its users read" : ""))

@@ -61,30 +61,6 @@ extension ReportTotals {
         try writer.finish()
     }
 
-    /// The last batch the totals kept in `source` hold, read from their header alone (the first
-    /// chunk): whether a night can use them is known before they are loaded, so that the load
-    /// runs beside the state's other reads (`load`, on a connection of its own). Nil when it
-    /// keeps none (or in another layout); a damaged first chunk throws, as `load` would.
-    public static func stamp(in source: any StateChunkSource) throws -> Int? {
-        guard let first = try StateStreamReader.firstRecord(source, name: stream, scope: "") else { return nil }
-        return try first.withUnsafeBytes { raw in
-            var at = 0
-            func word() throws -> UInt64 {
-                guard let w = Varint.get(raw, &at) else { throw StateFormatError("a record of \(stream) is cut short") }
-                return w
-            }
-            guard try word() == Kind.header.rawValue else { throw StateFormatError("a record of \(stream) comes before the header") }
-            return try headerStamp(word)
-        }
-    }
-
-    /// The stamp of a header whose kind `word` has read, or nil when its layout is not this
-    /// build's (both `stamp(in:)` and `load` read a header through it).
-    private static func headerStamp(_ word: () throws -> UInt64) throws -> Int? {
-        guard try word() == layout else { return nil }
-        return Int(truncatingIfNeeded: try word())
-    }
-
     /// The totals kept in `source` and the last batch they hold; nil when it keeps none (or in
     /// another layout).
     public static func load(from source: any StateChunkSource) throws -> (totals: ReportTotals, stamp: Int)? {
@@ -112,11 +88,11 @@ extension ReportTotals {
             guard let kind = Kind(rawValue: try word()) else { throw damaged("is of an unknown kind") }
             if kind == .header {
                 guard header == nil else { throw damaged("repeats the header") }
-                guard let stamped = try headerStamp(word) else {
+                guard try word() == layout else {
                     foreign = true
                     return
                 }
-                stamp = stamped
+                stamp = Int(truncatingIfNeeded: try word())
                 let first = try day()
                 let count = Int(truncatingIfNeeded: try word())
                 guard count > 0 && count <= 1 << 20 else { throw damaged("has \(count) days") }
