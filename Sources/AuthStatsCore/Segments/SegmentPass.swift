@@ -131,6 +131,9 @@ struct SegmentPass {
         var pendingSessions: [(user: UInt64, segments: SegmentMembership)] = []
         /// The directory's attribute names, for the member exports (not merged).
         var names = NameCache()
+        /// Each user's sessions when they are known before the pass: a lane's users come in
+        /// hash order, as the counts are, so a walk finds them (not merged).
+        var sessionCounts: UserSessionCounts.Cursor?
     }
 
     /// Users handed to a lane at a time.
@@ -149,10 +152,12 @@ struct SegmentPass {
             for d in 0..<days { blankDays.append(SegmentDailyRow(date: range.first.advanced(by: d), segment: names[s])) }
         }
         func partial() -> Partial {
-            Partial(
+            var partial = Partial(
                 rows: zip(names, files).map { SegmentRow(segment: $0, file: $1 + ".csv") }, segmentDays: blankDays,
                 userTotals: [DayCounts](repeating: DayCounts(day: 0, counts: (0, 0, 0, 0, 0)), count: days),
                 exports: MemberExportLog(segments: segmentCount, store: store))
+            partial.sessionCounts = userSessions.map(UserSessionCounts.Cursor.init)
+            return partial
         }
 
         let workers = (0..<max(lanes, 1)).map { _ in Lane(partial()) }
@@ -287,7 +292,7 @@ struct SegmentPass {
         // record is decoded again just for a member with endpoints to export. (Decoding every
         // attribute of every listed user was a quarter of the pass.)
         let profile = makeProfile(
-            user: input.user, days: input.days, observed: observed,
+            days: input.days, observed: observed, sessions: partial.sessionCounts?.count(of: input.user) ?? 0,
             listed: input.listed.map { DirectoryRecord.listedProfile($0, only: evaluated, withSub: observed.userText == nil) })
         for day in input.days where day.day >= first && day.day <= last {
             let d = Int(day.day - first)
@@ -358,7 +363,9 @@ struct SegmentPass {
     }
 
     /// One user's `UserProfile` (`docs/segments.md` "Profiles").
-    func makeProfile(user: UInt64, days: UnsafeBufferPointer<DayCounts>, observed: ObservedProfile, listed: ListedProfile?) -> UserProfile {
+    func makeProfile(
+        days: UnsafeBufferPointer<DayCounts>, observed: ObservedProfile, sessions: Int, listed: ListedProfile?
+    ) -> UserProfile {
         var profile = UserProfile(userID: observed.userText ?? listed?.sub ?? "")
         profile.attributes = Self.attributes(listed: listed?.attributes, observed: observed.attributes)
         profile.platform = observed.platform
@@ -393,7 +400,7 @@ struct SegmentPass {
             profile.authFailures += day.authFailures
             if day.isActive { profile.activeDays += 1 }
         }
-        profile.sessions = userSessions?[user] ?? 0
+        profile.sessions = sessions
         return profile
     }
 

@@ -3,11 +3,13 @@
 ///
 /// Disk: about 70 bytes per activity event (Pinpoint; less for the other exports).
 public struct SessionLog: Sendable {
-    /// 16 MiB, split among the workers. (32 MiB until 2026-12-02: a budget that fills with
-    /// events, so 10× the events of the same 100,000 users raised peak RSS by 19% (83 → 99
-    /// MB) where the target is 10%; at 16 MiB, 75 → 80 MB (+6.5%), the bench set's run 125 →
-    /// 113 MB, one 1 GB `.gz` 96 → 76 MB, and no slower: the runs it spills are sorted and
-    /// merged in the same time.)
+    /// 16 MiB, split among the workers (at least 1 MiB each). It was 32 MiB until 2026-12-02:
+    /// a budget fills with events, and 10× the events of the same 100,000 users raised peak RSS
+    /// by 19% (83 → 99 MB) where the target is 10%. Measured that day on the 2-core bench
+    /// machine, medians of 3 (docs/performance.md "The session log's budget"): 75 → 80 MB
+    /// (+6.5%), the bench set's run 125 → 113 MB and one 1 GB `.gz` 96 → 76 MB at 16 MiB, in
+    /// the same time. Not measured on machines of many cores, where each worker's share is
+    /// smaller.
     public static let defaultBudget = 16 << 20
 
     /// Records in `SessionRecord`'s compact layout (counts only, no user names or texts).

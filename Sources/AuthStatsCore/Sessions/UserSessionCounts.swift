@@ -54,13 +54,19 @@ public struct UserSessionCounts: Sendable, Equatable {
     /// The count of `user`, or nil. (A binary search; a walk in hash order uses `Cursor`.)
     public subscript(user: UInt64) -> Int? {
         precondition(!unsorted, "finish() the counts before reading them")
+        let i = firstIndex(notBelow: user, before: users.count)
+        return i < users.count && users[i] == user ? counts[i] : nil
+    }
+
+    /// The first index before `end` whose user is not below `user` (`end` when there is none).
+    fileprivate func firstIndex(notBelow user: UInt64, before end: Int) -> Int {
         var low = 0
-        var high = users.count
+        var high = end
         while low < high {
             let middle = (low + high) / 2
             if users[middle] < user { low = middle + 1 } else { high = middle }
         }
-        return low < users.count && users[low] == user ? counts[low] : nil
+        return low
     }
 
     /// Adds `other`'s counts (another shard's users; a user in both has the two added).
@@ -106,18 +112,10 @@ public struct UserSessionCounts: Sendable, Equatable {
         }
 
         mutating func count(of user: UInt64) -> Int? {
-            let users = counts.users
-            if let last, user < last {
-                // Another ascending run (a second lane's members): start again where it lands.
-                var low = 0
-                var high = at
-                while low < high {
-                    let middle = (low + high) / 2
-                    if users[middle] < user { low = middle + 1 } else { high = middle }
-                }
-                at = low
-            }
+            // Another ascending run (a second lane's members): start again where it lands.
+            if let last, user < last { at = counts.firstIndex(notBelow: user, before: at) }
             last = user
+            let users = counts.users
             while at < users.count && users[at] < user { at += 1 }
             return at < users.count && users[at] == user ? counts.counts[at] : nil
         }

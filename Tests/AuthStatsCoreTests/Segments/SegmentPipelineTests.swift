@@ -305,9 +305,11 @@ extension SegmentPipelineTests {
             }
             var options = ProfileOptions(segments: segments)
             options.memory = store == nil ? ProfileLog.defaultBudget : 1 << 12
+            // Counts only, in 3 session shards: the segments that compare no sessions are evaluated
+            // before them, and each lane's members get theirs after (`addSessions`).
             let run = InMemoryRun(
                 [("e.ndjson", Array(events.joined(separator: "\n").utf8))], to: "2026-03-05", spill: store, directory: directory,
-                profiles: options)
+                sessionShards: 3, sessionDetail: false, profiles: options)
             let rows = run.reports.segments.map { "\($0.segment) \($0.users) \($0.signIns) \($0.endpoints)" }
             // pro: 1667 listed (i % 3 == 0), 1334 of them with events (i < 4000): 1334 rows,
             // sign-ins 1334 + the 267 of them with i % 15 == 0 that sign in twice.
@@ -326,10 +328,16 @@ extension SegmentPipelineTests {
                      {"Name": "two sessions", "Dimensions": {"Metrics": {"sessions": {"ComparisonOperator": "EQUAL", "Value": 2}}}}]
                     """#.utf8))],
                 timeZone: TimeZone(identifier: "UTC")!)
-            let counted = InMemoryRun(
-                [("e.ndjson", Array(events.joined(separator: "\n").utf8))], to: "2026-03-05", spill: store, directory: directory,
-                profiles: bySessions)
-            #expect(counted.reports.segments.map { "\($0.segment) \($0.users) \($0.sessions)" } == ["one session 4700 4700", "two sessions 0 0"])
+            // With session rows (a named log: its users come sorted by id, the counts sorted after)
+            // and counts only in 3 shards: each lane walks the counts as it makes the profiles.
+            for (shards, detail) in [(1, true), (3, false)] {
+                let counted = InMemoryRun(
+                    [("e.ndjson", Array(events.joined(separator: "\n").utf8))], to: "2026-03-05", spill: store, directory: directory,
+                    sessionShards: shards, sessionDetail: detail, profiles: bySessions)
+                #expect(
+                    counted.reports.segments.map { "\($0.segment) \($0.users) \($0.sessions)" } == ["one session 4700 4700", "two sessions 0 0"],
+                    "\(shards) shards, rows \(detail)")
+            }
             let pro = run.memberExports[0]
             #expect(pro.count == 1 + 1334)
             let ids = pro.dropFirst().map { $0[3] }
