@@ -1,3 +1,5 @@
+import Foundation
+
 /// Exact duplicate detection in bounded memory (`docs/metrics.md` "Duplicates").
 ///
 /// The fingerprints of the latest events are logged in memory (`FingerprintLog`), up to
@@ -49,6 +51,9 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
     var inOrder: InOrderRun?
     private var orderedLast: (UInt64, UInt64, UInt64) = (0, 0, 0)
     var inOrderRuns = 0
+    /// The group of the fingerprints `insertInOrder` is taking (`SpilledRun.group`): the runs
+    /// it fills are tagged with it.
+    private var inOrderGroup: Int?
     /// Set once resolved: the fingerprints are gone, so the filter can no longer take part
     /// in a merge.
     public private(set) var isResolved = false
@@ -91,15 +96,36 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
     /// `resolve(keep:)`): straight into a run of the store, with no copy in memory and no sort
     /// (`InOrderRunOwner`); one that sorts before the one before it starts a new run.
     /// `endInOrder()` closes the run.
-    public mutating func insertInOrder(_ fingerprint: Fingerprint, _ counted: Counted) {
+    /// `group`: the fingerprint's group (`SpilledRun.group`), nil when not known; a new group
+    /// starts a new run.
+    public mutating func insertInOrder(_ fingerprint: Fingerprint, _ counted: Counted, group: Int? = nil) {
+        if group != inOrderGroup {
+            closeInOrder()
+            inOrderGroup = group
+        }
         let key = (fingerprint.high, fingerprint.low, counted.input)
+        let before = runs.count
         let taken = appendInOrder(breaksOrder: key < orderedLast, count: Self.entryBytes) {
             FingerprintLog.encode(fingerprint, counted, into: $0, at: 0)
         }
+        tagRuns(from: before)
         guard taken else {
             return insert(fingerprint, counted)
         }
         orderedLast = key
+    }
+
+    /// Closes the run `insertInOrder` is writing, if any, tagged with its group.
+    public mutating func closeInOrder() {
+        let before = runs.count
+        endInOrder()
+        tagRuns(from: before)
+    }
+
+    /// Tags the runs from `start` on, closed while `inOrderGroup` was being taken in.
+    private mutating func tagRuns(from start: Int) {
+        guard let inOrderGroup else { return }
+        for i in start..<runs.count { runs[i].group = inOrderGroup }
     }
 
     static let inOrderBlockBytes = 4096 * entryBytes
@@ -169,19 +195,67 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
 
     private mutating func resolve(keeping: Bool, keep: (Fingerprint, Counted) -> Void) -> [Counted] {
         guard !isResolved else { return [] }
-        endInOrder()
+        closeInOrder()
+        if window.count == 0, !runs.isEmpty, runs.allSatisfy({ $0.group != nil }) {
+            return resolveByGroup(keeping: keeping, keep: keep)
+        }
         let inMemoryOnly = runs.isEmpty
         // The window is read from memory, sorted, as one more run after the spilled ones
         // (it was read after them).
         var cursors = runs.map { RunCursor(run: $0) }
         if window.count > 0 { cursors.append(RunCursor(memory: window.bytes, order: window.sortedOrder())) }
+        var kept = FingerprintLog(reserve: inMemoryOnly ? window.count : 0)
+        let duplicates = Self.merge(&cursors) { fingerprint, counted in
+            if inMemoryOnly { kept.append(fingerprint, counted) }
+            if keeping { keep(fingerprint, counted) }
+        }
+        window = kept
+        if !inMemoryOnly { removeRuns() }
+        return duplicates
+    }
+
+    /// `resolve` when every fingerprint is in a run of a known group (a nightly state's, by
+    /// day bucket: a state merge, a compaction, `authstats merge`): equal fingerprints lie in
+    /// one group, so each group is merged on its own, in group order (`keep` then sees each
+    /// group's in fingerprint order, which is what each bucket's stream wants), with a heap of
+    /// its runs only; without `keep`, the groups are merged on two threads. (A merge of 8
+    /// shard states, 64 runs: 370 ms of one thread for its duplicates before.)
+    private mutating func resolveByGroup(keeping: Bool, keep: (Fingerprint, Counted) -> Void) -> [Counted] {
+        // Each group's runs in the order of `runs`, so that equal fingerprints of one input
+        // come out earliest run first, as in one merge.
+        var byGroup: [Int: [SpilledRun]] = [:]
+        for run in runs { byGroup[run.group!, default: []].append(run) }
+        let groups = byGroup.keys.sorted().map { byGroup[$0]! }
+        var duplicates: [Counted] = []
+        if keeping {
+            for group in groups {
+                var cursors = group.map { RunCursor(run: $0) }
+                duplicates += Self.merge(&cursors, keep: keep)
+            }
+        } else {
+            let found = LockedSlots(repeating: [Counted](), count: groups.count)
+            DispatchQueue.concurrentPerform(iterations: min(2, groups.count)) { thread in
+                for g in stride(from: thread, to: groups.count, by: 2) {
+                    var cursors = groups[g].map { RunCursor(run: $0) }
+                    found.set(g, Self.merge(&cursors) { _, _ in })
+                }
+            }
+            for part in found.all { duplicates += part }
+        }
+        removeRuns()
+        return duplicates
+    }
+
+    /// Merges `cursors` by fingerprint: `keep` sees the first copy of each (earliest input,
+    /// then earliest cursor), in fingerprint order; the other copies are returned.
+    /// - Complexity: O(n log r) for n fingerprints in r cursors.
+    private static func merge(_ cursors: inout [RunCursor], keep: (Fingerprint, Counted) -> Void) -> [Counted] {
         // Equal fingerprints come out earliest input first (then earliest run), so that copy is kept.
         var heap = BinaryHeap<NaturalOrder<RunHead>>()
         for index in cursors.indices {
             if let head = cursors[index].head(index) { heap.push(head) }
         }
         var duplicates: [Counted] = []
-        var kept = FingerprintLog(reserve: inMemoryOnly ? window.count : 0)
         var last: Fingerprint?
         while let top = heap.top {
             let index = top.cursor
@@ -190,20 +264,20 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
             if fingerprint == last {
                 duplicates.append(cursors[index].entry.counted)
             } else {
-                if inMemoryOnly { kept.append(fingerprint, cursors[index].entry.counted) }
-                if keeping { keep(fingerprint, cursors[index].entry.counted) }
+                keep(fingerprint, cursors[index].entry.counted)
             }
             last = fingerprint
             cursors[index].advance()
             if let head = cursors[index].head(index) { heap.replaceTop(head) } else { _ = heap.pop() }
         }
-        window = kept
-        if !inMemoryOnly {
-            isResolved = true
-            for run in runs { run.store.remove(run: run.id) }
-            runs.removeAll()
-        }
         return duplicates
+    }
+
+    /// After a merge over the spilled runs: they are read, and removed.
+    private mutating func removeRuns() {
+        isResolved = true
+        for run in runs { run.store.remove(run: run.id) }
+        runs.removeAll()
     }
 }
 

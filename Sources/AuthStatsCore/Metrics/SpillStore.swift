@@ -39,6 +39,10 @@ struct SpilledRun: Sendable {
     var count: Int
     /// Maps the run's profile ids to the owner's (after a merge of accumulators).
     var profileMap: [UInt32]? = nil
+    /// A group that holds every entry of the run and every copy of them (a nightly state's
+    /// fingerprints of one day bucket: copies share a day), so that runs of different groups
+    /// never hold equal keys; nil when not known.
+    var group: Int? = nil
 
     /// The run as seen by an accumulator whose profile ids are `map` of this one's.
     func remapped(by map: [UInt32]) -> SpilledRun {

@@ -636,7 +636,7 @@ public final class Analysis {
             return total
         }
         // Shards on `threads` threads (a big machine's end phase), merged in shard order.
-        let parts = ShardStats(count: logs.count)
+        let parts = LockedSlots(repeating: SessionStats(), count: logs.count)
         DispatchQueue.concurrentPerform(iterations: threads) { thread in
             for shard in stride(from: thread, to: logs.count, by: threads) {
                 parts.set(
@@ -685,26 +685,6 @@ public final class Analysis {
     public var anyInputReadable: Bool { inputs.contains { $0.status != .failed } }
 }
 
-/// Each session shard's stats, set by the thread that built it (under a lock).
-final class ShardStats: @unchecked Sendable {
-    // Unchecked: `parts` is only touched under `lock`.
-    private let lock = NSLock()
-    private var parts: [SessionStats]
-
-    init(count: Int) { parts = Array(repeating: SessionStats(), count: count) }
-
-    func set(_ shard: Int, _ stats: SessionStats) {
-        lock.lock()
-        parts[shard] = stats
-        lock.unlock()
-    }
-
-    var all: [SessionStats] {
-        lock.lock()
-        defer { lock.unlock() }
-        return parts
-    }
-}
 
 /// The session pass's result, set by the thread that builds the sessions (under a lock).
 final class SessionResult: @unchecked Sendable {

@@ -440,11 +440,12 @@ extension Analysis {
                     throw StateFormatError("a fingerprint of day \(counted.day) is in \(name)")
                 }
                 // In fingerprint order (each batch's part of each stream; one that sorts before
-                // the one before starts a new run): no sort again.
-                dedup.pointee.insertInOrder(fingerprint, counted)
+                // the one before starts a new run): no sort again. A bucket's runs hold its
+                // days only, and so every copy of what they hold: they are resolved apart.
+                dedup.pointee.insertInOrder(fingerprint, counted, group: bucket)
             }
         }
-        dedup.pointee.endInOrder()
+        dedup.pointee.closeInOrder()
     }
 
     /// The day indexes a state may hold: those of the times any run accepts (`TimeRange.limits`),

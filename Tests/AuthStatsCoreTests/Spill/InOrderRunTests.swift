@@ -197,6 +197,48 @@ struct InOrderRunTests {
         }
     }
 
+    @Test("fingerprints in order by group (a state's day buckets) resolve as one merge does: the same copies, each group's first copies in order")
+    func fingerprintsByGroup() {
+        // 3 batches of a state, each in 4 day buckets; every 7th fingerprint repeats in every
+        // batch (a copy across batches, of the same day: the same bucket).
+        func day(_ n: UInt64) -> Int32 { Int32(20_000 + n % 4) }
+        var batches: [[(Fingerprint, DuplicateFilter.Counted)]] = []
+        for batch in 0..<3 {
+            var part = (0..<5000).map { i -> (Fingerprint, DuplicateFilter.Counted) in
+                let n = UInt64(i % 7 == 0 ? i : i + 10_000 * (batch + 1))
+                return (fp(n), .init(day: day(n), profile: 0, kind: .signIn, input: UInt64(batch * 10 + i % 3)))
+            }
+            part.sort { ($0.0.high, $0.0.low, $0.1.input) < ($1.0.high, $1.0.low, $1.1.input) }
+            batches.append(part)
+        }
+        var plain = DuplicateFilter(capacity: 1 << 20)
+        for (f, c) in batches.joined() { plain.insert(f, c) }
+        var plainKept: [(Fingerprint, Int32)] = []
+        let expected = plain.resolve { f, c in plainKept.append((f, c.day)) }.map(\.input).sorted()
+        #expect(!expected.isEmpty)
+        for keeping in [true, false] {
+            var filter = DuplicateFilter(capacity: 1 << 20, store: MemorySpillStore())
+            // As a state is read: bucket by bucket, each bucket's stream batch by batch.
+            for bucket in 0..<4 {
+                for part in batches {
+                    for (f, c) in part where Int(c.day) % 4 == bucket { filter.insertInOrder(f, c, group: bucket) }
+                }
+            }
+            filter.closeInOrder()
+            // Every run tagged with its bucket (so the groups are resolved apart), none spanning two.
+            #expect(filter.spilledRuns >= 4 && filter.runs.allSatisfy { $0.group != nil })
+            #expect(Set(filter.runs.compactMap(\.group)) == [0, 1, 2, 3])
+            var kept: [(Fingerprint, Int32)] = []
+            let found = keeping ? filter.resolve { f, c in kept.append((f, c.day)) } : filter.resolve()
+            #expect(found.map(\.input).sorted() == expected, "keeping \(keeping)")
+            if keeping {
+                // Bucket by bucket, each in fingerprint order: the plain merge's, bucket by bucket.
+                let byBucket = (0..<4).flatMap { b in plainKept.filter { Int($0.1) % 4 == b } }
+                #expect(kept.map(\.0) == byBucket.map(\.0))
+            }
+        }
+    }
+
     /// Activity triples in (user, day) order within each of `segments` parts (a state's
     /// batches), the profiles of a (user, day) in no order; every 5th (user, day, profile)
     /// repeats in every part, and some counts are negative (duplicates taken back).
