@@ -233,14 +233,11 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
                 duplicates += Self.merge(&cursors, keep: keep)
             }
         } else {
-            let found = LockedSlots(repeating: [Counted](), count: groups.count)
-            DispatchQueue.concurrentPerform(iterations: min(2, groups.count)) { thread in
-                for g in stride(from: thread, to: groups.count, by: 2) {
-                    var cursors = groups[g].map { RunCursor(run: $0) }
-                    found.set(g, Self.merge(&cursors) { _, _ in })
-                }
+            let found = concurrentMap(count: groups.count, threads: 2) { g in
+                var cursors = groups[g].map { RunCursor(run: $0) }
+                return Self.merge(&cursors) { _, _ in }
             }
-            for part in found.all { duplicates += part }
+            for part in found { duplicates += part }
         }
         removeRuns()
         return duplicates

@@ -636,14 +636,10 @@ public final class Analysis {
             return total
         }
         // Shards on `threads` threads (a big machine's end phase), merged in shard order.
-        let parts = LockedSlots(repeating: SessionStats(), count: logs.count)
-        DispatchQueue.concurrentPerform(iterations: threads) { thread in
-            for shard in stride(from: thread, to: logs.count, by: threads) {
-                parts.set(
-                    shard, shardStats(logs[shard], timeoutMillis: timeoutMillis, clock: clock, userDays: userDays, keep: keep, each: nil))
-            }
+        let parts = concurrentMap(count: logs.count, threads: threads) { shard in
+            shardStats(logs[shard], timeoutMillis: timeoutMillis, clock: clock, userDays: userDays, keep: keep, each: nil)
         }
-        for part in parts.all { total.merge(part) }
+        for part in parts { total.merge(part) }
         return total
     }
 
@@ -684,7 +680,6 @@ public final class Analysis {
     /// True when some input was read to the end or in part: otherwise nothing is written.
     public var anyInputReadable: Bool { inputs.contains { $0.status != .failed } }
 }
-
 
 /// The session pass's result, set by the thread that builds the sessions (under a lock).
 final class SessionResult: @unchecked Sendable {
