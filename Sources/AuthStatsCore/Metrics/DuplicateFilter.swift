@@ -4,11 +4,14 @@ import Foundation
 ///
 /// The fingerprints of the latest events are logged in memory (`FingerprintLog`), up to
 /// `capacity`, in reading order. When that fills, they are sorted and written to the
-/// `SpillStore` as a run, and memory starts over. At the end, the runs and the last window
-/// are merged (`resolve()`): every copy after the first of a fingerprint is a duplicate, and
-/// is reported so that its counts can be taken back. Of several copies, the one from the
-/// earliest input (its position: file, then member; within an input, the first read) is kept,
-/// whichever worker read it, so parallel and sequential runs agree.
+/// `SpillStore` as runs, one for each day group, and memory starts over. At the end, the runs and the last window
+/// are merged (`resolve()`): every copy after the first of a fingerprint on a day is a
+/// duplicate, and is reported so that its counts can be taken back. (A copy has its record's
+/// day; the same key on two days is two events, `docs/metrics.md` "Duplicates". So copies
+/// share a day group, `group(ofDay:)`, and each group is resolved on its own.) Of several
+/// copies, the one from the earliest input (its position: file, then member; within an
+/// input, the first read) is kept, whichever worker read it, so parallel and sequential runs
+/// agree.
 ///
 /// Every event is counted when read and duplicates are taken back at the end, near or far
 /// apart alike: the same counts as catching a near copy at once, without a hash lookup per
@@ -38,6 +41,15 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
     }
 
     public static let defaultCapacity = 1 << 18
+
+    /// How many day groups the fingerprints fall into (`group(ofDay:)`).
+    public static let dayGroups = 8
+
+    /// The group of a fingerprint of day `day`: every copy of a record has the record's day,
+    /// so copies share a group, and groups are resolved apart (`resolveByGroup`). A nightly
+    /// state keeps a stream of fingerprints per group (`Analysis.Stream.fingerprints(bucket:)`).
+    @inline(__always)
+    public static func group(ofDay day: Int32) -> Int { Int(day) & (dayGroups - 1) }
     static var entryBytes: Int { FingerprintLog.entryBytes }
 
     let capacity: Int
@@ -93,7 +105,7 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
     }
 
     /// Logs a fingerprint of a stream already in merge order (a nightly state's, written by
-    /// `resolve(keep:)`): straight into a run of the store, with no copy in memory and no sort
+    /// `resolve(keepByGroup:)`): straight into a run of the store, with no copy in memory and no sort
     /// (`InOrderRunOwner`); one that sorts before the one before it starts a new run.
     /// `endInOrder()` closes the run.
     /// `group`: the fingerprint's group (`SpilledRun.group`), nil when not known; a new group
@@ -122,10 +134,11 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
         tagRuns(from: before)
     }
 
-    /// Tags the runs from `start` on, closed while `inOrderGroup` was being taken in.
+    /// Tags the runs from `start` on, closed while `inOrderGroup` was being taken in (a
+    /// spill's runs carry their own).
     private mutating func tagRuns(from start: Int) {
         guard let inOrderGroup else { return }
-        for i in start..<runs.count { runs[i].group = inOrderGroup }
+        for i in start..<runs.count where runs[i].group == nil { runs[i].group = inOrderGroup }
     }
 
     static let inOrderBlockBytes = 4096 * entryBytes
@@ -146,23 +159,35 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
     public var inMemory: Int { window.count }
     public var spilledRuns: Int { runs.count }
 
-    /// Writes the window as one sorted run, a block of entries at a time.
+    /// Writes the window as sorted runs, one for each day group it holds
+    /// (`group(ofDay:)`), a block of entries at a time. All or nothing: if a write fails, the
+    /// runs written are removed and the window keeps every entry (a run kept as well would
+    /// hold them twice).
     private mutating func spill() {
         guard let store, spillFailure == nil, window.count > 0 else { return }
+        var written: [Int] = []
+        var spilled: [SpilledRun] = []
         do {
             let size = Self.entryBytes
-            var writer = try RunWriter(store: store, entryBytes: size, blockEntries: 4096)
-            let order = window.sortedOrder()
+            let (order, starts) = window.sortedOrderByGroup()
             try window.bytes.withUnsafeBytes { raw in
-                for i in order {
-                    try writer.add { out, at in
-                        out.baseAddress!.advanced(by: at).copyMemory(from: raw.baseAddress! + Int(i) * size, byteCount: size)
+                for group in 0..<Self.dayGroups where starts[group] < starts[group + 1] {
+                    var writer = try RunWriter(store: store, entryBytes: size, blockEntries: 4096)
+                    written.append(writer.id)
+                    for i in order[starts[group]..<starts[group + 1]] {
+                        try writer.add { out, at in
+                            out.baseAddress!.advanced(by: at).copyMemory(from: raw.baseAddress! + Int(i) * size, byteCount: size)
+                        }
                     }
+                    var run = try writer.finish()
+                    run.group = group
+                    spilled.append(run)
                 }
             }
-            runs.append(try writer.finish())
+            runs += spilled
             window.removeAll()
         } catch {
+            for id in written { store.remove(run: id) }
             spillFailure = "\(error)"
         }
     }
@@ -181,22 +206,26 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
         }
     }
 
-    /// Finds the duplicates: every copy of a fingerprint after the first (earliest input,
-    /// then reading order), over the spilled runs and the window. With spilled runs, they are
+    /// Finds the duplicates: every copy of a fingerprint on a day after the first (earliest
+    /// input, then reading order), over the spilled runs and the window. With spilled runs, they are
     /// read and removed, and the filter is `isResolved`; when everything is in memory, the
     /// first copies stay, so the filter can still be merged (and resolved again).
     /// - Complexity: O(n log r) for n fingerprints in r runs.
-    public mutating func resolve() -> [Counted] { resolve(keeping: false) { _, _ in } }
+    public mutating func resolve() -> [Counted] { resolve(keeping: false) { _, _, _ in } }
 
-    /// As `resolve()`; `keep` sees each fingerprint that stays (the first copy of each), in
-    /// fingerprint order. Not escaping (an optional closure would be): what it captures is
-    /// then reached without a retain or an exclusivity check per fingerprint.
-    public mutating func resolve(keep: (Fingerprint, Counted) -> Void) -> [Counted] { resolve(keeping: true, keep: keep) }
+    /// As `resolve()`; `keep` sees each fingerprint that stays (the first copy of each) with
+    /// its day group (`group(ofDay:)`): each group's in fingerprint order, from one thread at
+    /// a time, but two groups' may come at once, from two threads. Not escaping (an optional
+    /// closure would be): what it captures is then reached without a retain or an exclusivity
+    /// check per fingerprint.
+    public mutating func resolve(keepByGroup keep: (Int, Fingerprint, Counted) -> Void) -> [Counted] {
+        resolve(keeping: true, keep: keep)
+    }
 
-    private mutating func resolve(keeping: Bool, keep: (Fingerprint, Counted) -> Void) -> [Counted] {
+    private mutating func resolve(keeping: Bool, keep: (Int, Fingerprint, Counted) -> Void) -> [Counted] {
         guard !isResolved else { return [] }
         closeInOrder()
-        if window.count == 0, !runs.isEmpty, runs.allSatisfy({ $0.group != nil }) {
+        if !runs.isEmpty, runs.allSatisfy({ $0.group != nil }) {
             return resolveByGroup(keeping: keeping, keep: keep)
         }
         let inMemoryOnly = runs.isEmpty
@@ -207,44 +236,50 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
         var kept = FingerprintLog(reserve: inMemoryOnly ? window.count : 0)
         let duplicates = Self.merge(&cursors) { fingerprint, counted in
             if inMemoryOnly { kept.append(fingerprint, counted) }
-            if keeping { keep(fingerprint, counted) }
+            if keeping { keep(Self.group(ofDay: counted.day), fingerprint, counted) }
         }
         window = kept
         if !inMemoryOnly { removeRuns() }
         return duplicates
     }
 
-    /// `resolve` when every fingerprint is in a run of a known group (a nightly state's, by
-    /// day bucket: a state merge, a compaction, `authstats merge`): equal fingerprints lie in
-    /// one group, so each group is merged on its own, in group order (`keep` then sees each
-    /// group's in fingerprint order, which is what each bucket's stream wants), with a heap of
-    /// its runs only; without `keep`, the groups are merged on two threads. (A merge of 8
-    /// shard states, 64 runs: 370 ms of one thread for its duplicates before.)
-    private mutating func resolveByGroup(keeping: Bool, keep: (Fingerprint, Counted) -> Void) -> [Counted] {
-        // Each group's runs in the order of `runs`, so that equal fingerprints of one input
-        // come out earliest run first, as in one merge.
+    /// `resolve` when every spilled run holds one group (`SpilledRun.group`: the window's
+    /// spills, split by day group, and a nightly state's bucket streams): equal fingerprints
+    /// lie in one group, so each group's runs, and its part of the window, are merged on
+    /// their own, with a heap of that group's runs only, two groups at a time on two threads.
+    /// (A merge of 8 shard states, 64 runs: 370 ms of one thread for its duplicates before;
+    /// a shard of two, writing its fingerprints as they are found: ~300 ms.)
+    private mutating func resolveByGroup(keeping: Bool, keep: (Int, Fingerprint, Counted) -> Void) -> [Counted] {
+        // Each group's runs in the order of `runs`, then its part of the window (read after
+        // them), so that equal fingerprints of one input come out earliest run first, as in
+        // one merge.
         var byGroup: [Int: [SpilledRun]] = [:]
         for run in runs { byGroup[run.group!, default: []].append(run) }
-        let groups = byGroup.keys.sorted().map { byGroup[$0]! }
-        var duplicates: [Counted] = []
-        if keeping {
-            for group in groups {
-                var cursors = group.map { RunCursor(run: $0) }
-                duplicates += Self.merge(&cursors, keep: keep)
+        var windowParts: [Int: [UInt32]] = [:]
+        if window.count > 0 {
+            let (order, starts) = window.sortedOrderByGroup()
+            for group in 0..<Self.dayGroups where starts[group] < starts[group + 1] {
+                windowParts[group] = Array(order[starts[group]..<starts[group + 1]])
             }
-        } else {
-            let found = concurrentMap(count: groups.count, threads: 2) { g in
-                var cursors = groups[g].map { RunCursor(run: $0) }
-                return Self.merge(&cursors) { _, _ in }
-            }
-            for part in found { duplicates += part }
         }
+        let memory = window.bytes
+        let groups = Set(byGroup.keys).union(windowParts.keys).sorted()
+        let found = concurrentMap(count: groups.count, threads: 2) { index in
+            let group = groups[index]
+            var cursors = (byGroup[group] ?? []).map { RunCursor(run: $0) }
+            if let order = windowParts[group] { cursors.append(RunCursor(memory: memory, order: order)) }
+            return Self.merge(&cursors) { fingerprint, counted in
+                if keeping { keep(group, fingerprint, counted) }
+            }
+        }
+        window = FingerprintLog()
         removeRuns()
-        return duplicates
+        return Array(found.joined())
     }
 
-    /// Merges `cursors` by fingerprint: `keep` sees the first copy of each (earliest input,
-    /// then earliest cursor), in fingerprint order; the other copies are returned.
+    /// Merges `cursors` by fingerprint: `keep` sees the first copy of each fingerprint on each
+    /// day (earliest input, then earliest cursor), in fingerprint order; the other copies are
+    /// returned.
     /// - Complexity: O(n log r) for n fingerprints in r cursors. (Inlined, with
     /// `RunCursor.entry`, so that `keep` is too: as a function of its own it cost a plain run
     /// 32 M instructions over 400 files; inlined, 8 M.)
@@ -257,16 +292,25 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
         }
         var duplicates: [Counted] = []
         var last: Fingerprint?
+        // The days `last` was seen on: a copy has its record's day, so the same key on another
+        // day is another event (`docs/metrics.md` "Duplicates"). Almost always one day.
+        var lastDay: Int32 = 0
+        var otherDays: [Int32] = []
         while let top = heap.top {
             let index = top.cursor
             let fingerprint = Fingerprint(high: top.high, low: top.low)
             // Only copies (rare) and kept entries are decoded whole.
-            if fingerprint == last {
+            if fingerprint != last {
+                last = fingerprint
+                lastDay = top.day
+                if !otherDays.isEmpty { otherDays.removeAll(keepingCapacity: true) }
+                keep(fingerprint, cursors[index].entry.counted)
+            } else if top.day == lastDay || otherDays.contains(top.day) {
                 duplicates.append(cursors[index].entry.counted)
             } else {
+                otherDays.append(top.day)
                 keep(fingerprint, cursors[index].entry.counted)
             }
-            last = fingerprint
             cursors[index].advance()
             if let head = cursors[index].head(index) { heap.replaceTop(head) } else { _ = heap.pop() }
         }
@@ -285,6 +329,9 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
 struct RunHead: Comparable {
     var high: UInt64, low: UInt64, input: UInt64
     var cursor: Int
+    /// The entry's day: not part of the order (equal keys of two days are two events, told
+    /// apart by `DuplicateFilter.merge`).
+    var day: Int32
 
     @inline(__always)
     static func < (a: RunHead, b: RunHead) -> Bool { (a.high, a.low, a.input, a.cursor) < (b.high, b.low, b.input, b.cursor) }
@@ -328,7 +375,8 @@ struct RunCursor {
             RunHead(
                 high: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p, as: UInt64.self)),
                 low: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p + 8, as: UInt64.self)),
-                input: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p + 24, as: UInt64.self)), cursor: index)
+                input: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p + 24, as: UInt64.self)), cursor: index,
+                day: Int32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 16, as: Int32.self)))
         }
     }
 

@@ -41,6 +41,45 @@ struct FingerprintLog: Sendable {
         }
     }
 
+    /// `sortedOrder()` grouped by the entries' day groups (`DuplicateFilter.group(ofDay:)`):
+    /// group `g`'s entries are `order[starts[g]..<starts[g + 1]]`, in sorted order. (A
+    /// counting pass and a scatter, ~6 instructions an entry: a spill's ~0.1% of a run.)
+    func sortedOrderByGroup() -> (order: [UInt32], starts: [Int]) {
+        let sorted = sortedOrder()
+        let groups = DuplicateFilter.dayGroups
+        var starts = [Int](repeating: 0, count: groups + 1)
+        // Each entry's group, read in entry order (read in sorted order, each entry would be a
+        // cache miss into the log).
+        var groupOf = [UInt8](repeating: 0, count: count)
+        bytes.withUnsafeBytes { raw in
+            groupOf.withUnsafeMutableBufferPointer { groupOf in
+                starts.withUnsafeMutableBufferPointer { starts in
+                    for i in 0..<groupOf.count {
+                        let day = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: i * Self.entryBytes + 16, as: Int32.self))
+                        let group = DuplicateFilter.group(ofDay: day)
+                        groupOf[i] = UInt8(truncatingIfNeeded: group)
+                        starts[group + 1] += 1
+                    }
+                }
+            }
+        }
+        for g in 0..<groups { starts[g + 1] += starts[g] }
+        var next = starts
+        let order = [UInt32](unsafeUninitializedCapacity: sorted.count) { out, initialized in
+            groupOf.withUnsafeBufferPointer { groupOf in
+                next.withUnsafeMutableBufferPointer { next in
+                    for i in sorted {
+                        let g = Int(groupOf[Int(i)])
+                        (out.baseAddress! + next[g]).initialize(to: i)
+                        next[g] += 1
+                    }
+                }
+            }
+            initialized = sorted.count
+        }
+        return (order, starts)
+    }
+
     /// Writes one 48-byte entry at `offset`: fingerprint, day, profile, input, user, kind,
     /// whether there is a user, 6 bytes of zeros; little-endian.
     @inline(__always)

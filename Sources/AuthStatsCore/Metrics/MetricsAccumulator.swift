@@ -139,10 +139,11 @@ public struct MetricsAccumulator: Sendable {
         return found
     }
 
-    /// As `resolveDuplicates()`; `keep` sees each fingerprint that stays (the first copy), in
-    /// fingerprint order.
-    public mutating func resolveDuplicates(keep: (Fingerprint, DuplicateFilter.Counted) -> Void) -> [DuplicateFilter.Counted] {
-        let found = dedup.resolve(keep: keep)
+    /// As `resolveDuplicates()`; `keep` sees each fingerprint that stays (the first copy)
+    /// with its day group, as `DuplicateFilter.resolve(keepByGroup:)` says: two groups' may
+    /// come at once, from two threads.
+    public mutating func resolveDuplicates(keepByGroup keep: (Int, Fingerprint, DuplicateFilter.Counted) -> Void) -> [DuplicateFilter.Counted] {
+        let found = dedup.resolve(keepByGroup: keep)
         takeBack(found)
         return found
     }

@@ -23,9 +23,9 @@ extension Analysis {
         /// "Tables"): a copy of a record has the record's day, so a night reads only the
         /// buckets of its batch's days (a quarter of the horizon's fingerprints for one day's
         /// files, which span two days).
-        static let fingerprintBuckets = 8
+        static let fingerprintBuckets = DuplicateFilter.dayGroups
         static func fingerprints(bucket: Int) -> String { "fingerprints.\(bucket)" }
-        static func fingerprintBucket(day: Int32) -> Int { Int(day) & (fingerprintBuckets - 1) }
+        static func fingerprintBucket(day: Int32) -> Int { DuplicateFilter.group(ofDay: day) }
         /// Every stream that may hold fingerprints, with its bucket: the version-1 one (nil:
         /// every day), then the buckets.
         static let fingerprintStreams: [(name: String, bucket: Int?)] =
@@ -301,27 +301,38 @@ extension Analysis {
 
         // The duplicates first: the fingerprints that stay are written as they are found, each
         // into its day's bucket (a writer made when its first fingerprint comes; 256 KiB chunks,
-        // so that the eight buffers hold 2 MiB, not 8: a first run's peak RSS rose 9 MB).
-        var buckets = [StateStreamWriter?](repeating: nil, count: Stream.fingerprintBuckets)
-        var entry = [UInt8](repeating: 0, count: FingerprintLog.entryBytes)
-        var failure: (any Error)?
-        let found = pointer.pointee.accumulator.resolveDuplicates { fingerprint, counted in
+        // so that the eight buffers hold 2 MiB, not 8: a first run's peak RSS rose 9 MB). The
+        // buckets are the filter's day groups, resolved two at a time on two threads: each
+        // bucket's slot is touched by one thread only.
+        let buckets = UnsafeMutableBufferPointer<BucketWrite>.allocate(capacity: Stream.fingerprintBuckets)
+        buckets.initialize(repeating: BucketWrite())
+        defer {
+            buckets.deinitialize()
+            buckets.deallocate()
+        }
+        let found = pointer.pointee.accumulator.resolveDuplicates { bucket, fingerprint, counted in
             if let detailFrom, counted.day < detailFrom.index { return }
             if counted.input < firstPosition { return }  // a batch's own only: the others are in the state
-            guard failure == nil else { return }
-            entry.withUnsafeMutableBytes { FingerprintLog.encode(fingerprint, counted, into: $0, at: 0) }
-            let bucket = Stream.fingerprintBucket(day: counted.day)
+            assert(bucket == Stream.fingerprintBucket(day: counted.day), "a day group is a bucket")
+            let slot = buckets.baseAddress! + bucket
+            guard slot.pointee.failure == nil else { return }
+            var entry: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)
             do {
-                if buckets[bucket] == nil {
-                    buckets[bucket] = try StateStreamWriter(
+                if slot.pointee.writer == nil {
+                    slot.pointee.writer = try StateStreamWriter(
                         sink, name: Stream.fingerprints(bucket: bucket), scope: scope, chunkBytes: StateStreamWriter.defaultChunkBytes / 4)
                 }
-                try buckets[bucket]!.add(entry)
-            } catch { failure = error }
+                try withUnsafeMutableBytes(of: &entry) { raw in
+                    FingerprintLog.encode(fingerprint, counted, into: raw, at: 0)
+                    try slot.pointee.writer!.add(UnsafeRawBufferPointer(raw))
+                }
+            } catch { slot.pointee.failure = error }
         }
         takeBack(found)
-        if let failure { throw failure }
-        for index in buckets.indices { try buckets[index]?.finish() }
+        for index in buckets.indices {
+            if let failure = buckets[index].failure { throw failure }
+            try buckets[index].writer?.finish()
+        }
         let accumulator = pointer.pointee.accumulator
         try stream(Stream.profiles) { writer in
             for id in firstProfile..<accumulator.table.profileCount {
@@ -476,6 +487,12 @@ extension Analysis {
         guard at == raw.count else { throw StateFormatError("a profile has \(raw.count - at) bytes too many") }
         return values
     }
+}
+
+/// A fingerprint bucket's writer while the duplicates are resolved, and what it met.
+private struct BucketWrite {
+    var writer: StateStreamWriter?
+    var failure: (any Error)?
 }
 
 /// A write running on another thread: `finish()` waits for it and rethrows its error;

@@ -1,3 +1,4 @@
+import Foundation
 import AuthStatsTestSupport
 import Testing
 
@@ -38,13 +39,30 @@ struct DuplicateFilterTests {
 
     @Test("two copies in one input: the first read is kept, in memory and spilled")
     func sameInput() {
-        func copy(_ day: Int32) -> DuplicateFilter.Counted { .init(day: day, profile: 0, kind: .signIn, input: 5) }
+        // Three deliveries of one record, told apart by the profile each was counted under.
+        func copy(_ profile: UInt32) -> DuplicateFilter.Counted { .init(day: 1, profile: profile, kind: .signIn, input: 5) }
         for capacity in [1, 2, 100] {
             var filter = DuplicateFilter(capacity: capacity, store: MemorySpillStore())
             filter.insert(fp(9), copy(1))
             filter.insert(fp(9), copy(2))
             filter.insert(fp(9), copy(3))
-            #expect(filter.resolve().map(\.day) == [2, 3], "capacity \(capacity)")
+            #expect(filter.resolve().map(\.profile) == [2, 3], "capacity \(capacity)")
+        }
+    }
+
+    @Test("the same key on two days is two events: each day's first copy is kept, in memory, spilled and by group")
+    func sameKeyTwoDays() {
+        // Key 9 on day 1 (inputs 0, 2, 4) and on day 9 (inputs 1, 3): the same day group (9 & 7
+        // = 1), so one merge of the group sees them interleaved by input. Key 10 on day 2 and
+        // day 3 (two groups). Duplicates: day 1's inputs 2 and 4, day 9's input 3; no copy of 10.
+        let deliveries: [(UInt64, Int32, UInt64)] = [(9, 1, 0), (9, 9, 1), (9, 1, 2), (9, 9, 3), (9, 1, 4), (10, 2, 5), (10, 3, 6)]
+        for capacity in [1, 3, 100] {
+            var filter = DuplicateFilter(capacity: capacity, store: MemorySpillStore())
+            for (n, day, input) in deliveries { filter.insert(fp(n), counted(input, day: day)) }
+            let kept = KeptByGroup()
+            let found = filter.resolve { kept.add($0, $1, $2.day) }
+            #expect(found.map { "\($0.day) \($0.input)" }.sorted() == ["1 2", "1 4", "9 3"], "capacity \(capacity)")
+            #expect(kept.all.map { "\($0.group) \($0.day)" }.sorted() == ["1 1", "1 9", "2 2", "3 3"], "capacity \(capacity)")
         }
     }
 
@@ -112,8 +130,83 @@ struct DuplicateFilterTests {
         for n in [0, 1, 2] as [UInt64] { #expect(batch.highWords.contains(fp(n).high)) }
         #expect(!batch.highWords.contains(fp(3).high) && !batch.highWords.contains(1))
         #expect(batch.days == [40, -3])
-        filter.insert(fp(3), counted(3))  // the fifth: the window spills
-        #expect(filter.spilledRuns == 1 && filter.windowFingerprints() == nil)
+        // The fifth (day 1): the window spills, a run for each day group (40, −3 and 1: groups 0, 5, 1).
+        filter.insert(fp(3), counted(3))
+        #expect(filter.spilledRuns == 3 && filter.windowFingerprints() == nil)
+    }
+
+    /// 6,000 deliveries of 2,000 records over 12 days; every 5th record is delivered three times
+    /// (inputs far apart, so the copies land in different spills), the rest once. A copy has
+    /// its record's day.
+    var deliveries: [(Fingerprint, DuplicateFilter.Counted)] {
+        var out: [(Fingerprint, DuplicateFilter.Counted)] = []
+        for round in 0..<3 {
+            for n in 0..<2000 where round == 0 || n % 5 == 0 {
+                out.append((fp(UInt64(n)), .init(day: Int32(20_000 + n % 12), profile: 0, kind: .signIn, input: UInt64(round * 7 + n % 3))))
+            }
+        }
+        return out
+    }
+
+    /// What `resolve(keepByGroup:)` hands out, by group (the calls may come from two threads).
+    final class KeptByGroup: @unchecked Sendable {
+        private let lock = NSLock()
+        private var kept: [Int: [(Fingerprint, Int32)]] = [:]
+        func add(_ group: Int, _ fingerprint: Fingerprint, _ day: Int32) {
+            lock.lock()
+            kept[group, default: []].append((fingerprint, day))
+            lock.unlock()
+        }
+        /// Group by group, each group's in the order handed out.
+        var all: [(group: Int, fingerprint: Fingerprint, day: Int32)] {
+            lock.lock()
+            defer { lock.unlock() }
+            return kept.keys.sorted().flatMap { g in kept[g]!.map { (g, $0.0, $0.1) } }
+        }
+    }
+
+    @Test("the window spills a run for each day group, and the groups, resolved apart on two threads, give one merge's copies and first copies")
+    func spilledByGroup() {
+        // The oracle: everything in memory, one merge.
+        var plain = DuplicateFilter(capacity: 1 << 20)
+        for (f, c) in deliveries { plain.insert(f, c) }
+        let plainKept = KeptByGroup()
+        let expected = plain.resolve { plainKept.add($0, $1, $2.day) }.map { "\($0.day) \($0.input)" }.sorted()
+        #expect(expected.count == 800)  // 400 records, two copies each
+        for keeping in [true, false] {
+            var filter = DuplicateFilter(capacity: 650, store: MemorySpillStore())
+            for (f, c) in deliveries { filter.insert(f, c) }
+            #expect(filter.spilledRuns == 4 * 8 && filter.inMemory == 200)  // 2,800 deliveries: 4 spills of 650, 8 groups each
+            // Every run holds the one day group it is tagged with.
+            #expect(filter.runs.allSatisfy { $0.group != nil })
+            #expect(Set(filter.runs.compactMap(\.group)) == Set(0..<8))
+            let kept = KeptByGroup()
+            let found = keeping ? filter.resolve { kept.add($0, $1, $2.day) } : filter.resolve()
+            #expect(found.map { "\($0.day) \($0.input)" }.sorted() == expected, "keeping \(keeping)")
+            #expect(filter.isResolved && filter.spilledRuns == 0 && filter.inMemory == 0)
+            if keeping {
+                // Each fingerprint in its day's group, each group's in fingerprint order: the
+                // one merge's, group by group.
+                #expect(kept.all.allSatisfy { $0.group == DuplicateFilter.group(ofDay: $0.day) })
+                #expect(kept.all.map(\.fingerprint) == plainKept.all.map(\.fingerprint))
+                #expect(kept.all.count == 2000)
+            }
+        }
+    }
+
+    @Test("a spill that fails part-way through its groups keeps the whole window: nothing counted twice", arguments: [3, 11])
+    func spillFailsPartWay(appendsAllowed: Int) {
+        var plain = DuplicateFilter(capacity: 1 << 20)
+        for (f, c) in deliveries { plain.insert(f, c) }
+        let expected = plain.resolve().map { "\($0.day) \($0.input)" }.sorted()
+        // Each group's run is one append here (fewer than 4,096 entries): the first spill
+        // fails at its fourth group (3), or the second spill at its fourth (11).
+        let store = InOrderRunTests.FailingAppends(appendsAllowed: appendsAllowed)
+        var filter = DuplicateFilter(capacity: 650, store: store)
+        for (f, c) in deliveries { filter.insert(f, c) }
+        #expect(filter.spillFailure != nil)
+        #expect(filter.spilledRuns == (appendsAllowed == 3 ? 0 : 8))
+        #expect(filter.resolve().map { "\($0.day) \($0.input)" }.sorted() == expected)
     }
 }
 
