@@ -28,10 +28,11 @@ public enum ContentHash {
         try ContentHasher().hash(path: path)
     }
 
-    /// The size and modification time (ms) of the file at `path` (links followed), or nil.
+    /// The size and modification time (ms) of the regular file at `path` (links followed), or
+    /// nil (no such file, or not a regular one: a pipe's size says nothing of its bytes).
     public static func sizeAndTime(path: String) -> (size: Int64, modifiedMillis: Int64)? {
         var status = stat()
-        guard stat(path, &status) == 0 else { return nil }
+        guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
         #if canImport(Darwin)
         let time = status.st_mtimespec
         #else

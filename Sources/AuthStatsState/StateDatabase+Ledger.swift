@@ -14,6 +14,14 @@ extension StateDatabase {
         return entry
     }
 
+    /// The sizes of the inputs in the ledger: a file of another size cannot hold the bytes of
+    /// any of them.
+    public func ledgerSizes() throws -> Set<Int64> {
+        var sizes = Set<Int64>()
+        try connection.query("SELECT DISTINCT size FROM inputs", "read the ledger of") { sizes.insert($0.integer(0)) }
+        return sizes
+    }
+
     /// The entries last seen at `path` (several when its bytes changed), by batch then hash.
     public func ledgerEntries(path: String) throws -> [LedgerEntry] {
         try ledgerEntries(

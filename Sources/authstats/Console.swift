@@ -66,13 +66,15 @@ final class ProgressLine: @unchecked Sendable {
     private var timer: DispatchSourceTimer?
     private var drawn = 0
 
-    /// - Parameter sizes: each input's size in bytes (0 when unknown), by index.
-    init(mode: Mode, quiet: Bool, sizes: [Int64]) {
-        self.sizes = sizes
-        files = sizes.count
-        totalBytes = sizes.reduce(0, +)
+    /// - Parameter sizes: each input's size in bytes (0 when unknown), by index; asked only
+    ///   when the line is drawn (a `stat` per input: 8 ms for a shard's 550 files, on the
+    ///   main thread before the first is read, for a line that `--quiet` or a pipe never shows).
+    init(mode: Mode, quiet: Bool, sizes: () -> [Int64]) {
         terminal = mode == .auto && isatty(STDERR_FILENO) == 1
         let active = !quiet && (terminal || mode == .plain)
+        self.sizes = active ? sizes() : []
+        files = self.sizes.count
+        totalBytes = self.sizes.reduce(0, +)
         guard active else { return }
         let timer = DispatchSource.makeTimerSource(queue: DispatchQueue.global(qos: .utility))
         let interval: DispatchTimeInterval = terminal ? .milliseconds(500) : .seconds(10)

@@ -311,10 +311,12 @@ struct ReportCommand: ParsableCommand {
         let paths = shardRun?.files.map(\.path) ?? inputs.map { $0 == "-" ? "/dev/stdin" : $0 }
         var found = InputDiscovery.expand(paths, excluding: directoryFiles + segmentFiles + clientFiles + [out] + (state.map { [$0] } ?? []))
         var readThisBatch: [NightlyState.Candidate] = []
+        var hashing: NightlyState.DeferredHashes?
         if let nightly {
             do {
                 let selected = try nightly.select(found, threads: jobs)
                 readThisBatch = selected.read
+                hashing = NightlyState.DeferredHashes(selected.read)
                 found = selected.problems + selected.read.map(\.found)
                 if let shardRun {
                     // Each file at its place in the plan's whole listing: shards merge as one run.
@@ -337,7 +339,7 @@ struct ReportCommand: ParsableCommand {
                 throw ExitCode(failure.exitCode)
             }
         }
-        let progress = ProgressLine(mode: progressMode, quiet: quiet, sizes: found.map(Self.size))
+        let progress = ProgressLine(mode: progressMode, quiet: quiet) { found.map(Self.size) }
         defer { progress.finish() }
         let started = Date()
         var analysis = ParallelReader.read(found, jobs: jobs) { workers in
@@ -368,7 +370,14 @@ struct ReportCommand: ParsableCommand {
         for input in Self.tidied(analysis.inputs).sorted(by: { $0.position < $1.position }) where input.status != .ok {
             console.warning("\(input.location): \(input.status.rawValue): \(input.error ?? "")")
         }
-        if let nightly {
+        if let nightly, let hashing {
+            do {
+                readThisBatch = try hashing.finish()
+            } catch let failure as NightlyState.Failure {
+                output.discard()
+                console.error(failure.description)
+                throw ExitCode(failure.exitCode)
+            }
             analysis = try addToState(
                 nightly, analysis, read: readThisBatch, configuration: configuration, rejects: rejects, spill: spill,
                 directory: directory, started: started, console: console, fail: fail)

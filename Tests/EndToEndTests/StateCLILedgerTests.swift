@@ -1,3 +1,4 @@
+import AuthStatsState
 import AuthStatsTestSupport
 import Foundation
 import Testing
@@ -24,6 +25,45 @@ extension StateCLITests {
             #expect(result.stderr.contains("\(copy.path) (the same bytes as \(data.files[3])"), "\(result.stderr)")
             #expect(try S.bytes(S.databasePath(state)) == before, "the state file changed")
             try S.expectSame(try S.single(data.files), out, "after a renamed copy")
+        }
+
+        @Test("inputs of a size no other has are hashed while read: their ledger rows hold their bytes' hashes; same-size inputs are told apart by content")
+        func deferredHashes() throws {
+            let folder = CLI.temporaryFolder("state-deferred-hashes")
+            let state = folder.appendingPathComponent("state")
+            func file(_ name: String, _ lines: [PinpointLine]) throws -> String {
+                let path = folder.appendingPathComponent(name).path
+                try Data(lines.ndjson.utf8).write(to: URL(fileURLWithPath: path))
+                return path
+            }
+            // a: a size of its own (hashed while read). b and c: the same size, other bytes
+            // (hashed first, both read). d: b's bytes under another name (skipped).
+            let a = try file("a.json", [PinpointLine("_userauth.sign_in", iso: "2026-11-05T10:00:00Z", user: "user-a-long")])
+            let b = try file("b.json", [PinpointLine("_userauth.sign_in", iso: "2026-11-05T11:00:00Z", user: "u1")])
+            let c = try file("c.json", [PinpointLine("_userauth.sign_in", iso: "2026-11-05T11:00:00Z", user: "u2")])
+            let d = folder.appendingPathComponent("d.json").path
+            try FileManager.default.copyItem(atPath: b, toPath: d)
+            let sizes = try [a, b, c].map { try FileManager.default.attributesOfItem(atPath: $0)[.size] as! Int }
+            #expect(sizes[1] == sizes[2] && sizes[0] != sizes[1], "\(sizes)")
+            let first = try S.report([a, b, c, d], state: state, out: folder.appendingPathComponent("o1"))
+            #expect(first.status == 0, "\(first.stderr)")
+            #expect(first.stderr.contains("\(d) (the same bytes as \(b), in this run)"), "\(first.stderr)")
+            let info = try S.info(state)
+            #expect(S.number(info, "inputs") == 3 && S.number(info, "events") == 3, "\(info)")
+            let database = try StateDatabase.open(folder: state.path, create: false)
+            for path in [a, b, c] {
+                let rows = try database.ledgerEntries(path: path)
+                #expect(rows.map(\.contentHash) == [try ContentHash.of(path: path).hash], "\(path)")
+            }
+            database.close()
+            // a's hash, made while it was read, finds a renamed copy of it on the next night (its
+            // size is the ledger's, so the copy is hashed first).
+            let e = folder.appendingPathComponent("e.json").path
+            try FileManager.default.copyItem(atPath: a, toPath: e)
+            let second = try S.report([e], state: state, out: folder.appendingPathComponent("o2"))
+            #expect(second.status == 0, "\(second.stderr)")
+            #expect(second.stderr.contains("\(e) (the same bytes as \(a)"), "\(second.stderr)")
+            #expect(S.number(try S.info(state), "inputs") == 3)
         }
 
         @Test("a file that could not be read is not recorded: the next night reads it (fixed) without --rebuild")
