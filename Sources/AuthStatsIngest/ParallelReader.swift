@@ -65,6 +65,7 @@ public enum ParallelReader {
                     if let fileDone { queue.serialized { fileDone(worker.analysis, index) } }
                 }
             }
+            if count > 1 { worker.analysis.workerDone() }
         }
         if workers.count == 1 {
             work(workers[0])

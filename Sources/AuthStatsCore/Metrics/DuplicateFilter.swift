@@ -159,6 +159,15 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
     public var inMemory: Int { window.count }
     public var spilledRuns: Int { runs.count }
 
+    /// Spills what the window holds when some of it already went to the store: a worker's
+    /// last act, on its own thread, so that the merge of the workers joins runs instead of
+    /// spilling a window on one thread after both are done. A filter that never spilled keeps
+    /// its window (a small run stays in memory).
+    mutating func spillRestIfSpilled() {
+        guard !runs.isEmpty, inOrder == nil, !isResolved else { return }
+        spill()
+    }
+
     /// Writes the window as sorted runs, one for each day group it holds
     /// (`group(ofDay:)`), a block of entries at a time. All or nothing: if a write fails, the
     /// runs written are removed and the window keeps every entry (a run kept as well would

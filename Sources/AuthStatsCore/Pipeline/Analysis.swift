@@ -428,6 +428,13 @@ public final class Analysis {
 
     /// Takes in the state of `other`, an analysis of other files with the same
     /// configuration (a parallel worker). Merging in any order gives the same reports.
+    /// A worker has read its last input and its analysis is about to be merged with the
+    /// others' (`ParallelReader`): what spilled, spills the rest on this worker's thread.
+    public func workerDone() {
+        state.pointee.accumulator.spillRestIfSpilled()
+        for analysis in projects.values { analysis.workerDone() }
+    }
+
     public func merge(_ other: Analysis) {
         precondition(!resolved && !other.resolved, "merge analyses before reading their reports")
         inputs += other.inputs

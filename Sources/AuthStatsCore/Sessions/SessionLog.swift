@@ -48,6 +48,9 @@ public struct SessionLog: Sendable {
     mutating func endInOrder() { log.endInOrder() }
 
     /// Takes in `other`'s records (order does not matter: the output is sorted).
+    /// See `SortedRecordLog.spillRestIfSpilled()`.
+    mutating func spillRestIfSpilled() { log.spillRestIfSpilled() }
+
     mutating func absorb(_ other: SessionLog) {
         precondition(compact == other.compact, "absorb a session log of the same layout")
         log.absorb(other.log)

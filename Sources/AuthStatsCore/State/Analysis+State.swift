@@ -334,20 +334,6 @@ extension Analysis {
             try buckets[index].writer?.finish()
         }
         let accumulator = pointer.pointee.accumulator
-        try stream(Stream.profiles) { writer in
-            for id in firstProfile..<accumulator.table.profileCount {
-                try writer.add(Self.profileRecord(accumulator.table.values(ofProfile: UInt32(id))))
-            }
-        }
-        try stream(Stream.counters) { writer in
-            // In key order, so that the same state writes the same bytes.
-            for (key, c) in accumulator.counters.sorted(by: { ($0.key.day, $0.key.profile) < ($1.key.day, $1.key.profile) })
-            where c.events != 0 || c.signUps != 0 || c.signIns != 0 || c.authFailures != 0 {
-                try writer.add(
-                    words: word(key.day), UInt64(key.profile), UInt64(bitPattern: Int64(c.signUps)),
-                    UInt64(bitPattern: Int64(c.signIns)), UInt64(bitPattern: Int64(c.authFailures)), UInt64(bitPattern: Int64(c.events)))
-            }
-        }
         func triples(_ table: ActivityTable, _ writer: inout StateStreamWriter) throws {
             var groups = table.groups()
             var sums: [(profile: UInt32, count: Int32)] = []
@@ -357,38 +343,60 @@ extension Analysis {
                 }
             }
         }
-        try stream(Stream.activity) { try triples(accumulator.activity, &$0) }
-        if let kinds = accumulator.userKinds { try stream(Stream.kinds) { try triples(kinds, &$0) } }
-        try stream(Stream.users) { writer in
-            for hash in accumulator.users.sorted() { try writer.add(words: hash) }
-        }
-        try stream(Stream.totals) { try $0.add(words: UInt64(accumulator.events), UInt64(accumulator.duplicates)) }
-        try stream(Stream.parity) { writer in
-            for (reason, count) in parityLeftOut.sorted(by: { $0.key < $1.key }) {
-                try writer.add(words: UInt64(reason.rawValue), UInt64(count))
-            }
-        }
-        // With reports to follow, the logs are read without being consumed, and the reports
-        // read them again as they were (the frozen sessions written stand for exactly the
-        // sessions of their events); otherwise they are consumed.
-        if let observations = pointer.pointee.accumulator.profileLog {
-            try stream(Stream.observations) { writer in
-                func write(_ records: SortedRecords) throws {
-                    while let record = records.next() { try writer.add(record) }
-                }
-                if readAgain {
-                    try write(observations.sortedCopy())
-                } else {
-                    var consumed = observations
-                    pointer.pointee.accumulator.profileLog = nil
-                    var failure: (any Error)?
-                    consumed.withSorted { records in
-                        do { try write(records) } catch { failure = error }
+        // The activity triples (the largest of these streams) on a thread of their own beside
+        // the rest; all of them after the duplicates, whose counts they hold taken back. (A
+        // shard of eight wrote them one after another on one thread, ~35 ms alone at its end.)
+        try bothAtOnce(
+            {
+                try stream(Stream.activity) { try triples(accumulator.activity, &$0) }
+                if let kinds = accumulator.userKinds { try stream(Stream.kinds) { try triples(kinds, &$0) } }
+            },
+            {
+                try stream(Stream.profiles) { writer in
+                    for id in firstProfile..<accumulator.table.profileCount {
+                        try writer.add(Self.profileRecord(accumulator.table.values(ofProfile: UInt32(id))))
                     }
-                    if let failure { throw failure }
                 }
-            }
-        }
+                try stream(Stream.counters) { writer in
+                    // In key order, so that the same state writes the same bytes.
+                    for (key, c) in accumulator.counters.sorted(by: { ($0.key.day, $0.key.profile) < ($1.key.day, $1.key.profile) })
+                    where c.events != 0 || c.signUps != 0 || c.signIns != 0 || c.authFailures != 0 {
+                        try writer.add(
+                            words: word(key.day), UInt64(key.profile), UInt64(bitPattern: Int64(c.signUps)),
+                            UInt64(bitPattern: Int64(c.signIns)), UInt64(bitPattern: Int64(c.authFailures)), UInt64(bitPattern: Int64(c.events)))
+                    }
+                }
+                try stream(Stream.users) { writer in
+                    for hash in accumulator.users.sorted() { try writer.add(words: hash) }
+                }
+                try stream(Stream.totals) { try $0.add(words: UInt64(accumulator.events), UInt64(accumulator.duplicates)) }
+                try stream(Stream.parity) { writer in
+                    for (reason, count) in parityLeftOut.sorted(by: { $0.key < $1.key }) {
+                        try writer.add(words: UInt64(reason.rawValue), UInt64(count))
+                    }
+                }
+                // With reports to follow, the logs are read without being consumed, and the reports
+                // read them again as they were (the frozen sessions written stand for exactly the
+                // sessions of their events); otherwise they are consumed.
+                if let observations = pointer.pointee.accumulator.profileLog {
+                    try stream(Stream.observations) { writer in
+                        func write(_ records: SortedRecords) throws {
+                            while let record = records.next() { try writer.add(record) }
+                        }
+                        if readAgain {
+                            try write(observations.sortedCopy())
+                        } else {
+                            var consumed = observations
+                            pointer.pointee.accumulator.profileLog = nil
+                            var failure: (any Error)?
+                            consumed.withSorted { records in
+                                do { try write(records) } catch { failure = error }
+                            }
+                            if let failure { throw failure }
+                        }
+                    }
+                }
+            })
         try sessions.finish()
     }
 
