@@ -396,12 +396,12 @@ final class NightlyState {
     }
 
     /// Hashes the inputs `select` left unhashed, on a thread of its own while the batch is
-    /// read; `finish()` waits for it and returns every candidate with its hash.
+    /// read; `finish(read:)` waits for it and returns every candidate with its hash.
     final class DeferredHashes: @unchecked Sendable {
-        // Unchecked: `candidates` is written by the hashing thread before `group` is left, and
-        // read only after `finish` has waited for it.
+        // Unchecked: `candidates` and `failures` are written by the hashing thread before
+        // `group` is left, and read only after `finish` has waited for it.
         private var candidates: [Candidate]
-        private var failure: Failure?
+        private var failures: [Int: String] = [:]
         private let group = DispatchGroup()
 
         init(_ candidates: [Candidate]) {
@@ -413,25 +413,34 @@ final class NightlyState {
                     let candidate = self.candidates[index]
                     do {
                         let identity = try hasher.hash(path: candidate.file)
-                        guard identity.size == candidate.size else {
-                            failure = .refused(
-                                "\(candidate.path) changed while it was read (\(candidate.size) bytes, then \(identity.size)); "
-                                    + "nothing was committed: run again")
-                            return
+                        // The size and time `select` saw: bytes rewritten in between (even to
+                        // the same size) are not the bytes that were read.
+                        guard identity.size == candidate.size, identity.modifiedMillis == candidate.modified else {
+                            failures[index] = "it changed while it was read"
+                            continue
                         }
                         self.candidates[index].hash = identity.hash
                     } catch {
-                        failure = .refused("\(error) (to record it as read); nothing was committed: run again")
-                        return
+                        failures[index] = "\(error)"
                     }
                 }
             }
         }
 
-        /// Every candidate, hashed; waits for the hashing thread.
-        func finish() throws -> [Candidate] {
+        /// Every candidate, hashed; waits for the hashing thread. A file that could not be
+        /// hashed keeps no hash when reading it failed too (it gets no ledger row, and the
+        /// next night tries it again, as any failed input); one that was read is refused
+        /// (exit 1, nothing committed): its ledger row would not name the bytes read.
+        func finish(read inputs: [InputReport]) throws -> [Candidate] {
             group.wait()
-            if let failure { throw failure }
+            for (index, reason) in failures.sorted(by: { $0.key < $1.key }) {
+                let path = candidates[index].path
+                let parts = inputs.filter { $0.path == path }
+                let unread = !parts.isEmpty && parts.allSatisfy { $0.status == .failed && $0.records == 0 }
+                guard unread else {
+                    throw Failure.refused("\(path) could not be hashed for the ledger after it was read (\(reason)); nothing was committed: run again")
+                }
+            }
             return candidates
         }
     }
@@ -465,8 +474,10 @@ final class NightlyState {
         return read.compactMap { candidate in
             let row = byPath[candidate.path]
             if let row, row.status == InputReport.Status.failed.rawValue, row.records == 0 { return nil }
+            // (`DeferredHashes.finish` refused any input that was read and has no hash.)
+            guard let hash = candidate.hash else { return nil }
             return LedgerEntry(
-                contentHash: candidate.hash!, path: candidate.path, size: candidate.size, modified: candidate.modified,
+                contentHash: hash, path: candidate.path, size: candidate.size, modified: candidate.modified,
                 batch: batch, records: row?.records ?? 0, events: row?.events ?? 0,
                 firstDay: row.flatMap { $0.oldest == .max ? nil : clock.day(ofMillis: $0.oldest).description },
                 lastDay: row.flatMap { $0.newest == .min ? nil : clock.day(ofMillis: $0.newest).description },

@@ -276,6 +276,16 @@ struct ReportCommand: ParsableCommand {
             console.error(message)
             return ExitCode(2)
         }
+        // A step of the state that may refuse the run: its message, and the status it names.
+        func stateStep<R>(_ body: () throws -> R) throws -> R {
+            do {
+                return try body()
+            } catch let failure as NightlyState.Failure {
+                output.discard()
+                console.error(failure.description)
+                throw ExitCode(failure.exitCode)
+            }
+        }
         let rejects: RejectsFile
         do {
             rejects = try RejectsFile(files: output, console: console, limit: maxRejects)
@@ -313,7 +323,7 @@ struct ReportCommand: ParsableCommand {
         var readThisBatch: [NightlyState.Candidate] = []
         var hashing: NightlyState.DeferredHashes?
         if let nightly {
-            do {
+            try stateStep {
                 let selected = try nightly.select(found, threads: jobs)
                 readThisBatch = selected.read
                 hashing = NightlyState.DeferredHashes(selected.read)
@@ -333,10 +343,6 @@ struct ReportCommand: ParsableCommand {
                         "\(selected.known.count) input\(selected.known.count == 1 ? "" : "s") already in the state, skipped: "
                             + selected.known.prefix(3).joined(separator: ", ") + (selected.known.count > 3 ? ", …" : ""))
                 }
-            } catch let failure as NightlyState.Failure {
-                output.discard()
-                console.error(failure.description)
-                throw ExitCode(failure.exitCode)
             }
         }
         let progress = ProgressLine(mode: progressMode, quiet: quiet) { found.map(Self.size) }
@@ -359,25 +365,13 @@ struct ReportCommand: ParsableCommand {
             console.warning("could not spill the user directory to disk, kept it in memory: \(failure)")
         }
         if let merging {
-            do {
-                try merging.restore(into: analysis, rejects: rejects, spill: spill, jobs: jobs)
-            } catch let failure as NightlyState.Failure {
-                output.discard()
-                console.error(failure.description)
-                throw ExitCode(failure.exitCode)
-            }
+            try stateStep { try merging.restore(into: analysis, rejects: rejects, spill: spill, jobs: jobs) }
         }
         for input in Self.tidied(analysis.inputs).sorted(by: { $0.position < $1.position }) where input.status != .ok {
             console.warning("\(input.location): \(input.status.rawValue): \(input.error ?? "")")
         }
         if let nightly, let hashing {
-            do {
-                readThisBatch = try hashing.finish()
-            } catch let failure as NightlyState.Failure {
-                output.discard()
-                console.error(failure.description)
-                throw ExitCode(failure.exitCode)
-            }
+            readThisBatch = try stateStep { try hashing.finish(read: analysis.inputs) }
             analysis = try addToState(
                 nightly, analysis, read: readThisBatch, configuration: configuration, rejects: rejects, spill: spill,
                 directory: directory, started: started, console: console, fail: fail)

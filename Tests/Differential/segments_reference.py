@@ -363,7 +363,7 @@ def classify(r, raw):
     return "reject"
 
 
-def read_events(folder, excluded, oldest_ms, newest_ms):
+def read_events(folder, excluded, oldest_ms, newest_ms, cal):
     """All events after dedup (the first copy in input order counts), plus counts."""
     events, seen = [], set()
     stats = defaultdict(int)
@@ -386,10 +386,12 @@ def read_events(folder, excluded, oldest_ms, newest_ms):
                 stats["skipped"] += 1
             elif e == "reject" or not (oldest_ms <= e.time < newest_ms):
                 stats["rejected"] += 1
-            elif e.key in seen:
+            elif (e.key, cal.day(e.time)) in seen:
+                # A copy has its record's day: the same key on another day is another event
+                # (docs/metrics.md "Duplicates").
                 stats["duplicates"] += 1
             else:
-                seen.add(e.key)
+                seen.add((e.key, cal.day(e.time)))
                 events.append(e)
     stats["events"] = len(events)
     return events, stats
@@ -785,7 +787,7 @@ def expected_reports(args):
                 os.path.realpath(os.fsencode(args.out))}
     oldest = parse_iso(args.oldest_event, True)
     newest = parse_iso(args.newest_event, True) + 86400000
-    events, stats = read_events(args.input, excluded, oldest, newest)
+    events, stats = read_events(args.input, excluded, oldest, newest, cal)
     directory = read_directory(args.users)
     for e in events:
         e.day = cal.day(e.time)

@@ -87,14 +87,17 @@ struct OracleTests {
                                  sessionStop: (sessionObject?["stop_timestamp"] as? NSNumber)?.int64Value))
             } else if r["eventSource"] as? String == "USER_ACTIVITY" {
                 let m = r["message"] as! [String: Any]
-                guard seen.insert(m["eventId"] as! String).inserted else { continue }
+                let time = Int64(r["eventTimestamp"] as! String)!
+                // A copy has its record's day: the same id on another day is another event
+                // (docs/metrics.md "Duplicates").
+                guard seen.insert("\(m["eventId"] as! String) \(day(time))").inserted else { continue }
                 let pair = "\(m["eventType"]!)/\(m["eventResponse"]!)"
                 let kind = ["SignIn/Pass": "sign_in", "SignIn/Fail": "auth_failure", "SignUp/Pass": "sign_up"][pair] ?? "other"
-                let time = Int64(r["eventTimestamp"] as! String)!
                 out.append(Event(day: day(time), kind: kind, user: m["userSub"] as? String, source: "cognito-activity",
                                  platform: "(unknown)", idpFederated: !(m["idpName"] as? String ?? "").isEmpty, time: time))
             } else if r["eventSource"] as? String == "cognito-idp.amazonaws.com" {
-                guard seen.insert(r["eventID"] as! String).inserted else { continue }
+                let time = Int64(iso.date(from: r["eventTime"] as! String)!.timeIntervalSince1970 * 1000)
+                guard seen.insert("\(r["eventID"] as! String) \(day(time))").inserted else { continue }
                 let name = r["eventName"] as! String
                 let failed = !((r["errorCode"] as? String) ?? "").isEmpty
                 let challenge = ((r["responseElements"] as? [String: Any])?["challengeName"] as? String) != nil
@@ -106,7 +109,6 @@ struct OracleTests {
                 }
                 let user = ((r["additionalEventData"] as? [String: Any])?["sub"] as? String)
                     ?? ((r["responseElements"] as? [String: Any])?["userSub"] as? String)
-                let time = Int64(iso.date(from: r["eventTime"] as! String)!.timeIntervalSince1970 * 1000)
                 out.append(Event(day: day(time), kind: kind, user: user, source: "cloudtrail", platform: "(unknown)", time: time))
             }
         }

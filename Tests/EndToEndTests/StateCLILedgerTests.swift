@@ -66,6 +66,33 @@ extension StateCLITests {
             #expect(S.number(try S.info(state), "inputs") == 3)
         }
 
+        @Test("the same CloudTrail eventID on two days is two events, a redelivery on its day one: --jobs 1 and 2 and a state fed a day at a time agree")
+        func sameIdTwoDays() throws {
+            let folder = CLI.temporaryFolder("state-same-id-two-days")
+            func trail(_ iso: String) -> String {
+                #"{"eventTime":"\#(iso)","eventSource":"cognito-idp.amazonaws.com","eventName":"InitiateAuth","requestParameters":{"clientId":"c1"},"responseElements":null,"additionalEventData":{"sub":"u1"},"eventID":"t-1"}"#
+            }
+            func file(_ name: String, _ lines: [String]) throws -> String {
+                let path = folder.appendingPathComponent(name).path
+                try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path))
+                return path
+            }
+            // Day 1: the record and a redelivery of it (a duplicate). Day 2: the same id again.
+            let first = try file("day1.json", [trail("2026-11-05T10:00:00Z"), trail("2026-11-05T10:00:00Z")])
+            let second = try file("day2.json", [trail("2026-11-06T10:00:00Z")])
+            let one = try S.single([first, second], S.reportOptions + ["--jobs", "1"])
+            let daily = try String(contentsOf: one.appendingPathComponent("daily.csv"), encoding: .utf8)
+            let signIns = daily.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false)[2] }
+            #expect(signIns == ["1", "1"], "\(daily)")
+            let summary = try String(contentsOf: one.appendingPathComponent("summary.json"), encoding: .utf8)
+            #expect(summary.contains(#""duplicates": 1"#) || summary.contains(#""duplicates":1"#), "\(summary)")
+            try S.expectSame(one, try S.single([first, second], S.reportOptions + ["--jobs", "2"]), "--jobs 2")
+            let state = folder.appendingPathComponent("state")
+            let out = folder.appendingPathComponent("out")
+            try S.runBatches([[first], [second]], state: state, out: out)
+            try S.expectSame(one, out, "a state fed a day at a time")
+        }
+
         @Test("a file that could not be read is not recorded: the next night reads it (fixed) without --rebuild")
         func failedInputIsRetried() throws {
             let folder = CLI.temporaryFolder("state-failed-input")

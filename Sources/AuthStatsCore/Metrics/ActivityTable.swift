@@ -91,15 +91,8 @@ public struct ActivityTable: Sendable, InOrderRunOwner {
         return (key, Int32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 16, as: Int32.self)))
     }
 
-    /// As `DuplicateFilter.spillRestIfSpilled()`: the rest of a table that already spilled, at
-    /// a worker's end.
-    mutating func spillRestIfSpilled() {
-        guard !runs.isEmpty, inOrder == nil else { return }
-        spill()
-    }
-
     /// Writes the window as one sorted run, a block of entries at a time.
-    private mutating func spill() {
+    mutating func spill() {
         guard let store, spillFailure == nil, !counts.isEmpty else { return }
         do {
             var writer = try RunWriter(store: store, entryBytes: Self.entryBytes, blockEntries: 4096)

@@ -17,8 +17,9 @@ import Foundation
 /// apart alike: the same counts as catching a near copy at once, without a hash lookup per
 /// event (duplicate deliveries are rare).
 ///
-/// Memory: 48 bytes per fingerprint in the window, plus 4 bytes each while it is sorted and a
-/// read buffer per run while resolving. Without a store (or if writing to it fails) nothing
+/// Memory: 48 bytes per fingerprint in the window, plus ~9 bytes each while it is sorted and
+/// split by day group (and 4 more for the window's part at the end), and a read buffer per
+/// run while resolving. Without a store (or if writing to it fails) nothing
 /// is spilled: still exact, but memory then grows with the events.
 public struct DuplicateFilter: Sendable, InOrderRunOwner {
     /// Where an event was counted, so that a later duplicate can be taken back.
@@ -159,31 +160,22 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
     public var inMemory: Int { window.count }
     public var spilledRuns: Int { runs.count }
 
-    /// Spills what the window holds when some of it already went to the store: a worker's
-    /// last act, on its own thread, so that the merge of the workers joins runs instead of
-    /// spilling a window on one thread after both are done. A filter that never spilled keeps
-    /// its window (a small run stays in memory).
-    mutating func spillRestIfSpilled() {
-        guard !runs.isEmpty, inOrder == nil, !isResolved else { return }
-        spill()
-    }
-
     /// Writes the window as sorted runs, one for each day group it holds
     /// (`group(ofDay:)`), a block of entries at a time. All or nothing: if a write fails, the
     /// runs written are removed and the window keeps every entry (a run kept as well would
     /// hold them twice).
-    private mutating func spill() {
+    mutating func spill() {
         guard let store, spillFailure == nil, window.count > 0 else { return }
         var written: [Int] = []
         var spilled: [SpilledRun] = []
         do {
             let size = Self.entryBytes
-            let (order, starts) = window.sortedOrderByGroup()
+            let parts = window.sortedOrderByGroup()
             try window.bytes.withUnsafeBytes { raw in
-                for group in 0..<Self.dayGroups where starts[group] < starts[group + 1] {
+                for (group, order) in parts {
                     var writer = try RunWriter(store: store, entryBytes: size, blockEntries: 4096)
                     written.append(writer.id)
-                    for i in order[starts[group]..<starts[group + 1]] {
+                    for i in order {
                         try writer.add { out, at in
                             out.baseAddress!.advanced(by: at).copyMemory(from: raw.baseAddress! + Int(i) * size, byteCount: size)
                         }
@@ -265,12 +257,7 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
         var byGroup: [Int: [SpilledRun]] = [:]
         for run in runs { byGroup[run.group!, default: []].append(run) }
         var windowParts: [Int: [UInt32]] = [:]
-        if window.count > 0 {
-            let (order, starts) = window.sortedOrderByGroup()
-            for group in 0..<Self.dayGroups where starts[group] < starts[group + 1] {
-                windowParts[group] = Array(order[starts[group]..<starts[group + 1]])
-            }
-        }
+        for (group, order) in window.count > 0 ? window.sortedOrderByGroup() : [] { windowParts[group] = Array(order) }
         let memory = window.bytes
         let groups = Set(byGroup.keys).union(windowParts.keys).sorted()
         let found = concurrentMap(count: groups.count, threads: 2) { index in

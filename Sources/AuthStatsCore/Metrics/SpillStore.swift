@@ -39,9 +39,10 @@ struct SpilledRun: Sendable {
     var count: Int
     /// Maps the run's profile ids to the owner's (after a merge of accumulators).
     var profileMap: [UInt32]? = nil
-    /// A group that holds every entry of the run and every copy of them (a nightly state's
-    /// fingerprints of one day bucket: copies share a day), so that runs of different groups
-    /// never hold equal keys; nil when not known.
+    /// A group that holds every entry of the run and every copy of them (fingerprints of one
+    /// day group, `DuplicateFilter.group(ofDay:)`: a window's spill, or a nightly state's
+    /// bucket stream; copies share a day), so that runs of different groups never hold equal
+    /// keys; nil when not known.
     var group: Int? = nil
 
     /// The run as seen by an accumulator whose profile ids are `map` of this one's.
@@ -128,6 +129,8 @@ public final class MemorySpillStore: SpillStore, @unchecked Sendable {
 
     /// Runs written so far.
     public var written: Int { locked { writes } }
+    /// The runs held now (written and not removed).
+    public var held: Int { locked { runs.count } }
 
     private func locked<R>(_ body: () -> R) -> R {
         lock.lock()

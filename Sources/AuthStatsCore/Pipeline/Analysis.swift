@@ -32,7 +32,8 @@ public final class Analysis {
         public var sessionShards = 1
         /// Threads for the session shards at the end of a run: the cores left beside the
         /// thread that resolves the duplicates and builds the tables (one on two cores; on a
-        /// big machine the shards, one per job, no longer run one after another).
+        /// big machine the shards, one per job, no longer run one after another). Spilled
+        /// duplicates are resolved two day groups at a time, on a second thread for a while.
         public var sessionThreads = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
         /// Whether session rows (`finishReading(sessions:)`) are wanted: the session log then
         /// keeps user ids and texts; without, it keeps what the counts need, in half the bytes.
@@ -426,8 +427,6 @@ public final class Analysis {
         return clients.project(ofClient: event.dimensions[.clientID])?.id ?? Dimension.unconfigured
     }
 
-    /// Takes in the state of `other`, an analysis of other files with the same
-    /// configuration (a parallel worker). Merging in any order gives the same reports.
     /// A worker has read its last input and its analysis is about to be merged with the
     /// others' (`ParallelReader`): what spilled, spills the rest on this worker's thread.
     public func workerDone() {
@@ -435,6 +434,8 @@ public final class Analysis {
         for analysis in projects.values { analysis.workerDone() }
     }
 
+    /// Takes in the state of `other`, an analysis of other files with the same
+    /// configuration (a parallel worker). Merging in any order gives the same reports.
     public func merge(_ other: Analysis) {
         precondition(!resolved && !other.resolved, "merge analyses before reading their reports")
         inputs += other.inputs

@@ -47,10 +47,10 @@ public struct SessionLog: Sendable {
 
     mutating func endInOrder() { log.endInOrder() }
 
-    /// Takes in `other`'s records (order does not matter: the output is sorted).
-    /// See `SortedRecordLog.spillRestIfSpilled()`.
+    /// See `InOrderRunOwner.spillRestIfSpilled()`.
     mutating func spillRestIfSpilled() { log.spillRestIfSpilled() }
 
+    /// Takes in `other`'s records (order does not matter: the output is sorted).
     mutating func absorb(_ other: SessionLog) {
         precondition(compact == other.compact, "absorb a session log of the same layout")
         log.absorb(other.log)

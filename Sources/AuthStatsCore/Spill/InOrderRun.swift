@@ -93,11 +93,22 @@ protocol InOrderRunOwner {
     static var inOrderMaxRuns: Int { get }
     /// Keeps in memory the items of a block the store could not take, as they were encoded.
     mutating func keepUnwritten(_ block: [UInt8])
+    /// Writes what the owner holds in memory to the store as sorted runs.
+    mutating func spill()
 }
 
 extension InOrderRunOwner {
     static var inOrderSlack: Int { 0 }
     static var inOrderMaxRuns: Int { InOrderRun.maxRuns }
+
+    /// Spills what is in memory when some of it already went to the store: a worker's last
+    /// act, on its own thread (`Analysis.workerDone`), so that the merge of the workers joins
+    /// runs instead of spilling and sorting in memory on one thread after both are done. An
+    /// owner that never spilled keeps it in memory (a small run stays there).
+    mutating func spillRestIfSpilled() {
+        guard !runs.isEmpty, inOrder == nil else { return }
+        spill()
+    }
 
     /// Appends one item of `count` bytes (`write` stores them), in a new run when
     /// `breaksOrder` or none is open. Returns false when it is not taken (no store, spilling

@@ -106,14 +106,6 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
         }
     }
 
-    /// As `DuplicateFilter.spillRestIfSpilled()`: the records in memory of a log that already
-    /// spilled, at a worker's end (their sort then runs beside the other worker, not in the
-    /// reader of the log at the very end).
-    mutating func spillRestIfSpilled() {
-        guard !runs.isEmpty, inOrder == nil else { return }
-        spill()
-    }
-
     /// Writes the records in memory as sorted runs of `[UInt32 length][bytes]` frames (one for
     /// this log's arena, one for each it absorbed), a megabyte at a time (so spilling needs no
     /// second copy of the arena). Without a store, or once spilling failed, the records stay

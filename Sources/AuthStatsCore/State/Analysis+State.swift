@@ -329,10 +329,8 @@ extension Analysis {
             } catch { slot.pointee.failure = error }
         }
         takeBack(found)
-        for index in buckets.indices {
-            if let failure = buckets[index].failure { throw failure }
-            try buckets[index].writer?.finish()
-        }
+        if let failure = buckets.lazy.compactMap(\.failure).first { throw failure }
+        for index in buckets.indices { try buckets[index].writer?.finish() }
         let accumulator = pointer.pointee.accumulator
         func triples(_ table: ActivityTable, _ writer: inout StateStreamWriter) throws {
             var groups = table.groups()

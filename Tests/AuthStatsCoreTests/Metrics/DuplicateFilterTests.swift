@@ -206,6 +206,8 @@ struct DuplicateFilterTests {
         for (f, c) in deliveries { filter.insert(f, c) }
         #expect(filter.spillFailure != nil)
         #expect(filter.spilledRuns == (appendsAllowed == 3 ? 0 : 8))
+        // The failed spill's runs, the three written before the failing one too, are gone.
+        #expect(store.held == filter.spilledRuns)
         #expect(filter.resolve().map { "\($0.day) \($0.input)" }.sorted() == expected)
     }
 }
