@@ -314,11 +314,7 @@ final class NightlyState {
             var rows: [LedgerEntry] = []
             let quick = ContentHash.sizeAndTime(path: file)
             if !rebuild {
-                do {
-                    rows = try database.ledgerEntries(path: path)
-                } catch {
-                    throw Failure.unusable("\(error); the state was left as it was")
-                }
+                rows = try ledger { try database.ledgerEntries(path: path) }
                 if let quick, let same = rows.first(where: { $0.size == quick.size && $0.modified == quick.modifiedMillis }) {
                     known.append("\(path) (read in batch \(same.batch))")
                     continue
@@ -331,12 +327,7 @@ final class NightlyState {
         // or another input of this run has. The others are read at once and hashed while they
         // are (`DeferredHashes`): a shard of eight spent ~30 ms hashing its 589 files before
         // its first record.
-        let ledgerSizes: Set<Int64>
-        do {
-            ledgerSizes = rebuild ? [] : try database.ledgerSizes()
-        } catch {
-            throw Failure.unusable("\(error); the state was left as it was")
-        }
+        let ledgerSizes = rebuild ? [] : try ledger { try database.ledgerSizes() }
         var runSizes: [Int64: Int] = [:]
         for entry in unknown { if let quick = entry.quick { runSizes[quick.size, default: 0] += 1 } }
         var read: [Candidate?] = Array(repeating: nil, count: unknown.count)
@@ -361,15 +352,8 @@ final class NightlyState {
                 problems.append(.problem(path: path, message: "\(error)"))
                 continue
             }
-            // A ledger that cannot be read is a state that cannot be used (exit 2), as for its other tables.
-            let byContent: LedgerEntry?
-            let byPath: LedgerEntry?
-            do {
-                byContent = rebuild ? nil : try database.ledgerEntry(contentHash: identity.hash)
-                byPath = byContent == nil ? rows.first : nil
-            } catch {
-                throw Failure.unusable("\(error); the state was left as it was")
-            }
+            let byContent = rebuild ? nil : try ledger { try database.ledgerEntry(contentHash: identity.hash) }
+            let byPath = byContent == nil ? rows.first : nil
             if let entry = byContent {
                 // The ledger's path comes from the state file: shown escaped.
                 known.append(
@@ -393,6 +377,16 @@ final class NightlyState {
         }
         // In the order found: the input positions (which copy of a record counts) follow it.
         return (read.compactMap { $0 }, problems, known)
+    }
+
+    /// A look-up in the ledger: one that cannot be read is a state that cannot be used (exit
+    /// 2), as for its other tables.
+    private func ledger<R>(_ body: () throws -> R) throws -> R {
+        do {
+            return try body()
+        } catch {
+            throw Failure.unusable("\(error); the state was left as it was")
+        }
     }
 
     /// Hashes the inputs `select` left unhashed, on a thread of its own while the batch is

@@ -4,9 +4,9 @@ import Foundation
 ///
 /// The fingerprints of the latest events are logged in memory (`FingerprintLog`), up to
 /// `capacity`, in reading order. When that fills, they are sorted and written to the
-/// `SpillStore` as runs, one for each day group, and memory starts over. At the end, the runs and the last window
-/// are merged (`resolve()`): every copy after the first of a fingerprint on a day is a
-/// duplicate, and is reported so that its counts can be taken back. (A copy has its record's
+/// `SpillStore` as runs, one for each day group, and memory starts over. At the end, the runs
+/// and the last window are merged (`resolve()`): every copy after the first of a fingerprint
+/// on a day is a duplicate, and is reported so that its counts can be taken back. (A copy has its record's
 /// day; the same key on two days is two events, `docs/metrics.md` "Duplicates". So copies
 /// share a day group, `group(ofDay:)`, and each group is resolved on its own.) Of several
 /// copies, the one from the earliest input (its position: file, then member; within an
@@ -19,8 +19,8 @@ import Foundation
 ///
 /// Memory: 48 bytes per fingerprint in the window, plus ~9 bytes each while it is sorted and
 /// split by day group (and 4 more for the window's part at the end), and a read buffer per
-/// run while resolving. Without a store (or if writing to it fails) nothing
-/// is spilled: still exact, but memory then grows with the events.
+/// run while resolving. Without a store (or if writing to it fails) nothing is spilled: still
+/// exact, but memory then grows with the events.
 public struct DuplicateFilter: Sendable, InOrderRunOwner {
     /// Where an event was counted, so that a later duplicate can be taken back.
     public struct Counted: Sendable, Equatable {
@@ -295,18 +295,20 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
         while let top = heap.top {
             let index = top.cursor
             let fingerprint = Fingerprint(high: top.high, low: top.low)
-            // Only copies (rare) and kept entries are decoded whole.
+            let copy: Bool
             if fingerprint != last {
                 last = fingerprint
                 lastDay = top.day
                 if !otherDays.isEmpty { otherDays.removeAll(keepingCapacity: true) }
-                keep(fingerprint, cursors[index].entry.counted)
+                copy = false
             } else if top.day == lastDay || otherDays.contains(top.day) {
-                duplicates.append(cursors[index].entry.counted)
+                copy = true
             } else {
                 otherDays.append(top.day)
-                keep(fingerprint, cursors[index].entry.counted)
+                copy = false
             }
+            // Only copies (rare) and kept entries are decoded whole.
+            if copy { duplicates.append(cursors[index].entry.counted) } else { keep(fingerprint, cursors[index].entry.counted) }
             cursors[index].advance()
             if let head = cursors[index].head(index) { heap.replaceTop(head) } else { _ = heap.pop() }
         }
