@@ -35,6 +35,27 @@ public enum InputDiscovery {
         return walk.found
     }
 
+    /// What `path` leads to when it is neither a regular file nor a folder ("a FIFO", "a
+    /// character device" …), or nil (a file, a folder, or nothing there). Such an input is
+    /// read as a stream, once: a run that must hash an input before reading it (`--state`)
+    /// cannot take one.
+    public static func streamKind(of path: [UInt8]) -> String? {
+        var info = stat()
+        guard CPath.with(path, { stat($0, &info) }) == 0 else { return nil }
+        let type = info.st_mode & S_IFMT
+        return type == S_IFREG || type == S_IFDIR ? nil : kind(info.st_mode)
+    }
+
+    private static func kind(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFIFO: return "a FIFO"
+        case S_IFSOCK: return "a socket"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        default: return "type \(String(mode & S_IFMT, radix: 8))"
+        }
+    }
+
     /// A file's identity: its device and inode.
     struct FileID: Hashable {
         var device: UInt64
@@ -94,7 +115,7 @@ public enum InputDiscovery {
                 if topLevel {
                     found.append(.file(InputPath(path)))
                 } else {
-                    found.append(.problem(path: shown, message: "Unable to read \(shown): not a regular file (\(Self.kind(info.st_mode))); not read"))
+                    found.append(.problem(path: shown, message: "Unable to read \(shown): not a regular file (\(InputDiscovery.kind(info.st_mode))); not read"))
                 }
             }
         }
@@ -119,16 +140,6 @@ public enum InputDiscovery {
             let base = folder.last == UInt8(ascii: "/") ? folder : folder + [UInt8(ascii: "/")]
             for name in names.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
                 visit(base + name, topLevel: false, ancestors: ancestors)
-            }
-        }
-
-        private static func kind(_ mode: mode_t) -> String {
-            switch mode & S_IFMT {
-            case S_IFIFO: return "a FIFO"
-            case S_IFSOCK: return "a socket"
-            case S_IFCHR: return "a character device"
-            case S_IFBLK: return "a block device"
-            default: return "type \(String(mode & S_IFMT, radix: 8))"
             }
         }
     }

@@ -313,6 +313,12 @@ final class NightlyState {
             let file = String(decoding: input.bytes, as: UTF8.self)
             var rows: [LedgerEntry] = []
             let quick = ContentHash.sizeAndTime(path: file)
+            // A pipe or device (the command line refuses one; this one came otherwise, a plan's
+            // file replaced): hashing it first would drain what the batch is to read.
+            if quick == nil, let stream = InputDiscovery.streamKind(of: input.bytes) {
+                problems.append(.problem(path: path, message: "Unable to read \(path): \(stream), not a file (a state hashes each input before reading it); not read"))
+                continue
+            }
             if !rebuild {
                 rows = try ledger { try database.ledgerEntries(path: path) }
                 if let quick, let same = rows.first(where: { $0.size == quick.size && $0.modified == quick.modifiedMillis }) {

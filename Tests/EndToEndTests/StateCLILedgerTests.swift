@@ -3,6 +3,10 @@ import AuthStatsTestSupport
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 extension StateCLITests {
     /// The inputs ledger, the horizon and `state merge` through the built binary.
     @Suite("End to end: the state's ledger, horizon and merge (issue 15)")
@@ -108,6 +112,19 @@ extension StateCLITests {
             #expect(second.status == 0, "\(second.stderr)")
             let info = try S.info(state)
             #expect(S.number(info, "inputs") == 1 && S.number(info, "events") == 1, "\(info)")
+        }
+
+        @Test("a named pipe given with --state is refused before anything is read (exit 64): hashing it for the ledger would drain it")
+        func pipeRefused() throws {
+            let folder = CLI.temporaryFolder("state-pipe")
+            let state = folder.appendingPathComponent("state")
+            let pipe = folder.appendingPathComponent("events.pipe").path
+            #expect(mkfifo(pipe, 0o600) == 0)
+            // No writer ever opens the pipe: a run that opened it to hash it would wait forever.
+            let result = try S.report([pipe], state: state, out: folder.appendingPathComponent("o"))
+            #expect(result.status == 64, "\(result.stderr)")
+            #expect(result.stderr.contains("\(pipe) is a FIFO, whose bytes can be read only once; save it to a file first"), "\(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: state.path), "a state was made")
         }
 
         @Test("a file with the path, size and modification time of its ledger row is skipped unread")
