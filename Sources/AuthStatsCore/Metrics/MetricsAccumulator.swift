@@ -114,13 +114,15 @@ public struct MetricsAccumulator: Sendable {
     }
 
     /// A worker's reading is over (`Analysis.workerDone()`): the duplicate filter, the
-    /// activity table and the session logs that already spilled spill the rest, on this
-    /// worker's thread. In a shard of eight, the merge then spilled the first two on one
-    /// thread after both workers were done (~20 ms), and the sessions' writer sorted the
-    /// logs' arenas at the very end (~25 ms).
-    public mutating func spillRestIfSpilled() {
+    /// activity tables and the session logs that already spilled spill the rest, on this
+    /// worker's thread, and activity tables that did not are sorted (`ActivityTable.workerDone`).
+    /// In a shard of eight, the merge then spilled the first two on one thread after both
+    /// workers were done (~20 ms), and the sessions' writer sorted the logs' arenas at the
+    /// very end (~25 ms).
+    public mutating func workerDone() {
         dedup.spillRestIfSpilled()
-        activity.spillRestIfSpilled()
+        activity.workerDone()
+        userKinds?.workerDone()
         for shard in sessionLogs.indices { sessionLogs[shard].spillRestIfSpilled() }
     }
 

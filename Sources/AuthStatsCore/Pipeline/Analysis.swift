@@ -430,7 +430,7 @@ public final class Analysis {
     /// A worker has read its last input and its analysis is about to be merged with the
     /// others' (`ParallelReader`): what spilled, spills the rest on this worker's thread.
     public func workerDone() {
-        state.pointee.accumulator.spillRestIfSpilled()
+        state.pointee.accumulator.workerDone()
         for analysis in projects.values { analysis.workerDone() }
     }
 

@@ -337,7 +337,7 @@ extension Analysis {
             var sums: [(profile: UInt32, count: Int32)] = []
             while let (user, day) = groups.next(sums: &sums) {
                 for (profile, count) in sums where count > 0 {
-                    try writer.add(words: user, word(day), UInt64(profile), UInt64(count))
+                    try writer.add(words: [user, word(day), UInt64(profile), UInt64(count)])
                 }
             }
         }
@@ -360,17 +360,19 @@ extension Analysis {
                     for (key, c) in accumulator.counters.sorted(by: { ($0.key.day, $0.key.profile) < ($1.key.day, $1.key.profile) })
                     where c.events != 0 || c.signUps != 0 || c.signIns != 0 || c.authFailures != 0 {
                         try writer.add(
-                            words: word(key.day), UInt64(key.profile), UInt64(bitPattern: Int64(c.signUps)),
-                            UInt64(bitPattern: Int64(c.signIns)), UInt64(bitPattern: Int64(c.authFailures)), UInt64(bitPattern: Int64(c.events)))
+                            words: [
+                                word(key.day), UInt64(key.profile), UInt64(bitPattern: Int64(c.signUps)),
+                                UInt64(bitPattern: Int64(c.signIns)), UInt64(bitPattern: Int64(c.authFailures)), UInt64(bitPattern: Int64(c.events)),
+                            ])
                     }
                 }
                 try stream(Stream.users) { writer in
-                    for hash in accumulator.users.sorted() { try writer.add(words: hash) }
+                    for hash in accumulator.users.sorted() { try writer.add(words: [hash]) }
                 }
-                try stream(Stream.totals) { try $0.add(words: UInt64(accumulator.events), UInt64(accumulator.duplicates)) }
+                try stream(Stream.totals) { try $0.add(words: [UInt64(accumulator.events), UInt64(accumulator.duplicates)]) }
                 try stream(Stream.parity) { writer in
                     for (reason, count) in parityLeftOut.sorted(by: { $0.key < $1.key }) {
-                        try writer.add(words: UInt64(reason.rawValue), UInt64(count))
+                        try writer.add(words: [UInt64(reason.rawValue), UInt64(count)])
                     }
                 }
                 // With reports to follow, the logs are read without being consumed, and the reports

@@ -69,6 +69,50 @@ struct FlatTablesTests {
         #expect(table.count == 1 && table.sorted().map(\.1) == [2])
     }
 
+    @Test(
+        "ActivityTable: workers' tables ended by workerDone (sorted in memory, or spilled) and merged with a profile map give the sums of one table"
+    )
+    func workersMerged() {
+        var rng = SeededRandom(seed: 13)
+        // Three workers: one that never spills (its window sorted and kept), one that spilled
+        // (the rest spilled too), one left as it was; then duplicates taken back after the merge.
+        let store = MemorySpillStore()
+        var workers = [ActivityTable(capacity: 1 << 20), ActivityTable(capacity: 700, store: store), ActivityTable(capacity: 1 << 20)]
+        // Worker w's profile p is profile maps[w][p] of the merged table.
+        let maps: [[UInt32]] = [[0, 1, 2], [2, 0, 1], [1, 2, 0]]
+        var reference: [ActivityTable.Key: Int32] = [:]
+        for i in 0..<6_000 {
+            let w = i % 3
+            let user = rng.next() % 400
+            let day = Int32(rng.next() % 6)
+            let profile = UInt32(rng.next() % 3)
+            workers[w].add(user: user, day: day, profile: profile, 1)
+            reference[ActivityTable.Key(user: user, day: day, profile: maps[w][Int(profile)]), default: 0] += 1
+        }
+        #expect(workers[1].spilledRuns > 0)
+        workers[0].workerDone()
+        workers[1].workerDone()
+        var merged = ActivityTable(capacity: 1 << 20)
+        merged.absorb(workers[2], profileMap: maps[2])
+        merged.absorb(workers[0], profileMap: maps[0])
+        merged.absorb(workers[1], profileMap: maps[1])
+        for (key, _) in reference.prefix(50) {
+            merged.add(user: key.user, day: key.day, profile: key.profile, -1)
+            reference[key]! -= 1
+        }
+        var groups = merged.groups()
+        var sums: [(profile: UInt32, count: Int32)] = []
+        var seen: [ActivityTable.Key: Int32] = [:]
+        var last: (UInt64, Int32)?
+        while let (user, day) = groups.next(sums: &sums) {
+            if let last { #expect(last < (user, day)) }
+            last = (user, day)
+            #expect(sums.map(\.profile) == sums.map(\.profile).sorted())
+            for (profile, count) in sums { seen[ActivityTable.Key(user: user, day: day, profile: profile)] = count }
+        }
+        #expect(seen == reference)
+    }
+
     @Test("FingerprintLog.sortedOrder: by (high, low, input), equal keys in reading order")
     func fingerprintSort() {
         var rng = SeededRandom(seed: 3)
