@@ -71,16 +71,43 @@ struct UserHashSet: Sendable {
         }
     }
 
+    /// Adds every hash of `other`: the larger set takes in the smaller, sized once for both,
+    /// in one pass over the smaller's slots. (Inserting one by one, growing on the way, was
+    /// a serial ~10 ms at a shard of eight's end, ~100 ms of a merge of eight states.)
     mutating func formUnion(_ other: UserHashSet) {
+        if other.count > count {
+            var larger = other
+            larger.formUnion(self)
+            self = larger
+            return
+        }
         if other.hasZero { insert(0) }
-        for hash in other.slots where hash != 0 { insert(hash) }
+        resize(toHold: count + other.count)
+        var added = 0
+        slots.withUnsafeMutableBufferPointer { table in
+            for hash in other.slots where hash != 0 {
+                var i = Int(truncatingIfNeeded: hash) & mask
+                while table[i] != 0 && table[i] != hash { i = (i + 1) & mask }
+                if table[i] == 0 {
+                    table[i] = hash
+                    added += 1
+                }
+            }
+        }
+        count += added
     }
 
-    private mutating func grow() {
+    private mutating func grow() { resize(toHold: count) }
+
+    /// Rehashes into a table at most half full with `total` hashes (doubled until it is).
+    private mutating func resize(toHold total: Int) {
+        var size = slots.count
+        while total * 2 > size { size *= 2 }
+        guard size > slots.count else { return }
         last = 0  // every hash goes back in, that one too
         let old = slots
-        slots = [UInt64](repeating: 0, count: old.count * 2)
-        mask = slots.count - 1
+        slots = [UInt64](repeating: 0, count: size)
+        mask = size - 1
         count = hasZero ? 1 : 0
         for hash in old where hash != 0 { insert(hash) }
     }

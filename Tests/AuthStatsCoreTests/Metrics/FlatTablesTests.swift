@@ -32,6 +32,26 @@ struct FlatTablesTests {
         #expect(set.sorted() == reference.sorted())
         for value in reference { #expect(set.contains(value)) }
         #expect(!set.contains(30_000) && !set.contains(UInt64.max))
+        // Unions of large sets, either one the larger, overlapping, 0 in one of them.
+        for (a, b) in [(3_000, 20_000), (20_000, 3_000), (5_000, 5_000)] {
+            var left = UserHashSet()
+            var right = UserHashSet()
+            var expected = Set<UInt64>()
+            for i in 0..<a {
+                let value = i == 7 ? 0 : rng.next() % 40_000
+                left.insert(value)
+                expected.insert(value)
+            }
+            for _ in 0..<b {
+                let value = rng.next() % 40_000
+                right.insert(value)
+                expected.insert(value)
+            }
+            left.formUnion(right)
+            #expect(left.count == expected.count && left.sorted() == expected.sorted(), "\(a) ∪ \(b)")
+            left.insert(1 << 50)
+            #expect(left.contains(1 << 50) && left.count == expected.count + 1)
+        }
         var spread = UserHashSet()
         for _ in 0..<10_000 { spread.insert(rng.next()) }  // the whole range: many buckets
         var all: [UInt64] = []
