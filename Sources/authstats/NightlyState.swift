@@ -316,7 +316,7 @@ final class NightlyState {
             // A pipe or device (the command line refuses one; this one came otherwise, a plan's
             // file replaced): hashing it first would drain what the batch is to read.
             if quick == nil, let stream = InputDiscovery.streamKind(of: input.bytes) {
-                problems.append(.problem(path: path, message: "Unable to read \(path): \(stream), not a file (a state hashes each input before reading it); not read"))
+                problems.append(.problem(path: path, message: "Unable to read \(path): it is \(stream), whose bytes can be read only once, and a state hashes each input before reading it; not read"))
                 continue
             }
             if !rebuild {

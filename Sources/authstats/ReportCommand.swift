@@ -173,14 +173,15 @@ struct ReportCommand: ParsableCommand {
         } else if shard != nil || shardFromEnvironment {
             throw ValidationError("--shard and --shard-from-env go with --plan.")
         }
-        if state != nil, inputs.contains("-") {
-            throw ValidationError("--state records each input in its ledger by its bytes: standard input (-) cannot be; save it to a file first.")
-        }
-        // A named pipe or device too: its bytes, hashed for the ledger before the batch is
-        // read, would be gone when the batch read it.
-        if state != nil, let stream = inputs.lazy.compactMap({ path in InputDiscovery.streamKind(of: Array(path.utf8)).map { (path, $0) } }).first {
+        // Standard input, a named pipe or a device: its bytes, hashed for the ledger before
+        // the batch is read, would be gone when the batch read them.
+        if state != nil,
+            let stream = inputs.lazy.compactMap({ path in
+                path == "-" ? ("standard input (-)", "a stream") : InputDiscovery.streamKind(of: Array(path.utf8)).map { (DisplayPath.text(path), $0) }
+            }).first
+        {
             throw ValidationError(
-                "--state records each input in its ledger by its bytes: \(DisplayPath.text(stream.0)) is \(stream.1), whose bytes can be read only once; save it to a file first.")
+                "--state records each input in its ledger by its bytes, hashed before they are read: \(stream.0) is \(stream.1), whose bytes can be read only once; save it to a file first.")
         }
         for (name, value) in [("--from", from), ("--to", to)] {
             guard let value else { continue }

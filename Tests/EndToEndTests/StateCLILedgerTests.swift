@@ -114,17 +114,49 @@ extension StateCLITests {
             #expect(S.number(info, "inputs") == 1 && S.number(info, "events") == 1, "\(info)")
         }
 
-        @Test("a named pipe given with --state is refused before anything is read (exit 64): hashing it for the ledger would drain it")
+        @Test("standard input or a named pipe given with --state is refused before anything is read (exit 64): hashing it for the ledger would drain it")
         func pipeRefused() throws {
             let folder = CLI.temporaryFolder("state-pipe")
             let state = folder.appendingPathComponent("state")
             let pipe = folder.appendingPathComponent("events.pipe").path
             #expect(mkfifo(pipe, 0o600) == 0)
-            // No writer ever opens the pipe: a run that opened it to hash it would wait forever.
-            let result = try S.report([pipe], state: state, out: folder.appendingPathComponent("o"))
-            #expect(result.status == 64, "\(result.stderr)")
-            #expect(result.stderr.contains("\(pipe) is a FIFO, whose bytes can be read only once; save it to a file first"), "\(result.stderr)")
-            #expect(!FileManager.default.fileExists(atPath: state.path), "a state was made")
+            let file = folder.appendingPathComponent("a.json").path
+            try Data([PinpointLine("_userauth.sign_in", iso: "2026-11-05T10:00:00Z", user: "u1")].ndjson.utf8).write(to: URL(fileURLWithPath: file))
+            for (input, named) in [(pipe, "\(pipe) is a FIFO"), ("-", "standard input (-) is a stream")] {
+                // No writer ever opens the pipe: a run that opened it to hash it would wait
+                // (stopped after 60 s).
+                let result = try Self.withTimeout(["report", file, input, "--state", state.path, "--out", folder.appendingPathComponent("o").path])
+                #expect(result.status == 64, "\(input): \(result.stderr)")
+                #expect(result.stderr.contains("\(named), whose bytes can be read only once; save it to a file first"), "\(result.stderr)")
+                #expect(!FileManager.default.fileExists(atPath: state.path), "\(input): a state was made")
+            }
+        }
+
+        @Test("a plan's file replaced by a named pipe: the shard reports it as not read (exit 1), never opens it, and writes its state")
+        func planPipeNotRead() throws {
+            let folder = CLI.temporaryFolder("state-plan-pipe")
+            let files = try ["a.json", "b.json"].enumerated().map { index, name in
+                let path = folder.appendingPathComponent(name).path
+                try Data([PinpointLine("_userauth.sign_in", iso: "2026-11-05T1\(index):00:00Z", user: "u\(index)")].ndjson.utf8)
+                    .write(to: URL(fileURLWithPath: path))
+                return path
+            }
+            let plan = try ShardCLITests.plan(files, shards: 1, folder.appendingPathComponent("plan"))
+            try FileManager.default.removeItem(atPath: files[1])
+            #expect(mkfifo(files[1], 0o600) == 0)
+            let state = folder.appendingPathComponent("state")
+            let result = try Self.withTimeout(
+                ["report", "--plan", plan, "--shard", "0", "--state", state.path, "--state-horizon", "none", "--out", folder.appendingPathComponent("o").path])
+            #expect(result.status == 1, "\(result.stderr)")
+            #expect(result.stderr.contains("Unable to read \(files[1]): it is a FIFO, whose bytes can be read only once"), "\(result.stderr)")
+            let info = try S.info(state)
+            #expect(S.number(info, "inputs") == 1 && S.number(info, "events") == 1, "\(info)")
+        }
+
+        /// `authstats arguments…`, stopped after 60 s (a run that opens a FIFO with no writer
+        /// would wait for one forever).
+        static func withTimeout(_ arguments: [String]) throws -> CLI.Result {
+            try CLI.program(URL(fileURLWithPath: "/usr/bin/timeout"), ["60", CLI.executable.path] + arguments)
         }
 
         @Test("a file with the path, size and modification time of its ledger row is skipped unread")

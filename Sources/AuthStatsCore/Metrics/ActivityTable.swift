@@ -4,11 +4,13 @@
 /// The triples of the latest events are held in a hash table up to `capacity`; when it
 /// fills, they are sorted and written to the `SpillStore` as a run, and memory starts over.
 /// A stream that arrives in (user, day) order (a nightly state's) goes straight into runs
-/// instead (`appendInOrder`), with no hash table and no sort.
+/// instead (`appendInOrder`), with no hash table and no sort. A parallel worker's window
+/// that never spilled is sorted when the worker is done and merged in as it is
+/// (`workerDone`, `absorb`), up to a window's worth, then written as runs too.
 /// `groups()` merges the runs and what is in memory into one stream in (user, day) order,
 /// summing the counts of a triple over all runs: a duplicate found at the end enters a
 /// count of −1, so a triple that only it made goes away. Memory: ~32 bytes a triple in the
-/// window; disk: 24 bytes a triple per run it was in.
+/// window, 24 in a sorted one; disk: 24 bytes a triple per run it was in.
 public struct ActivityTable: Sendable, InOrderRunOwner {
     struct Key: Hashable, Sendable {
         var user: UInt64
@@ -95,16 +97,23 @@ public struct ActivityTable: Sendable, InOrderRunOwner {
 
     /// Writes the window as one sorted run, a block of entries at a time.
     mutating func spill() {
-        guard let store, spillFailure == nil, !counts.isEmpty else { return }
+        guard !counts.isEmpty else { return }
+        let window = counts
+        if writeRun({ body in try window.forEachSorted(body) }) { counts.removeAll() }
+    }
+
+    /// Writes entries that `entries` hands over in (user, day) order as one run; false when
+    /// they could not be (no store, or writing failed: `spillFailure` says why).
+    private mutating func writeRun(_ entries: (_ body: (Key, Int32) throws -> Void) throws -> Void) -> Bool {
+        guard let store, spillFailure == nil else { return false }
         do {
             var writer = try RunWriter(store: store, entryBytes: Self.entryBytes, blockEntries: 4096)
-            try counts.forEachSorted { key, count in
-                try writer.add { raw, at in Self.encode(key, count, into: raw, at: at) }
-            }
+            try entries { key, count in try writer.add { raw, at in Self.encode(key, count, into: raw, at: at) } }
             runs.append(try writer.finish())
-            counts.removeAll()
+            return true
         } catch {
             spillFailure = "\(error)"
+            return false
         }
     }
 
@@ -127,8 +136,19 @@ public struct ActivityTable: Sendable, InOrderRunOwner {
         runs += other.runs.map { $0.remapped(by: profileMap) }
         // Still in (user, day) order with other profile ids: `ActivityGroups` sums a (user,
         // day)'s entries by profile whatever their order.
+        let identity = profileMap.indices.allSatisfy { profileMap[$0] == UInt32($0) }
         sortedWindows += other.sortedWindows.map { window in
-            window.map { key, count in (Key(user: key.user, day: key.day, profile: profileMap[Int(key.profile)]), count) }
+            identity ? window : window.map { key, count in (Key(user: key.user, day: key.day, profile: profileMap[Int(key.profile)]), count) }
+        }
+        // Past one window's worth in memory, the sorted windows go to the store as runs (as
+        // the window would have, taking in their triples): the end phase holds no more than
+        // a window, whatever the number of workers.
+        if sortedWindows.reduce(0, { $0 + $1.count }) > capacity {
+            var kept: [[(Key, Int32)]] = []
+            for window in sortedWindows where !writeRun({ body in for (key, count) in window { try body(key, count) } }) {
+                kept.append(window)
+            }
+            sortedWindows = kept
         }
         other.counts.forEach { key, count in
             add(user: key.user, day: key.day, profile: profileMap[Int(key.profile)], count)

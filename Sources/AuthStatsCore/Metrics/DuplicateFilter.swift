@@ -273,8 +273,7 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
             return duplicates
         }
         window = FingerprintLog()
-        isResolved = true
-        runs.removeAll()
+        forgetRuns()
         return Array(found.joined())
     }
 
@@ -322,8 +321,13 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
 
     /// After a merge over the spilled runs: they are read, and removed.
     private mutating func removeRuns() {
-        isResolved = true
         for run in runs { run.store.remove(run: run.id) }
+        forgetRuns()
+    }
+
+    /// The runs are read and removed (`resolveByGroup` removes each group's on its thread).
+    private mutating func forgetRuns() {
+        isResolved = true
         runs.removeAll()
     }
 }

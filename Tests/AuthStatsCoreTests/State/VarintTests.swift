@@ -53,4 +53,56 @@ import Testing
         let wide = [UInt8](repeating: 0x80, count: 9) + [0x7F] + [UInt8](repeating: 0, count: 6)
         Self.expectSame(wide, "a wide tenth byte")
     }
+
+    @Test("Varint.size is the length put writes, at every 7-bit boundary")
+    func sizes() {
+        var values: [UInt64] = [0, UInt64.max]
+        for bits in stride(from: 7, through: 63, by: 7) { values += [(1 << UInt64(bits)) - 1, 1 << UInt64(bits)] }
+        for value in values {
+            var encoded: [UInt8] = []
+            Varint.put(value, &encoded)
+            #expect(Varint.size(value) == encoded.count, "\(value)")
+        }
+    }
+
+    @Test("StateStreamWriter writes the format's bytes: frames cut into checked chunks, a frame larger than a chunk alone")
+    func writerChunks() throws {
+        var random = SystemRandomNumberGeneratorStandIn(seed: 5)
+        let chunkBytes = 64
+        let sink = MemoryStateChunks()
+        var writer = try StateStreamWriter(sink, name: "s", scope: "", chunkBytes: chunkBytes)
+        // The format, as `StateStreamWriter` documents it, built here a byte at a time.
+        var expected: [[UInt8]] = []
+        var chunk: [UInt8] = []
+        func frame(_ bytes: [UInt8]) {
+            if 8 + chunk.count + 10 + bytes.count > chunkBytes && !chunk.isEmpty { close() }
+            Varint.put(UInt64(bytes.count), &chunk)
+            chunk += bytes
+        }
+        func close() {
+            let check = chunk.withUnsafeBytes { Hash64.hash($0, seed: StateStreamReader.checkSeed) }
+            expected.append(withUnsafeBytes(of: check.littleEndian) { Array($0) } + chunk)
+            chunk = []
+        }
+        for i in 0..<400 {
+            if i % 3 == 0 {
+                let words: [UInt64] = [random.next() >> (random.next() % 64), UInt64(i), random.next() % 300]
+                try writer.add(words: [words[0], words[1], words[2]])
+                var bytes: [UInt8] = []
+                for word in words { Varint.put(word, &bytes) }
+                frame(bytes)
+            } else {
+                // 0 to 300 bytes: many larger than a chunk.
+                let bytes = (0..<Int(random.next() % 301)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+                try writer.add(bytes)
+                frame(bytes)
+            }
+        }
+        try writer.finish()
+        if !chunk.isEmpty { close() }
+        var written: [[UInt8]] = []
+        try sink.forEachChunk(name: "s", scope: "") { written.append($0) }
+        #expect(written.count == expected.count && written == expected)
+        #expect(writer.records == 400)
+    }
 }
