@@ -123,9 +123,8 @@ public struct ActivityTable: Sendable, InOrderRunOwner {
     /// worker's table, alone on one thread after both were done (a shard of eight, ~12 ms of
     /// its end). The window's table is freed: the sorted entries take 24 bytes a triple.
     mutating func workerDone() {
-        guard inOrder == nil else { return }
-        if !runs.isEmpty { return spill() }
-        guard !counts.isEmpty else { return }
+        guard runs.isEmpty else { return spillRestIfSpilled() }
+        guard inOrder == nil, !counts.isEmpty else { return }
         sortedWindows.append(counts.sorted())
         counts = TripleCounts()
     }

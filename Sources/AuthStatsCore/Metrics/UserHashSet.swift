@@ -27,11 +27,8 @@ struct UserHashSet: Sendable {
             return true
         }
         let inserted = slots.withUnsafeMutableBufferPointer { table -> Bool in
-            var i = Int(truncatingIfNeeded: hash) & mask
-            while table[i] != 0 {
-                if table[i] == hash { return false }
-                i = (i + 1) & mask
-            }
+            let i = Self.slot(of: hash, in: UnsafeBufferPointer(table), mask: mask)
+            guard table[i] == 0 else { return false }
             table[i] = hash
             return true
         }
@@ -44,14 +41,7 @@ struct UserHashSet: Sendable {
 
     func contains(_ hash: UInt64) -> Bool {
         guard hash != 0 else { return hasZero }
-        return slots.withUnsafeBufferPointer { table in
-            var i = Int(truncatingIfNeeded: hash) & mask
-            while table[i] != 0 {
-                if table[i] == hash { return true }
-                i = (i + 1) & mask
-            }
-            return false
-        }
+        return slots.withUnsafeBufferPointer { table in table[Self.slot(of: hash, in: table, mask: mask)] == hash }
     }
 
     /// Calls `body` with every hash, in slot order.
@@ -88,8 +78,7 @@ struct UserHashSet: Sendable {
                 while next < theirs.count {
                     let hash = theirs[next]
                     if hash != 0 {
-                        var i = Int(truncatingIfNeeded: hash) & mask
-                        while table[i] != 0 && table[i] != hash { i = (i + 1) & mask }
+                        let i = Self.slot(of: hash, in: UnsafeBufferPointer(table), mask: mask)
                         if table[i] == 0 {
                             guard added < room else { return }  // grown first, then this one
                             table[i] = hash
@@ -102,6 +91,15 @@ struct UserHashSet: Sendable {
             count += added
             if next < theirs.count { resize(toHold: count + 1) }
         }
+    }
+
+    /// Where `hash` is, or else the empty slot where it would go: linear probing from the
+    /// slot its low bits pick.
+    @inline(__always)
+    private static func slot(of hash: UInt64, in table: UnsafeBufferPointer<UInt64>, mask: Int) -> Int {
+        var i = Int(truncatingIfNeeded: hash) & mask
+        while table[i] != 0 && table[i] != hash { i = (i + 1) & mask }
+        return i
     }
 
     private mutating func grow() { resize(toHold: count) }

@@ -69,12 +69,9 @@ struct StateStreamWriter {
     }
 
     mutating func add(_ bytes: UnsafeRawBufferPointer) throws {
-        if chunk.used + 10 + bytes.count > chunkBytes && chunk.used > ChunkBuffer.checkBytes { try flush() }
-        chunk.reserve(10 + bytes.count)
-        Varint.put(UInt64(bytes.count), chunk)
+        try beginFrame(length: bytes.count)
         if let source = bytes.baseAddress { (chunk.base + chunk.used).copyMemory(from: source, byteCount: bytes.count) }
         chunk.used += bytes.count
-        records += 1
     }
 
     mutating func add(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try add($0) } }
@@ -84,10 +81,16 @@ struct StateStreamWriter {
         // At most 10 bytes a word: a record of up to 12 words has a one-byte length.
         var length = 0
         for i in words.indices { length += Varint.size(words[i]) }
+        try beginFrame(length: length)
+        for i in words.indices { chunk.used += Varint.put(words[i], at: chunk.base + chunk.used) }
+    }
+
+    /// Starts a frame of `length` bytes: in a new chunk if this one cannot take it (a frame
+    /// never spans two), with room for it, its length written.
+    private mutating func beginFrame(length: Int) throws {
         if chunk.used + 10 + length > chunkBytes && chunk.used > ChunkBuffer.checkBytes { try flush() }
         chunk.reserve(10 + length)
-        Varint.put(UInt64(length), chunk)
-        for i in words.indices { Varint.put(words[i], chunk) }
+        chunk.used += Varint.put(UInt64(length), at: chunk.base + chunk.used)
         records += 1
     }
 
@@ -137,25 +140,6 @@ private final class ChunkBuffer {
     }
 }
 
-extension Varint {
-    /// Appends `value` at the chunk's end (room reserved by the caller).
-    @inline(__always)
-    fileprivate static func put(_ value: UInt64, _ chunk: ChunkBuffer) {
-        var v = value
-        var at = chunk.base + chunk.used
-        while v >= 0x80 {
-            at.storeBytes(of: UInt8(truncatingIfNeeded: v) | 0x80, as: UInt8.self)
-            at += 1
-            v >>= 7
-        }
-        at.storeBytes(of: UInt8(v), as: UInt8.self)
-        chunk.used = at + 1 - chunk.base
-    }
-
-    /// The bytes `put` writes for `value` (1 to 10).
-    @inline(__always)
-    static func size(_ value: UInt64) -> Int { (64 - (value | 1).leadingZeroBitCount + 6) / 7 }
-}
 
 /// Reads back a stream written by `StateStreamWriter`, one record at a time.
 enum StateStreamReader {
@@ -237,15 +221,32 @@ enum StateStreamReader {
 
 /// LEB128: seven bits a byte, low first, the high bit set on all but the last.
 enum Varint {
+    /// Writes `value` at `at` (room for `size(value)` bytes, at most 10); returns how many.
     @inline(__always)
-    static func put(_ value: UInt64, _ out: inout [UInt8]) {
+    static func put(_ value: UInt64, at: UnsafeMutableRawPointer) -> Int {
         var v = value
+        var n = 0
         while v >= 0x80 {
-            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            at.storeBytes(of: UInt8(truncatingIfNeeded: v) | 0x80, toByteOffset: n, as: UInt8.self)
+            n += 1
             v >>= 7
         }
-        out.append(UInt8(v))
+        at.storeBytes(of: UInt8(v), toByteOffset: n, as: UInt8.self)
+        return n + 1
     }
+
+    /// Appends `value` to `out`.
+    @inline(__always)
+    static func put(_ value: UInt64, _ out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(byteCount: 10, alignment: 1) { scratch in
+            let count = put(value, at: scratch.baseAddress!)
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[..<count]))
+        }
+    }
+
+    /// The bytes `put` writes for `value` (1 to 10).
+    @inline(__always)
+    static func size(_ value: UInt64) -> Int { (64 - (value | 1).leadingZeroBitCount + 6) / 7 }
 
     /// A signed number as an unsigned one with its sign in the low bit (0, −1, 1, −2 …: 0, 1,
     /// 2, 3 …), so that a small negative number is a short varint too.
