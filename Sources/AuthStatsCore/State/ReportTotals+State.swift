@@ -17,45 +17,47 @@ extension ReportTotals {
     public func save(to sink: any StateChunkSink, stamp: Int) throws {
         try sink.removeChunks(name: Self.stream, scope: "")
         var writer = try StateStreamWriter(sink, name: Self.stream, scope: "")
-        var record: [UInt8] = []
-        func put(_ kind: Kind, _ words: [UInt64], text: String? = nil) throws {
-            record.removeAll(keepingCapacity: true)
-            Varint.put(kind.rawValue, &record)
-            for word in words { Varint.put(word, &record) }
-            if let text { record.append(contentsOf: text.utf8) }
-            try writer.add(record)
-        }
+        // Each record is its kind then its numbers, all varints (a value's text after them):
+        // written in place from literals on the stack (an array a record, and a varint appended
+        // a byte at a time, were 59 M of the 105 M instructions a night spent here).
+        let kind = { (kind: Kind) in UInt64(kind.rawValue) }
         let first = columns.range.first.index
-        try put(
-            .header,
-            [Self.layout, UInt64(stamp), zigzag(first), UInt64(columns.range.count), zigzag(users), zigzag(sessions.totalSessions)])
+        try writer.add(words: [
+            kind(.header), Self.layout, UInt64(stamp), zigzag(first), UInt64(columns.range.count), zigzag(users),
+            zigzag(sessions.totalSessions),
+        ])
         for i in columns.wau.indices {
             let row = i < columns.daily.count ? columns.daily[i] : DailyRow(date: columns.range.last)
             guard row.activeUsers != 0 || row.newUsers != 0 || columns.wau[i] != 0 || columns.mau[i] != 0 else { continue }
-            try put(.day, [UInt64(i), zigzag(row.activeUsers), zigzag(row.newUsers), zigzag(columns.wau[i]), zigzag(columns.mau[i])])
+            try writer.add(words: [kind(.day), UInt64(i), zigzag(row.activeUsers), zigzag(row.newUsers), zigzag(columns.wau[i]), zigzag(columns.mau[i])])
         }
         for (month, row) in columns.months.sorted(by: { $0.key < $1.key }) where row.activeUsers != 0 {
-            try put(.month, [UInt64(month.year), UInt64(month.month), zigzag(row.activeUsers)])
+            try writer.add(words: [kind(.month), UInt64(month.year), UInt64(month.month), zigzag(row.activeUsers)])
         }
         func optional(_ value: Int?) -> UInt64 { value.map { zigzag($0) + 1 } ?? 0 }
         for (day, row) in columns.cohorts.sorted(by: { $0.key < $1.key }) {
-            try put(
-                .cohort,
-                [zigzag(day), zigzag(row.size), optional(row.retainedD1), optional(row.retainedD7), optional(row.retainedD30),
-                 optional(row.returned7d)])
+            try writer.add(words: [
+                kind(.cohort), zigzag(day), zigzag(row.size), optional(row.retainedD1), optional(row.retainedD7),
+                optional(row.retainedD30), optional(row.returned7d),
+            ])
         }
         let values = activeByValue.sorted {
             ($0.key.day, $0.key.dimension.rawValue) != ($1.key.day, $1.key.dimension.rawValue)
                 ? ($0.key.day, $0.key.dimension.rawValue) < ($1.key.day, $1.key.dimension.rawValue)
                 : $0.key.value.utf8.lexicographicallyPrecedes($1.key.value.utf8)
         }
+        var record: [UInt8] = []
         for (key, n) in values {
-            try put(.value, [zigzag(key.day), UInt64(key.dimension.rawValue), zigzag(n)], text: key.value)
+            record.removeAll(keepingCapacity: true)
+            let words: InlineArray<4, UInt64> = [kind(.value), zigzag(key.day), UInt64(key.dimension.rawValue), zigzag(n)]
+            for i in words.indices { Varint.put(words[i], &record) }
+            record.append(contentsOf: key.value.utf8)
+            try writer.add(record)
         }
         for (day, stats) in sessions.days.sorted(by: { $0.key < $1.key }) {
-            try put(.sessionDay, [zigzag(day), zigzag(stats.sessions), zigzag(stats.users)])
+            try writer.add(words: [kind(.sessionDay), zigzag(day), zigzag(stats.sessions), zigzag(stats.users)])
             for (seconds, n) in stats.durations.sorted(by: { $0.key < $1.key }) {
-                try put(.duration, [zigzag(day), zigzag(seconds), zigzag(n)])
+                try writer.add(words: [kind(.duration), zigzag(day), zigzag(seconds), zigzag(n)])
             }
         }
         try writer.finish()
