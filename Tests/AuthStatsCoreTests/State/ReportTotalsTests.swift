@@ -114,6 +114,29 @@ import Testing
         #expect(try ReportTotals.load(from: state)?.totals.users == -3)
     }
 
+    @Test("session durations read back per day as written: a later record of a duration wins, a day's records may come apart")
+    func durationsPerDay() throws {
+        let z = Varint.zigzag
+        let (day, next) = (Day(year: 2026, month: 3, day: 1).index, Day(year: 2026, month: 3, day: 2).index)
+        let state = MemoryStateChunks()
+        var writer = try StateStreamWriter(state, name: ReportTotals.stream, scope: "")
+        // The header (kind 0): layout, stamp, first day, days, users, sessions; then durations (kind 6):
+        // day, seconds, sessions; a session day (kind 5) between.
+        try writer.add(words: [0, ReportTotals.layout, 3, z(Int(day)), 2, z(10), z(6)])
+        try writer.add(words: [6, z(Int(day)), z(5), z(1)])
+        try writer.add(words: [6, z(Int(day)), z(60), z(2)])
+        try writer.add(words: [5, z(Int(next)), z(1), z(1)])
+        try writer.add(words: [6, z(Int(next)), z(30), z(1)])
+        try writer.add(words: [6, z(Int(day)), z(5), z(4)])
+        try writer.add(words: [6, z(Int(day)), z(9), z(3)])
+        try writer.finish()
+        let loaded = try #require(try ReportTotals.load(from: state)).totals
+        #expect(loaded.sessions.days[day]?.durations == [5: 4, 60: 2, 9: 3])
+        #expect(loaded.sessions.days[next]?.durations == [30: 1])
+        #expect(loaded.sessions.days[next]?.sessions == 1)
+        #expect(loaded.sessions.totalSessions == 6)
+    }
+
     @Test(
         "carried from batch to batch through the users each batch touches, the totals give one run's reports",
         arguments: [("UTC", 2), ("UTC", 7), ("America/New_York", 7)])
