@@ -111,8 +111,8 @@ public final class StateDatabase {
         try connection.execute("PRAGMA journal_mode=DELETE", "set the journal mode of")
         try connection.execute("PRAGMA synchronous=FULL", "set the sync mode of")
         // Debian builds SQLite with SECURE_DELETE on, which journals, zeroes and writes back
-        // every page a delete frees: a weekly rewrite of the state (`docs/state.md` "Sizes and
-        // speed") wrote 463 MB to the file where 215 MB were new. FAST zeroes only what costs
+        // every page a delete frees: a weekly rewrite of the state (`docs/state.md` "Tables")
+        // wrote 463 MB to the file where 215 MB were new. FAST zeroes only what costs
         // no extra write, the same on every build.
         try connection.execute("PRAGMA secure_delete=FAST", "set the delete mode of")
 

@@ -132,6 +132,7 @@ import Testing
         try writer.finish()
         let loaded = try #require(try ReportTotals.load(from: state)).totals
         #expect(loaded.sessions.days[day]?.durations == [5: 4, 60: 2, 9: 3])
+        #expect(loaded.sessions.days[day]?.sessions == 0, "a day with durations and no session-day record")
         #expect(loaded.sessions.days[next]?.durations == [30: 1])
         #expect(loaded.sessions.days[next]?.sessions == 1)
         #expect(loaded.sessions.totalSessions == 6)
