@@ -175,11 +175,13 @@ struct ReportCommand: ParsableCommand {
         }
         // Standard input, a named pipe or a device: its bytes, hashed for the ledger before
         // the batch is read, would be gone when the batch read them.
-        for path in state != nil ? inputs : [] {
-            let named = path == "-" ? "standard input (-)" : DisplayPath.text(path)
-            guard let kind = path == "-" ? "a stream" : InputDiscovery.streamKind(of: Array(path.utf8)) else { continue }
-            throw ValidationError(
-                "--state records each input in its ledger by its bytes, hashed before they are read: \(named) is \(kind), whose bytes can be read only once; save it to a file first.")
+        if state != nil {
+            for path in inputs {
+                guard let kind = path == "-" ? "a stream" : InputDiscovery.streamKind(of: Array(path.utf8)) else { continue }
+                let named = path == "-" ? "standard input (-)" : DisplayPath.text(path)
+                throw ValidationError(
+                    "--state records each input in its ledger by its bytes, hashed before they are read: \(named) is \(kind), whose bytes can be read only once; save it to a file first.")
+            }
         }
         for (name, value) in [("--from", from), ("--to", to)] {
             guard let value else { continue }

@@ -76,13 +76,15 @@ struct StateStreamWriter {
 
     mutating func add(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try add($0) } }
 
-    /// A record of integers, each a varint (a literal `[a, b, c]` is built on the stack).
-    mutating func add<let count: Int>(words: InlineArray<count, UInt64>) throws {
-        // At most 10 bytes a word: a record of up to 12 words has a one-byte length.
-        var length = 0
+    /// A record of integers, each a varint (a literal `[a, b, c]` is built on the stack), then
+    /// `tail`'s bytes as they are (a text that runs to the record's end).
+    mutating func add<let count: Int>(words: InlineArray<count, UInt64>, then tail: UnsafeRawBufferPointer = .init(start: nil, count: 0)) throws {
+        var length = tail.count
         for i in words.indices { length += Varint.size(words[i]) }
         try beginFrame(length: length)
         for i in words.indices { chunk.used += Varint.put(words[i], at: chunk.base + chunk.used) }
+        if let source = tail.baseAddress { (chunk.base + chunk.used).copyMemory(from: source, byteCount: tail.count) }
+        chunk.used += tail.count
     }
 
     /// Starts a frame of `length` bytes: in a new chunk if this one cannot take it (a frame
