@@ -3,14 +3,15 @@
 ///
 /// Disk: about 70 bytes per activity event (Pinpoint; less for the other exports).
 public struct SessionLog: Sendable {
-    /// 16 MiB, split among the workers (at least 1 MiB each). It was 32 MiB until 2026-12-02:
-    /// a budget fills with events, and 10× the events of the same 100,000 users raised peak RSS
-    /// by 19% (83 → 99 MB) where the target is 10%. Measured that day on the 2-core bench
-    /// machine, medians of 3 (docs/performance.md "The session log's budget"): 75 → 80 MB
-    /// (+6.5%), the bench set's run 125 → 113 MB and one 1 GB `.gz` 96 → 76 MB at 16 MiB, in
-    /// the same time. Not measured on machines of many cores, where each worker's share is
-    /// smaller.
-    public static let defaultBudget = 16 << 20
+    /// 8 MiB, split among the workers (at least 1 MiB each). A budget fills with events, so it
+    /// is what 10× the events of the same users add to peak RSS (the target: +10%). It was 32
+    /// MiB, then 16 (2026-12-02: 10× the events +19.4% → +6.5%, later +6.4–14.1% across `make
+    /// bench` runs), then 8 (2026-12-02, docs/performance.md "The session log's budget"):
+    /// medians of 5 alternated, the memory set 70.4 → 77.4 MB (+9.9%) became 62.3 → 66.4 MB
+    /// (+6.6%), the bench set's run 109 → 97 MB, one 1 GB `.gz` 73 → 63 MB, in the same CPU
+    /// time (callgrind over the 1 GB `.gz`: +0.16% instructions, the extra spills' merge).
+    /// Not measured on machines of many cores, where each worker's share is smaller.
+    public static let defaultBudget = 8 << 20
 
     /// Records in `SessionRecord`'s compact layout (counts only, no user names or texts).
     public let compact: Bool
