@@ -49,14 +49,18 @@ JOBS=$(nproc)
 PINPOINT_BYTES=$(cat "$DATA/.pinpoint-bytes")
 COMPRESSED=$(du -sb "$DATA" | cut -f1)
 
-# measure COMMAND…: prints "wall_seconds max_rss_kb" of the median run (by wall time).
+# measure COMMAND…: prints "wall_seconds max_rss_kb": the median wall time and, apart, the
+# median peak RSS of the runs (the peak of the run of median wall time is any of the peaks:
+# the memory set's moved by 4 MB between runs of one build, and so did the memory check).
 measure() {
   local results=()
   for _ in $(seq "$RUNS"); do
     /usr/bin/time -f "%e %M" -o $WORK/time.txt "$@" > /dev/null 2> $WORK/stderr.txt || { cat $WORK/stderr.txt >&2; return 1; }
     results+=("$(tail -1 $WORK/time.txt)")
   done
-  printf '%s\n' "${results[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
+  local middle=$(( (RUNS + 1) / 2 ))
+  echo "$(printf '%s\n' "${results[@]}" | awk '{ print $1 }' | sort -n | sed -n "${middle}p")" \
+    "$(printf '%s\n' "${results[@]}" | awk '{ print $2 }' | sort -n | sed -n "${middle}p")"
 }
 
 gunzip_all() { find "$DATA" -name '*.gz' -print0 | sort -z | xargs -0 cat | gzip -dc; }
