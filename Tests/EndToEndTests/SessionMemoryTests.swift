@@ -89,10 +89,10 @@ struct SessionMemoryTests {
         // of 262,144 fingerprints in an open-addressing table kept at most half full (524,288
         // slots of 48 bytes = 25 MB, briefly 38 MB while it doubles; then spilled); the
         // activity window of up to 524,288 (user, day, profile) triples (~25 MB; then spilled;
-        // here 400,000 triples); 16 MB of session log plus 16 bytes a record to sort it (~4 MB;
-        // then spilled); 4 MB of inflated blocks in flight; and per user ~100 bytes: the user
+        // here 400,000 triples); 8 MB of session log, its sort index (16 bytes a record)
+        // included (then spilled); 4 MB of inflated blocks in flight; and per user ~100 bytes: the user
         // set (~17 B) and the report stage's per-user work = ~20 MB for 200,000 users. That is
-        // ~140 MB; 220 MB leaves room for the allocator. Memory grows with users, never with
+        // ~130 MB; 220 MB leaves room for the allocator. Memory grows with users, never with
         // events (measured with the 32 MB session log of before: ~160 MB debug, ~126 MB release).
         for peak in peaks { #expect(peak < 220, "peak \(peak) MB") }
     }

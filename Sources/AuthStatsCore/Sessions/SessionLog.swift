@@ -3,14 +3,16 @@
 ///
 /// Disk: about 70 bytes per activity event (Pinpoint; less for the other exports).
 public struct SessionLog: Sendable {
-    /// 8 MiB, split among the workers (at least 1 MiB each). A budget fills with events, so it
-    /// is what 10× the events of the same users add to peak RSS (the target: +10%). It was 32
-    /// MiB, then 16 (2026-12-02: 10× the events +19.4% → +6.5%, later +6.4–14.1% across `make
-    /// bench` runs), then 8 (2026-12-02, docs/performance.md "The session log's budget"):
-    /// medians of 5 alternated, the memory set 70.4 → 77.4 MB (+9.9%) became 62.3 → 66.4 MB
-    /// (+6.6%), the bench set's run 109 → 97 MB, one 1 GB `.gz` 73 → 63 MB, in the same CPU
-    /// time (callgrind over the 1 GB `.gz`: +0.16% instructions, the extra spills' merge).
-    /// Not measured on machines of many cores, where each worker's share is smaller.
+    /// 8 MiB, split among the workers (at least 1 MiB each: from 8 workers on, the total is
+    /// more). The whole budget is reserved at once and its pages are touched as events arrive,
+    /// so it bounds what 10× the events of the same users add to peak RSS (`make bench`'s
+    /// memory check: at most +10%). It was 32 MiB, then 16 (2026-12-02: 10× the events +19.4%
+    /// → +6.5%, then +6.4–14.1% over the `make bench` runs that followed), then 8 (2026-12-02,
+    /// docs/performance.md "The session log's budget"): the memory set 70.4 → 77.4 MB (+9.9%)
+    /// became 62.3 → 66.4 MB (+6.6%), the bench set's run 109 → 97 MB, one 1 GB `.gz` 73 → 63
+    /// MB (alternated, medians of 5, 4 and 3), in about the same CPU time (callgrind over the
+    /// 1 GB `.gz` with `--jobs 1`: +0.16%, the extra spills' merge; the bench set's CPU +1.9%,
+    /// within this machine's noise). Not measured on machines of many cores.
     public static let defaultBudget = 8 << 20
 
     /// Records in `SessionRecord`'s compact layout (counts only, no user names or texts).
