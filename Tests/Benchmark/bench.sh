@@ -6,7 +6,8 @@
 # users over 60 days, gzip, in their S3 layouts; several GB uncompressed) is generated on
 # first use and cached under .bench/ (git-ignored); it is never committed. Each command runs
 # RUNS times (default 3); the table shows the median wall time, throughput in uncompressed
-# MB/s (10^6 bytes/s), events/s and peak RSS (/usr/bin/time -v).
+# MB/s (10^6 bytes/s), events/s and the median peak RSS (/usr/bin/time's %M; each median taken
+# on its own).
 #
 # DuckDB (PyPI `duckdb`, installed into .bench/venv when missing; skipped with a message if
 # it cannot be) computes sign-ins and distinct active users per UTC day from the Pinpoint
@@ -49,18 +50,19 @@ JOBS=$(nproc)
 PINPOINT_BYTES=$(cat "$DATA/.pinpoint-bytes")
 COMPRESSED=$(du -sb "$DATA" | cut -f1)
 
-# measure COMMAND…: prints "wall_seconds max_rss_kb": the median wall time and, apart, the
-# median peak RSS of the runs (the peak of the run of median wall time is any of the peaks:
-# the memory set's moved by 4 MB between runs of one build, and so did the memory check).
+median() { sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"; }  # of RUNS lines, by the first number
+
+# measure COMMAND…: prints "wall_seconds max_rss_kb": the median wall time and the median peak
+# RSS of the runs, each taken on its own (not the peak of the median-wall run: peaks vary apart
+# from wall times; the smaller memory set's moved by 3–6 MB between runs of one build, and the
+# memory check with it).
 measure() {
   local results=()
   for _ in $(seq "$RUNS"); do
-    /usr/bin/time -f "%e %M" -o $WORK/time.txt "$@" > /dev/null 2> $WORK/stderr.txt || { cat $WORK/stderr.txt >&2; return 1; }
-    results+=("$(tail -1 $WORK/time.txt)")
+    /usr/bin/time -f "%e %M" -o "$WORK/time.txt" "$@" > /dev/null 2> "$WORK/stderr.txt" || { cat "$WORK/stderr.txt" >&2; return 1; }
+    results+=("$(tail -1 "$WORK/time.txt")")
   done
-  local middle=$(( (RUNS + 1) / 2 ))
-  echo "$(printf '%s\n' "${results[@]}" | awk '{ print $1 }' | sort -n | sed -n "${middle}p")" \
-    "$(printf '%s\n' "${results[@]}" | awk '{ print $2 }' | sort -n | sed -n "${middle}p")"
+  echo "$(printf '%s\n' "${results[@]}" | cut -d' ' -f1 | median)" "$(printf '%s\n' "${results[@]}" | cut -d' ' -f2 | median)"
 }
 
 gunzip_all() { find "$DATA" -name '*.gz' -print0 | sort -z | xargs -0 cat | gzip -dc; }
@@ -227,7 +229,6 @@ cpu_run() {
   /usr/bin/time -f "%U %S %e" -o "$WORK/time.txt" "$@" > /dev/null 2> "$WORK/stderr.txt" || { cat "$WORK/stderr.txt" >&2; return 1; }
   tail -1 "$WORK/time.txt" | awk '{ printf "%.2f %.2f\n", $1 + $2, $3 }'
 }
-median() { sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"; }  # of RUNS lines, by the first number
 
 SHAPE_ROWS="$WORK/shape-rows.txt"
 : > "$SHAPE_ROWS"
