@@ -55,6 +55,16 @@ final class Connection {
         return Int(current)
     }
 
+    /// How many times this connection's page cache has spilled dirty pages to the file since it
+    /// opened (`SQLITE_DBSTATUS_CACHE_SPILL`): in the rollback journal, each spill syncs the
+    /// journal first (`StateDatabase.rewriting`).
+    var cacheSpills: Int {
+        var current: Int32 = 0
+        var highest: Int32 = 0
+        guard let handle, sqlite3_db_status(handle, SQLITE_DBSTATUS_CACHE_SPILL, &current, &highest, 0) == SQLITE_OK else { return 0 }
+        return Int(current)
+    }
+
     /// Whether the open transaction has written (`sqlite3_txn_state` is `SQLITE_TXN_WRITE`):
     /// another connection would not see what it wrote.
     var hasWritten: Bool { handle.map { sqlite3_txn_state($0, nil) == SQLITE_TXN_WRITE } ?? false }

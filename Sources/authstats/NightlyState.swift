@@ -557,7 +557,7 @@ final class NightlyState {
         let newest = newest(with: analysis)
         heldPositions = StatePositions.next(after: analysis.inputs, held: max(heldPositions, held))
         let start = Self.horizonStart(newest: newest, horizon: horizon)
-        try database.transaction {
+        try database.rewriting {
             try database.removeAllChunks()
             if rebuild { try database.removeLedger() }
             try analysis.save(to: database, .whole(detailFrom: start, reported: reported))
