@@ -55,9 +55,10 @@ final class Connection {
         return Int(current)
     }
 
-    /// How many times this connection's page cache has spilled dirty pages to the file since it
-    /// opened (`SQLITE_DBSTATUS_CACHE_SPILL`): in the rollback journal, each spill syncs the
-    /// journal first (`StateDatabase.rewriting`).
+    /// The dirty pages this connection's page cache has written to the file before their
+    /// transaction's commit, since it opened (`SQLITE_DBSTATUS_CACHE_SPILL`, cumulative): the
+    /// journal is synced first when such a page was journaled since the last sync
+    /// (`StateDatabase.rewriting`).
     var cacheSpills: Int {
         var current: Int32 = 0
         var highest: Int32 = 0

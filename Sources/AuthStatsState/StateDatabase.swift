@@ -194,29 +194,39 @@ public final class StateDatabase {
         return result
     }
 
-    /// The page cache of `rewriting`'s transactions, in KiB: 16 MiB.
-    static let rewriteCacheKiB = 16 << 10
+    /// The page cache of `rewriting`'s transactions, as `PRAGMA cache_size` wants it
+    /// (negative: KiB): 16 MiB.
+    static let rewriteCacheKiB = -(16 << 10)
 
     /// As `transaction`, for one that writes over most of a file that holds data already (a
     /// state written whole again: the weekly compaction, `--rebuild`, `state merge --into`):
-    /// with a page cache of 16 MiB instead of 2,000 KiB while it runs.
+    /// with a page cache of 16 MiB instead of 2,000 KiB while it runs, when the file holds more
+    /// than that.
     ///
     /// Why: a page of the file is written over only once its old bytes are safe in the rollback
-    /// journal, so each time the cache fills and spills, SQLite syncs the journal (twice, with
-    /// `synchronous=FULL`). A compaction night of the bench set's state (its 59 days and a later
-    /// day's 45 files) synced 274 times with the default cache and 38–40 with 16 MiB, for 14 MB
-    /// more peak RSS (94 → 108 MB). A sync takes ~0.3 ms on this machine's disk (the night's time
-    /// moved within noise); made to take 5 ms more, as on a network disk, the night took
-    /// 4.89–5.01 s instead of 5.26–5.77 (docs/state.md "Tables"). A 64 MiB cache synced 20
-    /// times (162 MB). A file smaller
-    /// than the larger cache keeps the default: new pages need no journal, so writing a new
-    /// state spills without syncing (a shard of eight: 10 syncs either way), and a larger cache
-    /// would only hold more memory.
+    /// journal, so when the cache fills and spills a page journaled since the last sync, SQLite
+    /// syncs the journal first (twice, with `synchronous=FULL`). A compaction night of the bench
+    /// set's state (its 59 days and a later day's 45 files) synced 274 times with the default
+    /// cache and 38–40 with 16 MiB, for 14 MB more peak RSS (94 → 108 MB). A sync takes ~0.3 ms
+    /// on this machine's disk (the night's time moved within noise); made to take 5 ms more, as
+    /// on a network disk, the night took 4.89–5.01 s instead of 5.26–5.77 (docs/state.md
+    /// "Tables"). A 64 MiB cache synced 20 times (162 MB). A file of 16 MiB or less (a new one
+    /// among them) keeps the default: new pages need no journal, so writing a new state syncs
+    /// little either way (a shard of eight: 10 syncs), and a larger cache would only hold more
+    /// memory.
     public func rewriting<R>(_ body: () throws -> R) throws -> R {
-        guard try fileBytes() > Self.rewriteCacheKiB << 10 else { return try transaction(body) }
-        try connection.execute("PRAGMA cache_size=-\(Self.rewriteCacheKiB)", "set the cache size of")
-        defer { try? sizeCache() }
-        return try transaction(body)
+        var larger = false
+        // After the commit or the rollback. Should it fail, the connection keeps the larger
+        // cache: more memory, the same results.
+        defer { if larger { try? sizeCache() } }
+        return try transaction {
+            // Measured and set inside the transaction: no statement takes the file lock alone.
+            if try fileBytes() > -Self.rewriteCacheKiB << 10 {
+                try connection.execute("PRAGMA cache_size=\(Self.rewriteCacheKiB)", "set the cache size of")
+                larger = true
+            }
+            return try body()
+        }
     }
 
     /// Runs `body`, which only reads, in one read transaction (`BEGIN`, then `COMMIT`): a

@@ -125,20 +125,31 @@ struct StateDatabaseTests {
     }
 
     /// A state written whole again over a file that holds data keeps 16 MiB of its pages in
-    /// `rewriting`'s cache until the commit, where the default cache spills nearly all of them
-    /// (and syncs the journal before a spilled page may overwrite the file: the syncs themselves
-    /// are counted with strace in `rewriting`'s comment); a small file keeps the default cache,
-    /// and the default comes back after the transaction.
-    @Test("a rewrite of a file with data spills fewer pages before its commit (a spill syncs the journal)")
+    /// `rewriting`'s cache until the commit, where the default cache writes nearly all of them
+    /// to the file before it (and syncs the journal first whenever such a page was journaled
+    /// since the last sync: the syncs themselves are counted with strace in `rewriting`'s
+    /// comment). The default cache comes back after the commit and after a rollback, and a
+    /// small file keeps it.
+    @Test("a rewrite of a file with data writes fewer pages before its commit; the default cache after")
     func rewritingSpillsLess() throws {
-        // 24 MB of chunks: more than the rewrite's 16 MiB cache, so both ways spill.
+        // 24 MiB of chunks: more than the rewrite's 16 MiB cache, so both ways spill.
         let chunks = (0..<24).map { [UInt8](repeating: UInt8($0), count: 1 << 20) }
-        func rewrite(_ how: (StateDatabase, () throws -> Void) throws -> Void) throws -> (spills: Int, cache: Int64) {
+        let bytes = chunks.count << 20
+        let defaultCache = Int64(StateDatabase.cacheKiB)
+        func filled() throws -> StateDatabase {
             let database = try StateDatabase.open(folder: F.folder(), create: true)
-            defer { database.close() }
             try database.transaction {
                 for (seq, chunk) in chunks.enumerated() { try database.appendChunk(name: "big", scope: "", seq: seq, chunk) }
             }
+            return database
+        }
+        func remove(_ database: StateDatabase) {
+            database.close()
+            try? FileManager.default.removeItem(atPath: (database.path as NSString).deletingLastPathComponent)
+        }
+        func rewrite(_ how: (StateDatabase, () throws -> Void) throws -> Void) throws -> (spills: Int, cache: Int64) {
+            let database = try filled()
+            defer { remove(database) }
             let before = database.connection.cacheSpills
             var cache: Int64 = 0
             try how(database) {
@@ -146,32 +157,42 @@ struct StateDatabaseTests {
                 try database.removeAllChunks()
                 for (seq, chunk) in chunks.reversed().enumerated() { try database.appendChunk(name: "big", scope: "", seq: seq, chunk) }
             }
-            #expect(try database.chunkBytes()["big"] == chunks.count << 20)
-            #expect(try database.connection.integer("PRAGMA cache_size", "read") == Int64(StateDatabase.cacheKiB))
+            #expect(try database.chunkBytes()["big"] == bytes)
+            #expect(try database.connection.integer("PRAGMA cache_size", "read") == defaultCache)
             return (database.connection.cacheSpills - before, cache)
         }
         let plain = try rewrite { database, body in try database.transaction(body) }
         let rewritten = try rewrite { database, body in try database.rewriting(body) }
-        #expect(plain.cache == Int64(StateDatabase.cacheKiB))
-        #expect(rewritten.cache == -Int64(StateDatabase.rewriteCacheKiB))
+        #expect(plain.cache == defaultCache)
+        #expect(rewritten.cache == Int64(StateDatabase.rewriteCacheKiB))
         #expect(plain.spills > 0)
-        // 64 KiB pages: the default cache holds ~31 of them, the rewrite's 256 (measured: 364
-        // spilled pages against 153).
+        // 64 KiB pages: the default cache holds ~31 of them, the rewrite's ~255 (measured: 364
+        // pages written before the commit against 153).
         #expect(rewritten.spills + 128 <= plain.spills, "\(rewritten.spills) pages spilled against \(plain.spills)")
 
-        // A small file: the default cache; a body that throws leaves nothing, as `transaction`.
-        let small = try StateDatabase.open(folder: F.folder(), create: true)
-        defer { small.close() }
-        try small.transaction { try small.appendChunk(name: "c", scope: "", seq: 0, F.chunk(1, count: 1000)) }
+        // A body that throws leaves nothing, as `transaction`, and the default cache is back.
         struct Stop: Error {}
+        let large = try filled()
+        defer { remove(large) }
         #expect(throws: Stop.self) {
-            try small.rewriting {
-                #expect(try small.connection.integer("PRAGMA cache_size", "read") == Int64(StateDatabase.cacheKiB))
-                try small.removeAllChunks()
+            try large.rewriting {
+                #expect(try large.connection.integer("PRAGMA cache_size", "read") == Int64(StateDatabase.rewriteCacheKiB))
+                try large.removeAllChunks()
                 throw Stop()
             }
         }
-        #expect(try small.chunkBytes()["c"] == 1000)
+        #expect(try large.chunkBytes()["big"] == bytes)
+        #expect(try large.connection.integer("PRAGMA cache_size", "read") == defaultCache)
+
+        // A small file keeps the default cache.
+        let small = try StateDatabase.open(folder: F.folder(), create: true)
+        defer { remove(small) }
+        try small.transaction { try small.appendChunk(name: "c", scope: "", seq: 0, F.chunk(1, count: 1000)) }
+        try small.rewriting {
+            #expect(try small.connection.integer("PRAGMA cache_size", "read") == defaultCache)
+            try small.setMeta("x", "1")
+        }
+        #expect(try small.meta("x") == "1")
     }
 
     @Test("a second, read-only connection reads the same chunks; none while a write is open")
