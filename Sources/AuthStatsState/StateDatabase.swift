@@ -101,8 +101,8 @@ public final class StateDatabase {
     /// file's own page size takes over: at 64 KiB pages the cache could grow to 500 of them,
     /// 32 MB (a first run's peak RSS went 123 -> 142 MB). Set again once the file is open, it is
     /// 2,000 KiB again.
-    private func sizeCache() throws {
-        try connection.execute("PRAGMA cache_size=\(Self.cacheKiB)", "set the cache size of")
+    private func sizeCache(_ size: Int = StateDatabase.cacheKiB) throws {
+        try connection.execute("PRAGMA cache_size=\(size)", "set the cache size of")
     }
 
     /// Settles the connection, then makes, checks or migrates the schema.
@@ -197,6 +197,8 @@ public final class StateDatabase {
     /// The page cache of `rewriting`'s transactions, as `PRAGMA cache_size` wants it
     /// (negative: KiB): 16 MiB.
     static let rewriteCacheKiB = -(16 << 10)
+    /// The same in bytes: the file size above which `rewriting` takes the larger cache.
+    private static let rewriteCacheBytes = -rewriteCacheKiB << 10
 
     /// As `transaction`, for one that writes over most of a file that holds data already (a
     /// state written whole again: the weekly compaction, `--rebuild`, `state merge --into`):
@@ -221,8 +223,8 @@ public final class StateDatabase {
         defer { if larger { try? sizeCache() } }
         return try transaction {
             // Measured and set inside the transaction: no statement takes the file lock alone.
-            if try fileBytes() > -Self.rewriteCacheKiB << 10 {
-                try connection.execute("PRAGMA cache_size=\(Self.rewriteCacheKiB)", "set the cache size of")
+            if try fileBytes() > Self.rewriteCacheBytes {
+                try sizeCache(Self.rewriteCacheKiB)
                 larger = true
             }
             return try body()
