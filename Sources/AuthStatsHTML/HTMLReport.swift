@@ -67,10 +67,7 @@ public enum HTMLReport {
         // Before the templates are parsed: their first line names it.
         MustacheContentTypes.register(Escaping(), named: escapingName)
         do {
-            return MustacheLibrary(templates: [
-                "page": try MustacheTemplate(string: PageTemplate.page),
-                "chart": try MustacheTemplate(string: PageTemplate.chart),
-            ])
+            return MustacheLibrary(templates: try PageTemplate.all.mapValues { try MustacheTemplate(string: $0) })
         } catch {
             fatalError("report.html template: \(error)")
         }

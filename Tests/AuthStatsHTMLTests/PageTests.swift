@@ -160,17 +160,20 @@ struct PageTests {
         #expect(meta < page.range(of: "<style>")!.lowerBound)
         // Nothing to fetch: no URL but in-page anchors.
         for scheme in ["http:", "https:", "//", "url(", "@import", "src="] {
-            #expect(!PageAssets.stylesheet.contains(scheme) && !PageTemplate.page.contains(scheme) && !PageTemplate.chart.contains(scheme))
+            #expect(!PageAssets.stylesheet.contains(scheme) && PageTemplate.all.values.allSatisfy { !$0.contains(scheme) })
         }
     }
 
     @Test("the templates: raw output only for the page's own style and script, and the chart's marks that DayMark writes escaped; no value inside them")
     func templates() {
-        for template in [PageTemplate.page, PageTemplate.chart] {
+        // The page's sections are partials of it, each a template of its own.
+        #expect(Set(PageTemplate.all.keys) == ["page", "overview", "breakdowns", "retention", "segments", "projects", "inputs", "chart"])
+        let rawAllowed: [String: Set<String>] = ["page": ["css", "script"], "chart": ["marks"]]
+        for (name, template) in PageTemplate.all {
             var rest = Substring(template)
             while let raw = rest.range(of: "{{{") {
                 let end = rest.range(of: "}}}", range: raw.upperBound..<rest.endIndex)!
-                #expect((template == PageTemplate.page ? ["css", "script"] : ["marks"]).contains(String(rest[raw.upperBound..<end.lowerBound])))
+                #expect(rawAllowed[name, default: []].contains(String(rest[raw.upperBound..<end.lowerBound])), "raw output in \(name)")
                 rest = rest[end.upperBound...]
             }
             #expect(!template.contains("{{&"), "the other raw form")
@@ -188,7 +191,7 @@ struct PageTests {
         #expect(parsed.tags.allSatisfy { $0.attributes.allSatisfy { Self.allowedAttributes.contains($0.0) } })
         #expect(PageTemplate.page.contains("<style>{{{css}}}</style>"))
         #expect(PageTemplate.page.contains("<script>{{{script}}}</script>"))
-        #expect(!PageTemplate.page.contains("style=\"") && !PageTemplate.chart.contains("style=\""), "inline styles (the policy blocks them)")
+        #expect(PageTemplate.all.values.allSatisfy { !$0.contains("style=\"") }, "inline styles (the policy blocks them)")
     }
 
     @Test("the templates' escaping: swift-mustache's five characters and entities, byte by byte, so also before a combining mark")
