@@ -179,24 +179,20 @@ struct CSVLines {
 /// (nearly every line of an export), else unescaped into one reused buffer.
 struct CSVFields {
     private var scratch: [UInt8] = []
-    /// Field `i` is `[starts[i], ends[i])` of the line, or of `scratch`.
-    private var starts: [Int] = []
-    private var ends: [Int] = []
+    /// Field `i` is `[bounds[2i], bounds[2i + 1])` of the line, or of `scratch`. Written
+    /// through a pointer, room made once per line: two `append`s a field, each checking
+    /// that the array is unshared, were a sixth of loading a directory.
+    private var bounds: [Int] = []
     private var inScratch = false
 
-    init() {
-        starts.reserveCapacity(64)
-        ends.reserveCapacity(64)
-    }
+    init() {}
 
     /// Calls `body` with a function that gives the bytes of field `index` of `line`, the
     /// line split last (valid inside `body`).
     func withFields<R>(line: UnsafeRawBufferPointer, _ body: ((Int) -> UnsafeRawBufferPointer) -> R) -> R {
         func run(_ base: UnsafeRawBufferPointer) -> R {
-            starts.withUnsafeBufferPointer { starts in
-                ends.withUnsafeBufferPointer { ends in
-                    body { index in UnsafeRawBufferPointer(rebasing: base[starts[index]..<ends[index]]) }
-                }
+            bounds.withUnsafeBufferPointer { bounds in
+                body { index in UnsafeRawBufferPointer(rebasing: base[bounds[2 * index]..<bounds[2 * index + 1]]) }
             }
         }
         return inScratch ? scratch.withUnsafeBytes { run($0) } : run(line)
@@ -206,30 +202,34 @@ struct CSVFields {
     /// that starts with `"` is quoted up to the next lone `"`, with `""` for `"`. Returns the
     /// number of fields.
     mutating func split(_ line: UnsafeRawBufferPointer) -> Int {
-        starts.removeAll(keepingCapacity: true)
-        ends.removeAll(keepingCapacity: true)
         var n = line.count
         if n > 0 && line[n - 1] == 0x0D { n -= 1 }
-        let comma = UInt8(ascii: ","), quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        // A line of n bytes has at most n + 1 fields.
+        if bounds.count < 2 * (n + 1) { bounds = [Int](repeating: 0, count: max(2 * (n + 1), 2 * bounds.count)) }
         guard let base = line.baseAddress, n > 0 else {
             inScratch = false
-            starts.append(0)
-            ends.append(0)
+            bounds[0] = 0
+            bounds[1] = 0
             return 1
         }
+        let comma = UInt8(ascii: ","), quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
         if memchr(base, Int32(quote), n) == nil && memchr(base, Int32(backslash), n) == nil {
             // Plain: the fields are between the commas.
             inScratch = false
-            var start = 0
-            while let p = memchr(base + start, Int32(comma), n - start) {
-                let end = UnsafeRawPointer(p) - base
-                starts.append(start)
-                ends.append(end)
-                start = end + 1
+            return bounds.withUnsafeMutableBufferPointer { bounds in
+                var count = 0
+                var start = 0
+                while let p = memchr(base + start, Int32(comma), n - start) {
+                    let end = UnsafeRawPointer(p) - base
+                    bounds[2 * count] = start
+                    bounds[2 * count + 1] = end
+                    count += 1
+                    start = end + 1
+                }
+                bounds[2 * count] = start
+                bounds[2 * count + 1] = n
+                return count + 1
             }
-            starts.append(start)
-            ends.append(n)
-            return starts.count
         }
         inScratch = true
         // Unescaping only shrinks a line: `scratch` is made at least as long as the line (and
@@ -237,54 +237,58 @@ struct CSVFields {
         // of bytes was ~100 instructions a call, a sixth of reading a directory whose lines
         // have quotes).
         if scratch.count < n { scratch = [UInt8](repeating: 0, count: max(n, 2 * scratch.count)) }
-        var used = 0  // bytes of `scratch` written
-        var fieldStart = 0  // in `scratch`
-        var quoted = false
-        var i = 0
-        scratch.withUnsafeMutableBytes { out in
-            while i < n {
-                // A run of plain bytes is copied at once.
-                var j = i
-                if quoted {
-                    while j < n && line[j] != quote { j += 1 }
-                } else {
-                    while j < n, line[j] != comma, line[j] != quote, line[j] != backslash { j += 1 }
-                }
-                if j > i {
-                    (out.baseAddress! + used).copyMemory(from: base + i, byteCount: j - i)
-                    used += j - i
-                    i = j
-                    continue
-                }
-                let c = line[i]
-                if quoted {
-                    // c is `"`
-                    if i + 1 < n && line[i + 1] == quote {
-                        out[used] = quote
+        return scratch.withUnsafeMutableBytes { out in
+            bounds.withUnsafeMutableBufferPointer { bounds in
+                var count = 0
+                var used = 0  // bytes of `scratch` written
+                var fieldStart = 0  // in `scratch`
+                var quoted = false
+                var i = 0
+                while i < n {
+                    // A run of plain bytes is copied at once.
+                    var j = i
+                    if quoted {
+                        while j < n && line[j] != quote { j += 1 }
+                    } else {
+                        while j < n, line[j] != comma, line[j] != quote, line[j] != backslash { j += 1 }
+                    }
+                    if j > i {
+                        (out.baseAddress! + used).copyMemory(from: base + i, byteCount: j - i)
+                        used += j - i
+                        i = j
+                        continue
+                    }
+                    let c = line[i]
+                    if quoted {
+                        // c is `"`
+                        if i + 1 < n && line[i + 1] == quote {
+                            out[used] = quote
+                            used += 1
+                            i += 1
+                        } else {
+                            quoted = false
+                        }
+                    } else if c == backslash && i + 1 < n && line[i + 1] == comma {
+                        out[used] = comma
                         used += 1
                         i += 1
+                    } else if c == comma {
+                        bounds[2 * count] = fieldStart
+                        bounds[2 * count + 1] = used
+                        count += 1
+                        fieldStart = used
+                    } else if c == quote && used == fieldStart {
+                        quoted = true
                     } else {
-                        quoted = false
+                        out[used] = c
+                        used += 1
                     }
-                } else if c == backslash && i + 1 < n && line[i + 1] == comma {
-                    out[used] = comma
-                    used += 1
                     i += 1
-                } else if c == comma {
-                    starts.append(fieldStart)
-                    ends.append(used)
-                    fieldStart = used
-                } else if c == quote && used == fieldStart {
-                    quoted = true
-                } else {
-                    out[used] = c
-                    used += 1
                 }
-                i += 1
+                bounds[2 * count] = fieldStart
+                bounds[2 * count + 1] = used
+                return count + 1
             }
         }
-        starts.append(fieldStart)
-        ends.append(used)
-        return starts.count
     }
 }
