@@ -356,24 +356,24 @@ public final class Analysis {
 
     private func count(_ event: Event, position: UInt64) {
         let day = state.pointee.clock.day(ofMillis: event.time)
+        // Most events: a profile id known (or made here) and no value to change, so the event
+        // is counted as it came. (The copy below retains its texts and releases them: ~470
+        // instructions an event, 1.3% of a run over the many-dimensions shape.)
+        if configuration.clients == nil, !configuration.sessionDetail, let decoded = decodedProfile(event) {
+            var profile = decoded
+            if directory.count > 0, let user = event.user, let federated = directory.isFederated(user) {
+                profile = typedProfile(decoded, federated: federated)
+            }
+            return state.pointee.accumulator.add(event, day: day, position: position, profile: profile)
+        }
         // The profile of the values as decoded (before a directory's `user_type` or the
         // project of `--clients`), when the cache gives it or waits for it; the values
         // themselves when something needs them.
         var event = event
-        var decoded: UInt32?
         let clients = configuration.clients
-        switch event.profileHint {
-        case .cached(let profile):
-            decoded = profile
-            if configuration.sessionDetail || clients != nil {
-                event.dimensions = state.pointee.accumulator.table.values(ofProfile: profile)
-            }
-        case .pending:
-            let profile = state.pointee.accumulator.table.profile(of: event.dimensions)
-            profiles.pointee.fill(profile)
-            decoded = profile
-        case .none:
-            break
+        var decoded = decodedProfile(event)
+        if case .cached(let profile) = event.profileHint, configuration.sessionDetail || clients != nil {
+            event.dimensions = state.pointee.accumulator.table.values(ofProfile: profile)
         }
         if let clients {
             event.dimensions[.projectID] = Self.project(of: event, clients)
@@ -398,6 +398,21 @@ public final class Analysis {
             return
         }
         state.pointee.accumulator.add(event, day: day, position: position, profile: decoded)
+    }
+
+    /// The profile id of `event`'s values as decoded, when the cache gives it or waits for it
+    /// (then it is made, and given to the cache); nil when the event carries its values only.
+    private func decodedProfile(_ event: Event) -> UInt32? {
+        switch event.profileHint {
+        case .cached(let profile):
+            return profile
+        case .pending:
+            let profile = state.pointee.accumulator.table.profile(of: event.dimensions)
+            profiles.pointee.fill(profile)
+            return profile
+        case .none:
+            return nil
+        }
     }
 
     /// Profile ids with the directory's `user_type` set, by `profile * 2 + federated`
