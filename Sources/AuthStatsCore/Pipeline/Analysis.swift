@@ -108,7 +108,7 @@ public final class Analysis {
     /// The accumulator and the day clock, behind a pointer this analysis owns: the per-event
     /// path mutates them without the runtime's exclusivity checks on class properties (about
     /// 1% of a run). Only this analysis touches them, from one thread at a time.
-    let state: UnsafeMutablePointer<(accumulator: MetricsAccumulator, clock: DayClock)>
+    let state: UnsafeMutablePointer<(accumulator: MetricsAccumulator, clock: DayClock, types: DirectoryTypes)>
     public var accumulator: MetricsAccumulator { state.pointee.accumulator }
     private var clock: DayClock { state.pointee.clock }
     /// Every input stream, in the order read.
@@ -144,7 +144,8 @@ public final class Analysis {
                 MetricsAccumulator(
                     dedupCapacity: configuration.dedupCapacity, store: spill, sessionMemory: configuration.sessionMemory,
                     sessionShards: configuration.sessionShards, sessionNames: configuration.sessionDetail),
-                DayClock(timeZone: configuration.timeZone)
+                DayClock(timeZone: configuration.timeZone),
+                DirectoryTypes()
             ))
         profiles = .allocate(capacity: 1)
         profiles.initialize(to: ProfileCache())
@@ -361,7 +362,7 @@ public final class Analysis {
         // instructions an event, 1.3% of a run over the many-dimensions shape.)
         if configuration.clients == nil, !configuration.sessionDetail, let decoded = decodedProfile(event) {
             var profile = decoded
-            if directory.count > 0, let user = event.user, let federated = directory.isFederated(user) {
+            if directory.count > 0, let user = event.user, let federated = isFederated(user) {
                 profile = typedProfile(decoded, federated: federated)
             }
             return state.pointee.accumulator.add(event, day: day, position: position, profile: profile)
@@ -380,7 +381,7 @@ public final class Analysis {
             event.profileHint = .none  // the values are made; a profile id is this table's alone
             decoded = nil
         }
-        if directory.count > 0, let user = event.user, let federated = directory.isFederated(user) {
+        if directory.count > 0, let user = event.user, let federated = isFederated(user) {
             if let profile = decoded {
                 // The profile id with the directory's user_type, looked up by id: no values
                 // made and hashed per event (they were 10% of a run with a directory).
@@ -415,19 +416,39 @@ public final class Analysis {
         }
     }
 
-    /// Profile ids with the directory's `user_type` set, by `profile * 2 + federated`
-    /// (`UInt32.max`: not made yet). Profile ids are dense, so this is a short array.
-    private var typedProfiles: [UInt32] = []
+    /// What a worker's events ask of the user directory, kept beside the accumulator (behind
+    /// the same pointer: no run-time exclusivity checks).
+    struct DirectoryTypes {
+        /// Profile ids with the directory's `user_type` set, by `profile * 2 + federated`
+        /// (`UInt32.max`: not made yet). Profile ids are dense, so this is a short array.
+        var typedProfiles: [UInt32] = []
+        /// The last user looked up and the answer (`nil`: none yet).
+        var lastUser: UInt64 = 0
+        var lastAnswer: Bool?? = nil
+    }
+
+    /// Whether a user is federated, as the directory says (nil: not listed). A user's events
+    /// mostly come together, so the last answer is kept: each look-up of a million users'
+    /// table misses the cache.
+    @inline(__always)
+    private func isFederated(_ user: UserID) -> Bool? {
+        if state.pointee.types.lastUser == user.hash, let answer = state.pointee.types.lastAnswer { return answer }
+        let answer = directory.isFederated(user)
+        state.pointee.types.lastUser = user.hash
+        state.pointee.types.lastAnswer = .some(answer)
+        return answer
+    }
 
     /// `profile`'s values with `user_type` federated or local, as a profile id.
     private func typedProfile(_ profile: UInt32, federated: Bool) -> UInt32 {
         let slot = Int(profile) * 2 + (federated ? 1 : 0)
-        if slot < typedProfiles.count, typedProfiles[slot] != .max { return typedProfiles[slot] }
-        if slot >= typedProfiles.count { typedProfiles += repeatElement(.max, count: slot + 1 - typedProfiles.count) }
+        let count = state.pointee.types.typedProfiles.count
+        if slot < count, case let id = state.pointee.types.typedProfiles[slot], id != .max { return id }
+        if slot >= count { state.pointee.types.typedProfiles += repeatElement(.max, count: slot + 1 - count) }
         var values = state.pointee.accumulator.table.values(ofProfile: profile)
         values[.userType] = UserDirectory.userType(federated: federated)
         let id = state.pointee.accumulator.table.profile(of: values)
-        typedProfiles[slot] = id
+        state.pointee.types.typedProfiles[slot] = id
         return id
     }
 
