@@ -168,6 +168,25 @@ struct PageTests {
     func templates() {
         // The page's sections are partials of it, each a template of its own.
         #expect(Set(PageTemplate.all.keys) == ["page", "overview", "breakdowns", "retention", "segments", "projects", "inputs", "chart"])
+        // Every partial named is a template (swift-mustache renders an unknown one as nothing),
+        // and the page with its sections put back in place is the page as it was written whole.
+        var whole = PageTemplate.page
+        for (name, template) in PageTemplate.all where name != "page" && name != "chart" {
+            #expect(whole.contains("\n{{> \(name)}}\n"), "the page names its section \(name)")
+            whole = whole.replacingOccurrences(of: "\n{{> \(name)}}\n", with: "\n" + template.dropFirst(PageTemplate.escaping.count))
+        }
+        for template in PageTemplate.all.values {
+            var rest = Substring(template)
+            while let partial = rest.range(of: "{{>") {
+                let end = rest.range(of: "}}", range: partial.upperBound..<rest.endIndex)!
+                #expect(PageTemplate.all[rest[partial.upperBound..<end.lowerBound].trimmingCharacters(in: .whitespaces)] != nil)
+                rest = rest[end.upperBound...]
+            }
+        }
+        HTMLReport.prepare()  // the escaping the templates name, registered
+        let unsplit = try! MustacheLibrary(templates: ["whole": MustacheTemplate(string: whole), "chart": MustacheTemplate(string: PageTemplate.chart)])
+        let hostile = PageView(Self.hostileInput())
+        #expect(unsplit.render(hostile, withTemplate: "whole") == HTMLReport.library.render(hostile, withTemplate: "page"))
         let rawAllowed: [String: Set<String>] = ["page": ["css", "script"], "chart": ["marks"]]
         for (name, template) in PageTemplate.all {
             var rest = Substring(template)

@@ -179,20 +179,22 @@ struct CSVLines {
 /// (nearly every line of an export), else unescaped into one reused buffer.
 struct CSVFields {
     private var scratch: [UInt8] = []
-    /// Field `i` is `[bounds[2i], bounds[2i + 1])` of the line, or of `scratch`. Written
-    /// through a pointer, room made once per line: two `append`s a field, each checking
-    /// that the array is unshared, were a sixth of loading a directory.
-    private var bounds: [Int] = []
+    /// Field `i` is `[bounds[2i], bounds[2i + 1])` of the line, or of `scratch`, for `i` below
+    /// `count`. Written through a pointer (two `append`s a field, each checking that the array
+    /// was unshared, were a sixth of loading a directory); a line with more fields than it
+    /// has room for is split again with twice the room, so it grows with the fields, not the
+    /// line's bytes.
+    private var bounds = [Int](repeating: 0, count: 2 * 64)
+    private var count = 0
     private var inScratch = false
 
-    init() {}
-
     /// Calls `body` with a function that gives the bytes of field `index` of `line`, the
-    /// line split last (valid inside `body`).
+    /// line split last (valid inside `body`; `index` below the count `split` returned).
     func withFields<R>(line: UnsafeRawBufferPointer, _ body: ((Int) -> UnsafeRawBufferPointer) -> R) -> R {
         func run(_ base: UnsafeRawBufferPointer) -> R {
-            bounds.withUnsafeBufferPointer { bounds in
-                body { index in UnsafeRawBufferPointer(rebasing: base[bounds[2 * index]..<bounds[2 * index + 1]]) }
+            bounds.withUnsafeBufferPointer { all in
+                let bounds = UnsafeBufferPointer(rebasing: all[..<(2 * count)])
+                return body { index in UnsafeRawBufferPointer(rebasing: base[bounds[2 * index]..<bounds[2 * index + 1]]) }
             }
         }
         return inScratch ? scratch.withUnsafeBytes { run($0) } : run(line)
@@ -202,10 +204,19 @@ struct CSVFields {
     /// that starts with `"` is quoted up to the next lone `"`, with `""` for `"`. Returns the
     /// number of fields.
     mutating func split(_ line: UnsafeRawBufferPointer) -> Int {
+        while true {
+            if let fields = trySplit(line) {
+                count = fields
+                return fields
+            }
+            bounds = [Int](repeating: 0, count: 2 * bounds.count)
+        }
+    }
+
+    /// `split`, or nil when the line has more fields than `bounds` has room for.
+    private mutating func trySplit(_ line: UnsafeRawBufferPointer) -> Int? {
         var n = line.count
         if n > 0 && line[n - 1] == 0x0D { n -= 1 }
-        // A line of n bytes has at most n + 1 fields.
-        if bounds.count < 2 * (n + 1) { bounds = [Int](repeating: 0, count: max(2 * (n + 1), 2 * bounds.count)) }
         guard let base = line.baseAddress, n > 0 else {
             inScratch = false
             bounds[0] = 0
@@ -216,10 +227,11 @@ struct CSVFields {
         if memchr(base, Int32(quote), n) == nil && memchr(base, Int32(backslash), n) == nil {
             // Plain: the fields are between the commas.
             inScratch = false
-            return bounds.withUnsafeMutableBufferPointer { bounds in
+            return bounds.withUnsafeMutableBufferPointer { bounds -> Int? in
                 var count = 0
                 var start = 0
                 while let p = memchr(base + start, Int32(comma), n - start) {
+                    guard 2 * count + 4 <= bounds.count else { return nil }
                     let end = UnsafeRawPointer(p) - base
                     bounds[2 * count] = start
                     bounds[2 * count + 1] = end
@@ -238,7 +250,7 @@ struct CSVFields {
         // have quotes).
         if scratch.count < n { scratch = [UInt8](repeating: 0, count: max(n, 2 * scratch.count)) }
         return scratch.withUnsafeMutableBytes { out in
-            bounds.withUnsafeMutableBufferPointer { bounds in
+            bounds.withUnsafeMutableBufferPointer { bounds -> Int? in
                 var count = 0
                 var used = 0  // bytes of `scratch` written
                 var fieldStart = 0  // in `scratch`
@@ -273,6 +285,7 @@ struct CSVFields {
                         used += 1
                         i += 1
                     } else if c == comma {
+                        guard 2 * count + 4 <= bounds.count else { return nil }
                         bounds[2 * count] = fieldStart
                         bounds[2 * count + 1] = used
                         count += 1

@@ -105,9 +105,10 @@ public final class Analysis {
 
     public let configuration: Configuration
     public let rejects: any RejectSink
-    /// The accumulator and the day clock, behind a pointer this analysis owns: the per-event
-    /// path mutates them without the runtime's exclusivity checks on class properties (about
-    /// 1% of a run). Only this analysis touches them, from one thread at a time.
+    /// The accumulator, the day clock and what the events asked of the directory, behind a
+    /// pointer this analysis owns: the per-event path mutates them without the runtime's
+    /// exclusivity checks on class properties (about 1% of a run). Only this analysis touches
+    /// them, from one thread at a time.
     let state: UnsafeMutablePointer<(accumulator: MetricsAccumulator, clock: DayClock, types: DirectoryTypes)>
     public var accumulator: MetricsAccumulator { state.pointee.accumulator }
     private var clock: DayClock { state.pointee.clock }
@@ -359,13 +360,9 @@ public final class Analysis {
         let day = state.pointee.clock.day(ofMillis: event.time)
         // Most events: a profile id known (or made here) and no value to change, so the event
         // is counted as it came. (The copy below retains its texts and releases them: ~470
-        // instructions an event, 1.3% of a run over the many-dimensions shape.)
+        // instructions an event, 2% of a run over the many-dimensions shape.)
         if configuration.clients == nil, !configuration.sessionDetail, let decoded = decodedProfile(event) {
-            var profile = decoded
-            if directory.count > 0, let user = event.user, let federated = isFederated(user) {
-                profile = typedProfile(decoded, federated: federated)
-            }
-            return state.pointee.accumulator.add(event, day: day, position: position, profile: profile)
+            return state.pointee.accumulator.add(event, day: day, position: position, profile: typed(decoded, of: event))
         }
         // The profile of the values as decoded (before a directory's `user_type` or the
         // project of `--clients`), when the cache gives it or waits for it; the values
@@ -381,14 +378,10 @@ public final class Analysis {
             event.profileHint = .none  // the values are made; a profile id is this table's alone
             decoded = nil
         }
-        if directory.count > 0, let user = event.user, let federated = isFederated(user) {
-            if let profile = decoded {
-                // The profile id with the directory's user_type, looked up by id: no values
-                // made and hashed per event (they were 10% of a run with a directory).
-                decoded = typedProfile(profile, federated: federated)
-            } else {
-                event.dimensions[.userType] = UserDirectory.userType(federated: federated)
-            }
+        if let profile = decoded {
+            decoded = typed(profile, of: event)
+        } else if directory.count > 0, let user = event.user, let federated = isFederated(user) {
+            event.dimensions[.userType] = UserDirectory.userType(federated: federated)
         }
         guard let decoded else {
             state.pointee.accumulator.add(event, day: day, position: position)
@@ -437,6 +430,15 @@ public final class Analysis {
         state.pointee.types.lastUser = user.hash
         state.pointee.types.lastAnswer = .some(answer)
         return answer
+    }
+
+    /// `profile` with the directory's `user_type` of `event`'s user when it lists the user,
+    /// looked up by id: no values made and hashed per event (they were 10% of a run with a
+    /// directory).
+    @inline(__always)
+    private func typed(_ profile: UInt32, of event: Event) -> UInt32 {
+        guard directory.count > 0, let user = event.user, let federated = isFederated(user) else { return profile }
+        return typedProfile(profile, federated: federated)
     }
 
     /// `profile`'s values with `user_type` federated or local, as a profile id.

@@ -136,8 +136,8 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
         let bytes = min(Self.inOrderBlockBytes, arena.count + 4 * spans.count)
         var run = try InOrderRun(store: store, blockBytes: bytes + Self.inOrderSlack)
         let order = sortedSpans(arena, spans)
-        // `run` passed inout, not captured: a captured variable is checked for exclusive
-        // access at run time on every use (~76 instructions a spilled directory user).
+        // `written` takes `run` inout: a local function that captured it made every use of
+        // `run` an exclusivity check at run time (~76 instructions a spilled directory user).
         try arena.withUnsafeBytes { raw in
             for (offset, length) in order {
                 let record = UnsafeRawBufferPointer(rebasing: raw[offset..<offset + length])

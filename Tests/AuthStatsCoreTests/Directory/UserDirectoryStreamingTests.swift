@@ -305,6 +305,19 @@ struct UserDirectoryStreamingTests {
         #expect(split("\"\(long)\",\"y\"\"z\",w\\,v") == [long, "y\"z", "w,v"])
         #expect(split(#""q",ends\"#) == ["q", #"ends\"#])
         #expect(split(#""b",c"#) == ["b", "c"])
+        // More fields than the splitter has room for at first (it makes room as it goes),
+        // plain and quoted, after a short line; then empty lines, plain and `\r` alone.
+        let commas = String(repeating: ",", count: 300)
+        #expect(split(commas) == Array(repeating: "", count: 301))
+        #expect(split("a") == ["a"])
+        #expect(split("\"q\"" + commas) == ["q"] + Array(repeating: "", count: 300))
+        #expect(split("") == [""])
+        #expect(split("\r") == [""])
+        // A line with more fields than the header is skipped, as one with fewer.
+        var wide = UserDirectory()
+        let problems2 = try wide.load(Array("sub,a\ns1,x\ns2,x,y\ns3,\"x\",y,z\n".utf8), name: "w.csv", chunk: 7)
+        #expect(problems2 == ["w.csv: line 3: 3 fields, the header has 2; skipped", "w.csv: line 4: 4 fields, the header has 2; skipped"])
+        #expect(wide.count == 1)
     }
 
     @Test("attribute names match as bytes, and text that is not ASCII as a String too")
