@@ -38,7 +38,7 @@ public enum ParallelReader {
         // object keeps the whole memory budgets (an archive named otherwise is still read
         // exactly, its members by the worker that opened it).
         let mayHoldMembers = found.contains { item in
-            if case .file(let path) = item { return ArchiveName.isArchive(String(decoding: path.bytes, as: UTF8.self)) }
+            if case .file(let path) = item { return path.bytes.withUnsafeBytes { ArchiveName.isArchive(bytes: $0) } }
             return false
         }
         let count = found.isEmpty ? 1 : max(1, mayHoldMembers ? jobs : min(jobs, found.count))

@@ -104,10 +104,14 @@ struct ShardPlanTests {
     @Test("archives are told by name", arguments: [
         ("a.tar", true), ("x/a.TGZ", true), ("a.tar.gz", true), ("a.tar.zst", true), ("s3://b/k/a.zip", true),
         ("a.gz", false), ("a.json", false), ("tar", false), (".zip", false), ("archive.tar/file.gz", false),
+        ("d\u{E9}j\u{E0}/\u{E9}.Tar.Zst", true), ("a.ZIP/", false), ("", false), ("/.tar", false), ("a.t\u{E1}r", false),
     ])
     func archiveNames(name: String, archive: Bool) {
         #expect(ArchiveName.isArchive(name) == archive)
         #expect(ShardPlan.Listed(path: name, size: 1).archive == archive)
+        // The plain way, by `String`s (the last component lower-cased), says the same.
+        let last = name.split(separator: "/", omittingEmptySubsequences: false).last.map { $0.lowercased() } ?? ""
+        #expect(ArchiveName.extensions.contains { last.hasSuffix($0) && last.count > $0.count } == archive)
     }
 }
 
