@@ -180,12 +180,12 @@ struct CSVLines {
 struct CSVFields {
     private var scratch: [UInt8] = []
     /// Field `i` is `[bounds[2i], bounds[2i + 1])` of the line, or of `scratch`, for `i` below
-    /// `count`. Written through a pointer (two `append`s a field, each checking that the array
+    /// `fieldCount`. Written through a pointer (two `append`s a field, each checking that the array
     /// was unshared, were a sixth of loading a directory); a line with more fields than it
     /// has room for is split again with twice the room, so it grows with the fields, not the
     /// line's bytes.
     private var bounds = [Int](repeating: 0, count: 2 * 64)
-    private var count = 0
+    private var fieldCount = 0
     private var inScratch = false
 
     /// Calls `body` with a function that gives the bytes of field `index` of `line`, the
@@ -193,7 +193,7 @@ struct CSVFields {
     func withFields<R>(line: UnsafeRawBufferPointer, _ body: ((Int) -> UnsafeRawBufferPointer) -> R) -> R {
         func run(_ base: UnsafeRawBufferPointer) -> R {
             bounds.withUnsafeBufferPointer { all in
-                let bounds = UnsafeBufferPointer(rebasing: all[..<(2 * count)])
+                let bounds = UnsafeBufferPointer(rebasing: all[..<(2 * fieldCount)])
                 return body { index in UnsafeRawBufferPointer(rebasing: base[bounds[2 * index]..<bounds[2 * index + 1]]) }
             }
         }
@@ -206,7 +206,7 @@ struct CSVFields {
     mutating func split(_ line: UnsafeRawBufferPointer) -> Int {
         while true {
             if let fields = trySplit(line) {
-                count = fields
+                fieldCount = fields
                 return fields
             }
             bounds = [Int](repeating: 0, count: 2 * bounds.count)

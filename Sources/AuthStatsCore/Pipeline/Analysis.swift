@@ -370,7 +370,9 @@ public final class Analysis {
         var event = event
         let clients = configuration.clients
         var decoded = decodedProfile(event)
-        if case .cached(let profile) = event.profileHint, configuration.sessionDetail || clients != nil {
+        // A cached profile comes this way only with `--sessions-detail` or `--clients`, and
+        // both need the values.
+        if case .cached(let profile) = event.profileHint {
             event.dimensions = state.pointee.accumulator.table.values(ofProfile: profile)
         }
         if let clients {
@@ -415,9 +417,8 @@ public final class Analysis {
         /// Profile ids with the directory's `user_type` set, by `profile * 2 + federated`
         /// (`UInt32.max`: not made yet). Profile ids are dense, so this is a short array.
         var typedProfiles: [UInt32] = []
-        /// The last user looked up and the answer (`nil`: none yet).
-        var lastUser: UInt64 = 0
-        var lastAnswer: Bool?? = nil
+        /// The last user looked up and the directory's answer (nil: none yet).
+        var last: (user: UInt64, federated: Bool?)?
     }
 
     /// Whether a user is federated, as the directory says (nil: not listed). A user's events
@@ -425,11 +426,10 @@ public final class Analysis {
     /// table misses the cache.
     @inline(__always)
     private func isFederated(_ user: UserID) -> Bool? {
-        if state.pointee.types.lastUser == user.hash, let answer = state.pointee.types.lastAnswer { return answer }
-        let answer = directory.isFederated(user)
-        state.pointee.types.lastUser = user.hash
-        state.pointee.types.lastAnswer = .some(answer)
-        return answer
+        if let last = state.pointee.types.last, last.user == user.hash { return last.federated }
+        let federated = directory.isFederated(user)
+        state.pointee.types.last = (user.hash, federated)
+        return federated
     }
 
     /// `profile` with the directory's `user_type` of `event`'s user when it lists the user,
