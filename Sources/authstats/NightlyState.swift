@@ -534,6 +534,18 @@ final class NightlyState {
         }
     }
 
+    /// Whether the state's report totals are current, from their header alone (a night loads
+    /// them beside its other reading once it knows); true when the header cannot be read, so
+    /// that `totals` says why.
+    func totalsMayBeCurrent() -> Bool {
+        do {
+            guard let stamp = try ReportTotals.stamp(in: database) else { return false }
+            return stamp == (try database.lastBatch())
+        } catch {
+            return true
+        }
+    }
+
     /// The report totals `database` keeps, and whether they are current (stamped with its last
     /// batch); nil when it keeps none, or keeps them in another layout.
     static func storedTotals(in database: StateDatabase) throws -> (totals: ReportTotals, current: Bool)? {

@@ -106,6 +106,30 @@ public struct BreakdownRow: Sendable, Equatable {
         }
         return a.value.utf8.lexicographicallyPrecedes(b.value.utf8)
     }
+
+    /// Each dimension's place in the order of their names' bytes.
+    private static let nameRank: [Int] = {
+        var rank = [Int](repeating: 0, count: Dimension.allCases.count)
+        for (place, dimension) in Dimension.allCases.sorted(by: { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) })
+            .enumerated()
+        {
+            rank[dimension.rawValue] = place
+        }
+        return rank
+    }()
+
+    /// `rows` (none an `attr:` row) in the order of `precedes`, the dimensions compared by a
+    /// rank of their names rather than the names (sorting a 60-day report's rows with
+    /// `precedes` took ~22 M instructions, most of them in comparing names).
+    static func sorted(_ rows: [BreakdownRow]) -> [BreakdownRow] {
+        precondition(rows.allSatisfy { $0.attribute == nil }, "attribute rows are ordered by precedes")
+        let rank = nameRank
+        return rows.sorted { a, b in
+            if a.date != b.date { return a.date < b.date }
+            if a.dimension != b.dimension { return rank[a.dimension.rawValue] < rank[b.dimension.rawValue] }
+            return a.value.utf8.lexicographicallyPrecedes(b.value.utf8)
+        }
+    }
 }
 
 /// The computed report tables.

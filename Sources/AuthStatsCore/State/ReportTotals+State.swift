@@ -61,6 +61,21 @@ extension ReportTotals {
         try writer.finish()
     }
 
+    /// The last batch the totals kept in `source` hold, from their first record alone (a night
+    /// knows from it, before loading them, whether they are current); nil when it keeps none (or
+    /// in another layout). A damaged header throws, as `load` does.
+    public static func stamp(in source: any StateChunkSource) throws -> Int? {
+        guard let header = try StateStreamReader.firstRecord(source, name: stream, scope: "") else { return nil }
+        return try header.withUnsafeBytes { raw in
+            var at = 0
+            guard let kind = Varint.get(raw, &at), let layout = Varint.get(raw, &at), let stamp = Varint.get(raw, &at) else {
+                throw StateFormatError("a record of \(stream) is cut short")
+            }
+            guard kind == Kind.header.rawValue else { throw StateFormatError("a record of \(stream) comes before the header") }
+            return layout == Self.layout ? Int(truncatingIfNeeded: stamp) : nil
+        }
+    }
+
     /// The totals kept in `source` and the last batch they hold; nil when it keeps none (or in
     /// another layout).
     public static func load(from source: any StateChunkSource) throws -> (totals: ReportTotals, stamp: Int)? {

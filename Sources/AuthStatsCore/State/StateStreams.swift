@@ -168,6 +168,18 @@ enum StateStreamReader {
         }
     }
 
+    /// The first record of a stream (its first chunk checked as `forEach` checks every chunk);
+    /// nil when the stream has none. Reads one chunk, not the stream.
+    static func firstRecord(_ source: any StateChunkSource, name: String, scope: String) throws -> [UInt8]? {
+        var buffer: [UInt8] = []
+        guard try source.chunk(name: name, scope: scope, after: nil, into: &buffer) != nil else { return nil }
+        var first: [UInt8]?
+        try buffer.withUnsafeBytes { raw in
+            try records(of: raw, number: 1, name: name, scope: scope) { record in if first == nil { first = Array(record) } }
+        }
+        return first
+    }
+
     /// Checks chunk `number` of a stream and calls `body` with each of its records.
     private static func records(
         of raw: UnsafeRawBufferPointer, number: Int, name: String, scope: String, _ body: (UnsafeRawBufferPointer) throws -> Void

@@ -51,6 +51,27 @@ struct DailyMetricsTests {
         ])
     }
 
+    /// `ReportBuilder` sorts its breakdown rows by a rank of the dimensions' names; the order
+    /// must be `precedes`' (date, then name bytes, then value bytes) for every pair of
+    /// dimensions, names that share a first letter (platform, project_id) and values that
+    /// differ in case, length or beyond ASCII included.
+    @Test("the breakdown's sort by dimension rank gives precedes' order")
+    func breakdownOrder() {
+        let values = ["", "(unknown)", "A", "a", "ab", "a\u{0}", "é", "e\u{301}", "Z", "zz", "10", "9", "日本"]
+        var rows: [BreakdownRow] = []
+        for day in [Day(index: 20_500), Day(index: 20_499), Day(index: 20_501)] {
+            for dimension in Dimension.allCases {
+                for value in values { rows.append(BreakdownRow(date: day, dimension: dimension, value: value)) }
+            }
+        }
+        // A fixed shuffle, so that the input order is not already sorted.
+        var generator = SystemRandomNumberGeneratorStandIn(seed: 42)
+        rows.shuffle(using: &generator)
+        let expected = rows.sorted(by: BreakdownRow.precedes)
+        #expect(BreakdownRow.sorted(rows) == expected)
+        #expect(expected.first?.dimension == .appVersion && expected.last?.dimension == .userType)
+    }
+
     /// u1 on Jan 1 and Jan 20, u2 on Jan 25, u3 on Jan 5 and Feb 3; report Jan 20 – Feb 5.
     var windowRun: InMemoryRun {
         InMemoryRun(
@@ -172,3 +193,4 @@ struct RatioTests {
         }
     }
 }
+

@@ -81,13 +81,17 @@ import Testing
         let totals = try #require(analysis.reportTotals())
         let state = MemoryStateChunks()
         #expect(try ReportTotals.load(from: state) == nil)
+        #expect(try ReportTotals.stamp(in: state) == nil)
         try totals.save(to: state, stamp: 7)
         let loaded = try #require(try ReportTotals.load(from: state))
         #expect(loaded.stamp == 7)
+        // The stamp alone, from the header (what a night checks before loading them).
+        #expect(try ReportTotals.stamp(in: state) == 7)
         #expect(loaded.totals == totals)
         // Written again: replaced, not appended.
         try totals.save(to: state, stamp: 8)
         #expect(try ReportTotals.load(from: state)?.stamp == 8)
+        #expect(try ReportTotals.stamp(in: state) == 8)
         // A flipped byte fails the chunk's checksum.
         var chunks: [[UInt8]] = []
         try state.forEachChunk(name: ReportTotals.stream, scope: "") { chunks.append($0) }
@@ -95,18 +99,28 @@ import Testing
         let damaged = MemoryStateChunks()
         for (seq, chunk) in chunks.enumerated() { try damaged.appendChunk(name: ReportTotals.stream, scope: "", seq: seq, chunk) }
         #expect(throws: StateFormatError.self) { try ReportTotals.load(from: damaged) }
+        #expect(throws: StateFormatError.self) { try ReportTotals.stamp(in: damaged) }
         // Another layout (a later authstats's) is not read: nil, so the run reads the whole state.
         let later = MemoryStateChunks()
         var writer = try StateStreamWriter(later, name: ReportTotals.stream, scope: "")
         try writer.add([0, UInt8(ReportTotals.layout + 1), 7])
         try writer.finish()
         #expect(try ReportTotals.load(from: later) == nil)
+        #expect(try ReportTotals.stamp(in: later) == nil)
         // And an earlier one (1: the header's users and sessions not zigzag-coded).
         let earlier = MemoryStateChunks()
         var old = try StateStreamWriter(earlier, name: ReportTotals.stream, scope: "")
         try old.add([0, 1, 7])
         try old.finish()
         #expect(try ReportTotals.load(from: earlier) == nil)
+        #expect(try ReportTotals.stamp(in: earlier) == nil)
+        // A stream whose first record is not a header is damage.
+        let headless = MemoryStateChunks()
+        var cut = try StateStreamWriter(headless, name: ReportTotals.stream, scope: "")
+        try cut.add([1, 0, 0])
+        try cut.finish()
+        #expect(throws: StateFormatError.self) { try ReportTotals.stamp(in: headless) }
+        #expect(throws: StateFormatError.self) { try ReportTotals.load(from: headless) }
         // Negative sums (never written, but not a crash) read back as written.
         var negative = totals
         negative.users = -3

@@ -504,8 +504,9 @@ import Testing
     }
 }
 
-/// A small deterministic generator (SplitMix64), so that the streams are the same every run.
-struct SystemRandomNumberGeneratorStandIn {
+/// A small deterministic generator (SplitMix64), so that the streams (and the tests'
+/// shuffles) are the same every run.
+struct SystemRandomNumberGeneratorStandIn: RandomNumberGenerator {
     private var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
