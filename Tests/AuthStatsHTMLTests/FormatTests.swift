@@ -1,4 +1,5 @@
 import AuthStatsCore
+import Foundation
 import Testing
 
 @testable import AuthStatsHTML
@@ -10,6 +11,36 @@ struct FormatTests {
     ])
     func counts(value: Int, text: String) {
         #expect(Format.count(value) == text)
+    }
+
+    /// `count` and `coordinate` write their digits into a byte buffer; a second statement of
+    /// each, through `String`s, over small, round, negative and extreme values.
+    @Test("counts and coordinates equal the same numbers written through String")
+    func numbersAsBytes() {
+        func grouped(_ value: Int) -> String {
+            let digits = Array(String(value.magnitude))
+            var out = ""
+            for (index, digit) in digits.enumerated() {
+                if index > 0 && (digits.count - index) % 3 == 0 { out += "," }
+                out.append(digit)
+            }
+            return (value < 0 ? "-" : "") + out
+        }
+        var values = [Int.min, Int.max, Int.min + 1, -1, 0, 1, 99, 100, 999_999, 1_000_000, -100_000]
+        for power in 0..<19 {
+            let p = Int(pow(10.0, Double(power)))
+            values += [p - 1, p, p + 1, -p]
+        }
+        for value in values { #expect(Format.count(value) == grouped(value), "\(value)") }
+        #expect(Format.count(Int.min) == "-9,223,372,036,854,775,808")
+        for tenth in [-12_345, -10, -5, -1, 0, 1, 5, 10, 125, 1_000, 99_999_999] {
+            let value = Double(tenth) / 10
+            let magnitude = tenth.magnitude
+            let sign = tenth < 0 ? "-" : ""
+            let expected = magnitude % 10 == 0 ? "\(sign)\(magnitude / 10)" : "\(sign)\(magnitude / 10).\(magnitude % 10)"
+            #expect(Format.coordinate(value) == expected, "\(value)")
+        }
+        #expect(Format.coordinate(12.25) == "12.3" && Format.coordinate(-0.04) == "0" && Format.coordinate(-0.05) == "-0.1")
     }
 
     @Test("percentages with one decimal, rounded half up on integers")

@@ -55,9 +55,9 @@ struct ChartView: Equatable {
         self.legend = legend
         self.lines = lines
         self.days = days
-        var marks = ""
+        var marks: [UInt8] = []
         for day in days { day.write(to: &marks) }
-        self.marks = marks
+        self.marks = String(decoding: marks, as: UTF8.self)
         hasNote = !note.isEmpty
     }
 }
@@ -111,30 +111,47 @@ struct DayMark: Equatable {
     var dots: [Dot]
     var bars: [Bar]
 
-    /// The day's `<g class="day">` and a newline, as `ChartView.marks` holds it.
-    func write(to out: inout String) {
-        /// `open`, then each attribute with its value escaped, then `close`.
-        func tag(_ open: String, _ attributes: KeyValuePairs<String, String>, _ close: String) {
-            out += open
-            for (name, value) in attributes {
-                out += " "
-                out += name
-                out += "=\""
-                HTMLText.append(value, to: &out)
-                out += "\""
-            }
-            out += close
+    /// The day's `<g class="day">` and a newline, as `ChartView.marks` holds it, as UTF-8.
+    func write(to out: inout [UInt8]) {
+        func put(_ text: StaticString) { text.withUTF8Buffer { out.append(contentsOf: $0) } }
+        /// ` name="value"`, the value escaped.
+        func attribute(_ name: StaticString, _ value: String) {
+            put(" ")
+            put(name)
+            put("=\"")
+            HTMLText.append(value, to: &out)
+            put("\"")
         }
-        tag("<g class=\"day\"", ["data-day": day, "data-values": values], "><title>")
+        put("<g class=\"day\"")
+        attribute("data-day", day)
+        attribute("data-values", values)
+        put("><title>")
         HTMLText.append(tip, to: &out)
-        tag("</title><rect class=\"hit\"", ["x": x, "y": y, "width": w, "height": h], "></rect>")
+        put("</title><rect class=\"hit\"")
+        attribute("x", x)
+        attribute("y", y)
+        attribute("width", w)
+        attribute("height", h)
+        put("></rect>")
         for bar in bars {
-            tag("<rect class=\"bar " + HTMLText.escaped(bar.color) + "\"", ["x": bar.x, "y": bar.y, "width": bar.w, "height": bar.h], "></rect>")
+            put("<rect class=\"bar ")
+            HTMLText.append(bar.color, to: &out)
+            put("\"")
+            attribute("x", bar.x)
+            attribute("y", bar.y)
+            attribute("width", bar.w)
+            attribute("height", bar.h)
+            put("></rect>")
         }
         for dot in dots {
-            tag("<circle class=\"dot " + HTMLText.escaped(dot.color) + "\"", ["cx": dot.cx, "cy": dot.cy], " r=\"3\"></circle>")
+            put("<circle class=\"dot ")
+            HTMLText.append(dot.color, to: &out)
+            put("\"")
+            attribute("cx", dot.cx)
+            attribute("cy", dot.cy)
+            put(" r=\"3\"></circle>")
         }
-        out += "</g>\n"
+        put("</g>\n")
     }
 }
 
