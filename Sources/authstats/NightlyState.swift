@@ -523,7 +523,9 @@ final class NightlyState {
     /// The state's `ReportTotals` when they hold its last batch; nil when it keeps none, or
     /// keeps some from before a later batch (`docs/state.md` "Reports without restoring").
     /// Totals that cannot be read (damaged) count as none, with a warning on `console`: they
-    /// are only ever a shortcut, and the run keeps new ones after its reports.
+    /// are only ever a shortcut, and the run keeps new ones after its reports. (A night with
+    /// input asks `totalsMayBeCurrent` first and calls this only when they may be current, so
+    /// stale totals damaged past their header are not reported then.)
     func totals(console: Console? = nil) -> ReportTotals? {
         do {
             guard let (totals, current) = try Self.storedTotals(in: database), current else { return nil }

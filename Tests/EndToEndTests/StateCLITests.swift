@@ -214,6 +214,26 @@ struct StateCLITests {
         #expect(after.status == 0 && after.stderr.contains("restored counts"), "\(after.stderr)")
         try S.expectSame(expected, out, "no input: the totals kept again")
         #expect(try S.info(other)["report_totals"] as? String == "current")
+
+        // A night whose totals' header says current but whose totals cannot be loaded (a
+        // damaged chunk after the header): the users' part it read beside them is not used;
+        // one warning, the whole state read, the totals kept again.
+        let third = folder.appendingPathComponent("third")
+        for (number, batch) in batches.enumerated() {
+            if number == 3 {
+                try sql(third, "INSERT INTO chunks(name, scope, seq, data) VALUES ('report_totals', '', 1, zeroblob(64))")
+                #expect((try S.info(third)["report_totals"] as? String ?? "").hasPrefix("damaged"))
+            }
+            let result = try S.report(batch, state: third, out: out, options)
+            #expect(result.status == 0, "batch \(number + 1): \(result.stderr)")
+            #expect(result.stderr.contains(updated) == (number == 1 || number == 2), "batch \(number + 1): \(result.stderr)")
+            if number == 3 {
+                let warnings = result.stderr.components(separatedBy: "report totals cannot be read").count - 1
+                #expect(warnings == 1, "\(result.stderr)")
+            }
+        }
+        try S.expectSame(expected, out, "totals that cannot be loaded on a night with input")
+        #expect(try S.info(third)["report_totals"] as? String == "current")
         // A state with session rows keeps none.
         #expect(try S.info(try S.sharedState())["report_totals"] as? String == "none")
     }

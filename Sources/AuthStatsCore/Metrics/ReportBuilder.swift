@@ -243,16 +243,17 @@ struct UserColumns: Sendable, Equatable {
     }
 }
 
-struct BreakdownKey: Hashable {
+struct BreakdownKey {
     var day: Int32
     var dimension: Dimension
     var value: UInt32
 
     /// A key as one word, for a `PackedKeyTable`: the day as its offset in the report's range
-    /// (under 2^28 days), the dimension (4 bits) and the value id (32 bits); never all ones.
+    /// (under 2^28 days), the dimension (4 bits, below 15) and the value id (32 bits); never
+    /// all ones, the table's empty slot.
     @inline(__always)
     static func packed(dayInRange: Int, _ dimension: Dimension, _ value: UInt32) -> UInt64 {
-        assert(dayInRange >= 0 && dayInRange < 1 << 28 && dimension.rawValue < 16, "a key packs into one word")
+        assert(dayInRange >= 0 && dayInRange < 1 << 28 && dimension.rawValue < 15, "a key packs into one word")
         return UInt64(truncatingIfNeeded: dayInRange) << 36 | UInt64(truncatingIfNeeded: dimension.rawValue) << 32 | UInt64(value)
     }
 }

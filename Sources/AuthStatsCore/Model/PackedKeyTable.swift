@@ -1,7 +1,8 @@
 /// Values by a 64-bit packed key, in open addressing: linear probing from one multiplicative
-/// mix of the key, grown at half full. The tables looked up once per event (`CounterTable`) or
-/// per session (`SessionTally`) use it, so that no `Hasher` runs per look-up (the two
-/// dictionary look-ups a session it replaced were ~6% of a night's CPU).
+/// mix of the key, grown at half full. The tables looked up once per event (`CounterTable`),
+/// per session (`SessionTally`) or per counter and dimension (`ReportBuilder.assemble`'s
+/// breakdown rows) use it, so that no `Hasher` runs per look-up (the two dictionary look-ups a
+/// session it replaced were ~6% of a night's CPU).
 struct PackedKeyTable<Value> {
     /// Marks a free slot: no key packs to it.
     static var empty: UInt64 { .max }

@@ -68,11 +68,14 @@ extension ReportTotals {
         guard let header = try StateStreamReader.firstRecord(source, name: stream, scope: "") else { return nil }
         return try header.withUnsafeBytes { raw in
             var at = 0
-            guard let kind = Varint.get(raw, &at), let layout = Varint.get(raw, &at), let stamp = Varint.get(raw, &at) else {
-                throw StateFormatError("a record of \(stream) is cut short")
+            func word() throws -> UInt64 {
+                guard let word = Varint.get(raw, &at) else { throw StateFormatError("a record of \(stream) is cut short") }
+                return word
             }
-            guard kind == Kind.header.rawValue else { throw StateFormatError("a record of \(stream) comes before the header") }
-            return layout == Self.layout ? Int(truncatingIfNeeded: stamp) : nil
+            guard try word() == Kind.header.rawValue else { throw StateFormatError("a record of \(stream) comes before the header") }
+            // As `load`: another layout is not read, whatever follows its number.
+            guard try word() == layout else { return nil }
+            return Int(truncatingIfNeeded: try word())
         }
     }
 

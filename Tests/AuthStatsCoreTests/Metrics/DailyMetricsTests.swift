@@ -68,7 +68,11 @@ struct DailyMetricsTests {
         var generator = SystemRandomNumberGeneratorStandIn(seed: 42)
         rows.shuffle(using: &generator)
         let expected = rows.sorted(by: BreakdownRow.precedes)
-        #expect(BreakdownRow.sorted(rows) == expected)
+        let sorted = BreakdownRow.sorted(rows)
+        #expect(sorted == expected)
+        // By bytes too: `==` on strings is canonical equivalence, under which "é" and "e\u{301}" are equal.
+        #expect(sorted.map { [Array($0.date.description.utf8), Array($0.dimension.name.utf8), Array($0.value.utf8)] }
+            == expected.map { [Array($0.date.description.utf8), Array($0.dimension.name.utf8), Array($0.value.utf8)] })
         #expect(expected.first?.dimension == .appVersion && expected.last?.dimension == .userType)
     }
 

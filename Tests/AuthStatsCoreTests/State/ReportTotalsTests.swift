@@ -100,6 +100,17 @@ import Testing
         for (seq, chunk) in chunks.enumerated() { try damaged.appendChunk(name: ReportTotals.stream, scope: "", seq: seq, chunk) }
         #expect(throws: StateFormatError.self) { try ReportTotals.load(from: damaged) }
         #expect(throws: StateFormatError.self) { try ReportTotals.stamp(in: damaged) }
+        // Damage past the first chunk: the stamp still reads (a night then loads the totals,
+        // which fails, and does not use them), the totals do not.
+        let pastHeader = MemoryStateChunks()
+        var seq = 0
+        try state.forEachChunk(name: ReportTotals.stream, scope: "") { chunk in
+            try pastHeader.appendChunk(name: ReportTotals.stream, scope: "", seq: seq, chunk)
+            seq += 1
+        }
+        try pastHeader.appendChunk(name: ReportTotals.stream, scope: "", seq: seq, [UInt8](repeating: 0, count: 64))
+        #expect(try ReportTotals.stamp(in: pastHeader) == 8)
+        #expect(throws: StateFormatError.self) { try ReportTotals.load(from: pastHeader) }
         // Another layout (a later authstats's) is not read: nil, so the run reads the whole state.
         let later = MemoryStateChunks()
         var writer = try StateStreamWriter(later, name: ReportTotals.stream, scope: "")
@@ -107,6 +118,13 @@ import Testing
         try writer.finish()
         #expect(try ReportTotals.load(from: later) == nil)
         #expect(try ReportTotals.stamp(in: later) == nil)
+        // Even when its header is shorter than ours.
+        let shorter = MemoryStateChunks()
+        var short = try StateStreamWriter(shorter, name: ReportTotals.stream, scope: "")
+        try short.add([0, UInt8(ReportTotals.layout + 1)])
+        try short.finish()
+        #expect(try ReportTotals.load(from: shorter) == nil)
+        #expect(try ReportTotals.stamp(in: shorter) == nil)
         // And an earlier one (1: the header's users and sessions not zigzag-coded).
         let earlier = MemoryStateChunks()
         var old = try StateStreamWriter(earlier, name: ReportTotals.stream, scope: "")
