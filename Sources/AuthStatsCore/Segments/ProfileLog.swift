@@ -176,11 +176,14 @@ struct ProfileRecordReader {
 
     /// The next field's bytes (up to its NUL); empty past the end.
     mutating func raw() -> UnsafeRawBufferPointer {
-        guard offset < bytes.count else { return UnsafeRawBufferPointer(start: nil, count: 0) }
-        var end = offset
-        while end < bytes.count && bytes[end] != 0 { end += 1 }
+        guard offset < bytes.count, let base = bytes.baseAddress else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        // `memchr`, not a loop over the bytes: on a tenth of the bench set with the directory
+        // and 3 segments, writing the member exports 475 -> 436 M instructions, folding the
+        // profiles' observations 615 -> 572 M.
+        let start = base + offset
+        let end = memchr(start, 0, bytes.count - offset).map { base.distance(to: UnsafeRawPointer($0)) } ?? bytes.count
         defer { offset = end + 1 }
-        return UnsafeRawBufferPointer(rebasing: bytes[offset..<end])
+        return UnsafeRawBufferPointer(start: start, count: end - offset)
     }
 }
 
