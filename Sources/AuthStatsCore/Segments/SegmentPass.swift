@@ -131,6 +131,8 @@ struct SegmentPass {
         var pendingSessions: [(user: UInt64, segments: SegmentMembership)] = []
         /// The directory's attribute names, for the member exports (not merged).
         var names = NameCache()
+        /// Room for a listed user's evaluated attributes, used again for the next (not merged).
+        var listedAttributes: [String: UserProfile.Attribute] = [:]
         /// Each user's sessions when they are known before the pass: a lane's users come in
         /// hash order, as the counts are, so a walk finds them (not merged).
         var sessionCounts: UserSessionCounts.Cursor?
@@ -293,7 +295,9 @@ struct SegmentPass {
         // attribute of every listed user was a quarter of the pass.)
         let profile = makeProfile(
             days: input.days, observed: observed, sessions: partial.sessionCounts?.count(of: input.user) ?? 0,
-            listed: input.listed.map { DirectoryRecord.listedProfile($0, only: evaluated, withSub: observed.userText == nil) })
+            listed: input.listed.map {
+                DirectoryRecord.listedProfile($0, only: evaluated, withSub: observed.userText == nil, reusing: &partial.listedAttributes)
+            })
         for day in input.days where day.day >= first && day.day <= last {
             let d = Int(day.day - first)
             partial.userTotals[d].counts.1 += day.counts.1
