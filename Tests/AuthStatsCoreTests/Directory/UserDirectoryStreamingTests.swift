@@ -388,6 +388,37 @@ struct ListedProfileSubsetTests {
         ])
     }
 
+    @Test("a dictionary reused from user to user: each profile keeps its own attributes, kept or not")
+    func reused() {
+        var directory = UserDirectory()
+        directory.add(DirectoryUser(sub: "a", attributes: ["sub": "a", "custom:plan": "pro", "locale": "fr_FR"]))
+        directory.add(DirectoryUser(sub: "b", status: "CONFIRMED", attributes: ["sub": "b", "custom:plan": "free"]))
+        directory.add(DirectoryUser(sub: "c", attributes: ["sub": "c"]))
+        var copy = directory
+        let stream = copy.sortedUsers()
+        var records: [[UInt8]] = []
+        while let (_, record) = stream.nextRecord() { records.append(record) }
+        let names = AttributeNames(["custom:plan", "locale", "cognito:user_status"])
+        var storage: [String: UserProfile.Attribute] = [:]
+        // Every profile kept while the next ones are made (the storage is then shared), and
+        // each made again with the one before gone (the storage emptied in place).
+        let kept = records.map { record in
+            record.withUnsafeBytes { DirectoryRecord.listedProfile($0, only: names, withSub: true, reusing: &storage) }
+        }
+        for (record, profile) in zip(records, kept) {
+            let fresh = record.withUnsafeBytes { DirectoryRecord.listedProfile($0, only: names) }
+            #expect(profile.attributes == fresh.attributes, "\(fresh.sub)")
+            let again = record.withUnsafeBytes { DirectoryRecord.listedProfile($0, only: names, withSub: true, reusing: &storage) }
+            #expect(again.attributes == fresh.attributes && again.sub == fresh.sub)
+        }
+        let bySub = Dictionary(uniqueKeysWithValues: kept.map { ($0.sub, $0.attributes) })
+        #expect(bySub["a"] == ["custom:plan": .init(values: ["pro"], origin: .directory), "locale": .init(values: ["fr_FR"], origin: .directory)])
+        #expect(bySub["b"] == [
+            "custom:plan": .init(values: ["free"], origin: .directory), "cognito:user_status": .init(values: ["CONFIRMED"], origin: .directory),
+        ])
+        #expect(bySub["c"] == [:])
+    }
+
     @Test("names compare as whole byte strings, not prefixes")
     func bytes() {
         let names = AttributeNames(["custom:plan"])

@@ -101,6 +101,37 @@ struct ExportAttributesTests {
         ])
     }
 
+    @Test("rows whose attributes differ from the row before only in level, in values or in count, then in segment")
+    func columnsPerRow() {
+        var log = MemberExportLog(segments: 2, store: nil)
+        let endpoint = [UserProfile.Endpoint(id: "e", channelType: "GCM")]
+        func user(_ id: String, _ attributes: [(String, Bool, [String])], _ segments: [Int]) {
+            let made = attributes.map { ExportAttribute(name: $0.0, endpointLevel: $0.1, values: $0.2) }
+            log.add(segments: segments, userID: id, attributes: made, endpoints: endpoint)
+        }
+        user("u1", [("plan", false, ["pro"])], [0, 1])
+        user("u2", [("plan", true, ["team"])], [0, 1])  // the same name, at the endpoint's level
+        user("u3", [("plan", true, ["a", "b"])], [0])  // the same names, two values
+        user("u4", [("plan", false, ["x"]), ("plan", true, ["y"])], [0, 1])
+        user("u5", [], [1])
+        user("u6", [("zone", false, ["eu"])], [1])
+        #expect(log.header(segment: 0) == MemberExport.fixedColumns + ["User.UserAttributes.plan", "Attributes.plan", "Attributes.plan"])
+        #expect(log.header(segment: 1) == MemberExport.fixedColumns + ["User.UserAttributes.plan", "User.UserAttributes.zone", "Attributes.plan"])
+        var lines: [String] = []
+        log.forEachLine { segment, line in lines.append("\(segment): " + String(decoding: line, as: UTF8.self)) }
+        #expect(lines == [
+            "0: GCM,,e,u1,,,,,pro,,\n",
+            "0: GCM,,e,u2,,,,,,team,\n",
+            "0: GCM,,e,u3,,,,,,a,b\n",
+            "0: GCM,,e,u4,,,,,x,y,\n",
+            "1: GCM,,e,u1,,,,,pro,,\n",
+            "1: GCM,,e,u2,,,,,,,team\n",
+            "1: GCM,,e,u4,,,,,x,,y\n",
+            "1: GCM,,e,u5,,,,,,,\n",
+            "1: GCM,,e,u6,,,,,,eu,\n",
+        ])
+    }
+
     @Test("a name that is not ASCII: the bytes' path declines (the plain path compares names as Unicode)")
     func nonASCIINames() throws {
         let records = try Self.records("sub,caf\u{E9}\ns1,x")
