@@ -48,11 +48,43 @@ public struct SessionStats: Sendable, Equatable {
             guard sessions > 0 else { return 0 }
             let rank = (sessions + 1) / 2
             var seen = 0
-            for (seconds, count) in durations.sorted(by: { $0.key < $1.key }) {
+            for (seconds, count) in ascendingDurations() {
                 seen += count
                 if seen >= rank { return seconds }
             }
             return 0
+        }
+
+        /// `durations` by ascending seconds. When they are dense (spread over at most 8 seconds
+        /// an entry, as a real day's are: most sessions last seconds to minutes), each is put in
+        /// a table at its seconds and read back in order, with no comparison; else the pairs
+        /// are sorted. (Sorted through a closure they took ~19 M instructions for the bench
+        /// set's 61 days, and a night sorts them twice: for the median, and for the totals it
+        /// saves.)
+        func ascendingDurations() -> [(seconds: Int64, count: Int)] {
+            guard let first = durations.first else { return [] }
+            var (low, high) = (first.key, first.key)
+            for seconds in durations.keys {
+                low = min(low, seconds)
+                high = max(high, seconds)
+            }
+            let (span, overflow) = high.subtractingReportingOverflow(low)
+            if !overflow, span / 8 < Int64(durations.count) {
+                // Int.min marks an empty slot; a count of Int.min (never made) takes the sort.
+                var slots = [Int](repeating: .min, count: Int(span) + 1)
+                var table = true
+                for (seconds, count) in durations {
+                    slots[Int(seconds - low)] = count
+                    if count == .min { table = false }
+                }
+                if table {
+                    var ordered: [(seconds: Int64, count: Int)] = []
+                    ordered.reserveCapacity(durations.count)
+                    for (offset, count) in slots.enumerated() where count != .min { ordered.append((low + Int64(offset), count)) }
+                    return ordered
+                }
+            }
+            return durations.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         }
     }
 

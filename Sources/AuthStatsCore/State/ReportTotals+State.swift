@@ -54,7 +54,7 @@ extension ReportTotals {
         }
         for (day, stats) in sessions.days.sorted(by: { $0.key < $1.key }) {
             try writer.add(words: [Kind.sessionDay.rawValue, zigzag(day), zigzag(stats.sessions), zigzag(stats.users)])
-            for (seconds, n) in stats.durations.sorted(by: { $0.key < $1.key }) {
+            for (seconds, n) in stats.ascendingDurations() {
                 try writer.add(words: [Kind.duration.rawValue, zigzag(day), zigzag(seconds), zigzag(n)])
             }
         }

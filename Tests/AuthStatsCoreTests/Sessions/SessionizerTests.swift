@@ -250,6 +250,29 @@ struct SessionizerTests {
         }
     }
 
+    @Test("durations in ascending order: by a table when dense, sorted otherwise, whatever the seconds and counts")
+    func ascendingDurations() {
+        var generator = SystemRandomNumberGeneratorStandIn(seed: 7)
+        let cases: [[Int64: Int]] = [
+            [:],
+            [42: 3],
+            // Dense, as a day's are; with a negative duration (a clock step) among them.
+            Dictionary(uniqueKeysWithValues: (0..<500).map { (Int64($0 * 3) - 4, Int.random(in: 1...9, using: &generator)) }),
+            // Sparse: two clusters far apart (the sort).
+            [1: 1, 2: 5, 86_400 * 30: 2, 7: 1],
+            // Spans that overflow, and a count that marks an empty slot in the table.
+            [Int64.min: 1, Int64.max: 2, 0: 3],
+            [5: Int.min, 6: 1, 7: 2],
+            [-3: 0, -2: 1, -1: 4],
+        ]
+        for durations in cases {
+            var day = SessionStats.Day()
+            day.durations = durations
+            let expected = durations.sorted { $0.key < $1.key }.map { [$0.key, Int64($0.value)] }
+            #expect(day.ascendingDurations().map { [$0.seconds, Int64($0.count)] } == expected, "\(durations.count) durations")
+        }
+    }
+
     @Test("durations on the command line", arguments: [("90s", 90_000), ("45m", 2_700_000), ("2h", 7_200_000), ("1h30m", 5_400_000), ("500ms", 500)] as [(String, Int64)])
     func durations(text: String, millis: Int64) {
         #expect(Duration.parseMillis(text) == millis)
