@@ -293,8 +293,9 @@ extension Analysis {
     /// it), for an analysis restored with `restoreUsers`.
     ///
     /// The sessions and the users' columns are built at once, on two threads: each only reads
-    /// (the session logs are kept, the activity is walked; the spill store reads under its
-    /// lock). On a night both come after the batch is appended, on the serial path, ~40 M
+    /// (the session logs are kept, the activity is walked, each from its own spilled runs; the
+    /// spill store reads with `pread` and keeps a run's descriptor open while it is in use).
+    /// On a night both come after the batch is appended, on the serial path, ~40 M
     /// instructions each.
     public func userTotals(axis: DayRange) -> ReportTotals {
         let logs = accumulator.sessionLogs
@@ -302,10 +303,14 @@ extension Analysis {
         let acc = accumulator
         var sessions = SessionStats()
         var totals: ReportTotals?
-        // Neither part throws.
-        try? bothAtOnce(
-            { sessions = Self.sessionize(logs, timeoutMillis: timeout, clock: clock, keep: true, each: nil) },
-            { totals = ReportTotals.build(acc, axis: axis, sessions: SessionStats()) })
+        do {
+            try bothAtOnce(
+                { sessions = Self.sessionize(logs, timeoutMillis: timeout, clock: clock, keep: true, each: nil) },
+                { totals = ReportTotals.build(acc, axis: axis, sessions: SessionStats()) })
+        } catch {
+            // Neither part throws: one that came to would stop here, not be passed over.
+            preconditionFailure("the users' totals: \(error)")
+        }
         totals!.setSessions(sessions)
         return totals!
     }

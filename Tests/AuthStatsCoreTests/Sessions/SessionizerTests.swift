@@ -264,6 +264,16 @@ struct SessionizerTests {
             [Int64.min: 1, Int64.max: 2, 0: 3],
             [5: Int.min, 6: 1, 7: 2],
             [-3: 0, -2: 1, -1: 4],
+            // Dense at the ends of Int64; spans that do not overflow but are far too wide for a
+            // table (a weaker density check would trap or allocate without bound).
+            [Int64.max - 3: 1, Int64.max: 2],
+            [Int64.min: 1, Int64.min + 2: 4],
+            [0: 1, Int64.max: 1],
+            [Int64.min: 1, -1: 1],
+            // Either side of the threshold (a span below 8 slots an entry), negative counts.
+            [0: 1, 15: 1],
+            [0: 1, 16: 1],
+            [1: -5, 2: 3, 4: -1],
         ]
         for durations in cases {
             var day = SessionStats.Day()
