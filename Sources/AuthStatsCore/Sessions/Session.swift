@@ -69,22 +69,12 @@ public struct SessionStats: Sendable, Equatable {
                 high = max(high, seconds)
             }
             let (span, overflow) = high.subtractingReportingOverflow(low)
-            if !overflow, span / 8 < Int64(durations.count) {
-                // Int.min marks an empty slot; a count of Int.min (never made) takes the sort.
-                var slots = [Int](repeating: .min, count: Int(span) + 1)
-                var table = true
-                for (seconds, count) in durations {
-                    slots[Int(seconds - low)] = count
-                    if count == .min { table = false }
-                }
-                if table {
-                    var ordered: [(seconds: Int64, count: Int)] = []
-                    ordered.reserveCapacity(durations.count)
-                    for (offset, count) in slots.enumerated() where count != .min { ordered.append((low + Int64(offset), count)) }
-                    return ordered
-                }
+            guard !overflow, span / 8 < Int64(durations.count) else {
+                return durations.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
             }
-            return durations.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            var slots = [Int?](repeating: nil, count: Int(span) + 1)
+            for (seconds, count) in durations { slots[Int(seconds - low)] = count }
+            return slots.enumerated().compactMap { offset, count in count.map { (low + Int64(offset), $0) } }
         }
     }
 
