@@ -260,7 +260,7 @@ struct SessionizerTests {
             Dictionary(uniqueKeysWithValues: (0..<500).map { (Int64($0 * 3) - 4, Int.random(in: 1...9, using: &generator)) }),
             // Sparse: two clusters far apart (the sort).
             [1: 1, 2: 5, 86_400 * 30: 2, 7: 1],
-            // Spans that overflow, and a count that marks an empty slot in the table.
+            // Spans that overflow, and extreme counts (Int.min was once the table's empty mark).
             [Int64.min: 1, Int64.max: 2, 0: 3],
             [5: Int.min, 6: 1, 7: 2],
             [-3: 0, -2: 1, -1: 4],
