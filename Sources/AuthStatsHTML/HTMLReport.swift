@@ -30,11 +30,13 @@ import Mustache
 ///   typed Swift (`PageView`); Mustache has no logic to hide computing in.
 /// - It is small, has no dependencies and is maintained with Hummingbird.
 ///
-/// One part is not the template's: the days' marks of each chart (`ChartView.marks`, written
-/// by `DayMark.write`), most of a long page's values, on each of which swift-mustache spends
-/// thousands of instructions (docs/performance.md "Page faults, and the page"). They are
-/// escaped as the template escapes (`HTMLText`), the template places them with
-/// `{{{marks}}}`, and `ChartTests` renders the old template text beside them.
+/// Some parts are not the template's: the days' marks of each chart (`ChartView.marks`,
+/// written by `DayMark.write`), its legend items and axes, the retention table's rows and the
+/// rows of every input: most of a long page's values, on each of which swift-mustache spends
+/// ~20,000 instructions (docs/performance.md "Page faults, and the page"). They are written as
+/// bytes (`HTMLBytes`), escaped as the template escapes (`HTMLText`), the template places them
+/// with `{{{…}}}`, and `ChartTests` and `PageTests.writtenParts` render the old template text
+/// beside them.
 public enum HTMLReport {
     /// The page for `input`.
     public static func render(_ input: Input) -> String {

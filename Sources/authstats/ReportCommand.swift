@@ -427,6 +427,7 @@ struct ReportCommand: ParsableCommand {
         if let failure = analysis.spillFailure {
             console.warning("could not spill to disk, kept everything in memory: \(failure)")
         }
+        var exportsAhead: Ahead<Void>?
         do {
             var run = SummaryWriter.Run(
                 version: AuthStats.version, generatedAt: ISO8601DateFormatter().string(from: Date()),
@@ -445,7 +446,18 @@ struct ReportCommand: ParsableCommand {
             }
             // Without projects (whose pages it links), the page is rendered on another thread
             // while the tables are written: 10 ms of a one-day run's 90.
-            let pageAhead = noHTML || byProject ? nil : PageAhead(mainPage(projects: []))
+            let pageAhead = noHTML || byProject ? nil : Ahead { [page = mainPage(projects: [])] in
+                var html = ""
+                HTMLReport.write(page, to: &html)
+                return html
+            }
+            // The member exports too: one thread wrote them alone after everything else (~0.25 s
+            // of a run of the bench set with three segments).
+            exportsAhead = segments.map { segments in
+                Ahead { [folder = output.path(ReportFiles.segmentFolder), exports = analysis.memberExports] in
+                    try Self.writeMemberExports(segments, exports: exports, into: folder)
+                }
+            }
             try writeTables(reports, timezone: configuration.timeZoneName, folder: "", output: output)
             // Each project's report set (`--by-project`), its own page included.
             var projectPages: [HTMLReport.Project] = []
@@ -453,7 +465,7 @@ struct ReportCommand: ParsableCommand {
                 let folder = ReportFiles.projectFolder + "/" + SegmentFileName.fileName(for: id) + "/"
                 _ = try POSIX.makeFolders(output.path(folder))
                 try writeTables(projectReports, timezone: configuration.timeZoneName, folder: folder, output: output)
-                if let segments { try writeMemberExports(segments, analysis: project, output: output, folder: folder) }
+                if let segments { try Self.writeMemberExports(segments, exports: project.memberExports, into: output.path(folder + ReportFiles.segmentFolder)) }
                 if !noHTML {
                     let page = HTMLReport.Input(
                         run: run, reports: projectReports, accumulator: project.accumulator, inputs: [],
@@ -467,15 +479,17 @@ struct ReportCommand: ParsableCommand {
                     run: run, reports: reports, accumulator: analysis.accumulator, inputs: Self.tidied(analysis.inputs), to: &$0)
             }
             if let pageAhead {
-                let html = pageAhead.wait()
+                let html = try pageAhead.wait()
                 try output.write("report.html") { $0 += html }
             } else if !noHTML {
                 try output.write("report.html") { HTMLReport.write(mainPage(projects: projectPages), to: &$0) }
             }
             try rejects.commit()
             try sessionsFile?.commit()
-            if let segments { try writeMemberExports(segments, analysis: analysis, output: output, folder: "") }
+            try exportsAhead?.wait()
         } catch {
+            // Not discarded under a thread still writing into it.
+            exportsAhead?.finish()
             throw fail("\(error); nothing in \(DisplayPath.text(out)) changed")
         }
         try commit(output, console: console, fail: fail)
@@ -600,8 +614,8 @@ extension ReportCommand {
     /// The tables of one report set (the run's, or a project's under `projects/<id>/`).
     func writeTables(_ reports: Reports, timezone: String, folder: String, output: ReportFiles) throws {
         for table in reports.tables {
-            try output.write("\(folder)\(table.name).csv") { CSVTableWriter.write(table, to: &$0) }
-            try output.write("\(folder)\(table.name).json") { JSONTableWriter.write(table, timezone: timezone, to: &$0) }
+            try output.writeBytes("\(folder)\(table.name).csv") { CSVTableWriter.write(table, to: &$0) }
+            try output.writeBytes("\(folder)\(table.name).json") { JSONTableWriter.write(table, timezone: timezone, to: &$0) }
         }
     }
 
@@ -657,9 +671,8 @@ extension ReportCommand {
 
     /// `segments/<file>.csv`: each segment's members, one row per endpoint, in Pinpoint's
     /// endpoint import CSV format (a segment without exported endpoints gets the header alone).
-    func writeMemberExports(_ segments: SegmentSet, analysis: Analysis, output: ReportFiles, folder prefix: String) throws {
-        guard var exports = analysis.memberExports else { return }
-        let folder = output.path(prefix + ReportFiles.segmentFolder)
+    static func writeMemberExports(_ segments: SegmentSet, exports: MemberExportLog?, into folder: String) throws {
+        guard var exports else { return }
         guard mkdir(folder, 0o777) == 0 else { throw POSIX.Failure("Unable to create \(folder)") }
         // The rows come by segment: one file open at a time.
         let headers = (0..<segments.count).map { exports.header(segment: $0) }
@@ -689,19 +702,23 @@ extension ReportCommand {
     }
 }
 
-/// `report.html` rendered on a thread of its own; `wait()` returns the page.
-private final class PageAhead: @unchecked Sendable {
-    // Unchecked: `html` is written once by the rendering thread, before `group` leaves, and
-    // read only after `wait()`.
-    private var html = ""
+/// Work done on a thread of its own while the caller goes on (`report.html` rendered, the
+/// member exports written, beside the tables); `wait()` gives its result or throws its error.
+private final class Ahead<Value>: @unchecked Sendable {
+    // Unchecked: `result` is written once by the working thread, before `group` leaves, and
+    // read only after `group.wait()`.
+    private var result: Result<Value, any Error>?
     private let group = DispatchGroup()
 
-    init(_ page: HTMLReport.Input) {
-        DispatchQueue.global().async(group: group) { [self] in HTMLReport.write(page, to: &html) }
+    init(_ body: @escaping @Sendable () throws -> Value) {
+        DispatchQueue.global().async(group: group) { [self] in result = Result { try body() } }
     }
 
-    func wait() -> String {
+    func wait() throws -> Value {
         group.wait()
-        return html
+        return try result!.get()
     }
+
+    /// Waits, whatever the outcome (another failure is being reported).
+    func finish() { group.wait() }
 }

@@ -118,6 +118,16 @@ final class ReportFiles {
         try file.close()
     }
 
+    /// Writes the report `name` with the bytes `body` produces.
+    func writeBytes(_ name: String, _ body: (inout [UInt8]) -> Void) throws {
+        var bytes: [UInt8] = []
+        body(&bytes)
+        var file = BufferedFileWriter(path: path(name))
+        try file.open()
+        bytes.withUnsafeBytes { file.write($0) }
+        try file.close()
+    }
+
     /// Removes the staging folder, and the folders made for `--out`: nothing changes.
     func discard() {
         TemporaryFolders.shared.remove(staging)
@@ -315,7 +325,9 @@ final class SessionsFile {
     private var csv: BufferedFile
     private var json: BufferedFile
     private var first = true
-    private let keys = JSONTableWriter.keys(Session.columns)
+    private let keys = JSONTableWriter.keyBytes(Session.columns)
+    /// Each session's line, made in one buffer used again.
+    private var line: [UInt8] = []
 
     init(files: ReportFiles, timezone: String) throws {
         self.files = files
@@ -327,8 +339,12 @@ final class SessionsFile {
 
     func write(_ session: Session) {
         let cells = session.cells
-        csv.write(CSVTableWriter.line(cells))
-        json.write(JSONTableWriter.row(keys: keys, cells, first: first))
+        line.removeAll(keepingCapacity: true)
+        CSVTableWriter.appendLine(cells, to: &line)
+        line.withUnsafeBytes { csv.write($0) }
+        line.removeAll(keepingCapacity: true)
+        JSONTableWriter.appendRow(keys: keys, cells, first: first, to: &line)
+        line.withUnsafeBytes { json.write($0) }
         first = false
     }
 

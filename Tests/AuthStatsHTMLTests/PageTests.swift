@@ -187,7 +187,10 @@ struct PageTests {
         let unsplit = try! MustacheLibrary(templates: ["whole": MustacheTemplate(string: whole), "chart": MustacheTemplate(string: PageTemplate.chart)])
         let hostile = PageView(Self.hostileInput())
         #expect(unsplit.render(hostile, withTemplate: "whole") == HTMLReport.library.render(hostile, withTemplate: "page"))
-        let rawAllowed: [String: Set<String>] = ["page": ["css", "script"], "chart": ["marks"]]
+        let rawAllowed: [String: Set<String>] = [
+            "page": ["css", "script"], "chart": ["legendItems", "axes", "marks"], "retention": ["retentionRows"],
+            "inputs": ["listedRows"],
+        ]
         for (name, template) in PageTemplate.all {
             var rest = Substring(template)
             while let raw = rest.range(of: "{{{") {
@@ -201,16 +204,64 @@ struct PageTests {
             let handler = try! NSRegularExpression(pattern: "\\son[a-z]+\\s*=")
             #expect(handler.firstMatch(in: template, range: NSRange(template.startIndex..., in: template)) == nil, "an event handler attribute")
         }
-        // The marks `DayMark.write` makes, from a page of hostile values, by the same rules.
+        // What the page's code writes as bytes (`HTMLBytes`), from a page of hostile values, by
+        // the same rules: the marks, the legends and axes, the retention rows, the inputs listed.
         let view = PageView(Self.hostileInput())
-        let marks = (view.activity + view.auth + view.sessions + view.breakdowns).map(\.marks).joined()
+        let charts = view.activity + view.auth + view.sessions + view.breakdowns
+        let marks = charts.map(\.marks).joined()
         #expect(marks.contains("<g class=\"day\""))
         let parsed = Self.tags(marks)
         #expect(Set(parsed.tags.map(\.name)) == ["g", "/g", "title", "/title", "rect", "/rect", "circle", "/circle"])
         #expect(parsed.tags.allSatisfy { $0.attributes.allSatisfy { Self.allowedAttributes.contains($0.0) } })
+        let written = charts.map { $0.legendItems + $0.axes }.joined() + view.retentionRows + view.inputs.listedRows
+        let tags = Self.tags(written).tags
+        #expect(Set(tags.map(\.name)).isSubset(of: [
+            "li", "/li", "span", "/span", "bdi", "/bdi", "g", "/g", "line", "/line", "text", "/text", "path", "/path", "tr",
+            "/tr", "th", "/th", "td", "/td",
+        ]))
+        #expect(tags.allSatisfy { $0.attributes.allSatisfy { Self.allowedAttributes.contains($0.0) } })
+        #expect(!written.contains(Self.hostile) && written.contains("&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"))
         #expect(PageTemplate.page.contains("<style>{{{css}}}</style>"))
         #expect(PageTemplate.page.contains("<script>{{{script}}}</script>"))
         #expect(PageTemplate.all.values.allSatisfy { !$0.contains("style=\"") }, "inline styles (the policy blocks them)")
+    }
+
+    @Test("the legends, axes, retention rows and inputs listed, written as bytes: the page the templates made value by value")
+    func writtenParts() throws {
+        HTMLReport.prepare()
+        let before = try MustacheLibrary(templates: TemplatesBefore.all.mapValues { try MustacheTemplate(string: $0) })
+        var inputs = [Self.hostileInput()]
+        // A realistic page too: lines and stacked bars, notes, many inputs.
+        var real = Self.hostileInput()
+        let first = Day(iso: "2026-10-01")!
+        real.reports = Reports(range: DayRange(first: first, last: first.advanced(by: 44)))
+        real.reports.daily = (0..<45).map { i in
+            var row = DailyRow(date: first.advanced(by: i))
+            (row.signUps, row.signIns, row.authFailures, row.activeUsers) = (i % 7, 20 + i, i % 3, 15 + i % 9)
+            (row.mau30d, row.wau7d, row.sessions, row.events) = (40 + i, 25, 18 + i % 5, 60 + i)
+            return row
+        }
+        real.reports.retention = (0..<40).map { i in
+            var row = RetentionRow(cohort: first.advanced(by: i))
+            row.size = 10 + i
+            row.retainedD1 = i % 4
+            row.retainedD7 = i < 38 ? i % 6 : nil
+            return row
+        }
+        for platform in ["ios", "android", "web"] {
+            for i in 0..<45 {
+                var row = BreakdownRow(date: first.advanced(by: i), dimension: .platform, value: platform)
+                row.events = 5 + i % 4
+                real.reports.breakdown.append(row)
+            }
+        }
+        real.reports.breakdown.sort(by: BreakdownRow.precedes)
+        inputs.append(real)
+        for input in inputs {
+            let view = PageView(input)
+            #expect(!view.retentionRows.isEmpty && !view.inputs.listedRows.isEmpty)
+            #expect(before.render(view, withTemplate: "page") == HTMLReport.library.render(view, withTemplate: "page"))
+        }
     }
 
     @Test("the templates' escaping: swift-mustache's five characters and entities, byte by byte, so also before a combining mark")

@@ -20,7 +20,7 @@ struct TemplateValuesTests {
     }
 
     @Test("each value's every field")
-    func everyField() {
+    func everyField() throws {
         let dot = Dot(color: "c-blue", cx: "1", cy: "2")
         let bar = Bar(color: "c-red", x: "1", y: "2", w: "3", h: "4")
         let day = DayMark(day: "2026-01-01", values: "1,2", tip: "tip", x: "1", y: "2", w: "3", h: "4", dots: [dot], bars: [bar])
@@ -40,6 +40,23 @@ struct TemplateValuesTests {
         Self.check(cell)
         Self.check(row)
         Self.check(input)
-        Self.check(PageView(PageTests.hostileInput()))
+        let page = PageView(PageTests.hostileInput())
+        Self.check(page)
+        Self.check(PageView.Section(id: "overview", title: "Overview"))
+        Self.check(PageView.ColumnName(name: "Users"))
+        Self.check(Figure(label: "Sign-ins", value: "12", detail: "of 14", change: "▲ 5%", direction: "better", previous: "11", hasChange: true))
+        Self.check(SegmentsSection.Row(name: "pro", cells: ["1"], file: "segments/pro.csv"))
+        Self.check(ProjectsSection.Row(name: "app", cells: ["2"], page: "projects/app/report.html"))
+        Self.check(page.inputs)
+        Self.check(InputsSection.Total(label: "Inputs", value: "3"))
+        Self.check(InputsSection.Group(format: "pinpoint", compression: "gzip", status: "ok", cells: ["3"]))
+        Self.check(InputsSection.Reason(reason: "not JSON", count: "2"))
+        Self.check(InputsSection.Reject(location: "a.gz", record: "4", reason: "not JSON", raw: "{"))
+        let segments = try #require(page.segments.first, "the hostile input has segments")
+        Self.check(segments)
+        var withProjects = PageTests.hostileInput()
+        withProjects.projects = [HTMLReport.Project(id: "app", reports: withProjects.reports, page: "projects/app/report.html")]
+        let projects = try #require(PageView(withProjects).projects.first)
+        Self.check(projects)
     }
 }

@@ -31,6 +31,11 @@ struct ChartView: Equatable {
     /// here rather than by the template, which spent thousands of instructions on each of
     /// their values (docs/performance.md "Page faults, and the page"). Set with `days`, once.
     let marks: String
+    /// The legend's items and the axes (grid, value ticks, the plot's base line, day ticks)
+    /// with the lines' paths, written here as the marks are (`HTMLBytes`), from the values
+    /// above. Set once.
+    let legendItems: String
+    let axes: String
     /// Stored, as every value the template reads (`TemplateValuesTests` checks them against `Mirror`).
     var hasNote: Bool
 
@@ -55,10 +60,67 @@ struct ChartView: Equatable {
         self.legend = legend
         self.lines = lines
         self.days = days
-        var marks: [UInt8] = []
+        var marks = HTMLBytes()
         for day in days { day.write(to: &marks) }
-        self.marks = String(decoding: marks, as: UTF8.self)
+        self.marks = marks.string
+        var items = HTMLBytes()
+        for item in legend { item.write(to: &items) }
+        legendItems = items.string
+        axes = Self.axes(
+            yTicks: yTicks, xTicks: xTicks, lines: lines, left: plotLeft, right: plotRight, bottom: plotBottom,
+            labelX: yLabelX, tickEnd: tickEnd)
         hasNote = !note.isEmpty
+    }
+
+    /// The grid with the value ticks, the plot's base line, the day ticks, then each line's
+    /// path.
+    private static func axes(
+        yTicks: [Tick], xTicks: [Tick], lines: [Line], left: String, right: String, bottom: String, labelX: String,
+        tickEnd: String
+    ) -> String {
+        var out = HTMLBytes()
+        out.put("<g class=\"grid\">")
+        for tick in yTicks {
+            out.put("<line")
+            out.attribute("x1", left)
+            out.attribute("x2", right)
+            out.attribute("y1", tick.at)
+            out.attribute("y2", tick.at)
+            out.put("></line><text class=\"y\"")
+            out.attribute("x", labelX)
+            out.attribute("y", tick.labelAt)
+            out.put(">")
+            out.text(tick.label)
+            out.put("</text>")
+        }
+        out.put("</g>\n<line class=\"axis\"")
+        out.attribute("x1", left)
+        out.attribute("x2", right)
+        out.attribute("y1", bottom)
+        out.attribute("y2", bottom)
+        out.put("></line>\n<g class=\"xaxis\">")
+        for tick in xTicks {
+            out.put("<line class=\"axis\"")
+            out.attribute("x1", tick.at)
+            out.attribute("x2", tick.at)
+            out.attribute("y1", bottom)
+            out.attribute("y2", tickEnd)
+            out.put("></line><text class=\"x\"")
+            out.attribute("x", tick.at)
+            out.attribute("y", tick.labelAt)
+            out.put(">")
+            out.text(tick.label)
+            out.put("</text>")
+        }
+        out.put("</g>\n")
+        for line in lines {
+            out.put("<path class=\"line ")
+            out.text(line.color)
+            out.put("\"")
+            out.attribute("d", line.d)
+            out.put("></path>\n")
+        }
+        return out.string
     }
 }
 
@@ -87,6 +149,22 @@ struct LegendItem: Equatable {
         self.isLine = isLine
         hasDetail = !detail.isEmpty
     }
+
+    /// The item as `ChartView.legendItems` holds it.
+    func write(to out: inout HTMLBytes) {
+        out.put("<li><span class=\"sw ")
+        out.text(color)
+        if isLine { out.put(" line") }
+        out.put("\"></span><bdi>")
+        out.text(name)
+        out.put("</bdi>")
+        if hasDetail {
+            out.put(" <span class=\"detail\">")
+            out.text(detail)
+            out.put("</span>")
+        }
+        out.put("</li>")
+    }
 }
 
 /// One series of a line chart: an SVG path through its days' points.
@@ -111,47 +189,38 @@ struct DayMark: Equatable {
     var dots: [Dot]
     var bars: [Bar]
 
-    /// The day's `<g class="day">` and a newline, as `ChartView.marks` holds it, as UTF-8.
-    func write(to out: inout [UInt8]) {
-        func put(_ text: StaticString) { text.withUTF8Buffer { out.append(contentsOf: $0) } }
-        /// ` name="value"`, the value escaped.
-        func attribute(_ name: StaticString, _ value: String) {
-            put(" ")
-            put(name)
-            put("=\"")
-            HTMLText.append(value, to: &out)
-            put("\"")
-        }
-        put("<g class=\"day\"")
-        attribute("data-day", day)
-        attribute("data-values", values)
-        put("><title>")
-        HTMLText.append(tip, to: &out)
-        put("</title><rect class=\"hit\"")
-        attribute("x", x)
-        attribute("y", y)
-        attribute("width", w)
-        attribute("height", h)
-        put("></rect>")
+    /// The day's `<g class="day">` and a newline, as `ChartView.marks` holds it.
+    func write(to out: inout HTMLBytes) {
+        out.put("<g class=\"day\"")
+        out.attribute("data-day", day)
+        out.attribute("data-values", values)
+        out.put("><title>")
+        out.text(tip)
+        out.put("</title><rect class=\"hit\"")
+        out.attribute("x", x)
+        out.attribute("y", y)
+        out.attribute("width", w)
+        out.attribute("height", h)
+        out.put("></rect>")
         for bar in bars {
-            put("<rect class=\"bar ")
-            HTMLText.append(bar.color, to: &out)
-            put("\"")
-            attribute("x", bar.x)
-            attribute("y", bar.y)
-            attribute("width", bar.w)
-            attribute("height", bar.h)
-            put("></rect>")
+            out.put("<rect class=\"bar ")
+            out.text(bar.color)
+            out.put("\"")
+            out.attribute("x", bar.x)
+            out.attribute("y", bar.y)
+            out.attribute("width", bar.w)
+            out.attribute("height", bar.h)
+            out.put("></rect>")
         }
         for dot in dots {
-            put("<circle class=\"dot ")
-            HTMLText.append(dot.color, to: &out)
-            put("\"")
-            attribute("cx", dot.cx)
-            attribute("cy", dot.cy)
-            put(" r=\"3\"></circle>")
+            out.put("<circle class=\"dot ")
+            out.text(dot.color)
+            out.put("\"")
+            out.attribute("cx", dot.cx)
+            out.attribute("cy", dot.cy)
+            out.put(" r=\"3\"></circle>")
         }
-        put("</g>\n")
+        out.put("</g>\n")
     }
 }
 

@@ -28,6 +28,28 @@ struct InputsSection: Equatable {
         var status: String
         var error: String
         var cells: [String]
+
+        /// The input's `<tr>` in the list of every input, and a newline, as
+        /// `InputsSection.listedRows` holds it (`HTMLBytes`).
+        func write(to out: inout HTMLBytes) {
+            out.put("<tr><td><bdi>")
+            out.text(location)
+            out.put("</bdi></td><td>")
+            out.text(format)
+            out.put("</td><td>")
+            out.text(compression)
+            out.put("</td><td class=\"status ")
+            out.text(status)
+            out.put("\">")
+            out.text(status)
+            out.put("</td>")
+            for cell in cells {
+                out.put("<td class=\"num\">")
+                out.text(cell)
+                out.put("</td>")
+            }
+            out.put("</tr>\n")
+        }
     }
 
     struct Reject: Equatable {
@@ -52,6 +74,8 @@ struct InputsSection: Equatable {
     var broken: [Input]
     var hasBroken: Bool
     var listed: [Input]
+    /// `listed` as the table's rows (`Input.write`).
+    var listedRows: String
     var listNote: String
     var rejectsNote: String
     var rejects: [Reject]
@@ -106,6 +130,9 @@ struct InputsSection: Equatable {
         broken = inputs.filter { $0.status != .ok }.map(row)
         hasBroken = !broken.isEmpty
         listed = inputs.prefix(Self.listLimit).map(row)
+        var rows = HTMLBytes()
+        for input in listed { input.write(to: &rows) }
+        listedRows = rows.string
         listNote = inputs.count > Self.listLimit
             ? "The first \(Format.count(Self.listLimit)) of \(Format.count(inputs.count)) inputs; summary.json lists them all."
             : "All \(Format.count(inputs.count)) inputs, in input order."

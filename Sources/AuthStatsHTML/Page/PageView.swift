@@ -30,6 +30,8 @@ struct PageView {
     var breakdowns: [ChartView]
     var hasBreakdowns: Bool
     var retention: [RetentionTable.Row]
+    /// `retention` as the table's rows (`RetentionTable.Row.write`).
+    var retentionRows: String
     var retentionColumns: [ColumnName]
     var hasRetention: Bool
     var segments: [SegmentsSection]
@@ -127,6 +129,9 @@ struct PageView {
         breakdowns = reports.range.map { BreakdownCharts.charts(reports.breakdown, range: $0) } ?? []
         hasBreakdowns = !breakdowns.isEmpty
         retention = RetentionTable(reports.retention).rows
+        var rows = HTMLBytes()
+        for row in retention { row.write(to: &rows) }
+        retentionRows = rows.string
         retentionColumns = RetentionTable.columns.map(ColumnName.init)
         hasRetention = !retention.isEmpty
         segments = reports.segments.isEmpty || reports.range == nil

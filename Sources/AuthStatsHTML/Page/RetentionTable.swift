@@ -7,6 +7,24 @@ struct RetentionTable: Equatable {
         var cohort: String
         var size: String
         var cells: [Cell]
+
+        /// The row's `<tr>` and a newline, as `PageView.retentionRows` holds it (`HTMLBytes`).
+        func write(to out: inout HTMLBytes) {
+            out.put("<tr><th scope=\"row\">")
+            out.text(cohort)
+            out.put("</th><td class=\"num\">")
+            out.text(size)
+            out.put("</td>")
+            for cell in cells {
+                out.put("<td")
+                out.attribute("class", cell.level)
+                out.attribute("title", cell.tip)
+                out.put(">")
+                out.text(cell.text)
+                out.put("</td>")
+            }
+            out.put("</tr>\n")
+        }
     }
 
     struct Cell: Equatable {

@@ -2,7 +2,7 @@
 /// these two run.
 ///
 /// The policy is defence in depth for a file that travels by mail and bucket: every value
-/// from the logs is escaped (`HTMLText`, by the template and by `DayMark.write`), and should
+/// from the logs is escaped (`HTMLText`, by the template and by `HTMLBytes`), and should
 /// one ever get through as markup, the
 /// browser would still run no script, load nothing and send nothing (`default-src 'none'`;
 /// only the hashed `<style>` and `<script>` below apply). The page has no `style=` and no

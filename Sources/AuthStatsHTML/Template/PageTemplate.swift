@@ -4,9 +4,12 @@
 /// Every `{{value}}` is escaped for HTML text and for quoted attribute values (`&`, `<`, `>`,
 /// `"`, `'`, by `HTMLText`): user ids, app versions, segment names, file names and record text
 /// only ever reach the page that way. The only `{{{raw}}}` values are the page's own constant
-/// style and script (`PageAssets`) and each chart's day marks, which `DayMark.write` makes
-/// with the same escaping; no value from the logs is placed inside `<script>`, `<style>`, an
-/// `on…=` or a URL attribute (`PageTests.templates` checks the templates and the marks).
+/// style and script (`PageAssets`) and the parts the page's code writes as bytes with the same
+/// escaping (`HTMLBytes`): each chart's legend items, axes and day marks, the retention
+/// table's rows and the rows of every input; no value from the logs is placed inside
+/// `<script>`, `<style>`, an `on…=` or a URL attribute (`PageTests.templates` checks the
+/// templates and those parts, and `PageTests.writtenParts` that the page is the one the
+/// templates made when they placed those values one by one, `TemplatesBefore`).
 enum PageTemplate {
     /// The first line of each template (a partial starts again with swift-mustache's own
     /// escaping): `{{value}}` is escaped by `HTMLText` (`HTMLReport.escaping`).
@@ -24,16 +27,11 @@ enum PageTemplate {
     static let chart = escaping + """
         <figure class="chart">
         <figcaption><h3>{{title}}</h3>
-        <ul class="legend">{{#legend}}<li><span class="sw {{color}}{{#isLine}} line{{/isLine}}"></span><bdi>{{name}}</bdi>{{#hasDetail}} <span class="detail">{{detail}}</span>{{/hasDetail}}</li>{{/legend}}</ul>
+        <ul class="legend">{{{legendItems}}}</ul>
         </figcaption>
         <svg class="plot" data-chart="{{id}}" viewBox="0 0 {{width}} {{height}}" role="img" aria-label="{{title}}">
         <text class="unit" x="4" y="{{unitY}}">{{unit}}</text>
-        <g class="grid">{{#yTicks}}<line x1="{{plotLeft}}" x2="{{plotRight}}" y1="{{at}}" y2="{{at}}"></line><text class="y" x="{{yLabelX}}" y="{{labelAt}}">{{label}}</text>{{/yTicks}}</g>
-        <line class="axis" x1="{{plotLeft}}" x2="{{plotRight}}" y1="{{plotBottom}}" y2="{{plotBottom}}"></line>
-        <g class="xaxis">{{#xTicks}}<line class="axis" x1="{{at}}" x2="{{at}}" y1="{{plotBottom}}" y2="{{tickEnd}}"></line><text class="x" x="{{at}}" y="{{labelAt}}">{{label}}</text>{{/xTicks}}</g>
-        {{#lines}}<path class="line {{color}}" d="{{d}}"></path>
-        {{/lines}}
-        {{{marks}}}</svg>
+        {{{axes}}}{{{marks}}}</svg>
         <output class="readout"></output>
         {{#hasNote}}<p class="note">{{note}}</p>{{/hasNote}}
         </figure>
@@ -129,10 +127,7 @@ enum PageTemplate {
         <table class="heat">
         <thead><tr><th>Cohort</th><th class="num">New users</th>{{#retentionColumns}}<th class="num">{{name}}</th>{{/retentionColumns}}</tr></thead>
         <tbody>
-        {{#retention}}
-        <tr><th scope="row">{{cohort}}</th><td class="num">{{size}}</td>{{#cells}}<td class="{{level}}" title="{{tip}}">{{text}}</td>{{/cells}}</tr>
-        {{/retention}}
-        </tbody>
+        {{{retentionRows}}}</tbody>
         </table>
         </div>
         <div class="scale"><span class="h0">0%</span><span class="h2">20%</span><span class="h4">40%</span><span class="h6">60%</span><span class="h8">80%</span><span class="h9">90%+</span></div>
@@ -249,10 +244,7 @@ enum PageTemplate {
         <table>
         <thead><tr><th>Input</th><th>Format</th><th>Compression</th><th>Status</th>{{#inputColumns}}<th class="num">{{name}}</th>{{/inputColumns}}</tr></thead>
         <tbody>
-        {{#listed}}
-        <tr><td><bdi>{{location}}</bdi></td><td>{{format}}</td><td>{{compression}}</td><td class="status {{status}}">{{status}}</td>{{#cells}}<td class="num">{{.}}</td>{{/cells}}</tr>
-        {{/listed}}
-        </tbody>
+        {{{listedRows}}}</tbody>
         </table>
         </div>
         </details>

@@ -54,6 +54,25 @@ struct WriterTests {
         #expect(JSONText.quote("\t\r") == "\"\\t\\r\"")
     }
 
+    @Test("integers written as bytes read as String(n) writes them", arguments: [
+        0, 7, 9, 10, 99, 100, 12_345, -1, -10, -987_654_321, Int.max, Int.min,
+    ])
+    func integers(n: Int) {
+        #expect(TableBytes.text { TableBytes.appendInteger(n, to: &$0) } == String(n))
+    }
+
+    @Test("the byte writers and their String forms write the same table")
+    func bytesAndText() {
+        var bytes: [UInt8] = []
+        CSVTableWriter.write(table, to: &bytes)
+        JSONTableWriter.write(table, timezone: "UTC", to: &bytes)
+        var text = ""
+        CSVTableWriter.write(table, to: &text)
+        JSONTableWriter.write(table, timezone: "UTC", to: &text)
+        #expect(String(decoding: bytes, as: UTF8.self) == text)
+        #expect(JSONTableWriter.row(table.columns, table.rows[0], first: true) == "\n    " + text.split(separator: "\n")[6].drop { $0 == " " })
+    }
+
     @Test("ISO times to the millisecond, before and after 1970")
     func isoTimes() {
         #expect(Timestamps.isoString(millis: 0) == "1970-01-01T00:00:00.000Z")

@@ -1,0 +1,51 @@
+@testable import AuthStatsHTML
+
+/// The templates as they were before the charts' legends and axes, the retention rows and the
+/// inputs listed were written as bytes (`HTMLBytes`): today's, with the tags that placed those
+/// values one by one put back. `PageTests.writtenParts` renders a page with them and with
+/// today's, and the pages must be the same bytes.
+enum TemplatesBefore {
+    /// (template, today's text, the text it replaced).
+    static let replaced: [(template: String, now: String, before: String)] = [
+        ("chart", "{{{legendItems}}}", #"{{#legend}}<li><span class="sw {{color}}{{#isLine}} line{{/isLine}}"></span><bdi>{{name}}</bdi>{{#hasDetail}} <span class="detail">{{detail}}</span>{{/hasDetail}}</li>{{/legend}}"#),
+        (
+            "chart", "{{{axes}}}",
+            #"""
+            <g class="grid">{{#yTicks}}<line x1="{{plotLeft}}" x2="{{plotRight}}" y1="{{at}}" y2="{{at}}"></line><text class="y" x="{{yLabelX}}" y="{{labelAt}}">{{label}}</text>{{/yTicks}}</g>
+            <line class="axis" x1="{{plotLeft}}" x2="{{plotRight}}" y1="{{plotBottom}}" y2="{{plotBottom}}"></line>
+            <g class="xaxis">{{#xTicks}}<line class="axis" x1="{{at}}" x2="{{at}}" y1="{{plotBottom}}" y2="{{tickEnd}}"></line><text class="x" x="{{at}}" y="{{labelAt}}">{{label}}</text>{{/xTicks}}</g>
+            {{#lines}}<path class="line {{color}}" d="{{d}}"></path>
+            {{/lines}}
+
+            """#
+        ),
+        (
+            "retention", "{{{retentionRows}}}",
+            #"""
+            {{#retention}}
+            <tr><th scope="row">{{cohort}}</th><td class="num">{{size}}</td>{{#cells}}<td class="{{level}}" title="{{tip}}">{{text}}</td>{{/cells}}</tr>
+            {{/retention}}
+
+            """#
+        ),
+        (
+            "inputs", "{{{listedRows}}}",
+            #"""
+            {{#listed}}
+            <tr><td><bdi>{{location}}</bdi></td><td>{{format}}</td><td>{{compression}}</td><td class="status {{status}}">{{status}}</td>{{#cells}}<td class="num">{{.}}</td>{{/cells}}</tr>
+            {{/listed}}
+
+            """#
+        ),
+    ]
+
+    /// Every template of the page, these as they were.
+    static var all: [String: String] {
+        var all = PageTemplate.all
+        for (name, now, before) in replaced {
+            precondition(all[name]!.contains(now), "\(name) has \(now)")
+            all[name] = all[name]!.replacingOccurrences(of: now, with: before)
+        }
+        return all
+    }
+}
