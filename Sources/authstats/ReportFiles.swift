@@ -308,7 +308,7 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
                     if chunk[end] == 0x0A { lines += 1 }
                     end += 1
                 }
-                out.write(Data(UnsafeRawBufferPointer(rebasing: chunk[0..<end])))
+                out.write(UnsafeRawBufferPointer(rebasing: chunk[0..<end]))
                 return lines < limit
             }
             if lines == limit { break copying }
@@ -376,7 +376,9 @@ struct BufferedFile {
 struct BufferedFileWriter {
     let path: String
     private var descriptor: Int32 = -1
-    private var buffer = Data()
+    /// What is not written yet (a `[UInt8]`: appending to a `Data` was ~1,500 instructions a
+    /// call, a member export row's line).
+    private var buffer: [UInt8] = []
     private var failure: POSIX.Failure?
 
     init(path: String) { self.path = path }
@@ -386,35 +388,40 @@ struct BufferedFileWriter {
         guard descriptor >= 0 else { throw POSIX.Failure("Unable to write \(path)") }
     }
 
-    mutating func write(_ data: Data) {
-        buffer.append(data)
-        flushIfFull()
-    }
-
     /// Appends the bytes.
     mutating func write(_ bytes: UnsafeRawBufferPointer) {
-        guard let base = bytes.baseAddress else { return }
-        buffer.append(base.assumingMemoryBound(to: UInt8.self), count: bytes.count)
+        if buffer.isEmpty && bytes.count >= Self.bufferSize {
+            // A whole report at once: written as it is, not copied first.
+            return writeOut(bytes)
+        }
+        buffer.append(contentsOf: bytes.assumingMemoryBound(to: UInt8.self))
         flushIfFull()
     }
 
-    /// Appends the text's UTF-8 bytes (no `Data` made for it).
+    /// Appends the text's UTF-8 bytes.
     mutating func write(_ text: String) {
         var text = text
-        text.withUTF8 { buffer.append($0.baseAddress ?? UnsafePointer(bitPattern: 1)!, count: $0.count) }
+        text.withUTF8 { buffer.append(contentsOf: $0) }
         flushIfFull()
     }
 
+    static let bufferSize = 1 << 20
+
     private mutating func flushIfFull() {
-        if buffer.count >= 1 << 20 { drain() }
+        if buffer.count >= Self.bufferSize { drain() }
     }
 
     private mutating func drain() {
-        if failure == nil, descriptor >= 0 {
-            let error = buffer.withUnsafeBytes { POSIX.writeAll(descriptor, $0) }
-            if let error { failure = POSIX.Failure("Unable to write \(path)", code: error) }
-        }
-        buffer.removeAll(keepingCapacity: true)
+        var pending: [UInt8] = []
+        swap(&pending, &buffer)
+        pending.withUnsafeBytes { writeOut($0) }
+        pending.removeAll(keepingCapacity: true)
+        swap(&pending, &buffer)
+    }
+
+    private mutating func writeOut(_ bytes: UnsafeRawBufferPointer) {
+        guard failure == nil, descriptor >= 0 else { return }
+        if let error = POSIX.writeAll(descriptor, bytes) { failure = POSIX.Failure("Unable to write \(path)", code: error) }
     }
 
     /// Writes what is buffered, flushes the file to disk and closes it.

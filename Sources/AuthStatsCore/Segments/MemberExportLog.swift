@@ -207,28 +207,46 @@ public struct MemberExportLog: Sendable {
     }
 
     /// Which of a row's attributes fills each column of its segment's layout (-1: none: the
-    /// first with the column's level and name), kept while rows name the attributes of the row
-    /// before: most rows of a segment have the same names. (Searching every column among each
-    /// row's attributes, with an array made per row and per attribute, had cost writing the
-    /// 35,000 rows of a tenth of the bench set 559 M instructions; 475 M this way.)
+    /// first with the column's level and name), by the row's segment and attribute names:
+    /// rows have a few sets of names (a member's attributes are those with values), each
+    /// matched once and found again by a hash of the names, checked byte for byte.
+    /// (Searching every column among each row's attributes, with an array made per row and per
+    /// attribute, had cost writing the 35,000 rows of a tenth of the bench set 559 M
+    /// instructions; 475 M keeping the last row's match, as rows alternate among their sets of
+    /// names.)
     private struct ColumnSlots {
         private(set) var slots: [Int] = []
-        private var segment = -1
-        private var levels: [Bool] = []
-        private var names: [[UInt8]] = []
+
+        private struct Entry {
+            var segment: Int
+            var levels: [Bool]
+            var names: [[UInt8]]
+            var slots: [Int]
+
+            func matches(segment: Int, levels: [Bool], names: [UnsafeRawBufferPointer]) -> Bool {
+                segment == self.segment && levels == self.levels && names.count == self.names.count
+                    && names.indices.allSatisfy { i in
+                        names[i].count == self.names[i].count
+                            && self.names[i].withUnsafeBytes { names[i].isEmpty || memcmp($0.baseAddress!, names[i].baseAddress!, $0.count) == 0 }
+                    }
+            }
+        }
+
+        /// Sets of names seen, by hash (one kept per hash: another set of the same hash
+        /// replaces it).
+        private var seen: [UInt64: Entry] = [:]
 
         mutating func match(segment: Int, levels: [Bool], names: [UnsafeRawBufferPointer], layout: [Column]) {
-            if segment == self.segment, levels == self.levels,
-                names.indices.allSatisfy({ names[$0].elementsEqual(self.names[$0]) })
-            {
+            var hash = UInt64(segment)
+            for (level, name) in zip(levels, names) { hash = Hash64.hash(name, seed: hash &* 31 &+ (level ? 1 : 0)) }
+            if let entry = seen[hash], entry.matches(segment: segment, levels: levels, names: names) {
+                slots = entry.slots
                 return
             }
-            self.segment = segment
-            self.levels = levels
-            self.names = names.map { Array($0) }
             slots = layout.map { column in
                 levels.indices.first { levels[$0] == column.level && names[$0].elementsEqual(column.name) } ?? -1
             }
+            seen[hash] = Entry(segment: segment, levels: levels, names: names.map { Array($0) }, slots: slots)
         }
     }
 }
@@ -270,3 +288,9 @@ struct ExportAttribute {
     /// Values (the columns the attribute takes in the row).
     var count: Int { bytes == nil ? values.count : 1 }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

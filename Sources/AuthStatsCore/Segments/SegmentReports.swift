@@ -130,7 +130,8 @@ extension MemberExport {
             if byte == 0x2C || byte == 0x22 { quote = true }
             if byte == 0x0A || byte == 0x0D || byte == 0x09 { clean = false }
         }
-        if !quote && clean { return out.append(contentsOf: cell) }
+        // As a typed buffer: `append(contentsOf:)` then copies it whole.
+        if !quote && clean { return out.append(contentsOf: cell.assumingMemoryBound(to: UInt8.self)) }
         if quote { out.append(0x22) }
         var i = 0
         while i < cell.count {
