@@ -409,10 +409,15 @@ struct ReportCommand: ParsableCommand {
         let finished = Date()
         let reports = analysis.reports()
         progress.phase("writing")
-        // A run spilled to TMPDIR that could not be read back would leave the reports short.
-        if let failure = spill.readFailure ?? directorySpill.readFailure {
-            throw fail("could not read back what was spilled to the temporary folder (\(failure)); the reports would miss it; nothing written")
+        // A run spilled to TMPDIR that could not be read back would leave the reports short:
+        // asked before the reports are written, and again after the member exports, which read
+        // their rows back while they are written.
+        func checkSpills() throws {
+            if let failure = spill.readFailure ?? directorySpill.readFailure {
+                throw fail("could not read back what was spilled to the temporary folder (\(failure)); the reports would miss it; nothing written")
+            }
         }
+        try checkSpills()
         if let nightly, configuration.keepsReportTotals, !analysis.reportsFromTotals, nightly.totals() == nil,
             let totals = analysis.reportTotals()
         {
@@ -492,6 +497,7 @@ struct ReportCommand: ParsableCommand {
             exportsAhead?.finish()
             throw fail("\(error); nothing in \(DisplayPath.text(out)) changed")
         }
+        try checkSpills()
         try commit(output, console: console, fail: fail)
         progress.finish()
 

@@ -16,9 +16,6 @@ public enum CSVTableWriter {
     /// The header line, `\n` included.
     public static func header(_ columns: [String]) -> String { TableBytes.text { appendHeader(columns, to: &$0) } }
 
-    /// One row's line, `\n` included.
-    public static func line(_ row: [ReportTable.Cell]) -> String { TableBytes.text { appendLine(row, to: &$0) } }
-
     /// One text field (`appendField`).
     public static func field(_ text: String) -> String { TableBytes.text { appendField(text, to: &$0) } }
 

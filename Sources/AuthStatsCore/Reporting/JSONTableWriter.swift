@@ -22,15 +22,7 @@ public enum JSONTableWriter {
     }
 
     /// The `"column": ` that starts each member of a row object (made once per table).
-    public static func keys(_ columns: [String]) -> [String] { columns.map { JSONText.quote($0) + ": " } }
-
-    /// `keys(columns)` as bytes.
-    public static func keyBytes(_ columns: [String]) -> [[UInt8]] { keys(columns).map { Array($0.utf8) } }
-
-    /// One row object, with the separator before it.
-    public static func row(_ columns: [String], _ cells: [ReportTable.Cell], first: Bool) -> String {
-        TableBytes.text { appendRow(keys: keyBytes(columns), cells, first: first, to: &$0) }
-    }
+    public static func keyBytes(_ columns: [String]) -> [[UInt8]] { columns.map { Array((JSONText.quote($0) + ": ").utf8) } }
 
     /// One row object, with the separator before it, its members started by `keys`
     /// (`keyBytes(columns)`).
@@ -80,10 +72,10 @@ public enum JSONText {
                 case 0x0D: out += "\\r".utf8
                 case 0x09: out += "\\t".utf8
                 case ..<0x20, 0x7F:
-                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                    func digit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x61 + v - 10 }
                     out += "\\u00".utf8
-                    out.append(hex[Int(byte >> 4)])
-                    out.append(hex[Int(byte & 0xF)])
+                    out.append(digit(byte >> 4))
+                    out.append(digit(byte & 0xF))
                 default: out.append(byte)
                 }
             }

@@ -233,8 +233,9 @@ public struct MemberExportLog: Sendable {
         }
 
         /// Sets of names seen, by hash (one kept per hash: another set of the same hash
-        /// replaces it).
+        /// replaces it), at most `limit`.
         private var seen: [UInt64: Entry] = [:]
+        static let limit = 4096
 
         mutating func match(segment: Int, levels: [Bool], names: [UnsafeRawBufferPointer], layout: [Column]) {
             var hash = UInt64(segment)
@@ -246,6 +247,8 @@ public struct MemberExportLog: Sendable {
             slots = layout.map { column in
                 levels.indices.first { levels[$0] == column.level && names[$0].elementsEqual(column.name) } ?? -1
             }
+            // Bounded: rows of ever new names (a directory of varied attributes) start again.
+            if seen.count >= Self.limit { seen.removeAll(keepingCapacity: true) }
             seen[hash] = Entry(segment: segment, levels: levels, names: names.map { Array($0) }, slots: slots)
         }
     }

@@ -16,16 +16,16 @@ struct ChartView: Equatable {
     var note: String
     var width: String
     var height: String
-    var plotLeft: String
-    var plotRight: String
-    var plotBottom: String
-    var unitY: String
-    var yLabelX: String
-    var tickEnd: String
-    var yTicks: [Tick]
-    var xTicks: [Tick]
-    var legend: [LegendItem]
-    var lines: [Line]
+    let plotLeft: String
+    let plotRight: String
+    let plotBottom: String
+    let unitY: String
+    let yLabelX: String
+    let tickEnd: String
+    let yTicks: [Tick]
+    let xTicks: [Tick]
+    let legend: [LegendItem]
+    let lines: [Line]
     let days: [DayMark]
     /// The days' marks as SVG (`DayMark.write`, every value escaped by `HTMLText`), written
     /// here rather than by the template, which spent thousands of instructions on each of

@@ -73,7 +73,7 @@ struct InputsSection: Equatable {
     var hasReasons: Bool
     var broken: [Input]
     var hasBroken: Bool
-    var listed: [Input]
+    let listed: [Input]
     /// `listed` as the table's rows (`Input.write`).
     var listedRows: String
     var listNote: String

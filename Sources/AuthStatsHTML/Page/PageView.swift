@@ -29,7 +29,7 @@ struct PageView {
     var sessions: [ChartView]
     var breakdowns: [ChartView]
     var hasBreakdowns: Bool
-    var retention: [RetentionTable.Row]
+    let retention: [RetentionTable.Row]
     /// `retention` as the table's rows (`RetentionTable.Row.write`).
     var retentionRows: String
     var retentionColumns: [ColumnName]

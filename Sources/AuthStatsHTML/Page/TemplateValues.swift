@@ -1,8 +1,10 @@
 import Mustache
 
-// The values the template reads, by name without `Mirror` (the charts' marks, legends and
-// axes, the retention rows and the inputs listed, the most numerous, are written as bytes,
-// `HTMLBytes`, not by the template). Mustache otherwise
+// The page's values by name, without `Mirror` (the charts' marks, legends and axes, the
+// retention rows and the inputs listed, the most numerous, are written as bytes, `HTMLBytes`,
+// not by the template: their values' names, `Tick`, `LegendItem`, `Line` and the retention
+// rows and cells, are read now only by `TemplatesBefore`, the tests' old template text that
+// the written parts are checked against). Mustache otherwise
 // reflects the value for every name it looks up (and again in each enclosing value for a
 // name the inner one has not got): `Mirror` was most of the time `report.html` took (12% of
 // a run over one day's files). Each `child(named:)` names every stored property;

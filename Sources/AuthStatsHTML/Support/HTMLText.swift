@@ -1,8 +1,9 @@
-/// Escaping for text and quoted attribute values written by the page's own code rather than
-/// by the template (`ChartView.marks`): the same five characters as the template's `{{value}}`
-/// (`&`, `<`, `>`, `"`, `'`), replaced by the same entities, but byte by byte, so that one is
-/// escaped even when a combining mark follows it (the template escapes whole `Character`s, and
-/// `"` followed by U+0301 is one `Character` that it leaves as it is).
+/// Escaping for text and quoted attribute values, of the page's every value: the template's
+/// `{{value}}` (its escaping, `HTMLReport.Escaping`) and what the page's code writes as bytes
+/// (`HTMLBytes`). The same five characters as swift-mustache's own escaping (`&`, `<`, `>`,
+/// `"`, `'`), replaced by the same entities, but byte by byte, so that one is escaped even when
+/// a combining mark follows it (swift-mustache's escapes whole `Character`s, and `"` followed
+/// by U+0301 is one `Character` that it leaves as it is).
 enum HTMLText {
     /// The entity that replaces `byte`, or nil when it stays as it is. The five are ASCII, so
     /// never part of a longer scalar: the bytes between them are whole scalars.
@@ -18,8 +19,8 @@ enum HTMLText {
         }
     }
 
-    /// Appends the UTF-8 of `text` to `out`, escaped (`ChartView`'s marks are written as bytes:
-    /// a `String` append was ~100 instructions, and a day of a breakdown chart made hundreds).
+    /// Appends the UTF-8 of `text` to `out`, escaped (`HTMLBytes`: a `String` append was ~100
+    /// instructions, and a day of a breakdown chart made hundreds).
     static func append(_ text: String, to out: inout [UInt8]) {
         var text = text
         text.withUTF8 { bytes in

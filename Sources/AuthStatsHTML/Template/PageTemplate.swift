@@ -7,7 +7,9 @@
 /// style and script (`PageAssets`) and the parts the page's code writes as bytes with the same
 /// escaping (`HTMLBytes`): each chart's legend items, axes and day marks, the retention
 /// table's rows and the rows of every input; no value from the logs is placed inside
-/// `<script>`, `<style>`, an `on…=` or a URL attribute (`PageTests.templates` checks the
+/// `<script>`, `<style>`, an `on…=` or a URL attribute but one: the link to a project's own
+/// page, `projects/` and the project id made a safe file name (`SegmentFileName`), escaped
+/// (`PageTests.templates` checks the
 /// templates and those parts, and `PageTests.writtenParts` that the page is the one the
 /// templates made when they placed those values one by one, `TemplatesBefore`).
 enum PageTemplate {
