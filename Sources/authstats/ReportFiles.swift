@@ -112,19 +112,21 @@ final class ReportFiles {
     func write(_ name: String, _ body: (inout String) -> Void) throws {
         var text = ""
         body(&text)
-        var file = BufferedFileWriter(path: path(name))
-        try file.open()
-        file.write(text)
-        try file.close()
+        try writeFile(name) { $0.write(text) }
     }
 
     /// Writes the report `name` with the bytes `body` produces.
     func writeBytes(_ name: String, _ body: (inout [UInt8]) -> Void) throws {
         var bytes: [UInt8] = []
         body(&bytes)
+        try writeFile(name) { file in bytes.withUnsafeBytes { file.write($0) } }
+    }
+
+    /// Creates the staged file `name`, lets `fill` write it, and closes it (synced).
+    private func writeFile(_ name: String, _ fill: (inout BufferedFileWriter) -> Void) throws {
         var file = BufferedFileWriter(path: path(name))
         try file.open()
-        bytes.withUnsafeBytes { file.write($0) }
+        fill(&file)
         try file.close()
     }
 
@@ -392,7 +394,8 @@ struct BufferedFileWriter {
     mutating func write(_ bytes: UnsafeRawBufferPointer) {
         if buffer.isEmpty && bytes.count >= Self.bufferSize {
             // A whole report at once: written as it is, not copied first.
-            return writeOut(bytes)
+            if failure == nil { failure = written(bytes) }
+            return
         }
         buffer.append(contentsOf: bytes.assumingMemoryBound(to: UInt8.self))
         flushIfFull()
@@ -412,16 +415,14 @@ struct BufferedFileWriter {
     }
 
     private mutating func drain() {
-        var pending: [UInt8] = []
-        swap(&pending, &buffer)
-        pending.withUnsafeBytes { writeOut($0) }
-        pending.removeAll(keepingCapacity: true)
-        swap(&pending, &buffer)
+        if failure == nil { failure = buffer.withUnsafeBytes { written($0) } }
+        buffer.removeAll(keepingCapacity: true)
     }
 
-    private mutating func writeOut(_ bytes: UnsafeRawBufferPointer) {
-        guard failure == nil, descriptor >= 0 else { return }
-        if let error = POSIX.writeAll(descriptor, bytes) { failure = POSIX.Failure("Unable to write \(path)", code: error) }
+    /// Writes `bytes` to the file; why it could not, if it could not.
+    private func written(_ bytes: UnsafeRawBufferPointer) -> POSIX.Failure? {
+        guard descriptor >= 0, let error = POSIX.writeAll(descriptor, bytes) else { return nil }
+        return POSIX.Failure("Unable to write \(path)", code: error)
     }
 
     /// Writes what is buffered, flushes the file to disk and closes it.

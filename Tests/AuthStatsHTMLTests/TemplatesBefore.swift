@@ -1,3 +1,5 @@
+import Mustache
+
 @testable import AuthStatsHTML
 
 /// The templates as they were before the charts' legends and axes, the retention rows and the
@@ -47,5 +49,64 @@ enum TemplatesBefore {
             all[name] = all[name]!.replacingOccurrences(of: now, with: before)
         }
         return all
+    }
+}
+
+// The values the old text placed one by one, by name (as `TemplateValues.swift` gives the
+// page's others; `TemplateValuesTests` checks them against `Mirror`). Only the tests read them
+// now: the page's code writes these parts (`HTMLBytes`).
+extension Tick: MustacheParent {
+    public func child(named name: String) -> Any? {
+        switch name {
+        case "at": at
+        case "labelAt": labelAt
+        case "label": label
+        default: nil
+        }
+    }
+}
+
+extension LegendItem: MustacheParent {
+    public func child(named name: String) -> Any? {
+        switch name {
+        case "color": color
+        case "name": self.name
+        case "detail": detail
+        case "isLine": isLine
+        case "hasDetail": hasDetail
+        default: nil
+        }
+    }
+}
+
+extension Line: MustacheParent {
+    public func child(named name: String) -> Any? {
+        switch name {
+        case "color": color
+        case "d": d
+        default: nil
+        }
+    }
+}
+
+extension RetentionTable.Row: MustacheParent {
+    public func child(named name: String) -> Any? {
+        switch name {
+        case "cohort": cohort
+        case "size": size
+        case "cells": cells
+        default: nil
+        }
+    }
+}
+
+extension RetentionTable.Cell: MustacheParent {
+    public func child(named name: String) -> Any? {
+        switch name {
+        case "text": text
+        case "level": level
+        case "tip": tip
+        default: nil
+        }
     }
 }

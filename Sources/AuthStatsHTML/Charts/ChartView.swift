@@ -79,38 +79,35 @@ struct ChartView: Equatable {
         tickEnd: String
     ) -> String {
         var out = HTMLBytes()
-        out.put("<g class=\"grid\">")
-        for tick in yTicks {
-            out.put("<line")
-            out.attribute("x1", left)
-            out.attribute("x2", right)
-            out.attribute("y1", tick.at)
-            out.attribute("y2", tick.at)
-            out.put("></line><text class=\"y\"")
-            out.attribute("x", labelX)
+        /// `<line …></line>` from (x1, y1) to (x2, y2); `open` is the tag up to its attributes.
+        func line(_ open: StaticString, _ x1: String, _ x2: String, _ y1: String, _ y2: String) {
+            out.put(open)
+            out.attribute("x1", x1)
+            out.attribute("x2", x2)
+            out.attribute("y1", y1)
+            out.attribute("y2", y2)
+            out.put("></line>")
+        }
+        /// A tick's `<text …>label</text>` at `x`.
+        func label(_ open: StaticString, _ x: String, _ tick: Tick) {
+            out.put(open)
+            out.attribute("x", x)
             out.attribute("y", tick.labelAt)
             out.put(">")
             out.text(tick.label)
             out.put("</text>")
         }
-        out.put("</g>\n<line class=\"axis\"")
-        out.attribute("x1", left)
-        out.attribute("x2", right)
-        out.attribute("y1", bottom)
-        out.attribute("y2", bottom)
-        out.put("></line>\n<g class=\"xaxis\">")
+        out.put("<g class=\"grid\">")
+        for tick in yTicks {
+            line("<line", left, right, tick.at, tick.at)
+            label("<text class=\"y\"", labelX, tick)
+        }
+        out.put("</g>\n")
+        line("<line class=\"axis\"", left, right, bottom, bottom)
+        out.put("\n<g class=\"xaxis\">")
         for tick in xTicks {
-            out.put("<line class=\"axis\"")
-            out.attribute("x1", tick.at)
-            out.attribute("x2", tick.at)
-            out.attribute("y1", bottom)
-            out.attribute("y2", tickEnd)
-            out.put("></line><text class=\"x\"")
-            out.attribute("x", tick.at)
-            out.attribute("y", tick.labelAt)
-            out.put(">")
-            out.text(tick.label)
-            out.put("</text>")
+            line("<line class=\"axis\"", tick.at, tick.at, bottom, tickEnd)
+            label("<text class=\"x\"", tick.at, tick)
         }
         out.put("</g>\n")
         for line in lines {
@@ -196,21 +193,21 @@ struct DayMark: Equatable {
         out.attribute("data-values", values)
         out.put("><title>")
         out.text(tip)
+        /// A `<rect …></rect>`'s place and size, and its end.
+        func box(_ x: String, _ y: String, _ w: String, _ h: String) {
+            out.attribute("x", x)
+            out.attribute("y", y)
+            out.attribute("width", w)
+            out.attribute("height", h)
+            out.put("></rect>")
+        }
         out.put("</title><rect class=\"hit\"")
-        out.attribute("x", x)
-        out.attribute("y", y)
-        out.attribute("width", w)
-        out.attribute("height", h)
-        out.put("></rect>")
+        box(x, y, w, h)
         for bar in bars {
             out.put("<rect class=\"bar ")
             out.text(bar.color)
             out.put("\"")
-            out.attribute("x", bar.x)
-            out.attribute("y", bar.y)
-            out.attribute("width", bar.w)
-            out.attribute("height", bar.h)
-            out.put("></rect>")
+            box(bar.x, bar.y, bar.w, bar.h)
         }
         for dot in dots {
             out.put("<circle class=\"dot ")

@@ -2,9 +2,8 @@ import Mustache
 
 // The page's values by name, without `Mirror` (the charts' marks, legends and axes, the
 // retention rows and the inputs listed, the most numerous, are written as bytes, `HTMLBytes`,
-// not by the template: their values' names, `Tick`, `LegendItem`, `Line` and the retention
-// rows and cells, are read now only by `TemplatesBefore`, the tests' old template text that
-// the written parts are checked against). Mustache otherwise
+// not by the template; the tests give their values' names to the old template text that the
+// written parts are checked against, `TemplatesBefore`). Mustache otherwise
 // reflects the value for every name it looks up (and again in each enclosing value for a
 // name the inner one has not got): `Mirror` was most of the time `report.html` took (12% of
 // a run over one day's files). Each `child(named:)` names every stored property;
@@ -71,62 +70,6 @@ extension ChartView: MustacheParent {
         case "legendItems": legendItems
         case "axes": axes
         case "hasNote": hasNote
-        default: nil
-        }
-    }
-}
-
-extension Tick: MustacheParent {
-    func child(named name: String) -> Any? {
-        switch name {
-        case "at": at
-        case "labelAt": labelAt
-        case "label": label
-        default: nil
-        }
-    }
-}
-
-extension LegendItem: MustacheParent {
-    func child(named name: String) -> Any? {
-        switch name {
-        case "color": color
-        case "name": self.name
-        case "detail": detail
-        case "isLine": isLine
-        case "hasDetail": hasDetail
-        default: nil
-        }
-    }
-}
-
-extension Line: MustacheParent {
-    func child(named name: String) -> Any? {
-        switch name {
-        case "color": color
-        case "d": d
-        default: nil
-        }
-    }
-}
-
-extension RetentionTable.Row: MustacheParent {
-    func child(named name: String) -> Any? {
-        switch name {
-        case "cohort": cohort
-        case "size": size
-        case "cells": cells
-        default: nil
-        }
-    }
-}
-
-extension RetentionTable.Cell: MustacheParent {
-    func child(named name: String) -> Any? {
-        switch name {
-        case "text": text
-        case "level": level
-        case "tip": tip
         default: nil
         }
     }
