@@ -447,21 +447,23 @@ extension Analysis {
         let wanted = matching.map { Set($0.days.map(Stream.fingerprintBucket)) }
         for (name, bucket) in Stream.fingerprintStreams {
             if let bucket, let wanted, !wanted.contains(bucket) { continue }
-            try StateStreamReader.forEach(source, name: name, scope: scope) { raw in
-                guard raw.count == FingerprintLog.entryBytes else { throw StateFormatError("a fingerprint has \(raw.count) bytes") }
-                if let matching, !matching.highWords.contains(UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))) { return }
-                let (fingerprint, counted) = FingerprintLog.decode(raw, at: 0)
-                // Its profile and day are indexes when a copy's counts are taken back, or states merged.
-                guard counted.profile < restoredProfiles, Self.days.contains(Int64(counted.day)) else {
-                    throw StateFormatError("a fingerprint names profile \(counted.profile) of \(restoredProfiles), day \(counted.day)")
+            try StateStreamReader.forEachChunk(source, name: name, scope: scope) { chunk in
+                var records = FixedSizeRecords(chunk, size: FingerprintLog.entryBytes, name: name)
+                while let raw = try records.next(wrongSize: { "a fingerprint has \($0) bytes" }) {
+                    if let matching, !matching.highWords.contains(UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))) { continue }
+                    let (fingerprint, counted) = FingerprintLog.decode(raw, at: 0)
+                    // Its profile and day are indexes when a copy's counts are taken back, or states merged.
+                    guard counted.profile < restoredProfiles, Self.days.contains(Int64(counted.day)) else {
+                        throw StateFormatError("a fingerprint names profile \(counted.profile) of \(restoredProfiles), day \(counted.day)")
+                    }
+                    guard bucket == nil || Stream.fingerprintBucket(day: counted.day) == bucket else {
+                        throw StateFormatError("a fingerprint of day \(counted.day) is in \(name)")
+                    }
+                    // In fingerprint order (each batch's part of each stream; one that sorts before
+                    // the one before starts a new run): no sort again. A bucket's runs hold its
+                    // days only, and so every copy of what they hold: they are resolved apart.
+                    dedup.pointee.insertInOrder(fingerprint, counted, group: bucket)
                 }
-                guard bucket == nil || Stream.fingerprintBucket(day: counted.day) == bucket else {
-                    throw StateFormatError("a fingerprint of day \(counted.day) is in \(name)")
-                }
-                // In fingerprint order (each batch's part of each stream; one that sorts before
-                // the one before starts a new run): no sort again. A bucket's runs hold its
-                // days only, and so every copy of what they hold: they are resolved apart.
-                dedup.pointee.insertInOrder(fingerprint, counted, group: bucket)
             }
         }
         dedup.pointee.closeInOrder()

@@ -145,6 +145,20 @@ import Testing
         }
     }
 
+    @Test(arguments: [47, 49, 200])
+    func aFingerprintOfAnotherSize(bytes: Int) throws {
+        // Walked at the fingerprints' stride (`FixedSizeRecords`): a record of another size is
+        // named, read whole or for a batch.
+        let state = try Self.rewritten(try Self.saved(), Analysis.Stream.fingerprints, into: Analysis.Stream.fingerprints(bucket: 6)) {
+            Array(($0 + [UInt8](repeating: 0, count: 200)).prefix(bytes))
+        }
+        for use in [Analysis.StateUse.everything, .batch] {
+            let analysis = Analysis(configuration: Self.configuration(), rejects: RejectCollector())
+            let error = #expect(throws: StateFormatError.self, "restored for \(use)") { try analysis.restore(from: state, for: use) }
+            #expect(error?.description.contains("a fingerprint has \(bytes) bytes") == true, "\(error?.description ?? "")")
+        }
+    }
+
     @Test func aFingerprintInAnotherDaysBucket() throws {
         // The state's fingerprints are of 2026-11-01 (day 20,758: bucket 6 of 8), moved into bucket 2.
         let state = try Self.rewritten(try Self.saved(), Analysis.Stream.fingerprints, into: Analysis.Stream.fingerprints(bucket: 2)) { $0 }
