@@ -243,7 +243,7 @@ extension Analysis {
                     Int32(truncatingIfNeeded: w[3]))
             }
             activity.pointee.endInOrder()
-            // Sorted by user too: the filter goes back to the start with the stream's first user.
+            // Sorted by user too: the filter goes back (a binary search) to this stream's first user.
             try StateStreamReader.forEachWords(
                 source, name: Stream.users, scope: "", fromSeq: ends?.seq(Stream.users), count: 1, keep: { isWanted.test($0) }
             ) { w in
@@ -271,11 +271,11 @@ extension Analysis {
     }
 
     /// Whether a user is among `wanted`, for streams sorted by user: the wanted users sorted,
-    /// and a cursor that moves forward with the stream (back, by a binary search, where a
-    /// stream's next sorted run starts), so that a record costs a comparison or two, and a new
-    /// user no hash look-up. Any order of users gives the right answer; sorted runs give it
-    /// cheaply. Its place is kept through a pointer: a captured variable is checked for
-    /// exclusive access on every record.
+    /// and a cursor that moves forward with the stream (by doubling steps, then a binary
+    /// search; back, by a binary search, where a stream's next sorted run starts), so that a
+    /// record costs a comparison or two, and a new user no hash look-up. Any order of users
+    /// gives the right answer, at worst at a logarithmic search a record. Its place is kept
+    /// through a pointer: a captured variable is checked for exclusive access on every record.
     struct UserFilter {
         let wanted: UnsafeBufferPointer<UInt64>
         let place: UnsafeMutablePointer<Place>
@@ -293,18 +293,23 @@ extension Analysis {
             if last == user { return place.pointee.wanted }
             var next = place.pointee.next
             if user < last {
-                next = Self.lowerBound(user, in: wanted)
-            } else {
-                while next < wanted.count && wanted[next] < user { next += 1 }
+                next = Self.lowerBound(user, in: wanted, from: 0, to: wanted.count)
+            } else if next < wanted.count && wanted[next] < user {
+                // The answer lies past `next`: steps of 1, 2, 4 … find a wanted user not below
+                // this one (or the end), then a binary search between the last two steps.
+                var step = 1
+                while next + step < wanted.count && wanted[next + step] < user { step <<= 1 }
+                next = Self.lowerBound(user, in: wanted, from: next + step / 2 + 1, to: min(next + step, wanted.count))
             }
             let yes = next < wanted.count && wanted[next] == user
             place.pointee = Place(user: user, wanted: yes, next: next)
             return yes
         }
 
-        /// The first index of `sorted` whose hash is not below `user`.
-        static func lowerBound(_ user: UInt64, in sorted: UnsafeBufferPointer<UInt64>) -> Int {
-            var (low, high) = (0, sorted.count)
+        /// The first index of `sorted` in `from..<to` whose hash is not below `user`, or `to`
+        /// (every hash before `from` is below it).
+        static func lowerBound(_ user: UInt64, in sorted: UnsafeBufferPointer<UInt64>, from: Int, to: Int) -> Int {
+            var (low, high) = (from, to)
             while low < high {
                 let middle = (low + high) / 2
                 if sorted[middle] < user { low = middle + 1 } else { high = middle }

@@ -200,14 +200,8 @@ enum StateStreamReader {
 
     /// Calls `body` with each record of a chunk's `records`.
     private static func records(of raw: UnsafeRawBufferPointer, name: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        var at = 0
-        while at < raw.count {
-            guard let count = Varint.get(raw, &at).flatMap({ Int(exactly: $0) }), count <= raw.count - at else {
-                throw StateFormatError("a record of \(name) runs past its chunk")
-            }
-            try body(UnsafeRawBufferPointer(rebasing: raw[at..<at + count]))
-            at += count
-        }
+        var records = ChunkRecords(raw, name: name)
+        while let record = try records.next() { try body(record) }
     }
 
     /// As `forEach`, with each record read as little-endian words (`StateStreamWriter.add(words:)`).
@@ -233,13 +227,8 @@ enum StateStreamReader {
         // The chunk's records walked here rather than through `forEach`: a closure call per
         // record was ~40 of a record's ~160 instructions, most of them passed over by `keep`.
         try forEachChunk(source, name: name, scope: scope, fromSeq: fromSeq) { chunk in
-            var next = 0
-            while next < chunk.count {
-                guard let length = Varint.get(chunk, &next).flatMap({ Int(exactly: $0) }), length <= chunk.count - next else {
-                    throw StateFormatError("a record of \(name) runs past its chunk")
-                }
-                let raw = UnsafeRawBufferPointer(rebasing: chunk[next..<next + length])
-                next += length
+            var records = ChunkRecords(chunk, name: name)
+            while let raw = try records.next() {
                 var at = 0
                 guard let first = Varint.get(raw, &at) else { throw StateFormatError("a record of \(name) is cut short") }
                 if !keep(first) { continue }
@@ -255,11 +244,35 @@ enum StateStreamReader {
     }
 }
 
-/// The records of a chunk (`StateStreamReader.forEachChunk`) of a stream whose records all
-/// have `size` bytes (below 128, so that each one's length is a byte), walked at that stride
-/// by the caller's own loop: no call per record, where `forEach` makes one (the session events
-/// and the fingerprints: ~60 instructions a record more). A record of another size is refused
-/// with `wrongSize(its size)`, one that runs past its chunk as `forEach` refuses it.
+/// The records of a chunk (`StateStreamReader.forEachChunk`) as they lie, each a varint length
+/// and then its bytes, walked by the caller's own loop: no call per record, where `forEach`
+/// makes one. The one place a record's length is read.
+struct ChunkRecords {
+    private let chunk: UnsafeRawBufferPointer
+    private let name: String
+    /// Where the next record's length starts.
+    private(set) var at: Int
+
+    init(_ chunk: UnsafeRawBufferPointer, name: String, at: Int = 0) { (self.chunk, self.name, self.at) = (chunk, name, at) }
+
+    /// The next record; nil after the last.
+    @inline(__always)
+    mutating func next() throws -> UnsafeRawBufferPointer? {
+        guard at < chunk.count else { return nil }
+        guard let count = Varint.get(chunk, &at).flatMap({ Int(exactly: $0) }), count <= chunk.count - at else {
+            throw StateFormatError("a record of \(name) runs past its chunk")
+        }
+        defer { at += count }
+        return UnsafeRawBufferPointer(rebasing: chunk[at..<at + count])
+    }
+}
+
+/// The records of a chunk of a stream whose records all have `size` bytes (below 128, so that
+/// each one's length is a byte), walked at that stride (the session events and the
+/// fingerprints: read through `forEach`'s calls, ~60 instructions a record more). Any other
+/// record is refused: one that runs past its chunk as `ChunkRecords` refuses it, one of
+/// another size with `wrongSize(its size)`, and one whose length takes more than its one byte
+/// (authstats writes the shortest) as not written so.
 struct FixedSizeRecords {
     private let chunk: UnsafeRawBufferPointer
     private let size: Int
@@ -274,18 +287,24 @@ struct FixedSizeRecords {
     @inline(__always)
     mutating func next(wrongSize: (Int) -> String) throws -> UnsafeRawBufferPointer? {
         guard at < chunk.count else { return nil }
+        // Refusing, not reading, what is not a one-byte length keeps this loop as tight as a
+        // loop that only ever steps by the stride (one that could also read a longer length
+        // cost the session events ~10 instructions a record more).
         guard chunk[at] == size, size < chunk.count - at else { throw refusal(wrongSize) }
         defer { at += 1 + size }
         return UnsafeRawBufferPointer(rebasing: chunk[(at + 1)..<(at + 1 + size)])
     }
 
-    /// Why the record at `at` is not one of `size` bytes.
-    private func refusal(_ wrongSize: (Int) -> String) -> StateFormatError {
-        var next = at
-        guard let count = Varint.get(chunk, &next).flatMap({ Int(exactly: $0) }), count <= chunk.count - next else {
-            return StateFormatError("a record of \(name) runs past its chunk")
+    /// Why the record at `at` is not one of `size` bytes with a one-byte length.
+    private func refusal(_ wrongSize: (Int) -> String) -> Error {
+        var records = ChunkRecords(chunk, name: name, at: at)
+        do {
+            guard let record = try records.next() else { preconditionFailure("a record is read before the chunk's end") }
+            guard record.count == size else { return StateFormatError(wrongSize(record.count)) }
+            return StateFormatError("a record of \(name) has its length in \(records.at - at - size) bytes, where authstats writes one")
+        } catch {
+            return error
         }
-        return StateFormatError(wrongSize(count))
     }
 }
 

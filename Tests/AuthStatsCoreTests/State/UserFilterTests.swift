@@ -67,11 +67,15 @@ import Testing
         // Well-formed, the users wanted or not.
         try Self.restoreSessions(of: [9], from: try Self.sessions(good))
         try Self.restoreSessions(of: [], from: try Self.sessions(good))
+
         let cases: [(String, [UInt8], String)] = [
             ("a record a byte short", good + Self.record(user: 11, length: 56), "a session record is not one authstats writes"),
             ("a record a byte long", Self.record(user: 11, length: 58) + good, "a session record is not one authstats writes"),
             ("a two-byte length", Self.record(user: 11, length: 200) + good, "a session record is not one authstats writes"),
             ("the last record cut", good + Array(Self.record(user: 11).prefix(30)), "a record of sessions runs past its chunk"),
+            ("the last record a byte short of its length", good + Array(Self.record(user: 11).prefix(57)), "a record of sessions runs past its chunk"),
+            // 57 written as 0xB9 0x00: a varint, but not the shortest, which authstats writes.
+            ("a length in two bytes", good + [0xB9, 0x00] + Self.record(user: 11).dropFirst(), "a record of sessions has its length in 2 bytes, where authstats writes one"),
             ("a length past the chunk", good + Array(Self.record(user: 11, length: 300).prefix(100)), "a record of sessions runs past its chunk"),
         ]
         for (what, body, message) in cases {
