@@ -274,7 +274,7 @@ extension Analysis {
     /// and a cursor that moves forward with the stream (by doubling steps, then a binary
     /// search; back, by a binary search, where a stream's next sorted run starts), so that a
     /// record costs a comparison or two, and a new user no hash look-up. Any order of users
-    /// gives the right answer, at worst at a logarithmic search a record. Its place is kept
+    /// gives the right answer, at worst with a logarithmic search a record. Its place is kept
     /// through a pointer: a captured variable is checked for exclusive access on every record.
     struct UserFilter {
         let wanted: UnsafeBufferPointer<UInt64>

@@ -246,7 +246,7 @@ enum StateStreamReader {
 
 /// The records of a chunk (`StateStreamReader.forEachChunk`) as they lie, each a varint length
 /// and then its bytes, walked by the caller's own loop: no call per record, where `forEach`
-/// makes one. The one place a record's length is read.
+/// makes one. The one place a record's varint length is decoded.
 struct ChunkRecords {
     private let chunk: UnsafeRawBufferPointer
     private let name: String

@@ -3,9 +3,10 @@ import AuthStatsTestSupport
 import Testing
 
 /// A night reads the state's activity, users and session events of its batch's users only
-/// (`docs/state.md` "Reports without restoring"): the filter that picks them, and the
-/// session stream's walk at a fixed stride, answer as a set look-up and a record-by-record
-/// read would, on any order of users and on damage.
+/// (`docs/state.md` "Reports without restoring"): the filter that picks them answers as a set
+/// look-up would, on any order of users; the session stream's walk at a fixed stride refuses
+/// damage as a record-by-record read does, and also a length written in more bytes than it
+/// needs (which a record-by-record read takes: authstats writes the shortest).
 @Suite struct UserFilterTests {
     /// The filter's answers against `Set.contains`, user by user.
     static func expectSameAnswers(wanted: [UInt64], stream: [UInt64], _ comment: Comment) {
@@ -62,7 +63,7 @@ import Testing
         try read.restoreUserSessions(of: batch, from: state)
     }
 
-    @Test func sessionRecordsThatAreNotCompactAreRefusedAsARecordByRecordReadWould() throws {
+    @Test func sessionRecordsThatAreNotCompactAreRefused() throws {
         let good = Self.record(user: 7) + Self.record(user: 9)
         // Well-formed, the users wanted or not.
         try Self.restoreSessions(of: [9], from: try Self.sessions(good))
@@ -71,7 +72,7 @@ import Testing
         let cases: [(String, [UInt8], String)] = [
             ("a record a byte short", good + Self.record(user: 11, length: 56), "a session record is not one authstats writes"),
             ("a record a byte long", Self.record(user: 11, length: 58) + good, "a session record is not one authstats writes"),
-            ("a two-byte length", Self.record(user: 11, length: 200) + good, "a session record is not one authstats writes"),
+            ("a length of 200", Self.record(user: 11, length: 200) + good, "a session record is not one authstats writes"),
             ("the last record cut", good + Array(Self.record(user: 11).prefix(30)), "a record of sessions runs past its chunk"),
             ("the last record a byte short of its length", good + Array(Self.record(user: 11).prefix(57)), "a record of sessions runs past its chunk"),
             // 57 written as 0xB9 0x00: a varint, but not the shortest, which authstats writes.
