@@ -204,19 +204,30 @@ extension Analysis {
         let compact = sessionLogs.pointee[0].compact
         let named = sessionRows ?? !compact
         guard named || compact else { throw StateFormatError("the state keeps no session rows (user ids and texts)") }
-        var scratch: [UInt8] = []
-        try StateStreamReader.forEach(source, name: Stream.sessions, scope: scope) { raw in
-            guard let r = SessionRecordView(raw, compact: !named), r.isWellFormed else {
-                throw StateFormatError("a session record is not one authstats writes")
+        let notOurs = "a session record is not one authstats writes"
+        if !named {
+            // Compact records, 57 bytes each: walked at that stride, and sorted (each batch's
+            // part of the stream): no sort again.
+            try StateStreamReader.forEachChunk(source, name: Stream.sessions, scope: scope) { chunk in
+                var records = FixedSizeRecords(chunk, size: SessionRecord.compactCount, name: Stream.sessions)
+                while let raw = try records.next(wrongSize: { _ in notOurs }) {
+                    guard let r = SessionRecordView(raw, compact: true), r.isWellFormed else { throw StateFormatError(notOurs) }
+                    sessionLogs.pointee[0].appendInOrder(raw)
+                }
             }
-            if named && compact {
-                // Named records lose their names, and their order with them.
-                scratch.removeAll(keepingCapacity: true)
-                SessionRecord.compactForm(of: r, into: &scratch)
-                scratch.withUnsafeBytes { sessionLogs.pointee[0].appendRecord($0) }
-            } else {
-                // The stream is sorted (each batch's part of it): no sort again.
-                sessionLogs.pointee[0].appendInOrder(raw)
+        } else {
+            var scratch: [UInt8] = []
+            try StateStreamReader.forEach(source, name: Stream.sessions, scope: scope) { raw in
+                guard let r = SessionRecordView(raw, compact: false), r.isWellFormed else { throw StateFormatError(notOurs) }
+                if compact {
+                    // Named records lose their names, and their order with them.
+                    scratch.removeAll(keepingCapacity: true)
+                    SessionRecord.compactForm(of: r, into: &scratch)
+                    scratch.withUnsafeBytes { sessionLogs.pointee[0].appendRecord($0) }
+                } else {
+                    // The stream is sorted (each batch's part of it): no sort again.
+                    sessionLogs.pointee[0].appendInOrder(raw)
+                }
             }
         }
         sessionLogs.pointee[0].endInOrder()
