@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The rows of every segment's member export (`segments/<file>.csv`), in Pinpoint's endpoint
 /// import CSV format (`docs/segments.md` "Member exports"), gathered in user-hash order and
 /// handed out sorted by segment, user id, endpoint id and channel (a `SortedRecordLog`: the
@@ -291,9 +297,3 @@ struct ExportAttribute {
     /// Values (the columns the attribute takes in the row).
     var count: Int { bytes == nil ? values.count : 1 }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

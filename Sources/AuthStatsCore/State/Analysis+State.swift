@@ -204,13 +204,13 @@ extension Analysis {
         let compact = sessionLogs.pointee[0].compact
         let named = sessionRows ?? !compact
         guard named || compact else { throw StateFormatError("the state keeps no session rows (user ids and texts)") }
-        let notOurs = "a session record is not one authstats writes"
+        let notOurs = FixedSizeRecords.notASessionRecord
         if !named {
             // Compact records, 57 bytes each: walked at that stride, and sorted (each batch's
             // part of the stream): no sort again.
             try StateStreamReader.forEachChunk(source, name: Stream.sessions, scope: scope) { chunk in
-                var records = FixedSizeRecords(chunk, size: SessionRecord.compactCount, name: Stream.sessions)
-                while let raw = try records.next(wrongSize: { _ in notOurs }) {
+                var records = FixedSizeRecords.compactSessions(chunk)
+                while let raw = try records.next() {
                     guard let r = SessionRecordView(raw, compact: true), r.isWellFormed else { throw StateFormatError(notOurs) }
                     sessionLogs.pointee[0].appendInOrder(raw)
                 }
@@ -459,8 +459,8 @@ extension Analysis {
         for (name, bucket) in Stream.fingerprintStreams {
             if let bucket, let wanted, !wanted.contains(bucket) { continue }
             try StateStreamReader.forEachChunk(source, name: name, scope: scope) { chunk in
-                var records = FixedSizeRecords(chunk, size: FingerprintLog.entryBytes, name: name)
-                while let raw = try records.next(wrongSize: { "a fingerprint has \($0) bytes" }) {
+                var records = FixedSizeRecords.fingerprints(chunk, name: name)
+                while let raw = try records.next() {
                     if let matching, !matching.highWords.contains(UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))) { continue }
                     let (fingerprint, counted) = FingerprintLog.decode(raw, at: 0)
                     // Its profile and day are indexes when a copy's counts are taken back, or states merged.

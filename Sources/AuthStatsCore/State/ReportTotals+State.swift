@@ -260,8 +260,8 @@ extension Analysis {
         precondition(sessionLogs.pointee.count == 1 && sessionLogs.pointee[0].compact, "a state with totals keeps compact sessions")
         try Self.withUserFilter(batch.accumulator.users) { isWanted in
             try StateStreamReader.forEachChunk(source, name: Stream.sessions, scope: "", fromSeq: ends?.seq(Stream.sessions)) { chunk in
-                var records = FixedSizeRecords(chunk, size: SessionRecord.compactCount, name: Stream.sessions)
-                while let raw = try records.next(wrongSize: { _ in "a session record is not one authstats writes" }) {
+                var records = FixedSizeRecords.compactSessions(chunk)
+                while let raw = try records.next() {
                     guard isWanted.test(UInt64(bigEndian: raw.loadUnaligned(as: UInt64.self))) else { continue }
                     sessionLogs.pointee[0].appendInOrder(raw)
                 }

@@ -277,26 +277,40 @@ struct FixedSizeRecords {
     private let chunk: UnsafeRawBufferPointer
     private let size: Int
     private let name: String
+    private let wrongSize: (Int) -> String
     private var at = 0
 
-    init(_ chunk: UnsafeRawBufferPointer, size: Int, name: String) {
+    init(_ chunk: UnsafeRawBufferPointer, size: Int, name: String, wrongSize: @escaping (Int) -> String) {
         precondition(size > 0 && size < 0x80, "a record's length is one byte")
-        (self.chunk, self.size, self.name) = (chunk, size, name)
+        (self.chunk, self.size, self.name, self.wrongSize) = (chunk, size, name, wrongSize)
     }
 
+    /// A chunk of the compact session events (`SessionRecord.compactCount` bytes each).
+    static func compactSessions(_ chunk: UnsafeRawBufferPointer) -> FixedSizeRecords {
+        FixedSizeRecords(chunk, size: SessionRecord.compactCount, name: Analysis.Stream.sessions) { _ in notASessionRecord }
+    }
+
+    /// A chunk of the fingerprint stream `name` (`FingerprintLog.entryBytes` each).
+    static func fingerprints(_ chunk: UnsafeRawBufferPointer, name: String) -> FixedSizeRecords {
+        FixedSizeRecords(chunk, size: FingerprintLog.entryBytes, name: name) { "a fingerprint has \($0) bytes" }
+    }
+
+    /// Why a session record that is not one of the kind expected is refused.
+    static let notASessionRecord = "a session record is not one authstats writes"
+
     @inline(__always)
-    mutating func next(wrongSize: (Int) -> String) throws -> UnsafeRawBufferPointer? {
+    mutating func next() throws -> UnsafeRawBufferPointer? {
         guard at < chunk.count else { return nil }
         // Refusing, not reading, what is not a one-byte length keeps this loop as tight as a
         // loop that only ever steps by the stride (one that could also read a longer length
         // cost the session events ~10 instructions a record more).
-        guard chunk[at] == size, size < chunk.count - at else { throw refusal(wrongSize) }
+        guard chunk[at] == size, size < chunk.count - at else { throw refusal() }
         defer { at += 1 + size }
         return UnsafeRawBufferPointer(rebasing: chunk[(at + 1)..<(at + 1 + size)])
     }
 
     /// Why the record at `at` is not one of `size` bytes with a one-byte length.
-    private func refusal(_ wrongSize: (Int) -> String) -> Error {
+    private func refusal() -> Error {
         var records = ChunkRecords(chunk, name: name, at: at)
         do {
             guard let record = try records.next() else { preconditionFailure("a record is read before the chunk's end") }
