@@ -1,3 +1,5 @@
+import AuthStatsCore
+
 /// Bulk data as ordered chunks of bytes: each `name` (a kind of data) has scopes (for example
 /// one per day), and each scope a sequence of chunks read back in `seq` order.
 extension StateDatabase {
@@ -73,9 +75,12 @@ extension StateDatabase {
         return next
     }
 
-    /// Removes every chunk of every name. The file keeps its size (its pages are reused).
+    /// Removes every chunk of every name. The file keeps its size (its pages are reused). The
+    /// chunks written after it are checked with `ChunkCheck.current` (the file says so too).
     public func removeAllChunks() throws {
         try connection.execute("DELETE FROM chunks", "remove the chunks from")
+        try setMeta(Self.metaChunkCheck, ChunkCheck.current.rawValue)
+        chunkCheck = .current
     }
 
     /// Removes the chunks of one stream.

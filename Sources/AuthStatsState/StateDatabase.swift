@@ -1,3 +1,4 @@
+import AuthStatsCore
 import Foundation
 
 #if canImport(Glibc)
@@ -30,6 +31,12 @@ public final class StateDatabase {
 
     /// `PRAGMA user_version` of the files this build writes.
     public static let schemaVersion = StateSchema.current.version
+
+    /// How the file's chunks are checked (`meta`'s `chunk_check`): `ChunkCheck.current` in a
+    /// file made or written whole by this build, `.serial` in one made before schema version 3
+    /// until `removeAllChunks` (a whole write) moves it on.
+    public internal(set) var chunkCheck = ChunkCheck.current
+    static let metaChunkCheck = "chunk_check"
 
     /// The file's path.
     public let path: String
@@ -80,6 +87,7 @@ public final class StateDatabase {
         let database = StateDatabase(connection: try Connection(path: path, create: create))
         do {
             try database.prepare(schema, create: create)
+            try database.loadChunkCheck()
             try database.sizeCache()
         } catch {
             database.close()
@@ -92,6 +100,7 @@ public final class StateDatabase {
     /// opened and checked (`concurrentReader`).
     static func reader(path: String) throws -> StateDatabase {
         let database = StateDatabase(connection: try Connection(path: path, create: false, readOnly: true))
+        try database.loadChunkCheck()
         try database.sizeCache()
         return database
     }
@@ -161,6 +170,18 @@ public final class StateDatabase {
         }
     }
 
+    /// Reads `chunkCheck` from the file: a file without it, or with one this build does not
+    /// know, is damaged.
+    private func loadChunkCheck() throws {
+        guard let name = try meta(Self.metaChunkCheck) else {
+            throw StateError.damaged(path: path, reason: "it does not say how its chunks are checked (meta \(Self.metaChunkCheck))")
+        }
+        guard let check = ChunkCheck(rawValue: name) else {
+            throw StateError.damaged(path: path, reason: "its chunks are checked with \"\(name)\", which this authstats does not know")
+        }
+        chunkCheck = check
+    }
+
     private static func missing(_ path: String) -> StateError {
         .sqlite(path: path, operation: "open", message: "no state has been saved there")
     }
@@ -189,6 +210,8 @@ public final class StateDatabase {
             connection.expectsTransaction = false
             // After a failed COMMIT the transaction may still be open; its error is the one to report.
             if connection.inTransaction { try? connection.execute("ROLLBACK", "roll back") }
+            // A `removeAllChunks` rolled back leaves the file's check as it was.
+            try? loadChunkCheck()
             throw error
         }
         return result

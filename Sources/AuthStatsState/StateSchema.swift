@@ -1,3 +1,5 @@
+import AuthStatsCore
+
 /// The tables of a state file at one schema version, and how older files are brought to it.
 ///
 /// `StateDatabase.open` makes a new file with `create` and stamps it `version`; a file at an
@@ -24,9 +26,9 @@ struct StateSchema {
         return steps
     }
 
-    /// Today's schema (version 2).
+    /// Today's schema (version 3).
     static let current = StateSchema(
-        version: 2,
+        version: 3,
         create: [
             "CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
             // A rowid table: 100 MiB of 1 MiB chunks in one transaction went in at ~800 MiB/s, against
@@ -47,13 +49,21 @@ struct StateSchema {
             CREATE TABLE batches(number INTEGER PRIMARY KEY, started TEXT NOT NULL, finished TEXT NOT NULL,
                                  version TEXT NOT NULL, arguments TEXT NOT NULL)
             """,
+            "INSERT INTO meta(name, value) VALUES ('\(StateDatabase.metaChunkCheck)', '\(ChunkCheck.current.rawValue)')",
         ],
         migrations: [
             // 2 keeps the fingerprints in streams by day (`docs/state.md` "Tables"): the tables
             // are unchanged, and a version-1 state's single fingerprint stream is still read
             // until its next whole write. Version 1 must not open a file written since: it would
             // miss the fingerprints in the new streams.
-            Migration(version: 2, statements: [])
+            Migration(version: 2, statements: []),
+            // 3 checks the chunks written whole from now on with `Hash64.hashInLanes`
+            // (`ChunkCheck`), four times as fast: an older file's chunks keep theirs, and the
+            // file says which, until it is next written whole. Version 2 must not open a file
+            // written since: it would take every new chunk for damaged.
+            Migration(
+                version: 3,
+                statements: ["INSERT OR IGNORE INTO meta(name, value) VALUES ('\(StateDatabase.metaChunkCheck)', '\(ChunkCheck.serial.rawValue)')"]),
         ],
         tables: ["meta", "chunks", "inputs", "batches"])
 }

@@ -1,3 +1,4 @@
+import AuthStatsCore
 import AuthStatsTestSupport
 import Foundation
 import Testing
@@ -22,22 +23,75 @@ struct StateMigrationTests {
         return schema
     }
 
-    @Test("a version 1 file (one fingerprint stream) is stamped version 2, its content kept; then too new for version 1")
+    @Test("a version 1 file (one fingerprint stream) is stamped today's version, its content kept; then too new for version 1")
     func fromVersionOne() throws {
         let folder = F.folder()
         try F.makeState(folder).close()
         let path = F.databasePath(folder)
         try F.sqlite(path, ["PRAGMA user_version=1"])
         let database = try StateDatabase.open(folder: folder, create: false)
-        #expect(try database.connection.integer("PRAGMA user_version", "read") == 2)
+        #expect(try database.connection.integer("PRAGMA user_version", "read") == Self.today)
         #expect(try database.batches() == F.batches)
         #expect(try database.ledger().count == F.ledger.count)
         database.close()
         var one = StateSchema.current
         one.version = 1
         one.migrations = []
-        #expect(throws: StateError.newerSchema(path: path, found: 2, supported: 1)) {
+        #expect(throws: StateError.newerSchema(path: path, found: Self.today, supported: 1)) {
             try StateDatabase.open(folder: folder, create: false, schema: one)
+        }
+    }
+
+    /// A version-2 file: today's file without the `chunk_check` that version 3 added.
+    func versionTwo() throws -> String {
+        let folder = F.folder()
+        try F.makeState(folder).close()
+        try F.sqlite(F.databasePath(folder), ["PRAGMA user_version=2", "DELETE FROM meta WHERE name = 'chunk_check'"])
+        return folder
+    }
+
+    @Test("a version 2 file keeps its chunks' serial checks, and says so, until it is written whole; a rolled-back whole write changes nothing")
+    func fromVersionTwo() throws {
+        let folder = try versionTwo()
+        var database = try StateDatabase.open(folder: folder, create: false)
+        #expect(try database.connection.integer("PRAGMA user_version", "read") == Self.today)
+        #expect(database.chunkCheck == .serial)
+        #expect(try database.meta("chunk_check") == "serial")
+        #expect(try database.concurrentReader()?.chunkCheck == .serial)
+
+        struct Stop: Error {}
+        #expect(throws: Stop.self) {
+            try database.transaction {
+                try database.removeAllChunks()
+                #expect(database.chunkCheck == .lanes)
+                throw Stop()
+            }
+        }
+        #expect(database.chunkCheck == .serial)
+        #expect(try database.meta("chunk_check") == "serial")
+        #expect(try database.nextSeq(name: "events", scope: "2026-01-02") == 3)
+
+        try database.transaction { try database.removeAllChunks() }
+        #expect(database.chunkCheck == .lanes)
+        database.close()
+        database = try StateDatabase.open(folder: folder, create: false)
+        #expect(database.chunkCheck == .lanes)
+        #expect(try database.meta("chunk_check") == "lanes")
+        database.close()
+    }
+
+    @Test("a file of today's version that does not say how its chunks are checked, or names a check this build does not know, is damaged")
+    func unknownCheck() throws {
+        let folder = F.folder()
+        try F.makeState(folder).close()
+        let path = F.databasePath(folder)
+        try F.sqlite(path, ["UPDATE meta SET value = 'crc32' WHERE name = 'chunk_check'"])
+        #expect(throws: StateError.damaged(path: path, reason: "its chunks are checked with \"crc32\", which this authstats does not know")) {
+            try StateDatabase.open(folder: folder, create: false)
+        }
+        try F.sqlite(path, ["DELETE FROM meta WHERE name = 'chunk_check'"])
+        #expect(throws: StateError.damaged(path: path, reason: "it does not say how its chunks are checked (meta chunk_check)")) {
+            try StateDatabase.open(folder: folder, create: false)
         }
     }
 

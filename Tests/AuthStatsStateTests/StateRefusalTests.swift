@@ -83,10 +83,13 @@ struct StateRefusalTests {
         try F.makeState(folder).close()
         let path = F.databasePath(folder)
         var bytes = try F.bytes(path)
-        // Pages 2 to 6: the roots of tables and indexes (meta, chunks and its index, the ledger and its index).
+        // Pages 3 to 6: the roots of tables and indexes (chunks and its index, the ledger and
+        // its index). Page 2, meta's, is read by open (the chunks' check), which would refuse
+        // the file itself: below.
         let page = try #require(StateFileHeader(Array(bytes.prefix(StateFileHeader.size)))?.pageSize)
         try #require(bytes.count >= 6 * page)
-        bytes.replaceSubrange(page..<6 * page, with: [UInt8](repeating: 0xA5, count: 5 * page))
+        let intact = bytes
+        bytes.replaceSubrange(2 * page..<6 * page, with: [UInt8](repeating: 0xA5, count: 4 * page))
         try F.write(bytes, to: path)
 
         let database = try StateDatabase.open(folder: folder, create: false)
@@ -101,6 +104,13 @@ struct StateRefusalTests {
         #expect(!reason.contains("\n"))
         #expect(try F.bytes(path) == bytes)
         #expect(try F.names(folder) == [StateDatabase.fileName])
+
+        // Meta's page too: refused as it is opened, and left as it was.
+        bytes = intact
+        bytes.replaceSubrange(page..<6 * page, with: [UInt8](repeating: 0xA5, count: 5 * page))
+        try F.write(bytes, to: path)
+        #expect(try refusal(folder) == .damaged(path: path, reason: "read a value from: database disk image is malformed"))
+        #expect(try F.bytes(path) == bytes)
     }
 
     @Test("ours, with garbage over pages: reading a broken table throws damaged, with SQLite's message")
@@ -111,7 +121,7 @@ struct StateRefusalTests {
         var bytes = try F.bytes(path)
         let page = try #require(StateFileHeader(Array(bytes.prefix(StateFileHeader.size)))?.pageSize)
         try #require(bytes.count >= 6 * page)
-        bytes.replaceSubrange(page..<6 * page, with: [UInt8](repeating: 0xA5, count: 5 * page))
+        bytes.replaceSubrange(2 * page..<6 * page, with: [UInt8](repeating: 0xA5, count: 4 * page))
         try F.write(bytes, to: path)
         let database = try StateDatabase.open(folder: folder, create: false)
         defer { database.close() }
@@ -130,10 +140,10 @@ struct StateRefusalTests {
         let path = F.databasePath(folder)
         try F.sqlite(path, ["PRAGMA user_version=7"])
         let error = try refusal(folder)
-        #expect(error == .newerSchema(path: path, found: 7, supported: 2))
+        #expect(error == .newerSchema(path: path, found: 7, supported: 3))
         #expect(
             error?.description
-                == "Unable to open \(path): written by a newer authstats (schema version 7, this one reads up to 2); "
+                == "Unable to open \(path): written by a newer authstats (schema version 7, this one reads up to 3); "
                 + "upgrade authstats")
     }
 

@@ -16,6 +16,35 @@ public enum Hash64 {
         return finalMix(h)
     }
 
+    /// The same kind of hash in four chains at once, each taking every fourth 16 bytes of the
+    /// blocks of 64, folded together before the last bytes: `hash`'s chain waits for each
+    /// multiply (~7 GB/s here), where four run side by side (~28 GB/s, 1 MiB in L2). The check
+    /// of a state's chunks (`ChunkCheck.lanes`), where `hash` was 7% of a night's samples. A
+    /// different function: it gives other values than `hash` for the same bytes.
+    ///
+    /// - Complexity: O(n) in the number of bytes.
+    @inlinable
+    public static func hashInLanes(_ bytes: UnsafeRawBufferPointer, seed: UInt64) -> UInt64 {
+        let start = seed ^ prime1 ^ UInt64(truncatingIfNeeded: bytes.count) &* prime2
+        var l0 = start
+        var l1 = start ^ prime1
+        var l2 = start ^ prime2
+        var l3 = start ^ prime1 ^ prime2
+        let count = bytes.count
+        var i = 0
+        @inline(__always) func word(_ at: Int) -> UInt64 { UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt64.self)) }
+        while i + 64 <= count {
+            l0 ^= mum(l0 ^ word(i) ^ 0xA076_1D64_78BD_642F, word(i + 8) ^ 0xE703_7ED1_A0B4_28DB)
+            l1 ^= mum(l1 ^ word(i + 16) ^ 0xA076_1D64_78BD_642F, word(i + 24) ^ 0xE703_7ED1_A0B4_28DB)
+            l2 ^= mum(l2 ^ word(i + 32) ^ 0xA076_1D64_78BD_642F, word(i + 40) ^ 0xE703_7ED1_A0B4_28DB)
+            l3 ^= mum(l3 ^ word(i + 48) ^ 0xA076_1D64_78BD_642F, word(i + 56) ^ 0xE703_7ED1_A0B4_28DB)
+            i += 64
+        }
+        var h = mum(l0 ^ 0xA076_1D64_78BD_642F, l1 ^ 0xE703_7ED1_A0B4_28DB) ^ mum(l2 ^ prime1, l3 ^ prime2)
+        forEachPair(UnsafeRawBufferPointer(rebasing: bytes[i...])) { w0, w1 in h ^= mum(h ^ w0 ^ 0xA076_1D64_78BD_642F, w1 ^ 0xE703_7ED1_A0B4_28DB) }
+        return finalMix(h)
+    }
+
     /// The high and low halves of x × y, folded together.
     @inlinable @inline(__always)
     static func mum(_ x: UInt64, _ y: UInt64) -> UInt64 {

@@ -578,6 +578,12 @@ final class LockedChunkSink: StateChunkSink, @unchecked Sendable {
         }
     }
 
+    var chunkCheck: ChunkCheck {
+        lock.lock()
+        defer { lock.unlock() }
+        return base.chunkCheck
+    }
+
     func appendChunk(name: String, scope: String, seq: Int, _ data: [UInt8]) throws {
         try locked { try base.appendChunk(name: name, scope: scope, seq: seq, data) }
     }

@@ -533,6 +533,8 @@ struct SystemRandomNumberGeneratorStandIn: RandomNumberGenerator {
 
         init(failAt: Int) { self.failAt = failAt }
 
+        var chunkCheck: ChunkCheck { chunks.chunkCheck }
+
         private func call() throws {
             calls += 1
             if calls > failAt { callsAfterFailure += 1 }
@@ -648,6 +650,8 @@ final class RecordingSource: StateChunkSource, @unchecked Sendable {
     private(set) var names: [String] = []
 
     init(_ base: MemoryStateChunks) { self.base = base }
+
+    var chunkCheck: ChunkCheck { base.chunkCheck }
 
     func forEachChunk(name: String, scope: String, _ body: ([UInt8]) throws -> Void) throws {
         names.append(name)

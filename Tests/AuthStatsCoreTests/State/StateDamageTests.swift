@@ -174,7 +174,7 @@ import Testing
         var body: [UInt8] = []
         Varint.put(1 << 63, &body)
         body += [1, 2, 3]
-        let check = body.withUnsafeBytes { Hash64.hash($0, seed: StateStreamReader.checkSeed) }
+        let check = body.withUnsafeBytes { ChunkCheck.current.of($0) }
         let state = MemoryStateChunks()
         try state.appendChunk(name: "x", scope: "", seq: 0, withUnsafeBytes(of: check.littleEndian) { Array($0) } + body)
         let error = #expect(throws: StateFormatError.self) { try StateStreamReader.forEach(state, name: "x", scope: "") { _ in } }

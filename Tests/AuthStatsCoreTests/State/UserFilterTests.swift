@@ -40,7 +40,7 @@ import Testing
     /// A state of one `sessions` chunk holding `body` (records as they lie: a varint length,
     /// then the record), with a good checksum.
     static func sessions(_ body: [UInt8]) throws -> MemoryStateChunks {
-        let check = body.withUnsafeBytes { Hash64.hash($0, seed: StateStreamReader.checkSeed) }
+        let check = body.withUnsafeBytes { ChunkCheck.current.of($0) }
         let state = MemoryStateChunks()
         try state.appendChunk(name: Analysis.Stream.sessions, scope: "", seq: 0, withUnsafeBytes(of: check.littleEndian) { Array($0) } + body)
         return state
@@ -98,7 +98,7 @@ import Testing
                 Varint.put(UInt64(record.count), &body)
                 body += record
             }
-            let check = (body + extra).withUnsafeBytes { Hash64.hash($0, seed: StateStreamReader.checkSeed) }
+            let check = (body + extra).withUnsafeBytes { ChunkCheck.current.of($0) }
             let state = MemoryStateChunks()
             try state.appendChunk(name: "x", scope: "", seq: 0, withUnsafeBytes(of: check.littleEndian) { Array($0) } + body + extra)
             return state

@@ -80,7 +80,7 @@ import Testing
             chunk += bytes
         }
         func close() {
-            let check = chunk.withUnsafeBytes { Hash64.hash($0, seed: StateStreamReader.checkSeed) }
+            let check = chunk.withUnsafeBytes { ChunkCheck.current.of($0) }
             expected.append(withUnsafeBytes(of: check.littleEndian) { Array($0) } + chunk)
             chunk = []
         }
