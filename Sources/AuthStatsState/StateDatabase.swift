@@ -200,6 +200,7 @@ public final class StateDatabase {
                 path: path, operation: "begin a transaction on", message: "one is already open (they do not nest)")
         }
         try connection.execute("BEGIN IMMEDIATE", "begin a transaction on")
+        let check = chunkCheck
         let result: R
         do {
             connection.expectsTransaction = true
@@ -211,7 +212,7 @@ public final class StateDatabase {
             // After a failed COMMIT the transaction may still be open; its error is the one to report.
             if connection.inTransaction { try? connection.execute("ROLLBACK", "roll back") }
             // A `removeAllChunks` rolled back leaves the file's check as it was.
-            try? loadChunkCheck()
+            chunkCheck = check
             throw error
         }
         return result

@@ -58,12 +58,12 @@ struct StateSchema {
             // miss the fingerprints in the new streams.
             Migration(version: 2, statements: []),
             // 3 checks the chunks written whole from now on with `Hash64.hashInLanes`
-            // (`ChunkCheck`), four times as fast: an older file's chunks keep theirs, and the
-            // file says which, until it is next written whole. Version 2 must not open a file
-            // written since: it would take every new chunk for damaged.
+            // (`ChunkCheck`): an older file's chunks keep theirs, and the file says which,
+            // until it is next written whole. Version 2 must not open a file written since:
+            // it would take every new chunk for damaged.
             Migration(
                 version: 3,
-                statements: ["INSERT OR IGNORE INTO meta(name, value) VALUES ('\(StateDatabase.metaChunkCheck)', '\(ChunkCheck.serial.rawValue)')"]),
+                statements: ["INSERT INTO meta(name, value) VALUES ('\(StateDatabase.metaChunkCheck)', '\(ChunkCheck.serial.rawValue)')"]),
         ],
         tables: ["meta", "chunks", "inputs", "batches"])
 }

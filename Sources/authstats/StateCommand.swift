@@ -55,6 +55,8 @@ struct StateCommand: ParsableCommand {
                 fields = [
                     ("folder", DisplayPath.text(state), false),
                     ("schema_version", "\(StateDatabase.schemaVersion)", true),
+                    // `serial` until a state made before version 3 is next written whole.
+                    ("chunk_check", database.chunkCheck.rawValue, false),
                     ("authstats_version", try meta(NightlyState.metaVersion), false),
                     ("timezone", try meta(NightlyState.metaTimeZone), false),
                     ("horizon_days", try meta(NightlyState.metaHorizon), Int(try meta(NightlyState.metaHorizon)) != nil),

@@ -68,7 +68,7 @@ public struct Fingerprint: Sendable, Hashable {
 
         @inline(__always)
         private mutating func mix(_ w0: UInt64, _ w1: UInt64) {
-            a ^= Hash64.mum(a ^ w0 ^ 0xA076_1D64_78BD_642F, w1 ^ 0xE703_7ED1_A0B4_28DB)
+            a = Hash64.step(a, w0, w1)
             b ^= Hash64.mum(b ^ w1 ^ 0x8EBC_6AF0_9C88_C6E3, w0 ^ 0x5899_65CC_7537_4CC3)
         }
 

@@ -7,42 +7,54 @@
 public enum Hash64 {
     @usableFromInline static let prime1: UInt64 = 0x9E37_79B1_85EB_CA87
     @usableFromInline static let prime2: UInt64 = 0xC2B2_AE3D_27D4_EB4F
+    /// wyhash's: what each step's two words are taken with.
+    @usableFromInline static let k0: UInt64 = 0xA076_1D64_78BD_642F
+    @usableFromInline static let k1: UInt64 = 0xE703_7ED1_A0B4_28DB
 
     /// - Complexity: O(n) in the number of bytes.
     @inlinable
     public static func hash(_ bytes: UnsafeRawBufferPointer, seed: UInt64 = 0) -> UInt64 {
-        var h = seed ^ prime1 ^ UInt64(truncatingIfNeeded: bytes.count) &* prime2
-        forEachPair(bytes) { w0, w1 in h ^= mum(h ^ w0 ^ 0xA076_1D64_78BD_642F, w1 ^ 0xE703_7ED1_A0B4_28DB) }
+        var h = start(bytes.count, seed: seed)
+        forEachPair(bytes) { w0, w1 in h = step(h, w0, w1) }
         return finalMix(h)
     }
 
-    /// The same kind of hash in four chains at once, each taking every fourth 16 bytes of the
-    /// blocks of 64, folded together before the last bytes: `hash`'s chain waits for each
-    /// multiply (~7 GB/s here), where four run side by side (~28 GB/s, 1 MiB in L2). The check
-    /// of a state's chunks (`ChunkCheck.lanes`), where `hash` was 7% of a night's samples. A
-    /// different function: it gives other values than `hash` for the same bytes.
+    /// The same kind of hash in four chains, each taking every fourth 16 bytes of the blocks
+    /// of 64, folded into one that takes the last bytes: `hash`'s one chain waits for each
+    /// multiply, where four run side by side, four times as fast (`docs/state.md`, "The
+    /// chunks' check": what it checks, and what it gained). Other values than `hash`'s.
     ///
     /// - Complexity: O(n) in the number of bytes.
     @inlinable
     public static func hashInLanes(_ bytes: UnsafeRawBufferPointer, seed: UInt64) -> UInt64 {
-        let start = seed ^ prime1 ^ UInt64(truncatingIfNeeded: bytes.count) &* prime2
-        var l0 = start
-        var l1 = start ^ prime1
-        var l2 = start ^ prime2
-        var l3 = start ^ prime1 ^ prime2
+        let first = start(bytes.count, seed: seed)
+        var l0 = first
+        var l1 = first ^ prime1
+        var l2 = first ^ prime2
+        var l3 = first ^ prime1 ^ prime2
         let count = bytes.count
         var i = 0
         @inline(__always) func word(_ at: Int) -> UInt64 { UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt64.self)) }
         while i + 64 <= count {
-            l0 ^= mum(l0 ^ word(i) ^ 0xA076_1D64_78BD_642F, word(i + 8) ^ 0xE703_7ED1_A0B4_28DB)
-            l1 ^= mum(l1 ^ word(i + 16) ^ 0xA076_1D64_78BD_642F, word(i + 24) ^ 0xE703_7ED1_A0B4_28DB)
-            l2 ^= mum(l2 ^ word(i + 32) ^ 0xA076_1D64_78BD_642F, word(i + 40) ^ 0xE703_7ED1_A0B4_28DB)
-            l3 ^= mum(l3 ^ word(i + 48) ^ 0xA076_1D64_78BD_642F, word(i + 56) ^ 0xE703_7ED1_A0B4_28DB)
+            l0 = step(l0, word(i), word(i + 8))
+            l1 = step(l1, word(i + 16), word(i + 24))
+            l2 = step(l2, word(i + 32), word(i + 40))
+            l3 = step(l3, word(i + 48), word(i + 56))
             i += 64
         }
-        var h = mum(l0 ^ 0xA076_1D64_78BD_642F, l1 ^ 0xE703_7ED1_A0B4_28DB) ^ mum(l2 ^ prime1, l3 ^ prime2)
-        forEachPair(UnsafeRawBufferPointer(rebasing: bytes[i...])) { w0, w1 in h ^= mum(h ^ w0 ^ 0xA076_1D64_78BD_642F, w1 ^ 0xE703_7ED1_A0B4_28DB) }
+        var h = mum(l0 ^ k0, l1 ^ k1) ^ mum(l2 ^ prime1, l3 ^ prime2)
+        forEachPair(UnsafeRawBufferPointer(rebasing: bytes[i...])) { w0, w1 in h = step(h, w0, w1) }
         return finalMix(h)
+    }
+
+    /// A hash's state before its bytes: the seed and the byte count.
+    @inlinable @inline(__always)
+    static func start(_ count: Int, seed: UInt64) -> UInt64 { seed ^ prime1 ^ UInt64(truncatingIfNeeded: count) &* prime2 }
+
+    /// One 16-byte step (wyhash's), `h` kept in.
+    @inlinable @inline(__always)
+    static func step(_ h: UInt64, _ w0: UInt64, _ w1: UInt64) -> UInt64 {
+        h ^ mum(h ^ w0 ^ k0, w1 ^ k1)
     }
 
     /// The high and low halves of x × y, folded together.

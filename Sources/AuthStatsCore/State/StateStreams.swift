@@ -51,8 +51,8 @@ public enum ChunkCheck: String, Sendable {
     /// `Hash64.hash`: the chunks of a state made before schema version 3, until it is next
     /// written whole.
     case serial
-    /// `Hash64.hashInLanes`, four times as fast (the check was 7% of a night's samples, where
-    /// it is now ~2%): every chunk written since, and in any state written whole.
+    /// `Hash64.hashInLanes`, four times as fast: the chunks of a state made since, or written
+    /// whole since.
     case lanes
 
     /// What a new state, or one written whole, is checked with.
@@ -128,6 +128,8 @@ struct StateStreamWriter {
 
     private mutating func flush() throws {
         let written = UnsafeRawBufferPointer(start: chunk.base, count: chunk.used)
+        // The sink's check as the chunk goes in, not as the writer was made: a whole write
+        // (`removeAllChunks`) changes it, and a writer made before that must follow.
         let check = sink.chunkCheck.of(UnsafeRawBufferPointer(rebasing: written[ChunkBuffer.checkBytes...]))
         chunk.base.storeBytes(of: check.littleEndian, as: UInt64.self)
         let bytes = [UInt8](unsafeUninitializedCapacity: written.count) { array, count in
@@ -224,10 +226,11 @@ enum StateStreamReader {
     private static func checked(
         _ raw: UnsafeRawBufferPointer, by check: ChunkCheck, number: Int, name: String, scope: String
     ) throws -> UnsafeRawBufferPointer {
-        guard raw.count >= 8,
-            UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self)) == check.of(UnsafeRawBufferPointer(rebasing: raw[8...]))
+        let size = ChunkBuffer.checkBytes
+        guard raw.count >= size,
+            UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self)) == check.of(UnsafeRawBufferPointer(rebasing: raw[size...]))
         else { throw StateFormatError("chunk \(number) of \(name)\(scope.isEmpty ? "" : " (\(scope))") fails its checksum") }
-        return UnsafeRawBufferPointer(rebasing: raw[8...])
+        return UnsafeRawBufferPointer(rebasing: raw[size...])
     }
 
     /// Calls `body` with each record of a chunk's `records`.
@@ -464,7 +467,7 @@ public struct StateFormatError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = "the state's data is damaged: " + description }
 }
 
-/// Streams kept in memory (tests, and `state merge` of small states).
+/// Streams kept in memory, for tests.
 public final class MemoryStateChunks: StateChunkSink, StateChunkSource, @unchecked Sendable {
     private var streams: [String: [String: [[UInt8]]]] = [:]
     public private(set) var chunkCheck: ChunkCheck
@@ -522,6 +525,8 @@ final class LockedChunkSource: StateChunkSource, @unchecked Sendable {
     // Unchecked: every use of `base` is under `lock`.
     private let base: any StateChunkSource
     private let lock = NSLock()
+    /// The base's, kept: a source is only read, so its check cannot change, and asking
+    /// `base` would take the lock.
     let chunkCheck: ChunkCheck
 
     init(_ base: any StateChunkSource) {
