@@ -4,7 +4,10 @@ import CSQLite
 enum SQLValue {
     case text(String)
     case integer(Int64)
-    case blob([UInt8])
+    /// Bytes that stay valid through the call that binds them (`Connection.query` and those
+    /// on it): bound in place (`SQLITE_STATIC`), not copied, since the statement is reset and
+    /// its bindings cleared before the call returns.
+    case blob(UnsafeRawBufferPointer)
     case null
 
     static func int(_ value: Int) -> SQLValue { .integer(Int64(value)) }
@@ -170,7 +173,8 @@ final class Statement {
         sqlite3_clear_bindings(handle)
     }
 
-    /// Binds `values` to parameters 1, 2, …; text and blobs are copied (`SQLITE_TRANSIENT`).
+    /// Binds `values` to parameters 1, 2, …; text is copied (`SQLITE_TRANSIENT`), blobs are not
+    /// (`SQLite.blob`).
     fileprivate func bind(_ values: [SQLValue], _ operation: String) throws {
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)
@@ -191,12 +195,11 @@ final class Statement {
                             handle, index, start, UInt64(chars.count), csqlite_transient(), UInt8(SQLITE_UTF8))
                     }
                 }
-            case .blob(let bytes):
-                code = bytes.withUnsafeBytes { raw in
+            case .blob(let raw):
+                code =
                     raw.isEmpty
-                        ? sqlite3_bind_zeroblob(handle, index, 0)
-                        : sqlite3_bind_blob64(handle, index, raw.baseAddress, UInt64(raw.count), csqlite_transient())
-                }
+                    ? sqlite3_bind_zeroblob(handle, index, 0)
+                    : sqlite3_bind_blob64(handle, index, raw.baseAddress, UInt64(raw.count), csqlite_static())
             }
             guard code == SQLITE_OK else { throw connection.error(code, operation) }
         }

@@ -6,7 +6,7 @@ extension StateDatabase {
     /// Stores `data` as chunk `seq` of `name` in `scope`.
     ///
     /// - Throws: `.sqlite` (a constraint failure) when that chunk exists.
-    public func appendChunk(name: String, scope: String, seq: Int, _ data: [UInt8]) throws {
+    public func appendChunk(name: String, scope: String, seq: Int, _ data: UnsafeRawBufferPointer) throws {
         try connection.execute(
             "INSERT INTO chunks(name, scope, seq, data) VALUES (?, ?, ?, ?)", "append a chunk to",
             [.text(name), .text(scope), .int(seq), .blob(data)])
@@ -97,4 +97,8 @@ extension StateDatabase {
         }
         return bytes
     }
+}
+
+extension StateDatabase: StateChunkSink, StateChunkSource {
+    public func concurrentSource() throws -> (any StateChunkSource)? { try concurrentReader() }
 }

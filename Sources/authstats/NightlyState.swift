@@ -633,6 +633,3 @@ extension NightlyState {
     }
 }
 
-extension StateDatabase: StateChunkSink, StateChunkSource {
-    public func concurrentSource() throws -> (any StateChunkSource)? { try concurrentReader() }
-}

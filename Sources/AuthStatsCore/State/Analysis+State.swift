@@ -584,7 +584,7 @@ final class LockedChunkSink: StateChunkSink, @unchecked Sendable {
         return base.chunkCheck
     }
 
-    func appendChunk(name: String, scope: String, seq: Int, _ data: [UInt8]) throws {
+    func appendChunk(name: String, scope: String, seq: Int, _ data: UnsafeRawBufferPointer) throws {
         try locked { try base.appendChunk(name: name, scope: scope, seq: seq, data) }
     }
 

@@ -6,7 +6,8 @@ import Foundation
 public protocol StateChunkSink: AnyObject {
     /// How the chunks appended now are checked (the state's, which a whole write may change).
     var chunkCheck: ChunkCheck { get }
-    func appendChunk(name: String, scope: String, seq: Int, _ data: [UInt8]) throws
+    /// Stores chunk `seq` of a stream; `data` is valid only during the call.
+    func appendChunk(name: String, scope: String, seq: Int, _ data: UnsafeRawBufferPointer) throws
     /// The `seq` after the last chunk of the stream (0 for a new one).
     func nextSeq(name: String, scope: String) throws -> Int
     /// Forgets every stream (before the state is written whole); the chunks written after it
@@ -33,6 +34,12 @@ public protocol StateChunkSource: AnyObject {
     /// read (a connection of its own); nil when there is none (the threads then share this
     /// one through a `LockedChunkSource`).
     func concurrentSource() throws -> (any StateChunkSource)?
+}
+
+extension StateChunkSink {
+    public func appendChunk(name: String, scope: String, seq: Int, _ data: [UInt8]) throws {
+        try data.withUnsafeBytes { try appendChunk(name: name, scope: scope, seq: seq, $0) }
+    }
 }
 
 extension StateChunkSource {
@@ -132,11 +139,8 @@ struct StateStreamWriter {
         // (`removeAllChunks`) changes it, and a writer made before that must follow.
         let check = sink.chunkCheck.of(UnsafeRawBufferPointer(rebasing: written[ChunkBuffer.checkBytes...]))
         chunk.base.storeBytes(of: check.littleEndian, as: UInt64.self)
-        let bytes = [UInt8](unsafeUninitializedCapacity: written.count) { array, count in
-            UnsafeMutableRawBufferPointer(array).copyMemory(from: written)
-            count = written.count
-        }
-        try sink.appendChunk(name: name, scope: scope, seq: seq, bytes)
+        // Handed over in place: the sink copies what it keeps (SQLite, into its pages).
+        try sink.appendChunk(name: name, scope: scope, seq: seq, written)
         seq += 1
         chunk.used = ChunkBuffer.checkBytes
     }
@@ -475,8 +479,8 @@ public final class MemoryStateChunks: StateChunkSink, StateChunkSource, @uncheck
     /// Empty; `check` as a state made before schema version 3 would have it, for tests.
     public init(check: ChunkCheck = .current) { chunkCheck = check }
 
-    public func appendChunk(name: String, scope: String, seq: Int, _ data: [UInt8]) throws {
-        streams[name, default: [:]][scope, default: []].append(data)
+    public func appendChunk(name: String, scope: String, seq: Int, _ data: UnsafeRawBufferPointer) throws {
+        streams[name, default: [:]][scope, default: []].append(Array(data))
     }
 
     public func forEachChunk(name: String, scope: String, _ body: ([UInt8]) throws -> Void) throws {

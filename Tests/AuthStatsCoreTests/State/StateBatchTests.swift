@@ -541,7 +541,7 @@ struct SystemRandomNumberGeneratorStandIn: RandomNumberGenerator {
             if calls == failAt { throw Full() }
         }
 
-        func appendChunk(name: String, scope: String, seq: Int, _ data: [UInt8]) throws {
+        func appendChunk(name: String, scope: String, seq: Int, _ data: UnsafeRawBufferPointer) throws {
             try call()
             try chunks.appendChunk(name: name, scope: scope, seq: seq, data)
         }
