@@ -6,7 +6,8 @@ enum SQLValue {
     case integer(Int64)
     /// Bytes that stay valid through the call that binds them (`Connection.query` and those
     /// on it): bound in place (`SQLITE_STATIC`), not copied, since the statement is reset and
-    /// its bindings cleared before the call returns.
+    /// its bindings cleared before the call returns. Make it inside the bytes' own scope (the
+    /// call inside `withUnsafeBytes`), never from a pointer that has left it.
     case blob(UnsafeRawBufferPointer)
     case null
 
@@ -174,7 +175,7 @@ final class Statement {
     }
 
     /// Binds `values` to parameters 1, 2, …; text is copied (`SQLITE_TRANSIENT`), blobs are not
-    /// (`SQLite.blob`).
+    /// (`SQLValue.blob`).
     fileprivate func bind(_ values: [SQLValue], _ operation: String) throws {
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)

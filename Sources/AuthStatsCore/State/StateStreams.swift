@@ -89,8 +89,8 @@ struct StateStreamWriter {
     /// This writer's chunk size: `defaultChunkBytes`, or less where many streams are written at once.
     let chunkBytes: Int
     /// The chunk being filled, written in place: `Array.append` per frame and per varint byte
-    /// was ~170 instructions a frame, ~170 M of a shard of eight's ~1 M frames; now one copy a
-    /// chunk into the array the sink takes. Copies of a writer share it: use one of them.
+    /// was ~170 instructions a frame, ~170 M of a shard of eight's ~1 M frames; now the chunk
+    /// is handed to the sink in place. Copies of a writer share it: use one of them.
     private let chunk: ChunkBuffer
     private var seq = 0
     private(set) var records = 0
