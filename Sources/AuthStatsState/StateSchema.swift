@@ -26,6 +26,11 @@ struct StateSchema {
         return steps
     }
 
+    /// The statement that records in `meta` how a file's chunks are checked.
+    static func stating(_ check: ChunkCheck) -> String {
+        "INSERT INTO meta(name, value) VALUES ('\(StateDatabase.metaChunkCheck)', '\(check.rawValue)')"
+    }
+
     /// Today's schema (version 3).
     static let current = StateSchema(
         version: 3,
@@ -49,7 +54,7 @@ struct StateSchema {
             CREATE TABLE batches(number INTEGER PRIMARY KEY, started TEXT NOT NULL, finished TEXT NOT NULL,
                                  version TEXT NOT NULL, arguments TEXT NOT NULL)
             """,
-            "INSERT INTO meta(name, value) VALUES ('\(StateDatabase.metaChunkCheck)', '\(ChunkCheck.current.rawValue)')",
+            stating(.current),
         ],
         migrations: [
             // 2 keeps the fingerprints in streams by day (`docs/state.md` "Tables"): the tables
@@ -63,7 +68,7 @@ struct StateSchema {
             // it would take every new chunk for damaged.
             Migration(
                 version: 3,
-                statements: ["INSERT INTO meta(name, value) VALUES ('\(StateDatabase.metaChunkCheck)', '\(ChunkCheck.serial.rawValue)')"]),
+                statements: [stating(.serial)]),
         ],
         tables: ["meta", "chunks", "inputs", "batches"])
 }

@@ -632,4 +632,3 @@ extension NightlyState {
         for name in [database.path, database.path + "-journal"] { try? FileManager.default.removeItem(atPath: name) }
     }
 }
-

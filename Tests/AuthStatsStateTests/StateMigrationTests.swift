@@ -81,21 +81,6 @@ struct StateMigrationTests {
         database.close()
     }
 
-    @Test("a file of today's version that does not say how its chunks are checked, or names a check this build does not know, is damaged")
-    func unknownCheck() throws {
-        let folder = F.folder()
-        try F.makeState(folder).close()
-        let path = F.databasePath(folder)
-        try F.sqlite(path, ["UPDATE meta SET value = 'crc32' WHERE name = 'chunk_check'"])
-        #expect(throws: StateError.damaged(path: path, reason: "its chunks are checked with \"crc32\", which this authstats does not know")) {
-            try StateDatabase.open(folder: folder, create: false)
-        }
-        try F.sqlite(path, ["DELETE FROM meta WHERE name = 'chunk_check'"])
-        #expect(throws: StateError.damaged(path: path, reason: "it does not say how its chunks are checked (meta chunk_check)")) {
-            try StateDatabase.open(folder: folder, create: false)
-        }
-    }
-
     @Test("a file of today's version opened by the next version's build is migrated, keeps its content, and is then too new for today's")
     func migrated() throws {
         let folder = F.folder()

@@ -22,6 +22,20 @@ struct StateRefusalTests {
         return error
     }
 
+    /// Writes 0xA5 over pages `pages` (1 is the header's page) of a new state in `folder`, and
+    /// returns the file's bytes as written then.
+    @discardableResult
+    func garbled(_ folder: String, pages: ClosedRange<Int>) throws -> Data {
+        try F.makeState(folder).close()
+        let path = F.databasePath(folder)
+        var bytes = try F.bytes(path)
+        let page = try #require(StateFileHeader(Array(bytes.prefix(StateFileHeader.size)))?.pageSize)
+        try #require(bytes.count >= pages.upperBound * page)
+        bytes.replaceSubrange((pages.lowerBound - 1) * page..<pages.upperBound * page, with: [UInt8](repeating: 0xA5, count: pages.count * page))
+        try F.write(bytes, to: path)
+        return bytes
+    }
+
     @Test(
         "not ours: another program's SQLite database, an empty one of nobody's, a text file, a bare header",
         arguments: ["foreign", "unstamped", "text", "header only"])
@@ -80,17 +94,11 @@ struct StateRefusalTests {
     @Test("ours, with garbage over pages after the first: opens, and quickCheck finds it damaged")
     func garbage() throws {
         let folder = F.folder()
-        try F.makeState(folder).close()
         let path = F.databasePath(folder)
-        var bytes = try F.bytes(path)
         // Pages 3 to 6: the roots of tables and indexes (chunks and its index, the ledger and
         // its index). Page 2, meta's, is read by open (the chunks' check), which would refuse
         // the file itself: below.
-        let page = try #require(StateFileHeader(Array(bytes.prefix(StateFileHeader.size)))?.pageSize)
-        try #require(bytes.count >= 6 * page)
-        let intact = bytes
-        bytes.replaceSubrange(2 * page..<6 * page, with: [UInt8](repeating: 0xA5, count: 4 * page))
-        try F.write(bytes, to: path)
+        var bytes = try garbled(folder, pages: 3...6)
 
         let database = try StateDatabase.open(folder: folder, create: false)
         let error = #expect(throws: StateError.self) { try database.quickCheck() }
@@ -106,23 +114,18 @@ struct StateRefusalTests {
         #expect(try F.names(folder) == [StateDatabase.fileName])
 
         // Meta's page too: refused as it is opened, and left as it was.
-        bytes = intact
-        bytes.replaceSubrange(page..<6 * page, with: [UInt8](repeating: 0xA5, count: 5 * page))
-        try F.write(bytes, to: path)
-        #expect(try refusal(folder) == .damaged(path: path, reason: "read a value from: database disk image is malformed"))
-        #expect(try F.bytes(path) == bytes)
+        let other = F.folder()
+        bytes = try garbled(other, pages: 2...6)
+        let otherPath = F.databasePath(other)
+        #expect(try refusal(other) == .damaged(path: otherPath, reason: "read a value from: database disk image is malformed"))
+        #expect(try F.bytes(otherPath) == bytes)
     }
 
     @Test("ours, with garbage over pages: reading a broken table throws damaged, with SQLite's message")
     func garbageRead() throws {
         let folder = F.folder()
-        try F.makeState(folder).close()
         let path = F.databasePath(folder)
-        var bytes = try F.bytes(path)
-        let page = try #require(StateFileHeader(Array(bytes.prefix(StateFileHeader.size)))?.pageSize)
-        try #require(bytes.count >= 6 * page)
-        bytes.replaceSubrange(2 * page..<6 * page, with: [UInt8](repeating: 0xA5, count: 4 * page))
-        try F.write(bytes, to: path)
+        try garbled(folder, pages: 3...6)
         let database = try StateDatabase.open(folder: folder, create: false)
         defer { database.close() }
         // The inputs table's root is among the pages overwritten.
@@ -131,6 +134,17 @@ struct StateRefusalTests {
             Issue.record("expected .damaged, got \(String(describing: error))")
             return
         }
+    }
+
+    @Test("a file of today's version that does not say how its chunks are checked, or names a check this build does not know, is damaged")
+    func unknownCheck() throws {
+        let folder = F.folder()
+        try F.makeState(folder).close()
+        let path = F.databasePath(folder)
+        try F.sqlite(path, ["UPDATE meta SET value = 'crc32' WHERE name = 'chunk_check'"])
+        #expect(try refusal(folder, create: false) == .damaged(path: path, reason: "its chunks are checked with \"crc32\", which this authstats does not know"))
+        try F.sqlite(path, ["DELETE FROM meta WHERE name = 'chunk_check'"])
+        #expect(try refusal(folder, create: false) == .damaged(path: path, reason: "it does not say how its chunks are checked (meta chunk_check)"))
     }
 
     @Test("a newer schema version is refused, naming both versions")
