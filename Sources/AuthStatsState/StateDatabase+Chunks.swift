@@ -10,6 +10,7 @@ extension StateDatabase {
         try connection.execute(
             "INSERT INTO chunks(name, scope, seq, data) VALUES (?, ?, ?, ?)", "append a chunk to",
             [.text(name), .text(scope), .int(seq), .blob(data)])
+        connection.wrote(bulk: data.count)
     }
 
     /// Calls `body` with each chunk of `name` in `scope`, in `seq` order; one chunk is in

@@ -103,6 +103,40 @@ struct StateDatabaseTests {
         #expect(again.connection.cacheBytes <= 2_200_000, "\(again.connection.cacheBytes) bytes of cache after reading")
     }
 
+    /// A commit's sync waits for every page its transaction wrote; every 8 MiB of chunks the
+    /// file's dirty pages are started on their way (`Connection.wrote(bulk:)`) through a
+    /// descriptor of its own. Closing a descriptor drops every POSIX lock the process holds on
+    /// the file, SQLite's among them: that one is closed only after SQLite closes the file, so
+    /// while the connection is open its lock holds (a second writer is busy), and after the
+    /// close no descriptor of the file is left.
+    @Test("every 8 MiB of chunks starts the file's writeback; SQLite's lock holds, and no descriptor is left after close")
+    func writebackStarted() throws {
+        func descriptors(of path: String) -> Int {
+            let links = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+            return links.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)")) == path }.count
+        }
+        let folder = F.folder()
+        let database = try StateDatabase.open(folder: folder, create: true)
+        let other = try StateDatabase.open(folder: folder, create: false)
+        let path = (database.path as NSString).resolvingSymlinksInPath
+        let before = descriptors(of: path)
+        try database.transaction {
+            // 7 MiB: not yet; 12 MB: once (not again until 16 MiB).
+            for seq in 0..<7 { try database.appendChunk(name: "big", scope: "", seq: seq, F.chunk(seq, count: 1 << 20)) }
+            #expect(database.connection.writebackStarts == 0)
+            for seq in 7..<12 { try database.appendChunk(name: "big", scope: "", seq: seq, F.chunk(seq, count: 1 << 20)) }
+            #expect(database.connection.writebackStarts == 1)
+            #expect(descriptors(of: path) == before + 1)
+            #expect(throws: StateError.busy(lockPath: database.path, pid: nil)) {
+                try other.transaction { try other.setMeta("b", "2") }
+            }
+        }
+        #expect(database.connection.writebackStarts == 1)
+        database.close()
+        other.close()
+        #expect(descriptors(of: path) == 0)
+    }
+
     /// Debian's SQLite is built with SECURE_DELETE on: every page a delete frees is journaled,
     /// zeroed and written back, which doubled what a state rewritten whole wrote to its file.
     /// With `secure_delete=FAST`, on any build, the freed pages of removed chunks are left as
