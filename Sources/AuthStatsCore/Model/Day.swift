@@ -17,14 +17,24 @@ public struct Day: Sendable, Hashable, Comparable, Strideable, CustomStringConve
         index = Int32(era * 146_097 + doe - 719_468)
     }
 
-    /// Parses `YYYY-MM-DD`; nil unless it names a real date.
+    /// Parses `YYYY-MM-DD` (ASCII digits); nil unless it names a real date.
+    ///
+    /// Read byte by byte: `authstats merge` parses two days of every input in its states'
+    /// ledgers, and splitting each into `Substring`s of `Character`s took 13 ms of the first
+    /// 43 of a merge of eight shard states (4,404 inputs), on one thread.
     public init?(iso text: String) {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-            parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
-            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
-            (1...12).contains(m), d >= 1, d <= Day.daysIn(year: y, month: m)
-        else { return nil }
+        guard text.utf8.count == 10 else { return nil }
+        var (y, m, d) = (0, 0, 0)
+        for (at, byte) in text.utf8.enumerated() {
+            if at == 4 || at == 7 {
+                guard byte == UInt8(ascii: "-") else { return nil }
+                continue
+            }
+            guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return nil }
+            let digit = Int(byte - UInt8(ascii: "0"))
+            if at < 4 { y = y * 10 + digit } else if at < 7 { m = m * 10 + digit } else { d = d * 10 + digit }
+        }
+        guard (1...12).contains(m), d >= 1, d <= Day.daysIn(year: y, month: m) else { return nil }
         self.init(year: y, month: m, day: d)
     }
 
