@@ -67,6 +67,14 @@ struct UserHashSet: Sendable {
     /// (Sizing the table for both sets at once cost the memory check 5 MB: two workers' sets
     /// mostly hold the same users.)
     mutating func formUnion(_ other: UserHashSet) {
+        // Into an empty set (a merge's first part: `authstats merge` takes each thread's states
+        // into a new analysis): theirs as it stands, its slots shared until one is written.
+        // Their order is not the order inserting would give; nothing reads them in slot order
+        // but a count, a look-up or `sorted()`.
+        if count == 0 {
+            self = other
+            return
+        }
         if other.hasZero { insert(0) }
         let theirs = other.slots
         var next = 0

@@ -52,6 +52,20 @@ struct FlatTablesTests {
             left.insert(1 << 50)
             #expect(left.contains(1 << 50) && left.count == expected.count + 1)
         }
+        // Into an empty set: the other set as it stands (0 included), and each then grows apart.
+        var source = UserHashSet()
+        var expected = Set<UInt64>()
+        for value in [0] + (0..<5_000).map({ _ in rng.next() % 40_000 }) {
+            source.insert(value)
+            expected.insert(value)
+        }
+        var empty = UserHashSet()
+        empty.formUnion(source)
+        #expect(empty.count == source.count && empty.sorted() == expected.sorted() && empty.contains(0))
+        empty.insert(1 << 51)
+        source.insert(1 << 52)
+        #expect(empty.contains(1 << 51) && !empty.contains(1 << 52) && empty.count == expected.count + 1)
+        #expect(source.contains(1 << 52) && !source.contains(1 << 51) && source.count == expected.count + 1)
         var spread = UserHashSet()
         for _ in 0..<10_000 { spread.insert(rng.next()) }  // the whole range: many buckets
         var all: [UInt64] = []
