@@ -44,12 +44,16 @@ struct MergeParts {
     /// configuration, then merged in, in the order given): their duplicates of each other are
     /// resolved as those of parallel workers are, when `whole` is finished or saved. As many
     /// states are read at once as there are cores (each has its own SQLite connection), their
-    /// memory budgets shared among them: each thread takes a contiguous block of the states and
-    /// merges each into its own analysis as it is read, and the blocks are merged into `whole`
-    /// in order at the end. Merging is associative (profiles are numbered by first appearance,
-    /// inputs listed in order), so the result is the one-after-the-other merge's for any number
-    /// of threads. A merge of eight shard states of the bench set: 0.59 s with a merge into
-    /// `whole` after every two states (2 cores).
+    /// memory budgets shared among them. A thread takes the next state not yet taken, restores
+    /// it, and merges into `whole` every restored state whose turn has come (state 0, then 1 …;
+    /// one thread merges at a time, the others read on meanwhile), so the result is the
+    /// one-after-the-other merge's for any number of threads.
+    ///
+    /// Why not a contiguous block of states per thread, each block merged into `whole` at the
+    /// end (until 2026-12-03): a block that read slower left one core idle while the other
+    /// read its last state, and the blocks' final merge, two sets of ~400,000 users, ran
+    /// alone after both (eight shard states of the bench set: ~40 and ~35 ms of ~0.55 s,
+    /// perf timelines).
     /// - Parameter jobs: states read at once at most (`--jobs`; nil: the cores).
     func restore(into whole: Analysis, rejects: any RejectSink, spill: TemporarySpillStore, jobs: Int? = nil) throws {
         let lanes = max(1, min(parts.count, jobs ?? ProcessInfo.processInfo.activeProcessorCount))
@@ -58,30 +62,22 @@ struct MergeParts {
         share.dedupCapacity = max(1, share.dedupCapacity / lanes)
         share.sessionMemory = max(1 << 20, share.sessionMemory / lanes)
         share.profiles.memory = max(1 << 20, share.profiles.memory / lanes)
-        let results = LockedResults(count: lanes)
         let round = Round(
             databases: parts.map(\.database), rows: sessionRows, configuration: share, rejects: rejects, spill: spill,
             directory: whole.directory)
-        let count = parts.count
-        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
-            var block: Analysis?
-            for index in (lane * count / lanes)..<((lane + 1) * count / lanes) {
+        let turns = Turns(whole: whole, count: parts.count)
+        DispatchQueue.concurrentPerform(iterations: lanes) { _ in
+            while let index = turns.take() {
                 let analysis = Analysis(configuration: round.configuration, rejects: round.rejects, spill: round.spill, directory: round.directory)
                 do {
                     try analysis.restore(from: round.databases[index], sessionRows: round.rows[index])
                 } catch {
-                    return results.set(lane, .failure(error))
+                    return turns.fail(error)
                 }
-                if let block { block.merge(analysis) } else { block = analysis }
-            }
-            results.set(lane, .success(block!))
-        }
-        for result in results.take() {
-            switch result {
-            case .success(let analysis): whole.merge(analysis)
-            case .failure(let error): throw NightlyState.Failure.unusable("could not read a state: \(error); nothing changed")
+                turns.restored(index, analysis)
             }
         }
+        if let error = turns.failure { throw NightlyState.Failure.unusable("could not read a state: \(error); nothing changed") }
     }
 
     /// What the threads read: each its own states' connections, nothing shared but the
@@ -95,24 +91,55 @@ struct MergeParts {
         let directory: UserDirectory
     }
 
-    /// Each thread's block of states, restored and merged (or the error that stopped it).
-    private final class LockedResults: @unchecked Sendable {
-        // Unchecked: every use of `slots` is under `lock`.
+    /// Whose turn it is: the next state to restore, the restored ones waiting for their turn to
+    /// be merged, and whether a thread is merging (it holds `whole` then).
+    private final class Turns: @unchecked Sendable {
+        // Unchecked: every field is used under `lock`, and `whole` only by the one thread
+        // that set `merging`.
         private let lock = NSLock()
-        private var slots: [Result<Analysis, any Error>?]
+        private let whole: Analysis
+        private let count: Int
+        private var next = 0
+        private var waiting: [Int: Analysis] = [:]
+        private var merged = 0
+        private var merging = false
+        private(set) var failure: (any Error)?
 
-        init(count: Int) { slots = Array(repeating: nil, count: count) }
+        init(whole: Analysis, count: Int) {
+            self.whole = whole
+            self.count = count
+        }
 
-        func set(_ slot: Int, _ result: Result<Analysis, any Error>) {
+        /// The next state to restore; nil when all are taken or one failed.
+        func take() -> Int? {
             lock.lock()
-            slots[slot] = result
+            defer { lock.unlock() }
+            guard failure == nil, next < count else { return nil }
+            next += 1
+            return next - 1
+        }
+
+        func fail(_ error: any Error) {
+            lock.lock()
+            if failure == nil { failure = error }
             lock.unlock()
         }
 
-        func take() -> [Result<Analysis, any Error>] {
+        /// Hands in state `index`, restored; merges what has its turn, unless another thread
+        /// is merging (it takes this one too before it stops: it looks again after each merge).
+        func restored(_ index: Int, _ analysis: Analysis) {
             lock.lock()
-            defer { lock.unlock() }
-            return slots.map { $0! }
+            waiting[index] = analysis
+            guard !merging else { return lock.unlock() }
+            merging = true
+            while let turn = waiting.removeValue(forKey: merged) {
+                merged += 1
+                lock.unlock()
+                whole.merge(turn)
+                lock.lock()
+            }
+            merging = false
+            lock.unlock()
         }
     }
 

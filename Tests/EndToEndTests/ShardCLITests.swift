@@ -66,7 +66,7 @@ struct ShardCLITests {
         let state = folder.appendingPathComponent("merged-state")
         let merge = try CLI.run(["state", "merge", "--into", state.path] + states)
         #expect(merge.status == 0, "\(merge.stderr)")
-        // One state at a time, or one block of them per thread: the same state.
+        // One state at a time, or several read at once and merged in turn: the same state.
         for jobs in Set(["1", "2", "\(shards)"]).sorted() {
             let alone = folder.appendingPathComponent("merged-state-jobs-\(jobs)")
             let result = try CLI.run(["state", "merge", "--jobs", jobs, "--into", alone.path] + states)
@@ -114,7 +114,7 @@ struct ShardCLITests {
         let merged = try CLI.run(["merge"] + states + ["--out", out.path, "--report-options", options.joined(separator: " ")])
         #expect(merged.status == 0, "\(merged.stderr)")
         try S.expectSame(expected, out, "4 shards, spilled, with segments and projects")
-        // One block of states per thread, the blocks merged in order: the same for any number.
+        // States read on any number of threads, each merged in its turn: the same reports.
         for jobs in ["1", "3"] {
             let again = folder.appendingPathComponent("merged-jobs-\(jobs)")
             let result = try CLI.run(
