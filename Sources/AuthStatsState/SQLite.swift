@@ -58,36 +58,42 @@ final class Connection {
         sqlite3_close_v2(handle)
         handle = nil
         // Only now: closing any descriptor of a file drops every POSIX lock the process holds
-        // on it, SQLite's among them.
+        // on it, this connection's and any other's on the same file. So a connection that
+        // wrote bulk data closes after the others of this process on its file (a state's
+        // concurrent readers are released before its writer); other processes are kept out
+        // by the state's own lock (`StateLock`, a `flock` on another file) either way.
         if writebackDescriptor >= 0 { _ = closeDescriptor(writebackDescriptor) }
         writebackDescriptor = -1
     }
 
     /// How many bytes of bulk data (`wrote(bulk:)`) between two starts of the file's writeback.
     static let writebackInterval = 8 << 20
-    /// A read-only descriptor of the file, for `startWriteback` (SQLite does not hand out its
+    /// A read-only descriptor of the file, for `wrote(bulk:)` (SQLite does not hand out its
     /// own); -1 until first needed.
     private var writebackDescriptor: Int32 = -1
     private var bulkSinceWriteback = 0
-    /// How many times the file's writeback was started (for tests).
+    /// How many times the file's writeback was started (for tests; always 0 but on Linux).
     private(set) var writebackStarts = 0
 
     /// Counts `bytes` of bulk data just handed to SQLite (a chunk); every `writebackInterval`
     /// of them, starts writing the file's dirty pages to the device, without waiting.
     ///
-    /// Why: SQLite writes a transaction's pages into the file as its page cache fills, and
-    /// nothing goes to the device until the commit's sync, which then waits for all of it
-    /// while the run has nothing else to do: a new shard state (46 MB) waited 13 ms for its
-    /// `fdatasync`, a first run's state of the bench set (240 MB) 63 ms. Started on their way
-    /// as they are written (`sync_file_range` with `SYNC_FILE_RANGE_WRITE`, ~0.5 ms a call),
-    /// the sync waits for the last few MiB: 1–3 ms. Durability is the commit's sync, as before.
-    /// Linux only (elsewhere a no-op); a failure here changes nothing and is ignored.
+    /// Why: SQLite writes a transaction's pages into the file as its page cache fills, and in a
+    /// run of seconds the kernel sends none of them to the device before the commit's sync,
+    /// which then waits for all of it while the run has nothing else to do: a new shard state
+    /// (46 MB) waited 13 ms for its `fdatasync`, a first run's state of the bench set (240 MB)
+    /// 63 ms. Started on their way as they are written (`sync_file_range` with
+    /// `SYNC_FILE_RANGE_WRITE`, ~0.5 ms a call), the sync waits for the last few MiB: 1–3 ms.
+    /// Durability is the commit's sync, as before. Linux only (elsewhere nothing is opened or
+    /// started); a failure here changes nothing and is ignored.
     func wrote(bulk bytes: Int) {
+        #if os(Linux)
         bulkSinceWriteback += bytes
         guard bulkSinceWriteback >= Self.writebackInterval else { return }
         bulkSinceWriteback = 0
         if writebackDescriptor < 0 { writebackDescriptor = open(path, O_RDONLY | O_CLOEXEC) }
         if writebackDescriptor >= 0 && csqlite_start_writeback(writebackDescriptor) == 0 { writebackStarts += 1 }
+        #endif
     }
 
     /// The bytes of page cache this connection holds now (`SQLITE_DBSTATUS_CACHE_USED`).

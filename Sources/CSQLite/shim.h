@@ -17,6 +17,6 @@ int sync_file_range(int fd, off_t offset, off_t nbytes, unsigned int flags);
 /// (`SYNC_FILE_RANGE_WRITE`, 2): a later fsync then waits only for what was written since.
 static inline int csqlite_start_writeback(int fd) { return sync_file_range(fd, 0, 0, 2); }
 #else
-static inline int csqlite_start_writeback(int fd) { (void)fd; return 0; }
+static inline int csqlite_start_writeback(int fd) { (void)fd; return -1; }
 #endif
 #endif

@@ -218,7 +218,7 @@ struct StateCommand: ParsableCommand {
             do {
                 try whole.restore(from: target.database, sessionRows: target.database.meta(NightlyState.metaSessionRows) != "off")
             } catch {
-                throw NightlyState.Failure.unusable("could not read a state: \(error); nothing changed")
+                throw NightlyState.Failure.unusable("could not read the state in \(DisplayPath.text(into)): \(error); nothing changed")
             }
             try opened.restore(into: whole, rejects: discard, spill: spill, jobs: jobs)
             // The merged state's next batch comes after every input of every part.

@@ -211,6 +211,33 @@ extension StateCLITests {
             #expect(try S.bytes(S.databasePath(state)) == bytes)
         }
 
+        /// Read on two threads, each taking the next state: the first damaged state in the
+        /// order given is the one named, however the threads' timing falls, and nothing is left.
+        @Test("state merge --jobs 2 of four states, the second and the fourth damaged: exit 2, the second named, no new --into")
+        func mergeOfDamagedStatesOnTwoThreads() throws {
+            let folder = CLI.temporaryFolder("merge-damaged")
+            var states: [URL] = []
+            for n in 0..<4 {
+                let input = try S.gzip(
+                    // A day each (the counters' first chunk long enough to damage), a month per state.
+                    (0..<18).map { PinpointLine("pageView", iso: "2026-0\(n + 1)-\(10 + $0)T10:00:00Z", user: "user-\(n)-\($0)").json },
+                    folder, "part-\(n).json.gz")
+                let state = folder.appendingPathComponent("state-\(n)")
+                #expect(try S.report([input], state: state, out: folder.appendingPathComponent("out-\(n)")).status == 0)
+                states.append(state)
+            }
+            _ = try Self.damageCounters(states[1])
+            _ = try Self.damageCounters(states[3])
+            let new = folder.appendingPathComponent("new-into")
+            for round in 0..<3 {
+                let result = try CLI.run(["state", "merge", "--jobs", "2", "--into", new.path] + states.map(\.path))
+                #expect(result.status == 2, "round \(round): \(result.stderr)")
+                #expect(result.stderr.contains(states[1].lastPathComponent), "round \(round): \(result.stderr)")
+                #expect(!result.stderr.contains(states[3].lastPathComponent), "round \(round): \(result.stderr)")
+                #expect(!FileManager.default.fileExists(atPath: S.databasePath(new)), "an empty state left in the new --into")
+            }
+        }
+
         @Test(
             "a damaged state file, another program's SQLite database or a text file: exit 2, a clear message, the file unchanged",
             arguments: ["damaged", "foreign database", "text"])

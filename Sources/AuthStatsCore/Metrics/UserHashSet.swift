@@ -67,8 +67,8 @@ struct UserHashSet: Sendable {
     /// (Sizing the table for both sets at once cost the memory check 5 MB: two workers' sets
     /// mostly hold the same users.)
     mutating func formUnion(_ other: UserHashSet) {
-        // Into an empty set (a merge's first part: `authstats merge` takes each thread's states
-        // into a new analysis): theirs as it stands, its slots shared until one is written.
+        // Into an empty set (a merge's first part: `authstats merge` merges state 0 into a new,
+        // empty analysis): theirs as it stands, its slots shared until one is written.
         // Their order is not the order inserting would give; nothing reads them in slot order
         // but a count, a look-up or `sorted()`.
         if count == 0 {
