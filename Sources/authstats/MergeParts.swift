@@ -116,8 +116,7 @@ struct MergeParts {
         private var merged = 0
         private var merging = false
         /// The first state (in the given order) that failed to be read, and why.
-        private var failed: (index: Int, error: any Error)?
-        var failure: (index: Int, error: any Error)? { failed }
+        private(set) var failure: (index: Int, error: any Error)?
 
         init(whole: Analysis, count: Int, lanes: Int) {
             self.whole = whole
@@ -130,15 +129,15 @@ struct MergeParts {
         func take() -> Int? {
             condition.lock()
             defer { condition.unlock() }
-            while failed == nil && next < count && next >= merged + lanes + 1 { condition.wait() }
-            guard failed == nil, next < count else { return nil }
+            while failure == nil && next < count && next >= merged + lanes + 1 { condition.wait() }
+            guard failure == nil, next < count else { return nil }
             next += 1
             return next - 1
         }
 
         func fail(_ index: Int, _ error: any Error) {
             condition.lock()
-            if failed == nil || index < failed!.index { failed = (index, error) }
+            if failure == nil || index < failure!.index { failure = (index, error) }
             condition.broadcast()
             condition.unlock()
         }

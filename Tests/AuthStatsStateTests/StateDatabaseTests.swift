@@ -127,7 +127,7 @@ struct StateDatabaseTests {
         // Closed only after the connection: its closing would drop SQLite's locks too.
         let probe = open(path, O_RDONLY | O_CLOEXEC)
         #expect(probe >= 0)
-        /// Whether a lock is held on the RESERVED byte (SQLite's PENDING_BYTE 0x40000000, plus 1).
+        // Whether a lock is held on the RESERVED byte (SQLite's PENDING_BYTE 0x40000000, plus 1).
         func reservedHeld() -> Bool {
             var lock = flock()
             lock.l_type = Int16(F_WRLCK)

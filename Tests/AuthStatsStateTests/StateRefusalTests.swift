@@ -22,6 +22,15 @@ struct StateRefusalTests {
         return error
     }
 
+    /// A new state in a new folder, then `statements` run on its file with the `sqlite3` tool.
+    func altered(_ statements: [String]) throws -> (folder: String, path: String) {
+        let folder = F.folder()
+        try F.makeState(folder).close()
+        let path = F.databasePath(folder)
+        try F.sqlite(path, statements)
+        return (folder, path)
+    }
+
     /// Writes 0xA5 over pages `pages` (1 is the header's page) of a new state in `folder`, and
     /// returns the file's bytes as written then.
     @discardableResult
@@ -138,10 +147,7 @@ struct StateRefusalTests {
 
     @Test("a file of today's version that does not say how its chunks are checked, or names a check this build does not know, is damaged")
     func unknownCheck() throws {
-        let folder = F.folder()
-        try F.makeState(folder).close()
-        let path = F.databasePath(folder)
-        try F.sqlite(path, ["UPDATE meta SET value = 'crc32' WHERE name = 'chunk_check'"])
+        let (folder, path) = try altered(["UPDATE meta SET value = 'crc32' WHERE name = 'chunk_check'"])
         #expect(try refusal(folder, create: false) == .damaged(path: path, reason: "its chunks are checked with \"crc32\", which this authstats does not know"))
         try F.sqlite(path, ["DELETE FROM meta WHERE name = 'chunk_check'"])
         #expect(try refusal(folder, create: false) == .damaged(path: path, reason: "it does not say how its chunks are checked (meta chunk_check)"))
@@ -149,10 +155,7 @@ struct StateRefusalTests {
 
     @Test("a newer schema version is refused, naming both versions")
     func newer() throws {
-        let folder = F.folder()
-        try F.makeState(folder).close()
-        let path = F.databasePath(folder)
-        try F.sqlite(path, ["PRAGMA user_version=7"])
+        let (folder, path) = try altered(["PRAGMA user_version=7"])
         let error = try refusal(folder)
         #expect(error == .newerSchema(path: path, found: 7, supported: 3))
         #expect(
@@ -163,10 +166,7 @@ struct StateRefusalTests {
 
     @Test("ours at schema version 0 with tables: no migration reaches it, so damaged")
     func olderThanAnyMigration() throws {
-        let folder = F.folder()
-        try F.makeState(folder).close()
-        let path = F.databasePath(folder)
-        try F.sqlite(path, ["PRAGMA user_version=0"])
+        let (folder, path) = try altered(["PRAGMA user_version=0"])
         #expect(
             try refusal(folder)
                 == .damaged(path: path, reason: "schema version 0, older than any this authstats can upgrade"))
@@ -174,10 +174,7 @@ struct StateRefusalTests {
 
     @Test("ours with a table missing: damaged")
     func tableMissing() throws {
-        let folder = F.folder()
-        try F.makeState(folder).close()
-        let path = F.databasePath(folder)
-        try F.sqlite(path, ["DROP TABLE batches"])
+        let (folder, path) = try altered(["DROP TABLE batches"])
         #expect(try refusal(folder) == .damaged(path: path, reason: "the table batches is missing"))
     }
 }
