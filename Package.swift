@@ -29,7 +29,8 @@ let package = Package(
     ],
     targets: [
         // MARK: C libraries (Debian -dev packages; AuthStatsIngest imports these, AuthStatsState only CSQLite)
-        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        // libarchive's headers only: the library is opened when an input needs it (LibArchive.swift).
+        .systemLibrary(name: "CArchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CMalloc"),
         // ISA-L's igzip inflates gzip about twice as fast as zlib (docs/performance.md).

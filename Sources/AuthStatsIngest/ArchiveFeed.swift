@@ -21,7 +21,7 @@ final class ArchiveFeed {
 
     /// Opens `archive` on this feed; the feed must outlive the archive's reading.
     func open(_ archive: OpaquePointer) -> Bool {
-        archive_read_open(archive, Unmanaged.passUnretained(self).toOpaque(), nil, Self.readCallback, nil) == ARCHIVE_OK
+        LibArchive.readOpen(archive, Unmanaged.passUnretained(self).toOpaque(), Self.readCallback) == ARCHIVE_OK
     }
 
     /// Reads what is left of the source after the archive's end (padding, a compressed
@@ -96,7 +96,7 @@ final class ArchiveEntrySource: ByteSource {
             var pointer: UnsafeRawPointer?
             var size = 0
             var offset: la_int64_t = 0
-            let status = archive_read_data_block(archive, &pointer, &size, &offset)
+            let status = LibArchive.readDataBlock(archive, &pointer, &size, &offset)
             if status == ARCHIVE_EOF { return false }
             if status < ARCHIVE_WARN { throw InputDamage(message: feed.failure(of: archive)) }
             if status == ARCHIVE_WARN { warning = InputDamage(message: LibArchive.errorText(archive)) }
@@ -109,7 +109,8 @@ final class ArchiveEntrySource: ByteSource {
 /// A stream decompressed by libarchive's own filters (lz4, lzip, compress, uuencode, …: the
 /// ones authstats does not decode itself). The filters found are `filters`, outermost first.
 final class LibArchiveFilterSource: ByteSource {
-    private let archive: OpaquePointer
+    /// Nil when libarchive could not be loaded (`openDamage` says so).
+    private let archive: OpaquePointer?
     private let feed: ArchiveFeed
     private var entry: ArchiveEntrySource?
     private var openDamage: InputDamage?
@@ -117,14 +118,22 @@ final class LibArchiveFilterSource: ByteSource {
     private(set) var filters: [String] = []
 
     init(_ upstream: any ByteSource) {
-        archive = LibArchive.newFilterReader()
         feed = ArchiveFeed(upstream)
+        let archive: OpaquePointer
+        do {
+            archive = try LibArchive.newFilterReader()
+        } catch {
+            self.archive = nil
+            openDamage = error
+            return
+        }
+        self.archive = archive
         guard feed.open(archive) else {
             openDamage = InputDamage(message: feed.failure(of: archive))
             return
         }
         var header: OpaquePointer?
-        let status = archive_read_next_header(archive, &header)
+        let status = LibArchive.readNextHeader(archive, &header)
         filters = LibArchive.filterNames(archive)
         if status == ARCHIVE_OK || status == ARCHIVE_WARN {
             entry = ArchiveEntrySource(archive: archive, feed: feed)
@@ -133,7 +142,7 @@ final class LibArchiveFilterSource: ByteSource {
         }
     }
 
-    deinit { archive_read_free(archive) }
+    deinit { archive.map(LibArchive.readFree) }
 
     func read(into space: UnsafeMutableRawBufferPointer) throws(InputDamage) -> Int {
         if let openDamage {

@@ -108,8 +108,14 @@ public struct ArchiveReader {
         _ source: any ByteSource, path: String, member: String?, compression: String, container: String?, members: String,
         depth: Int
     ) {
-        let archive = LibArchive.newArchiveReader()
-        defer { archive_read_free(archive) }
+        let archive: OpaquePointer
+        do {
+            archive = try LibArchive.newArchiveReader()
+        } catch {
+            analysis.failedInput(path: path, member: member, error: error.message)
+            return
+        }
+        defer { LibArchive.readFree(archive) }
         let feed = ArchiveFeed(source)
         guard feed.open(archive) else {
             analysis.failedInput(path: path, member: member, error: feed.failure(of: archive))
@@ -144,7 +150,7 @@ public struct ArchiveReader {
         }
         while true {
             var entry: OpaquePointer?
-            let status = archive_read_next_header(archive, &entry)
+            let status = LibArchive.readNextHeader(archive, &entry)
             if status == ARCHIVE_RETRY {
                 // A damaged header: libarchive skips it and looks for the next one.
                 damagedHeaders.note(LibArchive.errorText(archive))
@@ -187,11 +193,11 @@ public struct ArchiveReader {
             endLast()
             for problem in between { analysis.failedInput(path: path, member: member, error: problem) }
             sawEntry = true
-            guard let entry, archive_entry_filetype(entry) == 0o100000 else {  // AE_IFREG
+            guard let entry, LibArchive.entryFileType(entry) == 0o100000 else {  // AE_IFREG
                 passedOver["an archive entry that is not a regular file (a folder, link or device)", default: 0] += 1
                 continue
             }
-            let nameBytes = archive_entry_pathname(entry).map { Array(UnsafeBufferPointer(start: $0, count: strlen($0))).map(UInt8.init(bitPattern:)) }
+            let nameBytes = LibArchive.entryPathname(entry).map { Array(UnsafeBufferPointer(start: $0, count: strlen($0))).map(UInt8.init(bitPattern:)) }
             let name = nameBytes.map { DisplayPath.text($0) } ?? "(unnamed)"
             previous = name
             if nameBytes?.split(separator: UInt8(ascii: "/")).last?.first == UInt8(ascii: ".") {  // hidden
@@ -211,7 +217,7 @@ public struct ArchiveReader {
                 damageReported = pending == nil && feed.damage != nil
                 continue
             }
-            let size = archive_entry_size_is_set(entry) != 0 && archive_entry_size(entry) >= 0 ? Int(archive_entry_size(entry)) : nil
+            let size = LibArchive.entrySize(entry).flatMap { $0 >= 0 ? Int($0) : nil }
             switch take(data, size: size, feed: feed, queue: queue, path: path, member: memberName, container: members, depth: depth + 1) {
             case .read(let stream, let reported): (pending, damageReported) = (stream, reported)
             case .copied(let member): (held, damageReported) = (member, false)

@@ -486,9 +486,8 @@ final class NightlyState {
     }
 
     func batchEntry(arguments: [String], started: Date) -> BatchEntry {
-        let formatter = ISO8601DateFormatter()
-        return BatchEntry(
-            number: batch, started: formatter.string(from: started), finished: formatter.string(from: Date()),
+        BatchEntry(
+            number: batch, started: Timestamps.isoSecondsString(started), finished: Timestamps.isoSecondsString(Date()),
             version: AuthStats.version, arguments: arguments.joined(separator: " "))
     }
 

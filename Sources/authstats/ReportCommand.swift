@@ -435,7 +435,7 @@ struct ReportCommand: ParsableCommand {
         var exportsAhead: Ahead<Void>?
         do {
             var run = SummaryWriter.Run(
-                version: AuthStats.version, generatedAt: ISO8601DateFormatter().string(from: Date()),
+                version: AuthStats.version, generatedAt: Timestamps.isoSecondsString(Date()),
                 timezone: configuration.timeZoneName, maxRejects: maxRejects,
                 authSources: authSource.isEmpty ? nil : EventSource.allCases.map(\.name).filter(authSource.contains))
             run.parityLeftOut = pinpointParity ? analysis.parityLeftOut : nil

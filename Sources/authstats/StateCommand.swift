@@ -18,6 +18,7 @@ struct StateCommand: ParsableCommand {
 
     struct Info: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "info",
             abstract: "What a state holds: inputs, days, users, horizon, time zone, size, schema version.",
             discussion: "Exit status: 0 printed; 2 the folder holds no state, or not one this authstats reads.")
 
@@ -103,6 +104,7 @@ struct StateCommand: ParsableCommand {
 
     struct Merge: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "merge",
             abstract: "Fold other states into one: the result equals a state built from all their inputs.",
             discussion: """
                 The states must count days in the same time zone, with the same counting options \
