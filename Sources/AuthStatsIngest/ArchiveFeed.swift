@@ -40,9 +40,7 @@ final class ArchiveFeed {
     /// Why reading `archive` failed: the source's damage if it broke, else libarchive's text.
     func failure(of archive: OpaquePointer) -> String { damage?.message ?? LibArchive.errorText(archive) }
 
-    private static let readCallback: @convention(c) (
-        OpaquePointer?, UnsafeMutableRawPointer?, UnsafeMutablePointer<UnsafeRawPointer?>?
-    ) -> Int = { _, context, out in
+    private static let readCallback: LibArchive.ReadCallback = { _, context, out in
         let feed = Unmanaged<ArchiveFeed>.fromOpaque(context!).takeUnretainedValue()
         guard feed.damage == nil else { return -1 }
         do throws(InputDamage) {
@@ -109,25 +107,18 @@ final class ArchiveEntrySource: ByteSource {
 /// A stream decompressed by libarchive's own filters (lz4, lzip, compress, uuencode, …: the
 /// ones authstats does not decode itself). The filters found are `filters`, outermost first.
 final class LibArchiveFilterSource: ByteSource {
-    /// Nil when libarchive could not be loaded (`openDamage` says so).
-    private let archive: OpaquePointer?
+    private let archive: OpaquePointer
     private let feed: ArchiveFeed
     private var entry: ArchiveEntrySource?
     private var openDamage: InputDamage?
     /// The compressions libarchive found (empty: none; the bytes are passed as they are).
     private(set) var filters: [String] = []
 
-    init(_ upstream: any ByteSource) {
+    /// - Throws: why libarchive could not be loaded (`LibArchive.newFilterReader`): the input
+    ///   fails with it, as an archive does.
+    init(_ upstream: any ByteSource, library: Result<authstats_libarchive, InputDamage> = LibArchive.loaded) throws(InputDamage) {
+        archive = try LibArchive.newFilterReader(library)
         feed = ArchiveFeed(upstream)
-        let archive: OpaquePointer
-        do {
-            archive = try LibArchive.newFilterReader()
-        } catch {
-            self.archive = nil
-            openDamage = error
-            return
-        }
-        self.archive = archive
         guard feed.open(archive) else {
             openDamage = InputDamage(message: feed.failure(of: archive))
             return
@@ -142,7 +133,7 @@ final class LibArchiveFilterSource: ByteSource {
         }
     }
 
-    deinit { archive.map(LibArchive.readFree) }
+    deinit { LibArchive.readFree(archive) }
 
     func read(into space: UnsafeMutableRawBufferPointer) throws(InputDamage) -> Int {
         if let openDamage {

@@ -217,7 +217,7 @@ public struct ArchiveReader {
                 damageReported = pending == nil && feed.damage != nil
                 continue
             }
-            let size = LibArchive.entrySize(entry).flatMap { $0 >= 0 ? Int($0) : nil }
+            let size = LibArchive.entrySize(entry)
             switch take(data, size: size, feed: feed, queue: queue, path: path, member: memberName, container: members, depth: depth + 1) {
             case .read(let stream, let reported): (pending, damageReported) = (stream, reported)
             case .copied(let member): (held, damageReported) = (member, false)

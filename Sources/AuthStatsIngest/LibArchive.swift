@@ -10,20 +10,23 @@ import Darwin
 /// authstats does not decode itself), and small helpers around its C API.
 ///
 /// The library is not linked: loaded with the program it cost every run ~1.3 ms of its start
-/// (libarchive brings libxml2, ICU, nettle, acl and lz4), and most runs read only gzip,
-/// zstd, xz or bzip2 objects, which authstats decodes itself. Its functions are bound by name
-/// into `authstats_libarchive` (CArchive's shim.h), whose members carry the C types; the
-/// handles and entries this file's readers make are used only through the functions below.
+/// (libarchive brings libxml2, ICU, nettle, acl and lz4 with it), and most runs read only
+/// gzip, zstd, xz or bzip2 objects, which authstats decodes itself. Its functions are bound by
+/// name into `authstats_libarchive` (CArchive's shim.h, whose members take their types from
+/// archive.h); the handles and entries the readers below make are used only through its functions.
 enum LibArchive {
-    /// The names the library is opened by, in order (the soname first).
+    /// The library's file name: its soname, the major version whose API shim.h declares.
     #if canImport(Darwin)
-    static let libraryNames = ["libarchive.2.dylib", "libarchive.dylib"]
+    static let libraryNames = ["libarchive.2.dylib"]
     #else
-    static let libraryNames = ["libarchive.so.13", "libarchive.so"]
+    static let libraryNames = ["libarchive.so.13"]
     #endif
 
     /// The bound functions, or why the library could not be opened: decided once, at first use.
-    private static let loaded: Result<authstats_libarchive, InputDamage> = load(libraryNames)
+    static let loaded: Result<authstats_libarchive, InputDamage> = load(libraryNames)
+
+    /// The C type of `archive_read_callback`, as `ArchiveFeed` implements it.
+    typealias ReadCallback = @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?, UnsafeMutablePointer<UnsafeRawPointer?>?) -> Int
 
     /// Opens the first of `names` that loads and binds every function authstats calls.
     /// - Returns: the functions, or the damage an input that needs them reports: each name's
@@ -66,7 +69,7 @@ enum LibArchive {
         }
         return .failure(InputDamage(
             message: "reading this input needs libarchive (tar and zip archives; lz4, lzip and compress streams), "
-                + "which could not be loaded (\(reasons.joined(separator: "; "))): install it (Debian: the libarchive13 package)"))
+                + "which could not be loaded (\(reasons.joined(separator: "; "))): install it (Debian: the libarchive13 package, libarchive13t64 from Debian 13 on)"))
     }
 
     /// The bound functions; only once `newArchiveReader` or `newFilterReader` gave a handle.
@@ -82,8 +85,8 @@ enum LibArchive {
     /// central directory at the end is never needed, so a zip whose directory is damaged
     /// still gives its members, and a zip can come through a pipe or inside another archive.
     /// - Throws: why libarchive could not be loaded.
-    static func newArchiveReader() throws(InputDamage) -> OpaquePointer {
-        let functions = try loaded.get()
+    static func newArchiveReader(_ library: Result<authstats_libarchive, InputDamage> = loaded) throws(InputDamage) -> OpaquePointer {
+        let functions = try library.get()
         guard let archive = functions.read_new!() else { fatalError("archive_read_new: out of memory") }
         _ = functions.read_support_format_tar!(archive)
         _ = functions.read_support_format_zip_streamable!(archive)
@@ -96,8 +99,8 @@ enum LibArchive {
     /// Only raw and empty formats: with `format_all`, libarchive took a gzipped JSON-lines
     /// file for an mtree spec ("Missing type keyword in mtree specification") when tried.
     /// - Throws: why libarchive could not be loaded.
-    static func newFilterReader() throws(InputDamage) -> OpaquePointer {
-        let functions = try loaded.get()
+    static func newFilterReader(_ library: Result<authstats_libarchive, InputDamage> = loaded) throws(InputDamage) -> OpaquePointer {
+        let functions = try library.get()
         guard let archive = functions.read_new!() else { fatalError("archive_read_new: out of memory") }
         _ = functions.read_support_filter_all!(archive)
         _ = functions.read_support_format_raw!(archive)
@@ -107,11 +110,8 @@ enum LibArchive {
 
     // The C functions, for the handles the two readers above made (`archive_read_open`, …).
 
-    /// `archive_read_open` with only a read callback (`archive_read_callback`).
-    static func readOpen(
-        _ archive: OpaquePointer, _ context: UnsafeMutableRawPointer?,
-        _ read: @escaping @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?, UnsafeMutablePointer<UnsafeRawPointer?>?) -> Int
-    ) -> Int32 {
+    /// `archive_read_open` with only a read callback.
+    static func readOpen(_ archive: OpaquePointer, _ context: UnsafeMutableRawPointer?, _ read: @escaping ReadCallback) -> Int32 {
         functions.read_open!(archive, context, nil, read, nil)
     }
 
@@ -131,9 +131,11 @@ enum LibArchive {
 
     static func entryPathname(_ entry: OpaquePointer) -> UnsafePointer<CChar>? { functions.entry_pathname!(entry) }
 
-    /// The entry's size when its header gives one (`archive_entry_size_is_set`), else nil.
-    static func entrySize(_ entry: OpaquePointer) -> Int64? {
-        functions.entry_size_is_set!(entry) != 0 ? functions.entry_size!(entry) : nil
+    /// The entry's size when its header gives one (`archive_entry_size_is_set`) that is not
+    /// negative, else nil.
+    static func entrySize(_ entry: OpaquePointer) -> Int? {
+        guard functions.entry_size_is_set!(entry) != 0, case let size = functions.entry_size!(entry), size >= 0 else { return nil }
+        return Int(size)
     }
 
     /// `archive_error_string` (without the line break some of its texts end in), else the OS

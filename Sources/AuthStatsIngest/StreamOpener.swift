@@ -42,7 +42,7 @@ enum StreamOpener {
                 decoded = StreamDecoder(source, codec: try ZstdCodec())
                 layers.append(ZstdCodec.name)
             case .otherFilter:
-                let filter = LibArchiveFilterSource(source)
+                let filter = try LibArchiveFilterSource(source)
                 // libarchive declined: the bytes pass unchanged and are records.
                 guard !filter.filters.isEmpty else { return Opened(source: PeekableSource(filter), compression: layers, kind: .records) }
                 decoded = filter

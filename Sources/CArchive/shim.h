@@ -3,32 +3,30 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-/* The libarchive functions authstats calls. The library is not linked: it is opened with
- * dlopen the first time an input needs it (a tar or zip archive, or a compression authstats
- * does not decode itself), and these pointers are bound then (LibArchive.swift). Loading it
- * with the program cost every run ~1.3 ms: libarchive brings libxml2, ICU, nettle, acl and
- * lz4 with it. Each member has the type of the function it points to, so the compiler checks
- * every call against archive.h. */
+/* The libarchive functions authstats calls, bound when the library is opened at run time
+ * (LibArchive.swift says why it is not linked). Each member's type is taken from the
+ * function's own declaration, so every call is checked against archive.h. */
+#define AUTHSTATS_ARCHIVE_FUNCTION(name) __typeof__(&archive_##name) name
 struct authstats_libarchive {
-    struct archive *(*read_new)(void);
-    int (*read_support_format_tar)(struct archive *);
-    int (*read_support_format_zip_streamable)(struct archive *);
-    int (*read_support_filter_all)(struct archive *);
-    int (*read_support_format_raw)(struct archive *);
-    int (*read_support_format_empty)(struct archive *);
-    int (*read_open)(struct archive *, void *, archive_open_callback *, archive_read_callback *,
-                     archive_close_callback *);
-    int (*read_next_header)(struct archive *, struct archive_entry **);
-    int (*read_data_block)(struct archive *, const void **, size_t *, la_int64_t *);
-    int (*read_free)(struct archive *);
-    const char *(*error_string)(struct archive *);
-    int (*errno_of)(struct archive *);
-    int (*filter_count)(struct archive *);
-    int (*filter_code)(struct archive *, int);
-    const char *(*filter_name)(struct archive *, int);
-    __LA_MODE_T (*entry_filetype)(struct archive_entry *);
-    const char *(*entry_pathname)(struct archive_entry *);
-    la_int64_t (*entry_size)(struct archive_entry *);
-    int (*entry_size_is_set)(struct archive_entry *);
+    AUTHSTATS_ARCHIVE_FUNCTION(read_new);
+    AUTHSTATS_ARCHIVE_FUNCTION(read_support_format_tar);
+    AUTHSTATS_ARCHIVE_FUNCTION(read_support_format_zip_streamable);
+    AUTHSTATS_ARCHIVE_FUNCTION(read_support_filter_all);
+    AUTHSTATS_ARCHIVE_FUNCTION(read_support_format_raw);
+    AUTHSTATS_ARCHIVE_FUNCTION(read_support_format_empty);
+    AUTHSTATS_ARCHIVE_FUNCTION(read_open);
+    AUTHSTATS_ARCHIVE_FUNCTION(read_next_header);
+    AUTHSTATS_ARCHIVE_FUNCTION(read_data_block);
+    AUTHSTATS_ARCHIVE_FUNCTION(read_free);
+    AUTHSTATS_ARCHIVE_FUNCTION(error_string);
+    __typeof__(&archive_errno) errno_of; /* (`errno` is a macro) */
+    AUTHSTATS_ARCHIVE_FUNCTION(filter_count);
+    AUTHSTATS_ARCHIVE_FUNCTION(filter_code);
+    AUTHSTATS_ARCHIVE_FUNCTION(filter_name);
+    AUTHSTATS_ARCHIVE_FUNCTION(entry_filetype);
+    AUTHSTATS_ARCHIVE_FUNCTION(entry_pathname);
+    AUTHSTATS_ARCHIVE_FUNCTION(entry_size);
+    AUTHSTATS_ARCHIVE_FUNCTION(entry_size_is_set);
 };
+#undef AUTHSTATS_ARCHIVE_FUNCTION
 #endif

@@ -22,10 +22,10 @@ struct LibArchiveLoadingTests {
         }
         #expect(damage.message.hasPrefix("reading this input needs libarchive (tar and zip archives; lz4, lzip and compress streams), which could not be loaded ("))
         #expect(damage.message.contains(name))
-        #expect(damage.message.hasSuffix("install it (Debian: the libarchive13 package)"))
+        #expect(damage.message.hasSuffix("install it (Debian: the libarchive13 package, libarchive13t64 from Debian 13 on)"))
     }
 
-    @Test("a library that opens but is not libarchive: the functions it lacks are named, the next name is tried")
+    @Test("a library that opens but is not libarchive: the functions it lacks are named, and the next name is tried")
     func notLibarchive() {
         guard case .failure(let damage) = LibArchive.load(["libz.so.1", "libauthstats-no-such-library.so.0"]) else {
             Issue.record("zlib was taken for libarchive")
@@ -34,6 +34,21 @@ struct LibArchiveLoadingTests {
         #expect(damage.message.contains("libz.so.1 has no archive_read_new, archive_read_support_format_tar"))
         #expect(damage.message.contains("libauthstats-no-such-library.so.0"))
         #expect(LibArchive.load(["libz.so.1"] + LibArchive.libraryNames).isSuccess)
+    }
+}
+
+extension LibArchiveLoadingTests {
+    @Test("without libarchive, an archive's reader and a filter's stream fail with that message; a reader is made with it")
+    func readersWithout() throws {
+        let absent = LibArchive.load(["libauthstats-no-such-library.so.0"])
+        guard case .failure(let expected) = absent else {
+            Issue.record("a library that does not exist was loaded")
+            return
+        }
+        #expect(throws: expected) { try LibArchive.newArchiveReader(absent) }
+        #expect(throws: expected) { try LibArchive.newFilterReader(absent) }
+        #expect(throws: expected) { try LibArchiveFilterSource(MemorySource(Array("x".utf8)), library: absent) }
+        LibArchive.readFree(try LibArchive.newArchiveReader())
     }
 }
 

@@ -54,10 +54,11 @@ public enum Timestamps {
         return Int64(day.index) * 86_400_000 + ((h * 60 + m) * 60 + s) * 1000 + millis - offset
     }
 
-    /// `2024-05-02T07:57:09Z`: the instant `date` (its milliseconds dropped), as
-    /// `ISO8601DateFormatter` writes it, without that formatter's ICU set-up (~1 ms of a run).
+    /// `2024-05-02T07:57:09Z`: the second of `date`, the text `ISO8601DateFormatter` writes for
+    /// it (Foundation on Linux adds half a millisecond, then drops the fraction), without that
+    /// formatter's ICU set-up (~1 ms of a run).
     public static func isoSecondsString(_ date: Date) -> String {
-        let text = isoString(millis: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)))
+        let text = isoString(millis: Int64((date.timeIntervalSince1970 * 1000 + 0.5).rounded(.down)))
         return text.prefix(19) + "Z"
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import AuthStatsCore
@@ -97,6 +98,21 @@ struct WriterTests {
         #expect(Timestamps.isoString(millis: 1_772_375_228_276) == "2026-03-01T14:27:08.276Z")
         #expect(Timestamps.isoString(millis: -1) == "1969-12-31T23:59:59.999Z")
         #expect(Timestamps.isoString(millis: 86_399_999) == "1970-01-01T23:59:59.999Z")
+    }
+
+    @Test("summary.json's generated_at: to the second, the text ISO8601DateFormatter wrote for it")
+    func isoSeconds() {
+        let second = 1_796_326_950.0  // 2026-12-03T19:42:30Z
+        #expect(Timestamps.isoSecondsString(Date(timeIntervalSince1970: second)) == "2026-12-03T19:42:30Z")
+        #expect(Timestamps.isoSecondsString(Date(timeIntervalSince1970: second + 0.9994)) == "2026-12-03T19:42:30Z")
+        // Within the second's last half millisecond the formatter writes the next second.
+        #expect(Timestamps.isoSecondsString(Date(timeIntervalSince1970: second + 0.9996)) == "2026-12-03T19:42:31Z")
+        let formatter = ISO8601DateFormatter()
+        for step in 0..<2000 {
+            // From 1970 to 2100, at every fraction of a second.
+            let date = Date(timeIntervalSince1970: Double(step) * 2_051_222.400_377)
+            #expect(Timestamps.isoSecondsString(date) == formatter.string(from: date), "\(date.timeIntervalSince1970)")
+        }
     }
 }
 
