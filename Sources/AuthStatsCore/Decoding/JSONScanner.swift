@@ -144,6 +144,10 @@ struct JSONParser {
         }
     }
 
+    /// Inlined, as `string` is, into its callers: a value's dispatch is a few instructions, its
+    /// call as many (400 files at `--jobs 1`: 17.82 → 17.21 G instructions; a level of nesting
+    /// then takes one frame, `object`'s or `array`'s, ~220 bytes of stack).
+    @inline(__always)
     mutating func value(node: Int, depth: Int) throws(JSONScanError) {
         let c = try peek()
         let start = index
