@@ -68,7 +68,7 @@ enum LibArchive {
             reasons.append("\(name) has no \(missing.joined(separator: ", "))")
         }
         return .failure(InputDamage(
-            message: "reading this input needs libarchive (tar and zip archives; lz4, lzip and compress streams), "
+            message: "reading this input needs libarchive (tar and zip archives; lz4, lzip, compress and the other streams only it decodes), "
                 + "which could not be loaded (\(reasons.joined(separator: "; "))): install it (Debian: the libarchive13 package, libarchive13t64 from Debian 13 on)"))
     }
 

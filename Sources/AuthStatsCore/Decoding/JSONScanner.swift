@@ -145,8 +145,8 @@ struct JSONParser {
     }
 
     /// Inlined, as `string` is, into its callers: a value's dispatch is a few instructions, its
-    /// call as many (400 files at `--jobs 1`: 17.82 → 17.21 G instructions; a level of nesting
-    /// then takes one frame, `object`'s or `array`'s, ~220 bytes of stack).
+    /// call as many (400 files at `--jobs 1`: 17.82 → 17.21 G instructions; in a release build
+    /// a level of nesting then takes one frame, `object`'s or `array`'s, ~220 bytes of stack).
     @inline(__always)
     mutating func value(node: Int, depth: Int) throws(JSONScanError) {
         let c = try peek()
@@ -312,8 +312,8 @@ struct JSONParser {
     }
 
     /// Passes over a string starting at its opening quote; returns whether it has escapes.
-    /// Inlined into `object` and `value`: most strings are a few bytes, and the call cost as
-    /// much as their scan (the bench set's first 400 files at `--jobs 1`: 18.77 → 17.82 G
+    /// Inlined into its callers (with `value`, into `object`, `array` and `scan`): most strings
+    /// are a few bytes, and the call cost as much as their scan (the bench set's first 400 files at `--jobs 1`: 18.77 → 17.82 G
     /// instructions).
     @inline(__always)
     mutating func string() throws(JSONScanError) -> Bool {
