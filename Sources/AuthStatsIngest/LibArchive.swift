@@ -86,11 +86,7 @@ enum LibArchive {
     /// still gives its members, and a zip can come through a pipe or inside another archive.
     /// - Throws: why libarchive could not be loaded.
     static func newArchiveReader(_ library: Result<authstats_libarchive, InputDamage> = loaded) throws(InputDamage) -> OpaquePointer {
-        let functions = try library.get()
-        guard let archive = functions.read_new!() else { fatalError("archive_read_new: out of memory") }
-        _ = functions.read_support_format_tar!(archive)
-        _ = functions.read_support_format_zip_streamable!(archive)
-        return archive
+        try newReader(library, supporting: [\.read_support_format_tar, \.read_support_format_zip_streamable])
     }
 
     /// A reader that only undoes a compression filter (for those authstats does not decode
@@ -100,11 +96,19 @@ enum LibArchive {
     /// file for an mtree spec ("Missing type keyword in mtree specification") when tried.
     /// - Throws: why libarchive could not be loaded.
     static func newFilterReader(_ library: Result<authstats_libarchive, InputDamage> = loaded) throws(InputDamage) -> OpaquePointer {
+        try newReader(library, supporting: [\.read_support_filter_all, \.read_support_format_raw, \.read_support_format_empty])
+    }
+
+    /// One of libarchive's `archive_read_support_*` functions.
+    typealias Support = @convention(c) (OpaquePointer?) -> Int32
+
+    /// A new reader of `library`, with each of `supporting` called on it.
+    private static func newReader(
+        _ library: Result<authstats_libarchive, InputDamage>, supporting: [KeyPath<authstats_libarchive, Support?>]
+    ) throws(InputDamage) -> OpaquePointer {
         let functions = try library.get()
         guard let archive = functions.read_new!() else { fatalError("archive_read_new: out of memory") }
-        _ = functions.read_support_filter_all!(archive)
-        _ = functions.read_support_format_raw!(archive)
-        _ = functions.read_support_format_empty!(archive)
+        for support in supporting { _ = functions[keyPath: support]!(archive) }
         return archive
     }
 

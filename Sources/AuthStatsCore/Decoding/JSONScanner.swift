@@ -313,8 +313,8 @@ struct JSONParser {
 
     /// Passes over a string starting at its opening quote; returns whether it has escapes.
     /// Inlined into its callers (with `value`, into `object`, `array` and `scan`): most strings
-    /// are a few bytes, and the call cost as much as their scan (the bench set's first 400 files at `--jobs 1`: 18.77 → 17.82 G
-    /// instructions).
+    /// are a few bytes, and the call cost as much as their scan (the bench set's first 400
+    /// files at `--jobs 1`: 18.77 → 17.82 G instructions).
     @inline(__always)
     mutating func string() throws(JSONScanError) -> Bool {
         index += 1
