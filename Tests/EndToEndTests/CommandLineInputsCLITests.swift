@@ -1,0 +1,81 @@
+import AuthStatsTestSupport
+import Foundation
+import Testing
+
+/// Many input paths on the command line: most are kept away from the argument parser
+/// (`CommandLineInputs`, whose parse of them took O(N²)) and put back in their places. The
+/// commands must read the same files in the same order, and refuse what they refused.
+@Suite("Many input paths on the command line: read in their order, refused as before")
+struct CommandLineInputsCLITests {
+    /// The sample's files in a seeded shuffle, split into three runs by options.
+    static func shuffledFiles() throws -> [String] {
+        let root = CLI.packageRoot.appendingPathComponent("sample-logs").path
+        var files = try FileManager.default.subpathsOfDirectory(atPath: root).filter { $0.hasSuffix(".gz") }
+            .map { "sample-logs/" + $0 }.sorted()
+        var random = SeededRandom(seed: 16)
+        for i in files.indices.reversed() where i > 0 { files.swapAt(i, random.below(i + 1)) }
+        return files
+    }
+
+    static func inputs(_ folder: URL) throws -> [String] {
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("summary.json"))) as! [String: Any]
+        return (summary["inputs"] as! [[String: Any]]).map { $0["path"] as! String }
+    }
+
+    @Test("report: paths between options are read in the order given, with the reports of the parser's own reading (after --)")
+    func reportOrder() throws {
+        let files = try Self.shuffledFiles()
+        #expect(files.count > 60)
+        let folder = CLI.temporaryFolder("many-inputs")
+        let lifted = folder.appendingPathComponent("lifted")
+        let plain = folder.appendingPathComponent("plain")
+        let third = files.count / 3
+        let mixed = Array(files[..<third]) + ["--no-html", "-q"] + Array(files[third..<2 * third])
+            + ["--out", lifted.path] + Array(files[(2 * third)...])
+        let a = try CLI.run(["report"] + mixed)
+        #expect(a.status == 0, "\(a.stderr)")
+        let b = try CLI.run(["report", "--no-html", "-q", "--out", plain.path, "--"] + files)
+        #expect(b.status == 0, "\(b.stderr)")
+        #expect(try Self.inputs(lifted) == files)
+        for name in ["daily.csv", "daily.json", "monthly.json", "breakdown.csv", "retention.csv", "rejects.ndjson"] {
+            let one = try Data(contentsOf: lifted.appendingPathComponent(name))
+            #expect(one == (try Data(contentsOf: plain.appendingPathComponent(name))), "\(name)")
+        }
+        // The default subcommand too.
+        let c = try CLI.run(mixed.map { $0 == lifted.path ? folder.appendingPathComponent("default").path : $0 })
+        #expect(c.status == 0, "\(c.stderr)")
+        #expect(try Self.inputs(folder.appendingPathComponent("default")) == files)
+    }
+
+    @Test("report: a path the parser never saw is still checked, with the message the whole line gives")
+    func reportRefusals() throws {
+        let files = Array(try Self.shuffledFiles().prefix(20))
+        let state = CLI.temporaryFolder("many-inputs-state").path
+        // Standard input among the lifted paths, with --state: exit 64 naming it.
+        let stdin = try CLI.run(["report", "--state", state] + files.prefix(5) + ["-"] + files.dropFirst(5))
+        #expect(stdin.status == 64)
+        #expect(stdin.stderr.contains("standard input (-) is a stream"), "\(stdin.stderr)")
+        // Paths with --plan, the first of them an option's neighbour.
+        let plan = try CLI.run(["report", "--plan", "p.json", "--state", state] + files)
+        #expect(plan.status == 64)
+        #expect(plan.stderr.contains("--plan names the files to read: give no INPUT with it."), "\(plan.stderr)")
+        // --help with many paths: the help, exit 0.
+        let help = try CLI.run(["report"] + files + ["--help"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("USAGE: authstats report"))
+    }
+
+    @Test("plan: the paths given between options are planned as the parser's own reading plans them")
+    func planOrder() throws {
+        let files = try Self.shuffledFiles()
+        let folder = CLI.temporaryFolder("many-inputs-plan")
+        let a = folder.appendingPathComponent("a.json").path
+        let b = folder.appendingPathComponent("b.json").path
+        let half = files.count / 2
+        let one = try CLI.run(["plan"] + files[..<half] + ["--shards", "3", "-q"] + files[half...] + ["--out", a])
+        #expect(one.status == 0, "\(one.stderr)")
+        let two = try CLI.run(["plan", "--shards", "3", "-q", "--out", b, "--"] + files)
+        #expect(two.status == 0, "\(two.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: a)) == (try Data(contentsOf: URL(fileURLWithPath: b))))
+    }
+}
