@@ -31,7 +31,7 @@ extension RecordDecoder {
         case ("SignUp", "Pass"): kind = .signUp
         default: kind = .account
         }
-        let user = f.shortValue(.activityUserSub)
+        let user = f.nonNull(.activityUserSub)
         let (dimensions, hint) = f.dimensions(UInt8(ascii: "A"), Self.activityDimensionSlots) {
             var dimensions = DimensionValues()
             dimensions[.clientID] = f.value(.activityClientID) ?? ""
@@ -40,8 +40,8 @@ extension RecordDecoder {
             dimensions[.userType] = f.value(.activityIdpName) == nil ? "local" : "federated"
             return dimensions
         }
-        let fingerprint = Fingerprint.of(Self.activityTag, id: f.shortValue(.activityEventID)) {
-            [eventType, response ?? "", String(time), user?.string ?? "", f.value(.activityClientID) ?? ""]
+        let fingerprint = Fingerprint.of(Self.activityTag, in: f, id: f.nonNull(.activityEventID)) {
+            [eventType, response ?? "", String(time), user.flatMap { f.short($0)?.string } ?? "", f.value(.activityClientID) ?? ""]
         }
         // SignIn, SignUp, ForgotPassword and ResendCode are made by operations of the nine
         // (InitiateAuth…, SignUp, ForgotPassword, ResendConfirmationCode); PasswordChange and
@@ -56,7 +56,7 @@ extension RecordDecoder {
             parity = .received
         }
         let event = Event(
-            time: time, source: .cognitoActivity, kind: kind, userText: user, fingerprint: fingerprint,
+            time: time, source: .cognitoActivity, kind: kind, ids: f.ids(user: user), fingerprint: fingerprint,
             dimensions: dimensions, profileHint: hint, parity: parity)
         return .event(event, .cognitoActivity)
     }

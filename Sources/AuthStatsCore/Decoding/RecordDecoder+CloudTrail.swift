@@ -43,22 +43,22 @@ extension RecordDecoder {
         } else {
             kind = .other
         }
-        let user = f.short(.trailSub) ?? f.short(.responseUserSub)
+        let user = f.nonEmpty(.trailSub) ?? f.nonEmpty(.responseUserSub)
         let (dimensions, hint) = f.dimensions(UInt8(ascii: "T"), Self.cloudTrailDimensionSlots) {
             var dimensions = DimensionValues()
             dimensions[.clientID] = f.text(.requestClientID) ?? f.text(.hostedUIClientID) ?? ""
             dimensions[.source] = EventSource.cloudtrail.name
             return dimensions
         }
-        let fingerprint = Fingerprint.of(Self.cloudTrailTag, id: f.short(.eventID)) {
-            [name, String(time), user?.string ?? "", f.text(.errorCode) ?? ""]
+        let fingerprint = Fingerprint.of(Self.cloudTrailTag, in: f, id: f.nonEmpty(.eventID)) {
+            [name, String(time), user.flatMap { f.short($0)?.string } ?? "", f.text(.errorCode) ?? ""]
         }
         // The nine operations are exactly those that make a sign-in, failure, step, sign-up or
         // account event here: every `other` event is made by another operation (no lookup).
         let parity: ParityReason = !f.isNonEmptyText(.requestClientID) && f.has(.hostedUIClientID)
             ? .hostedUI : kind == .other ? .otherOperation : .received
         let event = Event(
-            time: time, source: .cloudtrail, kind: kind, userText: user, fingerprint: fingerprint,
+            time: time, source: .cloudtrail, kind: kind, ids: f.ids(user: user), fingerprint: fingerprint,
             dimensions: dimensions, profileHint: hint, parity: parity)
         return .event(event, .cloudTrail)
     }

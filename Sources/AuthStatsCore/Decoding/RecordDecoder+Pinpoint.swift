@@ -17,9 +17,9 @@ extension RecordDecoder {
         }) else {
             return .rejected(reason: "missing event_type")
         }
-        let clientID = f.short(.clientID)
-        let user = f.short(.userID) ?? clientID
-        let sessionID = f.short(.sessionID)
+        // The ids are read where they lie, not kept in `ShortText`s (see `InlineText`).
+        let user = f.nonEmpty(.userID) ?? f.nonEmpty(.clientID)
+        let hasSession = f.isNonEmptyText(.sessionID)
 
         let (dimensions, hint) = f.dimensions(
             UInt8(ascii: projects ? "Q" : "P"), projects ? Self.pinpointProjectSlots : Self.pinpointDimensionSlots
@@ -36,17 +36,17 @@ extension RecordDecoder {
         }
 
         builder.add(time)
-        builder.add(clientID)
-        builder.add(sessionID)
-        builder.add(user)
-        let fingerprint = builder.fingerprint
-        let event = Event(
-            time: time, source: .pinpoint, kind: kind, userText: user,
-            fingerprint: fingerprint, sessionText: sessionID,
-            sessionStart: sessionID == nil ? nil : f[.sessionStartTimestamp].integer(in: f.bytes),
-            sessionStop: sessionID == nil ? nil : f[.sessionStopTimestamp].integer(in: f.bytes),
-            dimensions: dimensions, profileHint: hint)
-        return .event(event, .pinpoint)
+        builder.add(f, .clientID)
+        builder.add(f, .sessionID)
+        builder.add(f, user)
+        return .event(
+            Event(
+                time: time, source: .pinpoint, kind: kind, ids: f.ids(user: user, session: .sessionID),
+                fingerprint: builder.fingerprint,
+                sessionStart: hasSession ? f[.sessionStartTimestamp].integer(in: f.bytes) : nil,
+                sessionStop: hasSession ? f[.sessionStopTimestamp].integer(in: f.bytes) : nil,
+                dimensions: dimensions, profileHint: hint),
+            .pinpoint)
     }
 
     /// The fingerprint builder after the export's name (made once, not per record).

@@ -137,8 +137,26 @@ public struct RecordDecoder: Sendable {
         /// As `text`, kept as a `ShortText` (no `String` made for an id that fits in place).
         func short(_ slot: Slot) -> ShortText? { withText(slot) { ShortText(utf8: $0) } }
 
-        /// As `value`, kept as a `ShortText`.
-        func shortValue(_ slot: Slot) -> ShortText? { short(slot).flatMap { $0 == "null" ? nil : $0 } }
+        /// `slot` when `text(slot)` is not nil, else nil: where an id is read from, its bytes
+        /// taken only when needed (no `ShortText` a record).
+        func nonEmpty(_ slot: Slot) -> Slot? { isNonEmptyText(slot) ? slot : nil }
+
+        /// `slot` when `value(slot)` is not nil (not the string `"null"`), else nil.
+        func nonNull(_ slot: Slot) -> Slot? { withText(slot) { $0.elementsEqual("null".utf8) } == false ? slot : nil }
+
+        /// The id in `slot` in place, or the mark that it is longer (`InlineText`); nil when
+        /// `text(slot)` is.
+        func inlineText(_ slot: Slot) -> InlineText? { withText(slot) { InlineText(utf8: $0) ?? .long } }
+
+        /// An event's ids, read from the fields `user` and `session` (nil: none).
+        func ids(user: Slot?, session: Slot? = nil) -> EventIDs {
+            let userText = user.flatMap(inlineText)
+            let sessionText = session.flatMap(inlineText)
+            guard userText?.isLong == true || sessionText?.isLong == true else {
+                return EventIDs(user: userText, session: sessionText, long: nil)
+            }
+            return EventIDs(user: userText, session: sessionText, long: LongIDs(user: user.flatMap(short), session: session.flatMap(short)))
+        }
 
         /// Whether the value is the string `literal` (compared as bytes, no `String` made).
         func equals(_ slot: Slot, _ literal: StaticString) -> Bool {
@@ -266,3 +284,27 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+extension Fingerprint.Builder {
+    /// Adds the text in `slot` of `f` (as `add(f.short(slot))`); nil or no text adds the same
+    /// as an empty text.
+    @inline(__always)
+    mutating func add(_ f: RecordDecoder.Fields, _ slot: RecordDecoder.Slot?) {
+        if let slot, f.withText(slot, { add($0) }) != nil { return }
+        add(UnsafeRawBufferPointer(start: nil, count: 0))
+    }
+}
+
+extension Fingerprint {
+    /// As `of(_:id:otherwise:)`, from a builder that has taken in the tag (made once: the
+    /// decoders keep one per export), the id the text in `slot` of `f` (nil: none).
+    static func of(_ tagged: Builder, in f: RecordDecoder.Fields, id slot: RecordDecoder.Slot?, otherwise fields: () -> [String]) -> Fingerprint {
+        var builder = tagged
+        if slot != nil {
+            builder.add(f, slot)
+        } else {
+            for field in fields() { builder.add(field) }
+        }
+        return builder.fingerprint
+    }
+}

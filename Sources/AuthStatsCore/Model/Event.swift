@@ -39,13 +39,7 @@ public struct Fingerprint: Sendable, Hashable {
     /// `fields` (made only then). Equal to `init(fields: [tag, id])` or `[tag] + fields`,
     /// without building that array for every record.
     public static func of(_ tag: String, id: ShortText?, otherwise fields: () -> [String]) -> Fingerprint {
-        of(Builder(tag: tag), id: id, otherwise: fields)
-    }
-
-    /// As `of(_:id:otherwise:)`, from a builder that has taken in the tag (`Builder(tag:)`,
-    /// made once: the decoders keep one per export).
-    static func of(_ tagged: Builder, id: ShortText?, otherwise fields: () -> [String]) -> Fingerprint {
-        var builder = tagged
+        var builder = Builder(tag: tag)
         if let id {
             builder.add(id)
         } else {
@@ -104,12 +98,11 @@ public struct Event: Sendable {
     public var source: EventSource
     public var kind: EventKind
     public var user: UserID?
-    /// The user id as written (for sessions); nil when there is no user.
-    var userText: ShortText?
+    /// The user id as written (for sessions and profiles), and the Pinpoint
+    /// `session.session_id` when non-empty.
+    private var ids: EventIDs
     /// Identity for dedup: equal fingerprints are the same delivery.
     public var fingerprint: Fingerprint
-    /// Pinpoint `session.session_id`, when non-empty.
-    var sessionText: ShortText?
     /// Pinpoint `session.start_timestamp` / `stop_timestamp`: they widen the session.
     public var sessionStart: Int64?
     public var sessionStop: Int64?
@@ -132,25 +125,60 @@ public struct Event: Sendable {
             dimensions: dimensions)
     }
 
-    /// As `init(time:…)`, with the ids as read from a record (no `String` made for them) and
-    /// what a `ProfileCache` knew of its dimensions.
+    /// As `init(time:…)`, with the ids as `ShortText`s and what a `ProfileCache` knew of its
+    /// dimensions.
     init(
         time: Int64, source: EventSource, kind: EventKind, userText user: ShortText?, fingerprint: Fingerprint,
         sessionText sessionID: ShortText? = nil, sessionStart: Int64? = nil, sessionStop: Int64? = nil, dimensions: DimensionValues,
         profileHint: ProfileHint = .none, parity: ParityReason = .received
     ) {
+        self.init(
+            time: time, source: source, kind: kind, ids: EventIDs(user: user, session: sessionID), fingerprint: fingerprint,
+            sessionStart: sessionStart, sessionStop: sessionStop, dimensions: dimensions, profileHint: profileHint,
+            parity: parity)
+    }
+
+    /// As `init(time:…)`, with the ids as a decoder reads them (`RecordDecoder.Fields.ids`: no
+    /// `String` made for them) and what a `ProfileCache` knew of its dimensions.
+    init(
+        time: Int64, source: EventSource, kind: EventKind, ids: EventIDs, fingerprint: Fingerprint,
+        sessionStart: Int64? = nil, sessionStop: Int64? = nil, dimensions: DimensionValues,
+        profileHint: ProfileHint = .none, parity: ParityReason = .received
+    ) {
         self.time = time
         self.source = source
         self.kind = kind
-        self.user = user.map(UserID.init)
-        userText = user
+        user = ids.withUser { UserID(hash: Hash64.hash($0)) }
+        self.ids = ids
         self.fingerprint = fingerprint
-        sessionText = sessionID
         self.sessionStart = sessionStart
         self.sessionStop = sessionStop
         self.dimensions = dimensions
         self.profileHint = profileHint
         self.parity = parity
+    }
+
+    /// Whether the event has a user id.
+    var hasUser: Bool { ids.user != nil }
+
+    /// Calls `body` with the user id's UTF-8 bytes; nil when there is no user.
+    @inline(__always)
+    func withUserText<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? { try ids.withUser(body) }
+
+    /// Calls `body` with the Pinpoint session id's UTF-8 bytes; nil when there is none.
+    @inline(__always)
+    func withSessionText<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? { try ids.withSession(body) }
+
+    /// The user id as written; nil when there is no user.
+    var userText: ShortText? {
+        get { withUserText { ShortText(utf8: $0) } }
+        set { ids = EventIDs(user: newValue, session: sessionText) }
+    }
+
+    /// Pinpoint `session.session_id`, when non-empty.
+    var sessionText: ShortText? {
+        get { withSessionText { ShortText(utf8: $0) } }
+        set { ids = EventIDs(user: userText, session: newValue) }
     }
 
     /// The user id as written (for session detail); nil when there is no user.
@@ -163,6 +191,52 @@ public struct Event: Sendable {
     public var sessionID: String? {
         get { sessionText?.string }
         set { sessionText = newValue.map { ShortText($0) } }
+    }
+}
+
+/// An event's user and session ids as written: in place (`InlineText`), with the rare ones
+/// longer than `InlineText.capacity` bytes in a box beside (user subs and client ids are 36
+/// bytes). The box is nil nearly always, and never changed in place: copies share it.
+struct EventIDs: Sendable {
+    var user: InlineText?
+    var session: InlineText?
+    var long: LongIDs?
+
+    init(user: InlineText?, session: InlineText?, long: LongIDs?) {
+        self.user = user
+        self.session = session
+        self.long = long
+    }
+
+    init(user: ShortText?, session: ShortText?) {
+        self.user = user.map(InlineText.init)
+        self.session = session.map(InlineText.init)
+        if self.user?.isLong == true || self.session?.isLong == true { long = LongIDs(user: user, session: session) }
+    }
+
+    @inline(__always)
+    func withUser<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
+        guard let user else { return nil }
+        if !user.isLong { return try user.withUTF8(body) }
+        return try long!.user!.withUTF8(body)
+    }
+
+    @inline(__always)
+    func withSession<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
+        guard let session else { return nil }
+        if !session.isLong { return try session.withUTF8(body) }
+        return try long!.session!.withUTF8(body)
+    }
+}
+
+/// The ids of an event that do not fit in place (`EventIDs`).
+final class LongIDs: Sendable {
+    let user: ShortText?
+    let session: ShortText?
+
+    init(user: ShortText?, session: ShortText?) {
+        self.user = user
+        self.session = session
     }
 }
 

@@ -28,7 +28,7 @@ extension ProfileLog {
             // Attribute objects as written (JSON text holds no NUL byte).
             Self.putText(f.objectBytes(.userAttributes), &out)
             Self.putText(f.objectBytes(.endpointAttributes), &out)
-            if let user = event.userText { user.withUTF8 { Self.putText($0, &out) } } else { out.append(0) }
+            if event.withUserText({ Self.putText($0, &out) }) == nil { out.append(0) }
             f.appendField(.endpointID, else: .clientID, to: &out)
             f.appendField(.channelType, to: &out)
             f.appendField(.endpointAddress, to: &out)

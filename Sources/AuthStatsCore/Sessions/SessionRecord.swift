@@ -29,15 +29,15 @@ public enum SessionRecord {
     /// or an auth failure.
     @inline(__always)
     public static func takesPart(_ event: Event) -> Bool {
-        event.userText != nil && (event.kind.isActivity || event.kind == .authFailure)
+        event.hasUser && (event.kind.isActivity || event.kind == .authFailure)
     }
 
     /// Events with a Pinpoint session id go by a hash of it (below `noSession`); then come
     /// the events without one, then the auth failures.
     static func sessionKey(of event: Event) -> UInt64 {
         if event.kind == .authFailure { return failureKey }
-        guard let id = event.sessionText else { return noSession }
-        return max(frozenKey + 1, min(noSession - 1, id.withUTF8 { Hash64.hash($0, seed: 0x5E55) }))
+        guard let hash = event.withSessionText({ Hash64.hash($0, seed: 0x5E55) }) else { return noSession }
+        return max(frozenKey + 1, min(noSession - 1, hash))
     }
 
     /// Bytes of a compact record.
@@ -57,11 +57,11 @@ public enum SessionRecord {
     /// Appends the record of `event` (one that `takesPart`), read from input `position`
     /// (`InputReport.position`), to `out`.
     static func encode(_ event: Event, position: UInt64, into out: inout [UInt8]) {
-        (event.userText ?? "").withUTF8 { putUser($0, &out) }
+        if event.withUserText({ putUser($0, &out) }) == nil { putUser(UnsafeRawBufferPointer(start: nil, count: 0), &out) }
         putFixed(event, position: position, &out)
         putText(event.dimensions[.platform], &out)
         putText(event.dimensions[.appVersion], &out)
-        if event.kind == .authFailure { putText(nil, &out) } else { putText(event.sessionText, &out) }
+        if event.kind == .authFailure || event.withSessionText({ putBytes($0, &out) }) == nil { putText(nil, &out) }
     }
 
     /// Appends the compact form of a named record (an event's or a frozen session's): the
