@@ -131,6 +131,52 @@ struct JSONScannerTests {
         }
     }
 
+    @Test("a string's stop byte at every place of the 8-byte steps, near the buffer's end too")
+    func stopsAtEveryPlace() {
+        // What stops a plain run, and what the scanner must then say: the value (nil: invalid
+        // at the stop byte's offset).
+        let stops: [([UInt8], String?)] = [
+            ([0xC3, 0xA9], "é"), (Array(#"\n"#.utf8), "\n"), ([0x7F], "\u{7F}"), ([0x20], " "),
+            ([0x01], nil), ([0x1F], nil), ([0x80], nil), ([0xFF], nil),
+        ]
+        for before in 0..<36 {
+            for after in [0, 1, 7, 15, 16, 17] {
+                for (stop, value) in stops {
+                    let head = Array(#"{"a":""#.utf8)
+                    let text = [UInt8](repeating: 0x61, count: before) + stop + [UInt8](repeating: 0x62, count: after)
+                    let record = head + text + Array(#""}"#.utf8)
+                    // The record alone (the buffer ends with it) and with bytes after it.
+                    for padding in [0, 40] {
+                        var scanner = JSONScanner(schema: schema)
+                        let buffer = record + [UInt8](repeating: 0x20, count: padding)
+                        let (outcome, found) = buffer.withUnsafeBytes { raw -> (JSONScanner.Outcome, String?) in
+                            let outcome = scanner.scan(raw)
+                            let field = scanner.fields[0]
+                            return (outcome, field.type == .string ? field.string(in: raw) : nil)
+                        }
+                        if let value {
+                            #expect(outcome == .complete(end: record.count), "\(before) \(stop) \(after)")
+                            #expect(found == String(repeating: "a", count: before) + value + String(repeating: "b", count: after))
+                        } else {
+                            guard case .invalid(let offset, _) = outcome else {
+                                Issue.record("accepted \(stop) after \(before) bytes")
+                                continue
+                            }
+                            #expect(offset == head.count + before, "\(before) \(stop) \(after)")
+                        }
+                    }
+                    // Cut inside the string: incomplete, at every length.
+                    if value != nil {
+                        for cut in head.count..<(head.count + text.count) where stop.count == 1 || cut != head.count + before + 1 {
+                            var scanner = JSONScanner(schema: schema)
+                            #expect(Array(record[..<cut]).withUnsafeBytes { scanner.scan($0) } == .incomplete, "\(cut)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test("a value cut by the end of the buffer is incomplete, not invalid")
     func incomplete() {
         for text in [#"{"a":"#, #"{"a":"ab"#, #"{"a":tr"#, #"{"a":12"#, #"{"a":"\u00"#, "{\"a\":\"\u{E9}"] {
