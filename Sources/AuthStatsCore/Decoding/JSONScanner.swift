@@ -202,24 +202,25 @@ struct JSONParser {
                 throw .invalid(index, "expected '\"' to begin an object key, found \(Self.describe(base[index]))")
             }
             let keyStart = index + 1
-            let keyEscaped = try string()
             var child = -1
-            if tracked {
-                let count = index - 1 - keyStart
-                if count <= 16 && place < KeyMemory.places && !keyEscaped {
-                    let remembered = memory + (node * KeyMemory.places + place)
-                    let (head, tail) = Self.words(base + keyStart, count)
-                    if Int(remembered.pointee.count) == count && remembered.pointee.head == head && remembered.pointee.tail == tail {
-                        child = Int(remembered.pointee.child)
-                    } else {
+            if tracked, place < KeyMemory.places, let known = recall(memory + (node * KeyMemory.places + place), at: keyStart) {
+                // The key met at this place before, recognised without scanning it.
+                child = known
+            } else {
+                let keyEscaped = try string()
+                if tracked {
+                    let count = index - 1 - keyStart
+                    if count <= 16 && place < KeyMemory.places && !keyEscaped {
+                        let remembered = memory + (node * KeyMemory.places + place)
+                        let (head, tail) = Self.words(base + keyStart, count)
                         child = schema.child(of: node, key: base + keyStart, count: count)
                         remembered.pointee = KeyMemory.Entry(head: head, tail: tail, count: Int32(count), child: Int32(child))
+                    } else {
+                        child = key(from: keyStart, to: index - 1, escaped: keyEscaped, node: node)
                     }
-                } else {
-                    child = key(from: keyStart, to: index - 1, escaped: keyEscaped, node: node)
                 }
-                place += 1
             }
+            if tracked { place += 1 }
             skipWhitespace()
             guard try peek() == UInt8(ascii: ":") else {
                 throw .invalid(index, "expected ':' after object key")
@@ -240,6 +241,23 @@ struct JSONParser {
                 throw .invalid(index, "expected ',' or '}' after an object member, found \(Self.describe(c))")
             }
         }
+    }
+
+    /// The schema child of the key that starts at `keyStart` when it is the one `remembered`
+    /// (its bytes, then a quote), passing over it; nil (nothing read) when it is not.
+    ///
+    /// The remembered key was scanned when first met (a whole string, no escape, valid UTF-8),
+    /// so bytes equal to it are as valid, and the quote after them closes the string. Scanning
+    /// a key ends where its length says, a branch that varies from key to key; a key at the
+    /// same place as in the last record is compared at the length it had then.
+    @inline(__always)
+    mutating func recall(_ remembered: UnsafeMutablePointer<KeyMemory.Entry>, at keyStart: Int) -> Int? {
+        let count = Int(remembered.pointee.count)
+        guard count >= 0, keyStart + count < end, base[keyStart + count] == UInt8(ascii: "\"") else { return nil }
+        let (head, tail) = Self.words(base + keyStart, count)
+        guard head == remembered.pointee.head && tail == remembered.pointee.tail else { return nil }
+        index = keyStart + count + 1
+        return Int(remembered.pointee.child)
     }
 
     /// A key's first and last 8 bytes as little-endian words (the same word twice overlapping

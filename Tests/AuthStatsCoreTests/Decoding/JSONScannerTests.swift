@@ -65,6 +65,32 @@ struct JSONScannerTests {
         #expect(scanAll(records, with: &scanner) == expected)
     }
 
+    @Test("a key recalled at its place by its bytes and the quote after them; any other key is scanned")
+    func keyRecall() {
+        let records = [
+            #"{"a":"1","n":2}"#, #"{"":"x","n":3}"#, #"{"a":"4","n":5}"#, #"{"ab":"6","n":7}"#, #"{"a":"8","nn":9}"#,
+            #"{"é":"10","n":11}"#, #"{"é":"12","n":13}"#, #"{"a":"14","n":15}"#,
+        ]
+        var scanner = JSONScanner(schema: schema)
+        #expect(scanAll(records, with: &scanner) == [
+            ["1", nil, nil, nil, "2"], [nil, nil, nil, nil, "3"], ["4", nil, nil, nil, "5"], [nil, nil, nil, nil, "7"],
+            ["8", nil, nil, nil, nil], [nil, nil, nil, nil, "11"], [nil, nil, nil, nil, "13"], ["14", nil, nil, nil, "15"],
+        ])
+        // Bytes that are not a valid key at a remembered place are refused where they are,
+        // whatever was remembered there: a control byte, a stray byte, a cut.
+        for (bytes, verdict) in [
+            (Array(#"{"a"#.utf8) + [0x01] + Array(#"":1}"#.utf8), "invalid"), ([0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D], "invalid"),
+            ([0x7B, 0x22, 0xFF, 0xFF, 0x22, 0x3A, 0x31, 0x7D], "invalid"), (Array(#"{"a"#.utf8), "incomplete"), (Array(#"{"é"#.utf8), "incomplete"),
+        ] as [([UInt8], String)] {
+            let outcome = bytes.withUnsafeBytes { scanner.scan($0) }
+            switch outcome {
+            case .invalid: #expect(verdict == "invalid", "\(bytes)")
+            case .incomplete: #expect(verdict == "incomplete", "\(bytes)")
+            case .complete: Issue.record("accepted \(bytes)")
+            }
+        }
+    }
+
     @Test("extracts the schema's paths and ignores the same keys at other depths")
     func extraction() {
         let text = #"{"x":{"a":"decoy","b":{"c":"no"}},"a":"top","b":{"c":"deep","d":{"e":12}},"list":["0","one"],"n":null}"#
