@@ -78,4 +78,21 @@ struct CommandLineInputsCLITests {
         #expect(two.status == 0, "\(two.stderr)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: a)) == (try Data(contentsOf: URL(fileURLWithPath: b))))
     }
+
+    @Test("report and plan: every option takes one value, right after it, and the paths are the one positional argument (what the lifting rests on)")
+    func optionsTakeOneValue() throws {
+        for command in ["report", "plan"] {
+            let result = try CLI.run([command, "--experimental-dump-help"])
+            #expect(result.status == 0, "\(result.stderr)")
+            let tool = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+            let arguments = (tool["command"] as! [String: Any])["arguments"] as! [[String: Any]]
+            for argument in arguments {
+                // Another strategy (.upToNextOption, .remaining, .unconditional, .scanningForValue)
+                // would let an option take values that the lifting takes for paths.
+                #expect(argument["parsingStrategy"] as? String == "default", "\(command): \(argument)")
+            }
+            #expect(arguments.filter { $0["kind"] as? String == "positional" }.count == 1, "\(command)")
+            #expect(arguments.contains { $0["kind"] as? String == "option" }, "\(command)")
+        }
+    }
 }

@@ -198,11 +198,15 @@ public struct Event: Sendable {
 /// longer than `InlineText.capacity` bytes in a box beside (user subs and client ids are 36
 /// bytes). The box is nil nearly always, and never changed in place: copies share it.
 struct EventIDs: Sendable {
-    var user: InlineText?
-    var session: InlineText?
-    var long: LongIDs?
+    let user: InlineText?
+    let session: InlineText?
+    let long: LongIDs?
 
+    /// `long` must hold each id that `user` or `session` marks as longer than in place.
     init(user: InlineText?, session: InlineText?, long: LongIDs?) {
+        precondition(
+            (user?.isLong != true || long?.user != nil) && (session?.isLong != true || long?.session != nil),
+            "an id marked long is kept in the box")
         self.user = user
         self.session = session
         self.long = long
@@ -211,7 +215,7 @@ struct EventIDs: Sendable {
     init(user: ShortText?, session: ShortText?) {
         self.user = user.map(InlineText.init)
         self.session = session.map(InlineText.init)
-        if self.user?.isLong == true || self.session?.isLong == true { long = LongIDs(user: user, session: session) }
+        long = self.user?.isLong == true || self.session?.isLong == true ? LongIDs(user: user, session: session) : nil
     }
 
     @inline(__always)

@@ -3,7 +3,7 @@
 ///
 /// As `String`s, ids longer than 15 bytes (a UUID is 36) each cost an allocation, a free and
 /// reference counting; here they are copied bytes. An event keeps its ids as the in-place part
-/// alone (`InlineText`, `EventIDs`), which copies without reference counting.
+/// alone (`InlineText`, in `EventIDs`), which copies as plain bytes.
 public struct ShortText: Sendable, Equatable {
     public static let inlineCapacity = InlineText.capacity
 
@@ -54,11 +54,12 @@ extension ShortText: ExpressibleByStringLiteral {
 /// The in-place part of a `ShortText`: its bytes when they fit in `capacity`, else only the
 /// mark that the text is longer (`isLong`), kept elsewhere.
 ///
-/// Trivially copyable: an event holds its ids this way (`Event`, with a longer id in a box
-/// beside them), so that the event is copied and released with no reference counting and no
-/// call for its ids. With `ShortText`s (a `String` inside each, for the long case) copying and
-/// releasing events took ~1,000 instructions a record: the bench set's first 400 files at
-/// `--jobs 1` ran 7% fewer instructions without them.
+/// Trivially copyable: an event holds its ids this way (`EventIDs`, with a longer id in a box
+/// beside them, one reference, nil nearly always), so that copying and releasing an event
+/// copies their bytes. With `ShortText`s (an optional `String` inside each, for the long case)
+/// copying and releasing events went through the runtime's copy and release of each, ~1,000
+/// instructions a record: the bench set's first 400 files at `--jobs 1` ran 7% fewer
+/// instructions without them.
 struct InlineText: Sendable, BitwiseCopyable {
     static let capacity = 48
 

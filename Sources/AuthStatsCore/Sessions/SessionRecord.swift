@@ -57,11 +57,11 @@ public enum SessionRecord {
     /// Appends the record of `event` (one that `takesPart`), read from input `position`
     /// (`InputReport.position`), to `out`.
     static func encode(_ event: Event, position: UInt64, into out: inout [UInt8]) {
-        if event.withUserText({ putUser($0, &out) }) == nil { putUser(UnsafeRawBufferPointer(start: nil, count: 0), &out) }
+        if event.withUserText({ putUser($0, &out) }) == nil { putUser(Self.noText, &out) }
         putFixed(event, position: position, &out)
         putText(event.dimensions[.platform], &out)
         putText(event.dimensions[.appVersion], &out)
-        if event.kind == .authFailure || event.withSessionText({ putBytes($0, &out) }) == nil { putText(nil, &out) }
+        if event.kind == .authFailure || event.withSessionText({ putBytes($0, &out) }) == nil { putBytes(Self.noText, &out) }
     }
 
     /// Appends the compact form of a named record (an event's or a frozen session's): the
@@ -118,12 +118,8 @@ public enum SessionRecord {
         text.withUTF8 { putBytes(UnsafeRawBufferPointer($0), &out) }
     }
 
-    /// As `putText`; nil is written as an empty text.
-    @inline(__always)
-    static func putText(_ text: ShortText?, _ out: inout [UInt8]) {
-        guard let text else { return putBytes(UnsafeRawBufferPointer(start: nil, count: 0), &out) }
-        text.withUTF8 { putBytes($0, &out) }
-    }
+    /// The empty text (an event without a user, or without a session id).
+    static var noText: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: nil, count: 0) }
 
     @inline(__always)
     static func putBytes(_ bytes: UnsafeRawBufferPointer, _ out: inout [UInt8]) {

@@ -37,7 +37,7 @@ struct JSONScannerTests {
             #"{"a":"5","b":{"c":"6","d":{"e":7}},"n":8}"#,  // the same keys: all remembered
             #"{"n":9,"b":{"d":{"e":10},"c":"11"},"a":"12"}"#,  // reversed at every level
             #"{"z":0,"b":{"x":"13","c":"14"},"a":"15"}"#,  // another key of the same length at a place
-            #"{"a":"16","b":{"c":"17"},"n":18}"#,  // escaped keys at remembered places
+            #"{"\u0061":"16","b":{"\u0063":"17"},"n":18}"#,  // escaped keys at remembered places
             #"{"aa":"19","b":{"cc":"20","c":"21"},"list":["x","22"]}"#,  // longer keys
             #"{"a":"23","b":{"c":"24","d":{"e":25}},"n":26}"#,  // back to the first order
             #"{"abcdefghijklmnopq":1,"abcdefghijklmnopr":2,"a":"27"}"#,  // keys over 16 bytes
@@ -69,12 +69,14 @@ struct JSONScannerTests {
     func keyRecall() {
         let records = [
             #"{"a":"1","n":2}"#, #"{"":"x","n":3}"#, #"{"a":"4","n":5}"#, #"{"ab":"6","n":7}"#, #"{"a":"8","nn":9}"#,
-            #"{"é":"10","n":11}"#, #"{"é":"12","n":13}"#, #"{"a":"14","n":15}"#,
+            #"{"é":"10","n":11}"#, #"{"é":"12","n":13}"#, #"{"a":"14","n":15}"#, #"{"a\"b":"16","n":17}"#,
+            #"{"\u0061":"18","n":19}"#, #"{"a":"20","n":21}"#,
         ]
         var scanner = JSONScanner(schema: schema)
         #expect(scanAll(records, with: &scanner) == [
             ["1", nil, nil, nil, "2"], [nil, nil, nil, nil, "3"], ["4", nil, nil, nil, "5"], [nil, nil, nil, nil, "7"],
-            ["8", nil, nil, nil, nil], [nil, nil, nil, nil, "11"], [nil, nil, nil, nil, "13"], ["14", nil, nil, nil, "15"],
+            ["8", nil, nil, nil, nil], [nil, nil, nil, nil, "11"], [nil, nil, nil, nil, "13"], ["14", nil, nil, nil, "15"], [nil, nil, nil, nil, "17"],
+            ["18", nil, nil, nil, "19"], ["20", nil, nil, nil, "21"],
         ])
         // Bytes that are not a valid key at a remembered place are refused where they are,
         // whatever was remembered there: a control byte, a stray byte, a cut.
@@ -193,7 +195,7 @@ struct JSONScannerTests {
                     }
                     // Cut inside the string: incomplete, at every length.
                     if value != nil {
-                        for cut in head.count..<(head.count + text.count) where stop.count == 1 || cut != head.count + before + 1 {
+                        for cut in head.count..<(head.count + text.count) {
                             var scanner = JSONScanner(schema: schema)
                             #expect(Array(record[..<cut]).withUnsafeBytes { scanner.scan($0) } == .incomplete, "\(cut)")
                         }
