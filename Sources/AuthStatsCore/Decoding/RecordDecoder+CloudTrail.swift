@@ -1,21 +1,44 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 extension RecordDecoder {
-    /// The user-pool operations that authenticate (`docs/metrics.md` "Kinds", CloudTrail column).
-    static let authOperations: Set<String> = [
-        "InitiateAuth", "AdminInitiateAuth", "RespondToAuthChallenge", "AdminRespondToAuthChallenge",
-    ]
+    /// What a user-pool operation makes (`docs/metrics.md` "Kinds", CloudTrail column).
+    enum Operation {
+        /// `InitiateAuth`, `AdminInitiateAuth`, `RespondToAuthChallenge`, `AdminRespondToAuthChallenge`.
+        case authenticates
+        case signUp
+        /// `ConfirmSignUp`, `ForgotPassword`, `ConfirmForgotPassword`, `ResendConfirmationCode`.
+        case account
+        case other
+    }
     // The nine operations that carry `AnalyticsMetadata` (the only ones Cognito sent to
-    // Pinpoint, `docs/metrics.md` "Pinpoint parity") are `authOperations`, `SignUp` and
-    // `accountOperations`: the decoder tells them by the kind they make.
-    static let accountOperations: Set<String> = [
-        "ConfirmSignUp", "ForgotPassword", "ConfirmForgotPassword", "ResendConfirmationCode",
-    ]
+    // Pinpoint, `docs/metrics.md` "Pinpoint parity") are those that authenticate, `SignUp` and
+    // the four account ones: the decoder tells them by the kind they make.
+
+    /// The operation named by `name` (`eventName`'s bytes, unescaped, not empty): compared as
+    /// bytes, with no `String` and no hash a record.
+    static func operation(_ name: UnsafeRawBufferPointer) -> Operation {
+        func named(_ literal: StaticString) -> Bool {
+            name.count == literal.utf8CodeUnitCount && memcmp(name.baseAddress!, literal.utf8Start, name.count) == 0
+        }
+        if named("InitiateAuth") || named("AdminInitiateAuth") || named("RespondToAuthChallenge") || named("AdminRespondToAuthChallenge") {
+            return .authenticates
+        }
+        if named("SignUp") { return .signUp }
+        if named("ConfirmSignUp") || named("ForgotPassword") || named("ConfirmForgotPassword") || named("ResendConfirmationCode") {
+            return .account
+        }
+        return .other
+    }
 
     /// One CloudTrail record (`docs/inputs.md` "CloudTrail"): Cognito user-pool records become
     /// events; those of other AWS services and Insights events are skipped.
-    func cloudTrail(_ f: Fields) -> Outcome {
+    mutating func cloudTrail(_ f: Fields) -> Outcome {
         guard f.equals(.eventSource, "cognito-idp.amazonaws.com") else {
-            let source = f.text(.eventSource) ?? ""
-            return .skipped(.cloudTrail, reason: "a CloudTrail record of \(source.isEmpty ? "another service" : source)")
+            return .skipped(.cloudTrail, reason: services.reason(f))
         }
         if f.equals(.trailEventType, "AwsCloudTrailInsight") {
             return .skipped(.cloudTrail, reason: "a CloudTrail Insights event")
@@ -28,20 +51,17 @@ extension RecordDecoder {
         guard !timeField.hasEscapes, let time = Timestamps.iso8601(timeBytes) else {
             return .rejected(reason: "eventTime is not an ISO 8601 time: \"\(f.text(.eventTime)?.prefix(40) ?? "")\"")
         }
-        guard let name = f.text(.eventName) else {
+        guard let operation = f.withText(.eventName, Self.operation) else {
             return .rejected(reason: "eventName is not a string: \(f[.eventName].describe(in: f.bytes))")
         }
         // errorCode may be missing, "" or null: all three mean success.
         let failed = f.isNonEmptyText(.errorCode)
         let kind: EventKind
-        if Self.authOperations.contains(name) {
-            kind = failed ? .authFailure : (f.isNonEmptyText(.challengeName) ? .authStep : .signIn)
-        } else if name == "SignUp" {
-            kind = failed ? .account : .signUp
-        } else if Self.accountOperations.contains(name) {
-            kind = .account
-        } else {
-            kind = .other
+        switch operation {
+        case .authenticates: kind = failed ? .authFailure : (f.isNonEmptyText(.challengeName) ? .authStep : .signIn)
+        case .signUp: kind = failed ? .account : .signUp
+        case .account: kind = .account
+        case .other: kind = .other
         }
         let user = f.nonEmpty(.trailSub) ?? f.nonEmpty(.responseUserSub)
         let (dimensions, hint) = f.dimensions(UInt8(ascii: "T"), Self.cloudTrailDimensionSlots) {
@@ -51,7 +71,7 @@ extension RecordDecoder {
             return dimensions
         }
         let fingerprint = Fingerprint.of(Self.cloudTrailTag, in: f, id: f.nonEmpty(.eventID)) {
-            [name, String(time), user.flatMap { f.short($0)?.string } ?? "", f.text(.errorCode) ?? ""]
+            [f.text(.eventName) ?? "", String(time), user.flatMap { f.short($0)?.string } ?? "", f.text(.errorCode) ?? ""]
         }
         // The nine operations are exactly those that make a sign-in, failure, step, sign-up or
         // account event here: every `other` event is made by another operation (no lookup).
@@ -67,4 +87,27 @@ extension RecordDecoder {
 
     /// The fields CloudTrail dimension values are made from (the key of a `ProfileCache`).
     static let cloudTrailDimensionSlots: [Slot] = [.requestClientID, .hostedUIClientID]
+}
+
+/// The reasons given to CloudTrail records of other services, by the bytes of their
+/// `eventSource`: a trail holds a few services, most of its records may be theirs, and the
+/// reason of each (`"a CloudTrail record of ec2.amazonaws.com"`) was a new `String` a record,
+/// made, counted by its hash and freed (~14% of the instructions of a trail of half such
+/// records). The last 8 services are kept; a decoder's own (a value: copies do not share it).
+struct ServiceReasons: Sendable {
+    private var entries: [(source: [UInt8], reason: String)] = []
+
+    /// The reason of the record whose fields are `f`.
+    mutating func reason(_ f: RecordDecoder.Fields) -> String {
+        // The key: the field's bytes as written (a non-empty string), else none: every other
+        // case (missing, empty, not a string) is "another service".
+        let field = f[.eventSource]
+        let key = field.type == .string ? UnsafeRawBufferPointer(rebasing: f.bytes[field.start..<field.end]) : UnsafeRawBufferPointer(start: nil, count: 0)
+        for entry in entries where entry.source.count == key.count && entry.source.elementsEqual(key) { return entry.reason }
+        let source = f.text(.eventSource) ?? ""
+        let reason = "a CloudTrail record of \(source.isEmpty ? "another service" : source)"
+        if entries.count == 8 { entries.removeFirst() }
+        entries.append((Array(key), reason))
+        return reason
+    }
 }

@@ -187,16 +187,20 @@ public struct RecordDecoder: Sendable {
     /// read nor part of the dimension cache's key: the default run pays nothing for projects.
     let projects: Bool
 
+    /// The reasons given to the last other services' CloudTrail records (`cloudTrail`).
+    var services = ServiceReasons()
+
     public init(projects: Bool = false) { self.projects = projects }
 
     /// Decodes the record at `range` of `bytes`, whose fields the scanner found.
     public func decode(_ bytes: UnsafeRawBufferPointer, range: Range<Int>, fields: [JSONField]) -> Outcome {
-        decode(bytes, range: range, fields: fields, profiles: nil)
+        var decoder = self
+        return decoder.decode(bytes, range: range, fields: fields, profiles: nil)
     }
 
     /// As `decode(_:range:fields:)`; with `profiles`, an event whose dimension fields the
     /// cache knows comes with its profile id instead of its dimension values.
-    func decode(
+    mutating func decode(
         _ bytes: UnsafeRawBufferPointer, range: Range<Int>, fields: [JSONField], profiles: UnsafeMutablePointer<ProfileCache>?
     ) -> Outcome {
         guard bytes[range.lowerBound] == UInt8(ascii: "{") else {

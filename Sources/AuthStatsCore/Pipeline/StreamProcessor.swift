@@ -7,7 +7,7 @@ public final class StreamProcessor {
     public let framer: RecordFramer
     public private(set) var report: InputReport
     private let analysis: Analysis
-    private let decoder: RecordDecoder
+    private var decoder: RecordDecoder
     /// Whether records are decoded with their profile fields (`Analysis.collectsProfiles`).
     private let collectsProfiles: Bool
     /// `--pinpoint-parity` is on.

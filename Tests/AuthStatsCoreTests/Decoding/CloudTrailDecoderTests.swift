@@ -1,4 +1,5 @@
 import Testing
+import AuthStatsTestSupport
 
 @testable import AuthStatsCore
 
@@ -116,6 +117,42 @@ struct CloudTrailDecoderTests {
         let c = decodedEvent(trailRecord("InitiateAuth", eventID: "other"))!.fingerprint
         #expect(a == b)
         #expect(a != c)
+    }
+
+    @Test("one decoder, records of a dozen services interleaved: each skipped with its own service's reason")
+    func serviceReasons() {
+        let services = (0..<12).map { "service\($0).amazonaws.com" }
+        var decoder = RecordDecoder()
+        var scanner = JSONScanner(schema: RecordDecoder.schema)
+        var random = SeededRandom(seed: 3)
+        func reason(_ text: String) -> String? {
+            let bytes = Array(text.utf8)
+            return bytes.withUnsafeBytes { raw -> String? in
+                guard case .complete(let end) = scanner.scan(raw) else { return nil }
+                guard case .skipped(.cloudTrail, let reason) = decoder.decode(raw, range: 0..<end, fields: scanner.fields, profiles: nil) else { return nil }
+                return reason
+            }
+        }
+        for _ in 0..<400 {
+            let service = services[random.below(random.below(2) == 0 ? 3 : services.count)]
+            #expect(reason(trailRecord("GetObject", source: service)) == "a CloudTrail record of \(service)")
+        }
+        // Written with an escape, and the same service as written plainly: one reason.
+        #expect(reason(trailRecord("GetObject", source: #"s3.amazon\u0061ws.com"#)) == "a CloudTrail record of s3.amazonaws.com")
+        #expect(reason(trailRecord("GetObject", source: "s3.amazonaws.com")) == "a CloudTrail record of s3.amazonaws.com")
+        // No source to name.
+        #expect(reason(trailRecord("GetObject", source: "")) == "a CloudTrail record of another service")
+        // A Cognito record between them is still an event.
+        #expect(reason(trailRecord("InitiateAuth")) == nil)
+    }
+
+    @Test("the operations, written with escapes too, make the kinds they make written plainly")
+    func escapedOperation() {
+        #expect(decodedEvent(trailRecord(#"Initiate\u0041uth"#))?.kind == .signIn)
+        #expect(decodedEvent(trailRecord(#"\u0053ignUp"#))?.kind == .signUp)
+        #expect(decodedEvent(trailRecord(#"ForgotP\u0061ssword"#))?.kind == .account)
+        #expect(decodedEvent(trailRecord("InitiateAuthX"))?.kind == .other)
+        #expect(decodedEvent(trailRecord("SignU"))?.kind == .other)
     }
 
     @Test("records of other services and Insights events are skipped, not rejected")
