@@ -113,6 +113,10 @@ struct ShortTextTests {
         for sub in Self.ids {
             let activity = try #require(decodedEvent(activityRecord("SignIn", "Pass", sub: sub)))
             #expect(activity.userName == sub && activity.user == UserID(sub))
+            let noEventID = try #require(decodedEvent(activityRecord("SignIn", "Pass", sub: sub, eventID: "null")))
+            #expect(noEventID.fingerprint == Fingerprint.of("cognito-activity", id: nil) {
+                ["SignIn", "Pass", String(noEventID.time), sub, "4abc123exampleclientid"]
+            })
             let trail = try #require(decodedEvent(trailRecord("InitiateAuth", sub: sub)))
             #expect(trail.userName == sub && trail.user == UserID(sub))
             // Without an event id, the fingerprint is made of the fields, the whole sub among them.
