@@ -37,31 +37,28 @@ struct AuthStats: ParsableCommand {
     /// back and checked again; nil when nothing is lifted or any step fails, so that the plain
     /// parse makes the command, or refuses it, as it would have (with the same message).
     static func parsedWithLiftedInputs(_ arguments: [String]) -> ParsableCommand? {
-        let lifting = [ReportCommand.configuration.commandName, PlanCommand.configuration.commandName]
         let start: Int
-        if let first = arguments.first, lifting.contains(first) {
+        if let first = arguments.first, first == "help" || configuration.subcommands.contains(where: { $0.configuration.commandName == first }) {
+            guard configuration.subcommands.contains(where: { $0.configuration.commandName == first && $0 is any TakesInputPaths.Type })
+            else { return nil }
             start = 1
-        } else if let first = arguments.first,
-            first == "help" || configuration.subcommands.contains(where: { $0.configuration.commandName == first })
-        {
-            return nil
         } else {
             start = 0  // the default subcommand, report
         }
         guard let split = CommandLineInputs(arguments, from: start),
-            let command = try? parseAsRoot(split.kept)
+            var command = (try? parseAsRoot(split.kept)) as? any TakesInputPaths,
+            let inputs = split.inputs(parsed: command.inputs)
         else { return nil }
-        switch command {
-        case var report as ReportCommand:
-            guard let inputs = split.inputs(parsed: report.inputs) else { return nil }
-            report.inputs = inputs
-            return (try? report.validate()) == nil ? nil : report
-        case var plan as PlanCommand:
-            guard let inputs = split.inputs(parsed: plan.inputs) else { return nil }
-            plan.inputs = inputs
-            return (try? plan.validate()) == nil ? nil : plan
-        default:
-            return nil
-        }
+        command.inputs = inputs
+        return (try? command.validate()) == nil ? nil : command
     }
 }
+
+/// A command whose positional arguments are input paths (`report`, `plan`), which `AuthStats`
+/// keeps away from the parser (`CommandLineInputs`).
+protocol TakesInputPaths: ParsableCommand {
+    var inputs: [String] { get set }
+}
+
+extension ReportCommand: TakesInputPaths {}
+extension PlanCommand: TakesInputPaths {}

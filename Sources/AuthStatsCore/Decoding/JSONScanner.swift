@@ -204,14 +204,14 @@ struct JSONParser {
             let keyStart = index + 1
             var child = -1
             var recalled = false
-            if tracked, place < KeyMemory.places {
+            let remembered = tracked && place < KeyMemory.places ? memory + (node * KeyMemory.places + place) : nil
+            if let remembered {
                 // The key met at this place in the last record, recognised by its bytes and the
                 // quote after them, not scanned: the scan ends where a key's length says, a
                 // branch that varies from key to key. The remembered key was scanned when first
                 // met (a whole string, no escape, valid UTF-8), so equal bytes are as valid, and
                 // the quote after them closes the string. (Written here, not called: the call
                 // was not inlined, 2% of the instructions of small records.)
-                let remembered = memory + (node * KeyMemory.places + place)
                 let count = Int(remembered.pointee.count)
                 if count >= 0, keyStart + count < end, base[keyStart + count] == UInt8(ascii: "\"") {
                     let (head, tail) = Self.words(base + keyStart, count)
@@ -226,8 +226,7 @@ struct JSONParser {
                 let keyEscaped = try string()
                 if tracked {
                     let count = index - 1 - keyStart
-                    if count <= 16 && place < KeyMemory.places && !keyEscaped {
-                        let remembered = memory + (node * KeyMemory.places + place)
+                    if let remembered, count <= 16 && !keyEscaped {
                         let (head, tail) = Self.words(base + keyStart, count)
                         child = schema.child(of: node, key: base + keyStart, count: count)
                         remembered.pointee = KeyMemory.Entry(head: head, tail: tail, count: Int32(count), child: Int32(child))

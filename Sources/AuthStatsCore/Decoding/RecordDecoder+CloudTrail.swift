@@ -5,14 +5,10 @@ import Darwin
 #endif
 
 extension RecordDecoder {
-    /// What a user-pool operation makes (`docs/metrics.md` "Kinds", CloudTrail column).
+    /// What a user-pool operation makes (`docs/metrics.md` "Kinds", CloudTrail column); which
+    /// operations are which: `operation(_:)`.
     enum Operation {
-        /// `InitiateAuth`, `AdminInitiateAuth`, `RespondToAuthChallenge`, `AdminRespondToAuthChallenge`.
-        case authenticates
-        case signUp
-        /// `ConfirmSignUp`, `ForgotPassword`, `ConfirmForgotPassword`, `ResendConfirmationCode`.
-        case account
-        case other
+        case authenticates, signUp, account, other
     }
     // The nine operations that carry `AnalyticsMetadata` (the only ones Cognito sent to
     // Pinpoint, `docs/metrics.md` "Pinpoint parity") are those that authenticate, `SignUp` and

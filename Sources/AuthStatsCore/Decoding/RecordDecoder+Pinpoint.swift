@@ -19,7 +19,6 @@ extension RecordDecoder {
         }
         // The ids are read where they lie, not kept in `ShortText`s (see `InlineText`).
         let user = f.nonEmpty(.userID) ?? f.nonEmpty(.clientID)
-        let hasSession = f.isNonEmptyText(.sessionID)
 
         let (dimensions, hint) = f.dimensions(
             UInt8(ascii: projects ? "Q" : "P"), projects ? Self.pinpointProjectSlots : Self.pinpointDimensionSlots
@@ -39,12 +38,12 @@ extension RecordDecoder {
         builder.add(f, .clientID)
         builder.add(f, .sessionID)
         builder.add(f, user)
+        let ids = f.ids(user: user, session: .sessionID)
         return .event(
             Event(
-                time: time, source: .pinpoint, kind: kind, ids: f.ids(user: user, session: .sessionID),
-                fingerprint: builder.fingerprint,
-                sessionStart: hasSession ? f[.sessionStartTimestamp].integer(in: f.bytes) : nil,
-                sessionStop: hasSession ? f[.sessionStopTimestamp].integer(in: f.bytes) : nil,
+                time: time, source: .pinpoint, kind: kind, ids: ids, fingerprint: builder.fingerprint,
+                sessionStart: ids.session == nil ? nil : f[.sessionStartTimestamp].integer(in: f.bytes),
+                sessionStop: ids.session == nil ? nil : f[.sessionStopTimestamp].integer(in: f.bytes),
                 dimensions: dimensions, profileHint: hint),
             .pinpoint)
     }

@@ -150,12 +150,9 @@ public struct RecordDecoder: Sendable {
 
         /// An event's ids, read from the fields `user` and `session` (nil: none).
         func ids(user: Slot?, session: Slot? = nil) -> EventIDs {
-            let userText = user.flatMap(inlineText)
-            let sessionText = session.flatMap(inlineText)
-            guard userText?.isLong == true || sessionText?.isLong == true else {
-                return EventIDs(user: userText, session: sessionText, long: nil)
+            EventIDs(user: user.flatMap(inlineText), session: session.flatMap(inlineText)) {
+                (user.flatMap(short), session.flatMap(short))
             }
-            return EventIDs(user: userText, session: sessionText, long: LongIDs(user: user.flatMap(short), session: session.flatMap(short)))
         }
 
         /// Whether the value is the string `literal` (compared as bytes, no `String` made).

@@ -11,7 +11,10 @@ public struct UserID: Sendable, Hashable, Comparable {
     public init(_ string: String) { self.init(ShortText(string)) }
 
     /// The id of the user named by `text` (its UTF-8 bytes, hashed).
-    public init(_ text: ShortText) { hash = text.withUTF8 { Hash64.hash($0) } }
+    public init(_ text: ShortText) { self = text.withUTF8(UserID.init(utf8:)) }
+
+    /// The id of the user whose name's UTF-8 bytes are `bytes`.
+    init(utf8 bytes: UnsafeRawBufferPointer) { hash = Hash64.hash(bytes) }
 
     public static func < (lhs: UserID, rhs: UserID) -> Bool { lhs.hash < rhs.hash }
 }
@@ -148,7 +151,7 @@ public struct Event: Sendable {
         self.time = time
         self.source = source
         self.kind = kind
-        user = ids.withUser { UserID(hash: Hash64.hash($0)) }
+        user = ids.withUser(UserID.init(utf8:))
         self.ids = ids
         self.fingerprint = fingerprint
         self.sessionStart = sessionStart
@@ -202,20 +205,15 @@ struct EventIDs: Sendable {
     let session: InlineText?
     let long: LongIDs?
 
-    /// `long` must hold each id that `user` or `session` marks as longer than in place.
-    init(user: InlineText?, session: InlineText?, long: LongIDs?) {
-        precondition(
-            (user?.isLong != true || long?.user != nil) && (session?.isLong != true || long?.session != nil),
-            "an id marked long is kept in the box")
+    /// The ids in place; `whole` gives them whole, asked only when one is longer than in place.
+    init(user: InlineText?, session: InlineText?, whole: () -> (user: ShortText?, session: ShortText?)) {
         self.user = user
         self.session = session
-        self.long = long
+        long = user?.isLong == true || session?.isLong == true ? LongIDs(whole()) : nil
     }
 
     init(user: ShortText?, session: ShortText?) {
-        self.user = user.map(InlineText.init)
-        self.session = session.map(InlineText.init)
-        long = self.user?.isLong == true || self.session?.isLong == true ? LongIDs(user: user, session: session) : nil
+        self.init(user: user.map(InlineText.init), session: session.map(InlineText.init)) { (user, session) }
     }
 
     @inline(__always)
@@ -238,9 +236,9 @@ final class LongIDs: Sendable {
     let user: ShortText?
     let session: ShortText?
 
-    init(user: ShortText?, session: ShortText?) {
-        self.user = user
-        self.session = session
+    init(_ ids: (user: ShortText?, session: ShortText?)) {
+        user = ids.user
+        session = ids.session
     }
 }
 
