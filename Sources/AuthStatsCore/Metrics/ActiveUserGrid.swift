@@ -17,10 +17,7 @@ struct ActiveUserGrid {
     private static let dimensions = Dimension.allCases.count
 
     init(table: DimensionTable, days: Int) {
-        var values: [UInt32] = []
-        values.reserveCapacity(table.profileCount * Self.dimensions)
-        for profile in table.profiles { values += profile.values }
-        profileValues = values
+        profileValues = table.profileValues
         var base: [Int] = []
         var total = 0
         for d in 0..<Self.dimensions {

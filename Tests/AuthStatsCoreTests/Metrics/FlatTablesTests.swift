@@ -226,4 +226,97 @@ struct FlatTablesTests {
         }
         #expect(Set(cells[0]) == Set(cells[1]))
     }
+
+    @Test("DimensionTable: one id per combination of values, in first-seen order, across its growth; values read back")
+    func profiles() {
+        var rng = SeededRandom(seed: 11)
+        var table = DimensionTable()
+        var reference: [DimensionValues] = []  // profile id -> values
+        var known: [DimensionValues: Int] = [:]
+        var valueOrder = [[String]](repeating: [], count: Dimension.allCases.count)  // per dimension, first seen first
+        for i in 0..<20_000 {
+            var values = DimensionValues()
+            // Few platforms, many versions and countries: thousands of combinations, repeats
+            // (right after themselves too), unknown values and values equal across dimensions.
+            values[.platform] = ["ios", "android", ""][Int(rng.next() % 3)]
+            values[.appVersion] = i % 5 == 0 ? "" : "1.\(rng.next() % 400)"
+            values[.country] = rng.next() % 4 == 0 ? "1.7" : "C\(rng.next() % 60)"
+            values[.source] = "pinpoint"
+            if i % 9 == 0, let last = reference.last { values = last }
+            let id = table.profile(of: values)
+            if let known = known[values] {
+                #expect(id == UInt32(known))
+            } else {
+                #expect(id == UInt32(reference.count))
+                known[values] = reference.count
+                reference.append(values)
+                for d in Dimension.allCases where !valueOrder[d.rawValue].contains(values[d]) { valueOrder[d.rawValue].append(values[d]) }
+            }
+        }
+        #expect(table.profileCount == reference.count)
+        #expect(reference.count > 5_000)
+        for (id, values) in reference.enumerated() {
+            #expect(table.values(ofProfile: UInt32(id)) == values)
+            for d in Dimension.allCases {
+                let valueID = table.valueID(ofProfile: UInt32(id), d)
+                #expect(table.string(d, valueID) == values[d])
+                #expect(valueOrder[d.rawValue][Int(valueID)] == values[d])
+            }
+        }
+        // Absorbing a table maps its ids onto this one's: known combinations keep their ids.
+        var other = DimensionTable()
+        let ids = [reference[3], DimensionValues(), reference[0]].map { other.profile(of: $0) }
+        let mapped = table.absorb(other)
+        #expect(mapped[Int(ids[0])] == 3 && mapped[Int(ids[2])] == 0)
+        #expect(table.values(ofProfile: mapped[Int(ids[1])]) == DimensionValues())
+    }
+
+    @Test("DimensionValues: unknown where unset or empty; equal values are equal and hash alike however they were set")
+    func dimensionValues() {
+        var a = DimensionValues()
+        var b = DimensionValues()
+        b[.locale] = ""
+        b[.country] = Dimension.unknown
+        #expect(a == b && a.hashValue == b.hashValue)
+        #expect(Dimension.allCases.allSatisfy { b[$0] == Dimension.unknown })
+        b[.platform] = "ios"
+        #expect(a != b)
+        a[.platform] = "ios"
+        #expect(a == b && a.hashValue == b.hashValue)
+        b[.platform] = ""
+        #expect(b == DimensionValues() && b.hashValue == DimensionValues().hashValue)
+        var c = a
+        c[.appVersion] = "2.0"
+        #expect(a[.appVersion] == Dimension.unknown && c[.appVersion] == "2.0" && c[.platform] == "ios")
+        #expect(c.values == ["ios", Dimension.unknown, "2.0"] + Array(repeating: Dimension.unknown, count: Dimension.allCases.count - 3))
+    }
+
+    @Test("CounterTable lists each (day, profile) with events once, and leaves out those taken back to nothing")
+    func counterTable() {
+        var rng = SeededRandom(seed: 5)
+        var table = CounterTable()
+        var reference: [MetricsAccumulator.DayProfile: MetricsAccumulator.Counters] = [:]
+        let kinds: [EventKind] = [.signIn, .signUp, .authFailure, .session]
+        for _ in 0..<30_000 {
+            let key = MetricsAccumulator.DayProfile(day: Int32(rng.next() % 90) - 20, profile: UInt32(rng.next() % 300))
+            let kind = kinds[Int(rng.next() % 4)]
+            table.add(key, kind)
+            reference[key, default: .init()].add(kind)
+        }
+        // Some taken back whole (duplicates found at the end): their rows stay, empty, unlisted.
+        for (key, counters) in reference.prefix(50) {
+            for kind in kinds {
+                let n = kind == .signIn ? counters.signIns : kind == .signUp ? counters.signUps : kind == .authFailure ? counters.authFailures
+                    : counters.events - counters.signIns - counters.signUps - counters.authFailures
+                if n > 0 { table.add(key, kind, -n) }
+            }
+            reference[key] = nil
+        }
+        var listed: [MetricsAccumulator.DayProfile: MetricsAccumulator.Counters] = [:]
+        for (key, counters) in table {
+            #expect(listed[key] == nil)
+            listed[key] = counters
+        }
+        #expect(listed == reference)
+    }
 }
