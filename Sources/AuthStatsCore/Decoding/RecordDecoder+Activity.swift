@@ -1,7 +1,7 @@
 extension RecordDecoder {
     /// A Cognito user activity record (`userAuthEvents` export, `docs/inputs.md` "Cognito user
     /// activity log"): every value a string, `"null"` meaning none.
-    func activity(_ f: Fields) -> Outcome {
+    func activity(_ f: Fields, into event: inout Event) -> Decoded {
         let time: Int64
         if let text = f.value(.activityTimestamp) {
             guard let millis = Int64(text) else {
@@ -55,10 +55,10 @@ extension RecordDecoder {
         } else {
             parity = .received
         }
-        let event = Event(
+        event = Event(
             time: time, source: .cognitoActivity, kind: kind, ids: f.ids(user: user), fingerprint: fingerprint,
             dimensions: dimensions, profileHint: hint, parity: parity)
-        return .event(event, .cognitoActivity)
+        return .event(.cognitoActivity)
     }
 
     static let activityTag = Fingerprint.Builder(tag: "cognito-activity")

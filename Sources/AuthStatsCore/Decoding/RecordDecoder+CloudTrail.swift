@@ -32,7 +32,7 @@ extension RecordDecoder {
 
     /// One CloudTrail record (`docs/inputs.md` "CloudTrail"): Cognito user-pool records become
     /// events; those of other AWS services and Insights events are skipped.
-    mutating func cloudTrail(_ f: Fields) -> Outcome {
+    mutating func cloudTrail(_ f: Fields, into event: inout Event) -> Decoded {
         guard f.equals(.eventSource, "cognito-idp.amazonaws.com") else {
             return .skipped(.cloudTrail, reason: services.reason(f))
         }
@@ -73,10 +73,10 @@ extension RecordDecoder {
         // account event here: every `other` event is made by another operation (no lookup).
         let parity: ParityReason = !f.isNonEmptyText(.requestClientID) && f.has(.hostedUIClientID)
             ? .hostedUI : kind == .other ? .otherOperation : .received
-        let event = Event(
+        event = Event(
             time: time, source: .cloudtrail, kind: kind, ids: f.ids(user: user), fingerprint: fingerprint,
             dimensions: dimensions, profileHint: hint, parity: parity)
-        return .event(event, .cloudTrail)
+        return .event(.cloudTrail)
     }
 
     static let cloudTrailTag = Fingerprint.Builder(tag: "cloudtrail")

@@ -1,6 +1,6 @@
 extension RecordDecoder {
     /// A Pinpoint event-stream record (`docs/inputs.md` "Pinpoint event stream").
-    func pinpoint(_ f: Fields) -> Outcome {
+    func pinpoint(_ f: Fields, into event: inout Event) -> Decoded {
         let timestamp = f[.eventTimestamp]
         guard timestamp.type != .absent else {
             return .rejected(reason: "missing event_timestamp (a Pinpoint event stream record needs one)")
@@ -39,13 +39,12 @@ extension RecordDecoder {
         builder.add(f, .sessionID)
         builder.add(f, user)
         let ids = f.ids(user: user, session: .sessionID)
-        return .event(
-            Event(
-                time: time, source: .pinpoint, kind: kind, ids: ids, fingerprint: builder.fingerprint,
-                sessionStart: ids.session == nil ? nil : f[.sessionStartTimestamp].integer(in: f.bytes),
-                sessionStop: ids.session == nil ? nil : f[.sessionStopTimestamp].integer(in: f.bytes),
-                dimensions: dimensions, profileHint: hint),
-            .pinpoint)
+        event = Event(
+            time: time, source: .pinpoint, kind: kind, ids: ids, fingerprint: builder.fingerprint,
+            sessionStart: ids.session == nil ? nil : f[.sessionStartTimestamp].integer(in: f.bytes),
+            sessionStop: ids.session == nil ? nil : f[.sessionStopTimestamp].integer(in: f.bytes),
+            dimensions: dimensions, profileHint: hint)
+        return .event(.pinpoint)
     }
 
     /// The fingerprint builder after the export's name (made once, not per record).

@@ -161,6 +161,11 @@ public struct Event: Sendable {
         self.parity = parity
     }
 
+    /// An event of no record, for a decoder to write over (`RecordDecoder.decode(…into:)`).
+    static var blank: Event {
+        Event(time: 0, source: .pinpoint, kind: .other, ids: EventIDs(user: nil, session: nil), fingerprint: Fingerprint(high: 0, low: 0), dimensions: DimensionValues())
+    }
+
     /// Whether the event has a user id.
     var hasUser: Bool { ids.user != nil }
 

@@ -125,11 +125,12 @@ struct CloudTrailDecoderTests {
         var decoder = RecordDecoder()
         var scanner = JSONScanner(schema: RecordDecoder.schema)
         var random = SeededRandom(seed: 3)
+        var event = Event.blank
         func reason(_ text: String) -> String? {
             let bytes = Array(text.utf8)
             return bytes.withUnsafeBytes { raw -> String? in
                 guard case .complete(let end) = scanner.scan(raw) else { return nil }
-                guard case .skipped(.cloudTrail, let reason) = decoder.decode(raw, range: 0..<end, fields: scanner.fields, profiles: nil) else { return nil }
+                guard case .skipped(.cloudTrail, let reason) = decoder.decode(raw, range: 0..<end, fields: scanner.fields, profiles: nil, into: &event) else { return nil }
                 return reason
             }
         }

@@ -60,6 +60,29 @@ struct DamagedInputTests {
         #expect(run.reports.daily.map(\.date.description) == ["2026-11-01"])
     }
 
+    /// The processor decodes every record into one event it keeps (`RecordDecoder.Decoded`):
+    /// nothing of a record, clamped, rejected or whole, reaches the next one.
+    @Test("each record's event is its own: a clamped session bound, a reject and a session-less record leave the next as it came")
+    func eventsDoNotCarryOver() {
+        let stop = Self.nov1 + 120_000
+        let records = [
+            #"{"event_type":"_session.start","event_timestamp":\#(Self.nov1),"session":{"session_id":"s1","start_timestamp":1,"stop_timestamp":\#(Int64.max)},"endpoint":{"User":{"UserId":"u1"},"Demographic":{"Platform":"ios"}}}"#,
+            #"{"event_type":"_session.stop","event_timestamp":\#(Self.nov1 + 60_000),"session":{"session_id":"s2","start_timestamp":\#(Self.nov1),"stop_timestamp":\#(stop)},"endpoint":{"User":{"UserId":"u2"}}}"#,
+            #"{"event_type":"_session.start","event_timestamp":1,"session":{"session_id":"s3"},"endpoint":{"User":{"UserId":"u3"}}}"#,
+            Self.line(Self.nov1 + 30_000, user: "u4"),
+        ]
+        let run = InMemoryRun([("t", Array(records.joined(separator: "\n").utf8))], sessionDetail: true)
+        #expect(run.rejects.count == 1)
+        let byUser = Dictionary(uniqueKeysWithValues: run.sessions.map { ($0.user, $0) })
+        #expect(Set(byUser.keys) == ["u1", "u2", "u4"])
+        #expect(byUser["u1"].map { [$0.start, $0.end] } == [Self.nov1, Self.nov1])
+        #expect(byUser["u1"]?.platform == "ios")
+        #expect(byUser["u2"].map { [$0.id, String($0.start), String($0.end)] } == ["s2", String(Self.nov1), String(stop)])
+        #expect(byUser["u2"]?.platform == Dimension.unknown)
+        #expect(byUser["u4"].map { [$0.start, $0.end, Int64($0.signIns)] } == [Self.nov1 + 30_000, Self.nov1 + 30_000, 1])
+        #expect(byUser["u4"]?.id != "s2")
+    }
+
     /// 2,328 back-to-back records (Firehose's default framing) with `damage` after record 10.
     func backToBack(damage: String, chunk: Int) -> InMemoryRun {
         let records = (0..<2328).map { Self.line(Self.nov1 + Int64($0) * 1000, user: "u\($0 % 50)", client: "c\($0)") }
