@@ -33,6 +33,11 @@ public struct AnalyticsConfiguration: Sendable {
     /// id's other entries.
     public private(set) var clients: [AppClient] = []
     private var index: [String: Int] = [:]
+    /// By the place in `clients`: its project and whether Cognito sent its events there
+    /// (`project(ofClient:)`, `sentAnalytics(client:)`), worked out when the client is added.
+    /// With `--clients` they are asked for every event, and parsing the client's ARN each time
+    /// made a run seven times slower.
+    private var resolved: [(project: PinpointProject?, sentAnalytics: Bool)] = []
 
     public init() {}
 
@@ -42,6 +47,7 @@ public struct AnalyticsConfiguration: Sendable {
         guard let position = index[client.clientID] else {
             index[client.clientID] = clients.count
             clients.append(client)
+            resolved.append(Self.resolve(client))
             return
         }
         var kept = clients[position]
@@ -55,6 +61,13 @@ public struct AnalyticsConfiguration: Sendable {
             kept.userPoolID = kept.userPoolID ?? client.userPoolID
         }
         clients[position] = kept
+        resolved[position] = Self.resolve(kept)
+    }
+
+    private static func resolve(_ client: AppClient) -> (project: PinpointProject?, sentAnalytics: Bool) {
+        let project = client.analytics?.project
+        guard let project, let region = project.region, let poolRegion = client.poolRegion else { return (project, false) }
+        return (project, PinpointRegions.allows(poolIn: poolRegion, projectIn: region))
     }
 
     /// Which entry of a client id stands for it: one naming a project, over a describe
@@ -73,18 +86,17 @@ public struct AnalyticsConfiguration: Sendable {
     ///
     /// - Complexity: O(1).
     public func project(ofClient id: String) -> PinpointProject? {
-        client(id)?.analytics?.project
+        index[id].flatMap { resolved[$0].project }
     }
 
     /// Whether Cognito sent this client's events to Pinpoint at all, as far as its
     /// configuration tells: it names a valid project, its pool id gives a region, and the
     /// region table allows the project's region for it (so never in a region where Pinpoint
     /// did not exist).
+    ///
+    /// - Complexity: O(1).
     public func sentAnalytics(client id: String) -> Bool {
-        guard let client = client(id), let project = client.analytics?.project, let region = project.region,
-            let poolRegion = client.poolRegion
-        else { return false }
-        return PinpointRegions.allows(poolIn: poolRegion, projectIn: region)
+        index[id].map { resolved[$0].sentAnalytics } ?? false
     }
 
     /// The projects of `clients`, by id (byte order), each with its clients.

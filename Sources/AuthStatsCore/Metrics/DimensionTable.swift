@@ -78,11 +78,14 @@ public struct DimensionTable: Sendable {
         }
     }
 
-    /// The values of profile `id`.
+    /// The values of profile `id` (one array made: `value(ofProfile:_:)` reads one value).
     public func values(ofProfile id: UInt32) -> DimensionValues {
-        var out = DimensionValues()
-        for d in Dimension.allCases { out[d] = strings[d.rawValue][Int(valueID(ofProfile: id, d))] }
-        return out
+        DimensionValues(Dimension.allCases.map { value(ofProfile: id, $0) })
+    }
+
+    /// Profile `id`'s value of `dimension`.
+    func value(ofProfile id: UInt32, _ dimension: Dimension) -> String {
+        strings[dimension.rawValue][Int(valueID(ofProfile: id, dimension))]
     }
 
     /// The interned id, within its dimension, of profile `id`'s value of `dimension`.

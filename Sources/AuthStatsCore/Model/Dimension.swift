@@ -40,14 +40,20 @@ public enum Dimension: Int, Sendable, CaseIterable, Hashable {
 /// The dimension values of one event, `(unknown)` where missing.
 ///
 /// One array, made when the first value is set (nil while every value is unknown): an event
-/// whose profile the decoder's cache knew carries none, and every event is copied several
-/// times on its way from the decoder to the counters, so it is kept small (eight stored
-/// `String`s made it 128 bytes longer, copied and retained at each step: ~5% of a run's time
-/// over small records).
+/// whose profile the decoder's cache knew carries none, so an event stays small and a copy of
+/// it (where its values are made again or changed) retains one array (eight stored `String`s
+/// made every event 128 bytes longer, and it was copied and retained at each step from the
+/// decoder to the counters then: ~2% of a run's time over small records).
 public struct DimensionValues: Sendable, Hashable {
     private var stored: [String]?
 
     public init() {}
+
+    /// `values` in `Dimension` order, none empty (`DimensionTable.values(ofProfile:)`).
+    init(_ values: [String]) {
+        precondition(values.count == Dimension.allCases.count)
+        stored = values
+    }
 
     /// The values in `Dimension` order.
     public var values: [String] { stored ?? Array(repeating: Dimension.unknown, count: Dimension.allCases.count) }

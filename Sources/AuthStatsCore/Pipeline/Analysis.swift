@@ -298,7 +298,7 @@ public final class Analysis {
             return count(event, position: position)
         }
         // Another export's sign-up, sign-in or failure with `--auth-source`: an app or other
-        // event. (The event is copied only then: a copy per event retains its texts.)
+        // event. (The event is copied only then: a copy retains its values and long ids.)
         var demoted = event
         demoted.kind = event.kind == .authFailure ? .other : .app
         count(demoted, position: position)
@@ -307,6 +307,11 @@ public final class Analysis {
     /// With `--by-project`: the event `count` counted last, its values made and `project_id`
     /// set (for its project's analysis to observe too).
     private var lastProjectEvent: Event?
+
+    /// The values of the profile `count` last made them for (`--sessions-detail`,
+    /// `--clients`): a user's events come in runs, mostly of one profile, and each shares
+    /// them (a retain) instead of making them again.
+    private var lastValues: (profile: UInt32, values: DimensionValues)?
 
     /// Events `--pinpoint-parity` left out, by reason.
     public internal(set) var parityLeftOut: [ParityReason: Int] = [:]
@@ -325,7 +330,7 @@ public final class Analysis {
         }
         if reason == .received, let clients = configuration.clients {
             let client = event.profileHint.cachedProfile.map {
-                state.pointee.accumulator.table.values(ofProfile: $0)[.clientID]
+                state.pointee.accumulator.table.value(ofProfile: $0, .clientID)
             } ?? event.dimensions[.clientID]
             if !clients.sentAnalytics(client: client) { reason = .clientWithoutAnalytics }
         }
@@ -359,8 +364,7 @@ public final class Analysis {
     private func count(_ event: Event, position: UInt64) {
         let day = state.pointee.clock.day(ofMillis: event.time)
         // Most events: a profile id known (or made here) and no value to change, so the event
-        // is counted as it came. (The copy below retains its texts and releases them: ~470
-        // instructions an event, 2% of a run over the many-dimensions shape.)
+        // is counted as it came. (The copy below retains what it holds and releases it.)
         if configuration.clients == nil, !configuration.sessionDetail, let decoded = decodedProfile(event) {
             return state.pointee.accumulator.add(event, day: day, position: position, profile: typed(decoded, of: event))
         }
@@ -373,27 +377,46 @@ public final class Analysis {
         // A cached profile comes this way only with `--sessions-detail` or `--clients`, and
         // both need the values.
         if case .cached(let profile) = event.profileHint {
-            event.dimensions = state.pointee.accumulator.table.values(ofProfile: profile)
+            if lastValues?.profile != profile {
+                lastValues = (profile, state.pointee.accumulator.table.values(ofProfile: profile))
+            }
+            event.dimensions = lastValues!.values
         }
         if let clients {
             event.dimensions[.projectID] = Self.project(of: event, clients)
             event.profileHint = .none  // the values are made; a profile id is this table's alone
-            decoded = nil
+            // The project follows from the values as decoded (a Pinpoint record's `app_id` is
+            // among its profile's fields, another export's client id too), so the profile with
+            // it is found once per decoded profile, not by the values for every event.
+            decoded = decoded.map { projectedProfile($0, values: event.dimensions) }
         }
+        let byValues = decoded == nil
         if let profile = decoded {
             decoded = typed(profile, of: event)
         } else if directory.count > 0, let user = event.user, let federated = isFederated(user) {
             event.dimensions[.userType] = UserDirectory.userType(federated: federated)
         }
-        guard let decoded else {
+        if let decoded {
+            state.pointee.accumulator.add(event, day: day, position: position, profile: decoded)
+        } else {
             state.pointee.accumulator.add(event, day: day, position: position)
-            if configuration.byProject {
-                child(event.dimensions[.projectID]).count(event, position: position)
-                lastProjectEvent = event
-            }
-            return
         }
-        state.pointee.accumulator.add(event, day: day, position: position, profile: decoded)
+        if configuration.byProject && (clients != nil || byValues) {
+            child(event.dimensions[.projectID]).count(event, position: position)
+            lastProjectEvent = event
+        }
+    }
+
+    /// The profile of `values` (a decoded `profile`'s, its `project_id` set by `--clients`),
+    /// kept by the decoded profile's id.
+    private func projectedProfile(_ profile: UInt32, values: DimensionValues) -> UInt32 {
+        let slot = Int(profile)
+        let count = state.pointee.types.projectedProfiles.count
+        if slot < count, case let id = state.pointee.types.projectedProfiles[slot], id != .max { return id }
+        if slot >= count { state.pointee.types.projectedProfiles += repeatElement(.max, count: slot + 1 - count) }
+        let id = state.pointee.accumulator.table.profile(of: values)
+        state.pointee.types.projectedProfiles[slot] = id
+        return id
     }
 
     /// The profile id of `event`'s values as decoded, when the cache gives it or waits for it
@@ -417,6 +440,9 @@ public final class Analysis {
         /// Profile ids with the directory's `user_type` set, by `profile * 2 + federated`
         /// (`UInt32.max`: not made yet). Profile ids are dense, so this is a short array.
         var typedProfiles: [UInt32] = []
+        /// With `--clients`: profile ids with `project_id` set, by the decoded profile's id
+        /// (`UInt32.max`: not made yet).
+        var projectedProfiles: [UInt32] = []
         /// The last user looked up and the directory's answer (nil: none yet).
         var last: (user: UInt64, federated: Bool?)?
     }

@@ -136,6 +136,31 @@ struct AnalyticsConfigurationTests {
         #expect(!configuration.sentAnalytics(client: "london"))
     }
 
+    /// The answers are worked out when a client is read (the pipeline asks for every event):
+    /// each later reading of the same id that changes its entry changes them too.
+    @Test("project and sentAnalytics follow the entry a client's later readings make: a pool from a list page, a project from a describe output")
+    func answersFollowLaterReadings() {
+        // The describe output names a project but no pool: no region to allow it, until a list
+        // page gives the pool.
+        let describeFirst = F.describe("a", pool: nil, analytics: ["ApplicationId": F.projectA])
+        let (alone, _) = F.configuration(describeFirst)
+        #expect(alone.project(ofClient: "a")?.id == F.projectA)
+        #expect(!alone.sentAnalytics(client: "a"))
+        let (withPool, _) = F.configuration(describeFirst, #"{"UserPoolClients":[{"ClientId":"a","UserPoolId":"us-east-1_Abc"}]}"#)
+        #expect(withPool.project(ofClient: "a")?.id == F.projectA)
+        #expect(withPool.sentAnalytics(client: "a"))
+        // A list page first (no analytics at all), then a describe output naming a project:
+        // the project is the describe output's, the pool the list page's (London: a region
+        // where Cognito never sent analytics, so not sent).
+        let (ranked, _) = F.configuration(
+            #"{"UserPoolClients":[{"ClientId":"b","UserPoolId":"eu-west-2_Abc"}]}"#,
+            F.describe("b", pool: nil, analytics: ["ApplicationArn": "arn:aws:mobiletargeting:eu-west-2:111122223333:apps/\(F.projectB)"]))
+        #expect(ranked.project(ofClient: "b") == PinpointProject(id: F.projectB, region: "eu-west-2"))
+        #expect(!ranked.sentAnalytics(client: "b"))
+        let (listOnly, _) = F.configuration(#"{"UserPoolClients":[{"ClientId":"b","UserPoolId":"eu-west-2_Abc"}]}"#)
+        #expect(listOnly.project(ofClient: "b") == nil && !listOnly.sentAnalytics(client: "b"))
+    }
+
     @Test("projects: by id, each with its clients by id")
     func projects() {
         let (configuration, _) = F.configuration(

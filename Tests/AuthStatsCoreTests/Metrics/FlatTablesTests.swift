@@ -4,7 +4,7 @@ import Testing
 @testable import AuthStatsCore
 
 /// The open-addressing tables of the hot path, against the standard library's collections.
-@Suite("Flat tables: user set, activity triples, fingerprint sort, active-user grid")
+@Suite("Flat tables: user set, activity triples, fingerprint sort, active-user grid, profiles, counters")
 struct FlatTablesTests {
     @Test("UserHashSet counts what Set<UInt64> counts, 0 and collisions included")
     func userSet() {
@@ -236,12 +236,18 @@ struct FlatTablesTests {
         var valueOrder = [[String]](repeating: [], count: Dimension.allCases.count)  // per dimension, first seen first
         for i in 0..<20_000 {
             var values = DimensionValues()
-            // Few platforms, many versions and countries: thousands of combinations, repeats
-            // (right after themselves too), unknown values and values equal across dimensions.
+            // Every dimension varies, most over a few values, so that probes meet profiles that
+            // share all but one value; many versions and countries make thousands of
+            // combinations; repeats (right after themselves too), unknown values and values
+            // equal across dimensions.
             values[.platform] = ["ios", "android", ""][Int(rng.next() % 3)]
+            values[.locale] = ["en_US", "fr_FR", Dimension.unknown][Int(rng.next() % 3)]
             values[.appVersion] = i % 5 == 0 ? "" : "1.\(rng.next() % 400)"
+            values[.clientID] = ["c1", "c2"][Int(rng.next() % 2)]
             values[.country] = rng.next() % 4 == 0 ? "1.7" : "C\(rng.next() % 60)"
-            values[.source] = "pinpoint"
+            values[.source] = ["pinpoint", "cloudtrail", "cognito-activity"][Int(rng.next() % 3)]
+            values[.userType] = ["local", "federated", ""][Int(rng.next() % 3)]
+            values[.projectID] = rng.next() % 8 == 0 ? "p\(rng.next() % 3)" : ""
             if i % 9 == 0, let last = reference.last { values = last }
             let id = table.profile(of: values)
             if let known = known[values] {
@@ -268,6 +274,8 @@ struct FlatTablesTests {
         let ids = [reference[3], DimensionValues(), reference[0]].map { other.profile(of: $0) }
         let mapped = table.absorb(other)
         #expect(mapped[Int(ids[0])] == 3 && mapped[Int(ids[2])] == 0)
+        let allUnknown = reference.firstIndex(of: DimensionValues()).map(UInt32.init) ?? UInt32(reference.count)
+        #expect(mapped[Int(ids[1])] == allUnknown)  // new to this table: the next id
         #expect(table.values(ofProfile: mapped[Int(ids[1])]) == DimensionValues())
     }
 
@@ -277,7 +285,7 @@ struct FlatTablesTests {
         var b = DimensionValues()
         b[.locale] = ""
         b[.country] = Dimension.unknown
-        #expect(a == b && a.hashValue == b.hashValue)
+        #expect(a == b && a.hashValue == b.hashValue)  // both unset: setting unknown makes nothing
         #expect(Dimension.allCases.allSatisfy { b[$0] == Dimension.unknown })
         b[.platform] = "ios"
         #expect(a != b)

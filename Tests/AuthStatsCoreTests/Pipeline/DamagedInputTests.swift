@@ -80,7 +80,8 @@ struct DamagedInputTests {
         #expect(byUser["u2"].map { [$0.id, String($0.start), String($0.end)] } == ["s2", String(Self.nov1), String(stop)])
         #expect(byUser["u2"]?.platform == Dimension.unknown)
         #expect(byUser["u4"].map { [$0.start, $0.end, Int64($0.signIns)] } == [Self.nov1 + 30_000, Self.nov1 + 30_000, 1])
-        #expect(byUser["u4"]?.id != "s2")
+        // Its own gap session, named by its user and time: not the session of an event before.
+        #expect(byUser["u4"]?.id == "u4-\(Self.nov1 + 30_000)")
     }
 
     /// 2,328 back-to-back records (Firehose's default framing) with `damage` after record 10.
