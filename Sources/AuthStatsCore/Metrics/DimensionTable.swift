@@ -55,7 +55,8 @@ public struct DimensionTable: Sendable {
         return id
     }
 
-    private func hasValues(_ profile: UInt32, _ values: [UInt32]) -> Bool {
+    /// Whether profile `profile` has exactly these value ids (every dimension compared).
+    func hasValues(_ profile: UInt32, _ values: [UInt32]) -> Bool {
         let first = Int(profile) * Self.dimensions
         for d in 0..<Self.dimensions where profileValues[first + d] != values[d] { return false }
         return true

@@ -52,6 +52,7 @@ public struct DimensionValues: Sendable, Hashable {
     /// `values` in `Dimension` order, none empty (`DimensionTable.values(ofProfile:)`).
     init(_ values: [String]) {
         precondition(values.count == Dimension.allCases.count)
+        assert(!values.contains(""), "an empty value is written as unknown")
         stored = values
     }
 

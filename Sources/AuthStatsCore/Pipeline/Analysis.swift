@@ -402,6 +402,11 @@ public final class Analysis {
             state.pointee.accumulator.add(event, day: day, position: position)
         }
         if configuration.byProject && (clients != nil || byValues) {
+            // The project's analysis is handed the values, `user_type` too: a profile found by
+            // its id had the directory's type applied to the id only (`typed`).
+            if !byValues, directory.count > 0, let user = event.user, let federated = isFederated(user) {
+                event.dimensions[.userType] = UserDirectory.userType(federated: federated)
+            }
             child(event.dimensions[.projectID]).count(event, position: position)
             lastProjectEvent = event
         }
@@ -434,8 +439,8 @@ public final class Analysis {
         }
     }
 
-    /// What a worker's events ask of the user directory, kept beside the accumulator (behind
-    /// the same pointer: no run-time exclusivity checks).
+    /// What a worker's events ask of the user directory, and with `--clients` of the projects,
+    /// kept beside the accumulator (behind the same pointer: no run-time exclusivity checks).
     struct DirectoryTypes {
         /// Profile ids with the directory's `user_type` set, by `profile * 2 + federated`
         /// (`UInt32.max`: not made yet). Profile ids are dense, so this is a short array.

@@ -149,15 +149,14 @@ struct AnalyticsConfigurationTests {
         let (withPool, _) = F.configuration(describeFirst, #"{"UserPoolClients":[{"ClientId":"a","UserPoolId":"us-east-1_Abc"}]}"#)
         #expect(withPool.project(ofClient: "a")?.id == F.projectA)
         #expect(withPool.sentAnalytics(client: "a"))
-        // A list page first (no analytics at all), then a describe output naming a project:
-        // the project is the describe output's, the pool the list page's (London: a region
-        // where Cognito never sent analytics, so not sent).
+        // A list page first (no analytics at all), then a describe output naming a project in
+        // the pool's own region, where Pinpoint was: sent only once both are read.
+        let listPage = #"{"UserPoolClients":[{"ClientId":"b","UserPoolId":"eu-west-1_Abc"}]}"#
         let (ranked, _) = F.configuration(
-            #"{"UserPoolClients":[{"ClientId":"b","UserPoolId":"eu-west-2_Abc"}]}"#,
-            F.describe("b", pool: nil, analytics: ["ApplicationArn": "arn:aws:mobiletargeting:eu-west-2:111122223333:apps/\(F.projectB)"]))
-        #expect(ranked.project(ofClient: "b") == PinpointProject(id: F.projectB, region: "eu-west-2"))
-        #expect(!ranked.sentAnalytics(client: "b"))
-        let (listOnly, _) = F.configuration(#"{"UserPoolClients":[{"ClientId":"b","UserPoolId":"eu-west-2_Abc"}]}"#)
+            listPage, F.describe("b", pool: nil, analytics: ["ApplicationArn": "arn:aws:mobiletargeting:eu-west-1:111122223333:apps/\(F.projectB)"]))
+        #expect(ranked.project(ofClient: "b") == PinpointProject(id: F.projectB, region: "eu-west-1"))
+        #expect(ranked.sentAnalytics(client: "b"))
+        let (listOnly, _) = F.configuration(listPage)
         #expect(listOnly.project(ofClient: "b") == nil && !listOnly.sentAnalytics(client: "b"))
     }
 

@@ -327,4 +327,20 @@ struct FlatTablesTests {
         }
         #expect(listed == reference)
     }
+
+    @Test("DimensionTable.hasValues compares every dimension: two profiles one value apart, in each dimension, differ")
+    func profilesOneValueApart() {
+        for d in Dimension.allCases {
+            var table = DimensionTable()
+            var base = DimensionValues()
+            for other in Dimension.allCases { base[other] = "x" }
+            var apart = base
+            apart[d] = "y"
+            let (p, q) = (table.profile(of: base), table.profile(of: apart))
+            #expect(p != q, "\(d)")
+            let ids = { (profile: UInt32) in Dimension.allCases.map { table.valueID(ofProfile: profile, $0) } }
+            #expect(table.hasValues(p, ids(p)) && table.hasValues(q, ids(q)), "\(d)")
+            #expect(!table.hasValues(p, ids(q)) && !table.hasValues(q, ids(p)), "\(d)")
+        }
+    }
 }

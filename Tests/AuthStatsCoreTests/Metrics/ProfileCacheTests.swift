@@ -166,4 +166,88 @@ struct ProfileCacheTests {
         #expect(try #require(cached.breakdown("2024-05-02", .clientID, "3n4exampleclientid9")).events == 3)
         #expect(try #require(cached.breakdown("2024-05-02", .clientID, "(unknown)")).events == 1)
     }
+
+    /// With `--clients` a decoded profile's profile with `project_id` is kept by its id, and the
+    /// directory's `user_type` applied to that id (`Analysis.count`): the same tables, sessions,
+    /// member exports and per-project reports as values made for every event, in every
+    /// combination with a directory, `--sessions-detail`, `--by-project` and segments; and each
+    /// project's analysis meets the same profiles (the values it is handed carry `user_type`).
+    @Test("with --clients: the cache gives what values made per event give, directory, sessions detail, per-project reports and segments included")
+    func clientsCachedEqualsUncached() throws {
+        let (projectA, projectB) = ("0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210")
+        var lines = Self.variants
+        for i in lines.indices {
+            // Pinpoint records in project A, in B (an upper-case app id), and without an app id.
+            switch i % 3 {
+            case 0: lines[i] = lines[i].replacingOccurrences(of: #""app_id":"app""#, with: #""app_id":"\#(projectA)""#)
+            case 1: lines[i] = lines[i].replacingOccurrences(of: #""app_id":"app""#, with: #""app_id":"\#(projectB.uppercased())""#)
+            default: lines[i] = lines[i].replacingOccurrences(of: #""app_id":"app","#, with: "")
+            }
+        }
+        lines += [
+            activityRecord("SignIn", "Pass", sub: "a1", eventID: "e1"),
+            activityRecord("SignIn", "Fail", sub: "a3", idp: "Google", eventID: "e3"),
+            activityRecord("SignIn", "Pass", sub: "u1", eventID: "e6"),
+            trailRecord("InitiateAuth", sub: "t1", eventID: "t-e1"),
+            trailRecord("InitiateAuth", sub: "u2", eventID: "t-e5"),
+            trailRecord(
+                "InitiateAuth", sub: "t3", requestParameters: "null",
+                additional: #"{"sub":"t3","requestParameters":{"client_id":["3n4exampleclientid9"]}}"#, eventID: "t-e3"),
+        ]
+        let text = lines.joined(separator: "\n") + "\n"
+        var clients = AnalyticsConfiguration()
+        _ = clients.load(Array(#"""
+            {"UserPoolClients":[{"ClientId":"3n4exampleclientid9","UserPoolId":"eu-west-1_AbCdEf123"}]}
+            {"UserPoolClient":{"UserPoolId":"eu-west-1_AbCdEf123","ClientName":"app","ClientId":"4abc123exampleclientid",
+             "AnalyticsConfiguration":{"ApplicationId":"0123456789abcdef0123456789abcdef","RoleArn":"arn:aws:iam::111122223333:role/R"}}}
+            """#.utf8), name: "clients.json")
+        var directory = UserDirectory()
+        _ = try directory.load(
+            Array("cognito:username,sub,identities\nu1,u1,\nu2,u2,[{\"providerName\":\"Google\"}]\na1,a1,[{\"providerName\":\"Google\"}]\nt1,t1,\n".utf8),
+            name: "users.csv")
+        let segments = try SegmentSet.load(
+            files: [("s.json", Array(#"[{"Name":"everyone","Dimensions":{}}]"#.utf8))], timeZone: TimeZone(identifier: "UTC")!)
+        func tables(_ reports: Reports) -> [String] {
+            reports.tables.map { table in
+                var csv = ""
+                CSVTableWriter.write(table, to: &csv)
+                return csv
+            }
+        }
+        for withDirectory in [true, false] {
+            for detail in [true, false] {
+                for byProject in [true, false] {
+                    for withSegments in [true, false] {
+                        func run(_ cache: Bool) -> InMemoryRun {
+                            InMemoryRun(
+                                [("mixed.ndjson", Array(text.utf8))], directory: withDirectory ? directory : UserDirectory(),
+                                sessionDetail: detail, cacheProfiles: cache,
+                                profiles: withSegments ? ProfileOptions(segments: segments) : ProfileOptions(),
+                                configure: {
+                                    $0.clients = clients
+                                    $0.byProject = byProject
+                                })
+                        }
+                        let (cached, made) = (run(true), run(false))
+                        let label = "directory \(withDirectory), detail \(detail), by project \(byProject), segments \(withSegments)"
+                        #expect(cached.rejects.isEmpty, "\(label)")
+                        #expect(cached.renderedTables == made.renderedTables, "\(label)")
+                        #expect(cached.sessions == made.sessions, "\(label)")
+                        #expect(cached.memberExports == made.memberExports, "\(label)")
+                        #expect(cached.projects.map(\.id) == made.projects.map(\.id), "\(label)")
+                        #expect(!byProject || cached.projects.count >= 2, "\(label)")
+                        for (a, b) in zip(cached.projects, made.projects) {
+                            #expect(tables(a.reports) == tables(b.reports), "\(label), project \(a.id)")
+                            #expect(a.analysis.accumulator.table.profileCount == b.analysis.accumulator.table.profileCount, "\(label), project \(a.id)")
+                        }
+                        if withDirectory {
+                            // The directory's types are counted: federated u2 and a1, local u1 and t1.
+                            let types = Set(cached.reports.breakdown.filter { $0.dimension == .userType }.map(\.value))
+                            #expect(types.isSuperset(of: ["federated", "local"]), "\(label)")
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
