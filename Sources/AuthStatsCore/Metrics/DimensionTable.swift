@@ -86,7 +86,7 @@ public struct DimensionTable: Sendable {
 
     /// Profile `id`'s value of `dimension`.
     func value(ofProfile id: UInt32, _ dimension: Dimension) -> String {
-        strings[dimension.rawValue][Int(valueID(ofProfile: id, dimension))]
+        string(dimension, valueID(ofProfile: id, dimension))
     }
 
     /// The interned id, within its dimension, of profile `id`'s value of `dimension`.

@@ -14,20 +14,19 @@ public struct Overlap: Sendable, Equatable {
 extension MetricsAccumulator {
     /// Every day, over all data read, with authentication events from more than one export.
     ///
-    /// The rows are summed by (day, the source's value id) first, a packed look-up each: a
-    /// `String` made and hashed into a dictionary per (day, profile) row was ~3% of a run's CPU
-    /// over many dimensions (hundreds of app versions, locales and countries make tens of
-    /// thousands of rows), and the run asks twice (the summary, the warning).
+    /// The rows are summed by (day, the source's value id) first, in a `CounterTable` (its
+    /// "profile" the source's id): a `String` made and hashed into a dictionary per (day,
+    /// profile) row was ~3% of a run's CPU over many dimensions (hundreds of app versions,
+    /// locales and countries make tens of thousands of rows), and the run asks twice (the
+    /// summary, the warning).
     public var overlaps: [Overlap] {
-        var sums = PackedKeyTable(initial: Counters(), capacityLog2: 6)
+        var sums = CounterTable()
         for (key, row) in counters where row.signUps + row.signIns + row.authFailures > 0 {
-            let source = table.valueID(ofProfile: key.profile, .source)
-            sums.update(UInt64(UInt32(bitPattern: key.day)) << 32 | UInt64(source)) { $0.add(row) }
+            sums.add(DayProfile(day: key.day, profile: table.valueID(ofProfile: key.profile, .source)), row)
         }
         var byDay: [Int32: [(source: String, counts: Counters)]] = [:]
-        sums.forEach { packed, counts in
-            let source = table.string(.source, UInt32(truncatingIfNeeded: packed))
-            byDay[Int32(bitPattern: UInt32(packed >> 32)), default: []].append((source, counts))
+        for (key, counts) in sums {
+            byDay[key.day, default: []].append((table.string(.source, key.profile), counts))
         }
         return byDay.compactMap { day, exports -> Overlap? in
             guard exports.count > 1 else { return nil }

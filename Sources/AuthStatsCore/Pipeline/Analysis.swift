@@ -391,9 +391,11 @@ public final class Analysis {
             decoded = decoded.map { projectedProfile($0, values: event.dimensions) }
         }
         let byValues = decoded == nil
-        if let profile = decoded {
-            decoded = typed(profile, of: event)
-        } else if directory.count > 0, let user = event.user, let federated = isFederated(user) {
+        let toProject = configuration.byProject && (clients != nil || byValues)
+        if let profile = decoded { decoded = typed(profile, of: event) }
+        // The values carry the directory's `user_type` where they are counted by value, here
+        // or by the project's analysis (a profile found by its id had it applied by `typed`).
+        if byValues || toProject, directory.count > 0, let user = event.user, let federated = isFederated(user) {
             event.dimensions[.userType] = UserDirectory.userType(federated: federated)
         }
         if let decoded {
@@ -401,12 +403,7 @@ public final class Analysis {
         } else {
             state.pointee.accumulator.add(event, day: day, position: position)
         }
-        if configuration.byProject && (clients != nil || byValues) {
-            // The project's analysis is handed the values, `user_type` too: a profile found by
-            // its id had the directory's type applied to the id only (`typed`).
-            if !byValues, directory.count > 0, let user = event.user, let federated = isFederated(user) {
-                event.dimensions[.userType] = UserDirectory.userType(federated: federated)
-            }
+        if toProject {
             child(event.dimensions[.projectID]).count(event, position: position)
             lastProjectEvent = event
         }
