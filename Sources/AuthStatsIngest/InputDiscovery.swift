@@ -83,10 +83,11 @@ public enum InputDiscovery {
 
         /// Adds the file or folder at `path`. `ancestors` are the folders being walked above
         /// it (a link to one of them is a cycle).
-        mutating func visit(_ path: [UInt8], topLevel: Bool, ancestors: [(FileID, [UInt8])]) {
+        /// `known`: its status, read already (from its folder, `list`).
+        mutating func visit(_ path: [UInt8], topLevel: Bool, ancestors: [(FileID, [UInt8])], known: stat? = nil) {
             let shown = DisplayPath.text(path)
-            var info = stat()
-            guard CPath.with(path, { stat($0, &info) }) == 0 else {
+            var info = known ?? stat()
+            guard known != nil || CPath.with(path, { stat($0, &info) }) == 0 else {
                 let code = errno
                 var link = stat()
                 let broken = code == ENOENT && CPath.with(path, { lstat($0, &link) }) == 0
@@ -136,10 +137,18 @@ public enum InputDiscovery {
                 if name.first == UInt8(ascii: ".") { continue }  // hidden, `.` and `..`
                 names.append(name)
             }
+            // Each entry's status is read from the open folder, by its name (by its whole path,
+            // the kernel walked every folder above it again: a bucket's files lie ten deep).
+            // One that cannot be read so is read again by its path, which says why.
+            let known: [(name: [UInt8], info: stat?)] = names.sorted(by: { $0.lexicographicallyPrecedes($1) }).map { name in
+                var info = stat()
+                let read = CPath.with(name) { fstatat(dirfd(directory), $0, &info, 0) } == 0
+                return (name, read ? info : nil)
+            }
             closedir(directory)
             let base = folder.last == UInt8(ascii: "/") ? folder : folder + [UInt8(ascii: "/")]
-            for name in names.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-                visit(base + name, topLevel: false, ancestors: ancestors)
+            for (name, info) in known {
+                visit(base + name, topLevel: false, ancestors: ancestors, known: info)
             }
         }
     }

@@ -45,6 +45,16 @@ public struct JSONField: Sendable, Equatable {
         let negative = bytes[index] == UInt8(ascii: "-")
         if negative { index += 1 }
         var simple = true
+        // Eight digits at a time (a timestamp's 13 in one step and five), then byte by byte.
+        while end - index >= 8 {
+            let word = EightDigits.load(bytes.baseAddress! + index)
+            guard EightDigits.areDigits(word) else { break }
+            let (m, o1) = value.multipliedReportingOverflow(by: 100_000_000)
+            let (s, o2) = m.addingReportingOverflow(Int64(EightDigits.value(word)))
+            if o1 || o2 { return nil }
+            value = s
+            index += 8
+        }
         while index < end {
             let c = bytes[index]
             guard c >= 0x30 && c <= 0x39 else { simple = false; break }
@@ -109,5 +119,32 @@ public struct JSONField: Sendable, Equatable {
             }
         }
         return out
+    }
+}
+
+/// Eight ASCII bytes as one little-endian word: whether all are digits, and their value
+/// (SWAR). A number's digits are read a word at a time: 13-digit timestamps, three or four
+/// a Pinpoint record, had cost ~100 instructions each to validate and as many to read.
+enum EightDigits {
+    @inline(__always)
+    static func load(_ at: UnsafeRawPointer) -> UInt64 { UInt64(littleEndian: at.loadUnaligned(as: UInt64.self)) }
+
+    /// Every byte is `0`–`9`: its high nibble is 3, and adding 6 leaves it so (no carry
+    /// leaves a byte: each is at most 0x3F + 6).
+    @inline(__always)
+    static func areDigits(_ word: UInt64) -> Bool {
+        let high: UInt64 = 0xF0F0_F0F0_F0F0_F0F0
+        let threes: UInt64 = 0x3030_3030_3030_3030
+        return word & high == threes && (word &+ 0x0606_0606_0606_0606) & high == threes
+    }
+
+    /// The value of eight digits (`areDigits`), the first in the lowest byte: pairs, then
+    /// fours, then the eight.
+    @inline(__always)
+    static func value(_ word: UInt64) -> UInt64 {
+        var v = word &- 0x3030_3030_3030_3030
+        v = (v &* 10 &+ (v >> 8)) & 0x00FF_00FF_00FF_00FF
+        v = (v &* 100 &+ (v >> 16)) & 0x0000_FFFF_0000_FFFF
+        return (v &* 10_000 &+ (v >> 32)) & 0xFFFF_FFFF
     }
 }

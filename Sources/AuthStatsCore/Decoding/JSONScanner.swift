@@ -476,6 +476,7 @@ struct JSONParser {
 
     @inline(__always)
     mutating func digits() throws(JSONScanError) {
+        while end - index >= 8 && EightDigits.areDigits(EightDigits.load(base + index)) { index += 8 }
         while index < end && isDigit(base[index]) { index += 1 }
     }
 

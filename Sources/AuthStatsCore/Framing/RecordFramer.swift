@@ -92,7 +92,9 @@ public final class RecordFramer {
     private var atEOF = false
     private var pending = Pending.none
     /// Records seen so far (good and bad); the next record's number is this plus one.
-    public private(set) var recordCount = 0
+    /// (One thread frames a stream: no run-time exclusivity check per record, see
+    /// `StreamProcessor.report`.)
+    @exclusivity(unchecked) public private(set) var recordCount = 0
     /// Inside the `Records` array of a CloudTrail file.
     private var inRecordsArray = false
     /// The stream offset of `storage`'s first byte (bytes moved out of the buffer so far).

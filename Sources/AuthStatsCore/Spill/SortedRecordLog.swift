@@ -25,6 +25,8 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
     /// The absorbed records' bytes and spans, as `isFull` counts them (a few arenas at most).
     private var absorbedBytes: Int { absorbed.reduce(0) { $0 + Self.bytes($1.arena, $1.spans) } }
     public internal(set) var spillFailure: String?
+    /// Where a spill sorts its records' keys, kept from one spill to the next (`SortRoom`).
+    private var sortRoom: SortRoom?
     /// The run `appendInOrder` is writing, its last record (the next must not sort before it),
     /// and the runs it started (`InOrderRunOwner`).
     var inOrder: InOrderRun?
@@ -77,18 +79,24 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
         spans.reserveCapacity(memoryBudget / 64)
     }
 
-    /// The spans of the records in memory, in byte order of the records. Each is compared
-    /// first by its first 24 bytes as three big-endian words (the same order as `memcmp`),
-    /// so records of one group (which share the first word) rarely need more; only on a tie
-    /// by `memcmp` of the rest.
+    /// A record as the sort sees it: its first 24 bytes as three big-endian words (the same
+    /// order as `memcmp`), and where it lies in its arena.
+    typealias SortKey = (k0: UInt64, k1: UInt64, k2: UInt64, span: (Int, Int))
+
+    /// Calls `body` with the records of `spans` in byte order. Each is compared first by its
+    /// key's words, so records of one group (which share the first word) rarely need more;
+    /// only on a tie by `memcmp` of the rest.
     ///
     /// The first word leads with the group key (a hash, uniformly spread, or an id's first
     /// bytes): a `BucketSort` on it, whose buckets hold a few records, mostly of one group.
-    private static func sortedSpans(_ arena: [UInt8], _ spans: [(Int, Int)]) -> [(Int, Int)] {
-        arena.withUnsafeBytes { raw in
+    /// The keys are sorted in `room` when given (kept from one spill to the next), else in
+    /// room of their own.
+    private static func withSortedKeys<R>(
+        _ arena: [UInt8], _ spans: [(Int, Int)], room: SortRoom?, _ body: (UnsafeBufferPointer<SortKey>) throws -> R
+    ) rethrows -> R {
+        try arena.withUnsafeBytes { raw in
             let base = raw.baseAddress!
-            typealias Keyed = (k0: UInt64, k1: UInt64, k2: UInt64, span: (Int, Int))
-            func less(_ a: Keyed, _ b: Keyed) -> Bool {
+            func less(_ a: SortKey, _ b: SortKey) -> Bool {
                 if a.k0 != b.k0 { return a.k0 < b.k0 }
                 if a.k1 != b.k1 { return a.k1 < b.k1 }
                 if a.k2 != b.k2 { return a.k2 < b.k2 }
@@ -96,14 +104,27 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
                 let c = n > 24 ? memcmp(base + a.span.0 + 24, base + b.span.0 + 24, n - 24) : 0
                 return c != 0 ? c < 0 : a.span.1 < b.span.1
             }
-            let keyed = BucketSort.sorted(
-                count: spans.count, item: { i -> Keyed in
+            let keys = room?.keys(spans.count) ?? .allocate(capacity: spans.count)
+            defer { if room == nil { keys.deallocate() } }
+            BucketSort.sort(
+                count: spans.count, item: { i -> SortKey in
                     let span = spans[i]
                     let (k0, k1, k2) = leadingWords(UnsafeRawBufferPointer(rebasing: raw[span.0..<span.0 + span.1]))
                     return (k0, k1, k2, span)
-                }, lead: \.k0, by: less)
-            return keyed.map(\.span)
+                }, lead: \.k0, by: less, into: keys)
+            return try body(UnsafeBufferPointer(rebasing: keys[0..<spans.count]))
         }
+    }
+
+    /// The spans of the records in memory, in byte order of the records (`withSortedKeys`).
+    private static func sortedSpans(_ arena: [UInt8], _ spans: [(Int, Int)]) -> [(Int, Int)] {
+        withSortedKeys(arena, spans, room: nil) { $0.map(\.span) }
+    }
+
+    /// This log's `SortRoom`, its own (a copy of the log that shares it takes a new one).
+    private mutating func ownSortRoom() -> SortRoom {
+        if sortRoom == nil || !isKnownUniquelyReferenced(&sortRoom) { sortRoom = SortRoom() }
+        return sortRoom!
     }
 
     /// Writes the records in memory as sorted runs of `[UInt32 length][bytes]` frames (one for
@@ -114,12 +135,12 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
         guard let store, spillFailure == nil else { return }
         do {
             if !spans.isEmpty {
-                runs.append(try Self.writeRun(arena, spans, to: store))
+                runs.append(try Self.writeRun(arena, spans, to: store, room: ownSortRoom()))
                 arena.removeAll(keepingCapacity: true)
                 spans.removeAll(keepingCapacity: true)
             }
             while let last = absorbed.last {
-                runs.append(try Self.writeRun(last.arena, last.spans, to: store))
+                runs.append(try Self.writeRun(last.arena, last.spans, to: store, room: ownSortRoom()))
                 absorbed.removeLast()
             }
         } catch {
@@ -128,21 +149,25 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
     }
 
     /// The records of `spans` in `arena`, sorted, as a new run of `store`.
-    private static func writeRun(_ arena: [UInt8], _ spans: [(Int, Int)], to store: any SpillStore) throws -> SpilledRun {
+    private static func writeRun(
+        _ arena: [UInt8], _ spans: [(Int, Int)], to store: any SpillStore, room: SortRoom? = nil
+    ) throws -> SpilledRun {
         // Frames written in place into the run's block (`InOrderRun`: two
         // `append(contentsOf:)` calls a record were ~200 instructions of each spilled
         // session event and directory user).
         // A block no larger than what is spilled (it is zero-filled when made).
         let bytes = min(Self.inOrderBlockBytes, arena.count + 4 * spans.count)
         var run = try InOrderRun(store: store, blockBytes: bytes + Self.inOrderSlack)
-        let order = sortedSpans(arena, spans)
         // `written` takes `run` inout: a local function that captured it made every use of
         // `run` an exclusivity check at run time (~76 instructions a spilled directory user).
-        try arena.withUnsafeBytes { raw in
-            for (offset, length) in order {
-                let record = UnsafeRawBufferPointer(rebasing: raw[offset..<offset + length])
-                if run.add(count: 4 + length, { Self.frame(record, into: $0) }) >= Self.inOrderBlockBytes {
-                    try written(&run, store)
+        try withSortedKeys(arena, spans, room: room) { order in
+            try arena.withUnsafeBytes { raw in
+                for key in order {
+                    let (offset, length) = key.span
+                    let record = UnsafeRawBufferPointer(rebasing: raw[offset..<offset + length])
+                    if run.add(count: 4 + length, { Self.frame(record, into: $0) }) >= Self.inOrderBlockBytes {
+                        try written(&run, store)
+                    }
                 }
             }
         }
@@ -243,6 +268,7 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
         guard spans.isEmpty else { return }
         arena = []
         spans = []
+        sortRoom = nil
     }
 
     /// The records in memory, each arena with its records' spans in sorted order: this log's
@@ -268,6 +294,7 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
         spans = []
         runs = []
         absorbed = []
+        sortRoom = nil
     }
 
     /// Every record in byte order, leaving the log as it was (its spilled runs stay in the
@@ -299,6 +326,31 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
         }
         return reading(0, sources)
     }
+}
+
+/// The room a `SortedRecordLog` sorts a spill's keys in (40 bytes a record), kept from one
+/// spill to the next. Made anew for each spill, the keys of a full session log of 8 MiB
+/// (115,000 records, 4.6 MB) lay above the allocator's 4 MiB mmap threshold
+/// (`Allocator.keepLargeBuffersApart`), so every spill faulted in fresh pages and gave them
+/// back: a third of the page faults of a small-records run at `--jobs 1`.
+///
+/// Unchecked Sendable: a log spills on one thread at a time, and a copy of a log that shares
+/// the room takes its own before it sorts (`ownSortRoom`).
+final class SortRoom: @unchecked Sendable {
+    private var storage: UnsafeMutablePointer<SortedRecordLog.SortKey>?
+    private var capacity = 0
+
+    /// Room for `count` keys (their values are left as they were).
+    func keys(_ count: Int) -> UnsafeMutableBufferPointer<SortedRecordLog.SortKey> {
+        if count > capacity {
+            storage?.deallocate()
+            capacity = max(count, capacity + capacity / 2)
+            storage = .allocate(capacity: capacity)
+        }
+        return UnsafeMutableBufferPointer(start: storage, count: count)
+    }
+
+    deinit { storage?.deallocate() }
 }
 
 /// Reads `[UInt32 length][bytes]` frames from a spilled run (a block at a time), or the

@@ -234,4 +234,42 @@ struct JSONScannerTests {
             #expect(value == expected, "\(text)")
         }
     }
+
+    @Test("integers of every length, read eight digits at a time, equal a digit-by-digit read")
+    func integersEveryLength() {
+        var generator = SystemRandomNumberGenerator()
+        for length in 1...20 {
+            for _ in 0..<50 {
+                var digits = (0..<length).map { _ in UInt8(ascii: "0") + UInt8.random(in: 0...9, using: &generator) }
+                if length > 1 && digits[0] == UInt8(ascii: "0") { digits[0] = UInt8(ascii: "7") }
+                for sign in ["", "-"] {
+                    let text = sign + String(decoding: digits, as: UTF8.self)
+                    // Digit by digit, nil on overflow: what the read must give.
+                    var expected: Int64? = 0
+                    for d in digits {
+                        guard let v = expected else { break }
+                        let (m, o1) = v.multipliedReportingOverflow(by: 10)
+                        let (s, o2) = m.addingReportingOverflow(Int64(d - 0x30))
+                        expected = o1 || o2 ? nil : s
+                    }
+                    if sign == "-" { expected = expected.map { -$0 } }
+                    // Padded: the bytes after the number are not read as its digits.
+                    let bytes = Array(text.utf8) + Array("99999999,".utf8)
+                    let value = bytes.withUnsafeBytes {
+                        JSONField(type: .number, start: 0, end: text.utf8.count, hasEscapes: false).integer(in: $0)
+                    }
+                    #expect(value == expected, "\(text)")
+                    // The scanner takes the number whole and stops at the byte after it.
+                    #expect(scan("[\(text),1]").0 == .complete(end: text.utf8.count + 4), "\(text)")
+                    #expect(scan("[\(text)x]").0 == .invalid(offset: text.utf8.count + 1, reason: "expected ',' or ']' after an array element, found 'x'"), "\(text)")
+                }
+            }
+        }
+        // Digits with the bytes around '0' and '9' (`/`, `:`) inside an 8-byte word.
+        for text in ["1234567/", "123456:8", "12345678/", "1234567:9"] {
+            let bytes = Array(text.utf8)
+            let value = bytes.withUnsafeBytes { JSONField(type: .number, start: 0, end: bytes.count, hasEscapes: false).integer(in: $0) }
+            #expect(value == nil, "\(text)")
+        }
+    }
 }
