@@ -31,6 +31,9 @@ struct ProfileCache {
     private(set) var count = 0
     /// The key of the last miss, kept until `fill`.
     private var pending: (hash: UInt64, offset: Int, length: Int)?
+    /// The key last found (or filled), where it lies in `arena`, and its profile: a user's
+    /// events come in runs with the same fields, and a repeat needs no hash or probe.
+    private var last: (offset: Int, length: Int, profile: UInt32)?
 
     init() {
         slots = Array(repeating: nil, count: 256)
@@ -39,6 +42,12 @@ struct ProfileCache {
 
     /// The profile id of `key` (`.cached`); on a miss (`.pending`) the key is kept for `fill`.
     mutating func lookup(_ key: UnsafeRawBufferPointer) -> ProfileHint {
+        if let last, last.length == key.count,
+            arena.withUnsafeBytes({ memcmp($0.baseAddress! + last.offset, key.baseAddress!, key.count) == 0 })
+        {
+            pending = nil
+            return .cached(last.profile)
+        }
         let hash = Hash64.hash(key)
         var i = Int(truncatingIfNeeded: hash) & mask
         while let slot = slots[i] {
@@ -46,6 +55,7 @@ struct ProfileCache {
                 arena.withUnsafeBytes({ memcmp($0.baseAddress! + Int(slot.offset), key.baseAddress!, key.count) == 0 })
             {
                 pending = nil
+                last = (Int(slot.offset), Int(slot.length), slot.profile)
                 return .cached(slot.profile)
             }
             i = (i + 1) & mask
@@ -65,6 +75,7 @@ struct ProfileCache {
         var i = Int(truncatingIfNeeded: key.hash) & mask
         while slots[i] != nil { i = (i + 1) & mask }
         slots[i] = Slot(hash: key.hash, offset: UInt32(key.offset), length: UInt32(key.length), profile: profile)
+        last = (key.offset, key.length, profile)
         count += 1
         if count * 2 > slots.count { grow() }
     }

@@ -27,6 +27,31 @@ struct ProfileCacheTests {
         #expect(Self.lookup(&cache, "android|en_") == .pending)
     }
 
+    @Test("the key last found is found again without the table, and only that key")
+    func lastKey() {
+        var cache = ProfileCache()
+        #expect(Self.lookup(&cache, "ios|ja_JP") == .pending)
+        cache.fill(1)
+        // Repeats of the last key, then a key one byte longer and one byte shorter, and a key
+        // of the same length that differs in its last byte: each its own.
+        #expect(Self.lookup(&cache, "ios|ja_JP") == .cached(1))
+        #expect(Self.lookup(&cache, "ios|ja_JP") == .cached(1))
+        #expect(Self.lookup(&cache, "ios|ja_JPX") == .pending)
+        cache.fill(2)
+        #expect(Self.lookup(&cache, "ios|ja_J") == .pending)
+        cache.fill(3)
+        #expect(Self.lookup(&cache, "ios|ja_JQ") == .pending)
+        cache.fill(4)
+        // Back and forth: each found, through the table or as the last.
+        for (key, id) in [("ios|ja_JP", 1), ("ios|ja_JPX", 2), ("ios|ja_JPX", 2), ("ios|ja_J", 3), ("ios|ja_JQ", 4), ("ios|ja_JP", 1)] {
+            #expect(Self.lookup(&cache, key) == .cached(UInt32(id)), "\(key)")
+        }
+        // A miss that is not filled leaves the last found as it was.
+        #expect(Self.lookup(&cache, "web|de_DE") == .pending)
+        #expect(Self.lookup(&cache, "ios|ja_JP") == .cached(1))
+        #expect(cache.count == 4)
+    }
+
     @Test("thousands of keys through table growth keep their ids")
     func growth() {
         var cache = ProfileCache()
