@@ -236,18 +236,27 @@ struct JSONParser {
                 }
             }
             if tracked { place += 1 }
-            skipWhitespace()
-            guard try peek() == UInt8(ascii: ":") else {
-                throw .invalid(index, "expected ':' after object key")
+            // The colon straight after the key (as exports write it), else after white space.
+            if index < end && base[index] == UInt8(ascii: ":") {
+                index += 1
+            } else {
+                skipWhitespace()
+                guard try peek() == UInt8(ascii: ":") else {
+                    throw .invalid(index, "expected ':' after object key")
+                }
+                index += 1
             }
-            index += 1
             skipWhitespace()
-            if child >= 0 { clearSubtree(child) }
+            // A leaf's own slot is written by `value`, whatever the value; only a subtree's
+            // slots below it need clearing (for a key met twice in one object).
+            if child >= 0 && schema.hasChildren(child) { clearSubtree(child) }
             try value(node: child, depth: depth)
             skipWhitespace()
             let c = try peek()
             if c == UInt8(ascii: ",") {
                 index += 1
+                // The next key's quote straight after the comma needs no white-space step.
+                if index < end && base[index] == UInt8(ascii: "\"") { continue }
                 skipWhitespace()
             } else if c == UInt8(ascii: "}") {
                 index += 1

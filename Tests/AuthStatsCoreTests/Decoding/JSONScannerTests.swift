@@ -113,6 +113,24 @@ struct JSONScannerTests {
         let (_, values) = scan(#"{"b":{"c":"first","d":{"e":1}},"b":{"c":"second"}}"#)
         #expect(values[1] == "second")
         #expect(values[2] == nil)
+        // A leaf met twice: the second value replaces the first, whatever its type.
+        #expect(scan(#"{"a":"x","a":{"q":1}}"#).1[0] == #"{"q":1}"#)
+        #expect(scan(#"{"a":"x","a":null}"#).1[0] == "null")
+        #expect(scan(#"{"a":{"q":1},"a":"y"}"#).1[0] == "y")
+    }
+
+    @Test("white space around colons and commas reads the same as none")
+    func whiteSpace() {
+        let tight = scan(#"{"a":"1","b":{"c":"2","d":{"e":3}},"n":4}"#)
+        for text in [
+            #"{ "a" : "1" , "b" : { "c" : "2" , "d" : { "e" : 3 } } , "n" : 4 }"#,
+            "{\"a\":\"1\",\n\t\"b\":{\"c\"\r\n:\"2\",\"d\":{\"e\":3}},  \"n\":4}",
+            #"{"a" :"1","b": {"c":"2" ,"d":{"e" :3}},"n":4}"#,
+        ] {
+            let (outcome, values) = scan(text)
+            #expect(outcome == .complete(end: text.utf8.count), "\(text)")
+            #expect(values == tight.1, "\(text)")
+        }
     }
 
     @Test("a value of another type where an object is expected is not an error")
@@ -140,6 +158,11 @@ struct JSONScannerTests {
             ("{\"a\":\"x\ty\"}", 7, "control character byte 0x09 inside a string"),
             (#"{"a":[1 2]}"#, 8, "expected ',' or ']' after an array element, found '2'"),
             (#"{"a":'x'}"#, 5, "expected a value, found '''"),
+            (#"{"a" ,1}"#, 5, "expected ':' after object key"),
+            (#"{"a":1,"b"}"#, 10, "expected ':' after object key"),
+            (#"{"a":1, }"#, 8, "expected '\"' to begin an object key, found '}'"),
+            (#"[1234567:,1]"#, 8, "expected ',' or ']' after an array element, found ':'"),
+            (#"[1.2345678;]"#, 10, "expected ',' or ']' after an array element, found ';'"),
         ])
     func invalid(text: String, offset: Int, reason: String) {
         #expect(scan(text).0 == .invalid(offset: offset, reason: reason))
@@ -238,7 +261,7 @@ struct JSONScannerTests {
     @Test("integers of every length, read eight digits at a time, equal a digit-by-digit read")
     func integersEveryLength() {
         var generator = SystemRandomNumberGenerator()
-        for length in 1...20 {
+        for length in 1...40 {
             for _ in 0..<50 {
                 var digits = (0..<length).map { _ in UInt8(ascii: "0") + UInt8.random(in: 0...9, using: &generator) }
                 if length > 1 && digits[0] == UInt8(ascii: "0") { digits[0] = UInt8(ascii: "7") }
