@@ -74,6 +74,18 @@ public enum InputDiscovery {
         }
     }
 
+    /// What the walk needs of an entry's `stat`: its identity and type (24 bytes, not 144,
+    /// for each entry of a folder while its subfolders are walked).
+    private struct Status {
+        var id: FileID
+        var mode: mode_t
+
+        init(_ info: stat) {
+            id = FileID(info)
+            mode = info.st_mode
+        }
+    }
+
     private struct Walk {
         let excluded: Set<FileID>
         var found: [Found] = []
@@ -84,9 +96,9 @@ public enum InputDiscovery {
         /// Adds the file or folder at `path`. `ancestors` are the folders being walked above
         /// it (a link to one of them is a cycle).
         /// `known`: its status, read already (from its folder, `list`).
-        mutating func visit(_ path: [UInt8], topLevel: Bool, ancestors: [(FileID, [UInt8])], known: stat? = nil) {
+        mutating func visit(_ path: [UInt8], topLevel: Bool, ancestors: [(FileID, [UInt8])], known: Status? = nil) {
             let shown = DisplayPath.text(path)
-            var info = known ?? stat()
+            var info = stat()
             guard known != nil || CPath.with(path, { stat($0, &info) }) == 0 else {
                 let code = errno
                 var link = stat()
@@ -95,7 +107,8 @@ public enum InputDiscovery {
                 found.append(.problem(path: shown, message: "Unable to open \(shown): \(reason)"))
                 return
             }
-            let id = FileID(info)
+            let status = known ?? Status(info)
+            let id = status.id
             guard !excluded.contains(id) else { return }
             if let ancestor = ancestors.first(where: { $0.0 == id }) {
                 found.append(
@@ -105,7 +118,7 @@ public enum InputDiscovery {
                 return
             }
             guard seen.insert(id).inserted else { return }  // read once, under its first path
-            switch info.st_mode & S_IFMT {
+            switch status.mode & S_IFMT {
             case S_IFDIR:
                 list(path, shown: shown, ancestors: ancestors + [(id, path)])
             case S_IFREG:
@@ -116,7 +129,7 @@ public enum InputDiscovery {
                 if topLevel {
                     found.append(.file(InputPath(path)))
                 } else {
-                    found.append(.problem(path: shown, message: "Unable to read \(shown): not a regular file (\(InputDiscovery.kind(info.st_mode))); not read"))
+                    found.append(.problem(path: shown, message: "Unable to read \(shown): not a regular file (\(InputDiscovery.kind(status.mode))); not read"))
                 }
             }
         }
@@ -140,10 +153,10 @@ public enum InputDiscovery {
             // Each entry's status is read from the open folder, by its name (by its whole path,
             // the kernel walked every folder above it again: a bucket's files lie ten deep).
             // One that cannot be read so is read again by its path, which says why.
-            let known: [(name: [UInt8], info: stat?)] = names.sorted(by: { $0.lexicographicallyPrecedes($1) }).map { name in
+            let known: [(name: [UInt8], info: Status?)] = names.sorted(by: { $0.lexicographicallyPrecedes($1) }).map { name in
                 var info = stat()
                 let read = CPath.with(name) { fstatat(dirfd(directory), $0, &info, 0) } == 0
-                return (name, read ? info : nil)
+                return (name, read ? Status(info) : nil)
             }
             closedir(directory)
             let base = folder.last == UInt8(ascii: "/") ? folder : folder + [UInt8(ascii: "/")]

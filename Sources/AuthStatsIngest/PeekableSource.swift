@@ -56,8 +56,10 @@ final class PeekableSource: ByteSource {
             throw damage
         }
         if atEnd { return 0 }
-        // The end is kept: the decoders ask again after it, a system call each (two a file
-        // of a bucket of small objects, where each file took seven).
+        // The end, once the file gave it, is answered from here: the framer and the
+        // decompressors read once more after a read that returned 0 (to be sure of the end),
+        // and each such read was a `read(2)` (two a file of a bucket of small objects, where
+        // each file took seven system calls).
         let n = try upstream.read(into: space)
         if n == 0 && space.count > 0 { atEnd = true }
         return n

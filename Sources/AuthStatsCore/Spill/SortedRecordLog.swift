@@ -4,7 +4,9 @@
 /// Records are kept in one byte arena up to `memoryBudget`; when it fills, they are sorted by
 /// their bytes and written to the `SpillStore` as a run of `[UInt32 length][bytes]` frames.
 /// Arenas of other logs merged into this one (`absorb`) are kept beside it up to another
-/// budget, and spilled with it: at most twice the budget in memory.
+/// budget, and spilled with it: at most twice the budget in memory, and beside it the room a
+/// spill sorts keys in (`SortRoom`, 40 bytes a record: about half the budget for records of
+/// 70 bytes), which a spill needs at its peak anyway and is kept from one spill to the next.
 /// `withSorted` merges the runs and what is in memory into one stream in byte order, so a
 /// record layout that leads with its grouping key (a user) brings each group together,
 /// whatever order the input had. Without a store nothing is spilled (exact, but memory grows
@@ -340,11 +342,13 @@ final class SortRoom: @unchecked Sendable {
     private var storage: UnsafeMutablePointer<SortedRecordLog.SortKey>?
     private var capacity = 0
 
-    /// Room for `count` keys (their values are left as they were).
+    /// Room for `count` keys (their values are left as they were). A full log spills about
+    /// as many records each time, so the room is made a sixteenth larger than asked, not half
+    /// again: kept between spills, it should not outgrow what a spill needs.
     func keys(_ count: Int) -> UnsafeMutableBufferPointer<SortedRecordLog.SortKey> {
         if count > capacity {
             storage?.deallocate()
-            capacity = max(count, capacity + capacity / 2)
+            capacity = count + count / 16
             storage = .allocate(capacity: capacity)
         }
         return UnsafeMutableBufferPointer(start: storage, count: count)

@@ -50,6 +50,11 @@ struct ProfileCacheTests {
         #expect(Self.lookup(&cache, "web|de_DE") == .pending)
         #expect(Self.lookup(&cache, "ios|ja_JP") == .cached(1))
         #expect(cache.count == 4)
+        // A fill after a hit of the last key keeps nothing: the miss before it is forgotten.
+        cache.fill(9)
+        #expect(cache.count == 4)
+        #expect(Self.lookup(&cache, "web|de_DE") == .pending)
+        #expect(Self.lookup(&cache, "ios|ja_JP") == .cached(1))
     }
 
     @Test("thousands of keys through table growth keep their ids")

@@ -1,4 +1,5 @@
 import AuthStatsTestSupport
+import Dispatch
 import Testing
 
 @testable import AuthStatsCore
@@ -111,5 +112,46 @@ struct SortedRecordLogTests {
         log.spill()
         #expect(log.spilledRuns == 0)
         #expect(log.withSorted { Self.drain($0) } == Self.sorted(first + second))
+    }
+
+    /// A copy shares its arena and its sort room with the log it was copied from until either
+    /// changes: each takes its own before it writes (the arena by copy-on-write, the room by
+    /// `ownSortRoom`), so two copies spill on two threads at once without sorting in one room.
+    @Test("copies of a log that spilled go on appending and spilling on two threads, each with its own records")
+    func copiesSpillApart() {
+        final class Side: @unchecked Sendable {
+            var log: SortedRecordLog
+            let more: [[UInt8]]
+            var read: [[UInt8]] = []
+            init(_ log: SortedRecordLog, _ more: [[UInt8]]) {
+                self.log = log
+                self.more = more
+            }
+        }
+        for round in 0..<10 {
+            let store = MemorySpillStore()
+            let first = Self.records(3_000, seed: UInt64(round))
+            let original = Self.log(first, budget: 16 << 10, store: store)
+            #expect(original.spilledRuns > 0)
+            let sides = [
+                Side(original, Self.records(8_000, seed: UInt64(1_000 + round))),
+                Side(original, Self.records(8_000, seed: UInt64(2_000 + round))),
+            ]
+            let group = DispatchGroup()
+            for side in sides {
+                DispatchQueue.global().async(group: group) {
+                    for record in side.more {
+                        side.log.append { $0.append(contentsOf: record) }
+                        if side.log.isFull { side.log.spill() }
+                    }
+                    side.read = Self.drain(side.log.sortedCopy())
+                }
+            }
+            group.wait()
+            for (index, side) in sides.enumerated() {
+                #expect(side.log.spilledRuns > original.spilledRuns)
+                #expect(side.read == Self.sorted(first + side.more), "copy \(index), round \(round)")
+            }
+        }
     }
 }
