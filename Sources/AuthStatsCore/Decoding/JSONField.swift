@@ -55,6 +55,18 @@ public struct JSONField: Sendable, Equatable {
             value = s
             index += 8
         }
+        // The last one to seven digits of a number of eight or more at once: the eight bytes
+        // that end where it ends, all digits (those before the rest were read already).
+        let rest = end - index
+        if rest > 0 && rest < 8 && end - 8 >= start + (negative ? 1 : 0) {
+            let word = EightDigits.load(bytes.baseAddress! + end - 8)
+            if EightDigits.areDigits(word) {
+                let (m, o1) = value.multipliedReportingOverflow(by: Int64(EightDigits.tenToThe(rest)))
+                let (s, o2) = m.addingReportingOverflow(Int64(EightDigits.value(last: rest, of: word)))
+                if o1 || o2 { return nil }
+                return negative ? -s : s
+            }
+        }
         while index < end {
             let c = bytes[index]
             guard c >= 0x30 && c <= 0x39 else { simple = false; break }
@@ -136,6 +148,41 @@ enum EightDigits {
         let high: UInt64 = 0xF0F0_F0F0_F0F0_F0F0
         let threes: UInt64 = 0x3030_3030_3030_3030
         return word & high == threes && (word &+ 0x0606_0606_0606_0606) & high == threes
+    }
+
+    /// How many of the word's bytes, from the first (lowest), are digits in a row (0–8). A
+    /// digit's byte less `0` is 0–9, and 6 more stays below 16; any other byte reaches 16 in
+    /// one of the two. Only a byte of 250 or more carries into the next, and that byte is
+    /// flagged itself: the lowest flag is exact.
+    @inline(__always)
+    static func leadingDigits(_ word: UInt64) -> Int {
+        let t = word ^ 0x3030_3030_3030_3030
+        let flags = (t | (t &+ 0x0606_0606_0606_0606)) & 0xF0F0_F0F0_F0F0_F0F0
+        return flags.trailingZeroBitCount >> 3
+    }
+
+    /// The value of the last `count` (1–7) digits of a word of eight digits (`areDigits`):
+    /// the bytes before them (the lowest) made `0`s.
+    @inline(__always)
+    static func value(last count: Int, of word: UInt64) -> UInt64 {
+        let before = UInt64.max >> UInt64(8 * count)
+        return value(word & ~before | 0x3030_3030_3030_3030 & before)
+    }
+
+    /// 10 to the power of `n` (0–8).
+    @inline(__always)
+    static func tenToThe(_ n: Int) -> UInt64 {
+        switch n {
+        case 0: 1
+        case 1: 10
+        case 2: 100
+        case 3: 1_000
+        case 4: 10_000
+        case 5: 100_000
+        case 6: 1_000_000
+        case 7: 10_000_000
+        default: 100_000_000
+        }
     }
 
     /// The value of eight digits (`areDigits`), the first in the lowest byte: pairs, then

@@ -99,7 +99,15 @@ struct ServiceReasons: Sendable {
         // case (missing, empty, not a string) is "another service".
         let field = f[.eventSource]
         let key = field.type == .string ? UnsafeRawBufferPointer(rebasing: f.bytes[field.start..<field.end]) : UnsafeRawBufferPointer(start: nil, count: 0)
-        for entry in entries where entry.source.count == key.count && entry.source.elementsEqual(key) { return entry.reason }
+        // Compared by `memcmp` (a generic `elementsEqual` of an array and a buffer was a loop
+        // of ~300 instructions a skipped record).
+        let found = entries.withUnsafeBufferPointer { entries in
+            entries.firstIndex { entry in
+                entry.source.count == key.count
+                    && (key.isEmpty || entry.source.withUnsafeBytes { memcmp($0.baseAddress!, key.baseAddress!, key.count) == 0 })
+            }
+        }
+        if let found { return entries[found].reason }
         let source = f.text(.eventSource) ?? ""
         let reason = "a CloudTrail record of \(source.isEmpty ? "another service" : source)"
         if entries.count == 8 { entries.removeFirst() }

@@ -10,7 +10,30 @@ public enum Timestamps {
     }
 
     /// The same, read straight from bytes (no `String`, no allocation).
+    ///
+    /// The fixed part, `YYYY-MM-DDTHH:MM:SS`, is read in straight lines: each byte's distance
+    /// from `0` as its digit, and one test of all of them at once (a digit is below 10, so
+    /// 6 above it stays below 16; any other byte reaches 16). A loop of digits a field,
+    /// each returning an optional, took ~500 instructions a CloudTrail record's time (1.8% of
+    /// a trail-and-activity run).
     public static func iso8601(_ c: UnsafeRawBufferPointer) -> Int64? {
+        guard c.count >= 19 else { return nil }
+        let p = c.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        @inline(__always) func d(_ i: Int) -> UInt32 { UInt32(p[i] &- 0x30) }
+        let y0 = d(0), y1 = d(1), y2 = d(2), y3 = d(3), mo0 = d(5), mo1 = d(6), d0 = d(8), d1 = d(9)
+        let h0 = d(11), h1 = d(12), mi0 = d(14), mi1 = d(15), s0 = d(17), s1 = d(18)
+        let spread =
+            (y0 &+ 6) | (y1 &+ 6) | (y2 &+ 6) | (y3 &+ 6) | (mo0 &+ 6) | (mo1 &+ 6) | (d0 &+ 6) | (d1 &+ 6)
+            | (h0 &+ 6) | (h1 &+ 6) | (mi0 &+ 6) | (mi1 &+ 6) | (s0 &+ 6) | (s1 &+ 6)
+        guard spread < 16, p[4] == 0x2D, p[7] == 0x2D, p[10] == 0x54 || p[10] == 0x20, p[13] == 0x3A, p[16] == 0x3A else {
+            return nil
+        }
+        let year = Int(y0 * 1000 + y1 * 100 + y2 * 10 + y3)
+        let month = Int(mo0 * 10 + mo1), dayOfMonth = Int(d0 * 10 + d1)
+        let h = Int64(h0 * 10 + h1), m = Int64(mi0 * 10 + mi1), s = Int64(s0 * 10 + s1)
+        guard month >= 1, month <= 12, dayOfMonth >= 1, dayOfMonth <= Day.daysIn(year: year, month: month), h < 24, m < 60, s < 61
+        else { return nil }
+        let day = Day(year: year, month: month, day: dayOfMonth)
         func digits(_ from: Int, _ count: Int) -> Int64? {
             var value: Int64 = 0
             for i in from..<from + count {
@@ -20,12 +43,6 @@ public enum Timestamps {
             }
             return value
         }
-        guard c.count >= 19, c[4] == 0x2D, c[7] == 0x2D, c[10] == 0x54 || c[10] == 0x20, c[13] == 0x3A, c[16] == 0x3A,
-            let year = digits(0, 4), let month = digits(5, 2), let dayOfMonth = digits(8, 2),
-            (1...12).contains(month), dayOfMonth >= 1, dayOfMonth <= Int64(Day.daysIn(year: Int(year), month: Int(month))),
-            let h = digits(11, 2), let m = digits(14, 2), let s = digits(17, 2), h < 24, m < 60, s < 61
-        else { return nil }
-        let day = Day(year: Int(year), month: Int(month), day: Int(dayOfMonth))
         var i = 19
         var millis: Int64 = 0
         if i < c.count && c[i] == 0x2E {

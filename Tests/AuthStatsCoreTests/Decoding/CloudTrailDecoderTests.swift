@@ -1,5 +1,5 @@
-import Testing
 import AuthStatsTestSupport
+import Testing
 
 @testable import AuthStatsCore
 
@@ -187,5 +187,83 @@ struct CloudTrailDecoderTests {
         #expect(Timestamps.iso8601("2024-05-02T07:57:09") == 1_714_636_629_000)
         #expect(Timestamps.iso8601("2024-13-02T07:57:09Z") == nil)
         #expect(Timestamps.iso8601("2024-05-02T07:57:09Zjunk") == nil)
+    }
+
+    /// The read before the fixed part went straight-line (a loop of digits a field, each an
+    /// optional): what the fast read must still give.
+    static func plainISO8601(_ text: String) -> Int64? {
+        let c = Array(text.utf8)
+        func digits(_ from: Int, _ count: Int) -> Int64? {
+            var value: Int64 = 0
+            for i in from..<from + count {
+                guard c[i] >= 0x30 && c[i] <= 0x39 else { return nil }
+                value = value * 10 + Int64(c[i] - 0x30)
+            }
+            return value
+        }
+        guard c.count >= 19, c[4] == 0x2D, c[7] == 0x2D, c[10] == 0x54 || c[10] == 0x20, c[13] == 0x3A, c[16] == 0x3A,
+            let year = digits(0, 4), let month = digits(5, 2), let dayOfMonth = digits(8, 2),
+            (1...12).contains(month), dayOfMonth >= 1, dayOfMonth <= Int64(Day.daysIn(year: Int(year), month: Int(month))),
+            let h = digits(11, 2), let m = digits(14, 2), let s = digits(17, 2), h < 24, m < 60, s < 61
+        else { return nil }
+        let day = Day(year: Int(year), month: Int(month), day: Int(dayOfMonth))
+        var i = 19
+        var millis: Int64 = 0
+        if i < c.count && c[i] == 0x2E {
+            i += 1
+            var count = 0
+            while i < c.count, c[i] >= 0x30 && c[i] <= 0x39 {
+                if count < 3 { millis = millis * 10 + Int64(c[i] - 0x30) }
+                count += 1
+                i += 1
+            }
+            guard count > 0 else { return nil }
+            if count < 3 { for _ in count..<3 { millis *= 10 } }
+        }
+        var offset: Int64 = 0
+        if i < c.count {
+            if c[i] == 0x5A && i == c.count - 1 {
+                offset = 0
+            } else if (c[i] == 0x2B || c[i] == 0x2D) && (c.count - i == 6 && c[i + 3] == 0x3A || c.count - i == 5) {
+                let minutesAt = c.count - i == 6 ? i + 4 : i + 3
+                guard let oh = digits(i + 1, 2), let om = digits(minutesAt, 2) else { return nil }
+                offset = (oh * 60 + om) * 60_000 * (c[i] == 0x2D ? -1 : 1)
+            } else {
+                return nil
+            }
+        }
+        return Int64(day.index) * 86_400_000 + ((h * 60 + m) * 60 + s) * 1000 + millis - offset
+    }
+
+    @Test("ISO 8601 times read in straight lines equal the plain read: every byte of the fixed part changed, leap days, month ends")
+    func isoAgainstPlain() {
+        var random = SeededRandom(seed: 8601)
+        func pad(_ v: UInt64, _ width: Int) -> String {
+            let text = String(v)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        var texts: [String] = []
+        for _ in 0..<3_000 {
+            // Fields near and past their bounds: months 0-13, days 0-32, hours 0-25, ...
+            let date = "\(pad(1_900 + random.next() % 300, 4))-\(pad(random.next() % 14, 2))-\(pad(random.next() % 33, 2))"
+            let time = "\(pad(random.next() % 26, 2)):\(pad(random.next() % 62, 2)):\(pad(random.next() % 63, 2))"
+            let fraction = ["", ".5", ".12", ".123", ".123456", "."][Int(random.next() % 6)]
+            let zone = ["Z", "", "+02:00", "-0530", "+2:00", "Zjunk"][Int(random.next() % 6)]
+            texts.append(date + (random.next() % 8 == 0 ? " " : "T") + time + fraction + zone)
+        }
+        texts += ["2024-02-29T00:00:00Z", "2023-02-29T00:00:00Z", "2000-02-29T23:59:60Z", "1900-02-29T00:00:00Z", "2026-04-31T00:00:00Z"]
+        // Every byte of the fixed part replaced by the bytes around the digits and separators.
+        let base = Array("2026-01-31T23:59:59.999Z".utf8)
+        for place in 0..<19 {
+            for byte: UInt8 in [0x00, 0x20, 0x2D, 0x2F, 0x30, 0x39, 0x3A, 0x54, 0x5A, 0x7F, 0x80, 0xC6, 0xFF, 0xFA] {
+                var changed = base
+                changed[place] = byte
+                texts.append(String(decoding: changed, as: UTF8.self))
+            }
+        }
+        for text in texts {
+            #expect(Timestamps.iso8601(text) == Self.plainISO8601(text), "\(text)")
+        }
+        #expect(texts.contains { Timestamps.iso8601($0) != nil } && texts.contains { Timestamps.iso8601($0) == nil })
     }
 }

@@ -1,3 +1,4 @@
+import AuthStatsTestSupport
 import Testing
 
 @testable import AuthStatsCore
@@ -117,6 +118,29 @@ struct JSONScannerTests {
         #expect(scan(#"{"a":"x","a":{"q":1}}"#).1[0] == #"{"q":1}"#)
         #expect(scan(#"{"a":"x","a":null}"#).1[0] == "null")
         #expect(scan(#"{"a":{"q":1},"a":"y"}"#).1[0] == "y")
+    }
+
+    @Test("true, false and null: whole, cut by the buffer's end, or misspelt in any byte")
+    func literals() {
+        let text = #"{"a":true,"n":false,"b":{"c":null}}"#
+        let (outcome, values) = scan(text)
+        #expect(outcome == .complete(end: text.utf8.count))
+        #expect(values[0] == "true" && values[4] == "false" && values[1] == "null")
+        for word in ["true", "false", "null"] {
+            // Cut at every length: incomplete; a byte changed at every place: invalid.
+            for cut in 1..<word.utf8.count {
+                #expect(scan("[" + word.prefix(cut)).0 == .incomplete, "\(word.prefix(cut))")
+            }
+            for place in 0..<word.utf8.count {
+                if place == 0 { continue }  // the first byte picks the literal
+                var bytes = Array(word.utf8)
+                bytes[place] = UInt8(ascii: "X")
+                let changed = String(decoding: bytes, as: UTF8.self)
+                #expect(scan("[\(changed)]").0 == .invalid(offset: 1, reason: "expected a value, found '\(word.first!)'"), "\(changed)")
+                #expect(scan("[\(changed)").0 == .invalid(offset: 1, reason: "expected a value, found '\(word.first!)'"), "\(changed) at the end")
+            }
+            #expect(scan("[\(word)]").0 == .complete(end: word.utf8.count + 2))
+        }
     }
 
     @Test("white space around colons and commas reads the same as none")
@@ -285,6 +309,24 @@ struct JSONScannerTests {
                     // The scanner takes the number whole and stops at the byte after it.
                     #expect(scan("[\(text),1]").0 == .complete(end: text.utf8.count + 4), "\(text)")
                     #expect(scan("[\(text)x]").0 == .invalid(offset: text.utf8.count + 1, reason: "expected ',' or ']' after an array element, found 'x'"), "\(text)")
+                }
+            }
+        }
+        // A run of digits ends at the first byte that is not one, whatever the bytes after it.
+        var random = SeededRandom(seed: 88)
+        for place in 0..<8 {
+            for byte in 0...255 {
+                var bytes = (0..<8).map { _ in UInt8(ascii: "0") + UInt8(random.next() % 10) }
+                bytes[place] = UInt8(byte)
+                if place < 7 { bytes[place + 1] = UInt8(random.next() % 256) }
+                let word = bytes.withUnsafeBytes { EightDigits.load($0.baseAddress!) }
+                let expected = bytes.firstIndex { $0 < 0x30 || $0 > 0x39 } ?? 8
+                #expect(EightDigits.leadingDigits(word) == expected, "\(bytes)")
+                if expected == 8 {
+                    for count in 1..<8 {
+                        let last = bytes[(8 - count)...].reduce(UInt64(0)) { $0 * 10 + UInt64($1 - 0x30) }
+                        #expect(EightDigits.value(last: count, of: word) == last, "\(bytes) \(count)")
+                    }
                 }
             }
         }
