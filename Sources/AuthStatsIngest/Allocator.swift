@@ -1,3 +1,4 @@
+import AuthStatsCore
 import CMalloc
 
 /// How the C allocator treats the run's large buffers.
@@ -21,7 +22,7 @@ public enum Allocator {
     /// RSS 2–11 MB higher on 2 cores (each malloc arena, one a worker, may keep up to 8 MiB
     /// free at its top: on many cores, up to 8 MiB a job).
     public static func keepLargeBuffersApart() {
-        let mmapThreshold = 4 << 20
+        let mmapThreshold = LargeBuffers.ownMappingBytes
         _ = cmalloc_set_mmap_threshold(Int32(mmapThreshold) + 1)
         _ = cmalloc_set_trim_threshold(Int32(2 * mmapThreshold))
     }

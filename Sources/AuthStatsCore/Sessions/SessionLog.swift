@@ -13,8 +13,9 @@ public struct SessionLog: Sendable {
     /// MB (alternated, medians of 5, 4 and 3), in about the same CPU time (callgrind over the
     /// 1 GB `.gz` with `--jobs 1`: +0.16%, the extra spills' merge; the bench set's CPU +1.9%,
     /// within this machine's noise). Not measured on machines of many cores. Beside the
-    /// budget, a spill sorts its records' keys in about half as much again (`SortRoom`, kept
-    /// between spills since 2026-12-04: the peak is the same, the pages are not faulted anew).
+    /// budget, a spill sorts its records' keys in about half as much again (`SortRoom`; kept
+    /// between spills when it is large enough for a mapping of its own, so that its pages are
+    /// not faulted in anew at each spill).
     public static let defaultBudget = 8 << 20
 
     /// Records in `SessionRecord`'s compact layout (counts only, no user names or texts).

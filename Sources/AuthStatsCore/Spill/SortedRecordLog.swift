@@ -119,8 +119,16 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
     }
 
     /// The spans of the records in memory, in byte order of the records (`withSortedKeys`).
-    private static func sortedSpans(_ arena: [UInt8], _ spans: [(Int, Int)]) -> [(Int, Int)] {
-        withSortedKeys(arena, spans, room: nil) { $0.map(\.span) }
+    private static func sortedSpans(_ arena: [UInt8], _ spans: [(Int, Int)], room: SortRoom?) -> [(Int, Int)] {
+        withSortedKeys(arena, spans, room: room) { $0.map(\.span) }
+    }
+
+    /// The log's own `SortRoom` when no copy of the log shares it, for a read that consumes
+    /// the log: its arenas are sorted there, not in new room beside it (which, with the room
+    /// kept from the spills, was held twice at the end of the reading).
+    private mutating func roomToConsume() -> SortRoom? {
+        guard sortRoom != nil, isKnownUniquelyReferenced(&sortRoom) else { return nil }
+        return sortRoom
     }
 
     /// This log's `SortRoom`, its own (a copy of the log that shares it takes a new one).
@@ -145,6 +153,7 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
                 runs.append(try Self.writeRun(last.arena, last.spans, to: store, room: ownSortRoom()))
                 absorbed.removeLast()
             }
+            if let room = sortRoom, !room.isOwnMapping { sortRoom = nil }
         } catch {
             spillFailure = "\(error)"
         }
@@ -275,9 +284,9 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
 
     /// The records in memory, each arena with its records' spans in sorted order: this log's
     /// own, then those it absorbed.
-    private var sortedArenas: [(arena: [UInt8], order: [(Int, Int)])] {
+    private func sortedArenas(room: SortRoom?) -> [(arena: [UInt8], order: [(Int, Int)])] {
         let arenas = (spans.isEmpty ? [] : [(arena, spans)]) + absorbed
-        return arenas.map { ($0.0, Self.sortedSpans($0.0, $0.1)) }
+        return arenas.map { ($0.0, Self.sortedSpans($0.0, $0.1, room: room)) }
     }
 
     /// Every record in byte order, as a stream that owns what it reads (no closure to stay
@@ -285,7 +294,8 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
     /// shared with copies of the log. Consumes the log; with `keepingRuns`, its spilled runs
     /// stay in the store, for copies of the log to read again.
     public mutating func takeSorted(keepingRuns: Bool = false) -> SortedRecords {
-        let records = sortedCopy(keepingRuns: keepingRuns)
+        let room = roomToConsume()
+        let records = sortedCopy(keepingRuns: keepingRuns, room: room)
         empty()
         return records
     }
@@ -302,10 +312,11 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
     /// Every record in byte order, leaving the log as it was (its spilled runs stay in the
     /// store, the records in memory are copied out): for a log that is read twice (the nightly
     /// state writes it, then the reports read it).
-    func sortedCopy(compact: Bool = false, keepingRuns: Bool = true) -> SortedRecords {
+    /// `room`: where to sort the records in memory (`roomToConsume`).
+    func sortedCopy(compact: Bool = false, keepingRuns: Bool = true, room: SortRoom? = nil) -> SortedRecords {
         precondition(inOrder == nil, "end the run in order before the log is read")
         var sources: [FrameReader] = runs.map { FrameReader(run: $0, keep: keepingRuns) }
-        for (arena, order) in sortedArenas {
+        for (arena, order) in sortedArenas(room: room) {
             arena.withUnsafeBytes { sources.append(FrameReader(copying: $0, order: order)) }
         }
         return SortedRecords(sources: sources, compact: compact)
@@ -317,7 +328,8 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
     public mutating func withSorted<R>(compact: Bool = false, _ body: (SortedRecords) -> R) -> R {
         precondition(inOrder == nil, "end the run in order before the log is read")
         let sources: [FrameReader] = runs.map { FrameReader(run: $0) }
-        let arenas = sortedArenas
+        let room = roomToConsume()
+        let arenas = sortedArenas(room: room)
         empty()
         // Each arena held (and its bytes pinned) by one `withUnsafeBytes` around the next.
         func reading(_ next: Int, _ sources: [FrameReader]) -> R {
@@ -331,16 +343,25 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
 }
 
 /// The room a `SortedRecordLog` sorts a spill's keys in (40 bytes a record), kept from one
-/// spill to the next. Made anew for each spill, the keys of a full session log of 8 MiB
-/// (115,000 records, 4.6 MB) lay above the allocator's 4 MiB mmap threshold
-/// (`Allocator.keepLargeBuffersApart`), so every spill faulted in fresh pages and gave them
-/// back: a third of the page faults of a small-records run at `--jobs 1`.
+/// spill to the next when it is large. Made anew for each spill, the keys of a full session
+/// log of 8 MiB (115,000 records, 4.6 MB) lay above the allocator's mmap threshold
+/// (`LargeBuffers`), so every spill faulted in fresh pages and gave them back: a third of the
+/// page faults of a small-records run at `--jobs 1`.
+///
+/// Only such a room is kept: a smaller one (a worker's log at `--jobs 2`, 2.3 MB) comes from
+/// the heap, whose chunk the next spill takes again with no new pages, and kept, it was held
+/// beside the arenas all through the reading (the memory set, 100,000 users and 4.5M events,
+/// at `--jobs 2`: peak RSS 65.9 → 70.3 MB, +7%, for no gain).
 ///
 /// Unchecked Sendable: a log spills on one thread at a time, and a copy of a log that shares
 /// the room takes its own before it sorts (`ownSortRoom`).
 final class SortRoom: @unchecked Sendable {
     private var storage: UnsafeMutablePointer<SortedRecordLog.SortKey>?
     private var capacity = 0
+
+    /// Whether the room is large enough for a mapping of its own (`LargeBuffers`): kept
+    /// between spills only then.
+    var isOwnMapping: Bool { capacity * MemoryLayout<SortedRecordLog.SortKey>.stride > LargeBuffers.ownMappingBytes }
 
     /// Room for `count` keys (their values are left as they were). A full log spills about
     /// as many records each time, so the room is made a sixteenth larger than asked, not half
