@@ -114,6 +114,18 @@ struct JSONScannerTests {
         let (_, values) = scan(#"{"b":{"c":"first","d":{"e":1}},"b":{"c":"second"}}"#)
         #expect(values[1] == "second")
         #expect(values[2] == nil)
+        // A subtree met twice deeper down, and records one after another with one scanner: a
+        // subtree met once in a record holds only what that record wrote there.
+        #expect(scan(#"{"b":{"d":{"e":1},"d":{}}}"#).1[2] == nil)
+        var scanner = JSONScanner(schema: schema)
+        let records = [
+            #"{"b":{"c":"1","d":{"e":2}},"n":3}"#,
+            #"{"b":{"c":"4"}}"#,
+            #"{"b":{"d":{"e":5}},"b":{"c":"6"}}"#,
+            #"{"b":{"d":{"e":7}}}"#,
+        ]
+        let read = scanAll(records, with: &scanner)
+        #expect(read.map { [$0[1], $0[2], $0[4]] } == [["1", "2", "3"], ["4", nil, nil], ["6", nil, nil], [nil, "7", nil]])
         // A leaf met twice: the second value replaces the first, whatever its type.
         #expect(scan(#"{"a":"x","a":{"q":1}}"#).1[0] == #"{"q":1}"#)
         #expect(scan(#"{"a":"x","a":null}"#).1[0] == "null")
