@@ -280,4 +280,20 @@ struct ProfileCacheTests {
             }
         }
     }
+
+    @Test("a value's bytes copied into the key at every length, exactly, and nothing around them")
+    func copyShort() {
+        var random = SeededRandom(seed: 16)
+        for count in 0...40 {
+            let source = (0..<count).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            var target = [UInt8](repeating: 0xAA, count: count + 16)
+            source.withUnsafeBytes { from in
+                target.withUnsafeMutableBytes { to in
+                    RecordDecoder.Fields.copyShort(from: from.baseAddress ?? UnsafeRawPointer(bitPattern: 8)!, to: to.baseAddress! + 8, count: count)
+                }
+            }
+            #expect(Array(target[8..<8 + count]) == source, "\(count) bytes")
+            #expect(target[..<8].allSatisfy { $0 == 0xAA } && target[(8 + count)...].allSatisfy { $0 == 0xAA }, "\(count) bytes")
+        }
+    }
 }
