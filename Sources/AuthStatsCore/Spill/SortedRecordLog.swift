@@ -6,7 +6,8 @@
 /// Arenas of other logs merged into this one (`absorb`) are kept beside it up to another
 /// budget, and spilled with it: at most twice the budget in memory, and beside it the room a
 /// spill sorts keys in (`SortRoom`, 40 bytes a record: about half the budget for records of
-/// 70 bytes), which a spill needs at its peak anyway and is kept from one spill to the next.
+/// 70 bytes), which a spill needs at its peak anyway; kept from one spill to the next when it
+/// is large enough for a mapping of its own.
 /// `withSorted` merges the runs and what is in memory into one stream in byte order, so a
 /// record layout that leads with its grouping key (a user) brings each group together,
 /// whatever order the input had. Without a store nothing is spilled (exact, but memory grows
@@ -42,6 +43,8 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
     }
 
     public var spilledRuns: Int { runs.count }
+    /// The sort room kept from the last spill, if any (for tests of its lifetime).
+    var keptSortRoom: AnyObject? { sortRoom }
     /// Records held in this log's own arena (those `append` indexes; not those absorbed).
     var count: Int { spans.count }
     var isEmpty: Bool { spans.isEmpty && runs.isEmpty && absorbed.isEmpty }
@@ -328,8 +331,11 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
     public mutating func withSorted<R>(compact: Bool = false, _ body: (SortedRecords) -> R) -> R {
         precondition(inOrder == nil, "end the run in order before the log is read")
         let sources: [FrameReader] = runs.map { FrameReader(run: $0) }
-        let room = roomToConsume()
+        // The room let go of before `body` reads (a local lives to its scope's end: it was held
+        // through the whole read, a session pass or a state's write).
+        var room = roomToConsume()
         let arenas = sortedArenas(room: room)
+        room = nil
         empty()
         // Each arena held (and its bytes pinned) by one `withUnsafeBytes` around the next.
         func reading(_ next: Int, _ sources: [FrameReader]) -> R {

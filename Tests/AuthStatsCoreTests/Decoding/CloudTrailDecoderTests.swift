@@ -267,3 +267,32 @@ struct CloudTrailDecoderTests {
         #expect(texts.contains { Timestamps.iso8601($0) != nil } && texts.contains { Timestamps.iso8601($0) == nil })
     }
 }
+
+/// `StreamProcessor.recentSkips`: reasons are counted in a few slots and added to the report
+/// when a slot is needed for another reason and when the stream ends.
+@Suite("Skipped records' reasons: more reasons than slots, interleaved")
+struct SkipReasonSlotTests {
+    @Test("12 services interleaved: every skip counted once, evicted or not, ending cleanly or with an error")
+    func manyReasons() {
+        var text = ""
+        var expected: [String: Int] = [:]
+        for round in 0..<5 {
+            for service in 0..<12 where (service + round) % 3 != 0 {
+                let source = "svc\(service).amazonaws.com"
+                text += trailRecord("Do", source: source, eventID: "e\(round)-\(service)") + "\n"
+                expected["a CloudTrail record of \(source)", default: 0] += 1
+            }
+        }
+        let run = InMemoryRun([("trail.json", Array(text.utf8))], chunkSize: 97)
+        #expect(run.inputs.first?.skipReasons == expected)
+        #expect(run.inputs.first?.skipped == expected.values.reduce(0, +))
+
+        // A stream that ends with an error counts what it skipped too.
+        let configuration = Analysis.Configuration(timeZone: "UTC", from: nil, to: nil)!
+        let analysis = Analysis(configuration: configuration, rejects: RejectCollector(), spill: nil, directory: UserDirectory())
+        let stream = analysis.beginStream(path: "t", member: nil, compression: "none", container: nil)
+        Array(text.utf8).withUnsafeBytes { stream.read(bytes: $0) }
+        stream.end(error: "cut")
+        #expect(analysis.inputs.first?.skipReasons == expected)
+    }
+}

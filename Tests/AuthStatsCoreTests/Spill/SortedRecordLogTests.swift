@@ -117,8 +117,12 @@ struct SortedRecordLogTests {
     /// A copy shares its arena and its sort room with the log it was copied from until either
     /// changes: each takes its own before it writes (the arena by copy-on-write, the room by
     /// `ownSortRoom`), so two copies spill on two threads at once without sorting in one room.
-    @Test("copies of a log that spilled go on appending and spilling on two threads, each with its own records")
-    func copiesSpillApart() {
+    /// With a small budget the room is let go after each spill; with a large one it is kept
+    /// (`SortRoom.isOwnMapping`) and shared by the copies until they spill.
+    @Test(
+        "copies of a log that spilled go on appending and spilling on two threads, each with its own records",
+        arguments: [(16 << 10, 3_000, 8_000, 10), (6 << 20, 250_000, 250_000, 1)])
+    func copiesSpillApart(budget: Int, firstCount: Int, moreCount: Int, rounds: Int) {
         final class Side: @unchecked Sendable {
             var log: SortedRecordLog
             let more: [[UInt8]]
@@ -128,30 +132,47 @@ struct SortedRecordLogTests {
                 self.more = more
             }
         }
-        for round in 0..<10 {
+        for round in 0..<rounds {
             let store = MemorySpillStore()
-            let first = Self.records(3_000, seed: UInt64(round))
-            let original = Self.log(first, budget: 16 << 10, store: store)
+            let first = Self.records(firstCount, seed: UInt64(round))
+            var original = Self.log(first, budget: budget, store: store)
             #expect(original.spilledRuns > 0)
+            #expect((original.keptSortRoom != nil) == (budget > 1 << 20), "a large room is kept, a small one let go")
             let sides = [
-                Side(original, Self.records(8_000, seed: UInt64(1_000 + round))),
-                Side(original, Self.records(8_000, seed: UInt64(2_000 + round))),
+                Side(original, Self.records(moreCount, seed: UInt64(1_000 + round))),
+                Side(original, Self.records(moreCount, seed: UInt64(2_000 + round))),
             ]
             let group = DispatchGroup()
-            for side in sides {
+            for (index, side) in sides.enumerated() {
                 DispatchQueue.global().async(group: group) {
                     for record in side.more {
                         side.log.append { $0.append(contentsOf: record) }
                         if side.log.isFull { side.log.spill() }
                     }
-                    side.read = Self.drain(side.log.sortedCopy())
+                    // One copy read and kept, the other read to its end (in its own room).
+                    side.read = Self.drain(index == 0 ? side.log.sortedCopy() : side.log.takeSorted(keepingRuns: true))
                 }
             }
             group.wait()
             for (index, side) in sides.enumerated() {
-                #expect(side.log.spilledRuns > original.spilledRuns)
                 #expect(side.read == Self.sorted(first + side.more), "copy \(index), round \(round)")
             }
+            #expect(sides[0].log.spilledRuns > original.spilledRuns)
+            #expect(original.withSorted { Self.drain($0) } == Self.sorted(first), "the original, as it was")
         }
+    }
+
+    /// A log read to its end sorts what is in memory in its kept room, then lets it go before
+    /// the records are read: a session pass or a state's write does not hold it.
+    @Test("withSorted gives the kept sort room back before the records are read")
+    func roomFreedBeforeReading() {
+        var log = Self.log(Self.records(250_000, seed: 5), budget: 6 << 20, store: MemorySpillStore())
+        weak var room = log.keptSortRoom
+        #expect(room != nil)
+        let count = log.withSorted { records -> Int in
+            #expect(room == nil, "the sort room is still held while the records are read")
+            return Self.drain(records).count
+        }
+        #expect(count == 250_000)
     }
 }
