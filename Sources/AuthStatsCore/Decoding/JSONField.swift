@@ -141,25 +141,23 @@ enum EightDigits {
     @inline(__always)
     static func load(_ at: UnsafeRawPointer) -> UInt64 { UInt64(littleEndian: at.loadUnaligned(as: UInt64.self)) }
 
-    /// Every byte is `0`–`9`: its high nibble is 3, and adding 6 leaves it so (no carry
-    /// leaves a byte: each is at most 0x3F + 6).
+    /// A flag (the high nibble) on each byte of the word that is not `0`–`9`. A digit's byte
+    /// less `0` is 0–9, and 6 more stays below 16; any other byte reaches 16 in one of the two.
+    /// Only a byte of 250 or more carries into the next, and that byte is flagged itself: the
+    /// lowest flag is exact.
     @inline(__always)
-    static func areDigits(_ word: UInt64) -> Bool {
-        let high: UInt64 = 0xF0F0_F0F0_F0F0_F0F0
-        let threes: UInt64 = 0x3030_3030_3030_3030
-        return word & high == threes && (word &+ 0x0606_0606_0606_0606) & high == threes
+    static func nonDigits(_ word: UInt64) -> UInt64 {
+        let t = word ^ 0x3030_3030_3030_3030
+        return (t | (t &+ 0x0606_0606_0606_0606)) & 0xF0F0_F0F0_F0F0_F0F0
     }
 
-    /// How many of the word's bytes, from the first (lowest), are digits in a row (0–8). A
-    /// digit's byte less `0` is 0–9, and 6 more stays below 16; any other byte reaches 16 in
-    /// one of the two. Only a byte of 250 or more carries into the next, and that byte is
-    /// flagged itself: the lowest flag is exact.
+    /// Every byte is `0`–`9`.
     @inline(__always)
-    static func leadingDigits(_ word: UInt64) -> Int {
-        let t = word ^ 0x3030_3030_3030_3030
-        let flags = (t | (t &+ 0x0606_0606_0606_0606)) & 0xF0F0_F0F0_F0F0_F0F0
-        return flags.trailingZeroBitCount >> 3
-    }
+    static func areDigits(_ word: UInt64) -> Bool { nonDigits(word) == 0 }
+
+    /// How many of the word's bytes, from the first (lowest), are digits in a row (0–8).
+    @inline(__always)
+    static func leadingDigits(_ word: UInt64) -> Int { nonDigits(word).trailingZeroBitCount >> 3 }
 
     /// The value of the last `count` (1–7) digits of a word of eight digits (`areDigits`):
     /// the bytes before them (the lowest) made `0`s.

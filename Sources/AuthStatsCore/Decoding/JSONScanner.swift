@@ -110,7 +110,7 @@ final class KeyMemory: @unchecked Sendable {
     /// Places remembered per object (later keys are looked up each time).
     static let places = 32
     let entries: UnsafeMutablePointer<Entry>
-    private let size: Int
+    private var size: Int { nodes * Self.places }
     /// The scan in which each node with children was last met (`JSONParser.object`): one met
     /// again in the same scan (a key written twice) has its subtree's fields cleared; one met
     /// first needs none, since a scan starts with every field cleared. (Clearing each subtree
@@ -121,7 +121,7 @@ final class KeyMemory: @unchecked Sendable {
 
     init(nodes: Int) {
         self.nodes = max(nodes, 1)
-        size = self.nodes * Self.places
+        let size = self.nodes * Self.places
         entries = .allocate(capacity: size)
         entries.initialize(repeating: Entry(), count: size)
         met = .allocate(capacity: self.nodes)
