@@ -235,7 +235,7 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
         var cursors = runs.map { RunCursor(run: $0) }
         if window.count > 0 { cursors.append(RunCursor(memory: window.bytes, order: window.sortedOrder())) }
         var kept = FingerprintLog(reserve: inMemoryOnly ? window.count : 0)
-        let duplicates = Self.merge(&cursors) { fingerprint, counted in
+        let duplicates = Self.merge(&cursors, decodingKept: inMemoryOnly || keeping) { fingerprint, counted in
             if inMemoryOnly { kept.append(fingerprint, counted) }
             if keeping { keep(Self.group(ofDay: counted.day), fingerprint, counted) }
         }
@@ -264,8 +264,8 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
             let group = groups[index]
             var cursors = (byGroup[group] ?? []).map { RunCursor(run: $0) }
             if let order = windowParts[group] { cursors.append(RunCursor(memory: memory, order: order)) }
-            let duplicates = Self.merge(&cursors) { fingerprint, counted in
-                if keeping { keep(group, fingerprint, counted) }
+            let duplicates = Self.merge(&cursors, decodingKept: keeping) { fingerprint, counted in
+                keep(group, fingerprint, counted)
             }
             // Read: removed on this group's thread (unlinking them all after the merge took
             // a shard of eight ~7 ms alone).
@@ -278,13 +278,16 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
     }
 
     /// Merges `cursors` by fingerprint: `keep` sees the first copy of each fingerprint on each
-    /// day (earliest input, then earliest cursor), in fingerprint order; the other copies are
+    /// day (earliest input, then earliest cursor), in fingerprint order, when `decodingKept`
+    /// (a plain run keeps none: decoding each was ~15% of its merge); the other copies are
     /// returned.
     /// - Complexity: O(n log r) for n fingerprints in r cursors. (Inlined, with
     /// `RunCursor.entry`, so that `keep` is too: as a function of its own it cost a plain run
     /// 32 M instructions over 400 files; inlined, 8 M.)
     @inline(__always)
-    private static func merge(_ cursors: inout [RunCursor], keep: (Fingerprint, Counted) -> Void) -> [Counted] {
+    private static func merge(
+        _ cursors: inout [RunCursor], decodingKept: Bool, keep: (Fingerprint, Counted) -> Void
+    ) -> [Counted] {
         // Equal fingerprints come out earliest input first (then earliest run), so that copy is kept.
         var heap = BinaryHeap<NaturalOrder<RunHead>>()
         for index in cursors.indices {
@@ -312,7 +315,11 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
                 copy = false
             }
             // Only copies (rare) and kept entries are decoded whole.
-            if copy { duplicates.append(cursors[index].entry.counted) } else { keep(fingerprint, cursors[index].entry.counted) }
+            if copy {
+                duplicates.append(cursors[index].entry.counted)
+            } else if decodingKept {
+                keep(fingerprint, cursors[index].entry.counted)
+            }
             cursors[index].advance()
             if let head = cursors[index].head(index) { heap.replaceTop(head) } else { _ = heap.pop() }
         }

@@ -227,6 +227,60 @@ struct FlatTablesTests {
         #expect(Set(cells[0]) == Set(cells[1]))
     }
 
+    @Test("UserTally: users per month and retention cohorts counted in arrays equal the dictionaries they replaced, folded into columns that hold counts already")
+    func userTally() {
+        // Three months in the range, days before and after it, targets past the last data day.
+        let range = DayRange(first: Day(year: 2026, month: 1, day: 20), last: Day(year: 2026, month: 3, day: 10))
+        let lastDataDay = Day(year: 2026, month: 3, day: 5)
+        var rng = SeededRandom(seed: 11)
+        let users: [[Int32]] = (0..<400).map { _ in
+            let start = range.first.index - 5 + Int32(rng.next() % 60)
+            var days = Set([start])
+            for _ in 0..<(rng.next() % 6) { days.insert(start + Int32(rng.next() % 40)) }
+            return days.sorted()
+        }
+        // The plain path: a dictionary look-up for each user's month and cohort.
+        var months: [Month: Int] = [:]
+        var cohorts: [Int32: RetentionRow] = [:]
+        for days in users {
+            Set(days.filter { range.contains(Day(index: $0)) }.map { Day(index: $0).month }).forEach { months[$0, default: 0] += 1 }
+            guard let first = days.first, range.contains(Day(index: first)) else { continue }
+            var row = cohorts[first] ?? RetentionRow(cohort: Day(index: first))
+            row.size += 1
+            func count(_ value: inout Int?, _ target: Int32, _ hit: Bool) {
+                if target <= lastDataDay.index { value = (value ?? 0) + (hit ? 1 : 0) }
+            }
+            count(&row.retainedD1, first + 1, days.contains(first + 1))
+            count(&row.retainedD7, first + 7, days.contains(first + 7))
+            count(&row.retainedD30, first + 30, days.contains(first + 30))
+            count(&row.returned7d, first + 7, days.contains { $0 > first && $0 <= first + 7 })
+            cohorts[first] = row
+        }
+        var columns = UserColumns(range: range)
+        for round in 1...2 {
+            var tally = ReportBuilder.UserTally(range: range)
+            for days in users {
+                ReportBuilder.addUser(days: days, range: range, daily: &columns.daily, tally: &tally, wau: &columns.wau, mau: &columns.mau)
+                ReportBuilder.addRetention(days: days, range: range, lastDataDay: lastDataDay, cohorts: &tally.cohorts)
+            }
+            tally.fold(into: &columns)
+            // The second round adds to what the first left: every count doubles, nil stays nil.
+            #expect(columns.months.count == 3)
+            for (month, row) in columns.months { #expect(row.activeUsers == round * months[month, default: 0], "\(month)") }
+            #expect(Set(columns.cohorts.keys) == Set(cohorts.keys))
+            func times(_ value: Int?) -> Int? { value.map { $0 * round } }
+            for (day, expected) in cohorts {
+                let row = columns.cohorts[day]
+                #expect(row?.cohort == expected.cohort && row?.size == expected.size * round)
+                #expect(row?.retainedD1 == times(expected.retainedD1) && row?.retainedD7 == times(expected.retainedD7))
+                #expect(row?.retainedD30 == times(expected.retainedD30) && row?.returned7d == times(expected.returned7d))
+            }
+        }
+        // The example covers what it should: cohorts with targets both before and after the last day.
+        #expect(cohorts.values.contains { $0.retainedD30 == nil } && cohorts.values.contains { $0.retainedD30 != nil })
+        #expect(cohorts.values.contains { ($0.retainedD1 ?? 0) > 0 })
+    }
+
     @Test("DimensionTable: one id per combination of values, in first-seen order, across its growth; values read back")
     func profiles() {
         var rng = SeededRandom(seed: 11)
