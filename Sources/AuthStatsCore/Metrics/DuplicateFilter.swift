@@ -264,6 +264,7 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
             let group = groups[index]
             var cursors = (byGroup[group] ?? []).map { RunCursor(run: $0) }
             if let order = windowParts[group] { cursors.append(RunCursor(memory: memory, order: order)) }
+            // (`keep` is called only when `keeping`.)
             let duplicates = Self.merge(&cursors, decodingKept: keeping) { fingerprint, counted in
                 keep(group, fingerprint, counted)
             }
@@ -282,8 +283,8 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
     /// (a plain run keeps none: decoding each was ~15% of its merge); the other copies are
     /// returned.
     /// - Complexity: O(n log r) for n fingerprints in r cursors. (Inlined, with
-    /// `RunCursor.entry`, so that `keep` is too: as a function of its own it cost a plain run
-    /// 32 M instructions over 400 files; inlined, 8 M.)
+    /// `RunCursor.entry`, so that `keep` is too: as a function of its own it cost a state's
+    /// write 32 M instructions over 400 files; inlined, 8 M.)
     @inline(__always)
     private static func merge(
         _ cursors: inout [RunCursor], decodingKept: Bool, keep: (Fingerprint, Counted) -> Void
@@ -314,7 +315,7 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
                 otherDays.append(top.day)
                 copy = false
             }
-            // Only copies (rare) and kept entries are decoded whole.
+            // Only copies (rare), and kept entries when `decodingKept`, are decoded whole.
             if copy {
                 duplicates.append(cursors[index].entry.counted)
             } else if decodingKept {

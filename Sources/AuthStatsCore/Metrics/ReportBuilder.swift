@@ -217,6 +217,7 @@ public enum ReportBuilder {
     /// is in the range (`docs/metrics.md` "Retention"); `cohorts` by that day's offset in the
     /// range. Targets after the last day with an event stay nil.
     static func addRetention(days: [Int32], range: DayRange, lastDataDay: Day?, cohorts: inout [RetentionRow?]) {
+        assert(cohorts.count == range.count, "the cohorts of the tally of this range")
         guard let first = days.first, range.contains(Day(index: first)), let last = lastDataDay?.index else { return }
         let at = Int(first - range.first.index)
         var row = cohorts[at] ?? RetentionRow(cohort: Day(index: first))
@@ -237,6 +238,7 @@ public enum ReportBuilder {
     static func addUser(
         days: [Int32], range: DayRange, daily: inout [DailyRow], tally: inout UserTally, wau: inout [Int], mau: inout [Int]
     ) {
+        assert(tally.range == range, "a tally of this range")
         guard let firstDay = days.first else { return }
         let first = Int(range.first.index)
         let last = Int(range.last.index)
@@ -270,8 +272,9 @@ public enum ReportBuilder {
 }
 
 /// The distinct-user columns of the reports summed over users, over the days of `range`: what
-/// `ReportBuilder.addUser` and `addRetention` add for each user (`ReportTotals` keeps them
-/// between nightly runs).
+/// `ReportBuilder.addUser` and `addRetention` add for each user (the months and cohorts
+/// through a `ReportBuilder.UserTally`, folded in once; `ReportTotals` keeps them between
+/// nightly runs).
 struct UserColumns: Sendable, Equatable {
     var range: DayRange
     /// Active and new users per day (the other fields stay 0).

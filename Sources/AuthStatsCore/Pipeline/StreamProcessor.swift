@@ -243,7 +243,8 @@ public final class StreamProcessor {
         let bytes = framer.buffer
         switch consume item {
         case .record(let range, let number):
-            // The event is written into `event` and read there, never copied.
+            // The event is written into `event` and read there, never copied (moved out to be
+            // counted and back, `addDecoded`).
             switch decoder.pointee.decode(bytes, range: range, fields: framer.fields, profiles: analysis.decoderProfiles, into: &event.pointee) {
             case .event(let format):
                 if held != nil { releaseHeld() }

@@ -229,56 +229,78 @@ struct FlatTablesTests {
 
     @Test("UserTally: users per month and retention cohorts counted in arrays equal the dictionaries they replaced, folded into columns that hold counts already")
     func userTally() {
-        // Three months in the range, days before and after it, targets past the last data day.
-        let range = DayRange(first: Day(year: 2026, month: 1, day: 20), last: Day(year: 2026, month: 3, day: 10))
-        let lastDataDay = Day(year: 2026, month: 3, day: 5)
-        var rng = SeededRandom(seed: 11)
-        let users: [[Int32]] = (0..<400).map { _ in
-            let start = range.first.index - 5 + Int32(rng.next() % 60)
-            var days = Set([start])
-            for _ in 0..<(rng.next() % 6) { days.insert(start + Int32(rng.next() % 40)) }
-            return days.sorted()
-        }
         // The plain path: a dictionary look-up for each user's month and cohort.
-        var months: [Month: Int] = [:]
-        var cohorts: [Int32: RetentionRow] = [:]
-        for days in users {
-            Set(days.filter { range.contains(Day(index: $0)) }.map { Day(index: $0).month }).forEach { months[$0, default: 0] += 1 }
-            guard let first = days.first, range.contains(Day(index: first)) else { continue }
-            var row = cohorts[first] ?? RetentionRow(cohort: Day(index: first))
-            row.size += 1
-            func count(_ value: inout Int?, _ target: Int32, _ hit: Bool) {
-                if target <= lastDataDay.index { value = (value ?? 0) + (hit ? 1 : 0) }
-            }
-            count(&row.retainedD1, first + 1, days.contains(first + 1))
-            count(&row.retainedD7, first + 7, days.contains(first + 7))
-            count(&row.retainedD30, first + 30, days.contains(first + 30))
-            count(&row.returned7d, first + 7, days.contains { $0 > first && $0 <= first + 7 })
-            cohorts[first] = row
-        }
-        var columns = UserColumns(range: range)
-        for round in 1...2 {
-            var tally = ReportBuilder.UserTally(range: range)
+        func reference(_ users: [[Int32]], _ range: DayRange, _ lastDataDay: Day?) -> (months: [Month: Int], cohorts: [Int32: RetentionRow]) {
+            var months: [Month: Int] = [:]
+            var cohorts: [Int32: RetentionRow] = [:]
             for days in users {
-                ReportBuilder.addUser(days: days, range: range, daily: &columns.daily, tally: &tally, wau: &columns.wau, mau: &columns.mau)
-                ReportBuilder.addRetention(days: days, range: range, lastDataDay: lastDataDay, cohorts: &tally.cohorts)
+                Set(days.filter { range.contains(Day(index: $0)) }.map { Day(index: $0).month }).forEach { months[$0, default: 0] += 1 }
+                guard let first = days.first, range.contains(Day(index: first)), let last = lastDataDay?.index else { continue }
+                var row = cohorts[first] ?? RetentionRow(cohort: Day(index: first))
+                row.size += 1
+                func count(_ value: inout Int?, _ target: Int32, _ hit: Bool) {
+                    if target <= last { value = (value ?? 0) + (hit ? 1 : 0) }
+                }
+                count(&row.retainedD1, first + 1, days.contains(first + 1))
+                count(&row.retainedD7, first + 7, days.contains(first + 7))
+                count(&row.retainedD30, first + 30, days.contains(first + 30))
+                count(&row.returned7d, first + 7, days.contains { $0 > first && $0 <= first + 7 })
+                cohorts[first] = row
             }
-            tally.fold(into: &columns)
-            // The second round adds to what the first left: every count doubles, nil stays nil.
-            #expect(columns.months.count == 3)
-            for (month, row) in columns.months { #expect(row.activeUsers == round * months[month, default: 0], "\(month)") }
-            #expect(Set(columns.cohorts.keys) == Set(cohorts.keys))
-            func times(_ value: Int?) -> Int? { value.map { $0 * round } }
-            for (day, expected) in cohorts {
-                let row = columns.cohorts[day]
-                #expect(row?.cohort == expected.cohort && row?.size == expected.size * round)
-                #expect(row?.retainedD1 == times(expected.retainedD1) && row?.retainedD7 == times(expected.retainedD7))
-                #expect(row?.retainedD30 == times(expected.retainedD30) && row?.returned7d == times(expected.returned7d))
+            return (months, cohorts)
+        }
+        func sum(_ a: Int?, _ b: Int?) -> Int? { a == nil && b == nil ? nil : (a ?? 0) + (b ?? 0) }
+        // Three months and a month's last and first day; a year's end; days before and after
+        // the range; targets past the last data day, then (second fold) fewer of them, then none
+        // at all (no last data day: no cohorts).
+        let cases: [(DayRange, [Day?])] = [
+            (DayRange(first: Day(year: 2026, month: 1, day: 20), last: Day(year: 2026, month: 3, day: 10)),
+             [Day(year: 2026, month: 2, day: 20), Day(year: 2026, month: 3, day: 5)]),
+            (DayRange(first: Day(year: 2025, month: 12, day: 10), last: Day(year: 2026, month: 1, day: 25)), [Day(year: 2026, month: 1, day: 20), nil]),
+        ]
+        var rng = SeededRandom(seed: 11)
+        for (range, lastDays) in cases {
+            var users: [[Int32]] = (0..<400).map { _ in
+                let start = range.first.index - 5 + Int32(rng.next() % UInt64(range.count))
+                var days = Set([start])
+                for _ in 0..<(rng.next() % 6) { days.insert(start + Int32(rng.next() % 40)) }
+                return days.sorted()
+            }
+            let monthEnd = range.first.month.lastDay.index
+            users.append([monthEnd, monthEnd + 1])  // one user in two months on consecutive days
+            var columns = UserColumns(range: range)
+            var expectedMonths: [Month: Int] = [:]
+            var expectedCohorts: [Int32: RetentionRow] = [:]
+            for lastDataDay in lastDays {
+                var tally = ReportBuilder.UserTally(range: range)
+                for days in users {
+                    ReportBuilder.addUser(days: days, range: range, daily: &columns.daily, tally: &tally, wau: &columns.wau, mau: &columns.mau)
+                    ReportBuilder.addRetention(days: days, range: range, lastDataDay: lastDataDay, cohorts: &tally.cohorts)
+                }
+                tally.fold(into: &columns)
+                // Each fold adds to what the one before left; a count stays nil only when nil in both.
+                let (months, cohorts) = reference(users, range, lastDataDay)
+                expectedMonths.merge(months, uniquingKeysWith: +)
+                expectedCohorts.merge(cohorts) { a, b in
+                    var row = a
+                    row.size += b.size
+                    (row.retainedD1, row.retainedD7) = (sum(a.retainedD1, b.retainedD1), sum(a.retainedD7, b.retainedD7))
+                    (row.retainedD30, row.returned7d) = (sum(a.retainedD30, b.retainedD30), sum(a.returned7d, b.returned7d))
+                    return row
+                }
+                #expect(columns.months.count == Set(range.days.map(\.month)).count)
+                for (month, row) in columns.months { #expect(row.activeUsers == expectedMonths[month, default: 0], "\(month)") }
+                #expect(columns.cohorts == expectedCohorts)
+                // The example covers what it should: no cohorts without a last data day, else
+                // targets both before and after it, and some users retained.
+                if lastDataDay == nil {
+                    #expect(cohorts.isEmpty)
+                } else {
+                    #expect(cohorts.values.contains { $0.retainedD30 == nil } && cohorts.values.contains { $0.retainedD30 != nil })
+                    #expect(cohorts.values.contains { ($0.retainedD1 ?? 0) > 0 })
+                }
             }
         }
-        // The example covers what it should: cohorts with targets both before and after the last day.
-        #expect(cohorts.values.contains { $0.retainedD30 == nil } && cohorts.values.contains { $0.retainedD30 != nil })
-        #expect(cohorts.values.contains { ($0.retainedD1 ?? 0) > 0 })
     }
 
     @Test("DimensionTable: one id per combination of values, in first-seen order, across its growth; values read back")
