@@ -38,7 +38,7 @@ public struct Sessionizer {
         var userHash: UInt64 = 0
 
         func finishUser() {
-            userDays.removeAll(keepingCapacity: true)
+            userDays.empty()
             var inRange = 0
             func count(_ start: Int64, _ end: Int64) {
                 let day = clock.day(ofMillis: start).index
