@@ -14,9 +14,9 @@ public enum Timestamps {
     /// The fixed part, `YYYY-MM-DDTHH:MM:SS`, and an offset's digits are read in straight
     /// lines: each byte's distance from `0` as its digit, and one test of all of them at once
     /// (`EightDigits.nonDigits`'s, byte by byte: 6 above a digit stays below 16, any other
-    /// byte reaches 16; the separators between them keep a word read out). A loop of digits a field,
-    /// each returning an optional, took ~500 instructions a CloudTrail record's time (1.8% of
-    /// a trail-and-activity run).
+    /// byte reaches 16; the separators between them keep a word read out). A loop of digits
+    /// a field, each returning an optional, took ~500 instructions a CloudTrail record's time
+    /// (1.8% of a trail-and-activity run).
     public static func iso8601(_ c: UnsafeRawBufferPointer) -> Int64? {
         guard c.count >= 19 else { return nil }
         let p = c.baseAddress!.assumingMemoryBound(to: UInt8.self)

@@ -45,8 +45,8 @@ public enum ReportBuilder {
         var currentUser: UInt64?
         var tally = UserTally(range: range)
         func finishUser() {
-            addUser(days: userDays, range: range, daily: &columns.daily, tally: &tally, wau: &columns.wau, mau: &columns.mau)
-            addRetention(days: userDays, range: range, lastDataDay: lastDataDay, cohorts: &tally.cohorts)
+            addUser(days: userDays, daily: &columns.daily, tally: &tally, wau: &columns.wau, mau: &columns.mau)
+            addRetention(days: userDays, lastDataDay: lastDataDay, tally: &tally)
             userDays.removeAll(keepingCapacity: true)
         }
         while let (user, day) = groups.next(profiles: &profiles) {
@@ -214,13 +214,13 @@ public enum ReportBuilder {
     }
 
     /// Adds one user to the retention row of its cohort (its first active day), if that day
-    /// is in the range (`docs/metrics.md` "Retention"); `cohorts` by that day's offset in the
-    /// range. Targets after the last day with an event stay nil.
-    static func addRetention(days: [Int32], range: DayRange, lastDataDay: Day?, cohorts: inout [RetentionRow?]) {
-        assert(cohorts.count == range.count, "the cohorts of the tally of this range")
+    /// is in the tally's range (`docs/metrics.md` "Retention"). Targets after the last day with
+    /// an event stay nil.
+    static func addRetention(days: [Int32], lastDataDay: Day?, tally: inout UserTally) {
+        let range = tally.range
         guard let first = days.first, range.contains(Day(index: first)), let last = lastDataDay?.index else { return }
         let at = Int(first - range.first.index)
-        var row = cohorts[at] ?? RetentionRow(cohort: Day(index: first))
+        var row = tally.cohorts[at] ?? RetentionRow(cohort: Day(index: first))
         row.size += 1
         func activeOn(_ day: Int32) -> Bool { days.contains(day) }
         func count(_ value: inout Int?, _ target: Int32, _ hit: Bool) {
@@ -231,14 +231,13 @@ public enum ReportBuilder {
         count(&row.retainedD7, first + 7, activeOn(first + 7))
         count(&row.retainedD30, first + 30, activeOn(first + 30))
         count(&row.returned7d, first + 7, days.contains { $0 >= first + 1 && $0 <= first + 7 })
-        cohorts[at] = row
+        tally.cohorts[at] = row
     }
 
-    /// Adds one user's contribution, given the sorted days on which the user was active.
-    static func addUser(
-        days: [Int32], range: DayRange, daily: inout [DailyRow], tally: inout UserTally, wau: inout [Int], mau: inout [Int]
-    ) {
-        assert(tally.range == range, "a tally of this range")
+    /// Adds one user's contribution over the tally's range, given the sorted days on which the
+    /// user was active.
+    static func addUser(days: [Int32], daily: inout [DailyRow], tally: inout UserTally, wau: inout [Int], mau: inout [Int]) {
+        let range = tally.range
         guard let firstDay = days.first else { return }
         let first = Int(range.first.index)
         let last = Int(range.last.index)

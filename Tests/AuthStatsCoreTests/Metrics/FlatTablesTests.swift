@@ -274,8 +274,8 @@ struct FlatTablesTests {
             for lastDataDay in lastDays {
                 var tally = ReportBuilder.UserTally(range: range)
                 for days in users {
-                    ReportBuilder.addUser(days: days, range: range, daily: &columns.daily, tally: &tally, wau: &columns.wau, mau: &columns.mau)
-                    ReportBuilder.addRetention(days: days, range: range, lastDataDay: lastDataDay, cohorts: &tally.cohorts)
+                    ReportBuilder.addUser(days: days, daily: &columns.daily, tally: &tally, wau: &columns.wau, mau: &columns.mau)
+                    ReportBuilder.addRetention(days: days, lastDataDay: lastDataDay, tally: &tally)
                 }
                 tally.fold(into: &columns)
                 // Each fold adds to what the one before left; a count stays nil only when nil in both.
