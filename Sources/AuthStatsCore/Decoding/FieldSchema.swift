@@ -166,6 +166,15 @@ struct SchemaView: @unchecked Sendable {
         }
     }
 
+    /// The child of `node` whose key is the `count` raw bytes of a string at `key`, unescaped
+    /// first if it has escapes; or -1.
+    @inline(__always)
+    func child(of node: Int, key: UnsafePointer<UInt8>, count: Int, escaped: Bool) -> Int {
+        if !escaped { return child(of: node, key: key, count: count) }
+        let decoded = JSONField.unescape(UnsafeRawBufferPointer(start: key, count: count))
+        return decoded.withUnsafeBufferPointer { child(of: node, key: $0.baseAddress!, count: $0.count) }
+    }
+
     /// A cheap hash of a key: its length and its first, middle and last bytes (keys of one
     /// object nearly always differ in those; the rare tie costs one more probe).
     @inline(__always)

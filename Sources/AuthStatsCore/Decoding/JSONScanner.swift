@@ -8,6 +8,12 @@
 ///
 /// Why not `JSONDecoder`: it is about 20× slower on these records (`docs/performance.md`
 /// "What each stage costs").
+///
+/// Given a `ShapeMemory` (as every stream of records is), a record is first replayed against
+/// the shapes of earlier records: the bytes between its values compared, only its values
+/// scanned. It falls back to the full scan below whenever the record does not follow a known
+/// shape to its end, so the answers are the same (`docs/performance.md` "Records replayed
+/// against their shapes").
 public struct JSONScanner: Sendable {
     public let schema: FieldSchema
     /// The extracted fields of the last scan, indexed by slot. Offsets are into the buffer.
@@ -28,6 +34,9 @@ public struct JSONScanner: Sendable {
     /// What the keys of the last records were, place by place (`KeyMemory`).
     private var memory: KeyMemory
 
+    /// The shapes of the last records (`ShapeMemory`), when the scanner replays them.
+    private var shapes: ShapeMemory?
+
     public init(schema: FieldSchema) {
         self.schema = schema
         view = SchemaView(schema)
@@ -35,10 +44,25 @@ public struct JSONScanner: Sendable {
         memory = KeyMemory(nodes: schema.nodeCount)
     }
 
+    /// A scanner that replays records against the shapes of earlier ones (`ShapeMemory`), for
+    /// streams of records of a few shapes; the answers are the same as without. `shapes` is
+    /// shared by every scanner given it, which must then scan on one thread at a time (an
+    /// analysis's streams: `Analysis.recordShapes`), and it must have been made for `schema`.
+    init(schema: FieldSchema, shapes: ShapeMemory) {
+        self.init(schema: schema)
+        self.shapes = shapes
+    }
+
+    /// Records replayed and scanned in full, and whether records are still replayed (for tests).
+    var shapeCounts: (hits: Int, misses: Int, replaying: Bool, steps: Int)? {
+        shapes.map { ($0.hits, $0.misses, $0.replaying, $0.stepCount) }
+    }
+
     /// Scans one JSON value that starts at `start` (after optional whitespace).
     public mutating func scan(_ bytes: UnsafeRawBufferPointer, from start: Int = 0) -> Outcome {
         // A copy of this scanner shares the memory until one of them scans: then it takes its own.
         if !isKnownUniquelyReferenced(&memory) { memory = KeyMemory(nodes: schema.nodeCount) }
+        let shapes = self.shapes
         // The schema and the memory belong to this scanner, which is borrowed (inout) for the
         // whole scan: the view and the entries stay valid without retaining them again.
         let view = self.view
@@ -50,9 +74,23 @@ public struct JSONScanner: Sendable {
             guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return .incomplete }
             var parser = JSONParser(
                 base: base, index: start, end: bytes.count, schema: view, fields: out, memory: entries, met: met, scan: scan)
+            parser.skipWhitespace()
+            let from = parser.index
+            if let shapes, shapes.replaying {
+                if parser.replay(shapes) {
+                    shapes.hit()
+                    return .complete(end: parser.index)
+                }
+                // Scanned in full, from a clean start.
+                out.update(repeating: .absent)
+                parser.index = from
+            }
             do throws(JSONScanError) {
-                parser.skipWhitespace()
                 try parser.value(node: 0, depth: 0)
+                if let shapes, shapes.replaying {
+                    shapes.missed()
+                    shapes.learn(base, from: from, end: parser.index, schema: view)
+                }
                 return .complete(end: parser.index)
             } catch {
                 switch error {
@@ -265,7 +303,7 @@ struct JSONParser {
                         child = schema.child(of: node, key: base + keyStart, count: count)
                         remembered.pointee = KeyMemory.Entry(head: head, tail: tail, count: Int32(count), child: Int32(child))
                     } else {
-                        child = key(from: keyStart, to: index - 1, escaped: keyEscaped, node: node)
+                        child = schema.child(of: node, key: base + keyStart, count: index - 1 - keyStart, escaped: keyEscaped)
                     }
                 }
             }
@@ -336,12 +374,6 @@ struct JSONParser {
         for i in first..<first + Int(schema.subtreeCount[node]) { fields[Int(schema.subtreeIndex[i])] = .absent }
     }
 
-    @inline(__always)
-    func key(from start: Int, to stop: Int, escaped: Bool, node: Int) -> Int {
-        if !escaped { return schema.child(of: node, key: base + start, count: stop - start) }
-        let decoded = JSONField.unescape(UnsafeRawBufferPointer(start: base + start, count: stop - start))
-        return decoded.withUnsafeBufferPointer { schema.child(of: node, key: $0.baseAddress!, count: $0.count) }
-    }
 
     mutating func array(node: Int, depth: Int) throws(JSONScanError) {
         guard depth <= JSONScanner.maximumDepth else {

@@ -125,6 +125,13 @@ public final class Analysis {
     /// back from the profile when they are needed (a user directory overrides `user_type`;
     /// session rows name the platform and app version).
     let profiles: UnsafeMutablePointer<ProfileCache>
+    /// The shapes of the records this analysis's streams met, shared by their scanners
+    /// (`ShapeMemory`): learnt in a worker's first files, replayed in the rest.
+    private(set) lazy var recordShapes = ShapeMemory(nodes: recordSchema.nodeCount)
+    /// The paths the decoders read from each record, for this analysis's configuration.
+    var recordSchema: FieldSchema {
+        collectsProfiles ? RecordDecoder.profileSchema : configuration.clients != nil ? RecordDecoder.projectSchema : RecordDecoder.schema
+    }
     /// `profiles` for the decoders: nil when `configuration.cacheProfiles` is off.
     var decoderProfiles: UnsafeMutablePointer<ProfileCache>? { configuration.cacheProfiles ? profiles : nil }
 

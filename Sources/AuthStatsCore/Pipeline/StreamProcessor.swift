@@ -73,9 +73,7 @@ public final class StreamProcessor {
         event.initialize(to: .blank)
         parity = analysis.configuration.pinpointParity
         framer = RecordFramer(
-            scanner: JSONScanner(
-                schema: analysis.collectsProfiles
-                    ? RecordDecoder.profileSchema : analysis.configuration.clients != nil ? RecordDecoder.projectSchema : RecordDecoder.schema),
+            scanner: JSONScanner(schema: analysis.recordSchema, shapes: analysis.recordShapes),
             maxRecordBytes: analysis.configuration.maxRecordBytes)
     }
 
