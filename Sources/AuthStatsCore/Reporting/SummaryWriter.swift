@@ -79,25 +79,47 @@ public enum SummaryWriter {
         }
         out.write(overlaps.isEmpty ? "],\n" : "\n  ],\n")
         out.write("  \"inputs\": [")
+        // Each entry appended as bytes to one buffer (interpolated fields joined were ~50,000
+        // instructions an input: 5,109 inputs took 4% of a trail-and-activity run).
+        var entry: [UInt8] = []
         for (index, input) in inputs.enumerated() {
-            out.write(index == 0 ? "\n    " : ",\n    ")
-            let fields: [String] = [
-                "\"path\": \(JSONText.quote(input.path))",
-                "\"member\": \(JSONText.quote(input.member))",
-                "\"format\": \(JSONText.quote(input.format))",
-                "\"compression\": \(JSONText.quote(input.compression))",
-                "\"records\": \(input.records)",
-                "\"events\": \(input.events)",
-                "\"duplicates\": \(input.duplicates)",
-                "\"skipped\": \(input.skipped)",
-                "\"rejected\": \(input.rejected)",
-                "\"status\": \(JSONText.quote(input.status.rawValue))",
-                "\"error\": \(JSONText.quote(input.error))",
-                "\"container\": \(JSONText.quote(input.container))",
-                "\"skip_reasons\": {" + input.skipReasons.sorted { $0.key < $1.key }
-                    .map { "\(JSONText.quote($0.key)): \($0.value)" }.joined(separator: ", ") + "}",
-            ]
-            out.write("{" + fields.joined(separator: ", ") + "}")
+            entry.removeAll(keepingCapacity: true)
+            func key(_ name: String, first: Bool = false) {
+                entry += (first ? "\"" : ", \"").utf8
+                entry += name.utf8
+                entry += "\": ".utf8
+            }
+            func text(_ name: String, _ value: String?, first: Bool = false) {
+                key(name, first: first)
+                if let value { JSONText.appendQuoted(value, to: &entry) } else { entry += "null".utf8 }
+            }
+            func number(_ name: String, _ value: Int) {
+                key(name)
+                TableBytes.appendInteger(value, to: &entry)
+            }
+            entry += (index == 0 ? "\n    {" : ",\n    {").utf8
+            text("path", input.path, first: true)
+            text("member", input.member)
+            text("format", input.format)
+            text("compression", input.compression)
+            number("records", input.records)
+            number("events", input.events)
+            number("duplicates", input.duplicates)
+            number("skipped", input.skipped)
+            number("rejected", input.rejected)
+            text("status", input.status.rawValue)
+            text("error", input.error)
+            text("container", input.container)
+            key("skip_reasons")
+            entry.append(UInt8(ascii: "{"))
+            for (n, reason) in input.skipReasons.sorted(by: { $0.key < $1.key }).enumerated() {
+                if n > 0 { entry += ", ".utf8 }
+                JSONText.appendQuoted(reason.key, to: &entry)
+                entry += ": ".utf8
+                TableBytes.appendInteger(reason.value, to: &entry)
+            }
+            entry += "}}".utf8
+            out.write(String(decoding: entry, as: UTF8.self))
         }
         out.write(inputs.isEmpty ? "]\n}\n" : "\n  ]\n}\n")
     }

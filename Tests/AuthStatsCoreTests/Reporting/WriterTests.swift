@@ -1,3 +1,4 @@
+import AuthStatsTestSupport
 import Foundation
 import Testing
 
@@ -90,6 +91,32 @@ struct WriterTests {
                 String(decoding: json, as: UTF8.self) == WritersBefore.jsonRow(columns, row, first: i == 0),
                 "JSON of \(text.debugDescription)")
         }
+    }
+
+    @Test("summary.json's inputs as bytes: what the String writer wrote, whatever the text and counts")
+    func summaryInputsSameAsBefore() throws {
+        var inputs: [InputReport] = []
+        let texts = ["plain", "say \"hi\"", "two\nlines", "back\\slash", "日本 😀", "\u{7F}", "a\u{1}b", ""]
+        for (i, text) in texts.enumerated() {
+            var input = InputReport(path: "logs/\(text).gz", member: i % 2 == 0 ? nil : "member \(text)")
+            input.format = i % 3 == 0 ? "pinpoint" : "mixed"
+            input.compression = "gzip"
+            input.container = i % 3 == 1 ? "tar+\(text)" : nil
+            (input.records, input.events, input.duplicates, input.skipped, input.rejected) = (i * 1000, i * 900, i, -i, (1 << 50) + i)
+            input.status = [.ok, .partial, .failed][i % 3]
+            input.error = i % 4 == 3 ? "cut: \(text)" : nil
+            input.skipReasons = i % 2 == 0 ? [:] : ["z reason": 1, text: i, "a \"quoted\"": -(1 << 40) - i]
+            inputs.append(input)
+        }
+        let analysis = Analysis(configuration: Analysis.Configuration()!, rejects: RejectCollector())
+        let reports = analysis.reports { _ in }
+        var out = ""
+        SummaryWriter.write(
+            run: SummaryWriter.Run(version: "t", generatedAt: "-", timezone: "UTC"), reports: reports, accumulator: analysis.accumulator,
+            inputs: inputs, to: &out)
+        let written = try #require(out.range(of: "  \"inputs\": [").map { String(out[$0.upperBound...]) })
+        let before = inputs.enumerated().map { WritersBefore.summaryInput($1, first: $0 == 0) }.joined() + "\n  ]\n}\n"
+        #expect(written == before)
     }
 
     @Test("ISO times to the millisecond, before and after 1970")

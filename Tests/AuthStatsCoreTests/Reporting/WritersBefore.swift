@@ -66,4 +66,25 @@ enum WritersBefore {
         }
         return out + "\""
     }
+
+    /// One `inputs` entry of summary.json, as the writer built it before it wrote bytes.
+    static func summaryInput(_ input: InputReport, first: Bool) -> String {
+        let fields: [String] = [
+            "\"path\": \(JSONText.quote(input.path))",
+            "\"member\": \(JSONText.quote(input.member))",
+            "\"format\": \(JSONText.quote(input.format))",
+            "\"compression\": \(JSONText.quote(input.compression))",
+            "\"records\": \(input.records)",
+            "\"events\": \(input.events)",
+            "\"duplicates\": \(input.duplicates)",
+            "\"skipped\": \(input.skipped)",
+            "\"rejected\": \(input.rejected)",
+            "\"status\": \(JSONText.quote(input.status.rawValue))",
+            "\"error\": \(JSONText.quote(input.error))",
+            "\"container\": \(JSONText.quote(input.container))",
+            "\"skip_reasons\": {" + input.skipReasons.sorted { $0.key < $1.key }
+                .map { "\(JSONText.quote($0.key)): \($0.value)" }.joined(separator: ", ") + "}",
+        ]
+        return (first ? "\n    " : ",\n    ") + "{" + fields.joined(separator: ", ") + "}"
+    }
 }
