@@ -80,8 +80,13 @@ final class ShapeMemory: @unchecked Sendable {
     /// Nodes with children met in the record being learnt (a key written twice: not learnt).
     private var met: [Bool]
 
+    /// The key memory of the scanners that share these shapes, for the records they scan in
+    /// full.
+    let keys: KeyMemory
+
     init(nodes: Int) {
         met = Array(repeating: false, count: max(nodes, 1))
+        keys = KeyMemory(nodes: nodes)
     }
 
     deinit {
