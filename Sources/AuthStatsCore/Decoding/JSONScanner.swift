@@ -44,6 +44,16 @@ public struct JSONScanner: Sendable {
         memory = KeyMemory(nodes: schema.nodeCount)
     }
 
+    /// A scanner with shapes of its own when `remembersShapes` (as below; for fuzzing and
+    /// tests outside this module).
+    public init(schema: FieldSchema, remembersShapes: Bool) {
+        if remembersShapes {
+            self.init(schema: schema, shapes: ShapeMemory(nodes: schema.nodeCount))
+        } else {
+            self.init(schema: schema)
+        }
+    }
+
     /// A scanner that replays records against the shapes of earlier ones (`ShapeMemory`), for
     /// streams of records of a few shapes; the answers are the same as without. `shapes` is
     /// shared by every scanner given it, which must then scan on one thread at a time (an

@@ -5,6 +5,9 @@
 /// - a scanner that has just read a Pinpoint, an activity-log or a CloudTrail record (whose
 ///   key order it remembers, `KeyMemory`), after all earlier inputs, finds the same outcome,
 ///   fields and decoded result as a fresh one, and reads that record the same way afterwards;
+///   and so does one that knows the reference's shape (`ShapeMemory`: it replays the input
+///   as far as it follows that shape), and one that reads the input twice (the second time
+///   replayed against the shape learnt from the first);
 /// - `RecordDecoder` gives the same outcome every time (an event, a skip, or a reject with a
 ///   reason that is not empty).
 import AuthStatsCore
@@ -48,6 +51,13 @@ FuzzDriver.run { bytes in
     guard start < bytes.count else { return }
     var fresh = JSONScanner(schema: RecordDecoder.schema)
     let expected = read(&fresh, bytes, start: start)
+    // Read twice by a scanner that remembers shapes: the second read replays the input
+    // against the shape the first learnt from it (when it was valid).
+    var twice = JSONScanner(schema: RecordDecoder.schema, remembersShapes: true)
+    for round in 0..<2 {
+        let read = read(&twice, bytes, start: start)
+        check(read == expected, "read \(round + 1) of a scanner that remembers shapes: \(read) instead of \(expected)")
+    }
     for i in primed.indices {
         primed[i].reference.withUnsafeBytes { reference in
             _ = read(&primed[i].scanner, reference, start: 0, decode: false)
@@ -55,6 +65,13 @@ FuzzDriver.run { bytes in
             check(after == expected, "after reference record \(i): \(after) instead of \(expected)")
             let again = read(&primed[i].scanner, reference, start: 0, decode: false)
             check(again == primed[i].expected, "reference record \(i) reads differently after this input: \(again)")
+            // A scanner that knows the reference's shape only (a long-lived one would soon
+            // stop replaying, since most inputs are shapes of their own): the input is replayed
+            // as far as it follows that shape.
+            var shaped = JSONScanner(schema: RecordDecoder.schema, remembersShapes: true)
+            _ = read(&shaped, reference, start: 0, decode: false)
+            let replayed = read(&shaped, bytes, start: start)
+            check(replayed == expected, "replayed against reference record \(i)'s shape: \(replayed) instead of \(expected)")
         }
     }
 }
