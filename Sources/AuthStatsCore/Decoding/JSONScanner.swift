@@ -36,6 +36,9 @@ public struct JSONScanner: Sendable {
 
     /// The shapes of the last records (`ShapeMemory`), when the scanner replays them.
     private var shapes: ShapeMemory?
+    /// Whether `shapes` are this scanner's own (`remembersShapes`), taken anew by a copy at its
+    /// first scan as the key memory is; not when they are an analysis's, shared by its streams.
+    private var ownsShapes = false
 
     public init(schema: FieldSchema) {
         self.schema = schema
@@ -44,11 +47,13 @@ public struct JSONScanner: Sendable {
         memory = KeyMemory(nodes: schema.nodeCount)
     }
 
-    /// A scanner with shapes of its own when `remembersShapes` (as below; for fuzzing and
-    /// tests outside this module).
+    /// A scanner with shapes of its own when `remembersShapes` (for fuzzing and tests outside
+    /// this module). A copy of it takes shapes of its own at its first scan, as it takes its
+    /// own key memory, so copies may scan on different threads.
     public init(schema: FieldSchema, remembersShapes: Bool) {
         if remembersShapes {
-            self.init(schema: schema, shapes: ShapeMemory(nodes: schema.nodeCount))
+            self.init(schema: schema, shapes: ShapeMemory(schema: schema))
+            ownsShapes = true
         } else {
             self.init(schema: schema)
         }
@@ -57,15 +62,17 @@ public struct JSONScanner: Sendable {
     /// A scanner that replays records against the shapes of earlier ones (`ShapeMemory`), for
     /// streams of records of a few shapes; the answers are the same as without. `shapes` is
     /// shared by every scanner given it, which must then scan on one thread at a time (an
-    /// analysis's streams: `Analysis.recordShapes`), and it must have been made for `schema`.
-    /// The key memory is then the shapes' too (`ShapeMemory.keys`): a stream's own was 77 KB
-    /// set up for each of 5,109 small files, when most records are replayed and few scanned.
+    /// analysis's streams: `Analysis.recordShapes`), and made for `schema`. The key memory is
+    /// then the shapes' too (`ShapeMemory.keys`): a stream's own was 77 KB set up for each of
+    /// 5,109 small files, when most records are replayed and few scanned.
     init(schema: FieldSchema, shapes: ShapeMemory) {
+        precondition(shapes.schema === schema, "shapes are made for one schema: their slots are its")
         self.schema = schema
         view = SchemaView(schema)
         fields = Array(repeating: .absent, count: schema.slotCount)
         memory = shapes.keys
         self.shapes = shapes
+        shapes.beginStream()
     }
 
     /// Records replayed and scanned in full, and whether records are still replayed (for tests).
@@ -75,12 +82,17 @@ public struct JSONScanner: Sendable {
 
     /// Scans one JSON value that starts at `start` (after optional whitespace).
     public mutating func scan(_ bytes: UnsafeRawBufferPointer, from start: Int = 0) -> Outcome {
-        // A copy of this scanner shares the memory until one of them scans: then it takes its own
-        // (not one given with shapes, which the scanners given them share on one thread).
-        if shapes == nil && !isKnownUniquelyReferenced(&memory) { memory = KeyMemory(nodes: schema.nodeCount) }
+        // A copy of this scanner shares the memories until one of them scans: then it takes its
+        // own (not shapes given by an analysis, which its streams share on one thread).
+        if shapes == nil {
+            if !isKnownUniquelyReferenced(&memory) { memory = KeyMemory(nodes: schema.nodeCount) }
+        } else if ownsShapes && !isKnownUniquelyReferenced(&shapes!) {
+            shapes = ShapeMemory(schema: schema)
+            memory = shapes!.keys
+        }
         let shapes = self.shapes
-        // The schema and the memory belong to this scanner, which is borrowed (inout) for the
-        // whole scan: the view and the entries stay valid without retaining them again.
+        // The schema and the memories are held by this scanner, which is borrowed (inout) for
+        // the whole scan: the view and the entries stay valid without retaining them again.
         let view = self.view
         let entries = memory.entries
         let met = memory.met
@@ -105,7 +117,7 @@ public struct JSONScanner: Sendable {
                 try parser.value(node: 0, depth: 0)
                 if let shapes, shapes.replaying {
                     shapes.missed()
-                    shapes.learn(base, from: from, end: parser.index, schema: view)
+                    shapes.learn(base, from: from, end: parser.index)
                 }
                 return .complete(end: parser.index)
             } catch {
@@ -151,7 +163,8 @@ enum JSONScanError: Error {
 ///
 /// Unchecked Sendable: a scanner scans on one thread at a time, and a copy of a scanner takes
 /// its own memory at its first scan (`isKnownUniquelyReferenced`), so no two threads write
-/// one memory.
+/// one memory; except the memory of an analysis's shapes (`ShapeMemory.keys`), which its
+/// streams share and scan with on its worker's thread only.
 final class KeyMemory: @unchecked Sendable {
     struct Entry {
         var head: UInt64 = 0
@@ -262,11 +275,16 @@ struct JSONParser {
         default:
             throw .invalid(index, "expected a value, found \(Self.describe(c))")
         }
-        if node >= 0, case let slot = Int(schema.slotOf[node]), slot >= 0 {
-            fields[slot] = type == .string
-                ? JSONField(type: type, start: start + 1, end: index - 1, hasEscapes: escaped)
-                : JSONField(type: type, start: start, end: index, hasEscapes: false)
-        }
+        if node >= 0, case let slot = Int(schema.slotOf[node]), slot >= 0 { store(slot, type, from: start, escaped: escaped) }
+    }
+
+    /// Writes the field of the value of `type` from `start` to `index` into `slot`: a string's
+    /// without its quotes.
+    @inline(__always)
+    func store(_ slot: Int, _ type: JSONValueType, from start: Int, escaped: Bool) {
+        fields[slot] = type == .string
+            ? JSONField(type: type, start: start + 1, end: index - 1, hasEscapes: escaped)
+            : JSONField(type: type, start: start, end: index, hasEscapes: false)
     }
 
     mutating func object(node: Int, depth: Int) throws(JSONScanError) {

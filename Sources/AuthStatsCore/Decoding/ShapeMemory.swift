@@ -22,16 +22,18 @@
 /// a key written twice for an object the schema follows (the full scan clears such an object's
 /// fields when it meets it again, which a replay would not).
 ///
-/// The trie is bounded (`maximumSteps`, `maximumLiteralBytes`): when full, no shape is learnt
-/// any more. A scanner whose records keep missing the known shapes (more than one in eight after
-/// `warmUp` misses) stops replaying, so exports of many shapes pay the full scan only.
+/// The trie is bounded (`maximumSteps`, `maximumLiteralBytes`): when a shape's new steps do not
+/// fit, no shape is learnt any more. A stream whose records keep missing the known shapes (more
+/// than one in eight after `warmUp` misses) stops replaying until the next stream's scanner
+/// (`beginStream`), so exports of many shapes pay the full scan only.
 ///
 /// An analysis keeps one for its streams (`Analysis.recordShapes`), so a worker learns the
 /// shapes in its first files and replays them in the rest (600 small files learnt their shapes
 /// anew each, 6,702 times, 10% of a trail-and-activity run).
 ///
 /// Unchecked Sendable: the scanners that share one scan on one thread at a time (an analysis's
-/// streams are read by its worker).
+/// streams are read by its worker; a scanner that owns its shapes gives a copy of itself new
+/// ones, `JSONScanner.scan`).
 final class ShapeMemory: @unchecked Sendable {
     enum Action: UInt8 {
         /// The record ends after the literal.
@@ -62,6 +64,8 @@ final class ShapeMemory: @unchecked Sendable {
     /// Misses allowed before the miss rate decides whether replaying goes on.
     static let warmUp = 32
 
+    /// The schema whose slots the steps name.
+    let schema: FieldSchema
     /// Allocated at the first shape learnt: a scanner that never learns one holds none.
     private(set) var steps: UnsafeMutablePointer<Step>?
     /// Each step's literal bytes, with 8 bytes to spare after the last, so that a literal's
@@ -71,22 +75,26 @@ final class ShapeMemory: @unchecked Sendable {
     private var literalCount = 0
     /// The first step of every shape, or -1.
     var first: Int32 { stepCount > 0 ? 0 : -1 }
-    /// Replayed records, and records that were not (scanned in full after a replay gave up).
+    /// The stream's replayed records, and its records that were not (scanned in full after a
+    /// replay gave up).
     private(set) var hits = 0
     private(set) var misses = 0
-    /// Whether records are replayed at all (see the type's note).
+    /// Whether the stream's records are replayed (see the type's note).
     private(set) var replaying = true
     private var learning = true
-    /// Nodes with children met in the record being learnt (a key written twice: not learnt).
-    private var met: [Bool]
 
     /// The key memory of the scanners that share these shapes, for the records they scan in
     /// full.
     let keys: KeyMemory
 
-    init(nodes: Int) {
-        met = Array(repeating: false, count: max(nodes, 1))
-        keys = KeyMemory(nodes: nodes)
+    init(schema: FieldSchema) {
+        self.schema = schema
+        keys = KeyMemory(nodes: schema.nodeCount)
+    }
+
+    /// A new stream's scanner starts replaying again, whatever the last stream's records were.
+    func beginStream() {
+        (hits, misses, replaying) = (0, 0, true)
     }
 
     deinit {
@@ -105,25 +113,20 @@ final class ShapeMemory: @unchecked Sendable {
 
     /// Learns the shape of the valid record `base[from..<end]` (from its first byte that is not
     /// white space), as the full scan read it with `schema`.
-    func learn(_ base: UnsafePointer<UInt8>, from: Int, end: Int, schema: SchemaView) {
+    func learn(_ base: UnsafePointer<UInt8>, from: Int, end: Int) {
         guard learning && replaying else { return }
-        var learner = ShapeLearner(base: base, index: from, end: end, schema: schema, met: met)
+        var learner = ShapeLearner(base: base, index: from, end: end, schema: schema)
         guard learner.learn() else { return }
-        let shape = learner.steps
-        let bytes = shape.reduce(0) { $0 + $1.count }
-        guard stepCount + shape.count <= Self.maximumSteps && literalCount + bytes <= Self.maximumLiteralBytes else {
-            learning = false
-            return
-        }
         if steps == nil {
             steps = .allocate(capacity: Self.maximumSteps)
             literals = .allocate(capacity: Self.maximumLiteralBytes + 8)
             literals!.initialize(repeating: 0, count: Self.maximumLiteralBytes + 8)
         }
-        insert(shape, base)
+        insert(learner.steps, base)
     }
 
-    /// Adds the steps of a shape that are not in the trie yet.
+    /// Adds the steps of a shape that are not in the trie yet; when they do not fit, none, and
+    /// learning stops.
     private func insert(_ shape: [ShapeLearner.Found], _ base: UnsafePointer<UInt8>) {
         guard let steps, let literals else { return }
         var parent: Int32 = -1
@@ -146,6 +149,11 @@ final class ShapeMemory: @unchecked Sendable {
             guard found >= 0 else { break }
             parent = found
             index += 1
+        }
+        let bytes = shape[index...].reduce(0) { $0 + $1.count }
+        guard stepCount + shape.count - index <= Self.maximumSteps && literalCount + bytes <= Self.maximumLiteralBytes else {
+            learning = false
+            return
         }
         // The rest as new steps, the first of them the last sibling where the trie parted.
         while index < shape.count {
@@ -190,18 +198,18 @@ struct ShapeLearner {
     var index: Int
     let end: Int
     let schema: SchemaView
+    /// Nodes with children met so far (one met twice: the record is not learnt).
     var met: [Bool]
     var steps: [Found] = []
     /// Where the literal bytes of the next step begin.
     private var literalStart = 0
 
-    init(base: UnsafePointer<UInt8>, index: Int, end: Int, schema: SchemaView, met: [Bool]) {
+    init(base: UnsafePointer<UInt8>, index: Int, end: Int, schema: FieldSchema) {
         self.base = base
         self.index = index
         self.end = end
-        self.schema = schema
-        self.met = met
-        for i in self.met.indices { self.met[i] = false }
+        self.schema = SchemaView(schema)
+        met = Array(repeating: false, count: max(schema.nodeCount, 1))
     }
 
     /// False when the record is not to be learnt (a followed object's key written twice, or
@@ -373,11 +381,7 @@ extension JSONParser {
                 } catch {
                     return false
                 }
-                if slot >= 0 {
-                    fields[slot] = type == .string
-                        ? JSONField(type: type, start: after + 1, end: index - 1, hasEscapes: escaped)
-                        : JSONField(type: type, start: after, end: index, hasEscapes: false)
-                }
+                if slot >= 0 { store(slot, type, from: after, escaped: escaped) }
             case .open:
                 guard after < end, base[after] == UInt8(ascii: "{") || base[after] == UInt8(ascii: "[") else {
                     at = step.sibling

@@ -127,7 +127,7 @@ public final class Analysis {
     let profiles: UnsafeMutablePointer<ProfileCache>
     /// The shapes of the records this analysis's streams met, shared by their scanners
     /// (`ShapeMemory`): learnt in a worker's first files, replayed in the rest.
-    private(set) lazy var recordShapes = ShapeMemory(nodes: recordSchema.nodeCount)
+    private(set) lazy var recordShapes = ShapeMemory(schema: recordSchema)
     /// The paths the decoders read from each record, for this analysis's configuration.
     var recordSchema: FieldSchema {
         collectsProfiles ? RecordDecoder.profileSchema : configuration.clients != nil ? RecordDecoder.projectSchema : RecordDecoder.schema
