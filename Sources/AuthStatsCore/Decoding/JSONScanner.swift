@@ -257,25 +257,36 @@ struct JSONParser {
         case UInt8(ascii: "["):
             try array(node: node, depth: depth + 1)
             type = .array
-        case UInt8(ascii: "\""):
-            escaped = try string()
-            type = .string
-        case UInt8(ascii: "t"):
-            try literal("true")
-            type = .bool
-        case UInt8(ascii: "f"):
-            try literal("false")
-            type = .bool
-        case UInt8(ascii: "n"):
-            try literal("null")
-            type = .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            try number()
-            type = .number
         default:
-            throw .invalid(index, "expected a value, found \(Self.describe(c))")
+            guard let scalar = try scalar() else { throw .invalid(index, "expected a value, found \(Self.describe(c))") }
+            (type, escaped) = scalar
         }
         if node >= 0, case let slot = Int(schema.slotOf[node]), slot >= 0 { store(slot, type, from: start, escaped: escaped) }
+    }
+
+    /// Passes over the scalar (string, number, `true`, `false` or `null`) that starts at
+    /// `index`: its type, and whether it is a string with escapes; nil, with `index` where it
+    /// was, when no scalar starts there. (`value` and `replay` read scalars alike through it.)
+    @inline(__always)
+    mutating func scalar() throws(JSONScanError) -> (type: JSONValueType, escaped: Bool)? {
+        switch base[index] {
+        case UInt8(ascii: "\""):
+            return (.string, try string())
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return (.bool, false)
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return (.bool, false)
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return (.null, false)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            try number()
+            return (.number, false)
+        default:
+            return nil
+        }
     }
 
     /// Writes the field of the value of `type` from `start` to `index` into `slot`: a string's

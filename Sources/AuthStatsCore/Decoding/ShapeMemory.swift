@@ -351,37 +351,16 @@ extension JSONParser {
             switch step.action {
             case .scalar:
                 guard after < end else { return false }
-                let c = base[after]
-                let type: JSONValueType
-                var escaped = false
                 index = after
-                do throws(JSONScanError) {
-                    switch c {
-                    case UInt8(ascii: "\""):
-                        escaped = try string()
-                        type = .string
-                    case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                        try number()
-                        type = .number
-                    case UInt8(ascii: "t"):
-                        try literal("true")
-                        type = .bool
-                    case UInt8(ascii: "f"):
-                        try literal("false")
-                        type = .bool
-                    case UInt8(ascii: "n"):
-                        try literal("null")
-                        type = .null
-                    default:
-                        // Not a scalar here: another step with the same bytes may fit.
-                        index = after - count
-                        at = step.sibling
-                        continue
-                    }
-                } catch {
-                    return false
+                let scalar: (type: JSONValueType, escaped: Bool)?
+                do throws(JSONScanError) { scalar = try self.scalar() } catch { return false }
+                guard let scalar else {
+                    // Not a scalar here: another step with the same bytes may fit.
+                    index = after - count
+                    at = step.sibling
+                    continue
                 }
-                if slot >= 0 { store(slot, type, from: after, escaped: escaped) }
+                if slot >= 0 { store(slot, scalar.type, from: after, escaped: scalar.escaped) }
             case .open:
                 guard after < end, base[after] == UInt8(ascii: "{") || base[after] == UInt8(ascii: "[") else {
                     at = step.sibling
