@@ -34,23 +34,23 @@ public struct InMemoryRun {
     public var memberExports: [[[String]]] = []
 
     /// Runs stages 2–5 on `streams` (name, bytes), each fed in chunks of `chunkSize` bytes.
-    /// Session rows (`sessions`) are kept when `sessionDetail` (default: with one shard).
+    /// Session rows (`sessions`) are kept when `sessionRows` (default: with one shard).
     /// `cacheProfiles: false` makes every event's dimension values (no `ProfileCache`).
     public init(
         _ streams: [(String, [UInt8])], timeZone: String = "UTC", from: String? = nil, to: String? = nil,
         maxRecordBytes: Int = Analysis.Configuration.defaultMaxRecordBytes, chunkSize: Int = 1 << 20,
         dedupCapacity: Int = DuplicateFilter.defaultCapacity, spill: (any SpillStore)? = nil,
         directory: UserDirectory = UserDirectory(), sessionTimeout: String = "30m",
-        sessionMemory: Int = SessionLog.defaultBudget, sessionShards: Int = 1, sessionDetail: Bool? = nil,
+        sessionMemory: Int = SessionLog.defaultBudget, sessionShards: Int = 1, sessionRows: Bool? = nil,
         cacheProfiles: Bool = true, profiles: ProfileOptions = ProfileOptions(), authSources: Set<EventSource>? = nil,
         configure: (inout Analysis.Configuration) -> Void = { _ in }
     ) {
-        let detail = sessionDetail ?? (sessionShards == 1)
+        let detail = sessionRows ?? (sessionShards == 1)
         let collector = RejectCollector()
         var configuration = Analysis.Configuration(
             timeZone: timeZone, from: from, to: to, maxRecordBytes: maxRecordBytes, dedupCapacity: dedupCapacity,
             sessionTimeout: sessionTimeout, sessionMemory: sessionMemory, sessionShards: sessionShards,
-            sessionDetail: detail)!
+            sessionRows: detail)!
         configuration.cacheProfiles = cacheProfiles
         configuration.profiles = profiles
         configuration.authSources = authSources

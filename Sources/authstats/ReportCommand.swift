@@ -307,7 +307,7 @@ struct ReportCommand: ParsableCommand {
             timeZone: timezone, from: from, to: to, maxRecordBytes: maxRecordBytes, dedupCapacity: dedupWindow,
             sessionTimeout: sessionTimeout, sessionMemory: sessionMemory,
             sessionShards: sessionsDetail || nightly != nil || merging != nil ? 1 : jobs,
-            sessionDetail: sessionsDetail || nightly?.keepsSessionRows == true)!
+            sessionRows: sessionsDetail || nightly?.keepsSessionRows == true)!
         configuration.acceptedTimes = try acceptedTimes()
         configuration.profiles = profiles
         configuration.clients = clients

@@ -211,7 +211,7 @@ struct StateCommand: ParsableCommand {
             configuration.sessionTimeoutMillis = opened.timeoutMillis ?? configuration.sessionTimeoutMillis
             configuration.byProject = counting.values.contains { $0.name == "--by-project" && $0.value == "on" }
             configuration.profiles.collect = target.keepsProfiles
-            configuration.sessionDetail = target.keepsSessionRows
+            configuration.sessionRows = target.keepsSessionRows
             configuration.keepsAllDays = true
             let spill = TemporarySpillStore()
             defer { TemporaryFolders.shared.removeAll() }

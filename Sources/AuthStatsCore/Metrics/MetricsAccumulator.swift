@@ -66,17 +66,17 @@ public struct MetricsAccumulator: Sendable {
     /// - Parameters:
     ///   - dedupCapacity: fingerprints held in memory before spilling to `store`.
     ///   - store: where to spill; nil keeps every fingerprint in memory.
-    ///   - sessionNames: keep user ids and texts in the session log (for `sessions.csv`);
+    ///   - sessionRows: keep user ids and texts in the session log (for `sessions.csv`);
     ///     without them the log only serves counts, in half the bytes.
     public init(
         dedupCapacity: Int = DuplicateFilter.defaultCapacity, store: (any SpillStore)? = nil,
-        sessionMemory: Int = SessionLog.defaultBudget, sessionShards: Int = 1, sessionNames: Bool = true
+        sessionMemory: Int = SessionLog.defaultBudget, sessionShards: Int = 1, sessionRows: Bool = true
     ) {
         dedup = DuplicateFilter(capacity: dedupCapacity, store: store)
         activity = ActivityTable(capacity: max(1, dedupCapacity / 2), store: store)
         let shards = max(1, sessionShards)
         sessionLogs = (0..<shards).map { _ in
-            SessionLog(memoryBudget: max(1, sessionMemory / shards), store: store, compact: !sessionNames)
+            SessionLog(memoryBudget: max(1, sessionMemory / shards), store: store, compact: !sessionRows)
         }
     }
 

@@ -37,7 +37,7 @@ public final class Analysis {
         public var sessionThreads = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
         /// Whether session rows (`finishReading(sessions:)`) are wanted: the session log then
         /// keeps user ids and texts; without, it keeps what the counts need, in half the bytes.
-        public var sessionDetail = true
+        public var sessionRows = true
         /// Decode through a `ProfileCache` (the default). Off only to compare against the
         /// values made for every event (tests).
         public var cacheProfiles = true
@@ -89,7 +89,7 @@ public final class Analysis {
         /// time zone or an unreadable timeout.
         public init?(
             timeZone: String, from: String?, to: String?, maxRecordBytes: Int, dedupCapacity: Int,
-            sessionTimeout: String, sessionMemory: Int, sessionShards: Int, sessionDetail: Bool = true
+            sessionTimeout: String, sessionMemory: Int, sessionShards: Int, sessionRows: Bool = true
         ) {
             guard let timeout = Duration.parseMillis(sessionTimeout) else { return nil }
             self.init(
@@ -99,7 +99,7 @@ public final class Analysis {
             sessionTimeoutMillis = timeout
             self.sessionMemory = sessionMemory
             self.sessionShards = sessionShards
-            self.sessionDetail = sessionDetail
+            self.sessionRows = sessionRows
         }
     }
 
@@ -151,7 +151,7 @@ public final class Analysis {
             to: (
                 MetricsAccumulator(
                     dedupCapacity: configuration.dedupCapacity, store: spill, sessionMemory: configuration.sessionMemory,
-                    sessionShards: configuration.sessionShards, sessionNames: configuration.sessionDetail),
+                    sessionShards: configuration.sessionShards, sessionRows: configuration.sessionRows),
                 DayClock(timeZone: configuration.timeZone),
                 DirectoryTypes()
             ))
@@ -372,7 +372,7 @@ public final class Analysis {
         let day = state.pointee.clock.day(ofMillis: event.time)
         // Most events: a profile id known (or made here) and no value to change, so the event
         // is counted as it came. (The copy below retains what it holds and releases it.)
-        if configuration.clients == nil, !configuration.sessionDetail, let decoded = decodedProfile(event) {
+        if configuration.clients == nil, !configuration.sessionRows, let decoded = decodedProfile(event) {
             return state.pointee.accumulator.add(event, day: day, position: position, profile: typed(decoded, of: event))
         }
         // The profile of the values as decoded (before a directory's `user_type` or the

@@ -18,7 +18,9 @@ public struct SessionLog: Sendable {
     /// not faulted in anew at each spill).
     public static let defaultBudget = 8 << 20
 
-    /// Records in `SessionRecord`'s compact layout (counts only, no user names or texts).
+    /// Records in `SessionRecord`'s compact layout (counts only, no user names or texts): a
+    /// log of a run that keeps no session rows (`Analysis.Configuration.sessionRows` off, as
+    /// a state's `keepsSessionRows`; the layout's name, not a second switch).
     public let compact: Bool
     private var log: SortedRecordLog
 

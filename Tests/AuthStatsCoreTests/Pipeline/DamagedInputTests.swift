@@ -54,7 +54,7 @@ struct DamagedInputTests {
     @Test("a session bound outside the range is ignored; the event counts")
     func sessionBounds() {
         let text = #"{"event_type":"_session.start","event_timestamp":\#(Self.nov1),"session":{"session_id":"s1","start_timestamp":1,"stop_timestamp":\#(Int64.max)},"endpoint":{"User":{"UserId":"u1"}}}"#
-        let run = InMemoryRun([("t", Array(text.utf8))], sessionDetail: true)
+        let run = InMemoryRun([("t", Array(text.utf8))], sessionRows: true)
         #expect(run.rejects.isEmpty)
         #expect(run.sessions.map(\.durationSeconds) == [0])
         #expect(run.reports.daily.map(\.date.description) == ["2026-11-01"])
@@ -71,7 +71,7 @@ struct DamagedInputTests {
             #"{"event_type":"_session.start","event_timestamp":1,"session":{"session_id":"s3"},"endpoint":{"User":{"UserId":"u3"}}}"#,
             Self.line(Self.nov1 + 30_000, user: "u4"),
         ]
-        let run = InMemoryRun([("t", Array(records.joined(separator: "\n").utf8))], sessionDetail: true)
+        let run = InMemoryRun([("t", Array(records.joined(separator: "\n").utf8))], sessionRows: true)
         #expect(run.rejects.count == 1)
         let byUser = Dictionary(uniqueKeysWithValues: run.sessions.map { ($0.user, $0) })
         #expect(Set(byUser.keys) == ["u1", "u2", "u4"])

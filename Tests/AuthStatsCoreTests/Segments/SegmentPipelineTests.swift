@@ -309,7 +309,7 @@ extension SegmentPipelineTests {
             // before them, and each lane's members get theirs after (`addSessions`).
             let run = InMemoryRun(
                 [("e.ndjson", Array(events.joined(separator: "\n").utf8))], to: "2026-03-05", spill: store, directory: directory,
-                sessionShards: 3, sessionDetail: false, profiles: options)
+                sessionShards: 3, sessionRows: false, profiles: options)
             let rows = run.reports.segments.map { "\($0.segment) \($0.users) \($0.signIns) \($0.endpoints)" }
             // pro: 1667 listed (i % 3 == 0), 1334 of them with events (i < 4000): 1334 rows,
             // sign-ins 1334 + the 267 of them with i % 15 == 0 that sign in twice.
@@ -333,7 +333,7 @@ extension SegmentPipelineTests {
             for (shards, detail) in [(1, true), (3, false)] {
                 let counted = InMemoryRun(
                     [("e.ndjson", Array(events.joined(separator: "\n").utf8))], to: "2026-03-05", spill: store, directory: directory,
-                    sessionShards: shards, sessionDetail: detail, profiles: bySessions)
+                    sessionShards: shards, sessionRows: detail, profiles: bySessions)
                 #expect(
                     counted.reports.segments.map { "\($0.segment) \($0.users) \($0.sessions)" } == ["one session 4700 4700", "two sessions 0 0"],
                     "\(shards) shards, rows \(detail)")

@@ -25,7 +25,7 @@ struct SessionJoinTests {
     func sessionize(_ streams: [(String, [UInt8])], sessionTimeout: String = "30m", sourceLocation: SourceLocation = #_sourceLocation) -> InMemoryRun {
         let rows = InMemoryRun(streams, sessionTimeout: sessionTimeout)
         let counts = InMemoryRun(
-            streams, spill: MemorySpillStore(), sessionTimeout: sessionTimeout, sessionMemory: 256, sessionDetail: false)
+            streams, spill: MemorySpillStore(), sessionTimeout: sessionTimeout, sessionMemory: 256, sessionRows: false)
         #expect(counts.reports == rows.reports, sourceLocation: sourceLocation)
         return rows
     }
@@ -314,7 +314,7 @@ struct SessionJoinTests {
         let rows = InMemoryRun([("a", Array(events.shuffled(using: &random).ndjson.utf8))], spill: MemorySpillStore(), sessionMemory: 4096)
         #expect(rows.sessions.map { "\($0.id) \($0.start) \($0.end) \($0.events) \($0.signIns) \($0.authFailures)" } == Self.naive(events, timeout: 30 * 60_000))
         let counts = InMemoryRun(
-            [("a", Array(events.reversed().ndjson.utf8))], spill: MemorySpillStore(), sessionMemory: 4096, sessionShards: 3, sessionDetail: false)
+            [("a", Array(events.reversed().ndjson.utf8))], spill: MemorySpillStore(), sessionMemory: 4096, sessionShards: 3, sessionRows: false)
         #expect(counts.reports == rows.reports)
         // The data exercise the rule: some sessionless events join, some form gap sessions.
         let joined = rows.sessions.filter { !$0.id.hasPrefix("user") }.reduce(0) { $0 + $1.events }

@@ -175,14 +175,14 @@ struct SessionizerTests {
         let text = Array((events + [events[5]]).ndjson.utf8)  // one delivery twice
         for zone in ["UTC", "Asia/Kolkata"] {
             let rows = InMemoryRun([("a", text)], timeZone: zone)
-            let counts = InMemoryRun([("a", text)], timeZone: zone, sessionDetail: false)
+            let counts = InMemoryRun([("a", text)], timeZone: zone, sessionRows: false)
             #expect(counts.sessions.isEmpty)
             #expect(counts.reports == rows.reports)
             #expect(rows.sessions.count == 4)
         }
         // By hand, in UTC: s1 1240 s, the gap sessions 1800 s and 0 s, s2 1200 s: of 0, 1200, 1240,
         // 1800 the median (the 2nd) is 1200.
-        let utc = InMemoryRun([("a", text)], sessionDetail: false)
+        let utc = InMemoryRun([("a", text)], sessionRows: false)
         let day = try #require(utc.day("2026-03-01"))
         #expect([day.sessions, day.sessionUsers, Int(day.medianSessionSeconds)] == [4, 2, 1200])
     }

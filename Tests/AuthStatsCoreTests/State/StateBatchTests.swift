@@ -118,7 +118,7 @@ import Testing
 
     static func analysis(timeZone: String, batch: Int, segments: SegmentSet?, sessionRows: Bool = true, spill: Bool = false) throws -> Analysis {
         var configuration = Analysis.Configuration(timeZone: timeZone)!
-        configuration.sessionDetail = sessionRows
+        configuration.sessionRows = sessionRows
         configuration.firstPosition = UInt64(batch) << 44
         configuration.keepsAllDays = true
         configuration.profiles = ProfileOptions(segments: segments)
@@ -130,7 +130,7 @@ import Testing
     }
 
     static func whole(_ streams: [(String, [UInt8])], timeZone: String, segments: SegmentSet? = nil) -> InMemoryRun {
-        InMemoryRun(streams, timeZone: timeZone, sessionDetail: true, profiles: ProfileOptions(segments: segments))
+        InMemoryRun(streams, timeZone: timeZone, sessionRows: true, profiles: ProfileOptions(segments: segments))
     }
 
     @Test(arguments: [("UTC", 1), ("UTC", 2), ("UTC", 7), ("America/New_York", 2), ("America/New_York", 7)])

@@ -51,7 +51,7 @@ public enum Pipeline {
             timeZone: "UTC", from: range?.first, to: range?.last, maxRecordBytes: maxRecordBytes,
             dedupCapacity: 64, sessionTimeout: "30m", sessionMemory: 1 << 16, sessionShards: 1)!
         // Small dedup window and session memory: they spill (in memory), so the merges run too.
-        configuration.sessionDetail = true
+        configuration.sessionRows = true
         return configuration
     }
 

@@ -95,8 +95,8 @@ struct ProfileCacheTests {
             PinpointLine("pageView", at: PinpointLine.millis("2026-03-10T10:02:00Z"), user: "u3", platform: "ios"),
         ]
         let text = lines.ndjson
-        let cached = InMemoryRun([("p.ndjson", Array(text.utf8))], sessionDetail: false)
-        let uncached = InMemoryRun([("p.ndjson", Array(text.utf8))], sessionDetail: false, cacheProfiles: false)
+        let cached = InMemoryRun([("p.ndjson", Array(text.utf8))], sessionRows: false)
+        let uncached = InMemoryRun([("p.ndjson", Array(text.utf8))], sessionRows: false, cacheProfiles: false)
         #expect(cached.renderedTables == uncached.renderedTables)
         #expect(try #require(cached.breakdown("2026-03-10", .platform, platform)).events == 2)
     }
@@ -128,8 +128,8 @@ struct ProfileCacheTests {
     @Test("Pinpoint dimension values are the same with and without the cache, and as computed by hand")
     func pinpointVariants() throws {
         let text = Self.variants.joined(separator: "\n") + "\n"
-        let cached = InMemoryRun([("p.ndjson", Array(text.utf8))], sessionDetail: false)
-        let uncached = InMemoryRun([("p.ndjson", Array(text.utf8))], sessionDetail: false, cacheProfiles: false)
+        let cached = InMemoryRun([("p.ndjson", Array(text.utf8))], sessionRows: false)
+        let uncached = InMemoryRun([("p.ndjson", Array(text.utf8))], sessionRows: false, cacheProfiles: false)
         #expect(cached.rejects.isEmpty)
         #expect(cached.renderedTables == uncached.renderedTables)
         #expect(cached.accumulator.table.profileCount == uncached.accumulator.table.profileCount)
@@ -152,20 +152,20 @@ struct ProfileCacheTests {
         _ = try directory.load(
             Array("cognito:username,sub,identities\nu1,u1,\nu2,u2,[{\"providerName\":\"Google\"}]\n".utf8), name: "users.csv")
         for detail in [true, false] {
-            let cached = InMemoryRun([("p.ndjson", Array(text.utf8))], directory: directory, sessionDetail: detail)
+            let cached = InMemoryRun([("p.ndjson", Array(text.utf8))], directory: directory, sessionRows: detail)
             let uncached = InMemoryRun(
-                [("p.ndjson", Array(text.utf8))], directory: directory, sessionDetail: detail, cacheProfiles: false)
+                [("p.ndjson", Array(text.utf8))], directory: directory, sessionRows: detail, cacheProfiles: false)
             #expect(cached.renderedTables == uncached.renderedTables)
             #expect(cached.sessions == uncached.sessions)
             #expect(cached.sessions.count == (detail ? 7 : 0))
         }
         // By hand: u1 is local (2 events), u2 federated (its 2 events); the rest unknown.
-        let run = InMemoryRun([("p.ndjson", Array(text.utf8))], directory: directory, sessionDetail: false)
+        let run = InMemoryRun([("p.ndjson", Array(text.utf8))], directory: directory, sessionRows: false)
         #expect(try #require(run.breakdown("2026-03-10", .userType, "local")).events == 2)
         #expect(try #require(run.breakdown("2026-03-10", .userType, "federated")).events == 2)
         #expect(try #require(run.breakdown("2026-03-10", .userType, "(unknown)")).events == 7)
         // Session rows name the platform and version the cache did not make Strings for.
-        let rows = InMemoryRun([("p.ndjson", Array(text.utf8))], sessionDetail: true)
+        let rows = InMemoryRun([("p.ndjson", Array(text.utf8))], sessionRows: true)
         #expect(rows.sessions.filter { $0.platform == "android" && $0.appVersion == "2.3.0" }.count >= 3)
     }
 
@@ -185,8 +185,8 @@ struct ProfileCacheTests {
             trailRecord("InitiateAuth", sub: "t4", requestParameters: "{}", eventID: "t-e4"),
         ]
         let text = (activity + trail).joined(separator: "\n") + "\n"
-        let cached = InMemoryRun([("mixed.ndjson", Array(text.utf8))], sessionDetail: false)
-        let uncached = InMemoryRun([("mixed.ndjson", Array(text.utf8))], sessionDetail: false, cacheProfiles: false)
+        let cached = InMemoryRun([("mixed.ndjson", Array(text.utf8))], sessionRows: false)
+        let uncached = InMemoryRun([("mixed.ndjson", Array(text.utf8))], sessionRows: false, cacheProfiles: false)
         #expect(cached.rejects.isEmpty)
         #expect(cached.renderedTables == uncached.renderedTables)
         // By hand: a3 and a5 are federated; the trail's client id comes from either field for t1–t3.
@@ -251,7 +251,7 @@ struct ProfileCacheTests {
                         func run(_ cache: Bool) -> InMemoryRun {
                             InMemoryRun(
                                 [("mixed.ndjson", Array(text.utf8))], directory: withDirectory ? directory : UserDirectory(),
-                                sessionDetail: detail, cacheProfiles: cache,
+                                sessionRows: detail, cacheProfiles: cache,
                                 profiles: withSegments ? ProfileOptions(segments: segments) : ProfileOptions(),
                                 configure: {
                                     $0.clients = clients

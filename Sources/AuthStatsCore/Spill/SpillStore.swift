@@ -1,7 +1,8 @@
 import Foundation
 
-/// Where the duplicate filter keeps what it no longer holds in memory: numbered runs of
-/// bytes, written once and read back in order. `AuthStatsIngest.TemporarySpillStore` keeps
+/// Where every stage that spills (the duplicate filter, the activity tables, the session and
+/// profile logs, the user directory) keeps what it no longer holds in memory: numbered runs
+/// of bytes, written once and read back in order. `AuthStatsIngest.TemporarySpillStore` keeps
 /// them in temporary files; `MemorySpillStore` in memory (for tests).
 public protocol SpillStore: AnyObject, Sendable {
     /// Stores one run; returns its id.
