@@ -163,49 +163,42 @@ public struct ActivityTable: Sendable, InOrderRunOwner {
 
 /// The merged stream of an `ActivityTable`, one (user, day) at a time.
 struct ActivityGroups {
-    /// Reads one source: a spilled run, a block at a time, or the sorted in-memory entries.
-    /// The current entry is decoded once, when the cursor gets to it.
+    /// Reads one source: a spilled run (`RunReader`), or the sorted in-memory entries. The
+    /// current entry is decoded once, when the cursor gets to it.
     struct Cursor {
         let run: SpilledRun?
         let memory: [(ActivityTable.Key, Int32)]
-        var index = 0
-        var block: [UInt8] = []
-        var blockStart = 0
+        /// The run's reader (empty for the entries in memory). Read in place, never copied: a
+        /// copy per entry retains its buffers.
+        private var reader: RunReader
+        private var index = 0
         private(set) var entry: (ActivityTable.Key, Int32)?
 
         init(run: SpilledRun?, memory: [(ActivityTable.Key, Int32)]) {
             self.run = run
             self.memory = memory
-            load()
+            reader =
+                run.map { RunReader(run: $0, entryBytes: ActivityTable.entryBytes, blockEntries: 1024) }
+                ?? RunReader(memory: [], order: [], entryBytes: ActivityTable.entryBytes)
+            decode()
         }
 
         mutating func advance() {
-            index += 1
-            load()
+            if run != nil { reader.advance() } else { index += 1 }
+            decode()
         }
 
-        /// Reads the block holding `index` if need be (spilled runs), and decodes the entry.
-        private mutating func load() {
+        /// Decodes the current entry.
+        private mutating func decode() {
             guard let run else {
                 entry = index < memory.count ? memory[index] : nil
                 return
             }
-            guard index < run.count else {
+            guard let p = reader.position else {
                 entry = nil
                 return
             }
-            if index - blockStart >= block.count / ActivityTable.entryBytes || block.isEmpty {
-                let entries = min(1024, run.count - index)
-                block = run.read(offset: index * ActivityTable.entryBytes, count: entries * ActivityTable.entryBytes)
-                blockStart = index
-                if block.count < entries * ActivityTable.entryBytes {  // unreadable: end of run
-                    index = run.count
-                    entry = nil
-                    return
-                }
-            }
-            let p = (index - blockStart) * ActivityTable.entryBytes
-            entry = block.withUnsafeBytes { ActivityTable.decode($0, at: p, profile: run.profile) }
+            entry = reader.bytes.withUnsafeBytes { ActivityTable.decode($0, at: p, profile: run.profile) }
         }
     }
 

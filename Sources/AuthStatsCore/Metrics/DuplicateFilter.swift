@@ -352,8 +352,8 @@ struct RunHead: Comparable {
     static func < (a: RunHead, b: RunHead) -> Bool { (a.high, a.low, a.input, a.cursor) < (b.high, b.low, b.input, b.cursor) }
 }
 
-/// Reads one sorted run back: a spilled one, a block at a time, or the window in memory in
-/// its sorted order.
+/// One sorted run in the merge (`RunReader`: a spilled one, or the window in memory in its
+/// sorted order), its entries decoded here.
 struct RunCursor {
     struct Entry {
         var fingerprint: Fingerprint
@@ -362,31 +362,23 @@ struct RunCursor {
 
     static let blockEntries = 256
     let run: SpilledRun?
-    private var block: [UInt8] = []
-    /// Where the current entry starts in `block`; nil at the end.
-    private var position: Int?
-    private var consumed = 0
-    /// For the window: its entry numbers in sorted order.
-    private let order: [UInt32]
+    private var reader: RunReader
 
     init(run: SpilledRun) {
         self.run = run
-        order = []
-        load()
+        reader = RunReader(run: run, entryBytes: DuplicateFilter.entryBytes, blockEntries: Self.blockEntries)
     }
 
     init(memory: [UInt8], order: [UInt32]) {
         run = nil
-        block = memory
-        self.order = order
-        locate()
+        reader = RunReader(memory: memory, order: order, entryBytes: DuplicateFilter.entryBytes)
     }
 
     /// The current entry's merge key, as cursor `index`; nil at the end.
     @inline(__always)
     func head(_ index: Int) -> RunHead? {
-        guard let p = position else { return nil }
-        return block.withUnsafeBytes { raw in
+        guard let p = reader.position else { return nil }
+        return reader.bytes.withUnsafeBytes { raw in
             RunHead(
                 high: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p, as: UInt64.self)),
                 low: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p + 8, as: UInt64.self)),
@@ -400,40 +392,15 @@ struct RunCursor {
     @inline(__always)
     var entry: Entry {
         let run = self.run
-        return block.withUnsafeBytes { raw in
-            let (fingerprint, counted) = FingerprintLog.decode(raw, at: position!) { run?.profile($0) ?? $0 }
+        let p = reader.position!
+        return reader.bytes.withUnsafeBytes { raw in
+            let (fingerprint, counted) = FingerprintLog.decode(raw, at: p) { run?.profile($0) ?? $0 }
             return Entry(fingerprint: fingerprint, counted: counted)
         }
     }
 
-    mutating func advance() {
-        consumed += 1
-        guard run != nil, let p = position else { return locate() }
-        let next = p + DuplicateFilter.entryBytes
-        if next >= block.count { load() } else { position = next }
-    }
-
-    private mutating func load() {
-        guard let run else { return }
-        let size = DuplicateFilter.entryBytes
-        let remaining = run.count - consumed
-        guard remaining > 0 else {
-            position = nil
-            return
-        }
-        let bytes = run.read(offset: consumed * size, count: min(remaining, Self.blockEntries) * size)
-        guard bytes.count >= size else {
-            position = nil
-            return
-        }
-        block = bytes
-        position = 0
-    }
-
-    /// For the window: the position of its next entry in sorted order.
-    private mutating func locate() {
-        position = consumed < order.count ? Int(order[consumed]) * DuplicateFilter.entryBytes : nil
-    }
+    @inline(__always)
+    mutating func advance() { reader.advance() }
 }
 
 /// What a batch's fingerprints tell of the state's that could be copies of them: a copy has

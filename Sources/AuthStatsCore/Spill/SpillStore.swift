@@ -117,6 +117,85 @@ struct RunWriter {
     }
 }
 
+/// Reads a run of fixed-size entries back (`RunWriter`'s: the dedup log's, the activity
+/// tables'), a block at a time into a buffer of its own, or the entries of a buffer in memory
+/// in a given order (a sorted window that never spilled): the current entry starts at
+/// `position` in `bytes`. The one reader of both kinds of runs (`DuplicateFilter`'s
+/// `RunCursor` and `ActivityGroups.Cursor` decode their entries from it); a run of frames
+/// is `FrameReader`'s.
+///
+/// A run that cannot be read to its count ends where its readable entries end: the store has
+/// said why (`SpilledRun.read`), or is told here when it gave fewer bytes than it holds, so
+/// the run fails rather than reports less.
+struct RunReader {
+    let entryBytes: Int
+    private let run: SpilledRun?
+    private let blockEntries: Int
+    /// The block read, or the buffer in memory.
+    private(set) var bytes: [UInt8]
+    /// Where the current entry starts in `bytes`; nil at the end.
+    private(set) var position: Int?
+    /// Entries read into blocks so far (a run), or taken from `order` (memory).
+    private var taken = 0
+    /// The memory's entry numbers in the order to read them.
+    private let order: [UInt32]
+
+    init(run: SpilledRun, entryBytes: Int, blockEntries: Int) {
+        self.run = run
+        self.entryBytes = entryBytes
+        self.blockEntries = blockEntries
+        bytes = []
+        order = []
+        load()
+    }
+
+    init(memory: [UInt8], order: [UInt32], entryBytes: Int) {
+        run = nil
+        self.entryBytes = entryBytes
+        blockEntries = 0
+        bytes = memory
+        self.order = order
+        locate()
+    }
+
+    @inline(__always)
+    mutating func advance() {
+        guard run != nil else { return locate() }
+        guard let p = position else { return }
+        let next = p + entryBytes
+        if next < bytes.count { position = next } else { load() }
+    }
+
+    /// Reads the run's next block.
+    private mutating func load() {
+        guard let run else { return }
+        let wanted = min(run.count - taken, blockEntries)
+        guard wanted > 0 else {
+            position = nil
+            return
+        }
+        let block = run.read(offset: taken * entryBytes, count: wanted * entryBytes)
+        let whole = block.count / entryBytes
+        if whole < wanted && block.count > 0 {
+            run.store.readFailed("spilled run \(run.id) gave \(block.count) of \(wanted * entryBytes) bytes at entry \(taken) of \(run.count)")
+        }
+        guard whole > 0 else {
+            position = nil
+            return
+        }
+        bytes = whole * entryBytes == block.count ? block : Array(block[0..<whole * entryBytes])
+        // A short block is the run's last.
+        taken = whole < wanted ? run.count : taken + whole
+        position = 0
+    }
+
+    /// The memory's next entry in `order`.
+    private mutating func locate() {
+        position = taken < order.count ? Int(order[taken]) * entryBytes : nil
+        taken += 1
+    }
+}
+
 /// A `SpillStore` in memory: for tests of the spilling logic, not for bounded memory.
 public final class MemorySpillStore: SpillStore, @unchecked Sendable {
     // Unchecked: every member is touched under `lock` (the session and segment passes spill

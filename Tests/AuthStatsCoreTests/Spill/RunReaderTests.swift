@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+
+@testable import AuthStatsCore
+
+/// `RunReader`, the one reader of runs of fixed-size entries (the dedup log's and the
+/// activity tables'), against the entries as written.
+@Suite("Runs of fixed-size entries read back")
+struct RunReaderTests {
+    /// Entries of `size` bytes: entry `i` holds `i` in its first 4 bytes, its other bytes `i & 0xFF`.
+    static func entries(_ count: Int, size: Int) -> [[UInt8]] {
+        (0..<count).map { i in
+            var entry = [UInt8](repeating: UInt8(i & 0xFF), count: size)
+            withUnsafeBytes(of: UInt32(i).littleEndian) { entry.replaceSubrange(0..<4, with: $0) }
+            return entry
+        }
+    }
+
+    static func readAll(_ reader: inout RunReader) -> [[UInt8]] {
+        var out: [[UInt8]] = []
+        while let p = reader.position {
+            out.append(Array(reader.bytes[p..<p + reader.entryBytes]))
+            reader.advance()
+        }
+        return out
+    }
+
+    static func written(_ entries: [[UInt8]], to store: any SpillStore, blockEntries: Int) throws -> SpilledRun {
+        var writer = try RunWriter(store: store, entryBytes: entries.first?.count ?? 8, blockEntries: blockEntries)
+        for entry in entries {
+            try writer.add { raw, offset in
+                entry.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: raw[offset..<offset + entry.count]).copyMemory(from: $0) }
+            }
+        }
+        return try writer.finish()
+    }
+
+    @Test("a run comes back entry for entry, whatever the block sizes on either side", arguments: [
+        (0, 5, 3), (1, 5, 3), (7, 3, 7), (100, 16, 7), (1000, 64, 256), (1024, 1024, 1024),
+    ])
+    func wholeRun(count: Int, writeBlock: Int, readBlock: Int) throws {
+        let store = MemorySpillStore()
+        let entries = Self.entries(count, size: 24)
+        let run = try Self.written(entries, to: store, blockEntries: writeBlock)
+        #expect(run.count == count)
+        var reader = RunReader(run: run, entryBytes: 24, blockEntries: readBlock)
+        #expect(Self.readAll(&reader) == entries)
+        // At the end it stays there.
+        reader.advance()
+        #expect(reader.position == nil)
+    }
+
+    @Test("entries in memory come in the order given")
+    func memory() {
+        let entries = Self.entries(50, size: 48)
+        let order = (0..<50).map { UInt32(($0 * 17) % 50) }
+        var reader = RunReader(memory: entries.flatMap { $0 }, order: order, entryBytes: 48)
+        #expect(Self.readAll(&reader) == order.map { entries[Int($0)] })
+        var empty = RunReader(memory: [], order: [], entryBytes: 48)
+        #expect(Self.readAll(&empty).isEmpty)
+    }
+
+    /// A store that holds fewer bytes than the run says (a file cut short under the run).
+    final class ShortStore: SpillStore, @unchecked Sendable {
+        let inner = MemorySpillStore()
+        let keep: Int
+        private(set) var failures: [String] = []
+        init(keep: Int) { self.keep = keep }
+        func write(_ bytes: [UInt8]) throws -> Int { try inner.write(bytes) }
+        func append(run: Int, _ bytes: [UInt8]) throws { try inner.append(run: run, bytes) }
+        func read(run: Int, offset: Int, count: Int) throws -> [UInt8] {
+            guard offset < keep else { return [] }
+            return try inner.read(run: run, offset: offset, count: min(count, keep - offset))
+        }
+        func remove(run: Int) { inner.remove(run: run) }
+        func readFailed(_ reason: String) { failures.append(reason) }
+    }
+
+    @Test("a run cut short ends after its whole entries, and the store is told")
+    func cutShort() throws {
+        let store = ShortStore(keep: 10 * 24 + 5)
+        let entries = Self.entries(40, size: 24)
+        let run = try Self.written(entries, to: store, blockEntries: 8)
+        var reader = RunReader(run: run, entryBytes: 24, blockEntries: 16)
+        #expect(Self.readAll(&reader) == Array(entries[0..<10]))
+        #expect(store.failures.count == 1)
+        #expect(store.failures.first?.contains("entry 0 of 40") == true)
+    }
+}
