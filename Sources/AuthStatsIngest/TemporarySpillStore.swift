@@ -14,12 +14,16 @@ import Darwin
 /// Each run's file stays open between calls (opening and closing it for every block cost
 /// more than the reads and writes), up to `maxOpen` at once: past that, the least recently
 /// used idle one is closed and reopened when next needed. The lock guards only that
-/// bookkeeping; reads and writes run outside it, so two workers spilling at once do not
-/// wait for each other's disk writes.
+/// bookkeeping; reads, writes, opening, closing and unlinking run outside it, so two workers
+/// spilling at once do not wait for each other's disk writes, and the end phase's threads
+/// reading their runs do not wait while another removes the runs it has read (an unlink of a
+/// large run frees its blocks: under the lock, it held up every read; see `remove`).
 public final class TemporarySpillStore: SpillStore, @unchecked Sendable {
     // Unchecked: the mutable state is only touched under `lock`.
     private let lock = NSLock()
     private var folder: URL?
+    /// `folder`'s path and the start of a run's file name (`path(_:)`).
+    private var runPrefix: String?
     private var next = 0
 
     private struct OpenRun {
@@ -68,25 +72,34 @@ public final class TemporarySpillStore: SpillStore, @unchecked Sendable {
         if let folder { TemporaryFolders.shared.remove(folder.path) }
     }
 
-    private func path(_ run: Int) -> String? { folder?.appendingPathComponent("run-\(run)").path }
+    /// A run's file (under the lock).
+    private func path(_ run: Int) -> String? { runPrefix.map { $0 + String(run) } }
 
     public func write(_ bytes: [UInt8]) throws -> Int {
-        lock.lock()
-        let id: Int
-        do {
-            defer { lock.unlock() }
-            if folder == nil { folder = try Self.makeFolder(in: parent) }
+        let (id, file) = try locked { () throws -> (Int, String) in
+            if folder == nil {
+                let made = try Self.makeFolder(in: parent)
+                folder = made
+                runPrefix = made.path + "/run-"
+            }
             next += 1
-            id = next
-            guard let path = path(id) else { throw Failure(description: "no spill folder") }
-            let descriptor = Glibc.open(path, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o600)
-            guard descriptor >= 0 else { throw Failure(description: "cannot create \(path): \(Self.reason())") }
+            return (next, path(next)!)
+        }
+        let descriptor = Glibc.open(file, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw Failure(description: "cannot create \(file): \(Self.reason())") }
+        locked {
             uses += 1
             descriptors[id] = OpenRun(descriptor: descriptor, lastUse: uses)  // the newest: not the one closed
             closeIdle()
         }
         if !bytes.isEmpty { try append(run: id, bytes) }
         return id
+    }
+
+    private func locked<R>(_ body: () throws -> R) rethrows -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
     }
 
     private static func makeFolder(in parent: URL) throws -> URL {
@@ -164,30 +177,44 @@ public final class TemporarySpillStore: SpillStore, @unchecked Sendable {
         return done
     }
 
+    /// Closes and unlinks the run's file outside the lock: a run is removed once read, by the
+    /// thread that read it, and no other thread uses it then. (Under the lock, the unlinks of
+    /// the duplicates' runs held up the session thread's reads: the bench set's end phase ran
+    /// at ~70% of two cores, perf timeline, 2026-12-04.)
     public func remove(run: Int) {
-        lock.lock()
-        defer { lock.unlock() }
-        if let entry = descriptors.removeValue(forKey: run) { close(entry.descriptor) }
-        if let path = path(run) { unlink(path) }
+        let (entry, file) = locked { (descriptors.removeValue(forKey: run), path(run)) }
+        if let entry { close(entry.descriptor) }
+        if let file { unlink(file) }
     }
 
-    /// The run's descriptor, opened again if it was closed; marked in use until `release`.
+    /// The run's descriptor, opened again (outside the lock) if it was closed; marked in use
+    /// until `release`.
     private func acquire(_ run: Int) throws -> Int32 {
-        lock.lock()
-        defer { lock.unlock() }
-        uses += 1
-        if var entry = descriptors[run] {
-            entry.users += 1
-            entry.lastUse = uses
-            descriptors[run] = entry
-            return entry.descriptor
+        if let descriptor = locked({ take(run) }) { return descriptor }
+        guard let file = locked({ path(run) }) else { throw Failure(description: "no spilled run \(run)") }
+        let descriptor = Glibc.open(file, O_RDWR | O_APPEND | O_CLOEXEC)
+        guard descriptor >= 0 else { throw Failure(description: "cannot open \(file): \(Self.reason())") }
+        return locked {
+            // Another thread may have opened it meanwhile: one descriptor a run.
+            if let theirs = take(run) {
+                close(descriptor)
+                return theirs
+            }
+            uses += 1
+            descriptors[run] = OpenRun(descriptor: descriptor, users: 1, lastUse: uses)
+            closeIdle()
+            return descriptor
         }
-        guard let path = path(run) else { throw Failure(description: "no spilled run \(run)") }
-        let descriptor = Glibc.open(path, O_RDWR | O_APPEND | O_CLOEXEC)
-        guard descriptor >= 0 else { throw Failure(description: "cannot open \(path): \(Self.reason())") }
-        descriptors[run] = OpenRun(descriptor: descriptor, users: 1, lastUse: uses)
-        closeIdle()
-        return descriptor
+    }
+
+    /// The run's open descriptor, marked in use (under the lock); nil if it is closed.
+    private func take(_ run: Int) -> Int32? {
+        guard var entry = descriptors[run] else { return nil }
+        uses += 1
+        entry.users += 1
+        entry.lastUse = uses
+        descriptors[run] = entry
+        return entry.descriptor
     }
 
     private func release(_ run: Int) {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import AuthStatsCore
@@ -43,6 +44,54 @@ struct TemporarySpillStoreTests {
         store.remove(run: ids[0])
         var buffer = [UInt8](repeating: 0, count: 8)
         #expect(throws: (any Error).self) { try buffer.withUnsafeMutableBytes { try store.read(run: ids[0], offset: 0, into: $0) } }
+    }
+
+    /// As the end phase uses it: threads reading their own runs to the end and removing them,
+    /// past the limit of open files (descriptors opened, closed and reopened outside the
+    /// lock), while another writes new runs.
+    @Test("threads read, write and remove runs at once, each run whole and each removed one gone")
+    func concurrent() throws {
+        let store = TemporarySpillStore()
+        let runs = TemporarySpillStore.maxOpen * 3
+        let size = 20_000
+        let ids = try (0..<runs).map { try store.write(Self.pattern(run: $0, count: size)) }
+        let mismatches = Mutex(0)
+        let written = Mutex<[Int]>([])
+        DispatchQueue.concurrentPerform(iterations: 5) { thread in
+            if thread == 4 {
+                for run in 0..<runs {
+                    if let id = try? store.write(Self.pattern(run: runs + run, count: 100)) {
+                        written.withLock { $0.append(id) }
+                    }
+                }
+                return
+            }
+            // Thread t reads runs t, t + 4, …, in blocks, then removes each.
+            for run in stride(from: thread, to: runs, by: 4) {
+                var read: [UInt8] = []
+                var offset = 0
+                while offset < size {
+                    let block = (try? store.read(run: ids[run], offset: offset, count: 4096)) ?? []
+                    if block.isEmpty { break }
+                    read += block
+                    offset += block.count
+                }
+                if read != Self.pattern(run: run, count: size) { mismatches.withLock { $0 += 1 } }
+                store.remove(run: ids[run])
+            }
+        }
+        #expect(mismatches.withLock { $0 } == 0)
+        for id in ids {
+            #expect(throws: TemporarySpillStore.Failure.self) { try store.read(run: id, offset: 0, count: 1) }
+        }
+        let new = written.withLock { $0 }
+        #expect(new.count == runs)
+        for (run, id) in new.enumerated() {
+            #expect(try store.read(run: id, offset: 0, count: 100) == Self.pattern(run: runs + run, count: 100))
+        }
+        #expect(store.openDescriptors <= TemporarySpillStore.maxOpen)
+        let files = try FileManager.default.contentsOfDirectory(atPath: try #require(store.folderPath))
+        #expect(files.count == runs)
     }
 
     @Test("removed runs and the folder are gone")
