@@ -14,10 +14,11 @@ import Darwin
 /// Each run's file stays open between calls (opening and closing it for every block cost
 /// more than the reads and writes), up to `maxOpen` at once: past that, the least recently
 /// used idle one is closed and reopened when next needed. The lock guards only that
-/// bookkeeping; reads, writes, opening, closing and unlinking run outside it, so two workers
-/// spilling at once do not wait for each other's disk writes, and the end phase's threads
-/// reading their runs do not wait while another removes the runs it has read (an unlink of a
-/// large run frees its blocks: under the lock, it held up every read; see `remove`).
+/// bookkeeping (and the closing of idle descriptors); reads, writes, opening a file, and
+/// closing and unlinking a removed run's run outside it, so two workers spilling at once do
+/// not wait for each other's disk writes, and the end phase's threads reading their runs do
+/// not wait while another removes the runs it has read (an unlink of a large run frees its
+/// blocks: under the lock, it held up every read; see `remove`).
 public final class TemporarySpillStore: SpillStore, @unchecked Sendable {
     // Unchecked: the mutable state is only touched under `lock`.
     private let lock = NSLock()
@@ -34,6 +35,8 @@ public final class TemporarySpillStore: SpillStore, @unchecked Sendable {
     }
 
     private var descriptors: [Int: OpenRun] = [:]
+    /// Runs removed: never opened again (a late reader gets an error, as from a missing file).
+    private var removed: Set<Int> = []
     private var uses = 0
     /// Descriptors kept open at most (more only while all of them are in use).
     static let maxOpen = 64
@@ -182,7 +185,12 @@ public final class TemporarySpillStore: SpillStore, @unchecked Sendable {
     /// the duplicates' runs held up the session thread's reads: the bench set's end phase ran
     /// at ~70% of two cores, perf timeline, 2026-12-04.)
     public func remove(run: Int) {
-        let (entry, file) = locked { (descriptors.removeValue(forKey: run), path(run)) }
+        let (entry, file) = locked { () -> (OpenRun?, String?) in
+            removed.insert(run)
+            let entry = descriptors.removeValue(forKey: run)
+            assert(entry == nil || entry!.users == 0, "a spilled run removed while in use")
+            return (entry, path(run))
+        }
         if let entry { close(entry.descriptor) }
         if let file { unlink(file) }
     }
@@ -190,12 +198,22 @@ public final class TemporarySpillStore: SpillStore, @unchecked Sendable {
     /// The run's descriptor, opened again (outside the lock) if it was closed; marked in use
     /// until `release`.
     private func acquire(_ run: Int) throws -> Int32 {
-        if let descriptor = locked({ take(run) }) { return descriptor }
-        guard let file = locked({ path(run) }) else { throw Failure(description: "no spilled run \(run)") }
+        let gone = Failure(description: "no spilled run \(run)")
+        let known = try locked { () throws -> (descriptor: Int32?, file: String?) in
+            if removed.contains(run) { throw gone }
+            return (take(run), path(run))
+        }
+        if let descriptor = known.descriptor { return descriptor }
+        guard let file = known.file else { throw gone }
         let descriptor = Glibc.open(file, O_RDWR | O_APPEND | O_CLOEXEC)
         guard descriptor >= 0 else { throw Failure(description: "cannot open \(file): \(Self.reason())") }
-        return locked {
-            // Another thread may have opened it meanwhile: one descriptor a run.
+        return try locked {
+            // Removed meanwhile: not kept open. Opened by another thread meanwhile: one
+            // descriptor a run.
+            if removed.contains(run) {
+                close(descriptor)
+                throw gone
+            }
             if let theirs = take(run) {
                 close(descriptor)
                 return theirs

@@ -45,12 +45,12 @@ public struct InMemoryRun {
         cacheProfiles: Bool = true, profiles: ProfileOptions = ProfileOptions(), authSources: Set<EventSource>? = nil,
         configure: (inout Analysis.Configuration) -> Void = { _ in }
     ) {
-        let detail = sessionRows ?? (sessionShards == 1)
+        let rows = sessionRows ?? (sessionShards == 1)
         let collector = RejectCollector()
         var configuration = Analysis.Configuration(
             timeZone: timeZone, from: from, to: to, maxRecordBytes: maxRecordBytes, dedupCapacity: dedupCapacity,
             sessionTimeout: sessionTimeout, sessionMemory: sessionMemory, sessionShards: sessionShards,
-            sessionRows: detail)!
+            sessionRows: rows)!
         configuration.cacheProfiles = cacheProfiles
         configuration.profiles = profiles
         configuration.authSources = authSources
@@ -67,7 +67,7 @@ public struct InMemoryRun {
             stream.end()
         }
         var sessions: [Session] = []
-        reports = detail ? analysis.reports { sessions.append($0) } : analysis.reports()
+        reports = rows ? analysis.reports { sessions.append($0) } : analysis.reports()
         self.sessions = sessions
         inputs = analysis.inputs
         rejects = collector.records

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 
 @testable import AuthStatsCore
@@ -46,52 +45,104 @@ struct TemporarySpillStoreTests {
         #expect(throws: (any Error).self) { try buffer.withUnsafeMutableBytes { try store.read(run: ids[0], offset: 0, into: $0) } }
     }
 
-    /// As the end phase uses it: threads reading their own runs to the end and removing them,
-    /// past the limit of open files (descriptors opened, closed and reopened outside the
-    /// lock), while another writes new runs.
+    /// As the end phase uses it, on threads of their own started together (not a pool's,
+    /// which this machine's two cores would cap at two): four threads each read their share
+    /// of the runs to the end and remove them, while two more read every run twice (each
+    /// past the limit of open files, so descriptors are closed and opened again outside the
+    /// lock, by several threads at once for one run) and a last one writes new runs.
     @Test("threads read, write and remove runs at once, each run whole and each removed one gone")
     func concurrent() throws {
         let store = TemporarySpillStore()
         let runs = TemporarySpillStore.maxOpen * 3
         let size = 20_000
         let ids = try (0..<runs).map { try store.write(Self.pattern(run: $0, count: size)) }
-        let mismatches = Mutex(0)
-        let written = Mutex<[Int]>([])
-        DispatchQueue.concurrentPerform(iterations: 5) { thread in
-            if thread == 4 {
-                for run in 0..<runs {
-                    if let id = try? store.write(Self.pattern(run: runs + run, count: 100)) {
-                        written.withLock { $0.append(id) }
+        let shared = try (0..<runs).map { try store.write(Self.pattern(run: 1000 + $0, count: 500)) }
+        let tally = Tally()
+        @Sendable func readAll(_ id: Int, count: Int, block: Int) -> [UInt8] {
+            var read: [UInt8] = []
+            while read.count < count {
+                let part = (try? store.read(run: id, offset: read.count, count: block)) ?? []
+                if part.isEmpty { break }
+                read += part
+            }
+            return read
+        }
+        let jobs: [@Sendable () -> Void] =
+            (0..<4).map { thread in
+                { @Sendable in
+                    for run in stride(from: thread, to: runs, by: 4) {
+                        if readAll(ids[run], count: size, block: 4096) != Self.pattern(run: run, count: size) {
+                            tally.mismatch()
+                        }
+                        store.remove(run: ids[run])
                     }
                 }
-                return
             }
-            // Thread t reads runs t, t + 4, …, in blocks, then removes each.
-            for run in stride(from: thread, to: runs, by: 4) {
-                var read: [UInt8] = []
-                var offset = 0
-                while offset < size {
-                    let block = (try? store.read(run: ids[run], offset: offset, count: 4096)) ?? []
-                    if block.isEmpty { break }
-                    read += block
-                    offset += block.count
+            + (0..<2).map { _ in
+                { @Sendable in
+                    for _ in 0..<2 {
+                        for (run, id) in shared.enumerated()
+                        where readAll(id, count: 500, block: 100) != Self.pattern(run: 1000 + run, count: 500) {
+                            tally.mismatch()
+                        }
+                    }
                 }
-                if read != Self.pattern(run: run, count: size) { mismatches.withLock { $0 += 1 } }
-                store.remove(run: ids[run])
             }
+            + [
+                { @Sendable in
+                    for run in 0..<runs {
+                        if let id = try? store.write(Self.pattern(run: 2000 + run, count: 100)) { tally.wrote(id) }
+                    }
+                }
+            ]
+        let start = DispatchSemaphore(value: 0)
+        let done = DispatchGroup()
+        for job in jobs {
+            done.enter()
+            Thread {
+                start.wait()
+                job()
+                done.leave()
+            }.start()
         }
-        #expect(mismatches.withLock { $0 } == 0)
+        for _ in jobs { start.signal() }
+        done.wait()
+        #expect(tally.counts.mismatches == 0)
         for id in ids {
             #expect(throws: TemporarySpillStore.Failure.self) { try store.read(run: id, offset: 0, count: 1) }
         }
-        let new = written.withLock { $0 }
+        let new = tally.counts.written
         #expect(new.count == runs)
         for (run, id) in new.enumerated() {
-            #expect(try store.read(run: id, offset: 0, count: 100) == Self.pattern(run: runs + run, count: 100))
+            #expect(try store.read(run: id, offset: 0, count: 100) == Self.pattern(run: 2000 + run, count: 100))
         }
         #expect(store.openDescriptors <= TemporarySpillStore.maxOpen)
         let files = try FileManager.default.contentsOfDirectory(atPath: try #require(store.folderPath))
-        #expect(files.count == runs)
+        #expect(files.count == 2 * runs)
+    }
+
+    /// What the threads of `concurrent` saw.
+    final class Tally: @unchecked Sendable {
+        // Unchecked: both fields are only touched under `lock`.
+        private let lock = NSLock()
+        private var mismatches = 0
+        private var written: [Int] = []
+        func mismatch() { lock.withLock { mismatches += 1 } }
+        func wrote(_ id: Int) { lock.withLock { written.append(id) } }
+        var counts: (mismatches: Int, written: [Int]) { lock.withLock { (mismatches, written) } }
+    }
+
+    @Test("a removed run is not opened again: a late read is an error, and its file stays gone")
+    func removedStaysRemoved() throws {
+        let store = TemporarySpillStore()
+        // Enough runs that the first one's descriptor is closed as idle before it is removed.
+        let ids = try (0...TemporarySpillStore.maxOpen + 1).map { try store.write(Self.pattern(run: $0, count: 10)) }
+        store.remove(run: ids[0])
+        #expect(throws: TemporarySpillStore.Failure.self) { try store.read(run: ids[0], offset: 0, count: 10) }
+        #expect(throws: TemporarySpillStore.Failure.self) { try store.append(run: ids[0], [1]) }
+        let folder = try #require(store.folderPath)
+        #expect(!FileManager.default.fileExists(atPath: folder + "/run-\(ids[0])"))
+        #expect(try store.read(run: ids[1], offset: 0, count: 10) == Self.pattern(run: 1, count: 10))
     }
 
     @Test("removed runs and the folder are gone")

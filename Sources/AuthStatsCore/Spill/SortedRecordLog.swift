@@ -488,6 +488,8 @@ final class FrameReader {
             // Straight into the buffer (reading into an array and copying it was 2% of a merge).
             let more = run.read(offset: runOffset, into: UnsafeMutableRawBufferPointer(start: storage + filled, count: want))
             if more == 0 {
+                // Frames are still due (`advance` asks only then): the run was cut short.
+                run.store.readFailed("spilled run \(run.id) ended at byte \(runOffset) with \(framesLeft) of \(run.count) records unread")
                 exhausted = true
                 if !keepsRun { run.store.remove(run: run.id) }
                 return false

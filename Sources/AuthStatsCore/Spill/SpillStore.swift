@@ -124,9 +124,9 @@ struct RunWriter {
 /// `RunCursor` and `ActivityGroups.Cursor` decode their entries from it); a run of frames
 /// is `FrameReader`'s.
 ///
-/// A run that cannot be read to its count ends where its readable entries end: the store has
-/// said why (`SpilledRun.read`), or is told here when it gave fewer bytes than it holds, so
-/// the run fails rather than reports less.
+/// A run that cannot be read to its count ends where its readable entries end, and the store
+/// is told (`SpillStore.readFailed`; `SpilledRun.read` has said why on an error), so the run
+/// fails rather than reports less.
 struct RunReader {
     let entryBytes: Int
     private let run: SpilledRun?
@@ -176,7 +176,8 @@ struct RunReader {
         }
         let block = run.read(offset: taken * entryBytes, count: wanted * entryBytes)
         let whole = block.count / entryBytes
-        if whole < wanted && block.count > 0 {
+        if whole < wanted {
+            // Also after an error `SpilledRun.read` has reported: a store keeps the first reason.
             run.store.readFailed("spilled run \(run.id) gave \(block.count) of \(wanted * entryBytes) bytes at entry \(taken) of \(run.count)")
         }
         guard whole > 0 else {

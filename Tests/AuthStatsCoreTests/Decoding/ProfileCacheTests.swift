@@ -151,13 +151,13 @@ struct ProfileCacheTests {
         var directory = UserDirectory()
         _ = try directory.load(
             Array("cognito:username,sub,identities\nu1,u1,\nu2,u2,[{\"providerName\":\"Google\"}]\n".utf8), name: "users.csv")
-        for detail in [true, false] {
-            let cached = InMemoryRun([("p.ndjson", Array(text.utf8))], directory: directory, sessionRows: detail)
+        for rows in [true, false] {
+            let cached = InMemoryRun([("p.ndjson", Array(text.utf8))], directory: directory, sessionRows: rows)
             let uncached = InMemoryRun(
-                [("p.ndjson", Array(text.utf8))], directory: directory, sessionRows: detail, cacheProfiles: false)
+                [("p.ndjson", Array(text.utf8))], directory: directory, sessionRows: rows, cacheProfiles: false)
             #expect(cached.renderedTables == uncached.renderedTables)
             #expect(cached.sessions == uncached.sessions)
-            #expect(cached.sessions.count == (detail ? 7 : 0))
+            #expect(cached.sessions.count == (rows ? 7 : 0))
         }
         // By hand: u1 is local (2 events), u2 federated (its 2 events); the rest unknown.
         let run = InMemoryRun([("p.ndjson", Array(text.utf8))], directory: directory, sessionRows: false)
@@ -245,13 +245,13 @@ struct ProfileCacheTests {
             }
         }
         for withDirectory in [true, false] {
-            for detail in [true, false] {
+            for rows in [true, false] {
                 for byProject in [true, false] {
                     for withSegments in [true, false] {
                         func run(_ cache: Bool) -> InMemoryRun {
                             InMemoryRun(
                                 [("mixed.ndjson", Array(text.utf8))], directory: withDirectory ? directory : UserDirectory(),
-                                sessionRows: detail, cacheProfiles: cache,
+                                sessionRows: rows, cacheProfiles: cache,
                                 profiles: withSegments ? ProfileOptions(segments: segments) : ProfileOptions(),
                                 configure: {
                                     $0.clients = clients
@@ -259,7 +259,7 @@ struct ProfileCacheTests {
                                 })
                         }
                         let (cached, made) = (run(true), run(false))
-                        let label = "directory \(withDirectory), detail \(detail), by project \(byProject), segments \(withSegments)"
+                        let label = "directory \(withDirectory), rows \(rows), by project \(byProject), segments \(withSegments)"
                         #expect(cached.rejects.isEmpty, "\(label)")
                         #expect(cached.renderedTables == made.renderedTables, "\(label)")
                         #expect(cached.sessions == made.sessions, "\(label)")

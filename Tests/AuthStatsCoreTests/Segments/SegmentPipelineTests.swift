@@ -330,13 +330,13 @@ extension SegmentPipelineTests {
                 timeZone: TimeZone(identifier: "UTC")!)
             // With session rows (a named log: its users come sorted by id, the counts sorted after)
             // and counts only in 3 shards: each lane walks the counts as it makes the profiles.
-            for (shards, detail) in [(1, true), (3, false)] {
+            for (shards, rows) in [(1, true), (3, false)] {
                 let counted = InMemoryRun(
                     [("e.ndjson", Array(events.joined(separator: "\n").utf8))], to: "2026-03-05", spill: store, directory: directory,
-                    sessionShards: shards, sessionRows: detail, profiles: bySessions)
+                    sessionShards: shards, sessionRows: rows, profiles: bySessions)
                 #expect(
                     counted.reports.segments.map { "\($0.segment) \($0.users) \($0.sessions)" } == ["one session 4700 4700", "two sessions 0 0"],
-                    "\(shards) shards, rows \(detail)")
+                    "\(shards) shards, rows \(rows)")
             }
             let pro = run.memberExports[0]
             #expect(pro.count == 1 + 1334)

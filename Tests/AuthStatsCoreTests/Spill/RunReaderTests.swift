@@ -76,14 +76,35 @@ struct RunReaderTests {
         func readFailed(_ reason: String) { failures.append(reason) }
     }
 
-    @Test("a run cut short ends after its whole entries, and the store is told")
-    func cutShort() throws {
-        let store = ShortStore(keep: 10 * 24 + 5)
+    @Test("a run cut short ends after its whole entries, and the store is told", arguments: [
+        // (bytes kept, entries read back, the entry where the read came short)
+        (10 * 24 + 5, 10, 0),  // inside the first block, in the middle of an entry
+        (0, 0, 0),  // nothing at all
+        (16 * 24, 16, 16),  // at a block's end: the next block reads nothing
+        (33 * 24, 33, 32),  // in a later block, at an entry's end
+    ])
+    func cutShort(keep: Int, entriesRead: Int, shortAt: Int) throws {
+        let store = ShortStore(keep: keep)
         let entries = Self.entries(40, size: 24)
         let run = try Self.written(entries, to: store, blockEntries: 8)
         var reader = RunReader(run: run, entryBytes: 24, blockEntries: 16)
-        #expect(Self.readAll(&reader) == Array(entries[0..<10]))
+        #expect(Self.readAll(&reader) == Array(entries[0..<entriesRead]))
         #expect(store.failures.count == 1)
-        #expect(store.failures.first?.contains("entry 0 of 40") == true)
+        #expect(store.failures.first?.contains("at entry \(shortAt) of 40") == true)
+    }
+
+    @Test("past the end, a reader stays there (a run over several whole blocks, and memory)")
+    func pastTheEnd() throws {
+        let store = MemorySpillStore()
+        let entries = Self.entries(64, size: 48)
+        var reader = RunReader(run: try Self.written(entries, to: store, blockEntries: 16), entryBytes: 48, blockEntries: 16)
+        #expect(Self.readAll(&reader) == entries)
+        var memory = RunReader(memory: entries[0..<3].flatMap { $0 }, order: [2, 0, 1], entryBytes: 48)
+        #expect(Self.readAll(&memory) == [entries[2], entries[0], entries[1]])
+        for _ in 0..<3 {
+            reader.advance()
+            memory.advance()
+        }
+        #expect(reader.position == nil && memory.position == nil)
     }
 }
