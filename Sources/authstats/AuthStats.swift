@@ -55,11 +55,15 @@ struct AuthStats: ParsableCommand {
 }
 
 extension AuthStats {
-    /// The command of `arguments` when they start with a subcommand's name, parsed by that
-    /// subcommand alone; nil when they do not, when that parse or its check fails, or when it
-    /// makes anything but one of our commands (the parser's own help and completion commands,
-    /// which would then describe the subcommand as the root: `USAGE: report …`). Then the
-    /// whole tree's parse makes the command or the message, as it always did.
+    /// The command of `arguments` when they start with a subcommand's name (or alias), parsed
+    /// by that subcommand alone; nil when they do not, when that parse or its check fails, or
+    /// when it makes anything but one of our commands (the parser answers `--help` with a help
+    /// command of its own, which would then describe the subcommand as the root: `USAGE:
+    /// report …`). Then the whole tree's parse makes the command or the message, as it always
+    /// did. The same command with the same values either way while the root declares no
+    /// arguments and no `validate()`, and no command uses `@OptionGroup`, `@ParentCommand` or
+    /// `.allUnrecognized` (`CLIParseTests` holds the cases where the two differ in what they
+    /// would print).
     ///
     /// Why: from the root, swift-argument-parser builds the root's arguments, `report`'s
     /// ~60 options once more (to check the default subcommand for pass-through arguments)
@@ -68,7 +72,9 @@ extension AuthStats {
     /// (callgrind, 2026-12-04). Every process pays it: each shard, merge and night.
     static func parsedDirectly(_ arguments: [String]) -> ParsableCommand? {
         guard let first = arguments.first,
-            let sub = configuration.subcommands.first(where: { $0.configuration.commandName == first }),
+            let sub = configuration.subcommands.first(where: {
+                $0.configuration.commandName == first || $0.configuration.aliases.contains(first)
+            }),
             let command = try? sub.parseAsRoot(Array(arguments.dropFirst())),
             isOurs(type(of: command), under: sub)
         else { return nil }

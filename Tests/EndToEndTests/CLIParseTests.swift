@@ -1,0 +1,50 @@
+import AuthStatsTestSupport
+import Foundation
+import Testing
+
+/// A command line that starts with a subcommand's name is parsed by that subcommand alone
+/// (`AuthStats.parsedDirectly`, 2 ms off every process), and by the whole tree whenever that
+/// parse fails or makes the parser's own help command. What the whole tree prints, with
+/// `authstats` in every usage line, must not change: these are the lines where the two
+/// parses differ.
+@Suite("Command lines parsed by their subcommand: help, version and errors as the whole tree prints them")
+struct CLIParseTests {
+    @Test("each command's help names it under authstats", arguments: [
+        (["report", "--help"], "USAGE: authstats report"),
+        (["report", "-h"], "USAGE: authstats report"),
+        (["plan", "--help"], "USAGE: authstats plan"),
+        (["merge", "--help"], "USAGE: authstats merge"),
+        (["generate", "--help"], "USAGE: authstats generate"),
+        (["check-config", "--help"], "USAGE: authstats check-config"),
+        (["state", "--help"], "USAGE: authstats state"),
+        (["state", "info", "--help"], "USAGE: authstats state info"),
+        (["state", "merge", "-h"], "USAGE: authstats state merge"),
+        (["help", "state", "info"], "USAGE: authstats state info"),
+    ])
+    func help(arguments: [String], usage: String) throws {
+        let result = try CLI.run(arguments)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains(usage), "\(arguments): \(result.stdout.prefix(200))")
+    }
+
+    @Test("--version after a subcommand is the root's", arguments: [["report", "--version"], ["report", "x", "--version"], ["state", "--version"]])
+    func version(arguments: [String]) throws {
+        let result = try CLI.run(arguments)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines).range(of: #"^\d+\.\d+\.\d+$"#, options: .regularExpression) != nil)
+    }
+
+    @Test("errors name the command under authstats, with the usage exit status", arguments: [
+        (["report", "--nope"], "authstats report"),
+        (["report", "--jobs", "0", "sample-logs"], "authstats report"),
+        (["report", "--from", "2026-02-30", "sample-logs"], "authstats report"),
+        (["plan", "--shards", "0", "sample-logs"], "authstats plan"),
+        (["state", "help"], "authstats state"),
+        (["state", "info"], "authstats state info"),
+    ])
+    func errors(arguments: [String], usage: String) throws {
+        let result = try CLI.run(arguments, in: CLI.packageRoot)
+        #expect(result.status == 64, "\(arguments): \(result.stderr)")
+        #expect(result.stderr.contains(usage), "\(arguments): \(result.stderr.prefix(300))")
+    }
+}
