@@ -37,12 +37,19 @@ struct MergeCommand: ParsableCommand {
 
     func validate() throws {
         guard !states.isEmpty else { throw ValidationError("Give the shard states: authstats merge SHARD_STATE… --out DIR") }
+        // Checked here, so that a mistake in them is a usage error of merge, before any state is opened.
+        _ = try Self.report(reportArguments)
+    }
+
+    /// The arguments `report` is made with: the folder, the merge's mark, and `--report-options`
+    /// split at white space.
+    var reportArguments: [String] {
+        ["--out", out, "--merged-states"] + reportOptions.split(whereSeparator: \.isWhitespace).map(String.init)
     }
 
     func run() throws {
         let console = Console(quiet: false)
-        let options = reportOptions.split(whereSeparator: \.isWhitespace).map(String.init)
-        let report = try ReportCommand.parse(["--out", out, "--merged-states"] + options)
+        let report = try Self.report(reportArguments)
         // The states are locked and checked first; the report is made from their merge in
         // memory: no merged state is written and read back.
         let merging: MergeParts
@@ -53,5 +60,20 @@ struct MergeCommand: ParsableCommand {
             throw ExitCode(failure.exitCode)
         }
         try report.run(merging: merging)
+    }
+
+    /// `report` with the options of `--report-options`, or a usage error of `merge` that says
+    /// what is wrong with them. Their parse's own errors would name `report` as the command
+    /// run (`Usage: report …`), and a `--help` among them would print the whole tool's help
+    /// and exit 0 without merging.
+    static func report(_ arguments: [String]) throws -> ReportCommand {
+        do {
+            return try ReportCommand.parse(arguments)
+        } catch {
+            if ReportCommand.exitCode(for: error) == .success {
+                throw ValidationError("--report-options takes report's options, not a request for its help (authstats report --help)")
+            }
+            throw ValidationError("--report-options: " + ReportCommand.message(for: error))
+        }
     }
 }

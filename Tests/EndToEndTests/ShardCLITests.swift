@@ -246,9 +246,14 @@ struct ShardCLITests {
             ("--session-timeout 10m", "--session-timeout"), ("--timezone Europe/Berlin", "count days in UTC"),
             (files[0], "reads the states it is given"), ("--segments sample-logs/segments.json", "keep no user profiles"),
             ("--shard 1", "--shard"),
+            // Report's own parse errors, and a request for its help (it printed the tool's help and
+            // exited 0 without merging), are usage errors of merge.
+            ("--nope", "--report-options: Unknown option '--nope'"), ("--jobs 0", "--report-options: --jobs must be positive"),
+            ("--help", "not a request for its help"), ("-h", "not a request for its help"),
         ] {
             let result = try CLI.run(["merge"] + states + ["--out", out.path, "--report-options", options], in: CLI.packageRoot)
             #expect(result.status == 64 && result.stderr.contains(says), "\(options): \(result.stderr)")
+            #expect(!result.stderr.contains("Usage: report"), "\(options): \(result.stderr)")
             #expect(!FileManager.default.fileExists(atPath: out.path), "\(options)")
         }
         let own = try CLI.run(["report", "--merged-states", "--out", out.path])
