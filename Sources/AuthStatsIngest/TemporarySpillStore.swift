@@ -60,9 +60,7 @@ public final class TemporarySpillStore: SpillStore, @unchecked Sendable {
 
     /// The store's folder, once a run was written.
     public var folderPath: String? {
-        lock.lock()
-        defer { lock.unlock() }
-        return folder?.path
+        lock.withLock { folder?.path }
     }
 
     /// A run could not be made, written or read.
@@ -79,7 +77,7 @@ public final class TemporarySpillStore: SpillStore, @unchecked Sendable {
     private func path(_ run: Int) -> String? { runPrefix.map { $0 + String(run) } }
 
     public func write(_ bytes: [UInt8]) throws -> Int {
-        let (id, file) = try locked { () throws -> (Int, String) in
+        let (id, file) = try lock.withLock { () throws -> (Int, String) in
             if folder == nil {
                 let made = try Self.makeFolder(in: parent)
                 folder = made
@@ -90,19 +88,13 @@ public final class TemporarySpillStore: SpillStore, @unchecked Sendable {
         }
         let descriptor = Glibc.open(file, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw Failure(description: "cannot create \(file): \(Self.reason())") }
-        locked {
+        lock.withLock {
             uses += 1
             descriptors[id] = OpenRun(descriptor: descriptor, lastUse: uses)  // the newest: not the one closed
             closeIdle()
         }
         if !bytes.isEmpty { try append(run: id, bytes) }
         return id
-    }
-
-    private func locked<R>(_ body: () throws -> R) rethrows -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body()
     }
 
     private static func makeFolder(in parent: URL) throws -> URL {
@@ -137,16 +129,12 @@ public final class TemporarySpillStore: SpillStore, @unchecked Sendable {
 
     /// The first reason a run could not be read back, if one could not.
     public var readFailure: String? {
-        lock.lock()
-        defer { lock.unlock() }
-        return firstReadFailure
+        lock.withLock { firstReadFailure }
     }
     private var firstReadFailure: String?
 
     public func readFailed(_ reason: String) {
-        lock.lock()
-        if firstReadFailure == nil { firstReadFailure = reason }
-        lock.unlock()
+        lock.withLock { if firstReadFailure == nil { firstReadFailure = reason } }
     }
 
     public func read(run: Int, offset: Int, count: Int) throws -> [UInt8] {
@@ -185,7 +173,7 @@ public final class TemporarySpillStore: SpillStore, @unchecked Sendable {
     /// the duplicates' runs held up the session thread's reads: the bench set's end phase ran
     /// at ~70% of two cores, perf timeline, 2026-12-04.)
     public func remove(run: Int) {
-        let (entry, file) = locked { () -> (OpenRun?, String?) in
+        let (entry, file) = lock.withLock { () -> (OpenRun?, String?) in
             removed.insert(run)
             let entry = descriptors.removeValue(forKey: run)
             assert(entry == nil || entry!.users == 0, "a spilled run removed while in use")
@@ -199,7 +187,7 @@ public final class TemporarySpillStore: SpillStore, @unchecked Sendable {
     /// until `release`.
     private func acquire(_ run: Int) throws -> Int32 {
         let gone = Failure(description: "no spilled run \(run)")
-        let known = try locked { () throws -> (descriptor: Int32?, file: String?) in
+        let known = try lock.withLock { () throws -> (descriptor: Int32?, file: String?) in
             if removed.contains(run) { throw gone }
             return (take(run), path(run))
         }
@@ -207,7 +195,7 @@ public final class TemporarySpillStore: SpillStore, @unchecked Sendable {
         guard let file = known.file else { throw gone }
         let descriptor = Glibc.open(file, O_RDWR | O_APPEND | O_CLOEXEC)
         guard descriptor >= 0 else { throw Failure(description: "cannot open \(file): \(Self.reason())") }
-        return try locked {
+        return try lock.withLock {
             // Removed meanwhile: not kept open. Opened by another thread meanwhile: one
             // descriptor a run.
             if removed.contains(run) {
@@ -236,9 +224,7 @@ public final class TemporarySpillStore: SpillStore, @unchecked Sendable {
     }
 
     private func release(_ run: Int) {
-        lock.lock()
-        defer { lock.unlock() }
-        descriptors[run]?.users -= 1
+        lock.withLock { descriptors[run]?.users -= 1 }
     }
 
     /// Closes the least recently used idle descriptors beyond `maxOpen` (under the lock).
@@ -253,9 +239,7 @@ public final class TemporarySpillStore: SpillStore, @unchecked Sendable {
 
     /// Descriptors open now (for tests).
     public var openDescriptors: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return descriptors.count
+        lock.withLock { descriptors.count }
     }
 
     private static func reason() -> String { String(cString: strerror(errno)) }

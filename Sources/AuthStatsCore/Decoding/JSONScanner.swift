@@ -41,10 +41,14 @@ public struct JSONScanner: Sendable {
     private var ownsShapes = false
 
     public init(schema: FieldSchema) {
+        self.init(schema: schema, memory: KeyMemory(nodes: schema.nodeCount))
+    }
+
+    private init(schema: FieldSchema, memory: KeyMemory) {
         self.schema = schema
         view = SchemaView(schema)
         fields = Array(repeating: .absent, count: schema.slotCount)
-        memory = KeyMemory(nodes: schema.nodeCount)
+        self.memory = memory
     }
 
     /// A scanner with shapes of its own when `remembersShapes` (for fuzzing and tests outside
@@ -67,10 +71,7 @@ public struct JSONScanner: Sendable {
     /// 5,109 small files, when most records are replayed and few scanned.
     init(schema: FieldSchema, shapes: ShapeMemory) {
         precondition(shapes.schema === schema, "shapes are made for one schema: their slots are its")
-        self.schema = schema
-        view = SchemaView(schema)
-        fields = Array(repeating: .absent, count: schema.slotCount)
-        memory = shapes.keys
+        self.init(schema: schema, memory: shapes.keys)
         self.shapes = shapes
         shapes.beginStream()
     }

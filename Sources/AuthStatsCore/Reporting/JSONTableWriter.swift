@@ -28,6 +28,13 @@ public enum JSONTableWriter {
     /// (`keyBytes(columns)`).
     public static func appendRow(keys: [[UInt8]], _ cells: [ReportTable.Cell], first: Bool, to out: inout [UInt8]) {
         out += first ? "\n    {".utf8 : ",\n    {".utf8
+        appendMembers(keys: keys, cells, to: &out)
+        out.append(0x7D)
+    }
+
+    /// A row object's members, `key` then value, separated by commas, without the braces.
+    @inline(__always)
+    public static func appendMembers(keys: [[UInt8]], _ cells: [ReportTable.Cell], to out: inout [UInt8]) {
         for (position, (key, cell)) in zip(keys, cells).enumerated() {
             if position > 0 { out += ", ".utf8 }
             out += key
@@ -38,7 +45,6 @@ public enum JSONTableWriter {
             case .empty: out += "null".utf8
             }
         }
-        out.append(0x7D)
     }
 
     /// Everything after the last row.

@@ -60,22 +60,6 @@ struct RunReaderTests {
         #expect(Self.readAll(&empty).isEmpty)
     }
 
-    /// A store that holds fewer bytes than the run says (a file cut short under the run).
-    final class ShortStore: SpillStore, @unchecked Sendable {
-        let inner = MemorySpillStore()
-        let keep: Int
-        private(set) var failures: [String] = []
-        init(keep: Int) { self.keep = keep }
-        func write(_ bytes: [UInt8]) throws -> Int { try inner.write(bytes) }
-        func append(run: Int, _ bytes: [UInt8]) throws { try inner.append(run: run, bytes) }
-        func read(run: Int, offset: Int, count: Int) throws -> [UInt8] {
-            guard offset < keep else { return [] }
-            return try inner.read(run: run, offset: offset, count: min(count, keep - offset))
-        }
-        func remove(run: Int) { inner.remove(run: run) }
-        func readFailed(_ reason: String) { failures.append(reason) }
-    }
-
     @Test("a run cut short ends after its whole entries, and the store is told", arguments: [
         // (bytes kept, entries read back, the entry where the read came short)
         (10 * 24 + 5, 10, 0),  // inside the first block, in the middle of an entry
@@ -84,7 +68,7 @@ struct RunReaderTests {
         (33 * 24, 33, 32),  // in a later block, at an entry's end
     ])
     func cutShort(keep: Int, entriesRead: Int, shortAt: Int) throws {
-        let store = ShortStore(keep: keep)
+        let store = ScriptedSpillStore.cut(after: keep)
         let entries = Self.entries(40, size: 24)
         let run = try Self.written(entries, to: store, blockEntries: 8)
         var reader = RunReader(run: run, entryBytes: 24, blockEntries: 16)

@@ -6,37 +6,9 @@ import Testing
 /// A spilled run that cannot be read back is said, never silently short (`docs/reliability.md`).
 @Suite("Spilled runs that cannot be read back")
 struct SpillReadFailureTests {
-    /// Keeps runs in memory but fails every read after `readsAllowed` of them.
-    final class FailingStore: SpillStore, @unchecked Sendable {
-        private let lock = NSLock()
-        private let inner = MemorySpillStore()
-        private var reads = 0
-        let readsAllowed: Int
-        private(set) var failures: [String] = []
-
-        init(readsAllowed: Int) { self.readsAllowed = readsAllowed }
-
-        func write(_ bytes: [UInt8]) throws -> Int { try inner.write(bytes) }
-        func append(run: Int, _ bytes: [UInt8]) throws { try inner.append(run: run, bytes) }
-        func read(run: Int, offset: Int, count: Int) throws -> [UInt8] {
-            lock.lock()
-            reads += 1
-            let failing = reads > readsAllowed
-            lock.unlock()
-            if failing { throw POSIXError(.EIO) }
-            return try inner.read(run: run, offset: offset, count: count)
-        }
-        func remove(run: Int) { inner.remove(run: run) }
-        func readFailed(_ reason: String) {
-            lock.lock()
-            failures.append(reason)
-            lock.unlock()
-        }
-    }
-
     @Test("the sorted record log, the activity triples and the dedup log each report the failure")
     func reported() {
-        let store = FailingStore(readsAllowed: 0)
+        let store = ScriptedSpillStore.failing(after: 0)
         var log = SortedRecordLog(memoryBudget: 64, store: store)
         for i in 0..<100 {
             log.append { $0 += [UInt8](repeating: UInt8(i), count: 24) }
@@ -51,7 +23,7 @@ struct SpillReadFailureTests {
         #expect(read < 100)
         #expect(!store.failures.isEmpty)
 
-        let triples = FailingStore(readsAllowed: 0)
+        let triples = ScriptedSpillStore.failing(after: 0)
         var table = ActivityTable(capacity: 4, store: triples)
         for user in 0..<20 { table.add(user: UInt64(user), day: 1, profile: 0, 1) }
         var groups = table.groups()
@@ -59,7 +31,7 @@ struct SpillReadFailureTests {
         while groups.next(profiles: &profiles) != nil {}
         #expect(!triples.failures.isEmpty)
 
-        let fingerprints = FailingStore(readsAllowed: 0)
+        let fingerprints = ScriptedSpillStore.failing(after: 0)
         var filter = DuplicateFilter(capacity: 4, store: fingerprints)
         for i in 0..<20 {
             filter.insert(Fingerprint(high: UInt64(i), low: 0), .init(day: 1, profile: 0, kind: .signIn, input: 0))
