@@ -13,6 +13,12 @@ struct FingerprintLog: Sendable {
 
     init(reserve: Int = 0) { bytes.reserveCapacity(reserve * Self.entryBytes) }
 
+    /// A log of the entries in `bytes` (whole entries, as `encode` writes them).
+    init(bytes: [UInt8]) {
+        precondition(bytes.count % Self.entryBytes == 0, "a fingerprint log holds whole entries")
+        self.bytes = bytes
+    }
+
     /// Appends one entry: encoded on the stack and copied, with no zeros appended first.
     @inline(__always)
     mutating func append(_ fingerprint: Fingerprint, _ counted: DuplicateFilter.Counted) {

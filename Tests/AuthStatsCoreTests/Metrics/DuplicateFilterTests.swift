@@ -66,6 +66,49 @@ struct DuplicateFilterTests {
         }
     }
 
+    @Test("in memory: the copies, in order, and the first copies kept in place, as the rules read them one by one")
+    func inMemoryByTheRules() {
+        // 600 deliveries of 40 keys on 3 days from 9 inputs, in a scrambled order; each told
+        // apart by its profile (its delivery number), half with a user.
+        var random = SeededRandom(seed: 5)
+        var deliveries: [(Fingerprint, DuplicateFilter.Counted)] = []
+        for n in 0..<600 {
+            let key = UInt64.random(in: 0..<40, using: &random)
+            let counted = DuplicateFilter.Counted(
+                day: Int32.random(in: 1...3, using: &random), profile: UInt32(n), kind: n % 3 == 0 ? .signUp : .signIn,
+                input: UInt64.random(in: 0..<9, using: &random), user: n % 2 == 0 ? UInt64(n) * 77 : nil)
+            deliveries.append((fp(key), counted))
+        }
+        // The rules: by (fingerprint, input), then the order read; the first of each key on
+        // each day stays, every later one on that day is a copy.
+        let sorted = deliveries.indices.sorted {
+            let (a, b) = (deliveries[$0], deliveries[$1])
+            return (a.0.high, a.0.low, a.1.input, $0) < (b.0.high, b.0.low, b.1.input, $1)
+        }
+        var seen = Set<String>()
+        var copies: [UInt32] = []
+        var firsts: [UInt32] = []
+        for i in sorted {
+            let (f, c) = deliveries[i]
+            if seen.insert("\(f.high) \(f.low) \(c.day)").inserted { firsts.append(c.profile) } else { copies.append(c.profile) }
+        }
+        #expect(copies.count > 400 && firsts.count > 80)
+        var filter = DuplicateFilter(capacity: 1_000)
+        for (f, c) in deliveries { filter.insert(f, c) }
+        var kept: [DuplicateFilter.Counted] = []
+        let found = filter.resolve { _, _, counted in kept.append(counted) }
+        #expect(found.map(\.profile) == copies)
+        #expect(kept.map(\.profile) == firsts)
+        // Each delivery whole: its day, kind, input and user.
+        let byProfile = Dictionary(uniqueKeysWithValues: deliveries.map { ($0.1.profile, $0.1) })
+        #expect((found + kept).allSatisfy { $0 == byProfile[$0.profile] })
+        // The first copies stay in the window, in fingerprint order: resolved again, no copy.
+        #expect(!filter.isResolved && filter.inMemory == firsts.count)
+        var again: [UInt32] = []
+        #expect(filter.resolve { _, _, counted in again.append(counted.profile) }.isEmpty)
+        #expect(again == firsts)
+    }
+
     @Test("200 copies of one event, inputs in reverse: the earliest input's is kept, in memory and spilled")
     func manyCopies() {
         // One bucket of the window's sort holds them all (past its insertion-sort size).
