@@ -55,6 +55,17 @@ extension StateDatabase {
         return found
     }
 
+    /// How many chunks `name` has in `scope`, and their bytes in all: from the rows' headers,
+    /// without reading the chunks (SQLite's `length()` of a blob does not load it).
+    public func streamSize(name: String, scope: String) throws -> (chunks: Int, bytes: Int) {
+        var size = (chunks: 0, bytes: 0)
+        try connection.query(
+            "SELECT count(*), coalesce(sum(length(data)), 0) FROM chunks WHERE name = ? AND scope = ?", "measure chunks in",
+            [.text(name), .text(scope)]
+        ) { size = (Int($0.integer(0)), Int($0.integer(1))) }
+        return size
+    }
+
     /// The scopes that have chunks of `name`, sorted by their UTF-8 bytes.
     public func scopes(of name: String) throws -> [String] {
         var scopes: [String] = []

@@ -55,7 +55,13 @@ struct MergeParts {
     /// alone after both (eight shard states of the bench set: ~40 and ~35 ms of ~0.55 s,
     /// perf timelines).
     /// - Parameter jobs: states read at once at most (`--jobs`; nil: the cores).
-    func restore(into whole: Analysis, rejects: any RejectSink, spill: TemporarySpillStore, jobs: Int? = nil) throws {
+    /// - Parameter inPlace: when given (`authstats merge`, which writes no state), the
+    ///   fingerprints of a state written in one batch (a shard's) are read in place when the
+    ///   duplicates are resolved, not copied into the temporary store now; what cannot be
+    ///   read then is noted there (docs/state.md "Merging states").
+    func restore(
+        into whole: Analysis, rejects: any RejectSink, spill: TemporarySpillStore, jobs: Int? = nil, inPlace: StateReadFailure? = nil
+    ) throws {
         let lanes = max(1, min(parts.count, jobs ?? ProcessInfo.processInfo.activeProcessorCount))
         // The memory budgets are shared by the states read at once, as by parallel workers.
         var share = whole.configuration
@@ -64,13 +70,16 @@ struct MergeParts {
         share.profiles.memory = max(1 << 20, share.profiles.memory / lanes)
         let round = Round(
             databases: parts.map(\.database), rows: sessionRows, configuration: share, rejects: rejects, spill: spill,
-            directory: whole.directory)
+            directory: whole.directory, labels: parts.map { DisplayPath.text($0.folder) }, inPlace: inPlace)
         let turns = Turns(whole: whole, count: parts.count, lanes: lanes)
         DispatchQueue.concurrentPerform(iterations: lanes) { _ in
             while let index = turns.take() {
                 let analysis = Analysis(configuration: round.configuration, rejects: round.rejects, spill: round.spill, directory: round.directory)
                 do {
-                    try analysis.restore(from: round.databases[index], sessionRows: round.rows[index])
+                    let database = round.databases[index]
+                    // One batch wrote the state whole: each fingerprint bucket is one sorted run.
+                    let inPlace = try round.inPlace.flatMap { try database.batches().count == 1 ? (round.labels[index], $0) : nil }
+                    try analysis.restore(from: database, sessionRows: round.rows[index], inPlace: inPlace)
                 } catch {
                     return turns.fail(index, error)
                 }
@@ -91,6 +100,8 @@ struct MergeParts {
         let rejects: any RejectSink
         let spill: TemporarySpillStore
         let directory: UserDirectory
+        let labels: [String]
+        let inPlace: StateReadFailure?
     }
 
     /// Whose turn it is: the next state to restore, the restored ones waiting for their turn to

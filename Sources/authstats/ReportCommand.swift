@@ -371,8 +371,10 @@ struct ReportCommand: ParsableCommand {
         if let failure = directory.spillFailure {
             console.warning("could not spill the user directory to disk, kept it in memory: \(failure)")
         }
+        // A merge writes no state: its states' fingerprints are read in place at the end.
+        let inPlace = merging.map { _ in StateReadFailure() }
         if let merging {
-            try stateStep { try merging.restore(into: analysis, rejects: rejects, spill: spill, jobs: jobs) }
+            try stateStep { try merging.restore(into: analysis, rejects: rejects, spill: spill, jobs: jobs, inPlace: inPlace) }
         }
         for input in Self.tidied(analysis.inputs).sorted(by: { $0.position < $1.position }) where input.status != .ok {
             console.warning("\(input.location): \(input.status.rawValue): \(input.error ?? "")")
@@ -413,6 +415,9 @@ struct ReportCommand: ParsableCommand {
         // asked before the reports are written, and again after the member exports, which read
         // their rows back while they are written.
         func checkSpills() throws {
+            if let failure = inPlace?.reason {
+                try stateStep { throw NightlyState.Failure.unusable("could not read \(failure); nothing written") }
+            }
             if let failure = spill.readFailure ?? directorySpill.readFailure {
                 throw fail("could not read back what was spilled to the temporary folder (\(failure)); the reports would miss it; nothing written")
             }

@@ -293,4 +293,31 @@ struct ShardCLITests {
         #expect(merge.status == 1)
         #expect(merge.stderr.contains("only the shard states of one plan merge"), "\(merge.stderr)")
     }
+
+    @Test("a shard state's fingerprints, read in place by authstats merge, found damaged: the state named, nothing written")
+    func damagedFingerprintsReadInPlace() throws {
+        let folder = CLI.temporaryFolder("shards-damaged")
+        let plan = try Self.plan(Array(try S.data().files.prefix(40)), shards: 2, folder)
+        var states: [URL] = []
+        for shard in 0..<2 {
+            let state = folder.appendingPathComponent("shard-\(shard)")
+            #expect(try CLI.run(["report", "--plan", plan, "--shard", "\(shard)", "--state", state.path, "--state-horizon", "none",
+                                 "--out", folder.appendingPathComponent("o-\(shard)").path, "-q"]).status == 0)
+            states.append(state)
+        }
+        // One fingerprint chunk of shard 1 zeroed under its check (its size kept: read in place).
+        try S.sqlite(states[1], "UPDATE chunks SET data = zeroblob(length(data)) WHERE rowid = (SELECT min(rowid) FROM chunks WHERE name LIKE 'fingerprints.%')")
+        let out = folder.appendingPathComponent("merged")
+        let merged = try CLI.run(["merge"] + states.map(\.path) + ["--out", out.path])
+        #expect(
+            merged.stderr.contains(
+                "could not read the state in \(states[1].path): the state's data is damaged: chunk 1 of fingerprints."),
+            "\(merged.stderr)")
+        #expect(merged.stderr.contains("fails its checksum; nothing written"), "\(merged.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("daily.csv").path))
+        // state merge copies them as a restore does (not in place): refused, with the same status.
+        let merge = try CLI.run(["state", "merge", "--into", folder.appendingPathComponent("m").path] + states.map(\.path))
+        #expect(merge.stderr.contains("could not read the state in \(states[1].path): the state's data is damaged"), "\(merge.stderr)")
+        #expect(merged.status == 2 && merge.status == 2, "\(merged.status) \(merge.status)")
+    }
 }

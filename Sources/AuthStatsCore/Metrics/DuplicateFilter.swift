@@ -156,6 +156,13 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
         }
     }
 
+    /// Takes in sorted runs that lie elsewhere, each of one group (a state's fingerprint
+    /// streams read in place, `StateFingerprintRuns`).
+    mutating func adopt(_ runs: [SpilledRun]) {
+        precondition(!isResolved && runs.allSatisfy { $0.group != nil }, "runs adopted before resolving, each of one group")
+        self.runs += runs
+    }
+
     /// How many fingerprints are held in memory now.
     public var inMemory: Int { window.count }
     public var spilledRuns: Int { runs.count }

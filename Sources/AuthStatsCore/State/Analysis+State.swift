@@ -83,24 +83,36 @@ extension Analysis {
     /// - Parameter batch: with `.batch`, the batch about to be merged in: only the state's
     ///   fingerprints that could be copies of its own are read in, when its fingerprints are
     ///   all in memory (a night's are); the others cannot change what the batch adds.
+    /// - Parameter inPlace: with `.everything`, read the state's fingerprints in place at the
+    ///   end (`StateFingerprintRuns`, failures noted in `failure`) rather than copy them into
+    ///   the temporary store now, when the state was written whole in one batch (its caller
+    ///   knows; each bucket stream is then one sorted run) and `source` stays open and unused
+    ///   until the duplicates are resolved. `label` names the state in messages.
     public func restore(
-        from source: any StateChunkSource, for use: StateUse = .everything, sessionRows: Bool? = nil, batch: Analysis? = nil
+        from source: any StateChunkSource, for use: StateUse = .everything, sessionRows: Bool? = nil, batch: Analysis? = nil,
+        inPlace: (label: String, failure: StateReadFailure)? = nil
     ) throws {
         try restore(
             from: source, scope: "", use: use, sessionRows: sessionRows,
-            matching: batch.flatMap { $0.state.pointee.accumulator.dedup.windowFingerprints() })
+            matching: batch.flatMap { $0.state.pointee.accumulator.dedup.windowFingerprints() }, inPlace: inPlace)
         guard configuration.byProject else { return }
         for scope in try source.scopes(of: Stream.totals) where scope.hasPrefix("project/") {
-            try child(String(scope.dropFirst("project/".count))).restore(from: source, scope: scope, use: use, sessionRows: sessionRows)
+            try child(String(scope.dropFirst("project/".count))).restore(
+                from: source, scope: scope, use: use, sessionRows: sessionRows, inPlace: inPlace)
         }
     }
 
     private func restore(
-        from source: any StateChunkSource, scope: String, use: StateUse, sessionRows: Bool?, matching: BatchFingerprints? = nil
+        from source: any StateChunkSource, scope: String, use: StateUse, sessionRows: Bool?, matching: BatchFingerprints? = nil,
+        inPlace: (label: String, failure: StateReadFailure)? = nil
     ) throws {
         let expected = try restoreProfiles(from: source, scope: scope)
         if case .batch = use {
             return try restoreFingerprints(from: source, scope: scope, matching: matching)
+        }
+        // Measured here, before the two threads share the connection.
+        let fingerprintRuns = try inPlace.flatMap { inPlace in
+            try StateFingerprintRuns.runs(of: source, scope: scope, label: inPlace.label, profiles: expected, failure: inPlace.failure)
         }
         // Two threads, each reading its own streams into its own parts of the accumulator: the
         // fingerprints, the activity and the users on one, the rest on the other. Each on a
@@ -117,7 +129,10 @@ extension Analysis {
         }
         let sources = bases.map { StoppableChunkSource($0, signal: signal) }
         try bothAtOnce(
-            { try self.restoreFingerprintsAndActivity(from: sources[0], scope: scope, use: use, profiles: expected) },
+            {
+                try self.restoreFingerprintsAndActivity(
+                    from: sources[0], scope: scope, use: use, profiles: expected, fingerprintRuns: fingerprintRuns)
+            },
             { try self.restoreTheRest(from: sources[1], scope: scope, sessionRows: sessionRows, profiles: expected) },
             stop: signal.stop)
     }
@@ -164,12 +179,21 @@ extension Analysis {
 
     /// `restore`'s first part: the fingerprints (for `.everything`), the activity, the kinds and
     /// the users.
-    private func restoreFingerprintsAndActivity(from source: any StateChunkSource, scope: String, use: StateUse, profiles: UInt64) throws {
+    /// (`fingerprintRuns`: the fingerprints read in place, `restore`'s `inPlace`.)
+    private func restoreFingerprintsAndActivity(
+        from source: any StateChunkSource, scope: String, use: StateUse, profiles: UInt64, fingerprintRuns: [SpilledRun]?
+    ) throws {
         // Each thread reaches only its own fields, through pointers to them: an access through
         // `state.pointee` would be one to the whole accumulator, racing the other thread's.
         let activity = field(\.activity)
         let kinds = field(\.userKinds)
-        if case .everything = use { try restoreFingerprints(from: source, scope: scope) }
+        if case .everything = use {
+            if let fingerprintRuns {
+                field(\.dedup).pointee.adopt(fingerprintRuns)
+            } else {
+                try restoreFingerprints(from: source, scope: scope)
+            }
+        }
         // Both streams are written in (user, day) order (each batch's part of them): no sort again.
         try StateStreamReader.forEachWords(source, name: Stream.activity, scope: scope, count: 4) { w in
             activity.pointee.appendInOrder(

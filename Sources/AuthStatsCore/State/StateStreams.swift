@@ -34,6 +34,9 @@ public protocol StateChunkSource: AnyObject {
     /// read (a connection of its own); nil when there is none (the threads then share this
     /// one through a `LockedChunkSource`).
     func concurrentSource() throws -> (any StateChunkSource)?
+    /// How many chunks a stream has and their bytes in all (checks included), told without
+    /// reading them where the source can (a state file: from SQLite's record headers).
+    func streamSize(name: String, scope: String) throws -> (chunks: Int, bytes: Int)
 }
 
 extension StateChunkSink {
@@ -48,6 +51,12 @@ extension StateChunkSource {
     }
 
     public func concurrentSource() throws -> (any StateChunkSource)? { nil }
+
+    public func streamSize(name: String, scope: String) throws -> (chunks: Int, bytes: Int) {
+        var size = (chunks: 0, bytes: 0)
+        try forEachChunkBytes(name: name, scope: scope) { size = (size.chunks + 1, size.bytes + $0.count) }
+        return size
+    }
 }
 
 /// How each chunk's first 8 bytes check the rest: a 64-bit hash, little-endian. SQLite checks
@@ -153,7 +162,7 @@ struct StateStreamWriter {
 
 /// A chunk's bytes as `StateStreamWriter` fills them: its check (8 bytes, set when it is
 /// flushed), then frames. Grows only for a frame larger than a chunk (a frame never spans two).
-private final class ChunkBuffer {
+final class ChunkBuffer {
     static let checkBytes = 8
     private(set) var base: UnsafeMutableRawPointer
     private var capacity: Int
@@ -227,7 +236,7 @@ enum StateStreamReader {
     }
 
     /// Chunk `number` of a stream, its checksum checked: its records.
-    private static func checked(
+    static func checked(
         _ raw: UnsafeRawBufferPointer, by check: ChunkCheck, number: Int, name: String, scope: String
     ) throws -> UnsafeRawBufferPointer {
         let size = ChunkBuffer.checkBytes
@@ -552,6 +561,10 @@ final class LockedChunkSource: StateChunkSource, @unchecked Sendable {
     func chunk(name: String, scope: String, after seq: Int?, into buffer: inout [UInt8]) throws -> Int? {
         try lock.withLock { try base.chunk(name: name, scope: scope, after: seq, into: &buffer) }
     }
+
+    func streamSize(name: String, scope: String) throws -> (chunks: Int, bytes: Int) {
+        try lock.withLock { try base.streamSize(name: name, scope: scope) }
+    }
 }
 
 /// A restore thread's source (a connection of its own, or a `LockedChunkSource` the threads
@@ -588,4 +601,6 @@ final class StoppableChunkSource: StateChunkSource {
         try signal.check()
         return try base.chunk(name: name, scope: scope, after: seq, into: &buffer)
     }
+
+    func streamSize(name: String, scope: String) throws -> (chunks: Int, bytes: Int) { try base.streamSize(name: name, scope: scope) }
 }

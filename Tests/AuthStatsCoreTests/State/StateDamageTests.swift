@@ -169,6 +169,76 @@ import Testing
         }
     }
 
+    /// `state` restored with its fingerprints read in place (as `authstats merge` reads a
+    /// shard's), its duplicates resolved: what the read noted, if anything, and the reports.
+    static func readInPlace(_ state: MemoryStateChunks) throws -> (failure: String?, daily: [Int]) {
+        let failure = StateReadFailure()
+        let analysis = Analysis(configuration: configuration(), rejects: RejectCollector(), spill: MemorySpillStore())
+        try analysis.restore(from: state, inPlace: ("shard-3", failure))
+        analysis.finishReading()
+        return (failure.reason, analysis.reports().daily.map(\.events))
+    }
+
+    @Test func fingerprintsReadInPlaceGiveTheRestoresReports() throws {
+        // 2,003 fingerprints in the buckets of two days, one chunk each.
+        let state = try Self.saved(filler: 2_000)
+        let (failure, daily) = try Self.readInPlace(state)
+        #expect(failure == nil)
+        let restored = Analysis(configuration: Self.configuration(), rejects: RejectCollector())
+        try restored.restore(from: state)
+        restored.finishReading()
+        #expect(daily == restored.reports().daily.map(\.events))
+        #expect(daily == [3, 2_000])
+    }
+
+    @Test func damagedFingerprintsReadInPlaceAreNamedWhenTheDuplicatesAreResolved() throws {
+        let bucket = Analysis.Stream.fingerprints(bucket: 6)  // 2026-11-01's
+        func noted(_ state: MemoryStateChunks) throws -> String {
+            try #require(try Self.readInPlace(state).failure, "nothing noted")
+        }
+        // A profile the state does not hold; a record of another size; a day of another bucket.
+        let profile = try noted(try Self.rewritten(try Self.saved(), Analysis.Stream.fingerprints, into: bucket) { r in
+            var r = r
+            r[20] = 7
+            return r
+        })
+        #expect(profile.contains("shard-3") && profile.contains("names profile 7"), "\(profile)")
+        // (Bytes that are not whole records are not read in place: the restore reads them, and refuses them.)
+        let size = #expect(throws: StateFormatError.self) {
+            try Self.readInPlace(try Self.rewritten(try Self.saved(), Analysis.Stream.fingerprints, into: bucket) { $0 + [0] })
+        }
+        #expect(size?.description.contains("a fingerprint has 49 bytes") == true)
+        let moved = try noted(try Self.rewritten(try Self.saved(), Analysis.Stream.fingerprints, into: Analysis.Stream.fingerprints(bucket: 2)) { $0 })
+        #expect(moved.contains("is in fingerprints.2"), "\(moved)")
+        // Out of order: the stream's records written in reverse.
+        let state = try Self.saved(filler: 100)
+        var records: [[UInt8]] = []
+        try StateStreamReader.forEach(state, name: bucket, scope: "") { records.append(Array($0)) }
+        try state.removeChunks(name: bucket, scope: "")
+        var writer = try StateStreamWriter(state, name: bucket, scope: "")
+        for record in records.reversed() { try writer.add(record) }
+        try writer.finish()
+        let order = try noted(state)
+        #expect(order.contains("the fingerprints of \(bucket) are out of order"), "\(order)")
+        // A chunk whose bytes changed under its check.
+        let flipped = try Self.saved()
+        var chunk: [UInt8] = []
+        _ = try flipped.chunk(name: bucket, scope: "", after: nil, into: &chunk)
+        chunk[chunk.count - 3] ^= 1
+        try flipped.removeChunks(name: bucket, scope: "")
+        try flipped.appendChunk(name: bucket, scope: "", seq: 0, chunk)
+        let check = try noted(flipped)
+        #expect(check.contains("chunk 1 of \(bucket) fails its checksum"), "\(check)")
+    }
+
+    @Test func aVersionOneFingerprintStreamIsNotReadInPlace() throws {
+        // Its runs mix every day: the restore reads it (and the buckets) as before.
+        let state = try Self.rewritten(try Self.saved(filler: 10), Analysis.Stream.fingerprints) { $0 }
+        #expect(try StateFingerprintRuns.runs(of: state, scope: "", label: "s", profiles: 99, failure: StateReadFailure()) == nil)
+        let (failure, daily) = try Self.readInPlace(state)
+        #expect(failure == nil && daily == [3, 10])
+    }
+
     @Test func aRecordLengthPastAnyInteger() throws {
         // A chunk with a good checksum whose first record claims 2^63 bytes.
         var body: [UInt8] = []
