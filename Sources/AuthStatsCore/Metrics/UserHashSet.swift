@@ -16,6 +16,10 @@ struct UserHashSet: Sendable {
         mask = slots.count - 1
     }
 
+    /// Makes room for `total` hashes at once (a restore that knows how many it will add: grown
+    /// from empty one doubling at a time, the table was rehashed ~10 times on the way).
+    mutating func reserve(_ total: Int) { resize(toHold: total) }
+
     /// Adds `hash`; true when it was new.
     @discardableResult
     mutating func insert(_ hash: UInt64) -> Bool {

@@ -213,6 +213,11 @@ extension Analysis {
         }
         // The users here, not on the other thread: the session events make that one the longer.
         let users = field(\.users)
+        // Room for them at once: a record is a one-byte length and a varint of at most 10 bytes,
+        // ~10.5 for a random hash (a million users' stream is ~10.5 MB), so bytes / 10 is a
+        // little more than they are, and never more than the stream holds.
+        let stored = try source.streamSize(name: Stream.users, scope: scope).bytes
+        users.pointee.reserve(users.pointee.count + stored / 10)
         try StateStreamReader.forEachWords(source, name: Stream.users, scope: scope, count: 1) { w in
             users.pointee.insert(w[0])
         }

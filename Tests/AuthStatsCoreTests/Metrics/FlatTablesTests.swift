@@ -52,6 +52,24 @@ struct FlatTablesTests {
             left.insert(1 << 50)
             #expect(left.contains(1 << 50) && left.count == expected.count + 1)
         }
+        // Room reserved first (as a restore does), more or fewer than then come, and after some
+        // are in: the same set, every hash kept.
+        for (reserved, added) in [(10_000, 4_000), (1_000, 9_000), (0, 100)] {
+            var set = UserHashSet()
+            var expected = Set<UInt64>()
+            for _ in 0..<50 {
+                let value = rng.next()
+                set.insert(value)
+                expected.insert(value)
+            }
+            set.reserve(set.count + reserved)
+            for i in 0..<added {
+                let value = i == 3 ? 0 : rng.next() % 1_000_000
+                set.insert(value)
+                expected.insert(value)
+            }
+            #expect(set.count == expected.count && set.sorted() == expected.sorted(), "\(reserved) reserved, \(added) added")
+        }
         // Into an empty set: the other set as it stands (0 included), and each then grows apart.
         var source = UserHashSet()
         var expected = Set<UInt64>()
