@@ -55,6 +55,9 @@ public struct SessionLog: Sendable {
 
     mutating func endInOrder() { log.endInOrder() }
 
+    /// See `SortedRecordLog.adopt(_:)`.
+    mutating func adopt(_ run: SpilledRun) { log.adopt(run) }
+
     /// See `InOrderRunOwner.spillRestIfSpilled()`.
     mutating func spillRestIfSpilled() { log.spillRestIfSpilled() }
 

@@ -215,6 +215,13 @@ public struct SortedRecordLog: Sendable, InOrderRunOwner {
         orderedLastCount = record.count
     }
 
+    /// Takes in a sorted run of frames that lies elsewhere (a state's session events read in
+    /// place, `StateStreamRuns`).
+    mutating func adopt(_ run: SpilledRun) {
+        precondition(inOrder == nil, "end the run in order before a run is adopted")
+        runs.append(run)
+    }
+
     static let inOrderBlockBytes = 1 << 20
 
     /// A run's frame of `record`: its length (4 bytes, big-endian), then its bytes.

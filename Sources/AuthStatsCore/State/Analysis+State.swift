@@ -84,7 +84,7 @@ extension Analysis {
     ///   fingerprints that could be copies of its own are read in, when its fingerprints are
     ///   all in memory (a night's are); the others cannot change what the batch adds.
     /// - Parameter inPlace: with `.everything`, read the state's fingerprints in place at the
-    ///   end (`StateFingerprintRuns`, failures noted in `failure`) rather than copy them into
+    ///   end (`StateStreamRuns`, failures noted in `failure`) rather than copy them into
     ///   the temporary store now, when the state was written whole in one batch (its caller
     ///   knows; each bucket stream is then one sorted run) and `source` stays open and unused
     ///   until the duplicates are resolved. `label` names the state in messages.
@@ -110,9 +110,14 @@ extension Analysis {
         if case .batch = use {
             return try restoreFingerprints(from: source, scope: scope, matching: matching)
         }
-        // Measured here, before the two threads share the connection.
-        let fingerprintRuns = try inPlace.flatMap { inPlace in
-            try StateFingerprintRuns.runs(of: source, scope: scope, label: inPlace.label, profiles: expected, failure: inPlace.failure)
+        // Measured here, before the two threads share the connection. The session events in
+        // place only into a compact log from compact records (named ones lose their names as
+        // they are read, `restoreTheRest`).
+        let compactLog = field(\.sessionLogs).pointee.first?.compact ?? false
+        let inPlaceRuns = try inPlace.map { inPlace in
+            try StateStreamRuns.runs(
+                of: source, scope: scope, label: inPlace.label, profiles: expected, failure: inPlace.failure,
+                sessions: compactLog && !(sessionRows ?? !compactLog))
         }
         // Two threads, each reading its own streams into its own parts of the accumulator: the
         // fingerprints, the activity and the users on one, the rest on the other. Each on a
@@ -131,9 +136,12 @@ extension Analysis {
         try bothAtOnce(
             {
                 try self.restoreFingerprintsAndActivity(
-                    from: sources[0], scope: scope, use: use, profiles: expected, fingerprintRuns: fingerprintRuns)
+                    from: sources[0], scope: scope, use: use, profiles: expected, fingerprintRuns: inPlaceRuns?.fingerprints)
             },
-            { try self.restoreTheRest(from: sources[1], scope: scope, sessionRows: sessionRows, profiles: expected) },
+            {
+                try self.restoreTheRest(
+                    from: sources[1], scope: scope, sessionRows: sessionRows, profiles: expected, sessionRun: inPlaceRuns?.sessions)
+            },
             stop: signal.stop)
     }
 
@@ -225,7 +233,10 @@ extension Analysis {
 
     /// `restore`'s second part: the counters, the sessions, the observations, the totals and
     /// what parity left out.
-    private func restoreTheRest(from source: any StateChunkSource, scope: String, sessionRows: Bool?, profiles: UInt64) throws {
+    /// (`sessionRun`: the session events read in place, `restore`'s `inPlace`.)
+    private func restoreTheRest(
+        from source: any StateChunkSource, scope: String, sessionRows: Bool?, profiles: UInt64, sessionRun: SpilledRun?
+    ) throws {
         try restoreCounts(from: source, scope: scope, profiles: profiles)
         let sessionLogs = field(\.sessionLogs)
         let profileLog = field(\.profileLog)
@@ -234,7 +245,9 @@ extension Analysis {
         let named = sessionRows ?? !compact
         guard named || compact else { throw StateFormatError("the state keeps no session rows (user ids and texts)") }
         let notOurs = FixedSizeRecords.notASessionRecord
-        if !named {
+        if let sessionRun {
+            sessionLogs.pointee[0].adopt(sessionRun)
+        } else if !named {
             // Compact records, 57 bytes each: walked at that stride, and sorted (each batch's
             // part of the stream): no sort again.
             try StateStreamReader.forEachChunk(source, name: Stream.sessions, scope: scope) { chunk in

@@ -12,22 +12,25 @@ import Testing
         Analysis.Stream.parity,
     ] + Analysis.Stream.allFingerprints
 
-    static func configuration() -> Analysis.Configuration {
+    /// `compact`: the session log in the counts-only layout (no session rows), as shard
+    /// states keep it by default.
+    static func configuration(compact: Bool = false) -> Analysis.Configuration {
         var configuration = Analysis.Configuration(timeZone: "UTC")!
         configuration.keepsAllDays = true
         configuration.profiles.collect = true
+        configuration.sessionRows = !compact
         return configuration
     }
 
     /// A state of a few events (one session with a session id, one without, an auth failure),
     /// and `filler` more page views of as many users.
-    static func saved(filler: Int = 0) throws -> MemoryStateChunks {
+    static func saved(filler: Int = 0, compact: Bool = false) throws -> MemoryStateChunks {
         let lines = [
             PinpointLine("_userauth.sign_in", iso: "2026-11-01T10:00:00Z", user: "u1", session: "s1"),
             PinpointLine("page_view", iso: "2026-11-01T10:05:00Z", user: "u1"),
             PinpointLine("_userauth.auth_fail", iso: "2026-11-01T10:06:00Z", user: "u2"),
         ] + (0..<filler).map { PinpointLine("page_view", iso: "2026-11-02T10:00:00Z", user: "filler-\($0)") }
-        let analysis = Analysis(configuration: configuration(), rejects: RejectCollector())
+        let analysis = Analysis(configuration: configuration(compact: compact), rejects: RejectCollector())
         let stream = analysis.beginStream(path: "a.json", member: nil, compression: "none", container: nil)
         Array(lines.map(\.json).joined(separator: "\n").utf8).withUnsafeBytes { stream.read(bytes: $0) }
         stream.end()
@@ -169,35 +172,54 @@ import Testing
         }
     }
 
-    /// `state` restored with its fingerprints read in place (as `authstats merge` reads a
-    /// shard's), its duplicates resolved: what the read noted, if anything, and the reports.
-    static func readInPlace(_ state: MemoryStateChunks) throws -> (failure: String?, daily: [Int]) {
+    /// `state` restored with its fingerprints and session events read in place (as `authstats
+    /// merge` reads a shard's), its duplicates and sessions resolved: what the read noted, if
+    /// anything, and the reports.
+    static func readInPlace(_ state: MemoryStateChunks) throws -> (failure: String?, daily: [Int], reports: Reports) {
         let failure = StateReadFailure()
-        let analysis = Analysis(configuration: configuration(), rejects: RejectCollector(), spill: MemorySpillStore())
+        let analysis = Analysis(configuration: configuration(compact: true), rejects: RejectCollector(), spill: MemorySpillStore())
         try analysis.restore(from: state, inPlace: ("shard-3", failure))
         analysis.finishReading()
-        return (failure.reason, analysis.reports().daily.map(\.events))
+        let reports = analysis.reports()
+        return (failure.reason, reports.daily.map(\.events), reports)
     }
 
-    @Test func fingerprintsReadInPlaceGiveTheRestoresReports() throws {
-        // 2,003 fingerprints in the buckets of two days, one chunk each.
-        let state = try Self.saved(filler: 2_000)
-        let (failure, daily) = try Self.readInPlace(state)
+    @Test func streamsReadInPlaceGiveTheRestoresReports() throws {
+        // 2,003 fingerprints in the buckets of two days and 2,003 session events, read in
+        // place; and the same state restored.
+        let state = try Self.saved(filler: 2_000, compact: true)
+        let runs = try StateStreamRuns.runs(of: state, scope: "", label: "s", profiles: 1, failure: StateReadFailure(), sessions: true)
+        #expect(runs.fingerprints?.map(\.count).reduce(0, +) == 2_003 && runs.sessions?.count == 2_003)
+        let (failure, daily, reports) = try Self.readInPlace(state)
         #expect(failure == nil)
-        let restored = Analysis(configuration: Self.configuration(), rejects: RejectCollector())
+        let restored = Analysis(configuration: Self.configuration(compact: true), rejects: RejectCollector())
         try restored.restore(from: state)
         restored.finishReading()
-        #expect(daily == restored.reports().daily.map(\.events))
+        #expect(reports == restored.reports())
         #expect(daily == [3, 2_000])
     }
 
-    @Test func damagedFingerprintsReadInPlaceAreNamedWhenTheDuplicatesAreResolved() throws {
+    @Test func streamsOverManyChunksReadInPlace() throws {
+        // ~1 MiB chunks: 60,000 page views are three of session events (57 bytes each) and
+        // three of fingerprints in one bucket (48): read across chunk ends, in blocks of the
+        // readers' sizes, equal to the restore.
+        let state = try Self.saved(filler: 60_000, compact: true)
+        #expect(try state.streamSize(name: Analysis.Stream.sessions, scope: "").chunks >= 3)
+        let (failure, _, reports) = try Self.readInPlace(state)
+        #expect(failure == nil)
+        let restored = Analysis(configuration: Self.configuration(compact: true), rejects: RejectCollector())
+        try restored.restore(from: state)
+        restored.finishReading()
+        #expect(reports == restored.reports())
+    }
+
+    @Test func damagedStreamsReadInPlaceAreNamedWhenTheyAreMerged() throws {
         let bucket = Analysis.Stream.fingerprints(bucket: 6)  // 2026-11-01's
         func noted(_ state: MemoryStateChunks) throws -> String {
             try #require(try Self.readInPlace(state).failure, "nothing noted")
         }
         // A profile the state does not hold; a record of another size; a day of another bucket.
-        let profile = try noted(try Self.rewritten(try Self.saved(), Analysis.Stream.fingerprints, into: bucket) { r in
+        let profile = try noted(try Self.rewritten(try Self.saved(compact: true), Analysis.Stream.fingerprints, into: bucket) { r in
             var r = r
             r[20] = 7
             return r
@@ -205,13 +227,13 @@ import Testing
         #expect(profile.contains("shard-3") && profile.contains("names profile 7"), "\(profile)")
         // (Bytes that are not whole records are not read in place: the restore reads them, and refuses them.)
         let size = #expect(throws: StateFormatError.self) {
-            try Self.readInPlace(try Self.rewritten(try Self.saved(), Analysis.Stream.fingerprints, into: bucket) { $0 + [0] })
+            try Self.readInPlace(try Self.rewritten(try Self.saved(compact: true), Analysis.Stream.fingerprints, into: bucket) { $0 + [0] })
         }
         #expect(size?.description.contains("a fingerprint has 49 bytes") == true)
-        let moved = try noted(try Self.rewritten(try Self.saved(), Analysis.Stream.fingerprints, into: Analysis.Stream.fingerprints(bucket: 2)) { $0 })
+        let moved = try noted(try Self.rewritten(try Self.saved(compact: true), Analysis.Stream.fingerprints, into: Analysis.Stream.fingerprints(bucket: 2)) { $0 })
         #expect(moved.contains("is in fingerprints.2"), "\(moved)")
         // Out of order: the stream's records written in reverse.
-        let state = try Self.saved(filler: 100)
+        let state = try Self.saved(filler: 100, compact: true)
         var records: [[UInt8]] = []
         try StateStreamReader.forEach(state, name: bucket, scope: "") { records.append(Array($0)) }
         try state.removeChunks(name: bucket, scope: "")
@@ -221,7 +243,7 @@ import Testing
         let order = try noted(state)
         #expect(order.contains("the fingerprints of \(bucket) are out of order"), "\(order)")
         // A chunk whose bytes changed under its check.
-        let flipped = try Self.saved()
+        let flipped = try Self.saved(compact: true)
         var chunk: [UInt8] = []
         _ = try flipped.chunk(name: bucket, scope: "", after: nil, into: &chunk)
         chunk[chunk.count - 3] ^= 1
@@ -229,13 +251,46 @@ import Testing
         try flipped.appendChunk(name: bucket, scope: "", seq: 0, chunk)
         let check = try noted(flipped)
         #expect(check.contains("chunk 1 of \(bucket) fails its checksum"), "\(check)")
+        // The session events out of order (a compact one of 57 bytes is always well formed).
+        let sessions = Analysis.Stream.sessions
+        let unsorted = try Self.saved(filler: 100, compact: true)
+        var events: [[UInt8]] = []
+        try StateStreamReader.forEach(unsorted, name: sessions, scope: "") { events.append(Array($0)) }
+        try unsorted.removeChunks(name: sessions, scope: "")
+        var eventWriter = try StateStreamWriter(unsorted, name: sessions, scope: "")
+        for event in events.reversed() { try eventWriter.add(event) }
+        try eventWriter.finish()
+        let eventOrder = try noted(unsorted)
+        #expect(eventOrder.contains("the session events of sessions are out of order"), "\(eventOrder)")
+    }
+
+    @Test func sessionEventsOfAStateCheckedTheOldWayAreNotReadInPlace() throws {
+        // Chunks of serial checks: written before schema version 3, when a build may have
+        // written the session events unsorted; the restore reads them (and sorts what must be).
+        let state = try Self.saved(filler: 10, compact: true)
+        let old = MemoryStateChunks(check: .serial)
+        for name in Self.names {
+            for scope in try state.scopes(of: name) {
+                var records: [[UInt8]] = []
+                try StateStreamReader.forEach(state, name: name, scope: scope) { records.append(Array($0)) }
+                var writer = try StateStreamWriter(old, name: name, scope: scope)
+                for record in records { try writer.add(record) }
+                try writer.finish()
+            }
+        }
+        let runs = try StateStreamRuns.runs(of: old, scope: "", label: "s", profiles: 1, failure: StateReadFailure(), sessions: true)
+        #expect(runs.sessions == nil && runs.fingerprints != nil)
+        let (failure, daily, _) = try Self.readInPlace(old)
+        #expect(failure == nil && daily == [3, 10])
     }
 
     @Test func aVersionOneFingerprintStreamIsNotReadInPlace() throws {
         // Its runs mix every day: the restore reads it (and the buckets) as before.
-        let state = try Self.rewritten(try Self.saved(filler: 10), Analysis.Stream.fingerprints) { $0 }
-        #expect(try StateFingerprintRuns.runs(of: state, scope: "", label: "s", profiles: 99, failure: StateReadFailure()) == nil)
-        let (failure, daily) = try Self.readInPlace(state)
+        let state = try Self.rewritten(try Self.saved(filler: 10, compact: true), Analysis.Stream.fingerprints) { $0 }
+        #expect(
+            try StateStreamRuns.runs(of: state, scope: "", label: "s", profiles: 99, failure: StateReadFailure(), sessions: true)
+                .fingerprints == nil)
+        let (failure, daily, _) = try Self.readInPlace(state)
         #expect(failure == nil && daily == [3, 10])
     }
 
