@@ -56,9 +56,10 @@ struct MergeParts {
     /// perf timelines).
     /// - Parameter jobs: states read at once at most (`--jobs`; nil: the cores).
     /// - Parameter inPlace: when given (`authstats merge`, which writes no state), the
-    ///   fingerprints of a state written in one batch (a shard's) are read in place when the
-    ///   duplicates are resolved, not copied into the temporary store now; what cannot be
-    ///   read then is noted there (docs/state.md "Merging states").
+    ///   fingerprints and compact session events of a state written in one batch (a shard's;
+    ///   the first `inPlaceStates`) are read in place by the end's merges, not copied into the
+    ///   temporary store now; what cannot be read then is noted there (docs/state.md "Merging
+    ///   states").
     func restore(
         into whole: Analysis, rejects: any RejectSink, spill: TemporarySpillStore, jobs: Int? = nil, inPlace: StateReadFailure? = nil
     ) throws {
@@ -77,8 +78,11 @@ struct MergeParts {
                 let analysis = Analysis(configuration: round.configuration, rejects: round.rejects, spill: round.spill, directory: round.directory)
                 do {
                     let database = round.databases[index]
-                    // One batch wrote the state whole: each fingerprint bucket is one sorted run.
-                    let inPlace = try round.inPlace.flatMap { try database.batches().count == 1 ? (round.labels[index], $0) : nil }
+                    // One batch wrote the state whole: each of its streams is one sorted run.
+                    // At most `inPlaceStates` states (each run read in place holds a chunk).
+                    let inPlace = try round.inPlace.flatMap {
+                        try index < Self.inPlaceStates && database.batches().count == 1 ? (round.labels[index], $0) : nil
+                    }
                     try analysis.restore(from: database, sessionRows: round.rows[index], inPlace: inPlace)
                 } catch {
                     return turns.fail(index, error)
@@ -90,6 +94,13 @@ struct MergeParts {
             throw NightlyState.Failure.unusable("could not read the state in \(DisplayPath.text(parts[index].folder)): \(error); nothing changed")
         }
     }
+
+    /// How many states of a merge are read in place at most (`restore`'s `inPlace`): each run
+    /// read in place holds its current chunk (1 MiB of session events, 256 KiB of fingerprints
+    /// for each group being resolved), where a run of the temporary store holds 128 KiB, so
+    /// the states after these are copied as before, and the memory a merge holds for them
+    /// stays ~24 MB however many shards it merges.
+    static let inPlaceStates = 16
 
     /// What the threads read: each its own states' connections, nothing shared but the
     /// read-only configuration and the (thread-safe) rejects, spill store and directory.

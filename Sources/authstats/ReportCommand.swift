@@ -371,7 +371,8 @@ struct ReportCommand: ParsableCommand {
         if let failure = directory.spillFailure {
             console.warning("could not spill the user directory to disk, kept it in memory: \(failure)")
         }
-        // A merge writes no state: its states' fingerprints are read in place at the end.
+        // A merge writes no state: its states' fingerprints and session events are read in
+        // place at the end (MergeParts.restore).
         let inPlace = merging.map { _ in StateReadFailure() }
         if let merging {
             try stateStep { try merging.restore(into: analysis, rejects: rejects, spill: spill, jobs: jobs, inPlace: inPlace) }

@@ -294,6 +294,31 @@ struct ShardCLITests {
         #expect(merge.stderr.contains("only the shard states of one plan merge"), "\(merge.stderr)")
     }
 
+    @Test("shards without session rows merged by authstats merge (their fingerprints and session events read in place) equal one run")
+    func shardsReadInPlaceEqualOneRun() throws {
+        let folder = CLI.temporaryFolder("shards-in-place")
+        let inputs = try Self.inputs(folder)  // copies across shards, a session spanning them, a late file
+        let options = S.reportOptions.filter { $0 != "--sessions-detail" } + ["--timezone", "America/New_York"]
+        let expected = try S.single(inputs, options)
+        let plan = try Self.plan(inputs, shards: 3, folder)
+        var states: [String] = []
+        for shard in 0..<3 {
+            let state = folder.appendingPathComponent("shard-\(shard)")
+            let result = try CLI.run(
+                ["report", "--plan", plan, "--shard", "\(shard)", "--state", state.path, "--state-horizon", "none",
+                 "--out", folder.appendingPathComponent("shard-out-\(shard)").path] + options)
+            #expect(result.status == 0, "shard \(shard): \(result.stderr)")
+            states.append(state.path)
+        }
+        for jobs in ["1", "2"] {
+            let out = folder.appendingPathComponent("merged-\(jobs)")
+            let merged = try CLI.run(
+                ["merge"] + states + ["--out", out.path, "--report-options", (options + ["--jobs", jobs]).joined(separator: " ")])
+            #expect(merged.status == 0, "\(merged.stderr)")
+            try S.expectSame(expected, out, "3 shards read in place, --jobs \(jobs)")
+        }
+    }
+
     @Test("a shard state's fingerprints, read in place by authstats merge, found damaged: the state named, nothing written")
     func damagedFingerprintsReadInPlace() throws {
         let folder = CLI.temporaryFolder("shards-damaged")

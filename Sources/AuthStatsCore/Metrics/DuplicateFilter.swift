@@ -219,7 +219,11 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
     /// read and removed, and the filter is `isResolved`; when everything is in memory, the
     /// first copies stay, so the filter can still be merged (and resolved again).
     /// - Complexity: O(n log r) for n fingerprints in r runs.
-    public mutating func resolve() -> [Counted] { resolve(keeping: false) { _, _, _ in } }
+    /// - Parameter besideSessions: the sessions are merged on a thread of their own meanwhile
+    ///   (`Analysis.finishReading`), so the groups leave them a core (`resolveByGroup`).
+    public mutating func resolve(besideSessions: Bool = false) -> [Counted] {
+        resolve(keeping: false, besideSessions: besideSessions) { _, _, _ in }
+    }
 
     /// As `resolve()`; `keep` sees each fingerprint that stays (the first copy of each) with
     /// its day group (`group(ofDay:)`): each group's in fingerprint order, from one thread at
@@ -230,11 +234,11 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
         resolve(keeping: true, keep: keep)
     }
 
-    private mutating func resolve(keeping: Bool, keep: (Int, Fingerprint, Counted) -> Void) -> [Counted] {
+    private mutating func resolve(keeping: Bool, besideSessions: Bool = false, keep: (Int, Fingerprint, Counted) -> Void) -> [Counted] {
         guard !isResolved else { return [] }
         closeInOrder()
         if !runs.isEmpty, runs.allSatisfy({ $0.group != nil }) {
-            return resolveByGroup(keeping: keeping, keep: keep)
+            return resolveByGroup(keeping: keeping, besideSessions: besideSessions, keep: keep)
         }
         if runs.isEmpty { return resolveInMemory(keeping: keeping, keep: keep) }
         // The window is read from memory, sorted, as one more run after the spilled ones
@@ -262,31 +266,13 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
         let kept = window.bytes.withUnsafeBytes { raw in
             [UInt8](unsafeUninitializedCapacity: raw.count) { out, initialized in
                 var written = 0
-                // The same rules as `merge`: a copy has its record's day; the same key on
-                // another day is another event.
-                var last: (high: UInt64, low: UInt64)?
-                var lastDay: Int32 = 0
-                var otherDays: [Int32] = []
+                var rule = CopyRule()
                 for entry in order {
                     let p = Int(entry) * size
                     let high = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p, as: UInt64.self))
                     let low = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p + 8, as: UInt64.self))
                     let day = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 16, as: Int32.self))
-                    let copy: Bool
-                    if let last, last == (high, low) {
-                        if day == lastDay || otherDays.contains(day) {
-                            copy = true
-                        } else {
-                            otherDays.append(day)
-                            copy = false
-                        }
-                    } else {
-                        last = (high, low)
-                        lastDay = day
-                        if !otherDays.isEmpty { otherDays.removeAll(keepingCapacity: true) }
-                        copy = false
-                    }
-                    if copy {
+                    if rule.isCopy(high, low, day: day) {
                         duplicates.append(FingerprintLog.decode(raw, at: p).1)
                         continue
                     }
@@ -311,7 +297,7 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
     /// (one beside the sessions on two cores, below).
     /// (A merge of 8 shard states, 64 runs: 370 ms of one thread for its duplicates before;
     /// a shard of two, writing its fingerprints as they are found: ~300 ms.)
-    private mutating func resolveByGroup(keeping: Bool, keep: (Int, Fingerprint, Counted) -> Void) -> [Counted] {
+    private mutating func resolveByGroup(keeping: Bool, besideSessions: Bool, keep: (Int, Fingerprint, Counted) -> Void) -> [Counted] {
         // Each group's runs in the order of `runs`, then its part of the window (read after
         // them), so that equal fingerprints of one input come out earliest run first, as in
         // one merge.
@@ -321,12 +307,11 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
         for (group, order) in window.count > 0 ? window.sortedOrderByGroup() : [] { windowParts[group] = Array(order) }
         let memory = window.bytes
         let groups = Set(byGroup.keys).union(windowParts.keys).sorted()
-        // Two groups at a time, except beside the sessions of a plain run or a merge: those are
+        // Two groups at a time, except beside the sessions (a plain run's, a merge's): those are
         // merged on a thread of their own meanwhile, the longer chain, and on two cores a second
         // resolving thread only took their core (a merge of eight shard states 0.44 → 0.41 s,
-        // alternated; a plain run the same). A state's write (`keeping`) writes each group's
-        // streams from its thread: two.
-        let threads = keeping ? 2 : min(2, max(1, ProcessInfo.processInfo.activeProcessorCount - 1))
+        // alternated; a plain run the same).
+        let threads = besideSessions ? min(2, max(1, ProcessInfo.processInfo.activeProcessorCount - 1)) : 2
         let found = concurrentMap(count: groups.count, threads: threads) { index in
             let group = groups[index]
             var cursors = (byGroup[group] ?? []).map { RunCursor(run: $0) }
@@ -362,28 +347,12 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
             if let head = cursors[index].head(index) { heap.push(head) }
         }
         var duplicates: [Counted] = []
-        var last: Fingerprint?
-        // The days `last` was seen on: a copy has its record's day, so the same key on another
-        // day is another event (`docs/metrics.md` "Duplicates"). Almost always one day.
-        var lastDay: Int32 = 0
-        var otherDays: [Int32] = []
+        var rule = CopyRule()
         while let top = heap.top {
             let index = top.cursor
             let fingerprint = Fingerprint(high: top.high, low: top.low)
-            let copy: Bool
-            if fingerprint != last {
-                last = fingerprint
-                lastDay = top.day
-                if !otherDays.isEmpty { otherDays.removeAll(keepingCapacity: true) }
-                copy = false
-            } else if top.day == lastDay || otherDays.contains(top.day) {
-                copy = true
-            } else {
-                otherDays.append(top.day)
-                copy = false
-            }
             // Only copies (rare), and kept entries when `decodingKept`, are decoded whole.
-            if copy {
+            if rule.isCopy(top.high, top.low, day: top.day) {
                 duplicates.append(cursors[index].entry.counted)
             } else if decodingKept {
                 keep(fingerprint, cursors[index].entry.counted)
@@ -404,6 +373,29 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
     private mutating func forgetRuns() {
         isResolved = true
         runs.removeAll()
+    }
+}
+
+/// Which fingerprints, met in merge order (by fingerprint, then input), are copies: every
+/// one after the first of its key on its day. A copy has its record's day, so the same key on
+/// another day is another event (`docs/metrics.md` "Duplicates").
+struct CopyRule {
+    private var last: (high: UInt64, low: UInt64)?
+    /// The day `last` was first met on, and any other days it was met on (almost always none).
+    private var lastDay: Int32 = 0
+    private var otherDays: [Int32] = []
+
+    @inline(__always)
+    mutating func isCopy(_ high: UInt64, _ low: UInt64, day: Int32) -> Bool {
+        if let last, last.high == high && last.low == low {
+            if day == lastDay || otherDays.contains(day) { return true }
+            otherDays.append(day)
+            return false
+        }
+        last = (high, low)
+        lastDay = day
+        if !otherDays.isEmpty { otherDays.removeAll(keepingCapacity: true) }
+        return false
     }
 }
 

@@ -146,8 +146,9 @@ public struct MetricsAccumulator: Sendable {
 
     /// Finds the duplicates and takes their counts back. Call once, after
     /// the last event and before building reports; returns them (for per-input counts).
-    public mutating func resolveDuplicates() -> [DuplicateFilter.Counted] {
-        let found = dedup.resolve()
+    /// (`besideSessions`: as `DuplicateFilter.resolve(besideSessions:)`.)
+    public mutating func resolveDuplicates(besideSessions: Bool = false) -> [DuplicateFilter.Counted] {
+        let found = dedup.resolve(besideSessions: besideSessions)
         takeBack(found)
         return found
     }

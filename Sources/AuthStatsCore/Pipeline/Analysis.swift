@@ -579,7 +579,7 @@ public final class Analysis {
         // Started while the nightly state was written (`sessionizeAhead`), or now.
         let (result, group) = sessionsAhead ?? startSessions(logs, keep: false)
         sessionsAhead = nil
-        takeBack(state.pointee.accumulator.resolveDuplicates())
+        takeBack(state.pointee.accumulator.resolveDuplicates(besideSessions: true))
         tablesWithoutSessions = buildTables(sessions: SessionStats())
         let segmentsNeedSessions = configuration.profiles.segments?.usesSessions ?? false
         if !segmentsNeedSessions { runSegmentPass(sessions: nil) }

@@ -83,15 +83,18 @@ extension Analysis {
     /// - Parameter batch: with `.batch`, the batch about to be merged in: only the state's
     ///   fingerprints that could be copies of its own are read in, when its fingerprints are
     ///   all in memory (a night's are); the others cannot change what the batch adds.
-    /// - Parameter inPlace: with `.everything`, read the state's fingerprints in place at the
-    ///   end (`StateStreamRuns`, failures noted in `failure`) rather than copy them into
-    ///   the temporary store now, when the state was written whole in one batch (its caller
-    ///   knows; each bucket stream is then one sorted run) and `source` stays open and unused
-    ///   until the duplicates are resolved. `label` names the state in messages.
+    /// - Parameter inPlace: with `.everything`, read the state's fingerprints and compact
+    ///   session events in place at the end (`StateStreamRuns`, failures noted in `failure`)
+    ///   rather than copy them into the temporary store now, when the state was written whole
+    ///   in one batch (its caller knows; each of those streams is then one sorted run) and
+    ///   `source` stays open, and is used by no one else, until the end's merges have read
+    ///   them. `label` names the state in messages.
     public func restore(
         from source: any StateChunkSource, for use: StateUse = .everything, sessionRows: Bool? = nil, batch: Analysis? = nil,
         inPlace: (label: String, failure: StateReadFailure)? = nil
     ) throws {
+        // Every scope's runs read through one lock: one connection serves them all.
+        let inPlace = inPlace.map { InPlace(label: $0.label, failure: $0.failure, source: LockedChunkSource(source)) }
         try restore(
             from: source, scope: "", use: use, sessionRows: sessionRows,
             matching: batch.flatMap { $0.state.pointee.accumulator.dedup.windowFingerprints() }, inPlace: inPlace)
@@ -102,9 +105,17 @@ extension Analysis {
         }
     }
 
+    /// How a state's streams are read in place (`restore`'s `inPlace`): through `source`, a
+    /// lock around the state's connection shared by its scopes.
+    private struct InPlace {
+        let label: String
+        let failure: StateReadFailure
+        let source: any StateChunkSource
+    }
+
     private func restore(
         from source: any StateChunkSource, scope: String, use: StateUse, sessionRows: Bool?, matching: BatchFingerprints? = nil,
-        inPlace: (label: String, failure: StateReadFailure)? = nil
+        inPlace: InPlace? = nil
     ) throws {
         let expected = try restoreProfiles(from: source, scope: scope)
         if case .batch = use {
@@ -116,7 +127,7 @@ extension Analysis {
         let compactLog = field(\.sessionLogs).pointee.first?.compact ?? false
         let inPlaceRuns = try inPlace.map { inPlace in
             try StateStreamRuns.runs(
-                of: source, scope: scope, label: inPlace.label, profiles: expected, failure: inPlace.failure,
+                of: inPlace.source, scope: scope, label: inPlace.label, profiles: expected, failure: inPlace.failure,
                 sessions: compactLog && !(sessionRows ?? !compactLog))
         }
         // Two threads, each reading its own streams into its own parts of the accumulator: the
@@ -222,8 +233,9 @@ extension Analysis {
         // The users here, not on the other thread: the session events make that one the longer.
         let users = field(\.users)
         // Room for them at once: a record is a one-byte length and a varint of at most 10 bytes,
-        // ~10.5 for a random hash (a million users' stream is ~10.5 MB), so bytes / 10 is a
-        // little more than they are, and never more than the stream holds.
+        // ~10.5 for a random hash (a million users' stream is ~10.5 MB), so bytes / 10 is ~5%
+        // more than they are (which can round the table up to the next power of two: 16 MB
+        // where 8 would do, for a set that is merged into the whole and let go).
         let stored = try source.streamSize(name: Stream.users, scope: scope).bytes
         users.pointee.reserve(users.pointee.count + stored / 10)
         try StateStreamReader.forEachWords(source, name: Stream.users, scope: scope, count: 1) { w in
@@ -505,13 +517,7 @@ extension Analysis {
                 while let raw = try records.next() {
                     if let matching, !matching.highWords.contains(UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))) { continue }
                     let (fingerprint, counted) = FingerprintLog.decode(raw, at: 0)
-                    // Its profile and day are indexes when a copy's counts are taken back, or states merged.
-                    guard counted.profile < restoredProfiles, Self.days.contains(Int64(counted.day)) else {
-                        throw StateFormatError("a fingerprint names profile \(counted.profile) of \(restoredProfiles), day \(counted.day)")
-                    }
-                    guard bucket == nil || Stream.fingerprintBucket(day: counted.day) == bucket else {
-                        throw StateFormatError("a fingerprint of day \(counted.day) is in \(name)")
-                    }
+                    try Self.check(fingerprintOf: counted.day, profile: counted.profile, of: UInt64(restoredProfiles), in: name, bucket: bucket)
                     // In fingerprint order (each batch's part of each stream; one that sorts before
                     // the one before starts a new run): no sort again. A bucket's runs hold its
                     // days only, and so every copy of what they hold: they are resolved apart.
@@ -520,6 +526,19 @@ extension Analysis {
             }
         }
         dedup.pointee.closeInOrder()
+    }
+
+    /// A fingerprint's profile and day are indexes when a copy's counts are taken back, or
+    /// states merged: checked before they are used (`profiles`: how many the state holds), and
+    /// its day against its bucket's (`bucket`, nil for the version-1 stream of every day).
+    @inline(__always)
+    static func check(fingerprintOf day: Int32, profile: UInt32, of profiles: UInt64, in name: String, bucket: Int?) throws {
+        guard UInt64(profile) < profiles, days.contains(Int64(day)) else {
+            throw StateFormatError("a fingerprint names profile \(profile) of \(profiles), day \(day)")
+        }
+        guard bucket == nil || Stream.fingerprintBucket(day: day) == bucket else {
+            throw StateFormatError("a fingerprint of day \(day) is in \(name)")
+        }
     }
 
     /// The day indexes a state may hold: those of the times any run accepts (`TimeRange.limits`),

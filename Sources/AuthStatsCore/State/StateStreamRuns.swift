@@ -14,11 +14,14 @@ import Foundation
 /// read any run. What cannot be read is noted in `failure`, which the command asks before it
 /// writes any report.
 ///
-/// Runs may be read from several threads at once (two groups of fingerprints and the sessions
-/// are merged at the same time): the state's connection is used under a lock, a chunk copied
-/// out at a time, and each run's cursor by the one thread that reads that run.
+/// Runs may be read from several threads at once (groups of fingerprints and the sessions are
+/// merged at the same time): the state's connection is used under one lock for all its scopes
+/// (`LockedChunkSource`), a chunk copied out at a time, and each run's cursor by the one thread
+/// that reads that run. A run holds its current chunk: 1 MiB of session events, 256 KiB of
+/// fingerprints.
 final class StateStreamRuns: SpillStore, @unchecked Sendable {
-    // Unchecked: `source` and `cursors` are used under `lock`; a cursor by its run's reader.
+    // Unchecked: `source` locks itself (a `LockedChunkSource` shared by the state's scopes);
+    // `cursors` is used under `lock`, a cursor by its run's reader.
     private let source: any StateChunkSource
     private let scope: String
     /// The state, as messages name it.
@@ -57,9 +60,8 @@ final class StateStreamRuns: SpillStore, @unchecked Sendable {
     /// (empty ones left out; none when a version-1 stream of every day holds some, or when a
     /// bucket's bytes are not whole records: a restore then reads them, and says what is
     /// wrong), and the compact session events when `sessions` (nil when their bytes are not
-    /// whole records, or the state's chunks were written before schema version 3, whose
-    /// session events an earlier build may have written unsorted). `profiles`: how many
-    /// profiles the state holds.
+    /// whole records); neither when the state's chunks were written before schema version 3.
+    /// `profiles`: how many profiles the state holds.
     static func runs(
         of source: any StateChunkSource, scope: String, label: String, profiles: UInt64, failure: StateReadFailure, sessions: Bool
     ) throws -> (fingerprints: [SpilledRun]?, sessions: SpilledRun?) {
@@ -69,6 +71,9 @@ final class StateStreamRuns: SpillStore, @unchecked Sendable {
             let records = bytes - chunks * ChunkBuffer.checkBytes
             return records >= 0 && records % (1 + size) == 0 ? records / (1 + size) : nil
         }
+        // Chunks of the `lanes` check were written whole since schema version 3 (2026-12-03),
+        // every stream sorted; before, a build may have written some unsorted.
+        guard source.chunkCheck == .lanes else { return (nil, nil) }
         var fingerprints: [SpilledRun]? = []
         if try source.streamSize(name: Analysis.Stream.fingerprints, scope: scope).chunks > 0 { fingerprints = nil }
         for bucket in 0..<Analysis.Stream.fingerprintBuckets where fingerprints != nil {
@@ -79,7 +84,7 @@ final class StateStreamRuns: SpillStore, @unchecked Sendable {
             if count > 0 { fingerprints?.append(SpilledRun(store: store, id: bucket, count: count, group: bucket)) }
         }
         var events: SpilledRun?
-        if sessions, source.chunkCheck == .lanes, let count = try records(Analysis.Stream.sessions, of: SessionRecord.compactCount) {
+        if sessions, let count = try records(Analysis.Stream.sessions, of: SessionRecord.compactCount) {
             events = SpilledRun(store: store, id: sessionsRun, count: count)
         }
         return (fingerprints, events)
@@ -181,12 +186,7 @@ final class StateStreamRuns: SpillStore, @unchecked Sendable {
             // The fields a restore checks (`FingerprintLog.encode`'s layout): day, profile.
             let day = Int32(littleEndian: entry.loadUnaligned(fromByteOffset: 16, as: Int32.self))
             let profile = UInt32(littleEndian: entry.loadUnaligned(fromByteOffset: 20, as: UInt32.self))
-            guard UInt64(profile) < profiles, Analysis.days.contains(Int64(day)) else {
-                throw StateFormatError("a fingerprint names profile \(profile) of \(profiles), day \(day)")
-            }
-            guard Analysis.Stream.fingerprintBucket(day: day) == bucket else {
-                throw StateFormatError("a fingerprint of day \(day) is in \(name)")
-            }
+            try Analysis.check(fingerprintOf: day, profile: profile, of: profiles, in: name, bucket: bucket)
             // One batch wrote the stream: one run, in the merge's order (fingerprint, input).
             if let previous, Self.fingerprintKey(entry) < Self.fingerprintKey(previous) {
                 throw StateFormatError("the fingerprints of \(name) are out of order")
@@ -242,7 +242,8 @@ final class StateStreamRuns: SpillStore, @unchecked Sendable {
     private func nextChunk(_ cursor: Cursor, name: String) throws -> Bool {
         do {
             let check = source.chunkCheck
-            let seq = try lock.withLock { try source.chunk(name: name, scope: scope, after: cursor.seq, into: &cursor.chunk) }
+            // (`source` is a `LockedChunkSource`: one lock for every scope of the state.)
+            let seq = try source.chunk(name: name, scope: scope, after: cursor.seq, into: &cursor.chunk)
             guard let seq else { return false }
             cursor.seq = seq
             let records = try cursor.chunk.withUnsafeBytes { raw in

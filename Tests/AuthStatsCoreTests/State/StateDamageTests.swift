@@ -200,9 +200,9 @@ import Testing
     }
 
     @Test func streamsOverManyChunksReadInPlace() throws {
-        // ~1 MiB chunks: 60,000 page views are three of session events (57 bytes each) and
-        // three of fingerprints in one bucket (48): read across chunk ends, in blocks of the
-        // readers' sizes, equal to the restore.
+        // 60,000 page views: three chunks of session events (1 MiB each, 57 bytes an event)
+        // and a dozen of fingerprints in one bucket (256 KiB each): read across chunk ends, in
+        // blocks of the readers' sizes, equal to the restore.
         let state = try Self.saved(filler: 60_000, compact: true)
         #expect(try state.streamSize(name: Analysis.Stream.sessions, scope: "").chunks >= 3)
         let (failure, _, reports) = try Self.readInPlace(state)
@@ -264,9 +264,41 @@ import Testing
         #expect(eventOrder.contains("the session events of sessions are out of order"), "\(eventOrder)")
     }
 
-    @Test func sessionEventsOfAStateCheckedTheOldWayAreNotReadInPlace() throws {
+    @Test func damageAtAChunksEndOrInsideWholeBytesIsNamedInPlace() throws {
+        // Two session events swapped across the end of the first chunk: each chunk in order,
+        // the stream not (found through the first chunk's last record, kept as it goes).
+        let state = try Self.saved(filler: 40_000, compact: true)
+        let sessions = Analysis.Stream.sessions
+        var events: [[UInt8]] = []
+        try StateStreamReader.forEach(state, name: sessions, scope: "") { events.append(Array($0)) }
+        var first: [UInt8] = []
+        _ = try state.chunk(name: sessions, scope: "", after: nil, into: &first)
+        let k = (first.count - 8) / (1 + SessionRecord.compactCount)  // events in the first chunk
+        #expect(k > 1 && k < events.count - 1)
+        events.swapAt(k - 1, k)
+        try state.removeChunks(name: sessions, scope: "")
+        var writer = try StateStreamWriter(state, name: sessions, scope: "")
+        for event in events { try writer.add(event) }
+        try writer.finish()
+        var again: [UInt8] = []
+        _ = try state.chunk(name: sessions, scope: "", after: nil, into: &again)
+        #expect(again.count == first.count)  // the same chunks, two events moved
+        let failure = try #require(try Self.readInPlace(state).failure)
+        #expect(failure.contains("the session events of sessions are out of order"), "\(failure)")
+        // A fingerprint of 47 bytes and one of 49: whole records' bytes in all, so read in
+        // place, and refused there as a restore refuses them.
+        var n = 0
+        let sizes = try Self.rewritten(try Self.saved(compact: true), Analysis.Stream.fingerprints, into: Analysis.Stream.fingerprints(bucket: 6)) { r in
+            n += 1
+            return n == 1 ? Array(r.dropLast()) : n == 2 ? r + [0] : r
+        }
+        let size = try #require(try Self.readInPlace(sizes).failure)
+        #expect(size.contains("shard-3") && size.contains("a fingerprint has 47 bytes"), "\(size)")
+    }
+
+    @Test func aStateCheckedTheOldWayIsNotReadInPlace() throws {
         // Chunks of serial checks: written before schema version 3, when a build may have
-        // written the session events unsorted; the restore reads them (and sorts what must be).
+        // written some streams unsorted; the restore reads them (and sorts what must be).
         let state = try Self.saved(filler: 10, compact: true)
         let old = MemoryStateChunks(check: .serial)
         for name in Self.names {
@@ -279,7 +311,7 @@ import Testing
             }
         }
         let runs = try StateStreamRuns.runs(of: old, scope: "", label: "s", profiles: 1, failure: StateReadFailure(), sessions: true)
-        #expect(runs.sessions == nil && runs.fingerprints != nil)
+        #expect(runs.sessions == nil && runs.fingerprints == nil)
         let (failure, daily, _) = try Self.readInPlace(old)
         #expect(failure == nil && daily == [3, 10])
     }
