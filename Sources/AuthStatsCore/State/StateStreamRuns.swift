@@ -168,38 +168,54 @@ final class StateStreamRuns: SpillStore, @unchecked Sendable {
         return cursor.lastCount == size ? UnsafeRawBufferPointer(rebasing: cursor.last[0..<size]) : nil
     }
 
-    /// Moves the chunk's fingerprints from `cursor.at` into `buffer` from `written` on, each
-    /// validated, until either ends; returns where `buffer` is filled to.
+    /// Moves the chunk's records from `cursor.at` into `buffer` from `start` on, until either
+    /// ends: each record (of `size` bytes, one byte's length before it) checked by `check`
+    /// against the record before it, then written by `put` as `outSize` bytes. Returns where
+    /// `buffer` is filled to.
+    @inline(__always)
+    private func take(
+        from raw: UnsafeRawBufferPointer, _ cursor: Cursor, name: String, size: Int, outSize: Int,
+        into buffer: UnsafeMutableRawBufferPointer, at start: Int,
+        check: (_ record: UnsafeRawBufferPointer, _ previous: UnsafeRawBufferPointer?) throws -> Void,
+        put: (_ record: UnsafeRawBufferPointer, _ out: UnsafeMutableRawPointer) -> Void
+    ) throws -> Int {
+        let end = cursor.records.upperBound
+        var written = start
+        var p = cursor.at
+        defer { cursor.at = p }
+        var previous = previous(raw, cursor, at: p, size: size)
+        while written + outSize <= buffer.count && p < end {
+            let record = try record(raw, at: p, end: end, size: size, name: name)
+            try check(record, previous)
+            put(record, buffer.baseAddress! + written)
+            previous = record
+            written += outSize
+            p += 1 + size
+        }
+        return written
+    }
+
+    /// `take` for the fingerprints of bucket `bucket`: each validated as a restore validates it
+    /// (`Analysis.check`), in the merge's order (fingerprint, input), copied as it lies.
     @inline(__always)
     private func takeFingerprints(
         from raw: UnsafeRawBufferPointer, _ cursor: Cursor, bucket: Int, into buffer: UnsafeMutableRawBufferPointer, at start: Int
     ) throws -> Int {
         let size = FingerprintLog.entryBytes
-        let end = cursor.records.upperBound
         let name = streamName(bucket)
-        var written = start
-        var p = cursor.at
-        defer { cursor.at = p }
-        var previous = previous(raw, cursor, at: p, size: size)
-        while written + size <= buffer.count && p < end {
-            let entry = try record(raw, at: p, end: end, size: size, name: name)
+        return try take(from: raw, cursor, name: name, size: size, outSize: size, into: buffer, at: start) { entry, previous in
             // The fields a restore checks (`FingerprintLog.encode`'s layout): day, profile.
             let day = Int32(littleEndian: entry.loadUnaligned(fromByteOffset: 16, as: Int32.self))
             let profile = UInt32(littleEndian: entry.loadUnaligned(fromByteOffset: 20, as: UInt32.self))
             try Analysis.check(fingerprintOf: day, profile: profile, of: profiles, in: name, bucket: bucket)
-            // One batch wrote the stream: one run, in the merge's order (fingerprint, input).
             if let previous, Self.fingerprintKey(entry) < Self.fingerprintKey(previous) {
                 throw StateFormatError("the fingerprints of \(name) are out of order")
             }
-            let out = buffer.baseAddress! + written
+        } put: { entry, out in
             for w in stride(from: 0, to: size, by: 8) {
                 out.storeBytes(of: entry.loadUnaligned(fromByteOffset: w, as: UInt64.self), toByteOffset: w, as: UInt64.self)
             }
-            previous = entry
-            written += size
-            p += 1 + size
         }
-        return written
     }
 
     /// A fingerprint entry's merge key: its fingerprint, then its input.
@@ -208,34 +224,24 @@ final class StateStreamRuns: SpillStore, @unchecked Sendable {
         return (word(0), word(8), word(24))
     }
 
-    /// Moves the chunk's compact session events from `cursor.at` into `buffer` from `written`
-    /// on, each validated and framed, until either ends; returns where `buffer` is filled to.
+    /// `take` for the compact session events: each one authstats writes, in byte order,
+    /// framed as a run of the session log holds it (`SortedRecordLog.frame`).
     @inline(__always)
     private func takeSessions(
         from raw: UnsafeRawBufferPointer, _ cursor: Cursor, into buffer: UnsafeMutableRawBufferPointer, at start: Int
     ) throws -> Int {
         let size = SessionRecord.compactCount
-        let end = cursor.records.upperBound
         let name = Analysis.Stream.sessions
-        var written = start
-        var p = cursor.at
-        defer { cursor.at = p }
-        var previous = previous(raw, cursor, at: p, size: size)
-        while written + 4 + size <= buffer.count && p < end {
-            let event = try record(raw, at: p, end: end, size: size, name: name)
+        return try take(from: raw, cursor, name: name, size: size, outSize: 4 + size, into: buffer, at: start) { event, previous in
             guard let view = SessionRecordView(event, compact: true), view.isWellFormed else {
                 throw StateFormatError(FixedSizeRecords.notASessionRecord)
             }
-            // One batch wrote the stream: one run, in byte order.
             if let previous, memcmp(previous.baseAddress!, event.baseAddress!, size) > 0 {
                 throw StateFormatError("the session events of \(name) are out of order")
             }
-            SortedRecordLog.frame(event, into: UnsafeMutableRawBufferPointer(rebasing: buffer[written..<(written + 4 + size)]))
-            previous = event
-            written += 4 + size
-            p += 1 + size
+        } put: { event, out in
+            SortedRecordLog.frame(event, into: UnsafeMutableRawBufferPointer(start: out, count: 4 + size))
         }
-        return written
     }
 
     /// Reads the run's next chunk, checked; false past its last.
