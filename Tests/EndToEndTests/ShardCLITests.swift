@@ -41,6 +41,18 @@ struct ShardCLITests {
         return plan
     }
 
+    /// Runs every shard of `plan` into `folder/shard-I` (`--state-horizon none`, `options` added),
+    /// each expected to succeed; the states, in shard order.
+    static func shardStates(_ plan: String, _ shards: Int, _ folder: URL, _ options: [String]) throws -> [URL] {
+        try (0..<shards).map { shard in
+            let state = folder.appendingPathComponent("shard-\(shard)")
+            let result = try CLI.run(
+                ["report", "--plan", plan, "--shard", "\(shard)", "--state", state.path, "--state-horizon", "none", "-q"] + options)
+            #expect(result.status == 0, "shard \(shard): \(result.stderr)")
+            return state
+        }
+    }
+
     @Test("shards merged equal one run", arguments: [(2, "UTC"), (3, "America/New_York")])
     func shardsEqualOneRun(shards: Int, zone: String) throws {
         let folder = CLI.temporaryFolder("shards")
@@ -48,15 +60,7 @@ struct ShardCLITests {
         let options = S.reportOptions + ["--timezone", zone]
         let expected = try S.single(inputs, options)
         let plan = try Self.plan(inputs, shards: shards, folder)
-        var states: [String] = []
-        for shard in 0..<shards {
-            let state = folder.appendingPathComponent("shard-\(shard)")
-            let result = try CLI.run(
-                ["report", "--plan", plan, "--shard", "\(shard)", "--state", state.path, "--state-horizon", "none",
-                 "--out", folder.appendingPathComponent("shard-out-\(shard)").path] + options)
-            #expect(result.status == 0, "shard \(shard): \(result.stderr)")
-            states.append(state.path)
-        }
+        let states = try Self.shardStates(plan, shards, folder, options).map(\.path)
         let out = folder.appendingPathComponent("merged")
         let merged = try CLI.run(["merge"] + states.reversed() + ["--out", out.path, "--report-options", options.joined(separator: " ")])
         #expect(merged.status == 0, "\(merged.stderr)")
@@ -104,14 +108,7 @@ struct ShardCLITests {
         ] + (sessionRows ? ["--sessions-detail"] : [])
         let expected = try S.single(inputs, options)
         let plan = try Self.plan(inputs, shards: 4, folder)
-        var states: [String] = []
-        for shard in 0..<4 {
-            let state = folder.appendingPathComponent("shard-\(shard)")
-            let result = try CLI.run(
-                ["report", "--plan", plan, "--shard", "\(shard)", "--state", state.path, "--state-horizon", "none", "-q"] + options)
-            #expect(result.status == 0, "shard \(shard): \(result.stderr)")
-            states.append(state.path)
-        }
+        let states = try Self.shardStates(plan, 4, folder, options).map(\.path)
         let out = folder.appendingPathComponent("merged")
         let merged = try CLI.run(["merge"] + states + ["--out", out.path, "--report-options", options.joined(separator: " ")])
         #expect(merged.status == 0, "\(merged.stderr)")
@@ -303,15 +300,7 @@ struct ShardCLITests {
         let options = S.reportOptions.filter { $0 != "--sessions-detail" } + ["--timezone", "America/New_York"]
         let expected = try S.single(inputs, options)
         let plan = try Self.plan(inputs, shards: 3, folder)
-        var states: [String] = []
-        for shard in 0..<3 {
-            let state = folder.appendingPathComponent("shard-\(shard)")
-            let result = try CLI.run(
-                ["report", "--plan", plan, "--shard", "\(shard)", "--state", state.path, "--state-horizon", "none",
-                 "--out", folder.appendingPathComponent("shard-out-\(shard)").path] + options)
-            #expect(result.status == 0, "shard \(shard): \(result.stderr)")
-            states.append(state.path)
-        }
+        let states = try Self.shardStates(plan, 3, folder, options).map(\.path)
         for jobs in ["1", "2"] {
             let out = folder.appendingPathComponent("merged-\(jobs)")
             let merged = try CLI.run(
@@ -325,13 +314,7 @@ struct ShardCLITests {
     func damagedFingerprintsReadInPlace() throws {
         let folder = CLI.temporaryFolder("shards-damaged")
         let plan = try Self.plan(Array(try S.data().files.prefix(40)), shards: 2, folder)
-        var states: [URL] = []
-        for shard in 0..<2 {
-            let state = folder.appendingPathComponent("shard-\(shard)")
-            #expect(try CLI.run(["report", "--plan", plan, "--shard", "\(shard)", "--state", state.path, "--state-horizon", "none",
-                                 "--out", folder.appendingPathComponent("o-\(shard)").path, "-q"]).status == 0)
-            states.append(state)
-        }
+        let states = try Self.shardStates(plan, 2, folder, [])
         // One fingerprint chunk of shard 1 zeroed under its check (its size kept: read in place).
         try S.sqlite(states[1], "UPDATE chunks SET data = zeroblob(length(data)) WHERE rowid = (SELECT min(rowid) FROM chunks WHERE name LIKE 'fingerprints.%')")
         let out = folder.appendingPathComponent("merged")

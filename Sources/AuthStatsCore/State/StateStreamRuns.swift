@@ -44,9 +44,9 @@ final class StateStreamRuns: SpillStore, @unchecked Sendable {
         /// Bytes handed out so far.
         var delivered = 0
         /// The last record of the chunk before, for the order (the records of one chunk are
-        /// compared in place); empty before the run's second chunk.
+        /// compared in place); none before the run's second chunk.
         let last = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 8)
-        var lastCount = 0
+        var hasLast = false
         var failed = false
 
         deinit { last.deallocate() }
@@ -74,14 +74,16 @@ final class StateStreamRuns: SpillStore, @unchecked Sendable {
         // Chunks of the `lanes` check were written whole since schema version 3 (2026-12-03),
         // every stream sorted; before, a build may have written some unsorted.
         guard source.chunkCheck == .lanes else { return (nil, nil) }
-        var fingerprints: [SpilledRun]? = []
-        if try source.streamSize(name: Analysis.Stream.fingerprints, scope: scope).chunks > 0 { fingerprints = nil }
-        for bucket in 0..<Analysis.Stream.fingerprintBuckets where fingerprints != nil {
-            guard let count = try records(Analysis.Stream.fingerprints(bucket: bucket), of: FingerprintLog.entryBytes) else {
-                fingerprints = nil
-                break
+        var fingerprints: [SpilledRun]?
+        if try source.streamSize(name: Analysis.Stream.fingerprints, scope: scope).chunks == 0 {
+            let counts = try (0..<Analysis.Stream.fingerprintBuckets).map {
+                try records(Analysis.Stream.fingerprints(bucket: $0), of: FingerprintLog.entryBytes)
             }
-            if count > 0 { fingerprints?.append(SpilledRun(store: store, id: bucket, count: count, group: bucket)) }
+            if !counts.contains(nil) {
+                fingerprints = counts.enumerated().compactMap { bucket, count in
+                    count! > 0 ? SpilledRun(store: store, id: bucket, count: count!, group: bucket) : nil
+                }
+            }
         }
         var events: SpilledRun?
         if sessions, let count = try records(Analysis.Stream.sessions, of: SessionRecord.compactCount) {
@@ -121,7 +123,7 @@ final class StateStreamRuns: SpillStore, @unchecked Sendable {
                 if cursor.at > cursor.records.lowerBound {
                     let size = recordSize(run)
                     cursor.chunk.withUnsafeBytes { cursor.last.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[(cursor.at - size)..<cursor.at])) }
-                    cursor.lastCount = size
+                    cursor.hasLast = true
                 }
                 guard try nextChunk(cursor, name: name) else { break }
                 continue
@@ -165,7 +167,7 @@ final class StateStreamRuns: SpillStore, @unchecked Sendable {
     @inline(__always)
     private func previous(_ raw: UnsafeRawBufferPointer, _ cursor: Cursor, at p: Int, size: Int) -> UnsafeRawBufferPointer? {
         if p > cursor.records.lowerBound { return UnsafeRawBufferPointer(rebasing: raw[(p - size)..<p]) }
-        return cursor.lastCount == size ? UnsafeRawBufferPointer(rebasing: cursor.last[0..<size]) : nil
+        return cursor.hasLast ? UnsafeRawBufferPointer(rebasing: cursor.last[0..<size]) : nil
     }
 
     /// Moves the chunk's records from `cursor.at` into `buffer` from `start` on, until either

@@ -172,6 +172,22 @@ import Testing
         }
     }
 
+    /// The records of stream `name` in `scope` of `state`.
+    static func records(of name: String, in state: MemoryStateChunks, scope: String = "") throws -> [[UInt8]] {
+        var records: [[UInt8]] = []
+        try StateStreamReader.forEach(state, name: name, scope: scope) { records.append(Array($0)) }
+        return records
+    }
+
+    /// `state`'s stream `name` in `scope` written again as `records`, chunked as authstats
+    /// chunks it, with good checks.
+    static func replace(_ name: String, in state: MemoryStateChunks, scope: String = "", with records: [[UInt8]]) throws {
+        try state.removeChunks(name: name, scope: scope)
+        var writer = try StateStreamWriter(state, name: name, scope: scope)
+        for record in records { try writer.add(record) }
+        try writer.finish()
+    }
+
     /// `state` restored with its fingerprints and session events read in place (as `authstats
     /// merge` reads a shard's), its duplicates and sessions resolved: what the read noted, if
     /// anything, and the reports.
@@ -234,12 +250,7 @@ import Testing
         #expect(moved.contains("is in fingerprints.2"), "\(moved)")
         // Out of order: the stream's records written in reverse.
         let state = try Self.saved(filler: 100, compact: true)
-        var records: [[UInt8]] = []
-        try StateStreamReader.forEach(state, name: bucket, scope: "") { records.append(Array($0)) }
-        try state.removeChunks(name: bucket, scope: "")
-        var writer = try StateStreamWriter(state, name: bucket, scope: "")
-        for record in records.reversed() { try writer.add(record) }
-        try writer.finish()
+        try Self.replace(bucket, in: state, with: try Self.records(of: bucket, in: state).reversed())
         let order = try noted(state)
         #expect(order.contains("the fingerprints of \(bucket) are out of order"), "\(order)")
         // A chunk whose bytes changed under its check.
@@ -254,12 +265,7 @@ import Testing
         // The session events out of order (a compact one of 57 bytes is always well formed).
         let sessions = Analysis.Stream.sessions
         let unsorted = try Self.saved(filler: 100, compact: true)
-        var events: [[UInt8]] = []
-        try StateStreamReader.forEach(unsorted, name: sessions, scope: "") { events.append(Array($0)) }
-        try unsorted.removeChunks(name: sessions, scope: "")
-        var eventWriter = try StateStreamWriter(unsorted, name: sessions, scope: "")
-        for event in events.reversed() { try eventWriter.add(event) }
-        try eventWriter.finish()
+        try Self.replace(sessions, in: unsorted, with: try Self.records(of: sessions, in: unsorted).reversed())
         let eventOrder = try noted(unsorted)
         #expect(eventOrder.contains("the session events of sessions are out of order"), "\(eventOrder)")
     }
@@ -269,17 +275,13 @@ import Testing
         // the stream not (found through the first chunk's last record, kept as it goes).
         let state = try Self.saved(filler: 40_000, compact: true)
         let sessions = Analysis.Stream.sessions
-        var events: [[UInt8]] = []
-        try StateStreamReader.forEach(state, name: sessions, scope: "") { events.append(Array($0)) }
+        var events = try Self.records(of: sessions, in: state)
         var first: [UInt8] = []
         _ = try state.chunk(name: sessions, scope: "", after: nil, into: &first)
         let k = (first.count - 8) / (1 + SessionRecord.compactCount)  // events in the first chunk
         #expect(k > 1 && k < events.count - 1)
         events.swapAt(k - 1, k)
-        try state.removeChunks(name: sessions, scope: "")
-        var writer = try StateStreamWriter(state, name: sessions, scope: "")
-        for event in events { try writer.add(event) }
-        try writer.finish()
+        try Self.replace(sessions, in: state, with: events)
         var again: [UInt8] = []
         _ = try state.chunk(name: sessions, scope: "", after: nil, into: &again)
         #expect(again.count == first.count)  // the same chunks, two events moved
@@ -303,11 +305,7 @@ import Testing
         let old = MemoryStateChunks(check: .serial)
         for name in Self.names {
             for scope in try state.scopes(of: name) {
-                var records: [[UInt8]] = []
-                try StateStreamReader.forEach(state, name: name, scope: scope) { records.append(Array($0)) }
-                var writer = try StateStreamWriter(old, name: name, scope: scope)
-                for record in records { try writer.add(record) }
-                try writer.finish()
+                try Self.replace(name, in: old, scope: scope, with: try Self.records(of: name, in: state, scope: scope))
             }
         }
         let runs = try StateStreamRuns.runs(of: old, scope: "", label: "s", profiles: 1, failure: StateReadFailure(), sessions: true)
