@@ -99,6 +99,7 @@ public struct InMemoryRun {
                 }
             }
         }
+        accumulator.settle()
         return accumulator
     }
 

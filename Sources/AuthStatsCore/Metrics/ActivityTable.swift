@@ -47,6 +47,19 @@ public struct ActivityTable: Sendable, InOrderRunOwner {
         if counts.count >= capacity { spill() }
     }
 
+    /// Adds one event to each of `keys` (`MetricsAccumulator.settle()`, a batch of events at a
+    /// time: `TripleCounts.addOne(contentsOf:)`). The window spills first when they might not
+    /// fit, so it holds at most `capacity` triples, as one at a time.
+    mutating func addOne(contentsOf keys: UnsafeBufferPointer<Key>) {
+        guard keys.count <= capacity else {
+            for key in keys { add(user: key.user, day: key.day, profile: key.profile, 1) }
+            return
+        }
+        if counts.count + keys.count > capacity { spill() }
+        counts.addOne(contentsOf: keys)
+        if counts.count >= capacity { spill() }
+    }
+
     /// Adds a triple of a stream already in (user, day) order (a nightly state's, written from
     /// `groups()`): straight into a run of the store, with no hash table and no sort
     /// (`InOrderRunOwner`); one that sorts before the one before it starts a new run.

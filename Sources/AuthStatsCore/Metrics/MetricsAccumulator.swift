@@ -48,6 +48,14 @@ public struct MetricsAccumulator: Sendable {
     var activity: ActivityTable
     /// Every user seen in any event (for `summary.json`'s `users`).
     var users = UserHashSet()
+    /// The users and activity triples of the events added since the last `settle()`, put
+    /// into `users` and `activity` a batch at a time (`UserHashSet.insert(contentsOf:)`,
+    /// `ActivityTable.addOne(contentsOf:)`: their tables are far larger than the caches, and
+    /// a batch waits for its cache misses side by side). Settled at the end of every input
+    /// (`Analysis.finish`) and before anything reads them.
+    private var newUsers: [UInt64] = []
+    private var newActivity: [ActivityTable.Key] = []
+    static let batchSize = 256
     /// Fingerprints of the events counted, in bounded memory (spilled to `store`).
     var dedup: DuplicateFilter
     /// The events that make sessions, sorted at the end in bounded memory; split by user
@@ -102,16 +110,32 @@ public struct MetricsAccumulator: Sendable {
         events += 1
         counters.add(DayProfile(day: day.index, profile: profile), event.kind)
         if let user = event.user {
-            users.insert(user.hash)
-            if event.kind.isActivity {
-                activity.add(user: user.hash, day: day.index, profile: profile, 1)
-            }
+            // A user's events come in runs (an SDK sends a session's events together).
+            if newUsers.last != user.hash { newUsers.append(user.hash) }
+            if event.kind.isActivity { newActivity.append(ActivityTable.Key(user: user.hash, day: day.index, profile: profile)) }
+            if newUsers.count == Self.batchSize || newActivity.count == Self.batchSize { settle() }
             if userKinds != nil { userKinds!.add(user: user.hash, day: day.index, profile: UserKind(event.kind).rawValue, 1) }
             if SessionRecord.takesPart(event) {
                 sessionLogs[Int(user.hash % UInt64(sessionLogs.count))].append(event, position: position)
             }
         }
     }
+
+    /// Puts the users and activity of the events added since the last call into their tables
+    /// (`newUsers`).
+    public mutating func settle() {
+        if !newUsers.isEmpty {
+            newUsers.withUnsafeBufferPointer { users.insert(contentsOf: $0) }
+            newUsers.removeAll(keepingCapacity: true)
+        }
+        if !newActivity.isEmpty {
+            newActivity.withUnsafeBufferPointer { activity.addOne(contentsOf: $0) }
+            newActivity.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// Whether every event added is in the tables (`settle()`).
+    var isSettled: Bool { newUsers.isEmpty && newActivity.isEmpty }
 
     /// A worker's reading is over (`Analysis.workerDone()`): the duplicate filter, the
     /// activity tables and the session logs that already spilled spill the rest, on this
@@ -120,6 +144,7 @@ public struct MetricsAccumulator: Sendable {
     /// workers were done (~20 ms), and the sessions' writer sorted the logs' arenas at the
     /// very end (~25 ms).
     public mutating func workerDone() {
+        settle()
         dedup.spillRestIfSpilled()
         activity.workerDone()
         userKinds?.workerDone()
@@ -129,6 +154,8 @@ public struct MetricsAccumulator: Sendable {
     /// Adds `other`'s state. Copies of one event in both are found by `resolveDuplicates()`,
     /// which keeps the one from the earliest input: merging in any order gives the same reports.
     public mutating func merge(_ other: MetricsAccumulator) {
+        settle()
+        precondition(other.isSettled, "settle an accumulator before it is merged")
         let remap = table.absorb(other.table)
         for (key, value) in other.counters {
             counters.add(DayProfile(day: key.day, profile: remap[Int(key.profile)]), value)
@@ -148,6 +175,7 @@ public struct MetricsAccumulator: Sendable {
     /// the last event and before building reports; returns them (for per-input counts).
     /// (`besideSessions`: as `DuplicateFilter.resolve(besideSessions:)`.)
     public mutating func resolveDuplicates(besideSessions: Bool = false) -> [DuplicateFilter.Counted] {
+        settle()
         let found = dedup.resolve(besideSessions: besideSessions)
         takeBack(found)
         return found
@@ -157,6 +185,7 @@ public struct MetricsAccumulator: Sendable {
     /// with its day group, as `DuplicateFilter.resolve(keepByGroup:)` says: two groups' may
     /// come at once, from two threads.
     public mutating func resolveDuplicates(keepByGroup keep: (Int, Fingerprint, DuplicateFilter.Counted) -> Void) -> [DuplicateFilter.Counted] {
+        settle()
         let found = dedup.resolve(keepByGroup: keep)
         takeBack(found)
         return found
@@ -182,7 +211,10 @@ public struct MetricsAccumulator: Sendable {
     }
 
     /// Distinct users seen in any event.
-    public var userCount: Int { restoredUserCount ?? users.count }
+    public var userCount: Int {
+        precondition(isSettled, "settle the accumulator before reading it")
+        return restoredUserCount ?? users.count
+    }
     /// The state's count of users, for an accumulator that holds its counters alone
     /// (`Analysis.useTotals`).
     var restoredUserCount: Int?

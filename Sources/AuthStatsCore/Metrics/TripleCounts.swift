@@ -61,6 +61,30 @@ struct TripleCounts: Sendable {
         if count * 4 > slots.count * 3 { grow() }
     }
 
+    /// Adds 1 to the count of each of `keys` (the activity of a batch of events,
+    /// `ActivityTable.add(contentsOf:)`): as `UserHashSet.insert(contentsOf:)`, the slot each
+    /// key lands on first is read for all of them before any count changes, so that their
+    /// cache misses are waited for side by side; a key found there is counted in place.
+    mutating func addOne(contentsOf keys: UnsafeBufferPointer<ActivityTable.Key>) {
+        // Room for all of them first: no slot found below moves before it is used.
+        while (count + keys.count) * 4 > slots.count * 3 { grow() }
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: keys.count) { found in
+            slots.withUnsafeBufferPointer { table in
+                for (k, key) in keys.enumerated() {
+                    let i = Self.hash(key) & mask
+                    found[k] = table[i].key == key ? i : -1
+                }
+            }
+            for (k, key) in keys.enumerated() {
+                if found[k] >= 0 {
+                    slots.withUnsafeMutableBufferPointer { $0[found[k]].count += 1 }
+                } else {
+                    add(key, 1)
+                }
+            }
+        }
+    }
+
     private mutating func grow() {
         lastSlot = -1
         let old = slots

@@ -503,6 +503,7 @@ public final class Analysis {
     /// A worker has read its last input and its analysis is about to be merged with the
     /// others' (`ParallelReader`): what spilled, spills the rest on this worker's thread.
     public func workerDone() {
+        settle()
         state.pointee.accumulator.workerDone()
         for analysis in projects.values { analysis.workerDone() }
     }
@@ -511,6 +512,8 @@ public final class Analysis {
     /// configuration (a parallel worker). Merging in any order gives the same reports.
     public func merge(_ other: Analysis) {
         precondition(!resolved && !other.resolved, "merge analyses before reading their reports")
+        settle()
+        other.settle()
         inputs += other.inputs
         state.pointee.accumulator.merge(other.accumulator)
         parityLeftOut.merge(other.parityLeftOut, uniquingKeysWith: +)
@@ -532,6 +535,14 @@ public final class Analysis {
 
     func finish(_ stream: StreamProcessor) {
         inputs[stream.index] = stream.report
+        settle()
+    }
+
+    /// Puts the events added so far wholly into the tables (`MetricsAccumulator.settle()`),
+    /// this analysis's and its projects'.
+    func settle() {
+        state.pointee.accumulator.settle()
+        for analysis in projects.values { analysis.settle() }
     }
 
     private var sessionSpillFailure: String?
@@ -547,6 +558,7 @@ public final class Analysis {
     /// `sessions` when given. `reports()` calls it; it runs once.
     public func finishReading(sessions: ((Session) -> Void)? = nil) {
         guard !resolved else { return }
+        settle()
         resolved = true
         // Each project's analysis after this one's (each uses both cores on its own).
         defer {

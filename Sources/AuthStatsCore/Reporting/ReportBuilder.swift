@@ -39,6 +39,7 @@ public enum ReportBuilder {
     static func addUsers(of acc: MetricsAccumulator, lastDataDay: Day?, to columns: inout UserColumns, grid: inout ActiveUserGrid) {
         let range = columns.range
         let first = range.first.index
+        precondition(acc.isSettled, "settle the accumulator before reading it")
         var groups = acc.activity.groups()
         var userDays: [Int32] = []
         var profiles: [UInt32] = []

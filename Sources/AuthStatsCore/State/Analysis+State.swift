@@ -329,6 +329,7 @@ extension Analysis {
     /// are read without being consumed: the reports sessionize the log as it was, which gives
     /// the sessions the frozen ones stand for.
     public func save(to sink: any StateChunkSink, _ write: StateWrite) throws {
+        settle()
         try save(to: sink, scope: "", write)
         for id in projectIDs {
             try projects[id]!.save(to: sink, scope: Self.scope(ofProject: id), write)

@@ -121,6 +121,66 @@ struct FlatTablesTests {
         #expect(table.count == 1 && table.sorted().map(\.1) == [2])
     }
 
+    @Test("A batch at a time (MetricsAccumulator.settle) equals one at a time: users, triples, and an activity table that spills")
+    func batches() {
+        var rng = SeededRandom(seed: 17)
+        // Batches of every size up to the accumulator's, through the tables' growth; 0, repeats
+        // inside a batch, hashes already in the set, and hashes equal in their low bits.
+        var set = UserHashSet()
+        var one = UserHashSet()
+        var triples = TripleCounts()
+        var reference: [ActivityTable.Key: Int32] = [:]
+        let store = MemorySpillStore()
+        var spilling = ActivityTable(capacity: 300, store: store)
+        var spillingReference = ActivityTable(capacity: 1 << 20)
+        for round in 0..<400 {
+            let size = round % 7 == 0 ? MetricsAccumulator.batchSize : 1 + Int(rng.next() % 40)
+            var hashes: [UInt64] = []
+            var keys: [ActivityTable.Key] = []
+            for i in 0..<size {
+                let hash: UInt64 =
+                    i > 0 && i % 5 == 0 ? hashes[i - 1] : i % 9 == 0 ? 0 : i % 4 == 0 ? UInt64(rng.next() % 50) << 44 : rng.next() % 20_000
+                hashes.append(hash)
+                keys.append(ActivityTable.Key(user: hash % 3_000, day: Int32(rng.next() % 5), profile: UInt32(rng.next() % 2)))
+            }
+            hashes.withUnsafeBufferPointer { set.insert(contentsOf: $0) }
+            for hash in hashes { one.insert(hash) }
+            #expect(set.count == one.count)
+            keys.withUnsafeBufferPointer { triples.addOne(contentsOf: $0) }
+            keys.withUnsafeBufferPointer { spilling.addOne(contentsOf: $0) }
+            for key in keys {
+                reference[key, default: 0] += 1
+                spillingReference.add(user: key.user, day: key.day, profile: key.profile, 1)
+            }
+            // Now and then a count taken back one at a time in between, as a duplicate's is.
+            if round % 11 == 0, let key = keys.first {
+                triples.add(key, -1)
+                reference[key]! -= 1
+                spilling.add(user: key.user, day: key.day, profile: key.profile, -1)
+                spillingReference.add(user: key.user, day: key.day, profile: key.profile, -1)
+            }
+        }
+        #expect(set.sorted() == one.sorted() && set.contains(0))
+        let listed = triples.sorted()
+        #expect(listed.count == reference.count && listed.allSatisfy { reference[$0.0] == $0.1 })
+        #expect(spilling.spilledRuns > 0)
+        func sums(_ table: inout ActivityTable) -> [ActivityTable.Key: Int32] {
+            var groups = table.groups()
+            var sums: [(profile: UInt32, count: Int32)] = []
+            var all: [ActivityTable.Key: Int32] = [:]
+            while let (user, day) = groups.next(sums: &sums) {
+                for (profile, count) in sums { all[ActivityTable.Key(user: user, day: day, profile: profile)] = count }
+            }
+            return all
+        }
+        #expect(sums(&spilling) == sums(&spillingReference))
+        // A batch larger than the window: one at a time, the window never over its capacity.
+        var small = ActivityTable(capacity: 10, store: store)
+        let many = (0..<50).map { ActivityTable.Key(user: UInt64($0), day: 0, profile: 0) }
+        many.withUnsafeBufferPointer { small.addOne(contentsOf: $0) }
+        #expect(small.spilledRuns == 5)
+    }
+
     @Test(
         "ActivityTable: workers' tables ended by workerDone (sorted in memory, or spilled) and merged with a profile map give the sums of one table",
         arguments: [false, true])
