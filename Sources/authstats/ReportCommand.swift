@@ -326,7 +326,8 @@ struct ReportCommand: ParsableCommand {
         // The user directories, segment definitions and the output folder are never read as inputs.
         // `-` is standard input, read as a stream like a FIFO.
         let paths = shardRun?.files.map(\.path) ?? inputs.map { $0 == "-" ? "/dev/stdin" : $0 }
-        var found = InputDiscovery.expand(paths, excluding: directoryFiles + segmentFiles + clientFiles + [out] + (state.map { [$0] } ?? []))
+        var found = InputDiscovery.expand(
+            paths, excluding: directoryFiles + segmentFiles + clientFiles + [out] + (state.map { [$0] } ?? []), threads: jobs)
         var readThisBatch: [NightlyState.Candidate] = []
         var hashing: NightlyState.DeferredHashes?
         if let nightly {

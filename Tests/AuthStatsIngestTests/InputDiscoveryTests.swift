@@ -100,6 +100,42 @@ struct InputDiscoveryTests {
         #expect(walked.inputs.first?.error == "Unable to open \(broken): broken symbolic link (No such file or directory)")
     }
 
+    @Test("folders listed ahead on several threads: the same files, problems and order as the walk alone")
+    func listedAhead() throws {
+        let folder = try Self.folderWithLog()
+        let root = folder.appendingPathComponent("in").path
+        let files = FileManager.default
+        // Levels of folders (a bucket's year/month/day/hour), hidden entries, a link to a
+        // folder that comes later in the walk than in the levels, a cycle, a broken link, a
+        // FIFO, an excluded folder and a file named twice.
+        for month in 0..<3 {
+            for day in 0..<6 {
+                let path = "\(root)/2026/0\(month)/\(day)"
+                try files.createDirectory(atPath: path + "/.hidden", withIntermediateDirectories: true)
+                for hour in 0..<(day % 3) { try "x\n".write(toFile: "\(path)/\(hour).ndjson", atomically: true, encoding: .utf8) }
+                try "x\n".write(toFile: path + "/.dot.ndjson", atomically: true, encoding: .utf8)
+            }
+        }
+        try files.createSymbolicLink(atPath: root + "/0-early", withDestinationPath: root + "/2026/02")
+        try files.createSymbolicLink(atPath: root + "/2026/01/3/up", withDestinationPath: "../..")
+        try files.createSymbolicLink(atPath: root + "/2026/broken", withDestinationPath: "nowhere")
+        #expect(mkfifo(root + "/2026/00/pipe", 0o600) == 0)
+        try files.createDirectory(atPath: root + "/2026/excluded", withIntermediateDirectories: true)
+        try "x\n".write(toFile: root + "/2026/excluded/no.ndjson", atomically: true, encoding: .utf8)
+        let paths = [root, root + "/sub/a.ndjson", root + "/2026/01"]
+        let excluded = [root + "/2026/excluded"]
+        let alone = InputDiscovery.expand(paths, excluding: excluded)
+        #expect(alone.count > 20 && alone.contains { if case .problem = $0 { true } else { false } })
+        for threads in [2, 3, 8] {
+            #expect(InputDiscovery.expand(paths, excluding: excluded, threads: threads) == alone, "\(threads) threads")
+        }
+        // Ahead: every folder but the excluded one, each once (the linked month under one path).
+        let ids = Set(excluded.compactMap { InputDiscovery.FileID(path: Array($0.utf8)) })
+        let listed = InputDiscovery.Listings.read(below: paths.map { Array($0.utf8) }, excluding: ids, threads: 3)
+        #expect(listed.count == 1 + 1 + 1 + 3 + 3 * 6)
+        #expect(!listed.keys.contains { ids.contains($0) })
+    }
+
     @Test("an --out folder inside an input folder is never read as input (the built binary)")
     func outInsideInput() throws {
         let folder = try Self.folderWithLog()

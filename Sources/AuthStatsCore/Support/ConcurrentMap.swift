@@ -4,7 +4,7 @@ import Foundation
 /// `t + threads`, …), the results in index order: the parts of a job split over threads,
 /// joined in an order that does not depend on which thread finished first (session shards,
 /// day buckets of duplicates). `body` must be safe to call from several threads at once.
-func concurrentMap<Value>(count: Int, threads: Int, _ body: (Int) -> Value) -> [Value] {
+public func concurrentMap<Value>(count: Int, threads: Int, _ body: (Int) -> Value) -> [Value] {
     withoutActuallyEscaping(body) { body in
         let slots = LockedSlots(count: count, body)
         let threads = max(1, min(threads, count))
