@@ -43,6 +43,9 @@ public enum ParallelReader {
         }
         let count = found.isEmpty ? 1 : max(1, mayHoldMembers ? jobs : min(jobs, found.count))
         let workers = (0..<count).map { _ in Worker(analysis: make(count)) }
+        // One user set for all of them: none to merge at the end (`SharedUserSet`).
+        let users = count > 1 ? SharedUserSet() : nil
+        if let users { for worker in workers { worker.analysis.shareUsers(users) } }
         // Waiting members: room for a few per worker (members copy far faster than they are
         // read), in bounded memory.
         let queue = ReadingQueue(
@@ -72,6 +75,9 @@ public enum ParallelReader {
         } else {
             let job = Job(run: work)
             DispatchQueue.concurrentPerform(iterations: workers.count) { job.run(workers[$0]) }
+        }
+        if users != nil {
+            for (i, worker) in workers.enumerated() { worker.analysis.stopSharingUsers(taking: i == 0) }
         }
         let merged = workers[0].analysis
         for worker in workers.dropFirst() { merged.merge(worker.analysis) }

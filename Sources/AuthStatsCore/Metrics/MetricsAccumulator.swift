@@ -54,6 +54,9 @@ public struct MetricsAccumulator: Sendable {
     /// a batch waits for its cache misses side by side). Settled at the end of every input
     /// (`Analysis.finish`) and before anything reads them.
     private var newUsers: [UInt64] = []
+    /// The set the users go into instead of `users` while the workers of a run read
+    /// (`shareUsers`).
+    private var sharedUsers: SharedUserSet?
     private var newActivity: [ActivityTable.Key] = []
     static let batchSize = 256
     /// Fingerprints of the events counted, in bounded memory (spilled to `store`).
@@ -125,7 +128,11 @@ public struct MetricsAccumulator: Sendable {
     /// (`newUsers`).
     public mutating func settle() {
         if !newUsers.isEmpty {
-            newUsers.withUnsafeBufferPointer { users.insert(contentsOf: $0) }
+            if let sharedUsers {
+                newUsers.withUnsafeBufferPointer { sharedUsers.insert(contentsOf: $0) }
+            } else {
+                newUsers.withUnsafeBufferPointer { users.insert(contentsOf: $0) }
+            }
             newUsers.removeAll(keepingCapacity: true)
         }
         if !newActivity.isEmpty {
@@ -134,8 +141,23 @@ public struct MetricsAccumulator: Sendable {
         }
     }
 
-    /// Whether every event added is in the tables (`settle()`).
-    var isSettled: Bool { newUsers.isEmpty && newActivity.isEmpty }
+    /// Whether every event added is in the tables (`settle()`), and the users in `users`.
+    var isSettled: Bool { newUsers.isEmpty && newActivity.isEmpty && sharedUsers == nil }
+
+    /// Puts the users of the events from now on into `shared`, the set of every worker of
+    /// the run (before the first event), until `stopSharingUsers`.
+    mutating func shareUsers(_ shared: SharedUserSet) {
+        precondition(users.count == 0 && newUsers.isEmpty, "share the users before the first event")
+        sharedUsers = shared
+    }
+
+    /// Ends `shareUsers` once every worker is done: the set becomes this accumulator's
+    /// `users` when `taking` (one worker's, merged into by the others with none), else none.
+    mutating func stopSharingUsers(taking: Bool) {
+        settle()
+        if taking, let sharedUsers { users = sharedUsers.take() }
+        sharedUsers = nil
+    }
 
     /// A worker's reading is over (`Analysis.workerDone()`): the duplicate filter, the
     /// activity tables and the session logs that already spilled spill the rest, on this
@@ -155,7 +177,7 @@ public struct MetricsAccumulator: Sendable {
     /// which keeps the one from the earliest input: merging in any order gives the same reports.
     public mutating func merge(_ other: MetricsAccumulator) {
         settle()
-        precondition(other.isSettled, "settle an accumulator before it is merged")
+        precondition(isSettled && other.isSettled, "settle an accumulator, and stop sharing its users, before it is merged")
         let remap = table.absorb(other.table)
         for (key, value) in other.counters {
             counters.add(DayProfile(day: key.day, profile: remap[Int(key.profile)]), value)

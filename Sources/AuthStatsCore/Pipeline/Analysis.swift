@@ -538,6 +538,17 @@ public final class Analysis {
         settle()
     }
 
+    /// The workers of one run (`ParallelReader`) put their users into one set
+    /// (`MetricsAccumulator.shareUsers`); each project's analysis keeps its own.
+    public func shareUsers(_ shared: SharedUserSet) {
+        state.pointee.accumulator.shareUsers(shared)
+    }
+
+    /// Ends `shareUsers` once every worker is done; the analysis `taking` holds the set.
+    public func stopSharingUsers(taking: Bool) {
+        state.pointee.accumulator.stopSharingUsers(taking: taking)
+    }
+
     /// Puts the events added so far wholly into the tables (`MetricsAccumulator.settle()`),
     /// this analysis's and its projects'.
     func settle() {

@@ -1,4 +1,5 @@
 import AuthStatsTestSupport
+import Dispatch
 import Testing
 
 @testable import AuthStatsCore
@@ -179,6 +180,25 @@ struct FlatTablesTests {
         let many = (0..<50).map { ActivityTable.Key(user: UInt64($0), day: 0, profile: 0) }
         many.withUnsafeBufferPointer { small.addOne(contentsOf: $0) }
         #expect(small.spilledRuns == 5)
+    }
+
+    @Test("A user set shared by threads, each putting in batches at once, holds what one set of them all holds")
+    func sharedUsers() {
+        let shared = SharedUserSet()
+        let threads = 4
+        // Each thread's batches overlap the others' (the same users, read by two workers) and
+        // grow the table many times over while the others wait.
+        let batches: [[[UInt64]]] = (0..<threads).map { t in
+            var rng = SeededRandom(seed: UInt64(100 + t))
+            return (0..<300).map { _ in (0..<Int(1 + rng.next() % 256)).map { _ in rng.next() % 60_000 } }
+        }
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            for batch in batches[t] { batch.withUnsafeBufferPointer { shared.insert(contentsOf: $0) } }
+        }
+        let expected = Set(batches.joined().joined())
+        let taken = shared.take()
+        #expect(taken.count == expected.count && taken.sorted() == expected.sorted())
+        #expect(shared.take().count == 0)
     }
 
     @Test(
