@@ -92,16 +92,18 @@ public enum InputDiscovery {
     }
 
     /// A folder's entries as the walk reads them: names (not hidden) in byte order, each with
-    /// its status (nil where it could not be read), and why listing stopped, if it did
-    /// (`"Unable to list …: reason"`: nothing listed when the folder could not be opened).
+    /// its status (nil where it could not be read), and the `errno` that stopped the listing,
+    /// if one did (nothing listed when the folder could not be opened).
     struct Listing {
+        /// The path the folder was opened by.
+        let folder: [UInt8]
         var entries: [(name: [UInt8], info: Status?)] = []
-        var failure: String?
+        var failure: Int32?
 
-        init(_ folder: [UInt8], shown: @autoclosure () -> String) {
+        init(_ folder: [UInt8]) {
+            self.folder = folder
             guard let directory = CPath.with(folder, { opendir($0) }) else {
-                let code = errno
-                failure = "Unable to list \(shown()): \(OSError.text(code))"
+                failure = errno
                 return
             }
             defer { closedir(directory) }
@@ -109,8 +111,7 @@ public enum InputDiscovery {
             while true {
                 errno = 0
                 guard let entry = readdir(directory) else {
-                    let code = errno
-                    if code != 0 { failure = "Unable to list \(shown()): \(OSError.text(code))" }
+                    if errno != 0 { failure = errno }
                     break
                 }
                 let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
@@ -125,36 +126,47 @@ public enum InputDiscovery {
                 return (name, read ? Status(info) : nil)
             }
         }
+
+        /// The path of the entry `name`.
+        func path(of name: [UInt8]) -> [UInt8] {
+            (folder.last == UInt8(ascii: "/") ? folder : folder + [UInt8(ascii: "/")]) + name
+        }
     }
 
     /// The folders under the INPUT arguments, listed ahead of the walk on several threads: a
     /// bucket's exports lie in thousands of small folders (the bench set: ~2,900 for 4,404
     /// files), and listing them (an `opendir`, `getdents` and an `fstatat` an entry) took
-    /// ~50 ms of one core before any file was read. Level by level: each level's folders are
+    /// ~85 ms of one core before any file was read. Level by level: each level's folders are
     /// split between the threads, and the folders among their entries make the next level.
     /// Only what the walk would list itself, the same way: a folder that could not be listed
-    /// through is left out (the walk lists it again and says why), and a folder reached twice
-    /// (a link) is listed once; which path the walk reads it under, it decides, as always.
+    /// through is left out (the walk lists it again and says why), a folder reached twice (a
+    /// link) is listed once, and the walk takes a listing only when it reaches the folder by
+    /// the path it was listed by (by another, opening it might fail where this did not: a
+    /// chain of links too long). Up to `maxEntries` entries (~100 bytes each; the walk lists
+    /// the rest as it goes), so that a tree of millions of objects is not held twice.
     enum Listings {
-        /// Each folder's listing, by the folder's identity (however the walk reaches it).
+        static let maxEntries = 200_000
+
+        /// Each folder's listing, by the folder's identity.
         static func read(below roots: [[UInt8]], excluding excluded: Set<FileID>, threads: Int) -> [FileID: Listing] {
             var listings: [FileID: Listing] = [:]
             var seen = excluded
+            var entries = 0
             var level: [(path: [UInt8], id: FileID)] = roots.compactMap { root in
                 var info = stat()
                 guard CPath.with(root, { stat($0, &info) }) == 0, info.st_mode & S_IFMT == S_IFDIR, seen.insert(FileID(info)).inserted else { return nil }
                 return (root, FileID(info))
             }
-            while !level.isEmpty {
+            while !level.isEmpty && entries < maxEntries {
                 let folders = level
-                let listed = concurrentMap(count: folders.count, threads: threads) { Listing(folders[$0].path, shown: "") }
+                let listed = concurrentMap(count: folders.count, threads: threads) { Listing(folders[$0].path) }
                 level = []
                 for (folder, listing) in zip(folders, listed) where listing.failure == nil {
                     listings[folder.id] = listing
-                    let base = folder.path.last == UInt8(ascii: "/") ? folder.path : folder.path + [UInt8(ascii: "/")]
+                    entries += listing.entries.count
                     for (name, info) in listing.entries {
                         guard let info, info.mode & S_IFMT == S_IFDIR, seen.insert(info.id).inserted else { continue }
-                        level.append((base + name, info.id))
+                        level.append((listing.path(of: name), info.id))
                     }
                 }
             }
@@ -214,14 +226,16 @@ public enum InputDiscovery {
         }
 
         private mutating func list(_ folder: [UInt8], id: FileID, ancestors: [(FileID, [UInt8])]) {
-            // Listed ahead, or now. An entry whose status could not be read is read again by
-            // its path (`visit`), which says why.
-            let listing = listings.removeValue(forKey: id) ?? Listing(folder, shown: DisplayPath.text(folder))
-            if let failure = listing.failure { found.append(.problem(path: DisplayPath.text(folder), message: failure)) }
-            let known = listing.entries
-            let base = folder.last == UInt8(ascii: "/") ? folder : folder + [UInt8(ascii: "/")]
-            for (name, info) in known {
-                visit(base + name, topLevel: false, ancestors: ancestors, known: info)
+            // Listed ahead by this path, or now. An entry whose status could not be read is
+            // read again by its path (`visit`), which says why.
+            let ahead = listings.removeValue(forKey: id)
+            let listing = ahead?.folder == folder ? ahead! : Listing(folder)
+            if let failure = listing.failure {
+                let shown = DisplayPath.text(folder)
+                found.append(.problem(path: shown, message: "Unable to list \(shown): \(OSError.text(failure))"))
+            }
+            for (name, info) in listing.entries {
+                visit(listing.path(of: name), topLevel: false, ancestors: ancestors, known: info)
             }
         }
     }

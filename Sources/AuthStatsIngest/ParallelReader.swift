@@ -44,7 +44,7 @@ public enum ParallelReader {
         let count = found.isEmpty ? 1 : max(1, mayHoldMembers ? jobs : min(jobs, found.count))
         let workers = (0..<count).map { _ in Worker(analysis: make(count)) }
         // One user set for all of them: none to merge at the end (`SharedUserSet`).
-        let users = count > 1 ? SharedUserSet() : nil
+        let users = (2...SharedUserSet.maxWorkers).contains(count) ? SharedUserSet() : nil
         if let users { for worker in workers { worker.analysis.shareUsers(users) } }
         // Waiting members: room for a few per worker (members copy far faster than they are
         // read), in bounded memory.

@@ -16,7 +16,7 @@ public struct FileRun {
     ) {
         let collector = RejectCollector()
         let configuration = Analysis.Configuration(timeZone: timeZone, maxRecordBytes: maxRecordBytes)!
-        let analysis = ParallelReader.read(InputDiscovery.expand(paths), jobs: jobs, copyBudget: copyBudget) { _ in
+        let analysis = ParallelReader.read(InputDiscovery.expand(paths, threads: jobs), jobs: jobs, copyBudget: copyBudget) { _ in
             Analysis(configuration: configuration, rejects: collector)
         }
         reports = analysis.reports()

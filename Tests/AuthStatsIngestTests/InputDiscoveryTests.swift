@@ -117,6 +117,21 @@ struct InputDiscoveryTests {
             }
         }
         try files.createSymbolicLink(atPath: root + "/0-early", withDestinationPath: root + "/2026/02")
+        // A link the walk meets before the folder it leads to, which the levels list by the
+        // folder's own path: the walk lists it again by the link's.
+        try files.createDirectory(atPath: root + "/a", withIntermediateDirectories: true)
+        try files.createDirectory(atPath: root + "/zz", withIntermediateDirectories: true)
+        try "x\n".write(toFile: root + "/zz/late.ndjson", atomically: true, encoding: .utf8)
+        try files.createSymbolicLink(atPath: root + "/a/link", withDestinationPath: "../zz")
+        // A name that is not UTF-8.
+        let odd = Array((root + "/2026/01/caf").utf8) + [0xE9]
+        #expect((odd + [0]).withUnsafeBufferPointer { mkdir(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), 0o755) } == 0)
+        // A folder that cannot be listed (only for a user the permissions hold for).
+        if geteuid() != 0 {
+            try files.createDirectory(atPath: root + "/2026/locked", withIntermediateDirectories: true)
+            #expect(chmod(root + "/2026/locked", 0) == 0)
+        }
+        defer { _ = chmod(root + "/2026/locked", 0o755) }
         try files.createSymbolicLink(atPath: root + "/2026/01/3/up", withDestinationPath: "../..")
         try files.createSymbolicLink(atPath: root + "/2026/broken", withDestinationPath: "nowhere")
         #expect(mkfifo(root + "/2026/00/pipe", 0o600) == 0)
@@ -132,7 +147,8 @@ struct InputDiscoveryTests {
         // Ahead: every folder but the excluded one, each once (the linked month under one path).
         let ids = Set(excluded.compactMap { InputDiscovery.FileID(path: Array($0.utf8)) })
         let listed = InputDiscovery.Listings.read(below: paths.map { Array($0.utf8) }, excluding: ids, threads: 3)
-        #expect(listed.count == 1 + 1 + 1 + 3 + 3 * 6)
+        #expect(listed.count == 1 + 1 + 1 + 3 + 3 * 6 + 2 + 1)
+        #expect(alone.contains(.file(InputPath(root + "/a/link/late.ndjson"))) && !alone.contains(.file(InputPath(root + "/zz/late.ndjson"))))
         #expect(!listed.keys.contains { ids.contains($0) })
     }
 

@@ -48,14 +48,9 @@ public struct ActivityTable: Sendable, InOrderRunOwner {
     }
 
     /// Adds one event to each of `keys` (`MetricsAccumulator.settle()`, a batch of events at a
-    /// time: `TripleCounts.addOne(contentsOf:)`). The window spills first when they might not
-    /// fit, so it holds at most `capacity` triples, as one at a time.
+    /// time: `TripleCounts.addOne(contentsOf:)`). The window spills after the batch when it
+    /// is full, so it holds at most `capacity` triples and one batch's.
     mutating func addOne(contentsOf keys: UnsafeBufferPointer<Key>) {
-        guard keys.count <= capacity else {
-            for key in keys { add(user: key.user, day: key.day, profile: key.profile, 1) }
-            return
-        }
-        if counts.count + keys.count > capacity { spill() }
         counts.addOne(contentsOf: keys)
         if counts.count >= capacity { spill() }
     }

@@ -46,18 +46,18 @@ public struct MetricsAccumulator: Sendable {
     /// the fact takes its event back, and the triple goes when no event is left. Bounded in
     /// memory: spilled as sorted runs like the dedup window.
     var activity: ActivityTable
-    /// Every user seen in any event (for `summary.json`'s `users`).
+    /// Every user seen in any event (for `summary.json`'s `users`), once `isSettled`.
     var users = UserHashSet()
     /// The users and activity triples of the events added since the last `settle()`, put
-    /// into `users` and `activity` a batch at a time (`UserHashSet.insert(contentsOf:)`,
-    /// `ActivityTable.addOne(contentsOf:)`: their tables are far larger than the caches, and
-    /// a batch waits for its cache misses side by side). Settled at the end of every input
+    /// into their tables a batch at a time (`UserHashSet.insert(contentsOf:)`,
+    /// `ActivityTable.addOne(contentsOf:)`: the tables are far larger than the caches, and a
+    /// batch waits for its cache misses side by side). Settled at the end of every input
     /// (`Analysis.finish`) and before anything reads them.
     private var newUsers: [UInt64] = []
+    private var newActivity: [ActivityTable.Key] = []
     /// The set the users go into instead of `users` while the workers of a run read
     /// (`shareUsers`).
     private var sharedUsers: SharedUserSet?
-    private var newActivity: [ActivityTable.Key] = []
     static let batchSize = 256
     /// Fingerprints of the events counted, in bounded memory (spilled to `store`).
     var dedup: DuplicateFilter
@@ -125,7 +125,7 @@ public struct MetricsAccumulator: Sendable {
     }
 
     /// Puts the users and activity of the events added since the last call into their tables
-    /// (`newUsers`).
+    /// (`newUsers`; the users into the shared set while there is one).
     public mutating func settle() {
         if !newUsers.isEmpty {
             if let sharedUsers {
@@ -151,12 +151,20 @@ public struct MetricsAccumulator: Sendable {
         sharedUsers = shared
     }
 
-    /// Ends `shareUsers` once every worker is done: the set becomes this accumulator's
-    /// `users` when `taking` (one worker's, merged into by the others with none), else none.
+    /// Ends `shareUsers` once every worker is done and settled (`workerDone`): the set
+    /// becomes this accumulator's `users` when `taking` (one worker's, merged into by the
+    /// others with none), else none.
     mutating func stopSharingUsers(taking: Bool) {
-        settle()
+        precondition(newUsers.isEmpty, "settle every worker before the shared users are taken")
         if taking, let sharedUsers { users = sharedUsers.take() }
         sharedUsers = nil
+    }
+
+    /// `users`, checked to hold every event's user (`isSettled`): what every reader of them
+    /// goes through.
+    var settledUsers: UserHashSet {
+        precondition(isSettled, "settle the accumulator before reading its users")
+        return users
     }
 
     /// A worker's reading is over (`Analysis.workerDone()`): the duplicate filter, the
@@ -233,10 +241,7 @@ public struct MetricsAccumulator: Sendable {
     }
 
     /// Distinct users seen in any event.
-    public var userCount: Int {
-        precondition(isSettled, "settle the accumulator before reading it")
-        return restoredUserCount ?? users.count
-    }
+    public var userCount: Int { restoredUserCount ?? settledUsers.count }
     /// The state's count of users, for an accumulator that holds its counters alone
     /// (`Analysis.useTotals`).
     var restoredUserCount: Int?

@@ -62,12 +62,12 @@ struct TripleCounts: Sendable {
     }
 
     /// Adds 1 to the count of each of `keys` (the activity of a batch of events,
-    /// `ActivityTable.add(contentsOf:)`): as `UserHashSet.insert(contentsOf:)`, the slot each
+    /// `ActivityTable.addOne(contentsOf:)`): as `UserHashSet.insert(contentsOf:)`, the slot each
     /// key lands on first is read for all of them before any count changes, so that their
     /// cache misses are waited for side by side; a key found there is counted in place.
     mutating func addOne(contentsOf keys: UnsafeBufferPointer<ActivityTable.Key>) {
         // Room for all of them first: no slot found below moves before it is used.
-        while (count + keys.count) * 4 > slots.count * 3 { grow() }
+        if (count + keys.count) * 4 > slots.count * 3 { grow(toHold: count + keys.count) }
         withUnsafeTemporaryAllocation(of: Int.self, capacity: keys.count) { found in
             slots.withUnsafeBufferPointer { table in
                 for (k, key) in keys.enumerated() {
@@ -85,10 +85,15 @@ struct TripleCounts: Sendable {
         }
     }
 
-    private mutating func grow() {
+    private mutating func grow() { grow(toHold: count + 1) }
+
+    /// Rehashes into a table at most 3/4 full with `total` triples (doubled until it is).
+    private mutating func grow(toHold total: Int) {
+        var size = slots.count * 2
+        while total * 4 > size * 3 { size *= 2 }
         lastSlot = -1
         let old = slots
-        slots = Self.emptySlots(old.count * 2)
+        slots = Self.emptySlots(size)
         mask = slots.count - 1
         count = 0
         for slot in old where slot.key.profile != Self.emptyProfile { add(slot.key, slot.count) }

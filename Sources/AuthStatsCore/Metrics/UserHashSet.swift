@@ -9,8 +9,9 @@ struct UserHashSet: Sendable {
     /// 0 marks an empty slot; the hash 0 itself is remembered apart.
     private var hasZero = false
     private(set) var count = 0
-    /// The last hash inserted: a user's events come in runs (an SDK sends a session's events
-    /// together), and a repeat then needs no probe.
+    /// A hash known to be in the set (the last one `insert` added or found): a user's events
+    /// come in runs (an SDK sends a session's events together), and a repeat then needs no
+    /// probe. Nothing is ever removed, so it stays true across growth.
     private var last: UInt64 = 0
 
     init() {
@@ -46,21 +47,35 @@ struct UserHashSet: Sendable {
     }
 
     /// Adds each of `hashes` (the users of a batch of events, `MetricsAccumulator.settle()`).
-    /// The table is far larger than the caches (16 MB a worker for the bench set's users), and
-    /// one insert an event waited for a cache miss each time (~2.5% of a run's CPU): here the
-    /// slot each hash lands on first is read for all of them before any is written, so the
+    /// The table is far larger than the caches (16 MB for the bench set's users), and one
+    /// insert an event waited for a cache miss each time (~2.5% of a run's CPU): here the slot
+    /// each hash lands on first is read for all of them before any is written, so the
     /// processor waits for those reads side by side, and a hash found there needs no more.
     mutating func insert(contentsOf hashes: UnsafeBufferPointer<UInt64>) {
-        // Room for all of them first: no slot read below moves before it is used.
-        if (count + hashes.count) * 2 > slots.count { resize(toHold: count + hashes.count) }
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: hashes.count) { first in
+            var misses = 0
             slots.withUnsafeBufferPointer { table in
-                for (k, hash) in hashes.enumerated() { first[k] = table[Int(truncatingIfNeeded: hash) & mask] }
+                for (k, hash) in hashes.enumerated() {
+                    first[k] = table[Int(truncatingIfNeeded: hash) & mask]
+                    if hash == 0 ? !hasZero : first[k] != hash { misses += 1 }
+                }
             }
-            // Nothing is ever removed: a hash in its first slot then is in the set now.
+            // Room for the new ones first, so that none of the inserts below grows the table:
+            // at most those not found in their first slot; near a growth, counted exactly (a
+            // batch of users already in the set does not double it).
+            if (count + misses) * 2 > slots.count {
+                var new = Set<UInt64>()
+                for (k, hash) in hashes.enumerated() where (hash == 0 ? !hasZero : first[k] != hash) && !contains(hash) { new.insert(hash) }
+                resize(toHold: count + new.count)
+            }
+            // Nothing is ever removed: a hash in its first slot then is in the set now,
+            // wherever the growth put it.
             for (k, hash) in hashes.enumerated() where hash == 0 || first[k] != hash { insert(hash) }
         }
     }
+
+    /// How many hashes fit before the table grows.
+    var capacity: Int { slots.count / 2 }
 
     func contains(_ hash: UInt64) -> Bool {
         guard hash != 0 else { return hasZero }
@@ -86,9 +101,10 @@ struct UserHashSet: Sendable {
 
     /// Adds every hash of `other`, in passes over its slots that each insert without checks
     /// until the table is half full (then it grows, as `insert` would): inserting one by one
-    /// was a serial ~10 ms at a shard of eight's end, ~100 ms of a merge of eight states.
-    /// (Sizing the table for both sets at once cost the memory check 5 MB: two workers' sets
-    /// mostly hold the same users.)
+    /// was ~100 ms of a merge of eight states. (Sizing the table for both sets at once cost
+    /// the memory check 5 MB when each worker kept a set: two sets of mostly the same users.
+    /// Unions now serve merges of states, more workers than share one set, and the projects'
+    /// analyses.)
     mutating func formUnion(_ other: UserHashSet) {
         // Into an empty set (a merge's first part: `authstats merge` merges state 0 into a new,
         // empty analysis): theirs as it stands, its slots shared until one is written.
@@ -150,29 +166,39 @@ struct UserHashSet: Sendable {
 }
 
 /// One user set for the parallel workers of a run (`MetricsAccumulator.shareUsers`): each
-/// worker puts its batches of users in under the lock (~10 µs a batch, every ~400 µs), so
-/// that no set of each worker's is left to merge at the end (two sets of the bench set's
-/// users, 16 MB each, were merged on one thread in ~25 ms while the other core waited), and
-/// the run holds one table of its users instead of one a worker.
+/// worker puts its batches of users in under the lock (~10 µs a batch, every ~400 µs a worker
+/// on the bench set), so that no set of each worker's is left to merge at the end (two sets
+/// of the bench set's users, 16 MB each, were merged on one thread in ~25 ms while the other
+/// core waited), and the run holds one table of its users instead of one a worker. For a few
+/// workers only (`maxWorkers`): the lock is held ~2.5% of each worker's time and the table
+/// grows under it, so more workers would wait on one another; past that each keeps its own.
 public final class SharedUserSet: @unchecked Sendable {
-    // Unchecked: `set` is only touched under `lock`.
+    /// The most workers that share one set.
+    public static let maxWorkers = 4
+
+    // Unchecked: `set` and `taken` are only touched under `lock`.
     private let lock = NSLock()
     private var set = UserHashSet()
+    private var taken = false
 
     public init() {}
 
     func insert(contentsOf hashes: UnsafeBufferPointer<UInt64>) {
         lock.lock()
+        defer { lock.unlock() }
+        precondition(!taken, "users put into a shared set after it was taken")
         set.insert(contentsOf: hashes)
-        lock.unlock()
     }
 
-    /// The set, once every worker is done with it.
+    /// The set, once every worker is done with it: taken once, and closed (a worker that put
+    /// more users in after this would lose them; it stops instead).
     func take() -> UserHashSet {
         lock.lock()
         defer { lock.unlock() }
-        let taken = set
+        precondition(!taken, "a shared user set taken twice")
+        taken = true
+        let all = set
         set = UserHashSet()
-        return taken
+        return all
     }
 }

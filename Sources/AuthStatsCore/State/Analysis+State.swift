@@ -433,7 +433,7 @@ extension Analysis {
                     }
                 }
                 try stream(Stream.users) { writer in
-                    for hash in accumulator.users.sorted() { try writer.add(words: [hash]) }
+                    for hash in accumulator.settledUsers.sorted() { try writer.add(words: [hash]) }
                 }
                 try stream(Stream.totals) { try $0.add(words: [UInt64(accumulator.events), UInt64(accumulator.duplicates)]) }
                 try stream(Stream.parity) { writer in

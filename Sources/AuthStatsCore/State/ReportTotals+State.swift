@@ -230,8 +230,7 @@ extension Analysis {
     /// `restoreUsers`' first part, its profiles, activity and users; the second reaches only the
     /// session log, so that each may run on its own thread (and connection).
     public func restoreUserActivity(of batch: Analysis, from source: any StateChunkSource, after ends: UserStreamEnds? = nil) throws {
-        precondition(batch.accumulator.isSettled, "settle the batch before reading its users")
-        let wanted = batch.accumulator.users
+        let wanted = batch.accumulator.settledUsers
         let profiles = try restoreProfiles(from: source, scope: "", fromSeq: ends?.seq(Stream.profiles))
         let activity = field(\.activity)
         let users = field(\.users)
@@ -259,8 +258,7 @@ extension Analysis {
     public func restoreUserSessions(of batch: Analysis, from source: any StateChunkSource, after ends: UserStreamEnds? = nil) throws {
         let sessionLogs = field(\.sessionLogs)
         precondition(sessionLogs.pointee.count == 1 && sessionLogs.pointee[0].compact, "a state with totals keeps compact sessions")
-        precondition(batch.accumulator.isSettled, "settle the batch before reading its users")
-        try Self.withUserFilter(batch.accumulator.users) { isWanted in
+        try Self.withUserFilter(batch.accumulator.settledUsers) { isWanted in
             try StateStreamReader.forEachChunk(source, name: Stream.sessions, scope: "", fromSeq: ends?.seq(Stream.sessions)) { chunk in
                 var records = FixedSizeRecords.compactSessions(chunk)
                 while let raw = try records.next() {

@@ -128,7 +128,7 @@ struct FlatTablesTests {
         // Batches of every size up to the accumulator's, through the tables' growth; 0, repeats
         // inside a batch, hashes already in the set, and hashes equal in their low bits.
         var set = UserHashSet()
-        var one = UserHashSet()
+        var one = Set<UInt64>()
         var triples = TripleCounts()
         var reference: [ActivityTable.Key: Int32] = [:]
         let store = MemorySpillStore()
@@ -162,6 +162,15 @@ struct FlatTablesTests {
             }
         }
         #expect(set.sorted() == one.sorted() && set.contains(0))
+        // Batches of hashes all in the set already: the table does not grow for them.
+        let present = Array(one.prefix(MetricsAccumulator.batchSize))
+        var full = UserHashSet()
+        for hash in one { full.insert(hash) }
+        var extra: UInt64 = 1 << 60
+        while full.count < full.capacity { full.insert(extra); extra += 1 }
+        let before = full.capacity
+        for _ in 0..<20 { present.withUnsafeBufferPointer { full.insert(contentsOf: $0) } }
+        #expect(full.count == full.capacity && full.capacity == before)
         let listed = triples.sorted()
         #expect(listed.count == reference.count && listed.allSatisfy { reference[$0.0] == $0.1 })
         #expect(spilling.spilledRuns > 0)
@@ -175,11 +184,15 @@ struct FlatTablesTests {
             return all
         }
         #expect(sums(&spilling) == sums(&spillingReference))
-        // A batch larger than the window: one at a time, the window never over its capacity.
+        // A batch larger than the window: in whole, then spilled (the window holds at most its
+        // capacity and one batch).
         var small = ActivityTable(capacity: 10, store: store)
         let many = (0..<50).map { ActivityTable.Key(user: UInt64($0), day: 0, profile: 0) }
         many.withUnsafeBufferPointer { small.addOne(contentsOf: $0) }
-        #expect(small.spilledRuns == 5)
+        #expect(small.spilledRuns == 1)
+        var smallReference = ActivityTable(capacity: 1 << 20)
+        for key in many { smallReference.add(user: key.user, day: key.day, profile: key.profile, 1) }
+        #expect(sums(&small) == sums(&smallReference))
     }
 
     @Test("A user set shared by threads, each putting in batches at once, holds what one set of them all holds")
@@ -198,7 +211,45 @@ struct FlatTablesTests {
         let expected = Set(batches.joined().joined())
         let taken = shared.take()
         #expect(taken.count == expected.count && taken.sorted() == expected.sorted())
-        #expect(shared.take().count == 0)
+    }
+
+    @Test("Two workers' accumulators sharing a user set, their events settled in batches: the users and activity of one accumulator of all")
+    func accumulatorsShareUsers() {
+        func event(_ n: Int, user: Int, kind: EventKind) -> Event {
+            Event(
+                time: Int64(n) * 1_000, source: .pinpoint, kind: kind, user: "u\(user)", fingerprint: Fingerprint(fields: ["e\(n)"]),
+                dimensions: DimensionValues())
+        }
+        let shared = SharedUserSet()
+        var workers = [MetricsAccumulator(), MetricsAccumulator()]
+        var one = MetricsAccumulator()
+        for w in workers.indices { workers[w].shareUsers(shared) }
+        // More than a batch each, users in runs and shared between the workers, some events
+        // without activity (a failure's user is a user all the same).
+        for n in 0..<1_500 {
+            let user = (n / 3) % 400 + (n % 7 == 0 ? 1_000 : 0)
+            let kind: EventKind = n % 5 == 0 ? .authFailure : .signIn
+            let day = Day(index: Int32(n % 4))
+            workers[n % 2].add(event(n, user: user, kind: kind), day: day)
+            one.add(event(n, user: user, kind: kind), day: day)
+        }
+        #expect(!workers[0].isSettled)
+        for w in workers.indices { workers[w].workerDone() }
+        workers[0].stopSharingUsers(taking: true)
+        workers[1].stopSharingUsers(taking: false)
+        var merged = workers[0]
+        merged.merge(workers[1])
+        _ = merged.resolveDuplicates()
+        _ = one.resolveDuplicates()
+        #expect(merged.userCount == one.userCount && merged.settledUsers.sorted() == one.settledUsers.sorted())
+        func triples(_ acc: MetricsAccumulator) -> [String] {
+            var groups = acc.activity.groups()
+            var sums: [(profile: UInt32, count: Int32)] = []
+            var all: [String] = []
+            while let (user, day) = groups.next(sums: &sums) { all.append("\(user) \(day) \(sums.map(\.count))") }
+            return all
+        }
+        #expect(triples(merged) == triples(one) && !triples(one).isEmpty)
     }
 
     @Test(
