@@ -304,7 +304,15 @@ final class NightlyState {
         // Each file's ledger rows by path are read once: for this check and, hashed, for the
         // changed-file check below.
         var unknown: [(item: InputDiscovery.Found, path: String, file: String, rows: [LedgerEntry], quick: (size: Int64, modifiedMillis: Int64)?)] = []
-        for item in found {
+        // A ledger with no input (a new state, a shard's) has no rows to look up by path, one
+        // query a file (a shard of eight: 589 before its first record).
+        let ledgerSizes = rebuild ? [] : try ledger { try database.ledgerSizes() }
+        // Each file's size and time, on every core (a `stat` by a path ten folders deep each).
+        let quicks = concurrentMap(count: found.count, threads: threads) { i -> (size: Int64, modifiedMillis: Int64)? in
+            guard case .file(let input) = found[i] else { return nil }
+            return ContentHash.sizeAndTime(path: String(decoding: input.bytes, as: UTF8.self))
+        }
+        for (item, quick) in zip(found, quicks) {
             guard case .file(let input) = item else {
                 problems.append(item)
                 continue
@@ -312,14 +320,13 @@ final class NightlyState {
             let path = input.display
             let file = String(decoding: input.bytes, as: UTF8.self)
             var rows: [LedgerEntry] = []
-            let quick = ContentHash.sizeAndTime(path: file)
             // A pipe or device (the command line refuses one; this one came otherwise, a plan's
             // file replaced): hashing it first would drain what the batch is to read.
             if quick == nil, let stream = InputDiscovery.streamKind(of: input.bytes) {
                 problems.append(.problem(path: path, message: "Unable to read \(path): it is \(stream), whose bytes can be read only once, and a state hashes each input before reading it; not read"))
                 continue
             }
-            if !rebuild {
+            if !rebuild && !ledgerSizes.isEmpty {
                 rows = try ledger { try database.ledgerEntries(path: path) }
                 if let quick, let same = rows.first(where: { $0.size == quick.size && $0.modified == quick.modifiedMillis }) {
                     known.append("\(path) (read in batch \(same.batch))")
@@ -333,7 +340,6 @@ final class NightlyState {
         // or another input of this run has. The others are read at once and hashed while they
         // are (`DeferredHashes`): a shard of eight spent ~30 ms hashing its 589 files before
         // its first record.
-        let ledgerSizes = rebuild ? [] : try ledger { try database.ledgerSizes() }
         var runSizes: [Int64: Int] = [:]
         for entry in unknown { if let quick = entry.quick { runSizes[quick.size, default: 0] += 1 } }
         var read: [Candidate?] = Array(repeating: nil, count: unknown.count)
