@@ -35,8 +35,17 @@ public enum InputDiscovery {
     public static func expand(_ paths: [String], excluding: [String] = [], threads: Int = 1) -> [Found] {
         let excluded = Set(excluding.compactMap { FileID(path: Array($0.utf8)) })
         var walk = Walk(excluded: excluded)
-        if threads > 1 { walk.listings = Listings.read(below: paths.map { Array($0.utf8) }, excluding: excluded, threads: threads) }
-        for path in paths { walk.visit(Array(path.utf8), topLevel: true, ancestors: []) }
+        let roots = paths.map { Array($0.utf8) }
+        // The arguments' statuses on every thread too: a shard's hundreds of files named one
+        // by one, each a `stat` by a path ten folders deep. One that fails is read again by
+        // the walk, which says why.
+        let statuses: [Status?] = threads > 1 && roots.count > 1
+            ? concurrentMap(count: roots.count, threads: threads) { i in
+                var info = stat()
+                return CPath.with(roots[i], { stat($0, &info) }) == 0 ? Status(info) : nil
+            } : Array(repeating: nil, count: roots.count)
+        if threads > 1 { walk.listings = Listings.read(below: roots, excluding: excluded, threads: threads) }
+        for (root, status) in zip(roots, statuses) { walk.visit(root, topLevel: true, ancestors: [], known: status) }
         return walk.found
     }
 

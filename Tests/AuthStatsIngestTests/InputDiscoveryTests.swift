@@ -137,7 +137,8 @@ struct InputDiscoveryTests {
         #expect(mkfifo(root + "/2026/00/pipe", 0o600) == 0)
         try files.createDirectory(atPath: root + "/2026/excluded", withIntermediateDirectories: true)
         try "x\n".write(toFile: root + "/2026/excluded/no.ndjson", atomically: true, encoding: .utf8)
-        let paths = [root, root + "/sub/a.ndjson", root + "/2026/01"]
+        // Arguments: folders, a file, one that is not there (its status read on the threads too).
+        let paths = [root, root + "/sub/a.ndjson", root + "/2026/01", root + "/missing.ndjson"]
         let excluded = [root + "/2026/excluded"]
         let alone = InputDiscovery.expand(paths, excluding: excluded)
         #expect(alone.count > 20 && alone.contains { if case .problem = $0 { true } else { false } })
