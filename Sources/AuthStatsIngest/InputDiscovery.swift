@@ -30,8 +30,9 @@ public enum InputDiscovery {
     ///   - paths: the INPUT arguments.
     ///   - excluding: files and folders never read as inputs (the user directories, the
     ///     output folder), wherever they lie; paths that do not exist are ignored.
-    ///   - threads: how many threads list the folders (`Listings`); the walk itself, and so
-    ///     what it finds and in which order, is the same for any number.
+    ///   - threads: how many threads read the arguments' statuses and list the folders
+    ///     (`Listings`); the walk itself, and so what it finds and in which order, is the same
+    ///     for any number.
     public static func expand(_ paths: [String], excluding: [String] = [], threads: Int = 1) -> [Found] {
         let excluded = Set(excluding.compactMap { FileID(path: Array($0.utf8)) })
         var walk = Walk(excluded: excluded)
@@ -39,12 +40,17 @@ public enum InputDiscovery {
         // The arguments' statuses on every thread too: a shard's hundreds of files named one
         // by one, each a `stat` by a path ten folders deep. One that fails is read again by
         // the walk, which says why.
-        let statuses: [Status?] = threads > 1 && roots.count > 1
+        let statuses: [Status?] = threads > 1
             ? concurrentMap(count: roots.count, threads: threads) { i in
                 var info = stat()
                 return CPath.with(roots[i], { stat($0, &info) }) == 0 ? Status(info) : nil
             } : Array(repeating: nil, count: roots.count)
-        if threads > 1 { walk.listings = Listings.read(below: roots, excluding: excluded, threads: threads) }
+        if threads > 1 {
+            let folders = zip(roots, statuses).compactMap { root, status in
+                status.flatMap { $0.mode & S_IFMT == S_IFDIR ? (root, $0.id) : nil }
+            }
+            walk.listings = Listings.read(below: folders, excluding: excluded, threads: threads)
+        }
         for (root, status) in zip(roots, statuses) { walk.visit(root, topLevel: true, ancestors: [], known: status) }
         return walk.found
     }
@@ -151,33 +157,41 @@ public enum InputDiscovery {
     /// through is left out (the walk lists it again and says why), a folder reached twice (a
     /// link) is listed once, and the walk takes a listing only when it reaches the folder by
     /// the path it was listed by (by another, opening it might fail where this did not: a
-    /// chain of links too long). Up to `maxEntries` entries (~100 bytes each; the walk lists
-    /// the rest as it goes), so that a tree of millions of objects is not held twice.
+    /// chain of links too long). Up to about `maxEntries` entries (~100 bytes each; the walk
+    /// lists the rest as it goes), so that a tree of millions of objects is not held twice: a
+    /// level is listed `sliceFolders` folders a thread at a time, and the listing stops once
+    /// the entries pass the limit (by at most one slice's folders, whose listings the walk
+    /// would hold one at a time anyway).
     enum Listings {
         static let maxEntries = 200_000
+        static let sliceFolders = 16
 
         /// Each folder's listing, by the folder's identity.
-        static func read(below roots: [[UInt8]], excluding excluded: Set<FileID>, threads: Int) -> [FileID: Listing] {
+        /// - Parameter roots: the argument folders and their identities (read already).
+        static func read(
+            below roots: [([UInt8], FileID)], excluding excluded: Set<FileID>, threads: Int, maxEntries: Int = Self.maxEntries
+        ) -> [FileID: Listing] {
             var listings: [FileID: Listing] = [:]
             var seen = excluded
             var entries = 0
-            var level: [(path: [UInt8], id: FileID)] = roots.compactMap { root in
-                var info = stat()
-                guard CPath.with(root, { stat($0, &info) }) == 0, info.st_mode & S_IFMT == S_IFDIR, seen.insert(FileID(info)).inserted else { return nil }
-                return (root, FileID(info))
-            }
-            while !level.isEmpty && entries < maxEntries {
-                let folders = level
-                let listed = concurrentMap(count: folders.count, threads: threads) { Listing(folders[$0].path) }
-                level = []
-                for (folder, listing) in zip(folders, listed) where listing.failure == nil {
-                    listings[folder.id] = listing
-                    entries += listing.entries.count
-                    for (name, info) in listing.entries {
-                        guard let info, info.mode & S_IFMT == S_IFDIR, seen.insert(info.id).inserted else { continue }
-                        level.append((listing.path(of: name), info.id))
+            var level: [(path: [UInt8], id: FileID)] = roots.filter { seen.insert($0.1).inserted }.map { ($0.0, $0.1) }
+            let slice = max(1, threads) * sliceFolders
+            while !level.isEmpty {
+                var next: [(path: [UInt8], id: FileID)] = []
+                for start in stride(from: 0, to: level.count, by: slice) {
+                    guard entries < maxEntries else { return listings }
+                    let folders = level[start..<min(start + slice, level.count)]
+                    let listed = concurrentMap(count: folders.count, threads: threads) { Listing(folders[folders.startIndex + $0].path) }
+                    for (folder, listing) in zip(folders, listed) where listing.failure == nil {
+                        listings[folder.id] = listing
+                        entries += listing.entries.count
+                        for (name, info) in listing.entries {
+                            guard let info, info.mode & S_IFMT == S_IFDIR, seen.insert(info.id).inserted else { continue }
+                            next.append((listing.path(of: name), info.id))
+                        }
                     }
                 }
+                level = next
             }
             return listings
         }
@@ -194,7 +208,8 @@ public enum InputDiscovery {
 
         /// Adds the file or folder at `path`. `ancestors` are the folders being walked above
         /// it (a link to one of them is a cycle).
-        /// `known`: its status, read already (from its folder, `list`).
+        /// `known`: its status, read already (from its folder, `list`, or for an argument, on
+        /// the threads of `expand`).
         mutating func visit(_ path: [UInt8], topLevel: Bool, ancestors: [(FileID, [UInt8])], known: Status? = nil) {
             // How messages show it: made only for one (a `String` for each of thousands of files).
             var shown: String { DisplayPath.text(path) }

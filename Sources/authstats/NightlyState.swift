@@ -304,8 +304,8 @@ final class NightlyState {
         // Each file's ledger rows by path are read once: for this check and, hashed, for the
         // changed-file check below.
         var unknown: [(item: InputDiscovery.Found, path: String, file: String, rows: [LedgerEntry], quick: (size: Int64, modifiedMillis: Int64)?)] = []
-        // A ledger with no input (a new state, a shard's) has no rows to look up by path, one
-        // query a file (a shard of eight: 589 before its first record).
+        // A ledger with no input (a new state's, a shard's on its first run) has no rows to
+        // look up by path, one query a file (a shard of eight: 589 before its first record).
         let ledgerSizes = rebuild ? [] : try ledger { try database.ledgerSizes() }
         // Each file's size and time, on every core (a `stat` by a path ten folders deep each).
         let quicks = concurrentMap(count: found.count, threads: threads) { i -> (size: Int64, modifiedMillis: Int64)? in

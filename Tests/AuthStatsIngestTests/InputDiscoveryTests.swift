@@ -147,10 +147,19 @@ struct InputDiscoveryTests {
         }
         // Ahead: every folder but the excluded one, each once (the linked month under one path).
         let ids = Set(excluded.compactMap { InputDiscovery.FileID(path: Array($0.utf8)) })
-        let listed = InputDiscovery.Listings.read(below: paths.map { Array($0.utf8) }, excluding: ids, threads: 3)
+        let folders = paths.compactMap { path -> ([UInt8], InputDiscovery.FileID)? in
+            var info = stat()
+            guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return nil }
+            return (Array(path.utf8), InputDiscovery.FileID(info))
+        }
+        let listed = InputDiscovery.Listings.read(below: folders, excluding: ids, threads: 3)
         #expect(listed.count == 1 + 1 + 1 + 3 + 3 * 6 + 2 + 1)
         #expect(alone.contains(.file(InputPath(root + "/a/link/late.ndjson"))) && !alone.contains(.file(InputPath(root + "/zz/late.ndjson"))))
         #expect(!listed.keys.contains { ids.contains($0) })
+        // Past the entries' limit, nothing more is listed ahead (the walk lists the rest, and
+        // finds the same).
+        let capped = InputDiscovery.Listings.read(below: folders, excluding: ids, threads: 2, maxEntries: 3)
+        #expect(capped.count == 2 && capped.values.allSatisfy { !$0.entries.isEmpty })
     }
 
     @Test("an --out folder inside an input folder is never read as input (the built binary)")
