@@ -1,5 +1,6 @@
 import AuthStatsCore
 import Dispatch
+import Foundation
 
 #if canImport(Glibc)
 import Glibc
@@ -158,13 +159,11 @@ public enum InputDiscovery {
     /// link) is listed once, and the walk takes a listing only when it reaches the folder by
     /// the path it was listed by (by another, opening it might fail where this did not: a
     /// chain of links too long). Up to about `maxEntries` entries (~100 bytes each; the walk
-    /// lists the rest as it goes), so that a tree of millions of objects is not held twice: a
-    /// level is listed `sliceFolders` folders a thread at a time, and the listing stops once
-    /// the entries pass the limit (by at most one slice's folders, whose listings the walk
-    /// would hold one at a time anyway).
+    /// lists the rest as it goes), so that a tree of millions of objects is not held twice:
+    /// each thread takes the level's next folder while the entries are under the limit (past
+    /// it by at most one folder a thread, whose listing the walk would hold anyway).
     enum Listings {
         static let maxEntries = 200_000
-        static let sliceFolders = 16
 
         /// Each folder's listing, by the folder's identity.
         /// - Parameter roots: the argument folders and their identities (read already).
@@ -173,28 +172,65 @@ public enum InputDiscovery {
         ) -> [FileID: Listing] {
             var listings: [FileID: Listing] = [:]
             var seen = excluded
-            var entries = 0
             var level: [(path: [UInt8], id: FileID)] = roots.filter { seen.insert($0.1).inserted }.map { ($0.0, $0.1) }
-            let slice = max(1, threads) * sliceFolders
+            let taken = LevelTurns(maxEntries: maxEntries)
             while !level.isEmpty {
-                var next: [(path: [UInt8], id: FileID)] = []
-                for start in stride(from: 0, to: level.count, by: slice) {
-                    guard entries < maxEntries else { return listings }
-                    let folders = level[start..<min(start + slice, level.count)]
-                    let listed = concurrentMap(count: folders.count, threads: threads) { Listing(folders[folders.startIndex + $0].path) }
-                    for (folder, listing) in zip(folders, listed) where listing.failure == nil {
-                        listings[folder.id] = listing
-                        entries += listing.entries.count
-                        for (name, info) in listing.entries {
-                            guard let info, info.mode & S_IFMT == S_IFDIR, seen.insert(info.id).inserted else { continue }
-                            next.append((listing.path(of: name), info.id))
-                        }
+                let folders = level
+                taken.start(level: folders.count)
+                // Each thread's folders and their listings, merged below in the level's order.
+                let listed = concurrentMap(count: max(1, threads), threads: threads) { _ in
+                    var mine: [(Int, Listing)] = []
+                    while let i = taken.next() {
+                        let listing = Listing(folders[i].path)
+                        taken.listed(listing.entries.count)
+                        mine.append((i, listing))
+                    }
+                    return mine
+                }
+                level = []
+                for (i, listing) in listed.joined().sorted(by: { $0.0 < $1.0 }) where listing.failure == nil {
+                    listings[folders[i].id] = listing
+                    for (name, info) in listing.entries {
+                        guard let info, info.mode & S_IFMT == S_IFDIR, seen.insert(info.id).inserted else { continue }
+                        level.append((listing.path(of: name), info.id))
                     }
                 }
-                level = next
+                if taken.full { break }
             }
             return listings
         }
+    }
+
+    /// Which folder of a level is listed next, and how many entries are listed, under a lock.
+    private final class LevelTurns: @unchecked Sendable {
+        // Unchecked: every field is read and written under `lock`.
+        private let lock = NSLock()
+        private let maxEntries: Int
+        private var entries = 0
+        private var count = 0
+        private var taken = 0
+
+        init(maxEntries: Int) { self.maxEntries = maxEntries }
+
+        func start(level count: Int) {
+            lock.withLock {
+                self.count = count
+                taken = 0
+            }
+        }
+
+        /// The next folder to list, or nil: the level is done, or the entries are past the limit.
+        func next() -> Int? {
+            lock.withLock {
+                guard taken < count, entries < maxEntries else { return nil }
+                taken += 1
+                return taken - 1
+            }
+        }
+
+        func listed(_ n: Int) { lock.withLock { entries += n } }
+
+        var full: Bool { lock.withLock { entries >= maxEntries } }
     }
 
     private struct Walk {

@@ -159,7 +159,9 @@ struct InputDiscoveryTests {
         // Past the entries' limit, nothing more is listed ahead (the walk lists the rest, and
         // finds the same).
         let capped = InputDiscovery.Listings.read(below: folders, excluding: ids, threads: 2, maxEntries: 3)
-        #expect(capped.count == 2 && capped.values.allSatisfy { !$0.entries.isEmpty })
+        // (Both argument folders, or one when a thread finished its first before the other
+        // took one: at most one folder a thread past the limit.)
+        #expect((1...2).contains(capped.count) && capped.values.allSatisfy { !$0.entries.isEmpty })
     }
 
     @Test("an --out folder inside an input folder is never read as input (the built binary)")
