@@ -10,10 +10,10 @@ import Darwin
 /// The identity of an input's bytes as stored (compressed), for the inputs ledger: a file
 /// seen again under another name, or again after a copy, is recognised by its bytes.
 ///
-/// 128 bits, as 32 lowercase hex digits, from `Fingerprint.Builder` over the file read in
-/// fixed 1 MiB blocks. The builder folds each block's length into the hash, so the blocks
-/// must be the same every time: a short `read` is topped up before the block is added, and
-/// only the last block may be shorter.
+/// 128 bits, as 32 lowercase hex digits, over the file read in fixed 1 MiB blocks, each
+/// block hashed as its `ContentHashKind` says. Each block's length goes into the hash, so the
+/// blocks must be the same every time: a short `read` is topped up before the block is
+/// hashed, and only the last block may be shorter.
 public enum ContentHash {
     /// The size of the blocks the bytes are hashed in; changing it changes every hash.
     static let blockSize = 1 << 20
@@ -24,8 +24,8 @@ public enum ContentHash {
     /// - Complexity: one pass over the file, in one 1 MiB buffer.
     /// - Throws: `StateError.sqlite` naming the file and the system's reason when it cannot
     ///   be opened or read.
-    public static func of(path: String) throws -> (hash: String, size: Int64, modifiedMillis: Int64) {
-        try ContentHasher().hash(path: path)
+    public static func of(path: String, kind: ContentHashKind) throws -> (hash: String, size: Int64, modifiedMillis: Int64) {
+        try ContentHasher().hash(path: path, kind: kind)
     }
 
     /// The size and modification time (ms) of the regular file at `path` (links followed), or
@@ -55,6 +55,37 @@ public enum ContentHash {
     }
 }
 
+/// How a state's inputs ledger hashes each 1 MiB block of an input (`meta`'s `content_hash`,
+/// `docs/state.md` "Tables"): the hashes of two kinds never match, so a state keeps one kind
+/// for its whole ledger.
+public enum ContentHashKind: String, Sendable {
+    /// The block's bytes through `Fingerprint.Builder` (two chains waiting on each multiply,
+    /// ~2 GB/s): the ledger of a state made before schema version 4, and of files that name a
+    /// configuration (`--clients`) in a state's options, which must not change.
+    case fingerprint
+    /// The block's `Hash64.hashInLanes` under two seeds (four chains side by side each, ~14
+    /// GB/s for the two), folded into a `Fingerprint.Builder`: states made since.
+    case lanes
+
+    /// What a new state's ledger, or one begun again (`--rebuild`), is hashed with.
+    public static let current = ContentHashKind.lanes
+
+    static let seeds: (UInt64, UInt64) = (0xC0A7_E47B_10C5_0001, 0xC0A7_E47B_10C5_0002)
+
+    /// Adds one block (the last may be shorter) to `builder`.
+    @inline(__always)
+    func add(_ block: UnsafeRawBufferPointer, to builder: inout Fingerprint.Builder) {
+        switch self {
+        case .fingerprint:
+            builder.add(block)
+        case .lanes:
+            // Each hash starts from the block's length, so a shorter last block differs too.
+            builder.add(Int64(bitPattern: Hash64.hashInLanes(block, seed: Self.seeds.0)))
+            builder.add(Int64(bitPattern: Hash64.hashInLanes(block, seed: Self.seeds.1)))
+        }
+    }
+}
+
 /// `ContentHash` over many files with one buffer: a fresh zeroed 1 MiB buffer per file cost a
 /// page fault per 4 KiB (1.1 M faults, 2 s of system time, over the bench set's 4,400 files).
 public final class ContentHasher {
@@ -64,8 +95,8 @@ public final class ContentHasher {
 
     deinit { block.deallocate() }
 
-    /// As `ContentHash.of(path:)`.
-    public func hash(path: String) throws -> (hash: String, size: Int64, modifiedMillis: Int64) {
+    /// As `ContentHash.of(path:kind:)`.
+    public func hash(path: String, kind: ContentHashKind) throws -> (hash: String, size: Int64, modifiedMillis: Int64) {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw ContentHash.failure(path, "open") }
         defer { close(descriptor) }
@@ -91,7 +122,7 @@ public final class ContentHasher {
                 }
                 filled += count
             }
-            if filled > 0 { builder.add(UnsafeRawBufferPointer(rebasing: block[..<filled])) }
+            if filled > 0 { kind.add(UnsafeRawBufferPointer(rebasing: block[..<filled]), to: &builder) }
             total += Int64(filled)
             if filled < block.count { break }
         }
@@ -101,7 +132,7 @@ public final class ContentHasher {
 
 extension ContentHash {
     /// `of(path:)` for each path, on `threads` threads (one buffer each), results in order.
-    public static func of(paths: [String], threads: Int) -> [Result<(hash: String, size: Int64, modifiedMillis: Int64), StateError>] {
+    public static func of(paths: [String], kind: ContentHashKind, threads: Int) -> [Result<(hash: String, size: Int64, modifiedMillis: Int64), StateError>] {
         let results = UnsafeMutableBufferPointer<Result<(hash: String, size: Int64, modifiedMillis: Int64), StateError>?>.allocate(
             capacity: paths.count)
         results.initialize(repeating: nil)
@@ -114,7 +145,7 @@ extension ContentHash {
             let hasher = ContentHasher()
             for i in stride(from: lane, to: paths.count, by: lanes) {
                 do {
-                    shared.buffer[i] = .success(try hasher.hash(path: paths[i]))
+                    shared.buffer[i] = .success(try hasher.hash(path: paths[i], kind: kind))
                 } catch let error as StateError {
                     shared.buffer[i] = .failure(error)
                 } catch {

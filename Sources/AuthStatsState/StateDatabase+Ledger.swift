@@ -48,6 +48,15 @@ extension StateDatabase {
     /// Removes every ledger entry (the batches stay).
     public func removeLedger() throws {
         try connection.execute("DELETE FROM inputs", "clear the ledger of")
+        try adoptContentHash(.current)
+    }
+
+    /// Makes `kind` the ledger's hash (`contentHash`): for a ledger begun again, or filled from
+    /// states hashed with `kind` (`state merge` into an empty state). In a transaction: rolled
+    /// back, the file keeps its kind.
+    public func adoptContentHash(_ kind: ContentHashKind) throws {
+        try setMeta(Self.metaContentHash, kind.rawValue)
+        contentHash = kind
     }
 
     private func ledgerEntries(_ sql: String, _ values: [SQLValue]) throws -> [LedgerEntry] {

@@ -38,6 +38,13 @@ public final class StateDatabase {
     public internal(set) var chunkCheck = ChunkCheck.current
     static let metaChunkCheck = "chunk_check"
 
+    /// How the inputs ledger hashes the inputs' bytes (`meta`'s `content_hash`): `.current` in
+    /// a file made by this build, `.fingerprint` in one made before schema version 4, until its
+    /// ledger is begun again (`removeLedger`, `--rebuild`) or taken from the states merged
+    /// into it (`adoptContentHash`).
+    public internal(set) var contentHash = ContentHashKind.current
+    static let metaContentHash = "content_hash"
+
     /// The file's path.
     public let path: String
     let connection: Connection
@@ -88,6 +95,7 @@ public final class StateDatabase {
         do {
             try database.prepare(schema, create: create)
             try database.loadChunkCheck()
+            try database.loadContentHash()
             try database.sizeCache()
         } catch {
             database.close()
@@ -182,6 +190,18 @@ public final class StateDatabase {
         chunkCheck = check
     }
 
+    /// Reads `contentHash` from the file: a file without it, or with one this build does not
+    /// know, is damaged (its ledger could not be matched).
+    private func loadContentHash() throws {
+        guard let name = try meta(Self.metaContentHash) else {
+            throw StateError.damaged(path: path, reason: "it does not say how its inputs are hashed (meta \(Self.metaContentHash))")
+        }
+        guard let kind = ContentHashKind(rawValue: name) else {
+            throw StateError.damaged(path: path, reason: "its inputs are hashed with \"\(name)\", which this authstats does not know")
+        }
+        contentHash = kind
+    }
+
     private static func missing(_ path: String) -> StateError {
         .sqlite(path: path, operation: "open", message: "no state has been saved there")
     }
@@ -201,6 +221,7 @@ public final class StateDatabase {
         }
         try connection.execute("BEGIN IMMEDIATE", "begin a transaction on")
         let check = chunkCheck
+        let hashKind = contentHash
         let result: R
         do {
             connection.expectsTransaction = true
@@ -211,8 +232,9 @@ public final class StateDatabase {
             connection.expectsTransaction = false
             // After a failed COMMIT the transaction may still be open; its error is the one to report.
             if connection.inTransaction { try? connection.execute("ROLLBACK", "roll back") }
-            // A `removeAllChunks` rolled back leaves the file's check as it was.
+            // A `removeAllChunks` or `removeLedger` rolled back leaves the file's kinds as they were.
             chunkCheck = check
+            contentHash = hashKind
             throw error
         }
         return result

@@ -31,9 +31,13 @@ struct StateSchema {
         "INSERT INTO meta(name, value) VALUES ('\(StateDatabase.metaChunkCheck)', '\(check.rawValue)')"
     }
 
-    /// Today's schema (version 3).
+    static func stating(_ kind: ContentHashKind) -> String {
+        "INSERT INTO meta(name, value) VALUES ('\(StateDatabase.metaContentHash)', '\(kind.rawValue)')"
+    }
+
+    /// Today's schema (version 4).
     static let current = StateSchema(
-        version: 3,
+        version: 4,
         create: [
             "CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
             // A rowid table: 100 MiB of 1 MiB chunks in one transaction went in at ~800 MiB/s, against
@@ -54,7 +58,8 @@ struct StateSchema {
             CREATE TABLE batches(number INTEGER PRIMARY KEY, started TEXT NOT NULL, finished TEXT NOT NULL,
                                  version TEXT NOT NULL, arguments TEXT NOT NULL)
             """,
-            stating(.current),
+            stating(ChunkCheck.current),
+            stating(ContentHashKind.current),
         ],
         migrations: [
             // 2 keeps the fingerprints in streams by day (`docs/state.md` "Tables"): the tables
@@ -69,6 +74,13 @@ struct StateSchema {
             Migration(
                 version: 3,
                 statements: [stating(.serial)]),
+            // 4 hashes the inputs of a ledger begun from now on with `ContentHashKind.lanes`
+            // (~7 times as fast): an older file's ledger keeps its hashes, and the file says
+            // which, until its ledger is begun again. Version 3 must not open a file written
+            // since: it would match no input by its bytes, and take every known path for changed.
+            Migration(
+                version: 4,
+                statements: [stating(ContentHashKind.fingerprint)]),
         ],
         tables: ["meta", "chunks", "inputs", "batches"])
 }

@@ -22,6 +22,9 @@ struct MergeParts {
     /// Each input's content hash → the state that holds it (shown) and its path there.
     var owner: [String: (state: String, path: String)]
     var ledgers: [[LedgerEntry]]
+    /// How every state's ledger hashes its inputs (they must agree, or `owner` could miss an
+    /// input held by two).
+    var contentHash: ContentHashKind
     var spans: [Span]
     var timeoutMillis: Int64?
 
@@ -38,6 +41,17 @@ struct MergeParts {
 
     static func inBoth(_ path: String, _ first: String, _ second: String) -> NightlyState.Failure {
         .refused("\(DisplayPath.text(path)) is in both \(first) and \(second): merging would count its events twice; nothing changed")
+    }
+
+    /// Two ledgers that hash their inputs differently: an input in both would not be seen.
+    static func differentHashes(_ first: String, _ firstKind: ContentHashKind, _ second: String, _ secondKind: ContentHashKind) -> NightlyState.Failure {
+        func kind(_ kind: ContentHashKind) -> String {
+            kind == .current ? "this authstats's (\(kind.rawValue))" : "an older authstats's (\(kind.rawValue))"
+        }
+        return .refused(
+            "\(first) names its inputs by \(kind(firstKind)) content hash and \(second) by \(kind(secondKind)): an input in both "
+                + "would not be recognised, and its events would count twice; make the older state again with --rebuild "
+                + "(docs/state.md \"Tables\"); nothing changed")
     }
 
     /// Restores every state into `whole` (each into an analysis of its own with `whole`'s
@@ -232,6 +246,10 @@ struct MergeParts {
         // refused merge leaves no new state behind.
         var owner: [String: (state: String, path: String)] = [:]
         var ledgers: [[LedgerEntry]] = []
+        let contentHash = parts.first?.database.contentHash ?? .current
+        if let other = parts.first(where: { $0.database.contentHash != contentHash }) {
+            throw differentHashes(DisplayPath.text(parts[0].folder), contentHash, DisplayPath.text(other.folder), other.database.contentHash)
+        }
         do {
             for part in parts {
                 let ledger = try part.database.ledger()
@@ -255,7 +273,7 @@ struct MergeParts {
         try checkDetail(spans, timeoutMillis: timeoutMillis)
         return MergeParts(
             parts: parts, zone: zone, options: options, partial: partial, profiles: profiles, sessionRows: partRows, owner: owner,
-            ledgers: ledgers, spans: spans, timeoutMillis: timeoutMillis)
+            ledgers: ledgers, contentHash: contentHash, spans: spans, timeoutMillis: timeoutMillis)
     }
 
     /// Shard states (`report --plan`) merge only with shards of the same plan, and all of

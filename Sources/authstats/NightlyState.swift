@@ -352,7 +352,7 @@ final class NightlyState {
             }
         }
         // The others hashed on every core (reading stored bytes is cheap next to inflating them).
-        let hashes = ContentHash.of(paths: toHash.map { unknown[$0].file }, threads: threads)
+        let hashes = ContentHash.of(paths: toHash.map { unknown[$0].file }, kind: hashKind, threads: threads)
         var seen: [String: String] = [:]
         for (index, hashed) in zip(toHash, hashes) {
             let (item, path, file, rows, _) = unknown[index]
@@ -391,6 +391,10 @@ final class NightlyState {
         return (read.compactMap { $0 }, problems, known)
     }
 
+    /// How this run hashes its inputs: as the ledger it adds to does, or as a new ledger is
+    /// when `--rebuild` begins it again.
+    var hashKind: ContentHashKind { rebuild ? .current : database.contentHash }
+
     /// A look-up in the ledger: one that cannot be read is a state that cannot be used (exit
     /// 2), as for its other tables.
     private func ledger<R>(_ body: () throws -> R) throws -> R {
@@ -410,7 +414,7 @@ final class NightlyState {
         private var failures: [Int: String] = [:]
         private let group = DispatchGroup()
 
-        init(_ candidates: [Candidate]) {
+        init(_ candidates: [Candidate], kind: ContentHashKind) {
             self.candidates = candidates
             guard candidates.contains(where: { $0.hash == nil }) else { return }
             DispatchQueue.global().async(group: group) { [self] in
@@ -418,7 +422,7 @@ final class NightlyState {
                 for index in self.candidates.indices where self.candidates[index].hash == nil {
                     let candidate = self.candidates[index]
                     do {
-                        let identity = try hasher.hash(path: candidate.file)
+                        let identity = try hasher.hash(path: candidate.file, kind: kind)
                         // The size and time `select` saw: bytes rewritten in between (even to
                         // the same size) are not the bytes that were read.
                         guard identity.size == candidate.size, identity.modifiedMillis == candidate.modified else {
@@ -567,11 +571,12 @@ final class NightlyState {
     }
 
     /// Writes the state whole from `analysis` (a first batch, a compaction, a merge), with
-    /// these ledger rows and batches, in one transaction. `held`: where the positions of
+    /// these ledger rows and batches, in one transaction. `contentHash`: how the rows' hashes
+    /// were made, when other states made them (a merge). `held`: where the positions of
     /// states merged into it end.
     func writeWhole(
-        _ analysis: Analysis, ledger: () -> [LedgerEntry], batches: [BatchEntry], options: Options, reported: Bool = true,
-        held: UInt64 = 0, verify: () throws -> Void
+        _ analysis: Analysis, ledger: () -> [LedgerEntry], contentHash: ContentHashKind? = nil, batches: [BatchEntry], options: Options,
+        reported: Bool = true, held: UInt64 = 0, verify: () throws -> Void
     ) throws {
         let newest = newest(with: analysis)
         heldPositions = StatePositions.next(after: analysis.inputs, held: max(heldPositions, held))
@@ -579,6 +584,7 @@ final class NightlyState {
         try database.rewriting {
             try database.removeAllChunks()
             if rebuild { try database.removeLedger() }
+            if let contentHash { try database.adoptContentHash(contentHash) }
             try analysis.save(to: database, .whole(detailFrom: start, reported: reported))
             try verify()
             for row in ledger() { try database.addLedgerEntry(row) }
@@ -606,7 +612,8 @@ final class NightlyState {
     /// `state merge`: the merged analysis written whole, with the other states' ledgers and
     /// batches, their batch numbers moved after this state's.
     func merge(
-        _ analysis: Analysis, ledgers: [[LedgerEntry]], batches: [[BatchEntry]], held: UInt64, options: Options, verify: () throws -> Void
+        _ analysis: Analysis, ledgers: [[LedgerEntry]], contentHash: ContentHashKind, batches: [[BatchEntry]], held: UInt64, options: Options,
+        verify: () throws -> Void
     ) throws {
         var next = batch
         var ledger: [LedgerEntry] = []
@@ -625,7 +632,7 @@ final class NightlyState {
                 ledger.append(entry)
             }
         }
-        try writeWhole(analysis, ledger: { ledger }, batches: renumbered, options: options, held: held, verify: verify)
+        try writeWhole(analysis, ledger: { ledger }, contentHash: contentHash, batches: renumbered, options: options, held: held, verify: verify)
     }
 }
 

@@ -11,8 +11,9 @@ extension ReportCommand {
     func countingOptions() throws -> NightlyState.Options {
         var clients: [String] = []
         for file in clientFiles {
-            // By content: the same configuration under another name is the same.
-            clients.append((try? ContentHash.of(path: file).hash) ?? "unreadable")
+            // By content: the same configuration under another name is the same. Always the
+            // fingerprint kind, whatever the state's ledger uses: the options it keeps must not change.
+            clients.append((try? ContentHash.of(path: file, kind: .fingerprint).hash) ?? "unreadable")
         }
         return NightlyState.Options(values: [
             ("--session-timeout", Duration.parseMillis(sessionTimeout).map { "\($0) ms" } ?? sessionTimeout),

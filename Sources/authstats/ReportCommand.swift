@@ -334,7 +334,7 @@ struct ReportCommand: ParsableCommand {
             try stateStep {
                 let selected = try nightly.select(found, threads: jobs)
                 readThisBatch = selected.read
-                hashing = NightlyState.DeferredHashes(selected.read)
+                hashing = NightlyState.DeferredHashes(selected.read, kind: nightly.hashKind)
                 found = selected.problems + selected.read.map(\.found)
                 if let shardRun {
                     // Each file at its place in the plan's whole listing: shards merge as one run.

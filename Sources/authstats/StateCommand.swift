@@ -58,6 +58,8 @@ struct StateCommand: ParsableCommand {
                     ("schema_version", "\(StateDatabase.schemaVersion)", true),
                     // `serial` until a state made before version 3 is next written whole.
                     ("chunk_check", database.chunkCheck.rawValue, false),
+                    // `fingerprint` until a state made before version 4 has its ledger begun again.
+                    ("content_hash", database.contentHash.rawValue, false),
                     ("authstats_version", try meta(NightlyState.metaVersion), false),
                     ("timezone", try meta(NightlyState.metaTimeZone), false),
                     ("horizon_days", try meta(NightlyState.metaHorizon), Int(try meta(NightlyState.metaHorizon)) != nil),
@@ -189,6 +191,10 @@ struct StateCommand: ParsableCommand {
                     "\(DisplayPath.text(into)) \(target.keepsProfiles ? "keeps" : "keeps no") user profiles and the others "
                         + "\(opened.profiles ? "do" : "do not all"): the merged profiles would cover some inputs only; nothing changed")
             }
+            if !target.isEmpty && target.database.contentHash != opened.contentHash {
+                throw MergeParts.differentHashes(
+                    DisplayPath.text(into), target.database.contentHash, DisplayPath.text(opened.parts[0].folder), opened.contentHash)
+            }
             do {
                 let ledger = try target.database.ledger()
                 for entry in ledger {
@@ -227,7 +233,7 @@ struct StateCommand: ParsableCommand {
             var held: UInt64 = 0
             for part in opened.parts { held = max(held, UInt64(try MergeParts.meta(part, NightlyState.metaNextPosition)) ?? 0) }
             do {
-                try target.merge(whole, ledgers: opened.ledgers, batches: opened.parts.map { try $0.database.batches() }, held: held, options: counting) {
+                try target.merge(whole, ledgers: opened.ledgers, contentHash: opened.contentHash, batches: opened.parts.map { try $0.database.batches() }, held: held, options: counting) {
                     if let failure = spill.readFailure { throw NightlyState.Failure.unusable("could not read back what was spilled to the temporary folder: \(failure)") }
                 }
             } catch {

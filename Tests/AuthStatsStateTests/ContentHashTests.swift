@@ -12,8 +12,8 @@ struct ContentHashTests {
     /// 2.5 MiB: two whole 1 MiB blocks and a part.
     let bytes = Data(F.chunk(5, count: 5 << 19))
 
-    @Test("equal bytes at two paths: equal hashes; one changed byte: another")
-    func equalAndChanged() throws {
+    @Test("equal bytes at two paths: equal hashes; one changed byte: another", arguments: [ContentHashKind.fingerprint, .lanes])
+    func equalAndChanged(kind: ContentHashKind) throws {
         let folder = F.folder()
         let a = (folder as NSString).appendingPathComponent("a.log.gz")
         let b = (folder as NSString).appendingPathComponent("copy/b.log.gz")
@@ -21,8 +21,8 @@ struct ContentHashTests {
             atPath: (b as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try F.write(bytes, to: a)
         try F.write(bytes, to: b)
-        let first = try ContentHash.of(path: a)
-        let second = try ContentHash.of(path: b)
+        let first = try ContentHash.of(path: a, kind: kind)
+        let second = try ContentHash.of(path: b, kind: kind)
         #expect(first.hash == second.hash)
         #expect(first.hash.count == 32)
         #expect(first.hash.allSatisfy { "0123456789abcdef".contains($0) })
@@ -32,10 +32,36 @@ struct ContentHashTests {
             var changed = bytes
             changed[offset] ^= 1
             try F.write(changed, to: b)
-            #expect(try ContentHash.of(path: b).hash != first.hash, "byte \(offset) changed")
+            #expect(try ContentHash.of(path: b, kind: kind).hash != first.hash, "byte \(offset) changed")
         }
         try F.write(bytes.prefix(bytes.count - 1), to: b)
-        #expect(try ContentHash.of(path: b).hash != first.hash, "one byte shorter")
+        #expect(try ContentHash.of(path: b, kind: kind).hash != first.hash, "one byte shorter")
+        // (The blocks of `bytes` are alike.) The same change in the first block and in the
+        // second: each block's hash is taken at its place.
+        var inFirst = bytes
+        inFirst[5] ^= 1
+        var inSecond = bytes
+        inSecond[(1 << 20) + 5] ^= 1
+        try F.write(inFirst, to: a)
+        try F.write(inSecond, to: b)
+        #expect(try ContentHash.of(path: a, kind: kind).hash != ContentHash.of(path: b, kind: kind).hash, "the change's block")
+    }
+
+    /// The hashes a ledger stores must never change: a state's ledger would no longer know its
+    /// inputs. Pinned for each kind, at the block edges (a whole block, one byte over; an
+    /// empty file has no block, and the same hash in both kinds).
+    @Test("each kind's values are pinned; the two kinds differ", arguments: [
+        (0, ContentHashKind.fingerprint, "09b19e802c149e5505064f4c11b236f3"), (0, .lanes, "09b19e802c149e5505064f4c11b236f3"),
+        (1 << 20, .fingerprint, "499952c09513ef39d4f650076ca39559"), (1 << 20, .lanes, "1610b4dfb960e2de1af26e8df762f579"),
+        ((1 << 20) + 1, .fingerprint, "6236aa3f3e8d4e26cd583add3eab2f01"), ((1 << 20) + 1, .lanes, "b3ecb3fd05e40ec681cdb6f3e3ebfa79"),
+    ] as [(Int, ContentHashKind, String)])
+    func pinned(count: Int, kind: ContentHashKind, expected: String) throws {
+        let path = (F.folder() as NSString).appendingPathComponent("pinned")
+        try F.write(Data(F.chunk(7, count: count)), to: path)
+        let hash = try ContentHash.of(path: path, kind: kind).hash
+        #expect(hash == expected)
+        let other: ContentHashKind = kind == .lanes ? .fingerprint : .lanes
+        #expect(try ContentHash.of(path: path, kind: other).hash != hash || count == 0)
     }
 
     @Test("the modification time in ms, and an empty file")
@@ -44,7 +70,7 @@ struct ContentHashTests {
         try F.write(Data(), to: path)
         let when = Date(timeIntervalSince1970: 1_700_000_000.25)
         try FileManager.default.setAttributes([.modificationDate: when], ofItemAtPath: path)
-        let result = try ContentHash.of(path: path)
+        let result = try ContentHash.of(path: path, kind: .current)
         #expect(result.size == 0)
         #expect(result.modifiedMillis == 1_700_000_000_250)
         #expect(result.hash.count == 32)
@@ -54,7 +80,7 @@ struct ContentHashTests {
     func missing() throws {
         let path = (F.folder() as NSString).appendingPathComponent("gone.gz")
         #expect(throws: StateError.sqlite(path: path, operation: "open", message: "No such file or directory")) {
-            try ContentHash.of(path: path)
+            try ContentHash.of(path: path, kind: .current)
         }
     }
 }

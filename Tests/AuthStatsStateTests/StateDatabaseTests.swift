@@ -65,9 +65,11 @@ struct StateDatabaseTests {
         try FileManager.default.createSymbolicLink(atPath: F.databasePath(linked), withDestinationPath: database.path)
         #expect(StateDatabase.exists(folder: linked))
         #expect(try database.connection.integer("PRAGMA application_id", "read") == 0x4154_5354)
-        #expect(try database.connection.integer("PRAGMA user_version", "read") == 3)
+        #expect(try database.connection.integer("PRAGMA user_version", "read") == 4)
         #expect(database.chunkCheck == .lanes)
         #expect(try database.meta("chunk_check") == "lanes")
+        #expect(database.contentHash == .lanes)
+        #expect(try database.meta("content_hash") == "lanes")
         #expect(try database.connection.text("PRAGMA journal_mode") == "delete")
         #expect(try database.connection.integer("PRAGMA synchronous", "read") == 2)  // FULL
         #expect(try database.lastBatch() == 0)

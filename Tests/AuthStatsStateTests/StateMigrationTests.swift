@@ -28,10 +28,11 @@ struct StateMigrationTests {
         let folder = F.folder()
         try F.makeState(folder).close()
         let path = F.databasePath(folder)
-        try F.sqlite(path, ["PRAGMA user_version=1", "DELETE FROM meta WHERE name = 'chunk_check'"])
+        try F.sqlite(path, ["PRAGMA user_version=1", "DELETE FROM meta WHERE name IN ('chunk_check', 'content_hash')"])
         let database = try StateDatabase.open(folder: folder, create: false)
         #expect(try database.connection.integer("PRAGMA user_version", "read") == Self.today)
         #expect(database.chunkCheck == .serial)
+        #expect(database.contentHash == .fingerprint)
         #expect(try database.batches() == F.batches)
         #expect(try database.ledger().count == F.ledger.count)
         database.close()
@@ -43,12 +44,47 @@ struct StateMigrationTests {
         }
     }
 
-    /// A version-2 file: today's file without the `chunk_check` that version 3 added.
+    /// A version-2 file: today's file without the `chunk_check` that version 3 added (nor the
+    /// `content_hash` of version 4).
     func versionTwo() throws -> String {
         let folder = F.folder()
         try F.makeState(folder).close()
-        try F.sqlite(F.databasePath(folder), ["PRAGMA user_version=2", "DELETE FROM meta WHERE name = 'chunk_check'"])
+        try F.sqlite(F.databasePath(folder), ["PRAGMA user_version=2", "DELETE FROM meta WHERE name IN ('chunk_check', 'content_hash')"])
         return folder
+    }
+
+    @Test("a version 3 file keeps its ledger's hashes and says so until its ledger is begun again; a rolled-back one changes nothing")
+    func fromVersionThree() throws {
+        let folder = F.folder()
+        try F.makeState(folder).close()
+        try F.sqlite(F.databasePath(folder), ["PRAGMA user_version=3", "DELETE FROM meta WHERE name = 'content_hash'"])
+        var database = try StateDatabase.open(folder: folder, create: false)
+        #expect(try database.connection.integer("PRAGMA user_version", "read") == Self.today)
+        #expect(database.contentHash == .fingerprint)
+        #expect(database.chunkCheck == .lanes)
+        #expect(try database.meta("content_hash") == "fingerprint")
+        #expect(try database.ledger().count == F.ledger.count)
+
+        struct Stop: Error {}
+        #expect(throws: Stop.self) {
+            try database.transaction {
+                try database.removeLedger()
+                #expect(database.contentHash == .lanes)
+                throw Stop()
+            }
+        }
+        #expect(database.contentHash == .fingerprint)
+        #expect(try database.meta("content_hash") == "fingerprint")
+        #expect(try database.ledger().count == F.ledger.count)
+
+        try database.transaction { try database.removeLedger() }
+        database.close()
+        database = try StateDatabase.open(folder: folder, create: false)
+        #expect(database.contentHash == .lanes)
+        #expect(try database.meta("content_hash") == "lanes")
+        try database.transaction { try database.adoptContentHash(.fingerprint) }
+        #expect(try database.meta("content_hash") == "fingerprint")
+        database.close()
     }
 
     @Test("a version 2 file keeps its chunks' serial checks, and says so, until it is written whole; a rolled-back whole write changes nothing")

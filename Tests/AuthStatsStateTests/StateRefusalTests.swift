@@ -153,14 +153,22 @@ struct StateRefusalTests {
         #expect(try refusal(folder, create: false) == .damaged(path: path, reason: "it does not say how its chunks are checked (meta chunk_check)"))
     }
 
+    @Test("a file of today's version that does not say how its inputs are hashed, or names a hash this build does not know, is damaged")
+    func unknownContentHash() throws {
+        let (folder, path) = try altered(["UPDATE meta SET value = 'sha1' WHERE name = 'content_hash'"])
+        #expect(try refusal(folder, create: false) == .damaged(path: path, reason: "its inputs are hashed with \"sha1\", which this authstats does not know"))
+        try F.sqlite(path, ["DELETE FROM meta WHERE name = 'content_hash'"])
+        #expect(try refusal(folder, create: false) == .damaged(path: path, reason: "it does not say how its inputs are hashed (meta content_hash)"))
+    }
+
     @Test("a newer schema version is refused, naming both versions")
     func newer() throws {
         let (folder, path) = try altered(["PRAGMA user_version=7"])
         let error = try refusal(folder)
-        #expect(error == .newerSchema(path: path, found: 7, supported: 3))
+        #expect(error == .newerSchema(path: path, found: 7, supported: 4))
         #expect(
             error?.description
-                == "Unable to open \(path): written by a newer authstats (schema version 7, this one reads up to 3); "
+                == "Unable to open \(path): written by a newer authstats (schema version 7, this one reads up to 4); "
                 + "upgrade authstats")
     }
 

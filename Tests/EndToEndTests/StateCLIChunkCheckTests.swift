@@ -8,12 +8,28 @@ extension StateCLITests {
     /// A state made before schema version 3 (its chunks checked with `ChunkCheck.serial`),
     /// through the built binary: it is read and appended to as it is, and takes the lanes'
     /// check when it is next written whole (`docs/state.md` "Tables").
-    @Suite("End to end: a state of the check before schema version 3 (issue 15)")
+    @Suite("End to end: a state of the check before schema version 3, a ledger before version 4 (issue 15)")
     struct OlderCheck {
         typealias S = StateCLI
 
+        /// Makes `state`'s ledger what a build before schema version 4 wrote: each input's hash
+        /// of the fingerprint kind (from its file, which must still be there), no `content_hash`
+        /// in its meta, `user_version` 3.
+        static func makeOlderLedger(_ state: URL) throws {
+            let database = try StateDatabase.open(folder: state.path, create: false)
+            let ledger = try database.ledger()
+            database.close()
+            for entry in ledger {
+                let hash = try ContentHash.of(path: entry.path, kind: .fingerprint).hash
+                try S.sqlite(state, "UPDATE inputs SET content_hash = '\(hash)' WHERE content_hash = '\(entry.contentHash)'")
+            }
+            try S.sqlite(state, "DELETE FROM meta WHERE name = 'content_hash'")
+            try S.sqlite(state, "PRAGMA user_version=3")
+        }
+
         /// Makes `state` what a version-2 build wrote: every chunk's check the serial hash,
-        /// no `chunk_check` in its meta, `user_version` 2. Chunks keep their `seq`s.
+        /// no `chunk_check` in its meta, its ledger as `makeOlderLedger` makes it,
+        /// `user_version` 2. Chunks keep their `seq`s.
         static func makeSerial(_ state: URL) throws {
             let database = try StateDatabase.open(folder: state.path, create: false)
             var chunks: [(name: String, scope: String, seq: Int, bytes: [UInt8])] = []
@@ -36,6 +52,7 @@ extension StateCLITests {
                 }
             }
             database.close()
+            try makeOlderLedger(state)
             try S.sqlite(state, "DELETE FROM meta WHERE name = 'chunk_check'")
             try S.sqlite(state, "PRAGMA user_version=2")
         }
@@ -68,8 +85,9 @@ extension StateCLITests {
             }
             try S.expectSame(expected, night, "a night on the older state")
             let info = try S.info(serial)
-            #expect(S.number(info, "schema_version") == 3)
+            #expect(S.number(info, "schema_version") == 4)
             #expect(info["chunk_check"] as? String == "serial")
+            #expect(info["content_hash"] as? String == "fingerprint")
             #expect(try Self.allChecked(serial, by: .serial))
             #expect(try Self.allChecked(lanes, by: .lanes))
 
@@ -77,8 +95,63 @@ extension StateCLITests {
             let result = try S.report(data.files, state: serial, out: rebuilt, S.reportOptions + ["--rebuild"])
             #expect(result.status == 0, "\(result.stderr)")
             #expect(try S.info(serial)["chunk_check"] as? String == "lanes")
+            #expect(try S.info(serial)["content_hash"] as? String == "lanes")
             #expect(try Self.allChecked(serial, by: .lanes))
             try S.expectSame(try S.single(data.files), rebuilt, "the older state rebuilt")
+        }
+
+        /// Schema version 4: a ledger begun before it keeps its hashes, and every input this
+        /// build adds to it is hashed the same way, so renamed copies and changed files are
+        /// still recognised; states whose ledgers hash differently are not merged.
+        @Test("an older ledger: a night hashes as it does (a renamed copy skipped), a merge with a newer ledger is refused, a merge into a new state keeps its kind, --rebuild moves it on")
+        func olderLedger() throws {
+            let data = try S.data()
+            let batches = S.split(data.files, into: 3)
+            let folder = CLI.temporaryFolder("state-ledger-kind")
+            let lanes = folder.appendingPathComponent("lanes")
+            try S.runBatches(Array(batches[0..<2]), state: lanes, out: folder.appendingPathComponent("before"))
+            let older = folder.appendingPathComponent("older")
+            try FileManager.default.copyItem(at: lanes, to: older)
+            try Self.makeOlderLedger(older)
+
+            // The third batch, with a renamed copy of a file of the first.
+            let copy = folder.appendingPathComponent("renamed-" + (batches[0][0] as NSString).lastPathComponent).path
+            try FileManager.default.copyItem(atPath: batches[0][0], toPath: copy)
+            let expected = folder.appendingPathComponent("expected")
+            let night = folder.appendingPathComponent("night")
+            for (state, out) in [(lanes, expected), (older, night)] {
+                let result = try S.report(batches[2] + [copy], state: state, out: out)
+                #expect(result.status == 0, "\(result.stderr)")
+                #expect(result.stderr.contains("\(copy) (the same bytes as \(batches[0][0]), read in batch 1)"), "\(result.stderr)")
+            }
+            try S.expectSame(expected, night, "a night on the older ledger")
+            #expect(try S.info(older)["content_hash"] as? String == "fingerprint")
+            #expect(try S.info(lanes)["content_hash"] as? String == "lanes")
+            let database = try StateDatabase.open(folder: older.path, create: false)
+            for entry in try database.ledger() {
+                #expect(entry.contentHash == (try ContentHash.of(path: entry.path, kind: .fingerprint).hash), "\(entry.path)")
+            }
+            database.close()
+
+            // Merged with a state of the other kind: refused before anything is made.
+            let both = folder.appendingPathComponent("both")
+            let refused = try CLI.run(["state", "merge", "--into", both.path, older.path, lanes.path])
+            #expect(refused.status == 1, "\(refused.stderr)")
+            #expect(refused.stderr.contains("\(older.path) names its inputs by an older authstats's (fingerprint) content hash and \(lanes.path) by this authstats's (lanes)"), "\(refused.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: both.path))
+            // Into a new state: it takes the ledger's kind with its hashes.
+            let merged = try CLI.run(["state", "merge", "--into", both.path, older.path])
+            #expect(merged.status == 0, "\(merged.stderr)")
+            #expect(try S.info(both)["content_hash"] as? String == "fingerprint")
+            // And into a state of the other kind that holds inputs: refused.
+            let into = try CLI.run(["state", "merge", "--into", lanes.path, both.path])
+            #expect(into.status == 1 && into.stderr.contains("names its inputs by this authstats's (lanes) content hash"), "\(into.stderr)")
+
+            let rebuilt = folder.appendingPathComponent("rebuilt")
+            let result = try S.report(data.files, state: older, out: rebuilt, S.reportOptions + ["--rebuild"])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(try S.info(older)["content_hash"] as? String == "lanes")
+            try S.expectSame(try S.single(data.files), rebuilt, "the older ledger rebuilt")
         }
     }
 }

@@ -289,7 +289,7 @@ struct StateCLITests {
         let activeDays = daily.split(separator: "\n").dropFirst().filter { $0.split(separator: ",")[eventsColumn] != "0" }.count
 
         let info = try S.info(state)
-        #expect(S.number(info, "schema_version") == 3)
+        #expect(S.number(info, "schema_version") == 4)
         #expect(info["chunk_check"] as? String == "lanes")
         #expect(info["timezone"] as? String == "UTC")
         #expect(info["horizon_days"] as? String == "35" || S.number(info, "horizon_days") == 35, "\(info["horizon_days"] ?? "nil")")
@@ -312,7 +312,7 @@ struct StateCLITests {
             if parts.count == 2 { fields[String(parts[0])] = parts[1].trimmingCharacters(in: .whitespaces) }
         }
         for (name, value) in [
-            ("schema_version", "3"), ("chunk_check", "lanes"), ("timezone", "UTC"), ("horizon_days", "35"), ("inputs", "\(data.files.count)"),
+            ("schema_version", "4"), ("chunk_check", "lanes"), ("content_hash", "lanes"), ("timezone", "UTC"), ("horizon_days", "35"), ("inputs", "\(data.files.count)"),
             ("users", "\(totals["users"] as? Int ?? -1)"), ("days", "\(activeDays)"),
         ] {
             #expect(fields[name] == value, "state info: \(name) is \(fields[name] ?? "missing"), not \(value)\n\(text.stdout)")
