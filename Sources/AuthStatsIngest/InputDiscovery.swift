@@ -42,10 +42,8 @@ public enum InputDiscovery {
         // by one, each a `stat` by a path ten folders deep. One that fails is read again by
         // the walk, which says why.
         let statuses: [Status?] = threads > 1
-            ? concurrentMap(count: roots.count, threads: threads) { i in
-                var info = stat()
-                return CPath.with(roots[i], { stat($0, &info) }) == 0 ? Status(info) : nil
-            } : Array(repeating: nil, count: roots.count)
+            ? concurrentMap(count: roots.count, threads: threads) { i in Status(path: roots[i]) }
+            : Array(repeating: nil, count: roots.count)
         if threads > 1 {
             let folders = zip(roots, statuses).compactMap { root, status in
                 status.flatMap { $0.mode & S_IFMT == S_IFDIR ? (root, $0.id) : nil }
@@ -61,10 +59,9 @@ public enum InputDiscovery {
     /// read as a stream, once: a run that must hash an input before reading it (`--state`)
     /// cannot take one.
     public static func streamKind(of path: [UInt8]) -> String? {
-        var info = stat()
-        guard CPath.with(path, { stat($0, &info) }) == 0 else { return nil }
-        let type = info.st_mode & S_IFMT
-        return type == S_IFREG || type == S_IFDIR ? nil : kind(info.st_mode)
+        guard let mode = Status(path: path)?.mode else { return nil }
+        let type = mode & S_IFMT
+        return type == S_IFREG || type == S_IFDIR ? nil : kind(mode)
     }
 
     private static func kind(_ mode: mode_t) -> String {
@@ -89,9 +86,8 @@ public enum InputDiscovery {
 
         /// The identity of what `path` leads to (following links), or nil.
         init?(path: [UInt8]) {
-            var info = stat()
-            guard CPath.with(path, { stat($0, &info) }) == 0 else { return nil }
-            self.init(info)
+            guard let status = Status(path: path) else { return nil }
+            self = status.id
         }
     }
 
@@ -105,6 +101,13 @@ public enum InputDiscovery {
             id = FileID(info)
             mode = info.st_mode
         }
+
+        /// The status of what `path` leads to (following links), or nil with `errno` set.
+        init?(path: [UInt8]) {
+            var info = stat()
+            guard CPath.with(path, { stat($0, &info) }) == 0 else { return nil }
+            self.init(info)
+        }
     }
 
     /// A folder's entries as the walk reads them: names (not hidden) in byte order, each with
@@ -113,11 +116,14 @@ public enum InputDiscovery {
     struct Listing {
         /// The path the folder was opened by.
         let folder: [UInt8]
+        /// `folder` ending in one `/`: what its entries' paths start with.
+        private let base: [UInt8]
         var entries: [(name: [UInt8], info: Status?)] = []
         var failure: Int32?
 
         init(_ folder: [UInt8]) {
             self.folder = folder
+            base = folder.last == UInt8(ascii: "/") ? folder : folder + [UInt8(ascii: "/")]
             guard let directory = CPath.with(folder, { opendir($0) }) else {
                 failure = errno
                 return
@@ -144,9 +150,7 @@ public enum InputDiscovery {
         }
 
         /// The path of the entry `name`.
-        func path(of name: [UInt8]) -> [UInt8] {
-            (folder.last == UInt8(ascii: "/") ? folder : folder + [UInt8(ascii: "/")]) + name
-        }
+        func path(of name: [UInt8]) -> [UInt8] { base + name }
     }
 
     /// The folders under the INPUT arguments, listed ahead of the walk on several threads: a
@@ -249,8 +253,7 @@ public enum InputDiscovery {
         mutating func visit(_ path: [UInt8], topLevel: Bool, ancestors: [(FileID, [UInt8])], known: Status? = nil) {
             // How messages show it: made only for one (a `String` for each of thousands of files).
             var shown: String { DisplayPath.text(path) }
-            var info = stat()
-            guard known != nil || CPath.with(path, { stat($0, &info) }) == 0 else {
+            guard let status = known ?? Status(path: path) else {
                 let code = errno
                 var link = stat()
                 let broken = code == ENOENT && CPath.with(path, { lstat($0, &link) }) == 0
@@ -258,7 +261,6 @@ public enum InputDiscovery {
                 found.append(.problem(path: shown, message: "Unable to open \(shown): \(reason)"))
                 return
             }
-            let status = known ?? Status(info)
             let id = status.id
             guard !excluded.contains(id) else { return }
             if let ancestor = ancestors.first(where: { $0.0 == id }) {

@@ -307,18 +307,19 @@ final class NightlyState {
         // A ledger with no input (a new state's, a shard's on its first run) has no rows to
         // look up by path, one query a file (a shard of eight: 589 before its first record).
         let ledgerSizes = rebuild ? [] : try ledger { try database.ledgerSizes() }
-        // Each file's size and time, on every core (a `stat` by a path ten folders deep each).
-        let quicks = concurrentMap(count: found.count, threads: threads) { i -> (size: Int64, modifiedMillis: Int64)? in
-            guard case .file(let input) = found[i] else { return nil }
-            return ContentHash.sizeAndTime(path: String(decoding: input.bytes, as: UTF8.self))
+        // Where each file's bytes are read from, and its size and time, on every core (a `stat`
+        // by a path ten folders deep each).
+        let files = found.map { item -> String? in
+            guard case .file(let input) = item else { return nil }
+            return String(decoding: input.bytes, as: UTF8.self)
         }
-        for (item, quick) in zip(found, quicks) {
-            guard case .file(let input) = item else {
+        let quicks = concurrentMap(count: found.count, threads: threads) { i in files[i].flatMap(ContentHash.sizeAndTime(path:)) }
+        for (index, (item, quick)) in zip(found, quicks).enumerated() {
+            guard case .file(let input) = item, let file = files[index] else {
                 problems.append(item)
                 continue
             }
             let path = input.display
-            let file = String(decoding: input.bytes, as: UTF8.self)
             var rows: [LedgerEntry] = []
             // A pipe or device (the command line refuses one; this one came otherwise, a plan's
             // file replaced): hashing it first would drain what the batch is to read.

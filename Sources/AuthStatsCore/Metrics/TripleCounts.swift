@@ -29,6 +29,9 @@ struct TripleCounts: Sendable {
 
     var isEmpty: Bool { count == 0 }
 
+    /// How many triples fit before the table grows.
+    var capacity: Int { slots.count * 3 / 4 }
+
     @inline(__always)
     private static func hash(_ key: ActivityTable.Key) -> Int {
         Int(truncatingIfNeeded: Hash64.finalMix(key.user ^ UInt64(UInt32(bitPattern: key.day)) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(key.profile) &* 0xC2B2_AE3D_27D4_EB4F))
@@ -66,23 +69,54 @@ struct TripleCounts: Sendable {
     /// key lands on first is read for all of them before any count changes, so that their
     /// cache misses are waited for side by side; a key found there is counted in place.
     mutating func addOne(contentsOf keys: UnsafeBufferPointer<ActivityTable.Key>) {
-        // Room for all of them first: no slot found below moves before it is used.
-        if (count + keys.count) * 4 > slots.count * 3 { grow(toHold: count + keys.count) }
         withUnsafeTemporaryAllocation(of: Int.self, capacity: keys.count) { found in
-            slots.withUnsafeBufferPointer { table in
-                for (k, key) in keys.enumerated() {
-                    let i = Self.hash(key) & mask
-                    found[k] = table[i].key == key ? i : -1
+            var misses = firstSlots(of: keys, into: found)
+            // Room for the new ones first, so that no add below grows the table: at most those
+            // not found in their first slot; near a growth, counted exactly, as
+            // `UserHashSet.insert(contentsOf:)` does (a batch of triples already counted does not
+            // double the table). A growth moves the slots: they are looked up again.
+            if (count + misses) * 4 > slots.count * 3 {
+                var new = Set<ActivityTable.Key>()
+                for k in 0..<keys.count where found[k] < 0 && !contains(keys[k]) { new.insert(keys[k]) }
+                if (count + new.count) * 4 > slots.count * 3 {
+                    grow(toHold: count + new.count)
+                    misses = firstSlots(of: keys, into: found)
                 }
             }
-            for (k, key) in keys.enumerated() {
-                if found[k] >= 0 {
-                    slots.withUnsafeMutableBufferPointer { $0[found[k]].count += 1 }
-                } else {
-                    add(key, 1)
-                }
+            slots.withUnsafeMutableBufferPointer { table in
+                for k in 0..<keys.count where found[k] >= 0 { table[found[k]].count += 1 }
+            }
+            // Nothing moves in between: a key found above is where it was.
+            if misses > 0 {
+                for k in 0..<keys.count where found[k] < 0 { add(keys[k], 1) }
             }
         }
+    }
+
+    private func contains(_ key: ActivityTable.Key) -> Bool {
+        slots.withUnsafeBufferPointer { table in
+            var i = Self.hash(key) & mask
+            while table[i].key.profile != Self.emptyProfile {
+                if table[i].key == key { return true }
+                i = (i + 1) & mask
+            }
+            return false
+        }
+    }
+
+    /// Sets `found[k]` to the slot of `keys[k]` when it is in the slot it hashes to, else -1;
+    /// returns how many are not.
+    private func firstSlots(of keys: UnsafeBufferPointer<ActivityTable.Key>, into found: UnsafeMutableBufferPointer<Int>) -> Int {
+        var misses = 0
+        slots.withUnsafeBufferPointer { table in
+            for (k, key) in keys.enumerated() {
+                let i = Self.hash(key) & mask
+                let hit = table[i].key == key
+                found[k] = hit ? i : -1
+                misses += hit ? 0 : 1
+            }
+        }
+        return misses
     }
 
     private mutating func grow() { grow(toHold: count + 1) }

@@ -503,7 +503,7 @@ public final class Analysis {
     /// A worker has read its last input and its analysis is about to be merged with the
     /// others' (`ParallelReader`): what spilled, spills the rest on this worker's thread.
     public func workerDone() {
-        settle()
+        // (Each accumulator settles itself first: `MetricsAccumulator.workerDone()`.)
         state.pointee.accumulator.workerDone()
         for analysis in projects.values { analysis.workerDone() }
     }
@@ -512,7 +512,8 @@ public final class Analysis {
     /// configuration (a parallel worker). Merging in any order gives the same reports.
     public func merge(_ other: Analysis) {
         precondition(!resolved && !other.resolved, "merge analyses before reading their reports")
-        settle()
+        // This one's accumulator settles itself as it merges (and each project's as it does);
+        // `other`'s must be settled before.
         other.settle()
         inputs += other.inputs
         state.pointee.accumulator.merge(other.accumulator)

@@ -171,6 +171,20 @@ struct FlatTablesTests {
         let before = full.capacity
         for _ in 0..<20 { present.withUnsafeBufferPointer { full.insert(contentsOf: $0) } }
         #expect(full.count == full.capacity && full.capacity == before)
+        // The same for triples: a full window counting triples it holds does not grow.
+        var counted = TripleCounts()
+        var fill: UInt64 = 0
+        while counted.count < counted.capacity { counted.add(ActivityTable.Key(user: fill, day: 1, profile: 0), 1); fill += 1 }
+        let held = (0..<UInt64(MetricsAccumulator.batchSize)).map { ActivityTable.Key(user: $0 * 3, day: 1, profile: 0) }
+        let roomBefore = counted.capacity
+        for _ in 0..<20 { held.withUnsafeBufferPointer { counted.addOne(contentsOf: $0) } }
+        #expect(counted.count == counted.capacity && counted.capacity == roomBefore)
+        #expect(counted.sorted().first { $0.0.user == 3 }?.1 == 21)
+        // One new triple among them: now it grows, and every count is kept.
+        let oneNew = held + [ActivityTable.Key(user: fill, day: 1, profile: 0)]
+        oneNew.withUnsafeBufferPointer { counted.addOne(contentsOf: $0) }
+        #expect(counted.capacity > roomBefore && counted.count == Int(fill) + 1)
+        #expect(counted.sorted().first { $0.0.user == 3 }?.1 == 22 && counted.sorted().last?.1 == 1)
         let listed = triples.sorted()
         #expect(listed.count == reference.count && listed.allSatisfy { reference[$0.0] == $0.1 })
         #expect(spilling.spilledRuns > 0)
