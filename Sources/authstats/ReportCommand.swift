@@ -603,11 +603,12 @@ struct ReportCommand: ParsableCommand {
     /// The inputs' reports with each error as one line: libarchive ends some of its messages
     /// with a newline ("ZIP uncompressed data is wrong size (…)\n").
     static func tidied(_ inputs: [InputReport]) -> [InputReport] {
-        inputs.map { input in
-            var input = input
-            input.error = input.error?.trimmingCharacters(in: .whitespacesAndNewlines)
-            return input
+        var inputs = inputs
+        // In place, only those with an error (each copy of a report retains its texts).
+        for i in inputs.indices where inputs[i].error != nil {
+            inputs[i].error = inputs[i].error?.trimmingCharacters(in: .whitespacesAndNewlines)
         }
+        return inputs
     }
 
     static func seconds(_ end: Date, _ start: Date) -> String {

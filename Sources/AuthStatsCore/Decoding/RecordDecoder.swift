@@ -151,7 +151,18 @@ public struct RecordDecoder: Sendable {
         func nonEmpty(_ slot: Slot) -> Slot? { isNonEmptyText(slot) ? slot : nil }
 
         /// `slot` when `value(slot)` is not nil (not the string `"null"`), else nil.
-        func nonNull(_ slot: Slot) -> Slot? { withText(slot) { $0.elementsEqual("null".utf8) } == false ? slot : nil }
+        func nonNull(_ slot: Slot) -> Slot? {
+            let field = fields[slot.rawValue]
+            guard field.type == .string, field.end > field.start else { return nil }
+            guard field.hasEscapes else { return equals(slot, "null") ? nil : slot }
+            return withText(slot) { Self.matches($0, "null") } == false ? slot : nil
+        }
+
+        /// Whether `raw` is `literal`'s bytes.
+        @inline(__always)
+        static func matches(_ raw: UnsafeRawBufferPointer, _ literal: StaticString) -> Bool {
+            raw.count == literal.utf8CodeUnitCount && (raw.isEmpty || memcmp(raw.baseAddress!, literal.utf8Start, raw.count) == 0)
+        }
 
         /// The id in `slot` in place, or the mark that it is longer (`InlineText`); nil when
         /// `text(slot)` is.
@@ -185,6 +196,42 @@ public struct RecordDecoder: Sendable {
         func value(_ slot: Slot) -> String? {
             guard let text = text(slot), text != "null" else { return nil }
             return text
+        }
+
+        /// Whether `value(slot)` is `literal` (not empty, not `"null"`), compared as (unescaped)
+        /// bytes: no `String` made.
+        func valueIs(_ slot: Slot, _ literal: StaticString) -> Bool {
+            guard !fields[slot.rawValue].hasEscapes else { return withText(slot) { Self.matches($0, literal) } == true }
+            return equals(slot, literal)
+        }
+
+        /// `Int64(value(slot))` read from the bytes (a sign, then decimal digits, as
+        /// `Int64.init(_:radix:)` reads a `String`): nil when there is no value or it is not
+        /// such a number.
+        func valueInteger(_ slot: Slot) -> Int64? {
+            let field = fields[slot.rawValue]
+            guard field.type == .string, field.end > field.start else { return nil }
+            guard field.hasEscapes else { return Self.decimal(UnsafeRawBufferPointer(rebasing: bytes[field.start..<field.end])) }
+            return withText(slot, Self.decimal) ?? nil
+        }
+
+        /// `Int64(_:)` of the text `raw` (not empty).
+        static func decimal(_ raw: UnsafeRawBufferPointer) -> Int64? {
+            var at = 0
+            let negative = raw[0] == UInt8(ascii: "-")
+            if negative || raw[0] == UInt8(ascii: "+") { at = 1 }
+            guard at < raw.count else { return nil }
+            var value: Int64 = 0
+            while at < raw.count {
+                let digit = raw[at] &- UInt8(ascii: "0")
+                guard digit < 10 else { return nil }
+                let (m, o1) = value.multipliedReportingOverflow(by: 10)
+                let (v, o2) = negative ? m.subtractingReportingOverflow(Int64(digit)) : m.addingReportingOverflow(Int64(digit))
+                if o1 || o2 { return nil }
+                value = v
+                at += 1
+            }
+            return value
         }
     }
 

@@ -526,7 +526,10 @@ public final class Analysis {
     /// Moves the duplicates found at the end from `events` to `duplicates` of their inputs.
     func takeBack(_ found: [DuplicateFilter.Counted]) {
         guard !found.isEmpty else { return }
-        let index = Dictionary(inputs.enumerated().map { ($1.position, $0) }, uniquingKeysWith: { a, _ in a })
+        // Each input's index by its position, the first of equal ones (read in place: a copy
+        // of a report retains its texts).
+        var index: [UInt64: Int] = [:]
+        for i in inputs.indices where index[inputs[i].position] == nil { index[inputs[i].position] = i }
         for counted in found {
             guard let i = index[counted.input] else { continue }
             inputs[i].events -= 1

@@ -43,6 +43,27 @@ public struct InputReport: Sendable, Equatable {
 
     /// `path` or `path:member`, as messages name an input.
     public var location: String { member.map { "\(path):\($0)" } ?? path }
+
+    /// The counts of many inputs added up: `summary.json`'s and `report.html`'s totals.
+    public struct Counts: Sendable, Equatable {
+        public var records = 0
+        public var events = 0
+        public var duplicates = 0
+        public var skipped = 0
+        public var rejected = 0
+
+        /// In one pass (a sum a count, through a key path, copied every report with its texts:
+        /// ~1% of the instructions of a run over 5,000 small files).
+        public init(_ inputs: [InputReport]) {
+            for input in inputs {
+                records += input.records
+                events += input.events
+                duplicates += input.duplicates
+                skipped += input.skipped
+                rejected += input.rejected
+            }
+        }
+    }
 }
 
 /// A record that could not be read, kept whole for `rejects.ndjson`.

@@ -36,7 +36,7 @@ public enum SummaryWriter {
     ) {
         var totals = MetricsAccumulator.Counters()
         for counters in accumulator.counters.values { totals.add(counters) }
-        func sum(_ key: KeyPath<InputReport, Int>) -> Int { inputs.reduce(0) { $0 + $1[keyPath: key] } }
+        let counts = InputReport.Counts(inputs)
 
         out.write("{\n")
         out.write("  \"schema\": \"authstats.summary/1\",\n")
@@ -50,14 +50,14 @@ public enum SummaryWriter {
             out.write("  \"range\": null,\n")
         }
         let totalFields: [(String, Int)] = [
-            ("inputs", inputs.count), ("records", sum(\.records)), ("events", run.stateTotals?.events ?? sum(\.events)),
-            ("duplicates", run.stateTotals?.duplicates ?? sum(\.duplicates)), ("skipped", sum(\.skipped)), ("rejected", sum(\.rejected)),
+            ("inputs", inputs.count), ("records", counts.records), ("events", run.stateTotals?.events ?? counts.events),
+            ("duplicates", run.stateTotals?.duplicates ?? counts.duplicates), ("skipped", counts.skipped), ("rejected", counts.rejected),
             ("users", accumulator.userCount), ("sign_ups", totals.signUps), ("sign_ins", totals.signIns),
             ("auth_failures", totals.authFailures),
         ]
         out.write("  \"totals\": {" + totalFields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "},\n")
         // rejects.ndjson holds the first `maxRejects` in input order; the rest are only counted.
-        let rejected = sum(\.rejected)
+        let rejected = counts.rejected
         let written = min(rejected, run.maxRejects)
         let limit = run.maxRejects == .max ? "null" : "\(run.maxRejects)"
         out.write("  \"rejects_file\": {\"limit\": \(limit), \"written\": \(written), \"omitted\": \(rejected - written)},\n")

@@ -82,14 +82,14 @@ struct InputsSection: Equatable {
     var hasRejects: Bool
 
     init(inputs: [InputReport], totals runTotals: HTMLReport.RunTotals, rejects firstRejects: [RejectedRecord], maxRejects: Int) {
-        func sum(_ key: KeyPath<InputReport, Int>) -> Int { inputs.reduce(0) { $0 + $1[keyPath: key] } }
-        let rejected = sum(\.rejected)
+        let counts = InputReport.Counts(inputs)
+        let rejected = counts.rejected
         totals = [
             Total(label: "Inputs", value: Format.count(inputs.count)),
-            Total(label: "Records", value: Format.count(sum(\.records))),
-            Total(label: "Events", value: Format.count(sum(\.events))),
-            Total(label: "Duplicates", value: Format.count(sum(\.duplicates))),
-            Total(label: "Skipped", value: Format.count(sum(\.skipped))),
+            Total(label: "Records", value: Format.count(counts.records)),
+            Total(label: "Events", value: Format.count(counts.events)),
+            Total(label: "Duplicates", value: Format.count(counts.duplicates)),
+            Total(label: "Skipped", value: Format.count(counts.skipped)),
             Total(label: "Rejected", value: Format.count(rejected)),
             Total(label: "Users", value: Format.count(runTotals.users)),
             Total(label: "Sign-ups", value: Format.count(runTotals.signUps)),

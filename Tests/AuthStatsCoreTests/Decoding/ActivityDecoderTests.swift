@@ -65,6 +65,47 @@ struct ActivityDecoderTests {
         #expect(reason == "eventTimestamp is not epoch milliseconds: \"12:00\"")
     }
 
+    /// The time, the type and the response are read as bytes where they lie: the same
+    /// answers as through `String`s (`Int64(_:)`, `==`), escapes and edges included.
+    @Test("eventTimestamp read as Int64(_:) reads a String: signs, bounds, escapes; a rejected one is named", arguments: [
+        ("1718640000123", Int64?.some(1_718_640_000_123)), ("+1718640000123", 1_718_640_000_123), ("-5", -5), ("0", 0),
+        ("9223372036854775807", .max), ("-9223372036854775808", .min), ("9223372036854775808", nil), ("-9223372036854775809", nil),
+        (#"\u0031718640000123"#, 1_718_640_000_123), ("+", nil), ("-", nil), ("12 ", nil), (" 12", nil), ("1e3", nil), ("١٢", nil),
+    ] as [(String, Int64?)])
+    func timestampBytes(text: String, expected: Int64?) {
+        let decoded = decodeRecord(activityRecord("SignIn", "Pass", timestamp: text))
+        if let expected {
+            #expect(decodedEvent(activityRecord("SignIn", "Pass", timestamp: text))?.time == expected, "\(text)")
+        } else {
+            guard case .rejected(let reason) = decoded else {
+                Issue.record("\(text) not rejected")
+                return
+            }
+            #expect(reason.hasPrefix("eventTimestamp is not epoch milliseconds: "), "\(reason)")
+        }
+    }
+
+    @Test("escaped type and response compare unescaped; \"null\" and unknown responses are neither sign-ins nor failures; parity by type")
+    func typeBytes() {
+        #expect(decodedEvent(activityRecord(#"Sign\u0049n"#, #"P\u0061ss"#))?.kind == .signIn)
+        #expect(decodedEvent(activityRecord("SignIn", "null"))?.kind == .other)
+        #expect(decodedEvent(activityRecord("SignIn", "Passed"))?.kind == .other)
+        #expect(decodedEvent(activityRecord("SignIn", "pass"))?.kind == .other)
+        #expect(decodedEvent(activityRecord("SignInX", "Pass"))?.kind == .account)
+        #expect(decodedEvent(activityRecord("SignU", "Pass"))?.kind == .account)
+        guard case .rejected(let reason) = decodeRecord(activityRecord("null", "Pass")) else {
+            Issue.record("a \"null\" eventType not rejected")
+            return
+        }
+        #expect(reason == "missing message.eventType")
+        #expect(decodedEvent(activityRecord(#"Forgot\u0050assword"#, "Pass"))?.parity == .received)
+        #expect(decodedEvent(activityRecord("ResendCode", "Fail"))?.parity == .received)
+        #expect(decodedEvent(activityRecord("SignUp", "Fail"))?.parity == .received)
+        #expect(decodedEvent(activityRecord("PasswordChange", "Pass"))?.parity == .otherOperation)
+        #expect(decodedEvent(activityRecord("SignIn", "Pass", idp: "null"))?.parity == .received)
+        #expect(decodedEvent(activityRecord("SignIn", "Pass", idp: "Google"))?.parity == .federatedUser)
+    }
+
     @Test("duplicates are the same message.eventId")
     func dedup() {
         let a = decodedEvent(activityRecord("SignIn", "Pass", eventID: "x"))!.fingerprint
