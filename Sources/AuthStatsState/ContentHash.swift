@@ -131,7 +131,7 @@ public final class ContentHasher {
 }
 
 extension ContentHash {
-    /// `of(path:)` for each path, on `threads` threads (one buffer each), results in order.
+    /// `of(path:kind:)` for each path, on `threads` threads (one buffer each), results in order.
     public static func of(paths: [String], kind: ContentHashKind, threads: Int) -> [Result<(hash: String, size: Int64, modifiedMillis: Int64), StateError>] {
         let results = UnsafeMutableBufferPointer<Result<(hash: String, size: Int64, modifiedMillis: Int64), StateError>?>.allocate(
             capacity: paths.count)

@@ -41,7 +41,7 @@ public final class StateDatabase {
     /// How the inputs ledger hashes the inputs' bytes (`meta`'s `content_hash`): `.current` in
     /// a file made by this build, `.fingerprint` in one made before schema version 4, until its
     /// ledger is begun again (`removeLedger`, `--rebuild`) or taken from the states merged
-    /// into it (`adoptContentHash`).
+    /// into it while it has none (`adoptContentHash`).
     public internal(set) var contentHash = ContentHashKind.current
     static let metaContentHash = "content_hash"
 
@@ -109,6 +109,7 @@ public final class StateDatabase {
     static func reader(path: String) throws -> StateDatabase {
         let database = StateDatabase(connection: try Connection(path: path, create: false, readOnly: true))
         try database.loadChunkCheck()
+        try database.loadContentHash()
         try database.sizeCache()
         return database
     }

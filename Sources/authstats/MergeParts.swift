@@ -50,8 +50,8 @@ struct MergeParts {
         }
         return .refused(
             "\(first) names its inputs by \(kind(firstKind)) content hash and \(second) by \(kind(secondKind)): an input in both "
-                + "would not be recognised, and its events would count twice; make the older state again with --rebuild "
-                + "(docs/state.md \"Tables\"); nothing changed")
+                + "would not be recognised, and its events would count twice; make the older state again with this authstats "
+                + "(report --rebuild, or run its shard again) (docs/state.md \"Tables\"); nothing changed")
     }
 
     /// Restores every state into `whole` (each into an analysis of its own with `whole`'s
@@ -246,10 +246,6 @@ struct MergeParts {
         // refused merge leaves no new state behind.
         var owner: [String: (state: String, path: String)] = [:]
         var ledgers: [[LedgerEntry]] = []
-        let contentHash = parts.first?.database.contentHash ?? .current
-        if let other = parts.first(where: { $0.database.contentHash != contentHash }) {
-            throw differentHashes(DisplayPath.text(parts[0].folder), contentHash, DisplayPath.text(other.folder), other.database.contentHash)
-        }
         do {
             for part in parts {
                 let ledger = try part.database.ledger()
@@ -263,6 +259,13 @@ struct MergeParts {
             throw failure
         } catch {
             throw NightlyState.Failure.unusable("\(error)")
+        }
+        // Hashes of two kinds never match, so the overlap check above holds only if every
+        // ledger with rows hashes alike (an empty one cannot clash).
+        let hashed = zip(parts, ledgers).filter { !$0.1.isEmpty }.map(\.0)
+        let contentHash = hashed.first?.database.contentHash ?? .current
+        if let other = hashed.first(where: { $0.database.contentHash != contentHash }) {
+            throw differentHashes(DisplayPath.text(hashed[0].folder), contentHash, DisplayPath.text(other.folder), other.database.contentHash)
         }
         let timeout = NightlyState.Options(text: options).values.first { $0.name == "--session-timeout" }?.value ?? ""
         let timeoutMillis = Int64(timeout.split(separator: " ").first ?? "")

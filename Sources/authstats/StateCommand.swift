@@ -191,12 +191,14 @@ struct StateCommand: ParsableCommand {
                     "\(DisplayPath.text(into)) \(target.keepsProfiles ? "keeps" : "keeps no") user profiles and the others "
                         + "\(opened.profiles ? "do" : "do not all"): the merged profiles would cover some inputs only; nothing changed")
             }
-            if !target.isEmpty && target.database.contentHash != opened.contentHash {
-                throw MergeParts.differentHashes(
-                    DisplayPath.text(into), target.database.contentHash, DisplayPath.text(opened.parts[0].folder), opened.contentHash)
-            }
             do {
                 let ledger = try target.database.ledger()
+                // A target whose ledger has rows (a state with events, or one that read only
+                // inputs without any) must hash as the others do: its rows are kept.
+                if !ledger.isEmpty && target.database.contentHash != opened.contentHash {
+                    throw MergeParts.differentHashes(
+                        DisplayPath.text(into), target.database.contentHash, DisplayPath.text(opened.parts[0].folder), opened.contentHash)
+                }
                 for entry in ledger {
                     if let other = opened.owner[entry.contentHash] {
                         throw MergeParts.inBoth(other.path, "\(DisplayPath.text(into)) (as \(DisplayPath.text(entry.path)))", other.state)

@@ -96,6 +96,7 @@ extension StateCLITests {
             #expect(result.status == 0, "\(result.stderr)")
             #expect(try S.info(serial)["chunk_check"] as? String == "lanes")
             #expect(try S.info(serial)["content_hash"] as? String == "lanes")
+            try Self.expectLedger(serial, hashedBy: .lanes)
             #expect(try Self.allChecked(serial, by: .lanes))
             try S.expectSame(try S.single(data.files), rebuilt, "the older state rebuilt")
         }
@@ -127,11 +128,7 @@ extension StateCLITests {
             try S.expectSame(expected, night, "a night on the older ledger")
             #expect(try S.info(older)["content_hash"] as? String == "fingerprint")
             #expect(try S.info(lanes)["content_hash"] as? String == "lanes")
-            let database = try StateDatabase.open(folder: older.path, create: false)
-            for entry in try database.ledger() {
-                #expect(entry.contentHash == (try ContentHash.of(path: entry.path, kind: .fingerprint).hash), "\(entry.path)")
-            }
-            database.close()
+            try Self.expectLedger(older, hashedBy: .fingerprint)
 
             // Merged with a state of the other kind: refused before anything is made.
             let both = folder.appendingPathComponent("both")
@@ -143,15 +140,40 @@ extension StateCLITests {
             let merged = try CLI.run(["state", "merge", "--into", both.path, older.path])
             #expect(merged.status == 0, "\(merged.stderr)")
             #expect(try S.info(both)["content_hash"] as? String == "fingerprint")
-            // And into a state of the other kind that holds inputs: refused.
+            // And into a state of the other kind that holds inputs: refused, the target as it was;
+            // `authstats merge` of the two kinds too.
+            let before = try S.bytes(S.databasePath(lanes))
             let into = try CLI.run(["state", "merge", "--into", lanes.path, both.path])
             #expect(into.status == 1 && into.stderr.contains("names its inputs by this authstats's (lanes) content hash"), "\(into.stderr)")
+            #expect(try S.bytes(S.databasePath(lanes)) == before)
+            let reports = folder.appendingPathComponent("merged-reports")
+            let oneStep = try CLI.run(["merge", older.path, lanes.path, "--out", reports.path])
+            #expect(oneStep.status == 1 && oneStep.stderr.contains("names its inputs by an older authstats's (fingerprint) content hash"), "\(oneStep.stderr)")
+
+            // A file at a path the older ledger knows, changed: still refused.
+            let changing = try S.gzip([LateData.line("_userauth.sign_in", "2026-11-12T10:00:00.000Z", "kind-a")], folder, "changing.json.gz")
+            #expect(try S.report([changing], state: older, out: night).status == 0)
+            try S.gzip([LateData.line("_userauth.sign_in", "2026-11-12T11:00:00.000Z", "kind-b")], folder, "changing.json.gz")
+            let changed = try S.report([changing], state: older, out: night)
+            #expect(changed.status == 1 && changed.stderr.contains("\(changing) changed since batch"), "\(changed.stderr)")
 
             let rebuilt = folder.appendingPathComponent("rebuilt")
             let result = try S.report(data.files, state: older, out: rebuilt, S.reportOptions + ["--rebuild"])
             #expect(result.status == 0, "\(result.stderr)")
             #expect(try S.info(older)["content_hash"] as? String == "lanes")
+            try Self.expectLedger(older, hashedBy: .lanes)
             try S.expectSame(try S.single(data.files), rebuilt, "the older ledger rebuilt")
+        }
+
+        /// Every ledger row of `state` holds its file's hash of `kind`.
+        static func expectLedger(_ state: URL, hashedBy kind: ContentHashKind, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let database = try StateDatabase.open(folder: state.path, create: false)
+            defer { database.close() }
+            let ledger = try database.ledger()
+            #expect(!ledger.isEmpty, sourceLocation: sourceLocation)
+            for entry in ledger {
+                #expect(entry.contentHash == (try ContentHash.of(path: entry.path, kind: kind).hash), "\(entry.path)", sourceLocation: sourceLocation)
+            }
         }
     }
 }

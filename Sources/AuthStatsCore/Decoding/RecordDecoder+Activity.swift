@@ -3,7 +3,8 @@ extension RecordDecoder {
     /// activity log"): every value a string, `"null"` meaning none.
     func activity(_ f: Fields, into event: inout Event) -> Decoded {
         // Read as bytes where they lie: the time, the event type and the response made three
-        // `String`s a record (~450 instructions; `docs/performance.md`).
+        // `String`s a record (docs/performance.md "The ledger's hash, and what each input and
+        // activity record cost": the decoder 41.6 → 30.1 M instructions over 510 trail files).
         let time: Int64
         if f.nonNull(.activityTimestamp) != nil {
             guard let millis = f.valueInteger(.activityTimestamp) else {

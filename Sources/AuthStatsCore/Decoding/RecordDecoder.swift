@@ -151,12 +151,7 @@ public struct RecordDecoder: Sendable {
         func nonEmpty(_ slot: Slot) -> Slot? { isNonEmptyText(slot) ? slot : nil }
 
         /// `slot` when `value(slot)` is not nil (not the string `"null"`), else nil.
-        func nonNull(_ slot: Slot) -> Slot? {
-            let field = fields[slot.rawValue]
-            guard field.type == .string, field.end > field.start else { return nil }
-            guard field.hasEscapes else { return equals(slot, "null") ? nil : slot }
-            return withText(slot) { Self.matches($0, "null") } == false ? slot : nil
-        }
+        func nonNull(_ slot: Slot) -> Slot? { withText(slot) { Self.matches($0, "null") } == false ? slot : nil }
 
         /// Whether `raw` is `literal`'s bytes.
         @inline(__always)
@@ -178,8 +173,8 @@ public struct RecordDecoder: Sendable {
         /// Whether the value is the string `literal` (compared as bytes, no `String` made).
         func equals(_ slot: Slot, _ literal: StaticString) -> Bool {
             let field = fields[slot.rawValue]
-            guard field.type == .string, !field.hasEscapes, field.end - field.start == literal.utf8CodeUnitCount else { return false }
-            return memcmp(bytes.baseAddress! + field.start, literal.utf8Start, literal.utf8CodeUnitCount) == 0
+            guard field.type == .string, !field.hasEscapes else { return false }
+            return Self.matches(UnsafeRawBufferPointer(rebasing: bytes[field.start..<field.end]), literal)
         }
 
         /// The dimension values `make` builds, unless `profiles` knows the raw bytes of
@@ -198,22 +193,14 @@ public struct RecordDecoder: Sendable {
             return text
         }
 
-        /// Whether `value(slot)` is `literal` (not empty, not `"null"`), compared as (unescaped)
-        /// bytes: no `String` made.
-        func valueIs(_ slot: Slot, _ literal: StaticString) -> Bool {
-            guard !fields[slot.rawValue].hasEscapes else { return withText(slot) { Self.matches($0, literal) } == true }
-            return equals(slot, literal)
-        }
+        /// Whether `value(slot)` is `literal` (a literal neither empty nor `"null"`), compared as
+        /// unescaped bytes: no `String` made.
+        func valueIs(_ slot: Slot, _ literal: StaticString) -> Bool { withText(slot) { Self.matches($0, literal) } == true }
 
         /// `Int64(value(slot))` read from the bytes (a sign, then decimal digits, as
         /// `Int64.init(_:radix:)` reads a `String`): nil when there is no value or it is not
         /// such a number.
-        func valueInteger(_ slot: Slot) -> Int64? {
-            let field = fields[slot.rawValue]
-            guard field.type == .string, field.end > field.start else { return nil }
-            guard field.hasEscapes else { return Self.decimal(UnsafeRawBufferPointer(rebasing: bytes[field.start..<field.end])) }
-            return withText(slot, Self.decimal) ?? nil
-        }
+        func valueInteger(_ slot: Slot) -> Int64? { withText(slot, Self.decimal) ?? nil }
 
         /// `Int64(_:)` of the text `raw` (not empty).
         static func decimal(_ raw: UnsafeRawBufferPointer) -> Int64? {

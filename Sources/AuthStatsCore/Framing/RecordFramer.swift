@@ -154,7 +154,7 @@ public final class RecordFramer {
     public func firstLine(limit: Int = 4096) -> (bytes: [UInt8], complete: Bool) {
         // `memchr`: a CloudTrail object is one line, so its first 4 KiB were looked at a byte
         // at a time (~1.5% of the instructions of a bucket of 5-minute trail files).
-        let span = min(limit, filled - position)
+        let span = max(0, min(limit, filled - position))
         let found = span > 0 ? memchr(storage + position, 0x0A, span) : nil
         let end = found.map { position + (UnsafeRawPointer($0) - UnsafeRawPointer(storage + position)) } ?? position + span
         let bytes = Array(UnsafeRawBufferPointer(start: storage + position, count: end - position))

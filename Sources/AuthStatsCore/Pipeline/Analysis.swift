@@ -512,8 +512,8 @@ public final class Analysis {
     /// configuration (a parallel worker). Merging in any order gives the same reports.
     public func merge(_ other: Analysis) {
         precondition(!resolved && !other.resolved, "merge analyses before reading their reports")
-        // This one's accumulator settles itself as it merges (and each project's as it does);
-        // `other`'s must be settled before.
+        // This one's accumulator settles itself as it merges (and a project's as one is merged
+        // into it; the others settle when they are next read); `other`'s must be settled before.
         other.settle()
         inputs += other.inputs
         state.pointee.accumulator.merge(other.accumulator)

@@ -81,7 +81,7 @@ struct ActivityDecoderTests {
                 Issue.record("\(text) not rejected")
                 return
             }
-            #expect(reason.hasPrefix("eventTimestamp is not epoch milliseconds: "), "\(reason)")
+            #expect(reason == "eventTimestamp is not epoch milliseconds: \"\(text)\"", "\(reason)")
         }
     }
 
@@ -98,6 +98,14 @@ struct ActivityDecoderTests {
             return
         }
         #expect(reason == "missing message.eventType")
+        // An escaped "null" is "null": no time (the creation date then), no type, no identity provider.
+        #expect(decodedEvent(activityRecord("SignIn", "Pass", timestamp: #"nul\u006c"#, creationDate: "Wed Jul 17 17:25:55 UTC 2024"))?.time
+            == 1_721_237_155_000)
+        guard case .rejected("missing message.eventType") = decodeRecord(activityRecord(#"\u006eull"#, "Pass")) else {
+            Issue.record("an escaped \"null\" eventType not rejected")
+            return
+        }
+        #expect(decodedEvent(activityRecord("SignIn", "Pass", idp: #"nul\u006c"#))?.parity == .received)
         #expect(decodedEvent(activityRecord(#"Forgot\u0050assword"#, "Pass"))?.parity == .received)
         #expect(decodedEvent(activityRecord("ResendCode", "Fail"))?.parity == .received)
         #expect(decodedEvent(activityRecord("SignUp", "Fail"))?.parity == .received)
