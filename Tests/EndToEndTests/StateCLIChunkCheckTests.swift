@@ -146,6 +146,18 @@ extension StateCLITests {
             let into = try CLI.run(["state", "merge", "--into", lanes.path, both.path])
             #expect(into.status == 1 && into.stderr.contains("names its inputs by this authstats's (lanes) content hash"), "\(into.stderr)")
             #expect(try S.bytes(S.databasePath(lanes)) == before)
+            // A target of the other kind with ledger rows but no event (its inputs' records all
+            // skipped): refused as well, its rows would keep the other kind.
+            let eventless = folder.appendingPathComponent("eventless")
+            let skipped = try S.gzip(
+                [#"{"Records":[{"eventVersion":"1.08","eventSource":"ec2.amazonaws.com","eventName":"RunInstances","eventTime":"2026-11-12T10:00:00Z"}]}"#],
+                folder, "other-service.json.gz")
+            let first = try S.report([skipped], state: eventless, out: folder.appendingPathComponent("eventless-out"))
+            #expect(first.status == 0, "\(first.stderr)")
+            try Self.makeOlderLedger(eventless)
+            #expect(S.number(try S.info(eventless), "inputs") == 1)
+            let intoEventless = try CLI.run(["state", "merge", "--into", eventless.path, lanes.path])
+            #expect(intoEventless.status == 1 && intoEventless.stderr.contains("names its inputs by an older authstats's (fingerprint) content hash"), "\(intoEventless.stderr)")
             let reports = folder.appendingPathComponent("merged-reports")
             let oneStep = try CLI.run(["merge", older.path, lanes.path, "--out", reports.path])
             #expect(oneStep.status == 1 && oneStep.stderr.contains("names its inputs by an older authstats's (fingerprint) content hash"), "\(oneStep.stderr)")
