@@ -94,8 +94,7 @@ public final class StateDatabase {
         let database = StateDatabase(connection: try Connection(path: path, create: create))
         do {
             try database.prepare(schema, create: create)
-            try database.loadChunkCheck()
-            try database.loadContentHash()
+            try database.loadKinds()
             try database.sizeCache()
         } catch {
             database.close()
@@ -108,8 +107,7 @@ public final class StateDatabase {
     /// opened and checked (`concurrentReader`).
     static func reader(path: String) throws -> StateDatabase {
         let database = StateDatabase(connection: try Connection(path: path, create: false, readOnly: true))
-        try database.loadChunkCheck()
-        try database.loadContentHash()
+        try database.loadKinds()
         try database.sizeCache()
         return database
     }
@@ -179,28 +177,24 @@ public final class StateDatabase {
         }
     }
 
-    /// Reads `chunkCheck` from the file: a file without it, or with one this build does not
-    /// know, is damaged.
-    private func loadChunkCheck() throws {
-        guard let name = try meta(Self.metaChunkCheck) else {
-            throw StateError.damaged(path: path, reason: "it does not say how its chunks are checked (meta \(Self.metaChunkCheck))")
-        }
-        guard let check = ChunkCheck(rawValue: name) else {
-            throw StateError.damaged(path: path, reason: "its chunks are checked with \"\(name)\", which this authstats does not know")
-        }
-        chunkCheck = check
+    /// Reads the kinds the file's chunks and ledger are made with (`chunkCheck`,
+    /// `contentHash`).
+    private func loadKinds() throws {
+        chunkCheck = try kind(Self.metaChunkCheck, "its chunks are checked")
+        contentHash = try kind(Self.metaContentHash, "its inputs are hashed")
     }
 
-    /// Reads `contentHash` from the file: a file without it, or with one this build does not
-    /// know, is damaged (its ledger could not be matched).
-    private func loadContentHash() throws {
-        guard let name = try meta(Self.metaContentHash) else {
-            throw StateError.damaged(path: path, reason: "it does not say how its inputs are hashed (meta \(Self.metaContentHash))")
+    /// The kind `meta` names under `name`: a file without it, or with one this build does not
+    /// know, is damaged (its chunks or its ledger could not be read as written). `done`
+    /// says what the kind is of, for the message.
+    private func kind<Kind: RawRepresentable>(_ name: String, _ done: String) throws -> Kind where Kind.RawValue == String {
+        guard let value = try meta(name) else {
+            throw StateError.damaged(path: path, reason: "it does not say how \(done) (meta \(name))")
         }
-        guard let kind = ContentHashKind(rawValue: name) else {
-            throw StateError.damaged(path: path, reason: "its inputs are hashed with \"\(name)\", which this authstats does not know")
+        guard let kind = Kind(rawValue: value) else {
+            throw StateError.damaged(path: path, reason: "\(done) with \"\(value)\", which this authstats does not know")
         }
-        contentHash = kind
+        return kind
     }
 
     private static func missing(_ path: String) -> StateError {

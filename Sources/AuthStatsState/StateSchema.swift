@@ -27,12 +27,10 @@ struct StateSchema {
     }
 
     /// The statement that records in `meta` how a file's chunks are checked.
-    static func stating(_ check: ChunkCheck) -> String {
-        "INSERT INTO meta(name, value) VALUES ('\(StateDatabase.metaChunkCheck)', '\(check.rawValue)')"
-    }
-
-    static func stating(_ kind: ContentHashKind) -> String {
-        "INSERT INTO meta(name, value) VALUES ('\(StateDatabase.metaContentHash)', '\(kind.rawValue)')"
+    /// The statement that records `value` under `name` in `meta` (a chunk check's or a
+    /// ledger hash's kind).
+    static func stating(_ name: String, _ value: some RawRepresentable<String>) -> String {
+        "INSERT INTO meta(name, value) VALUES ('\(name)', '\(value.rawValue)')"
     }
 
     /// Today's schema (version 4).
@@ -58,8 +56,8 @@ struct StateSchema {
             CREATE TABLE batches(number INTEGER PRIMARY KEY, started TEXT NOT NULL, finished TEXT NOT NULL,
                                  version TEXT NOT NULL, arguments TEXT NOT NULL)
             """,
-            stating(ChunkCheck.current),
-            stating(ContentHashKind.current),
+            stating(StateDatabase.metaChunkCheck, ChunkCheck.current),
+            stating(StateDatabase.metaContentHash, ContentHashKind.current),
         ],
         migrations: [
             // 2 keeps the fingerprints in streams by day (`docs/state.md` "Tables"): the tables
@@ -73,14 +71,14 @@ struct StateSchema {
             // it would take every new chunk for damaged.
             Migration(
                 version: 3,
-                statements: [stating(.serial)]),
+                statements: [stating(StateDatabase.metaChunkCheck, ChunkCheck.serial)]),
             // 4 hashes the inputs of a ledger begun from now on with `ContentHashKind.lanes`
             // (~7 times as fast): an older file's ledger keeps its hashes, and the file says
             // which, until its ledger is begun again. Version 3 must not open a file written
             // since: it would match no input by its bytes, and take every known path for changed.
             Migration(
                 version: 4,
-                statements: [stating(ContentHashKind.fingerprint)]),
+                statements: [stating(StateDatabase.metaContentHash, ContentHashKind.fingerprint)]),
         ],
         tables: ["meta", "chunks", "inputs", "batches"])
 }

@@ -57,6 +57,22 @@ extension StateCLITests {
             try S.sqlite(state, "PRAGMA user_version=2")
         }
 
+        /// The generated data in three batches, a state of the first two as this build writes
+        /// it (`lanes`), and a copy of it that `made` turns into an older build's (`older`).
+        static func twoStates(
+            _ name: String, older: String, made: (URL) throws -> Void
+        ) throws -> (data: StateCLI.DataSet, batches: [[String]], folder: URL, lanes: URL, older: URL) {
+            let data = try S.data()
+            let batches = S.split(data.files, into: 3)
+            let folder = CLI.temporaryFolder(name)
+            let lanes = folder.appendingPathComponent("lanes")
+            try S.runBatches(Array(batches[0..<2]), state: lanes, out: folder.appendingPathComponent("before"))
+            let copy = folder.appendingPathComponent(older)
+            try FileManager.default.copyItem(at: lanes, to: copy)
+            try made(copy)
+            return (data, batches, folder, lanes, copy)
+        }
+
         /// Whether every chunk of `state` holds `check`'s value of the rest.
         static func allChecked(_ state: URL, by check: ChunkCheck) throws -> Bool {
             try S.streams(state).values.joined().allSatisfy { chunk in
@@ -67,14 +83,7 @@ extension StateCLITests {
 
         @Test("a night on it equals the night on the state as this build writes it, and it stays serial; a --rebuild makes it lanes, the reports the same")
         func olderState() throws {
-            let data = try S.data()
-            let batches = S.split(data.files, into: 3)
-            let folder = CLI.temporaryFolder("state-check")
-            let lanes = folder.appendingPathComponent("lanes")
-            try S.runBatches(Array(batches[0..<2]), state: lanes, out: folder.appendingPathComponent("before"))
-            let serial = folder.appendingPathComponent("serial")
-            try FileManager.default.copyItem(at: lanes, to: serial)
-            try Self.makeSerial(serial)
+            let (data, batches, folder, lanes, serial) = try Self.twoStates("state-check", older: "serial", made: Self.makeSerial)
             #expect(try Self.allChecked(serial, by: .serial))
 
             let expected = folder.appendingPathComponent("expected")
@@ -106,14 +115,7 @@ extension StateCLITests {
         /// still recognised; states whose ledgers hash differently are not merged.
         @Test("an older ledger: a night hashes as it does (a renamed copy skipped), a merge with a newer ledger is refused, a merge into a new state keeps its kind, --rebuild moves it on")
         func olderLedger() throws {
-            let data = try S.data()
-            let batches = S.split(data.files, into: 3)
-            let folder = CLI.temporaryFolder("state-ledger-kind")
-            let lanes = folder.appendingPathComponent("lanes")
-            try S.runBatches(Array(batches[0..<2]), state: lanes, out: folder.appendingPathComponent("before"))
-            let older = folder.appendingPathComponent("older")
-            try FileManager.default.copyItem(at: lanes, to: older)
-            try Self.makeOlderLedger(older)
+            let (data, batches, folder, lanes, older) = try Self.twoStates("state-ledger-kind", older: "older", made: Self.makeOlderLedger)
 
             // The third batch, with a renamed copy of a file of the first.
             let copy = folder.appendingPathComponent("renamed-" + (batches[0][0] as NSString).lastPathComponent).path

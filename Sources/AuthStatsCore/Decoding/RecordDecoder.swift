@@ -193,10 +193,6 @@ public struct RecordDecoder: Sendable {
             return text
         }
 
-        /// Whether `value(slot)` is `literal` (a literal neither empty nor `"null"`), compared as
-        /// unescaped bytes: no `String` made.
-        func valueIs(_ slot: Slot, _ literal: StaticString) -> Bool { withText(slot) { Self.matches($0, literal) } == true }
-
         /// `Int64(value(slot))` read from the bytes (a sign, then decimal digits, as
         /// `Int64.init(_:radix:)` reads a `String`): nil when there is no value or it is not
         /// such a number.
