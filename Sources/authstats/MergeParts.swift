@@ -22,9 +22,10 @@ struct MergeParts {
     /// Each input's content hash → the state that holds it (shown) and its path there.
     var owner: [String: (state: String, path: String)]
     var ledgers: [[LedgerEntry]]
-    /// How every state's ledger hashes its inputs (they must agree, or `owner` could miss an
-    /// input held by two).
-    var contentHash: ContentHashKind
+    /// How every state's ledger that holds inputs hashes them (they must agree, or `owner`
+    /// could miss an input held by two), and the first such state (shown); nil when none
+    /// holds any.
+    var contentHash: (kind: ContentHashKind, state: String)?
     var spans: [Span]
     var timeoutMillis: Int64?
 
@@ -263,9 +264,9 @@ struct MergeParts {
         // Hashes of two kinds never match, so the overlap check above holds only if every
         // ledger with rows hashes alike (an empty one cannot clash).
         let hashed = zip(parts, ledgers).filter { !$0.1.isEmpty }.map(\.0)
-        let contentHash = hashed.first?.database.contentHash ?? .current
-        if let other = hashed.first(where: { $0.database.contentHash != contentHash }) {
-            throw differentHashes(DisplayPath.text(hashed[0].folder), contentHash, DisplayPath.text(other.folder), other.database.contentHash)
+        let contentHash = hashed.first.map { (kind: $0.database.contentHash, state: DisplayPath.text($0.folder)) }
+        if let contentHash, let other = hashed.first(where: { $0.database.contentHash != contentHash.kind }) {
+            throw differentHashes(contentHash.state, contentHash.kind, DisplayPath.text(other.folder), other.database.contentHash)
         }
         let timeout = NightlyState.Options(text: options).values.first { $0.name == "--session-timeout" }?.value ?? ""
         let timeoutMillis = Int64(timeout.split(separator: " ").first ?? "")

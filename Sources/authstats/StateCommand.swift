@@ -191,14 +191,17 @@ struct StateCommand: ParsableCommand {
                     "\(DisplayPath.text(into)) \(target.keepsProfiles ? "keeps" : "keeps no") user profiles and the others "
                         + "\(opened.profiles ? "do" : "do not all"): the merged profiles would cover some inputs only; nothing changed")
             }
+            var mergedHash = ContentHashKind.current
             do {
                 let ledger = try target.database.ledger()
                 // A target whose ledger has rows (a state with events, or one that read only
-                // inputs without any) must hash as the others do: its rows are kept.
-                if !ledger.isEmpty && target.database.contentHash != opened.contentHash {
-                    throw MergeParts.differentHashes(
-                        DisplayPath.text(into), target.database.contentHash, DisplayPath.text(opened.parts[0].folder), opened.contentHash)
+                // inputs without any) must hash as the others that hold inputs do: its rows are kept.
+                if !ledger.isEmpty, let parts = opened.contentHash, target.database.contentHash != parts.kind {
+                    throw MergeParts.differentHashes(DisplayPath.text(into), target.database.contentHash, parts.state, parts.kind)
                 }
+                // The merged ledger's kind: the parts' when they hold inputs, else the target's
+                // own when it does, else a new ledger's.
+                mergedHash = opened.contentHash?.kind ?? (ledger.isEmpty ? .current : target.database.contentHash)
                 for entry in ledger {
                     if let other = opened.owner[entry.contentHash] {
                         throw MergeParts.inBoth(other.path, "\(DisplayPath.text(into)) (as \(DisplayPath.text(entry.path)))", other.state)
@@ -235,7 +238,7 @@ struct StateCommand: ParsableCommand {
             var held: UInt64 = 0
             for part in opened.parts { held = max(held, UInt64(try MergeParts.meta(part, NightlyState.metaNextPosition)) ?? 0) }
             do {
-                try target.merge(whole, ledgers: opened.ledgers, contentHash: opened.contentHash, batches: opened.parts.map { try $0.database.batches() }, held: held, options: counting) {
+                try target.merge(whole, ledgers: opened.ledgers, contentHash: mergedHash, batches: opened.parts.map { try $0.database.batches() }, held: held, options: counting) {
                     if let failure = spill.readFailure { throw NightlyState.Failure.unusable("could not read back what was spilled to the temporary folder: \(failure)") }
                 }
             } catch {

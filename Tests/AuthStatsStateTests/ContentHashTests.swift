@@ -1,3 +1,4 @@
+import AuthStatsCore
 import AuthStatsTestSupport
 import Foundation
 import Testing
@@ -60,6 +61,22 @@ struct ContentHashTests {
         try F.write(Data(F.chunk(7, count: count)), to: path)
         let hash = try ContentHash.of(path: path, kind: kind).hash
         #expect(hash == expected)
+        // The same from the definition: each 1 MiB block in order into one builder, as its
+        // bytes (`fingerprint`) or as its two lanes hashes under the two seeds (`lanes`).
+        let bytes = F.chunk(7, count: count)
+        var builder = Fingerprint.Builder()
+        for start in stride(from: 0, to: count, by: 1 << 20) {
+            bytes[start..<min(count, start + (1 << 20))].withUnsafeBytes { block in
+                switch kind {
+                case .fingerprint:
+                    builder.add(block)
+                case .lanes:
+                    builder.add(Int64(bitPattern: Hash64.hashInLanes(block, seed: 0xC0A7_E47B_10C5_0001)))
+                    builder.add(Int64(bitPattern: Hash64.hashInLanes(block, seed: 0xC0A7_E47B_10C5_0002)))
+                }
+            }
+        }
+        #expect(hash == ContentHash.hex(builder.fingerprint))
         let other: ContentHashKind = kind == .lanes ? .fingerprint : .lanes
         #expect(try ContentHash.of(path: path, kind: other).hash != hash || count == 0)
     }

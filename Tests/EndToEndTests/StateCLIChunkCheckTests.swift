@@ -160,6 +160,20 @@ extension StateCLITests {
             #expect(S.number(try S.info(eventless), "inputs") == 1)
             let intoEventless = try CLI.run(["state", "merge", "--into", eventless.path, lanes.path])
             #expect(intoEventless.status == 1 && intoEventless.stderr.contains("names its inputs by an older authstats's (fingerprint) content hash"), "\(intoEventless.stderr)")
+            // A state whose ledger is empty (its one input could not be read) holds nothing to
+            // clash with: merged into the older ledger's kind, it keeps that kind; beside the
+            // older state, a refusal names the state whose ledger has the kind.
+            let corrupt = folder.appendingPathComponent("corrupt.json.gz").path
+            try Data([0x1F, 0x8B, 0x08, 0x00] + Array("not deflate".utf8)).write(to: URL(fileURLWithPath: corrupt))
+            let empty = folder.appendingPathComponent("empty")
+            #expect(try S.report([corrupt], state: empty, out: folder.appendingPathComponent("empty-out")).status == 1)
+            #expect(S.number(try S.info(empty), "inputs") == 0)
+            let intoOlder = try CLI.run(["state", "merge", "--into", both.path, empty.path])
+            #expect(intoOlder.status == 0, "\(intoOlder.stderr)")
+            #expect(try S.info(both)["content_hash"] as? String == "fingerprint")
+            let named = try CLI.run(["state", "merge", "--into", lanes.path, empty.path, older.path])
+            #expect(named.status == 1 && named.stderr.contains("\(lanes.path) names its inputs by this authstats's (lanes) content hash and \(older.path) by an older authstats's (fingerprint)"), "\(named.stderr)")
+            #expect(try S.bytes(S.databasePath(lanes)) == before)
             let reports = folder.appendingPathComponent("merged-reports")
             let oneStep = try CLI.run(["merge", older.path, lanes.path, "--out", reports.path])
             #expect(oneStep.status == 1 && oneStep.stderr.contains("names its inputs by an older authstats's (fingerprint) content hash"), "\(oneStep.stderr)")
