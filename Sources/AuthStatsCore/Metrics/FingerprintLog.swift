@@ -19,12 +19,10 @@ struct FingerprintLog: Sendable {
         self.bytes = bytes
     }
 
-    /// Appends one entry: encoded on the stack and copied, with no zeros appended first.
+    /// Appends one entry, encoded where it goes (`appendInPlace`).
     @inline(__always)
     mutating func append(_ fingerprint: Fingerprint, _ counted: DuplicateFilter.Counted) {
-        var entry: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &entry) { Self.encode(fingerprint, counted, into: $0, at: 0) }
-        withUnsafeBytes(of: entry) { bytes.append(contentsOf: $0) }
+        bytes.appendInPlace(Self.entryBytes) { Self.encode(fingerprint, counted, into: $0, at: 0) }
     }
 
     /// Empties the log in place (its memory is kept).

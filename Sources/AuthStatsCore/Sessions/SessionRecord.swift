@@ -46,12 +46,10 @@ public enum SessionRecord {
     /// Appends the compact record of `event` (one that `takesPart`), read from input
     /// `position`, to `out`.
     static func encodeCompact(_ event: Event, position: UInt64, into out: inout [UInt8]) {
-        var record: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &record) { raw in
+        out.appendInPlace(compactCount) { raw in
             raw.storeBytes(of: (event.user?.hash ?? 0).bigEndian, toByteOffset: 0, as: UInt64.self)
             storeFixed(event, position: position, into: raw, at: 8)
         }
-        withUnsafeBytes(of: record) { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<compactCount])) }
     }
 
     /// Appends the record of `event` (one that `takesPart`), read from input `position`
