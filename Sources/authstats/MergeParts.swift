@@ -198,7 +198,38 @@ struct MergeParts {
         }
     }
 
-    static func open(_ folders: [String], allowMissing: Bool) throws -> MergeParts {
+    /// Refuses a state given twice (by any path: the same folder), or the `--into` state among
+    /// the states merged into it: it would be counted twice, and the second lock on it would
+    /// be refused as if another process held it (exit 75, "run again", which no rerun mends).
+    static func refuseRepeats(_ folders: [String], into: String?) throws {
+        var seen: [FolderID: String] = [:]
+        if let into, let id = FolderID(into) { seen[id] = into }
+        for folder in folders {
+            guard let id = FolderID(folder) else { continue }  // reported as missing when opened
+            if let earlier = seen[id] {
+                throw NightlyState.Failure.refused(
+                    earlier == into
+                        ? "\(DisplayPath.text(folder)) is the state merged into (--into \(DisplayPath.text(earlier))): a state is not merged into itself; nothing changed"
+                        : "\(DisplayPath.text(folder)) and \(DisplayPath.text(earlier)) are the same state, given twice: each state is merged once; nothing changed")
+            }
+            seen[id] = folder
+        }
+    }
+
+    /// A folder as the file system knows it (device and inode), whatever path names it.
+    struct FolderID: Hashable {
+        let device: UInt64
+        let inode: UInt64
+
+        init?(_ path: String) {
+            guard let info = POSIX.followingLinks(path) else { return nil }
+            device = UInt64(info.st_dev)
+            inode = UInt64(info.st_ino)
+        }
+    }
+
+    static func open(_ folders: [String], allowMissing: Bool, into: String? = nil) throws -> MergeParts {
+        try refuseRepeats(folders, into: into)
         // Every state is locked for the whole merge: none changes under it.
         var parts: [Part] = []
         for folder in folders {

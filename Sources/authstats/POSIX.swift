@@ -102,6 +102,31 @@ enum POSIX {
         }
     }
 
+    /// The whole of a small file the user names (`--segments`, `--clients`, a plan's
+    /// `--listing`), or why it cannot be read: the OS reason, or "is a folder" (`open` takes a
+    /// folder, and reading it fails with `EISDIR`; Foundation said "Inappropriate ioctl for
+    /// device" there, an `errno` left from another call).
+    static func contents(of path: String) -> Result<[UInt8], Failure> {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return .failure(Failure(description: reason())) }
+        defer { close(descriptor) }
+        var info = Glibc.stat()
+        guard fstat(descriptor, &info) == 0 else { return .failure(Failure(description: reason())) }
+        guard !isFolder(info) else { return .failure(Failure(description: "is a folder")) }
+        var bytes: [UInt8] = []
+        do {
+            try readChunks(descriptor, size: 1 << 16, failure: "read error") { chunk in
+                bytes.append(contentsOf: chunk)
+                return true
+            }
+        } catch let failure as Failure {
+            return .failure(failure)
+        } catch {
+            return .failure(Failure(description: "\(error)"))
+        }
+        return .success(bytes)
+    }
+
     /// Flushes a folder's entries to disk (after files were made or renamed in it).
     static func syncFolder(_ path: String) throws {
         let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

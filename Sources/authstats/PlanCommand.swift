@@ -63,10 +63,15 @@ struct PlanCommand: ParsableCommand {
         let listed: [ShardPlan.Listed]
         if let listing {
             let text: String
-            do {
-                text = try String(contentsOfFile: listing, encoding: .utf8)
-            } catch {
-                console.error("Unable to read \(DisplayPath.text(listing)): \((error as NSError).localizedFailureReason ?? "\(error.localizedDescription)")")
+            switch POSIX.contents(of: listing) {
+            case .success(let bytes):
+                guard let decoded = String(validating: bytes, as: UTF8.self) else {
+                    console.error("Unable to read \(DisplayPath.text(listing)): it is not UTF-8 text")
+                    throw ExitCode(1)
+                }
+                text = decoded
+            case .failure(let failure):
+                console.error("Unable to read \(DisplayPath.text(listing)): \(failure)")
                 throw ExitCode(1)
             }
             do {
@@ -101,6 +106,10 @@ struct PlanCommand: ParsableCommand {
             var text = text
             _ = text.withUTF8 { POSIX.writeAll(STDOUT_FILENO, UnsafeRawBufferPointer($0)) }
         } else {
+            if let info = POSIX.followingLinks(out), POSIX.isFolder(info) {
+                console.error("Unable to write \(DisplayPath.text(out)): it is a folder (--out names the plan file)")
+                throw ExitCode(2)
+            }
             do {
                 // Written beside, then renamed: a reader sees the old plan or the new one.
                 try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)

@@ -204,7 +204,7 @@ struct ReportCommand: ParsableCommand {
         guard sessionMemory > 0 else { throw ValidationError("--session-memory must be positive.") }
         guard profileMemory > 0 else { throw ValidationError("--profile-memory must be positive.") }
         for name in breakdownAttribute where name.isEmpty { throw ValidationError("--breakdown-attribute needs an attribute name.") }
-        for name in breakdownAttribute where MemberExport.withheldAttributes.contains(name) && name != "sub" {
+        for name in breakdownAttribute where MemberExport.isWithheld(name) && name != "sub" {
             throw ValidationError(
                 "--breakdown-attribute \(name): \(name) is never written to a report (it holds addresses or linked identities); "
                     + "see docs/segments.md \"Member exports\".")
@@ -406,6 +406,16 @@ struct ReportCommand: ParsableCommand {
             sessionsFile = sessionsDetail ? try SessionsFile(files: output, timezone: configuration.timeZoneName) : nil
         } catch {
             throw fail("\(error); nothing in \(DisplayPath.text(out)) changed")
+        }
+        if configuration.keepsAllDays, configuration.profiles.reported, let to = configuration.to,
+            let newest = analysis.accumulator.dayBounds?.last, newest > to
+        {
+            // docs/state.md "Limits of exactness, stated": a state keeps each user's latest
+            // observations, so its profiles are as of its newest day.
+            console.warning(
+                "segments are evaluated on the profiles as of \(newest) (the newest day \(nightly != nil ? "the state holds" : "of the states merged")), "
+                    + "not as of --to \(to): a state keeps each user's latest attributes, endpoints and demographics only; "
+                    + "counts and activity are as of --to. A run over the inputs without --state gives profiles as of --to.")
         }
         let read = Date()
         progress.phase("resolving duplicates, sessions, segments")
@@ -639,11 +649,14 @@ extension ReportCommand {
         guard !clientFiles.isEmpty else { return nil }
         var configuration = AnalyticsConfiguration()
         for file in clientFiles {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                console.error("Unable to read the app client configuration \(DisplayPath.text(file)): \(POSIX.reason())")
+            let data: [UInt8]
+            switch POSIX.contents(of: file) {
+            case .success(let bytes): data = bytes
+            case .failure(let failure):
+                console.error("Unable to read the app client configuration \(DisplayPath.text(file)): \(failure)")
                 throw ExitCode(64)
             }
-            for finding in configuration.load(Array(data), name: DisplayPath.text(file)) where finding.severity == .error {
+            for finding in configuration.load(data, name: DisplayPath.text(file)) where finding.severity == .error {
                 console.warning("\(DisplayPath.text(file)): \(finding.message)")
             }
         }
@@ -658,11 +671,12 @@ extension ReportCommand {
         guard !segmentFiles.isEmpty else { return nil }
         var files: [(name: String, data: [UInt8])] = []
         for file in segmentFiles {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                console.error("Unable to read the segment definitions \(DisplayPath.text(file)): \(POSIX.reason())")
+            switch POSIX.contents(of: file) {
+            case .success(let data): files.append((DisplayPath.text(file), data))
+            case .failure(let failure):
+                console.error("Unable to read the segment definitions \(DisplayPath.text(file)): \(failure)")
                 throw ExitCode(64)
             }
-            files.append((DisplayPath.text(file), Array(data)))
         }
         do {
             let set = try SegmentSet.load(files: files, timeZone: TimeZone(identifier: timezone)!)

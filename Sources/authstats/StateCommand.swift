@@ -158,7 +158,7 @@ struct StateCommand: ParsableCommand {
         }
 
         private func merge(console: Console) throws {
-            let opened = try MergeParts.open(others, allowMissing: allowMissing)
+            let opened = try MergeParts.open(others, allowMissing: allowMissing, into: into)
             let counting = NightlyState.Options(text: opened.options)
             var horizons = Set<String>()
             for part in opened.parts { horizons.insert(try MergeParts.meta(part, NightlyState.metaHorizon)) }

@@ -488,7 +488,9 @@ class Profile:
 
 
 def build_profiles(events, directory, cal, first_day, last_day, session_starts, share_user_data):
-    users = set(directory) | {e.user for e in events if e.user is not None}
+    # docs/segments.md "Profiles": the users as of L are those listed in the directory and
+    # those with an event on or before L (one whose every event is later is not yet a user).
+    users = set(directory) | {e.user for e in events if e.user is not None and cal.day(e.time) <= last_day}
     profiles = {u: Profile(u) for u in users}
     for sub, attrs in directory.items():
         p = profiles[sub]
@@ -498,7 +500,7 @@ def build_profiles(events, directory, cal, first_day, last_day, session_starts, 
 
     by_user = defaultdict(list)
     for e in events:
-        if e.user is not None:
+        if e.user is not None and e.user in profiles:
             e.day = cal.day(e.time)
             by_user[e.user].append(e)
 
@@ -840,7 +842,9 @@ def export_rows(ps, share_user_data):
     """docs/segments.md "Member exports": one row per endpoint of each member, by user id then
     endpoint id (bytes); each a dict of column -> list of values (attributes may repeat).
     An EMAIL, SMS or VOICE endpoint is a row only with --share-user-data and the matching
-    `*_verified` attribute `true`."""
+    `*_verified` attribute `true`; an endpoint of a push channel with its address; any other
+    (CUSTOM, IN_APP, none, an unknown channel type) without its address."""
+    push = {"PUSH", "GCM", "APNS", "APNS_SANDBOX", "APNS_VOIP", "APNS_VOIP_SANDBOX", "ADM", "BAIDU"}
     rows = []
     for p in sorted(ps, key=lambda p: p.user.encode()):
         def exported(ep):
@@ -849,8 +853,9 @@ def export_rows(ps, share_user_data):
         for key, ep in sorted(p.endpoints.items(), key=lambda kv: kv[0].encode()):
             if not exported(ep):
                 continue
+            address = ep["Address"] if ep["ChannelType"] in push or ep["ChannelType"] in ("EMAIL", "SMS", "VOICE") else None
             row = {
-                "ChannelType": [ep["ChannelType"] or ""], "Address": [ep["Address"] or ""], "Id": [ep["Id"]],
+                "ChannelType": [ep["ChannelType"] or ""], "Address": [address or ""], "Id": [ep["Id"]],
                 "User.UserId": [p.user], "Demographic.Platform": [ep["platform"] or ""],
                 "Demographic.AppVersion": [ep["app_version"] or ""], "Demographic.Locale": [ep["locale"] or ""],
                 "Location.Country": [ep["country"] or ""],
@@ -861,7 +866,9 @@ def export_rows(ps, share_user_data):
             # (not a per-endpoint one). A name both kinds carry is not in the documents.
             for name, values in p.attrs.items():
                 origin = p.origin[name]
-                if origin == "directory" and name in ("sub", "identities", "email", "phone_number"):
+                # docs/segments.md "Member exports": never a column, whatever its origin:
+                # `sub`, `identities`, and `email` and `phone_number` in any letter case.
+                if name in ("sub", "identities") or name.lower() in ("email", "phone_number"):
                     continue
                 row[("Attributes." if origin == "Attributes" else "User.UserAttributes.") + name] = values
             rows.append(row)

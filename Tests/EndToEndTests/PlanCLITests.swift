@@ -59,5 +59,16 @@ struct PlanCLITests {
         let empty = try CLI.run(["plan", folder.appendingPathComponent("empty").path, "--shards", "2", "--out", out])
         #expect(empty.status == 2)
         #expect(!FileManager.default.fileExists(atPath: out))
+        // A folder where a file is named: said so, not an error number left from another call.
+        let folderListing = try CLI.run(["plan", "--listing", folder.appendingPathComponent("empty").path, "--shards", "2", "--out", out])
+        #expect(folderListing.status == 1)
+        #expect(folderListing.stderr.contains("Unable to read \(folder.path)/empty: is a folder"), "\(folderListing.stderr)")
+        let folderOut = try CLI.run(["plan", "sample-logs", "--shards", "2", "--out", folder.appendingPathComponent("empty").path])
+        #expect(folderOut.status == 2)
+        #expect(folderOut.stderr.contains("Unable to write \(folder.path)/empty: it is a folder"), "\(folderOut.stderr)")
+        try Data([0x61, 0xFF, 0x09, 0x31, 0x0A]).write(to: listing)
+        let notText = try CLI.run(["plan", "--listing", listing.path, "--shards", "2", "--out", out])
+        #expect(notText.status == 1)
+        #expect(notText.stderr.contains("Unable to read \(listing.path): it is not UTF-8 text"), "\(notText.stderr)")
     }
 }

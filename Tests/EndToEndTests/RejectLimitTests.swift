@@ -35,6 +35,22 @@ struct RejectLimitTests {
         #expect(files[0] == files[1])
     }
 
+    @Test("a rejected record's text on stderr is escaped: it cannot move the terminal or pass for another line of the log")
+    func rejectTextEscaped() throws {
+        let folder = CLI.temporaryFolder("reject-escape")
+        let records = [
+            #"{"event_type":"_session.start","event_timestamp":"\u001b[2J\u001b]0;pwned\u0007\nauthstats: all fine","client":{"client_id":"c"}}"#,
+            #"{"eventVersion":"1.08","eventSource":"cognito-idp.amazonaws.com","eventName":"InitiateAuth","eventTime":"\u001b[31m2026","eventID":"x"}"#,
+        ]
+        try (records.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("bad.json"), atomically: true, encoding: .utf8)
+        let result = try CLI.run(["report", folder.path, "--out", CLI.temporaryFolder().path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(!result.stderr.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 }, "\(result.stderr.debugDescription)")
+        #expect(!result.stderr.contains("\nauthstats: all fine"))
+        #expect(result.stderr.contains(#"record 1: event_timestamp is not an integer of epoch milliseconds: the string "\x1b[2J\x1b]0;pwned\x07\nauthstats: all fine""#), "\(result.stderr)")
+        #expect(result.stderr.contains(#"record 2: eventTime is not an ISO 8601 time: "\x1b[31m2026""#), "\(result.stderr)")
+    }
+
     @Test("a million junk lines write only the default 10,000 rejects")
     func millionJunk() throws {
         let folder = CLI.temporaryFolder("junk")

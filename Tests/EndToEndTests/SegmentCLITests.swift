@@ -19,7 +19,13 @@ struct SegmentCLITests {
         #expect(!FileManager.default.fileExists(atPath: out.path))
         let missing = try CLI.run(["report", "sample-logs", "--segments", folder.appendingPathComponent("nope.json").path, "--out", out.path])
         #expect(missing.status == 64)
-        #expect(missing.stderr.contains("Unable to read the segment definitions"))
+        #expect(missing.stderr.contains("Unable to read the segment definitions \(folder.path)/nope.json: No such file or directory"), "\(missing.stderr)")
+        // A folder: said so (the reason was "Inappropriate ioctl for device", an errno left over).
+        for option in ["--segments", "--clients"] {
+            let given = try CLI.run(["report", "sample-logs", option, folder.path, "--out", out.path])
+            #expect(given.status == 64)
+            #expect(given.stderr.contains("\(folder.path): is a folder"), "\(given.stderr)")
+        }
     }
 
     @Test("segment names with /, .., non-ASCII and a clash-prone pair give safe, distinct files inside segments/")
@@ -62,5 +68,104 @@ struct SegmentCLITests {
             .filter { $0.contains(",attr:custom:plan,") }
         #expect(!rows.isEmpty)
         #expect(Set(rows).count == rows.count)
+    }
+
+    /// A Pinpoint sign-in of `user` at `millis` through endpoint `id` (channel and address
+    /// as given, `nil` left out), with the given `endpoint.User.UserAttributes` JSON.
+    static func signIn(_ user: String, at millis: Int64, endpoint id: String, channel: String?, address: String?, userAttributes: String = "{}") -> String {
+        var endpoint = #"{"Id":"\#(id)""#
+        if let channel { endpoint += #","ChannelType":"\#(channel)""# }
+        if let address { endpoint += #","Address":"\#(address)""# }
+        endpoint += #","Demographic":{"Platform":"ios"},"User":{"UserId":"\#(user)","UserAttributes":\#(userAttributes)}}"#
+        return #"{"event_type":"_userauth.sign_in","event_timestamp":\#(millis),"arrival_timestamp":\#(millis + 100),"application":{"app_id":"0123456789abcdef0123456789abcdef"},"client":{"client_id":"\#(id)"},"session":{"session_id":"\#(id)-s","start_timestamp":\#(millis)},"endpoint":\#(endpoint)}"#
+    }
+
+    @Test("no address without --share-user-data: an endpoint of CUSTOM, of no channel or of a channel Pinpoint has not (email) is a row without its address; a push endpoint keeps its token; EMAIL is no row; an attribute Email is no column")
+    func addressesWithheld() throws {
+        let folder = CLI.temporaryFolder("segprivacy")
+        let t: Int64 = 1_773_144_000_000  // 2026-03-10T12:00:00Z
+        let events = [
+            Self.signIn("u1", at: t, endpoint: "e1", channel: nil, address: "one@example.com"),
+            Self.signIn("u2", at: t, endpoint: "e2", channel: "email", address: "two@example.com"),
+            Self.signIn("u3", at: t, endpoint: "e3", channel: "CUSTOM", address: "+15557777"),
+            Self.signIn("u4", at: t, endpoint: "e4", channel: "EMAIL", address: "four@example.com"),
+            Self.signIn("u5", at: t, endpoint: "e5", channel: "GCM", address: "device-token-5", userAttributes: #"{"Email":["five@example.com"],"PHONE_NUMBER":["+15550005"],"plan":["pro"]}"#),
+        ]
+        try Data((events.joined(separator: "\n") + "\n").utf8).write(to: folder.appendingPathComponent("events.json"))
+        let definitions = folder.appendingPathComponent("segments.json")
+        try Data(#"[{"Name":"all","Dimensions":{}}]"#.utf8).write(to: definitions)
+        let out = folder.appendingPathComponent("out")
+        let result = try CLI.run(["report", folder.appendingPathComponent("events.json").path, "--segments", definitions.path, "--out", out.path, "-q"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let export = try String(contentsOf: out.appendingPathComponent("segments/all.csv"), encoding: .utf8)
+        // The push endpoint keeps its address (a device token); the others are rows without
+        // theirs; the EMAIL endpoint (not shared) is none. No attribute column named email or
+        // phone_number in any case; the others stay.
+        let lines = export.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        #expect(Array(lines) == [
+            "ChannelType,Address,Id,User.UserId,Demographic.Platform,Demographic.AppVersion,Demographic.Locale,Location.Country,User.UserAttributes.plan",
+            ",,e1,u1,ios,,,,",
+            "email,,e2,u2,ios,,,,",
+            "CUSTOM,,e3,u3,ios,,,,",
+            "GCM,device-token-5,e5,u5,ios,,,,pro",
+        ], "\(export)")
+        for file in try FileManager.default.subpathsOfDirectory(atPath: out.path) where !file.hasSuffix("rejects.ndjson") {
+            guard let text = try? String(contentsOf: out.appendingPathComponent(file), encoding: .utf8) else { continue }
+            #expect(!text.contains("@example.com") && !text.contains("+1555"), "\(file)")
+        }
+        let table = try String(contentsOf: out.appendingPathComponent("segments.csv"), encoding: .utf8)
+        #expect(table.split(separator: "\n")[1].hasPrefix("all,5,"), "\(table)")  // every user a member, counted
+        let breakdown = try CLI.run(["report", folder.appendingPathComponent("events.json").path, "--breakdown-attribute", "Email", "--out", out.path])
+        #expect(breakdown.status == 64)
+        #expect(breakdown.stderr.contains("Email is never written to a report"), "\(breakdown.stderr)")
+    }
+
+    @Test("a user whose every event is after --to is not yet a user: no member, not INACTIVE")
+    func usersAsOfTheLastDay() throws {
+        let folder = CLI.temporaryFolder("segasof")
+        let day: Int64 = 86_400_000
+        let march5: Int64 = 1_772_712_000_000  // 2026-03-05T12:00:00Z
+        let events = [
+            Self.signIn("early", at: march5, endpoint: "e1", channel: "GCM", address: "t1"),
+            Self.signIn("early", at: march5 + 5 * day, endpoint: "e1", channel: "GCM", address: "t1"),
+            Self.signIn("late", at: march5 + 5 * day, endpoint: "e2", channel: "GCM", address: "t2"),
+        ]
+        let input = folder.appendingPathComponent("events.json")
+        try Data((events.joined(separator: "\n") + "\n").utf8).write(to: input)
+        let definitions = folder.appendingPathComponent("segments.json")
+        try Data(#"[{"Name":"all","Dimensions":{}},{"Name":"inactive","Dimensions":{"Behavior":{"Recency":{"Duration":"DAY_30","RecencyType":"INACTIVE"}}}}]"#.utf8)
+            .write(to: definitions)
+        let out = folder.appendingPathComponent("out")
+        let result = try CLI.run(["report", input.path, "--segments", definitions.path, "--to", "2026-03-06", "--out", out.path, "-q"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = try String(contentsOf: out.appendingPathComponent("segments.csv"), encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        #expect(rows[1][0] == "all" && rows[1][1] == "1", "\(rows)")
+        #expect(rows[2][0] == "inactive" && rows[2][1] == "0", "\(rows)")
+        let export = try String(contentsOf: out.appendingPathComponent("segments/all.csv"), encoding: .utf8)
+        #expect(export.contains(",e1,early,") && !export.contains("late"), "\(export)")
+        // The whole range: both are users.
+        let whole = try CLI.run(["report", input.path, "--segments", definitions.path, "--out", out.path, "-q"])
+        #expect(whole.status == 0)
+        let all = try String(contentsOf: out.appendingPathComponent("segments.csv"), encoding: .utf8).split(separator: "\n")[1]
+        #expect(all.hasPrefix("all,2,"), "\(all)")
+    }
+
+    @Test("with --state, --to before the state's newest day says that segments use the latest profiles")
+    func stateProfilesWarned() throws {
+        let folder = CLI.temporaryFolder("segstateto")
+        let march5: Int64 = 1_772_712_000_000
+        let input = folder.appendingPathComponent("events.json")
+        try Data((Self.signIn("u", at: march5, endpoint: "e", channel: "GCM", address: "t") + "\n"
+            + Self.signIn("u", at: march5 + 5 * 86_400_000, endpoint: "e", channel: "GCM", address: "t") + "\n").utf8).write(to: input)
+        let definitions = folder.appendingPathComponent("segments.json")
+        try Data(#"[{"Name":"all","Dimensions":{}}]"#.utf8).write(to: definitions)
+        let state = folder.appendingPathComponent("state")
+        let out = folder.appendingPathComponent("out")
+        let before = try CLI.run(["report", input.path, "--state", state.path, "--segments", definitions.path, "--to", "2026-03-06", "--out", out.path])
+        #expect(before.status == 0, "\(before.stderr)")
+        #expect(before.stderr.contains("segments are evaluated on the profiles as of 2026-03-10 (the newest day the state holds), not as of --to 2026-03-06"), "\(before.stderr)")
+        let whole = try CLI.run(["report", "--state", state.path, "--segments", definitions.path, "--out", out.path])
+        #expect(whole.status == 0, "\(whole.stderr)")
+        #expect(!whole.stderr.contains("segments are evaluated on the profiles as of"))
     }
 }

@@ -126,6 +126,33 @@ struct ShardCLITests {
         }
     }
 
+    @Test("a state given twice, by any path, or the --into state among those merged into it, is refused (exit 1), not taken for another process's (exit 75)")
+    func stateGivenTwice() throws {
+        let folder = CLI.temporaryFolder("shards-twice")
+        let inputs = try Self.inputs(folder)
+        let plan = try Self.plan(inputs, shards: 2, folder)
+        var states: [String] = []
+        for shard in [0, 1] {
+            let state = folder.appendingPathComponent("shard-\(shard)")
+            let result = try CLI.run(
+                ["report", "--plan", plan, "--shard", "\(shard)", "--state", state.path, "--state-horizon", "none",
+                 "--out", folder.appendingPathComponent("out-\(shard)").path, "--no-html", "-q"])
+            #expect(result.status == 0, "\(result.stderr)")
+            states.append(state.path)
+        }
+        let out = folder.appendingPathComponent("merged")
+        for again in [states[1], states[1] + "/", folder.appendingPathComponent("./shard-1").path] {
+            let refused = try CLI.run(["merge", states[0], states[1], again, "--out", out.path])
+            #expect(refused.status == 1, "\(refused.stderr)")
+            #expect(refused.stderr.contains("are the same state, given twice: each state is merged once"), "\(refused.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: out.path))
+        }
+        let into = try CLI.run(["state", "merge", "--into", states[0], states[1], states[0]])
+        #expect(into.status == 1, "\(into.stderr)")
+        #expect(into.stderr.contains("is the state merged into (--into \(states[0])): a state is not merged into itself"), "\(into.stderr)")
+        #expect(try CLI.run(["merge", states[0], states[1], "--out", out.path]).status == 0)
+    }
+
     @Test("a missing shard is refused, named; --allow-missing marks the reports partial (exit 1)")
     func missingShard() throws {
         let folder = CLI.temporaryFolder("shards-missing")

@@ -20,6 +20,9 @@ public struct JSONScanner: Sendable {
     public private(set) var fields: [JSONField]
     /// Deeper nesting than this is rejected rather than risking the stack.
     public static let maximumDepth = 512
+    /// The reason a scan gives when nesting passes `maximumDepth` (the framer's search for the
+    /// next record tells it apart from other damage: `RecordFramer.resync`).
+    static let tooDeep = "nesting deeper than \(maximumDepth) levels"
 
     public enum Outcome: Sendable, Equatable {
         /// A whole value ends just before `end`.
@@ -301,7 +304,7 @@ struct JSONParser {
 
     mutating func object(node: Int, depth: Int) throws(JSONScanError) {
         guard depth <= JSONScanner.maximumDepth else {
-            throw .invalid(index, "nesting deeper than \(JSONScanner.maximumDepth) levels")
+            throw .invalid(index, JSONScanner.tooDeep)
         }
         index += 1
         skipWhitespace()
@@ -423,7 +426,7 @@ struct JSONParser {
 
     mutating func array(node: Int, depth: Int) throws(JSONScanError) {
         guard depth <= JSONScanner.maximumDepth else {
-            throw .invalid(index, "nesting deeper than \(JSONScanner.maximumDepth) levels")
+            throw .invalid(index, JSONScanner.tooDeep)
         }
         index += 1
         skipWhitespace()
@@ -559,7 +562,7 @@ struct JSONParser {
         case 0xF0: need = 3; low = 0x90
         case 0xF1...0xF3: need = 3
         case 0xF4: need = 3; high = 0x8F
-        default: throw .invalid(at, "invalid UTF-8 byte \(Self.describe(c0)) in string")
+        default: throw .invalid(at, "invalid UTF-8 \(Self.describe(c0)) in string")
         }
         index += 1
         while need > 0 {

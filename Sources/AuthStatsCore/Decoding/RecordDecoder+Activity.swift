@@ -10,12 +10,12 @@ extension RecordDecoder {
         if let millis = f.valueInteger(.activityTimestamp) {
             time = millis
         } else if f.nonNull(.activityTimestamp) != nil {
-            return .rejected(reason: "eventTimestamp is not epoch milliseconds: \"\(f.value(.activityTimestamp)!.prefix(40))\"")
+            return .rejected(reason: "eventTimestamp is not epoch milliseconds: " + JSONField.quoted(f.value(.activityTimestamp)!))
         } else if let millis = f[.activityTimestamp].integer(in: f.bytes) {
             time = millis  // a number instead of the documented string: read it all the same
         } else if let date = f.value(.activityCreationDate) {
             guard let millis = Timestamps.javaDate(date) else {
-                return .rejected(reason: "no eventTimestamp, and message.creationDate is not a date like \"Wed Jul 17 17:25:55 UTC 2024\": \"\(date.prefix(40))\"")
+                return .rejected(reason: "no eventTimestamp, and message.creationDate is not a date like \"Wed Jul 17 17:25:55 UTC 2024\": " + JSONField.quoted(date))
             }
             time = millis
         } else {

@@ -45,7 +45,7 @@ extension RecordDecoder {
         }
         let timeBytes = UnsafeRawBufferPointer(rebasing: f.bytes[timeField.start..<timeField.end])
         guard !timeField.hasEscapes, let time = Timestamps.iso8601(timeBytes) else {
-            return .rejected(reason: "eventTime is not an ISO 8601 time: \"\(f.text(.eventTime)?.prefix(40) ?? "")\"")
+            return .rejected(reason: "eventTime is not an ISO 8601 time: " + JSONField.quoted(f.text(.eventTime) ?? ""))
         }
         guard let operation = f.withText(.eventName, Self.operation) else {
             return .rejected(reason: "eventName is not a string: \(f[.eventName].describe(in: f.bytes))")

@@ -317,12 +317,19 @@ extension JSONField {
     /// A short description of the value for messages: its text, or its type.
     func describe(in bytes: UnsafeRawBufferPointer) -> String {
         switch type {
-        case .string: return "the string \"\(string(in: bytes)?.prefix(40) ?? "")\""
+        case .string: return "the string " + Self.quoted(string(in: bytes) ?? "")
         case .number, .bool, .null: return text(in: bytes)
         case .object: return "an object"
         case .array: return "an array"
         case .absent: return "nothing"
         }
+    }
+
+    /// A record's text as a message quotes it: its first 40 characters, in quotes, control
+    /// characters and the like escaped as names are (`DisplayPath`), so that a record can
+    /// neither move a terminal's cursor nor pass for another line of the log.
+    static func quoted(_ text: some StringProtocol) -> String {
+        "\"" + DisplayPath.text(String(text.prefix(40))) + "\""
     }
 }
 

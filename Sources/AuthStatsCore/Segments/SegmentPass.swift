@@ -270,7 +270,12 @@ struct SegmentPass {
                     nextDirectory = directoryUsers.nextRecord(into: &directoryRecord)
                 }
                 let days = dayStart..<batch.days.count
-                guard !days.isEmpty || (listed != nil && directoryOnlyUsers) || !observations.isEmpty else {
+                // A user is among the users as of L (`docs/segments.md` "Profiles"): an event on
+                // or before L, or listed in the directory. One whose every event is later (a
+                // report with `--to` before the data's last day) is not yet a user.
+                let seenByL = batch.days[days].contains { $0.day <= range.last.index }
+                guard seenByL || (listed != nil && directoryOnlyUsers) || (days.isEmpty && !observations.isEmpty) else {
+                    batch.days.removeSubrange(dayStart...)
                     batch.bytes.removeSubrange(byteStart...)
                     continue
                 }
@@ -417,15 +422,26 @@ struct SegmentPass {
         return attributes
     }
 
-    /// The endpoints a member's export rows show: an `EMAIL`, `SMS` or `VOICE` endpoint only
-    /// with user data sharing and only for the address the directory lists as verified (never
-    /// an unverified address, nor one a Pinpoint record names).
+    /// The endpoints a member's export rows show (`docs/segments.md` "Member exports"): an
+    /// `EMAIL`, `SMS` or `VOICE` endpoint only with user data sharing and only for the address
+    /// the directory lists as verified (never an unverified address, nor one a Pinpoint record
+    /// names); a push channel's endpoint with its address (a device token); any other without
+    /// its address.
     func exportedEndpoints(_ profile: UserProfile) -> [UserProfile.Endpoint] {
-        profile.endpoints.filter { endpoint in
+        profile.endpoints.compactMap { endpoint in
             switch endpoint.channelType {
-            case "EMAIL": return options.shareUserData && endpoint.address != nil && endpoint.address == profile.verifiedEmail
-            case "SMS", "VOICE": return options.shareUserData && endpoint.address != nil && endpoint.address == profile.verifiedPhone
-            default: return true
+            case "EMAIL":
+                return options.shareUserData && endpoint.address != nil && endpoint.address == profile.verifiedEmail ? endpoint : nil
+            case "SMS", "VOICE":
+                return options.shareUserData && endpoint.address != nil && endpoint.address == profile.verifiedPhone ? endpoint : nil
+            case _ where MemberExport.pushChannels.contains(endpoint.channelType):
+                return endpoint
+            default:
+                // `CUSTOM`, `IN_APP`, none (a web app's endpoint) or one Pinpoint does not have
+                // (`email`): the address may be an email address or a phone number.
+                var withheld = endpoint
+                withheld.address = nil
+                return withheld
             }
         }
     }

@@ -90,16 +90,28 @@ public enum MemberExport {
         "Demographic.Locale", "Location.Country",
     ]
 
-    /// Directory attributes never written as columns: the id (it is `User.UserId`), linked
-    /// identities (a JSON text of provider ids) and the addresses (only ever an `EMAIL`/`SMS`
-    /// endpoint's `Address`, with `--share-user-data`).
+    /// Attributes never written as columns: the id (it is `User.UserId`), linked identities (a
+    /// JSON text of provider ids) and the addresses (only ever an `EMAIL`/`SMS` endpoint's
+    /// `Address`, with `--share-user-data`); `email` and `phone_number` in any letter case (a
+    /// Pinpoint attribute `Email` holds an address too).
     public static let withheldAttributes: Set<String> = ["sub", "identities", "email", "phone_number"]
 
-    /// `withheldAttributes.contains(name)`, by comparing (no hash per attribute of every row).
+    /// Whether attribute `name` is withheld (`withheldAttributes`): compared, no hash per
+    /// attribute of every row.
     @inline(__always)
-    static func isWithheld(_ name: String) -> Bool {
-        name == "sub" || name == "identities" || name == "email" || name == "phone_number"
+    public static func isWithheld(_ name: String) -> Bool {
+        if name == "sub" || name == "identities" || name == "email" || name == "phone_number" { return true }
+        let count = name.utf8.count
+        guard count == 5 || count == 12 else { return false }
+        let lower = name.lowercased()
+        return lower == "email" || lower == "phone_number"
     }
+
+    /// Pinpoint's push channel types: an endpoint's `Address` there is a device token, not an
+    /// address of the user's.
+    public static let pushChannels: Set<String> = [
+        "PUSH", "GCM", "APNS", "APNS_SANDBOX", "APNS_VOIP", "APNS_VOIP_SANDBOX", "ADM", "BAIDU",
+    ]
 
     /// Segments in one run at most (a member export row names its segment in two bytes).
     public static let maxSegments = 65_535

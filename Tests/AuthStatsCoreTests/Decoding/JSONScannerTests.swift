@@ -210,11 +210,12 @@ struct JSONScannerTests {
             var scanner = JSONScanner(schema: schema)
             let record = Array(#"{"a":""#.utf8) + bytes + Array(#""}"#.utf8)
             let outcome = record.withUnsafeBytes { scanner.scan($0) }
-            guard case .invalid(let offset, _) = outcome else {
+            guard case .invalid(let offset, let reason) = outcome else {
                 Issue.record("accepted \(bytes)")
                 continue
             }
             #expect(offset == 6)
+            if bytes == [0xFF] { #expect(reason == "invalid UTF-8 byte 0xFF in string") }  // once "byte byte 0xFF"
         }
     }
 

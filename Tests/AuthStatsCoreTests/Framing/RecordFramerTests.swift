@@ -126,6 +126,33 @@ struct RecordFramerTests {
         }
     }
 
+    @Test("damage nested past the depth bound is one reject, found in about its length: the braces inside it are not tried one by one")
+    func deepDamage() {
+        let depth = 20_000
+        for separator in ["\n", ""] {
+            let damage = String(repeating: #"{"a":"#, count: depth)
+            let text = Self.good[0] + separator + damage + separator + Self.good[1] + separator + Self.good[2]
+            let framer = RecordFramer(scanner: JSONScanner(schema: FieldSchema(["a"])), maxRecordBytes: 1 << 20, initialCapacity: 64)
+            Array(text.utf8).withUnsafeBytes { framer.append($0) }
+            framer.finish()
+            var kinds: [String] = []
+            while let item = framer.next() {
+                switch item {
+                case .record(let range, _):
+                    kinds.append(String(decoding: UnsafeRawBufferPointer(rebasing: framer.buffer[range]), as: UTF8.self))
+                case .invalid(_, _, let reason): kinds.append("invalid: \(reason)")
+                default: kinds.append("other")
+                }
+            }
+            #expect(kinds.count == 4, "\(kinds.map { $0.prefix(80) })")
+            #expect(kinds.first == Self.good[0] && Array(kinds.suffix(2)) == [Self.good[1], Self.good[2]])
+            #expect(kinds[1].hasPrefix("invalid: "))
+            // Each scan passes 512 levels (5 bytes each) before it fails: ~depth / 512 scans.
+            // Tried one by one, each of the 20,000 braces was a scan of its own.
+            #expect(framer.resyncScans < 2 * depth / JSONScanner.maximumDepth + 8, "\(framer.resyncScans) scans")
+        }
+    }
+
     @Test("a truncated record followed by many back-to-back records keeps them all")
     func truncatedBeforeMany() {
         let records = (0..<2000).map { #"{"id":\#($0),"s":"x{y}z","n":{"k":[1,{"d":2}]}}"# }
