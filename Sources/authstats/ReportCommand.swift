@@ -704,6 +704,7 @@ extension ReportCommand {
         guard mkdir(folder, 0o777) == 0 else { throw POSIX.Failure("Unable to create \(folder)") }
         // The rows come by segment: one file open at a time.
         let headers = (0..<segments.count).map { exports.header(segment: $0) }
+        let fileNames = SegmentFileName.fileNames(for: segments.names)
         var current: (index: Int, file: BufferedFile)?
         var failure: Error?
         func open(through segment: Int) {
@@ -711,7 +712,7 @@ extension ReportCommand {
                 do {
                     if var done = current?.file { try done.close() }
                     let index = (current?.index ?? -1) + 1
-                    var file = try BufferedFile(path: folder + "/" + SegmentFileName.fileName(for: segments.names[index]) + ".csv")
+                    var file = try BufferedFile(path: folder + "/" + fileNames[index] + ".csv")
                     file.write(MemberExport.line(headers[index]))
                     current = (index, file)
                 } catch {

@@ -32,7 +32,7 @@ struct SegmentCLITests {
     func fileNames() throws {
         let folder = CLI.temporaryFolder("segnames")
         let definitions = folder.appendingPathComponent("segments.json")
-        let names = ["../../escape", "a/b", "a%2Fb", "..", "ñandú 🐦", "CON"]
+        let names = ["../../escape", "a/b", "a%2Fb", "..", "ñandú 🐦", "CON", "Pro", "pro"]
         let json = "[" + names.map { #"{"Name": \#(JSONText.quote($0)), "Dimensions": {}}"# }.joined(separator: ",") + "]"
         try Data(json.utf8).write(to: definitions)
         let out = folder.appendingPathComponent("out")
@@ -44,6 +44,9 @@ struct SegmentCLITests {
             #expect(!file.contains("/") && !file.hasPrefix(".") && file.hasSuffix(".csv"), "\(file)")
         }
         #expect(files.contains("ñandú %F0%9F%90%A6.csv"))  // letters kept, a symbol percent-encoded
+        // Distinct on a file system that ignores case too: the later of Pro and pro is suffixed.
+        #expect(Set(files.map { $0.lowercased() }).count == names.count, "\(files)")
+        #expect(files.contains("Pro.csv") && files.contains { $0.hasPrefix("pro%~") }, "\(files)")
         // Nothing outside --out.
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("escape.csv").path))
         let table = try String(contentsOf: out.appendingPathComponent("segments.csv"), encoding: .utf8)

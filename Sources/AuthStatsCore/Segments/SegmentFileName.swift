@@ -1,3 +1,5 @@
+import Foundation
+
 /// The file name of a segment's report, `segments/<file name>.csv`, from the segment's name.
 ///
 /// The rule (`docs/segments.md` "File names"):
@@ -18,18 +20,49 @@
 ///
 /// Decoding `%XX` back to bytes gives the name again, so two different names never get the
 /// same file name, except two names over 200 bytes encoded whose hashes and first bytes agree.
-/// Names that differ only in letter case, or only in Unicode normalization, do get different
-/// file names, which a case-insensitive (or normalization-insensitive) file system treats
-/// as one.
+/// Names that differ only in letter case, or only in Unicode normalization, would get file
+/// names that a case-insensitive (or normalization-insensitive) file system, macOS's and
+/// Windows's by default, takes for one: of the segments of one run (`fileNames(for:)`), each
+/// whose file name is one of an earlier segment's but for case and normalization gets the hash
+/// suffix too (`Pro`, then `pro`: `Pro`, `pro%~<hash>`).
 public enum SegmentFileName {
     /// The longest file name returned, in bytes, without `.csv`.
     public static let maxBytes = 200
 
+    /// The file names of a run's segments, in their order: `fileName(for:)`, except that a name
+    /// whose file name an earlier one's equals when letter case and Unicode normalization are
+    /// ignored gets the hash suffix (`withSuffix`), so that no two share a file on any file
+    /// system. Every place that names a segment's file asks this, with all the names.
+    public static func fileNames(for segmentNames: [String]) -> [String] {
+        var taken = Set<String>()
+        return segmentNames.map { name in
+            var file = fileName(for: name)
+            if !taken.insert(folded(file)).inserted {
+                file = withSuffix(pieces(of: name), name)
+                taken.insert(folded(file))
+            }
+            return file
+        }
+    }
+
+    /// A file name as a case- and normalization-insensitive file system compares it.
+    static func folded(_ file: String) -> String {
+        file.decomposedStringWithCanonicalMapping.folding(options: [.caseInsensitive], locale: nil)
+    }
+
     /// A safe file name (without `.csv`) for the segment called `segmentName`.
     public static func fileName(for segmentName: String) -> String {
         if segmentName.isEmpty { return "%" }
+        let pieces = pieces(of: segmentName)
+        let whole = pieces.joined()
+        guard whole.utf8.count > maxBytes else { return whole }
+        return withSuffix(pieces, segmentName)
+    }
+
+    /// The encoding of a (non-empty) name, one piece per scalar, so that a long one is cut
+    /// between pieces.
+    private static func pieces(of segmentName: String) -> [String] {
         let scalars = Array(segmentName.unicodeScalars)
-        // Pieces of the result, one per scalar, so that a long one is cut between pieces.
         var pieces: [String] = []
         pieces.reserveCapacity(scalars.count)
         for (i, scalar) in scalars.enumerated() {
@@ -42,8 +75,11 @@ public enum SegmentFileName {
                 pieces.append(encoded(scalar))
             }
         }
-        let whole = pieces.joined()
-        guard whole.utf8.count > maxBytes else { return whole }
+        return pieces
+    }
+
+    /// The pieces, cut to leave room, then `%~` and 16 hex digits of a hash of the whole name.
+    private static func withSuffix(_ pieces: [String], _ segmentName: String) -> String {
         var hash = segmentName
         let digest = hash.withUTF8 { Hash64.hash(UnsafeRawBufferPointer($0)) }
         let hex = String(digest, radix: 16, uppercase: true)

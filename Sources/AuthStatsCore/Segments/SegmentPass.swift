@@ -146,7 +146,7 @@ struct SegmentPass {
     func run(kinds: ActivityTable, profiles: inout ProfileLog, daily: [DailyRow], lanes: Int = 2) -> Output {
         let segmentCount = options.segments?.count ?? 0
         let names = options.segments?.names ?? []
-        let files = names.map(SegmentFileName.fileName(for:))
+        let files = SegmentFileName.fileNames(for: names)
         let days = range.count
         let first = range.first.index
         var blankDays = [SegmentDailyRow]()

@@ -89,6 +89,23 @@ struct SegmentFileNameTests {
         }
     }
 
+    @Test("a run's names that differ only in case or normalization get files no file system takes for one: the later ones a hash suffix")
+    func caseClashes() {
+        let names = ["Pro", "pro", "PRO", "Café", "Cafe\u{301}", "CAFÉ", "Straße", "other"]
+        let files = SegmentFileName.fileNames(for: names)
+        #expect(files[0] == "Pro" && files[3] == "Café" && files[6] == "Straße" && files[7] == "other")
+        for i in [1, 2, 4, 5] {
+            #expect(files[i].hasPrefix(SegmentFileName.fileName(for: names[i]) + "%~"), "\(files[i])")
+            #expect(files[i].utf8.count == SegmentFileName.fileName(for: names[i]).utf8.count + 18)
+        }
+        // Distinct however a file system folds case and normalization.
+        let folded = files.map { $0.decomposedStringWithCanonicalMapping.lowercased() }
+        #expect(Set(folded).count == names.count, "\(files)")
+        // Without a clash, the plain rule; and the same names give the same files every time.
+        #expect(SegmentFileName.fileNames(for: ["a", "b/c"]) == ["a", "b%2Fc"])
+        #expect(SegmentFileName.fileNames(for: names) == files)
+    }
+
     @Test("long names: a prefix cut between characters, then %~ and a hash of the whole name")
     func long() {
         let long = String(repeating: "x", count: 300) + "a"
