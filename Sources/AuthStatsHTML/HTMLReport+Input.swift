@@ -19,6 +19,9 @@ extension HTMLReport {
         public var previous: Reports?
         /// With `--by-project`: each project's tables and page (a section of this page).
         public var projects: [Project] = []
+        /// On a project's own page (`projects/<id>/report.html`): the project's id. The page
+        /// names it, and leaves the inputs, which are the whole run's, to the run's page.
+        public var project: String?
 
         public init(
             run: SummaryWriter.Run, reports: Reports, totals: RunTotals, inputs: [InputReport],

@@ -489,9 +489,10 @@ struct ReportCommand: ParsableCommand {
                 try writeTables(projectReports, timezone: configuration.timeZoneName, folder: folder, output: output)
                 if let segments { try Self.writeMemberExports(segments, exports: project.memberExports, into: output.path(folder + ReportFiles.segmentFolder)) }
                 if !noHTML {
-                    let page = HTMLReport.Input(
+                    var page = HTMLReport.Input(
                         run: run, reports: projectReports, accumulator: project.accumulator, inputs: [],
                         previous: HTMLReport.previousPeriod(of: projectReports, accumulator: project.accumulator))
+                    page.project = id
                     try output.write(folder + "report.html") { HTMLReport.write(page, to: &$0) }
                     projectPages.append(HTMLReport.Project(id: id, reports: projectReports, page: folder + "report.html"))
                 }

@@ -51,6 +51,24 @@ struct ProjectReportTests {
             #expect(page.contains(#"href="projects/\#(project)/report.html""#))
             #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("projects/\(project)/report.html").path))
         }
+        // Each project's page names its project, gives its own totals, and leaves the inputs
+        // (the whole run's) to the run's page instead of counting none of them.
+        for (project, rows) in zip(projects, parts) {
+            let own = try String(contentsOf: out.appendingPathComponent("projects/\(project)/report.html"), encoding: .utf8)
+            #expect(own.contains("<h1>Authentication analytics: project \(project)</h1>"))
+            #expect(own.contains("<title>authstats: project \(project): "))
+            #expect(own.contains(#"<a href="../../report.html#inputs">"#))
+            #expect(!own.contains("<dt>Inputs</dt>") && !own.contains("<dt>Events</dt>"))
+            #expect(own.contains("<dt>Sign-ups</dt><dd>\(rows.reduce(0) { $0 + Int($1["sign_ups"]!)! })</dd>"))
+            // The run's page shows its average daily active users as the project's page does:
+            // the mean of daily.csv, one decimal, half up (it was cut to a whole number).
+            let active = rows.reduce(0) { $0 + Int($1["active_users"]!)! }
+            let tenths = (2 * active * 10 + rows.count) / (2 * rows.count)
+            let mean = tenths % 10 == 0 ? "\(tenths / 10)" : "\(tenths / 10).\(tenths % 10)"
+            let row = page.components(separatedBy: "<bdi>\(project)</bdi></th>").dropFirst().first ?? ""
+            #expect(row.prefix(400).contains(">\(mean)</td>"), "\(mean) in \(row.prefix(400))")
+        }
+        #expect(!page.contains("<h1>Authentication analytics: project"))
     }
 
     @Test("the same bytes for --jobs 1 and 2")

@@ -16,12 +16,18 @@ extension IAMPolicy {
     ///
     /// Actions match case-insensitively, resources case-sensitively, both with the `*` and
     /// `?` wildcards (`mobiletargeting:*`, `arn:aws:mobiletargeting:*:111122223333:apps/*`).
+    /// Conditions are not evaluated here (they depend on the request): an `Allow`'s count as
+    /// met, a `Deny` with any condition as not met (it may never apply to Cognito's calls), so
+    /// that a role that works is never failed.
     public static func decision(_ policies: [(name: String, policy: IAMPolicy)], action: String, resource: String) -> Decision {
         var allowed = false
         for (name, policy) in policies {
             for statement in policy.statements
             where statement.actions.matches(action, caseInsensitive: true) && statement.resources.matches(resource, caseInsensitive: false) {
-                if statement.effect == .deny { return .denied(policy: name, statement: statement.label) }
+                if statement.effect == .deny {
+                    if statement.otherConditions || !statement.externalIDConditions.isEmpty { continue }
+                    return .denied(policy: name, statement: statement.label)
+                }
                 allowed = true
             }
         }
@@ -45,31 +51,34 @@ extension IAMPolicy {
     ///
     /// A statement applies when its actions match `sts:AssumeRole` and its principals the
     /// service (or `*`); an `sts:ExternalId` condition is met when the external id matches one
-    /// of its values. A `Deny` that applies and whose conditions are met wins.
+    /// of its values (a `Not` one when it matches none). A `Deny` that applies and whose
+    /// conditions are met wins; one with conditions that are not evaluated is not counted
+    /// (an `Allow`'s count as met): a check never fails a role that works.
     public func trust(service: String, externalID: String?) -> TrustDecision {
         let applying = statements.filter {
             $0.actions.matches("sts:AssumeRole", caseInsensitive: true) && $0.principals.matchesPrincipal(service)
         }
-        if let deny = applying.first(where: { $0.effect == .deny && $0.conditionsMet(externalID: externalID) }) {
+        if let deny = applying.first(where: { $0.effect == .deny && !$0.otherConditions && $0.conditionsMet(externalID: externalID) }) {
             return .denied(statement: deny.label)
         }
         let allows = applying.filter { $0.effect == .allow }
         if allows.isEmpty { return .notTrusted }
         if allows.contains(where: { $0.conditionsMet(externalID: externalID) }) { return .allowed }
-        let required = allows.flatMap { $0.externalIDConditions.flatMap(\.values) }
+        let required = allows.flatMap { $0.externalIDConditions.filter { !$0.negated }.flatMap(\.values) }
         return .externalIDMismatch(required: Array(Set(required)).sorted())
     }
 }
 
 extension IAMPolicy.Statement {
-    /// Whether every `sts:ExternalId` condition is met by `externalID` (none given meets
-    /// none: the key is then absent, and `StringEquals` on an absent key is false).
+    /// Whether every `sts:ExternalId` condition is met by `externalID` (nil: the client sends
+    /// none; the key is then absent: `StringEquals` on it is false, `StringNotEquals` true).
     func conditionsMet(externalID: String?) -> Bool {
         externalIDConditions.allSatisfy { condition in
-            guard let externalID else { return false }
-            return condition.values.contains { value in
+            guard let externalID else { return condition.negated }
+            let matches = condition.values.contains { value in
                 condition.isPattern ? Wildcard.matches(value, externalID, caseInsensitive: false) : value == externalID
             }
+            return matches != condition.negated
         }
     }
 }

@@ -38,12 +38,18 @@ public struct IAMPolicy: Sendable, Hashable {
         /// Service principals (`cognito-idp.amazonaws.com`), and `*` for everyone
         /// (`"Principal": "*"` or `{"AWS": "*"}`).
         public var principals: Names
-        /// The `sts:ExternalId` conditions (`StringEquals` or `StringLike`): each must be met.
+        /// The `sts:ExternalId` conditions (`StringEquals`, `StringLike` and their `Not` forms):
+        /// each must be met.
         public var externalIDConditions: [ExternalIDCondition]
+        /// Whether the statement has conditions that are not evaluated (any other key or
+        /// operator: `aws:SourceAccount`, `aws:SecureTransport`, `…IfExists`): in an `Allow`
+        /// they count as met, in a `Deny` as not met, so that a check never fails a role that
+        /// works (`docs/configuration.md` "Not evaluated").
+        public var otherConditions: Bool
 
         public init(
             label: String, effect: Effect, actions: Names, resources: Names = .nothing, principals: Names = .nothing,
-            externalIDConditions: [ExternalIDCondition] = []
+            externalIDConditions: [ExternalIDCondition] = [], otherConditions: Bool = false
         ) {
             self.label = label
             self.effect = effect
@@ -51,18 +57,22 @@ public struct IAMPolicy: Sendable, Hashable {
             self.resources = resources
             self.principals = principals
             self.externalIDConditions = externalIDConditions
+            self.otherConditions = otherConditions
         }
     }
 
     /// A `Condition` on `sts:ExternalId`: met when the external id given equals one of
-    /// `values` (`StringEquals`) or matches one as a pattern with `*` and `?` (`StringLike`).
+    /// `values` (`StringEquals`) or matches one as a pattern with `*` and `?` (`StringLike`);
+    /// `negated` (`StringNotEquals`, `StringNotLike`): met when it matches none, or none is given.
     public struct ExternalIDCondition: Sendable, Hashable {
         public var values: [String]
         public var isPattern: Bool
+        public var negated: Bool
 
-        public init(values: [String], isPattern: Bool) {
+        public init(values: [String], isPattern: Bool, negated: Bool = false) {
             self.values = values
             self.isPattern = isPattern
+            self.negated = negated
         }
     }
 
@@ -105,10 +115,11 @@ public struct IAMPolicy: Sendable, Hashable {
         guard let effectText = object["Effect"] as? String, let effect = Statement.Effect(rawValue: effectText) else {
             throw Failure(description: "\(label): Effect is neither Allow nor Deny")
         }
+        let (externalID, others) = conditions(object["Condition"])
         return Statement(
             label: label, effect: effect, actions: names(object, "Action", "NotAction"),
             resources: names(object, "Resource", "NotResource"), principals: principals(object),
-            externalIDConditions: externalIDConditions(object["Condition"]))
+            externalIDConditions: externalID, otherConditions: others)
     }
 
     /// `key` or `notKey`: a string or a list of strings.
@@ -133,18 +144,29 @@ public struct IAMPolicy: Sendable, Hashable {
         return .nothing
     }
 
-    /// The `sts:ExternalId` members of `StringEquals` and `StringLike` (keys are
-    /// case-insensitive in IAM).
-    private static func externalIDConditions(_ condition: Any?) -> [ExternalIDCondition] {
-        guard let operators = condition as? [String: Any] else { return [] }
+    /// The `sts:ExternalId` members of `StringEquals`, `StringLike`, `StringNotEquals` and
+    /// `StringNotLike` (keys are case-insensitive in IAM), and whether there is any other
+    /// condition (not evaluated).
+    private static func conditions(_ condition: Any?) -> (externalID: [ExternalIDCondition], others: Bool) {
+        guard let condition else { return ([], false) }
+        guard let operators = condition as? [String: Any] else { return ([], true) }
+        let evaluated = ["StringEquals": (false, false), "StringLike": (true, false), "StringNotEquals": (false, true), "StringNotLike": (true, true)]
         var out: [ExternalIDCondition] = []
-        for (name, isPattern) in [("StringEquals", false), ("StringLike", true)] {
-            guard let keys = operators[name] as? [String: Any] else { continue }
-            for (key, value) in keys.sorted(by: { $0.key < $1.key }) where key.lowercased() == "sts:externalid" {
-                out.append(ExternalIDCondition(values: strings(value) ?? [], isPattern: isPattern))
+        var others = false
+        for (name, keys) in operators.sorted(by: { $0.key < $1.key }) {
+            guard let (isPattern, negated) = evaluated[name], let keys = keys as? [String: Any] else {
+                others = true
+                continue
+            }
+            for (key, value) in keys.sorted(by: { $0.key < $1.key }) {
+                if key.lowercased() == "sts:externalid" {
+                    out.append(ExternalIDCondition(values: strings(value) ?? [], isPattern: isPattern, negated: negated))
+                } else {
+                    others = true
+                }
             }
         }
-        return out
+        return (out, others)
     }
 
     /// A string or a list of strings (numbers as their text); nil for anything else.

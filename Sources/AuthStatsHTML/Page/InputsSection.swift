@@ -81,10 +81,23 @@ struct InputsSection: Equatable {
     var rejects: [Reject]
     var hasRejects: Bool
 
-    init(inputs: [InputReport], totals runTotals: HTMLReport.RunTotals, rejects firstRejects: [RejectedRecord], maxRejects: Int) {
+    /// On a project's page: the inputs are the whole run's, listed on the run's page; this one
+    /// gives the project's own totals only (its users, sign-ups, sign-ins and failures).
+    var isProject: Bool
+
+    init(
+        inputs: [InputReport], totals runTotals: HTMLReport.RunTotals, rejects firstRejects: [RejectedRecord], maxRejects: Int,
+        project: Bool = false
+    ) {
+        isProject = project
         let counts = InputReport.Counts(inputs)
         let rejected = counts.rejected
-        totals = [
+        totals = project ? [
+            Total(label: "Users", value: Format.count(runTotals.users)),
+            Total(label: "Sign-ups", value: Format.count(runTotals.signUps)),
+            Total(label: "Sign-ins", value: Format.count(runTotals.signIns)),
+            Total(label: "Auth failures", value: Format.count(runTotals.authFailures)),
+        ] : [
             Total(label: "Inputs", value: Format.count(inputs.count)),
             Total(label: "Records", value: Format.count(counts.records)),
             Total(label: "Events", value: Format.count(counts.events)),

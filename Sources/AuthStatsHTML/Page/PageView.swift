@@ -19,6 +19,8 @@ struct PageView {
     var version: String
     var timezone: String
     var title: String
+    /// The page's heading: a project's page names its project.
+    var heading: String
     var hasRange: Bool
     var rangeText: String
     var comparison: String
@@ -59,6 +61,12 @@ struct PageView {
             hasRange = false
             rangeText = "No events were read: there is no report range."
             title = "authstats: no events"
+        }
+        if let project = input.project {
+            title = "authstats: project \(project): " + title.dropFirst("authstats: ".count)
+            heading = "Authentication analytics: project \(project)"
+        } else {
+            heading = "Authentication analytics"
         }
 
         let headline = Headline(daily)
@@ -139,7 +147,9 @@ struct PageView {
         segmentColumns = SegmentsSection.columns.map(ColumnName.init)
         projects = input.projects.isEmpty || reports.range == nil ? [] : [ProjectsSection(projects: input.projects, range: reports.range!)]
         projectColumns = ProjectsSection.columns.map(ColumnName.init)
-        inputs = InputsSection(inputs: input.inputs, totals: input.totals, rejects: input.firstRejects, maxRejects: input.run.maxRejects)
+        inputs = InputsSection(
+            inputs: input.inputs, totals: input.totals, rejects: input.firstRejects, maxRejects: input.run.maxRejects,
+            project: input.project != nil)
         inputColumns = InputsSection.inputColumns.map(ColumnName.init)
         groupColumns = InputsSection.countColumns.map(ColumnName.init)
 

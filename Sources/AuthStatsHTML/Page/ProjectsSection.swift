@@ -23,7 +23,7 @@ struct ProjectsSection: Equatable {
                 name: project.id,
                 cells: [
                     Format.count(sum(\.signUps)), Format.count(sum(\.signIns)), Format.count(sum(\.authFailures)),
-                    Format.count(daily.isEmpty ? 0 : sum(\.activeUsers) / daily.count), Format.count(daily.last?.mau30d ?? 0),
+                    Format.mean(sum(\.activeUsers), daily.count), Format.count(daily.last?.mau30d ?? 0),
                     Format.count(sum(\.sessions)),
                 ],
                 page: project.page)

@@ -20,6 +20,7 @@ extension PageView: MustacheParent {
         case "version": version
         case "timezone": timezone
         case "title": title
+        case "heading": heading
         case "hasRange": hasRange
         case "rangeText": rangeText
         case "comparison": comparison
@@ -168,6 +169,7 @@ extension InputsSection: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
         case "totals": totals
+        case "isProject": isProject
         case "groups": groups
         case "reasons": reasons
         case "hasReasons": hasReasons

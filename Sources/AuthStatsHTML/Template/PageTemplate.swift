@@ -53,7 +53,7 @@ enum PageTemplate {
         </head>
         <body>
         <header>
-        <h1>Authentication analytics</h1>
+        <h1>{{heading}}</h1>
         <p class="range">{{rangeText}}</p>
         <nav><ul>{{#sections}}<li><a href="#{{id}}">{{title}}</a></li>{{/sections}}</ul></nav>
         </header>
@@ -190,6 +190,10 @@ enum PageTemplate {
         <h2>Inputs</h2>
         {{#inputs}}
         <dl class="totals">{{#totals}}<div><dt>{{label}}</dt><dd>{{value}}</dd></div>{{/totals}}</dl>
+        {{#isProject}}
+        <p class="note">This project's share of the run's events. The inputs, their records and the rejected ones are the whole run's: <a href="../../report.html#inputs">the run's page</a> lists them.</p>
+        {{/isProject}}
+        {{^isProject}}
         <h3>By format and status</h3>
         <div class="scroll">
         <table>
@@ -250,6 +254,7 @@ enum PageTemplate {
         </table>
         </div>
         </details>
+        {{/isProject}}
         {{/inputs}}
         </section>
 

@@ -67,6 +67,37 @@ struct IAMPolicyTests {
         #expect(try policy(document).trust(service: Self.service, externalID: nil) == .denied(statement: "statement NoCognito"))
     }
 
+    @Test("a trust Deny applies only when its conditions are met: sts:ExternalId evaluated (StringNotEquals too), any other condition not, so it never fails a role that works")
+    func trustDenyConditions() throws {
+        func with(_ deny: [String: Any]) throws -> IAMPolicy {
+            var document = F.trust()
+            var statement: [String: Any] = ["Sid": "D", "Effect": "Deny", "Principal": ["Service": Self.service], "Action": "sts:AssumeRole"]
+            statement["Condition"] = deny
+            document["Statement"] = (document["Statement"] as! [Any]) + [statement]
+            return try policy(document)
+        }
+        let notExt = try with(["StringNotEquals": ["sts:ExternalId": "ext"]])
+        #expect(notExt.trust(service: Self.service, externalID: "ext") == .allowed)
+        #expect(notExt.trust(service: Self.service, externalID: "other") == .denied(statement: "statement D"))
+        #expect(notExt.trust(service: Self.service, externalID: nil) == .denied(statement: "statement D"))  // an absent key: StringNotEquals is true
+        let notLike = try with(["StringNotLike": ["sts:ExternalId": "ex*"]])
+        #expect(notLike.trust(service: Self.service, externalID: "ext") == .allowed)
+        #expect(notLike.trust(service: Self.service, externalID: "zzz") == .denied(statement: "statement D"))
+        // Not evaluated (the request's account, transport): the Deny is not counted.
+        for condition: [String: Any] in [
+            ["StringNotEquals": ["aws:SourceAccount": "111122223333"]], ["Bool": ["aws:SecureTransport": "false"]],
+            ["StringEquals": ["sts:ExternalId": "other", "aws:SourceArn": "arn:x"]],
+        ] {
+            #expect(try with(condition).trust(service: Self.service, externalID: "ext") == .allowed, "\(condition)")
+        }
+        // An Allow that requires the id not to be something: met by any other id.
+        var document = F.trust()
+        document["Statement"] = [["Effect": "Allow", "Principal": ["Service": Self.service], "Action": "sts:AssumeRole",
+                                  "Condition": ["StringNotEquals": ["sts:ExternalId": "bad"]]]]
+        #expect(try policy(document).trust(service: Self.service, externalID: "ext") == .allowed)
+        #expect(try policy(document).trust(service: Self.service, externalID: "bad") == .externalIDMismatch(required: []))
+    }
+
     @Test("a URL-encoded document, as the IAM API returns it, and a JSON string")
     func encodedDocument() throws {
         let json = F.json(F.trust(externalID: "ext 1"))
@@ -123,6 +154,19 @@ struct IAMPolicyTests {
             IAMPolicy.decision([("managed", allow), ("inline", deny)], action: "mobiletargeting:PutEvents", resource: Self.resource)
                 == .denied(policy: "inline", statement: "statement NoEvents"))
         #expect(IAMPolicy.decision([("managed", allow), ("inline", deny)], action: "mobiletargeting:UpdateEndpoint", resource: Self.resource) == .allowed)
+    }
+
+    @Test("a permission Deny with a condition (region, transport: not evaluated) is not counted; an Allow's condition counts as met")
+    func permissionDenyConditions() throws {
+        let allow = try policy(["Statement": [["Effect": "Allow", "Action": "mobiletargeting:*", "Resource": "*", "Condition": ["Bool": ["aws:SecureTransport": "true"]]]]])
+        for condition: [String: Any] in [
+            ["StringNotEquals": ["aws:RequestedRegion": ["us-east-1", "eu-west-1"]]], ["Bool": ["aws:SecureTransport": "false"]],
+        ] {
+            let deny = try policy(["Statement": [["Effect": "Deny", "Action": "*", "Resource": "*", "Condition": condition]]])
+            #expect(IAMPolicy.decision([("a", allow), ("d", deny)], action: "mobiletargeting:PutEvents", resource: Self.resource) == .allowed, "\(condition)")
+        }
+        let plain = try policy(["Statement": [["Sid": "D", "Effect": "Deny", "Action": "*", "Resource": "*"]]])
+        #expect(IAMPolicy.decision([("a", allow), ("d", plain)], action: "mobiletargeting:PutEvents", resource: Self.resource) == .denied(policy: "d", statement: "statement D"))
     }
 
     @Test("NotAction and NotResource")
