@@ -176,4 +176,24 @@ enum Environment {
         guard let pointer = getenv(name), pointer.pointee != 0 else { return nil }
         return String(cString: pointer)
     }
+
+    /// Why the variables that give numbers and modes their defaults cannot be used, if one is
+    /// set to what its option would refuse (`AUTHSTATS_JOBS=abc` was taken as unset): the
+    /// message for a usage error. A variable whose option is on the command line is not used,
+    /// and not checked.
+    static func refusal(jobs: Bool = true, maxRejects: Bool = false, progress: Bool = false) -> String? {
+        var checks: [(String, String, (String) -> Bool, String)] = []
+        if jobs { checks.append(("AUTHSTATS_JOBS", "--jobs", { (Int($0) ?? 0) > 0 }, "not a positive whole number")) }
+        if maxRejects { checks.append(("AUTHSTATS_MAX_REJECTS", "--max-rejects", { (Int($0) ?? -1) >= 0 }, "not a whole number, 0 or more")) }
+        if progress {
+            checks.append(("AUTHSTATS_PROGRESS", "--progress", { ProgressLine.Mode(rawValue: $0) != nil }, "not one of auto, plain, none"))
+        }
+        let arguments = CommandLine.arguments.dropFirst()
+        for (name, option, isValid, expected) in checks {
+            guard let text = value(name), !isValid(text) else { continue }
+            if arguments.contains(where: { $0 == option || $0.hasPrefix(option + "=") }) { continue }
+            return "\(name)=\(DisplayPath.text(text)): \(expected) (it gives \(option) its default)."
+        }
+        return nil
+    }
 }

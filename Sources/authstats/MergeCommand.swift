@@ -35,6 +35,9 @@ struct MergeCommand: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Options for report, in one argument: \"--no-html --sessions-detail\".", valueName: "options"))
     var reportOptions = ""
 
+    @Flag(name: [.long, .short], help: "Print only errors (as report --quiet).")
+    var quiet = false
+
     func validate() throws {
         guard !states.isEmpty else { throw ValidationError("Give the shard states: authstats merge SHARD_STATE… --out DIR") }
         // Checked here, so that a mistake in them is a usage error of merge, before any state is opened.
@@ -44,11 +47,11 @@ struct MergeCommand: ParsableCommand {
     /// The arguments `report` is made with: the folder, the merge's mark, and `--report-options`
     /// split at white space.
     var reportArguments: [String] {
-        ["--out", out, "--merged-states"] + reportOptions.split(whereSeparator: \.isWhitespace).map(String.init)
+        ["--out", out, "--merged-states"] + (quiet ? ["--quiet"] : []) + reportOptions.split(whereSeparator: \.isWhitespace).map(String.init)
     }
 
     func run() throws {
-        let console = Console(quiet: false)
+        let console = Console(quiet: quiet)
         let report = try Self.report(reportArguments)
         // The states are locked and checked first; the report is made from their merge in
         // memory: no merged state is written and read back.

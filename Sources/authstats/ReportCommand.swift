@@ -124,7 +124,7 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Bytes of user profile observations kept in memory (with segments or attribute breakdowns) before a sorted run is spilled to TMPDIR.", valueName: "bytes"))
     var profileMemory = ProfileOptions().memory
 
-    @Option(name: .long, help: ArgumentHelp("Worker threads (default: the number of cores). Output is the same for every value.", valueName: "n"))
+    @Option(name: .long, help: ArgumentHelp("Worker threads: the number of cores unless AUTHSTATS_JOBS says otherwise. Output is the same for every value.", valueName: "n"))
     var jobs = Environment.value("AUTHSTATS_JOBS").flatMap { Int($0) } ?? ProcessInfo.processInfo.activeProcessorCount
 
     @Option(name: .long, help: ArgumentHelp("Rejected records written to rejects.ndjson at most (the first ones in input order); all are counted in summary.json.", valueName: "n"))
@@ -146,6 +146,7 @@ struct ReportCommand: ParsableCommand {
     var requestedTimeZone: String? { timezone ?? Environment.value("AUTHSTATS_TIMEZONE") }
 
     func validate() throws {
+        if let refusal = Environment.refusal(maxRejects: true, progress: true) { throw ValidationError(refusal) }
         guard !inputs.isEmpty || state != nil || plan != nil || mergedStates else {
             throw ValidationError(
                 "Give the files or folders to read: `authstats report exports/` (or - for standard input, "

@@ -140,7 +140,11 @@ struct StateCommand: ParsableCommand {
             valueName: "n"))
         var jobs = Environment.value("AUTHSTATS_JOBS").flatMap { Int($0) } ?? ProcessInfo.processInfo.activeProcessorCount
 
+        @Flag(name: [.long, .short], help: "Print only errors (not the line saying what was merged).")
+        var quiet = false
+
         func validate() throws {
+            if let refusal = Environment.refusal() { throw ValidationError(refusal) }
             guard !others.isEmpty else { throw ValidationError("Give the states to merge: state merge --into DIR OTHER…") }
             guard jobs > 0 else { throw ValidationError("--jobs must be positive.") }
             if let problem = stateHorizon.flatMap(NightlyState.horizonProblem) { throw ValidationError(problem) }
@@ -148,7 +152,7 @@ struct StateCommand: ParsableCommand {
 
         func run() throws {
             Allocator.keepLargeBuffersApart()
-            let console = Console(quiet: false)
+            let console = Console(quiet: quiet)
             do {
                 try merge(console: console)
             } catch let failure as NightlyState.Failure {

@@ -150,7 +150,11 @@ struct ShardCLITests {
         let into = try CLI.run(["state", "merge", "--into", states[0], states[1], states[0]])
         #expect(into.status == 1, "\(into.stderr)")
         #expect(into.stderr.contains("is the state merged into (--into \(states[0])): a state is not merged into itself"), "\(into.stderr)")
-        #expect(try CLI.run(["merge", states[0], states[1], "--out", out.path]).status == 0)
+        // -q as report's: nothing on stderr but errors.
+        let quiet = try CLI.run(["merge", states[0], states[1], "--out", out.path, "-q"])
+        #expect(quiet.status == 0 && quiet.stderr.isEmpty, "\(quiet.stderr)")
+        let stateQuiet = try CLI.run(["state", "merge", "-q", "--into", folder.appendingPathComponent("merged-state").path, states[0], states[1]])
+        #expect(stateQuiet.status == 0 && stateQuiet.stderr.isEmpty, "\(stateQuiet.stderr)")
     }
 
     @Test("a missing shard is refused, named; --allow-missing marks the reports partial (exit 1)")
