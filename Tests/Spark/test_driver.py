@@ -93,6 +93,16 @@ def test_a_failing_shard_stops_the_run_and_a_rerun_does_only_it(spark_submit, fa
         reused = {shard["shard"]: shard["reused"] for shard in json.load(file)["shards"]}
     assert reused[1] is False and all(reused[int(name[6:])] for name in kept)
     assert len(merged_lines(out)) == len(digests(exports))
+    # The logs of the shards reused are kept (they say what each read); the failure's note is gone.
+    logs = os.listdir(os.path.join(out, "logs"))
+    assert not [name for name in logs if name.endswith(".failed")], logs
+    for name in kept:
+        assert [log for log in logs if log.startswith(name + ".")], (name, logs)
+    # Another time zone: the shards are not reused (their states would not merge).
+    zone = spark_submit(arguments + ["--timezone", "Europe/Berlin"], fake["env"])
+    assert zone.returncode == 0, driver_messages(zone)
+    with open(os.path.join(out, "run.json")) as file:
+        assert not any(shard["reused"] for shard in json.load(file)["shards"])
 
 
 def test_a_second_attempt_of_a_shard_in_place_changes_nothing(fake, exports, tmp_path):
@@ -169,3 +179,27 @@ def test_an_object_changed_since_the_plan_fails_its_shard(s3_server, tmp_path):
     job = authstats_spark.ShardJob(args, str(tmp_path), str(plan), "authstats")
     with pytest.raises(authstats_spark.ShardFailed, match=r"s3://changing/a/y.gz is 3 bytes, not the 4 it was planned with"):
         job.localized_plan(0, str(tmp_path))
+    # Rewritten to the same size after the listing: its ETag tells (If-Match), the size could not.
+    etags = {}
+    assert authstats_spark.list_s3(["s3://changing/a"], s3_server, etags) == [("s3://changing/a/x.gz", 5), ("s3://changing/a/y.gz", 3)]
+    assert sorted(etags) == ["s3://changing/a/x.gz", "s3://changing/a/y.gz"]
+    (tmp_path / authstats_spark.ETAGS_FILE).write_text(json.dumps(etags))
+    entries[1]["size"] = 3
+    plan.write_text(json.dumps({"schema": "authstats.plan/1", "id": "0" * 32, "shards": 1, "inputs": entries}))
+    job = authstats_spark.ShardJob(args, str(tmp_path), str(plan), "authstats")
+    work = tmp_path / "work"  # (the localized plan is written there: not over the plan)
+    work.mkdir()
+    with open(job.localized_plan(0, str(work))) as file:  # the objects as listed: downloaded
+        assert [entry["path"].startswith(str(work)) for entry in json.load(file)["inputs"]] == [True, True]
+    client.put_object(Bucket="changing", Key="a/x.gz", Body=b"54321")
+    with pytest.raises(authstats_spark.ShardFailed, match=r"s3://changing/a/x.gz is not the object it was planned with"):
+        job.localized_plan(0, str(work))
+
+
+def test_a_time_zone_that_is_not_one_is_bad_usage_before_anything_runs(fake, exports, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit:
+        authstats_spark.parse_arguments(["--inputs", exports, "--shards", "2", "--out", str(tmp_path / "out"),
+                                         "--authstats", fake["binary"], "--timezone", "Europe/Berln"])
+    assert exit.value.code == authstats_spark.EXIT_USAGE
+    assert "--timezone Europe/Berln: not an IANA time zone" in capsys.readouterr().err
+    assert not os.path.exists(tmp_path / "out")

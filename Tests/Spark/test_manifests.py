@@ -85,7 +85,11 @@ def test_the_shards_run_the_drivers_shard_command_with_shard_from_env():
     for file, command in shards:
         assert options(command) == sorted(expected), file
         assert command[command.index("--state-horizon") + 1] == "none", file
-        assert command[command.index("--state") + 1].startswith("/scratch/"), f"{file}: the state is built on local scratch"
+        state = command[command.index("--state") + 1]
+        assert state.startswith("/scratch/"), f"{file}: the state is built on local scratch"
+        if file.endswith(".json"):
+            # /scratch is the instance's, shared by its containers: each child builds in its own folder.
+            assert state.startswith("/scratch/$AWS_BATCH_JOB_ID/"), f"{file}: each child's state in a folder of its own"
 
 
 def test_the_merge_jobs_run_the_drivers_merge_and_report_commands():

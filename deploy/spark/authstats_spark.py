@@ -38,11 +38,14 @@ import sys
 import tempfile
 import time
 import uuid
+import zoneinfo
 
 EXIT_OK, EXIT_PARTIAL, EXIT_FAILED, EXIT_USAGE = 0, 1, 2, 64
 
 # S3 objects a shard downloads at once.
 DOWNLOAD_THREADS = 8
+# OUT/etags.json: each S3 object's ETag as listed for the plan (url -> ETag).
+ETAGS_FILE = "etags.json"
 
 # The shard's own exit statuses that still leave a complete state: 0, and 1 (an input was
 # partial or failed; the rest was read, as in a single run).
@@ -86,6 +89,11 @@ def parse_arguments(argv):
     args = parser.parse_args(argv)
     if args.shards < 1:
         parser.error(f"--shards {args.shards}: give 1 or more")
+    try:
+        # Checked here, not by every shard task after its downloads (exit 2 after retries).
+        zoneinfo.ZoneInfo(args.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        parser.error(f"--timezone {args.timezone}: not an IANA time zone (such as UTC or Europe/Berlin)")
     kinds = {is_s3(path) for path in args.inputs}
     if len(kinds) > 1:
         parser.error("--inputs: give either local paths or s3:// URLs, not both")
@@ -145,8 +153,9 @@ def walk_order(relative_key):
     return [part.encode("utf-8") for part in relative_key.split("/")]
 
 
-def list_s3(urls, endpoint):
-    """[(s3 url, size)] for the inputs, in the order `report` would read the same tree.
+def list_s3(urls, endpoint, etags=None):
+    """[(s3 url, size)] for the inputs, in the order `report` would read the same tree; each
+    object's ETag into `etags` (url -> ETag) when it is given.
 
     A URL that names an object is that object; any other is a folder (its prefix with a
     trailing /), walked like a local one: every object below it, hidden names (a component
@@ -164,7 +173,7 @@ def list_s3(urls, endpoint):
         if key and not key.endswith("/"):
             try:
                 head = client.head_object(Bucket=bucket, Key=key)
-                found = [(key, head["ContentLength"], "")]
+                found = [(key, head["ContentLength"], "", head.get("ETag"))]
             except botocore.exceptions.ClientError:  # not an object: a folder
                 key += "/"
         if not found:
@@ -175,15 +184,17 @@ def list_s3(urls, endpoint):
                         continue
                     if any(part.startswith(".") for part in relative.split("/")):
                         continue
-                    found.append((item["Key"], item["Size"], relative))
+                    found.append((item["Key"], item["Size"], relative, item.get("ETag")))
             if not found:
                 raise SystemExit(f"authstats-spark: error: no objects under {url}")
             found.sort(key=lambda entry: walk_order(entry[2]))
-        for object_key, size, _ in found:
+        for object_key, size, _, etag in found:
             path = f"s3://{bucket}/{object_key}"
             if path not in seen:
                 seen.add(path)
                 listing.append((path, size))
+                if etags is not None and etag:
+                    etags[path] = etag
     return listing
 
 
@@ -202,7 +213,11 @@ def make_plan(args, out):
     plan_path = os.path.join(out, "plan.json")
     if args.s3:
         listing_path = os.path.join(out, "listing.tsv")
-        listing = list_s3(args.inputs, args.s3_endpoint)
+        etags = {}
+        listing = list_s3(args.inputs, args.s3_endpoint, etags)
+        # Each object's ETag as listed: a shard downloads that version or fails (If-Match).
+        with open(os.path.join(out, ETAGS_FILE), "w", encoding="utf-8") as file:
+            json.dump(etags, file)
         with open(listing_path, "w", encoding="utf-8") as file:
             for path, size in listing:
                 if "\n" in path:
@@ -218,23 +233,32 @@ def make_plan(args, out):
         return plan_path, json.load(file)
 
 
-def prepare_shards_folder(out, plan_id):
-    """OUT/shards for this plan: kept shards of the same plan are reused (a rerun does only
-    the missing ones); shards of another plan and leftovers of killed attempts are removed."""
+def prepare_shards_folder(out, plan_id, timezone):
+    """OUT/shards for this plan and these options: kept shards of the same plan and time zone
+    are reused (a rerun does only the missing ones), and so are their logs; shards of another
+    plan or zone, their logs, and leftovers of killed attempts are removed."""
     shards = os.path.join(out, "shards")
     os.makedirs(shards, exist_ok=True)
     marker = os.path.join(shards, "PLAN")
+    # The plan id names the inputs and N; the zone is the one option a shard takes that
+    # decides its state (another zone's shards would not merge: the merge refuses them).
+    key = f"{plan_id} {timezone}"
     previous = open(marker, encoding="utf-8").read().strip() if os.path.exists(marker) else None
     for name in os.listdir(shards):
         leftover = name.startswith(".shard-")
-        stale = previous != plan_id and name.startswith("shard-")
+        stale = previous != key and name.startswith("shard-")
         if leftover or stale:
             shutil.rmtree(os.path.join(shards, name), ignore_errors=True)
     with open(marker, "w", encoding="utf-8") as file:
-        file.write(plan_id + "\n")
+        file.write(key + "\n")
     logs = os.path.join(out, "logs")
-    shutil.rmtree(logs, ignore_errors=True)
-    os.makedirs(logs)
+    os.makedirs(logs, exist_ok=True)
+    for name in os.listdir(logs):
+        # shard-I.<attempt>.stderr of a shard in place says what it read (which input was
+        # partial): kept; a failure's note and the logs of shards that run again are not.
+        shard = name.split(".")[0]
+        if name.endswith(".failed") or not os.path.isdir(os.path.join(shards, shard)):
+            os.remove(os.path.join(logs, name))
 
 
 # One shard (executor)
@@ -255,6 +279,11 @@ class ShardJob:
         self.scratch = args.scratch
         self.installed_binary = args.authstats_on_executors
         self.binary_name = binary_name
+        etags = os.path.join(out, ETAGS_FILE)
+        self.etags = {}
+        if args.s3 and os.path.exists(etags):
+            with open(etags, encoding="utf-8") as file:
+                self.etags = json.load(file)
 
     def binary(self, work):
         """The authstats binary on this executor: installed, or shipped with the job."""
@@ -276,6 +305,8 @@ class ShardJob:
         plan whose paths for this shard are the local copies (same id, shards and indexes)."""
         with open(self.plan_path, encoding="utf-8") as file:
             plan = json.load(file)
+        import botocore.exceptions
+
         client = s3_client(self.s3_endpoint)  # boto3 clients may be shared between threads
 
         def download(entry):
@@ -283,7 +314,26 @@ class ShardJob:
             # Named by index (a key may hold ".." or be long); the base name keeps its extension.
             local = os.path.join(work, "objects", str(entry["index"]), os.path.basename(key) or "object")
             os.makedirs(os.path.dirname(local), exist_ok=True)
+            etag = self.etags.get(entry["path"])
+
+            def unchanged():
+                """The object is still the version listed (If-Match on its ETag), or the shard fails."""
+                if not etag:
+                    return
+                try:
+                    client.head_object(Bucket=bucket, Key=key, IfMatch=etag)
+                except botocore.exceptions.ClientError as error:
+                    # 412 (S3), or 404 (gone; moto's server answers a HEAD whose If-Match fails so too).
+                    if str(error.response.get("Error", {}).get("Code", "")) in ("412", "PreconditionFailed", "404", "NoSuchKey", "NotFound"):
+                        raise ShardFailed(f"{entry['path']} is not the object it was planned with (gone, or its ETag is no "
+                                          f"longer {etag}): it changed since it was listed; run again (a new plan)") from None
+                    raise
+
+            # Checked before and after the download (which fetches a large object in parts, all
+            # of one version): an object rewritten since the listing, even to the same size, fails.
+            unchanged()
             client.download_file(bucket, key, local)
+            unchanged()
             size = os.path.getsize(local)
             if size != entry["size"]:
                 raise ShardFailed(f"{entry['path']} is {size} bytes, not the {entry['size']} it was planned with: "
@@ -397,6 +447,13 @@ def merge_and_report(args, out, shards):
     if status != EXIT_OK:
         shutil.rmtree(merged, ignore_errors=True)
         raise SystemExit(EXIT_FAILED)
+    # Reported from the new state before it replaces OUT/state: a report that fails leaves the
+    # earlier run's state and reports as they were.
+    reports = os.path.join(out, "reports")
+    status = run_authstats(report_command(args.authstats, merged, args.timezone, reports), "authstats report --state")
+    if status not in (EXIT_OK, EXIT_PARTIAL):
+        shutil.rmtree(merged, ignore_errors=True)
+        return status, reports
     state = os.path.join(out, "state")
     if os.path.exists(state):
         old = os.path.join(out, f".state.old.{uuid.uuid4().hex[:12]}")
@@ -405,8 +462,6 @@ def merge_and_report(args, out, shards):
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.rename(merged, state)
-    reports = os.path.join(out, "reports")
-    status = run_authstats(report_command(args.authstats, state, args.timezone, reports), "authstats report --state")
     return status, reports
 
 
@@ -415,7 +470,7 @@ def main(argv=None):
     out = os.path.abspath(args.out)
     os.makedirs(out, exist_ok=True)
     plan_path, plan = make_plan(args, out)
-    prepare_shards_folder(out, plan["id"])
+    prepare_shards_folder(out, plan["id"], args.timezone)
     results, shard_seconds = run_shards(args, out, plan_path, plan)
     started = time.time()
     status, reports = merge_and_report(args, out, plan["shards"])
