@@ -70,6 +70,10 @@ final class ArchiveEntrySource: ByteSource {
     /// A warning on the entry's data (zip's "ZIP bad CRC"): the entry is damaged, which is
     /// reported once the block that came with it is delivered.
     private var warning: InputDamage?
+    /// Whether reading the entry's data failed for the whole archive (a tar or zip cut inside
+    /// the entry: libarchive's own error, where the decompressor under it read on): the
+    /// archive's failure that follows is this entry's, reported on it.
+    private(set) var brokeArchive = false
 
     func read(into space: UnsafeMutableRawBufferPointer) throws(InputDamage) -> Int {
         guard try loadBlock() else { return 0 }
@@ -96,7 +100,10 @@ final class ArchiveEntrySource: ByteSource {
             var offset: la_int64_t = 0
             let status = LibArchive.readDataBlock(archive, &pointer, &size, &offset)
             if status == ARCHIVE_EOF { return false }
-            if status < ARCHIVE_WARN { throw InputDamage(message: feed.failure(of: archive)) }
+            if status < ARCHIVE_WARN {
+                brokeArchive = true
+                throw InputDamage(message: feed.failure(of: archive))
+            }
             if status == ARCHIVE_WARN { warning = InputDamage(message: LibArchive.errorText(archive)) }
             (block, remaining) = (pointer, pointer == nil ? 0 : size)
         }

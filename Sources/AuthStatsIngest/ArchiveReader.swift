@@ -200,8 +200,11 @@ public struct ArchiveReader {
             let nameBytes = LibArchive.entryPathname(entry).map { Array(UnsafeBufferPointer(start: $0, count: strlen($0))).map(UInt8.init(bitPattern:)) }
             let name = nameBytes.map { DisplayPath.text($0) } ?? "(unnamed)"
             previous = name
-            if nameBytes?.split(separator: UInt8(ascii: "/")).last?.first == UInt8(ascii: ".") {  // hidden
-                passedOver["a hidden archive member (its name starts with '.')", default: 0] += 1
+            // Hidden as on disk: the member's name or one of its folders' starts with `.` (not
+            // `./` at the front, as `tar -C dir .` writes every name). A member under `.hid/`
+            // was read from the archive while the same tree on disk skipped it.
+            if let nameBytes, Self.isHidden(nameBytes) {
+                passedOver["a hidden archive member (its name or a folder of it starts with '.')", default: 0] += 1
                 continue
             }
             readMember = true
@@ -214,7 +217,7 @@ public struct ArchiveReader {
             let data = ArchiveEntrySource(archive: archive, feed: feed)
             guard let queue else {
                 pending = readStream(data, path: path, member: memberName, container: members, depth: depth + 1, deferEnd: true)
-                damageReported = pending == nil && feed.damage != nil
+                damageReported = pending == nil && (feed.damage != nil || data.brokeArchive)
                 continue
             }
             let size = LibArchive.entrySize(entry)
@@ -228,6 +231,15 @@ public struct ArchiveReader {
             analysis.emptyInput(path: path, member: member, compression: compression, container: container, passedOver: passedOver)
         }
         withExtendedLifetime(feed) {}
+    }
+}
+
+extension ArchiveReader {
+    /// Whether a member's path has a part that starts with `.` (other than `.` and `..`).
+    static func isHidden(_ path: [UInt8]) -> Bool {
+        path.split(separator: UInt8(ascii: "/")).contains { part in
+            part.first == UInt8(ascii: ".") && !part.elementsEqual([UInt8(ascii: ".")]) && !part.elementsEqual([UInt8(ascii: "."), UInt8(ascii: ".")])
+        }
     }
 }
 

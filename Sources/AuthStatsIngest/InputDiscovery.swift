@@ -11,7 +11,7 @@ import Darwin
 /// Expands the INPUT arguments into the files to read (stage 1a).
 ///
 /// A file is taken as it is (a FIFO or `/dev/stdin` too: it is read as a stream); a folder is
-/// walked recursively in sorted path order (byte order), skipping hidden files and folders
+/// walked recursively, each folder's entries in byte order of their names, skipping hidden files and folders
 /// (names starting with `.`). Names are handled as the raw bytes the file system stores, so a
 /// name that is not UTF-8 is read like any other.
 ///

@@ -11,7 +11,7 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Analyse exported logs and write the reports.",
         discussion: """
-            Every INPUT is a file or a folder (read recursively, in sorted path order, hidden \
+            Every INPUT is a file or a folder (read recursively, each folder's entries in byte order of their names, hidden \
             files skipped). Pinpoint event-stream exports, Cognito user activity logs (also as \
             CloudWatch Logs exports) and CloudTrail logs may be mixed: files and records are \
             recognised by content, and so is compression: gzip, bzip2, xz, zstd or plain; tar \

@@ -159,6 +159,28 @@ struct ArchiveMembersTests {
 
     struct Failure: Error { var message: String }
 
+    @Test("a member is hidden when its name or a folder of it starts with '.', as on disk; a leading ./ is not")
+    func hidden() {
+        for (path, hidden) in [
+            (".hid/h.json", true), ("a/.b/c.json", true), (".x", true), ("a/.x", true), ("./a/b.json", false), ("a/../b.json", false),
+            ("a/b.json", false), ("a.b/c.json", false),
+        ] {
+            #expect(ArchiveReader.isHidden(Array(path.utf8)) == hidden, "\(path)")
+        }
+    }
+
+    @Test("an archive cut inside a member: the break is reported once, on that member, with no entry of the archive's own",
+          arguments: ["tar cut inside a member", "zip cut in the middle", "tar.gz cut in the middle"])
+    func cutOnce(name: String) throws {
+        let (path, _) = try Self.make(name)
+        for jobs in [1, 2] {
+            let run = FileRun([path], jobs: jobs)
+            let broken = run.inputs.filter { $0.status != .ok }
+            #expect(broken.count == 1, "--jobs \(jobs): \(broken.map { "\($0.member ?? "(the archive)") \($0.status) \($0.error ?? "")" })")
+            #expect(broken.allSatisfy { $0.member != nil }, "--jobs \(jobs)")
+        }
+    }
+
     @Test("whole or damaged: members handed over read as one worker reads them", arguments: cases)
     func parity(name: String) throws {
         let (path, damaged) = try Self.make(name)

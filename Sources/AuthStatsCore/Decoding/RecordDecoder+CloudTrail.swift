@@ -31,13 +31,11 @@ extension RecordDecoder {
     }
 
     /// One CloudTrail record (`docs/inputs.md` "CloudTrail"): Cognito user-pool records become
-    /// events; those of other AWS services and Insights events are skipped.
+    /// events; those of other AWS services are skipped (Insights events never come here:
+    /// `decode` skips them).
     mutating func cloudTrail(_ f: Fields, into event: inout Event) -> Decoded {
         guard f.equals(.eventSource, "cognito-idp.amazonaws.com") else {
             return .skipped(.cloudTrail, reason: services.reason(f))
-        }
-        if f.equals(.trailEventType, "AwsCloudTrailInsight") {
-            return .skipped(.cloudTrail, reason: "a CloudTrail Insights event")
         }
         let timeField = f[.eventTime]
         guard timeField.type == .string else {

@@ -260,6 +260,9 @@ public struct RecordDecoder: Sendable {
         if f.equals(.eventSource, "USER_NOTIFICATION") {
             return .skipped(.cognitoActivity, reason: "a Cognito user notification log record")
         }
+        // An Insights event of a trail (a `CloudTrail-Insight/` folder beside the trail's logs):
+        // its source and name lie in `insightDetails`, and it is no call of anyone's.
+        if f.equals(.trailEventType, "AwsCloudTrailInsight") { return .skipped(.cloudTrail, reason: "a CloudTrail Insights event") }
         if f.has(.eventTime) && f.has(.eventName) && f[.eventSource].type == .string { return cloudTrail(f, into: &event) }
         if f.has(.digestStartTime) { return .skipped(.cloudTrailDigest, reason: "a CloudTrail digest file") }
         if f.has(.rawData) && (f.has(.attemptsMade) || f.has(.errorCode)) {

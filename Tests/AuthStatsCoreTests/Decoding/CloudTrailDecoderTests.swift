@@ -167,6 +167,19 @@ struct CloudTrailDecoderTests {
             Issue.record("an Insights event was not skipped")
             return
         }
+        // An Insights event as CloudTrail writes it (its source and name only in insightDetails),
+        // and one with another service's source at the top: skipped as Insights events (the first
+        // was rejected as no record authstats knows, the second skipped as an ssm record).
+        let insights = [
+            #"{"eventVersion":"1.07","eventTime":"2026-11-01T02:51:00Z","awsRegion":"us-east-1","eventID":"654ccbda","eventType":"AwsCloudTrailInsight","recipientAccountId":"123456789012","sharedEventID":"bcbf","insightDetails":{"state":"Start","eventSource":"cognito-idp.amazonaws.com","eventName":"InitiateAuth","insightType":"ApiCallRateInsight"},"eventCategory":"Insight"}"#,
+            #"{"eventVersion":"1.07","eventTime":"2026-11-01T02:51:00Z","eventSource":"ssm.amazonaws.com","eventName":"GetParameter","eventID":"x","eventType":"AwsCloudTrailInsight","insightDetails":{"state":"End"},"eventCategory":"Insight"}"#,
+        ]
+        for record in insights {
+            guard case .skipped(.cloudTrail, let why) = decodeRecord(record), why == "a CloudTrail Insights event" else {
+                Issue.record("not skipped as an Insights event: \(decodeRecord(record))")
+                continue
+            }
+        }
     }
 
     @Test("a bad eventTime is rejected with the value")
