@@ -20,9 +20,6 @@ public struct JSONScanner: Sendable {
     public private(set) var fields: [JSONField]
     /// Deeper nesting than this is rejected rather than risking the stack.
     public static let maximumDepth = 512
-    /// The reason a scan gives when nesting passes `maximumDepth` (the framer's search for the
-    /// next record tells it apart from other damage: `RecordFramer.resync`).
-    static let tooDeep = "nesting deeper than \(maximumDepth) levels"
 
     public enum Outcome: Sendable, Equatable {
         /// A whole value ends just before `end`.
@@ -304,7 +301,7 @@ struct JSONParser {
 
     mutating func object(node: Int, depth: Int) throws(JSONScanError) {
         guard depth <= JSONScanner.maximumDepth else {
-            throw .invalid(index, JSONScanner.tooDeep)
+            throw .invalid(index, "nesting deeper than \(JSONScanner.maximumDepth) levels")
         }
         index += 1
         skipWhitespace()
@@ -426,7 +423,7 @@ struct JSONParser {
 
     mutating func array(node: Int, depth: Int) throws(JSONScanError) {
         guard depth <= JSONScanner.maximumDepth else {
-            throw .invalid(index, JSONScanner.tooDeep)
+            throw .invalid(index, "nesting deeper than \(JSONScanner.maximumDepth) levels")
         }
         index += 1
         skipWhitespace()

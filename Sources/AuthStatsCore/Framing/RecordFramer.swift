@@ -97,9 +97,6 @@ public final class RecordFramer {
     @exclusivity(unchecked) public private(set) var recordCount = 0
     /// Inside the `Records` array of a CloudTrail file.
     private var inRecordsArray = false
-    /// Candidates scanned while looking for the record after damage (`resync`): what a search
-    /// costs, for tests.
-    private(set) var resyncScans = 0
     /// The stream offset of `storage`'s first byte (bytes moved out of the buffer so far).
     private var origin = 0
     /// Nothing but whitespace read yet (a byte order mark may come).
@@ -324,10 +321,8 @@ public final class RecordFramer {
     /// (an element of an array it held): that fragment is then a reject of its own, never an
     /// event, and no record after the damage is lost.
     ///
-    /// Each candidate is scanned once; scans fail at the first bad byte, nesting is bounded
-    /// (`JSONScanner.maximumDepth`), and the `{`s inside a value that nests past the bound are
-    /// passed over, not tried (none opens a record: each is nested in it), so the search costs
-    /// about the damage's length.
+    /// Each candidate is scanned once; scans fail at the first bad byte, and nesting is
+    /// bounded (`JSONScanner.maximumDepth`), so the search costs about the damage's length.
     private func resync(searchFrom: Int, reason: Reason, dropped: Int, prefix: [UInt8]) -> Item? {
         var from = position + searchFrom
         var dropped = dropped
@@ -355,7 +350,6 @@ public final class RecordFramer {
             // (the record is then skipped by bracket depth, `scanRecord`): memory stays bounded,
             // and whole and cut streams decide alike, since any scan past the limit is one.
             let outcome = scanner.pointee.scan(buffer, from: candidate)
-            resyncScans += 1
             switch outcome {
             case .complete(let end) where end - candidate > maxRecordBytes:
                 return damaged(end: candidate, reason: reason, dropped: dropped, prefix: prefix)
@@ -384,13 +378,6 @@ public final class RecordFramer {
                     }
                 }
                 return damaged(end: candidate, reason: reason, dropped: dropped, prefix: prefix)
-            case .invalid(let offset, let why) where why == JSONScanner.tooDeep:
-                // Every `{` from here to `offset` opens a value nested inside this one (the bytes
-                // up to `offset` are JSON it holds): at most a fragment of it, never the next
-                // record. Tried one by one, each ran ~512 levels on (~2.5 KB) before it failed
-                // too: a thousand times the damage's length (1 MB/s over nesting 1.6 M deep).
-                from = max(candidate + 1, offset)
-                continue
             case .invalid:
                 from = candidate + 1
                 continue
