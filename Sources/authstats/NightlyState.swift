@@ -535,11 +535,17 @@ final class NightlyState {
     /// Totals that cannot be read (damaged) count as none, with a warning on `console`: they
     /// are only ever a shortcut, and the run keeps new ones after its reports. (A night with
     /// input asks `totalsMayBeCurrent` first and calls this only when they may be current, so
-    /// stale totals damaged past their header are not reported then.)
-    func totals(console: Console? = nil) -> ReportTotals? {
+    /// stale totals damaged past their header are not reported then.) A file that SQLite finds
+    /// damaged is not read past: that is thrown (a torn copy of a state read on with a warning
+    /// gave reports without a whole batch, exit 0).
+    func totals(console: Console? = nil) throws -> ReportTotals? {
         do {
             guard let (totals, current) = try Self.storedTotals(in: database), current else { return nil }
             return totals
+        } catch let damaged as StateError {
+            if case .damaged = damaged { throw damaged }
+            console?.warning("the state's report totals cannot be read (\(damaged)): the reports come from the whole state, and the totals are kept again")
+            return nil
         } catch {
             console?.warning("the state's report totals cannot be read (\(error)): the reports come from the whole state, and the totals are kept again")
             return nil

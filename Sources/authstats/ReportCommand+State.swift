@@ -141,10 +141,21 @@ extension ReportCommand {
             do {
                 return try body()
             } catch {
-                throw fail(
-                    "could not \(what) the state in \(DisplayPath.text(nightly.folder)): \(error); "
-                        + (committed ? "this run's inputs were committed to it, but no report was written" : "it was left as it was"))
+                let message = "could not \(what) the state in \(DisplayPath.text(nightly.folder)): \(error); "
+                    + (committed ? "this run's inputs were committed to it, but no report was written" : "it was left as it was")
+                // Another process holding the file (a backup's `sqlite3` at the wrong moment):
+                // run again, as when another authstats holds it (75), not a failure (2).
+                let exit = fail(message)
+                if case StateError.busy = error { throw ExitCode(75) }
+                throw exit
             }
+        }
+        /// Errors that say the state is damaged (its own format, or SQLite's pages): never
+        /// taken for totals that are only out of date.
+        func isDamage(_ error: any Error) -> Bool {
+            if error is StateFormatError { return true }
+            if case StateError.damaged = error { return true }
+            return false
         }
         // Each step's time, in the run's last lines (`--quiet` drops them).
         var mark = Date()
@@ -207,14 +218,14 @@ extension ReportCommand {
                 }
                 guard current else { return try restoreDelta() }
                 guard let second = try nightly.database.concurrentReader() else {
-                    totals = nightly.totals(console: console)
+                    totals = try nightly.totals(console: console)
                     try restoreDelta()
                     if totals != nil { try users.restoreUsers(of: batch, from: nightly.database) }
                     return
                 }
                 try bothAtOnce(
                     {
-                        totals = nightly.totals(console: console)
+                        totals = try nightly.totals(console: console)
                         try restoreDelta()
                         if totals != nil { try users.restoreUserActivity(of: batch, from: nightly.database) }
                     },
@@ -246,9 +257,12 @@ extension ReportCommand {
                         after = users.userTotals(axis: axis)
                         // Not from a spilled run read back short (building them reads the runs).
                         try verify()
-                    } catch let damaged as StateFormatError {
-                        // What this transaction just wrote reads back damaged: nothing is committed.
-                        throw damaged
+                    } catch where isDamage(error) || error is StateError {
+                        // What this transaction just wrote reads back damaged, or SQLite failed
+                        // (a full disk: it has rolled the transaction back, and the commit would
+                        // only say "no transaction is active"): nothing is committed, and the
+                        // run says why.
+                        throw error
                     } catch {
                         // Left as they were: stale once the batch commits, so not used again.
                         return giveUpTotals(error)
@@ -265,7 +279,7 @@ extension ReportCommand {
             inputs = delta.inputs
         } else {
             inputs = batch.inputs
-            totals = wantsTotals ? nightly.totals(console: console) : nil
+            totals = wantsTotals ? try failing("read") { try nightly.totals(console: console) } : nil
         }
         if let current = totals {
             let counts = analysis()
@@ -280,8 +294,8 @@ extension ReportCommand {
                 counts.useTotals(current)
                 step("restored counts")
                 return counts
-            } catch let damaged as StateFormatError {
-                _ = try failing("read") { throw damaged }
+            } catch where isDamage(error) {
+                _ = try failing("read") { throw error }
             } catch {
                 giveUpTotals(error)
             }

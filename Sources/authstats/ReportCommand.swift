@@ -436,7 +436,7 @@ struct ReportCommand: ParsableCommand {
             }
         }
         try checkSpills()
-        if let nightly, configuration.keepsReportTotals, !analysis.reportsFromTotals, nightly.totals() == nil,
+        if let nightly, configuration.keepsReportTotals, !analysis.reportsFromTotals, (try? nightly.totals()) == nil,
             let totals = analysis.reportTotals()
         {
             // Kept for the next night, which then reads only what its batch's users add (built

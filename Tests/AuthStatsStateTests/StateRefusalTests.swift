@@ -145,6 +145,21 @@ struct StateRefusalTests {
         }
     }
 
+    @Test("a stream with a chunk missing (a copy of the file taken while it was written) is damaged, read whole or a chunk at a time")
+    func missingChunk() throws {
+        let folder = F.folder()
+        try F.makeState(folder)
+        let path = folder + "/" + StateDatabase.fileName
+        try F.sqlite(path, ["DELETE FROM chunks WHERE name = 'events' AND seq = 1"])
+        let database = try StateDatabase.open(folder: folder, create: false)
+        let expected = StateError.damaged(path: path, reason: "chunk 1 of events is missing (the next is chunk 2)")
+        #expect(throws: expected) { try database.forEachChunk(name: "events", scope: "2026-01-02") { _ in } }
+        #expect(throws: expected) { try database.forEachChunkBytes(name: "events", scope: "2026-01-02") { _ in } }
+        var buffer: [UInt8] = []
+        #expect(try database.chunk(name: "events", scope: "2026-01-02", after: nil, into: &buffer) == 0)
+        #expect(throws: expected) { try database.chunk(name: "events", scope: "2026-01-02", after: 0, into: &buffer) }
+    }
+
     @Test("a file of today's version that does not say how its chunks are checked, or names a check this build does not know, is damaged")
     func unknownCheck() throws {
         let (folder, path) = try altered(["UPDATE meta SET value = 'crc32' WHERE name = 'chunk_check'"])
