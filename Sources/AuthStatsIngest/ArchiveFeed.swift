@@ -75,6 +75,11 @@ final class ArchiveEntrySource: ByteSource {
     /// archive's failure that follows is this entry's, reported on it.
     private(set) var brokeArchive = false
 
+    /// Whether the archive broke while this entry was read: under it (its decompressor, the
+    /// feed's damage) or in it (`brokeArchive`). The archive's failure that follows is then
+    /// this entry's, reported on it.
+    var archiveBroke: Bool { feed.damage != nil || brokeArchive }
+
     func read(into space: UnsafeMutableRawBufferPointer) throws(InputDamage) -> Int {
         guard try loadBlock() else { return 0 }
         let n = min(space.count, remaining)
@@ -101,7 +106,9 @@ final class ArchiveEntrySource: ByteSource {
             let status = LibArchive.readDataBlock(archive, &pointer, &size, &offset)
             if status == ARCHIVE_EOF { return false }
             if status < ARCHIVE_WARN {
-                brokeArchive = true
+                // ARCHIVE_FAILED can be the entry's alone (an encrypted zip member): the archive
+                // reads on. FATAL is the archive's.
+                if status == ARCHIVE_FATAL { brokeArchive = true }
                 throw InputDamage(message: feed.failure(of: archive))
             }
             if status == ARCHIVE_WARN { warning = InputDamage(message: LibArchive.errorText(archive)) }

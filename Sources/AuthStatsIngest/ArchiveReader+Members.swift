@@ -30,7 +30,7 @@ extension ArchiveReader {
         // unknown length; none: read here, as it comes.
         let room = size ?? min(Self.unknownLengthCopy, queue.copyBudget)
         guard queue.reserveCopy(room) else {
-            return readInPlace(data, entry: data, feed: feed, path: path, member: member, container: container, depth: depth)
+            return readInPlace(data, entry: data, path: path, member: member, container: container, depth: depth)
         }
         let bytes = MemberBytes(capacity: size ?? min(room, 1 << 20), reserved: room, queue: queue)
         var damage: InputDamage?
@@ -43,11 +43,10 @@ extension ArchiveReader {
         guard whole else {
             // Longer than its room: read here as it comes, the copied start first.
             return readInPlace(
-                MemorySource(bytes, then: data), entry: data, feed: feed, path: path, member: member, container: container, depth: depth)
+                MemorySource(bytes, then: data), entry: data, path: path, member: member, container: container, depth: depth)
         }
         bytes.keepRoomForCount()
-        // Broken under the archive (its decompressor) or in it (libarchive's own error).
-        let archiveBroke = feed.damage != nil || data.brokeArchive
+        let archiveBroke = data.archiveBroke
         if Self.holdsArchive(bytes, damage: damage) {
             // An archive inside: read here, its own members handed on in turn.
             let source = MemorySource(bytes, damage: damage)
@@ -66,11 +65,10 @@ extension ArchiveReader {
 
     /// Reads a member here, from `source` (whose data is `entry`'s), as one worker reads every member.
     private func readInPlace(
-        _ source: any ByteSource, entry: ArchiveEntrySource, feed: ArchiveFeed, path: String, member: String, container: String,
-        depth: Int
+        _ source: any ByteSource, entry: ArchiveEntrySource, path: String, member: String, container: String, depth: Int
     ) -> Taken {
         let stream = readStream(source, path: path, member: member, container: container, depth: depth, deferEnd: true)
-        return .read(stream, damageReported: stream == nil && (feed.damage != nil || entry.brokeArchive))
+        return .read(stream, damageReported: stream == nil && entry.archiveBroke)
     }
 
     /// Whether the copied bytes hold a tar or zip archive (under any compression), rather than

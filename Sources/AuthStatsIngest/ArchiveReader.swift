@@ -217,7 +217,7 @@ public struct ArchiveReader {
             let data = ArchiveEntrySource(archive: archive, feed: feed)
             guard let queue else {
                 pending = readStream(data, path: path, member: memberName, container: members, depth: depth + 1, deferEnd: true)
-                damageReported = pending == nil && (feed.damage != nil || data.brokeArchive)
+                damageReported = pending == nil && data.archiveBroke
                 continue
             }
             let size = LibArchive.entrySize(entry)

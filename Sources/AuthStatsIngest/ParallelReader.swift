@@ -9,7 +9,7 @@ import Foundation
 /// (`ReadingQueue`): a `.tar` of thousands of gzip objects keeps every core busy, as the same
 /// objects in a folder do. At the end the workers' analyses are merged (`Analysis.merge`),
 /// the same merge a sharded run would use; positions keep inputs and duplicate choices in
-/// sorted path order (an archive member keeps its place whichever worker reads it), so
+/// input order (an archive member keeps its place whichever worker reads it), so
 /// `--jobs 1` and `--jobs N` write the same reports. When there are fewer files than jobs,
 /// each worker decodes compressed files on a second thread, so even a single large file keeps
 /// two cores busy.

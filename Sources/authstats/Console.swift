@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import AuthStatsCore
 
@@ -177,23 +178,24 @@ enum Environment {
         return String(cString: pointer)
     }
 
-    /// Why the variables that give numbers and modes their defaults cannot be used, if one is
-    /// set to what its option would refuse (`AUTHSTATS_JOBS=abc` was taken as unset): the
-    /// message for a usage error. A variable whose option is on the command line is not used,
-    /// and not checked.
-    static func refusal(jobs: Bool = true, maxRejects: Bool = false, progress: Bool = false) -> String? {
-        var checks: [(String, String, (String) -> Bool, String)] = []
-        if jobs { checks.append(("AUTHSTATS_JOBS", "--jobs", { (Int($0) ?? 0) > 0 }, "not a positive whole number")) }
-        if maxRejects { checks.append(("AUTHSTATS_MAX_REJECTS", "--max-rejects", { (Int($0) ?? -1) >= 0 }, "not a whole number, 0 or more")) }
-        if progress {
-            checks.append(("AUTHSTATS_PROGRESS", "--progress", { ProgressLine.Mode(rawValue: $0) != nil }, "not one of auto, plain, none"))
+    /// The default a variable gives an option: nil when unset; a usage error when it is set to
+    /// what the option would refuse (`AUTHSTATS_JOBS=abc` was taken as unset). Asked only when
+    /// the option is not given (`validate()` asks it to refuse, the option's value to use it).
+    static func option<T>(_ name: String, _ option: String, expected: String, _ parse: (String) -> T?) -> Result<T?, ValidationError> {
+        guard let text = value(name) else { return .success(nil) }
+        guard let parsed = parse(text) else {
+            return .failure(ValidationError("\(name)=\(DisplayPath.text(text)): \(expected) (it gives \(option) its default)."))
         }
-        let arguments = CommandLine.arguments.dropFirst()
-        for (name, option, isValid, expected) in checks {
-            guard let text = value(name), !isValid(text) else { continue }
-            if arguments.contains(where: { $0 == option || $0.hasPrefix(option + "=") }) { continue }
-            return "\(name)=\(DisplayPath.text(text)): \(expected) (it gives \(option) its default)."
-        }
-        return nil
+        return .success(parsed)
+    }
+
+    static var jobs: Result<Int?, ValidationError> {
+        option("AUTHSTATS_JOBS", "--jobs", expected: "not a positive whole number") { Int($0).flatMap { $0 > 0 ? $0 : nil } }
+    }
+    static var maxRejects: Result<Int?, ValidationError> {
+        option("AUTHSTATS_MAX_REJECTS", "--max-rejects", expected: "not a whole number, 0 or more") { Int($0).flatMap { $0 >= 0 ? $0 : nil } }
+    }
+    static var progress: Result<ProgressLine.Mode?, ValidationError> {
+        option("AUTHSTATS_PROGRESS", "--progress", expected: "not one of auto, plain, none", ProgressLine.Mode.init(rawValue:))
     }
 }

@@ -1,3 +1,5 @@
+import AuthStatsCore
+import ArgumentParser
 import Foundation
 
 #if canImport(Glibc)
@@ -125,6 +127,17 @@ enum POSIX {
             return .failure(Failure(description: "\(error)"))
         }
         return .success(bytes)
+    }
+
+    /// `contents(of:)`, or its failure said on `console` ("Unable to read WHAT PATH: reason")
+    /// and the run ended with `exit`.
+    static func contents(of path: String, what: String, console: Console, exit: Int32) throws -> [UInt8] {
+        switch contents(of: path) {
+        case .success(let bytes): return bytes
+        case .failure(let failure):
+            console.error("Unable to read \(what)\(DisplayPath.text(path)): \(failure)")
+            throw ExitCode(exit)
+        }
     }
 
     /// Flushes a folder's entries to disk (after files were made or renamed in it).

@@ -62,16 +62,9 @@ struct PlanCommand: ParsableCommand {
         let console = Console(quiet: quiet)
         let listed: [ShardPlan.Listed]
         if let listing {
-            let text: String
-            switch POSIX.contents(of: listing) {
-            case .success(let bytes):
-                guard let decoded = String(validating: bytes, as: UTF8.self) else {
-                    console.error("Unable to read \(DisplayPath.text(listing)): it is not UTF-8 text")
-                    throw ExitCode(1)
-                }
-                text = decoded
-            case .failure(let failure):
-                console.error("Unable to read \(DisplayPath.text(listing)): \(failure)")
+            let bytes = try POSIX.contents(of: listing, what: "", console: console, exit: 1)
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                console.error("Unable to read \(DisplayPath.text(listing)): it is not UTF-8 text")
                 throw ExitCode(1)
             }
             do {

@@ -124,11 +124,11 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Bytes of user profile observations kept in memory (with segments or attribute breakdowns) before a sorted run is spilled to TMPDIR.", valueName: "bytes"))
     var profileMemory = ProfileOptions().memory
 
-    @Option(name: .long, help: ArgumentHelp("Worker threads: the number of cores unless AUTHSTATS_JOBS says otherwise. Output is the same for every value.", valueName: "n"))
-    var jobs = Environment.value("AUTHSTATS_JOBS").flatMap { Int($0) } ?? ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .customLong("jobs"), help: ArgumentHelp("Worker threads (default: the number of cores, or AUTHSTATS_JOBS). Output is the same for every value.", valueName: "n"))
+    var jobsGiven: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Rejected records written to rejects.ndjson at most (the first ones in input order); all are counted in summary.json.", valueName: "n"))
-    var maxRejects = Environment.value("AUTHSTATS_MAX_REJECTS").flatMap { Int($0) } ?? 10_000
+    @Option(name: .customLong("max-rejects"), help: ArgumentHelp("Rejected records written to rejects.ndjson at most (the first ones in input order; default 10000, or AUTHSTATS_MAX_REJECTS); all are counted in summary.json.", valueName: "n"))
+    var maxRejectsGiven: Int?
 
     @Flag(name: .customLong("no-html"), help: "Do not write report.html (the charts page).")
     var noHTML = false
@@ -136,8 +136,13 @@ struct ReportCommand: ParsableCommand {
     @Flag(name: .long, help: "Exit with status 1 when any record was rejected.")
     var strict = false
 
-    @Option(name: .customLong("progress"), help: ArgumentHelp("Progress on long runs: auto (a line rewritten in place when stderr is a terminal, else nothing), plain (a line every 10 s, for cron logs) or none.", valueName: "mode"))
-    var progressMode: ProgressLine.Mode = Environment.value("AUTHSTATS_PROGRESS").flatMap(ProgressLine.Mode.init(rawValue:)) ?? .auto
+    @Option(name: .customLong("progress"), help: ArgumentHelp("Progress on long runs: auto (a line rewritten in place when stderr is a terminal, else nothing), plain (a line every 10 s, for cron logs) or none (default: auto, or AUTHSTATS_PROGRESS).", valueName: "mode"))
+    var progressGiven: ProgressLine.Mode?
+
+    // The options' values: given, else the variable's (checked in `validate`), else the default.
+    var jobs: Int { jobsGiven ?? ((try? Environment.jobs.get()) ?? nil) ?? ProcessInfo.processInfo.activeProcessorCount }
+    var maxRejects: Int { maxRejectsGiven ?? ((try? Environment.maxRejects.get()) ?? nil) ?? 10_000 }
+    var progressMode: ProgressLine.Mode { progressGiven ?? ((try? Environment.progress.get()) ?? nil) ?? .auto }
 
     @Flag(name: [.long, .short], help: "Print only errors (no per-record warnings, progress or totals).")
     var quiet = false
@@ -146,7 +151,9 @@ struct ReportCommand: ParsableCommand {
     var requestedTimeZone: String? { timezone ?? Environment.value("AUTHSTATS_TIMEZONE") }
 
     func validate() throws {
-        if let refusal = Environment.refusal(maxRejects: true, progress: true) { throw ValidationError(refusal) }
+        if jobsGiven == nil { _ = try Environment.jobs.get() }
+        if maxRejectsGiven == nil { _ = try Environment.maxRejects.get() }
+        if progressGiven == nil { _ = try Environment.progress.get() }
         guard !inputs.isEmpty || state != nil || plan != nil || mergedStates else {
             throw ValidationError(
                 "Give the files or folders to read: `authstats report exports/` (or - for standard input, "
@@ -484,8 +491,10 @@ struct ReportCommand: ParsableCommand {
             try writeTables(reports, timezone: configuration.timeZoneName, folder: "", output: output)
             // Each project's report set (`--by-project`), its own page included.
             var projectPages: [HTMLReport.Project] = []
-            for (id, projectReports, project) in byProject ? analysis.projectReports() : [] {
-                let folder = ReportFiles.projectFolder + "/" + SegmentFileName.fileName(for: id) + "/"
+            let projects = byProject ? analysis.projectReports() : []
+            let projectFolders = SegmentFileName.fileNames(for: projects.map(\.0))
+            for ((id, projectReports, project), name) in zip(projects, projectFolders) {
+                let folder = ReportFiles.projectFolder + "/" + name + "/"
                 _ = try POSIX.makeFolders(output.path(folder))
                 try writeTables(projectReports, timezone: configuration.timeZoneName, folder: folder, output: output)
                 if let segments { try Self.writeMemberExports(segments, exports: project.memberExports, into: output.path(folder + ReportFiles.segmentFolder)) }
@@ -651,13 +660,7 @@ extension ReportCommand {
         guard !clientFiles.isEmpty else { return nil }
         var configuration = AnalyticsConfiguration()
         for file in clientFiles {
-            let data: [UInt8]
-            switch POSIX.contents(of: file) {
-            case .success(let bytes): data = bytes
-            case .failure(let failure):
-                console.error("Unable to read the app client configuration \(DisplayPath.text(file)): \(failure)")
-                throw ExitCode(64)
-            }
+            let data = try POSIX.contents(of: file, what: "the app client configuration ", console: console, exit: 64)
             for finding in configuration.load(data, name: DisplayPath.text(file)) where finding.severity == .error {
                 console.warning("\(DisplayPath.text(file)): \(finding.message)")
             }
@@ -673,12 +676,7 @@ extension ReportCommand {
         guard !segmentFiles.isEmpty else { return nil }
         var files: [(name: String, data: [UInt8])] = []
         for file in segmentFiles {
-            switch POSIX.contents(of: file) {
-            case .success(let data): files.append((DisplayPath.text(file), data))
-            case .failure(let failure):
-                console.error("Unable to read the segment definitions \(DisplayPath.text(file)): \(failure)")
-                throw ExitCode(64)
-            }
+            files.append((DisplayPath.text(file), try POSIX.contents(of: file, what: "the segment definitions ", console: console, exit: 64)))
         }
         do {
             let set = try SegmentSet.load(files: files, timeZone: TimeZone(identifier: timezone)!)

@@ -135,16 +135,17 @@ struct StateCommand: ParsableCommand {
         @Flag(name: .long, help: "Merge the shard states of a plan even when some shards are missing: reports from the result are marked partial in summary.json (exit 1).")
         var allowMissing = false
 
-        @Option(name: .long, help: ArgumentHelp(
+        @Option(name: .customLong("jobs"), help: ArgumentHelp(
             "States read at once, on as many threads (default: the cores, or AUTHSTATS_JOBS); the result is the same for any number.",
             valueName: "n"))
-        var jobs = Environment.value("AUTHSTATS_JOBS").flatMap { Int($0) } ?? ProcessInfo.processInfo.activeProcessorCount
+        var jobsGiven: Int?
+        var jobs: Int { jobsGiven ?? ((try? Environment.jobs.get()) ?? nil) ?? ProcessInfo.processInfo.activeProcessorCount }
 
         @Flag(name: [.long, .short], help: "Print only errors (not the line saying what was merged).")
         var quiet = false
 
         func validate() throws {
-            if let refusal = Environment.refusal() { throw ValidationError(refusal) }
+            if jobsGiven == nil { _ = try Environment.jobs.get() }
             guard !others.isEmpty else { throw ValidationError("Give the states to merge: state merge --into DIR OTHER…") }
             guard jobs > 0 else { throw ValidationError("--jobs must be positive.") }
             if let problem = stateHorizon.flatMap(NightlyState.horizonProblem) { throw ValidationError(problem) }

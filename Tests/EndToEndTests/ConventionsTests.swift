@@ -81,6 +81,17 @@ struct ConventionsTests {
         if name == "AUTHSTATS_JOBS" {
             let merge = try CLI.run(["state", "merge", "--into", out.appendingPathComponent("s").path, "x"], environment: [name: value])
             #expect(merge.status == 64 && merge.stderr.contains("\(name)=\(value)"), "\(merge.stderr)")
+            // An input named like the option, after --, does not give the option.
+            let dashed = try CLI.run(["report", "--out", out.path, "--", option], environment: [name: value])
+            #expect(dashed.status == 64 && dashed.stderr.contains("\(name)=\(value)"), "\(dashed.stderr)")
+        }
+        if name == "AUTHSTATS_MAX_REJECTS" {
+            // The report that merge makes takes the option from --report-options: the variable
+            // is then not used (the run goes on, to fail on the missing state, exit 2).
+            let given = try CLI.run(["merge", "missing-state", "--out", out.path, "--report-options", "--no-html \(option) 5"], environment: [name: value])
+            #expect(given.status == 2, "\(given.stderr)")
+            let unset = try CLI.run(["merge", "missing-state", "--out", out.path], environment: [name: value])
+            #expect(unset.status == 64 && unset.stderr.contains("\(name)=\(value)"), "\(unset.stderr)")
         }
     }
 

@@ -2,7 +2,8 @@
 """A stand-in for authstats's state commands, to test the Spark driver's mechanics alone
 (which shard reads which file, once; a failed shard; a rerun) without issue 15's state.
 
-- `plan …`: the real authstats plan (REAL_AUTHSTATS).
+- `plan …`, and `report` of neither a plan nor a state (the driver's check of --timezone):
+  the real authstats (REAL_AUTHSTATS).
 - `report --plan P --shard I --state DIR …`: DIR/files.tsv, a line `index<TAB>path<TAB>sha256`
   per file of shard I (the file's content hashed). FAKE_FAIL_SHARD=I makes shard I exit 2;
   FAKE_KILL_SHARD=I kills it (SIGKILL) with its state half made.
@@ -23,7 +24,8 @@ def value(arguments, name):
 
 
 def main(arguments):
-    if arguments[0] == "plan":
+    # `plan`, and the driver's check of --timezone (a `report` of an empty input): the real one.
+    if arguments[0] == "plan" or (arguments[0] == "report" and "--plan" not in arguments and "--state" not in arguments):
         os.execv(os.environ["REAL_AUTHSTATS"], [os.environ["REAL_AUTHSTATS"]] + arguments)
     if arguments[:2] == ["state", "merge"]:
         into = value(arguments, "--into")

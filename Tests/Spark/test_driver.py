@@ -196,10 +196,16 @@ def test_an_object_changed_since_the_plan_fails_its_shard(s3_server, tmp_path):
         job.localized_plan(0, str(work))
 
 
-def test_a_time_zone_that_is_not_one_is_bad_usage_before_anything_runs(fake, exports, tmp_path, capsys):
+def test_a_time_zone_that_is_not_one_is_bad_usage_before_anything_runs(fake, exports, tmp_path, capsys, monkeypatch):
+    for name, value in fake["env"].items():
+        monkeypatch.setenv(name, value)
+    # What authstats takes, the driver takes (GMT+2 is no IANA name, but Foundation's zone).
+    for zone in ("Europe/Berlin", "GMT+2"):
+        authstats_spark.parse_arguments(["--inputs", exports, "--shards", "2", "--out", str(tmp_path / "out"),
+                                         "--authstats", fake["binary"], "--timezone", zone])
     with pytest.raises(SystemExit) as exit:
         authstats_spark.parse_arguments(["--inputs", exports, "--shards", "2", "--out", str(tmp_path / "out"),
                                          "--authstats", fake["binary"], "--timezone", "Europe/Berln"])
     assert exit.value.code == authstats_spark.EXIT_USAGE
-    assert "--timezone Europe/Berln: not an IANA time zone" in capsys.readouterr().err
+    assert "--timezone Europe/Berln: " in capsys.readouterr().err
     assert not os.path.exists(tmp_path / "out")

@@ -27,6 +27,7 @@ messages are printed); 64 bad usage.
 """
 
 import argparse
+import hashlib
 import concurrent.futures
 import errno
 import json
@@ -38,7 +39,6 @@ import sys
 import tempfile
 import time
 import uuid
-import zoneinfo
 
 EXIT_OK, EXIT_PARTIAL, EXIT_FAILED, EXIT_USAGE = 0, 1, 2, 64
 
@@ -89,11 +89,6 @@ def parse_arguments(argv):
     args = parser.parse_args(argv)
     if args.shards < 1:
         parser.error(f"--shards {args.shards}: give 1 or more")
-    try:
-        # Checked here, not by every shard task after its downloads (exit 2 after retries).
-        zoneinfo.ZoneInfo(args.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        parser.error(f"--timezone {args.timezone}: not an IANA time zone (such as UTC or Europe/Berlin)")
     kinds = {is_s3(path) for path in args.inputs}
     if len(kinds) > 1:
         parser.error("--inputs: give either local paths or s3:// URLs, not both")
@@ -105,7 +100,24 @@ def parse_arguments(argv):
     if not args.authstats or not os.access(args.authstats, os.X_OK):
         parser.error("the authstats binary was not found: give --authstats BIN (or put authstats on PATH)")
     args.authstats = os.path.abspath(args.authstats)
+    # The zone checked here, by the binary that will use it (it takes what Foundation takes:
+    # GMT+2 too), not by every shard task after its downloads (exit 2 after retries).
+    problem = zone_problem(args.authstats, args.timezone)
+    if problem:
+        parser.error(f"--timezone {args.timezone}: {problem}")
     return args
+
+
+def zone_problem(binary, zone):
+    """Why authstats refuses `zone` (its usage error), or None. `report --timezone ZONE` with an
+    empty input: a zone it does not know is exit 64 before anything is read."""
+    with tempfile.TemporaryDirectory(prefix="authstats-zone-") as folder:
+        result = subprocess.run([binary, "report", "--timezone", zone, "--out", os.path.join(folder, "out"), "--no-html",
+                                 "--quiet", os.devnull], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if result.returncode != EXIT_USAGE:
+        return None
+    lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
+    return (lines[0] if lines else "refused by authstats").removeprefix("Error: ")
 
 
 # The authstats command lines (the deploy/ manifests run the same; Tests/Spark checks it)
@@ -226,6 +238,8 @@ def make_plan(args, out):
         command = plan_command(args.authstats, args.shards, plan_path, listing=listing_path)
     else:
         command = plan_command(args.authstats, args.shards, plan_path, inputs=[os.path.abspath(p) for p in args.inputs])
+        if os.path.exists(os.path.join(out, ETAGS_FILE)):  # an earlier S3 run's
+            os.remove(os.path.join(out, ETAGS_FILE))
     status = run_authstats(command, "authstats plan")
     if status != EXIT_OK:
         raise SystemExit(EXIT_FAILED if status != EXIT_USAGE else EXIT_USAGE)
@@ -240,9 +254,12 @@ def prepare_shards_folder(out, plan_id, timezone):
     shards = os.path.join(out, "shards")
     os.makedirs(shards, exist_ok=True)
     marker = os.path.join(shards, "PLAN")
-    # The plan id names the inputs and N; the zone is the one option a shard takes that
-    # decides its state (another zone's shards would not merge: the merge refuses them).
-    key = f"{plan_id} {timezone}"
+    # The plan id names the inputs (paths and sizes) and N; the zone is the one option a shard
+    # takes that decides its state (another zone's shards would not merge); the S3 objects'
+    # ETags as listed tell an object rewritten to the same size (its shard is not reused).
+    etags = os.path.join(out, ETAGS_FILE)
+    digest = hashlib.sha256(open(etags, "rb").read()).hexdigest()[:16] if os.path.exists(etags) else "-"
+    key = f"{plan_id} {timezone} {digest}"
     previous = open(marker, encoding="utf-8").read().strip() if os.path.exists(marker) else None
     for name in os.listdir(shards):
         leftover = name.startswith(".shard-")
@@ -329,8 +346,9 @@ class ShardJob:
                                           f"longer {etag}): it changed since it was listed; run again (a new plan)") from None
                     raise
 
-            # Checked before and after the download (which fetches a large object in parts, all
-            # of one version): an object rewritten since the listing, even to the same size, fails.
+            # Checked before and after the download (download_file takes no If-Match; it fetches a
+            # large object in ranged parts): an object rewritten since the listing, even to the
+            # same size, fails, unless it was rewritten and restored during the download.
             unchanged()
             client.download_file(bucket, key, local)
             unchanged()

@@ -133,6 +133,11 @@ public enum ConfigurationCheck {
                     "the trust policy of role \(name) does not let the service principal \(cognitoService) assume it (sts:AssumeRole)")
             case .denied(let statement):
                 add(.trustPolicy, "RoleArn", "the trust policy of role \(name) denies \(cognitoService) sts:AssumeRole (\(statement))")
+            case .externalIDMismatch(let required) where required.isEmpty:
+                // Only StringNotEquals/StringNotLike conditions, and the id given is one they exclude.
+                add(
+                    .externalID, "ExternalId",
+                    "\(settings.externalID.map { "'\($0)'" } ?? "none given"): the trust policy of role \(name) excludes it (its sts:ExternalId conditions)")
             case .externalIDMismatch(let required):
                 let wanted = required.map { "'\($0)'" }.joined(separator: " or ")
                 if let given = settings.externalID {

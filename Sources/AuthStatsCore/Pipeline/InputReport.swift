@@ -11,7 +11,7 @@ public struct InputReport: Sendable, Equatable {
 
     public var path: String
     public var member: String?
-    /// Where the stream stands in input order: the file's index (sorted path order) times
+    /// Where the stream stands in input order: the file's index (in input order) times
     /// 2^24, plus the stream's number within the file. Reports list inputs in this order,
     /// and of duplicate copies the one at the lowest position is kept.
     public var position: UInt64 = 0

@@ -90,14 +90,11 @@ public enum MemberExport {
         "Demographic.Locale", "Location.Country",
     ]
 
-    /// Attributes never written as columns: the id (it is `User.UserId`), linked identities (a
-    /// JSON text of provider ids) and the addresses (only ever an `EMAIL`/`SMS` endpoint's
-    /// `Address`, with `--share-user-data`); `email` and `phone_number` in any letter case (a
-    /// Pinpoint attribute `Email` holds an address too).
-    public static let withheldAttributes: Set<String> = ["sub", "identities", "email", "phone_number"]
-
-    /// Whether attribute `name` is withheld (`withheldAttributes`): compared, no hash per
-    /// attribute of every row.
+    /// Whether attribute `name` is never written as a column (nor a `--breakdown-attribute`):
+    /// the id, `sub` (it is `User.UserId`), linked identities, `identities` (a JSON text of
+    /// provider ids), and the addresses, `email` and `phone_number` in any letter case (only
+    /// ever an `EMAIL`/`SMS` endpoint's `Address`, with `--share-user-data`; a Pinpoint
+    /// attribute `Email` holds an address too). Compared, no hash per attribute of every row.
     @inline(__always)
     public static func isWithheld(_ name: String) -> Bool {
         if name == "sub" || name == "identities" || name == "email" || name == "phone_number" { return true }

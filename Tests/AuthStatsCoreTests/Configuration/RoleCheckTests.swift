@@ -91,6 +91,17 @@ struct RoleCheckTests {
         #expect(none.findings.map(\.message) == ["none given, but the trust policy of role CognitoPinpoint requires sts:ExternalId 'ext-2'"])
     }
 
+    @Test("an external id the trust policy excludes (StringNotEquals only): said so, not 'requires ()'")
+    func excludedExternalID() throws {
+        var trust = F.trust()
+        var statements = trust["Statement"] as! [[String: Any]]
+        statements[0]["Condition"] = ["StringNotEquals": ["sts:ExternalId": "ext-1"]]
+        trust["Statement"] = statements
+        let report = check(F.getRole(trust: trust), F.getRolePolicy(document: F.permissions()))
+        #expect(F.codes(report.findings) == ["external-id"])
+        #expect(report.findings.first?.message == "'ext-1': the trust policy of role CognitoPinpoint excludes it (its sts:ExternalId conditions)")
+    }
+
     @Test("a Deny in the permissions: an error for the denied action only")
     func deny() {
         let deny: [String: Any] = ["Statement": ["Sid": "NoEvents", "Effect": "Deny", "Action": "mobiletargeting:PutEvents", "Resource": "*"]]
