@@ -201,11 +201,16 @@ def test_a_time_zone_that_is_not_one_is_bad_usage_before_anything_runs(fake, exp
         monkeypatch.setenv(name, value)
     # What authstats takes, the driver takes (GMT+2 is no IANA name, but Foundation's zone).
     for zone in ("Europe/Berlin", "GMT+2"):
+        assert authstats_spark.zone_problem(fake["binary"], zone) is None
         authstats_spark.parse_arguments(["--inputs", exports, "--shards", "2", "--out", str(tmp_path / "out"),
                                          "--authstats", fake["binary"], "--timezone", zone])
+    # The binary ran (the check's refusal is its own), and AUTHSTATS_* of the driver's are not its business.
+    monkeypatch.setenv("AUTHSTATS_JOBS", "abc")
+    assert authstats_spark.zone_problem(fake["binary"], "UTC") is None
+    assert "Unknown time zone 'Mars/Olympus'" in authstats_spark.zone_problem(fake["binary"], "Mars/Olympus")
     with pytest.raises(SystemExit) as exit:
         authstats_spark.parse_arguments(["--inputs", exports, "--shards", "2", "--out", str(tmp_path / "out"),
                                          "--authstats", fake["binary"], "--timezone", "Europe/Berln"])
     assert exit.value.code == authstats_spark.EXIT_USAGE
-    assert "--timezone Europe/Berln: " in capsys.readouterr().err
+    assert "--timezone Europe/Berln: Unknown time zone 'Europe/Berln'" in capsys.readouterr().err
     assert not os.path.exists(tmp_path / "out")

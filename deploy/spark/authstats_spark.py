@@ -109,15 +109,18 @@ def parse_arguments(argv):
 
 
 def zone_problem(binary, zone):
-    """Why authstats refuses `zone` (its usage error), or None. `report --timezone ZONE` with an
-    empty input: a zone it does not know is exit 64 before anything is read."""
+    """Why authstats refuses `zone`, or None. `report --timezone=ZONE` of an empty input, without
+    the AUTHSTATS_* variables (they are the shards' business): a zone it does not know is a usage
+    error naming it, before anything is read."""
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("AUTHSTATS_")}
     with tempfile.TemporaryDirectory(prefix="authstats-zone-") as folder:
-        result = subprocess.run([binary, "report", "--timezone", zone, "--out", os.path.join(folder, "out"), "--no-html",
-                                 "--quiet", os.devnull], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    if result.returncode != EXIT_USAGE:
+        result = subprocess.run([binary, "report", f"--timezone={zone}", "--out", os.path.join(folder, "out"), "--no-html",
+                                 "--quiet", os.devnull], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment,
+                                timeout=120)
+    message = result.stderr.decode("utf-8", "replace")
+    if result.returncode != EXIT_USAGE or "Unknown time zone" not in message:
         return None
-    lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
-    return (lines[0] if lines else "refused by authstats").removeprefix("Error: ")
+    return next(line for line in message.splitlines() if "Unknown time zone" in line).removeprefix("Error: ")
 
 
 # The authstats command lines (the deploy/ manifests run the same; Tests/Spark checks it)
