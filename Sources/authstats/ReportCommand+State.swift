@@ -81,6 +81,14 @@ extension ReportCommand {
     /// its exit status (64, 75 or 2) before anything is read.
     func openState(console: Console, profiles: Bool, plan: (id: String, shard: Int, shards: Int)?) throws -> NightlyState? {
         guard let state else { return nil }
+        // Reports from the state alone need a state: a mistyped folder made an empty state and
+        // empty reports over the real ones, exit 0.
+        if inputs.isEmpty && self.plan == nil && !StateDatabase.exists(folder: state) {
+            console.error(
+                "no state in \(DisplayPath.text(state)) (no \(StateDatabase.fileName)): without INPUT the reports come from the state "
+                    + "alone; give the inputs to start a state; nothing written")
+            throw ExitCode(2)
+        }
         do {
             let nightly = try NightlyState(
                 folder: state, timeZone: requestedTimeZone, horizon: stateHorizon ?? (self.plan != nil ? "none" : nil),

@@ -59,6 +59,34 @@ struct StateCLITests {
         #expect(info["report_totals"] as? String == (reportOptions.contains("--sessions-detail") ? "none" : "current"), "\(info)")
     }
 
+    @Test("report.html after a night gives the state's events and duplicates, as summary.json does; a missing state with no input is exit 2, nothing made")
+    func pageTotalsAndMissingState() throws {
+        let data = try S.data()
+        let folder = CLI.temporaryFolder("state-page")
+        let state = folder.appendingPathComponent("state")
+        let out = folder.appendingPathComponent("out")
+        try S.runBatches(S.split(data.files, into: 2), state: state, out: out, ["--sessions-detail"])
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as! [String: Any]
+        let totals = summary["totals"] as! [String: Any]
+        let page = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        // The night read half the files; the page counted only their events (the whole state's since).
+        #expect(page.contains("<dt>Events</dt><dd>\(Self.grouped(totals["events"] as! Int))</dd>"), "\(totals)")
+        #expect(page.contains("<dt>Duplicates</dt><dd>\(Self.grouped(totals["duplicates"] as! Int))</dd>"))
+        // A mistyped state folder with no input: nothing made, the reports left as they were.
+        let missing = folder.appendingPathComponent("no-such-state")
+        let before = try Data(contentsOf: out.appendingPathComponent("daily.csv"))
+        let result = try S.report([], state: missing, out: out)
+        #expect(result.status == 2 && result.stderr.contains("no state in \(missing.path)"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: missing.path))
+        #expect(try Data(contentsOf: out.appendingPathComponent("daily.csv")) == before)
+    }
+
+    /// A count as the page writes it (`Format.count`): thousands grouped with commas.
+    static func grouped(_ n: Int) -> String {
+        let digits = String(n)
+        return String(digits.reversed().enumerated().map { $0.offset > 0 && $0.offset % 3 == 0 ? ",\($0.element)" : "\($0.element)" }.joined().reversed())
+    }
+
     @Test("with --clients --by-project, --segments and --users: projects/ and segments/ equal one run's too")
     func projectsAndSegments() throws {
         let data = try S.data()

@@ -33,12 +33,12 @@ struct DirectoryEntry {
 
     mutating func addAttribute(name: Bytes, value: Bytes) { attributes.append((name, value)) }
 
-    /// Federated (`DirectoryUser.isFederated`): status `EXTERNAL_PROVIDER`, or a non-empty
-    /// `identities` (the last one, as the user's attributes keep it).
+    /// Federated (`DirectoryUser.isFederated`): status `EXTERNAL_PROVIDER`, or an `identities`
+    /// that links one (the last one, as the user's attributes keep it).
     var isFederated: Bool {
         if let status, Self.equals(status, "EXTERNAL_PROVIDER") { return true }
         for attribute in attributes.reversed() where Self.equals(attribute.name, "identities") {
-            return !attribute.value.isEmpty
+            return DirectoryUser.linksIdentities(attribute.value)
         }
         return false
     }

@@ -24,7 +24,14 @@ public struct DirectoryUser: Sendable, Equatable {
     /// Federated when the user has linked identities or signed in through an external
     /// provider (`docs/metrics.md` "Dimensions").
     public var isFederated: Bool {
-        status == "EXTERNAL_PROVIDER" || !(attributes["identities"] ?? "").isEmpty
+        status == "EXTERNAL_PROVIDER" || Self.linksIdentities((attributes["identities"] ?? "").utf8)
+    }
+
+    /// Whether an `identities` value names a linked identity: anything but white space and
+    /// the brackets of an empty JSON array (`[]`, as a directory export may write for none,
+    /// counted as linked until 2026-12-05).
+    static func linksIdentities(_ value: some Collection<UInt8>) -> Bool {
+        value.contains { $0 != UInt8(ascii: "[") && $0 != UInt8(ascii: "]") && $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }
     }
 
     /// The providers of the linked identities (`identities` is a JSON array inside a string):

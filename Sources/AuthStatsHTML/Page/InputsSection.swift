@@ -85,9 +85,11 @@ struct InputsSection: Equatable {
     /// gives the project's own totals only (its users, sign-ups, sign-ins and failures).
     var isProject: Bool
 
+    /// - Parameter stateTotals: with a state, its events and duplicates over every input it
+    ///   holds: the totals `summary.json` gives (this run's inputs are listed as they were read).
     init(
         inputs: [InputReport], totals runTotals: HTMLReport.RunTotals, rejects firstRejects: [RejectedRecord], maxRejects: Int,
-        project: Bool = false
+        project: Bool = false, stateTotals: (events: Int, duplicates: Int)? = nil
     ) {
         isProject = project
         let counts = InputReport.Counts(inputs)
@@ -100,8 +102,8 @@ struct InputsSection: Equatable {
         ] : [
             Total(label: "Inputs", value: Format.count(inputs.count)),
             Total(label: "Records", value: Format.count(counts.records)),
-            Total(label: "Events", value: Format.count(counts.events)),
-            Total(label: "Duplicates", value: Format.count(counts.duplicates)),
+            Total(label: "Events", value: Format.count(stateTotals?.events ?? counts.events)),
+            Total(label: "Duplicates", value: Format.count(stateTotals?.duplicates ?? counts.duplicates)),
             Total(label: "Skipped", value: Format.count(counts.skipped)),
             Total(label: "Rejected", value: Format.count(rejected)),
             Total(label: "Users", value: Format.count(runTotals.users)),

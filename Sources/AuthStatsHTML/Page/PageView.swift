@@ -149,7 +149,7 @@ struct PageView {
         projectColumns = ProjectsSection.columns.map(ColumnName.init)
         inputs = InputsSection(
             inputs: input.inputs, totals: input.totals, rejects: input.firstRejects, maxRejects: input.run.maxRejects,
-            project: input.project != nil)
+            project: input.project != nil, stateTotals: input.run.stateTotals)
         inputColumns = InputsSection.inputColumns.map(ColumnName.init)
         groupColumns = InputsSection.countColumns.map(ColumnName.init)
 

@@ -127,6 +127,13 @@ struct ActivityDecoderTests {
             Issue.record("not skipped")
             return
         }
+        // One with the activity log's fields too (a message.eventType): still a notification,
+        // not an event (it was counted as one).
+        let withType = #"{"eventTimestamp":"1793528405123","eventSource":"USER_NOTIFICATION","logLevel":"INFO","message":{"eventType":"SignIn","eventResponse":"Pass"}}"#
+        guard case .skipped(.cognitoActivity, let reason) = decodeRecord(withType), reason == "a Cognito user notification log record" else {
+            Issue.record("not skipped: \(decodeRecord(withType))")
+            return
+        }
     }
 
     @Test("other objects: digests and Firehose errors are skipped, unknown shapes rejected")

@@ -106,6 +106,18 @@ struct UserDirectoryTests {
         #expect(run.breakdown("2026-01-01", .userType, "(unknown)")?.signIns == 1)
     }
 
+    @Test("identities that name no provider (empty, [], white space) leave a user local; any provider makes it federated")
+    func emptyIdentities() throws {
+        for (value, federated) in [("", false), ("[]", false), ("[ ]", false), (#"[{"providerName":"Google"}]"#, true)] {
+            let csv = "cognito:username,sub,identities,UserStatus\nu,sub-x,\"\(value.replacingOccurrences(of: "\"", with: "\"\""))\",CONFIRMED\n"
+            let (directory, _) = try load(csv, name: "users.csv")
+            let run = InMemoryRun(
+                [("p", Array([PinpointLine("_userauth.sign_in", iso: "2026-01-01T10:00:00Z", user: "sub-x")].ndjson.utf8))], directory: directory)
+            #expect(run.breakdown("2026-01-01", .userType, federated ? "federated" : "local")?.signIns == 1, "identities \(value)")
+            #expect(DirectoryUser.linksIdentities(value.utf8) == federated)
+        }
+    }
+
     @Test("a file that is not a directory at all is an error that names it")
     func notADirectory() {
         #expect(throws: UserDirectory.Failure.self) { try load("hello,world\n1,2\n", name: "x.csv") }
