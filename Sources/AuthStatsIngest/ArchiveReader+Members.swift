@@ -23,7 +23,7 @@ extension ArchiveReader {
     /// Copies the member whose data `data` gives (`size` bytes, if its header says), or reads
     /// it here when it is too long to copy or holds an archive.
     func take(
-        _ data: ArchiveEntrySource, size: Int?, feed: ArchiveFeed, queue: ReadingQueue, path: String, member: String,
+        _ data: ArchiveEntrySource, size: Int?, queue: ReadingQueue, path: String, member: String,
         container: String, depth: Int
     ) -> Taken {
         // Room for the whole member (as its header says), or for a first part of one of

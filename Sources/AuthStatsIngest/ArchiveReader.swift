@@ -221,7 +221,7 @@ public struct ArchiveReader {
                 continue
             }
             let size = LibArchive.entrySize(entry)
-            switch take(data, size: size, feed: feed, queue: queue, path: path, member: memberName, container: members, depth: depth + 1) {
+            switch take(data, size: size, queue: queue, path: path, member: memberName, container: members, depth: depth + 1) {
             case .read(let stream, let reported): (pending, damageReported) = (stream, reported)
             case .copied(let member): (held, damageReported) = (member, false)
             }

@@ -41,10 +41,10 @@ struct ShardCLITests {
         return plan
     }
 
-    /// Runs every shard of `plan` into `folder/shard-I` (`--state-horizon none`, `options` added),
-    /// each expected to succeed; the states, in shard order.
-    static func shardStates(_ plan: String, _ shards: Int, _ folder: URL, _ options: [String]) throws -> [URL] {
-        try (0..<shards).map { shard in
+    /// Runs every shard of `plan` (or those of `only`) into `folder/shard-I` (`--state-horizon
+    /// none`, `options` added), each expected to succeed; the states, in shard order.
+    static func shardStates(_ plan: String, _ shards: Int, _ folder: URL, _ options: [String], only: [Int]? = nil) throws -> [URL] {
+        try (only ?? Array(0..<shards)).map { shard in
             let state = folder.appendingPathComponent("shard-\(shard)")
             let result = try CLI.run(
                 ["report", "--plan", plan, "--shard", "\(shard)", "--state", state.path, "--state-horizon", "none", "-q"] + options)
@@ -131,15 +131,7 @@ struct ShardCLITests {
         let folder = CLI.temporaryFolder("shards-twice")
         let inputs = try Self.inputs(folder)
         let plan = try Self.plan(inputs, shards: 2, folder)
-        var states: [String] = []
-        for shard in [0, 1] {
-            let state = folder.appendingPathComponent("shard-\(shard)")
-            let result = try CLI.run(
-                ["report", "--plan", plan, "--shard", "\(shard)", "--state", state.path, "--state-horizon", "none",
-                 "--out", folder.appendingPathComponent("out-\(shard)").path, "--no-html", "-q"])
-            #expect(result.status == 0, "\(result.stderr)")
-            states.append(state.path)
-        }
+        let states = try Self.shardStates(plan, 2, folder, ["--no-html"]).map(\.path)
         let out = folder.appendingPathComponent("merged")
         for again in [states[1], states[1] + "/", folder.appendingPathComponent("./shard-1").path] {
             let refused = try CLI.run(["merge", states[0], states[1], again, "--out", out.path])
@@ -162,15 +154,7 @@ struct ShardCLITests {
         let folder = CLI.temporaryFolder("shards-missing")
         let inputs = try Self.inputs(folder)
         let plan = try Self.plan(inputs, shards: 3, folder)
-        var states: [String] = []
-        for shard in [0, 2] {
-            let state = folder.appendingPathComponent("shard-\(shard)")
-            let result = try CLI.run(
-                ["report", "--plan", plan, "--shard", "\(shard)", "--state", state.path, "--state-horizon", "none",
-                 "--out", folder.appendingPathComponent("out-\(shard)").path, "--no-html", "-q"])
-            #expect(result.status == 0, "\(result.stderr)")
-            states.append(state.path)
-        }
+        let states = try Self.shardStates(plan, 3, folder, ["--no-html"], only: [0, 2]).map(\.path)
         let out = folder.appendingPathComponent("merged")
         let refused = try CLI.run(["merge"] + states + ["--out", out.path])
         #expect(refused.status == 1)

@@ -254,14 +254,14 @@ public struct RecordDecoder: Sendable {
         }
         let f = Fields(bytes: bytes, fields: fields, profiles: profiles)
         if f.has(.eventType) || f.has(.eventTimestamp) { return pinpoint(f, into: &event) }
-        // A notification record has the activity log's fields too (eventTimestamp,
-        // message.eventType): told by its source first (it was counted as an activity event).
+        // Activity-log records say so first (one compare a record, as before); a notification
+        // record may have the activity log's fields too (eventTimestamp, message.eventType), so
+        // its source is asked before the fields are (it was counted as an activity event).
+        if f.equals(.eventSource, "USER_ACTIVITY") { return activity(f, into: &event) }
         if f.equals(.eventSource, "USER_NOTIFICATION") {
             return .skipped(.cognitoActivity, reason: "a Cognito user notification log record")
         }
-        if f.equals(.eventSource, "USER_ACTIVITY") || (f.has(.activityTimestamp) && f.has(.activityEventType)) {
-            return activity(f, into: &event)
-        }
+        if f.has(.activityTimestamp) && f.has(.activityEventType) { return activity(f, into: &event) }
         // An Insights event of a trail (a `CloudTrail-Insight/` folder beside the trail's logs):
         // its source and name lie in `insightDetails`, and it is no call of anyone's.
         if f.equals(.trailEventType, "AwsCloudTrailInsight") { return .skipped(.cloudTrail, reason: "a CloudTrail Insights event") }
