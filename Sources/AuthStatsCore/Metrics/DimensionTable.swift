@@ -12,7 +12,8 @@ public struct DimensionTable: Sendable {
     private static let dimensions = Dimension.allCases.count
 
     private(set) var strings: [[String]] = Array(repeating: [], count: Dimension.allCases.count)
-    private var ids: [[String: UInt32]] = Array(repeating: [:], count: Dimension.allCases.count)
+    /// Each dimension's value ids, by the value as exact text (`ExactText`).
+    private var ids: [[ExactText: UInt32]] = Array(repeating: [:], count: Dimension.allCases.count)
     /// Each profile's value ids, `Dimension.allCases.count` of them a profile, in profile order.
     private(set) var profileValues: [UInt32] = []
     /// Profile id + 1 by a mix of its value ids (0: a free slot), linear probing, grown at half full.
@@ -28,12 +29,12 @@ public struct DimensionTable: Sendable {
         if let last, last.0 == values { return last.1 }
         for d in Dimension.allCases {
             let value = values[d]
-            if let id = ids[d.rawValue][value] {
+            if let id = ids[d.rawValue][ExactText(value)] {
                 scratch[d.rawValue] = id
             } else {
                 let id = UInt32(strings[d.rawValue].count)
                 strings[d.rawValue].append(value)
-                ids[d.rawValue][value] = id
+                ids[d.rawValue][ExactText(value)] = id
                 scratch[d.rawValue] = id
             }
         }

@@ -71,11 +71,12 @@ public struct DimensionValues: Sendable, Hashable {
         }
     }
 
+    /// The same values, as exact text (`ExactText`).
     public static func == (a: DimensionValues, b: DimensionValues) -> Bool {
-        Dimension.allCases.allSatisfy { a[$0] == b[$0] }
+        Dimension.allCases.allSatisfy { ExactText.same(a[$0], b[$0]) }
     }
 
     public func hash(into hasher: inout Hasher) {
-        for dimension in Dimension.allCases { hasher.combine(self[dimension]) }
+        for dimension in Dimension.allCases { hasher.combine(ExactText(self[dimension])) }
     }
 }

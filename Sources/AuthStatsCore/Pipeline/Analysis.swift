@@ -349,13 +349,14 @@ public final class Analysis {
     /// Dimension profiles taken from a nightly state (`restore`): a batch writes those after them.
     var restoredProfiles = 0
 
-    /// With `--by-project`: an analysis per project, of that project's events alone, by id.
-    public private(set) var projects: [String: Analysis] = [:]
+    /// With `--by-project`: an analysis per project, of that project's events alone, by id
+    /// (as exact text: two spellings of one id are two projects).
+    public private(set) var projects: [ExactText: Analysis] = [:]
 
     /// The analysis of `project`, made on its first event: the same settings but its share of
     /// the memory budgets, no projects of its own, and no directory-only users in its segments.
     func child(_ project: String) -> Analysis {
-        if let existing = projects[project] { return existing }
+        if let existing = projects[ExactText(project)] { return existing }
         var settings = configuration
         settings.byProject = false
         settings.projectShare = true
@@ -364,7 +365,7 @@ public final class Analysis {
         settings.sessionMemory = max(1 << 20, configuration.sessionMemory / share)
         settings.profiles.memory = max(1 << 20, configuration.profiles.memory / share)
         let analysis = Analysis(configuration: settings, rejects: rejects, spill: spill, directory: directory)
-        projects[project] = analysis
+        projects[ExactText(project)] = analysis
         return analysis
     }
 
@@ -578,8 +579,8 @@ public final class Analysis {
         // Each project's analysis after this one's (each uses both cores on its own).
         defer {
             for id in projectIDs {
-                projects[id]!.rangeOverride = reportRange
-                projects[id]!.finishReading()
+                projects[ExactText(id)]!.rangeOverride = reportRange
+                projects[ExactText(id)]!.finishReading()
             }
         }
         inputs.sort { $0.position < $1.position }
@@ -682,7 +683,7 @@ public final class Analysis {
     public var memberExports: MemberExportLog? { segmentOutput?.exports }
 
     /// The projects' ids in byte order (`--by-project`).
-    var projectIDs: [String] { projects.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
+    var projectIDs: [String] { projects.keys.map(\.text).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
 
     private func runSegmentPass(sessions: UserSessionCounts?) {
         guard configuration.profiles.reported, let range = reportRange, var profileLog = accumulator.profileLog,
@@ -782,7 +783,7 @@ public final class Analysis {
     /// With `--by-project`: each project's id and reports, ids in byte order.
     public func projectReports() -> [(id: String, reports: Reports, analysis: Analysis)] {
         finishReading()
-        return projectIDs.map { ($0, projects[$0]!.reports(), projects[$0]!) }
+        return projectIDs.map { ($0, projects[ExactText($0)]!.reports(), projects[ExactText($0)]!) }
     }
 
     /// True when some input was read to the end or in part: otherwise nothing is written.

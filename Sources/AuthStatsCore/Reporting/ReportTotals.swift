@@ -21,6 +21,17 @@ public struct ReportTotals: Sendable, Equatable {
         var day: Int32
         var dimension: Dimension
         var value: String
+
+        /// The value compared as exact text (`ExactText`), as the breakdown keeps it.
+        static func == (a: ValueDay, b: ValueDay) -> Bool {
+            a.day == b.day && a.dimension == b.dimension && ExactText.same(a.value, b.value)
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(day)
+            hasher.combine(dimension)
+            hasher.combine(ExactText(value))
+        }
     }
 
     /// Days past the data's last day that the columns run to: the 30-day window and the day-30

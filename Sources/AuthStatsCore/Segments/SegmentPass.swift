@@ -458,14 +458,25 @@ struct SegmentPass {
     }
 
     static func distinct(_ values: [String]) -> [String] {
-        var seen = Set<String>()
-        return values.filter { seen.insert($0).inserted }
+        var seen = Set<ExactText>()
+        return values.filter { seen.insert(ExactText($0)).inserted }
     }
 
     struct AttributeKey: Hashable {
         var day: Int32
         var attribute: Int
         var value: String
+
+        /// The value compared as exact text (`ExactText`), as a dimension's is.
+        static func == (a: AttributeKey, b: AttributeKey) -> Bool {
+            a.day == b.day && a.attribute == b.attribute && ExactText.same(a.value, b.value)
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(day)
+            hasher.combine(attribute)
+            hasher.combine(ExactText(value))
+        }
     }
 
     static func attributeRow(_ day: Int32, _ name: String, _ value: String) -> BreakdownRow {

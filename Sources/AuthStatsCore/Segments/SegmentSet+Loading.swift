@@ -97,7 +97,8 @@ extension SegmentSet {
         throws(SegmentDefinitionError)
     {
         func location(_ other: SegmentDefinition) -> String { other.place.filePrefix + other.place.path }
-        if let other = earlier.first(where: { $0.name == definition.name }) {
+        // As exact text: two spellings of "Café" are two names (their files get distinct names).
+        if let other = earlier.first(where: { ExactText.same($0.name, definition.name) }) {
             throw reader.fail(
                 definition.place.path + ".Name",
                 "the name \(SegmentReader.quoted(definition.name)) is also the name of the segment at \(location(other)); "

@@ -332,7 +332,7 @@ extension Analysis {
         settle()
         try save(to: sink, scope: "", write)
         for id in projectIDs {
-            try projects[id]!.save(to: sink, scope: Self.scope(ofProject: id), write)
+            try projects[ExactText(id)]!.save(to: sink, scope: Self.scope(ofProject: id), write)
         }
     }
 
