@@ -167,6 +167,10 @@ public final class RecordFramer {
     /// Marks the end of the stream: what is left is framed as a (possibly broken) record.
     public func finish() { atEOF = true }
 
+    /// Whether the stream ended (`finish`, every item taken) inside a CloudTrail file's
+    /// `Records` array: its closing `]` never came, so the file was cut short.
+    public var endedInsideRecordsArray: Bool { atEOF && inRecordsArray }
+
     /// Where buffer index `index` lies in the whole stream (bytes from its start).
     public func streamOffset(_ index: Int) -> Int { origin + index }
 

@@ -136,6 +136,12 @@ public final class StreamProcessor {
         } else {
             framer.finish()
             drain(atEnd: true)
+            if framer.endedInsideRecordsArray {
+                // Whole records up to a cut between two of them: the rest of the file is lost
+                // unseen, as at a cut anywhere else.
+                report.status = report.records > 0 ? .partial : .failed
+                report.error = Self.unclosedRecords
+            }
         }
         releaseHeld()
         for (reason, count) in recentSkips { report.skipReasons[reason, default: 0] += count }
@@ -146,6 +152,9 @@ public final class StreamProcessor {
         unreported = 0
         analysis.finish(self)
     }
+
+    /// Why a CloudTrail file that ends inside its `Records` array is partial.
+    static let unclosedRecords = "the file ends inside its Records array (no closing ]): it was cut short after its last whole record"
 
     /// `summary.json`'s format: the one kind of record found, `mixed`, or `unknown`.
     var formatName: String {
@@ -251,7 +260,7 @@ public final class StreamProcessor {
                 let time = event.pointee.time
                 guard accepted.contains(time) else {
                     let reason = analysis.configuration.acceptedTimes.reason(time, field: event.pointee.source.timeField)
-                    reject(number, reason, Array(UnsafeRawBufferPointer(rebasing: bytes[range])))
+                    reject(number - mergedPieces, reason, Array(UnsafeRawBufferPointer(rebasing: bytes[range])))
                     break
                 }
                 // A session bound outside the range is a clock error too: the event's own time
@@ -272,7 +281,7 @@ public final class StreamProcessor {
                     releaseHeld()
                 }
                 report.records += 1
-                reject(number, reason, Array(UnsafeRawBufferPointer(rebasing: bytes[range])))
+                reject(number - mergedPieces, reason, Array(UnsafeRawBufferPointer(rebasing: bytes[range])))
             }
         case .invalid(let range, let number, let reason):
             if held != nil {
@@ -282,8 +291,8 @@ public final class StreamProcessor {
             report.records += 1
             let text = error.map { "the input broke inside this record (\($0))" } ?? reason
             held = HeldDamage(
-                number: number, reason: text, raw: Array(UnsafeRawBufferPointer(rebasing: bytes[range])),
-                end: framer.streamOffset(range.upperBound))
+                number: number - mergedPieces, reason: text, raw: Array(UnsafeRawBufferPointer(rebasing: bytes[range])),
+                end: framer.streamOffset(range.upperBound), length: range.count)
         case .padding:
             releaseHeld()
             report.records += 1
@@ -293,7 +302,7 @@ public final class StreamProcessor {
             releaseHeld()
             report.records += 1
             reject(
-                number,
+                number - mergedPieces,
                 "record of \(length) bytes is longer than --max-record-bytes \(framer.maxRecordBytes); skipped to its end",
                 prefix, truncatedFrom: length)
         }
@@ -303,12 +312,20 @@ public final class StreamProcessor {
     /// no record either (an object that closed inside the broken record, the comma after it)
     /// is the same damage, so it joins this one reject.
     private struct HeldDamage {
+        /// Its place among the stream's records (`record` in rejects.ndjson).
         var number: Int
         var reason: String
         var raw: [UInt8]
         /// The stream offset just after the damage.
         var end: Int
+        /// The bytes of the damage itself, before what was merged into it.
+        var length: Int
     }
+
+    /// Pieces merged into held damage so far: the framer numbered each as a record, so the
+    /// records after them are numbered this much lower, as `records` counts them (until
+    /// 2026-12-05 rejects.ndjson skipped those numbers: 1, 2, 4 for three records).
+    private var mergedPieces = 0
 
     /// Unchecked, as `report`: read for every record (a run-time exclusivity check, ~63
     /// instructions a record, 0.4% of a small-records run).
@@ -323,6 +340,7 @@ public final class StreamProcessor {
         // In place: a copy per merge would make a run of small pieces quadratic.
         held!.raw.append(contentsOf: UnsafeRawBufferPointer(rebasing: framer.buffer[range]))
         held!.end = framer.streamOffset(range.upperBound)
+        mergedPieces += 1
         return true
     }
 
@@ -330,7 +348,10 @@ public final class StreamProcessor {
     private func releaseHeld() {
         guard let damage = held else { return }
         held = nil
-        reject(damage.number, damage.reason, damage.raw)
+        // The reason describes the damage; what followed it and joined it is said so.
+        let joined = damage.raw.count - damage.length
+        let reason = joined > 0 ? damage.reason + " (with the \(joined) bytes after it, which are no record either)" : damage.reason
+        reject(damage.number, reason, damage.raw)
     }
 
     @inline(__always)

@@ -109,6 +109,19 @@ struct DamagedInputTests {
         }
     }
 
+    @Test("rejects are numbered as records counts them, also after damage that took in what followed it")
+    func numberingAfterMergedDamage() {
+        // `x` is damage; the `{}` right after it is no record either and joins it: three records.
+        let run = InMemoryRun(text: "abc\nx{}\ndef\n" + Self.line(Self.nov1) + "\nghi\n")
+        #expect(run.inputs.map(\.records) == [5])
+        #expect(run.inputs.map(\.events) == [1])
+        #expect(run.rejects.map(\.record) == [1, 2, 3, 5])
+        #expect(run.rejects.map { String(decoding: $0.raw, as: UTF8.self) } == ["abc", "x{}", "def", "ghi"])
+        // The reason is the damage's, and says what joined it.
+        #expect(run.rejects[1].reason.hasSuffix(" (with the 2 bytes after it, which are no record either)"), "\(run.rejects[1].reason)")
+        #expect(!run.rejects[0].reason.contains("bytes after it"))
+    }
+
     @Test("rejects name what they saw")
     func reasons() {
         let run = InMemoryRun(text: "\"hello\"\nnull\n42\n[1,2]\n{\"a\":1}\n")
@@ -133,6 +146,26 @@ struct DamagedInputTests {
             #expect(run.inputs.map(\.events) == [3])
             #expect(run.rejects.map { String(decoding: $0.raw, as: UTF8.self) } == [#"{"eventVersion":"1.08","eventTime":"2026-"#, "null"])
         }
+    }
+
+    @Test("a CloudTrail file cut between two elements of its Records array is partial, its whole records counted")
+    func cloudTrailCutShort() {
+        func element(_ i: Int) -> String {
+            #"{"eventVersion":"1.08","eventTime":"2026-11-01T10:00:0\#(i)Z","eventSource":"cognito-idp.amazonaws.com","eventName":"InitiateAuth","eventID":"e\#(i)","additionalEventData":{"sub":"u\#(i)"},"requestParameters":{"clientId":"c"}}"#
+        }
+        let whole = #"{"Records":["# + element(1) + "," + element(2) + "]}"
+        for (text, status) in [
+            (whole, InputReport.Status.ok), (whole.dropLast(1) + "\n", .ok), (String(whole.dropLast(2)), .partial),
+            (#"{"Records":["# + element(1) + ",", .partial), (#"{"Records":["#, .failed),
+        ] {
+            for chunk in [7, 1 << 20] {
+                let run = InMemoryRun(text: text, chunkSize: chunk)
+                #expect(run.inputs.map(\.status) == [status], "\(text.suffix(8).debugDescription)")
+                #expect(run.inputs.first?.error == (status == .ok ? nil : StreamProcessor.unclosedRecords))
+                #expect(run.rejects.isEmpty)
+            }
+        }
+        #expect(InMemoryRun(text: String(whole.dropLast(2))).inputs.map(\.events) == [2])
     }
 
     @Test("a leading byte order mark is not a reject")
