@@ -11,6 +11,23 @@ final class ArchiveFeed {
     private let buffer: UnsafeMutableRawPointer
     /// The source's damage, once it broke.
     private(set) var damage: InputDamage?
+    /// With `keepsTail` (a zip archive), the last bytes read from the source, at least
+    /// `ZipEndRecord.tailBytes` of them when there were so many: the archive's end record.
+    private(set) var tail: [UInt8] = []
+    var keepsTail = false
+
+    /// Keeps the last bytes of a block just read (`keepsTail`).
+    private func keep(_ count: Int) {
+        guard keepsTail, count > 0 else { return }
+        let limit = ZipEndRecord.tailBytes
+        let block = UnsafeRawBufferPointer(start: buffer, count: count)
+        if count >= limit {
+            tail = Array(block[(count - limit)...])
+            return
+        }
+        tail.append(contentsOf: block)
+        if tail.count > 2 * limit { tail.removeFirst(tail.count - limit) }
+    }
 
     init(_ source: any ByteSource) {
         self.source = source
@@ -29,8 +46,11 @@ final class ArchiveFeed {
     func drain() -> Bool {
         guard damage == nil else { return false }
         do throws(InputDamage) {
-            while try source.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: Self.blockSize)) > 0 {}
-            return true
+            while true {
+                let n = try source.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: Self.blockSize))
+                guard n > 0 else { return true }
+                keep(n)
+            }
         } catch {
             damage = error
             return false
@@ -46,6 +66,7 @@ final class ArchiveFeed {
         do throws(InputDamage) {
             let n = try feed.source.read(into: UnsafeMutableRawBufferPointer(start: feed.buffer, count: blockSize))
             out?.pointee = UnsafeRawPointer(feed.buffer)
+            feed.keep(n)
             return n
         } catch {
             feed.damage = error

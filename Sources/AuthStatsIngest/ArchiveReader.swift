@@ -80,7 +80,7 @@ public struct ArchiveReader {
             let here = opened.compression.isEmpty ? kind : "\(kind)+\(opened.compressionName)"
             readArchive(
                 opened.source, path: path, member: member, compression: opened.compressionName, container: container,
-                members: container.map { "\($0)>\(here)" } ?? here, depth: depth)
+                members: container.map { "\($0)>\(here)" } ?? here, depth: depth, zip: opened.kind == .zip)
             return nil
         case .nul, .records:
             let padding = opened.kind == .nul ? opened.source.skipNULs() : 0
@@ -106,7 +106,7 @@ public struct ArchiveReader {
     /// container (`tar+gzip`, `zip>tar`).
     private func readArchive(
         _ source: any ByteSource, path: String, member: String?, compression: String, container: String?, members: String,
-        depth: Int
+        depth: Int, zip: Bool
     ) {
         let archive: OpaquePointer
         do {
@@ -117,6 +117,10 @@ public struct ArchiveReader {
         }
         defer { LibArchive.readFree(archive) }
         let feed = ArchiveFeed(source)
+        // A zip's end record, to count its entries against (`ZipEndRecord`).
+        feed.keepsTail = zip
+        var entries: UInt64 = 0
+        var lostEntries: String?
         guard feed.open(archive) else {
             analysis.failedInput(path: path, member: member, error: feed.failure(of: archive))
             return
@@ -173,6 +177,9 @@ public struct ArchiveReader {
             let ended = status == ARCHIVE_EOF && feed.drain()
             if ended {
                 endLast()
+                if zip, let listed = ZipEndRecord.entryCount(tail: feed.tail), listed > entries {
+                    lostEntries = Self.lostZipEntries(listed: listed, found: entries)
+                }
                 break
             }
             if status < ARCHIVE_WARN || status == ARCHIVE_EOF {
@@ -193,6 +200,7 @@ public struct ArchiveReader {
             endLast()
             for problem in between { analysis.failedInput(path: path, member: member, error: problem) }
             sawEntry = true
+            entries += 1
             guard let entry, LibArchive.entryFileType(entry) == 0o100000 else {  // AE_IFREG
                 passedOver["an archive entry that is not a regular file (a folder, link or device)", default: 0] += 1
                 continue
@@ -226,8 +234,11 @@ public struct ArchiveReader {
             case .copied(let member): (held, damageReported) = (member, false)
             }
         }
-        // An archive whose entries were all passed over still gets its line, saying why.
-        if !sawEntry || !readMember {
+        // An archive whose entries were all passed over still gets its line, saying why (one
+        // that lost entries gets that line instead).
+        if let lostEntries {
+            analysis.failedInput(path: path, member: member, error: lostEntries)
+        } else if !sawEntry || !readMember {
             analysis.emptyInput(path: path, member: member, compression: compression, container: container, passedOver: passedOver)
         }
         withExtendedLifetime(feed) {}
@@ -235,6 +246,13 @@ public struct ArchiveReader {
 }
 
 extension ArchiveReader {
+    /// Why a zip whose central directory lists more entries than its body gave is `failed` in
+    /// part: an input line of its own, as damaged tar headers are.
+    static func lostZipEntries(listed: UInt64, found: UInt64) -> String {
+        "damaged archive: the zip's central directory lists \(listed) entries, its body gave \(found): "
+            + "\(listed - found) lost (a damaged local header, or bytes that are no entry); what they held is not read"
+    }
+
     /// Whether a member's path has a part that starts with `.` (other than `.` and `..`).
     static func isHidden(_ path: [UInt8]) -> Bool {
         path.split(separator: UInt8(ascii: "/")).contains { part in

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AuthStatsIngest
+import Foundation
 
 /// The `authstats` command: Cognito authentication analytics from exported logs.
 @main
@@ -24,6 +25,10 @@ struct AuthStats: ParsableCommand {
     /// As `ParsableCommand.main()`, with the input paths of `report` and `plan` kept away from
     /// the parser (`CommandLineInputs`: it takes O(N²) for N paths).
     static func main() {
+        // A file size limit (`ulimit -f`) makes a write fail with EFBIG, which every command
+        // reports (exit 2, nothing in --out changed), instead of killing the process with
+        // SIGXFSZ half-way through and leaving its staging folder behind.
+        signal(SIGXFSZ, SIG_IGN)
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
             var command = try parsedWithLiftedInputs(arguments) ?? parsedDirectly(arguments) ?? parseAsRoot(arguments)

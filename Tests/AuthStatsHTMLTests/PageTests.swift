@@ -147,6 +147,22 @@ struct PageTests {
         #expect(page.contains("aria-label=\"&quot;&#39;&gt;&lt;svg onload=alert(2)&gt;\""), "a segment name in an attribute")
     }
 
+    @Test("a project's link: its folder's name percent-encoded, so that a browser opens that folder")
+    func projectLinks() {
+        var input = Self.hostileInput()
+        // Folder names as `SegmentFileName` makes them: `..` and `a/b` escaped with `%`.
+        input.projects = [
+            HTMLReport.Project(id: "..", reports: input.reports, page: "projects/%2E%2E/report.html"),
+            HTMLReport.Project(id: "a/b", reports: input.reports, page: "projects/a%2Fb/report.html"),
+            HTMLReport.Project(id: "café", reports: input.reports, page: "projects/café/report.html"),
+        ]
+        let page = HTMLReport.render(input)
+        #expect(page.contains("<a href=\"projects/%252E%252E/report.html\">projects/%2E%2E/report.html</a>"))
+        #expect(page.contains("<a href=\"projects/a%252Fb/report.html\">projects/a%2Fb/report.html</a>"))
+        #expect(page.contains("<a href=\"projects/caf%C3%A9/report.html\">projects/café/report.html</a>"))
+        #expect(ProjectsSection.href("projects/0123abcdef/report.html") == "projects/0123abcdef/report.html")
+    }
+
     @Test("the Content-Security-Policy lets exactly the page's style and script apply, and loads nothing")
     func contentSecurityPolicy() {
         let page = HTMLReport.render(Self.hostileInput())

@@ -46,7 +46,7 @@ struct TemplateValuesTests {
         Self.check(PageView.ColumnName(name: "Users"))
         Self.check(Figure(label: "Sign-ins", value: "12", detail: "of 14", change: "▲ 5%", direction: "better", previous: "11", hasChange: true))
         Self.check(SegmentsSection.Row(name: "pro", cells: ["1"], file: "segments/pro.csv"))
-        Self.check(ProjectsSection.Row(name: "app", cells: ["2"], page: "projects/app/report.html"))
+        Self.check(ProjectsSection.Row(name: "app", cells: ["2"], page: "projects/app/report.html", href: "projects/app/report.html"))
         Self.check(page.inputs)
         Self.check(InputsSection.Total(label: "Inputs", value: "3"))
         Self.check(InputsSection.Group(format: "pinpoint", compression: "gzip", status: "ok", cells: ["3"]))

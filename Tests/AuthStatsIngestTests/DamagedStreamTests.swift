@@ -178,6 +178,55 @@ struct DamagedStreamTests {
         #expect(!error.isEmpty && !error.hasSuffix("\n"))
     }
 
+    @Test("a zip member whose local header is damaged is not lost silently: the central directory's count names the loss")
+    func zipDamagedLocalHeader() throws {
+        let folder = CLI.temporaryFolder()
+        for (name, lines) in [("a.ndjson", Self.lines.prefix(5)), ("b.ndjson", Self.lines.dropFirst(5).prefix(100)), ("c.ndjson", Self.lines.suffix(5))] {
+            try (lines.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        let zip = folder.appendingPathComponent("bundle.zip").path
+        _ = try Shell.output(
+            "cd '\(folder.path)' && python3 -c 'import zipfile; z=zipfile.ZipFile(\"bundle.zip\",\"w\",zipfile.ZIP_DEFLATED, compresslevel=1); "
+                + "[z.write(n) for n in (\"a.ndjson\",\"b.ndjson\",\"c.ndjson\")]; z.comment=b\"made by a test\"; z.close()'")
+        let whole = FileRun([zip])
+        #expect(whole.inputs.map(\.status) == [.ok, .ok, .ok])
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: zip)))
+        // b.ndjson's local header signature (PK\3\4), the second one in the file.
+        let signature: [UInt8] = [0x50, 0x4B, 0x03, 0x04]
+        let headers = (0...(bytes.count - 4)).filter { Array(bytes[$0..<$0 + 4]) == signature }
+        #expect(headers.count == 3)
+        bytes.replaceSubrange(headers[1]..<headers[1] + 2, with: Array("XX".utf8))
+        try Data(bytes).write(to: URL(fileURLWithPath: zip))
+        let run = FileRun([zip])
+        #expect(run.inputs.map(\.member) == ["a.ndjson", "c.ndjson", nil])
+        #expect(run.inputs.map(\.events) == [5, 5, 0])
+        #expect(run.inputs.map(\.status) == [.ok, .ok, .failed])
+        #expect(run.inputs.last?.error?.hasPrefix("damaged archive: the zip's central directory lists 3 entries, its body gave 2: 1 lost") == true)
+    }
+
+    @Test("a zip's end record: its entry count, after a comment, and through the zip64 end record")
+    func zipEndRecord() {
+        func end(entries: UInt16, comment: [UInt8]) -> [UInt8] {
+            [0x50, 0x4B, 0x05, 0x06, 0, 0, 0, 0, UInt8(entries & 0xFF), UInt8(entries >> 8), UInt8(entries & 0xFF), UInt8(entries >> 8)]
+                + [UInt8](repeating: 0, count: 8) + [UInt8(comment.count & 0xFF), UInt8(comment.count >> 8)] + comment
+        }
+        let body = [UInt8](repeating: 0x41, count: 1000)
+        #expect(ZipEndRecord.entryCount(tail: body + end(entries: 3, comment: [])) == 3)
+        // A comment that holds an end record's signature itself: the record whose comment ends the tail.
+        let tricky = Array("PK\u{5}\u{6} a comment".utf8)
+        #expect(ZipEndRecord.entryCount(tail: body + end(entries: 7, comment: tricky)) == 7)
+        #expect(ZipEndRecord.entryCount(tail: body) == nil)
+        #expect(ZipEndRecord.entryCount(tail: Array(end(entries: 3, comment: []).dropLast())) == nil)
+        // Zip64: 70,000 entries in the zip64 end record, 0xFFFF in the end record.
+        var record = [UInt8](repeating: 0, count: 56)
+        record.replaceSubrange(0..<4, with: [0x50, 0x4B, 0x06, 0x06])
+        for i in 0..<8 { record[32 + i] = UInt8((70_000 >> (8 * i)) & 0xFF) }
+        var locator = [UInt8](repeating: 0, count: 20)
+        locator.replaceSubrange(0..<4, with: [0x50, 0x4B, 0x06, 0x07])
+        #expect(ZipEndRecord.entryCount(tail: body + record + locator + end(entries: 0xFFFF, comment: [])) == 70_000)
+        #expect(ZipEndRecord.entryCount(tail: body + end(entries: 0xFFFF, comment: [])) == nil)
+    }
+
     @Test("NUL bytes after a gzip member are padding, not damage")
     func gzipTrailingNULs() throws {
         let folder = CLI.temporaryFolder()

@@ -6,7 +6,26 @@ struct ProjectsSection: Equatable {
     struct Row: Equatable {
         var name: String
         var cells: [String]
+        /// The page's path as shown, and as a link: the folder's name is a safe file name, but
+        /// it may hold `%` (`SegmentFileName`), which a browser would read as an escape.
         var page: String
+        var href: String
+    }
+
+    /// `path` as a relative URL: every byte but unreserved ones and `/` percent-encoded.
+    static func href(_ path: String) -> String {
+        var out = ""
+        for byte in path.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = String(byte, radix: 16, uppercase: true)
+                out += "%" + (hex.count == 1 ? "0" : "") + hex
+            }
+        }
+        return out
     }
 
     static let columns = ["Sign-ups", "Sign-ins", "Failures", "Daily active (avg)", "30-day active (last day)", "Sessions"]
@@ -26,7 +45,7 @@ struct ProjectsSection: Equatable {
                     Format.mean(sum(\.activeUsers), daily.count), Format.count(daily.last?.mau30d ?? 0),
                     Format.count(sum(\.sessions)),
                 ],
-                page: project.page)
+                page: project.page, href: Self.href(project.page))
         }
         charts = projects.enumerated().map { index, project in
             var values = [Int](repeating: 0, count: days.count)

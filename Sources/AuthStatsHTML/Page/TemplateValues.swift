@@ -160,6 +160,7 @@ extension ProjectsSection.Row: MustacheParent {
         case "name": self.name
         case "cells": cells
         case "page": page
+        case "href": href
         default: nil
         }
     }

@@ -172,7 +172,7 @@ enum PageTemplate {
         <thead><tr><th>Project</th>{{#projectColumns}}<th class="num">{{name}}</th>{{/projectColumns}}<th>Page</th></tr></thead>
         <tbody>
         {{#rows}}
-        <tr><th scope="row"><bdi>{{name}}</bdi></th>{{#cells}}<td class="num">{{.}}</td>{{/cells}}<td><a href="{{page}}">{{page}}</a></td></tr>
+        <tr><th scope="row"><bdi>{{name}}</bdi></th>{{#cells}}<td class="num">{{.}}</td>{{/cells}}<td><a href="{{href}}">{{page}}</a></td></tr>
         {{/rows}}
         </tbody>
         </table>

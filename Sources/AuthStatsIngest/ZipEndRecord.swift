@@ -1,0 +1,37 @@
+/// The number of entries a zip archive's central directory lists, read from its end record
+/// (and the zip64 end record when the count does not fit in 16 bits), given the archive's last
+/// bytes: what a reader that reads the entries front to back (libarchive's streamable zip
+/// reader, which authstats uses so that a zip can come from a pipe or from inside another
+/// archive) can check its count against. That reader passes over a member whose local header
+/// is damaged, looking for the next header, and says nothing (APPNOTE.TXT 4.3.16, 4.3.14).
+enum ZipEndRecord {
+    /// The end record (22 bytes), a comment of up to 65,535 bytes after it, and the zip64 end
+    /// record (56 bytes) and its locator (20) before it.
+    static let tailBytes = 22 + 65_535 + 56 + 20
+
+    /// The entry count of the end record that ends `tail` exactly (its comment reaching the
+    /// last byte); nil when there is none.
+    static func entryCount(tail: [UInt8]) -> UInt64? {
+        let count = tail.count
+        guard count >= 22 else { return nil }
+        func u16(_ at: Int) -> UInt64 { UInt64(tail[at]) | UInt64(tail[at + 1]) << 8 }
+        func u32(_ at: Int) -> UInt64 { u16(at) | u16(at + 2) << 16 }
+        func u64(_ at: Int) -> UInt64 { u32(at) | u32(at + 4) << 32 }
+        // From the last place an end record fits, back over comments of every length.
+        var at = count - 22
+        let lowest = max(0, count - 22 - 65_535)
+        while at >= lowest {
+            if u32(at) == 0x0605_4B50 && at + 22 + Int(u16(at + 20)) == count {
+                let entries = u16(at + 10)
+                guard entries == 0xFFFF else { return entries }
+                // Zip64: the locator right before, the zip64 end record right before it.
+                let locator = at - 20
+                let record = locator - 56
+                guard record >= 0, u32(locator) == 0x0706_4B50, u32(record) == 0x0606_4B50 else { return nil }
+                return u64(record + 32)
+            }
+            at -= 1
+        }
+        return nil
+    }
+}
