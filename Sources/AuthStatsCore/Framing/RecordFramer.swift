@@ -174,6 +174,18 @@ public final class RecordFramer {
     /// Where buffer index `index` lies in the whole stream (bytes from its start).
     public func streamOffset(_ index: Int) -> Int { origin + index }
 
+    /// The index in `buffer` of stream offset `offset`, when it is still buffered.
+    public func index(ofStreamOffset offset: Int) -> Int? {
+        offset >= origin && offset - origin <= filled ? offset - origin : nil
+    }
+
+    /// Whether the buffered bytes `range` only separate two elements of a `Records` array
+    /// (whitespace and commas, inside one): a piece of a broken element that follows it there
+    /// is more of the same damage.
+    public func onlySeparatesElements(_ range: Range<Int>) -> Bool {
+        inRecordsArray && range.allSatisfy { Self.isWhitespace(base[$0]) || base[$0] == UInt8(ascii: ",") }
+    }
+
     private func reserve(_ minimum: Int) {
         if position > 0 {
             origin += position
@@ -265,6 +277,14 @@ public final class RecordFramer {
                         position += 1
                         continue
                     case UInt8(ascii: "]"):
+                        guard let closes = closesRecordsArray(at: position) else { return nil }
+                        guard closes else {
+                            // The end of an array inside a damaged element (whose inner object
+                            // passed as a record, `resync`): the element's bytes, damage. Taken
+                            // as the end of `Records`, it made every comma after it a reject.
+                            pending = .resyncing(searchFrom: 1, reason: .junk, dropped: 0, prefix: [])
+                            continue
+                        }
                         // The end of the array; the envelope's closing brace goes with it.
                         var next = position + 1
                         while next < filled, Self.isWhitespace(base[next]) { next += 1 }
@@ -438,6 +458,7 @@ public final class RecordFramer {
     private func continuesEnclosingValue(at i: Int) -> Bool? {
         switch base[i] {
         case UInt8(ascii: "}"), UInt8(ascii: ":"): return true
+        case UInt8(ascii: "]"): return closesRecordsArray(at: i).map { !$0 }
         case UInt8(ascii: ","):
             var j = i + 1
             while j < filled, Self.isWhitespace(base[j]) { j += 1 }
@@ -445,6 +466,22 @@ public final class RecordFramer {
             return base[j] == UInt8(ascii: "\"")
         default: return false
         }
+    }
+
+    /// Whether the `]` at `i` can close a `Records` array: the envelope's `}` (or nothing) and
+    /// then the end of the stream or the next record. A `]` followed by `,` or `]`, or by `}`
+    /// and then `,`, `]` or `}`, closes an array inside an element (`"resources":[{…}],`).
+    /// Nil when the bytes buffered so far cannot tell.
+    private func closesRecordsArray(at i: Int) -> Bool? {
+        var j = i + 1
+        skipWhitespace(&j)
+        guard j < filled else { return atEOF ? true : nil }
+        if base[j] == UInt8(ascii: ",") || base[j] == UInt8(ascii: "]") { return false }
+        guard base[j] == UInt8(ascii: "}") else { return true }
+        j += 1
+        skipWhitespace(&j)
+        guard j < filled else { return atEOF ? true : nil }
+        return base[j] != UInt8(ascii: ",") && base[j] != UInt8(ascii: "]") && base[j] != UInt8(ascii: "}")
     }
 
     /// The damaged bytes from `position` to `end` (trailing whitespace left out) as one item.
@@ -456,6 +493,16 @@ public final class RecordFramer {
         if inRecordsArray && (last > position + 1 || (dropped > 0 && last > position)) && base[last - 1] == UInt8(ascii: ",") {
             last -= 1
             while last > position && Self.isWhitespace(base[last - 1]) { last -= 1 }
+        }
+        // Damage that runs to the end of a `Records` file took in the array's closing `]}`:
+        // the file is whole (not cut short, `endedInsideRecordsArray`).
+        if inRecordsArray && atEOF && end == filled {
+            var k = last
+            if k > position && base[k - 1] == UInt8(ascii: "}") {
+                k -= 1
+                while k > position && Self.isWhitespace(base[k - 1]) { k -= 1 }
+            }
+            if k > position && base[k - 1] == UInt8(ascii: "]") { inRecordsArray = false }
         }
         let start = position
         position = end

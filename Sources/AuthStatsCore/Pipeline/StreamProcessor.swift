@@ -331,14 +331,17 @@ public final class StreamProcessor {
     /// instructions a record, 0.4% of a small-records run).
     @exclusivity(unchecked) private var held: HeldDamage?
 
-    /// Adds the bytes at `range` to the held damage when they follow it directly, up to a
-    /// record's length (`--max-record-bytes`; past it they are damage of their own).
+    /// Adds the bytes at `range` to the held damage when they follow it directly (in a
+    /// `Records` array, after the commas between its elements: the inner objects of a broken
+    /// element that pass as records, `RecordFramer.resync`), up to a record's length
+    /// (`--max-record-bytes`; past it they are damage of their own).
     private func merge(_ range: Range<Int>) -> Bool {
-        guard let damage = held, framer.streamOffset(range.lowerBound) == damage.end,
-            damage.raw.count + range.count <= framer.maxRecordBytes
+        guard let damage = held, let start = framer.index(ofStreamOffset: damage.end), start <= range.lowerBound,
+            start == range.lowerBound || framer.onlySeparatesElements(start..<range.lowerBound),
+            damage.raw.count + (range.upperBound - start) <= framer.maxRecordBytes
         else { return false }
         // In place: a copy per merge would make a run of small pieces quadratic.
-        held!.raw.append(contentsOf: UnsafeRawBufferPointer(rebasing: framer.buffer[range]))
+        held!.raw.append(contentsOf: UnsafeRawBufferPointer(rebasing: framer.buffer[start..<range.upperBound]))
         held!.end = framer.streamOffset(range.upperBound)
         mergedPieces += 1
         return true

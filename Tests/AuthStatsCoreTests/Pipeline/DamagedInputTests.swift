@@ -148,6 +148,33 @@ struct DamagedInputTests {
         }
     }
 
+    @Test(
+        "a broken CloudTrail element holding arrays of objects is one reject: its inner objects and ] end no Records array",
+        arguments: [0.3, 0.5, 0.7, 0.9])
+    func cloudTrailBrokenElementWithArrays(cut: Double) {
+        func element(_ i: Int) -> String {
+            #"{"eventVersion":"1.08","eventTime":"2026-11-01T10:00:\#(String(format: "%02d", i % 60))Z","eventSource":"cognito-idp.amazonaws.com","eventName":"InitiateAuth","#
+                + #""eventID":"e\#(i)","additionalEventData":{"sub":"u\#(i)"},"requestParameters":{"clientId":"c"},"#
+                + #""resources":[{"accountId":"1","type":"AWS::Cognito::UserPool","ARN":"arn:aws:cognito-idp:eu-west-1:1:userpool/p"},{"ARN":"b"}],"#
+                + #""nested":{"deeper":[[{"a":1}],[{"b":2}]]},"eventType":"AwsApiCall"}"#
+        }
+        let broken = element(3)
+        let cutAt = broken.index(broken.startIndex, offsetBy: Int(Double(broken.count) * cut))
+        for last in [false, true] {
+            // The broken element third, or last (its damage then runs into the array's `]}`).
+            var elements = (0..<20).map(element)
+            if last { elements.append(String(broken[..<cutAt])) } else { elements[3] = String(broken[..<cutAt]) }
+            let text = #"{"Records":["# + elements.joined(separator: ",") + "]}"
+            for chunk in [97, 1 << 20] {
+                let run = InMemoryRun(text: text, chunkSize: chunk)
+                #expect(run.inputs.map(\.events) == [last ? 20 : 19], "cut \(cut) last \(last) chunk \(chunk)")
+                #expect(run.rejects.count == 1, "\(run.rejects.map { String(decoding: $0.raw, as: UTF8.self) })")
+                #expect(run.inputs.map(\.status) == [.ok])
+                #expect(run.inputs.map(\.records) == [last ? 21 : 20])
+            }
+        }
+    }
+
     @Test("a CloudTrail file cut between two elements of its Records array is partial, its whole records counted")
     func cloudTrailCutShort() {
         func element(_ i: Int) -> String {
