@@ -146,6 +146,13 @@ struct ChartTests {
         // nothing but the five.
         #expect(HTMLText.escaped("\u{600}<meta>") == "\u{600}&lt;meta&gt;")
         #expect(HTMLText.escaped("&\u{200D}x '\u{FE0F}") == "&amp;\u{200D}x &#39;\u{FE0F}")
+        // Control characters but tab, line feed and carriage return: U+FFFD (HTML has no place
+        // for them, and an ESC would move a terminal's cursor).
+        #expect(HTMLText.escaped("a\u{0}b\u{1B}[2Jc\u{7F}\u{8}") == "a\u{FFFD}b\u{FFFD}[2Jc\u{FFFD}\u{FFFD}")
+        #expect(HTMLText.escaped("tab\tline\nreturn\r") == "tab\tline\nreturn\r")
+        var bytes = HTMLBytes()
+        bytes.text("\u{1B}<")
+        #expect(bytes.string == "\u{FFFD}&lt;")
         #expect(HTMLText.escaped("<>&\"'") == "&lt;&gt;&amp;&quot;&#39;")
     }
 

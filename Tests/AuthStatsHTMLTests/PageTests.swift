@@ -285,10 +285,13 @@ struct PageTests {
         _ = HTMLReport.library  // registers it
         let template = try MustacheTemplate(string: PageTemplate.escaping + "<a title=\"{{v}}\">{{v}}</a>")
         let plain = try MustacheTemplate(string: "<a title=\"{{v}}\">{{v}}</a>")
-        for text in Self.texts + ["", "ü & ü", "\u{0}\u{7F}"] where !text.unicodeScalars.contains(where: { [0x301, 0x600].contains($0.value) }) {
+        for text in Self.texts + ["", "ü & ü", "\t\n\r"] where !text.unicodeScalars.contains(where: { [0x301, 0x600].contains($0.value) || $0.value < 0x20 && ![0x9, 0xA, 0xD].contains($0.value) || $0.value == 0x7F }) {
             // The same as swift-mustache's own escaping wherever no combining mark follows.
             #expect(template.render(["v": text]) == plain.render(["v": text]))
         }
+        // Control characters (but tab, line feed and carriage return), which swift-mustache
+        // leaves as they are, are U+FFFD.
+        #expect(template.render(["v": "\u{0}\u{7F}\u{1B}"]) == "<a title=\"\u{FFFD}\u{FFFD}\u{FFFD}\">\u{FFFD}\u{FFFD}\u{FFFD}</a>")
         let escaped = "x&quot;\u{301} onclick=alert(3) &lt;\u{301}img&gt; \u{600}&lt;meta http-equiv=refresh&gt;"
         #expect(template.render(["v": Self.combined]) == "<a title=\"\(escaped)\">\(escaped)</a>")
         // Where swift-mustache's own leaves that quote as it is: it would end the attribute.

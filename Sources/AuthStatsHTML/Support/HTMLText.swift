@@ -3,7 +3,8 @@
 /// (`HTMLBytes`). The same five characters as swift-mustache's own escaping (`&`, `<`, `>`,
 /// `"`, `'`), replaced by the same entities, but byte by byte, so that one is escaped even when
 /// a combining mark follows it (swift-mustache's escapes whole `Character`s, and `"` followed
-/// by U+0301 is one `Character` that it leaves as it is).
+/// by U+0301 is one `Character` that it leaves as it is). Control characters but tab, line feed
+/// and carriage return become U+FFFD.
 enum HTMLText {
     /// The entity that replaces `byte`, or nil when it stays as it is. The five are ASCII, so
     /// never part of a longer scalar: the bytes between them are whole scalars.
@@ -15,6 +16,10 @@ enum HTMLText {
         case UInt8(ascii: ">"): "&gt;"
         case UInt8(ascii: "\""): "&quot;"
         case UInt8(ascii: "'"): "&#39;"
+        // Control characters other than tab, line feed and carriage return (a NUL or an ESC
+        // in a value or a rejected record's text) are errors in HTML, and an ESC would
+        // reach a terminal that shows the file: U+FFFD REPLACEMENT CHARACTER stands in.
+        case 0x00...0x08, 0x0B, 0x0C, 0x0E...0x1F, 0x7F: "\u{FFFD}"
         default: nil
         }
     }
@@ -45,7 +50,7 @@ enum HTMLText {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Whether `text` holds one of the five characters.
+    /// Whether `text` holds one of the five characters, or a control character.
     private static func needsEscaping(_ text: inout String) -> Bool {
         text.withUTF8 { bytes in bytes.contains { entity($0) != nil } }
     }
