@@ -218,7 +218,8 @@ final class GzipDecoder: ByteSource {
         case ISAL_INVALID_LOOKBACK: return "invalid lookback distance"
         case ISAL_INVALID_WRAPPER: return "invalid gzip header"
         case ISAL_UNSUPPORTED_METHOD: return "unsupported compression method"
-        case ISAL_INCORRECT_CHECKSUM: return "incorrect checksum"
+        // ISA-L says this of a wrong CRC-32 and of a wrong length (ISIZE) alike.
+        case ISAL_INCORRECT_CHECKSUM: return "the data does not match the gzip trailer (its CRC-32 or its length)"
         default: return "ISA-L status \(status)"
         }
     }
