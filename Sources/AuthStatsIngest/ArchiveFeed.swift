@@ -57,8 +57,19 @@ final class ArchiveFeed {
         }
     }
 
-    /// Why reading `archive` failed: the source's damage if it broke, else libarchive's text.
-    func failure(of archive: OpaquePointer) -> String { damage?.message ?? LibArchive.errorText(archive) }
+    /// Why reading `archive` failed: the source's damage if it broke, else libarchive's text;
+    /// when libarchive gives no reason after the source ended cleanly, that the archive's bytes
+    /// stop early (a zip cut between two members said "read error" and nothing else).
+    func failure(of archive: OpaquePointer) -> String {
+        if let damage { return damage.message }
+        if let reason = LibArchive.errorReason(archive) { return reason }
+        return reachedEnd
+            ? "the archive ends early: its bytes stop where another member or its end record should be (cut short)"
+            : "read error (libarchive gave no reason)"
+    }
+
+    /// Whether the source gave its last byte (a read of none).
+    private(set) var reachedEnd = false
 
     private static let readCallback: LibArchive.ReadCallback = { _, context, out in
         let feed = Unmanaged<ArchiveFeed>.fromOpaque(context!).takeUnretainedValue()
@@ -67,6 +78,7 @@ final class ArchiveFeed {
             let n = try feed.source.read(into: UnsafeMutableRawBufferPointer(start: feed.buffer, count: blockSize))
             out?.pointee = UnsafeRawPointer(feed.buffer)
             feed.keep(n)
+            if n == 0 { feed.reachedEnd = true }
             return n
         } catch {
             feed.damage = error

@@ -145,12 +145,17 @@ enum LibArchive {
     /// `archive_error_string` (without the line break some of its texts end in), else the OS
     /// reason of `archive_errno`, else a plain "read error": never a bare status number.
     static func errorText(_ archive: OpaquePointer) -> String {
+        errorReason(archive) ?? "read error (libarchive gave no reason)"
+    }
+
+    /// As `errorText`, nil when libarchive gives neither a text nor an OS reason.
+    static func errorReason(_ archive: OpaquePointer) -> String? {
         if let text = functions.error_string!(archive) {
             let trimmed = String(cString: text).trimmingSuffix(while: { $0 == "\n" || $0 == "\r" || $0 == " " })
             if !trimmed.isEmpty { return trimmed }
         }
         let code = functions.errno_of!(archive)
-        return code > 0 ? "read error: \(OSError.text(code))" : "read error (libarchive gave no reason)"
+        return code > 0 ? "read error: \(OSError.text(code))" : nil
     }
 
     /// The archive's compression filters, outermost first, joined by `+`; empty if none.

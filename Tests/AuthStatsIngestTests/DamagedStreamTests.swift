@@ -204,6 +204,26 @@ struct DamagedStreamTests {
         #expect(run.inputs.last?.error?.hasPrefix("damaged archive: the zip's central directory lists 3 entries, its body gave 2: 1 lost") == true)
     }
 
+    @Test("a zip cut between two members: the first member's records, and why the archive broke")
+    func zipCutBetweenMembers() throws {
+        let folder = CLI.temporaryFolder()
+        for (name, lines) in [("a.ndjson", Self.lines.prefix(5)), ("b.ndjson", Self.lines.suffix(5))] {
+            try (lines.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        let zip = folder.appendingPathComponent("bundle.zip").path
+        _ = try Shell.output(
+            "cd '\(folder.path)' && python3 -c 'import zipfile; z=zipfile.ZipFile(\"bundle.zip\",\"w\",zipfile.ZIP_DEFLATED); z.write(\"a.ndjson\"); z.write(\"b.ndjson\"); z.close()'")
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: zip)))
+        let signature: [UInt8] = [0x50, 0x4B, 0x03, 0x04]
+        let second = try #require((1...(bytes.count - 4)).first { Array(bytes[$0..<$0 + 4]) == signature })
+        try Data(bytes[..<second]).write(to: URL(fileURLWithPath: zip))
+        let run = FileRun([zip])
+        #expect(run.inputs.map(\.member) == ["a.ndjson"])
+        #expect(run.inputs.map(\.events) == [5])
+        #expect(run.inputs.map(\.status) == [.partial])
+        #expect(run.inputs.first?.error?.contains("the archive ends early") == true, "\(run.inputs.first?.error ?? "")")
+    }
+
     @Test("a zip's end record: its entry count, after a comment, and through the zip64 end record")
     func zipEndRecord() {
         func end(entries: UInt16, comment: [UInt8]) -> [UInt8] {
