@@ -111,7 +111,7 @@ public final class Analysis {
     /// them, from one thread at a time.
     let state: UnsafeMutablePointer<(accumulator: MetricsAccumulator, clock: DayClock, types: DirectoryTypes)>
     public var accumulator: MetricsAccumulator { state.pointee.accumulator }
-    private var clock: DayClock { state.pointee.clock }
+    var clock: DayClock { state.pointee.clock }
     /// Every input stream, in the order read.
     public internal(set) var inputs: [InputReport] = []
 

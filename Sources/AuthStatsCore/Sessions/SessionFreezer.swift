@@ -15,6 +15,8 @@ struct SessionFreezer {
     let timeoutMillis: Int64
     /// Sessions that end before this instant (epoch ms) are frozen; nil keeps every event.
     let cutoff: Int64?
+    /// The report's days, by which copies are told (`LastRecord`).
+    var clock: DayClock?
 
     /// Reads the sorted named records and hands each record to keep to `emit`.
     ///
@@ -26,7 +28,7 @@ struct SessionFreezer {
     /// the spans alone: nothing is built a second time.
     func run(_ records: SortedRecords, emit: (UnsafeRawBufferPointer) -> Void) {
         let compact = records.compact
-        var last = LastRecord(compact: compact)
+        var last = LastRecord(compact: compact, clock: clock)
         guard let cutoff else {
             while let bytes = records.next() {
                 guard let r = SessionRecordView(bytes, compact: compact) else { continue }

@@ -170,6 +170,8 @@ struct SessionRecordView {
     }
 
     var sessionKey: UInt64 { word(0) }
+    /// The low 64 bits of the event's fingerprint (`Event.fingerprint`).
+    var fingerprint: UInt64 { word(16) }
     var time: Int64 { Int64(bitPattern: word(8) ^ (1 << 63)) }
     var kind: EventKind { EventKind(rawValue: bytes[userEnd + 1 + 32]) ?? .other }
     var sessionStart: Int64? {

@@ -31,7 +31,7 @@ public struct Sessionizer {
         var userSessions = UserSessionCounts()
         var clock = self.clock
         var user = UserSessions(timeoutMillis: timeoutMillis, rows: each != nil)
-        var last = LastRecord(compact: records.compact)
+        var last = LastRecord(compact: records.compact, clock: clock)
         var userDays: [Int32] = []
         var anyUser = false
         let countRange = self.userDays
@@ -78,42 +78,91 @@ public struct Sessionizer {
 
 /// The record read last, to drop a second delivery of it and to see where the next user
 /// begins. Compact records compare as words, named ones by their bytes.
+///
+/// A second delivery is the same bytes up to the input position (identical deliveries sort
+/// next to each other), or, for an event without a session id or an auth failure (the activity
+/// log's and CloudTrail's, whose key is an id: `docs/metrics.md` "Duplicates"), a record of
+/// the user with the same fingerprint on the same day of `clock` at another time. Of those,
+/// the earliest in time is kept (they come in time order). Until 2026-12-05 such a copy, which
+/// the counts took back, still counted in the sessions.
 struct LastRecord {
     enum Seen { case copy, sameUser, nextUser }
 
     let compact: Bool
+    /// The report's days; nil: identical copies only.
+    private var clock: DayClock?
     private var any = false
     /// A compact record's identity (`SessionRecordView.compactIdentity`).
     private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
     /// A named record's identity, and how many of its first bytes are the encoded user.
     private var identity: [UInt8] = []
     private var userCount = 0
+    /// The user's records without a session id and auth failures so far: fingerprint, time.
+    private var idKeyed: [(fingerprint: UInt64, time: Int64)] = []
+    /// Their fingerprints once there are more than `scanned` of them (a look-up instead of a
+    /// scan; a hit is then checked in `idKeyed`).
+    private var idKeyedSet = Set<UInt64>()
+    private static let scanned = 32
 
-    init(compact: Bool) { self.compact = compact }
+    init(compact: Bool, clock: DayClock? = nil) {
+        self.compact = compact
+        self.clock = clock
+    }
 
     /// How `r` relates to the record before it; it becomes the last record.
     mutating func see(_ r: SessionRecordView) -> Seen {
         defer { any = true }
+        let seen: Seen
         if compact {
             let next = r.compactIdentity
             if any && next == words { return .copy }
-            let sameUser = any && next.0 == words.0
+            seen = any && next.0 == words.0 ? .sameUser : .nextUser
             words = next
-            return sameUser ? .sameUser : .nextUser
+        } else {
+            let next = r.identity
+            if any && identity.count == next.count
+                && identity.withUnsafeBytes({ memcmp($0.baseAddress!, next.baseAddress!, next.count) == 0 })
+            {
+                return .copy
+            }
+            let user = r.encodedUser
+            let sameUser =
+                any && userCount == user.count
+                && identity.withUnsafeBytes { memcmp($0.baseAddress!, user.baseAddress!, user.count) == 0 }
+            identity.removeAll(keepingCapacity: true)
+            identity.append(contentsOf: next)
+            userCount = user.count
+            seen = sameUser ? .sameUser : .nextUser
         }
-        let next = r.identity
-        if any && identity.count == next.count
-            && identity.withUnsafeBytes({ memcmp($0.baseAddress!, next.baseAddress!, next.count) == 0 })
-        {
-            return .copy
+        guard clock != nil else { return seen }
+        if case .nextUser = seen, !idKeyed.isEmpty {
+            idKeyed.empty()
+            if !idKeyedSet.isEmpty { idKeyedSet.removeAll() }
         }
-        let user = r.encodedUser
-        let sameUser =
-            any && userCount == user.count
-            && identity.withUnsafeBytes { memcmp($0.baseAddress!, user.baseAddress!, user.count) == 0 }
-        identity.removeAll(keepingCapacity: true)
-        identity.append(contentsOf: next)
-        userCount = user.count
-        return sameUser ? .sameUser : .nextUser
+        let key = r.sessionKey
+        guard key == SessionRecord.noSession || key == SessionRecord.failureKey else { return seen }
+        return isCopyAtAnotherTime(r.fingerprint, r.time) ? .copy : seen
+    }
+
+    /// Whether the user had a record with `fingerprint` on the day of `time`; else notes it.
+    private mutating func isCopyAtAnotherTime(_ fingerprint: UInt64, _ time: Int64) -> Bool {
+        var candidate = false
+        if idKeyed.count < Self.scanned {
+            for entry in idKeyed where entry.fingerprint == fingerprint {
+                candidate = true
+                break
+            }
+        } else {
+            if idKeyedSet.isEmpty { for entry in idKeyed { idKeyedSet.insert(entry.fingerprint) } }
+            candidate = !idKeyedSet.insert(fingerprint).inserted
+        }
+        if candidate {
+            let day = clock!.day(ofMillis: time)
+            for entry in idKeyed where entry.fingerprint == fingerprint && clock!.day(ofMillis: entry.time) == day {
+                return true
+            }
+        }
+        idKeyed.append((fingerprint, time))
+        return false
     }
 }

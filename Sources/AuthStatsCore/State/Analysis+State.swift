@@ -478,7 +478,7 @@ extension Analysis {
         // Later inputs hold no event before the start of `detailFrom` (in any zone: 14 hours
         // before its UTC midnight); a session that ended a timeout before that is final.
         let cutoff = detailFrom.map { Int64($0.index) * 86_400_000 - 14 * 3_600_000 - configuration.sessionTimeoutMillis }
-        let freezer = SessionFreezer(timeoutMillis: configuration.sessionTimeoutMillis, cutoff: cutoff)
+        let freezer = SessionFreezer(timeoutMillis: configuration.sessionTimeoutMillis, cutoff: cutoff, clock: clock)
         let sessionsWriter = try StateStreamWriter(sink, name: Stream.sessions, scope: scope)
         return BackgroundWrite { cancelled in
             // The closure's own copy: a variable it captured would be checked for exclusive
