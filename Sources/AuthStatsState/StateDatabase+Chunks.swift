@@ -120,6 +120,13 @@ extension StateDatabase {
         try connection.execute("DELETE FROM chunks WHERE name = ? AND scope = ?", "remove the chunks from", [.text(name), .text(scope)])
     }
 
+    /// The names of every stream that has a chunk, in byte order (`state info` checks them all).
+    public func streamNames() throws -> [String] {
+        var names: [String] = []
+        try connection.query("SELECT DISTINCT name FROM chunks ORDER BY name", "list the streams of") { names.append($0.text(0) ?? "") }
+        return names
+    }
+
     /// The total size of the chunks' data by name, for `state info`.
     public func chunkBytes() throws -> [String: Int] {
         var bytes: [String: Int] = [:]

@@ -39,6 +39,10 @@ struct StateCommand: ParsableCommand {
                 let database = try StateDatabase.open(folder: state, create: false)
                 defer { database.close() }
                 let summary = try StateSummary.read(database, sessionRows: database.meta(NightlyState.metaSessionRows) != "off")
+                // Every chunk, checked (exit 2 naming a damaged one); the report totals apart, as
+                // below: the next run builds them again.
+                let names = try database.streamNames()
+                try StateSummary.checkEveryChunk(database, names: names.filter { $0 != ReportTotals.streamName })
                 let ledger = try database.ledger()
                 let batches = try database.batches()
                 let bytes = try database.chunkBytes().reduce(into: [String: Int]()) { $0[Analysis.table(ofStream: $1.key), default: 0] += $1.value }
@@ -48,7 +52,9 @@ struct StateCommand: ParsableCommand {
                 // them again.
                 let totals: String?
                 do {
-                    totals = try NightlyState.storedTotals(in: database).map { $0.current ? "current" : "stale" }
+                    let stored = try NightlyState.storedTotals(in: database).map { $0.current ? "current" : "stale" }
+                    try StateSummary.checkEveryChunk(database, names: names.filter { $0 == ReportTotals.streamName })
+                    totals = stored
                 } catch let damaged as StateFormatError {
                     // Recomputed by the next run, so not fatal here either.
                     totals = "damaged (\(damaged.description))"

@@ -313,6 +313,19 @@ extension StateCLITests {
             #expect(merge.status == 2, "\(merge.stderr)")
         }
 
+        @Test("state info checks every chunk: a damaged one of any stream is exit 2 naming it (damaged report totals are a warning)")
+        func infoChecksEveryChunk() throws {
+            for name in ["activity", "users", "counters"] {
+                let state = try S.sharedState()
+                try S.sqlite(state, "UPDATE chunks SET data = zeroblob(length(data)) WHERE rowid = (SELECT min(rowid) FROM chunks WHERE name = '\(name)')")
+                let info = try CLI.run(["state", "info", "--state", state.path])
+                #expect(info.status == 2, "\(name): \(info.stderr)")
+                #expect(info.stderr.contains("chunk 1 of \(name) fails its checksum"), "\(name): \(info.stderr)")
+            }
+            let state = try S.sharedState()
+            #expect(try CLI.run(["state", "info", "--state", state.path]).status == 0)
+        }
+
         @Test("text from a state (ledger paths, meta values) is printed escaped, never as terminal control bytes")
         func stateTextEscaped() throws {
             let data = try S.data()

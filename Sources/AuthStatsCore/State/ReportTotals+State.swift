@@ -2,6 +2,8 @@
 /// and the partial restores a night builds its change to them from.
 extension ReportTotals {
     static let stream = "report_totals"
+    /// The stream's name, for `state info` (their damage is a warning: the next run rebuilds them).
+    public static var streamName: String { stream }
     /// The layout of the stream's records; totals of another layout are not read (the night
     /// then reads the whole state and writes them again). 2: the users and sessions in the
     /// header zigzag-coded like every other signed number (1, written by the builds of

@@ -19,6 +19,17 @@ public struct StateSummary: Sendable, Equatable {
 
     /// Reads the run's own streams (scope "") and lists the projects' scopes. `sessionRows`:
     /// whether the session records are named or compact (`NightlyState` "session_rows").
+    /// Reads every chunk of the streams `names` in every scope, each checked as any read checks
+    /// it (checksum, numbering, record lengths): `state info`'s promise to find damage anywhere,
+    /// also in the streams no summary figure comes from (activity, profiles, report totals).
+    public static func checkEveryChunk(_ source: any StateChunkSource, names: [String]) throws {
+        for name in names {
+            for scope in try source.scopes(of: name) {
+                try StateStreamReader.forEach(source, name: name, scope: scope) { _ in }
+            }
+        }
+    }
+
     public static func read(_ source: any StateChunkSource, sessionRows: Bool = true) throws -> StateSummary {
         typealias Stream = Analysis.Stream
         var summary = StateSummary()
