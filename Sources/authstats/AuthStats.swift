@@ -1,4 +1,5 @@
 import ArgumentParser
+import AuthStatsCore
 import AuthStatsIngest
 import Foundation
 
@@ -30,12 +31,47 @@ struct AuthStats: ParsableCommand {
         // SIGXFSZ half-way through and leaving its staging folder behind.
         signal(SIGXFSZ, SIG_IGN)
         let arguments = Array(CommandLine.arguments.dropFirst())
+        if let first = arguments.first, let near = nearSubcommand(first) {
+            // `report` is the default: a mistyped command would be read as an input that is not
+            // there, and the run would replace ./reports with reports of the other arguments.
+            FileHandle.standardError.write(Data(
+                "authstats: error: '\(DisplayPath.text(first))' is no command, and no input of that name exists; did you mean '\(near)'? (authstats --help lists the commands)\n".utf8))
+            Foundation.exit(64)
+        }
         do {
             var command = try parsedWithLiftedInputs(arguments) ?? parsedDirectly(arguments) ?? parseAsRoot(arguments)
             try command.run()
         } catch {
             exit(withError: error)
         }
+    }
+
+    /// The command that `word`, the first argument, looks like a misspelling of (one or two
+    /// letters off, or the start of its name): nil for a command, an option, a path that exists
+    /// or one that looks like a path (a `/` or a `.` in it), or a word like no command.
+    static func nearSubcommand(_ word: String) -> String? {
+        let names = configuration.subcommands.compactMap { $0.configuration.commandName } + ["help"]
+        guard !word.isEmpty, !word.hasPrefix("-"), !names.contains(word), !word.contains("/"), !word.contains("."),
+            !FileManager.default.fileExists(atPath: word)
+        else { return nil }
+        let lowered = Array(word.lowercased())
+        return names.first { name in
+            let target = Array(name)
+            return (lowered.count >= 3 && target.starts(with: lowered)) || editDistance(lowered, target) <= min(2, target.count / 3)
+        }
+    }
+
+    /// Levenshtein distance.
+    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+        var previous = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var current = [i + 1] + [Int](repeating: 0, count: b.count)
+            for (j, y) in b.enumerated() {
+                current[j + 1] = min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 
     /// The command of `arguments`, parsed with most of its input paths lifted out and then put

@@ -47,4 +47,20 @@ struct CLIParseTests {
         #expect(result.status == 64, "\(arguments): \(result.stderr)")
         #expect(result.stderr.contains(usage), "\(arguments): \(result.stderr.prefix(300))")
     }
+
+    @Test("a mistyped command is refused (exit 64, naming the command), not read as a missing input over ./reports", arguments: [
+        (["chek-config", "sample-logs/clients.json"], "check-config"),
+        (["stat", "info", "--state", "s"], "state"),
+        (["reprot", "sample-logs"], "report"),
+        (["genrate", "--help"], "generate"),
+    ])
+    func mistypedCommand(arguments: [String], meant: String) throws {
+        let folder = CLI.temporaryFolder("mistyped")
+        let result = try CLI.run(arguments + ["--out", folder.appendingPathComponent("reports").path], in: CLI.packageRoot)
+        #expect(result.status == 64, "\(arguments): \(result.stderr)")
+        #expect(result.stderr.contains("did you mean '\(meant)'?"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("reports").path))
+        // A path that exists, or looks like one, is an input as before.
+        #expect(try CLI.run(["sample-logs", "--out", folder.appendingPathComponent("r2").path, "-q"], in: CLI.packageRoot).status == 0)
+    }
 }
