@@ -12,6 +12,10 @@ struct Console {
         if !quiet { write("authstats: warning: \(message)") }
     }
 
+    /// A warning that `--quiet` does not silence: what makes the exit status 1 (an input that
+    /// failed or broke), which a cron job's log must explain.
+    func warningAlways(_ message: String) { write("authstats: warning: \(message)") }
+
     func info(_ message: String) {
         if !quiet { write("authstats: \(message)") }
     }

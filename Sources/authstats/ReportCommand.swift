@@ -144,7 +144,7 @@ struct ReportCommand: ParsableCommand {
     var maxRejects: Int { maxRejectsGiven ?? ((try? Environment.maxRejects.get()) ?? nil) ?? 10_000 }
     var progressMode: ProgressLine.Mode { progressGiven ?? ((try? Environment.progress.get()) ?? nil) ?? .auto }
 
-    @Flag(name: [.long, .short], help: "Print only errors (no per-record warnings, progress or totals).")
+    @Flag(name: [.long, .short], help: "Print only errors and the inputs that failed or broke, which make the exit status 1 (no per-record warnings, progress or totals).")
     var quiet = false
 
     /// `--timezone`, else AUTHSTATS_TIMEZONE: the zone asked for, if any.
@@ -387,7 +387,7 @@ struct ReportCommand: ParsableCommand {
             try stateStep { try merging.restore(into: analysis, rejects: rejects, spill: spill, jobs: jobs, inPlace: inPlace) }
         }
         for input in Self.tidied(analysis.inputs).sorted(by: { $0.position < $1.position }) where input.status != .ok {
-            console.warning("\(input.location): \(input.status.rawValue): \(input.error ?? "")")
+            console.warningAlways("\(input.location): \(input.status.rawValue): \(input.error ?? "")")
         }
         if let nightly, let hashing {
             readThisBatch = try stateStep { try hashing.finish(read: analysis.inputs) }

@@ -63,4 +63,15 @@ struct CLIParseTests {
         // A path that exists, or looks like one, is an input as before.
         #expect(try CLI.run(["sample-logs", "--out", folder.appendingPathComponent("r2").path, "-q"], in: CLI.packageRoot).status == 0)
     }
+
+    @Test("--quiet still names the inputs that failed, which make the exit status 1")
+    func quietNamesFailedInputs() throws {
+        let folder = CLI.temporaryFolder("quiet")
+        let missing = folder.appendingPathComponent("nosuch.gz").path
+        let result = try CLI.run(["report", "sample-logs", missing, "--out", folder.appendingPathComponent("r").path, "-q"], in: CLI.packageRoot)
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("nosuch.gz: failed: "), "\(result.stderr)")
+        // And nothing else: no per-record warnings, no totals.
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+    }
 }
