@@ -193,6 +193,14 @@ enum Environment {
         return .success(parsed)
     }
 
+    /// How to name a value in an error: `--option 'value'` when the option is on the command
+    /// line, else `VARIABLE=value` when the variable gave it (the user never typed the option).
+    static func named(_ option: String, _ variable: String, _ value: String) -> String {
+        let given = CommandLine.arguments.dropFirst().contains { $0 == option || $0.hasPrefix(option + "=") }
+        return !given && Self.value(variable) == value
+            ? "\(variable)=\(DisplayPath.text(value))" : "\(option) '\(DisplayPath.text(value))'"
+    }
+
     static var jobs: Result<Int?, ValidationError> {
         option("AUTHSTATS_JOBS", "--jobs", expected: "not a positive whole number") { Int($0).flatMap { $0 > 0 ? $0 : nil } }
     }

@@ -160,7 +160,8 @@ struct ReportCommand: ParsableCommand {
                     + "`aws s3 cp s3://bucket/key - | authstats report -`); `make run` reads sample-logs/.")
         }
         if let zone = requestedTimeZone, TimeZone(identifier: zone) == nil {
-            throw ValidationError("Unknown time zone '\(zone)': use an IANA name such as UTC, Europe/Berlin or America/Los_Angeles.")
+            let named = timezone == nil ? "AUTHSTATS_TIMEZONE=\(DisplayPath.text(zone))" : "'\(DisplayPath.text(zone))'"
+            throw ValidationError("Unknown time zone \(named): use an IANA name such as UTC, Europe/Berlin or America/Los_Angeles.")
         }
         if let problem = stateHorizon.flatMap(NightlyState.horizonProblem) { throw ValidationError(problem) }
         if state == nil, stateHorizon != nil || rebuild {
@@ -222,7 +223,8 @@ struct ReportCommand: ParsableCommand {
             throw ValidationError("--auth-source '\(name)' is not an export: use pinpoint, cognito-activity or cloudtrail.")
         }
         guard let timeout = Duration.parseMillis(sessionTimeout), timeout > 0 else {
-            throw ValidationError("--session-timeout '\(sessionTimeout)' is not a duration: use e.g. 90s, 45m, 2h or 1h30m.")
+            throw ValidationError(
+                "\(Environment.named("--session-timeout", "AUTHSTATS_SESSION_TIMEOUT", sessionTimeout)) is not a duration: use e.g. 90s, 45m, 2h or 1h30m.")
         }
     }
 

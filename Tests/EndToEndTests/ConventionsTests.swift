@@ -95,6 +95,21 @@ struct ConventionsTests {
         }
     }
 
+    @Test("a time zone or session timeout from AUTHSTATS_* that is refused names the variable, not an option never typed")
+    func badEnvironmentTexts() throws {
+        let out = CLI.temporaryFolder("env-texts")
+        for (name, value, text) in [
+            ("AUTHSTATS_TIMEZONE", "Mars/Base", "Unknown time zone AUTHSTATS_TIMEZONE=Mars/Base: use an IANA name"),
+            ("AUTHSTATS_SESSION_TIMEOUT", "abc", "AUTHSTATS_SESSION_TIMEOUT=abc is not a duration"),
+        ] {
+            let refused = try CLI.run(["report", Self.sample, "-q", "--out", out.path], environment: [name: value])
+            #expect(refused.status == 64, "\(refused.stderr)")
+            #expect(refused.stderr.contains(text), "\(refused.stderr)")
+        }
+        let typed = try CLI.run(["report", Self.sample, "-q", "--out", out.path, "--session-timeout", "abc"], environment: ["AUTHSTATS_SESSION_TIMEOUT": "abc"])
+        #expect(typed.stderr.contains("--session-timeout 'abc' is not a duration"), "\(typed.stderr)")
+    }
+
     @Test("shell completions are generated for bash, zsh and fish", arguments: ["bash", "zsh", "fish"])
     func completions(shell: String) throws {
         let result = try CLI.run(["--generate-completion-script", shell])
