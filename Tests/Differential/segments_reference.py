@@ -542,7 +542,9 @@ def build_profiles(events, directory, cal, first_day, last_day, session_starts, 
         # here the later in input order wins (stable sort), with a warning on stderr.
         activity = sorted((e for e in upto if e.kind in ACTIVITY_KINDS), key=lambda e: e.time)
         for field in p.demo:
-            carrying = [e for e in activity if getattr(e, field) is not None]
+            # The country of Pinpoint events only (an ISO code; the activity log writes names,
+            # which Location.Country never compares: docs/segments.md "Profiles").
+            carrying = [e for e in activity if getattr(e, field) is not None and (field != "country" or e.source == "pinpoint")]
             if carrying:
                 p.demo[field] = getattr(carrying[-1], field)
                 if len({getattr(e, field) for e in carrying if e.time == carrying[-1].time}) > 1:

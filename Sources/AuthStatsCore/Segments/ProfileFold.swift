@@ -153,7 +153,10 @@ struct ProfileFold {
             set(&profile.platform, platform)
             set(&profile.appVersion, appVersion)
             set(&profile.locale, locale)
-            set(&profile.country, country)
+            // The country of Pinpoint events only: they write an ISO 3166-1 code, which
+            // `Location.Country` compares; the activity log writes a country name ("France"),
+            // which replaced a user's code and dropped them from their country's segment.
+            if flags & 2 != 0 { set(&profile.country, country) }
             set(&profile.make, make)
             set(&profile.model, model)
         }

@@ -74,6 +74,28 @@ struct SegmentPipelineTests {
 
     static func row(_ run: InMemoryRun, _ name: String) -> SegmentRow? { run.reports.segments.first { $0.segment == name } }
 
+    @Test("Location.Country compares the ISO code of the user's Pinpoint events: a later activity-log sign-in's country name does not replace it")
+    func countryFromPinpoint() throws {
+        let text = [
+            Self.record("_userauth.sign_in", "2026-03-01T10:00:00Z", user: "f1", endpoint: "epf"),  // country US
+            activityRecord("SignIn", "Pass", timestamp: String(PinpointLine.millis("2026-03-02T10:00:00Z")), sub: "f1", country: "United States", eventID: "a1"),
+            activityRecord("SignIn", "Pass", timestamp: String(PinpointLine.millis("2026-03-02T11:00:00Z")), sub: "g1", country: "Ireland", eventID: "a2"),
+        ].joined(separator: "\n")
+        let definitions = #"""
+            [{"Name": "us", "Dimensions": {"Location": {"Country": {"DimensionType": "INCLUSIVE", "Values": ["US"]}}}},
+             {"Name": "not us", "Dimensions": {"Location": {"Country": {"DimensionType": "EXCLUSIVE", "Values": ["US"]}}}},
+             {"Name": "ie", "Dimensions": {"Location": {"Country": {"DimensionType": "INCLUSIVE", "Values": ["IE"]}}}}]
+            """#
+        var options = ProfileOptions(segments: try SegmentSet.load(files: [("s.json", Array(definitions.utf8))], timeZone: TimeZone(identifier: "UTC")!))
+        options.memory = ProfileLog.defaultBudget
+        let run = InMemoryRun([("e.ndjson", Array(text.utf8))], profiles: options)
+        #expect(run.reports.segments.map(\.users) == [1, 1, 0])
+        // The member export of "us" shows the code it was compared by.
+        let us = try #require(run.memberExports.first)
+        let country = try #require(us.first?.firstIndex(of: "Location.Country"))
+        #expect(us.dropFirst().map { $0[country] } == ["US"])
+    }
+
     @Test("membership and segment metrics, hand-computed")
     func membership() throws {
         let run = try Self.run()
