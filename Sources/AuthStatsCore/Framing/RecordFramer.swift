@@ -530,10 +530,31 @@ public final class RecordFramer {
         }
     }
 
+    /// `text` in double quotes, escaped as names are on stderr (`DisplayPath`): `\"`, `\\`,
+    /// `\n`, `\r`, `\t`, other control characters as `\x1b` (Swift's `debugDescription`
+    /// wrote `\u{1B}`, where the README promises the names' form).
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\x" + (hex.count == 1 ? "0" : "") + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
     /// What bytes between records are: a JSON value that is not an object, a byte order
     /// mark, a stray separator, or text that is not JSON.
     static func describeJunk(_ bytes: UnsafeRawBufferPointer) -> String {
-        let sample = String(decoding: bytes.prefix(40), as: UTF8.self).debugDescription
+        let sample = quoted(String(decoding: bytes.prefix(40), as: UTF8.self))
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { return "a UTF-8 byte order mark (EF BB BF) between records" }
         if bytes.count == 1 {
             let c = bytes[0]

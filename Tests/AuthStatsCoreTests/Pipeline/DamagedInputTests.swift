@@ -122,6 +122,13 @@ struct DamagedInputTests {
         #expect(!run.rejects[0].reason.contains("bytes after it"))
     }
 
+    @Test("the text a reject quotes is escaped as names are: \\x1b, not Swift's \\u{1B}")
+    func quotedLikeNames() {
+        #expect(RecordFramer.quoted("a\u{1B}[2J\u{7}\u{0}\"\\\n\t\u{E9}") == #""a\x1b[2J\x07\x00\"\\\n\t\#u{E9}""#)
+        let run = InMemoryRun(text: "\u{1B}]0;owned\u{7} junk\n")
+        #expect(run.rejects.first?.reason.contains(#"\x1b]0;owned\x07 junk"#) == true, "\(run.rejects.first?.reason ?? "")")
+    }
+
     @Test("rejects name what they saw")
     func reasons() {
         let run = InMemoryRun(text: "\"hello\"\nnull\n42\n[1,2]\n{\"a\":1}\n")
