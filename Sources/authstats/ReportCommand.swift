@@ -213,10 +213,10 @@ struct ReportCommand: ParsableCommand {
         guard sessionMemory > 0 else { throw ValidationError("--session-memory must be positive.") }
         guard profileMemory > 0 else { throw ValidationError("--profile-memory must be positive.") }
         for name in breakdownAttribute where name.isEmpty { throw ValidationError("--breakdown-attribute needs an attribute name.") }
-        for name in breakdownAttribute where MemberExport.isWithheld(name) && name != "sub" {
+        for name in breakdownAttribute where MemberExport.isWithheld(name) {
+            let why = name == "sub" ? "it is the user id: a row per user" : "it holds addresses or linked identities"
             throw ValidationError(
-                "--breakdown-attribute \(name): \(name) is never written to a report (it holds addresses or linked identities); "
-                    + "see docs/segments.md \"Member exports\".")
+                "--breakdown-attribute \(name): \(name) is never written to a report (\(why)); see docs/segments.md \"Member exports\".")
         }
         if byProject && clientFiles.isEmpty { throw ValidationError("--by-project needs --clients (the app clients' projects).") }
         for name in authSource where !EventSource.allCases.contains(where: { $0.name == name }) {

@@ -557,8 +557,12 @@ def build_profiles(events, directory, cal, first_day, last_day, session_starts, 
         # event does here (an endpoint is on every record). Ties: later in input order.
         latest = {}
         for e in sorted((e for e in upto if e.source == "pinpoint" and e.endpoint_id), key=lambda e: e.time):
+            # The channel type and address keep their latest known values: an event that
+            # names the endpoint without them does not blank its device token.
+            before = p.endpoints.get(e.endpoint_id) or {}
             endpoint = {
-                "ChannelType": e.channel, "Address": e.address, "Id": e.endpoint_id,
+                "ChannelType": e.channel if e.channel is not None else before.get("ChannelType"),
+                "Address": e.address if e.address is not None else before.get("Address"), "Id": e.endpoint_id,
                 "platform": e.platform, "app_version": e.app_version, "locale": e.locale, "country": e.country,
             }
             if latest.get(e.endpoint_id) == e.time and p.endpoints[e.endpoint_id] != endpoint:

@@ -62,6 +62,9 @@ struct SegmentCLITests {
         let refused = try CLI.run(["report", "sample-logs", "--users", "sample-logs/users/list-users.json", "--breakdown-attribute", "email", "--out", out.path])
         #expect(refused.status == 64)
         #expect(refused.stderr.contains("email is never written to a report"))
+        // Nor the user id: a row per user (docs/segments.md lists it with them).
+        let sub = try CLI.run(["report", "sample-logs", "--breakdown-attribute", "sub", "--out", out.path])
+        #expect(sub.status == 64 && sub.stderr.contains("sub is never written to a report (it is the user id: a row per user)"), "\(sub.stderr)")
         let twice = try CLI.run([
             "report", "sample-logs", "--users", "sample-logs/users/list-users.json", "--breakdown-attribute", "custom:plan",
             "--breakdown-attribute", "custom:plan", "--out", out.path, "-q",

@@ -496,13 +496,19 @@ public final class RecordFramer {
         }
         // Damage that runs to the end of a `Records` file took in the array's closing `]}`:
         // the file is whole (not cut short, `endedInsideRecordsArray`).
+        // (Its bytes end `]}`, or `}]`: an element's end and the array's.)
         if inRecordsArray && atEOF && end == filled {
-            var k = last
-            if k > position && base[k - 1] == UInt8(ascii: "}") {
-                k -= 1
+            func before(_ k: Int) -> Int {
+                var k = k
                 while k > position && Self.isWhitespace(base[k - 1]) { k -= 1 }
+                return k
             }
-            if k > position && base[k - 1] == UInt8(ascii: "]") { inRecordsArray = false }
+            let k = last
+            if k > position, base[k - 1] == UInt8(ascii: "}") || base[k - 1] == UInt8(ascii: "]") {
+                let other = base[k - 1] == UInt8(ascii: "}") ? UInt8(ascii: "]") : UInt8(ascii: "}")
+                let j = before(k - 1)
+                if j > position && base[j - 1] == other { inRecordsArray = false }
+            }
         }
         let start = position
         position = end

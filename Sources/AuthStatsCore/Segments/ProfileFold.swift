@@ -168,8 +168,12 @@ struct ProfileFold {
         }
         if let user = text(r.raw()) { profile.userText = user }
         guard let id = text(r.raw()) else { return }
-        let channel = text(r.raw()) ?? ""
-        let address = text(r.raw())
+        // The channel type and address keep their latest known values (an event that names the
+        // endpoint without them blanked its device token in the member export); the
+        // demographics are its latest event's.
+        let before = profile.endpoints[id]
+        let channel = text(r.raw()) ?? before?.channelType ?? ""
+        let address = text(r.raw()) ?? before?.address
         profile.endpoints[id] = UserProfile.Endpoint(
             id: id, channelType: channel, address: address, platform: text(platform), appVersion: text(appVersion),
             locale: text(locale), country: text(country))

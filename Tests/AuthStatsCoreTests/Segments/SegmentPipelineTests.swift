@@ -96,6 +96,23 @@ struct SegmentPipelineTests {
         #expect(us.dropFirst().map { $0[country] } == ["US"])
     }
 
+    @Test("an endpoint's address (a device token) is kept when a later event names the endpoint without one")
+    func endpointAddressKept() throws {
+        let text = [
+            Self.record("_userauth.sign_in", "2026-03-01T10:00:00Z", user: "h1", endpoint: "h1-e", channel: "APNS", address: "tokOld"),
+            Self.record("_session.start", "2026-03-02T10:00:00Z", user: "h1", endpoint: "h1-e", channel: "APNS", platform: "ios"),
+            Self.record("_userauth.sign_in", "2026-03-01T10:00:00Z", user: "h2", endpoint: "h2-e", channel: "APNS", address: "tokA"),
+            Self.record("_userauth.sign_in", "2026-03-02T10:00:00Z", user: "h2", endpoint: "h2-e", channel: "APNS", address: "tokB"),
+        ].joined(separator: "\n")
+        let definitions = #"[{"Name": "all", "Dimensions": {}}]"#
+        let run = try Self.run(to: "2026-03-02", text: text, definitions: definitions)
+        let rows = try #require(run.memberExports.first)
+        let (address, id) = (try #require(rows.first?.firstIndex(of: "Address")), try #require(rows.first?.firstIndex(of: "Id")))
+        let byID = Dictionary(uniqueKeysWithValues: rows.dropFirst().map { ($0[id], $0[address]) })
+        #expect(byID["h1-e"] == "tokOld")
+        #expect(byID["h2-e"] == "tokB")
+    }
+
     @Test("membership and segment metrics, hand-computed")
     func membership() throws {
         let run = try Self.run()
