@@ -117,7 +117,8 @@ public enum MemberExport {
 extension MemberExport {
     /// One line of a member export, `\n` included: RFC 4180 quoting (a field with a comma or a
     /// quote is quoted, quotes doubled), and, as Pinpoint's importer refuses line breaks and tabs
-    /// in values, each of them written as a space. Unlike the report tables, a value that begins
+    /// in values, each of them written as a space (LF, CR, CR LF, tab, VT, FF, U+0085, U+2028,
+    /// U+2029). Unlike the report tables, a value that begins
     /// with `=`, `+`, `-` or `@` is written as it is: the file is for Pinpoint's importer, and a
     /// `'` before it would change the attribute's value there (`docs/segments.md`).
     public static func line(_ cells: [String]) -> String {
@@ -137,7 +138,8 @@ extension MemberExport {
         var clean = true
         for byte in cell {
             if byte == 0x2C || byte == 0x22 { quote = true }
-            if byte == 0x0A || byte == 0x0D || byte == 0x09 { clean = false }
+            // Line breaks and tabs; 0xC2 and 0xE2 may start U+0085 or U+2028/U+2029.
+            if byte == 0x0A || byte == 0x0D || byte == 0x09 || byte == 0x0B || byte == 0x0C || byte == 0xC2 || byte == 0xE2 { clean = false }
         }
         // As a typed buffer: `append(contentsOf:)` then copies it whole.
         if !quote && clean { return out.append(contentsOf: cell.assumingMemoryBound(to: UInt8.self)) }
@@ -150,7 +152,13 @@ extension MemberExport {
             case 0x0D where i + 1 < cell.count && cell[i + 1] == 0x0A:  // CR LF: one space
                 out.append(0x20)
                 i += 1
-            case 0x0A, 0x0D, 0x09: out.append(0x20)
+            case 0x0A, 0x0D, 0x09, 0x0B, 0x0C: out.append(0x20)
+            case 0xC2 where i + 1 < cell.count && cell[i + 1] == 0x85:  // U+0085 NEXT LINE
+                out.append(0x20)
+                i += 1
+            case 0xE2 where i + 2 < cell.count && cell[i + 1] == 0x80 && (cell[i + 2] == 0xA8 || cell[i + 2] == 0xA9):  // U+2028, U+2029
+                out.append(0x20)
+                i += 2
             default: out.append(byte)
             }
             i += 1

@@ -188,6 +188,11 @@ struct SegmentPipelineTests {
         #expect(!cells.contains("other@example.com"))
     }
 
+    @Test("a member export line: every line break Unicode has, and tabs, are spaces; other text as it is")
+    func exportLineBreaks() {
+        #expect(MemberExport.line(["a\u{2028}b\u{2029}c\u{85}d\u{B}e\u{C}f", "g\r\nh\ri\nj\tk", "é€\u{2027}"]) == "a b c d e f,g h i j k,é€\u{2027}\n")
+    }
+
     @Test("attribute values with commas, quotes, a leading = and several values round-trip through a CSV reader")
     func roundTrip() throws {
         let values = ["a,b", "say \"hi\"", "=SUM(A1)", "tab\there", "ünïcødé"]
