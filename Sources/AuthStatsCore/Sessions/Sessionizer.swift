@@ -107,9 +107,15 @@ struct LastRecord {
     init(compact: Bool, clock: DayClock? = nil) {
         self.compact = compact
         self.clock = clock
+        tracksCopies = clock != nil
     }
 
-    /// How `r` relates to the record before it; it becomes the last record.
+    /// Whether copies at another time are looked for (a clock was given).
+    private let tracksCopies: Bool
+
+    /// How `r` relates to the record before it; it becomes the last record. (Inlined: it runs
+    /// for every record of the session log.)
+    @inline(__always)
     mutating func see(_ r: SessionRecordView) -> Seen {
         defer { any = true }
         let seen: Seen
@@ -134,25 +140,37 @@ struct LastRecord {
             userCount = user.count
             seen = sameUser ? .sameUser : .nextUser
         }
-        guard clock != nil else { return seen }
-        if case .nextUser = seen, !idKeyed.isEmpty {
-            idKeyed.empty()
-            if !idKeyedSet.isEmpty { idKeyedSet.removeAll() }
-        }
-        let key = r.sessionKey
-        guard key == SessionRecord.noSession || key == SessionRecord.failureKey else { return seen }
-        return isCopyAtAnotherTime(r.fingerprint, r.time) ? .copy : seen
-    }
-
-    /// Whether the user had a record with `fingerprint` on the day of `time`; else notes it.
-    private mutating func isCopyAtAnotherTime(_ fingerprint: UInt64, _ time: Int64) -> Bool {
-        var candidate = false
+        guard tracksCopies else { return seen }
+        if case .nextUser = seen, !idKeyed.isEmpty { forgetUser() }
+        // `noSession` and `failureKey` are the two largest keys.
+        guard r.sessionKey >= SessionRecord.noSession else { return seen }
+        let fingerprint = r.fingerprint
         if idKeyed.count < Self.scanned {
+            var candidate = false
             for entry in idKeyed where entry.fingerprint == fingerprint {
                 candidate = true
                 break
             }
-        } else {
+            if !candidate {
+                idKeyed.append((fingerprint, r.time))
+                return seen
+            }
+        }
+        return isCopyAtAnotherTime(fingerprint, r.time) ? .copy : seen
+    }
+
+    @inline(never)
+    private mutating func forgetUser() {
+        idKeyed.empty()
+        if !idKeyedSet.isEmpty { idKeyedSet.removeAll() }
+    }
+
+    /// Whether the user had a record with `fingerprint` on the day of `time`; else notes it.
+    /// (The rare path: a fingerprint met before, or a user past `scanned` such records.)
+    @inline(never)
+    private mutating func isCopyAtAnotherTime(_ fingerprint: UInt64, _ time: Int64) -> Bool {
+        var candidate = true
+        if idKeyed.count >= Self.scanned {
             if idKeyedSet.isEmpty { for entry in idKeyed { idKeyedSet.insert(entry.fingerprint) } }
             candidate = !idKeyedSet.insert(fingerprint).inserted
         }
