@@ -340,11 +340,10 @@ def verdict(stream, codec, blob):
             return [], broke, b"", len(decoded) == 0  # a damaged tar header: not decidable
         content = decoded[TAR_HEADER:TAR_HEADER + len(stream.data)]
     if stream.framing == "cloudtrail":
-        # A Records file cut before its array's end was cut short: authstats marks it partial
-        # (its whole records kept). Closed: it ends `]}`, or `}]` (an element's end, then the
-        # array's).
+        # A Records file cut before its end was cut short: authstats marks it partial (its whole
+        # records kept). Whole: it ends `]}`.
         end = content.rstrip()
-        closed = end.endswith(b"]}") and end[:-1].rstrip().endswith(b"]") or end.endswith(b"]") and end[:-1].rstrip().endswith(b"}")
+        closed = end.endswith(b"}") and end[:-1].rstrip().endswith(b"]")
         broke = broke or not closed
     kept, covered = [], []
     for rid, start, end in stream.spans:

@@ -168,23 +168,20 @@ public final class RecordFramer {
     public func finish() { atEOF = true }
 
     /// Whether the stream ended (`finish`, every item taken) inside a CloudTrail file's
-    /// `Records` array: its closing `]` never came, so the file was cut short.
-    public var endedInsideRecordsArray: Bool { atEOF && inRecordsArray }
+    /// `Records` array, or after a `]` with no `}`: its closing `]}` never came whole, so the
+    /// file was cut short (a real file always ends `]}`).
+    public var endedInsideRecordsArray: Bool { atEOF && (inRecordsArray || envelopeCut) }
+    private var envelopeCut = false
 
     /// Where buffer index `index` lies in the whole stream (bytes from its start).
     public func streamOffset(_ index: Int) -> Int { origin + index }
 
-    /// The index in `buffer` of stream offset `offset`, when it is still buffered.
-    public func index(ofStreamOffset offset: Int) -> Int? {
-        offset >= origin && offset - origin <= filled ? offset - origin : nil
-    }
 
-    /// Whether the buffered bytes `range` only separate two elements of a `Records` array
-    /// (whitespace and commas, inside one): a piece of a broken element that follows it there
-    /// is more of the same damage.
-    public func onlySeparatesElements(_ range: Range<Int>) -> Bool {
-        inRecordsArray && range.allSatisfy { Self.isWhitespace(base[$0]) || base[$0] == UInt8(ascii: ",") }
-    }
+    /// Whether the stream is inside a CloudTrail file's `Records` array: between two items
+    /// there, the framer passes over only whitespace and commas (anything else is an item of
+    /// its own), so a piece of a broken element that comes right after the item before it is
+    /// more of the same damage, wherever the reads that brought the bytes ended.
+    public var isInRecordsArray: Bool { inRecordsArray }
 
     private func reserve(_ minimum: Int) {
         if position > 0 {
@@ -290,7 +287,11 @@ public final class RecordFramer {
                         while next < filled, Self.isWhitespace(base[next]) { next += 1 }
                         if next >= filled && !atEOF { return nil }
                         inRecordsArray = false
-                        position = next < filled && base[next] == UInt8(ascii: "}") ? next + 1 : position + 1
+                        let braced = next < filled && base[next] == UInt8(ascii: "}")
+                        // A `]` that ends the stream without the envelope's `}` after it may close
+                        // an array inside a cut element: the file was cut short either way.
+                        if !braced && next >= filled { envelopeCut = true }
+                        position = braced ? next + 1 : position + 1
                         continue
                     default: break
                     }
@@ -496,19 +497,11 @@ public final class RecordFramer {
         }
         // Damage that runs to the end of a `Records` file took in the array's closing `]}`:
         // the file is whole (not cut short, `endedInsideRecordsArray`).
-        // (Its bytes end `]}`, or `}]`: an element's end and the array's.)
-        if inRecordsArray && atEOF && end == filled {
-            func before(_ k: Int) -> Int {
-                var k = k
-                while k > position && Self.isWhitespace(base[k - 1]) { k -= 1 }
-                return k
-            }
-            let k = last
-            if k > position, base[k - 1] == UInt8(ascii: "}") || base[k - 1] == UInt8(ascii: "]") {
-                let other = base[k - 1] == UInt8(ascii: "}") ? UInt8(ascii: "]") : UInt8(ascii: "}")
-                let j = before(k - 1)
-                if j > position && base[j - 1] == other { inRecordsArray = false }
-            }
+        // (Its bytes end `]}`.)
+        if inRecordsArray && atEOF && end == filled && last > position && base[last - 1] == UInt8(ascii: "}") {
+            var j = last - 1
+            while j > position && Self.isWhitespace(base[j - 1]) { j -= 1 }
+            if j > position && base[j - 1] == UInt8(ascii: "]") { inRecordsArray = false }
         }
         let start = position
         position = end

@@ -331,17 +331,21 @@ public final class StreamProcessor {
     /// instructions a record, 0.4% of a small-records run).
     @exclusivity(unchecked) private var held: HeldDamage?
 
-    /// Adds the bytes at `range` to the held damage when they follow it directly (in a
-    /// `Records` array, after the commas between its elements: the inner objects of a broken
-    /// element that pass as records, `RecordFramer.resync`), up to a record's length
-    /// (`--max-record-bytes`; past it they are damage of their own).
+    /// Adds the bytes at `range` to the held damage when they follow it directly, or, in a
+    /// `Records` array, come next after it (only the commas and whitespace between elements in
+    /// between: the inner objects of a broken element that pass as records, `RecordFramer.resync`),
+    /// up to a record's length (`--max-record-bytes`; past it they are damage of their own).
+    /// Held damage is always the item before this one (any other item releases it), so "next"
+    /// needs no look at the bytes between, which a refill of the buffer may have dropped.
     private func merge(_ range: Range<Int>) -> Bool {
-        guard let damage = held, let start = framer.index(ofStreamOffset: damage.end), start <= range.lowerBound,
-            start == range.lowerBound || framer.onlySeparatesElements(start..<range.lowerBound),
-            damage.raw.count + (range.upperBound - start) <= framer.maxRecordBytes
-        else { return false }
+        guard let damage = held else { return false }
+        let offset = framer.streamOffset(range.lowerBound)
+        guard offset == damage.end || (offset > damage.end && framer.isInRecordsArray) else { return false }
+        // The piece alone, not the separators before it: whether those are still buffered
+        // depends on where the reads ended, and a reject is the same bytes however they came.
+        guard damage.raw.count + range.count <= framer.maxRecordBytes else { return false }
         // In place: a copy per merge would make a run of small pieces quadratic.
-        held!.raw.append(contentsOf: UnsafeRawBufferPointer(rebasing: framer.buffer[start..<range.upperBound]))
+        held!.raw.append(contentsOf: UnsafeRawBufferPointer(rebasing: framer.buffer[range]))
         held!.end = framer.streamOffset(range.upperBound)
         mergedPieces += 1
         return true

@@ -182,6 +182,25 @@ struct DamagedInputTests {
         }
     }
 
+    @Test("a broken CloudTrail element is one reject, the same bytes, wherever the reads end")
+    func cloudTrailBrokenElementAnyChunks() {
+        func element(_ i: Int, broken: Bool = false) -> String {
+            #"{"eventVersion":"1.08","eventTime":"2026-11-01T10:00:0\#(i)Z","eventSource":"cognito-idp.amazonaws.com","eventName":"InitiateAuth","#
+                + (broken ? #""eventID" "x","# : #""eventID":"e\#(i)","#)
+                + #""additionalEventData":{"sub":"u\#(i)"},"resources":[{"ARN":"a"},  {"ARN":"b"},\#n {"ARN":"c"}],"eventType":"AwsApiCall"}"#
+        }
+        let text = #"{"Records":["# + (0..<6).map { element($0, broken: $0 == 3) }.joined(separator: ",\n  ") + "]}"
+        let whole = InMemoryRun(text: text)
+        #expect(whole.inputs.map(\.events) == [5])
+        #expect(whole.rejects.count == 1)
+        for chunk in 1..<text.utf8.count / 6 {
+            let run = InMemoryRun(text: text, chunkSize: chunk)
+            #expect(run.rejects.map(\.raw) == whole.rejects.map(\.raw), "chunk \(chunk)")
+            #expect(run.inputs.map(\.records) == whole.inputs.map(\.records), "chunk \(chunk)")
+            #expect(run.inputs.map(\.events) == [5], "chunk \(chunk)")
+        }
+    }
+
     @Test("a CloudTrail file cut between two elements of its Records array is partial, its whole records counted")
     func cloudTrailCutShort() {
         func element(_ i: Int) -> String {
@@ -189,7 +208,7 @@ struct DamagedInputTests {
         }
         let whole = #"{"Records":["# + element(1) + "," + element(2) + "]}"
         for (text, status) in [
-            (whole, InputReport.Status.ok), (whole.dropLast(1) + "\n", .ok), (String(whole.dropLast(2)), .partial),
+            (whole, InputReport.Status.ok), (whole + "\n", .ok), (whole.dropLast(1) + "\n", .partial), (String(whole.dropLast(2)), .partial),
             (#"{"Records":["# + element(1) + ",", .partial), (#"{"Records":["#, .failed),
         ] {
             for chunk in [7, 1 << 20] {
@@ -200,6 +219,13 @@ struct DamagedInputTests {
             }
         }
         #expect(InMemoryRun(text: String(whole.dropLast(2))).inputs.map(\.events) == [2])
+        // Cut just after an array inside the last element: its `]` closes no Records array whole.
+        let inner = #"{"Records":["# + element(1) + #",{"eventVersion":"1.08","resources":[{"ARN":"a"},{"ARN":"b"}]"#
+        for chunk in [5, 1 << 20] {
+            let run = InMemoryRun(text: inner, chunkSize: chunk)
+            #expect(run.inputs.map(\.status) == [.partial], "chunk \(chunk)")
+            #expect(run.inputs.map(\.events) == [1])
+        }
     }
 
     @Test("a leading byte order mark is not a reject")
