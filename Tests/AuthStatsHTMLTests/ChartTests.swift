@@ -150,6 +150,8 @@ struct ChartTests {
         // for them, and an ESC would move a terminal's cursor).
         #expect(HTMLText.escaped("a\u{0}b\u{1B}[2Jc\u{7F}\u{8}") == "a\u{FFFD}b\u{FFFD}[2Jc\u{FFFD}\u{FFFD}")
         #expect(HTMLText.escaped("tab\tline\nreturn\r") == "tab\tline\nreturn\r")
+        // C1 too (U+009B is a terminal's CSI), and the letters of the same lead byte as they are.
+        #expect(HTMLText.escaped("a\u{9B}2J\u{80}b\u{9F}<\u{A0}é©") == "a\u{FFFD}2J\u{FFFD}b\u{FFFD}&lt;\u{A0}é©")
         var bytes = HTMLBytes()
         bytes.text("\u{1B}<")
         #expect(bytes.string == "\u{FFFD}&lt;")

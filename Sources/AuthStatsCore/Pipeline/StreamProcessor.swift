@@ -106,6 +106,7 @@ public final class StreamProcessor {
     /// record, a skip or a reject.
     public func skip(_ reason: String) {
         report.records += 1
+        numberShift += 1
         report.skipped += 1
         report.skipReasons[reason, default: 0] += 1
     }
@@ -260,7 +261,7 @@ public final class StreamProcessor {
                 let time = event.pointee.time
                 guard accepted.contains(time) else {
                     let reason = analysis.configuration.acceptedTimes.reason(time, field: event.pointee.source.timeField)
-                    reject(number - mergedPieces, reason, Array(UnsafeRawBufferPointer(rebasing: bytes[range])))
+                    reject(number + numberShift, reason, Array(UnsafeRawBufferPointer(rebasing: bytes[range])))
                     break
                 }
                 // A session bound outside the range is a clock error too: the event's own time
@@ -281,7 +282,7 @@ public final class StreamProcessor {
                     releaseHeld()
                 }
                 report.records += 1
-                reject(number - mergedPieces, reason, Array(UnsafeRawBufferPointer(rebasing: bytes[range])))
+                reject(number + numberShift, reason, Array(UnsafeRawBufferPointer(rebasing: bytes[range])))
             }
         case .invalid(let range, let number, let reason):
             if held != nil {
@@ -291,18 +292,19 @@ public final class StreamProcessor {
             report.records += 1
             let text = error.map { "the input broke inside this record (\($0))" } ?? reason
             held = HeldDamage(
-                number: number - mergedPieces, reason: text, raw: Array(UnsafeRawBufferPointer(rebasing: bytes[range])),
+                number: number + numberShift, reason: text, raw: Array(UnsafeRawBufferPointer(rebasing: bytes[range])),
                 end: framer.streamOffset(range.upperBound), length: range.count)
         case .padding:
             releaseHeld()
             report.records += 1
+            numberShift += 1
             report.skipped += 1
             report.skipReasons[Self.paddingReason, default: 0] += 1
         case .oversize(let prefix, let number, let length):
             releaseHeld()
             report.records += 1
             reject(
-                number - mergedPieces,
+                number + numberShift,
                 "record of \(length) bytes is longer than --max-record-bytes \(framer.maxRecordBytes); skipped to its end",
                 prefix, truncatedFrom: length)
         }
@@ -322,10 +324,11 @@ public final class StreamProcessor {
         var length: Int
     }
 
-    /// Pieces merged into held damage so far: the framer numbered each as a record, so the
-    /// records after them are numbered this much lower, as `records` counts them (until
-    /// 2026-12-05 rejects.ndjson skipped those numbers: 1, 2, 4 for three records).
-    private var mergedPieces = 0
+    /// What turns the framer's record numbers into places among the stream's `records`:
+    /// minus the pieces merged into held damage (the framer numbered each as a record; until
+    /// 2026-12-05 rejects.ndjson skipped those numbers: 1, 2, 4 for three records), plus the
+    /// runs of NUL padding (a record each in `records`, which the framer does not number).
+    private var numberShift = 0
 
     /// Unchecked, as `report`: read for every record (a run-time exclusivity check, ~63
     /// instructions a record, 0.4% of a small-records run).
@@ -347,7 +350,7 @@ public final class StreamProcessor {
         // In place: a copy per merge would make a run of small pieces quadratic.
         held!.raw.append(contentsOf: UnsafeRawBufferPointer(rebasing: framer.buffer[range]))
         held!.end = framer.streamOffset(range.upperBound)
-        mergedPieces += 1
+        numberShift -= 1
         return true
     }
 

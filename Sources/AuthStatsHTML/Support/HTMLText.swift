@@ -4,7 +4,7 @@
 /// `"`, `'`), replaced by the same entities, but byte by byte, so that one is escaped even when
 /// a combining mark follows it (swift-mustache's escapes whole `Character`s, and `"` followed
 /// by U+0301 is one `Character` that it leaves as it is). Control characters but tab, line feed
-/// and carriage return become U+FFFD.
+/// and carriage return (C0, DEL and the C1 range U+0080–U+009F) become U+FFFD.
 enum HTMLText {
     /// The entity that replaces `byte`, or nil when it stays as it is. The five are ASCII, so
     /// never part of a longer scalar: the bytes between them are whole scalars.
@@ -30,11 +30,22 @@ enum HTMLText {
         var text = text
         text.withUTF8 { bytes in
             var start = 0
-            for (at, byte) in bytes.enumerated() {
+            var at = 0
+            while at < bytes.count {
+                let byte = bytes[at]
+                // C1 controls (U+0080–U+009F, `C2 80`–`C2 9F`): U+FFFD as the C0 ones.
+                if byte == 0xC2 && at + 1 < bytes.count && bytes[at + 1] >= 0x80 && bytes[at + 1] <= 0x9F {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<at]))
+                    out.append(contentsOf: [0xEF, 0xBF, 0xBD])
+                    at += 2
+                    start = at
+                    continue
+                }
+                at += 1
                 guard let entity = entity(byte) else { continue }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<at]))
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<at - 1]))
                 entity.withUTF8Buffer { out.append(contentsOf: $0) }
-                start = at + 1
+                start = at
             }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
         }
@@ -52,7 +63,7 @@ enum HTMLText {
 
     /// Whether `text` holds one of the five characters, or a control character.
     private static func needsEscaping(_ text: inout String) -> Bool {
-        text.withUTF8 { bytes in bytes.contains { entity($0) != nil } }
+        text.withUTF8 { bytes in bytes.contains { entity($0) != nil || $0 == 0xC2 } }
     }
 }
 

@@ -120,6 +120,11 @@ struct DamagedInputTests {
         // The reason is the damage's, and says what joined it.
         #expect(run.rejects[1].reason.hasSuffix(" (with the 2 bytes after it, which are no record either)"), "\(run.rejects[1].reason)")
         #expect(!run.rejects[0].reason.contains("bytes after it"))
+        // A run of NUL padding is a record of `records` too (a skip), which the framer does
+        // not number.
+        let padded = InMemoryRun(text: "abc\n\u{0}\u{0}\u{0}\u{0}\nghi\n")
+        #expect(padded.inputs.map(\.records) == [3])
+        #expect(padded.rejects.map(\.record) == [1, 3])
     }
 
     @Test("the text a reject quotes is escaped as names are: \\x1b, not Swift's \\u{1B}")
