@@ -146,6 +146,29 @@ struct SectionTests {
         #expect(!section.hasNote)
     }
 
+    @Test("two spellings of one name (café: U+00E9, e + U+0301) are two segment charts and two breakdown values, as in the tables")
+    func exactText() {
+        let range = DayRange(first: Day(iso: "2026-11-01")!, last: Day(iso: "2026-11-01")!)
+        let (composed, decomposed) = ("caf\u{E9}", "cafe\u{301}")
+        var daily: [SegmentDailyRow] = []
+        for (name, active) in [(composed, 3), (decomposed, 0)] {
+            var row = SegmentDailyRow(date: range.first, segment: name)
+            row.activeUsers = active
+            daily.append(row)
+        }
+        let section = SegmentsSection(
+            segments: [SegmentRow(segment: composed, file: "a.csv"), SegmentRow(segment: decomposed, file: "b.csv")], daily: daily, range: range)
+        #expect(section.charts.map { $0.days.map(\.values) } == [["3"], ["0"]])
+        var rows: [BreakdownRow] = []
+        for (value, events) in [(composed, 1), (decomposed, 2)] {
+            var row = BreakdownRow(date: range.first, dimension: .appVersion, value: value)
+            row.events = events
+            rows.append(row)
+        }
+        let dimension = BreakdownCharts.dimensions(rows, range: range)[0]
+        #expect(BreakdownCharts.ranked(dimension).map { Array($0.text.utf8) } == [Array(decomposed.utf8), Array(composed.utf8)])
+    }
+
     @Test("inputs: totals, groups by format and status, skip reasons by count, broken inputs, the first rejects")
     func inputs() {
         var a = InputReport(path: "a.gz")

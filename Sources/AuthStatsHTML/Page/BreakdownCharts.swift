@@ -22,10 +22,11 @@ enum BreakdownCharts {
     /// One dimension's totals over the range and per day.
     struct Dimension {
         var name: String
-        /// Per value: events per day of the range.
-        var daily: [String: [Int]] = [:]
-        var totals: [String: Int] = [:]
-        var signIns: [String: Int] = [:]
+        /// Per value (as exact text, as breakdown.csv keeps it: `ExactText`): events per day
+        /// of the range.
+        var daily: [ExactText: [Int]] = [:]
+        var totals: [ExactText: Int] = [:]
+        var signIns: [ExactText: Int] = [:]
     }
 
     /// The dimensions of `rows`, each with its values' daily events.
@@ -37,9 +38,10 @@ enum BreakdownCharts {
             // In place: a copy taken out and put back copied its tables on every row (the
             // chart of 300 values over 60 days was 9% of such a run).
             if byName[name] == nil { byName[name] = Dimension(name: name) }
-            byName[name]!.daily[row.value, default: [Int](repeating: 0, count: range.count)][index] += row.events
-            byName[name]!.totals[row.value, default: 0] += row.events
-            byName[name]!.signIns[row.value, default: 0] += row.signIns
+            let value = ExactText(row.value)
+            byName[name]!.daily[value, default: [Int](repeating: 0, count: range.count)][index] += row.events
+            byName[name]!.totals[value, default: 0] += row.events
+            byName[name]!.signIns[value, default: 0] += row.signIns
         }
         let known = order.compactMap { byName[$0] }
         let attributes = byName.keys.filter { !order.contains($0) }
@@ -48,10 +50,10 @@ enum BreakdownCharts {
     }
 
     /// The values of a dimension by events over the range, most first (ties by value, bytes).
-    static func ranked(_ dimension: Dimension) -> [String] {
+    static func ranked(_ dimension: Dimension) -> [ExactText] {
         dimension.totals.keys.sorted { a, b in
             let (x, y) = (dimension.totals[a]!, dimension.totals[b]!)
-            return x != y ? x > y : a.utf8.lexicographicallyPrecedes(b.utf8)
+            return x != y ? x > y : a.text.utf8.lexicographicallyPrecedes(b.text.utf8)
         }
     }
 
@@ -70,7 +72,7 @@ enum BreakdownCharts {
             }
             var series = ranked.prefix(topValues).enumerated().map { i, value in
                 DayChart.Series(
-                    name: value, color: colors[i], values: dimension.daily[value]!,
+                    name: value.text, color: colors[i], values: dimension.daily[value]!,
                     detail: detail(dimension.totals[value]!, dimension.signIns[value]!))
             }
             let rest = ranked.dropFirst(topValues)

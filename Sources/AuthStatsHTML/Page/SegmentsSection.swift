@@ -33,11 +33,13 @@ struct SegmentsSection: Equatable {
                 file: ReportFilesNames.segmentFolder + "/" + s.file)
         }
         let days = Array(range.days)
-        // Segment names are unique (a second definition of a name is refused), so rows map to
-        // charts by name; rows for days outside the range (none are written) are ignored.
-        var active: [String: [Int]] = [:]
+        // Segment names are unique as exact text (a second definition of the same bytes is
+        // refused; two spellings of "Café" are two segments), so rows map to charts by name
+        // compared as bytes (`ExactText`); rows for days outside the range (none are written)
+        // are ignored.
+        var active: [ExactText: [Int]] = [:]
         for row in daily where range.contains(row.date) {
-            active[row.segment, default: [Int](repeating: 0, count: days.count)][range.first.distance(to: row.date)] = row.activeUsers
+            active[ExactText(row.segment), default: [Int](repeating: 0, count: days.count)][range.first.distance(to: row.date)] = row.activeUsers
         }
         charts = segments.prefix(Self.chartLimit).enumerated().map { index, segment in
             DayChart(
@@ -45,7 +47,7 @@ struct SegmentsSection: Equatable {
                 series: [
                     DayChart.Series(
                         name: "Active users", color: "c-blue",
-                        values: active[segment.segment] ?? [Int](repeating: 0, count: days.count))
+                        values: active[ExactText(segment.segment)] ?? [Int](repeating: 0, count: days.count))
                 ]
             ).view
         }
