@@ -62,8 +62,9 @@ enum SegmentRule {
     }
 
     enum AttributeTest: Sendable {
-        case inclusive(Set<String>)
-        case exclusive(Set<String>)
+        /// Values as exact text (`ExactText`), as the profile's values are kept.
+        case inclusive(Set<ExactText>)
+        case exclusive(Set<ExactText>)
         /// UTF-8 bytes of each value, searched for as a byte sequence.
         case contains([[UInt8]])
         case before(Int64)
@@ -110,8 +111,8 @@ enum SegmentRule {
     struct SetMatch: Sendable {
         var field: Field
         var exclusive: Bool
-        /// Lower-cased for `platform`.
-        var values: Set<String>
+        /// Lower-cased for `platform`; compared as exact text (`ExactText`).
+        var values: Set<ExactText>
     }
 
     /// `Demographic.Channel`: the channel types of the user's endpoints.

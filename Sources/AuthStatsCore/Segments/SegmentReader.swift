@@ -178,11 +178,11 @@ struct SegmentReader {
                     case "Platform":
                         let (exclusive, values) = try setDimension(entry, fieldPath)
                         result.demographics.append(
-                            SegmentRule.SetMatch(field: .platform, exclusive: exclusive, values: Set(values.map { $0.lowercased() })))
+                            SegmentRule.SetMatch(field: .platform, exclusive: exclusive, values: Set(values.map { ExactText($0.lowercased()) })))
                     default:
                         let field: SegmentRule.Field = field == "AppVersion" ? .appVersion : field == "Make" ? .make : .model
                         let (exclusive, values) = try setDimension(entry, fieldPath)
-                        result.demographics.append(SegmentRule.SetMatch(field: field, exclusive: exclusive, values: Set(values)))
+                        result.demographics.append(SegmentRule.SetMatch(field: field, exclusive: exclusive, values: Set(values.map(ExactText.init))))
                     }
                 }
             default:  // Location
@@ -190,7 +190,7 @@ struct SegmentReader {
                     let fieldPath = memberPath + "." + field
                     if field == "GPSPoint" { throw fail(fieldPath, "not supported: the exports have no GPS point") }
                     let (exclusive, values) = try setDimension(entry, fieldPath)
-                    result.demographics.append(SegmentRule.SetMatch(field: .country, exclusive: exclusive, values: Set(values)))
+                    result.demographics.append(SegmentRule.SetMatch(field: .country, exclusive: exclusive, values: Set(values.map(ExactText.init))))
                 }
             }
         }
@@ -243,8 +243,8 @@ struct SegmentReader {
         }
         let test: SegmentRule.AttributeTest
         switch type {
-        case .inclusive: test = .inclusive(Set(values))
-        case .exclusive: test = .exclusive(Set(values))
+        case .inclusive: test = .inclusive(Set(values.map(ExactText.init)))
+        case .exclusive: test = .exclusive(Set(values.map(ExactText.init)))
         case .contains: test = .contains(values.map { Array($0.utf8) })
         case .before: test = .before(try instants(1, "one value")[0].millis)
         case .after: test = .after(try instants(1, "one value")[0].millis)

@@ -90,7 +90,7 @@ extension SegmentSet {
         case .model: value = profile.model
         case .country: value = profile.country
         }
-        let found = value.map { match.values.contains($0) } ?? false
+        let found = value.map { match.values.contains(ExactText($0)) } ?? false
         return found != match.exclusive
     }
 
@@ -102,8 +102,8 @@ extension SegmentSet {
             return false
         }
         switch test {
-        case .inclusive(let set): return values.contains { set.contains($0) }
-        case .exclusive(let set): return !values.contains { set.contains($0) }
+        case .inclusive(let set): return values.contains { set.contains(ExactText($0)) }
+        case .exclusive(let set): return !values.contains { set.contains(ExactText($0)) }
         case .contains(let needles): return values.contains { value in needles.contains { contains(value, $0) } }
         case .before(let limit): return values.contains { SegmentInstant($0).map { $0.millis < limit } ?? false }
         case .after(let limit): return values.contains { SegmentInstant($0).map { $0.millis > limit } ?? false }

@@ -97,4 +97,17 @@ struct ExactTextTests {
             try SegmentSet.load(files: [("s.json", Array(twice.utf8))], timeZone: TimeZone(identifier: "UTC")!)
         }
     }
+
+    @Test("a segment's values match as exact text: INCLUSIVE café (U+00E9) is not café spelled e + U+0301")
+    func segmentValues() throws {
+        let lines = [
+            PinpointLine("_userauth.sign_in", at: PinpointLine.millis("2026-11-04T10:00:00Z"), user: "u1", appVersion: Self.composed),
+            PinpointLine("_userauth.sign_in", at: PinpointLine.millis("2026-11-04T11:00:00Z"), user: "u2", appVersion: Self.decomposed),
+        ]
+        let json = #"[{"Name":"in","Dimensions":{"Demographic":{"AppVersion":{"DimensionType":"INCLUSIVE","Values":["caf\u00e9"]}}}},"#
+            + #"{"Name":"out","Dimensions":{"Demographic":{"AppVersion":{"DimensionType":"EXCLUSIVE","Values":["caf\u00e9"]}}}}]"#
+        let segments = try SegmentSet.load(files: [("s.json", Array(json.utf8))], timeZone: TimeZone(identifier: "UTC")!)
+        let run = InMemoryRun([("a.json", Array(lines.ndjson.utf8))], profiles: ProfileOptions(segments: segments))
+        #expect(run.reports.segments.map(\.users) == [1, 1])
+    }
 }
