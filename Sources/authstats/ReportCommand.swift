@@ -144,7 +144,7 @@ struct ReportCommand: ParsableCommand {
     var maxRejects: Int { maxRejectsGiven ?? ((try? Environment.maxRejects.get()) ?? nil) ?? 10_000 }
     var progressMode: ProgressLine.Mode { progressGiven ?? ((try? Environment.progress.get()) ?? nil) ?? .auto }
 
-    @Flag(name: [.long, .short], help: "Print only errors and the inputs that failed or broke, which make the exit status 1 (no per-record warnings, progress or totals).")
+    @Flag(name: [.long, .short], help: "Print only errors and what makes the exit status 1: the inputs that failed or broke, partial reports, and with --strict the number of rejects (no per-record warnings, progress or totals).")
     var quiet = false
 
     /// `--timezone`, else AUTHSTATS_TIMEZONE: the zone asked for, if any.
@@ -557,7 +557,11 @@ struct ReportCommand: ParsableCommand {
                 + "\(Self.seconds(read, started)) reading, \(Self.seconds(finished, read)) for duplicates, sessions "
                 + "and report tables, \(Self.seconds(Date(), finished)) writing")
         let partial = nightly?.partial ?? merging?.partial
-        if let partial { console.warning("the reports are partial: \(DisplayPath.text(partial)) (see summary.json's partial)") }
+        // What makes the exit status 1 is said even with --quiet (a cron job's log must explain it).
+        if let partial { console.warningAlways("the reports are partial: \(DisplayPath.text(partial)) (see summary.json's partial)") }
+        if strict && rejected > 0 {
+            console.warningAlways("\(rejected) record\(rejected == 1 ? "" : "s") rejected, and --strict makes that exit status 1: see rejects.ndjson")
+        }
         if broken > 0 || (strict && rejected > 0) || partial != nil { throw ExitCode(1) }
     }
 

@@ -73,5 +73,11 @@ struct CLIParseTests {
         #expect(result.stderr.contains("nosuch.gz: failed: "), "\(result.stderr)")
         // And nothing else: no per-record warnings, no totals.
         #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        // With --strict, a reject makes the exit status 1: one line says so.
+        let junk = folder.appendingPathComponent("junk.ndjson")
+        try "abc\n".write(to: junk, atomically: true, encoding: .utf8)
+        let strict = try CLI.run(["report", junk.path, "--out", folder.appendingPathComponent("s").path, "-q", "--strict"], in: CLI.packageRoot)
+        #expect(strict.status == 1, "\(strict.stderr)")
+        #expect(strict.stderr == "authstats: warning: 1 record rejected, and --strict makes that exit status 1: see rejects.ndjson\n", "\(strict.stderr)")
     }
 }
