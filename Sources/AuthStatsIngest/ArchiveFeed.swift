@@ -59,12 +59,13 @@ final class ArchiveFeed {
 
     /// Why reading `archive` failed: the source's damage if it broke, else libarchive's text;
     /// when libarchive gives no reason after the source ended cleanly, that the archive's bytes
-    /// stop early (a zip cut between two members said "read error" and nothing else).
+    /// stop early (a zip cut between two members said "read error" and nothing else; the same
+    /// feed serves libarchive's filters, lz4 and lzip, hence "data", not "archive").
     func failure(of archive: OpaquePointer) -> String {
         if let damage { return damage.message }
         if let reason = LibArchive.errorReason(archive) { return reason }
         return reachedEnd
-            ? "the archive ends early: its bytes stop where another member or its end record should be (cut short)"
+            ? "the data ends early: its bytes stop where more should follow (cut short)"
             : "read error (libarchive gave no reason)"
     }
 

@@ -221,7 +221,7 @@ struct DamagedStreamTests {
         #expect(run.inputs.map(\.member) == ["a.ndjson"])
         #expect(run.inputs.map(\.events) == [5])
         #expect(run.inputs.map(\.status) == [.partial])
-        #expect(run.inputs.first?.error?.contains("the archive ends early") == true, "\(run.inputs.first?.error ?? "")")
+        #expect(run.inputs.first?.error?.contains("the data ends early") == true, "\(run.inputs.first?.error ?? "")")
     }
 
     @Test("a zip's end record: its entry count, after a comment, and through the zip64 end record")

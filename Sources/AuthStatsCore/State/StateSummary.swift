@@ -22,9 +22,14 @@ public struct StateSummary: Sendable, Equatable {
     /// Reads every chunk of the streams `names` in every scope, each checked as any read checks
     /// it (checksum, numbering, record lengths): `state info`'s promise to find damage anywhere,
     /// also in the streams no summary figure comes from (activity, profiles, report totals).
-    public static func checkEveryChunk(_ source: any StateChunkSource, names: [String]) throws {
+    /// With `afterRead`, it passes over the streams of scope "" that `read` has read, and
+    /// checked, already (the largest ones: a second pass would double `state info`'s time on a
+    /// big state).
+    public static func checkEveryChunk(_ source: any StateChunkSource, names: [String], afterRead: Bool = true) throws {
+        typealias Stream = Analysis.Stream
+        let read = afterRead ? Set([Stream.totals, Stream.users, Stream.counters, Stream.sessions] + Stream.allFingerprints) : []
         for name in names {
-            for scope in try source.scopes(of: name) {
+            for scope in try source.scopes(of: name) where !(scope.isEmpty && read.contains(name)) {
                 try StateStreamReader.forEach(source, name: name, scope: scope) { _ in }
             }
         }
