@@ -94,6 +94,19 @@ final class NightlyState {
             }
         }
 
+        /// A value as shown: escaped (`DisplayPath`), a duration kept in milliseconds (the
+        /// session timeout, `1800000 ms`) as it is written on the command line (`30m`).
+        static func shown(_ value: String) -> String {
+            guard value.hasSuffix(" ms"), let millis = Int64(value.dropLast(3)), millis > 0 else { return DisplayPath.text(value) }
+            var parts: [String] = []
+            var rest = millis
+            for (unit, size) in [("h", Int64(3_600_000)), ("m", 60_000), ("s", 1_000), ("ms", 1)] where rest >= size {
+                parts.append("\(rest / size)\(unit)")
+                rest %= size
+            }
+            return parts.joined()
+        }
+
         /// The options that differ, as `--name: state's value, this run's value`.
         func differences(from run: Options) -> [String] {
             var out: [String] = []
@@ -102,8 +115,8 @@ final class NightlyState {
                 // Both sides may come from a state file: shown escaped (`DisplayPath`).
                 if other != value {
                     out.append(
-                        "\(DisplayPath.text(name)) (the state's: \(value.isEmpty ? "(none)" : DisplayPath.text(value)); "
-                            + "this run's: \(other.isEmpty ? "(none)" : DisplayPath.text(other)))")
+                        "\(DisplayPath.text(name)) (the state's: \(value.isEmpty ? "(none)" : Self.shown(value)); "
+                            + "this run's: \(other.isEmpty ? "(none)" : Self.shown(other)))")
                 }
             }
             return out

@@ -291,6 +291,15 @@ extension StateCLITests {
             #expect(!FileManager.default.fileExists(atPath: S.databasePath(folder.appendingPathComponent("m"))), "\(kind): merged into a new state")
         }
 
+        @Test("another --session-timeout than the state's is exit 64, both shown as durations are written")
+        func otherTimeout() throws {
+            let state = try S.sharedState()
+            let folder = state.deletingLastPathComponent()
+            let result = try CLI.run(["report", "--state", state.path, "--out", folder.appendingPathComponent("o").path, "--session-timeout", "1h30m5s"])
+            #expect(result.status == 64, "\(result.stderr)")
+            #expect(result.stderr.contains("--session-timeout (the state's: 30m; this run's: 1h30m5s)"), "\(result.stderr)")
+        }
+
         @Test("a meta value that authstats would not write (counting options of one line \"=\") is not a crash")
         func oddOptions() throws {
             let state = try S.sharedState()
