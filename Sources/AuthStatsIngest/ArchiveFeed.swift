@@ -16,9 +16,13 @@ final class ArchiveFeed {
     private(set) var tail: [UInt8] = []
     var keepsTail = false
 
+    /// With `keepsTail`, the bytes read from the source so far (where `tail` ends).
+    private(set) var length = 0
+
     /// Keeps the last bytes of a block just read (`keepsTail`).
     private func keep(_ count: Int) {
         guard keepsTail, count > 0 else { return }
+        length += count
         let limit = ZipEndRecord.tailBytes
         let block = UnsafeRawBufferPointer(start: buffer, count: count)
         if count >= limit {

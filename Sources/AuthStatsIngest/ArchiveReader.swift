@@ -177,7 +177,7 @@ public struct ArchiveReader {
             let ended = status == ARCHIVE_EOF && feed.drain()
             if ended {
                 endLast()
-                if zip, let listed = ZipEndRecord.entryCount(tail: feed.tail), listed > entries {
+                if zip, let listed = ZipEndRecord.entryCount(tail: feed.tail, length: feed.length), listed > entries {
                     lostEntries = Self.lostZipEntries(listed: listed, found: entries)
                 }
                 break

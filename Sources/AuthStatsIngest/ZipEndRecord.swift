@@ -10,8 +10,17 @@ enum ZipEndRecord {
     static let tailBytes = 22 + 65_535 + 56 + 20
 
     /// The entry count of the end record that ends `tail` exactly (its comment reaching the
-    /// last byte); nil when there is none.
-    static func entryCount(tail: [UInt8]) -> UInt64? {
+    /// last byte); nil when there is none, or when its central directory does not end where
+    /// the end record begins in a stream of `length` bytes (a zip with bytes before it, such as
+    /// two zips end to end, whose record counts the last one's entries only: no count to check).
+    static func entryCount(tail: [UInt8], length: Int) -> UInt64? {
+        guard let (entries, directoryEnd, recordStart) = record(tail: tail) else { return nil }
+        return directoryEnd == UInt64(length - (tail.count - recordStart)) ? entries : nil
+    }
+
+    /// The entry count, where the central directory ends (its offset plus its size, as the
+    /// record states them), and where in `tail` the record that states them begins.
+    private static func record(tail: [UInt8]) -> (entries: UInt64, directoryEnd: UInt64, at: Int)? {
         let count = tail.count
         guard count >= 22 else { return nil }
         func u16(_ at: Int) -> UInt64 { UInt64(tail[at]) | UInt64(tail[at + 1]) << 8 }
@@ -23,12 +32,14 @@ enum ZipEndRecord {
         while at >= lowest {
             if u32(at) == 0x0605_4B50 && at + 22 + Int(u16(at + 20)) == count {
                 let entries = u16(at + 10)
-                guard entries == 0xFFFF else { return entries }
+                guard entries == 0xFFFF || u32(at + 12) == 0xFFFF_FFFF || u32(at + 16) == 0xFFFF_FFFF else {
+                    return (entries, u32(at + 16) + u32(at + 12), at)
+                }
                 // Zip64: the locator right before, the zip64 end record right before it.
                 let locator = at - 20
                 let record = locator - 56
                 guard record >= 0, u32(locator) == 0x0706_4B50, u32(record) == 0x0606_4B50 else { return nil }
-                return u64(record + 32)
+                return (u64(record + 32), u64(record + 48) + u64(record + 40), record)
             }
             at -= 1
         }

@@ -224,27 +224,38 @@ struct DamagedStreamTests {
         #expect(run.inputs.first?.error?.contains("the data ends early") == true, "\(run.inputs.first?.error ?? "")")
     }
 
-    @Test("a zip's end record: its entry count, after a comment, and through the zip64 end record")
+    @Test("a zip's end record: its entry count, after a comment, through the zip64 end record, and only where its directory ends at it")
     func zipEndRecord() {
-        func end(entries: UInt16, comment: [UInt8]) -> [UInt8] {
-            [0x50, 0x4B, 0x05, 0x06, 0, 0, 0, 0, UInt8(entries & 0xFF), UInt8(entries >> 8), UInt8(entries & 0xFF), UInt8(entries >> 8)]
-                + [UInt8](repeating: 0, count: 8) + [UInt8(comment.count & 0xFF), UInt8(comment.count >> 8)] + comment
+        func le(_ value: UInt64, _ bytes: Int) -> [UInt8] { (0..<bytes).map { UInt8((value >> (8 * UInt64($0))) & 0xFF) } }
+        /// An end record whose central directory (of `size` bytes at `offset`) ends at `offset + size`.
+        func end(entries: UInt16, comment: [UInt8], offset: UInt64 = 1000, size: UInt64 = 0) -> [UInt8] {
+            [0x50, 0x4B, 0x05, 0x06, 0, 0, 0, 0] + le(UInt64(entries), 2) + le(UInt64(entries), 2)
+                + le(size, 4) + le(offset, 4) + le(UInt64(comment.count), 2) + comment
         }
+        func count(_ tail: [UInt8], length: Int? = nil) -> UInt64? { ZipEndRecord.entryCount(tail: tail, length: length ?? tail.count) }
         let body = [UInt8](repeating: 0x41, count: 1000)
-        #expect(ZipEndRecord.entryCount(tail: body + end(entries: 3, comment: [])) == 3)
+        #expect(count(body + end(entries: 3, comment: [])) == 3)
+        #expect(count(body + end(entries: 3, comment: [], offset: 900, size: 100)) == 3)
         // A comment that holds an end record's signature itself: the record whose comment ends the tail.
         let tricky = Array("PK\u{5}\u{6} a comment".utf8)
-        #expect(ZipEndRecord.entryCount(tail: body + end(entries: 7, comment: tricky)) == 7)
-        #expect(ZipEndRecord.entryCount(tail: body) == nil)
-        #expect(ZipEndRecord.entryCount(tail: Array(end(entries: 3, comment: []).dropLast())) == nil)
+        #expect(count(body + end(entries: 7, comment: tricky)) == 7)
+        #expect(count(body) == nil)
+        #expect(count(Array(end(entries: 3, comment: []).dropLast())) == nil)
+        // Bytes before the zip (two zips end to end, a self-extracting stub): the directory does
+        // not end at the record, so there is no count to check the body's entries against.
+        #expect(count(body + end(entries: 3, comment: [], offset: 400, size: 100)) == nil)
+        #expect(count(body + end(entries: 3, comment: []), length: 5000) == nil)
         // Zip64: 70,000 entries in the zip64 end record, 0xFFFF in the end record.
         var record = [UInt8](repeating: 0, count: 56)
         record.replaceSubrange(0..<4, with: [0x50, 0x4B, 0x06, 0x06])
-        for i in 0..<8 { record[32 + i] = UInt8((70_000 >> (8 * i)) & 0xFF) }
+        record.replaceSubrange(32..<40, with: le(70_000, 8))
+        record.replaceSubrange(40..<48, with: le(200, 8))  // the directory's size
+        record.replaceSubrange(48..<56, with: le(800, 8))  // its offset: it ends at 1000, where the record begins
         var locator = [UInt8](repeating: 0, count: 20)
         locator.replaceSubrange(0..<4, with: [0x50, 0x4B, 0x06, 0x07])
-        #expect(ZipEndRecord.entryCount(tail: body + record + locator + end(entries: 0xFFFF, comment: [])) == 70_000)
-        #expect(ZipEndRecord.entryCount(tail: body + end(entries: 0xFFFF, comment: [])) == nil)
+        let zip64 = end(entries: 0xFFFF, comment: [], offset: 0xFFFF_FFFF, size: 0xFFFF_FFFF)
+        #expect(count(body + record + locator + zip64) == 70_000)
+        #expect(count(body + zip64) == nil)
     }
 
     @Test("NUL bytes after a gzip member are padding, not damage")
