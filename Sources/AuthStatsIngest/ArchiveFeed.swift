@@ -14,7 +14,7 @@ final class ArchiveFeed {
     /// With `keepsTail` (a zip archive), the last bytes read from the source, at least
     /// `ZipEndRecord.tailBytes` of them when there were so many: the archive's end record.
     private(set) var tail: [UInt8] = []
-    var keepsTail = false
+    let keepsTail: Bool
 
     /// With `keepsTail`, the bytes read from the source so far (where `tail` ends).
     private(set) var length = 0
@@ -33,8 +33,10 @@ final class ArchiveFeed {
         if tail.count > 2 * limit { tail.removeFirst(tail.count - limit) }
     }
 
-    init(_ source: any ByteSource) {
+    /// - Parameter keepsTail: keep the last bytes (`tail`, a zip's end record).
+    init(_ source: any ByteSource, keepsTail: Bool = false) {
         self.source = source
+        self.keepsTail = keepsTail
         buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.blockSize, alignment: 16)
     }
 

@@ -116,9 +116,8 @@ public struct ArchiveReader {
             return
         }
         defer { LibArchive.readFree(archive) }
-        let feed = ArchiveFeed(source)
         // A zip's end record, to count its entries against (`ZipEndRecord`).
-        feed.keepsTail = zip
+        let feed = ArchiveFeed(source, keepsTail: zip)
         var entries: UInt64 = 0
         var lostEntries: String?
         guard feed.open(archive) else {

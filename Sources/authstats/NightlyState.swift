@@ -98,13 +98,7 @@ final class NightlyState {
         /// session timeout, `1800000 ms`) as it is written on the command line (`30m`).
         static func shown(_ value: String) -> String {
             guard value.hasSuffix(" ms"), let millis = Int64(value.dropLast(3)), millis > 0 else { return DisplayPath.text(value) }
-            var parts: [String] = []
-            var rest = millis
-            for (unit, size) in [("h", Int64(3_600_000)), ("m", 60_000), ("s", 1_000), ("ms", 1)] where rest >= size {
-                parts.append("\(rest / size)\(unit)")
-                rest %= size
-            }
-            return parts.joined()
+            return Duration.text(millis: millis)
         }
 
         /// The options that differ, as `--name: state's value, this run's value`.

@@ -42,7 +42,7 @@ struct StateCommand: ParsableCommand {
                 // Every chunk, checked (exit 2 naming a damaged one); the report totals apart, as
                 // below: the next run builds them again.
                 let names = try database.streamNames()
-                try StateSummary.checkEveryChunk(database, names: names.filter { $0 != ReportTotals.streamName })
+                try StateSummary.checkEveryChunk(database, names: names.filter { $0 != ReportTotals.stream })
                 let ledger = try database.ledger()
                 let batches = try database.batches()
                 let bytes = try database.chunkBytes().reduce(into: [String: Int]()) { $0[Analysis.table(ofStream: $1.key), default: 0] += $1.value }
@@ -53,7 +53,7 @@ struct StateCommand: ParsableCommand {
                 let totals: String?
                 do {
                     let stored = try NightlyState.storedTotals(in: database).map { $0.current ? "current" : "stale" }
-                    try StateSummary.checkEveryChunk(database, names: names.filter { $0 == ReportTotals.streamName })
+                    try StateSummary.checkEveryChunk(database, names: names.filter { $0 == ReportTotals.stream })
                     totals = stored
                 } catch let damaged as StateFormatError {
                     // Recomputed by the next run, so not fatal here either.

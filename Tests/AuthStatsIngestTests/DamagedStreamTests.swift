@@ -20,6 +20,9 @@ struct DamagedStreamTests {
         }
     }()
 
+    /// `lines` as a file's text, one per line.
+    static func text(_ lines: some Sequence<String>) -> String { lines.joined(separator: "\n") + "\n" }
+
     /// Each codec's command, and the reference reader of a damaged stream: Python's own codec
     /// (every byte it can decode) or, for zstd, the zstd tool.
     static let codecs: [(name: String, compress: String, reference: String)] = [
@@ -180,20 +183,15 @@ struct DamagedStreamTests {
 
     @Test("a zip member whose local header is damaged is not lost silently: the central directory's count names the loss")
     func zipDamagedLocalHeader() throws {
-        let folder = CLI.temporaryFolder()
-        for (name, lines) in [("a.ndjson", Self.lines.prefix(5)), ("b.ndjson", Self.lines.dropFirst(5).prefix(100)), ("c.ndjson", Self.lines.suffix(5))] {
-            try (lines.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
-        }
-        let zip = folder.appendingPathComponent("bundle.zip").path
-        _ = try Shell.output(
-            "cd '\(folder.path)' && python3 -c 'import zipfile; z=zipfile.ZipFile(\"bundle.zip\",\"w\",zipfile.ZIP_DEFLATED, compresslevel=1); "
-                + "[z.write(n) for n in (\"a.ndjson\",\"b.ndjson\",\"c.ndjson\")]; z.comment=b\"made by a test\"; z.close()'")
+        let zip = try Shell.zip(
+            [("a.ndjson", Self.text(Self.lines.prefix(5))), ("b.ndjson", Self.text(Self.lines.dropFirst(5).prefix(100))),
+             ("c.ndjson", Self.text(Self.lines.suffix(5)))],
+            in: CLI.temporaryFolder(), comment: "made by a test")
         let whole = FileRun([zip])
         #expect(whole.inputs.map(\.status) == [.ok, .ok, .ok])
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: zip)))
         // b.ndjson's local header signature (PK\3\4), the second one in the file.
-        let signature: [UInt8] = [0x50, 0x4B, 0x03, 0x04]
-        let headers = (0...(bytes.count - 4)).filter { Array(bytes[$0..<$0 + 4]) == signature }
+        let headers = Shell.offsets(of: [0x50, 0x4B, 0x03, 0x04], in: bytes)
         #expect(headers.count == 3)
         bytes.replaceSubrange(headers[1]..<headers[1] + 2, with: Array("XX".utf8))
         try Data(bytes).write(to: URL(fileURLWithPath: zip))
@@ -206,16 +204,10 @@ struct DamagedStreamTests {
 
     @Test("a zip cut between two members: the first member's records, and why the archive broke")
     func zipCutBetweenMembers() throws {
-        let folder = CLI.temporaryFolder()
-        for (name, lines) in [("a.ndjson", Self.lines.prefix(5)), ("b.ndjson", Self.lines.suffix(5))] {
-            try (lines.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
-        }
-        let zip = folder.appendingPathComponent("bundle.zip").path
-        _ = try Shell.output(
-            "cd '\(folder.path)' && python3 -c 'import zipfile; z=zipfile.ZipFile(\"bundle.zip\",\"w\",zipfile.ZIP_DEFLATED); z.write(\"a.ndjson\"); z.write(\"b.ndjson\"); z.close()'")
+        let zip = try Shell.zip(
+            [("a.ndjson", Self.text(Self.lines.prefix(5))), ("b.ndjson", Self.text(Self.lines.suffix(5)))], in: CLI.temporaryFolder())
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: zip)))
-        let signature: [UInt8] = [0x50, 0x4B, 0x03, 0x04]
-        let second = try #require((1...(bytes.count - 4)).first { Array(bytes[$0..<$0 + 4]) == signature })
+        let second = try #require(Shell.offsets(of: [0x50, 0x4B, 0x03, 0x04], in: bytes).dropFirst().first)
         try Data(bytes[..<second]).write(to: URL(fileURLWithPath: zip))
         let run = FileRun([zip])
         #expect(run.inputs.map(\.member) == ["a.ndjson"])
@@ -299,4 +291,20 @@ enum Shell {
     }
 
     struct Failure: Error { var command: String; var status: Int32 }
+
+    /// Writes `files` (name, text) into `folder` and `bundle.zip` of them, deflated, in that
+    /// order, by Python's `zipfile` (another program's zip); returns the zip's path.
+    static func zip(_ files: [(name: String, text: String)], in folder: URL, comment: String = "") throws -> String {
+        for (name, text) in files { try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        let names = files.map { "\"\($0.name)\"" }.joined(separator: ",")
+        _ = try output(
+            "cd '\(folder.path)' && python3 -c 'import zipfile; z=zipfile.ZipFile(\"bundle.zip\",\"w\",zipfile.ZIP_DEFLATED); "
+                + "[z.write(n) for n in (\(names),)]; z.comment=b\"\(comment)\"; z.close()'")
+        return folder.appendingPathComponent("bundle.zip").path
+    }
+
+    /// Where the 4-byte `signature` (a zip's `PK\3\4`, `PK\1\2`, …) starts in `bytes`.
+    static func offsets(of signature: [UInt8], in bytes: [UInt8]) -> [Int] {
+        (0...(bytes.count - signature.count)).filter { bytes[$0..<$0 + signature.count].elementsEqual(signature) }
+    }
 }

@@ -91,16 +91,10 @@ struct StreamInputTests {
 
     @Test("a zip whose central directory is damaged still gives its members (read by local headers)")
     func zipWithDamagedDirectory() throws {
-        let folder = CLI.temporaryFolder()
-        let plain = folder.appendingPathComponent("log.ndjson").path
-        try Self.text.write(toFile: plain, atomically: true, encoding: .utf8)
-        let zip = folder.appendingPathComponent("bundle.zip").path
-        _ = try Shell.output(
-            "cd '\(folder.path)' && python3 -c 'import zipfile; z=zipfile.ZipFile(\"bundle.zip\",\"w\",zipfile.ZIP_DEFLATED); z.write(\"log.ndjson\"); z.close()'")
+        let zip = try Shell.zip([("log.ndjson", Self.text)], in: CLI.temporaryFolder())
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: zip)))
         // Overwrite the signature of the central directory's entry (PK\1\2).
-        let signature: [UInt8] = [0x50, 0x4B, 0x01, 0x02]
-        let at = try #require((0...(bytes.count - 4)).last { Array(bytes[$0..<$0 + 4]) == signature })
+        let at = try #require(Shell.offsets(of: [0x50, 0x4B, 0x01, 0x02], in: bytes).last)
         bytes.replaceSubrange(at..<at + 4, with: Array("XXXX".utf8))
         try Data(bytes).write(to: URL(fileURLWithPath: zip))
         let run = FileRun([zip])

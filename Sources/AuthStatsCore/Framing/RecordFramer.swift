@@ -176,7 +176,6 @@ public final class RecordFramer {
     /// Where buffer index `index` lies in the whole stream (bytes from its start).
     public func streamOffset(_ index: Int) -> Int { origin + index }
 
-
     /// Whether the stream is inside a CloudTrail file's `Records` array: between two items
     /// there, the framer passes over only whitespace and commas (anything else is an item of
     /// its own), so a piece of a broken element that comes right after the item before it is
@@ -495,9 +494,8 @@ public final class RecordFramer {
             last -= 1
             while last > position && Self.isWhitespace(base[last - 1]) { last -= 1 }
         }
-        // Damage that runs to the end of a `Records` file took in the array's closing `]}`:
-        // the file is whole (not cut short, `endedInsideRecordsArray`).
-        // (Its bytes end `]}`.)
+        // Damage that runs to the end of a `Records` file and ends `]}` took in the array's
+        // closing: the file is whole (not cut short, `endedInsideRecordsArray`).
         if inRecordsArray && atEOF && end == filled && last > position && base[last - 1] == UInt8(ascii: "}") {
             var j = last - 1
             while j > position && Self.isWhitespace(base[j - 1]) { j -= 1 }
@@ -529,25 +527,10 @@ public final class RecordFramer {
         }
     }
 
-    /// `text` in double quotes, escaped as names are on stderr (`DisplayPath`): `\"`, `\\`,
-    /// `\n`, `\r`, `\t`, other control characters as `\x1b` (Swift's `debugDescription`
-    /// wrote `\u{1B}`, where the README promises the names' form).
+    /// `text` in double quotes, escaped as names are (`DisplayPath`: `\x1b`, where Swift's
+    /// `debugDescription` wrote `\u{1B}`), and its own quotes as `\"`.
     static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\x" + (hex.count == 1 ? "0" : "") + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        "\"" + DisplayPath.text(text).replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 
     /// What bytes between records are: a JSON value that is not an object, a byte order

@@ -20,6 +20,19 @@ public enum Duration {
         }
         return total
     }
+
+    /// `millis` (more than 0) as written on the command line, the inverse of `parseMillis`:
+    /// `30m`, `1h30m5s`, `250ms`.
+    public static func text(millis: Int64) -> String {
+        precondition(millis > 0, "a duration is positive")
+        var parts: [String] = []
+        var rest = millis
+        for (unit, size) in [("h", Int64(3_600_000)), ("m", 60_000), ("s", 1_000), ("ms", 1)] where rest >= size {
+            parts.append("\(rest / size)\(unit)")
+            rest %= size
+        }
+        return parts.joined()
+    }
 }
 
 import Foundation

@@ -20,18 +20,8 @@ public struct ReportTotals: Sendable, Equatable {
     struct ValueDay: Hashable, Sendable {
         var day: Int32
         var dimension: Dimension
-        var value: String
-
-        /// The value compared as exact text (`ExactText`), as the breakdown keeps it.
-        static func == (a: ValueDay, b: ValueDay) -> Bool {
-            a.day == b.day && a.dimension == b.dimension && ExactText.same(a.value, b.value)
-        }
-
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(day)
-            hasher.combine(dimension)
-            hasher.combine(ExactText(value))
-        }
+        /// As exact text, as the breakdown keeps it.
+        var value: ExactText
     }
 
     /// Days past the data's last day that the columns run to: the 30-day window and the day-30
@@ -53,7 +43,7 @@ public struct ReportTotals: Sendable, Equatable {
         ReportBuilder.addUsers(of: acc, lastDataDay: axis.last, to: &columns, grid: &grid)
         var active: [ValueDay: Int] = [:]
         grid.forEachCount { day, dimension, value, n in
-            active[ValueDay(day: axis.first.index + Int32(day), dimension: dimension, value: acc.table.string(dimension, value))] = n
+            active[ValueDay(day: axis.first.index + Int32(day), dimension: dimension, value: ExactText(acc.table.string(dimension, value)))] = n
         }
         var totals = ReportTotals(columns: columns, activeByValue: active, users: acc.userCount, sessions: SessionStats())
         totals.setSessions(sessions)
@@ -109,7 +99,7 @@ public struct ReportTotals: Sendable, Equatable {
         ReportBuilder.assemble(
             acc, range: range, columns: columns, lastDataDay: acc.dayBounds?.last, sessions: SessionStats(), dimensions: dimensions
         ) { key, value in
-            activeByValue[ValueDay(day: key.day, dimension: key.dimension, value: value)] ?? 0
+            activeByValue[ValueDay(day: key.day, dimension: key.dimension, value: ExactText(value))] ?? 0
         }
     }
 

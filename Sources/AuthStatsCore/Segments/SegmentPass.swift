@@ -202,7 +202,7 @@ struct SegmentPass {
                 let t = total.userTotals[d]
                 let rest = (row.signUps - t.counts.1, row.signIns - t.counts.2, row.authFailures - t.counts.3, row.events - t.counts.4)
                 guard rest.3 > 0 else { continue }
-                let key = AttributeKey(day: first + Int32(d), attribute: index, value: Dimension.unknown)
+                let key = AttributeKey(day: first + Int32(d), attribute: index, value: ExactText(Dimension.unknown))
                 var out = total.attributeRows[key] ?? Self.attributeRow(first + Int32(d), name, Dimension.unknown)
                 out.signUps += rest.0
                 out.signIns += rest.1
@@ -315,7 +315,7 @@ struct SegmentPass {
             for (index, name) in options.breakdownAttributes.enumerated() {
                 let values = Self.distinct(profile.attributes[name]?.values ?? [])
                 for value in values.isEmpty ? [Dimension.unknown] : values {
-                    let key = AttributeKey(day: day.day, attribute: index, value: value)
+                    let key = AttributeKey(day: day.day, attribute: index, value: ExactText(value))
                     partial.attributeRows[key, default: Self.attributeRow(day.day, name, value)].add(day)
                 }
             }
@@ -465,18 +465,8 @@ struct SegmentPass {
     struct AttributeKey: Hashable {
         var day: Int32
         var attribute: Int
-        var value: String
-
-        /// The value compared as exact text (`ExactText`), as a dimension's is.
-        static func == (a: AttributeKey, b: AttributeKey) -> Bool {
-            a.day == b.day && a.attribute == b.attribute && ExactText.same(a.value, b.value)
-        }
-
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(day)
-            hasher.combine(attribute)
-            hasher.combine(ExactText(value))
-        }
+        /// As exact text, as a dimension's value is kept.
+        var value: ExactText
     }
 
     static func attributeRow(_ day: Int32, _ name: String, _ value: String) -> BreakdownRow {

@@ -107,11 +107,7 @@ struct LastRecord {
     init(compact: Bool, clock: DayClock? = nil) {
         self.compact = compact
         self.clock = clock
-        tracksCopies = clock != nil
     }
-
-    /// Whether copies at another time are looked for (a clock was given).
-    private let tracksCopies: Bool
 
     /// How `r` relates to the record before it; it becomes the last record. (Inlined: it runs
     /// for every record of the session log.)
@@ -140,7 +136,7 @@ struct LastRecord {
             userCount = user.count
             seen = sameUser ? .sameUser : .nextUser
         }
-        guard tracksCopies else { return seen }
+        guard clock != nil else { return seen }
         if case .nextUser = seen, !idKeyed.isEmpty { forgetUser() }
         // `noSession` and `failureKey` are the two largest keys.
         guard r.sessionKey >= SessionRecord.noSession else { return seen }

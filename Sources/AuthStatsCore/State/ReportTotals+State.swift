@@ -1,9 +1,8 @@
 /// The nightly state's `report_totals` stream (`docs/state.md` "Reports without restoring"),
 /// and the partial restores a night builds its change to them from.
 extension ReportTotals {
-    static let stream = "report_totals"
-    /// The stream's name, for `state info` (their damage is a warning: the next run rebuilds them).
-    public static var streamName: String { stream }
+    /// (Public for `state info`: their damage is a warning there, the next run rebuilds them.)
+    public static let stream = "report_totals"
     /// The layout of the stream's records; totals of another layout are not read (the night
     /// then reads the whole state and writes them again). 2: the users and sessions in the
     /// header zigzag-coded like every other signed number (1, written by the builds of
@@ -45,10 +44,10 @@ extension ReportTotals {
         let values = activeByValue.sorted {
             ($0.key.day, $0.key.dimension.rawValue) != ($1.key.day, $1.key.dimension.rawValue)
                 ? ($0.key.day, $0.key.dimension.rawValue) < ($1.key.day, $1.key.dimension.rawValue)
-                : $0.key.value.utf8.lexicographicallyPrecedes($1.key.value.utf8)
+                : $0.key.value.text.utf8.lexicographicallyPrecedes($1.key.value.text.utf8)
         }
         for (key, n) in values {
-            var text = key.value
+            var text = key.value.text
             try text.withUTF8 { text in
                 try writer.add(
                     words: [Kind.value.rawValue, zigzag(key.day), UInt64(key.dimension.rawValue), zigzag(n)], then: UnsafeRawBufferPointer(text))
@@ -164,7 +163,7 @@ extension ReportTotals {
                 guard let dimension = Dimension(rawValue: Int(truncatingIfNeeded: try word())) else { throw damaged("has no dimension") }
                 let n = try signed()
                 let text = String(decoding: UnsafeRawBufferPointer(rebasing: raw[at...]), as: UTF8.self)
-                totals!.activeByValue[ValueDay(day: d, dimension: dimension, value: text)] = n
+                totals!.activeByValue[ValueDay(day: d, dimension: dimension, value: ExactText(text))] = n
             case .sessionDay:
                 let d = try day()
                 totals!.sessions.days[d, default: SessionStats.Day()].sessions = try signed()

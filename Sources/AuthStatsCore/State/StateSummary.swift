@@ -17,17 +17,19 @@ public struct StateSummary: Sendable, Equatable {
 
     public init() {}
 
-    /// Reads the run's own streams (scope "") and lists the projects' scopes. `sessionRows`:
-    /// whether the session records are named or compact (`NightlyState` "session_rows").
+    /// The streams of scope "" that `read` reads, and so checks.
+    static var readStreams: Set<String> {
+        typealias Stream = Analysis.Stream
+        return Set([Stream.totals, Stream.users, Stream.counters, Stream.sessions] + Stream.allFingerprints)
+    }
+
     /// Reads every chunk of the streams `names` in every scope, each checked as any read checks
     /// it (checksum, numbering, record lengths): `state info`'s promise to find damage anywhere,
     /// also in the streams no summary figure comes from (activity, profiles, report totals).
-    /// With `afterRead`, it passes over the streams of scope "" that `read` has read, and
-    /// checked, already (the largest ones: a second pass would double `state info`'s time on a
-    /// big state).
-    public static func checkEveryChunk(_ source: any StateChunkSource, names: [String], afterRead: Bool = true) throws {
-        typealias Stream = Analysis.Stream
-        let read = afterRead ? Set([Stream.totals, Stream.users, Stream.counters, Stream.sessions] + Stream.allFingerprints) : []
+    /// Those that `read` has read already (`readStreams`, the largest) are passed over: a second
+    /// pass would double `state info`'s time on a big state.
+    public static func checkEveryChunk(_ source: any StateChunkSource, names: [String]) throws {
+        let read = readStreams
         for name in names {
             for scope in try source.scopes(of: name) where !(scope.isEmpty && read.contains(name)) {
                 try StateStreamReader.forEach(source, name: name, scope: scope) { _ in }
@@ -35,6 +37,9 @@ public struct StateSummary: Sendable, Equatable {
         }
     }
 
+    /// Reads the run's own streams (scope "", `readStreams`) and lists the projects' scopes.
+    /// `sessionRows`: whether the session records are named or compact (`NightlyState`
+    /// "session_rows").
     public static func read(_ source: any StateChunkSource, sessionRows: Bool = true) throws -> StateSummary {
         typealias Stream = Analysis.Stream
         var summary = StateSummary()

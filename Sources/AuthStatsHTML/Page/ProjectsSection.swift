@@ -1,3 +1,4 @@
+import Foundation
 import AuthStatsCore
 
 /// The Pinpoint projects (`--by-project`): each project's figures over the range, a small
@@ -12,21 +13,12 @@ struct ProjectsSection: Equatable {
         var href: String
     }
 
-    /// `path` as a relative URL: every byte but unreserved ones and `/` percent-encoded.
+    /// `path` as a relative URL: every byte but unreserved ones (RFC 3986) and `/` percent-encoded.
     static func href(_ path: String) -> String {
-        var out = ""
-        for byte in path.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = String(byte, radix: 16, uppercase: true)
-                out += "%" + (hex.count == 1 ? "0" : "") + hex
-            }
-        }
-        return out
+        path.addingPercentEncoding(withAllowedCharacters: hrefKept) ?? path
     }
+
+    private static let hrefKept = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/")
 
     static let columns = ["Sign-ups", "Sign-ins", "Failures", "Daily active (avg)", "30-day active (last day)", "Sessions"]
 

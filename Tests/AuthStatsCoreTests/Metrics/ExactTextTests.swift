@@ -61,8 +61,8 @@ struct ExactTextTests {
         let countries = rows("2026-11-05", .country)
         #expect(countries[Self.bytes(Self.angstrom)]?.events == 1 && countries[Self.bytes(Self.aRing)]?.events == 1)
         // The report totals a nightly state keeps hold them apart too.
-        let nfc = ReportTotals.ValueDay(day: 1, dimension: .appVersion, value: Self.composed)
-        let nfd = ReportTotals.ValueDay(day: 1, dimension: .appVersion, value: Self.decomposed)
+        let nfc = ReportTotals.ValueDay(day: 1, dimension: .appVersion, value: ExactText(Self.composed))
+        let nfd = ReportTotals.ValueDay(day: 1, dimension: .appVersion, value: ExactText(Self.decomposed))
         #expect(nfc != nfd && Set([nfc, nfd, nfc]).count == 2)
     }
 
