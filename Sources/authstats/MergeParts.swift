@@ -28,6 +28,31 @@ struct MergeParts {
     var contentHash: (kind: ContentHashKind, state: String)?
     var spans: [Span]
     var timeoutMillis: Int64?
+    /// Each state's input positions as stored: where they end, and whose numbering they are.
+    var positions: [PositionSpaces.State]
+    /// What each state's positions are moved by as it is read (`place`; until then, as
+    /// `authstats merge` reads them: the states one after another).
+    var shifts: [UInt64]
+    /// Where the merged positions end, and whose numbering they are (nil: the merge's own).
+    var placed: (end: UInt64, plan: String?)
+
+    /// Places the states' positions after `target`'s (`state merge --into` a state that
+    /// holds events), as `PositionSpaces.place` says.
+    mutating func place(after target: PositionSpaces.State?) throws {
+        let all = (target.map { [$0] } ?? []) + positions
+        let placement = try PositionSpaces.place(all)
+        shifts = Array(placement.shifts.dropFirst(target == nil ? 0 : 1))
+        placed = (placement.end, placement.plan)
+    }
+
+    /// A state's positions as stored (`NightlyState.metaNextPosition`, else past its last
+    /// batch's; the plan of a shard state, or of the shards a state was merged from).
+    static func positions(of database: StateDatabase) throws -> PositionSpaces.State {
+        let held = try database.meta(NightlyState.metaNextPosition).flatMap { UInt64($0) }
+        let plan = try [NightlyState.metaPlan, NightlyState.metaPositionPlan].lazy
+            .compactMap { try database.meta($0) }.first { !$0.isEmpty }
+        return PositionSpaces.State(held: try held ?? StatePositions.first(batch: database.lastBatch() + 1, held: 0), plan: plan)
+    }
 
     static func meta(_ part: Part, _ name: String) throws -> String {
         do { return try part.database.meta(name) ?? "" } catch { throw NightlyState.Failure.unusable("\(error)") }
@@ -86,7 +111,7 @@ struct MergeParts {
         share.profiles.memory = max(1 << 20, share.profiles.memory / lanes)
         let round = Round(
             databases: parts.map(\.database), rows: sessionRows, configuration: share, rejects: rejects, spill: spill,
-            directory: whole.directory, labels: parts.map { DisplayPath.text($0.folder) }, inPlace: inPlace)
+            directory: whole.directory, labels: parts.map { DisplayPath.text($0.folder) }, inPlace: inPlace, shifts: shifts)
         let turns = Turns(whole: whole, count: parts.count, lanes: lanes)
         DispatchQueue.concurrentPerform(iterations: lanes) { _ in
             while let index = turns.take() {
@@ -98,7 +123,10 @@ struct MergeParts {
                     let inPlace = try round.inPlace.flatMap {
                         try index < Self.inPlaceStates && database.batches().count == 1 ? (round.labels[index], $0) : nil
                     }
-                    try analysis.restore(from: database, sessionRows: round.rows[index], inPlace: inPlace)
+                    // Runs read in place are as stored: a state whose positions move is copied.
+                    let shift = round.shifts[index]
+                    try analysis.restore(
+                        from: database, sessionRows: round.rows[index], inPlace: shift == 0 ? inPlace : nil, positionShift: shift)
                 } catch {
                     return turns.fail(index, error)
                 }
@@ -128,6 +156,7 @@ struct MergeParts {
         let directory: UserDirectory
         let labels: [String]
         let inPlace: StateReadFailure?
+        let shifts: [UInt64]
     }
 
     /// Whose turn it is: the next state to restore, the restored ones waiting for their turn to
@@ -306,9 +335,14 @@ struct MergeParts {
             spans.append(Span(name: DisplayPath.text(part.folder), ledger: ledger, detailFrom: try meta(part, NightlyState.metaDetailFrom)))
         }
         try checkDetail(spans, timeoutMillis: timeoutMillis)
-        return MergeParts(
+        let positions: [PositionSpaces.State]
+        do { positions = try parts.map { try Self.positions(of: $0.database) } } catch { throw NightlyState.Failure.unusable("\(error)") }
+        var merged = MergeParts(
             parts: parts, zone: zone, options: options, partial: partial, profiles: profiles, sessionRows: partRows, owner: owner,
-            ledgers: ledgers, contentHash: contentHash, spans: spans, timeoutMillis: timeoutMillis)
+            ledgers: ledgers, contentHash: contentHash, spans: spans, timeoutMillis: timeoutMillis, positions: positions,
+            shifts: [], placed: (0, nil))
+        try merged.place(after: nil)
+        return merged
     }
 
     /// Shard states (`report --plan`) merge only with shards of the same plan, and all of
@@ -380,5 +414,50 @@ struct MergeParts {
                 }
             }
         }
+    }
+}
+
+/// Where the input positions of merged states go (`docs/state.md` "Merging states").
+///
+/// Positions decide which copy of a duplicate delivery is kept (the earliest input's) in the
+/// counts, the sessions and the profiles. A shard state numbers its inputs by their place in
+/// the plan's listing, so the shards of one plan interleave without two inputs of one
+/// position; any other state numbers its own from its first batch, so two states built
+/// apart both begin at 0. Each state in turn keeps its positions if its numbering (a plan)
+/// was placed already, and is otherwise moved past every position placed before it: the
+/// merged state is then the state built from the first one's inputs, then the next one's,
+/// and so on.
+enum PositionSpaces {
+    struct State: Equatable {
+        /// Where its positions end (`NightlyState.metaNextPosition`).
+        var held: UInt64
+        /// The plan whose listing numbers them; nil when they are the state's own.
+        var plan: String?
+    }
+
+    /// The shift of each state's positions (in merge order, the target first), where the
+    /// merged positions end, and the plan that numbers all of them (nil if they are not all
+    /// one plan's). A state with no positions (`held` 0: an empty target) takes no part.
+    static func place(_ states: [State]) throws -> (shifts: [UInt64], end: UInt64, plan: String?) {
+        var shifts: [UInt64] = []
+        var placedPlans: [String: UInt64] = [:]
+        var end: UInt64 = 0
+        var plans = Set<String?>()
+        for state in states {
+            guard state.held > 0 else {
+                shifts.append(0)
+                continue
+            }
+            let shift = state.plan.flatMap { placedPlans[$0] } ?? end
+            if let plan = state.plan, placedPlans[plan] == nil { placedPlans[plan] = shift }
+            let (stateEnd, overflow) = shift.addingReportingOverflow(state.held)
+            guard !overflow else {
+                throw NightlyState.Failure.refused("the states merged hold more batches than one state can number (2^20); nothing changed")
+            }
+            end = max(end, stateEnd)
+            shifts.append(shift)
+            plans.insert(state.plan)
+        }
+        return (shifts, end, plans.count == 1 ? plans.first! : nil)
     }
 }

@@ -31,6 +31,10 @@ final class NightlyState {
     static let metaPartial = "partial"
     /// Where the input positions of the state's batches end (`StatePositions`).
     static let metaNextPosition = "next_position"
+    /// The plan whose listing numbers the positions of a state merged from that plan's shards
+    /// (`PositionSpaces`), so that a shard merged into it later keeps its positions; cleared by
+    /// its next batch, whose inputs are numbered past them.
+    static let metaPositionPlan = "position_plan"
     /// A whole write (freezing sessions, dropping old fingerprints) is due once the state holds
     /// this many days of event detail beyond its horizon.
     static let compactionSlack = 7
@@ -69,6 +73,8 @@ final class NightlyState {
     let plan: (id: String, shard: Int, shards: Int)?
     /// Set when the state was merged without some shards of its plan.
     var partial: String?
+    /// Set by a merge of one plan's shards (`metaPositionPlan`); nil for every other write.
+    var positionPlan: String?
 
     /// `--rebuild`: what the state holds is ignored, and replaced by this run's commit (in its
     /// one transaction: a rebuild that is stopped leaves the state as it was).
@@ -620,6 +626,7 @@ final class NightlyState {
         try database.setMeta(Self.metaShards, plan.map { String($0.shards) } ?? "")
         try database.setMeta(Self.metaPartial, partial ?? "")
         try database.setMeta(Self.metaNextPosition, String(heldPositions))
+        try database.setMeta(Self.metaPositionPlan, positionPlan ?? "")
         try database.setMeta(Self.metaVersion, AuthStats.version)
     }
 

@@ -123,7 +123,10 @@ struct StateCommand: ParsableCommand {
                 shortest horizon of the states merged (35 days when none has one). A state whose \
                 events meet another's days before that one's horizon is refused, naming both. \
                 The result keeps session rows (for sessions.csv) only if every state merged, and \
-                an existing --into, keeps them: their first runs had --sessions-detail.
+                an existing --into, keeps them: their first runs had --sessions-detail. Of two \
+                copies of one record in different states, the merge keeps the one a run over the \
+                inputs of --into, then of each state in the order given, would keep (the shards \
+                of one plan: the plan's order).
 
                 Exit status: 0 merged; 1 refused (nothing changed); 2 a state cannot be read; \
                 64 bad usage; 75 a state is in use by another run.
@@ -169,7 +172,7 @@ struct StateCommand: ParsableCommand {
         }
 
         private func merge(console: Console) throws {
-            let opened = try MergeParts.open(others, allowMissing: allowMissing, into: into)
+            var opened = try MergeParts.open(others, allowMissing: allowMissing, into: into)
             let counting = NightlyState.Options(text: opened.options)
             var horizons = Set<String>()
             for part in opened.parts { horizons.insert(try MergeParts.meta(part, NightlyState.metaHorizon)) }
@@ -244,10 +247,19 @@ struct StateCommand: ParsableCommand {
             } catch {
                 throw NightlyState.Failure.unusable("could not read the state in \(DisplayPath.text(into)): \(error); nothing changed")
             }
+            // The others' positions after the target's, unless they are numbered by a plan
+            // whose shards it holds already (`PositionSpaces`).
+            do {
+                try opened.place(after: target.isEmpty ? nil : MergeParts.positions(of: target.database))
+            } catch let failure as NightlyState.Failure {
+                throw failure
+            } catch {
+                throw NightlyState.Failure.unusable("\(error)")
+            }
             try opened.restore(into: whole, rejects: discard, spill: spill, jobs: jobs)
             // The merged state's next batch comes after every input of every part.
-            var held: UInt64 = 0
-            for part in opened.parts { held = max(held, UInt64(try MergeParts.meta(part, NightlyState.metaNextPosition)) ?? 0) }
+            let held = opened.placed.end
+            target.positionPlan = opened.placed.plan
             do {
                 try target.merge(whole, ledgers: opened.ledgers, contentHash: mergedHash, batches: opened.parts.map { try $0.database.batches() }, held: held, options: counting) {
                     if let failure = spill.readFailure { throw NightlyState.Failure.unusable("could not read back what was spilled to the temporary folder: \(failure)") }

@@ -291,6 +291,60 @@ extension StateCLITests {
             }
         }
 
+        @Test("merges of states built apart keep the earlier state's copy of a record, as one run over their inputs in merge order does, when the copies differ: state merge into a new state and into the first one, authstats merge")
+        func mergeApart() throws {
+            let folder = CLI.temporaryFolder("state-merge-apart")
+            func path(_ name: String) -> URL { folder.appendingPathComponent(name) }
+            let at = PinpointLine.millis("2026-11-03T10:00:00Z")
+            func lines(platform: String, version: String, minutes: [Int64]) -> [String] {
+                minutes.map { minute in
+                    PinpointLine(
+                        minute == 0 ? "_session.start" : "pageView", at: at + minute * 60_000, user: "apart-u", session: "s-1",
+                        platform: platform, appVersion: version
+                    ).json
+                }
+            }
+            // State A reads the records second (input position 1 of its own numbering), state B
+            // reads copies of them that differ in platform and app version first (position 0 of
+            // its own): numbered apart, B's copies would sort first. B's input also has a record
+            // of its own, 20 minutes on, in the same session.
+            let a1 = try S.gzip([PinpointLine("pageView", iso: "2026-11-03T09:00:00Z", user: "apart-v").json], path("in"), "a1.json.gz")
+            let a2 = try S.gzip(lines(platform: "iOS", version: "1.0", minutes: [0, 5]), path("in"), "a2.json.gz")
+            let b1 = try S.gzip(lines(platform: "Android", version: "2.0", minutes: [0, 5, 20]), path("in"), "b1.json.gz")
+            try S.runBatches([[a1, a2]], state: path("A"), out: path("oA"))
+            try S.runBatches([[b1]], state: path("B"), out: path("oB"))
+            let inOrder = try S.single([a1, a2, b1])
+            let breakdown = try String(contentsOf: inOrder.appendingPathComponent("breakdown.csv"), encoding: .utf8)
+            // One run keeps the first input's copies (2 events on iOS); B's own record is the one on Android.
+            #expect(breakdown.contains("platform,ios,0,0,0,1,2\n") && breakdown.contains("platform,android,0,0,0,1,1\n"), "\(breakdown)")
+
+            let new = try CLI.run(["state", "merge", "--into", path("C").path, path("A").path, path("B").path])
+            #expect(new.status == 0, "\(new.stderr)")
+            #expect(try S.report([], state: path("C"), out: path("fromC")).status == 0)
+            try S.expectSame(inOrder, path("fromC"), "state merge into a new state")
+
+            try FileManager.default.copyItem(at: path("A"), to: path("A2"))
+            let intoFirst = try CLI.run(["state", "merge", "--into", path("A2").path, path("B").path])
+            #expect(intoFirst.status == 0, "\(intoFirst.stderr)")
+            #expect(try S.report([], state: path("A2"), out: path("fromA2")).status == 0)
+            try S.expectSame(inOrder, path("fromA2"), "state merge into the first state")
+
+            let reports = try CLI.run(["merge", path("A").path, path("B").path, "--out", path("merged").path, "--report-options", S.reportOptions.joined(separator: " ")])
+            #expect(reports.status == 0, "\(reports.stderr)")
+            try S.expectSame(inOrder, path("merged"), "authstats merge")
+
+            // The other way round, B's copies are kept, as in one run that reads b1 first.
+            let reversed = try CLI.run(["state", "merge", "--into", path("D").path, path("B").path, path("A").path])
+            #expect(reversed.status == 0, "\(reversed.stderr)")
+            #expect(try S.report([], state: path("D"), out: path("fromD")).status == 0)
+            let bFirst = try S.single([b1, a1, a2])
+            try S.expectSame(bFirst, path("fromD"), "state merge of B, then A")
+            // A night after the merge numbers its inputs past both states'.
+            let late = try S.gzip(lines(platform: "web", version: "3.0", minutes: [5]), path("in"), "c1.json.gz")
+            #expect(try S.report([late], state: path("C"), out: path("fromC2")).status == 0)
+            try S.expectSame(try S.single([a1, a2, b1, late]), path("fromC2"), "a batch after the merge")
+        }
+
         @Test("state merge: states of disjoint inputs, with records copied across them, equal one state built from all")
         func merge() throws {
             let data = try S.data()

@@ -124,6 +124,18 @@ struct ProfileLog: Sendable {
         if log.isFull { spill() }
     }
 
+    /// Calls `body` with the observation record `raw` (at least `headerBytes`), its input
+    /// position moved by `shift` (a merge of states whose positions were numbered apart:
+    /// `PositionSpaces`). Order among records of one state is kept.
+    static func shiftingPosition(of raw: UnsafeRawBufferPointer, by shift: UInt64, _ body: (UnsafeRawBufferPointer) -> Void) {
+        var copy = [UInt8](raw)
+        copy.withUnsafeMutableBytes { record in
+            let position = ~UInt64(bigEndian: record.loadUnaligned(fromByteOffset: 17, as: UInt64.self))
+            record.storeBytes(of: (~(position &+ shift)).bigEndian, toByteOffset: 17, as: UInt64.self)
+            body(UnsafeRawBufferPointer(record))
+        }
+    }
+
     /// Takes in `other`'s observations (after reading: no more `observe` calls).
     mutating func absorb(_ other: ProfileLog) {
         log.absorb(other.log)

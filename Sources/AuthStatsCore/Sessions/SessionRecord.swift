@@ -162,6 +162,20 @@ struct SessionRecordView {
         UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: userEnd + 1 + offset, as: UInt64.self))
     }
 
+    /// Calls `body` with the record's bytes, its input position moved by `shift` (a merge of
+    /// states whose positions were numbered apart: `PositionSpaces`); a frozen session's as
+    /// they are (its position is always 0). Order among records of one state is kept.
+    func shiftingPosition(by shift: UInt64, _ body: (UnsafeRawBufferPointer) -> Void) {
+        guard sessionKey != SessionRecord.frozenKey else { return body(bytes) }
+        var copy = [UInt8](bytes)
+        copy.withUnsafeMutableBytes { raw in
+            let at = userEnd + 1 + 24
+            let position = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+            raw.storeBytes(of: (position &+ shift).bigEndian, toByteOffset: at, as: UInt64.self)
+            body(UnsafeRawBufferPointer(raw))
+        }
+    }
+
     /// A compact record's identity as words: user hash, session key, time and fingerprint
     /// (the bytes of `identity`, compared without `memcmp`).
     var compactIdentity: (UInt64, UInt64, UInt64, UInt64) {

@@ -89,19 +89,25 @@ extension Analysis {
     ///   in one batch (its caller knows; each of those streams is then one sorted run) and
     ///   `source` stays open, and is used by no one else, until the end's merges have read
     ///   them. `label` names the state in messages.
+    /// - Parameter positionShift: added to every input position the state holds (its
+    ///   fingerprints', session events' and profile observations'), for a merge of states
+    ///   whose positions were numbered apart (`PositionSpaces`); frozen sessions keep theirs (0).
+    ///   Only with `.everything`, and never with `inPlace` (runs read in place are as stored).
     public func restore(
         from source: any StateChunkSource, for use: StateUse = .everything, sessionRows: Bool? = nil, batch: Analysis? = nil,
-        inPlace: (label: String, failure: StateReadFailure)? = nil
+        inPlace: (label: String, failure: StateReadFailure)? = nil, positionShift: UInt64 = 0
     ) throws {
+        precondition(positionShift == 0 || (inPlace == nil && batch == nil), "positions are shifted only as a state is copied in whole")
         // Every scope's runs read through one lock: one connection serves them all.
         let inPlace = inPlace.map { InPlace(label: $0.label, failure: $0.failure, source: LockedChunkSource(source)) }
         try restore(
             from: source, scope: "", use: use, sessionRows: sessionRows,
-            matching: batch.flatMap { $0.state.pointee.accumulator.dedup.windowFingerprints() }, inPlace: inPlace)
+            matching: batch.flatMap { $0.state.pointee.accumulator.dedup.windowFingerprints() }, inPlace: inPlace,
+            shift: positionShift)
         guard configuration.byProject else { return }
         for scope in try source.scopes(of: Stream.totals) where scope.hasPrefix("project/") {
             try child(String(scope.dropFirst("project/".count))).restore(
-                from: source, scope: scope, use: use, sessionRows: sessionRows, inPlace: inPlace)
+                from: source, scope: scope, use: use, sessionRows: sessionRows, inPlace: inPlace, shift: positionShift)
         }
     }
 
@@ -115,7 +121,7 @@ extension Analysis {
 
     private func restore(
         from source: any StateChunkSource, scope: String, use: StateUse, sessionRows: Bool?, matching: BatchFingerprints? = nil,
-        inPlace: InPlace? = nil
+        inPlace: InPlace? = nil, shift: UInt64 = 0
     ) throws {
         let expected = try restoreProfiles(from: source, scope: scope)
         if case .batch = use {
@@ -147,11 +153,12 @@ extension Analysis {
         try bothAtOnce(
             {
                 try self.restoreFingerprintsAndActivity(
-                    from: sources[0], scope: scope, use: use, profiles: expected, fingerprintRuns: inPlaceRuns?.fingerprints)
+                    from: sources[0], scope: scope, use: use, profiles: expected, fingerprintRuns: inPlaceRuns?.fingerprints, shift: shift)
             },
             {
                 try self.restoreTheRest(
-                    from: sources[1], scope: scope, sessionRows: sessionRows, profiles: expected, sessionRun: inPlaceRuns?.sessions)
+                    from: sources[1], scope: scope, sessionRows: sessionRows, profiles: expected, sessionRun: inPlaceRuns?.sessions,
+                    shift: shift)
             },
             stop: signal.stop)
     }
@@ -200,7 +207,7 @@ extension Analysis {
     /// the users.
     /// (`fingerprintRuns`: the fingerprints read in place, `restore`'s `inPlace`.)
     private func restoreFingerprintsAndActivity(
-        from source: any StateChunkSource, scope: String, use: StateUse, profiles: UInt64, fingerprintRuns: [SpilledRun]?
+        from source: any StateChunkSource, scope: String, use: StateUse, profiles: UInt64, fingerprintRuns: [SpilledRun]?, shift: UInt64
     ) throws {
         // Each thread reaches only its own fields, through pointers to them: an access through
         // `state.pointee` would be one to the whole accumulator, racing the other thread's.
@@ -210,7 +217,7 @@ extension Analysis {
             if let fingerprintRuns {
                 field(\.dedup).pointee.adopt(fingerprintRuns)
             } else {
-                try restoreFingerprints(from: source, scope: scope)
+                try restoreFingerprints(from: source, scope: scope, shift: shift)
             }
         }
         // Both streams are written in (user, day) order (each batch's part of them): no sort again.
@@ -247,7 +254,7 @@ extension Analysis {
     /// what parity left out.
     /// (`sessionRun`: the session events read in place, `restore`'s `inPlace`.)
     private func restoreTheRest(
-        from source: any StateChunkSource, scope: String, sessionRows: Bool?, profiles: UInt64, sessionRun: SpilledRun?
+        from source: any StateChunkSource, scope: String, sessionRows: Bool?, profiles: UInt64, sessionRun: SpilledRun?, shift: UInt64
     ) throws {
         try restoreCounts(from: source, scope: scope, profiles: profiles)
         let sessionLogs = field(\.sessionLogs)
@@ -266,7 +273,11 @@ extension Analysis {
                 var records = FixedSizeRecords.compactSessions(chunk)
                 while let raw = try records.next() {
                     guard let r = SessionRecordView(raw, compact: true), r.isWellFormed else { throw StateFormatError(notOurs) }
-                    sessionLogs.pointee[0].appendInOrder(raw)
+                    if shift == 0 {
+                        sessionLogs.pointee[0].appendInOrder(raw)
+                    } else {
+                        r.shiftingPosition(by: shift) { sessionLogs.pointee[0].appendInOrder($0) }
+                    }
                 }
             }
         } else {
@@ -277,10 +288,18 @@ extension Analysis {
                     // Named records lose their names, and their order with them.
                     scratch.removeAll(keepingCapacity: true)
                     SessionRecord.compactForm(of: r, into: &scratch)
-                    scratch.withUnsafeBytes { sessionLogs.pointee[0].appendRecord($0) }
-                } else {
+                    scratch.withUnsafeBytes { compactRaw in
+                        if shift == 0 {
+                            sessionLogs.pointee[0].appendRecord(compactRaw)
+                        } else {
+                            SessionRecordView(compactRaw, compact: true)!.shiftingPosition(by: shift) { sessionLogs.pointee[0].appendRecord($0) }
+                        }
+                    }
+                } else if shift == 0 {
                     // The stream is sorted (each batch's part of it): no sort again.
                     sessionLogs.pointee[0].appendInOrder(raw)
+                } else {
+                    r.shiftingPosition(by: shift) { sessionLogs.pointee[0].appendInOrder($0) }
                 }
             }
         }
@@ -288,7 +307,11 @@ extension Analysis {
         if profileLog.pointee != nil {
             try StateStreamReader.forEach(source, name: Stream.observations, scope: scope) { raw in
                 guard raw.count >= ProfileLog.headerBytes else { throw StateFormatError("an observation is cut short") }
-                profileLog.pointee!.appendRecord(raw)
+                if shift == 0 {
+                    profileLog.pointee!.appendRecord(raw)
+                } else {
+                    ProfileLog.shiftingPosition(of: raw, by: shift) { profileLog.pointee!.appendRecord($0) }
+                }
             }
         }
     }
@@ -508,7 +531,9 @@ extension Analysis {
     ///   are taken in (`restore(from:for:sessionRows:batch:)`).
     /// Takes in the state's fingerprints: all of them, or (`matching`) only those whose first
     /// word is among a batch's, from the buckets of its days.
-    private func restoreFingerprints(from source: any StateChunkSource, scope: String, matching: BatchFingerprints? = nil) throws {
+    private func restoreFingerprints(
+        from source: any StateChunkSource, scope: String, matching: BatchFingerprints? = nil, shift: UInt64 = 0
+    ) throws {
         let dedup = field(\.dedup)
         let wanted = matching.map { Set($0.days.map(Stream.fingerprintBucket)) }
         for (name, bucket) in Stream.fingerprintStreams {
@@ -517,7 +542,9 @@ extension Analysis {
                 var records = FixedSizeRecords.fingerprints(chunk, name: name)
                 while let raw = try records.next() {
                     if let matching, !matching.highWords.contains(UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))) { continue }
-                    let (fingerprint, counted) = FingerprintLog.decode(raw, at: 0)
+                    let (fingerprint, stored) = FingerprintLog.decode(raw, at: 0)
+                    var counted = stored
+                    counted.input &+= shift
                     try Self.check(fingerprintOf: counted.day, profile: counted.profile, of: UInt64(restoredProfiles), in: name, bucket: bucket)
                     // In fingerprint order (each batch's part of each stream; one that sorts before
                     // the one before starts a new run): no sort again. A bucket's runs hold its

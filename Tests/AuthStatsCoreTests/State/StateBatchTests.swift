@@ -280,6 +280,59 @@ import Testing
         #expect(merged.reports() == expected.reports, "spill \(spill)")
     }
 
+    /// States built apart both number their inputs from their first batch: a merge moves the
+    /// later state's positions past the earlier's (`positionShift`), so that of two copies of
+    /// a record that differ (a platform, an app version), the earlier state's is kept in the
+    /// counts, the sessions and the profiles, as one run over the first state's inputs and
+    /// then the second's keeps it. Without the move the second state's copy (its first input,
+    /// where the first state's is its second) would be kept.
+    @Test(arguments: [(true, true), (false, false), (true, false)])
+    func statesBuiltApartMergeAsOneRunInMergeOrder(firstRows: Bool, secondRows: Bool) throws {
+        let definitions = """
+            [{"Name": "iOS users", "Dimensions": {"Demographic": {"Platform": {"DimensionType": "INCLUSIVE", "Values": ["ios"]}}}}]
+            """
+        let segments = try SegmentSet.load(files: [("s.json", Array(definitions.utf8))], timeZone: TimeZone(identifier: "UTC")!)
+        let at = PinpointLine.millis("2026-09-03T10:00:00Z")
+        func copies(_ platform: String, _ version: String) -> (String, [UInt8]) {
+            let lines = [0, 5].map { minute in
+                PinpointLine(minute == 0 ? "_session.start" : "pageView", at: at + Int64(minute) * 60_000, user: "u", session: "s-1",
+                             platform: platform, appVersion: version)
+            }
+            return ("\(platform).json", Array(lines.ndjson.utf8))
+        }
+        let filler = ("filler.json", Array([PinpointLine("pageView", iso: "2026-09-03T09:00:00Z", user: "v", platform: "web")].ndjson.utf8))
+        let parts = [[filler, copies("iOS", "1.0")], [copies("Android", "2.0")]]
+        let expected = InMemoryRun(parts[0] + parts[1], timeZone: "UTC", sessionRows: firstRows && secondRows, profiles: ProfileOptions(segments: segments))
+        #expect(expected.reports.segments.first?.users == 1, "one run keeps the first state's copies: u is on iOS")
+        var states: [MemoryStateChunks] = []
+        for (part, rows) in zip(parts, [firstRows, secondRows]) {
+            // Both built apart: the same first batch, the same first position.
+            let analysis = try Self.analysis(timeZone: "UTC", batch: 1, segments: segments, sessionRows: rows)
+            Self.read(part, into: analysis)
+            let state = MemoryStateChunks()
+            try analysis.save(to: state, .whole(detailFrom: nil))
+            states.append(state)
+        }
+        func merged(shift: UInt64) throws -> (Reports, [Session]) {
+            let whole = try Self.analysis(timeZone: "UTC", batch: 3, segments: segments, sessionRows: firstRows && secondRows)
+            for (index, state) in states.enumerated() {
+                let part = try Self.analysis(timeZone: "UTC", batch: 3, segments: segments, sessionRows: firstRows && secondRows)
+                try part.restore(from: state, sessionRows: [firstRows, secondRows][index], positionShift: index == 0 ? 0 : shift)
+                whole.merge(part)
+            }
+            var sessions: [Session] = []
+            let reports = firstRows && secondRows ? whole.reports { sessions.append($0) } : whole.reports()
+            return (reports, sessions)
+        }
+        // The first state's positions end before batch 2's first (`StatePositions`).
+        let (reports, sessions) = try merged(shift: 1 << 44)
+        #expect(reports == expected.reports)
+        if firstRows && secondRows { #expect(sessions == expected.sessions) }
+        let (unmoved, _) = try merged(shift: 0)
+        #expect(unmoved != expected.reports, "the test tells the copies apart")
+        #expect(unmoved.segments.first?.users == 0)
+    }
+
     @Test func segmentsEqualOneRun() throws {
         let definitions = """
             [{"Name": "iOS users", "Dimensions": {"Demographic": {"Platform": {"DimensionType": "INCLUSIVE", "Values": ["ios"]}}}},
