@@ -16,13 +16,17 @@ final class ArchiveFeed {
     private(set) var tail: [UInt8] = []
     let keepsTail: Bool
 
-    /// With `keepsTail`, the bytes read from the source so far (where `tail` ends).
+    /// The bytes read from the source so far (where `tail` ends, with `keepsTail`).
     private(set) var length = 0
+    /// How many bytes the last block read holds (in `lastBlock`, until the next read).
+    private(set) var lastCount = 0
+    var lastBlock: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: buffer, count: lastCount) }
 
-    /// Keeps the last bytes of a block just read (`keepsTail`).
+    /// Counts a block just read, and keeps its last bytes (`keepsTail`).
     private func keep(_ count: Int) {
-        guard keepsTail, count > 0 else { return }
         length += count
+        lastCount = count
+        guard keepsTail, count > 0 else { return }
         let limit = ZipEndRecord.tailBytes
         let block = UnsafeRawBufferPointer(start: buffer, count: count)
         if count >= limit {
@@ -60,6 +64,24 @@ final class ArchiveFeed {
         } catch {
             damage = error
             return false
+        }
+    }
+
+    /// Reads what is left of the source: whether it is all NUL bytes (padding), nil if the
+    /// source broke (then `damage` says how).
+    func drainPadding() -> Bool? {
+        guard damage == nil else { return nil }
+        var padding = true
+        do throws(InputDamage) {
+            while true {
+                let n = try source.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: Self.blockSize))
+                guard n > 0 else { return padding }
+                keep(n)
+                if padding { padding = lastBlock.allSatisfy { $0 == 0 } }
+            }
+        } catch {
+            damage = error
+            return nil
         }
     }
 
@@ -189,11 +211,41 @@ final class LibArchiveFilterSource: ByteSource {
 
     deinit { LibArchive.readFree(archive) }
 
+    /// Whether the end of the data was looked past (`checkEnd`).
+    private var ended = false
+
     func read(into space: UnsafeMutableRawBufferPointer) throws(InputDamage) -> Int {
         if let openDamage {
             self.openDamage = nil
             throw openDamage
         }
-        return try entry?.read(into: space) ?? 0
+        guard let entry else { return 0 }
+        let n = try entry.read(into: space)
+        if n == 0 && !ended {
+            ended = true
+            try checkEnd()
+        }
+        return n
+    }
+
+    /// A filter stops at the end of its last frame (lz4, lzip): bytes after it that are not
+    /// NUL padding are an error, as after a gzip stream (`lz4 -d` fails on them too; until
+    /// 2026-12-05 they were passed over in silence). They are the bytes given to libarchive
+    /// that its filters did not consume, and those the source still holds.
+    private func checkEnd() throws(InputDamage) {
+        guard !filters.isEmpty else { return }
+        let consumed = LibArchive.consumedBytes(archive)
+        let unconsumed = Int64(feed.length) - consumed
+        // libarchive reads ahead within the last block the feed gave it; an unconsumed part
+        // longer than that block (bytes it copied aside) is taken for data.
+        let padding = unconsumed >= 0 && unconsumed <= Int64(feed.lastCount)
+            && feed.lastBlock.suffix(Int(max(unconsumed, 0))).allSatisfy { $0 == 0 }
+        if padding {
+            guard let rest = feed.drainPadding() else { throw InputDamage(message: feed.failure(of: archive)) }
+            if rest { return }
+        }
+        // Where its filter stopped, not where the data ends: lz4's takes the 4 bytes it looked at
+        // for the next frame when there are 4 (so 4 bytes of junk and nothing else pass unseen).
+        throw InputDamage(message: "unexpected data after the end of the \(filters[0]) stream (libarchive stopped at compressed byte \(consumed))")
     }
 }

@@ -58,6 +58,7 @@ enum LibArchive {
             bind(&functions.errno_of, "archive_errno")
             bind(&functions.filter_count, "archive_filter_count")
             bind(&functions.filter_code, "archive_filter_code")
+            bind(&functions.filter_bytes, "archive_filter_bytes")
             bind(&functions.filter_name, "archive_filter_name")
             bind(&functions.entry_filetype, "archive_entry_filetype")
             bind(&functions.entry_pathname, "archive_entry_pathname")
@@ -159,6 +160,11 @@ enum LibArchive {
     }
 
     /// The archive's compression filters, outermost first, joined by `+`; empty if none.
+    /// The bytes libarchive's filters consumed of what the reader was given (`archive_filter_bytes`
+    /// of the last filter, the one that reads the client's bytes): where the compressed data
+    /// ended, once the entry's data has.
+    static func consumedBytes(_ archive: OpaquePointer) -> Int64 { Int64(functions.filter_bytes!(archive, -1)) }
+
     static func filterNames(_ archive: OpaquePointer) -> [String] {
         let count = functions.filter_count!(archive)
         var names: [String] = []

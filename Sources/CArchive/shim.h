@@ -22,6 +22,7 @@ struct authstats_libarchive {
     __typeof__(&archive_errno) errno_of; /* (`errno` is a macro) */
     AUTHSTATS_ARCHIVE_FUNCTION(filter_count);
     AUTHSTATS_ARCHIVE_FUNCTION(filter_code);
+    AUTHSTATS_ARCHIVE_FUNCTION(filter_bytes);
     AUTHSTATS_ARCHIVE_FUNCTION(filter_name);
     AUTHSTATS_ARCHIVE_FUNCTION(entry_filetype);
     AUTHSTATS_ARCHIVE_FUNCTION(entry_pathname);

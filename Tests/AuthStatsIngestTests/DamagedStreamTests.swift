@@ -266,6 +266,34 @@ struct DamagedStreamTests {
     }
 }
 
+extension DamagedStreamTests {
+    /// Until 2026-12-05 bytes after the last frame of a stream that libarchive's filters decode
+    /// (lz4 here) were passed over in silence; `lz4 -d` fails on them.
+    @Test("bytes after an lz4 stream: junk makes the input partial, naming where the filter stopped; NUL padding passes", arguments: [
+        (Data("GARBAGE after the frame\n".utf8), 4), (Data("XY".utf8), 0), (Data(count: 3000), nil), (Data(count: 3000) + Data("Z".utf8), 4),
+    ])
+    func lz4Trailing(after: Data, past: Int?) throws {
+        let folder = CLI.temporaryFolder()
+        let plain = folder.appendingPathComponent("log.ndjson").path
+        try Self.text(Self.lines.prefix(300)).write(toFile: plain, atomically: true, encoding: .utf8)
+        let stream = try Shell.output("lz4 -q -c < '\(plain)'")
+        for (name, bytes) in [("frames.lz4", stream), ("two-frames.lz4", stream + stream)] {
+            let path = folder.appendingPathComponent(name).path
+            try (bytes + after).write(to: URL(fileURLWithPath: path))
+            let run = FileRun([path])
+            let records = name == "frames.lz4" ? 300 : 600
+            #expect(run.inputs.map(\.records) == [records], "\(name): every record before the end is read")
+            if let past {
+                #expect(run.inputs.map(\.status) == [.partial], "\(name)")
+                #expect(run.inputs.first?.error == "unexpected data after the end of the lz4 stream (libarchive stopped at compressed byte \(bytes.count + past))", "\(name)")
+            } else {
+                #expect(run.inputs.map(\.status) == [.ok], "\(name)")
+                #expect(run.inputs.first?.error == nil, "\(name)")
+            }
+        }
+    }
+}
+
 /// Runs shell commands (the real compression tools) for tests.
 enum Shell {
     /// The standard output of `/bin/sh -c command`; throws when it exits non-zero.
