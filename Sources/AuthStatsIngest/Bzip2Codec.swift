@@ -6,6 +6,7 @@ import CBzip2
 /// `BZ2_bzDecompressEnd`.
 final class Bzip2Codec: DecompressionCodec {
     static let name = "bzip2"
+    static let kind = ContentSniffer.Kind.bzip2
     private var stream = bz_stream()
     private var totalIn = 0
 

@@ -4,6 +4,8 @@ import AuthStatsCore
 protocol DecompressionCodec: AnyObject {
     /// The name `summary.json` gives the compression (`xz`, `bzip2`, `zstd`).
     static var name: String { get }
+    /// How `ContentSniffer` knows a stream of it.
+    static var kind: ContentSniffer.Kind { get }
     /// Decodes from `input` into `output`. `finish`: no input follows `input`. Returns the
     /// bytes consumed and produced, whether a whole stream (member, frame) ended there, and the
     /// damage met, if any: the bytes produced before it in the same call are still returned
@@ -32,6 +34,12 @@ final class StreamDecoder<Codec: DecompressionCodec>: ByteSource {
     private var atInputEnd = false
     /// A stream ended and no other has started yet (the input may end here).
     private var betweenStreams = false
+    /// Where the stream after an earlier one began, until it gives a byte or ends: damage
+    /// before that is bytes after the data, not a damaged stream.
+    private var nextStreamAt: Int?
+    /// Its first bytes (up to `headCount`), to tell a cut stream from junk at the input's end.
+    private var nextStreamHead: [UInt8] = []
+    private static var headCount: Int { 6 }
     private var deferred = DeferredDamage()
     /// Damage of the source found after the bytes of the last chunk: thrown at the next refill.
     private var upstreamDamage: InputDamage?
@@ -55,6 +63,11 @@ final class StreamDecoder<Codec: DecompressionCodec>: ByteSource {
         }
     }
 
+    /// Bytes after the last whole stream, from `at` on, that start no other.
+    private static func afterEnd(_ at: Int) -> InputDamage {
+        InputDamage(message: "unexpected data after the end of the \(Codec.name) stream, at compressed byte \(at) (no \(Codec.name) stream starts there)")
+    }
+
     private func decode(into space: UnsafeMutableRawBufferPointer, produced: inout Int) throws(InputDamage) {
         while produced < space.count {
             if inputPosition == inputCount && !atInputEnd {
@@ -76,19 +89,34 @@ final class StreamDecoder<Codec: DecompressionCodec>: ByteSource {
                 }
                 try codec.reset()
                 betweenStreams = false
+                nextStreamAt = consumedBefore + inputPosition
+                nextStreamHead = []
+            }
+            if nextStreamAt != nil && nextStreamHead.count < Self.headCount {
+                let more = min(Self.headCount - nextStreamHead.count, inputCount - inputPosition)
+                nextStreamHead += UnsafeBufferPointer(start: bytes + inputPosition, count: more)
             }
             let (consumed, made, ended, damage) = codec.decode(
                 UnsafeRawBufferPointer(start: input + inputPosition, count: inputCount - inputPosition),
                 into: UnsafeMutableRawBufferPointer(rebasing: space[produced...]), finish: atInputEnd)
             inputPosition += consumed
             produced += made
-            if let damage { throw damage }
+            if let damage {
+                // What follows a whole stream is not another: the bytes after the data (until
+                // 2026-12-05 xz called them corrupt data, zstd an unknown frame descriptor).
+                if let at = nextStreamAt { throw Self.afterEnd(at) }
+                throw damage
+            }
+            if made > 0 || ended { nextStreamAt = nil }
             if ended {
                 betweenStreams = true
             } else if consumed == 0 && made == 0 {
                 // No progress with room for both: the input ends inside a stream (or the codec is
                 // stuck, which must not loop forever).
                 let place = "at compressed byte \(consumedBefore + inputPosition)"
+                if atInputEnd, let at = nextStreamAt, ContentSniffer.kind(of: nextStreamHead[...]) != Codec.kind {
+                    throw Self.afterEnd(at)
+                }
                 if atInputEnd {
                     throw InputDamage(message: "truncated \(Codec.name) input: the file ends inside a compressed stream, \(place)")
                 }

@@ -1,26 +1,31 @@
 import CLzma
 
-/// xz (and its concatenated streams and stream padding) with liblzma.
+/// xz with liblzma, one stream at a time: `StreamDecoder` passes the padding between
+/// concatenated streams and starts the next (without `LZMA_CONCATENATED`, so that bytes after
+/// the last stream are told apart from a damaged stream, as after a gzip or zstd stream).
 ///
-/// The corresponding C calls are `lzma_stream_decoder` (with `LZMA_CONCATENATED`),
-/// `lzma_code` and `lzma_end`.
+/// The corresponding C calls are `lzma_stream_decoder`, `lzma_code` and `lzma_end`.
 final class XzCodec: DecompressionCodec {
     static let name = "xz"
+    static let kind = ContentSniffer.Kind.xz
     /// The decoder may use at most this much memory: a hostile header cannot ask for gigabytes
     /// (`xz -9` needs 65 MiB).
     static let memoryLimit: UInt64 = 512 << 20
     private var stream = clzma_stream_init()
+    /// Compressed bytes of the streams before this one (positions in messages are the file's).
+    private var before: UInt64 = 0
 
     init() throws(InputDamage) { try start() }
 
     deinit { lzma_end(&stream) }
 
     private func start() throws(InputDamage) {
-        let status = lzma_stream_decoder(&stream, Self.memoryLimit, 0x08  /* LZMA_CONCATENATED: a macro through UINT32_C that Swift does not import */)
+        let status = lzma_stream_decoder(&stream, Self.memoryLimit, 0)
         guard status == LZMA_OK else { throw InputDamage(message: "cannot start the xz decoder: \(Self.describe(status))") }
     }
 
     func reset() throws(InputDamage) {
+        before += stream.total_in
         lzma_end(&stream)
         stream = clzma_stream_init()
         try start()
@@ -41,7 +46,7 @@ final class XzCodec: DecompressionCodec {
         case LZMA_STREAM_END: return (consumed, produced, true, nil)
         case LZMA_BUF_ERROR: return (consumed, produced, false, nil)  // no progress: the caller sees a truncation
         default:
-            let damage = InputDamage(message: "corrupt xz data at compressed byte \(stream.total_in): \(Self.describe(status))")
+            let damage = InputDamage(message: "corrupt xz data at compressed byte \(before + stream.total_in): \(Self.describe(status))")
             return (consumed, produced, false, damage)
         }
     }

@@ -12,6 +12,7 @@ import CZstd
 /// bytes are kept, and what is lost does not depend on how the caller's reads were cut.
 final class ZstdCodec: DecompressionCodec {
     static let name = "zstd"
+    static let kind = ContentSniffer.Kind.zstd
     static let staging = 1 << 17
     private let stream: OpaquePointer
     private var totalIn = 0

@@ -294,6 +294,45 @@ extension DamagedStreamTests {
     }
 }
 
+extension DamagedStreamTests {
+    /// Until 2026-12-05 junk after an xz stream was "corrupt xz data … invalid compressed data",
+    /// after a zstd frame "Unknown frame descriptor": now each says what it is, where it starts.
+    @Test("bytes after an xz, zstd or bzip2 stream: junk is named as such at its first byte; NUL padding and a second stream pass",
+          arguments: ["xz -c", "zstd -q -c", "bzip2 -c"])
+    func trailingAfterStreams(compress: String) throws {
+        let folder = CLI.temporaryFolder()
+        let plain = folder.appendingPathComponent("log.ndjson").path
+        try Self.text(Self.lines.prefix(300)).write(toFile: plain, atomically: true, encoding: .utf8)
+        let stream = try Shell.output("\(compress) < '\(plain)'")
+        let name = String(compress.prefix { $0 != " " })
+        for (label, bytes, junkAt) in [
+            ("junk", stream + Data("GARBAGE after the stream\n".utf8), stream.count),
+            ("padding", stream + Data(count: 1024), nil),
+            ("two streams, then junk", stream + stream + Data("X".utf8), 2 * stream.count),
+            ("padding, then junk", stream + Data(count: 8) + Data("JUNK".utf8), stream.count + 8),
+        ] as [(String, Data, Int?)] {
+            let path = folder.appendingPathComponent("\(name)-\(label).z").path
+            try bytes.write(to: URL(fileURLWithPath: path))
+            let run = FileRun([path])
+            #expect(run.inputs.map(\.records) == [label.hasPrefix("two") ? 600 : 300], "\(name), \(label)")
+            if let junkAt {
+                #expect(run.inputs.map(\.status) == [.partial], "\(name), \(label)")
+                #expect(
+                    run.inputs.first?.error == "unexpected data after the end of the \(name) stream, at compressed byte \(junkAt) (no \(name) stream starts there)",
+                    "\(name), \(label)")
+            } else {
+                #expect(run.inputs.map(\.status) == [.ok] && run.inputs.first?.error == nil, "\(name), \(label)")
+            }
+        }
+        // A second stream cut after its first 8 bytes (its magic number whole) is a truncation.
+        let cut = folder.appendingPathComponent("\(name)-cut-second.z").path
+        try (stream + stream.prefix(8)).write(to: URL(fileURLWithPath: cut))
+        let run = FileRun([cut])
+        #expect(run.inputs.map(\.status) == [.partial] && run.inputs.map(\.records) == [300])
+        #expect(run.inputs.first?.error?.hasPrefix("truncated \(name) input: the file ends inside a compressed stream") == true, "\(run.inputs.first?.error ?? "")")
+    }
+}
+
 /// Runs shell commands (the real compression tools) for tests.
 enum Shell {
     /// The standard output of `/bin/sh -c command`; throws when it exits non-zero.
