@@ -109,7 +109,7 @@ struct ReportCommand: ParsableCommand {
     @Flag(name: .long, help: "As Cognito's \"Share user attribute data with Amazon Pinpoint\": segment members get an EMAIL endpoint for a verified email address and an SMS endpoint for a verified phone number. Without it, no email address or phone number appears in any report.")
     var shareUserData = false
 
-    @Option(name: .customLong("clients"), help: ArgumentHelp("App client configuration: `aws cognito-idp describe-user-pool-client` output (one or many per file) or `list-user-pool-clients` output. Repeatable. Each event then gets a project_id (Pinpoint records: application.app_id; the other exports: through their app client; else (unconfigured)), a breakdown dimension. Check the files with `authstats check-config`.", valueName: "file"))
+    @Option(name: .customLong("clients"), help: ArgumentHelp("App client configuration: `aws cognito-idp describe-user-pool-client` output (one or many per file) or `list-user-pool-clients` output. Repeatable. Each event then gets a project_id (Pinpoint records: application.app_id; the other exports: through their app client; else (unconfigured)), a breakdown dimension. Compressed files are read too; a file that gives no app client is refused (exit 64). Check the files with `authstats check-config`.", valueName: "file"))
     var clientFiles: [String] = []
 
     @Flag(name: .long, help: "With --clients: also write every report under projects/<project_id>/, for that project's events alone (exact distinct users and sessions per project).")
@@ -660,16 +660,29 @@ extension ReportCommand {
         }
     }
 
-    /// Reads the `--clients` files. A file that cannot be read stops the run (exit 64); what
-    /// `check-config` would call an error is a warning here (the reports use what can be used).
+    /// Reads the `--clients` files, compressed or not, as `check-config` reads them. A file that
+    /// cannot be read whole, or that gives no app client at all (another kind of file, broken
+    /// JSON, an empty list), stops the run (exit 64): counted without it, every event of its
+    /// clients would be `(unconfigured)` (until 2026-12-05 a gzipped file was such a file, with
+    /// a warning only). What `check-config` would call an error in a file that gives clients is
+    /// a warning here (the reports use what can be used).
     func loadClients(console: Console) throws -> AnalyticsConfiguration? {
         guard !clientFiles.isEmpty else { return nil }
         var configuration = AnalyticsConfiguration()
         for file in clientFiles {
-            let data = try POSIX.contents(of: file, what: "the app client configuration ", console: console, exit: 64)
-            for finding in configuration.load(data, name: DisplayPath.text(file)) where finding.severity == .error {
-                console.warning("\(DisplayPath.text(file)): \(finding.message)")
+            let name = DisplayPath.text(file)
+            let (data, failure) = DecompressedFile.read(path: file, limit: CheckConfigCommand.readLimit)
+            if let failure {
+                console.error("Unable to read the app client configuration \(name): \(failure)")
+                throw ExitCode(64)
             }
+            let before = configuration.entries.count
+            let errors = configuration.load(data, name: name).filter { $0.severity == .error }
+            guard configuration.entries.count > before else {
+                console.error("no app client in \(name): \(errors.first?.message ?? "it lists none") (check it with authstats check-config)")
+                throw ExitCode(64)
+            }
+            for finding in errors { console.warning("\(name): \(finding.message)") }
         }
         let projects = configuration.projects
         console.info("app clients: \(configuration.clients.count) in \(projects.count) project(s) from \(clientFiles.count) file(s)")

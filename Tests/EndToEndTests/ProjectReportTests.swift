@@ -89,6 +89,44 @@ struct ProjectReportTests {
         #expect(outputs[0] == outputs[1])
     }
 
+    /// Found by a review on 2026-12-05: a gzipped clients file was read as no clients (exit 0,
+    /// a warning that -q hid), and every event was counted as `(unconfigured)`.
+    @Test("--clients files are read compressed as check-config reads them; a file that gives no client, or cannot be read whole, is refused (exit 64)")
+    func clientFiles() throws {
+        let folder = CLI.temporaryFolder("clients-files")
+        let plain = try Data(contentsOf: URL(fileURLWithPath: "sample-logs/clients.json"))
+        let gzipped = folder.appendingPathComponent("clients.json.gz")
+        try TestFiles.gzip([String(decoding: plain, as: UTF8.self)], to: gzipped.path)
+        func run(_ clients: String) throws -> CLI.Result {
+            try CLI.run(Self.arguments.map { $0 == "sample-logs/clients.json" ? clients : $0 } + ["--out", folder.appendingPathComponent("out").path])
+        }
+        let compressed = try run(gzipped.path)
+        #expect(compressed.status == 0, "\(compressed.stderr)")
+        let expected = CLI.temporaryFolder("clients-plain")
+        #expect(try CLI.run(Self.arguments + ["--out", expected.path]).status == 0)
+        // The same tables (the page and summary.json differ: sample-logs/clients.json, read as an
+        // input when it is not the --clients file, is a skipped input there).
+        let out = folder.appendingPathComponent("out")
+        for table in ["breakdown.csv", "daily.csv", "projects/0123456789abcdef0123456789abcdef/daily.csv", "projects/fedcba9876543210fedcba9876543210/breakdown.csv"] {
+            #expect(try Data(contentsOf: out.appendingPathComponent(table)) == Data(contentsOf: expected.appendingPathComponent(table)), "\(table)")
+        }
+
+        let cut = folder.appendingPathComponent("cut.json.gz")
+        let whole = try Data(contentsOf: gzipped)
+        try whole.prefix(whole.count - 12).write(to: cut)
+        let empty = folder.appendingPathComponent("empty.json")
+        try Data("{\"UserPoolClients\": []}".utf8).write(to: empty)
+        for (file, message) in [
+            (cut.path, "Unable to read the app client configuration \(cut.path): truncated gzip input"),
+            (empty.path, "no app client in \(empty.path): it lists none"),
+            ("sample-logs/iam/CognitoPinpointAnalytics.role.json", "no app client in sample-logs/iam/CognitoPinpointAnalytics.role.json: document 1: not describe-user-pool-client"),
+        ] {
+            let refused = try run(file)
+            #expect(refused.status == 64, "\(file): \(refused.stderr)")
+            #expect(refused.stderr.contains(message), "\(refused.stderr)")
+        }
+    }
+
     @Test("--by-project without --clients is a usage error")
     func usage() throws {
         let result = try CLI.run(["report", "sample-logs", "--by-project", "--out", CLI.temporaryFolder("p").path])
