@@ -86,6 +86,21 @@ public struct IAMRoleARN: Sendable, Hashable {
         self.name = name
     }
 
+    /// Why the ARN `arn` is no IAM role's (nil when it is one).
+    public static func problem(_ arn: ARN) -> String? {
+        guard arn.service == "iam" else { return "its service is \(arn.service), not iam" }
+        guard arn.region.isEmpty else { return "IAM ARNs have no region, this one names \(arn.region)" }
+        guard ARN.isAccount(arn.account) else { return "its account '\(arn.account)' is not 12 digits" }
+        guard arn.resource.hasPrefix("role/") else { return "its resource '\(arn.resource)' is not role/NAME" }
+        let name = String(arn.resource.split(separator: "/", omittingEmptySubsequences: false).last ?? "")
+        if name.isEmpty { return "it names no role after the path" }
+        if name.count > 64 { return "its role name has \(name.count) characters, at most 64" }
+        if let bad = name.first(where: { !isNameCharacter($0) }) {
+            return "its role name holds '\(bad)', which IAM does not allow (only letters, digits and +=,.@_-)"
+        }
+        return nil
+    }
+
     /// The service-linked role Cognito creates for in-Region Pinpoint analytics: AWS manages
     /// its trust and permissions, so it is accepted as it is.
     public static let serviceLinkedRoleName = "AWSServiceRoleForAmazonCognitoIdp"

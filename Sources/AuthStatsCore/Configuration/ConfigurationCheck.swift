@@ -88,7 +88,7 @@ public enum ConfigurationCheck {
             } else if let arn = ARN(text) {
                 error(
                     .roleARN, "RoleArn",
-                    "'\(text)' is an ARN of \(arn.service) \(arn.resource.split(separator: "/").first ?? ""), not of an IAM role (\(IAMRoleARN.shape))")
+                    "'\(text)' is not an IAM role's ARN (\(IAMRoleARN.shape)): \(IAMRoleARN.problem(arn) ?? "")")
             } else {
                 error(.arn, "RoleArn", "'\(text)' is not an ARN (\(IAMRoleARN.shape))")
             }

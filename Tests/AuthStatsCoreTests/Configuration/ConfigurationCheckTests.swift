@@ -112,7 +112,23 @@ struct ConfigurationCheckTests {
             F.describe("a", analytics: ["ApplicationArn": "arn:aws:mobiletargeting:eu-west-1:apps/\(F.projectA)", "RoleArn": "CognitoPinpoint"]),
             F.describe("b", analytics: ["ApplicationId": F.projectA, "RoleArn": "arn:aws:iam::111122223333:user/writer"]))
         #expect(report.findings.map { "\($0.clientID!) \($0.field!) \($0.code.rawValue)" } == ["a ApplicationArn arn", "a RoleArn arn", "b RoleArn role-arn"])
-        #expect(report.findings[2].message == "'arn:aws:iam::111122223333:user/writer' is an ARN of iam user, not of an IAM role (arn:PARTITION:iam::ACCOUNT:role/NAME)")
+        #expect(report.findings[2].message == "'arn:aws:iam::111122223333:user/writer' is not an IAM role's ARN (arn:PARTITION:iam::ACCOUNT:role/NAME): its resource 'user/writer' is not role/NAME")
+    }
+
+    /// Found by a review on 2026-12-05: an 11-digit account was "an ARN of iam role, not of
+    /// an IAM role"; each message now says what is wrong.
+    @Test("a RoleArn that is an ARN but no IAM role's says why", arguments: [
+        ("arn:aws:iam::11112222333:role/R", "its account '11112222333' is not 12 digits"),
+        ("arn:aws:iam:eu-west-1:111122223333:role/R", "IAM ARNs have no region, this one names eu-west-1"),
+        ("arn:aws:sts::111122223333:assumed-role/R/s", "its service is sts, not iam"),
+        ("arn:aws:iam::111122223333:role/My Role", "its role name holds ' ', which IAM does not allow (only letters, digits and +=,.@_-)"),
+        ("arn:aws:iam::111122223333:role/path/", "it names no role after the path"),
+        ("arn:aws:iam::111122223333:role/" + String(repeating: "r", count: 65), "its role name has 65 characters, at most 64"),
+    ])
+    func roleARNProblems(roleARN: String, why: String) {
+        let report = check(F.describe("a", analytics: ["ApplicationId": F.projectA, "RoleArn": roleARN]))
+        #expect(F.codes(report.findings) == ["role-arn"])
+        #expect(report.findings.first?.message == "'\(roleARN)' is not an IAM role's ARN (arn:PARTITION:iam::ACCOUNT:role/NAME): \(why)")
     }
 
     @Test("ApplicationId and the ARN's project differ")
