@@ -3,9 +3,11 @@ with what can: they parse, their shell is valid, and they run the authstats comm
 driver runs (and the Spark test runs), with the options authstats has."""
 
 import glob
+import hashlib
 import json
 import os
 import shlex
+import shutil
 import subprocess
 
 import yaml
@@ -133,3 +135,83 @@ def test_every_option_is_one_authstats_has(authstats):
                     continue
                 missing.append(f"{file}: {name} {option}")
     assert not missing, "options authstats does not have:\n" + "\n".join(missing)
+
+
+def run_script(script, root, environment, path=None):
+    """A manifest's shell script run here: /data and /scratch moved under `root`."""
+    text = script.replace("/data/", f"{root}/data/").replace("/scratch", f"{root}/scratch")
+    env = dict(os.environ, **environment)
+    if path:
+        env["PATH"] = path + os.pathsep + env["PATH"]
+    return subprocess.run(["/bin/sh", "-c", text], capture_output=True, text=True, env=env)
+
+
+def daily(folder):
+    with open(os.path.join(folder, "daily.csv"), encoding="utf-8") as file:
+        return file.read()
+
+
+def test_the_scripts_run_again_after_new_exports_use_the_new_plans_shards_and_never_publish_half_a_copy(authstats, exports, tmp_path):
+    """Found by a review on 2026-12-05: run again after new exports arrived, every shard pod
+    found its shard of the older plan in place and exited 0, and the merge reported the old
+    exports (exit 0); and a copy that failed half-way was renamed into place all the same.
+    Each platform's scripts, as written, over generated exports (authstats on PATH)."""
+    found = {file: script for file, _, script, _ in scripts()}
+    binary = tmp_path / "bin"
+    binary.mkdir()
+    os.symlink(authstats, binary / "authstats")
+    # A cp that copies, then fails (a full disk half-way through).
+    failing = tmp_path / "failing-cp"
+    failing.mkdir()
+    (failing / "cp").write_text("#!/bin/sh\n/bin/cp \"$@\"; exit 1\n")
+    (failing / "cp").chmod(0o755)
+    for platform, shard_file, merge_file in (("kubernetes", "shards-job.yaml", "merge-job.yaml"),
+                                             ("batch", "shard-job-definition.json", "merge-job-definition.json")):
+        root = tmp_path / platform
+        data = root / "data"
+        (data / "exports").mkdir(parents=True)
+        # First the Pinpoint exports alone, then the other kinds arrive.
+        shutil.copytree(os.path.join(exports, "2026"), data / "exports" / "2026")
+
+        def run_all(fail_shard=None):
+            if platform == "kubernetes":
+                result = run_script(found["plan-job.yaml"], root, {}, str(binary))
+            else:
+                (data / "run").mkdir(exist_ok=True)
+                result = subprocess.run([authstats, "plan", str(data / "exports"), "--shards", "8", "--out", str(data / "run" / "plan.json")],
+                                        capture_output=True, text=True)
+            assert result.returncode == 0, result.stderr
+            for index in range(8):
+                environment = ({"JOB_COMPLETION_INDEX": str(index), "HOSTNAME": f"pod-{index}"} if platform == "kubernetes"
+                               else {"AWS_BATCH_JOB_ARRAY_INDEX": str(index), "AWS_BATCH_JOB_ID": f"job-{index}"})
+                path = str(failing) + os.pathsep + str(binary) if index == fail_shard else str(binary)
+                (root / "scratch").mkdir(exist_ok=True)
+                result = run_script(found[shard_file], root, environment, path)
+                shutil.rmtree(root / "scratch")  # each pod's own emptyDir
+                if index == fail_shard:
+                    assert result.returncode != 0, f"{platform}: a failed copy must fail the shard"
+                else:
+                    assert result.returncode == 0, f"{platform} shard {index}: {result.stderr}"
+            return run_script(found[merge_file], root, {"SHARDS": "8"}, str(binary))
+
+        merged = run_all()
+        assert merged.returncode == 0, merged.stderr
+        single = tmp_path / f"{platform}-single-1"
+        subprocess.run([authstats, "report", str(data / "exports"), "--timezone", "UTC", "--out", str(single), "-q"], check=True)
+        assert daily(data / "run" / "reports") == daily(single)
+
+        shutil.copytree(os.path.join(exports, "AWSLogs"), data / "exports" / "AWSLogs")
+        # A shard whose copy fails: it publishes nothing, and the merge refuses the missing shard.
+        failed = run_all(fail_shard=3)
+        assert failed.returncode != 0 and "shard-3" in failed.stderr, f"{platform}: {failed.stderr}"
+        with open(data / "run" / "plan.json", "rb") as file:
+            plan = hashlib.sha256(file.read()).hexdigest()[:16]
+        published = os.listdir(data / "run" / "shards" / plan)
+        assert len(published) == 7 and not any("shard-3" in name for name in published), f"{platform}: {published}"
+        # Run again (the retry): the new plan's shards, the new exports' reports.
+        merged = run_all()
+        assert merged.returncode == 0, merged.stderr
+        single = tmp_path / f"{platform}-single-2"
+        subprocess.run([authstats, "report", str(data / "exports"), "--timezone", "UTC", "--out", str(single), "-q"], check=True)
+        assert daily(data / "run" / "reports") == daily(single), f"{platform}: the reports are the new exports'"
+        assert os.listdir(data / "run" / "shards") == [plan], f"{platform}: the older plan's shards are removed"
