@@ -41,6 +41,10 @@ struct MergeCommand: ParsableCommand {
     func validate() throws {
         guard !states.isEmpty else { throw ValidationError("Give the shard states: authstats merge SHARD_STATE… --out DIR") }
         // Checked here, so that a mistake in them is a usage error of merge, before any state is opened.
+        // (A second --out among them won over merge's own, in silence, until 2026-12-05.)
+        if reportOptions.split(whereSeparator: \.isWhitespace).contains(where: { $0 == "--out" || $0.hasPrefix("--out=") }) {
+            throw ValidationError("--report-options: --out is merge's own option, not report's here: authstats merge SHARD_STATE… --out DIR")
+        }
         _ = try Self.report(reportArguments)
     }
 

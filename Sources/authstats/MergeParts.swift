@@ -287,7 +287,9 @@ struct MergeParts {
             if try meta(part, NightlyState.metaOptions) != options {
                 throw NightlyState.Failure.refused(
                     "\(name) was built with other counting options than \(DisplayPath.text(parts[0].folder)): "
-                        + NightlyState.Options(text: options).differences(from: NightlyState.Options(text: try meta(part, NightlyState.metaOptions)))
+                        + NightlyState.Options(text: options).differences(
+                            from: NightlyState.Options(text: try meta(part, NightlyState.metaOptions)),
+                            mine: "\(DisplayPath.text(parts[0].folder))'s", theirs: "\(name)'s")
                         .joined(separator: "; "))
             }
         }

@@ -108,15 +108,16 @@ final class NightlyState {
         }
 
         /// The options that differ, as `--name: state's value, this run's value`.
-        func differences(from run: Options) -> [String] {
+        /// Each option whose value differs, with both values: these as `mine`'s, `run`'s as `theirs`.
+        func differences(from run: Options, mine: String = "the state's", theirs: String = "this run's") -> [String] {
             var out: [String] = []
             for (name, value) in values {
                 let other = run.values.first { $0.name == name }?.value ?? "(none)"
                 // Both sides may come from a state file: shown escaped (`DisplayPath`).
                 if other != value {
                     out.append(
-                        "\(DisplayPath.text(name)) (the state's: \(value.isEmpty ? "(none)" : Self.shown(value)); "
-                            + "this run's: \(other.isEmpty ? "(none)" : Self.shown(other)))")
+                        "\(DisplayPath.text(name)) (\(mine): \(value.isEmpty ? "(none)" : Self.shown(value)); "
+                            + "\(theirs): \(other.isEmpty ? "(none)" : Self.shown(other)))")
                 }
             }
             return out
@@ -207,8 +208,15 @@ final class NightlyState {
             }
             let storedHorizon = try stored(Self.metaHorizon)
             if let storedHorizon, let requestedHorizon, storedHorizon != requestedHorizon {
+                // What to do depends on who asked: a shard (its horizon is always none), a merge
+                // (an existing --into keeps its own; it has no --rebuild), or a report run.
+                // (Until 2026-12-05 each was told "drop --state-horizon, or --rebuild": a shard
+                // run that followed it turned a nightly state into a shard's.)
+                let advice = plan != nil
+                    ? "it is no shard state (a shard's keeps every day's detail): give each shard a state folder of its own"
+                    : merging ? "drop --state-horizon: a state merged into keeps its own" : "drop --state-horizon, or --rebuild"
                 throw Failure.usage(
-                    "the state in \(path) keeps a horizon of \(DisplayPath.text(storedHorizon)) days, not \(requestedHorizon): drop --state-horizon, or --rebuild")
+                    "the state in \(path) keeps a horizon of \(DisplayPath.text(storedHorizon)) days, not \(requestedHorizon): \(advice)")
             }
             let horizonText = try storedHorizon ?? requestedHorizon ?? kept(Self.metaHorizon) ?? "35"
             if let problem = Self.horizonProblem(horizonText) {

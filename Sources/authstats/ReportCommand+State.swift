@@ -44,7 +44,8 @@ extension ReportCommand {
         let mine = try countingOptions()
         if stored != mine {
             throw usage(
-                "the states were built with other counting options: " + stored.differences(from: mine).joined(separator: "; ")
+                "the states were built with other counting options: "
+                    + stored.differences(from: mine, mine: "the states'", theirs: "--report-options'").joined(separator: "; ")
                     + ". Give the same ones in --report-options")
         }
         if !merging.profiles && (!segmentFiles.isEmpty || !breakdownAttribute.isEmpty) {

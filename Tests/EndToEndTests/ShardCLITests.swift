@@ -264,6 +264,9 @@ struct ShardCLITests {
             // exited 0 without merging), are usage errors of merge.
             ("--nope", "--report-options: Unknown option '--nope'"), ("--jobs 0", "--report-options: --jobs must be positive"),
             ("--help", "not a request for its help"), ("-h", "not a request for its help"),
+            // A second --out won over merge's own, in silence (a review, 2026-12-05).
+            ("--no-html --out \(folder.appendingPathComponent("elsewhere").path)", "--out is merge's own option"),
+            ("--out=\(folder.appendingPathComponent("elsewhere").path)", "--out is merge's own option"),
         ] {
             let result = try CLI.run(["merge"] + states + ["--out", out.path, "--report-options", options], in: CLI.packageRoot)
             #expect(result.status == 64 && result.stderr.contains(says), "\(options): \(result.stderr)")
@@ -275,6 +278,13 @@ struct ShardCLITests {
         // What is accepted is one run's reports, from the states merged in memory.
         #expect(try CLI.run(["merge"] + states + ["--out", out.path, "--report-options", "--no-html"]).status == 0)
         try S.expectSame(try S.single(files, ["--no-html"]), out, "2 files in 2 shards")
+        // States of other counting options: each value named with its state (the first state's
+        // was called "the state's" and the other's "this run's", a review found).
+        let other = folder.appendingPathComponent("other").path
+        #expect(try CLI.run(["report", files[0], "--state", other, "--session-timeout", "5m", "--out", folder.appendingPathComponent("o").path, "-q"]).status == 0)
+        let mixed = try CLI.run(["merge", states[0], other, "--out", out.path])
+        #expect(mixed.status == 1, "\(mixed.stderr)")
+        #expect(mixed.stderr.contains("\(other) was built with other counting options than \(states[0]): --session-timeout (\(states[0])'s: 30m; \(other)'s: 5m)"), "\(mixed.stderr)")
     }
 
     @Test("a shard state keeps all its event detail: no horizon without --state-horizon, and a number refused")
@@ -290,6 +300,16 @@ struct ShardCLITests {
                                     "--state-horizon", "35", "--out", folder.appendingPathComponent("o1").path, "--no-html", "-q"])
         #expect(numbered.status == 64, "\(numbered.stderr)")
         #expect(numbered.stderr.contains("--state-horizon none"), "\(numbered.stderr)")
+        // A shard run into a nightly state, and a merge into one with another horizon: each
+        // told what to do (both were told "or --rebuild", which turned the nightly state into
+        // a shard's, or which state merge does not have; a review, 2026-12-05).
+        let nightly = folder.appendingPathComponent("nightly")
+        #expect(try CLI.run(["report", try S.data().files[30], "--state", nightly.path, "--out", folder.appendingPathComponent("o2").path, "-q"]).status == 0)
+        let shardInto = try CLI.run(["report", "--plan", plan, "--shard", "1", "--state", nightly.path, "--out", folder.appendingPathComponent("o3").path, "-q"])
+        #expect(shardInto.status == 64 && shardInto.stderr.contains("keeps a horizon of 35 days, not none: it is no shard state"), "\(shardInto.stderr)")
+        #expect(!shardInto.stderr.contains("--rebuild"), "\(shardInto.stderr)")
+        let mergeInto = try CLI.run(["state", "merge", "--into", nightly.path, state.path, "--allow-missing", "--state-horizon", "5"])
+        #expect(mergeInto.status == 64 && mergeInto.stderr.contains("drop --state-horizon: a state merged into keeps its own"), "\(mergeInto.status) \(mergeInto.stderr)")
     }
 
     @Test("shard states of two plans do not merge")
