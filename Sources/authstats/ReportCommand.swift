@@ -87,7 +87,7 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Event fingerprints kept in memory for dedup (48 bytes each), shared by the workers; older ones are spilled, sorted, to TMPDIR, and all are merged at the end to find the copies.", valueName: "count"))
     var dedupWindow = DuplicateFilter.defaultCapacity
 
-    @Option(name: .long, help: ArgumentHelp("Inactivity gap that splits sessions without a Pinpoint session id: a number with ms, s, m or h (90s, 45m, 2h, 1h30m).", valueName: "duration"))
+    @Option(name: .long, help: ArgumentHelp("Inactivity gap that splits sessions without a Pinpoint session id: a number with ms, s, m, h or d (90s, 45m, 2h, 1h30m), at most 36500d.", valueName: "duration"))
     var sessionTimeout = Environment.value("AUTHSTATS_SESSION_TIMEOUT") ?? "30m"
 
     @Option(name: .long, help: ArgumentHelp("Bytes of session events kept in memory before a sorted run is spilled to TMPDIR.", valueName: "bytes"))
@@ -159,9 +159,11 @@ struct ReportCommand: ParsableCommand {
                 "Give the files or folders to read: `authstats report exports/` (or - for standard input, "
                     + "`aws s3 cp s3://bucket/key - | authstats report -`); `make run` reads sample-logs/.")
         }
-        if let zone = requestedTimeZone, TimeZone(identifier: zone) == nil {
+        if let zone = requestedTimeZone, TimeZone(identifier: zone) == nil || !Self.isIANAName(zone) {
             let named = timezone == nil ? "AUTHSTATS_TIMEZONE=\(DisplayPath.text(zone))" : "'\(DisplayPath.text(zone))'"
-            throw ValidationError("Unknown time zone \(named): use an IANA name such as UTC, Europe/Berlin or America/Los_Angeles.")
+            let why = TimeZone(identifier: zone) == nil
+                ? "" : " (an old three-letter id, not an IANA name: such ids are read against expectation, BST as Bangladesh's time)"
+            throw ValidationError("Unknown time zone \(named)\(why): use an IANA name such as UTC, Europe/Berlin or America/Los_Angeles.")
         }
         if let problem = stateHorizon.flatMap(NightlyState.horizonProblem) { throw ValidationError(problem) }
         if state == nil, stateHorizon != nil || rebuild {
@@ -226,6 +228,11 @@ struct ReportCommand: ParsableCommand {
             throw ValidationError(
                 "\(Environment.named("--session-timeout", "AUTHSTATS_SESSION_TIMEOUT", sessionTimeout)) is not a duration: use e.g. 90s, 45m, 2h or 1h30m.")
         }
+        // Times plus the timeout stay far inside 64 bits of milliseconds.
+        guard timeout <= Self.maxSessionTimeoutMillis else {
+            throw ValidationError(
+                "\(Environment.named("--session-timeout", "AUTHSTATS_SESSION_TIMEOUT", sessionTimeout)) is longer than 36500d (a hundred years).")
+        }
     }
 
     /// `--oldest-event` to `--newest-event`, within `TimeRange.limits`.
@@ -246,6 +253,21 @@ struct ReportCommand: ParsableCommand {
         }
         return range
     }
+
+    /// The longest `--session-timeout`, as `--state-horizon`'s longest: a hundred years.
+    static let maxSessionTimeoutMillis: Int64 = 36_500 * 86_400_000
+
+    /// The IANA (tz database) names without a `/`; Foundation also takes Java's old three-letter
+    /// ids (`BST`: UTC+6, `IST`, `CST`, `PST`, …), which no IANA name is, for time zones other
+    /// than people mean by them (a review, 2026-12-05). Names with a `/` are IANA's form.
+    static let ianaNamesWithoutSlash: Set<String> = [
+        "CET", "CST6CDT", "Cuba", "EET", "EST", "EST5EDT", "Egypt", "Eire", "Factory", "GB", "GB-Eire", "GMT", "GMT+0", "GMT-0",
+        "GMT0", "Greenwich", "HST", "Hongkong", "Iceland", "Iran", "Israel", "Jamaica", "Japan", "Kwajalein", "Libya", "MET", "MST",
+        "MST7MDT", "NZ", "NZ-CHAT", "Navajo", "PRC", "PST8PDT", "Poland", "Portugal", "ROC", "ROK", "Singapore", "Turkey", "UCT",
+        "UTC", "Universal", "W-SU", "WET", "Zulu",
+    ]
+
+    static func isIANAName(_ name: String) -> Bool { name.contains("/") || ianaNamesWithoutSlash.contains(name) }
 
     func run() throws {
         guard !mergedStates else {

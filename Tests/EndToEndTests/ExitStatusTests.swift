@@ -15,6 +15,28 @@ struct ExitStatusTests {
         #expect(result.stderr.contains("Unknown time zone 'Mars/Olympus': use an IANA name such as UTC, Europe/Berlin or America/Los_Angeles."))
     }
 
+    /// Found by a review on 2026-12-05: Foundation takes Java's old three-letter ids, and
+    /// `--timezone BST` counted days in Bangladesh's time.
+    @Test("an old three-letter time zone id is refused (exit 64); IANA names without a slash are not", arguments: [
+        ("BST", false), ("IST", false), ("CST", false), ("PST", false), ("UTC", true), ("GMT", true), ("EST", true), ("Etc/GMT+5", true), ("Europe/London", true),
+    ])
+    func threeLetterZones(zone: String, taken: Bool) throws {
+        let result = try CLI.run(["report", fixture("canonical.ndjson"), "--out", CLI.temporaryFolder().path, "--timezone", zone, "--no-html", "-q"])
+        #expect(result.status == (taken ? 0 : 64), "\(zone): \(result.stderr)")
+        if !taken {
+            #expect(result.stderr.contains("Unknown time zone '\(zone)' (an old three-letter id, not an IANA name"), "\(result.stderr)")
+        }
+    }
+
+    /// Found by a review on 2026-12-05: the sum of the parts overflowed and stopped the process.
+    @Test("--session-timeout: a sum past 64 bits, and more than 36500d, are usage errors", arguments: [
+        ("9223372036854775807ms1ms", "is not a duration"), ("36501d", "is longer than 36500d"),
+    ])
+    func sessionTimeoutBounds(value: String, says: String) throws {
+        let result = try CLI.run(["report", fixture("canonical.ndjson"), "--out", CLI.temporaryFolder().path, "--session-timeout", value])
+        #expect(result.status == 64 && result.stderr.contains("--session-timeout '\(value)' \(says)"), "\(result.stderr)")
+    }
+
     @Test("--out with a one-letter relative folder (Foundation's path parent trapped on it)")
     func oneLetterOut() throws {
         let folder = CLI.temporaryFolder()

@@ -1,4 +1,4 @@
-/// Durations written as on the command line: `90s`, `45m`, `2h`, `1h30m`, `500ms`.
+/// Durations written as on the command line: `90s`, `45m`, `2h`, `1h30m`, `500ms`, `2d`.
 public enum Duration {
     /// Milliseconds of `text`; nil unless it is one or more `<number><unit>` parts.
     public static func parseMillis(_ text: String) -> Int64? {
@@ -16,7 +16,10 @@ public enum Duration {
             rest = rest.dropFirst(unit.count)
             let (product, overflow) = value.multipliedReportingOverflow(by: factor)
             guard !overflow else { return nil }
-            total += product
+            // The sum too (`9223372036854775807ms1ms` stopped the process, a review found).
+            let (sum, sumOverflow) = total.addingReportingOverflow(product)
+            guard !sumOverflow else { return nil }
+            total = sum
         }
         return total
     }
