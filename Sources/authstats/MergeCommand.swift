@@ -17,7 +17,9 @@ struct MergeCommand: ParsableCommand {
             options, split at spaces: those the shards were made with (--clients, --by-project, \
             --session-timeout, --pinpoint-parity, --auth-source) and any of --sessions-detail, \
             --no-html, --from, --to, --segments, --users (for a path with a space, run state \
-            merge and report yourself).
+            merge and report yourself). --users here gives the segments' profiles their \
+            directory attributes; user_type is set as events are read, so give --users to the \
+            shard runs.
 
             Exit status: as `state merge`, then as `report`; 1 also when shards were missing \
             (--allow-missing), the reports marked partial in summary.json.

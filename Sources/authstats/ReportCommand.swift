@@ -308,6 +308,15 @@ struct ReportCommand: ParsableCommand {
         // Where the directory's users spill (read back by the segment pass).
         let directorySpill = TemporarySpillStore()
         let directory = try loadDirectory(console: console, keepUsers: profiles.reported, spill: directorySpill)
+        // user_type is set as events are read: states' events were read with the directory
+        // their own runs had (a review found `merge --report-options "--users …"` taken for
+        // one that sets it; docs/state.md "Limits of exactness, stated").
+        if !directoryFiles.isEmpty && (merging != nil || (nightly != nil && inputs.isEmpty)) {
+            console.warning(
+                "--users: user_type is set as events are read, so the \(merging != nil ? "states' events keep what their shard runs" : "state's events keep what the runs that read them")"
+                    + " gave them; give --users to \(merging != nil ? "each shard run" : "the runs that read the inputs (or --rebuild with every input)")."
+                    + (profiles.reported ? " Here it gives the segments' profiles their directory attributes." : ""))
+        }
         let output = try openOutput(console: console)
         // Exit 2: nothing in --out changed.
         func fail(_ message: String) -> ExitCode {

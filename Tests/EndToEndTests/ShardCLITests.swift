@@ -278,6 +278,9 @@ struct ShardCLITests {
         // What is accepted is one run's reports, from the states merged in memory.
         #expect(try CLI.run(["merge"] + states + ["--out", out.path, "--report-options", "--no-html"]).status == 0)
         try S.expectSame(try S.single(files, ["--no-html"]), out, "2 files in 2 shards")
+        // --users at the merge sets no user_type (the shards' reading did): said, not taken in silence.
+        let users = try CLI.run(["merge"] + states + ["--out", out.path, "--report-options", "--no-html --users sample-logs/users/list-users.json"], in: CLI.packageRoot)
+        #expect(users.status == 0 && users.stderr.contains("--users: user_type is set as events are read"), "\(users.stderr)")
         // States of other counting options: each value named with its state (the first state's
         // was called "the state's" and the other's "this run's", a review found).
         let other = folder.appendingPathComponent("other").path
