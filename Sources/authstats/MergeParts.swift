@@ -14,8 +14,15 @@ struct MergeParts {
     var zone: String
     /// The counting options, as the states store them (`NightlyState.Options.text`).
     var options: String
-    /// What is missing of the plan (`--allow-missing`), if anything.
+    /// What is missing of the plan (`--allow-missing`), if anything; for `state merge --into`,
+    /// of the parts alone until `partial(after:targetPartial:allowMissing:)` counts the target's.
     var partial: String?
+    /// The plan whose shards the states are, and which of them they hold (nil: no shard states).
+    var planShards: PlanShards?
+    /// Each state's own mark of what it lacks (an earlier merge with `--allow-missing`), and
+    /// the shards of a plan it holds (a shard state's own, a merged state's).
+    var partMarks: [String?]
+    var partShards: [PlanShards?]
     /// Whether every state keeps user profiles, and, per state, whether it keeps session rows.
     var profiles: Bool
     var sessionRows: [Bool]
@@ -294,9 +301,14 @@ struct MergeParts {
             }
         }
         // What is missing: shards of this merge's plan, and what a state merged in was missing
-        // itself (an earlier merge with --allow-missing): the result lacks it all.
-        let missing = try checkShards(parts.map { (DisplayPath.text($0.folder), $0.database) }, allowMissing: allowMissing)
-        let partial = try combined([missing] + parts.map { try meta($0, NightlyState.metaPartial) })
+        // itself (an earlier merge with --allow-missing): the result lacks it all. Into a state
+        // (`state merge --into`), the shards it holds count too: checked once it is open.
+        let planShards = try Self.planShards(parts.map { (DisplayPath.text($0.folder), $0.database) })
+        let partMarks = try parts.map { try meta($0, NightlyState.metaPartial) }
+        let partShards: [PlanShards?]
+        do { partShards = try parts.map { try PlanShards.held(by: $0.database) } } catch { throw NightlyState.Failure.unusable("\(error)") }
+        let missing = try into == nil ? planShards.flatMap { try Self.missing($0, allowMissing: allowMissing) } : nil
+        let partial = combined([missing] + partMarks)
         // The merged state keeps profiles only if every part does (else they would cover
         // some inputs only).
         var profiles = true
@@ -340,23 +352,56 @@ struct MergeParts {
         let positions: [PositionSpaces.State]
         do { positions = try parts.map { try Self.positions(of: $0.database) } } catch { throw NightlyState.Failure.unusable("\(error)") }
         var merged = MergeParts(
-            parts: parts, zone: zone, options: options, partial: partial, profiles: profiles, sessionRows: partRows, owner: owner,
+            parts: parts, zone: zone, options: options, partial: partial, planShards: planShards, partMarks: partMarks, partShards: partShards,
+            profiles: profiles, sessionRows: partRows, owner: owner,
             ledgers: ledgers, contentHash: contentHash, spans: spans, timeoutMillis: timeoutMillis, positions: positions,
             shifts: [], placed: (0, nil))
         try merged.place(after: nil)
         return merged
     }
 
-    /// Shard states (`report --plan`) merge only with shards of the same plan, and all of
-    /// them unless `--allow-missing`; returns what is missing then.
-    static func checkShards(_ parts: [(name: String, database: StateDatabase)], allowMissing: Bool) throws -> String? {
+    /// The shards of one plan that states hold.
+    struct PlanShards: Equatable {
+        var plan: String
+        var shards: Int
+        var present: Set<Int>
+
+        /// As `NightlyState.metaMergedShards` keeps it: "0,2 of 3".
+        var text: String { present.sorted().map(String.init).joined(separator: ",") + " of \(shards)" }
+
+        init(plan: String, shards: Int, present: Set<Int>) {
+            (self.plan, self.shards, self.present) = (plan, shards, present)
+        }
+
+        init?(plan: String, text: String) {
+            let parts = text.components(separatedBy: " of ")
+            guard !plan.isEmpty, parts.count == 2, let shards = Int(parts[1]) else { return nil }
+            let present = parts[0].split(separator: ",").compactMap { Int($0) }
+            self.init(plan: plan, shards: shards, present: Set(present))
+        }
+
+        /// The shards of a plan that `database` holds: a shard state's own, or those a state
+        /// was merged from (`NightlyState.metaMergedPlan`); nil for none.
+        static func held(by database: StateDatabase) throws -> PlanShards? {
+            if let plan = try database.meta(NightlyState.metaPlan), !plan.isEmpty {
+                let shard = Int(try database.meta(NightlyState.metaShard) ?? "") ?? -1
+                let shards = Int(try database.meta(NightlyState.metaShards) ?? "") ?? 0
+                return PlanShards(plan: plan, shards: shards, present: [shard])
+            }
+            return PlanShards(plan: try database.meta(NightlyState.metaMergedPlan) ?? "", text: try database.meta(NightlyState.metaMergedShards) ?? "")
+        }
+    }
+
+    /// Shard states (`report --plan`) merge only with shards of the same plan: the plan and
+    /// the shards they hold (nil when none is a shard state).
+    static func planShards(_ parts: [(name: String, database: StateDatabase)]) throws -> PlanShards? {
         var plans: [(name: String, plan: String, shard: Int, shards: Int)] = []
         for (name, database) in parts {
             do {
                 let plan = try database.meta(NightlyState.metaPlan) ?? ""
                 let shard = Int(try database.meta(NightlyState.metaShard) ?? "") ?? -1
                 let shards = Int(try database.meta(NightlyState.metaShards) ?? "") ?? 0
-                plans.append((name, DisplayPath.text(plan), shard, shards))
+                plans.append((name, plan, shard, shards))
             } catch {
                 throw NightlyState.Failure.unusable("\(error)")
             }
@@ -365,18 +410,51 @@ struct MergeParts {
         guard let first = shardStates.first else { return nil }
         if let other = plans.first(where: { $0.plan != first.plan }) {
             throw NightlyState.Failure.refused(
-                "\(first.name) is shard \(first.shard) of plan \(first.plan), "
-                    + (other.plan.isEmpty ? "\(other.name) is no shard state" : "\(other.name) is shard \(other.shard) of plan \(other.plan)")
+                "\(first.name) is shard \(first.shard) of plan \(DisplayPath.text(first.plan)), "
+                    + (other.plan.isEmpty ? "\(other.name) is no shard state" : "\(other.name) is shard \(other.shard) of plan \(DisplayPath.text(other.plan))")
                     + ": only the shard states of one plan merge; nothing changed")
         }
-        let missing = Set(0..<first.shards).subtracting(shardStates.map(\.shard)).sorted()
+        return PlanShards(plan: first.plan, shards: first.shards, present: Set(shardStates.map(\.shard)))
+    }
+
+    /// What `held` lacks of its plan, as a mark ("shard 1 of 3 (plan P) missing"); nil for
+    /// nothing. Refused unless `allowMissing`.
+    static func missing(_ held: PlanShards, allowMissing: Bool) throws -> String? {
+        let missing = Set(0..<held.shards).subtracting(held.present).sorted()
         guard !missing.isEmpty else { return nil }
         let list = missing.count == 1 ? "shard \(missing[0])" : "shards " + missing.map(String.init).joined(separator: ", ")
-        let text = "\(list) of \(first.shards) (plan \(first.plan)) missing"
+        let text = "\(list) of \(held.shards) \(planTag(held.plan)) missing"
         guard allowMissing else {
             throw NightlyState.Failure.refused("\(text): give every shard's state, or --allow-missing to merge without (the reports are then marked partial); nothing changed")
         }
         return text
+    }
+
+    static func planTag(_ plan: String) -> String { "(plan \(DisplayPath.text(plan)))" }
+
+    /// `state merge --into`: what the merged state lacks, counting the shards of the plan that
+    /// the target holds already (`target`, nil: none), so that the shards left out of an
+    /// earlier merge with `--allow-missing` complete it. Marks of that plan, the target's
+    /// (`targetPartial`) and the states', give way to what is missing now; others stay. (Until
+    /// 2026-12-05 the target's shards were not counted: the rest of a plan was refused as
+    /// missing the shards the target held, and merged with --allow-missing, marked so for good.)
+    /// - Returns: the mark, and the shards the merged state holds of the plan.
+    func partial(after target: PlanShards?, targetPartial: String?, allowMissing: Bool) throws -> (partial: String?, held: PlanShards?) {
+        let all = ([target] + partShards).compactMap { $0 }
+        guard let first = planShards ?? all.first else { return (Self.combined([targetPartial] + partMarks), nil) }
+        // States of another plan among them: each keeps its own mark; only the shards given are checked.
+        guard all.allSatisfy({ $0.plan == first.plan }) else {
+            let missing = try planShards.flatMap { try Self.missing($0, allowMissing: allowMissing) }
+            return (Self.combined([targetPartial, missing] + partMarks), nil)
+        }
+        var held = first
+        for other in all { held.present.formUnion(other.present) }
+        // Only shard states given to this merge make a missing shard a refusal; merged states
+        // that lack one carry their mark (as an --allow-missing merge left it).
+        let missing = try Self.missing(held, allowMissing: allowMissing || planShards == nil)
+        let tag = Self.planTag(held.plan)
+        func others(_ mark: String?) -> [String?] { mark?.components(separatedBy: "; ").filter { !$0.contains(tag) } ?? [] }
+        return (Self.combined([missing] + others(targetPartial) + partMarks.flatMap(others)), held)
     }
 
     /// The days of a state's events and where its event detail begins.

@@ -35,6 +35,10 @@ final class NightlyState {
     /// (`PositionSpaces`), so that a shard merged into it later keeps its positions; cleared by
     /// its next batch, whose inputs are numbered past them.
     static let metaPositionPlan = "position_plan"
+    /// The plan whose shards a merged state holds, and which ("0,2 of 3"), so that a merge of
+    /// the rest into it later is complete (`MergeParts.partial(after:…)`).
+    static let metaMergedPlan = "merged_plan"
+    static let metaMergedShards = "merged_shards"
     /// A whole write (freezing sessions, dropping old fingerprints) is due once the state holds
     /// this many days of event detail beyond its horizon.
     static let compactionSlack = 7
@@ -75,6 +79,8 @@ final class NightlyState {
     var partial: String?
     /// Set by a merge of one plan's shards (`metaPositionPlan`); nil for every other write.
     var positionPlan: String?
+    /// Set by a merge of shards (`metaMergedPlan`): kept by later batches, as `partial` is.
+    var mergedShards: MergeParts.PlanShards?
 
     /// `--rebuild`: what the state holds is ignored, and replaced by this run's commit (in its
     /// one transaction: a rebuild that is stopped leaves the state as it was).
@@ -277,6 +283,7 @@ final class NightlyState {
                 self.plan = plan
             }
             partial = try stored(Self.metaPartial)
+            mergedShards = MergeParts.PlanShards(plan: try stored(Self.metaMergedPlan) ?? "", text: try stored(Self.metaMergedShards) ?? "")
         } catch let failure as Failure {
             throw failure
         } catch {
@@ -635,6 +642,8 @@ final class NightlyState {
         try database.setMeta(Self.metaPartial, partial ?? "")
         try database.setMeta(Self.metaNextPosition, String(heldPositions))
         try database.setMeta(Self.metaPositionPlan, positionPlan ?? "")
+        try database.setMeta(Self.metaMergedPlan, mergedShards?.plan ?? "")
+        try database.setMeta(Self.metaMergedShards, mergedShards?.text ?? "")
         try database.setMeta(Self.metaVersion, AuthStats.version)
     }
 

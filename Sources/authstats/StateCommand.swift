@@ -192,7 +192,6 @@ struct StateCommand: ParsableCommand {
             let made = target.database.created
             var committed = false
             defer { if made && !committed { target.removeNew() } }
-            target.partial = MergeParts.combined([target.partial, opened.partial])
             // A target's session rows are not dropped for good by a merge: that is a rebuild's choice.
             let targetRows = try MergeParts.meta((into, target.lock, target.database), NightlyState.metaSessionRows) != "off"
             if !target.isEmpty && targetRows, let without = opened.sessionRows.firstIndex(of: false) {
@@ -225,6 +224,18 @@ struct StateCommand: ParsableCommand {
                     let span = MergeParts.Span(name: DisplayPath.text(into), ledger: ledger, detailFrom: target.detailFrom?.description ?? "")
                     try MergeParts.checkDetail([span] + opened.spans, timeoutMillis: opened.timeoutMillis)
                 }
+            } catch let failure as NightlyState.Failure {
+                throw failure
+            } catch {
+                throw NightlyState.Failure.unusable("\(error)")
+            }
+            // The shards of the plan the target holds already count (the rest of a plan merged
+            // into the result of an earlier --allow-missing merge completes it).
+            do {
+                let targetShards = target.isEmpty ? nil : try MergeParts.PlanShards.held(by: target.database)
+                let completed = try opened.partial(after: targetShards, targetPartial: target.partial, allowMissing: allowMissing)
+                target.partial = completed.partial
+                target.mergedShards = completed.held
             } catch let failure as NightlyState.Failure {
                 throw failure
             } catch {

@@ -178,6 +178,19 @@ struct ShardCLITests {
             let text = try String(contentsOf: folder.appendingPathComponent("summary.json"), encoding: .utf8)
             #expect(text.contains("\"partial\": \"shard 1 of 3"), "\(text)")
         }
+        // The missing shard merged into the partial state completes it: counted with the shards
+        // the state holds, not refused as missing them, and no longer marked partial (a review
+        // found both: every later run on such a state exited 1 for good).
+        let shard1 = try Self.shardStates(plan, 3, folder, ["--no-html"], only: [1]).map(\.path)
+        let completed = try CLI.run(["state", "merge", "--into", first] + shard1)
+        #expect(completed.status == 0, "\(completed.stderr)")
+        let fromCompleted = folder.appendingPathComponent("from-completed")
+        let whole = try S.report([], state: URL(fileURLWithPath: first), out: fromCompleted, ["--no-html"])
+        #expect(whole.status == 0, "\(whole.stderr)")
+        try S.expectSame(try S.single(inputs, ["--no-html"]), fromCompleted, "two shards, then the third, merged into one state")
+        // Into a state that holds shards 0 and 2, a second copy of shard 0 is refused (an input in both).
+        let twice = try CLI.run(["state", "merge", "--into", again, states[0]])
+        #expect(twice.status == 1 && twice.stderr.contains("is in both"), "\(twice.stderr)")
     }
 
     @Test("--shard-from-env takes the shard from each scheduler's variable", arguments: [
