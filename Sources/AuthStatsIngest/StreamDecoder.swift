@@ -104,7 +104,8 @@ final class StreamDecoder<Codec: DecompressionCodec>: ByteSource {
             if let damage {
                 // What follows a whole stream is not another: the bytes after the data (until
                 // 2026-12-05 xz called them corrupt data, zstd an unknown frame descriptor).
-                if let at = nextStreamAt { throw Self.afterEnd(at) }
+                // (A stream that starts there and is damaged before its first byte is damage.)
+                if let at = nextStreamAt, ContentSniffer.kind(of: nextStreamHead[...]) != Codec.kind { throw Self.afterEnd(at) }
                 throw damage
             }
             if made > 0 || ended { nextStreamAt = nil }

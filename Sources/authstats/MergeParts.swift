@@ -302,13 +302,13 @@ struct MergeParts {
         }
         // What is missing: shards of this merge's plan, and what a state merged in was missing
         // itself (an earlier merge with --allow-missing): the result lacks it all. Into a state
-        // (`state merge --into`), the shards it holds count too: checked once it is open.
+        // (`state merge --into`), the shards it holds count too: checked once it is open
+        // (`partial(after:…)`); without one, at the end of this function.
         let planShards = try Self.planShards(parts.map { (DisplayPath.text($0.folder), $0.database) })
         let partMarks = try parts.map { try meta($0, NightlyState.metaPartial) }
         let partShards: [PlanShards?]
         do { partShards = try parts.map { try PlanShards.held(by: $0.database) } } catch { throw NightlyState.Failure.unusable("\(error)") }
-        let missing = try into == nil ? planShards.flatMap { try Self.missing($0, allowMissing: allowMissing) } : nil
-        let partial = combined([missing] + partMarks)
+        let partial = combined(partMarks)
         // The merged state keeps profiles only if every part does (else they would cover
         // some inputs only).
         var profiles = true
@@ -357,6 +357,9 @@ struct MergeParts {
             ledgers: ledgers, contentHash: contentHash, spans: spans, timeoutMillis: timeoutMillis, positions: positions,
             shifts: [], placed: (0, nil))
         try merged.place(after: nil)
+        // Without a target (`authstats merge`), what is missing is known now: the shards of the
+        // plan that every state holds, shard states and merged ones alike.
+        if into == nil { merged.partial = try merged.partial(after: nil, targetPartial: nil, allowMissing: allowMissing).partial }
         return merged
     }
 
@@ -392,29 +395,30 @@ struct MergeParts {
         }
     }
 
-    /// Shard states (`report --plan`) merge only with shards of the same plan: the plan and
-    /// the shards they hold (nil when none is a shard state).
+    /// Shard states (`report --plan`) merge only with shards of the same plan, and with states
+    /// merged from shards of it: the plan and the shards they hold (nil when none is a shard
+    /// state).
     static func planShards(_ parts: [(name: String, database: StateDatabase)]) throws -> PlanShards? {
-        var plans: [(name: String, plan: String, shard: Int, shards: Int)] = []
+        var held: [(name: String, shards: PlanShards?, isShard: Bool)] = []
         for (name, database) in parts {
             do {
-                let plan = try database.meta(NightlyState.metaPlan) ?? ""
-                let shard = Int(try database.meta(NightlyState.metaShard) ?? "") ?? -1
-                let shards = Int(try database.meta(NightlyState.metaShards) ?? "") ?? 0
-                plans.append((name, plan, shard, shards))
+                held.append((name, try PlanShards.held(by: database), !(try database.meta(NightlyState.metaPlan) ?? "").isEmpty))
             } catch {
                 throw NightlyState.Failure.unusable("\(error)")
             }
         }
-        let shardStates = plans.filter { !$0.plan.isEmpty }
-        guard let first = shardStates.first else { return nil }
-        if let other = plans.first(where: { $0.plan != first.plan }) {
-            throw NightlyState.Failure.refused(
-                "\(first.name) is shard \(first.shard) of plan \(DisplayPath.text(first.plan)), "
-                    + (other.plan.isEmpty ? "\(other.name) is no shard state" : "\(other.name) is shard \(other.shard) of plan \(DisplayPath.text(other.plan))")
-                    + ": only the shard states of one plan merge; nothing changed")
+        guard let first = held.first(where: \.isShard), var plan = first.shards else { return nil }
+        func what(_ state: (name: String, shards: PlanShards?, isShard: Bool)) -> String {
+            guard let shards = state.shards else { return "\(state.name) is no shard state" }
+            return state.isShard
+                ? "\(state.name) is shard \(shards.present.first ?? -1) of plan \(DisplayPath.text(shards.plan))"
+                : "\(state.name) holds shards of plan \(DisplayPath.text(shards.plan))"
         }
-        return PlanShards(plan: first.plan, shards: first.shards, present: Set(shardStates.map(\.shard)))
+        if let other = held.first(where: { $0.shards?.plan != plan.plan }) {
+            throw NightlyState.Failure.refused("\(what(first)), \(what(other)): only the shard states of one plan merge; nothing changed")
+        }
+        for state in held { plan.present.formUnion(state.shards?.present ?? []) }
+        return plan
     }
 
     /// What `held` lacks of its plan, as a mark ("shard 1 of 3 (plan P) missing"); nil for

@@ -32,8 +32,9 @@ final class NightlyState {
     /// Where the input positions of the state's batches end (`StatePositions`).
     static let metaNextPosition = "next_position"
     /// The plan whose listing numbers the positions of a state merged from that plan's shards
-    /// (`PositionSpaces`), so that a shard merged into it later keeps its positions; cleared by
-    /// its next batch, whose inputs are numbered past them.
+    /// (`PositionSpaces`), so that a shard merged into it later keeps its positions. Kept by
+    /// later batches: a batch's positions start at its number shifted past 2^44, above every
+    /// position of a plan of fewer than 2^20 files (`StatePositions`).
     static let metaPositionPlan = "position_plan"
     /// The plan whose shards a merged state holds, and which ("0,2 of 3"), so that a merge of
     /// the rest into it later is complete (`MergeParts.partial(after:…)`).
@@ -77,7 +78,7 @@ final class NightlyState {
     let plan: (id: String, shard: Int, shards: Int)?
     /// Set when the state was merged without some shards of its plan.
     var partial: String?
-    /// Set by a merge of one plan's shards (`metaPositionPlan`); nil for every other write.
+    /// Set by a merge of one plan's shards (`metaPositionPlan`), kept by later writes.
     var positionPlan: String?
     /// Set by a merge of shards (`metaMergedPlan`): kept by later batches, as `partial` is.
     var mergedShards: MergeParts.PlanShards?
@@ -283,6 +284,7 @@ final class NightlyState {
                 self.plan = plan
             }
             partial = try stored(Self.metaPartial)
+            positionPlan = try stored(Self.metaPositionPlan)
             mergedShards = MergeParts.PlanShards(plan: try stored(Self.metaMergedPlan) ?? "", text: try stored(Self.metaMergedShards) ?? "")
         } catch let failure as Failure {
             throw failure

@@ -24,8 +24,8 @@ struct ReportCommand: ParsableCommand {
             kept.
 
             Exit status: 0 all inputs read; 1 reports written but an input was partial or failed \
-            (or, with --strict, a record was rejected; or the state was merged without some \
-            shards), or with --state nothing written because an input changed at a known path \
+            (or a --users file was read only in part; or, with --strict, a record was rejected; \
+            or the state was merged without some shards), or with --state nothing written because an input changed at a known path \
             or is older than the horizon; 2 nothing written and nothing in --out changed (no \
             readable input, an unreadable --users file, --out cannot be written, or a --state \
             that is not authstats's or is damaged); 64 bad usage (with --state, also another \
@@ -106,7 +106,7 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Adds the dimension attr:NAME to breakdown.csv: each user's value of that attribute (user directory or Pinpoint endpoint), (unknown) when absent. Repeatable.", valueName: "name"))
     var breakdownAttribute: [String] = []
 
-    @Flag(name: .long, help: "As Cognito's \"Share user attribute data with Amazon Pinpoint\": segment members get an EMAIL endpoint for a verified email address and an SMS endpoint for a verified phone number. Without it, no email address or phone number appears in any report.")
+    @Flag(name: .long, help: "As Cognito's \"Share user attribute data with Amazon Pinpoint\": segment members get an EMAIL endpoint for a verified email address and an SMS endpoint for a verified phone number. Without it, no email address or phone number appears in any report: an attribute value that holds one is withheld, whatever its name (user ids are written as they are).")
     var shareUserData = false
 
     @Option(name: .customLong("clients"), help: ArgumentHelp("App client configuration: `aws cognito-idp describe-user-pool-client` output (one or many per file) or `list-user-pool-clients` output. Repeatable. Each event then gets a project_id (Pinpoint records: application.app_id; the other exports: through their app client; else (unconfigured)), a breakdown dimension. Compressed files are read too; a file that gives no app client is refused (exit 64). Check the files with `authstats check-config`.", valueName: "file"))
@@ -162,7 +162,7 @@ struct ReportCommand: ParsableCommand {
         if let zone = requestedTimeZone, TimeZone(identifier: zone) == nil || !Self.isIANAName(zone) {
             let named = timezone == nil ? "AUTHSTATS_TIMEZONE=\(DisplayPath.text(zone))" : "'\(DisplayPath.text(zone))'"
             let why = TimeZone(identifier: zone) == nil
-                ? "" : " (an old three-letter id, not an IANA name: such ids are read against expectation, BST as Bangladesh's time)"
+                ? "" : " (an old three-letter id, not an IANA name: such ids are read against expectation, BST as Bangladesh's time; an offset is GMT+1 or UTC-05:30)"
             throw ValidationError("Unknown time zone \(named)\(why): use an IANA name such as UTC, Europe/Berlin or America/Los_Angeles.")
         }
         if let problem = stateHorizon.flatMap(NightlyState.horizonProblem) { throw ValidationError(problem) }
@@ -267,7 +267,11 @@ struct ReportCommand: ParsableCommand {
         "UTC", "Universal", "W-SU", "WET", "Zulu",
     ]
 
-    static func isIANAName(_ name: String) -> Bool { name.contains("/") || ianaNamesWithoutSlash.contains(name) }
+    /// An IANA name, or a fixed offset from UTC as Foundation writes one (`GMT+1`, `UTC-05:30`,
+    /// `GMT+0130`), which means what it says.
+    static func isIANAName(_ name: String) -> Bool {
+        name.contains("/") || ianaNamesWithoutSlash.contains(name) || name.wholeMatch(of: /(GMT|UTC)[+-][0-9]{1,2}(:?[0-9]{2})?/) != nil
+    }
 
     func run() throws {
         guard !mergedStates else {
@@ -307,7 +311,7 @@ struct ReportCommand: ParsableCommand {
         // The users' attributes are kept only for what reads them at the end.
         // Where the directory's users spill (read back by the segment pass).
         let directorySpill = TemporarySpillStore()
-        let directory = try loadDirectory(console: console, keepUsers: profiles.reported, spill: directorySpill)
+        let (directory, directoryDamage) = try loadDirectory(console: console, keepUsers: profiles.reported, spill: directorySpill)
         // user_type is set as events are read: states' events were read with the directory
         // their own runs had (a review found `merge --report-options "--users …"` taken for
         // one that sets it; docs/state.md "Limits of exactness, stated").
@@ -435,7 +439,7 @@ struct ReportCommand: ParsableCommand {
             console.info(
                 "shard \(shardRun.shard) of \(shardRun.plan.shards): \(readThisBatch.count) files into \(DisplayPath.text(state ?? ""))"
                     + " (\(broken) partial or failed); no reports: merge the shard states (authstats merge)")
-            if broken > 0 { throw ExitCode(1) }
+            if broken > 0 || !directoryDamage.isEmpty { throw ExitCode(1) }
             return
         }
         guard analysis.anyInputReadable || nightly != nil || merging != nil else {
@@ -593,7 +597,7 @@ struct ReportCommand: ParsableCommand {
         if strict && rejected > 0 {
             console.warningAlways("\(rejected) record\(rejected == 1 ? "" : "s") rejected, and --strict makes that exit status 1: see rejects.ndjson")
         }
-        if broken > 0 || (strict && rejected > 0) || partial != nil { throw ExitCode(1) }
+        if broken > 0 || (strict && rejected > 0) || partial != nil || !directoryDamage.isEmpty { throw ExitCode(1) }
     }
 
     /// Reads the `--users` files, decompressed like any input. A file that cannot be read at
@@ -604,15 +608,28 @@ struct ReportCommand: ParsableCommand {
     /// or attribute breakdowns read them at the end) spill to a temporary store of their own
     /// past 16 MB (`UserDirectory`), so a directory costs the run about 16 MB a million users
     /// until the segment pass.
-    func loadDirectory(console: Console, keepUsers: Bool, spill directorySpill: any SpillStore) throws -> UserDirectory {
+    /// - Returns: the directory, and the files read only in part (their warnings said even with
+    ///   `--quiet`; the run's exit status is then 1, as for an input read in part: a list-users
+    ///   file stops at its first malformed user, and every user after it would lose its type in
+    ///   silence, a review found).
+    func loadDirectory(console: Console, keepUsers: Bool, spill directorySpill: any SpillStore) throws -> (UserDirectory, damaged: [String]) {
         // The records sort and spill on a thread of their own, beside the parsing and then the
         // reading (`DirectoryRecordWriter`): the reading needs only the users' types.
         var directory = UserDirectory(store: directorySpill, keepsUsers: keepUsers, background: true)
+        var damaged: [String] = []
         for file in directoryFiles {
             do {
                 let (damage, problems) = try DirectoryFileReader.load(file, into: &directory)
-                if let damage { console.warning("\(DisplayPath.text(file)): \(damage); the users before the damage are kept") }
-                for problem in problems { console.warning(problem) }
+                if let damage {
+                    console.warningAlways("\(DisplayPath.text(file)): \(damage); the users before the damage are kept")
+                    damaged.append(file)
+                }
+                // A list-users file that stops at malformed JSON says so last.
+                let stopped = directory.stoppedEarly.contains(file)
+                for (index, problem) in problems.enumerated() {
+                    if stopped && index == problems.count - 1 { console.warningAlways(problem) } else { console.warning(problem) }
+                }
+                if stopped && damage == nil { damaged.append(file) }
             } catch {
                 console.error("\(error)")
                 throw ExitCode(2)
@@ -620,8 +637,11 @@ struct ReportCommand: ParsableCommand {
         }
         if !directoryFiles.isEmpty {
             console.info("user directory: \(directory.count) users from \(directoryFiles.count) file(s)")
+            if directory.count == 0 {
+                console.warning("no user in \(directoryFiles.map(DisplayPath.text).joined(separator: ", ")): every user keeps the user_type its events say")
+            }
         }
-        return directory
+        return (directory, damaged)
     }
 
     /// Resolves `--out`, makes its staging folder, and removes what killed runs left there and
@@ -709,11 +729,17 @@ extension ReportCommand {
             }
             let before = configuration.entries.count
             let errors = configuration.load(data, name: name).filter { $0.severity == .error }
-            guard configuration.entries.count > before else {
-                console.error("no app client in \(name): \(errors.first?.message ?? "it lists none") (check it with authstats check-config)")
+            // A file that gives no client and is not what it should be (another kind of file,
+            // broken JSON) is a mistake; a pool's empty client list is not, unless no file gives any.
+            if configuration.entries.count == before, let error = errors.first {
+                console.error("no app client in \(name): \(error.message) (check it with authstats check-config)")
                 throw ExitCode(64)
             }
             for finding in errors { console.warning("\(name): \(finding.message)") }
+        }
+        guard !configuration.clients.isEmpty else {
+            console.error("no app client in \(clientFiles.map(DisplayPath.text).joined(separator: ", ")): they list none (check them with authstats check-config)")
+            throw ExitCode(64)
         }
         let projects = configuration.projects
         console.info("app clients: \(configuration.clients.count) in \(projects.count) project(s) from \(clientFiles.count) file(s)")

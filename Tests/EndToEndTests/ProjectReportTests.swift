@@ -118,13 +118,16 @@ struct ProjectReportTests {
         try Data("{\"UserPoolClients\": []}".utf8).write(to: empty)
         for (file, message) in [
             (cut.path, "Unable to read the app client configuration \(cut.path): truncated gzip input"),
-            (empty.path, "no app client in \(empty.path): it lists none"),
+            (empty.path, "no app client in \(empty.path): they list none"),
             ("sample-logs/iam/CognitoPinpointAnalytics.role.json", "no app client in sample-logs/iam/CognitoPinpointAnalytics.role.json: document 1: not describe-user-pool-client"),
         ] {
             let refused = try run(file)
             #expect(refused.status == 64, "\(file): \(refused.stderr)")
             #expect(refused.stderr.contains(message), "\(refused.stderr)")
         }
+        // An empty pool beside one with clients is no mistake (a script that exports every pool).
+        let beside = try CLI.run(Self.arguments + ["--clients", empty.path, "--out", folder.appendingPathComponent("beside").path])
+        #expect(beside.status == 0, "\(beside.stderr)")
     }
 
     @Test("--by-project without --clients is a usage error")

@@ -126,6 +126,53 @@ struct SegmentCLITests {
         #expect(breakdown.stderr.contains("Email is never written to a report"), "\(breakdown.stderr)")
     }
 
+    /// Found by a review on 2026-12-05: addresses under other attribute names (a directory's
+    /// `custom:email`, a Pinpoint `EMAIL_ADDRESS`, an endpoint attribute `contact`, a `name`
+    /// with an address in it) went into member exports, attribute breakdowns and the page, and
+    /// a rejected record's address into the page's rejects.
+    @Test("no address under any attribute name, in any report but rejects.ndjson, with or without --share-user-data (then only a verified directory email, as an EMAIL endpoint)", arguments: [false, true])
+    func addressesByShape(share: Bool) throws {
+        let folder = CLI.temporaryFolder("segprivacy-shape")
+        let t: Int64 = 1_773_144_000_000  // 2026-03-10T12:00:00Z
+        let events = [
+            Self.signIn("u1", at: t, endpoint: "e1", channel: "GCM", address: "token-1"),
+            Self.signIn("u2", at: t, endpoint: "e2", channel: "GCM", address: "token-2",
+                        userAttributes: #"{"EMAIL_ADDRESS":["x@example.com"],"custom:email":["y@example.org"],"plan":["pro"],"mobile":["+1 (555) 010-0999"]}"#),
+            // Rejected (a time that is no time), an address in its text.
+            #"{"event_type":"_userauth.sign_in","event_timestamp":"bad","endpoint":{"Address":"leak@example.com","User":{"UserId":"u9"}}}"#,
+        ]
+        try Data((events.joined(separator: "\n") + "\n").utf8).write(to: folder.appendingPathComponent("events.json"))
+        let users = folder.appendingPathComponent("users.json")
+        try Data(#"""
+            {"Users": [{"Username": "u1", "Attributes": [{"Name": "sub", "Value": "u1"}, {"Name": "email", "Value": "verified@example.com"},
+              {"Name": "email_verified", "Value": "true"}, {"Name": "custom:email", "Value": "alt@example.com"}, {"Name": "name", "Value": "Ann ann@example.net"},
+              {"Name": "custom:phone", "Value": "+15559999999"}, {"Name": "custom:plan", "Value": ""}], "UserStatus": "CONFIRMED", "Enabled": true}]}
+            """#.utf8).write(to: users)
+        let definitions = folder.appendingPathComponent("segments.json")
+        try Data(#"[{"Name":"all","Dimensions":{}}]"#.utf8).write(to: definitions)
+        let out = folder.appendingPathComponent("out")
+        let result = try CLI.run(["report", folder.appendingPathComponent("events.json").path, "--users", users.path, "--segments", definitions.path,
+                                  "--breakdown-attribute", "custom:email", "--breakdown-attribute", "custom:plan", "--out", out.path, "-q"]
+                                 + (share ? ["--share-user-data"] : []))
+        #expect(result.status == 0, "\(result.stderr)")
+        for file in try FileManager.default.subpathsOfDirectory(atPath: out.path) where !file.hasSuffix("rejects.ndjson") {
+            guard var text = try? String(contentsOf: out.appendingPathComponent(file), encoding: .utf8) else { continue }
+            if share && file == "segments/all.csv" {
+                #expect(text.contains("EMAIL,verified@example.com,"), "\(text)")
+                text = text.replacingOccurrences(of: "verified@example.com", with: "")
+            }
+            #expect(!text.contains("@example.") && !text.contains("+1555") && !text.contains("555) 010"), "\(file): \(text)")
+        }
+        let breakdown = try String(contentsOf: out.appendingPathComponent("breakdown.csv"), encoding: .utf8)
+        #expect(breakdown.contains("attr:custom:email,(withheld),"), "\(breakdown)")
+        // An empty value is none: (unknown), as from a CSV directory.
+        #expect(breakdown.contains("attr:custom:plan,(unknown),") && !breakdown.contains("attr:custom:plan,,"), "\(breakdown)")
+        let page = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(page.contains("(withheld)"), "the reject's address withheld on the page")
+        let rejects = try String(contentsOf: out.appendingPathComponent("rejects.ndjson"), encoding: .utf8)
+        #expect(rejects.contains("leak@example.com"), "rejects.ndjson keeps the record as it came")
+    }
+
     @Test("a user whose every event is after --to is not yet a user: no member, not INACTIVE")
     func usersAsOfTheLastDay() throws {
         let folder = CLI.temporaryFolder("segasof")

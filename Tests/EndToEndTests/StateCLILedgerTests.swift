@@ -345,6 +345,43 @@ extension StateCLITests {
             try S.expectSame(try S.single([a1, a2, b1, late]), path("fromC2"), "a batch after the merge")
         }
 
+        @Test("a plan's shards merged two, then a nightly batch, then the third: the copies kept are the plan's order's, as one run over the plan's inputs and then the batch's keeps them")
+        func completedAfterABatch() throws {
+            let folder = CLI.temporaryFolder("state-merge-plan-batch")
+            func path(_ name: String) -> URL { folder.appendingPathComponent(name) }
+            let at = PinpointLine.millis("2026-11-03T10:00:00Z")
+            func copies(_ platform: String, _ name: String, extra: Int = 0) throws -> String {
+                var lines = [0, 5].map { PinpointLine("pageView", at: at + Int64($0) * 60_000, user: "plan-u", session: "s-1", platform: platform).json }
+                // Sizes apart, so that each file is a shard of its own.
+                lines += (0..<extra).map { PinpointLine("pageView", at: at + Int64($0) * 1000, user: "plan-\($0)", platform: "web").json }
+                return try S.gzip(lines, path("in"), name)
+            }
+            // In listing order: the filler, the originals (iOS), their copies (Android).
+            let inputs = [try copies("web", "a0.json.gz", extra: 40), try copies("iOS", "a1.json.gz", extra: 20), try copies("Android", "a2.json.gz")]
+            let listing = inputs.map { "\($0)\t\((try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? NSNumber)??.intValue ?? 0)" }
+            try (listing.joined(separator: "\n") + "\n").write(to: path("listing.tsv"), atomically: true, encoding: .utf8)
+            #expect(try CLI.run(["plan", "--listing", path("listing.tsv").path, "--shards", "3", "--out", path("plan.json").path]).status == 0)
+            let plan = try JSONSerialization.jsonObject(with: Data(contentsOf: path("plan.json"))) as! [String: Any]
+            let shardOf = Dictionary(uniqueKeysWithValues: (plan["inputs"] as! [[String: Any]]).map { ($0["path"] as! String, $0["shard"] as! Int) })
+            #expect(Set(shardOf.values).count == 3, "each file a shard of its own: \(shardOf)")
+            for shard in 0..<3 {
+                let result = try CLI.run(["report", "--plan", path("plan.json").path, "--shard", "\(shard)", "--state", path("s\(shard)").path, "-q"] + S.reportOptions)
+                #expect(result.status == 0, "\(result.stderr)")
+            }
+            let originals = shardOf[inputs[1]]!
+            let others = (0..<3).filter { $0 != originals }.map { path("s\($0)").path }
+            #expect(try CLI.run(["state", "merge", "--into", path("M").path, "--allow-missing"] + others).status == 0)
+            // A night between: its input numbered past the plan's.
+            let late = try S.gzip([PinpointLine("pageView", iso: "2026-11-03T12:00:00Z", user: "plan-late").json], path("in"), "late.json.gz")
+            let night = try S.report([late], state: path("M"), out: path("night"))
+            #expect(night.status == 1, "still partial: \(night.stderr)")
+            let completed = try CLI.run(["state", "merge", "--into", path("M").path, path("s\(originals)").path])
+            #expect(completed.status == 0, "\(completed.stderr)")
+            let report = try S.report([], state: path("M"), out: path("fromM"))
+            #expect(report.status == 0, "\(report.stderr)")
+            try S.expectSame(try S.single(inputs + [late]), path("fromM"), "the plan completed after a night")
+        }
+
         @Test("state merge: states of disjoint inputs, with records copied across them, equal one state built from all")
         func merge() throws {
             let data = try S.data()

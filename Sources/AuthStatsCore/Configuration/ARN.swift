@@ -77,13 +77,14 @@ public struct IAMRoleARN: Sendable, Hashable {
     /// Nil unless `text` is an `iam` ARN with no region, a 12-digit account and a
     /// `role/…` resource whose name has only the characters IAM allows (`[A-Za-z0-9+=,.@_-]`).
     public init?(_ text: String) {
-        guard let arn = ARN(text), arn.service == "iam", arn.region.isEmpty, ARN.isAccount(arn.account),
-            arn.resource.hasPrefix("role/")
-        else { return nil }
-        let name = String(arn.resource.split(separator: "/", omittingEmptySubsequences: false).last ?? "")
-        guard (1...64).contains(name.count), name.allSatisfy(Self.isNameCharacter) else { return nil }
+        guard let arn = ARN(text), Self.problem(arn) == nil else { return nil }
         self.arn = arn
-        self.name = name
+        name = Self.name(of: arn)
+    }
+
+    /// The last part of the resource.
+    private static func name(of arn: ARN) -> String {
+        String(arn.resource.split(separator: "/", omittingEmptySubsequences: false).last ?? "")
     }
 
     /// Why the ARN `arn` is no IAM role's (nil when it is one).
@@ -92,10 +93,10 @@ public struct IAMRoleARN: Sendable, Hashable {
         guard arn.region.isEmpty else { return "IAM ARNs have no region, this one names \(arn.region)" }
         guard ARN.isAccount(arn.account) else { return "its account '\(arn.account)' is not 12 digits" }
         guard arn.resource.hasPrefix("role/") else { return "its resource '\(arn.resource)' is not role/NAME" }
-        let name = String(arn.resource.split(separator: "/", omittingEmptySubsequences: false).last ?? "")
-        if name.isEmpty { return "it names no role after the path" }
-        if name.count > 64 { return "its role name has \(name.count) characters, at most 64" }
-        if let bad = name.first(where: { !isNameCharacter($0) }) {
+        let role = name(of: arn)
+        if role.isEmpty { return "it names no role after the path" }
+        if role.count > 64 { return "its role name has \(role.count) characters, at most 64" }
+        if let bad = role.first(where: { !isNameCharacter($0) }) {
             return "its role name holds '\(bad)', which IAM does not allow (only letters, digits and +=,.@_-)"
         }
         return nil

@@ -39,6 +39,7 @@ extension UserDirectory {
                 }
                 if let problem { problems.append("\(name): page \(page), user \(position): \(problem); skipped") }
             case .damage(let page, let users, let offset, let reason):
+                stoppedEarly.insert(name)
                 problems.append(
                     "\(name): page \(page): \(reason) at byte \(offset); the rest of the file is not read "
                         + "(\(users) user\(users == 1 ? "" : "s") of this page before it kept)")
@@ -102,7 +103,9 @@ enum ListUsersEntry {
             }
             let nameBytes = json.string(name, &unescaped)
             let valueBytes = value.map { json.string($0, &unescaped) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
-            entry.addAttribute(name: nameBytes, value: valueBytes)
+            // Empty values are not kept, as the CSV's are not (an empty custom:plan was a
+            // breakdown value "" here and (unknown) from the CSV, a review found).
+            if !valueBytes.isEmpty { entry.addAttribute(name: nameBytes, value: valueBytes) }
             if DirectoryEntry.equals(nameBytes, "sub") { sub = valueBytes }
         }
         if let failure { return failure }

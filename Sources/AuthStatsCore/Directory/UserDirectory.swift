@@ -100,6 +100,10 @@ public struct UserDirectory: Sendable {
     /// Users listed (distinct subs, as far as their 64-bit hashes tell).
     public var count: Int { types.count }
 
+    /// The names of the files whose reading stopped at damage before their end (a list-users
+    /// file's malformed JSON: the users after it are not read); their last problem says where.
+    public internal(set) var stoppedEarly: Set<String> = []
+
     /// Runs of user records spilled so far.
     /// (With `background`, once the writer has caught up.)
     public var spilledRuns: Int { (writer?.settled() ?? log).spilledRuns }

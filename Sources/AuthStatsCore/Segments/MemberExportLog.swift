@@ -92,10 +92,12 @@ public struct MemberExportLog: Sendable {
                 body.append(attribute.key.endpointLevel ? 1 : 0)
                 ProfileLog.putText(attribute.key.name, &body)
                 ProfileLog.putWord(UInt64(attribute.count), &body)
+                // An address in an attribute (`custom:email`, …) is never exported: only a
+                // verified EMAIL/SMS endpoint's `Address` is (`Addresses`).
                 if let value = attribute.bytes {
-                    ProfileLog.putText(value, &body)
+                    ProfileLog.putText(Addresses.holdsOne(value) ? UnsafeRawBufferPointer(start: nil, count: 0) : value, &body)
                 } else {
-                    for value in attribute.values { ProfileLog.putText(value, &body) }
+                    for value in attribute.values { ProfileLog.putText(Addresses.holdsOne(value) ? "" : value, &body) }
                 }
             }
             for segment in segments {

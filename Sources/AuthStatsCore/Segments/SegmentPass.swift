@@ -313,7 +313,11 @@ struct SegmentPass {
             partial.userTotals[d].counts.3 += day.counts.3
             partial.userTotals[d].counts.4 += day.events
             for (index, name) in options.breakdownAttributes.enumerated() {
-                let values = Self.distinct(profile.attributes[name]?.values ?? [])
+                // An empty value is none (as the CSV directory's are; `(unknown)` when no other
+                // is left), an address is withheld (`Addresses`).
+                let values = Self.distinct((profile.attributes[name]?.values ?? []).compactMap { value in
+                    value.isEmpty ? nil : Addresses.holdsOne(value) ? Addresses.withheld : value
+                })
                 for value in values.isEmpty ? [Dimension.unknown] : values {
                     let key = AttributeKey(day: day.day, attribute: index, value: ExactText(value))
                     partial.attributeRows[key, default: Self.attributeRow(day.day, name, value)].add(day)

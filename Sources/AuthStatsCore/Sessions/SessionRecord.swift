@@ -165,9 +165,11 @@ struct SessionRecordView {
     /// Calls `body` with the record's bytes, its input position moved by `shift` (a merge of
     /// states whose positions were numbered apart: `PositionSpaces`); a frozen session's as
     /// they are (its position is always 0). Order among records of one state is kept.
-    func shiftingPosition(by shift: UInt64, _ body: (UnsafeRawBufferPointer) -> Void) {
+    /// (`scratch`: reused from record to record.)
+    func shiftingPosition(by shift: UInt64, scratch copy: inout [UInt8], _ body: (UnsafeRawBufferPointer) -> Void) {
         guard sessionKey != SessionRecord.frozenKey else { return body(bytes) }
-        var copy = [UInt8](bytes)
+        copy.removeAll(keepingCapacity: true)
+        copy.append(contentsOf: bytes)
         copy.withUnsafeMutableBytes { raw in
             let at = userEnd + 1 + 24
             let position = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self))

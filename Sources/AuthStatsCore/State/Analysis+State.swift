@@ -264,6 +264,8 @@ extension Analysis {
         let named = sessionRows ?? !compact
         guard named || compact else { throw StateFormatError("the state keeps no session rows (user ids and texts)") }
         let notOurs = FixedSizeRecords.notASessionRecord
+        // A record whose position is moved (`shift`) is copied here first.
+        var shifted: [UInt8] = []
         if let sessionRun {
             sessionLogs.pointee[0].adopt(sessionRun)
         } else if !named {
@@ -276,7 +278,7 @@ extension Analysis {
                     if shift == 0 {
                         sessionLogs.pointee[0].appendInOrder(raw)
                     } else {
-                        r.shiftingPosition(by: shift) { sessionLogs.pointee[0].appendInOrder($0) }
+                        r.shiftingPosition(by: shift, scratch: &shifted) { sessionLogs.pointee[0].appendInOrder($0) }
                     }
                 }
             }
@@ -292,14 +294,16 @@ extension Analysis {
                         if shift == 0 {
                             sessionLogs.pointee[0].appendRecord(compactRaw)
                         } else {
-                            SessionRecordView(compactRaw, compact: true)!.shiftingPosition(by: shift) { sessionLogs.pointee[0].appendRecord($0) }
+                            SessionRecordView(compactRaw, compact: true)!.shiftingPosition(by: shift, scratch: &shifted) {
+                                sessionLogs.pointee[0].appendRecord($0)
+                            }
                         }
                     }
                 } else if shift == 0 {
                     // The stream is sorted (each batch's part of it): no sort again.
                     sessionLogs.pointee[0].appendInOrder(raw)
                 } else {
-                    r.shiftingPosition(by: shift) { sessionLogs.pointee[0].appendInOrder($0) }
+                    r.shiftingPosition(by: shift, scratch: &shifted) { sessionLogs.pointee[0].appendInOrder($0) }
                 }
             }
         }
@@ -310,7 +314,7 @@ extension Analysis {
                 if shift == 0 {
                     profileLog.pointee!.appendRecord(raw)
                 } else {
-                    ProfileLog.shiftingPosition(of: raw, by: shift) { profileLog.pointee!.appendRecord($0) }
+                    ProfileLog.shiftingPosition(of: raw, by: shift, scratch: &shifted) { profileLog.pointee!.appendRecord($0) }
                 }
             }
         }

@@ -153,7 +153,9 @@ struct InputsSection: Equatable {
             : "All \(Format.count(inputs.count)) inputs, in input order."
 
         rejects = firstRejects.prefix(min(HTMLReport.rejectLimit, maxRejects)).map { reject in
-            let text = String(decoding: reject.raw, as: UTF8.self)
+            // The page is made to be sent on: addresses in a rejected record are withheld there
+            // (rejects.ndjson keeps the record as it came; `Addresses`).
+            let text = Addresses.masked(String(decoding: reject.raw, as: UTF8.self))
             let raw = text.count > Self.rawLimit ? String(text.prefix(Self.rawLimit)) + "…" : text
             return Reject(
                 location: reject.member.map { "\(reject.input):\($0)" } ?? reject.input, record: Format.count(reject.record),
