@@ -1,5 +1,11 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One user of a Cognito user pool, from a user directory (`docs/inputs.md` "The user
 /// directory").
 public struct DirectoryUser: Sendable, Equatable {
@@ -27,11 +33,28 @@ public struct DirectoryUser: Sendable, Equatable {
         status == "EXTERNAL_PROVIDER" || Self.linksIdentities((attributes["identities"] ?? "").utf8)
     }
 
-    /// Whether an `identities` value names a linked identity: anything but white space and
-    /// the brackets of an empty JSON array (`[]`, as a directory export may write for none,
-    /// counted as linked until 2026-12-05).
+    /// Whether an `identities` value names a linked identity provider: Cognito writes each
+    /// linked identity as an object with its `providerName`, so a value without that key names
+    /// none (empty, `[]`, which counted as linked until 2026-12-05, and `null`, `{}` or other
+    /// text, which did until a review later that day).
     static func linksIdentities(_ value: some Collection<UInt8>) -> Bool {
-        value.contains { $0 != UInt8(ascii: "[") && $0 != UInt8(ascii: "]") && $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }
+        // In place (`memchr` for its first letter, then `memcmp`): every listed user's value
+        // is asked, a million of them in a run.
+        let key: StaticString = "providerName"
+        let length = key.utf8CodeUnitCount
+        if let found = value.withContiguousStorageIfAvailable({ bytes -> Bool in
+            guard let base = bytes.baseAddress, bytes.count >= length else { return false }
+            var at = 0
+            while at + length <= bytes.count, let hit = memchr(base + at, Int32(key.utf8Start.pointee), bytes.count - length + 1 - at) {
+                let start = UnsafeRawPointer(hit) - UnsafeRawPointer(base)
+                if memcmp(hit, key.utf8Start, length) == 0 { return true }
+                at = start + 1
+            }
+            return false
+        }) {
+            return found
+        }
+        return linksIdentities(Array(value))
     }
 
     /// The providers of the linked identities (`identities` is a JSON array inside a string):

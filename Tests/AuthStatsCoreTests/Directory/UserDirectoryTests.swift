@@ -106,9 +106,11 @@ struct UserDirectoryTests {
         #expect(run.breakdown("2026-01-01", .userType, "(unknown)")?.signIns == 1)
     }
 
-    @Test("identities that name no provider (empty, [], white space) leave a user local; any provider makes it federated")
+    @Test("identities that name no provider (empty, [], white space, null, {}, other text) leave a user local; any provider makes it federated")
     func emptyIdentities() throws {
-        for (value, federated) in [("", false), ("[]", false), ("[ ]", false), (#"[{"providerName":"Google"}]"#, true)] {
+        // null, {} and other text name none either (they counted as linked, a review found).
+        for (value, federated) in [("", false), ("[]", false), ("[ ]", false), ("null", false), ("{}", false), ("garbage", false),
+                                   (#"[{"providerName":"Google"}]"#, true), (#"[{"p":"provider","providerName":"Facebook"}]"#, true), ("providerNam", false)] {
             let csv = "cognito:username,sub,identities,UserStatus\nu,sub-x,\"\(value.replacingOccurrences(of: "\"", with: "\"\""))\",CONFIRMED\n"
             let (directory, _) = try load(csv, name: "users.csv")
             let run = InMemoryRun(
