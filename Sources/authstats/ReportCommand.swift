@@ -729,16 +729,22 @@ extension ReportCommand {
             }
             let before = configuration.entries.count
             let errors = configuration.load(data, name: name).filter { $0.severity == .error }
-            // A file that gives no client and is not what it should be (another kind of file,
-            // broken JSON) is a mistake; a pool's empty client list is not, unless no file gives any.
-            if configuration.entries.count == before, let error = errors.first {
-                console.error("no app client in \(name): \(error.message) (check it with authstats check-config)")
+            // A file that gives no client is a mistake (another kind of file, broken JSON, an
+            // empty file that a failed export left), unless it is a pool's empty client list
+            // (`list-user-pool-clients` of a pool without clients), and then only beside files
+            // that give clients.
+            let emptyList = errors.isEmpty && data.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }.contains("\"UserPoolClients\"")
+            if configuration.entries.count == before && !emptyList {
+                console.error("no app client in \(name): \(errors.first?.message ?? "it is empty or lists none") (check it with authstats check-config)")
                 throw ExitCode(64)
             }
             for finding in errors { console.warning("\(name): \(finding.message)") }
         }
         guard !configuration.clients.isEmpty else {
-            console.error("no app client in \(clientFiles.map(DisplayPath.text).joined(separator: ", ")): they list none (check them with authstats check-config)")
+            let one = clientFiles.count == 1
+            console.error(
+                "no app client in \(clientFiles.map(DisplayPath.text).joined(separator: ", ")): \(one ? "it lists" : "they list") none "
+                    + "(check \(one ? "it" : "them") with authstats check-config)")
             throw ExitCode(64)
         }
         let projects = configuration.projects

@@ -118,16 +118,23 @@ struct ProjectReportTests {
         try Data("{\"UserPoolClients\": []}".utf8).write(to: empty)
         for (file, message) in [
             (cut.path, "Unable to read the app client configuration \(cut.path): truncated gzip input"),
-            (empty.path, "no app client in \(empty.path): they list none"),
+            (empty.path, "no app client in \(empty.path): it lists none"),
             ("sample-logs/iam/CognitoPinpointAnalytics.role.json", "no app client in sample-logs/iam/CognitoPinpointAnalytics.role.json: document 1: not describe-user-pool-client"),
         ] {
             let refused = try run(file)
             #expect(refused.status == 64, "\(file): \(refused.stderr)")
             #expect(refused.stderr.contains(message), "\(refused.stderr)")
         }
-        // An empty pool beside one with clients is no mistake (a script that exports every pool).
+        // An empty pool beside one with clients is no mistake (a script that exports every pool);
+        // an empty file, or `[]`, beside one is (a failed export), as a review found.
         let beside = try CLI.run(Self.arguments + ["--clients", empty.path, "--out", folder.appendingPathComponent("beside").path])
         #expect(beside.status == 0, "\(beside.stderr)")
+        for (name, text) in [("zero.json", ""), ("blank.json", "  \n"), ("array.json", "[]")] {
+            let file = folder.appendingPathComponent(name)
+            try Data(text.utf8).write(to: file)
+            let refused = try CLI.run(Self.arguments + ["--clients", file.path, "--out", folder.appendingPathComponent("beside").path])
+            #expect(refused.status == 64 && refused.stderr.contains("no app client in \(file.path): it is empty or lists none"), "\(name): \(refused.stderr)")
+        }
     }
 
     @Test("--by-project without --clients is a usage error")

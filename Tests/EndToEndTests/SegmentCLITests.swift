@@ -138,8 +138,10 @@ struct SegmentCLITests {
             Self.signIn("u1", at: t, endpoint: "e1", channel: "GCM", address: "token-1"),
             Self.signIn("u2", at: t, endpoint: "e2", channel: "GCM", address: "token-2",
                         userAttributes: #"{"EMAIL_ADDRESS":["x@example.com"],"custom:email":["y@example.org"],"plan":["pro"],"mobile":["+1 (555) 010-0999"]}"#),
-            // Rejected (a time that is no time), an address in its text.
+            // Rejected (a time that is no time), an address in its text, and one in the time
+            // itself, which the reject's reason quotes (a review found reasons unmasked).
             #"{"event_type":"_userauth.sign_in","event_timestamp":"bad","endpoint":{"Address":"leak@example.com","User":{"UserId":"u9"}}}"#,
+            #"{"event_type":"_userauth.sign_in","event_timestamp":"leak1@example.com","endpoint":{"User":{"UserId":"u9"}}}"#,
         ]
         try Data((events.joined(separator: "\n") + "\n").utf8).write(to: folder.appendingPathComponent("events.json"))
         let users = folder.appendingPathComponent("users.json")

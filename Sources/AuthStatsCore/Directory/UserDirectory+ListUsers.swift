@@ -384,7 +384,13 @@ struct ListUsersWalk {
             case .stopped:
                 return nil
             case .betweenPages:
+                // NUL bytes between or after pages are padding, as between records (a review
+                // found a complete file with NULs after it read as damaged).
                 skipSpace()
+                while input.has(index) && input[index] == 0 {
+                    index += 1
+                    skipSpace()
+                }
                 guard input.has(index) else {
                     state = .stopped
                     return nil

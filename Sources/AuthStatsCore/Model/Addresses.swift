@@ -9,40 +9,57 @@ public enum Addresses {
     /// a rejected record's text on the page); a member export's cell is left empty.
     public static let withheld = "(withheld)"
 
-    /// An email address: a local part, `@`, and a domain of at least two labels.
-    nonisolated(unsafe) static let email = /[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}/
-    /// A phone number in E.164 form: `+`, then 7 to 15 digits, with spaces, dashes, dots or
-    /// parentheses between them (the digits are counted apart).
-    nonisolated(unsafe) static let phone = /\+[0-9][0-9 ()\-.]{5,22}[0-9]/
+    /// An email address: a local part, `@` (or the full-width `＠`), and a domain of two labels
+    /// or more, non-ASCII letters included (`josé@example.com`, `ann@münchen.de`).
+    nonisolated(unsafe) static let email = /[^\s@＠<>()\[\],;:"'`]+[@＠][^\s@＠<>()\[\],;:"'`.]+(\.[^\s@＠<>()\[\],;:"'`.]+)*\.[^\s@＠<>()\[\],;:"'`.0-9]{2,}/
+    /// A phone number in E.164 form: `+`, a digit from 1 to 9, then 6 to 14 more digits (7 to
+    /// 15 in all), with spaces, no-break spaces, dashes, dots or parentheses between them, and
+    /// no digit right after: a longer run of digits is a shorter number and more.
+    nonisolated(unsafe) static let phone = /\+[1-9]([ \u{A0}\u{202F}()\-.]*[0-9]){6,14}(?![0-9])/
 
     /// Whether `value` holds an email address or a phone number. (Most values hold neither
     /// `@` nor `+`: no pattern is tried on them.)
     public static func holdsOne(_ value: String) -> Bool {
         var at = false, plus = false
         for byte in value.utf8 {
-            if byte == 0x40 { at = true } else if byte == 0x2B { plus = true }
+            // `@`, the lead byte of `＠` (EF BC A0), `+`.
+            if byte == 0x40 || byte == 0xEF { at = true } else if byte == 0x2B { plus = true }
         }
         guard at || plus else { return false }
-        return (at && value.contains(email)) || (plus && value.matches(of: phone).contains { isPhone($0.output) })
+        return (at && value.matches(of: email).contains { isEmail($0.output.0) }) || (plus && value.matches(of: phone).contains { isPhone($0.range, in: value) })
     }
 
     /// The same for a value's UTF-8 bytes.
     public static func holdsOne(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard bytes.contains(0x40) || bytes.contains(0x2B) else { return false }
+        guard bytes.contains(0x40) || bytes.contains(0xEF) || bytes.contains(0x2B) else { return false }
         return holdsOne(String(decoding: bytes, as: UTF8.self))
     }
 
     /// `text` with each email address and phone number in it replaced by `withheld`.
     public static func masked(_ text: String) -> String {
         guard holdsOne(text) else { return text }
-        var out = text.replacing(email, with: withheld)
-        for match in out.matches(of: phone).reversed() where isPhone(match.output) {
+        var out = text
+        for match in out.matches(of: email).reversed() where isEmail(match.output.0) {
+            out.replaceSubrange(match.range, with: withheld)
+        }
+        for match in out.matches(of: phone).reversed() where isPhone(match.range, in: out) {
             out.replaceSubrange(match.range, with: withheld)
         }
         return out
     }
 
-    private static func isPhone(_ match: Substring) -> Bool {
-        (7...15).contains(match.utf8.reduce(0) { $0 + ($1 >= 0x30 && $1 <= 0x39 ? 1 : 0) })
+    /// Not an image's name for a screen density (`logo@2x.png`): its domain is digits and `x`.
+    private static func isEmail(_ match: Substring) -> Bool {
+        guard let at = match.firstIndex(where: { $0 == "@" || $0 == "＠" }) else { return false }
+        let domain = match[match.index(after: at)...].prefix { $0 != "." }
+        return !(domain.count >= 2 && domain.last == "x" && domain.dropLast().allSatisfy(\.isASCII) && domain.dropLast().allSatisfy(\.isNumber))
+    }
+
+    /// Not part of a word, a version or an amount: the `+` starts the text or follows neither
+    /// a letter, a digit nor a dot (`1.0.0+20130313144700`, `id+1234567890` are no numbers).
+    private static func isPhone(_ range: Range<String.Index>, in text: String) -> Bool {
+        guard range.lowerBound > text.startIndex else { return true }
+        let before = text[text.index(before: range.lowerBound)]
+        return !(before.isLetter || before.isNumber || before == ".")
     }
 }

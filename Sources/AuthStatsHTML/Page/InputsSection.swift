@@ -159,7 +159,7 @@ struct InputsSection: Equatable {
             let raw = text.count > Self.rawLimit ? String(text.prefix(Self.rawLimit)) + "…" : text
             return Reject(
                 location: reject.member.map { "\(reject.input):\($0)" } ?? reject.input, record: Format.count(reject.record),
-                reason: reject.reason, raw: raw + (reject.truncatedFrom.map { " (\(Format.count($0)) bytes in all)" } ?? ""))
+                reason: Addresses.masked(reject.reason), raw: raw + (reject.truncatedFrom.map { " (\(Format.count($0)) bytes in all)" } ?? ""))
         }
         hasRejects = !rejects.isEmpty
         let written = min(rejected, maxRejects)

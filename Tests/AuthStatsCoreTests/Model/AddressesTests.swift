@@ -11,6 +11,12 @@ struct AddressesTests {
         ("+15559999999", true), ("+1 (555) 010-0999", true), ("+44 20 7946 0958", true),
         ("12345678", false), ("+12", false), ("a@b", false), ("x@y.z", false), ("v1.2+3", false), ("pro", false), ("", false),
         ("+1234567890123456", false),  // 16 digits: no E.164 number
+        // A number before more digits, non-ASCII and full-width forms, no-break spaces (a review's).
+        ("+1 555 010 0999 12345", true), ("+49 170 1234567 (2024)", true), ("+15550100999 1773144000000", true),
+        ("josé@example.com", true), ("ann@münchen.de", true), ("ann＠example.com", true), ("+1\u{A0}555\u{A0}010\u{A0}0999", true),
+        // No address: a version's build, ids, a date's offset, zeros, an image for a screen density.
+        ("1.0.0+20130313144700", false), ("id+1234567890", false), ("order+1234567", false), ("Wed Oct 10 20:19:24 +0000 2018", false),
+        ("+0000000", false), ("avatar@2x.png", false), ("https://cdn.example.com/logo@3x.jpg", false), ("v1.2@3.4", false),
     ])
     func holds(value: String, expected: Bool) {
         #expect(Addresses.holdsOne(value) == expected, "\(value)")
@@ -23,5 +29,6 @@ struct AddressesTests {
         #expect(Addresses.masked(#"{"Address":"leak@example.com","phone":"+1 555 010 0999","n":12345678}"#)
             == #"{"Address":"(withheld)","phone":"(withheld)","n":12345678}"#)
         #expect(Addresses.masked("nothing here") == "nothing here")
+        #expect(Addresses.masked("call +1 555 010 0999 12345 or josé@example.com") == "call (withheld) 12345 or (withheld)")
     }
 }
