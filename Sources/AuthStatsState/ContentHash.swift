@@ -28,6 +28,20 @@ public enum ContentHash {
         try ContentHasher().hash(path: path, kind: kind)
     }
 
+    /// The hash `of(path:kind:)` gives a file of these `bytes` (the same 1 MiB blocks).
+    public static func of(bytes: [UInt8], kind: ContentHashKind) -> String {
+        var builder = Fingerprint.Builder()
+        bytes.withUnsafeBytes { raw in
+            var start = 0
+            while start < raw.count {
+                let end = min(start + blockSize, raw.count)
+                kind.add(UnsafeRawBufferPointer(rebasing: raw[start..<end]), to: &builder)
+                start = end
+            }
+        }
+        return hex(builder.fingerprint)
+    }
+
     /// The size and modification time (ms) of the regular file at `path` (links followed), or
     /// nil (no such file, or not a regular one: a pipe's size says nothing of its bytes).
     public static func sizeAndTime(path: String) -> (size: Int64, modifiedMillis: Int64)? {

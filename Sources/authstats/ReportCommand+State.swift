@@ -11,9 +11,12 @@ extension ReportCommand {
     func countingOptions() throws -> NightlyState.Options {
         var clients: [String] = []
         for file in clientFiles {
-            // By content: the same configuration under another name is the same. Always the
-            // fingerprint kind, whatever the state's ledger uses: the options it keeps must not change.
-            clients.append((try? ContentHash.of(path: file, kind: .fingerprint).hash) ?? "unreadable")
+            // By content, decompressed: the same configuration under another name, or
+            // compressed, is the same (for a plain file, the hash of the file as it was until
+            // 2026-12-05). Always the fingerprint kind, whatever the state's ledger uses: the
+            // options it keeps must not change.
+            let (bytes, failure) = ClientFiles.contents(file)
+            clients.append(failure == nil ? ContentHash.of(bytes: bytes, kind: .fingerprint) : "unreadable")
         }
         return NightlyState.Options(values: [
             ("--session-timeout", Duration.parseMillis(sessionTimeout).map { "\($0) ms" } ?? sessionTimeout),
@@ -318,5 +321,22 @@ extension ReportCommand {
         }
         whole.adoptInputs(inputs)
         return whole
+    }
+}
+
+/// The `--clients` files' decompressed bytes, read once a process: the state's options hash
+/// them, then `loadClients` reads them, and a FIFO (`--clients <(…)`) gives its bytes once
+/// (the second read found it empty and refused it, a review found).
+enum ClientFiles {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var read: [String: (bytes: [UInt8], error: String?)] = [:]
+
+    static func contents(_ path: String) -> (bytes: [UInt8], error: String?) {
+        lock.lock()
+        defer { lock.unlock() }
+        if let known = read[path] { return known }
+        let result = DecompressedFile.read(path: path, limit: CheckConfigCommand.readLimit)
+        read[path] = result
+        return result
     }
 }

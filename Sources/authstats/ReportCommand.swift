@@ -722,7 +722,7 @@ extension ReportCommand {
         var configuration = AnalyticsConfiguration()
         for file in clientFiles {
             let name = DisplayPath.text(file)
-            let (data, failure) = DecompressedFile.read(path: file, limit: CheckConfigCommand.readLimit)
+            let (data, failure) = ClientFiles.contents(file)
             if let failure {
                 console.error("Unable to read the app client configuration \(name): \(failure)")
                 throw ExitCode(64)

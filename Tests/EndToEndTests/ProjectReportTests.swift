@@ -137,6 +137,27 @@ struct ProjectReportTests {
         }
     }
 
+    /// A state keeps its --clients by content: decompressed since 2026-12-05, so the same
+    /// configuration gzipped is the same; and read once, so a FIFO (`--clients <(…)`) works with
+    /// --state (its options' hash read it first, and the second read found it empty, a review found).
+    @Test("--clients with --state: the same configuration plain, gzipped or through a FIFO is the same option")
+    func clientFilesWithState() throws {
+        let folder = CLI.temporaryFolder("clients-state")
+        let state = folder.appendingPathComponent("state")
+        let gzipped = folder.appendingPathComponent("clients.json.gz")
+        // The same bytes (a line break more would be another configuration's hash).
+        #expect(try CLI.program(URL(fileURLWithPath: "/bin/sh"), ["-c", "gzip -c < sample-logs/clients.json > '\(gzipped.path)'"], in: CLI.packageRoot).status == 0)
+        let days = ["2026/11/03", "2026/11/04", "2026/11/05"].map { "sample-logs/\($0)" }
+        let plain = try CLI.run(["report", days[0], "--clients", "sample-logs/clients.json", "--state", state.path, "--out", folder.appendingPathComponent("o1").path, "-q"])
+        #expect(plain.status == 0, "\(plain.stderr)")
+        let packed = try CLI.run(["report", days[1], "--clients", gzipped.path, "--state", state.path, "--out", folder.appendingPathComponent("o2").path, "-q"])
+        #expect(packed.status == 0, "\(packed.stderr)")
+        let fifo = try CLI.program(URL(fileURLWithPath: "/bin/bash"), [
+            "-c", "'\(CLI.executable.path)' report \(days[2]) --clients <(cat sample-logs/clients.json) --state '\(state.path)' --out '\(folder.appendingPathComponent("o3").path)' -q",
+        ], in: CLI.packageRoot)
+        #expect(fifo.status == 0, "\(fifo.stderr)")
+    }
+
     @Test("--by-project without --clients is a usage error")
     func usage() throws {
         let result = try CLI.run(["report", "sample-logs", "--by-project", "--out", CLI.temporaryFolder("p").path])
