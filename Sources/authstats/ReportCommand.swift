@@ -27,10 +27,14 @@ struct ReportCommand: ParsableCommand {
             (or a --users file was read only in part; or, with --strict, a record was rejected; \
             or the state was merged without some shards), or with --state nothing written because an input changed at a known path \
             or is older than the horizon; 2 nothing written and nothing in --out changed (no \
-            readable input, an unreadable --users file, --out cannot be written, or a --state \
-            that is not authstats's or is damaged); 64 bad usage (with --state, also another \
-            time zone or counting option than the state's); 75 another run holds the --state; \
-            130, 143, 129 stopped by SIGINT, SIGTERM, SIGHUP (temporary files removed).
+            readable input, an unreadable --users file, --out cannot be written or writing the \
+            reports failed, or a --state that is not authstats's, is damaged or cannot be \
+            written); 64 bad usage (an unknown option, a bad date, time zone or duration, a \
+            --segments or --clients file that is missing or refused; with --state, also another \
+            time zone or counting option than the state's, or standard input, a FIFO or a \
+            device as an input); 75 another run holds the --state, or another process keeps \
+            its file busy while the run writes it; 130, 143, 129 stopped by SIGINT, SIGTERM, \
+            SIGHUP (temporary files removed). README "Exit status" lists every cause.
 
             Environment: AUTHSTATS_OUT, AUTHSTATS_TIMEZONE, AUTHSTATS_USERS, AUTHSTATS_JOBS, \
             AUTHSTATS_SESSION_TIMEOUT, AUTHSTATS_MAX_REJECTS and AUTHSTATS_PROGRESS give the \

@@ -10,8 +10,10 @@ public enum Addresses {
     public static let withheld = "(withheld)"
 
     /// An email address: a local part, `@` (or the full-width `＠`), and a domain of two labels
-    /// or more, non-ASCII letters included (`josé@example.com`, `ann@münchen.de`).
-    nonisolated(unsafe) static let email = /[^\s@＠<>()\[\],;:"'`]+[@＠][^\s@＠<>()\[\],;:"'`.]+(\.[^\s@＠<>()\[\],;:"'`.]+)*\.[^\s@＠<>()\[\],;:"'`.0-9]{2,}/
+    /// or more, non-ASCII letters included (`josé@example.com`, `ann@münchen.de`), or an IPv4
+    /// address (`ann@10.0.0.1`).
+    nonisolated(unsafe) static let email =
+        /[^\s@＠<>()\[\],;:"'`]+[@＠]([0-9]{1,3}(\.[0-9]{1,3}){3}(?![0-9])|[^\s@＠<>()\[\],;:"'`.]+(\.[^\s@＠<>()\[\],;:"'`.]+)*\.[^\s@＠<>()\[\],;:"'`.0-9]{2,})/
     /// A phone number in E.164 form: `+`, a digit from 1 to 9, then 6 to 14 more digits (7 to
     /// 15 in all), with spaces, no-break spaces, dashes, dots or parentheses between them, and
     /// no digit right after: a longer run of digits is a shorter number and more.

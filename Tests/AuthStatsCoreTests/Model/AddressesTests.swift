@@ -17,6 +17,8 @@ struct AddressesTests {
         // No address: a version's build, ids, a date's offset, zeros, an image for a screen density.
         ("1.0.0+20130313144700", false), ("id+1234567890", false), ("order+1234567", false), ("Wed Oct 10 20:19:24 +0000 2018", false),
         ("+0000000", false), ("avatar@2x.png", false), ("https://cdn.example.com/logo@3x.jpg", false), ("v1.2@3.4", false),
+        // An address on an IPv4 domain is one (a check of the docs found it kept); a one-label domain is not recognised.
+        ("ann@10.0.0.1", true), ("ann@localhost", false),
     ])
     func holds(value: String, expected: Bool) {
         #expect(Addresses.holdsOne(value) == expected, "\(value)")
