@@ -51,25 +51,10 @@ final class ArchiveFeed {
         LibArchive.readOpen(archive, Unmanaged.passUnretained(self).toOpaque(), Self.readCallback) == ARCHIVE_OK
     }
 
-    /// Reads what is left of the source after the archive's end (padding, a compressed
-    /// stream's trailer). False if the source broke (then `damage` says how).
-    func drain() -> Bool {
-        guard damage == nil else { return false }
-        do throws(InputDamage) {
-            while true {
-                let n = try source.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: Self.blockSize))
-                guard n > 0 else { return true }
-                keep(n)
-            }
-        } catch {
-            damage = error
-            return false
-        }
-    }
-
-    /// Reads what is left of the source: whether it is all NUL bytes (padding), nil if the
-    /// source broke (then `damage` says how).
-    func drainPadding() -> Bool? {
+    /// Reads what is left of the source after the data's end (an archive's padding, a
+    /// compressed stream's trailer, bytes after a filter's last frame): whether all of it is
+    /// NUL bytes; nil if the source broke (then `damage` says how).
+    func drain() -> Bool? {
         guard damage == nil else { return nil }
         var padding = true
         do throws(InputDamage) {
@@ -241,7 +226,7 @@ final class LibArchiveFilterSource: ByteSource {
         let padding = unconsumed >= 0 && unconsumed <= Int64(feed.lastCount)
             && feed.lastBlock.suffix(Int(max(unconsumed, 0))).allSatisfy { $0 == 0 }
         if padding {
-            guard let rest = feed.drainPadding() else { throw InputDamage(message: feed.failure(of: archive)) }
+            guard let rest = feed.drain() else { throw InputDamage(message: feed.failure(of: archive)) }
             if rest { return }
         }
         // Where its filter stopped, not where the data ends: lz4's takes the 4 bytes it looked at

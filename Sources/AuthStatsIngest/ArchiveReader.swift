@@ -173,7 +173,7 @@ public struct ArchiveReader {
             }
             // The end of the archive is read on to the end of its stream, so that the
             // decoder checks what follows (a gzip trailer: tar stops at its end blocks).
-            let ended = status == ARCHIVE_EOF && feed.drain()
+            let ended = status == ARCHIVE_EOF && feed.drain() != nil
             if ended {
                 endLast()
                 if zip, let listed = ZipEndRecord.entryCount(tail: feed.tail, length: feed.length), listed > entries {

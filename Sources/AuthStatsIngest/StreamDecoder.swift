@@ -63,9 +63,11 @@ final class StreamDecoder<Codec: DecompressionCodec>: ByteSource {
         }
     }
 
-    /// Bytes after the last whole stream, from `at` on, that start no other.
-    private static func afterEnd(_ at: Int) -> InputDamage {
-        InputDamage(message: "unexpected data after the end of the \(Codec.name) stream, at compressed byte \(at) (no \(Codec.name) stream starts there)")
+    /// What the bytes after the last whole stream are when no stream of this codec starts
+    /// there (nil: none came yet, or one does, so its damage or end is its own).
+    private var junkAfterEnd: InputDamage? {
+        guard let at = nextStreamAt, ContentSniffer.kind(of: nextStreamHead[...]) != Codec.kind else { return nil }
+        return InputDamage(message: "unexpected data after the end of the \(Codec.name) stream, at compressed byte \(at) (no \(Codec.name) stream starts there)")
     }
 
     private func decode(into space: UnsafeMutableRawBufferPointer, produced: inout Int) throws(InputDamage) {
@@ -105,7 +107,7 @@ final class StreamDecoder<Codec: DecompressionCodec>: ByteSource {
                 // What follows a whole stream is not another: the bytes after the data (until
                 // 2026-12-05 xz called them corrupt data, zstd an unknown frame descriptor).
                 // (A stream that starts there and is damaged before its first byte is damage.)
-                if let at = nextStreamAt, ContentSniffer.kind(of: nextStreamHead[...]) != Codec.kind { throw Self.afterEnd(at) }
+                if let junk = junkAfterEnd { throw junk }
                 throw damage
             }
             if made > 0 || ended { nextStreamAt = nil }
@@ -115,9 +117,7 @@ final class StreamDecoder<Codec: DecompressionCodec>: ByteSource {
                 // No progress with room for both: the input ends inside a stream (or the codec is
                 // stuck, which must not loop forever).
                 let place = "at compressed byte \(consumedBefore + inputPosition)"
-                if atInputEnd, let at = nextStreamAt, ContentSniffer.kind(of: nextStreamHead[...]) != Codec.kind {
-                    throw Self.afterEnd(at)
-                }
+                if atInputEnd, let junk = junkAfterEnd { throw junk }
                 if atInputEnd {
                     throw InputDamage(message: "truncated \(Codec.name) input: the file ends inside a compressed stream, \(place)")
                 }

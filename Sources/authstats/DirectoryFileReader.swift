@@ -14,14 +14,15 @@ enum DirectoryFileReader {
     static let limit = 4 << 30
 
     /// Loads `path` into `directory`.
-    /// - Returns: why the file stopped early (the users before are kept), or nil; and the
-    ///   directory's problems with its entries.
+    /// - Returns: the file's problems with its entries, and, when it was read only in part
+    ///   (its bytes broke, or a list-users file stopped at malformed JSON), the warning that
+    ///   says so: the users before are kept, and the run's exit status is 1.
     /// - Throws: when nothing of it can be read (it does not exist, cannot be opened, or is
     ///   damaged before its first byte), naming the file and the reason; or the directory's
     ///   `Failure` when it is neither list-users JSON nor a user CSV.
-    static func load(_ path: String, into directory: inout UserDirectory) throws -> (damage: String?, problems: [String]) {
+    static func load(_ path: String, into directory: inout UserDirectory) throws -> (problems: [String], partial: String?) {
         let reader = DecompressedFile.Reader(path: path, limit: limit)
-        let problems: [String]
+        var problems: [String]
         do {
             problems = try directory.load(name: path) { reader.read(into: $0) }
         } catch {
@@ -29,6 +30,9 @@ enum DirectoryFileReader {
             if let damage = reader.error, reader.count == 0 { throw Failure(description: "Unable to read the user directory \(path): \(damage)") }
             throw error
         }
-        return (reader.error, problems)
+        if let damage = reader.error { return (problems, "\(DisplayPath.text(path)): \(damage); the users before the damage are kept") }
+        // A list-users file that stops at malformed JSON says so last.
+        if directory.stoppedEarly.contains(path), let stop = problems.popLast() { return (problems, stop) }
+        return (problems, nil)
     }
 }

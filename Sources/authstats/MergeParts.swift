@@ -304,10 +304,12 @@ struct MergeParts {
         // itself (an earlier merge with --allow-missing): the result lacks it all. Into a state
         // (`state merge --into`), the shards it holds count too: checked once it is open
         // (`partial(after:…)`); without one, at the end of this function.
-        let planShards = try Self.planShards(parts.map { (DisplayPath.text($0.folder), $0.database) })
         let partMarks = try parts.map { try meta($0, NightlyState.metaPartial) }
         let partShards: [PlanShards?]
         do { partShards = try parts.map { try PlanShards.held(by: $0.database) } } catch { throw NightlyState.Failure.unusable("\(error)") }
+        let planShards = try Self.planShards(zip(parts, partShards).map { part, shards in
+            (DisplayPath.text(part.folder), shards, !(try meta(part, NightlyState.metaPlan)).isEmpty)
+        })
         let partial = combined(partMarks)
         // The merged state keeps profiles only if every part does (else they would cover
         // some inputs only).
@@ -398,15 +400,8 @@ struct MergeParts {
     /// Shard states (`report --plan`) merge only with shards of the same plan, and with states
     /// merged from shards of it: the plan and the shards they hold (nil when none is a shard
     /// state).
-    static func planShards(_ parts: [(name: String, database: StateDatabase)]) throws -> PlanShards? {
-        var held: [(name: String, shards: PlanShards?, isShard: Bool)] = []
-        for (name, database) in parts {
-            do {
-                held.append((name, try PlanShards.held(by: database), !(try database.meta(NightlyState.metaPlan) ?? "").isEmpty))
-            } catch {
-                throw NightlyState.Failure.unusable("\(error)")
-            }
-        }
+    /// (`held`: each state's name, the shards it holds, and whether it is a shard state.)
+    static func planShards(_ held: [(name: String, shards: PlanShards?, isShard: Bool)]) throws -> PlanShards? {
         guard let first = held.first(where: \.isShard), var plan = first.shards else { return nil }
         func what(_ state: (name: String, shards: PlanShards?, isShard: Bool)) -> String {
             guard let shards = state.shards else { return "\(state.name) is no shard state" }

@@ -623,17 +623,12 @@ struct ReportCommand: ParsableCommand {
         var damaged: [String] = []
         for file in directoryFiles {
             do {
-                let (damage, problems) = try DirectoryFileReader.load(file, into: &directory)
-                if let damage {
-                    console.warningAlways("\(DisplayPath.text(file)): \(damage); the users before the damage are kept")
+                let (problems, partial) = try DirectoryFileReader.load(file, into: &directory)
+                for problem in problems { console.warning(problem) }
+                if let partial {
+                    console.warningAlways(partial)
                     damaged.append(file)
                 }
-                // A list-users file that stops at malformed JSON says so last.
-                let stopped = directory.stoppedEarly.contains(file)
-                for (index, problem) in problems.enumerated() {
-                    if stopped && index == problems.count - 1 { console.warningAlways(problem) } else { console.warning(problem) }
-                }
-                if stopped && damage == nil { damaged.append(file) }
             } catch {
                 console.error("\(error)")
                 throw ExitCode(2)

@@ -22,19 +22,24 @@ public enum Addresses {
     /// Whether `value` holds an email address or a phone number. (Most values hold neither
     /// `@` nor `+`: no pattern is tried on them.)
     public static func holdsOne(_ value: String) -> Bool {
-        var at = false, plus = false
-        for byte in value.utf8 {
-            // `@`, the lead byte of `＠` (EF BC A0), `+`.
-            if byte == 0x40 || byte == 0xEF { at = true } else if byte == 0x2B { plus = true }
-        }
+        let (at, plus) = marks(value.utf8)
         guard at || plus else { return false }
         return (at && value.matches(of: email).contains { isEmail($0.output.0) }) || (plus && value.matches(of: phone).contains { isPhone($0.range, in: value) })
     }
 
-    /// The same for a value's UTF-8 bytes.
+    /// The same for a value's UTF-8 bytes (a `String` made only when it could hold one).
     public static func holdsOne(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard bytes.contains(0x40) || bytes.contains(0xEF) || bytes.contains(0x2B) else { return false }
-        return holdsOne(String(decoding: bytes, as: UTF8.self))
+        let (at, plus) = marks(bytes)
+        return (at || plus) && holdsOne(String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// Whether the bytes hold an `@` (or the lead byte of `＠`, EF BC A0) and a `+`: one pass.
+    private static func marks(_ bytes: some Sequence<UInt8>) -> (at: Bool, plus: Bool) {
+        var at = false, plus = false
+        for byte in bytes {
+            if byte == 0x40 || byte == 0xEF { at = true } else if byte == 0x2B { plus = true }
+        }
+        return (at, plus)
     }
 
     /// `text` with each email address and phone number in it replaced by `withheld`.

@@ -125,19 +125,9 @@ struct ProfileLog: Sendable {
     }
 
     /// Calls `body` with the observation record `raw` (at least `headerBytes`), its input
-    /// position moved by `shift` (a merge of states whose positions were numbered apart:
-    /// `PositionSpaces`). Order among records of one state is kept.
-    /// (`scratch`: reused from record to record.)
-    static func shiftingPosition(
-        of raw: UnsafeRawBufferPointer, by shift: UInt64, scratch copy: inout [UInt8], _ body: (UnsafeRawBufferPointer) -> Void
-    ) {
-        copy.removeAll(keepingCapacity: true)
-        copy.append(contentsOf: raw)
-        copy.withUnsafeMutableBytes { record in
-            let position = ~UInt64(bigEndian: record.loadUnaligned(fromByteOffset: 17, as: UInt64.self))
-            record.storeBytes(of: (~(position &+ shift)).bigEndian, toByteOffset: 17, as: UInt64.self)
-            body(UnsafeRawBufferPointer(record))
-        }
+    /// position (stored complemented) moved by `shift` (`StatePositions.moving`).
+    static func shiftingPosition(of raw: UnsafeRawBufferPointer, by shift: UInt64, scratch: inout [UInt8], _ body: (UnsafeRawBufferPointer) -> Void) {
+        StatePositions.moving(raw, at: 17, complemented: true, by: shift, scratch: &scratch, body)
     }
 
     /// Takes in `other`'s observations (after reading: no more `observe` calls).

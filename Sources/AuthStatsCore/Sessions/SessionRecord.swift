@@ -162,20 +162,12 @@ struct SessionRecordView {
         UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: userEnd + 1 + offset, as: UInt64.self))
     }
 
-    /// Calls `body` with the record's bytes, its input position moved by `shift` (a merge of
-    /// states whose positions were numbered apart: `PositionSpaces`); a frozen session's as
-    /// they are (its position is always 0). Order among records of one state is kept.
-    /// (`scratch`: reused from record to record.)
-    func shiftingPosition(by shift: UInt64, scratch copy: inout [UInt8], _ body: (UnsafeRawBufferPointer) -> Void) {
+    /// Calls `body` with the record's bytes, its input position moved by `shift`
+    /// (`StatePositions.moving`); a frozen session's as they are (its position is always 0).
+    @inline(__always)
+    func shiftingPosition(by shift: UInt64, scratch: inout [UInt8], _ body: (UnsafeRawBufferPointer) -> Void) {
         guard sessionKey != SessionRecord.frozenKey else { return body(bytes) }
-        copy.removeAll(keepingCapacity: true)
-        copy.append(contentsOf: bytes)
-        copy.withUnsafeMutableBytes { raw in
-            let at = userEnd + 1 + 24
-            let position = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self))
-            raw.storeBytes(of: (position &+ shift).bigEndian, toByteOffset: at, as: UInt64.self)
-            body(UnsafeRawBufferPointer(raw))
-        }
+        StatePositions.moving(bytes, at: userEnd + 1 + 24, by: shift, scratch: &scratch, body)
     }
 
     /// A compact record's identity as words: user hash, session key, time and fingerprint

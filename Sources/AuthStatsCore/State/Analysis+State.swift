@@ -275,11 +275,7 @@ extension Analysis {
                 var records = FixedSizeRecords.compactSessions(chunk)
                 while let raw = try records.next() {
                     guard let r = SessionRecordView(raw, compact: true), r.isWellFormed else { throw StateFormatError(notOurs) }
-                    if shift == 0 {
-                        sessionLogs.pointee[0].appendInOrder(raw)
-                    } else {
-                        r.shiftingPosition(by: shift, scratch: &shifted) { sessionLogs.pointee[0].appendInOrder($0) }
-                    }
+                    r.shiftingPosition(by: shift, scratch: &shifted) { sessionLogs.pointee[0].appendInOrder($0) }
                 }
             }
         } else {
@@ -291,18 +287,12 @@ extension Analysis {
                     scratch.removeAll(keepingCapacity: true)
                     SessionRecord.compactForm(of: r, into: &scratch)
                     scratch.withUnsafeBytes { compactRaw in
-                        if shift == 0 {
-                            sessionLogs.pointee[0].appendRecord(compactRaw)
-                        } else {
-                            SessionRecordView(compactRaw, compact: true)!.shiftingPosition(by: shift, scratch: &shifted) {
-                                sessionLogs.pointee[0].appendRecord($0)
-                            }
+                        SessionRecordView(compactRaw, compact: true)!.shiftingPosition(by: shift, scratch: &shifted) {
+                            sessionLogs.pointee[0].appendRecord($0)
                         }
                     }
-                } else if shift == 0 {
-                    // The stream is sorted (each batch's part of it): no sort again.
-                    sessionLogs.pointee[0].appendInOrder(raw)
                 } else {
+                    // The stream is sorted (each batch's part of it): no sort again.
                     r.shiftingPosition(by: shift, scratch: &shifted) { sessionLogs.pointee[0].appendInOrder($0) }
                 }
             }
@@ -311,11 +301,7 @@ extension Analysis {
         if profileLog.pointee != nil {
             try StateStreamReader.forEach(source, name: Stream.observations, scope: scope) { raw in
                 guard raw.count >= ProfileLog.headerBytes else { throw StateFormatError("an observation is cut short") }
-                if shift == 0 {
-                    profileLog.pointee!.appendRecord(raw)
-                } else {
-                    ProfileLog.shiftingPosition(of: raw, by: shift, scratch: &shifted) { profileLog.pointee!.appendRecord($0) }
-                }
+                ProfileLog.shiftingPosition(of: raw, by: shift, scratch: &shifted) { profileLog.pointee!.appendRecord($0) }
             }
         }
     }

@@ -16,4 +16,24 @@ public enum StatePositions {
     public static func next(after inputs: [InputReport], held: UInt64) -> UInt64 {
         inputs.reduce(held) { max($0, ($1.position >> 24 + 1) << 24) }
     }
+
+    /// Calls `body` with `raw`, its big-endian input position at `offset` (stored complemented
+    /// when `complemented`, as the profile observations keep it) moved by `shift`: a merge of
+    /// states whose positions were numbered apart (`PositionSpaces`). The order of one state's
+    /// records is kept. With `shift` 0, `raw` itself; else a copy in `scratch` (reused).
+    @inline(__always)
+    static func moving(
+        _ raw: UnsafeRawBufferPointer, at offset: Int, complemented: Bool = false, by shift: UInt64, scratch: inout [UInt8],
+        _ body: (UnsafeRawBufferPointer) -> Void
+    ) {
+        guard shift != 0 else { return body(raw) }
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: raw)
+        scratch.withUnsafeMutableBytes { record in
+            let stored = UInt64(bigEndian: record.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            let moved = (complemented ? ~stored : stored) &+ shift
+            record.storeBytes(of: (complemented ? ~moved : moved).bigEndian, toByteOffset: offset, as: UInt64.self)
+            body(UnsafeRawBufferPointer(record))
+        }
+    }
 }
