@@ -3,8 +3,9 @@
 enum ContentSniffer {
     enum Kind: Equatable {
         case gzip, xz, bzip2, zstd
-        /// Another compression libarchive knows (lz4, lzip, compress, lzop, uuencode, …).
-        case otherFilter
+        /// Another compression libarchive knows (lz4, lzip, compress, lzop, uuencode, …), by
+        /// its name (`otherFilterMagics`).
+        case otherFilter(String)
         case tar, zip
         /// NUL bytes (what `copytruncate` leaves at the start of a log).
         case nul
@@ -24,7 +25,7 @@ enum ContentSniffer {
         if starts([0x28, 0xB5, 0x2F, 0xFD]) { return .zstd }
         // A zstd skippable frame (magic 0x184D2A5?, little-endian) may come first.
         if bytes.count >= 4, bytes[0] & 0xF0 == 0x50, bytes[1...3] == [0x2A, 0x4D, 0x18] { return .zstd }
-        if otherFilterMagics.contains(where: starts) { return .otherFilter }
+        if let filter = otherFilterMagics.first(where: { starts($0.magic) }) { return .otherFilter(filter.name) }
         if starts([0x50, 0x4B, 0x03, 0x04]) || starts([0x50, 0x4B, 0x05, 0x06]) || starts([0x50, 0x4B, 0x07, 0x08]) {
             return .zip
         }
@@ -36,10 +37,11 @@ enum ContentSniffer {
     /// Magic numbers of libarchive's other filters: lz4 (frame, legacy), lzip, compress (.Z),
     /// lzop, lrzip, grzip, uuencode, rpm, and lzma-alone (`]` + `00 00`: libarchive checks the
     /// rest of its header; if it declines, the bytes come back unchanged).
-    static let otherFilterMagics: [[UInt8]] = [
-        [0x04, 0x22, 0x4D, 0x18], [0x02, 0x21, 0x4C, 0x18], Array("LZIP".utf8), [0x1F, 0x9D],
-        [0x89, 0x4C, 0x5A, 0x4F, 0x00, 0x0D, 0x0A, 0x1A, 0x0A], Array("LRZI".utf8), Array("GRZipII".utf8),
-        Array("begin ".utf8), Array("begin-base64 ".utf8), [0xED, 0xAB, 0xEE, 0xDB], [0x5D, 0x00, 0x00],
+    static let otherFilterMagics: [(name: String, magic: [UInt8])] = [
+        ("lz4", [0x04, 0x22, 0x4D, 0x18]), ("lz4", [0x02, 0x21, 0x4C, 0x18]), ("lzip", Array("LZIP".utf8)), ("compress", [0x1F, 0x9D]),
+        ("lzop", [0x89, 0x4C, 0x5A, 0x4F, 0x00, 0x0D, 0x0A, 0x1A, 0x0A]), ("lrzip", Array("LRZI".utf8)), ("grzip", Array("GRZipII".utf8)),
+        ("uuencode", Array("begin ".utf8)), ("uuencode", Array("begin-base64 ".utf8)), ("rpm", [0xED, 0xAB, 0xEE, 0xDB]),
+        ("lzma", [0x5D, 0x00, 0x00]),
     ]
 
     /// A tar header block: its checksum field (octal, bytes 148–155) equals the sum of the

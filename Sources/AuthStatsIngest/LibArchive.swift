@@ -47,7 +47,8 @@ enum LibArchive {
             bind(&functions.read_new, "archive_read_new")
             bind(&functions.read_support_format_tar, "archive_read_support_format_tar")
             bind(&functions.read_support_format_zip_streamable, "archive_read_support_format_zip_streamable")
-            bind(&functions.read_support_filter_all, "archive_read_support_filter_all")
+            for name in filters { bind(&functions[keyPath: filterSupport(name)], "archive_read_support_filter_" + (name == "uuencode" ? "uu" : name)) }
+            bind(&functions.read_set_options, "archive_read_set_options")
             bind(&functions.read_support_format_raw, "archive_read_support_format_raw")
             bind(&functions.read_support_format_empty, "archive_read_support_format_empty")
             bind(&functions.read_open, "archive_read_open")
@@ -62,6 +63,7 @@ enum LibArchive {
             bind(&functions.filter_name, "archive_filter_name")
             bind(&functions.entry_filetype, "archive_entry_filetype")
             bind(&functions.entry_pathname, "archive_entry_pathname")
+            bind(&functions.entry_pathname_utf8, "archive_entry_pathname_utf8")
             bind(&functions.entry_size, "archive_entry_size")
             bind(&functions.entry_size_is_set, "archive_entry_size_is_set")
             if missing.isEmpty { return .success(functions) }
@@ -72,6 +74,39 @@ enum LibArchive {
             message: "reading this input needs libarchive (tar and zip archives; lz4, lzip, compress and the other streams only it decodes), "
                 + "which could not be loaded (\(reasons.joined(separator: "; "))): install it (Debian: the libarchive13 package, libarchive13t64 from Debian 13 on)"))
     }
+
+    /// libarchive's compression filters authstats asks for, by the name a sniffed magic number
+    /// gives (`ContentSniffer.otherFilterMagics`). grzip and lrzip are not among them:
+    /// libarchive reads those only by running the `grzip` or `lrzip` program.
+    static let filters = ["bzip2", "compress", "gzip", "lz4", "lzip", "lzma", "lzop", "rpm", "uuencode", "xz", "zstd"]
+
+    /// The `archive_read_support_filter_*` function of a name of `filters`.
+    static func filterSupport(_ name: String) -> WritableKeyPath<authstats_libarchive, Support?> {
+        switch name {
+        case "bzip2": return \.read_support_filter_bzip2
+        case "compress": return \.read_support_filter_compress
+        case "gzip": return \.read_support_filter_gzip
+        case "lz4": return \.read_support_filter_lz4
+        case "lzip": return \.read_support_filter_lzip
+        case "lzma": return \.read_support_filter_lzma
+        case "lzop": return \.read_support_filter_lzop
+        case "rpm": return \.read_support_filter_rpm
+        case "uuencode": return \.read_support_filter_uu
+        case "xz": return \.read_support_filter_xz
+        default: precondition(name == "zstd", "no libarchive filter \(name)"); return \.read_support_filter_zstd
+        }
+    }
+
+    /// The filters of `filters` this libarchive decodes in its own code. Each is tried on a
+    /// reader made for the test: one that would run a program instead (lz4 or lzop in a build
+    /// without liblz4 or liblzo2) answers `ARCHIVE_WARN`, and is never asked for, so that no
+    /// byte of a log reaches a program (until 2026-12-05 `read_support_filter_all` was: a file
+    /// starting `LRZI` ran whatever `lrzip` was on PATH).
+    static let builtInFilters: [String] = {
+        guard case .success(let functions) = loaded, let probe = functions.read_new!() else { return [] }
+        defer { _ = functions.read_free!(probe) }
+        return filters.filter { functions[keyPath: filterSupport($0)]!(probe) == ARCHIVE_OK }
+    }()
 
     /// The bound functions; only once `newArchiveReader` or `newFilterReader` gave a handle.
     private static var functions: authstats_libarchive {
@@ -86,9 +121,23 @@ enum LibArchive {
     /// central directory at the end is never needed, so a zip whose directory is damaged
     /// still gives its members, and a zip can come through a pipe or inside another archive.
     /// - Throws: why libarchive could not be loaded.
+    ///
+    /// Tar archives concatenated (`cat day1.tar day2.tar`, or the members of a `.tar.gz` of
+    /// several) are read whole: past an end-of-archive mark, and past a zeroed block, reading
+    /// goes on to the next header (libarchive's `read_concatenated_archives`, GNU tar's
+    /// `--ignore-zeros`); until 2026-12-05 everything after the first mark was dropped unseen.
     static func newArchiveReader(_ library: Result<authstats_libarchive, InputDamage> = loaded) throws(InputDamage) -> OpaquePointer {
-        try newReader(library, supporting: [\.read_support_format_tar, \.read_support_format_zip_streamable])
+        let archive = try newReader(library, supporting: [\.read_support_format_tar, \.read_support_format_zip_streamable])
+        _ = try library.get().read_set_options!(archive, "tar:read_concatenated_archives")
+        if let utf8Locale { uselocale(utf8Locale) }
+        return archive
     }
+
+    /// libarchive gives member names in the character set of the thread's locale, and a Swift
+    /// program runs in the C locale (ASCII) whatever LANG says: a zip member's name marked
+    /// UTF-8 (`données.json`) could not be converted, and came back as none. The threads that
+    /// read archives use C.UTF-8 for their character set (`uselocale`: that thread only).
+    private nonisolated(unsafe) static let utf8Locale: locale_t? = newlocale(LC_CTYPE_MASK, "C.UTF-8", nil)
 
     /// A reader that only undoes a compression filter (for those authstats does not decode
     /// itself: lz4, lzip, compress, …); the result is one raw stream.
@@ -97,7 +146,7 @@ enum LibArchive {
     /// file for an mtree spec ("Missing type keyword in mtree specification") when tried.
     /// - Throws: why libarchive could not be loaded.
     static func newFilterReader(_ library: Result<authstats_libarchive, InputDamage> = loaded) throws(InputDamage) -> OpaquePointer {
-        try newReader(library, supporting: [\.read_support_filter_all, \.read_support_format_raw, \.read_support_format_empty])
+        try newReader(library, supporting: builtInFilters.map(filterSupport) + [\.read_support_format_raw, \.read_support_format_empty])
     }
 
     /// One of libarchive's `archive_read_support_*` functions.
@@ -105,7 +154,7 @@ enum LibArchive {
 
     /// A new reader of `library`, with each of `supporting` called on it.
     private static func newReader(
-        _ library: Result<authstats_libarchive, InputDamage>, supporting: [KeyPath<authstats_libarchive, Support?>]
+        _ library: Result<authstats_libarchive, InputDamage>, supporting: [WritableKeyPath<authstats_libarchive, Support?>]
     ) throws(InputDamage) -> OpaquePointer {
         let functions = try library.get()
         guard let archive = functions.read_new!() else { fatalError("archive_read_new: out of memory") }
@@ -134,7 +183,13 @@ enum LibArchive {
 
     static func entryFileType(_ entry: OpaquePointer) -> UInt32 { UInt32(functions.entry_filetype!(entry)) }
 
-    static func entryPathname(_ entry: OpaquePointer) -> UnsafePointer<CChar>? { functions.entry_pathname!(entry) }
+    /// The entry's name as UTF-8, else as the archive gives it. (`archive_entry_pathname`
+    /// alone converts to the locale's character set, and in the C locale a zip member's name
+    /// marked UTF-8, `données.json`, had none: it was read as `(unnamed)`, and a hidden folder
+    /// of such a name was not skipped.)
+    static func entryPathname(_ entry: OpaquePointer) -> UnsafePointer<CChar>? {
+        functions.entry_pathname_utf8!(entry) ?? functions.entry_pathname!(entry)
+    }
 
     /// The entry's size when its header gives one (`archive_entry_size_is_set`) that is not
     /// negative, else nil.

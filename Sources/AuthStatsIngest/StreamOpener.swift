@@ -41,10 +41,18 @@ enum StreamOpener {
             case .zstd:
                 decoded = StreamDecoder(source, codec: try ZstdCodec())
                 layers.append(ZstdCodec.name)
-            case .otherFilter:
+            case .otherFilter(let name):
                 let filter = try LibArchiveFilterSource(source)
-                // libarchive declined: the bytes pass unchanged and are records.
-                guard !filter.filters.isEmpty else { return Opened(source: PeekableSource(filter), compression: layers, kind: .records) }
+                guard !filter.filters.isEmpty else {
+                    // A compression this libarchive reads only through a program: never run.
+                    guard LibArchive.builtInFilters.contains(name) else {
+                        throw InputDamage(
+                            message: "compressed with \(name), which authstats does not decode (libarchive reads it only by running "
+                                + "the \(name) program, and authstats runs no program on its inputs): decompress it first")
+                    }
+                    // libarchive declined: the bytes pass unchanged and are records.
+                    return Opened(source: PeekableSource(filter), compression: layers, kind: .records)
+                }
                 decoded = filter
                 layers += filter.filters
             case .tar: return Opened(source: source, compression: layers, kind: .tar)

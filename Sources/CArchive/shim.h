@@ -11,7 +11,21 @@ struct authstats_libarchive {
     AUTHSTATS_ARCHIVE_FUNCTION(read_new);
     AUTHSTATS_ARCHIVE_FUNCTION(read_support_format_tar);
     AUTHSTATS_ARCHIVE_FUNCTION(read_support_format_zip_streamable);
-    AUTHSTATS_ARCHIVE_FUNCTION(read_support_filter_all);
+    /* Each filter alone, not read_support_filter_all: that registers grzip and lrzip (and
+     * lz4, lzop, … when built without their libraries) as external programs, run on a
+     * log's bytes (LibArchive.builtInFilters). */
+    AUTHSTATS_ARCHIVE_FUNCTION(read_support_filter_bzip2);
+    AUTHSTATS_ARCHIVE_FUNCTION(read_support_filter_compress);
+    AUTHSTATS_ARCHIVE_FUNCTION(read_support_filter_gzip);
+    AUTHSTATS_ARCHIVE_FUNCTION(read_support_filter_lz4);
+    AUTHSTATS_ARCHIVE_FUNCTION(read_support_filter_lzip);
+    AUTHSTATS_ARCHIVE_FUNCTION(read_support_filter_lzma);
+    AUTHSTATS_ARCHIVE_FUNCTION(read_support_filter_lzop);
+    AUTHSTATS_ARCHIVE_FUNCTION(read_support_filter_rpm);
+    AUTHSTATS_ARCHIVE_FUNCTION(read_support_filter_uu);
+    AUTHSTATS_ARCHIVE_FUNCTION(read_support_filter_xz);
+    AUTHSTATS_ARCHIVE_FUNCTION(read_support_filter_zstd);
+    AUTHSTATS_ARCHIVE_FUNCTION(read_set_options);
     AUTHSTATS_ARCHIVE_FUNCTION(read_support_format_raw);
     AUTHSTATS_ARCHIVE_FUNCTION(read_support_format_empty);
     AUTHSTATS_ARCHIVE_FUNCTION(read_open);
@@ -26,6 +40,7 @@ struct authstats_libarchive {
     AUTHSTATS_ARCHIVE_FUNCTION(filter_name);
     AUTHSTATS_ARCHIVE_FUNCTION(entry_filetype);
     AUTHSTATS_ARCHIVE_FUNCTION(entry_pathname);
+    AUTHSTATS_ARCHIVE_FUNCTION(entry_pathname_utf8);
     AUTHSTATS_ARCHIVE_FUNCTION(entry_size);
     AUTHSTATS_ARCHIVE_FUNCTION(entry_size_is_set);
 };

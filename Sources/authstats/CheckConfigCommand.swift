@@ -64,6 +64,7 @@ struct CheckConfigCommand: ParsableCommand {
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("Give at least one client configuration file.") }
+        try PathArguments.refuseEmpty([("a file", files), ("--iam", iamFiles)])
     }
 
     func run() throws {

@@ -211,3 +211,17 @@ enum Environment {
         option("AUTHSTATS_PROGRESS", "--progress", expected: "not one of auto, plain, none", ProgressLine.Mode.init(rawValue:))
     }
 }
+
+/// Paths given on the command line. An empty one names no file: `--out ""` (an unset shell
+/// variable in `--out "$DIR"`) wrote the reports into the current folder and removed its
+/// `projects/` and `segments/` folders, and `generate --out ""` wrote under `/`. Every
+/// command refuses one as bad usage (exit 64) before anything is read or written.
+enum PathArguments {
+    /// Throws for the first of `named` (an option's or argument's name and its values) that
+    /// holds an empty path.
+    static func refuseEmpty(_ named: [(name: String, values: [String])]) throws {
+        for (name, values) in named where values.contains(where: \.isEmpty) {
+            throw ValidationError("\(name) is empty: give a path (an unset shell variable gives an empty one).")
+        }
+    }
+}

@@ -89,6 +89,7 @@ struct GenerateCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
+        try PathArguments.refuseEmpty([("--out", [out])])
         guard Day(iso: start) != nil else { throw ValidationError("--start '\(start)' is not a date: use YYYY-MM-DD.") }
         guard users > 0, days > 0 else { throw ValidationError("--users and --days must be positive.") }
         guard (0...1).contains(activity) else { throw ValidationError("--activity must be between 0 and 1.") }

@@ -42,6 +42,7 @@ struct MergeCommand: ParsableCommand {
 
     func validate() throws {
         guard !states.isEmpty else { throw ValidationError("Give the shard states: authstats merge SHARD_STATE… --out DIR") }
+        try PathArguments.refuseEmpty([("a state", states), ("--out", [out])])
         // Checked here, so that a mistake in them is a usage error of merge, before any state is opened.
         // (A second --out among them won over merge's own, in silence, until 2026-12-05.)
         if reportOptions.split(whereSeparator: \.isWhitespace).contains(where: { $0 == "--out" || $0.hasPrefix("--out=") }) {

@@ -54,6 +54,7 @@ struct PlanCommand: ParsableCommand {
             throw ValidationError("Give either INPUT paths or --listing, not both.")
         default: break
         }
+        try PathArguments.refuseEmpty([("an input", inputs), ("--listing", listing.map { [$0] } ?? []), ("--out", [out])])
         if inputs.contains("-") { throw ValidationError("- (standard input) cannot be planned: every shard must be able to open its files again.") }
         guard (1...ShardPlan.maxShards).contains(shards) else { throw ValidationError(ShardPlanError.badShardCount(shards).description) }
     }

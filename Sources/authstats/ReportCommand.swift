@@ -155,6 +155,10 @@ struct ReportCommand: ParsableCommand {
     var requestedTimeZone: String? { timezone ?? Environment.value("AUTHSTATS_TIMEZONE") }
 
     func validate() throws {
+        try PathArguments.refuseEmpty([
+            ("an input", inputs), ("--out", [out]), ("--state", state.map { [$0] } ?? []), ("--plan", plan.map { [$0] } ?? []),
+            ("--users", directoryFiles), ("--segments", segmentFiles), ("--clients", clientFiles),
+        ])
         if jobsGiven == nil { _ = try Environment.jobs.get() }
         if maxRejectsGiven == nil { _ = try Environment.maxRejects.get() }
         if progressGiven == nil { _ = try Environment.progress.get() }

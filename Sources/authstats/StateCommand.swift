@@ -28,6 +28,8 @@ struct StateCommand: ParsableCommand {
         @Option(name: .long, help: ArgumentHelp("text or json.", valueName: "format"))
         var format: Format = .text
 
+        func validate() throws { try PathArguments.refuseEmpty([("--state", [state])]) }
+
         func run() throws {
             let console = Console(quiet: false)
             guard StateDatabase.exists(folder: state) else {
@@ -156,6 +158,7 @@ struct StateCommand: ParsableCommand {
         func validate() throws {
             if jobsGiven == nil { _ = try Environment.jobs.get() }
             guard !others.isEmpty else { throw ValidationError("Give the states to merge: state merge --into DIR OTHER…") }
+            try PathArguments.refuseEmpty([("--into", [into]), ("a state", others)])
             guard jobs > 0 else { throw ValidationError("--jobs must be positive.") }
             if let problem = stateHorizon.flatMap(NightlyState.horizonProblem) { throw ValidationError(problem) }
         }

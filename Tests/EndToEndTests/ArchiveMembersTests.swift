@@ -139,4 +139,66 @@ struct ArchiveMembersTests {
             #expect(summaries[0] == summaries[1], "\(input.lastPathComponent): summary.json differs between --jobs 1 and 2")
         }
     }
+
+    /// Two small exports of different events, as files in `folder`: a.json and b.json.
+    static func twoExports(_ folder: URL) throws {
+        for (name, user) in [("a.json", "ua"), ("b.json", "ub")] {
+            let lines = (0..<5).map { PinpointLine("_session.start", at: 1_767_225_600_000 + Int64($0) * 60_000, user: user).json }
+            try (lines.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+    }
+
+    /// The members `summary.json` lists, with their records and status.
+    static func members(_ out: URL) throws -> [String] {
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as! [String: Any]
+        return (summary["inputs"] as! [[String: Any]]).map { "\($0["member"] as? String ?? "-") \($0["records"] as! Int) \($0["status"] as! String)" }
+    }
+
+    @Test("tars concatenated, or with a zeroed block inside, are read whole (they lost every member after the mark, unseen)")
+    func concatenatedTars() throws {
+        let folder = CLI.temporaryFolder("concatenated-tars")
+        try Self.twoExports(folder)
+        let cases = [
+            "cat a.tar b.tar > in.tar", "cat a.tar b.tar | gzip > in.tar.gz", "cat a.tar | gzip > in2.tgz && cat b.tar | gzip >> in2.tgz",
+            // a.tar's member (its header and data blocks), one zeroed block, then b.tar.
+            "{ head -c $(( 512 + ($(wc -c < a.json) + 511) / 512 * 512 )) a.tar; head -c 512 /dev/zero; cat b.tar; } > lone.tar",
+        ]
+        #expect(try Self.shell("cd '\(folder.path)' && tar cf a.tar a.json && tar cf b.tar b.json") == 0)
+        for line in cases {
+            #expect(try Self.shell("cd '\(folder.path)' && \(line)") == 0)
+            let name = line.components(separatedBy: "> ").last!
+            let out = CLI.temporaryFolder("concatenated-tars-out")
+            let run = try CLI.run(["report", folder.appendingPathComponent(name).path, "--out", out.path, "--no-html", "-q"])
+            #expect(run.status == 0, "\(line): \(run.stderr)")
+            #expect(try Self.members(out) == ["a.json 5 ok", "b.json 5 ok"], "\(line)")
+        }
+    }
+
+    @Test("a zip member's name marked UTF-8 is kept in the C locale, and a hidden folder of such a name is passed over")
+    func utf8ZipNames() throws {
+        let folder = CLI.temporaryFolder("utf8-zip")
+        try Self.twoExports(folder)
+        let script = "import zipfile;z=zipfile.ZipFile('u.zip','w');z.write('a.json','.cach\\u00e9e/a.json');z.write('b.json','donn\\u00e9es.json');z.close()"
+        #expect(try Self.shell("cd '\(folder.path)' && python3 -c \"\(script)\"") == 0)
+        let out = CLI.temporaryFolder("utf8-zip-out")
+        let run = try CLI.run(["report", folder.appendingPathComponent("u.zip").path, "--out", out.path, "--no-html", "-q"], environment: ["LC_ALL": "C", "LANG": ""])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try Self.members(out) == ["donn\u{e9}es.json 5 ok"])
+    }
+
+    @Test("a compression libarchive reads only through a program (lrzip, grzip) is refused, and no program is run")
+    func noProgramIsRun() throws {
+        let folder = CLI.temporaryFolder("no-program")
+        let bin = folder.appendingPathComponent("bin")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        for (program, magic) in [("lrzip", "LRZI\\0\\6"), ("grzip", "GRZipII\\0\\2")] {
+            #expect(try Self.shell("cd '\(folder.path)' && printf '#!/bin/sh\\ntouch RAN-\(program)\\ncat >/dev/null\\n' > bin/\(program) && chmod +x bin/\(program) && printf '\(magic)' > x.\(program)") == 0)
+            let out = CLI.temporaryFolder("no-program-out")
+            let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+            let run = try CLI.run(["report", "x.\(program)", "--out", out.path, "--no-html"], in: folder, environment: ["PATH": bin.path + ":" + path])
+            #expect(run.status == 2, "no readable input: \(run.stderr)")
+            #expect(run.stderr.contains("x.\(program): failed: compressed with \(program), which authstats does not decode (libarchive reads it only by running the \(program) program, and authstats runs no program on its inputs): decompress it first"), "\(run.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("RAN-\(program)").path), "\(program) was run")
+        }
+    }
 }

@@ -48,6 +48,26 @@ struct CLIParseTests {
         #expect(result.stderr.contains(usage), "\(arguments): \(result.stderr.prefix(300))")
     }
 
+    @Test("an empty path is refused before anything is read or written (--out \"\" replaced the current folder's reports and removed its projects/ and segments/)", arguments: [
+        (["report", "in", "--out", ""], "--out"), (["report", "", "--out", "o"], "an input"), (["report", "in", "--state", "", "--out", "o"], "--state"),
+        (["report", "in", "--users", "", "--out", "o"], "--users"), (["report", "in", "--segments", "", "--out", "o"], "--segments"),
+        (["report", "in", "--clients", "", "--out", "o"], "--clients"), (["report", "in", "--plan", "", "--shard", "0", "--state", "s", "--out", "o"], "--plan"),
+        (["merge", "s", "--out", ""], "--out"), (["merge", "", "--out", "o"], "a state"), (["plan", "in", "--shards", "2", "--out", ""], "--out"),
+        (["generate", "--out", ""], "--out"), (["state", "info", "--state", ""], "--state"), (["state", "merge", "--into", "", "s"], "--into"),
+        (["state", "merge", "--into", "s", ""], "a state"), (["check-config", ""], "a file"), (["check-config", "c.json", "--iam", ""], "--iam"),
+    ])
+    func emptyPaths(arguments: [String], named: String) throws {
+        let folder = CLI.temporaryFolder("empty-path")
+        let inputs = folder.appendingPathComponent("in")
+        try FileManager.default.createDirectory(at: inputs.appendingPathComponent("projects"), withIntermediateDirectories: true)
+        try Data(PinpointLine("_session.start", at: 1_767_225_600_000, user: "u1").json.utf8).write(to: inputs.appendingPathComponent("a.json"))
+        let result = try CLI.run(arguments, in: folder)
+        #expect(result.status == 64, "\(arguments): \(result.stderr)")
+        #expect(result.stderr.contains("\(named) is empty: give a path (an unset shell variable gives an empty one)."), "\(arguments): \(result.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["in"], "\(arguments): something was written")
+        #expect(FileManager.default.fileExists(atPath: inputs.appendingPathComponent("projects").path))
+    }
+
     @Test("a mistyped command is refused (exit 64, naming the command), not read as a missing input over ./reports", arguments: [
         (["chek-config", "sample-logs/clients.json"], "check-config"),
         (["stat", "info", "--state", "s"], "state"),

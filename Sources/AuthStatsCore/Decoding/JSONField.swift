@@ -77,11 +77,65 @@ public struct JSONField: Sendable, Equatable {
             index += 1
         }
         if simple { return negative ? -value : value }
-        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
-        guard let double = Double(text), double.isFinite, double == double.rounded(.towardZero),
-            abs(double) <= 9_007_199_254_740_992
-        else { return nil }
-        return Int64(double)
+        return Self.exactInteger(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+    }
+
+    /// A number with a fraction or an exponent (`1.7e12`, `1793663596528.0`) as the integer it
+    /// names, decided on its digits: nil when a digit is left after the point (through a
+    /// `Double`, `1793663596528.0000001` rounded to an integer and was taken as one).
+    static func exactInteger(_ text: UnsafeRawBufferPointer) -> Int64? {
+        var index = 0
+        let negative = text.first == UInt8(ascii: "-")
+        if negative { index += 1 }
+        // The significant digits, without the point, and the power of ten they are scaled by.
+        var digits: [UInt8] = []
+        var scale = 0
+        var afterPoint = false
+        while index < text.count {
+            let c = text[index]
+            if c >= 0x30 && c <= 0x39 {
+                if !(digits.isEmpty && c == 0x30) { digits.append(c - 0x30) }
+                if afterPoint { scale -= 1 }
+            } else if c == UInt8(ascii: ".") {
+                afterPoint = true
+            } else {
+                break
+            }
+            index += 1
+        }
+        if index < text.count {
+            // The exponent: e, a sign, digits (anything else is not a number).
+            guard text[index] | 0x20 == UInt8(ascii: "e") else { return nil }
+            index += 1
+            var exponentNegative = false
+            if index < text.count && (text[index] == UInt8(ascii: "-") || text[index] == UInt8(ascii: "+")) {
+                exponentNegative = text[index] == UInt8(ascii: "-")
+                index += 1
+            }
+            guard index < text.count else { return nil }
+            var exponent = 0
+            while index < text.count {
+                let c = text[index]
+                guard c >= 0x30 && c <= 0x39 else { return nil }
+                exponent = min(exponent * 10 + Int(c - 0x30), 1_000_000)
+                index += 1
+            }
+            scale += exponentNegative ? -exponent : exponent
+        }
+        while let last = digits.last, last == 0, scale < 0 {
+            digits.removeLast()
+            scale += 1
+        }
+        if digits.isEmpty { return 0 }
+        guard scale >= 0, digits.count + scale <= 19 else { return nil }
+        var value: Int64 = 0
+        for digit in digits + [UInt8](repeating: 0, count: scale) {
+            let (m, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = m.addingReportingOverflow(Int64(digit))
+            if o1 || o2 { return nil }
+            value = sum
+        }
+        return negative ? -value : value
     }
 
     /// The raw text of the value (for messages).
