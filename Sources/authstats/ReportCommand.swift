@@ -29,7 +29,7 @@ struct ReportCommand: ParsableCommand {
             or is older than the horizon; 2 nothing written and nothing in --out changed (no \
             readable input, an unreadable --users file, --out cannot be written or writing the \
             reports failed, or a --state that is not authstats's, is damaged or cannot be \
-            written); 64 bad usage (an unknown option, a bad date, time zone or duration, a \
+            written); 64 bad usage (an unknown option, a bad date, time zone or duration, an empty path, a \
             --segments or --clients file that is missing or refused; with --state, also another \
             time zone or counting option than the state's, or standard input, a FIFO or a \
             device as an input); 75 another run holds the --state, or another process keeps \
