@@ -38,6 +38,10 @@ struct AuthStats: ParsableCommand {
                 "authstats: error: '\(DisplayPath.text(first))' is no command, and no input of that name exists; did you mean '\(near)'? (authstats --help lists the commands)\n".utf8))
             Foundation.exit(64)
         }
+        if let (option, value) = negativeNumber(arguments) {
+            // The parser takes `-1` for an option and says the value is missing.
+            exit(withError: ValidationError("\(option) \(value): must be positive."))
+        }
         do {
             var command = try parsedWithLiftedInputs(arguments) ?? parsedDirectly(arguments) ?? parseAsRoot(arguments)
             try command.run()
@@ -59,6 +63,24 @@ struct AuthStats: ParsableCommand {
             let target = Array(name)
             return (lowered.count >= 3 && target.starts(with: lowered)) || editDistance(lowered, target) <= min(2, target.count / 3)
         }
+    }
+
+    /// The options whose value is a number or a duration: one given as `-1` or `-5m` is named
+    /// as such, where the parser read it as an option and said "Missing value for '--jobs <n>'".
+    static let numericOptions: Set<String> = [
+        "--jobs", "--max-rejects", "--profile-memory", "--session-memory", "--dedup-window", "--max-record-bytes",
+        "--session-timeout", "--state-horizon", "--shards", "--shard", "--days", "--seed", "--activity", "--buffer-seconds",
+        "--buffer-mib", "--other-services", "--dimension-values",
+    ]
+
+    /// The first of `numericOptions` followed by a negative number (`--jobs -1`), and that value.
+    static func negativeNumber(_ arguments: [String]) -> (String, String)? {
+        // (generate's --users is a number; report's names a file.)
+        let numeric = arguments.first == "generate" ? numericOptions.union(["--users"]) : numericOptions
+        for (option, value) in zip(arguments, arguments.dropFirst()) where numeric.contains(option) {
+            if value.count > 1, value.first == "-", value.dropFirst().first!.isASCII, value.dropFirst().first!.isNumber { return (option, value) }
+        }
+        return nil
     }
 
     /// Levenshtein distance.

@@ -232,9 +232,12 @@ struct ReportCommand: ParsableCommand {
         for name in authSource where !EventSource.allCases.contains(where: { $0.name == name }) {
             throw ValidationError("--auth-source '\(name)' is not an export: use pinpoint, cognito-activity or cloudtrail.")
         }
-        guard let timeout = Duration.parseMillis(sessionTimeout), timeout > 0 else {
+        guard let timeout = Duration.parseMillis(sessionTimeout) else {
             throw ValidationError(
                 "\(Environment.named("--session-timeout", "AUTHSTATS_SESSION_TIMEOUT", sessionTimeout)) is not a duration: use e.g. 90s, 45m, 2h or 1h30m.")
+        }
+        guard timeout > 0 else {
+            throw ValidationError("\(Environment.named("--session-timeout", "AUTHSTATS_SESSION_TIMEOUT", sessionTimeout)) must be longer than 0.")
         }
         // Times plus the timeout stay far inside 64 bits of milliseconds.
         guard timeout <= Self.maxSessionTimeoutMillis else {

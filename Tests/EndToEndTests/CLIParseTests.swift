@@ -68,6 +68,19 @@ struct CLIParseTests {
         #expect(FileManager.default.fileExists(atPath: inputs.appendingPathComponent("projects").path))
     }
 
+    @Test("a negative number or a zero timeout is named as such (the parser said the value was missing, or that 0s is no duration)", arguments: [
+        (["report", "sample-logs", "--jobs", "-1"], "--jobs -1: must be positive."),
+        (["report", "sample-logs", "--max-rejects", "-1"], "--max-rejects -1: must be positive."),
+        (["report", "sample-logs", "--session-timeout", "-5m"], "--session-timeout -5m: must be positive."),
+        (["report", "sample-logs", "--session-timeout", "0s"], "--session-timeout '0s' must be longer than 0."),
+        (["generate", "--out", "g", "--users", "-5"], "--users -5: must be positive."),
+    ])
+    func negativeNumbers(arguments: [String], message: String) throws {
+        let result = try CLI.run(arguments, in: CLI.temporaryFolder("negative"))
+        #expect(result.status == 64, "\(arguments): \(result.stderr)")
+        #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+    }
+
     @Test("a mistyped command is refused (exit 64, naming the command), not read as a missing input over ./reports", arguments: [
         (["chek-config", "sample-logs/clients.json"], "check-config"),
         (["stat", "info", "--state", "s"], "state"),
