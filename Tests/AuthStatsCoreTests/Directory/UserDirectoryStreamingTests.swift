@@ -271,13 +271,19 @@ struct UserDirectoryStreamingTests {
             #expect(directory.count == 57)
             #expect(directory.sortedList().map(\.user.sub).sorted() == (0..<57).map { "sub-\($0)" }.sorted())
         }
-        // A CSV cut inside a line: that line is short and skipped, the ones before kept.
+        // A CSV cut inside a line: the ones before are kept, and the file is read only in part
+        // (a short line with a line break after it is only skipped, `csvSame`).
         let csv = Self.csv(10)
         let line = csv.range(of: "user7,")!.upperBound
         var directory = UserDirectory()
         let problems = try directory.load(Array(csv.utf8.prefix(csv.utf8.distance(from: csv.startIndex, to: line))), name: "users.csv", chunk: 16)
-        #expect(problems == ["users.csv: line 9: 2 fields, the header has 8; skipped"])
+        #expect(problems == ["users.csv: line 9: 2 fields, the header has 8, and the file ends inside it: it was cut short; the users before it are kept"])
+        #expect(directory.stoppedEarly == ["users.csv"])
         #expect(directory.count == 7)
+        // Whole lines with no line break after the last: nothing is cut.
+        var whole = UserDirectory()
+        #expect(try whole.load(Array(csv.utf8.dropLast()), name: "users.csv", chunk: 16).isEmpty)
+        #expect(whole.stoppedEarly.isEmpty && whole.count == 10)
     }
 
     @Test("the CSV: quotes, escaped commas, CRLF, a byte order mark, empty lines, values of any bytes")

@@ -52,6 +52,7 @@ struct UserDirectoryTests {
         Google_1234567890,sub-fed,ana@example.com,false,pro,[{"userId":"1234567890"\\,"providerName":"Google"\\,"providerType":"Google"\\,"issuer":null\\,"primary":true\\,"dateCreated":1706745600123}],EXTERNAL_PROVIDER,true,
         jdoe,sub-local,j\\,doe@example.com,,free,,CONFIRMED,false,
         short,line
+
         """
 
     func load(_ text: String, name: String = "users") throws -> (UserDirectory, [String]) {
