@@ -358,7 +358,10 @@ final class NightlyState {
                 continue
             }
             if !rebuild && !ledgerSizes.isEmpty {
-                rows = try ledger { try database.ledgerEntries(path: path) }
+                let key = Self.ledgerPath(file)
+                rows = try ledger { try database.ledgerEntries(path: key) }
+                // A state written before 2026-12-05 knows its files by their paths as typed.
+                if rows.isEmpty && key != path { rows = try ledger { try database.ledgerEntries(path: path) } }
                 if let quick, let same = rows.first(where: { $0.size == quick.size && $0.modified == quick.modifiedMillis }) {
                     known.append("\(path) (read in batch \(same.batch))")
                     continue
@@ -518,13 +521,37 @@ final class NightlyState {
             // (`DeferredHashes.finish` refused any input that was read and has no hash.)
             guard let hash = candidate.hash else { return nil }
             return LedgerEntry(
-                contentHash: hash, path: candidate.path, size: candidate.size, modified: candidate.modified,
+                contentHash: hash, path: Self.ledgerPath(candidate.file), size: candidate.size, modified: candidate.modified,
                 batch: batch, records: row?.records ?? 0, events: row?.events ?? 0,
                 firstDay: row.flatMap { $0.oldest == .max ? nil : clock.day(ofMillis: $0.oldest).description },
                 lastDay: row.flatMap { $0.newest == .min ? nil : clock.day(ofMillis: $0.newest).description },
                 status: row?.status ?? "ok")
         }
     }
+
+    /// The path the ledger knows a file by: absolute (the working folder put before a relative
+    /// one), without `.` and `..` components or repeated slashes, so that `exports/a.json`,
+    /// `./exports/a.json` and `/data/exports/a.json` run from /data are one file, and
+    /// `exports/a.json` run from two folders two. Until 2026-12-05 paths were kept as typed: a
+    /// changed file given by another spelling was read again as a new input (its events
+    /// counted twice), and a file of another folder under the same relative path, size and
+    /// time was skipped unread. Symbolic links are not resolved (that is a look-up per folder
+    /// of every input, every night): a file given through two links is two paths.
+    static func ledgerPath(_ file: String) -> String {
+        if file.contains("://") { return file }
+        let absolute = file.hasPrefix("/") ? file : workingFolder + "/" + file
+        var parts: [Substring] = []
+        for part in absolute.split(separator: "/", omittingEmptySubsequences: true) {
+            switch part {
+            case ".": continue
+            case "..": if !parts.isEmpty { parts.removeLast() }
+            default: parts.append(part)
+            }
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+
+    private static let workingFolder = FileManager.default.currentDirectoryPath
 
     func batchEntry(arguments: [String], started: Date) -> BatchEntry {
         BatchEntry(

@@ -213,6 +213,33 @@ extension StateCLITests {
             try S.expectSame(try S.single(all + [later]), out, "a batch after the rebuild")
         }
 
+        @Test("the ledger knows a file by its absolute path: a changed file given by another spelling is refused, a file of another folder under the same relative path is read")
+        func pathSpellings() throws {
+            let folder = CLI.temporaryFolder("state-spellings")
+            let state = folder.appendingPathComponent("state")
+            for (sub, user) in [("one", "u-one"), ("two", "u-two")] {
+                try S.gzip([PinpointLine("pageView", iso: "2026-11-04T10:00:00Z", user: user).json], folder.appendingPathComponent("\(sub)/exports"), "x.json.gz")
+            }
+            func run(_ input: String, from sub: String) throws -> CLI.Result {
+                try CLI.run(["report", input, "--state", state.path, "--out", folder.appendingPathComponent("out-\(sub)").path, "-q"], in: folder.appendingPathComponent(sub))
+            }
+            #expect(try run("exports", from: "one").status == 0)
+            // Same relative path, size and time, other folder: another file, read (it was skipped).
+            let two = try run("exports", from: "two")
+            #expect(two.status == 0, "\(two.stderr)")
+            #expect(S.number(try S.info(state), "inputs") == 2)
+            #expect(S.number(try S.info(state), "users") == 2)
+            // one/exports/x.json changed, given as ./exports and as an absolute path: refused.
+            let changed = folder.appendingPathComponent("one/exports/x.json.gz")
+            try S.gzip([PinpointLine("pageView", iso: "2026-11-04T10:00:00Z", user: "u-one").json, PinpointLine("pageView", iso: "2026-11-05T10:00:00Z", user: "u-3").json], folder.appendingPathComponent("one/exports"), "x.json.gz")
+            for spelling in ["./exports", "exports/../exports", changed.deletingLastPathComponent().path] {
+                let refused = try run(spelling, from: "one")
+                #expect(refused.status == 1, "\(spelling): \(refused.stderr)")
+                #expect(refused.stderr.contains("changed since batch 1 read it"), "\(spelling): \(refused.stderr)")
+            }
+            #expect(S.number(try S.info(state), "inputs") == 2)
+        }
+
         @Test("--rebuild without --timezone or --state-horizon keeps the state's zone and horizon (the cron line, plus --rebuild)")
         func rebuildKeepsZone() throws {
             let data = try S.data()

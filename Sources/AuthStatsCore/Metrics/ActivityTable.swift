@@ -219,14 +219,13 @@ struct ActivityGroups {
         static func < (a: Head, b: Head) -> Bool { (a.user, a.day, a.cursor) < (b.user, b.day, b.cursor) }
     }
 
-    private var heap = BinaryHeap<NaturalOrder<Head>>()
+    private let heap: LoserTree<NaturalOrder<Head>>
 
     /// `memory`: sorted entries held in memory (each in (user, day) order).
     init(runs: [SpilledRun], memory: [[(ActivityTable.Key, Int32)]]) {
-        cursors = runs.map { Cursor(run: $0, memory: []) } + memory.map { Cursor(run: nil, memory: $0) }
-        for i in cursors.indices {
-            if let (key, _) = cursors[i].entry { heap.push(Head(user: key.user, day: key.day, cursor: i)) }
-        }
+        let cursors = runs.map { Cursor(run: $0, memory: []) } + memory.map { Cursor(run: nil, memory: $0) }
+        heap = LoserTree(order: NaturalOrder(), cursors.indices.map { i in cursors[i].entry.map { Head(user: $0.0.user, day: $0.0.day, cursor: i) } })
+        self.cursors = cursors
     }
 
     /// Reused by `next()`: the (profile, count) entries of the current (user, day).
@@ -267,7 +266,7 @@ struct ActivityGroups {
             if let (key, _) = cursors[source].entry {
                 heap.replaceTop(Head(user: key.user, day: key.day, cursor: source))
             } else {
-                _ = heap.pop()
+                heap.pop()
             }
         }
         return (user, day)

@@ -342,10 +342,7 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
         _ cursors: inout [RunCursor], decodingKept: Bool, keep: (Fingerprint, Counted) -> Void
     ) -> [Counted] {
         // Equal fingerprints come out earliest input first (then earliest run), so that copy is kept.
-        var heap = BinaryHeap<NaturalOrder<RunHead>>()
-        for index in cursors.indices {
-            if let head = cursors[index].head(index) { heap.push(head) }
-        }
+        let heap = LoserTree(order: NaturalOrder<RunHead>(), cursors.indices.map { cursors[$0].head($0) })
         var duplicates: [Counted] = []
         var rule = CopyRule()
         while let top = heap.top {
@@ -358,7 +355,7 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
                 keep(fingerprint, cursors[index].entry.counted)
             }
             cursors[index].advance()
-            if let head = cursors[index].head(index) { heap.replaceTop(head) } else { _ = heap.pop() }
+            if let head = cursors[index].head(index) { heap.replaceTop(head) } else { heap.pop() }
         }
         return duplicates
     }

@@ -520,7 +520,7 @@ public final class SortedRecords {
     /// The records are `SessionRecord`'s compact layout.
     let compact: Bool
     // Read by one thread at a time: no run-time exclusivity check (6% of a shard's end phase).
-    @exclusivity(unchecked) private var heap: BinaryHeap<Order>
+    private let heap: LoserTree<Order>
     @exclusivity(unchecked) private var pending: Int?
 
     /// A reader's current record (valid until that reader moves on, which it does only once it
@@ -532,7 +532,7 @@ public final class SortedRecords {
     }
 
     /// By the heads' words, then the records in place, then the reader.
-    struct Order: HeapOrder {
+    struct Order: MergeOrder {
         @inline(__always)
         func less(_ a: Head, _ b: Head) -> Bool {
             if (a.k0, a.k1, a.k2) != (b.k0, b.k1, b.k2) { return (a.k0, a.k1, a.k2) < (b.k0, b.k1, b.k2) }
@@ -548,14 +548,14 @@ public final class SortedRecords {
         self.sources = sources
         readers = sources.map { Unmanaged.passUnretained($0) }
         self.compact = compact
-        heap = BinaryHeap(order: Order())
-        for index in sources.indices where sources[index].advance() { heap.push(head(index)) }
+        let readers = self.readers
+        heap = LoserTree(order: Order(), sources.indices.map { index in sources[index].advance() ? Self.head(readers, index) : nil })
     }
 
     /// Reader `index`'s current record as a heap entry (zero-padded past a short record: a
     /// shorter record that is a prefix of a longer one sorts first either way).
     @inline(__always)
-    private func head(_ index: Int) -> Head {
+    private static func head(_ readers: [Unmanaged<FrameReader>], _ index: Int) -> Head {
         let record = readers[index]._withUnsafeGuaranteedRef { $0.current }
         let (k0, k1, k2) = leadingWords(record)
         return Head(k0: k0, k1: k1, k2: k2, record: record, source: index)
@@ -566,7 +566,7 @@ public final class SortedRecords {
     public func next() -> UnsafeRawBufferPointer? {
         // The reader last returned stays on top until it moves on.
         if let index = pending {
-            if readers[index]._withUnsafeGuaranteedRef({ $0.advance() }) { heap.replaceTop(head(index)) } else { _ = heap.pop() }
+            if readers[index]._withUnsafeGuaranteedRef({ $0.advance() }) { heap.replaceTop(Self.head(readers, index)) } else { heap.pop() }
         }
         pending = nil
         guard let top = heap.top else { return nil }

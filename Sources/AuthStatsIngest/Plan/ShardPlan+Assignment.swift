@@ -72,8 +72,8 @@ extension ShardPlan {
 }
 
 /// The shards' loads as a binary min-heap: the least loaded shard on top, the lowest index
-/// among equal loads. (Core's `BinaryHeap` is the merges' internal type; this needs only two
-/// operations.)
+/// among equal loads. (Core's `LoserTree` merges a fixed set of sources; this needs only two
+/// operations on loads that change.)
 struct LoadHeap {
     struct Load: Comparable {
         var bytes: Int64
