@@ -643,17 +643,24 @@ final class NightlyState {
         reported: Bool = true, held: UInt64 = 0, verify: () throws -> Void
     ) throws {
         let newest = newest(with: analysis)
+        let before = heldPositions
         heldPositions = StatePositions.next(after: analysis.inputs, held: max(heldPositions, held))
         let start = Self.horizonStart(newest: newest, horizon: horizon)
-        try database.rewriting {
-            try database.removeAllChunks()
-            if rebuild { try database.removeLedger() }
-            if let contentHash { try database.adoptContentHash(contentHash) }
-            try analysis.save(to: database, .whole(detailFrom: start, reported: reported))
-            try verify()
-            for row in ledger() { try database.addLedgerEntry(row) }
-            for entry in batches { try database.addBatch(entry) }
-            try setMeta(newest: newest, detailFrom: start ?? analysis.accumulator.dayBounds?.first, options: options)
+        do {
+            try database.rewriting {
+                try database.removeAllChunks()
+                if rebuild { try database.removeLedger() }
+                if let contentHash { try database.adoptContentHash(contentHash) }
+                try analysis.save(to: database, .whole(detailFrom: start, reported: reported))
+                try verify()
+                for row in ledger() { try database.addLedgerEntry(row) }
+                for entry in batches { try database.addBatch(entry) }
+                try setMeta(newest: newest, detailFrom: start ?? analysis.accumulator.dayBounds?.first, options: options)
+            }
+        } catch {
+            // Rolled back: the state holds what it held before, and so does this value.
+            heldPositions = before
+            throw error
         }
     }
 

@@ -316,8 +316,24 @@ extension ReportCommand {
         try failing("read") { try whole.restore(from: nightly.database, for: compact ? .everything : .reports, sessionRows: nightly.keepsSessionRows) }
         step("restored")
         if compact {
-            try failing("write") { try nightly.writeWhole(whole, ledger: { [] }, batches: [], options: options, verify: verify) }
-            step("written whole (event detail past the horizon dropped)")
+            do {
+                try nightly.writeWhole(whole, ledger: { [] }, batches: [], options: options, verify: verify)
+                step("written whole (event detail past the horizon dropped)")
+            } catch where !isDamage(error) && !(error is NightlyState.Failure) {
+                // The batch is committed; the compaction only drops detail the reports do not
+                // need, in a transaction of its own, rolled back. A full disk then left the
+                // night committed, exit 2 and no report (a review found): the reports come from
+                // the state as committed, read again (this analysis was handed to the write),
+                // and a later night compacts it.
+                if case StateError.busy = error { _ = try failing("write") { throw error } }
+                console.warningAlways(
+                    "could not write the state in \(DisplayPath.text(nightly.folder)) whole to drop its event detail past the "
+                        + "horizon (\(error)): this night's batch is committed and the reports are written; a later night drops it")
+                let again = analysis()
+                try failing("read") { try again.restore(from: nightly.database, for: .reports, sessionRows: nightly.keepsSessionRows) }
+                again.adoptInputs(inputs)
+                return again
+            }
         }
         whole.adoptInputs(inputs)
         return whole

@@ -35,6 +35,60 @@ struct ReportSetTests {
         #expect(Reliability.names(disk) == ["reports"])
     }
 
+    @Test("a full disk on the night that compacts the state: the batch committed, the reports written from it (they were not, exit 2), the compaction left to a later night", .enabled(if: Reliability.canMount))
+    func fullDiskWhileCompacting() throws {
+        let root = CLI.temporaryFolder("compaction-disk")
+        let data = root.appendingPathComponent("data")
+        #expect(try CLI.run(["generate", "--out", data.path, "--users", "1500", "--days", "14", "--start", "2026-10-01", "--seed", "5", "--quiet"]).status == 0)
+        let days = (1...14).map { data.appendingPathComponent(String(format: "2026/10/%02d", $0)).path }
+        func night(_ count: Int, state: URL, out: URL) throws -> CLI.Result {
+            try CLI.run(["report"] + days.prefix(count) + ["--state", state.path, "--state-horizon", "2", "--out", out.path])
+        }
+        // The night that writes the state whole again, found on an ordinary folder.
+        let probe = root.appendingPathComponent("probe")
+        var compacting: Int?
+        for count in 1...14 where compacting == nil {
+            let run = try night(count, state: probe, out: root.appendingPathComponent("probe-out"))
+            #expect(run.status == 0, "\(run.stderr)")
+            if run.stderr.contains("event detail past the horizon dropped") { compacting = count }
+        }
+        let k = try #require(compacting, "no night compacted the state")
+        // The same nights on a small disk, then made too small for that night's rewrite (its
+        // journal holds a copy of the state) but not for its append (a few 64 KiB pages):
+        // room is added until the append commits (a failed one leaves the state as it was).
+        let disk = root.appendingPathComponent("disk")
+        #expect(Reliability.mountTmpfs(at: disk, kilobytes: 65536))
+        defer { Reliability.unmount(disk) }
+        let state = disk.appendingPathComponent("state")
+        let out = root.appendingPathComponent("out")
+        for count in 1..<k { #expect(try night(count, state: state, out: out).status == 0) }
+        let used = Int(try Reliability.shell("du -sk '\(disk.path)' | cut -f1").stdout.trimmingCharacters(in: .whitespacesAndNewlines))!
+        var full: CLI.Result?
+        for room in stride(from: 256, through: 4096, by: 256) {
+            #expect(Reliability.remount(disk, options: "size=\(used + room)k"))
+            let run = try night(k, state: state, out: out)
+            if run.status == 2 && run.stderr.contains("it was left as it was") { continue }
+            full = run
+            break
+        }
+        let result = try #require(full, "the append did not fit in 4 MB more")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("whole to drop its event detail past the horizon ("), "\(result.stderr)")
+        #expect(result.stderr.contains("this night's batch is committed and the reports are written; a later night drops it"), "\(result.stderr)")
+        // The reports are those of one run over the night's inputs, and the state holds the batch.
+        let plain = root.appendingPathComponent("plain")
+        #expect(try CLI.run(["report"] + days.prefix(k) + ["--out", plain.path, "-q"]).status == 0)
+        for name in ["daily.csv", "monthly.csv", "breakdown.csv", "retention.csv"] {
+            #expect(try Data(contentsOf: out.appendingPathComponent(name)) == Data(contentsOf: plain.appendingPathComponent(name)), "\(name)")
+        }
+        // Room again: the next night compacts, and its reports are one run's too.
+        #expect(Reliability.remount(disk, options: "size=65536k"))
+        let next = try night(k + 1, state: state, out: out)
+        #expect(next.status == 0 && next.stderr.contains("event detail past the horizon dropped"), "\(next.stderr)")
+        #expect(try CLI.run(["report"] + days.prefix(k + 1) + ["--out", plain.path, "-q"]).status == 0)
+        #expect(try Data(contentsOf: out.appendingPathComponent("daily.csv")) == Data(contentsOf: plain.appendingPathComponent("daily.csv")))
+    }
+
     @Test("a file size limit (EFBIG): exit 2, --out as it was")
     func fileSizeLimit() throws {
         let out = CLI.temporaryFolder("limited")
