@@ -44,6 +44,10 @@ enum ContentSniffer {
         ("lzma", [0x5D, 0x00, 0x00]),
     ]
 
+    /// The filters of `otherFilterMagics` whose magic number no text starts with: bytes that
+    /// begin so and that libarchive declines are that stream, damaged.
+    static let binaryFilters: Set<String> = ["lz4", "lzip", "compress", "lzop", "rpm"]
+
     /// A tar header block: its checksum field (octal, bytes 148–155) equals the sum of the
     /// block's bytes with that field taken as spaces (unsigned, or signed as old tars wrote it).
     /// An all-NUL block is the end-of-archive mark, not a header.

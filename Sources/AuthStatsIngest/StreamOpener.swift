@@ -50,7 +50,14 @@ enum StreamOpener {
                             message: "compressed with \(name), which authstats does not decode (libarchive reads it only by running "
                                 + "the \(name) program, and authstats runs no program on its inputs): decompress it first")
                     }
-                    // libarchive declined: the bytes pass unchanged and are records.
+                    // A binary magic number that libarchive declines is such a stream cut short
+                    // (an lz4 file of under 11 bytes): failed, as a longer one cut is, not
+                    // its bytes rejected as "not JSON".
+                    if ContentSniffer.binaryFilters.contains(name) {
+                        throw InputDamage(message: "truncated \(name) input: it starts with the \(name) magic number but is too short to be such a stream")
+                    }
+                    // libarchive declined (`begin ` text, `]` and two NULs): the bytes pass
+                    // unchanged and are records.
                     return Opened(source: PeekableSource(filter), compression: layers, kind: .records)
                 }
                 decoded = filter

@@ -295,6 +295,27 @@ extension DamagedStreamTests {
 }
 
 extension DamagedStreamTests {
+    /// Until 2026-12-05 an lz4 file cut under 11 bytes was read as text: one reject ("not
+    /// JSON"), status ok, exit 0; cut longer, it failed as truncated.
+    @Test("an lz4 file cut so short that libarchive declines it fails as truncated; text starting 'begin ' is still records")
+    func shortLz4() throws {
+        let folder = CLI.temporaryFolder()
+        let plain = folder.appendingPathComponent("log.ndjson").path
+        try Self.text(Self.lines.prefix(3)).write(toFile: plain, atomically: true, encoding: .utf8)
+        let stream = try Shell.output("lz4 -q -c < '\(plain)'")
+        let cut = folder.appendingPathComponent("cut.lz4").path
+        try stream.prefix(8).write(to: URL(fileURLWithPath: cut))
+        let run = FileRun([cut])
+        #expect(run.inputs.map(\.status) == [.failed])
+        #expect(run.inputs.first?.error == "truncated lz4 input: it starts with the lz4 magic number but is too short to be such a stream")
+        let text = folder.appendingPathComponent("begin.txt").path
+        try "begin of a note\n".write(toFile: text, atomically: true, encoding: .utf8)
+        let words = FileRun([text])
+        #expect(words.inputs.map(\.status) == [.ok] && words.inputs.map(\.records) == [1] && words.rejects.count == 1)
+    }
+}
+
+extension DamagedStreamTests {
     /// Until 2026-12-05 junk after an xz stream was "corrupt xz data … invalid compressed data",
     /// after a zstd frame "Unknown frame descriptor": now each says what it is, where it starts.
     @Test("bytes after an xz, zstd or bzip2 stream: junk is named as such at its first byte; NUL padding and a second stream pass",
