@@ -47,8 +47,15 @@ enum LibArchive {
             bind(&functions.read_new, "archive_read_new")
             bind(&functions.read_support_format_tar, "archive_read_support_format_tar")
             bind(&functions.read_support_format_zip_streamable, "archive_read_support_format_zip_streamable")
-            for name in filters { bind(&functions[keyPath: filterSupport(name)], "archive_read_support_filter_" + (name == "uuencode" ? "uu" : name)) }
-            bind(&functions.read_set_options, "archive_read_set_options")
+            // Not every libarchive has every filter, or these two (an older one has no zstd
+            // filter): each is used where it is bound, and a missing one is no reason to fail
+            // every archive.
+            func bindIfThere<Function>(_ member: inout Function?, _ symbol: String) {
+                if let address = dlsym(handle, symbol) { member = unsafeBitCast(address, to: Function.self) }
+            }
+            for name in filters { bindIfThere(&functions[keyPath: filterSupport(name)], "archive_read_support_filter_" + (name == "uuencode" ? "uu" : name)) }
+            bindIfThere(&functions.read_set_options, "archive_read_set_options")
+            bindIfThere(&functions.entry_pathname_utf8, "archive_entry_pathname_utf8")
             bind(&functions.read_support_format_raw, "archive_read_support_format_raw")
             bind(&functions.read_support_format_empty, "archive_read_support_format_empty")
             bind(&functions.read_open, "archive_read_open")
@@ -63,7 +70,6 @@ enum LibArchive {
             bind(&functions.filter_name, "archive_filter_name")
             bind(&functions.entry_filetype, "archive_entry_filetype")
             bind(&functions.entry_pathname, "archive_entry_pathname")
-            bind(&functions.entry_pathname_utf8, "archive_entry_pathname_utf8")
             bind(&functions.entry_size, "archive_entry_size")
             bind(&functions.entry_size_is_set, "archive_entry_size_is_set")
             if missing.isEmpty { return .success(functions) }
@@ -105,7 +111,7 @@ enum LibArchive {
     static let builtInFilters: [String] = {
         guard case .success(let functions) = loaded, let probe = functions.read_new!() else { return [] }
         defer { _ = functions.read_free!(probe) }
-        return filters.filter { functions[keyPath: filterSupport($0)]!(probe) == ARCHIVE_OK }
+        return filters.filter { functions[keyPath: filterSupport($0)]?(probe) == ARCHIVE_OK }
     }()
 
     /// The bound functions; only once `newArchiveReader` or `newFilterReader` gave a handle.
@@ -128,7 +134,7 @@ enum LibArchive {
     /// `--ignore-zeros`); until 2026-12-05 everything after the first mark was dropped unseen.
     static func newArchiveReader(_ library: Result<authstats_libarchive, InputDamage> = loaded) throws(InputDamage) -> OpaquePointer {
         let archive = try newReader(library, supporting: [\.read_support_format_tar, \.read_support_format_zip_streamable])
-        _ = try library.get().read_set_options!(archive, "tar:read_concatenated_archives")
+        _ = try library.get().read_set_options?(archive, "tar:read_concatenated_archives")
         if let utf8Locale { uselocale(utf8Locale) }
         return archive
     }
@@ -188,7 +194,7 @@ enum LibArchive {
     /// marked UTF-8, `données.json`, had none: it was read as `(unnamed)`, and a hidden folder
     /// of such a name was not skipped.)
     static func entryPathname(_ entry: OpaquePointer) -> UnsafePointer<CChar>? {
-        functions.entry_pathname_utf8!(entry) ?? functions.entry_pathname!(entry)
+        functions.entry_pathname_utf8?(entry) ?? functions.entry_pathname!(entry)
     }
 
     /// The entry's size when its header gives one (`archive_entry_size_is_set`) that is not

@@ -40,7 +40,7 @@ struct AuthStats: ParsableCommand {
         }
         if let (option, value) = negativeNumber(arguments) {
             // The parser takes `-1` for an option and says the value is missing.
-            exit(withError: ValidationError("\(option) \(value): must be positive."))
+            exit(withError: ValidationError("\(option) \(value): must not be negative."))
         }
         do {
             var command = try parsedWithLiftedInputs(arguments) ?? parsedDirectly(arguments) ?? parseAsRoot(arguments)
@@ -77,7 +77,9 @@ struct AuthStats: ParsableCommand {
     static func negativeNumber(_ arguments: [String]) -> (String, String)? {
         // (generate's --users is a number; report's names a file.)
         let numeric = arguments.first == "generate" ? numericOptions.union(["--users"]) : numericOptions
-        for (option, value) in zip(arguments, arguments.dropFirst()) where numeric.contains(option) {
+        // (After `--` every argument is an input, whatever its name.)
+        let options = arguments.prefix { $0 != "--" }
+        for (option, value) in zip(options, options.dropFirst()) where numeric.contains(option) {
             if value.count > 1, value.first == "-", value.dropFirst().first!.isASCII, value.dropFirst().first!.isNumber { return (option, value) }
         }
         return nil

@@ -530,24 +530,20 @@ final class NightlyState {
     }
 
     /// The path the ledger knows a file by: absolute (the working folder put before a relative
-    /// one), without `.` and `..` components or repeated slashes, so that `exports/a.json`,
+    /// one), without `.` components or repeated slashes, so that `exports/a.json`,
     /// `./exports/a.json` and `/data/exports/a.json` run from /data are one file, and
     /// `exports/a.json` run from two folders two. Until 2026-12-05 paths were kept as typed: a
     /// changed file given by another spelling was read again as a new input (its events
     /// counted twice), and a file of another folder under the same relative path, size and
-    /// time was skipped unread. Symbolic links are not resolved (that is a look-up per folder
-    /// of every input, every night): a file given through two links is two paths.
+    /// time was skipped unread. Neither symbolic links nor `..` are resolved (`link/..` is not
+    /// the link's folder: taking `..` out by its text made two files one path, a review
+    /// found; resolving them is a look-up per folder of every input, every night): one file
+    /// reached by two such paths is two paths, never two files one. A URL (`s3://…`) is
+    /// kept as it is.
     static func ledgerPath(_ file: String) -> String {
-        if file.contains("://") { return file }
+        if file.range(of: "^[A-Za-z][A-Za-z0-9+.-]*://", options: .regularExpression) != nil { return file }
         let absolute = file.hasPrefix("/") ? file : workingFolder + "/" + file
-        var parts: [Substring] = []
-        for part in absolute.split(separator: "/", omittingEmptySubsequences: true) {
-            switch part {
-            case ".": continue
-            case "..": if !parts.isEmpty { parts.removeLast() }
-            default: parts.append(part)
-            }
-        }
+        let parts = absolute.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
         return "/" + parts.joined(separator: "/")
     }
 

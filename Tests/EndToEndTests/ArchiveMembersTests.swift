@@ -174,6 +174,19 @@ struct ArchiveMembersTests {
         }
     }
 
+    @Test("bytes after a tar's end that are neither zero blocks nor another tar make it partial (read past the end mark, they were dropped unseen); zero blocks pass")
+    func bytesAfterATar() throws {
+        let folder = CLI.temporaryFolder("tar-trailing")
+        try Self.twoExports(folder)
+        #expect(try Self.shell("cd '\(folder.path)' && tar cf a.tar a.json && { cat a.tar; printf 'some text\\n'; } > text.tar && { cat a.tar; head -c 4096 /dev/zero; } > zeros.tar") == 0)
+        for (name, status, member) in [("text.tar", Int32(1), "a.json 5 partial"), ("zeros.tar", 0, "a.json 5 ok")] {
+            let out = CLI.temporaryFolder("tar-trailing-out")
+            let run = try CLI.run(["report", folder.appendingPathComponent(name).path, "--out", out.path, "--no-html", "-q"])
+            #expect(run.status == status, "\(name): \(run.stderr)")
+            #expect(try Self.members(out) == [member], "\(name)")
+        }
+    }
+
     @Test("a zip member's name marked UTF-8 is kept in the C locale, and a hidden folder of such a name is passed over")
     func utf8ZipNames() throws {
         let folder = CLI.temporaryFolder("utf8-zip")

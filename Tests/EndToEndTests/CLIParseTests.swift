@@ -69,16 +69,28 @@ struct CLIParseTests {
     }
 
     @Test("a negative number or a zero timeout is named as such (the parser said the value was missing, or that 0s is no duration)", arguments: [
-        (["report", "sample-logs", "--jobs", "-1"], "--jobs -1: must be positive."),
-        (["report", "sample-logs", "--max-rejects", "-1"], "--max-rejects -1: must be positive."),
-        (["report", "sample-logs", "--session-timeout", "-5m"], "--session-timeout -5m: must be positive."),
+        (["report", "sample-logs", "--jobs", "-1"], "--jobs -1: must not be negative."),
+        (["report", "sample-logs", "--max-rejects", "-1"], "--max-rejects -1: must not be negative."),
+        (["report", "sample-logs", "--session-timeout", "-5m"], "--session-timeout -5m: must not be negative."),
         (["report", "sample-logs", "--session-timeout", "0s"], "--session-timeout '0s' must be longer than 0."),
-        (["generate", "--out", "g", "--users", "-5"], "--users -5: must be positive."),
+        (["generate", "--out", "g", "--users", "-5"], "--users -5: must not be negative."),
     ])
     func negativeNumbers(arguments: [String], message: String) throws {
         let result = try CLI.run(arguments, in: CLI.temporaryFolder("negative"))
         #expect(result.status == 64, "\(arguments): \(result.stderr)")
         #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+    }
+
+    @Test("after --, files named like an option and a negative number are inputs")
+    func inputsAfterDoubleDash() throws {
+        let folder = CLI.temporaryFolder("double-dash")
+        for name in ["--jobs", "-1"] {
+            try Data(PinpointLine("_session.start", at: 1_767_225_600_000, user: "u\(name)").json.utf8).write(to: folder.appendingPathComponent(name))
+        }
+        let result = try CLI.run(["report", "--out", "o", "-q", "--", "--jobs", "-1"], in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("o/summary.json"))) as! [String: Any]
+        #expect((summary["inputs"] as! [[String: Any]]).count == 2)
     }
 
     @Test("a mistyped command is refused (exit 64, naming the command), not read as a missing input over ./reports", arguments: [

@@ -232,12 +232,25 @@ extension StateCLITests {
             // one/exports/x.json changed, given as ./exports and as an absolute path: refused.
             let changed = folder.appendingPathComponent("one/exports/x.json.gz")
             try S.gzip([PinpointLine("pageView", iso: "2026-11-04T10:00:00Z", user: "u-one").json, PinpointLine("pageView", iso: "2026-11-05T10:00:00Z", user: "u-3").json], folder.appendingPathComponent("one/exports"), "x.json.gz")
-            for spelling in ["./exports", "exports/../exports", changed.deletingLastPathComponent().path] {
+            for spelling in ["./exports", "exports/.", "./exports//", changed.deletingLastPathComponent().path] {
                 let refused = try run(spelling, from: "one")
                 #expect(refused.status == 1, "\(spelling): \(refused.stderr)")
                 #expect(refused.stderr.contains("changed since batch 1 read it"), "\(spelling): \(refused.stderr)")
             }
             #expect(S.number(try S.info(state), "inputs") == 2)
+            // `..` after a symbolic link is not the link's folder: link/../x.json.gz is another
+            // file than x.json.gz beside the link, and both are read (taken out by its text,
+            // `..` made them one path, and the second was skipped unread).
+            let three = folder.appendingPathComponent("three")
+            try FileManager.default.createDirectory(at: three.appendingPathComponent("real/sub"), withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(atPath: three.appendingPathComponent("ln").path, withDestinationPath: "real/sub")
+            try S.gzip([PinpointLine("pageView", iso: "2026-11-04T10:00:00Z", user: "u-near").json], three, "x.json.gz")
+            try S.gzip([PinpointLine("pageView", iso: "2026-11-04T10:00:00Z", user: "u-far1").json], three.appendingPathComponent("real"), "x.json.gz")
+            for input in ["x.json.gz", "ln/../x.json.gz"] {
+                let run = try CLI.run(["report", input, "--state", state.path, "--out", folder.appendingPathComponent("out-three").path, "-q"], in: three)
+                #expect(run.status == 0, "\(input): \(run.stderr)")
+            }
+            #expect(S.number(try S.info(state), "inputs") == 4)
         }
 
         @Test("--rebuild without --timezone or --state-horizon keeps the state's zone and horizon (the cron line, plus --rebuild)")

@@ -181,7 +181,9 @@ struct CSVLines {
         position = input.end
         number += 1
         unterminated = true
-        return start..<input.end
+        // A `\r` the file ends with belongs to a line break cut in half, as `\r\n`'s does.
+        let end = input.end > start && input[input.end - 1] == 0x0D ? input.end - 1 : input.end
+        return start..<end
     }
 
     func withBytes<R>(_ range: Range<Int>, _ body: (UnsafeRawBufferPointer) -> R) -> R { input.withBytes(range, body) }

@@ -284,6 +284,10 @@ struct UserDirectoryStreamingTests {
         var whole = UserDirectory()
         #expect(try whole.load(Array(csv.utf8.dropLast()), name: "users.csv", chunk: 16).isEmpty)
         #expect(whole.stoppedEarly.isEmpty && whole.count == 10)
+        // A `\r` last, with no `\n` after it: a blank line, not a line cut short.
+        var carriageReturn = UserDirectory()
+        #expect(try carriageReturn.load(Array((csv + "\r").utf8), name: "users.csv", chunk: 16).isEmpty)
+        #expect(carriageReturn.stoppedEarly.isEmpty && carriageReturn.count == 10)
     }
 
     @Test("the CSV: quotes, escaped commas, CRLF, a byte order mark, empty lines, values of any bytes")
