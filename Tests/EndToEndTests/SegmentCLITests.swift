@@ -138,6 +138,10 @@ struct SegmentCLITests {
             Self.signIn("u1", at: t, endpoint: "e1", channel: "GCM", address: "token-1"),
             Self.signIn("u2", at: t, endpoint: "e2", channel: "GCM", address: "token-2",
                         userAttributes: #"{"EMAIL_ADDRESS":["x@example.com"],"custom:email":["y@example.org"],"plan":["pro"],"mobile":["+1 (555) 010-0999"]}"#),
+            // An address as a push endpoint's token, in demographic fields and the country
+            // (a review found them in the member export and breakdown.csv, 2026-12-05).
+            #"{"event_type":"_userauth.sign_in","event_timestamp":1773144000000,"client":{"client_id":"ep-u4"},"endpoint":{"User":{"UserId":"u4"},"Id":"e4","ChannelType":"GCM","Address":"ann@example.com","Demographic":{"Platform":"Android","AppVersion":"bob@example.com","Make":"+1 555 010 0999","Model":"carl@example.org","Locale":"en_US"},"Location":{"Country":"dan@example.com"}},"session":{"session_id":"s4","start_timestamp":1773144000000}}"#,
+            #"{"event_type":"_userauth.sign_in","event_timestamp":1773144000000,"client":{"client_id":"ep-u5"},"endpoint":{"User":{"UserId":"u5"},"Id":"e5","ChannelType":"APNS","Address":"+15550100002"}}"#,
             // Rejected (a time that is no time), an address in its text, and one in the time
             // itself, which the reject's reason quotes (a review found reasons unmasked).
             #"{"event_type":"_userauth.sign_in","event_timestamp":"bad","endpoint":{"Address":"leak@example.com","User":{"UserId":"u9"}}}"#,
@@ -154,7 +158,7 @@ struct SegmentCLITests {
         try Data(#"[{"Name":"all","Dimensions":{}}]"#.utf8).write(to: definitions)
         let out = folder.appendingPathComponent("out")
         let result = try CLI.run(["report", folder.appendingPathComponent("events.json").path, "--users", users.path, "--segments", definitions.path,
-                                  "--breakdown-attribute", "custom:email", "--breakdown-attribute", "custom:plan", "--out", out.path, "-q"]
+                                  "--breakdown-attribute", "custom:email", "--breakdown-attribute", "custom:plan", "--sessions-detail", "--out", out.path, "-q"]
                                  + (share ? ["--share-user-data"] : []))
         #expect(result.status == 0, "\(result.stderr)")
         for file in try FileManager.default.subpathsOfDirectory(atPath: out.path) where !file.hasSuffix("rejects.ndjson") {
@@ -167,12 +171,33 @@ struct SegmentCLITests {
         }
         let breakdown = try String(contentsOf: out.appendingPathComponent("breakdown.csv"), encoding: .utf8)
         #expect(breakdown.contains("attr:custom:email,(withheld),"), "\(breakdown)")
+        #expect(breakdown.contains("app_version,(withheld),") && breakdown.contains("country,(withheld),"), "\(breakdown)")
         // An empty value is none: (unknown), as from a CSV directory.
         #expect(breakdown.contains("attr:custom:plan,(unknown),") && !breakdown.contains("attr:custom:plan,,"), "\(breakdown)")
         let page = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
         #expect(page.contains("(withheld)"), "the reject's address withheld on the page")
         let rejects = try String(contentsOf: out.appendingPathComponent("rejects.ndjson"), encoding: .utf8)
         #expect(rejects.contains("leak@example.com"), "rejects.ndjson keeps the record as it came")
+    }
+
+    /// Until 2026-12-05 a file with no definition stopped the run (exit 64): a nightly
+    /// `aws pinpoint get-segments > segments.json` of a project whose segments were all deleted
+    /// failed every night.
+    @Test("definition files with no segment (get-segments of an empty project, an empty array): a warning, the segment tables with no rows")
+    func noDefinitions() throws {
+        let folder = CLI.temporaryFolder("segempty")
+        try Data((Self.signIn("u1", at: 1_773_144_000_000, endpoint: "e1", channel: "GCM", address: "token-1") + "\n").utf8)
+            .write(to: folder.appendingPathComponent("events.json"))
+        for (name, text) in [("items.json", #"{"SegmentsResponse":{"Item":[]}}"#), ("array.json", "[]")] {
+            try Data(text.utf8).write(to: folder.appendingPathComponent(name))
+            let out = folder.appendingPathComponent("out-\(name)")
+            let result = try CLI.run(["report", folder.appendingPathComponent("events.json").path, "--segments", folder.appendingPathComponent(name).path, "--out", out.path, "-q"])
+            #expect(result.status == 0, "\(name): \(result.stderr)")
+            #expect(result.stderr.contains("no segment definitions in \(folder.appendingPathComponent(name).path): the segment reports have no rows"), "\(result.stderr)")
+            #expect(try String(contentsOf: out.appendingPathComponent("segments.csv"), encoding: .utf8)
+                == "segment,users,active_users_last_day,mau_30d_last_day,sign_ups,sign_ins,auth_failures,wau_7d_last_day,sessions,endpoints,file\n")
+            #expect(try String(contentsOf: out.appendingPathComponent("segment_daily.csv"), encoding: .utf8) == "date,segment,sign_ups,sign_ins,auth_failures,active_users\n")
+        }
     }
 
     @Test("a user whose every event is after --to is not yet a user: no member, not INACTIVE")

@@ -56,6 +56,8 @@ public enum Timestamps {
                 let minutesAt = c.count - i == 6 ? i + 4 : i + 3
                 let oh0 = d(i + 1), oh1 = d(i + 2), om0 = d(minutesAt), om1 = d(minutesAt + 1)
                 guard (oh0 &+ 6) | (oh1 &+ 6) | (om0 &+ 6) | (om1 &+ 6) < 16 else { return nil }
+                // An offset is a time of day: `+99:99` or `+24:00` is none (it was read as one).
+                guard oh0 * 10 + oh1 <= 23 && om0 * 10 + om1 <= 59 else { return nil }
                 offset = Int64((oh0 * 10 + oh1) * 60 + om0 * 10 + om1) * 60_000 * (c[i] == 0x2D ? -1 : 1)
             } else {
                 return nil

@@ -771,6 +771,7 @@ public final class Analysis {
         var reports = tablesWithoutSessions ?? buildTables(sessions: sessionStats)
         if tablesWithoutSessions != nil { ReportBuilder.addSessions(sessionStats, to: &reports) }
         if let segments = segmentOutput {
+            reports.segmentsGiven = true
             reports.segments = segments.rows
             reports.segmentDaily = segments.daily
             if !segments.breakdown.isEmpty {

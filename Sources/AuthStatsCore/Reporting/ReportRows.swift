@@ -143,4 +143,7 @@ public struct Reports: Sendable, Equatable {
     public var segments: [SegmentRow] = []
     /// With segments: one row per (day, segment).
     public var segmentDaily: [SegmentDailyRow] = []
+    /// `--segments` was given: the segment tables are written, with no rows when its files hold
+    /// no definition (a project's segments all deleted).
+    public var segmentsGiven = false
 }

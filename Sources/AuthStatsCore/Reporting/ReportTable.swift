@@ -29,7 +29,7 @@ public struct ReportTable: Sendable, Equatable {
 extension Reports {
     /// The tables of `docs/reports.md` "Files", in the order they are written.
     public var tables: [ReportTable] {
-        [dailyTable, monthlyTable, breakdownTable, retentionTable] + (segments.isEmpty ? [] : [segmentsTable, segmentDailyTable])
+        [dailyTable, monthlyTable, breakdownTable, retentionTable] + (segments.isEmpty && !segmentsGiven ? [] : [segmentsTable, segmentDailyTable])
     }
 
     public var dailyTable: ReportTable {

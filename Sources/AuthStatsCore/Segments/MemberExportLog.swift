@@ -82,11 +82,16 @@ public struct MemberExportLog: Sendable {
             ProfileLog.putText(userID, &body)
             ProfileLog.putText(endpoint.id, &body)
             ProfileLog.putText(endpoint.channelType, &body)
-            ProfileLog.putText(endpoint.address ?? "", &body)
-            ProfileLog.putText(endpoint.platform ?? "", &body)
-            ProfileLog.putText(endpoint.appVersion ?? "", &body)
-            ProfileLog.putText(endpoint.locale ?? "", &body)
-            ProfileLog.putText(endpoint.country ?? "", &body)
+            // Only a shared EMAIL or SMS endpoint's `Address` is an address (`exportedEndpoints`);
+            // one in a push token or a demographic field is withheld as an attribute's is (a
+            // review found them exported).
+            func shown(_ value: String?) -> String { value.map { Addresses.holdsOne($0) ? "" : $0 } ?? "" }
+            let shared = ["EMAIL", "SMS", "VOICE"].contains(endpoint.channelType)
+            ProfileLog.putText(shared ? endpoint.address ?? "" : shown(endpoint.address), &body)
+            ProfileLog.putText(shown(endpoint.platform), &body)
+            ProfileLog.putText(shown(endpoint.appVersion), &body)
+            ProfileLog.putText(shown(endpoint.locale), &body)
+            ProfileLog.putText(shown(endpoint.country), &body)
             ProfileLog.putWord(UInt64(attributes.count), &body)
             for attribute in attributes {
                 body.append(attribute.key.endpointLevel ? 1 : 0)

@@ -128,7 +128,11 @@ public enum SegmentFileName {
         var stem = name.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)[0].uppercased()
         while stem.hasSuffix(" ") { stem.removeLast() }
         if ["CON", "PRN", "AUX", "NUL"].contains(stem) { return true }
-        if stem.count == 4, stem.hasPrefix("COM") || stem.hasPrefix("LPT"), let digit = stem.last, ("1"..."9").contains(digit) {
+        // The digits 1 to 9, and the superscripts ¹ ² ³ that Windows reserves too (a review found
+        // `COM¹.csv` written as it was).
+        if stem.count == 4, stem.hasPrefix("COM") || stem.hasPrefix("LPT"), let digit = stem.last,
+            ("1"..."9").contains(digit) || "\u{B9}\u{B2}\u{B3}".contains(digit)
+        {
             return true
         }
         return false

@@ -200,6 +200,11 @@ struct CloudTrailDecoderTests {
         #expect(Timestamps.iso8601("2024-05-02T07:57:09") == 1_714_636_629_000)
         #expect(Timestamps.iso8601("2024-13-02T07:57:09Z") == nil)
         #expect(Timestamps.iso8601("2024-05-02T07:57:09Zjunk") == nil)
+        // An offset is a time of day (`+99:99` was read as 4 days and more).
+        #expect(Timestamps.iso8601("2026-03-05T10:00:00+99:99") == nil)
+        #expect(Timestamps.iso8601("2026-03-05T10:00:00+23:60") == nil)
+        #expect(Timestamps.iso8601("2026-03-05T10:00:00-2400") == nil)
+        #expect(Timestamps.iso8601("2026-03-05T10:00:00+23:59") == Timestamps.iso8601("2026-03-04T10:01:00Z"))
     }
 
     /// The read before the fixed part went straight-line (a loop of digits a field, each an
@@ -239,7 +244,7 @@ struct CloudTrailDecoderTests {
                 offset = 0
             } else if (c[i] == 0x2B || c[i] == 0x2D) && (c.count - i == 6 && c[i + 3] == 0x3A || c.count - i == 5) {
                 let minutesAt = c.count - i == 6 ? i + 4 : i + 3
-                guard let oh = digits(i + 1, 2), let om = digits(minutesAt, 2) else { return nil }
+                guard let oh = digits(i + 1, 2), let om = digits(minutesAt, 2), oh < 24, om < 60 else { return nil }
                 offset = (oh * 60 + om) * 60_000 * (c[i] == 0x2D ? -1 : 1)
             } else {
                 return nil
@@ -261,7 +266,7 @@ struct CloudTrailDecoderTests {
             let date = "\(pad(1_900 + random.next() % 300, 4))-\(pad(random.next() % 14, 2))-\(pad(random.next() % 33, 2))"
             let time = "\(pad(random.next() % 26, 2)):\(pad(random.next() % 62, 2)):\(pad(random.next() % 63, 2))"
             let fraction = ["", ".5", ".12", ".123", ".123456", "."][Int(random.next() % 6)]
-            let zone = ["Z", "", "+02:00", "-0530", "+2:00", "Zjunk"][Int(random.next() % 6)]
+            let zone = ["Z", "", "+02:00", "-0530", "+2:00", "Zjunk", "+23:59", "+24:00", "-0960", "+99:99"][Int(random.next() % 10)]
             texts.append(date + (random.next() % 8 == 0 ? " " : "T") + time + fraction + zone)
         }
         texts += ["2024-02-29T00:00:00Z", "2023-02-29T00:00:00Z", "2000-02-29T23:59:60Z", "1900-02-29T00:00:00Z", "2026-04-31T00:00:00Z"]

@@ -36,7 +36,7 @@ struct SegmentFileNameTests {
         "pro", "pro-android", "a/b", "a\\b", "..", ".", "...", ".hidden", "trailing.", "trailing ", " leading", "a b",
         "a%2Fb", "a%b", "%", "%25", "a:b", "<x>", "\"q\"", "a|b", "why?", "star*", "tab\there", "new\nline", "\u{7F}",
         "Café", "Cafe\u{301}", "Größe", "日本語のセグメント", "😀 fans", "\u{202E}txt.exe", "nbsp\u{A0}x", "CON", "con", "Con.txt",
-        "COM1", "lpt9.backup", "COM0", "CONSOLE", "NUL .x", "%43ON", "_", "-", "~", "a~b", "%~", "[x](y){z}", "",
+        "COM1", "lpt9.backup", "COM0", "COM\u{B9}", "LPT\u{B2}", "CONSOLE", "NUL .x", "%43ON", "_", "-", "~", "a~b", "%~", "[x](y){z}", "",
         String(repeating: "x", count: 200), String(repeating: "x", count: 201), String(repeating: "é", count: 150),
         String(repeating: "/", count: 80), String(repeating: "x", count: 300) + "a", String(repeating: "x", count: 300) + "b",
     ]
@@ -58,6 +58,7 @@ struct SegmentFileNameTests {
             ("<a>:\"b\"|c?*", "%3Ca%3E%3A%22b%22%7Cc%3F%2A"), ("tab\there", "tab%09here"), ("\u{7F}", "%7F"),
             ("\u{202E}txt", "%E2%80%AEtxt"), ("nbsp\u{A0}x", "nbsp%C2%A0x"), ("😀 fans", "%F0%9F%98%80 fans"),
             ("CON", "%43ON"), ("con", "%63on"), ("Con.txt", "%43on.txt"), ("lpt9.backup", "%6Cpt9.backup"), ("NUL .x", "%4EUL .x"),
+            ("COM\u{B9}", "%43OM\u{B9}"), ("lpt\u{B2}.csv", "%6Cpt\u{B2}.csv"), ("COM\u{B3}", "%43OM\u{B3}"),
             ("COM0", "COM0"), ("CONSOLE", "CONSOLE"), ("", "%"),
         ]
         for (name, expected) in cases {
