@@ -62,11 +62,7 @@ public struct DimensionValues: Sendable, Hashable {
     public subscript(dimension: Dimension) -> String {
         get { stored?[dimension.rawValue] ?? Dimension.unknown }
         set {
-            // An email address or a phone number is never a reported value, whatever field it
-            // came in (`app_version`, `country`, …: a review found them in breakdown.csv):
-            // withheld here, where a profile's values are made, so that the breakdown, the
-            // page and sessions.csv all show one `(withheld)` (`Addresses`).
-            let value = newValue.isEmpty ? Dimension.unknown : Addresses.holdsOne(newValue) ? Addresses.withheld : newValue
+            let value = newValue.isEmpty ? Dimension.unknown : newValue
             if stored == nil {
                 if value == Dimension.unknown { return }
                 stored = Array(repeating: Dimension.unknown, count: Dimension.allCases.count)

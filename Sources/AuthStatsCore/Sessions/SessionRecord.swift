@@ -57,10 +57,14 @@ public enum SessionRecord {
     static func encode(_ event: Event, position: UInt64, into out: inout [UInt8]) {
         if event.withUserText({ putUser($0, &out) }) == nil { putUser(Self.noText, &out) }
         putFixed(event, position: position, &out)
-        putText(event.dimensions[.platform], &out)
-        putText(event.dimensions[.appVersion], &out)
+        // As the breakdown shows them (`DimensionTable`): an address is `(withheld)`. (Only
+        // session rows keep these texts: `--sessions-detail`, segments.)
+        putText(Self.shown(event.dimensions[.platform]), &out)
+        putText(Self.shown(event.dimensions[.appVersion]), &out)
         if event.kind == .authFailure || event.withSessionText({ putBytes($0, &out) }) == nil { putBytes(Self.noText, &out) }
     }
+
+    private static func shown(_ value: String) -> String { Addresses.holdsOne(value) ? Addresses.withheld : value }
 
     /// Appends the compact form of a named record (an event's or a frozen session's): the
     /// user's hash and the same fixed fields, the texts (and a frozen session's counts) left

@@ -172,7 +172,7 @@ extension Analysis {
         let table = field(\.table)
         var expected = UInt32(fromSeq == nil ? 0 : table.pointee.profileCount)
         func take(_ raw: UnsafeRawBufferPointer) throws {
-            let id = table.pointee.profile(of: try Self.profileValues(raw))
+            let id = table.pointee.profile(of: try Self.profileValues(raw), withholding: false)
             guard id == expected else { throw StateFormatError("profile \(expected) repeats profile \(id)") }
             expected += 1
         }
