@@ -110,7 +110,7 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Adds the dimension attr:NAME to breakdown.csv: each user's value of that attribute (user directory or Pinpoint endpoint), (unknown) when absent. Repeatable.", valueName: "name"))
     var breakdownAttribute: [String] = []
 
-    @Flag(name: .long, help: "As Cognito's \"Share user attribute data with Amazon Pinpoint\": segment members get an EMAIL endpoint for a verified email address and an SMS endpoint for a verified phone number. Without it, no email address or phone number appears in any report: an attribute value that holds one is withheld, whatever its name (user ids are written as they are).")
+    @Flag(name: .long, help: "As Cognito's \"Share user attribute data with Amazon Pinpoint\": segment members get an EMAIL endpoint for a verified email address and an SMS endpoint for a verified phone number. Without it, no email address or phone number appears in any report: an attribute value, a device or place value (app_version, country, …) or a push endpoint's address that holds one is withheld (ids are written as they are).")
     var shareUserData = false
 
     @Option(name: .customLong("clients"), help: ArgumentHelp("App client configuration: `aws cognito-idp describe-user-pool-client` output (one or many per file) or `list-user-pool-clients` output. Repeatable. Each event then gets a project_id (Pinpoint records: application.app_id; the other exports: through their app client; else (unconfigured)), a breakdown dimension. Compressed files are read too; a file that gives no app client is refused (exit 64). Check the files with `authstats check-config`.", valueName: "file"))

@@ -180,6 +180,34 @@ struct SegmentCLITests {
         #expect(rejects.contains("leak@example.com"), "rejects.ndjson keeps the record as it came")
     }
 
+    /// A review found the first withholding of dimension values splitting a project: an event
+    /// whose values were made anew kept its raw project id, one whose profile was cached took
+    /// the table's `(withheld)`, so one project's events went to two folders, as --jobs split them.
+    @Test("ids are written as they are: a project id shaped like an address is one project, the same for --jobs 1 and 2; its app_version is withheld")
+    func projectIDsAsTheyAre() throws {
+        let folder = CLI.temporaryFolder("segprivacy-projects")
+        let inputs = folder.appendingPathComponent("in")
+        try FileManager.default.createDirectory(at: inputs, withIntermediateDirectories: true)
+        func line(_ i: Int) -> String {
+            #"{"event_type":"_userauth.sign_in","event_timestamp":\#(1_773_144_000_000 + Int64(i) * 60_000),"application":{"app_id":"appx@example.com","version_name":"ann@example.com"},"client":{"client_id":"c\#(i)"},"device":{"platform":{"name":"android"}}}"#
+        }
+        try Data(((0..<3).map(line).joined(separator: "\n") + "\n").utf8).write(to: inputs.appendingPathComponent("a.json"))
+        try Data(((3..<6).map(line).joined(separator: "\n") + "\n").utf8).write(to: inputs.appendingPathComponent("b.json"))
+        var outs: [URL] = []
+        for jobs in ["1", "2"] {
+            let out = folder.appendingPathComponent("out-\(jobs)")
+            let result = try CLI.run(["report", inputs.path, "--clients", "sample-logs/clients.json", "--by-project", "--jobs", jobs, "--out", out.path, "-q"])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(Reliability.names(out.appendingPathComponent("projects")) == ["appx@example.com"], "--jobs \(jobs)")
+            let breakdown = try String(contentsOf: out.appendingPathComponent("projects/appx@example.com/breakdown.csv"), encoding: .utf8)
+            #expect(breakdown.contains("app_version,(withheld),") && !breakdown.contains("ann@"), "\(breakdown)")
+            outs.append(out)
+        }
+        for name in ["breakdown.csv", "daily.csv", "projects/appx@example.com/daily.csv", "projects/appx@example.com/breakdown.csv"] {
+            #expect(try Data(contentsOf: outs[0].appendingPathComponent(name)) == Data(contentsOf: outs[1].appendingPathComponent(name)), "\(name)")
+        }
+    }
+
     /// Until 2026-12-05 a file with no definition stopped the run (exit 64): a nightly
     /// `aws pinpoint get-segments > segments.json` of a project whose segments were all deleted
     /// failed every night.

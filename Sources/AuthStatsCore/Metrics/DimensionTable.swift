@@ -40,7 +40,7 @@ public struct DimensionTable: Sendable {
                 // breakdown.csv): every such value is one `(withheld)` (`Addresses`). Decided
                 // once a distinct value, here (in `DimensionValues`, for every value made on a
                 // profile cache miss, it was 1.3% of the many-dimensions shape).
-                let shown = withholding && Addresses.holdsOne(value) ? Addresses.withheld : value
+                let shown = withholding && Self.describes(d) && Addresses.holdsOne(value) ? Addresses.withheld : value
                 let id = ids[d.rawValue][ExactText(shown)] ?? {
                     let id = UInt32(strings[d.rawValue].count)
                     strings[d.rawValue].append(shown)
@@ -67,6 +67,18 @@ public struct DimensionTable: Sendable {
         if profileCount * 2 > slots.count { grow() }
         last = (values, id)
         return id
+    }
+
+    /// Whether `dimension`'s values describe a device or a place (platform, locale, app version,
+    /// country), where an address is withheld. The ids (`client_id`, `project_id`) are written
+    /// as they are, as user ids are: the projects of `--clients` and `--by-project` are found
+    /// by them (a client id withheld in the table, but not in an event whose values were made
+    /// anew, split one project's events between two folders, a review found).
+    static func describes(_ dimension: Dimension) -> Bool {
+        switch dimension {
+        case .platform, .locale, .appVersion, .country: return true
+        default: return false
+        }
     }
 
     /// Whether profile `profile` has exactly these value ids (every dimension compared).

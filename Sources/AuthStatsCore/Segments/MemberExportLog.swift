@@ -85,7 +85,9 @@ public struct MemberExportLog: Sendable {
             // Only a shared EMAIL or SMS endpoint's `Address` is an address (`exportedEndpoints`);
             // one in a push token or a demographic field is withheld as an attribute's is (a
             // review found them exported).
-            func shown(_ value: String?) -> String { value.map { Addresses.holdsOne($0) ? "" : $0 } ?? "" }
+            // (`(withheld)` too: the demographic columns come from the profile's dimension values,
+            // `DimensionTable`, and a member export imports back into Pinpoint.)
+            func shown(_ value: String?) -> String { value.map { $0 == Addresses.withheld || Addresses.holdsOne($0) ? "" : $0 } ?? "" }
             let shared = ["EMAIL", "SMS", "VOICE"].contains(endpoint.channelType)
             ProfileLog.putText(shared ? endpoint.address ?? "" : shown(endpoint.address), &body)
             ProfileLog.putText(shown(endpoint.platform), &body)
