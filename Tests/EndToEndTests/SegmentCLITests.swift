@@ -225,6 +225,9 @@ struct SegmentCLITests {
             #expect(try String(contentsOf: out.appendingPathComponent("segments.csv"), encoding: .utf8)
                 == "segment,users,active_users_last_day,mau_30d_last_day,sign_ups,sign_ins,auth_failures,wau_7d_last_day,sessions,endpoints,file\n")
             #expect(try String(contentsOf: out.appendingPathComponent("segment_daily.csv"), encoding: .utf8) == "date,segment,sign_ups,sign_ins,auth_failures,active_users\n")
+            // The page says so where its segments would be (it had no segments section).
+            let page = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+            #expect(page.contains("<section id=\"segments\">") && page.contains("The --segments files hold no segment definition"))
         }
     }
 

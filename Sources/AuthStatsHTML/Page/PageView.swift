@@ -142,7 +142,7 @@ struct PageView {
         retentionRows = rows.string
         retentionColumns = RetentionTable.columns.map(ColumnName.init)
         hasRetention = !retention.isEmpty
-        segments = reports.segments.isEmpty || reports.range == nil
+        segments = (reports.segments.isEmpty && !reports.segmentsGiven) || reports.range == nil
             ? [] : [SegmentsSection(segments: reports.segments, daily: reports.segmentDaily, range: reports.range!)]
         segmentColumns = SegmentsSection.columns.map(ColumnName.init)
         projects = input.projects.isEmpty || reports.range == nil ? [] : [ProjectsSection(projects: input.projects, range: reports.range!)]

@@ -51,7 +51,9 @@ struct SegmentsSection: Equatable {
                 ]
             ).view
         }
-        note = segments.count > Self.chartLimit
+        note = segments.isEmpty
+            ? "The --segments files hold no segment definition (a project whose segments were all deleted?)."
+            : segments.count > Self.chartLimit
             ? "Charts of the first \(Self.chartLimit) segments; all of them are in segment_daily.csv." : ""
         hasNote = !note.isEmpty
     }
