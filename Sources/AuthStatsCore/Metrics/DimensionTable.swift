@@ -40,7 +40,7 @@ public struct DimensionTable: Sendable {
                 // breakdown.csv): every such value is one `(withheld)` (`Addresses`). Decided
                 // once a distinct value, here (in `DimensionValues`, for every value made on a
                 // profile cache miss, it was 1.3% of the many-dimensions shape).
-                let shown = withholding && Self.describes(d) && Addresses.holdsOne(value) ? Addresses.withheld : value
+                let shown = withholding && Self.describes(d) ? Addresses.shown(value) : value
                 let id = ids[d.rawValue][ExactText(shown)] ?? {
                     let id = UInt32(strings[d.rawValue].count)
                     strings[d.rawValue].append(shown)

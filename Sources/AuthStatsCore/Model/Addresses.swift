@@ -42,6 +42,14 @@ public enum Addresses {
         return (at, plus)
     }
 
+    /// `value` as a report shows it: `withheld` when it holds an address.
+    public static func shown(_ value: String) -> String { holdsOne(value) ? withheld : value }
+
+    /// `value` as a member export's cell shows it: empty when it holds an address, or is a value
+    /// already withheld (the demographic cells come from `DimensionTable`'s values, and the
+    /// file imports back into Pinpoint).
+    static func exportCell(_ value: String) -> String { value == withheld || holdsOne(value) ? "" : value }
+
     /// `text` with each email address and phone number in it replaced by `withheld`.
     public static func masked(_ text: String) -> String {
         guard holdsOne(text) else { return text }

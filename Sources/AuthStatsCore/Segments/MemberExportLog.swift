@@ -82,18 +82,14 @@ public struct MemberExportLog: Sendable {
             ProfileLog.putText(userID, &body)
             ProfileLog.putText(endpoint.id, &body)
             ProfileLog.putText(endpoint.channelType, &body)
-            // Only a shared EMAIL or SMS endpoint's `Address` is an address (`exportedEndpoints`);
-            // one in a push token or a demographic field is withheld as an attribute's is (a
-            // review found them exported).
-            // (`(withheld)` too: the demographic columns come from the profile's dimension values,
-            // `DimensionTable`, and a member export imports back into Pinpoint.)
-            func shown(_ value: String?) -> String { value.map { $0 == Addresses.withheld || Addresses.holdsOne($0) ? "" : $0 } ?? "" }
-            let shared = ["EMAIL", "SMS", "VOICE"].contains(endpoint.channelType)
-            ProfileLog.putText(shared ? endpoint.address ?? "" : shown(endpoint.address), &body)
-            ProfileLog.putText(shown(endpoint.platform), &body)
-            ProfileLog.putText(shown(endpoint.appVersion), &body)
-            ProfileLog.putText(shown(endpoint.locale), &body)
-            ProfileLog.putText(shown(endpoint.country), &body)
+            // Only a shared EMAIL, SMS or VOICE endpoint's `Address` is an address
+            // (`exportedEndpoints`); one in a push token or a demographic field is withheld as an
+            // attribute's is (a review found them exported).
+            let address = endpoint.address ?? ""
+            ProfileLog.putText(MemberExport.addressChannels.contains(endpoint.channelType) ? address : Addresses.exportCell(address), &body)
+            for value in [endpoint.platform, endpoint.appVersion, endpoint.locale, endpoint.country] {
+                ProfileLog.putText(Addresses.exportCell(value ?? ""), &body)
+            }
             ProfileLog.putWord(UInt64(attributes.count), &body)
             for attribute in attributes {
                 body.append(attribute.key.endpointLevel ? 1 : 0)

@@ -316,7 +316,7 @@ struct SegmentPass {
                 // An empty value is none (as the CSV directory's are; `(unknown)` when no other
                 // is left), an address is withheld (`Addresses`).
                 let values = Self.distinct((profile.attributes[name]?.values ?? []).compactMap { value in
-                    value.isEmpty ? nil : Addresses.holdsOne(value) ? Addresses.withheld : value
+                    value.isEmpty ? nil : Addresses.shown(value)
                 })
                 for value in values.isEmpty ? [Dimension.unknown] : values {
                     let key = AttributeKey(day: day.day, attribute: index, value: ExactText(value))

@@ -110,6 +110,10 @@ public enum MemberExport {
         "PUSH", "GCM", "APNS", "APNS_SANDBOX", "APNS_VOIP", "APNS_VOIP_SANDBOX", "ADM", "BAIDU",
     ]
 
+    /// The channel types whose `Address` is the user's own email address or phone number:
+    /// exported only when shared and verified (`SegmentPass.exportedEndpoints`).
+    static let addressChannels: Set<String> = ["EMAIL", "SMS", "VOICE"]
+
     /// Segments in one run at most (a member export row names its segment in two bytes).
     public static let maxSegments = 65_535
 }

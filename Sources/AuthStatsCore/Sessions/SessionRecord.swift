@@ -59,12 +59,10 @@ public enum SessionRecord {
         putFixed(event, position: position, &out)
         // As the breakdown shows them (`DimensionTable`): an address is `(withheld)`. (Only
         // session rows keep these texts: `--sessions-detail`, segments.)
-        putText(Self.shown(event.dimensions[.platform]), &out)
-        putText(Self.shown(event.dimensions[.appVersion]), &out)
+        putText(Addresses.shown(event.dimensions[.platform]), &out)
+        putText(Addresses.shown(event.dimensions[.appVersion]), &out)
         if event.kind == .authFailure || event.withSessionText({ putBytes($0, &out) }) == nil { putBytes(Self.noText, &out) }
     }
-
-    private static func shown(_ value: String) -> String { Addresses.holdsOne(value) ? Addresses.withheld : value }
 
     /// Appends the compact form of a named record (an event's or a frozen session's): the
     /// user's hash and the same fixed fields, the texts (and a frozen session's counts) left
