@@ -45,14 +45,34 @@ public enum ContentHash {
     /// The size and modification time (ms) of the regular file at `path` (links followed), or
     /// nil (no such file, or not a regular one: a pipe's size says nothing of its bytes).
     public static func sizeAndTime(path: String) -> (size: Int64, modifiedMillis: Int64)? {
+        path.withCString(sizeAndTime(cPath:))
+    }
+
+    /// As `sizeAndTime(path:)`, for a path given by its raw bytes (a name that is not UTF-8).
+    public static func sizeAndTime(path: [UInt8]) -> (size: Int64, modifiedMillis: Int64)? {
+        withCPath(path, sizeAndTime(cPath:))
+    }
+
+    private static func sizeAndTime(cPath: UnsafePointer<CChar>) -> (size: Int64, modifiedMillis: Int64)? {
         var status = stat()
-        guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
+        guard stat(cPath, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
+        return (Int64(status.st_size), modifiedMillis(status))
+    }
+
+    static func modifiedMillis(_ status: stat) -> Int64 {
         #if canImport(Darwin)
         let time = status.st_mtimespec
         #else
         let time = status.st_mtim
         #endif
-        return (Int64(status.st_size), Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000)
+        return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
+    }
+
+    /// `body` given `path`'s bytes as a C string (a path holds no NUL byte).
+    static func withCPath<R>(_ path: [UInt8], _ body: (UnsafePointer<CChar>) throws -> R) rethrows -> R {
+        try (path + [0]).withUnsafeBufferPointer { bytes in
+            try bytes.withMemoryRebound(to: CChar.self) { try body($0.baseAddress!) }
+        }
     }
 
     /// `high` then `low`, 16 lowercase hex digits each.
@@ -111,17 +131,22 @@ public final class ContentHasher {
 
     /// As `ContentHash.of(path:kind:)`.
     public func hash(path: String, kind: ContentHashKind) throws -> (hash: String, size: Int64, modifiedMillis: Int64) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        try path.withCString { try hash(cPath: $0, shown: path, kind: kind) }
+    }
+
+    /// As `hash(path:kind:)`, for a path given by its raw bytes (a name that is not UTF-8);
+    /// errors name it as `DisplayPath` shows it.
+    public func hash(path: [UInt8], kind: ContentHashKind) throws -> (hash: String, size: Int64, modifiedMillis: Int64) {
+        try ContentHash.withCPath(path) { try hash(cPath: $0, shown: DisplayPath.text(path), kind: kind) }
+    }
+
+    private func hash(cPath: UnsafePointer<CChar>, shown path: String, kind: ContentHashKind) throws -> (hash: String, size: Int64, modifiedMillis: Int64) {
+        let descriptor = open(cPath, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw ContentHash.failure(path, "open") }
         defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw ContentHash.failure(path, "read") }
-        #if canImport(Darwin)
-        let time = status.st_mtimespec
-        #else
-        let time = status.st_mtim
-        #endif
-        let modified = Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
+        let modified = ContentHash.modifiedMillis(status)
 
         var builder = Fingerprint.Builder()
         var total: Int64 = 0
@@ -145,8 +170,9 @@ public final class ContentHasher {
 }
 
 extension ContentHash {
-    /// `of(path:kind:)` for each path, on `threads` threads (one buffer each), results in order.
-    public static func of(paths: [String], kind: ContentHashKind, threads: Int) -> [Result<(hash: String, size: Int64, modifiedMillis: Int64), StateError>] {
+    /// `of(path:kind:)` for each path (its raw bytes), on `threads` threads (one buffer each),
+    /// results in order.
+    public static func of(paths: [[UInt8]], kind: ContentHashKind, threads: Int) -> [Result<(hash: String, size: Int64, modifiedMillis: Int64), StateError>] {
         let results = UnsafeMutableBufferPointer<Result<(hash: String, size: Int64, modifiedMillis: Int64), StateError>?>.allocate(
             capacity: paths.count)
         results.initialize(repeating: nil)
@@ -163,7 +189,7 @@ extension ContentHash {
                 } catch let error as StateError {
                     shared.buffer[i] = .failure(error)
                 } catch {
-                    shared.buffer[i] = .failure(.sqlite(path: paths[i], operation: "read", message: "\(error)"))
+                    shared.buffer[i] = .failure(.sqlite(path: DisplayPath.text(paths[i]), operation: "read", message: "\(error)"))
                 }
             }
         }

@@ -73,7 +73,7 @@ struct MergeParts {
     }
 
     static func inBoth(_ path: String, _ first: String, _ second: String) -> NightlyState.Failure {
-        .refused("\(DisplayPath.text(path)) is in both \(first) and \(second): merging would count its events twice; nothing changed")
+        .refused("\(NightlyState.shown(ledgerPath: path)) is in both \(first) and \(second): merging would count its events twice; nothing changed")
     }
 
     /// Two ledgers that hash their inputs differently: an input in both would not be seen.

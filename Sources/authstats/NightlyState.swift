@@ -309,8 +309,8 @@ final class NightlyState {
         var hash: String?
         var size: Int64
         var modified: Int64
-        /// Where its bytes are read from.
-        var file: String
+        /// Where its bytes are read from (the path's raw bytes: a name need not be UTF-8).
+        var file: [UInt8]
     }
 
     /// Splits the found inputs into those to read and those the ledger already holds (same
@@ -333,15 +333,15 @@ final class NightlyState {
         // reading its bytes again (as rsync decides), so a night costs nothing per old file.
         // Each file's ledger rows by path are read once: for this check and, hashed, for the
         // changed-file check below.
-        var unknown: [(item: InputDiscovery.Found, path: String, file: String, rows: [LedgerEntry], quick: (size: Int64, modifiedMillis: Int64)?)] = []
+        var unknown: [(item: InputDiscovery.Found, path: String, file: [UInt8], rows: [LedgerEntry], quick: (size: Int64, modifiedMillis: Int64)?)] = []
         // A ledger with no input (a new state's, a shard's on its first run) has no rows to
         // look up by path, one query a file (a shard of eight: 589 before its first record).
         let ledgerSizes = rebuild ? [] : try ledger { try database.ledgerSizes() }
         // Where each file's bytes are read from, and its size and time, on every core (a `stat`
         // by a path ten folders deep each).
-        let files = found.map { item -> String? in
+        let files = found.map { item -> [UInt8]? in
             guard case .file(let input) = item else { return nil }
-            return String(decoding: input.bytes, as: UTF8.self)
+            return input.bytes
         }
         let quicks = concurrentMap(count: found.count, threads: threads) { i in files[i].flatMap(ContentHash.sizeAndTime(path:)) }
         for (index, (item, quick)) in zip(found, quicks).enumerated() {
@@ -405,7 +405,7 @@ final class NightlyState {
                 known.append(
                     entry.path == path
                         ? "\(path) (read in batch \(entry.batch))"
-                        : "\(path) (the same bytes as \(DisplayPath.text(entry.path)), read in batch \(entry.batch))")
+                        : "\(path) (the same bytes as \(Self.shown(ledgerPath: entry.path)), read in batch \(entry.batch))")
                 continue
             }
             if let entry = byPath {
@@ -545,6 +545,27 @@ final class NightlyState {
         let absolute = file.hasPrefix("/") ? file : workingFolder + "/" + file
         let parts = absolute.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
         return "/" + parts.joined(separator: "/")
+    }
+
+    /// `ledgerPath` of a path given by its raw bytes. A name that is not UTF-8 (a Latin-1
+    /// `café.json` from an old archive) is kept in its display form (`DisplayPath`: such bytes
+    /// as `\xNN`, a backslash doubled) after `notUTF8`, a mark no path of the other kinds
+    /// begins with (they begin with `/` or a URL's scheme and `://`): the display form alone
+    /// could equal the path of a UTF-8 name that holds a backslash. Until 2026-12-05 such a
+    /// file could not be read with `--state` at all (its path was decoded lossily to open it).
+    static func ledgerPath(_ file: [UInt8]) -> String {
+        if let text = String(validating: file, as: UTF8.self) { return ledgerPath(text) }
+        let absolute = file.first == UInt8(ascii: "/") ? file : Array(workingFolder.utf8) + [UInt8(ascii: "/")] + file
+        let parts = absolute.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true).filter { !$0.elementsEqual([UInt8(ascii: ".")]) }
+        return notUTF8 + "/" + parts.map { DisplayPath.text($0) }.joined(separator: "/")
+    }
+
+    /// What begins the ledger path of a name that is not UTF-8.
+    static let notUTF8 = "bytes:"
+
+    /// A ledger path as messages show it.
+    static func shown(ledgerPath key: String) -> String {
+        key.hasPrefix(notUTF8) ? String(key.dropFirst(notUTF8.count)) : DisplayPath.text(key)
     }
 
     private static let workingFolder = FileManager.default.currentDirectoryPath

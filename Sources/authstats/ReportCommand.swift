@@ -2,6 +2,7 @@ import ArgumentParser
 import AuthStatsCore
 import AuthStatsHTML
 import AuthStatsIngest
+import AuthStatsState
 import Foundation
 
 /// `authstats report`: read the inputs, write the reports.
@@ -703,10 +704,11 @@ struct ReportCommand: ParsableCommand {
 extension ProgressLine.Mode: ExpressibleByArgument {}
 
 extension ReportCommand {
-    /// The size of an input file in bytes (0 for a problem or a stream).
+    /// The size of an input file in bytes, links followed (0 for a problem or a stream). By
+    /// the path's raw bytes: its display form names another file when it is not UTF-8.
     static func size(_ found: InputDiscovery.Found) -> Int64 {
-        guard case .file(let path) = found, let info = POSIX.info(path.display), info.st_mode & S_IFMT == S_IFREG else { return 0 }
-        return Int64(info.st_size)
+        guard case .file(let path) = found else { return 0 }
+        return ContentHash.sizeAndTime(path: path.bytes)?.size ?? 0
     }
 
     /// The tables of one report set (the run's, or a project's under `projects/<id>/`).

@@ -220,7 +220,7 @@ struct StateCommand: ParsableCommand {
                 mergedHash = opened.contentHash?.kind ?? (ledger.isEmpty ? .current : target.database.contentHash)
                 for entry in ledger {
                     if let other = opened.owner[entry.contentHash] {
-                        throw MergeParts.inBoth(other.path, "\(DisplayPath.text(into)) (as \(DisplayPath.text(entry.path)))", other.state)
+                        throw MergeParts.inBoth(other.path, "\(DisplayPath.text(into)) (as \(NightlyState.shown(ledgerPath: entry.path)))", other.state)
                     }
                 }
                 if !target.isEmpty {

@@ -70,6 +70,44 @@ extension StateCLITests {
             #expect(S.number(try S.info(state), "inputs") == 3)
         }
 
+        @Test("a name that is not UTF-8 is read into the state and known on the next night, apart from a UTF-8 name spelling its escape; changed, it is refused by name")
+        func nonUTF8Name() throws {
+            let folder = CLI.temporaryFolder("state-non-utf8-name")
+            let inputs = folder.appendingPathComponent("in")
+            try FileManager.default.createDirectory(at: inputs, withIntermediateDirectories: true)
+            func write(_ name: [UInt8], _ lines: [PinpointLine]) {
+                let bytes = Array(lines.ndjson.utf8)
+                let fd = (Array(inputs.path.utf8) + [UInt8(ascii: "/")] + name + [0]).withUnsafeBufferPointer {
+                    open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_TRUNC | O_WRONLY, 0o644)
+                }
+                #expect(fd >= 0)
+                _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+                close(fd)
+            }
+            // A Latin-1 `café.json`, and a UTF-8 name whose text is that name's display form
+            // (a backslash, `xe9`): two files, two ledger rows. Sizes differ (each hashed while read).
+            write(Array("caf".utf8) + [0xE9] + Array(".json".utf8), [PinpointLine("_userauth.sign_in", iso: "2026-11-05T10:00:00Z", user: "u1")])
+            write(Array(#"caf\xe9.json"#.utf8), [PinpointLine("_userauth.sign_in", iso: "2026-11-05T11:00:00Z", user: "user-two")])
+            let state = folder.appendingPathComponent("state")
+            let first = try S.report([inputs.path], state: state, out: folder.appendingPathComponent("o1"))
+            #expect(first.status == 0, "\(first.stderr)")
+            let info = try S.info(state)
+            #expect(S.number(info, "inputs") == 2 && S.number(info, "events") == 2, "\(info)")
+            let second = try S.report([inputs.path], state: state, out: folder.appendingPathComponent("o2"))
+            #expect(second.status == 0, "\(second.stderr)")
+            #expect(second.stderr.contains("2 inputs already in the state, skipped"), "\(second.stderr)")
+            let again = try S.info(state)
+            #expect(S.number(again, "events") == 2, "\(again)")
+            // The Latin-1 file rewritten (another size): refused, named as messages show it.
+            write(Array("caf".utf8) + [0xE9] + Array(".json".utf8), [
+                PinpointLine("_userauth.sign_in", iso: "2026-11-05T10:00:00Z", user: "u1"),
+                PinpointLine("_userauth.sign_in", iso: "2026-11-05T12:00:00Z", user: "u1"),
+            ])
+            let third = try S.report([inputs.path], state: state, out: folder.appendingPathComponent("o3"))
+            #expect(third.status == 1, "\(third.stderr)")
+            #expect(third.stderr.contains(#"in/caf\xe9.json changed since batch 1 read it"#), "\(third.stderr)")
+        }
+
         @Test("the same CloudTrail eventID on two days is two events, a redelivery on its day one: --jobs 1 and 2 and a state fed a day at a time agree")
         func sameIdTwoDays() throws {
             let folder = CLI.temporaryFolder("state-same-id-two-days")
