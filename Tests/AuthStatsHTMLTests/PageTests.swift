@@ -335,6 +335,48 @@ struct PageTests {
         #expect(values[6...8] == ["0,3,0", "0,4,0", "0,5,0"])
     }
 
+    @Test("a range of more than two years is charted over its days with events, said on the page; two years or less whole; figures over the whole range")
+    func longRange() {
+        func page(days: Int, events: [Int]) -> (page: String, days: [String]) {
+            let first = Day(iso: "1970-01-01")!
+            var input = Self.hostileInput()
+            var reports = Reports(range: DayRange(first: first, last: first.advanced(by: days - 1)))
+            reports.daily = (0..<days).map { i in
+                var row = DailyRow(date: first.advanced(by: i))
+                if events.contains(i) {
+                    row.signIns = 2
+                    row.activeUsers = 1
+                }
+                // The 30-day window runs on past an event: not an event of the day.
+                row.mau30d = events.contains { $0 <= i && i < $0 + 30 } ? 1 : 0
+                return row
+            }
+            for day in events { reports.breakdown.append(BreakdownRow(date: first.advanced(by: day), dimension: .platform, value: "ios")) }
+            for day in events { reports.segmentDaily.append(SegmentDailyRow(date: first.advanced(by: day), segment: Self.texts[0])) }
+            reports.segments = input.reports.segments
+            input.reports = reports
+            let page = HTMLReport.render(input)
+            let active = Self.tags(page).tags.filter { $0.name == "g" }.compactMap { $0.attributes.first { $0.0 == "data-day" }?.1 }
+            return (page, active)
+        }
+        // 130 years, events on two days 400 days apart: their span is drawn, every chart alike.
+        let wide = page(days: 47_482, events: [10_000, 10_400])
+        // 13 charts: 6 of the days, the breakdown's, the six segments'.
+        #expect(wide.days.count == 401 * 13, "\(wide.days.count)")
+        #expect(wide.days.first == "1997-05-19" && wide.days.last == "1998-06-23", "\(wide.days.first ?? "") \(wide.days.last ?? "")")
+        #expect(wide.page.contains("The charts show 1997-05-19 to 1998-06-23, the days with events of a range of more than 731 days"))
+        // The figures are the range's: 4 sign-ins.
+        #expect(wide.page.contains("<div class=\"value\">4</div>"))
+        // Two years to the day: drawn whole, empty days and all; no note.
+        let two = page(days: 731, events: [100])
+        #expect(Set(two.days).count == 731 && two.days.first == "1970-01-01")
+        #expect(!two.page.contains("The charts show"))
+        // Longer, and no event at all: the last two years.
+        let none = page(days: 1_000, events: [])
+        #expect(Set(none.days).count == 731 && none.days.first == "1970-09-27" && none.days.last == "1972-09-26", "\(none.days.first ?? "")")
+        #expect(none.page.contains("The charts show 1970-09-27 to 1972-09-26, the range&#39;s last 731 days of a range"))
+    }
+
     @Test("no events: the page says so and shows the inputs")
     func empty() {
         var input = Self.hostileInput()

@@ -23,6 +23,8 @@ struct PageView {
     var heading: String
     var hasRange: Bool
     var rangeText: String
+    /// Why the charts draw fewer days than the range holds (`chartDays`), or empty.
+    var chartNote = ""
     var comparison: String
     var sections: [Section]
     var figures: [Figure]
@@ -44,6 +46,27 @@ struct PageView {
     var inputColumns: [ColumnName]
     var groupColumns: [ColumnName]
 
+    /// A range of more than this many days (two years) is charted over the part of it from
+    /// its first to its last day with an event: a chart of decades is a smear of empty days
+    /// (and was ~2.7 KB a day a chart). A range of this many or fewer is charted whole, so a
+    /// nightly page keeps its axis and shows a day without events as one.
+    static let chartDayLimit = 731
+
+    /// Whether a day of `daily.csv` has an event (the 7- and 30-day columns run on after one).
+    static func hasEvents(_ row: DailyRow) -> Bool {
+        row.activeUsers > 0 || row.signUps > 0 || row.signIns > 0 || row.authFailures > 0 || row.sessions > 0
+    }
+
+    /// The days the charts draw (`chartDayLimit`): for a long range without any event, its
+    /// last `chartDayLimit` days.
+    static func chartDays(_ range: DayRange, daily: [DailyRow]) -> DayRange {
+        guard range.count > chartDayLimit else { return range }
+        if let first = daily.first(where: hasEvents), let last = daily.last(where: hasEvents) {
+            return DayRange(first: first.date, last: last.date)
+        }
+        return DayRange(first: range.last.advanced(by: -(chartDayLimit - 1)), last: range.last)
+    }
+
     init(_ input: HTMLReport.Input) {
         let reports = input.reports
         csp = PageAssets.contentSecurityPolicy
@@ -51,8 +74,16 @@ struct PageView {
         script = PageAssets.script
         version = input.run.version
         timezone = input.run.timezone
-        let daily = reports.daily
+        // The charts' days: a range of decades (`--from 1970-01-01`) drew a mark a day in every
+        // chart, a page of hundreds of MB that no browser shows.
+        let drawn = reports.range.map { Self.chartDays($0, daily: reports.daily) }
+        let daily = reports.daily.filter { drawn?.contains($0.date) ?? true }
         let days = daily.map(\.date)
+        if let range = reports.range, let drawn, drawn != range {
+            chartNote = "The charts show \(drawn.first) to \(drawn.last), "
+                + (reports.daily.contains { Self.hasEvents($0) } ? "the days with events" : "the range's last \(Format.days(drawn.count))")
+                + " of a range of more than \(Format.days(Self.chartDayLimit)) (the figures above and the .csv and .json files hold every day)."
+        }
         if let range = reports.range {
             hasRange = true
             rangeText = "\(range.first) to \(range.last), \(Format.days(range.count)), days in \(input.run.timezone)"
@@ -69,7 +100,7 @@ struct PageView {
             heading = "Authentication analytics"
         }
 
-        let headline = Headline(daily)
+        let headline = Headline(reports.daily)
         let previous = input.previous.flatMap { $0.range == nil ? nil : Headline($0.daily) }
         figures = hasRange ? headline.figures(previous: previous) : []
         if let range = reports.range {
@@ -134,7 +165,7 @@ struct PageView {
                 ]
             ).view,
         ]
-        breakdowns = reports.range.map { BreakdownCharts.charts(reports.breakdown, range: $0) } ?? []
+        breakdowns = drawn.map { BreakdownCharts.charts(reports.breakdown, range: $0) } ?? []
         hasBreakdowns = !breakdowns.isEmpty
         retention = RetentionTable(reports.retention).rows
         var rows = HTMLBytes()
@@ -143,9 +174,9 @@ struct PageView {
         retentionColumns = RetentionTable.columns.map(ColumnName.init)
         hasRetention = !retention.isEmpty
         segments = (reports.segments.isEmpty && !reports.segmentsGiven) || reports.range == nil
-            ? [] : [SegmentsSection(segments: reports.segments, daily: reports.segmentDaily, range: reports.range!)]
+            ? [] : [SegmentsSection(segments: reports.segments, daily: reports.segmentDaily, range: drawn!)]
         segmentColumns = SegmentsSection.columns.map(ColumnName.init)
-        projects = input.projects.isEmpty || reports.range == nil ? [] : [ProjectsSection(projects: input.projects, range: reports.range!)]
+        projects = input.projects.isEmpty || reports.range == nil ? [] : [ProjectsSection(projects: input.projects, range: drawn!)]
         projectColumns = ProjectsSection.columns.map(ColumnName.init)
         inputs = InputsSection(
             inputs: input.inputs, totals: input.totals, rejects: input.firstRejects, maxRejects: input.run.maxRejects,

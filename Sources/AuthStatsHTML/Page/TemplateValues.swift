@@ -24,6 +24,8 @@ extension PageView: MustacheParent {
         case "hasRange": hasRange
         case "rangeText": rangeText
         case "comparison": comparison
+        case "chartNote": chartNote
+        case "hasChartNote": !chartNote.isEmpty
         case "sections": sections
         case "figures": figures
         case "activity": activity

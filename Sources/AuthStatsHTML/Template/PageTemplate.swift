@@ -55,6 +55,7 @@ enum PageTemplate {
         <header>
         <h1>{{heading}}</h1>
         <p class="range">{{rangeText}}</p>
+        {{#hasChartNote}}<p class="note">{{chartNote}}</p>{{/hasChartNote}}
         <nav><ul>{{#sections}}<li><a href="#{{id}}">{{title}}</a></li>{{/sections}}</ul></nav>
         </header>
         <main>
