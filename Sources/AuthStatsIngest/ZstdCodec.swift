@@ -45,7 +45,11 @@ final class ZstdCodec: DecompressionCodec {
             let status = ZSTD_decompressStream(stream, &outBuffer, &inBuffer)
             totalIn += inBuffer.pos
             if ZSTD_isError(status) != 0 {
-                let damage = InputDamage(message: "corrupt zstd data at compressed byte \(totalIn): \(String(cString: ZSTD_getErrorName(status)))")
+                // A failed call leaves `inBuffer.pos` where it began: the damage is in the bytes
+                // it was given, not at their start (a checksum is checked at its frame's end).
+                let damage = InputDamage(
+                    message: "corrupt zstd data in compressed bytes \(totalIn) to \(totalIn + input.count) (the decoded block there is lost): "
+                        + String(cString: ZSTD_getErrorName(status)))
                 return (inBuffer.pos, 0, false, damage)
             }
             consumed = inBuffer.pos

@@ -75,6 +75,27 @@ struct DamagedStreamTests {
         #expect(input.records == input.events + input.rejected)
     }
 
+    @Test("a zstd frame whose checksum fails: the bytes given to the failing call are named, the blocks before it kept")
+    func zstdChecksum() throws {
+        let folder = CLI.temporaryFolder()
+        let plain = folder.appendingPathComponent("log.ndjson").path
+        try Self.text(Self.lines).write(toFile: plain, atomically: true, encoding: .utf8)
+        var bytes = [UInt8](try Shell.output("zstd -q -c --check < '\(plain)'"))
+        bytes[bytes.count - 1] ^= 0xFF  // the frame's checksum, its last 4 bytes
+        let path = folder.appendingPathComponent("log.ndjson.zst").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let run = FileRun([path])
+        let input = try #require(run.inputs.first)
+        #expect(input.status == .partial)
+        // Until 2026-12-05: "at compressed byte 0", where the failed call began by libzstd's count.
+        #expect(input.error?.hasPrefix("corrupt zstd data in compressed bytes ") == true, "\(input.error ?? "")")
+        #expect(input.error?.hasSuffix("(the decoded block there is lost): Restored data doesn't match checksum") == true, "\(input.error ?? "")")
+        // The blocks before the last (128 KiB each) are kept, and the record cut at the lost
+        // block's start is the one reject.
+        #expect(input.events > 1000 && input.events < 2328, "\(input.events)")
+        #expect(input.rejected <= 1)
+    }
+
     @Test("decoding on a second thread (one file, two jobs) reads the same as inline, whole or cut", arguments: codecs.map(\.name))
     func pipelined(codec: String) throws {
         let spec = Self.codecs.first { $0.name == codec }!
