@@ -313,4 +313,20 @@ public struct InputPath: Sendable, Hashable {
     /// The path as messages and reports show it (`DisplayPath`: control characters and bytes
     /// that are not UTF-8 escaped).
     public var display: String { DisplayPath.text(bytes) }
+
+    /// `path` made absolute: the working folder put before a relative one, `.` components and
+    /// repeated slashes taken out, so that `exports/a.json`, `./exports/a.json` and
+    /// `/data/exports/a.json` run from /data are one path. Neither symbolic links nor `..` are
+    /// resolved (`link/..` is not the link's folder: taking `..` out by its text made two files
+    /// one path); resolving them would be a look-up per folder of every input. A state's
+    /// ledger knows its files by it (`NightlyState.ledgerPath`), and a plan lists them so, so
+    /// that a shard opens them from any folder.
+    public static func absolute(_ path: String) -> String {
+        let whole = path.hasPrefix("/") ? path : workingFolder + "/" + path
+        let parts = whole.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
+        return "/" + parts.joined(separator: "/")
+    }
+
+    /// The folder the process started in (read once: `absolute` runs for every input).
+    public static let workingFolder = FileManager.default.currentDirectoryPath
 }

@@ -529,22 +529,13 @@ final class NightlyState {
         }
     }
 
-    /// The path the ledger knows a file by: absolute (the working folder put before a relative
-    /// one), without `.` components or repeated slashes, so that `exports/a.json`,
-    /// `./exports/a.json` and `/data/exports/a.json` run from /data are one file, and
-    /// `exports/a.json` run from two folders two. Until 2026-12-05 paths were kept as typed: a
-    /// changed file given by another spelling was read again as a new input (its events
-    /// counted twice), and a file of another folder under the same relative path, size and
-    /// time was skipped unread. Neither symbolic links nor `..` are resolved (`link/..` is not
-    /// the link's folder: taking `..` out by its text made two files one path, a review
-    /// found; resolving them is a look-up per folder of every input, every night): one file
-    /// reached by two such paths is two paths, never two files one. A URL (`s3://…`) is
-    /// kept as it is.
+    /// The path the ledger knows a file by: `InputPath.absolute` (until 2026-12-05 paths were
+    /// kept as typed: a changed file given by another spelling was read again as a new input,
+    /// its events counted twice, and a file of another folder under the same relative path,
+    /// size and time was skipped unread). A URL (`s3://…`) is kept as it is.
     static func ledgerPath(_ file: String) -> String {
         if file.range(of: "^[A-Za-z][A-Za-z0-9+.-]*://", options: .regularExpression) != nil { return file }
-        let absolute = file.hasPrefix("/") ? file : workingFolder + "/" + file
-        let parts = absolute.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
-        return "/" + parts.joined(separator: "/")
+        return InputPath.absolute(file)
     }
 
     /// `ledgerPath` of a path given by its raw bytes. A name that is not UTF-8 (a Latin-1
@@ -555,7 +546,7 @@ final class NightlyState {
     /// file could not be read with `--state` at all (its path was decoded lossily to open it).
     static func ledgerPath(_ file: [UInt8]) -> String {
         if let text = String(validating: file, as: UTF8.self) { return ledgerPath(text) }
-        let absolute = file.first == UInt8(ascii: "/") ? file : Array(workingFolder.utf8) + [UInt8(ascii: "/")] + file
+        let absolute = file.first == UInt8(ascii: "/") ? file : Array(InputPath.workingFolder.utf8) + [UInt8(ascii: "/")] + file
         let parts = absolute.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true).filter { !$0.elementsEqual([UInt8(ascii: ".")]) }
         return notUTF8 + "/" + parts.map { DisplayPath.text($0) }.joined(separator: "/")
     }
@@ -567,8 +558,6 @@ final class NightlyState {
     static func shown(ledgerPath key: String) -> String {
         key.hasPrefix(notUTF8) ? String(key.dropFirst(notUTF8.count)) : DisplayPath.text(key)
     }
-
-    private static let workingFolder = FileManager.default.currentDirectoryPath
 
     func batchEntry(arguments: [String], started: Date) -> BatchEntry {
         BatchEntry(

@@ -20,13 +20,20 @@ struct PlanCLITests {
         let stdout = try CLI.run(["plan", "sample-logs", "--shards", "3", "--out", "-", "-q"])
         #expect(stdout.stdout == text)
         #expect(stdout.stderr.isEmpty)
-        // Every file `report` reads, in its order.
         let report = try CLI.run(["report", "sample-logs", "--out", folder.appendingPathComponent("reports").path, "-q", "--no-html"])
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("reports/summary.json"))) as! [String: Any]
         let plan = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
         #expect(report.status == 0)
-        let read = (summary["inputs"] as! [[String: Any]]).map { $0["path"] as! String }
+        // Every file `report` reads, in its order, by its absolute path: a shard may run in
+        // another folder (until 2026-12-05 the paths were kept as typed, and a shard run
+        // elsewhere failed every input).
+        let read = (summary["inputs"] as! [[String: Any]]).map { CLI.packageRoot.path + "/" + ($0["path"] as! String) }
         #expect((plan["inputs"] as! [[String: Any]]).map { $0["path"] as! String } == read)
+        let elsewhere = try CLI.run(
+            ["report", "--plan", a, "--shard", "1", "--state", folder.appendingPathComponent("shard-1").path,
+             "--out", folder.appendingPathComponent("shard-reports").path, "--no-html"], in: folder)
+        #expect(elsewhere.status == 0, "\(elsewhere.stderr)")
+        #expect(elsewhere.stderr.contains("(0 partial or failed)"), "\(elsewhere.stderr)")
     }
 
     @Test("bad usage is exit 64 with the reason", arguments: [

@@ -38,7 +38,9 @@ extension ShardPlan {
                     problems.append(.unplannable(path: path, reason: "not a regular file; every input of a plan must be a file a shard can open again"))
                     continue
                 }
-                files.append(Listed(path: path, size: Int64(info.st_size)))
+                // Absolute: a shard may run in another folder (its paths were kept as typed
+                // until 2026-12-05, and a shard run elsewhere failed every input).
+                files.append(Listed(path: InputPath.absolute(path), size: Int64(info.st_size)))
             }
         }
         return (files, problems)
