@@ -26,7 +26,8 @@ struct ReportCommand: ParsableCommand {
 
             Exit status: 0 all inputs read; 1 reports written but an input was partial or failed \
             (or a --users file was read only in part; or, with --strict, a record was rejected; \
-            or the state was merged without some shards), or with --state nothing written because an input changed at a known path \
+            or the state was merged without some shards; or, with --state, the inputs given hold no file, and the reports are \
+            the state's), or with --state nothing written because an input changed at a known path \
             or is older than the horizon; 2 nothing written and nothing in --out changed (no \
             readable input, an unreadable --users file, --out cannot be written or writing the \
             reports failed, or a --state that is not authstats's, is damaged or cannot be \
@@ -387,6 +388,14 @@ struct ReportCommand: ParsableCommand {
             paths, excluding: directoryFiles + segmentFiles + clientFiles + [out] + (state.map { [$0] } ?? []), threads: jobs)
         var readThisBatch: [NightlyState.Candidate] = []
         var hashing: NightlyState.DeferredHashes?
+        // With a state, inputs given that hold no file (an empty sync folder, a volume not
+        // mounted) still leave reports, from the state as it was: said, and exit 1, so that a
+        // cron job does not report success over nothing (it exited 0 unseen until 2026-12-05).
+        let nothingFound = nightly != nil && shardRun == nil && !inputs.isEmpty && found.isEmpty
+        if nothingFound {
+            console.warningAlways(
+                "no input files found in \(inputs.map(DisplayPath.text).joined(separator: ", ")): the reports are from the state as it was")
+        }
         if let nightly {
             try stateStep {
                 let selected = try nightly.select(found, threads: jobs)
@@ -609,7 +618,7 @@ struct ReportCommand: ParsableCommand {
         if strict && rejected > 0 {
             console.warningAlways("\(rejected) record\(rejected == 1 ? "" : "s") rejected, and --strict makes that exit status 1: see rejects.ndjson")
         }
-        if broken > 0 || (strict && rejected > 0) || partial != nil || !directoryDamage.isEmpty { throw ExitCode(1) }
+        if broken > 0 || (strict && rejected > 0) || partial != nil || !directoryDamage.isEmpty || nothingFound { throw ExitCode(1) }
     }
 
     /// Reads the `--users` files, decompressed like any input. A file that cannot be read at

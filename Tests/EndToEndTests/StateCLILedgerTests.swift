@@ -31,6 +31,25 @@ extension StateCLITests {
             try S.expectSame(try S.single(data.files), out, "after a renamed copy")
         }
 
+        @Test("inputs given that hold no file (an empty sync folder): the reports from the state as it was, said, exit 1; no input given: exit 0")
+        func emptyInputFolder() throws {
+            let data = try S.data()
+            let state = try S.sharedState()
+            let before = try S.bytes(S.databasePath(state))
+            let folder = CLI.temporaryFolder("state-empty-input")
+            let empty = folder.appendingPathComponent("exports")
+            try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+            let out = folder.appendingPathComponent("out")
+            let result = try S.report([empty.path], state: state, out: out, S.reportOptions + ["--quiet"])
+            #expect(result.status == 1, "\(result.stderr)")
+            #expect(result.stderr.contains("no input files found in \(empty.path): the reports are from the state as it was"), "\(result.stderr)")
+            #expect(try S.bytes(S.databasePath(state)) == before, "the state file changed")
+            try S.expectSame(try S.single(data.files), out, "from the state as it was")
+            let alone = try S.report([], state: state, out: folder.appendingPathComponent("alone"))
+            #expect(alone.status == 0, "\(alone.stderr)")
+            #expect(!alone.stderr.contains("no input files found"), "\(alone.stderr)")
+        }
+
         @Test("inputs of a size no other has are hashed while read: their ledger rows hold their bytes' hashes; same-size inputs are told apart by content")
         func deferredHashes() throws {
             let folder = CLI.temporaryFolder("state-deferred-hashes")
