@@ -58,6 +58,17 @@ public final class StateDatabase {
 
     /// Whether `folder` has a state file to open: a regular file (or a link to one) of one byte
     /// or more (a zero-length one counts as missing, as SQLite takes it for an empty database).
+    /// Why `exists(folder:)` is false, for "no state in DIR (…)": the file is missing, or it
+    /// is empty (what a first run stopped before its first commit, or a failed restore,
+    /// leaves), or it is not a regular file.
+    public static func absence(folder: String) -> String {
+        var status = stat()
+        let path = (folder as NSString).appendingPathComponent(fileName)
+        guard stat(path, &status) == 0 else { return "no \(fileName)" }
+        guard status.st_mode & S_IFMT == S_IFREG else { return "its \(fileName) is not a file" }
+        return "its \(fileName) is empty, 0 bytes: a first run stopped before its first commit, or a restore that copied nothing"
+    }
+
     public static func exists(folder: String) -> Bool {
         var status = stat()
         let path = (folder as NSString).appendingPathComponent(fileName)

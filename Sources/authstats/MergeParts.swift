@@ -270,7 +270,7 @@ struct MergeParts {
         var parts: [Part] = []
         for folder in folders {
             guard StateDatabase.exists(folder: folder) else {
-                throw NightlyState.Failure.unusable("no state in \(DisplayPath.text(folder)) (no \(StateDatabase.fileName))")
+                throw NightlyState.Failure.unusable("no state in \(DisplayPath.text(folder)) (\(StateDatabase.absence(folder: folder)))")
             }
             do {
                 let lock = try StateLock.acquire(folder: folder)

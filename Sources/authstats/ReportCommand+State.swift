@@ -89,7 +89,7 @@ extension ReportCommand {
         // empty reports over the real ones, exit 0.
         if inputs.isEmpty && self.plan == nil && !StateDatabase.exists(folder: state) {
             console.error(
-                "no state in \(DisplayPath.text(state)) (no \(StateDatabase.fileName)): without INPUT the reports come from the state "
+                "no state in \(DisplayPath.text(state)) (\(StateDatabase.absence(folder: state))): without INPUT the reports come from the state "
                     + "alone; give the inputs to start a state; nothing written")
             throw ExitCode(2)
         }
@@ -100,8 +100,11 @@ extension ReportCommand {
                 rebuild: rebuild, plan: plan)
             if let newest = nightly.newestDay {
                 let start = NightlyState.horizonStart(newest: newest, horizon: nightly.horizon)
+                // What the state holds (the run's batch is numbered only when it commits: a run
+                // with no new input commits none, and said "batch 3" of a state of two).
+                let held = nightly.batch - 1
                 console.info(
-                    "state \(DisplayPath.text(state)): batch \(nightly.batch), newest day \(newest)"
+                    "state \(DisplayPath.text(state)): \(held) batch\(held == 1 ? "" : "es"), newest day \(newest)"
                         + (start.map { ", event detail from \($0) on" } ?? ""))
             }
             return nightly

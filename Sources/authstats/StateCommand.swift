@@ -33,7 +33,7 @@ struct StateCommand: ParsableCommand {
         func run() throws {
             let console = Console(quiet: false)
             guard StateDatabase.exists(folder: state) else {
-                console.error("no state in \(DisplayPath.text(state)) (no \(StateDatabase.fileName))")
+                console.error("no state in \(DisplayPath.text(state)) (\(StateDatabase.absence(folder: state)))")
                 throw ExitCode(2)
             }
             let fields: [(String, String, Bool)]  // name, value, is a number (JSON)

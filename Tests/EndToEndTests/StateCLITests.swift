@@ -76,8 +76,19 @@ struct StateCLITests {
         let missing = folder.appendingPathComponent("no-such-state")
         let before = try Data(contentsOf: out.appendingPathComponent("daily.csv"))
         let result = try S.report([], state: missing, out: out)
-        #expect(result.status == 2 && result.stderr.contains("no state in \(missing.path)"), "\(result.stderr)")
+        #expect(result.status == 2 && result.stderr.contains("no state in \(missing.path) (no authstats.sqlite)"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: missing.path))
+        #expect(try Data(contentsOf: out.appendingPathComponent("daily.csv")) == before)
+        // A restore that left an empty file: said so, by `state info` (where docs/state.md sends
+        // a user after a restore) as by a report; it said "no authstats.sqlite" until 2026-12-05.
+        let emptied = folder.appendingPathComponent("emptied-state")
+        try FileManager.default.createDirectory(at: emptied, withIntermediateDirectories: true)
+        try Data().write(to: emptied.appendingPathComponent("authstats.sqlite"))
+        for arguments in [["state", "info", "--state", emptied.path], ["report", "--state", emptied.path, "--out", out.path]] {
+            let said = try CLI.run(arguments)
+            #expect(said.status == 2, "\(said.stderr)")
+            #expect(said.stderr.contains("no state in \(emptied.path) (its authstats.sqlite is empty, 0 bytes: "), "\(said.stderr)")
+        }
         #expect(try Data(contentsOf: out.appendingPathComponent("daily.csv")) == before)
     }
 
