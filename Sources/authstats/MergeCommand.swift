@@ -34,7 +34,7 @@ struct MergeCommand: ParsableCommand {
     @Flag(name: .long, help: "Merge even when some shards of the plan are missing: the reports are marked partial (exit 1).")
     var allowMissing = false
 
-    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Options for report, in one argument: \"--no-html --sessions-detail\".", valueName: "options"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Options for report, in one argument: \"--no-html --from 2026-11-01\".", valueName: "options"))
     var reportOptions = ""
 
     @Flag(name: [.long, .short], help: "Print only errors (as report --quiet).")
