@@ -8,6 +8,22 @@ public enum ConfigurationCheck {
     /// What the role must allow on the project (the Cognito guide's role policy).
     public static let requiredActions = ["mobiletargeting:UpdateEndpoint", "mobiletargeting:PutEvents"]
 
+    /// The resource each of `requiredActions` is authorized on (the Pinpoint developer guide's
+    /// permissions-actions.md): `PutEvents` on `PROJECT/events`, `UpdateEndpoint` on
+    /// `PROJECT/endpoints/ENDPOINT_ID`, an endpoint id Cognito makes, checked as `endpointStandIn`
+    /// and shown as `ENDPOINT_ID`. Until 2026-12-05 both were checked on the project's own ARN, so
+    /// a role allowing `apps/ID/*` failed and one allowing exactly `apps/ID` (which Pinpoint
+    /// refuses) passed.
+    static func resource(of action: String, project: String) -> (checked: String, shown: String) {
+        action == "mobiletargeting:PutEvents"
+            ? (project + "/events", project + "/events")
+            : (project + "/endpoints/" + endpointStandIn, project + "/endpoints/ENDPOINT_ID")
+    }
+
+    /// An endpoint id as Cognito makes them (a UUID): what `apps/ID/endpoints/*` and the like
+    /// are matched against.
+    static let endpointStandIn = "2d8c5c3e-5b1a-4c7e-9f0e-6a1b2c3d4e5f"
+
     /// Checks `configuration` (and the roles, when `roles` is given).
     /// - Parameters:
     ///   - readFindings: what reading the files found (`AnalyticsConfiguration.load`,
@@ -162,23 +178,24 @@ public enum ConfigurationCheck {
                     + "its permissions are not checked")
             return findings
         }
-        guard let resource = projectResource(settings, roleARN: roleARN) else { return findings }
+        guard let project = projectResource(settings, roleARN: roleARN) else { return findings }
         for action in requiredActions {
-            switch IAMPolicy.decision(role.permissionPolicies, action: action, resource: resource) {
+            let resource = Self.resource(of: action, project: project)
+            switch IAMPolicy.decision(role.permissionPolicies, action: action, resource: resource.checked) {
             case .allowed: break
             case .denied(let policy, let statement):
-                add(.permissions, "RoleArn", "role \(name) may not call \(action) on \(resource): denied by \(statement) of \(policy)")
+                add(.permissions, "RoleArn", "role \(name) may not call \(action) on \(resource.shown): denied by \(statement) of \(policy)")
             case .notAllowed:
                 add(
                     .permissions, "RoleArn",
-                    "role \(name) may not call \(action) on \(resource): none of its permission policies allows it "
+                    "role \(name) may not call \(action) on \(resource.shown): none of its permission policies allows it "
                         + "(\(role.permissionPolicies.map(\.name).joined(separator: ", ")))")
             }
         }
         return findings
     }
 
-    /// The project's ARN, which the permissions must cover: the `ApplicationArn`, or for an
+    /// The project's ARN, whose sub-resources the permissions must cover: the `ApplicationArn`, or for an
     /// `ApplicationId` one in us-east-1 of the role's partition and account. Nil when the
     /// project id or region is not known (an error of its own).
     static func projectResource(_ settings: AnalyticsSettings, roleARN: IAMRoleARN) -> String? {

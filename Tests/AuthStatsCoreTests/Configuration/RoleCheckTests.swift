@@ -109,7 +109,7 @@ struct RoleCheckTests {
             F.getRole(trust: F.trust()) + F.getPolicyVersion(["Statement": ["Effect": "Allow", "Action": "*", "Resource": "*"]]),
             F.getRolePolicy(policy: "NoEvents", document: deny))
         #expect(F.codes(report.findings) == ["permissions"])
-        #expect(report.findings[0].message.hasSuffix("mobiletargeting:PutEvents on arn:aws:mobiletargeting:eu-west-1:111122223333:apps/\(F.projectA): denied by statement NoEvents of inline policy NoEvents"))
+        #expect(report.findings[0].message.hasSuffix("mobiletargeting:PutEvents on arn:aws:mobiletargeting:eu-west-1:111122223333:apps/\(F.projectA)/events: denied by statement NoEvents of inline policy NoEvents"))
     }
 
     @Test("permissions for another project, or for one action only")
@@ -118,18 +118,44 @@ struct RoleCheckTests {
         #expect(F.codes(other.findings) == ["permissions", "permissions"])
         let one = check(F.getRole(trust: F.trust()), F.getRolePolicy(document: F.permissions(action: "mobiletargeting:UpdateEndpoint")))
         #expect(one.findings.map(\.message) == [
-            "role CognitoPinpoint may not call mobiletargeting:PutEvents on arn:aws:mobiletargeting:eu-west-1:111122223333:apps/\(F.projectA): "
+            "role CognitoPinpoint may not call mobiletargeting:PutEvents on arn:aws:mobiletargeting:eu-west-1:111122223333:apps/\(F.projectA)/events: "
                 + "none of its permission policies allows it (inline policy Publish)"
         ])
+    }
+
+    @Test("the actions' resources are the project's events and endpoints (Pinpoint's permissions-actions.md), not the project itself")
+    func subResources() {
+        let project = "arn:aws:mobiletargeting:eu-west-1:111122223333:apps/\(F.projectA)"
+        func codes(_ statements: [[String: Any]]) -> [String] {
+            F.codes(check(F.getRole(trust: F.trust()), F.getRolePolicy(document: ["Statement": statements])).findings)
+        }
+        let both = ["mobiletargeting:UpdateEndpoint", "mobiletargeting:PutEvents"]
+        // What Amplify writes (`apps/ID/*`), and each action on its own resource (AWS Solutions).
+        #expect(codes([["Effect": "Allow", "Action": both, "Resource": project + "/*"]]) == [])
+        #expect(codes([
+            ["Effect": "Allow", "Action": "mobiletargeting:UpdateEndpoint", "Resource": project + "/endpoints/*"],
+            ["Effect": "Allow", "Action": "mobiletargeting:PutEvents", "Resource": project + "/events"],
+        ]) == [])
+        // The project alone covers neither (passed until 2026-12-05, failed the two above).
+        let bare = check(F.getRole(trust: F.trust()), F.getRolePolicy(document: ["Statement": ["Effect": "Allow", "Action": both, "Resource": project]]))
+        #expect(bare.findings.map(\.message) == [
+            "role CognitoPinpoint may not call mobiletargeting:PutEvents on \(project)/events: none of its permission policies allows it (inline policy Publish)",
+            "role CognitoPinpoint may not call mobiletargeting:UpdateEndpoint on \(project)/endpoints/ENDPOINT_ID: none of its permission policies allows it (inline policy Publish)",
+        ])
+        // A Deny of every project's events.
+        #expect(codes([
+            ["Effect": "Allow", "Action": "mobiletargeting:*", "Resource": "*"],
+            ["Effect": "Deny", "Action": "mobiletargeting:PutEvents", "Resource": "arn:aws:mobiletargeting:*:*:apps/*/events"],
+        ]) == ["permissions"])
     }
 
     @Test("for an ApplicationId, the project's ARN is in us-east-1, in the role's partition and account")
     func applicationIDResource() {
         let analytics: [String: Any] = ["ApplicationId": F.projectA, "RoleArn": "arn:aws-cn:iam::111122223333:role/CognitoPinpoint"]
-        let exact = F.permissions(resource: "arn:aws-cn:mobiletargeting:us-east-1:111122223333:apps/\(F.projectA)")
+        let exact = F.permissions(resource: "arn:aws-cn:mobiletargeting:us-east-1:111122223333:apps/\(F.projectA)/*")
         let role = F.getRole(arn: "arn:aws-cn:iam::111122223333:role/CognitoPinpoint", trust: F.trust())
         #expect(check(role, F.getRolePolicy(document: exact), analytics: analytics).findings.isEmpty)
-        let euWest = F.permissions(resource: "arn:aws-cn:mobiletargeting:eu-west-1:111122223333:apps/\(F.projectA)")
+        let euWest = F.permissions(resource: "arn:aws-cn:mobiletargeting:eu-west-1:111122223333:apps/\(F.projectA)/*")
         #expect(F.codes(check(role, F.getRolePolicy(document: euWest), analytics: analytics).findings) == ["permissions", "permissions"])
     }
 
