@@ -6,7 +6,8 @@
 /// - `aws iam get-role-policy` output, `{RoleName, PolicyName, PolicyDocument}` (an inline
 ///   policy: it names its role);
 /// - `aws iam get-policy-version` output, `{"PolicyVersion": {Document, VersionId, …}}` (a
-///   managed policy's document). It names no role, so it applies to every role whose
+///   managed policy's document; one whose `IsDefaultVersion` is false is read past, as IAM
+///   applies the default version only). It names no role, so it applies to every role whose
 ///   `get-role` output is in the same file: fetch a role and its managed policies into one
 ///   file (`docs/configuration.md` shows the commands).
 public struct IAMRoles: Sendable {
@@ -95,6 +96,10 @@ public struct IAMRoles: Sendable {
                     findings.append(policyFailure(name, number, "inline policy \(policyName) of role \(roleName)", error))
                 }
             } else if let version = object["PolicyVersion"] as? [String: Any], let document = version["Document"] {
+                // IAM applies a managed policy's default version only: another version fetched
+                // too (`list-policy-versions` then each) is not the role's permission (it was
+                // counted until 2026-12-05, so a broad old version passed a narrow default one).
+                if version["IsDefaultVersion"] as? Bool == false { continue }
                 let label = "policy version \(version.stringMember("VersionId") ?? "?") (\(name), document \(number))"
                 guard !rolesOfFile.isEmpty else {
                     findings.append(

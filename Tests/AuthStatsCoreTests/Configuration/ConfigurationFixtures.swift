@@ -71,8 +71,8 @@ enum ConfigurationFixtures {
     }
 
     /// `get-policy-version` output.
-    static func getPolicyVersion(_ document: Any, version: String = "v1") -> String {
-        json(["PolicyVersion": ["Document": document, "VersionId": version, "IsDefaultVersion": true]])
+    static func getPolicyVersion(_ document: Any, version: String = "v1", isDefault: Bool = true) -> String {
+        json(["PolicyVersion": ["Document": document, "VersionId": version, "IsDefaultVersion": isDefault]])
     }
 
     /// The codes of `findings`, sorted.

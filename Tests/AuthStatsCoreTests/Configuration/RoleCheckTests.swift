@@ -149,6 +149,22 @@ struct RoleCheckTests {
         ]) == ["permissions"])
     }
 
+    @Test("a managed policy's versions: only the default one is the role's permission")
+    func defaultVersionOnly() {
+        let broad: [String: Any] = ["Statement": ["Effect": "Allow", "Action": "mobiletargeting:*", "Resource": "*"]]
+        let narrow: [String: Any] = ["Statement": ["Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"]]
+        // v1 broad but not the default, v2 the default: PutEvents and UpdateEndpoint not allowed.
+        let report = check(
+            F.getRole(trust: F.trust()) + F.getPolicyVersion(broad, version: "v1", isDefault: false)
+                + F.getPolicyVersion(narrow, version: "v2"))
+        #expect(F.codes(report.findings) == ["permissions", "permissions"])
+        #expect(report.findings.allSatisfy { $0.message.contains("(policy version v2 (") })
+        // The other way round: allowed.
+        let allowed = check(
+            F.getRole(trust: F.trust()) + F.getPolicyVersion(narrow, version: "v1", isDefault: false) + F.getPolicyVersion(broad, version: "v2"))
+        #expect(allowed.findings.isEmpty)
+    }
+
     @Test("for an ApplicationId, the project's ARN is in us-east-1, in the role's partition and account")
     func applicationIDResource() {
         let analytics: [String: Any] = ["ApplicationId": F.projectA, "RoleArn": "arn:aws-cn:iam::111122223333:role/CognitoPinpoint"]
