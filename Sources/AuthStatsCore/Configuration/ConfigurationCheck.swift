@@ -94,8 +94,16 @@ public enum ConfigurationCheck {
         {
             error(.projectRegion, settings.projectField, regionMessage(settings, poolRegion: poolRegion, projectRegion: projectRegion))
         }
-        // The role Cognito assumes. None given: nothing to check (with ApplicationArn, Cognito
-        // uses its service-linked role).
+        // The role Cognito assumes. None given: with ApplicationArn, Cognito uses its
+        // service-linked role; with ApplicationId alone it has none to send with (the API and
+        // CloudFormation want RoleArn and ExternalId with one; a hand-written client passed
+        // until 2026-12-05).
+        if settings.roleARN == nil, settings.applicationARN == nil, settings.applicationID != nil {
+            error(
+                .noRole, "RoleArn",
+                "an ApplicationId without RoleArn: Cognito has no role to send analytics with (give RoleArn and the ExternalId "
+                    + "its trust policy wants, or ApplicationArn for an in-Region project and Cognito's service-linked role)")
+        }
         if let text = settings.roleARN {
             if let roleARN = IAMRoleARN(text) {
                 if !roleARN.isServiceLinked, let roles {

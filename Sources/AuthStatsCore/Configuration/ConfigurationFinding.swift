@@ -38,6 +38,8 @@ public struct ConfigurationFinding: Sendable, Hashable {
         case policyWithoutRole = "policy-without-role"
         /// The trust policy does not let `cognito-idp.amazonaws.com` assume the role.
         case trustPolicy = "trust-policy"
+        /// An `ApplicationId` without `ApplicationArn` and without `RoleArn`: no role to send with.
+        case noRole = "no-role"
         /// The trust policy requires an `sts:ExternalId` the client does not send.
         case externalID = "external-id"
         /// The role may not call `mobiletargeting:UpdateEndpoint` or `PutEvents` on the project.

@@ -30,7 +30,7 @@ struct ConfigurationCheckTests {
     @Test("a project id that is not 32 hex characters, in ApplicationId or inside ApplicationArn, names the field")
     func projectID() {
         let report = check(
-            F.describe("a", name: "web", analytics: ["ApplicationId": "0123456789abcdef"]),
+            F.describe("a", name: "web", analytics: ["ApplicationId": "0123456789abcdef", "RoleArn": F.roleARN]),
             F.describe("b", analytics: ["ApplicationArn": arn("eu-west-1", "not-hex-at-all")]))
         #expect(F.codes(report.findings) == ["project-id", "project-id"])
         #expect(report.findings.map(\.field) == ["ApplicationId", "ApplicationArn"])
@@ -56,7 +56,7 @@ struct ConfigurationCheckTests {
         "an ApplicationId alone is a us-east-1 project",
         arguments: [("ap-northeast-1_Abc", true), ("us-east-1_Abc", true), ("eu-west-3_Abc", false), ("me-south-1_Abc", false)])
     func regionByApplicationID(pool: String, allowed: Bool) {
-        let report = check(F.describe("a", pool: pool, analytics: ["ApplicationId": F.projectA]))
+        let report = check(F.describe("a", pool: pool, analytics: ["ApplicationId": F.projectA, "RoleArn": F.roleARN]))
         #expect(F.codes(report.findings) == (allowed ? [] : ["project-region"]))
     }
 
@@ -71,9 +71,9 @@ struct ConfigurationCheckTests {
     @Test("one client id mapped to two different projects is an error naming the client and both sources")
     func twoProjects() {
         let report = check(
-            F.describe("a", name: "web", analytics: ["ApplicationId": F.projectA]),
+            F.describe("a", name: "web", analytics: ["ApplicationId": F.projectA, "RoleArn": F.roleARN]),
             F.describe("a", name: "web", analytics: ["ApplicationArn": arn("eu-west-1", F.projectB)]),
-            F.describe("a", name: "web", analytics: ["ApplicationId": F.projectA.uppercased()]))
+            F.describe("a", name: "web", analytics: ["ApplicationId": F.projectA.uppercased(), "RoleArn": F.roleARN]))
         #expect(F.codes(report.findings) == ["two-projects"])
         let finding = report.findings[0]
         #expect(finding.clientID == "a")
@@ -84,7 +84,7 @@ struct ConfigurationCheckTests {
     @Test("the same client read twice with the same project is no finding")
     func sameProjectTwice() {
         let report = check(
-            F.describe("a", analytics: ["ApplicationId": F.projectA]), F.describe("a", analytics: ["ApplicationId": F.projectA]))
+            F.describe("a", analytics: ["ApplicationId": F.projectA, "RoleArn": F.roleARN]), F.describe("a", analytics: ["ApplicationId": F.projectA, "RoleArn": F.roleARN]))
         #expect(report.findings.isEmpty)
         #expect(report.clients.count == 1)
     }
@@ -92,13 +92,13 @@ struct ConfigurationCheckTests {
     @Test("two clients sharing a project in one pool: one project with two clients, no finding; in two pools: a warning")
     func sharedProject() throws {
         let shared = check(
-            F.describe("a", analytics: ["ApplicationId": F.projectA]), F.describe("b", analytics: ["ApplicationId": F.projectA, "UserDataShared": true]))
+            F.describe("a", analytics: ["ApplicationId": F.projectA, "RoleArn": F.roleARN]), F.describe("b", analytics: ["ApplicationId": F.projectA, "UserDataShared": true, "RoleArn": F.roleARN]))
         #expect(shared.findings.isEmpty)
         #expect(shared.projects.count == 1)
         #expect(shared.projects[0].clients.map(\.clientID) == ["a", "b"])
         let pools = check(
-            F.describe("a", analytics: ["ApplicationId": F.projectA]),
-            F.describe("b", pool: "eu-west-1_Other", analytics: ["ApplicationId": F.projectA]))
+            F.describe("a", analytics: ["ApplicationId": F.projectA, "RoleArn": F.roleARN]),
+            F.describe("b", pool: "eu-west-1_Other", analytics: ["ApplicationId": F.projectA, "RoleArn": F.roleARN]))
         #expect(F.codes(pools.findings) == ["project-in-two-pools"])
         let finding = try #require(pools.findings.first)
         #expect(finding.severity == .warning && finding.projectID == F.projectA && finding.clientID == nil)
@@ -131,6 +131,16 @@ struct ConfigurationCheckTests {
         #expect(report.findings.first?.message == "'\(roleARN)' is not an IAM role's ARN (arn:PARTITION:iam::ACCOUNT:role/NAME): \(why)")
     }
 
+    @Test("an ApplicationId without RoleArn has no role to send with: no-role; with an ApplicationArn the service-linked role serves")
+    func noRole() {
+        let report = check(
+            F.describe("a", name: "web", analytics: ["ApplicationId": F.projectA]),
+            F.describe("b", analytics: ["ApplicationArn": arn("eu-west-1")]))
+        #expect(F.codes(report.findings) == ["no-role"])
+        #expect(report.findings.first?.clientID == "a" && report.findings.first?.field == "RoleArn")
+        #expect(report.findings.first?.message.hasPrefix("an ApplicationId without RoleArn: Cognito has no role to send analytics with") == true)
+    }
+
     @Test("ApplicationId and the ARN's project differ")
     func mismatch() {
         let report = check(F.describe("a", analytics: ["ApplicationArn": arn("eu-west-1"), "ApplicationId": F.projectB]))
@@ -139,7 +149,7 @@ struct ConfigurationCheckTests {
 
     @Test("a pool id without a region is an error for a configured client")
     func poolID() {
-        let report = check(F.describe("a", pool: "AbCdEf123", analytics: ["ApplicationId": F.projectA]), F.describe("b", pool: nil, analytics: ["ApplicationId": F.projectB]))
+        let report = check(F.describe("a", pool: "AbCdEf123", analytics: ["ApplicationId": F.projectA, "RoleArn": F.roleARN]), F.describe("b", pool: nil, analytics: ["ApplicationId": F.projectB, "RoleArn": F.roleARN]))
         #expect(F.codes(report.findings) == ["user-pool-id", "user-pool-id"])
     }
 
@@ -163,7 +173,7 @@ struct ConfigurationCheckTests {
     @Test("findings come out in the same order whatever the order of the files")
     func deterministic() {
         let files = [
-            F.describe("b", analytics: ["ApplicationId": "12"]), F.describe("a"),
+            F.describe("b", analytics: ["ApplicationId": "12", "RoleArn": F.roleARN]), F.describe("a"),
             F.describe("c", pool: "x", analytics: ["ApplicationArn": "nope", "RoleArn": "nope"]),
         ]
         let one = check(files[0], files[1], files[2])
