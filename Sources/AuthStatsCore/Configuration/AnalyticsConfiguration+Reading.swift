@@ -64,10 +64,20 @@ extension AnalyticsConfiguration {
         }
         var analytics: AnalyticsSettings?
         if let settings = object["AnalyticsConfiguration"] as? [String: Any] {
+            let shared = settings["UserDataShared"]
+            if let shared, !(shared is NSNull), !JSONDocuments.isBoolean(shared) {
+                findings.append(
+                    Self.unknown(source, "the UserDataShared of client \(id) is \(Self.kind(of: shared)), not true or false: taken as false"))
+            }
             analytics = AnalyticsSettings(
                 applicationID: settings.stringMember("ApplicationId"), applicationARN: settings.stringMember("ApplicationArn"),
                 roleARN: settings.stringMember("RoleArn"), externalID: settings.stringMember("ExternalId"),
-                userDataShared: settings["UserDataShared"] as? Bool ?? false)
+                userDataShared: shared.map(JSONDocuments.isBoolean) == true && shared as? Bool == true)
+        } else if let value = object["AnalyticsConfiguration"], !(value is NSNull) {
+            // Not an object (a hand-edited file): said, not taken for a client without analytics
+            // (a warning only, until 2026-12-05).
+            findings.append(
+                Self.unknown(source, "the AnalyticsConfiguration of client \(id) is \(Self.kind(of: value)), not an object: not read"))
         }
         add(
             AppClient(

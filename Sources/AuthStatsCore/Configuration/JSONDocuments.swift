@@ -46,15 +46,27 @@ enum JSONDocuments {
 
 /// Reading a member of a parsed JSON object the way configuration files need it.
 extension Dictionary where Key == String, Value == Any {
-    /// A string member; a number or boolean as its JSON text (so that a mistyped value still
-    /// fails the check of its field with what was written); nil when absent or `null`.
+    /// A string member; a number, boolean, object or array as its JSON text (so that a
+    /// mistyped value still fails the check of its field with what was written: `true`, not
+    /// `1`; `{"id":"x"}`, not Swift's `["id": "x"]`, until 2026-12-05); nil when absent or `null`.
     func stringMember(_ key: String) -> String? {
         switch self[key] {
         case let text as String: text
         case nil, is NSNull: nil
-        case let number as NSNumber: number.description
-        case let other?: String(describing: other)
+        case let number as NSNumber where !JSONDocuments.isBoolean(number): number.description
+        case let other?:
+            (try? JSONSerialization.data(withJSONObject: other, options: [.sortedKeys, .fragmentsAllowed]))
+                .map { String(decoding: $0, as: UTF8.self) } ?? String(describing: other)
         }
+    }
+}
+
+extension JSONDocuments {
+    /// Whether a parsed value is JSON's `true` or `false` (Foundation gives them as `NSNumber`s,
+    /// which `as? Bool` takes for any 0 or 1 too).
+    static func isBoolean(_ value: Any) -> Bool {
+        guard let number = value as? NSNumber else { return false }
+        return String(cString: number.objCType) == "c"
     }
 }
 

@@ -109,6 +109,30 @@ struct AnalyticsConfigurationTests {
         #expect(findings.allSatisfy { $0.file == "file1" })
     }
 
+    @Test("wrong types: an AnalyticsConfiguration or UserDataShared of another type is a finding; a mistyped id is shown as its JSON")
+    func wrongTypes() throws {
+        let text = """
+            {"UserPoolClient": {"UserPoolId": "eu-west-1_AbCdEf123", "ClientId": "a", "AnalyticsConfiguration": "oops"}}
+            {"UserPoolClient": {"UserPoolId": "eu-west-1_AbCdEf123", "ClientId": "b", "AnalyticsConfiguration": [1]}}
+            {"UserPoolClient": {"UserPoolId": "eu-west-1_AbCdEf123", "ClientId": "c", "AnalyticsConfiguration": {"ApplicationArn": "arn:aws:mobiletargeting:eu-west-1:111122223333:apps/\(F.projectA)", "UserDataShared": "true"}}}
+            {"UserPoolClient": {"UserPoolId": "eu-west-1_AbCdEf123", "ClientId": {"id": "x"}}}
+            {"UserPoolClient": {"UserPoolId": "eu-west-1_AbCdEf123", "ClientId": true}}
+            {"UserPoolClient": {"UserPoolId": "eu-west-1_AbCdEf123", "ClientId": "d", "AnalyticsConfiguration": {"ApplicationArn": "arn:aws:mobiletargeting:eu-west-1:111122223333:apps/\(F.projectA)", "UserDataShared": 1}}}
+            """
+        let (configuration, findings) = F.configuration(text)
+        #expect(findings.map(\.message) == [
+            "document 1: the AnalyticsConfiguration of client a is string, not an object: not read",
+            "document 2: the AnalyticsConfiguration of client b is array, not an object: not read",
+            "document 3: the UserDataShared of client c is string, not true or false: taken as false",
+            "document 6: the UserDataShared of client d is number or boolean, not true or false: taken as false",
+        ])
+        #expect(findings.allSatisfy { $0.code == .unknownDocument && $0.severity == .error })
+        #expect(configuration.client("c")?.analytics?.userDataShared == false)
+        // Until 2026-12-05 Swift's text of a dictionary ("[\"id\": \"x\"]") and "1" for true.
+        #expect(configuration.client(#"{"id":"x"}"#) != nil)
+        #expect(configuration.client("true") != nil)
+    }
+
     @Test("an empty file and an empty AnalyticsConfiguration")
     func empties() throws {
         let (none, findings) = F.configuration("  \n")
