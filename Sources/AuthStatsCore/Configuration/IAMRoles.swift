@@ -39,6 +39,13 @@ public struct IAMRoles: Sendable {
 
     /// The role a client's `RoleArn` names: the role of that name, unless its `get-role`
     /// output gives another ARN (a role of the same name in another account).
+    /// The ARN the files give a role of this name, when it is not `arn` (another path or
+    /// account): why `role(for:)` found none.
+    public func otherARN(for arn: IAMRoleARN) -> String? {
+        guard let known = roles[arn.name]?.arn, known != arn.arn.description else { return nil }
+        return known
+    }
+
     public func role(for arn: IAMRoleARN) -> Role? {
         guard let role = roles[arn.name] else { return nil }
         if let known = role.arn, known != arn.arn.description { return nil }

@@ -54,6 +54,11 @@ struct RoleCheckTests {
     func otherAccount() {
         let report = check(F.getRole(arn: "arn:aws:iam::444455556666:role/CognitoPinpoint", trust: F.trust()))
         #expect(F.codes(report.findings) == ["role-not-described"])
+        #expect(report.findings.first?.message == "the --iam files describe a role CognitoPinpoint as arn:aws:iam::444455556666:role/CognitoPinpoint, "
+            + "not as \(F.roleARN) (another path or account): not checked")
+        // Under a path: named so (it said "not described by the --iam files").
+        let path = check(F.getRole(arn: "arn:aws:iam::111122223333:role/team/CognitoPinpoint", trust: F.trust()))
+        #expect(path.findings.first?.message.hasPrefix("the --iam files describe a role CognitoPinpoint as arn:aws:iam::111122223333:role/team/CognitoPinpoint") == true)
     }
 
     @Test("only the trust policy, or only the permissions: the missing half is a warning")
