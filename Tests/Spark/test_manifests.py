@@ -165,6 +165,11 @@ def test_the_scripts_run_again_after_new_exports_use_the_new_plans_shards_and_ne
     failing.mkdir()
     (failing / "cp").write_text("#!/bin/sh\n/bin/cp \"$@\"; exit 1\n")
     (failing / "cp").chmod(0o755)
+    # An mv that fails (the rename into place refused: permissions, an I/O error).
+    failing_mv = tmp_path / "failing-mv"
+    failing_mv.mkdir()
+    (failing_mv / "mv").write_text("#!/bin/sh\nexit 1\n")
+    (failing_mv / "mv").chmod(0o755)
     for platform, shard_file, merge_file in (("kubernetes", "shards-job.yaml", "merge-job.yaml"),
                                              ("batch", "shard-job-definition.json", "merge-job-definition.json")):
         root = tmp_path / platform
@@ -173,7 +178,7 @@ def test_the_scripts_run_again_after_new_exports_use_the_new_plans_shards_and_ne
         # First the Pinpoint exports alone, then the other kinds arrive.
         shutil.copytree(os.path.join(exports, "2026"), data / "exports" / "2026")
 
-        def run_all(fail_shard=None):
+        def run_all(fail_shard=None, failing_tool=failing, before_shards=None):
             if platform == "kubernetes":
                 result = run_script(found["plan-job.yaml"], root, {}, str(binary))
             else:
@@ -181,10 +186,12 @@ def test_the_scripts_run_again_after_new_exports_use_the_new_plans_shards_and_ne
                 result = subprocess.run([authstats, "plan", str(data / "exports"), "--shards", "8", "--out", str(data / "run" / "plan.json")],
                                         capture_output=True, text=True)
             assert result.returncode == 0, result.stderr
+            if before_shards:
+                before_shards()
             for index in range(8):
                 environment = ({"JOB_COMPLETION_INDEX": str(index), "HOSTNAME": f"pod-{index}"} if platform == "kubernetes"
                                else {"AWS_BATCH_JOB_ARRAY_INDEX": str(index), "AWS_BATCH_JOB_ID": f"job-{index}"})
-                path = str(failing) + os.pathsep + str(binary) if index == fail_shard else str(binary)
+                path = str(failing_tool) + os.pathsep + str(binary) if index == fail_shard else str(binary)
                 (root / "scratch").mkdir(exist_ok=True)
                 result = run_script(found[shard_file], root, environment, path)
                 shutil.rmtree(root / "scratch")  # each pod's own emptyDir
@@ -215,3 +222,22 @@ def test_the_scripts_run_again_after_new_exports_use_the_new_plans_shards_and_ne
         subprocess.run([authstats, "report", str(data / "exports"), "--timezone", "UTC", "--out", str(single), "-q"], check=True)
         assert daily(data / "run" / "reports") == daily(single), f"{platform}: the reports are the new exports'"
         assert os.listdir(data / "run" / "shards") == [plan], f"{platform}: the older plan's shards are removed"
+
+        # Found by a review on 2026-12-05: a rename that failed with no shard in place exited 0,
+        # and a shard that read an input not at all was kept by every later run.
+        shutil.rmtree(data / "run" / "shards")
+        failed = run_all(fail_shard=2, failing_tool=failing_mv)
+        assert failed.returncode != 0 and "shard-2" in failed.stderr, f"{platform}: {failed.stderr}"
+        assert not any(name.startswith("shard-2") for name in os.listdir(data / "run" / "shards" / plan)), platform
+        with open(data / "run" / "plan.json", encoding="utf-8") as file:
+            moved = next(entry["path"] for entry in json.load(file)["inputs"] if entry["shard"] == 5)
+        aside = tmp_path / f"{platform}-aside"
+        shutil.rmtree(data / "run" / "shards")
+        partial = run_all(before_shards=lambda: shutil.move(moved, aside))
+        assert partial.returncode == 1 and "shard 5: an input was partial or failed" in partial.stdout + partial.stderr, f"{platform}: {partial.stderr}"
+        assert os.path.exists(data / "run" / "shards" / plan / "shard-5.partial")
+        shutil.move(aside, moved)
+        merged = run_all()
+        assert merged.returncode == 0, f"{platform}: {merged.stderr}"
+        assert not os.path.exists(data / "run" / "shards" / plan / "shard-5.partial")
+        assert daily(data / "run" / "reports") == daily(single), f"{platform}: the shard ran again"
