@@ -6,7 +6,8 @@
   the real authstats (REAL_AUTHSTATS).
 - `report --plan P --shard I --state DIR …`: DIR/files.tsv, a line `index<TAB>path<TAB>sha256`
   per file of shard I (the file's content hashed). FAKE_FAIL_SHARD=I makes shard I exit 2;
-  FAKE_KILL_SHARD=I kills it (SIGKILL) with its state half made.
+  FAKE_KILL_SHARD=I kills it (SIGKILL) with its state half made; FAKE_PARTIAL_SHARD=I makes
+  it exit 1 (an input read in part) with its state whole.
 - `state merge --into DIR S…`: DIR/files.tsv, the lines of every S, sorted by index; a
   missing S is refused (exit 2).
 - `report --state DIR --out OUT`: OUT/files.tsv, a copy.
@@ -58,6 +59,9 @@ def main(arguments):
                     with open(entry["path"], "rb") as file:
                         digest = hashlib.sha256(file.read()).hexdigest()
                     out.write(f"{entry['index']}\t{entry['path']}\t{digest}\n")
+        if os.environ.get("FAKE_PARTIAL_SHARD") == str(shard):
+            print(f"authstats: warning: {entry['path']}: partial: truncated gzip input", file=sys.stderr)
+            return 1
         return 0
     if arguments[0] == "report" and "--state" in arguments:
         reports = value(arguments, "--out")

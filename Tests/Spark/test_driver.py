@@ -105,6 +105,45 @@ def test_a_failing_shard_stops_the_run_and_a_rerun_does_only_it(spark_submit, fa
         assert not any(shard["reused"] for shard in json.load(file)["shards"])
 
 
+def test_a_partial_shard_runs_again_on_the_next_run(spark_submit, fake, exports, tmp_path):
+    """Found by a review on 2026-12-05: a shard that read an input only in part (exit 1) was
+    reused by every later run, so a passing problem stayed in the reports."""
+    out = str(tmp_path / "out")
+    arguments = ["--inputs", exports, "--shards", "3", "--out", out, "--authstats", fake["binary"]]
+    partial = spark_submit(arguments, dict(fake["env"], FAKE_PARTIAL_SHARD="2"))
+    assert partial.returncode == 1, driver_messages(partial)
+    assert "authstats-spark: warning: shard 2 read an input only in part or not at all" in partial.output, driver_messages(partial)
+    again = spark_submit(arguments, fake["env"])
+    assert again.returncode == 0, driver_messages(again)
+    with open(os.path.join(out, "run.json")) as file:
+        shards = {shard["shard"]: shard for shard in json.load(file)["shards"]}
+    assert shards[2]["reused"] is False and shards[2]["exit"] == 0
+    assert shards[0]["reused"] is True and shards[1]["reused"] is True
+
+
+def test_failures_that_write_no_reports_exit_2_saying_why(s3_server, tmp_path, capsys):
+    """Found by a review on 2026-12-05: an empty prefix, a missing bucket or a merge that could
+    not start exited 1, which the driver's table keeps for reports written."""
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=s3_server)
+    client.create_bucket(Bucket="empty-one")
+    for url in ("s3://empty-one/nothing-here", "s3://no-such-bucket/x"):
+        with pytest.raises(SystemExit) as stopped:
+            authstats_spark.list_s3([url], s3_server)
+        assert stopped.value.code == 2, url
+        assert "authstats-spark: error: " in capsys.readouterr().err, url
+    assert authstats_spark.run_authstats([str(tmp_path / "no-such-binary"), "plan"], "authstats plan") == 2
+    assert "authstats-spark: error: authstats plan could not run: " in capsys.readouterr().err
+
+
+def test_a_long_key_gets_a_local_name_a_file_system_takes():
+    assert authstats_spark.local_name("p/q/x.json.gz") == "x.json.gz"
+    long = authstats_spark.local_name("p/" + "x" * 300 + ".json.gz")
+    assert len(long.encode()) <= 200 and long.endswith("~.json.gz") and long.startswith("xxx")
+    assert len(authstats_spark.local_name("é" * 300).encode()) <= 200
+
+
 def test_a_second_attempt_of_a_shard_in_place_changes_nothing(fake, exports, tmp_path):
     """What a speculative or retried Spark task does, without Spark: the same shard twice."""
     out = str(tmp_path / "out")
@@ -189,7 +228,7 @@ def test_an_object_changed_since_the_plan_fails_its_shard(s3_server, tmp_path):
     job = authstats_spark.ShardJob(args, str(tmp_path), str(plan), "authstats")
     work = tmp_path / "work"  # (the localized plan is written there: not over the plan)
     work.mkdir()
-    with open(job.localized_plan(0, str(work))) as file:  # the objects as listed: downloaded
+    with open(job.localized_plan(0, str(work))[0]) as file:  # the objects as listed: downloaded
         assert [entry["path"].startswith(str(work)) for entry in json.load(file)["inputs"]] == [True, True]
     client.put_object(Bucket="changing", Key="a/x.gz", Body=b"54321")
     with pytest.raises(authstats_spark.ShardFailed, match=r"s3://changing/a/x.gz is not the object it was planned with"):

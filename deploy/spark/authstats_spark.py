@@ -32,6 +32,7 @@ import concurrent.futures
 import errno
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -50,6 +51,15 @@ ETAGS_FILE = "etags.json"
 # The shard's own exit statuses that still leave a complete state: 0, and 1 (an input was
 # partial or failed; the rest was read, as in a single run).
 SHARD_STATE_WRITTEN = (0, 1)
+
+
+def fail(message):
+    """Stops the driver with exit 2 (nothing written) and `message`: SystemExit of a string is
+    exit 1, which the table in docs/distributed.md keeps for reports written (until 2026-12-05
+    an empty prefix or a missing bucket exited 1, a caller could take an earlier run's reports
+    for this one's)."""
+    say(f"error: {message}")
+    raise SystemExit(EXIT_FAILED)
 
 
 def say(message):
@@ -179,6 +189,15 @@ def list_s3(urls, endpoint, etags=None):
     """
     import botocore.exceptions
 
+    try:
+        return list_s3_objects(urls, endpoint, etags)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
+        fail(f"listing {' '.join(urls)}: {error}")
+
+
+def list_s3_objects(urls, endpoint, etags):
+    import botocore.exceptions
+
     client = s3_client(endpoint)
     pages = client.get_paginator("list_objects_v2")
     listing, seen = [], set()
@@ -201,7 +220,7 @@ def list_s3(urls, endpoint, etags=None):
                         continue
                     found.append((item["Key"], item["Size"], relative, item.get("ETag")))
             if not found:
-                raise SystemExit(f"authstats-spark: error: no objects under {url}")
+                fail(f"no objects under {url}")
             found.sort(key=lambda entry: walk_order(entry[2]))
         for object_key, size, _, etag in found:
             path = f"s3://{bucket}/{object_key}"
@@ -217,8 +236,12 @@ def list_s3(urls, endpoint, etags=None):
 
 def run_authstats(command, what):
     """Runs an authstats command on the driver; its messages go to stderr as they come."""
-    say("running " + " ".join(command))
-    status = subprocess.run(command).returncode
+    say("running " + shlex.join(command))
+    try:
+        status = subprocess.run(command).returncode
+    except OSError as error:  # no such binary, or an argument list too long
+        say(f"error: {what} could not run: {error}")
+        return EXIT_FAILED
     if status not in (EXIT_OK, EXIT_PARTIAL):
         say(f"error: {what} failed (exit {status})")
     return status
@@ -236,7 +259,7 @@ def make_plan(args, out):
         with open(listing_path, "w", encoding="utf-8") as file:
             for path, size in listing:
                 if "\n" in path:
-                    raise SystemExit(f"authstats-spark: error: {path!r}: an object key with a line break cannot be planned")
+                    fail(f"{path!r}: an object key with a line break cannot be planned")
                 file.write(f"{path}\t{size}\n")
         command = plan_command(args.authstats, args.shards, plan_path, listing=listing_path)
     else:
@@ -267,7 +290,11 @@ def prepare_shards_folder(out, plan_id, timezone):
     for name in os.listdir(shards):
         leftover = name.startswith(".shard-")
         stale = previous != key and name.startswith("shard-")
-        if leftover or stale:
+        # A shard that read an input only in part or not at all (exit 1) runs again: a passing
+        # problem (an input moved for a while) stayed in every later run's reports until
+        # 2026-12-05, its shard reused.
+        partial = name.startswith("shard-") and ShardJob.status_of(os.path.join(shards, name), None, reused=True)["exit"] != EXIT_OK
+        if leftover or stale or partial:
             shutil.rmtree(os.path.join(shards, name), ignore_errors=True)
     with open(marker, "w", encoding="utf-8") as file:
         file.write(key + "\n")
@@ -285,6 +312,18 @@ def prepare_shards_folder(out, plan_id, timezone):
 
 class ShardFailed(Exception):
     pass
+
+
+def local_name(key, limit=200):
+    """The file name a downloaded object gets: its key's base name, or, past `limit` bytes,
+    its start and its extensions (`.json.gz`: what authstats's messages show of it)."""
+    name = os.path.basename(key) or "object"
+    if len(name.encode("utf-8")) <= limit:
+        return name
+    stem, dot, extensions = name.partition(".")
+    extensions = (dot + extensions)[-60:] if dot else ""
+    keep = stem.encode("utf-8")[:limit - len(extensions.encode("utf-8")) - 1].decode("utf-8", "ignore")
+    return keep + "~" + extensions
 
 
 class ShardJob:
@@ -331,8 +370,9 @@ class ShardJob:
 
         def download(entry):
             bucket, key = split_s3(entry["path"])
-            # Named by index (a key may hold ".." or be long); the base name keeps its extension.
-            local = os.path.join(work, "objects", str(entry["index"]), os.path.basename(key) or "object")
+            # Named by index (a key may hold ".." or be long); the base name keeps its extensions,
+            # cut to what a file system takes (a 300-byte name failed every attempt until 2026-12-05).
+            local = os.path.join(work, "objects", str(entry["index"]), local_name(key))
             os.makedirs(os.path.dirname(local), exist_ok=True)
             etag = self.etags.get(entry["path"])
 
@@ -362,14 +402,16 @@ class ShardJob:
             return local
 
         mine = [entry for entry in plan["inputs"] if entry["shard"] == shard]
+        copies = []
         # Several downloads at once: an object's latency, not the bandwidth, bounds small objects.
         with concurrent.futures.ThreadPoolExecutor(DOWNLOAD_THREADS) as pool:
             for entry, local in zip(mine, pool.map(download, mine)):
+                copies.append((local, entry["path"]))
                 entry["path"] = local
         path = os.path.join(work, "plan.json")
         with open(path, "w", encoding="utf-8") as file:
             json.dump(plan, file)
-        return path
+        return path, copies
 
     def __call__(self, shard):
         shards_folder = os.path.join(self.out, "shards")
@@ -382,13 +424,18 @@ class ShardJob:
         work = tempfile.mkdtemp(prefix=f"authstats-shard-{shard}-", dir=self.scratch)
         temporary = os.path.join(shards_folder, f".shard-{shard}.{attempt}")
         try:
-            plan = self.localized_plan(shard, work) if self.s3 else self.plan_path
+            plan, copies = self.localized_plan(shard, work) if self.s3 else (self.plan_path, [])
             state = os.path.join(work, "state")
             command = shard_command(self.binary(work), plan, shard, state, self.timezone, os.path.join(work, "reports"))
             # Spilled runs go to the executor's scratch space too.
             environment = dict(os.environ, TMPDIR=work)
             result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment)
             stderr = result.stderr.decode("utf-8", "replace")
+            if copies and result.returncode != EXIT_OK:
+                # authstats names the local copies, which are gone with the scratch space: which
+                # object each was (until 2026-12-05 the plan's indexes had to be looked up).
+                stderr += "authstats-spark: the local copies named above are these objects:\n" + "".join(
+                    f"  {local} = {url}\n" for local, url in copies)
             with open(os.path.join(self.out, "logs", f"shard-{shard}.{attempt}.stderr"), "w", encoding="utf-8") as file:
                 file.write(stderr)
             if result.returncode < 0:  # the out-of-memory killer, a preempted machine
@@ -445,12 +492,16 @@ def run_shards(args, out, plan_path, plan):
         return results, time.time() - started
     except Exception as error:  # Py4J's wrapper of the task's failure
         failed = sorted(name for name in os.listdir(os.path.join(out, "logs")) if name.endswith(".failed"))
+        told = False
         for name in failed:
             shard = name[len("shard-"):-len(".failed")]
             if not os.path.isdir(os.path.join(out, "shards", f"shard-{shard}")):
                 with open(os.path.join(out, "logs", name), encoding="utf-8") as file:
                     say(f"error: shard {shard} failed: {file.read().rstrip()}")
-        if not failed:
+                told = True
+        # (A shard that failed once and then succeeded left a note; the job failed for another
+        # reason, a worker killed, which said nothing until 2026-12-05.)
+        if not told:
             say(f"error: the Spark job failed: {error}")
         raise SystemExit(EXIT_FAILED)
     finally:
