@@ -479,7 +479,7 @@ final class NightlyState {
             group.wait()
             for (index, reason) in failures.sorted(by: { $0.key < $1.key }) {
                 let path = candidates[index].path
-                let parts = inputs.filter { $0.path == path }
+                let parts = inputs.filter { ExactText($0.path) == ExactText(path) }
                 let unread = !parts.isEmpty && parts.allSatisfy { $0.status == .failed && $0.records == 0 }
                 guard unread else {
                     throw Failure.refused("\(path) could not be hashed for the ledger after it was read (\(reason)); nothing was committed: run again")
@@ -505,18 +505,19 @@ final class NightlyState {
     /// run tries it again.
     func ledgerRows(_ inputs: [InputReport], read: [Candidate], clock: DayClock) -> [LedgerEntry] {
         var clock = clock
-        var byPath: [String: (records: Int, events: Int, oldest: Int64, newest: Int64, status: String)] = [:]
+        // By bytes (`ExactText`): two names that differ only in Unicode normalization are two files.
+        var byPath: [ExactText: (records: Int, events: Int, oldest: Int64, newest: Int64, status: String)] = [:]
         for input in inputs {
-            var row = byPath[input.path] ?? (0, 0, .max, .min, "ok")
+            var row = byPath[ExactText(input.path)] ?? (0, 0, .max, .min, "ok")
             row.records += input.records
             row.events += input.events
             row.oldest = min(row.oldest, input.oldestEventMillis)
             row.newest = max(row.newest, input.newestEventMillis)
             if input.status != .ok { row.status = input.status.rawValue }
-            byPath[input.path] = row
+            byPath[ExactText(input.path)] = row
         }
         return read.compactMap { candidate in
-            let row = byPath[candidate.path]
+            let row = byPath[ExactText(candidate.path)]
             if let row, row.status == InputReport.Status.failed.rawValue, row.records == 0 { return nil }
             // (`DeferredHashes.finish` refused any input that was read and has no hash.)
             guard let hash = candidate.hash else { return nil }

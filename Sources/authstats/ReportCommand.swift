@@ -404,11 +404,12 @@ struct ReportCommand: ParsableCommand {
                 found = selected.problems + selected.read.map(\.found)
                 if let shardRun {
                     // Each file at its place in the plan's whole listing: shards merge as one run.
-                    let places = Dictionary(shardRun.files.map { ($0.path, $0.index) }, uniquingKeysWith: min)
+                    // (By bytes: names that differ only in Unicode normalization are two files.)
+                    let places = Dictionary(shardRun.files.map { (ExactText($0.path), $0.index) }, uniquingKeysWith: min)
                     configuration.fileIndexes = found.map { item in
                         switch item {
-                        case .file(let path): return places[path.display] ?? 0
-                        case .problem(let path, _): return places[path] ?? 0
+                        case .file(let path): return places[ExactText(path.display)] ?? 0
+                        case .problem(let path, _): return places[ExactText(path)] ?? 0
                         }
                     }
                 }

@@ -36,6 +36,30 @@ struct PlanCLITests {
         #expect(elsewhere.stderr.contains("(0 partial or failed)"), "\(elsewhere.stderr)")
     }
 
+    @Test("two names that differ only in Unicode normalization (é in NFC and NFD) are two files: planned, sharded and ledgered apart")
+    func normalization() throws {
+        let folder = CLI.temporaryFolder("plan-normalization")
+        let samples = try FileManager.default.subpathsOfDirectory(atPath: CLI.packageRoot.appendingPathComponent("sample-logs/2026").path)
+            .filter { $0.hasSuffix(".gz") }.sorted().prefix(2).map { CLI.packageRoot.appendingPathComponent("sample-logs/2026/" + $0).path }
+        for (name, sample) in zip(["caf\u{E9}", "cafe\u{301}"], samples) {
+            let sub = folder.appendingPathComponent("in").appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: sample, toPath: sub.appendingPathComponent("x.gz").path)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("in").path).count == 2)
+        let plan = folder.appendingPathComponent("plan.json").path
+        // "…/x.gz is listed twice" until 2026-12-05 (Swift's String equality is canonical equivalence).
+        let planned = try CLI.run(["plan", folder.appendingPathComponent("in").path, "--shards", "2", "--out", plan])
+        #expect(planned.status == 0, "\(planned.stderr)")
+        #expect(planned.stderr.contains(": 2 inputs, "), "\(planned.stderr)")
+        let state = folder.appendingPathComponent("state").path
+        let night = try CLI.run(["report", folder.appendingPathComponent("in").path, "--state", state, "--out", folder.appendingPathComponent("o").path, "--no-html"])
+        #expect(night.status == 0, "\(night.stderr)")
+        let info = try CLI.run(["state", "info", "--state", state, "--format", "json"])
+        let object = try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any]
+        #expect((object?["inputs"] as? Int) == 2, "\(info.stdout)")
+    }
+
     @Test("bad usage is exit 64 with the reason", arguments: [
         (["--shards", "0", "sample-logs"], "--shards 0: give a number of shards from 1 to 100000."),
         (["--shards", "x", "sample-logs"], "The value 'x' is invalid for '--shards <n>'"),

@@ -19,8 +19,10 @@ extension ShardPlan {
     /// - Complexity: O(n log n + g log N) for n files in g sizes and N shards.
     public static func make(_ listing: [Listed], shards: Int) throws(ShardPlanError) -> ShardPlan {
         guard (1...maxShards).contains(shards) else { throw .badShardCount(shards) }
-        var seen = Set<String>()
-        for file in listing where !seen.insert(file.path).inserted { throw .duplicatePath(file.path) }
+        // By bytes: Swift's `String` equality is canonical equivalence, which took `é/x.gz` in
+        // NFC and in NFD, two files `report` reads, for one path listed twice (until 2026-12-05).
+        var seen = Set<ExactText>()
+        for file in listing where !seen.insert(ExactText(file.path)).inserted { throw .duplicatePath(file.path) }
         // Every load and group total below is at most the sum: it must fit.
         var total: Int64 = 0
         for file in listing {

@@ -63,7 +63,7 @@ extension ShardPlan {
             throw .badPlan(file: name, reason: "shards \(file.shards) is not from 1 to \(maxShards)")
         }
         var inputs = [Input?](repeating: nil, count: file.inputs.count)
-        var paths = Set<String>()
+        var paths = Set<ExactText>()  // by bytes (`ShardPlan.make`)
         for entry in file.inputs {
             guard inputs.indices.contains(entry.index), inputs[entry.index] == nil else {
                 throw .badPlan(file: name, reason: "input \(JSONText.quote(entry.path)) has index \(entry.index); the indexes must be 0 to \(file.inputs.count - 1), each once")
@@ -72,7 +72,7 @@ extension ShardPlan {
                 throw .badPlan(file: name, reason: "input \(JSONText.quote(entry.path)) is in shard \(entry.shard), not 0 to \(file.shards - 1)")
             }
             guard entry.size >= 0 else { throw .badPlan(file: name, reason: "input \(JSONText.quote(entry.path)) has size \(entry.size)") }
-            guard paths.insert(entry.path).inserted else { throw .badPlan(file: name, reason: "input \(JSONText.quote(entry.path)) is listed twice") }
+            guard paths.insert(ExactText(entry.path)).inserted else { throw .badPlan(file: name, reason: "input \(JSONText.quote(entry.path)) is listed twice") }
             inputs[entry.index] = entry
         }
         return ShardPlan(id: file.id, shards: file.shards, inputs: inputs.map { $0! })
