@@ -54,8 +54,8 @@ enum PageTemplate {
         <body>
         <header>
         <h1>{{heading}}</h1>
-        <p class="range">{{rangeText}}</p>
-        {{#hasChartNote}}<p class="note">{{chartNote}}</p>{{/hasChartNote}}
+        <p class="range">{{rangeText}}</p>{{#hasChartNote}}
+        <p class="note">{{chartNote}}</p>{{/hasChartNote}}
         <nav><ul>{{#sections}}<li><a href="#{{id}}">{{title}}</a></li>{{/sections}}</ul></nav>
         </header>
         <main>
