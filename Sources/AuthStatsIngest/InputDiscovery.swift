@@ -320,13 +320,31 @@ public struct InputPath: Sendable, Hashable {
     /// resolved (`link/..` is not the link's folder: taking `..` out by its text made two files
     /// one path); resolving them would be a look-up per folder of every input. A state's
     /// ledger knows its files by it (`NightlyState.ledgerPath`), and a plan lists them so, so
-    /// that a shard opens them from any folder.
-    public static func absolute(_ path: String) -> String {
-        let whole = path.hasPrefix("/") ? path : workingFolder + "/" + path
-        let parts = whole.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
-        return "/" + parts.joined(separator: "/")
+    /// that a shard opens them from any folder. By bytes: the working folder's name need not be
+    /// UTF-8 (`FileManager` gives it with U+FFFD for such bytes, which names no folder).
+    public static func absolute(_ path: [UInt8]) -> [UInt8] {
+        let slash = UInt8(ascii: "/")
+        let whole = path.first == slash ? path : workingFolder + [slash] + path
+        var out: [UInt8] = []
+        out.reserveCapacity(whole.count)
+        for part in whole.split(separator: slash, omittingEmptySubsequences: true) where !part.elementsEqual([UInt8(ascii: ".")]) {
+            out.append(slash)
+            out += part
+        }
+        return out.isEmpty ? [slash] : out
     }
 
-    /// The folder the process started in (read once: `absolute` runs for every input).
-    public static let workingFolder = FileManager.default.currentDirectoryPath
+    /// `absolute` of a path given as text; nil when the result is not UTF-8 (the working
+    /// folder's name is not).
+    public static func absolute(_ path: String) -> String? {
+        String(validating: absolute(Array(path.utf8)), as: UTF8.self)
+    }
+
+    /// The folder the process started in, its name's raw bytes (`getcwd`; read once:
+    /// `absolute` runs for every input).
+    public static let workingFolder: [UInt8] = {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else { return Array(FileManager.default.currentDirectoryPath.utf8) }
+        return buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+    }()
 }

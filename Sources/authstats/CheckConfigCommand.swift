@@ -27,11 +27,12 @@ struct CheckConfigCommand: ParsableCommand {
             sharing) and the findings, each naming the client and the field (or the file). \
             Errors: a project id that is not 32 hex characters, a project region the pool's \
             region could not send to (docs/configuration.md has the table), one client mapped \
-            to two projects, an ARN that does not parse, a RoleArn that is not an IAM role, a \
-            file or document that is not JSON or not one of these outputs, and with --iam a \
-            trust policy that does not let cognito-idp.amazonaws.com assume the role (or wants \
-            another sts:ExternalId) or permissions that do not allow \
-            mobiletargeting:UpdateEndpoint and PutEvents on the project. Warnings: a client \
+            to two projects, an ARN that does not parse, a RoleArn that is not an IAM role, an \
+            ApplicationId without RoleArn (no role to send with), a file, document or value that \
+            is not JSON or not one of these outputs, and with --iam a trust policy that does not \
+            let cognito-idp.amazonaws.com assume the role (or wants another sts:ExternalId) or \
+            permissions that do not allow mobiletargeting:UpdateEndpoint on the project's \
+            endpoints and PutEvents on its events (a managed policy's default version). Warnings: a client \
             without analytics configuration, a project used by clients of two user pools, a \
             role the --iam files do not describe (wholly or in part). Without --iam, roles are \
             not checked.

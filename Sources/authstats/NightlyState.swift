@@ -403,7 +403,7 @@ final class NightlyState {
             if let entry = byContent {
                 // The ledger's path comes from the state file: shown escaped.
                 known.append(
-                    entry.path == path
+                    ExactText(entry.path) == ExactText(path) || ExactText(entry.path) == ExactText(Self.ledgerPath(file))
                         ? "\(path) (read in batch \(entry.batch))"
                         : "\(path) (the same bytes as \(Self.shown(ledgerPath: entry.path)), read in batch \(entry.batch))")
                 continue
@@ -536,19 +536,26 @@ final class NightlyState {
     /// size and time was skipped unread). A URL (`s3://…`) is kept as it is.
     static func ledgerPath(_ file: String) -> String {
         if file.range(of: "^[A-Za-z][A-Za-z0-9+.-]*://", options: .regularExpression) != nil { return file }
-        return InputPath.absolute(file)
+        return ledgerPath(Array(file.utf8))
     }
 
-    /// `ledgerPath` of a path given by its raw bytes. A name that is not UTF-8 (a Latin-1
-    /// `café.json` from an old archive) is kept in its display form (`DisplayPath`: such bytes
-    /// as `\xNN`, a backslash doubled) after `notUTF8`, a mark no path of the other kinds
-    /// begins with (they begin with `/` or a URL's scheme and `://`): the display form alone
-    /// could equal the path of a UTF-8 name that holds a backslash. Until 2026-12-05 such a
-    /// file could not be read with `--state` at all (its path was decoded lossily to open it).
+    /// `ledgerPath` of a path given by its raw bytes. A path that is not UTF-8 (a Latin-1
+    /// `café.json` from an old archive, or any file under a folder so named, the working
+    /// folder included) is kept in its display form (`DisplayPath`: such bytes as `\xNN`, a
+    /// backslash doubled) after `notUTF8`, a mark no path of the other kinds begins with (they
+    /// begin with `/` or a URL's scheme and `://`): the display form alone could equal the path
+    /// of a UTF-8 name that holds a backslash. Until 2026-12-05 such a file could not be read
+    /// with `--state` at all (its path was decoded lossily to open it), and a relative path
+    /// under such a working folder took its name with U+FFFD (two folders one key).
     static func ledgerPath(_ file: [UInt8]) -> String {
-        if let text = String(validating: file, as: UTF8.self) { return ledgerPath(text) }
-        let absolute = file.first == UInt8(ascii: "/") ? file : Array(InputPath.workingFolder.utf8) + [UInt8(ascii: "/")] + file
-        let parts = absolute.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true).filter { !$0.elementsEqual([UInt8(ascii: ".")]) }
+        if let text = String(validating: file, as: UTF8.self),
+            text.range(of: "^[A-Za-z][A-Za-z0-9+.-]*://", options: .regularExpression) != nil
+        {
+            return text
+        }
+        let absolute = InputPath.absolute(file)
+        if let text = String(validating: absolute, as: UTF8.self) { return text }
+        let parts = absolute.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true)
         return notUTF8 + "/" + parts.map { DisplayPath.text($0) }.joined(separator: "/")
     }
 

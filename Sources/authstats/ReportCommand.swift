@@ -394,7 +394,8 @@ struct ReportCommand: ParsableCommand {
         let nothingFound = nightly != nil && shardRun == nil && !inputs.isEmpty && found.isEmpty
         if nothingFound {
             console.warningAlways(
-                "no input files found in \(inputs.map(DisplayPath.text).joined(separator: ", ")): the reports are from the state as it was")
+                "no input files found in \(inputs.map(DisplayPath.text).joined(separator: ", ")): "
+                    + (nightly?.newestDay == nil ? "the state holds no event yet" : "the reports are from the state as it was"))
         }
         if let nightly {
             try stateStep {
@@ -408,7 +409,8 @@ struct ReportCommand: ParsableCommand {
                     let places = Dictionary(shardRun.files.map { (ExactText($0.path), $0.index) }, uniquingKeysWith: min)
                     configuration.fileIndexes = found.map { item in
                         switch item {
-                        case .file(let path): return places[ExactText(path.display)] ?? 0
+                        // (The raw name, as the plan holds it: `display` escapes a tab.)
+                        case .file(let path): return places[ExactText(String(decoding: path.bytes, as: UTF8.self))] ?? 0
                         case .problem(let path, _): return places[ExactText(path)] ?? 0
                         }
                     }

@@ -337,7 +337,7 @@ struct PageTests {
 
     @Test("a range of more than two years is charted over its days with events, said on the page; two years or less whole; figures over the whole range")
     func longRange() {
-        func page(days: Int, events: [Int]) -> (page: String, days: [String]) {
+        func page(days: Int, events: [Int], anonymous: [Int] = []) -> (page: String, days: [String]) {
             let first = Day(iso: "1970-01-01")!
             var input = Self.hostileInput()
             var reports = Reports(range: DayRange(first: first, last: first.advanced(by: days - 1)))
@@ -347,6 +347,8 @@ struct PageTests {
                     row.signIns = 2
                     row.activeUsers = 1
                 }
+                // An event without a user or session (the breakdown charts draw it).
+                if anonymous.contains(i) { row.events = 1 }
                 // The 30-day window runs on past an event: not an event of the day.
                 row.mau30d = events.contains { $0 <= i && i < $0 + 30 } ? 1 : 0
                 return row
@@ -367,6 +369,9 @@ struct PageTests {
         #expect(wide.page.contains("The charts show 1997-05-19 to 1998-06-23, the days with events of a range of more than 731 days"))
         // The figures are the range's: 4 sign-ins.
         #expect(wide.page.contains("<div class=\"value\">4</div>"))
+        // A day with only events that have no user counts as a day with events.
+        let anonymous = page(days: 47_482, events: [10_000, 10_400], anonymous: [9_990])
+        #expect(anonymous.days.first == "1997-05-09" && anonymous.days.count == 411 * 13, "\(anonymous.days.first ?? "")")
         // Two years to the day: drawn whole, empty days and all; no note.
         let two = page(days: 731, events: [100])
         #expect(Set(two.days).count == 731 && two.days.first == "1970-01-01")

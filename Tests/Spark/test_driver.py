@@ -113,12 +113,17 @@ def test_a_partial_shard_runs_again_on_the_next_run(spark_submit, fake, exports,
     partial = spark_submit(arguments, dict(fake["env"], FAKE_PARTIAL_SHARD="2"))
     assert partial.returncode == 1, driver_messages(partial)
     assert "authstats-spark: warning: shard 2 read an input only in part or not at all" in partial.output, driver_messages(partial)
+    # Its rerun fails: the partial shard stays in place until a run replaces it.
+    failing = spark_submit(arguments, dict(fake["env"], FAKE_FAIL_SHARD="2"))
+    assert failing.returncode == 2, driver_messages(failing)
+    assert os.path.isdir(os.path.join(out, "shards", "shard-2"))
     again = spark_submit(arguments, fake["env"])
     assert again.returncode == 0, driver_messages(again)
     with open(os.path.join(out, "run.json")) as file:
         shards = {shard["shard"]: shard for shard in json.load(file)["shards"]}
     assert shards[2]["reused"] is False and shards[2]["exit"] == 0
     assert shards[0]["reused"] is True and shards[1]["reused"] is True
+    assert not [name for name in os.listdir(os.path.join(out, "shards")) if name.startswith(".")]
 
 
 def test_failures_that_write_no_reports_exit_2_saying_why(s3_server, tmp_path, capsys):
@@ -142,6 +147,7 @@ def test_a_long_key_gets_a_local_name_a_file_system_takes():
     long = authstats_spark.local_name("p/" + "x" * 300 + ".json.gz")
     assert len(long.encode()) <= 200 and long.endswith("~.json.gz") and long.startswith("xxx")
     assert len(authstats_spark.local_name("é" * 300).encode()) <= 200
+    assert len(authstats_spark.local_name("x" * 300 + "." + "\U0001F600" * 100).encode()) <= 200
 
 
 def test_a_second_attempt_of_a_shard_in_place_changes_nothing(fake, exports, tmp_path):

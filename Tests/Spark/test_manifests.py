@@ -170,6 +170,11 @@ def test_the_scripts_run_again_after_new_exports_use_the_new_plans_shards_and_ne
     failing_mv.mkdir()
     (failing_mv / "mv").write_text("#!/bin/sh\nexit 1\n")
     (failing_mv / "mv").chmod(0o755)
+    # An authstats that fails (exit 2: out of memory, a damaged state).
+    failing_run = tmp_path / "failing-authstats"
+    failing_run.mkdir()
+    (failing_run / "authstats").write_text("#!/bin/sh\necho 'authstats: error: out of memory' >&2; exit 2\n")
+    (failing_run / "authstats").chmod(0o755)
     for platform, shard_file, merge_file in (("kubernetes", "shards-job.yaml", "merge-job.yaml"),
                                              ("batch", "shard-job-definition.json", "merge-job-definition.json")):
         root = tmp_path / platform
@@ -237,6 +242,12 @@ def test_the_scripts_run_again_after_new_exports_use_the_new_plans_shards_and_ne
         assert partial.returncode == 1 and "shard 5: an input was partial or failed" in partial.stdout + partial.stderr, f"{platform}: {partial.stderr}"
         assert os.path.exists(data / "run" / "shards" / plan / "shard-5.partial")
         shutil.move(aside, moved)
+        # Its rerun (the same plan) fails: the partial shard stays in place (it was removed
+        # before the rerun, and the merge then missed it), and the merge says partial again.
+        again = run_all(fail_shard=5, failing_tool=failing_run)
+        assert again.returncode == 1, f"{platform}: {again.stderr}"
+        assert os.path.isdir(data / "run" / "shards" / plan / "shard-5"), platform
+        assert not [name for name in os.listdir(data / "run" / "shards" / plan) if name.startswith(".")], platform
         merged = run_all()
         assert merged.returncode == 0, f"{platform}: {merged.stderr}"
         assert not os.path.exists(data / "run" / "shards" / plan / "shard-5.partial")

@@ -290,11 +290,8 @@ def prepare_shards_folder(out, plan_id, timezone):
     for name in os.listdir(shards):
         leftover = name.startswith(".shard-")
         stale = previous != key and name.startswith("shard-")
-        # A shard that read an input only in part or not at all (exit 1) runs again: a passing
-        # problem (an input moved for a while) stayed in every later run's reports until
-        # 2026-12-05, its shard reused.
-        partial = name.startswith("shard-") and ShardJob.status_of(os.path.join(shards, name), None, reused=True)["exit"] != EXIT_OK
-        if leftover or stale or partial:
+        leftover = leftover or name.startswith(".old-shard-")
+        if leftover or stale:
             shutil.rmtree(os.path.join(shards, name), ignore_errors=True)
     with open(marker, "w", encoding="utf-8") as file:
         file.write(key + "\n")
@@ -304,7 +301,8 @@ def prepare_shards_folder(out, plan_id, timezone):
         # shard-I.<attempt>.stderr of a shard in place says what it read (which input was
         # partial): kept; a failure's note and the logs of shards that run again are not.
         shard = name.split(".")[0]
-        if name.endswith(".failed") or not os.path.isdir(os.path.join(shards, shard)):
+        # (A partial shard's logs go too: it runs again, ShardJob.__call__.)
+        if name.endswith(".failed") or not os.path.isdir(os.path.join(shards, shard)) or ShardJob.partial(os.path.join(shards, shard)):
             os.remove(os.path.join(logs, name))
 
 
@@ -321,9 +319,10 @@ def local_name(key, limit=200):
     if len(name.encode("utf-8")) <= limit:
         return name
     stem, dot, extensions = name.partition(".")
-    extensions = (dot + extensions)[-60:] if dot else ""
-    keep = stem.encode("utf-8")[:limit - len(extensions.encode("utf-8")) - 1].decode("utf-8", "ignore")
-    return keep + "~" + extensions
+    # At most 60 bytes of extensions, whole characters (a 4-byte one counts 4).
+    tail = (dot + extensions).encode("utf-8")[-60:].decode("utf-8", "ignore") if dot else ""
+    keep = stem.encode("utf-8")[:limit - len(tail.encode("utf-8")) - 1].decode("utf-8", "ignore")
+    return keep + "~" + tail
 
 
 class ShardJob:
@@ -416,7 +415,11 @@ class ShardJob:
     def __call__(self, shard):
         shards_folder = os.path.join(self.out, "shards")
         final = os.path.join(shards_folder, f"shard-{shard}")
-        if os.path.isdir(final):  # an earlier attempt (or run) put it in place
+        # An earlier attempt (or run) put it in place; one that read an input only in part or
+        # not at all (exit 1) runs again, and stays in place until the new copy replaces it (a
+        # passing problem, an input moved for a while, stayed in every later run's reports
+        # until 2026-12-05, its shard reused).
+        if os.path.isdir(final) and not self.partial(final):
             return self.status_of(final, shard, reused=True)
         started = time.time()
         attempt = uuid.uuid4().hex[:12]
@@ -448,14 +451,28 @@ class ShardJob:
                 json.dump(status, file)
             # Copied under a temporary name, then renamed: OUT/shards/shard-I is whole or absent.
             shutil.copytree(state, temporary)
+            old = None
+            if os.path.isdir(final) and self.partial(final):
+                old = os.path.join(shards_folder, f".old-shard-{shard}.{attempt}")
+                try:
+                    os.rename(final, old)
+                except OSError:
+                    old = None
             try:
                 os.rename(temporary, final)
             except OSError as error:
+                if old:  # the partial shard back in place
+                    try:
+                        os.rename(old, final)
+                    except OSError:
+                        shutil.rmtree(old, ignore_errors=True)
                 if error.errno not in (errno.EEXIST, errno.ENOTEMPTY) or not os.path.isdir(final):
                     raise
                 # Another attempt of this shard (speculative, or retried) got there first.
                 shutil.rmtree(temporary, ignore_errors=True)
                 return self.status_of(final, shard, reused=True)
+            if old:
+                shutil.rmtree(old, ignore_errors=True)
             return dict(status, reused=False)
         except Exception as error:
             shutil.rmtree(temporary, ignore_errors=True)
@@ -473,6 +490,13 @@ class ShardJob:
                 return dict(json.load(file), reused=reused)
         except OSError:
             return {"shard": shard, "exit": EXIT_OK, "seconds": 0, "reused": reused}
+        except ValueError:  # damaged: not known to be whole, so run again (partial)
+            return {"shard": shard, "exit": EXIT_PARTIAL, "seconds": 0, "reused": reused}
+
+    @staticmethod
+    def partial(final):
+        """Whether the shard in place read an input only in part or not at all (exit 1)."""
+        return os.path.isdir(final) and ShardJob.status_of(final, None, reused=True)["exit"] != EXIT_OK
 
 
 def run_shards(args, out, plan_path, plan):

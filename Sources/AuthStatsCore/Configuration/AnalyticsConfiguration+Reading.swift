@@ -67,7 +67,10 @@ extension AnalyticsConfiguration {
             let shared = settings["UserDataShared"]
             if let shared, !(shared is NSNull), !JSONDocuments.isBoolean(shared) {
                 findings.append(
-                    Self.unknown(source, "the UserDataShared of client \(id) is \(Self.kind(of: shared)), not true or false: taken as false"))
+                    Self.unknown(
+                        source,
+                        "the UserDataShared of client \(id) is \(settings.stringMember("UserDataShared") ?? ""), "
+                            + "\(Self.kind(of: shared) == "string" ? "a string" : "a number"), not true or false: taken as false"))
             }
             analytics = AnalyticsSettings(
                 applicationID: settings.stringMember("ApplicationId"), applicationARN: settings.stringMember("ApplicationArn"),

@@ -52,9 +52,10 @@ struct PageView {
     /// nightly page keeps its axis and shows a day without events as one.
     static let chartDayLimit = 731
 
-    /// Whether a day of `daily.csv` has an event (the 7- and 30-day columns run on after one).
+    /// Whether a day of `daily.csv` has an event (the 7- and 30-day columns run on after one;
+    /// `events` counts those without a user too, which the breakdown charts draw).
     static func hasEvents(_ row: DailyRow) -> Bool {
-        row.activeUsers > 0 || row.signUps > 0 || row.signIns > 0 || row.authFailures > 0 || row.sessions > 0
+        row.events > 0 || row.activeUsers > 0 || row.signUps > 0 || row.signIns > 0 || row.authFailures > 0 || row.sessions > 0
     }
 
     /// The days the charts draw (`chartDayLimit`): for a long range without any event, its

@@ -40,7 +40,11 @@ extension ShardPlan {
                 }
                 // Absolute: a shard may run in another folder (its paths were kept as typed
                 // until 2026-12-05, and a shard run elsewhere failed every input).
-                files.append(Listed(path: InputPath.absolute(path), size: Int64(info.st_size)))
+                guard let absolute = InputPath.absolute(path) else {
+                    problems.append(.unplannable(path: input.display, reason: "the working folder's name is not UTF-8, and a plan names files by their absolute paths in JSON text; run plan from another folder"))
+                    continue
+                }
+                files.append(Listed(path: absolute, size: Int64(info.st_size)))
             }
         }
         return (files, problems)
@@ -70,7 +74,12 @@ extension ShardPlan {
             guard sizeText.allSatisfy(\.isASCII), let size = Int64(sizeText), size >= 0 else {
                 throw .badListingLine(file: name, line: number, reason: "size '\(sizeText)' is not a number of bytes")
             }
-            files.append(Listed(path: path, size: size))
+            // A local path absolute, as `listLocal` makes them (a URL as it is).
+            let isURL = path.range(of: "^[A-Za-z][A-Za-z0-9+.-]*://", options: .regularExpression) != nil
+            guard let listed = isURL ? path : InputPath.absolute(path) else {
+                throw .badListingLine(file: name, line: number, reason: "the path is relative and the working folder's name is not UTF-8")
+            }
+            files.append(Listed(path: listed, size: size))
         }
         return files
     }

@@ -123,8 +123,8 @@ struct AnalyticsConfigurationTests {
         #expect(findings.map(\.message) == [
             "document 1: the AnalyticsConfiguration of client a is string, not an object: not read",
             "document 2: the AnalyticsConfiguration of client b is array, not an object: not read",
-            "document 3: the UserDataShared of client c is string, not true or false: taken as false",
-            "document 6: the UserDataShared of client d is number or boolean, not true or false: taken as false",
+            "document 3: the UserDataShared of client c is true, a string, not true or false: taken as false",
+            "document 6: the UserDataShared of client d is 1, a number, not true or false: taken as false",
         ])
         #expect(findings.allSatisfy { $0.code == .unknownDocument && $0.severity == .error })
         #expect(configuration.client("c")?.analytics?.userDataShared == false)
