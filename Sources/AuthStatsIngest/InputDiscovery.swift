@@ -35,6 +35,14 @@ public enum InputDiscovery {
     ///     (`Listings`); the walk itself, and so what it finds and in which order, is the same
     ///     for any number.
     public static func expand(_ paths: [String], excluding: [String] = [], threads: Int = 1) -> [Found] {
+        expandNamingEmpty(paths, excluding: excluding, threads: threads).found
+    }
+
+    /// `expand`, and the arguments that hold no file: a folder (or a folder's tree) in which
+    /// the walk met no file, not even one found before under another argument (an empty or
+    /// unmounted sync folder, or one of hidden files only). An argument that does not exist is
+    /// not among them: it is a problem of `found`.
+    public static func expandNamingEmpty(_ paths: [String], excluding: [String] = [], threads: Int = 1) -> (found: [Found], empty: [String]) {
         let excluded = Set(excluding.compactMap { FileID(path: Array($0.utf8)) })
         var walk = Walk(excluded: excluded)
         let roots = paths.map { Array($0.utf8) }
@@ -50,8 +58,13 @@ public enum InputDiscovery {
             }
             walk.listings = Listings.read(below: folders, excluding: excluded, threads: threads)
         }
-        for (root, status) in zip(roots, statuses) { walk.visit(root, topLevel: true, ancestors: [], known: status) }
-        return walk.found
+        var empty: [String] = []
+        for (index, (root, status)) in zip(roots, statuses).enumerated() {
+            let before = (walk.met, walk.found.count)
+            walk.visit(root, topLevel: true, ancestors: [], known: status)
+            if walk.met == before.0 && walk.found.count == before.1 { empty.append(paths[index]) }
+        }
+        return (walk.found, empty)
     }
 
     /// What `path` leads to when it is neither a regular file nor a folder ("a FIFO", "a
@@ -241,6 +254,9 @@ public enum InputDiscovery {
         let excluded: Set<FileID>
         var found: [Found] = []
         var seen: Set<FileID> = []
+        /// Files met, and folders met again (whose files were met before): whether an argument
+        /// holds anything (`expandNamingEmpty`).
+        var met = 0
         /// Folders listed ahead (`Listings`).
         var listings: [FileID: Listing] = [:]
 
@@ -270,7 +286,11 @@ public enum InputDiscovery {
                         message: "Unable to read \(shown): a symbolic link cycle (it leads back to \(DisplayPath.text(ancestor.1))); not followed"))
                 return
             }
-            guard seen.insert(id).inserted else { return }  // read once, under its first path
+            if status.mode & S_IFMT != S_IFDIR { met += 1 }
+            guard seen.insert(id).inserted else {  // read once, under its first path
+                if status.mode & S_IFMT == S_IFDIR { met += 1 }
+                return
+            }
             switch status.mode & S_IFMT {
             case S_IFDIR:
                 list(path, id: id, ancestors: ancestors + [(id, path)])

@@ -26,8 +26,8 @@ struct ReportCommand: ParsableCommand {
 
             Exit status: 0 all inputs read; 1 reports written but an input was partial or failed \
             (or a --users file was read only in part; or, with --strict, a record was rejected; \
-            or the state was merged without some shards; or, with --state, the inputs given hold no file, and the reports are \
-            the state's), or with --state nothing written because an input changed at a known path \
+            or the state was merged without some shards; or, with --state, an input given holds no file, the reports made \
+            all the same), or with --state nothing written because an input changed at a known path \
             or is older than the horizon; 2 nothing written and nothing in --out changed (no \
             readable input, an unreadable --users file, --out cannot be written or writing the \
             reports failed, or a --state that is not authstats's, is damaged or cannot be \
@@ -384,18 +384,21 @@ struct ReportCommand: ParsableCommand {
         // The user directories, segment definitions and the output folder are never read as inputs.
         // `-` is standard input, read as a stream like a FIFO.
         let paths = shardRun?.files.map(\.path) ?? inputs.map { $0 == "-" ? "/dev/stdin" : $0 }
-        var found = InputDiscovery.expand(
+        var (found, emptyInputs) = InputDiscovery.expandNamingEmpty(
             paths, excluding: directoryFiles + segmentFiles + clientFiles + [out] + (state.map { [$0] } ?? []), threads: jobs)
         var readThisBatch: [NightlyState.Candidate] = []
         var hashing: NightlyState.DeferredHashes?
-        // With a state, inputs given that hold no file (an empty sync folder, a volume not
-        // mounted) still leave reports, from the state as it was: said, and exit 1, so that a
-        // cron job does not report success over nothing (it exited 0 unseen until 2026-12-05).
-        let nothingFound = nightly != nil && shardRun == nil && !inputs.isEmpty && found.isEmpty
+        // With a state, an input given that holds no file (an empty sync folder, a volume not
+        // mounted) is said, and makes the exit status 1, the reports made all the same (from
+        // the state as it was, when no input holds a file): a cron job does not report
+        // success over nothing (it exited 0 unseen until 2026-12-05).
+        if nightly == nil || shardRun != nil { emptyInputs = [] }
+        let nothingFound = !emptyInputs.isEmpty
         if nothingFound {
+            let named = emptyInputs.map(DisplayPath.text).joined(separator: ", ")
             console.warningAlways(
-                "no input files found in \(inputs.map(DisplayPath.text).joined(separator: ", ")): "
-                    + (nightly?.newestDay == nil ? "the state holds no event yet" : "the reports are from the state as it was"))
+                "no input files found in \(named)"
+                    + (!found.isEmpty ? "" : nightly?.newestDay == nil ? ": the state holds no event yet" : ": the reports are from the state as it was"))
         }
         if let nightly {
             try stateStep {

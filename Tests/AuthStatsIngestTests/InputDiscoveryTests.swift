@@ -18,6 +18,21 @@ struct InputDiscoveryTests {
         return folder
     }
 
+    @Test("the arguments that hold no file: an empty folder, one of hidden files only; not a folder given twice, a link to one walked, or a missing path (a problem)")
+    func emptyArguments() throws {
+        let folder = try Self.folderWithLog()
+        let root = folder.appendingPathComponent("in").path
+        let files = FileManager.default
+        try files.createDirectory(atPath: root + "/empty", withIntermediateDirectories: true)
+        try files.createDirectory(atPath: root + "/hidden", withIntermediateDirectories: true)
+        try "x\n".write(toFile: root + "/hidden/.partial.json", atomically: true, encoding: .utf8)
+        try files.createSymbolicLink(atPath: folder.appendingPathComponent("link").path, withDestinationPath: root + "/sub")
+        let arguments = [root + "/sub", root + "/empty", root + "/sub", root + "/hidden", folder.appendingPathComponent("link").path, root + "/missing"]
+        let (found, empty) = InputDiscovery.expandNamingEmpty(arguments)
+        #expect(empty == [root + "/empty", root + "/hidden"])
+        #expect(found.count == 2)  // the file once, and the missing path's problem
+    }
+
     @Test("a link back to a folder being walked is reported once and not followed; the file is read once")
     func symlinkCycle() throws {
         let folder = try Self.folderWithLog()

@@ -48,6 +48,15 @@ extension StateCLITests {
             let alone = try S.report([], state: state, out: folder.appendingPathComponent("alone"))
             #expect(alone.status == 0, "\(alone.stderr)")
             #expect(!alone.stderr.contains("no input files found"), "\(alone.stderr)")
+            // Two sync folders, one of them empty (unmounted): named, exit 1, the other read (its
+            // files here all in the state already). It exited 0 unseen when any argument held a file.
+            let two = try S.report([data.files[0], empty.path], state: state, out: folder.appendingPathComponent("two"), S.reportOptions + ["--quiet"])
+            #expect(two.status == 1, "\(two.stderr)")
+            #expect(two.stderr.contains("no input files found in \(empty.path)\n"), "\(two.stderr)")
+            #expect(try S.bytes(S.databasePath(state)) == before, "the state file changed")
+            // The same folder twice, or a file given twice: its files were met, it is not empty.
+            let twice = try S.report([data.files[0], data.files[0]], state: state, out: folder.appendingPathComponent("twice"), S.reportOptions + ["--quiet"])
+            #expect(twice.status == 0, "\(twice.stderr)")
         }
 
         @Test("inputs of a size no other has are hashed while read: their ledger rows hold their bytes' hashes; same-size inputs are told apart by content")
