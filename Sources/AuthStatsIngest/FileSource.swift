@@ -1,3 +1,5 @@
+import AuthStatsCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -49,11 +51,3 @@ enum OSError {
     static func text(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
 }
 
-/// A path of raw bytes handed to a C call as a NUL-terminated string.
-enum CPath {
-    static func with<T>(_ path: [UInt8], _ body: (UnsafePointer<CChar>) -> T) -> T {
-        (path + [0]).withUnsafeBufferPointer { bytes in
-            bytes.withMemoryRebound(to: CChar.self) { body($0.baseAddress!) }
-        }
-    }
-}

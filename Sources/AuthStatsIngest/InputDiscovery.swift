@@ -354,6 +354,12 @@ public struct InputPath: Sendable, Hashable {
         return out.isEmpty ? [slash] : out
     }
 
+    /// Whether `path` is a URL (`s3://bucket/key`: a scheme, then `://`), which is kept as it
+    /// is where a local path is made absolute.
+    public static func isURL(_ path: String) -> Bool {
+        path.range(of: "^[A-Za-z][A-Za-z0-9+.-]*://", options: .regularExpression) != nil
+    }
+
     /// `absolute` of a path given as text; nil when the result is not UTF-8 (the working
     /// folder's name is not).
     public static func absolute(_ path: String) -> String? {

@@ -42,20 +42,12 @@ public enum ContentHash {
         return hex(builder.fingerprint)
     }
 
-    /// The size and modification time (ms) of the regular file at `path` (links followed), or
-    /// nil (no such file, or not a regular one: a pipe's size says nothing of its bytes).
-    public static func sizeAndTime(path: String) -> (size: Int64, modifiedMillis: Int64)? {
-        path.withCString(sizeAndTime(cPath:))
-    }
-
-    /// As `sizeAndTime(path:)`, for a path given by its raw bytes (a name that is not UTF-8).
+    /// The size and modification time (ms) of the regular file at `path` (its raw bytes: a
+    /// name need not be UTF-8; links followed), or nil (no such file, or not a regular one: a
+    /// pipe's size says nothing of its bytes).
     public static func sizeAndTime(path: [UInt8]) -> (size: Int64, modifiedMillis: Int64)? {
-        withCPath(path, sizeAndTime(cPath:))
-    }
-
-    private static func sizeAndTime(cPath: UnsafePointer<CChar>) -> (size: Int64, modifiedMillis: Int64)? {
         var status = stat()
-        guard stat(cPath, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
+        guard CPath.with(path, { stat($0, &status) }) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
         return (Int64(status.st_size), modifiedMillis(status))
     }
 
@@ -66,13 +58,6 @@ public enum ContentHash {
         let time = status.st_mtim
         #endif
         return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
-    }
-
-    /// `body` given `path`'s bytes as a C string (a path holds no NUL byte).
-    static func withCPath<R>(_ path: [UInt8], _ body: (UnsafePointer<CChar>) throws -> R) rethrows -> R {
-        try (path + [0]).withUnsafeBufferPointer { bytes in
-            try bytes.withMemoryRebound(to: CChar.self) { try body($0.baseAddress!) }
-        }
     }
 
     /// `high` then `low`, 16 lowercase hex digits each.
@@ -137,7 +122,7 @@ public final class ContentHasher {
     /// As `hash(path:kind:)`, for a path given by its raw bytes (a name that is not UTF-8);
     /// errors name it as `DisplayPath` shows it.
     public func hash(path: [UInt8], kind: ContentHashKind) throws -> (hash: String, size: Int64, modifiedMillis: Int64) {
-        try ContentHash.withCPath(path) { try hash(cPath: $0, shown: DisplayPath.text(path), kind: kind) }
+        try CPath.with(path) { try hash(cPath: $0, shown: DisplayPath.text(path), kind: kind) }
     }
 
     private func hash(cPath: UnsafePointer<CChar>, shown path: String, kind: ContentHashKind) throws -> (hash: String, size: Int64, modifiedMillis: Int64) {

@@ -56,8 +56,6 @@ public final class StateDatabase {
 
     deinit { close() }
 
-    /// Whether `folder` has a state file to open: a regular file (or a link to one) of one byte
-    /// or more (a zero-length one counts as missing, as SQLite takes it for an empty database).
     /// Why `exists(folder:)` is false, for "no state in DIR (…)": the file is missing, or it
     /// is empty (what a first run stopped before its first commit, or a failed restore,
     /// leaves), or it is not a regular file.
@@ -69,6 +67,8 @@ public final class StateDatabase {
         return "its \(fileName) is empty, 0 bytes: a first run stopped before its first commit, or a restore that copied nothing"
     }
 
+    /// Whether `folder` has a state file to open: a regular file (or a link to one) of one byte
+    /// or more (a zero-length one counts as missing, as SQLite takes it for an empty database).
     public static func exists(folder: String) -> Bool {
         var status = stat()
         let path = (folder as NSString).appendingPathComponent(fileName)

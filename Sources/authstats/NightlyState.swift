@@ -534,10 +534,7 @@ final class NightlyState {
     /// kept as typed: a changed file given by another spelling was read again as a new input,
     /// its events counted twice, and a file of another folder under the same relative path,
     /// size and time was skipped unread). A URL (`s3://…`) is kept as it is.
-    static func ledgerPath(_ file: String) -> String {
-        if file.range(of: "^[A-Za-z][A-Za-z0-9+.-]*://", options: .regularExpression) != nil { return file }
-        return ledgerPath(Array(file.utf8))
-    }
+    static func ledgerPath(_ file: String) -> String { ledgerPath(Array(file.utf8)) }
 
     /// `ledgerPath` of a path given by its raw bytes. A path that is not UTF-8 (a Latin-1
     /// `café.json` from an old archive, or any file under a folder so named, the working
@@ -548,15 +545,9 @@ final class NightlyState {
     /// with `--state` at all (its path was decoded lossily to open it), and a relative path
     /// under such a working folder took its name with U+FFFD (two folders one key).
     static func ledgerPath(_ file: [UInt8]) -> String {
-        if let text = String(validating: file, as: UTF8.self),
-            text.range(of: "^[A-Za-z][A-Za-z0-9+.-]*://", options: .regularExpression) != nil
-        {
-            return text
-        }
+        if let text = String(validating: file, as: UTF8.self), InputPath.isURL(text) { return text }
         let absolute = InputPath.absolute(file)
-        if let text = String(validating: absolute, as: UTF8.self) { return text }
-        let parts = absolute.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true)
-        return notUTF8 + "/" + parts.map { DisplayPath.text($0) }.joined(separator: "/")
+        return String(validating: absolute, as: UTF8.self) ?? notUTF8 + DisplayPath.text(absolute)
     }
 
     /// What begins the ledger path of a name that is not UTF-8.

@@ -75,7 +75,7 @@ extension AnalyticsConfiguration {
             analytics = AnalyticsSettings(
                 applicationID: settings.stringMember("ApplicationId"), applicationARN: settings.stringMember("ApplicationArn"),
                 roleARN: settings.stringMember("RoleArn"), externalID: settings.stringMember("ExternalId"),
-                userDataShared: shared.map(JSONDocuments.isBoolean) == true && shared as? Bool == true)
+                userDataShared: JSONDocuments.boolean(shared) ?? false)
         } else if let value = object["AnalyticsConfiguration"], !(value is NSNull) {
             // Not an object (a hand-edited file): said, not taken for a client without analytics
             // (a warning only, until 2026-12-05).

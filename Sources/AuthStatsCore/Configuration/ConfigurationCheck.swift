@@ -5,24 +5,20 @@
 public enum ConfigurationCheck {
     /// The service principal Cognito assumes analytics roles as.
     public static let cognitoService = "cognito-idp.amazonaws.com"
-    /// What the role must allow on the project (the Cognito guide's role policy).
-    public static let requiredActions = ["mobiletargeting:UpdateEndpoint", "mobiletargeting:PutEvents"]
+    /// What the role must allow (the Cognito guide's role policy), and under the project's ARN
+    /// the resource each is authorized on (the Pinpoint developer guide's
+    /// permissions-actions.md): `UpdateEndpoint` on `PROJECT/endpoints/ENDPOINT_ID`, an endpoint
+    /// id Cognito makes (a UUID), checked with a stand-in one and shown as `ENDPOINT_ID`;
+    /// `PutEvents` on `PROJECT/events`. Until 2026-12-05 both were checked on the project's own
+    /// ARN, so a role allowing `apps/ID/*` failed and one allowing exactly `apps/ID` (which
+    /// Pinpoint refuses) passed.
+    static let required: [(action: String, checked: String, shown: String)] = [
+        ("mobiletargeting:UpdateEndpoint", "/endpoints/2d8c5c3e-5b1a-4c7e-9f0e-6a1b2c3d4e5f", "/endpoints/ENDPOINT_ID"),
+        ("mobiletargeting:PutEvents", "/events", "/events"),
+    ]
 
-    /// The resource each of `requiredActions` is authorized on (the Pinpoint developer guide's
-    /// permissions-actions.md): `PutEvents` on `PROJECT/events`, `UpdateEndpoint` on
-    /// `PROJECT/endpoints/ENDPOINT_ID`, an endpoint id Cognito makes, checked as `endpointStandIn`
-    /// and shown as `ENDPOINT_ID`. Until 2026-12-05 both were checked on the project's own ARN, so
-    /// a role allowing `apps/ID/*` failed and one allowing exactly `apps/ID` (which Pinpoint
-    /// refuses) passed.
-    static func resource(of action: String, project: String) -> (checked: String, shown: String) {
-        action == "mobiletargeting:PutEvents"
-            ? (project + "/events", project + "/events")
-            : (project + "/endpoints/" + endpointStandIn, project + "/endpoints/ENDPOINT_ID")
-    }
-
-    /// An endpoint id as Cognito makes them (a UUID): what `apps/ID/endpoints/*` and the like
-    /// are matched against.
-    static let endpointStandIn = "2d8c5c3e-5b1a-4c7e-9f0e-6a1b2c3d4e5f"
+    /// The actions of `required`.
+    public static let requiredActions = required.map(\.action)
 
     /// Checks `configuration` (and the roles, when `roles` is given).
     /// - Parameters:
@@ -195,16 +191,15 @@ public enum ConfigurationCheck {
             return findings
         }
         guard let project = projectResource(settings, roleARN: roleARN) else { return findings }
-        for action in requiredActions {
-            let resource = Self.resource(of: action, project: project)
-            switch IAMPolicy.decision(role.permissionPolicies, action: action, resource: resource.checked) {
+        for (action, checked, shown) in required {
+            switch IAMPolicy.decision(role.permissionPolicies, action: action, resource: project + checked) {
             case .allowed: break
             case .denied(let policy, let statement):
-                add(.permissions, "RoleArn", "role \(name) may not call \(action) on \(resource.shown): denied by \(statement) of \(policy)")
+                add(.permissions, "RoleArn", "role \(name) may not call \(action) on \(project + shown): denied by \(statement) of \(policy)")
             case .notAllowed:
                 add(
                     .permissions, "RoleArn",
-                    "role \(name) may not call \(action) on \(resource.shown): none of its permission policies allows it "
+                    "role \(name) may not call \(action) on \(project + shown): none of its permission policies allows it "
                         + "(\(role.permissionPolicies.map(\.name).joined(separator: ", ")))")
             }
         }

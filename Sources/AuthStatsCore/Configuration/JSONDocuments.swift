@@ -64,9 +64,12 @@ extension Dictionary where Key == String, Value == Any {
 extension JSONDocuments {
     /// Whether a parsed value is JSON's `true` or `false` (Foundation gives them as `NSNumber`s,
     /// which `as? Bool` takes for any 0 or 1 too).
-    static func isBoolean(_ value: Any) -> Bool {
-        guard let number = value as? NSNumber else { return false }
-        return String(cString: number.objCType) == "c"
+    static func isBoolean(_ value: Any) -> Bool { boolean(value) != nil }
+
+    /// A parsed value's `true` or `false`; nil for any other value (`1` included).
+    static func boolean(_ value: Any?) -> Bool? {
+        guard let number = value as? NSNumber, String(cString: number.objCType) == "c" else { return nil }
+        return number.boolValue
     }
 }
 

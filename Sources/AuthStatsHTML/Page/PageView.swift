@@ -58,14 +58,15 @@ struct PageView {
         row.events > 0 || row.activeUsers > 0 || row.signUps > 0 || row.signIns > 0 || row.authFailures > 0 || row.sessions > 0
     }
 
-    /// The days the charts draw (`chartDayLimit`): for a long range without any event, its
-    /// last `chartDayLimit` days.
-    static func chartDays(_ range: DayRange, daily: [DailyRow]) -> DayRange {
-        guard range.count > chartDayLimit else { return range }
+    /// The days the charts draw (`chartDayLimit`), and why, when not the range: "the days with
+    /// events", or for a long range without any event "the range's last N days".
+    static func chartDays(_ range: DayRange, daily: [DailyRow]) -> (days: DayRange, cut: String?) {
+        guard range.count > chartDayLimit else { return (range, nil) }
         if let first = daily.first(where: hasEvents), let last = daily.last(where: hasEvents) {
-            return DayRange(first: first.date, last: last.date)
+            let span = DayRange(first: first.date, last: last.date)
+            return (span, span == range ? nil : "the days with events")
         }
-        return DayRange(first: range.last.advanced(by: -(chartDayLimit - 1)), last: range.last)
+        return (DayRange(first: range.last.advanced(by: -(chartDayLimit - 1)), last: range.last), "the range's last \(Format.days(chartDayLimit))")
     }
 
     init(_ input: HTMLReport.Input) {
@@ -77,13 +78,13 @@ struct PageView {
         timezone = input.run.timezone
         // The charts' days: a range of decades (`--from 1970-01-01`) drew a mark a day in every
         // chart, a page of hundreds of MB that no browser shows.
-        let drawn = reports.range.map { Self.chartDays($0, daily: reports.daily) }
+        let chart = reports.range.map { Self.chartDays($0, daily: reports.daily) }
+        let drawn = chart?.days
         let daily = reports.daily.filter { drawn?.contains($0.date) ?? true }
         let days = daily.map(\.date)
-        if let range = reports.range, let drawn, drawn != range {
-            chartNote = "The charts show \(drawn.first) to \(drawn.last), "
-                + (reports.daily.contains { Self.hasEvents($0) } ? "the days with events" : "the range's last \(Format.days(drawn.count))")
-                + " of a range of more than \(Format.days(Self.chartDayLimit)) (the figures above and the .csv and .json files hold every day)."
+        if let drawn, let cut = chart?.cut {
+            chartNote = "The charts show \(drawn.first) to \(drawn.last), \(cut) of a range of more than "
+                + "\(Format.days(Self.chartDayLimit)) (the figures above and the .csv and .json files hold every day)."
         }
         if let range = reports.range {
             hasRange = true

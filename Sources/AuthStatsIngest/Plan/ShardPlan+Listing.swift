@@ -75,8 +75,7 @@ extension ShardPlan {
                 throw .badListingLine(file: name, line: number, reason: "size '\(sizeText)' is not a number of bytes")
             }
             // A local path absolute, as `listLocal` makes them (a URL as it is).
-            let isURL = path.range(of: "^[A-Za-z][A-Za-z0-9+.-]*://", options: .regularExpression) != nil
-            guard let listed = isURL ? path : InputPath.absolute(path) else {
+            guard let listed = InputPath.isURL(path) ? path : InputPath.absolute(path) else {
                 throw .badListingLine(file: name, line: number, reason: "the path is relative and the working folder's name is not UTF-8")
             }
             files.append(Listed(path: listed, size: size))
