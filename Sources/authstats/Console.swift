@@ -224,4 +224,38 @@ enum PathArguments {
             throw ValidationError("\(name) is empty: give a path (an unset shell variable gives an empty one).")
         }
     }
+
+    /// The paths listed in `file` (`--states-from`), one a line, `-` for standard input; blank
+    /// lines are passed over. Tens of thousands of shard states named as arguments exceed the
+    /// system's limit on a command line (~2 MB on Linux: `E2BIG`, the command never starts).
+    static func listed(in file: String, option: String) throws -> [String] {
+        let data: [UInt8]
+        switch POSIX.contents(of: file == "-" ? "/dev/stdin" : file) {
+        case .success(let bytes): data = bytes
+        case .failure(let failure): throw ValidationError("\(option) \(DisplayPath.text(file)): cannot read it: \(failure).")
+        }
+        var paths: [String] = []
+        for (number, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            let bytes = line.last == UInt8(ascii: "\r") ? line.dropLast() : line[...]
+            if bytes.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { continue }
+            guard let path = String(validating: bytes, as: UTF8.self) else {
+                throw ValidationError("\(option) \(DisplayPath.text(file)), line \(number + 1): not UTF-8 text; name the state as an argument.")
+            }
+            paths.append(path)
+        }
+        return paths
+    }
+
+    /// `given` (arguments), then those `--states-from` lists: a usage error when there are none.
+    /// (Read as the command runs, so the usage error is said on `console`: exit 64.)
+    static func states(_ given: [String], listedIn file: String?, usage: String, console: Console) throws -> [String] {
+        do {
+            let states = try given + (file.map { try listed(in: $0, option: "--states-from") } ?? [])
+            guard !states.isEmpty else { throw ValidationError("--states-from \(DisplayPath.text(file ?? "")) lists no state: \(usage)") }
+            return states
+        } catch let error as ValidationError {
+            console.error(error.message)
+            throw ExitCode(64)
+        }
+    }
 }

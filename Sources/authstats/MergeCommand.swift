@@ -26,7 +26,12 @@ struct MergeCommand: ParsableCommand {
             """)
 
     @Argument(help: ArgumentHelp("The shard states (report --plan … --shard I --state DIR).", valueName: "state"))
-    var states: [String]
+    var states: [String] = []
+
+    @Option(name: .customLong("states-from"), help: ArgumentHelp(
+        "A file listing more shard states, one path a line (- for standard input), after those given as arguments: for more shards than a command line holds.",
+        valueName: "file"))
+    var statesFrom: String?
 
     @Option(name: .long, help: ArgumentHelp("Folder for the reports.", valueName: "dir"))
     var out = Environment.value("AUTHSTATS_OUT") ?? "reports"
@@ -41,8 +46,10 @@ struct MergeCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        guard !states.isEmpty else { throw ValidationError("Give the shard states: authstats merge SHARD_STATE… --out DIR") }
-        try PathArguments.refuseEmpty([("a state", states), ("--out", [out])])
+        guard !states.isEmpty || statesFrom != nil else {
+            throw ValidationError("Give the shard states: authstats merge SHARD_STATE… --out DIR (or --states-from FILE)")
+        }
+        try PathArguments.refuseEmpty([("a state", states), ("--out", [out]), ("--states-from", statesFrom.map { [$0] } ?? [])])
         // Checked here, so that a mistake in them is a usage error of merge, before any state is opened.
         // (A second --out among them won over merge's own, in silence, until 2026-12-05.)
         if reportOptions.split(whereSeparator: \.isWhitespace).contains(where: { $0 == "--out" || $0.hasPrefix("--out=") }) {
@@ -60,6 +67,7 @@ struct MergeCommand: ParsableCommand {
     func run() throws {
         let console = Console(quiet: quiet)
         let report = try Self.report(reportArguments)
+        let states = try PathArguments.states(states, listedIn: statesFrom, usage: "authstats merge SHARD_STATE… --out DIR", console: console)
         // The states are locked and checked first; the report is made from their merge in
         // memory: no merged state is written and read back.
         let merging: MergeParts

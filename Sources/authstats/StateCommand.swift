@@ -138,7 +138,12 @@ struct StateCommand: ParsableCommand {
         var into: String
 
         @Argument(help: ArgumentHelp("The states to fold in.", valueName: "state"))
-        var others: [String]
+        var others: [String] = []
+
+        @Option(name: .customLong("states-from"), help: ArgumentHelp(
+            "A file listing more states to fold in, one path a line (- for standard input), after those given as arguments: for more shards than a command line holds.",
+            valueName: "file"))
+        var statesFrom: String?
 
         @Option(name: .customLong("state-horizon"), help: ArgumentHelp("The horizon of a new --into state: days, or none.", valueName: "days"))
         var stateHorizon: String?
@@ -157,8 +162,10 @@ struct StateCommand: ParsableCommand {
 
         func validate() throws {
             if jobsGiven == nil { _ = try Environment.jobs.get() }
-            guard !others.isEmpty else { throw ValidationError("Give the states to merge: state merge --into DIR OTHER…") }
-            try PathArguments.refuseEmpty([("--into", [into]), ("a state", others)])
+            guard !others.isEmpty || statesFrom != nil else {
+                throw ValidationError("Give the states to merge: state merge --into DIR OTHER… (or --states-from FILE)")
+            }
+            try PathArguments.refuseEmpty([("--into", [into]), ("a state", others), ("--states-from", statesFrom.map { [$0] } ?? [])])
             guard jobs > 0 else { throw ValidationError("--jobs must be positive.") }
             if let problem = stateHorizon.flatMap(NightlyState.horizonProblem) { throw ValidationError(problem) }
         }
@@ -166,15 +173,16 @@ struct StateCommand: ParsableCommand {
         func run() throws {
             Allocator.keepLargeBuffersApart()
             let console = Console(quiet: quiet)
+            let states = try PathArguments.states(others, listedIn: statesFrom, usage: "state merge --into DIR OTHER…", console: console)
             do {
-                try merge(console: console)
+                try merge(states, console: console)
             } catch let failure as NightlyState.Failure {
                 console.error(failure.description)
                 throw ExitCode(failure.exitCode)
             }
         }
 
-        private func merge(console: Console) throws {
+        private func merge(_ others: [String], console: Console) throws {
             var opened = try MergeParts.open(others, allowMissing: allowMissing, into: into)
             let counting = NightlyState.Options(text: opened.options)
             var horizons = Set<String>()

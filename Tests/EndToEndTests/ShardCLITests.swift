@@ -77,6 +77,19 @@ struct ShardCLITests {
             #expect(result.status == 0, "\(result.stderr)")
             #expect(try S.streams(alone) == S.streams(state), "state merge --jobs \(jobs)")
         }
+        // The states listed in a file (for more than a command line holds), after those given
+        // as arguments, and from standard input: the same state, the same reports.
+        let list = folder.appendingPathComponent("states.txt")
+        try (states.dropFirst().map { $0 + "\n" }.joined() + "\n").write(to: list, atomically: true, encoding: .utf8)
+        let listed = folder.appendingPathComponent("merged-state-listed")
+        let fromList = try CLI.run(["state", "merge", "--into", listed.path, states[0], "--states-from", list.path])
+        #expect(fromList.status == 0, "\(fromList.stderr)")
+        #expect(try S.streams(listed) == S.streams(state), "state merge --states-from")
+        let piped = folder.appendingPathComponent("merged-piped")
+        let line = "printf '%s\\n' \(states.map { "'\($0)'" }.joined(separator: " ")) | '\(CLI.executable.path)' merge --states-from - --out '\(piped.path)' --report-options '\(options.joined(separator: " "))'"
+        let fromStdin = try CLI.program(URL(fileURLWithPath: "/bin/sh"), ["-c", line])
+        #expect(fromStdin.status == 0, "\(fromStdin.stderr)")
+        try S.expectSame(expected, piped, "authstats merge --states-from -")
         let info = try S.info(state)
         #expect(info["horizon_days"] as? NSNumber == 35)
         let again = folder.appendingPathComponent("from-state")
@@ -380,5 +393,26 @@ struct ShardCLITests {
         let merge = try CLI.run(["state", "merge", "--into", folder.appendingPathComponent("m").path] + states.map(\.path))
         #expect(merge.stderr.contains("could not read the state in \(states[1].path): the state's data is damaged"), "\(merge.stderr)")
         #expect(merged.status == 2 && merge.status == 2, "\(merged.status) \(merge.status)")
+    }
+
+    @Test("--states-from: a list that cannot be read, or lists no state, is bad usage (exit 64), named")
+    func statesFromRefused() throws {
+        let folder = CLI.temporaryFolder("states-from")
+        let empty = folder.appendingPathComponent("empty.txt")
+        try "\n  \n".write(to: empty, atomically: true, encoding: .utf8)
+        let missing = folder.appendingPathComponent("missing.txt").path
+        for command in [["state", "merge", "--into", folder.appendingPathComponent("into").path], ["merge", "--out", folder.appendingPathComponent("out").path]] {
+            let unreadable = try CLI.run(command + ["--states-from", missing])
+            #expect(unreadable.status == 64)
+            #expect(unreadable.stderr.contains("--states-from \(missing): cannot read it: No such file or directory"), "\(unreadable.stderr)")
+            let none = try CLI.run(command + ["--states-from", empty.path])
+            #expect(none.status == 64)
+            #expect(none.stderr.contains("lists no state"), "\(none.stderr)")
+            let neither = try CLI.run(command)
+            #expect(neither.status == 64)
+            #expect(neither.stderr.contains("(or --states-from FILE)"), "\(neither.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("into").path))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("out").path))
     }
 }
