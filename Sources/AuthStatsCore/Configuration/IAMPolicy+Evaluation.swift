@@ -23,7 +23,8 @@ extension IAMPolicy {
         var allowed = false
         for (name, policy) in policies {
             for statement in policy.statements
-            where statement.actions.matches(action, caseInsensitive: true) && statement.resources.matches(resource, caseInsensitive: false) {
+            where statement.actions.matches(action, caseInsensitive: true)
+                && statement.resources.matches(resource, caseInsensitive: false, arnSegments: true) {
                 if statement.effect == .deny {
                     if statement.otherConditions || !statement.externalIDConditions.isEmpty { continue }
                     return .denied(policy: name, statement: statement.label)
@@ -84,56 +85,59 @@ extension IAMPolicy.Statement {
 }
 
 extension IAMPolicy.Statement.Names {
-    /// Whether these names (patterns) match `name`.
-    func matches(_ name: String, caseInsensitive: Bool) -> Bool {
+    /// Whether these names (patterns) match `name` (`arnSegments`: resource ARNs, see `Wildcard`).
+    func matches(_ name: String, caseInsensitive: Bool, arnSegments: Bool = false) -> Bool {
+        func match(_ pattern: String) -> Bool {
+            Wildcard.matches(pattern, name, caseInsensitive: caseInsensitive, arnSegments: arnSegments)
+        }
         switch self {
-        case .these(let patterns): patterns.contains { Wildcard.matches($0, name, caseInsensitive: caseInsensitive) }
-        case .allBut(let patterns): !patterns.contains { Wildcard.matches($0, name, caseInsensitive: caseInsensitive) }
-        case .nothing: false
+        case .these(let patterns): return patterns.contains(where: match)
+        case .allBut(let patterns): return !patterns.contains(where: match)
+        case .nothing: return false
         }
     }
 
     /// Whether these principals include the service `name`: listed (service names are
-    /// compared case-insensitively) or `*`; or, for `NotPrincipal`, not listed.
+    /// compared case-insensitively) or `*` (`NotPrincipal` is refused as the policy is read).
     func matchesPrincipal(_ name: String) -> Bool {
         switch self {
         case .these(let names): names.contains { $0 == "*" || $0.lowercased() == name.lowercased() }
-        case .allBut(let names): !names.contains { $0.lowercased() == name.lowercased() }
-        case .nothing: false
+        case .allBut, .nothing: false
         }
     }
 }
 
-/// IAM's wildcards: `*` matches any run of characters (none too), `?` any one character.
+/// IAM's wildcards: `*` matches any run of characters (none too), `?` any one character. In a
+/// resource ARN (`arnSegments`) a `*` stays within its segment (the parts between colons)
+/// unless it is the segment's last character (IAM's "Resource" element: such a `*` "can
+/// expand to match beyond the colon boundaries"), so `arn:aws:mobiletargeting:us-*-1:…`
+/// matches no ARN whose region is followed by more colons than the pattern's.
 enum Wildcard {
     /// Whether `text` matches `pattern` whole.
     ///
-    /// - Complexity: O(pattern × text) at worst (the usual greedy match with one backtrack
-    ///   point per `*`).
-    static func matches(_ pattern: String, _ text: String, caseInsensitive: Bool) -> Bool {
+    /// - Complexity: O(pattern × text): whether each end of the pattern matches each end of
+    ///   the text, from the back.
+    static func matches(_ pattern: String, _ text: String, caseInsensitive: Bool, arnSegments: Bool = false) -> Bool {
         let p = Array((caseInsensitive ? pattern.lowercased() : pattern).unicodeScalars)
         let t = Array((caseInsensitive ? text.lowercased() : text).unicodeScalars)
-        var i = 0
-        var j = 0
-        var star: Int?
-        var resume = 0
-        while j < t.count {
-            if i < p.count, p[i] == "?" || p[i] == t[j], p[i] != "*" {
-                i += 1
-                j += 1
-            } else if i < p.count, p[i] == "*" {
-                star = i
-                resume = j
-                i += 1
-            } else if let star {
-                i = star + 1
-                resume += 1
-                j = resume
-            } else {
-                return false
+        // `next[j]`: whether p[i+1...] matches t[j...]; `row` is the same for p[i...].
+        var next = [Bool](repeating: false, count: t.count + 1)
+        next[t.count] = true
+        var row = next
+        for i in stride(from: p.count - 1, through: 0, by: -1) {
+            let star = p[i] == "*"
+            // A `*` followed by more of its segment stops at a colon.
+            let bounded = star && arnSegments && i + 1 < p.count && p[i + 1] != ":"
+            row[t.count] = star && next[t.count]
+            for j in stride(from: t.count - 1, through: 0, by: -1) {
+                if star {
+                    row[j] = next[j] || (row[j + 1] && !(bounded && t[j] == ":"))
+                } else {
+                    row[j] = (p[i] == "?" || p[i] == t[j]) && next[j + 1]
+                }
             }
+            swap(&row, &next)
         }
-        while i < p.count, p[i] == "*" { i += 1 }
-        return i == p.count
+        return next[0]
     }
 }

@@ -115,6 +115,15 @@ public struct IAMPolicy: Sendable, Hashable {
         guard let effectText = object["Effect"] as? String, let effect = Statement.Effect(rawValue: effectText) else {
             throw Failure(description: "\(label): Effect is neither Allow nor Deny")
         }
+        // IAM refuses such a statement when the policy is saved, so a document that holds one
+        // was edited after it left AWS: what the role really has is not in the file.
+        for (key, notKey) in [("Action", "NotAction"), ("Resource", "NotResource"), ("Principal", "NotPrincipal")]
+        where object[key] != nil && object[notKey] != nil {
+            throw Failure(description: "\(label): both \(key) and \(notKey) (IAM accepts one of them in a statement)")
+        }
+        if object["NotPrincipal"] != nil {
+            throw Failure(description: "\(label): NotPrincipal (IAM accepts it in neither a role's trust policy nor its permission policies)")
+        }
         let (externalID, others) = conditions(object["Condition"])
         return Statement(
             label: label, effect: effect, actions: names(object, "Action", "NotAction"),
@@ -129,7 +138,7 @@ public struct IAMPolicy: Sendable, Hashable {
         return .nothing
     }
 
-    /// `Principal` or `NotPrincipal`: `"*"`, or an object whose `Service` (a string or a list)
+    /// `Principal`: `"*"`, or an object whose `Service` (a string or a list)
     /// names services and whose `AWS` may be `"*"`.
     private static func principals(_ object: [String: Any]) -> Statement.Names {
         func listed(_ value: Any?) -> [String]? {
@@ -139,9 +148,8 @@ public struct IAMPolicy: Sendable, Hashable {
             if strings(principal["AWS"])?.contains("*") == true { out.append("*") }
             return out
         }
-        if let names = listed(object["Principal"]) { return .these(names) }
-        if let names = listed(object["NotPrincipal"]) { return .allBut(names) }
-        return .nothing
+        // (`NotPrincipal` is refused above.)
+        return listed(object["Principal"]).map { .these($0) } ?? .nothing
     }
 
     /// The `sts:ExternalId` members of `StringEquals`, `StringLike`, `StringNotEquals` and

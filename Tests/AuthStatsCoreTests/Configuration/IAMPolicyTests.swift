@@ -177,6 +177,28 @@ struct IAMPolicyTests {
         #expect(IAMPolicy.decision([("a", try policy(["Statement": ["Effect": "Allow", "Action": "*", "Resource": "*"]])), ("d", try policy(notResource))], action: "mobiletargeting:PutEvents", resource: Self.resource) == .denied(policy: "d", statement: "statement 1"))
     }
 
+    @Test("a statement IAM would not save is refused, named: NotPrincipal, or an element with its Not form")
+    func refusedStatements() throws {
+        let cases: [([String: Any], String)] = [
+            (["Sid": "Both", "Effect": "Allow", "Action": "mobiletargeting:*", "NotAction": "iam:*", "Resource": "*"],
+             "statement Both: both Action and NotAction (IAM accepts one of them in a statement)"),
+            (["Effect": "Allow", "Action": "*", "Resource": "*", "NotResource": "arn:aws:iam::*"],
+             "statement 1: both Resource and NotResource (IAM accepts one of them in a statement)"),
+            (["Effect": "Allow", "Action": "sts:AssumeRole", "Principal": ["Service": "cognito-idp.amazonaws.com"], "NotPrincipal": ["AWS": "*"]],
+             "statement 1: both Principal and NotPrincipal (IAM accepts one of them in a statement)"),
+            (["Effect": "Allow", "Action": "sts:AssumeRole", "NotPrincipal": ["Service": "ec2.amazonaws.com"]],
+             "statement 1: NotPrincipal (IAM accepts it in neither a role's trust policy nor its permission policies)"),
+        ]
+        for (statement, message) in cases {
+            #expect(throws: IAMPolicy.Failure.self) { try policy(["Statement": [statement]]) }
+            do {
+                _ = try policy(["Statement": [statement]])
+            } catch {
+                #expect((error as? IAMPolicy.Failure)?.description == message)
+            }
+        }
+    }
+
     @Test(
         "the wildcard matcher",
         arguments: [
@@ -185,5 +207,24 @@ struct IAMPolicyTests {
         ])
     func wildcardMatcher(pattern: String, text: String, matches: Bool) {
         #expect(Wildcard.matches(pattern, text, caseInsensitive: false) == matches)
+        // Without colons, a resource's matching is the same.
+        #expect(Wildcard.matches(pattern, text, caseInsensitive: false, arnSegments: true) == matches)
+    }
+
+    /// IAM's "Resource" element: a `*` inside an ARN segment stays in it; one that ends its
+    /// segment may run past colons.
+    @Test(
+        "a resource's * crosses a colon only at the end of its segment",
+        arguments: [
+            ("arn:aws:mobiletargeting:us*1:apps/*", "arn:aws:mobiletargeting:us-east-1:111122223331:apps/p", false, true),
+            ("arn:aws:mobiletargeting:us*1:*:apps/*", "arn:aws:mobiletargeting:us-east-1:111122223331:apps/p", true, true),
+            ("arn:aws:mobiletargeting:*", "arn:aws:mobiletargeting:us-east-1:111122223331:apps/p/events", true, true),
+            ("arn:aws:mobiletargeting:us-east-*:apps/*", "arn:aws:mobiletargeting:us-east-1:111122223331:apps/p", true, true),
+            ("arn:aws:mobiletargeting:*:*:apps/p/*", "arn:aws:mobiletargeting:us-east-1:111122223331:apps/p/events", true, true),
+            ("a*b:c", "ax:yb:c", false, true), ("a*:c", "ax:yb:c", true, true),
+        ])
+    func arnWildcards(pattern: String, text: String, asResource: Bool, plain: Bool) {
+        #expect(Wildcard.matches(pattern, text, caseInsensitive: false, arnSegments: true) == asResource)
+        #expect(Wildcard.matches(pattern, text, caseInsensitive: false) == plain)
     }
 }
