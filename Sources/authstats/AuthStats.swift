@@ -38,6 +38,13 @@ struct AuthStats: ParsableCommand {
                 "authstats: error: '\(DisplayPath.text(first))' is no command, and no input of that name exists; did you mean '\(near)'? (authstats --help lists the commands)\n".utf8))
             Foundation.exit(64)
         }
+        if let unknown = unknownHelpTopic(arguments) {
+            // The parser's help command prints the nearest command's help for a word it does
+            // not know, and exits 0: a script asking for help on a command that is not there
+            // would not notice.
+            FileHandle.standardError.write(Data("authstats: error: \(unknown)\n".utf8))
+            Foundation.exit(64)
+        }
         if let (option, value) = negativeNumber(arguments) {
             // The parser takes `-1` for an option and says the value is missing.
             exit(withError: ValidationError("\(option) \(value): must not be negative."))
@@ -46,6 +53,12 @@ struct AuthStats: ParsableCommand {
             var command = try parsedWithLiftedInputs(arguments) ?? parsedDirectly(arguments) ?? parseAsRoot(arguments)
             try command.run()
         } catch {
+            if exitCode(for: error) != .success, let unknown = unknownOption(arguments) {
+                // The parser reports a missing input or option before an unknown one:
+                // `report --bogus` said "Give the files…", and `plan --bogus` that --shards was missing.
+                FileHandle.standardError.write(Data("authstats: error: \(unknown)\n".utf8))
+                Foundation.exit(64)
+            }
             exit(withError: error)
         }
     }
@@ -63,6 +76,74 @@ struct AuthStats: ParsableCommand {
             let target = Array(name)
             return (lowered.count >= 3 && target.starts(with: lowered)) || editDistance(lowered, target) <= min(2, target.count / 3)
         }
+    }
+
+    /// For `help WORD…`, what is wrong when a word names no command under the one before it;
+    /// nil when every word does (or the arguments are not a `help` request).
+    static func unknownHelpTopic(_ arguments: [String]) -> String? {
+        guard arguments.first == "help" else { return nil }
+        var command: ParsableCommand.Type = AuthStats.self
+        var path = ["authstats"]
+        for word in arguments.dropFirst() where !word.hasPrefix("-") {
+            guard let sub = command.configuration.subcommands.first(where: {
+                $0.configuration.commandName == word || $0.configuration.aliases.contains(word)
+            }) else {
+                let names = command.configuration.subcommands.compactMap { $0.configuration.commandName }
+                return "'\(DisplayPath.text(word))' is no command of '\(path.joined(separator: " "))'"
+                    + (names.isEmpty ? " (it has none)" : "; its commands: \(names.joined(separator: ", "))")
+            }
+            command = sub
+            path.append(word)
+        }
+        return nil
+    }
+
+    /// The first option in `arguments` that their command does not have, said as an error;
+    /// nil when there is none. The command's options are read from its help text (hidden ones
+    /// too: the parser lists them nowhere else), with whether each takes a value, which is then
+    /// passed over (`--report-options "--no-html …"` is one value).
+    static func unknownOption(_ arguments: [String]) -> String? {
+        var command: ParsableCommand.Type = AuthStats.self
+        var path = ["authstats"]
+        var rest = arguments[...]
+        while let word = rest.first, let sub = command.configuration.subcommands.first(where: {
+            $0.configuration.commandName == word || $0.configuration.aliases.contains(word)
+        }) {
+            command = sub
+            path.append(word)
+            rest = rest.dropFirst()
+        }
+        if command == AuthStats.self, let first = rest.first, !first.hasPrefix("-") || !["--version", "-h", "--help"].contains(first) {
+            command = ReportCommand.self  // the default command
+            path.append("report")
+        }
+        var takesValue: [String: Bool] = [:]
+        for line in command.helpMessage(includeHidden: true, columns: 100_000).split(separator: "\n") where line.hasPrefix("  -") {
+            let names = line.dropFirst(2).components(separatedBy: "  ").first ?? ""
+            for entry in names.components(separatedBy: ", ") {
+                let name = entry.prefix { $0 != " " }
+                takesValue[String(name)] = entry.contains(" <")
+            }
+        }
+        var skipValue = false
+        for argument in rest {
+            if argument == "--" { break }
+            if skipValue {
+                skipValue = false
+                continue
+            }
+            guard argument.count > 1, argument.hasPrefix("-"), !argument.dropFirst().first!.isNumber else { continue }
+            let name = String(argument.prefix { $0 != "=" })
+            if name.hasPrefix("--") {
+                guard let value = takesValue[name] else {
+                    return "unknown option '\(DisplayPath.text(name))' for '\(path.joined(separator: " "))' (authstats \(path.dropFirst().joined(separator: " ")) --help lists its options)"
+                }
+                skipValue = value && !argument.contains("=")
+            } else if argument.count == 2 {
+                skipValue = takesValue[name] ?? false
+            }
+        }
+        return nil
     }
 
     /// The options whose value is a number or a duration: one given as `-1` or `-5m` is named

@@ -48,6 +48,47 @@ struct CLIParseTests {
         #expect(result.stderr.contains(usage), "\(arguments): \(result.stderr.prefix(300))")
     }
 
+    /// The parser says a required input or option is missing before it says an option is
+    /// unknown, so a mistyped option with nothing else was reported as the missing one.
+    @Test("an unknown option is named before a missing input or option", arguments: [
+        (["report", "--bogus"], "unknown option '--bogus' for 'authstats report'"),
+        (["--bogus"], "unknown option '--bogus' for 'authstats report'"),
+        (["report", "-q", "--jobs=2", "--bogus=1"], "unknown option '--bogus' for 'authstats report'"),
+        (["plan", "--bogus"], "unknown option '--bogus' for 'authstats plan'"),
+        (["state", "merge", "--into", "x", "--bogus"], "unknown option '--bogus' for 'authstats state merge'"),
+        (["merge", "--report-options", "--no-html --bogus", "--nope"], "unknown option '--nope' for 'authstats merge'"),
+        (["check-config", "--bogus"], "unknown option '--bogus' for 'authstats check-config'"),
+    ])
+    func unknownOptionFirst(arguments: [String], message: String) throws {
+        let result = try CLI.run(arguments, in: CLI.temporaryFolder("unknown-option"))
+        #expect(result.status == 64, "\(arguments): \(result.stderr)")
+        #expect(result.stderr.contains(message), "\(arguments): \(result.stderr.prefix(300))")
+    }
+
+    @Test("the missing input is said when no option is unknown (hidden options and values that look like options are known)", arguments: [
+        (["report", "--merged-states"], "authstats merge's own"),
+        (["report", "--out", "--x", "-q"], "Missing value for '--out <dir>'"),
+        (["report", "--out=--x", "-q"], "Give the files or folders to read"),
+        (["merge", "--report-options", "--no-html"], "Give the shard states"),
+    ])
+    func knownOptions(arguments: [String], message: String) throws {
+        let result = try CLI.run(arguments, in: CLI.temporaryFolder("known-option"))
+        #expect(result.status != 0, "\(arguments)")
+        #expect(result.stderr.contains(message), "\(arguments): \(result.stderr.prefix(300))")
+    }
+
+    @Test("help for a command that is not there is an error (exit 64), naming the commands there are", arguments: [
+        (["help", "nosuch"], "'nosuch' is no command of 'authstats'; its commands: report, plan"),
+        (["help", "state", "nosuch"], "'nosuch' is no command of 'authstats state'; its commands: info, merge"),
+        (["help", "report", "x"], "'x' is no command of 'authstats report' (it has none)"),
+    ])
+    func helpForNoCommand(arguments: [String], message: String) throws {
+        let result = try CLI.run(arguments)
+        #expect(result.status == 64, "\(arguments): \(result.stderr)")
+        #expect(result.stderr.contains(message), "\(arguments): \(result.stderr.prefix(300))")
+        #expect(result.stdout.isEmpty)
+    }
+
     @Test("an empty path is refused before anything is read or written (--out \"\" replaced the current folder's reports and removed its projects/ and segments/)", arguments: [
         (["report", "in", "--out", ""], "--out"), (["report", "", "--out", "o"], "an input"), (["report", "in", "--state", "", "--out", "o"], "--state"),
         (["report", "in", "--users", "", "--out", "o"], "--users"), (["report", "in", "--segments", "", "--out", "o"], "--segments"),
