@@ -22,7 +22,9 @@ struct MergeCommand: ParsableCommand {
             shard runs.
 
             Exit status: as `state merge`, then as `report`; 1 also when shards were missing \
-            (--allow-missing), the reports marked partial in summary.json.
+            (--allow-missing), the reports marked partial in summary.json, or when a shard run \
+            read an input only in part. The shard runs' rejected records are in rejects.ndjson, \
+            and summary.json's totals count what they read.
             """)
 
     @Argument(help: ArgumentHelp("The shard states (report --plan … --shard I --state DIR).", valueName: "state"))

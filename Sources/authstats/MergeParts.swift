@@ -61,6 +61,18 @@ struct MergeParts {
         return PositionSpaces.State(held: try held ?? StatePositions.first(batch: database.lastBatch() + 1, held: 0), plan: plan)
     }
 
+    /// What the shard runs behind every state read (`ShardRuns`), their rejects placed as the
+    /// states' positions are (`shifts`); nil when a state keeps none (one made before 2026-12-05,
+    /// or by nightly runs): a sum over some would pass for all.
+    func shardRuns(after target: ShardRuns? = nil) throws -> ShardRuns? {
+        var sum = target
+        for (index, part) in parts.enumerated() {
+            guard let runs = try ShardRuns.load(from: part.database, shift: shifts[index]) else { return nil }
+            sum = sum.map { $0 + runs } ?? runs
+        }
+        return sum
+    }
+
     static func meta(_ part: Part, _ name: String) throws -> String {
         do { return try part.database.meta(name) ?? "" } catch { throw NightlyState.Failure.unusable("\(error)") }
     }

@@ -82,6 +82,9 @@ final class NightlyState {
     var positionPlan: String?
     /// Set by a merge of shards (`metaMergedPlan`): kept by later batches, as `partial` is.
     var mergedShards: MergeParts.PlanShards?
+    /// What the shard runs behind the batch this run writes read (`ShardRuns`): a shard's own
+    /// reading, or the sum a merge makes; nil (a batch that reads its own inputs) clears them.
+    var shardRuns: ShardRuns?
 
     /// `--rebuild`: what the state holds is ignored, and replaced by this run's commit (in its
     /// one transaction: a rebuild that is stopped leaves the state as it was).
@@ -686,6 +689,7 @@ final class NightlyState {
         try database.setMeta(Self.metaMergedPlan, mergedShards?.plan ?? "")
         try database.setMeta(Self.metaMergedShards, mergedShards?.text ?? "")
         try database.setMeta(Self.metaVersion, AuthStats.version)
+        if let shardRuns { try shardRuns.save(to: database) } else { try ShardRuns.clear(in: database) }
     }
 
     /// `state merge`: the merged analysis written whole, with the other states' ledgers and

@@ -26,7 +26,7 @@ struct ReportCommand: ParsableCommand {
 
             Exit status: 0 all inputs read; 1 reports written but an input was partial or failed \
             (or a --users file was read only in part; or, with --strict, a record was rejected; \
-            or the state was merged without some shards; or, with --state, an input given holds no file, the reports made \
+            or the state was merged without some shards, or from shard runs that read an input in part; or, with --state, an input given holds no file, the reports made \
             all the same), or with --state nothing written because an input changed at a known path \
             or is older than the horizon; 2 nothing written and nothing in --out changed (no \
             readable input, an unreadable --users file, --out cannot be written or writing the \
@@ -455,6 +455,16 @@ struct ReportCommand: ParsableCommand {
         }
         if let nightly, let hashing {
             readThisBatch = try stateStep { try hashing.finish(read: analysis.inputs) }
+            if shardRun != nil {
+                // Kept with the shard's batch: the merged reports count them (`ShardRuns`).
+                let kept: [ShardRuns.Reject]
+                do {
+                    kept = try rejects.keptRejects()
+                } catch {
+                    throw fail("could not read back the rejected records kept in the temporary folder (\(error)); nothing committed")
+                }
+                nightly.shardRuns = ShardRuns(inputs: Self.tidied(analysis.inputs), rejects: kept, limit: maxRejects)
+            }
             analysis = try addToState(
                 nightly, analysis, read: readThisBatch, configuration: configuration, rejects: rejects, spill: spill,
                 directory: directory, started: started, console: console, fail: fail)
@@ -465,7 +475,8 @@ struct ReportCommand: ParsableCommand {
             output.discard()
             console.info(
                 "shard \(shardRun.shard) of \(shardRun.plan.shards): \(readThisBatch.count) files into \(DisplayPath.text(state ?? ""))"
-                    + " (\(broken) partial or failed); no reports: merge the shard states (authstats merge)")
+                    + " (\(broken) partial or failed, \(analysis.inputs.reduce(0) { $0 + $1.rejected }) records rejected and kept for the merge's reports)"
+                    + "; no reports: merge the shard states (authstats merge)")
             if broken > 0 || !directoryDamage.isEmpty { throw ExitCode(1) }
             return
         }
@@ -521,6 +532,17 @@ struct ReportCommand: ParsableCommand {
         if let failure = analysis.spillFailure {
             console.warning("could not spill to disk, kept everything in memory: \(failure)")
         }
+        // From the shards of a plan merged, with no input of this run's: what their runs read
+        // stands for this run's reading (`ShardRuns`).
+        let shardRuns: ShardRuns?
+        if let merging {
+            shardRuns = try stateStep { try merging.shardRuns() }
+        } else if let nightly, shardRun == nil, analysis.inputs.isEmpty {
+            shardRuns = try stateStep { try ShardRuns.load(from: nightly.database) }
+        } else {
+            shardRuns = nil
+        }
+        if let shardRuns { rejects.adopt(shardRuns.rejects) }
         var exportsAhead: Ahead<Void>?
         do {
             var run = SummaryWriter.Run(
@@ -528,6 +550,7 @@ struct ReportCommand: ParsableCommand {
                 timezone: configuration.timeZoneName, maxRejects: maxRejects,
                 authSources: authSource.isEmpty ? nil : EventSource.allCases.map(\.name).filter(authSource.contains))
             run.parityLeftOut = pinpointParity ? analysis.parityLeftOut : nil
+            run.shardRuns = shardRuns?.totals
             if nightly != nil || merging != nil { run.stateTotals = (analysis.accumulator.events, analysis.accumulator.duplicates) }
             run.partial = nightly?.partial ?? merging?.partial
             func mainPage(projects: [HTMLReport.Project]) -> HTMLReport.Input {
@@ -607,13 +630,23 @@ struct ReportCommand: ParsableCommand {
                     + "(\(exports.joined(separator: ", ")); first \(first.date); see summary.json's overlaps): if the exports hold the same "
                     + "sign-ins, each is counted once per export; keep one with --auth-source \(suggested) (README \"Migrating from Pinpoint analytics\")")
         }
-        let rejected = analysis.inputs.reduce(0) { $0 + $1.rejected }
-        if rejected > maxRejects {
-            console.warning("\(rejected - maxRejects) rejected records past --max-rejects \(maxRejects) are counted in summary.json but not written to rejects.ndjson")
+        let rejected = shardRuns?.rejected ?? analysis.inputs.reduce(0) { $0 + $1.rejected }
+        let written = min(shardRuns?.rejects.count ?? rejected, maxRejects)
+        if rejected > written {
+            console.warning(
+                "\(rejected - written) rejected records past "
+                    + (written == maxRejects ? "--max-rejects \(maxRejects)" : "the \(written) the shard states kept")
+                    + " are counted in summary.json but not written to rejects.ndjson")
         }
-        let broken = analysis.inputs.filter { $0.status != .ok }.count
+        // A shard's input read in part makes the reports of its merge partial, as one run's.
+        let broken = analysis.inputs.filter { $0.status != .ok }.count + (shardRuns.map { $0.partial + $0.failed } ?? 0)
+        if let shardRuns, shardRuns.partial + shardRuns.failed > 0 {
+            console.warningAlways(
+                "\(shardRuns.partial) input\(shardRuns.partial == 1 ? " was" : "s were") read only in part and \(shardRuns.failed) not at all "
+                    + "by the shard runs: see their logs (the reports count what they read)")
+        }
         console.info(
-            "\(analysis.accumulator.events) events from \(analysis.inputs.count) inputs "
+            "\(analysis.accumulator.events) events from \(shardRuns?.inputs ?? analysis.inputs.count) inputs\(shardRuns == nil ? "" : " of \(shardRuns!.shards) shard runs") "
                 + "(\(analysis.accumulator.duplicates) duplicates, \(rejected) rejected, \(broken) inputs partial or failed); "
                 + "\(analysis.sessionStats.totalSessions) sessions; reports in \(DisplayPath.text(out))/; peak memory \(Console.peakMemoryMB()) MB; "
                 + "\(Self.seconds(read, started)) reading, \(Self.seconds(finished, read)) for duplicates, sessions "

@@ -290,6 +290,38 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
         buffered = 0
     }
 
+    /// The rejects kept so far, in input order, as `rejects.ndjson` would hold them: a shard
+    /// keeps them in its state (`ShardRuns`).
+    func keptRejects() throws -> [ShardRuns.Reject] {
+        lock.lock()
+        defer { lock.unlock() }
+        flush()
+        if let failure { throw failure }
+        var out: [ShardRuns.Reject] = []
+        for position in written.sorted() where out.count < limit {
+            let bytes = try POSIX.contents(of: path(position)).get()
+            var start = 0
+            for end in bytes.indices where bytes[end] == 0x0A && out.count < limit {
+                out.append(ShardRuns.Reject(position: position, line: Array(bytes[start...end])))
+                start = end + 1
+            }
+        }
+        return out
+    }
+
+    /// Takes `rejects` (the shard runs' of a merged state, in input order) as this run's, to
+    /// be written as `rejects.ndjson` (no warning for each: their runs gave those).
+    func adopt(_ rejects: [ShardRuns.Reject]) {
+        lock.lock()
+        defer { lock.unlock() }
+        for reject in rejects where kept[reject.position, default: 0] < limit {
+            kept[reject.position, default: 0] += 1
+            buffers[reject.position, default: Data()].append(contentsOf: reject.line)
+            buffered += reject.line.count
+            if buffered >= Self.flushBytes { flush() }
+        }
+    }
+
     func commit() throws {
         lock.lock()
         defer { lock.unlock() }

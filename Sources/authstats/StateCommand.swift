@@ -279,6 +279,14 @@ struct StateCommand: ParsableCommand {
                 throw NightlyState.Failure.unusable("\(error)")
             }
             try opened.restore(into: whole, rejects: discard, spill: spill, jobs: jobs)
+            // What the shard runs read, kept for the merged state's reports (a target that
+            // holds events must keep its own: the rest of a plan merged into an earlier merge).
+            do {
+                let targetRuns = target.isEmpty ? nil : try ShardRuns.load(from: target.database)
+                target.shardRuns = target.isEmpty || targetRuns != nil ? try opened.shardRuns(after: targetRuns) : nil
+            } catch {
+                throw NightlyState.Failure.unusable("could not read what the shard runs kept: \(error); nothing changed")
+            }
             // The merged state's next batch comes after every input of every part.
             let held = opened.placed.end
             target.positionPlan = opened.placed.plan
@@ -291,7 +299,8 @@ struct StateCommand: ParsableCommand {
                     "could not write \(DisplayPath.text(into)): \(error); " + (made ? "the new state was removed" : "it was left as it was"))
             }
             committed = true
-            console.info("merged \(opened.parts.count) state\(opened.parts.count == 1 ? "" : "s") into \(DisplayPath.text(into)): \(whole.accumulator.events) events")
+            let rejected = target.shardRuns.map { $0.rejected > 0 ? ", \($0.rejected) records rejected by the shard runs (in the reports' rejects.ndjson)" : "" } ?? ""
+            console.info("merged \(opened.parts.count) state\(opened.parts.count == 1 ? "" : "s") into \(DisplayPath.text(into)): \(whole.accumulator.events) events\(rejected)")
         }
     }
 }

@@ -415,4 +415,72 @@ struct ShardCLITests {
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("into").path))
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("out").path))
     }
+
+    /// A shard's rejected records went with its staging folder until 2026-12-05: the merged
+    /// reports said 0 rejected. Now each shard state keeps what its run read (`ShardRuns`), and
+    /// the reports of the merge count it as one run over all the inputs does.
+    @Test("rejected records and partial inputs of the shard runs reach the merged reports as one run's")
+    func shardRejectsReachTheMerge() throws {
+        let folder = CLI.temporaryFolder("shard-rejects")
+        let data = try S.data()
+        let bad = folder.appendingPathComponent("bad")
+        let good = PinpointLine("_userauth.sign_in", iso: "2026-11-03T08:00:00Z", user: "rejecting").json
+        var inputs = data.files + [
+            try S.gzip([good, "not json at all", "{\"broken\": "], bad, "a-rejects.json.gz"),
+            try S.gzip(["garbage line"] + (1...3).map { "bad \($0)" }, bad, "b-rejects.json.gz"),
+        ]
+        // One input cut short (read in part: the shard's exit status 1, and the merged reports').
+        let whole = try Data(contentsOf: URL(fileURLWithPath: data.files[1]))
+        let cut = bad.appendingPathComponent("c-cut.json.gz")
+        try whole.prefix(whole.count / 2).write(to: cut)
+        inputs.append(cut.path)
+        let options = ["--no-html", "--max-rejects", "4"]
+        let single = folder.appendingPathComponent("single")
+        #expect(try S.report(inputs, state: nil, out: single, options).status == 1)
+        let plan = try Self.plan(inputs, shards: 3, folder)
+        var states: [String] = []
+        var statuses: [Int32] = []
+        for shard in 0..<3 {
+            let state = folder.appendingPathComponent("shard-\(shard)")
+            let result = try CLI.run(["report", "--plan", plan, "--shard", "\(shard)", "--state", state.path, "-q"] + options)
+            statuses.append(result.status)
+            states.append(state.path)
+        }
+        #expect(statuses.sorted() == [0, 0, 1], "the shard with the cut input exits 1")
+        let merged = folder.appendingPathComponent("merged")
+        let viaMerge = try CLI.run(["merge"] + states + ["--out", merged.path, "--report-options", options.joined(separator: " ")])
+        #expect(viaMerge.status == 1, "\(viaMerge.stderr)")
+        #expect(viaMerge.stderr.contains("1 input was read only in part and 0 not at all by the shard runs"), "\(viaMerge.stderr)")
+        let state = folder.appendingPathComponent("merged-state")
+        #expect(try CLI.run(["state", "merge", "--into", state.path] + states).status == 0)
+        let fromState = folder.appendingPathComponent("from-state")
+        #expect(try S.report([], state: state, out: fromState, options).status == 1)
+        func summary(_ out: URL) throws -> [String: Any] {
+            try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as! [String: Any]
+        }
+        let expected = try summary(single)
+        let expectedRejects = try String(contentsOf: single.appendingPathComponent("rejects.ndjson"), encoding: .utf8)
+        #expect(expectedRejects.split(separator: "\n").count == 4, "the first 4 of 6 rejects")
+        for out in [merged, fromState] {
+            try S.expectSame(single, out, "\(out.lastPathComponent)")
+            // The totals the comparison leaves aside (this run's reading), here the shards'.
+            let got = try summary(out)
+            let totals = try #require(got["totals"] as? [String: Any])
+            for name in ["inputs", "records", "skipped", "rejected"] {
+                #expect(totals[name] as? Int == (expected["totals"] as? [String: Any])?[name] as? Int, "\(out.lastPathComponent): \(name)")
+            }
+            #expect(got["rejects_file"] as? NSDictionary == expected["rejects_file"] as? NSDictionary)
+            #expect(got["shard_runs"] as? NSDictionary == ["shards": 3, "partial": 1, "failed": 0] as NSDictionary)
+        }
+        // A nightly batch onto the merged state reports its own reading from then on.
+        let night = try S.gzip([PinpointLine("page_view", iso: "2026-11-12T10:00:00Z", user: "late").json], folder, "night.json.gz")
+        let afterNight = folder.appendingPathComponent("after-night")
+        #expect(try S.report([night], state: state, out: afterNight, options).status == 0)
+        let again = folder.appendingPathComponent("again")
+        #expect(try S.report([], state: state, out: again, options).status == 0)
+        let last = try summary(again)
+        #expect((last["totals"] as? [String: Any])?["rejected"] as? Int == 0)
+        #expect(last["shard_runs"] == nil)
+        #expect(try String(contentsOf: again.appendingPathComponent("rejects.ndjson"), encoding: .utf8).isEmpty)
+    }
 }

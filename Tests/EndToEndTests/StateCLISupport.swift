@@ -174,6 +174,8 @@ enum StateCLI {
         else { throw Failure("summary.json is not an object with totals") }
         object["generated_at"] = nil
         object["inputs"] = nil
+        // From a merged state: how many shard runs read the inputs (a run field).
+        object["shard_runs"] = nil
         for name in ["inputs", "records", "skipped", "rejected"] { totals[name] = nil }
         object["totals"] = totals
         return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self)

@@ -20,6 +20,9 @@ public enum SummaryWriter {
         /// Reports from a state merged without some of its plan's shards (`--allow-missing`):
         /// what is missing. Written as `partial` only then.
         public var partial: String?
+        /// Reports from the shards of a plan merged (`authstats merge`, or a state merged and
+        /// reported without new input): what their runs read, in place of this run's inputs.
+        public var shardRuns: ShardRuns?
 
         public init(version: String, generatedAt: String, timezone: String, maxRejects: Int = .max, authSources: [String]? = nil) {
             self.version = version
@@ -27,6 +30,32 @@ public enum SummaryWriter {
             self.timezone = timezone
             self.maxRejects = maxRejects
             self.authSources = authSources
+        }
+    }
+
+    /// What the shard runs of a merged state read (`docs/distributed.md` "Rejects and read
+    /// totals"): `totals`' inputs, records, skipped and rejected, and `shard_runs`.
+    public struct ShardRuns: Sendable, Equatable {
+        public var shards: Int
+        public var inputs: Int
+        public var records: Int
+        public var skipped: Int
+        public var rejected: Int
+        /// Inputs read only in part, or not at all.
+        public var partial: Int
+        public var failed: Int
+        /// The rejected records the shards kept, the first in input order.
+        public var rejectsKept: Int
+
+        public init(shards: Int, inputs: Int, records: Int, skipped: Int, rejected: Int, partial: Int, failed: Int, rejectsKept: Int) {
+            self.shards = shards
+            self.inputs = inputs
+            self.records = records
+            self.skipped = skipped
+            self.rejected = rejected
+            self.partial = partial
+            self.failed = failed
+            self.rejectsKept = rejectsKept
         }
     }
 
@@ -49,18 +78,23 @@ public enum SummaryWriter {
         } else {
             out.write("  \"range\": null,\n")
         }
+        let shards = run.shardRuns
         let totalFields: [(String, Int)] = [
-            ("inputs", inputs.count), ("records", counts.records), ("events", run.stateTotals?.events ?? counts.events),
-            ("duplicates", run.stateTotals?.duplicates ?? counts.duplicates), ("skipped", counts.skipped), ("rejected", counts.rejected),
+            ("inputs", shards?.inputs ?? inputs.count), ("records", shards?.records ?? counts.records),
+            ("events", run.stateTotals?.events ?? counts.events), ("duplicates", run.stateTotals?.duplicates ?? counts.duplicates),
+            ("skipped", shards?.skipped ?? counts.skipped), ("rejected", shards?.rejected ?? counts.rejected),
             ("users", accumulator.userCount), ("sign_ups", totals.signUps), ("sign_ins", totals.signIns),
             ("auth_failures", totals.authFailures),
         ]
         out.write("  \"totals\": {" + totalFields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "},\n")
         // rejects.ndjson holds the first `maxRejects` in input order; the rest are only counted.
-        let rejected = counts.rejected
-        let written = min(rejected, run.maxRejects)
+        let rejected = shards?.rejected ?? counts.rejected
+        let written = min(shards?.rejectsKept ?? rejected, run.maxRejects)
         let limit = run.maxRejects == .max ? "null" : "\(run.maxRejects)"
         out.write("  \"rejects_file\": {\"limit\": \(limit), \"written\": \(written), \"omitted\": \(rejected - written)},\n")
+        if let shards {
+            out.write("  \"shard_runs\": {\"shards\": \(shards.shards), \"partial\": \(shards.partial), \"failed\": \(shards.failed)},\n")
+        }
         out.write("  \"auth_sources\": " + (run.authSources.map { "[" + $0.map(JSONText.quote).joined(separator: ", ") + "]" } ?? "null") + ",\n")
         if let leftOut = run.parityLeftOut {
             let reasons = ParityReason.allCases.dropFirst().map { "\(JSONText.quote($0.name)): \(leftOut[$0] ?? 0)" }

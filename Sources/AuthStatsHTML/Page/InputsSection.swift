@@ -87,12 +87,19 @@ struct InputsSection: Equatable {
 
     /// - Parameter stateTotals: with a state, its events and duplicates over every input it
     ///   holds: the totals `summary.json` gives (this run's inputs are listed as they were read).
+    /// - Parameter shardRuns: from the shards of a plan merged, what their runs read, which
+    ///   `summary.json`'s totals give (this run read no input).
     init(
         inputs: [InputReport], totals runTotals: HTMLReport.RunTotals, rejects firstRejects: [RejectedRecord], maxRejects: Int,
-        project: Bool = false, stateTotals: (events: Int, duplicates: Int)? = nil
+        project: Bool = false, stateTotals: (events: Int, duplicates: Int)? = nil, shardRuns: SummaryWriter.ShardRuns? = nil
     ) {
         isProject = project
-        let counts = InputReport.Counts(inputs)
+        var counts = InputReport.Counts(inputs)
+        if let shardRuns {
+            counts.records = shardRuns.records
+            counts.skipped = shardRuns.skipped
+            counts.rejected = shardRuns.rejected
+        }
         let rejected = counts.rejected
         totals = project ? [
             Total(label: "Users", value: Format.count(runTotals.users)),
@@ -100,7 +107,7 @@ struct InputsSection: Equatable {
             Total(label: "Sign-ins", value: Format.count(runTotals.signIns)),
             Total(label: "Auth failures", value: Format.count(runTotals.authFailures)),
         ] : [
-            Total(label: "Inputs", value: Format.count(inputs.count)),
+            Total(label: "Inputs", value: Format.count(shardRuns?.inputs ?? inputs.count)),
             Total(label: "Records", value: Format.count(counts.records)),
             Total(label: "Events", value: Format.count(stateTotals?.events ?? counts.events)),
             Total(label: "Duplicates", value: Format.count(stateTotals?.duplicates ?? counts.duplicates)),
@@ -162,11 +169,12 @@ struct InputsSection: Equatable {
                 reason: Addresses.masked(reject.reason), raw: raw + (reject.truncatedFrom.map { " (\(Format.count($0)) bytes in all)" } ?? ""))
         }
         hasRejects = !rejects.isEmpty
-        let written = min(rejected, maxRejects)
+        let written = min(shardRuns?.rejectsKept ?? rejected, maxRejects)
+        // Cut by this run's --max-rejects, or (from shard runs) by what the shards kept.
+        let cut = rejected == written ? "" : written == maxRejects ? " (--max-rejects \(Format.count(maxRejects)))" : " (what the shard states kept)"
+        let held = "\(Format.count(rejected)) rejected\(shardRuns == nil ? "" : " by the shard runs"); rejects.ndjson holds \(Format.count(written))" + cut
         rejectsNote = rejected == 0
             ? "No record was rejected."
-            : "\(Format.count(rejected)) rejected; rejects.ndjson holds \(Format.count(written))"
-                + (rejected > written ? " (--max-rejects \(Format.count(maxRejects)))" : "")
-                + (rejects.isEmpty ? "." : "; the first \(Format.count(rejects.count)) below.")
+            : held + (rejects.isEmpty ? "." : "; the first \(Format.count(rejects.count)) below.")
     }
 }

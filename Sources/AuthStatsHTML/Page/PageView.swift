@@ -182,7 +182,7 @@ struct PageView {
         projectColumns = ProjectsSection.columns.map(ColumnName.init)
         inputs = InputsSection(
             inputs: input.inputs, totals: input.totals, rejects: input.firstRejects, maxRejects: input.run.maxRejects,
-            project: input.project != nil, stateTotals: input.run.stateTotals)
+            project: input.project != nil, stateTotals: input.run.stateTotals, shardRuns: input.run.shardRuns)
         inputColumns = InputsSection.inputColumns.map(ColumnName.init)
         groupColumns = InputsSection.countColumns.map(ColumnName.init)
 

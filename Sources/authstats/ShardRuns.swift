@@ -1,0 +1,178 @@
+import AuthStatsCore
+import AuthStatsState
+import Foundation
+
+/// What the shard runs of a sharded run read, kept in their states and carried by the merge
+/// (`docs/distributed.md` "Rejects and read totals"): the reports of a merged state count the
+/// shards' inputs, records, skips and rejects as one run over all the inputs would, and its
+/// `rejects.ndjson` holds their rejected records in input order. Until 2026-12-05 a shard's
+/// rejects went with its staging folder, and the merged reports said 0 rejected.
+///
+/// Kept in the meta table (`metaName`, the counts as text) and one chunk stream (`stream`: the
+/// rejects kept, each its input's position, the line's length and the line), written with the
+/// batch they describe; a later batch of a nightly run removes both (its reports describe
+/// its own reading).
+struct ShardRuns: Equatable {
+    static let metaName = "shard_runs"
+    static let stream = "shard_rejects"
+
+    var shards = 0
+    var inputs = 0
+    var records = 0
+    var skipped = 0
+    var rejected = 0
+    /// Inputs read only in part, or not at all.
+    var partial = 0
+    var failed = 0
+    /// The fewest rejects a shard kept (its `--max-rejects`): the merged list is exact, the
+    /// first rejects of the whole listing, up to that many.
+    var limit = Int.max
+    /// The rejects kept, in input order: each one's input position (the plan's index) and its
+    /// `rejects.ndjson` line (with its line break).
+    var rejects: [Reject] = []
+
+    struct Reject: Equatable {
+        var position: UInt64
+        var line: [UInt8]
+    }
+
+    /// A shard run's: its inputs as `summary.json` would list them, and the rejects its
+    /// `RejectsFile` kept (with `--max-rejects`, `limit`).
+    init(inputs: [InputReport], rejects: [Reject], limit: Int) {
+        let counts = InputReport.Counts(inputs)
+        shards = 1
+        self.inputs = inputs.count
+        records = counts.records
+        skipped = counts.skipped
+        rejected = counts.rejected
+        partial = inputs.filter { $0.status == .partial }.count
+        failed = inputs.filter { $0.status == .failed }.count
+        self.limit = limit
+        self.rejects = Array(rejects.prefix(limit))
+    }
+
+    private init() {}
+
+    /// What `summary.json` and the page say of them.
+    var totals: SummaryWriter.ShardRuns {
+        SummaryWriter.ShardRuns(
+            shards: shards, inputs: inputs, records: records, skipped: skipped, rejected: rejected, partial: partial, failed: failed,
+            rejectsKept: rejects.count)
+    }
+
+    private var fields: [(String, Int)] {
+        [("shards", shards), ("inputs", inputs), ("records", records), ("skipped", skipped), ("rejected", rejected),
+         ("partial", partial), ("failed", failed), ("limit", limit == .max ? -1 : limit)]
+    }
+
+    /// The counts as the meta table keeps them: `shards=8 inputs=503 …`.
+    var text: String { fields.map { "\($0.0)=\($0.1)" }.joined(separator: " ") }
+
+    /// Two sets of shard runs as one: counts summed, rejects in input order (each input is
+    /// one shard's, its rejects in the order read), cut at the fewer that either kept.
+    static func + (a: ShardRuns, b: ShardRuns) -> ShardRuns {
+        var sum = ShardRuns()
+        sum.shards = a.shards + b.shards
+        sum.inputs = a.inputs + b.inputs
+        sum.records = a.records + b.records
+        sum.skipped = a.skipped + b.skipped
+        sum.rejected = a.rejected + b.rejected
+        sum.partial = a.partial + b.partial
+        sum.failed = a.failed + b.failed
+        sum.limit = min(a.limit, b.limit)
+        var merged: [Reject] = []
+        merged.reserveCapacity(min(a.rejects.count + b.rejects.count, sum.limit))
+        var i = 0
+        var j = 0
+        while merged.count < sum.limit && (i < a.rejects.count || j < b.rejects.count) {
+            if j == b.rejects.count || (i < a.rejects.count && a.rejects[i].position <= b.rejects[j].position) {
+                merged.append(a.rejects[i])
+                i += 1
+            } else {
+                merged.append(b.rejects[j])
+                j += 1
+            }
+        }
+        sum.rejects = merged
+        return sum
+    }
+
+    /// The shard runs `database` keeps (nil: none, a state whose last batch read its own
+    /// inputs), their positions moved by `shift` (a merge's placing of the state).
+    static func load(from database: StateDatabase, shift: UInt64 = 0) throws -> ShardRuns? {
+        guard let text = try database.meta(metaName), !text.isEmpty else { return nil }
+        var runs = ShardRuns()
+        var seen = Set<String>()
+        for field in text.split(separator: " ") {
+            let pair = field.split(separator: "=", maxSplits: 1)
+            guard pair.count == 2, let value = Int(pair[1]) else { throw StateError.damaged(path: database.path, reason: "meta \(metaName) reads '\(text)'") }
+            seen.insert(String(pair[0]))
+            switch pair[0] {
+            case "shards": runs.shards = value
+            case "inputs": runs.inputs = value
+            case "records": runs.records = value
+            case "skipped": runs.skipped = value
+            case "rejected": runs.rejected = value
+            case "partial": runs.partial = value
+            case "failed": runs.failed = value
+            case "limit": runs.limit = value < 0 ? .max : value
+            default: break  // a later authstats's count
+            }
+        }
+        guard seen.isSuperset(of: ["shards", "inputs", "records", "skipped", "rejected", "limit"]) else {
+            throw StateError.damaged(path: database.path, reason: "meta \(metaName) reads '\(text)'")
+        }
+        var bytes: [UInt8] = []
+        try database.forEachChunk(name: stream, scope: "") { bytes += $0 }
+        var at = 0
+        func integer(_ size: Int) throws -> UInt64 {
+            guard at + size <= bytes.count else { throw StateError.damaged(path: database.path, reason: "stream \(stream) cut short") }
+            var value: UInt64 = 0
+            for k in 0..<size { value |= UInt64(bytes[at + k]) << (8 * k) }
+            at += size
+            return value
+        }
+        while at < bytes.count {
+            let position = try integer(8)
+            let length = Int(try integer(4))
+            guard at + length <= bytes.count else { throw StateError.damaged(path: database.path, reason: "stream \(stream) cut short") }
+            runs.rejects.append(Reject(position: position &+ shift, line: Array(bytes[at..<at + length])))
+            at += length
+        }
+        return runs
+    }
+
+    /// Writes the counts and the rejects into `database` (inside the caller's transaction),
+    /// replacing what it kept.
+    func save(to database: StateDatabase) throws {
+        try database.setMeta(Self.metaName, text)
+        try Self.removeRejects(from: database)
+        var chunk: [UInt8] = []
+        var seq = 0
+        func put(_ value: UInt64, _ size: Int) {
+            for k in 0..<size { chunk.append(UInt8(truncatingIfNeeded: value >> (8 * k))) }
+        }
+        func flush() throws {
+            try chunk.withUnsafeBytes { try database.appendChunk(name: Self.stream, scope: "", seq: seq, $0) }
+            seq += 1
+            chunk.removeAll(keepingCapacity: true)
+        }
+        for reject in rejects {
+            put(reject.position, 8)
+            put(UInt64(reject.line.count), 4)
+            chunk += reject.line
+            if chunk.count >= 1 << 20 { try flush() }
+        }
+        if !chunk.isEmpty { try flush() }
+    }
+
+    /// Removes the counts and the rejects from `database` (a batch that read its own inputs).
+    static func clear(in database: StateDatabase) throws {
+        try database.setMeta(metaName, "")
+        try removeRejects(from: database)
+    }
+
+    private static func removeRejects(from database: StateDatabase) throws {
+        try database.removeChunks(name: stream, scope: "")
+    }
+}
