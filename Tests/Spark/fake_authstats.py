@@ -7,8 +7,9 @@
 - `report --plan P --shard I --state DIR …`: DIR/files.tsv, a line `index<TAB>path<TAB>sha256`
   per file of shard I (the file's content hashed). FAKE_FAIL_SHARD=I makes shard I exit 2;
   FAKE_KILL_SHARD=I kills it (SIGKILL) with its state half made; FAKE_PARTIAL_SHARD=I makes
-  it exit 1 (an input read in part) with its state whole.
-- `state merge --into DIR S…`: DIR/files.tsv, the lines of every S, sorted by index; a
+  it exit 1 (an input read in part) with its state whole; FAKE_HANG_SHARD=I makes it write
+  its PID to DIR/pid and wait (a minute) to be killed.
+- `state merge --into DIR S… [--states-from LIST]`: DIR/files.tsv, the lines of every S, sorted by index; a
   missing S is refused (exit 2).
 - `report --state DIR --out OUT`: OUT/files.tsv, a copy.
 """
@@ -18,6 +19,7 @@ import json
 import os
 import signal
 import sys
+import time
 
 
 def value(arguments, name):
@@ -30,8 +32,12 @@ def main(arguments):
         os.execv(os.environ["REAL_AUTHSTATS"], [os.environ["REAL_AUTHSTATS"]] + arguments)
     if arguments[:2] == ["state", "merge"]:
         into = value(arguments, "--into")
+        states = [a for i, a in enumerate(arguments[2:], 2) if not a.startswith("--") and arguments[i - 1] not in ("--into", "--states-from")]
+        if "--states-from" in arguments:
+            with open(value(arguments, "--states-from")) as file:
+                states += [line.rstrip("\n") for line in file if line.strip()]
         lines = []
-        for state in arguments[4:]:
+        for state in states:
             if not os.path.isdir(state):
                 print(f"authstats: error: shard state {state} is missing", file=sys.stderr)
                 return 2
@@ -49,6 +55,14 @@ def main(arguments):
         if os.environ.get("FAKE_KILL_SHARD") == str(shard):
             os.makedirs(value(arguments, "--state"))  # killed halfway through its state
             os.kill(os.getpid(), signal.SIGKILL)
+        if os.environ.get("FAKE_HANG_SHARD") == str(shard):
+            state = value(arguments, "--state")
+            os.makedirs(state)
+            with open(os.path.join(state, "pid.tmp"), "w") as file:
+                file.write(str(os.getpid()))
+            os.rename(os.path.join(state, "pid.tmp"), os.path.join(state, "pid"))
+            time.sleep(60)
+            return 2
         with open(value(arguments, "--plan")) as file:
             plan = json.load(file)
         state = value(arguments, "--state")

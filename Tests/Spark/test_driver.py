@@ -3,11 +3,16 @@
 a failing shard stops the run with its messages and leaves no state; a rerun does only the
 missing shard; a second attempt of a shard that is in place changes nothing."""
 
+import fcntl
+import glob
 import hashlib
 import json
 import os
 import shutil
+import signal
+import subprocess
 import sys
+import time
 
 import pytest
 
@@ -198,6 +203,69 @@ def test_a_killed_shard_leaves_nothing_behind(fake, exports, tmp_path):
     assert os.listdir(os.path.join(out, "shards")) == []
     assert os.listdir(scratch) == []
     assert job(1)["reused"] is False  # and the retry starts from nothing
+
+
+def running(pid):
+    """Whether `pid` is a process that has not ended (a zombie has)."""
+    try:
+        with open(f"/proc/{pid}/stat") as file:
+            return file.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_killed_task_takes_its_authstats_with_it_and_a_later_attempt_removes_its_scratch(fake, exports, tmp_path):
+    """Found by a review on 2026-12-05: a task's process SIGKILLed (an executor lost, a task
+    killed by Spark) left its authstats running, orphaned, and its scratch folder for good. The
+    shard function in a process of its own, SIGKILLed while authstats runs."""
+    out = str(tmp_path / "out")
+    os.makedirs(os.path.join(out, "logs"))
+    os.makedirs(os.path.join(out, "shards"))
+    plan = os.path.join(out, "plan.json")
+    os.environ.update(fake["env"])
+    assert authstats_spark.run_authstats(authstats_spark.plan_command(fake["binary"], 2, plan, [exports]), "plan") == 0
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    arguments = ["--inputs", exports, "--shards", "2", "--out", out, "--authstats", fake["binary"],
+                 "--authstats-on-executors", fake["binary"], "--scratch", str(scratch)]
+    task = subprocess.Popen([sys.executable, "-c", "import sys, authstats_spark\n"
+                             f"args = authstats_spark.parse_arguments({arguments!r})\n"
+                             f"authstats_spark.ShardJob(args, {out!r}, {plan!r}, 'authstats')(1)\n"],
+                            env=dict(os.environ, FAKE_HANG_SHARD="1", PYTHONPATH=os.path.dirname(authstats_spark.__file__)),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while not glob.glob(str(scratch / f"authstats-shard-1-{task.pid}-*" / "state" / "pid")):
+        assert task.poll() is None and time.time() < deadline, task.communicate()
+        time.sleep(0.05)
+    (pid_file,) = glob.glob(str(scratch / f"authstats-shard-1-{task.pid}-*" / "state" / "pid"))
+    child = int(open(pid_file).read())
+    os.kill(task.pid, signal.SIGKILL)
+    task.communicate()
+    deadline = time.time() + 10
+    while running(child) and time.time() < deadline:
+        time.sleep(0.05)
+    if running(child):
+        os.kill(child, signal.SIGKILL)
+        pytest.fail("authstats outlived its task")
+    stale = os.path.basename(os.path.dirname(os.path.dirname(pid_file)))
+    # Kept: a live process's folder, and a folder whose PID is no process here but whose lock is
+    # held (an attempt in another container sharing the scratch folder).
+    live = scratch / f"authstats-shard-0-{os.getpid()}-live"
+    live.mkdir()
+    elsewhere = scratch / f"authstats-shard-0-{task.pid}-elsewhere"
+    elsewhere.mkdir()
+    lock = os.open(elsewhere, os.O_RDONLY)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        assert sorted(os.listdir(scratch)) == sorted([stale, live.name, elsewhere.name])
+        # The next attempt, here: the dead attempt's folder removed, and the shard run.
+        job = authstats_spark.ShardJob(authstats_spark.parse_arguments(arguments), out, plan, "authstats")
+        assert job(1)["reused"] is False
+        assert sorted(os.listdir(scratch)) == sorted([live.name, elsewhere.name])
+    finally:
+        os.close(lock)
+    assert authstats_spark.clean_scratch(str(scratch)) == [elsewhere.name]  # its lock released
 
 
 def test_an_object_changed_since_the_plan_fails_its_shard(s3_server, tmp_path):

@@ -8,8 +8,12 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import subprocess
+import sys
+import time
 
+import pytest
 import yaml
 
 import authstats_spark
@@ -49,6 +53,8 @@ def authstats_commands(script):
                 if current and current[0] == "authstats":
                     commands.append(current)
                 current = []
+            elif not current and token in ("exec", "run"):
+                continue  # `exec authstats …`, or the scripts' run(), which passes a SIGTERM on to it
             else:
                 current.append(token)
     return commands
@@ -96,7 +102,7 @@ def test_the_shards_run_the_drivers_shard_command_with_shard_from_env():
 
 def test_the_merge_jobs_run_the_drivers_merge_and_report_commands():
     found = by_subcommand()
-    merge = options(authstats_spark.merge_command("authstats", "D", ["S"]))
+    merge = options(authstats_spark.merge_command("authstats", "D", "L"))
     report = options(authstats_spark.report_command("authstats", "D", "UTC", "R"))
     for key, expected in (("state merge", merge), ("report --state", report)):
         assert {file for file, _ in found[key]} == {"merge-job.yaml", "merge-job-definition.json"}, key
@@ -137,13 +143,20 @@ def test_every_option_is_one_authstats_has(authstats):
     assert not missing, "options authstats does not have:\n" + "\n".join(missing)
 
 
-def run_script(script, root, environment, path=None):
-    """A manifest's shell script run here: /data and /scratch moved under `root`."""
+def script_command(script, root, environment, path=None):
+    """A manifest's shell script as a command line and environment to run here: /data and
+    /scratch moved under `root`, `path` before PATH."""
     text = script.replace("/data/", f"{root}/data/").replace("/scratch", f"{root}/scratch")
     env = dict(os.environ, **environment)
     if path:
         env["PATH"] = path + os.pathsep + env["PATH"]
-    return subprocess.run(["/bin/sh", "-c", text], capture_output=True, text=True, env=env)
+    return ["/bin/sh", "-c", text], env
+
+
+def run_script(script, root, environment, path=None):
+    """A manifest's shell script run here: /data and /scratch moved under `root`."""
+    command, env = script_command(script, root, environment, path)
+    return subprocess.run(command, capture_output=True, text=True, env=env)
 
 
 def daily(folder):
@@ -252,3 +265,191 @@ def test_the_scripts_run_again_after_new_exports_use_the_new_plans_shards_and_ne
         assert merged.returncode == 0, f"{platform}: {merged.stderr}"
         assert not os.path.exists(data / "run" / "shards" / plan / "shard-5.partial")
         assert daily(data / "run" / "reports") == daily(single), f"{platform}: the shard ran again"
+
+
+# A stand-in for authstats in the scripts: `state merge`, `report` and `plan` exit with
+# FAKE_MERGE, FAKE_REPORT and FAKE_PLAN (default 0; a merge that exits 0 makes its --into);
+# the one FAKE_HANG names writes its PID to FAKE_MARKS/started and waits, and on SIGTERM writes
+# FAKE_MARKS/term and exits 143, as authstats does.
+STAND_IN = """
+import os, signal, sys, time
+arguments = sys.argv[1:]
+name = "merge" if arguments[:2] == ["state", "merge"] else arguments[0]
+marks = os.environ["FAKE_MARKS"]
+if os.environ.get("FAKE_HANG") == name:
+    def stopped(number, frame):
+        with open(os.path.join(marks, "term"), "w") as file:
+            file.write(name)
+        sys.exit(143)
+    signal.signal(signal.SIGTERM, stopped)
+    with open(os.path.join(marks, "started.tmp"), "w") as file:
+        file.write(str(os.getpid()))
+    os.rename(os.path.join(marks, "started.tmp"), os.path.join(marks, "started"))
+    time.sleep(60)
+    sys.exit(2)
+status = int(os.environ.get("FAKE_" + name.upper(), "0"))
+if status == 0 and "--into" in arguments:
+    os.makedirs(arguments[arguments.index("--into") + 1])
+sys.exit(status)
+"""
+
+
+@pytest.fixture
+def stand_in(tmp_path):
+    """A folder holding the stand-in as `authstats`."""
+    folder = tmp_path / "stand-in"
+    folder.mkdir()
+    (folder / "authstats").write_text(f"#!{sys.executable}\n" + STAND_IN)
+    (folder / "authstats").chmod(0o755)
+    return str(folder)
+
+
+def run_root(root):
+    """A run folder for the scripts: a plan (any bytes: the scripts only hash it) and scratch."""
+    (root / "data" / "run").mkdir(parents=True)
+    (root / "data" / "run" / "plan.json").write_text("{}")
+    (root / "scratch").mkdir()
+    (root / "marks").mkdir()
+    with open(root / "data" / "run" / "plan.json", "rb") as file:
+        return root / "data" / "run" / "shards" / hashlib.sha256(file.read()).hexdigest()[:16]
+
+
+ENVIRONMENT = {"SHARDS": "2", "JOB_COMPLETION_INDEX": "0", "HOSTNAME": "pod-0", "AWS_BATCH_JOB_ARRAY_INDEX": "0",
+               "AWS_BATCH_JOB_ID": "job-0"}
+
+
+def pid_namespaces():
+    """Whether a shell can run here as PID 1 of a PID namespace of its own, as in a container."""
+    try:
+        return subprocess.run(["unshare", "--pid", "--fork", "--kill-child", "true"], capture_output=True).returncode == 0
+    except OSError:
+        return False
+
+
+def running(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as file:
+            return file.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("as_init", [False, True], ids=["child", "pid-1"])
+def test_a_sigterm_to_a_scripts_shell_reaches_authstats(as_init, stand_in, tmp_path):
+    """Found by a review on 2026-12-05: the pods' and jobs' scripts ran authstats in the
+    foreground of `/bin/sh -c`, which passes no signal on; as the container's PID 1 it ignores
+    a SIGTERM it has no trap for, so on a pod's deletion or eviction authstats got SIGKILL at
+    the end of the grace period instead, its temporary files left. Each script, sent SIGTERM
+    while each of its authstats commands runs: authstats gets it, the script ends with its
+    status (143) and goes no further. `pid-1`: the shell as PID 1 of a PID namespace."""
+    if as_init and not pid_namespaces():
+        pytest.skip("no PID namespace here (unshare --pid needs root): the scripts were tested as children only")
+    for file, name, script, _ in scripts():
+        steps = ["merge", "report"] if file.startswith("merge") else ["plan"] if file.startswith("plan") else ["report"]
+        for step in steps:
+            root = tmp_path / f"{file}-{step}"
+            shards = run_root(root)
+            marks = root / "marks"
+            command, env = script_command(script, root, dict(ENVIRONMENT, FAKE_MARKS=str(marks), FAKE_HANG=step), stand_in)
+            if as_init:
+                command = ["unshare", "--pid", "--fork", "--kill-child"] + command
+            log = open(root / "log", "w+")  # (not a pipe: an orphaned authstats would hold it open)
+            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+            what = f"{file} ({name}), SIGTERM during {step}"
+            child = None
+            try:
+                deadline = time.time() + 30
+                while not (marks / "started").exists():
+                    assert process.poll() is None and time.time() < deadline, f"{what}: {(root / 'log').read_text()}"
+                    time.sleep(0.02)
+                # (In a namespace of its own, its PID is the namespace's: nothing to look at here.)
+                child = None if as_init else int((marks / "started").read_text())
+                shell = process.pid
+                if as_init:  # the shell: unshare's child
+                    with open(f"/proc/{process.pid}/task/{process.pid}/children") as children:
+                        shell = int(children.read().split()[0])
+                os.kill(shell, signal.SIGTERM)
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    pytest.fail(f"{what}: the script did not end (its shell ignored the SIGTERM)")
+                stderr = (root / "log").read_text()
+                assert (marks / "term").exists(), f"{what}: authstats did not get the SIGTERM ({process.returncode}, {stderr})"
+                assert process.returncode == 143, f"{what}: {process.returncode}, {stderr}"
+                assert not (child and running(child)), f"{what}: authstats outlived the script"
+                assert not glob.glob(str(shards / "*shard-*")), f"{what}: a shard published"
+                if step == "merge":
+                    assert not (root / "data" / "run" / "state").exists(), what
+                if file == "shard-job-definition.json":
+                    assert not (root / "scratch" / "job-0").exists(), f"{what}: the child's scratch folder is left"
+            finally:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
+                log.close()
+                if child and running(child):
+                    os.kill(child, signal.SIGKILL)
+
+
+def retried(definition, status):
+    """Whether the merge job's scheduler runs it again after it exits with `status`: Kubernetes by
+    its podFailurePolicy (the first rule that matches; none: counted against backoffLimit),
+    AWS Batch by its evaluateOnExit (the first entry that matches; none: retried)."""
+    if definition.get("kind") == "Job":
+        assert definition["spec"]["backoffLimit"] >= 1
+        for rule in definition["spec"]["podFailurePolicy"]["rules"]:
+            codes = rule.get("onExitCodes")
+            if codes and codes["operator"] == "In" and status in codes["values"]:
+                return rule["action"] != "FailJob"
+        return True
+    strategy = definition["retryStrategy"]
+    assert strategy["attempts"] >= 2
+    for entry in strategy["evaluateOnExit"]:
+        assert set(entry) == {"onExitCode", "action"}, entry
+        pattern = entry["onExitCode"]
+        if str(status) == pattern or (pattern.endswith("*") and str(status).startswith(pattern[:-1])):
+            return entry["action"] == "RETRY"
+    return True
+
+
+def test_the_merge_jobs_exit_status_says_whether_a_rerun_can_mend_it(stand_in, tmp_path):
+    """Found by a review on 2026-12-05: the merge scripts (`set -e`) exited with authstats's own
+    status: a refused merge (1) or a failed mv exited 1, which says "reports written, a shard
+    partial", and Kubernetes ran a merge whose reports were written once more; AWS Batch retried
+    nothing, not even 75 ("a state in use by another run: run again"). Now 0 written; 1 written,
+    a shard or the report partial; 2 not written (refused, missing, damaged or failed: a rerun
+    gives the same); 75 and signals as authstats's: retried."""
+    failing_mv = tmp_path / "failing-mv"
+    failing_mv.mkdir()
+    (failing_mv / "mv").write_text("#!/bin/sh\nexit 1\n")
+    (failing_mv / "mv").chmod(0o755)
+    # (state merge's status, report's status, a shard marked partial, mv fails) -> the script's
+    cases = [((0, 0, False, False), 0), ((0, 0, True, False), 1), ((0, 1, False, False), 1),
+             ((1, 0, False, False), 2), ((2, 0, False, False), 2), ((64, 0, False, False), 2),
+             ((75, 0, False, False), 75), ((143, 0, False, False), 143), ((0, 0, False, True), 2),
+             ((0, 2, False, False), 2), ((0, 64, False, False), 2), ((0, 75, False, False), 75)]
+    found = {file: (script, definition) for file, _, script, definition in scripts()}
+    for file in ("merge-job.yaml", "merge-job-definition.json"):
+        script, definition = found[file]
+        for (merge, report, partial, mv_fails), expected in cases:
+            root = tmp_path / f"{file}-{merge}-{report}-{partial}-{mv_fails}"
+            shards = run_root(root)
+            (root / "data" / "run" / "state").mkdir()  # an earlier run's
+            if partial:
+                shards.mkdir(parents=True)
+                (shards / "shard-1.partial").write_text("shard 1: an input was partial or failed (exit 1)\n")
+            environment = dict(ENVIRONMENT, FAKE_MARKS=str(root / "marks"), FAKE_MERGE=str(merge), FAKE_REPORT=str(report))
+            path = str(failing_mv) + os.pathsep + stand_in if mv_fails else stand_in
+            result = run_script(script, root, environment, path)
+            what = f"{file}: state merge {merge}, report {report}, partial {partial}, mv fails {mv_fails}"
+            assert result.returncode == expected, f"{what}: {result.returncode}, {result.stderr}"
+            if merge != 0:
+                assert (root / "data" / "run" / "state").is_dir(), f"{what}: the earlier state is kept"
+        # What the scheduler makes of each: 1 and 2 come again on a rerun (not retried); 75 (a
+        # state in use: run again) and a signal (a pod or instance lost) are retried.
+        for status, again in ((1, False), (2, False), (75, True), (143, True), (137, True)):
+            assert retried(definition, status) is again, f"{file}: exit {status}"
+    kubernetes = found["merge-job.yaml"][1]["spec"]
+    assert kubernetes["template"]["spec"]["restartPolicy"] == "Never"  # podFailurePolicy needs it
+    assert {"type": "DisruptionTarget"} in kubernetes["podFailurePolicy"]["rules"][0]["onPodConditions"]
+    assert kubernetes["podFailurePolicy"]["rules"][0]["action"] == "Ignore"  # an eviction is no failure of the merge

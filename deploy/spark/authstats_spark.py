@@ -14,7 +14,8 @@ The stages (docs/distributed.md says why each is shaped so):
    to OUT/shards/ under a temporary name and renames it to OUT/shards/shard-I. A retried or
    speculative attempt of a shard that is already in place does nothing, and a loser's
    rename fails: no shard is ever counted twice.
-3. Merge, on the driver: `authstats state merge --into OUT/state OUT/shards/shard-*`, then
+3. Merge, on the driver: `authstats state merge --into OUT/state --states-from LIST` (the
+   shard states OUT/shards/shard-*, listed in a file), then
    `authstats report --state OUT/state --out OUT/reports`.
 
 OUT must be a folder that the driver and every executor see (local[N] mode: any folder; a
@@ -27,11 +28,14 @@ messages are printed); 64 bad usage.
 """
 
 import argparse
+import ctypes
 import hashlib
 import concurrent.futures
 import errno
+import fcntl
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -51,6 +55,11 @@ ETAGS_FILE = "etags.json"
 # The shard's own exit statuses that still leave a complete state: 0, and 1 (an input was
 # partial or failed; the rest was read, as in a single run).
 SHARD_STATE_WRITTEN = (0, 1)
+
+# An attempt's scratch folder: authstats-shard-<shard>-<the task process's PID>-<random>.
+SCRATCH_NAME = re.compile(r"authstats-shard-\d+-(\d+)-[a-z0-9_]+")
+# prctl(2): signal the calling process when its parent dies (Linux).
+PR_SET_PDEATHSIG = 1
 
 
 def fail(message):
@@ -147,8 +156,10 @@ def shard_command(binary, plan, shard, state, timezone, reports):
             "--timezone", timezone, "--out", reports, "--no-html", "--progress", "none"]
 
 
-def merge_command(binary, into, shard_states):
-    return [binary, "state", "merge", "--into", into] + list(shard_states)
+def merge_command(binary, into, states_list):
+    # The states listed in a file: tens of thousands of paths as arguments exceed the
+    # system's limit on a command line (E2BIG: the merge would never start).
+    return [binary, "state", "merge", "--into", into, "--states-from", states_list]
 
 
 def report_command(binary, state, timezone, reports):
@@ -325,6 +336,88 @@ def local_name(key, limit=200):
     return keep + "~" + tail
 
 
+def dies_with_parent():
+    """A preexec_fn that has the child sent SIGTERM when the task's process dies (a Python
+    worker SIGKILLed with its executor, or by Spark killing the task: a speculative loser, a
+    cancelled job); authstats then removes its temporary files and stops. Until 2026-12-05 it
+    ran on, orphaned, beside the task's retry. None where prctl is missing (not Linux)."""
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError, TypeError):
+        return None
+    parent = os.getpid()
+
+    def preexec():
+        # (The signal follows the thread that started the child: it waits in subprocess.run.)
+        prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before prctl: no signal would come
+            os._exit(128 + signal.SIGTERM)
+
+    return preexec
+
+
+def process_exists(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        return True
+    return True
+
+
+def scratch_folder(scratch, shard):
+    """A new scratch folder for an attempt of `shard` (SCRATCH_NAME) and a descriptor that holds
+    its lock (flock) while the attempt lives; authstats inherits it, so the lock lives as long
+    as either. Made under a hidden name and renamed once locked: clean_scratch never sees a live
+    attempt's folder unlocked."""
+    hidden = tempfile.mkdtemp(prefix=f".authstats-shard-{shard}-{os.getpid()}-", dir=scratch)
+    descriptor = os.open(hidden, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # a file system without locks: clean_scratch then never removes it
+            pass
+        work = os.path.join(os.path.dirname(hidden), os.path.basename(hidden)[1:])
+        os.rename(hidden, work)
+    except BaseException:
+        os.close(descriptor)
+        shutil.rmtree(hidden, ignore_errors=True)
+        raise
+    return work, descriptor
+
+
+def clean_scratch(scratch):
+    """Removes the scratch folders of attempts that died without removing them (their task's
+    process SIGKILLed), and returns their names. Only those provably stale: the PID in the
+    name is no process here, *and* no process holds the folder's lock (the lock protects a
+    live attempt whose PID means nothing here: another container sharing the folder), as
+    authstats does with its own (docs/reliability.md)."""
+    try:
+        names = os.listdir(scratch)
+    except OSError:
+        return []
+    removed = []
+    for name in names:
+        match = SCRATCH_NAME.fullmatch(name)
+        if not match or process_exists(int(match.group(1))):
+            continue
+        path = os.path.join(scratch, name)
+        try:
+            descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held (alive), or no locks here (not provably stale)
+            os.close(descriptor)
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        os.close(descriptor)
+        removed.append(name)
+    return removed
+
+
 class ShardJob:
     """What every task needs, shipped to the executors with the task (picklable)."""
 
@@ -415,6 +508,11 @@ class ShardJob:
     def __call__(self, shard):
         shards_folder = os.path.join(self.out, "shards")
         final = os.path.join(shards_folder, f"shard-{shard}")
+        # What attempts killed on this machine left (a lost executor's objects and state).
+        scratch = self.scratch or tempfile.gettempdir()
+        removed = clean_scratch(scratch)
+        if removed:
+            say(f"removed what killed attempts left in {scratch}: {', '.join(removed)}")
         # An earlier attempt (or run) put it in place; one that read an input only in part or
         # not at all (exit 1) runs again, and stays in place until the new copy replaces it (a
         # passing problem, an input moved for a while, stayed in every later run's reports
@@ -424,7 +522,7 @@ class ShardJob:
         started = time.time()
         attempt = uuid.uuid4().hex[:12]
         failed_log = os.path.join(self.out, "logs", f"shard-{shard}.failed")
-        work = tempfile.mkdtemp(prefix=f"authstats-shard-{shard}-", dir=self.scratch)
+        work, lock = scratch_folder(scratch, shard)
         temporary = os.path.join(shards_folder, f".shard-{shard}.{attempt}")
         try:
             plan, copies = self.localized_plan(shard, work) if self.s3 else (self.plan_path, [])
@@ -432,7 +530,9 @@ class ShardJob:
             command = shard_command(self.binary(work), plan, shard, state, self.timezone, os.path.join(work, "reports"))
             # Spilled runs go to the executor's scratch space too.
             environment = dict(os.environ, TMPDIR=work)
-            result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment)
+            # authstats dies with this task's process, and holds its folder's lock while it lives.
+            result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment,
+                                    preexec_fn=dies_with_parent(), pass_fds=(lock,))
             stderr = result.stderr.decode("utf-8", "replace")
             if copies and result.returncode != EXIT_OK:
                 # authstats names the local copies, which are gone with the scratch space: which
@@ -482,6 +582,7 @@ class ShardJob:
             raise ShardFailed(f"shard {shard}: {message}") from None
         finally:
             shutil.rmtree(work, ignore_errors=True)
+            os.close(lock)
 
     @staticmethod
     def status_of(final, shard, reused):
@@ -539,7 +640,13 @@ def merge_and_report(args, out, shards):
     # Merged into a new folder, which then replaces OUT/state: a state left by an earlier run
     # is never merged into again (that would count its shards twice).
     merged = os.path.join(out, f".state.{uuid.uuid4().hex[:12]}")
-    status = run_authstats(merge_command(args.authstats, merged, shard_states), "authstats state merge")
+    listed = merged + ".list"
+    with open(listed, "w") as file:
+        file.writelines(path + "\n" for path in shard_states)
+    try:
+        status = run_authstats(merge_command(args.authstats, merged, listed), "authstats state merge")
+    finally:
+        os.remove(listed)
     if status != EXIT_OK:
         shutil.rmtree(merged, ignore_errors=True)
         raise SystemExit(EXIT_FAILED)
