@@ -63,6 +63,7 @@ extension AnalyticsConfiguration {
             return
         }
         var analytics: AnalyticsSettings?
+        var unreadable = false
         if let settings = object["AnalyticsConfiguration"] as? [String: Any] {
             let shared = settings["UserDataShared"]
             if let shared, !(shared is NSNull), !JSONDocuments.isBoolean(shared) {
@@ -81,11 +82,13 @@ extension AnalyticsConfiguration {
             // (a warning only, until 2026-12-05).
             findings.append(
                 Self.unknown(source, "the AnalyticsConfiguration of client \(id) is \(Self.kind(of: value)), not an object: not read"))
+            unreadable = true
         }
-        add(
-            AppClient(
-                clientID: id, name: object.stringMember("ClientName"), userPoolID: object.stringMember("UserPoolId"),
-                analytics: analytics, source: source))
+        var client = AppClient(
+            clientID: id, name: object.stringMember("ClientName"), userPoolID: object.stringMember("UserPoolId"),
+            analytics: analytics, source: source)
+        client.analyticsUnreadable = unreadable
+        add(client)
     }
 
     static func unknown(_ source: AppClient.Source, _ what: String) -> ConfigurationFinding {

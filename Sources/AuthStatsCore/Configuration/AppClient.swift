@@ -8,6 +8,9 @@ public struct AppClient: Sendable, Hashable {
     /// The client's `AnalyticsConfiguration`; nil when it has none (or when it comes from
     /// `list-user-pool-clients`, which prints ids and names only).
     public var analytics: AnalyticsSettings?
+    /// Set when its `AnalyticsConfiguration` is there but not an object (a finding of its
+    /// own): not a client without analytics, which the check would say too.
+    public var analyticsUnreadable = false
     /// Where it was read.
     public var source: Source
 

@@ -51,6 +51,8 @@ public enum ConfigurationCheck {
     /// The rules for one client.
     static func check(_ client: AppClient, roles: IAMRoles?) -> [ConfigurationFinding] {
         guard let settings = client.analytics, settings.namesProject else {
+            // (One that could not be read is a finding of the file's already.)
+            if client.analyticsUnreadable { return [] }
             var message = "no analytics configuration: Cognito sent this client's events to no Pinpoint project"
             if let region = client.poolRegion, PinpointRegions.neverHadPinpoint(region) {
                 message += " (Pinpoint never existed in \(region))"

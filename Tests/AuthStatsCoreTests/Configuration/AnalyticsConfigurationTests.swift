@@ -128,6 +128,8 @@ struct AnalyticsConfigurationTests {
         ])
         #expect(findings.allSatisfy { $0.code == .unknownDocument && $0.severity == .error })
         #expect(configuration.client("c")?.analytics?.userDataShared == false)
+        // Not also "unconfigured": the file's finding says what is wrong (until 2026-12-05 both).
+        for id in ["a", "b"] { #expect(ConfigurationCheck.check(try #require(configuration.client(id)), roles: nil).isEmpty) }
         // Until 2026-12-05 Swift's text of a dictionary ("[\"id\": \"x\"]") and "1" for true.
         #expect(configuration.client(#"{"id":"x"}"#) != nil)
         #expect(configuration.client("true") != nil)
