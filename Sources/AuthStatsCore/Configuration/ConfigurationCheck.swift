@@ -189,7 +189,9 @@ public enum ConfigurationCheck {
             add(
                 .rolePartlyDescribed, "RoleArn",
                 "no permission policy of role \(name) in the --iam files (get-role-policy or get-policy-version): "
-                    + "its permissions are not checked")
+                    + "its permissions are not checked"
+                    + (role.otherVersions.isEmpty ? "" : " (\(role.otherVersions.joined(separator: ", ")) \(role.otherVersions.count == 1 ? "is not its policy's" : "are not their policies'") "
+                        + "default version, which IAM does not apply: get the default one, aws iam get-policy-version --version-id with get-policy's DefaultVersionId)"))
             return findings
         }
         guard let project = projectResource(settings, roleARN: roleARN) else { return findings }

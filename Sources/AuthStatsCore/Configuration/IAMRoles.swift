@@ -21,6 +21,9 @@ public struct IAMRoles: Sendable {
         /// Inline and managed policies, named for messages (`inline policy P`,
         /// `policy version v3 in FILE`).
         public var permissionPolicies: [(name: String, policy: IAMPolicy)]
+        /// Managed policy versions in the files that are not their policy's default (not
+        /// applied, as IAM applies none but the default), named for messages.
+        public var otherVersions: [String] = []
 
         public init(
             name: String, arn: String? = nil, trustPolicy: IAMPolicy? = nil, permissionPolicies: [(name: String, policy: IAMPolicy)] = []
@@ -106,8 +109,11 @@ public struct IAMRoles: Sendable {
                 // IAM applies a managed policy's default version only: another version fetched
                 // too (`list-policy-versions` then each) is not the role's permission (it was
                 // counted until 2026-12-05, so a broad old version passed a narrow default one).
-                if version["IsDefaultVersion"] as? Bool == false { continue }
                 let label = "policy version \(version.stringMember("VersionId") ?? "?") (\(name), document \(number))"
+                if version["IsDefaultVersion"] as? Bool == false {
+                    for roleName in rolesOfFile { roles[roleName]?.otherVersions.append(label) }
+                    continue
+                }
                 guard !rolesOfFile.isEmpty else {
                     findings.append(
                         ConfigurationFinding(

@@ -168,6 +168,11 @@ struct RoleCheckTests {
         let allowed = check(
             F.getRole(trust: F.trust()) + F.getPolicyVersion(narrow, version: "v1", isDefault: false) + F.getPolicyVersion(broad, version: "v2"))
         #expect(allowed.findings.isEmpty)
+        // Only versions that are not the default: said, not only "no permission policy".
+        let onlyOld = check(F.getRole(trust: F.trust()) + F.getPolicyVersion(broad, version: "v1", isDefault: false))
+        #expect(F.codes(onlyOld.findings) == ["role-partly-described"])
+        #expect(onlyOld.findings.first?.message.contains("(policy version v1 (") == true)
+        #expect(onlyOld.findings.first?.message.contains("is not its policy's default version, which IAM does not apply") == true, "\(onlyOld.findings)")
     }
 
     @Test("for an ApplicationId, the project's ARN is in us-east-1, in the role's partition and account")
