@@ -49,9 +49,9 @@ struct AuthStats: ParsableCommand {
             // The parser takes `-1` for an option and says the value is missing.
             exit(withError: ValidationError("\(option) \(value): must not be negative."))
         }
+        var command: ParsableCommand
         do {
-            var command = try parsedWithLiftedInputs(arguments) ?? parsedDirectly(arguments) ?? parseAsRoot(arguments)
-            try command.run()
+            command = try parsedWithLiftedInputs(arguments) ?? parsedDirectly(arguments) ?? parseAsRoot(arguments)
         } catch {
             if exitCode(for: error) != .success, let unknown = unknownOption(arguments) {
                 // The parser reports a missing input or option before an unknown one:
@@ -61,7 +61,15 @@ struct AuthStats: ParsableCommand {
             }
             exit(withError: error)
         }
+        do {
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
     }
+
+    /// Options no help text lists (`help: .private`), which `unknownOption` must know all the same.
+    static let privateOptions: Set<String> = ["--merged-states"]
 
     /// The command that `word`, the first argument, looks like a misspelling of (one or two
     /// letters off, or the start of its name): nil for a command, an option, a path that exists
@@ -84,7 +92,8 @@ struct AuthStats: ParsableCommand {
         guard arguments.first == "help" else { return nil }
         var command: ParsableCommand.Type = AuthStats.self
         var path = ["authstats"]
-        for word in arguments.dropFirst() where !word.hasPrefix("-") {
+        // (`help help` is the parser's own: the tool's help.)
+        for word in arguments.dropFirst() where !word.hasPrefix("-") && !(word == "help" && path.count == 1) {
             guard let sub = command.configuration.subcommands.first(where: {
                 $0.configuration.commandName == word || $0.configuration.aliases.contains(word)
             }) else {
@@ -118,6 +127,7 @@ struct AuthStats: ParsableCommand {
             path.append("report")
         }
         var takesValue: [String: Bool] = [:]
+        for name in privateOptions { takesValue[name] = false }
         for line in command.helpMessage(includeHidden: true, columns: 100_000).split(separator: "\n") where line.hasPrefix("  -") {
             let names = line.dropFirst(2).components(separatedBy: "  ").first ?? ""
             for entry in names.components(separatedBy: ", ") {

@@ -226,7 +226,8 @@ enum PathArguments {
     }
 
     /// The paths listed in `file` (`--states-from`), one a line, `-` for standard input; blank
-    /// lines are passed over. Tens of thousands of shard states named as arguments exceed the
+    /// lines are passed over; a relative path is taken from the working folder, as one given
+    /// as an argument. Tens of thousands of shard states named as arguments exceed the
     /// system's limit on a command line (~2 MB on Linux: `E2BIG`, the command never starts).
     static func listed(in file: String, option: String) throws -> [String] {
         let data: [UInt8]
@@ -250,9 +251,12 @@ enum PathArguments {
     /// (Read as the command runs, so the usage error is said on `console`: exit 64.)
     static func states(_ given: [String], listedIn file: String?, usage: String, console: Console) throws -> [String] {
         do {
-            let states = try given + (file.map { try listed(in: $0, option: "--states-from") } ?? [])
-            guard !states.isEmpty else { throw ValidationError("--states-from \(DisplayPath.text(file ?? "")) lists no state: \(usage)") }
-            return states
+            let fromFile = try file.map { try listed(in: $0, option: "--states-from") }
+            if let file, fromFile?.isEmpty == true {
+                // An empty list is a list that was not made (a failed listing, a wrong file).
+                throw ValidationError("--states-from \(DisplayPath.text(file)) lists no state: \(usage)")
+            }
+            return given + (fromFile ?? [])
         } catch let error as ValidationError {
             console.error(error.message)
             throw ExitCode(64)

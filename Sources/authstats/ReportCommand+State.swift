@@ -98,6 +98,14 @@ extension ReportCommand {
                 folder: state, timeZone: requestedTimeZone, horizon: stateHorizon ?? (self.plan != nil ? "none" : nil),
                 options: try countingOptions(), profiles: profiles, sessionRows: sessionsDetail,
                 rebuild: rebuild, plan: plan)
+            if let plan, nightly.batch > 1, !rebuild {
+                // A shard state is one run's: its counts and rejects (`ShardRuns`) are that run's,
+                // and a second batch would replace them with those of the inputs it read again.
+                console.error(
+                    "\(DisplayPath.text(state)) holds a run of shard \(plan.shard) already: a shard state is made by one run; "
+                        + "give a new folder (or --rebuild to read the shard's files again into this one); nothing changed")
+                throw ExitCode(64)
+            }
             if let newest = nightly.newestDay {
                 let start = NightlyState.horizonStart(newest: newest, horizon: nightly.horizon)
                 // What the state holds (the run's batch is numbered only when it commits: a run

@@ -315,6 +315,10 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         for reject in rejects where kept[reject.position, default: 0] < limit {
+            // The first ones, for report.html, read back from their lines.
+            if firstKept.count < min(limit, Self.firstCount), let record = RejectedRecord(ndjsonLine: reject.line, position: reject.position) {
+                keepIfFirst(record)
+            }
             kept[reject.position, default: 0] += 1
             buffers[reject.position, default: Data()].append(contentsOf: reject.line)
             buffered += reject.line.count
@@ -465,5 +469,20 @@ struct BufferedFileWriter {
         if Glibc.close(descriptor) != 0 && failure == nil { failure = POSIX.Failure("Unable to write \(path)") }
         descriptor = -1
         if let failure { throw failure }
+    }
+}
+
+extension RejectedRecord {
+    /// A reject as its `rejects.ndjson` line holds it (`ndjsonLine`); nil for a line that is
+    /// not one. The raw record comes back as the line's text (a record that was not UTF-8
+    /// was written with replacement characters).
+    init?(ndjsonLine line: [UInt8], position: UInt64) {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+            let input = object["input"] as? String, let record = object["record"] as? Int,
+            let reason = object["reason"] as? String, let raw = object["raw"] as? String
+        else { return nil }
+        self.init(
+            input: input, member: object["member"] as? String, position: position, record: record, reason: reason,
+            raw: Array(raw.utf8), truncatedFrom: object["raw_truncated_from"] as? Int)
     }
 }

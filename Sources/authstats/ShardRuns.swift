@@ -24,8 +24,8 @@ struct ShardRuns: Equatable {
     /// Inputs read only in part, or not at all.
     var partial = 0
     var failed = 0
-    /// The fewest rejects a shard kept (its `--max-rejects`): the merged list is exact, the
-    /// first rejects of the whole listing, up to that many.
+    /// The smallest `--max-rejects` of the shards that found more rejects than that (`.max`:
+    /// none did): the merged list is exact, the first rejects of the whole listing, up to it.
     var limit = Int.max
     /// The rejects kept, in input order: each one's input position (the plan's index) and its
     /// `rejects.ndjson` line (with its line break).
@@ -47,7 +47,8 @@ struct ShardRuns: Equatable {
         rejected = counts.rejected
         partial = inputs.filter { $0.status == .partial }.count
         failed = inputs.filter { $0.status == .failed }.count
-        self.limit = limit
+        // A run that kept every reject it found cuts nothing, whatever its limit.
+        self.limit = rejected <= limit ? .max : limit
         self.rejects = Array(rejects.prefix(limit))
     }
 

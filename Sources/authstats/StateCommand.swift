@@ -279,11 +279,16 @@ struct StateCommand: ParsableCommand {
                 throw NightlyState.Failure.unusable("\(error)")
             }
             try opened.restore(into: whole, rejects: discard, spill: spill, jobs: jobs)
-            // What the shard runs read, kept for the merged state's reports (a target that
-            // holds events must keep its own: the rest of a plan merged into an earlier merge).
+            // What the shard runs read, kept for the merged state's reports (the merge is its
+            // batch): the parts', added to the target's own only when they are the rest of the
+            // plan whose shards it holds (an --allow-missing merge completed).
             do {
-                let targetRuns = target.isEmpty ? nil : try ShardRuns.load(from: target.database)
-                target.shardRuns = target.isEmpty || targetRuns != nil ? try opened.shardRuns(after: targetRuns) : nil
+                let targetShards = target.isEmpty ? nil : try MergeParts.PlanShards.held(by: target.database)
+                if let targetShards, targetShards.plan == opened.planShards?.plan {
+                    target.shardRuns = try ShardRuns.load(from: target.database).flatMap { try opened.shardRuns(after: $0) }
+                } else {
+                    target.shardRuns = try opened.shardRuns()
+                }
             } catch {
                 throw NightlyState.Failure.unusable("could not read what the shard runs kept: \(error); nothing changed")
             }

@@ -75,6 +75,14 @@ struct CLIParseTests {
         let result = try CLI.run(arguments, in: CLI.temporaryFolder("known-option"))
         #expect(result.status != 0, "\(arguments)")
         #expect(result.stderr.contains(message), "\(arguments): \(result.stderr.prefix(300))")
+        #expect(!result.stderr.contains("unknown option"), "\(arguments): \(result.stderr.prefix(300))")
+    }
+
+    @Test("help help is the tool's help")
+    func helpHelp() throws {
+        let result = try CLI.run(["help", "help"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("USAGE: authstats help"))
     }
 
     @Test("help for a command that is not there is an error (exit 64), naming the commands there are", arguments: [

@@ -472,6 +472,55 @@ struct ShardCLITests {
             #expect(got["rejects_file"] as? NSDictionary == expected["rejects_file"] as? NSDictionary)
             #expect(got["shard_runs"] as? NSDictionary == ["shards": 3, "partial": 1, "failed": 0] as NSDictionary)
         }
+        // A shard state is one run's: run again into it, the shard is refused (its counts and
+        // rejects would become those of the inputs read again).
+        let again0 = try CLI.run(["report", "--plan", plan, "--shard", "0", "--state", states[0], "-q"] + options)
+        #expect(again0.status == 64)
+        #expect(again0.stderr.contains("holds a run of shard 0 already"), "\(again0.stderr)")
+
+        // A shard that kept every reject it found cuts nothing, whatever its --max-rejects (a
+        // shard with none, run with 0, emptied the merged rejects.ndjson).
+        func rejected(_ state: String) throws -> Int {
+            let result = try CLI.program(URL(fileURLWithPath: "/usr/bin/sqlite3"), [S.databasePath(URL(fileURLWithPath: state)), "select value from meta where name = 'shard_runs'"])
+            let field = result.stdout.split(separator: " ").first { $0.hasPrefix("rejected=") }
+            return try #require(field.flatMap { Int($0.dropFirst("rejected=".count)) })
+        }
+        let clean = try #require(try states.firstIndex { try rejected($0) == 0 }, "a shard without rejects")
+        let zero = folder.appendingPathComponent("shard-\(clean)-zero").path
+        #expect(try CLI.run(["report", "--plan", plan, "--shard", "\(clean)", "--state", zero, "-q", "--no-html", "--max-rejects", "0"]).status <= 1)
+        var mixed = states
+        mixed[clean] = zero
+        let mixedOut = folder.appendingPathComponent("merged-mixed-limits")
+        #expect(try CLI.run(["merge"] + mixed + ["--out", mixedOut.path, "--report-options", options.joined(separator: " ")]).status == 1)
+        #expect(try String(contentsOf: mixedOut.appendingPathComponent("rejects.ndjson"), encoding: .utf8) == expectedRejects)
+
+        // The page of the merge shows the shard runs' first rejects, as one run's page does.
+        let page = folder.appendingPathComponent("merged-page")
+        #expect(try CLI.run(["merge"] + states + ["--out", page.path, "--report-options", "--max-rejects 4"]).status == 1)
+        let html = try String(contentsOf: page.appendingPathComponent("report.html"), encoding: .utf8)
+        let total = try #require((expected["totals"] as? [String: Any])?["rejected"] as? Int)
+        #expect(total > 4)
+        #expect(html.contains("\(total) rejected by the shard runs; rejects.ndjson holds 4 (--max-rejects 4); the first 4 below."), "the page's note")
+        #expect(html.contains("not JSON: &quot;not json at all&quot;") || html.contains("not JSON: \"not json at all\""), "a reject's reason on the page")
+        #expect(html.contains("3 shard runs read the"), "the inputs' note")
+
+        // Another plan's shards merged into the merged state: the merge's batch is theirs alone
+        // (the first plan's reading was added to it, and its partial input made every later
+        // report exit 1).
+        let other = try S.gzip([PinpointLine("page_view", iso: "2026-11-12T09:00:00Z", user: "other-plan").json], folder.appendingPathComponent("other"), "o.json.gz")
+        let otherPlan = try Self.plan([other], shards: 1, folder.appendingPathComponent("other-plan"))
+        let otherShard = folder.appendingPathComponent("other-shard-0")
+        #expect(try CLI.run(["report", "--plan", otherPlan, "--shard", "0", "--state", otherShard.path, "-q"] + options).status == 0)
+        let twoPlans = folder.appendingPathComponent("two-plans")
+        try FileManager.default.copyItem(at: state, to: twoPlans)
+        #expect(try CLI.run(["state", "merge", "--into", twoPlans.path, otherShard.path]).status == 0)
+        let twoPlansOut = folder.appendingPathComponent("two-plans-out")
+        #expect(try S.report([], state: twoPlans, out: twoPlansOut, options).status == 0)
+        let afterOther = try summary(twoPlansOut)
+        #expect(afterOther["shard_runs"] as? NSDictionary == ["shards": 1, "partial": 0, "failed": 0] as NSDictionary)
+        #expect((afterOther["totals"] as? [String: Any])?["inputs"] as? Int == 1)
+        #expect((afterOther["totals"] as? [String: Any])?["rejected"] as? Int == 0)
+
         // A nightly batch onto the merged state reports its own reading from then on.
         let night = try S.gzip([PinpointLine("page_view", iso: "2026-11-12T10:00:00Z", user: "late").json], folder, "night.json.gz")
         let afterNight = folder.appendingPathComponent("after-night")

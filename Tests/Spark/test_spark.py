@@ -14,8 +14,10 @@ from conftest import driver_messages, upload
 # per-input entries"): a report from the state alone read no input.
 RUN_FIELDS = ("generated_at", "inputs", "shard_runs")
 # The shards' ledgers skip the copy of a file (by content) that a run without a state reads and
-# counts as duplicates (docs/state.md "The invariant"): one input, its records and duplicates fewer.
-RUN_TOTALS = ("inputs", "records", "events", "duplicates", "skipped", "rejected")
+# counts as duplicates (docs/state.md "The invariant"): one input, its records and duplicates
+# fewer. Skips and rejects (the shard runs', docs/distributed.md "Rejects and read totals") are
+# compared.
+RUN_TOTALS = ("inputs", "records", "events", "duplicates")
 # report.html's section of the same per-input entries and run totals.
 INPUTS_SECTION = re.compile(r'<section id="inputs">.*?</section>', re.S)
 

@@ -180,7 +180,7 @@ public enum ConfigurationCheck {
                         "none given, but the trust policy of role \(name) requires sts:ExternalId \(wanted)")
                 }
             }
-        } else {
+        } else if !role.trustUnreadable {
             add(
                 .rolePartlyDescribed, "RoleArn",
                 "no get-role output of role \(name) in the --iam files: its trust policy is not checked")

@@ -84,7 +84,9 @@ public struct IAMPolicy: Sendable, Hashable {
     /// Parses a policy document given as a JSON object, or as a string holding one (URL-encoded
     /// as the IAM API returns it, or plain).
     /// - Throws: `Failure` saying what is wrong.
-    public init(document: Any) throws(Failure) {
+    /// - Parameter permissions: a permission policy (inline or managed), which names no
+    ///   principal: IAM refuses one with `Principal` (a trust policy has one).
+    public init(document: Any, permissions: Bool = false) throws(Failure) {
         var object = document
         if let text = document as? String {
             let decoded = text.contains("%") ? (text.removingPercentEncoding ?? text) : text
@@ -105,12 +107,12 @@ public struct IAMPolicy: Sendable, Hashable {
             guard let statement = element as? [String: Any] else {
                 throw Failure(description: "statement \(position + 1) is not an object")
             }
-            statements.append(try Self.statement(statement, position: position + 1))
+            statements.append(try Self.statement(statement, position: position + 1, permissions: permissions))
         }
         self.init(statements: statements)
     }
 
-    private static func statement(_ object: [String: Any], position: Int) throws(Failure) -> Statement {
+    private static func statement(_ object: [String: Any], position: Int, permissions: Bool) throws(Failure) -> Statement {
         let label = (object["Sid"] as? String).flatMap { $0.isEmpty ? nil : "statement \($0)" } ?? "statement \(position)"
         guard let effectText = object["Effect"] as? String, let effect = Statement.Effect(rawValue: effectText) else {
             throw Failure(description: "\(label): Effect is neither Allow nor Deny")
@@ -120,6 +122,9 @@ public struct IAMPolicy: Sendable, Hashable {
         for (key, notKey) in [("Action", "NotAction"), ("Resource", "NotResource"), ("Principal", "NotPrincipal")]
         where object[key] != nil && object[notKey] != nil {
             throw Failure(description: "\(label): both \(key) and \(notKey) (IAM accepts one of them in a statement)")
+        }
+        if permissions && object["Principal"] != nil {
+            throw Failure(description: "\(label): Principal (IAM accepts it in a role's trust policy, not in its permission policies)")
         }
         if object["NotPrincipal"] != nil {
             throw Failure(description: "\(label): NotPrincipal (IAM accepts it in neither a role's trust policy nor its permission policies)")

@@ -24,6 +24,8 @@ public struct IAMRoles: Sendable {
         /// Managed policy versions in the files that are not their policy's default (not
         /// applied, as IAM applies none but the default), named for messages.
         public var otherVersions: [String] = []
+        /// Its `get-role` output was read, but not its trust policy (a `policy-document` finding).
+        public var trustUnreadable = false
 
         public init(
             name: String, arn: String? = nil, trustPolicy: IAMPolicy? = nil, permissionPolicies: [(name: String, policy: IAMPolicy)] = []
@@ -90,6 +92,7 @@ public struct IAMRoles: Sendable {
                     entry.trustPolicy = entry.trustPolicy ?? policy
                 } catch {
                     findings.append(policyFailure(name, number, "the trust policy of role \(roleName)", error))
+                    entry.trustUnreadable = true
                 }
             } else {
                 findings.append(unknown(name, number, "a get-role output of \(roleName) without AssumeRolePolicyDocument"))
@@ -100,7 +103,7 @@ public struct IAMRoles: Sendable {
             if let roleName = object.stringMember("RoleName"), let document = object["PolicyDocument"] {
                 let policyName = object.stringMember("PolicyName") ?? "(unnamed)"
                 do {
-                    let policy = try IAMPolicy(document: document)
+                    let policy = try IAMPolicy(document: document, permissions: true)
                     roles[roleName, default: Role(name: roleName)].permissionPolicies.append(("inline policy \(policyName)", policy))
                 } catch {
                     findings.append(policyFailure(name, number, "inline policy \(policyName) of role \(roleName)", error))
@@ -123,7 +126,7 @@ public struct IAMRoles: Sendable {
                     continue
                 }
                 do {
-                    let policy = try IAMPolicy(document: document)
+                    let policy = try IAMPolicy(document: document, permissions: true)
                     for roleName in rolesOfFile { roles[roleName]?.permissionPolicies.append((label, policy)) }
                 } catch {
                     findings.append(policyFailure(name, number, label, error))

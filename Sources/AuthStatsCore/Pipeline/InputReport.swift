@@ -80,6 +80,16 @@ public struct RejectedRecord: Sendable, Equatable {
     /// The full length when `raw` holds only a prefix.
     public var truncatedFrom: Int?
 
+    public init(input: String, member: String?, position: UInt64 = 0, record: Int, reason: String, raw: [UInt8], truncatedFrom: Int? = nil) {
+        self.input = input
+        self.member = member
+        self.position = position
+        self.record = record
+        self.reason = reason
+        self.raw = raw
+        self.truncatedFrom = truncatedFrom
+    }
+
     /// The line printed on stderr: `path[:member]: record N: reason`.
     public var message: String {
         "\(member.map { "\(input):\($0)" } ?? input): record \(record): \(reason)"

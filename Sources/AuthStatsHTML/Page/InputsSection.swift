@@ -155,9 +155,16 @@ struct InputsSection: Equatable {
         var rows = HTMLBytes()
         for input in listed { input.write(to: &rows) }
         listedRows = rows.string
-        listNote = inputs.count > Self.listLimit
-            ? "The first \(Format.count(Self.listLimit)) of \(Format.count(inputs.count)) inputs; summary.json lists them all."
-            : "All \(Format.count(inputs.count)) inputs, in input order."
+        if let shardRuns, inputs.isEmpty {
+            // A merge reads no input: its shard runs did, and their logs name each.
+            let broken = shardRuns.partial + shardRuns.failed
+            listNote = "\(Format.count(shardRuns.shards)) shard runs read the \(Format.count(shardRuns.inputs)) inputs; their logs list them"
+                + (broken == 0 ? "." : ", and the \(Format.count(broken)) they read only in part or not at all.")
+        } else {
+            listNote = inputs.count > Self.listLimit
+                ? "The first \(Format.count(Self.listLimit)) of \(Format.count(inputs.count)) inputs; summary.json lists them all."
+                : "All \(Format.count(inputs.count)) inputs, in input order."
+        }
 
         rejects = firstRejects.prefix(min(HTMLReport.rejectLimit, maxRejects)).map { reject in
             // The page is made to be sent on: addresses in a rejected record are withheld there

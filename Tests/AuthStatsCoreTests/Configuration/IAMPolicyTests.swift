@@ -189,6 +189,10 @@ struct IAMPolicyTests {
             (["Effect": "Allow", "Action": "sts:AssumeRole", "NotPrincipal": ["Service": "ec2.amazonaws.com"]],
              "statement 1: NotPrincipal (IAM accepts it in neither a role's trust policy nor its permission policies)"),
         ]
+        // A permission policy names no principal; a trust policy does.
+        let withPrincipal: [String: Any] = ["Statement": ["Effect": "Allow", "Action": "mobiletargeting:*", "Resource": "*", "Principal": "*"]]
+        #expect(throws: IAMPolicy.Failure.self) { try IAMPolicy(document: withPrincipal, permissions: true) }
+        #expect((try? IAMPolicy(document: withPrincipal)) != nil)
         for (statement, message) in cases {
             #expect(throws: IAMPolicy.Failure.self) { try policy(["Statement": [statement]]) }
             do {

@@ -168,6 +168,10 @@ struct RoleCheckTests {
         let allowed = check(
             F.getRole(trust: F.trust()) + F.getPolicyVersion(narrow, version: "v1", isDefault: false) + F.getPolicyVersion(broad, version: "v2"))
         #expect(allowed.findings.isEmpty)
+        // A trust policy that cannot be read is its policy-document finding, not also "no get-role output".
+        let badTrust: [String: Any] = ["Statement": ["Effect": "Allow", "Action": "sts:AssumeRole", "NotPrincipal": ["Service": "ec2.amazonaws.com"]]]
+        let unreadable = check(F.getRole(trust: badTrust) + F.getPolicyVersion(broad, version: "v1"))
+        #expect(F.codes(unreadable.findings) == ["policy-document"], "\(unreadable.findings)")
         // Only versions that are not the default: said, not only "no permission policy".
         let onlyOld = check(F.getRole(trust: F.trust()) + F.getPolicyVersion(broad, version: "v1", isDefault: false))
         #expect(F.codes(onlyOld.findings) == ["role-partly-described"])
