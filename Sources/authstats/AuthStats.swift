@@ -53,9 +53,10 @@ struct AuthStats: ParsableCommand {
         do {
             command = try parsedWithLiftedInputs(arguments) ?? parsedDirectly(arguments) ?? parseAsRoot(arguments)
         } catch {
-            if exitCode(for: error) != .success, let unknown = unknownOption(arguments) {
-                // The parser reports a missing input or option before an unknown one:
-                // `report --bogus` said "Give the files…", and `plan --bogus` that --shards was missing.
+            // The parser reports a missing input or option before an unknown one: `report
+            // --bogus` said "Give the files…", and `plan --bogus` that --shards was missing. (When
+            // it names the unknown option itself, its message, which suggests the nearest, stands.)
+            if exitCode(for: error) != .success, !message(for: error).hasPrefix("Unknown option"), let unknown = unknownOption(arguments) {
                 FileHandle.standardError.write(Data("authstats: error: \(unknown)\n".utf8))
                 Foundation.exit(64)
             }
