@@ -123,22 +123,10 @@ struct ShardRuns: Equatable {
         guard seen.isSuperset(of: ["shards", "inputs", "records", "skipped", "rejected", "limit"]) else {
             throw StateError.damaged(path: database.path, reason: "meta \(metaName) reads '\(text)'")
         }
-        var bytes: [UInt8] = []
-        try database.forEachChunk(name: stream, scope: "") { bytes += $0 }
-        var at = 0
-        func integer(_ size: Int) throws -> UInt64 {
-            guard at + size <= bytes.count else { throw StateError.damaged(path: database.path, reason: "stream \(stream) cut short") }
-            var value: UInt64 = 0
-            for k in 0..<size { value |= UInt64(bytes[at + k]) << (8 * k) }
-            at += size
-            return value
-        }
-        while at < bytes.count {
-            let position = try integer(8)
-            let length = Int(try integer(4))
-            guard at + length <= bytes.count else { throw StateError.damaged(path: database.path, reason: "stream \(stream) cut short") }
-            runs.rejects.append(Reject(position: position &+ shift, line: Array(bytes[at..<at + length])))
-            at += length
+        try StateRecords.forEach(database, name: stream) { record in
+            guard record.count >= 8 else { throw StateError.damaged(path: database.path, reason: "stream \(stream): a record of \(record.count) bytes") }
+            let position = UInt64(littleEndian: record.loadUnaligned(as: UInt64.self))
+            runs.rejects.append(Reject(position: position &+ shift, line: Array(record[8...])))
         }
         return runs
     }
@@ -148,23 +136,8 @@ struct ShardRuns: Equatable {
     func save(to database: StateDatabase) throws {
         try database.setMeta(Self.metaName, text)
         try Self.removeRejects(from: database)
-        var chunk: [UInt8] = []
-        var seq = 0
-        func put(_ value: UInt64, _ size: Int) {
-            for k in 0..<size { chunk.append(UInt8(truncatingIfNeeded: value >> (8 * k))) }
-        }
-        func flush() throws {
-            try chunk.withUnsafeBytes { try database.appendChunk(name: Self.stream, scope: "", seq: seq, $0) }
-            seq += 1
-            chunk.removeAll(keepingCapacity: true)
-        }
-        for reject in rejects {
-            put(reject.position, 8)
-            put(UInt64(reject.line.count), 4)
-            chunk += reject.line
-            if chunk.count >= 1 << 20 { try flush() }
-        }
-        if !chunk.isEmpty { try flush() }
+        // Each record: the input's position (8 bytes, little-endian), then the line.
+        try StateRecords.write(rejects.lazy.map { withUnsafeBytes(of: $0.position.littleEndian, Array.init) + $0.line }, to: database, name: Self.stream)
     }
 
     /// Removes the counts and the rejects from `database` (a batch that read its own inputs).

@@ -89,6 +89,9 @@ struct StateCommand: ParsableCommand {
                     ("session_events_in_horizon", "\(summary.sessionEvents)", true),
                     ("frozen_sessions", "\(summary.frozenSessions)", true),
                     ("report_totals", totals ?? "none", false),
+                    // What the shard runs behind the state's last batch read (a shard's, a merge
+                    // of shards'): what its reports count as read; empty after a nightly batch.
+                    ("shard_runs", try meta(ShardRuns.metaName), false),
                     ("projects", "\(summary.projects.count)", true),
                     ("file_bytes", "\(try database.fileBytes())", true),
                 ] + bytes.keys.sorted().map { ("bytes_\($0)", "\(bytes[$0]!)", true) }

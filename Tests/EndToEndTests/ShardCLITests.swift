@@ -453,6 +453,9 @@ struct ShardCLITests {
         #expect(viaMerge.stderr.contains("1 input was read only in part and 0 not at all by the shard runs"), "\(viaMerge.stderr)")
         let state = folder.appendingPathComponent("merged-state")
         #expect(try CLI.run(["state", "merge", "--into", state.path] + states).status == 0)
+        let shown = try #require(try S.info(state)["shard_runs"] as? String, "state info shows what the shard runs read")
+        #expect(shown.hasPrefix("shards=3 inputs=\(inputs.count) "), "\(shown)")
+        #expect(shown.contains(" partial=1 failed=0 limit=4"), "\(shown)")
         let fromState = folder.appendingPathComponent("from-state")
         #expect(try S.report([], state: state, out: fromState, options).status == 1)
         func summary(_ out: URL) throws -> [String: Any] {
@@ -527,6 +530,7 @@ struct ShardCLITests {
         #expect(try S.report([night], state: state, out: afterNight, options).status == 0)
         let again = folder.appendingPathComponent("again")
         #expect(try S.report([], state: state, out: again, options).status == 0)
+        #expect(try S.info(state)["shard_runs"] is NSNull, "state info: none after a nightly batch")
         let last = try summary(again)
         #expect((last["totals"] as? [String: Any])?["rejected"] as? Int == 0)
         #expect(last["shard_runs"] == nil)

@@ -604,3 +604,22 @@ final class StoppableChunkSource: StateChunkSource {
 
     func streamSize(name: String, scope: String) throws -> (chunks: Int, bytes: Int) { try base.streamSize(name: name, scope: scope) }
 }
+
+/// A stream of byte records for code outside this module (the shard runs' rejects, kept by the
+/// command line's `ShardRuns`): framed and checked as every stream is, so that `state info`'s
+/// and a merge's checks of every chunk read it as they read the others.
+public enum StateRecords {
+    /// Appends `records` to the stream (after the chunks it has).
+    public static func write(_ records: some Sequence<[UInt8]>, to sink: any StateChunkSink, name: String, scope: String = "") throws {
+        var writer = try StateStreamWriter(sink, name: name, scope: scope)
+        for record in records { try writer.add(record) }
+        try writer.finish()
+    }
+
+    /// Calls `body` with each record, its chunk's check checked (valid only inside the call).
+    public static func forEach(
+        _ source: any StateChunkSource, name: String, scope: String = "", _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        try StateStreamReader.forEach(source, name: name, scope: scope, body)
+    }
+}
