@@ -87,6 +87,11 @@ struct AuthStats: ParsableCommand {
         }
     }
 
+    /// The subcommand of `command` that `word` names (its name or an alias); nil for none.
+    static func subcommand(_ word: String, of command: ParsableCommand.Type) -> ParsableCommand.Type? {
+        command.configuration.subcommands.first { $0.configuration.commandName == word || $0.configuration.aliases.contains(word) }
+    }
+
     /// For `help WORD…`, what is wrong when a word names no command under the one before it;
     /// nil when every word does (or the arguments are not a `help` request).
     static func unknownHelpTopic(_ arguments: [String]) -> String? {
@@ -95,9 +100,7 @@ struct AuthStats: ParsableCommand {
         var path = ["authstats"]
         // (`help help` is the parser's own: the tool's help.)
         for word in arguments.dropFirst() where !word.hasPrefix("-") && !(word == "help" && path.count == 1) {
-            guard let sub = command.configuration.subcommands.first(where: {
-                $0.configuration.commandName == word || $0.configuration.aliases.contains(word)
-            }) else {
+            guard let sub = subcommand(word, of: command) else {
                 let names = command.configuration.subcommands.compactMap { $0.configuration.commandName }
                 return "'\(DisplayPath.text(word))' is no command of '\(path.joined(separator: " "))'"
                     + (names.isEmpty ? " (it has none)" : "; its commands: \(names.joined(separator: ", "))")
@@ -116,9 +119,7 @@ struct AuthStats: ParsableCommand {
         var command: ParsableCommand.Type = AuthStats.self
         var path = ["authstats"]
         var rest = arguments[...]
-        while let word = rest.first, let sub = command.configuration.subcommands.first(where: {
-            $0.configuration.commandName == word || $0.configuration.aliases.contains(word)
-        }) {
+        while let word = rest.first, let sub = subcommand(word, of: command) {
             command = sub
             path.append(word)
             rest = rest.dropFirst()
@@ -229,9 +230,7 @@ extension AuthStats {
     /// (callgrind, 2026-12-04). Every process pays it: each shard, merge and night.
     static func parsedDirectly(_ arguments: [String]) -> ParsableCommand? {
         guard let first = arguments.first,
-            let sub = configuration.subcommands.first(where: {
-                $0.configuration.commandName == first || $0.configuration.aliases.contains(first)
-            }),
+            let sub = subcommand(first, of: AuthStats.self),
             let command = try? sub.parseAsRoot(Array(arguments.dropFirst())),
             isOurs(type(of: command), under: sub)
         else { return nil }

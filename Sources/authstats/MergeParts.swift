@@ -65,12 +65,12 @@ struct MergeParts {
     /// states' positions are (`shifts`); nil when a state keeps none (one made before 2026-12-05,
     /// or by nightly runs): a sum over some would pass for all.
     func shardRuns(after target: ShardRuns? = nil) throws -> ShardRuns? {
-        var sum = target
+        var all = target.map { [$0] } ?? []
         for (index, part) in parts.enumerated() {
             guard let runs = try ShardRuns.load(from: part.database, shift: shifts[index]) else { return nil }
-            sum = sum.map { $0 + runs } ?? runs
+            all.append(runs)
         }
-        return sum
+        return all.isEmpty ? nil : ShardRuns.combined(all)
     }
 
     static func meta(_ part: Part, _ name: String) throws -> String {

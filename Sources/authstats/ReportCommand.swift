@@ -475,7 +475,7 @@ struct ReportCommand: ParsableCommand {
             output.discard()
             console.info(
                 "shard \(shardRun.shard) of \(shardRun.plan.shards): \(readThisBatch.count) files into \(DisplayPath.text(state ?? ""))"
-                    + " (\(broken) partial or failed, \(analysis.inputs.reduce(0) { $0 + $1.rejected }) records rejected and kept for the merge's reports)"
+                    + " (\(broken) partial or failed, \(nightly?.shardRuns?.rejected ?? 0) records rejected and kept for the merge's reports)"
                     + "; no reports: merge the shard states (authstats merge)")
             if broken > 0 || !directoryDamage.isEmpty { throw ExitCode(1) }
             return
@@ -543,16 +543,16 @@ struct ReportCommand: ParsableCommand {
             shardRuns = nil
         }
         if let shardRuns { rejects.adopt(shardRuns.rejects) }
+        var run = SummaryWriter.Run(
+            version: AuthStats.version, generatedAt: Timestamps.isoSecondsString(Date()),
+            timezone: configuration.timeZoneName, maxRejects: maxRejects,
+            authSources: authSource.isEmpty ? nil : EventSource.allCases.map(\.name).filter(authSource.contains))
+        run.parityLeftOut = pinpointParity ? analysis.parityLeftOut : nil
+        run.shardRuns = shardRuns?.totals
+        if nightly != nil || merging != nil { run.stateTotals = (analysis.accumulator.events, analysis.accumulator.duplicates) }
+        run.partial = nightly?.partial ?? merging?.partial
         var exportsAhead: Ahead<Void>?
         do {
-            var run = SummaryWriter.Run(
-                version: AuthStats.version, generatedAt: Timestamps.isoSecondsString(Date()),
-                timezone: configuration.timeZoneName, maxRejects: maxRejects,
-                authSources: authSource.isEmpty ? nil : EventSource.allCases.map(\.name).filter(authSource.contains))
-            run.parityLeftOut = pinpointParity ? analysis.parityLeftOut : nil
-            run.shardRuns = shardRuns?.totals
-            if nightly != nil || merging != nil { run.stateTotals = (analysis.accumulator.events, analysis.accumulator.duplicates) }
-            run.partial = nightly?.partial ?? merging?.partial
             func mainPage(projects: [HTMLReport.Project]) -> HTMLReport.Input {
                 var page = HTMLReport.Input(
                     run: run, reports: reports, accumulator: analysis.accumulator, inputs: Self.tidied(analysis.inputs),
@@ -630,8 +630,8 @@ struct ReportCommand: ParsableCommand {
                     + "(\(exports.joined(separator: ", ")); first \(first.date); see summary.json's overlaps): if the exports hold the same "
                     + "sign-ins, each is counted once per export; keep one with --auth-source \(suggested) (README \"Migrating from Pinpoint analytics\")")
         }
-        let rejected = shardRuns?.rejected ?? analysis.inputs.reduce(0) { $0 + $1.rejected }
-        let written = min(shardRuns?.rejects.count ?? rejected, maxRejects)
+        let reading = run.reading(of: analysis.inputs)
+        let (rejected, written) = (reading.counts.rejected, reading.rejectsWritten)
         if rejected > written {
             console.warning(
                 "\(rejected - written) rejected records past "
@@ -645,8 +645,9 @@ struct ReportCommand: ParsableCommand {
                 "\(shardRuns.partial) input\(shardRuns.partial == 1 ? " was" : "s were") read only in part and \(shardRuns.failed) not at all "
                     + "by the shard runs: see their logs (the reports count what they read)")
         }
+        let ofShards = shardRuns.map { " of \($0.shards) shard runs" } ?? ""
         console.info(
-            "\(analysis.accumulator.events) events from \(shardRuns?.inputs ?? analysis.inputs.count) inputs\(shardRuns == nil ? "" : " of \(shardRuns!.shards) shard runs") "
+            "\(analysis.accumulator.events) events from \(reading.inputs) inputs\(ofShards) "
                 + "(\(analysis.accumulator.duplicates) duplicates, \(rejected) rejected, \(broken) inputs partial or failed); "
                 + "\(analysis.sessionStats.totalSessions) sessions; reports in \(DisplayPath.text(out))/; peak memory \(Console.peakMemoryMB()) MB; "
                 + "\(Self.seconds(read, started)) reading, \(Self.seconds(finished, read)) for duplicates, sessions "

@@ -246,13 +246,7 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
         count += 1
         if count % 1024 == 0 { moveFrontier() }
         keepIfFirst(record)
-        if record.position <= frontier && kept[record.position, default: 0] < limit {
-            kept[record.position, default: 0] += 1
-            let line = record.ndjsonLine
-            buffers[record.position, default: Data()].append(contentsOf: line.utf8)
-            buffered += line.utf8.count
-            if buffered >= Self.flushBytes { flush() }
-        }
+        if record.position <= frontier && kept[record.position, default: 0] < limit { keep(record.ndjsonLine.utf8, at: record.position) }
         if count <= Self.warnings {
             console.warning(record.message)
         } else if count == Self.warnings + 1 {
@@ -319,11 +313,16 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
             if firstKept.count < min(limit, Self.firstCount), let record = RejectedRecord(ndjsonLine: reject.line, position: reject.position) {
                 keepIfFirst(record)
             }
-            kept[reject.position, default: 0] += 1
-            buffers[reject.position, default: Data()].append(contentsOf: reject.line)
-            buffered += reject.line.count
-            if buffered >= Self.flushBytes { flush() }
+            keep(reject.line, at: reject.position)
         }
+    }
+
+    /// Buffers `line` as the next kept reject of the stream at `position`. Called with `lock` held.
+    private func keep(_ line: some Collection<UInt8>, at position: UInt64) {
+        kept[position, default: 0] += 1
+        buffers[position, default: Data()].append(contentsOf: line)
+        buffered += line.count
+        if buffered >= Self.flushBytes { flush() }
     }
 
     func commit() throws {

@@ -8,8 +8,8 @@ import Foundation
 /// `rejects.ndjson` holds their rejected records in input order. Until 2026-12-05 a shard's
 /// rejects went with its staging folder, and the merged reports said 0 rejected.
 ///
-/// Kept in the meta table (`metaName`, the counts as text) and one chunk stream (`stream`: the
-/// rejects kept, each its input's position, the line's length and the line), written with the
+/// Kept in the meta table (`metaName`, the counts as text) and one stream (`stream`: the
+/// rejects kept, a record each: its input's position and its line), written with the
 /// batch they describe; a later batch of a nightly run removes both (its reports describe
 /// its own reading).
 struct ShardRuns: Equatable {
@@ -61,40 +61,36 @@ struct ShardRuns: Equatable {
             rejectsKept: rejects.count)
     }
 
-    private var fields: [(String, Int)] {
-        [("shards", shards), ("inputs", inputs), ("records", records), ("skipped", skipped), ("rejected", rejected),
-         ("partial", partial), ("failed", failed), ("limit", limit == .max ? -1 : limit)]
+    /// The counts that add up, by their names in the meta table's text.
+    private static var sums: [(name: String, count: WritableKeyPath<ShardRuns, Int>)] {
+        [("shards", \.shards), ("inputs", \.inputs), ("records", \.records), ("skipped", \.skipped), ("rejected", \.rejected),
+         ("partial", \.partial), ("failed", \.failed)]
+    }
+
+    /// What the meta table's text holds: the sums, and the limit (-1 for none).
+    private static var counts: [(name: String, count: WritableKeyPath<ShardRuns, Int>)] { sums + [("limit", \.storedLimit)] }
+
+    /// `limit` as the meta table keeps it: -1 for none.
+    private var storedLimit: Int {
+        get { limit == .max ? -1 : limit }
+        set { limit = newValue < 0 ? .max : newValue }
     }
 
     /// The counts as the meta table keeps them: `shards=8 inputs=503 …`.
-    var text: String { fields.map { "\($0.0)=\($0.1)" }.joined(separator: " ") }
+    var text: String { Self.counts.map { "\($0.name)=\(self[keyPath: $0.count])" }.joined(separator: " ") }
 
-    /// Two sets of shard runs as one: counts summed, rejects in input order (each input is
-    /// one shard's, its rejects in the order read), cut at the fewer that either kept.
-    static func + (a: ShardRuns, b: ShardRuns) -> ShardRuns {
+    /// Several shard runs as one: counts summed, rejects in input order (each input is one
+    /// shard's, its rejects in the order read), cut at the smallest limit: one sort of them
+    /// all, not a merge per state (tens of thousands of states).
+    static func combined(_ all: [ShardRuns]) -> ShardRuns {
         var sum = ShardRuns()
-        sum.shards = a.shards + b.shards
-        sum.inputs = a.inputs + b.inputs
-        sum.records = a.records + b.records
-        sum.skipped = a.skipped + b.skipped
-        sum.rejected = a.rejected + b.rejected
-        sum.partial = a.partial + b.partial
-        sum.failed = a.failed + b.failed
-        sum.limit = min(a.limit, b.limit)
-        var merged: [Reject] = []
-        merged.reserveCapacity(min(a.rejects.count + b.rejects.count, sum.limit))
-        var i = 0
-        var j = 0
-        while merged.count < sum.limit && (i < a.rejects.count || j < b.rejects.count) {
-            if j == b.rejects.count || (i < a.rejects.count && a.rejects[i].position <= b.rejects[j].position) {
-                merged.append(a.rejects[i])
-                i += 1
-            } else {
-                merged.append(b.rejects[j])
-                j += 1
-            }
+        for runs in all {
+            for (_, count) in sums { sum[keyPath: count] += runs[keyPath: count] }
+            sum.limit = min(sum.limit, runs.limit)
         }
-        sum.rejects = merged
+        // (By position, then by the order read: the sort need not be stable.)
+        let ordered = all.lazy.flatMap(\.rejects).enumerated().sorted { ($0.element.position, $0.offset) < ($1.element.position, $1.offset) }
+        sum.rejects = ordered.prefix(sum.limit).map(\.element)
         return sum
     }
 
@@ -107,22 +103,12 @@ struct ShardRuns: Equatable {
         for field in text.split(separator: " ") {
             let pair = field.split(separator: "=", maxSplits: 1)
             guard pair.count == 2, let value = Int(pair[1]) else { throw StateError.damaged(path: database.path, reason: "meta \(metaName) reads '\(text)'") }
+            // (A name this build does not know is a later authstats's count.)
+            guard let count = counts.first(where: { $0.name == pair[0] })?.count else { continue }
+            runs[keyPath: count] = value
             seen.insert(String(pair[0]))
-            switch pair[0] {
-            case "shards": runs.shards = value
-            case "inputs": runs.inputs = value
-            case "records": runs.records = value
-            case "skipped": runs.skipped = value
-            case "rejected": runs.rejected = value
-            case "partial": runs.partial = value
-            case "failed": runs.failed = value
-            case "limit": runs.limit = value < 0 ? .max : value
-            default: break  // a later authstats's count
-            }
         }
-        guard seen.isSuperset(of: ["shards", "inputs", "records", "skipped", "rejected", "limit"]) else {
-            throw StateError.damaged(path: database.path, reason: "meta \(metaName) reads '\(text)'")
-        }
+        guard seen.count == counts.count else { throw StateError.damaged(path: database.path, reason: "meta \(metaName) reads '\(text)'") }
         try StateRecords.forEach(database, name: stream) { record in
             guard record.count >= 8 else { throw StateError.damaged(path: database.path, reason: "stream \(stream): a record of \(record.count) bytes") }
             let position = UInt64(littleEndian: record.loadUnaligned(as: UInt64.self))

@@ -17,6 +17,15 @@ VENV_BIN = os.path.dirname(sys.executable)
 sys.path.insert(0, os.path.dirname(DRIVER))
 
 
+def running(pid):
+    """Whether `pid` is a process that has not ended (a zombie has)."""
+    try:
+        with open(f"/proc/{pid}/stat") as file:
+            return file.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def loud_skip(reason):
     """A skip that nobody misses in a CI log."""
     banner = "*" * 78

@@ -17,7 +17,7 @@ import time
 import pytest
 
 import authstats_spark
-from conftest import driver_messages, upload
+from conftest import driver_messages, running, upload
 
 FAKE = os.path.join(os.path.dirname(__file__), "fake_authstats.py")
 
@@ -155,15 +155,24 @@ def test_a_long_key_gets_a_local_name_a_file_system_takes():
     assert len(authstats_spark.local_name("x" * 300 + "." + "\U0001F600" * 100).encode()) <= 200
 
 
-def test_a_second_attempt_of_a_shard_in_place_changes_nothing(fake, exports, tmp_path):
-    """What a speculative or retried Spark task does, without Spark: the same shard twice."""
+def planned(fake, exports, tmp_path, scratch):
+    """OUT (with logs/ and shards/) and a plan of `exports` in 2 shards made by the fake
+    authstats; the driver's arguments for them, with `scratch`."""
     out = str(tmp_path / "out")
     os.makedirs(os.path.join(out, "logs"))
+    os.makedirs(os.path.join(out, "shards"))
     plan = os.path.join(out, "plan.json")
     os.environ.update(fake["env"])
     assert authstats_spark.run_authstats(authstats_spark.plan_command(fake["binary"], 2, plan, [exports]), "plan") == 0
-    args = authstats_spark.parse_arguments(["--inputs", exports, "--shards", "2", "--out", out, "--authstats", fake["binary"],
-                                            "--authstats-on-executors", fake["binary"], "--scratch", str(tmp_path)])
+    arguments = ["--inputs", exports, "--shards", "2", "--out", out, "--authstats", fake["binary"],
+                 "--authstats-on-executors", fake["binary"], "--scratch", str(scratch)]
+    return out, plan, arguments
+
+
+def test_a_second_attempt_of_a_shard_in_place_changes_nothing(fake, exports, tmp_path):
+    """What a speculative or retried Spark task does, without Spark: the same shard twice."""
+    out, plan, arguments = planned(fake, exports, tmp_path, tmp_path)
+    args = authstats_spark.parse_arguments(arguments)
     job = authstats_spark.ShardJob(args, out, plan, "authstats")
     first = job(0)
     state = os.path.join(out, "shards", "shard-0")
@@ -183,16 +192,10 @@ def test_a_second_attempt_of_a_shard_in_place_changes_nothing(fake, exports, tmp
 def test_a_killed_shard_leaves_nothing_behind(fake, exports, tmp_path):
     """A shard process killed (the OOM killer, a preempted machine): the task fails, saying so,
     and neither its final state nor a temporary copy is left; the scratch space is cleaned."""
-    out = str(tmp_path / "out")
-    os.makedirs(os.path.join(out, "logs"))
-    os.makedirs(os.path.join(out, "shards"))
-    plan = os.path.join(out, "plan.json")
-    os.environ.update(fake["env"])
-    assert authstats_spark.run_authstats(authstats_spark.plan_command(fake["binary"], 2, plan, [exports]), "plan") == 0
     scratch = tmp_path / "scratch"
     scratch.mkdir()
-    args = authstats_spark.parse_arguments(["--inputs", exports, "--shards", "2", "--out", out, "--authstats", fake["binary"],
-                                            "--authstats-on-executors", fake["binary"], "--scratch", str(scratch)])
+    out, plan, arguments = planned(fake, exports, tmp_path, scratch)
+    args = authstats_spark.parse_arguments(arguments)
     job = authstats_spark.ShardJob(args, out, plan, "authstats")
     os.environ["FAKE_KILL_SHARD"] = "1"
     try:
@@ -205,30 +208,14 @@ def test_a_killed_shard_leaves_nothing_behind(fake, exports, tmp_path):
     assert job(1)["reused"] is False  # and the retry starts from nothing
 
 
-def running(pid):
-    """Whether `pid` is a process that has not ended (a zombie has)."""
-    try:
-        with open(f"/proc/{pid}/stat") as file:
-            return file.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
 def test_a_killed_task_takes_its_authstats_with_it_and_a_later_attempt_removes_its_scratch(fake, exports, tmp_path):
     """Found by a review on 2026-12-05: a task's process SIGKILLed (an executor lost, a task
     killed by Spark) left its authstats running, orphaned, and its scratch folder for good. The
     shard function in a process of its own, SIGKILLed while authstats runs."""
-    out = str(tmp_path / "out")
-    os.makedirs(os.path.join(out, "logs"))
-    os.makedirs(os.path.join(out, "shards"))
-    plan = os.path.join(out, "plan.json")
-    os.environ.update(fake["env"])
-    assert authstats_spark.run_authstats(authstats_spark.plan_command(fake["binary"], 2, plan, [exports]), "plan") == 0
     scratch = tmp_path / "scratch"
     scratch.mkdir()
-    arguments = ["--inputs", exports, "--shards", "2", "--out", out, "--authstats", fake["binary"],
-                 "--authstats-on-executors", fake["binary"], "--scratch", str(scratch)]
+    out, plan, arguments = planned(fake, exports, tmp_path, scratch)
     task = subprocess.Popen([sys.executable, "-c", "import sys, authstats_spark\n"
                              f"args = authstats_spark.parse_arguments({arguments!r})\n"
                              f"authstats_spark.ShardJob(args, {out!r}, {plan!r}, 'authstats')(1)\n"],

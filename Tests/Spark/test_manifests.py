@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 import authstats_spark
-from conftest import ROOT
+from conftest import ROOT, running
 
 SEPARATORS = {";", "&&", "||", "|", "(", ")", "&"}
 
@@ -322,14 +322,6 @@ def pid_namespaces():
     """Whether a shell can run here as PID 1 of a PID namespace of its own, as in a container."""
     try:
         return subprocess.run(["unshare", "--pid", "--fork", "--kill-child", "true"], capture_output=True).returncode == 0
-    except OSError:
-        return False
-
-
-def running(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as file:
-            return file.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
 

@@ -24,6 +24,11 @@ public enum SummaryWriter {
         /// reported without new input): what their runs read, in place of this run's inputs.
         public var shardRuns: ShardRuns?
 
+        /// What this run read, of `inputs` (`Reading`).
+        public func reading(of inputs: [InputReport]) -> Reading {
+            Reading(inputs, stateTotals: stateTotals, shardRuns: shardRuns, maxRejects: maxRejects)
+        }
+
         public init(version: String, generatedAt: String, timezone: String, maxRejects: Int = .max, authSources: [String]? = nil) {
             self.version = version
             self.generatedAt = generatedAt
@@ -59,13 +64,34 @@ public enum SummaryWriter {
         }
     }
 
+    /// What a run read, as `summary.json`'s totals and `rejects_file` and the page give it:
+    /// its inputs' counts, with a state's events and duplicates (`Run.stateTotals`), or from
+    /// the shards of a plan merged their runs' inputs, records, skips and rejects
+    /// (`Run.shardRuns`); and how many rejects `rejects.ndjson` holds. One rule for both files.
+    public struct Reading: Sendable, Equatable {
+        public var inputs: Int
+        public var counts: InputReport.Counts
+        public var rejectsWritten: Int
+
+        public init(
+            _ inputs: [InputReport], stateTotals: (events: Int, duplicates: Int)?, shardRuns: ShardRuns?, maxRejects: Int
+        ) {
+            var counts = InputReport.Counts(inputs)
+            if let stateTotals { (counts.events, counts.duplicates) = stateTotals }
+            if let shardRuns { (counts.records, counts.skipped, counts.rejected) = (shardRuns.records, shardRuns.skipped, shardRuns.rejected) }
+            self.inputs = shardRuns?.inputs ?? inputs.count
+            self.counts = counts
+            // The first `maxRejects` in input order (of those the shard states kept); the rest only counted.
+            rejectsWritten = min(shardRuns?.rejectsKept ?? counts.rejected, maxRejects)
+        }
+    }
+
     public static func write(
         run: Run, reports: Reports, accumulator: MetricsAccumulator, inputs: [InputReport],
         to out: inout some TextOutputStream
     ) {
         var totals = MetricsAccumulator.Counters()
         for counters in accumulator.counters.values { totals.add(counters) }
-        let counts = InputReport.Counts(inputs)
 
         out.write("{\n")
         out.write("  \"schema\": \"authstats.summary/1\",\n")
@@ -78,21 +104,19 @@ public enum SummaryWriter {
         } else {
             out.write("  \"range\": null,\n")
         }
-        let shards = run.shardRuns
+        let read = run.reading(of: inputs)
+        let counts = read.counts
         let totalFields: [(String, Int)] = [
-            ("inputs", shards?.inputs ?? inputs.count), ("records", shards?.records ?? counts.records),
-            ("events", run.stateTotals?.events ?? counts.events), ("duplicates", run.stateTotals?.duplicates ?? counts.duplicates),
-            ("skipped", shards?.skipped ?? counts.skipped), ("rejected", shards?.rejected ?? counts.rejected),
+            ("inputs", read.inputs), ("records", counts.records), ("events", counts.events), ("duplicates", counts.duplicates),
+            ("skipped", counts.skipped), ("rejected", counts.rejected),
             ("users", accumulator.userCount), ("sign_ups", totals.signUps), ("sign_ins", totals.signIns),
             ("auth_failures", totals.authFailures),
         ]
         out.write("  \"totals\": {" + totalFields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "},\n")
         // rejects.ndjson holds the first `maxRejects` in input order; the rest are only counted.
-        let rejected = shards?.rejected ?? counts.rejected
-        let written = min(shards?.rejectsKept ?? rejected, run.maxRejects)
         let limit = run.maxRejects == .max ? "null" : "\(run.maxRejects)"
-        out.write("  \"rejects_file\": {\"limit\": \(limit), \"written\": \(written), \"omitted\": \(rejected - written)},\n")
-        if let shards {
+        out.write("  \"rejects_file\": {\"limit\": \(limit), \"written\": \(read.rejectsWritten), \"omitted\": \(counts.rejected - read.rejectsWritten)},\n")
+        if let shards = run.shardRuns {
             out.write("  \"shard_runs\": {\"shards\": \(shards.shards), \"partial\": \(shards.partial), \"failed\": \(shards.failed)},\n")
         }
         out.write("  \"auth_sources\": " + (run.authSources.map { "[" + $0.map(JSONText.quote).joined(separator: ", ") + "]" } ?? "null") + ",\n")

@@ -94,12 +94,8 @@ struct InputsSection: Equatable {
         project: Bool = false, stateTotals: (events: Int, duplicates: Int)? = nil, shardRuns: SummaryWriter.ShardRuns? = nil
     ) {
         isProject = project
-        var counts = InputReport.Counts(inputs)
-        if let shardRuns {
-            counts.records = shardRuns.records
-            counts.skipped = shardRuns.skipped
-            counts.rejected = shardRuns.rejected
-        }
+        let read = SummaryWriter.Reading(inputs, stateTotals: stateTotals, shardRuns: shardRuns, maxRejects: maxRejects)
+        let counts = read.counts
         let rejected = counts.rejected
         totals = project ? [
             Total(label: "Users", value: Format.count(runTotals.users)),
@@ -107,10 +103,10 @@ struct InputsSection: Equatable {
             Total(label: "Sign-ins", value: Format.count(runTotals.signIns)),
             Total(label: "Auth failures", value: Format.count(runTotals.authFailures)),
         ] : [
-            Total(label: "Inputs", value: Format.count(shardRuns?.inputs ?? inputs.count)),
+            Total(label: "Inputs", value: Format.count(read.inputs)),
             Total(label: "Records", value: Format.count(counts.records)),
-            Total(label: "Events", value: Format.count(stateTotals?.events ?? counts.events)),
-            Total(label: "Duplicates", value: Format.count(stateTotals?.duplicates ?? counts.duplicates)),
+            Total(label: "Events", value: Format.count(counts.events)),
+            Total(label: "Duplicates", value: Format.count(counts.duplicates)),
             Total(label: "Skipped", value: Format.count(counts.skipped)),
             Total(label: "Rejected", value: Format.count(rejected)),
             Total(label: "Users", value: Format.count(runTotals.users)),
@@ -176,7 +172,7 @@ struct InputsSection: Equatable {
                 reason: Addresses.masked(reject.reason), raw: raw + (reject.truncatedFrom.map { " (\(Format.count($0)) bytes in all)" } ?? ""))
         }
         hasRejects = !rejects.isEmpty
-        let written = min(shardRuns?.rejectsKept ?? rejected, maxRejects)
+        let written = read.rejectsWritten
         // Cut by this run's --max-rejects, or (from shard runs) by what the shards kept.
         let cut = rejected == written ? "" : written == maxRejects ? " (--max-rejects \(Format.count(maxRejects)))" : " (what the shard states kept)"
         let held = "\(Format.count(rejected)) rejected\(shardRuns == nil ? "" : " by the shard runs"); rejects.ndjson holds \(Format.count(written))" + cut
