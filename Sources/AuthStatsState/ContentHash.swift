@@ -42,24 +42,6 @@ public enum ContentHash {
         return hex(builder.fingerprint)
     }
 
-    /// The size and modification time (ms) of the regular file at `path` (its raw bytes: a
-    /// name need not be UTF-8; links followed), or nil (no such file, or not a regular one: a
-    /// pipe's size says nothing of its bytes).
-    public static func sizeAndTime(path: [UInt8]) -> (size: Int64, modifiedMillis: Int64)? {
-        var status = stat()
-        guard CPath.with(path, { stat($0, &status) }) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
-        return (Int64(status.st_size), modifiedMillis(status))
-    }
-
-    static func modifiedMillis(_ status: stat) -> Int64 {
-        #if canImport(Darwin)
-        let time = status.st_mtimespec
-        #else
-        let time = status.st_mtim
-        #endif
-        return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
-    }
-
     /// `high` then `low`, 16 lowercase hex digits each.
     static func hex(_ fingerprint: Fingerprint) -> String {
         func digits(_ word: UInt64) -> String {
@@ -131,7 +113,7 @@ public final class ContentHasher {
         defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw ContentHash.failure(path, "read") }
-        let modified = ContentHash.modifiedMillis(status)
+        let modified = FileStamp.modifiedMillis(status)
 
         var builder = Fingerprint.Builder()
         var total: Int64 = 0

@@ -22,6 +22,25 @@ extension StateDatabase {
         return sizes
     }
 
+    /// How many entries the ledger holds.
+    public func ledgerCount() throws -> Int {
+        Int(try connection.integer("SELECT COUNT(*) FROM inputs", "read the ledger of"))
+    }
+
+    /// Every entry, by path: each path's as `ledgerEntries(path:)` gives them (read in one
+    /// query without an order, which SQLite would sort for, each path's few sorted after).
+    public func ledgerByPath() throws -> [String: [LedgerEntry]] {
+        var byPath: [String: [LedgerEntry]] = [:]
+        try connection.query("SELECT \(Self.ledgerColumns) FROM inputs", "read the ledger of") { row in
+            let entry = Self.ledgerEntry(row)
+            byPath[entry.path, default: []].append(entry)
+        }
+        for (path, entries) in byPath where entries.count > 1 {
+            byPath[path] = entries.sorted { ($0.batch, $0.contentHash) < ($1.batch, $1.contentHash) }
+        }
+        return byPath
+    }
+
     /// The entries last seen at `path` (several when its bytes changed), by batch then hash.
     public func ledgerEntries(path: String) throws -> [LedgerEntry] {
         try ledgerEntries(

@@ -757,7 +757,7 @@ extension ReportCommand {
     /// the path's raw bytes: its display form names another file when it is not UTF-8.
     static func size(_ found: InputDiscovery.Found) -> Int64 {
         guard case .file(let path) = found else { return 0 }
-        return ContentHash.sizeAndTime(path: path.bytes)?.size ?? 0
+        return path.stamp?.size ?? FileStamp(path: path.bytes)?.size ?? 0
     }
 
     /// The tables of one report set (the run's, or a project's under `projects/<id>/`).

@@ -179,6 +179,30 @@ struct InputDiscoveryTests {
         #expect((1...2).contains(capped.count) && capped.values.allSatisfy { !$0.entries.isEmpty })
     }
 
+    @Test("a URL is a scheme (a letter, then letters, digits, +, - and .) and ://; any other path is made absolute without its empty and . components")
+    func urlsAndAbsolutePaths() {
+        for url in ["s3://bucket/key.gz", "S3://b/k", "git+ssh://host/x", "a.b-c+d://x", "x://"] {
+            #expect(InputPath.isURL(url), "\(url)")
+            #expect(InputPath.isURL(Array(url.utf8)), "\(url)")
+        }
+        for path in ["", "/data/s3://x", "3s://x", "s3:/x", "s3//x", "s_3://x", "./s3://x", "s3:", "é://x", "exports/a.json"] {
+            #expect(!InputPath.isURL(path), "\(path)")
+        }
+        let slash = UInt8(ascii: "/")
+        let cwd = InputPath.workingFolder
+        let cases: [(String, [UInt8])] = [
+            ("/", [slash]), ("//", [slash]), ("/./.", [slash]), ("/a//b/./c/", Array("/a/b/c".utf8)),
+            ("/a/../b", Array("/a/../b".utf8)), ("/.a/..b/.", Array("/.a/..b".utf8)),
+            ("a.json", cwd + Array("/a.json".utf8)), ("./x/./y", cwd + Array("/x/y".utf8)),
+        ]
+        for (path, expected) in cases {
+            let normalised = expected.split(separator: slash, omittingEmptySubsequences: true)
+            #expect(InputPath.absolute(Array(path.utf8)) == (normalised.isEmpty ? [slash] : Array(normalised.map { [slash] + $0 }.joined())), "\(path)")
+        }
+        // Bytes that are not UTF-8 are kept as they are.
+        #expect(InputPath.absolute([slash, 0xE9, slash, 0xFF]) == [slash, 0xE9, slash, 0xFF])
+    }
+
     @Test("an --out folder inside an input folder is never read as input (the built binary)")
     func outInsideInput() throws {
         let folder = try Self.folderWithLog()

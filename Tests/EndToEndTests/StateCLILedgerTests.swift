@@ -272,6 +272,33 @@ extension StateCLITests {
             #expect(again.stderr.contains("already in the state, skipped"), "\(again.stderr)")
         }
 
+        @Test("the ledger looked up a file at a time (a night naming a few of many known files) and read whole (naming a quarter of them or more) says the same: known files skipped, a changed one refused")
+        func ledgerLookups() throws {
+            let folder = CLI.temporaryFolder("state-lookups")
+            let state = folder.appendingPathComponent("state")
+            let inputs = folder.appendingPathComponent("in")
+            try FileManager.default.createDirectory(at: inputs, withIntermediateDirectories: true)
+            let files = try (0..<8).map { i in
+                try S.gzip([PinpointLine("page_view", iso: "2026-11-0\(i + 1)T10:00:00Z", user: "u\(i)").json], inputs, "day-\(i).json.gz")
+            }
+            #expect(try S.report([inputs.path], state: state, out: folder.appendingPathComponent("o1")).status == 0)
+            let stateBefore = try S.bytes(S.databasePath(state))
+            // One file of eight: looked up by its path.
+            let one = try S.report([files[3]], state: state, out: folder.appendingPathComponent("o2"))
+            #expect(one.status == 0, "\(one.stderr)")
+            #expect(one.stderr.contains("\(files[3]) (read in batch 1)"), "\(one.stderr)")
+            // Changed (another size): refused by name, named alone or with its folder.
+            try S.gzip(
+                [PinpointLine("page_view", iso: "2026-11-02T10:00:00Z", user: "u1").json,
+                 PinpointLine("page_view", iso: "2026-11-02T11:00:00Z", user: "u9").json], inputs, "day-1.json.gz")
+            for arguments in [[files[1]], [inputs.path]] {
+                let refused = try S.report(arguments, state: state, out: folder.appendingPathComponent("o3"))
+                #expect(refused.status == 1, "\(arguments): \(refused.stderr)")
+                #expect(refused.stderr.contains("\(files[1]) changed since batch 1 read it"), "\(arguments): \(refused.stderr)")
+            }
+            #expect(try S.bytes(S.databasePath(state)) == stateBefore, "the state file changed")
+        }
+
         @Test("a known path whose bytes changed is exit 1 naming it, nothing changed; --rebuild then equals one run")
         func changedFile() throws {
             let data = try S.data()
