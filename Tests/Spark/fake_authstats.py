@@ -10,7 +10,8 @@
   it exit 1 (an input read in part) with its state whole; FAKE_HANG_SHARD=I makes it write
   its PID to DIR/pid and wait (a minute) to be killed.
 - `state merge --into DIR S… [--states-from LIST]`: DIR/files.tsv, the lines of every S, sorted by index; a
-  missing S is refused (exit 2).
+  missing S is refused (exit 2). FAKE_HANG_MERGE=FILE makes it write its PID to FILE and wait
+  (a minute) to be killed.
 - `report --state DIR --out OUT`: OUT/files.tsv, a copy.
 """
 
@@ -31,6 +32,12 @@ def main(arguments):
     if arguments[0] == "plan" or (arguments[0] == "report" and "--plan" not in arguments and "--state" not in arguments):
         os.execv(os.environ["REAL_AUTHSTATS"], [os.environ["REAL_AUTHSTATS"]] + arguments)
     if arguments[:2] == ["state", "merge"]:
+        if os.environ.get("FAKE_HANG_MERGE"):
+            with open(os.environ["FAKE_HANG_MERGE"] + ".tmp", "w") as file:
+                file.write(str(os.getpid()))
+            os.rename(os.environ["FAKE_HANG_MERGE"] + ".tmp", os.environ["FAKE_HANG_MERGE"])
+            time.sleep(60)
+            return 2
         into = value(arguments, "--into")
         states = [a for i, a in enumerate(arguments[2:], 2) if not a.startswith("--") and arguments[i - 1] not in ("--into", "--states-from")]
         if "--states-from" in arguments:

@@ -208,15 +208,37 @@ def test_a_killed_shard_leaves_nothing_behind(fake, exports, tmp_path):
     assert job(1)["reused"] is False  # and the retry starts from nothing
 
 
+# How a test's child process starts authstats: through setpriv, or (where there is none) with
+# the preexec_fn; the child's Python code that makes it so.
+WAYS = {"setpriv": "", "preexec_fn": "authstats_spark.setpriv = lambda: None\n"}
+
+
+def way_here(way):
+    if way == "setpriv" and authstats_spark.setpriv() is None:
+        pytest.skip("no setpriv with --pdeathsig here (util-linux): the setpriv way was NOT tested")
+
+
+def wait_for_death(pid, what):
+    deadline = time.time() + 10
+    while running(pid) and time.time() < deadline:
+        time.sleep(0.05)
+    if running(pid):
+        os.kill(pid, signal.SIGKILL)
+        pytest.fail(what)
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
-def test_a_killed_task_takes_its_authstats_with_it_and_a_later_attempt_removes_its_scratch(fake, exports, tmp_path):
+@pytest.mark.parametrize("way", sorted(WAYS))
+def test_a_killed_task_takes_its_authstats_with_it_and_a_later_attempt_removes_its_scratch(way, fake, exports, tmp_path):
     """Found by a review on 2026-12-05: a task's process SIGKILLed (an executor lost, a task
     killed by Spark) left its authstats running, orphaned, and its scratch folder for good. The
-    shard function in a process of its own, SIGKILLed while authstats runs."""
+    shard function in a process of its own, SIGKILLed while authstats runs; authstats started
+    through setpriv, and with the preexec_fn where setpriv is missing."""
+    way_here(way)
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     out, plan, arguments = planned(fake, exports, tmp_path, scratch)
-    task = subprocess.Popen([sys.executable, "-c", "import sys, authstats_spark\n"
+    task = subprocess.Popen([sys.executable, "-c", "import sys, authstats_spark\n" + WAYS[way] +
                              f"args = authstats_spark.parse_arguments({arguments!r})\n"
                              f"authstats_spark.ShardJob(args, {out!r}, {plan!r}, 'authstats')(1)\n"],
                             env=dict(os.environ, FAKE_HANG_SHARD="1", PYTHONPATH=os.path.dirname(authstats_spark.__file__)),
@@ -227,14 +249,12 @@ def test_a_killed_task_takes_its_authstats_with_it_and_a_later_attempt_removes_i
         time.sleep(0.05)
     (pid_file,) = glob.glob(str(scratch / f"authstats-shard-1-{task.pid}-*" / "state" / "pid"))
     child = int(open(pid_file).read())
+    # authstats holds its scratch folder's lock (the descriptor passed through setpriv and its shell).
+    folder = os.path.dirname(os.path.dirname(pid_file))
+    assert folder in [os.readlink(f"/proc/{child}/fd/{fd}") for fd in os.listdir(f"/proc/{child}/fd")], way
     os.kill(task.pid, signal.SIGKILL)
     task.communicate()
-    deadline = time.time() + 10
-    while running(child) and time.time() < deadline:
-        time.sleep(0.05)
-    if running(child):
-        os.kill(child, signal.SIGKILL)
-        pytest.fail("authstats outlived its task")
+    wait_for_death(child, "authstats outlived its task")
     stale = os.path.basename(os.path.dirname(os.path.dirname(pid_file)))
     # Kept: a live process's folder, and a folder whose PID is no process here but whose lock is
     # held (an attempt in another container sharing the scratch folder).
@@ -314,3 +334,76 @@ def test_a_time_zone_that_is_not_one_is_bad_usage_before_anything_runs(fake, exp
     assert exit.value.code == authstats_spark.EXIT_USAGE
     assert "--timezone Europe/Berln: Unknown time zone 'Europe/Berln'" in capsys.readouterr().err
     assert not os.path.exists(tmp_path / "out")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+@pytest.mark.parametrize("way", sorted(WAYS))
+def test_a_killed_driver_takes_its_merge_with_it(way, fake, tmp_path):
+    """Left by the session of 2026-12-05: the authstats processes the driver itself starts (plan,
+    merge, report) ran on, orphaned, when the driver was killed (spark-submit's process lost
+    with its machine or container, a kill -9), a merge writing OUT/.state.* for nothing. The
+    driver's merge in a process of its own, SIGKILLed while authstats state merge runs."""
+    way_here(way)
+    out = tmp_path / "out"
+    out.mkdir()
+    pid_file = tmp_path / "merge.pid"
+    with open(tmp_path / "log", "w") as log:  # (not a pipe: an orphaned merge would hold it open)
+        driver = subprocess.Popen([sys.executable, "-c", "import argparse, authstats_spark\n" + WAYS[way] +
+                                   f"args = argparse.Namespace(authstats={fake['binary']!r}, timezone='UTC')\n"
+                                   f"authstats_spark.merge_and_report(args, {str(out)!r}, 2)\n"],
+                                  env=dict(os.environ, FAKE_HANG_MERGE=str(pid_file), PYTHONPATH=os.path.dirname(authstats_spark.__file__)),
+                                  stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.time() + 60
+    while not pid_file.exists():
+        assert driver.poll() is None and time.time() < deadline, (tmp_path / "log").read_text()
+        time.sleep(0.05)
+    child = int(pid_file.read_text())
+    os.kill(driver.pid, signal.SIGKILL)
+    driver.wait()
+    wait_for_death(child, "authstats state merge outlived the driver")
+
+
+def test_the_driver_starts_authstats_with_no_python_between_fork_and_exec(fake, exports, tmp_path, monkeypatch):
+    """Left by the session of 2026-12-05: every task started authstats with a preexec_fn (Python
+    code run between fork and exec), which Python documents may deadlock in a process with
+    threads, as a PySpark worker and the driver are. Now every authstats the driver and its
+    tasks start goes through setpriv, which sets the death signal itself; the preexec_fn is
+    only the fallback where setpriv is missing."""
+    way_here("setpriv")
+    tool = authstats_spark.setpriv()
+    started = []
+    real_run = subprocess.run
+
+    def recording(command, *positional, **options):
+        started.append((list(command), options.get("preexec_fn")))
+        return real_run(command, *positional, **options)
+
+    monkeypatch.setattr(subprocess, "run", recording)
+    out, plan, arguments = planned(fake, exports, tmp_path, tmp_path)
+    args = authstats_spark.parse_arguments(arguments)  # (its check of --timezone runs authstats)
+    assert authstats_spark.ShardJob(args, out, plan, "authstats")(0)["reused"] is False
+    assert authstats_spark.ShardJob(args, out, plan, "authstats")(1)["reused"] is False
+    assert authstats_spark.merge_and_report(args, out, 2)[0] == 0
+    ran = [(command, preexec) for command, preexec in started if fake["binary"] in command]
+    assert len(ran) >= 5, started  # plan, the zone's check, 2 shards, merge, report
+    for command, preexec in ran:
+        assert preexec is None and command[:4] == [tool, "--pdeathsig", "TERM", "--"], command
+    # Where there is no setpriv: the preexec_fn, as before.
+    monkeypatch.setattr(authstats_spark, "setpriv", lambda: None)
+    command, preexec = authstats_spark.dying_with_parent([fake["binary"], "plan"])
+    assert command == [fake["binary"], "plan"] and callable(preexec)
+
+
+def test_a_child_whose_parent_died_before_setpriv_set_the_signal_does_not_run(tmp_path):
+    """setpriv sets the death signal in the child: a parent that died before that sends none, so
+    the shell setpriv runs checks that its parent is still the one that started it (PPID), and
+    exits 143 without running the command when it is not (here: told another parent)."""
+    way_here("setpriv")
+    marker = tmp_path / "ran"
+    command = ["/bin/sh", "-c", 'touch "$0"', str(marker)]
+    wrapped, preexec = authstats_spark.dying_with_parent(command, parent=1)
+    assert preexec is None
+    assert subprocess.run(wrapped).returncode == 143 and not marker.exists()
+    assert authstats_spark.run_dying_with_parent(command).returncode == 0 and marker.exists()
+    with pytest.raises(FileNotFoundError):  # a missing binary fails as subprocess's would
+        authstats_spark.dying_with_parent([str(tmp_path / "no-such-binary")])

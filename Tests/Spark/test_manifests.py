@@ -2,10 +2,12 @@
 with what can: they parse, their shell is valid, and they run the authstats commands the Spark
 driver runs (and the Spark test runs), with the options authstats has."""
 
+import fcntl
 import glob
 import hashlib
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -268,28 +270,44 @@ def test_the_scripts_run_again_after_new_exports_use_the_new_plans_shards_and_ne
 
 
 # A stand-in for authstats in the scripts: `state merge`, `report` and `plan` exit with
-# FAKE_MERGE, FAKE_REPORT and FAKE_PLAN (default 0; a merge that exits 0 makes its --into);
-# the one FAKE_HANG names writes its PID to FAKE_MARKS/started and waits, and on SIGTERM writes
-# FAKE_MARKS/term and exits 143, as authstats does.
+# FAKE_MERGE, FAKE_REPORT and FAKE_PLAN (default 0; a merge that exits 0 makes its --into, with
+# FAKE_WHO in its file `who`; a shard's report that exits 0 makes its --state); the one FAKE_HANG
+# names writes its PID to FAKE_MARKS/started and waits, and on SIGTERM writes FAKE_MARKS/term and
+# exits 143, as authstats does; with FAKE_GATE, a merge makes its --into, writes FAKE_MARKS/started
+# and waits for the file FAKE_GATE before it ends.
 STAND_IN = """
 import os, signal, sys, time
 arguments = sys.argv[1:]
 name = "merge" if arguments[:2] == ["state", "merge"] else arguments[0]
 marks = os.environ["FAKE_MARKS"]
+def started():
+    with open(os.path.join(marks, "started.tmp"), "w") as file:
+        file.write(str(os.getpid()))
+    os.rename(os.path.join(marks, "started.tmp"), os.path.join(marks, "started"))
+def made(folder):
+    os.makedirs(folder)
+    with open(os.path.join(folder, "who"), "w") as file:
+        file.write(os.environ.get("FAKE_WHO", ""))
+if os.environ.get("FAKE_GATE") and name == "merge":
+    made(arguments[arguments.index("--into") + 1])
+    started()
+    while not os.path.exists(os.environ["FAKE_GATE"]):
+        time.sleep(0.02)
+    sys.exit(int(os.environ.get("FAKE_MERGE", "0")))
 if os.environ.get("FAKE_HANG") == name:
     def stopped(number, frame):
         with open(os.path.join(marks, "term"), "w") as file:
             file.write(name)
         sys.exit(143)
     signal.signal(signal.SIGTERM, stopped)
-    with open(os.path.join(marks, "started.tmp"), "w") as file:
-        file.write(str(os.getpid()))
-    os.rename(os.path.join(marks, "started.tmp"), os.path.join(marks, "started"))
+    started()
     time.sleep(60)
     sys.exit(2)
 status = int(os.environ.get("FAKE_" + name.upper(), "0"))
 if status == 0 and "--into" in arguments:
-    os.makedirs(arguments[arguments.index("--into") + 1])
+    made(arguments[arguments.index("--into") + 1])
+if status == 0 and "--plan" in arguments:
+    os.makedirs(arguments[arguments.index("--state") + 1])
 sys.exit(status)
 """
 
@@ -384,24 +402,60 @@ def test_a_sigterm_to_a_scripts_shell_reaches_authstats(as_init, stand_in, tmp_p
 
 
 def retried(definition, status):
-    """Whether the merge job's scheduler runs it again after it exits with `status`: Kubernetes by
-    its podFailurePolicy (the first rule that matches; none: counted against backoffLimit),
-    AWS Batch by its evaluateOnExit (the first entry that matches; none: retried)."""
+    """Whether a job's scheduler runs it again after it exits with `status`: Kubernetes by its
+    podFailurePolicy (the first rule that matches; none: counted against backoffLimit, or
+    backoffLimitPerIndex), AWS Batch by its evaluateOnExit (the first entry that matches; none:
+    retried). Each rule is checked against what the scheduler accepts (scheduler_rules)."""
+    scheduler_rules(definition)
     if definition.get("kind") == "Job":
-        assert definition["spec"]["backoffLimit"] >= 1
-        for rule in definition["spec"]["podFailurePolicy"]["rules"]:
+        spec = definition["spec"]
+        assert spec.get("backoffLimitPerIndex", spec.get("backoffLimit", 6)) >= 1
+        for rule in spec.get("podFailurePolicy", {}).get("rules", []):
             codes = rule.get("onExitCodes")
-            if codes and codes["operator"] == "In" and status in codes["values"]:
-                return rule["action"] != "FailJob"
+            if codes and (status in codes["values"]) == (codes["operator"] == "In"):
+                return rule["action"] not in ("FailJob", "FailIndex")
         return True
     strategy = definition["retryStrategy"]
     assert strategy["attempts"] >= 2
-    for entry in strategy["evaluateOnExit"]:
-        assert set(entry) == {"onExitCode", "action"}, entry
+    for entry in strategy.get("evaluateOnExit", []):
         pattern = entry["onExitCode"]
         if str(status) == pattern or (pattern.endswith("*") and str(status).startswith(pattern[:-1])):
-            return entry["action"] == "RETRY"
+            return entry["action"].upper() == "RETRY"
     return True
+
+
+def scheduler_rules(definition):
+    """The exit-status rules as the schedulers take them. Kubernetes (batch/v1 Job): a
+    podFailurePolicy needs restartPolicy Never; onExitCodes names one of the pod's containers,
+    operator In or NotIn, 1 to 255 values, no 0 with In; FailIndex only with backoffLimitPerIndex.
+    AWS Batch (RetryStrategy): 1 to 10 attempts; at most 5 evaluateOnExit entries, each an action
+    RETRY or EXIT and here an onExitCode, a pattern of digits that may end with *."""
+    if definition.get("kind") == "Job":
+        spec = definition["spec"]
+        policy = spec.get("podFailurePolicy")
+        if policy is None:
+            return
+        assert spec["template"]["spec"]["restartPolicy"] == "Never", "podFailurePolicy needs restartPolicy Never"
+        containers = {container["name"] for container in spec["template"]["spec"]["containers"]}
+        for rule in policy["rules"]:
+            assert rule["action"] in ("Ignore", "FailJob", "Count", "FailIndex"), rule
+            assert ("onExitCodes" in rule) != ("onPodConditions" in rule), rule
+            assert rule["action"] != "FailIndex" or "backoffLimitPerIndex" in spec, rule
+            codes = rule.get("onExitCodes")
+            if codes:
+                assert codes.get("containerName", next(iter(containers))) in containers, rule
+                assert codes["operator"] in ("In", "NotIn") and 1 <= len(codes["values"]) <= 255, rule
+                assert all(isinstance(value, int) for value in codes["values"]), rule
+                assert codes["operator"] != "In" or 0 not in codes["values"], rule
+        return
+    strategy = definition["retryStrategy"]
+    assert 1 <= strategy["attempts"] <= 10
+    entries = strategy.get("evaluateOnExit", [])
+    assert len(entries) <= 5, "AWS Batch takes at most 5 evaluateOnExit entries"
+    for entry in entries:
+        assert set(entry) == {"onExitCode", "action"}, entry
+        assert entry["action"].upper() in ("RETRY", "EXIT"), entry
+        assert re.fullmatch(r"[0-9]*\*?", entry["onExitCode"]) and 0 < len(entry["onExitCode"]) <= 512, entry
 
 
 def test_the_merge_jobs_exit_status_says_whether_a_rerun_can_mend_it(stand_in, tmp_path):
@@ -445,3 +499,157 @@ def test_the_merge_jobs_exit_status_says_whether_a_rerun_can_mend_it(stand_in, t
     assert kubernetes["template"]["spec"]["restartPolicy"] == "Never"  # podFailurePolicy needs it
     assert {"type": "DisruptionTarget"} in kubernetes["podFailurePolicy"]["rules"][0]["onPodConditions"]
     assert kubernetes["podFailurePolicy"]["rules"][0]["action"] == "Ignore"  # an eviction is no failure of the merge
+
+
+def test_the_shard_and_plan_jobs_fail_at_once_on_a_usage_error(stand_in, tmp_path):
+    """Left by the session of 2026-12-05: the shard and plan jobs retried every failure, a usage
+    error too (exit 64: bad options, a plan the shard refuses, a shard run into a state that
+    holds one), which every retry gives again. Now their scripts pass authstats's status on, and
+    each scheduler ends the job on 64 and retries 75 (temporary) and a signal, as the merge's."""
+    found = {file: (script, definition) for file, _, script, definition in scripts()}
+    for file, step in (("shards-job.yaml", "report"), ("shard-job-definition.json", "report"), ("plan-job.yaml", "plan")):
+        script, definition = found[file]
+        for status in (64, 75, 143):
+            root = tmp_path / f"{file}-{status}"
+            run_root(root)
+            environment = dict(ENVIRONMENT, FAKE_MARKS=str(root / "marks"), **{f"FAKE_{step.upper()}": str(status)})
+            result = run_script(script, root, environment, stand_in)
+            assert result.returncode == status, f"{file}: authstats {step} exited {status}: {result.returncode}, {result.stderr}"
+        for status, again in ((64, False), (75, True), (143, True), (137, True), (2, True), (1, True)):
+            assert retried(definition, status) is again, f"{file}: exit {status}"
+        if file.endswith(".yaml"):
+            rules = definition["spec"]["podFailurePolicy"]["rules"]
+            assert rules[0] == {"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget"}]}, file  # an eviction is no failure
+
+
+def snapshot(folder):
+    """Every path under `folder` (but the merge's lock file) with its content, or None for a folder."""
+    found = {}
+    for directory, names, files in os.walk(folder):
+        for name in names:
+            found[os.path.relpath(os.path.join(directory, name), folder)] = None
+        for name in files:
+            path = os.path.join(directory, name)
+            with open(path, "rb") as file:
+                found[os.path.relpath(path, folder)] = file.read()
+    found.pop(".merge.lock", None)
+    return found
+
+
+def test_two_merges_at_once_one_merges_and_the_other_exits_75_touching_nothing(stand_in, tmp_path):
+    """Left by the session of 2026-12-05: every merge staged in /data/run/.state.new, so a second
+    merge (a Job applied twice, a retry beside a pod still running) removed the first one's
+    staging folder and wrote the state and reports beside it. Now a merge holds a lock on
+    /data/run/.merge.lock: the second exits 75 (retried later) and changes nothing; staging
+    folders are the job's own, and those of killed merges go with the next merge."""
+    found = {file: script for file, _, script, _ in scripts()}
+    for file in ("merge-job.yaml", "merge-job-definition.json"):
+        root = tmp_path / file
+        run_root(root)
+        run = root / "data" / "run"
+        marks = root / "marks"
+        (run / "state").mkdir()
+        (run / "state" / "who").write_text("an earlier run")
+        (run / "reports").mkdir()
+        (run / "reports" / "daily.csv").write_text("an earlier run's\n")
+        # What merges killed (SIGKILL) left: their staging folders and lists, this and the old names.
+        leftovers = [run / ".state.new.pod-killed", run / ".state.new"]
+        for folder in leftovers:
+            (folder / "x").mkdir(parents=True)
+        (run / ".state.new.pod-killed.list").write_text("x\n")
+        (run / ".shards.list").write_text("x\n")
+        gate = root / "gate"
+        first_environment = dict(ENVIRONMENT, FAKE_MARKS=str(marks), FAKE_GATE=str(gate), FAKE_WHO="first", HOSTNAME="pod-1",
+                                 AWS_BATCH_JOB_ID="job-1")
+        command, env = script_command(found[file], root, first_environment, stand_in)
+        first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        try:
+            deadline = time.time() + 30
+            while not (marks / "started").exists():
+                assert first.poll() is None and time.time() < deadline, f"{file}: {first.communicate()}"
+                time.sleep(0.02)
+            staging = sorted(name for name in os.listdir(run) if name.startswith((".state.new", ".shards")))
+            assert len(staging) == 2 and staging[0].startswith(".state.new.") and staging[1] == staging[0] + ".list", f"{file}: {staging}"
+            assert "killed" not in staging[0], f"{file}: the killed merges' leftovers are removed"
+            before = snapshot(run)
+            second = run_script(found[file], root, dict(ENVIRONMENT, FAKE_MARKS=str(marks), FAKE_WHO="second", HOSTNAME="pod-2",
+                                                         AWS_BATCH_JOB_ID="job-2"), stand_in)
+            assert second.returncode == 75, f"{file}: {second.returncode}, {second.stderr}"
+            assert "another merge holds" in second.stderr and ".merge.lock" in second.stderr, f"{file}: {second.stderr}"
+            assert snapshot(run) == before, f"{file}: the second merge changed the run folder"
+            gate.touch()
+            stdout, stderr = first.communicate(timeout=30)
+        finally:
+            gate.touch()
+            if first.poll() is None:
+                first.kill()
+                first.wait()
+        assert first.returncode == 0, f"{file}: {stderr}"
+        assert (run / "state" / "who").read_text() == "first", file
+        assert not [name for name in os.listdir(run) if name.startswith((".state.new", ".shards"))], f"{file}: {os.listdir(run)}"
+        # The lock is released with the merge: the next one runs.
+        again = run_script(found[file], root, dict(ENVIRONMENT, FAKE_MARKS=str(marks), FAKE_WHO="third"), stand_in)
+        assert again.returncode == 0 and (run / "state" / "who").read_text() == "third", f"{file}: {again.stderr}"
+
+
+def test_a_batch_shard_removes_the_scratch_folders_of_killed_jobs_only(stand_in, tmp_path):
+    """Left by the session of 2026-12-05: a SIGKILLed AWS Batch shard (its timeout's SIGKILL, the
+    container killed) left /scratch/<job id> on an instance its retry did not land on, for good.
+    Now each shard job holds a lock (flock) on its folder while it or its authstats lives, and
+    at its start removes every /scratch folder whose lock nobody holds: only dead jobs'."""
+    script = next(script for file, _, script, _ in scripts() if file == "shard-job-definition.json")
+    root = tmp_path / "batch"
+    shards = run_root(root)
+    scratch, marks = root / "scratch", root / "marks"
+    dead = scratch / "job-dead"
+    (dead / "state").mkdir(parents=True)  # a SIGKILLed job's, half a state in it
+    live = scratch / "job-live"  # a job running in another container on the instance
+    live.mkdir()
+    (scratch / "a-file").write_text("not a job's folder")
+    holder = os.open(live, os.O_RDONLY)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    running_job = None
+    try:
+        # Job a: its authstats runs (hangs) while the others start.
+        command, env = script_command(script, root, dict(ENVIRONMENT, FAKE_MARKS=str(marks), FAKE_HANG="report",
+                                                         AWS_BATCH_JOB_ID="job-a"), stand_in)
+        with open(root / "log", "w") as log:  # (not a pipe: its authstats, orphaned below, would hold it open)
+            running_job = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+        deadline = time.time() + 30
+        while not (marks / "started").exists():
+            assert running_job.poll() is None and time.time() < deadline, (root / "log").read_text()
+            time.sleep(0.02)
+        authstats = int((marks / "started").read_text())
+        assert not dead.exists(), "job a removed the dead job's folder"
+        # Job b, another shard: runs to the end beside job a, whose folder it keeps.
+        other = dict(ENVIRONMENT, FAKE_MARKS=str(marks), AWS_BATCH_JOB_ARRAY_INDEX="1", AWS_BATCH_JOB_ID="job-b")
+        (dead / "state").mkdir(parents=True)
+        result = run_script(script, root, other, stand_in)
+        assert result.returncode == 0, result.stderr
+        assert f"removed {dead}" in result.stderr, result.stderr
+        assert (shards / "shard-1").is_dir(), "job b published its shard"
+        assert sorted(os.listdir(scratch)) == ["a-file", "job-a", "job-live"], os.listdir(scratch)
+        # Job a's shell SIGKILLed (no trap runs): its authstats still holds the lock, the folder stays.
+        os.kill(running_job.pid, signal.SIGKILL)
+        running_job.wait()
+        assert running(authstats)
+        assert run_script(script, root, dict(other, AWS_BATCH_JOB_ID="job-c"), stand_in).returncode == 0
+        assert sorted(os.listdir(scratch)) == ["a-file", "job-a", "job-live"], os.listdir(scratch)
+        # Its authstats killed too: job a is dead, and the next job removes its folder.
+        os.kill(authstats, signal.SIGKILL)
+        deadline = time.time() + 10
+        while running(authstats) and time.time() < deadline:
+            time.sleep(0.02)
+        result = run_script(script, root, dict(other, AWS_BATCH_JOB_ID="job-d"), stand_in)
+        assert result.returncode == 0 and f"removed {scratch / 'job-a'}" in result.stderr, result.stderr
+        assert sorted(os.listdir(scratch)) == ["a-file", "job-live"], os.listdir(scratch)
+    finally:
+        os.close(holder)
+        if running_job and running_job.poll() is None:
+            running_job.kill()
+            running_job.wait()
+        if (marks / "started").exists() and running(int((marks / "started").read_text())):
+            os.kill(int((marks / "started").read_text()), signal.SIGKILL)
+    # The live job ended (its lock released): its folder goes with the next job's start.
+    assert run_script(script, root, dict(other, AWS_BATCH_JOB_ID="job-e"), stand_in).returncode == 0
+    assert os.listdir(scratch) == ["a-file"]

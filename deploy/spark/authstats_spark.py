@@ -60,6 +60,9 @@ SHARD_STATE_WRITTEN = (0, 1)
 SCRATCH_NAME = re.compile(r"authstats-shard-\d+-(\d+)-[a-z0-9_]+")
 # prctl(2): signal the calling process when its parent dies (Linux).
 PR_SET_PDEATHSIG = 1
+# Run by setpriv once the death signal is set: exits (as if signalled) unless its parent is still
+# the process that started it ($1), which died before the signal was set; then execs the command.
+PARENT_CHECK = '[ "$PPID" = "$1" ] || exit 143; shift; exec "$@"'
 
 
 def fail(message):
@@ -133,9 +136,9 @@ def zone_problem(binary, zone):
     error naming it, before anything is read."""
     environment = {name: value for name, value in os.environ.items() if not name.startswith("AUTHSTATS_")}
     with tempfile.TemporaryDirectory(prefix="authstats-zone-") as folder:
-        result = subprocess.run([binary, "report", f"--timezone={zone}", "--out", os.path.join(folder, "out"), "--no-html",
-                                 "--quiet", os.devnull], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment,
-                                timeout=120)
+        result = run_dying_with_parent([binary, "report", f"--timezone={zone}", "--out", os.path.join(folder, "out"),
+                                        "--no-html", "--quiet", os.devnull], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                       env=environment, timeout=120)
     message = result.stderr.decode("utf-8", "replace")
     if result.returncode != EXIT_USAGE or "Unknown time zone" not in message:
         return None
@@ -246,10 +249,11 @@ def list_s3_objects(urls, endpoint, etags):
 # Plan (driver)
 
 def run_authstats(command, what):
-    """Runs an authstats command on the driver; its messages go to stderr as they come."""
+    """Runs an authstats command on the driver; its messages go to stderr as they come. It dies
+    with the driver (dying_with_parent: until 2026-12-06 a merge ran on, orphaned)."""
     say("running " + shlex.join(command))
     try:
-        status = subprocess.run(command).returncode
+        status = run_dying_with_parent(command).returncode
     except OSError as error:  # no such binary, or an argument list too long
         say(f"error: {what} could not run: {error}")
         return EXIT_FAILED
@@ -337,10 +341,11 @@ def local_name(key, limit=200):
 
 
 def dies_with_parent():
-    """A preexec_fn that has the child sent SIGTERM when the task's process dies (a Python
-    worker SIGKILLed with its executor, or by Spark killing the task: a speculative loser, a
-    cancelled job); authstats then removes its temporary files and stops. Until 2026-12-05 it
-    ran on, orphaned, beside the task's retry. None where prctl is missing (not Linux)."""
+    """The fallback where setpriv is missing (run_dying_with_parent): a preexec_fn that has the
+    child sent SIGTERM when the calling process dies. Python code between fork and exec in a
+    process with other threads (a PySpark worker's, the driver's Py4J threads) may deadlock on
+    a lock another thread held at the fork (subprocess's documentation): only where there is
+    no setpriv. None where prctl is missing (not Linux)."""
     try:
         prctl = ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError, TypeError):
@@ -354,6 +359,50 @@ def dies_with_parent():
             os._exit(128 + signal.SIGTERM)
 
     return preexec
+
+
+def setpriv():
+    """util-linux's setpriv (Debian: the util-linux package, always installed) if it is here and
+    sets a parent-death signal (--pdeathsig, util-linux 2.33 and later), else None. Asked each
+    time (a millisecond): a cache would be pickled with the driver's tasks, the driver's answer
+    taken for every executor's (and functools.lru_cache's wrapper does not unpickle there)."""
+    path = shutil.which("setpriv")
+    if not path:
+        return None
+    try:
+        result = subprocess.run([path, "--help"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return path if "--pdeathsig" in result.stdout else None
+
+
+def dying_with_parent(command, parent=None):
+    """(command line, preexec_fn) for subprocess: the command sent SIGTERM when this process (the
+    thread that starts it) dies (a task's Python worker SIGKILLed with its executor, or by Spark
+    killing the task: a speculative loser, a cancelled job; the driver killed), on which
+    authstats removes its temporary files and stops. Until 2026-12-05 it ran on, orphaned.
+
+    With setpriv, no Python code runs between fork and exec: setpriv sets the signal
+    (PR_SET_PDEATHSIG) and execs a shell that checks that its parent is still `parent` (this
+    process): one that died before the signal was set sends none, and the child exits 143
+    instead of running. Without setpriv, dies_with_parent's preexec_fn does the same.
+    The command's binary is looked up here: one that is missing is an OSError, as subprocess's."""
+    binary = shutil.which(command[0])
+    if binary is None:
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), command[0])
+    tool = setpriv()
+    if tool is None:
+        return list(command), dies_with_parent()
+    parent = os.getpid() if parent is None else parent
+    # SIGTERM, not SIGKILL: authstats removes its temporary files on it.
+    wrapped = [tool, "--pdeathsig", "TERM", "--", "/bin/sh", "-c", PARENT_CHECK, "authstats-spark", str(parent), binary]
+    return wrapped + list(command[1:]), None
+
+
+def run_dying_with_parent(command, **options):
+    """subprocess.run of `command`, which dies with this process (dying_with_parent)."""
+    wrapped, preexec = dying_with_parent(command)
+    return subprocess.run(wrapped, preexec_fn=preexec, **options)
 
 
 def process_exists(pid):
@@ -531,8 +580,8 @@ class ShardJob:
             # Spilled runs go to the executor's scratch space too.
             environment = dict(os.environ, TMPDIR=work)
             # authstats dies with this task's process, and holds its folder's lock while it lives.
-            result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment,
-                                    preexec_fn=dies_with_parent(), pass_fds=(lock,))
+            result = run_dying_with_parent(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment,
+                                           pass_fds=(lock,))
             stderr = result.stderr.decode("utf-8", "replace")
             if copies and result.returncode != EXIT_OK:
                 # authstats names the local copies, which are gone with the scratch space: which
