@@ -90,7 +90,7 @@ public struct UserProfile: Sendable, Equatable {
         userID: String, attributes: [String: Attribute] = [:], platform: String? = nil, appVersion: String? = nil,
         locale: String? = nil, country: String? = nil, make: String? = nil, model: String? = nil,
         endpoints: [Endpoint] = [], lastActive: Day? = nil, signUps: Int = 0, signIns: Int = 0, authFailures: Int = 0,
-        sessions: Int = 0, activeDays: Int = 0
+        sessions: Int = 0, activeDays: Int = 0, verifiedEmail: String? = nil, verifiedPhone: String? = nil
     ) {
         self.userID = userID
         self.attributes = attributes
@@ -107,6 +107,8 @@ public struct UserProfile: Sendable, Equatable {
         self.authFailures = authFailures
         self.sessions = sessions
         self.activeDays = activeDays
+        self.verifiedEmail = verifiedEmail
+        self.verifiedPhone = verifiedPhone
     }
 
     /// The channel types of the user's endpoints (`Demographic.Channel`).

@@ -338,6 +338,16 @@ struct UserDirectoryStreamingTests {
         #expect(has("caf\u{E9}"))  // the same bytes
         #expect(has("cafe\u{301}"))  // canonically equivalent, other bytes
         #expect(has("\u{212A}"))  // KELVIN SIGN, canonically K
+        // Past eight bytes (tested a word at a time): a byte of 0x80 or more in a whole word
+        // and in the tail.
+        let long = AttributeNames(["custom:Kelvin-plan", "custom:abcdefgh\u{E9}"])
+        func hasLong(_ name: String) -> Bool { Array(name.utf8).withUnsafeBytes { long.contains($0) } }
+        #expect(hasLong("custom:Kelvin-plan") && hasLong("custom:\u{212A}elvin-plan") && hasLong("custom:abcdefghe\u{301}"))
+        #expect(!hasLong("custom:Kelvin-plam") && !hasLong("custom:\u{212A}elvin-plam"))
+        for (text, ascii) in [("", true), ("abcdefg", true), ("abcdefgh", true), ("abcdefghijklmnopq", true),
+                              ("\u{E9}bcdefgh", false), ("abcdefgh\u{E9}", false), ("abcdefghijklmno\u{E9}", false)] {
+            #expect(Array(text.utf8).withUnsafeBytes(AttributeNames.isASCII) == ascii, "\(text)")
+        }
     }
 
     @Test("list-users: escaped keys, repeated keys (the later counts), Enabled as 1 or 0, a Value that is not a string")
