@@ -17,7 +17,9 @@ extension ProfileLog {
         // Fields are copied from the record's bytes as they are (no `String` made per event).
         observe(user: user, .event, time: event.time, position: position) { out in
             out.append((activity ? 1 : 0) | (pinpoint ? 2 : 0))
-            out.append(contentsOf: demographics)
+            out.appendInPlace(demographics.count) { room in
+                if let base = demographics.baseAddress { room.baseAddress!.copyMemory(from: base, byteCount: demographics.count) }
+            }
             guard pinpoint else {
                 out.append(0)
                 out.append(0)
