@@ -71,7 +71,7 @@ struct CheckConfigCLITests {
         })
         let expected = Set(ConfigurationFinding.Code.allCases.map(\.rawValue)).subtracting(["no-clients"])
         #expect(codes == expected)
-        #expect(result.stdout.contains("check-config: 19 errors, 4 warnings\n"))
+        #expect(result.stdout.contains("check-config: 20 errors, 4 warnings\n"))
     }
 
     @Test("--format json: the same findings, parseable, sorted; the same bytes on every run")
@@ -80,9 +80,9 @@ struct CheckConfigCLITests {
         let result = try CLI.run(arguments)
         #expect(result.status == 1)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-        #expect(object["errors"] as? Int == 19 && object["warnings"] as? Int == 4 && object["exit_status"] as? Int == 1)
+        #expect(object["errors"] as? Int == 20 && object["warnings"] as? Int == 4 && object["exit_status"] as? Int == 1)
         let findings = try #require(object["findings"] as? [[String: Any]])
-        #expect(findings.count == 23)
+        #expect(findings.count == 24)
         #expect(findings.allSatisfy { $0.keys.sorted() == ["client_id", "client_name", "code", "field", "file", "message", "project_id", "severity"] })
         let text = try CLI.run(["check-config"] + (try Self.mistakes()))
         let textFindings = text.stdout.split(separator: "\n").filter { $0.hasPrefix("error: ") || $0.hasPrefix("warning: ") }

@@ -108,7 +108,7 @@ public struct AnalyticsConfiguration: Sendable {
         return byID.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { id in
             let members = byID[id]!.sorted { $0.clientID.utf8.lexicographicallyPrecedes($1.clientID.utf8) }
             // Clients of one project agree on its region unless one is misconfigured (an error
-            // of its own): the first client's, by id, stands.
+            // of its own, `project-in-two-regions`): the first client's, by id, stands.
             let region = members.lazy.compactMap { $0.analytics?.project?.region }.first
             return (PinpointProject(id: id, region: region), members)
         }

@@ -37,6 +37,7 @@ public enum ConfigurationCheck {
         }
         findings += clientsInTwoProjects(configuration)
         findings += projectsInTwoPools(configuration)
+        findings += projectsInTwoRegions(configuration)
         if strict {
             for index in findings.indices { findings[index].severity = .error }
         }
@@ -244,6 +245,30 @@ public enum ConfigurationCheck {
                     .twoProjects, client: client, field: "AnalyticsConfiguration",
                     message: "mapped to \(order.count) projects: \(listed); an app client sends to one project only, "
                         + "so one of these outputs is out of date"))
+        }
+        return findings
+    }
+
+    /// A project id its clients name in different regions (an `ApplicationArn`'s, us-east-1
+    /// for an `ApplicationId` alone): a project lives in one region, so the clients naming
+    /// another sent to a project that did not exist there (each may pass the region rule on
+    /// its own).
+    static func projectsInTwoRegions(_ configuration: AnalyticsConfiguration) -> [ConfigurationFinding] {
+        var findings: [ConfigurationFinding] = []
+        for (project, clients) in configuration.projects {
+            var byRegion: [String: [String]] = [:]
+            for client in clients {
+                guard let region = client.analytics?.project?.region else { continue }
+                byRegion[region, default: []].append(client.clientID)
+            }
+            guard byRegion.count > 1 else { continue }
+            let regions = byRegion.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            let listed = regions.map { "\($0) (\(byRegion[$0]!.joined(separator: ", ")))" }.joined(separator: ", ")
+            findings.append(
+                ConfigurationFinding(
+                    .projectInTwoRegions, projectID: project.id, field: "ApplicationArn",
+                    message: "named in \(regions.count) regions: \(listed); a project lives in one region, so the "
+                        + "clients naming another sent their events to a project that did not exist there"))
         }
         return findings
     }

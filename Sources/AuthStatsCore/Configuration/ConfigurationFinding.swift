@@ -48,6 +48,8 @@ public struct ConfigurationFinding: Sendable, Hashable {
         case unconfigured = "unconfigured"
         /// Clients of one project in different user pools.
         case projectInTwoPools = "project-in-two-pools"
+        /// One project id named in two regions (a project lives in one).
+        case projectInTwoRegions = "project-in-two-regions"
         /// A role the `--iam` files do not describe at all.
         case roleNotDescribed = "role-not-described"
         /// A role whose trust policy, or whose permission policies, the `--iam` files lack.

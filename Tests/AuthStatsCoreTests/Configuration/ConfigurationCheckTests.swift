@@ -106,6 +106,24 @@ struct ConfigurationCheckTests {
         #expect(pools.exitStatus == 0)
     }
 
+    @Test("one project id named in two regions is an error naming the regions and their clients; in one region, none")
+    func projectInTwoRegions() throws {
+        // a: the ARN's eu-west-1; b: us-east-1 through ApplicationId alone; c: eu-west-1 again.
+        let report = check(
+            F.describe("a", analytics: ["ApplicationArn": arn("eu-west-1")]),
+            F.describe("b", analytics: ["ApplicationId": F.projectA, "RoleArn": F.roleARN]),
+            F.describe("c", analytics: ["ApplicationArn": arn("eu-west-1", F.projectA.uppercased())]))
+        #expect(F.codes(report.findings) == ["project-in-two-regions"])
+        let finding = try #require(report.findings.first)
+        #expect(finding.severity == .error && finding.projectID == F.projectA && finding.clientID == nil && finding.field == "ApplicationArn")
+        #expect(finding.message.hasPrefix("named in 2 regions: eu-west-1 (a, c), us-east-1 (b); a project lives in one region"))
+        #expect(report.exitStatus == 1)
+        let one = check(
+            F.describe("a", analytics: ["ApplicationArn": arn("us-east-1")]),
+            F.describe("b", analytics: ["ApplicationId": F.projectA, "RoleArn": F.roleARN]))
+        #expect(one.findings.isEmpty)
+    }
+
     @Test("ARNs that do not parse, and a RoleArn that is not a role")
     func arns() {
         let report = check(
@@ -135,7 +153,7 @@ struct ConfigurationCheckTests {
     func noRole() {
         let report = check(
             F.describe("a", name: "web", analytics: ["ApplicationId": F.projectA]),
-            F.describe("b", analytics: ["ApplicationArn": arn("eu-west-1")]))
+            F.describe("b", analytics: ["ApplicationArn": arn("us-east-1")]))
         #expect(F.codes(report.findings) == ["no-role"])
         #expect(report.findings.first?.clientID == "a" && report.findings.first?.field == "RoleArn")
         #expect(report.findings.first?.message.hasPrefix("an ApplicationId without RoleArn: Cognito has no role to send analytics with") == true)

@@ -9,7 +9,7 @@ struct ConfigurationReportTests {
 
     func report(strict: Bool = false) -> ConfigurationReport {
         let (configuration, findings) = F.configuration(
-            F.describe("web1", name: "web", analytics: ["ApplicationArn": "arn:aws:mobiletargeting:eu-west-1:111122223333:apps/\(F.projectA)", "UserDataShared": true])
+            F.describe("web1", name: "web", analytics: ["ApplicationArn": "arn:aws:mobiletargeting:us-east-1:111122223333:apps/\(F.projectA)", "UserDataShared": true])
                 + F.describe("adm2", name: "admin", analytics: ["ApplicationId": F.projectA, "RoleArn": F.roleARN, "ExternalId": "e"])
                 + F.describe("old3", name: "legacy\u{1B}[2J"))
         return ConfigurationCheck.run(configuration, roles: nil, readFindings: findings, strict: strict)
@@ -24,7 +24,7 @@ struct ConfigurationReportTests {
               client  name           user pool            project                           region     role              user data
               adm2    admin          eu-west-1_AbCdEf123  0123456789abcdef0123456789abcdef  us-east-1  CognitoPinpoint   not shared
               old3    legacy\\x1b[2J  eu-west-1_AbCdEf123  (unconfigured)                    -          -                 -
-              web1    web            eu-west-1_AbCdEf123  0123456789abcdef0123456789abcdef  eu-west-1  (service-linked)  shared
+              web1    web            eu-west-1_AbCdEf123  0123456789abcdef0123456789abcdef  us-east-1  (service-linked)  shared
 
             project 0123456789abcdef0123456789abcdef (us-east-1): 2 clients
               client  name   user pool            user data
