@@ -104,8 +104,8 @@ public enum InputDiscovery {
         }
     }
 
-    /// What the walk needs of an entry's `stat`: its identity and type (24 bytes, not 144,
-    /// for each entry of a folder while its subfolders are walked).
+    /// What the walk needs of an entry's `stat`: its identity, type and a regular file's size
+    /// and time (48 bytes, not 144, for each entry of a folder while its subfolders are walked).
     struct Status {
         var id: FileID
         var mode: mode_t
@@ -329,10 +329,10 @@ public enum InputDiscovery {
 public struct InputPath: Sendable, Hashable {
     public let bytes: [UInt8]
     /// The regular file's size and modification time as the folder walk read them (the walk
-    /// reads every entry's status; a run asks each input's size, a state each input's stamp,
-    /// and a `stat` again by a path ten folders deep took ~50 ms of both cores a night over
-    /// 4,400 files), or nil: not read yet, or not a regular file. Not part of the path's
-    /// identity (`==`, `hash(into:)`).
+    /// reads every entry's status; a state's ledger check asks each input's stamp, the progress
+    /// line each input's size, and a `stat` again by a path ten folders deep took ~50 ms of
+    /// both cores a night over 4,400 files), or nil: not read yet, or not a regular file. Not
+    /// part of the path's identity (`==`, `hash(into:)`).
     public let stamp: FileStamp?
 
     public init(_ bytes: [UInt8], stamp: FileStamp? = nil) {

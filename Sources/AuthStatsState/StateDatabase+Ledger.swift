@@ -1,3 +1,5 @@
+import AuthStatsCore
+
 /// The inputs ledger (which input bytes were read, in which batch, with what result) and the
 /// batches (the runs that added to the state).
 extension StateDatabase {
@@ -29,11 +31,14 @@ extension StateDatabase {
 
     /// Every entry, by path: each path's as `ledgerEntries(path:)` gives them (read in one
     /// query without an order, which SQLite would sort for, each path's few sorted after).
-    public func ledgerByPath() throws -> [String: [LedgerEntry]] {
-        var byPath: [String: [LedgerEntry]] = [:]
+    /// Keyed by the path's bytes, as SQLite's `path = ?` compares them: a `String` key would
+    /// take a name written in composed and in decomposed form (`café` as `é` or as `e` and an
+    /// accent, two files to the file system) for one.
+    public func ledgerByPath() throws -> [ExactText: [LedgerEntry]] {
+        var byPath: [ExactText: [LedgerEntry]] = [:]
         try connection.query("SELECT \(Self.ledgerColumns) FROM inputs", "read the ledger of") { row in
             let entry = Self.ledgerEntry(row)
-            byPath[entry.path, default: []].append(entry)
+            byPath[ExactText(entry.path), default: []].append(entry)
         }
         for (path, entries) in byPath where entries.count > 1 {
             byPath[path] = entries.sorted { ($0.batch, $0.contentHash) < ($1.batch, $1.contentHash) }

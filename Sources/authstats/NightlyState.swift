@@ -346,7 +346,7 @@ final class NightlyState {
         let rowsByPath = ledgerCount > 0 && found.count * 4 >= ledgerCount ? try ledger { try database.ledgerByPath() } : nil
         func ledgerRows(at path: String) throws -> [LedgerEntry] {
             guard let rowsByPath else { return try ledger { try database.ledgerEntries(path: path) } }
-            return rowsByPath[path] ?? []
+            return rowsByPath[ExactText(path)] ?? []
         }
         // The sizes of the ledger's inputs: a file of another size cannot hold their bytes.
         let ledgerSizes: Set<Int64> =

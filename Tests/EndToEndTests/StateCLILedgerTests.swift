@@ -299,6 +299,33 @@ extension StateCLITests {
             #expect(try S.bytes(S.databasePath(state)) == stateBefore, "the state file changed")
         }
 
+        @Test("two names that differ only in Unicode normalisation (café composed and decomposed) are two files to the ledger, read whole or looked up one at a time")
+        func normalisationForms() throws {
+            for (mode, alone) in [("whole", false), ("one at a time", true)] {
+                let folder = CLI.temporaryFolder("state-nfc-\(alone)")
+                let state = folder.appendingPathComponent("state")
+                let inputs = folder.appendingPathComponent("in")
+                try FileManager.default.createDirectory(at: inputs, withIntermediateDirectories: true)
+                // Four more files, so that naming one file alone is under a quarter of the ledger.
+                for i in 0..<4 {
+                    _ = try S.gzip([PinpointLine("page_view", iso: "2026-11-0\(i + 1)T10:00:00Z", user: "u\(i)").json], inputs, "day-\(i).json.gz")
+                }
+                let decomposed = try S.gzip([PinpointLine("page_view", iso: "2026-11-07T10:00:00Z", user: "a1").json], inputs, "cafe\u{301}.json.gz")
+                #expect(try S.report([inputs.path], state: state, out: folder.appendingPathComponent("o1")).status == 0)
+                // The composed name: other events, the decomposed one's modification time (read
+                // as one name, it was refused as changed, or skipped where the sizes matched).
+                let composed = try S.gzip([PinpointLine("page_view", iso: "2026-11-07T10:00:00Z", user: "b1").json], inputs, "caf\u{E9}.json.gz")
+                let attributes = try FileManager.default.attributesOfItem(atPath: decomposed)
+                try FileManager.default.setAttributes([.modificationDate: attributes[.modificationDate]!], ofItemAtPath: composed)
+                let out = folder.appendingPathComponent("o2")
+                let result = try S.report(alone ? [composed] : [inputs.path], state: state, out: out)
+                #expect(result.status == 0, "\(mode): \(result.stderr)")
+                let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as! [String: Any]
+                let totals = summary["totals"] as! [String: Any]
+                #expect((totals["events"] as? NSNumber)?.intValue == 6, "\(mode): the composed name's event is counted")
+            }
+        }
+
         @Test("a known path whose bytes changed is exit 1 naming it, nothing changed; --rebuild then equals one run")
         func changedFile() throws {
             let data = try S.data()
