@@ -249,16 +249,17 @@ public enum ConfigurationCheck {
         return findings
     }
 
-    /// A project id its clients name in different regions (an `ApplicationArn`'s, us-east-1
-    /// for an `ApplicationId` alone): a project lives in one region, so the clients naming
-    /// another sent to a project that did not exist there (each may pass the region rule on
-    /// its own).
+    /// A project id its clients' `ApplicationArn`s put in different regions: a project lives
+    /// in one region, so the clients naming another sent to a project that did not exist
+    /// there (each may pass the region rule on its own). Only ARNs count: the us-east-1 taken
+    /// for an `ApplicationId` alone is the region rule's reading, not what the client says, so
+    /// an `ApplicationId` client beside an ARN of another region is no finding.
     static func projectsInTwoRegions(_ configuration: AnalyticsConfiguration) -> [ConfigurationFinding] {
         var findings: [ConfigurationFinding] = []
         for (project, clients) in configuration.projects {
             var byRegion: [String: [String]] = [:]
             for client in clients {
-                guard let region = client.analytics?.project?.region else { continue }
+                guard let region = client.analytics?.projectARN?.arn.region else { continue }
                 byRegion[region, default: []].append(client.clientID)
             }
             guard byRegion.count > 1 else { continue }
