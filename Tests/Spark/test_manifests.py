@@ -606,6 +606,11 @@ def test_a_batch_shard_removes_the_scratch_folders_of_killed_jobs_only(stand_in,
     live = scratch / "job-live"  # a job running in another container on the instance
     live.mkdir()
     (scratch / "a-file").write_text("not a job's folder")
+    stale = scratch / ".job-x.7"  # a job killed between making its hidden folder and renaming it
+    stale.mkdir()
+    os.utime(stale, (time.time() - 120, time.time() - 120))
+    young = scratch / ".job-y.7"  # a job between making its hidden folder and locking it
+    young.mkdir()
     holder = os.open(live, os.O_RDONLY)
     fcntl.flock(holder, fcntl.LOCK_EX)
     running_job = None
@@ -628,7 +633,8 @@ def test_a_batch_shard_removes_the_scratch_folders_of_killed_jobs_only(stand_in,
         assert result.returncode == 0, result.stderr
         assert f"removed {dead}" in result.stderr, result.stderr
         assert (shards / "shard-1").is_dir(), "job b published its shard"
-        assert sorted(os.listdir(scratch)) == ["a-file", "job-a", "job-live"], os.listdir(scratch)
+        assert sorted(os.listdir(scratch)) == [".job-y.7", "a-file", "job-a", "job-live"], os.listdir(scratch)
+        young.rmdir()  # (that job went on: its folder renamed)
         # Job a's shell SIGKILLed (no trap runs): its authstats still holds the lock, the folder stays.
         os.kill(running_job.pid, signal.SIGKILL)
         running_job.wait()
