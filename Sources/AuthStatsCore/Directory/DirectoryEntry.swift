@@ -138,7 +138,7 @@ enum DirectoryRecord {
                 string(name)
                 string(value)
             }
-            out.append(contentsOf: UnsafeRawBufferPointer(start: p, count: size))
+            out.appendBytes(UnsafeRawBufferPointer(start: p, count: size))
         }
     }
 
@@ -376,7 +376,7 @@ public final class DirectoryUserStream {
         }
         guard let record = lookahead else { return nil }
         let hash = DirectoryRecord.hash(of: record)
-        out.append(contentsOf: record)
+        out.appendBytes(record)
         // Older entries of the same hash (a sub listed again, or in an earlier file) follow.
         lookahead = records.next()
         while let next = lookahead, DirectoryRecord.hash(of: next) == hash { lookahead = records.next() }

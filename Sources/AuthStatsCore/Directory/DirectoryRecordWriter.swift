@@ -85,7 +85,7 @@ final class DirectoryRecordWriter: @unchecked Sendable {
             while offset + 4 <= raw.count {
                 let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
                 let record = UnsafeRawBufferPointer(rebasing: raw[offset + 4..<offset + 4 + length])
-                _ = log.append { $0.append(contentsOf: record) }
+                _ = log.append { $0.appendBytes(record) }
                 if log.isFull { log.spill() }
                 offset += 4 + length
             }

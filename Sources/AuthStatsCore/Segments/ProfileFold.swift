@@ -115,8 +115,8 @@ struct ProfileStream {
     }
 
     private static func put(_ record: UnsafeRawBufferPointer, _ out: inout [UInt8]) {
-        withUnsafeBytes(of: UInt32(record.count).littleEndian) { out.append(contentsOf: $0) }
-        out.append(contentsOf: record)
+        out.appendInPlace(4) { $0.storeBytes(of: UInt32(record.count).littleEndian, as: UInt32.self) }
+        out.appendBytes(record)
     }
 }
 

@@ -120,7 +120,7 @@ struct ProfileLog: Sendable {
     /// Appends an observation record as it was written (read back from a nightly state); it
     /// is folded with the others by the segment pass, like a record of another spilled run.
     mutating func appendRecord(_ bytes: UnsafeRawBufferPointer) {
-        _ = log.append { $0.append(contentsOf: bytes) }
+        _ = log.append { $0.appendBytes(bytes) }
         if log.isFull { spill() }
     }
 
