@@ -336,7 +336,7 @@ final class NightlyState {
         // reading its bytes again (as rsync decides), so a night costs nothing per old file.
         // Each file's ledger rows by path are read once: for this check and, hashed, for the
         // changed-file check below.
-        var unknown: [(item: InputDiscovery.Found, path: String, file: [UInt8], rows: [LedgerEntry], quick: (size: Int64, modifiedMillis: Int64)?)] = []
+        var unknown: [(item: InputDiscovery.Found, path: String, file: [UInt8], rows: [LedgerEntry], quick: FileStamp?)] = []
         // Each file's ledger rows by path: the whole ledger read in one query when the run
         // names at least a quarter as many files as it holds (a night over its folder: a
         // query a file took ~30,000 instructions, 5% of a night over 4,400 files), else a
@@ -353,22 +353,18 @@ final class NightlyState {
             if let rowsByPath { Set(rowsByPath.values.joined().lazy.map(\.size)) }
             else if ledgerCount == 0 { [] }
             else { try ledger { try database.ledgerSizes() } }
-        // Where each file's bytes are read from, and its size and time, on every core (a `stat`
-        // by a path ten folders deep each).
-        let files = found.map { item -> [UInt8]? in
-            guard case .file(let input) = item else { return nil }
-            return input.bytes
+        // Each file's size and time: the folder walk's (`InputPath.stamp`), else (a file named
+        // by a plan) a `stat` on every core.
+        let quicks = concurrentMap(count: found.count, threads: threads) { i -> FileStamp? in
+            guard case .file(let input) = found[i] else { return nil }
+            return input.stamp ?? FileStamp(path: input.bytes)
         }
-        // (Those the folder walk read already: `InputPath.stamp`.)
-        let quicks = concurrentMap(count: found.count, threads: threads) { i -> (size: Int64, modifiedMillis: Int64)? in
-            guard case .file(let input) = found[i], let stamp = input.stamp ?? FileStamp(path: input.bytes) else { return nil }
-            return (stamp.size, stamp.modifiedMillis)
-        }
-        for (index, (item, quick)) in zip(found, quicks).enumerated() {
-            guard case .file(let input) = item, let file = files[index] else {
+        for (item, quick) in zip(found, quicks) {
+            guard case .file(let input) = item else {
                 problems.append(item)
                 continue
             }
+            let file = input.bytes
             let path = input.display
             var rows: [LedgerEntry] = []
             // A pipe or device (the command line refuses one; this one came otherwise, a plan's
