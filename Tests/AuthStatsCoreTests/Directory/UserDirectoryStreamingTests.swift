@@ -330,6 +330,54 @@ struct UserDirectoryStreamingTests {
         #expect(wide.count == 1)
     }
 
+    @Test("a plain line splits at its commas as the unescaping rules say: every length, a quote or backslash inside a field, bytes that differ from the delimiters by the high bit")
+    func csvSplitPlain() {
+        var fields = CSVFields()
+        func split(_ line: [UInt8]) -> [[UInt8]] {
+            line.withUnsafeBytes { raw in
+                let count = fields.split(raw)
+                return fields.withFields(line: raw) { field in (0..<count).map { Array(field($0)) } }
+            }
+        }
+        // What the rules give a line whose quotes and backslashes are inside a field and not
+        // before a comma: the bytes between its commas (a `\r` last dropped).
+        func expected(_ line: [UInt8]) -> [[UInt8]] {
+            let body = line.last == 0x0D ? Array(line.dropLast()) : line
+            return body.split(separator: 0x2C, omittingEmptySubsequences: false).map(Array.init)
+        }
+        // Plain bytes, and the delimiters' neighbours: `"` `,` `\\` with the high bit set, and
+        // the bytes beside them.
+        let plain: [UInt8] = [0x61, 0x30, 0x20, 0x00, 0xA2, 0xAC, 0xDC, 0x21, 0x23, 0x2B, 0x2D, 0x5B, 0x5D, 0xC3, 0xA9, 0xFF, 0x80, 0x7F]
+        var seed: UInt64 = 0x5EED
+        func next(_ bound: Int) -> Int {
+            // A fixed sequence: the same lines every run.
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Int((seed >> 33) % UInt64(bound))
+        }
+        for length in 0...70 {
+            for _ in 0..<40 {
+                var line = (0..<length).map { _ in next(5) == 0 ? 0x2C : plain[next(plain.count)] }
+                if next(4) == 0 { line.append(0x0D) }
+                #expect(split(line) == expected(line), "\(line)")
+                // A `"` or `\\` inside a field, neither first nor before a comma: a byte of it.
+                let places = line.indices.filter { i in
+                    i > 0 && line[i - 1] != 0x2C && line[i] != 0x2C && line[i] != 0x0D && (i + 1 == line.count || line[i + 1] != 0x2C)
+                }
+                if let place = places.isEmpty ? nil : places[next(places.count)] {
+                    var marked = line
+                    marked[place] = next(2) == 0 ? 0x22 : 0x5C
+                    #expect(split(marked) == expected(marked), "\(marked)")
+                }
+            }
+        }
+        // More fields than there is room for at first.
+        let many = Array(repeating: Array("ab,".utf8), count: 400).flatMap { $0 }
+        #expect(split(many) == expected(many))
+        // A quote that opens a field after a word of commas: unescaped.
+        #expect(split(Array(",,,,,,,,\"x,y\"".utf8)) == Array(repeating: [], count: 8) + [Array("x,y".utf8)])
+        #expect(split(Array("abcdefgh\\,ijk".utf8)) == [Array("abcdefgh,ijk".utf8)])
+    }
+
     @Test("attribute names match as bytes, and text that is not ASCII as a String too")
     func attributeNames() {
         let names = AttributeNames(["custom:plan", "caf\u{E9}", "K"])

@@ -167,7 +167,7 @@ struct SortedRecordLogTests {
     @Test("withSorted gives the kept sort room back before the records are read")
     func roomFreedBeforeReading() {
         var log = Self.log(Self.records(250_000, seed: 5), budget: 6 << 20, store: MemorySpillStore())
-        weak var room = log.keptSortRoom
+        weak let room = log.keptSortRoom
         #expect(room != nil)
         let count = log.withSorted { records -> Int in
             #expect(room == nil, "the sort room is still held while the records are read")
