@@ -85,6 +85,10 @@ final class NightlyState {
     /// What the shard runs behind the batch this run writes read (`ShardRuns`): a shard's own
     /// reading, or the sum a merge makes; nil (a batch that reads its own inputs) clears them.
     var shardRuns: ShardRuns?
+    /// What the batches not yet reported read, this run's batch last (`UnreportedReading`):
+    /// written with the batch, replacing what the state kept; nil keeps that (a compaction
+    /// writes it again, a merge keeps the state's).
+    var unreportedReading: UnreportedReading?
 
     /// `--rebuild`: what the state holds is ignored, and replaced by this run's commit (in its
     /// one transaction: a rebuild that is stopped leaves the state as it was).
@@ -703,6 +707,14 @@ final class NightlyState {
         try database.setMeta(Self.metaMergedShards, mergedShards?.text ?? "")
         try database.setMeta(Self.metaVersion, AuthStats.version)
         if let shardRuns { try shardRuns.save(to: database) } else { try ShardRuns.clear(in: database) }
+        if let unreportedReading { try unreportedReading.save(to: database) }
+    }
+
+    /// Once the reports that list it are in place: the batches' reading is removed, in a
+    /// transaction of its own.
+    func markReported() throws {
+        try database.transaction { try UnreportedReading.clear(in: database) }
+        unreportedReading = nil
     }
 
     /// `state merge`: the merged analysis written whole, with the other states' ledgers and

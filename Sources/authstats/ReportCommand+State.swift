@@ -134,11 +134,22 @@ extension ReportCommand {
     /// fingerprints and appends what they add with their ledger rows (one transaction; the
     /// first batch and a rebuild write the state whole, and a compaction follows when due).
     /// Returns the analysis the reports are built from: the whole state restored.
+    /// `keeping`: the reading of earlier batches whose reports were never written, and this
+    /// batch's kept rejects: committed with it, with its inputs' entries (`UnreportedReading`).
     func addToState(
-        _ nightly: NightlyState, _ batch: Analysis, read: [NightlyState.Candidate], configuration: Analysis.Configuration,
+        _ nightly: NightlyState, _ batch: Analysis, read: [NightlyState.Candidate],
+        keeping: (earlier: UnreportedReading?, rejects: [ShardRuns.Reject])?, configuration: Analysis.Configuration,
         rejects: any RejectSink, spill: TemporarySpillStore, directory: UserDirectory, started: Date, console: Console,
         fail: (String) -> ExitCode
     ) throws -> Analysis {
+        /// What the batch commits of its reading: `inputs`' entries and its rejects, after the
+        /// earlier batches' whose reports were never written.
+        func unreported(_ inputs: [InputReport]) -> UnreportedReading? {
+            keeping.map { keeping in
+                let own = UnreportedReading(inputs: Self.tidied(inputs), rejects: keeping.rejects)
+                return keeping.earlier.map { $0.then(own) } ?? own
+            }
+        }
         let clock = DayClock(timeZone: configuration.timeZone)
         let old = nightly.tooOld(batch.inputs, clock: clock)
         if !old.isEmpty {
@@ -165,7 +176,9 @@ extension ReportCommand {
                 return try body()
             } catch {
                 let message = "could not \(what) the state in \(DisplayPath.text(nightly.folder)): \(error); "
-                    + (committed ? "this run's inputs were committed to it, but no report was written" : "it was left as it was")
+                    + (committed
+                        ? "this run's inputs were committed to it, but no report was written; the next run writes them, these inputs and their rejects listed"
+                        : "it was left as it was")
                 // Another process holding the file (a backup's `sqlite3` at the wrong moment):
                 // run again, as when another authstats holds it (75), not a failure (2).
                 let exit = fail(message)
@@ -195,6 +208,7 @@ extension ReportCommand {
                 // The reports' sessions are built meanwhile, from the same log (not for
                 // session rows, which `finishReading` writes as it builds them).
                 if nightly.plan == nil && !sessionsDetail { batch.sessionizeAhead() }
+                nightly.unreportedReading = unreported(batch.inputs)
                 try failing("write") {
                     try nightly.writeWhole(
                         batch, ledger: { nightly.ledgerRows(batch.inputs, read: read, clock: clock) },
@@ -267,6 +281,7 @@ extension ReportCommand {
             // The totals change in the batch's own transaction: what the batch wrote for its
             // users is read back through the same connection before the commit, so the state
             // never holds the batch without its totals (one commit, one sync).
+            nightly.unreportedReading = unreported(delta.inputs)
             try failing("write") {
                 try nightly.append(
                     delta, ledger: { nightly.ledgerRows(delta.inputs, read: read, clock: clock) },

@@ -453,6 +453,13 @@ struct ReportCommand: ParsableCommand {
         for input in Self.tidied(analysis.inputs).sorted(by: { $0.position < $1.position }) where input.status != .ok {
             console.warningAlways("\(input.location): \(input.status.rawValue): \(input.error ?? "")")
         }
+        // What batches whose reports were never written read (a run stopped between its commit
+        // and its reports): this run lists it as its own reading too, and commits it with its
+        // own batch, until its reports are in place (`UnreportedReading`). A shard run's
+        // state is new, and a rebuild forgets the state.
+        let unreported = try nightly.flatMap { nightly in
+            shardRun != nil || rebuild ? nil : try stateStep { try UnreportedReading.load(from: nightly.database) }
+        }
         if let nightly, let hashing {
             readThisBatch = try stateStep { try hashing.finish(read: analysis.inputs) }
             if shardRun != nil {
@@ -465,8 +472,17 @@ struct ReportCommand: ParsableCommand {
                 }
                 nightly.shardRuns = ShardRuns(inputs: Self.tidied(analysis.inputs), rejects: kept, limit: maxRejects)
             }
+            // This batch's rejects, kept with it until its reports are written.
+            var keeping: (earlier: UnreportedReading?, rejects: [ShardRuns.Reject])?
+            if shardRun == nil && !readThisBatch.isEmpty {
+                do {
+                    keeping = (unreported, try rejects.keptRejects())
+                } catch {
+                    throw fail("could not read back the rejected records kept in the temporary folder (\(error)); nothing committed")
+                }
+            }
             analysis = try addToState(
-                nightly, analysis, read: readThisBatch, configuration: configuration, rejects: rejects, spill: spill,
+                nightly, analysis, read: readThisBatch, keeping: keeping, configuration: configuration, rejects: rejects, spill: spill,
                 directory: directory, started: started, console: console, fail: fail)
         }
         if let shardRun {
@@ -543,19 +559,46 @@ struct ReportCommand: ParsableCommand {
             shardRuns = nil
         }
         if let shardRuns { rejects.adopt(shardRuns.rejects) }
+        // The inputs the reports list: this run's, after those of batches whose reports were
+        // never written (theirs come first in input order).
+        var listed = Self.tidied(analysis.inputs)
+        if let unreported {
+            rejects.adopt(unreported.rejects)
+            console.info(
+                "the reports also list the \(unreported.inputs.count) input\(unreported.inputs.count == 1 ? "" : "s") (and their "
+                    + "\(unreported.rejects.count) kept rejects) of an earlier run that committed them to the state but wrote no reports")
+            listed = unreported.inputs + listed
+        }
         var run = SummaryWriter.Run(
             version: AuthStats.version, generatedAt: Timestamps.isoSecondsString(Date()),
             timezone: configuration.timeZoneName, maxRejects: maxRejects,
             authSources: authSource.isEmpty ? nil : EventSource.allCases.map(\.name).filter(authSource.contains))
         run.parityLeftOut = pinpointParity ? analysis.parityLeftOut : nil
         run.shardRuns = shardRuns?.totals
+        // Each run kept the first rejects of its own inputs (its --max-rejects): the file holds
+        // those, not the first of all the inputs listed.
+        if let unreported {
+            run.rejectsKept = unreported.rejects.count + (shardRuns?.rejects.count ?? InputReport.Counts(Self.tidied(analysis.inputs)).rejected)
+            if var totals = run.shardRuns {
+                // A merged state's shard runs, and an earlier run's inputs (a state merged into
+                // right after a run stopped before its reports): both read.
+                let counts = InputReport.Counts(unreported.inputs)
+                totals.inputs += unreported.inputs.count
+                totals.records += counts.records
+                totals.skipped += counts.skipped
+                totals.rejected += counts.rejected
+                totals.partial += unreported.inputs.filter { $0.status == .partial }.count
+                totals.failed += unreported.inputs.filter { $0.status == .failed }.count
+                run.shardRuns = totals
+            }
+        }
         if nightly != nil || merging != nil { run.stateTotals = (analysis.accumulator.events, analysis.accumulator.duplicates) }
         run.partial = nightly?.partial ?? merging?.partial
         var exportsAhead: Ahead<Void>?
         do {
             func mainPage(projects: [HTMLReport.Project]) -> HTMLReport.Input {
                 var page = HTMLReport.Input(
-                    run: run, reports: reports, accumulator: analysis.accumulator, inputs: Self.tidied(analysis.inputs),
+                    run: run, reports: reports, accumulator: analysis.accumulator, inputs: listed,
                     firstRejects: rejects.first,
                     previous: HTMLReport.previousPeriod(of: reports, accumulator: analysis.accumulator))
                 page.projects = projects
@@ -596,7 +639,7 @@ struct ReportCommand: ParsableCommand {
             }
             try output.write("summary.json") {
                 SummaryWriter.write(
-                    run: run, reports: reports, accumulator: analysis.accumulator, inputs: Self.tidied(analysis.inputs), to: &$0)
+                    run: run, reports: reports, accumulator: analysis.accumulator, inputs: listed, to: &$0)
             }
             if let pageAhead {
                 let html = try pageAhead.wait()
@@ -610,10 +653,23 @@ struct ReportCommand: ParsableCommand {
         } catch {
             // Not discarded under a thread still writing into it.
             exportsAhead?.finish()
-            throw fail("\(error); nothing in \(DisplayPath.text(out)) changed")
+            // The batch is committed with what it read (`UnreportedReading`).
+            let next = nightly != nil && shardRun == nil && !readThisBatch.isEmpty
+                ? "; this run's inputs are in the state, and the next run writes these reports, their entries and rejects listed" : ""
+            throw fail("\(error); nothing in \(DisplayPath.text(out)) changed" + next)
         }
         try checkSpills()
         try commit(output, console: console, fail: fail)
+        if let nightly, shardRun == nil, unreported != nil || !readThisBatch.isEmpty {
+            // The reports that list them are in place.
+            do {
+                try nightly.markReported()
+            } catch {
+                console.warning(
+                    "could not note in the state that this run's reports are written (\(error)): the next run lists this run's inputs "
+                        + "and rejects again")
+            }
+        }
         progress.finish()
 
         let overlaps = analysis.accumulator.overlaps
@@ -630,7 +686,7 @@ struct ReportCommand: ParsableCommand {
                     + "(\(exports.joined(separator: ", ")); first \(first.date); see summary.json's overlaps): if the exports hold the same "
                     + "sign-ins, each is counted once per export; keep one with --auth-source \(suggested) (README \"Migrating from Pinpoint analytics\")")
         }
-        let reading = run.reading(of: analysis.inputs)
+        let reading = run.reading(of: listed)
         let (rejected, written) = (reading.counts.rejected, reading.rejectsWritten)
         if rejected > written {
             console.warning(
@@ -639,7 +695,7 @@ struct ReportCommand: ParsableCommand {
                     + " are counted in summary.json but not written to rejects.ndjson")
         }
         // A shard's input read in part makes the reports of its merge partial, as one run's.
-        let broken = analysis.inputs.filter { $0.status != .ok }.count + (shardRuns.map { $0.partial + $0.failed } ?? 0)
+        let broken = listed.filter { $0.status != .ok }.count + (shardRuns.map { $0.partial + $0.failed } ?? 0)
         if let shardRuns, shardRuns.partial + shardRuns.failed > 0 {
             console.warningAlways(
                 "\(shardRuns.partial) input\(shardRuns.partial == 1 ? " was" : "s were") read only in part and \(shardRuns.failed) not at all "

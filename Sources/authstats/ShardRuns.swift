@@ -34,6 +34,21 @@ struct ShardRuns: Equatable {
     struct Reject: Equatable {
         var position: UInt64
         var line: [UInt8]
+
+        init(position: UInt64, line: [UInt8]) {
+            self.position = position
+            self.line = line
+        }
+
+        /// As a state's stream keeps it: the input's position (8 bytes, little-endian), then
+        /// the line.
+        var record: [UInt8] { withUnsafeBytes(of: position.littleEndian, Array.init) + line }
+
+        /// The reject `record` made these bytes from (nil: fewer than 8).
+        init?(record: UnsafeRawBufferPointer) {
+            guard record.count >= 8 else { return nil }
+            self.init(position: UInt64(littleEndian: record.loadUnaligned(as: UInt64.self)), line: Array(record[8...]))
+        }
     }
 
     /// A shard run's: its inputs as `summary.json` would list them, and the rejects its
@@ -110,9 +125,11 @@ struct ShardRuns: Equatable {
         }
         guard seen.count == counts.count else { throw StateError.damaged(path: database.path, reason: "meta \(metaName) reads '\(text)'") }
         try StateRecords.forEach(database, name: stream) { record in
-            guard record.count >= 8 else { throw StateError.damaged(path: database.path, reason: "stream \(stream): a record of \(record.count) bytes") }
-            let position = UInt64(littleEndian: record.loadUnaligned(as: UInt64.self))
-            runs.rejects.append(Reject(position: position &+ shift, line: Array(record[8...])))
+            guard var reject = Reject(record: record) else {
+                throw StateError.damaged(path: database.path, reason: "stream \(stream): a record of \(record.count) bytes")
+            }
+            reject.position &+= shift
+            runs.rejects.append(reject)
         }
         return runs
     }
@@ -122,8 +139,7 @@ struct ShardRuns: Equatable {
     func save(to database: StateDatabase) throws {
         try database.setMeta(Self.metaName, text)
         try Self.removeRejects(from: database)
-        // Each record: the input's position (8 bytes, little-endian), then the line.
-        try StateRecords.write(rejects.lazy.map { withUnsafeBytes(of: $0.position.littleEndian, Array.init) + $0.line }, to: database, name: Self.stream)
+        try StateRecords.write(rejects.lazy.map(\.record), to: database, name: Self.stream)
     }
 
     /// Removes the counts and the rejects from `database` (a batch that read its own inputs).

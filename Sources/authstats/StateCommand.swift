@@ -92,6 +92,8 @@ struct StateCommand: ParsableCommand {
                     // What the shard runs behind the state's last batch read (a shard's, a merge
                     // of shards'): what its reports count as read; empty after a nightly batch.
                     ("shard_runs", try meta(ShardRuns.metaName), false),
+                    // Inputs of batches whose reports were never written: the next run lists them.
+                    ("unreported_inputs", "\(try UnreportedReading.load(from: database)?.inputs.count ?? 0)", true),
                     ("projects", "\(summary.projects.count)", true),
                     ("file_bytes", "\(try database.fileBytes())", true),
                 ] + bytes.keys.sorted().map { ("bytes_\($0)", "\(bytes[$0]!)", true) }
@@ -292,6 +294,8 @@ struct StateCommand: ParsableCommand {
                 } else {
                     target.shardRuns = try opened.shardRuns()
                 }
+                // The target's inputs whose reports were never written stay listed for its next run.
+                target.unreportedReading = target.isEmpty ? nil : try UnreportedReading.load(from: target.database)
             } catch {
                 throw NightlyState.Failure.unusable("could not read what the shard runs kept: \(error); nothing changed")
             }

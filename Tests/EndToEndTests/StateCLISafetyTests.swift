@@ -102,6 +102,104 @@ extension StateCLITests {
             #expect(try S.bytes(S.databasePath(state)) == completed)
         }
 
+        /// Batch 2 (the large input and a file with rejected records) killed after its commit,
+        /// as it writes its reports (`docs/state.md` "A run stopped between its commit and its
+        /// reports"): the next run over the same inputs (all known now) writes the reports the
+        /// killed run would have written, byte for byte but `generated_at`, its
+        /// `rejects.ndjson`, `summary.json`'s entries and the page's inputs included; a run
+        /// over a new file instead lists the killed batch's inputs and rejects before its own;
+        /// and the run after either lists nothing read. (Until 2026-12-06 the rejected records
+        /// of such a batch were in no file.)
+        @Test("a run killed between its commit and its reports: the next run writes the reports it would have, rejects and input entries included")
+        func killedAfterCommit() throws {
+            let data = try S.data()
+            let large = try S.largeInput()
+            let folder = CLI.temporaryFolder("state-unreported")
+            // An event between three records that are none: each rejected.
+            let bad = folder.appendingPathComponent("bad.json").path
+            let event = PinpointLine(
+                "_userauth.sign_in", at: PinpointLine.millis("2026-11-12T08:00:00Z"), user: "bad-1", client: "bad-client-1", platform: "web",
+                locale: "en_US", appVersion: "1.0", country: "US")
+            try ([#"{"event_type": "_userauth.sign_in", "client": {"client_id": "x"}}"#, event.json, "{not json", #"{"event_type": 7}"#]
+                .joined(separator: "\n") + "\n").write(toFile: bad, atomically: true, encoding: .utf8)
+            let late = folder.appendingPathComponent("late.json").path
+            try (PinpointLine("_userauth.sign_in", at: PinpointLine.millis("2026-11-12T09:00:00Z"), user: "late-1").json + "\n")
+                .write(toFile: late, atomically: true, encoding: .utf8)
+            let first = S.split(data.files, into: 7)[6]
+            let options = ["--sessions-detail"]  // with the page, whose inputs part lists them
+            func summary(_ out: URL) throws -> [String: Any] {
+                try JSONSerialization.jsonObject(with: try S.bytes(out.appendingPathComponent("summary.json").path)) as? [String: Any] ?? [:]
+            }
+            func rejectLines(_ out: URL) throws -> [String] {
+                String(decoding: try S.bytes(out.appendingPathComponent("rejects.ndjson").path), as: UTF8.self).split(separator: "\n").map(String.init)
+            }
+            func withoutTime(_ data: Data) -> String {
+                String(decoding: data, as: UTF8.self).split(separator: "\n").filter { !$0.contains("\"generated_at\"") }.joined(separator: "\n")
+            }
+
+            // The reports of batch 2 uninterrupted.
+            let expected = folder.appendingPathComponent("expected")
+            try S.runBatches([first, [large, bad]], state: expected.appendingPathComponent("state"), out: expected.appendingPathComponent("out"), options)
+            let wanted = expected.appendingPathComponent("out")
+            let wantedRejects = try rejectLines(wanted)
+            #expect(wantedRejects.count == 3, "\(wantedRejects)")
+            #expect(((try summary(wanted))["inputs"] as? [Any])?.count == 2)
+
+            /// Batch 1, then batch 2 killed after its commit: the state keeps its reading.
+            func killedRun(_ name: String) throws -> (state: URL, out: URL) {
+                let state = folder.appendingPathComponent(name).appendingPathComponent("state")
+                let out = folder.appendingPathComponent(name).appendingPathComponent("out")
+                try S.runBatches([first], state: state, out: out, options)
+                let committed = try S.bytes(S.databasePath(state)).count
+                let journal = S.databasePath(state) + "-journal"
+                func size() -> Int { (try? FileManager.default.attributesOfItem(atPath: S.databasePath(state))[.size] as? Int) ?? 0 }
+                let run = try S.start(["report", large, bad, "--state", state.path, "--out", out.path, "--jobs", "1"] + options, logs: folder)
+                var began = false
+                let ended = S.poll(run, seconds: 60) {
+                    let exists = FileManager.default.fileExists(atPath: journal)
+                    began = began || (exists && size() > committed + (1 << 20))
+                    return began && !exists
+                }
+                #expect(ended && run.isRunning, "the run ended before it was seen after its commit")
+                S.killNine(run)
+                let kept = try S.streams(state)
+                #expect(kept["unreported_inputs "]?.isEmpty == false, "the killed batch's reading is not in the state: \(kept.keys.sorted())")
+                #expect(kept["unreported_rejects "]?.isEmpty == false)
+                #expect(S.number(try S.info(state), "unreported_inputs") == 2, "state info shows the inputs not yet reported")
+                return (state, out)
+            }
+            // The same batch again: its inputs known, the reports the killed run's.
+            let again = try killedRun("again")
+            let rerun = try S.report([large, bad], state: again.state, out: again.out, options)
+            #expect(rerun.status == 0, "\(rerun.stderr)")
+            #expect(rerun.stderr.contains("the reports also list the 2 inputs"), "\(rerun.stderr)")
+            let files = try S.reportFiles(wanted)
+            #expect(try S.reportFiles(again.out) == files)
+            for name in files {
+                let (a, b) = (try S.bytes(wanted.appendingPathComponent(name).path), try S.bytes(again.out.appendingPathComponent(name).path))
+                #expect(name == "summary.json" ? withoutTime(a) == withoutTime(b) : a == b, "\(name) is not the uninterrupted run's")
+            }
+            // Reported now: a run after it lists nothing read.
+            let after = try S.report([large, bad], state: again.state, out: again.out, options)
+            #expect(after.status == 0, "\(after.stderr)")
+            #expect(try rejectLines(again.out).isEmpty)
+            #expect(((try summary(again.out))["inputs"] as? [Any])?.isEmpty == true)
+            #expect(try S.streams(again.state)["unreported_inputs "] == nil)
+            #expect(S.number(try S.info(again.state), "unreported_inputs") == 0)
+
+            // A new file instead: the killed batch's inputs and rejects first, then its own.
+            let later = try killedRun("later")
+            let next = try S.report([late], state: later.state, out: later.out, options)
+            #expect(next.status == 0, "\(next.stderr)")
+            #expect(try rejectLines(later.out) == wantedRejects)
+            let listed = ((try summary(later.out))["inputs"] as? [[String: Any]])?.compactMap { $0["path"] as? String }
+            #expect(listed?.map { URL(fileURLWithPath: $0).lastPathComponent } == ["large.json.gz", "bad.json", "late.json"])
+            #expect(((try summary(later.out))["rejects_file"] as? [String: Any])?["written"] as? Int == 3)
+            let quiet = try S.report([late], state: later.state, out: later.out, options)
+            #expect(quiet.status == 0, "\(quiet.stderr)")
+            #expect(try rejectLines(later.out).isEmpty)
+        }
+
         @Test("a second run while one holds the state exits 75 at once, naming the other's PID")
         func concurrent() throws {
             let data = try S.data()

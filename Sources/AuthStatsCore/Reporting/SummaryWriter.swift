@@ -23,10 +23,16 @@ public enum SummaryWriter {
         /// Reports from the shards of a plan merged (`authstats merge`, or a state merged and
         /// reported without new input): what their runs read, in place of this run's inputs.
         public var shardRuns: ShardRuns?
+        /// The rejects kept for `rejects.ndjson` when runs with their own `--max-rejects` kept
+        /// them (a nightly run that lists an earlier run's unreported inputs); nil: the first
+        /// `maxRejects` of all the inputs'.
+        public var rejectsKept: Int?
 
         /// What this run read, of `inputs` (`Reading`).
         public func reading(of inputs: [InputReport]) -> Reading {
-            Reading(inputs, stateTotals: stateTotals, shardRuns: shardRuns, maxRejects: maxRejects)
+            var reading = Reading(inputs, stateTotals: stateTotals, shardRuns: shardRuns, maxRejects: maxRejects)
+            if let rejectsKept { reading.rejectsWritten = min(rejectsKept, maxRejects) }
+            return reading
         }
 
         public init(version: String, generatedAt: String, timezone: String, maxRejects: Int = .max, authSources: [String]? = nil) {
