@@ -45,7 +45,8 @@ def authstats():
 @pytest.fixture(scope="session")
 def spark_submit():
     """Runs `spark-submit --master local[2] authstats_spark.py ARGS` with this environment's
-    Python on the driver and the executors; returns the CompletedProcess."""
+    Python on the driver and the executors; returns the CompletedProcess. `master` replaces
+    local[2]: local[2,4] lets Spark try a failed task 4 times (local[2] tries it once)."""
     try:
         import pyspark  # noqa: F401
     except ImportError:
@@ -54,10 +55,10 @@ def spark_submit():
         loud_skip("no Java (Spark needs Java 17): the Spark driver was NOT tested")
     submit = os.path.join(VENV_BIN, "spark-submit")
 
-    def run(arguments, environment=None):
+    def run(arguments, environment=None, master="local[2]"):
         env = dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable,
                    SPARK_LOCAL_IP="127.0.0.1", **(environment or {}))
-        command = [submit, "--master", "local[2]", "--conf", "spark.ui.enabled=false", DRIVER] + arguments
+        command = [submit, "--master", master, "--conf", "spark.ui.enabled=false", DRIVER] + arguments
         started = time.time()
         # spark-submit runs the driver with its stderr joined to stdout: one stream, in order.
         result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, timeout=600)

@@ -8,7 +8,9 @@
   per file of shard I (the file's content hashed). FAKE_FAIL_SHARD=I makes shard I exit 2;
   FAKE_KILL_SHARD=I kills it (SIGKILL) with its state half made; FAKE_PARTIAL_SHARD=I makes
   it exit 1 (an input read in part) with its state whole; FAKE_HANG_SHARD=I makes it write
-  its PID to DIR/pid and wait (a minute) to be killed.
+  its PID to DIR/pid and wait (a minute) to be killed; FAKE_USAGE_SHARD=I makes it refuse its
+  usage (exit 64, no state), and each of its runs append a line to the file FAKE_ATTEMPTS_FILE
+  names, if it is set (a test counts the attempts).
 - `state merge --into DIR S… [--states-from LIST]`: DIR/files.tsv, the lines of every S, sorted by index; a
   missing S is refused (exit 2). FAKE_HANG_MERGE=FILE makes it write its PID to FILE and wait
   (a minute) to be killed.
@@ -56,6 +58,12 @@ def main(arguments):
         return 0
     if arguments[0] == "report" and "--plan" in arguments:
         shard = int(value(arguments, "--shard"))
+        if os.environ.get("FAKE_USAGE_SHARD") == str(shard):
+            if os.environ.get("FAKE_ATTEMPTS_FILE"):
+                with open(os.environ["FAKE_ATTEMPTS_FILE"], "a") as file:
+                    file.write(f"{shard}\t{os.getpid()}\n")
+            print(f"authstats: error: bad usage on shard {shard}", file=sys.stderr)
+            return 64
         if os.environ.get("FAKE_FAIL_SHARD") == str(shard):
             print(f"authstats: error: boom on shard {shard}", file=sys.stderr)
             return 2

@@ -1,7 +1,8 @@
 """The Spark driver's mechanics (issue 16), with a stand-in for authstats's state commands
 (fake_authstats.py): every planned file is read by exactly one shard, locally and through S3;
 a failing shard stops the run with its messages and leaves no state; a rerun does only the
-missing shard; a second attempt of a shard that is in place changes nothing."""
+missing shard; a shard that refuses its usage (64) stops the run with 64, not retried; a second
+attempt of a shard that is in place changes nothing."""
 
 import fcntl
 import glob
@@ -108,6 +109,27 @@ def test_a_failing_shard_stops_the_run_and_a_rerun_does_only_it(spark_submit, fa
     assert zone.returncode == 0, driver_messages(zone)
     with open(os.path.join(out, "run.json")) as file:
         assert not any(shard["reused"] for shard in json.load(file)["shards"])
+
+
+def test_a_shard_refusing_its_usage_stops_the_run_with_64_and_is_not_retried(spark_submit, fake, exports, tmp_path):
+    """Found on 2026-12-06: a shard whose authstats exited 64 (bad usage, the same on every
+    attempt) failed its task, which Spark retried up to spark.task.maxFailures times (downloads
+    and run again), and the driver exited 2. Run where Spark may try a task 4 times."""
+    out = str(tmp_path / "out")
+    attempts = tmp_path / "attempts"
+    arguments = ["--inputs", exports, "--shards", "3", "--out", out, "--authstats", fake["binary"]]
+    refused = spark_submit(arguments, dict(fake["env"], FAKE_USAGE_SHARD="1", FAKE_ATTEMPTS_FILE=str(attempts)),
+                           master="local[2,4]")
+    assert refused.returncode == 64, driver_messages(refused)
+    assert ("authstats-spark: error: shard 1: bad usage (exit 64), not retried:\nauthstats: error: bad usage on shard 1"
+            in refused.output), driver_messages(refused)
+    assert len(attempts.read_text().splitlines()) == 1, attempts.read_text()
+    shards = os.listdir(os.path.join(out, "shards"))
+    assert "shard-1" not in shards and not [name for name in shards if name.startswith(".")]
+    assert not os.path.exists(os.path.join(out, "reports")) and not os.path.exists(os.path.join(out, "state"))
+    # Its log and the failure's note, as for other failures.
+    logs = os.listdir(os.path.join(out, "logs"))
+    assert "shard-1.failed" in logs and [name for name in logs if name.startswith("shard-1.") and name.endswith(".stderr")], logs
 
 
 def test_a_partial_shard_runs_again_on_the_next_run(spark_submit, fake, exports, tmp_path):

@@ -24,7 +24,8 @@ inputs and N re-runs only the shards not yet in OUT/shards.
 
 Exit status: 0 reports written; 1 reports written, but an input was partial or failed in a
 shard or in the final report; 2 a shard, the merge or the report failed (the failing shard's
-messages are printed); 64 bad usage.
+messages are printed); 64 bad usage, of the driver or of a shard's authstats (that shard is
+not retried: it would be refused again; its messages are printed).
 """
 
 import argparse
@@ -592,6 +593,15 @@ class ShardJob:
                 file.write(stderr)
             if result.returncode < 0:  # the out-of-memory killer, a preempted machine
                 raise ShardFailed(f"authstats was killed by {signal.Signals(-result.returncode).name}:\n{stderr}")
+            if result.returncode == EXIT_USAGE:
+                # Bad usage (a plan or an option the shard's binary refuses) gives the same on
+                # every attempt: the task ends normally saying so, and run_shards stops with 64.
+                # Until 2026-12-06 it raised, and Spark retried it (downloads and run again, up
+                # to spark.task.maxFailures times) before the driver exited 2.
+                with open(failed_log, "w", encoding="utf-8") as file:
+                    file.write(f"authstats exited with status {EXIT_USAGE} (bad usage), not retried:\n{stderr}")
+                return {"shard": shard, "exit": EXIT_USAGE, "seconds": round(time.time() - started, 3),
+                        "attempt": attempt, "host": os.uname().nodename, "reused": False, "stderr": stderr}
             if result.returncode not in SHARD_STATE_WRITTEN:
                 raise ShardFailed(f"authstats exited with status {result.returncode}:\n{stderr}")
             status = {"shard": shard, "exit": result.returncode, "seconds": round(time.time() - started, 3),
@@ -663,6 +673,13 @@ def run_shards(args, out, plan_path, plan):
     try:
         started = time.time()
         results = context.parallelize(range(shards), shards).map(job).collect()
+        # Shards whose authstats refused its usage (not retried, ShardJob.__call__): nothing to
+        # merge, and the run's status is theirs.
+        refused = sorted((result for result in results if result["exit"] == EXIT_USAGE), key=lambda r: r["shard"])
+        for result in refused:
+            say(f"error: shard {result['shard']}: bad usage (exit {EXIT_USAGE}), not retried:\n{result['stderr'].rstrip()}")
+        if refused:
+            raise SystemExit(EXIT_USAGE)
         return results, time.time() - started
     except Exception as error:  # Py4J's wrapper of the task's failure
         failed = sorted(name for name in os.listdir(os.path.join(out, "logs")) if name.endswith(".failed"))
