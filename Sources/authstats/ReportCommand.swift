@@ -614,8 +614,8 @@ struct ReportCommand: ParsableCommand {
             // The member exports too: one thread wrote them alone after everything else (~0.25 s
             // of a run of the bench set with three segments).
             exportsAhead = segments.map { segments in
-                Ahead { [folder = output.path(ReportFiles.segmentFolder), exports = analysis.memberExports] in
-                    try Self.writeMemberExports(segments, exports: exports, into: folder)
+                Ahead { [folder = output.path(ReportFiles.segmentFolder), exports = analysis.memberExports, syncs = output.syncs] in
+                    try Self.writeMemberExports(segments, exports: exports, into: folder, syncs: syncs)
                 }
             }
             try writeTables(reports, timezone: configuration.timeZoneName, folder: "", output: output)
@@ -627,7 +627,8 @@ struct ReportCommand: ParsableCommand {
                 let folder = ReportFiles.projectFolder + "/" + name + "/"
                 _ = try POSIX.makeFolders(output.path(folder))
                 try writeTables(projectReports, timezone: configuration.timeZoneName, folder: folder, output: output)
-                if let segments { try Self.writeMemberExports(segments, exports: project.memberExports, into: output.path(folder + ReportFiles.segmentFolder)) }
+                if let segments { try Self.writeMemberExports(
+                        segments, exports: project.memberExports, into: output.path(folder + ReportFiles.segmentFolder), syncs: output.syncs) }
                 if !noHTML {
                     var page = HTMLReport.Input(
                         run: run, reports: projectReports, accumulator: project.accumulator, inputs: [],
@@ -896,7 +897,7 @@ extension ReportCommand {
 
     /// `segments/<file>.csv`: each segment's members, one row per endpoint, in Pinpoint's
     /// endpoint import CSV format (a segment without exported endpoints gets the header alone).
-    static func writeMemberExports(_ segments: SegmentSet, exports: MemberExportLog?, into folder: String) throws {
+    static func writeMemberExports(_ segments: SegmentSet, exports: MemberExportLog?, into folder: String, syncs: PendingSyncs) throws {
         guard var exports else { return }
         guard mkdir(folder, 0o777) == 0 else { throw POSIX.Failure("Unable to create \(folder)") }
         // The rows come by segment: one file open at a time.
@@ -909,7 +910,7 @@ extension ReportCommand {
                 do {
                     if var done = current?.file { try done.close() }
                     let index = (current?.index ?? -1) + 1
-                    var file = try BufferedFile(path: folder + "/" + fileNames[index] + ".csv")
+                    var file = try BufferedFile(path: folder + "/" + fileNames[index] + ".csv", syncs: syncs)
                     file.write(MemberExport.line(headers[index]))
                     current = (index, file)
                 } catch {

@@ -34,6 +34,7 @@ extension ReportFiles {
     ///   which change nothing in the new reports.
     /// - Throws: `Failure` when nothing in `--out` was changed.
     func commit() throws -> (Outcome, problems: [String]) {
+        try syncs.flush()
         try POSIX.syncFolder(staging)
         if let fileByFile {
             return (.fileByFile(fileByFile), try replaceFileByFile())
