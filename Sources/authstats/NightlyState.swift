@@ -86,9 +86,11 @@ final class NightlyState {
     /// reading, or the sum a merge makes; nil (a batch that reads its own inputs) clears them.
     var shardRuns: ShardRuns?
     /// What the batches not yet reported read, this run's batch last (`UnreportedReading`):
-    /// written with the batch, replacing what the state kept; nil keeps that (a compaction
-    /// writes it again, a merge keeps the state's).
-    var unreportedReading: UnreportedReading?
+    /// written with the batch, replacing what the state kept; nil keeps that. Made inside the
+    /// batch's transaction, after its records were resolved against the state's (an input's
+    /// copies of earlier records move from its events to its duplicates then); a compaction
+    /// later in the run writes it again.
+    var unreportedReading: (() -> UnreportedReading)?
 
     /// `--rebuild`: what the state holds is ignored, and replaced by this run's commit (in its
     /// one transaction: a rebuild that is stopped leaves the state as it was).
@@ -161,6 +163,14 @@ final class NightlyState {
             case .unusable: return 2
             case .refused: return 1
             }
+        }
+
+        /// A state read that failed: busy (another process holds the file: run again, 75), or
+        /// unusable (damaged, unreadable: 2), naming what was read.
+        static func from(_ error: any Error, reading what: String) -> Failure {
+            if let failure = error as? Failure { return failure }
+            if case StateError.busy = error { return .busy("could not read \(what) from the state: \(error)") }
+            return .unusable("could not read \(what) from the state: \(error)")
         }
     }
 
@@ -707,7 +717,7 @@ final class NightlyState {
         try database.setMeta(Self.metaMergedShards, mergedShards?.text ?? "")
         try database.setMeta(Self.metaVersion, AuthStats.version)
         if let shardRuns { try shardRuns.save(to: database) } else { try ShardRuns.clear(in: database) }
-        if let unreportedReading { try unreportedReading.save(to: database) }
+        if let unreportedReading { try unreportedReading().save(to: database) }
     }
 
     /// Once the reports that list it are in place: the batches' reading is removed, in a

@@ -130,6 +130,14 @@ extension ReportCommand {
             && segmentFiles.isEmpty && breakdownAttribute.isEmpty
     }
 
+    /// Errors that say the state is damaged (its own format, or SQLite's pages): never taken
+    /// for totals that are only out of date.
+    static func isDamage(_ error: any Error) -> Bool {
+        if error is StateFormatError { return true }
+        if case StateError.damaged = error { return true }
+        return false
+    }
+
     /// Checks this batch's inputs against the horizon, resolves them against the state's
     /// fingerprints and appends what they add with their ledger rows (one transaction; the
     /// first batch and a rebuild write the state whole, and a compaction follows when due).
@@ -142,12 +150,16 @@ extension ReportCommand {
         rejects: any RejectSink, spill: TemporarySpillStore, directory: UserDirectory, started: Date, console: Console,
         fail: (String) -> ExitCode
     ) throws -> Analysis {
-        /// What the batch commits of its reading: `inputs`' entries and its rejects, after the
-        /// earlier batches' whose reports were never written.
-        func unreported(_ inputs: [InputReport]) -> UnreportedReading? {
+        /// What the batch commits of its reading: the entries of `analysis`' inputs (as its
+        /// write leaves them, in input order, as the reports list them) and its rejects, after
+        /// the earlier batches' whose reports were never written.
+        func unreported(_ analysis: Analysis) -> (() -> UnreportedReading)? {
             keeping.map { keeping in
-                let own = UnreportedReading(inputs: Self.tidied(inputs), rejects: keeping.rejects)
-                return keeping.earlier.map { $0.then(own) } ?? own
+                {
+                    let inputs = Self.tidied(analysis.inputs).sorted { $0.position < $1.position }
+                    let own = UnreportedReading(inputs: inputs, rejects: keeping.rejects)
+                    return keeping.earlier.map { $0.then(own) } ?? own
+                }
             }
         }
         let clock = DayClock(timeZone: configuration.timeZone)
@@ -186,13 +198,7 @@ extension ReportCommand {
                 throw exit
             }
         }
-        /// Errors that say the state is damaged (its own format, or SQLite's pages): never
-        /// taken for totals that are only out of date.
-        func isDamage(_ error: any Error) -> Bool {
-            if error is StateFormatError { return true }
-            if case StateError.damaged = error { return true }
-            return false
-        }
+        func isDamage(_ error: any Error) -> Bool { Self.isDamage(error) }
         // Each step's time, in the run's last lines (`--quiet` drops them).
         var mark = Date()
         func step(_ name: String) {
@@ -208,7 +214,7 @@ extension ReportCommand {
                 // The reports' sessions are built meanwhile, from the same log (not for
                 // session rows, which `finishReading` writes as it builds them).
                 if nightly.plan == nil && !sessionsDetail { batch.sessionizeAhead() }
-                nightly.unreportedReading = unreported(batch.inputs)
+                nightly.unreportedReading = unreported(batch)
                 try failing("write") {
                     try nightly.writeWhole(
                         batch, ledger: { nightly.ledgerRows(batch.inputs, read: read, clock: clock) },
@@ -281,7 +287,7 @@ extension ReportCommand {
             // The totals change in the batch's own transaction: what the batch wrote for its
             // users is read back through the same connection before the commit, so the state
             // never holds the batch without its totals (one commit, one sync).
-            nightly.unreportedReading = unreported(delta.inputs)
+            nightly.unreportedReading = unreported(delta)
             try failing("write") {
                 try nightly.append(
                     delta, ledger: { nightly.ledgerRows(delta.inputs, read: read, clock: clock) },

@@ -457,8 +457,22 @@ struct ReportCommand: ParsableCommand {
         // and its reports): this run lists it as its own reading too, and commits it with its
         // own batch, until its reports are in place (`UnreportedReading`). A shard run's
         // state is new, and a rebuild forgets the state.
-        let unreported = try nightly.flatMap { nightly in
-            shardRun != nil || rebuild ? nil : try stateStep { try UnreportedReading.load(from: nightly.database) }
+        // Damaged, it is said and not listed: the state's counts are whole, and this run's
+        // batch replaces it (refusing every night until a rebuild would cost more than it saves).
+        var unreportedDamaged = false
+        let unreported = try nightly.flatMap { nightly -> UnreportedReading? in
+            guard shardRun == nil, !rebuild else { return nil }
+            do {
+                return try UnreportedReading.load(from: nightly.database)
+            } catch let error where Self.isDamage(error) {
+                console.warningAlways(
+                    "could not read the inputs and rejects an earlier run left in the state for its reports (\(error)): they are not "
+                        + "listed, and its rejected records are lost; the state's counts are whole")
+                unreportedDamaged = true
+                return nil
+            } catch {
+                return try stateStep { throw NightlyState.Failure.from(error, reading: "the inputs an earlier run left unreported") }
+            }
         }
         if let nightly, let hashing {
             readThisBatch = try stateStep { try hashing.finish(read: analysis.inputs) }
@@ -554,7 +568,13 @@ struct ReportCommand: ParsableCommand {
         if let merging {
             shardRuns = try stateStep { try merging.shardRuns() }
         } else if let nightly, shardRun == nil, analysis.inputs.isEmpty {
-            shardRuns = try stateStep { try ShardRuns.load(from: nightly.database) }
+            shardRuns = try stateStep {
+                do {
+                    return try ShardRuns.load(from: nightly.database)
+                } catch {
+                    throw NightlyState.Failure.from(error, reading: "what the shard runs read")
+                }
+            }
         } else {
             shardRuns = nil
         }
@@ -567,6 +587,10 @@ struct ReportCommand: ParsableCommand {
             console.info(
                 "the reports also list the \(unreported.inputs.count) input\(unreported.inputs.count == 1 ? "" : "s") (and their "
                     + "\(unreported.rejects.count) kept rejects) of an earlier run that committed them to the state but wrote no reports")
+            // What makes the exit status 1 is said even with --quiet, as for this run's inputs.
+            for input in unreported.inputs where input.status != .ok {
+                console.warningAlways("\(input.location): \(input.status.rawValue): \(input.error ?? "") (read by an earlier run, listed in these reports)")
+            }
             listed = unreported.inputs + listed
         }
         var run = SummaryWriter.Run(
@@ -594,6 +618,10 @@ struct ReportCommand: ParsableCommand {
         }
         if nightly != nil || merging != nil { run.stateTotals = (analysis.accumulator.events, analysis.accumulator.duplicates) }
         run.partial = nightly?.partial ?? merging?.partial
+        // After the batch's commit, a failure to write the reports says what the next run does
+        // (`UnreportedReading`).
+        let committedNote = nightly != nil && shardRun == nil && !readThisBatch.isEmpty
+            ? "; this run's inputs are in the state, and the next run writes these reports, their entries and rejects listed" : ""
         var exportsAhead: Ahead<Void>?
         do {
             func mainPage(projects: [HTMLReport.Project]) -> HTMLReport.Input {
@@ -654,14 +682,11 @@ struct ReportCommand: ParsableCommand {
         } catch {
             // Not discarded under a thread still writing into it.
             exportsAhead?.finish()
-            // The batch is committed with what it read (`UnreportedReading`).
-            let next = nightly != nil && shardRun == nil && !readThisBatch.isEmpty
-                ? "; this run's inputs are in the state, and the next run writes these reports, their entries and rejects listed" : ""
-            throw fail("\(error); nothing in \(DisplayPath.text(out)) changed" + next)
+            throw fail("\(error); nothing in \(DisplayPath.text(out)) changed" + committedNote)
         }
         try checkSpills()
-        try commit(output, console: console, fail: fail)
-        if let nightly, shardRun == nil, unreported != nil || !readThisBatch.isEmpty {
+        try commit(output, console: console) { fail($0 + committedNote) }
+        if let nightly, shardRun == nil, unreported != nil || unreportedDamaged || !readThisBatch.isEmpty {
             // The reports that list them are in place.
             do {
                 try nightly.markReported()
@@ -692,7 +717,8 @@ struct ReportCommand: ParsableCommand {
         if rejected > written {
             console.warning(
                 "\(rejected - written) rejected records past "
-                    + (written == maxRejects ? "--max-rejects \(maxRejects)" : "the \(written) the shard states kept")
+                    + (written == maxRejects ? "--max-rejects \(maxRejects)"
+                        : shardRuns != nil ? "the \(written) the shard states kept" : "the \(written) the runs that read them kept")
                     + " are counted in summary.json but not written to rejects.ndjson")
         }
         // A shard's input read in part makes the reports of its merge partial, as one run's.

@@ -311,9 +311,13 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
     func adopt(_ rejects: [ShardRuns.Reject]) {
         lock.lock()
         defer { lock.unlock() }
+        let size = min(limit, Self.firstCount)
         for reject in rejects where kept[reject.position, default: 0] < limit {
-            // The first ones, for report.html, read back from their lines.
-            if firstKept.count < min(limit, Self.firstCount), let record = RejectedRecord(ndjsonLine: reject.line, position: reject.position) {
+            // The first ones, for report.html, read back from their lines: those that may come
+            // before the first this run found (an earlier run's, listed by this one).
+            if size > 0, firstKept.count < size || reject.position <= firstKept[firstKept.count - 1].position,
+                let record = RejectedRecord(ndjsonLine: reject.line, position: reject.position)
+            {
                 keepIfFirst(record)
             }
             keep(reject.line, at: reject.position)
@@ -531,13 +535,14 @@ final class PendingSyncs: @unchecked Sendable {
         let taken = files
         files = []
         lock.unlock()
-        let failures = concurrentMap(count: taken.count, threads: min(taken.count, 8)) { i -> String? in
+        // Each failure made on the thread that met it (its `errno`).
+        let failures = concurrentMap(count: taken.count, threads: min(taken.count, 8)) { i -> POSIX.Failure? in
             let (descriptor, path) = taken[i]
-            let synced = fsync(descriptor) == 0
-            let closed = Glibc.close(descriptor) == 0
-            return synced && closed ? nil : path
+            var failure = fsync(descriptor) == 0 ? nil : POSIX.Failure("Unable to write \(path)")
+            if Glibc.close(descriptor) != 0 && failure == nil { failure = POSIX.Failure("Unable to write \(path)") }
+            return failure
         }
-        if let path = failures.lazy.compactMap({ $0 }).first { throw POSIX.Failure("Unable to write \(path)") }
+        if let failure = failures.lazy.compactMap({ $0 }).first { throw failure }
     }
 
     /// Closes every file taken, unflushed (the reports are discarded).

@@ -294,8 +294,10 @@ struct StateCommand: ParsableCommand {
                 } else {
                     target.shardRuns = try opened.shardRuns()
                 }
-                // The target's inputs whose reports were never written stay listed for its next run.
-                target.unreportedReading = target.isEmpty ? nil : try UnreportedReading.load(from: target.database)
+                // Inputs whose reports were never written, the target's and the states': listed
+                // by the merged state's next run.
+                let unreported = try opened.unreported(after: try UnreportedReading.load(from: target.database))
+                target.unreportedReading = unreported.map { reading in { reading } }
             } catch {
                 throw NightlyState.Failure.unusable("could not read what the shard runs kept: \(error); nothing changed")
             }

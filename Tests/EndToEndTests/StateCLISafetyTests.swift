@@ -108,25 +108,42 @@ extension StateCLITests {
         /// killed run would have written, byte for byte but `generated_at`, its
         /// `rejects.ndjson`, `summary.json`'s entries and the page's inputs included; a run
         /// over a new file instead lists the killed batch's inputs and rejects before its own;
-        /// and the run after either lists nothing read. (Until 2026-12-06 the rejected records
-        /// of such a batch were in no file.)
+        /// and the run after either lists nothing read; a reading kept but damaged is said and
+        /// dropped. Batch 2 has duplicates of batch 1's records (counted at the batch's write)
+        /// and is read by two workers (its inputs come back out of order). (Until 2026-12-06
+        /// the rejected records of such a batch were in no file.)
         @Test("a run killed between its commit and its reports: the next run writes the reports it would have, rejects and input entries included")
         func killedAfterCommit() throws {
             let data = try S.data()
             let large = try S.largeInput()
             let folder = CLI.temporaryFolder("state-unreported")
-            // An event between three records that are none: each rejected.
+            // Batch 1: a seventh of the generated files and one event of its own.
+            let early = folder.appendingPathComponent("early.json").path
+            let copy = PinpointLine("_userauth.sign_in", at: PinpointLine.millis("2026-11-12T07:00:00Z"), user: "early-1").json
+            try (copy + "\n").write(toFile: early, atomically: true, encoding: .utf8)
+            let first = S.split(data.files, into: 7)[6] + [early]
+            // An event twice and a copy of batch 1's (duplicates, which the batch's write
+            // resolves against the state), between three records that are none (rejected).
             let bad = folder.appendingPathComponent("bad.json").path
             let event = PinpointLine(
                 "_userauth.sign_in", at: PinpointLine.millis("2026-11-12T08:00:00Z"), user: "bad-1", client: "bad-client-1", platform: "web",
                 locale: "en_US", appVersion: "1.0", country: "US")
-            try ([#"{"event_type": "_userauth.sign_in", "client": {"client_id": "x"}}"#, event.json, "{not json", #"{"event_type": 7}"#]
+            try ([#"{"event_type": "_userauth.sign_in", "client": {"client_id": "x"}}"#, event.json, "{not json", event.json, copy, #"{"event_type": 7}"#]
                 .joined(separator: "\n") + "\n").write(toFile: bad, atomically: true, encoding: .utf8)
+            // Two more small files, the large input between them: two workers read them, the
+            // larger first, so the batch's inputs come back out of input order (the large one first).
+            var small: [String] = []
+            for n in 1...2 {
+                let path = folder.appendingPathComponent("small-\(n).json").path
+                try (PinpointLine("_userauth.sign_in", at: PinpointLine.millis("2026-11-12T0\(n):00:00Z"), user: "small-\(n)").json + "\n")
+                    .write(toFile: path, atomically: true, encoding: .utf8)
+                small.append(path)
+            }
+            let second = [bad, small[0], large, small[1]]
             let late = folder.appendingPathComponent("late.json").path
             try (PinpointLine("_userauth.sign_in", at: PinpointLine.millis("2026-11-12T09:00:00Z"), user: "late-1").json + "\n")
                 .write(toFile: late, atomically: true, encoding: .utf8)
-            let first = S.split(data.files, into: 7)[6]
-            let options = ["--sessions-detail"]  // with the page, whose inputs part lists them
+            let options = ["--sessions-detail", "--jobs", "2"]  // with the page, whose inputs part lists them
             func summary(_ out: URL) throws -> [String: Any] {
                 try JSONSerialization.jsonObject(with: try S.bytes(out.appendingPathComponent("summary.json").path)) as? [String: Any] ?? [:]
             }
@@ -139,11 +156,14 @@ extension StateCLITests {
 
             // The reports of batch 2 uninterrupted.
             let expected = folder.appendingPathComponent("expected")
-            try S.runBatches([first, [large, bad]], state: expected.appendingPathComponent("state"), out: expected.appendingPathComponent("out"), options)
+            try S.runBatches([first, second], state: expected.appendingPathComponent("state"), out: expected.appendingPathComponent("out"), options)
             let wanted = expected.appendingPathComponent("out")
             let wantedRejects = try rejectLines(wanted)
             #expect(wantedRejects.count == 3, "\(wantedRejects)")
-            #expect(((try summary(wanted))["inputs"] as? [Any])?.count == 2)
+            let entries = try #require((try summary(wanted))["inputs"] as? [[String: Any]])
+            #expect(entries.count == 4)
+            let badEntry = entries.first { ($0["path"] as? String)?.hasSuffix("bad.json") == true }
+            #expect(badEntry?["duplicates"] as? Int == 2 && badEntry?["events"] as? Int == 1, "\(String(describing: badEntry))")
 
             /// Batch 1, then batch 2 killed after its commit: the state keeps its reading.
             func killedRun(_ name: String) throws -> (state: URL, out: URL) {
@@ -153,7 +173,7 @@ extension StateCLITests {
                 let committed = try S.bytes(S.databasePath(state)).count
                 let journal = S.databasePath(state) + "-journal"
                 func size() -> Int { (try? FileManager.default.attributesOfItem(atPath: S.databasePath(state))[.size] as? Int) ?? 0 }
-                let run = try S.start(["report", large, bad, "--state", state.path, "--out", out.path, "--jobs", "1"] + options, logs: folder)
+                let run = try S.start(["report"] + second + ["--state", state.path, "--out", out.path] + options, logs: folder)
                 var began = false
                 let ended = S.poll(run, seconds: 60) {
                     let exists = FileManager.default.fileExists(atPath: journal)
@@ -165,14 +185,14 @@ extension StateCLITests {
                 let kept = try S.streams(state)
                 #expect(kept["unreported_inputs "]?.isEmpty == false, "the killed batch's reading is not in the state: \(kept.keys.sorted())")
                 #expect(kept["unreported_rejects "]?.isEmpty == false)
-                #expect(S.number(try S.info(state), "unreported_inputs") == 2, "state info shows the inputs not yet reported")
+                #expect(S.number(try S.info(state), "unreported_inputs") == 4, "state info shows the inputs not yet reported")
                 return (state, out)
             }
             // The same batch again: its inputs known, the reports the killed run's.
             let again = try killedRun("again")
-            let rerun = try S.report([large, bad], state: again.state, out: again.out, options)
+            let rerun = try S.report(second, state: again.state, out: again.out, options)
             #expect(rerun.status == 0, "\(rerun.stderr)")
-            #expect(rerun.stderr.contains("the reports also list the 2 inputs"), "\(rerun.stderr)")
+            #expect(rerun.stderr.contains("the reports also list the 4 inputs"), "\(rerun.stderr)")
             let files = try S.reportFiles(wanted)
             #expect(try S.reportFiles(again.out) == files)
             for name in files {
@@ -180,7 +200,7 @@ extension StateCLITests {
                 #expect(name == "summary.json" ? withoutTime(a) == withoutTime(b) : a == b, "\(name) is not the uninterrupted run's")
             }
             // Reported now: a run after it lists nothing read.
-            let after = try S.report([large, bad], state: again.state, out: again.out, options)
+            let after = try S.report(second, state: again.state, out: again.out, options)
             #expect(after.status == 0, "\(after.stderr)")
             #expect(try rejectLines(again.out).isEmpty)
             #expect(((try summary(again.out))["inputs"] as? [Any])?.isEmpty == true)
@@ -193,11 +213,23 @@ extension StateCLITests {
             #expect(next.status == 0, "\(next.stderr)")
             #expect(try rejectLines(later.out) == wantedRejects)
             let listed = ((try summary(later.out))["inputs"] as? [[String: Any]])?.compactMap { $0["path"] as? String }
-            #expect(listed?.map { URL(fileURLWithPath: $0).lastPathComponent } == ["large.json.gz", "bad.json", "late.json"])
+            #expect(listed?.map { URL(fileURLWithPath: $0).lastPathComponent } == ["bad.json", "small-1.json", "large.json.gz", "small-2.json", "late.json"])
             #expect(((try summary(later.out))["rejects_file"] as? [String: Any])?["written"] as? Int == 3)
             let quiet = try S.report([late], state: later.state, out: later.out, options)
             #expect(quiet.status == 0, "\(quiet.stderr)")
             #expect(try rejectLines(later.out).isEmpty)
+
+            // Kept but damaged: said (even with --quiet), not listed, removed; the counts whole.
+            let damaged = try killedRun("damaged")
+            try S.sqlite(
+                damaged.state,
+                "UPDATE chunks SET data = zeroblob(length(data)) WHERE rowid = (SELECT min(rowid) FROM chunks WHERE name = 'unreported_inputs')")
+            let said = try S.report(second, state: damaged.state, out: damaged.out, options + ["--quiet"])
+            #expect(said.status == 0, "\(said.stderr)")
+            #expect(said.stderr.contains("could not read the inputs and rejects an earlier run left in the state"), "\(said.stderr)")
+            #expect(try rejectLines(damaged.out).isEmpty)
+            #expect(try S.bytes(damaged.out.appendingPathComponent("daily.csv").path) == (try S.bytes(wanted.appendingPathComponent("daily.csv").path)))
+            #expect(S.number(try S.info(damaged.state), "unreported_inputs") == 0)
         }
 
         @Test("a second run while one holds the state exits 75 at once, naming the other's PID")
