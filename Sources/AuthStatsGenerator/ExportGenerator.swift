@@ -240,7 +240,7 @@ public struct ExportGenerator {
     private mutating func writeWindows(of bucket: Bucket, _ delivered: [Delivered], seconds: Int, rng: inout SplitMix64) throws {
         let window = Int64(seconds) * 1000
         // Stable: records delivered in the same millisecond keep the order they were made in.
-        let sorted = delivered.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
+        let sorted = delivered.sortedStably(by: \.time)
         let backToBack = bucket.kind == .pinpoint && pinpointBackToBack(rng: &rng)
         if bucket.kind == .activity && rng.chance(0.2) {
             try writeCloudWatchExport(hour: bucket.hour, lines: sorted.map(\.line))

@@ -77,22 +77,14 @@ struct MergeParts {
     /// `target`'s: each state's placed as its positions are (`shifts`), all in input order;
     /// nil when none keeps any.
     func unreported(after target: UnreportedReading?) throws -> UnreportedReading? {
-        var inputs = target?.inputs ?? []
-        var rejects = target?.rejects ?? []
+        var all = target.map { [$0] } ?? []
         for (index, part) in parts.enumerated() {
-            guard let reading = try UnreportedReading.load(from: part.database) else { continue }
-            inputs += reading.inputs.map { input in
-                var input = input
-                input.position &+= shifts[index]
-                return input
-            }
-            rejects += reading.rejects.map { ShardRuns.Reject(position: $0.position &+ shifts[index], line: $0.line) }
+            if let reading = try UnreportedReading.load(from: part.database, shift: shifts[index]) { all.append(reading) }
         }
-        guard !inputs.isEmpty else { return nil }
+        guard !all.isEmpty else { return nil }
         // (Stable: a state's own entries and rejects keep their order.)
         return UnreportedReading(
-            inputs: inputs.enumerated().sorted { ($0.element.position, $0.offset) < ($1.element.position, $1.offset) }.map(\.element),
-            rejects: rejects.enumerated().sorted { ($0.element.position, $0.offset) < ($1.element.position, $1.offset) }.map(\.element))
+            inputs: all.lazy.flatMap(\.inputs).sortedStably(by: \.position), rejects: all.lazy.flatMap(\.rejects).sortedStably(by: \.position))
     }
 
     static func meta(_ part: Part, _ name: String) throws -> String {

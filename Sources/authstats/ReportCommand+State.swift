@@ -198,7 +198,6 @@ extension ReportCommand {
                 throw exit
             }
         }
-        func isDamage(_ error: any Error) -> Bool { Self.isDamage(error) }
         // Each step's time, in the run's last lines (`--quiet` drops them).
         var mark = Date()
         func step(_ name: String) {
@@ -301,7 +300,7 @@ extension ReportCommand {
                         after = users.userTotals(axis: axis)
                         // Not from a spilled run read back short (building them reads the runs).
                         try verify()
-                    } catch where isDamage(error) || error is StateError {
+                    } catch where Self.isDamage(error) || error is StateError {
                         // What this transaction just wrote reads back damaged, or SQLite failed
                         // (a full disk: it has rolled the transaction back, and the commit would
                         // only say "no transaction is active"): nothing is committed, and the
@@ -338,7 +337,7 @@ extension ReportCommand {
                 counts.useTotals(current)
                 step("restored counts")
                 return counts
-            } catch where isDamage(error) {
+            } catch where Self.isDamage(error) {
                 _ = try failing("read") { throw error }
             } catch {
                 giveUpTotals(error)
@@ -351,7 +350,7 @@ extension ReportCommand {
             do {
                 try nightly.writeWhole(whole, ledger: { [] }, batches: [], options: options, verify: verify)
                 step("written whole (event detail past the horizon dropped)")
-            } catch where !isDamage(error) && !(error is NightlyState.Failure) {
+            } catch where !Self.isDamage(error) && !(error is NightlyState.Failure) {
                 // The batch is committed; the compaction only drops detail the reports do not
                 // need, in a transaction of its own, rolled back. A full disk then left the
                 // night committed, exit 2 and no report (a review found): the reports come from

@@ -476,25 +476,18 @@ struct ReportCommand: ParsableCommand {
         }
         if let nightly, let hashing {
             readThisBatch = try stateStep { try hashing.finish(read: analysis.inputs) }
-            if shardRun != nil {
-                // Kept with the shard's batch: the merged reports count them (`ShardRuns`).
-                let kept: [ShardRuns.Reject]
+            // The batch's rejects, kept in the state with it: a shard's for the merged reports
+            // (`ShardRuns`), a night's until its reports are written (`UnreportedReading`).
+            var kept: [ShardRuns.Reject] = []
+            if shardRun != nil || !readThisBatch.isEmpty {
                 do {
                     kept = try rejects.keptRejects()
                 } catch {
                     throw fail("could not read back the rejected records kept in the temporary folder (\(error)); nothing committed")
                 }
-                nightly.shardRuns = ShardRuns(inputs: Self.tidied(analysis.inputs), rejects: kept, limit: maxRejects)
             }
-            // This batch's rejects, kept with it until its reports are written.
-            var keeping: (earlier: UnreportedReading?, rejects: [ShardRuns.Reject])?
-            if shardRun == nil && !readThisBatch.isEmpty {
-                do {
-                    keeping = (unreported, try rejects.keptRejects())
-                } catch {
-                    throw fail("could not read back the rejected records kept in the temporary folder (\(error)); nothing committed")
-                }
-            }
+            if shardRun != nil { nightly.shardRuns = ShardRuns(inputs: Self.tidied(analysis.inputs), rejects: kept, limit: maxRejects) }
+            let keeping = shardRun == nil && !readThisBatch.isEmpty ? (earlier: unreported, rejects: kept) : nil
             analysis = try addToState(
                 nightly, analysis, read: readThisBatch, keeping: keeping, configuration: configuration, rejects: rejects, spill: spill,
                 directory: directory, started: started, console: console, fail: fail)
@@ -581,7 +574,8 @@ struct ReportCommand: ParsableCommand {
         if let shardRuns { rejects.adopt(shardRuns.rejects) }
         // The inputs the reports list: this run's, after those of batches whose reports were
         // never written (theirs come first in input order).
-        var listed = Self.tidied(analysis.inputs)
+        let own = Self.tidied(analysis.inputs)
+        var listed = own
         if let unreported {
             rejects.adopt(unreported.rejects)
             console.info(
@@ -602,19 +596,10 @@ struct ReportCommand: ParsableCommand {
         // Each run kept the first rejects of its own inputs (its --max-rejects): the file holds
         // those, not the first of all the inputs listed.
         if let unreported {
-            run.rejectsKept = unreported.rejects.count + (shardRuns?.rejects.count ?? InputReport.Counts(Self.tidied(analysis.inputs)).rejected)
-            if var totals = run.shardRuns {
-                // A merged state's shard runs, and an earlier run's inputs (a state merged into
-                // right after a run stopped before its reports): both read.
-                let counts = InputReport.Counts(unreported.inputs)
-                totals.inputs += unreported.inputs.count
-                totals.records += counts.records
-                totals.skipped += counts.skipped
-                totals.rejected += counts.rejected
-                totals.partial += unreported.inputs.filter { $0.status == .partial }.count
-                totals.failed += unreported.inputs.filter { $0.status == .failed }.count
-                run.shardRuns = totals
-            }
+            run.rejectsKept = unreported.rejects.count + (shardRuns?.rejects.count ?? InputReport.Counts(own).rejected)
+            // A merged state's shard runs, and an earlier run's inputs (a state merged into
+            // right after a run stopped before its reports): both read.
+            if let shardRuns { run.shardRuns = ShardRuns.combined([shardRuns, ShardRuns(unreported: unreported)]).totals }
         }
         if nightly != nil || merging != nil { run.stateTotals = (analysis.accumulator.events, analysis.accumulator.duplicates) }
         run.partial = nightly?.partial ?? merging?.partial

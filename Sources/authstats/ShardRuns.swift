@@ -49,6 +49,26 @@ struct ShardRuns: Equatable {
             guard record.count >= 8 else { return nil }
             self.init(position: UInt64(littleEndian: record.loadUnaligned(as: UInt64.self)), line: Array(record[8...]))
         }
+
+        /// The rejects a state's `stream` keeps (a shard's, or those not yet reported), their
+        /// positions moved by `shift` (a merge's placing of the state).
+        static func load(from database: StateDatabase, stream: String, shift: UInt64 = 0) throws -> [Reject] {
+            var rejects: [Reject] = []
+            try StateRecords.forEach(database, name: stream) { record in
+                guard var reject = Reject(record: record) else {
+                    throw StateError.damaged(path: database.path, reason: "stream \(stream): a record of \(record.count) bytes")
+                }
+                reject.position &+= shift
+                rejects.append(reject)
+            }
+            return rejects
+        }
+
+        /// Replaces what `stream` keeps with `rejects` (inside the caller's transaction).
+        static func save(_ rejects: [Reject], to database: StateDatabase, stream: String) throws {
+            try database.removeChunks(name: stream, scope: "")
+            try StateRecords.write(rejects.lazy.map(\.record), to: database, name: stream)
+        }
     }
 
     /// A shard run's: its inputs as `summary.json` would list them, and the rejects its
@@ -68,6 +88,13 @@ struct ShardRuns: Equatable {
     }
 
     private init() {}
+
+    /// An earlier nightly run's reading not yet reported (`UnreportedReading`), as
+    /// `combined` adds it to shard runs': counted, no shard of its own, its rejects uncut.
+    init(unreported reading: UnreportedReading) {
+        self.init(inputs: reading.inputs, rejects: reading.rejects, limit: .max)
+        shards = 0
+    }
 
     /// What `summary.json` and the page say of them.
     var totals: SummaryWriter.ShardRuns {
@@ -103,9 +130,7 @@ struct ShardRuns: Equatable {
             for (_, count) in sums { sum[keyPath: count] += runs[keyPath: count] }
             sum.limit = min(sum.limit, runs.limit)
         }
-        // (By position, then by the order read: the sort need not be stable.)
-        let ordered = all.lazy.flatMap(\.rejects).enumerated().sorted { ($0.element.position, $0.offset) < ($1.element.position, $1.offset) }
-        sum.rejects = ordered.prefix(sum.limit).map(\.element)
+        sum.rejects = Array(all.lazy.flatMap(\.rejects).sortedStably(by: \.position).prefix(sum.limit))
         return sum
     }
 
@@ -124,13 +149,7 @@ struct ShardRuns: Equatable {
             seen.insert(String(pair[0]))
         }
         guard seen.count == counts.count else { throw StateError.damaged(path: database.path, reason: "meta \(metaName) reads '\(text)'") }
-        try StateRecords.forEach(database, name: stream) { record in
-            guard var reject = Reject(record: record) else {
-                throw StateError.damaged(path: database.path, reason: "stream \(stream): a record of \(record.count) bytes")
-            }
-            reject.position &+= shift
-            runs.rejects.append(reject)
-        }
+        runs.rejects = try Reject.load(from: database, stream: stream, shift: shift)
         return runs
     }
 
@@ -138,17 +157,12 @@ struct ShardRuns: Equatable {
     /// replacing what it kept.
     func save(to database: StateDatabase) throws {
         try database.setMeta(Self.metaName, text)
-        try Self.removeRejects(from: database)
-        try StateRecords.write(rejects.lazy.map(\.record), to: database, name: Self.stream)
+        try Reject.save(rejects, to: database, stream: Self.stream)
     }
 
     /// Removes the counts and the rejects from `database` (a batch that read its own inputs).
     static func clear(in database: StateDatabase) throws {
         try database.setMeta(metaName, "")
-        try removeRejects(from: database)
-    }
-
-    private static func removeRejects(from database: StateDatabase) throws {
-        try database.removeChunks(name: stream, scope: "")
+        try Reject.save([], to: database, stream: stream)
     }
 }

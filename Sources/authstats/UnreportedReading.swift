@@ -18,22 +18,19 @@ struct UnreportedReading: Equatable {
     /// The rejects kept (`--max-rejects` of the run that read them), in input order.
     var rejects: [ShardRuns.Reject]
 
-    /// The reading kept in `database`; nil when none is (every batch's reports written).
-    static func load(from database: StateDatabase) throws -> UnreportedReading? {
-        var reading = UnreportedReading(inputs: [], rejects: [])
+    /// The reading kept in `database`, its positions moved by `shift` (a merge's placing of
+    /// the state); nil when none is (every batch's reports written).
+    static func load(from database: StateDatabase, shift: UInt64 = 0) throws -> UnreportedReading? {
+        var inputs: [InputReport] = []
         try StateRecords.forEach(database, name: inputsStream) { record in
-            guard let input = InputReport(record: record) else {
+            guard var input = InputReport(record: record) else {
                 throw StateError.damaged(path: database.path, reason: "stream \(inputsStream): a record that is not an input's entry")
             }
-            reading.inputs.append(input)
+            input.position &+= shift
+            inputs.append(input)
         }
-        try StateRecords.forEach(database, name: rejectsStream) { record in
-            guard let reject = ShardRuns.Reject(record: record) else {
-                throw StateError.damaged(path: database.path, reason: "stream \(rejectsStream): a record of \(record.count) bytes")
-            }
-            reading.rejects.append(reject)
-        }
-        return reading.inputs.isEmpty ? nil : reading
+        guard !inputs.isEmpty else { return nil }
+        return UnreportedReading(inputs: inputs, rejects: try ShardRuns.Reject.load(from: database, stream: rejectsStream, shift: shift))
     }
 
     /// This reading, then `later`'s (read after it: higher positions).
@@ -43,14 +40,11 @@ struct UnreportedReading: Equatable {
 
     /// Writes it into `database` (inside the caller's transaction), replacing what it kept.
     func save(to database: StateDatabase) throws {
-        try Self.clear(in: database)
+        try database.removeChunks(name: Self.inputsStream, scope: "")
         try StateRecords.write(inputs.lazy.map(\.record), to: database, name: Self.inputsStream)
-        try StateRecords.write(rejects.lazy.map(\.record), to: database, name: Self.rejectsStream)
+        try ShardRuns.Reject.save(rejects, to: database, stream: Self.rejectsStream)
     }
 
     /// Removes what `database` keeps (inside the caller's transaction).
-    static func clear(in database: StateDatabase) throws {
-        try database.removeChunks(name: inputsStream, scope: "")
-        try database.removeChunks(name: rejectsStream, scope: "")
-    }
+    static func clear(in database: StateDatabase) throws { try UnreportedReading(inputs: [], rejects: []).save(to: database) }
 }
