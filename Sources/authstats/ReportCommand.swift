@@ -744,7 +744,7 @@ struct ReportCommand: ParsableCommand {
     func loadDirectory(console: Console, keepUsers: Bool, spill directorySpill: any SpillStore) throws -> (UserDirectory, damaged: [String]) {
         // The records sort and spill on a thread of their own, beside the parsing and then the
         // reading (`DirectoryRecordWriter`): the reading needs only the users' types.
-        var directory = UserDirectory(store: directorySpill, keepsUsers: keepUsers, background: true)
+        var directory = UserDirectory(store: directorySpill, keepsUsers: keepUsers, background: true, loadThreads: jobs)
         var damaged: [String] = []
         for file in directoryFiles {
             do {

@@ -36,12 +36,26 @@ final class DirectoryRecordWriter: @unchecked Sendable {
 
     /// Adds one record, which `encode` appends to the array it is given (and nothing else).
     func append(_ encode: (inout [UInt8]) -> Void) {
-        if Self.append(encode, to: &batch) >= Self.batchBytes { handOver() }
+        if Self.frame(encode, to: &batch) >= Self.batchBytes { handOver() }
     }
 
-    /// `append`'s work through one access to `batch` (each use of a class's property is an
+    /// Hands over records framed as `frame` frames them, numbered 1, 2, … by the thread that
+    /// encoded them (`CSVLayout.parse`): in the log they are numbered on from `base`. The
+    /// buffer goes back to `buffers` once they are in.
+    func append(framed records: ReusedBytes, numberedFrom base: UInt64, then buffers: ReusedBytes.Pool) {
+        handOver()
+        inFlight.wait()
+        queue.async { [self] in
+            defer { inFlight.signal() }
+            log.appendFramed(records.bytes, numberedFrom: base)
+            buffers.give(records)
+        }
+    }
+
+    /// Appends to `batch` the record that `encode` appends, after its length; returns the
+    /// batch's size. Through one access to `batch` (each use of a class's property is an
     /// exclusivity check at run time: six a record were ~200 instructions of each user).
-    private static func append(_ encode: (inout [UInt8]) -> Void, to batch: inout [UInt8]) -> Int {
+    static func frame(_ encode: (inout [UInt8]) -> Void, to batch: inout [UInt8]) -> Int {
         let start = batch.count
         batch.append(contentsOf: [0, 0, 0, 0])
         encode(&batch)
@@ -73,20 +87,34 @@ final class DirectoryRecordWriter: @unchecked Sendable {
         inFlight.wait()
         queue.async { [self] in
             defer { inFlight.signal() }
-            Self.take(records, into: &log)
+            log.appendFramed(records, numberedFrom: nil)
         }
     }
+}
 
-    /// The framed `records` of a batch appended to `log`, spilling it when full (through one
-    /// access to `log`, as `append`).
-    private static func take(_ records: [UInt8], into log: inout SortedRecordLog) {
+extension SortedRecordLog {
+    /// The framed directory records of a batch appended, spilling when full (through one
+    /// access to the log, as `DirectoryRecordWriter.append`). With `base`, the records, numbered
+    /// 1, 2, … in the batch, are numbered on from it (`DirectoryRecord`'s sequence).
+    mutating func appendFramed(_ records: [UInt8], numberedFrom base: UInt64?) {
         records.withUnsafeBytes { raw in
             var offset = 0
+            var sequence = base ?? 0
             while offset + 4 <= raw.count {
                 let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
                 let record = UnsafeRawBufferPointer(rebasing: raw[offset + 4..<offset + 4 + length])
-                _ = log.append { $0.appendBytes(record) }
-                if log.isFull { log.spill() }
+                sequence += 1
+                if base != nil {
+                    append { out in
+                        out.appendInPlace(length) { space in
+                            space.copyMemory(from: record)
+                            space.storeBytes(of: (~sequence).bigEndian, toByteOffset: 8, as: UInt64.self)
+                        }
+                    }
+                } else {
+                    append { $0.appendBytes(record) }
+                }
+                if isFull { spill() }
                 offset += 4 + length
             }
         }

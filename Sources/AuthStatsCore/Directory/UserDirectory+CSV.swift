@@ -21,12 +21,15 @@ extension UserDirectory {
     /// names, `\,` for a comma inside a value (double-quoted fields are read too). It must have
     /// a `sub` column, since events name users by their `sub`.
     ///
-    /// Read line by line from the input as bytes: a line's fields are found in place (or
-    /// unescaped into one reused buffer when the line has quotes or backslashes, `CSVFields`)
-    /// and go straight into a `DirectoryEntry`, with no `String` per line or field (the
-    /// header's names only). Lines end at `\n` (a `\r` before it is dropped); a line number
-    /// counts every line, empty ones too.
-    mutating func loadCSV(_ input: DirectoryInput, name: String) throws -> [String] {
+    /// Read as bytes: a line's fields are found in place (or unescaped into one reused buffer
+    /// when the line has quotes or backslashes, `CSVFields`) and go straight into a
+    /// `DirectoryEntry`, with no `String` per line or field (the header's names only). Lines
+    /// end at `\n` (a `\r` before it is dropped; a quoted value does not span lines), so the
+    /// lines after the header are cut into blocks of whole lines (`blockBytes` at least) that
+    /// `loadThreads` threads parse at once (`CSVLayout.parse`) and that are added in the
+    /// file's order (`inOrder`): the same users, records and problems as one thread gives. A
+    /// line number counts every line, empty ones too.
+    mutating func loadCSV(_ input: DirectoryInput, name: String, blockBytes: Int) throws -> [String] {
         var lines = CSVLines(input)
         var fields = CSVFields()
         guard let first = lines.next() else {
@@ -71,53 +74,16 @@ extension UserDirectory {
             }
             return .attribute(UnsafeRawBufferPointer(rebasing: names[start..<used]))
         }
+        // The lines, a block at a time, parsed on `loadThreads` threads and taken in order.
         var problems: [String] = []
-        var entry = DirectoryEntry()
-        while let line = lines.next() {
-            if line.isEmpty { continue }
-            let problem: String? = lines.withBytes(line) { raw in
-                let count = fields.split(raw)
-                guard count == header.count else { return "\(count) fields, the header has \(header.count)" }
-                return fields.withFields(line: raw) { field in
-                    let sub = field(subColumn)
-                    guard !sub.isEmpty else { return "no sub" }
-                    if let repaired = Self.repairedUTF8(sub) {
-                        repaired.withUnsafeBytes { addCSV(sub: $0, columns: columns, field, entry: &entry) }
-                    } else {
-                        addCSV(sub: sub, columns: columns, field, entry: &entry)
-                    }
-                    return nil
-                }
-            }
-            guard let problem else { continue }
-            if lines.unterminated && lines.withBytes(line, { fields.split($0) }) < header.count {
-                // The last line, cut short with no line break after it: the file was (a copy
-                // stopped part way), as a list-users file that stops inside its JSON; said
-                // last, and the run's exit status is 1 (until 2026-12-05 a line skipped).
-                stoppedEarly.insert(name)
-                problems.append("\(name): line \(lines.number): \(problem), and the file ends inside it: it was cut short; the users before it are kept")
-            } else {
-                problems.append("\(name): line \(lines.number): \(problem); skipped")
-            }
+        let buffers = ReusedBytes.Pool()
+        let layout = CSVLayout(columns: columns, subColumn: subColumn, fieldCount: header.count, keepsUsers: keepsUsers, buffers: buffers)
+        var linesBefore = lines.number
+        inOrder(threads: loadThreads, next: { lines.nextBlock(minBytes: blockBytes, buffers: buffers) }, work: { layout.parse($0) }) { block in
+            take(block, after: linesBefore, name: name, buffers: buffers, problems: &problems)
+            linesBefore += block.lines
         }
         return problems
-    }
-
-    /// Adds the user of one CSV line: `sub`, and the line's fields by column.
-    private mutating func addCSV(sub: UnsafeRawBufferPointer, columns: [CSVColumn], _ field: (Int) -> UnsafeRawBufferPointer, entry: inout DirectoryEntry) {
-        entry.reset()
-        entry.sub = sub
-        for (index, column) in columns.enumerated() {
-            let value = field(index)
-            if value.isEmpty { continue }  // empty values are not kept
-            switch column {
-            case .username: entry.username = value
-            case .status: entry.status = value
-            case .enabled: entry.enabled = value.count == 4 && value.elementsEqual("true".utf8, by: { $0 | 0x20 == $1 })
-            case .attribute(let attribute): entry.addAttribute(name: attribute, value: value)
-            }
-        }
-        add(entry)
     }
 
     /// nil when `bytes` are UTF-8; else what a `String` of them holds (invalid bytes replaced
@@ -138,6 +104,116 @@ extension UserDirectory {
             let count = fields.split(line)
             return fields.withFields(line: line) { field in (0..<count).map { String(decoding: field($0), as: UTF8.self) } }
         }
+    }
+}
+
+/// Whole lines of a user CSV, as `CSVLines.nextBlock` cuts them.
+struct CSVBlock: Sendable {
+    /// The lines' bytes, each with its `\n` but the last when `unterminated` (given back to
+    /// the load's pool once parsed).
+    var bytes: ReusedBytes
+    /// The block is the file's last line, with no line break after it.
+    var unterminated: Bool
+}
+
+/// What a block of lines gave: the types and records of its users and its lines' problems.
+struct ParsedCSVBlock: Sendable {
+    /// Each user's sub hash and whether it is federated, in line order.
+    var types: [(hash: UInt64, federated: Bool)] = []
+    /// The users' records (with `keepsUsers`), each after its length (`[UInt32 length][record]`,
+    /// as `DirectoryRecordWriter` frames them), numbered 1, 2, … in the block: they are numbered
+    /// on from the entries before when taken (and the buffer given back to the load's pool).
+    var records: ReusedBytes
+    /// Records in `records`.
+    var entries = 0
+    /// Lines in the block, empty ones too.
+    var lines = 0
+    /// By the line's number in the block: what is wrong with it, and whether it is the file's
+    /// last line cut short.
+    var problems: [(line: Int, text: String, cutShort: Bool)] = []
+}
+
+/// How the lines of one user CSV become entries: its columns, shared by the threads that
+/// parse its blocks.
+struct CSVLayout: @unchecked Sendable {
+    // Unchecked: the columns' attribute names point into a buffer that `loadCSV` frees only
+    // after every block is parsed, and that nothing writes to meanwhile.
+    let columns: [UserDirectory.CSVColumn]
+    let subColumn: Int
+    let fieldCount: Int
+    let keepsUsers: Bool
+    /// Where blocks' and records' buffers come from and go back to.
+    let buffers: ReusedBytes.Pool
+
+    /// The users and problems of `block`'s lines, as `loadCSV` took them one by one.
+    func parse(_ block: CSVBlock) -> ParsedCSVBlock {
+        var parsed = ParsedCSVBlock(records: buffers.take())
+        defer { buffers.give(block.bytes) }
+        // The records are written to an array of the function's own (each access to the
+        // buffer's property is checked for exclusivity at run time), then put back.
+        var records: [UInt8] = []
+        swap(&records, &parsed.records.bytes)
+        defer { swap(&records, &parsed.records.bytes) }
+        var fields = CSVFields()
+        var entry = DirectoryEntry()
+        var scratch: [UInt8] = []
+        block.bytes.bytes.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            var start = 0
+            while start < raw.count {
+                var end = raw.count
+                if let newline = memchr(base + start, 0x0A, raw.count - start) { end = UnsafeRawPointer(newline) - base }
+                let next = end + 1
+                parsed.lines += 1
+                // `\r\n`, or a `\r` the file ends with (a line break cut in half).
+                if end > start && raw[end - 1] == 0x0D { end -= 1 }
+                let line = UnsafeRawBufferPointer(rebasing: raw[start..<end])
+                start = next
+                if line.isEmpty { continue }
+                let count = fields.split(line)
+                guard count == fieldCount else {
+                    parsed.problems.append((parsed.lines, "\(count) fields, the header has \(fieldCount)", block.unterminated && count < fieldCount))
+                    continue
+                }
+                let added: Bool = fields.withFields(line: line) { field in
+                    let sub = field(subColumn)
+                    guard !sub.isEmpty else { return false }
+                    if let repaired = UserDirectory.repairedUTF8(sub) {
+                        repaired.withUnsafeBytes { add(sub: $0, field, entry: &entry, scratch: &scratch, to: &parsed, records: &records) }
+                    } else {
+                        add(sub: sub, field, entry: &entry, scratch: &scratch, to: &parsed, records: &records)
+                    }
+                    return true
+                }
+                if !added { parsed.problems.append((parsed.lines, "no sub", false)) }
+            }
+        }
+        return parsed
+    }
+
+    /// Adds the user of one line: `sub`, and the line's fields by column.
+    private func add(
+        sub: UnsafeRawBufferPointer, _ field: (Int) -> UnsafeRawBufferPointer, entry: inout DirectoryEntry, scratch: inout [UInt8],
+        to parsed: inout ParsedCSVBlock, records: inout [UInt8]
+    ) {
+        entry.reset()
+        entry.sub = sub
+        for (index, column) in columns.enumerated() {
+            let value = field(index)
+            if value.isEmpty { continue }  // empty values are not kept
+            switch column {
+            case .username: entry.username = value
+            case .status: entry.status = value
+            case .enabled: entry.enabled = value.count == 4 && value.elementsEqual("true".utf8, by: { $0 | 0x20 == $1 })
+            case .attribute(let attribute): entry.addAttribute(name: attribute, value: value)
+            }
+        }
+        let hash = entry.hash
+        parsed.types.append((hash, entry.isFederated))
+        guard keepsUsers else { return }
+        parsed.entries += 1
+        let sequence = UInt64(parsed.entries)
+        DirectoryRecordWriter.frame({ DirectoryRecord.encode(entry, hash: hash, sequence: sequence, scratch: &scratch, into: &$0) }, to: &records)
     }
 }
 
@@ -187,6 +263,35 @@ struct CSVLines {
     }
 
     func withBytes<R>(_ range: Range<Int>, _ body: (UnsafeRawBufferPointer) -> R) -> R { input.withBytes(range, body) }
+
+    /// The next whole lines, from where `next()` stopped: at least `minBytes` of them when the
+    /// file has that many (a longer line is whole too), up to the last line break read; the
+    /// file's last line, when it has no line break after it, is a block of its own
+    /// (`unterminated`). nil at the end of the file. `number` does not count them.
+    mutating func nextBlock(minBytes: Int, buffers: ReusedBytes.Pool) -> CSVBlock? {
+        input.keep = position
+        while input.end - position < minBytes, input.more() {}
+        while true {
+            let cut: Int? = input.withWindow { window in
+                // The last line break: a few bytes back from the end of what was read.
+                var i = window.count - 1
+                let from = position - input.base
+                while i >= from && window[i] != 0x0A { i -= 1 }
+                return i >= from ? input.base + i + 1 : nil
+            }
+            if let cut { return takeBlock(upTo: cut, unterminated: false, buffers) }
+            if !input.more() { break }
+        }
+        guard position < input.end else { return nil }
+        return takeBlock(upTo: input.end, unterminated: true, buffers)
+    }
+
+    private mutating func takeBlock(upTo end: Int, unterminated: Bool, _ buffers: ReusedBytes.Pool) -> CSVBlock {
+        let bytes = buffers.take()
+        input.withBytes(position..<end) { bytes.bytes.appendBytes($0) }
+        position = end
+        return CSVBlock(bytes: bytes, unterminated: unterminated)
+    }
 }
 
 /// The fields of one CSV line: where they lie in the line itself when it has no `"` or `\`

@@ -41,3 +41,46 @@ private final class LockedSlots<Value>: @unchecked Sendable {
         return slots.map { $0! }
     }
 }
+
+/// Jobs made one after another by `next` (on the calling thread), worked on by `work` on up to
+/// `threads` threads at once, their results handed to `take` (on the calling thread) in the
+/// order the jobs were made: the parts of a file read in order and parsed in parallel (a user
+/// directory's lines). At most `threads + 1` jobs are made and not yet taken, so memory is
+/// bounded by the jobs' size, not the input's. With one thread, each job is worked on where it
+/// is made, with no other thread.
+func inOrder<Job: Sendable, Result: Sendable>(
+    threads: Int, next: () -> Job?, work: @escaping @Sendable (Job) -> Result, take: (Result) -> Void
+) {
+    guard threads > 1 else {
+        while let job = next() { take(work(job)) }
+        return
+    }
+    var pending: [PendingResult<Result>] = []  // oldest first
+    while true {
+        while pending.count >= threads + 1 { take(pending.removeFirst().wait()) }
+        guard let job = next() else { break }
+        let result = PendingResult<Result>()
+        pending.append(result)
+        DispatchQueue.global().async { result.fill(work(job)) }
+    }
+    for result in pending { take(result.wait()) }
+}
+
+/// One job's result for `inOrder`, set on the thread that worked on it and taken on the
+/// calling one.
+private final class PendingResult<Value>: @unchecked Sendable {
+    // Unchecked: `value` is written once before `done` is signalled and read after it.
+    private var value: Value?
+    private let done = DispatchSemaphore(value: 0)
+
+    func fill(_ value: Value) {
+        self.value = value
+        done.signal()
+    }
+
+    func wait() -> Value {
+        done.wait()
+        defer { value = nil }
+        return value!
+    }
+}

@@ -65,9 +65,9 @@ struct UserDirectoryStreamingTests {
 
     static func load(
         _ texts: [String], budget: Int = UserDirectory.defaultMemoryBudget, store: (any SpillStore)? = nil, chunk: Int = 1 << 20,
-        background: Bool = false
+        background: Bool = false, threads: Int = 1, keepsUsers: Bool = true
     ) throws -> (UserDirectory, [String]) {
-        var directory = UserDirectory(memoryBudget: budget, store: store, background: background)
+        var directory = UserDirectory(memoryBudget: budget, store: store, keepsUsers: keepsUsers, background: background, loadThreads: threads)
         var problems: [String] = []
         for (index, text) in texts.enumerated() {
             problems += try directory.load(Array(text.utf8), name: "file\(index + 1)", chunk: chunk)
@@ -213,6 +213,56 @@ struct UserDirectoryStreamingTests {
         }
         #expect(threaded.sortedList().map(\.user) == plain.sortedList().map(\.user))
         #expect(threaded.sortedList().count == 250)
+    }
+
+    @Test("a CSV parsed in blocks on several threads gives the users, records, spills and problems of one thread", arguments: [2, 3, 8])
+    func csvThreads(threads: Int) throws {
+        // Blocks of every size from a byte to the whole file, lines cut anywhere: later entries
+        // of a sub in other blocks (they win), problems (a short line, no sub, empty lines),
+        // CRLF, quotes, a sub that is not UTF-8, a second file, and the last line cut short.
+        func withoutHeader(_ text: String) -> [UInt8] { Array(Array(text.utf8).drop { $0 != 0x0A }.dropFirst()) }
+        var first = Array((Self.csv(120) + "short,line\n\r\n\nuser-x,,e,p,n,,CONFIRMED,true\n").utf8) + withoutHeader(Self.csv(60, from: 30, plan: "free"))
+        // A sub that is not UTF-8 (a lone lead byte), a value of any bytes.
+        first += Array("user-bad,sub-".utf8) + [0xC3] + Array("x,bad@example.com,pro,n".utf8) + [0xFF] + Array(",,CONFIRMED,true\n".utf8)
+        let second = Array((Self.csv(50, from: 100, plan: "team") + "user-cut,sub-cut,c").utf8)
+        func load(threads: Int, chunk: Int, background: Bool, keepsUsers: Bool = true) throws -> (UserDirectory, [String], MemorySpillStore) {
+            let store = MemorySpillStore()
+            var directory = UserDirectory(memoryBudget: 3 << 10, store: store, keepsUsers: keepsUsers, background: background, loadThreads: threads)
+            var problems = try directory.load(first, name: "a.csv", chunk: chunk)
+            problems += try directory.load(second, name: "b.csv", chunk: chunk)
+            return (directory, problems, store)
+        }
+        let (one, oneProblems, oneStore) = try load(threads: 1, chunk: 1 << 20, background: false)
+        #expect(oneProblems == [
+            "a.csv: line 122: 2 fields, the header has 8; skipped",
+            "a.csv: line 125: no sub; skipped",
+            "b.csv: line 52: 3 fields, the header has 8, and the file ends inside it: it was cut short; the users before it are kept",
+        ])
+        #expect(one.stoppedEarly == ["b.csv"])
+        #expect(one.count == 150 + 1)
+        let users = one.sortedList()
+        #expect(users.first { $0.user.sub == "sub-40" }?.user.attributes["custom:plan"] == "free")
+        #expect(users.first { $0.user.sub == "sub-110" }?.user.attributes["custom:plan"] == "team")
+        #expect(users.first { $0.user.sub == "sub-10" }?.user.attributes["custom:plan"] == "pro")
+        #expect(users.contains { $0.user.sub.hasPrefix("sub-\u{FFFD}") })
+        for chunk in [1, 5, 64, 300, 1 << 20] {
+            for background in [false, true] {
+                let (many, problems, store) = try load(threads: threads, chunk: chunk, background: background)
+                #expect(problems == oneProblems, "chunk \(chunk)")
+                #expect(many.stoppedEarly == one.stoppedEarly)
+                #expect(many.count == one.count)
+                #expect(many.spilledRuns == one.spilledRuns && store.written == oneStore.written, "chunk \(chunk)")
+                let got = many.sortedList()
+                #expect(got.map(\.hash) == users.map(\.hash))
+                #expect(got.map(\.user) == users.map(\.user), "chunk \(chunk), background \(background)")
+                #expect(users.allSatisfy { many.userType(of: UserID($0.user.sub)) == one.userType(of: UserID($0.user.sub)) })
+            }
+        }
+        // The types alone (no segments): the same types, nothing spilled.
+        let (types, typesProblems, typesStore) = try load(threads: threads, chunk: 64, background: true, keepsUsers: false)
+        #expect(typesProblems == oneProblems && types.count == one.count && typesStore.written == 0)
+        #expect(users.allSatisfy { types.userType(of: UserID($0.user.sub)) == one.userType(of: UserID($0.user.sub)) })
+        #expect(types.userType(of: UserID("sub-3")) == "federated" && types.userType(of: UserID("sub-4")) == "local")
     }
 
     @Test("types set 16 at a time (their slots loaded side by side) are the types set one by one")
