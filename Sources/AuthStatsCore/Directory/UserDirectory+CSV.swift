@@ -213,7 +213,7 @@ struct CSVLayout: @unchecked Sendable {
         guard keepsUsers else { return }
         parsed.entries += 1
         let sequence = UInt64(parsed.entries)
-        DirectoryRecordWriter.frame({ DirectoryRecord.encode(entry, hash: hash, sequence: sequence, scratch: &scratch, into: &$0) }, to: &records)
+        _ = DirectoryRecordWriter.frame({ DirectoryRecord.encode(entry, hash: hash, sequence: sequence, scratch: &scratch, into: &$0) }, to: &records)
     }
 }
 
