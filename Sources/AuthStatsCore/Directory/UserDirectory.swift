@@ -38,9 +38,14 @@ public struct UserDirectory: Sendable {
     public static let defaultMemoryBudget = 16 << 20
 
     /// Bytes of a user CSV's lines parsed as one block (`loadCSV`): up to `loadThreads + 1`
-    /// blocks and their records are in memory at once (with 1 MB blocks, a segments run over
-    /// a million users peaked ~12 MB higher).
+    /// blocks and their records (about 2.2 times the lines' bytes) are in memory at once, and
+    /// up to four blocks' records on their way to the records' writer.
     static let csvBlockBytes = 256 << 10
+
+    /// Threads that parse a user CSV at most, whatever `--jobs`: the one writer of the records
+    /// and the one thread that adds the blocks in order keep up with about three (and each
+    /// thread's block holds ~0.8 MB).
+    static let maxLoadThreads = 4
 
     /// - Parameters:
     ///   - memoryBudget: bytes of user records held in memory before a sorted run is spilled.
@@ -50,13 +55,14 @@ public struct UserDirectory: Sendable {
     ///   - background: the records are sorted and spilled on a thread of their own
     ///     (`DirectoryRecordWriter`) while the files are read on; the same users come back.
     ///     Only the thread that loads may add users, and before the directory is copied.
-    ///   - loadThreads: threads that parse a user CSV's lines at once; the same users come
+    ///   - loadThreads: threads that parse a user CSV's lines (at most `maxLoadThreads`; one
+    ///     block more may be parsed ahead while the oldest is added); the same users come
     ///     back, with the same problems, for any number.
     public init(
         memoryBudget: Int = UserDirectory.defaultMemoryBudget, store: (any SpillStore)? = nil, keepsUsers: Bool = true,
         background: Bool = false, loadThreads: Int = 1
     ) {
-        self.loadThreads = max(1, loadThreads)
+        self.loadThreads = min(max(1, loadThreads), Self.maxLoadThreads)
         log = SortedRecordLog(memoryBudget: memoryBudget, store: store)
         writer = background && keepsUsers ? DirectoryRecordWriter(memoryBudget: memoryBudget, store: store) : nil
         self.keepsUsers = keepsUsers

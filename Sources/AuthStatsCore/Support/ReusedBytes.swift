@@ -9,7 +9,8 @@ final class ReusedBytes: @unchecked Sendable {
     // semaphore (`inOrder`, `DirectoryRecordWriter`) and the pool's lock.
     var bytes: [UInt8] = []
 
-    /// Buffers given back, at most `limit`; a buffer taken is empty and keeps its capacity.
+    /// Buffers given back, at most `limit` of at most `largest` bytes; a buffer taken is empty
+    /// and keeps its capacity.
     final class Pool: @unchecked Sendable {
         // Unchecked: `free` is only touched under `lock`.
         private let lock = NSLock()
@@ -24,10 +25,15 @@ final class ReusedBytes: @unchecked Sendable {
         }
 
         func give(_ buffer: ReusedBytes) {
+            // One that grew for a very long line goes: the next ones need their usual size.
+            guard buffer.bytes.capacity <= Self.largest else { return }
             buffer.bytes.removeAll(keepingCapacity: true)
             lock.lock()
             if free.count < Self.limit { free.append(buffer) }
             lock.unlock()
         }
+
+        /// Capacity kept at most.
+        static let largest = 4 << 20
     }
 }

@@ -258,6 +258,25 @@ struct UserDirectoryStreamingTests {
                 #expect(users.allSatisfy { many.userType(of: UserID($0.user.sub)) == one.userType(of: UserID($0.user.sub)) })
             }
         }
+        // Small files' edges, each against what one thread reads of it line by line: a header
+        // alone (with and without its line break), a byte order mark, a lone `\r` at the end, a
+        // `\n\r` at the end, `\r` alone between lines (one line for the reader), blank lines.
+        let edges: [(String, [String], Int)] = [
+            ("sub,custom:plan\n", [], 0),
+            ("sub,custom:plan", [], 0),
+            ("\u{FEFF}sub,custom:plan\r\ns1,a\r\n", [], 1),
+            ("sub,custom:plan\ns1,a\ns2,b\r", [], 2),
+            ("sub,custom:plan\ns1,a\n\r", [], 1),
+            ("sub,custom:plan\ns1,a\rs2,b\n", ["e.csv: line 2: 3 fields, the header has 2; skipped"], 0),
+            ("sub,custom:plan\n\n\ns1,a\n\ns2\n", ["e.csv: line 6: 1 fields, the header has 2; skipped"], 1),
+        ]
+        for (text, expected, count) in edges {
+            for chunk in [1, 3, 1 << 20] {
+                var directory = UserDirectory(memoryBudget: 1 << 10, store: MemorySpillStore(), loadThreads: threads)
+                #expect(try directory.load(Array(text.utf8), name: "e.csv", chunk: chunk) == expected, "\(text.debugDescription)")
+                #expect(directory.count == count && directory.stoppedEarly.isEmpty, "\(text.debugDescription)")
+            }
+        }
         // The types alone (no segments): the same types, nothing spilled.
         let (types, typesProblems, typesStore) = try load(threads: threads, chunk: 64, background: true, keepsUsers: false)
         #expect(typesProblems == oneProblems && types.count == one.count && typesStore.written == 0)
