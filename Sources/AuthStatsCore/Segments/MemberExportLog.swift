@@ -1,3 +1,5 @@
+import Dispatch
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -42,7 +44,9 @@ public struct MemberExportLog: Sendable {
         lastWidths = Array(repeating: [], count: segments)
     }
 
-    public var spillFailure: String? { log.spillFailure }
+    public var spillFailure: String? { log.spillFailure ?? readLogSpillFailure }
+    /// The spill failure of the log `forEachRecord` consumed.
+    private var readLogSpillFailure: String?
 
     /// Takes in `other`'s rows (of the same segments).
     mutating func absorb(_ other: MemberExportLog) {
@@ -164,49 +168,96 @@ public struct MemberExportLog: Sendable {
             layout.sorted { $0.key < $1.key }.map { Column(level: $0.key.endpointLevel, name: Array($0.key.name.utf8), width: $0.value) }
         }
         let none = UnsafeRawBufferPointer(start: nil, count: 0)
-        log.withSorted { records in
-            // The record's attributes, reused from row to row (no array made per row): level,
-            // name and the range of their values in `values`.
-            var levels: [Bool] = []
-            var names: [UnsafeRawBufferPointer] = []
-            var ranges: [Range<Int>] = []
-            var values: [UnsafeRawBufferPointer] = []
-            var slots = ColumnSlots()
-            while let bytes = records.next() {
-                let segment = Int(bytes[0]) << 8 | Int(bytes[1])
-                var reader = ProfileRecordReader(bytes)
-                reader.offset = 2
-                let (user, id, channel) = (reader.raw(), reader.raw(), reader.raw())
-                let (address, platform, appVersion, locale, country) = (reader.raw(), reader.raw(), reader.raw(), reader.raw(), reader.raw())
-                levels.removeAll(keepingCapacity: true)
-                names.removeAll(keepingCapacity: true)
-                ranges.removeAll(keepingCapacity: true)
-                values.removeAll(keepingCapacity: true)
-                for _ in 0..<reader.word() {
-                    levels.append(reader.byte() == 1)
-                    names.append(reader.raw())
-                    let first = values.count
-                    for _ in 0..<reader.word() { values.append(reader.raw()) }
-                    ranges.append(first..<values.count)
+        // The rows are merged from the sorted runs on a thread of their own and come here a
+        // batch at a time (`[UInt32 length][record]…`), while this thread makes them into
+        // lines: each was about half of writing the exports, ~0.25 s of one thread at the end
+        // of a segments run over the bench set with the other core idle.
+        // The log goes to that thread alone (a second reference to its arenas would make its
+        // sort copy them: +11 MB peak).
+        readLogSpillFailure = log.spillFailure
+        let handed = HandedLog(log)
+        log = SortedRecordLog(memoryBudget: 0, store: nil)
+        let batches = BoundedQueue<[UInt8]>(capacity: 4)
+        let merged = DispatchGroup()
+        DispatchQueue.global().async(group: merged) {
+            var sorted = handed.take()
+            sorted.withSorted { records in
+                var batch: [UInt8] = []
+                while let bytes = records.next() {
+                    _ = DirectoryRecordWriter.frame({ $0.appendBytes(bytes) }, to: &batch)
+                    if batch.count >= Self.batchBytes {
+                        batches.put(batch)
+                        batch = []
+                    }
                 }
-                let layout = layouts[segment]
-                slots.match(segment: segment, levels: levels, names: names, layout: layout)
-                body(segment) { cell in
-                    cell(channel)
-                    cell(address)
-                    cell(id)
-                    cell(user)
-                    cell(platform)
-                    cell(appVersion)
-                    cell(locale)
-                    cell(country)
-                    for (c, column) in layout.enumerated() {
-                        let slot = slots.slots[c]
-                        let given = slot < 0 ? 0..<0 : ranges[slot]
-                        for i in 0..<column.width { cell(i < given.count ? values[given.lowerBound + i] : none) }
+                if !batch.isEmpty { batches.put(batch) }
+            }
+            batches.close()
+        }
+        defer { merged.wait() }
+        // The record's attributes, reused from row to row (no array made per row): level,
+        // name and the range of their values in `values`.
+        var levels: [Bool] = []
+        var names: [UnsafeRawBufferPointer] = []
+        var ranges: [Range<Int>] = []
+        var values: [UnsafeRawBufferPointer] = []
+        var slots = ColumnSlots()
+        while let batch = batches.take() {
+            batch.withUnsafeBytes { raw in
+                var offset = 0
+                while offset + 4 <= raw.count {
+                    let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+                    let bytes = UnsafeRawBufferPointer(rebasing: raw[offset + 4..<offset + 4 + length])
+                    offset += 4 + length
+                    let segment = Int(bytes[0]) << 8 | Int(bytes[1])
+                    var reader = ProfileRecordReader(bytes)
+                    reader.offset = 2
+                    let (user, id, channel) = (reader.raw(), reader.raw(), reader.raw())
+                    let (address, platform, appVersion, locale, country) = (reader.raw(), reader.raw(), reader.raw(), reader.raw(), reader.raw())
+                    levels.removeAll(keepingCapacity: true)
+                    names.removeAll(keepingCapacity: true)
+                    ranges.removeAll(keepingCapacity: true)
+                    values.removeAll(keepingCapacity: true)
+                    for _ in 0..<reader.word() {
+                        levels.append(reader.byte() == 1)
+                        names.append(reader.raw())
+                        let first = values.count
+                        for _ in 0..<reader.word() { values.append(reader.raw()) }
+                        ranges.append(first..<values.count)
+                    }
+                    let layout = layouts[segment]
+                    slots.match(segment: segment, levels: levels, names: names, layout: layout)
+                    body(segment) { cell in
+                        cell(channel)
+                        cell(address)
+                        cell(id)
+                        cell(user)
+                        cell(platform)
+                        cell(appVersion)
+                        cell(locale)
+                        cell(country)
+                        for (c, column) in layout.enumerated() {
+                            let slot = slots.slots[c]
+                            let given = slot < 0 ? 0..<0 : ranges[slot]
+                            for i in 0..<column.width { cell(i < given.count ? values[given.lowerBound + i] : none) }
+                        }
                     }
                 }
             }
+        }
+    }
+
+    /// Bytes of merged rows handed over at a time (`forEachRecord`).
+    static let batchBytes = 1 << 18
+
+    /// A log handed to another thread, which takes it out (then it holds the only reference).
+    private final class HandedLog: @unchecked Sendable {
+        // Unchecked: set here, taken once by the thread it is handed to.
+        private var log: SortedRecordLog?
+        init(_ log: SortedRecordLog) { self.log = log }
+        func take() -> SortedRecordLog {
+            defer { log = nil }
+            return log!
         }
     }
 

@@ -145,8 +145,9 @@ extension MemberExport {
             // Line breaks and tabs; 0xC2 and 0xE2 may start U+0085 or U+2028/U+2029.
             if byte == 0x0A || byte == 0x0D || byte == 0x09 || byte == 0x0B || byte == 0x0C || byte == 0xC2 || byte == 0xE2 { clean = false }
         }
-        // As a typed buffer: `append(contentsOf:)` then copies it whole.
-        if !quote && clean { return out.append(contentsOf: cell.assumingMemoryBound(to: UInt8.self)) }
+        // Copied at once (`appendBytes`: `append(contentsOf:)` of a buffer took the generic
+        // sequence path here, the most of writing a member export's line).
+        if !quote && clean { return out.appendBytes(cell) }
         if quote { out.append(0x22) }
         var i = 0
         while i < cell.count {
