@@ -31,7 +31,7 @@ struct ShardRuns: Equatable {
     /// `rejects.ndjson` line (with its line break).
     var rejects: [Reject] = []
 
-    struct Reject: Equatable {
+    struct Reject: Equatable, PositionedStreamRecord {
         var position: UInt64
         var line: [UInt8]
 
@@ -53,21 +53,7 @@ struct ShardRuns: Equatable {
         /// The rejects a state's `stream` keeps (a shard's, or those not yet reported), their
         /// positions moved by `shift` (a merge's placing of the state).
         static func load(from database: StateDatabase, stream: String, shift: UInt64 = 0) throws -> [Reject] {
-            var rejects: [Reject] = []
-            try StateRecords.forEach(database, name: stream) { record in
-                guard var reject = Reject(record: record) else {
-                    throw StateError.damaged(path: database.path, reason: "stream \(stream): a record of \(record.count) bytes")
-                }
-                reject.position &+= shift
-                rejects.append(reject)
-            }
-            return rejects
-        }
-
-        /// Replaces what `stream` keeps with `rejects` (inside the caller's transaction).
-        static func save(_ rejects: [Reject], to database: StateDatabase, stream: String) throws {
-            try database.removeChunks(name: stream, scope: "")
-            try StateRecords.write(rejects.lazy.map(\.record), to: database, name: stream)
+            try load(from: database, stream: stream, shift: shift) { "a record of \($0.count) bytes" }
         }
     }
 

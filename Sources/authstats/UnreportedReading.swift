@@ -21,14 +21,7 @@ struct UnreportedReading: Equatable {
     /// The reading kept in `database`, its positions moved by `shift` (a merge's placing of
     /// the state); nil when none is (every batch's reports written).
     static func load(from database: StateDatabase, shift: UInt64 = 0) throws -> UnreportedReading? {
-        var inputs: [InputReport] = []
-        try StateRecords.forEach(database, name: inputsStream) { record in
-            guard var input = InputReport(record: record) else {
-                throw StateError.damaged(path: database.path, reason: "stream \(inputsStream): a record that is not an input's entry")
-            }
-            input.position &+= shift
-            inputs.append(input)
-        }
+        let inputs = try InputReport.load(from: database, stream: inputsStream, shift: shift) { _ in "a record that is not an input's entry" }
         guard !inputs.isEmpty else { return nil }
         return UnreportedReading(inputs: inputs, rejects: try ShardRuns.Reject.load(from: database, stream: rejectsStream, shift: shift))
     }
@@ -40,8 +33,7 @@ struct UnreportedReading: Equatable {
 
     /// Writes it into `database` (inside the caller's transaction), replacing what it kept.
     func save(to database: StateDatabase) throws {
-        try database.removeChunks(name: Self.inputsStream, scope: "")
-        try StateRecords.write(inputs.lazy.map(\.record), to: database, name: Self.inputsStream)
+        try InputReport.save(inputs, to: database, stream: Self.inputsStream)
         try ShardRuns.Reject.save(rejects, to: database, stream: Self.rejectsStream)
     }
 

@@ -21,7 +21,7 @@ final class DirectoryRecordWriter: @unchecked Sendable {
     // only by the loading thread.
     private var log: SortedRecordLog
     private let queue = DispatchQueue(label: "authstats.directory")
-    /// Records not handed over yet: `[UInt32 length][record]…`.
+    /// Records not handed over yet (`FramedRecords`).
     private var batch: [UInt8] = []
     /// Bytes of records handed to the queue at a time.
     static let batchBytes = 1 << 20
@@ -35,33 +35,21 @@ final class DirectoryRecordWriter: @unchecked Sendable {
     }
 
     /// Adds one record, which `encode` appends to the array it is given (and nothing else).
+    /// (`FramedRecords.append` takes `batch` through one access: each use of a class's property
+    /// is an exclusivity check at run time, six a record were ~200 instructions of each user.)
     func append(_ encode: (inout [UInt8]) -> Void) {
-        if Self.frame(encode, to: &batch) >= Self.batchBytes { handOver() }
+        if FramedRecords.append(to: &batch, encode) >= Self.batchBytes { handOver() }
     }
 
-    /// Hands over records framed as `frame` frames them, numbered 1, 2, … by the thread that
-    /// encoded them (`CSVLayout.parse`): in the log they are numbered on from `base`. The
-    /// buffer goes back to `buffers` once they are in.
+    /// Hands over records framed as `FramedRecords` frames them, numbered 1, 2, … by the
+    /// thread that encoded them (`CSVLayout.parse`): in the log they are numbered on from
+    /// `base`. The buffer goes back to `buffers` once they are in.
     func append(framed records: ReusedBytes, numberedFrom base: UInt64, then buffers: ReusedBytes.Pool) {
         handOver()
-        inFlight.wait()
-        queue.async { [self] in
-            defer { inFlight.signal() }
+        onQueue { log in
             log.appendFramed(records.bytes, numberedFrom: base)
             buffers.give(records)
         }
-    }
-
-    /// Appends to `batch` the record that `encode` appends, after its length; returns the
-    /// batch's size. Through one access to `batch` (each use of a class's property is an
-    /// exclusivity check at run time: six a record were ~200 instructions of each user).
-    static func frame(_ encode: (inout [UInt8]) -> Void, to batch: inout [UInt8]) -> Int {
-        let start = batch.count
-        batch.append(contentsOf: [0, 0, 0, 0])
-        encode(&batch)
-        let length = UInt32(batch.count - start - 4)
-        batch.withUnsafeMutableBytes { $0.storeBytes(of: length.littleEndian, toByteOffset: start, as: UInt32.self) }
-        return batch.count
     }
 
     /// The end of a directory file: what is left goes over, and once the log has spilled it
@@ -84,10 +72,16 @@ final class DirectoryRecordWriter: @unchecked Sendable {
         guard !batch.isEmpty else { return }
         let records = batch
         batch.removeAll(keepingCapacity: true)
+        onQueue { $0.appendFramed(records, numberedFrom: nil) }
+    }
+
+    /// Runs `body` on the log on the writer's queue, once fewer than four batches are on
+    /// their way (the loading waits for the writer rather than hold the file in memory).
+    private func onQueue(_ body: @escaping @Sendable (inout SortedRecordLog) -> Void) {
         inFlight.wait()
         queue.async { [self] in
             defer { inFlight.signal() }
-            log.appendFramed(records, numberedFrom: nil)
+            body(&log)
         }
     }
 }
@@ -97,16 +91,13 @@ extension SortedRecordLog {
     /// access to the log, as `DirectoryRecordWriter.append`). With `base`, the records, numbered
     /// 1, 2, … in the batch, are numbered on from it (`DirectoryRecord`'s sequence).
     mutating func appendFramed(_ records: [UInt8], numberedFrom base: UInt64?) {
+        var sequence = base ?? 0
         records.withUnsafeBytes { raw in
-            var offset = 0
-            var sequence = base ?? 0
-            while offset + 4 <= raw.count {
-                let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
-                let record = UnsafeRawBufferPointer(rebasing: raw[offset + 4..<offset + 4 + length])
+            FramedRecords.forEach(in: raw) { record in
                 sequence += 1
                 if base != nil {
                     append { out in
-                        out.appendInPlace(length) { space in
+                        out.appendInPlace(record.count) { space in
                             space.copyMemory(from: record)
                             space.storeBytes(of: (~sequence).bigEndian, toByteOffset: 8, as: UInt64.self)
                         }
@@ -115,7 +106,6 @@ extension SortedRecordLog {
                     append { $0.appendBytes(record) }
                 }
                 if isFull { spill() }
-                offset += 4 + length
             }
         }
     }

@@ -120,12 +120,10 @@ struct CSVBlock: Sendable {
 struct ParsedCSVBlock: Sendable {
     /// Each user's sub hash and whether it is federated, in line order.
     var types: [(hash: UInt64, federated: Bool)] = []
-    /// The users' records (with `keepsUsers`), each after its length (`[UInt32 length][record]`,
-    /// as `DirectoryRecordWriter` frames them), numbered 1, 2, … in the block: they are numbered
-    /// on from the entries before when taken (and the buffer given back to the load's pool).
+    /// With `keepsUsers`, the users' records (`FramedRecords`, one for each of `types`),
+    /// numbered 1, 2, … in the block: they are numbered on from the entries before when taken
+    /// (and the buffer given back to the load's pool).
     var records: ReusedBytes
-    /// Records in `records`.
-    var entries = 0
     /// Lines in the block, empty ones too.
     var lines = 0
     /// By the line's number in the block: what is wrong with it, and whether it is the file's
@@ -211,9 +209,8 @@ struct CSVLayout: @unchecked Sendable {
         let hash = entry.hash
         parsed.types.append((hash, entry.isFederated))
         guard keepsUsers else { return }
-        parsed.entries += 1
-        let sequence = UInt64(parsed.entries)
-        _ = DirectoryRecordWriter.frame({ DirectoryRecord.encode(entry, hash: hash, sequence: sequence, scratch: &scratch, into: &$0) }, to: &records)
+        let sequence = UInt64(parsed.types.count)
+        FramedRecords.append(to: &records) { DirectoryRecord.encode(entry, hash: hash, sequence: sequence, scratch: &scratch, into: &$0) }
     }
 }
 

@@ -98,20 +98,15 @@ public struct UserDirectory: Sendable {
     mutating func take(_ block: ParsedCSVBlock, after lines: Int, name: String, buffers: ReusedBytes.Pool, problems: inout [String]) {
         settleTypes()
         block.types.withUnsafeBufferPointer { types.set($0) }
-        if block.entries > 0 {
-            let base = added
-            added += UInt64(block.entries)
-            if let writer {
-                writer.append(framed: block.records, numberedFrom: base, then: buffers)
-                return takeProblems(block, after: lines, name: name, problems: &problems)
-            }
+        let base = added
+        if keepsUsers { added += UInt64(block.types.count) }
+        if let writer, added > base {
+            // The writer gives the buffer back once the records are in.
+            writer.append(framed: block.records, numberedFrom: base, then: buffers)
+        } else {
             log.appendFramed(block.records.bytes, numberedFrom: base)
+            buffers.give(block.records)
         }
-        buffers.give(block.records)
-        takeProblems(block, after: lines, name: name, problems: &problems)
-    }
-
-    private mutating func takeProblems(_ block: ParsedCSVBlock, after lines: Int, name: String, problems: inout [String]) {
         for problem in block.problems {
             if problem.cutShort {
                 // The last line, cut short with no line break after it: the file was (a copy

@@ -169,7 +169,7 @@ public struct MemberExportLog: Sendable {
         }
         let none = UnsafeRawBufferPointer(start: nil, count: 0)
         // The rows are merged from the sorted runs on a thread of their own and come here a
-        // batch at a time (`[UInt32 length][record]…`), while this thread makes them into
+        // batch at a time (`FramedRecords`), while this thread makes them into
         // lines: each was about half of writing the exports, ~0.25 s of one thread at the end
         // of a segments run over the bench set with the other core idle.
         // The log goes to that thread alone (a second reference to its arenas would make its
@@ -184,7 +184,7 @@ public struct MemberExportLog: Sendable {
             sorted.withSorted { records in
                 var batch: [UInt8] = []
                 while let bytes = records.next() {
-                    _ = DirectoryRecordWriter.frame({ $0.appendBytes(bytes) }, to: &batch)
+                    FramedRecords.append(bytes, to: &batch)
                     if batch.count >= Self.batchBytes {
                         batches.put(batch)
                         batch = []
@@ -204,11 +204,7 @@ public struct MemberExportLog: Sendable {
         var slots = ColumnSlots()
         while let batch = batches.take() {
             batch.withUnsafeBytes { raw in
-                var offset = 0
-                while offset + 4 <= raw.count {
-                    let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
-                    let bytes = UnsafeRawBufferPointer(rebasing: raw[offset + 4..<offset + 4 + length])
-                    offset += 4 + length
+                FramedRecords.forEach(in: raw) { bytes in
                     let segment = Int(bytes[0]) << 8 | Int(bytes[1])
                     var reader = ProfileRecordReader(bytes)
                     reader.offset = 2

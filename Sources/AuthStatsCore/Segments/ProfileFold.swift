@@ -80,7 +80,7 @@ struct ObservedProfile {
 }
 
 /// The sorted observations of a `ProfileLog`, one user at a time (users by hash): each
-/// user's records copied out as `[UInt32 length][record]…`, for a `ProfileFold` to replay
+/// user's records copied out as `FramedRecords`, for a `ProfileFold` to replay
 /// (on another thread: the stream only merges and copies).
 struct ProfileStream {
     private let records: SortedRecords
@@ -93,7 +93,7 @@ struct ProfileStream {
         self.records = records
         if let first = records.next() {
             nextUser = ProfileRecordReader(first).user
-            Self.put(first, &pendingBytes)
+            FramedRecords.append(first, to: &pendingBytes)
         }
     }
 
@@ -107,16 +107,11 @@ struct ProfileStream {
             let next = ProfileRecordReader(bytes).user
             guard next == user else {
                 nextUser = next
-                Self.put(bytes, &pendingBytes)
+                FramedRecords.append(bytes, to: &pendingBytes)
                 break
             }
-            Self.put(bytes, &out)
+            FramedRecords.append(bytes, to: &out)
         }
-    }
-
-    private static func put(_ record: UnsafeRawBufferPointer, _ out: inout [UInt8]) {
-        out.appendInPlace(4) { $0.storeBytes(of: UInt32(record.count).littleEndian, as: UInt32.self) }
-        out.appendBytes(record)
     }
 }
 
@@ -130,15 +125,10 @@ struct ProfileFold {
 
     init() {}
 
-    /// The profile of one user's records (`[UInt32 length][record]…`, as `ProfileStream` writes them).
+    /// The profile of one user's records (`FramedRecords`, as `ProfileStream` writes them).
     mutating func fold(_ raw: UnsafeRawBufferPointer) -> ObservedProfile {
         var profile = ObservedProfile()
-        var offset = 0
-        while offset + 4 <= raw.count {
-            let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
-            apply(UnsafeRawBufferPointer(rebasing: raw[offset + 4..<offset + 4 + length]), to: &profile)
-            offset += 4 + length
-        }
+        FramedRecords.forEach(in: raw) { apply($0, to: &profile) }
         return profile
     }
 
