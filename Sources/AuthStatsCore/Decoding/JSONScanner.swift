@@ -465,24 +465,7 @@ struct JSONParser {
         index += 1
         var escaped = false
         while true {
-            // Plain ASCII runs are the common case: skip them 8 bytes at a time (SWAR), then
-            // byte by byte up to the next quote, backslash, control or non-ASCII byte.
-            while index + 8 <= end {
-                let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
-                let special = JSONParser.specialBytes(word)
-                if special != 0 {
-                    // The lowest flagged byte is always a real one (a false flag needs a
-                    // borrow from a real one below it): jump straight to it.
-                    index += special.trailingZeroBitCount >> 3
-                    break
-                }
-                index += 8
-            }
-            while index < end {
-                let c = base[index]
-                if c == 0x22 || c == 0x5C || c < 0x20 || c >= 0x80 { break }
-                index += 1
-            }
+            skipPlain()
             let c = try peek()
             if c == 0x22 {
                 index += 1
@@ -495,6 +478,49 @@ struct JSONParser {
             } else {
                 try utf8Sequence()
             }
+        }
+    }
+
+    /// Moves `index` to the string's next quote, backslash, control or non-ASCII byte (or the
+    /// buffer's end). Plain ASCII runs are the common case: 16 bytes at a time (SIMD: a signed
+    /// compare flags both the control and the non-ASCII bytes, two more the quote and the
+    /// backslash; the lanes read as two words give the first flagged byte), then 8 (SWAR),
+    /// then byte by byte.
+    @inline(__always)
+    mutating func skipPlain() {
+        // (The vector operands are spelled out: with a scalar one, `v .< 0x20`, the compares
+        // ran lane by lane.)
+        let quote = SIMD16<Int8>(repeating: 0x22), backslash = SIMD16<Int8>(repeating: 0x5C)
+        let space = SIMD16<Int8>(repeating: 0x20)
+        while end &- index >= 16 {
+            let v = UnsafeRawPointer(base + index).loadUnaligned(as: SIMD16<Int8>.self)
+            let flagged = (v .< space) .| (v .== quote) .| (v .== backslash)
+            let lanes = unsafeBitCast(flagged, to: SIMD2<UInt64>.self)
+            if lanes[0] != 0 {
+                index &+= lanes[0].trailingZeroBitCount &>> 3
+                return
+            }
+            if lanes[1] != 0 {
+                index &+= 8 &+ lanes[1].trailingZeroBitCount &>> 3
+                return
+            }
+            index &+= 16
+        }
+        while end &- index >= 8 {
+            let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+            let special = JSONParser.specialBytes(word)
+            if special != 0 {
+                // The lowest flagged byte is always a real one (a false flag needs a borrow
+                // from a real one below it): jump straight to it.
+                index &+= special.trailingZeroBitCount &>> 3
+                return
+            }
+            index &+= 8
+        }
+        while index < end {
+            let c = base[index]
+            if c == 0x22 || c == 0x5C || c < 0x20 || c >= 0x80 { return }
+            index &+= 1
         }
     }
 

@@ -219,7 +219,7 @@ struct JSONScannerTests {
         }
     }
 
-    @Test("a string's stop byte at every place of the 8-byte steps, near the buffer's end too")
+    @Test("a string's stop byte at every place of the 16- and 8-byte steps, near the buffer's end too")
     func stopsAtEveryPlace() {
         // What stops a plain run, and what the scanner must then say: the value (nil: invalid
         // at the stop byte's offset).
