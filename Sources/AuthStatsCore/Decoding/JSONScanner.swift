@@ -495,13 +495,15 @@ struct JSONParser {
         while end &- index >= 16 {
             let v = UnsafeRawPointer(base + index).loadUnaligned(as: SIMD16<Int8>.self)
             let flagged = (v .< space) .| (v .== quote) .| (v .== backslash)
+            // Each lane all ones or zeros; the lowest lane is the low byte of a little-endian word.
             let lanes = unsafeBitCast(flagged, to: SIMD2<UInt64>.self)
-            if lanes[0] != 0 {
-                index &+= lanes[0].trailingZeroBitCount &>> 3
+            let low = UInt64(littleEndian: lanes[0]), high = UInt64(littleEndian: lanes[1])
+            if low != 0 {
+                index &+= low.trailingZeroBitCount &>> 3
                 return
             }
-            if lanes[1] != 0 {
-                index &+= 8 &+ lanes[1].trailingZeroBitCount &>> 3
+            if high != 0 {
+                index &+= 8 &+ high.trailingZeroBitCount &>> 3
                 return
             }
             index &+= 16

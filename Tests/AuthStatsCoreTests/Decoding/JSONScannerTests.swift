@@ -224,8 +224,9 @@ struct JSONScannerTests {
         // What stops a plain run, and what the scanner must then say: the value (nil: invalid
         // at the stop byte's offset).
         let stops: [([UInt8], String?)] = [
-            ([0xC3, 0xA9], "é"), (Array(#"\n"#.utf8), "\n"), ([0x7F], "\u{7F}"), ([0x20], " "),
-            ([0x01], nil), ([0x1F], nil), ([0x80], nil), ([0xFF], nil),
+            ([0xC3, 0xA9], "é"), (Array(#"\n"#.utf8), "\n"), (Array(#"\""#.utf8), "\""), ([0x7F], "\u{7F}"), ([0x20], " "),
+            ([0x21], "!"), ([0x5B], "["), ([0x5D], "]"), ([0x7E], "~"),
+            ([0x00], nil), ([0x01], nil), ([0x1F], nil), ([0x80], nil), ([0xFF], nil),
         ]
         for before in 0..<36 {
             for after in [0, 1, 7, 15, 16, 17] {
