@@ -202,44 +202,43 @@ public struct MemberExportLog: Sendable {
         var ranges: [Range<Int>] = []
         var values: [UnsafeRawBufferPointer] = []
         var slots = ColumnSlots()
-        while let batch = batches.take() {
-            batch.withUnsafeBytes { raw in
-                FramedRecords.forEach(in: raw) { bytes in
-                    let segment = Int(bytes[0]) << 8 | Int(bytes[1])
-                    var reader = ProfileRecordReader(bytes)
-                    reader.offset = 2
-                    let (user, id, channel) = (reader.raw(), reader.raw(), reader.raw())
-                    let (address, platform, appVersion, locale, country) = (reader.raw(), reader.raw(), reader.raw(), reader.raw(), reader.raw())
-                    levels.removeAll(keepingCapacity: true)
-                    names.removeAll(keepingCapacity: true)
-                    ranges.removeAll(keepingCapacity: true)
-                    values.removeAll(keepingCapacity: true)
-                    for _ in 0..<reader.word() {
-                        levels.append(reader.byte() == 1)
-                        names.append(reader.raw())
-                        let first = values.count
-                        for _ in 0..<reader.word() { values.append(reader.raw()) }
-                        ranges.append(first..<values.count)
-                    }
-                    let layout = layouts[segment]
-                    slots.match(segment: segment, levels: levels, names: names, layout: layout)
-                    body(segment) { cell in
-                        cell(channel)
-                        cell(address)
-                        cell(id)
-                        cell(user)
-                        cell(platform)
-                        cell(appVersion)
-                        cell(locale)
-                        cell(country)
-                        for (c, column) in layout.enumerated() {
-                            let slot = slots.slots[c]
-                            let given = slot < 0 ? 0..<0 : ranges[slot]
-                            for i in 0..<column.width { cell(i < given.count ? values[given.lowerBound + i] : none) }
-                        }
-                    }
+        func row(_ bytes: UnsafeRawBufferPointer) {
+            let segment = Int(bytes[0]) << 8 | Int(bytes[1])
+            var reader = ProfileRecordReader(bytes)
+            reader.offset = 2
+            let (user, id, channel) = (reader.raw(), reader.raw(), reader.raw())
+            let (address, platform, appVersion, locale, country) = (reader.raw(), reader.raw(), reader.raw(), reader.raw(), reader.raw())
+            levels.removeAll(keepingCapacity: true)
+            names.removeAll(keepingCapacity: true)
+            ranges.removeAll(keepingCapacity: true)
+            values.removeAll(keepingCapacity: true)
+            for _ in 0..<reader.word() {
+                levels.append(reader.byte() == 1)
+                names.append(reader.raw())
+                let first = values.count
+                for _ in 0..<reader.word() { values.append(reader.raw()) }
+                ranges.append(first..<values.count)
+            }
+            let layout = layouts[segment]
+            slots.match(segment: segment, levels: levels, names: names, layout: layout)
+            body(segment) { cell in
+                cell(channel)
+                cell(address)
+                cell(id)
+                cell(user)
+                cell(platform)
+                cell(appVersion)
+                cell(locale)
+                cell(country)
+                for (c, column) in layout.enumerated() {
+                    let slot = slots.slots[c]
+                    let given = slot < 0 ? 0..<0 : ranges[slot]
+                    for i in 0..<column.width { cell(i < given.count ? values[given.lowerBound + i] : none) }
                 }
             }
+        }
+        while let batch = batches.take() {
+            batch.withUnsafeBytes { FramedRecords.forEach(in: $0, row) }
         }
     }
 
