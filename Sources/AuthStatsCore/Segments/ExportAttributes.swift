@@ -26,11 +26,11 @@ enum ExportAttributes {
         _ = reader.bytes()  // sub
         if flags & DirectoryRecord.hasUsername != 0 { _ = reader.bytes() }
         let status = flags & DirectoryRecord.hasStatus != 0 ? reader.bytes() : nil
+        // Every attribute in the order they take effect (a later one of a name replaces an
+        // earlier one); sorted and the replaced ones dropped at the end.
         var out: [ExportAttribute] = []
         out.reserveCapacity(16)
-        func set(_ attribute: ExportAttribute) {
-            if let i = out.firstIndex(where: { $0.key.name == attribute.key.name }) { out[i] = attribute } else { out.append(attribute) }
-        }
+        func set(_ attribute: ExportAttribute) { out.append(attribute) }
         func value(_ name: String, _ bytes: UnsafeRawBufferPointer) -> ExportAttribute {
             bytes.allSatisfy { $0 < 0x80 }
                 ? ExportAttribute(name: name, bytes: bytes)
@@ -50,8 +50,32 @@ enum ExportAttributes {
             guard name.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
             set(ExportAttribute(name: name, endpointLevel: attribute.origin == .endpointAttributes, values: attribute.values))
         }
-        out.removeAll { $0.count == 0 || MemberExport.isWithheld($0.key.name) }
-        out.sort { $0.key.name.utf8.lexicographicallyPrecedes($1.key.name.utf8) }
+        return latestByName(out)
+    }
+
+    /// Of each name in `attributes` (ASCII names, in the order they take effect), the last
+    /// one, without the withheld ones and those without values, sorted by name.
+    ///
+    /// By a sort of the positions (name, then position) and one walk: finding each name's
+    /// earlier entry as it came, and sorting by `utf8.lexicographicallyPrecedes`, cost ~14,000
+    /// instructions an exported member (callgrind). For ASCII, `String`'s `<` is byte order.
+    static func latestByName(_ attributes: [ExportAttribute]) -> [ExportAttribute] {
+        var order = Array(attributes.indices)
+        let names = attributes.map(\.key.name)
+        // The names read in place (an array's element is handed out as a copy: a retain and a
+        // release per name compared).
+        names.withUnsafeBufferPointer { names in
+            order.sort { a, b in names[a] < names[b] || (a < b && names[a] == names[b]) }
+        }
+        var out: [ExportAttribute] = []
+        out.reserveCapacity(order.count)
+        for (i, index) in order.enumerated() {
+            // The last of its name's run: the one that took effect.
+            if i + 1 < order.count && names[order[i + 1]] == names[index] { continue }
+            let attribute = attributes[index]
+            if attribute.count == 0 || MemberExport.isWithheld(attribute.key.name) { continue }
+            out.append(attribute)
+        }
         return out
     }
 }

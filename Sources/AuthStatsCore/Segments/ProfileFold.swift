@@ -125,14 +125,43 @@ struct ProfileFold {
 
     init() {}
 
-    /// The profile of one user's records (`FramedRecords`, as `ProfileStream` writes them).
-    mutating func fold(_ raw: UnsafeRawBufferPointer) -> ObservedProfile {
-        var profile = ObservedProfile()
-        FramedRecords.forEach(in: raw) { apply($0, to: &profile) }
-        return profile
+    /// The profile of one user's records (`FramedRecords`, as `ProfileStream` writes them),
+    /// made in `profile` (an empty one: returned, it was copied out of the closure that made it).
+    mutating func fold(_ raw: UnsafeRawBufferPointer, into profile: inout ObservedProfile) {
+        var applied = Applied()
+        FramedRecords.forEach(in: raw) { apply($0, to: &profile, after: &applied) }
     }
 
-    private mutating func apply(_ raw: UnsafeRawBufferPointer, to profile: inout ObservedProfile) {
+    /// The parts of the user's records applied last, as their bytes (inside `fold`'s buffer).
+    /// Applying a part again to what it made changes nothing (a field keeps a value that is
+    /// there, an attribute and an endpoint are set to what they are), so a record that repeats
+    /// the last one's part is not decoded again: a user's records mostly differ in their times
+    /// and kinds alone (one per spilled run, and one per kind of event), and each part made
+    /// `String`s and dictionary entries. (Only what came in between could have changed the
+    /// result, and nothing came in between.)
+    private struct Applied {
+        /// The demographics, make and model of the last activity event, and its flags.
+        var demographics: UnsafeRawBufferPointer?
+        var flags: UInt8 = 0
+        /// The attribute objects of the last Pinpoint event.
+        var objects: (UnsafeRawBufferPointer, UnsafeRawBufferPointer)?
+        /// The last Pinpoint event's demographics and its user and endpoint fields.
+        var endpoint: (UnsafeRawBufferPointer, UnsafeRawBufferPointer)?
+    }
+
+    private static func same(_ a: UnsafeRawBufferPointer?, _ b: UnsafeRawBufferPointer) -> Bool {
+        guard let a, a.count == b.count else { return false }
+        return b.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, b.count) == 0
+    }
+
+    /// The record's bytes from `start` to `end` (a reader's places: past the record's end when
+    /// its last field had no NUL, or was missing).
+    private static func span(_ r: ProfileRecordReader, from start: Int, to end: Int) -> UnsafeRawBufferPointer {
+        let end = min(end, r.bytes.count)
+        return UnsafeRawBufferPointer(rebasing: r.bytes[min(start, end)..<end])
+    }
+
+    private mutating func apply(_ raw: UnsafeRawBufferPointer, to profile: inout ObservedProfile, after applied: inout Applied) {
         var r = ProfileRecordReader(raw)
         func set(_ field: inout String?, _ value: UnsafeRawBufferPointer) {
             if !value.isEmpty { field = String(decoding: value, as: UTF8.self) }
@@ -140,8 +169,12 @@ struct ProfileFold {
         func text(_ value: UnsafeRawBufferPointer) -> String? { value.isEmpty ? nil : String(decoding: value, as: UTF8.self) }
         guard r.kind == .event else { return }
         let flags = r.byte()
+        let demographicsStart = r.offset
         let (platform, appVersion, locale, country, make, model) = (r.raw(), r.raw(), r.raw(), r.raw(), r.raw(), r.raw())
-        if flags & 1 != 0 {
+        let demographics = Self.span(r, from: demographicsStart, to: r.offset)
+        if flags & 1 != 0, !(flags == applied.flags && Self.same(applied.demographics, demographics)) {
+            applied.demographics = demographics
+            applied.flags = flags
             set(&profile.platform, platform)
             set(&profile.appVersion, appVersion)
             set(&profile.locale, locale)
@@ -153,11 +186,18 @@ struct ProfileFold {
             set(&profile.model, model)
         }
         guard flags & 2 != 0 else { return }
-        for origin in [UserProfile.AttributeOrigin.userAttributes, .endpointAttributes] {
-            for (name, values) in attributes(r.raw()) {
-                profile.attributes[name] = UserProfile.Attribute(values: values, origin: origin)
+        let objects = (r.raw(), r.raw())
+        if !(Self.same(applied.objects?.0, objects.0) && Self.same(applied.objects?.1, objects.1)) {
+            applied.objects = objects
+            for (origin, object) in [(UserProfile.AttributeOrigin.userAttributes, objects.0), (.endpointAttributes, objects.1)] {
+                for (name, values) in attributes(object) {
+                    profile.attributes[name] = UserProfile.Attribute(values: values, origin: origin)
+                }
             }
         }
+        let endpoint = Self.span(r, from: r.offset, to: r.bytes.count)
+        if Self.same(applied.endpoint?.0, demographics) && Self.same(applied.endpoint?.1, endpoint) { return }
+        applied.endpoint = (demographics, endpoint)
         if let user = text(r.raw()) { profile.userText = user }
         guard let id = text(r.raw()) else { return }
         // The channel type and address keep their latest known values (an event that names the

@@ -14,7 +14,7 @@ extension SegmentSet {
     ///   allocation for up to 64 segments, beyond `CONTAINS` and the instants read.
     public func evaluate(_ profile: UserProfile, lastDay: Day) -> SegmentMembership {
         var membership = SegmentMembership()
-        for (index, shared) in ordered where Self.matches(shared.definition, profile, lastDay, membership) {
+        for (index, shared) in ordered where Self.matches(shared, profile, lastDay, membership) {
             membership.insert(index)
         }
         return membership
@@ -22,45 +22,69 @@ extension SegmentSet {
 
     /// A segment: its `Dimensions` and its `SegmentGroups` must both match (a missing one
     /// matches every user).
-    static func matches(_ definition: SegmentDefinition, _ profile: UserProfile, _ lastDay: Day, _ bases: SegmentMembership) -> Bool {
-        if let dimensions = definition.dimensions, !matches(dimensions, profile, lastDay) { return false }
-        guard let list = definition.groups, !list.groups.isEmpty else { return true }
-        return holds(list.include, over: list.groups) { group in
-            if !group.sources.isEmpty && !holds(group.sourceType, over: group.sources, bases.contains) { return false }
-            if group.dimensions.isEmpty { return true }
-            return holds(group.type, over: group.dimensions) { matches($0, profile, lastDay) }
+    ///
+    /// Everything is read in place (`borrowing`, elements through buffer pointers): a copy of
+    /// a `Dimensions` or a definition retains and releases each array and set inside it, and
+    /// `allSatisfy` / `contains(where:)` hand out copies (two copies a user and a method taken
+    /// as a value, a context allocated per call, were half of `evaluate`, callgrind).
+    /// (The definition is read through its `Shared` object: passed as a value, it was copied
+    /// out of it for each call.)
+    static func matches(_ shared: Shared, _ profile: borrowing UserProfile, _ lastDay: Day, _ bases: SegmentMembership) -> Bool {
+        if shared.definition.dimensions != nil, !matches(shared.definition.dimensions!, profile, lastDay) { return false }
+        guard shared.definition.groups != nil else { return true }
+        return shared.definition.groups!.groups.withUnsafeBufferPointer { groups in
+            if groups.isEmpty { return true }
+            return holds(shared.definition.groups!.include, count: groups.count) { g in
+                if !groups[g].sources.isEmpty {
+                    let sources = groups[g].sources.withUnsafeBufferPointer { sources in
+                        holds(groups[g].sourceType, count: sources.count) { bases.contains(sources[$0]) }
+                    }
+                    if !sources { return false }
+                }
+                return groups[g].dimensions.withUnsafeBufferPointer { dimensions in
+                    dimensions.isEmpty || holds(groups[g].type, count: dimensions.count) { matches(dimensions[$0], profile, lastDay) }
+                }
+            }
         }
     }
 
-    /// `ALL`, `ANY` or `NONE` of `elements` pass `test`.
+    /// `ALL`, `ANY` or `NONE` of the elements `0..<count` pass `test`.
     @inline(__always)
-    static func holds<Element>(_ quantifier: SegmentRule.Quantifier, over elements: [Element], _ test: (Element) -> Bool) -> Bool {
+    static func holds(_ quantifier: SegmentRule.Quantifier, count: Int, _ test: (Int) -> Bool) -> Bool {
         switch quantifier {
-        case .all: return elements.allSatisfy(test)
-        case .any: return elements.contains(where: test)
-        case .none: return !elements.contains(where: test)
+        case .all:
+            for i in 0..<count where !test(i) { return false }
+            return true
+        case .any:
+            for i in 0..<count where test(i) { return true }
+            return false
+        case .none:
+            for i in 0..<count where test(i) { return false }
+            return true
         }
     }
 
     /// One `SegmentDimensions` object: every member matches (an empty one matches everyone).
-    static func matches(_ dimensions: SegmentRule.Dimensions, _ profile: UserProfile, _ lastDay: Day) -> Bool {
+    static func matches(_ dimensions: borrowing SegmentRule.Dimensions, _ profile: borrowing UserProfile, _ lastDay: Day) -> Bool {
         if let recency = dimensions.recency {
             let active = profile.lastActive.map { $0 <= lastDay && $0 > lastDay.advanced(by: -recency.days) } ?? false
             if active != recency.active { return false }
         }
         for metric in dimensions.metrics where !matches(metric, profile) { return false }
-        for demographic in dimensions.demographics where !matches(demographic, profile) { return false }
-        if let channel = dimensions.channel {
-            let found = profile.endpoints.contains { channel.values.contains($0.channelType) }
-            if found == channel.exclusive { return false }
+        let demographics = dimensions.demographics.withUnsafeBufferPointer { demographics in
+            holds(.all, count: demographics.count) { matches(demographics[$0], profile) }
         }
-        for attribute in dimensions.attributes where !matches(attribute.test, profile.attributes[attribute.name]?.values) {
-            return false
+        if !demographics { return false }
+        if dimensions.channel != nil {
+            let found = profile.endpoints.contains { dimensions.channel!.values.contains($0.channelType) }
+            if found == dimensions.channel!.exclusive { return false }
         }
-        return true
+        return dimensions.attributes.withUnsafeBufferPointer { attributes in
+            holds(.all, count: attributes.count) { matches(attributes[$0].test, profile.attributes[attributes[$0].name]?.values) }
+        }
     }
 
-    static func matches(_ metric: SegmentRule.Metric, _ profile: UserProfile) -> Bool {
+    static func matches(_ metric: SegmentRule.Metric, _ profile: borrowing UserProfile) -> Bool {
         let count: Int
         switch metric.counter {
         case .signUps: count = profile.signUps
@@ -81,7 +105,7 @@ extension SegmentSet {
 
     /// `INCLUSIVE`: the profile's value is one of the values; `EXCLUSIVE`: it is not (an
     /// unknown value, nil, matches `EXCLUSIVE` only).
-    static func matches(_ match: SegmentRule.SetMatch, _ profile: UserProfile) -> Bool {
+    static func matches(_ match: borrowing SegmentRule.SetMatch, _ profile: borrowing UserProfile) -> Bool {
         let value: String?
         switch match.field {
         case .platform: value = profile.platform.map(lowercased)

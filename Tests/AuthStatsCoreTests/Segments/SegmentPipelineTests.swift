@@ -250,6 +250,37 @@ struct SegmentPipelineTests {
         #expect(spilled.memberExports == inMemory.memberExports)
     }
 
+    @Test("a user's observations A, B, A (spilled apart, so each is its own record): the profile is the last A's, whatever is skipped as a repeat")
+    func repeatedObservations() throws {
+        // Each user's records differ in time only, or return to an earlier one: the fold skips
+        // a record only when it repeats the one applied just before it.
+        let a = (plan: ["pro"], tier: ["x"], address: "tokA", platform: "android")
+        let b = (plan: ["team"], tier: ["y"], address: "tokB", platform: "ios")
+        var lines: [String] = []
+        for (user, steps) in [("r1", [a, a, b, a]), ("r2", [a, b, b]), ("r3", [b, a, a, a])] {
+            for (i, step) in steps.enumerated() {
+                lines.append(Self.record(
+                    "_userauth.sign_in", "2026-03-0\(i + 1)T10:00:00Z", user: user, endpoint: user + "-e", channel: "APNS",
+                    platform: step.platform, userAttributes: ["plan": step.plan], attributes: ["tier": step.tier], address: step.address))
+            }
+        }
+        let definitions = #"""
+            [{"Name": "pro", "Dimensions": {"UserAttributes": {"plan": {"Values": ["pro"]}}}},
+             {"Name": "tier y on ios", "Dimensions": {"Attributes": {"tier": {"Values": ["y"]}}, "Demographic": {"Platform": {"Values": ["ios"]}}}}]
+            """#
+        for memory in [ProfileLog.defaultBudget, 64] {
+            let store = MemorySpillStore()
+            let run = try Self.run(memory: memory, spill: store, to: "2026-03-05", text: lines.joined(separator: "\n"), definitions: definitions)
+            if memory == 64 { #expect(store.written > 0) }
+            #expect(run.reports.segments.map(\.users) == [2, 1])
+            let rows = try #require(run.memberExports.first)
+            let (address, id) = (try #require(rows.first?.firstIndex(of: "Address")), try #require(rows.first?.firstIndex(of: "Id")))
+            #expect(rows.dropFirst().map { [$0[id], $0[address]] } == [["r1-e", "tokA"], ["r3-e", "tokA"]])
+            let tiers = try #require(run.memberExports.last)
+            #expect(tiers.dropFirst().map { $0[id] } == ["r2-e"])
+        }
+    }
+
     /// RFC 4180, as a spreadsheet or `csv.reader` reads it.
     static func parseCSV(_ text: String) -> [[String]] {
         var rows: [[String]] = []
