@@ -105,11 +105,14 @@ public final class Analysis {
 
     public let configuration: Configuration
     public let rejects: any RejectSink
-    /// The accumulator, the day clock and what the events asked of the directory, behind a
-    /// pointer this analysis owns: the per-event path mutates them without the runtime's
-    /// exclusivity checks on class properties (about 1% of a run). Only this analysis touches
-    /// them, from one thread at a time.
-    let state: UnsafeMutablePointer<(accumulator: MetricsAccumulator, clock: DayClock, types: DirectoryTypes)>
+    /// The accumulator, the day clock, what the events asked of the directory and the profiles'
+    /// encoded demographics, behind a pointer this analysis owns: the per-event path mutates
+    /// them without the runtime's exclusivity checks on class properties (about 1% of a run;
+    /// two checks an event had been 9% of `observe` as properties of this class). Only this
+    /// analysis touches them, from one thread at a time.
+    let state: UnsafeMutablePointer<
+        (accumulator: MetricsAccumulator, clock: DayClock, types: DirectoryTypes, demographics: ProfileDemographics)
+    >
     public var accumulator: MetricsAccumulator { state.pointee.accumulator }
     var clock: DayClock { state.pointee.clock }
     /// Every input stream, in the order read.
@@ -153,7 +156,8 @@ public final class Analysis {
                     dedupCapacity: configuration.dedupCapacity, store: spill, sessionMemory: configuration.sessionMemory,
                     sessionShards: configuration.sessionShards, sessionRows: configuration.sessionRows),
                 DayClock(timeZone: configuration.timeZone),
-                DirectoryTypes()
+                DirectoryTypes(),
+                ProfileDemographics()
             ))
         profiles = .allocate(capacity: 1)
         profiles.initialize(to: ProfileCache())
@@ -174,9 +178,11 @@ public final class Analysis {
     public var collectsProfiles: Bool { configuration.profiles.wanted }
 
     /// Encoded demographics of each dimension profile id (`ProfileLog.demographics`), made
-    /// once each: where they lie in `demographicBytes`, by id.
-    private var demographicBytes: [UInt8] = []
-    private var demographicSpans: [(Int, Int)] = []
+    /// once each: where they lie in `bytes`, by id.
+    struct ProfileDemographics {
+        var bytes: [UInt8] = []
+        var spans: [(Int, Int)] = []
+    }
 
     deinit {
         state.deinitialize(count: 1)
@@ -282,17 +288,17 @@ public final class Analysis {
         let day = state.pointee.clock.day(ofMillis: event.time)
         if let to = configuration.to, day > to, !configuration.keepsAllDays { return }
         let profile = event.profileHint.cachedProfile ?? state.pointee.accumulator.table.profile(of: event.dimensions)
-        if Int(profile) >= demographicSpans.count {
+        if Int(profile) >= state.pointee.demographics.spans.count {
             // A new profile id: its demographics encoded once (ids are dense, in order).
             let values = state.pointee.accumulator.table
-            for id in demographicSpans.count...Int(profile) {
-                let start = demographicBytes.count
-                demographicBytes += ProfileLog.demographics(values.values(ofProfile: UInt32(id)))
-                demographicSpans.append((start, demographicBytes.count))
+            for id in state.pointee.demographics.spans.count...Int(profile) {
+                let start = state.pointee.demographics.bytes.count
+                state.pointee.demographics.bytes += ProfileLog.demographics(values.values(ofProfile: UInt32(id)))
+                state.pointee.demographics.spans.append((start, state.pointee.demographics.bytes.count))
             }
         }
-        let (start, end) = demographicSpans[Int(profile)]
-        demographicBytes.withUnsafeBytes { bytes in
+        let (start, end) = state.pointee.demographics.spans[Int(profile)]
+        state.pointee.demographics.bytes.withUnsafeBytes { bytes in
             state.pointee.accumulator.profileLog?.observe(
                 event, user: user.hash, position: position, demographics: UnsafeRawBufferPointer(rebasing: bytes[start..<end]),
                 fields: fields)

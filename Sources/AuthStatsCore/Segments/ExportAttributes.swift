@@ -50,7 +50,7 @@ enum ExportAttributes {
             guard name.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
             set(ExportAttribute(name: name, endpointLevel: attribute.origin == .endpointAttributes, values: attribute.values))
         }
-        return latestByName(out)
+        return latestByName(out, reusing: &names.lastOrder)
     }
 
     /// Of each name in `attributes` (ASCII names, in the order they take effect), the last
@@ -59,14 +59,21 @@ enum ExportAttributes {
     /// By a sort of the positions (name, then position) and one walk: finding each name's
     /// earlier entry as it came, and sorting by `utf8.lexicographicallyPrecedes`, cost ~14,000
     /// instructions an exported member (callgrind). For ASCII, `String`'s `<` is byte order.
-    static func latestByName(_ attributes: [ExportAttribute]) -> [ExportAttribute] {
-        var order = Array(attributes.indices)
+    ///
+    /// - Parameter last: the names and order of the previous call: members mostly have the
+    ///   same names in the same order (then their order is not sorted again).
+    static func latestByName(_ attributes: [ExportAttribute], reusing last: inout (names: [String], order: [Int])) -> [ExportAttribute] {
         let names = attributes.map(\.key.name)
-        // The names read in place (an array's element is handed out as a copy: a retain and a
-        // release per name compared).
-        names.withUnsafeBufferPointer { names in
-            order.sort { a, b in names[a] < names[b] || (a < b && names[a] == names[b]) }
+        if names != last.names {
+            var order = Array(attributes.indices)
+            // The names read in place (an array's element is handed out as a copy: a retain
+            // and a release per name compared).
+            names.withUnsafeBufferPointer { names in
+                order.sort { a, b in names[a] < names[b] || (a < b && names[a] == names[b]) }
+            }
+            last = (names, order)
         }
+        let order = last.order
         var out: [ExportAttribute] = []
         out.reserveCapacity(order.count)
         for (i, index) in order.enumerated() {
@@ -84,6 +91,8 @@ enum ExportAttributes {
 /// few dozen names; each user repeats them).
 struct NameCache {
     private var names: [(bytes: [UInt8], string: String)] = []
+    /// The last member's attribute names and their order (`ExportAttributes.latestByName`).
+    var lastOrder: (names: [String], order: [Int]) = ([], [])
     static let limit = 256
 
     /// The name of ASCII `bytes`; nil when they are not ASCII.

@@ -101,6 +101,37 @@ struct ExportAttributesTests {
         ])
     }
 
+    @Test("one name cache for every member (the last member's order of names reused when the names repeat) = a fresh cache each")
+    func sharedNameCache() throws {
+        let records = try Self.records("""
+            sub,custom:plan,locale,custom:plan,b,a,UserStatus
+            s1,free,en_GB,pro,2,1,CONFIRMED
+            s2,team,de_DE,,,,
+            s3,x,fr_FR,y,b,,FORCED
+            """)
+        #expect(records.count == 3)
+        func attributes(_ record: [UInt8], _ observed: [String: UserProfile.Attribute], _ names: inout NameCache) -> [String]? {
+            record.withUnsafeBytes { raw in
+                ExportAttributes.make(record: raw, observed: observed, names: &names)?.map { attribute in
+                    "\(attribute.key.endpointLevel) \(attribute.key.name)=" + (attribute.bytes.map { String(decoding: $0, as: UTF8.self) } ?? "")
+                        + attribute.values.joined(separator: "|")
+                }
+            }
+        }
+        var shared = NameCache()
+        for record in records + records.reversed() + records + [records[0], records[0]] {
+            // The same number of names in another order: "aa" sorts first, "zz" last.
+            let oneMore: [[String: UserProfile.Attribute]] = [
+                ["aa": .init(values: ["1"], origin: .userAttributes)], ["zz": .init(values: ["2"], origin: .endpointAttributes)],
+            ]
+            for observed in Self.observedCases + oneMore + Self.observedCases.reversed() + oneMore.reversed() {
+                var fresh = NameCache()
+                let expected = try #require(attributes(record, observed, &fresh))
+                #expect(attributes(record, observed, &shared) == expected)
+            }
+        }
+    }
+
     @Test("rows whose attributes differ from the row before only in level, in values or in count, then in segment")
     func columnsPerRow() {
         var log = MemberExportLog(segments: 2, store: nil)
