@@ -446,7 +446,7 @@ struct SegmentPass {
                 return options.shareUserData && endpoint.address != nil && endpoint.address == profile.verifiedEmail ? endpoint : nil
             case "SMS", "VOICE":
                 return options.shareUserData && endpoint.address != nil && endpoint.address == profile.verifiedPhone ? endpoint : nil
-            case _ where MemberExport.pushChannels.contains(endpoint.channelType):
+            case _ where MemberExport.isPush(endpoint.channelType):
                 return endpoint
             default:
                 // `CUSTOM`, `IN_APP`, none (a web app's endpoint) or one Pinpoint does not have
