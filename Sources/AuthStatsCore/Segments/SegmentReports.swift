@@ -106,7 +106,7 @@ public enum MemberExport {
 
     /// Pinpoint's push channel types: an endpoint's `Address` there is a device token, not an
     /// address of the user's.
-    public static var pushChannels: Set<String> { Set(pushChannelList) }
+    public static let pushChannels = Set(pushChannelList)
     static let pushChannelList = ["PUSH", "GCM", "APNS", "APNS_SANDBOX", "APNS_VOIP", "APNS_VOIP_SANDBOX", "ADM", "BAIDU"]
 
     /// The channel types whose `Address` is the user's own email address or phone number:
