@@ -30,7 +30,6 @@ enum ExportAttributes {
         // earlier one); sorted and the replaced ones dropped at the end.
         var out: [ExportAttribute] = []
         out.reserveCapacity(16)
-        func set(_ attribute: ExportAttribute) { out.append(attribute) }
         func value(_ name: String, _ bytes: UnsafeRawBufferPointer) -> ExportAttribute {
             bytes.allSatisfy { $0 < 0x80 }
                 ? ExportAttribute(name: name, bytes: bytes)
@@ -40,15 +39,15 @@ enum ExportAttributes {
             let name = reader.bytes()
             let bytes = reader.bytes()
             guard let name = names.string(name) else { return nil }
-            set(value(name, bytes))
+            out.append(value(name, bytes))
         }
-        if let status { set(value("cognito:user_status", status)) }
+        if let status { out.append(value("cognito:user_status", status)) }
         if flags & DirectoryRecord.hasEnabled != 0 {
-            set(ExportAttribute(name: "cognito:enabled", endpointLevel: false, values: [flags & DirectoryRecord.isEnabled != 0 ? "true" : "false"]))
+            out.append(ExportAttribute(name: "cognito:enabled", endpointLevel: false, values: [flags & DirectoryRecord.isEnabled != 0 ? "true" : "false"]))
         }
         for (name, attribute) in observed {
             guard name.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
-            set(ExportAttribute(name: name, endpointLevel: attribute.origin == .endpointAttributes, values: attribute.values))
+            out.append(ExportAttribute(name: name, endpointLevel: attribute.origin == .endpointAttributes, values: attribute.values))
         }
         return latestByName(out, reusing: &names.lastOrder)
     }

@@ -133,12 +133,12 @@ struct ProfileFold {
     }
 
     /// The parts of the user's records applied last, as their bytes (inside `fold`'s buffer).
-    /// Applying a part again to what it made changes nothing (a field keeps a value that is
-    /// there, an attribute and an endpoint are set to what they are), so a record that repeats
-    /// the last one's part is not decoded again: a user's records mostly differ in their times
-    /// and kinds alone (one per spilled run, and one per kind of event), and each part made
-    /// `String`s and dictionary entries. (Only what came in between could have changed the
-    /// result, and nothing came in between.)
+    /// Applying a part right after the same part changes nothing (a field keeps the value it
+    /// was just given, an attribute and an endpoint are set to what they already are), so a
+    /// record whose part repeats, byte for byte, the last one applied is not decoded again: a
+    /// user's records mostly differ in their times and kinds alone (one per spilled run, one
+    /// per kind of event), and each part made `String`s and dictionary entries. A part that
+    /// returns after another (A, B, A) is applied again.
     private struct Applied {
         /// The demographics, make and model of the last activity event, and its flags.
         var demographics: UnsafeRawBufferPointer?

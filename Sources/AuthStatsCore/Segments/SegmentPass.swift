@@ -384,13 +384,12 @@ struct SegmentPass {
     /// copied whole twice a user, its dozen texts and dictionary retained and released each
     /// time (once now: the bench set's million users with the three sample segments, 0.8 G
     /// instructions fewer, callgrind). Its texts are moved out of `observed` (copying the six
-    /// demographics was a third of this function); the attributes stay there.
+    /// demographics was a third of this function); the attributes stay there, for the export.
     func makeProfile(
         days: UnsafeBufferPointer<DayCounts>, observed: inout ObservedProfile, sessions: Int, listed: ListedProfile?
     ) -> UserProfile {
         let userID = observed.userText.take() ?? listed?.sub ?? ""
         var endpoints = observed.endpoints.values.sorted()
-        observed.endpoints = [:]
         if options.shareUserData, let listed {
             // Only the directory's addresses and flags count: a Pinpoint attribute of the same
             // name neither verifies an address nor replaces the verified one.
@@ -446,7 +445,7 @@ struct SegmentPass {
                 return options.shareUserData && endpoint.address != nil && endpoint.address == profile.verifiedEmail ? endpoint : nil
             case "SMS", "VOICE":
                 return options.shareUserData && endpoint.address != nil && endpoint.address == profile.verifiedPhone ? endpoint : nil
-            case _ where MemberExport.isPush(endpoint.channelType):
+            case _ where MemberExport.pushChannels.contains(endpoint.channelType):
                 return endpoint
             default:
                 // `CUSTOM`, `IN_APP`, none (a web app's endpoint) or one Pinpoint does not have

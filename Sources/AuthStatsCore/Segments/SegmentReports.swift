@@ -105,18 +105,13 @@ public enum MemberExport {
     }
 
     /// Pinpoint's push channel types: an endpoint's `Address` there is a device token, not an
-    /// address of the user's.
-    public static let pushChannels = Set(pushChannelList)
-    static let pushChannelList = ["PUSH", "GCM", "APNS", "APNS_SANDBOX", "APNS_VOIP", "APNS_VOIP_SANDBOX", "ADM", "BAIDU"]
+    /// address of the user's. (Lists, not sets: asked of every endpoint of every member, a few
+    /// short texts compared cost less than hashing the text, ~400 instructions.)
+    public static let pushChannels = ["PUSH", "GCM", "APNS", "APNS_SANDBOX", "APNS_VOIP", "APNS_VOIP_SANDBOX", "ADM", "BAIDU"]
 
     /// The channel types whose `Address` is the user's own email address or phone number:
     /// exported only when shared and verified (`SegmentPass.exportedEndpoints`).
     static let addressChannels = ["EMAIL", "SMS", "VOICE"]
-
-    /// Whether `channel` is one of `pushChannels`. (Asked of every endpoint of every member:
-    /// a few short texts compared cost less than hashing the text for a set, ~400
-    /// instructions.)
-    static func isPush(_ channel: String) -> Bool { pushChannelList.contains(channel) }
 
     /// Segments in one run at most (a member export row names its segment in two bytes).
     public static let maxSegments = 65_535
