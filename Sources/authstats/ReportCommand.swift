@@ -179,6 +179,12 @@ struct ReportCommand: ParsableCommand {
         if state == nil, stateHorizon != nil || rebuild {
             throw ValidationError("--state-horizon and --rebuild go with --state.")
         }
+        // A rebuild replaces the state with what it reads: with no INPUT (an unset variable in
+        // a cron line) it emptied the state, exit 0, until 2026-12-06.
+        if rebuild, inputs.isEmpty, plan == nil {
+            throw ValidationError(
+                "--rebuild replaces what the state holds with what it reads: give every input (with none, it would empty the state).")
+        }
         if plan != nil {
             guard state != nil else { throw ValidationError("--plan reads a shard into a shard state: give --state DIR.") }
             guard inputs.isEmpty else { throw ValidationError("--plan names the files to read: give no INPUT with it.") }
@@ -459,6 +465,13 @@ struct ReportCommand: ParsableCommand {
         // state is new, and a rebuild forgets the state.
         // Damaged, it is said and not listed: the state's counts are whole, and this run's
         // batch replaces it (refusing every night until a rebuild would cost more than it saves).
+        // A rebuild that read nothing (a mistyped or unmounted folder) would replace the state
+        // with an empty one: refused as a stateless run is, the state left as it was.
+        if rebuild, !analysis.anyInputReadable {
+            throw fail(
+                (analysis.inputs.isEmpty ? "no input files found in \(inputs.map(DisplayPath.text).joined(separator: ", "))" : "no readable input")
+                    + "; --rebuild would have emptied the state, which is left as it was; nothing written")
+        }
         var unreportedDamaged = false
         let unreported = try nightly.flatMap { nightly -> UnreportedReading? in
             guard shardRun == nil, !rebuild else { return nil }

@@ -65,7 +65,7 @@ struct StateDatabaseTests {
         try FileManager.default.createSymbolicLink(atPath: F.databasePath(linked), withDestinationPath: database.path)
         #expect(StateDatabase.exists(folder: linked))
         #expect(try database.connection.integer("PRAGMA application_id", "read") == 0x4154_5354)
-        #expect(try database.connection.integer("PRAGMA user_version", "read") == 4)
+        #expect(try database.connection.integer("PRAGMA user_version", "read") == 5)
         #expect(database.chunkCheck == .lanes)
         #expect(try database.meta("chunk_check") == "lanes")
         #expect(database.contentHash == .lanes)

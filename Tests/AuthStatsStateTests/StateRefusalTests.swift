@@ -180,10 +180,10 @@ struct StateRefusalTests {
     func newer() throws {
         let (folder, path) = try altered(["PRAGMA user_version=7"])
         let error = try refusal(folder)
-        #expect(error == .newerSchema(path: path, found: 7, supported: 4))
+        #expect(error == .newerSchema(path: path, found: 7, supported: 5))
         #expect(
             error?.description
-                == "Unable to open \(path): written by a newer authstats (schema version 7, this one reads up to 4); "
+                == "Unable to open \(path): written by a newer authstats (schema version 7, this one reads up to 5); "
                 + "upgrade authstats")
     }
 

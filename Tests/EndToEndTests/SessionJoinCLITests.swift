@@ -94,4 +94,30 @@ struct SessionJoinCLITests {
         let row = try #require(daily[0].split(separator: "\n").first { $0.hasPrefix("2026-03-01,") })
         #expect(row.split(separator: ",").suffix(3) == ["60", "30", "0"])
     }
+
+    /// `docs/metrics.md` "Sessions": `sessions.csv` lists every session read, whatever the
+    /// range; `daily.csv` counts a session on the day it starts. A Pinpoint session whose only
+    /// exported event (its stop, 00:10 on 11-10) says it began at 22:50 on 11-09 starts before
+    /// the first day with an event: a row of `sessions.csv`, in no day of `daily.csv`.
+    @Test("a session that began before the first day with an event: in sessions.csv, in no daily row")
+    func sessionBeforeTheRange() throws {
+        let folder = CLI.temporaryFolder("session-before-range")
+        let input = folder.appendingPathComponent("p.ndjson")
+        try ([
+            #"{"event_type":"_session.stop","event_timestamp":1794269400000,"client":{"client_id":"ep-B"},"endpoint":{"User":{"UserId":"B"}},"session":{"session_id":"sB","start_timestamp":1794264600000,"stop_timestamp":1794269400000}}"#,
+            #"{"event_type":"_userauth.sign_in","event_timestamp":1794304800000,"client":{"client_id":"ep-A"},"endpoint":{"User":{"UserId":"A"}}}"#,
+        ].joined(separator: "\n") + "\n").write(to: input, atomically: true, encoding: .utf8)
+        let out = folder.appendingPathComponent("out")
+        let result = try CLI.run(["report", input.path, "--out", out.path, "--sessions-detail", "--no-html", "-q"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let sessions = try String(contentsOf: out.appendingPathComponent("sessions.csv"), encoding: .utf8)
+        #expect(sessions.split(separator: "\n").dropFirst().map { $0.split(separator: ",").prefix(4).joined(separator: ",") } == [
+            "A,A-1794304800000,2026-11-10T10:00:00.000Z,2026-11-10T10:00:00.000Z",
+            "B,sB,2026-11-09T22:50:00.000Z,2026-11-10T00:10:00.000Z",
+        ])
+        let daily = try String(contentsOf: out.appendingPathComponent("daily.csv"), encoding: .utf8).split(separator: "\n")
+        let sessionsColumn = try #require(daily.first?.split(separator: ",").firstIndex(of: "sessions"))
+        #expect(daily.dropFirst().map { String($0.split(separator: ",")[0]) } == ["2026-11-10"])
+        #expect(daily.dropFirst().map { String($0.split(separator: ",")[sessionsColumn]) } == ["1"])
+    }
 }

@@ -300,6 +300,28 @@ struct StateCLITests {
         #expect(try S.bytes(S.databasePath(state)) == before, "the state file changed")
     }
 
+    /// `--rebuild` replaces the state with what it reads: given nothing (an unset variable in
+    /// a cron line), or only a folder that is not there, it emptied the state until 2026-12-06.
+    @Test("--rebuild with no input is exit 64, over a missing or empty folder exit 2: the state and --out unchanged")
+    func rebuildReadingNothing() throws {
+        let state = try S.sharedState()
+        let before = try S.bytes(S.databasePath(state))
+        let folder = state.deletingLastPathComponent()
+        let out = folder.appendingPathComponent("out-rebuild")
+        let none = try S.report([], state: state, out: out, S.reportOptions + ["--rebuild"])
+        #expect(none.status == 64, "\(none.stderr)")
+        #expect(none.stderr.contains("--rebuild replaces what the state holds with what it reads: give every input"), "\(none.stderr)")
+        let empty = folder.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        for input in [folder.appendingPathComponent("not-mounted").path, empty.path] {
+            let result = try S.report([input], state: state, out: out, S.reportOptions + ["--rebuild"])
+            #expect(result.status == 2, "\(input): \(result.stderr)")
+            #expect(result.stderr.contains("--rebuild would have emptied the state, which is left as it was; nothing written"), "\(result.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: out.path), "--out was written")
+        #expect(try S.bytes(S.databasePath(state)) == before, "the state file changed")
+    }
+
     @Test("reports from the state alone for a range inside the data equal a stateless run with the same --from/--to")
     func subRange() throws {
         let data = try S.data()

@@ -15,7 +15,12 @@ extension RecordDecoder {
             builder.add(type)
             return EventKind.pinpoint(eventType: type)
         }) else {
-            return .rejected(reason: "missing event_type")
+            let type = f[.eventType]
+            switch type.type {
+            case .absent: return .rejected(reason: "missing event_type")
+            case .string: return .rejected(reason: "event_type is empty")
+            default: return .rejected(reason: "event_type is not a string: \(type.describe(in: f.bytes))")
+            }
         }
         // The ids are read where they lie, not kept in `ShortText`s (see `InlineText`).
         let user = f.nonEmpty(.userID) ?? f.nonEmpty(.clientID)

@@ -31,13 +31,18 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
         public var input: UInt64
         /// The user it made active, if it is an activity event with a user.
         public var user: UInt64?
+        /// Why `--pinpoint-parity` left it out, if it did: then it was counted in no table, only
+        /// as skipped and in `left_out`, and a copy of it is a duplicate all the same
+        /// (`docs/metrics.md` "Pinpoint parity"); its `profile` is 0 and means nothing.
+        public var leftOut: ParityReason?
 
-        public init(day: Int32, profile: UInt32, kind: EventKind, input: UInt64, user: UInt64? = nil) {
+        public init(day: Int32, profile: UInt32, kind: EventKind, input: UInt64, user: UInt64? = nil, leftOut: ParityReason? = nil) {
             self.day = day
             self.profile = profile
             self.kind = kind
             self.input = input
             self.user = user
+            self.leftOut = leftOut
         }
     }
 

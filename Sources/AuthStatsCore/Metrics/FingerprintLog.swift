@@ -85,7 +85,9 @@ struct FingerprintLog: Sendable {
     }
 
     /// Writes one 48-byte entry at `offset`: fingerprint, day, profile, input, user, kind,
-    /// whether there is a user, 6 bytes of zeros; little-endian.
+    /// whether there is a user, why `--pinpoint-parity` left the event out (0: it did not;
+    /// else `ParityReason`'s raw value: since schema version 5 of the nightly state), 5 bytes
+    /// of zeros; little-endian.
     @inline(__always)
     static func encode(_ fingerprint: Fingerprint, _ counted: DuplicateFilter.Counted, into raw: UnsafeMutableRawBufferPointer, at offset: Int) {
         raw.storeBytes(of: fingerprint.high.littleEndian, toByteOffset: offset, as: UInt64.self)
@@ -96,14 +98,16 @@ struct FingerprintLog: Sendable {
         raw.storeBytes(of: (counted.user ?? 0).littleEndian, toByteOffset: offset + 32, as: UInt64.self)
         raw[offset + 40] = counted.kind.rawValue
         raw[offset + 41] = counted.user == nil ? 0 : 1
+        raw[offset + 42] = counted.leftOut?.rawValue ?? 0
         // The zeros too: a caller may encode into memory it did not clear (an in-order run's
         // block, reused from one block to the next), whose bytes would otherwise go to the
         // spill store as they were.
-        raw.storeBytes(of: 0 as UInt16, toByteOffset: offset + 42, as: UInt16.self)
+        raw[offset + 43] = 0
         raw.storeBytes(of: 0 as UInt32, toByteOffset: offset + 44, as: UInt32.self)
     }
 
-    /// Reads the entry at `offset`; `profile` maps its profile id to the reader's.
+    /// Reads the entry at `offset`; `profile` maps its profile id to the reader's (not a
+    /// left-out event's, whose profile is no id).
     @inline(__always)
     static func decode(_ raw: UnsafeRawBufferPointer, at p: Int, profile: (UInt32) -> UInt32 = { $0 })
         -> (Fingerprint, DuplicateFilter.Counted)
@@ -111,14 +115,15 @@ struct FingerprintLog: Sendable {
         let high = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p, as: UInt64.self))
         let low = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p + 8, as: UInt64.self))
         let day = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 16, as: Int32.self))
-        let id = profile(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 20, as: UInt32.self)))
+        let stored = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 20, as: UInt32.self))
         let input = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p + 24, as: UInt64.self))
         let user = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p + 32, as: UInt64.self))
         let kind = EventKind(rawValue: raw[p + 40]) ?? .other
         let hasUser = raw[p + 41] == 1
+        let leftOut = raw[p + 42] == 0 ? nil : ParityReason(rawValue: raw[p + 42])
         return (
             Fingerprint(high: high, low: low),
-            .init(day: day, profile: id, kind: kind, input: input, user: hasUser ? user : nil)
+            .init(day: day, profile: leftOut == nil ? profile(stored) : stored, kind: kind, input: input, user: hasUser ? user : nil, leftOut: leftOut)
         )
     }
 }

@@ -128,6 +128,12 @@ public struct MetricsAccumulator: Sendable {
         }
     }
 
+    /// Logs the fingerprint of an event `--pinpoint-parity` left out (counted nowhere else), so
+    /// that a later copy of it is found as a duplicate (`takeBack`) rather than left out again.
+    mutating func logLeftOut(_ event: Event, day: Day, position: UInt64, reason: ParityReason) {
+        dedup.insert(event.fingerprint, DuplicateFilter.Counted(day: day.index, profile: 0, kind: event.kind, input: position, leftOut: reason))
+    }
+
     /// Puts the users and activity of the events added since the last call into their tables
     /// (`newUsers`; the users into the shared set while there is one).
     public mutating func settle() {
@@ -237,6 +243,12 @@ public struct MetricsAccumulator: Sendable {
 
     private mutating func takeBack(_ found: [DuplicateFilter.Counted]) {
         for counted in found {
+            // A copy of a left-out event was counted in no table (`Analysis.takeBack` moves it
+            // from its input's skipped to its duplicates).
+            guard counted.leftOut == nil else {
+                duplicates += 1
+                continue
+            }
             let key = DayProfile(day: counted.day, profile: counted.profile)
             counters.add(key, counted.kind, -1)
             if let user = counted.user {

@@ -326,6 +326,9 @@ public final class Analysis {
     /// them (a retain) instead of making them again.
     private var lastValues: (profile: UInt32, values: DimensionValues)?
 
+    /// The skip reason of an input's events `--pinpoint-parity` left out for `reason`.
+    static func leftOutReason(_ reason: ParityReason) -> String { "left out by --pinpoint-parity: \(reason.name)" }
+
     /// Events `--pinpoint-parity` left out, by reason.
     public internal(set) var parityLeftOut: [ParityReason: Int] = [:]
 
@@ -335,7 +338,9 @@ public final class Analysis {
     /// (its record says so, or the directory), the hosted UI, an operation not among the
     /// nine, or (with `--clients`) an app client without analytics; an event without a user
     /// stays.
-    func leftOut(_ event: Event) -> ParityReason? {
+    /// Its fingerprint is logged, so that a later delivery of it is a duplicate (`takeBack`),
+    /// as any copy is, not left out a second time.
+    func leftOut(_ event: Event, position: UInt64) -> ParityReason? {
         guard configuration.pinpointParity, event.source != .pinpoint else { return nil }
         var reason = event.parity
         if reason == .received, directory.count > 0, let user = event.user, directory.isFederated(user) == true {
@@ -349,6 +354,7 @@ public final class Analysis {
         }
         guard reason != .received, !(reason == .federatedUser && event.user == nil) else { return nil }
         parityLeftOut[reason, default: 0] += 1
+        state.pointee.accumulator.logLeftOut(event, day: state.pointee.clock.day(ofMillis: event.time), position: position, reason: reason)
         return reason
     }
 
@@ -539,7 +545,15 @@ public final class Analysis {
         for i in inputs.indices where index[inputs[i].position] == nil { index[inputs[i].position] = i }
         for counted in found {
             guard let i = index[counted.input] else { continue }
-            inputs[i].events -= 1
+            if let reason = counted.leftOut {
+                // A copy of a left-out event: skipped (and left out) no more, a duplicate.
+                inputs[i].skipped -= 1
+                let key = Self.leftOutReason(reason)
+                if let n = inputs[i].skipReasons[key] { inputs[i].skipReasons[key] = n > 1 ? n - 1 : nil }
+                if let n = parityLeftOut[reason] { parityLeftOut[reason] = n > 1 ? n - 1 : nil }
+            } else {
+                inputs[i].events -= 1
+            }
             inputs[i].duplicates += 1
         }
     }

@@ -230,9 +230,9 @@ public final class StreamProcessor {
     /// `--pinpoint-parity`, an event Pinpoint would not have received is skipped instead.
     @inline(__always)
     private func add(_ event: Event, _ bytes: UnsafeRawBufferPointer) {
-        if parity, let reason = analysis.leftOut(event) {
+        if parity, let reason = analysis.leftOut(event, position: report.position) {
             report.skipped += 1
-            report.skipReasons["left out by --pinpoint-parity: \(reason.name)", default: 0] += 1
+            report.skipReasons[Analysis.leftOutReason(reason), default: 0] += 1
             return
         }
         if collectsProfiles {

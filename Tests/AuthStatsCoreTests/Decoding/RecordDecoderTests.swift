@@ -73,6 +73,10 @@ struct RecordDecoderTests {
         #expect(reason(#"{"event_type":"x","event_timestamp":null}"#)
             == "event_timestamp is not an integer of epoch milliseconds: null")
         #expect(reason(#"{"event_timestamp":1}"#) == "missing event_type")
+        #expect(reason(#"{"event_type":"","event_timestamp":1}"#) == "event_type is empty")
+        #expect(reason(#"{"event_type":5,"event_timestamp":1}"#) == "event_type is not a string: 5")
+        #expect(reason(#"{"event_type":["_userauth.sign_in"],"event_timestamp":1}"#) == "event_type is not a string: an array")
+        #expect(reason(#"{"event_type":null,"event_timestamp":1}"#) == "event_type is not a string: null")
         #expect(reason(#"[{"event_type":"x","event_timestamp":1}]"#) == "the record is a JSON array, not an object")
         #expect(event(#"{"event_type":"x","event_timestamp":1.6e12}"#)?.time == 1_600_000_000_000)
     }

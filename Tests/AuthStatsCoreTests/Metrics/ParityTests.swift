@@ -40,6 +40,46 @@ struct ParityTests {
         #expect(all.day("2024-06-17")?.events == 9)
     }
 
+    /// The left-out events of `lines` and one counted one, delivered again in a second file.
+    static let copies = [
+        trailRecord("InitiateAuth", time: "2024-06-17T16:00:02Z", requestParameters: "{}", additional: hostedUI, eventID: "t2"),
+        activityRecord("SignIn", "Pass", timestamp: "1718640005000", sub: "act-google", idp: "Google", eventID: "a1"),
+        activityRecord("PasswordChange", "Pass", timestamp: "1718640007000", sub: "act-local", eventID: "a3"),
+        trailRecord("ChangePassword", time: "2024-06-17T16:00:03Z", sub: "ct-local", eventID: "t3"),
+        trailRecord("InitiateAuth", time: "2024-06-17T16:00:04Z", sub: "dir-federated", eventID: "t4"),
+        activityRecord("SignIn", "Pass", timestamp: "1718640006000", sub: "act-local", eventID: "a2"),
+    ].joined(separator: "\n")
+
+    /// A second delivery of a left-out event is a duplicate, as any copy is: the copies' file
+    /// has 6 duplicates and nothing skipped, `left_out` counts each event once, and the
+    /// tables are those of the first file alone; the same with the fingerprints spilled.
+    @Test("a second delivery of a left-out event is a duplicate, not left out again", arguments: [false, true])
+    func copiesOfLeftOut(spilled: Bool) {
+        let streams = [("mixed.ndjson", Array(Self.lines.utf8)), ("copies.ndjson", Array(Self.copies.utf8))]
+        let store = MemorySpillStore()
+        let run = InMemoryRun(
+            streams, dedupCapacity: spilled ? 3 : DuplicateFilter.defaultCapacity, spill: spilled ? store : nil,
+            directory: Self.directory, configure: { $0.pinpointParity = true })
+        if spilled { #expect(store.written > 3) }
+        let once = InMemoryRun([streams[0]], directory: Self.directory, configure: { $0.pinpointParity = true })
+        #expect(run.parityLeftOut == [.hostedUI: 1, .otherOperation: 2, .federatedUser: 2])
+        #expect(run.inputs.map(\.skipped) == [5, 0])
+        #expect(run.inputs.map(\.duplicates) == [0, 6])
+        #expect(run.inputs.map(\.events) == [4, 0])
+        #expect(run.inputs[1].skipReasons.isEmpty)
+        #expect(run.accumulator.duplicates == 6)
+        #expect(run.accumulator.events == 4)
+        #expect(run.reports.daily == once.reports.daily)
+        // Read the other way round, the copies' file comes first and keeps the events; the
+        // mixed file's deliveries of them are its duplicates.
+        let reversed = InMemoryRun(
+            Array(streams.reversed()), directory: Self.directory, configure: { $0.pinpointParity = true })
+        #expect(reversed.parityLeftOut == [.hostedUI: 1, .otherOperation: 2, .federatedUser: 2])
+        #expect(reversed.inputs.map(\.skipped) == [5, 0])
+        #expect(reversed.inputs.map(\.duplicates) == [0, 6])
+        #expect(reversed.reports.daily == once.reports.daily)
+    }
+
     @Test("with --clients, only app clients with analytics in a region that had them")
     func clients() {
         var clients = AnalyticsConfiguration()
