@@ -23,8 +23,10 @@ struct MergeParts {
     /// the shards of a plan it holds (a shard state's own, a merged state's).
     var partMarks: [String?]
     var partShards: [PlanShards?]
-    /// Whether every state keeps user profiles, and, per state, whether it keeps session rows.
+    /// Whether every state keeps user profiles; per state, whether it keeps them, and whether
+    /// it keeps session rows.
     var profiles: Bool
+    var partProfiles: [Bool]
     var sessionRows: [Bool]
     /// Each input's content hash → the state that holds it (shown) and its path there.
     var owner: [String: (state: String, path: String)]
@@ -313,7 +315,7 @@ struct MergeParts {
             if try meta(part, NightlyState.metaTimeZone).isEmpty {
                 throw NightlyState.Failure.refused("\(name) holds no batch yet (no input was ever committed to it): nothing to merge; nothing changed")
             }
-            if try meta(part, NightlyState.metaTimeZone) != zone {
+            if !NightlyState.sameZone(try meta(part, NightlyState.metaTimeZone), zone) {
                 throw NightlyState.Failure.refused(
                     "\(name) counts days in \(DisplayPath.text(try meta(part, NightlyState.metaTimeZone))), \(DisplayPath.text(parts[0].folder)) in \(DisplayPath.text(zone)): states of two time zones do not merge")
             }
@@ -339,8 +341,8 @@ struct MergeParts {
         let partial = combined(partMarks)
         // The merged state keeps profiles only if every part does (else they would cover
         // some inputs only).
-        var profiles = true
-        for part in parts where try meta(part, NightlyState.metaProfiles) != "on" { profiles = false }
+        let partProfiles = try parts.map { try meta($0, NightlyState.metaProfiles) == "on" }
+        let profiles = !partProfiles.contains(false)
         // It keeps session rows (user ids and texts) only if every part does; a part without
         // them makes the merged log counts-only (`docs/state.md` "Session rows").
         let partRows = try parts.map { try meta($0, NightlyState.metaSessionRows) != "off" }
@@ -353,7 +355,11 @@ struct MergeParts {
             for part in parts {
                 let ledger = try part.database.ledger()
                 for entry in ledger {
-                    if let first = owner[entry.contentHash] { throw inBoth(entry.path, first.state, DisplayPath.text(part.folder)) }
+                    if let first = owner[entry.contentHash] {
+                        // The same bytes may lie under two paths: both named.
+                        let other = first.path == entry.path ? "" : " (as \(NightlyState.shown(ledgerPath: entry.path)))"
+                        throw inBoth(first.path, first.state, DisplayPath.text(part.folder) + other)
+                    }
                     owner[entry.contentHash] = (DisplayPath.text(part.folder), entry.path)
                 }
                 ledgers.append(ledger)
@@ -381,7 +387,7 @@ struct MergeParts {
         do { positions = try parts.map { try Self.positions(of: $0.database) } } catch { throw NightlyState.Failure.unusable("\(error)") }
         var merged = MergeParts(
             parts: parts, zone: zone, options: options, partial: partial, planShards: planShards, partMarks: partMarks, partShards: partShards,
-            profiles: profiles, sessionRows: partRows, owner: owner,
+            profiles: profiles, partProfiles: partProfiles, sessionRows: partRows, owner: owner,
             ledgers: ledgers, contentHash: contentHash, spans: spans, timeoutMillis: timeoutMillis, positions: positions,
             shifts: [], placed: (0, nil))
         try merged.place(after: nil)

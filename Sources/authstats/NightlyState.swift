@@ -56,6 +56,18 @@ final class NightlyState {
     let folder: String
     let lock: StateLock
     let database: StateDatabase
+    /// The IANA names of UTC (the zone and its links, and GMT's, whose offset was always 0):
+    /// any of them counts the same days, so a state of one takes a run given another (a cron
+    /// line's `AUTHSTATS_TIMEZONE=Etc/UTC` on a state made with the default UTC).
+    static let utcNames: Set<String> = [
+        "UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu", "GMT", "Etc/GMT", "Etc/GMT+0",
+        "Etc/GMT-0", "Etc/GMT0", "GMT0", "GMT+0", "GMT-0", "Etc/Greenwich", "Greenwich",
+    ]
+
+    /// Whether two zone names count the same days: the same name, or two names of UTC. (Other
+    /// links, Asia/Calcutta for Asia/Kolkata, are told apart by name: a state keeps its own.)
+    static func sameZone(_ a: String, _ b: String) -> Bool { a == b || (utcNames.contains(a) && utcNames.contains(b)) }
+
     /// The zone the state counts days in.
     let timeZone: String
     /// Days of event-level detail kept (nil: all, for shard states).
@@ -212,11 +224,11 @@ final class NightlyState {
             let storedZone = try stored(Self.metaTimeZone)
             // Text read from the state is shown escaped: it may not be authstats's.
             let shownZone = storedZone.map(DisplayPath.text) ?? ""
-            if merging, let storedZone, let requested, requested != storedZone {
+            if merging, let storedZone, let requested, !Self.sameZone(requested, storedZone) {
                 throw Failure.refused(
                     "\(path) counts days in \(shownZone), the states to merge into it in \(requested): states of two time zones do not merge; nothing changed")
             }
-            if let storedZone, let requested, requested != storedZone {
+            if let storedZone, let requested, !Self.sameZone(requested, storedZone) {
                 throw Failure.usage(
                     "the state in \(path) counts days in \(shownZone), not \(requested): drop --timezone (and AUTHSTATS_TIMEZONE) "
                         + "to use \(shownZone), or give another --state folder (or --rebuild to recount everything in \(requested))")
@@ -264,7 +276,8 @@ final class NightlyState {
             let storedProfiles = try stored(Self.metaProfiles).map { $0 == "on" }
             if storedProfiles == false && profiles && newestDay != nil {
                 throw Failure.usage(
-                    "the state in \(path) keeps no user profiles (its first run had no --segments or --breakdown-attribute), "
+                    "the state in \(path) keeps no user profiles (its first run had no --segments or --breakdown-attribute, "
+                        + "or it was merged from states not all keeping them), "
                         + "so segments and attribute breakdowns cannot be computed from it: --rebuild with every input and "
                         + "--segments (or --breakdown-attribute) to keep them from now on")
             }
@@ -439,9 +452,16 @@ final class NightlyState {
                 continue
             }
             if let entry = byPath {
+                // A file that counted no event (a user CSV, an empty file, a report kept under
+                // the folder) has nothing in the state to count twice, but the ledger still
+                // knows its path: "its events are in the state" was false for it.
                 throw Failure.refused(
                     "\(path) changed since batch \(entry.batch) read it (\(entry.size) bytes then, \(identity.size) now): "
-                        + "its events are in the state already; rerun with --rebuild and every input to count it again")
+                        + (entry.events == 0
+                            ? "it held no event then (\(entry.records) record\(entry.records == 1 ? "" : "s") skipped, rejected or copies), "
+                                + "but a path the state has read is not read again; if it is not an export, move it out of the inputs; "
+                                + "to count what it holds now, rerun with --rebuild and every input"
+                            : "its events are in the state already; rerun with --rebuild and every input to count it again"))
             }
             if let first = seen[identity.hash] {
                 known.append("\(path) (the same bytes as \(first), in this run)")

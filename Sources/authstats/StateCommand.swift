@@ -220,6 +220,14 @@ struct StateCommand: ParsableCommand {
                     "\(DisplayPath.text(into)) \(target.keepsProfiles ? "keeps" : "keeps no") user profiles and the others "
                         + "\(opened.profiles ? "do" : "do not all"): the merged profiles would cover some inputs only; nothing changed")
             }
+            // Into a new (or empty) state, profiles that only some states keep are dropped:
+            // said, since a later --segments on the result is then refused.
+            if !opened.profiles, let with = opened.partProfiles.firstIndex(of: true), let without = opened.partProfiles.firstIndex(of: false) {
+                console.warning(
+                    "\(DisplayPath.text(opened.parts[with].folder)) keeps user profiles and \(DisplayPath.text(opened.parts[without].folder)) "
+                        + "does not (its first run had no --segments or --breakdown-attribute): the merged state keeps none, so --segments "
+                        + "or --breakdown-attribute on it needs --rebuild with every input")
+            }
             var mergedHash = ContentHashKind.current
             do {
                 let ledger = try target.database.ledger()

@@ -94,7 +94,7 @@ extension StateCLITests {
             }
             try S.expectSame(expected, night, "a night on the older state")
             let info = try S.info(serial)
-            #expect(S.number(info, "schema_version") == 4)
+            #expect(S.number(info, "schema_version") == 5)
             #expect(info["chunk_check"] as? String == "serial")
             #expect(info["content_hash"] as? String == "fingerprint")
             #expect(try Self.allChecked(serial, by: .serial))

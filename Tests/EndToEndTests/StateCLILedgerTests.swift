@@ -346,8 +346,22 @@ extension StateCLITests {
             let refused = try S.report([changing] + halves[1], state: state, out: out)
             #expect(refused.status == 1, "\(refused.stderr)")
             #expect(refused.stderr.contains("\(changing) changed since batch 1 read it"), "\(refused.stderr)")
+            #expect(refused.stderr.contains("its events are in the state already"), "\(refused.stderr)")
             #expect(try S.bytes(S.databasePath(state)) == stateBefore, "the state file changed")
             #expect(Reliability.snapshot(out) == reportsBefore, "the reports changed")
+            // A known file that counted no event (a user CSV kept in the folder) says so, and
+            // what to do, rather than that its events are counted.
+            let notes = inputs.appendingPathComponent("notes.csv")
+            try "sub,email\n".write(to: notes, atomically: true, encoding: .utf8)
+            let withNotes = folder.appendingPathComponent("with-notes")
+            try FileManager.default.copyItem(at: state, to: withNotes)
+            #expect(try S.report([notes.path], state: withNotes, out: folder.appendingPathComponent("out-notes")).status == 0)
+            try "sub,email\nnew-sub,someone\n".write(to: notes, atomically: true, encoding: .utf8)
+            let noEvents = try S.report([notes.path], state: withNotes, out: folder.appendingPathComponent("out-notes"))
+            #expect(noEvents.status == 1, "\(noEvents.stderr)")
+            #expect(noEvents.stderr.contains("\(notes.path) changed since batch 2 read it"), "\(noEvents.stderr)")
+            #expect(noEvents.stderr.contains("it held no event then"), "\(noEvents.stderr)")
+            #expect(noEvents.stderr.contains("if it is not an export, move it out of the inputs"), "\(noEvents.stderr)")
 
             let all = halves[0] + [changing] + halves[1]
             let rebuilt = try S.report(all, state: state, out: out, S.reportOptions + ["--rebuild"])
@@ -663,6 +677,23 @@ extension StateCLITests {
             let result = try S.report([], state: path("F"), out: path("oF"))
             #expect(result.status == 0, "\(result.stderr)")
             try S.expectSame(try S.single(data.files + [early]), path("oF"), "states far apart, merged")
+        }
+
+        @Test("state merge of states that differ in keeping user profiles: into a new state, none kept and said so; a later --breakdown-attribute refused")
+        func mergeProfilesOfSome() throws {
+            let folder = CLI.temporaryFolder("state-merge-profiles")
+            func path(_ name: String) -> URL { folder.appendingPathComponent(name) }
+            let a = try S.gzip([PinpointLine("pageView", iso: "2026-11-01T10:00:00Z", user: "a").json], path("in"), "a.json.gz")
+            let b = try S.gzip([PinpointLine("pageView", iso: "2026-11-02T10:00:00Z", user: "b").json], path("in"), "b.json.gz")
+            try S.runBatches([[a]], state: path("A"), out: path("oA"), S.reportOptions + ["--breakdown-attribute", "plan"])
+            try S.runBatches([[b]], state: path("B"), out: path("oB"))
+            let merged = try CLI.run(["state", "merge", "--into", path("C").path, path("A").path, path("B").path])
+            #expect(merged.status == 0, "\(merged.stderr)")
+            #expect(merged.stderr.contains("keeps user profiles and \(path("B").path) does not"), "\(merged.stderr)")
+            #expect(merged.stderr.contains("the merged state keeps none"), "\(merged.stderr)")
+            #expect(try S.info(path("C"))["user_profiles"] as? String == "off")
+            let later = try S.report([], state: path("C"), out: path("oC"), S.reportOptions + ["--breakdown-attribute", "plan"])
+            #expect(later.status == 64, "\(later.stderr)")
         }
     }
 }

@@ -350,7 +350,7 @@ struct StateCLITests {
         let activeDays = daily.split(separator: "\n").dropFirst().filter { $0.split(separator: ",")[eventsColumn] != "0" }.count
 
         let info = try S.info(state)
-        #expect(S.number(info, "schema_version") == 4)
+        #expect(S.number(info, "schema_version") == 5)
         #expect(info["chunk_check"] as? String == "lanes")
         #expect(info["timezone"] as? String == "UTC")
         #expect(info["horizon_days"] as? String == "35" || S.number(info, "horizon_days") == 35, "\(info["horizon_days"] ?? "nil")")
@@ -373,7 +373,7 @@ struct StateCLITests {
             if parts.count == 2 { fields[String(parts[0])] = parts[1].trimmingCharacters(in: .whitespaces) }
         }
         for (name, value) in [
-            ("schema_version", "4"), ("chunk_check", "lanes"), ("content_hash", "lanes"), ("timezone", "UTC"), ("horizon_days", "35"), ("inputs", "\(data.files.count)"),
+            ("schema_version", "5"), ("chunk_check", "lanes"), ("content_hash", "lanes"), ("timezone", "UTC"), ("horizon_days", "35"), ("inputs", "\(data.files.count)"),
             ("users", "\(totals["users"] as? Int ?? -1)"), ("days", "\(activeDays)"),
         ] {
             #expect(fields[name] == value, "state info: \(name) is \(fields[name] ?? "missing"), not \(value)\n\(text.stdout)")
@@ -398,6 +398,10 @@ struct StateCLITests {
         // The state's own zone, given or not, is fine.
         let same = try S.report([], state: state, out: folder.appendingPathComponent("o3"), S.reportOptions + ["--timezone", "UTC"])
         #expect(same.status == 0, "\(same.stderr)")
+        // Another name of UTC counts the same days: taken, and the reports keep the state's name.
+        let alias = try S.report([], state: state, out: folder.appendingPathComponent("o4"), environment: ["AUTHSTATS_TIMEZONE": "Etc/UTC"])
+        #expect(alias.status == 0, "\(alias.stderr)")
+        try S.expectSame(folder.appendingPathComponent("o3"), folder.appendingPathComponent("o4"), "Etc/UTC on a UTC state")
     }
 }
 
