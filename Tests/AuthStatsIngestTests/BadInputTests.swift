@@ -114,6 +114,39 @@ struct BadInputTests {
         #expect(run.rejects.isEmpty)
     }
 
+    /// A rejected record is kept whole up to 1 MiB (`RejectedRecord.keptBytes`), then its
+    /// first MiB and its length: a 64 MB line of junk took ~1 GB (a review, 2026-12-06).
+    @Test("a rejected record over 1 MiB keeps its first MiB and its length; damage with pieces merged into it too")
+    func longReject() throws {
+        let folder = CLI.temporaryFolder()
+        let path = folder.appendingPathComponent("junk.ndjson")
+        let junk = String(repeating: "\u{1}", count: 3 << 20)
+        try ([junk, PinpointLine("pageView", at: 1_700_000_001_000).json].joined(separator: "\n") + "\n").write(to: path, atomically: true, encoding: .utf8)
+        let run = FileRun([path.path])
+        #expect(run.inputs[0].events == 1)
+        #expect(run.rejects.count == 1)
+        #expect(run.rejects.first?.raw.count == RejectedRecord.keptBytes)
+        #expect(run.rejects.first?.raw == Array(junk.utf8.prefix(RejectedRecord.keptBytes)))
+        #expect(run.rejects.first?.truncatedFrom == junk.utf8.count)
+        let short = folder.appendingPathComponent("short.ndjson")
+        try ("\u{1}\u{1}\n" + PinpointLine("pageView", at: 1_700_000_001_000).json + "\n").write(to: short, atomically: true, encoding: .utf8)
+        #expect(FileRun([short.path]).rejects.first?.truncatedFrom == nil)
+        // Damage of 2 MiB and an object of no known kind right after it (back to back): one
+        // reject, its length both pieces'.
+        let damaged = folder.appendingPathComponent("damaged.ndjson")
+        let broken = #"{"x":"# + String(repeating: "z", count: 2 << 20) + "}"
+        let piece = #"{"y":1}"#
+        try ([broken + piece, PinpointLine("pageView", at: 1_700_000_001_000).json].joined(separator: "\n") + "\n")
+            .write(to: damaged, atomically: true, encoding: .utf8)
+        let merged = FileRun([damaged.path])
+        #expect(merged.inputs[0].events == 1)
+        #expect(merged.rejects.count == 1)
+        #expect(merged.rejects.first?.raw == Array(broken.utf8.prefix(RejectedRecord.keptBytes)))
+        #expect(merged.rejects.first?.truncatedFrom == broken.utf8.count + piece.utf8.count)
+        #expect(merged.rejects.first?.reason.hasSuffix("(with the \(piece.utf8.count) bytes after it, which are no record either)") == true,
+                "\(merged.rejects.first?.reason ?? "")")
+    }
+
     @Test("a record over --max-record-bytes is rejected with its length; the next is read")
     func oversize() throws {
         let folder = CLI.temporaryFolder()

@@ -75,10 +75,16 @@ public struct RejectedRecord: Sendable, Equatable {
     /// 1-based index of the record in its stream.
     public var record: Int
     public var reason: String
-    /// The record's bytes, or its first `RecordFramer.rejectPrefixBytes` when it was too long.
+    /// The record's bytes; its first `keptBytes` when it is longer (a record over
+    /// `--max-record-bytes`: its first `RecordFramer.rejectPrefixBytes`).
     public var raw: [UInt8]
     /// The full length when `raw` holds only a prefix.
     public var truncatedFrom: Int?
+
+    /// The most of a rejected record kept (1 MiB: a Firehose record is at most 1,000 KiB, so a
+    /// real record is kept whole). A 64 MB line of junk, kept whole and escaped (up to six
+    /// bytes a byte), took ~1 GB of memory and 384 MB of rejects.ndjson (a review, 2026-12-06).
+    public static let keptBytes = 1 << 20
 
     public init(input: String, member: String?, position: UInt64 = 0, record: Int, reason: String, raw: [UInt8], truncatedFrom: Int? = nil) {
         self.input = input

@@ -261,7 +261,7 @@ public final class StreamProcessor {
                 let time = event.pointee.time
                 guard accepted.contains(time) else {
                     let reason = analysis.configuration.acceptedTimes.reason(time, field: event.pointee.source.timeField)
-                    reject(number + numberShift, reason, Array(UnsafeRawBufferPointer(rebasing: bytes[range])))
+                    reject(number + numberShift, reason, UnsafeRawBufferPointer(rebasing: bytes[range]))
                     break
                 }
                 // A session bound outside the range is a clock error too: the event's own time
@@ -282,7 +282,7 @@ public final class StreamProcessor {
                     releaseHeld()
                 }
                 report.records += 1
-                reject(number + numberShift, reason, Array(UnsafeRawBufferPointer(rebasing: bytes[range])))
+                reject(number + numberShift, reason, UnsafeRawBufferPointer(rebasing: bytes[range]))
             }
         case .invalid(let range, let number, let reason):
             if held != nil {
@@ -292,8 +292,9 @@ public final class StreamProcessor {
             report.records += 1
             let text = error.map { "the input broke inside this record (\($0))" } ?? reason
             held = HeldDamage(
-                number: number + numberShift, reason: text, raw: Array(UnsafeRawBufferPointer(rebasing: bytes[range])),
-                end: framer.streamOffset(range.upperBound), length: range.count)
+                number: number + numberShift, reason: text,
+                raw: Array(UnsafeRawBufferPointer(rebasing: bytes[range.prefix(RejectedRecord.keptBytes)])),
+                end: framer.streamOffset(range.upperBound), length: range.count, total: range.count)
         case .padding:
             releaseHeld()
             report.records += 1
@@ -322,6 +323,9 @@ public final class StreamProcessor {
         var end: Int
         /// The bytes of the damage itself, before what was merged into it.
         var length: Int
+        /// Its bytes with what was merged into it (`raw` holds the first
+        /// `RejectedRecord.keptBytes` of them).
+        var total: Int
     }
 
     /// What turns the framer's record numbers into places among the stream's `records`:
@@ -346,9 +350,11 @@ public final class StreamProcessor {
         guard offset == damage.end || (offset > damage.end && framer.isInRecordsArray) else { return false }
         // The piece alone, not the separators before it: whether those are still buffered
         // depends on where the reads ended, and a reject is the same bytes however they came.
-        guard damage.raw.count + range.count <= framer.maxRecordBytes else { return false }
+        guard damage.total + range.count <= framer.maxRecordBytes else { return false }
         // In place: a copy per merge would make a run of small pieces quadratic.
-        held!.raw.append(contentsOf: UnsafeRawBufferPointer(rebasing: framer.buffer[range]))
+        let room = max(0, RejectedRecord.keptBytes - damage.raw.count)
+        held!.raw.append(contentsOf: UnsafeRawBufferPointer(rebasing: framer.buffer[range.prefix(room)]))
+        held!.total += range.count
         held!.end = framer.streamOffset(range.upperBound)
         numberShift -= 1
         return true
@@ -359,15 +365,22 @@ public final class StreamProcessor {
         guard let damage = held else { return }
         held = nil
         // The reason describes the damage; what followed it and joined it is said so.
-        let joined = damage.raw.count - damage.length
+        let joined = damage.total - damage.length
         let reason = joined > 0 ? damage.reason + " (with the \(joined) bytes after it, which are no record either)" : damage.reason
-        reject(damage.number, reason, damage.raw)
+        reject(damage.number, reason, damage.raw, truncatedFrom: damage.total > damage.raw.count ? damage.total : nil)
     }
 
     @inline(__always)
     private static func outside(_ time: Int64?, _ range: ClosedRange<Int64>) -> Bool {
         guard let time else { return false }
         return !range.contains(time)
+    }
+
+    /// Rejects the record `bytes`: kept whole up to `RejectedRecord.keptBytes`, else its first
+    /// bytes and its length.
+    private func reject(_ number: Int, _ reason: String, _ bytes: UnsafeRawBufferPointer) {
+        let kept = bytes.count > RejectedRecord.keptBytes
+        reject(number, reason, Array(kept ? UnsafeRawBufferPointer(rebasing: bytes.prefix(RejectedRecord.keptBytes)) : bytes), truncatedFrom: kept ? bytes.count : nil)
     }
 
     private func reject(_ number: Int, _ reason: String, _ raw: [UInt8], truncatedFrom: Int? = nil) {

@@ -63,6 +63,9 @@ struct InputsSection: Equatable {
     static let listLimit = 500
     /// Characters of a reject's record shown.
     static let rawLimit = 300
+    /// The bytes of a rejected record searched for addresses (`Addresses.masked`) before its
+    /// first `rawLimit` characters are shown: enough that an address across the cut is found.
+    static let maskedBytes = 16 << 10
 
     static let countColumns = ["Inputs", "Records", "Events", "Duplicates", "Skipped", "Rejected"]
     static let inputColumns = ["Records", "Events", "Duplicates", "Skipped", "Rejected"]
@@ -165,7 +168,9 @@ struct InputsSection: Equatable {
         rejects = firstRejects.prefix(min(HTMLReport.rejectLimit, maxRejects)).map { reject in
             // The page is made to be sent on: addresses in a rejected record are withheld there
             // (rejects.ndjson keeps the record as it came; `Addresses`).
-            let text = Addresses.masked(String(decoding: reject.raw, as: UTF8.self))
+            // Its first 16 KiB only: the page shows `rawLimit` characters, and a whole record of
+            // junk (up to 1 MiB kept) was searched for addresses, then cut (a review, 2026-12-06).
+            let text = Addresses.masked(String(decoding: reject.raw.prefix(Self.maskedBytes), as: UTF8.self))
             let raw = text.count > Self.rawLimit ? String(text.prefix(Self.rawLimit)) + "…" : text
             return Reject(
                 location: reject.member.map { "\(reject.input):\($0)" } ?? reject.input, record: Format.count(reject.record),
