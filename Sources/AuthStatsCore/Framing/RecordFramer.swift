@@ -202,6 +202,14 @@ public final class RecordFramer {
 
     private var base: UnsafePointer<UInt8> { UnsafePointer(storage.assumingMemoryBound(to: UInt8.self)) }
 
+    /// How many bytes to buffer before a scan that needed more is tried again: twice as many
+    /// as it had (a long record is scanned a bounded number of times), but no more than a
+    /// scan needs to find a record too long (`scanRecord`). Without that bound a record near
+    /// 64 MiB was buffered to 128 MiB before it was found too long, in a buffer of 256 MiB:
+    /// one such record took ~295 MB, two workers ~540 MB (a review, 2026-12-06).
+    @inline(__always)
+    private func waitFor(_ tried: Int) -> Int { min(2 * tried, maxRecordBytes + Self.scanLookahead + 1) }
+
     /// The next record, or nil when more input is needed (or, after `finish`, at the end).
     public func next() -> Item? {
         while true {
@@ -237,11 +245,11 @@ public final class RecordFramer {
                 return .padding(length: total)
             case .waiting(let tried):
                 let buffered = filled - position
-                if !atEOF && buffered < 2 * tried { return nil }
+                if !atEOF && buffered < waitFor(tried) { return nil }
                 pending = .none
                 if let item = scanRecord() { return item }
             case .resyncing(let searchFrom, let reason, let dropped, let prefix, let tried):
-                if tried > 0 && !atEOF && filled - (position + searchFrom) < 2 * tried { return nil }
+                if tried > 0 && !atEOF && filled - (position + searchFrom) < waitFor(tried) { return nil }
                 if let item = resync(searchFrom: searchFrom, reason: reason, dropped: dropped, prefix: prefix) {
                     return item
                 }
