@@ -317,6 +317,39 @@ struct FramerBoundsTests {
         #expect(largest < 4 * 1000, "the framer held \(largest) bytes")  // before: all 200 KB
     }
 
+    /// A scan that needs more bytes waits for twice as many, but no more than the limit and
+    /// the look-ahead: a record over the limit was buffered to twice it before (a review,
+    /// 2026-12-06: a 150 MB record took ~295 MB).
+    @Test("a record longer than the limit is found too long once the limit is buffered, not at twice it")
+    func longRecordFoundAtTheLimit() {
+        let max = 10_000
+        let framer = RecordFramer(scanner: JSONScanner(schema: FieldSchema(["a"])), maxRecordBytes: max, initialCapacity: 64)
+        let text = Array(("{\"a\":\"" + String(repeating: "a", count: 200_000) + "\"}{\"a\":2}").utf8)
+        var items: [String] = []
+        var largest = 0
+        var offset = 0
+        func drain() {
+            while let item = framer.next() {
+                switch item {
+                case .record: items.append("record")
+                case .oversize(_, _, let length): items.append("oversize \(length)")
+                default: items.append("other")
+                }
+            }
+        }
+        while offset < text.count {
+            let end = min(text.count, offset + 512)
+            text[offset..<end].withUnsafeBytes { framer.append($0) }
+            largest = Swift.max(largest, framer.unframedBytes)
+            offset = end
+            drain()
+        }
+        framer.finish()
+        drain()
+        #expect(items == ["oversize 200008", "record"])
+        #expect(largest <= max + RecordFramer.scanLookahead + 1 + 512, "the framer held \(largest) bytes")
+    }
+
     @Test("tiny objects after damage join it up to a record's length; the rest are rejects of their own, in linear time")
     func piecesAfterDamage() {
         let text = "x" + String(repeating: "{}", count: 200_000) + "\n"
