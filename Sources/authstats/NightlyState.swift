@@ -710,7 +710,11 @@ final class NightlyState {
                 try verify()
                 for row in ledger() { try database.addLedgerEntry(row) }
                 for entry in batches { try database.addBatch(entry) }
-                try setMeta(newest: newest, detailFrom: start ?? analysis.accumulator.dayBounds?.first, options: options)
+                // A merge's copies of left-out events are duplicates now, no longer the shard
+                // runs' skipped records (`Analysis.unlistedLeftOutCopies`).
+                try setMeta(
+                    newest: newest, detailFrom: start ?? analysis.accumulator.dayBounds?.first, options: options,
+                    leftOutCopies: analysis.unlistedLeftOutCopies)
             }
         } catch {
             // Rolled back: the state holds what it held before, and so does this value.
@@ -719,7 +723,7 @@ final class NightlyState {
         }
     }
 
-    private func setMeta(newest: Day?, detailFrom: Day?, options: Options) throws {
+    private func setMeta(newest: Day?, detailFrom: Day?, options: Options, leftOutCopies: Int = 0) throws {
         try database.setMeta(Self.metaTimeZone, timeZone)
         try database.setMeta(Self.metaHorizon, horizon.map(String.init) ?? "none")
         try database.setMeta(Self.metaNewestDay, newest?.description ?? "")
@@ -736,7 +740,12 @@ final class NightlyState {
         try database.setMeta(Self.metaMergedPlan, mergedShards?.plan ?? "")
         try database.setMeta(Self.metaMergedShards, mergedShards?.text ?? "")
         try database.setMeta(Self.metaVersion, AuthStats.version)
-        if let shardRuns { try shardRuns.save(to: database) } else { try ShardRuns.clear(in: database) }
+        if var shardRuns {
+            shardRuns.skipped -= leftOutCopies
+            try shardRuns.save(to: database)
+        } else {
+            try ShardRuns.clear(in: database)
+        }
         if let unreportedReading { try unreportedReading().save(to: database) }
     }
 

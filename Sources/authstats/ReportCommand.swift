@@ -400,11 +400,12 @@ struct ReportCommand: ParsableCommand {
         // success over nothing (it exited 0 unseen until 2026-12-05).
         if nightly == nil || shardRun != nil { emptyInputs = [] }
         let nothingFound = !emptyInputs.isEmpty
-        if nothingFound {
+        // (A rebuild that found no file is refused below, saying so.)
+        if nothingFound && !(rebuild && found.isEmpty) {
             let named = emptyInputs.map(DisplayPath.text).joined(separator: ", ")
             console.warningAlways(
                 "no input files found in \(named)"
-                    + (!found.isEmpty ? "" : nightly?.newestDay == nil ? ": the state holds no event yet" : ": the reports are from the state as it was"))
+                    + (!found.isEmpty || rebuild ? "" : nightly?.newestDay == nil ? ": the state holds no event yet" : ": the reports are from the state as it was"))
         }
         if let nightly {
             try stateStep {
@@ -467,7 +468,7 @@ struct ReportCommand: ParsableCommand {
         // batch replaces it (refusing every night until a rebuild would cost more than it saves).
         // A rebuild that read nothing (a mistyped or unmounted folder) would replace the state
         // with an empty one: refused as a stateless run is, the state left as it was.
-        if rebuild, !analysis.anyInputReadable {
+        if rebuild, shardRun == nil, !analysis.anyInputReadable {
             throw fail(
                 (analysis.inputs.isEmpty ? "no input files found in \(inputs.map(DisplayPath.text).joined(separator: ", "))" : "no readable input")
                     + "; --rebuild would have emptied the state, which is left as it was; nothing written")
@@ -572,7 +573,13 @@ struct ReportCommand: ParsableCommand {
         // stands for this run's reading (`ShardRuns`).
         let shardRuns: ShardRuns?
         if let merging {
-            shardRuns = try stateStep { try merging.shardRuns() }
+            // Its copies of left-out events are duplicates now, no longer skipped records of
+            // the shard runs (`Analysis.unlistedLeftOutCopies`).
+            shardRuns = try stateStep { try merging.shardRuns() }.map {
+                var runs = $0
+                runs.skipped -= analysis.unlistedLeftOutCopies
+                return runs
+            }
         } else if let nightly, shardRun == nil, analysis.inputs.isEmpty {
             shardRuns = try stateStep {
                 do {

@@ -79,4 +79,34 @@ struct ParityCLITests {
         #expect(totals["skipped"] as? Int == 0, "night 2 skipped nothing: its records are copies")
         #expect(totals["duplicates"] as? Int == 3)
     }
+
+    /// One shard a file, so every copy is in another shard than its first delivery, and the
+    /// trail's shard holds only a left-out event (no profile at all: its fingerprint's profile
+    /// 0 names none, and the merge took that for damage). Merged with `authstats merge` and
+    /// with `state merge`, the reports equal one run's, `totals` adding up: the copies' left-out
+    /// deliveries are duplicates, no longer the shard runs' skipped records.
+    @Test("shards of one file each, merged both ways: the copies duplicates, left out once, the totals adding up")
+    func shards() throws {
+        let folder = CLI.temporaryFolder("parity-shards")
+        let inputs = try Self.write(folder.appendingPathComponent("night-1"), copies: false)
+            + Self.write(folder.appendingPathComponent("night-2"), copies: true)
+        let options = ["--pinpoint-parity", "--no-html"]
+        let expected = try StateCLI.single(inputs, options)
+        let plan = try ShardCLITests.plan(inputs, shards: inputs.count, folder)
+        let states = try ShardCLITests.shardStates(plan, inputs.count, folder, options).map(\.path)
+        let merged = folder.appendingPathComponent("merged")
+        let result = try CLI.run(["merge"] + states + ["--out", merged.path, "--report-options", options.joined(separator: " ")])
+        #expect(result.status == 0, "\(result.stderr)")
+        let state = folder.appendingPathComponent("merged-state")
+        let merge = try CLI.run(["state", "merge", "--into", state.path] + states)
+        #expect(merge.status == 0, "\(merge.stderr)")
+        let reported = folder.appendingPathComponent("reported")
+        #expect(try StateCLI.report([], state: state, out: reported, options).status == 0)
+        for out in [merged, reported] {
+            try StateCLI.expectSame(expected, out, out.lastPathComponent)
+            let totals = try #require(try Self.summary(out)["totals"] as? [String: Any])
+            #expect(totals["records"] as? Int == 6 && totals["events"] as? Int == 1, "\(out.lastPathComponent): \(totals)")
+            #expect(totals["duplicates"] as? Int == 3 && totals["skipped"] as? Int == 2, "\(out.lastPathComponent): \(totals)")
+        }
+    }
 }

@@ -317,9 +317,18 @@ struct StateCLITests {
             let result = try S.report([input], state: state, out: out, S.reportOptions + ["--rebuild"])
             #expect(result.status == 2, "\(input): \(result.stderr)")
             #expect(result.stderr.contains("--rebuild would have emptied the state, which is left as it was; nothing written"), "\(result.stderr)")
+            #expect(!result.stderr.contains("the state holds no event"), "\(result.stderr)")
         }
         #expect(!FileManager.default.fileExists(atPath: out.path), "--out was written")
         #expect(try S.bytes(S.databasePath(state)) == before, "the state file changed")
+        // A shard of a plan that holds no file is rebuilt (its state made again) all the same.
+        let data = try S.data()
+        let plan = try ShardCLITests.plan(Array(data.files.prefix(2)), shards: 3, folder.appendingPathComponent("plan"))
+        let shard = folder.appendingPathComponent("shard-2")
+        for _ in 0..<2 {
+            let result = try CLI.run(["report", "--plan", plan, "--shard", "2", "--state", shard.path, "--state-horizon", "none", "--rebuild", "-q"])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
     }
 
     @Test("reports from the state alone for a range inside the data equal a stateless run with the same --from/--to")

@@ -130,9 +130,17 @@ public struct MetricsAccumulator: Sendable {
 
     /// Logs the fingerprint of an event `--pinpoint-parity` left out (counted nowhere else), so
     /// that a later copy of it is found as a duplicate (`takeBack`) rather than left out again.
+    /// Its second word is marked (`leftOutMark`): a left-out delivery and a counted one are
+    /// never each other's copy (they differ only where the two were judged apart, a nightly
+    /// batch given another `--users` directory than an earlier one; a counted copy taken back
+    /// for a left-out first one would stay in the sessions and the users, which never saw that).
     mutating func logLeftOut(_ event: Event, day: Day, position: UInt64, reason: ParityReason) {
-        dedup.insert(event.fingerprint, DuplicateFilter.Counted(day: day.index, profile: 0, kind: event.kind, input: position, leftOut: reason))
+        let marked = Fingerprint(high: event.fingerprint.high, low: event.fingerprint.low ^ Self.leftOutMark)
+        dedup.insert(marked, DuplicateFilter.Counted(day: day.index, profile: 0, kind: event.kind, input: position, leftOut: reason))
     }
+
+    /// What a left-out event's fingerprint's second word is XORed with (`logLeftOut`).
+    static let leftOutMark: UInt64 = 0x6C65_6674_206F_7574  // "left out"
 
     /// Puts the users and activity of the events added since the last call into their tables
     /// (`newUsers`; the users into the shared set while there is one).

@@ -332,6 +332,11 @@ public final class Analysis {
     /// Events `--pinpoint-parity` left out, by reason.
     public internal(set) var parityLeftOut: [ParityReason: Int] = [:]
 
+    /// Copies of left-out events found at the end whose inputs this run does not list (a
+    /// merge's: the shard runs counted them as skipped, `ShardRuns`): duplicates now, so the
+    /// merged reports count that many fewer skipped.
+    public internal(set) var unlistedLeftOutCopies = 0
+
     /// With `--pinpoint-parity`, why Pinpoint would not have received `event` (`docs/metrics.md`
     /// "Pinpoint parity"), counted by reason; nil when it would have (then it is counted). A
     /// Pinpoint record was received; another export's event is left out for a federated user
@@ -544,13 +549,20 @@ public final class Analysis {
         var index: [UInt64: Int] = [:]
         for i in inputs.indices where index[inputs[i].position] == nil { index[inputs[i].position] = i }
         for counted in found {
-            guard let i = index[counted.input] else { continue }
+            // A copy of a left-out event is left out no more (its input may be another state's,
+            // not listed here: a merge).
             if let reason = counted.leftOut {
-                // A copy of a left-out event: skipped (and left out) no more, a duplicate.
+                if let n = parityLeftOut[reason] { parityLeftOut[reason] = n > 1 ? n - 1 : nil }
+            }
+            guard let i = index[counted.input] else {
+                if counted.leftOut != nil { unlistedLeftOutCopies += 1 }
+                continue
+            }
+            if let reason = counted.leftOut {
+                // Skipped no more: a duplicate.
                 inputs[i].skipped -= 1
                 let key = Self.leftOutReason(reason)
                 if let n = inputs[i].skipReasons[key] { inputs[i].skipReasons[key] = n > 1 ? n - 1 : nil }
-                if let n = parityLeftOut[reason] { parityLeftOut[reason] = n > 1 ? n - 1 : nil }
             } else {
                 inputs[i].events -= 1
             }

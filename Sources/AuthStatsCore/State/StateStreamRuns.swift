@@ -209,7 +209,7 @@ final class StateStreamRuns: SpillStore, @unchecked Sendable {
             // The fields a restore checks (`FingerprintLog.encode`'s layout): day, profile.
             let day = Int32(littleEndian: entry.loadUnaligned(fromByteOffset: 16, as: Int32.self))
             let profile = UInt32(littleEndian: entry.loadUnaligned(fromByteOffset: 20, as: UInt32.self))
-            try Analysis.check(fingerprintOf: day, profile: profile, of: profiles, in: name, bucket: bucket)
+            try Analysis.check(fingerprintOf: day, profile: profile, of: profiles, in: name, bucket: bucket, leftOut: entry.load(fromByteOffset: 42, as: UInt8.self) != 0)
             if let previous, Self.fingerprintKey(entry) < Self.fingerprintKey(previous) {
                 throw StateFormatError("the fingerprints of \(name) are out of order")
             }

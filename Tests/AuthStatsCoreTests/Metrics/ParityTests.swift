@@ -1,3 +1,4 @@
+import Foundation
 import AuthStatsTestSupport
 import Testing
 
@@ -78,6 +79,29 @@ struct ParityTests {
         #expect(reversed.inputs.map(\.skipped) == [5, 0])
         #expect(reversed.inputs.map(\.duplicates) == [0, 6])
         #expect(reversed.reports.daily == once.reports.daily)
+    }
+
+    /// Deliveries judged apart (a nightly batch given another `--users` directory than an
+    /// earlier one) are not each other's copies: a counted copy taken back for a left-out first
+    /// delivery would have stayed in the sessions and the users, which never saw that one.
+    @Test("a left-out delivery and a counted delivery of one record are not each other's copy")
+    func judgedApart() throws {
+        let line = activityRecord("SignIn", "Pass", timestamp: "1718640006000", sub: "act-local", eventID: "a2")
+        let event = try #require(decodedEvent(line))
+        var clock = DayClock(timeZone: TimeZone(identifier: "UTC")!)
+        let day = clock.day(ofMillis: event.time)
+        var accumulator = MetricsAccumulator()
+        accumulator.logLeftOut(event, day: day, position: 0, reason: .federatedUser)
+        accumulator.add(event, day: day, position: 1 << 24)
+        accumulator.settle()
+        #expect(accumulator.resolveDuplicates().isEmpty)
+        #expect(accumulator.events == 1 && accumulator.duplicates == 0)
+        // Two left-out deliveries are: the second is the copy.
+        var leftOut = MetricsAccumulator()
+        leftOut.logLeftOut(event, day: day, position: 0, reason: .federatedUser)
+        leftOut.logLeftOut(event, day: day, position: 1 << 24, reason: .federatedUser)
+        #expect(leftOut.resolveDuplicates().map(\.input) == [1 << 24])
+        #expect(leftOut.duplicates == 1 && leftOut.events == 0)
     }
 
     @Test("with --clients, only app clients with analytics in a region that had them")
