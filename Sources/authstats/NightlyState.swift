@@ -710,8 +710,6 @@ final class NightlyState {
                 try verify()
                 for row in ledger() { try database.addLedgerEntry(row) }
                 for entry in batches { try database.addBatch(entry) }
-                // A merge's copies of left-out events are duplicates now, no longer the shard
-                // runs' skipped records (`Analysis.unlistedLeftOutCopies`).
                 try setMeta(
                     newest: newest, detailFrom: start ?? analysis.accumulator.dayBounds?.first, options: options,
                     leftOutCopies: analysis.unlistedLeftOutCopies)
@@ -741,7 +739,7 @@ final class NightlyState {
         try database.setMeta(Self.metaMergedShards, mergedShards?.text ?? "")
         try database.setMeta(Self.metaVersion, AuthStats.version)
         if var shardRuns {
-            shardRuns.skipped -= leftOutCopies
+            shardRuns.countAsDuplicates(leftOutCopies: leftOutCopies)
             try shardRuns.save(to: database)
         } else {
             try ShardRuns.clear(in: database)

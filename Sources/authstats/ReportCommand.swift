@@ -573,11 +573,9 @@ struct ReportCommand: ParsableCommand {
         // stands for this run's reading (`ShardRuns`).
         let shardRuns: ShardRuns?
         if let merging {
-            // Its copies of left-out events are duplicates now, no longer skipped records of
-            // the shard runs (`Analysis.unlistedLeftOutCopies`).
             shardRuns = try stateStep { try merging.shardRuns() }.map {
                 var runs = $0
-                runs.skipped -= analysis.unlistedLeftOutCopies
+                runs.countAsDuplicates(leftOutCopies: analysis.unlistedLeftOutCopies)
                 return runs
             }
         } else if let nightly, shardRun == nil, analysis.inputs.isEmpty {

@@ -31,6 +31,11 @@ struct ShardRuns: Equatable {
     /// `rejects.ndjson` line (with its line break).
     var rejects: [Reject] = []
 
+    /// `count` of the records the shard runs skipped, events `--pinpoint-parity` left out, were
+    /// found at the merge to be copies of others (`Analysis.unlistedLeftOutCopies`): duplicates
+    /// now, skipped no more, so that records = events + duplicates + skipped + rejected.
+    mutating func countAsDuplicates(leftOutCopies count: Int) { skipped -= count }
+
     struct Reject: Equatable, PositionedStreamRecord {
         var position: UInt64
         var line: [UInt8]

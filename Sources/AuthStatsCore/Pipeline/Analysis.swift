@@ -549,25 +549,26 @@ public final class Analysis {
         var index: [UInt64: Int] = [:]
         for i in inputs.indices where index[inputs[i].position] == nil { index[inputs[i].position] = i }
         for counted in found {
-            // A copy of a left-out event is left out no more (its input may be another state's,
-            // not listed here: a merge).
-            if let reason = counted.leftOut {
-                if let n = parityLeftOut[reason] { parityLeftOut[reason] = n > 1 ? n - 1 : nil }
-            }
+            // A copy of a left-out event: left out and skipped no more, a duplicate. Its input
+            // may be another state's, not listed here (a merge: `unlistedLeftOutCopies`).
+            if let reason = counted.leftOut { Self.dropOne(reason, from: &parityLeftOut) }
             guard let i = index[counted.input] else {
                 if counted.leftOut != nil { unlistedLeftOutCopies += 1 }
                 continue
             }
             if let reason = counted.leftOut {
-                // Skipped no more: a duplicate.
                 inputs[i].skipped -= 1
-                let key = Self.leftOutReason(reason)
-                if let n = inputs[i].skipReasons[key] { inputs[i].skipReasons[key] = n > 1 ? n - 1 : nil }
+                Self.dropOne(Self.leftOutReason(reason), from: &inputs[i].skipReasons)
             } else {
                 inputs[i].events -= 1
             }
             inputs[i].duplicates += 1
         }
+    }
+
+    /// One fewer of `key` in `counts`, a count that comes to zero removed (as if never counted).
+    private static func dropOne<Key: Hashable>(_ key: Key, from counts: inout [Key: Int]) {
+        if let n = counts[key] { counts[key] = n > 1 ? n - 1 : nil }
     }
 
     func finish(_ stream: StreamProcessor) {

@@ -379,8 +379,8 @@ public final class StreamProcessor {
     /// Rejects the record `bytes`: kept whole up to `RejectedRecord.keptBytes`, else its first
     /// bytes and its length.
     private func reject(_ number: Int, _ reason: String, _ bytes: UnsafeRawBufferPointer) {
-        let kept = bytes.count > RejectedRecord.keptBytes
-        reject(number, reason, Array(kept ? UnsafeRawBufferPointer(rebasing: bytes.prefix(RejectedRecord.keptBytes)) : bytes), truncatedFrom: kept ? bytes.count : nil)
+        let cut = bytes.count > RejectedRecord.keptBytes
+        reject(number, reason, Array(cut ? UnsafeRawBufferPointer(rebasing: bytes.prefix(RejectedRecord.keptBytes)) : bytes), truncatedFrom: cut ? bytes.count : nil)
     }
 
     private func reject(_ number: Int, _ reason: String, _ raw: [UInt8], truncatedFrom: Int? = nil) {

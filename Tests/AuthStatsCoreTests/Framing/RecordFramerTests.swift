@@ -11,12 +11,28 @@ struct RecordFramerTests {
         case invalid(String, reason: String)
         case oversize(length: Int)
         case padding(length: Int)
+
+        /// The item without its text: `record`, `invalid: <reason>`, `oversize <length>`, `padding`.
+        var summary: String {
+            switch self {
+            case .record: return "record"
+            case .invalid(_, let reason): return "invalid: " + reason
+            case .oversize(let length): return "oversize \(length)"
+            case .padding: return "padding"
+            }
+        }
     }
 
     /// Frames `text`, fed in chunks of `chunk` bytes.
     func frame(_ text: String, chunk: Int = 1 << 20, max: Int = 1 << 20) -> [Framed] {
+        Self.framed(text, chunk: chunk, max: max).items
+    }
+
+    /// `frame`, and the most bytes the framer held unframed after a chunk was added.
+    static func framed(_ text: String, chunk: Int = 1 << 20, max: Int = 1 << 20) -> (items: [Framed], largest: Int) {
         let framer = RecordFramer(scanner: JSONScanner(schema: FieldSchema(["a"])), maxRecordBytes: max, initialCapacity: 64)
         var out: [Framed] = []
+        var largest = 0
         func drain() {
             while let item = framer.next() {
                 let buffer = framer.buffer
@@ -36,14 +52,15 @@ struct RecordFramerTests {
         let bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
-            let end = min(bytes.count, offset + chunk)
+            let end = Swift.min(bytes.count, offset + chunk)
             bytes[offset..<end].withUnsafeBytes { framer.append($0) }
+            largest = Swift.max(largest, framer.unframedBytes)
             offset = end
             drain()
         }
         framer.finish()
         drain()
-        return out
+        return (out, largest)
     }
 
     @Test("newline-delimited, back-to-back and pretty-printed records frame alike, in any chunking")
@@ -289,30 +306,9 @@ struct FramerChunkingTests {
 struct FramerBoundsTests {
     @Test("junk before a record longer than the limit: the buffer never holds much more than the limit")
     func longRecordAfterJunk() {
-        let framer = RecordFramer(scanner: JSONScanner(schema: FieldSchema(["a"])), maxRecordBytes: 1000, initialCapacity: 64)
-        let text = Array(("x{\"a\":\"" + String(repeating: "a", count: 200_000) + "\"}{\"a\":2}").utf8)
-        var items: [String] = []
-        var largest = 0
-        var offset = 0
-        func drain() {
-            while let item = framer.next() {
-                switch item {
-                case .record: items.append("record")
-                case .invalid(_, _, let reason): items.append("invalid: " + reason)
-                case .oversize(_, _, let length): items.append("oversize \(length)")
-                case .padding: items.append("padding")
-                }
-            }
-        }
-        while offset < text.count {
-            let end = min(text.count, offset + 512)
-            text[offset..<end].withUnsafeBytes { framer.append($0) }
-            largest = max(largest, framer.unframedBytes)
-            offset = end
-            drain()
-        }
-        framer.finish()
-        drain()
+        let text = "x{\"a\":\"" + String(repeating: "a", count: 200_000) + "\"}{\"a\":2}"
+        let (framed, largest) = RecordFramerTests.framed(text, chunk: 512, max: 1000)
+        let items = framed.map(\.summary)
         #expect(items == [#"invalid: not a record: not JSON: "x" where a record should start"#, "oversize 200008", "record"])
         #expect(largest < 4 * 1000, "the framer held \(largest) bytes")  // before: all 200 KB
     }
@@ -323,29 +319,9 @@ struct FramerBoundsTests {
     @Test("a record longer than the limit is found too long once the limit is buffered, not at twice it")
     func longRecordFoundAtTheLimit() {
         let max = 10_000
-        let framer = RecordFramer(scanner: JSONScanner(schema: FieldSchema(["a"])), maxRecordBytes: max, initialCapacity: 64)
-        let text = Array(("{\"a\":\"" + String(repeating: "a", count: 200_000) + "\"}{\"a\":2}").utf8)
-        var items: [String] = []
-        var largest = 0
-        var offset = 0
-        func drain() {
-            while let item = framer.next() {
-                switch item {
-                case .record: items.append("record")
-                case .oversize(_, _, let length): items.append("oversize \(length)")
-                default: items.append("other")
-                }
-            }
-        }
-        while offset < text.count {
-            let end = min(text.count, offset + 512)
-            text[offset..<end].withUnsafeBytes { framer.append($0) }
-            largest = Swift.max(largest, framer.unframedBytes)
-            offset = end
-            drain()
-        }
-        framer.finish()
-        drain()
+        let text = "{\"a\":\"" + String(repeating: "a", count: 200_000) + "\"}{\"a\":2}"
+        let (framed, largest) = RecordFramerTests.framed(text, chunk: 512, max: max)
+        let items = framed.map(\.summary)
         #expect(items == ["oversize 200008", "record"])
         #expect(largest <= max + RecordFramer.scanLookahead + 1 + 512, "the framer held \(largest) bytes")
     }
