@@ -31,4 +31,20 @@ public struct ExactText: Hashable, Sendable {
         if let compared, let compared { return compared }
         return a.utf8.elementsEqual(b.utf8)
     }
+
+    /// Whether `a` comes before `b` in the order of their UTF-8 bytes (the reports' order of
+    /// names and values): `a.utf8.lexicographicallyPrecedes(b.utf8)`, by `memcmp` where both
+    /// are contiguous (the generic comparison was most of sorting 10,000 breakdown rows).
+    @inline(__always)
+    public static func precedes(_ a: String, _ b: String) -> Bool {
+        let ordered = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y in
+                let common = min(x.count, y.count)
+                let order = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
+                return order != 0 ? order < 0 : x.count < y.count
+            }
+        }
+        if let ordered, let ordered { return ordered }
+        return a.utf8.lexicographicallyPrecedes(b.utf8)
+    }
 }

@@ -102,9 +102,9 @@ public struct BreakdownRow: Sendable, Equatable {
     public static func precedes(_ a: BreakdownRow, _ b: BreakdownRow) -> Bool {
         if a.date != b.date { return a.date < b.date }
         if a.dimension != b.dimension || a.attribute != b.attribute {
-            return a.dimensionName.utf8.lexicographicallyPrecedes(b.dimensionName.utf8)
+            return ExactText.precedes(a.dimensionName, b.dimensionName)
         }
-        return a.value.utf8.lexicographicallyPrecedes(b.value.utf8)
+        return ExactText.precedes(a.value, b.value)
     }
 
     /// Each dimension's place in the order of their names' bytes.
@@ -118,17 +118,45 @@ public struct BreakdownRow: Sendable, Equatable {
         return rank
     }()
 
-    /// `rows` (none an `attr:` row) in the order of `precedes`, the dimensions compared by a
-    /// rank of their names rather than the names (sorting a 60-day report's rows with
-    /// `precedes` took ~22 M instructions, most of them in comparing names).
+    /// `rows` (none an `attr:` row) in the order of `precedes`, by one word a row: its day,
+    /// its dimension's rank by name and its value's rank among the values of that dimension
+    /// (each distinct value compared by bytes once), ties in the order given, as a stable sort
+    /// keeps them. Comparing the rows' texts took ~22 M instructions for a 60-day report and
+    /// ~55 M for 10,000 rows of 300 values.
     static func sorted(_ rows: [BreakdownRow]) -> [BreakdownRow] {
         precondition(rows.allSatisfy { $0.attribute == nil }, "attribute rows are ordered by precedes")
-        let rank = nameRank
-        return rows.sorted { a, b in
-            if a.date != b.date { return a.date < b.date }
-            if a.dimension != b.dimension { return rank[a.dimension.rawValue] < rank[b.dimension.rawValue] }
-            return a.value.utf8.lexicographicallyPrecedes(b.value.utf8)
+        guard let firstDay = rows.lazy.map(\.date.index).min() else { return rows }
+        let nameRank = nameRank
+        // Each row's value as a number in its dimension, the values in the order first met.
+        var numbers = [[ExactText: UInt32]](repeating: [:], count: Dimension.allCases.count)
+        var values = [[String]](repeating: [], count: Dimension.allCases.count)
+        var valueNumber = [UInt32](repeating: 0, count: rows.count)
+        for (i, row) in rows.enumerated() {
+            let d = row.dimension.rawValue
+            let next = UInt32(values[d].count)
+            let number = numbers[d][ExactText(row.value), default: next]
+            if number == next {
+                numbers[d][ExactText(row.value)] = next
+                values[d].append(row.value)
+            }
+            valueNumber[i] = number
         }
+        // Each number's rank by its value's bytes.
+        let valueRank: [[UInt32]] = values.map { texts in
+            var rank = [UInt32](repeating: 0, count: texts.count)
+            for (place, number) in texts.indices.sorted(by: { ExactText.precedes(texts[$0], texts[$1]) }).enumerated() {
+                rank[number] = UInt32(place)
+            }
+            return rank
+        }
+        let keys = rows.indices.map { i in
+            let row = rows[i]
+            let day = Int(row.date.index) - Int(firstDay)
+            precondition(day < 1 << 28, "a breakdown spans under 2^28 days")
+            return UInt64(day) << 36 | UInt64(nameRank[row.dimension.rawValue]) << 32
+                | UInt64(valueRank[row.dimension.rawValue][Int(valueNumber[i])])
+        }
+        return rows.indices.sorted { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }.map { rows[$0] }
     }
 }
 

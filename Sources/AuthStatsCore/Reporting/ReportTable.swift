@@ -79,12 +79,15 @@ extension Reports {
     }
 
     public var breakdownTable: ReportTable {
-        ReportTable(
+        var (lastDay, dayText): (Day?, String) = (nil, "")
+        return ReportTable(
             name: "breakdown",
             columns: ["date", "dimension", "value", "sign_ups", "sign_ins", "auth_failures", "active_users", "events"],
             rows: breakdown.map { r in
-                [
-                    .text(r.date.description), .text(r.dimensionName), .text(r.value), .integer(r.signUps),
+                // The day's text made once for its rows (they come by date).
+                if r.date != lastDay { (lastDay, dayText) = (r.date, r.date.description) }
+                return [
+                    .text(dayText), .text(r.dimensionName), .text(r.value), .integer(r.signUps),
                     .integer(r.signIns), .integer(r.authFailures), .integer(r.activeUsers), .integer(r.events),
                 ]
             })

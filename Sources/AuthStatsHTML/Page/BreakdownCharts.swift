@@ -22,40 +22,78 @@ enum BreakdownCharts {
     /// One dimension's totals over the range and per day.
     struct Dimension {
         var name: String
-        /// Per value (as exact text, as breakdown.csv keeps it: `ExactText`): events per day
-        /// of the range.
-        var daily: [ExactText: [Int]] = [:]
-        var totals: [ExactText: Int] = [:]
-        var signIns: [ExactText: Int] = [:]
+        /// Its values (as exact text, as breakdown.csv keeps them: `ExactText`) in the order
+        /// first met; the arrays below by the same place: events per day of the range, events
+        /// and sign-ins over it.
+        var values: [ExactText] = []
+        var daily: [[Int]] = []
+        var totals: [Int] = []
+        var signIns: [Int] = []
+        /// Each value's place in the arrays.
+        var places: [ExactText: Int] = [:]
+
+        init(name: String) { self.name = name }
+
+        /// The place of `value`, added with no events if it is new.
+        mutating func place(of value: ExactText, days: Int) -> Int {
+            if let place = places[value] { return place }
+            places[value] = values.count
+            values.append(value)
+            daily.append([Int](repeating: 0, count: days))
+            totals.append(0)
+            signIns.append(0)
+            return values.count - 1
+        }
     }
 
     /// The dimensions of `rows`, each with its values' daily events.
+    ///
+    /// Found by the dimension's number (an attribute's by its name) and each value's place in
+    /// arrays: three dictionaries of value to numbers, each looked up and stored again on every
+    /// row, with a dictionary of names before them, had cost ~4,700 instructions a row (the
+    /// page of 10,000 rows of 300 values ~47 M).
     static func dimensions(_ rows: [BreakdownRow], range: DayRange) -> [Dimension] {
-        var byName: [String: Dimension] = [:]
+        var dimensions: [Dimension] = []
+        var byNumber = [Int](repeating: -1, count: AuthStatsCore.Dimension.allCases.count)
+        var byAttribute: [String: Int] = [:]
         for row in rows where range.contains(row.date) {
-            let name = row.dimensionName
-            let index = range.first.distance(to: row.date)
-            // In place: a copy taken out and put back copied its tables on every row (the
-            // chart of 300 values over 60 days was 9% of such a run).
-            if byName[name] == nil { byName[name] = Dimension(name: name) }
-            let value = ExactText(row.value)
-            byName[name]!.daily[value, default: [Int](repeating: 0, count: range.count)][index] += row.events
-            byName[name]!.totals[value, default: 0] += row.events
-            byName[name]!.signIns[value, default: 0] += row.signIns
+            let at: Int
+            if let attribute = row.attribute {
+                if let known = byAttribute[attribute] {
+                    at = known
+                } else {
+                    at = dimensions.count
+                    byAttribute[attribute] = at
+                    dimensions.append(Dimension(name: row.dimensionName))
+                }
+            } else if byNumber[row.dimension.rawValue] >= 0 {
+                at = byNumber[row.dimension.rawValue]
+            } else {
+                at = dimensions.count
+                byNumber[row.dimension.rawValue] = at
+                dimensions.append(Dimension(name: row.dimensionName))
+            }
+            let place = dimensions[at].place(of: ExactText(row.value), days: range.count)
+            dimensions[at].daily[place][range.first.distance(to: row.date)] += row.events
+            dimensions[at].totals[place] += row.events
+            dimensions[at].signIns[place] += row.signIns
         }
-        let known = order.compactMap { byName[$0] }
-        let attributes = byName.keys.filter { !order.contains($0) }
-            .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { byName[$0]! }
+        let known = order.compactMap { name in dimensions.first { $0.name == name } }
+        let attributes = dimensions.filter { !order.contains($0.name) }.sorted { ExactText.precedes($0.name, $1.name) }
         return known + attributes
     }
 
-    /// The values of a dimension by events over the range, most first (ties by value, bytes).
-    static func ranked(_ dimension: Dimension) -> [ExactText] {
-        dimension.totals.keys.sorted { a, b in
-            let (x, y) = (dimension.totals[a]!, dimension.totals[b]!)
-            return x != y ? x > y : a.text.utf8.lexicographicallyPrecedes(b.text.utf8)
+    /// The places of a dimension's values by events over the range, most first (ties by
+    /// value, bytes).
+    static func rankedPlaces(_ dimension: Dimension) -> [Int] {
+        dimension.values.indices.sorted { a, b in
+            let (x, y) = (dimension.totals[a], dimension.totals[b])
+            return x != y ? x > y : ExactText.precedes(dimension.values[a].text, dimension.values[b].text)
         }
     }
+
+    /// The values of a dimension by events over the range, most first (ties by value, bytes).
+    static func ranked(_ dimension: Dimension) -> [ExactText] { rankedPlaces(dimension).map { dimension.values[$0] } }
 
     static func title(_ name: String) -> String {
         titles[name] ?? (name.hasPrefix("attr:") ? "Attribute " + String(name.dropFirst(5)) : name)
@@ -65,25 +103,25 @@ enum BreakdownCharts {
     static func charts(_ rows: [BreakdownRow], range: DayRange) -> [ChartView] {
         let days = Array(range.days)
         return dimensions(rows, range: range).enumerated().map { index, dimension in
-            let ranked = ranked(dimension)
-            let all = dimension.totals.values.reduce(0, +)
+            let ranked = rankedPlaces(dimension)
+            let all = dimension.totals.reduce(0, +)
             func detail(_ events: Int, _ signIns: Int) -> String {
                 "\(Format.plural(events, "event")) (\(Format.percent(events, all))), \(Format.plural(signIns, "sign-in"))"
             }
-            var series = ranked.prefix(topValues).enumerated().map { i, value in
+            var series = ranked.prefix(topValues).enumerated().map { i, place in
                 DayChart.Series(
-                    name: value.text, color: colors[i], values: dimension.daily[value]!,
-                    detail: detail(dimension.totals[value]!, dimension.signIns[value]!))
+                    name: dimension.values[place].text, color: colors[i], values: dimension.daily[place],
+                    detail: detail(dimension.totals[place], dimension.signIns[place]))
             }
             let rest = ranked.dropFirst(topValues)
             if !rest.isEmpty {
                 var values = [Int](repeating: 0, count: days.count)
                 var events = 0
                 var signIns = 0
-                for value in rest {
-                    for (day, n) in dimension.daily[value]!.enumerated() { values[day] += n }
-                    events += dimension.totals[value]!
-                    signIns += dimension.signIns[value]!
+                for place in rest {
+                    for (day, n) in dimension.daily[place].enumerated() { values[day] += n }
+                    events += dimension.totals[place]
+                    signIns += dimension.signIns[place]
                 }
                 series.append(
                     DayChart.Series(

@@ -64,6 +64,12 @@ struct DailyMetricsTests {
                 for value in values { rows.append(BreakdownRow(date: day, dimension: dimension, value: value)) }
             }
         }
+        // Rows of one key twice, told apart by their counts: ties keep the order given.
+        for (i, value) in ["a", "é", ""].enumerated() {
+            var copy = BreakdownRow(date: Day(index: 20_500), dimension: .locale, value: value)
+            copy.events = 100 + i
+            rows.append(copy)
+        }
         // A fixed shuffle, so that the input order is not already sorted.
         var generator = SystemRandomNumberGeneratorStandIn(seed: 42)
         rows.shuffle(using: &generator)
@@ -74,6 +80,30 @@ struct DailyMetricsTests {
         #expect(sorted.map { [Array($0.date.description.utf8), Array($0.dimension.name.utf8), Array($0.value.utf8)] }
             == expected.map { [Array($0.date.description.utf8), Array($0.dimension.name.utf8), Array($0.value.utf8)] })
         #expect(expected.first?.dimension == .appVersion && expected.last?.dimension == .userType)
+    }
+
+    @Test("the breakdown's sort by ranks gives precedes' order on many random values and days")
+    func breakdownOrderRandom() {
+        var generator = SystemRandomNumberGeneratorStandIn(seed: 7)
+        let letters = ["a", "B", "é", "e\u{301}", "0", "9", "-", " ", "日", "z"]
+        let pool = (0..<300).map { _ in (0..<Int.random(in: 0...4, using: &generator)).map { _ in letters.randomElement(using: &generator)! }.joined() }
+        let rows = (0..<5_000).map { _ in
+            var row = BreakdownRow(
+                date: Day(index: Int32.random(in: 20_000...20_060, using: &generator)), dimension: Dimension.allCases.randomElement(using: &generator)!,
+                value: pool.randomElement(using: &generator)!)
+            row.events = Int.random(in: 0...9, using: &generator)
+            return row
+        }
+        // The order spelled out on byte arrays, apart from both sorts' comparisons.
+        func bytes(_ row: BreakdownRow) -> [[UInt8]] { [Array(row.date.description.utf8), Array(row.dimension.name.utf8), Array(row.value.utf8)] }
+        let expected = rows.enumerated().sorted { x, y in
+            let (a, b) = (bytes(x.element), bytes(y.element))
+            return a != b ? a.lexicographicallyPrecedes(b) { $0.lexicographicallyPrecedes($1) } : x.offset < y.offset
+        }.map(\.element)
+        #expect(rows.sorted(by: BreakdownRow.precedes).map(bytes) == expected.map(bytes))
+        let sorted = BreakdownRow.sorted(rows)
+        #expect(sorted.map { [Array($0.date.description.utf8), Array($0.dimension.name.utf8), Array($0.value.utf8), [UInt8($0.events)]] }
+            == expected.map { [Array($0.date.description.utf8), Array($0.dimension.name.utf8), Array($0.value.utf8), [UInt8($0.events)]] })
     }
 
     /// u1 on Jan 1 and Jan 20, u2 on Jan 25, u3 on Jan 5 and Feb 3; report Jan 20 – Feb 5.

@@ -518,6 +518,37 @@ struct FlatTablesTests {
         #expect(table.values(ofProfile: mapped[Int(ids[1])]) == DimensionValues())
     }
 
+    @Test("DimensionTable: values met again get their ids, however many share a recent slot, withheld or spelled alike")
+    func recentValues() {
+        var rng = SeededRandom(seed: 5)
+        var table = DimensionTable()
+        // Per dimension, the texts in first-seen order: what each value's id must index.
+        var texts: [String] = []
+        var seen: [[UInt8]: Int] = [:]
+        // 5,000 versions over 1,024 slots share them; addresses (withheld, one text for all);
+        // two spellings of one name (canonically equal, two values).
+        let pool = (0..<5_000).map { "v\($0)" } + ["a@example.com", "b@example.com", "+14155550100", "caf\u{E9}", "cafe\u{301}"]
+        // Each value once, then again at random (met again, from the recent slots or not).
+        let draws = pool.indices.map { $0 } + (0..<30_000).map { _ in Int(rng.next() % UInt64(pool.count)) }
+        for draw in draws {
+            let value = pool[draw]
+            var values = DimensionValues()
+            values[.appVersion] = value
+            values[.platform] = ["ios", "android"][Int(rng.next() % 2)]
+            let id = table.profile(of: values)
+            let shown = Array(Addresses.shown(value).utf8)
+            if seen[shown] == nil {
+                seen[shown] = texts.count
+                texts.append(Addresses.shown(value))
+            }
+            let valueID = table.valueID(ofProfile: id, .appVersion)
+            #expect(Array(table.string(.appVersion, valueID).utf8) == shown)
+            #expect(Int(valueID) == seen[shown])
+        }
+        #expect(texts.filter { $0 == "(withheld)" }.count == 1)
+        #expect(texts.count == 5_003)
+    }
+
     @Test("DimensionValues: unknown where unset or empty; equal values are equal and hash alike however they were set")
     func dimensionValues() {
         var a = DimensionValues()
