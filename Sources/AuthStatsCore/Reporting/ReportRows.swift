@@ -127,6 +127,7 @@ public struct BreakdownRow: Sendable, Equatable {
         precondition(rows.allSatisfy { $0.attribute == nil }, "attribute rows are ordered by precedes")
         guard let firstDay = rows.lazy.map(\.date.index).min() else { return rows }
         let nameRank = nameRank
+        precondition(Dimension.allCases.count <= 16, "a dimension's rank packs into 4 bits")
         // Each row's value as a number in its dimension, the values in the order first met.
         var numbers = [[ExactText: UInt32]](repeating: [:], count: Dimension.allCases.count)
         var values = [[String]](repeating: [], count: Dimension.allCases.count)
@@ -151,8 +152,7 @@ public struct BreakdownRow: Sendable, Equatable {
         }
         let keys = rows.indices.map { i in
             let row = rows[i]
-            let day = Int(row.date.index) - Int(firstDay)
-            precondition(day < 1 << 28, "a breakdown spans under 2^28 days")
+            let day = Int(row.date.index) - Int(firstDay)  // under 2^28: days lie within `TimeRange.limits`
             return UInt64(day) << 36 | UInt64(nameRank[row.dimension.rawValue]) << 32
                 | UInt64(valueRank[row.dimension.rawValue][Int(valueNumber[i])])
         }

@@ -547,6 +547,15 @@ struct FlatTablesTests {
         }
         #expect(texts.filter { $0 == "(withheld)" }.count == 1)
         #expect(texts.count == 5_003)
+        #expect(table.hasRecentSlots)
+        // A table that looks few profiles up (a small project's) makes no slots.
+        var small = DimensionTable()
+        for value in pool.prefix(DimensionTable.recentAfter - 1) {
+            var values = DimensionValues()
+            values[.appVersion] = value
+            _ = small.profile(of: values)
+        }
+        #expect(!small.hasRecentSlots)
     }
 
     @Test("DimensionValues: unknown where unset or empty; equal values are equal and hash alike however they were set")
