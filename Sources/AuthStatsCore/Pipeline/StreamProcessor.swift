@@ -379,8 +379,8 @@ public final class StreamProcessor {
     /// Rejects the record `bytes`: kept whole up to `RejectedRecord.keptBytes`, else its first
     /// bytes and its length.
     private func reject(_ number: Int, _ reason: String, _ bytes: UnsafeRawBufferPointer) {
-        let cut = bytes.count > RejectedRecord.keptBytes
-        reject(number, reason, Array(cut ? UnsafeRawBufferPointer(rebasing: bytes.prefix(RejectedRecord.keptBytes)) : bytes), truncatedFrom: cut ? bytes.count : nil)
+        let kept = Array(UnsafeRawBufferPointer(rebasing: bytes.prefix(RejectedRecord.keptBytes)))
+        reject(number, reason, kept, truncatedFrom: bytes.count > kept.count ? bytes.count : nil)
     }
 
     private func reject(_ number: Int, _ reason: String, _ raw: [UInt8], truncatedFrom: Int? = nil) {

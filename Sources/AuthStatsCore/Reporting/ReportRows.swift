@@ -133,14 +133,14 @@ public struct BreakdownRow: Sendable, Equatable {
         var values = [[String]](repeating: [], count: Dimension.allCases.count)
         var valueNumber = [UInt32](repeating: 0, count: rows.count)
         for (i, row) in rows.enumerated() {
-            let d = row.dimension.rawValue
-            let next = UInt32(values[d].count)
-            let number = numbers[d][ExactText(row.value), default: next]
-            if number == next {
-                numbers[d][ExactText(row.value)] = next
+            let (d, key) = (row.dimension.rawValue, ExactText(row.value))
+            if let number = numbers[d][key] {
+                valueNumber[i] = number
+            } else {
+                valueNumber[i] = UInt32(values[d].count)
+                numbers[d][key] = valueNumber[i]
                 values[d].append(row.value)
             }
-            valueNumber[i] = number
         }
         // Each number's rank by its value's bytes.
         let valueRank: [[UInt32]] = values.map { texts in

@@ -535,9 +535,7 @@ extension Analysis {
                     let (fingerprint, stored) = FingerprintLog.decode(raw, at: 0)
                     var counted = stored
                     counted.input &+= shift
-                    try Self.check(
-                        fingerprintOf: counted.day, profile: counted.profile, of: UInt64(restoredProfiles), in: name, bucket: bucket,
-                        leftOut: counted.leftOut != nil)
+                    try Self.check(counted, of: UInt64(restoredProfiles), in: name, bucket: bucket)
                     // In fingerprint order (each batch's part of each stream; one that sorts before
                     // the one before starts a new run): no sort again. A bucket's runs hold its
                     // days only, and so every copy of what they hold: they are resolved apart.
@@ -550,11 +548,12 @@ extension Analysis {
 
     /// A fingerprint's profile and day are indexes when a copy's counts are taken back, or
     /// states merged: checked before they are used (`profiles`: how many the state holds), and
-    /// its day against its bucket's (`bucket`, nil for the version-1 stream of every day).
+    /// its day against its bucket's (`bucket`, nil for the version-1 stream of every day). A
+    /// left-out event's fingerprint names no profile.
     @inline(__always)
-    /// A left-out event's fingerprint (`leftOut`) names no profile.
-    static func check(fingerprintOf day: Int32, profile: UInt32, of profiles: UInt64, in name: String, bucket: Int?, leftOut: Bool) throws {
-        guard leftOut || UInt64(profile) < profiles, days.contains(Int64(day)) else {
+    static func check(_ counted: DuplicateFilter.Counted, of profiles: UInt64, in name: String, bucket: Int?) throws {
+        let (day, profile) = (counted.day, counted.profile)
+        guard counted.leftOut != nil || UInt64(profile) < profiles, days.contains(Int64(day)) else {
             throw StateFormatError("a fingerprint names profile \(profile) of \(profiles), day \(day)")
         }
         guard bucket == nil || Stream.fingerprintBucket(day: day) == bucket else {

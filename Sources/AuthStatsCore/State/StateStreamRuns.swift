@@ -206,10 +206,8 @@ final class StateStreamRuns: SpillStore, @unchecked Sendable {
         let size = FingerprintLog.entryBytes
         let name = streamName(bucket)
         return try take(from: raw, cursor, name: name, size: size, outSize: size, into: buffer, at: start) { entry, previous in
-            // The fields a restore checks (`FingerprintLog.encode`'s layout): day, profile.
-            let day = Int32(littleEndian: entry.loadUnaligned(fromByteOffset: 16, as: Int32.self))
-            let profile = UInt32(littleEndian: entry.loadUnaligned(fromByteOffset: 20, as: UInt32.self))
-            try Analysis.check(fingerprintOf: day, profile: profile, of: profiles, in: name, bucket: bucket, leftOut: entry.load(fromByteOffset: 42, as: UInt8.self) != 0)
+            // The fields a restore checks, read as a restore reads them.
+            try Analysis.check(FingerprintLog.decode(entry, at: 0).1, of: profiles, in: name, bucket: bucket)
             if let previous, Self.fingerprintKey(entry) < Self.fingerprintKey(previous) {
                 throw StateFormatError("the fingerprints of \(name) are out of order")
             }
