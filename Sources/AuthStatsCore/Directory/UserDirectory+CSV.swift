@@ -116,19 +116,36 @@ struct CSVBlock: Sendable {
     var unterminated: Bool
 }
 
-/// What a block of lines gave: the types and records of its users and its lines' problems.
-struct ParsedCSVBlock: Sendable {
-    /// Each user's sub hash and whether it is federated, in line order.
+/// What a block of a directory file gave (a user CSV's lines, `CSVLayout.parse`, or
+/// list-users users, `ListUsersLayout.parse`): the types and records of its users, and its
+/// problems, added in the file's order by `UserDirectory.take`.
+struct ParsedDirectoryBlock: Sendable {
+    /// Each user's sub hash and whether it is federated, in the file's order.
     var types: [(hash: UInt64, federated: Bool)] = []
     /// With `keepsUsers`, the users' records (`FramedRecords`, one for each of `types`),
     /// numbered 1, 2, … in the block: they are numbered on from the entries before when taken
     /// (and the buffer given back to the load's pool).
     var records: ReusedBytes
-    /// Lines in the block, empty ones too.
+    /// A CSV block's lines, empty ones too.
     var lines = 0
-    /// By the line's number in the block: what is wrong with it, and whether it is the file's
-    /// last line cut short.
+    /// A CSV block's problems, by the line's number in the block: what is wrong with it, and
+    /// whether it is the file's last line cut short.
     var problems: [(line: Int, text: String, cutShort: Bool)] = []
+    /// A list-users block's problems, whole, in the file's order (said after `problems`).
+    var messages: [String] = []
+    /// The file's reading stopped at damage in this block (its last message says where).
+    var stopped = false
+
+    /// Adds `entry`'s user: its type, and with `keepsUsers` its record to `records` (the
+    /// block's, held apart by the caller: each access to `self.records` is checked for
+    /// exclusivity at run time).
+    mutating func append(_ entry: DirectoryEntry, keepsUsers: Bool, scratch: inout [UInt8], records: inout [UInt8]) {
+        let hash = entry.hash
+        types.append((hash, entry.isFederated))
+        guard keepsUsers else { return }
+        let sequence = UInt64(types.count)
+        FramedRecords.append(to: &records) { DirectoryRecord.encode(entry, hash: hash, sequence: sequence, scratch: &scratch, into: &$0) }
+    }
 }
 
 /// How the lines of one user CSV become entries: its columns, shared by the threads that
@@ -144,8 +161,8 @@ struct CSVLayout: @unchecked Sendable {
     let buffers: ReusedBytes.Pool
 
     /// The users and problems of `block`'s lines, as `loadCSV` took them one by one.
-    func parse(_ block: CSVBlock) -> ParsedCSVBlock {
-        var parsed = ParsedCSVBlock(records: buffers.take())
+    func parse(_ block: CSVBlock) -> ParsedDirectoryBlock {
+        var parsed = ParsedDirectoryBlock(records: buffers.take())
         defer { buffers.give(block.bytes) }
         // The records are written to an array of the function's own (each access to the
         // buffer's property is checked for exclusivity at run time), then put back.
@@ -192,7 +209,7 @@ struct CSVLayout: @unchecked Sendable {
     /// Adds the user of one line: `sub`, and the line's fields by column.
     private func add(
         sub: UnsafeRawBufferPointer, _ field: (Int) -> UnsafeRawBufferPointer, entry: inout DirectoryEntry, scratch: inout [UInt8],
-        to parsed: inout ParsedCSVBlock, records: inout [UInt8]
+        to parsed: inout ParsedDirectoryBlock, records: inout [UInt8]
     ) {
         entry.reset()
         entry.sub = sub
@@ -206,11 +223,7 @@ struct CSVLayout: @unchecked Sendable {
             case .attribute(let attribute): entry.addAttribute(name: attribute, value: value)
             }
         }
-        let hash = entry.hash
-        parsed.types.append((hash, entry.isFederated))
-        guard keepsUsers else { return }
-        let sequence = UInt64(parsed.types.count)
-        FramedRecords.append(to: &records) { DirectoryRecord.encode(entry, hash: hash, sequence: sequence, scratch: &scratch, into: &$0) }
+        parsed.append(entry, keepsUsers: keepsUsers, scratch: &scratch, records: &records)
     }
 }
 

@@ -7,48 +7,116 @@ import Darwin
 extension UserDirectory {
     /// `aws cognito-idp list-users` output: `{"Users":[…]}` pages, one or several back to back.
     ///
-    /// Read user by user (`ListUsersWalk`), so that a file cut short, or damaged in the middle,
-    /// keeps every user before the damage; the damage is reported with its byte position.
-    /// Each user's bytes (validated by the walk's `JSONScanner`) are read by `ListUsersEntry`
-    /// straight into a `DirectoryEntry`: no `JSONSerialization`, no `String` per user.
-    mutating func loadListUsers(_ input: DirectoryInput, name: String) throws -> [String] {
+    /// Walked user by user (`ListUsersWalk`), so that a file cut short, or damaged in the
+    /// middle, keeps every user before the damage; the damage is reported with its byte
+    /// position. The walk validates each user's JSON on this thread (`JSONScanner`) and copies
+    /// the users into blocks of `blockBytes` or more; `loadThreads` threads read the blocks'
+    /// users at once (`ListUsersLayout.parse`: `ListUsersEntry` reads a user's bytes straight
+    /// into a `DirectoryEntry`, with no `JSONSerialization` and no `String` per user), and the
+    /// blocks are added in the file's order (`inOrder`): the same users, records and problems
+    /// as one thread gives. A page without users, or damage, ends its block, so that its
+    /// problem is said after those of the users before it.
+    mutating func loadListUsers(_ input: DirectoryInput, name: String, blockBytes: Int) throws -> [String] {
         var walk = ListUsersWalk(input)
         var problems: [String] = []
         var pagesRead = 0
-        var entry = DirectoryEntry()
-        // Room for a user's unescaped strings (`UnescapeSpace`).
-        var space: [UInt8] = []
-        while let event = walk.next() {
-            switch event {
-            case .page(let page, let hasUsers):
-                if hasUsers {
-                    pagesRead += 1
-                } else {
-                    problems.append("\(name): page \(page): not a list-users page (no \"Users\" array); skipped")
+        var walked = false
+        let buffers = ReusedBytes.Pool()
+        let layout = ListUsersLayout(name: name, keepsUsers: keepsUsers, buffers: buffers)
+        /// The next users, up to a page without users or damage (said after them).
+        func nextBlock() -> ListUsersBlock? {
+            guard !walked else { return nil }
+            var block = ListUsersBlock(bytes: buffers.take())
+            while block.bytes.bytes.count < blockBytes {
+                guard let event = walk.next() else {
+                    walked = true
+                    break
                 }
-            case .user(let page, let position, let range):
-                if space.count < range.count { space = [UInt8](repeating: 0, count: max(range.count, space.count * 2, 4096)) }
-                // The entry points into the user's bytes and `space`: it is added inside both.
-                let problem: String? = walk.withBytes(range) { user in
-                    space.withUnsafeMutableBytes { room in
-                        var unescaped = UnescapeSpace(room)
-                        if let problem = ListUsersEntry.read(user, unescaped: &unescaped, into: &entry) { return problem }
-                        add(entry)
-                        return nil
+                switch event {
+                case .page(let page, let hasUsers):
+                    if hasUsers {
+                        pagesRead += 1
+                        continue
                     }
+                    block.note = "\(name): page \(page): not a list-users page (no \"Users\" array); skipped"
+                    return block
+                case .user(let page, let position, let range):
+                    walk.withBytes(range) { block.bytes.bytes.append(contentsOf: $0) }
+                    block.users.append((page, position, block.bytes.bytes.count))
+                case .damage(let page, let users, let offset, let reason):
+                    walked = true
+                    block.note =
+                        "\(name): page \(page): \(reason) at byte \(offset); the rest of the file is not read "
+                        + "(\(users) user\(users == 1 ? "" : "s") of this page before it kept)"
+                    block.stops = true
+                    return block
                 }
-                if let problem { problems.append("\(name): page \(page), user \(position): \(problem); skipped") }
-            case .damage(let page, let users, let offset, let reason):
-                stoppedEarly.insert(name)
-                problems.append(
-                    "\(name): page \(page): \(reason) at byte \(offset); the rest of the file is not read "
-                        + "(\(users) user\(users == 1 ? "" : "s") of this page before it kept)")
             }
+            guard !block.users.isEmpty else {
+                buffers.give(block.bytes)
+                return nil
+            }
+            return block
+        }
+        inOrder(threads: loadThreads, next: nextBlock, work: { layout.parse($0) }) { block in
+            take(block, after: 0, name: name, buffers: buffers, problems: &problems)
         }
         if pagesRead == 0 {
             throw Failure(description: "Unable to read the user directory \(name): no list-users page (`{\"Users\": [...]}`) in it")
         }
         return problems
+    }
+}
+
+/// list-users users as `loadListUsers` copies them out of the walk: whole, validated JSON.
+struct ListUsersBlock: Sendable {
+    /// The users' JSON back to back (given back to the load's pool once read).
+    var bytes: ReusedBytes
+    /// Each user's page, place in its page (1-based) and end in `bytes`.
+    var users: [(page: Int, position: Int, end: Int)] = []
+    /// What ended the block: a page without users, or damage (said after the users' problems).
+    var note: String?
+    /// The note is damage: the file is not read on.
+    var stops = false
+}
+
+/// How list-users users become entries, shared by the threads that read its blocks.
+struct ListUsersLayout: Sendable {
+    let name: String
+    let keepsUsers: Bool
+    /// Where blocks' and records' buffers come from and go back to.
+    let buffers: ReusedBytes.Pool
+
+    /// The users and problems of `block`, as `loadListUsers` took them one by one.
+    func parse(_ block: ListUsersBlock) -> ParsedDirectoryBlock {
+        var parsed = ParsedDirectoryBlock(records: buffers.take())
+        defer { buffers.give(block.bytes) }
+        var records: [UInt8] = []
+        swap(&records, &parsed.records.bytes)
+        defer { swap(&records, &parsed.records.bytes) }
+        var entry = DirectoryEntry()
+        var scratch: [UInt8] = []
+        // Room for a user's unescaped strings (`UnescapeSpace`).
+        var space: [UInt8] = []
+        block.bytes.bytes.withUnsafeBytes { all in
+            var start = 0
+            for user in block.users {
+                let bytes = UnsafeRawBufferPointer(rebasing: all[start..<user.end])
+                start = user.end
+                if space.count < bytes.count { space = [UInt8](repeating: 0, count: max(bytes.count, space.count * 2, 4096)) }
+                // The entry points into the user's bytes and `space`: it is added inside both.
+                let problem: String? = space.withUnsafeMutableBytes { room in
+                    var unescaped = UnescapeSpace(room)
+                    if let problem = ListUsersEntry.read(bytes, unescaped: &unescaped, into: &entry) { return problem }
+                    parsed.append(entry, keepsUsers: keepsUsers, scratch: &scratch, records: &records)
+                    return nil
+                }
+                if let problem { parsed.messages.append("\(name): page \(user.page), user \(user.position): \(problem); skipped") }
+            }
+        }
+        if let note = block.note { parsed.messages.append(note) }
+        parsed.stopped = block.stops
+        return parsed
     }
 }
 
@@ -63,25 +131,48 @@ enum ListUsersEntry {
         var json = ValidJSON(bytes)
         json.skipSpace()
         guard json.peek == UInt8(ascii: "{") else { return "not an object" }
-        var attributes: Int?
+        // `Attributes` is read where it stands (it was passed over, then walked again: a tenth
+        // of reading a user); a later `Attributes` replaces what an earlier one gave.
+        var attributes = false
+        var sub: UnsafeRawBufferPointer?
+        var failure: String?
         var username: Range<Int>?
         var status: Range<Int>?
         var enabled: Bool?
         json.members { key, json in
             switch key {
             case .attributes:
-                attributes = json.peek == UInt8(ascii: "[") ? json.index : nil
-                json.skipValue()
+                if attributes {
+                    entry.reset()
+                    sub = nil
+                    failure = nil
+                }
+                attributes = json.peek == UInt8(ascii: "[")
+                guard attributes else { return json.skipValue() }
+                readAttributes(&json, unescaped: &unescaped, into: &entry, sub: &sub, failure: &failure)
             case .username: username = json.stringBody()
             case .status: status = json.stringBody()
             case .enabled: enabled = json.boolean()
             case .other, .name, .value: json.skipValue()
             }
         }
-        guard let attributes else { return "no Attributes list" }
-        var sub: UnsafeRawBufferPointer?
-        json.index = attributes
-        var failure: String?
+        guard attributes else { return "no Attributes list" }
+        if let failure { return failure }
+        guard let sub, !sub.isEmpty else { return "no sub attribute" }
+        entry.sub = sub
+        entry.username = username.map { json.string($0, &unescaped) }
+        entry.status = status.map { json.string($0, &unescaped) }
+        entry.enabled = enabled
+        return nil
+    }
+
+    /// Adds the `{"Name", "Value"}` elements of the array at `json.index` to `entry` (passing
+    /// over the array); `sub` is the last `sub`'s value, `failure` set by an element without a
+    /// `Name` (the elements after it are passed over).
+    private static func readAttributes(
+        _ json: inout ValidJSON, unescaped: inout UnescapeSpace, into entry: inout DirectoryEntry, sub: inout UnsafeRawBufferPointer?,
+        failure: inout String?
+    ) {
         json.elements { json in
             guard failure == nil else { return json.skipValue() }
             guard json.peek == UInt8(ascii: "{") else {
@@ -108,13 +199,6 @@ enum ListUsersEntry {
             if !valueBytes.isEmpty { entry.addAttribute(name: nameBytes, value: valueBytes) }
             if DirectoryEntry.equals(nameBytes, "sub") { sub = valueBytes }
         }
-        if let failure { return failure }
-        guard let sub, !sub.isEmpty else { return "no sub attribute" }
-        entry.sub = sub
-        entry.username = username.map { json.string($0, &unescaped) }
-        entry.status = status.map { json.string($0, &unescaped) }
-        entry.enabled = enabled
-        return nil
     }
 }
 

@@ -31,20 +31,21 @@ public struct UserDirectory: Sendable {
     private var scratch: [UInt8] = []
     /// Whether the users are kept for `sortedUsers()` (only their `user_type`s otherwise).
     public let keepsUsers: Bool
-    /// Threads that parse a user CSV's lines at once (`loadCSV`).
+    /// Threads that parse a directory file's blocks at once (`loadCSV`, `loadListUsers`).
     let loadThreads: Int
 
     /// The default memory budget of the users' records: 16 MB.
     public static let defaultMemoryBudget = 16 << 20
 
-    /// Bytes of a user CSV's lines parsed as one block (`loadCSV`): up to `loadThreads + 1`
-    /// blocks and their records (about 2.2 times the lines' bytes) are in memory at once, and
-    /// up to four blocks' records on their way to the records' writer.
-    static let csvBlockBytes = 256 << 10
+    /// Bytes of a directory file parsed as one block (a user CSV's lines, `loadCSV`; list-users
+    /// users, `loadListUsers`): up to `loadThreads + 1` blocks and their records (about 2.2
+    /// times a CSV's lines, a third of list-users JSON) are in memory at once, and up to four
+    /// blocks' records on their way to the records' writer.
+    static let blockBytes = 256 << 10
 
-    /// Threads that parse a user CSV at most, whatever `--jobs`: the one writer of the records
-    /// and the one thread that adds the blocks in order keep up with about three (and each
-    /// thread's block holds ~0.8 MB).
+    /// Threads that parse a directory file at most, whatever `--jobs`: the one writer of the
+    /// records and the one thread that adds the blocks in order keep up with about three (and
+    /// each thread's block holds ~0.8 MB).
     static let maxLoadThreads = 4
 
     /// - Parameters:
@@ -55,9 +56,9 @@ public struct UserDirectory: Sendable {
     ///   - background: the records are sorted and spilled on a thread of their own
     ///     (`DirectoryRecordWriter`) while the files are read on; the same users come back.
     ///     Only the thread that loads may add users, and before the directory is copied.
-    ///   - loadThreads: threads that parse a user CSV's lines (at most `maxLoadThreads`; one
-    ///     block more may be parsed ahead while the oldest is added); the same users come
-    ///     back, with the same problems, for any number.
+    ///   - loadThreads: threads that parse a directory file's blocks (at most
+    ///     `maxLoadThreads`; one block more may be parsed ahead while the oldest is added); the
+    ///     same users come back, with the same problems, for any number.
     public init(
         memoryBudget: Int = UserDirectory.defaultMemoryBudget, store: (any SpillStore)? = nil, keepsUsers: Bool = true,
         background: Bool = false, loadThreads: Int = 1
@@ -93,9 +94,10 @@ public struct UserDirectory: Sendable {
         self.scratch = scratch
     }
 
-    /// Adds the users of one parsed block of lines, the first after line `lines` of the file:
-    /// their types, their records (numbered on from the entries added before), their problems.
-    mutating func take(_ block: ParsedCSVBlock, after lines: Int, name: String, buffers: ReusedBytes.Pool, problems: inout [String]) {
+    /// Adds the users of one parsed block, the first after line `lines` of the file (a CSV's;
+    /// 0 for list-users): their types, their records (numbered on from the entries added
+    /// before), their problems.
+    mutating func take(_ block: ParsedDirectoryBlock, after lines: Int, name: String, buffers: ReusedBytes.Pool, problems: inout [String]) {
         settleTypes()
         block.types.withUnsafeBufferPointer { types.set($0) }
         let base = added
@@ -118,6 +120,8 @@ public struct UserDirectory: Sendable {
                 problems.append("\(name): line \(lines + problem.line): \(problem.text); skipped")
             }
         }
+        problems += block.messages
+        if block.stopped { stoppedEarly.insert(name) }
     }
 
     /// Puts the pending types into the table.
@@ -197,7 +201,8 @@ public struct UserDirectory: Sendable {
                 log.spillAndRelease()
             }
         }
-        return isJSON ? try loadListUsers(input, name: name) : try loadCSV(input, name: name, blockBytes: min(chunk, Self.csvBlockBytes))
+        let blockBytes = min(chunk, Self.blockBytes)
+        return isJSON ? try loadListUsers(input, name: name, blockBytes: blockBytes) : try loadCSV(input, name: name, blockBytes: blockBytes)
     }
 
     /// Reads one directory file's content (`load(name:chunk:read:)` on bytes in memory).

@@ -284,6 +284,67 @@ struct UserDirectoryStreamingTests {
         #expect(types.userType(of: UserID("sub-3")) == "federated" && types.userType(of: UserID("sub-4")) == "local")
     }
 
+    @Test("list-users read in blocks on several threads gives the users, records, spills and problems of one thread", arguments: [2, 3, 8])
+    func listUsersThreads(threads: Int) throws {
+        // Blocks of every size from one user to the whole file: later entries of a sub in
+        // other blocks and pages (they win), each kind of skipped user, a page without users
+        // between pages with users, a sub that is not UTF-8, damage in the middle of a page
+        // (the rest of the file not read), a second file cut short inside a user.
+        let skipped = #"{"Users": [{"Attributes": []}, 17, {"Attributes": [{"Value": "x"}]}, {"Attributes": [{"Name": "sub", "Value": "sub-\u00e9\\\n"}]}], "x": [1, 2.5e3, true, null]}"#
+        var first = Array((Self.listUsers(120, perPage: 25) + skipped + #"{"Groups": []}"# + Self.listUsers(60, perPage: 7, from: 30, plan: "free")).utf8)
+        let damaged = Self.listUsers(10, perPage: 10, from: 500) + #"{"Users": [{"Attributes": []}, {"Attributes" [] }, {"Attributes": []}]}"# + Self.listUsers(5, from: 900)
+        first += Array(damaged.utf8)
+        // Cut inside user 8 of the third page.
+        let second = Array(Self.listUsers(50, perPage: 20, from: 100, plan: "team").utf8.dropLast(1500))
+        func load(threads: Int, chunk: Int, background: Bool, keepsUsers: Bool = true) throws -> (UserDirectory, [String], MemorySpillStore) {
+            let store = MemorySpillStore()
+            var directory = UserDirectory(memoryBudget: 3 << 10, store: store, keepsUsers: keepsUsers, background: background, loadThreads: threads)
+            var problems = try directory.load(first, name: "a.json", chunk: chunk)
+            problems += try directory.load(second, name: "b.json", chunk: chunk)
+            return (directory, problems, store)
+        }
+        let (one, oneProblems, oneStore) = try load(threads: 1, chunk: 1 << 20, background: false)
+        // Where the damage is: the `[` where the `:` should be.
+        let key = Array(#""Attributes" ["#.utf8)
+        let damageAt = try #require(first.indices.first { first[$0...].starts(with: key) }) + key.count - 1
+        #expect(oneProblems == [
+            "a.json: page 6, user 1: no sub attribute; skipped",
+            "a.json: page 6, user 2: not an object; skipped",
+            "a.json: page 6, user 3: an attribute without a Name; skipped",
+            "a.json: page 7: not a list-users page (no \"Users\" array); skipped",
+            "a.json: page 18, user 1: no sub attribute; skipped",
+            "a.json: page 18: invalid JSON in user 2: expected ':' after object key at byte \(damageAt); the rest of the file is not read (1 user of this page before it kept)",
+            "b.json: page 3: the file ends inside user 8 at byte \(second.count); the rest of the file is not read (7 users of this page before it kept)",
+        ])
+        #expect(one.stoppedEarly == ["a.json", "b.json"])
+        let users = one.sortedList()
+        #expect(users.first { $0.user.sub == "sub-40" }?.user.attributes["custom:plan"] == "free")
+        #expect(users.first { $0.user.sub == "sub-110" }?.user.attributes["custom:plan"] == "team")
+        #expect(users.first { $0.user.sub == "sub-10" }?.user.attributes["custom:plan"] == "pro")
+        #expect(users.contains { $0.user.sub == "sub-é\\\n" })
+        #expect(!users.contains { $0.user.sub == "sub-900" })  // after the damage
+        for chunk in [1, 5, 64, 300, 1 << 20] {
+            for background in [false, true] {
+                let (many, problems, store) = try load(threads: threads, chunk: chunk, background: background)
+                #expect(problems == oneProblems, "chunk \(chunk)")
+                #expect(many.stoppedEarly == one.stoppedEarly)
+                #expect(many.count == one.count)
+                #expect(many.spilledRuns == one.spilledRuns && store.written == oneStore.written, "chunk \(chunk)")
+                let got = many.sortedList()
+                #expect(got.map(\.hash) == users.map(\.hash))
+                #expect(got.map(\.user) == users.map(\.user), "chunk \(chunk), background \(background)")
+                #expect(users.allSatisfy { many.userType(of: UserID($0.user.sub)) == one.userType(of: UserID($0.user.sub)) })
+            }
+        }
+        // The types alone (no segments): the same types, nothing spilled.
+        let (types, typesProblems, typesStore) = try load(threads: threads, chunk: 64, background: true, keepsUsers: false)
+        #expect(typesProblems == oneProblems && types.count == one.count && typesStore.written == 0)
+        #expect(users.allSatisfy { types.userType(of: UserID($0.user.sub)) == one.userType(of: UserID($0.user.sub)) })
+        // A file of pages without users only: refused, on any number of threads.
+        var none = UserDirectory(loadThreads: threads)
+        #expect(throws: UserDirectory.Failure.self) { try none.load(Array(#"{"Groups": []}{"x": 1}"#.utf8), name: "g.json", chunk: 3) }
+    }
+
     @Test("types set 16 at a time (their slots loaded side by side) are the types set one by one")
     func typesInGroups() {
         // Hashes that collide in the low bits (the slot) as well as spread ones, some set
@@ -473,17 +534,23 @@ struct UserDirectoryStreamingTests {
             {"Users": [
               {"Username": "a", "Username": "b", "Enabled": 1, "UserStatus": 5,
                "Attr\\u0069butes": [{"Name": "sub", "Value": "s1"}, {"Name": "n", "Value": 3}, {"Name": "n2", "Value": "x", "Value": "y"}]},
-              {"Enabled": 0, "Attributes": [{"Name": "sub", "Value": "s2"}], "Attributes": [{"Name": "sub", "Value": "s3"}]}
+              {"Enabled": 0, "Attributes": [{"Name": "sub", "Value": "s2"}, {"Name": "custom:x", "Value": "1"}], "Attributes": [{"Name": "sub", "Value": "s3"}]},
+              {"Attributes": [{"Value": "no name"}], "Username": "c\\u0064", "Attributes": [{"Name": "sub", "Value": "s4"}]},
+              {"Attributes": [{"Name": "sub", "Value": "s5"}], "Attributes": null},
+              {"Attributes": [{"Name": "sub", "Value": "s6"}], "Attributes": [{"Value": "no name"}]}
             ]}
             """
         var directory = UserDirectory()
         let problems = try directory.load(Array(text.utf8), name: "u.json")
-        #expect(problems.isEmpty)
+        // What an earlier `Attributes` gave (its sub, its attributes, its problem) goes with it.
+        #expect(problems == ["u.json: page 1, user 4: no Attributes list; skipped", "u.json: page 1, user 5: an attribute without a Name; skipped"])
         let users = directory.allUsers()
         // A Value that is not a string is "", and an empty value is not kept (as the CSV's).
         #expect(users["s1"] == DirectoryUser(sub: "s1", username: "b", status: nil, enabled: true, attributes: ["sub": "s1", "n2": "y"]))
         #expect(users["s2"] == nil)
         #expect(users["s3"] == DirectoryUser(sub: "s3", enabled: false, attributes: ["sub": "s3"]))
+        #expect(users["s4"] == DirectoryUser(sub: "s4", username: "cd", attributes: ["sub": "s4"]))
+        #expect(users["s5"] == nil && users["s6"] == nil && users.count == 3)
     }
 }
 
