@@ -238,7 +238,13 @@ struct JSONParser {
             let c = base[index]
             // White space is at most a space (0x20): any byte above it ends the run at once.
             if c > 0x20 { return }
-            if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { index += 1 } else { return }
+            guard c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 else { return }
+            index += 1
+            // Indentation (list-users output, pretty-printed: 12 to 20 spaces a line) 8 spaces
+            // at a time, tried only after white space (records have next to none): a million
+            // users' list-users.json, the walk's scan 0.58 -> 0.43 s of CPU (perf); the bench
+            // set's tenth 5,731.7 -> 5,731.3 M instructions (callgrind).
+            while index + 8 <= end && UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self) == 0x2020_2020_2020_2020 { index += 8 }
         }
     }
 

@@ -169,6 +169,30 @@ struct JSONScannerTests {
         }
     }
 
+    @Test("runs of white space of every length (indentation, passed eight spaces at a time) read as one space; cut inside, incomplete")
+    func whiteSpaceRuns() {
+        let tight = scan(#"{"a":"1","b":{"c":"2","d":{"e":3}},"n":4}"#)
+        for length in 0...40 {
+            // Spaces only, a line break then spaces (as pretty-printed output), and a tab or a
+            // CR in the middle of the run (which ends the eight-at-a-time step there).
+            for run in [String(repeating: " ", count: length), "\n" + String(repeating: " ", count: length),
+                        String(repeating: " ", count: length / 2) + "\t" + String(repeating: " ", count: length - length / 2),
+                        String(repeating: " ", count: length) + "\r\n" + String(repeating: " ", count: length)] {
+                let text = "{\(run)\"a\"\(run):\(run)\"1\"\(run),\(run)\"b\":{\"c\":\"2\",\(run)\"d\":{\"e\":\(run)3\(run)}},\"n\":4\(run)}"
+                let (outcome, values) = scan(text)
+                #expect(outcome == .complete(end: text.utf8.count), "\(length)")
+                #expect(values == tight.1, "\(length)")
+                // Cut inside the run before a value: more is needed, nothing is wrong.
+                var scanner = JSONScanner(schema: schema)
+                let cut = Array(("{\"a\":" + run).utf8)
+                #expect(cut.withUnsafeBytes { scanner.scan($0) } == .incomplete, "\(length)")
+                // A byte that is not white space after the run is found where it is.
+                let bad = Array(("{\"a\":\"1\"" + run + "x}").utf8)
+                #expect(bad.withUnsafeBytes { scanner.scan($0) } == .invalid(offset: bad.count - 2, reason: "expected ',' or '}' after an object member, found 'x'"), "\(length)")
+            }
+        }
+    }
+
     @Test("a value of another type where an object is expected is not an error")
     func typeMismatch() {
         let text = #"{"b":"HIDDEN_DUE_TO_SECURITY_REASONS","a":1}"#
