@@ -107,7 +107,18 @@ public final class ContentHasher {
         try CPath.with(path) { try hash(cPath: $0, shown: DisplayPath.text(path), kind: kind) }
     }
 
-    private func hash(cPath: UnsafePointer<CChar>, shown path: String, kind: ContentHashKind) throws -> (hash: String, size: Int64, modifiedMillis: Int64) {
+    /// The hash of the first `prefix` bytes of the file at `path` (its raw bytes), as
+    /// `hash(path:kind:)` gives it for a file of those bytes alone; nil when the file is
+    /// shorter: whether a file only grew since the ledger hashed it.
+    public func hash(path: [UInt8], kind: ContentHashKind, prefix: Int64) throws -> String? {
+        let hashed = try CPath.with(path) { try hash(cPath: $0, shown: DisplayPath.text(path), kind: kind, limit: prefix) }
+        return hashed.size == prefix ? hashed.hash : nil
+    }
+
+    /// The file's hash, size and modification time; of its first `limit` bytes at most.
+    private func hash(
+        cPath: UnsafePointer<CChar>, shown path: String, kind: ContentHashKind, limit: Int64 = .max
+    ) throws -> (hash: String, size: Int64, modifiedMillis: Int64) {
         let descriptor = open(cPath, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw ContentHash.failure(path, "open") }
         defer { close(descriptor) }
@@ -119,8 +130,9 @@ public final class ContentHasher {
         var total: Int64 = 0
         while true {
             var filled = 0
-            while filled < block.count {
-                let count = read(descriptor, block.baseAddress! + filled, block.count - filled)
+            let room = Int(min(Int64(block.count), limit - total))
+            while filled < room {
+                let count = read(descriptor, block.baseAddress! + filled, room - filled)
                 if count == 0 { break }
                 if count < 0 {
                     if errno == EINTR { continue }

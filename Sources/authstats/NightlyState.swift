@@ -345,7 +345,9 @@ final class NightlyState {
 
     /// Splits the found inputs into those to read and those the ledger already holds (same
     /// content, under any path). A known path whose content changed is refused.
-    func select(_ found: [InputDiscovery.Found], threads: Int) throws -> (read: [Candidate], problems: [InputDiscovery.Found], known: [String]) {
+    func select(
+        _ found: [InputDiscovery.Found], threads: Int
+    ) throws -> (read: [Candidate], problems: [InputDiscovery.Found], known: [String], rereads: [String]) {
         // Its look-ups in one read transaction (`StateDatabase.reading`).
         do {
             return try database.reading { try selectReading(found, threads: threads) }
@@ -356,9 +358,11 @@ final class NightlyState {
 
     private func selectReading(
         _ found: [InputDiscovery.Found], threads: Int
-    ) throws -> (read: [Candidate], problems: [InputDiscovery.Found], known: [String]) {
+    ) throws -> (read: [Candidate], problems: [InputDiscovery.Found], known: [String], rereads: [String]) {
         var problems: [InputDiscovery.Found] = []
         var known: [String] = []
+        // Known paths read again (`readAgain`), each said.
+        var rereads: [String] = []
         // The same path, size and modification time as a ledger row: taken as read without
         // reading its bytes again (as rsync decides), so a night costs nothing per old file.
         // Each file's ledger rows by path are read once: for this check and, hashed, for the
@@ -442,7 +446,8 @@ final class NightlyState {
                 continue
             }
             let byContent = rebuild ? nil : try ledger { try database.ledgerEntry(contentHash: identity.hash) }
-            let byPath = byContent == nil ? rows.first : nil
+            // Of several readings of the path (the file grew: `readAgain`), the latest.
+            let byPath = byContent == nil ? rows.max(by: { $0.batch < $1.batch }) : nil
             if let entry = byContent {
                 // The ledger's path comes from the state file: shown escaped.
                 known.append(
@@ -451,17 +456,37 @@ final class NightlyState {
                         : "\(path) (the same bytes as \(Self.shown(ledgerPath: entry.path)), read in batch \(entry.batch))")
                 continue
             }
-            if let entry = byPath {
+            let reading = byPath == nil ? nil : Self.readAgain(rows)
+            if let entry = byPath, let reading, entry.size < identity.size,
+                try ContentHasher().hash(path: file, kind: hashKind, prefix: entry.size) == entry.contentHash
+            {
+                // A file that grew: every reading of this path stopped at damage (a copy caught
+                // half written, the usual cause) or found no record at all, and the bytes the
+                // last one read are where they were, at its start. It is read again, whole.
+                // What those readings counted is in the state, and their records come back as
+                // copies of themselves (duplicates, as any copy read later: the state keeps
+                // their fingerprints), so nothing is counted twice and the night goes on,
+                // where until 2026-12-07 it was refused every night until `--rebuild`.
+                rereads.append(
+                    "\(path) changed since batch \(entry.batch) read \(reading) (\(entry.size) bytes then, \(identity.size) now): read again"
+                        + (rows.allSatisfy { $0.records == 0 } ? "" : ", whole; the records read before count as duplicates"))
+            } else if let entry = byPath {
                 // A file that counted no event (a user CSV, an empty file, a report kept under
                 // the folder) has nothing in the state to count twice, but the ledger still
                 // knows its path: "its events are in the state" was false for it.
-                throw Failure.refused(
-                    "\(path) changed since batch \(entry.batch) read it (\(entry.size) bytes then, \(identity.size) now): "
-                        + (entry.events == 0
-                            ? "it held no event then (\(entry.records) record\(entry.records == 1 ? "" : "s") skipped, rejected or copies), "
-                                + "but a path the state has read is not read again; if it is not an export, move it out of the inputs; "
-                                + "to count what it holds now, rerun with --rebuild and every input"
-                            : "its events are in the state already; rerun with --rebuild and every input to count it again"))
+                var why = "\(path) changed since batch \(entry.batch) read it (\(entry.size) bytes then, \(identity.size) now): "
+                if let reading {
+                    why += "it was read \(reading.dropFirst(3)), but it is not the bytes read then followed by more "
+                    why += "(a copy that only grew would be read again); "
+                }
+                if rows.allSatisfy({ $0.events == 0 }) {
+                    why += "it held no event then (\(entry.records) record\(entry.records == 1 ? "" : "s") skipped, rejected or copies), "
+                    why += "but a path the state has read is not read again; if it is not an export, move it out of the inputs; "
+                    why += "to count what it holds now, rerun with --rebuild and every input"
+                } else {
+                    why += "its events are in the state already; rerun with --rebuild and every input to count it again"
+                }
+                throw Failure.refused(why)
             }
             if let first = seen[identity.hash] {
                 known.append("\(path) (the same bytes as \(first), in this run)")
@@ -472,7 +497,17 @@ final class NightlyState {
                 found: item, path: path, hash: identity.hash, size: identity.size, modified: identity.modifiedMillis, file: file)
         }
         // In the order found: the input positions (which copy of a record counts) follow it.
-        return (read.compactMap { $0 }, problems, known)
+        return (read.compactMap { $0 }, problems, known, rereads)
+    }
+
+    /// How the ledger's readings of a path whose bytes changed are described, when they allow
+    /// the file to be read again: each one stopped at damage (its status `partial`, or
+    /// `failed` after some records) or held no record at all. nil when some reading read a
+    /// file to its end and found records: those are in the state, and a changed file is
+    /// refused.
+    static func readAgain(_ rows: [LedgerEntry]) -> String? {
+        guard !rows.isEmpty, rows.allSatisfy({ $0.records == 0 || $0.status != InputReport.Status.ok.rawValue }) else { return nil }
+        return rows.allSatisfy { $0.records == 0 } ? "it with no record" : "it in part"
     }
 
     /// How this run hashes its inputs: as the ledger it adds to does, or as a new ledger is

@@ -425,6 +425,7 @@ struct ReportCommand: ParsableCommand {
                         }
                     }
                 }
+                for reread in selected.rereads { console.warning(reread) }
                 if !selected.known.isEmpty {
                     console.info(
                         "\(selected.known.count) input\(selected.known.count == 1 ? "" : "s") already in the state, skipped: "

@@ -48,6 +48,24 @@ struct ContentHashTests {
         #expect(try ContentHash.of(path: a, kind: kind).hash != ContentHash.of(path: b, kind: kind).hash, "the change's block")
     }
 
+    @Test("the hash of a file's first bytes is the hash of a file of those bytes alone; nil past its end", arguments: [ContentHashKind.fingerprint, .lanes])
+    func prefix(kind: ContentHashKind) throws {
+        let folder = F.folder()
+        let whole = (folder as NSString).appendingPathComponent("whole")
+        let part = (folder as NSString).appendingPathComponent("part")
+        try F.write(bytes, to: whole)
+        let hasher = ContentHasher()
+        // At no byte, inside the first block, at a block's edge and one past it, the whole file.
+        for count in [0, 1, 4095, 1 << 20, (1 << 20) + 1, 2 << 20, bytes.count - 1, bytes.count] {
+            try F.write(bytes.prefix(count), to: part)
+            let expected = try ContentHash.of(path: part, kind: kind).hash
+            #expect(try hasher.hash(path: Array(whole.utf8), kind: kind, prefix: Int64(count)) == expected, "\(count)")
+        }
+        #expect(try hasher.hash(path: Array(whole.utf8), kind: kind, prefix: Int64(bytes.count + 1)) == nil)
+        // The whole file's hash, after prefixes: the buffer is used again as it was.
+        #expect(try hasher.hash(path: whole, kind: kind).hash == ContentHash.of(path: whole, kind: kind).hash)
+    }
+
     /// The hashes a ledger stores must never change: a state's ledger would no longer know its
     /// inputs. Pinned for each kind, at the block edges (a whole block, one byte over; an
     /// empty file has no block, and the same hash in both kinds).

@@ -326,6 +326,77 @@ extension StateCLITests {
             }
         }
 
+        @Test("a file read in part (a copy caught half written) or empty, then grown: read again, the records read before duplicates; changed otherwise: refused")
+        func grownFile() throws {
+            let data = try S.data()
+            let folder = CLI.temporaryFolder("state-grown")
+            let state = folder.appendingPathComponent("state")
+            let out = folder.appendingPathComponent("out")
+            let halves = S.split(data.files, into: 2)
+            let inputs = folder.appendingPathComponent("in")
+            // 400 events over the data set's days, gzip-compressed; its first half alone (the
+            // copy caught half written), and an empty file (a copy not begun).
+            func lines(_ prefix: String) -> [String] {
+                (0..<400).map { n in
+                    PinpointLine(n % 3 == 0 ? "_userauth.sign_in" : "pageView", iso: "2026-11-0\(2 + n % 7)T1\(n % 10):\(10 + n % 50):00Z",
+                                 user: "\(prefix)-\(n % 37)").json
+                }
+            }
+            let growing = try S.gzip(lines("grown"), inputs, "growing.json.gz")
+            let whole = try S.bytes(growing)
+            try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: growing))
+            let empty = inputs.appendingPathComponent("empty.json.gz").path
+            try Data().write(to: URL(fileURLWithPath: empty))
+            let first = try S.report(halves[0] + [growing, empty], state: state, out: out)
+            #expect(first.status == 1 && first.stderr.contains("\(growing): partial"), "\(first.stderr)")
+            let firstSummary = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as! [String: Any]
+            let entries = firstSummary["inputs"] as! [[String: Any]]
+            let countedBefore = try #require(entries.first { $0["path"] as? String == growing }?["events"] as? Int)
+            #expect(countedBefore > 50 && countedBefore < 400, "\(countedBefore)")
+
+            // The copies finished: both read again, the first one's records duplicates now.
+            try whole.write(to: URL(fileURLWithPath: growing))
+            try S.gzip(lines("late"), inputs, "empty.json.gz")
+            let second = try S.report([growing, empty] + halves[1], state: state, out: out)
+            #expect(second.status == 0, "\(second.stderr)")
+            #expect(second.stderr.contains(
+                "\(growing) changed since batch 1 read it in part (\(whole.count / 2) bytes then, \(whole.count) now): read again, whole; "
+                    + "the records read before count as duplicates"), "\(second.stderr)")
+            #expect(second.stderr.contains("\(empty) changed since batch 1 read it with no record (0 bytes then"), "\(second.stderr)")
+            // Every report as one run over the finished files, but for the duplicates the
+            // second reading found.
+            let single = try S.single(halves[0] + [growing, empty] + halves[1])
+            let differences = try S.differences(single, out)
+            #expect(differences.count == 1 && differences.first?.hasPrefix("summary.json differs") == true, "\(differences)")
+            func duplicates(_ folder: URL) throws -> Int {
+                let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("summary.json"))) as! [String: Any]
+                return try #require((summary["totals"] as? [String: Any])?["duplicates"] as? Int)
+            }
+            #expect(try duplicates(out) == duplicates(single) + countedBefore)
+
+            // Read whole once, a file that changes again is refused, as any changed file.
+            let stateBefore = try S.bytes(S.databasePath(state))
+            try (whole + Data("\n".utf8)).write(to: URL(fileURLWithPath: growing))
+            let again = try S.report([growing], state: state, out: out)
+            #expect(again.status == 1 && again.stderr.contains("\(growing) changed since batch 2 read it"), "\(again.stderr)")
+            #expect(again.stderr.contains("its events are in the state already"), "\(again.stderr)")
+            #expect(try S.bytes(S.databasePath(state)) == stateBefore, "the state file changed")
+            // Read in part, then other bytes (not those read followed by more): refused, saying why.
+            let rewritten = try S.gzip(lines("first"), inputs, "rewritten.json.gz")
+            let rewrittenWhole = try S.bytes(rewritten)
+            try rewrittenWhole.prefix(rewrittenWhole.count / 2).write(to: URL(fileURLWithPath: rewritten))
+            let otherState = folder.appendingPathComponent("other-state")
+            #expect(try S.report([rewritten], state: otherState, out: out).status == 1)
+            let otherBefore = try S.bytes(S.databasePath(otherState))
+            try S.gzip(lines("second"), inputs, "rewritten.json.gz")
+            let other = try S.report([rewritten], state: otherState, out: out)
+            #expect(other.status == 1, "\(other.stderr)")
+            #expect(other.stderr.contains(
+                "\(rewritten) changed since batch 1 read it (\(rewrittenWhole.count / 2) bytes then, \(try S.bytes(rewritten).count) now): "
+                    + "it was read in part, but it is not the bytes read then followed by more"), "\(other.stderr)")
+            #expect(try S.bytes(S.databasePath(otherState)) == otherBefore, "the state file changed")
+        }
+
         @Test("a known path whose bytes changed is exit 1 naming it, nothing changed; --rebuild then equals one run")
         func changedFile() throws {
             let data = try S.data()
