@@ -17,6 +17,9 @@ public struct LedgerEntry: Equatable, Sendable {
     public var lastDay: String?
     /// What became of it (the caller's vocabulary, stored as given).
     public var status: String
+    /// The hashes of the rows this one replaces when it is added (earlier readings of its
+    /// path, which the batch read again whole: they had read it only in part); not stored.
+    public var replacing: [String] = []
 
     public init(
         contentHash: String, path: String, size: Int64, modified: Int64, batch: Int, records: Int, events: Int,

@@ -52,8 +52,11 @@ extension StateDatabase {
             "SELECT \(Self.ledgerColumns) FROM inputs WHERE path = ? ORDER BY batch, content_hash", [.text(path)])
     }
 
-    /// Stores `entry`, replacing the one with the same hash.
+    /// Stores `entry`, replacing the one with the same hash and those it says it replaces.
     public func addLedgerEntry(_ entry: LedgerEntry) throws {
+        for hash in entry.replacing where hash != entry.contentHash {
+            try connection.execute("DELETE FROM inputs WHERE content_hash = ?", "replace a row of the ledger of", [.text(hash)])
+        }
         try connection.execute(
             "INSERT OR REPLACE INTO inputs(\(Self.ledgerColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             "add to the ledger of",

@@ -161,7 +161,7 @@ struct AuthStats: ParsableCommand {
     /// The options whose value is a number or a duration: one given as `-1` or `-5m` is named
     /// as such, where the parser read it as an option and said "Missing value for '--jobs <n>'".
     static let numericOptions: Set<String> = [
-        "--jobs", "--max-rejects", "--profile-memory", "--session-memory", "--dedup-window", "--max-record-bytes",
+        "--jobs", "--max-rejects", "--max-rejects-bytes", "--profile-memory", "--session-memory", "--dedup-window", "--max-record-bytes",
         "--session-timeout", "--state-horizon", "--shards", "--shard", "--days", "--seed", "--activity", "--buffer-seconds",
         "--buffer-mib", "--other-services", "--dimension-values",
     ]

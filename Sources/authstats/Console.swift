@@ -171,7 +171,7 @@ enum Environment {
     static let variables = [
         ("AUTHSTATS_OUT", "--out"), ("AUTHSTATS_TIMEZONE", "--timezone"), ("AUTHSTATS_USERS", "--users"),
         ("AUTHSTATS_JOBS", "--jobs"), ("AUTHSTATS_SESSION_TIMEOUT", "--session-timeout"),
-        ("AUTHSTATS_MAX_REJECTS", "--max-rejects"), ("AUTHSTATS_PROGRESS", "--progress"),
+        ("AUTHSTATS_MAX_REJECTS", "--max-rejects"), ("AUTHSTATS_MAX_REJECTS_BYTES", "--max-rejects-bytes"), ("AUTHSTATS_PROGRESS", "--progress"),
     ]
 
     /// `getenv`, not `ProcessInfo.processInfo.environment[name]`, which copies the whole
@@ -206,6 +206,9 @@ enum Environment {
     }
     static var maxRejects: Result<Int?, ValidationError> {
         option("AUTHSTATS_MAX_REJECTS", "--max-rejects", expected: "not a whole number, 0 or more") { Int($0).flatMap { $0 >= 0 ? $0 : nil } }
+    }
+    static var maxRejectsBytes: Result<Int?, ValidationError> {
+        option("AUTHSTATS_MAX_REJECTS_BYTES", "--max-rejects-bytes", expected: "not a whole number, 0 or more") { Int($0).flatMap { $0 >= 0 ? $0 : nil } }
     }
     static var progress: Result<ProgressLine.Mode?, ValidationError> {
         option("AUTHSTATS_PROGRESS", "--progress", expected: "not one of auto, plain, none", ProgressLine.Mode.init(rawValue:))

@@ -341,6 +341,9 @@ final class NightlyState {
         var modified: Int64
         /// Where its bytes are read from (the path's raw bytes: a name need not be UTF-8).
         var file: [UInt8]
+        /// The ledger rows (hashes) of its path that its row replaces: readings in part of a
+        /// file that has grown since (`readAgain`).
+        var replacing: [String] = []
     }
 
     /// Splits the found inputs into those to read and those the ledger already holds (same
@@ -457,6 +460,7 @@ final class NightlyState {
                 continue
             }
             let reading = byPath == nil ? nil : Self.readAgain(rows)
+            var replacing: [String] = []
             if let entry = byPath, let reading, entry.size < identity.size,
                 try ContentHasher().hash(path: file, kind: hashKind, prefix: entry.size) == entry.contentHash
             {
@@ -468,8 +472,10 @@ final class NightlyState {
                 // their fingerprints), so nothing is counted twice and the night goes on,
                 // where until 2026-12-07 it was refused every night until `--rebuild`.
                 rereads.append(
-                    "\(path) changed since batch \(entry.batch) read \(reading) (\(entry.size) bytes then, \(identity.size) now): read again"
-                        + (rows.allSatisfy { $0.records == 0 } ? "" : ", whole; the records read before count as duplicates"))
+                    "\(path) changed since batch \(entry.batch) read \(reading) (\(entry.size) bytes then, \(identity.size) now): "
+                        + "read again from its start"
+                        + (rows.contains { $0.events > 0 } ? "; the events read before count as duplicates" : ""))
+                replacing = rows.map(\.contentHash)
             } else if let entry = byPath {
                 // A file that counted no event (a user CSV, an empty file, a report kept under
                 // the folder) has nothing in the state to count twice, but the ledger still
@@ -494,7 +500,8 @@ final class NightlyState {
             }
             seen[identity.hash] = path
             read[index] = Candidate(
-                found: item, path: path, hash: identity.hash, size: identity.size, modified: identity.modifiedMillis, file: file)
+                found: item, path: path, hash: identity.hash, size: identity.size, modified: identity.modifiedMillis, file: file,
+                replacing: replacing)
         }
         // In the order found: the input positions (which copy of a record counts) follow it.
         return (read.compactMap { $0 }, problems, known, rereads)
@@ -570,6 +577,19 @@ final class NightlyState {
                     throw Failure.refused("\(path) could not be hashed for the ledger after it was read (\(reason)); nothing was committed: run again")
                 }
             }
+            // A file that grew or was rewritten while it was read (a copy still being written)
+            // was read past, or beside, the bytes its hash names: its ledger row would say the
+            // state holds bytes it does not, and the next night would refuse the finished file
+            // as changed. Refused the same way (a review found a copy completed during its
+            // reading re-read as whole, then refused every later night).
+            for candidate in candidates {
+                guard let now = FileStamp(path: candidate.file), now.size != candidate.size || now.modifiedMillis != candidate.modified,
+                    inputs.contains(where: { ExactText($0.path) == ExactText(candidate.path) && !($0.status == .failed && $0.records == 0) })
+                else { continue }
+                throw Failure.refused(
+                    "\(candidate.path) changed while it was read (\(candidate.size) bytes when the run began, \(now.size) now); "
+                        + "nothing was committed: run again once it is written")
+            }
             return candidates
         }
     }
@@ -606,12 +626,14 @@ final class NightlyState {
             if let row, row.status == InputReport.Status.failed.rawValue, row.records == 0 { return nil }
             // (`DeferredHashes.finish` refused any input that was read and has no hash.)
             guard let hash = candidate.hash else { return nil }
-            return LedgerEntry(
+            var entry = LedgerEntry(
                 contentHash: hash, path: Self.ledgerPath(candidate.file), size: candidate.size, modified: candidate.modified,
                 batch: batch, records: row?.records ?? 0, events: row?.events ?? 0,
                 firstDay: row.flatMap { $0.oldest == .max ? nil : clock.day(ofMillis: $0.oldest).description },
                 lastDay: row.flatMap { $0.newest == .min ? nil : clock.day(ofMillis: $0.newest).description },
                 status: row?.status ?? "ok")
+            entry.replacing = candidate.replacing
+            return entry
         }
     }
 

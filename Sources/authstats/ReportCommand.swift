@@ -28,7 +28,8 @@ struct ReportCommand: ParsableCommand {
             (or a --users file was read only in part; or, with --strict, a record was rejected; \
             or the state was merged without some shards, or from shard runs that read an input in part; or, with --state, an input given holds no file, the reports made \
             all the same), or with --state nothing written because an input changed at a known path \
-            or is older than the horizon; 2 nothing written and nothing in --out changed (no \
+            (a file read in part that has only grown is read again) or while it was read, or is \
+            older than the horizon; 2 nothing written and nothing in --out changed (no \
             readable input, an unreadable --users file, --out cannot be written or writing the \
             reports failed, or a --state that is not authstats's, is damaged or cannot be \
             written); 64 bad usage (an unknown option, a bad date, time zone or duration, an empty path, a \
@@ -39,9 +40,9 @@ struct ReportCommand: ParsableCommand {
             SIGHUP (temporary files removed). README "Exit status" lists every cause.
 
             Environment: AUTHSTATS_OUT, AUTHSTATS_TIMEZONE, AUTHSTATS_USERS, AUTHSTATS_JOBS, \
-            AUTHSTATS_SESSION_TIMEOUT, AUTHSTATS_MAX_REJECTS and AUTHSTATS_PROGRESS give the \
-            defaults of --out, --timezone, --users, --jobs, --session-timeout, --max-rejects and \
-            --progress (an option given wins); TMPDIR is where spilled runs go. authstats prints \
+            AUTHSTATS_SESSION_TIMEOUT, AUTHSTATS_MAX_REJECTS, AUTHSTATS_MAX_REJECTS_BYTES and \
+            AUTHSTATS_PROGRESS give the defaults of --out, --timezone, --users, --jobs, \
+            --session-timeout, --max-rejects, --max-rejects-bytes and --progress (an option given wins); TMPDIR is where spilled runs go. authstats prints \
             no colour, so NO_COLOR has nothing to turn off.
             """)
 
@@ -136,6 +137,9 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .customLong("max-rejects"), help: ArgumentHelp("Rejected records written to rejects.ndjson at most (the first ones in input order; default 10000, or AUTHSTATS_MAX_REJECTS); all are counted in summary.json.", valueName: "n"))
     var maxRejectsGiven: Int?
 
+    @Option(name: .customLong("max-rejects-bytes"), help: ArgumentHelp("Bytes of rejects.ndjson at most: the first rejects that fit, whole (default 268435456, 256 MiB, or AUTHSTATS_MAX_REJECTS_BYTES); all are counted in summary.json.", valueName: "bytes"))
+    var maxRejectsBytesGiven: Int?
+
     @Flag(name: .customLong("no-html"), help: "Do not write report.html (the charts page).")
     var noHTML = false
 
@@ -148,6 +152,7 @@ struct ReportCommand: ParsableCommand {
     // The options' values: given, else the variable's (checked in `validate`), else the default.
     var jobs: Int { jobsGiven ?? ((try? Environment.jobs.get()) ?? nil) ?? ProcessInfo.processInfo.activeProcessorCount }
     var maxRejects: Int { maxRejectsGiven ?? ((try? Environment.maxRejects.get()) ?? nil) ?? 10_000 }
+    var maxRejectsBytes: Int { maxRejectsBytesGiven ?? ((try? Environment.maxRejectsBytes.get()) ?? nil) ?? 256 << 20 }
     var progressMode: ProgressLine.Mode { progressGiven ?? ((try? Environment.progress.get()) ?? nil) ?? .auto }
 
     @Flag(name: [.long, .short], help: "Print only errors and what makes the exit status 1: the inputs that failed or broke, partial reports, and with --strict the number of rejects (no per-record warnings, progress or totals).")
@@ -163,6 +168,7 @@ struct ReportCommand: ParsableCommand {
         ])
         if jobsGiven == nil { _ = try Environment.jobs.get() }
         if maxRejectsGiven == nil { _ = try Environment.maxRejects.get() }
+        if maxRejectsBytesGiven == nil { _ = try Environment.maxRejectsBytes.get() }
         if progressGiven == nil { _ = try Environment.progress.get() }
         guard !inputs.isEmpty || state != nil || plan != nil || mergedStates else {
             throw ValidationError(
@@ -225,6 +231,7 @@ struct ReportCommand: ParsableCommand {
         }
         _ = try acceptedTimes()
         guard maxRejects >= 0 else { throw ValidationError("--max-rejects must be 0 or more.") }
+        guard maxRejectsBytes >= 0 else { throw ValidationError("--max-rejects-bytes must be 0 or more.") }
         guard maxRecordBytes > 0 else { throw ValidationError("--max-record-bytes must be positive.") }
         guard dedupWindow > 0 else { throw ValidationError("--dedup-window must be positive.") }
         guard jobs > 0 else { throw ValidationError("--jobs must be positive.") }
@@ -359,7 +366,7 @@ struct ReportCommand: ParsableCommand {
         }
         let rejects: RejectsFile
         do {
-            rejects = try RejectsFile(files: output, console: console, limit: maxRejects)
+            rejects = try RejectsFile(files: output, console: console, limit: maxRejects, byteLimit: maxRejectsBytes)
         } catch {
             throw fail("\(error)")
         }
@@ -501,7 +508,11 @@ struct ReportCommand: ParsableCommand {
                     throw fail("could not read back the rejected records kept in the temporary folder (\(error)); nothing committed")
                 }
             }
-            if shardRun != nil { nightly.shardRuns = ShardRuns(inputs: Self.tidied(analysis.inputs), rejects: kept, limit: maxRejects) }
+            if shardRun != nil {
+                nightly.shardRuns = ShardRuns(
+                    inputs: Self.tidied(analysis.inputs), rejects: kept, limit: maxRejects,
+                    cutAtBytes: rejects.lines.byBytes ? maxRejectsBytes : nil)
+            }
             let keeping = shardRun == nil && !readThisBatch.isEmpty ? (earlier: unreported, rejects: kept) : nil
             analysis = try addToState(
                 nightly, analysis, read: readThisBatch, keeping: keeping, configuration: configuration, rejects: rejects, spill: spill,
@@ -612,14 +623,14 @@ struct ReportCommand: ParsableCommand {
             authSources: authSource.isEmpty ? nil : EventSource.allCases.map(\.name).filter(authSource.contains))
         run.parityLeftOut = pinpointParity ? analysis.parityLeftOut : nil
         run.shardRuns = shardRuns?.totals
-        // Each run kept the first rejects of its own inputs (its --max-rejects): the file holds
-        // those, not the first of all the inputs listed.
-        if let unreported {
-            run.rejectsKept = unreported.rejects.count + (shardRuns?.rejects.count ?? InputReport.Counts(own).rejected)
-            // A merged state's shard runs, and an earlier run's inputs (a state merged into
-            // right after a run stopped before its reports): both read.
-            if let shardRuns { run.shardRuns = ShardRuns.combined([shardRuns, ShardRuns(unreported: unreported)]).totals }
-        }
+        // What rejects.ndjson holds, as the file cuts it: the first rejects of the inputs listed
+        // (each earlier run kept the first of its own, by its options) up to --max-rejects and
+        // --max-rejects-bytes.
+        (run.rejectsKept, run.rejectsCutByBytes) = rejects.lines
+        run.maxRejectsBytes = maxRejectsBytes
+        // A merged state's shard runs, and an earlier run's inputs (a state merged into right
+        // after a run stopped before its reports): both read.
+        if let unreported, let shardRuns { run.shardRuns = ShardRuns.combined([shardRuns, ShardRuns(unreported: unreported)]).totals }
         if nightly != nil || merging != nil { run.stateTotals = (analysis.accumulator.events, analysis.accumulator.duplicates) }
         run.partial = nightly?.partial ?? merging?.partial
         // After the batch's commit, a failure to write the reports says what the next run does
@@ -722,6 +733,7 @@ struct ReportCommand: ParsableCommand {
             console.warning(
                 "\(rejected - written) rejected records past "
                     + (written == maxRejects ? "--max-rejects \(maxRejects)"
+                        : run.rejectsCutByBytes ? "--max-rejects-bytes \(maxRejectsBytes) (the \(written) that fit)"
                         : shardRuns != nil ? "the \(written) the shard states kept" : "the \(written) the runs that read them kept")
                     + " are counted in summary.json but not written to rejects.ndjson")
         }

@@ -193,30 +193,70 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
     /// At most this many rejects are written (`--max-rejects`): the first ones in input
     /// order, whichever worker found them. The rest are counted, not kept.
     let limit: Int
+    /// And at most this many bytes (`--max-rejects-bytes`): the file is the longest run of
+    /// those first lines, whole, that fits. (Until 2026-12-07 only `limit` bounded it: a
+    /// small gzip of long junk lines wrote up to 10,000 × ~6 MiB.)
+    let byteLimit: Int
     private let lock = NSLock()
     private var buffers: [UInt64: Data] = [:]
     private var written: Set<UInt64> = []
-    /// Rejects kept per input stream: a stream's rejects past `limit` can never be among the
-    /// first `limit` of the run, so they are dropped as they come (a deterministic cut: each
-    /// stream is read by one worker, in order).
+    /// Rejects kept per input stream, and each one's line length in order: a stream's rejects
+    /// past `limit`, or past `byteLimit` bytes of its own, can never be among the first of the
+    /// run, so they are dropped as they come (a deterministic cut: each stream is read by one
+    /// worker, in order).
     private var kept: [UInt64: Int] = [:]
+    private var lengths: [UInt64: [Int]] = [:]
+    private var keptBytes: [UInt64: Int] = [:]
     private var buffered = 0
     private var count = 0
     /// Rejects at later positions than this are dropped as they come: the streams up to it
-    /// already hold `limit` of them, all before any later one in input order.
+    /// already hold `limit` of them, or `byteLimit` bytes, all before any later one in input
+    /// order.
     private var frontier = UInt64.max
 
-    /// Moves `frontier` to the first position by which `limit` rejects are kept. Called with
-    /// `lock` held, every 1,024 rejects (a sort of the positions with rejects).
+    /// Moves `frontier` to the first position by which `limit` rejects or `byteLimit` bytes
+    /// are kept. Called with `lock` held, every 1,024 rejects (a sort of the positions with
+    /// rejects).
     private func moveFrontier() {
         var total = 0
+        var bytes = 0
         for position in kept.keys.sorted() {
             total += kept[position]!
-            if total >= limit {
+            bytes += keptBytes[position]!
+            if total >= limit || bytes >= byteLimit {
                 frontier = position
                 return
             }
         }
+    }
+
+    /// The lines `rejects.ndjson` gets: the first kept ones in input order, at most `limit`,
+    /// while they fit in `byteLimit` bytes. Called with `lock` held.
+    private func cut() -> Int {
+        var lines = 0
+        var bytes = 0
+        for position in lengths.keys.sorted() {
+            for length in lengths[position]! {
+                if lines == limit || bytes + length > byteLimit { return lines }
+                lines += 1
+                bytes += length
+            }
+        }
+        return lines
+    }
+
+    /// Rejects handed over by `adopt` (earlier runs' kept ones).
+    private var adopted = 0
+
+    /// The lines `rejects.ndjson` holds (once every reject is in), and whether
+    /// `--max-rejects-bytes` cut it: fewer lines than `--max-rejects` and than the rejects
+    /// found and handed over (some were dropped as they came, or left out by the cut, for
+    /// their bytes).
+    var lines: (count: Int, byBytes: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
+        let lines = cut()
+        return (lines, lines < limit && lines < count + adopted)
     }
     /// The first write that failed.
     private var failure: POSIX.Failure?
@@ -226,17 +266,18 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
     private var firstKept: [RejectedRecord] = []
     static let firstCount = 20
 
-    /// The first rejects in input order, as rejects.ndjson begins.
+    /// The first rejects in input order, as rejects.ndjson begins (no more than it holds).
     var first: [RejectedRecord] {
         lock.lock()
         defer { lock.unlock() }
-        return firstKept
+        return Array(firstKept.prefix(cut()))
     }
 
-    init(files: ReportFiles, console: Console, limit: Int) throws {
+    init(files: ReportFiles, console: Console, limit: Int, byteLimit: Int) throws {
         self.files = files
         self.console = console
         self.limit = limit
+        self.byteLimit = byteLimit
         folder = files.path(".rejects-parts")
         guard mkdir(folder, 0o700) == 0 else {
             throw POSIX.Failure("Unable to create \(folder)")
@@ -249,7 +290,10 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
         count += 1
         if count % 1024 == 0 { moveFrontier() }
         keepIfFirst(record)
-        if record.position <= frontier && kept[record.position, default: 0] < limit { keep(record.ndjsonLine.utf8, at: record.position) }
+        if record.position <= frontier && kept[record.position, default: 0] < limit {
+            let line = record.ndjsonLine.utf8
+            if fits(line.count, at: record.position) { keep(line, at: record.position) }
+        }
         if count <= Self.warnings {
             console.warning(record.message)
         } else if count == Self.warnings + 1 {
@@ -294,11 +338,12 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
         defer { lock.unlock() }
         flush()
         if let failure { throw failure }
+        let lines = cut()
         var out: [ShardRuns.Reject] = []
-        for position in written.sorted() where out.count < limit {
+        for position in written.sorted() where out.count < lines {
             let bytes = try POSIX.contents(of: path(position)).get()
             var start = 0
-            for end in bytes.indices where bytes[end] == 0x0A && out.count < limit {
+            for end in bytes.indices where bytes[end] == 0x0A && out.count < lines {
                 out.append(ShardRuns.Reject(position: position, line: Array(bytes[start...end])))
                 start = end + 1
             }
@@ -312,7 +357,8 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         let size = min(limit, Self.firstCount)
-        for reject in rejects where kept[reject.position, default: 0] < limit {
+        adopted += rejects.count
+        for reject in rejects where kept[reject.position, default: 0] < limit && fits(reject.line.count, at: reject.position) {
             // The first ones, for report.html, read back from their lines: those that may come
             // before the first this run found (an earlier run's, listed by this one).
             if size > 0, firstKept.count < size || reject.position <= firstKept[firstKept.count - 1].position,
@@ -324,9 +370,15 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
         }
     }
 
+    /// Whether a line of `length` bytes can still be among those written, as far as its own
+    /// stream's kept lines tell. Called with `lock` held.
+    private func fits(_ length: Int, at position: UInt64) -> Bool { keptBytes[position, default: 0] + length <= byteLimit }
+
     /// Buffers `line` as the next kept reject of the stream at `position`. Called with `lock` held.
     private func keep(_ line: some Collection<UInt8>, at position: UInt64) {
         kept[position, default: 0] += 1
+        keptBytes[position, default: 0] += line.count
+        lengths[position, default: []].append(line.count)
         buffers[position, default: Data()].append(contentsOf: line)
         buffered += line.count
         if buffered >= Self.flushBytes { flush() }
@@ -339,6 +391,7 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
         if let failure { throw failure }
         var out = BufferedFileWriter(path: files.path("rejects.ndjson"), syncs: files.syncs)
         try out.open()
+        let cutLines = cut()
         var lines = 0
         copying: for position in written.sorted() {
             let file = path(position)
@@ -346,16 +399,16 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
             guard descriptor >= 0 else { throw POSIX.Failure("Unable to read \(file)") }
             defer { close(descriptor) }
             try POSIX.readChunks(descriptor, size: 1 << 20, failure: "Unable to read \(file)") { chunk in
-                // Up to the `limit`-th line break of the whole file (each reject is one line).
+                // Up to the line break of the cut's last line (each reject is one line).
                 var end = 0
-                while end < chunk.count && lines < limit {
+                while end < chunk.count && lines < cutLines {
                     if chunk[end] == 0x0A { lines += 1 }
                     end += 1
                 }
                 out.write(UnsafeRawBufferPointer(rebasing: chunk[0..<end]))
-                return lines < limit
+                return lines < cutLines
             }
-            if lines == limit { break copying }
+            if lines == cutLines { break copying }
         }
         try out.close()
         try? FileManager.default.removeItem(atPath: folder)

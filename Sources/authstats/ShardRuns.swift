@@ -27,6 +27,11 @@ struct ShardRuns: Equatable {
     /// The smallest `--max-rejects` of the shards that found more rejects than that (`.max`:
     /// none did): the merged list is exact, the first rejects of the whole listing, up to it.
     var limit = Int.max
+    /// The smallest `--max-rejects-bytes` of the shards whose kept rejects it cut (`.max`:
+    /// none): the merged list is exact, the first rejects of the whole listing, while they fit
+    /// in it (a shard cut at B bytes kept every reject of its own that the first B bytes of the
+    /// whole listing hold).
+    var byteLimit = Int.max
     /// The rejects kept, in input order: each one's input position (the plan's index) and its
     /// `rejects.ndjson` line (with its line break).
     var rejects: [Reject] = []
@@ -63,8 +68,9 @@ struct ShardRuns: Equatable {
     }
 
     /// A shard run's: its inputs as `summary.json` would list them, and the rejects its
-    /// `RejectsFile` kept (with `--max-rejects`, `limit`).
-    init(inputs: [InputReport], rejects: [Reject], limit: Int) {
+    /// `RejectsFile` kept (with `--max-rejects`, `limit`; `--max-rejects-bytes`, `byteLimit`
+    /// when it is what cut them).
+    init(inputs: [InputReport], rejects: [Reject], limit: Int, cutAtBytes byteLimit: Int? = nil) {
         let counts = InputReport.Counts(inputs)
         shards = 1
         self.inputs = inputs.count
@@ -75,6 +81,7 @@ struct ShardRuns: Equatable {
         failed = inputs.filter { $0.status == .failed }.count
         // A run that kept every reject it found cuts nothing, whatever its limit.
         self.limit = rejected <= limit ? .max : limit
+        self.byteLimit = byteLimit ?? .max
         self.rejects = Array(rejects.prefix(limit))
     }
 
@@ -100,13 +107,22 @@ struct ShardRuns: Equatable {
          ("partial", \.partial), ("failed", \.failed)]
     }
 
-    /// What the meta table's text holds: the sums, and the limit (-1 for none).
-    private static var counts: [(name: String, count: WritableKeyPath<ShardRuns, Int>)] { sums + [("limit", \.storedLimit)] }
+    /// What the meta table's text holds: the sums, the limit and the byte limit (-1 for none;
+    /// `bytes` since 2026-12-07, none when a state written before lacks it).
+    private static var counts: [(name: String, count: WritableKeyPath<ShardRuns, Int>)] {
+        sums + [("limit", \.storedLimit), ("bytes", \.storedByteLimit)]
+    }
 
     /// `limit` as the meta table keeps it: -1 for none.
     private var storedLimit: Int {
         get { limit == .max ? -1 : limit }
         set { limit = newValue < 0 ? .max : newValue }
+    }
+
+    /// `byteLimit` as the meta table keeps it: -1 for none.
+    private var storedByteLimit: Int {
+        get { byteLimit == .max ? -1 : byteLimit }
+        set { byteLimit = newValue < 0 ? .max : newValue }
     }
 
     /// The counts as the meta table keeps them: `shards=8 inputs=503 …`.
@@ -120,8 +136,14 @@ struct ShardRuns: Equatable {
         for runs in all {
             for (_, count) in sums { sum[keyPath: count] += runs[keyPath: count] }
             sum.limit = min(sum.limit, runs.limit)
+            sum.byteLimit = min(sum.byteLimit, runs.byteLimit)
         }
-        sum.rejects = Array(all.lazy.flatMap(\.rejects).sortedStably(by: \.position).prefix(sum.limit))
+        var bytes = 0
+        sum.rejects = Array(
+            all.lazy.flatMap(\.rejects).sortedStably(by: \.position).prefix(sum.limit).prefix { reject in
+                bytes += reject.line.count
+                return bytes <= sum.byteLimit
+            })
         return sum
     }
 
@@ -139,7 +161,9 @@ struct ShardRuns: Equatable {
             runs[keyPath: count] = value
             seen.insert(String(pair[0]))
         }
-        guard seen.count == counts.count else { throw StateError.damaged(path: database.path, reason: "meta \(metaName) reads '\(text)'") }
+        guard seen.subtracting(["bytes"]).count == counts.count - 1 else {
+            throw StateError.damaged(path: database.path, reason: "meta \(metaName) reads '\(text)'")
+        }
         runs.rejects = try Reject.load(from: database, stream: stream, shift: shift)
         return runs
     }

@@ -28,11 +28,73 @@ struct RejectLimitTests {
             }
             #expect(raws == (0..<5).map { "junk 0-\($0)" } + ["junk 1-0", "junk 1-1"])
             let object = try summary(out)
-            #expect(object["rejects_file"] as? [String: Int] == ["limit": 7, "written": 7, "omitted": 8])
+            #expect(object["rejects_file"] as? [String: Int] == ["limit": 7, "max_bytes": 268_435_456, "written": 7, "omitted": 8])
             #expect((object["totals"] as? [String: Any])?["rejected"] as? Int == 15)
             files.append(try Data(contentsOf: out.appendingPathComponent("rejects.ndjson")))
         }
         #expect(files[0] == files[1])
+    }
+
+    @Test("rejects.ndjson holds the first rejects that fit in --max-rejects-bytes, whole, the same for every --jobs; all are counted")
+    func byteCap() throws {
+        let folder = CLI.temporaryFolder("junk-bytes")
+        for file in 0..<3 {
+            let lines = (0..<5).map { "junk \(file)-\($0) " + String(repeating: "x", count: 10 * (file + 1) * ($0 + 1)) }
+            try (lines.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("f\(file).ndjson"), atomically: true, encoding: .utf8)
+        }
+        // Every reject's line, from a run that keeps them all.
+        let all = CLI.temporaryFolder()
+        #expect(try CLI.run(["report", folder.path, "--out", all.path, "-q"]).status == 0)
+        let lines = try Data(contentsOf: all.appendingPathComponent("rejects.ndjson")).split(separator: 0x0A, omittingEmptySubsequences: false).dropLast()
+        #expect(lines.count == 15)
+        // Room for the first six lines and most of the seventh.
+        let budget = lines.prefix(6).reduce(0) { $0 + $1.count + 1 } + lines[6].count
+        var files: [Data] = []
+        for (jobs, environment) in [("1", false), ("3", false), ("2", true)] {
+            let out = CLI.temporaryFolder()
+            let arguments = ["report", folder.path, "--out", out.path, "--jobs", jobs] + (environment ? [] : ["--max-rejects-bytes", "\(budget)"])
+            let result = try CLI.run(arguments, environment: environment ? ["AUTHSTATS_MAX_REJECTS_BYTES": "\(budget)"] : [:])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stderr.contains("9 rejected records past --max-rejects-bytes \(budget) (the 6 that fit) are counted in summary.json"), "\(result.stderr)")
+            let written = try Data(contentsOf: out.appendingPathComponent("rejects.ndjson"))
+            #expect(written == Data(lines.prefix(6).joined(separator: [0x0A]) + [0x0A]))
+            #expect(written.count <= budget)
+            let object = try summary(out)
+            #expect(object["rejects_file"] as? [String: Int] == ["limit": 10_000, "max_bytes": budget, "written": 6, "omitted": 9])
+            #expect((object["totals"] as? [String: Any])?["rejected"] as? Int == 15)
+            files.append(written)
+        }
+        #expect(files.allSatisfy { $0 == files[0] })
+        // --max-rejects cuts first when it is the smaller; 0 bytes, an empty file; a bad value
+        // is a usage error.
+        let both = CLI.temporaryFolder()
+        #expect(try CLI.run(["report", folder.path, "--out", both.path, "-q", "--max-rejects", "4", "--max-rejects-bytes", "\(budget)"]).status == 0)
+        #expect(try summary(both)["rejects_file"] as? [String: Int] == ["limit": 4, "max_bytes": budget, "written": 4, "omitted": 11])
+        let none = CLI.temporaryFolder()
+        #expect(try CLI.run(["report", folder.path, "--out", none.path, "-q", "--max-rejects-bytes", "0"]).status == 0)
+        #expect(try Data(contentsOf: none.appendingPathComponent("rejects.ndjson")).isEmpty)
+        for bad in [["--max-rejects-bytes", "-1"], ["--max-rejects-bytes", "lots"]] {
+            #expect(try CLI.run(["report", folder.path, "--out", CLI.temporaryFolder().path] + bad).status == 64, "\(bad)")
+        }
+        #expect(try CLI.run(["report", folder.path, "--out", CLI.temporaryFolder().path], environment: ["AUTHSTATS_MAX_REJECTS_BYTES": "x"]).status == 64)
+    }
+
+    @Test("long rejects of control bytes (escaped six to one) stay within --max-rejects-bytes")
+    func hostileRejects() throws {
+        let folder = CLI.temporaryFolder("junk-control")
+        // 40 lines of 200 KB of control bytes, 8 MB in all (a few KB compressed): escaped, each
+        // kept reject's line is ~1.2 MB, so that 10,000 of them would have written ~12 GB.
+        let line = [UInt8](repeating: 0x01, count: 200_000) + [0x0A]
+        try Data((0..<40).flatMap { _ in line }).write(to: folder.appendingPathComponent("junk.log"))
+        let out = CLI.temporaryFolder()
+        let result = try CLI.run(["report", folder.path, "--out", out.path, "-q", "--max-rejects-bytes", "5000000"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let written = try Data(contentsOf: out.appendingPathComponent("rejects.ndjson"))
+        #expect(written.count <= 5_000_000 && written.count > 3_000_000, "\(written.count)")
+        let rejects = try summary(out)["rejects_file"] as? [String: Int]
+        #expect(rejects?["written"] == written.split(separator: 0x0A).count && rejects?["omitted"] == 40 - (rejects?["written"] ?? 0))
+        // What the run left in its staging folder: no part of more than the budget.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).allSatisfy { !$0.hasPrefix(".") })
     }
 
     @Test("a rejected record's text on stderr is escaped: it cannot move the terminal or pass for another line of the log")
@@ -64,7 +126,7 @@ struct RejectLimitTests {
         #expect(result.status == 0)
         let text = try String(contentsOf: out.appendingPathComponent("rejects.ndjson"), encoding: .utf8)
         #expect(text.split(separator: "\n").count == 10_000)
-        #expect(try summary(out)["rejects_file"] as? [String: Int] == ["limit": 10_000, "written": 10_000, "omitted": 990_000])
+        #expect(try summary(out)["rejects_file"] as? [String: Int] == ["limit": 10_000, "max_bytes": 268_435_456, "written": 10_000, "omitted": 990_000])
     }
 
     @Test("--oldest-event/--newest-event widen or narrow the accepted range; bad values are usage errors")

@@ -419,6 +419,56 @@ struct ShardCLITests {
     /// A shard's rejected records went with its staging folder until 2026-12-05: the merged
     /// reports said 0 rejected. Now each shard state keeps what its run read (`ShardRuns`), and
     /// the reports of the merge count it as one run over all the inputs does.
+    @Test("--max-rejects-bytes: the merged rejects.ndjson is one run's, the shards cut by the same bytes; by fewer, what they kept")
+    func shardRejectBytes() throws {
+        let folder = CLI.temporaryFolder("shard-reject-bytes")
+        let bad = folder.appendingPathComponent("bad")
+        // Three inputs of an event and 4, 5 and 6 rejects of lengths that differ: of three
+        // sizes, so that the plan puts each in a shard of its own (files of one size go together).
+        let inputs = try (0..<3).map { file in
+            let event = PinpointLine("_userauth.sign_in", iso: "2026-11-0\(3 + file)T08:00:00Z", user: "u\(file)").json
+            return try S.gzip([event] + (0..<(4 + file)).map { "junk \(file)-\($0) " + String(repeating: "y", count: 40 * ($0 + 1)) }, bad, "\(file)-rejects.json.gz")
+        }
+        let all = folder.appendingPathComponent("all")
+        #expect(try S.report(inputs, state: nil, out: all, ["--no-html"]).status == 0)
+        let lines = try Data(contentsOf: all.appendingPathComponent("rejects.ndjson")).split(separator: 0x0A)
+        #expect(lines.count == 15)
+        // Room for seven lines: the cut falls in the second input's rejects.
+        let plan = try Self.plan(inputs, shards: 3, folder)
+        let shards = try (JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: plan))) as! [String: Any])["inputs"] as! [[String: Any]]
+        #expect(Set(shards.compactMap { $0["shard"] as? Int }) == [0, 1, 2], "each input in a shard of its own")
+        let budget = lines.prefix(7).reduce(0) { $0 + $1.count + 1 } + 10
+        func merged(_ shardBudget: Int, _ name: String) throws -> URL {
+            var states: [String] = []
+            for shard in 0..<3 {
+                let state = folder.appendingPathComponent("\(name)-shard-\(shard)")
+                let result = try CLI.run(
+                    ["report", "--plan", plan, "--shard", "\(shard)", "--state", state.path, "-q", "--no-html", "--max-rejects-bytes", "\(shardBudget)"])
+                #expect(result.status == 0, "\(result.stderr)")
+                states.append(state.path)
+            }
+            let out = folder.appendingPathComponent(name)
+            let result = try CLI.run(["merge"] + states + ["--out", out.path, "--report-options", "--no-html --max-rejects-bytes \(budget)"])
+            #expect(result.status == 0, "\(result.stderr)")
+            return out
+        }
+        let single = folder.appendingPathComponent("single")
+        #expect(try S.report(inputs, state: nil, out: single, ["--no-html", "--max-rejects-bytes", "\(budget)"]).status == 0)
+        #expect(try Data(contentsOf: single.appendingPathComponent("rejects.ndjson")).split(separator: 0x0A).count == 7)
+        func rejectsFile(_ out: URL) throws -> NSDictionary? {
+            (try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as? [String: Any])?["rejects_file"] as? NSDictionary
+        }
+        let same = try merged(budget, "same")
+        try S.expectSame(single, same, "shards with the merge's --max-rejects-bytes")
+        #expect(try rejectsFile(same) == rejectsFile(single))
+        // Shards that kept fewer bytes (room for two lines): the merged file holds what they
+        // kept, no line of a later input after a cut one, and says so.
+        let fewer = try merged(lines.prefix(2).reduce(0) { $0 + $1.count + 1 }, "fewer")
+        let kept = try Data(contentsOf: fewer.appendingPathComponent("rejects.ndjson")).split(separator: 0x0A)
+        #expect(Array(kept) == Array(lines.prefix(kept.count)), "a prefix of the whole listing's rejects")
+        #expect(kept.count == 2, "the first shard's two: the others' would come after its rejects it did not keep")
+    }
+
     @Test("rejected records and partial inputs of the shard runs reach the merged reports as one run's")
     func shardRejectsReachTheMerge() throws {
         let folder = CLI.temporaryFolder("shard-rejects")

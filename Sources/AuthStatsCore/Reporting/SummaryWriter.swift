@@ -23,10 +23,15 @@ public enum SummaryWriter {
         /// Reports from the shards of a plan merged (`authstats merge`, or a state merged and
         /// reported without new input): what their runs read, in place of this run's inputs.
         public var shardRuns: ShardRuns?
-        /// The rejects kept for `rejects.ndjson` when runs with their own `--max-rejects` kept
-        /// them (a nightly run that lists an earlier run's unreported inputs); nil: the first
-        /// `maxRejects` of all the inputs'.
+        /// The rejects `rejects.ndjson` holds, as its writer cut them (by `--max-rejects`,
+        /// `--max-rejects-bytes`, and what runs with their own options kept: a nightly run that
+        /// lists an earlier run's unreported inputs, shard runs); nil: the first `maxRejects` of
+        /// all the inputs'.
         public var rejectsKept: Int?
+        /// `--max-rejects-bytes`: how many bytes `rejects.ndjson` holds at most.
+        public var maxRejectsBytes = Int.max
+        /// Whether `maxRejectsBytes` cut `rejects.ndjson` before `maxRejects` did.
+        public var rejectsCutByBytes = false
 
         /// What this run read, of `inputs` (`Reading`).
         public func reading(of inputs: [InputReport]) -> Reading {
@@ -119,9 +124,13 @@ public enum SummaryWriter {
             ("auth_failures", totals.authFailures),
         ]
         out.write("  \"totals\": {" + totalFields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "},\n")
-        // rejects.ndjson holds the first `maxRejects` in input order; the rest are only counted.
+        // rejects.ndjson holds the first `maxRejects` in input order that fit in `maxRejectsBytes`;
+        // the rest are only counted.
         let limit = run.maxRejects == .max ? "null" : "\(run.maxRejects)"
-        out.write("  \"rejects_file\": {\"limit\": \(limit), \"written\": \(read.rejectsWritten), \"omitted\": \(counts.rejected - read.rejectsWritten)},\n")
+        let maxBytes = run.maxRejectsBytes == .max ? "null" : "\(run.maxRejectsBytes)"
+        out.write(
+            "  \"rejects_file\": {\"limit\": \(limit), \"max_bytes\": \(maxBytes), \"written\": \(read.rejectsWritten), "
+                + "\"omitted\": \(counts.rejected - read.rejectsWritten)},\n")
         if let shards = run.shardRuns {
             out.write("  \"shard_runs\": {\"shards\": \(shards.shards), \"partial\": \(shards.partial), \"failed\": \(shards.failed)},\n")
         }

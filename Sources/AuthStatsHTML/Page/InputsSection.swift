@@ -94,10 +94,12 @@ struct InputsSection: Equatable {
     ///   `summary.json`'s totals give (this run read no input).
     init(
         inputs: [InputReport], totals runTotals: HTMLReport.RunTotals, rejects firstRejects: [RejectedRecord], maxRejects: Int,
-        project: Bool = false, stateTotals: (events: Int, duplicates: Int)? = nil, shardRuns: SummaryWriter.ShardRuns? = nil
+        project: Bool = false, stateTotals: (events: Int, duplicates: Int)? = nil, shardRuns: SummaryWriter.ShardRuns? = nil,
+        rejectsKept: Int? = nil, cutAtBytes: Int? = nil
     ) {
         isProject = project
-        let read = SummaryWriter.Reading(inputs, stateTotals: stateTotals, shardRuns: shardRuns, maxRejects: maxRejects)
+        var read = SummaryWriter.Reading(inputs, stateTotals: stateTotals, shardRuns: shardRuns, maxRejects: maxRejects)
+        if let rejectsKept { read.rejectsWritten = min(rejectsKept, maxRejects) }
         let counts = read.counts
         let rejected = counts.rejected
         totals = project ? [
@@ -178,8 +180,12 @@ struct InputsSection: Equatable {
         }
         hasRejects = !rejects.isEmpty
         let written = read.rejectsWritten
-        // Cut by this run's --max-rejects, or (from shard runs) by what the shards kept.
-        let cut = rejected == written ? "" : written == maxRejects ? " (--max-rejects \(Format.count(maxRejects)))" : " (what the shard states kept)"
+        // Cut by this run's --max-rejects or --max-rejects-bytes, or by what the runs that read
+        // them kept (shard runs, an earlier night's).
+        let cut = rejected == written ? ""
+            : written == maxRejects ? " (--max-rejects \(Format.count(maxRejects)))"
+            : cutAtBytes.map { " (--max-rejects-bytes \(Format.count($0)))" }
+            ?? (shardRuns != nil ? " (what the shard states kept)" : " (what the runs that read them kept)")
         let held = "\(Format.count(rejected)) rejected\(shardRuns == nil ? "" : " by the shard runs"); rejects.ndjson holds \(Format.count(written))" + cut
         rejectsNote = rejected == 0
             ? "No record was rejected."

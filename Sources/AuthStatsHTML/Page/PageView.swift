@@ -182,7 +182,8 @@ struct PageView {
         projectColumns = ProjectsSection.columns.map(ColumnName.init)
         inputs = InputsSection(
             inputs: input.inputs, totals: input.totals, rejects: input.firstRejects, maxRejects: input.run.maxRejects,
-            project: input.project != nil, stateTotals: input.run.stateTotals, shardRuns: input.run.shardRuns)
+            project: input.project != nil, stateTotals: input.run.stateTotals, shardRuns: input.run.shardRuns,
+            rejectsKept: input.run.rejectsKept, cutAtBytes: input.run.rejectsCutByBytes ? input.run.maxRejectsBytes : nil)
         inputColumns = InputsSection.inputColumns.map(ColumnName.init)
         groupColumns = InputsSection.countColumns.map(ColumnName.init)
 
