@@ -68,6 +68,7 @@ struct ConventionsTests {
     @Test("an AUTHSTATS_* number or mode its option would refuse is a usage error naming the variable, unless the option is given", arguments: [
         ("AUTHSTATS_JOBS", "abc", "--jobs", "not a positive whole number"), ("AUTHSTATS_JOBS", "0", "--jobs", "not a positive whole number"),
         ("AUTHSTATS_MAX_REJECTS", "ten", "--max-rejects", "not a whole number, 0 or more"),
+        ("AUTHSTATS_MAX_REJECTS_BYTES", "-5", "--max-rejects-bytes", "not a whole number, 0 or more"),
         ("AUTHSTATS_PROGRESS", "bogus", "--progress", "not one of auto, plain, none"),
     ])
     func badEnvironment(name: String, value: String, option: String, expected: String) throws {
@@ -75,7 +76,7 @@ struct ConventionsTests {
         let refused = try CLI.run(["report", Self.sample, "-q", "--out", out.path], environment: [name: value])
         #expect(refused.status == 64, "\(refused.stderr)")
         #expect(refused.stderr.contains("\(name)=\(value): \(expected) (it gives \(option) its default)."), "\(refused.stderr)")
-        let good = ["--jobs": "1", "--max-rejects": "5", "--progress": "none"][option]!
+        let good = ["--jobs": "1", "--max-rejects": "5", "--max-rejects-bytes": "1000", "--progress": "none"][option]!
         let given = try CLI.run(["report", Self.sample, "-q", "--out", out.path, option, good], environment: [name: value])
         #expect(given.status == 0, "\(given.stderr)")
         if name == "AUTHSTATS_JOBS" {
