@@ -370,9 +370,20 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
         }
     }
 
+    /// Streams one of whose rejects did not fit in `byteLimit` with the stream's kept ones:
+    /// none after it can be written either (the file is a prefix of the rejects in input
+    /// order), even a shorter one.
+    private var full: Set<UInt64> = []
+
     /// Whether a line of `length` bytes can still be among those written, as far as its own
-    /// stream's kept lines tell. Called with `lock` held.
-    private func fits(_ length: Int, at position: UInt64) -> Bool { keptBytes[position, default: 0] + length <= byteLimit }
+    /// stream's kept lines tell; a line that cannot closes its stream. Called with `lock` held.
+    private func fits(_ length: Int, at position: UInt64) -> Bool {
+        guard !full.contains(position), keptBytes[position, default: 0] + length <= byteLimit else {
+            full.insert(position)
+            return false
+        }
+        return true
+    }
 
     /// Buffers `line` as the next kept reject of the stream at `position`. Called with `lock` held.
     private func keep(_ line: some Collection<UInt8>, at position: UInt64) {

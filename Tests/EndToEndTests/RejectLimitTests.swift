@@ -79,6 +79,25 @@ struct RejectLimitTests {
         #expect(try CLI.run(["report", folder.path, "--out", CLI.temporaryFolder().path], environment: ["AUTHSTATS_MAX_REJECTS_BYTES": "x"]).status == 64)
     }
 
+    @Test("a reject that does not fit in --max-rejects-bytes ends the file there, though shorter ones after it would fit")
+    func byteCapPrefix() throws {
+        let folder = CLI.temporaryFolder("junk-prefix")
+        let text = ["junk a", "junk " + String(repeating: "x", count: 5_000), "junk b", "junk c"].joined(separator: "\n") + "\n"
+        try text.write(to: folder.appendingPathComponent("f.ndjson"), atomically: true, encoding: .utf8)
+        let all = CLI.temporaryFolder()
+        #expect(try CLI.run(["report", folder.path, "--out", all.path, "-q"]).status == 0)
+        let lines = try Data(contentsOf: all.appendingPathComponent("rejects.ndjson")).split(separator: 0x0A)
+        #expect(lines.count == 4)
+        // Room for every line but the long one.
+        let budget = [0, 2, 3].reduce(0) { $0 + lines[$1].count + 1 }
+        for jobs in ["1", "2"] {
+            let out = CLI.temporaryFolder()
+            #expect(try CLI.run(["report", folder.path, "--out", out.path, "-q", "--jobs", jobs, "--max-rejects-bytes", "\(budget)"]).status == 0)
+            #expect(try Data(contentsOf: out.appendingPathComponent("rejects.ndjson")) == Data(lines[0] + [0x0A]))
+            #expect(try summary(out)["rejects_file"] as? [String: Int] == ["limit": 10_000, "max_bytes": budget, "written": 1, "omitted": 3])
+        }
+    }
+
     @Test("long rejects of control bytes (escaped six to one) stay within --max-rejects-bytes")
     func hostileRejects() throws {
         let folder = CLI.temporaryFolder("junk-control")
