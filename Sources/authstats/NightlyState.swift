@@ -464,13 +464,14 @@ final class NightlyState {
             if let entry = byPath, let reading, entry.size < identity.size,
                 try ContentHasher().hash(path: file, kind: hashKind, prefix: entry.size) == entry.contentHash
             {
-                // A file that grew: every reading of this path stopped at damage (a copy caught
-                // half written, the usual cause) or found no record at all, and the bytes the
-                // last one read are where they were, at its start. It is read again, whole.
-                // What those readings counted is in the state, and their records come back as
-                // copies of themselves (duplicates, as any copy read later: the state keeps
-                // their fingerprints), so nothing is counted twice and the night goes on,
-                // where until 2026-12-07 it was refused every night until `--rebuild`.
+                // A file that grew: its reading stopped at damage (a copy caught half written,
+                // the usual cause) or found no record at all, and the bytes it read are where
+                // they were, at the file's start. It is read again from its start, and its row
+                // replaces the old one. What the earlier reading counted is in the state, and
+                // its records come back as copies of themselves (duplicates, as any copy read
+                // later: the state keeps their fingerprints), so nothing is counted twice and
+                // the night goes on, where until 2026-12-07 it was refused every night until
+                // `--rebuild`.
                 rereads.append(
                     "\(path) changed since batch \(entry.batch) read \(reading) (\(entry.size) bytes then, \(identity.size) now): "
                         + "read again from its start"
