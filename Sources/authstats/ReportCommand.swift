@@ -508,11 +508,7 @@ struct ReportCommand: ParsableCommand {
                     throw fail("could not read back the rejected records kept in the temporary folder (\(error)); nothing committed")
                 }
             }
-            if shardRun != nil {
-                nightly.shardRuns = ShardRuns(
-                    inputs: Self.tidied(analysis.inputs), rejects: kept, limit: maxRejects,
-                    cutAtBytes: rejects.lines.byBytes ? maxRejectsBytes : nil)
-            }
+            if shardRun != nil { nightly.shardRuns = ShardRuns(inputs: Self.tidied(analysis.inputs), rejects: kept, limit: maxRejects) }
             let keeping = shardRun == nil && !readThisBatch.isEmpty ? (earlier: unreported, rejects: kept) : nil
             analysis = try addToState(
                 nightly, analysis, read: readThisBatch, keeping: keeping, configuration: configuration, rejects: rejects, spill: spill,
@@ -610,7 +606,7 @@ struct ReportCommand: ParsableCommand {
             rejects.adopt(unreported.rejects)
             console.info(
                 "the reports also list the \(unreported.inputs.count) input\(unreported.inputs.count == 1 ? "" : "s") (and their "
-                    + "\(unreported.rejects.count) kept rejects) of an earlier run that committed them to the state but wrote no reports")
+                    + "\(unreported.rejects.count { !$0.isGap }) kept rejects) of an earlier run that committed them to the state but wrote no reports")
             // What makes the exit status 1 is said even with --quiet, as for this run's inputs.
             for input in unreported.inputs where input.status != .ok {
                 console.warningAlways("\(input.location): \(input.status.rawValue): \(input.error ?? "") (read by an earlier run, listed in these reports)")

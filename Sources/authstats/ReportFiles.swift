@@ -213,11 +213,23 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
     /// already hold `limit` of them, or `byteLimit` bytes, all before any later one in input
     /// order.
     private var frontier = UInt64.max
+    /// The earliest position of a reject not kept (dropped as it came, or a gap mark handed
+    /// over by `adopt`): the kept lines hold every reject before it, and at it only the
+    /// stream's first ones, so the file ends there (a reject that did not fit must not be
+    /// followed by a later stream's that does: a review found the file no prefix).
+    private var gap = UInt64.max
+    /// Bytes kept in all, and at which total `frontier` is moved next: the staging folder
+    /// stays within about `byteLimit` and what the streams being read add (the frontier was
+    /// moved only every 1,024 rejects: 300 small files of long rejects kept 2.1 GB, a review
+    /// found).
+    private var keptTotal = 0
+    private var nextMove = 0
 
     /// Moves `frontier` to the first position by which `limit` rejects or `byteLimit` bytes
     /// are kept. Called with `lock` held, every 1,024 rejects (a sort of the positions with
     /// rejects).
     private func moveFrontier() {
+        nextMove = keptTotal + max(1, byteLimit / 4)
         var total = 0
         var bytes = 0
         for position in kept.keys.sorted() {
@@ -235,7 +247,7 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
     private func cut() -> Int {
         var lines = 0
         var bytes = 0
-        for position in lengths.keys.sorted() {
+        for position in lengths.keys.sorted() where position <= gap {
             for length in lengths[position]! {
                 if lines == limit || bytes + length > byteLimit { return lines }
                 lines += 1
@@ -288,11 +300,14 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         count += 1
-        if count % 1024 == 0 { moveFrontier() }
+        if count % 1024 == 0 || keptTotal >= nextMove { moveFrontier() }
         keepIfFirst(record)
-        if record.position <= frontier && kept[record.position, default: 0] < limit {
-            let line = record.ndjsonLine.utf8
-            if fits(line.count, at: record.position) { keep(line, at: record.position) }
+        if record.position <= frontier && kept[record.position, default: 0] < limit, case let line = record.ndjsonLine.utf8,
+            fits(line.count, at: record.position)
+        {
+            keep(line, at: record.position)
+        } else {
+            gap = min(gap, record.position)
         }
         if count <= Self.warnings {
             console.warning(record.message)
@@ -348,6 +363,15 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
                 start = end + 1
             }
         }
+        // Where the list stops short of every reject found, a mark (`Reject.gap`) at the first
+        // one left out, so that a merge or the next night puts no later input's after it.
+        var end = gap
+        var seen = 0
+        for position in lengths.keys.sorted() where position < end {
+            seen += lengths[position]!.count
+            if seen > lines { end = position }
+        }
+        if end != .max { out.append(.gap(at: end)) }
         return out
     }
 
@@ -357,8 +381,16 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         let size = min(limit, Self.firstCount)
-        adopted += rejects.count
-        for reject in rejects where kept[reject.position, default: 0] < limit && fits(reject.line.count, at: reject.position) {
+        for reject in rejects {
+            if reject.isGap {
+                gap = min(gap, reject.position)
+                continue
+            }
+            adopted += 1
+            guard kept[reject.position, default: 0] < limit, fits(reject.line.count, at: reject.position) else {
+                gap = min(gap, reject.position)
+                continue
+            }
             // The first ones, for report.html, read back from their lines: those that may come
             // before the first this run found (an earlier run's, listed by this one).
             if size > 0, firstKept.count < size || reject.position <= firstKept[firstKept.count - 1].position,
@@ -389,6 +421,7 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
     private func keep(_ line: some Collection<UInt8>, at position: UInt64) {
         kept[position, default: 0] += 1
         keptBytes[position, default: 0] += line.count
+        keptTotal += line.count
         lengths[position, default: []].append(line.count)
         buffers[position, default: Data()].append(contentsOf: line)
         buffered += line.count

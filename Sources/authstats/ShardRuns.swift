@@ -27,13 +27,9 @@ struct ShardRuns: Equatable {
     /// The smallest `--max-rejects` of the shards that found more rejects than that (`.max`:
     /// none did): the merged list is exact, the first rejects of the whole listing, up to it.
     var limit = Int.max
-    /// The smallest `--max-rejects-bytes` of the shards whose kept rejects it cut (`.max`:
-    /// none): the merged list is exact, the first rejects of the whole listing, while they fit
-    /// in it (a shard cut at B bytes kept every reject of its own that the first B bytes of the
-    /// whole listing hold).
-    var byteLimit = Int.max
     /// The rejects kept, in input order: each one's input position (the plan's index) and its
-    /// `rejects.ndjson` line (with its line break).
+    /// `rejects.ndjson` line (with its line break); and last, when the run kept only some of
+    /// its rejects, a gap mark (`Reject.isGap`).
     var rejects: [Reject] = []
 
     /// `count` of the records the shard runs skipped, events `--pinpoint-parity` left out, were
@@ -48,6 +44,23 @@ struct ShardRuns: Equatable {
         init(position: UInt64, line: [UInt8]) {
             self.position = position
             self.line = line
+        }
+
+        /// A mark, not a reject: the list it ends holds every reject of its inputs before
+        /// `position` and, at `position`, a first part of that input's (since 2026-12-07: a
+        /// list cut by `--max-rejects-bytes` can end inside one input, and the inputs of other
+        /// runs after it must not follow in a merged list). An empty line, which no reject has.
+        static func gap(at position: UInt64) -> Reject { Reject(position: position, line: []) }
+
+        var isGap: Bool { line.isEmpty }
+
+        /// `rejects` (in input order, gap marks among them) as one list: the lines up to the
+        /// earliest mark, at most `limit` of them, and that mark.
+        static func cut(_ rejects: some Sequence<Reject>, limit: Int = .max) -> [Reject] {
+            let gap = rejects.lazy.filter(\.isGap).map(\.position).min()
+            var out = Array(rejects.lazy.filter { !$0.isGap && $0.position <= (gap ?? .max) }.prefix(limit))
+            if let gap { out.append(.gap(at: gap)) }
+            return out
         }
 
         /// As a state's stream keeps it: the input's position (8 bytes, little-endian), then
@@ -68,9 +81,8 @@ struct ShardRuns: Equatable {
     }
 
     /// A shard run's: its inputs as `summary.json` would list them, and the rejects its
-    /// `RejectsFile` kept (with `--max-rejects`, `limit`; `--max-rejects-bytes`, `byteLimit`
-    /// when it is what cut them).
-    init(inputs: [InputReport], rejects: [Reject], limit: Int, cutAtBytes byteLimit: Int? = nil) {
+    /// `RejectsFile` kept (with `--max-rejects`, `limit`; and its gap mark, if any).
+    init(inputs: [InputReport], rejects: [Reject], limit: Int) {
         let counts = InputReport.Counts(inputs)
         shards = 1
         self.inputs = inputs.count
@@ -81,8 +93,7 @@ struct ShardRuns: Equatable {
         failed = inputs.filter { $0.status == .failed }.count
         // A run that kept every reject it found cuts nothing, whatever its limit.
         self.limit = rejected <= limit ? .max : limit
-        self.byteLimit = byteLimit ?? .max
-        self.rejects = Array(rejects.prefix(limit))
+        self.rejects = Reject.cut(rejects, limit: limit)
     }
 
     private init() {}
@@ -98,7 +109,7 @@ struct ShardRuns: Equatable {
     var totals: SummaryWriter.ShardRuns {
         SummaryWriter.ShardRuns(
             shards: shards, inputs: inputs, records: records, skipped: skipped, rejected: rejected, partial: partial, failed: failed,
-            rejectsKept: rejects.count)
+            rejectsKept: rejects.count { !$0.isGap })
     }
 
     /// The counts that add up, by their names in the meta table's text.
@@ -107,11 +118,8 @@ struct ShardRuns: Equatable {
          ("partial", \.partial), ("failed", \.failed)]
     }
 
-    /// What the meta table's text holds: the sums, the limit and the byte limit (-1 for none;
-    /// `bytes` since 2026-12-07, none when a state written before lacks it).
-    private static var counts: [(name: String, count: WritableKeyPath<ShardRuns, Int>)] {
-        sums + [("limit", \.storedLimit), ("bytes", \.storedByteLimit)]
-    }
+    /// What the meta table's text holds: the sums, and the limit (-1 for none).
+    private static var counts: [(name: String, count: WritableKeyPath<ShardRuns, Int>)] { sums + [("limit", \.storedLimit)] }
 
     /// `limit` as the meta table keeps it: -1 for none.
     private var storedLimit: Int {
@@ -119,31 +127,20 @@ struct ShardRuns: Equatable {
         set { limit = newValue < 0 ? .max : newValue }
     }
 
-    /// `byteLimit` as the meta table keeps it: -1 for none.
-    private var storedByteLimit: Int {
-        get { byteLimit == .max ? -1 : byteLimit }
-        set { byteLimit = newValue < 0 ? .max : newValue }
-    }
 
     /// The counts as the meta table keeps them: `shards=8 inputs=503 …`.
     var text: String { Self.counts.map { "\($0.name)=\(self[keyPath: $0.count])" }.joined(separator: " ") }
 
     /// Several shard runs as one: counts summed, rejects in input order (each input is one
-    /// shard's, its rejects in the order read), cut at the smallest limit: one sort of them
-    /// all, not a merge per state (tens of thousands of states).
+    /// shard's, its rejects in the order read), cut at the smallest limit and at the earliest
+    /// gap mark: one sort of them all, not a merge per state (tens of thousands of states).
     static func combined(_ all: [ShardRuns]) -> ShardRuns {
         var sum = ShardRuns()
         for runs in all {
             for (_, count) in sums { sum[keyPath: count] += runs[keyPath: count] }
             sum.limit = min(sum.limit, runs.limit)
-            sum.byteLimit = min(sum.byteLimit, runs.byteLimit)
         }
-        var bytes = 0
-        sum.rejects = Array(
-            all.lazy.flatMap(\.rejects).sortedStably(by: \.position).prefix(sum.limit).prefix { reject in
-                bytes += reject.line.count
-                return bytes <= sum.byteLimit
-            })
+        sum.rejects = Reject.cut(all.lazy.flatMap(\.rejects).sortedStably(by: \.position), limit: sum.limit)
         return sum
     }
 
@@ -161,9 +158,7 @@ struct ShardRuns: Equatable {
             runs[keyPath: count] = value
             seen.insert(String(pair[0]))
         }
-        guard seen.subtracting(["bytes"]).count == counts.count - 1 else {
-            throw StateError.damaged(path: database.path, reason: "meta \(metaName) reads '\(text)'")
-        }
+        guard seen.count == counts.count else { throw StateError.damaged(path: database.path, reason: "meta \(metaName) reads '\(text)'") }
         runs.rejects = try Reject.load(from: database, stream: stream, shift: shift)
         return runs
     }

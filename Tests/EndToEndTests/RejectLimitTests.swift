@@ -96,6 +96,31 @@ struct RejectLimitTests {
             #expect(try Data(contentsOf: out.appendingPathComponent("rejects.ndjson")) == Data(lines[0] + [0x0A]))
             #expect(try summary(out)["rejects_file"] as? [String: Int] == ["limit": 10_000, "max_bytes": budget, "written": 1, "omitted": 3])
         }
+        // The long reject ending one file, a short one in the next (a review found the next
+        // file's written after the gap), as two files and as two members of a tar.
+        let two = CLI.temporaryFolder("junk-prefix-two")
+        try "junk a1\njunk \(String(repeating: "x", count: 3_000))\n".write(to: two.appendingPathComponent("a.ndjson"), atomically: true, encoding: .utf8)
+        try "junk b1\n".write(to: two.appendingPathComponent("b.ndjson"), atomically: true, encoding: .utf8)
+        let tarred = CLI.temporaryFolder("junk-prefix-tar")
+        let tar = try CLI.program(URL(fileURLWithPath: "/bin/tar"), ["-cf", tarred.appendingPathComponent("both.tar").path, "-C", two.path, "a.ndjson", "b.ndjson"])
+        #expect(tar.status == 0, "\(tar.stderr)")
+        for input in [two, tarred] {
+            for jobs in ["1", "2"] {
+                let out = CLI.temporaryFolder()
+                let result = try CLI.run(["report", input.path, "--out", out.path, "--jobs", jobs, "--max-rejects-bytes", "1000"])
+                #expect(result.status == 0, "\(result.stderr)")
+                let written = try String(contentsOf: out.appendingPathComponent("rejects.ndjson"), encoding: .utf8)
+                #expect(written.split(separator: "\n").count == 1 && written.contains(#""raw": "junk a1""#), "\(input.lastPathComponent): \(written)")
+                #expect(result.stderr.contains("2 rejected records past --max-rejects-bytes 1000 (the 1 that fit)"), "\(result.stderr)")
+            }
+        }
+        // A first reject longer than the budget: an empty file, not a later one.
+        let long = CLI.temporaryFolder("junk-prefix-long")
+        try "junk \(String(repeating: "x", count: 3_000))\n".write(to: long.appendingPathComponent("a.ndjson"), atomically: true, encoding: .utf8)
+        try "junk b1\n".write(to: long.appendingPathComponent("b.ndjson"), atomically: true, encoding: .utf8)
+        let out = CLI.temporaryFolder()
+        #expect(try CLI.run(["report", long.path, "--out", out.path, "-q", "--max-rejects-bytes", "1000"]).status == 0)
+        #expect(try Data(contentsOf: out.appendingPathComponent("rejects.ndjson")).isEmpty)
     }
 
     @Test("long rejects of control bytes (escaped six to one) stay within --max-rejects-bytes")

@@ -467,6 +467,31 @@ struct ShardCLITests {
         let kept = try Data(contentsOf: fewer.appendingPathComponent("rejects.ndjson")).split(separator: 0x0A)
         #expect(Array(kept) == Array(lines.prefix(kept.count)), "a prefix of the whole listing's rejects")
         #expect(kept.count == 2, "the first shard's two: the others' would come after its rejects it did not keep")
+
+        // Two inputs of one long reject each in one shard, a short one after them in another:
+        // one run writes the first alone (the second does not fit); the merge must not add
+        // the third after the second it left out (a review found it did).
+        let gap = folder.appendingPathComponent("gap")
+        let long = "junk " + String(repeating: "z", count: 600)
+        let gapInputs = try [
+            S.gzip([long + "a"], gap, "a.json.gz"), S.gzip([long + "b"], gap, "b.json.gz"), S.gzip(["junk c"], gap, "c.json.gz"),
+        ]
+        let gapPlan = try Self.plan(gapInputs, shards: 2, gap)
+        let gapOptions = "--no-html --max-rejects-bytes 1000"
+        let gapSingle = gap.appendingPathComponent("single")
+        #expect(try S.report(gapInputs, state: nil, out: gapSingle, gapOptions.split(separator: " ").map(String.init)).status == 0)
+        var gapStates: [String] = []
+        for shard in 0..<2 {
+            let state = gap.appendingPathComponent("shard-\(shard)")
+            #expect(try CLI.run(["report", "--plan", gapPlan, "--shard", "\(shard)", "--state", state.path, "-q"] + gapOptions.split(separator: " ").map(String.init)).status == 0)
+            gapStates.append(state.path)
+        }
+        let gapMerged = gap.appendingPathComponent("merged")
+        #expect(try CLI.run(["merge"] + gapStates + ["--out", gapMerged.path, "--report-options", gapOptions]).status == 0)
+        let one = try String(contentsOf: gapSingle.appendingPathComponent("rejects.ndjson"), encoding: .utf8)
+        #expect(one.split(separator: "\n").count == 1 && one.contains("zzza"), "\(one)")
+        #expect(try String(contentsOf: gapMerged.appendingPathComponent("rejects.ndjson"), encoding: .utf8) == one)
+        try S.expectSame(gapSingle, gapMerged, "a merge of shards cut inside the listing")
     }
 
     @Test("rejected records and partial inputs of the shard runs reach the merged reports as one run's")
