@@ -473,7 +473,7 @@ final class NightlyState {
                 // the night goes on, where until 2026-12-07 it was refused every night until
                 // `--rebuild`.
                 rereads.append(
-                    "\(path) changed since batch \(entry.batch) read \(reading) (\(entry.size) bytes then, \(identity.size) now): "
+                    "\(path) changed since batch \(entry.batch) read it \(reading) (\(entry.size) bytes then, \(identity.size) now): "
                         + "read again from its start"
                         + (rows.contains { $0.events > 0 } ? "; the events read before count as duplicates" : ""))
                 replacing = rows.map(\.contentHash)
@@ -483,7 +483,7 @@ final class NightlyState {
                 // knows its path: "its events are in the state" was false for it.
                 var why = "\(path) changed since batch \(entry.batch) read it (\(entry.size) bytes then, \(identity.size) now): "
                 if let reading {
-                    why += "it was read \(reading.dropFirst(3)), but it is not the bytes read then followed by more "
+                    why += "it was read \(reading), but it is not the bytes read then followed by more "
                     why += "(a copy that only grew would be read again); "
                 }
                 if rows.allSatisfy({ $0.events == 0 }) {
@@ -515,7 +515,7 @@ final class NightlyState {
     /// refused.
     static func readAgain(_ rows: [LedgerEntry]) -> String? {
         guard !rows.isEmpty, rows.allSatisfy({ $0.records == 0 || $0.status != InputReport.Status.ok.rawValue }) else { return nil }
-        return rows.allSatisfy { $0.records == 0 } ? "it with no record" : "it in part"
+        return rows.allSatisfy { $0.records == 0 } ? "with no record" : "in part"
     }
 
     /// How this run hashes its inputs: as the ledger it adds to does, or as a new ledger is
@@ -570,10 +570,14 @@ final class NightlyState {
         /// (exit 1, nothing committed): its ledger row would not name the bytes read.
         func finish(read inputs: [InputReport]) throws -> [Candidate] {
             group.wait()
+            // Whether the batch read anything of `path` (an input that failed with no record
+            // gets no ledger row, and the next night tries it again).
+            func wasRead(_ path: String) -> Bool {
+                inputs.contains { ExactText($0.path) == ExactText(path) && !($0.status == .failed && $0.records == 0) }
+            }
             for (index, reason) in failures.sorted(by: { $0.key < $1.key }) {
                 let path = candidates[index].path
-                let parts = inputs.filter { ExactText($0.path) == ExactText(path) }
-                let unread = !parts.isEmpty && parts.allSatisfy { $0.status == .failed && $0.records == 0 }
+                let unread = inputs.contains { ExactText($0.path) == ExactText(path) } && !wasRead(path)
                 guard unread else {
                     throw Failure.refused("\(path) could not be hashed for the ledger after it was read (\(reason)); nothing was committed: run again")
                 }
@@ -585,7 +589,7 @@ final class NightlyState {
             // reading re-read as whole, then refused every later night).
             for candidate in candidates {
                 guard let now = FileStamp(path: candidate.file), now.size != candidate.size || now.modifiedMillis != candidate.modified,
-                    inputs.contains(where: { ExactText($0.path) == ExactText(candidate.path) && !($0.status == .failed && $0.records == 0) })
+                    wasRead(candidate.path)
                 else { continue }
                 throw Failure.refused(
                     "\(candidate.path) changed while it was read (\(candidate.size) bytes when the run began, \(now.size) now); "

@@ -200,13 +200,18 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
     private let lock = NSLock()
     private var buffers: [UInt64: Data] = [:]
     private var written: Set<UInt64> = []
-    /// Rejects kept per input stream, and each one's line length in order: a stream's rejects
-    /// past `limit`, or past `byteLimit` bytes of its own, can never be among the first of the
-    /// run, so they are dropped as they come (a deterministic cut: each stream is read by one
-    /// worker, in order).
-    private var kept: [UInt64: Int] = [:]
-    private var lengths: [UInt64: [Int]] = [:]
-    private var keptBytes: [UInt64: Int] = [:]
+    /// What an input stream's rejects kept: each one's line length, in order, their bytes, and
+    /// whether one did not fit in `byteLimit` with them (`full`: none after it can be written
+    /// either, even a shorter one, since the file is a prefix of the rejects in input order).
+    private struct Kept {
+        var lengths: [Int] = []
+        var bytes = 0
+        var full = false
+    }
+    /// Rejects kept per input stream: a stream's rejects past `limit`, or past `byteLimit`
+    /// bytes of its own, can never be among the first of the run, so they are dropped as they
+    /// come (a deterministic cut: each stream is read by one worker, in order).
+    private var kept: [UInt64: Kept] = [:]
     private var buffered = 0
     private var count = 0
     /// Rejects at later positions than this are dropped as they come: the streams up to it
@@ -226,15 +231,15 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
     private var nextMove = 0
 
     /// Moves `frontier` to the first position by which `limit` rejects or `byteLimit` bytes
-    /// are kept. Called with `lock` held, every 1,024 rejects (a sort of the positions with
-    /// rejects).
+    /// are kept. Called with `lock` held, every 1,024 rejects and each time a quarter of
+    /// `byteLimit` more is kept (a sort of the positions with rejects).
     private func moveFrontier() {
         nextMove = keptTotal + max(1, byteLimit / 4)
         var total = 0
         var bytes = 0
         for position in kept.keys.sorted() {
-            total += kept[position]!
-            bytes += keptBytes[position]!
+            total += kept[position]!.lengths.count
+            bytes += kept[position]!.bytes
             if total >= limit || bytes >= byteLimit {
                 frontier = position
                 return
@@ -243,18 +248,20 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
     }
 
     /// The lines `rejects.ndjson` gets: the first kept ones in input order, at most `limit`,
-    /// while they fit in `byteLimit` bytes. Called with `lock` held.
-    private func cut() -> Int {
+    /// while they fit in `byteLimit` bytes, up to `gap`; and where the list stops short of
+    /// every reject found (the first one left out, or `gap`; `.max`: it holds them all).
+    /// Called with `lock` held.
+    private func cut() -> (lines: Int, end: UInt64) {
         var lines = 0
         var bytes = 0
-        for position in lengths.keys.sorted() where position <= gap {
-            for length in lengths[position]! {
-                if lines == limit || bytes + length > byteLimit { return lines }
+        for position in kept.keys.sorted() where position <= gap {
+            for length in kept[position]!.lengths {
+                if lines == limit || bytes + length > byteLimit { return (lines, position) }
                 lines += 1
                 bytes += length
             }
         }
-        return lines
+        return (lines, gap)
     }
 
     /// Rejects handed over by `adopt` (earlier runs' kept ones).
@@ -267,7 +274,7 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
     var lines: (count: Int, byBytes: Bool) {
         lock.lock()
         defer { lock.unlock() }
-        let lines = cut()
+        let lines = cut().lines
         return (lines, lines < limit && lines < count + adopted)
     }
     /// The first write that failed.
@@ -282,7 +289,7 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
     var first: [RejectedRecord] {
         lock.lock()
         defer { lock.unlock() }
-        return Array(firstKept.prefix(cut()))
+        return Array(firstKept.prefix(cut().lines))
     }
 
     init(files: ReportFiles, console: Console, limit: Int, byteLimit: Int) throws {
@@ -302,7 +309,7 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
         count += 1
         if count % 1024 == 0 || keptTotal >= nextMove { moveFrontier() }
         keepIfFirst(record)
-        if record.position <= frontier && kept[record.position, default: 0] < limit, case let line = record.ndjsonLine.utf8,
+        if record.position <= frontier && kept[record.position, default: Kept()].lengths.count < limit, case let line = record.ndjsonLine.utf8,
             fits(line.count, at: record.position)
         {
             keep(line, at: record.position)
@@ -353,7 +360,7 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
         defer { lock.unlock() }
         flush()
         if let failure { throw failure }
-        let lines = cut()
+        let (lines, end) = cut()
         var out: [ShardRuns.Reject] = []
         for position in written.sorted() where out.count < lines {
             let bytes = try POSIX.contents(of: path(position)).get()
@@ -365,12 +372,6 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
         }
         // Where the list stops short of every reject found, a mark (`Reject.gap`) at the first
         // one left out, so that a merge or the next night puts no later input's after it.
-        var end = gap
-        var seen = 0
-        for position in lengths.keys.sorted() where position < end {
-            seen += lengths[position]!.count
-            if seen > lines { end = position }
-        }
         if end != .max { out.append(.gap(at: end)) }
         return out
     }
@@ -387,7 +388,7 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
                 continue
             }
             adopted += 1
-            guard kept[reject.position, default: 0] < limit, fits(reject.line.count, at: reject.position) else {
+            guard kept[reject.position, default: Kept()].lengths.count < limit, fits(reject.line.count, at: reject.position) else {
                 gap = min(gap, reject.position)
                 continue
             }
@@ -402,27 +403,25 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
         }
     }
 
-    /// Streams one of whose rejects did not fit in `byteLimit` with the stream's kept ones:
-    /// none after it can be written either (the file is a prefix of the rejects in input
-    /// order), even a shorter one.
-    private var full: Set<UInt64> = []
-
     /// Whether a line of `length` bytes can still be among those written, as far as its own
-    /// stream's kept lines tell; a line that cannot closes its stream. Called with `lock` held.
+    /// stream's kept lines tell; a line that cannot closes its stream (`Kept.full`). Called
+    /// with `lock` held.
     private func fits(_ length: Int, at position: UInt64) -> Bool {
-        guard !full.contains(position), keptBytes[position, default: 0] + length <= byteLimit else {
-            full.insert(position)
-            return false
-        }
-        return true
+        guard let stream = kept[position] else { return length <= byteLimit || closeStream(position) }
+        return !stream.full && (stream.bytes + length <= byteLimit || closeStream(position))
+    }
+
+    /// Marks the stream at `position` full; false.
+    private func closeStream(_ position: UInt64) -> Bool {
+        kept[position, default: Kept()].full = true
+        return false
     }
 
     /// Buffers `line` as the next kept reject of the stream at `position`. Called with `lock` held.
     private func keep(_ line: some Collection<UInt8>, at position: UInt64) {
-        kept[position, default: 0] += 1
-        keptBytes[position, default: 0] += line.count
+        kept[position, default: Kept()].lengths.append(line.count)
+        kept[position]!.bytes += line.count
         keptTotal += line.count
-        lengths[position, default: []].append(line.count)
         buffers[position, default: Data()].append(contentsOf: line)
         buffered += line.count
         if buffered >= Self.flushBytes { flush() }
@@ -435,7 +434,7 @@ final class RejectsFile: RejectSink, @unchecked Sendable {
         if let failure { throw failure }
         var out = BufferedFileWriter(path: files.path("rejects.ndjson"), syncs: files.syncs)
         try out.open()
-        let cutLines = cut()
+        let cutLines = cut().lines
         var lines = 0
         copying: for position in written.sorted() {
             let file = path(position)

@@ -127,7 +127,6 @@ struct ShardRuns: Equatable {
         set { limit = newValue < 0 ? .max : newValue }
     }
 
-
     /// The counts as the meta table keeps them: `shards=8 inputs=503 …`.
     var text: String { Self.counts.map { "\($0.name)=\(self[keyPath: $0.count])" }.joined(separator: " ") }
 

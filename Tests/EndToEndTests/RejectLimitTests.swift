@@ -137,7 +137,7 @@ struct RejectLimitTests {
         #expect(written.count <= 5_000_000 && written.count > 3_000_000, "\(written.count)")
         let rejects = try summary(out)["rejects_file"] as? [String: Int]
         #expect(rejects?["written"] == written.split(separator: 0x0A).count && rejects?["omitted"] == 40 - (rejects?["written"] ?? 0))
-        // What the run left in its staging folder: no part of more than the budget.
+        // Nothing of the staging (the rejects' parts) left in the report folder.
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).allSatisfy { !$0.hasPrefix(".") })
     }
 

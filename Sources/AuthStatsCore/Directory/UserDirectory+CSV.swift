@@ -136,9 +136,20 @@ struct ParsedDirectoryBlock: Sendable {
     /// The file's reading stopped at damage in this block (its last message says where).
     var stopped = false
 
+    /// A block filled by `body`, its records' buffer taken from `buffers` and handed to `body`
+    /// as an array of its own (each access to the buffer's property is checked for exclusivity
+    /// at run time), then put back.
+    static func filling(_ buffers: ReusedBytes.Pool, _ body: (inout ParsedDirectoryBlock, inout [UInt8]) -> Void) -> ParsedDirectoryBlock {
+        var parsed = ParsedDirectoryBlock(records: buffers.take())
+        var records: [UInt8] = []
+        swap(&records, &parsed.records.bytes)
+        body(&parsed, &records)
+        swap(&records, &parsed.records.bytes)
+        return parsed
+    }
+
     /// Adds `entry`'s user: its type, and with `keepsUsers` its record to `records` (the
-    /// block's, held apart by the caller: each access to `self.records` is checked for
-    /// exclusivity at run time).
+    /// block's, held apart by the caller: `filling`).
     mutating func append(_ entry: DirectoryEntry, keepsUsers: Bool, scratch: inout [UInt8], records: inout [UInt8]) {
         let hash = entry.hash
         types.append((hash, entry.isFederated))
@@ -162,13 +173,11 @@ struct CSVLayout: @unchecked Sendable {
 
     /// The users and problems of `block`'s lines, as `loadCSV` took them one by one.
     func parse(_ block: CSVBlock) -> ParsedDirectoryBlock {
-        var parsed = ParsedDirectoryBlock(records: buffers.take())
         defer { buffers.give(block.bytes) }
-        // The records are written to an array of the function's own (each access to the
-        // buffer's property is checked for exclusivity at run time), then put back.
-        var records: [UInt8] = []
-        swap(&records, &parsed.records.bytes)
-        defer { swap(&records, &parsed.records.bytes) }
+        return ParsedDirectoryBlock.filling(buffers) { parsed, records in read(block, into: &parsed, records: &records) }
+    }
+
+    private func read(_ block: CSVBlock, into parsed: inout ParsedDirectoryBlock, records: inout [UInt8]) {
         var fields = CSVFields()
         var entry = DirectoryEntry()
         var scratch: [UInt8] = []
@@ -203,7 +212,6 @@ struct CSVLayout: @unchecked Sendable {
                 if !added { parsed.problems.append((parsed.lines, "no sub", false)) }
             }
         }
-        return parsed
     }
 
     /// Adds the user of one line: `sub`, and the line's fields by column.

@@ -20,18 +20,13 @@ extension UserDirectory {
         var walk = ListUsersWalk(input)
         var problems: [String] = []
         var pagesRead = 0
-        var walked = false
         let buffers = ReusedBytes.Pool()
         let layout = ListUsersLayout(name: name, keepsUsers: keepsUsers, buffers: buffers)
         /// The next users, up to a page without users or damage (said after them).
+        /// (Once the walk is done, or stopped at damage, `next()` gives nil again: no block.)
         func nextBlock() -> ListUsersBlock? {
-            guard !walked else { return nil }
             var block = ListUsersBlock(bytes: buffers.take())
-            while block.bytes.bytes.count < blockBytes {
-                guard let event = walk.next() else {
-                    walked = true
-                    break
-                }
+            while block.bytes.bytes.count < blockBytes, let event = walk.next() {
                 switch event {
                 case .page(let page, let hasUsers):
                     if hasUsers {
@@ -44,7 +39,6 @@ extension UserDirectory {
                     walk.withBytes(range) { block.bytes.bytes.append(contentsOf: $0) }
                     block.users.append((page, position, block.bytes.bytes.count))
                 case .damage(let page, let users, let offset, let reason):
-                    walked = true
                     block.note =
                         "\(name): page \(page): \(reason) at byte \(offset); the rest of the file is not read "
                         + "(\(users) user\(users == 1 ? "" : "s") of this page before it kept)"
@@ -89,11 +83,11 @@ struct ListUsersLayout: Sendable {
 
     /// The users and problems of `block`, as `loadListUsers` took them one by one.
     func parse(_ block: ListUsersBlock) -> ParsedDirectoryBlock {
-        var parsed = ParsedDirectoryBlock(records: buffers.take())
         defer { buffers.give(block.bytes) }
-        var records: [UInt8] = []
-        swap(&records, &parsed.records.bytes)
-        defer { swap(&records, &parsed.records.bytes) }
+        return ParsedDirectoryBlock.filling(buffers) { parsed, records in read(block, into: &parsed, records: &records) }
+    }
+
+    private func read(_ block: ListUsersBlock, into parsed: inout ParsedDirectoryBlock, records: inout [UInt8]) {
         var entry = DirectoryEntry()
         var scratch: [UInt8] = []
         // Room for a user's unescaped strings (`UnescapeSpace`).
@@ -116,7 +110,6 @@ struct ListUsersLayout: Sendable {
         }
         if let note = block.note { parsed.messages.append(note) }
         parsed.stopped = block.stops
-        return parsed
     }
 }
 

@@ -35,9 +35,7 @@ public enum SummaryWriter {
 
         /// What this run read, of `inputs` (`Reading`).
         public func reading(of inputs: [InputReport]) -> Reading {
-            var reading = Reading(inputs, stateTotals: stateTotals, shardRuns: shardRuns, maxRejects: maxRejects)
-            if let rejectsKept { reading.rejectsWritten = min(rejectsKept, maxRejects) }
-            return reading
+            Reading(inputs, stateTotals: stateTotals, shardRuns: shardRuns, maxRejects: maxRejects, rejectsKept: rejectsKept)
         }
 
         public init(version: String, generatedAt: String, timezone: String, maxRejects: Int = .max, authSources: [String]? = nil) {
@@ -84,8 +82,11 @@ public enum SummaryWriter {
         public var counts: InputReport.Counts
         public var rejectsWritten: Int
 
+        /// - Parameter rejectsKept: the rejects `rejects.ndjson` holds, as its writer cut them
+        ///   (`Run.rejectsKept`); nil: the first `maxRejects` (of those the shard states kept).
         public init(
-            _ inputs: [InputReport], stateTotals: (events: Int, duplicates: Int)?, shardRuns: ShardRuns?, maxRejects: Int
+            _ inputs: [InputReport], stateTotals: (events: Int, duplicates: Int)?, shardRuns: ShardRuns?, maxRejects: Int,
+            rejectsKept: Int? = nil
         ) {
             var counts = InputReport.Counts(inputs)
             if let stateTotals { (counts.events, counts.duplicates) = stateTotals }
@@ -93,7 +94,7 @@ public enum SummaryWriter {
             self.inputs = shardRuns?.inputs ?? inputs.count
             self.counts = counts
             // The first `maxRejects` in input order (of those the shard states kept); the rest only counted.
-            rejectsWritten = min(shardRuns?.rejectsKept ?? counts.rejected, maxRejects)
+            rejectsWritten = min(rejectsKept ?? shardRuns?.rejectsKept ?? counts.rejected, maxRejects)
         }
     }
 

@@ -98,8 +98,7 @@ struct InputsSection: Equatable {
         rejectsKept: Int? = nil, cutAtBytes: Int? = nil
     ) {
         isProject = project
-        var read = SummaryWriter.Reading(inputs, stateTotals: stateTotals, shardRuns: shardRuns, maxRejects: maxRejects)
-        if let rejectsKept { read.rejectsWritten = min(rejectsKept, maxRejects) }
+        let read = SummaryWriter.Reading(inputs, stateTotals: stateTotals, shardRuns: shardRuns, maxRejects: maxRejects, rejectsKept: rejectsKept)
         let counts = read.counts
         let rejected = counts.rejected
         totals = project ? [

@@ -215,6 +215,30 @@ struct UserDirectoryStreamingTests {
         #expect(threaded.sortedList().count == 250)
     }
 
+    /// A directory loaded by `load` (chunk size, background) on several threads against one
+    /// thread's (`one`, its problems and store): the same problems, stops, users, records,
+    /// types and spills at every chunk size, with the records' writer in the background or not.
+    static func expectLikeOneThread(
+        _ one: UserDirectory, _ oneProblems: [String], _ oneStore: MemorySpillStore,
+        sourceLocation: SourceLocation = #_sourceLocation,
+        _ load: (Int, Bool) throws -> (UserDirectory, [String], MemorySpillStore)
+    ) throws {
+        let users = one.sortedList()
+        for chunk in [1, 5, 64, 300, 1 << 20] {
+            for background in [false, true] {
+                let (many, problems, store) = try load(chunk, background)
+                #expect(problems == oneProblems, "chunk \(chunk)", sourceLocation: sourceLocation)
+                #expect(many.stoppedEarly == one.stoppedEarly, sourceLocation: sourceLocation)
+                #expect(many.count == one.count, sourceLocation: sourceLocation)
+                #expect(many.spilledRuns == one.spilledRuns && store.written == oneStore.written, "chunk \(chunk)", sourceLocation: sourceLocation)
+                let got = many.sortedList()
+                #expect(got.map(\.hash) == users.map(\.hash), sourceLocation: sourceLocation)
+                #expect(got.map(\.user) == users.map(\.user), "chunk \(chunk), background \(background)", sourceLocation: sourceLocation)
+                #expect(users.allSatisfy { many.userType(of: UserID($0.user.sub)) == one.userType(of: UserID($0.user.sub)) }, sourceLocation: sourceLocation)
+            }
+        }
+    }
+
     @Test("a CSV parsed in blocks on several threads gives the users, records, spills and problems of one thread", arguments: [2, 3, 8])
     func csvThreads(threads: Int) throws {
         // Blocks of every size from a byte to the whole file, lines cut anywhere: later entries
@@ -245,19 +269,7 @@ struct UserDirectoryStreamingTests {
         #expect(users.first { $0.user.sub == "sub-110" }?.user.attributes["custom:plan"] == "team")
         #expect(users.first { $0.user.sub == "sub-10" }?.user.attributes["custom:plan"] == "pro")
         #expect(users.contains { $0.user.sub.hasPrefix("sub-\u{FFFD}") })
-        for chunk in [1, 5, 64, 300, 1 << 20] {
-            for background in [false, true] {
-                let (many, problems, store) = try load(threads: threads, chunk: chunk, background: background)
-                #expect(problems == oneProblems, "chunk \(chunk)")
-                #expect(many.stoppedEarly == one.stoppedEarly)
-                #expect(many.count == one.count)
-                #expect(many.spilledRuns == one.spilledRuns && store.written == oneStore.written, "chunk \(chunk)")
-                let got = many.sortedList()
-                #expect(got.map(\.hash) == users.map(\.hash))
-                #expect(got.map(\.user) == users.map(\.user), "chunk \(chunk), background \(background)")
-                #expect(users.allSatisfy { many.userType(of: UserID($0.user.sub)) == one.userType(of: UserID($0.user.sub)) })
-            }
-        }
+        try Self.expectLikeOneThread(one, oneProblems, oneStore) { try load(threads: threads, chunk: $0, background: $1) }
         // Small files' edges, each against what one thread reads of it line by line: a header
         // alone (with and without its line break), a byte order mark, a lone `\r` at the end, a
         // `\n\r` at the end, `\r` alone between lines (one line for the reader), blank lines.
@@ -280,7 +292,7 @@ struct UserDirectoryStreamingTests {
         // The types alone (no segments): the same types, nothing spilled.
         let (types, typesProblems, typesStore) = try load(threads: threads, chunk: 64, background: true, keepsUsers: false)
         #expect(typesProblems == oneProblems && types.count == one.count && typesStore.written == 0)
-        #expect(users.allSatisfy { types.userType(of: UserID($0.user.sub)) == one.userType(of: UserID($0.user.sub)) })
+        #expect(one.sortedList().allSatisfy { types.userType(of: UserID($0.user.sub)) == one.userType(of: UserID($0.user.sub)) })
         #expect(types.userType(of: UserID("sub-3")) == "federated" && types.userType(of: UserID("sub-4")) == "local")
     }
 
@@ -294,8 +306,11 @@ struct UserDirectoryStreamingTests {
         var first = Array((Self.listUsers(120, perPage: 25) + skipped + #"{"Groups": []}"# + Self.listUsers(60, perPage: 7, from: 30, plan: "free")).utf8)
         let damaged = Self.listUsers(10, perPage: 10, from: 500) + #"{"Users": [{"Attributes": []}, {"Attributes" [] }, {"Attributes": []}]}"# + Self.listUsers(5, from: 900)
         first += Array(damaged.utf8)
-        // Cut inside user 8 of the third page.
+        // Cut 1,500 bytes before its end, inside a user of the third page: the users whole
+        // before the cut are those whose closing brace (a line of its own) it holds.
         let second = Array(Self.listUsers(50, perPage: 20, from: 100, plan: "team").utf8.dropLast(1500))
+        let thirdPage = try #require(String(decoding: second, as: UTF8.self).components(separatedBy: #""Users": ["#).last)
+        let whole = thirdPage.components(separatedBy: "\n        }").count - 1
         func load(threads: Int, chunk: Int, background: Bool, keepsUsers: Bool = true) throws -> (UserDirectory, [String], MemorySpillStore) {
             let store = MemorySpillStore()
             var directory = UserDirectory(memoryBudget: 3 << 10, store: store, keepsUsers: keepsUsers, background: background, loadThreads: threads)
@@ -314,7 +329,7 @@ struct UserDirectoryStreamingTests {
             "a.json: page 7: not a list-users page (no \"Users\" array); skipped",
             "a.json: page 18, user 1: no sub attribute; skipped",
             "a.json: page 18: invalid JSON in user 2: expected ':' after object key at byte \(damageAt); the rest of the file is not read (1 user of this page before it kept)",
-            "b.json: page 3: the file ends inside user 8 at byte \(second.count); the rest of the file is not read (7 users of this page before it kept)",
+            "b.json: page 3: the file ends inside user \(whole + 1) at byte \(second.count); the rest of the file is not read (\(whole) users of this page before it kept)",
         ])
         #expect(one.stoppedEarly == ["a.json", "b.json"])
         let users = one.sortedList()
@@ -323,23 +338,11 @@ struct UserDirectoryStreamingTests {
         #expect(users.first { $0.user.sub == "sub-10" }?.user.attributes["custom:plan"] == "pro")
         #expect(users.contains { $0.user.sub == "sub-é\\\n" })
         #expect(!users.contains { $0.user.sub == "sub-900" })  // after the damage
-        for chunk in [1, 5, 64, 300, 1 << 20] {
-            for background in [false, true] {
-                let (many, problems, store) = try load(threads: threads, chunk: chunk, background: background)
-                #expect(problems == oneProblems, "chunk \(chunk)")
-                #expect(many.stoppedEarly == one.stoppedEarly)
-                #expect(many.count == one.count)
-                #expect(many.spilledRuns == one.spilledRuns && store.written == oneStore.written, "chunk \(chunk)")
-                let got = many.sortedList()
-                #expect(got.map(\.hash) == users.map(\.hash))
-                #expect(got.map(\.user) == users.map(\.user), "chunk \(chunk), background \(background)")
-                #expect(users.allSatisfy { many.userType(of: UserID($0.user.sub)) == one.userType(of: UserID($0.user.sub)) })
-            }
-        }
+        try Self.expectLikeOneThread(one, oneProblems, oneStore) { try load(threads: threads, chunk: $0, background: $1) }
         // The types alone (no segments): the same types, nothing spilled.
         let (types, typesProblems, typesStore) = try load(threads: threads, chunk: 64, background: true, keepsUsers: false)
         #expect(typesProblems == oneProblems && types.count == one.count && typesStore.written == 0)
-        #expect(users.allSatisfy { types.userType(of: UserID($0.user.sub)) == one.userType(of: UserID($0.user.sub)) })
+        #expect(one.sortedList().allSatisfy { types.userType(of: UserID($0.user.sub)) == one.userType(of: UserID($0.user.sub)) })
         // A file of pages without users only: refused, on any number of threads.
         var none = UserDirectory(loadThreads: threads)
         #expect(throws: UserDirectory.Failure.self) { try none.load(Array(#"{"Groups": []}{"x": 1}"#.utf8), name: "g.json", chunk: 3) }
