@@ -400,6 +400,60 @@ extension StateCLITests {
             #expect(try S.bytes(S.databasePath(otherState)) == otherBefore, "the state file changed")
         }
 
+        @Test("a file that grows while a batch reads it stops the batch: exit 1, nothing committed; once written, it is read")
+        func changedWhileRead() throws {
+            let data = try S.data()
+            let folder = CLI.temporaryFolder("state-racing")
+            let state = folder.appendingPathComponent("state")
+            let out = folder.appendingPathComponent("out")
+            let halves = S.split(data.files, into: 2)
+            try S.runBatches([halves[0]], state: state, out: out)
+            let stateBefore = try S.bytes(S.databasePath(state))
+            // A plain NDJSON copy still being written: a line appended every half millisecond for
+            // as long as the run lasts, so that its size when the batch began is not its size
+            // when the batch ends, wherever in the run the appends fall (nothing here waits on
+            // the run's timing: the writer runs from before the run starts until it has exited).
+            let growing = folder.appendingPathComponent("in/growing.ndjson")
+            try FileManager.default.createDirectory(at: growing.deletingLastPathComponent(), withIntermediateDirectories: true)
+            @Sendable func line(_ n: Int) -> String {
+                PinpointLine("_userauth.sign_in", iso: "2026-11-03T10:\(10 + n % 50):00Z", user: "racing-\(n % 41)").json + "\n"
+            }
+            try (0..<200).map(line).joined().write(to: growing, atomically: false, encoding: .utf8)
+            let handle = try FileHandle(forWritingTo: growing)
+            try handle.seekToEnd()
+            let stop = Flag()
+            let appended = Counter()
+            let writer = Thread {
+                var n = 200
+                while !stop.value {
+                    handle.write(Data(line(n).utf8))
+                    appended.add()
+                    n += 1
+                    usleep(500)
+                }
+            }
+            writer.start()
+            while appended.value == 0 { usleep(100) }
+            let racing = try S.report(halves[1] + [growing.path], state: state, out: out, S.reportOptions + ["--jobs", "1"])
+            stop.set()
+            #expect(Reliability.wait(seconds: 5) { writer.isFinished })
+            try handle.close()
+            #expect(racing.status == 1, "\(racing.stderr)")
+            // The hashing thread or the batch's last check finds it first: either says so.
+            #expect(racing.stderr.contains("\(growing.path) changed while it was read")
+                || racing.stderr.contains("\(growing.path) could not be hashed for the ledger after it was read (it changed while it was read)"),
+                "\(racing.stderr)")
+            #expect(racing.stderr.contains("nothing was committed"), "\(racing.stderr)")
+            #expect(try S.bytes(S.databasePath(state)) == stateBefore, "the state file changed")
+
+            // Written now: the same batch is read, and the reports equal one run over everything.
+            let settled = try S.report(halves[1] + [growing.path], state: state, out: out)
+            #expect(settled.status == 0, "\(settled.stderr)")
+            let single = try S.single(data.files + [growing.path])
+            let differences = try S.differences(single, out)
+            #expect(differences.isEmpty, "\(differences)")
+        }
+
         @Test("a known path whose bytes changed is exit 1 naming it, nothing changed; --rebuild then equals one run")
         func changedFile() throws {
             let data = try S.data()
