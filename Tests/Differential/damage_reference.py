@@ -345,6 +345,13 @@ def verdict(stream, codec, blob):
         end = content.rstrip()
         closed = end.endswith(b"}") and end[:-1].rstrip().endswith(b"]")
         broke = broke or not closed
+    else:
+        # A stream of records cut inside one (what is left the original's bytes up to the cut):
+        # authstats marks it partial too (since 2026-12-07; it was `ok` with the cut record
+        # rejected), as a compressed file cut anywhere, its whole records kept.
+        cut = len(content)
+        if stream.data[:cut] == content and any(start < cut < end for _, start, end in stream.spans):
+            broke = True
     kept, covered = [], []
     for rid, start, end in stream.spans:
         if end <= len(content) and content[start:end] == stream.data[start:end]:

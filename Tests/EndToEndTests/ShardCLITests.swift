@@ -501,7 +501,8 @@ struct ShardCLITests {
         let bad = folder.appendingPathComponent("bad")
         let good = PinpointLine("_userauth.sign_in", iso: "2026-11-03T08:00:00Z", user: "rejecting").json
         var inputs = data.files + [
-            try S.gzip([good, "not json at all", "{\"broken\": "], bad, "a-rejects.json.gz"),
+            // (The broken record before a whole one: at the end, the file would be cut short.)
+            try S.gzip(["not json at all", "{\"broken\": ", good], bad, "a-rejects.json.gz"),
             try S.gzip(["garbage line"] + (1...3).map { "bad \($0)" }, bad, "b-rejects.json.gz"),
         ]
         // One input cut short (read in part: the shard's exit status 1, and the merged reports').

@@ -400,6 +400,42 @@ extension StateCLITests {
             #expect(try S.bytes(S.databasePath(otherState)) == otherBefore, "the state file changed")
         }
 
+        @Test("an uncompressed copy cut inside a record is partial; finished, it is read again, as a cut gzip copy is")
+        func cutPlainCopy() throws {
+            let data = try S.data()
+            let folder = CLI.temporaryFolder("state-cut-plain")
+            let state = folder.appendingPathComponent("state")
+            let out = folder.appendingPathComponent("out")
+            let halves = S.split(data.files, into: 2)
+            let plain = folder.appendingPathComponent("in/plain.ndjson")
+            try FileManager.default.createDirectory(at: plain.deletingLastPathComponent(), withIntermediateDirectories: true)
+            let lines = (0..<300).map { n in
+                PinpointLine(n % 4 == 0 ? "_userauth.sign_in" : "pageView", iso: "2026-11-0\(2 + n % 7)T0\(n % 10):\(10 + n % 50):00Z",
+                             user: "plain-\(n % 29)").json + "\n"
+            }
+            let whole = Data(lines.joined().utf8)
+            // Cut inside a record, as a copy still being written is: record 121 half there.
+            let cut = lines.prefix(120).map(\.utf8.count).reduce(0, +) + lines[120].utf8.count / 2
+            try whole.prefix(cut).write(to: plain)
+            let first = try S.report(halves[0] + [plain.path], state: state, out: out)
+            #expect(first.status == 1, "\(first.stderr)")
+            #expect(first.stderr.contains("\(plain.path): record 121: truncated record: the stream ends "), "\(first.stderr)")
+            #expect(first.stderr.contains(
+                "\(plain.path): partial: the input ends inside its last record (rejected): it was cut short after its last whole record"),
+                "\(first.stderr)")
+
+            try whole.write(to: plain)
+            let second = try S.report([plain.path] + halves[1], state: state, out: out)
+            #expect(second.status == 0, "\(second.stderr)")
+            #expect(second.stderr.contains(
+                "\(plain.path) changed since batch 1 read it in part (\(cut) bytes then, \(whole.count) now): read again from its start; "
+                    + "the events read before count as duplicates"), "\(second.stderr)")
+            let single = try S.single(halves[0] + [plain.path] + halves[1])
+            let differences = try S.differences(single, out)
+            // summary.json's duplicates: the 120 events read in batch 1 came again.
+            #expect(differences.count == 1 && differences.first?.hasPrefix("summary.json differs") == true, "\(differences)")
+        }
+
         @Test("a file that grows while a batch reads it stops the batch: exit 1, nothing committed; once written, it is read")
         func changedWhileRead() throws {
             let data = try S.data()

@@ -173,6 +173,16 @@ public final class RecordFramer {
     public var endedInsideRecordsArray: Bool { atEOF && (inRecordsArray || envelopeCut) }
     private var envelopeCut = false
 
+    /// Whether the last damaged item given out began a value that the end of the stream cut
+    /// (`truncated record: the stream ends …`), in a stream that is not a `Records` file
+    /// (there `endedInsideRecordsArray` says whether it was cut: a broken last element's value
+    /// may run into the array's closing `]}`). When no record follows that damage, the
+    /// stream ended inside its last record.
+    public var lastDamageCutByEnd: Bool { damageCutByEnd && !isRecordsFile }
+    private var damageCutByEnd = false
+    /// Whether the stream is a CloudTrail file: its records are a `Records` array's elements.
+    private var isRecordsFile = false
+
     /// Where buffer index `index` lies in the whole stream (bytes from its start).
     public func streamOffset(_ index: Int) -> Int { origin + index }
 
@@ -512,6 +522,7 @@ public final class RecordFramer {
         let start = position
         position = end
         recordCount += 1
+        if case .endOfStream = reason { damageCutByEnd = true } else { damageCutByEnd = false }
         if dropped > 0 || last - start > maxRecordBytes {
             var kept = prefix
             keep(&kept, start..<last)
@@ -599,6 +610,7 @@ public final class RecordFramer {
             guard base[i] == UInt8(ascii: "[") else { return false }
             position = i + 1
             inRecordsArray = true
+            isRecordsFile = true
             return true
         }
         if c >= 0x30 && c <= 0x39 {

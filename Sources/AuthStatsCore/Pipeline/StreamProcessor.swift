@@ -142,6 +142,13 @@ public final class StreamProcessor {
                 // unseen, as at a cut anywhere else.
                 report.status = report.records > 0 ? .partial : .failed
                 report.error = Self.unclosedRecords
+            } else if held != nil && framer.lastDamageCutByEnd {
+                // Its last record cut by the end of the file: a copy caught half written,
+                // as a compressed file cut anywhere is (its broken record is rejected as
+                // well). Until 2026-12-07 such a file was `ok` with one rejected record, so a
+                // nightly state refused the finished copy as changed every night after.
+                report.status = .partial
+                report.error = Self.cutLastRecord
             }
         }
         releaseHeld()
@@ -156,6 +163,9 @@ public final class StreamProcessor {
 
     /// Why a CloudTrail file that ends inside its `Records` array is partial.
     static let unclosedRecords = "the file ends inside its Records array (no closing ]): it was cut short after its last whole record"
+
+    /// Why a file whose last record the end of the stream cuts is partial.
+    static let cutLastRecord = "the input ends inside its last record (rejected): it was cut short after its last whole record"
 
     /// `summary.json`'s format: the one kind of record found, `mixed`, or `unknown`.
     var formatName: String {

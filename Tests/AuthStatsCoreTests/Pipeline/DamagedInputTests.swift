@@ -233,6 +233,36 @@ struct DamagedInputTests {
         }
     }
 
+    @Test("a stream that ends inside its last record is partial, its cut record a reject; a broken record before a whole one is not")
+    func cutInsideLastRecord() {
+        let first = Self.line(Self.nov1), second = Self.line(Self.nov1 + 1, user: "u2")
+        let nested = #"{"event_type":"_userauth.sign_in","event_timestamp":1793491200002,"endpoint":{"User":{"UserId":"u3"}},"attributes":{"a":"b"}"#
+        let cases: [(text: String, status: InputReport.Status, events: Int, rejects: Int)] = [
+            (first + "\n" + second.prefix(40), .partial, 1, 1),  // cut inside the second record
+            // A line break after the cut: white space between two tokens leaves the value open,
+            // inside a string it is a bad byte (a broken record, not one cut short).
+            (first + "\n" + second.prefix(34) + "\n", .partial, 1, 1),
+            (first + "\n" + second.prefix(40) + "\n", .ok, 1, 1),
+            (first + second.prefix(1), .partial, 1, 1),  // back to back, cut after the next record's brace
+            (first + "\n" + nested, .partial, 1, 1),  // cut after an object inside it: that object joins the reject
+            (String(first.prefix(30)), .partial, 0, 1),  // the only record cut: records were read (the reject)
+            (first + "\n" + second + "\n", .ok, 2, 0),
+            (first + "\n" + second, .ok, 2, 0),  // no line break at the end: whole all the same
+            (#"{"broken": "# + "\n" + first + "\n", .ok, 1, 1),  // a broken record, then a whole one
+            (first + "\n" + #"{"broken": "# + "\n" + second, .ok, 2, 1),  // the broken one's value would run to the end
+            (first + "\n" + "null", .ok, 1, 1),  // junk at the end is no record cut short
+        ]
+        for (text, status, events, rejects) in cases {
+            for chunk in [3, 17, 1 << 20] {
+                let run = InMemoryRun(text: text, chunkSize: chunk)
+                #expect(run.inputs.map(\.status) == [status], "\(text.suffix(24).debugDescription) chunk \(chunk)")
+                #expect(run.inputs.first?.error == (status == .ok ? nil : StreamProcessor.cutLastRecord))
+                #expect(run.inputs.map(\.events) == [events], "\(text.suffix(24).debugDescription)")
+                #expect(run.rejects.count == rejects, "\(text.suffix(24).debugDescription)")
+            }
+        }
+    }
+
     @Test("a leading byte order mark is not a reject")
     func byteOrderMark() {
         let run = InMemoryRun(text: "\u{FEFF}" + Self.line(Self.nov1) + "\n")
