@@ -380,7 +380,10 @@ struct MergeParts {
         let timeoutMillis = Int64(timeout.split(separator: " ").first ?? "")
         var spans: [Span] = []
         for (part, ledger) in zip(parts, ledgers) {
-            spans.append(Span(name: DisplayPath.text(part.folder), ledger: ledger, detailFrom: try meta(part, NightlyState.metaDetailFrom)))
+            spans.append(
+                Span(
+                    name: DisplayPath.text(part.folder), ledger: ledger, detailFrom: try meta(part, NightlyState.metaDetailFrom),
+                    horizon: try meta(part, NightlyState.metaHorizon)))
         }
         try checkDetail(spans, timeoutMillis: timeoutMillis)
         let positions: [PositionSpaces.State]
@@ -493,14 +496,19 @@ struct MergeParts {
         var name: String
         var first: Day?
         var last: Day?
-        /// The first day with fingerprints and session events (`NightlyState.metaDetailFrom`).
+        /// The first day with fingerprints and session events (`NightlyState.metaDetailFrom`);
+        /// nil for a state kept without a horizon, which keeps all of them.
         var detailFrom: Day?
 
-        init(name: String, ledger: [LedgerEntry], detailFrom: String) {
+        /// `horizon` as the state's meta says it (`none`, or days).
+        init(name: String, ledger: [LedgerEntry], detailFrom: String, horizon: String) {
             self.name = name
             first = ledger.compactMap { $0.firstDay.flatMap(Day.init(iso:)) }.min()
             last = ledger.compactMap { $0.lastDay.flatMap(Day.init(iso:)) }.max()
-            self.detailFrom = Day(iso: detailFrom)
+            // A state without a horizon is never compacted: its `detail_from` (the first day
+            // of its last whole write, until 2026-12-07 not lowered by a later batch of older
+            // days) drops nothing (a review found such states refused by every merge).
+            self.detailFrom = horizon == "none" ? nil : Day(iso: detailFrom)
         }
     }
 

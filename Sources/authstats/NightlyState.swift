@@ -699,7 +699,9 @@ final class NightlyState {
             try verify()
             for row in ledger() { try database.addLedgerEntry(row) }
             try database.addBatch(entry)
-            try setMeta(newest: newest, detailFrom: detailFrom ?? delta.accumulator.dayBounds?.first, options: options)
+            // A batch of days older than any before (a state without a horizon takes them)
+            // keeps their detail too: the detail begins at the older of the two.
+            try setMeta(newest: newest, detailFrom: [detailFrom, delta.accumulator.dayBounds?.first].compactMap { $0 }.min(), options: options)
             try then()
         }
     }

@@ -245,7 +245,9 @@ struct StateCommand: ParsableCommand {
                     }
                 }
                 if !target.isEmpty {
-                    let span = MergeParts.Span(name: DisplayPath.text(into), ledger: ledger, detailFrom: target.detailFrom?.description ?? "")
+                    let span = MergeParts.Span(
+                        name: DisplayPath.text(into), ledger: ledger, detailFrom: target.detailFrom?.description ?? "",
+                        horizon: target.horizon.map(String.init) ?? "none")
                     try MergeParts.checkDetail([span] + opened.spans, timeoutMillis: opened.timeoutMillis)
                 }
             } catch let failure as NightlyState.Failure {

@@ -639,6 +639,31 @@ extension StateCLITests {
             try S.expectSame(try S.single(data.files + [recent]), out, "an input inside the horizon")
         }
 
+        @Test("with --pinpoint-parity, an input whose only old events are ones it leaves out is refused as older than the horizon")
+        func horizonLeftOut() throws {
+            let folder = CLI.temporaryFolder("state-horizon-parity")
+            let state = folder.appendingPathComponent("state")
+            let out = folder.appendingPathComponent("out")
+            let inputs = folder.appendingPathComponent("in")
+            func signIn(_ id: String, _ iso: String, user: String, idp: String) -> String {
+                let millis = PinpointLine.millis(iso)
+                return #"{"eventTimestamp":"\#(millis)","eventSource":"USER_ACTIVITY","message":{"eventId":"\#(id)","eventType":"SignIn","eventResponse":"Pass","userSub":"\#(user)","clientId":"c1","idpName":"\#(idp)"}}"#
+            }
+            // A federated user's sign-in (left out) and a local one's on 2026-11-01; the newest day 11-07.
+            let federated = signIn("fed-1", "2026-11-01T10:01:00Z", user: "u-fed", idp: "Google")
+            let day1 = try S.gzip([signIn("local-1", "2026-11-01T10:00:00Z", user: "u-local", idp: ""), federated], inputs, "day1.json.gz")
+            let day7 = try S.gzip([signIn("local-7", "2026-11-07T10:00:00Z", user: "u-local", idp: "")], inputs, "day7.json.gz")
+            let options = S.reportOptions + ["--pinpoint-parity"]
+            try S.runBatches([[day1, day7]], state: state, out: out, options + ["--state-horizon", "3"])
+            let stateBefore = try S.bytes(S.databasePath(state))
+            // Another delivery of the federated sign-in: its copy's fingerprint is past the horizon.
+            let late = try S.gzip([federated], inputs, "late.json.gz")
+            let refused = try S.report([late], state: state, out: out, options)
+            #expect(refused.status == 1, "\(refused.stderr)")
+            #expect(refused.stderr.contains("\(late) holds events of 2026-11-01: older than the state's horizon"), "\(refused.stderr)")
+            #expect(try S.bytes(S.databasePath(state)) == stateBefore, "the state file changed")
+        }
+
         @Test("--state-horizon: a number of days that no day index can hold, or no number, is bad usage (exit 64), not a crash")
         func horizonOutOfRange() throws {
             let data = try S.data()
@@ -841,6 +866,31 @@ extension StateCLITests {
             let result = try S.report([], state: path("F"), out: path("oF"))
             #expect(result.status == 0, "\(result.stderr)")
             try S.expectSame(try S.single(data.files + [early]), path("oF"), "states far apart, merged")
+        }
+
+        @Test("states kept without a horizon merge whatever order their days came in (older days in a later batch)")
+        func mergeWithoutHorizon() throws {
+            let data = try S.data()
+            let folder = CLI.temporaryFolder("state-merge-no-horizon")
+            func path(_ name: String) -> URL { folder.appendingPathComponent(name) }
+            // B: the Pinpoint objects (their paths sort by day), the newer half read first; A: the rest.
+            let pinpoint = data.files.filter { $0.contains("pinpoint") }
+            let others = data.files.filter { !$0.contains("pinpoint") }
+            let halves = S.split(pinpoint, into: 2)
+            let none = S.reportOptions + ["--state-horizon", "none"]
+            try S.runBatches([others], state: path("A"), out: path("oA"), none)
+            try S.runBatches([halves[1], halves[0]], state: path("B"), out: path("oB"), none)
+            #expect(try S.info(path("B"))["horizon_days"] as? String == "none")
+            // Into a new state, and into A itself (the check reads the target's own meta).
+            for arguments in [["--into", path("C").path, path("A").path, path("B").path], ["--into", path("A").path, path("B").path]] {
+                let merged = try CLI.run(["state", "merge"] + arguments)
+                #expect(merged.status == 0, "\(merged.stderr)")
+            }
+            let single = try S.single(others + halves[1] + halves[0])
+            for state in ["C", "A"] {
+                #expect(try S.report([], state: path(state), out: path("o" + state + "m")).status == 0)
+                try S.expectSame(single, path("o" + state + "m"), "states without a horizon merged into \(state)")
+            }
         }
 
         @Test("state merge of states that differ in keeping user profiles: into a new state, none kept and said so; a later --breakdown-attribute refused")

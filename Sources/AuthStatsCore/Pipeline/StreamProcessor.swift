@@ -240,6 +240,11 @@ public final class StreamProcessor {
     /// `--pinpoint-parity`, an event Pinpoint would not have received is skipped instead.
     @inline(__always)
     private func add(_ event: Event, _ bytes: UnsafeRawBufferPointer) {
+        // Its days include those of the events `--pinpoint-parity` leaves out: a nightly state
+        // refuses an input older than its horizon by them, and such an event's copy read later
+        // must find its fingerprint (a review found an old left-out event's copy counted twice).
+        if event.time < report.oldestEventMillis { report.oldestEventMillis = event.time }
+        if event.time > report.newestEventMillis { report.newestEventMillis = event.time }
         if parity, let reason = analysis.leftOut(event, position: report.position) {
             report.skipped += 1
             report.skipReasons[Analysis.leftOutReason(reason), default: 0] += 1
@@ -251,8 +256,6 @@ public final class StreamProcessor {
             analysis.add(event, position: report.position)
         }
         report.events += 1  // until `Analysis` finds it is a copy (at the end)
-        if event.time < report.oldestEventMillis { report.oldestEventMillis = event.time }
-        if event.time > report.newestEventMillis { report.newestEventMillis = event.time }
     }
 
     /// (`item` consumed, and switched on as it is given up: destroying each `Item?` after its
