@@ -496,19 +496,30 @@ struct MergeParts {
         var name: String
         var first: Day?
         var last: Day?
-        /// The first day with fingerprints and session events (`NightlyState.metaDetailFrom`);
-        /// nil for a state kept without a horizon, which keeps all of them.
+        /// The first day with fingerprints and session events (`NightlyState.metaDetailFrom`).
         var detailFrom: Day?
+
+        /// Whether it was kept without a horizon (`--state-horizon none`).
+        var keepsAll: Bool
 
         /// `horizon` as the state's meta says it (`none`, or days).
         init(name: String, ledger: [LedgerEntry], detailFrom: String, horizon: String) {
             self.name = name
             first = ledger.compactMap { $0.firstDay.flatMap(Day.init(iso:)) }.min()
             last = ledger.compactMap { $0.lastDay.flatMap(Day.init(iso:)) }.max()
-            // A state without a horizon is never compacted: its `detail_from` (the first day
-            // of its last whole write, until 2026-12-07 not lowered by a later batch of older
-            // days) drops nothing (a review found such states refused by every merge).
-            self.detailFrom = horizon == "none" ? nil : Day(iso: detailFrom)
+            self.detailFrom = Day(iso: detailFrom)
+            keepsAll = horizon == "none"
+        }
+
+        /// Where the state's event detail begins when it has dropped some (its events begin
+        /// before it); nil when it keeps all of it. A state without a horizon keeps all: it
+        /// is never compacted, and takes no merged state that dropped detail (`state merge`
+        /// refuses it); its `detail_from`, until 2026-12-07 the first day of its first batch
+        /// however old the days later batches brought, is not read (a review found such
+        /// states refused by every merge).
+        var dropsBefore: Day? {
+            guard !keepsAll, let detailFrom, let first, first < detailFrom else { return nil }
+            return detailFrom
         }
     }
 
@@ -521,7 +532,7 @@ struct MergeParts {
         let dayMillis: Int64 = 86_400_000
         let margin = Int(((timeoutMillis ?? 30 * 60_000) + dayMillis - 1) / dayMillis) + 1
         for kept in spans {
-            guard let detailFrom = kept.detailFrom, let keptFirst = kept.first, keptFirst < detailFrom else { continue }
+            guard let detailFrom = kept.dropsBefore, let keptFirst = kept.first else { continue }
             for other in spans where other.name != kept.name {
                 guard let first = other.first, let last = other.last else { continue }
                 if first < detailFrom && last.advanced(by: margin) >= keptFirst {

@@ -757,9 +757,11 @@ final class NightlyState {
     /// these ledger rows and batches, in one transaction. `contentHash`: how the rows' hashes
     /// were made, when other states made them (a merge). `held`: where the positions of
     /// states merged into it end.
+    /// `droppedBefore`: the first day of detail of merged states that dropped some (their
+    /// events begin earlier): the written state's detail begins no earlier, whatever its horizon.
     func writeWhole(
         _ analysis: Analysis, ledger: () -> [LedgerEntry], contentHash: ContentHashKind? = nil, batches: [BatchEntry], options: Options,
-        reported: Bool = true, held: UInt64 = 0, verify: () throws -> Void
+        reported: Bool = true, held: UInt64 = 0, droppedBefore: Day? = nil, verify: () throws -> Void
     ) throws {
         let newest = newest(with: analysis)
         let before = heldPositions
@@ -774,9 +776,12 @@ final class NightlyState {
                 try verify()
                 for row in ledger() { try database.addLedgerEntry(row) }
                 for entry in batches { try database.addBatch(entry) }
+                // (A merged state that had dropped the detail of its older days is not made
+                // whole by a target without a horizon: until 2026-12-07 it then read as
+                // keeping everything and merged with states whose copies it could not find.)
                 try setMeta(
-                    newest: newest, detailFrom: start ?? analysis.accumulator.dayBounds?.first, options: options,
-                    leftOutCopies: analysis.unlistedLeftOutCopies)
+                    newest: newest, detailFrom: [start ?? analysis.accumulator.dayBounds?.first, droppedBefore].compactMap { $0 }.max(),
+                    options: options, leftOutCopies: analysis.unlistedLeftOutCopies)
             }
         } catch {
             // Rolled back: the state holds what it held before, and so does this value.
@@ -821,8 +826,8 @@ final class NightlyState {
     /// `state merge`: the merged analysis written whole, with the other states' ledgers and
     /// batches, their batch numbers moved after this state's.
     func merge(
-        _ analysis: Analysis, ledgers: [[LedgerEntry]], contentHash: ContentHashKind, batches: [[BatchEntry]], held: UInt64, options: Options,
-        verify: () throws -> Void
+        _ analysis: Analysis, ledgers: [[LedgerEntry]], contentHash: ContentHashKind, batches: [[BatchEntry]], held: UInt64,
+        droppedBefore: Day?, options: Options, verify: () throws -> Void
     ) throws {
         var next = batch
         var ledger: [LedgerEntry] = []
@@ -841,7 +846,9 @@ final class NightlyState {
                 ledger.append(entry)
             }
         }
-        try writeWhole(analysis, ledger: { ledger }, contentHash: contentHash, batches: renumbered, options: options, held: held, verify: verify)
+        try writeWhole(
+            analysis, ledger: { ledger }, contentHash: contentHash, batches: renumbered, options: options, held: held, droppedBefore: droppedBefore,
+            verify: verify)
     }
 }
 

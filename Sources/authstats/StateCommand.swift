@@ -229,6 +229,17 @@ struct StateCommand: ParsableCommand {
                         + "or --breakdown-attribute on it needs --rebuild with every input")
             }
             var mergedHash = ContentHashKind.current
+            // Where the merged state's event detail begins: the latest such day of a state
+            // that dropped detail before it (`Span.dropsBefore`); nil when none did.
+            var droppedBefore = opened.spans.compactMap(\.dropsBefore).max()
+            // A state without a horizon keeps every event's detail, which is what lets it merge
+            // with any state and take inputs of any day: it cannot hold one that dropped some.
+            if target.horizon == nil, let dropping = opened.spans.first(where: { $0.dropsBefore != nil }), let day = dropping.dropsBefore {
+                throw NightlyState.Failure.refused(
+                    "\(dropping.name) keeps event detail only from \(day) on (its horizon), and \(DisplayPath.text(into)) is kept without a "
+                        + "horizon, which holds all of its events' detail: merge into a state with a horizon, or build one state from all "
+                        + "the inputs; nothing changed")
+            }
             do {
                 let ledger = try target.database.ledger()
                 // A target whose ledger has rows (a state with events, or one that read only
@@ -249,6 +260,7 @@ struct StateCommand: ParsableCommand {
                         name: DisplayPath.text(into), ledger: ledger, detailFrom: target.detailFrom?.description ?? "",
                         horizon: target.horizon.map(String.init) ?? "none")
                     try MergeParts.checkDetail([span] + opened.spans, timeoutMillis: opened.timeoutMillis)
+                    droppedBefore = [droppedBefore, span.dropsBefore].compactMap { $0 }.max()
                 }
             } catch let failure as NightlyState.Failure {
                 throw failure
@@ -315,7 +327,10 @@ struct StateCommand: ParsableCommand {
             let held = opened.placed.end
             target.positionPlan = opened.placed.plan
             do {
-                try target.merge(whole, ledgers: opened.ledgers, contentHash: mergedHash, batches: opened.parts.map { try $0.database.batches() }, held: held, options: counting) {
+                try target.merge(
+                    whole, ledgers: opened.ledgers, contentHash: mergedHash, batches: opened.parts.map { try $0.database.batches() }, held: held,
+                    droppedBefore: droppedBefore, options: counting
+                ) {
                     if let failure = spill.readFailure { throw NightlyState.Failure.unusable("could not read back what was spilled to the temporary folder: \(failure)") }
                 }
             } catch {

@@ -855,6 +855,12 @@ extension StateCLITests {
             #expect(into.status == 1, "\(into.stderr)")
             #expect(try S.bytes(S.databasePath(path("A"))) == stateBefore)
 
+            // A state without a horizon holds all its events' detail: it cannot take A.
+            let intoNone = try CLI.run(["state", "merge", "--into", path("N").path, "--state-horizon", "none", path("A").path])
+            #expect(intoNone.status == 1, "\(intoNone.stderr)")
+            #expect(intoNone.stderr.contains("keeps event detail only from \(firstDetail) on (its horizon), and \(path("N").path) is kept without a horizon"), "\(intoNone.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: S.databasePath(path("N"))), "a refused merge made --into")
+
             // A state of days long before A's merges with it, and equals one run.
             let early = try S.gzip([
                 PinpointLine("pageView", iso: "2026-10-01T10:00:00Z", user: "early").json,
