@@ -421,7 +421,7 @@ extension StateCLITests {
             #expect(first.status == 1, "\(first.stderr)")
             #expect(first.stderr.contains("\(plain.path): record 121: truncated record: the stream ends "), "\(first.stderr)")
             #expect(first.stderr.contains(
-                "\(plain.path): partial: the input ends inside its last record (rejected): it was cut short after its last whole record"),
+                "\(plain.path): partial: the input ends inside a record (rejected), with no record after it: it was cut short"),
                 "\(first.stderr)")
 
             try whole.write(to: plain)

@@ -173,13 +173,16 @@ public final class RecordFramer {
     public var endedInsideRecordsArray: Bool { atEOF && (inRecordsArray || envelopeCut) }
     private var envelopeCut = false
 
-    /// Whether the last damaged item given out began a value that the end of the stream cut
-    /// (`truncated record: the stream ends …`), in a stream that is not a `Records` file
-    /// (there `endedInsideRecordsArray` says whether it was cut: a broken last element's value
-    /// may run into the array's closing `]}`). When no record follows that damage, the
-    /// stream ended inside its last record.
-    public var lastDamageCutByEnd: Bool { damageCutByEnd && !isRecordsFile }
-    private var damageCutByEnd = false
+    /// Whether a value began and the stream ended before it closed (the scan of a record
+    /// start ran to the end with no error, or an over-long record was skipped to the end
+    /// with brackets still open), in a stream that is not a `Records` file (there
+    /// `endedInsideRecordsArray` says whether it was cut: a broken last element's value may
+    /// run into the array's closing `]}`). Set as the item that holds that value's start is
+    /// given out: when no record is given out after it, the stream ended inside its last
+    /// record (a record's pieces that parse, an inner object, are no record); when one is, it
+    /// was a broken record's value that took in the next (`{"a": ` and a line break).
+    public var valueOpenAtEnd: Bool { valueRanToEnd && !isRecordsFile }
+    private var valueRanToEnd = false
     /// Whether the stream is a CloudTrail file: its records are a `Records` array's elements.
     private var isRecordsFile = false
 
@@ -229,6 +232,7 @@ public final class RecordFramer {
                 switch result {
                 case .end(let end):
                     pending = .none
+                    if atEOF && end == filled && boundary.depth > 0 { valueRanToEnd = true }
                     let total = length + (end - position)
                     keep(&prefix, position..<end)
                     position = end
@@ -341,6 +345,7 @@ public final class RecordFramer {
             if filled - position > maxRecordBytes + Self.scanLookahead {
                 pending = .skipping(RecordBoundary(), length: 0, prefix: [])
             } else if atEOF {
+                valueRanToEnd = true
                 pending = .resyncing(searchFrom: 1, reason: .endOfStream, dropped: 0, prefix: [])
             } else {
                 pending = .waiting(tried: filled - position)
@@ -522,7 +527,6 @@ public final class RecordFramer {
         let start = position
         position = end
         recordCount += 1
-        if case .endOfStream = reason { damageCutByEnd = true } else { damageCutByEnd = false }
         if dropped > 0 || last - start > maxRecordBytes {
             var kept = prefix
             keep(&kept, start..<last)

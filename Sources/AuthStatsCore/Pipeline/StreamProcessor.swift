@@ -142,7 +142,7 @@ public final class StreamProcessor {
                 // unseen, as at a cut anywhere else.
                 report.status = report.records > 0 ? .partial : .failed
                 report.error = Self.unclosedRecords
-            } else if held != nil && framer.lastDamageCutByEnd {
+            } else if framer.valueOpenAtEnd && !recordAfterOpenValue {
                 // Its last record cut by the end of the file: a copy caught half written,
                 // as a compressed file cut anywhere is (its broken record is rejected as
                 // well). Until 2026-12-07 such a file was `ok` with one rejected record, so a
@@ -165,7 +165,7 @@ public final class StreamProcessor {
     static let unclosedRecords = "the file ends inside its Records array (no closing ]): it was cut short after its last whole record"
 
     /// Why a file whose last record the end of the stream cuts is partial.
-    static let cutLastRecord = "the input ends inside its last record (rejected): it was cut short after its last whole record"
+    static let cutLastRecord = "the input ends inside a record (rejected), with no record after it: it was cut short"
 
     /// `summary.json`'s format: the one kind of record found, `mixed`, or `unknown`.
     var formatName: String {
@@ -176,6 +176,9 @@ public final class StreamProcessor {
         }
     }
 
+    /// Whether a record was given out after the value the end of the stream left open
+    /// (`RecordFramer.valueOpenAtEnd`): that value was a broken record's, not the last one cut.
+    private var recordAfterOpenValue = false
     /// Whether the start of the stream has been looked at (`sniff`).
     private var sniffed = false
     /// The stream is not records but a user CSV: its lines are counted as skipped.
@@ -269,6 +272,7 @@ public final class StreamProcessor {
             switch decoder.pointee.decode(bytes, range: range, fields: framer.fields, profiles: analysis.decoderProfiles, into: &event.pointee) {
             case .event(let format):
                 if held != nil { releaseHeld() }
+                if framer.valueOpenAtEnd { recordAfterOpenValue = true }
                 report.records += 1
                 saw(format)
                 let time = event.pointee.time
@@ -284,6 +288,7 @@ public final class StreamProcessor {
                 addDecoded(bytes)
             case .skipped(let format, let reason):
                 if held != nil { releaseHeld() }
+                if framer.valueOpenAtEnd { recordAfterOpenValue = true }
                 report.records += 1
                 saw(format)
                 report.skipped += 1
@@ -294,6 +299,8 @@ public final class StreamProcessor {
                     if reason == RecordDecoder.unknownRecord && merge(range) { return }
                     releaseHeld()
                 }
+                // (An object of no known kind is a piece of the open value, merged or not.)
+                if reason != RecordDecoder.unknownRecord && framer.valueOpenAtEnd { recordAfterOpenValue = true }
                 report.records += 1
                 reject(number + numberShift, reason, UnsafeRawBufferPointer(rebasing: bytes[range]))
             }
