@@ -599,9 +599,18 @@ final class NightlyState {
         }
     }
 
-    /// The inputs holding an event before the horizon: each named with its oldest day.
+    /// The first day whose events a batch may hold: the horizon's start, or a later day
+    /// where the state's event detail begins (a state merged into it that had dropped its
+    /// older days' detail: until 2026-12-07 a batch of such days was taken, its copies not
+    /// found and counted twice; a review found it). nil for a state without a horizon.
+    var firstAcceptedDay: Day? {
+        guard let start = Self.horizonStart(newest: newestDay, horizon: horizon) else { return nil }
+        return max(start, detailFrom ?? start)
+    }
+
+    /// The inputs holding an event before `firstAcceptedDay`: each named with its oldest day.
     func tooOld(_ inputs: [InputReport], clock: DayClock) -> [String] {
-        guard let start = Self.horizonStart(newest: newestDay, horizon: horizon) else { return [] }
+        guard let start = firstAcceptedDay else { return [] }
         var clock = clock
         return inputs.compactMap { input in
             guard input.oldestEventMillis != .max else { return nil }

@@ -107,7 +107,7 @@ extension ReportCommand {
                 throw ExitCode(64)
             }
             if let newest = nightly.newestDay {
-                let start = NightlyState.horizonStart(newest: newest, horizon: nightly.horizon)
+                let start = nightly.firstAcceptedDay
                 // What the state holds (the run's batch is numbered only when it commits: a run
                 // with no new input commits none, and said "batch 3" of a state of two).
                 let held = nightly.batch - 1
@@ -165,11 +165,16 @@ extension ReportCommand {
         let clock = DayClock(timeZone: configuration.timeZone)
         let old = nightly.tooOld(batch.inputs, clock: clock)
         if !old.isEmpty {
-            let start = NightlyState.horizonStart(newest: nightly.newestDay, horizon: nightly.horizon)!
+            let start = nightly.firstAcceptedDay!
+            let horizonStart = NightlyState.horizonStart(newest: nightly.newestDay, horizon: nightly.horizon)!
+            let why =
+                start == horizonStart
+                ? "(\(nightly.horizon!) days back from \(nightly.newestDay!), its newest day)"
+                : "(a state merged into it kept no detail of the days before; its horizon, \(nightly.horizon!) days back from \(nightly.newestDay!), would reach \(horizonStart))"
             // Nothing is committed and no report written: exit 1, as for an input that cannot be read.
             _ = fail(
                 old.joined(separator: "; ") + ": older than the state's horizon, which keeps event detail from \(start) on "
-                    + "(\(nightly.horizon!) days back from \(nightly.newestDay!), its newest day), so duplicates and sessions "
+                    + why + ", so duplicates and sessions "
                     + "there could no longer be resolved exactly. Nothing was committed. Rerun with --rebuild and every input "
                     + "to count them, or a longer --state-horizon for a new state.")
             throw ExitCode(1)

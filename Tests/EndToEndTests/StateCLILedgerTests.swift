@@ -860,6 +860,16 @@ extension StateCLITests {
             #expect(intoNone.status == 1, "\(intoNone.stderr)")
             #expect(intoNone.stderr.contains("keeps event detail only from \(firstDetail) on (its horizon), and \(path("N").path) is kept without a horizon"), "\(intoNone.stderr)")
             #expect(!FileManager.default.fileExists(atPath: S.databasePath(path("N"))), "a refused merge made --into")
+            // Into a state of a longer horizon: its detail begins where A's does, and a batch
+            // of the days before (inside the longer horizon) is refused as A would refuse it.
+            #expect(try CLI.run(["state", "merge", "--into", path("W").path, "--state-horizon", "30", path("A").path]).status == 0)
+            let wider = try S.bytes(S.databasePath(path("W")))
+            let newestMillis = PinpointLine.millis(newest + "T12:00:00Z")
+            let before = try S.gzip([PinpointLine("pageView", at: newestMillis - 5 * 86_400_000, user: "before-detail").json], path("in"), "before.json.gz")
+            let batch = try S.report([before], state: path("W"), out: path("oW"))
+            #expect(batch.status == 1, "\(batch.stderr)")
+            #expect(batch.stderr.contains("older than the state's horizon, which keeps event detail from \(firstDetail) on (a state merged into it kept no detail"), "\(batch.stderr)")
+            #expect(try S.bytes(S.databasePath(path("W"))) == wider, "the state file changed")
 
             // A state of days long before A's merges with it, and equals one run.
             let early = try S.gzip([
