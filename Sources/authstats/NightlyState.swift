@@ -785,9 +785,10 @@ final class NightlyState {
                 try verify()
                 for row in ledger() { try database.addLedgerEntry(row) }
                 for entry in batches { try database.addBatch(entry) }
-                // (A merged state that had dropped the detail of its older days is not made
-                // whole by a target without a horizon: until 2026-12-07 it then read as
-                // keeping everything and merged with states whose copies it could not find.)
+                // (A merged state that had dropped the detail of its older days keeps that
+                // limit in a target whose horizon reaches further back: until 2026-12-07 the
+                // target read as keeping everything and took batches and states whose copies
+                // it could not find. A target without a horizon takes no such state.)
                 try setMeta(
                     newest: newest, detailFrom: [start ?? analysis.accumulator.dayBounds?.first, droppedBefore].compactMap { $0 }.max(),
                     options: options, leftOutCopies: analysis.unlistedLeftOutCopies)

@@ -234,9 +234,9 @@ struct StateCommand: ParsableCommand {
             var droppedBefore = opened.spans.compactMap(\.dropsBefore).max()
             // A state without a horizon keeps every event's detail, which is what lets it merge
             // with any state and take inputs of any day: it cannot hold one that dropped some.
-            if target.horizon == nil, let dropping = opened.spans.first(where: { $0.dropsBefore != nil }), let day = dropping.dropsBefore {
+            if target.horizon == nil, let (name, day) = opened.spans.lazy.compactMap({ span in span.dropsBefore.map { (span.name, $0) } }).first {
                 throw NightlyState.Failure.refused(
-                    "\(dropping.name) keeps event detail only from \(day) on (its horizon), and \(DisplayPath.text(into)) is kept without a "
+                    "\(name) keeps event detail only from \(day) on (its horizon), and \(DisplayPath.text(into)) is kept without a "
                         + "horizon, which holds all of its events' detail: merge into a state with a horizon, or build one state from all "
                         + "the inputs; nothing changed")
             }

@@ -432,7 +432,7 @@ extension StateCLITests {
                     + "the events read before count as duplicates"), "\(second.stderr)")
             let single = try S.single(halves[0] + [plain.path] + halves[1])
             let differences = try S.differences(single, out)
-            // summary.json's duplicates: the 120 events read in batch 1 came again.
+            // (summary.json differs: its duplicates count the events batch 1 read, read again.)
             #expect(differences.count == 1 && differences.first?.hasPrefix("summary.json differs") == true, "\(differences)")
         }
 

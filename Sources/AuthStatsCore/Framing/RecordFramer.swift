@@ -173,16 +173,16 @@ public final class RecordFramer {
     public var endedInsideRecordsArray: Bool { atEOF && (inRecordsArray || envelopeCut) }
     private var envelopeCut = false
 
-    /// Whether a value began and the stream ended before it closed (the scan of a record
-    /// start ran to the end with no error, or an over-long record was skipped to the end
-    /// with brackets still open), in a stream that is not a `Records` file (there
+    /// The number of the item that holds a value the end of the stream left open (the scan
+    /// of a record start ran to the end with no error, or an over-long record was skipped to
+    /// the end with brackets still open), in a stream that is not a `Records` file (there
     /// `endedInsideRecordsArray` says whether it was cut: a broken last element's value may
-    /// run into the array's closing `]}`). Set as the item that holds that value's start is
-    /// given out: when no record is given out after it, the stream ended inside its last
-    /// record (a record's pieces that parse, an inner object, are no record); when one is, it
-    /// was a broken record's value that took in the next (`{"a": ` and a line break).
-    public var valueOpenAtEnd: Bool { valueRanToEnd && !isRecordsFile }
-    private var valueRanToEnd = false
+    /// run into the array's closing `]}`); nil when none did. When no record comes after that
+    /// item, the stream ended inside its last record (a record's pieces that parse, an inner
+    /// object, are no record); when one does, it was a broken record's value that took in the
+    /// next (`{"a": ` and a line break).
+    public var openValueNumber: Int? { isRecordsFile ? nil : valueRanToEnd }
+    private var valueRanToEnd: Int?
     /// Whether the stream is a CloudTrail file: its records are a `Records` array's elements.
     private var isRecordsFile = false
 
@@ -232,7 +232,7 @@ public final class RecordFramer {
                 switch result {
                 case .end(let end):
                     pending = .none
-                    if atEOF && end == filled && boundary.depth > 0 { valueRanToEnd = true }
+                    if atEOF && end == filled && boundary.depth > 0 { valueRanToEnd = recordCount + 1 }
                     let total = length + (end - position)
                     keep(&prefix, position..<end)
                     position = end
@@ -345,7 +345,7 @@ public final class RecordFramer {
             if filled - position > maxRecordBytes + Self.scanLookahead {
                 pending = .skipping(RecordBoundary(), length: 0, prefix: [])
             } else if atEOF {
-                valueRanToEnd = true
+                valueRanToEnd = recordCount + 1
                 pending = .resyncing(searchFrom: 1, reason: .endOfStream, dropped: 0, prefix: [])
             } else {
                 pending = .waiting(tried: filled - position)

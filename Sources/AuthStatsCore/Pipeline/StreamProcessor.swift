@@ -142,7 +142,7 @@ public final class StreamProcessor {
                 // unseen, as at a cut anywhere else.
                 report.status = report.records > 0 ? .partial : .failed
                 report.error = Self.unclosedRecords
-            } else if framer.valueOpenAtEnd && !recordAfterOpenValue {
+            } else if let open = framer.openValueNumber, lastRecordNumber < open {
                 // Its last record cut by the end of the file: a copy caught half written,
                 // as a compressed file cut anywhere is (its broken record is rejected as
                 // well). Until 2026-12-07 such a file was `ok` with one rejected record, so a
@@ -176,9 +176,11 @@ public final class StreamProcessor {
         }
     }
 
-    /// Whether a record was given out after the value the end of the stream left open
-    /// (`RecordFramer.valueOpenAtEnd`): that value was a broken record's, not the last one cut.
-    private var recordAfterOpenValue = false
+    /// The framer's number of the last record handled (an event, a skip, a reject other than
+    /// an object of no known kind): past `RecordFramer.openValueNumber`, the value the end of
+    /// the stream left open was a broken record's, not the last one cut. (A store a record;
+    /// the comparison is made once, at the end.)
+    private var lastRecordNumber = 0
     /// Whether the start of the stream has been looked at (`sniff`).
     private var sniffed = false
     /// The stream is not records but a user CSV: its lines are counted as skipped.
@@ -272,7 +274,7 @@ public final class StreamProcessor {
             switch decoder.pointee.decode(bytes, range: range, fields: framer.fields, profiles: analysis.decoderProfiles, into: &event.pointee) {
             case .event(let format):
                 if held != nil { releaseHeld() }
-                if framer.valueOpenAtEnd { recordAfterOpenValue = true }
+                lastRecordNumber = number
                 report.records += 1
                 saw(format)
                 let time = event.pointee.time
@@ -288,7 +290,7 @@ public final class StreamProcessor {
                 addDecoded(bytes)
             case .skipped(let format, let reason):
                 if held != nil { releaseHeld() }
-                if framer.valueOpenAtEnd { recordAfterOpenValue = true }
+                lastRecordNumber = number
                 report.records += 1
                 saw(format)
                 report.skipped += 1
@@ -300,7 +302,7 @@ public final class StreamProcessor {
                     releaseHeld()
                 }
                 // (An object of no known kind is a piece of the open value, merged or not.)
-                if reason != RecordDecoder.unknownRecord && framer.valueOpenAtEnd { recordAfterOpenValue = true }
+                if reason != RecordDecoder.unknownRecord { lastRecordNumber = number }
                 report.records += 1
                 reject(number + numberShift, reason, UnsafeRawBufferPointer(rebasing: bytes[range]))
             }
