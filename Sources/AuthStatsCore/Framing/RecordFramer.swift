@@ -173,18 +173,23 @@ public final class RecordFramer {
     public var endedInsideRecordsArray: Bool { atEOF && (inRecordsArray || envelopeCut) }
     private var envelopeCut = false
 
-    /// The number of the item that holds a value the end of the stream left open (the scan
-    /// of a record start ran to the end with no error, or an over-long record was skipped to
-    /// the end with brackets still open), in a stream that is not a `Records` file (there
-    /// `endedInsideRecordsArray` says whether it was cut: a broken last element's value may
-    /// run into the array's closing `]}`); nil when none did. When no record comes after that
-    /// item, the stream ended inside its last record (a record's pieces that parse, an inner
-    /// object, are no record); when one does, it was a broken record's value that took in the
-    /// next (`{"a": ` and a line break).
-    public var openValueNumber: Int? { isRecordsFile ? nil : valueRanToEnd }
-    private var valueRanToEnd: Int?
-    /// Whether the stream is a CloudTrail file: its records are a `Records` array's elements.
-    private var isRecordsFile = false
+    /// The number of the item that holds a value the end of the stream left open, outside a
+    /// CloudTrail file's `Records` array (inside it, `endedInsideRecordsArray` says whether the
+    /// file was cut: a broken last element's value may run into the array's closing `]}`); nil
+    /// when none did. A value is open when the scan of a record start ran to the end with no
+    /// error, an over-long record was skipped to the end with brackets still open, a scan
+    /// failed at a NUL byte and only NUL bytes follow (a file written to a preallocated size),
+    /// or the stream ends inside a CloudWatch line's timestamp, before its `{`. When no record
+    /// comes after that item, the stream ended inside its last record (a record's pieces that
+    /// parse, an inner object, are no record); when one does, it was a broken record's value
+    /// that took in the next (`{"a": ` and a line break).
+    public private(set) var openValueNumber: Int?
+    /// A CloudWatch Logs line's timestamp was seen (`envelopeStart`): a stream that ends inside
+    /// the next one's was cut there.
+    private var sawTimestampLine = false
+
+    /// The item that `recordCount + 1` will number holds a value the end left open.
+    private func valueRanToEnd() { if !inRecordsArray { openValueNumber = recordCount + 1 } }
 
     /// Where buffer index `index` lies in the whole stream (bytes from its start).
     public func streamOffset(_ index: Int) -> Int { origin + index }
@@ -232,7 +237,7 @@ public final class RecordFramer {
                 switch result {
                 case .end(let end):
                     pending = .none
-                    if atEOF && end == filled && boundary.depth > 0 { valueRanToEnd = recordCount + 1 }
+                    if atEOF && end == filled && boundary.depth > 0 { valueRanToEnd() }
                     let total = length + (end - position)
                     keep(&prefix, position..<end)
                     position = end
@@ -345,7 +350,12 @@ public final class RecordFramer {
             if filled - position > maxRecordBytes + Self.scanLookahead {
                 pending = .skipping(RecordBoundary(), length: 0, prefix: [])
             } else if atEOF {
-                valueRanToEnd = recordCount + 1
+                valueRanToEnd()
+                // A JSON array is no record (`RecordDecoder`): a cut one is one reject to the
+                // end, as a whole one is, not its elements read as records.
+                if base[position] == UInt8(ascii: "[") {
+                    return damaged(end: filled, reason: .endOfStream, dropped: 0, prefix: [])
+                }
                 pending = .resyncing(searchFrom: 1, reason: .endOfStream, dropped: 0, prefix: [])
             } else {
                 pending = .waiting(tried: filled - position)
@@ -389,7 +399,10 @@ public final class RecordFramer {
                 return damaged(end: lineEnd, reason: reason, dropped: dropped, prefix: prefix)
             }
             guard let candidate else {
-                if atEOF { return damaged(end: filled, reason: reason, dropped: dropped, prefix: prefix) }
+                if atEOF {
+                    if case .json(let at, _) = reason, dropped == 0, nulFilled(after: at - origin) { valueRanToEnd() }
+                    return damaged(end: filled, reason: reason, dropped: dropped, prefix: prefix)
+                }
                 from = filled
                 break
             }
@@ -464,6 +477,31 @@ public final class RecordFramer {
         if count > 0 { prefix += UnsafeRawBufferPointer(start: storage + range.lowerBound, count: count) }
     }
 
+    /// Whether the buffered bytes end with NUL bytes that start at most a few bytes after
+    /// `index`, where the scan of the damage at `position` failed (at the first NUL, or at the
+    /// start of a literal, escape or UTF-8 sequence the NULs cut), with no structural byte or
+    /// space in between: what a file written to a preallocated size and cut holds after its
+    /// last byte. (A record broken before that, `{"a": bad}`, then NUL bytes, is a broken
+    /// record and padding.)
+    private func nulFilled(after index: Int) -> Bool {
+        guard index >= position && index < filled else { return false }
+        var start = filled
+        while start > index && base[start - 1] == 0 { start -= 1 }
+        guard start < filled && start - index <= Self.longestCutToken else { return false }
+        for i in index..<start {
+            switch base[i] {
+            case UInt8(ascii: "}"), UInt8(ascii: "]"), UInt8(ascii: ","), UInt8(ascii: ":"): return false
+            case let c where Self.isWhitespace(c): return false
+            default: continue
+            }
+        }
+        return true
+    }
+
+    /// The most bytes of a token the scanner judges whole (`false`, `\uXXXX`) that a cut
+    /// can leave before the NUL bytes after it.
+    private static let longestCutToken = 8
+
     /// The next `{` at or after `from` in the buffered bytes.
     private func nextBrace(_ from: Int) -> Int? { nextByte(UInt8(ascii: "{"), from, before: filled) }
 
@@ -475,18 +513,20 @@ public final class RecordFramer {
     }
 
     /// Whether the bytes at `i` (not whitespace) continue an object around the value before
-    /// them: `}`, `:`, or `,` and the next key's quote. (After a record come the next record,
+    /// them: `}`, `:`, or `,` and the next key's quote (or NUL bytes, below). (After a record come the next record,
     /// junk, or in a `Records` array `,` and the next element.)
     /// Nil when the bytes buffered so far cannot tell.
     private func continuesEnclosingValue(at i: Int) -> Bool? {
         switch base[i] {
-        case UInt8(ascii: "}"), UInt8(ascii: ":"): return true
+        // NUL bytes after an object inside a damaged record: the record was cut there and the
+        // rest filled (`nulFilled`), or NULs follow its damage; either way, more of the damage.
+        case UInt8(ascii: "}"), UInt8(ascii: ":"), 0: return true
         case UInt8(ascii: "]"): return closesRecordsArray(at: i).map { !$0 }
         case UInt8(ascii: ","):
             var j = i + 1
             while j < filled, Self.isWhitespace(base[j]) { j += 1 }
             if j == filled { return atEOF ? false : nil }
-            return base[j] == UInt8(ascii: "\"")
+            return base[j] == UInt8(ascii: "\"") || base[j] == 0
         default: return false
         }
     }
@@ -614,14 +654,13 @@ public final class RecordFramer {
             guard base[i] == UInt8(ascii: "[") else { return false }
             position = i + 1
             inRecordsArray = true
-            isRecordsFile = true
             return true
         }
         if c >= 0x30 && c <= 0x39 {
             // `2024-07-17T17:25:55.123Z {`: a date, a `T`, time characters, one space, `{`.
             var i = position
             for expected in Self.timestampShape {
-                guard i < filled else { return atEOF ? false : nil }
+                guard i < filled else { return atEOF ? cutTimestamp(at: i) : nil }
                 let b = base[i]
                 let ok = expected == UInt8(ascii: "d") ? (b >= 0x30 && b <= 0x39) : b == expected
                 guard ok else { return false }
@@ -633,11 +672,20 @@ public final class RecordFramer {
                 guard (b >= 0x30 && b <= 0x39) || b == 0x3A || b == 0x2E || b == 0x2B || b == 0x2D || b == 0x5A else { return false }
                 i += 1
             }
-            guard i + 1 < filled else { return atEOF ? false : nil }
+            guard i + 1 < filled else { return atEOF ? cutTimestamp(at: i) : nil }
             guard base[i] == 0x20 && base[i + 1] == UInt8(ascii: "{") else { return false }
+            sawTimestampLine = true
             position = i + 1
             return true
         }
+        return false
+    }
+
+    /// The stream ended at `end`, inside what starts like a CloudWatch line's timestamp (the
+    /// `{` not reached): cut there if such lines came before or its date is whole (a stray
+    /// number at the end, `7`, is junk, as `null` is). False: the bytes are no envelope.
+    private func cutTimestamp(at end: Int) -> Bool {
+        if sawTimestampLine || end - position >= Self.timestampShape.count { valueRanToEnd() }
         return false
     }
 

@@ -259,6 +259,21 @@ struct DamagedInputTests {
             (first + "\n" + "{\n  \"event_type\": \"_userauth.sign_in\",\n  \"endpoint\": {\n    \"User\": {\"UserId\": \"u2\"}\n  },\n  ", .partial, 1, nil),
             // A broken record that takes in a whole record rejected for its time: still a record after it.
             (first + "\n" + #"{"broken": "# + "\n" + Self.line(1), .ok, 1, 2),
+            // Cut, then NUL bytes to the end (a file written to a preallocated size): cut all the
+            // same, in a string or between two tokens; NULs after a whole record are padding.
+            (first + "\n" + second.prefix(40) + String(repeating: "\u{0}", count: 100), .partial, 1, 1),
+            (first + "\n" + second.prefix(20) + String(repeating: "\u{0}", count: 3000), .partial, 1, 1),
+            (first + "\n" + second.prefix(40) + "\u{0}\u{0}\n", .ok, 1, 1),
+            (first + "\n" + second + String(repeating: "\u{0}", count: 100), .ok, 2, 0),
+            // A record broken before its end, then NUL bytes: a broken record and padding.
+            (first + "\n" + #"{"a": bad}"# + String(repeating: "\u{0}", count: 10), .ok, 1, 1),
+            (first + "\n" + #"{"a": bad, "b": 1"# + String(repeating: "\u{0}", count: 10), .ok, 1, 1),
+            // A JSON array is one reject whole (no record), and cut: its elements are not read as records.
+            (first + "\n" + "[" + first + "," + second.prefix(40), .partial, 1, 1),
+            (first + "\n" + "[" + first + "," + second + "]\n", .ok, 1, 1),
+            // A Records file closed, then records after it: a cut among those is a cut.
+            (#"{"Records":[]}"# + "\n" + first + "\n" + second.prefix(40), .partial, 1, 1),
+            (#"{"Records":[]}"# + "\n" + first + "\n" + second, .ok, 2, 0),
         ]
         for (text, status, events, rejects) in cases {
             for chunk in [3, 17, 1 << 20] {
@@ -267,6 +282,49 @@ struct DamagedInputTests {
                 #expect(run.inputs.first?.error == (status == .ok ? nil : StreamProcessor.cutLastRecord))
                 #expect(run.inputs.map(\.events) == [events], "\(text.suffix(24).debugDescription)")
                 if let rejects { #expect(run.rejects.count == rejects, "\(text.suffix(24).debugDescription)") }
+            }
+        }
+    }
+
+    @Test("a stream cut anywhere inside its last record and filled with NUL bytes to the end is partial")
+    func cutThenNULs() {
+        // Literals, an escape and a non-ASCII letter, in a field the decoder passes over.
+        let first = Self.line(Self.nov1)
+        let second = #"{"event_type":"_userauth.sign_in","x":{"t":true,"f":false,"n":null,"s":"a\"é"},"event_timestamp":1793491200001,"endpoint":{"User":{"UserId":"u2"}}}"#
+        #expect(InMemoryRun(text: first + "\n" + second).inputs.map(\.events) == [2])
+        for cut in 1..<second.utf8.count {
+            let text = Array((first + "\n").utf8) + second.utf8.prefix(cut) + [UInt8](repeating: 0, count: 64)
+            for chunk in [5, 1 << 20] {
+                let run = InMemoryRun([("test.ndjson", text)], chunkSize: chunk)
+                #expect(run.inputs.map(\.status) == [.partial], "cut \(cut) chunk \(chunk)")
+                #expect(run.inputs.map(\.events) == [1], "cut \(cut)")
+            }
+        }
+    }
+
+    @Test("a CloudWatch Logs export that ends inside a line's timestamp, before its JSON, is partial")
+    func cutInsideCloudWatchTimestamp() {
+        let first = "2026-11-01T10:00:00.000Z " + Self.line(Self.nov1)
+        let stamp = "2026-11-01T10:00:01.000Z {"
+        var cases: [(text: String, status: InputReport.Status, events: Int, rejects: Int)] = (1..<stamp.count).map {
+            (first + "\n" + stamp.prefix($0), .partial, 1, 1)
+        }
+        cases += [
+            (first + "\n" + stamp, .partial, 1, 1),  // its `{` read: the record's scan runs open
+            (first + "\n" + "2026-11-01T10:00:01.000Z\n", .ok, 1, 1),  // a whole line with no JSON: damage
+            (first + "\n", .ok, 1, 0),
+            // With no CloudWatch line before it, a short number at the end is junk, as `null` is;
+            // a whole date is a cut timestamp.
+            (Self.line(Self.nov1) + "\n" + "7", .ok, 1, 1),
+            (Self.line(Self.nov1) + "\n" + "2026-11-01T1", .partial, 1, 1),
+        ]
+        for (text, status, events, rejects) in cases {
+            for chunk in [3, 1 << 20] {
+                let run = InMemoryRun(text: text, chunkSize: chunk)
+                #expect(run.inputs.map(\.status) == [status], "\(text.suffix(30).debugDescription) chunk \(chunk)")
+                #expect(run.inputs.first?.error == (status == .ok ? nil : StreamProcessor.cutLastRecord))
+                #expect(run.inputs.map(\.events) == [events], "\(text.suffix(30).debugDescription)")
+                #expect(run.rejects.count == rejects, "\(text.suffix(30).debugDescription)")
             }
         }
     }
