@@ -165,7 +165,54 @@ public final class RecordFramer {
     public func dropLast(_ count: Int) { filled -= min(count, filled - position) }
 
     /// Marks the end of the stream: what is left is framed as a (possibly broken) record.
-    public func finish() { atEOF = true }
+    ///
+    /// NUL bytes that end the stream after bytes not yet framed (a record whose scan failed at
+    /// them, `scanRecord`; damage or junk; a CloudWatch line's time stamp) are padding, and what
+    /// is before them is framed as if the stream ended there: a file written to a preallocated
+    /// size, or an append lost in a crash, reads as zeros past its last byte, and such a file
+    /// was cut inside its last record wherever the cut fell, as one without them. Decided in
+    /// `next`, as a stream read whole would decide (`endNULs`).
+    public func finish() {
+        atEOF = true
+        var start = filled
+        while start > position && base[start - 1] == 0 { start -= 1 }
+        if start > position && start < filled { endNULs = start }
+    }
+    /// Where the NUL bytes that end the stream start (a buffer index: the buffer no longer moves
+    /// once the stream ended), until `next` decided what they are.
+    private var endNULs: Int?
+    /// NUL bytes taken off the end of the stream: one padding item after the rest.
+    private var trailingNULs = 0
+    /// Framing what is buffered as if more might come, with no waiting for more bytes than a
+    /// rescan needs: every byte is in (`endNULs`).
+    private var settling = false
+
+    /// The next item when NUL bytes end the stream. Until the item that runs into them, items
+    /// are framed as if the stream went on (`settling`): as a stream read whole frames them
+    /// before its end, whatever was still pending when this one ended (a record waiting for
+    /// twice its bytes, damage the next bytes would end). The item that runs into them decides:
+    /// a record whose scan failed at them (`scanRecord` waits for the next bytes) or damage
+    /// or junk not yet passed over is framed again from its start without them, and they are
+    /// one padding item after it; damage or an over-long record passed over as it came keeps
+    /// them in its length, and NUL bytes after a whole record are padding as they come.
+    private func nextBeforeEndNULs(_ start: Int) -> Item? {
+        atEOF = false
+        settling = true
+        let item = nextItem()
+        settling = false
+        atEOF = true
+        if let item { return item }
+        endNULs = nil
+        switch pending {
+        case .none, .waiting, .resyncing(_, _, 0, _, _):
+            guard position < start else { break }
+            trailingNULs = filled - start
+            filled = start
+            pending = .none
+        case .skipping, .padding, .resyncing: break
+        }
+        return nextItem()
+    }
 
     /// Whether the stream ended (`finish`, every item taken) inside a CloudTrail file's
     /// `Records` array, or after a `]` with no `}`: its closing `]}` never came whole, so the
@@ -177,9 +224,9 @@ public final class RecordFramer {
     /// CloudTrail file's `Records` array (inside it, `endedInsideRecordsArray` says whether the
     /// file was cut: a broken last element's value may run into the array's closing `]}`); nil
     /// when none did. A value is open when the scan of a record start ran to the end with no
-    /// error, an over-long record was skipped to the end with brackets still open, a scan
-    /// failed at a NUL byte and only NUL bytes follow (a file written to a preallocated size),
-    /// or the stream ends inside a CloudWatch line's timestamp, before its `{`. When no record
+    /// error (NUL bytes that end the stream left out, `finish`), an over-long record was
+    /// skipped to the end with brackets still open, or the stream ends inside a CloudWatch
+    /// line's time stamp, before its `{`. When no record
     /// comes after that item, the stream ended inside its last record (a record's pieces that
     /// parse, an inner object, are no record); when one does, it was a broken record's value
     /// that took in the next (`{"a": ` and a line break).
@@ -230,6 +277,11 @@ public final class RecordFramer {
 
     /// The next record, or nil when more input is needed (or, after `finish`, at the end).
     public func next() -> Item? {
+        if let start = endNULs { return nextBeforeEndNULs(start) }
+        return nextItem()
+    }
+
+    private func nextItem() -> Item? {
         while true {
             switch pending {
             case .skipping(var boundary, let length, var prefix):
@@ -264,11 +316,15 @@ public final class RecordFramer {
                 return .padding(length: total)
             case .waiting(let tried):
                 let buffered = filled - position
-                if !atEOF && buffered < waitFor(tried) { return nil }
+                // Settling: rescanned once with every byte in.
+                if !atEOF && (settling ? tried >= buffered : buffered < waitFor(tried)) { return nil }
                 pending = .none
                 if let item = scanRecord() { return item }
             case .resyncing(let searchFrom, let reason, let dropped, let prefix, let tried):
-                if tried > 0 && !atEOF && filled - (position + searchFrom) < waitFor(tried) { return nil }
+                if tried > 0 && !atEOF {
+                    let buffered = filled - (position + searchFrom)
+                    if settling ? tried >= buffered : buffered < waitFor(tried) { return nil }
+                }
                 if let item = resync(searchFrom: searchFrom, reason: reason, dropped: dropped, prefix: prefix) {
                     return item
                 }
@@ -278,7 +334,11 @@ public final class RecordFramer {
                     let c = base[position]
                     if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { position += 1 } else { break }
                 }
-                guard position < filled else { return nil }
+                guard position < filled else {
+                    guard atEOF && trailingNULs > 0 else { return nil }
+                    defer { trailingNULs = 0 }
+                    return .padding(length: trailingNULs)
+                }
                 if atStreamStart {
                     // A UTF-8 byte order mark before the first record is not data.
                     if filled - position < 3 && !atEOF { return nil }
@@ -316,7 +376,8 @@ public final class RecordFramer {
                         let braced = next < filled && base[next] == UInt8(ascii: "}")
                         // A `]` that ends the stream without the envelope's `}` after it may close
                         // an array inside a cut element: the file was cut short either way.
-                        if !braced && next >= filled { envelopeCut = true }
+                        // So may NUL bytes after it (a file written to a preallocated size).
+                        if !braced && (next >= filled || base[next] == 0) { envelopeCut = true }
                         position = braced ? next + 1 : position + 1
                         continue
                     default: break
@@ -361,7 +422,13 @@ public final class RecordFramer {
                 pending = .waiting(tried: filled - position)
             }
         case .invalid(let offset, let reason):
-            if offset - position > maxRecordBytes {
+            if !atEOF && filled - position <= maxRecordBytes + Self.scanLookahead && endsInNULs(after: offset) {
+                // NUL bytes from the failure to the end of what is buffered: the end of the
+                // stream may come next (a cut record, then zeros: `finish`) or more bytes, which
+                // decide as before. Rescanned once twice as many bytes are in, as a record that
+                // runs on is.
+                pending = .waiting(tried: filled - position)
+            } else if offset - position > maxRecordBytes {
                 pending = .skipping(RecordBoundary(), length: 0, prefix: [])
             } else {
                 pending = .resyncing(searchFrom: 1, reason: .json(at: streamOffset(offset), text: reason), dropped: 0, prefix: [])
@@ -399,10 +466,7 @@ public final class RecordFramer {
                 return damaged(end: lineEnd, reason: reason, dropped: dropped, prefix: prefix)
             }
             guard let candidate else {
-                if atEOF {
-                    if case .json(let at, _) = reason, dropped == 0, nulFilled(after: at - origin) { valueRanToEnd() }
-                    return damaged(end: filled, reason: reason, dropped: dropped, prefix: prefix)
-                }
+                if atEOF { return damaged(end: filled, reason: reason, dropped: dropped, prefix: prefix) }
                 from = filled
                 break
             }
@@ -477,30 +541,24 @@ public final class RecordFramer {
         if count > 0 { prefix += UnsafeRawBufferPointer(start: storage + range.lowerBound, count: count) }
     }
 
-    /// Whether the buffered bytes end with NUL bytes that start at most a few bytes after
-    /// `index`, where the scan of the damage at `position` failed (at the first NUL, or at the
-    /// start of a literal, escape or UTF-8 sequence the NULs cut), with no structural byte or
-    /// space in between: what a file written to a preallocated size and cut holds after its
-    /// last byte. (A record broken before that, `{"a": bad}`, then NUL bytes, is a broken
-    /// record and padding.)
-    private func nulFilled(after index: Int) -> Bool {
-        guard index >= position && index < filled else { return false }
-        var start = filled
-        while start > index && base[start - 1] == 0 { start -= 1 }
-        guard start < filled && start - index <= Self.longestCutToken else { return false }
-        for i in index..<start {
+    /// Whether the buffered bytes end with NUL bytes after `index`, where the scan of the record
+    /// at `position` failed (at the first NUL, or at the start of the literal, number, escape or
+    /// UTF-8 sequence they cut), with no structural byte, quote or space in between: what a file
+    /// written to a preallocated size and cut holds after its last byte. (A record broken before
+    /// that, `{"a": bad}`, then NUL bytes, is a broken record.)
+    private func endsInNULs(after index: Int) -> Bool {
+        guard index >= position && index < filled && base[filled - 1] == 0 else { return false }
+        var i = index
+        while i < filled && base[i] != 0 {
             switch base[i] {
-            case UInt8(ascii: "}"), UInt8(ascii: "]"), UInt8(ascii: ","), UInt8(ascii: ":"): return false
+            case UInt8(ascii: "}"), UInt8(ascii: "]"), UInt8(ascii: ","), UInt8(ascii: ":"), UInt8(ascii: "\""): return false
             case let c where Self.isWhitespace(c): return false
-            default: continue
+            default: i += 1
             }
         }
-        return true
+        while i < filled && base[i] == 0 { i += 1 }
+        return i == filled
     }
-
-    /// The most bytes of a token the scanner judges whole (`false`, `\uXXXX`) that a cut
-    /// can leave before the NUL bytes after it.
-    private static let longestCutToken = 8
 
     /// The next `{` at or after `from` in the buffered bytes.
     private func nextBrace(_ from: Int) -> Int? { nextByte(UInt8(ascii: "{"), from, before: filled) }
@@ -513,20 +571,18 @@ public final class RecordFramer {
     }
 
     /// Whether the bytes at `i` (not whitespace) continue an object around the value before
-    /// them: `}`, `:`, or `,` and the next key's quote (or NUL bytes, below). (After a record come the next record,
+    /// them: `}`, `:`, or `,` and the next key's quote. (After a record come the next record,
     /// junk, or in a `Records` array `,` and the next element.)
     /// Nil when the bytes buffered so far cannot tell.
     private func continuesEnclosingValue(at i: Int) -> Bool? {
         switch base[i] {
-        // NUL bytes after an object inside a damaged record: the record was cut there and the
-        // rest filled (`nulFilled`), or NULs follow its damage; either way, more of the damage.
-        case UInt8(ascii: "}"), UInt8(ascii: ":"), 0: return true
+        case UInt8(ascii: "}"), UInt8(ascii: ":"): return true
         case UInt8(ascii: "]"): return closesRecordsArray(at: i).map { !$0 }
         case UInt8(ascii: ","):
             var j = i + 1
             while j < filled, Self.isWhitespace(base[j]) { j += 1 }
             if j == filled { return atEOF ? false : nil }
-            return base[j] == UInt8(ascii: "\"") || base[j] == 0
+            return base[j] == UInt8(ascii: "\"")
         default: return false
         }
     }

@@ -224,6 +224,16 @@ struct DamagedInputTests {
             }
         }
         #expect(InMemoryRun(text: String(whole.dropLast(2))).inputs.map(\.events) == [2])
+        // Cut after the array's `]` (or inside the last element), then NUL bytes: cut all the same.
+        for (text, events) in [(String(whole.dropLast(1)), 2), (#"{"Records":["# + element(1) + "," + element(2).prefix(30), 1)] {
+            for zeros in [64, 5000] {
+                for chunk in [7, 1 << 20] {
+                    let run = InMemoryRun([("test.json", Array(text.utf8) + [UInt8](repeating: 0, count: zeros))], chunkSize: chunk)
+                    #expect(run.inputs.map(\.status) == [.partial], "\(text.suffix(8).debugDescription) zeros \(zeros) chunk \(chunk)")
+                    #expect(run.inputs.map(\.events) == [events])
+                }
+            }
+        }
         // Cut just after an array inside the last element: its `]` closes no Records array whole.
         let inner = #"{"Records":["# + element(1) + #",{"eventVersion":"1.08","resources":[{"ARN":"a"},{"ARN":"b"}]"#
         for chunk in [5, 1 << 20] {
@@ -286,20 +296,68 @@ struct DamagedInputTests {
         }
     }
 
-    @Test("a stream cut anywhere inside its last record and filled with NUL bytes to the end is partial")
+    @Test("a stream cut anywhere inside its last record and filled with NUL bytes to the end is partial; the NULs are padding")
     func cutThenNULs() {
-        // Literals, an escape and a non-ASCII letter, in a field the decoder passes over.
+        // Literals, escapes (a surrogate pair's too), 2- and 4-byte UTF-8, an array of objects and
+        // a long number, in fields the decoder passes over.
         let first = Self.line(Self.nov1)
-        let second = #"{"event_type":"_userauth.sign_in","x":{"t":true,"f":false,"n":null,"s":"a\"é"},"event_timestamp":1793491200001,"endpoint":{"User":{"UserId":"u2"}}}"#
+        let second = #"{"event_type":"_userauth.sign_in","x":{"t":true,"f":false,"n":null,"s":"a\"é\ud83d\ude00😀","l":[{"a":1}],"num":-12345678901234.5e-3},"event_timestamp":1793491200001,"endpoint":{"User":{"UserId":"u2"}}}"#
         #expect(InMemoryRun(text: first + "\n" + second).inputs.map(\.events) == [2])
-        for cut in 1..<second.utf8.count {
-            let text = Array((first + "\n").utf8) + second.utf8.prefix(cut) + [UInt8](repeating: 0, count: 64)
-            for chunk in [5, 1 << 20] {
-                let run = InMemoryRun([("test.ndjson", text)], chunkSize: chunk)
-                #expect(run.inputs.map(\.status) == [.partial], "cut \(cut) chunk \(chunk)")
-                #expect(run.inputs.map(\.events) == [1], "cut \(cut)")
+        for style in ["\n", ""] {  // one per line, and back to back
+            for cut in 1..<second.utf8.count {
+                for zeros in [1, 64, 5000] {
+                    let text = Array((first + style).utf8) + second.utf8.prefix(cut) + [UInt8](repeating: 0, count: zeros)
+                    for chunk in [5, 1 << 20] where zeros == 64 || chunk > 5 {
+                        let run = InMemoryRun([("test.ndjson", text)], chunkSize: chunk)
+                        #expect(run.inputs.map(\.status) == [.partial], "cut \(cut) zeros \(zeros) chunk \(chunk) \(style.debugDescription)")
+                        #expect(run.inputs.map(\.events) == [1], "cut \(cut) zeros \(zeros)")
+                        #expect(run.inputs.first?.skipReasons[StreamProcessor.paddingReason] == 1, "cut \(cut) zeros \(zeros)")
+                    }
+                }
             }
         }
+    }
+
+    @Test("NUL bytes after damage or junk take no good record with them")
+    func nulsAfterDamage() {
+        func line(_ i: Int64) -> String { Self.line(Self.nov1 + i, user: "u\(i)") }
+        let zeros = String(repeating: "\u{0}", count: 64)
+        let cases: [(text: String, status: InputReport.Status, events: Int)] = [
+            (line(0) + "\n" + #"{"a": bad}"# + line(1) + "\n" + zeros + line(2) + "\n", .ok, 3),
+            (line(0) + line(1).prefix(50) + line(2) + String(repeating: "\u{0}", count: 4096), .ok, 2),
+            (line(0) + "\n" + "hello " + line(1) + zeros, .ok, 2),
+            (line(0) + "\n" + "null" + line(1) + zeros, .ok, 2),
+            (line(0) + "\n" + #"{"a":{"b":1}"# + zeros + "\n" + line(2) + "\n", .ok, 2),
+            (line(0) + "\n" + #"{"a":{"b":1}"# + zeros, .partial, 1),  // cut after an inner object, then zeros
+            (line(0) + "\n" + "[" + line(1) + "," + line(2).prefix(40) + zeros, .partial, 1),  // a JSON array cut, then zeros
+        ]
+        for (text, status, events) in cases {
+            for chunk in [3, 17, 1 << 20] {
+                let run = InMemoryRun(text: text, chunkSize: chunk)
+                #expect(run.inputs.map(\.status) == [status], "\(text.prefix(60).debugDescription) chunk \(chunk)")
+                #expect(run.inputs.map(\.events) == [events], "\(text.prefix(60).debugDescription) chunk \(chunk)")
+            }
+        }
+        // A record or junk broken before the NUL bytes that end the input: a reject without them,
+        // and the NULs one padding skip, whether the input was framed as it came or only at its end
+        // (a one-line file shorter than its first line's look is framed only then).
+        for broken in [#"{"a": bad}"#, #"{"a": bad, "b": 1"#, "hello", "null"] {
+            for before in ["", line(0) + "\n"] {
+                for chunk in [3, 1 << 20] {
+                    let run = InMemoryRun(text: before + broken + zeros, chunkSize: chunk)
+                    #expect(run.inputs.map(\.status) == [.ok], "\(broken) chunk \(chunk)")
+                    #expect(run.rejects.map(\.raw) == [Array(broken.utf8)], "\(broken) chunk \(chunk)")
+                    #expect(run.inputs.first?.skipReasons == [StreamProcessor.paddingReason: 1], "\(broken) chunk \(chunk)")
+                }
+            }
+        }
+        // More NUL bytes after a cut than a record may be long: the damage is passed over as
+        // it goes (memory stays bounded), the cut is not recognised (docs/reliability.md).
+        let long = Array((line(0) + "\n" + line(1).prefix(60)).utf8) + [UInt8](repeating: 0, count: 5000)
+        let run = InMemoryRun([("test.ndjson", long)], maxRecordBytes: 1024, chunkSize: 512)
+        #expect(run.inputs.map(\.status) == [.ok])
+        #expect(run.inputs.map(\.events) == [1])
+        #expect(run.rejects.count == 1)
     }
 
     @Test("a CloudWatch Logs export that ends inside a line's timestamp, before its JSON, is partial")
@@ -317,6 +375,9 @@ struct DamagedInputTests {
             // a whole date is a cut timestamp.
             (Self.line(Self.nov1) + "\n" + "7", .ok, 1, 1),
             (Self.line(Self.nov1) + "\n" + "2026-11-01T1", .partial, 1, 1),
+            // Cut, then NUL bytes to the end: the same.
+            (first + "\n" + "2026-11-01T1" + String(repeating: "\u{0}", count: 64), .partial, 1, 1),
+            (first + "\n" + "2026-11-01T10:00:01.000Z " + String(repeating: "\u{0}", count: 64), .partial, 1, 1),
         ]
         for (text, status, events, rejects) in cases {
             for chunk in [3, 1 << 20] {
