@@ -14,6 +14,9 @@ written in every compression (none, gzip, bzip2, xz, zstd, and a gzip tar with o
 then damaged in one way:
 
 - truncate: the compressed file cut at a random byte;
+- zero-fill (uncompressed only): cut the same way, then NUL bytes to the end, as a file written
+  to a preallocated size and cut holds (the NULs are padding, and the file is read as if it
+  ended at the cut);
 - flip: one byte of the compressed file changed (not for `none`);
 - junk: `null`, `,`, a word, a UTF-8 BOM, a run of NUL bytes, or a truncated record put
   between two records of the uncompressed stream (then compressed intact);
@@ -333,7 +336,8 @@ EVENT_KEYS = ("event_type", "event_timestamp", "eventTime", "eventName", "eventT
 def verdict(stream, codec, blob):
     """Which records survive `blob`: (kept ids, broke, content, decidable)."""
     decoded, broke = decode(codec, blob)
-    content = decoded
+    # NUL bytes that end a stream are padding (an intact stream never ends with them).
+    content = decoded.rstrip(b"\0") if codec == "none" else decoded
     if codec == "tar.gz":
         original_header = tar_member(stream.data)[:TAR_HEADER]
         if decoded[:TAR_HEADER] != original_header[: len(decoded[:TAR_HEADER])]:
@@ -399,66 +403,78 @@ def make_cases(out, seed):
     os.makedirs(inputs, exist_ok=True)
     cases, rerolled, number = [], 0, 0
     base_ms = 1_704_067_200_000  # 2024-01-01T00:00:00Z
+    plan = []
     for codec in codecs:
         for framing in FRAMINGS:
             damages = [("intact", None), ("leading-bom", None), ("truncate", "start"), ("truncate", "middle"),
                        ("truncate", "end")] + [("junk", kind) for kind in JUNK]
             if codec != "none":
                 damages += [("flip", "a"), ("flip", "b")]
-            for damage, detail in damages:
-                number += 1
-                tag = "c%03d" % number
-                make = cloudtrail_record if framing == "cloudtrail" else pinpoint_record
-                start_ms = base_ms + number * 43_200_000  # half a day apart: each case on its days
-                records = [("%sr%04d" % (tag, i), make(rng, "%sr%04d" % (tag, i), start_ms + i * 60_000))
-                           for i in range(RECORDS)]
-                junk, junk_after = None, None
-                if damage == "junk":
-                    junk_after = rng.randint(0, RECORDS - 2)
-                    junk = junk_bytes(detail, framing, rng, make(rng, tag + "j0000", start_ms))
-                stream = Stream(framing, records, junk, junk_after, BOM if damage == "leading-bom" else b"")
-                blob = compress(codec, stream.data)
-                check_reference(codec, stream, blob)
-                case = {"file": "%s-%s-%s-%s%s.%s" % (tag, codec.replace(".", ""), framing, damage,
-                                                     "-" + detail if detail else "", EXTENSIONS[codec]),
-                        "prefix": tag, "codec": codec, "framing": framing, "damage": damage, "detail": detail,
-                        "records": RECORDS, "member": "records.json" if codec == "tar.gz" else None}
-                if damage == "truncate":
-                    low, high = {"start": (0.0, 0.1), "middle": (0.3, 0.7), "end": (0.97, 1.0)}[detail]
-                    cut = min(len(blob) - 1, max(1, int(len(blob) * rng.uniform(low, high))))
-                    if detail == "end" and rng.random() < 0.5:
-                        cut = len(blob) - 1  # cut by one byte
-                    case["detail"] = "%s: cut at byte %d of %d" % (detail, cut, len(blob))
-                    blob = blob[:cut]
-                elif damage == "flip":
-                    blob, where, tries = flip_decidably(rng, stream, codec, blob)
-                    rerolled += tries
-                    case["detail"] = "byte %d xor 0x%02x" % where
-                kept, broke, content, decidable = verdict(stream, codec, blob)
-                assert decidable or damage == "flip", case
-                case.update(kept=kept, broke=broke)
-                # Bytes that must show up in a reject's `raw`: junk (not a BOM, which may be read
-                # as an encoding mark, nor a comma, which may be read as a separator, nor NULs) and, when
-                # the stream did not break, a cut record.
-                needles = []
-                if damage == "junk" and detail not in ("bom", "comma", "nul"):
-                    needles.append(junk.strip(b",\n").decode())
-                # A run of NUL bytes between records is padding (what copytruncate leaves): a
-                # skip with its reason, not a reject.
-                case["padding"] = damage == "junk" and detail == "nul"
-                if damage == "truncate" and not broke and codec == "none":
-                    tail = cut_record(stream, len(content))
-                    if tail:
-                        needles.append(tail.decode())
-                case["reject_contains"] = needles
-                if damage == "flip":
-                    # Decoded garbage often copies text of earlier records (ids included), so a
-                    # reject is checked against the whole text of each kept record instead.
-                    spans = {rid: (start, end) for rid, start, end in stream.spans}
-                    case["kept_records"] = [stream.data[slice(*spans[rid])].decode() for rid in kept]
-                with open(os.path.join(inputs, case["file"]), "wb") as f:
-                    f.write(blob)
-                cases.append(case)
+            plan += [(codec, framing, damage, detail) for damage, detail in damages]
+    # The zero-fill cases come last and draw from a generator of their own: the cases before
+    # them are the ones each seed gave before they were added.
+    if "none" in codecs:
+        plan += [("none", framing, "zero-fill", detail) for framing in FRAMINGS for detail in ("start", "middle", "end")]
+    main_rng, zero_rng = rng, random.Random(seed * 7919 + 1)
+    for codec, framing, damage, detail in plan:
+        rng = zero_rng if damage == "zero-fill" else main_rng
+        number += 1
+        tag = "c%03d" % number
+        make = cloudtrail_record if framing == "cloudtrail" else pinpoint_record
+        start_ms = base_ms + number * 43_200_000  # half a day apart: each case on its days
+        records = [("%sr%04d" % (tag, i), make(rng, "%sr%04d" % (tag, i), start_ms + i * 60_000))
+                   for i in range(RECORDS)]
+        junk, junk_after = None, None
+        if damage == "junk":
+            junk_after = rng.randint(0, RECORDS - 2)
+            junk = junk_bytes(detail, framing, rng, make(rng, tag + "j0000", start_ms))
+        stream = Stream(framing, records, junk, junk_after, BOM if damage == "leading-bom" else b"")
+        blob = compress(codec, stream.data)
+        check_reference(codec, stream, blob)
+        case = {"file": "%s-%s-%s-%s%s.%s" % (tag, codec.replace(".", ""), framing, damage,
+                                             "-" + detail if detail else "", EXTENSIONS[codec]),
+                "prefix": tag, "codec": codec, "framing": framing, "damage": damage, "detail": detail,
+                "records": RECORDS, "member": "records.json" if codec == "tar.gz" else None}
+        if damage in ("truncate", "zero-fill"):
+            low, high = {"start": (0.0, 0.1), "middle": (0.3, 0.7), "end": (0.97, 1.0)}[detail]
+            cut = min(len(blob) - 1, max(1, int(len(blob) * rng.uniform(low, high))))
+            if detail == "end" and rng.random() < 0.5:
+                cut = len(blob) - 1  # cut by one byte
+            case["detail"] = "%s: cut at byte %d of %d" % (detail, cut, len(blob))
+            blob = blob[:cut]
+            if damage == "zero-fill":
+                zeros = rng.choice([1, 7, 512, rng.randint(2, 70_000)])
+                case["detail"] += ", then %d NUL bytes" % zeros
+                blob += b"\0" * zeros
+        elif damage == "flip":
+            blob, where, tries = flip_decidably(rng, stream, codec, blob)
+            rerolled += tries
+            case["detail"] = "byte %d xor 0x%02x" % where
+        kept, broke, content, decidable = verdict(stream, codec, blob)
+        assert decidable or damage == "flip", case
+        case.update(kept=kept, broke=broke)
+        # Bytes that must show up in a reject's `raw`: junk (not a BOM, which may be read
+        # as an encoding mark, nor a comma, which may be read as a separator, nor NULs) and, when
+        # the stream did not break, a cut record.
+        needles = []
+        if damage == "junk" and detail not in ("bom", "comma", "nul"):
+            needles.append(junk.strip(b",\n").decode())
+        # A run of NUL bytes between records is padding (what copytruncate leaves): a
+        # skip with its reason, not a reject.
+        case["padding"] = (damage == "junk" and detail == "nul") or damage == "zero-fill"
+        if damage in ("truncate", "zero-fill") and not broke and codec == "none":
+            tail = cut_record(stream, len(content))
+            if tail:
+                needles.append(tail.decode())
+        case["reject_contains"] = needles
+        if damage == "flip":
+            # Decoded garbage often copies text of earlier records (ids included), so a
+            # reject is checked against the whole text of each kept record instead.
+            spans = {rid: (start, end) for rid, start, end in stream.spans}
+            case["kept_records"] = [stream.data[slice(*spans[rid])].decode() for rid in kept]
+        with open(os.path.join(inputs, case["file"]), "wb") as f:
+            f.write(blob)
+        cases.append(case)
     return {"seed": seed, "cases": cases, "rerolled_flips": rerolled, "codecs": codecs,
             "missing_codecs": missing}
 
