@@ -161,8 +161,8 @@ public final class StreamProcessor {
         analysis.finish(self)
     }
 
-    /// Why a CloudTrail file that ends inside its `Records` array is partial.
-    static let unclosedRecords = "the file ends inside its Records array (no closing ]): it was cut short after its last whole record"
+    /// Why a CloudTrail file that ends before its `Records` array and envelope close (`]}`) is partial.
+    static let unclosedRecords = "the file ends before the closing ]} of its Records array: it was cut short after its last whole record"
 
     /// Why a file whose last record the end of the stream cuts is partial.
     static let cutLastRecord = "the input ends inside a record (rejected), with no record after it: it was cut short"
