@@ -507,6 +507,9 @@ public final class RecordFramer {
                 continue
             case .incomplete:
                 if atEOF {
+                    // A record start inside the damage that the end leaves open: the stream was
+                    // cut inside it (a broken record, then on its line a record cut short).
+                    valueRanToEnd()
                     from = candidate + 1
                     continue
                 }

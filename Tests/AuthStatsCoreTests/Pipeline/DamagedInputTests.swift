@@ -267,6 +267,9 @@ struct DamagedInputTests {
             (first + "\n" + #"{"event_type":"_userauth.sign_in", "endpoint": {"User": {"UserId": "u2"}}"#, .partial, 1, nil),
             (first + "\n" + #"{"event_type":"x","list":[{"a":1}]"#, .partial, 1, nil),
             (first + "\n" + "{\n  \"event_type\": \"_userauth.sign_in\",\n  \"endpoint\": {\n    \"User\": {\"UserId\": \"u2\"}\n  },\n  ", .partial, 1, nil),
+            // A broken record, then on its line a record cut short: one reject, and cut.
+            (first + #"{"a": bad}"# + second.prefix(40), .partial, 1, 1),
+            (first + "\n" + #"{"a": bad}"# + second.prefix(40), .partial, 1, 1),
             // A broken record that takes in a whole record rejected for its time: still a record after it.
             (first + "\n" + #"{"broken": "# + "\n" + Self.line(1), .ok, 1, 2),
             // Cut, then NUL bytes to the end (a file written to a preallocated size): cut all the

@@ -1,7 +1,8 @@
 /// Fuzz target: the record framer and the JSON scanner (stage 2) on arbitrary bytes.
 ///
 /// Properties, besides no crash, no memory error and no hang:
-/// - the same items whether the stream arrives whole or in chunks of 1-128 bytes (`ChunkPlan`);
+/// - the same items whether the stream arrives whole or in chunks of 1-128 bytes (`ChunkPlan`),
+///   and the same verdict on whether it was cut (`openValueNumber`, `endedInsideRecordsArray`);
 /// - items are numbered 1, 2, 3, … and their ranges lie inside the buffer;
 /// - a record re-scanned alone by a fresh scanner is whole JSON with the same fields (the
 ///   scanner's memory of earlier records, `KeyMemory`, changes nothing);
@@ -15,6 +16,7 @@ enum Framed: Equatable {
     case invalid([UInt8], number: Int, reason: String)
     case oversize(prefix: [UInt8], number: Int, length: Int)
     case padding(length: Int)
+    case end(openValue: Int?, insideRecords: Bool)
 }
 
 func frame(_ chunks: [UnsafeRawBufferPointer], maxRecordBytes: Int) -> [Framed] {
@@ -65,6 +67,8 @@ func frame(_ chunks: [UnsafeRawBufferPointer], maxRecordBytes: Int) -> [Framed] 
     framer.finish()
     drain()
     check(framer.unframedBytes == 0, "\(framer.unframedBytes) bytes left unframed at the end")
+    // Whether the stream was cut (`StreamProcessor.end` reads these) is part of the outcome too.
+    items.append(.end(openValue: framer.openValueNumber, insideRecords: framer.endedInsideRecordsArray))
     return items
 }
 
