@@ -243,6 +243,19 @@ struct DamagedInputTests {
         }
     }
 
+    @Test("a Records file whose over-long, unbalanced last element takes in the closing ]} is whole, however it is read (a fuzz finding)")
+    func overlongElementTakesClosing() {
+        // Two objects left open: the skip by bracket depth ends at the file's last `}`.
+        let element = #"{"eventVersion":"1.08","x":{"y":{"a":""# + String(repeating: "b", count: 300) + #"","eventName":"InitiateAuth"}"#
+        for text in [#"{"Records":["# + element + "]}", #"{"Records":["# + element + "]}\n", #"{"Records":["# + element + " ]\n}"] {
+            for chunk in [1, 2, 3, 7, 64, 1 << 20] {
+                let run = InMemoryRun([("test.json", Array(text.utf8))], maxRecordBytes: 64, chunkSize: chunk)
+                #expect(run.inputs.map(\.status) == [.ok], "\(text.suffix(6).debugDescription) chunk \(chunk)")
+                #expect(run.rejects.count == 1)
+            }
+        }
+    }
+
     @Test("a stream that ends inside its last record is partial, its cut record a reject; a broken record before a whole one is not")
     func cutInsideLastRecord() {
         let first = Self.line(Self.nov1), second = Self.line(Self.nov1 + 1, user: "u2")
