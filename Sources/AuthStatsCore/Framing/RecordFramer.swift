@@ -217,10 +217,7 @@ public final class RecordFramer {
     /// Whether the stream ended (`finish`, every item taken) inside a CloudTrail file's
     /// `Records` array, or after a `]` with no `}`: its closing `]}` never came whole, so the
     /// file was cut short (a real file always ends `]}`).
-    public var endedInsideRecordsArray: Bool { atEOF && ((inRecordsArray && !closingTaken) || envelopeCut) }
-    /// An over-long element skipped by bracket depth ended `]}`: the file's end, if nothing but
-    /// white space (or NUL padding) comes after it.
-    private var closingTaken = false
+    public var endedInsideRecordsArray: Bool { atEOF && (inRecordsArray || envelopeCut) }
     private var envelopeCut = false
 
     /// The number of the item that holds a value the end of the stream left open, outside a
@@ -293,11 +290,6 @@ public final class RecordFramer {
                 case .end(let end):
                     pending = .none
                     if atEOF && end == filled && boundary.depth > 0 { valueRanToEnd() }
-                    // An element skipped by bracket depth that ends `]}` took in the Records
-                    // array's closing, if only white space follows (`closingTaken`).
-                    notePassed(position..<end)
-                    if inRecordsArray && passedTail == Self.recordsClosing { closingTaken = true }
-                    passedTail = 0
                     let total = length + (end - position)
                     keep(&prefix, position..<end)
                     position = end
@@ -306,7 +298,6 @@ public final class RecordFramer {
                 case .needMore:
                     let consumed = boundary.scanned
                     boundary.scanned = 0
-                    notePassed(position..<position + consumed)
                     keep(&prefix, position..<position + consumed)
                     position += consumed
                     pending = .skipping(boundary, length: length + consumed, prefix: prefix)
@@ -364,7 +355,6 @@ public final class RecordFramer {
                     continue
                 }
                 if inRecordsArray {
-                    closingTaken = false
                     switch base[position] {
                     case UInt8(ascii: ","):
                         position += 1
@@ -517,9 +507,10 @@ public final class RecordFramer {
                 continue
             case .incomplete:
                 if atEOF {
-                    // A record start inside the damage that the end leaves open: the stream was
-                    // cut inside it (a broken record, then on its line a record cut short).
-                    valueRanToEnd()
+                    // A record start inside the damage, right after a value's end, that the end
+                    // leaves open: the stream was cut inside it (a broken record, then on its line
+                    // a record cut short). Not a `{` in a string or after a key (`"s": "{"`).
+                    if followsValueEnd(candidate) { valueRanToEnd() }
                     from = candidate + 1
                     continue
                 }
@@ -540,7 +531,6 @@ public final class RecordFramer {
         }
         if until - position > maxRecordBytes {
             keep(&prefix, position..<until)
-            notePassed(position..<until)
             dropped += until - position
             position = until
         }
@@ -574,37 +564,13 @@ public final class RecordFramer {
         return i == filled
     }
 
-    /// The last two bytes other than white space that the item in progress passed over without
-    /// keeping them (an over-long record's skip, damage longer than a record), the later in the
-    /// low byte; 0 between items.
-    private var passedTail: UInt16 = 0
-
-    /// Notes the last bytes other than white space of `range`, which the item in progress
-    /// passes over.
-    private func notePassed(_ range: Range<Int>) {
-        var i = range.upperBound
-        var taken = 0
-        var tail: UInt16 = 0
-        while i > range.lowerBound && taken < 2 {
-            i -= 1
-            guard !Self.isWhitespace(base[i]) else { continue }
-            tail |= UInt16(base[i]) << (8 * taken)
-            taken += 1
-        }
-        passedTail = taken == 2 ? tail : taken == 1 ? (passedTail << 8) | tail : passedTail
+    /// Whether the last byte before `index` other than white space ends a value (`}` or `]`),
+    /// inside the damage at `position`: where a record written back to back would start.
+    private func followsValueEnd(_ index: Int) -> Bool {
+        var i = index
+        while i > position && Self.isWhitespace(base[i - 1]) { i -= 1 }
+        return i > position && (base[i - 1] == UInt8(ascii: "}") || base[i - 1] == UInt8(ascii: "]"))
     }
-
-    /// Damage that runs to the end of a `Records` file and ends `]}` took in the array's closing: the file is whole (not cut
-    /// short, `endedInsideRecordsArray`). `range`: its bytes still buffered; what it passed over
-    /// before them counts (`passedTail`), so that a stream read in other pieces decides alike.
-    private func tookRecordsClosing(_ range: Range<Int>) {
-        guard inRecordsArray else { return }
-        notePassed(range)
-        if passedTail == Self.recordsClosing { inRecordsArray = false }
-    }
-
-    /// `]}`, as `passedTail` holds it.
-    private static let recordsClosing = UInt16(UInt8(ascii: "]")) << 8 | UInt16(UInt8(ascii: "}"))
 
     /// The next `{` at or after `from` in the buffered bytes.
     private func nextBrace(_ from: Int) -> Int? { nextByte(UInt8(ascii: "{"), from, before: filled) }
@@ -659,8 +625,13 @@ public final class RecordFramer {
             last -= 1
             while last > position && Self.isWhitespace(base[last - 1]) { last -= 1 }
         }
-        if atEOF && end == filled { tookRecordsClosing(position..<last) }
-        passedTail = 0
+        // Damage that runs to the end of a `Records` file and ends `]}` took in the array's
+        // closing: the file is whole (not cut short, `endedInsideRecordsArray`).
+        if inRecordsArray && atEOF && end == filled && last > position && base[last - 1] == UInt8(ascii: "}") {
+            var j = last - 1
+            while j > position && Self.isWhitespace(base[j - 1]) { j -= 1 }
+            if j > position && base[j - 1] == UInt8(ascii: "]") { inRecordsArray = false }
+        }
         let start = position
         position = end
         recordCount += 1
