@@ -151,7 +151,7 @@ public enum InputDiscovery {
                     if errno != 0 { failure = errno }
                     break
                 }
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
+                let name = DirectoryEntry.nameBytes(entry)
                 if name.first == UInt8(ascii: ".") { continue }  // hidden, `.` and `..`
                 names.append(name)
             }

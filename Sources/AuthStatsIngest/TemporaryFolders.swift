@@ -153,7 +153,7 @@ public final class TemporaryFolders: @unchecked Sendable {
         defer { closedir(folder) }
         var candidates: [(name: String, pid: pid_t)] = []
         while let entry = readdir(folder) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.baseAddress!.assumingMemoryBound(to: CChar.self)) }
+            let name = String(cString: DirectoryEntry.name(entry))
             guard name != "." && name != "..", let pid = pidOf(name), pid != getpid() else { continue }
             candidates.append((name, pid))
         }

@@ -1,6 +1,7 @@
 import AuthStatsCore
 import ArgumentParser
 import Foundation
+import AuthStatsIngest
 
 #if canImport(Glibc)
 import Glibc
@@ -47,9 +48,7 @@ enum POSIX {
                 if errno != 0 { throw Failure("Unable to list a folder") }
                 break
             }
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                Array(raw.bindMemory(to: CChar.self).prefix { $0 != 0 }) + [0]
-            }
+            let name = DirectoryEntry.nameBytes(entry).map { CChar(bitPattern: $0) } + [0]
             if name != [46, 0] && name != [46, 46, 0] { names.append(name) }  // "." and ".."
         }
         return names.sorted { $0.lexicographicallyPrecedes($1) { UInt8(bitPattern: $0) < UInt8(bitPattern: $1) } }
