@@ -48,7 +48,8 @@ enum POSIX {
                 if errno != 0 { throw Failure("Unable to list a folder") }
                 break
             }
-            let name = DirectoryEntry.nameBytes(entry).map { CChar(bitPattern: $0) } + [0]
+            let bytes = DirectoryEntry.name(entry)
+            let name = Array(UnsafeBufferPointer(start: bytes, count: strlen(bytes) + 1))  // with its NUL
             if name != [46, 0] && name != [46, 46, 0] { names.append(name) }  // "." and ".."
         }
         return names.sorted { $0.lexicographicallyPrecedes($1) { UInt8(bitPattern: $0) < UInt8(bitPattern: $1) } }

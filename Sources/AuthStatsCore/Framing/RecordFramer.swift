@@ -224,12 +224,12 @@ public final class RecordFramer {
     /// CloudTrail file's `Records` array (inside it, `endedInsideRecordsArray` says whether the
     /// file was cut: a broken last element's value may run into the array's closing `]}`); nil
     /// when none did. A value is open when the scan of a record start ran to the end with no
-    /// error (NUL bytes that end the stream left out, `finish`), an over-long record was
-    /// skipped to the end with brackets still open, or the stream ends inside a CloudWatch
-    /// line's time stamp, before its `{`. When no record
-    /// comes after that item, the stream ended inside its last record (a record's pieces that
-    /// parse, an inner object, are no record); when one does, it was a broken record's value
-    /// that took in the next (`{"a": ` and a line break).
+    /// error (NUL bytes that end the stream left out, `finish`), a record start inside damage
+    /// right after a value's end ran to the end, an over-long record was skipped to the end
+    /// with brackets still open, or the stream ends inside a CloudWatch line's time stamp,
+    /// before its `{`. When no record comes after that item, the stream ended inside its last
+    /// record (a record's pieces that parse, an inner object, are no record); when one does, it
+    /// was a broken record's value that took in the next (`{"a": ` and a line break).
     public private(set) var openValueNumber: Int?
     /// A CloudWatch Logs line's timestamp was seen (`envelopeStart`): a stream that ends inside
     /// the next one's was cut there.
@@ -275,6 +275,11 @@ public final class RecordFramer {
     @inline(__always)
     private func waitFor(_ tried: Int) -> Int { min(2 * tried, maxRecordBytes + Self.scanLookahead + 1) }
 
+    /// Whether a scan tried with `tried` bytes waits for more, `buffered` being in now: until
+    /// `waitFor(tried)` are, or, settling (every byte is in, `nextBeforeEndNULs`), until any more are.
+    @inline(__always)
+    private func waits(_ tried: Int, buffered: Int) -> Bool { settling ? tried >= buffered : buffered < waitFor(tried) }
+
     /// The next record, or nil when more input is needed (or, after `finish`, at the end).
     public func next() -> Item? {
         if let start = endNULs { return nextBeforeEndNULs(start) }
@@ -315,16 +320,11 @@ public final class RecordFramer {
                 pending = .none
                 return .padding(length: total)
             case .waiting(let tried):
-                let buffered = filled - position
-                // Settling: rescanned once with every byte in.
-                if !atEOF && (settling ? tried >= buffered : buffered < waitFor(tried)) { return nil }
+                if !atEOF && waits(tried, buffered: filled - position) { return nil }
                 pending = .none
                 if let item = scanRecord() { return item }
             case .resyncing(let searchFrom, let reason, let dropped, let prefix, let tried):
-                if tried > 0 && !atEOF {
-                    let buffered = filled - (position + searchFrom)
-                    if settling ? tried >= buffered : buffered < waitFor(tried) { return nil }
-                }
+                if tried > 0 && !atEOF && waits(tried, buffered: filled - (position + searchFrom)) { return nil }
                 if let item = resync(searchFrom: searchFrom, reason: reason, dropped: dropped, prefix: prefix) {
                     return item
                 }
@@ -567,8 +567,7 @@ public final class RecordFramer {
     /// Whether the last byte before `index` other than white space ends a value (`}` or `]`),
     /// inside the damage at `position`: where a record written back to back would start.
     private func followsValueEnd(_ index: Int) -> Bool {
-        var i = index
-        while i > position && Self.isWhitespace(base[i - 1]) { i -= 1 }
+        let i = trimmingWhitespace(index)
         return i > position && (base[i - 1] == UInt8(ascii: "}") || base[i - 1] == UInt8(ascii: "]"))
     }
 
@@ -618,18 +617,15 @@ public final class RecordFramer {
     /// The damaged bytes from `position` to `end` (trailing whitespace left out) as one item.
     private func damaged(end: Int, reason: Reason, dropped: Int, prefix: [UInt8]) -> Item {
         pending = .none
-        var last = end
-        while last > position && Self.isWhitespace(base[last - 1]) { last -= 1 }
+        var last = trimmingWhitespace(end)
         // In a `Records` array, the comma before the next element is a separator, not damage.
         if inRecordsArray && (last > position + 1 || (dropped > 0 && last > position)) && base[last - 1] == UInt8(ascii: ",") {
-            last -= 1
-            while last > position && Self.isWhitespace(base[last - 1]) { last -= 1 }
+            last = trimmingWhitespace(last - 1)
         }
         // Damage that runs to the end of a `Records` file and ends `]}` took in the array's
         // closing: the file is whole (not cut short, `endedInsideRecordsArray`).
         if inRecordsArray && atEOF && end == filled && last > position && base[last - 1] == UInt8(ascii: "}") {
-            var j = last - 1
-            while j > position && Self.isWhitespace(base[j - 1]) { j -= 1 }
+            let j = trimmingWhitespace(last - 1)
             if j > position && base[j - 1] == UInt8(ascii: "]") { inRecordsArray = false }
         }
         let start = position
@@ -764,6 +760,13 @@ public final class RecordFramer {
 
     @inline(__always)
     private static func isWhitespace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 }
+
+    /// `end` moved back over white space, no further than `position`.
+    private func trimmingWhitespace(_ end: Int) -> Int {
+        var i = end
+        while i > position && Self.isWhitespace(base[i - 1]) { i -= 1 }
+        return i
+    }
 
     private func skipWhitespace(_ i: inout Int) {
         while i < filled, Self.isWhitespace(base[i]) { i += 1 }
