@@ -294,8 +294,16 @@ public final class RecordFramer {
                 switch result {
                 case .end(let end):
                     pending = .none
-                    if atEOF && end == filled && boundary.depth > 0 { valueRanToEnd() }
                     let total = length + (end - position)
+                    if total <= maxRecordBytes {
+                        assert(length == 0)
+                        // A line break and `{` ended it (`RecordBoundary`) before the limit: the
+                        // scan that failed past the limit had run on into the next record. A
+                        // broken record, then, not an over-long one (its bytes are all buffered:
+                        // the skip starts with more than the limit in).
+                        return damaged(end: end, reason: .json(at: streamOffset(end), text: ""), dropped: 0, prefix: [])
+                    }
+                    if atEOF && end == filled && boundary.depth > 0 { valueRanToEnd() }
                     keep(&prefix, position..<end)
                     position = end
                     recordCount += 1
@@ -404,6 +412,13 @@ public final class RecordFramer {
     private func scanRecord() -> Item? {
         switch scanner.pointee.scan(buffer, from: position) {
         case .complete(let end):
+            // A record longer than the limit is passed over by bracket depth however it came,
+            // whole or in pieces: read in pieces, its scan ran past the limit before its end
+            // was in, and the pass may end it sooner than its value (a line break and `{`).
+            if end - position > maxRecordBytes {
+                pending = .skipping(RecordBoundary(), length: 0, prefix: [])
+                return nil
+            }
             return emit(end: end)
         case .incomplete:
             // A record whose scan runs past the limit (here, or in a whole stream at a bad byte
@@ -422,14 +437,16 @@ public final class RecordFramer {
                 pending = .waiting(tried: filled - position)
             }
         case .invalid(let offset, let reason):
-            if !atEOF && filled - position <= maxRecordBytes + Self.scanLookahead && endsInNULs(after: offset) {
+            if offset - position > maxRecordBytes {
+                // Past the limit, whatever comes next: read in pieces, the scan may fail there
+                // before NUL bytes after it are in.
+                pending = .skipping(RecordBoundary(), length: 0, prefix: [])
+            } else if !atEOF && filled - position <= maxRecordBytes + Self.scanLookahead && endsInNULs(after: offset) {
                 // NUL bytes from the failure to the end of what is buffered: the end of the
                 // stream may come next (a cut record, then zeros: `finish`) or more bytes, which
                 // decide as before. Rescanned once twice as many bytes are in, as a record that
                 // runs on is.
                 pending = .waiting(tried: filled - position)
-            } else if offset - position > maxRecordBytes {
-                pending = .skipping(RecordBoundary(), length: 0, prefix: [])
             } else {
                 pending = .resyncing(searchFrom: 1, reason: .json(at: streamOffset(offset), text: reason), dropped: 0, prefix: [])
             }
@@ -531,11 +548,28 @@ public final class RecordFramer {
         }
         if until - position > maxRecordBytes {
             keep(&prefix, position..<until)
+            droppedEnd = Self.lastNonWhitespace(2, of: base, position..<until, after: droppedEnd)
             dropped += until - position
             position = until
         }
         pending = .resyncing(searchFrom: from - position, reason: reason, dropped: dropped, prefix: prefix, tried: tried)
         return nil
+    }
+
+    /// The last bytes other than white space of damage passed over as it came (`resync`), at
+    /// most two: what `damaged` needs to see whether the damage ended with the `Records` array's
+    /// closing `]}`.
+    private var droppedEnd: [UInt8] = []
+
+    /// The last `count` bytes other than white space of `earlier` followed by `bytes[range]`.
+    private static func lastNonWhitespace(_ count: Int, of bytes: UnsafePointer<UInt8>, _ range: Range<Int>, after earlier: [UInt8]) -> [UInt8] {
+        var found: [UInt8] = []
+        var i = range.upperBound
+        while i > range.lowerBound && found.count < count {
+            i -= 1
+            if !isWhitespace(bytes[i]) { found.append(bytes[i]) }
+        }
+        return Array((earlier + found.reversed()).suffix(count))
     }
 
     /// Adds the buffered bytes at `range` (the next ones of an over-long record) to its kept
@@ -623,11 +657,14 @@ public final class RecordFramer {
             last = trimmingWhitespace(last - 1)
         }
         // Damage that runs to the end of a `Records` file and ends `]}` took in the array's
-        // closing: the file is whole (not cut short, `endedInsideRecordsArray`).
-        if inRecordsArray && atEOF && end == filled && last > position && base[last - 1] == UInt8(ascii: "}") {
-            let j = trimmingWhitespace(last - 1)
-            if j > position && base[j - 1] == UInt8(ascii: "]") { inRecordsArray = false }
+        // closing: the file is whole (not cut short, `endedInsideRecordsArray`). Its end may
+        // have been passed over already (`droppedEnd`), however the stream was cut into reads.
+        if inRecordsArray && atEOF && end == filled
+            && Self.lastNonWhitespace(2, of: base, position..<last, after: dropped > 0 ? droppedEnd : []) == [0x5D, 0x7D]
+        {
+            inRecordsArray = false
         }
+        droppedEnd = []
         let start = position
         position = end
         recordCount += 1
@@ -685,14 +722,11 @@ public final class RecordFramer {
         return "not JSON: \(sample) where a record should start"
     }
 
-    /// A record that parsed whole.
+    /// A record that parsed whole, within the limit.
     private func emit(end: Int) -> Item {
         let start = position
         position = end
         recordCount += 1
-        if end - start > maxRecordBytes {
-            return .oversize(prefix: prefix(start, end), number: recordCount, length: end - start)
-        }
         return .record(range: start..<end, number: recordCount)
     }
 
@@ -770,9 +804,5 @@ public final class RecordFramer {
 
     private func skipWhitespace(_ i: inout Int) {
         while i < filled, Self.isWhitespace(base[i]) { i += 1 }
-    }
-
-    private func prefix(_ start: Int, _ end: Int) -> [UInt8] {
-        Array(UnsafeRawBufferPointer(start: storage + start, count: min(Self.rejectPrefixBytes, end - start)))
     }
 }

@@ -336,4 +336,100 @@ struct FramerBoundsTests {
         #expect(rejects.count == 1 + 199_501)
         #expect(rejects.map(\.raw.count).reduce(0, +) == 400_001)
     }
+
+    /// Found by the fuzzer (`make fuzz FUZZ_TARGETS=FuzzFramer`, 2026-12-07): the scan failed
+    /// past the limit (a string that took in the next record, to a line break), so the record was
+    /// passed over by bracket depth, which ended it at the line break before `{`, 23 bytes in. It
+    /// was reported over-long ("oversize 23" with a limit of 64).
+    @Test("a record passed over by bracket depth that ends before the limit is a broken record, not an over-long one")
+    func skipEndsBeforeTheLimit() {
+        let text = "{\n    \"SegmentRespone\": \n{     \"ApplicaonId\": \"012345602      } }\n"
+        let whole = RecordFramerTests.framed(text, max: 64).items
+        #expect(whole.map(\.summary) == [
+            "invalid: truncated record: its JSON value breaks off after 23 bytes, where the next record starts",
+            "invalid: truncated record: its JSON value breaks off after 40 bytes, where the next record starts",
+        ])
+        for chunk in [1, 2, 3, 7, 16] {
+            #expect(RecordFramerTests.framed(text, chunk: chunk, max: 64).items == whole, "chunk \(chunk)")
+        }
+    }
+
+    /// Found by the fuzzer (2026-12-07): damage longer than the limit is passed over as it comes
+    /// (`resync`), and when every byte of it was in before the end of the stream was known (a
+    /// file read whole), all of it was passed over, its closing `]}` too: the file read as cut
+    /// short (`endedInsideRecordsArray`), where read in smaller pieces it was whole.
+    /// The items of `bytes` (their kinds, lengths and reasons) fed in pieces of `sizes`
+    /// bytes (the rest in one), each drained before the next, then the stream's cut verdict.
+    static func framedBytes(_ bytes: [UInt8], sizes: [Int] = [], max: Int) -> (items: [String], openValue: Int?, insideRecords: Bool) {
+        let framer = RecordFramer(scanner: JSONScanner(schema: FieldSchema(["a"])), maxRecordBytes: max, initialCapacity: 64)
+        var items: [String] = []
+        func drain() {
+            while let item = framer.next() {
+                switch item {
+                case .record(let range, _): items.append("record of \(range.count)")
+                case .invalid(let range, _, let reason): items.append("invalid of \(range.count): \(reason)")
+                case .oversize(_, _, let length): items.append("oversize \(length)")
+                case .padding(let length): items.append("padding \(length)")
+                }
+            }
+        }
+        var at = 0
+        for size in sizes + [bytes.count] where at < bytes.count {
+            let end = Swift.min(bytes.count, at + size)
+            bytes[at..<end].withUnsafeBytes { framer.append($0) }
+            at = end
+            drain()
+        }
+        framer.finish()
+        drain()
+        return (items, framer.openValueNumber, framer.endedInsideRecordsArray)
+    }
+
+    /// Found by the fuzzer (2026-12-07): damage longer than the limit is passed over as it comes
+    /// (`resync`), and when every byte of it was in before the end of the stream was known (a
+    /// file read whole), all of it was passed over, its closing `]}` too: the file read as cut
+    /// short (`endedInsideRecordsArray`), where read in smaller pieces it was whole.
+    @Test("damage passed over to the end of a Records file still shows its closing ]}", arguments: [1, 5, 64, 1 << 20])
+    func passedOverDamageKeepsItsEnd(chunk: Int) {
+        for (ending, cut) in [("]}", false), ("] }", false), ("]", true), ("}", true), ("", true)] {
+            let bytes = Array((#"{"Records":[{"a":1},{"a": 1x"# + String(repeating: "a", count: 600) + ending).utf8)
+            let framed = Self.framedBytes(bytes, sizes: Array(repeating: chunk, count: bytes.count / chunk), max: 250)
+            #expect(framed.items == ["record of 7", "oversize \(608 + ending.count)"], "\(ending.debugDescription)")
+            #expect(framed.insideRecords == cut, "\(ending.debugDescription)")
+        }
+    }
+
+    /// Found by the fuzzer (2026-12-07): a scan that failed past the limit just before NUL
+    /// bytes at the end waited to see whether the stream ended there (a cut record, then
+    /// zeros) when they were in, and was passed over as over-long when they came later.
+    @Test("a scan that fails past the limit is passed over, whether NUL bytes after it are in yet or not")
+    func pastTheLimitBeforeNULs() {
+        let bytes = Array(#"{"c":"UnsafeMutableRaw"#.utf8) + [UInt8](repeating: UInt8(ascii: "a"), count: 60) + [0xF5, 0]
+        let whole = Self.framedBytes(bytes, max: 64)
+        #expect(whole.items == ["oversize \(bytes.count)"])
+        for cut in 1..<bytes.count {
+            #expect(Self.framedBytes(bytes, sizes: [cut], max: 64).items == whole.items, "cut at \(cut)")
+        }
+    }
+
+    /// Found by the fuzzer (2026-12-07): a record longer than the limit, whole JSON, was one
+    /// over-long reject when all of it was in at its first scan, and read in pieces (its scan
+    /// ran past the limit first) was passed over by bracket depth, which ends it at a line break
+    /// and `{`. Every over-long record is passed over by bracket depth now.
+    @Test("a whole record longer than the limit is passed over alike, read whole or in pieces")
+    func overLongWholeRecordAnyChunks() {
+        let text = "{\n    \"Segmeform\":     \n{     \"DimensionType\": \"INCLUSIVE\",\n     \"Values\": [\"android\"]\n   }\n   }"
+        let whole = RecordFramerTests.framed(text, max: 64).items
+        #expect(whole.map(\.summary) == [
+            "invalid: truncated record: its JSON value breaks off after 18 bytes, where the next record starts", "oversize 67",
+            "invalid: not a record: a stray '}' between records",
+        ])
+        for chunk in [1, 7, 40, 70, 100] {
+            #expect(RecordFramerTests.framed(text, chunk: chunk, max: 64).items == whole, "chunk \(chunk)")
+        }
+        // One line of the same: over the limit, one over-long reject.
+        let line = String(text.filter { $0 != "\n" })
+        #expect(RecordFramerTests.framed(line, max: 64).items.map(\.summary) == ["oversize \(line.utf8.count)"])
+        #expect(RecordFramerTests.framed(line, chunk: 5, max: 64).items.map(\.summary) == ["oversize \(line.utf8.count)"])
+    }
 }

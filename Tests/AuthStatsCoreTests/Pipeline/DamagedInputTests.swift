@@ -243,6 +243,24 @@ struct DamagedInputTests {
         }
     }
 
+    @Test("damage longer than --max-record-bytes that runs into the closing ]} leaves the file whole, however it is read")
+    func longDamageIntoClosingBrackets() {
+        let element = #"{"eventVersion":"1.08","eventTime":"2026-11-01T10:00:01Z","eventSource":"cognito-idp.amazonaws.com","eventName":"InitiateAuth","eventID":"e1","additionalEventData":{"sub":"u1"},"requestParameters":{"clientId":"c"}}"#
+        // A broken last element of 600 bytes (the limit 250), passed over as it comes: the
+        // file's status follows its last bytes (the framer's own case, where the whole of the
+        // damage was passed over before the end was known: RecordFramerTests).
+        let broken = #"{"eventVersion": 1.08x"# + String(repeating: "a", count: 600)
+        for (ending, status) in [("]}", InputReport.Status.ok), ("] } ", .ok), ("]", .partial), ("", .partial)] {
+            let text = #"{"Records":["# + element + "," + broken + ending
+            for chunk in [1, 7, 64, 1 << 20] {
+                let run = InMemoryRun(text: text, maxRecordBytes: 250, chunkSize: chunk)
+                #expect(run.inputs.map(\.status) == [status], "\(ending.debugDescription) chunk \(chunk)")
+                #expect(run.inputs.map(\.events) == [1])
+                #expect(run.rejects.count == 1)
+            }
+        }
+    }
+
     @Test("a stream that ends inside its last record is partial, its cut record a reject; a broken record before a whole one is not")
     func cutInsideLastRecord() {
         let first = Self.line(Self.nov1), second = Self.line(Self.nov1 + 1, user: "u2")
