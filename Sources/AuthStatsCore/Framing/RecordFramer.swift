@@ -441,11 +441,14 @@ public final class RecordFramer {
                 // Past the limit, whatever comes next: read in pieces, the scan may fail there
                 // before NUL bytes after it are in.
                 pending = .skipping(RecordBoundary(), length: 0, prefix: [])
-            } else if !atEOF && filled - position <= maxRecordBytes + Self.scanLookahead && endsInNULs(after: offset) {
-                // NUL bytes from the failure to the end of what is buffered: the end of the
-                // stream may come next (a cut record, then zeros: `finish`) or more bytes, which
-                // decide as before. Rescanned once twice as many bytes are in, as a record that
-                // runs on is.
+            } else if !atEOF && filled - position <= maxRecordBytes + Self.scanLookahead && endsInNULs(after: offset)
+                && (nextByte(0, offset, before: filled) ?? filled) - position <= maxRecordBytes
+            {
+                // NUL bytes from the failure to the end of what is buffered, starting within the
+                // limit: the end of the stream may come next (a cut record, then zeros: `finish`)
+                // or more bytes, which decide as before. Rescanned once twice as many bytes are
+                // in, as a record that runs on is. (NULs that start past the limit make the
+                // record over-long whether they are in yet or not.)
                 pending = .waiting(tried: filled - position)
             } else {
                 pending = .resyncing(searchFrom: 1, reason: .json(at: streamOffset(offset), text: reason), dropped: 0, prefix: [])
@@ -539,8 +542,13 @@ public final class RecordFramer {
         // More bytes are needed. Damage longer than a record may be is passed over as it
         // goes (only its first bytes are kept), so memory never holds more than one record.
         // Trailing whitespace (and in a `Records` array, commas) stays: `damaged` decides what
-        // of it belongs to the damage once the next record is found.
+        // of it belongs to the damage once the next record is found. So do NUL bytes at the end
+        // of what is buffered, up to the limit: the end of the stream may come next, and they
+        // are then padding after the damage (`finish`), as in a stream read whole.
         var until = from
+        var nuls = until
+        while nuls > position && base[nuls - 1] == 0 { nuls -= 1 }
+        if until - nuls <= maxRecordBytes { until = nuls }
         while until > position
             && (Self.isWhitespace(base[until - 1]) || (inRecordsArray && base[until - 1] == UInt8(ascii: ",")))
         {
@@ -602,7 +610,9 @@ public final class RecordFramer {
     /// inside the damage at `position`: where a record written back to back would start.
     private func followsValueEnd(_ index: Int) -> Bool {
         let i = trimmingWhitespace(index)
-        return i > position && (base[i - 1] == UInt8(ascii: "}") || base[i - 1] == UInt8(ascii: "]"))
+        // Nothing before it buffered: the damage's end was passed over already (`droppedEnd`).
+        let last = i > position ? base[i - 1] : droppedEnd.last
+        return last == UInt8(ascii: "}") || last == UInt8(ascii: "]")
     }
 
     /// The next `{` at or after `from` in the buffered bytes.

@@ -354,10 +354,6 @@ struct FramerBoundsTests {
         }
     }
 
-    /// Found by the fuzzer (2026-12-07): damage longer than the limit is passed over as it comes
-    /// (`resync`), and when every byte of it was in before the end of the stream was known (a
-    /// file read whole), all of it was passed over, its closing `]}` too: the file read as cut
-    /// short (`endedInsideRecordsArray`), where read in smaller pieces it was whole.
     /// The items of `bytes` (their kinds, lengths and reasons) fed in pieces of `sizes`
     /// bytes (the rest in one), each drained before the next, then the stream's cut verdict.
     static func framedBytes(_ bytes: [UInt8], sizes: [Int] = [], max: Int) -> (items: [String], openValue: Int?, insideRecords: Bool) {
@@ -385,6 +381,18 @@ struct FramerBoundsTests {
         return (items, framer.openValueNumber, framer.endedInsideRecordsArray)
     }
 
+    /// `framedBytes` of `bytes` whole, after checking that every split of it into two reads
+    /// gives the same items and the same cut verdict.
+    static func sameAtEveryCut(_ bytes: [UInt8], max: Int, sourceLocation: SourceLocation = #_sourceLocation) -> (items: [String], openValue: Int?, insideRecords: Bool) {
+        let whole = framedBytes(bytes, max: max)
+        for cut in 1..<bytes.count {
+            let split = framedBytes(bytes, sizes: [cut], max: max)
+            #expect(split.items == whole.items && split.openValue == whole.openValue && split.insideRecords == whole.insideRecords,
+                    "cut at \(cut)", sourceLocation: sourceLocation)
+        }
+        return whole
+    }
+
     /// Found by the fuzzer (2026-12-07): damage longer than the limit is passed over as it comes
     /// (`resync`), and when every byte of it was in before the end of the stream was known (a
     /// file read whole), all of it was passed over, its closing `]}` too: the file read as cut
@@ -405,11 +413,7 @@ struct FramerBoundsTests {
     @Test("a scan that fails past the limit is passed over, whether NUL bytes after it are in yet or not")
     func pastTheLimitBeforeNULs() {
         let bytes = Array(#"{"c":"UnsafeMutableRaw"#.utf8) + [UInt8](repeating: UInt8(ascii: "a"), count: 60) + [0xF5, 0]
-        let whole = Self.framedBytes(bytes, max: 64)
-        #expect(whole.items == ["oversize \(bytes.count)"])
-        for cut in 1..<bytes.count {
-            #expect(Self.framedBytes(bytes, sizes: [cut], max: 64).items == whole.items, "cut at \(cut)")
-        }
+        #expect(Self.sameAtEveryCut(bytes, max: 64).items == ["oversize \(bytes.count)"])
     }
 
     /// Found by the fuzzer (2026-12-07): a record longer than the limit, whole JSON, was one
@@ -431,5 +435,35 @@ struct FramerBoundsTests {
         let line = String(text.filter { $0 != "\n" })
         #expect(RecordFramerTests.framed(line, max: 64).items.map(\.summary) == ["oversize \(line.utf8.count)"])
         #expect(RecordFramerTests.framed(line, chunk: 5, max: 64).items.map(\.summary) == ["oversize \(line.utf8.count)"])
+    }
+
+    /// Found by a review (2026-12-07) beside the fuzzer's cases: read whole, damage past the limit
+    /// was passed over up to a record start that the end then left open, its `}` before that
+    /// start too, so the start no longer followed a value's end and the stream read as whole
+    /// (`openValueNumber` nil); read in pieces the `}` was still buffered and it read as cut.
+    @Test("a record cut short right after long damage on its line is a cut, read whole or in pieces")
+    func cutAfterPassedOverDamage() {
+        let bytes = Array((#"{"a": 1x"# + String(repeating: "a", count: 40) + #"}{"a":"c"#).utf8)
+        #expect(Self.sameAtEveryCut(bytes, max: 16).openValue != nil)
+    }
+
+    /// Found by the same review: a broken record (its break within the limit) longer than the
+    /// limit, then NUL bytes, waited for the end of the stream when the NULs were in, and was
+    /// passed over with them in its length when they came later.
+    @Test("NUL bytes that start past the limit after a broken record: the same items, whenever they come")
+    func nulsPastTheLimitAfterABreak() {
+        let bytes = Array((#"{"a": 1x"# + String(repeating: "a", count: 30)).utf8) + [0, 0]
+        #expect(Self.sameAtEveryCut(bytes, max: 16).items == ["oversize \(bytes.count)"])
+    }
+
+    /// Found by the same review: damage within the limit, then NUL bytes that take it past the
+    /// limit, read whole, was a reject and padding (`finish` takes the NULs off the end), and
+    /// with the NULs in a later read, one over-long reject with them in its length.
+    @Test("NUL bytes after damage within the limit are padding, whenever they come (up to the limit of them)")
+    func nulsAfterShortDamage() {
+        let bytes = Array(#"{"a": 1x, "b"}"#.utf8) + [UInt8](repeating: 0, count: 10)
+        #expect(Self.sameAtEveryCut(bytes, max: 16).items == [
+            #"invalid of 14: invalid JSON at byte 7: expected ',' or '}' after an object member, found 'x'"#, "padding 10",
+        ])
     }
 }
