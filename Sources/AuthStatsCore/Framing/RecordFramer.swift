@@ -13,8 +13,8 @@ import Darwin
 /// no separate pass over good records.
 ///
 /// Records of any length up to `maxRecordBytes` are read whole: the buffer grows as needed.
-/// A longer one is passed over without being kept (only its first `rejectPrefixBytes`) and
-/// reported with its length. Damage (a broken or truncated record, or junk between records:
+/// A longer one is passed over by bracket depth (`RecordBoundary`), however it arrived, without
+/// being kept (only its first `rejectPrefixBytes`), and reported with its length. Damage (a broken or truncated record, or junk between records:
 /// a stray `null`, `,`, word, byte order mark) ends where the next record starts (`resync`),
 /// so it never takes a good record with it, back to back or not; the damaged bytes are one
 /// reject. A run of NUL bytes between records is padding (`copytruncate` leaves it), and a
