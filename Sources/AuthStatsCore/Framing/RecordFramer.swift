@@ -13,11 +13,11 @@ import Darwin
 /// no separate pass over good records.
 ///
 /// Records of any length up to `maxRecordBytes` are read whole: the buffer grows as needed.
-/// A longer one is passed over by bracket depth (`RecordBoundary`), however it arrived, without
-/// being kept (only its first `rejectPrefixBytes`), and reported with its length. Damage (a broken or truncated record, or junk between records:
-/// a stray `null`, `,`, word, byte order mark) ends where the next record starts (`resync`),
-/// so it never takes a good record with it, back to back or not; the damaged bytes are one
-/// reject. A run of NUL bytes between records is padding (`copytruncate` leaves it), and a
+/// A longer one is passed over by bracket depth (`RecordBoundary`), however it arrived,
+/// without being kept (only its first `rejectPrefixBytes`), and reported with its length.
+/// Damage (a broken or truncated record, or junk between records: a stray `null`, `,`, word,
+/// byte order mark) ends where the next record starts (`resync`), so it never takes a good
+/// record with it, back to back or not; the damaged bytes are one reject. A run of NUL bytes between records is padding (`copytruncate` leaves it), and a
 /// byte order mark at the start of the stream is passed over.
 ///
 /// Two container shapes are unwrapped on the way, so that memory never holds them whole:
@@ -441,8 +441,8 @@ public final class RecordFramer {
                 // Past the limit, whatever comes next: read in pieces, the scan may fail there
                 // before NUL bytes after it are in.
                 pending = .skipping(RecordBoundary(), length: 0, prefix: [])
-            } else if !atEOF && filled - position <= maxRecordBytes + Self.scanLookahead && endsInNULs(after: offset)
-                && (nextByte(0, offset, before: filled) ?? filled) - position <= maxRecordBytes
+            } else if !atEOF && filled - position <= maxRecordBytes + Self.scanLookahead,
+                let nuls = nulTail(after: offset), nuls - position <= maxRecordBytes
             {
                 // NUL bytes from the failure to the end of what is buffered, starting within the
                 // limit: the end of the stream may come next (a cut record, then zeros: `finish`)
@@ -566,7 +566,8 @@ public final class RecordFramer {
 
     /// The last bytes other than white space of damage passed over as it came (`resync`), at
     /// most two: what `damaged` needs to see whether the damage ended with the `Records` array's
-    /// closing `]}`.
+    /// closing `]}`. Empty but while the damage being framed has `dropped` bytes (`damaged`
+    /// empties it).
     private var droppedEnd: [UInt8] = []
 
     /// The last `count` bytes other than white space of `earlier` followed by `bytes[range]`.
@@ -587,23 +588,25 @@ public final class RecordFramer {
         if count > 0 { prefix += UnsafeRawBufferPointer(start: storage + range.lowerBound, count: count) }
     }
 
-    /// Whether the buffered bytes end with NUL bytes after `index`, where the scan of the record
-    /// at `position` failed (at the first NUL, or at the start of the literal, number, escape or
-    /// UTF-8 sequence they cut), with no structural byte, quote or space in between: what a file
-    /// written to a preallocated size and cut holds after its last byte. (A record broken before
-    /// that, `{"a": bad}`, then NUL bytes, is a broken record.)
-    private func endsInNULs(after index: Int) -> Bool {
-        guard index >= position && index < filled && base[filled - 1] == 0 else { return false }
+    /// Where the NUL bytes that end the buffered bytes start, if they come after `index`, where
+    /// the scan of the record at `position` failed (at the first NUL, or at the start of the
+    /// literal, number, escape or UTF-8 sequence they cut), with no structural byte, quote or
+    /// space in between: what a file written to a preallocated size and cut holds after its last
+    /// byte. Nil otherwise (a record broken before that, `{"a": bad}`, then NUL bytes, is a
+    /// broken record).
+    private func nulTail(after index: Int) -> Int? {
+        guard index >= position && index < filled && base[filled - 1] == 0 else { return nil }
         var i = index
         while i < filled && base[i] != 0 {
             switch base[i] {
-            case UInt8(ascii: "}"), UInt8(ascii: "]"), UInt8(ascii: ","), UInt8(ascii: ":"), UInt8(ascii: "\""): return false
-            case let c where Self.isWhitespace(c): return false
+            case UInt8(ascii: "}"), UInt8(ascii: "]"), UInt8(ascii: ","), UInt8(ascii: ":"), UInt8(ascii: "\""): return nil
+            case let c where Self.isWhitespace(c): return nil
             default: i += 1
             }
         }
+        let start = i
         while i < filled && base[i] == 0 { i += 1 }
-        return i == filled
+        return i == filled ? start : nil
     }
 
     /// Whether the last byte before `index` other than white space ends a value (`}` or `]`),
@@ -670,7 +673,7 @@ public final class RecordFramer {
         // closing: the file is whole (not cut short, `endedInsideRecordsArray`). Its end may
         // have been passed over already (`droppedEnd`), however the stream was cut into reads.
         if inRecordsArray && atEOF && end == filled
-            && Self.lastNonWhitespace(2, of: base, position..<last, after: dropped > 0 ? droppedEnd : []) == [0x5D, 0x7D]
+            && Self.lastNonWhitespace(2, of: base, position..<last, after: droppedEnd) == [0x5D, 0x7D]
         {
             inRecordsArray = false
         }

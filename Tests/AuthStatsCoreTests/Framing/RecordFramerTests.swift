@@ -30,37 +30,46 @@ struct RecordFramerTests {
 
     /// `frame`, and the most bytes the framer held unframed after a chunk was added.
     static func framed(_ text: String, chunk: Int = 1 << 20, max: Int = 1 << 20) -> (items: [Framed], largest: Int) {
-        let framer = RecordFramer(scanner: JSONScanner(schema: FieldSchema(["a"])), maxRecordBytes: max, initialCapacity: 64)
+        let bytes = Array(text.utf8)
         var out: [Framed] = []
+        let largest = feed(bytes, sizes: Array(repeating: chunk, count: bytes.count / chunk), max: max) { item, buffer in
+            switch item {
+            case .record(let range, let number):
+                #expect(number == out.filter { if case .padding = $0 { false } else { true } }.count + 1)
+                out.append(.record(String(decoding: UnsafeRawBufferPointer(rebasing: buffer[range]), as: UTF8.self)))
+            case .invalid(let range, _, let reason):
+                out.append(.invalid(String(decoding: UnsafeRawBufferPointer(rebasing: buffer[range]), as: UTF8.self), reason: reason))
+            case .oversize(_, _, let length):
+                out.append(.oversize(length: length))
+            case .padding(let length):
+                out.append(.padding(length: length))
+            }
+        }.largest
+        return (out, largest)
+    }
+
+    /// Feeds `bytes` to a framer whose limit is `max`, in reads of `sizes` bytes (the rest in
+    /// one), hands each item to `take` with the buffer it indexes, as each read is drained, and
+    /// ends the stream; the framer, and the most bytes it held unframed after a read.
+    static func feed(_ bytes: [UInt8], sizes: [Int], max: Int, take: (RecordFramer.Item, UnsafeRawBufferPointer) -> Void)
+        -> (framer: RecordFramer, largest: Int)
+    {
+        let framer = RecordFramer(scanner: JSONScanner(schema: FieldSchema(["a"])), maxRecordBytes: max, initialCapacity: 64)
         var largest = 0
         func drain() {
-            while let item = framer.next() {
-                let buffer = framer.buffer
-                switch item {
-                case .record(let range, let number):
-                    #expect(number == out.filter { if case .padding = $0 { false } else { true } }.count + 1)
-                    out.append(.record(String(decoding: UnsafeRawBufferPointer(rebasing: buffer[range]), as: UTF8.self)))
-                case .invalid(let range, _, let reason):
-                    out.append(.invalid(String(decoding: UnsafeRawBufferPointer(rebasing: buffer[range]), as: UTF8.self), reason: reason))
-                case .oversize(_, _, let length):
-                    out.append(.oversize(length: length))
-                case .padding(let length):
-                    out.append(.padding(length: length))
-                }
-            }
+            while let item = framer.next() { take(item, framer.buffer) }
         }
-        let bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let end = Swift.min(bytes.count, offset + chunk)
-            bytes[offset..<end].withUnsafeBytes { framer.append($0) }
+        var at = 0
+        for size in sizes + [bytes.count] where at < bytes.count {
+            let end = Swift.min(bytes.count, at + size)
+            bytes[at..<end].withUnsafeBytes { framer.append($0) }
             largest = Swift.max(largest, framer.unframedBytes)
-            offset = end
+            at = end
             drain()
         }
         framer.finish()
         drain()
-        return (out, largest)
+        return (framer, largest)
     }
 
     @Test("newline-delimited, back-to-back and pretty-printed records frame alike, in any chunking")
@@ -357,27 +366,15 @@ struct FramerBoundsTests {
     /// The items of `bytes` (their kinds, lengths and reasons) fed in pieces of `sizes`
     /// bytes (the rest in one), each drained before the next, then the stream's cut verdict.
     static func framedBytes(_ bytes: [UInt8], sizes: [Int] = [], max: Int) -> (items: [String], openValue: Int?, insideRecords: Bool) {
-        let framer = RecordFramer(scanner: JSONScanner(schema: FieldSchema(["a"])), maxRecordBytes: max, initialCapacity: 64)
         var items: [String] = []
-        func drain() {
-            while let item = framer.next() {
-                switch item {
-                case .record(let range, _): items.append("record of \(range.count)")
-                case .invalid(let range, _, let reason): items.append("invalid of \(range.count): \(reason)")
-                case .oversize(_, _, let length): items.append("oversize \(length)")
-                case .padding(let length): items.append("padding \(length)")
-                }
+        let framer = RecordFramerTests.feed(bytes, sizes: sizes, max: max) { item, _ in
+            switch item {
+            case .record(let range, _): items.append("record of \(range.count)")
+            case .invalid(let range, _, let reason): items.append("invalid of \(range.count): \(reason)")
+            case .oversize(_, _, let length): items.append("oversize \(length)")
+            case .padding(let length): items.append("padding \(length)")
             }
-        }
-        var at = 0
-        for size in sizes + [bytes.count] where at < bytes.count {
-            let end = Swift.min(bytes.count, at + size)
-            bytes[at..<end].withUnsafeBytes { framer.append($0) }
-            at = end
-            drain()
-        }
-        framer.finish()
-        drain()
+        }.framer
         return (items, framer.openValueNumber, framer.endedInsideRecordsArray)
     }
 
