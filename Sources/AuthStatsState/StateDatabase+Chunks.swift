@@ -16,15 +16,7 @@ extension StateDatabase {
     /// Calls `body` with each chunk of `name` in `scope`, in `seq` order; one chunk is in
     /// memory at a time.
     public func forEachChunk(name: String, scope: String, _ body: ([UInt8]) throws -> Void) throws {
-        var expected = 0
-        try connection.query(
-            "SELECT seq, data FROM chunks WHERE name = ? AND scope = ? ORDER BY seq", "read chunks from",
-            [.text(name), .text(scope)]
-        ) { row in
-            try checkSeq(Int(row.integer(0)), expected: expected, name: name)
-            expected += 1
-            try body(row.blob(1))
-        }
+        try forEachChunkBytes(name: name, scope: scope) { try body(Array($0)) }
     }
 
     /// As `forEachChunk`, each chunk in SQLite's buffer (valid only inside `body`): no 1 MiB

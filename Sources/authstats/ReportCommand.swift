@@ -683,7 +683,7 @@ struct ReportCommand: ParsableCommand {
             }
             if let pageAhead {
                 let html = try pageAhead.wait()
-                try output.write("report.html") { $0 += html }
+                try output.write("report.html") { $0.write(html) }
             } else if !noHTML {
                 try output.write("report.html") { HTMLReport.write(mainPage(projects: projectPages), to: &$0) }
             }

@@ -110,11 +110,12 @@ final class ReportFiles {
     /// The staged path of the report `name`.
     func path(_ name: String) -> String { (staging as NSString).appendingPathComponent(name) }
 
-    /// Writes the report `name` with the text `body` produces.
-    func write(_ name: String, _ body: (inout String) -> Void) throws {
-        var text = ""
-        body(&text)
-        try writeFile(name) { $0.write(text) }
+    /// Writes the report `name` with the text `body` produces, straight into the file's
+    /// 1 MiB buffer: `summary.json` has an entry per input, and made whole as one `String`
+    /// (then copied into the buffer) it was the run's peak, ~0.8 KB an input (53 MB of 146 MB
+    /// heap over 68,000 small objects).
+    func write(_ name: String, _ body: (inout BufferedFileWriter) -> Void) throws {
+        try writeFile(name, body)
     }
 
     /// Writes the report `name` with the bytes `body` produces.
@@ -514,7 +515,7 @@ struct BufferedFile {
 /// Bytes to a new file through a 1 MiB buffer. The first failed write is kept (later writes
 /// are dropped) and thrown by `close`, which also flushes the file to disk, or hands it to
 /// `syncs` to be flushed with the other report files.
-struct BufferedFileWriter {
+struct BufferedFileWriter: TextOutputStream {
     let path: String
     private var descriptor: Int32 = -1
     /// What is not written yet (a `[UInt8]`: appending to a `Data` was ~1,500 instructions a
@@ -547,8 +548,7 @@ struct BufferedFileWriter {
     /// Appends the text's UTF-8 bytes.
     mutating func write(_ text: String) {
         var text = text
-        text.withUTF8 { buffer.append(contentsOf: $0) }
-        flushIfFull()
+        text.withUTF8 { write(UnsafeRawBufferPointer($0)) }
     }
 
     static let bufferSize = 1 << 20
