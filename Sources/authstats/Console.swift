@@ -202,7 +202,9 @@ enum Environment {
     }
 
     static var jobs: Result<Int?, ValidationError> {
-        option("AUTHSTATS_JOBS", "--jobs", expected: "not a positive whole number") { Int($0).flatMap { $0 > 0 ? $0 : nil } }
+        option("AUTHSTATS_JOBS", "--jobs", expected: "not a whole number from 1 to \(OptionLimits.jobs)") {
+            Int($0).flatMap { (1...OptionLimits.jobs).contains($0) ? $0 : nil }
+        }
     }
     static var maxRejects: Result<Int?, ValidationError> {
         option("AUTHSTATS_MAX_REJECTS", "--max-rejects", expected: "not a whole number, 0 or more") { Int($0).flatMap { $0 >= 0 ? $0 : nil } }

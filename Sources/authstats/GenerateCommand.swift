@@ -92,6 +92,12 @@ struct GenerateCommand: ParsableCommand {
         try PathArguments.refuseEmpty([("--out", [out])])
         guard Day(iso: start) != nil else { throw ValidationError("--start '\(start)' is not a date: use YYYY-MM-DD.") }
         guard users > 0, days > 0 else { throw ValidationError("--users and --days must be positive.") }
+        // Every user is kept in memory while the days are written (~200 bytes each): 100
+        // million were killed for want of memory, Int.max failed its first allocation.
+        guard users <= Self.maxUsers else {
+            throw ValidationError("--users \(users): at most \(Self.maxUsers) (the generator keeps every user in memory).")
+        }
+        guard days <= Self.maxDays else { throw ValidationError("--days \(days): at most \(Self.maxDays) (ten years).") }
         guard (0...1).contains(activity) else { throw ValidationError("--activity must be between 0 and 1.") }
         _ = try parsedKinds()
         guard !(backToBack && newlineDelimited) else { throw ValidationError("--back-to-back and --newline-delimited exclude each other.") }
@@ -110,6 +116,9 @@ struct GenerateCommand: ParsableCommand {
             throw ValidationError("--other-services must be between 0 and 1000.")
         }
     }
+
+    static let maxUsers = 10_000_000
+    static let maxDays = 3_660
 
     func parsedKinds() throws -> [ExportGenerator.Kind] {
         let names = kinds.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -141,8 +150,21 @@ struct GenerateCommand: ParsableCommand {
         options.seed = seed
         options.activity = activity
         let console = Console(quiet: quiet)
-        let summary = try ExportGenerator.run(options) { day, summary in
-            if day % 10 == 0 { console.info("generate: day \(day)/\(days), \(summary.records) records") }
+        if let info = POSIX.followingLinks(out), !POSIX.isFolder(info) {
+            console.error("Unable to write into \(DisplayPath.text(out)): it is a file (--out names the folder to write the exports into)")
+            throw ExitCode(2)
+        }
+        let summary: ExportGenerator.Summary
+        do {
+            summary = try ExportGenerator.run(options) { day, summary in
+                if day % 10 == 0 { console.info("generate: day \(day)/\(days), \(summary.records) records") }
+            }
+        } catch {
+            // Foundation's errors printed as they are were `Error Domain=NSCocoaErrorDomain …`.
+            let reason = (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
+            let path = ((error as NSError).userInfo[NSFilePathErrorKey] as? String).map { " (\(DisplayPath.text($0)))" } ?? ""
+            console.error("Unable to write the exports under \(DisplayPath.text(out))\(path): \(reason)")
+            throw ExitCode(2)
         }
         console.info("wrote \(summary.records) records (\(summary.bytes) bytes uncompressed) in \(summary.files) files under \(out)/")
     }

@@ -25,6 +25,11 @@ struct MergeCommand: ParsableCommand {
             (--allow-missing), the reports marked partial in summary.json, or when a shard run \
             read an input only in part. The shard runs' rejected records are in rejects.ndjson, \
             and summary.json's totals count what they read.
+
+            Environment: report's (AUTHSTATS_OUT gives --out its default; AUTHSTATS_TIMEZONE, \
+            AUTHSTATS_JOBS, AUTHSTATS_PROGRESS and the others give report's options theirs, so \
+            a bad value is named with --report-options; AUTHSTATS_TIMEZONE must be the states' \
+            zone).
             """)
 
     @Argument(help: ArgumentHelp("The shard states (report --plan … --shard I --state DIR).", valueName: "state"))
@@ -35,7 +40,7 @@ struct MergeCommand: ParsableCommand {
         valueName: "file"))
     var statesFrom: String?
 
-    @Option(name: .long, help: ArgumentHelp("Folder for the reports.", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("Folder for the reports (default: reports, or AUTHSTATS_OUT).", valueName: "dir"))
     var out = Environment.value("AUTHSTATS_OUT") ?? "reports"
 
     @Flag(name: .long, help: "Merge even when some shards of the plan are missing: the reports are marked partial (exit 1).")

@@ -104,6 +104,12 @@ struct PlanCommand: ParsableCommand {
                 console.error("Unable to write \(DisplayPath.text(out)): it is a folder (--out names the plan file)")
                 throw ExitCode(2)
             }
+            // Foundation says "The file doesn't exist." of a plan whose folder is missing.
+            let folder = (out as NSString).deletingLastPathComponent
+            if !folder.isEmpty, POSIX.followingLinks(folder) == nil {
+                console.error("Unable to write \(DisplayPath.text(out)): its folder \(DisplayPath.text(folder)) does not exist (plan makes no folder)")
+                throw ExitCode(2)
+            }
             do {
                 // Written beside, then renamed: a reader sees the old plan or the new one.
                 try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)

@@ -58,7 +58,7 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Last day of the report (YYYY-MM-DD, inclusive). Default: last day with an event.", valueName: "date"))
     var to: String?
 
-    @Option(name: .long, help: ArgumentHelp("IANA time zone whose calendar days the report counts (e.g. America/Los_Angeles). Default: UTC, or the zone of the --state.", valueName: "zone"))
+    @Option(name: .long, help: ArgumentHelp("IANA time zone whose calendar days the report counts (e.g. America/Los_Angeles), or a fixed offset (UTC+1, GMT-05:30: as written, where IANA's Etc/GMT+5 is UTC-5). Default: UTC, or the zone of the --state.", valueName: "zone"))
     var timezone: String?
 
     @Option(name: .long, help: ArgumentHelp("A nightly state folder (docs/state.md): inputs already read into it are skipped, new ones added, and the reports cover everything it holds, as one run over all the inputs would. Without INPUT, reports from the state alone.", valueName: "dir"))
@@ -113,7 +113,7 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Adds the dimension attr:NAME to breakdown.csv: each user's value of that attribute (user directory or Pinpoint endpoint), (unknown) when absent. Repeatable.", valueName: "name"))
     var breakdownAttribute: [String] = []
 
-    @Flag(name: .long, help: "As Cognito's \"Share user attribute data with Amazon Pinpoint\": segment members get an EMAIL endpoint for a verified email address and an SMS endpoint for a verified phone number. Without it, no email address or phone number appears in any report: an attribute value, a device or place value (app_version, country, …) or a push endpoint's address that holds one is withheld (ids are written as they are).")
+    @Flag(name: .long, help: "As Cognito's \"Share user attribute data with Amazon Pinpoint\": segment members get an EMAIL endpoint for a verified email address and an SMS endpoint for a verified phone number. Without it, no email address or phone number appears in any report: an attribute value, a device or place value (app_version, country, …) or a push endpoint's address that holds one is withheld (ids are written as they are). rejects.ndjson, the quarantine, keeps rejected records as they came, addresses included.")
     var shareUserData = false
 
     @Option(name: .customLong("clients"), help: ArgumentHelp("App client configuration: `aws cognito-idp describe-user-pool-client` output (one or many per file) or `list-user-pool-clients` output. Repeatable. Each event then gets a project_id (Pinpoint records: application.app_id; the other exports: through their app client; else (unconfigured)), a breakdown dimension. Compressed files are read too; a file that gives no app client is refused (exit 64). Check the files with `authstats check-config`.", valueName: "file"))
@@ -131,7 +131,7 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Bytes of user profile observations kept in memory (with segments or attribute breakdowns) before a sorted run is spilled to TMPDIR.", valueName: "bytes"))
     var profileMemory = ProfileOptions().memory
 
-    @Option(name: .customLong("jobs"), help: ArgumentHelp("Worker threads (default: the number of cores, or AUTHSTATS_JOBS). Output is the same for every value.", valueName: "n"))
+    @Option(name: .customLong("jobs"), help: ArgumentHelp("Worker threads, 1 to 1024 (default: the number of cores, or AUTHSTATS_JOBS). Output is the same for every value.", valueName: "n"))
     var jobsGiven: Int?
 
     @Option(name: .customLong("max-rejects"), help: ArgumentHelp("Rejected records written to rejects.ndjson at most (the first ones in input order; default 10000, or AUTHSTATS_MAX_REJECTS); all are counted in summary.json.", valueName: "n"))
@@ -151,6 +151,22 @@ struct ReportCommand: ParsableCommand {
 
     // The options' values: given, else the variable's (checked in `validate`), else the default.
     var jobs: Int { jobsGiven ?? ((try? Environment.jobs.get()) ?? nil) ?? ProcessInfo.processInfo.activeProcessorCount }
+
+    /// "no input files found in …", and why when an input is the --out or --state folder
+    /// itself, which is never read as input (`--out` given as the input folder said only that
+    /// nothing was found in a folder of 142 files).
+    var noInputFiles: String {
+        var text = "no input files found in \(inputs.map(DisplayPath.text).joined(separator: ", "))"
+        let folders = [("--out", out)] + (state.map { [("--state", $0)] } ?? [])
+        for input in inputs {
+            guard let given = POSIX.followingLinks(input) else { continue }
+            for (option, folder) in folders {
+                guard let other = POSIX.followingLinks(folder), given.st_dev == other.st_dev, given.st_ino == other.st_ino else { continue }
+                text += " (\(DisplayPath.text(input)) is the \(option) folder, which is never read as input)"
+            }
+        }
+        return text
+    }
     var maxRejects: Int { maxRejectsGiven ?? ((try? Environment.maxRejects.get()) ?? nil) ?? 10_000 }
     var maxRejectsBytes: Int { maxRejectsBytesGiven ?? ((try? Environment.maxRejectsBytes.get()) ?? nil) ?? 256 << 20 }
     var progressMode: ProgressLine.Mode { progressGiven ?? ((try? Environment.progress.get()) ?? nil) ?? .auto }
@@ -232,11 +248,11 @@ struct ReportCommand: ParsableCommand {
         _ = try acceptedTimes()
         guard maxRejects >= 0 else { throw ValidationError("--max-rejects must be 0 or more.") }
         guard maxRejectsBytes >= 0 else { throw ValidationError("--max-rejects-bytes must be 0 or more.") }
-        guard maxRecordBytes > 0 else { throw ValidationError("--max-record-bytes must be positive.") }
-        guard dedupWindow > 0 else { throw ValidationError("--dedup-window must be positive.") }
-        guard jobs > 0 else { throw ValidationError("--jobs must be positive.") }
-        guard sessionMemory > 0 else { throw ValidationError("--session-memory must be positive.") }
-        guard profileMemory > 0 else { throw ValidationError("--profile-memory must be positive.") }
+        try OptionLimits.check(bytes: maxRecordBytes, option: "--max-record-bytes")
+        try OptionLimits.check(bytes: dedupWindow, itemBytes: DuplicateFilter.entryBytes, option: "--dedup-window")
+        try OptionLimits.check(jobs: jobs)
+        try OptionLimits.check(bytes: sessionMemory, option: "--session-memory")
+        try OptionLimits.check(bytes: profileMemory, option: "--profile-memory")
         for name in breakdownAttribute where name.isEmpty { throw ValidationError("--breakdown-attribute needs an attribute name.") }
         for name in breakdownAttribute where MemberExport.isWithheld(name) {
             let why = name == "sub" ? "it is the user id: a row per user" : "it holds addresses or linked identities"
@@ -478,7 +494,7 @@ struct ReportCommand: ParsableCommand {
         // with an empty one: refused as a stateless run is, the state left as it was.
         if rebuild, shardRun == nil, !analysis.anyInputReadable {
             throw fail(
-                (analysis.inputs.isEmpty ? "no input files found in \(inputs.map(DisplayPath.text).joined(separator: ", "))" : "no readable input")
+                (analysis.inputs.isEmpty ? noInputFiles : "no readable input")
                     + "; --rebuild would have emptied the state, which is left as it was; nothing written")
         }
         var unreportedDamaged = false
@@ -526,7 +542,7 @@ struct ReportCommand: ParsableCommand {
             return
         }
         guard analysis.anyInputReadable || nightly != nil || merging != nil else {
-            throw fail(analysis.inputs.isEmpty ? "no input files found in \(inputs.map(DisplayPath.text).joined(separator: ", "))" : "no readable input; nothing written")
+            throw fail(analysis.inputs.isEmpty ? noInputFiles : "no readable input; nothing written")
         }
 
         let sessionsFile: SessionsFile?
@@ -722,6 +738,13 @@ struct ReportCommand: ParsableCommand {
                 "\(overlaps.count) day\(overlaps.count == 1 ? " has" : "s have") sign-ups, sign-ins or failures from more than one export "
                     + "(\(exports.joined(separator: ", ")); first \(first.date); see summary.json's overlaps): if the exports hold the same "
                     + "sign-ins, each is counted once per export; keep one with --auth-source \(suggested) (README \"Migrating from Pinpoint analytics\")")
+        }
+        if let bounds = analysis.accumulator.dayBounds, let range = reports.range, !range.days.overlaps(bounds.days) {
+            // A lone --from after every event (or --to before every one) gives its one day
+            // (docs/metrics.md "The report range"): said, since the rows are all zeros.
+            console.warning(
+                "the report range \(range.first) to \(range.last) holds no day with an event (the events run from \(bounds.first) to "
+                    + "\(bounds.last)): its rows are zeros; --from and --to choose the days")
         }
         let reading = run.reading(of: listed)
         let (rejected, written) = (reading.counts.rejected, reading.rejectsWritten)

@@ -171,7 +171,7 @@ struct StateCommand: ParsableCommand {
                 throw ValidationError("Give the states to merge: state merge --into DIR OTHER… (or --states-from FILE)")
             }
             try PathArguments.refuseEmpty([("--into", [into]), ("a state", others), ("--states-from", statesFrom.map { [$0] } ?? [])])
-            guard jobs > 0 else { throw ValidationError("--jobs must be positive.") }
+            try OptionLimits.check(jobs: jobs)
             if let problem = stateHorizon.flatMap(NightlyState.horizonProblem) { throw ValidationError(problem) }
         }
 

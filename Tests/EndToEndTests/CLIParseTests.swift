@@ -130,6 +130,30 @@ struct CLIParseTests {
         #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
     }
 
+    @Test("a number past what a run can use is refused with its bound (a crash, a failed allocation or all the memory, until 2026-12-07)", arguments: [
+        (["report", "sample-logs", "--jobs", "9223372036854775807"], "--jobs 9223372036854775807: at most 1024 worker threads"),
+        (["report", "sample-logs", "--jobs", "1025"], "--jobs 1025: at most 1024 worker threads"),
+        (["report", "sample-logs", "--max-record-bytes", "9223372036854775807"], "--max-record-bytes 9223372036854775807: more than this machine's memory"),
+        (["report", "sample-logs", "--session-memory", "9223372036854775807"], "--session-memory 9223372036854775807: more than this machine's memory"),
+        (["report", "sample-logs", "--profile-memory", "9223372036854775807"], "--profile-memory 9223372036854775807: more than this machine's memory"),
+        (["report", "sample-logs", "--dedup-window", "384307168202282326"], "--dedup-window 384307168202282326 (48 bytes each): more than this machine's memory"),
+        (["state", "merge", "--into", "a", "b", "--jobs", "5000"], "--jobs 5000: at most 1024 worker threads"),
+        (["generate", "--out", "g", "--users", "9223372036854775807"], "--users 9223372036854775807: at most 10000000"),
+        (["generate", "--out", "g", "--days", "100000"], "--days 100000: at most 3660"),
+    ])
+    func boundedNumbers(arguments: [String], message: String) throws {
+        let result = try CLI.run(arguments, in: CLI.temporaryFolder("bounded"))
+        #expect(result.status == 64, "\(arguments): \(result.stderr)")
+        #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+    }
+
+    @Test("AUTHSTATS_JOBS past the bound is refused as --jobs is, naming the variable")
+    func boundedJobsVariable() throws {
+        let result = try CLI.run(["report", "sample-logs", "--out", "r"], in: CLI.temporaryFolder("bounded"), environment: ["AUTHSTATS_JOBS": "5000"])
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(result.stderr.contains("AUTHSTATS_JOBS=5000: not a whole number from 1 to 1024"), "\(result.stderr)")
+    }
+
     @Test("after --, files named like an option and a negative number are inputs")
     func inputsAfterDoubleDash() throws {
         let folder = CLI.temporaryFolder("double-dash")

@@ -83,6 +83,42 @@ struct ExitStatusTests {
         #expect(result.stderr.contains("Unable to create the output folder \(file.path)"))
     }
 
+    @Test("--out given as the input folder itself: exit 2, saying the --out folder is never read (it said only that nothing was found)")
+    func outIsTheInput() throws {
+        let folder = CLI.temporaryFolder().appendingPathComponent("logs")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: fixture("canonical.ndjson"), toPath: folder.appendingPathComponent("a.ndjson").path)
+        let result = try CLI.run(["report", folder.path, "--out", folder.path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("(\(folder.path) is the --out folder, which is never read as input)"), "\(result.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["a.ndjson"])
+    }
+
+    @Test("a lone --from after every event (or --to before every one) gives its one day, with a warning that the rows are zeros", arguments: [
+        ["--from", "2031-01-01"], ["--to", "2001-01-01"], ["--from", "2031-01-01", "--to", "2031-01-02"],
+    ])
+    func rangeWithoutEvents(arguments: [String]) throws {
+        let result = try CLI.run(["report", fixture("canonical.ndjson"), "--out", CLI.temporaryFolder().path] + arguments)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("holds no day with an event (the events run from "), "\(result.stderr)")
+        let inside = try CLI.run(["report", fixture("canonical.ndjson"), "--out", CLI.temporaryFolder().path])
+        #expect(!inside.stderr.contains("holds no day with an event"), "\(inside.stderr)")
+    }
+
+    @Test("generate --out naming a file, and plan --out in a missing folder: exit 2 with what is wrong (a Foundation error was printed raw)")
+    func outputsThatCannotBe() throws {
+        let folder = CLI.temporaryFolder()
+        let file = folder.appendingPathComponent("plain-file")
+        try Data("x".utf8).write(to: file)
+        let generate = try CLI.run(["generate", "--out", file.path, "-q"])
+        #expect(generate.status == 2)
+        #expect(generate.stderr.contains("Unable to write into \(file.path): it is a file"), "\(generate.stderr)")
+        #expect(!generate.stderr.contains("NSCocoaErrorDomain"))
+        let plan = try CLI.run(["plan", fixture("canonical.ndjson"), "--shards", "2", "--out", folder.appendingPathComponent("none/plan.json").path])
+        #expect(plan.status == 2)
+        #expect(plan.stderr.contains("its folder \(folder.appendingPathComponent("none").path) does not exist"), "\(plan.stderr)")
+    }
+
     @Test("a partial input exits 1, with the reports written")
     func partial() throws {
         let out = CLI.temporaryFolder()

@@ -56,7 +56,7 @@ public struct DuplicateFilter: Sendable, InOrderRunOwner {
     /// state keeps a stream of fingerprints per group (`Analysis.Stream.fingerprints(bucket:)`).
     @inline(__always)
     public static func group(ofDay day: Int32) -> Int { Int(day) & (dayGroups - 1) }
-    static var entryBytes: Int { FingerprintLog.entryBytes }
+    public static var entryBytes: Int { FingerprintLog.entryBytes }
 
     let capacity: Int
     let store: (any SpillStore)?
