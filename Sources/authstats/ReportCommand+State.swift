@@ -74,6 +74,16 @@ extension ReportCommand {
             try loaded.check(shard: index)
             let files = loaded.files(ofShard: index)
             console.info("shard \(index) of \(loaded.shards) (plan \(loaded.id)): \(files.count) file\(files.count == 1 ? "" : "s")")
+            // A shard writes no reports: the options that only shape them are the merge's,
+            // and were taken without a word until 2026-12-07 (a review).
+            let reportOnly = ["--out", "--from", "--to", "--no-html", "--strict"].filter { option in
+                CommandLine.arguments.dropFirst().contains { $0 == option || $0.hasPrefix(option + "=") }
+            }
+            if !reportOnly.isEmpty {
+                console.warning(
+                    "\(reportOnly.joined(separator: ", ")): a shard writes no reports, so \(reportOnly.count == 1 ? "it does" : "they do") nothing "
+                        + "here; give \(reportOnly.count == 1 ? "it" : "them") to the merge (authstats merge --out DIR --report-options \"…\")")
+            }
             return (loaded, index, files)
         } catch {
             console.error("\(error)")

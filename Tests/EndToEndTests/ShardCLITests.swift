@@ -236,6 +236,22 @@ struct ShardCLITests {
         #expect(none.stderr.contains("JOB_COMPLETION_INDEX"), "\(none.stderr)")
     }
 
+    @Test("a shard given options that only shape reports (--out, --from, --to, --no-html, --strict) says they do nothing there; without them it says nothing")
+    func reportOnlyOptionsOnAShard() throws {
+        let folder = CLI.temporaryFolder("shards-report-only")
+        let files = Array(try S.data().files.prefix(2))
+        let plan = try Self.plan(files, shards: 2, folder)
+        let out = folder.appendingPathComponent("never")
+        let given = try CLI.run(["report", "--plan", plan, "--shard", "0", "--state", folder.appendingPathComponent("s0").path,
+            "--out", out.path, "--from", "2026-11-01", "--no-html"])
+        #expect(given.status == 0, "\(given.stderr)")
+        #expect(given.stderr.contains("--out, --from, --no-html: a shard writes no reports, so they do nothing here"), "\(given.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+        let plain = try CLI.run(["report", "--plan", plan, "--shard", "1", "--state", folder.appendingPathComponent("s1").path])
+        #expect(plain.status == 0, "\(plain.stderr)")
+        #expect(!plain.stderr.contains("a shard writes no reports"), "\(plain.stderr)")
+    }
+
     @Test("a shard with no file writes a state that merges (more shards than files)")
     func emptyShard() throws {
         let folder = CLI.temporaryFolder("shards-empty")
