@@ -38,7 +38,7 @@ struct AuthStats: ParsableCommand {
                 "authstats: error: '\(DisplayPath.text(first))' is no command, and no input of that name exists; did you mean '\(near)'? (authstats --help lists the commands)\n".utf8))
             Foundation.exit(64)
         }
-        if let unknown = unknownHelpTopic(arguments) {
+        if let unknown = unknownHelpTopic(arguments) ?? unknownSubcommand(arguments) {
             // The parser's help command prints the nearest command's help for a word it does
             // not know, and exits 0: a script asking for help on a command that is not there
             // would not notice.
@@ -107,6 +107,25 @@ struct AuthStats: ParsableCommand {
             }
             command = sub
             path.append(word)
+        }
+        return nil
+    }
+
+    /// For a command that has only subcommands (`state`), what is wrong when the word after it
+    /// names none of them: the parser said "Unknown option '--state'" of `state infoo --state
+    /// DIR`, the option of the command meant (a review, 2026-12-07). Nil otherwise.
+    static func unknownSubcommand(_ arguments: [String]) -> String? {
+        var command: ParsableCommand.Type = AuthStats.self
+        var path = ["authstats"]
+        for word in arguments {
+            if let sub = subcommand(word, of: command) {
+                command = sub
+                path.append(word)
+                continue
+            }
+            let names = command.configuration.subcommands.compactMap { $0.configuration.commandName }
+            guard command != AuthStats.self, !names.isEmpty, command.configuration.defaultSubcommand == nil, !word.hasPrefix("-") else { return nil }
+            return "'\(DisplayPath.text(word))' is no command of '\(path.joined(separator: " "))'; its commands: \(names.joined(separator: ", "))"
         }
         return nil
     }

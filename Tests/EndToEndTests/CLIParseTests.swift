@@ -89,6 +89,9 @@ struct CLIParseTests {
         (["help", "nosuch"], "'nosuch' is no command of 'authstats'; its commands: report, plan"),
         (["help", "state", "nosuch"], "'nosuch' is no command of 'authstats state'; its commands: info, merge"),
         (["help", "report", "x"], "'x' is no command of 'authstats report' (it has none)"),
+        // Not only under help: the parser blamed the option of the command meant.
+        (["state", "infoo", "--state", "s"], "'infoo' is no command of 'authstats state'; its commands: info, merge"),
+        (["state", "nosuch"], "'nosuch' is no command of 'authstats state'; its commands: info, merge"),
     ])
     func helpForNoCommand(arguments: [String], message: String) throws {
         let result = try CLI.run(arguments)
