@@ -98,7 +98,10 @@ struct MergeCommand: ParsableCommand {
             if ReportCommand.exitCode(for: error) == .success {
                 throw ValidationError("--report-options takes report's options, not a request for its help (authstats report --help)")
             }
-            throw ValidationError("--report-options: " + ReportCommand.message(for: error))
+            // The AUTHSTATS_* variables give report's options too: without --report-options the
+            // fault is theirs, which the message names (it blamed --report-options, not given).
+            let given = CommandLine.arguments.dropFirst().contains { $0 == "--report-options" || $0.hasPrefix("--report-options=") }
+            throw ValidationError((given ? "--report-options: " : "report's options: ") + ReportCommand.message(for: error))
         }
     }
 }

@@ -150,11 +150,16 @@ struct CLIParseTests {
         #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
     }
 
-    @Test("AUTHSTATS_JOBS past the bound is refused as --jobs is, naming the variable")
+    @Test("AUTHSTATS_JOBS past the bound is refused as --jobs is, naming the variable (and, for merge, not blaming --report-options)")
     func boundedJobsVariable() throws {
         let result = try CLI.run(["report", "sample-logs", "--out", "r"], in: CLI.temporaryFolder("bounded"), environment: ["AUTHSTATS_JOBS": "5000"])
         #expect(result.status == 64, "\(result.stderr)")
         #expect(result.stderr.contains("AUTHSTATS_JOBS=5000: not a whole number from 1 to 1024"), "\(result.stderr)")
+        let merge = try CLI.run(["merge", "s0", "-q"], in: CLI.temporaryFolder("bounded"), environment: ["AUTHSTATS_JOBS": "abc"])
+        #expect(merge.status == 64, "\(merge.stderr)")
+        #expect(merge.stderr.contains("report's options: AUTHSTATS_JOBS=abc"), "\(merge.stderr)")
+        let given = try CLI.run(["merge", "s0", "-q", "--report-options", "--jobs 0"], in: CLI.temporaryFolder("bounded"))
+        #expect(given.status == 64 && given.stderr.contains("--report-options: "), "\(given.stderr)")
     }
 
     @Test("after --, files named like an option and a negative number are inputs")
