@@ -556,8 +556,10 @@ struct ReportCommand: ParsableCommand {
         {
             // docs/state.md "Limits of exactness, stated": a state keeps each user's latest
             // observations, so its profiles are as of its newest day.
+            // Named by what uses them: segments, or only --breakdown-attribute's attr: rows.
+            let uses = configuration.profiles.segments != nil ? "segments are evaluated" : "breakdown.csv's attr: rows are made"
             console.warning(
-                "segments are evaluated on the profiles as of \(newest) (the newest day \(nightly != nil ? "the state holds" : "of the states merged")), "
+                "\(uses) on the profiles as of \(newest) (the newest day \(nightly != nil ? "the state holds" : "of the states merged")), "
                     + "not as of --to \(to): a state keeps each user's latest attributes, endpoints and demographics only; "
                     + "counts and activity are as of --to. A run over the inputs without --state gives profiles as of --to.")
         }

@@ -127,7 +127,8 @@ struct StateCommand: ParsableCommand {
                 hold no input in common (an input in two of them is refused, named). A state kept \
                 without a horizon (a shard's, --state-horizon none) merges into any; the result \
                 keeps the horizon of an existing --into; a new one takes --state-horizon, else the \
-                shortest horizon of the states merged (35 days when none has one). A state whose \
+                shortest horizon of the states merged (35 days when none has one), or none when \
+                --allow-missing leaves shards of its plan out (so that they can be merged in later). A state whose \
                 events meet another's days before that one's horizon is refused, naming both. \
                 The result keeps session rows (for sessions.csv) only if every state merged, and \
                 an existing --into, keeps them: their first runs had --sessions-detail. Of two \
@@ -197,8 +198,19 @@ struct StateCommand: ParsableCommand {
             // shortest of the states merged (35 days when all are shards' "none").
             let newTarget = !StateDatabase.exists(folder: into)
             let shortest = horizons.compactMap { Int($0) }.min().map(String.init)
+            // A new state that --allow-missing leaves without some shards of its plan keeps all
+            // its detail (no horizon) unless told: the missing shards merged in later may hold
+            // any day, and with the shortest horizon a reprocessing of more than 35 days could
+            // not be completed (a review, 2026-12-07).
+            let awaitsShards = newTarget && stateHorizon == nil && opened.planShards.map { $0.present.count < $0.shards } == true
+            if awaitsShards {
+                console.info(
+                    "\(DisplayPath.text(into)) is kept without a horizon, so that the missing shards can be merged into it later "
+                        + "(--state-horizon DAYS to choose one)")
+            }
             let target = try NightlyState(
-                folder: into, timeZone: opened.zone.isEmpty ? nil : opened.zone, horizon: stateHorizon ?? (newTarget ? shortest : nil),
+                folder: into, timeZone: opened.zone.isEmpty ? nil : opened.zone,
+                horizon: stateHorizon ?? (awaitsShards ? "none" : newTarget ? shortest : nil),
                 options: counting, profiles: opened.profiles, sessionRows: !opened.sessionRows.contains(false), rebuild: false,
                 merging: true)
             // A new --into that the merge does not fill (a state found damaged as it is read, a
@@ -339,7 +351,10 @@ struct StateCommand: ParsableCommand {
             }
             committed = true
             let rejected = target.shardRuns.map { $0.rejected > 0 ? ", \($0.rejected) records rejected by the shard runs (in the reports' rejects.ndjson)" : "" } ?? ""
-            console.info("merged \(opened.parts.count) state\(opened.parts.count == 1 ? "" : "s") into \(DisplayPath.text(into)): \(whole.accumulator.events) events\(rejected)")
+            // An --allow-missing merge says what it lacks (its reports are partial until then).
+            let lacking = target.partial.map { "; partial: \($0)" } ?? ""
+            console.info(
+                "merged \(opened.parts.count) state\(opened.parts.count == 1 ? "" : "s") into \(DisplayPath.text(into)): \(whole.accumulator.events) events\(rejected)\(lacking)")
         }
     }
 }

@@ -66,7 +66,7 @@ struct ConventionsTests {
     }
 
     @Test("an AUTHSTATS_* number or mode its option would refuse is a usage error naming the variable, unless the option is given", arguments: [
-        ("AUTHSTATS_JOBS", "abc", "--jobs", "not a positive whole number"), ("AUTHSTATS_JOBS", "0", "--jobs", "not a positive whole number"),
+        ("AUTHSTATS_JOBS", "abc", "--jobs", "not a whole number from 1 to 1024"), ("AUTHSTATS_JOBS", "0", "--jobs", "not a whole number from 1 to 1024"),
         ("AUTHSTATS_MAX_REJECTS", "ten", "--max-rejects", "not a whole number, 0 or more"),
         ("AUTHSTATS_MAX_REJECTS_BYTES", "-5", "--max-rejects-bytes", "not a whole number, 0 or more"),
         ("AUTHSTATS_PROGRESS", "bogus", "--progress", "not one of auto, plain, none"),

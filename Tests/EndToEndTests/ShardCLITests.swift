@@ -162,6 +162,32 @@ struct ShardCLITests {
         #expect(stateQuiet.status == 0 && stateQuiet.stderr.isEmpty, "\(stateQuiet.stderr)")
     }
 
+    @Test("an --allow-missing merge of 40 days into a new state keeps all detail, so the missing shard completes it later (it took 35 days and refused the shard)")
+    func allowMissingLongerThanHorizon() throws {
+        let folder = CLI.temporaryFolder("shards-missing-long")
+        let exports = folder.appendingPathComponent("ex")
+        #expect(try CLI.run(["generate", "--out", exports.path, "--users", "50", "--days", "40", "--start", "2026-09-01", "-q"]).status == 0)
+        try FileManager.default.removeItem(at: exports.appendingPathComponent("users"))
+        let plan = folder.appendingPathComponent("plan.json").path
+        #expect(try CLI.run(["plan", exports.path, "--shards", "2", "--out", plan, "-q"]).status == 0)
+        let shards = (0..<2).map { folder.appendingPathComponent("sh\($0)").path }
+        for (index, state) in shards.enumerated() {
+            #expect(try CLI.run(["report", "--plan", plan, "--shard", "\(index)", "--state", state, "-q"]).status == 0)
+        }
+        let merged = folder.appendingPathComponent("M").path
+        let first = try CLI.run(["state", "merge", "--into", merged, "--allow-missing", shards[0]])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stderr.contains("is kept without a horizon, so that the missing shards can be merged into it later"), "\(first.stderr)")
+        #expect(first.stderr.contains("; partial: shard 1 of 2"), "\(first.stderr)")
+        let completed = try CLI.run(["state", "merge", "--into", merged, shards[1]])
+        #expect(completed.status == 0, "\(completed.stderr)")
+        let fromState = folder.appendingPathComponent("from-state")
+        #expect(try S.report([], state: URL(fileURLWithPath: merged), out: fromState, ["--no-html"]).status == 0)
+        let plain = folder.appendingPathComponent("plain")
+        #expect(try CLI.run(["report", exports.path, "--out", plain.path, "--no-html", "-q"]).status == 0)
+        try S.expectSame(plain, fromState, "40 days in 2 shards, one merged later")
+    }
+
     @Test("a missing shard is refused, named; --allow-missing marks the reports partial (exit 1)")
     func missingShard() throws {
         let folder = CLI.temporaryFolder("shards-missing")

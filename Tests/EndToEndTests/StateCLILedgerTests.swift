@@ -664,6 +664,23 @@ extension StateCLITests {
             #expect(try S.bytes(S.databasePath(state)) == stateBefore, "the state file changed")
         }
 
+        @Test("inputs older than the horizon: the first three named and how many more (every one of them was one line: 29 KB for a sync folder's 229)")
+        func horizonManyOld() throws {
+            let folder = CLI.temporaryFolder("state-horizon-many")
+            let state = folder.appendingPathComponent("state")
+            let out = folder.appendingPathComponent("out")
+            let inputs = folder.appendingPathComponent("in")
+            let newest = try S.gzip([PinpointLine("pageView", at: PinpointLine.millis("2026-11-20T10:00:00Z"), user: "u1").json], inputs, "newest.json.gz")
+            try S.runBatches([[newest]], state: state, out: out, S.reportOptions + ["--state-horizon", "3"])
+            let old = try (0..<5).map { i in
+                try S.gzip([PinpointLine("pageView", at: PinpointLine.millis("2026-11-0\(i + 1)T10:00:00Z"), user: "u\(i)").json], inputs, "old\(i).json.gz")
+            }
+            let refused = try S.report(old, state: state, out: out, S.reportOptions)
+            #expect(refused.status == 1, "\(refused.stderr)")
+            #expect(refused.stderr.contains("\(old[2]) holds events of 2026-11-03; and 2 more inputs: older than the state's horizon"), "\(refused.stderr)")
+            #expect(!refused.stderr.contains(old[3]) && !refused.stderr.contains(old[4]), "\(refused.stderr)")
+        }
+
         @Test("--state-horizon: a number of days that no day index can hold, or no number, is bad usage (exit 64), not a crash")
         func horizonOutOfRange() throws {
             let data = try S.data()
