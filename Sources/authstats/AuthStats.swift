@@ -197,19 +197,6 @@ struct AuthStats: ParsableCommand {
         return nil
     }
 
-    /// Levenshtein distance.
-    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
-        var previous = Array(0...b.count)
-        for (i, x) in a.enumerated() {
-            var current = [i + 1] + [Int](repeating: 0, count: b.count)
-            for (j, y) in b.enumerated() {
-                current[j + 1] = min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[b.count]
-    }
-
     /// The command of `arguments`, parsed with most of its input paths lifted out and then put
     /// back and checked again; nil when nothing is lifted or any step fails, so that the plain
     /// parse makes the command, or refuses it, as it would have (with the same message).

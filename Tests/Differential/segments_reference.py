@@ -21,6 +21,10 @@ point the documents leave open only (shared-address endpoints, marked where it i
   copy order = input order, accepted times);
 - docs/segments.md: definitions, matching rules, "Profiles", "Reports", "Member exports";
   docs/reports.md for the files' columns and row order.
+Brought up to the documents on 2026-12-07 by a second independent reading (a review that
+found it behind them, never authstats): ISO offsets past +23:59 are no offset, address-shaped
+attribute values and Demographic/Location cells are withheld in member exports, and VT, FF,
+U+0085, U+2028 and U+2029 become spaces in cells as line breaks do.
 Nothing here is tuned to make authstats pass: where a document leaves a point open, the
 choice made is said in a comment marked OPEN.
 
@@ -748,7 +752,10 @@ class Evaluator:
     @staticmethod
     def is_instant(v):
         # A date and time without Z or an offset names no instant.
-        return re.fullmatch(r"\d{4}-\d{2}-\d{2}", v) is not None or re.search(r"(Z|[+-]\d{2}:?\d{2})$", v) is not None
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", v) is not None:
+            return True
+        m = re.search(r"T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-](\d{2}):?(\d{2}))$", v)
+        return m is not None and (m.group(2) == "Z" or (int(m.group(3)) <= 23 and int(m.group(4)) <= 59))
 
     def on_day(self, v):
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", v or ""):
@@ -844,6 +851,17 @@ def expected_reports(args):
     return rows, daily, exports, members_by_segment, profiles, stats, events
 
 
+EMAIL_RE = re.compile(r"[^\s@＠]+[@＠](([^\W\d_][\w-]*|[\w-]*[^\W\d_][\w-]*)\.)+[^\W\d_]{2,}(?![\w.])|[^\s@＠]+[@＠]\d{1,3}(\.\d{1,3}){3}")
+PHONE_RE = re.compile(r"(?:^|(?<=[^\w.]))\+[1-9](?:[ \u00a0\-.()]*\d){6,14}(?!\d)")
+def withheld(v):
+    if v is None:
+        return v
+    m = EMAIL_RE.search(v)
+    if m and re.search(r"[@＠]\d+(\.\d+)?x\.", m.group(0)):
+        m = None
+    return "" if (m or PHONE_RE.search(v)) else v
+
+
 def export_rows(ps, share_user_data):
     """docs/segments.md "Member exports": one row per endpoint of each member, by user id then
     endpoint id (bytes); each a dict of column -> list of values (attributes may repeat).
@@ -862,9 +880,9 @@ def export_rows(ps, share_user_data):
             address = ep["Address"] if ep["ChannelType"] in push or ep["ChannelType"] in ("EMAIL", "SMS", "VOICE") else None
             row = {
                 "ChannelType": [ep["ChannelType"] or ""], "Address": [address or ""], "Id": [ep["Id"]],
-                "User.UserId": [p.user], "Demographic.Platform": [ep["platform"] or ""],
-                "Demographic.AppVersion": [ep["app_version"] or ""], "Demographic.Locale": [ep["locale"] or ""],
-                "Location.Country": [ep["country"] or ""],
+                "User.UserId": [p.user], "Demographic.Platform": [withheld(ep["platform"]) or ""],
+                "Demographic.AppVersion": [withheld(ep["app_version"]) or ""], "Demographic.Locale": [withheld(ep["locale"]) or ""],
+                "Location.Country": [withheld(ep["country"]) or ""],
             }
             # OPEN: the profile has one attribute map; a name's column is the kind its value
             # came from (directory or Pinpoint UserAttributes: User.UserAttributes.<name>;
@@ -876,7 +894,7 @@ def export_rows(ps, share_user_data):
                 # `sub`, `identities`, and `email` and `phone_number` in any letter case.
                 if name in ("sub", "identities") or name.lower() in ("email", "phone_number"):
                     continue
-                row[("Attributes." if origin == "Attributes" else "User.UserAttributes.") + name] = values
+                row[("Attributes." if origin == "Attributes" else "User.UserAttributes.") + name] = [withheld(v) for v in values if withheld(v) != ""]
             rows.append(row)
     return rows
 
@@ -988,7 +1006,7 @@ def compare(args, rows, daily, exports, members_by_segment, stats):
                             problems.append("%s row %d: Id %s, not %s<16 hex>" % (f, i + 1, g.get(c), prefix))
                         continue
                     gv = g.get(c, [])
-                    xv = [v.replace("\n", " ").replace("\r", " ").replace("\t", " ") for v in x.get(c, [])]
+                    xv = [re.sub("[\n\r\t\x0b\x0c\x85\u2028\u2029]", " ", v) for v in x.get(c, [])]
                     if gv != xv:
                         problems.append("%s row %d (user %s, endpoint %s): %s = %s, the oracle %s" % (
                             f, i + 1, x["User.UserId"][0], x["Id"][0], c, gv, xv))

@@ -81,12 +81,35 @@ struct SegmentReader {
             case "SegmentGroups":
                 definition.groups = try groups(value, memberPath)
             default:
-                if let meant = Self.segmentTypoKeys[key.lowercased()] {
+                if let meant = Self.nearMiss(key) {
                     throw fail(memberPath, "unknown key; did you mean \(meant)?")
+                }
+                // A key of `SegmentDimensions` on the segment itself: its `Dimensions` left out.
+                if let dimension = Self.dimensionKeys.first(where: { $0 == key }) {
+                    throw fail(memberPath, "\(dimension) belongs inside Dimensions: {\"Dimensions\": {\"\(dimension)\": …}}")
                 }
             }
         }
         return definition
+    }
+
+    /// The key a segment's unknown `key` was meant to be, if it is a near miss of one: the same
+    /// letters in another case, with spaces, `_`, `-` or other characters around or between
+    /// them (`"Dimensions "`, `segment_groups`, a zero-width space), or one or two letters off
+    /// the two keys that decide what a segment selects (`Dimensons`). Such a key read past
+    /// would quietly make a segment of every user (a review, 2026-12-07, found all of these
+    /// taken; only the lower-cased names were caught).
+    static func nearMiss(_ key: String) -> String? {
+        let letters = Array(key.lowercased().unicodeScalars.filter { ("a"..."z").contains($0) })
+        let word = String(String.UnicodeScalarView(letters))
+        if let meant = segmentTypoKeys[word] { return meant }
+        if word.hasPrefix("segmentgroup") { return "SegmentGroups" }  // SegmentGroupList
+        if word.hasPrefix("dimension") { return "Dimensions" }
+        for (known, meant) in [("dimensions", "Dimensions"), ("segmentgroups", "SegmentGroups")]
+        where editDistance(letters, Array(known.unicodeScalars)) <= 2 {
+            return meant
+        }
+        return nil
     }
 
     // MARK: SegmentGroups

@@ -99,6 +99,16 @@ enum BreakdownCharts {
         titles[name] ?? (name.hasPrefix("attr:") ? "Attribute " + String(name.dropFirst(5)) : name)
     }
 
+    /// Characters of a value a legend shows: a value is the log's, and five of 100 KB made a
+    /// page of 45 MB and 812,767 pixels across (each day's hover text repeats them), and an
+    /// 80-character build name ran over the next chart (a review, 2026-12-07).
+    static let shownLimit = 40
+
+    /// `value` as a legend shows it: its first `shownLimit` characters and `…` when longer.
+    static func shown(_ value: String) -> String {
+        value.count > shownLimit ? String(value.prefix(shownLimit)) + "…" : value
+    }
+
     /// The chart of each dimension.
     static func charts(_ rows: [BreakdownRow], range: DayRange) -> [ChartView] {
         let days = Array(range.days)
@@ -108,9 +118,13 @@ enum BreakdownCharts {
             func detail(_ events: Int, _ signIns: Int) -> String {
                 "\(Format.plural(events, "event")) (\(Format.percent(events, all))), \(Format.plural(signIns, "sign-in"))"
             }
+            var cut = false
             var series = ranked.prefix(topValues).enumerated().map { i, place in
-                DayChart.Series(
-                    name: dimension.values[place].text, color: colors[i], values: dimension.daily[place],
+                let name = dimension.values[place].text
+                let shown = Self.shown(name)
+                if shown != name { cut = true }
+                return DayChart.Series(
+                    name: shown, color: colors[i], values: dimension.daily[place],
                     detail: detail(dimension.totals[place], dimension.signIns[place]))
             }
             let rest = ranked.dropFirst(topValues)
@@ -130,7 +144,8 @@ enum BreakdownCharts {
             }
             return DayChart(
                 id: "breakdown-\(index)", title: title(dimension.name), unit: "events",
-                note: "\(dimension.name) in breakdown.csv: \(Format.plural(ranked.count, "value")), \(Format.plural(all, "event"))",
+                note: "\(dimension.name) in breakdown.csv: \(Format.plural(ranked.count, "value")), \(Format.plural(all, "event"))"
+                    + (cut ? "; values longer than \(Self.shownLimit) characters are cut here (breakdown.csv has them whole)" : ""),
                 style: .stackedBars, frame: .small, days: days, series: series
             ).view
         }

@@ -34,9 +34,12 @@ struct Headline: Equatable {
     var sessions = 0
     var peakActive = 0
     var peakDay: Day?
+    /// The rows run over more than one calendar year: the peak's day then says its year.
+    var manyYears = false
 
     init(_ daily: [DailyRow]) {
         days = daily.count
+        if let first = daily.first, let last = daily.last { manyYears = first.date.civil.0 != last.date.civil.0 }
         for row in daily {
             signUps += row.signUps
             signIns += row.signIns
@@ -85,7 +88,7 @@ struct Headline: Equatable {
                 label: label, value: value, detail: detail, change: change, direction: direction,
                 previous: Format.tenths(before) + "%", hasChange: true)
         }
-        let peak = peakDay.map { "peak \(Format.count(peakActive)) on \(Format.shortDay($0))" } ?? ""
+        let peak = peakDay.map { "peak \(Format.count(peakActive)) on \(Format.shortDay($0, year: manyYears))" } ?? ""
         return [
             countChange("Sign-ups", Format.count(signUps), "new accounts", signUps, previous?.signUps),
             countChange("Sign-ins", Format.count(signIns), "successful", signIns, previous?.signIns),

@@ -59,8 +59,11 @@ struct InputsSection: Equatable {
         var raw: String
     }
 
-    /// Inputs listed one by one at most (all are in `summary.json`).
+    /// Inputs listed one by one at most (all are in `summary.json`); so are the inputs not read
+    /// to the end (3,000 broken files were 194 printed pages, a review found).
     static let listLimit = 500
+    /// Skip reasons listed at most, the most frequent (all are in `summary.json`).
+    static let reasonLimit = 50
     /// Characters of a reject's record shown.
     static let rawLimit = 300
     /// The bytes of a rejected record searched for addresses (`Addresses.masked`) before its
@@ -74,8 +77,12 @@ struct InputsSection: Equatable {
     var groups: [Group]
     var reasons: [Reason]
     var hasReasons: Bool
+    /// Said under the reasons when there are more than `reasonLimit` of them; else empty.
+    var reasonsNote: String
     var broken: [Input]
     var hasBroken: Bool
+    /// Said under the inputs not read to the end when there are more than `listLimit`; else empty.
+    var brokenNote: String
     let listed: [Input]
     /// `listed` as the table's rows (`Input.write`).
     var listedRows: String
@@ -139,9 +146,14 @@ struct InputsSection: Equatable {
         }.map { key in
             Group(format: key.format, compression: key.compression, status: key.status, cells: grouped[key]!.map(Format.count))
         }
-        reasons = reasonCounts.sorted { $0.value != $1.value ? $0.value > $1.value : bytes($0.key, $1.key) }
-            .map { Reason(reason: $0.key, count: Format.count($0.value)) }
+        // Withheld as a reject's reason is (a reason names no field of a record since
+        // 2026-12-07: this is for a state or shard written before).
+        let sortedReasons = reasonCounts.sorted { $0.value != $1.value ? $0.value > $1.value : bytes($0.key, $1.key) }
+        reasons = sortedReasons.prefix(Self.reasonLimit).map { Reason(reason: Addresses.masked($0.key), count: Format.count($0.value)) }
         hasReasons = !reasons.isEmpty
+        reasonsNote = sortedReasons.count > Self.reasonLimit
+            ? "The \(Format.count(Self.reasonLimit)) most frequent of \(Format.count(sortedReasons.count)) reasons; summary.json gives each input's."
+            : ""
 
         func row(_ input: InputReport) -> Input {
             Input(
@@ -149,8 +161,12 @@ struct InputsSection: Equatable {
                 compression: input.compression, status: input.status.rawValue, error: input.error ?? "",
                 cells: [input.records, input.events, input.duplicates, input.skipped, input.rejected].map(Format.count))
         }
-        broken = inputs.filter { $0.status != .ok }.map(row)
+        let allBroken = inputs.filter { $0.status != .ok }
+        broken = allBroken.prefix(Self.listLimit).map(row)
         hasBroken = !broken.isEmpty
+        brokenNote = allBroken.count > Self.listLimit
+            ? "The first \(Format.count(Self.listLimit)) of \(Format.count(allBroken.count)) inputs not read to the end; summary.json lists them all."
+            : ""
         listed = inputs.prefix(Self.listLimit).map(row)
         var rows = HTMLBytes()
         for input in listed { input.write(to: &rows) }

@@ -176,8 +176,12 @@ extension InputsSection: MustacheParent {
         case "groups": groups
         case "reasons": reasons
         case "hasReasons": hasReasons
+        case "reasonsNote": reasonsNote
+        case "hasReasonsNote": !reasonsNote.isEmpty
         case "broken": broken
         case "hasBroken": hasBroken
+        case "brokenNote": brokenNote
+        case "hasBrokenNote": !brokenNote.isEmpty
         case "listed": listed
         case "listedRows": listedRows
         case "listNote": listNote

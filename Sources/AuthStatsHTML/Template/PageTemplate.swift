@@ -212,10 +212,11 @@ enum PageTemplate {
         <thead><tr><th>Reason</th><th class="num">Records</th></tr></thead>
         <tbody>
         {{#reasons}}
-        <tr><td>{{reason}}</td><td class="num">{{count}}</td></tr>
+        <tr><td><bdi>{{reason}}</bdi></td><td class="num">{{count}}</td></tr>
         {{/reasons}}
         </tbody>
         </table>
+        {{#hasReasonsNote}}<p class="note">{{reasonsNote}}</p>{{/hasReasonsNote}}
         {{/hasReasons}}
         {{#hasBroken}}
         <h3>Inputs not read to the end</h3>
@@ -229,6 +230,7 @@ enum PageTemplate {
         </tbody>
         </table>
         </div>
+        {{#hasBrokenNote}}<p class="note">{{brokenNote}}</p>{{/hasBrokenNote}}
         {{/hasBroken}}
         <h3>Rejected records</h3>
         <p class="note">{{rejectsNote}}</p>

@@ -85,6 +85,50 @@ struct SegmentRefusalTests {
         )
     }
 
+    @Test("a chain of 10,000 SourceSegments loads in either order and a cycle through it is refused (a recursive search overflowed the stack)")
+    func longChains() throws {
+        let count = 10_000
+        func chain(_ base: (Int) -> Int?) -> String {
+            "[" + (0..<count).map { i in
+                base(i).map { #"{"Name": "s\#(i)", "Id": "id\#(i)", "SegmentGroups": {"Groups": [{"SourceSegments": [{"Id": "id\#($0)"}]}]}}"# }
+                    ?? #"{"Name": "s\#(i)", "Id": "id\#(i)"}"#
+            }.joined(separator: ",") + "]"
+        }
+        // Each on the one after it: evaluated last to first.
+        let backward = try F.load(chain { $0 + 1 < count ? $0 + 1 : nil })
+        #expect(backward.evaluationOrder == Array((0..<count).reversed()))
+        let forward = try F.load(chain { $0 > 0 ? $0 - 1 : nil })
+        #expect(forward.evaluationOrder == Array(0..<count))
+        let refusal = F.refusal(chain { ($0 + 1) % count })
+        #expect(refusal?.hasPrefix(#"segments.json: segment "s0": [0].SegmentGroups.Groups[0].SourceSegments[0].Id: a cycle of SourceSegments: "s0" -> "s1" -> "#) == true)
+        #expect(refusal?.hasSuffix(#" -> "s9999" -> "s0""#) == true)
+    }
+
+    @Test("near misses of Dimensions and SegmentGroups, and a dimension outside Dimensions, are refused (each made a segment of every user)", arguments: [
+        ("Dimensons", "unknown key; did you mean Dimensions?"), ("Dimmensions", "unknown key; did you mean Dimensions?"),
+        ("Dimensions ", "unknown key; did you mean Dimensions?"), (" Dimensions", "unknown key; did you mean Dimensions?"),
+        ("Dimensions\u{200B}", "unknown key; did you mean Dimensions?"), ("Dimensi\u{043E}ns", "unknown key; did you mean Dimensions?"),
+        ("segment_groups", "unknown key; did you mean SegmentGroups?"), ("Segment_Groups", "unknown key; did you mean SegmentGroups?"),
+        ("SegmentGroupList", "unknown key; did you mean SegmentGroups?"),
+        ("Metrics", #"Metrics belongs inside Dimensions: {"Dimensions": {"Metrics": …}}"#),
+        ("UserAttributes", #"UserAttributes belongs inside Dimensions: {"Dimensions": {"UserAttributes": …}}"#),
+    ])
+    func nearMisses(key: String, message: String) throws {
+        let encoded = String(decoding: try JSONEncoder().encode(key), as: UTF8.self)
+        let refusal = F.refusal(#"[{"Name": "a", \#(encoded): {}}]"#)
+        #expect(refusal?.hasSuffix(message) == true, "\(key): \(refusal ?? "accepted")")
+        // What is read past stays so.
+        #expect(F.refusal(#"[{"Name": "a", "Arn": "x", "tags": {}, "Version": 2, "CreationDate": "d", "ApplicationId": "p"}]"#) == nil)
+    }
+
+    @Test("one document holding both SegmentsResponse and SegmentResponse is refused (one of them was dropped)")
+    func bothResponses() {
+        #expect(
+            F.refusal(#"{"SegmentResponse": {"Name": "a"}, "SegmentsResponse": {"Item": [{"Name": "b"}]}}"#)
+                == "segments.json: the document holds both SegmentsResponse and SegmentResponse; give each as a document of its own (one after the other in the file) or in files of their own"
+        )
+    }
+
     @Test("two segments of the same name, in two files; the same Id twice")
     func duplicates() {
         let files: [(name: String, data: [UInt8])] = [
