@@ -203,4 +203,64 @@ struct SectionTests {
         #expect(limited.rejects.count == 2)
         #expect(limited.rejectsNote == "3 rejected; rejects.ndjson holds 2 (--max-rejects 2); the first 2 below.")
     }
+
+    @Test("the page lists at most 50 skip reasons (withheld like rejects) and 500 inputs not read to the end, each with a note; fewer, no note")
+    func listsBounded() {
+        var skipping = InputReport(path: "trail.json")
+        skipping.format = "cloudtrail"
+        for i in 0..<60 { skipping.skipReasons["reason \(i) " + String(repeating: "x", count: i)] = 100 - i }
+        skipping.skipReasons["a CloudTrail record of ann@example.com"] = 1_000
+        let broken = (0..<600).map { i -> InputReport in
+            var input = InputReport(path: "part-\(i).gz")
+            input.status = .partial
+            input.error = "cut"
+            return input
+        }
+        let totals = HTMLReport.RunTotals(users: 0, signUps: 0, signIns: 0, authFailures: 0)
+        let section = InputsSection(inputs: [skipping] + broken, totals: totals, rejects: [], maxRejects: 10)
+        #expect(section.reasons.count == InputsSection.reasonLimit)
+        #expect(section.reasons[0].reason == "a CloudTrail record of (withheld)")
+        #expect(section.reasonsNote == "The 50 most frequent of 61 reasons; summary.json gives each input's.")
+        #expect(section.broken.count == InputsSection.listLimit)
+        #expect(section.broken.last?.location == "part-499.gz")
+        #expect(section.brokenNote == "The first 500 of 600 inputs not read to the end; summary.json lists them all.")
+        let small = InputsSection(inputs: [broken[0]], totals: totals, rejects: [], maxRejects: 10)
+        #expect(small.reasonsNote.isEmpty && small.brokenNote.isEmpty && small.broken.count == 1)
+    }
+
+    @Test("a breakdown legend shows a value's first 40 characters, and the chart's note says values are cut (five of 100 KB made a 45 MB page)")
+    func longValuesCut() {
+        let first = Day(iso: "2026-11-01")!
+        let long = String(repeating: "v", count: 100_000)
+        var rows: [BreakdownRow] = []
+        for value in [long, "1.0"] {
+            var row = BreakdownRow(date: first, dimension: .appVersion, value: value)
+            row.events = 3
+            rows.append(row)
+        }
+        rows.sort(by: BreakdownRow.precedes)
+        let charts = BreakdownCharts.charts(rows, range: DayRange(first: first, last: first))
+        let names = charts[0].legend.map(\.name)
+        #expect(names.contains(String(repeating: "v", count: 40) + "…"))
+        #expect(names.contains("1.0"))
+        #expect(charts[0].note.hasSuffix("; values longer than 40 characters are cut here (breakdown.csv has them whole)"))
+        var short = BreakdownRow(date: first, dimension: .appVersion, value: "2.0")
+        short.events = 1
+        #expect(!BreakdownCharts.charts([short], range: DayRange(first: first, last: first))[0].note.contains("cut"))
+    }
+
+    @Test("the headline's peak day names its year when the days run over more than one year")
+    func peakYear() {
+        func rows(_ days: [String]) -> [DailyRow] {
+            days.enumerated().map { i, day in
+                var row = DailyRow(date: Day(iso: day)!)
+                row.activeUsers = i + 1
+                return row
+            }
+        }
+        let one = Headline(rows(["2026-01-01", "2026-03-04"])).figures(previous: nil)
+        #expect(one.contains { $0.detail.contains("peak 2 on Mar 4") && !$0.detail.contains("2026") })
+        let two = Headline(rows(["2025-12-31", "2026-03-04"])).figures(previous: nil)
+        #expect(two.contains { $0.detail.contains("peak 2 on Mar 4 2026") })
+    }
 }

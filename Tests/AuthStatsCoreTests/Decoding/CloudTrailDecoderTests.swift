@@ -143,6 +143,15 @@ struct CloudTrailDecoderTests {
         #expect(reason(trailRecord("GetObject", source: "s3.amazonaws.com")) == "a CloudTrail record of s3.amazonaws.com")
         // No source to name.
         #expect(reason(trailRecord("GetObject", source: "")) == "a CloudTrail record of another service")
+        // A source that reads as no service name is not repeated: it is the log's, and went to
+        // the page and summary.json as it came (an address, 100 KB, 20,000 distinct values).
+        let noName = "a CloudTrail record of another service (its eventSource is no service name)"
+        for source in ["ann@example.com", "+44 20 7946 0958", String(repeating: "a", count: 101), "s3 amazonaws com", "<b>x</b>"] {
+            #expect(reason(trailRecord("GetObject", source: source)) == noName, "\(source)")
+        }
+        let longest = String(repeating: "a", count: 86) + ".amazonaws.com"
+        #expect(reason(trailRecord("GetObject", source: longest)) == "a CloudTrail record of \(longest)")
+        #expect(reason(trailRecord("GetObject", source: "AWS_Internal-1.example")) == "a CloudTrail record of AWS_Internal-1.example")
         // A Cognito record between them is still an event.
         #expect(reason(trailRecord("InitiateAuth")) == nil)
     }
