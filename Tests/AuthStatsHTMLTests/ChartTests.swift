@@ -74,6 +74,8 @@ struct ChartTests {
         #expect(chart.lines.count == 2)
         #expect(chart.lines[0].d.split(separator: "L").count == 5)
         #expect(chart.legend.map(\.name) == ["A", "B"] && chart.legend.allSatisfy(\.isLine))
+        // Its text alternative: a screen reader heard only "T, image".
+        #expect(chart.summary == "T, Oct 28 2026 to Nov 1 2026: A from 1 to 5, 5 on the last day; B from 0 to 10, 2 on the last day")
     }
 
     @Test("stacked bars: a piece per value above 0, bottom up, the pieces as tall as the day's total")

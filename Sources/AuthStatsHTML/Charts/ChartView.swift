@@ -10,6 +10,9 @@ struct ChartView: Equatable {
     /// The `data-chart` name, unique in the page (`dau`, `breakdown-2`).
     var id: String
     var title: String
+    /// What the chart shows in words, its text alternative (`aria-label`): a screen reader
+    /// heard only its title (a review, 2026-12-07). The title until `DayChart` says more.
+    var summary: String
     /// What the values count, written above the value axis (`users`, `sessions`).
     var unit: String
     /// A sentence under the chart, or empty.
@@ -53,6 +56,7 @@ struct ChartView: Equatable {
         tickEnd = Format.coordinate(frame.plotBottom + 4)
         self.id = id
         self.title = title
+        summary = title
         self.unit = unit
         self.note = note
         self.yTicks = yTicks

@@ -82,9 +82,22 @@ struct DayChart {
             let points = s.values.indices.map { "\(Format.coordinate(axis.x($0))) \(Format.coordinate(values.y(s.values[$0])))" }
             return Line(color: s.color, d: "M" + points.joined(separator: "L"))
         } : []
-        return ChartView(
+        var view = ChartView(
             id: id, title: title, unit: unit, note: note, frame: frame, yTicks: values.ticks, xTicks: axis.ticks,
             legend: series.map { LegendItem(color: $0.color, name: $0.name, detail: $0.detail, isLine: style == .lines) },
             lines: lines, days: marks)
+        view.summary = summary(values)
+        return view
+    }
+
+    /// The chart in words: its days, and each series' lowest and highest value and its last
+    /// day's (`Active users per day, Oct 28 to Nov 6: Active users from 3 to 24, 11 on the last day`).
+    private func summary(_ values: ValueAxis) -> String {
+        guard let first = days.first, let last = days.last else { return title }
+        let span = first == last ? Format.shortDay(first, year: true) : "\(Format.shortDay(first, year: true)) to \(Format.shortDay(last, year: true))"
+        let each = series.map { s in
+            "\(s.name) from \(values.text(s.values.min() ?? 0)) to \(values.text(s.values.max() ?? 0)), \(values.text(s.values.last ?? 0)) on the last day"
+        }
+        return "\(title), \(span): " + each.joined(separator: "; ")
     }
 }

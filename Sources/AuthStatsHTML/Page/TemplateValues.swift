@@ -54,6 +54,7 @@ extension ChartView: MustacheParent {
         switch name {
         case "id": id
         case "title": title
+        case "summary": summary
         case "unit": unit
         case "note": note
         case "width": width

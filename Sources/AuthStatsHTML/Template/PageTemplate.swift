@@ -31,7 +31,7 @@ enum PageTemplate {
         <figcaption><h3>{{title}}</h3>
         <ul class="legend">{{{legendItems}}}</ul>
         </figcaption>
-        <svg class="plot" data-chart="{{id}}" viewBox="0 0 {{width}} {{height}}" role="img" aria-label="{{title}}">
+        <svg class="plot" data-chart="{{id}}" viewBox="0 0 {{width}} {{height}}" role="img" aria-label="{{summary}}">
         <text class="unit" x="4" y="{{unitY}}">{{unit}}</text>
         {{{axes}}}{{{marks}}}</svg>
         <output class="readout"></output>
