@@ -160,9 +160,15 @@ struct GenerateCommand: ParsableCommand {
                 if day % 10 == 0 { console.info("generate: day \(day)/\(days), \(summary.records) records") }
             }
         } catch {
-            // Foundation's errors printed as they are were `Error Domain=NSCocoaErrorDomain …`.
-            let reason = (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
-            let path = ((error as NSError).userInfo[NSFilePathErrorKey] as? String).map { " (\(DisplayPath.text($0)))" } ?? ""
+            // Foundation's errors printed as they are were `Error Domain=NSCocoaErrorDomain …`;
+            // the generator's own say what failed themselves.
+            let ns = error as NSError
+            guard ns.domain == NSCocoaErrorDomain else {
+                console.error("\(error)")
+                throw ExitCode(2)
+            }
+            let reason = ns.localizedFailureReason ?? ns.localizedDescription
+            let path = (ns.userInfo[NSFilePathErrorKey] as? String).map { " (\(DisplayPath.text($0)))" } ?? ""
             console.error("Unable to write the exports under \(DisplayPath.text(out))\(path): \(reason)")
             throw ExitCode(2)
         }

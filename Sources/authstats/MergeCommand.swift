@@ -28,8 +28,8 @@ struct MergeCommand: ParsableCommand {
 
             Environment: report's (AUTHSTATS_OUT gives --out its default; AUTHSTATS_TIMEZONE, \
             AUTHSTATS_JOBS, AUTHSTATS_PROGRESS and the others give report's options theirs, so \
-            a bad value is named with --report-options; AUTHSTATS_TIMEZONE must be the states' \
-            zone).
+            a bad value is named as one of report's options; AUTHSTATS_TIMEZONE must be the \
+            states' zone).
             """)
 
     @Argument(help: ArgumentHelp("The shard states (report --plan … --shard I --state DIR).", valueName: "state"))

@@ -39,11 +39,20 @@ enum OptionLimits {
     /// positive, and all of it no more than this machine's memory.
     static func check(bytes value: Int, itemBytes: Int = 1, option: String) throws {
         guard value > 0 else { throw ValidationError("\(option) must be positive.") }
-        guard let memory else { return }
+        // Without the system's word, a bound no machine reaches but far from overflowing.
+        let bound = memory ?? Self.unknownMemory
         let (total, overflow) = value.multipliedReportingOverflow(by: itemBytes)
-        guard overflow || total > memory else { return }
+        guard overflow || total > bound else { return }
         let what = itemBytes == 1 ? "" : " (\(itemBytes) bytes each)"
         throw ValidationError(
-            "\(option) \(value)\(what): more than this machine's memory (\(memory) bytes), which a run could never hold.")
+            "\(option) \(value)\(what): more than "
+                + (memory != nil ? "this machine's memory (\(bound) bytes), which a run could never hold." : "\(bound) bytes."))
     }
+
+    /// The bound of a byte budget when `sysconf` does not give the machine's memory: 1 TiB.
+    static let unknownMemory = 1 << 40
+
+    /// The default of `--jobs`: the cores, at most `jobs` (a machine of more cores than that
+    /// would otherwise refuse a command line that gave no --jobs).
+    static var defaultJobs: Int { min(ProcessInfo.processInfo.activeProcessorCount, jobs) }
 }

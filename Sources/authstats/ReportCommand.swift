@@ -150,7 +150,7 @@ struct ReportCommand: ParsableCommand {
     var progressGiven: ProgressLine.Mode?
 
     // The options' values: given, else the variable's (checked in `validate`), else the default.
-    var jobs: Int { jobsGiven ?? ((try? Environment.jobs.get()) ?? nil) ?? ProcessInfo.processInfo.activeProcessorCount }
+    var jobs: Int { jobsGiven ?? ((try? Environment.jobs.get()) ?? nil) ?? OptionLimits.defaultJobs }
 
     /// "no input files found in …", and why when an input is the --out or --state folder
     /// itself, which is never read as input (`--out` given as the input folder said only that
@@ -741,12 +741,13 @@ struct ReportCommand: ParsableCommand {
                     + "(\(exports.joined(separator: ", ")); first \(first.date); see summary.json's overlaps): if the exports hold the same "
                     + "sign-ins, each is counted once per export; keep one with --auth-source \(suggested) (README \"Migrating from Pinpoint analytics\")")
         }
-        if let bounds = analysis.accumulator.dayBounds, let range = reports.range, !range.days.overlaps(bounds.days) {
+        if let bounds = analysis.accumulator.dayBounds, let range = reports.range, reports.daily.allSatisfy({ $0.events == 0 }) {
             // A lone --from after every event (or --to before every one) gives its one day
-            // (docs/metrics.md "The report range"): said, since the rows are all zeros.
+            // (docs/metrics.md "The report range"), and a range can fall between events: said,
+            // since only the windows, which look back, can count anything there.
             console.warning(
-                "the report range \(range.first) to \(range.last) holds no day with an event (the events run from \(bounds.first) to "
-                    + "\(bounds.last)): its rows are zeros; --from and --to choose the days")
+                "the report range \(range.first) to \(range.last) holds no event (the events run from \(bounds.first) to "
+                    + "\(bounds.last)): only wau_7d and mau_30d, which look back, can count there; --from and --to choose the days")
         }
         let reading = run.reading(of: listed)
         let (rejected, written) = (reading.counts.rejected, reading.rejectsWritten)

@@ -161,7 +161,7 @@ struct StateCommand: ParsableCommand {
             "States read at once, on as many threads (default: the cores, or AUTHSTATS_JOBS); the result is the same for any number.",
             valueName: "n"))
         var jobsGiven: Int?
-        var jobs: Int { jobsGiven ?? ((try? Environment.jobs.get()) ?? nil) ?? ProcessInfo.processInfo.activeProcessorCount }
+        var jobs: Int { jobsGiven ?? ((try? Environment.jobs.get()) ?? nil) ?? OptionLimits.defaultJobs }
 
         @Flag(name: [.long, .short], help: "Print only errors (not the line saying what was merged).")
         var quiet = false

@@ -244,6 +244,11 @@ struct SectionTests {
         #expect(names.contains(String(repeating: "v", count: 40) + "…"))
         #expect(names.contains("1.0"))
         #expect(charts[0].note.hasSuffix("; values longer than 40 characters are cut here (breakdown.csv has them whole)"))
+        // Cut by Unicode scalars: one character can carry 30,000 combining marks.
+        var marked = BreakdownRow(date: first, dimension: .appVersion, value: "v0" + String(repeating: "\u{301}", count: 30_000))
+        marked.events = 1
+        let cutMarks = BreakdownCharts.charts([marked], range: DayRange(first: first, last: first))[0].legend[0].name
+        #expect(cutMarks.unicodeScalars.count == 41 && cutMarks.hasSuffix("…"))
         var short = BreakdownRow(date: first, dimension: .appVersion, value: "2.0")
         short.events = 1
         #expect(!BreakdownCharts.charts([short], range: DayRange(first: first, last: first))[0].note.contains("cut"))

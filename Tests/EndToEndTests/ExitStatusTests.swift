@@ -94,15 +94,28 @@ struct ExitStatusTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["a.ndjson"])
     }
 
-    @Test("a lone --from after every event (or --to before every one) gives its one day, with a warning that the rows are zeros", arguments: [
+    @Test("a range with no event (a lone --from after every event, a --to before them, a range between events) is said in a warning", arguments: [
         ["--from", "2031-01-01"], ["--to", "2001-01-01"], ["--from", "2031-01-01", "--to", "2031-01-02"],
     ])
     func rangeWithoutEvents(arguments: [String]) throws {
         let result = try CLI.run(["report", fixture("canonical.ndjson"), "--out", CLI.temporaryFolder().path] + arguments)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stderr.contains("holds no day with an event (the events run from "), "\(result.stderr)")
+        #expect(result.stderr.contains("holds no event (the events run from "), "\(result.stderr)")
         let inside = try CLI.run(["report", fixture("canonical.ndjson"), "--out", CLI.temporaryFolder().path])
-        #expect(!inside.stderr.contains("holds no day with an event"), "\(inside.stderr)")
+        #expect(!inside.stderr.contains("holds no event"), "\(inside.stderr)")
+    }
+
+    @Test("a range between two events is said too; one that holds an event is not")
+    func rangeBetweenEvents() throws {
+        let folder = CLI.temporaryFolder()
+        let file = folder.appendingPathComponent("two.ndjson")
+        let lines = [PinpointLine("_session.start", at: PinpointLine.millis("2026-11-01T10:00:00Z"), user: "u1").json,
+                     PinpointLine("_session.start", at: PinpointLine.millis("2026-11-20T10:00:00Z"), user: "u2").json]
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: file)
+        let between = try CLI.run(["report", file.path, "--out", folder.appendingPathComponent("a").path, "--from", "2026-11-05", "--to", "2026-11-10"])
+        #expect(between.status == 0 && between.stderr.contains("2026-11-05 to 2026-11-10 holds no event (the events run from 2026-11-01 to 2026-11-20)"), "\(between.stderr)")
+        let holding = try CLI.run(["report", file.path, "--out", folder.appendingPathComponent("b").path, "--from", "2026-11-05", "--to", "2026-11-20"])
+        #expect(holding.status == 0 && !holding.stderr.contains("holds no event"), "\(holding.stderr)")
     }
 
     @Test("generate --out naming a file, and plan --out in a missing folder: exit 2 with what is wrong (a Foundation error was printed raw)")
@@ -114,6 +127,12 @@ struct ExitStatusTests {
         #expect(generate.status == 2)
         #expect(generate.stderr.contains("Unable to write into \(file.path): it is a file"), "\(generate.stderr)")
         #expect(!generate.stderr.contains("NSCocoaErrorDomain"))
+        // A write that fails inside the generator says what failed (a review: the first fix said
+        // "The operation could not be completed. (…GzipFileWriter.Failure error 0.)").
+        let limited = try Reliability.shell(
+            "ulimit -f 8; exec '\(CLI.executable.path)' generate --out '\(folder.appendingPathComponent("gen").path)' --users 200 --days 3 -q")
+        #expect(limited.status == 2, "\(limited.stderr)")
+        #expect(limited.stderr.contains("File too large") && !limited.stderr.contains("could not be completed"), "\(limited.stderr)")
         let plan = try CLI.run(["plan", fixture("canonical.ndjson"), "--shards", "2", "--out", folder.appendingPathComponent("none/plan.json").path])
         #expect(plan.status == 2)
         #expect(plan.stderr.contains("its folder \(folder.appendingPathComponent("none").path) does not exist"), "\(plan.stderr)")

@@ -104,9 +104,12 @@ enum BreakdownCharts {
     /// 80-character build name ran over the next chart (a review, 2026-12-07).
     static let shownLimit = 40
 
-    /// `value` as a legend shows it: its first `shownLimit` characters and `…` when longer.
+    /// `value` as a legend shows it: its first `shownLimit` Unicode scalars and `…` when longer
+    /// (scalars, not characters: one character can carry any number of combining marks).
     static func shown(_ value: String) -> String {
-        value.count > shownLimit ? String(value.prefix(shownLimit)) + "…" : value
+        let scalars = value.unicodeScalars
+        guard scalars.count > shownLimit else { return value }
+        return String(String.UnicodeScalarView(scalars.prefix(shownLimit))) + "…"
     }
 
     /// The chart of each dimension.

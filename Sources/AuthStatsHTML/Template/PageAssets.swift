@@ -96,7 +96,6 @@ enum PageAssets {
         td.num{white-space:nowrap}
         .scroll{overflow-x:auto}
         td{overflow-wrap:anywhere}
-        td+td{overflow-wrap:break-word}
         td:first-child{min-width:14em}
         code{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;white-space:pre-wrap;overflow-wrap:anywhere}
         table.heat td{text-align:right;font-variant-numeric:tabular-nums;min-width:4.5em}
