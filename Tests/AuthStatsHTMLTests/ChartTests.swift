@@ -74,6 +74,8 @@ struct ChartTests {
         #expect(chart.lines.count == 2)
         #expect(chart.lines[0].d.split(separator: "L").count == 5)
         #expect(chart.legend.map(\.name) == ["A", "B"] && chart.legend.allSatisfy(\.isLine))
+        // The second line dashed, in the chart and its legend: told apart without colour.
+        #expect(chart.lines.map(\.color) == ["c-blue", "c-teal dash1"] && chart.legend.map(\.color) == ["c-blue", "c-teal dash1"])
         // Its text alternative: a screen reader heard only "T, image".
         #expect(chart.summary == "T, Oct 28 2026 to Nov 1 2026: A from 1 to 5, 5 on the last day; B from 0 to 10, 2 on the last day")
     }

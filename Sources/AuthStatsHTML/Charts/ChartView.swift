@@ -134,7 +134,7 @@ struct Tick: Equatable {
 }
 
 struct LegendItem: Equatable {
-    /// The colour class (`c-blue`).
+    /// The colour class (`c-blue`), and a line's dash class after it (`c-red dash2`, `DayChart.dash`).
     var color: String
     var name: String
     /// Totals after the name (`1,234 events · 45.1%`), or empty.
@@ -170,6 +170,7 @@ struct LegendItem: Equatable {
 
 /// One series of a line chart: an SVG path through its days' points.
 struct Line: Equatable {
+    /// The colour class, and the dash class after it (`DayChart.dash`).
     var color: String
     var d: String
 }

@@ -78,17 +78,24 @@ struct DayChart {
                     w: Format.coordinate(band), h: Format.coordinate(frame.plotHeight), dots: dots, bars: bars))
         }
 
-        let lines: [Line] = style == .lines ? series.map { s in
+        let lines: [Line] = style == .lines ? series.enumerated().map { i, s in
             let points = s.values.indices.map { "\(Format.coordinate(axis.x($0))) \(Format.coordinate(values.y(s.values[$0])))" }
-            return Line(color: s.color, d: "M" + points.joined(separator: "L"))
+            return Line(color: s.color + Self.dash(i), d: "M" + points.joined(separator: "L"))
         } : []
         var view = ChartView(
             id: id, title: title, unit: unit, note: note, frame: frame, yTicks: values.ticks, xTicks: axis.ticks,
-            legend: series.map { LegendItem(color: $0.color, name: $0.name, detail: $0.detail, isLine: style == .lines) },
+            legend: series.enumerated().map { i, s in
+                LegendItem(color: s.color + (style == .lines ? Self.dash(i) : ""), name: s.name, detail: s.detail, isLine: style == .lines)
+            },
             lines: lines, days: marks)
         view.summary = summary(values)
         return view
     }
+
+    /// The class a line chart's series `i` adds to its colour's: none, dashes or dots, so that
+    /// lines are told apart without their colours (sign-ups' green and failures' red are alike
+    /// to a red-green colour-blind reader: a review, 2026-12-07).
+    static func dash(_ i: Int) -> String { ["", " dash1", " dash2"][i % 3] }
 
     /// The chart in words: its days, and each series' lowest and highest value and its last
     /// day's (`Active users per day, Oct 28 to Nov 6: Active users from 3 to 24, 11 on the last day`).

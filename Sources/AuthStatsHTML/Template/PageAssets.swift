@@ -75,6 +75,8 @@ enum PageAssets {
         .legend .detail{color:var(--muted)}
         .sw{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:5px;background:currentColor}
         .sw.line{height:3px;width:14px;vertical-align:middle}
+        .sw.line.dash1{background:repeating-linear-gradient(90deg,currentColor 0 5px,transparent 5px 8px)}
+        .sw.line.dash2{background:repeating-linear-gradient(90deg,currentColor 0 2px,transparent 2px 4px)}
         svg.plot{display:block;width:100%;height:auto}
         svg text{font-size:12px;fill:var(--muted)}
         svg .y{text-anchor:end}
@@ -82,6 +84,8 @@ enum PageAssets {
         svg .grid line{stroke:var(--line);stroke-width:1}
         svg .axis{stroke:#8a93a0;stroke-width:1}
         svg .line{fill:none;stroke:currentColor;stroke-width:2;stroke-linejoin:round;stroke-linecap:round}
+        svg .line.dash1{stroke-dasharray:7 4}
+        svg .line.dash2{stroke-dasharray:1 4}
         svg .bar{fill:currentColor}
         svg .dot{fill:currentColor;stroke:#fff;stroke-width:1}
         svg .hit{fill:transparent}
