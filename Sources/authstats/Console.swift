@@ -193,11 +193,16 @@ enum Environment {
         return .success(parsed)
     }
 
+    /// Whether `option` is on the command line (as `--option value` or `--option=value`), not
+    /// given its value by a variable or its default.
+    static func onCommandLine(_ option: String) -> Bool {
+        CommandLine.arguments.dropFirst().contains { $0 == option || $0.hasPrefix(option + "=") }
+    }
+
     /// How to name a value in an error: `--option 'value'` when the option is on the command
     /// line, else `VARIABLE=value` when the variable gave it (the user never typed the option).
     static func named(_ option: String, _ variable: String, _ value: String) -> String {
-        let given = CommandLine.arguments.dropFirst().contains { $0 == option || $0.hasPrefix(option + "=") }
-        return !given && Self.value(variable) == value
+        !onCommandLine(option) && Self.value(variable) == value
             ? "\(variable)=\(DisplayPath.text(value))" : "\(option) '\(DisplayPath.text(value))'"
     }
 

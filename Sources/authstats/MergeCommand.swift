@@ -100,8 +100,8 @@ struct MergeCommand: ParsableCommand {
             }
             // The AUTHSTATS_* variables give report's options too: without --report-options the
             // fault is theirs, which the message names (it blamed --report-options, not given).
-            let given = CommandLine.arguments.dropFirst().contains { $0 == "--report-options" || $0.hasPrefix("--report-options=") }
-            throw ValidationError((given ? "--report-options: " : "report's options: ") + ReportCommand.message(for: error))
+            throw ValidationError(
+                (Environment.onCommandLine("--report-options") ? "--report-options: " : "report's options: ") + ReportCommand.message(for: error))
         }
     }
 }

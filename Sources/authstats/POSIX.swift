@@ -29,6 +29,9 @@ enum POSIX {
 
     static func exists(_ path: String) -> Bool { info(path) != nil }
 
+    /// Whether `a` and `b` are the same file (device and inode).
+    static func sameFile(_ a: stat, _ b: stat) -> Bool { a.st_dev == b.st_dev && a.st_ino == b.st_ino }
+
     static func isFolder(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFDIR }
 
     /// The names in an open folder (`.` and `..` left out), as raw bytes with their closing

@@ -76,9 +76,7 @@ extension ReportCommand {
             console.info("shard \(index) of \(loaded.shards) (plan \(loaded.id)): \(files.count) file\(files.count == 1 ? "" : "s")")
             // A shard writes no reports: the options that only shape them are the merge's,
             // and were taken without a word until 2026-12-07 (a review).
-            let reportOnly = ["--out", "--from", "--to", "--no-html", "--strict"].filter { option in
-                CommandLine.arguments.dropFirst().contains { $0 == option || $0.hasPrefix(option + "=") }
-            }
+            let reportOnly = ["--out", "--from", "--to", "--no-html", "--strict"].filter(Environment.onCommandLine)
             if !reportOnly.isEmpty {
                 console.warning(
                     "\(reportOnly.joined(separator: ", ")): a shard writes no reports, so \(reportOnly.count == 1 ? "it does" : "they do") nothing "

@@ -131,7 +131,7 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Bytes of user profile observations kept in memory (with segments or attribute breakdowns) before a sorted run is spilled to TMPDIR.", valueName: "bytes"))
     var profileMemory = ProfileOptions().memory
 
-    @Option(name: .customLong("jobs"), help: ArgumentHelp("Worker threads, 1 to 1024 (default: the number of cores, or AUTHSTATS_JOBS). Output is the same for every value.", valueName: "n"))
+    @Option(name: .customLong("jobs"), help: ArgumentHelp("Worker threads, 1 to \(OptionLimits.jobs) (default: the number of cores, or AUTHSTATS_JOBS). Output is the same for every value.", valueName: "n"))
     var jobsGiven: Int?
 
     @Option(name: .customLong("max-rejects"), help: ArgumentHelp("Rejected records written to rejects.ndjson at most (the first ones in input order; default 10000, or AUTHSTATS_MAX_REJECTS); all are counted in summary.json.", valueName: "n"))
@@ -161,7 +161,7 @@ struct ReportCommand: ParsableCommand {
         for input in inputs {
             guard let given = POSIX.followingLinks(input) else { continue }
             for (option, folder) in folders {
-                guard let other = POSIX.followingLinks(folder), given.st_dev == other.st_dev, given.st_ino == other.st_ino else { continue }
+                guard let other = POSIX.followingLinks(folder), POSIX.sameFile(given, other) else { continue }
                 text += " (\(DisplayPath.text(input)) is the \(option) folder, which is never read as input)"
             }
         }

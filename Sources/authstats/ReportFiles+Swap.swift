@@ -139,7 +139,7 @@ extension ReportFiles {
         var problems: [String] = []
         for name in names where !Self.isOwn(name) {
             guard let info = POSIX.info(name, in: old) else { continue }
-            if let copy = POSIX.info(name, in: new), copy.st_ino == info.st_ino, copy.st_dev == info.st_dev { continue }
+            if let copy = POSIX.info(name, in: new), POSIX.sameFile(copy, info) { continue }
             if renameat(old, name, new, name) != 0 {
                 problems.append("Unable to move \(POSIX.text(name)) into the new \(folder): \(POSIX.reason())")
             }
@@ -161,7 +161,7 @@ extension ReportFiles {
         let written = try POSIX.names(in: staged).filter { name in
             guard let info = POSIX.info(name, in: staged) else { return false }
             if POSIX.isFolder(info) { return Self.reportNames.contains(POSIX.text(name)) }
-            return POSIX.info(name, in: out).map { $0.st_ino != info.st_ino || $0.st_dev != info.st_dev } ?? true
+            return POSIX.info(name, in: out).map { !POSIX.sameFile($0, info) } ?? true
         }
         let obsolete = try POSIX.names(in: out).filter { Self.reportNames.contains(POSIX.text($0)) && !written.contains($0) }
         // Hard links to the old reports, to undo with; an old report folder is moved there

@@ -43,10 +43,10 @@ struct SegmentReader {
     /// A segment's keys other than `Name`, `Id`, `SegmentType`, `ImportDefinition`,
     /// `Dimensions` and `SegmentGroups` are read past (`Arn`, `tags`, and whatever AWS adds
     /// later), except near misses of those, which would silently make a segment of every user.
+    /// (Their letters alone, lower-cased: `nearMiss`, which also takes any word that starts like
+    /// `Dimensions` or `SegmentGroups` or is two letters off them.)
     private static let segmentTypoKeys: [String: String] = [
-        "name": "Name", "id": "Id", "dimensions": "Dimensions", "dimension": "Dimensions",
-        "segmentgroups": "SegmentGroups", "segmentgroup": "SegmentGroups", "groups": "SegmentGroups",
-        "segmenttype": "SegmentType", "importdefinition": "ImportDefinition",
+        "name": "Name", "id": "Id", "groups": "SegmentGroups", "segmenttype": "SegmentType", "importdefinition": "ImportDefinition",
     ]
 
     mutating func segment(_ node: SegmentJSON) throws(SegmentDefinitionError) -> SegmentDefinition {
@@ -103,8 +103,8 @@ struct SegmentReader {
         let letters = Array(key.lowercased().unicodeScalars.filter { ("a"..."z").contains($0) })
         let word = String(String.UnicodeScalarView(letters))
         if let meant = segmentTypoKeys[word] { return meant }
-        if word.hasPrefix("segmentgroup") { return "SegmentGroups" }  // SegmentGroupList
-        if word.hasPrefix("dimension") { return "Dimensions" }
+        if word.hasPrefix("segmentgroup") { return "SegmentGroups" }  // SegmentGroup, SegmentGroupList
+        if word.hasPrefix("dimension") { return "Dimensions" }  // Dimension
         for (known, meant) in [("dimensions", "Dimensions"), ("segmentgroups", "SegmentGroups")]
         where editDistance(letters, Array(known.unicodeScalars)) <= 2 {
             return meant

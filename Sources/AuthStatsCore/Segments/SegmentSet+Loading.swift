@@ -100,7 +100,6 @@ extension SegmentSet {
         return result
     }
 
-    /// Refuses a second segment of the same name, or of the same id.
     /// The names and Ids of the segments read so far, each with its segment's index: looked up,
     /// not compared with every earlier segment (10,000 segments took 8 s, a review found).
     struct SeenNames {
@@ -108,6 +107,7 @@ extension SegmentSet {
         var ids: [String: Int] = [:]
     }
 
+    /// Refuses a second segment of the same name, or of the same id.
     private static func checkUnique(
         _ definition: SegmentDefinition, reader: SegmentReader, against earlier: [SegmentDefinition], seen: inout SeenNames
     ) throws(SegmentDefinitionError) {
@@ -169,17 +169,10 @@ extension SegmentSet {
         let bases = definitions.map { definition in
             definition.groups.map { Array(Set($0.groups.flatMap(\.sources))).sorted() } ?? []
         }
-        if let cycle = firstCycle(bases) {
-            let (from, to) = (cycle[0], cycle[1])
-            let path = zip(definitions[from].groups?.groups ?? [], references[from])
-                .flatMap { group, references in zip(group.sources, references).filter { $0.0 == to }.map(\.1.path) }
-                .first ?? definitions[from].place.path
-            let names = cycle.map { SegmentReader.quoted(definitions[$0].name) }.joined(separator: " -> ")
-            throw reader(for: definitions[from], timeZone: timeZone).fail(path, "a cycle of SourceSegments: \(names)")
-        }
         // Each time the first segment, in definition order, whose bases are all placed: the
         // smallest index among the ready ones (a scan of every segment for each, until
-        // 2026-12-07, was quadratic).
+        // 2026-12-07, was quadratic). Segments left unplaced lie on or behind a cycle, which is
+        // only then searched for, to be named.
         var waiting = bases.map(\.count)
         var dependents = [[Int]](repeating: [], count: definitions.count)
         for (node, nodeBases) in bases.enumerated() { for base in nodeBases { dependents[base].append(node) } }
@@ -192,6 +185,14 @@ extension SegmentSet {
                 waiting[node] -= 1
                 if waiting[node] == 0 { ready.push(node) }
             }
+        }
+        if order.count < definitions.count, let cycle = firstCycle(bases) {
+            let (from, to) = (cycle[0], cycle[1])
+            let path = zip(definitions[from].groups?.groups ?? [], references[from])
+                .flatMap { group, references in zip(group.sources, references).filter { $0.0 == to }.map(\.1.path) }
+                .first ?? definitions[from].place.path
+            let names = cycle.map { SegmentReader.quoted(definitions[$0].name) }.joined(separator: " -> ")
+            throw reader(for: definitions[from], timeZone: timeZone).fail(path, "a cycle of SourceSegments: \(names)")
         }
         return order
     }

@@ -78,15 +78,16 @@ struct DayChart {
                     w: Format.coordinate(band), h: Format.coordinate(frame.plotHeight), dots: dots, bars: bars))
         }
 
-        let lines: [Line] = style == .lines ? series.enumerated().map { i, s in
+        // Each series' classes, its line's and its legend swatch's: its colour, and on a line
+        // chart its dash.
+        let classes = series.indices.map { series[$0].color + (style == .lines ? Self.dash($0) : "") }
+        let lines: [Line] = style == .lines ? zip(series, classes).map { s, color in
             let points = s.values.indices.map { "\(Format.coordinate(axis.x($0))) \(Format.coordinate(values.y(s.values[$0])))" }
-            return Line(color: s.color + Self.dash(i), d: "M" + points.joined(separator: "L"))
+            return Line(color: color, d: "M" + points.joined(separator: "L"))
         } : []
         var view = ChartView(
             id: id, title: title, unit: unit, note: note, frame: frame, yTicks: values.ticks, xTicks: axis.ticks,
-            legend: series.enumerated().map { i, s in
-                LegendItem(color: s.color + (style == .lines ? Self.dash(i) : ""), name: s.name, detail: s.detail, isLine: style == .lines)
-            },
+            legend: zip(series, classes).map { LegendItem(color: $1, name: $0.name, detail: $0.detail, isLine: style == .lines) },
             lines: lines, days: marks)
         view.summary = summary(values)
         return view
@@ -98,7 +99,7 @@ struct DayChart {
     static func dash(_ i: Int) -> String { ["", " dash1", " dash2"][i % 3] }
 
     /// The chart in words: its days, and each series' lowest and highest value and its last
-    /// day's (`Active users per day, Oct 28 to Nov 6: Active users from 3 to 24, 11 on the last day`).
+    /// day's (`New users, Oct 28 2026 to Nov 6 2026: New users from 0 to 10, 1 on the last day`).
     private func summary(_ values: ValueAxis) -> String {
         guard let first = days.first, let last = days.last else { return title }
         let span = first == last ? Format.shortDay(first, year: true) : "\(Format.shortDay(first, year: true)) to \(Format.shortDay(last, year: true))"
