@@ -22,10 +22,21 @@ final class ArchiveFeed {
     private(set) var lastCount = 0
     var lastBlock: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: buffer, count: lastCount) }
 
+    /// How many NUL bytes the bytes read so far end with: a tar archive ends with two blocks
+    /// of 512 (`endsWithZeroBlock`).
+    private(set) var trailingNULs = 0
+    /// Whether the bytes read end with a whole block of NULs (a tar's end mark; an archive cut
+    /// right before a member's header ends with that member's data instead).
+    var endsWithZeroBlock: Bool { trailingNULs >= 512 }
+
     /// Counts a block just read, and keeps its last bytes (`keepsTail`).
     private func keep(_ count: Int) {
         length += count
         lastCount = count
+        // From the block's end back to its last byte that is not NUL: one byte, most blocks.
+        var zeros = 0
+        while zeros < count && buffer.load(fromByteOffset: count - 1 - zeros, as: UInt8.self) == 0 { zeros += 1 }
+        trailingNULs = zeros == count ? trailingNULs + count : zeros
         guard keepsTail, count > 0 else { return }
         let limit = ZipEndRecord.tailBytes
         let block = UnsafeRawBufferPointer(start: buffer, count: count)

@@ -76,6 +76,14 @@ public struct ArchiveReader {
         }
         switch opened.kind {
         case .tar, .zip:
+            // The archive that lies too deep is named, not each of its members (a review,
+            // 2026-12-07: a gzip member inside it was said to be an archive nested too deep).
+            guard depth < Self.maximumNesting else {
+                analysis.failedInput(
+                    path: path, member: member,
+                    error: "an archive inside \(depth) others: archives are opened up to \(Self.maximumNesting) inside one another; not read")
+                return nil
+            }
             let kind = opened.kind == .tar ? "tar" : "zip"
             let here = opened.compression.isEmpty ? kind : "\(kind)+\(opened.compressionName)"
             readArchive(
@@ -173,7 +181,15 @@ public struct ArchiveReader {
             }
             // The end of the archive is read on to the end of its stream, so that the
             // decoder checks what follows (a gzip trailer: tar stops at its end blocks).
-            let ended = status == ARCHIVE_EOF && feed.drain() != nil
+            var ended = status == ARCHIVE_EOF && feed.drain() != nil
+            // A tar ends with blocks of NULs, a zip with its end record: libarchive ends a tar
+            // cut right before a member's header, or a zip with bytes after its central
+            // directory, as quietly as a whole one, and what followed was lost without a word
+            // (a review, 2026-12-07).
+            var endProblem: String?
+            if ended && !zip && entries > 0 && !feed.endsWithZeroBlock { endProblem = Self.tarWithoutEnd }
+            if ended && zip { endProblem = ZipEndRecord.problem(tail: feed.tail, length: feed.length) }
+            if endProblem != nil { ended = false }
             if ended {
                 endLast()
                 if zip, let listed = ZipEndRecord.entryCount(tail: feed.tail, length: feed.length), listed > entries {
@@ -182,7 +198,7 @@ public struct ArchiveReader {
                 break
             }
             if status < ARCHIVE_WARN || status == ARCHIVE_EOF {
-                let error = feed.failure(of: archive)
+                let error = endProblem ?? feed.failure(of: archive)
                 settle()
                 if pending != nil {
                     problems.append(error)
@@ -216,11 +232,6 @@ public struct ArchiveReader {
             }
             readMember = true
             let memberName = member.map { "\($0):\(name)" } ?? name
-            guard depth < Self.maximumNesting else {
-                analysis.failedInput(
-                    path: path, member: memberName, error: "archives nested more than \(Self.maximumNesting) deep; not read")
-                continue
-            }
             let data = ArchiveEntrySource(archive: archive, feed: feed)
             guard let queue else {
                 pending = readStream(data, path: path, member: memberName, container: members, depth: depth + 1, deferEnd: true)
@@ -245,6 +256,11 @@ public struct ArchiveReader {
 }
 
 extension ArchiveReader {
+    /// Why a tar read to the end of its bytes without its end mark is `partial`.
+    static let tarWithoutEnd =
+        "damaged archive: the tar ends without its end mark (blocks of zeros) after its last member: cut short between two members, "
+        + "or never finished; members that followed are not read"
+
     /// Why a zip whose central directory lists more entries than its body gave is `failed` in
     /// part: an input line of its own, as damaged tar headers are.
     static func lostZipEntries(listed: UInt64, found: UInt64) -> String {

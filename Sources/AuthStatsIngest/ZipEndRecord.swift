@@ -18,6 +18,24 @@ enum ZipEndRecord {
         return directoryEnd == UInt64(length - (tail.count - recordStart)) ? entries : nil
     }
 
+    /// Why a zip read to the end of its bytes is not whole, judged by its end: no end record
+    /// ends the bytes (cut short, or bytes after it: junk, or a second zip), or the one that
+    /// does places its central directory elsewhere (bytes before that zip: a first zip, or a
+    /// self-extracting stub). nil when the end record is where it says. libarchive's reader,
+    /// front to back, stops at the first central directory and says nothing of what follows
+    /// (a review, 2026-12-07: `cat a.zip b.zip` read a.zip alone, exit status 0).
+    static func problem(tail: [UInt8], length: Int) -> String? {
+        guard let (_, directoryEnd, recordStart) = record(tail: tail) else {
+            return "damaged archive: the zip does not end with its end record: it is cut short, or bytes follow it "
+                + "(junk, or another zip: cat a.zip b.zip); what follows is not read"
+        }
+        guard directoryEnd == UInt64(length - (tail.count - recordStart)) else {
+            return "damaged archive: the zip's end record does not match where it lies: bytes come before the zip it ends "
+                + "(another zip: cat a.zip b.zip, or a self-extracting stub); that zip's entries are not read"
+        }
+        return nil
+    }
+
     /// The entry count, where the central directory ends (its offset plus its size, as the
     /// record states them), and where in `tail` the record that states them begins.
     private static func record(tail: [UInt8]) -> (entries: UInt64, directoryEnd: UInt64, at: Int)? {

@@ -193,9 +193,14 @@ struct ReportCommand: ParsableCommand {
         }
         if let zone = requestedTimeZone, TimeZone(identifier: zone) == nil || !Self.isIANAName(zone) {
             let named = timezone == nil ? "AUTHSTATS_TIMEZONE=\(DisplayPath.text(zone))" : "'\(DisplayPath.text(zone))'"
-            let why = TimeZone(identifier: zone) == nil
-                ? "" : " (an old three-letter id, not an IANA name: such ids are read against expectation, BST as Bangladesh's time; an offset is GMT+1 or UTC-05:30)"
-            throw ValidationError("Unknown time zone \(named)\(why): use an IANA name such as UTC, Europe/Berlin or America/Los_Angeles.")
+            let why = Self.isOffset(zone) ? " (an offset is written GMT+1, UTC-05:30 or GMT+0130, its minutes 00 to 59)"
+                : TimeZone(identifier: zone) == nil ? ""
+                : " (an old three-letter id, not an IANA name: such ids are read against expectation, BST as Bangladesh's time; an offset is GMT+1 or UTC-05:30)"
+            // Names are case-sensitive: `europe/berlin` is refused, and the error names the one meant.
+            let meant = TimeZone.knownTimeZoneIdentifiers.first { $0.lowercased() == zone.lowercased() && Self.isIANAName($0) }
+            throw ValidationError(
+                "Unknown time zone \(named)\(why): use an IANA name such as UTC, Europe/Berlin or America/Los_Angeles"
+                    + (meant.map { " (names are case-sensitive: \($0))" } ?? "") + ", or an offset such as UTC+05:30.")
         }
         if let problem = stateHorizon.flatMap(NightlyState.horizonProblem) { throw ValidationError(problem) }
         if state == nil, stateHorizon != nil || rebuild {
@@ -237,9 +242,10 @@ struct ReportCommand: ParsableCommand {
             guard let day = Day(iso: value) else {
                 throw ValidationError("\(name) '\(value)' is not a date: use YYYY-MM-DD, e.g. 2026-11-01.")
             }
-            // A row per day: the range is bounded like the accepted event times.
-            guard TimeRange.limits.contains(day) else {
-                throw ValidationError("\(name) \(value) is outside \(TimeRange.limits.lowerBound) to \(TimeRange.limits.upperBound).")
+            // A row per day: the range is bounded like the accepted event times, in any zone.
+            guard TimeRange.reportDayLimits.contains(day) else {
+                throw ValidationError(
+                    "\(name) \(value) is outside \(TimeRange.reportDayLimits.lowerBound) to \(TimeRange.reportDayLimits.upperBound).")
             }
         }
         if let f = from.flatMap(Day.init(iso:)), let t = to.flatMap(Day.init(iso:)), f > t {
@@ -312,8 +318,12 @@ struct ReportCommand: ParsableCommand {
     /// An IANA name, or a fixed offset from UTC as Foundation writes one (`GMT+1`, `UTC-05:30`,
     /// `GMT+0130`), which means what it says.
     static func isIANAName(_ name: String) -> Bool {
-        name.contains("/") || ianaNamesWithoutSlash.contains(name) || name.wholeMatch(of: /(GMT|UTC)[+-][0-9]{1,2}(:?[0-9]{2})?/) != nil
+        name.contains("/") || ianaNamesWithoutSlash.contains(name) || isOffset(name) && name.wholeMatch(of: /(GMT|UTC)[+-][0-9]{1,2}(:?[0-5][0-9])?/) != nil
     }
+
+    /// Written as a fixed offset (`GMT+`, `UTC-`…), valid or not: Foundation takes minutes past
+    /// 59 (`UTC+05:75` as +06:15), which are refused.
+    static func isOffset(_ name: String) -> Bool { name.hasPrefix("GMT+") || name.hasPrefix("GMT-") || name.hasPrefix("UTC+") || name.hasPrefix("UTC-") }
 
     func run() throws {
         guard !mergedStates else {

@@ -74,7 +74,7 @@ struct ArchiveMembersTests {
 
     /// Each case: the archive's bytes, whole or damaged, and its file name.
     static let cases: [String] = [
-        "tar", "tar cut inside a member", "tar cut inside its end blocks", "tar with a damaged header in the middle",
+        "tar", "tar cut inside a member", "tar cut right before a member's header", "tar cut inside its end blocks", "tar with a damaged header in the middle",
         "tar with junk after its last member", "tar with a corrupt member, then cut inside it", "tar cut inside the inner tar",
         "tar.gz", "tar.gz missing its last 10 bytes", "tar.gz cut in the middle", "tar.gz corrupt in the middle",
         "zip", "zip with a damaged member in the middle", "zip cut in the middle",
@@ -90,6 +90,8 @@ struct ArchiveMembersTests {
         case "tar cut inside a member":
             let m = member("m18")
             bytes = Array(tar[..<(m.data + m.size / 2)])
+        case "tar cut right before a member's header":
+            bytes = Array(tar[..<member("m18").header])
         case "tar cut inside its end blocks":
             let last = members.last!
             bytes = Array(tar[..<(last.data + (last.size + 511) / 512 * 512 + 600)])
@@ -170,7 +172,7 @@ struct ArchiveMembersTests {
     }
 
     @Test("an archive cut inside a member: the break is reported once, on that member, with no entry of the archive's own",
-          arguments: ["tar cut inside a member", "zip cut in the middle", "tar.gz cut in the middle"])
+          arguments: ["tar cut inside a member", "tar cut right before a member's header", "zip cut in the middle", "tar.gz cut in the middle"])
     func cutOnce(name: String) throws {
         let (path, _) = try Self.make(name)
         for jobs in [1, 2] {
@@ -179,6 +181,39 @@ struct ArchiveMembersTests {
             #expect(broken.count == 1, "--jobs \(jobs): \(broken.map { "\($0.member ?? "(the archive)") \($0.status) \($0.error ?? "")" })")
             #expect(broken.allSatisfy { $0.member != nil }, "--jobs \(jobs)")
         }
+    }
+
+    /// Found by a review on 2026-12-07: libarchive ends a tar cut right before a header as
+    /// quietly as a whole one, and every member after the cut was lost with exit status 0.
+    @Test("a tar cut right before a member's header: the member before it is partial, saying the end mark is missing")
+    func cutBeforeHeader() throws {
+        let (path, _) = try Self.make("tar cut right before a member's header")
+        let run = FileRun([path], jobs: 1)
+        let broken = run.inputs.filter { $0.status != .ok }
+        #expect(broken.map(\.member) == ["m17.gz"], "\(broken.map { "\($0.member ?? "-") \($0.status) \($0.error ?? "")" })")
+        #expect(broken.first?.status == .partial)
+        #expect(broken.first?.error?.contains("the tar ends without its end mark (blocks of zeros)") == true, "\(broken.first?.error ?? "")")
+        // A whole tar, and one whose last member's data ends in NUL bytes, are not.
+        #expect(FileRun([try Self.make("tar").path], jobs: 1).inputs.allSatisfy { $0.status == .ok })
+    }
+
+    /// Found by a review on 2026-12-07: the gzip member inside the fifth tar was refused as an
+    /// archive nested too deep; the tar it lies in is that.
+    @Test("archives inside four others are read; one inside five is refused by its own name")
+    func nesting() throws {
+        let folder = CLI.temporaryFolder("nesting")
+        try TestFiles.gzip(Array(DamagedStreamTests.lines[0..<20]), to: folder.appendingPathComponent("l0.gz").path)
+        var previous = "l0.gz"
+        for level in 1...5 {
+            try Self.shell("cd '\(folder.path)' && tar cf l\(level).tar \(previous)")
+            previous = "l\(level).tar"
+        }
+        let four = FileRun([folder.appendingPathComponent("l4.tar").path], jobs: 1)
+        #expect(four.inputs.map(\.status) == [.ok] && four.inputs.first?.events == 20, "\(four.inputs.map { "\($0.member ?? "-") \($0.error ?? "")" })")
+        let five = FileRun([folder.appendingPathComponent("l5.tar").path], jobs: 1)
+        #expect(five.inputs.count == 1, "\(five.inputs.map(\.member))")
+        #expect(five.inputs.first?.member == "l4.tar:l3.tar:l2.tar:l1.tar")
+        #expect(five.inputs.first?.error == "an archive inside 4 others: archives are opened up to 4 inside one another; not read")
     }
 
     @Test("whole or damaged: members handed over read as one worker reads them", arguments: cases)

@@ -12,7 +12,19 @@ struct ExitStatusTests {
     func badTimeZone() throws {
         let result = try CLI.run(["report", fixture("canonical.ndjson"), "--out", CLI.temporaryFolder().path, "--timezone", "Mars/Olympus"])
         #expect(result.status == 64)
-        #expect(result.stderr.contains("Unknown time zone 'Mars/Olympus': use an IANA name such as UTC, Europe/Berlin or America/Los_Angeles."))
+        #expect(result.stderr.contains("Unknown time zone 'Mars/Olympus': use an IANA name such as UTC, Europe/Berlin or America/Los_Angeles, or an offset such as UTC+05:30."))
+    }
+
+    /// Found by a review on 2026-12-07: Foundation read `UTC+05:75` as +06:15, and the run
+    /// counted its days so; and a name in the wrong case was refused without the name meant.
+    @Test("an offset's minutes past 59 are refused; a name in the wrong case is named as meant", arguments: [
+        ("UTC+05:75", "Unknown time zone 'UTC+05:75' (an offset is written GMT+1, UTC-05:30 or GMT+0130, its minutes 00 to 59)"),
+        ("GMT+00:99", "its minutes 00 to 59)"), ("GMT+0160", "its minutes 00 to 59)"), ("UTC+5:60", "its minutes 00 to 59)"),
+        ("europe/berlin", "Unknown time zone 'europe/berlin': use an IANA name such as UTC, Europe/Berlin or America/Los_Angeles (names are case-sensitive: Europe/Berlin)"),
+    ])
+    func offsetMinutesAndCase(zone: String, says: String) throws {
+        let result = try CLI.run(["report", fixture("canonical.ndjson"), "--out", CLI.temporaryFolder().path, "--timezone", zone, "--no-html", "-q"])
+        #expect(result.status == 64 && result.stderr.contains(says), "\(zone): \(result.stderr)")
     }
 
     /// Found by a review on 2026-12-05: Foundation takes Java's old three-letter ids, and
@@ -20,7 +32,7 @@ struct ExitStatusTests {
     @Test("an old three-letter time zone id is refused (exit 64); IANA names without a slash are not", arguments: [
         ("BST", false), ("IST", false), ("CST", false), ("PST", false), ("UTC", true), ("GMT", true), ("EST", true), ("Etc/GMT+5", true), ("Europe/London", true),
         // Fixed offsets as Foundation writes them mean what they say (refused for a moment, a review found).
-        ("GMT+1", true), ("UTC-05:30", true), ("GMT+0130", true),
+        ("GMT+1", true), ("UTC-05:30", true), ("GMT+0130", true), ("UTC+05:59", true),
     ])
     func threeLetterZones(zone: String, taken: Bool) throws {
         let result = try CLI.run(["report", fixture("canonical.ndjson"), "--out", CLI.temporaryFolder().path, "--timezone", zone, "--no-html", "-q"])
@@ -58,11 +70,30 @@ struct ExitStatusTests {
         "bad dates exit 64",
         arguments: [
             ["--from", "2026-02-30"], ["--to", "yesterday"], ["--from", "2026-02-02", "--to", "2026-02-01"],
-            ["--from", "0001-01-01"], ["--to", "9999-12-31"],
+            ["--from", "0001-01-01"], ["--to", "9999-12-31"], ["--from", "1969-12-30"], ["--to", "2200-01-02"],
         ])
     func badDates(arguments: [String]) throws {
         let result = try CLI.run(["report", fixture("canonical.ndjson"), "--out", CLI.temporaryFolder().path] + arguments)
         #expect(result.status == 64)
+    }
+
+    /// Found by a review on 2026-12-07: an event at 1970-01-01T00:00Z falls on 1969-12-31 in
+    /// New York, the range the run took by itself, which --from then refused.
+    @Test("the first and last days a zone can give the accepted times are report days too")
+    func reportDayLimits() throws {
+        let folder = CLI.temporaryFolder()
+        let input = folder.appendingPathComponent("e0.ndjson")
+        try #"{"event_type":"custom","event_timestamp":0,"client":{"client_id":"c"},"endpoint":{"User":{"UserId":"u"}}}"#
+            .write(to: input, atomically: true, encoding: .utf8)
+        let base = ["report", input.path, "--no-html", "-q", "--oldest-event", "1970-01-01", "--timezone", "America/New_York"]
+        let alone = try CLI.run(base + ["--out", folder.appendingPathComponent("alone").path])
+        let named = try CLI.run(base + ["--out", folder.appendingPathComponent("named").path, "--from", "1969-12-31", "--to", "1969-12-31"])
+        #expect(alone.status == 0 && named.status == 0, "\(alone.stderr)\(named.stderr)")
+        let daily = { (name: String) in try String(contentsOf: folder.appendingPathComponent("\(name)/daily.csv"), encoding: .utf8) }
+        #expect(try daily("alone") == daily("named"))
+        #expect(try daily("alone").contains("\n1969-12-31,"))
+        let late = try CLI.run(base + ["--from", "2200-01-01", "--to", "2200-01-01", "--out", folder.appendingPathComponent("late").path])
+        #expect(late.status == 0, "\(late.stderr)")
     }
 
     @Test("no readable input exits 2 and writes nothing")

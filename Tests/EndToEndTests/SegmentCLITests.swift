@@ -74,6 +74,13 @@ struct SegmentCLITests {
             .filter { $0.contains(",attr:custom:plan,") }
         #expect(!rows.isEmpty)
         #expect(Set(rows).count == rows.count)
+        // Profiles are made for the breakdown, but the segment tables come with --segments only
+        // (a review, 2026-12-07: they were written empty, and the page had a Segments section).
+        for name in ["segments.csv", "segments.json", "segment_daily.csv", "segment_daily.json", "segments"] {
+            #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent(name).path), "\(name)")
+        }
+        let page = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(!page.contains(">Segments<"))
     }
 
     /// A Pinpoint sign-in of `user` at `millis` through endpoint `id` (channel and address

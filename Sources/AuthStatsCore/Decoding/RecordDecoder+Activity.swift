@@ -34,6 +34,7 @@ extension RecordDecoder {
         case (.signUp, .pass): kind = .signUp
         default: kind = .account
         }
+        if let reason = f.idNotText(.activityUserSub) { return .rejected(reason: reason) }
         let user = f.nonNull(.activityUserSub)
         let (dimensions, hint) = f.dimensions(UInt8(ascii: "A"), Self.activityDimensionSlots) {
             var dimensions = DimensionValues()

@@ -57,6 +57,7 @@ extension RecordDecoder {
         case .account: kind = .account
         case .other: kind = .other
         }
+        if let reason = f.idNotText(.trailSub) ?? f.idNotText(.responseUserSub) { return .rejected(reason: reason) }
         let user = f.nonEmpty(.trailSub) ?? f.nonEmpty(.responseUserSub)
         let (dimensions, hint) = f.dimensions(UInt8(ascii: "T"), Self.cloudTrailDimensionSlots) {
             var dimensions = DimensionValues()

@@ -22,6 +22,7 @@ extension RecordDecoder {
             default: return .rejected(reason: "event_type is not a string: \(type.describe(in: f.bytes))")
             }
         }
+        if let reason = f.idNotText(.userID) ?? f.idNotText(.clientID) ?? f.idNotText(.sessionID) { return .rejected(reason: reason) }
         // The ids are read where they lie, not kept in `ShortText`s (see `InlineText`).
         let user = f.nonEmpty(.userID) ?? f.nonEmpty(.clientID)
 
@@ -79,17 +80,23 @@ extension RecordDecoder {
                 return withUnsafeBytes(of: &b) { String(decoding: $0, as: UTF8.self) }
             }
         }
-        let parts = code.split(whereSeparator: { $0 == "_" || $0 == "-" })
-        guard let language = parts.first else { return "" }
-        var out = [language.lowercased()]
-        for part in parts.dropFirst() {
-            switch part.count {
-            case 2: out.append(part.uppercased())
-            case 3 where part.allSatisfy(\.isLetter): out.append(part.uppercased())
-            case 4: out.append(part.prefix(1).uppercased() + part.dropFirst().lowercased())
-            default: out.append(String(part))
-            }
+        // A POSIX codeset or modifier (`en_US.UTF-8`, `de_DE@euro`) is kept as written.
+        let tailStart = code.firstIndex { $0 == "." || $0 == "@" } ?? code.endIndex
+        // Empty parts are kept (`_US` is no language `us`, `en__US` no `en_US`).
+        let parts = code[..<tailStart].split(omittingEmptySubsequences: false, whereSeparator: { $0 == "_" || $0 == "-" })
+        var out = [parts[0].lowercased()]
+        var next = 1
+        // A script right after the language, then a region: only those two places (in
+        // `de-DE-u-co-phonebk` the `co` after the extension's `u` is no region).
+        if next < parts.count, parts[next].count == 4, parts[next].allSatisfy(\.isLetter) {
+            out.append(parts[next].prefix(1).uppercased() + parts[next].dropFirst().lowercased())
+            next += 1
         }
-        return out.joined(separator: "_")
+        if next < parts.count, parts[next].count == 2 || parts[next].count == 3 && parts[next].allSatisfy(\.isLetter) {
+            out.append(parts[next].uppercased())
+            next += 1
+        }
+        out += parts[next...].map(String.init)
+        return out.joined(separator: "_") + code[tailStart...]
     }
 }

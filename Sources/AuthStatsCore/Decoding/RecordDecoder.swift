@@ -146,6 +146,18 @@ public struct RecordDecoder: Sendable {
         /// As `text`, kept as a `ShortText` (no `String` made for an id that fits in place).
         func short(_ slot: Slot) -> ShortText? { withText(slot) { ShortText(utf8: $0) } }
 
+        /// Why a record whose id field (a user's, device's or session's) holds a value that is
+        /// no text is rejected; nil for text, `null` or none. Read as missing, such a value
+        /// moved the event to another user (a number `UserId` counted under the device's id) or
+        /// out of its session, in silence (a review, 2026-12-07; docs/inputs.md).
+        @inline(__always)
+        func idNotText(_ slot: Slot) -> String? {
+            switch fields[slot.rawValue].type {
+            case .absent, .null, .string: return nil
+            default: return "\(slot.path) is not a string: \(fields[slot.rawValue].describe(in: bytes))"
+            }
+        }
+
         /// `slot` when `text(slot)` is not nil, else nil: where an id is read from, its bytes
         /// taken only when needed (no `ShortText` a record).
         func nonEmpty(_ slot: Slot) -> Slot? { isNonEmptyText(slot) ? slot : nil }

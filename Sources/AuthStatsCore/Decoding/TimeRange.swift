@@ -19,6 +19,10 @@ public struct TimeRange: Sendable, Equatable {
     public static let defaultSlackDays: Int32 = 3
     /// Bounds that any option may give: years 1970 to 2199 (about 84,000 days).
     public static let limits = Day(year: 1970, month: 1, day: 1)...Day(year: 2199, month: 12, day: 31)
+    /// The report days (`--from`, `--to`) an event time within `limits` can fall on in some
+    /// time zone (offsets up to 14 hours): a day either side, so that the range a run took by
+    /// itself can be named again (a review, 2026-12-07: 1969-12-31 in New York was refused).
+    public static let reportDayLimits = limits.lowerBound.advanced(by: -1)...limits.upperBound.advanced(by: 1)
 
     public init(oldest: Day = TimeRange.defaultOldest, newest: Day) {
         self.oldest = oldest

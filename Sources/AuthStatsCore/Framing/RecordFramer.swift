@@ -710,10 +710,16 @@ public final class RecordFramer {
         "\"" + DisplayPath.text(text).replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 
+    /// `bytes` as `quoted` writes text, a byte that is not UTF-8 as `\xNN` (decoded as a
+    /// `String` first, each became U+FFFD: a review, 2026-12-07).
+    static func quoted(bytes: some Collection<UInt8>) -> String {
+        "\"" + DisplayPath.text(bytes).replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
     /// What bytes between records are: a JSON value that is not an object, a byte order
     /// mark, a stray separator, or text that is not JSON.
     static func describeJunk(_ bytes: UnsafeRawBufferPointer) -> String {
-        let sample = quoted(String(decoding: bytes.prefix(40), as: UTF8.self))
+        let sample = quoted(bytes: bytes.prefix(40))
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { return "a UTF-8 byte order mark (EF BB BF) between records" }
         if bytes.count == 1 {
             let c = bytes[0]

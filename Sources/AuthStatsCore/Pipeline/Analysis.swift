@@ -804,7 +804,10 @@ public final class Analysis {
         var reports = tablesWithoutSessions ?? buildTables(sessions: sessionStats)
         if tablesWithoutSessions != nil { ReportBuilder.addSessions(sessionStats, to: &reports) }
         if let segments = segmentOutput {
-            reports.segmentsGiven = true
+            // Profiles are made for attribute breakdowns too; the segment tables only with
+            // `--segments` (docs/reports.md: with `--breakdown-attribute` alone they were written
+            // empty until 2026-12-07).
+            reports.segmentsGiven = configuration.profiles.segments != nil
             reports.segments = segments.rows
             reports.segmentDaily = segments.daily
             if !segments.breakdown.isEmpty {

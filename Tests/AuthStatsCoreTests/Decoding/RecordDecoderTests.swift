@@ -58,6 +58,11 @@ struct RecordDecoderTests {
 
     @Test("locale normalization", arguments: [
         ("en_us", "en_US"), ("EN-gb", "en_GB"), ("en_US", "en_US"), ("pt-br", "pt_BR"), ("ab_1x", "ab_1X"), ("de", "de"), ("zh_hant_tw", "zh_Hant_TW"), ("es_419", "es_419"),
+        // Odd codes a review met (2026-12-07): empty parts kept, a codeset kept as written, only
+        // the script and region places changed.
+        ("_US", "_US"), ("-2", "_2"), ("-", "_"), ("en__US", "en__US"), ("en_US.UTF-8", "en_US.UTF-8"), ("C.UTF-8", "c.UTF-8"),
+        ("de_DE@euro", "de_DE@euro"), ("de-DE-u-co-phonebk", "de_DE_u_co_phonebk"), ("sr-latn-rs", "sr_Latn_RS"), ("en-us-posix", "en_US_posix"),
+        ("zh-hant", "zh_Hant"), ("", ""),
     ])
     func locale(input: String, expected: String) {
         #expect(RecordDecoder.normalizeLocale(input) == expected)
@@ -79,6 +84,15 @@ struct RecordDecoderTests {
         #expect(reason(#"{"event_type":null,"event_timestamp":1}"#) == "event_type is not a string: null")
         #expect(reason(#"[{"event_type":"x","event_timestamp":1}]"#) == "the record is a JSON array, not an object")
         #expect(event(#"{"event_type":"x","event_timestamp":1.6e12}"#)?.time == 1_600_000_000_000)
+        // An id of another type would have moved the event to the device's id, or out of its
+        // session (a review, 2026-12-07); null and none are no id, as before.
+        #expect(reason(#"{"event_type":"x","event_timestamp":1,"client":{"client_id":"c"},"endpoint":{"User":{"UserId":12345}}}"#)
+            == "endpoint.User.UserId is not a string: 12345")
+        #expect(reason(#"{"event_type":"x","event_timestamp":1,"client":{"client_id":["c"]}}"#) == "client.client_id is not a string: an array")
+        #expect(reason(#"{"event_type":"x","event_timestamp":1,"session":{"session_id":true}}"#) == "session.session_id is not a string: true")
+        #expect(event(#"{"event_type":"x","event_timestamp":1,"client":{"client_id":"c"},"endpoint":{"User":{"UserId":null}}}"#)?.userName == "c")
+        // A dimension of another type is read as missing: the event counts, under `(unknown)`.
+        #expect(event(#"{"event_type":"x","event_timestamp":1,"application":{"version_name":2.1}}"#)?.dimensions.values[2] == "(unknown)")
     }
 
     @Test("the dedup identity is (event_type, event_timestamp, client_id, session_id, user_id)")
