@@ -25,9 +25,11 @@ final class ArchiveFeed {
     /// How many NUL bytes the bytes read so far end with: a tar archive ends with two blocks
     /// of 512 (`endsWithZeroBlock`).
     private(set) var trailingNULs = 0
-    /// Whether the bytes read end with a whole block of NULs (a tar's end mark; an archive cut
-    /// right before a member's header ends with that member's data instead).
-    var endsWithZeroBlock: Bool { trailingNULs >= 512 }
+    /// Whether the bytes read end with a whole block of NULs on a block boundary of 512 bytes
+    /// from the start (a tar's end mark). An archive cut right before a member's header ends
+    /// with that member's data and padding instead, and the padding, with a `.gz` member's
+    /// last bytes, can be 512 NULs in a row but never a whole block of its own.
+    var endsWithZeroBlock: Bool { (length - trailingNULs + 511) / 512 * 512 + 512 <= length }
 
     /// Counts a block just read, and keeps its last bytes (`keepsTail`).
     private func keep(_ count: Int) {

@@ -20,8 +20,7 @@ enum ZipEndRecord {
 
     /// Why a zip read to the end of its bytes is not whole, judged by its end: no end record
     /// ends the bytes (cut short, or bytes after it: junk, or a second zip), or the one that
-    /// does places its central directory elsewhere (bytes before that zip: a first zip, or a
-    /// self-extracting stub). nil when the end record is where it says. libarchive's reader,
+    /// does places its central directory elsewhere (bytes before that zip: a first zip). nil when the end record is where it says. libarchive's reader,
     /// front to back, stops at the first central directory and says nothing of what follows
     /// (a review, 2026-12-07: `cat a.zip b.zip` read a.zip alone, exit status 0).
     static func problem(tail: [UInt8], length: Int) -> String? {
@@ -31,7 +30,7 @@ enum ZipEndRecord {
         }
         guard directoryEnd == UInt64(length - (tail.count - recordStart)) else {
             return "damaged archive: the zip's end record does not match where it lies: bytes come before the zip it ends "
-                + "(another zip: cat a.zip b.zip, or a self-extracting stub); that zip's entries are not read"
+                + "(another zip: cat a.zip b.zip); that zip's entries are not read"
         }
         return nil
     }
@@ -49,15 +48,25 @@ enum ZipEndRecord {
         let lowest = max(0, count - 22 - 65_535)
         while at >= lowest {
             if u32(at) == 0x0605_4B50 && at + 22 + Int(u16(at + 20)) == count {
-                let entries = u16(at + 10)
-                guard entries == 0xFFFF || u32(at + 12) == 0xFFFF_FFFF || u32(at + 16) == 0xFFFF_FFFF else {
-                    return (entries, u32(at + 16) + u32(at + 12), at)
-                }
-                // Zip64: the locator right before, the zip64 end record right before it.
+                // Zip64: a locator right before, the zip64 end record right before it (56 bytes,
+                // or more with extensible data, as its size field says). Its values count,
+                // whether or not the end record's are saturated: Info-ZIP writing a stream and
+                // bsdtar write both records with real values in each, and the central
+                // directory ends where the zip64 record begins (a review, 2026-12-07).
                 let locator = at - 20
-                let record = locator - 56
-                guard record >= 0, u32(locator) == 0x0706_4B50, u32(record) == 0x0606_4B50 else { return nil }
-                return (u64(record + 32), u64(record + 48) + u64(record + 40), record)
+                if locator >= 56, u32(locator) == 0x0706_4B50 {
+                    var record = locator - 56
+                    if u32(record) != 0x0606_4B50 {
+                        record -= 1
+                        while record >= 0 && !(u32(record) == 0x0606_4B50 && UInt64(record) &+ 12 &+ u64(record + 4) == UInt64(locator)) {
+                            record -= 1
+                        }
+                    }
+                    if record >= 0 { return (u64(record + 32), u64(record + 48) + u64(record + 40), record) }
+                }
+                // Without one, the end record's values are the values, also a count of 0xFFFF
+                // (Python's zipfile writes zip64 only past it).
+                return (u16(at + 10), u32(at + 16) + u32(at + 12), at)
             }
             at -= 1
         }

@@ -114,6 +114,14 @@ extension ReportCommand {
                         + "give a new folder (or --rebuild to read the shard's files again into this one); nothing changed")
                 throw ExitCode(64)
             }
+            // A zone that is refused now (an offset's minutes past 59, taken until 2026-12-07):
+            // the state's days were counted in it, and so are the next ones.
+            if !Self.isIANAName(nightly.timeZone) {
+                console.warning(
+                    "the state in \(DisplayPath.text(state)) counts days in '\(DisplayPath.text(nightly.timeZone))', a time zone authstats now "
+                        + "refuses (\(TimeZone(identifier: nightly.timeZone).map { "read as UTC\(Self.offsetText($0.secondsFromGMT()))" } ?? "unknown")): "
+                        + "its days go on being counted in it; --rebuild --timezone ZONE recounts them")
+            }
             if let newest = nightly.newestDay {
                 let start = nightly.firstAcceptedDay
                 // What the state holds (the run's batch is numbered only when it commits: a run
@@ -402,5 +410,13 @@ enum ClientFiles {
         let result = DecompressedFile.read(path: path, limit: CheckConfigCommand.readLimit)
         read[path] = result
         return result
+    }
+}
+
+extension ReportCommand {
+    /// `+06:15`, `-05:00`: an offset from UTC in seconds, as an offset zone is written.
+    static func offsetText(_ seconds: Int) -> String {
+        let minutes = abs(seconds) / 60
+        return (seconds < 0 ? "-" : "+") + String(format: "%02d:%02d", minutes / 60, minutes % 60)
     }
 }

@@ -193,11 +193,11 @@ struct ReportCommand: ParsableCommand {
         }
         if let zone = requestedTimeZone, TimeZone(identifier: zone) == nil || !Self.isIANAName(zone) {
             let named = timezone == nil ? "AUTHSTATS_TIMEZONE=\(DisplayPath.text(zone))" : "'\(DisplayPath.text(zone))'"
-            let why = Self.isOffset(zone) ? " (an offset is written GMT+1, UTC-05:30 or GMT+0130, its minutes 00 to 59)"
+            let why = Self.isOffset(zone) ? " (an offset is written GMT+1, UTC-05:30 or GMT+0130: at most 18 hours, its minutes 00 to 59)"
                 : TimeZone(identifier: zone) == nil ? ""
                 : " (an old three-letter id, not an IANA name: such ids are read against expectation, BST as Bangladesh's time; an offset is GMT+1 or UTC-05:30)"
             // Names are case-sensitive: `europe/berlin` is refused, and the error names the one meant.
-            let meant = TimeZone.knownTimeZoneIdentifiers.first { $0.lowercased() == zone.lowercased() && Self.isIANAName($0) }
+            let meant = Self.zoneNames.first { $0.lowercased() == zone.lowercased() && Self.isIANAName($0) }
             throw ValidationError(
                 "Unknown time zone \(named)\(why): use an IANA name such as UTC, Europe/Berlin or America/Los_Angeles"
                     + (meant.map { " (names are case-sensitive: \($0))" } ?? "") + ", or an offset such as UTC+05:30.")
@@ -314,6 +314,13 @@ struct ReportCommand: ParsableCommand {
         "MST7MDT", "NZ", "NZ-CHAT", "Navajo", "PRC", "PST8PDT", "Poland", "Portugal", "ROC", "ROK", "Singapore", "Turkey", "UCT",
         "UTC", "Universal", "W-SU", "WET", "Zulu",
     ]
+
+    /// The names a zone written in the wrong case is matched against: Foundation's list lacks
+    /// `UTC`, `EST` and the `Etc/` zones, which it takes all the same.
+    static var zoneNames: [String] {
+        TimeZone.knownTimeZoneIdentifiers + ianaNamesWithoutSlash.sorted() + ["Etc/UTC", "Etc/GMT", "Etc/UCT", "Etc/Universal", "Etc/Zulu"]
+            + (-14...12).map { $0 == 0 ? "Etc/GMT0" : "Etc/GMT\($0 > 0 ? "+" : "")\($0)" }
+    }
 
     /// An IANA name, or a fixed offset from UTC as Foundation writes one (`GMT+1`, `UTC-05:30`,
     /// `GMT+0130`), which means what it says.

@@ -269,6 +269,46 @@ struct DamagedStreamTests {
         let zip64 = end(entries: 0xFFFF, comment: [], offset: 0xFFFF_FFFF, size: 0xFFFF_FFFF)
         #expect(count(body + record + locator + zip64) == 70_000)
         #expect(count(body + zip64) == nil)
+        // Both records with real values (Info-ZIP writing a stream, bsdtar): the zip64 one's
+        // count, its directory ending where it begins (a review, 2026-12-07: the end record's
+        // offset, 76 bytes short of it, made the whole zip partial).
+        var real = record
+        real.replaceSubrange(4..<12, with: le(44, 8))
+        real.replaceSubrange(32..<40, with: le(3, 8))
+        #expect(count(body + real + locator + end(entries: 3, comment: [], offset: 800, size: 200)) == 3)
+        // A zip64 record with extensible data after its 56 bytes.
+        var longer = real + [1, 2, 3, 4]
+        longer.replaceSubrange(4..<12, with: le(48, 8))
+        #expect(count(body + longer + locator + end(entries: 3, comment: [], offset: 800, size: 200)) == 3)
+        // 0xFFFF entries and no zip64 record (Python's zipfile): a count like any other.
+        #expect(count(body + end(entries: 0xFFFF, comment: [])) == 0xFFFF)
+        // What is wrong with an end, if anything.
+        #expect(ZipEndRecord.problem(tail: body + end(entries: 3, comment: []), length: 1022) == nil)
+        #expect(ZipEndRecord.problem(tail: body + real + locator + end(entries: 3, comment: [], offset: 800, size: 200), length: 1098) == nil)
+        #expect(ZipEndRecord.problem(tail: body, length: 1000)?.contains("the zip does not end with its end record") == true)
+        #expect(ZipEndRecord.problem(tail: body + end(entries: 3, comment: []), length: 5022)?.contains("does not match where it lies") == true)
+    }
+
+    @Test("zips other tools write read whole: Info-ZIP from a stream (zip64 end records with real values), 65,535 entries without zip64, bsdtar")
+    func zipsOfOtherTools() throws {
+        let folder = CLI.temporaryFolder("zip-tools")
+        let text = Self.text(Self.lines.prefix(5))
+        try text.write(to: folder.appendingPathComponent("a.ndjson"), atomically: true, encoding: .utf8)
+        var made = ["streamed.zip"]
+        _ = try Shell.output("cd '\(folder.path)' && cat a.ndjson | zip -q streamed.zip -")
+        _ = try Shell.output(
+            "cd '\(folder.path)' && python3 -c 'import zipfile; z=zipfile.ZipFile(\"many.zip\",\"w\"); z.write(\"a.ndjson\"); "
+                + "[z.writestr(\"%05x/\" % i, b\"\") for i in range(65534)]; z.close()'")
+        made.append("many.zip")
+        if (try? Shell.output("command -v bsdtar")) != nil {
+            _ = try Shell.output("cd '\(folder.path)' && bsdtar --format zip --options zip:zip64 -cf bsd64.zip a.ndjson")
+            made.append("bsd64.zip")
+        }
+        for name in made {
+            let run = FileRun([folder.appendingPathComponent(name).path])
+            #expect(run.inputs.allSatisfy { $0.status == .ok }, "\(name): \(run.inputs.map { "\($0.member ?? "-") \($0.status) \($0.error ?? "")" })")
+            #expect(run.inputs.reduce(0) { $0 + $1.events } == 5, "\(name)")
+        }
     }
 
     @Test("NUL bytes after a gzip member are padding, not damage")

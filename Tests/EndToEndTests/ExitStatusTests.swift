@@ -18,7 +18,8 @@ struct ExitStatusTests {
     /// Found by a review on 2026-12-07: Foundation read `UTC+05:75` as +06:15, and the run
     /// counted its days so; and a name in the wrong case was refused without the name meant.
     @Test("an offset's minutes past 59 are refused; a name in the wrong case is named as meant", arguments: [
-        ("UTC+05:75", "Unknown time zone 'UTC+05:75' (an offset is written GMT+1, UTC-05:30 or GMT+0130, its minutes 00 to 59)"),
+        ("UTC+05:75", "Unknown time zone 'UTC+05:75' (an offset is written GMT+1, UTC-05:30 or GMT+0130: at most 18 hours, its minutes 00 to 59)"),
+        ("UTC+24", "at most 18 hours"), ("utc", "(names are case-sensitive: UTC)"), ("etc/gmt+5", "(names are case-sensitive: Etc/GMT+5)"),
         ("GMT+00:99", "its minutes 00 to 59)"), ("GMT+0160", "its minutes 00 to 59)"), ("UTC+5:60", "its minutes 00 to 59)"),
         ("europe/berlin", "Unknown time zone 'europe/berlin': use an IANA name such as UTC, Europe/Berlin or America/Los_Angeles (names are case-sensitive: Europe/Berlin)"),
     ])

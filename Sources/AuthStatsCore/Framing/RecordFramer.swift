@@ -712,14 +712,18 @@ public final class RecordFramer {
 
     /// `bytes` as `quoted` writes text, a byte that is not UTF-8 as `\xNN` (decoded as a
     /// `String` first, each became U+FFFD: a review, 2026-12-07).
-    static func quoted(bytes: some Collection<UInt8>) -> String {
-        "\"" + DisplayPath.text(bytes).replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    static func quoted(bytes: UnsafeRawBufferPointer, limit: Int = 40) -> String {
+        // Cut where a character starts, not inside one (its first bytes would read as bytes
+        // that are not UTF-8).
+        var end = min(bytes.count, limit)
+        if end < bytes.count { while end > limit - 3 && end > 0 && bytes[end] & 0xC0 == 0x80 { end -= 1 } }
+        return "\"" + DisplayPath.text(bytes[..<end]).replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 
     /// What bytes between records are: a JSON value that is not an object, a byte order
     /// mark, a stray separator, or text that is not JSON.
     static func describeJunk(_ bytes: UnsafeRawBufferPointer) -> String {
-        let sample = quoted(bytes: bytes.prefix(40))
+        let sample = quoted(bytes: bytes)
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { return "a UTF-8 byte order mark (EF BB BF) between records" }
         if bytes.count == 1 {
             let c = bytes[0]
