@@ -436,6 +436,48 @@ extension StateCLITests {
             #expect(differences.count == 1 && differences.first?.hasPrefix("summary.json differs") == true, "\(differences)")
         }
 
+        /// Until 2026-12-07 a tar cut right before a member's header read as whole: the members
+        /// after the cut were lost, and the finished copy was refused as changed.
+        @Test("an uncompressed tar cut between two members is partial; finished, it is read again")
+        func cutTarBetweenMembers() throws {
+            let data = try S.data()
+            let folder = CLI.temporaryFolder("state-cut-tar")
+            let state = folder.appendingPathComponent("state")
+            let out = folder.appendingPathComponent("out")
+            let halves = S.split(data.files, into: 2)
+            let objects = folder.appendingPathComponent("objects")
+            try FileManager.default.createDirectory(at: objects, withIntermediateDirectories: true)
+            for n in 0..<4 {
+                let lines = (0..<40).map { k in
+                    PinpointLine("_userauth.sign_in", iso: "2026-11-0\(2 + (n + k) % 6)T1\(k % 10):\(10 + k):00Z", user: "tar-\(n)-\(k % 7)").json
+                }
+                _ = try S.gzip(lines, objects, "object-\(n).json.gz")
+            }
+            let bundle = folder.appendingPathComponent("in/bundle.tar")
+            try FileManager.default.createDirectory(at: bundle.deletingLastPathComponent(), withIntermediateDirectories: true)
+            #expect(try CLI.program(URL(fileURLWithPath: "/bin/sh"), [
+                "-c", "cd '\(objects.path)' && tar cf '\(bundle.path)' object-0.json.gz object-1.json.gz object-2.json.gz object-3.json.gz",
+            ]).status == 0)
+            let whole = try Data(contentsOf: bundle)
+            // Right before the third member's header: the first two members' headers, data and padding.
+            var cut = 0
+            for _ in 0..<2 {
+                let size = Int(String(decoding: whole[cut + 124..<cut + 135], as: UTF8.self), radix: 8) ?? 0
+                cut += 512 + (size + 511) / 512 * 512
+            }
+            try whole.prefix(cut).write(to: bundle)
+            let first = try S.report(halves[0] + [bundle.path], state: state, out: out)
+            #expect(first.status == 1, "\(first.stderr)")
+            #expect(first.stderr.contains("\(bundle.path):object-1.json.gz: partial: the archive breaks after this member: damaged archive: the tar ends without its end mark"), "\(first.stderr)")
+            try whole.write(to: bundle)
+            let second = try S.report([bundle.path] + halves[1], state: state, out: out)
+            #expect(second.status == 0, "\(second.stderr)")
+            #expect(second.stderr.contains("\(bundle.path) changed since batch 1 read it in part (\(cut) bytes then, \(whole.count) now): read again from its start"), "\(second.stderr)")
+            let single = try S.single(halves[0] + [bundle.path] + halves[1])
+            let differences = try S.differences(single, out)
+            #expect(differences.count == 1 && differences.first?.hasPrefix("summary.json differs") == true, "\(differences)")
+        }
+
         @Test("a file that grows while a batch reads it stops the batch: exit 1, nothing committed; once written, it is read")
         func changedWhileRead() throws {
             let data = try S.data()
