@@ -214,4 +214,21 @@ struct ArchiveMembersTests {
             #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("RAN-\(program)").path), "\(program) was run")
         }
     }
+
+    /// Found by a review on 2026-12-07: such a bundle was read as records, a "not JSON" reject
+    /// a line, exit 0.
+    @Test("a 7-Zip, RAR, ar, cpio or cabinet archive fails by its format's name, beside a readable input", arguments: [
+        ("7-Zip", "7z\\274\\257\\047\\034\\000\\004"), ("RAR", "Rar!\\032\\007\\000"), ("ar", "!<arch>\\nx.json/"),
+        ("cpio", "070701000000"), ("cabinet", "MSCF\\000\\000\\000\\000"),
+    ])
+    func unreadArchives(name: String, bytes: String) throws {
+        let folder = CLI.temporaryFolder("unread-archive")
+        try Self.twoExports(folder)
+        #expect(try Self.shell("cd '\(folder.path)' && { printf '\(bytes)'; head -c 2000 /dev/urandom; } > bundle") == 0)
+        let out = CLI.temporaryFolder("unread-archive-out")
+        let run = try CLI.run(["report", "bundle", "a.json", "--out", out.path, "--no-html"], in: folder)
+        #expect(run.status == 1, "\(run.stderr)")
+        #expect(run.stderr.contains("bundle: failed: a \(name) archive, which authstats does not read (it reads tar and zip archives): extract it first"), "\(run.stderr)")
+        #expect(!run.stderr.contains("not JSON"), "\(run.stderr)")
+    }
 }
