@@ -7,9 +7,9 @@ enum ContentSniffer {
         /// its name (`otherFilterMagics`).
         case otherFilter(String)
         case tar, zip
-        /// An archive of a format authstats does not read (7-Zip, RAR, ar, cpio, cabinet), by
-        /// its name (`unreadArchiveMagics`).
-        case unreadArchive(String)
+        /// A format authstats does not read (7-Zip, RAR, ar, cpio, cabinet archives; Snappy's
+        /// framing; Parquet): what the input's failure says (`unreadMagics`).
+        case unread(String)
         /// NUL bytes (what `copytruncate` leaves at the start of a log).
         case nul
         /// Anything else: the records themselves (or the bytes of an empty stream).
@@ -33,7 +33,7 @@ enum ContentSniffer {
             return .zip
         }
         if isTarHeader(bytes) { return .tar }
-        if let archive = unreadArchiveMagics.first(where: { starts($0.magic) }) { return .unreadArchive(archive.name) }
+        if let unread = unreadMagics.first(where: { starts($0.magic) }) { return .unread(unread.message) }
         if bytes.first == 0 { return .nul }
         return .records
     }
@@ -48,13 +48,24 @@ enum ContentSniffer {
         ("lzma", [0x5D, 0x00, 0x00]),
     ]
 
-    /// Archives read as records until 2026-12-07, each line a "not JSON" reject (a review): a
-    /// bundle in one of them fails, by its format's name, as an lzop file does.
-    static let unreadArchiveMagics: [(name: String, magic: [UInt8])] = [
-        ("7-Zip", [0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C]), ("RAR", Array("Rar!\u{1A}\u{07}".utf8)), ("ar", Array("!<arch>\n".utf8)),
-        ("cpio", Array("070701".utf8)), ("cpio", Array("070702".utf8)), ("cpio", Array("070707".utf8)),
-        ("cabinet", [0x4D, 0x53, 0x43, 0x46, 0, 0, 0, 0]),
-    ]
+    /// Formats read as records until 2026-12-07, each line a "not JSON" reject, the input
+    /// `ok` (reviews): such a file fails, naming its format and what to do, as an lzop file
+    /// does. (Firehose's HADOOP_SNAPPY has no magic number; ORC's three letters are too short
+    /// to tell from text.)
+    static let unreadMagics: [(message: String, magic: [UInt8])] = {
+        func archive(_ name: String) -> String {
+            "\(name) archive, which authstats does not read (it reads tar and zip archives): extract it first, or pack its files as .tar or .zip"
+        }
+        return [
+            (archive("a 7-Zip"), [0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C]), (archive("a RAR"), Array("Rar!\u{1A}\u{07}".utf8)),
+            (archive("an ar"), Array("!<arch>\n".utf8)), (archive("a cpio"), Array("070701".utf8)), (archive("a cpio"), Array("070702".utf8)),
+            (archive("a cpio"), Array("070707".utf8)), (archive("a cabinet"), [0x4D, 0x53, 0x43, 0x46, 0, 0, 0, 0]),
+            ("compressed with Snappy (framed), which authstats does not decode: have Firehose write GZIP or no compression, "
+                + "or decompress it first (python-snappy: python3 -m snappy -d)", [0xFF, 0x06, 0x00, 0x00] + Array("sNaPpY".utf8)),
+            ("a Parquet file (Firehose's record format conversion), which authstats does not read: keep Firehose's JSON objects, "
+                + "or write the file's rows as JSON lines first (DuckDB: COPY (FROM 'file.parquet') TO 'file.json')", Array("PAR1".utf8)),
+        ]
+    }()
 
     /// The filters of `otherFilterMagics` whose magic number no text starts with: bytes that
     /// begin so and that libarchive declines are that stream, damaged.

@@ -62,10 +62,7 @@ enum StreamOpener {
                 }
                 decoded = filter
                 layers += filter.filters
-            case .unreadArchive(let name):
-                throw InputDamage(
-                    message: "a \(name) archive, which authstats does not read (it reads tar and zip archives): extract it first, "
-                        + "or pack its files as .tar or .zip")
+            case .unread(let message): throw InputDamage(message: message)
             case .tar: return Opened(source: source, compression: layers, kind: .tar)
             case .zip: return Opened(source: source, compression: layers, kind: .zip)
             case .nul: return Opened(source: source, compression: layers, kind: .nul)

@@ -11,8 +11,14 @@ extension RecordDecoder {
             time = millis
         } else if f.nonNull(.activityTimestamp) != nil {
             return .rejected(reason: "eventTimestamp is not epoch milliseconds: " + JSONField.quoted(f.value(.activityTimestamp)!))
-        } else if let millis = f[.activityTimestamp].integer(in: f.bytes) {
-            time = millis  // a number instead of the documented string: read it all the same
+        } else if f.notText(.activityTimestamp) != nil {
+            // A number instead of the documented string: read it all the same if it is whole;
+            // another type, or a fraction, is no time (it fell back to `creationDate`, another
+            // day maybe, in silence, until 2026-12-07).
+            guard let millis = f[.activityTimestamp].integer(in: f.bytes) else {
+                return .rejected(reason: "eventTimestamp is not epoch milliseconds: " + f[.activityTimestamp].describe(in: f.bytes))
+            }
+            time = millis
         } else if let date = f.value(.activityCreationDate) {
             guard let millis = Timestamps.javaDate(date) else {
                 return .rejected(reason: "no eventTimestamp, and message.creationDate is not a date like \"Wed Jul 17 17:25:55 UTC 2024\": " + JSONField.quoted(date))
@@ -22,8 +28,9 @@ extension RecordDecoder {
             return .rejected(reason: "missing eventTimestamp and message.creationDate (a Cognito user activity record needs one)")
         }
         guard let eventType = f.withText(.activityEventType, ActivityType.init) ?? nil else {
-            return .rejected(reason: "missing message.eventType")
+            return .rejected(reason: f.notText(.activityEventType) ?? "missing message.eventType")
         }
+        if let reason = f.notText(.activityResponse) { return .rejected(reason: reason) }
         let response = f.withText(.activityResponse, ActivityResponse.init) ?? nil
         let kind: EventKind
         switch (eventType, response) {
@@ -34,7 +41,7 @@ extension RecordDecoder {
         case (.signUp, .pass): kind = .signUp
         default: kind = .account
         }
-        if let reason = f.idNotText(.activityUserSub) { return .rejected(reason: reason) }
+        if let reason = f.notText(.activityUserSub) { return .rejected(reason: reason) }
         let user = f.nonNull(.activityUserSub)
         let (dimensions, hint) = f.dimensions(UInt8(ascii: "A"), Self.activityDimensionSlots) {
             var dimensions = DimensionValues()

@@ -46,9 +46,11 @@ extension RecordDecoder {
             return .rejected(reason: "eventTime is not an ISO 8601 time: " + JSONField.quoted(f.text(.eventTime) ?? ""))
         }
         guard let operation = f.withText(.eventName, Self.operation) else {
-            return .rejected(reason: "eventName is not a string: \(f[.eventName].describe(in: f.bytes))")
+            return .rejected(reason: f[.eventName].type == .string ? "eventName is empty" : "eventName is not a string: \(f[.eventName].describe(in: f.bytes))")
         }
-        // errorCode may be missing, "" or null: all three mean success.
+        // errorCode may be missing, "" or null: all three mean success; another type than text
+        // is no answer (a number read as none made a failure a sign-in).
+        if let reason = f.notText(.errorCode) ?? f.notText(.challengeName) { return .rejected(reason: reason) }
         let failed = f.isNonEmptyText(.errorCode)
         let kind: EventKind
         switch operation {
@@ -57,11 +59,11 @@ extension RecordDecoder {
         case .account: kind = .account
         case .other: kind = .other
         }
-        if let reason = f.idNotText(.trailSub) ?? f.idNotText(.responseUserSub) { return .rejected(reason: reason) }
-        let user = f.nonEmpty(.trailSub) ?? f.nonEmpty(.responseUserSub)
+        if let reason = f.notText(.trailSub) ?? f.notText(.responseUserSub) { return .rejected(reason: reason) }
+        let user = f.nonEmptyShown(.trailSub) ?? f.nonEmptyShown(.responseUserSub)
         let (dimensions, hint) = f.dimensions(UInt8(ascii: "T"), Self.cloudTrailDimensionSlots) {
             var dimensions = DimensionValues()
-            dimensions[.clientID] = f.text(.requestClientID) ?? f.text(.hostedUIClientID) ?? ""
+            dimensions[.clientID] = f.shownText(.requestClientID) ?? f.shownText(.hostedUIClientID) ?? ""
             dimensions[.source] = EventSource.cloudtrail.name
             return dimensions
         }

@@ -22,7 +22,7 @@ extension RecordDecoder {
             default: return .rejected(reason: "event_type is not a string: \(type.describe(in: f.bytes))")
             }
         }
-        if let reason = f.idNotText(.userID) ?? f.idNotText(.clientID) ?? f.idNotText(.sessionID) { return .rejected(reason: reason) }
+        if let reason = f.notText(.userID) ?? f.notText(.clientID) ?? f.notText(.sessionID) { return .rejected(reason: reason) }
         // The ids are read where they lie, not kept in `ShortText`s (see `InlineText`).
         let user = f.nonEmpty(.userID) ?? f.nonEmpty(.clientID)
 

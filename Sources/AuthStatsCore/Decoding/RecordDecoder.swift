@@ -146,17 +146,27 @@ public struct RecordDecoder: Sendable {
         /// As `text`, kept as a `ShortText` (no `String` made for an id that fits in place).
         func short(_ slot: Slot) -> ShortText? { withText(slot) { ShortText(utf8: $0) } }
 
-        /// Why a record whose id field (a user's, device's or session's) holds a value that is
-        /// no text is rejected; nil for text, `null` or none. Read as missing, such a value
-        /// moved the event to another user (a number `UserId` counted under the device's id) or
-        /// out of its session, in silence (a review, 2026-12-07; docs/inputs.md).
+        /// Why a record whose field read as text (an id, a time, a kind, an error) holds a value
+        /// of another type is rejected; nil for text, `null` or none. Read as missing, such a
+        /// value moved the event to another user (a number `UserId` counted under the device's
+        /// id), out of its session, to another day or kind (a number `errorCode` read as no
+        /// error), in silence (reviews, 2026-12-07; docs/inputs.md).
         @inline(__always)
-        func idNotText(_ slot: Slot) -> String? {
+        func notText(_ slot: Slot) -> String? {
             switch fields[slot.rawValue].type {
             case .absent, .null, .string: return nil
             default: return "\(slot.path) is not a string: \(fields[slot.rawValue].describe(in: bytes))"
             }
         }
+
+        /// `text(slot)`, unless it is CloudTrail's placeholder for a value it withholds
+        /// (`HIDDEN_DUE_TO_SECURITY_REASONS`): no user or app client is named so.
+        func shownText(_ slot: Slot) -> String? { equals(slot, Self.hidden) ? nil : text(slot) }
+
+        /// `nonEmpty(slot)`, unless it is CloudTrail's placeholder (`shownText`).
+        func nonEmptyShown(_ slot: Slot) -> Slot? { equals(slot, Self.hidden) ? nil : nonEmpty(slot) }
+
+        static let hidden: StaticString = "HIDDEN_DUE_TO_SECURITY_REASONS"
 
         /// `slot` when `text(slot)` is not nil, else nil: where an id is read from, its bytes
         /// taken only when needed (no `ShortText` a record).

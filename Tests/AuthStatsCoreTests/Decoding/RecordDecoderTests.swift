@@ -95,6 +95,36 @@ struct RecordDecoderTests {
         #expect(event(#"{"event_type":"x","event_timestamp":1,"application":{"version_name":2.1}}"#)?.dimensions.values[2] == "(unknown)")
     }
 
+    /// Found by a review of the export quirks, 2026-12-07: each of these was read as missing,
+    /// which moved the event to another day (`creationDate`) or kind (a failure a sign-in).
+    @Test("activity log and CloudTrail: a time, kind, response or error of another type than text rejects the record")
+    func activityAndTrailTypes() {
+        func activity(_ stamp: String, type: String = #""SignIn""#, response: String = #""Pass""#) -> String {
+            #"{"eventTimestamp":\#(stamp),"eventSource":"USER_ACTIVITY","message":{"eventId":"a","eventType":\#(type),"eventResponse":\#(response),"userSub":"u1","creationDate":"Mon Nov 02 10:00:00 UTC 2026"}}"#
+        }
+        #expect(reason(activity("1793527200000.5")) == "eventTimestamp is not epoch milliseconds: 1793527200000.5")
+        #expect(reason(activity("true")) == "eventTimestamp is not epoch milliseconds: true")
+        #expect(reason(activity("{}")) == "eventTimestamp is not epoch milliseconds: an object")
+        #expect(event(activity("1793527200000"))?.time == 1_793_527_200_000)
+        #expect(event(activity("null"))?.time == 1_793_613_600_000)  // none: the creation date
+        #expect(event(activity(#""null""#))?.time == 1_793_613_600_000)
+        #expect(reason(activity(#""1793527200000""#, type: "5")) == "message.eventType is not a string: 5")
+        #expect(reason(activity(#""1793527200000""#, response: "true")) == "message.eventResponse is not a string: true")
+        func trail(_ extra: String, sub: String = #""u3""#) -> String {
+            #"{"eventTime":"2026-11-01T10:00:00Z","eventSource":"cognito-idp.amazonaws.com","eventName":"InitiateAuth","eventID":"c"\#(extra),"requestParameters":{"clientId":"app"},"additionalEventData":{"sub":\#(sub)}}"#
+        }
+        #expect(reason(trail(#","errorCode":400"#)) == "errorCode is not a string: 400")
+        #expect(reason(trail(#","responseElements":{"challengeName":{"n":"SMS_MFA"}}"#)) == "responseElements.challengeName is not a string: an object")
+        #expect(event(trail(#","errorCode":null"#))?.kind == .signIn)
+        #expect(event(trail(#","errorCode":"NotAuthorizedException""#))?.kind == .authFailure)
+        #expect(reason(#"{"eventTime":"2026-11-01T10:00:00Z","eventSource":"cognito-idp.amazonaws.com","eventName":"","eventID":"e"}"#) == "eventName is empty")
+        // CloudTrail's placeholder names no user and no app client.
+        let hidden = event(#"{"eventTime":"2026-11-01T10:00:00Z","eventSource":"cognito-idp.amazonaws.com","eventName":"InitiateAuth","eventID":"h","requestParameters":{"clientId":"HIDDEN_DUE_TO_SECURITY_REASONS"},"additionalEventData":{"sub":"HIDDEN_DUE_TO_SECURITY_REASONS"}}"#)
+        #expect(hidden != nil && hidden?.userName == nil)
+        #expect(hidden?.dimensions[.clientID] == "(unknown)")
+        #expect(event(trail(""))?.userName == "u3")
+    }
+
     @Test("the dedup identity is (event_type, event_timestamp, client_id, session_id, user_id)")
     func fingerprint() {
         let a = event(PinpointLine("x", at: 1, user: "u", client: "c", session: "s").json)!.fingerprint
