@@ -20,9 +20,10 @@ enum ZipEndRecord {
 
     /// Why a zip read to the end of its bytes is not whole, judged by its end: no end record
     /// ends the bytes (cut short, or bytes after it: junk, or a second zip), or the one that
-    /// does places its central directory elsewhere (bytes before that zip: a first zip). nil when the end record is where it says. libarchive's reader,
-    /// front to back, stops at the first central directory and says nothing of what follows
-    /// (a review, 2026-12-07: `cat a.zip b.zip` read a.zip alone, exit status 0).
+    /// does places its central directory elsewhere (bytes before that zip: a first zip); nil
+    /// when the end record is where it says. libarchive's reader, front to back, stops at the
+    /// first central directory and says nothing of what follows (a review, 2026-12-07:
+    /// `cat a.zip b.zip` read a.zip alone, exit status 0).
     static func problem(tail: [UInt8], length: Int) -> String? {
         guard let (_, directoryEnd, recordStart) = record(tail: tail) else {
             return "damaged archive: the zip does not end with its end record: it is cut short, or bytes follow it "
@@ -62,7 +63,8 @@ enum ZipEndRecord {
                             record -= 1
                         }
                     }
-                    if record >= 0 { return (u64(record + 32), u64(record + 48) + u64(record + 40), record) }
+                    // (`&+`: the fields are the file's, and a forged pair must not stop the run.)
+                    if record >= 0 { return (u64(record + 32), u64(record + 48) &+ u64(record + 40), record) }
                 }
                 // Without one, the end record's values are the values, also a count of 0xFFFF
                 // (Python's zipfile writes zip64 only past it).

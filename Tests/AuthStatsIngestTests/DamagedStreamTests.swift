@@ -280,6 +280,12 @@ struct DamagedStreamTests {
         var longer = real + [1, 2, 3, 4]
         longer.replaceSubrange(4..<12, with: le(48, 8))
         #expect(count(body + longer + locator + end(entries: 3, comment: [], offset: 800, size: 200)) == 3)
+        // A forged zip64 record whose offset and size overflow when added: no count, no trap.
+        var forged = real
+        forged.replaceSubrange(40..<48, with: le(UInt64.max, 8))
+        forged.replaceSubrange(48..<56, with: le(UInt64.max, 8))
+        #expect(count(body + forged + locator + end(entries: 3, comment: [])) == nil)
+        #expect(ZipEndRecord.problem(tail: body + forged + locator + end(entries: 3, comment: []), length: 1098) != nil)
         // 0xFFFF entries and no zip64 record (Python's zipfile): a count like any other.
         #expect(count(body + end(entries: 0xFFFF, comment: [])) == 0xFFFF)
         // What is wrong with an end, if anything.
