@@ -181,20 +181,18 @@ public struct ArchiveReader {
             }
             // The end of the archive is read on to the end of its stream, so that the
             // decoder checks what follows (a gzip trailer: tar stops at its end blocks).
-            var ended = status == ARCHIVE_EOF && feed.drain() != nil
+            let drained = status == ARCHIVE_EOF && feed.drain() != nil
             // A tar ends with blocks of NULs, a zip with its end record: libarchive ends a tar
             // cut right before a member's header, or a zip with bytes after its central
             // directory, as quietly as a whole one, and what followed was lost without a word
             // (a review, 2026-12-07).
-            var endProblem: String?
-            if ended && !zip && entries > 0 && !feed.endsWithZeroBlock { endProblem = Self.tarWithoutEnd }
-            if ended && zip { endProblem = ZipEndRecord.problem(tail: feed.tail, length: feed.length) }
-            if endProblem != nil { ended = false }
-            if ended {
+            let zipEnd = drained && zip ? ZipEndRecord.end(tail: feed.tail, length: feed.length) : nil
+            let endProblem = !drained ? nil
+                : zip ? ZipEndRecord.problem(zipEnd)
+                : entries > 0 && !feed.endsWithZeroBlock ? Self.tarWithoutEnd : nil
+            if drained && endProblem == nil {
                 endLast()
-                if zip, let listed = ZipEndRecord.entryCount(tail: feed.tail, length: feed.length), listed > entries {
-                    lostEntries = Self.lostZipEntries(listed: listed, found: entries)
-                }
+                if let zipEnd, zipEnd.entries > entries { lostEntries = Self.lostZipEntries(listed: zipEnd.entries, found: entries) }
                 break
             }
             if status < ARCHIVE_WARN || status == ARCHIVE_EOF {

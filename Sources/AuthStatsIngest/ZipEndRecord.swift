@@ -9,32 +9,40 @@ enum ZipEndRecord {
     /// record (56 bytes) and its locator (20) before it.
     static let tailBytes = 22 + 65_535 + 56 + 20
 
-    /// The entry count of the end record that ends `tail` exactly (its comment reaching the
-    /// last byte); nil when there is none, or when its central directory does not end where
-    /// the end record begins in a stream of `length` bytes (a zip with bytes before it, such as
-    /// two zips end to end, whose record counts the last one's entries only: no count to check).
-    static func entryCount(tail: [UInt8], length: Int) -> UInt64? {
+    /// The end record that ends `tail` exactly (its comment reaching the last byte): its entry
+    /// count, and whether its central directory ends where the record that states it begins in
+    /// a stream of `length` bytes (not so for a zip with bytes before it, such as two zips end
+    /// to end, whose record counts the last one's entries only); nil when no end record ends
+    /// the bytes.
+    static func end(tail: [UInt8], length: Int) -> (entries: UInt64, inPlace: Bool)? {
         guard let (entries, directoryEnd, recordStart) = record(tail: tail) else { return nil }
-        return directoryEnd == UInt64(length - (tail.count - recordStart)) ? entries : nil
+        return (entries, directoryEnd == UInt64(length - (tail.count - recordStart)))
     }
 
-    /// Why a zip read to the end of its bytes is not whole, judged by its end: no end record
+    /// The entry count to check the entries read against: the end's, when it is in place.
+    static func entryCount(tail: [UInt8], length: Int) -> UInt64? {
+        end(tail: tail, length: length).flatMap { $0.inPlace ? $0.entries : nil }
+    }
+
+    /// Why a zip read to the end of its bytes is not whole, judged by its `end`: no end record
     /// ends the bytes (cut short, or bytes after it: junk, or a second zip), or the one that
     /// does places its central directory elsewhere (bytes before that zip: a first zip); nil
     /// when the end record is where it says. libarchive's reader, front to back, stops at the
     /// first central directory and says nothing of what follows (a review, 2026-12-07:
     /// `cat a.zip b.zip` read a.zip alone, exit status 0).
-    static func problem(tail: [UInt8], length: Int) -> String? {
-        guard let (_, directoryEnd, recordStart) = record(tail: tail) else {
+    static func problem(_ end: (entries: UInt64, inPlace: Bool)?) -> String? {
+        guard let end else {
             return "damaged archive: the zip does not end with its end record: it is cut short, or bytes follow it "
                 + "(junk, or another zip: cat a.zip b.zip); what follows is not read"
         }
-        guard directoryEnd == UInt64(length - (tail.count - recordStart)) else {
-            return "damaged archive: the zip's end record does not match where it lies: bytes come before the zip it ends "
+        return end.inPlace
+            ? nil
+            : "damaged archive: the zip's end record does not match where it lies: bytes come before the zip it ends "
                 + "(another zip: cat a.zip b.zip); that zip's entries are not read"
-        }
-        return nil
     }
+
+    /// `problem` of the end of `tail`.
+    static func problem(tail: [UInt8], length: Int) -> String? { problem(end(tail: tail, length: length)) }
 
     /// The entry count, where the central directory ends (its offset plus its size, as the
     /// record states them), and where in `tail` the record that states them begins.
@@ -56,14 +64,13 @@ enum ZipEndRecord {
                 // directory ends where the zip64 record begins (a review, 2026-12-07).
                 let locator = at - 20
                 if locator >= 56, u32(locator) == 0x0706_4B50 {
+                    // (`&+`: the fields are the file's, and forged ones must not stop the run.)
                     var record = locator - 56
-                    if u32(record) != 0x0606_4B50 {
+                    while record >= 0
+                        && !(u32(record) == 0x0606_4B50 && (record == locator - 56 || UInt64(record) &+ 12 &+ u64(record + 4) == UInt64(locator)))
+                    {
                         record -= 1
-                        while record >= 0 && !(u32(record) == 0x0606_4B50 && UInt64(record) &+ 12 &+ u64(record + 4) == UInt64(locator)) {
-                            record -= 1
-                        }
                     }
-                    // (`&+`: the fields are the file's, and a forged pair must not stop the run.)
                     if record >= 0 { return (u64(record + 32), u64(record + 48) &+ u64(record + 40), record) }
                 }
                 // Without one, the end record's values are the values, also a count of 0xFFFF

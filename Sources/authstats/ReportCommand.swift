@@ -197,7 +197,7 @@ struct ReportCommand: ParsableCommand {
                 : TimeZone(identifier: zone) == nil ? ""
                 : " (an old three-letter id, not an IANA name: such ids are read against expectation, BST as Bangladesh's time; an offset is GMT+1 or UTC-05:30)"
             // Names are case-sensitive: `europe/berlin` is refused, and the error names the one meant.
-            let meant = Self.zoneNames.first { $0.lowercased() == zone.lowercased() && Self.isIANAName($0) }
+            let meant = Self.zoneNames.first { $0.lowercased() == zone.lowercased() }
             throw ValidationError(
                 "Unknown time zone \(named)\(why): use an IANA name such as UTC, Europe/Berlin or America/Los_Angeles"
                     + (meant.map { " (names are case-sensitive: \($0))" } ?? "") + ", or an offset such as UTC+05:30.")
@@ -325,7 +325,7 @@ struct ReportCommand: ParsableCommand {
     /// An IANA name, or a fixed offset from UTC as Foundation writes one (`GMT+1`, `UTC-05:30`,
     /// `GMT+0130`), which means what it says.
     static func isIANAName(_ name: String) -> Bool {
-        name.contains("/") || ianaNamesWithoutSlash.contains(name) || isOffset(name) && name.wholeMatch(of: /(GMT|UTC)[+-][0-9]{1,2}(:?[0-5][0-9])?/) != nil
+        name.contains("/") || ianaNamesWithoutSlash.contains(name) || name.wholeMatch(of: /(GMT|UTC)[+-][0-9]{1,2}(:?[0-5][0-9])?/) != nil
     }
 
     /// Written as a fixed offset (`GMT+`, `UTC-`…), valid or not: Foundation takes minutes past

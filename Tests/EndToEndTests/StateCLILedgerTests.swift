@@ -328,11 +328,7 @@ extension StateCLITests {
 
         @Test("a file read in part (a copy caught half written) or empty, then grown: read again, the records read before duplicates; changed otherwise: refused")
         func grownFile() throws {
-            let data = try S.data()
-            let folder = CLI.temporaryFolder("state-grown")
-            let state = folder.appendingPathComponent("state")
-            let out = folder.appendingPathComponent("out")
-            let halves = S.split(data.files, into: 2)
+            let (_, folder, state, out, halves) = try S.scene("state-grown")
             let inputs = folder.appendingPathComponent("in")
             // 400 events over the data set's days, gzip-compressed; its first half alone (the
             // copy caught half written), and an empty file (a copy not begun).
@@ -402,11 +398,7 @@ extension StateCLITests {
 
         @Test("an uncompressed copy cut inside a record is partial; finished, it is read again, as a cut gzip copy is")
         func cutPlainCopy() throws {
-            let data = try S.data()
-            let folder = CLI.temporaryFolder("state-cut-plain")
-            let state = folder.appendingPathComponent("state")
-            let out = folder.appendingPathComponent("out")
-            let halves = S.split(data.files, into: 2)
+            let (_, folder, state, out, halves) = try S.scene("state-cut-plain")
             let plain = folder.appendingPathComponent("in/plain.ndjson")
             try FileManager.default.createDirectory(at: plain.deletingLastPathComponent(), withIntermediateDirectories: true)
             let lines = (0..<300).map { n in
@@ -440,11 +432,7 @@ extension StateCLITests {
         /// after the cut were lost, and the finished copy was refused as changed.
         @Test("an uncompressed tar cut between two members is partial; finished, it is read again")
         func cutTarBetweenMembers() throws {
-            let data = try S.data()
-            let folder = CLI.temporaryFolder("state-cut-tar")
-            let state = folder.appendingPathComponent("state")
-            let out = folder.appendingPathComponent("out")
-            let halves = S.split(data.files, into: 2)
+            let (_, folder, state, out, halves) = try S.scene("state-cut-tar")
             let objects = folder.appendingPathComponent("objects")
             try FileManager.default.createDirectory(at: objects, withIntermediateDirectories: true)
             for n in 0..<4 {
@@ -480,11 +468,7 @@ extension StateCLITests {
 
         @Test("a file that grows while a batch reads it stops the batch: exit 1, nothing committed; once written, it is read")
         func changedWhileRead() throws {
-            let data = try S.data()
-            let folder = CLI.temporaryFolder("state-racing")
-            let state = folder.appendingPathComponent("state")
-            let out = folder.appendingPathComponent("out")
-            let halves = S.split(data.files, into: 2)
+            let (data, folder, state, out, halves) = try S.scene("state-racing")
             try S.runBatches([halves[0]], state: state, out: out)
             let stateBefore = try S.bytes(S.databasePath(state))
             // A plain NDJSON copy still being written: a line appended every half millisecond for
@@ -534,11 +518,7 @@ extension StateCLITests {
 
         @Test("a known path whose bytes changed is exit 1 naming it, nothing changed; --rebuild then equals one run")
         func changedFile() throws {
-            let data = try S.data()
-            let folder = CLI.temporaryFolder("state-changed")
-            let state = folder.appendingPathComponent("state")
-            let out = folder.appendingPathComponent("out")
-            let halves = S.split(data.files, into: 2)
+            let (_, folder, state, out, halves) = try S.scene("state-changed")
             let inputs = folder.appendingPathComponent("in")
             let changing = try S.gzip(
                 [PinpointLine("pageView", iso: "2026-11-04T10:00:00Z", user: "changing-a").json], inputs, "changing.json.gz")
@@ -624,11 +604,7 @@ extension StateCLITests {
 
         @Test("--rebuild without --timezone or --state-horizon keeps the state's zone and horizon (the cron line, plus --rebuild)")
         func rebuildKeepsZone() throws {
-            let data = try S.data()
-            let folder = CLI.temporaryFolder("state-rebuild-zone")
-            let state = folder.appendingPathComponent("state")
-            let out = folder.appendingPathComponent("out")
-            let halves = S.split(data.files, into: 2)
+            let (data, _, state, out, halves) = try S.scene("state-rebuild-zone")
             try S.runBatches([halves[0]], state: state, out: out, S.reportOptions + ["--timezone", "America/New_York", "--state-horizon", "20"])
             // Later nights drop --timezone, as the state's message says to.
             try S.runBatches([halves[1]], state: state, out: out)

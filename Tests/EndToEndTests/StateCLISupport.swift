@@ -38,6 +38,14 @@ enum StateCLI {
 
     static func data() throws -> DataSet { try generated.get() }
 
+    /// A test's start: the generated data, a new folder (named after `name`) with the paths of
+    /// its `state` and `out` in it, and the data's files in two halves (two batches).
+    static func scene(_ name: String) throws -> (data: DataSet, folder: URL, state: URL, out: URL, halves: [[String]]) {
+        let data = try data()
+        let folder = CLI.temporaryFolder(name)
+        return (data, folder, folder.appendingPathComponent("state"), folder.appendingPathComponent("out"), split(data.files, into: 2))
+    }
+
     struct Failure: Error, CustomStringConvertible {
         var description: String
         init(_ description: String) { self.description = description }

@@ -706,19 +706,19 @@ public final class RecordFramer {
 
     /// `text` in double quotes, escaped as names are (`DisplayPath`: `\x1b`, where Swift's
     /// `debugDescription` wrote `\u{1B}`), and its own quotes as `\"`.
-    static func quoted(_ text: String) -> String {
-        "\"" + DisplayPath.text(text).replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    static func quoted(_ text: String) -> String { inQuotes(DisplayPath.text(text)) }
+
+    /// The first 40 bytes of `bytes` as `quoted` writes text, a byte that is not UTF-8 as
+    /// `\xNN` (decoded as a `String` first, each became U+FFFD: a review, 2026-12-07); cut
+    /// where a character starts, not inside one (its first bytes would read as bytes that are
+    /// not UTF-8).
+    static func quoted(bytes: UnsafeRawBufferPointer) -> String {
+        var end = min(bytes.count, 40)
+        while end < bytes.count && end > 37 && bytes[end] & 0xC0 == 0x80 { end -= 1 }
+        return inQuotes(DisplayPath.text(bytes[..<end]))
     }
 
-    /// `bytes` as `quoted` writes text, a byte that is not UTF-8 as `\xNN` (decoded as a
-    /// `String` first, each became U+FFFD: a review, 2026-12-07).
-    static func quoted(bytes: UnsafeRawBufferPointer, limit: Int = 40) -> String {
-        // Cut where a character starts, not inside one (its first bytes would read as bytes
-        // that are not UTF-8).
-        var end = min(bytes.count, limit)
-        if end < bytes.count { while end > limit - 3 && end > 0 && bytes[end] & 0xC0 == 0x80 { end -= 1 } }
-        return "\"" + DisplayPath.text(bytes[..<end]).replacingOccurrences(of: "\"", with: "\\\"") + "\""
-    }
+    private static func inQuotes(_ shown: String) -> String { "\"" + shown.replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
 
     /// What bytes between records are: a JSON value that is not an object, a byte order
     /// mark, a stray separator, or text that is not JSON.
