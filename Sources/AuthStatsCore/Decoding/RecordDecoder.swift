@@ -159,6 +159,17 @@ public struct RecordDecoder: Sendable {
             }
         }
 
+        /// Why a field the record's kind cannot do without is not text: missing, or of another
+        /// type (`null` included); nil for a string.
+        func needsText(_ slot: Slot) -> String? {
+            let field = fields[slot.rawValue]
+            switch field.type {
+            case .string: return nil
+            case .absent: return "missing \(slot.path)"
+            default: return "\(slot.path) is not a string: \(field.describe(in: bytes))"
+            }
+        }
+
         /// `text(slot)`, unless it is CloudTrail's placeholder for a value it withholds
         /// (`HIDDEN_DUE_TO_SECURITY_REASONS`): no user or app client is named so.
         func shownText(_ slot: Slot) -> String? { equals(slot, Self.hidden) ? nil : text(slot) }
@@ -287,7 +298,11 @@ public struct RecordDecoder: Sendable {
         // An Insights event of a trail (a `CloudTrail-Insight/` folder beside the trail's logs):
         // its source and name lie in `insightDetails`, and it is no call of anyone's.
         if f.equals(.trailEventType, "AwsCloudTrailInsight") { return .skipped(.cloudTrail, reason: "a CloudTrail Insights event") }
-        if f.has(.eventTime) && f.has(.eventName) && f[.eventSource].type == .string { return cloudTrail(f, into: &event) }
+        // A trail's record missing its time, its name or its source is one still, rejected for
+        // what it lacks (it was "not a record authstats knows").
+        if f.has(.eventTime) && f.has(.eventName) || f[.eventSource].type == .string && (f.has(.eventTime) || f.has(.eventName)) {
+            return cloudTrail(f, into: &event)
+        }
         if f.has(.digestStartTime) { return .skipped(.cloudTrailDigest, reason: "a CloudTrail digest file") }
         if f.has(.rawData) && (f.has(.attemptsMade) || f.has(.errorCode)) {
             return .skipped(.firehoseError, reason: "a Firehose error record (the delivery failed; rawData holds the original)")

@@ -43,6 +43,11 @@ extension UserDirectory {
             }
             throw Failure(description: "Unable to read the user directory \(name): the file is empty")
         }
+        // Lines ended by a lone carriage return (old Mac line breaks, Excel's "CSV (Macintosh)")
+        // read as one line: the header and every user in it, no user read, where it said nothing.
+        if lines.withBytes(first, { $0.contains(0x0D) }) {
+            throw Failure(description: "Unable to read the user directory \(name): its lines end with a lone carriage return (CR), not a line feed; convert them (`tr '\\r' '\\n'`)")
+        }
         // The header, without byte order marks.
         let header: [String] = lines.withBytes(first) { raw in
             var bytes = Array(raw)
@@ -135,6 +140,8 @@ struct ParsedDirectoryBlock: Sendable {
     var messages: [String] = []
     /// The file's reading stopped at damage in this block (its last message says where).
     var stopped = false
+    /// A list-users block's users skipped as malformed (a CSV block's are its `problems`).
+    var skipped = 0
 
     /// A block filled by `body`, its records' buffer taken from `buffers` and handed to `body`
     /// as an array of its own (each access to the buffer's property is checked for exclusivity

@@ -44,6 +44,14 @@ extension UserDirectory {
                         + "(\(users) user\(users == 1 ? "" : "s") of this page before it kept)"
                     block.stops = true
                     return block
+                case .goesOn(let page):
+                    // A listing stopped at one page (`--max-items`, a loop that gave up): its
+                    // users are kept, and it is read in part (it looked whole until 2026-12-07).
+                    block.note =
+                        "\(name): page \(page), the file's last, ends with a pagination token: the listing goes on past this file "
+                        + "(fetch every page: list-users without --max-items); the users it holds are kept"
+                    block.stops = true
+                    return block
                 }
             }
             guard !block.users.isEmpty else {
@@ -105,7 +113,10 @@ struct ListUsersLayout: Sendable {
                     parsed.append(entry, keepsUsers: keepsUsers, scratch: &scratch, records: &records)
                     return nil
                 }
-                if let problem { parsed.messages.append("\(name): page \(user.page), user \(user.position): \(problem); skipped") }
+                if let problem {
+                    parsed.messages.append("\(name): page \(user.page), user \(user.position): \(problem); skipped")
+                    parsed.skipped += 1
+                }
             }
         }
         if let note = block.note { parsed.messages.append(note) }
@@ -432,6 +443,9 @@ struct ListUsersWalk {
         case user(page: Int, position: Int, range: Range<Int>)
         /// The walk stops: `reason` at byte `offset` (0-based), after `users` users of `page`.
         case damage(page: Int, users: Int, offset: Int, reason: String)
+        /// The file is read to its end, and its last page, `page`, gives a token for the next
+        /// (`PaginationToken`, or the AWS CLI's `NextToken`): the listing goes on elsewhere.
+        case goesOn(page: Int)
     }
 
     /// Where the walk is: between pages, in a page (before its first member or after one),
@@ -447,6 +461,9 @@ struct ListUsersWalk {
     /// Users of the current page so far, and whether it has a `Users` array.
     private var users = 0
     private var hasUsers = false
+    /// Whether the current page, and the last page ended, give a token for a next page.
+    private var pageHasToken = false
+    private var lastPageHasToken = false
 
     init(_ input: DirectoryInput) { self.input = input }
 
@@ -470,11 +487,12 @@ struct ListUsersWalk {
                 }
                 guard input.has(index) else {
                     state = .stopped
-                    return nil
+                    return lastPageHasToken ? .goesOn(page: pages) : nil
                 }
                 pages += 1
                 users = 0
                 hasUsers = false
+                pageHasToken = false
                 guard input[index] == UInt8(ascii: "{") else {
                     return stop("not a list-users page (\(Self.describe(input[index])) where a page starts)", at: index)
                 }
@@ -487,6 +505,7 @@ struct ListUsersWalk {
                 if input[index] == UInt8(ascii: "}") {
                     index += 1
                     state = .betweenPages
+                    lastPageHasToken = pageHasToken
                     if !hasUsers { return .page(pages, hasUsers: false) }
                     continue
                 }
@@ -509,6 +528,9 @@ struct ListUsersWalk {
                 case .failure(let damage): return stop(damage.reason, at: damage.offset)
                 }
                 let isUsers = input.withBytes(keyStart..<keyEnd) { $0.elementsEqual(#""Users""#.utf8) }
+                let isToken = input.withBytes(keyStart..<keyEnd) {
+                    $0.elementsEqual(#""PaginationToken""#.utf8) || $0.elementsEqual(#""NextToken""#.utf8)
+                }
                 skipSpace()
                 guard input.has(index) else { return stop("the file ends inside the page", at: input.end) }
                 guard input[index] == UInt8(ascii: ":") else {
@@ -516,6 +538,10 @@ struct ListUsersWalk {
                 }
                 index += 1
                 skipSpace()
+                // A token is a non-empty string (`null` or `""`: the listing's last page).
+                if isToken, input.has(index + 1), input[index] == UInt8(ascii: "\""), input[index + 1] != UInt8(ascii: "\"") {
+                    pageHasToken = true
+                }
                 guard isUsers, input.has(index), input[index] == UInt8(ascii: "[") else {
                     if case .failure(let damage) = value("a value") { return stop(damage.reason, at: damage.offset) }
                     continue

@@ -100,6 +100,8 @@ public struct UserDirectory: Sendable {
     mutating func take(_ block: ParsedDirectoryBlock, after lines: Int, name: String, buffers: ReusedBytes.Pool, problems: inout [String]) {
         settleTypes()
         block.types.withUnsafeBufferPointer { types.set($0) }
+        usersRead += block.types.count
+        usersSkipped += block.skipped + block.problems.count
         let base = added
         if keepsUsers { added += UInt64(block.types.count) }
         if let writer, added > base {
@@ -147,9 +149,16 @@ public struct UserDirectory: Sendable {
     /// Users listed (distinct subs, as far as their 64-bit hashes tell).
     public var count: Int { types.count }
 
-    /// The names of the files whose reading stopped at damage before their end (a list-users
-    /// file's malformed JSON: the users after it are not read); their last problem says where.
+    /// The names of the files read only in part: their reading stopped at damage before their
+    /// end (a list-users file's malformed JSON: the users after it are not read), the listing
+    /// goes on past them (a last page with a `PaginationToken`), or none of their users could
+    /// be read; their last problem says which.
     public internal(set) var stoppedEarly: Set<String> = []
+
+    /// Users read from the files so far (entries, repeated subs included), and users skipped
+    /// as malformed.
+    public internal(set) var usersRead = 0
+    public internal(set) var usersSkipped = 0
 
     /// Runs of user records spilled so far.
     /// (With `background`, once the writer has caught up.)
@@ -191,6 +200,9 @@ public struct UserDirectory: Sendable {
         var offset = 0
         while input.has(offset), [0x20, 0x0A, 0x0D, 0x09, 0xEF, 0xBB, 0xBF].contains(input[offset]) { offset += 1 }
         let isJSON = input.has(offset) && input[offset] == UInt8(ascii: "{")
+        if let other = Self.otherListing(&input, at: offset) {
+            throw Failure(description: "Unable to read the user directory \(name): \(other)")
+        }
         defer {
             settleTypes()
             // The whole directory spills once it went past the budget: between the loading and
@@ -202,7 +214,37 @@ public struct UserDirectory: Sendable {
             }
         }
         let blockBytes = min(chunk, Self.blockBytes)
-        return isJSON ? try loadListUsers(input, name: name, blockBytes: blockBytes) : try loadCSV(input, name: name, blockBytes: blockBytes)
+        let before = (read: usersRead, skipped: usersSkipped)
+        var problems = isJSON ? try loadListUsers(input, name: name, blockBytes: blockBytes) : try loadCSV(input, name: name, blockBytes: blockBytes)
+        // A file of which no user could be read lists no one: said even with `--quiet`, and
+        // the run's exit status is 1 (it was a warning among the skips, exit 0 under cron).
+        let skipped = usersSkipped - before.skipped
+        if usersRead == before.read, skipped > 0 {
+            let none = "none of its \(skipped) user\(skipped == 1 ? "" : "s") could be read (each is said above): it adds no one to the directory"
+            // Read in part already: the one message that says so says both.
+            if stoppedEarly.contains(name), let last = problems.popLast() {
+                problems.append(last + "; and " + none)
+            } else {
+                problems.append("\(name): " + none)
+                stoppedEarly.insert(name)
+            }
+        }
+        return problems
+    }
+
+    /// What a file that is no directory authstats reads is, when it is another form of
+    /// list-users' output (a JSON array, as `--query Users` prints it; the AWS CLI's text,
+    /// table or YAML output), said with what to give instead; nil otherwise.
+    static func otherListing(_ input: inout DirectoryInput, at offset: Int) -> String? {
+        func starts(with prefix: String) -> Bool {
+            prefix.utf8.enumerated().allSatisfy { input.has(offset + $0.offset) && input[offset + $0.offset] == $0.element }
+        }
+        let give = "give `aws cognito-idp list-users --user-pool-id ID --output json` as it prints it"
+        if starts(with: "[") { return "a JSON array, not list-users output (`{\"Users\": [...]}`, as `--query` makes it); \(give), without --query" }
+        if starts(with: "USERS\t") { return "the AWS CLI's text output (USERS lines), not JSON; \(give)" }
+        if starts(with: "Users:") { return "the AWS CLI's YAML output, not JSON; \(give)" }
+        if starts(with: "-") || starts(with: "|") { return "the AWS CLI's table output, not JSON; \(give)" }
+        return nil
     }
 
     /// Reads one directory file's content (`load(name:chunk:read:)` on bytes in memory).

@@ -125,6 +125,25 @@ struct RecordDecoderTests {
         #expect(event(trail(""))?.userName == "u3")
     }
 
+    /// Found by a review of formats.md §5, 2026-12-07: a trail's record without its time or
+    /// name was "not a record authstats knows", a reason that sends one looking elsewhere.
+    @Test("CloudTrail: a record missing its time, its name or its source is rejected for what it lacks")
+    func trailMissingFields() {
+        let time = #""eventTime":"2026-11-01T10:00:00Z""#, name = #""eventName":"InitiateAuth""#
+        let source = #""eventSource":"cognito-idp.amazonaws.com""#, rest = #""eventID":"m","additionalEventData":{"sub":"u"}"#
+        #expect(reason("{\(source),\(time),\(rest)}") == "missing eventName")
+        #expect(reason("{\(source),\(name),\(rest)}") == "missing eventTime")
+        #expect(reason("{\(source),\(name),\(rest),\"eventTime\":null}") == "eventTime is not a string: null")
+        #expect(reason("{\(source),\(time),\(rest),\"eventName\":null}") == "eventName is not a string: null")
+        #expect(reason("{\(time),\(name),\(rest)}") == "missing eventSource")
+        #expect(reason("{\"eventSource\":null,\(time),\(name),\(rest)}") == "eventSource is not a string: null")
+        // Another service's record is skipped, whatever it lacks; and with neither a time nor
+        // a name, a source alone is no trail's record.
+        #expect(reason(#"{"eventSource":"s3.amazonaws.com","eventName":"GetObject"}"#) == nil)
+        #expect(reason("{\(source),\(rest)}") == RecordDecoder.unknownRecord)
+        #expect(event("{\(source),\(time),\(name),\(rest)}")?.kind == .signIn)
+    }
+
     @Test("the dedup identity is (event_type, event_timestamp, client_id, session_id, user_id)")
     func fingerprint() {
         let a = event(PinpointLine("x", at: 1, user: "u", client: "c", session: "s").json)!.fingerprint

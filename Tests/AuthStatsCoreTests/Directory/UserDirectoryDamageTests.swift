@@ -92,4 +92,79 @@ struct UserDirectoryDamageTests {
         #expect(throws: UserDirectory.Failure.self) { try load(Array(#"{"Groups": []}"#.utf8)) }
         #expect(throws: UserDirectory.Failure.self) { try load(Array(#"{"Grou"#.utf8)) }
     }
+
+    /// The first page alone, as `list-users --max-items` or a loop stopped after one page
+    /// leaves it: its users kept, the file read in part (exit status 1 in a run).
+    @Test("a last page with a pagination token: its users kept, the listing said to go on", arguments: ["PaginationToken", "NextToken"])
+    func lastPageWithToken(key: String) throws {
+        var directory = UserDirectory()
+        let first = pages.components(separatedBy: "\n{\"Users\"")[0].replacingOccurrences(of: "PaginationToken", with: key)
+        let problems = try directory.load(Array(first.utf8), name: "users.json")
+        #expect(directory.allUsers().keys.sorted() == ["sub-a", "sub-b", "sub-c"])
+        #expect(problems.count == 1 && problems[0].hasPrefix("users.json: page 1, the file's last, ends with a pagination token"), "\(problems)")
+        #expect(directory.stoppedEarly == ["users.json"])
+    }
+
+    @Test("a token that is null or empty, or on a page before the last, is no listing cut short")
+    func tokenNotLast() throws {
+        for last in [#", "PaginationToken": null"#, #", "PaginationToken": """#, ""] {
+            var directory = UserDirectory()
+            let text = pages.replacingOccurrences(of: "\n]}\n", with: "\n]\(last)}\n")
+            let problems = try directory.load(Array(text.utf8), name: "users.json")
+            #expect(directory.allUsers().count == 5 && problems.isEmpty && directory.stoppedEarly.isEmpty, "\(last): \(problems)")
+        }
+    }
+
+    /// `list-users --attributes-to-get email` leaves `sub` out: every user skipped, which was a
+    /// warning per user and nothing with `--quiet`.
+    @Test("a file of which no user can be read is read in part, and says so once")
+    func noUserReadable() throws {
+        let noSub = pages.replacingOccurrences(of: #"{"Name": "sub", "Value": "sub-"#, with: #"{"Name": "email", "Value": "mail-"#)
+        var directory = UserDirectory()
+        let problems = try directory.load(Array(noSub.utf8), name: "users.json")
+        #expect(directory.allUsers().isEmpty)
+        #expect(problems.count == 6)
+        #expect(problems.last == "users.json: none of its 5 users could be read (each is said above): it adds no one to the directory")
+        #expect(directory.stoppedEarly == ["users.json"])
+        // The first page alone: the token's message and this one, as one.
+        var firstOnly = UserDirectory()
+        let first = noSub.components(separatedBy: "\n{\"Users\"")[0]
+        let both = try firstOnly.load(Array(first.utf8), name: "users.json")
+        #expect(both.count == 4 && both[3].hasSuffix("the users it holds are kept; and none of its 3 users could be read (each is said above): it adds no one to the directory"), "\(both)")
+        // A second file whose users are all skipped after a good one is read in part on its own.
+        var two = UserDirectory()
+        _ = try two.load(Array(pages.utf8), name: "good.json")
+        let second = try two.load(Array(noSub.utf8), name: "bad.json")
+        #expect(two.stoppedEarly == ["bad.json"] && second.last?.hasPrefix("bad.json: none of its 5 users") == true)
+    }
+
+    @Test("list-users output in another form than its JSON is refused by name", arguments: [
+        ("[{\"Username\": \"a\"}]", "a JSON array, not list-users output"),
+        ("  [\n]", "a JSON array, not list-users output"),
+        ("USERS\t2023-05-01\tTrue\n", "the AWS CLI's text output"),
+        ("Users:\n- Username: a\n", "the AWS CLI's YAML output"),
+        ("-----------\n|  ListUsers  |\n", "the AWS CLI's table output"),
+    ])
+    func otherForms(text: String, named: String) {
+        #expect {
+            var directory = UserDirectory()
+            _ = try directory.load(Array(text.utf8), name: "users.out")
+        } throws: { error in
+            "\(error)".hasPrefix("Unable to read the user directory users.out: \(named)") && "\(error)".contains("--output json")
+        }
+    }
+
+    @Test("a user CSV whose lines end in a lone carriage return is refused, not read as one line")
+    func loneCarriageReturns() {
+        #expect {
+            var directory = UserDirectory()
+            _ = try directory.load(Array("cognito:username,sub\ra,sub-a\rb,sub-b\r".utf8), name: "users.csv")
+        } throws: { error in
+            "\(error)".contains("its lines end with a lone carriage return (CR)")
+        }
+        // `\r\n` is a line break as ever.
+        var directory = UserDirectory()
+        let problems = try? directory.load(Array("cognito:username,sub\r\na,sub-a\r\n".utf8), name: "users.csv")
+        #expect(problems == [] && directory.count == 1)
+    }
 }
