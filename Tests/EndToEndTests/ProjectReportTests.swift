@@ -158,6 +158,37 @@ struct ProjectReportTests {
         #expect(fifo.status == 0, "\(fifo.stderr)")
     }
 
+    /// Found by a review of metrics.md §10, 2026-12-07: a project that went quiet had its
+    /// cohorts' targets empty ("not known yet") where the run's data reaches them.
+    @Test("a project's retention targets are known up to the run's last day with an event, not its own")
+    func quietProjectRetention() throws {
+        let folder = CLI.temporaryFolder("quiet-project")
+        let day0: Int64 = 1_793_491_200_000  // 2026-11-01T00:00:00Z
+        // One user of project 0123… active every day of ten; two users of fedcba… (the web
+        // app client) signing in once each, on the first two days.
+        let app = (0..<10).map { n in
+            #"{"event_type":"page","event_timestamp":\#(day0 + Int64(n) * 86_400_000 + 36_000_000),"application":{"app_id":"0123456789abcdef0123456789abcdef"},"client":{"client_id":"c1"},"endpoint":{"User":{"UserId":"p1user"}}}"#
+        }
+        let web = (0..<2).map { n in
+            #"{"eventTimestamp":"\#(day0 + Int64(n) * 86_400_000 + 36_000_000)","eventSource":"USER_ACTIVITY","message":{"eventId":"ev-\#(n)","eventType":"SignIn","userSub":"webuser\#(n)","clientId":"7webclient1example2abc","eventResponse":"Pass"}}"#
+        }
+        let input = folder.appendingPathComponent("events.ndjson")
+        try (app + web).joined(separator: "\n").write(to: input, atomically: true, encoding: .utf8)
+        let out = folder.appendingPathComponent("out")
+        let result = try CLI.run(["report", input.path, "--clients", "sample-logs/clients.json", "--by-project", "--no-html", "-q", "--out", out.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let quiet = try String(contentsOf: out.appendingPathComponent("projects/fedcba9876543210fedcba9876543210/retention.csv"), encoding: .utf8)
+        // Day 30 lies past 11-10, the run's last day: empty; days 1 and 7 are 0, known.
+        #expect(quiet == """
+            cohort_date,cohort_size,retained_d1,retained_d7,retained_d30,rate_d1,rate_d7,rate_d30,returned_7d
+            2026-11-01,1,0,0,,0.0000,0.0000,,0
+            2026-11-02,1,0,0,,0.0000,0.0000,,0
+
+            """)
+        let run = try String(contentsOf: out.appendingPathComponent("retention.csv"), encoding: .utf8)
+        #expect(run.contains("\n2026-11-02,1,0,0,,0.0000,0.0000,,0\n"), "\(run)")
+    }
+
     @Test("--by-project without --clients is a usage error")
     func usage() throws {
         let result = try CLI.run(["report", "sample-logs", "--by-project", "--out", CLI.temporaryFolder("p").path])

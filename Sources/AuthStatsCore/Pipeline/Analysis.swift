@@ -613,6 +613,7 @@ public final class Analysis {
         defer {
             for id in projectIDs {
                 projects[ExactText(id)]!.rangeOverride = reportRange
+                projects[ExactText(id)]!.dataLastOverride = accumulator.dayBounds?.last
                 projects[ExactText(id)]!.finishReading()
             }
         }
@@ -708,6 +709,10 @@ public final class Analysis {
         rangeOverride ?? ReportBuilder.resolveRange(from: configuration.from, to: configuration.to, data: accumulator.dayBounds)
     }
     private var rangeOverride: DayRange?
+    /// A project's analysis: the last day with an event in the whole run's data, up to which
+    /// its retention targets are known (a project that went quiet shows its cohorts' 0s, not
+    /// empty cells: until 2026-12-07 it used its own last day, a review found).
+    private var dataLastOverride: Day?
 
     /// Segments and attribute breakdowns, once the duplicates and sessions are known.
     private var segmentOutput: SegmentPass.Output?
@@ -736,7 +741,7 @@ public final class Analysis {
     private var tablesWithoutSessions: Reports?
 
     private func buildTables(sessions: SessionStats) -> Reports {
-        if configuration.keepsReportTotals, let data = accumulator.dayBounds, reportRange == data {
+        if configuration.keepsReportTotals, let data = accumulator.dayBounds, reportRange == data, dataLastOverride ?? data.last <= data.last {
             // The same tables, from the totals the state keeps (`ReportTotals.reports`).
             let totals = userTotals ?? ReportTotals.build(accumulator, axis: ReportTotals.axis(of: data), sessions: SessionStats())
             userTotals = totals
@@ -744,7 +749,7 @@ public final class Analysis {
             ReportBuilder.addSessions(sessions, to: &reports)
             return reports
         }
-        return ReportBuilder.build(accumulator, range: reportRange, sessions: sessions, dimensions: reportedDimensions)
+        return ReportBuilder.build(accumulator, range: reportRange, sessions: sessions, dimensions: reportedDimensions, dataLast: dataLastOverride)
     }
 
     /// The report totals, without sessions, when `buildTables` built the tables through them.

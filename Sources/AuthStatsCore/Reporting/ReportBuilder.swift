@@ -16,13 +16,15 @@ public enum ReportBuilder {
         }
     }
 
+    /// `dataLast`: the last day with an event in all the data read, when `acc` holds only a part
+    /// of it (a project's events: its retention targets up to the run's last day are known).
     /// - Complexity: O(a log a + d·v) for a activity triples, d days and v dimension values.
     public static func build(
         _ acc: MetricsAccumulator, range: DayRange?, sessions: SessionStats = SessionStats(),
-        dimensions: [Dimension] = Dimension.reported(withProjects: false)
+        dimensions: [Dimension] = Dimension.reported(withProjects: false), dataLast: Day? = nil
     ) -> Reports {
         guard let range else { return Reports(range: nil) }
-        let lastDataDay = acc.dayBounds?.last
+        let lastDataDay = [dataLast, acc.dayBounds?.last].compactMap { $0 }.max()
         var columns = UserColumns(range: range)
         var grid = ActiveUserGrid(table: acc.table, days: range.count)
         addUsers(of: acc, lastDataDay: lastDataDay, to: &columns, grid: &grid)
