@@ -335,7 +335,7 @@ struct PageTests {
         #expect(values[6...8] == ["0,3,0", "0,4,0", "0,5,0"])
     }
 
-    @Test("a range of more than two years is charted over its days with events, said on the page; two years or less whole; figures over the whole range")
+    @Test("a range of more than two years is charted over its days with events, two years of them at most, said on the page; two years or less whole; figures over the whole range")
     func longRange() {
         func page(days: Int, events: [Int], anonymous: [Int] = []) -> (page: String, days: [String]) {
             let first = Day(iso: "1970-01-01")!
@@ -372,6 +372,12 @@ struct PageTests {
         // A day with only events that have no user counts as a day with events.
         let anonymous = page(days: 47_482, events: [10_000, 10_400], anonymous: [9_990])
         #expect(anonymous.days.first == "1997-05-09" && anonymous.days.count == 411 * 13, "\(anonymous.days.first ?? "")")
+        // Events further apart than two years (one from a device's wrong clock): the last two
+        // years up to the last of them, not decades of empty days.
+        let apart = page(days: 47_482, events: [10, 20_000, 20_500])
+        #expect(Set(apart.days).count == 731 && apart.days.first == "2024-02-17" && apart.days.last == "2026-02-16", "\(apart.days.first ?? "") \(apart.days.last ?? "")")
+        #expect(apart.page.contains("The charts show 2024-02-17 to 2026-02-16, the 731 days up to its last day with an event of a range of more than 731 days"))
+        #expect(apart.page.contains("<div class=\"value\">6</div>"))
         // Two years to the day: drawn whole, empty days and all; no note.
         let two = page(days: 731, events: [100])
         #expect(Set(two.days).count == 731 && two.days.first == "1970-01-01")

@@ -47,9 +47,11 @@ struct PageView {
     var groupColumns: [ColumnName]
 
     /// A range of more than this many days (two years) is charted over the part of it from
-    /// its first to its last day with an event: a chart of decades is a smear of empty days
-    /// (and was ~2.7 KB a day a chart). A range of this many or fewer is charted whole, so a
-    /// nightly page keeps its axis and shows a day without events as one.
+    /// its first to its last day with an event, and at most this many of them, the last: a
+    /// chart of decades is a smear of empty days (and was ~2.7 KB a day a chart; one event of
+    /// 1970, a device's clock, beside a year of data made a page of 190 MB in 870 MB of
+    /// memory, a review found). A range of this many or fewer is charted whole, so a nightly
+    /// page keeps its axis and shows a day without events as one.
     static let chartDayLimit = 731
 
     /// Whether a day of `daily.csv` has an event (the 7- and 30-day columns run on after one;
@@ -59,12 +61,19 @@ struct PageView {
     }
 
     /// The days the charts draw (`chartDayLimit`), and why, when not the range: "the days with
-    /// events", or for a long range without any event "the range's last N days".
+    /// events", "the last N days up to its last day with an event" when those lie further
+    /// apart, or for a long range without any event "the range's last N days".
     static func chartDays(_ range: DayRange, daily: [DailyRow]) -> (days: DayRange, cut: String?) {
         guard range.count > chartDayLimit else { return (range, nil) }
         if let first = daily.first(where: hasEvents), let last = daily.last(where: hasEvents) {
             let span = DayRange(first: first.date, last: last.date)
-            return (span, span == range ? nil : "the days with events")
+            if span.count > chartDayLimit {
+                return (
+                    DayRange(first: last.date.advanced(by: -(chartDayLimit - 1)), last: last.date),
+                    "the \(Format.days(chartDayLimit)) up to its last day with an event"
+                )
+            }
+            return (span, "the days with events")
         }
         return (DayRange(first: range.last.advanced(by: -(chartDayLimit - 1)), last: range.last), "the range's last \(Format.days(chartDayLimit))")
     }
