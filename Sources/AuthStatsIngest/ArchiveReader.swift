@@ -210,15 +210,22 @@ public struct ArchiveReader {
             // GNU tar reports them), the member before it was whole.
             let between = problems
             problems = []
-            endLast()
+            let regular = entry.map { LibArchive.entryFileType($0) == 0o100000 } ?? false  // AE_IFREG
+            let nameBytes = entry.flatMap { LibArchive.entryPathname($0) }.map {
+                Array(UnsafeBufferPointer(start: $0, count: strlen($0))).map(UInt8.init(bitPattern:))
+            }
+            // An entry that is not read (a folder, a link, a hidden member) leaves the member
+            // before it open: the archive breaking after it is still that member's damage, as
+            // `partial` (it was the archive's own line, `failed`, when `tar cf` had put a folder
+            // last, a review found).
+            if regular && !(nameBytes.map(Self.isHidden) ?? false) || !between.isEmpty { endLast() }
             for problem in between { analysis.failedInput(path: path, member: member, error: problem) }
             sawEntry = true
             entries += 1
-            guard let entry, LibArchive.entryFileType(entry) == 0o100000 else {  // AE_IFREG
+            guard let entry, regular else {
                 passedOver["an archive entry that is not a regular file (a folder, link or device)", default: 0] += 1
                 continue
             }
-            let nameBytes = LibArchive.entryPathname(entry).map { Array(UnsafeBufferPointer(start: $0, count: strlen($0))).map(UInt8.init(bitPattern:)) }
             let name = nameBytes.map { DisplayPath.text($0) } ?? "(unnamed)"
             previous = name
             // Hidden as on disk: the member's name or one of its folders' starts with `.` (not

@@ -197,6 +197,34 @@ struct ArchiveMembersTests {
         #expect(FileRun([try Self.make("tar").path], jobs: 1).inputs.allSatisfy { $0.status == .ok })
     }
 
+    /// Found by a review on 2026-12-07: `tar cf` of a folder puts folder entries between the
+    /// files; a tar cut right after one (or after a hidden member) had no member open, and the
+    /// break became a line of the archive's own, `failed`, though its members were read.
+    @Test("a tar cut after a folder entry or a hidden member: the last member read is partial, no failed line")
+    func cutAfterFolder() throws {
+        let folder = CLI.temporaryFolder("cut-after-folder")
+        try FileManager.default.createDirectory(atPath: folder.appendingPathComponent("t/a").path, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: folder.appendingPathComponent("t/b").path, withIntermediateDirectories: true)
+        try TestFiles.gzip(Array(DamagedStreamTests.lines[0..<20]), to: folder.appendingPathComponent("t/a/one.gz").path)
+        try TestFiles.gzip(Array(DamagedStreamTests.lines[20..<40]), to: folder.appendingPathComponent("t/b/two.gz").path)
+        try TestFiles.gzip(Array(DamagedStreamTests.lines[40..<60]), to: folder.appendingPathComponent("t/b/.hidden.gz").path)
+        // In this order: t/, t/a/, t/a/one.gz, t/b/, t/b/two.gz, t/b/.hidden.gz, t/c/ (each 512-byte aligned).
+        try Self.shell("cd '\(folder.path)' && mkdir -p t/c && tar cf whole.tar --no-recursion t t/a t/a/one.gz t/b t/b/two.gz t/b/.hidden.gz t/c")
+        let tar = Array(try Data(contentsOf: folder.appendingPathComponent("whole.tar")))
+        let headers = Self.tarMembers(tar)
+        for (after, last) in [("t/b/", "t/a/one.gz"), ("t/c/", "t/b/two.gz"), ("t/b/.hidden.gz", "t/b/two.gz")] {
+            let entry = headers.first { $0.name == after }!
+            let cut = folder.appendingPathComponent("cut.tar")
+            try Data(tar[..<(entry.data + (entry.size + 511) / 512 * 512)]).write(to: cut)
+            for jobs in [1, 2] {
+                let run = FileRun([cut.path], jobs: jobs)
+                let broken = run.inputs.filter { $0.status != .ok }
+                #expect(broken.map(\.member) == [last] && broken.first?.status == .partial, "after \(after), --jobs \(jobs): \(broken.map { "\($0.member ?? "-") \($0.status) \($0.error ?? "")" })")
+                #expect(broken.first?.error?.contains("the tar ends without its end mark") == true)
+            }
+        }
+    }
+
     /// Found by a review on 2026-12-07: the gzip member inside the fifth tar was refused as an
     /// archive nested too deep; the tar it lies in is that.
     @Test("archives inside four others are read; one inside five is refused by its own name")
