@@ -370,7 +370,7 @@ struct ReportCommand: ParsableCommand {
         // The users' attributes are kept only for what reads them at the end.
         // Where the directory's users spill (read back by the segment pass).
         let directorySpill = TemporarySpillStore()
-        let (directory, directoryDamage) = try loadDirectory(console: console, keepUsers: profiles.reported, spill: directorySpill)
+        let (directory, directoryDamage, directoryRead) = try loadDirectory(console: console, keepUsers: profiles.reported, spill: directorySpill)
         // user_type is set as events are read: states' events were read with the directory
         // their own runs had (a review found `merge --report-options "--users …"` taken for
         // one that sets it; docs/state.md "Limits of exactness, stated").
@@ -653,6 +653,7 @@ struct ReportCommand: ParsableCommand {
             timezone: configuration.timeZoneName, maxRejects: maxRejects,
             authSources: authSource.isEmpty ? nil : EventSource.allCases.map(\.name).filter(authSource.contains))
         run.parityLeftOut = pinpointParity ? analysis.parityLeftOut : nil
+        if !directoryFiles.isEmpty { run.directory = (directoryRead, directory.count) }
         run.shardRuns = shardRuns?.totals
         // What rejects.ndjson holds, as the file cuts it: the first rejects of the inputs listed
         // (each earlier run kept the first of its own, by its options) up to --max-rejects and
@@ -811,19 +812,26 @@ struct ReportCommand: ParsableCommand {
     ///   `--quiet`; the run's exit status is then 1, as for an input read in part: a list-users
     ///   file stops at its first malformed user, and every user after it would lose its type in
     ///   silence, a review found).
-    func loadDirectory(console: Console, keepUsers: Bool, spill directorySpill: any SpillStore) throws -> (UserDirectory, damaged: [String]) {
+    func loadDirectory(
+        console: Console, keepUsers: Bool, spill directorySpill: any SpillStore
+    ) throws -> (UserDirectory, damaged: [String], files: [SummaryWriter.DirectoryFile]) {
         // The records sort and spill on a thread of their own, beside the parsing and then the
         // reading (`DirectoryRecordWriter`): the reading needs only the users' types.
         var directory = UserDirectory(store: directorySpill, keepsUsers: keepUsers, background: true, loadThreads: jobs)
         var damaged: [String] = []
+        var files: [SummaryWriter.DirectoryFile] = []
         for file in directoryFiles {
             do {
+                let before = (directory.usersRead, directory.usersSkipped)
                 let (problems, partial) = try DirectoryFileReader.load(file, into: &directory)
                 for problem in problems { console.warning(problem) }
                 if let partial {
                     console.warningAlways(partial)
                     damaged.append(file)
                 }
+                files.append(
+                    SummaryWriter.DirectoryFile(
+                        path: DisplayPath.text(file), users: directory.usersRead - before.0, skipped: directory.usersSkipped - before.1, error: partial))
             } catch {
                 console.error("\(error)")
                 throw ExitCode(2)
@@ -835,7 +843,7 @@ struct ReportCommand: ParsableCommand {
                 console.warning("no user in \(directoryFiles.map(DisplayPath.text).joined(separator: ", ")): every user keeps the user_type its events say")
             }
         }
-        return (directory, damaged)
+        return (directory, damaged, files)
     }
 
     /// Resolves `--out`, makes its staging folder, and removes what killed runs left there and

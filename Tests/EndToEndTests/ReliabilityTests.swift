@@ -447,6 +447,38 @@ struct DirectoryAndMessageTests {
         #expect(quiet.status == 1 && quiet.stderr.contains(warning), "\(quiet.stderr)")
     }
 
+    /// Found by a review on 2026-12-07: a listing stopped at one page (`--max-items`), and a
+    /// file of which no user could be read (`--attributes-to-get email` leaves `sub` out), were
+    /// read as whole with exit 0, nothing said under `--quiet`; summary.json said nothing of
+    /// the directory at all.
+    @Test("a listing that goes on past its file, or gives no readable user: exit 1, said with -q; summary.json's user_directory")
+    func unfinishedListing() throws {
+        let folder = CLI.temporaryFolder("listing")
+        let whole = folder.appendingPathComponent("whole.json"), page = folder.appendingPathComponent("page.json")
+        let noSub = folder.appendingPathComponent("nosub.json")
+        try listUsers(10).write(to: whole, atomically: false, encoding: .utf8)
+        // The first page of a longer listing, as `list-users --max-items 10` leaves it.
+        let first = listUsers(10)
+        try (first[..<first.lastIndex(of: "}")!] + #", "NextToken": "eyJQYWdpbmF0aW9uVG9rZW4iOiAiYWJjIn0="}"#).write(to: page, atomically: false, encoding: .utf8)
+        try listUsers(3).replacingOccurrences(of: #""Name": "sub""#, with: #""Name": "email""#).write(to: noSub, atomically: false, encoding: .utf8)
+        let out = folder.appendingPathComponent("out")
+        let result = try CLI.run(["report", sample, "--users", whole.path, "--users", page.path, "--users", noSub.path, "--out", out.path, "-q"])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("\(page.path): page 1, the file's last, ends with a pagination token: the listing goes on past this file"), "\(result.stderr)")
+        #expect(result.stderr.contains("\(noSub.path): none of its 3 users could be read"), "\(result.stderr)")
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as! [String: Any]
+        let directory = summary["user_directory"] as? [String: Any]
+        #expect(directory?["users"] as? Int == 10)
+        let files = directory?["files"] as? [[String: Any]] ?? []
+        #expect(files.map { $0["users"] as? Int } == [10, 10, 0] && files.map { $0["skipped"] as? Int } == [0, 0, 3])
+        #expect(files.map { $0["status"] as? String } == ["ok", "partial", "partial"])
+        #expect(files[0]["error"] is NSNull && (files[2]["error"] as? String)?.contains("none of its 3 users") == true)
+        // Without --users, no such key.
+        let plain = folder.appendingPathComponent("plain")
+        #expect(try CLI.run(["report", sample, "--out", plain.path, "-q"]).status == 0)
+        #expect(!(try String(contentsOf: plain.appendingPathComponent("summary.json"), encoding: .utf8)).contains("user_directory"))
+    }
+
     @Test("a gzip --users file cut short keeps the users decoded before the cut, with a warning")
     func truncatedGzipUsers() throws {
         let folder = CLI.temporaryFolder("users")

@@ -32,6 +32,8 @@ public enum SummaryWriter {
         public var maxRejectsBytes = Int.max
         /// Whether `maxRejectsBytes` cut `rejects.ndjson` before `maxRejects` did.
         public var rejectsCutByBytes = false
+        /// The `--users` files read, and the users listed (distinct `sub`s); nil without `--users`.
+        public var directory: (files: [DirectoryFile], users: Int)?
 
         /// What this run read, of `inputs` (`Reading`).
         public func reading(of inputs: [InputReport]) -> Reading {
@@ -44,6 +46,23 @@ public enum SummaryWriter {
             self.timezone = timezone
             self.maxRejects = maxRejects
             self.authSources = authSources
+        }
+    }
+
+    /// One `--users` file as `summary.json`'s `user_directory` gives it: the users read from it
+    /// (a `sub` listed twice counted twice), those skipped as malformed, and whether it was
+    /// read in part (`partial`, with why: the run's exit status is then 1).
+    public struct DirectoryFile: Sendable, Equatable {
+        public var path: String
+        public var users: Int
+        public var skipped: Int
+        public var error: String?
+
+        public init(path: String, users: Int, skipped: Int, error: String?) {
+            self.path = path
+            self.users = users
+            self.skipped = skipped
+            self.error = error
         }
     }
 
@@ -141,6 +160,14 @@ public enum SummaryWriter {
             out.write("  \"pinpoint_parity\": {\"left_out\": {" + reasons.joined(separator: ", ") + "}},\n")
         } else {
             out.write("  \"pinpoint_parity\": null,\n")
+        }
+        if let (files, users) = run.directory {
+            // Only with --users: a cron run's trace of users skipped (they were warnings alone).
+            let entries = files.map { file in
+                "{\"path\": \(JSONText.quote(file.path)), \"users\": \(file.users), \"skipped\": \(file.skipped), "
+                    + "\"status\": \"\(file.error == nil ? "ok" : "partial")\", \"error\": \(file.error.map(JSONText.quote) ?? "null")}"
+            }
+            out.write("  \"user_directory\": {\"users\": \(users), \"files\": [" + entries.joined(separator: ", ") + "]},\n")
         }
         let overlaps = accumulator.overlaps
         out.write("  \"overlaps\": [")
