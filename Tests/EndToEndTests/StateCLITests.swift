@@ -28,6 +28,42 @@ struct StateCLITests {
         }
     }
 
+    /// Found by a review on 2026-12-07: sessions were frozen a session timeout and 14 hours
+    /// (the widest zone's offset) before the horizon, but a fixed offset reaches 18 hours: in
+    /// UTC+15 a late sign-in at 00:05 of a day inside the horizon made a second session where
+    /// one run joins it to the user's 23:40 sign-in of the day before, exit 0.
+    @Test("a fixed offset past +14 hours: a late event inside the horizon joins a session of the day before it, as in one run",
+          arguments: ["UTC+15", "UTC+18", "UTC-18"])
+    func widestOffsets(zone: String) throws {
+        let folder = CLI.temporaryFolder("state-offset")
+        let hours = Int64(zone.dropFirst(3))!
+        // A sign-in at a local time (days and minutes from 2026-09-01 00:00 in `zone`).
+        func signIn(_ user: String, day: Int64, minute: Int64, _ id: String) -> String {
+            let utc = 1_788_220_800_000 + day * 86_400_000 + minute * 60_000 - hours * 3_600_000
+            return #"{"eventTimestamp":"\#(utc)","eventSource":"USER_ACTIVITY","message":{"eventId":"\#(id)","eventType":"SignIn","userSub":"\#(user)","clientId":"c1","eventResponse":"Pass"}}"#
+        }
+        let nights = [
+            [signIn("a", day: 0, minute: 720, "e1")],
+            // U at 23:30 and 23:40 of day 6; another user 34 days after day 7, so that this
+            // night's compaction freezes what lies before day 7 less the margins.
+            [signIn("u", day: 6, minute: 1_410, "e2"), signIn("u", day: 6, minute: 1_420, "e3"), signIn("b", day: 41, minute: 720, "e4")],
+            // Late: U at 00:05 of day 7, inside the horizon, 25 minutes after the last sign-in.
+            [signIn("u", day: 7, minute: 5, "e5")],
+        ]
+        let options = S.reportOptions + ["--timezone", zone]
+        var files: [String] = []
+        for (number, night) in nights.enumerated() {
+            files.append(try S.gzip(night, folder.appendingPathComponent("in"), "night-\(number + 1).json.gz"))
+            let result = try S.report(
+                [files.last!], state: folder.appendingPathComponent("state"), out: folder.appendingPathComponent("out"), options + ["--state-horizon", "35"])
+            #expect(result.status == 0, "night \(number + 1): \(result.stderr)")
+        }
+        try S.expectSame(try S.single(files, options), folder.appendingPathComponent("out"), "three nights in \(zone)")
+        // One session of U, 23:30 to 00:05: the day-6 row has one session of 2,100 s.
+        let daily = try String(contentsOf: folder.appendingPathComponent("out/daily.csv"), encoding: .utf8)
+        #expect(daily.contains("2026-09-07,") && daily.components(separatedBy: "\n").contains { $0.hasPrefix("2026-09-07,") && $0.hasSuffix(",1,1,2100") }, "\(daily)")
+    }
+
     /// Each night's files (by the day in their path) as one batch, with a horizon of two days:
     /// older fingerprints are dropped and older sessions frozen, and New York's days straddle
     /// the files' UTC days.

@@ -15,6 +15,9 @@ public struct DayClock: Sendable {
     private var blocks: [Int64: Int64] = [:]
 
     private static let blockMillis: Int64 = 900_000
+    /// The widest offset from UTC a report zone can have: 18 hours, the bound of a fixed
+    /// offset (`UTC+18`; the zones of the database reach 14).
+    public static let widestOffsetMillis: Int64 = 18 * 3_600_000
     private static let dayMillis: Int64 = 86_400_000
     private static let mixed = Int64.min
 

@@ -488,9 +488,11 @@ extension Analysis {
         // Read, not consumed, when the reports sessionize the same log; otherwise it is taken
         // from the accumulator here, on this thread.
         if !readAgain { state.pointee.accumulator.sessionLogs[0] = SessionLog(memoryBudget: 1, store: nil, compact: log.compact) }
-        // Later inputs hold no event before the start of `detailFrom` (in any zone: 14 hours
-        // before its UTC midnight); a session that ended a timeout before that is final.
-        let cutoff = detailFrom.map { Int64($0.index) * 86_400_000 - 14 * 3_600_000 - configuration.sessionTimeoutMillis }
+        // Later inputs hold no event before the start of `detailFrom` (in any zone: 18 hours,
+        // the widest offset, before its UTC midnight); a session that ended a timeout before
+        // that is final. (14 hours, the widest zone's, until 2026-12-07: with a fixed offset
+        // past +14, a late event froze out of the session it joins, a review found.)
+        let cutoff = detailFrom.map { Int64($0.index) * 86_400_000 - DayClock.widestOffsetMillis - configuration.sessionTimeoutMillis }
         let freezer = SessionFreezer(timeoutMillis: configuration.sessionTimeoutMillis, cutoff: cutoff, clock: clock)
         let sessionsWriter = try StateStreamWriter(sink, name: Stream.sessions, scope: scope)
         return BackgroundWrite { cancelled in
