@@ -183,12 +183,28 @@ final class Connection {
         return statement
     }
 
+    /// What the system says of an I/O failure, as " (reason)": its error number's text when
+    /// SQLite kept one (it often has not: a write past the file size limit gives none), else a
+    /// file size limit in force (`ulimit -f`), the usual cause of a write failing on a sound
+    /// disk; "" when neither. (A file size limit was "disk I/O error", as if the disk were
+    /// failing, a review found, 2026-12-07.)
+    static func systemReason(_ number: Int32) -> String {
+        if number != 0, let reason = strerror(number) { return " (\(String(cString: reason)))" }
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_FSIZE.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else { return "" }
+        return " (a file size limit is in force, `ulimit -f`: \(limit.rlim_cur) bytes; a write past it fails)"
+    }
+
     /// The `StateError` for result `code` of `operation`, with SQLite's message for it.
     ///
     /// Busy and locked mean another connection holds the file; corrupt and "not a database"
     /// can only come from a file that passed the ownership check, so they mean ours is damaged.
     func error(_ code: Int32, _ operation: String) -> StateError {
-        let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
+        var message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
+        // An I/O failure says the system's reason too (`systemReason`).
+        if let handle, [SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN].contains(code & 0xFF) {
+            message += Self.systemReason(sqlite3_system_errno(handle))
+        }
         switch code & 0xFF {
         case SQLITE_BUSY, SQLITE_LOCKED: return .busy(lockPath: path, pid: nil)
         case SQLITE_CORRUPT, SQLITE_NOTADB: return .damaged(path: path, reason: "\(operation): \(message)")

@@ -38,7 +38,10 @@ extension StateDatabase {
     /// copy of the file taken while it was written loses rows, not page checks).
     func checkSeq(_ seq: Int, expected: Int, name: String) throws {
         guard seq == expected else {
-            throw StateError.damaged(path: path, reason: "chunk \(expected) of \(name) is missing (the next is chunk \(seq))")
+            // Counted from 1, as a chunk whose checksum fails is named (the table's `seq` counts
+            // from 0: the two messages named one chunk by two numbers, a review found).
+            throw StateError.damaged(
+                path: path, reason: "chunk \(expected + 1) of \(name) is missing (the next is chunk \(seq + 1); chunks are counted from 1, the chunks table's seq from 0)")
         }
     }
 

@@ -212,10 +212,17 @@ extension ReportCommand {
             do {
                 return try body()
             } catch {
+                // Damage found after the commit (a part of the state this night reads only to
+                // make its reports) is the state's, not the night's: no later run can read it
+                // either (it said the next run would write these reports, a review found).
                 let message = "could not \(what) the state in \(DisplayPath.text(nightly.folder)): \(error); "
-                    + (committed
-                        ? "this run's inputs were committed to it, but no report was written; the next run writes them, these inputs and their rejects listed"
-                        : "it was left as it was")
+                    + (!committed
+                        ? "it was left as it was"
+                        : Self.isDamage(error)
+                            ? "this run's inputs were committed to it before the damage was found, and no report was written; "
+                                + "no later run can read it either: put back a copy made before the damage (the README's \"Backup\") "
+                                + "and run again, or run with --rebuild and every input"
+                            : "this run's inputs were committed to it, but no report was written; the next run writes them, these inputs and their rejects listed")
                 // Another process holding the file (a backup's `sqlite3` at the wrong moment):
                 // run again, as when another authstats holds it (75), not a failure (2).
                 let exit = fail(message)

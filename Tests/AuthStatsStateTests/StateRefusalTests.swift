@@ -152,7 +152,7 @@ struct StateRefusalTests {
         let path = folder + "/" + StateDatabase.fileName
         try F.sqlite(path, ["DELETE FROM chunks WHERE name = 'events' AND seq = 1"])
         let database = try StateDatabase.open(folder: folder, create: false)
-        let expected = StateError.damaged(path: path, reason: "chunk 1 of events is missing (the next is chunk 2)")
+        let expected = StateError.damaged(path: path, reason: "chunk 2 of events is missing (the next is chunk 3; chunks are counted from 1, the chunks table's seq from 0)")
         #expect(throws: expected) { try database.forEachChunk(name: "events", scope: "2026-01-02") { _ in } }
         #expect(throws: expected) { try database.forEachChunkBytes(name: "events", scope: "2026-01-02") { _ in } }
         var buffer: [UInt8] = []

@@ -111,6 +111,27 @@ struct ReportSetTests {
         #expect(hidden(out.deletingLastPathComponent()).filter { $0.contains(out.lastPathComponent) }.isEmpty)
     }
 
+    /// Found by a review on 2026-12-07: SQLite kept no error number for the write past the
+    /// limit, and the night said "disk I/O error", as if the disk were failing.
+    @Test("a file size limit while a night writes the state: exit 2, the state as it was, the limit named")
+    func fileSizeLimitState() throws {
+        let folder = CLI.temporaryFolder("limited-state")
+        let state = folder.appendingPathComponent("state"), out = folder.appendingPathComponent("out")
+        #expect(try CLI.run(["report", "sample-logs/2026", "--state", state.path, "--out", out.path, "-q"]).status == 0)
+        let database = state.appendingPathComponent("authstats.sqlite")
+        let size = try FileManager.default.attributesOfItem(atPath: database.path)[.size] as! Int
+        let before = try Data(contentsOf: database)
+        // Blocks of 512 bytes (dash): below the file's size, so that the night's writes fail.
+        let result = try Reliability.shell(
+            "ulimit -f \(size / 512 - 40); exec '\(CLI.executable.path)' report sample-logs --state '\(state.path)' --out '\(out.path)' -q")
+        #expect(result.status == 2, "\(result.stderr)")
+        // The system's reason where SQLite kept it (a write in the middle of the file), else
+        // the limit (at the commit SQLite keeps none).
+        #expect(result.stderr.contains("disk I/O error (File too large)") || result.stderr.contains("a file size limit is in force, `ulimit -f`"), "\(result.stderr)")
+        #expect(result.stderr.contains("it was left as it was"), "\(result.stderr)")
+        #expect(try Data(contentsOf: database) == before)
+    }
+
     @Test("a read-only --out: exit 2 with the OS reason, nothing changed", .enabled(if: Reliability.canMount))
     func readOnly() throws {
         let disk = CLI.temporaryFolder("ro")

@@ -465,6 +465,20 @@ extension StateCLITests {
             #expect(try CLI.run(["state", "info", "--state", state.path]).status == 0)
         }
 
+        /// Found by a review on 2026-12-07: a night through the report totals reads the
+        /// counters only after its commit; with them damaged it said the next run would write
+        /// its reports, which no run could.
+        @Test("counters damaged before a night that reads them after its commit: exit 2, saying no later run can read the state either")
+        func damagedCountersAfterCommit() throws {
+            let scene = try S.scene("state-damaged-counters")
+            try S.runBatches([scene.halves[0]], state: scene.state, out: scene.out, ["--no-html"])
+            try S.sqlite(scene.state, "UPDATE chunks SET data = zeroblob(length(data)) WHERE rowid = (SELECT min(rowid) FROM chunks WHERE name = 'counters')")
+            let night = try S.report(scene.halves[1], state: scene.state, out: scene.out, ["--no-html"])
+            #expect(night.status == 2, "\(night.stderr)")
+            #expect(night.stderr.contains("chunk 1 of counters fails its checksum"), "\(night.stderr)")
+            #expect(night.stderr.contains("no later run can read it either") && !night.stderr.contains("the next run writes them"), "\(night.stderr)")
+        }
+
         @Test("text from a state (ledger paths, meta values) is printed escaped, never as terminal control bytes")
         func stateTextEscaped() throws {
             let data = try S.data()
