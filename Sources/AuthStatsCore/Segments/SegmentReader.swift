@@ -88,6 +88,12 @@ struct SegmentReader {
                 if let dimension = Self.dimensionKeys.first(where: { $0 == key }) {
                     throw fail(memberPath, "\(dimension) belongs inside Dimensions: {\"Dimensions\": {\"\(dimension)\": …}}")
                 }
+                // A key of a deeper level on the segment itself was read past: the segment then
+                // selected every user (a review, 2026-12-07: `SourceSegments` of an id that does
+                // not exist, `Include`, `Recency`).
+                if let (inside, shape) = Self.misplacedKeys[key] {
+                    throw fail(memberPath, "\(key) belongs inside \(inside): \(shape)")
+                }
             }
         }
         return definition
@@ -169,6 +175,21 @@ struct SegmentReader {
     // MARK: SegmentDimensions
 
     static let dimensionKeys = ["Attributes", "Behavior", "Demographic", "Location", "Metrics", "UserAttributes"]
+
+    /// Keys of the levels under a segment's own (its groups', a group's, a dimension's), and
+    /// where each belongs, for a segment that names one on itself.
+    static let misplacedKeys: [String: (String, String)] = {
+        let groups = #"{"SegmentGroups": {"Include": …, "Groups": [{"Type": …, "SourceType": …, "SourceSegments": […], "Dimensions": […]}]}}"#
+        var keys: [String: (String, String)] = ["Include": ("SegmentGroups", groups)]
+        for key in ["Type", "SourceType", "SourceSegments"] { keys[key] = ("a group of SegmentGroups.Groups", groups) }
+        for (parent, children) in [
+            ("Behavior", ["Recency"]), ("Demographic", ["AppVersion", "Channel", "DeviceType", "Make", "Model", "Platform"]),
+            ("Location", ["Country", "GPSPoint"]),
+        ] {
+            for child in children { keys[child] = ("Dimensions.\(parent)", #"{"Dimensions": {"\#(parent)": {"\#(child)": …}}}"#) }
+        }
+        return keys
+    }()
 
     private func dimensions(_ node: SegmentJSON, _ path: String) throws(SegmentDefinitionError) -> SegmentRule.Dimensions {
         let members = try object(node, path, allowed: Self.dimensionKeys)

@@ -73,7 +73,15 @@ extension SegmentSet {
                     guard case .object(let responseMembers) = response.value else {
                         throw refuse("SegmentsResponse: expected an object, found \(response.kind)")
                     }
-                    guard let items = responseMembers.first(where: { $0.key == "Item" })?.value, !items.isNull else { continue }
+                    guard let items = responseMembers.first(where: { $0.key == "Item" })?.value, !items.isNull else {
+                        // `Items` or another misspelling was read as no segment at all, exit 0
+                        // (a review, 2026-12-07); an empty page holds `Item: []` or nothing.
+                        let other = responseMembers.filter { $0.key != "NextToken" && $0.key != "Item" }.map { SegmentReader.quoted($0.key) }
+                        guard other.isEmpty else {
+                            throw refuse("SegmentsResponse: no Item list (get-segments puts the segments in \"Item\"), found the keys \(other.joined(separator: ", "))")
+                        }
+                        continue
+                    }
                     guard case .array(let segments) = items.value else {
                         throw refuse("SegmentsResponse.Item: expected a list, found \(items.kind)")
                     }
