@@ -18,9 +18,12 @@ public enum Addresses {
     /// regular expression it backtracked from every character of a long run before an `@`
     /// (a 4 KB app version took 3 s, 8 KB 13 s; a review, 2026-12-06).
     /// A phone number in E.164 form: `+`, a digit from 1 to 9, then 6 to 14 more digits (7 to
-    /// 15 in all), with spaces, no-break spaces, dashes, dots or parentheses between them, and
-    /// no digit right after: a longer run of digits is a shorter number and more.
-    nonisolated(unsafe) static let phone = /\+[1-9]([ \u{A0}\u{202F}()\-.]*[0-9]){6,14}(?![0-9])/
+    /// 15 in all), with spaces, no-break spaces, dashes (Unicode's too: `‐`, `‑`, `–`, `—`,
+    /// `−`, …), dots, underscores or parentheses between them, and no digit right after: a
+    /// longer run of digits is a shorter number and more. (Unicode dashes, and the underscores
+    /// a locale's normalization makes of `-`, let numbers through until 2026-12-07, a review
+    /// found.)
+    nonisolated(unsafe) static let phone = /\+[1-9]([ \u{A0}\u{202F}()\-._\u{2010}-\u{2015}\u{2212}\u{FE58}\u{FE63}\u{FF0D}]*[0-9]){6,14}(?![0-9])/
 
     /// Whether `value` holds an email address or a phone number. (Most values hold neither
     /// `@` nor `+`: no pattern is tried on them.)

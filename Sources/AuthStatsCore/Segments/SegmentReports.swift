@@ -94,10 +94,14 @@ public enum MemberExport {
     /// the id, `sub` (it is `User.UserId`), linked identities, `identities` (a JSON text of
     /// provider ids), and the addresses, `email` and `phone_number` in any letter case (only
     /// ever an `EMAIL`/`SMS` endpoint's `Address`, with `--share-user-data`; a Pinpoint
-    /// attribute `Email` holds an address too). Compared, no hash per attribute of every row.
+    /// attribute `Email` holds an address too), and a name that holds an address itself.
+    /// Compared, no hash per attribute of every row.
     @inline(__always)
     public static func isWithheld(_ name: String) -> Bool {
         if name == "sub" || name == "identities" || name == "email" || name == "phone_number" { return true }
+        // A name that holds an address would show it as a column's header (a review,
+        // 2026-12-07: `User.UserAttributes.ann@example.com`).
+        if Addresses.holdsOne(name) { return true }
         let count = name.utf8.count
         guard count == 5 || count == 12 else { return false }
         let lower = name.lowercased()

@@ -20,6 +20,9 @@ struct AddressesTests {
         ("+0000000", false), ("avatar@2x.png", false), ("https://cdn.example.com/logo@3x.jpg", false), ("v1.2@3.4", false),
         // An address on an IPv4 domain is one (a check of the docs found it kept); a one-label domain is not recognised.
         ("ann@10.0.0.1", true), ("ann@localhost", false),
+        // Unicode dashes and the underscores a locale's normalization makes of `-` (a review, 2026-12-07).
+        ("+1\u{2013}555\u{2013}010\u{2013}0999", true), ("+1\u{2011}555\u{2011}010\u{2011}0999", true), ("+1_555_010_0999", true),
+        ("+44\u{2212}20\u{2212}7946\u{2212}0958", true), ("snake_case+1_2", false),
     ])
     func holds(value: String, expected: Bool) {
         #expect(Addresses.holdsOne(value) == expected, "\(value)")
@@ -31,6 +34,12 @@ struct AddressesTests {
     /// compared with (it backtracked from every character of a long run before an `@`).
     nonisolated(unsafe) static let reference =
         /[^\s@＠<>()\[\],;:"'`]+[@＠]([0-9]{1,3}(\.[0-9]{1,3}){3}(?![0-9])|[^\s@＠<>()\[\],;:"'`.]+(\.[^\s@＠<>()\[\],;:"'`.]+)*\.[^\s@＠<>()\[\],;:"'`.0-9]{2,})/
+
+    @Test("an attribute whose name holds an address is never a column (its header would show it)")
+    func namesWithheld() {
+        #expect(MemberExport.isWithheld("ann@example.com") && MemberExport.isWithheld("contact +1 555 010 0999"))
+        #expect(MemberExport.isWithheld("Email") && !MemberExport.isWithheld("custom:plan") && !MemberExport.isWithheld("c++"))
+    }
 
     @Test("the one-pass email scanner finds the ranges the regular expression finds, on 20,000 random texts")
     func scannerAgainstTheExpression() {
