@@ -45,9 +45,11 @@ public enum SegmentFileName {
         }
     }
 
-    /// A file name as a case- and normalization-insensitive file system compares it.
+    /// A file name as a case- and normalization-insensitive file system compares it: folded,
+    /// and upper-cased first as NTFS compares names (`ı`, dotless, is `I` there, which case
+    /// folding leaves apart: `Big` and `Bıg` were two files, a review found, 2026-12-07).
     static func folded(_ file: String) -> String {
-        file.decomposedStringWithCanonicalMapping.folding(options: [.caseInsensitive], locale: nil)
+        file.uppercased().decomposedStringWithCanonicalMapping.folding(options: [.caseInsensitive], locale: nil)
     }
 
     /// A safe file name (without `.csv`) for the segment called `segmentName`.
@@ -127,7 +129,8 @@ public enum SegmentFileName {
         // Windows also ignores spaces before the dot (`CON .csv` is `CON`).
         var stem = name.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)[0].uppercased()
         while stem.hasSuffix(" ") { stem.removeLast() }
-        if ["CON", "PRN", "AUX", "NUL"].contains(stem) { return true }
+        // `CONIN$` and `CONOUT$` are the console's too (a review, 2026-12-07).
+        if ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"].contains(stem) { return true }
         // The digits 1 to 9, and the superscripts ¹ ² ³ that Windows reserves too (a review found
         // `COM¹.csv` written as it was).
         if stem.count == 4, stem.hasPrefix("COM") || stem.hasPrefix("LPT"), let digit = stem.last,
