@@ -428,7 +428,23 @@ struct SegmentReader {
     }
 
     /// A string as JSON writes it, quotes and escapes included (the reports' own quoting).
-    static func quoted(_ text: String) -> String { JSONText.quote(text) }
+    /// `text` as a message shows it: quoted as JSON, its first 200 characters (a name of
+    /// 200,000 was a line of 200 KB), and the characters that reorder a line on a terminal
+    /// (bidirectional controls: `\u202E` made `"abc"` read as `"cba"`) escaped as JSON
+    /// escapes them (a review, 2026-12-07).
+    static func quoted(_ text: String) -> String {
+        let count = text.count
+        var out = ""
+        for scalar in JSONText.quote(count > 200 ? String(text.prefix(200)) : text).unicodeScalars {
+            if (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value) || [0x200E, 0x200F, 0x061C].contains(scalar.value) {
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return count > 200 ? out.dropLast() + "…\" (\(count) characters)" : out
+    }
 }
 
 extension SegmentJSON {

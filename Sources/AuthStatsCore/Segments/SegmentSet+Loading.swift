@@ -41,6 +41,13 @@ extension SegmentSet {
         -> [(SegmentJSON, SegmentPlace, Int)]
     {
         let documents: [SegmentJSON]
+        // UTF-16, as Windows PowerShell's `>` writes a file: "found byte 0xFF" said nothing of it
+        // (a review, 2026-12-07).
+        if data.starts(with: [0xFF, 0xFE]) || data.starts(with: [0xFE, 0xFF]) {
+            throw SegmentDefinitionError(
+                description: "\(file): the file is UTF-16 (as Windows PowerShell's > writes one), not UTF-8; save it as UTF-8 "
+                    + "(`Out-File -Encoding utf8`, or `iconv -f UTF-16 -t UTF-8`)")
+        }
         do {
             documents = try SegmentJSONParser.documents(data)
         } catch {

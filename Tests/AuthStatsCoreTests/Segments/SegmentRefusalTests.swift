@@ -128,6 +128,22 @@ struct SegmentRefusalTests {
         #expect(F.refusal(#"[{"Name": "a", "Arn": "x", "tags": {}, "Version": 2, "CreationDate": "d", "ApplicationId": "p"}]"#) == nil)
     }
 
+    @Test("messages: a UTF-16 file named as such; a long name cut; bidirectional controls escaped")
+    func messages() throws {
+        var utf16: [UInt8] = [0xFF, 0xFE]
+        for unit in #"[{"Name": "a"}]"#.utf16 { utf16 += [UInt8(unit & 0xFF), UInt8(unit >> 8)] }
+        #expect(throws: SegmentDefinitionError.self) { try SegmentSet.load(files: [(name: "s.json", data: utf16)], timeZone: .gmt) }
+        do {
+            _ = try SegmentSet.load(files: [(name: "s.json", data: utf16)], timeZone: .gmt)
+        } catch {
+            #expect("\(error)".hasPrefix("s.json: the file is UTF-16 (as Windows PowerShell's > writes one), not UTF-8"), "\(error)")
+        }
+        let long = String(repeating: "n", count: 5_000)
+        let refusal = F.refusal(#"[{"Name": "\#(long)", "Dimension": {}}]"#) ?? ""
+        #expect(refusal.hasPrefix(#"segments.json: segment ""# + String(repeating: "n", count: 200) + #"…" (5000 characters): [0].Dimension: "#), "\(refusal.prefix(300))")
+        #expect(F.refusal(#"[{"Name": "\#u{202E}gnp", "Dimension": {}}]"#)?.hasPrefix(#"segments.json: segment "\u202Egnp": "#) == true)
+    }
+
     @Test("a get-segments output without its Item list but with other keys is refused; an empty page is not")
     func responseWithoutItem() {
         #expect(F.refusal(#"{"SegmentsResponse": {"Items": [{"Name": "a"}]}}"#)
