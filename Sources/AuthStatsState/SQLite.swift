@@ -190,8 +190,13 @@ final class Connection {
     /// failing, a review found, 2026-12-07.)
     static func systemReason(_ number: Int32) -> String {
         if number != 0, let reason = strerror(number) { return " (\(String(cString: reason)))" }
+        #if canImport(Glibc)
+        let (resource, unlimited) = (Int32(RLIMIT_FSIZE.rawValue), rlim_t.max)  // RLIM_INFINITY, ~0
+        #else
+        let (resource, unlimited) = (RLIMIT_FSIZE, RLIM_INFINITY)
+        #endif
         var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_FSIZE.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else { return "" }
+        guard getrlimit(resource, &limit) == 0, limit.rlim_cur != unlimited else { return "" }
         return " (a file size limit is in force, `ulimit -f`: \(limit.rlim_cur) bytes; a write past it fails)"
     }
 

@@ -820,9 +820,10 @@ struct ReportCommand: ParsableCommand {
         var directory = UserDirectory(store: directorySpill, keepsUsers: keepUsers, background: true, loadThreads: jobs)
         var damaged: [String] = []
         var files: [SummaryWriter.DirectoryFile] = []
-        for file in directoryFiles {
+        for (index, file) in directoryFiles.enumerated() {
             do {
                 let before = (directory.usersRead, directory.usersSkipped)
+                directory.listingMayContinue = index + 1 < directoryFiles.count
                 let (problems, partial) = try DirectoryFileReader.load(file, into: &directory)
                 for problem in problems { console.warning(problem) }
                 if let partial {

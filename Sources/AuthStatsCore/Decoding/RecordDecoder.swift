@@ -210,6 +210,14 @@ public struct RecordDecoder: Sendable {
             return Self.matches(UnsafeRawBufferPointer(rebasing: bytes[field.start..<field.end]), literal)
         }
 
+        /// Whether the value is a string that ends with `suffix` (as written, no escapes).
+        func endsWith(_ slot: Slot, _ suffix: StaticString) -> Bool {
+            let field = fields[slot.rawValue]
+            let count = suffix.utf8CodeUnitCount
+            guard field.type == .string, !field.hasEscapes, field.end - field.start >= count else { return false }
+            return Self.matches(UnsafeRawBufferPointer(rebasing: bytes[field.end - count..<field.end]), suffix)
+        }
+
         /// The dimension values `make` builds, unless `profiles` knows the raw bytes of
         /// `slots` (after the export's `tag`): then the defaults, and the profile id as hint.
         func dimensions(_ tag: UInt8, _ slots: [Slot], _ make: () -> DimensionValues) -> (DimensionValues, ProfileHint) {
@@ -299,8 +307,10 @@ public struct RecordDecoder: Sendable {
         // its source and name lie in `insightDetails`, and it is no call of anyone's.
         if f.equals(.trailEventType, "AwsCloudTrailInsight") { return .skipped(.cloudTrail, reason: "a CloudTrail Insights event") }
         // A trail's record missing its time, its name or its source is one still, rejected for
-        // what it lacks (it was "not a record authstats knows").
-        if f.has(.eventTime) && f.has(.eventName) || f[.eventSource].type == .string && (f.has(.eventTime) || f.has(.eventName)) {
+        // what it lacks (it was "not a record authstats knows"): one with both, or one of them
+        // and an AWS service's `eventSource` (not DynamoDB's or Kinesis's stream records,
+        // `aws:dynamodb` with an `eventName`, which stay of no known kind).
+        if f.has(.eventTime) && f.has(.eventName) || (f.has(.eventTime) || f.has(.eventName)) && f.endsWith(.eventSource, ".amazonaws.com") {
             return cloudTrail(f, into: &event)
         }
         if f.has(.digestStartTime) { return .skipped(.cloudTrailDigest, reason: "a CloudTrail digest file") }

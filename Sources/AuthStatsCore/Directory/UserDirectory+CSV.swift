@@ -45,7 +45,9 @@ extension UserDirectory {
         }
         // Lines ended by a lone carriage return (old Mac line breaks, Excel's "CSV (Macintosh)")
         // read as one line: the header and every user in it, no user read, where it said nothing.
-        if lines.withBytes(first, { $0.contains(0x0D) }) {
+        // Only a file with no line feed at all: `\r\r\n` (Python's csv on Windows) and a `\r`
+        // inside a quoted field are read as ever (a review of the first check found them refused).
+        if lines.unterminated, lines.withBytes(first, { $0.contains(0x0D) }) {
             throw Failure(description: "Unable to read the user directory \(name): its lines end with a lone carriage return (CR), not a line feed; convert them (`tr '\\r' '\\n'`)")
         }
         // The header, without byte order marks.

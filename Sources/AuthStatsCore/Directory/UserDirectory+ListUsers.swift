@@ -22,6 +22,7 @@ extension UserDirectory {
         var pagesRead = 0
         let buffers = ReusedBytes.Pool()
         let layout = ListUsersLayout(name: name, keepsUsers: keepsUsers, buffers: buffers)
+        let mayContinue = listingMayContinue
         /// The next users, up to a page without users or damage (said after them).
         /// (Once the walk is done, or stopped at damage, `next()` gives nil again: no block.)
         func nextBlock() -> ListUsersBlock? {
@@ -47,6 +48,8 @@ extension UserDirectory {
                 case .goesOn(let page):
                     // A listing stopped at one page (`--max-items`, a loop that gave up): its
                     // users are kept, and it is read in part (it looked whole until 2026-12-07).
+                    // Unless another `--users` file follows: pages saved a file each go on there.
+                    if mayContinue { continue }
                     block.note =
                         "\(name): page \(page), the file's last, ends with a pagination token: the listing goes on past this file "
                         + "(fetch every page: list-users without --max-items); the users it holds are kept"

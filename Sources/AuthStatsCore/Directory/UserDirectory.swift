@@ -155,6 +155,11 @@ public struct UserDirectory: Sendable {
     /// be read; their last problem says which.
     public internal(set) var stoppedEarly: Set<String> = []
 
+    /// Whether another file follows the one being loaded (`--users` given again): a list-users
+    /// page that ends with a pagination token may go on there (pages saved a file each), so it
+    /// is no listing cut short.
+    public var listingMayContinue = false
+
     /// Users read from the files so far (entries, repeated subs included), and users skipped
     /// as malformed.
     public internal(set) var usersRead = 0
@@ -220,7 +225,9 @@ public struct UserDirectory: Sendable {
         // the run's exit status is 1 (it was a warning among the skips, exit 0 under cron).
         let skipped = usersSkipped - before.skipped
         if usersRead == before.read, skipped > 0 {
-            let none = "none of its \(skipped) user\(skipped == 1 ? "" : "s") could be read (each is said above): it adds no one to the directory"
+            // The first reason said here too: with `--quiet` the warnings above it are not shown.
+            let first = problems.first.map { "; the first: \($0.hasPrefix(name + ": ") ? String($0.dropFirst(name.count + 2)) : $0)" } ?? ""
+            let none = "none of its \(skipped) user\(skipped == 1 ? "" : "s") could be read (each is said above\(first)): it adds no one to the directory"
             // Read in part already: the one message that says so says both.
             if stoppedEarly.contains(name), let last = problems.popLast() {
                 problems.append(last + "; and " + none)

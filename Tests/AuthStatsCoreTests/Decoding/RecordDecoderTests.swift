@@ -141,6 +141,9 @@ struct RecordDecoderTests {
         // a name, a source alone is no trail's record.
         #expect(reason(#"{"eventSource":"s3.amazonaws.com","eventName":"GetObject"}"#) == nil)
         #expect(reason("{\(source),\(rest)}") == RecordDecoder.unknownRecord)
+        // Stream records of other services (DynamoDB's, Kinesis's) are no trail's: of no known kind still.
+        #expect(reason(#"{"eventSource":"aws:dynamodb","eventName":"INSERT","dynamodb":{}}"#) == RecordDecoder.unknownRecord)
+        #expect(reason(#"{"eventSource":"aws:kinesis","eventName":"aws:kinesis:record","kinesis":{}}"#) == RecordDecoder.unknownRecord)
         #expect(event("{\(source),\(time),\(name),\(rest)}")?.kind == .signIn)
     }
 

@@ -105,6 +105,19 @@ struct UserDirectoryDamageTests {
         #expect(directory.stoppedEarly == ["users.json"])
     }
 
+    /// Found by a review on 2026-12-07: pages saved a file each, given as `--users` one after
+    /// the other, were each "read in part" but the last.
+    @Test("a last page with a token, when another file follows, is no listing cut short")
+    func tokenBeforeAnotherFile() throws {
+        var directory = UserDirectory()
+        directory.listingMayContinue = true
+        let first = pages.components(separatedBy: "\n{\"Users\"")[0]
+        #expect(try directory.load(Array(first.utf8), name: "page-1.json").isEmpty && directory.stoppedEarly.isEmpty)
+        directory.listingMayContinue = false
+        let second = "{\"Users\"" + pages.components(separatedBy: "\n{\"Users\"")[1]
+        #expect(try directory.load(Array(second.utf8), name: "page-2.json").isEmpty && directory.allUsers().count == 5)
+    }
+
     @Test("a token that is null or empty, or on a page before the last, is no listing cut short")
     func tokenNotLast() throws {
         for last in [#", "PaginationToken": null"#, #", "PaginationToken": """#, ""] {
@@ -124,13 +137,13 @@ struct UserDirectoryDamageTests {
         let problems = try directory.load(Array(noSub.utf8), name: "users.json")
         #expect(directory.allUsers().isEmpty)
         #expect(problems.count == 6)
-        #expect(problems.last == "users.json: none of its 5 users could be read (each is said above): it adds no one to the directory")
+        #expect(problems.last == "users.json: none of its 5 users could be read (each is said above; the first: page 1, user 1: no sub attribute; skipped): it adds no one to the directory")
         #expect(directory.stoppedEarly == ["users.json"])
         // The first page alone: the token's message and this one, as one.
         var firstOnly = UserDirectory()
         let first = noSub.components(separatedBy: "\n{\"Users\"")[0]
         let both = try firstOnly.load(Array(first.utf8), name: "users.json")
-        #expect(both.count == 4 && both[3].hasSuffix("the users it holds are kept; and none of its 3 users could be read (each is said above): it adds no one to the directory"), "\(both)")
+        #expect(both.count == 4 && both[3].hasSuffix("the users it holds are kept; and none of its 3 users could be read (each is said above; the first: page 1, user 1: no sub attribute; skipped): it adds no one to the directory"), "\(both)")
         // A second file whose users are all skipped after a good one is read in part on its own.
         var two = UserDirectory()
         _ = try two.load(Array(pages.utf8), name: "good.json")
@@ -162,9 +175,12 @@ struct UserDirectoryDamageTests {
         } throws: { error in
             "\(error)".contains("its lines end with a lone carriage return (CR)")
         }
-        // `\r\n` is a line break as ever.
-        var directory = UserDirectory()
-        let problems = try? directory.load(Array("cognito:username,sub\r\na,sub-a\r\n".utf8), name: "users.csv")
-        #expect(problems == [] && directory.count == 1)
+        // `\r\n` is a line break as ever; so is `\r\r\n` (Python's csv module on Windows), and a
+        // `\r` inside a quoted header field is the field's (a review found both refused).
+        for text in ["cognito:username,sub\r\na,sub-a\r\n", "cognito:username,sub\r\r\na,sub-a\r\r\n", "\"cognito:\rusername\",sub\na,sub-a\n"] {
+            var directory = UserDirectory()
+            let problems = try? directory.load(Array(text.utf8), name: "users.csv")
+            #expect(problems == [] && directory.count == 1, "\(text.debugDescription): \(problems ?? ["refused"])")
+        }
     }
 }

@@ -283,7 +283,7 @@ struct UserDirectoryStreamingTests {
             ("sub,custom:plan\ns1,a\n\r", [], 1),
             (
                 "sub,custom:plan\ns1,a\rs2,b\n",
-                ["e.csv: line 2: 3 fields, the header has 2; skipped", "e.csv: none of its 1 user could be read (each is said above): it adds no one to the directory"], 0
+                ["e.csv: line 2: 3 fields, the header has 2; skipped", "e.csv: none of its 1 user could be read (each is said above; the first: line 2: 3 fields, the header has 2; skipped): it adds no one to the directory"], 0
             ),
             ("sub,custom:plan\n\n\ns1,a\n\ns2\n", ["e.csv: line 6: 1 fields, the header has 2; skipped"], 1),
         ]
