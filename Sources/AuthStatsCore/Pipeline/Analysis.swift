@@ -741,7 +741,7 @@ public final class Analysis {
     private var tablesWithoutSessions: Reports?
 
     private func buildTables(sessions: SessionStats) -> Reports {
-        if configuration.keepsReportTotals, let data = accumulator.dayBounds, reportRange == data, dataLastOverride ?? data.last <= data.last {
+        if configuration.keepsReportTotals, let data = accumulator.dayBounds, reportRange == data, (dataLastOverride ?? data.last) <= data.last {
             // The same tables, from the totals the state keeps (`ReportTotals.reports`).
             let totals = userTotals ?? ReportTotals.build(accumulator, axis: ReportTotals.axis(of: data), sessions: SessionStats())
             userTotals = totals

@@ -123,6 +123,8 @@ struct UserDirectoryDamageTests {
         for last in [#", "PaginationToken": null"#, #", "PaginationToken": """#, ""] {
             var directory = UserDirectory()
             let text = pages.replacingOccurrences(of: "\n]}\n", with: "\n]\(last)}\n")
+            // The last page's end is where the token goes (else the cases would test nothing).
+            #expect(last.isEmpty || text.contains(last))
             let problems = try directory.load(Array(text.utf8), name: "users.json")
             #expect(directory.allUsers().count == 5 && problems.isEmpty && directory.stoppedEarly.isEmpty, "\(last): \(problems)")
         }
