@@ -561,13 +561,16 @@ def build_profiles(events, directory, cal, first_day, last_day, session_starts, 
         # event does here (an endpoint is on every record). Ties: later in input order.
         latest = {}
         for e in sorted((e for e in upto if e.source == "pinpoint" and e.endpoint_id), key=lambda e: e.time):
-            # The channel type and address keep their latest known values: an event that
-            # names the endpoint without them does not blank its device token.
+            # Each field keeps its latest known value: an event that names the endpoint
+            # without its address or device does not blank its device token or platform.
             before = p.endpoints.get(e.endpoint_id) or {}
+            def latest_known(value, key):
+                return value if value is not None else before.get(key)
             endpoint = {
-                "ChannelType": e.channel if e.channel is not None else before.get("ChannelType"),
-                "Address": e.address if e.address is not None else before.get("Address"), "Id": e.endpoint_id,
-                "platform": e.platform, "app_version": e.app_version, "locale": e.locale, "country": e.country,
+                "ChannelType": latest_known(e.channel, "ChannelType"),
+                "Address": latest_known(e.address, "Address"), "Id": e.endpoint_id,
+                "platform": latest_known(e.platform, "platform"), "app_version": latest_known(e.app_version, "app_version"),
+                "locale": latest_known(e.locale, "locale"), "country": latest_known(e.country, "country"),
             }
             if latest.get(e.endpoint_id) == e.time and p.endpoints[e.endpoint_id] != endpoint:
                 warn("user %s: two events of endpoint %s at the same millisecond say different things" % (user, e.endpoint_id))

@@ -200,15 +200,16 @@ struct ProfileFold {
         applied.endpoint = (demographics, endpoint)
         if let user = text(r.raw()) { profile.userText = user }
         guard let id = text(r.raw()) else { return }
-        // The channel type and address keep their latest known values (an event that names the
-        // endpoint without them blanked its device token in the member export); the
-        // demographics are its latest event's.
+        // Each field keeps its latest known value, as the profile's demographics do: an event
+        // that names the endpoint without its address blanked its device token in the member
+        // export, and one without a device (a server-side event) blanked its platform.
         let before = profile.endpoints[id]
         let channel = text(r.raw()) ?? before?.channelType ?? ""
         let address = text(r.raw()) ?? before?.address
         profile.endpoints[id] = UserProfile.Endpoint(
-            id: id, channelType: channel, address: address, platform: text(platform), appVersion: text(appVersion),
-            locale: text(locale), country: text(country))
+            id: id, channelType: channel, address: address, platform: text(platform) ?? before?.platform,
+            appVersion: text(appVersion) ?? before?.appVersion, locale: text(locale) ?? before?.locale,
+            country: text(country) ?? before?.country)
     }
 
     /// The name → values of a Pinpoint attribute object (`{"plan":["pro"]}`; a plain string or

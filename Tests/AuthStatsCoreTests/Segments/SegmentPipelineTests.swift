@@ -113,6 +113,29 @@ struct SegmentPipelineTests {
         #expect(byID["h2-e"] == "tokB")
     }
 
+    @Test("an endpoint's demographics are kept when a later event names the endpoint without a device")
+    func endpointDemographicsKept() throws {
+        let bare = Self.record("_userauth.sign_in", "2026-03-02T10:00:00Z", user: "h1", endpoint: "h1-e", channel: "APNS", platform: "ios")
+        let withoutDevice = bare.replacingOccurrences(
+            of: #""device":{"locale":{"code":"en_US","country":"US"},"make":"samsung","model":"SM-1","platform":{"name":"ios"}},"#, with: ""
+        ).replacingOccurrences(of: #","version_name":"2.0""#, with: "")
+        #expect(withoutDevice.count < bare.count - 100)
+        let text = [
+            Self.record("_userauth.sign_in", "2026-03-01T10:00:00Z", user: "h1", endpoint: "h1-e", channel: "APNS", platform: "ios"),
+            withoutDevice,
+        ].joined(separator: "\n")
+        let run = try Self.run(to: "2026-03-02", text: text, definitions: #"[{"Name": "all", "Dimensions": {}}]"#)
+        let rows = try #require(run.memberExports.first)
+        let header = try #require(rows.first)
+        let row = try #require(rows.dropFirst().first)
+        #expect(rows.count == 2)
+        func value(_ column: String) throws -> String { row[try #require(header.firstIndex(of: column))] }
+        #expect(try value("Demographic.Platform") == "ios")
+        #expect(try value("Demographic.AppVersion") == "2.0")
+        #expect(try value("Demographic.Locale") == "en_US")
+        #expect(try value("Location.Country") == "US")
+    }
+
     @Test("membership and segment metrics, hand-computed")
     func membership() throws {
         let run = try Self.run()
