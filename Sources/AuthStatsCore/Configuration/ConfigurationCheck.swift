@@ -186,6 +186,14 @@ public enum ConfigurationCheck {
                 .rolePartlyDescribed, "RoleArn",
                 "no get-role output of role \(name) in the --iam files: its trust policy is not checked")
         }
+        if !role.unplacedInline.isEmpty {
+            let many = role.unplacedInline.count > 1
+            add(
+                .rolePartlyDescribed, "RoleArn",
+                "\(role.unplacedInline.joined(separator: ", ")) of a role named \(name) \(many ? "are" : "is") in --iam files without "
+                    + "its get-role output, and the files describe roles of that name in more than one account or path: "
+                    + "not applied (get-role-policy names no account): put \(many ? "them" : "it") in the file of its role's get-role output")
+        }
         guard !role.permissionPolicies.isEmpty else {
             add(
                 .rolePartlyDescribed, "RoleArn",

@@ -35,25 +35,56 @@ public struct IAMRoles: Sendable {
             self.trustPolicy = trustPolicy
             self.permissionPolicies = permissionPolicies
         }
+
+        /// Inline policies of a role of this name that were read from files without its
+        /// `get-role` output, while the files describe roles of the name in more than one
+        /// account or path: not applied (a `get-role-policy` output names no account), named
+        /// for the message.
+        public var unplacedInline: [String] = []
     }
 
-    /// By role name.
-    public private(set) var roles: [String: Role] = [:]
+    /// Roles by `get-role`'s `Role.Arn`, or by `name:` and their name when no ARN was read
+    /// (a `get-role` output without one, or only inline policies of the role). Until
+    /// 2026-12-07 roles were kept by name alone: a role of the same name in another account,
+    /// in a later file, lent the client's role its policies (a broken role passed) or hid it.
+    private var byKey: [String: Role] = [:]
+    /// Inline policies (`get-role-policy`) read from files without a `get-role` output of
+    /// their role, by role name: the role's, when the files describe one role of that name.
+    private var inlineElsewhere: [String: [(name: String, policy: IAMPolicy)]] = [:]
 
     public init() {}
 
-    /// The role a client's `RoleArn` names: the role of that name, unless its `get-role`
-    /// output gives another ARN (a role of the same name in another account).
-    /// The ARN the files give a role of this name, when it is not `arn` (another path or
-    /// account): why `role(for:)` found none.
+    private static func key(name: String, arn: String?) -> String { arn ?? "name:" + name }
+
+    /// The ARN the files give a role of this name, when none is `arn` (another path or
+    /// account): why `role(for:)` found none. The first in byte order, when several.
     public func otherARN(for arn: IAMRoleARN) -> String? {
-        guard let known = roles[arn.name]?.arn, known != arn.arn.description else { return nil }
-        return known
+        byKey.values.filter { $0.name == arn.name }.compactMap(\.arn).filter { $0 != arn.arn.description }
+            .min { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
+    /// The role a client's `RoleArn` names: the role whose `get-role` output gives that ARN,
+    /// else one of its name whose ARN was not read; with the inline policies of its name read
+    /// from other files when it is the only role of its name.
     public func role(for arn: IAMRoleARN) -> Role? {
-        guard let role = roles[arn.name] else { return nil }
-        if let known = role.arn, known != arn.arn.description { return nil }
+        let sameName = byKey.values.filter { $0.name == arn.name }
+        var role: Role
+        if let exact = byKey[arn.arn.description] {
+            role = exact
+        } else if let unnamed = byKey[Self.key(name: arn.name, arn: nil)] {
+            role = unnamed
+        } else if sameName.isEmpty, let inline = inlineElsewhere[arn.name] {
+            return Role(name: arn.name, permissionPolicies: inline)
+        } else {
+            return nil
+        }
+        if let inline = inlineElsewhere[arn.name] {
+            if sameName.count == 1 {
+                role.permissionPolicies += inline
+            } else {
+                role.unplacedInline = inline.map(\.name)
+            }
+        }
         return role
     }
 
@@ -76,16 +107,16 @@ public struct IAMRoles: Sendable {
             }
         }
         // Roles first, so that the file's policy versions know which roles they apply to.
-        var rolesOfFile: [String] = []
+        var rolesOfFile: [(name: String, key: String)] = []
         for (number, object) in documents {
             guard let role = object["Role"] as? [String: Any] else { continue }
             guard let roleName = role.stringMember("RoleName"), !roleName.isEmpty else {
                 findings.append(unknown(name, number, "a get-role output without Role.RoleName"))
                 continue
             }
-            rolesOfFile.append(roleName)
-            var entry = roles[roleName] ?? Role(name: roleName)
-            entry.arn = entry.arn ?? role.stringMember("Arn")
+            let key = Self.key(name: roleName, arn: role.stringMember("Arn"))
+            if !rolesOfFile.contains(where: { $0.key == key }) { rolesOfFile.append((roleName, key)) }
+            var entry = byKey[key] ?? Role(name: roleName, arn: role.stringMember("Arn"))
             if let document = role["AssumeRolePolicyDocument"] {
                 do {
                     let policy = try IAMPolicy(document: document)
@@ -97,14 +128,19 @@ public struct IAMRoles: Sendable {
             } else {
                 findings.append(unknown(name, number, "a get-role output of \(roleName) without AssumeRolePolicyDocument"))
             }
-            roles[roleName] = entry
+            byKey[key] = entry
         }
         for (number, object) in documents where object["Role"] == nil {
             if let roleName = object.stringMember("RoleName"), let document = object["PolicyDocument"] {
                 let policyName = object.stringMember("PolicyName") ?? "(unnamed)"
                 do {
                     let policy = try IAMPolicy(document: document, permissions: true)
-                    roles[roleName, default: Role(name: roleName)].permissionPolicies.append(("inline policy \(policyName)", policy))
+                    let label = "inline policy \(policyName)"
+                    // Its role's, when the file has the role's get-role output (every role of
+                    // the name in it); else placed when a client's role is looked up.
+                    let keys = rolesOfFile.filter { $0.name == roleName }.map(\.key)
+                    if keys.isEmpty { inlineElsewhere[roleName, default: []].append((label, policy)) }
+                    for key in keys { byKey[key]?.permissionPolicies.append((label, policy)) }
                 } catch {
                     findings.append(policyFailure(name, number, "inline policy \(policyName) of role \(roleName)", error))
                 }
@@ -114,7 +150,7 @@ public struct IAMRoles: Sendable {
                 // counted until 2026-12-05, so a broad old version passed a narrow default one).
                 let label = "policy version \(version.stringMember("VersionId") ?? "?") (\(name), document \(number))"
                 if version["IsDefaultVersion"] as? Bool == false {
-                    for roleName in rolesOfFile { roles[roleName]?.otherVersions.append(label) }
+                    for role in rolesOfFile { byKey[role.key]?.otherVersions.append(label) }
                     continue
                 }
                 guard !rolesOfFile.isEmpty else {
@@ -127,7 +163,7 @@ public struct IAMRoles: Sendable {
                 }
                 do {
                     let policy = try IAMPolicy(document: document, permissions: true)
-                    for roleName in rolesOfFile { roles[roleName]?.permissionPolicies.append((label, policy)) }
+                    for role in rolesOfFile { byKey[role.key]?.permissionPolicies.append((label, policy)) }
                 } catch {
                     findings.append(policyFailure(name, number, label, error))
                 }

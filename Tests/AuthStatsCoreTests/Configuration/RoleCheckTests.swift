@@ -61,6 +61,27 @@ struct RoleCheckTests {
         #expect(path.findings.first?.message.hasPrefix("the --iam files describe a role CognitoPinpoint as arn:aws:iam::111122223333:role/team/CognitoPinpoint") == true)
     }
 
+    @Test("a role of the same name in another account lends the client's role nothing, in either order of the files")
+    func twoAccounts() {
+        let other = "arn:aws:iam::444455556666:role/CognitoPinpoint"
+        let broad: [String: Any] = ["Statement": ["Effect": "Allow", "Action": "mobiletargeting:*", "Resource": "*"]]
+        let narrow: [String: Any] = ["Statement": ["Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"]]
+        let prod = F.getRole(trust: F.trust(externalID: "ext-1")) + "\n" + F.getRolePolicy(document: narrow)
+        let dev = F.getRole(arn: other, trust: F.trust(externalID: "ext-1")) + "\n" + F.getRolePolicy(document: broad)
+        // The client's role (111122223333) may not publish; the other account's may.
+        #expect(F.codes(check(prod, dev).findings) == ["permissions", "permissions"])
+        #expect(F.codes(check(dev, prod).findings) == ["permissions", "permissions"])
+        #expect(check(dev).findings.first?.message.hasPrefix("the --iam files describe a role CognitoPinpoint as \(other)") == true)
+        // An inline policy in a file of its own, while two accounts' roles of its name are
+        // described: applied to neither, and said so.
+        let roles = F.getRole(trust: F.trust(externalID: "ext-1")) + "\n" + F.getRole(arn: other, trust: F.trust())
+        let apart = check(roles, F.getRolePolicy(document: F.permissions()))
+        #expect(F.codes(apart.findings) == ["role-partly-described", "role-partly-described"])
+        #expect(apart.findings.first?.message.hasPrefix("inline policy Publish of a role named CognitoPinpoint is in --iam files without its get-role output") == true)
+        // One role of the name: the inline policy of another file is its (as before).
+        #expect(check(F.getRole(trust: F.trust(externalID: "ext-1")), F.getRolePolicy(document: F.permissions())).findings.isEmpty)
+    }
+
     @Test("only the trust policy, or only the permissions: the missing half is a warning")
     func partlyDescribed() {
         #expect(F.codes(check(F.getRole(trust: F.trust())).findings) == ["role-partly-described"])
