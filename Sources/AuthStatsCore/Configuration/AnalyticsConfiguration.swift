@@ -99,6 +99,17 @@ public struct AnalyticsConfiguration: Sendable {
         index[id].map { resolved[$0].sentAnalytics } ?? false
     }
 
+    /// Whether a client of project `id` shares user data (`UserDataShared`), as Cognito then
+    /// made the endpoints of its users' verified addresses; nil for a project no client names.
+    public func sharesUserData(project id: String) -> Bool? {
+        var named = false
+        for (index, client) in clients.enumerated() where resolved[index].project?.id == id {
+            if client.analytics?.userDataShared == true { return true }
+            named = true
+        }
+        return named ? false : nil
+    }
+
     /// The projects of `clients`, by id (byte order), each with its clients.
     public var projects: [(project: PinpointProject, clients: [AppClient])] {
         var byID: [String: [AppClient]] = [:]

@@ -381,6 +381,9 @@ public final class Analysis {
         settings.dedupCapacity = max(1, configuration.dedupCapacity / share)
         settings.sessionMemory = max(1 << 20, configuration.sessionMemory / share)
         settings.profiles.memory = max(1 << 20, configuration.profiles.memory / share)
+        // Cognito made a project's endpoints of verified addresses only for its clients that
+        // share user data: `--share-user-data` adds them to no other project's exports.
+        if configuration.clients?.sharesUserData(project: project) == false { settings.profiles.shareUserData = false }
         let analysis = Analysis(configuration: settings, rejects: rejects, spill: spill, directory: directory)
         projects[ExactText(project)] = analysis
         return analysis

@@ -374,6 +374,46 @@ struct ProjectSegmentTests {
     }
 }
 
+extension ProjectSegmentTests {
+    @Test("--share-user-data adds verified addresses to the exports of projects with a client that shares user data only")
+    func userDataSharedPerProject() throws {
+        typealias F = ConfigurationFixtures
+        var directory = UserDirectory()
+        for i in 0..<4 {
+            directory.add(DirectoryUser(sub: "d\(i)", attributes: ["sub": "d\(i)", "email": "d\(i)@example.com", "email_verified": "true"]))
+        }
+        // d0, d1 in project A (its client shares user data), d2, d3 in project B (its does not).
+        let events = (0..<4).map { i in
+            PinpointLine("_userauth.sign_in", iso: "2026-03-05T10:00:0\(i)Z", user: "d\(i)").json
+                .replacingOccurrences(of: #""app_id":"app""#, with: #""app_id":"\#(i < 2 ? F.projectA : F.projectB)""#)
+        }.joined(separator: "\n")
+        let segments = try SegmentSet.load(
+            files: [("s.json", Array(#"[{"Name":"email","Dimensions":{"Demographic":{"Channel":{"Values":["EMAIL"]}}}}]"#.utf8))],
+            timeZone: TimeZone(identifier: "UTC")!)
+        let (clients, _) = F.configuration(
+            F.describe("ca", analytics: ["ApplicationId": F.projectA, "UserDataShared": true]),
+            F.describe("cb", analytics: ["ApplicationId": F.projectB, "UserDataShared": false]))
+        let run = InMemoryRun(
+            [("e.ndjson", Array(events.utf8))], directory: directory, profiles: ProfileOptions(segments: segments, shareUserData: true),
+            configure: {
+                $0.clients = clients
+                $0.byProject = true
+            })
+        // The run's own exports: the flag, for every user.
+        #expect(run.reports.segments.first?.users == 4)
+        #expect(run.memberExports.first?.filter { $0[0] == "EMAIL" }.count == 4)
+        var members: [String: [String]] = [:]
+        for (id, reports, analysis) in run.projects {
+            #expect(reports.segments.count == 1)
+            var exports = try #require(analysis.memberExports)
+            var rows: [String] = []
+            exports.forEachRow { _, row in if row[0] == "EMAIL" { rows.append(row[0] + " " + row[1]) } }
+            members[id] = rows
+        }
+        #expect(members == [F.projectA: ["EMAIL d0@example.com", "EMAIL d1@example.com"], F.projectB: []])
+    }
+}
+
 extension SegmentPipelineTests {
     /// The segment pass hands the users to its lanes in batches (`SegmentPass.UserBatch`, 2,048
     /// users each): thousands of users, listed, with events or both, spilled or not, give the
