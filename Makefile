@@ -3,9 +3,10 @@ SWIFT      ?= swift
 BIN        := .build/debug/authstats
 RELEASE    := .build/release/authstats
 APT_DEPS   := /usr/include/archive.h:libarchive-dev /usr/include/zlib.h:zlib1g-dev /usr/include/isa-l/igzip_lib.h:libisal-dev /usr/include/lzma.h:liblzma-dev /usr/include/bzlib.h:libbz2-dev /usr/include/zstd.h:libzstd-dev /usr/include/sqlite3.h:libsqlite3-dev /usr/bin/pkg-config:pkg-config
-# Command-line codecs the tests make damaged inputs with; headless Chromium for report.html;
+# Command-line codecs the tests make damaged inputs with; strace to hold a run at one step;
+# headless Chromium for report.html;
 # Java and python3-venv for the Spark test (PySpark runs on a JVM; .venv/ is made with venv).
-TEST_DEPS  := /usr/bin/time:time /usr/bin/bzip2:bzip2 /usr/bin/xz:xz-utils /usr/bin/zstd:zstd /usr/bin/zip:zip /usr/bin/chromium:chromium \
+TEST_DEPS  := /usr/bin/time:time /usr/bin/strace:strace /usr/bin/bzip2:bzip2 /usr/bin/xz:xz-utils /usr/bin/zstd:zstd /usr/bin/zip:zip /usr/bin/chromium:chromium \
               /usr/bin/java:default-jre-headless /usr/share/doc/python3-venv:python3-venv
 
 .PHONY: all deps test-deps install-missing build release run test test-spark venv record-golden bench bench-shards fuzz format lint clean man install

@@ -96,6 +96,33 @@ public final class TemporaryFolders: @unchecked Sendable {
         _exit(status)
     }
 
+    /// For a signal handler: `removeAllAndExit`, after `announce`, unless the run's outcome
+    /// is settled (`withLock(settledIf:_:)`: the new reports are in place), when it returns
+    /// and the run finishes as it would have.
+    public func removeAllAndExit(status: Int32, unlessSettled announce: () -> Void) {
+        lock.lock()
+        guard !settled else {
+            lock.unlock()
+            return
+        }
+        announce()
+        for path in folders.keys { removeLocked(path) }
+        _exit(status)
+    }
+
+    /// Set under `lock` once the new reports are in place: a signal no longer ends the run
+    /// with 128 + its number, which says `--out` is as it was.
+    private var settled = false
+
+    /// `withLock`, and the run's outcome settled when `done` says so of the result.
+    public func withLock<T>(settledIf done: (T) -> Bool, _ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        let result = try body()
+        if done(result) { settled = true }
+        return result
+    }
+
     /// Runs `body` with the registry locked: a signal's cleanup waits until it is done (the
     /// report folder is swapped as one step, never left half done by a signal).
     public func withLock<T>(_ body: () throws -> T) rethrows -> T {

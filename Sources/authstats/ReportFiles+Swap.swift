@@ -18,7 +18,8 @@ import Glibc
 ///   it; if a step fails, the steps before are undone from hard-linked copies of the old files.
 ///
 /// Exit status 2 means nothing in `--out` changed: every failure before the swap leaves it as
-/// it was. The swap runs under `TemporaryFolders`' lock, so a signal's cleanup waits for it.
+/// it was. The swap runs under `TemporaryFolders`' lock, so a signal's cleanup waits for it;
+/// once it is done, the run's outcome is settled and a signal no longer ends it.
 extension ReportFiles {
     /// What `commit` did, for the run's messages.
     enum Outcome {
@@ -41,7 +42,7 @@ extension ReportFiles {
         }
         let parent = POSIX.parentFolder(target)
         if !POSIX.exists(target) {
-            let code = TemporaryFolders.shared.withLock { rename(staging, target) == 0 ? 0 : errno }
+            let code = TemporaryFolders.shared.withLock(settledIf: { $0 == 0 }) { rename(staging, target) == 0 ? 0 : errno }
             if code == 0 {
                 TemporaryFolders.shared.forget(staging)
                 try? POSIX.syncFolder(parent)
@@ -61,7 +62,7 @@ extension ReportFiles {
         }
         try POSIX.syncFolder(staging)
         var problems: [String] = []
-        let code = try TemporaryFolders.shared.withLock { () throws -> Int32 in
+        let code = try TemporaryFolders.shared.withLock(settledIf: { $0 == 0 }) { () throws -> Int32 in
             let code = POSIX.exchange(staging, target)
             // The descriptors still name the same folders: `old` is now at the staging name.
             if code == 0 { problems = moveForeignEntries(from: old, to: new) }
@@ -186,7 +187,7 @@ extension ReportFiles {
             + (written.contains(summary) ? [.put(summary)] : [])
         // One step under the cleanup lock, from moving the old report folders aside to the last
         // rename: a signal in between must not remove the staging folder that holds them.
-        try TemporaryFolders.shared.withLock {
+        try TemporaryFolders.shared.withLock(settledIf: { true }) {
             var moved: [[CChar]] = []
             for name in oldFolders {
                 guard renameat(out, name, backup, name) == 0 else {

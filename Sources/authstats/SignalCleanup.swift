@@ -8,8 +8,10 @@ import Glibc
 
 /// SIGINT, SIGTERM and SIGHUP remove the run's temporary folders (`TemporaryFolders`: the
 /// staging folder, the spill folder) and end the run with 128 + the signal's number (130,
-/// 143, 129), as a shell reports a process killed by it; `--out` is left as it was, or, if
-/// the signal came while the new reports were being swapped in, as the swap left it.
+/// 143, 129), as a shell reports a process killed by it; `--out` is left as it was (a signal
+/// during the swap waits for it to end, and is then the next case). Once the new reports are
+/// in place, a signal is said and the run finishes with its own status, in milliseconds:
+/// 128 + the number would say `--out` was as it was (until 2026-12-07 it did, wrongly).
 enum SignalCleanup {
     static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
     /// Kept for the life of the process: a source that goes away stops listening.
@@ -26,8 +28,10 @@ enum SignalCleanup {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler {
-                console.error("stopped by \(name(number)); temporary files removed")
-                TemporaryFolders.shared.removeAllAndExit(status: 128 + number)
+                TemporaryFolders.shared.removeAllAndExit(status: 128 + number) {
+                    console.error("stopped by \(name(number)); temporary files removed")
+                }
+                console.warning("\(name(number)) after the new reports were put in place: the run finishes")
             }
             source.resume()
             sources.append(source)

@@ -34,6 +34,22 @@ struct TemporaryFoldersTests {
         #expect(TemporaryFolders.spillFolderPID(name) == pid)
     }
 
+    @Test("once the outcome is settled (the reports in place), a signal's cleanup returns instead of ending the process")
+    func settled() throws {
+        let parent = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: parent) }
+        let folders = TemporaryFolders()
+        let path = try folders.create("staging", in: parent)
+        // A step that failed settles nothing (the cleanup would end the process: not called).
+        #expect(folders.withLock(settledIf: { $0 }) { false } == false)
+        #expect(folders.withLock(settledIf: { $0 }) { true } == true)
+        var announced = false
+        folders.removeAllAndExit(status: 143) { announced = true }
+        #expect(!announced)
+        #expect(FileManager.default.fileExists(atPath: path))
+        folders.remove(path)
+    }
+
     @Test("a registered folder is locked while registered and removed with what is in it")
     func registered() throws {
         let parent = try scratch()

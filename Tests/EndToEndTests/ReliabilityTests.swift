@@ -329,6 +329,41 @@ struct TemporaryFileTests {
         #expect(Reliability.names(parent).isEmpty)
     }
 
+    /// The run reads its peak memory (`/proc/self/status`) after the swap: `strace` holds that
+    /// read back for seconds, so the signal comes when the new set is in place.
+    @Test("a signal after the new reports are in place: the run finishes with its own status, not 143")
+    func signalAfterSwap() throws {
+        let strace = "/usr/bin/strace"
+        try #require(FileManager.default.isExecutableFile(atPath: strace), "strace is needed (make test-deps installs it)")
+        let input = try Reliability.pageViewFile(100)
+        let out = CLI.temporaryFolder("parent").appendingPathComponent("reports")
+        #expect(try CLI.run(["report", input.path, "--out", out.path, "-q"]).status == 0)
+        #expect(!Reliability.names(out).contains("sessions.csv"))
+        let logs = CLI.temporaryFolder("logs")
+        let stderr = logs.appendingPathComponent("stderr")
+        _ = FileManager.default.createFile(atPath: stderr.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: strace)
+        process.arguments = [
+            "-f", "-qq", "-o", "/dev/null", "-P", "/proc/self/status", "-e", "trace=openat", "-e", "inject=openat:delay_enter=4000000",
+            CLI.executable.path, "report", input.path, "--out", out.path, "--sessions-detail",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: stderr)
+        try process.run()
+        let swapped = Reliability.wait(seconds: 60) { Reliability.names(out).contains("sessions.csv") }
+        #expect(swapped, "the new set never came into place")
+        let children = try String(contentsOfFile: "/proc/\(process.processIdentifier)/task/\(process.processIdentifier)/children", encoding: .utf8)
+        let run = try #require(children.split(separator: " ").first.flatMap { pid_t($0) }, "no traced run: \(children)")
+        kill(run, SIGTERM)
+        process.waitUntilExit()
+        let messages = try String(contentsOf: stderr, encoding: .utf8)
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(messages)")
+        #expect(messages.contains("SIGTERM after the new reports were put in place: the run finishes"), "\(messages)")
+        #expect(!messages.contains("stopped by SIGTERM"))
+        #expect(Reliability.names(out).contains("sessions.csv"))
+    }
+
     @Test("after SIGKILL, the next run removes what the killed one left, and only that")
     func killed() throws {
         let input = try Reliability.pageViewFile(300_000)
