@@ -80,6 +80,22 @@ struct ChartTests {
         #expect(chart.summary == "T, Oct 28 2026 to Nov 1 2026: A from 1 to 5, 5 on the last day; B from 0 to 10, 2 on the last day")
     }
 
+    @Test("a value with a right-to-left override or letters is isolated in the day text, its own isolates closed; ASCII stays as it is")
+    func bidiIsolated() {
+        let chart = DayChart(
+            id: "t", title: "T", unit: "events", style: .stackedBars, days: days,
+            series: [
+                .init(name: "iOS\u{202E}", color: "c-blue", values: [12, 0, 0, 0, 0]),
+                .init(name: "\u{2067}x\u{2069}\u{2069}\u{2067}", color: "c-gray", values: [3, 0, 0, 0, 0]),
+                .init(name: "עברית", color: "c-teal", values: [1, 0, 0, 0, 0]),
+            ]
+        ).view
+        #expect(chart.days[0].tip == "Wed 2026-10-28\n\u{2068}iOS\u{202E}\u{2069}: 12\n\u{2068}\u{2067}x\u{2067}\u{2069}\u{2069}\u{2069}: 3\n"
+            + "\u{2068}עברית\u{2069}: 1\nAll: 16")
+        #expect(chart.summary.contains("\u{2068}iOS\u{202E}\u{2069} from 0 to 12"))
+        #expect(Format.isolated("ios") == "ios" && Format.isolated("Français") == "Français")
+    }
+
     @Test("stacked bars: a piece per value above 0, bottom up, the pieces as tall as the day's total")
     func stackedBars() {
         let chart = DayChart(

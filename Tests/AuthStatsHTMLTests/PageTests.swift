@@ -353,7 +353,11 @@ struct PageTests {
                 row.mau30d = events.contains { $0 <= i && i < $0 + 30 } ? 1 : 0
                 return row
             }
-            for day in events { reports.breakdown.append(BreakdownRow(date: first.advanced(by: day), dimension: .platform, value: "ios")) }
+            for day in events {
+                var row = BreakdownRow(date: first.advanced(by: day), dimension: .platform, value: "ios")
+                (row.events, row.signIns) = (2, 2)
+                reports.breakdown.append(row)
+            }
             for day in events { reports.segmentDaily.append(SegmentDailyRow(date: first.advanced(by: day), segment: Self.texts[0])) }
             reports.segments = input.reports.segments
             input.reports = reports
@@ -378,6 +382,10 @@ struct PageTests {
         #expect(Set(apart.days).count == 731 && apart.days.first == "2024-02-17" && apart.days.last == "2026-02-16", "\(apart.days.first ?? "") \(apart.days.last ?? "")")
         #expect(apart.page.contains("The charts show 2024-02-17 to 2026-02-16, the 731 days up to its last day with an event of a range of more than 731 days"))
         #expect(apart.page.contains("<div class=\"value\">6</div>"))
+        // The breakdown's legend and note count the whole range, as breakdown.csv does, not
+        // the drawn days only (4 events there).
+        #expect(apart.page.contains("platform in breakdown.csv: 1 value, 6 events"))
+        #expect(apart.page.contains("6 events (100.0%), 6 sign-ins"))
         // Two years to the day: drawn whole, empty days and all; no note.
         let two = page(days: 731, events: [100])
         #expect(Set(two.days).count == 731 && two.days.first == "1970-01-01")

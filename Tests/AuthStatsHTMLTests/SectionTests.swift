@@ -108,6 +108,13 @@ struct SectionTests {
         #expect(charts[1].days.map(\.values) == ["3", "0"])
         #expect(charts[2].days.map(\.values) == ["0", "4"])
         #expect(platform.note == "platform in breakdown.csv: 7 values, 45 events")
+        // Drawn over the two days, counted over a report range of three: "late" leads the
+        // legend with no bar on the drawn days.
+        let whole = DayRange(first: range.first, last: Day(iso: "2026-11-03")!)
+        let counted = BreakdownCharts.charts(rows.sorted(by: BreakdownRow.precedes), range: range, over: whole)[0]
+        #expect(counted.legend.map(\.name) == ["late", "a", "b", "c", "d", "Other (3 values)"])
+        #expect(counted.days.map(\.values) == ["0,10,9,8,7,0", "0,1,0,0,0,10"])
+        #expect(counted.note == "platform in breakdown.csv: 8 values, 145 events")
     }
 
     @Test("retention heat map: shares, ten shades, unknown targets marked")

@@ -262,7 +262,9 @@ struct HTMLBrowserTests {
         try FileManager.default.createDirectory(at: inner, withIntermediateDirectories: true)
         let file = inner.appendingPathComponent("script><img src=x onerror=alert(1)>.json")
         var lines: [String] = []
-        for (day, value) in [("2026-11-01", Self.hostile), ("2026-11-02", Self.quoted), ("2026-11-02", "ok & <b>fine</b>")] {
+        for (day, value) in [
+            ("2026-11-01", Self.hostile), ("2026-11-02", Self.quoted), ("2026-11-02", "ok & <b>fine</b>"), ("2026-11-02", Self.overridden),
+        ] {
             var line = PinpointLine(
                 "_userauth.sign_in", iso: "\(day)T10:00:00Z", user: value + day, client: value, session: nil, platform: value)
             line.appVersion = value
@@ -272,7 +274,7 @@ struct HTMLBrowserTests {
         lines.append(Self.hostile + " " + Self.quoted)  // a reject
         try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
         let segments = folder.appendingPathComponent("segments.json")
-        let names = [Self.hostile, Self.quoted].map { "{\"Name\": \(jsonString($0)), \"Dimensions\": {}}" }
+        let names = [Self.hostile, Self.quoted, Self.long].map { "{\"Name\": \(jsonString($0)), \"Dimensions\": {}}" }
         try ("[" + names.joined(separator: ", ") + "]").write(to: segments, atomically: true, encoding: .utf8)
 
         let out = CLI.temporaryFolder("hostile-out")
@@ -302,7 +304,19 @@ struct HTMLBrowserTests {
         #expect(check.charts.contains { $0.title == "Attribute " + Self.quoted })
         let platform = check.charts.first { $0.title == "Platform" }
         #expect(platform?.days.first?.tip.contains(Self.hostile) == true)
+        // A right-to-left override in a value is isolated in the day text: the counts after it
+        // keep their order.
+        // (The platform lower-cased, as breakdown.csv has it.)
+        let tip = platform?.days.last?.tip ?? ""
+        #expect(tip.contains("\u{2068}\(Self.overridden.lowercased())\u{2069}: 1"), "\(tip.unicodeScalars.map { String($0.value, radix: 16) })")
+        // A segment name of 600 characters: its chart's title cut, the page no wider than a phone.
+        #expect(check.charts.contains { $0.title == String(Self.long.prefix(200)) + "…" })
+        let phone = try self.check(page, phone: 360)
+        #expect(phone.overflow <= 0.5, "on a 360-pixel phone the page is wider than the screen by \(phone.overflow) px")
     }
+
+    static let overridden = "iOS\u{202E}"
+    static let long = String(repeating: "segment_", count: 75)
 
     func jsonString(_ text: String) -> String {
         String(decoding: try! JSONSerialization.data(withJSONObject: [text]), as: UTF8.self).dropFirst().dropLast().description

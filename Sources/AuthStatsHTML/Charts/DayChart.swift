@@ -47,7 +47,7 @@ struct DayChart {
         marks.reserveCapacity(days.count)
         for (i, day) in days.enumerated() {
             let x = axis.x(i)
-            var tip = [Format.longDay(day)] + series.map { "\($0.name): \(values.text($0.values[i]))" }
+            var tip = [Format.longDay(day)] + series.map { "\(Format.isolated($0.name)): \(values.text($0.values[i]))" }
             if style == .stackedBars && series.count > 1 {
                 tip.append("All: \(values.text(series.reduce(0) { $0 + $1.values[i] }))")
             }
@@ -104,7 +104,7 @@ struct DayChart {
         guard let first = days.first, let last = days.last else { return title }
         let span = first == last ? Format.shortDay(first, year: true) : "\(Format.shortDay(first, year: true)) to \(Format.shortDay(last, year: true))"
         let each = series.map { s in
-            "\(s.name) from \(values.text(s.values.min() ?? 0)) to \(values.text(s.values.max() ?? 0)), \(values.text(s.values.last ?? 0)) on the last day"
+            "\(Format.isolated(s.name)) from \(values.text(s.values.min() ?? 0)) to \(values.text(s.values.max() ?? 0)), \(values.text(s.values.last ?? 0)) on the last day"
         }
         return "\(title), \(span): " + each.joined(separator: "; ")
     }

@@ -46,17 +46,20 @@ enum BreakdownCharts {
         }
     }
 
-    /// The dimensions of `rows`, each with its values' daily events.
+    /// The dimensions of `rows`, each with its values' events on each day of `range` (the days
+    /// the charts draw) and their totals over `whole` (the report's range; `range` when nil:
+    /// for a range longer than the charts draw, the legends, shares and note had counted the
+    /// drawn days only, and disagreed with breakdown.csv, until 2026-12-07).
     ///
     /// Found by the dimension's number (an attribute's by its name) and each value's place in
     /// arrays: three dictionaries of value to numbers, each looked up and stored again on every
     /// row, with a dictionary of names before them, had cost ~4,700 instructions a row (the
     /// page of 10,000 rows of 300 values ~47 M).
-    static func dimensions(_ rows: [BreakdownRow], range: DayRange) -> [Dimension] {
+    static func dimensions(_ rows: [BreakdownRow], range: DayRange, over whole: DayRange? = nil) -> [Dimension] {
         var dimensions: [Dimension] = []
         var byNumber = [Int](repeating: -1, count: AuthStatsCore.Dimension.allCases.count)
         var byAttribute: [String: Int] = [:]
-        for row in rows where range.contains(row.date) {
+        for row in rows where (whole ?? range).contains(row.date) {
             let at: Int
             if let attribute = row.attribute {
                 if let known = byAttribute[attribute] {
@@ -74,7 +77,7 @@ enum BreakdownCharts {
                 dimensions.append(Dimension(name: row.dimensionName))
             }
             let place = dimensions[at].place(of: ExactText(row.value), days: range.count)
-            dimensions[at].daily[place][range.first.distance(to: row.date)] += row.events
+            if range.contains(row.date) { dimensions[at].daily[place][range.first.distance(to: row.date)] += row.events }
             dimensions[at].totals[place] += row.events
             dimensions[at].signIns[place] += row.signIns
         }
@@ -106,16 +109,20 @@ enum BreakdownCharts {
 
     /// `value` as a legend shows it: its first `shownLimit` Unicode scalars and `…` when longer
     /// (scalars, not characters: one character can carry any number of combining marks).
-    static func shown(_ value: String) -> String {
+    static func shown(_ value: String, limit: Int = shownLimit) -> String {
         let scalars = value.unicodeScalars
-        guard scalars.count > shownLimit else { return value }
-        return String(String.UnicodeScalarView(scalars.prefix(shownLimit))) + "…"
+        guard scalars.count > limit else { return value }
+        return String(String.UnicodeScalarView(scalars.prefix(limit))) + "…"
     }
 
-    /// The chart of each dimension.
-    static func charts(_ rows: [BreakdownRow], range: DayRange) -> [ChartView] {
+    /// Characters of a segment's name or a project's id a chart's title shows (the table above
+    /// the charts has it whole): a 3,000-character name made a page 36,674 pixels wide.
+    static let titleLimit = 200
+
+    /// The chart of each dimension: its days `range`'s, its figures over `whole` (`range` when nil).
+    static func charts(_ rows: [BreakdownRow], range: DayRange, over whole: DayRange? = nil) -> [ChartView] {
         let days = Array(range.days)
-        return dimensions(rows, range: range).enumerated().map { index, dimension in
+        return dimensions(rows, range: range, over: whole).enumerated().map { index, dimension in
             let ranked = rankedPlaces(dimension)
             let all = dimension.totals.reduce(0, +)
             func detail(_ events: Int, _ signIns: Int) -> String {

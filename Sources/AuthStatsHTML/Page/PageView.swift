@@ -105,7 +105,7 @@ struct PageView {
             title = "authstats: no events"
         }
         if let project = input.project {
-            title = "authstats: project \(project): " + title.dropFirst("authstats: ".count)
+            title = "authstats: project \(Format.isolated(project)): " + title.dropFirst("authstats: ".count)
             heading = "Authentication analytics: project \(project)"
         } else {
             heading = "Authentication analytics"
@@ -176,7 +176,7 @@ struct PageView {
                 ]
             ).view,
         ]
-        breakdowns = drawn.map { BreakdownCharts.charts(reports.breakdown, range: $0) } ?? []
+        breakdowns = drawn.map { BreakdownCharts.charts(reports.breakdown, range: $0, over: reports.range) } ?? []
         hasBreakdowns = !breakdowns.isEmpty
         retention = RetentionTable(reports.retention).rows
         var rows = HTMLBytes()

@@ -43,7 +43,7 @@ struct ProjectsSection: Equatable {
             var values = [Int](repeating: 0, count: days.count)
             for row in project.reports.daily where range.contains(row.date) { values[range.first.distance(to: row.date)] = row.activeUsers }
             return DayChart(
-                id: "project-\(index)", title: project.id, unit: "users", style: .lines, frame: .small, days: days,
+                id: "project-\(index)", title: BreakdownCharts.shown(project.id, limit: BreakdownCharts.titleLimit), unit: "users", style: .lines, frame: .small, days: days,
                 series: [DayChart.Series(name: "Active users", color: "c-blue", values: values)]
             ).view
         }

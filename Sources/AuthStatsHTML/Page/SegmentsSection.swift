@@ -43,7 +43,7 @@ struct SegmentsSection: Equatable {
         }
         charts = segments.prefix(Self.chartLimit).enumerated().map { index, segment in
             DayChart(
-                id: "segment-\(index)", title: segment.segment, unit: "users", style: .lines, frame: .small, days: days,
+                id: "segment-\(index)", title: BreakdownCharts.shown(segment.segment, limit: BreakdownCharts.titleLimit), unit: "users", style: .lines, frame: .small, days: days,
                 series: [
                     DayChart.Series(
                         name: "Active users", color: "c-blue",

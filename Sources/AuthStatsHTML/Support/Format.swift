@@ -101,6 +101,27 @@ enum Format {
     /// `Wed 2026-10-28`, the first line of every hover value.
     static func longDay(_ day: Day) -> String { "\(weekday(day)) \(day)" }
 
+    /// `text` (a value from the logs) as a bidirectional isolate, for plain text that has no
+    /// `<bdi>` (a chart's day text, the readout made of it, the page's title): a right-to-left
+    /// override in a platform name reversed the counts after it (`ios: 12 · All: 15` read
+    /// `ios51 :llA · 21 :`). Its own isolate terminators are dropped and one is added for each
+    /// isolate it opens, so that the last closes this one, which also ends its embeddings.
+    /// A text below U+0590 (no right-to-left letter, no bidirectional control) stays as it is.
+    static func isolated(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.value >= 0x0590 }) else { return text }
+        var scalars = String.UnicodeScalarView()
+        var opened = 0
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0x2069: continue
+            case 0x2066...0x2068: opened += 1
+            default: break
+            }
+            scalars.append(scalar)
+        }
+        return "\u{2068}" + String(scalars) + String(repeating: "\u{2069}", count: opened + 1)
+    }
+
     /// `1 day`, `10 days`.
     static func days(_ n: Int) -> String { plural(n, "day") }
 

@@ -57,6 +57,7 @@ enum PageAssets {
         h2{font-size:1.2rem;margin:28px 0 10px;padding-top:10px;border-top:1px solid var(--line)}
         h3{font-size:1rem;margin:14px 0 4px}
         figcaption h3{margin:0}
+        h1,figcaption h3,th bdi,td bdi{overflow-wrap:anywhere}
         .range{color:var(--muted);margin:0 0 8px}
         nav ul{list-style:none;padding:0;margin:0;display:flex;flex-wrap:wrap;gap:4px 14px}
         nav a{color:var(--blue);text-decoration:none}
