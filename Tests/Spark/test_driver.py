@@ -336,6 +336,14 @@ def test_an_object_changed_since_the_plan_fails_its_shard(s3_server, tmp_path):
     client.put_object(Bucket="changing", Key="a/x.gz", Body=b"54321")
     with pytest.raises(authstats_spark.ShardFailed, match=r"s3://changing/a/x.gz is not the object it was planned with"):
         job.localized_plan(0, str(work))
+    # A download that fails (here an object gone, with no ETag to tell it by) names the object
+    # and S3's answer.
+    (tmp_path / authstats_spark.ETAGS_FILE).unlink()
+    entries[1]["path"] = "s3://changing/a/gone.gz"
+    plan.write_text(json.dumps({"schema": "authstats.plan/1", "id": "0" * 32, "shards": 1, "inputs": entries}))
+    job = authstats_spark.ShardJob(args, str(tmp_path), str(plan), "authstats")
+    with pytest.raises(authstats_spark.ShardFailed, match=r"s3://changing/a/gone.gz could not be downloaded: ClientError: .*404"):
+        job.localized_plan(0, str(work))
 
 
 def test_a_time_zone_that_is_not_one_is_bad_usage_before_anything_runs(fake, exports, tmp_path, capsys, monkeypatch):

@@ -534,9 +534,18 @@ class ShardJob:
             # Checked before and after the download (download_file takes no If-Match; it fetches a
             # large object in ranged parts): an object rewritten since the listing, even to the
             # same size, fails, unless it was rewritten and restored during the download.
-            unchanged()
-            client.download_file(bucket, key, local)
-            unchanged()
+            try:
+                unchanged()
+                client.download_file(bucket, key, local)
+                unchanged()
+            except ShardFailed:
+                raise
+            except Exception as error:
+                # Named, with the cause a retrying transfer keeps (until 2026-12-07 the shard failed
+                # with "RetriesExceededError: Max Retries Exceeded" and no object, nor why).
+                cause = getattr(error, "last_exception", None)
+                why = f"{type(error).__name__}: {error}" + (f" (last: {type(cause).__name__}: {cause})" if cause else "")
+                raise ShardFailed(f"{entry['path']} could not be downloaded: {why}") from None
             size = os.path.getsize(local)
             if size != entry["size"]:
                 raise ShardFailed(f"{entry['path']} is {size} bytes, not the {entry['size']} it was planned with: "
