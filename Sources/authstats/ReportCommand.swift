@@ -953,6 +953,22 @@ extension ReportCommand {
         }
         let projects = configuration.projects
         console.info("app clients: \(configuration.clients.count) in \(projects.count) project(s) from \(clientFiles.count) file(s)")
+        // What check-config calls an error, said here too: which project counts the client's
+        // events followed the files' order, silently, until 2026-12-07.
+        for finding in ConfigurationCheck.clientsInTwoProjects(configuration) {
+            guard let id = finding.clientID else { continue }
+            console.warning(
+                "app client \(id): \(finding.message); its events count under project \(configuration.project(ofClient: id)?.id ?? "(unconfigured)") "
+                    + "(check the files with authstats check-config)")
+        }
+        let listed = configuration.clients.filter { $0.analytics == nil && $0.source.isListPage }
+        if pinpointParity, !listed.isEmpty {
+            console.warning(
+                "\(listed.count == configuration.clients.count ? "every app client" : "\(listed.count) app client(s)") of the --clients files "
+                    + "comes only from list-user-pool-clients output, which never shows an analytics configuration: with --pinpoint-parity "
+                    + "their activity-log and CloudTrail events are left out as from clients without analytics; give their "
+                    + "describe-user-pool-client output (docs/configuration.md)")
+        }
         return configuration
     }
 

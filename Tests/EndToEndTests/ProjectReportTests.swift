@@ -137,6 +137,23 @@ struct ProjectReportTests {
         }
     }
 
+    @Test("--clients: a client two files map to two projects, and list-only clients with --pinpoint-parity, are warned of")
+    func clientWarnings() throws {
+        let folder = CLI.temporaryFolder("clients-warnings")
+        let other = folder.appendingPathComponent("other.json")
+        try Data(#"{"UserPoolClient": {"UserPoolId": "eu-west-1_AbCdEf123", "ClientId": "7webclient1example2abc", "AnalyticsConfiguration": {"ApplicationArn": "arn:aws:mobiletargeting:eu-west-1:111122223333:apps/bbbbccccddddeeeeffff000011112222"}}}"#.utf8).write(to: other)
+        let two = try CLI.run(["report", "sample-logs", "--clients", "sample-logs/clients.json", "--clients", other.path, "--no-html", "--out", folder.appendingPathComponent("a").path])
+        #expect(two.status == 0, "\(two.stderr)")
+        #expect(two.stderr.contains("warning: app client 7webclient1example2abc: mapped to 2 projects: "), "\(two.stderr)")
+        #expect(two.stderr.contains("its events count under project fedcba9876543210fedcba9876543210"), "\(two.stderr)")
+        let list = folder.appendingPathComponent("list.json")
+        try Data(#"{"UserPoolClients":[{"ClientId":"3n4mobileclient0example","UserPoolId":"eu-west-1_AbCdEf123","ClientName":"mobile"}]}"#.utf8).write(to: list)
+        let parity = try CLI.run(["report", "sample-logs", "--clients", list.path, "--pinpoint-parity", "--no-html", "--out", folder.appendingPathComponent("b").path])
+        #expect(parity.stderr.contains("warning: every app client of the --clients files comes only from list-user-pool-clients output"), "\(parity.stderr)")
+        let plain = try CLI.run(["report", "sample-logs", "--clients", list.path, "--no-html", "--out", folder.appendingPathComponent("c").path])
+        #expect(!plain.stderr.contains("list-user-pool-clients"), "\(plain.stderr)")
+    }
+
     /// A state keeps its --clients by content: decompressed since 2026-12-05, so the same
     /// configuration gzipped is the same; and read once, so a FIFO (`--clients <(…)`) works with
     /// --state (its options' hash read it first, and the second read found it empty, a review found).

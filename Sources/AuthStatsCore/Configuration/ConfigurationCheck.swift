@@ -232,14 +232,14 @@ public enum ConfigurationCheck {
     }
 
     /// A client id whose entries name two or more projects.
-    static func clientsInTwoProjects(_ configuration: AnalyticsConfiguration) -> [ConfigurationFinding] {
+    public static func clientsInTwoProjects(_ configuration: AnalyticsConfiguration) -> [ConfigurationFinding] {
         var named: [String: [(project: String, source: AppClient.Source)]] = [:]
         for entry in configuration.entries {
             guard let id = entry.analytics?.writtenProjectID else { continue }
             named[entry.clientID, default: []].append((id.lowercased(), entry.source))
         }
         var findings: [ConfigurationFinding] = []
-        for (clientID, uses) in named {
+        for (clientID, uses) in named.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
             var firstSource: [String: AppClient.Source] = [:]
             var order: [String] = []
             for use in uses where firstSource[use.project] == nil {
