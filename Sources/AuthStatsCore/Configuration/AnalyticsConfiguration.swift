@@ -119,8 +119,11 @@ public struct AnalyticsConfiguration: Sendable {
         return byID.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { id in
             let members = byID[id]!.sorted { $0.clientID.utf8.lexicographicallyPrecedes($1.clientID.utf8) }
             // Clients of one project agree on its region unless one is misconfigured (an error
-            // of its own, `project-in-two-regions`): the first client's, by id, stands.
-            let region = members.lazy.compactMap { $0.analytics?.project?.region }.first
+            // of its own, `project-in-two-regions`): the first client's, by id, stands, of those
+            // whose ApplicationArn says it; us-east-1, which an ApplicationId alone stands for,
+            // only when none does (it stood over an ARN's region by client order until 2026-12-07).
+            let region = members.lazy.filter { $0.analytics?.projectARN != nil }.compactMap { $0.analytics?.project?.region }.first
+                ?? members.lazy.compactMap { $0.analytics?.project?.region }.first
             return (PinpointProject(id: id, region: region), members)
         }
     }

@@ -27,6 +27,16 @@ struct ConfigurationCheckTests {
         #expect(!report.rolesChecked)
     }
 
+    @Test("a project's region: an ApplicationArn's, not the us-east-1 an ApplicationId alone stands for, whatever the clients' order")
+    func projectRegion() {
+        let (configuration, _) = F.configuration(
+            F.describe("a0legacy", analytics: ["ApplicationId": F.projectA]),
+            F.describe("b1inregion", analytics: ["ApplicationArn": arn("eu-west-1")]))
+        #expect(configuration.projects.map { $0.project.region } == ["eu-west-1"])
+        let (alone, _) = F.configuration(F.describe("a0legacy", analytics: ["ApplicationId": F.projectA]))
+        #expect(alone.projects.map { $0.project.region } == ["us-east-1"])
+    }
+
     @Test("a project id that is not 32 hex characters, in ApplicationId or inside ApplicationArn, names the field")
     func projectID() {
         let report = check(
