@@ -237,7 +237,15 @@ public final class StateDatabase {
         } catch {
             connection.expectsTransaction = false
             // After a failed COMMIT the transaction may still be open; its error is the one to report.
-            if connection.inTransaction { try? connection.execute("ROLLBACK", "roll back") }
+            if connection.inTransaction {
+                try? connection.execute("ROLLBACK", "roll back")
+            } else {
+                // SQLite ended it itself (a full disk, an I/O error): its pager may keep the
+                // journal until the file is next read, which plays it back. Read now, so that the
+                // file is as it was and the journal gone before the run exits (it was left hot, on
+                // the full disk, for the next run to play back, a review found).
+                _ = try? connection.integer("SELECT count(*) FROM sqlite_master", "read")
+            }
             // A `removeAllChunks` or `removeLedger` rolled back leaves the file's kinds as they were.
             chunkCheck = check
             contentHash = hashKind

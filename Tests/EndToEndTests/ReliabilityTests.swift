@@ -132,6 +132,32 @@ struct ReportSetTests {
         #expect(try Data(contentsOf: database) == before)
     }
 
+    /// Found by a review on 2026-12-07: SQLite ends a transaction a full disk breaks itself,
+    /// and its journal stayed on the full disk, hot, until the next run read the file.
+    @Test("a full disk while a night writes the state: exit 2, the state's file as it was and no journal left", .enabled(if: Reliability.canMount))
+    func fullDiskState() throws {
+        let folder = CLI.temporaryFolder("full-state")
+        let built = folder.appendingPathComponent("built"), out = folder.appendingPathComponent("out")
+        let (first, night) = (folder.appendingPathComponent("first"), folder.appendingPathComponent("night"))
+        #expect(try CLI.run(["generate", "--out", first.path, "--users", "300", "--seed", "3"]).status == 0)
+        #expect(try CLI.run(["generate", "--out", night.path, "--users", "2000", "--seed", "4"]).status == 0)
+        #expect(try CLI.run(["report", first.path, "--state", built.path, "--out", out.path, "-q"]).status == 0)
+        let before = try Data(contentsOf: built.appendingPathComponent("authstats.sqlite"))
+        // A disk with room for the state and a journal of its changes, not for its larger file
+        // (a smaller margin fails the night before SQLite writes a journal).
+        let disk = folder.appendingPathComponent("disk")
+        #expect(Reliability.mountTmpfs(at: disk, kilobytes: before.count / 1024 + 384))
+        defer { Reliability.unmount(disk) }
+        let state = disk.appendingPathComponent("state")
+        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+        try before.write(to: state.appendingPathComponent("authstats.sqlite"))
+        let result = try CLI.run(["report", night.path, "--state", state.path, "--out", out.path, "-q"])
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains("database or disk is full; it was left as it was"), "\(result.stderr)")
+        #expect(try Data(contentsOf: state.appendingPathComponent("authstats.sqlite")) == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: state.path).filter { $0.hasPrefix("authstats.sqlite") } == ["authstats.sqlite"])
+    }
+
     @Test("a read-only --out: exit 2 with the OS reason, nothing changed", .enabled(if: Reliability.canMount))
     func readOnly() throws {
         let disk = CLI.temporaryFolder("ro")
