@@ -99,7 +99,7 @@ public final class StateDatabase {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             } catch {
                 throw StateError.sqlite(
-                    path: folder, operation: "create the state folder", message: StateLock.reason(of: error))
+                    path: folder, operation: "create the state folder", message: StateLock.reason(creating: folder, error))
             }
         }
         let database = StateDatabase(connection: try Connection(path: path, create: create))

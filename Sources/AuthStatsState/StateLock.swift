@@ -39,7 +39,7 @@ public final class StateLock {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
-            throw StateError.sqlite(path: folder, operation: "create the state folder", message: reason(of: error))
+            throw StateError.sqlite(path: folder, operation: "create the state folder", message: reason(creating: folder, error))
         }
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
@@ -88,5 +88,25 @@ public final class StateLock {
 
     static func reason(of error: any Error) -> String {
         (error as NSError).localizedFailureReason ?? error.localizedDescription
+    }
+
+    /// Why `folder` could not be made (`FileManager` on Linux says "The operation could not be
+    /// completed. (NSCocoaErrorDomain error 512.)" of a file in its way): the system's reason
+    /// of the error underneath, or the first part of the path that is a file.
+    static func reason(creating folder: String, _ error: any Error) -> String {
+        if let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        var prefix = folder.hasPrefix("/") ? "" : "."
+        for part in folder.split(separator: "/") {
+            prefix += "/" + part
+            var info = stat()
+            guard stat(prefix, &info) == 0 else { break }
+            if info.st_mode & S_IFMT != S_IFDIR {
+                let shown = folder.hasPrefix("/") ? prefix : String(prefix.dropFirst(2))
+                return "\(shown) is a file, not a folder (\(String(cString: strerror(ENOTDIR))))"
+            }
+        }
+        return reason(of: error)
     }
 }

@@ -36,6 +36,15 @@ struct StateLockTests {
         again.release()
     }
 
+    @Test("a file where the state folder's path needs a folder: named, with the system's reason")
+    func fileInTheWay() throws {
+        let file = (F.folder() as NSString).appendingPathComponent("a-file")
+        try Data("x".utf8).write(to: URL(fileURLWithPath: file))
+        let folder = (file as NSString).appendingPathComponent("state")
+        let error = #expect(throws: StateError.self) { try StateLock.acquire(folder: folder) }
+        #expect(error?.description == "Unable to create the state folder \(folder): \(file) is a file, not a folder (Not a directory)")
+    }
+
     @Test("a lock dropped without release is released by deinit")
     func deinitReleases() throws {
         let folder = F.folder()
