@@ -209,6 +209,18 @@ struct SectionTests {
         let limited = InputsSection(inputs: [a, b], totals: totals, rejects: rejects, maxRejects: 2)
         #expect(limited.rejects.count == 2)
         #expect(limited.rejectsNote == "3 rejected; rejects.ndjson holds 2 (--max-rejects 2); the first 2 below.")
+        #expect(section.directory.isEmpty)
+        // With --users: each file, and the users in all.
+        let files = [
+            SummaryWriter.DirectoryFile(path: "users.json", users: 1_200, skipped: 0, error: nil),
+            SummaryWriter.DirectoryFile(path: "more.json", users: 3, skipped: 2, error: "a pagination token on its last page"),
+        ]
+        let listed = InputsSection(inputs: [a], totals: totals, rejects: [], maxRejects: 10, directory: (files, 1_203))
+        #expect(listed.directory == [
+            InputsSection.DirectoryFile(path: "users.json", users: "1,200", skipped: "0", status: "ok", error: ""),
+            InputsSection.DirectoryFile(path: "more.json", users: "3", skipped: "2", status: "partial", error: "a pagination token on its last page"),
+        ])
+        #expect(listed.directoryNote == "1,203 users listed in 2 files; 1 read only in part (the run's exit status is 1).")
     }
 
     @Test("the page lists at most 50 skip reasons (withheld like rejects) and 500 inputs not read to the end, each with a note; fewer, no note")

@@ -52,6 +52,15 @@ struct InputsSection: Equatable {
         }
     }
 
+    /// One `--users` file (`summary.json`'s `user_directory`).
+    struct DirectoryFile: Equatable {
+        var path: String
+        var users: String
+        var skipped: String
+        var status: String
+        var error: String
+    }
+
     struct Reject: Equatable {
         var location: String
         var record: String
@@ -91,6 +100,11 @@ struct InputsSection: Equatable {
     var rejects: [Reject]
     var hasRejects: Bool
 
+    /// With `--users`: each file's users, skipped users and status, and the users in all
+    /// (until 2026-12-07 only `summary.json` gave them).
+    var directory: [DirectoryFile] = []
+    var directoryNote = ""
+
     /// On a project's page: the inputs are the whole run's, listed on the run's page; this one
     /// gives the project's own totals only (its users, sign-ups, sign-ins and failures).
     var isProject: Bool
@@ -102,9 +116,19 @@ struct InputsSection: Equatable {
     init(
         inputs: [InputReport], totals runTotals: HTMLReport.RunTotals, rejects firstRejects: [RejectedRecord], maxRejects: Int,
         project: Bool = false, stateTotals: (events: Int, duplicates: Int)? = nil, shardRuns: SummaryWriter.ShardRuns? = nil,
-        rejectsKept: Int? = nil, cutAtBytes: Int? = nil
+        rejectsKept: Int? = nil, cutAtBytes: Int? = nil, directory: (files: [SummaryWriter.DirectoryFile], users: Int)? = nil
     ) {
         isProject = project
+        if let directory {
+            self.directory = directory.files.map { file in
+                DirectoryFile(
+                    path: file.path, users: Format.count(file.users), skipped: Format.count(file.skipped),
+                    status: file.error == nil ? "ok" : "partial", error: file.error ?? "")
+            }
+            let read = directory.files.filter { $0.error == nil }.count
+            directoryNote = "\(Format.plural(directory.users, "user")) listed in \(Format.plural(directory.files.count, "file"))"
+                + (read == directory.files.count ? "." : "; \(Format.count(directory.files.count - read)) read only in part (the run's exit status is 1).")
+        }
         let read = SummaryWriter.Reading(inputs, stateTotals: stateTotals, shardRuns: shardRuns, maxRejects: maxRejects, rejectsKept: rejectsKept)
         let counts = read.counts
         let rejected = counts.rejected

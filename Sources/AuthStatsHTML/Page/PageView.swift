@@ -192,7 +192,8 @@ struct PageView {
         inputs = InputsSection(
             inputs: input.inputs, totals: input.totals, rejects: input.firstRejects, maxRejects: input.run.maxRejects,
             project: input.project != nil, stateTotals: input.run.stateTotals, shardRuns: input.run.shardRuns,
-            rejectsKept: input.run.rejectsKept, cutAtBytes: input.run.rejectsCutByBytes ? input.run.maxRejectsBytes : nil)
+            rejectsKept: input.run.rejectsKept, cutAtBytes: input.run.rejectsCutByBytes ? input.run.maxRejectsBytes : nil,
+            directory: input.run.directory)
         inputColumns = InputsSection.inputColumns.map(ColumnName.init)
         groupColumns = InputsSection.countColumns.map(ColumnName.init)
 

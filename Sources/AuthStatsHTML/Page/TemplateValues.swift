@@ -189,6 +189,22 @@ extension InputsSection: MustacheParent {
         case "rejectsNote": rejectsNote
         case "rejects": rejects
         case "hasRejects": hasRejects
+        case "directory": directory
+        case "hasDirectory": !directory.isEmpty
+        case "directoryNote": directoryNote
+        default: nil
+        }
+    }
+}
+
+extension InputsSection.DirectoryFile: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "path": path
+        case "users": users
+        case "skipped": skipped
+        case "status": status
+        case "error": error
         default: nil
         }
     }

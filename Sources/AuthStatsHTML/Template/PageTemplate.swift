@@ -206,6 +206,20 @@ enum PageTemplate {
         </tbody>
         </table>
         </div>
+        {{#hasDirectory}}
+        <h3>User directory</h3>
+        <p class="note">{{directoryNote}}</p>
+        <div class="scroll">
+        <table>
+        <thead><tr><th>File</th><th class="num">Users</th><th class="num">Skipped</th><th>Status</th><th>Why</th></tr></thead>
+        <tbody>
+        {{#directory}}
+        <tr><td><bdi>{{path}}</bdi></td><td class="num">{{users}}</td><td class="num">{{skipped}}</td><td class="status {{status}}">{{status}}</td><td><bdi>{{error}}</bdi></td></tr>
+        {{/directory}}
+        </tbody>
+        </table>
+        </div>
+        {{/hasDirectory}}
         {{#hasReasons}}
         <h3>Skipped records</h3>
         <table>
