@@ -383,7 +383,7 @@ public final class Analysis {
         settings.profiles.memory = max(1 << 20, configuration.profiles.memory / share)
         // Cognito made a project's endpoints of verified addresses only for its clients that
         // share user data: `--share-user-data` adds them to no other project's exports.
-        if configuration.clients?.sharesUserData(project: project) == false { settings.profiles.shareUserData = false }
+        if configuration.clients?.sharesUserData(project: project) == false { settings.profiles.projectSharesUserData = false }
         let analysis = Analysis(configuration: settings, rejects: rejects, spill: spill, directory: directory)
         projects[ExactText(project)] = analysis
         return analysis

@@ -390,7 +390,7 @@ struct SegmentPass {
     ) -> UserProfile {
         let userID = observed.userText.take() ?? listed?.sub ?? ""
         var endpoints = observed.endpoints.values.sorted()
-        if options.shareUserData, let listed {
+        if options.shareUserData, options.projectSharesUserData, let listed {
             // Only the directory's addresses and flags count: a Pinpoint attribute of the same
             // name neither verifies an address nor replaces the verified one.
             for (channel, verified) in [("EMAIL", listed.verifiedEmail), ("SMS", listed.verifiedPhone)] {

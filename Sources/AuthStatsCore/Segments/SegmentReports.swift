@@ -9,6 +9,11 @@ public struct ProfileOptions: Sendable {
     /// Members' verified email addresses and phone numbers become `EMAIL` / `SMS` endpoints
     /// (and `Demographic.Channel` sees them); without it no address appears in any report.
     public var shareUserData: Bool
+    /// Whether Cognito made endpoints of its users' verified addresses in this analysis's
+    /// project: with `--by-project`, false for a project none of whose clients shares user data
+    /// (`UserDataShared`), which gets none of the endpoints `shareUserData` adds; the `EMAIL`
+    /// and `SMS` endpoints of its own events are exported as ever.
+    public var projectSharesUserData = true
     /// Bytes of profile observations held in memory (per reader) before spilling.
     public var memory = ProfileLog.defaultBudget
 

@@ -382,11 +382,16 @@ extension ProjectSegmentTests {
         for i in 0..<4 {
             directory.add(DirectoryUser(sub: "d\(i)", attributes: ["sub": "d\(i)", "email": "d\(i)@example.com", "email_verified": "true"]))
         }
-        // d0, d1 in project A (its client shares user data), d2, d3 in project B (its does not).
-        let events = (0..<4).map { i in
+        // d0, d1 in project A (its client shares user data), d2, d3 in project B (its does not);
+        // d2's app registered an EMAIL endpoint of its own, with the verified address: exported
+        // in B as Pinpoint had it, whatever Cognito shared.
+        let events = ((0..<4).map { i in
             PinpointLine("_userauth.sign_in", iso: "2026-03-05T10:00:0\(i)Z", user: "d\(i)").json
                 .replacingOccurrences(of: #""app_id":"app""#, with: #""app_id":"\#(i < 2 ? F.projectA : F.projectB)""#)
-        }.joined(separator: "\n")
+        } + [
+            SegmentPipelineTests.record("_session.start", "2026-03-05T11:00:00Z", user: "d2", endpoint: "e-d2", channel: "EMAIL", address: "d2@example.com")
+                .replacingOccurrences(of: #""app_id":"app""#, with: #""app_id":"\#(F.projectB)""#)
+        ]).joined(separator: "\n")
         let segments = try SegmentSet.load(
             files: [("s.json", Array(#"[{"Name":"email","Dimensions":{"Demographic":{"Channel":{"Values":["EMAIL"]}}}}]"#.utf8))],
             timeZone: TimeZone(identifier: "UTC")!)
@@ -410,7 +415,7 @@ extension ProjectSegmentTests {
             exports.forEachRow { _, row in if row[0] == "EMAIL" { rows.append(row[0] + " " + row[1]) } }
             members[id] = rows
         }
-        #expect(members == [F.projectA: ["EMAIL d0@example.com", "EMAIL d1@example.com"], F.projectB: []])
+        #expect(members == [F.projectA: ["EMAIL d0@example.com", "EMAIL d1@example.com"], F.projectB: ["EMAIL d2@example.com"]])
     }
 }
 
