@@ -30,14 +30,16 @@ struct ReportCommand: ParsableCommand {
             all the same), or with --state nothing written because an input changed at a known path \
             (a file read in part that has only grown is read again) or while it was read, or is \
             older than the horizon; 2 nothing written and nothing in --out changed (no \
-            readable input, an unreadable --users file, --out cannot be written or writing the \
+            readable input (with --state, only for --rebuild: else the reports are the \
+            state's, exit 1), an unreadable --users file, --out cannot be written or writing the \
             reports failed, or a --state that is not authstats's, is damaged or cannot be \
             written); 64 bad usage (an unknown option, a bad date, time zone or duration, an empty path, a \
             --segments or --clients file that is missing or refused; with --state, also another \
             time zone or counting option than the state's, or standard input, a FIFO or a \
             device as an input); 75 another run holds the --state, or another process keeps \
             its file busy while the run writes it; 130, 143, 129 stopped by SIGINT, SIGTERM, \
-            SIGHUP (temporary files removed). README "Exit status" lists every cause.
+            SIGHUP (temporary files removed; a signal after the new reports are in place lets \
+            the run finish). README "Exit status" lists every cause.
 
             Environment: AUTHSTATS_OUT, AUTHSTATS_TIMEZONE, AUTHSTATS_USERS, AUTHSTATS_JOBS, \
             AUTHSTATS_SESSION_TIMEOUT, AUTHSTATS_MAX_REJECTS, AUTHSTATS_MAX_REJECTS_BYTES and \
@@ -76,7 +78,7 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("With --plan: the shard to read (0 to shards - 1).", valueName: "i"))
     var shard: Int?
 
-    @Flag(name: .customLong("shard-from-env"), help: "With --plan: the shard from JOB_COMPLETION_INDEX (Kubernetes Indexed Job), AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch array job) or SLURM_ARRAY_TASK_ID, whichever is set.")
+    @Flag(name: .customLong("shard-from-env"), help: "With --plan: the shard from JOB_COMPLETION_INDEX (Kubernetes Indexed Job), AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch array job) or SLURM_ARRAY_TASK_ID, exactly one of which must be set.")
     var shardFromEnvironment = false
 
     @Option(name: .customLong("users"), help: ArgumentHelp("A user directory: `aws cognito-idp list-users` output or the Cognito user CSV (with a sub column), plain or compressed (gzip, bzip2, xz, zstd). Repeatable. Sets user_type for the users it lists; these files are not read as event inputs.", valueName: "file"))
@@ -958,8 +960,9 @@ extension ReportCommand {
         for finding in ConfigurationCheck.clientsInTwoProjects(configuration) {
             guard let id = finding.clientID else { continue }
             console.warning(
-                "app client \(id): \(finding.message); its events count under project \(configuration.project(ofClient: id)?.id ?? "(unconfigured)") "
-                    + "(check the files with authstats check-config)")
+                "app client \(id): \(finding.message); its activity-log and CloudTrail events count under project "
+                    + "\(configuration.project(ofClient: id)?.id ?? "(unconfigured)") (its Pinpoint records under their own app_id; "
+                    + "check the files with authstats check-config)")
         }
         let listed = configuration.clients.filter { $0.analytics == nil && $0.source.isListPage }
         if pinpointParity, !listed.isEmpty {

@@ -145,7 +145,7 @@ struct ProjectReportTests {
         let two = try CLI.run(["report", "sample-logs", "--clients", "sample-logs/clients.json", "--clients", other.path, "--no-html", "--out", folder.appendingPathComponent("a").path])
         #expect(two.status == 0, "\(two.stderr)")
         #expect(two.stderr.contains("warning: app client 7webclient1example2abc: mapped to 2 projects: "), "\(two.stderr)")
-        #expect(two.stderr.contains("its events count under project fedcba9876543210fedcba9876543210"), "\(two.stderr)")
+        #expect(two.stderr.contains("its activity-log and CloudTrail events count under project fedcba9876543210fedcba9876543210"), "\(two.stderr)")
         let list = folder.appendingPathComponent("list.json")
         try Data(#"{"UserPoolClients":[{"ClientId":"3n4mobileclient0example","UserPoolId":"eu-west-1_AbCdEf123","ClientName":"mobile"}]}"#.utf8).write(to: list)
         let parity = try CLI.run(["report", "sample-logs", "--clients", list.path, "--pinpoint-parity", "--no-html", "--out", folder.appendingPathComponent("b").path])

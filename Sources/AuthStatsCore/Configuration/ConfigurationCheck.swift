@@ -191,8 +191,8 @@ public enum ConfigurationCheck {
             add(
                 .rolePartlyDescribed, "RoleArn",
                 "\(role.unplacedInline.joined(separator: ", ")) of a role named \(name) \(many ? "are" : "is") in --iam files without "
-                    + "its get-role output, and the files describe roles of that name in more than one account or path: "
-                    + "not applied (get-role-policy names no account): put \(many ? "them" : "it") in the file of its role's get-role output")
+                    + "its get-role output or with several roles of that name, and the files describe roles of that name in more than "
+                    + "one account or path: not applied (get-role-policy names no account): keep each role's outputs in a file of its own")
         }
         guard !role.permissionPolicies.isEmpty else {
             add(

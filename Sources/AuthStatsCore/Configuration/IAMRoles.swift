@@ -37,9 +37,9 @@ public struct IAMRoles: Sendable {
         }
 
         /// Inline policies of a role of this name that were read from files without its
-        /// `get-role` output, while the files describe roles of the name in more than one
-        /// account or path: not applied (a `get-role-policy` output names no account), named
-        /// for the message.
+        /// `get-role` output, or with `get-role` outputs of several roles of the name, while the
+        /// files describe roles of the name in more than one account or path: not applied (a
+        /// `get-role-policy` output names no account), named for the message.
         public var unplacedInline: [String] = []
     }
 
@@ -82,7 +82,7 @@ public struct IAMRoles: Sendable {
             if sameName.count == 1 {
                 role.permissionPolicies += inline
             } else {
-                role.unplacedInline = inline.map(\.name)
+                role.unplacedInline += inline.map(\.name)
             }
         }
         return role
@@ -136,11 +136,14 @@ public struct IAMRoles: Sendable {
                 do {
                     let policy = try IAMPolicy(document: document, permissions: true)
                     let label = "inline policy \(policyName)"
-                    // Its role's, when the file has the role's get-role output (every role of
-                    // the name in it); else placed when a client's role is looked up.
+                    // Its role's, when the file has the role's get-role output; none of them
+                    // when it has several of the name (accounts or paths: which one's it is, the
+                    // output does not say), and said so; else placed when a client's role is
+                    // looked up.
                     let keys = rolesOfFile.filter { $0.name == roleName }.map(\.key)
                     if keys.isEmpty { inlineElsewhere[roleName, default: []].append((label, policy)) }
-                    for key in keys { byKey[key]?.permissionPolicies.append((label, policy)) }
+                    if keys.count == 1 { byKey[keys[0]]?.permissionPolicies.append((label, policy)) }
+                    if keys.count > 1 { for key in keys { byKey[key]?.unplacedInline.append(label) } }
                 } catch {
                     findings.append(policyFailure(name, number, "inline policy \(policyName) of role \(roleName)", error))
                 }

@@ -101,11 +101,11 @@ struct DayChart {
     /// The chart in words: its days, and each series' lowest and highest value and its last
     /// day's (`New users, Oct 28 2026 to Nov 6 2026: New users from 0 to 10, 1 on the last day`).
     private func summary(_ values: ValueAxis) -> String {
-        guard let first = days.first, let last = days.last else { return title }
+        guard let first = days.first, let last = days.last else { return Format.isolated(title) }
         let span = first == last ? Format.shortDay(first, year: true) : "\(Format.shortDay(first, year: true)) to \(Format.shortDay(last, year: true))"
         let each = series.map { s in
             "\(Format.isolated(s.name)) from \(values.text(s.values.min() ?? 0)) to \(values.text(s.values.max() ?? 0)), \(values.text(s.values.last ?? 0)) on the last day"
         }
-        return "\(title), \(span): " + each.joined(separator: "; ")
+        return "\(Format.isolated(title)), \(span): " + each.joined(separator: "; ")
     }
 }

@@ -78,6 +78,10 @@ struct RoleCheckTests {
         let apart = check(roles, F.getRolePolicy(document: F.permissions()))
         #expect(F.codes(apart.findings) == ["role-partly-described", "role-partly-described"])
         #expect(apart.findings.first?.message.hasPrefix("inline policy Publish of a role named CognitoPinpoint is in --iam files without its get-role output") == true)
+        // Both accounts' outputs in one file: which role an inline policy is of, it does not
+        // say; the other account's broad policy lends the client's role nothing.
+        let together = check(prod + "\n" + dev)
+        #expect(F.codes(together.findings) == ["role-partly-described", "role-partly-described"], "\(together.findings.map(\.message))")
         // One role of the name: the inline policy of another file is its (as before).
         #expect(check(F.getRole(trust: F.trust(externalID: "ext-1")), F.getRolePolicy(document: F.permissions())).findings.isEmpty)
     }
