@@ -46,8 +46,13 @@ struct AuthStats: ParsableCommand {
             Foundation.exit(64)
         }
         if let (option, value) = negativeNumber(arguments) {
-            // The parser takes `-1` for an option and says the value is missing.
-            exit(withError: ValidationError("\(option) \(value): must not be negative."))
+            // The parser takes `-1` for an option and says the value is missing. Said with the
+            // command's usage, as the parser says other errors (it gave the root's).
+            let (command, path) = command(of: arguments)
+            FileHandle.standardError.write(Data(
+                ("Error: \(option) \(value): must not be negative.\nUsage: \(AuthStats.usageString(for: command))\n"
+                    + "  See 'authstats \(path) --help' for more information.\n").utf8))
+            Foundation.exit(64)
         }
         var command: ParsableCommand
         do {
@@ -186,6 +191,19 @@ struct AuthStats: ParsableCommand {
     ]
 
     /// The first of `numericOptions` followed by a negative number (`--jobs -1`), and that value.
+    /// The command `arguments` run, and its names: the subcommands they name, in turn (`state
+    /// merge`), else `report`, the default.
+    static func command(of arguments: [String]) -> (any ParsableCommand.Type, path: String) {
+        var command: any ParsableCommand.Type = AuthStats.self
+        var names: [String] = []
+        for argument in arguments {
+            guard let next = command.configuration.subcommands.first(where: { $0.configuration.commandName == argument }) else { break }
+            command = next
+            names.append(argument)
+        }
+        return names.isEmpty ? (ReportCommand.self, "report") : (command, names.joined(separator: " "))
+    }
+
     static func negativeNumber(_ arguments: [String]) -> (String, String)? {
         // (generate's --users is a number; report's names a file.)
         let numeric = arguments.first == "generate" ? numericOptions.union(["--users"]) : numericOptions

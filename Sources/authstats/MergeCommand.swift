@@ -40,7 +40,7 @@ struct MergeCommand: ParsableCommand {
         valueName: "file"))
     var statesFrom: String?
 
-    @Option(name: .long, help: ArgumentHelp("Folder for the reports (default: reports, or AUTHSTATS_OUT).", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("Folder for the reports (AUTHSTATS_OUT sets the default).", valueName: "dir"))
     var out = Environment.value("AUTHSTATS_OUT") ?? "reports"
 
     @Flag(name: .long, help: "Merge even when some shards of the plan are missing: the reports are marked partial (exit 1).")

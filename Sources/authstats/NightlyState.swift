@@ -263,9 +263,15 @@ final class NightlyState {
             if let storedOptions = try stored(Self.metaOptions).map(Options.init(text:)),
                 storedOptions != options
             {
+                let differences = storedOptions.differences(from: options)
+                // A value the environment gave is named with it, as the time zone's is.
+                let variables = [("--session-timeout", "AUTHSTATS_SESSION_TIMEOUT")].filter { option, variable in
+                    differences.contains { $0.hasPrefix(option + " ") } && Environment.value(variable) != nil
+                }.map { "\($1) is set: it gives \($0) when the option is not" }
                 throw Failure.usage(
                     "the state in \(path) was built with other counting options: "
-                        + storedOptions.differences(from: options).joined(separator: "; ")
+                        + differences.joined(separator: "; ")
+                        + (variables.isEmpty ? "" : " (" + variables.joined(separator: "; ") + ")")
                         + ". Give the same ones, another --state folder, or --rebuild with every input")
             }
             newestDay = try stored(Self.metaNewestDay).flatMap(Day.init(iso:))

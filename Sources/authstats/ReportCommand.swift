@@ -57,7 +57,7 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("First day of the report (YYYY-MM-DD, inclusive). Default: first day with an event.", valueName: "date"))
     var from: String?
 
-    @Option(name: .long, help: ArgumentHelp("Last day of the report (YYYY-MM-DD, inclusive). Default: last day with an event.", valueName: "date"))
+    @Option(name: .long, help: ArgumentHelp("Last day of the report (YYYY-MM-DD, inclusive). Default: last day with an event (--from's day when every event is earlier).", valueName: "date"))
     var to: String?
 
     @Option(name: .long, help: ArgumentHelp("IANA time zone whose calendar days the report counts (e.g. America/Los_Angeles), or a fixed offset (UTC+1, GMT-05:30: as written, where IANA's Etc/GMT+5 is UTC-5). Default: UTC, or the zone of the --state.", valueName: "zone"))

@@ -126,11 +126,15 @@ struct CLIParseTests {
         (["report", "sample-logs", "--session-timeout", "-5m"], "--session-timeout -5m: must not be negative."),
         (["report", "sample-logs", "--session-timeout", "0s"], "--session-timeout '0s' must be longer than 0."),
         (["generate", "--out", "g", "--users", "-5"], "--users -5: must not be negative."),
+        (["state", "merge", "--into", "a", "b", "--jobs", "-2"], "--jobs -2: must not be negative."),
     ])
     func negativeNumbers(arguments: [String], message: String) throws {
         let result = try CLI.run(arguments, in: CLI.temporaryFolder("negative"))
         #expect(result.status == 64, "\(arguments): \(result.stderr)")
         #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        // With the command's usage, not the root's.
+        let command = arguments[0] == "state" ? "state merge" : arguments[0]
+        #expect(result.stderr.contains("Usage: authstats \(command)") && result.stderr.contains("See 'authstats \(command) --help'"), "\(arguments): \(result.stderr)")
     }
 
     @Test("a number past what a run can use is refused with its bound (a crash, a failed allocation or all the memory, until 2026-12-07)", arguments: [

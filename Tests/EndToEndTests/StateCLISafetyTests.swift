@@ -428,6 +428,12 @@ extension StateCLITests {
             let result = try CLI.run(["report", "--state", state.path, "--out", folder.appendingPathComponent("o").path, "--session-timeout", "1h30m5s"])
             #expect(result.status == 64, "\(result.stderr)")
             #expect(result.stderr.contains("--session-timeout (the state's: 30m; this run's: 1h30m5s)"), "\(result.stderr)")
+            #expect(!result.stderr.contains("AUTHSTATS_SESSION_TIMEOUT"), "\(result.stderr)")
+            // Given by the environment: the variable is named (the run named an option it was not given).
+            let byVariable = try CLI.run(
+                ["report", "--state", state.path, "--out", folder.appendingPathComponent("o").path], environment: ["AUTHSTATS_SESSION_TIMEOUT": "45m"])
+            #expect(byVariable.status == 64, "\(byVariable.stderr)")
+            #expect(byVariable.stderr.contains("--session-timeout (the state's: 30m; this run's: 45m) (AUTHSTATS_SESSION_TIMEOUT is set: it gives --session-timeout when the option is not)"), "\(byVariable.stderr)")
         }
 
         @Test("a meta value that authstats would not write (counting options of one line \"=\") is not a crash")
