@@ -189,9 +189,18 @@ struct ReportCommand: ParsableCommand {
         if maxRejectsBytesGiven == nil { _ = try Environment.maxRejectsBytes.get() }
         if progressGiven == nil { _ = try Environment.progress.get() }
         guard !inputs.isEmpty || state != nil || plan != nil || mergedStates else {
+            // `--users sample-logs/`: the option took the folder meant as the input.
+            let folders = (directoryFiles + segmentFiles + clientFiles).filter { path in
+                var info = stat()
+                return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+            }
+            let give = "the files or folders to read: `authstats report exports/` (or - for standard input, "
+                + "`aws s3 cp s3://bucket/key - | authstats report -`); `make run` reads sample-logs/."
             throw ValidationError(
-                "Give the files or folders to read: `authstats report exports/` (or - for standard input, "
-                    + "`aws s3 cp s3://bucket/key - | authstats report -`); `make run` reads sample-logs/.")
+                folders.first.map {
+                    "\(DisplayPath.text($0)) is a folder, taken as the value of an option that names a file (--users, --segments or "
+                        + "--clients), and no input is left: give " + give
+                } ?? "Give " + give)
         }
         if let zone = requestedTimeZone, TimeZone(identifier: zone) == nil || !Self.isIANAName(zone) {
             let named = timezone == nil ? "AUTHSTATS_TIMEZONE=\(DisplayPath.text(zone))" : "'\(DisplayPath.text(zone))'"

@@ -120,6 +120,13 @@ struct CLIParseTests {
         #expect(FileManager.default.fileExists(atPath: inputs.appendingPathComponent("projects").path))
     }
 
+    @Test("--users taking the folder meant as the input: said so")
+    func folderAsUsers() throws {
+        let result = try CLI.run(["report", "--users", "sample-logs/"])
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(result.stderr.contains("sample-logs/ is a folder, taken as the value of an option that names a file (--users, --segments or --clients), and no input is left: give the files or folders to read"), "\(result.stderr)")
+    }
+
     @Test("a negative number or a zero timeout is named as such (the parser said the value was missing, or that 0s is no duration)", arguments: [
         (["report", "sample-logs", "--jobs", "-1"], "--jobs -1: must not be negative."),
         (["report", "sample-logs", "--max-rejects", "-1"], "--max-rejects -1: must not be negative."),
