@@ -63,10 +63,14 @@ extension ReportCommand {
         }
     }
 
+    /// A shard run: the plan, the shard, and its files with their places in the plan's listing
+    /// and their sizes as planned.
+    typealias ShardRun = (plan: ShardPlan, shard: Int, files: [(path: String, index: Int, size: Int64)])
+
     /// `--plan` with `--shard` or `--shard-from-env`: the plan, the shard, and its files with
     /// their places in the plan's listing. A plan that cannot be read, or a shard it does not
     /// have, is a usage error (exit 64).
-    func loadShard(console: Console) throws -> (plan: ShardPlan, shard: Int, files: [(path: String, index: Int)])? {
+    func loadShard(console: Console) throws -> ShardRun? {
         guard let plan else { return nil }
         do {
             let loaded = try ShardPlan.load(path: plan)

@@ -440,9 +440,10 @@ struct ReportCommand: ParsableCommand {
         let spill = TemporarySpillStore()
         // The user directories, segment definitions and the output folder are never read as inputs.
         // `-` is standard input, read as a stream like a FIFO.
-        let paths = shardRun?.files.map(\.path) ?? inputs.map { $0 == "-" ? "/dev/stdin" : $0 }
+        let (paths, changedSincePlan) = shardRun.map(Self.plannedFiles) ?? (inputs.map { $0 == "-" ? "/dev/stdin" : $0 }, [])
         var (found, emptyInputs) = InputDiscovery.expandNamingEmpty(
             paths, excluding: directoryFiles + segmentFiles + clientFiles + [out] + (state.map { [$0] } ?? []), threads: jobs)
+        found += changedSincePlan
         var readThisBatch: [NightlyState.Candidate] = []
         var hashing: NightlyState.DeferredHashes?
         // With a state, an input given that holds no file (an empty sync folder, a volume not
@@ -890,6 +891,31 @@ struct ReportCommand: ParsableCommand {
         } catch {
             throw fail("\(error); nothing in \(DisplayPath.text(out)) changed")
         }
+    }
+
+    /// A shard's files that are as the plan lists them, and a failed input for each that is
+    /// not: a folder now, or another size (a shard read what it found under a planned name,
+    /// at the place of the listing's first file, so that merged reports differed from one
+    /// run's, exit 0, until 2026-12-07). A file that is gone is left to the walk, which says so.
+    static func plannedFiles(_ shard: ShardRun) -> (paths: [String], changed: [InputDiscovery.Found]) {
+        var paths: [String] = []
+        var changed: [InputDiscovery.Found] = []
+        for file in shard.files {
+            var info = stat()
+            guard stat(file.path, &info) == 0 else {
+                paths.append(file.path)
+                continue
+            }
+            let again = "it changed since the plan was made: plan again (authstats plan) and run every shard"
+            if info.st_mode & S_IFMT != S_IFREG {
+                changed.append(.problem(path: file.path, message: "not read: it is no longer a file, as it was planned; \(again)"))
+            } else if Int64(info.st_size) != file.size {
+                changed.append(.problem(path: file.path, message: "not read: it is \(info.st_size) bytes, not the \(file.size) it was planned with; \(again)"))
+            } else {
+                paths.append(file.path)
+            }
+        }
+        return (paths, changed)
     }
 
     /// The inputs' reports with each error as one line: libarchive ends some of its messages

@@ -188,6 +188,36 @@ struct ShardCLITests {
         try S.expectSame(plain, fromState, "40 days in 2 shards, one merged later")
     }
 
+    /// A review on 2026-12-07: a planned file made a folder was walked, its files read at the
+    /// place of the listing's first file (merged reports differed from one run's, exit 0), and
+    /// a file of another size read without a word.
+    @Test("a planned file that is a folder now, or of another size, is not read: failed, named, exit 1")
+    func changedSincePlan() throws {
+        let folder = CLI.temporaryFolder("changed-since-plan")
+        let files = (0..<3).map { folder.appendingPathComponent("in/p\($0).ndjson").path }
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("in"), withIntermediateDirectories: true)
+        for (i, file) in files.enumerated() {
+            try PinpointLine("_userauth.sign_in", iso: "2026-11-0\(i + 1)T10:00:00Z", user: "u\(i)").json.write(toFile: file, atomically: true, encoding: .utf8)
+        }
+        let plan = try Self.plan(files, shards: 1, folder.appendingPathComponent("plan"))
+        // p0 becomes a folder of files; p1 grows.
+        try FileManager.default.removeItem(atPath: files[0])
+        try FileManager.default.createDirectory(atPath: files[0], withIntermediateDirectories: true)
+        try PinpointLine("_userauth.sign_in", iso: "2026-11-05T10:00:00Z", user: "x").json.write(
+            toFile: files[0] + "/x.ndjson", atomically: true, encoding: .utf8)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: files[1]))
+        handle.seekToEndOfFile()
+        handle.write(Data(("\n" + PinpointLine("_userauth.sign_in", iso: "2026-11-06T10:00:00Z", user: "y").json).utf8))
+        try handle.close()
+        let result = try CLI.run(["report", "--plan", plan, "--shard", "0", "--state", folder.appendingPathComponent("s0").path, "--state-horizon", "none"])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("\(files[0]): failed: not read: it is no longer a file, as it was planned; it changed since the plan was made: plan again"), "\(result.stderr)")
+        #expect(result.stderr.contains("\(files[1]): failed: not read: it is "), "\(result.stderr)")
+        let info = try CLI.run(["state", "info", "--state", folder.appendingPathComponent("s0").path, "--format", "json"])
+        let json = try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as! [String: Any]
+        #expect(json["events"] as? Int == 1, "\(info.stdout)")
+    }
+
     @Test("a missing shard is refused, named; --allow-missing marks the reports partial (exit 1)")
     func missingShard() throws {
         let folder = CLI.temporaryFolder("shards-missing")

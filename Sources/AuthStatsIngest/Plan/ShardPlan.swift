@@ -71,8 +71,8 @@ public struct ShardPlan: Sendable, Equatable {
     /// The files shard `shard` reads, in input order, each with its global position.
     ///
     /// - Complexity: O(n) in the number of inputs.
-    public func files(ofShard shard: Int) -> [(path: String, index: Int)] {
-        inputs.filter { $0.shard == shard }.sorted { $0.index < $1.index }.map { ($0.path, $0.index) }
+    public func files(ofShard shard: Int) -> [(path: String, index: Int, size: Int64)] {
+        inputs.filter { $0.shard == shard }.sorted { $0.index < $1.index }.map { ($0.path, $0.index, $0.size) }
     }
 
     /// The compressed bytes each shard reads, by shard index.
