@@ -203,7 +203,8 @@ struct StateCommand: ParsableCommand {
             // any day, and with the shortest horizon a reprocessing of more than 35 days could
             // not be completed (a review, 2026-12-07).
             let awaitsShards = newTarget && stateHorizon == nil && opened.planShards.map { $0.present.count < $0.shards } == true
-            if awaitsShards {
+            // (Said with --allow-missing only: without it, the merge is refused below.)
+            if awaitsShards && allowMissing {
                 console.info(
                     "\(DisplayPath.text(into)) is kept without a horizon, so that the missing shards can be merged into it later "
                         + "(--state-horizon DAYS to choose one)")
