@@ -894,7 +894,7 @@ struct ReportCommand: ParsableCommand {
     }
 
     /// A shard's files that are as the plan lists them, and a failed input for each that is
-    /// not: a folder now, or another size (a shard read what it found under a planned name,
+    /// not: a folder now, or a file of another size (a shard read what it found under a planned name,
     /// at the place of the listing's first file, so that merged reports differed from one
     /// run's, exit 0, until 2026-12-07). A file that is gone is left to the walk, which says so.
     static func plannedFiles(_ shard: ShardRun) -> (paths: [String], changed: [InputDiscovery.Found]) {
@@ -907,9 +907,10 @@ struct ReportCommand: ParsableCommand {
                 continue
             }
             let again = "it changed since the plan was made: plan again (authstats plan) and run every shard"
-            if info.st_mode & S_IFMT != S_IFREG {
-                changed.append(.problem(path: file.path, message: "not read: it is no longer a file, as it was planned; \(again)"))
-            } else if Int64(info.st_size) != file.size {
+            // (A FIFO or a device is left to the walk too, which names it without opening it.)
+            if info.st_mode & S_IFMT == S_IFDIR {
+                changed.append(.problem(path: file.path, message: "not read: it is a folder now, where a file was planned; \(again)"))
+            } else if info.st_mode & S_IFMT == S_IFREG, Int64(info.st_size) != file.size {
                 changed.append(.problem(path: file.path, message: "not read: it is \(info.st_size) bytes, not the \(file.size) it was planned with; \(again)"))
             } else {
                 paths.append(file.path)

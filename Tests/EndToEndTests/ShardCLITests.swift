@@ -211,7 +211,7 @@ struct ShardCLITests {
         try handle.close()
         let result = try CLI.run(["report", "--plan", plan, "--shard", "0", "--state", folder.appendingPathComponent("s0").path, "--state-horizon", "none"])
         #expect(result.status == 1, "\(result.stderr)")
-        #expect(result.stderr.contains("\(files[0]): failed: not read: it is no longer a file, as it was planned; it changed since the plan was made: plan again"), "\(result.stderr)")
+        #expect(result.stderr.contains("\(files[0]): failed: not read: it is a folder now, where a file was planned; it changed since the plan was made: plan again"), "\(result.stderr)")
         #expect(result.stderr.contains("\(files[1]): failed: not read: it is "), "\(result.stderr)")
         let info = try CLI.run(["state", "info", "--state", folder.appendingPathComponent("s0").path, "--format", "json"])
         let json = try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as! [String: Any]
