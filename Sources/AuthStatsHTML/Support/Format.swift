@@ -108,9 +108,11 @@ enum Format {
     /// isolate it opens, so that the last closes this one, which also ends its embeddings.
     /// A text below U+0590 (no right-to-left letter, no bidirectional control) stays as it is.
     static func isolated(_ text: String) -> String {
-        // (Bytes first: a scalar from U+0590 on starts with a byte from 0xD6 on, and the page
-        // asks this of every series of every day.)
-        guard text.utf8.contains(where: { $0 >= 0xD6 }), text.unicodeScalars.contains(where: { $0.value >= 0x0590 }) else { return text }
+        // (Bytes first, in place: a scalar from U+0590 on starts with a byte from 0xD6 on, and
+        // the page asks this of every series of every day; `utf8.contains` went through the
+        // view's index a byte at a time and cost more than the scalars.)
+        let high = text.utf8.withContiguousStorageIfAvailable { $0.contains { $0 >= 0xD6 } } ?? true
+        guard high, text.unicodeScalars.contains(where: { $0.value >= 0x0590 }) else { return text }
         var scalars = String.UnicodeScalarView()
         var opened = 0
         for scalar in text.unicodeScalars {
