@@ -85,20 +85,11 @@ public final class TemporaryFolders: @unchecked Sendable {
         for path in folders.keys { removeLocked(path) }
     }
 
-    /// Removes every registered folder and ends the process with `status`, without running
-    /// `atexit` handlers (other threads are still running): for a signal handler.
-    ///
-    /// The lock is never released, so no folder is made, and no `withLock` step starts,
-    /// after the removal.
-    public func removeAllAndExit(status: Int32) -> Never {
-        lock.lock()
-        for path in folders.keys { removeLocked(path) }
-        _exit(status)
-    }
-
-    /// For a signal handler: `removeAllAndExit`, after `announce`, unless the run's outcome
-    /// is settled (`withLock(settledIf:_:)`: the new reports are in place), when it returns
-    /// and the run finishes as it would have.
+    /// For a signal handler: after `announce`, removes every registered folder and ends the
+    /// process with `status`, without running `atexit` handlers (other threads are still
+    /// running); the lock is never released, so no folder is made, and no `withLock` step
+    /// starts, after the removal. Unless the run's outcome is settled (`withLock(settledIf:_:)`:
+    /// the new reports are in place): then it returns, and the run finishes as it would have.
     public func removeAllAndExit(status: Int32, unlessSettled announce: () -> Void) {
         lock.lock()
         guard !settled else {

@@ -190,10 +190,7 @@ struct ReportCommand: ParsableCommand {
         if progressGiven == nil { _ = try Environment.progress.get() }
         guard !inputs.isEmpty || state != nil || plan != nil || mergedStates else {
             // `--users sample-logs/`: the option took the folder meant as the input.
-            let folders = (directoryFiles + segmentFiles + clientFiles).filter { path in
-                var info = stat()
-                return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
-            }
+            let folders = (directoryFiles + segmentFiles + clientFiles).filter { POSIX.followingLinks($0).map(POSIX.isFolder) == true }
             let give = "the files or folders to read: `authstats report exports/` (or - for standard input, "
                 + "`aws s3 cp s3://bucket/key - | authstats report -`); `make run` reads sample-logs/."
             throw ValidationError(
@@ -901,14 +898,13 @@ struct ReportCommand: ParsableCommand {
         var paths: [String] = []
         var changed: [InputDiscovery.Found] = []
         for file in shard.files {
-            var info = stat()
-            guard stat(file.path, &info) == 0 else {
+            guard let info = POSIX.followingLinks(file.path) else {
                 paths.append(file.path)
                 continue
             }
             let again = "it changed since the plan was made: plan again (authstats plan) and run every shard"
             // (A FIFO or a device is left to the walk too, which names it without opening it.)
-            if info.st_mode & S_IFMT == S_IFDIR {
+            if POSIX.isFolder(info) {
                 changed.append(.problem(path: file.path, message: "not read: it is a folder now, where a file was planned; \(again)"))
             } else if info.st_mode & S_IFMT == S_IFREG, Int64(info.st_size) != file.size {
                 changed.append(.problem(path: file.path, message: "not read: it is \(info.st_size) bytes, not the \(file.size) it was planned with; \(again)"))
